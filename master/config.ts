@@ -1,0 +1,81 @@
+// One typed configuration, from command-line flags over environment variables
+// over defaults, validated once at start with messages a person can act on.
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Command } from 'commander';
+import { z } from 'zod';
+
+const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+const int = (min: number) => z.coerce.number().int().min(min);
+const range = z
+  .string()
+  .regex(/^-?\d+(\.\d+)?,-?\d+(\.\d+)?$/, 'expected two numbers "min,max", e.g. "-1,1"')
+  .transform((s) => s.split(',').map(Number) as [number, number]);
+
+export const ConfigSchema = z.object({
+  port: int(0).max(65535).default(5000),
+  host: z.string().default('0.0.0.0'),
+  dataDir: z.string().default(path.join(projectRoot, 'data')),
+  modelDir: z.string().default(path.resolve(projectRoot, '../shared/models/mobilenet-v2-100-224-graph')),
+  modelInputRange: range.default([-1, 1]),
+  webDir: z.string().default(path.join(projectRoot, 'web/dist')),
+  maxUploadBytes: int(1).default(10 * 1024 * 1024),
+  maxFilesPerUpload: int(1).default(100),
+  /** Queued + leased jobs beyond which submissions get 503. */
+  maxPendingJobs: int(1).default(100_000),
+  leaseMs: int(100).default(30_000),
+  heartbeatMs: int(50).default(10_000),
+  maxAttempts: int(1).default(3),
+  maxLeases: int(1).default(10),
+  adminToken: z.string().min(8, 'ADMIN_TOKEN must be at least 8 characters').optional(),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+export type Config = z.infer<typeof ConfigSchema>;
+
+/** Flag name, environment variable, config key, help. */
+const OPTIONS: [string, string, keyof Config, string][] = [
+  ['--port <n>', 'PORT', 'port', 'HTTP port (0 = any free port)'],
+  ['--host <addr>', 'HOST', 'host', 'address to listen on'],
+  ['--data-dir <dir>', 'DATA_DIR', 'dataDir', 'where the embedded store keeps jobs and images'],
+  ['--model-dir <dir>', 'MODEL_DIR', 'modelDir', 'TF.js graph model folder served to workers'],
+  ['--model-input-range <min,max>', 'MODEL_INPUT_RANGE', 'modelInputRange', 'pixel range the model expects'],
+  ['--web-dir <dir>', 'WEB_DIR', 'webDir', 'built web app (npm run build)'],
+  ['--max-upload-bytes <n>', 'MAX_UPLOAD_BYTES', 'maxUploadBytes', 'largest accepted image'],
+  ['--max-files-per-upload <n>', 'MAX_FILES_PER_UPLOAD', 'maxFilesPerUpload', 'most images in one request'],
+  ['--max-pending-jobs <n>', 'MAX_PENDING_JOBS', 'maxPendingJobs', 'queued+leased jobs before 503'],
+  ['--lease-ms <n>', 'LEASE_MS', 'leaseMs', 'how long a worker may hold a job'],
+  ['--heartbeat-ms <n>', 'HEARTBEAT_MS', 'heartbeatMs', 'WebSocket ping interval; dead after 2 missed'],
+  ['--max-attempts <n>', 'MAX_ATTEMPTS', 'maxAttempts', 'failed or expired attempts before a job fails'],
+  ['--max-leases <n>', 'MAX_LEASES', 'maxLeases', 'leases of any outcome before a job fails'],
+  ['--admin-token <t>', 'ADMIN_TOKEN', 'adminToken', 'token for destructive bulk actions'],
+  ['--log-level <level>', 'LOG_LEVEL', 'logLevel', 'pino log level'],
+];
+
+export class ConfigError extends Error {}
+
+/** Validates a partial config (from code or tests) and fills in defaults. */
+export function makeConfig(input: Partial<Record<keyof Config, unknown>>): Config {
+  const parsed = ConfigSchema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((issue) => {
+    const key = String(issue.path[0]);
+    const option = OPTIONS.find(([, , k]) => k === key);
+    const where = option ? `${option[0].split(' ')[0]} / ${option[1]}` : key;
+    return `  ${where}: ${issue.message}`;
+  });
+  throw new ConfigError(`invalid configuration:\n${problems.join('\n')}`);
+}
+
+export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
+  const program = new Command('master').description('Image-recognition master: jobs in, browser workers out');
+  for (const [flag, envName, , help] of OPTIONS) program.option(flag, `${help} [env ${envName}]`);
+  program.parse(argv);
+  const flags = program.opts<Record<string, string | undefined>>();
+  const input: Partial<Record<keyof Config, unknown>> = {};
+  for (const [, envName, key] of OPTIONS) {
+    const value = flags[key] ?? env[envName];
+    if (value !== undefined && value !== '') input[key] = value;
+  }
+  return makeConfig(input);
+}

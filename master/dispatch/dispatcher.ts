@@ -1,0 +1,207 @@
+// Matches queued jobs with workers that have free credit, the moment either
+// appears (push, not poll), and applies what workers answer through the store's
+// fenced transitions. Leases whose deadline passes are reaped here too.
+import type { LiveEvents } from '../events/live-events.ts';
+import type { WorkerSession } from '../hub/worker-session.ts';
+import type { Logger } from '../log.ts';
+import type { FailureMessage, ResultMessage } from '../protocol.ts';
+import type { JobStore, LeaseRef, RejectReason, Transition } from '../store/job-store.ts';
+
+export interface DispatchCounters {
+  dispatched: number;
+  completed: number;
+  failedAttempts: number;
+  /** Leases ended because the worker went away or overran the deadline. */
+  reassigned: { lost: number; expired: number };
+  /** Answers refused by fencing, by reason: never written. */
+  rejected: Record<RejectReason, number>;
+}
+
+export class Dispatcher {
+  readonly counters: DispatchCounters = {
+    dispatched: 0,
+    completed: 0,
+    failedAttempts: 0,
+    reassigned: { lost: 0, expired: 0 },
+    rejected: { 'unknown-job': 0, 'stale-lease': 0, 'not-your-lease': 0 },
+  };
+  private readonly sessions = new Set<WorkerSession>();
+  private pumping: Promise<void> | null = null;
+  private pumpAgain = false;
+  private reaper: NodeJS.Timeout | null = null;
+  private workersTimer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly store: JobStore,
+    private readonly events: LiveEvents,
+    private readonly log: Logger,
+    private readonly leaseMs: number,
+  ) {}
+
+  /** Starts the lease reaper; a lease is noticed expired within a quarter of its length. */
+  start(): void {
+    const every = Math.max(50, Math.min(1000, Math.floor(this.leaseMs / 4)));
+    this.reaper = setInterval(() => void this.reapExpired(), every);
+  }
+
+  stop(): void {
+    if (this.reaper) clearInterval(this.reaper);
+    if (this.workersTimer) clearTimeout(this.workersTimer);
+    this.reaper = null;
+    this.workersTimer = null;
+  }
+
+  get workers(): WorkerSession[] {
+    return [...this.sessions];
+  }
+
+  addWorker(session: WorkerSession): void {
+    this.sessions.add(session);
+    this.workersChanged();
+    this.pump();
+  }
+
+  /** The worker's socket closed: everything it held goes back to the queue at once. */
+  async removeWorker(session: WorkerSession, why: string): Promise<void> {
+    this.sessions.delete(session);
+    for (const lease of session.leases) {
+      session.drop(lease);
+      const transition = await this.store.release(lease, 'lost', `worker ${session.hello.name} ${why}`, Date.now());
+      if (transition.applied) this.counters.reassigned.lost += 1;
+      this.publish(transition);
+    }
+    this.workersChanged();
+    this.pump();
+  }
+
+  creditChanged(): void {
+    this.workersChanged();
+    this.pump();
+  }
+
+  async onResult(session: WorkerSession, message: ResultMessage): Promise<void> {
+    const lease = { jobId: message.jobId, leaseId: message.leaseId };
+    const result = { predictions: message.predictions, model: message.model, backend: message.backend, inferenceMs: message.inferenceMs };
+    // The store fences: only the job's current lease, held by this worker, is written.
+    const transition = await this.store.complete(lease, session.id, result, Date.now());
+    session.drop(lease);
+    if (transition.applied) {
+      this.counters.completed += 1;
+      session.recordDone(message.inferenceMs);
+    } else {
+      this.reject(session, lease, 'result', transition.reason);
+    }
+    this.publish(transition);
+    this.workersChanged();
+    this.pump();
+  }
+
+  async onFailure(session: WorkerSession, message: FailureMessage): Promise<void> {
+    const lease = { jobId: message.jobId, leaseId: message.leaseId };
+    const transition = await this.store.fail(lease, session.id, message.reason, message.retryable, Date.now());
+    session.drop(lease);
+    if (transition.applied) {
+      this.counters.failedAttempts += 1;
+      session.jobsFailed += 1;
+      this.log.info({ jobId: lease.jobId, worker: session.hello.name, reason: message.reason, status: transition.job.status }, 'attempt failed');
+    } else {
+      this.reject(session, lease, 'failure', transition.reason);
+    }
+    this.publish(transition);
+    this.workersChanged();
+    this.pump();
+  }
+
+  /** A job was deleted: the worker holding it is told to drop it. */
+  cancel(lease: LeaseRef): void {
+    for (const session of this.sessions) {
+      if (session.drop(lease)) session.send({ type: 'cancel', ...lease });
+    }
+    this.pump();
+  }
+
+  /** Offers queued jobs to workers with free credit until one side runs out. */
+  pump(): void {
+    if (this.pumping) {
+      this.pumpAgain = true;
+      return;
+    }
+    this.pumping = this.fill()
+      .catch((error: unknown) => this.log.error({ err: error }, 'dispatch failed'))
+      .finally(() => {
+        this.pumping = null;
+        if (this.pumpAgain) {
+          this.pumpAgain = false;
+          this.pump();
+        }
+      });
+  }
+
+  /** Resolves once no dispatch is in progress (for clean shutdown). */
+  async idle(): Promise<void> {
+    while (this.pumping) await this.pumping;
+  }
+
+  private async fill(): Promise<void> {
+    for (;;) {
+      const session = this.mostFreeCredit();
+      if (!session) return;
+      const lease = await this.store.leaseNext(session.ref, this.leaseMs, Date.now());
+      if (!lease) return;
+      if (!session.isOpen) {
+        // The worker left while the lease was being written: hand the job straight back.
+        this.publish(await this.store.release(lease, 'lost', `worker ${session.hello.name} disconnected`, Date.now()));
+        continue;
+      }
+      session.give(lease);
+      this.counters.dispatched += 1;
+      this.events.publish({ type: 'job', job: lease.job });
+    }
+  }
+
+  private mostFreeCredit(): WorkerSession | null {
+    let best: WorkerSession | null = null;
+    for (const session of this.sessions) {
+      if (session.freeCredit > 0 && (!best || session.freeCredit > best.freeCredit)) best = session;
+    }
+    return best;
+  }
+
+  private async reapExpired(): Promise<void> {
+    try {
+      const expired = await this.store.expiredLeases(Date.now());
+      for (const lease of expired) {
+        const transition = await this.store.release(lease, 'expired', 'lease expired before the worker answered', Date.now());
+        if (!transition.applied) continue;
+        this.counters.reassigned.expired += 1;
+        // Tell the overrunning worker to drop it; a late answer would be fenced off anyway.
+        for (const session of this.sessions) {
+          if (session.drop(lease)) session.send({ type: 'cancel', ...lease });
+        }
+        this.log.warn({ jobId: lease.jobId, status: transition.job.status }, 'lease expired');
+        this.publish(transition);
+      }
+      if (expired.length) this.pump();
+    } catch (error) {
+      this.log.error({ err: error }, 'lease reaper failed');
+    }
+  }
+
+  private reject(session: WorkerSession, lease: LeaseRef, what: string, reason: RejectReason): void {
+    this.counters.rejected[reason] += 1;
+    this.log.warn({ ...lease, worker: session.hello.name, reason }, `${what} rejected`);
+  }
+
+  private publish(transition: Transition): void {
+    if (transition.applied) this.events.publish({ type: 'job', job: transition.job });
+  }
+
+  /** Worker lists are published at most every 250 ms: results can arrive thousands of times a second. */
+  private workersChanged(): void {
+    if (this.workersTimer) return;
+    this.workersTimer = setTimeout(() => {
+      this.workersTimer = null;
+      this.events.publish({ type: 'workers', workers: this.workers.map((s) => s.view()) });
+    }, 250);
+  }
+}

@@ -1,0 +1,46 @@
+// The express application: routes, security headers, one error handler.
+import express from 'express';
+import type { Config } from '../config.ts';
+import type { Dispatcher } from '../dispatch/dispatcher.ts';
+import type { LiveEvents } from '../events/live-events.ts';
+import type { Logger } from '../log.ts';
+import type { ModelFiles } from '../model/model-files.ts';
+import type { JobStore } from '../store/job-store.ts';
+import { errorHandler, notFound } from './errors.ts';
+import { eventsRouter } from './events-router.ts';
+import { jobsRouter } from './jobs-router.ts';
+import { modelRouter } from './model-router.ts';
+import { webAppRouter } from './web-app.ts';
+import { workersRouter } from './workers-router.ts';
+
+export interface AppDeps {
+  config: Config;
+  store: JobStore;
+  dispatcher: Dispatcher;
+  events: LiveEvents;
+  model: ModelFiles;
+  log: Logger;
+}
+
+export function createApp(deps: AppDeps): express.Express {
+  const { config, store, dispatcher, events, model, log } = deps;
+  const app = express();
+  app.disable('x-powered-by');
+  app.use((_req, res, next) => {
+    // Cross-origin isolation lets the WASM backend use threads where cores allow.
+    res.set({ 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' });
+    next();
+  });
+  app.get('/api/health', async (_req, res) => {
+    res.json({ ok: true, jobs: await store.counts(), workers: dispatcher.workers.length });
+  });
+  app.use('/api/jobs', jobsRouter({ store, dispatcher, events, config }));
+  app.use('/api/workers', workersRouter(dispatcher));
+  app.use('/api/events', eventsRouter(events, dispatcher));
+  app.use(modelRouter(model));
+  app.use('/api', notFound);
+  app.use(webAppRouter(config.webDir));
+  app.use(notFound);
+  app.use(errorHandler(log, config));
+  return app;
+}

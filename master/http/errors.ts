@@ -1,0 +1,55 @@
+// One error shape for the whole API: HTTP status + {error: {code, message}} in plain words.
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import multer from 'multer';
+import type { ApiError } from '../api-types.ts';
+import type { Logger } from '../log.ts';
+
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+  }
+}
+
+const body = (code: string, message: string): ApiError => ({ error: { code, message } });
+
+function fromMulter(error: multer.MulterError, limits: { maxUploadBytes: number; maxFilesPerUpload: number }): HttpError {
+  switch (error.code) {
+    case 'LIMIT_FILE_SIZE':
+      return new HttpError(413, 'file-too-large', `an image is larger than the limit of ${limits.maxUploadBytes} bytes`);
+    case 'LIMIT_FILE_COUNT':
+      return new HttpError(413, 'too-many-files', `at most ${limits.maxFilesPerUpload} images per request`);
+    case 'LIMIT_UNEXPECTED_FILE':
+      return new HttpError(400, 'unexpected-field', `upload images in the multipart field "image", not "${error.field}"`);
+    default:
+      return new HttpError(400, 'bad-upload', error.message);
+  }
+}
+
+export function errorHandler(log: Logger, limits: { maxUploadBytes: number; maxFilesPerUpload: number }): ErrorRequestHandler {
+  return (error: unknown, _req, res, _next) => {
+    let http: HttpError;
+    if (error instanceof HttpError) http = error;
+    else if (error instanceof multer.MulterError) http = fromMulter(error, limits);
+    else if (isBodyError(error)) http = new HttpError(error.status, 'bad-request', error.message);
+    else {
+      log.error({ err: error }, 'unhandled error');
+      http = new HttpError(500, 'internal', 'the master hit an unexpected error; it has been logged');
+    }
+    if (res.headersSent) return;
+    res.status(http.status).set(http.headers).json(body(http.code, http.message));
+  };
+}
+
+export const notFound: RequestHandler = (req, res) => {
+  res.status(404).json(body('not-found', `no such endpoint: ${req.method} ${req.path}`));
+};
+
+function isBodyError(error: unknown): error is { status: number; message: string } {
+  const status = (error as { status?: unknown })?.status;
+  return typeof status === 'number' && status >= 400 && status < 500;
+}

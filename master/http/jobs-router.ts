@@ -1,0 +1,140 @@
+// /api/jobs: submit images, read jobs and their images, delete, retry.
+import { Router, type Request } from 'express';
+import multer from 'multer';
+import { JOB_STATUSES, type JobStatus } from '../api-types.ts';
+import type { Config } from '../config.ts';
+import type { Dispatcher } from '../dispatch/dispatcher.ts';
+import type { LiveEvents } from '../events/live-events.ts';
+import type { JobStore, NewJob } from '../store/job-store.ts';
+import { requireAdmin } from './admin.ts';
+import { HttpError } from './errors.ts';
+import { ACCEPTED_IMAGE_TYPES, sniffImageType } from './image-types.ts';
+
+export interface JobsDeps {
+  store: JobStore;
+  dispatcher: Dispatcher;
+  events: LiveEvents;
+  config: Config;
+}
+
+const MAX_PAGE = 500;
+
+export function jobsRouter({ store, dispatcher, events, config }: JobsDeps): Router {
+  const router = Router();
+  const upload = multer({
+    storage: multer.memoryStorage(),
+    limits: { fileSize: config.maxUploadBytes, files: config.maxFilesPerUpload },
+  }).array('image', config.maxFilesPerUpload);
+
+  router.post('/', admit(store, config.maxPendingJobs), upload, async (req, res) => {
+    const files = (req.files as Express.Multer.File[] | undefined) ?? [];
+    if (files.length === 0) {
+      throw new HttpError(400, 'no-file', 'attach at least one image in the multipart field "image"');
+    }
+    const jobs: NewJob[] = [];
+    for (const file of files) {
+      const contentType = await sniffImageType(file.buffer);
+      if (!contentType) {
+        throw new HttpError(
+          415,
+          'not-an-image',
+          `"${file.originalname}" is not an image this service can read (accepted: ${ACCEPTED_IMAGE_TYPES.join(', ')})`,
+        );
+      }
+      jobs.push({ fileName: file.originalname, contentType, image: file.buffer });
+    }
+    const created = await store.create(jobs, Date.now(), idempotencyKey(req));
+    if (!created.replayed) {
+      for (const job of created.jobs) events.publish({ type: 'job', job });
+      dispatcher.pump();
+    }
+    res.status(201).set('Idempotent-Replayed', String(created.replayed)).json({ jobs: created.jobs });
+  });
+
+  router.get('/', async (req, res) => {
+    const status = req.query.status;
+    if (status !== undefined && !JOB_STATUSES.includes(status as JobStatus)) {
+      throw new HttpError(400, 'bad-status', `status must be one of ${JOB_STATUSES.join(', ')}`);
+    }
+    const limit = req.query.limit === undefined ? 50 : Number(req.query.limit);
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE) {
+      throw new HttpError(400, 'bad-limit', `limit must be a whole number from 1 to ${MAX_PAGE}`);
+    }
+    const cursor = req.query.cursor;
+    if (cursor !== undefined && (typeof cursor !== 'string' || !/^\d+$/.test(cursor))) {
+      throw new HttpError(400, 'bad-cursor', 'cursor must be the nextCursor of a previous page');
+    }
+    res.json(await store.list({ status: status as JobStatus | undefined, limit, cursor }));
+  });
+
+  router.delete('/', requireAdmin(config.adminToken), async (_req, res) => {
+    const cleared = await store.clear();
+    for (const lease of cleared.leases) dispatcher.cancel(lease);
+    for (const id of cleared.ids) events.publish({ type: 'job-deleted', id });
+    res.json({ deleted: cleared.ids.length });
+  });
+
+  router.get('/:id', async (req, res) => {
+    res.json(found(await store.getDetail(req.params.id), req.params.id));
+  });
+
+  router.get('/:id/image', async (req, res) => {
+    const image = found(await store.image(req.params.id), req.params.id);
+    res
+      .type(image.contentType)
+      .set({
+        'X-Content-Type-Options': 'nosniff',
+        'Content-Security-Policy': "default-src 'none'",
+        'Cache-Control': 'private, max-age=86400, immutable',
+      })
+      .send(Buffer.from(image.bytes.buffer, image.bytes.byteOffset, image.bytes.byteLength));
+  });
+
+  router.delete('/:id', requireAdmin(config.adminToken, { openWithoutToken: true }), async (req, res) => {
+    const id = String(req.params.id);
+    const { removed, lease } = await store.remove(id);
+    if (!removed) throw unknownJob(id);
+    if (lease) dispatcher.cancel(lease);
+    events.publish({ type: 'job-deleted', id });
+    res.status(204).end();
+  });
+
+  router.post('/:id/retry', async (req, res) => {
+    const job = found(await store.get(req.params.id), req.params.id);
+    if (job.status !== 'failed') throw new HttpError(409, 'not-failed', `job ${job.id} is ${job.status}; only failed jobs can be retried`);
+    const retried = await store.retry(job.id, Date.now());
+    if (!retried) throw new HttpError(409, 'not-failed', `job ${job.id} changed while retrying; look again`);
+    events.publish({ type: 'job', job: retried });
+    dispatcher.pump();
+    res.json(retried);
+  });
+
+  return router;
+}
+
+/** Bounded queue: refuse new work with 503 + Retry-After instead of growing without bound. */
+function admit(store: JobStore, maxPendingJobs: number) {
+  return async (_req: Request, _res: unknown, next: () => void) => {
+    const counts = await store.counts();
+    if (counts.queued + counts.leased >= maxPendingJobs) {
+      throw new HttpError(503, 'queue-full', `the queue holds ${maxPendingJobs} pending jobs; try again shortly`, {
+        'Retry-After': '5',
+      });
+    }
+    next();
+  };
+}
+
+function idempotencyKey(req: Request): string | undefined {
+  const key = req.get('Idempotency-Key');
+  if (key === undefined) return undefined;
+  if (key.length < 1 || key.length > 200) throw new HttpError(400, 'bad-idempotency-key', 'Idempotency-Key must be 1 to 200 characters');
+  return key;
+}
+
+const unknownJob = (id: string) => new HttpError(404, 'job-not-found', `no job with id ${id}`);
+
+function found<T>(value: T | null, id: string): T {
+  if (value === null) throw unknownJob(id);
+  return value;
+}

@@ -1,0 +1,166 @@
+// The WebSocket endpoint for workers: handshake, message validation and
+// heartbeats. A socket that closes, or misses two pings in a row (half-open),
+// ends its session, and the dispatcher requeues what it held.
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import type { Dispatcher } from '../dispatch/dispatcher.ts';
+import type { Logger } from '../log.ts';
+import { parseWorkerMessage, WORKER_SOCKET_PATH, type ErrorMessage, type WorkerMessage } from '../protocol.ts';
+import { WorkerSession } from './worker-session.ts';
+
+const HELLO_TIMEOUT_MS = 10_000;
+const MISSED_PONGS_BEFORE_DEAD = 2;
+const BAD_MESSAGES_BEFORE_CLOSE = 5;
+/** Worker messages are small JSON; anything bigger is not ours. */
+const MAX_MESSAGE_BYTES = 64 * 1024;
+
+interface Connection {
+  socket: WebSocket;
+  session: WorkerSession | null;
+  missedPongs: number;
+  badMessages: number;
+}
+
+export interface HubOptions {
+  heartbeatMs: number;
+  leaseMs: number;
+  modelHash: () => string;
+}
+
+export class WorkerHub {
+  readonly counters = { badMessages: 0, heartbeatTimeouts: 0 };
+  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
+  private readonly connections = new Set<Connection>();
+  /** Requeues of departed workers still being written, awaited on close. */
+  private readonly departures = new Set<Promise<void>>();
+  private heartbeat: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly dispatcher: Dispatcher,
+    private readonly log: Logger,
+    private readonly options: HubOptions,
+  ) {}
+
+  attach(server: Server): void {
+    server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+      const { pathname } = new URL(request.url ?? '/', 'http://localhost');
+      if (pathname !== WORKER_SOCKET_PATH) {
+        socket.end('HTTP/1.1 404 Not Found\r\n\r\n');
+        return;
+      }
+      this.wss.handleUpgrade(request, socket, head, (ws) => this.accept(ws));
+    });
+    this.heartbeat = setInterval(() => this.beat(), this.options.heartbeatMs);
+  }
+
+  /** Closes every worker socket; their leases go back to the queue. */
+  async close(): Promise<void> {
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    const closing = [...this.connections].map(
+      (connection) =>
+        new Promise<void>((resolve) => {
+          connection.socket.once('close', () => resolve());
+          connection.socket.close(1001, 'master shutting down');
+          setTimeout(() => {
+            connection.socket.terminate();
+            resolve();
+          }, 1000).unref();
+        }),
+    );
+    await Promise.all(closing);
+    await Promise.all(this.departures);
+    await new Promise<void>((resolve) => this.wss.close(() => resolve()));
+  }
+
+  private accept(socket: WebSocket): void {
+    const connection: Connection = { socket, session: null, missedPongs: 0, badMessages: 0 };
+    this.connections.add(connection);
+    const helloTimer = setTimeout(() => {
+      if (!connection.session) socket.close(4000, 'no hello within 10 s');
+    }, HELLO_TIMEOUT_MS);
+    socket.on('pong', () => (connection.missedPongs = 0));
+    socket.on('message', (data, isBinary) => this.receive(connection, data, isBinary));
+    socket.on('error', (error) => this.log.warn({ err: error, worker: connection.session?.hello.name }, 'worker socket error'));
+    socket.on('close', (code) => {
+      clearTimeout(helloTimer);
+      this.connections.delete(connection);
+      if (connection.session) {
+        this.log.info({ worker: connection.session.hello.name, code }, 'worker disconnected');
+        const departure = this.dispatcher.removeWorker(connection.session, code === 1006 ? 'vanished' : `disconnected (${code})`);
+        this.departures.add(departure);
+        void departure.finally(() => this.departures.delete(departure));
+      }
+    });
+  }
+
+  private receive(connection: Connection, data: RawData, isBinary: boolean): void {
+    const parsed = isBinary
+      ? ({ ok: false, error: 'workers send JSON text frames only' } as const)
+      : parseWorkerMessage(data.toString());
+    if (!parsed.ok) return this.refuse(connection, 'bad-message', parsed.error);
+    void this.handle(connection, parsed.message).catch((error: unknown) => {
+      this.log.error({ err: error }, 'handling a worker message failed');
+    });
+  }
+
+  private async handle(connection: Connection, message: WorkerMessage): Promise<void> {
+    const { session } = connection;
+    if (message.type === 'hello') {
+      if (session) return this.refuse(connection, 'bad-message', 'hello was already received');
+      if (message.model !== this.options.modelHash()) {
+        this.sendError(connection, 'model-mismatch', `this master serves model ${this.options.modelHash()}; reload the model`);
+        connection.socket.close(4001, 'model mismatch');
+        return;
+      }
+      const created = new WorkerSession(randomUUID(), message, connection.socket);
+      connection.session = created;
+      created.send({ type: 'welcome', workerId: created.id, leaseMs: this.options.leaseMs });
+      this.log.info({ worker: message.name, kind: message.kind, backend: message.backend, credit: message.credit }, 'worker joined');
+      this.dispatcher.addWorker(created);
+      return;
+    }
+    if (!session) return this.refuse(connection, 'hello-first', 'the first message must be hello');
+    switch (message.type) {
+      case 'credit':
+        session.credit = message.credit;
+        return this.dispatcher.creditChanged();
+      case 'drain':
+        session.draining = true;
+        this.log.info({ worker: session.hello.name }, 'worker draining');
+        return this.dispatcher.creditChanged();
+      case 'result':
+        return this.dispatcher.onResult(session, message);
+      case 'failure':
+        return this.dispatcher.onFailure(session, message);
+    }
+  }
+
+  private refuse(connection: Connection, code: string, message: string): void {
+    this.counters.badMessages += 1;
+    connection.badMessages += 1;
+    this.log.warn({ worker: connection.session?.hello.name, code, problem: message }, 'malformed worker message');
+    this.sendError(connection, code, message);
+    if (connection.badMessages >= BAD_MESSAGES_BEFORE_CLOSE) connection.socket.close(1008, 'too many malformed messages');
+  }
+
+  private sendError(connection: Connection, code: string, message: string): void {
+    const frame: ErrorMessage = { type: 'error', code, message: message.slice(0, 1000) };
+    if (connection.socket.readyState === connection.socket.OPEN) connection.socket.send(JSON.stringify(frame));
+  }
+
+  /** Ping every socket; one that missed two pongs in a row is half-open: cut it. */
+  private beat(): void {
+    for (const connection of this.connections) {
+      if (connection.missedPongs >= MISSED_PONGS_BEFORE_DEAD) {
+        this.counters.heartbeatTimeouts += 1;
+        this.log.warn({ worker: connection.session?.hello.name }, 'worker missed heartbeats: terminating');
+        connection.socket.terminate();
+        continue;
+      }
+      connection.missedPongs += 1;
+      connection.socket.ping();
+    }
+  }
+}

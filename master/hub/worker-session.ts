@@ -1,0 +1,81 @@
+// One connected worker: what it said in its hello, the leases it holds, its credit.
+import type { WebSocket } from 'ws';
+import type { WorkerView } from '../api-types.ts';
+import { encodeJobFrame, type HelloMessage, type MasterMessage } from '../protocol.ts';
+import type { Lease, LeaseRef, WorkerRef } from '../store/job-store.ts';
+
+export class WorkerSession {
+  readonly ref: WorkerRef;
+  readonly connectedAt = Date.now();
+  credit: number;
+  draining = false;
+  jobsDone = 0;
+  jobsFailed = 0;
+  private inferenceMsTotal = 0;
+  /** jobId → leaseId of every job this worker holds. */
+  private readonly held = new Map<string, string>();
+
+  constructor(
+    readonly id: string,
+    readonly hello: HelloMessage,
+    private readonly socket: WebSocket,
+  ) {
+    this.ref = { id, name: hello.name, backend: hello.backend };
+    this.credit = hello.credit;
+  }
+
+  get freeCredit(): number {
+    return this.draining || !this.isOpen ? 0 : Math.max(0, this.credit - this.held.size);
+  }
+
+  get isOpen(): boolean {
+    return this.socket.readyState === this.socket.OPEN;
+  }
+
+  get leases(): LeaseRef[] {
+    return [...this.held].map(([jobId, leaseId]) => ({ jobId, leaseId }));
+  }
+
+  holds(lease: LeaseRef): boolean {
+    return this.held.get(lease.jobId) === lease.leaseId;
+  }
+
+  give(lease: Lease): void {
+    this.held.set(lease.jobId, lease.leaseId);
+    const header = { type: 'job' as const, jobId: lease.jobId, leaseId: lease.leaseId, contentType: lease.contentType, deadline: lease.deadline };
+    this.socket.send(encodeJobFrame(header, lease.image));
+  }
+
+  /** Forgets a lease; returns whether it was held. */
+  drop(lease: LeaseRef): boolean {
+    if (!this.holds(lease)) return false;
+    this.held.delete(lease.jobId);
+    return true;
+  }
+
+  recordDone(inferenceMs: number): void {
+    this.jobsDone += 1;
+    this.inferenceMsTotal += inferenceMs;
+  }
+
+  send(message: MasterMessage): void {
+    if (this.isOpen) this.socket.send(JSON.stringify(message));
+  }
+
+  view(): WorkerView {
+    return {
+      id: this.id,
+      name: this.hello.name,
+      kind: this.hello.kind,
+      backend: this.hello.backend,
+      model: this.hello.model,
+      credit: this.credit,
+      inFlight: this.held.size,
+      jobsDone: this.jobsDone,
+      jobsFailed: this.jobsFailed,
+      meanInferenceMs: this.jobsDone ? this.inferenceMsTotal / this.jobsDone : null,
+      connectedAt: new Date(this.connectedAt).toISOString(),
+      draining: this.draining,
+    };
+  }
+}

@@ -1,0 +1,22 @@
+// Starts the master from flags and environment; stops it cleanly on SIGINT/SIGTERM.
+import { ConfigError, loadConfig } from './config.ts';
+import { ModelError } from './model/model-files.ts';
+import { startMaster } from './server.ts';
+
+try {
+  const master = await startMaster(loadConfig(process.argv, process.env));
+  const shutdown = () => {
+    master.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once('SIGINT', shutdown);
+  process.once('SIGTERM', shutdown);
+} catch (error) {
+  if (error instanceof ConfigError || error instanceof ModelError) {
+    console.error(`master: ${error.message}`);
+    process.exit(2);
+  }
+  throw error;
+}

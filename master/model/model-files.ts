@@ -1,0 +1,62 @@
+// The model the master serves to its workers: a TF.js graph model folder,
+// pinned by a content hash that is part of every file URL.
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { ModelView } from '../api-types.ts';
+
+export interface ModelFiles {
+  view: ModelView;
+  dir: string;
+  /** The only file names that may be served from `dir`. */
+  files: Set<string>;
+}
+
+interface ModelJson {
+  format?: string;
+  modelTopology?: { node?: { op: string; attr?: { shape?: { shape?: { dim?: { size: string }[] } } } }[] };
+  weightsManifest?: { paths: string[] }[];
+}
+
+export class ModelError extends Error {}
+
+export function loadModelFiles(dir: string, inputRange: [number, number]): ModelFiles {
+  const modelJsonPath = path.join(dir, 'model.json');
+  if (!fs.existsSync(modelJsonPath)) {
+    throw new ModelError(
+      `no model.json in ${dir}: set MODEL_DIR to a TF.js graph model folder (see README, "The model")`,
+    );
+  }
+  const modelJson = JSON.parse(fs.readFileSync(modelJsonPath, 'utf8')) as ModelJson;
+  if (modelJson.format !== 'graph-model') {
+    throw new ModelError(
+      `${modelJsonPath} is a "${modelJson.format ?? 'unknown'}" model; workers load TF.js graph models (format "graph-model")`,
+    );
+  }
+  const weightFiles = (modelJson.weightsManifest ?? []).flatMap((group) => group.paths);
+  const hash = createHash('sha256');
+  for (const file of ['model.json', ...weightFiles]) {
+    const full = path.join(dir, file);
+    if (!fs.existsSync(full)) throw new ModelError(`model file ${full} named in model.json is missing`);
+    hash.update(file).update(fs.readFileSync(full));
+  }
+  const digest = hash.digest('hex').slice(0, 16);
+  return {
+    dir,
+    files: new Set(['model.json', ...weightFiles]),
+    view: {
+      name: path.basename(path.resolve(dir)),
+      hash: digest,
+      url: `/models/${digest}/model.json`,
+      inputRange,
+      imageSize: inputSize(modelJson),
+    },
+  };
+}
+
+/** Height of the input placeholder ([-1, H, W, 3]); MobileNets use 224. */
+function inputSize(modelJson: ModelJson): number {
+  const input = modelJson.modelTopology?.node?.find((node) => node.op === 'Placeholder');
+  const height = Number(input?.attr?.shape?.shape?.dim?.[1]?.size);
+  return Number.isInteger(height) && height > 0 ? height : 224;
+}

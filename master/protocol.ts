@@ -1,0 +1,153 @@
+// The wire protocol between the master and worker pages, defined once and
+// validated at runtime on both sides (the worker runtime in web/ imports this file).
+//
+// Control messages are JSON text frames. A job travels as one binary frame:
+// [u32 big-endian header length][JSON JobHeader][image bytes], so the image is
+// pushed as-is, without base64 inflation or a second request.
+import { z } from 'zod';
+
+export const PROTOCOL_VERSION = 1;
+export const MAX_CREDIT = 32;
+/** The WebSocket path workers connect to. */
+export const WORKER_SOCKET_PATH = '/ws/worker';
+
+const id = z.string().min(1).max(64);
+const text = (max: number) => z.string().max(max);
+
+export const WorkerKind = z.enum(['volunteer', 'headless']);
+export type WorkerKind = z.infer<typeof WorkerKind>;
+
+export const Prediction = z.object({
+  index: z.number().int().min(0).max(999),
+  label: text(200),
+  probability: z.number().min(0).max(1),
+});
+export type Prediction = z.infer<typeof Prediction>;
+
+// ---- worker → master -------------------------------------------------------
+
+export const HelloMessage = z.object({
+  type: z.literal('hello'),
+  protocol: z.literal(PROTOCOL_VERSION),
+  name: z.string().min(1).max(64),
+  kind: WorkerKind,
+  backend: text(32),
+  /** Content hash of the model the worker has loaded (from GET /api/model). */
+  model: text(128),
+  /** How many jobs the worker may hold at once. */
+  credit: z.number().int().min(0).max(MAX_CREDIT),
+});
+
+export const CreditMessage = z.object({
+  type: z.literal('credit'),
+  credit: z.number().int().min(0).max(MAX_CREDIT),
+});
+
+export const ResultMessage = z.object({
+  type: z.literal('result'),
+  jobId: id,
+  leaseId: id,
+  predictions: z.array(Prediction).min(1).max(10),
+  inferenceMs: z.number().nonnegative().max(3_600_000),
+  backend: text(32),
+  model: text(128),
+});
+
+export const FailureMessage = z.object({
+  type: z.literal('failure'),
+  jobId: id,
+  leaseId: id,
+  reason: text(500),
+  /** false when retrying cannot help, e.g. the image cannot be decoded. */
+  retryable: z.boolean(),
+});
+
+/** The worker is leaving: it finishes what it holds and takes nothing new. */
+export const DrainMessage = z.object({ type: z.literal('drain') });
+
+export const WorkerMessage = z.discriminatedUnion('type', [
+  HelloMessage,
+  CreditMessage,
+  ResultMessage,
+  FailureMessage,
+  DrainMessage,
+]);
+export type HelloMessage = z.infer<typeof HelloMessage>;
+export type ResultMessage = z.infer<typeof ResultMessage>;
+export type FailureMessage = z.infer<typeof FailureMessage>;
+export type WorkerMessage = z.infer<typeof WorkerMessage>;
+
+// ---- master → worker -------------------------------------------------------
+
+export const WelcomeMessage = z.object({
+  type: z.literal('welcome'),
+  workerId: id,
+  /** How long a lease lasts; the worker sizes its credit to fit a few seconds of work. */
+  leaseMs: z.number().int().positive(),
+});
+
+export const CancelMessage = z.object({
+  type: z.literal('cancel'),
+  jobId: id,
+  leaseId: id,
+});
+
+export const ErrorMessage = z.object({
+  type: z.literal('error'),
+  code: text(64),
+  message: text(1000),
+});
+
+export const MasterMessage = z.discriminatedUnion('type', [WelcomeMessage, CancelMessage, ErrorMessage]);
+export type WelcomeMessage = z.infer<typeof WelcomeMessage>;
+export type CancelMessage = z.infer<typeof CancelMessage>;
+export type ErrorMessage = z.infer<typeof ErrorMessage>;
+export type MasterMessage = z.infer<typeof MasterMessage>;
+
+export const JobHeader = z.object({
+  type: z.literal('job'),
+  jobId: id,
+  leaseId: id,
+  contentType: text(100),
+  /** Lease deadline, epoch ms on the master's clock. */
+  deadline: z.number().int(),
+});
+export type JobHeader = z.infer<typeof JobHeader>;
+
+// ---- encoding --------------------------------------------------------------
+
+export type ParseResult<T> = { ok: true; message: T } | { ok: false; error: string };
+
+function parseWith<T>(schema: z.ZodType<T>, raw: string): ParseResult<T> {
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    return { ok: false, error: 'message is not valid JSON' };
+  }
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return { ok: true, message: parsed.data };
+  return { ok: false, error: z.prettifyError(parsed.error) };
+}
+
+export const parseWorkerMessage = (raw: string) => parseWith(WorkerMessage, raw);
+export const parseMasterMessage = (raw: string) => parseWith(MasterMessage, raw);
+
+export function encodeJobFrame(header: JobHeader, image: Uint8Array): Uint8Array {
+  const head = new TextEncoder().encode(JSON.stringify(header));
+  const frame = new Uint8Array(4 + head.length + image.length);
+  new DataView(frame.buffer).setUint32(0, head.length);
+  frame.set(head, 4);
+  frame.set(image, 4 + head.length);
+  return frame;
+}
+
+export function decodeJobFrame(frame: Uint8Array): ParseResult<{ header: JobHeader; image: Uint8Array }> {
+  if (frame.length < 4) return { ok: false, error: 'job frame is shorter than its length prefix' };
+  const headLength = new DataView(frame.buffer, frame.byteOffset, frame.byteLength).getUint32(0);
+  if (4 + headLength > frame.length) return { ok: false, error: 'job frame header overruns the frame' };
+  const head = new TextDecoder().decode(frame.subarray(4, 4 + headLength));
+  const parsed = parseWith(JobHeader, head);
+  if (!parsed.ok) return parsed;
+  return { ok: true, message: { header: parsed.message, image: frame.subarray(4 + headLength) } };
+}

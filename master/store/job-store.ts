@@ -1,0 +1,91 @@
+// The job store: every transition of a job's life is one named, atomic
+// operation here, so the rules (fencing, attempt limits) live in one place.
+//
+//   queued ──lease──▶ leased ──complete──▶ done
+//      ▲                 │ ──fail(final)──▶ failed ──retry──▶ queued
+//      └─release/expire──┘   (attempt limit reached → failed)
+import type { JobDetailView, JobPage, JobResult, JobStatus, JobView } from '../api-types.ts';
+
+export interface NewJob {
+  fileName: string;
+  contentType: string;
+  image: Uint8Array;
+}
+
+export interface WorkerRef {
+  id: string;
+  name: string;
+  backend: string;
+}
+
+/** A job handed to a worker: the fencing token (leaseId) must come back with the answer. */
+export interface Lease {
+  jobId: string;
+  leaseId: string;
+  attempt: number;
+  deadline: number;
+  contentType: string;
+  image: Uint8Array;
+  /** The job as it is now leased, for live boards. */
+  job: JobView;
+}
+
+export interface LeaseRef {
+  jobId: string;
+  leaseId: string;
+}
+
+export type RejectReason = 'unknown-job' | 'stale-lease' | 'not-your-lease';
+
+/** The outcome of a fenced transition: either it applied, or nothing was written. */
+export type Transition = { applied: true; job: JobView } | { applied: false; reason: RejectReason };
+
+export interface CreateResult {
+  jobs: JobView[];
+  /** true when the Idempotency-Key was seen before and these are the jobs it created then. */
+  replayed: boolean;
+}
+
+export interface Limits {
+  /** Attempts that may end in failure or lease expiry before the job fails for good. */
+  maxAttempts: number;
+  /** Leases of any outcome (including lost workers) before the job fails: bounds crash loops. */
+  maxLeases: number;
+}
+
+export interface ListQuery {
+  status?: JobStatus;
+  limit: number;
+  cursor?: string;
+}
+
+export type StatusCounts = Record<JobStatus, number>;
+
+export interface JobStore {
+  /** Stores jobs and images durably in one transaction; with an idempotency key, at most once per key. */
+  create(jobs: NewJob[], now: number, idempotencyKey?: string): Promise<CreateResult>;
+  /** Leases the oldest queued job to the worker, or null when the queue is empty. */
+  leaseNext(worker: WorkerRef, leaseMs: number, now: number): Promise<Lease | null>;
+  /** Accepts a result only for the job's current lease held by this worker. */
+  complete(lease: LeaseRef, workerId: string, result: JobResult, now: number): Promise<Transition>;
+  /** The worker could not process the job: requeue, or fail it when not retryable or out of attempts. */
+  fail(lease: LeaseRef, workerId: string, reason: string, retryable: boolean, now: number): Promise<Transition>;
+  /** The lease ended without an answer (worker lost, lease expired, master restarted): requeue or fail. */
+  release(lease: LeaseRef, outcome: 'lost' | 'expired' | 'recovered', reason: string, now: number): Promise<Transition>;
+  /** Leases whose deadline has passed. */
+  expiredLeases(now: number): Promise<LeaseRef[]>;
+  /** Every lease currently held (used on start to recover jobs leased by a master that died). */
+  activeLeases(): Promise<LeaseRef[]>;
+  /** A failed job goes back to the queue with a fresh attempt budget. */
+  retry(jobId: string, now: number): Promise<JobView | null>;
+  /** Removes a job; returns its lease if it was leased, so the worker can be told to drop it. */
+  remove(jobId: string): Promise<{ removed: boolean; lease: LeaseRef | null }>;
+  /** Removes every job; returns their ids and the leases to cancel. */
+  clear(): Promise<{ ids: string[]; leases: LeaseRef[] }>;
+  get(jobId: string): Promise<JobView | null>;
+  getDetail(jobId: string): Promise<JobDetailView | null>;
+  image(jobId: string): Promise<{ contentType: string; bytes: Uint8Array } | null>;
+  list(query: ListQuery): Promise<JobPage>;
+  counts(): Promise<StatusCounts>;
+  close(): Promise<void>;
+}

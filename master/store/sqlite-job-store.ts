@@ -1,0 +1,352 @@
+// The embedded job store: SQLite (better-sqlite3) in WAL mode, one file under
+// the data directory, no server. Each transition is one SQLite transaction.
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import type { AttemptOutcome, AttemptView, JobDetailView, JobPage, JobResult, JobStatus, JobView } from '../api-types.ts';
+import { afterAttempt, finalError, type EndedWithoutResult } from './attempt-rules.ts';
+import type {
+  CreateResult,
+  JobStore,
+  Lease,
+  LeaseRef,
+  Limits,
+  ListQuery,
+  NewJob,
+  StatusCounts,
+  Transition,
+  WorkerRef,
+} from './job-store.ts';
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS jobs (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  id TEXT NOT NULL UNIQUE,
+  status TEXT NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  failures INTEGER NOT NULL DEFAULT 0,
+  file_name TEXT NOT NULL,
+  content_type TEXT NOT NULL,
+  size INTEGER NOT NULL,
+  submitted_at INTEGER NOT NULL,
+  started_at INTEGER,
+  finished_at INTEGER,
+  worker TEXT,
+  lease_id TEXT,
+  lease_worker TEXT,
+  lease_deadline INTEGER,
+  error TEXT,
+  result TEXT
+);
+CREATE INDEX IF NOT EXISTS jobs_by_status ON jobs (status, seq);
+CREATE INDEX IF NOT EXISTS jobs_by_deadline ON jobs (lease_deadline) WHERE status = 'leased';
+CREATE TABLE IF NOT EXISTS images (job_id TEXT PRIMARY KEY, bytes BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS attempts (
+  job_id TEXT NOT NULL,
+  attempt INTEGER NOT NULL,
+  lease_id TEXT NOT NULL,
+  worker_id TEXT NOT NULL,
+  worker_name TEXT NOT NULL,
+  backend TEXT NOT NULL,
+  started_at INTEGER NOT NULL,
+  ended_at INTEGER,
+  outcome TEXT NOT NULL,
+  reason TEXT,
+  PRIMARY KEY (job_id, attempt)
+);
+CREATE TABLE IF NOT EXISTS idempotency (key TEXT PRIMARY KEY, job_ids TEXT NOT NULL, created_at INTEGER NOT NULL);
+`;
+
+interface JobRow {
+  seq: number;
+  id: string;
+  status: JobStatus;
+  attempts: number;
+  failures: number;
+  file_name: string;
+  content_type: string;
+  size: number;
+  submitted_at: number;
+  started_at: number | null;
+  finished_at: number | null;
+  worker: string | null;
+  lease_id: string | null;
+  lease_worker: string | null;
+  lease_deadline: number | null;
+  error: string | null;
+  result: string | null;
+}
+
+interface AttemptRow {
+  attempt: number;
+  lease_id: string;
+  worker_id: string;
+  worker_name: string;
+  backend: string;
+  started_at: number;
+  ended_at: number | null;
+  outcome: AttemptOutcome;
+  reason: string | null;
+}
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+function toView(row: JobRow): JobView {
+  return {
+    id: row.id,
+    status: row.status,
+    attempts: row.attempts,
+    fileName: row.file_name,
+    contentType: row.content_type,
+    size: row.size,
+    submittedAt: new Date(row.submitted_at).toISOString(),
+    startedAt: iso(row.started_at),
+    finishedAt: iso(row.finished_at),
+    worker: row.worker,
+    error: row.error,
+    result: row.result ? (JSON.parse(row.result) as JobResult) : null,
+  };
+}
+
+function toAttemptView(row: AttemptRow): AttemptView {
+  return {
+    attempt: row.attempt,
+    leaseId: row.lease_id,
+    worker: row.worker_id,
+    workerName: row.worker_name,
+    backend: row.backend,
+    startedAt: new Date(row.started_at).toISOString(),
+    endedAt: iso(row.ended_at),
+    outcome: row.outcome,
+    reason: row.reason,
+  };
+}
+
+export class SqliteJobStore implements JobStore {
+  private readonly db: Database.Database;
+  private readonly q;
+
+  constructor(
+    dataDir: string,
+    private readonly limits: Limits,
+  ) {
+    fs.mkdirSync(dataDir, { recursive: true });
+    this.db = new Database(path.join(dataDir, 'jobs.sqlite'));
+    this.db.pragma('journal_mode = WAL');
+    // Transitions are synced lazily: losing the last few to a power cut only
+    // redoes work (a lease reverts and is recovered). Uploads are synced at once.
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('busy_timeout = 5000');
+    this.db.exec(SCHEMA);
+    const db = this.db;
+    this.q = {
+      insertJob: db.prepare(
+        `INSERT INTO jobs (id, status, file_name, content_type, size, submitted_at) VALUES (?, 'queued', ?, ?, ?, ?)`,
+      ),
+      insertImage: db.prepare(`INSERT INTO images (job_id, bytes) VALUES (?, ?)`),
+      idempotencyGet: db.prepare(`SELECT job_ids FROM idempotency WHERE key = ?`).pluck(),
+      idempotencyPut: db.prepare(`INSERT INTO idempotency (key, job_ids, created_at) VALUES (?, ?, ?)`),
+      job: db.prepare(`SELECT * FROM jobs WHERE id = ?`),
+      oldestQueued: db.prepare(`SELECT * FROM jobs WHERE status = 'queued' ORDER BY seq LIMIT 1`),
+      lease: db.prepare(
+        `UPDATE jobs SET status = 'leased', attempts = attempts + 1, started_at = ?, worker = ?, lease_id = ?,
+         lease_worker = ?, lease_deadline = ?, error = NULL WHERE id = ? AND status = 'queued'`,
+      ),
+      image: db.prepare(`SELECT bytes FROM images WHERE job_id = ?`).pluck(),
+      insertAttempt: db.prepare(
+        `INSERT INTO attempts (job_id, attempt, lease_id, worker_id, worker_name, backend, started_at, outcome)
+         VALUES (?, ?, ?, ?, ?, ?, ?, 'running')`,
+      ),
+      endAttempt: db.prepare(`UPDATE attempts SET ended_at = ?, outcome = ?, reason = ? WHERE job_id = ? AND lease_id = ?`),
+      attempts: db.prepare(`SELECT * FROM attempts WHERE job_id = ? ORDER BY attempt`),
+      finish: db.prepare(
+        `UPDATE jobs SET status = ?, finished_at = ?, result = ?, error = ?, failures = ?,
+         lease_id = NULL, lease_worker = NULL, lease_deadline = NULL WHERE id = ?`,
+      ),
+      requeue: db.prepare(
+        `UPDATE jobs SET status = 'queued', failures = ?, lease_id = NULL, lease_worker = NULL, lease_deadline = NULL,
+         worker = NULL, error = ? WHERE id = ?`,
+      ),
+      expired: db.prepare(`SELECT id AS jobId, lease_id AS leaseId FROM jobs WHERE status = 'leased' AND lease_deadline <= ?`),
+      active: db.prepare(`SELECT id AS jobId, lease_id AS leaseId FROM jobs WHERE status = 'leased'`),
+      retry: db.prepare(
+        `UPDATE jobs SET status = 'queued', attempts = 0, failures = 0, error = NULL, finished_at = NULL, started_at = NULL,
+         worker = NULL, result = NULL WHERE id = ? AND status = 'failed'`,
+      ),
+      deleteJob: db.prepare(`DELETE FROM jobs WHERE id = ?`),
+      deleteImage: db.prepare(`DELETE FROM images WHERE job_id = ?`),
+      deleteAttempts: db.prepare(`DELETE FROM attempts WHERE job_id = ?`),
+      counts: db.prepare(`SELECT status, COUNT(*) AS n FROM jobs GROUP BY status`),
+    };
+  }
+
+  async create(jobs: NewJob[], now: number, idempotencyKey?: string): Promise<CreateResult> {
+    const run = this.db.transaction((): CreateResult => {
+      if (idempotencyKey) {
+        const known = this.q.idempotencyGet.get(idempotencyKey) as string | undefined;
+        if (known) return { jobs: (JSON.parse(known) as string[]).map((id) => this.view(id)!), replayed: true };
+      }
+      const ids = jobs.map((job) => {
+        const id = randomUUID();
+        this.q.insertJob.run(id, job.fileName, job.contentType, job.image.byteLength, now);
+        this.q.insertImage.run(id, Buffer.from(job.image.buffer, job.image.byteOffset, job.image.byteLength));
+        return id;
+      });
+      if (idempotencyKey) this.q.idempotencyPut.run(idempotencyKey, JSON.stringify(ids), now);
+      return { jobs: ids.map((id) => this.view(id)!), replayed: false };
+    });
+    // An upload is acknowledged only once it would survive a power cut.
+    this.db.pragma('synchronous = FULL');
+    try {
+      return run.immediate();
+    } finally {
+      this.db.pragma('synchronous = NORMAL');
+    }
+  }
+
+  async leaseNext(worker: WorkerRef, leaseMs: number, now: number): Promise<Lease | null> {
+    return this.db.transaction((): Lease | null => {
+      const row = this.q.oldestQueued.get() as JobRow | undefined;
+      if (!row) return null;
+      const leaseId = randomUUID();
+      const deadline = now + leaseMs;
+      const attempt = row.attempts + 1;
+      this.q.lease.run(now, worker.name, leaseId, worker.id, deadline, row.id);
+      this.q.insertAttempt.run(row.id, attempt, leaseId, worker.id, worker.name, worker.backend, now);
+      const image = this.q.image.get(row.id) as Buffer;
+      return { jobId: row.id, leaseId, attempt, deadline, contentType: row.content_type, image, job: this.view(row.id)! };
+    }).immediate();
+  }
+
+  async complete(lease: LeaseRef, workerId: string, result: JobResult, now: number): Promise<Transition> {
+    return this.db.transaction((): Transition => {
+      const row = this.fenced(lease, workerId);
+      if ('reason' in row) return { applied: false, reason: row.reason };
+      this.q.endAttempt.run(now, 'done', null, lease.jobId, lease.leaseId);
+      this.q.finish.run('done', now, JSON.stringify(result), null, row.failures, lease.jobId);
+      return { applied: true, job: this.view(lease.jobId)! };
+    }).immediate();
+  }
+
+  async fail(lease: LeaseRef, workerId: string, reason: string, retryable: boolean, now: number): Promise<Transition> {
+    return this.db.transaction((): Transition => {
+      const row = this.fenced(lease, workerId);
+      if ('reason' in row) return { applied: false, reason: row.reason };
+      return this.endWithoutResult(row, 'failed', reason, retryable, now);
+    }).immediate();
+  }
+
+  async release(lease: LeaseRef, outcome: 'lost' | 'expired' | 'recovered', reason: string, now: number): Promise<Transition> {
+    return this.db.transaction((): Transition => {
+      const row = this.fenced(lease, null);
+      if ('reason' in row) return { applied: false, reason: row.reason };
+      return this.endWithoutResult(row, outcome, reason, true, now);
+    }).immediate();
+  }
+
+  async expiredLeases(now: number): Promise<LeaseRef[]> {
+    return this.q.expired.all(now) as LeaseRef[];
+  }
+
+  async activeLeases(): Promise<LeaseRef[]> {
+    return this.q.active.all() as LeaseRef[];
+  }
+
+  async retry(jobId: string): Promise<JobView | null> {
+    const changed = this.q.retry.run(jobId).changes;
+    return changed ? this.view(jobId) : null;
+  }
+
+  async remove(jobId: string): Promise<{ removed: boolean; lease: LeaseRef | null }> {
+    return this.db.transaction(() => {
+      const row = this.q.job.get(jobId) as JobRow | undefined;
+      if (!row) return { removed: false, lease: null };
+      this.q.deleteJob.run(jobId);
+      this.q.deleteImage.run(jobId);
+      this.q.deleteAttempts.run(jobId);
+      const lease = row.status === 'leased' && row.lease_id ? { jobId, leaseId: row.lease_id } : null;
+      return { removed: true, lease };
+    }).immediate();
+  }
+
+  async clear(): Promise<{ ids: string[]; leases: LeaseRef[] }> {
+    return this.db.transaction(() => {
+      const rows = this.db.prepare(`SELECT id, status, lease_id FROM jobs`).all() as Pick<JobRow, 'id' | 'status' | 'lease_id'>[];
+      this.db.exec(`DELETE FROM jobs; DELETE FROM images; DELETE FROM attempts; DELETE FROM idempotency;`);
+      const leases = rows.filter((r) => r.status === 'leased' && r.lease_id).map((r) => ({ jobId: r.id, leaseId: r.lease_id! }));
+      return { ids: rows.map((r) => r.id), leases };
+    }).immediate();
+  }
+
+  async get(jobId: string): Promise<JobView | null> {
+    return this.view(jobId);
+  }
+
+  async getDetail(jobId: string): Promise<JobDetailView | null> {
+    const job = this.view(jobId);
+    if (!job) return null;
+    const timeline = (this.q.attempts.all(jobId) as AttemptRow[]).map(toAttemptView);
+    return { ...job, timeline };
+  }
+
+  async image(jobId: string): Promise<{ contentType: string; bytes: Uint8Array } | null> {
+    const row = this.q.job.get(jobId) as JobRow | undefined;
+    const bytes = row && (this.q.image.get(jobId) as Buffer | undefined);
+    return row && bytes ? { contentType: row.content_type, bytes } : null;
+  }
+
+  async list({ status, limit, cursor }: ListQuery): Promise<JobPage> {
+    const where: string[] = [];
+    const params: (string | number)[] = [];
+    if (status) {
+      where.push('status = ?');
+      params.push(status);
+    }
+    if (cursor) {
+      where.push('seq < ?');
+      params.push(Number(cursor));
+    }
+    const sql = `SELECT * FROM jobs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT ?`;
+    const rows = this.db.prepare(sql).all(...params, limit + 1) as JobRow[];
+    const page = rows.slice(0, limit);
+    const nextCursor = rows.length > limit ? String(page[page.length - 1]!.seq) : null;
+    return { jobs: page.map(toView), nextCursor };
+  }
+
+  async counts(): Promise<StatusCounts> {
+    const counts: StatusCounts = { queued: 0, leased: 0, done: 0, failed: 0 };
+    for (const { status, n } of this.q.counts.all() as { status: JobStatus; n: number }[]) counts[status] = n;
+    return counts;
+  }
+
+  async close(): Promise<void> {
+    this.db.close();
+  }
+
+  private view(jobId: string): JobView | null {
+    const row = this.q.job.get(jobId) as JobRow | undefined;
+    return row ? toView(row) : null;
+  }
+
+  /** The job row if `lease` is its current lease (and held by `workerId`, when given). */
+  private fenced(lease: LeaseRef, workerId: string | null): JobRow | { reason: 'unknown-job' | 'stale-lease' | 'not-your-lease' } {
+    const row = this.q.job.get(lease.jobId) as JobRow | undefined;
+    if (!row) return { reason: 'unknown-job' };
+    if (row.status !== 'leased' || row.lease_id !== lease.leaseId) return { reason: 'stale-lease' };
+    if (workerId !== null && row.lease_worker !== workerId) return { reason: 'not-your-lease' };
+    return row;
+  }
+
+  private endWithoutResult(row: JobRow, outcome: EndedWithoutResult, reason: string, retryable: boolean, now: number): Transition {
+    this.q.endAttempt.run(now, outcome, reason, row.id, row.lease_id);
+    const next = afterAttempt({ leases: row.attempts, failures: row.failures }, outcome, retryable, this.limits);
+    if (next.status === 'failed') {
+      const attempts = (this.q.attempts.all(row.id) as AttemptRow[]).map(toAttemptView);
+      this.q.finish.run('failed', now, null, finalError(attempts), next.failures, row.id);
+    } else {
+      this.q.requeue.run(next.failures, reason, row.id);
+    }
+    return { applied: true, job: this.view(row.id)! };
+  }
+}

@@ -1,0 +1,30 @@
+// A real master on an ephemeral port with a fresh data directory.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { makeConfig, type Config } from '../../master/config.ts';
+import { startMaster, type Master } from '../../master/server.ts';
+import { defaultModelDir } from './paths.ts';
+
+export interface TestMaster extends Master {
+  config: Config;
+  dataDir: string;
+}
+
+export function tempDataDir(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'grid-test-'));
+}
+
+export async function startTestMaster(overrides: Partial<Record<keyof Config, unknown>> = {}): Promise<TestMaster> {
+  const dataDir = (overrides.dataDir as string | undefined) ?? tempDataDir();
+  const config = makeConfig({
+    port: 0,
+    host: '127.0.0.1',
+    modelDir: defaultModelDir,
+    logLevel: process.env.TEST_LOG_LEVEL ?? 'silent',
+    ...overrides,
+    dataDir,
+  });
+  const master = await startMaster(config);
+  return { ...master, config, dataDir };
+}
