@@ -1,0 +1,231 @@
+// The worker protocol against a real master and store, with synthetic workers
+// in Node: push up to credit, requeue on close, fencing, expiry, heartbeats,
+// poison jobs, cancellation, drain.
+import fs from 'node:fs';
+import { afterEach, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import type { Config } from '../config.ts';
+import { SyntheticWorker, type SyntheticWorkerOptions } from '../../metrics/synthetic-worker.ts';
+import { devImages } from '../../test/support/paths.ts';
+import { startTestMaster, type TestMaster } from '../../test/support/test-master.ts';
+import { WORKER_SOCKET_PATH } from '../protocol.ts';
+
+const image = fs.readFileSync(devImages(1)[0]!.path);
+
+let master: TestMaster;
+const workers: SyntheticWorker[] = [];
+afterEach(async () => {
+  for (const worker of workers.splice(0)) worker.terminate();
+  await master?.close();
+});
+
+async function start(overrides: Partial<Record<keyof Config, unknown>> = {}) {
+  master = await startTestMaster(overrides);
+}
+
+async function connect(options: Omit<SyntheticWorkerOptions, 'masterUrl'> = {}) {
+  const worker = await SyntheticWorker.connect({ masterUrl: master.url, ...options });
+  workers.push(worker);
+  return worker;
+}
+
+async function submit(count: number): Promise<string[]> {
+  const data = new FormData();
+  for (let i = 0; i < count; i++) data.append('image', new Blob([image]), `image-${i}.jpg`);
+  const body = (await fetch(`${master.url}/api/jobs`, { method: 'POST', body: data }).then((r) => r.json())) as any;
+  return body.jobs.map((job: { id: string }) => job.id);
+}
+
+const job = (id: string) => fetch(`${master.url}/api/jobs/${id}`).then((r) => r.json()) as Promise<any>;
+
+async function until(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000) {
+  const end = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+const allDone = async (ids: string[]) => (await Promise.all(ids.map(job))).every((j) => j.status === 'done');
+
+describe('dispatch', () => {
+  it('pushes jobs up to the credit and no further, then more as answers come', async () => {
+    await start();
+    const worker = await connect({ credit: 2 });
+    const ids = await submit(5);
+    await until(() => worker.jobs.length === 2, 'two jobs pushed');
+    await new Promise((r) => setTimeout(r, 200));
+    expect(worker.jobs).toHaveLength(2);
+    expect(Buffer.from(worker.jobs[0]!.image).equals(image)).toBe(true);
+    expect(worker.jobs[0]!.header.contentType).toBe('image/jpeg');
+
+    let answered = 0;
+    await until(() => {
+      while (answered < worker.jobs.length) worker.succeed(worker.jobs[answered++]!.header, 7, 12);
+      return answered === 5;
+    }, 'all five pushed');
+    await until(() => allDone(ids), 'all done');
+    const done = await job(ids[0]!);
+    expect(done.result).toMatchObject({ predictions: [{ index: 7, probability: 1 }], backend: 'synthetic', inferenceMs: 12 });
+    expect(done.attempts).toBe(1);
+    expect(done.worker).toBe('synthetic');
+    expect(done.timeline).toMatchObject([{ attempt: 1, outcome: 'done', workerName: 'synthetic' }]);
+    const listed = (await fetch(`${master.url}/api/workers`).then((r) => r.json())) as any;
+    expect(listed.workers).toMatchObject([{ name: 'synthetic', kind: 'headless', jobsDone: 5, meanInferenceMs: 12, inFlight: 0 }]);
+  });
+
+  it('requeues a closed worker’s jobs at once and another worker completes them', async () => {
+    await start();
+    const leaving = await connect({ name: 'leaving', credit: 3 });
+    const ids = await submit(3);
+    await until(() => leaving.jobs.length === 3, 'jobs leased');
+    leaving.terminate();
+    await connect({ name: 'staying', onJob: (j, w) => w.succeed(j.header) });
+    await until(() => allDone(ids), 'jobs done by the other worker');
+    const detail = await job(ids[0]!);
+    expect(detail.attempts).toBe(2);
+    expect(detail.timeline.map((a: any) => [a.workerName, a.outcome])).toEqual([
+      ['leaving', 'lost'],
+      ['staying', 'done'],
+    ]);
+    expect(master.dispatcher.counters.reassigned.lost).toBe(3);
+  });
+});
+
+describe('fencing', () => {
+  it('rejects a result for a lease that is not current or not the sender’s, and writes nothing', async () => {
+    await start();
+    const holder = await connect({ name: 'holder', credit: 1 });
+    const [id] = await submit(1);
+    await until(() => holder.jobs.length === 1, 'job leased');
+    const other = await connect({ name: 'other', credit: 0 });
+    const header = holder.jobs[0]!.header;
+
+    other.succeed(header);
+    holder.succeed({ ...header, leaseId: 'forged-lease' });
+    await until(() => master.dispatcher.counters.rejected['not-your-lease'] + master.dispatcher.counters.rejected['stale-lease'] === 2, 'both rejected');
+    expect((await job(id!)).status).toBe('leased');
+
+    holder.succeed(header, 3);
+    await until(async () => (await job(id!)).status === 'done', 'done');
+    holder.succeed(header, 4); // a replay of the accepted answer
+    await until(() => master.dispatcher.counters.rejected['stale-lease'] === 2, 'replay rejected');
+    expect((await job(id!)).result.predictions[0].index).toBe(3);
+  });
+
+  it('expires an overrun lease, gives the job to another worker and fences off the late answer', async () => {
+    await start({ leaseMs: 300 });
+    const slow = await connect({ name: 'slow', credit: 1 });
+    const [id] = await submit(1);
+    await until(() => slow.jobs.length === 1, 'leased to slow');
+    const fast = await connect({ name: 'fast', onJob: (j, w) => w.succeed(j.header, 5) });
+    await until(async () => (await job(id!)).status === 'done', 'completed by fast', 5000);
+    slow.succeed(slow.jobs[0]!.header, 9);
+    await until(() => master.dispatcher.counters.rejected['stale-lease'] === 1, 'late answer rejected');
+    const detail = await job(id!);
+    expect(detail.result.predictions[0].index).toBe(5);
+    expect(detail.timeline.map((a: any) => [a.workerName, a.outcome])).toEqual([
+      ['slow', 'expired'],
+      ['fast', 'done'],
+    ]);
+    expect(slow.messages).toContainEqual({ type: 'cancel', jobId: id, leaseId: slow.jobs[0]!.header.leaseId });
+  });
+});
+
+describe('dead and misbehaving workers', () => {
+  it('detects a half-open socket by missed pongs and reassigns its jobs', async () => {
+    await start({ heartbeatMs: 100 });
+    const silent = await connect({ name: 'silent', credit: 2 });
+    const ids = await submit(2);
+    await until(() => silent.jobs.length === 2, 'leased to silent');
+    silent.goSilent();
+    const started = Date.now();
+    await connect({ name: 'healthy', onJob: (j, w) => w.succeed(j.header) });
+    await until(() => allDone(ids), 'reassigned and done', 5000);
+    // Dead after two missed pings: within three intervals of going silent.
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(master.hub.counters.heartbeatTimeouts).toBe(1);
+  });
+
+  it('answers a malformed message with an error frame and keeps serving', async () => {
+    await start();
+    const worker = await connect({ credit: 1 });
+    const error = worker.next('error');
+    worker.send('{"type":"result","jobId":42}');
+    expect(await error).toMatchObject({ type: 'error', code: 'bad-message' });
+    const notJson = worker.next('error');
+    worker.send('not json at all');
+    expect((await notJson).message).toContain('not valid JSON');
+    const [id] = await submit(1);
+    await until(() => worker.jobs.length === 1, 'still dispatched to');
+    worker.succeed(worker.jobs[0]!.header);
+    await until(async () => (await job(id!)).status === 'done', 'done');
+    expect(master.hub.counters.badMessages).toBe(2);
+  });
+
+  it('closes a socket whose first message is not hello, and one that runs another model', async () => {
+    await start();
+    const raw = new WebSocket(`${master.url.replace('http', 'ws')}${WORKER_SOCKET_PATH}`);
+    await new Promise((r) => raw.once('open', r));
+    const replies: string[] = [];
+    raw.on('message', (d) => replies.push(d.toString()));
+    raw.send(JSON.stringify({ type: 'drain' }));
+    raw.send(JSON.stringify({ type: 'hello', protocol: 1, name: 'old', kind: 'volunteer', backend: 'wasm', model: 'stale-hash', credit: 1 }));
+    const code = await new Promise((r) => raw.once('close', r));
+    expect(code).toBe(4001);
+    expect(replies.map((r) => JSON.parse(r).code)).toEqual(['hello-first', 'model-mismatch']);
+  });
+});
+
+describe('poison jobs, retry, cancellation, drain', () => {
+  it('fails a job after the attempt limit with every reason, while other jobs flow', async () => {
+    await start({ maxAttempts: 3 });
+    const ids = await submit(2);
+    const poison = ids[0]!;
+    await connect({
+      onJob: (j, w) => (j.header.jobId === poison ? w.fail(j.header, 'kernel exploded') : w.succeed(j.header)),
+    });
+    await until(async () => (await job(poison)).status === 'failed', 'poison failed');
+    const failed = await job(poison);
+    expect(failed.attempts).toBe(3);
+    expect(failed.error.match(/kernel exploded/g)).toHaveLength(3);
+    expect((await job(ids[1]!)).status).toBe('done');
+
+    const retried = (await fetch(`${master.url}/api/jobs/${poison}/retry`, { method: 'POST' }).then((r) => r.json())) as any;
+    expect(retried).toMatchObject({ status: 'queued', attempts: 0, error: null });
+  });
+
+  it('fails an undecodable image at once, without retrying', async () => {
+    await start();
+    const [id] = await submit(1);
+    await connect({ onJob: (j, w) => w.fail(j.header, 'the browser cannot decode this image', false) });
+    await until(async () => (await job(id!)).status === 'failed', 'failed');
+    expect((await job(id!)).attempts).toBe(1);
+  });
+
+  it('tells the worker to drop a leased job that is deleted', async () => {
+    await start();
+    const worker = await connect({ credit: 1 });
+    const [id] = await submit(1);
+    await until(() => worker.jobs.length === 1, 'leased');
+    const cancel = worker.next('cancel');
+    expect((await fetch(`${master.url}/api/jobs/${id}`, { method: 'DELETE' })).status).toBe(204);
+    expect(await cancel).toMatchObject({ jobId: id, leaseId: worker.jobs[0]!.header.leaseId });
+    worker.succeed(worker.jobs[0]!.header);
+    await until(() => master.dispatcher.counters.rejected['unknown-job'] === 1, 'answer for deleted job rejected');
+  });
+
+  it('sends a draining worker nothing new but accepts what it finishes', async () => {
+    await start();
+    const worker = await connect({ credit: 1 });
+    const ids = await submit(2);
+    await until(() => worker.jobs.length === 1, 'one leased');
+    worker.send({ type: 'drain' });
+    await new Promise((r) => setTimeout(r, 100));
+    worker.succeed(worker.jobs[0]!.header);
+    await until(async () => (await job(worker.jobs[0]!.header.jobId)).status === 'done', 'in-flight finished');
+    await new Promise((r) => setTimeout(r, 200));
+    expect(worker.jobs).toHaveLength(1);
+    expect((await job(ids.find((i) => i !== worker.jobs[0]!.header.jobId)!)).status).toBe('queued');
+  });
+});

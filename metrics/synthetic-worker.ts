@@ -1,0 +1,127 @@
+// A worker in Node that speaks the real protocol but does no inference: for
+// measuring the master's own dispatch capacity and for protocol tests.
+import WebSocket from 'ws';
+import {
+  decodeJobFrame,
+  parseMasterMessage,
+  PROTOCOL_VERSION,
+  WORKER_SOCKET_PATH,
+  type JobHeader,
+  type MasterMessage,
+  type WorkerMessage,
+} from '../master/protocol.ts';
+
+export interface SyntheticJob {
+  header: JobHeader;
+  image: Uint8Array;
+  receivedAt: number;
+}
+
+export interface SyntheticWorkerOptions {
+  masterUrl: string;
+  name?: string;
+  credit?: number;
+  /** Called for every job; answer with worker.succeed / worker.fail, or not at all. */
+  onJob?: (job: SyntheticJob, worker: SyntheticWorker) => void;
+}
+
+export class SyntheticWorker {
+  readonly jobs: SyntheticJob[] = [];
+  readonly messages: MasterMessage[] = [];
+  private socket!: WebSocket;
+
+  private constructor(private readonly options: SyntheticWorkerOptions) {}
+
+  static async connect(options: SyntheticWorkerOptions): Promise<SyntheticWorker> {
+    const worker = new SyntheticWorker(options);
+    await worker.open();
+    return worker;
+  }
+
+  /** Answers a job with a fixed top-1 prediction. */
+  succeed(header: JobHeader, index = 0, inferenceMs = 0): void {
+    this.send({
+      type: 'result',
+      jobId: header.jobId,
+      leaseId: header.leaseId,
+      predictions: [{ index, label: `class ${index}`, probability: 1 }],
+      inferenceMs,
+      backend: 'synthetic',
+      model: this.modelHash,
+    });
+  }
+
+  fail(header: JobHeader, reason: string, retryable = true): void {
+    this.send({ type: 'failure', jobId: header.jobId, leaseId: header.leaseId, reason, retryable });
+  }
+
+  send(message: WorkerMessage | string): void {
+    this.socket.send(typeof message === 'string' ? message : JSON.stringify(message));
+  }
+
+  /** Resolves at the next master message of this type. */
+  next<T extends MasterMessage['type']>(type: T): Promise<Extract<MasterMessage, { type: T }>> {
+    return new Promise((resolve) => {
+      const listener = (data: WebSocket.RawData, isBinary: boolean) => {
+        if (isBinary) return;
+        const parsed = parseMasterMessage(data.toString());
+        if (parsed.ok && parsed.message.type === type) {
+          this.socket.off('message', listener);
+          resolve(parsed.message as Extract<MasterMessage, { type: T }>);
+        }
+      };
+      this.socket.on('message', listener);
+    });
+  }
+
+  /** Stops answering pongs without closing: the master sees a half-open socket. */
+  goSilent(): void {
+    // ws answers pings automatically from the receiver; pausing the socket stops reading them.
+    this.socket.pause();
+  }
+
+  get closed(): Promise<number> {
+    return new Promise((resolve) => {
+      if (this.socket.readyState === WebSocket.CLOSED) resolve(1006);
+      else this.socket.once('close', (code) => resolve(code));
+    });
+  }
+
+  close(): void {
+    this.socket.close();
+  }
+
+  terminate(): void {
+    this.socket.terminate();
+  }
+
+  private modelHash = '';
+
+  private async open(): Promise<void> {
+    const { masterUrl, name = 'synthetic', credit = 8 } = this.options;
+    const model = (await fetch(`${masterUrl}/api/model`).then((r) => r.json())) as { hash: string };
+    this.modelHash = model.hash;
+    this.socket = new WebSocket(`${masterUrl.replace(/^http/, 'ws')}${WORKER_SOCKET_PATH}`);
+    this.socket.on('message', (data, isBinary) => this.receive(data, isBinary));
+    await new Promise<void>((resolve, reject) => {
+      this.socket.once('open', resolve);
+      this.socket.once('error', reject);
+    });
+    const welcome = this.next('welcome');
+    this.send({ type: 'hello', protocol: PROTOCOL_VERSION, name, kind: 'headless', backend: 'synthetic', model: model.hash, credit });
+    await welcome;
+  }
+
+  private receive(data: WebSocket.RawData, isBinary: boolean): void {
+    if (!isBinary) {
+      const parsed = parseMasterMessage(data.toString());
+      if (parsed.ok) this.messages.push(parsed.message);
+      return;
+    }
+    const decoded = decodeJobFrame(new Uint8Array(data as Buffer));
+    if (!decoded.ok) throw new Error(`master sent a bad job frame: ${decoded.error}`);
+    const job = { ...decoded.message, receivedAt: performance.now() };
+    this.jobs.push(job);
+    this.options.onJob?.(job, this);
+  }
+}
