@@ -17,13 +17,13 @@ async function start(overrides: Partial<Record<keyof Config, unknown>> = {}) {
   return master;
 }
 
-function form(files: { name: string; bytes: Uint8Array; type?: string }[], field = 'image'): FormData {
+function form(files: { name: string; bytes: Buffer; type?: string }[], field = 'image'): FormData {
   const data = new FormData();
-  for (const file of files) data.append(field, new Blob([file.bytes], { type: file.type ?? 'image/jpeg' }), file.name);
+  for (const file of files) data.append(field, new Blob([new Uint8Array(file.bytes)], { type: file.type ?? 'image/jpeg' }), file.name);
   return data;
 }
 
-async function submit(files: { name: string; bytes: Uint8Array; type?: string }[], headers: Record<string, string> = {}, field = 'image') {
+async function submit(files: { name: string; bytes: Buffer; type?: string }[], headers: Record<string, string> = {}, field = 'image') {
   const response = await fetch(`${master.url}/api/jobs`, { method: 'POST', body: form(files, field), headers });
   return { response, body: (await response.json()) as any };
 }
@@ -43,7 +43,7 @@ describe('POST /api/jobs', () => {
 
   it('refuses a file that is not an image by its bytes, whatever its name (415)', async () => {
     await start();
-    const { response, body } = await submit([{ name: 'photo.jpg', bytes: new TextEncoder().encode('just some text, not a jpeg') }]);
+    const { response, body } = await submit([{ name: 'photo.jpg', bytes: Buffer.from('just some text, not a jpeg') }]);
     expect(response.status).toBe(415);
     expect(body.error.code).toBe('not-an-image');
     expect(body.error.message).toContain('photo.jpg');

@@ -31,7 +31,7 @@ async function connect(options: Omit<SyntheticWorkerOptions, 'masterUrl'> = {}) 
 
 async function submit(count: number): Promise<string[]> {
   const data = new FormData();
-  for (let i = 0; i < count; i++) data.append('image', new Blob([image]), `image-${i}.jpg`);
+  for (let i = 0; i < count; i++) data.append('image', new Blob([new Uint8Array(image)]), `image-${i}.jpg`);
   const body = (await fetch(`${master.url}/api/jobs`, { method: 'POST', body: data }).then((r) => r.json())) as any;
   return body.jobs.map((job: { id: string }) => job.id);
 }
