@@ -17,6 +17,7 @@ export interface Master {
   store: JobStore;
   dispatcher: Dispatcher;
   hub: WorkerHub;
+  events: LiveEvents;
   /** Stops taking requests, closes worker sockets (their jobs go back to the queue), closes the store. */
   close(): Promise<void>;
 }
@@ -55,7 +56,7 @@ export async function startMaster(config: Config, log: Logger = createLogger(con
       await store.close();
       log.info('master stopped');
     })());
-  return { url, port, store, dispatcher, hub, close };
+  return { url, port, store, dispatcher, hub, events, close };
 }
 
 /** Jobs leased when the previous master died have no worker any more: queue them again. */

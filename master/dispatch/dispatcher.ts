@@ -5,7 +5,7 @@ import type { LiveEvents } from '../events/live-events.ts';
 import type { WorkerSession } from '../hub/worker-session.ts';
 import type { Logger } from '../log.ts';
 import type { FailureMessage, ResultMessage } from '../protocol.ts';
-import type { JobStore, LeaseRef, RejectReason, Transition } from '../store/job-store.ts';
+import type { CreateResult, JobStore, LeaseRef, NewJob, RejectReason, Transition } from '../store/job-store.ts';
 
 export interface DispatchCounters {
   dispatched: number;
@@ -72,6 +72,16 @@ export class Dispatcher {
     }
     this.workersChanged();
     this.pump();
+  }
+
+  /** Stores new jobs durably, tells the boards, and offers them to workers. */
+  async submit(jobs: NewJob[], idempotencyKey?: string): Promise<CreateResult> {
+    const created = await this.store.create(jobs, Date.now(), idempotencyKey);
+    if (!created.replayed) {
+      for (const job of created.jobs) this.events.publish({ type: 'job', job });
+      this.pump();
+    }
+    return created;
   }
 
   creditChanged(): void {
@@ -142,29 +152,30 @@ export class Dispatcher {
     while (this.pumping) await this.pumping;
   }
 
+  /** Rounds of one job per worker with free credit, so a short queue is spread across workers. */
   private async fill(): Promise<void> {
     for (;;) {
-      const session = this.mostFreeCredit();
-      if (!session) return;
-      const lease = await this.store.leaseNext(session.ref, this.leaseMs, Date.now());
-      if (!lease) return;
-      if (!session.isOpen) {
-        // The worker left while the lease was being written: hand the job straight back.
-        this.publish(await this.store.release(lease, 'lost', `worker ${session.hello.name} disconnected`, Date.now()));
-        continue;
+      const ready = [...this.sessions].filter((session) => session.freeCredit > 0);
+      if (ready.length === 0) return;
+      ready.sort((a, b) => b.freeCredit - a.freeCredit);
+      const leases = await this.store.lease(
+        ready.map((session) => session.ref),
+        this.leaseMs,
+        Date.now(),
+      );
+      for (const [i, lease] of leases.entries()) {
+        if (!lease) return;
+        const session = ready[i]!;
+        if (!session.isOpen) {
+          // The worker left while the lease was being written: hand the job straight back.
+          this.publish(await this.store.release(lease, 'lost', `worker ${session.hello.name} disconnected`, Date.now()));
+          continue;
+        }
+        session.give(lease);
+        this.counters.dispatched += 1;
+        this.events.publish({ type: 'job', job: lease.job });
       }
-      session.give(lease);
-      this.counters.dispatched += 1;
-      this.events.publish({ type: 'job', job: lease.job });
     }
-  }
-
-  private mostFreeCredit(): WorkerSession | null {
-    let best: WorkerSession | null = null;
-    for (const session of this.sessions) {
-      if (session.freeCredit > 0 && (!best || session.freeCredit > best.freeCredit)) best = session;
-    }
-    return best;
   }
 
   private async reapExpired(): Promise<void> {

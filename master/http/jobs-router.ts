@@ -43,11 +43,7 @@ export function jobsRouter({ store, dispatcher, events, config }: JobsDeps): Rou
       }
       jobs.push({ fileName: file.originalname, contentType, image: file.buffer });
     }
-    const created = await store.create(jobs, Date.now(), idempotencyKey(req));
-    if (!created.replayed) {
-      for (const job of created.jobs) events.publish({ type: 'job', job });
-      dispatcher.pump();
-    }
+    const created = await dispatcher.submit(jobs, idempotencyKey(req));
     res.status(201).set('Idempotent-Replayed', String(created.replayed)).json({ jobs: created.jobs });
   });
 

@@ -64,8 +64,8 @@ export type StatusCounts = Record<JobStatus, number>;
 export interface JobStore {
   /** Stores jobs and images durably in one transaction; with an idempotency key, at most once per key. */
   create(jobs: NewJob[], now: number, idempotencyKey?: string): Promise<CreateResult>;
-  /** Leases the oldest queued job to the worker, or null when the queue is empty. */
-  leaseNext(worker: WorkerRef, leaseMs: number, now: number): Promise<Lease | null>;
+  /** Leases the oldest queued jobs, one to each worker in order, while the queue lasts (null once empty). */
+  lease(workers: WorkerRef[], leaseMs: number, now: number): Promise<(Lease | null)[]>;
   /** Accepts a result only for the job's current lease held by this worker. */
   complete(lease: LeaseRef, workerId: string, result: JobResult, now: number): Promise<Transition>;
   /** The worker could not process the job: requeue, or fail it when not retryable or out of attempts. */

@@ -1,5 +1,5 @@
 // The embedded job store: SQLite (better-sqlite3) in WAL mode, one file under
-// the data directory, no server. Each transition is one SQLite transaction.
+// the data directory, no server. Each transition is atomic (a savepoint inside a group commit).
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -123,9 +123,18 @@ function toAttemptView(row: AttemptRow): AttemptView {
   };
 }
 
+interface PendingWrite {
+  change: () => unknown;
+  durable: boolean;
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+}
+
 export class SqliteJobStore implements JobStore {
   private readonly db: Database.Database;
   private readonly q;
+  private pendingWrites: PendingWrite[] = [];
+  private flushed: Promise<void> = Promise.resolve();
 
   constructor(
     dataDir: string,
@@ -181,68 +190,38 @@ export class SqliteJobStore implements JobStore {
     };
   }
 
-  async create(jobs: NewJob[], now: number, idempotencyKey?: string): Promise<CreateResult> {
-    const run = this.db.transaction((): CreateResult => {
-      if (idempotencyKey) {
-        const known = this.q.idempotencyGet.get(idempotencyKey) as string | undefined;
-        if (known) return { jobs: (JSON.parse(known) as string[]).map((id) => this.view(id)!), replayed: true };
-      }
-      const ids = jobs.map((job) => {
-        const id = randomUUID();
-        this.q.insertJob.run(id, job.fileName, job.contentType, job.image.byteLength, now);
-        this.q.insertImage.run(id, Buffer.from(job.image.buffer, job.image.byteOffset, job.image.byteLength));
-        return id;
-      });
-      if (idempotencyKey) this.q.idempotencyPut.run(idempotencyKey, JSON.stringify(ids), now);
-      return { jobs: ids.map((id) => this.view(id)!), replayed: false };
-    });
-    // An upload is acknowledged only once it would survive a power cut.
-    this.db.pragma('synchronous = FULL');
-    try {
-      return run.immediate();
-    } finally {
-      this.db.pragma('synchronous = NORMAL');
-    }
+  create(jobs: NewJob[], now: number, idempotencyKey?: string): Promise<CreateResult> {
+    return this.write(() => this.createNow(jobs, now, idempotencyKey), { durable: true });
   }
 
-  async leaseNext(worker: WorkerRef, leaseMs: number, now: number): Promise<Lease | null> {
-    return this.db.transaction((): Lease | null => {
-      const row = this.q.oldestQueued.get() as JobRow | undefined;
-      if (!row) return null;
-      const leaseId = randomUUID();
-      const deadline = now + leaseMs;
-      const attempt = row.attempts + 1;
-      this.q.lease.run(now, worker.name, leaseId, worker.id, deadline, row.id);
-      this.q.insertAttempt.run(row.id, attempt, leaseId, worker.id, worker.name, worker.backend, now);
-      const image = this.q.image.get(row.id) as Buffer;
-      return { jobId: row.id, leaseId, attempt, deadline, contentType: row.content_type, image, job: this.view(row.id)! };
-    }).immediate();
+  lease(workers: WorkerRef[], leaseMs: number, now: number): Promise<(Lease | null)[]> {
+    return this.write(() => workers.map((worker) => this.leaseOne(worker, leaseMs, now)));
   }
 
-  async complete(lease: LeaseRef, workerId: string, result: JobResult, now: number): Promise<Transition> {
-    return this.db.transaction((): Transition => {
+  complete(lease: LeaseRef, workerId: string, result: JobResult, now: number): Promise<Transition> {
+    return this.write((): Transition => {
       const row = this.fenced(lease, workerId);
       if ('reason' in row) return { applied: false, reason: row.reason };
       this.q.endAttempt.run(now, 'done', null, lease.jobId, lease.leaseId);
       this.q.finish.run('done', now, JSON.stringify(result), null, row.failures, lease.jobId);
       return { applied: true, job: this.view(lease.jobId)! };
-    }).immediate();
+    });
   }
 
-  async fail(lease: LeaseRef, workerId: string, reason: string, retryable: boolean, now: number): Promise<Transition> {
-    return this.db.transaction((): Transition => {
+  fail(lease: LeaseRef, workerId: string, reason: string, retryable: boolean, now: number): Promise<Transition> {
+    return this.write((): Transition => {
       const row = this.fenced(lease, workerId);
       if ('reason' in row) return { applied: false, reason: row.reason };
       return this.endWithoutResult(row, 'failed', reason, retryable, now);
-    }).immediate();
+    });
   }
 
-  async release(lease: LeaseRef, outcome: 'lost' | 'expired' | 'recovered', reason: string, now: number): Promise<Transition> {
-    return this.db.transaction((): Transition => {
+  release(lease: LeaseRef, outcome: 'lost' | 'expired' | 'recovered', reason: string, now: number): Promise<Transition> {
+    return this.write((): Transition => {
       const row = this.fenced(lease, null);
       if ('reason' in row) return { applied: false, reason: row.reason };
       return this.endWithoutResult(row, outcome, reason, true, now);
-    }).immediate();
+    });
   }
 
   async expiredLeases(now: number): Promise<LeaseRef[]> {
@@ -253,13 +232,12 @@ export class SqliteJobStore implements JobStore {
     return this.q.active.all() as LeaseRef[];
   }
 
-  async retry(jobId: string): Promise<JobView | null> {
-    const changed = this.q.retry.run(jobId).changes;
-    return changed ? this.view(jobId) : null;
+  retry(jobId: string): Promise<JobView | null> {
+    return this.write(() => (this.q.retry.run(jobId).changes ? this.view(jobId) : null));
   }
 
-  async remove(jobId: string): Promise<{ removed: boolean; lease: LeaseRef | null }> {
-    return this.db.transaction(() => {
+  remove(jobId: string): Promise<{ removed: boolean; lease: LeaseRef | null }> {
+    return this.write(() => {
       const row = this.q.job.get(jobId) as JobRow | undefined;
       if (!row) return { removed: false, lease: null };
       this.q.deleteJob.run(jobId);
@@ -267,16 +245,16 @@ export class SqliteJobStore implements JobStore {
       this.q.deleteAttempts.run(jobId);
       const lease = row.status === 'leased' && row.lease_id ? { jobId, leaseId: row.lease_id } : null;
       return { removed: true, lease };
-    }).immediate();
+    });
   }
 
-  async clear(): Promise<{ ids: string[]; leases: LeaseRef[] }> {
-    return this.db.transaction(() => {
+  clear(): Promise<{ ids: string[]; leases: LeaseRef[] }> {
+    return this.write(() => {
       const rows = this.db.prepare(`SELECT id, status, lease_id FROM jobs`).all() as Pick<JobRow, 'id' | 'status' | 'lease_id'>[];
       this.db.exec(`DELETE FROM jobs; DELETE FROM images; DELETE FROM attempts; DELETE FROM idempotency;`);
       const leases = rows.filter((r) => r.status === 'leased' && r.lease_id).map((r) => ({ jobId: r.id, leaseId: r.lease_id! }));
       return { ids: rows.map((r) => r.id), leases };
-    }).immediate();
+    });
   }
 
   async get(jobId: string): Promise<JobView | null> {
@@ -321,7 +299,78 @@ export class SqliteJobStore implements JobStore {
   }
 
   async close(): Promise<void> {
+    await this.flushed;
     this.db.close();
+  }
+
+  /**
+   * Group commit: every write asked for in the same tick runs in one
+   * transaction with one commit, each in its own savepoint so one failing
+   * write does not undo the others. Uploads make the commit wait for fsync:
+   * they are acknowledged only once they would survive a power cut; the other
+   * transitions are synced lazily, since losing the last of them to a power
+   * cut (not a crash) only redoes work.
+   */
+  private write<T>(change: () => T, { durable = false } = {}): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.pendingWrites.push({ change, durable, resolve: resolve as (value: unknown) => void, reject });
+      if (this.pendingWrites.length === 1) this.flushed = new Promise((done) => setImmediate(() => done(this.flushWrites())));
+    });
+  }
+
+  private flushWrites(): void {
+    const batch = this.pendingWrites.splice(0);
+    const durable = batch.some((write) => write.durable);
+    const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
+    const runAll = this.db.transaction(() => {
+      for (const write of batch) {
+        try {
+          outcomes.push({ ok: true, value: this.db.transaction(write.change)() });
+        } catch (error) {
+          outcomes.push({ ok: false, error });
+        }
+      }
+    });
+    if (durable) this.db.pragma('synchronous = FULL');
+    try {
+      runAll.immediate();
+      batch.forEach((write, i) => {
+        const outcome = outcomes[i]!;
+        if (outcome.ok) write.resolve(outcome.value);
+        else write.reject(outcome.error);
+      });
+    } catch (error) {
+      for (const write of batch) write.reject(error);
+    } finally {
+      if (durable) this.db.pragma('synchronous = NORMAL');
+    }
+  }
+
+  private createNow(jobs: NewJob[], now: number, idempotencyKey: string | undefined): CreateResult {
+    if (idempotencyKey) {
+      const known = this.q.idempotencyGet.get(idempotencyKey) as string | undefined;
+      if (known) return { jobs: (JSON.parse(known) as string[]).map((id) => this.view(id)!), replayed: true };
+    }
+    const ids = jobs.map((job) => {
+      const id = randomUUID();
+      this.q.insertJob.run(id, job.fileName, job.contentType, job.image.byteLength, now);
+      this.q.insertImage.run(id, Buffer.from(job.image.buffer, job.image.byteOffset, job.image.byteLength));
+      return id;
+    });
+    if (idempotencyKey) this.q.idempotencyPut.run(idempotencyKey, JSON.stringify(ids), now);
+    return { jobs: ids.map((id) => this.view(id)!), replayed: false };
+  }
+
+  private leaseOne(worker: WorkerRef, leaseMs: number, now: number): Lease | null {
+    const row = this.q.oldestQueued.get() as JobRow | undefined;
+    if (!row) return null;
+    const leaseId = randomUUID();
+    const deadline = now + leaseMs;
+    const attempt = row.attempts + 1;
+    this.q.lease.run(now, worker.name, leaseId, worker.id, deadline, row.id);
+    this.q.insertAttempt.run(row.id, attempt, leaseId, worker.id, worker.name, worker.backend, now);
+    const image = this.q.image.get(row.id) as Buffer;
+    return { jobId: row.id, leaseId, attempt, deadline, contentType: row.content_type, image, job: this.view(row.id)! };
   }
 
   private view(jobId: string): JobView | null {

@@ -1,0 +1,111 @@
+// npm run bench:dispatch — the master's own dispatch capacity and added latency.
+//
+// Synthetic workers (real WebSocket protocol, no inference) answer every job at
+// once, so what is measured is the master: store transitions, leasing, pushing,
+// fencing. Jobs enter through the same submit path as POST /api/jobs, minus
+// HTTP parsing. Latency is open loop: measured from each job's *intended*
+// submission time, so a stalled master cannot hide its backlog.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Command } from 'commander';
+import { makeConfig } from '../master/config.ts';
+import { startMaster, type Master } from '../master/server.ts';
+import { distribution } from './percentiles.ts';
+import { SyntheticWorker } from './synthetic-worker.ts';
+
+// A 1×1 PNG: dispatch cost, not image transfer, is what this measures.
+const TINY_PNG = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==',
+  'base64',
+);
+const job = { fileName: 'tiny.png', contentType: 'image/png', image: TINY_PNG };
+
+const program = new Command('bench:dispatch')
+  .option('--store <kind>', 'job store: sqlite (embedded)', 'sqlite')
+  .option('--workers <n>', 'synthetic workers', '4')
+  .option('--credit <n>', 'credit per worker', '32')
+  .option('--capacity-jobs <n>', 'jobs for the capacity run', '20000')
+  .option('--rates <list>', 'offered rates for the latency runs, jobs/s', '500,1000,2000')
+  .option('--seconds <n>', 'length of each latency run', '5')
+  .parse();
+const opts = program.opts<{ store: string; workers: string; credit: string; capacityJobs: string; rates: string; seconds: string }>();
+
+async function withMaster<T>(run: (master: Master) => Promise<T>): Promise<T> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-dispatch-'));
+  const master = await startMaster(makeConfig({ port: 0, host: '127.0.0.1', dataDir, logLevel: 'warn', heartbeatMs: 60_000 }));
+  const workers = await Promise.all(
+    Array.from({ length: Number(opts.workers) }, (_, i) =>
+      SyntheticWorker.connect({ masterUrl: master.url, name: `bench-${i}`, credit: Number(opts.credit), onJob: (j, w) => w.succeed(j.header) }),
+    ),
+  );
+  try {
+    return await run(master);
+  } finally {
+    for (const worker of workers) worker.terminate();
+    await master.close();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+/** Resolves with the time each job was accepted as done, until `count` are done. */
+function completions(master: Master, count: number): { doneAt: Map<string, number>; all: Promise<void> } {
+  const doneAt = new Map<string, number>();
+  const all = new Promise<void>((resolve) => {
+    const unsubscribe = master.events.subscribe((event) => {
+      if (event.type !== 'job' || event.job.status !== 'done') return;
+      doneAt.set(event.job.id, performance.now());
+      if (doneAt.size === count) {
+        unsubscribe();
+        resolve();
+      }
+    });
+  });
+  return { doneAt, all };
+}
+
+async function capacity(total: number): Promise<number> {
+  return withMaster(async (master) => {
+    const { all } = completions(master, total);
+    const started = performance.now();
+    for (let sent = 0; sent < total; sent += 500) {
+      await master.dispatcher.submit(Array.from({ length: Math.min(500, total - sent) }, () => job));
+    }
+    await all;
+    return total / ((performance.now() - started) / 1000);
+  });
+}
+
+async function latencyAt(rate: number, seconds: number) {
+  return withMaster(async (master) => {
+    const total = Math.round(rate * seconds);
+    const intended = new Map<string, number>();
+    const { doneAt, all } = completions(master, total);
+    const submitted: Promise<void>[] = [];
+    const start = performance.now() + 50;
+    for (let i = 0; i < total; i++) {
+      const due = start + (i * 1000) / rate;
+      const wait = due - performance.now();
+      if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+      // Open loop: the next submission does not wait for this one to be acknowledged.
+      submitted.push(master.dispatcher.submit([job]).then((created) => void intended.set(created.jobs[0]!.id, due)));
+    }
+    await Promise.all(submitted);
+    await all;
+    const latencies = [...intended].map(([id, due]) => doneAt.get(id)! - due);
+    return distribution(latencies);
+  });
+}
+
+if (opts.store !== 'sqlite') {
+  console.error(`bench:dispatch: unknown store "${opts.store}" (this build has: sqlite)`);
+  process.exit(2);
+}
+console.log(`dispatch benchmark: store=${opts.store}, ${opts.workers} synthetic workers × credit ${opts.credit}, ${os.cpus().length} cores, node ${process.version}`);
+const jobsPerSecond = await capacity(Number(opts.capacityJobs));
+console.log(`capacity: ${Math.round(jobsPerSecond)} jobs/s (${opts.capacityJobs} jobs submitted at once, submit → result accepted)`);
+console.log('offered rate | jobs | added latency p50 | p90 | p99 | max (ms, from intended submit time)');
+for (const rate of opts.rates.split(',').map(Number)) {
+  const d = await latencyAt(rate, Number(opts.seconds));
+  console.log(`${rate} jobs/s | ${d.count} | ${d.p50.toFixed(2)} | ${d.p90.toFixed(2)} | ${d.p99.toFixed(2)} | ${d.max.toFixed(2)}`);
+}
