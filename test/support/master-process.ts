@@ -1,0 +1,35 @@
+// The master as a separate process, so tests can kill -9 it like a crash.
+import { spawn, type ChildProcess } from 'node:child_process';
+import readline from 'node:readline';
+import { defaultModelDir, projectRoot } from './paths.ts';
+
+export interface MasterProcess {
+  url: string;
+  child: ChildProcess;
+  /** Sends a signal and waits for the process to end. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+export async function spawnMaster(env: Record<string, string>): Promise<MasterProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'master/main.ts'], {
+    cwd: projectRoot,
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', MODEL_DIR: defaultModelDir, LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const url = await new Promise<string>((resolve, reject) => {
+    const lines = readline.createInterface({ input: child.stdout! });
+    lines.on('line', (line) => {
+      if (line.includes('"master listening"')) resolve(JSON.parse(line).url as string);
+    });
+    void exited.then((code) => reject(new Error(`master exited with ${code} before listening`)));
+  });
+  return {
+    url,
+    child,
+    stop: (signal = 'SIGTERM') => {
+      child.kill(signal);
+      return exited;
+    },
+  };
+}
