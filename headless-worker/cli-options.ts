@@ -1,0 +1,73 @@
+// Command-line options of `npm run fleet`, parsed and validated by commander.
+import { Command, InvalidArgumentError } from 'commander';
+
+export interface CliOptions {
+  master: string;
+  workers: number;
+  chromium?: string;
+  name: string;
+  /** Seconds between status reports; 0 turns them off. */
+  statusInterval: number;
+  chromiumArg: string[];
+}
+
+const MAX_WORKERS = 64;
+// Worker names travel in the hello message, which allows 64 characters.
+const NAME_PREFIX_PATTERN = /^[A-Za-z0-9._-]{1,48}$/;
+
+export function createCli(): Command {
+  return new Command('fleet')
+    .description('Run headless Chromium workers on the worker page of a browser-grid master.')
+    .option('--master <url>', 'master base URL', parseMasterUrl, 'http://127.0.0.1:5000')
+    .option('--workers <n>', `number of browsers (1-${MAX_WORKERS})`, parseWorkerCount, 2)
+    .option('--chromium <path>', 'Chromium/Chrome executable (default: $CHROMIUM_PATH, then /usr/bin/chromium)')
+    .option('--name <prefix>', 'worker name prefix; workers are <prefix>-1 … <prefix>-N', parseNamePrefix, 'headless')
+    .option('--status-interval <seconds>', 'seconds between status reports, 0 for none', parseSeconds, 10)
+    .option('--chromium-arg <flag>', 'extra Chromium flag, repeatable (e.g. --chromium-arg=--enable-unsafe-webgpu)', collect, [])
+    .allowExcessArguments(false);
+}
+
+/** Parses user arguments (without node and script); commander prints help or errors and exits on its own. */
+export function parseCliOptions(args: readonly string[], command: Command = createCli()): CliOptions {
+  return command.parse(args, { from: 'user' }).opts<CliOptions>();
+}
+
+export function parseMasterUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new InvalidArgumentError('must be a URL such as http://127.0.0.1:5000');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new InvalidArgumentError('must be an http:// or https:// URL');
+  }
+  return value;
+}
+
+export function parseWorkerCount(value: string): number {
+  const count = Number(value);
+  if (!/^\d+$/.test(value) || count < 1 || count > MAX_WORKERS) {
+    throw new InvalidArgumentError(`must be a whole number from 1 to ${MAX_WORKERS}`);
+  }
+  return count;
+}
+
+export function parseNamePrefix(value: string): string {
+  if (!NAME_PREFIX_PATTERN.test(value)) {
+    throw new InvalidArgumentError('must be 1-48 letters, digits, dots, dashes or underscores');
+  }
+  return value;
+}
+
+export function parseSeconds(value: string): number {
+  const seconds = Number(value);
+  if (value.trim() === '' || !Number.isFinite(seconds) || seconds < 0) {
+    throw new InvalidArgumentError('must be a number of seconds, 0 or more');
+  }
+  return seconds;
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}

@@ -1,0 +1,134 @@
+// N supervised headless workers on one master: start, report, wait, stop.
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Logger } from 'pino';
+import { DEFAULT_BACKOFF } from './backoff.ts';
+import { resolveChromiumPath } from './chromium.ts';
+import { createLogger } from './logger.ts';
+import { formatStatusLine } from './status-report.ts';
+import {
+  DEFAULT_RESTART_POLICY,
+  SupervisedWorker,
+  type RestartPolicy,
+  type WorkerStatus,
+} from './supervised-worker.ts';
+
+const READY_CHECK_INTERVAL_MS = 100;
+
+export interface FleetOptions {
+  /** Base URL of the master, e.g. http://127.0.0.1:5000 */
+  masterUrl: string;
+  workers: number;
+  /** Chromium executable; defaults to CHROMIUM_PATH, then /usr/bin/chromium. */
+  chromiumPath?: string;
+  /** Workers are named `${namePrefix}-1` … `${namePrefix}-N`. Default "headless". */
+  namePrefix?: string;
+  /** Extra Chromium flags, e.g. --enable-unsafe-webgpu. */
+  extraArgs?: readonly string[];
+  logger?: Logger;
+  /** Log one status line per worker this often; 0 (the default) turns the report off. */
+  statusIntervalMs?: number;
+  /** How often each worker page is asked for its status. Default 1000. */
+  pollIntervalMs?: number;
+  restartPolicy?: Partial<RestartPolicy>;
+}
+
+/** What callers (and tests) may do with one worker of a fleet. */
+export interface FleetWorker {
+  readonly name: string;
+  /** The browser's main process while it runs. */
+  readonly pid: number | undefined;
+  status(): WorkerStatus;
+  /** SIGKILLs the browser to simulate a crash; the fleet relaunches it. */
+  kill(): void;
+}
+
+export interface Fleet {
+  readonly workers: readonly FleetWorker[];
+  /** Resolves when every worker page reports 'ready'; rejects after timeoutMs naming the laggards. */
+  waitUntilReady(timeoutMs: number): Promise<void>;
+  /** Closes every browser and removes their profiles. */
+  stop(): Promise<void>;
+}
+
+/** Launches the workers in the background and returns at once; throws if Chromium or the options are unusable. */
+export function startFleet(options: FleetOptions): Fleet {
+  if (!Number.isInteger(options.workers) || options.workers < 1) {
+    throw new Error(`workers must be a positive integer, got ${options.workers}`);
+  }
+  const chromiumPath = resolveChromiumPath({ explicitPath: options.chromiumPath });
+  const logger = options.logger ?? createLogger();
+  const namePrefix = options.namePrefix ?? 'headless';
+  const restartPolicy: RestartPolicy = {
+    ...DEFAULT_RESTART_POLICY,
+    ...options.restartPolicy,
+    backoff: { ...DEFAULT_BACKOFF, ...options.restartPolicy?.backoff },
+  };
+  const workers = Array.from({ length: options.workers }, (_, i) => {
+    const name = `${namePrefix}-${i + 1}`;
+    return new SupervisedWorker({
+      name,
+      pageUrl: workerPageUrl(options.masterUrl, name),
+      chromiumPath,
+      extraArgs: options.extraArgs,
+      logger: logger.child({ worker: name }),
+      pollIntervalMs: options.pollIntervalMs ?? 1_000,
+      restartPolicy,
+    });
+  });
+
+  logger.info({ chromiumPath, masterUrl: options.masterUrl }, `starting ${workers.length} headless worker(s)`);
+  for (const worker of workers) worker.start();
+  const report = options.statusIntervalMs
+    ? setInterval(() => reportStatus(workers, logger), options.statusIntervalMs)
+    : undefined;
+  let stopped = false;
+
+  return {
+    workers,
+    async waitUntilReady(timeoutMs) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const notReady = workers.map((w) => w.status()).filter((s) => s.state !== 'ready');
+        if (notReady.length === 0) return;
+        if (stopped) throw new Error('fleet stopped before all workers were ready');
+        if (Date.now() >= deadline) {
+          throw new Error(`workers not ready after ${timeoutMs} ms: ${notReady.map(describeNotReady).join('; ')}`);
+        }
+        await sleep(READY_CHECK_INTERVAL_MS);
+      }
+    },
+    async stop() {
+      stopped = true;
+      clearInterval(report);
+      await Promise.all(workers.map((w) => w.stop()));
+      logger.info('all headless workers stopped');
+    },
+  };
+}
+
+/** `${master}/worker?autostart=1&kind=headless&name=…`, keeping any path prefix the master sits under. */
+export function workerPageUrl(masterUrl: string, name: string): string {
+  let base: URL;
+  try {
+    base = new URL(masterUrl.endsWith('/') ? masterUrl : `${masterUrl}/`);
+  } catch {
+    throw new Error(`master URL is not a valid URL: ${masterUrl}`);
+  }
+  if (base.protocol !== 'http:' && base.protocol !== 'https:') {
+    throw new Error(`master URL must be http(s), got ${masterUrl}`);
+  }
+  const url = new URL('worker', base);
+  url.search = new URLSearchParams({ autostart: '1', kind: 'headless', name }).toString();
+  return url.toString();
+}
+
+function reportStatus(workers: readonly SupervisedWorker[], logger: Logger): void {
+  for (const worker of workers) {
+    const status = worker.status();
+    logger.info({ status }, formatStatusLine(status));
+  }
+}
+
+function describeNotReady(status: WorkerStatus): string {
+  return `${status.name} is ${status.state}${status.lastError ? ` (${status.lastError})` : ''}`;
+}

@@ -1,0 +1,181 @@
+// Keeps one named worker alive: relaunches its browser, with backoff, when the
+// browser dies, the page crashes, or the page stays in 'error'.
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Logger } from 'pino';
+import { Backoff, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.ts';
+import { HeadlessWorker } from './headless-worker.ts';
+import type { PageState, PageStatus } from './page-status.ts';
+
+export interface RestartPolicy {
+  backoff: BackoffOptions;
+  /** The backoff starts over once a worker has stayed ready this long. */
+  resetAfterReadyMs: number;
+  /** A page may recover from 'error' by itself; after this long in it, it is relaunched. */
+  errorGraceMs: number;
+}
+
+export const DEFAULT_RESTART_POLICY: RestartPolicy = {
+  backoff: DEFAULT_BACKOFF,
+  resetAfterReadyMs: 60_000,
+  errorGraceMs: 10_000,
+};
+
+/** The page's own state while it runs; otherwise where the supervisor is in the worker's life. */
+export type WorkerState = PageState | 'launching' | 'waiting-to-restart' | 'closed';
+
+export interface WorkerStatus extends Omit<PageStatus, 'state'> {
+  name: string;
+  state: WorkerState;
+  /** The browser's main process, while it runs. */
+  pid: number | undefined;
+  /** How many times the browser was relaunched. */
+  restarts: number;
+}
+
+export interface SupervisedWorkerOptions {
+  name: string;
+  pageUrl: string;
+  chromiumPath: string;
+  extraArgs?: readonly string[];
+  logger: Logger;
+  pollIntervalMs: number;
+  restartPolicy: RestartPolicy;
+}
+
+type Phase = 'launching' | 'running' | 'waiting-to-restart' | 'closed';
+
+export class SupervisedWorker {
+  readonly name: string;
+  readonly #options: SupervisedWorkerOptions;
+  readonly #log: Logger;
+  readonly #backoff: Backoff;
+  readonly #stopping = new AbortController();
+  #phase: Phase = 'launching';
+  #worker: HeadlessWorker | undefined;
+  #endLife: ((reason: string) => void) | undefined;
+  #restarts = 0;
+  #lastState: WorkerState | undefined;
+  #stateSince = Date.now();
+  #supervising: Promise<void> | undefined;
+
+  constructor(options: SupervisedWorkerOptions) {
+    this.name = options.name;
+    this.#options = options;
+    this.#log = options.logger;
+    this.#backoff = new Backoff(options.restartPolicy.backoff);
+  }
+
+  get pid(): number | undefined {
+    return this.#phase === 'running' ? this.#worker?.pid : undefined;
+  }
+
+  status(): WorkerStatus {
+    const page = this.#phase === 'running' ? this.#worker?.pageStatus : undefined;
+    return {
+      jobsDone: 0,
+      jobsFailed: 0,
+      ...page,
+      name: this.name,
+      state: this.#currentState(),
+      pid: this.pid,
+      restarts: this.#restarts,
+    };
+  }
+
+  /** Simulates a crash by SIGKILLing the browser; the supervisor will relaunch it. */
+  kill(): void {
+    this.#worker?.kill();
+  }
+
+  start(): void {
+    this.#supervising ??= this.#superviseUntilStopped();
+  }
+
+  /** Closes the browser for good; resolves once its processes and profile are gone. */
+  async stop(): Promise<void> {
+    this.#stopping.abort();
+    this.#endLife?.('fleet stopping');
+    void this.#worker?.close(); // also interrupts a launch in progress
+    await this.#supervising;
+    this.#setPhase('closed');
+  }
+
+  async #superviseUntilStopped(): Promise<void> {
+    const { signal } = this.#stopping;
+    for (;;) {
+      await this.#liveOnce();
+      if (signal.aborted) return;
+      const delayMs = this.#backoff.nextDelayMs();
+      this.#log.info(`relaunching in ${delayMs} ms`);
+      await sleep(delayMs, undefined, { signal }).catch(() => undefined);
+      if (signal.aborted) return;
+      this.#restarts++;
+    }
+  }
+
+  /** One browser, from launch until it dies or the fleet stops. */
+  async #liveOnce(): Promise<void> {
+    let endLife!: (reason: string) => void;
+    const ended = new Promise<string>((resolve) => (endLife = resolve));
+    this.#endLife = endLife;
+    const worker = new HeadlessWorker({
+      ...this.#options,
+      onStatus: (status) => this.#onPageStatus(status),
+      onDeath: endLife,
+    });
+    this.#worker = worker;
+    this.#setPhase('launching');
+    try {
+      await worker.start();
+      this.#setPhase('running');
+      this.#log.info({ browserPid: worker.pid }, 'browser launched and worker page loaded');
+      const reason = await ended;
+      if (!this.#stopping.signal.aborted) this.#log.warn(`worker lost: ${reason}`);
+    } catch (err) {
+      if (!this.#stopping.signal.aborted) this.#log.error(`launch failed: ${errorMessage(err)}`);
+    } finally {
+      this.#setPhase(this.#stopping.signal.aborted ? 'closed' : 'waiting-to-restart');
+      await worker.close();
+    }
+  }
+
+  #onPageStatus(status: PageStatus | undefined): void {
+    this.#noteState();
+    if (!status) return;
+    const { resetAfterReadyMs, errorGraceMs } = this.#options.restartPolicy;
+    const stateAgeMs = Date.now() - this.#stateSince;
+    if (status.state === 'ready' && stateAgeMs >= resetAfterReadyMs) this.#backoff.reset();
+    if (status.state === 'error' && stateAgeMs >= errorGraceMs) {
+      this.#endLife?.(`page stuck in 'error' for ${Math.round(stateAgeMs / 1000)} s: ${status.lastError ?? 'no error message'}`);
+    }
+  }
+
+  #setPhase(phase: Phase): void {
+    this.#phase = phase;
+    this.#noteState();
+  }
+
+  #currentState(): WorkerState {
+    if (this.#phase !== 'running') return this.#phase;
+    return this.#worker?.pageStatus?.state ?? 'launching';
+  }
+
+  /** Logs state changes and remembers when the current state began. */
+  #noteState(): void {
+    const state = this.#currentState();
+    if (state === this.#lastState) return;
+    const from = this.#lastState;
+    this.#lastState = state;
+    this.#stateSince = Date.now();
+    const { backend, backendReason, lastError } = this.status();
+    const detail =
+      state === 'ready' ? ` (backend ${backend ?? 'unknown'}${backendReason ? `: ${backendReason}` : ''})`
+      : state === 'error' && lastError ? `: ${lastError}`
+      : '';
+    this.#log.info({ from, to: state }, `state ${from ?? 'new'} -> ${state}${detail}`);
+  }
+}
+
+function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { createCli, parseCliOptions } from '../cli-options.ts';
+
+function parse(args: string[]) {
+  const command = createCli()
+    .exitOverride()
+    .configureOutput({ writeErr: () => {}, writeOut: () => {} });
+  return parseCliOptions(args, command);
+}
+
+describe('fleet command line', () => {
+  it('has defaults for everything', () => {
+    expect(parse([])).toEqual({
+      master: 'http://127.0.0.1:5000',
+      workers: 2,
+      name: 'headless',
+      statusInterval: 10,
+      chromiumArg: [],
+    });
+  });
+
+  it('accepts every option', () => {
+    const options = parse([
+      '--master', 'https://grid.example:8443/base',
+      '--workers', '4',
+      '--chromium', '/opt/chrome/chrome',
+      '--name', 'lab-a',
+      '--status-interval', '2.5',
+      '--chromium-arg=--enable-unsafe-webgpu',
+      '--chromium-arg', '--enable-features=Vulkan',
+    ]);
+    expect(options).toEqual({
+      master: 'https://grid.example:8443/base',
+      workers: 4,
+      chromium: '/opt/chrome/chrome',
+      name: 'lab-a',
+      statusInterval: 2.5,
+      chromiumArg: ['--enable-unsafe-webgpu', '--enable-features=Vulkan'],
+    });
+  });
+
+  it.each([
+    [['--workers', '0'], /--workers.*whole number from 1 to 64/],
+    [['--workers', '2.5'], /whole number/],
+    [['--workers', 'many'], /whole number/],
+    [['--workers', '65'], /whole number/],
+    [['--master', 'localhost:5000'], /http:\/\/ or https:\/\//],
+    [['--master', 'not a url'], /must be a URL/],
+    [['--name', 'bad name'], /letters, digits/],
+    [['--status-interval', '-1'], /seconds, 0 or more/],
+    [['--status-interval', 'soon'], /seconds, 0 or more/],
+    [['--bogus'], /unknown option '--bogus'/],
+    [['extra'], /too many arguments/],
+  ])('rejects %j', (args, message) => {
+    expect(() => parse(args)).toThrow(message);
+  });
+});

@@ -1,0 +1,138 @@
+// Runs real Chromium (/usr/bin/chromium or CHROMIUM_PATH) against a stand-in worker page.
+import { execFileSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFleet, type Fleet, type FleetOptions, type FleetWorker } from '../fleet.ts';
+import { PROFILE_DIR_PREFIX } from '../headless-worker.ts';
+
+// Becomes ready shortly after loading, like the real worker page once its model is warm;
+// workers with "broken" in their name report an error instead.
+const WORKER_PAGE = `<!doctype html><script>
+  const broken = new URLSearchParams(location.search).get('name').includes('broken');
+  window.__gridWorker = { state: 'loading', jobsDone: 0, jobsFailed: 0 };
+  setTimeout(() => {
+    window.__gridWorker = broken
+      ? { state: 'error', jobsDone: 0, jobsFailed: 0, lastError: 'model failed to load' }
+      : { state: 'ready', backend: 'wasm', backendReason: 'test page', jobsDone: 3, jobsFailed: 0, msPerImage: 42, modelHash: 'test' };
+    document.documentElement.dataset.workerState = window.__gridWorker.state;
+  }, 200);
+</script>`;
+
+const namePrefix = `test${process.pid}`;
+const requestedUrls: URL[] = [];
+const logLines: string[] = [];
+let server: Server;
+let masterUrl: string;
+
+function launch(options: Partial<FleetOptions>): Fleet {
+  return startFleet({
+    masterUrl,
+    workers: 1,
+    namePrefix,
+    logger: pino({ level: 'info' }, { write: (line: string) => void logLines.push(line) }),
+    pollIntervalMs: 100,
+    restartPolicy: { backoff: { initialMs: 200, maxMs: 1_000 }, errorGraceMs: 300 },
+    ...options,
+  });
+}
+
+async function until(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(50);
+  }
+}
+
+/** Live (non-zombie) processes, with their process group and command line. */
+function liveProcesses(): { pid: number; pgid: number; args: string }[] {
+  return execFileSync('ps', ['-eo', 'pid=,pgid=,stat=,args='], { encoding: 'utf8' })
+    .split('\n')
+    .map((line) => line.trim().match(/^(\d+)\s+(\d+)\s+(\S+)\s+(.*)$/))
+    .filter((match): match is RegExpMatchArray => match !== null && !match[3]!.startsWith('Z'))
+    .map((match) => ({ pid: Number(match[1]), pgid: Number(match[2]), args: match[4]! }));
+}
+
+/** Every browser the fleets launched, as logged by them. */
+function launchedBrowserPids(): Set<number> {
+  const pids = logLines.map((line) => (JSON.parse(line) as { browserPid?: number }).browserPid);
+  return new Set(pids.filter((pid) => pid !== undefined));
+}
+
+beforeAll(async () => {
+  server = createServer((request, response) => {
+    const url = new URL(request.url ?? '/', 'http://localhost');
+    if (url.pathname !== '/worker') return void response.writeHead(404).end();
+    requestedUrls.push(url);
+    response.writeHead(200, { 'content-type': 'text/html' }).end(WORKER_PAGE);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  masterUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  await new Promise((resolve) => server.close(resolve));
+  // Chromium helpers killed with their browser may stay as zombies where init does not reap them; those hold nothing.
+  const browserPids = launchedBrowserPids();
+  expect(browserPids.size).toBeGreaterThanOrEqual(5);
+  const leftovers = liveProcesses().filter((p) => browserPids.has(p.pgid) || p.args.includes(`${PROFILE_DIR_PREFIX}${namePrefix}`));
+  expect(leftovers).toEqual([]);
+  expect(readdirSync(tmpdir()).filter((name) => name.startsWith(`${PROFILE_DIR_PREFIX}${namePrefix}`))).toEqual([]);
+});
+
+describe('a fleet of real headless Chromium workers', () => {
+  it('gets ready, relaunches killed browsers and crashed pages, then stops cleanly', async () => {
+    const fleet = launch({ workers: 2 });
+    try {
+      await fleet.waitUntilReady(30_000);
+      expect(fleet.workers.map((w) => w.status())).toMatchObject([
+        { name: `${namePrefix}-1`, state: 'ready', backend: 'wasm', jobsDone: 3, msPerImage: 42, restarts: 0 },
+        { name: `${namePrefix}-2`, state: 'ready', backend: 'wasm', restarts: 0 },
+      ]);
+      expect(requestedUrls.map((url) => Object.fromEntries(url.searchParams))).toEqual(
+        expect.arrayContaining([
+          { autostart: '1', kind: 'headless', name: `${namePrefix}-1` },
+          { autostart: '1', kind: 'headless', name: `${namePrefix}-2` },
+        ]),
+      );
+
+      // kill -9 the first browser.
+      const [first, second] = fleet.workers as [FleetWorker, FleetWorker];
+      const killedPid = first.pid;
+      first.kill();
+      await until(() => first.status().restarts === 1, 15_000, 'the killed browser to be relaunched');
+      await fleet.waitUntilReady(30_000);
+      expect(killedPid).toBeDefined();
+      expect(first.pid).not.toBe(killedPid);
+      expect(second.status().restarts).toBe(0);
+      expect(logLines.join('')).toContain('worker lost: browser disconnected');
+
+      // Crash the second worker's page by killing its renderers.
+      const renderers = liveProcesses().filter((p) => p.pgid === second.pid && p.args.includes('--type=renderer'));
+      expect(renderers.length).toBeGreaterThan(0);
+      for (const renderer of renderers) process.kill(renderer.pid, 'SIGKILL');
+      await until(() => second.status().restarts === 1, 15_000, 'the crashed page to be relaunched');
+      await fleet.waitUntilReady(30_000);
+      expect(logLines.join('')).toContain('worker lost: page crashed');
+    } finally {
+      await fleet.stop();
+    }
+    expect(fleet.workers.map((w) => w.status().state)).toEqual(['closed', 'closed']);
+  }, 60_000);
+
+  it('relaunches a worker whose page stays in the error state', async () => {
+    const fleet = launch({ namePrefix: `${namePrefix}-broken` });
+    try {
+      await until(() => fleet.workers[0]!.status().restarts >= 1, 20_000, 'the erroring worker to be relaunched');
+      expect(logLines.join('')).toContain("page stuck in 'error'");
+      await expect(fleet.waitUntilReady(300)).rejects.toThrow(/broken-1 is (error|launching|waiting-to-restart)/);
+    } finally {
+      await fleet.stop();
+    }
+  }, 30_000);
+});

@@ -1,0 +1,20 @@
+import { describe, expect, it } from 'vitest';
+import { workerPageUrl } from '../fleet.ts';
+
+describe('worker page URL', () => {
+  it('opens the worker page in autostart mode under the worker name', () => {
+    expect(workerPageUrl('http://127.0.0.1:5000', 'headless-1')).toBe(
+      'http://127.0.0.1:5000/worker?autostart=1&kind=headless&name=headless-1',
+    );
+  });
+
+  it('keeps a path prefix, with or without a trailing slash', () => {
+    expect(workerPageUrl('https://grid.example/base/', 'a-2')).toBe('https://grid.example/base/worker?autostart=1&kind=headless&name=a-2');
+    expect(workerPageUrl('https://grid.example/base', 'a-2')).toBe('https://grid.example/base/worker?autostart=1&kind=headless&name=a-2');
+  });
+
+  it('rejects what is not an http(s) URL', () => {
+    expect(() => workerPageUrl('ftp://127.0.0.1:5000', 'x')).toThrow(/must be http\(s\)/);
+    expect(() => workerPageUrl('', 'x')).toThrow(/not a valid URL/);
+  });
+});
