@@ -1,36 +1,20 @@
 // Durable before acknowledged: a master killed with -9, or stopped before any
 // worker came, loses no accepted job, and recovers the ones it had leased.
-import fs from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SyntheticWorker } from '../../metrics/synthetic-worker.ts';
+import { getJob, settled, submit as submitUploads, until, uploadsFrom } from '../../test/support/jobs-client.ts';
 import { spawnMaster, type MasterProcess } from '../../test/support/master-process.ts';
 import { devImages } from '../../test/support/paths.ts';
 import { tempDataDir } from '../../test/support/test-master.ts';
 
-const image = fs.readFileSync(devImages(1)[0]!.path);
+const [image] = uploadsFrom([devImages(1)[0]!.path]);
 let running: MasterProcess | null = null;
 afterEach(async () => {
   await running?.stop('SIGKILL');
   running = null;
 });
 
-async function submit(url: string, count: number): Promise<string[]> {
-  const data = new FormData();
-  for (let i = 0; i < count; i++) data.append('image', new Blob([new Uint8Array(image)]), `image-${i}.jpg`);
-  const response = await fetch(`${url}/api/jobs`, { method: 'POST', body: data });
-  expect(response.status).toBe(201);
-  return ((await response.json()) as { jobs: { id: string }[] }).jobs.map((job) => job.id);
-}
-
-const detail = (url: string, id: string) => fetch(`${url}/api/jobs/${id}`).then((r) => r.json()) as Promise<any>;
-
-async function until(condition: () => Promise<boolean>, what: string) {
-  const end = Date.now() + 20_000;
-  while (!(await condition())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const submit = (url: string, count: number) => submitUploads(url, Array.from({ length: count }, () => image!));
 
 describe('master restarts', () => {
   it('survives kill -9 with jobs queued and leased: all complete once, leased ones marked recovered', async () => {
@@ -38,7 +22,7 @@ describe('master restarts', () => {
     running = await spawnMaster({ DATA_DIR: dataDir });
     const ids = await submit(running.url, 6);
     const holder = await SyntheticWorker.connect({ masterUrl: running.url, name: 'holder', credit: 3 });
-    await until(async () => holder.jobs.length === 3, 'three leased');
+    await until(() => holder.jobs.length === 3, 'three leased');
     await running.stop('SIGKILL');
     holder.terminate();
 
@@ -53,13 +37,14 @@ describe('master restarts', () => {
         w.succeed(job.header);
       },
     });
-    await until(async () => (await Promise.all(ids.map((id) => detail(url, id)))).every((j) => j.status === 'done'), 'all done');
+    const jobs = await settled(url, ids, 20_000);
     worker.terminate();
+    expect(jobs.every((job) => job.status === 'done')).toBe(true);
     expect([...answered.values()].every((n) => n === 1)).toBe(true);
     const leasedBefore = new Set(holder.jobs.map((j) => j.header.jobId));
     for (const id of ids) {
-      const job = await detail(url, id);
-      const outcomes = job.timeline.map((a: any) => a.outcome);
+      const job = await getJob(url, id);
+      const outcomes = job.timeline.map((a) => a.outcome);
       expect(outcomes).toEqual(leasedBefore.has(id) ? ['recovered', 'done'] : ['done']);
     }
   });
@@ -72,7 +57,8 @@ describe('master restarts', () => {
     running = await spawnMaster({ DATA_DIR: dataDir });
     const url = running.url;
     const worker = await SyntheticWorker.connect({ masterUrl: url, onJob: (j, w) => w.succeed(j.header) });
-    await until(async () => (await Promise.all(ids.map((id) => detail(url, id)))).every((j) => j.status === 'done'), 'all done');
+    const jobs = await settled(url, ids, 20_000);
     worker.terminate();
+    expect(jobs.map((job) => job.status)).toEqual(['done', 'done', 'done', 'done']);
   });
 });

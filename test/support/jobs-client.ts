@@ -1,0 +1,45 @@
+// A small REST client for tests: submit images, read jobs, wait for outcomes.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { JobDetailView } from '../../master/api-types.ts';
+
+export interface Upload {
+  name: string;
+  bytes: Uint8Array;
+}
+
+export const uploadsFrom = (paths: string[]): Upload[] =>
+  paths.map((file) => ({ name: path.basename(file), bytes: fs.readFileSync(file) }));
+
+export async function submit(masterUrl: string, uploads: Upload[], headers: Record<string, string> = {}): Promise<string[]> {
+  const form = new FormData();
+  for (const upload of uploads) form.append('image', new Blob([new Uint8Array(upload.bytes)]), upload.name);
+  const response = await fetch(`${masterUrl}/api/jobs`, { method: 'POST', body: form, headers });
+  if (response.status !== 201) throw new Error(`submit answered ${response.status}: ${await response.text()}`);
+  return ((await response.json()) as { jobs: { id: string }[] }).jobs.map((job) => job.id);
+}
+
+export const getJob = (masterUrl: string, id: string) =>
+  fetch(`${masterUrl}/api/jobs/${id}`).then((r) => r.json()) as Promise<JobDetailView>;
+
+export async function until(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Waits until every job is done or failed, and returns them. */
+export async function settled(masterUrl: string, ids: string[], timeoutMs: number): Promise<JobDetailView[]> {
+  let jobs: JobDetailView[] = [];
+  await until(
+    async () => {
+      jobs = await Promise.all(ids.map((id) => getJob(masterUrl, id)));
+      return jobs.every((job) => job.status === 'done' || job.status === 'failed');
+    },
+    `${ids.length} jobs to finish`,
+    timeoutMs,
+  );
+  return jobs;
+}
