@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import type { AttemptOutcome, AttemptView, JobDetailView, JobPage, JobResult, JobStatus, JobView } from '../api-types.ts';
+import type { JobDetailView, JobPage, JobResult, JobStatus, JobView } from '../api-types.ts';
 import { afterAttempt, finalError, type EndedWithoutResult } from './attempt-rules.ts';
 import type {
   CreateResult,
@@ -18,6 +18,7 @@ import type {
   Transition,
   WorkerRef,
 } from './job-store.ts';
+import { toAttemptView, toView, type AttemptRow, type JobRow } from './job-views.ts';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS jobs (
@@ -57,71 +58,6 @@ CREATE TABLE IF NOT EXISTS attempts (
 );
 CREATE TABLE IF NOT EXISTS idempotency (key TEXT PRIMARY KEY, job_ids TEXT NOT NULL, created_at INTEGER NOT NULL);
 `;
-
-interface JobRow {
-  seq: number;
-  id: string;
-  status: JobStatus;
-  attempts: number;
-  failures: number;
-  file_name: string;
-  content_type: string;
-  size: number;
-  submitted_at: number;
-  started_at: number | null;
-  finished_at: number | null;
-  worker: string | null;
-  lease_id: string | null;
-  lease_worker: string | null;
-  lease_deadline: number | null;
-  error: string | null;
-  result: string | null;
-}
-
-interface AttemptRow {
-  attempt: number;
-  lease_id: string;
-  worker_id: string;
-  worker_name: string;
-  backend: string;
-  started_at: number;
-  ended_at: number | null;
-  outcome: AttemptOutcome;
-  reason: string | null;
-}
-
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
-
-function toView(row: JobRow): JobView {
-  return {
-    id: row.id,
-    status: row.status,
-    attempts: row.attempts,
-    fileName: row.file_name,
-    contentType: row.content_type,
-    size: row.size,
-    submittedAt: new Date(row.submitted_at).toISOString(),
-    startedAt: iso(row.started_at),
-    finishedAt: iso(row.finished_at),
-    worker: row.worker,
-    error: row.error,
-    result: row.result ? (JSON.parse(row.result) as JobResult) : null,
-  };
-}
-
-function toAttemptView(row: AttemptRow): AttemptView {
-  return {
-    attempt: row.attempt,
-    leaseId: row.lease_id,
-    worker: row.worker_id,
-    workerName: row.worker_name,
-    backend: row.backend,
-    startedAt: new Date(row.started_at).toISOString(),
-    endedAt: iso(row.ended_at),
-    outcome: row.outcome,
-    reason: row.reason,
-  };
-}
 
 interface PendingWrite {
   change: () => unknown;
@@ -232,8 +168,13 @@ export class SqliteJobStore implements JobStore {
     return this.q.active.all() as LeaseRef[];
   }
 
+  /** A retried job starts a fresh life: new attempt budget, new timeline. */
   retry(jobId: string): Promise<JobView | null> {
-    return this.write(() => (this.q.retry.run(jobId).changes ? this.view(jobId) : null));
+    return this.write(() => {
+      if (!this.q.retry.run(jobId).changes) return null;
+      this.q.deleteAttempts.run(jobId);
+      return this.view(jobId);
+    });
   }
 
   remove(jobId: string): Promise<{ removed: boolean; lease: LeaseRef | null }> {

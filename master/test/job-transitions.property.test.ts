@@ -1,19 +1,40 @@
-// Property test of the store's transitions: random interleavings of lease,
-// complete (current, stale or foreign), fail, disconnect and expiry. Whatever
-// happens, every job ends in exactly one terminal state, an accepted result is
-// never overwritten, and only the current lease holder is ever believed.
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
+// Property test of the store's transitions, for every store: random
+// interleavings of lease, complete (current, stale or foreign), fail,
+// disconnect and expiry. Whatever happens, every job ends in exactly one
+// terminal state, an accepted result is never overwritten, and only the
+// current lease holder is ever believed. fast-check shrinks a failure to a
+// short readable sequence.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { afterAttempt } from '../store/attempt-rules.ts';
-import type { Lease, WorkerRef } from '../store/job-store.ts';
-import { SqliteJobStore } from '../store/sqlite-job-store.ts';
+import type { JobResult } from '../api-types.ts';
+import { afterAttempt, finalError } from '../store/attempt-rules.ts';
+import type { JobStore, Lease, NewJob, WorkerRef } from '../store/job-store.ts';
+import { STORE_KINDS } from '../../test/support/stores.ts';
 
 const WORKERS: WorkerRef[] = ['a', 'b', 'c'].map((id) => ({ id, name: `worker-${id}`, backend: 'test' }));
-const LEASE_MS = 100;
-const image = new Uint8Array([1, 2, 3]);
+const [A] = WORKERS as [WorkerRef];
+const T0 = Date.UTC(2025, 0, 1);
+const newJobs = (count: number): NewJob[] =>
+  Array.from({ length: count }, (_, i) => ({ fileName: `${i}.jpg`, contentType: 'image/jpeg', image: new Uint8Array([1, 2, 3]) }));
+const resultOf = (index: number): JobResult => ({ predictions: [{ index, label: 'x', probability: 1 }], model: 'm', backend: 'b', inferenceMs: 3 });
+
+describe.each(STORE_KINDS)('$name job transitions under random interleavings', (kind) => {
+  it('end every job exactly once and never overwrite a result', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 1, max: 6 }), fc.array(step, { maxLength: 60 }), async (jobCount, steps) => {
+        const { store, dispose } = await kind.open({ maxAttempts: 3, maxLeases: 6 });
+        try {
+          await runInterleaving(store, jobCount, steps);
+        } finally {
+          await dispose();
+        }
+      }),
+      { numRuns: kind.name === 'redis' ? 30 : 60 },
+    );
+  });
+});
+
+const PROPERTY_LEASE_MS = 100;
 
 type Step =
   | { kind: 'lease'; worker: number }
@@ -35,91 +56,81 @@ const step: fc.Arbitrary<Step> = fc.oneof(
   fc.record({ kind: fc.constant('tick' as const), ms: fc.integer({ min: 1, max: 150 }) }),
 );
 
-describe('job transitions under random interleavings', () => {
-  it('end every job exactly once and never overwrite a result', async () => {
-    await fc.assert(
-      fc.asyncProperty(fc.integer({ min: 1, max: 6 }), fc.array(step, { maxLength: 60 }), async (jobCount, steps) => {
-        const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'grid-prop-'));
-        const store = new SqliteJobStore(dir, { maxAttempts: 3, maxLeases: 6 });
-        try {
-          let now = 1_000;
-          const { jobs } = await store.create(Array.from({ length: jobCount }, (_, i) => ({ fileName: `${i}.jpg`, contentType: 'image/jpeg', image })), now);
-          /** What each worker believes it holds (may be stale after expiry). */
-          const held: Lease[][] = WORKERS.map(() => []);
-          const firstResult = new Map<string, number>();
-          const oldLeases: Lease[] = [];
+async function runInterleaving(store: JobStore, jobCount: number, steps: Step[]): Promise<void> {
+  let now = T0;
+  const { jobs } = await store.create(newJobs(jobCount), now);
+  /** What each worker believes it holds (may be stale after expiry). */
+  const held: Lease[][] = WORKERS.map(() => []);
+  const firstResult = new Map<string, number>();
+  const oldLeases: Lease[] = [];
+  const reap = async () => {
+    for (const lease of await store.expiredLeases(now)) await store.release(lease, 'expired', 'expired', now);
+  };
 
-          for (const s of steps) {
-            if (s.kind === 'tick') {
-              now += s.ms;
-              for (const lease of await store.expiredLeases(now)) await store.release(lease, 'expired', 'expired', now);
-            } else if (s.kind === 'lease') {
-              const [lease] = await store.lease([WORKERS[s.worker]!], LEASE_MS, now);
-              if (lease) held[s.worker]!.push(lease);
-            } else if (s.kind === 'disconnect') {
-              for (const lease of held[s.worker]!.splice(0)) {
-                oldLeases.push(lease);
-                await store.release(lease, 'lost', 'gone', now);
-              }
-            } else {
-              const mine = held[s.worker]!;
-              if (mine.length === 0) continue;
-              const [lease] = mine.splice(s.pick % mine.length, 1) as [Lease];
-              oldLeases.push(lease);
-              if (s.kind === 'fail') {
-                await store.fail(lease, WORKERS[s.worker]!.id, 'boom', s.retryable, now);
-                continue;
-              }
-              const stale = oldLeases.find((old) => old.jobId === lease.jobId && old.leaseId !== lease.leaseId);
-              const target = s.forge === 'stale' && stale ? stale : lease;
-              const sender = s.forge === 'foreign' ? WORKERS[(s.worker + 1) % 3]! : WORKERS[s.worker]!;
-              const current = await currentLease(store, target.jobId);
-              const index = firstResult.size + 1;
-              const outcome = await store.complete(target, sender.id, { predictions: [{ index, label: 'x', probability: 1 }], model: 'm', backend: 'b', inferenceMs: 1 }, now);
-              // Believed if and only if it answers the job's current lease, from its holder.
-              expect(outcome.applied).toBe(current?.leaseId === target.leaseId && current.worker === sender.id);
-              if (outcome.applied) {
-                expect(firstResult.has(target.jobId)).toBe(false);
-                firstResult.set(target.jobId, index);
-              }
-            }
-            // A done job keeps the first accepted result.
-            for (const [id, index] of firstResult) {
-              const job = await store.get(id);
-              expect(job?.status).toBe('done');
-              expect(job?.result?.predictions[0]?.index).toBe(index);
-            }
-          }
+  for (const s of steps) {
+    if (s.kind === 'tick') {
+      now += s.ms;
+      await reap();
+    } else if (s.kind === 'lease') {
+      const [lease] = await store.lease([WORKERS[s.worker]!], PROPERTY_LEASE_MS, now);
+      if (lease) held[s.worker]!.push(lease);
+    } else if (s.kind === 'disconnect') {
+      for (const lease of held[s.worker]!.splice(0)) {
+        oldLeases.push(lease);
+        await store.release(lease, 'lost', 'gone', now);
+      }
+    } else {
+      const mine = held[s.worker]!;
+      if (mine.length === 0) continue;
+      const [lease] = mine.splice(s.pick % mine.length, 1) as [Lease];
+      oldLeases.push(lease);
+      if (s.kind === 'fail') {
+        await store.fail(lease, WORKERS[s.worker]!.id, 'boom', s.retryable, now);
+        continue;
+      }
+      const stale = oldLeases.find((old) => old.jobId === lease.jobId && old.leaseId !== lease.leaseId);
+      const target = s.forge === 'stale' && stale ? stale : lease;
+      const sender = s.forge === 'foreign' ? WORKERS[(s.worker + 1) % 3]! : WORKERS[s.worker]!;
+      const current = await currentAttempt(store, target.jobId);
+      const index = firstResult.size + 1;
+      const outcome = await store.complete(target, sender.id, resultOf(index), now);
+      // Believed if and only if it answers the job's current lease, from its holder.
+      expect(outcome.applied).toBe(current?.leaseId === target.leaseId && current.worker === sender.id);
+      if (outcome.applied) {
+        expect(firstResult.has(target.jobId)).toBe(false);
+        firstResult.set(target.jobId, index);
+      }
+    }
+    // A done job keeps the first accepted result.
+    for (const [id, index] of firstResult) {
+      const job = await store.get(id);
+      expect(job?.status).toBe('done');
+      expect(job?.result?.predictions[0]?.index).toBe(index);
+    }
+  }
 
-          // Drain: a healthy worker takes everything left; every job must end.
-          for (let round = 0; round < 50; round++) {
-            now += LEASE_MS + 1;
-            for (const lease of await store.expiredLeases(now)) await store.release(lease, 'expired', 'expired', now);
-            const [lease] = await store.lease([WORKERS[0]!], LEASE_MS, now);
-            if (!lease) break;
-            await store.complete(lease, WORKERS[0]!.id, { predictions: [{ index: 1, label: 'x', probability: 1 }], model: 'm', backend: 'b', inferenceMs: 1 }, now);
-          }
-          const counts = await store.counts();
-          expect(counts.queued + counts.leased).toBe(0);
-          expect(counts.done + counts.failed).toBe(jobCount);
-          for (const { id } of jobs) {
-            const detail = (await store.getDetail(id))!;
-            expect(detail.attempts).toBe(detail.timeline.length);
-            expect(detail.timeline.filter((a) => a.outcome === 'done')).toHaveLength(detail.status === 'done' ? 1 : 0);
-            expect(detail.timeline.filter((a) => a.outcome === 'running')).toHaveLength(0);
-          }
-        } finally {
-          await store.close();
-          fs.rmSync(dir, { recursive: true, force: true });
-        }
-      }),
-      { numRuns: 60 },
-    );
-  });
-});
+  // Drain: a healthy worker takes everything left; every job must end.
+  for (let round = 0; round < 50; round++) {
+    now += PROPERTY_LEASE_MS + 1;
+    await reap();
+    const [lease] = await store.lease([A], PROPERTY_LEASE_MS, now);
+    if (!lease) break;
+    await store.complete(lease, A.id, resultOf(1), now);
+  }
+  const counts = await store.counts();
+  expect(counts.queued + counts.leased).toBe(0);
+  expect(counts.done + counts.failed).toBe(jobCount);
+  for (const { id } of jobs) {
+    const detail = (await store.getDetail(id))!;
+    expect(detail.attempts).toBe(detail.timeline.length);
+    expect(detail.timeline.filter((a) => a.outcome === 'done')).toHaveLength(detail.status === 'done' ? 1 : 0);
+    expect(detail.timeline.filter((a) => a.outcome === 'running')).toHaveLength(0);
+    if (detail.status === 'failed') expect(detail.error).toBe(finalError(detail.timeline));
+  }
+}
 
 /** The job's running attempt, if it is leased. */
-async function currentLease(store: SqliteJobStore, jobId: string) {
+async function currentAttempt(store: JobStore, jobId: string) {
   const detail = await store.getDetail(jobId);
   return detail?.status === 'leased' ? detail.timeline.find((a) => a.outcome === 'running') : undefined;
 }

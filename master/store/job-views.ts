@@ -1,0 +1,68 @@
+// A job's stored row and its public view, shared by every store so that each
+// returns the same shapes (ISO times, nulls, parsed results).
+import type { AttemptOutcome, AttemptView, JobResult, JobStatus, JobView } from '../api-types.ts';
+
+export interface JobRow {
+  seq: number;
+  id: string;
+  status: JobStatus;
+  attempts: number;
+  failures: number;
+  file_name: string;
+  content_type: string;
+  size: number;
+  submitted_at: number;
+  started_at: number | null;
+  finished_at: number | null;
+  worker: string | null;
+  lease_id: string | null;
+  lease_worker: string | null;
+  lease_deadline: number | null;
+  error: string | null;
+  result: string | null;
+}
+
+export interface AttemptRow {
+  attempt: number;
+  lease_id: string;
+  worker_id: string;
+  worker_name: string;
+  backend: string;
+  started_at: number;
+  ended_at: number | null;
+  outcome: AttemptOutcome;
+  reason: string | null;
+}
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+export function toView(row: JobRow): JobView {
+  return {
+    id: row.id,
+    status: row.status,
+    attempts: row.attempts,
+    fileName: row.file_name,
+    contentType: row.content_type,
+    size: row.size,
+    submittedAt: new Date(row.submitted_at).toISOString(),
+    startedAt: iso(row.started_at),
+    finishedAt: iso(row.finished_at),
+    worker: row.worker,
+    error: row.error,
+    result: row.result ? (JSON.parse(row.result) as JobResult) : null,
+  };
+}
+
+export function toAttemptView(row: AttemptRow): AttemptView {
+  return {
+    attempt: row.attempt,
+    leaseId: row.lease_id,
+    worker: row.worker_id,
+    workerName: row.worker_name,
+    backend: row.backend,
+    startedAt: new Date(row.started_at).toISOString(),
+    endedAt: iso(row.ended_at),
+    outcome: row.outcome,
+    reason: row.reason,
+  };
+}

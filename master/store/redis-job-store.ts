@@ -1,0 +1,240 @@
+// The Redis job store: several masters share one queue. Every transition is
+// one Lua script (redis/*.lua), so fencing and the attempt rules apply
+// atomically whichever master runs them; reads are plain commands. Times are
+// the master's clock (the `now` arguments), never Redis's, as in sqlite.
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import { JOB_STATUSES, type JobDetailView, type JobPage, type JobResult, type JobView } from '../api-types.ts';
+import type {
+  CreateResult,
+  JobStore,
+  Lease,
+  LeaseRef,
+  Limits,
+  ListQuery,
+  NewJob,
+  RejectReason,
+  StatusCounts,
+  Transition,
+  WorkerRef,
+} from './job-store.ts';
+import { toAttemptView, toView } from './job-views.ts';
+import { jobScripts, type LuaScript, type ScriptArg } from './redis/lua-scripts.ts';
+import { createRedisClient, execBatch, reachRedis } from './redis/redis-connection.ts';
+import { RedisKeys } from './redis/redis-keys.ts';
+import { attemptRow, fieldsOf, jobRow, type Fields } from './redis/redis-rows.ts';
+import { StoreUnavailableError } from './store-errors.ts';
+
+export interface RedisJobStoreOptions {
+  /** e.g. redis://127.0.0.1:6379/0 */
+  url: string;
+  limits: Limits;
+  /** Prefix of every key; masters that share it share their jobs. Default `grid:`. */
+  keyPrefix?: string;
+  /** A command slower than this fails with StoreUnavailableError. Default 5000. */
+  commandTimeoutMs?: number;
+}
+
+export type AvailabilityListener = (available: boolean) => void;
+
+type FlatFields = string[];
+type TransitionReply = [RejectReason] | ['ok', FlatFields];
+
+const viewOf = (flat: FlatFields): JobView => toView(jobRow(fieldsOf(flat)));
+
+export class RedisJobStore implements JobStore {
+  private readonly keys: RedisKeys;
+  private readonly availabilityListeners = new Set<AvailabilityListener>();
+  private isAvailable = false;
+
+  /** Connects, failing with StoreUnavailableError if Redis cannot be reached now; afterwards it reconnects by itself. */
+  static async connect({ url, limits, keyPrefix = 'grid:', commandTimeoutMs = 5_000 }: RedisJobStoreOptions): Promise<RedisJobStore> {
+    const store = new RedisJobStore(createRedisClient(url, commandTimeoutMs), keyPrefix, limits);
+    try {
+      await store.redis.connect();
+    } catch (error) {
+      store.redis.disconnect();
+      throw new StoreUnavailableError(`cannot reach Redis at ${new URL(url).host}`, { cause: error });
+    }
+    return store;
+  }
+
+  private constructor(
+    private readonly redis: Redis,
+    keyPrefix: string,
+    private readonly limits: Limits,
+  ) {
+    this.keys = new RedisKeys(keyPrefix);
+    // Connection errors reach callers as StoreUnavailableError and listeners as availability.
+    redis.on('error', () => {});
+    redis.on('ready', () => this.setAvailable(true));
+    redis.on('close', () => this.setAvailable(false));
+  }
+
+  /** Whether Redis is connected now. */
+  get available(): boolean {
+    return this.isAvailable;
+  }
+
+  /** Calls `listener` whenever Redis goes away or comes back (e.g. to pump the queue again); returns an unsubscribe. */
+  onAvailabilityChange(listener: AvailabilityListener): () => void {
+    this.availabilityListeners.add(listener);
+    return () => this.availabilityListeners.delete(listener);
+  }
+
+  async create(jobs: NewJob[], now: number, idempotencyKey?: string): Promise<CreateResult> {
+    const args: ScriptArg[] = [now, idempotencyKey ?? ''];
+    for (const job of jobs) {
+      args.push(randomUUID(), job.fileName, job.contentType, Buffer.from(job.image.buffer, job.image.byteOffset, job.image.byteLength));
+    }
+    const [replayed, created] = (await this.run(jobScripts.create, args)) as [number, FlatFields[]];
+    return { jobs: created.map(viewOf), replayed: replayed === 1 };
+  }
+
+  async lease(workers: WorkerRef[], leaseMs: number, now: number): Promise<(Lease | null)[]> {
+    const args: ScriptArg[] = [now, now + leaseMs];
+    for (const worker of workers) args.push(randomUUID(), worker.id, worker.name, worker.backend);
+    const made = (await this.run(jobScripts.lease, args, { buffers: true })) as [Buffer[], Buffer][];
+    return workers.map((_, i) => {
+      if (!made[i]) return null;
+      const [flat, image] = made[i];
+      const row = jobRow(fieldsOf(flat));
+      return {
+        jobId: row.id,
+        leaseId: row.lease_id!,
+        attempt: row.attempts,
+        deadline: row.lease_deadline!,
+        contentType: row.content_type,
+        image,
+        job: toView(row),
+      };
+    });
+  }
+
+  async complete(lease: LeaseRef, workerId: string, result: JobResult, now: number): Promise<Transition> {
+    const args = [lease.jobId, lease.leaseId, workerId, JSON.stringify(result), now];
+    return this.transition(await this.run(jobScripts.complete, args));
+  }
+
+  fail(lease: LeaseRef, workerId: string, reason: string, retryable: boolean, now: number): Promise<Transition> {
+    return this.endWithoutResult(lease, workerId, 'failed', reason, retryable, now);
+  }
+
+  release(lease: LeaseRef, outcome: 'lost' | 'expired' | 'recovered', reason: string, now: number): Promise<Transition> {
+    return this.endWithoutResult(lease, '', outcome, reason, true, now);
+  }
+
+  expiredLeases(now: number): Promise<LeaseRef[]> {
+    return this.leasesDueBy(now);
+  }
+
+  activeLeases(): Promise<LeaseRef[]> {
+    return this.leasesDueBy('+inf');
+  }
+
+  async retry(jobId: string): Promise<JobView | null> {
+    const flat = (await this.run(jobScripts.retry, [jobId])) as FlatFields | null;
+    return flat ? viewOf(flat) : null;
+  }
+
+  async remove(jobId: string): Promise<{ removed: boolean; lease: LeaseRef | null }> {
+    const [removed, leaseId] = (await this.run(jobScripts.remove, [jobId])) as [number, string?];
+    return { removed: removed === 1, lease: leaseId ? { jobId, leaseId } : null };
+  }
+
+  async clear(): Promise<{ ids: string[]; leases: LeaseRef[] }> {
+    const removed = (await this.run(jobScripts.clear, [])) as [string, string][];
+    const leases = removed.filter(([, leaseId]) => leaseId).map(([jobId, leaseId]) => ({ jobId, leaseId }));
+    return { ids: removed.map(([id]) => id), leases };
+  }
+
+  async get(jobId: string): Promise<JobView | null> {
+    const fields = await reachRedis(() => this.redis.hgetall(this.keys.job(jobId)));
+    return isEmpty(fields) ? null : toView(jobRow(fields));
+  }
+
+  async getDetail(jobId: string): Promise<JobDetailView | null> {
+    const batch = this.redis.multi().hgetall(this.keys.job(jobId)).lrange(this.keys.attempts(jobId), 0, -1);
+    const [fields, attempts] = (await execBatch(batch)) as [Fields, string[]];
+    if (isEmpty(fields)) return null;
+    return { ...toView(jobRow(fields)), timeline: attempts.map((json) => toAttemptView(attemptRow(json))) };
+  }
+
+  async image(jobId: string): Promise<{ contentType: string; bytes: Uint8Array } | null> {
+    const batch = this.redis.multi().hget(this.keys.job(jobId), 'content_type').getBuffer(this.keys.image(jobId));
+    const [contentType, bytes] = (await execBatch(batch)) as [string | null, Buffer | null];
+    return contentType && bytes ? { contentType, bytes } : null;
+  }
+
+  /** Newest first; the cursor is the submission number of the last job on the previous page. */
+  async list({ status, limit, cursor }: ListQuery): Promise<JobPage> {
+    const newest = cursor ? `(${cursor}` : '+inf';
+    const found = await reachRedis(() =>
+      this.redis.zrevrangebyscore(this.keys.jobs(status), newest, '-inf', 'WITHSCORES', 'LIMIT', 0, limit + 1),
+    );
+    const page: { id: string; seq: string }[] = [];
+    for (let i = 0; i < found.length && page.length < limit; i += 2) page.push({ id: found[i]!, seq: found[i + 1]! });
+    const batch = this.redis.pipeline();
+    for (const { id } of page) batch.hgetall(this.keys.job(id));
+    const replies = page.length ? ((await execBatch(batch)) as Fields[]) : [];
+    // A job removed between the two reads is left out.
+    const jobs = replies.filter((fields) => !isEmpty(fields));
+    const nextCursor = found.length > 2 * limit ? page[page.length - 1]!.seq : null;
+    return { jobs: jobs.map((fields) => toView(jobRow(fields))), nextCursor };
+  }
+
+  async counts(): Promise<StatusCounts> {
+    const batch = this.redis.pipeline();
+    for (const status of JOB_STATUSES) batch.zcard(this.keys.jobs(status));
+    const sizes = (await execBatch(batch)) as number[];
+    return Object.fromEntries(JOB_STATUSES.map((status, i) => [status, sizes[i]])) as StatusCounts;
+  }
+
+  async close(): Promise<void> {
+    this.availabilityListeners.clear();
+    try {
+      await this.redis.quit();
+    } catch {
+      // Redis is away: nothing to say goodbye to.
+      this.redis.disconnect();
+    }
+  }
+
+  private run(script: LuaScript, args: ScriptArg[], { buffers = false } = {}): Promise<unknown> {
+    const fullArgs = [this.keys.prefix, ...args];
+    return reachRedis(() => (buffers ? script.runForBuffers(this.redis, fullArgs) : script.run(this.redis, fullArgs)));
+  }
+
+  private async endWithoutResult(
+    lease: LeaseRef,
+    workerId: string,
+    outcome: 'failed' | 'lost' | 'expired' | 'recovered',
+    reason: string,
+    retryable: boolean,
+    now: number,
+  ): Promise<Transition> {
+    const { maxAttempts, maxLeases } = this.limits;
+    const args = [lease.jobId, lease.leaseId, workerId, outcome, reason, retryable ? 1 : 0, now, maxAttempts, maxLeases];
+    return this.transition(await this.run(jobScripts.endWithoutResult, args));
+  }
+
+  private transition(reply: unknown): Transition {
+    const [tag, flat] = reply as TransitionReply;
+    return tag === 'ok' ? { applied: true, job: viewOf(flat!) } : { applied: false, reason: tag };
+  }
+
+  private async leasesDueBy(deadline: number | '+inf'): Promise<LeaseRef[]> {
+    const flat = (await this.run(jobScripts.leasesDue, [deadline])) as string[];
+    const leases: LeaseRef[] = [];
+    for (let i = 0; i < flat.length; i += 2) leases.push({ jobId: flat[i]!, leaseId: flat[i + 1]! });
+    return leases;
+  }
+
+  private setAvailable(available: boolean): void {
+    if (available === this.isAvailable) return;
+    this.isAvailable = available;
+    for (const listener of this.availabilityListeners) listener(available);
+  }
+}
+
+const isEmpty = (fields: Fields) => Object.keys(fields).length === 0;

@@ -1,0 +1,53 @@
+// The Lua scripts that make each job transition one atomic step in Redis.
+// They live as .lua files beside this one (readable, diffable, runnable with
+// redis-cli); each script is the shared library followed by its own body.
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import type { Redis } from 'ioredis';
+
+export type ScriptArg = string | number | Buffer;
+
+export const readLua = (name: string) => fs.readFileSync(new URL(`./${name}.lua`, import.meta.url), 'utf8');
+
+const LIBRARY = ['attempt-rules', 'job-lib'].map(readLua).join('\n');
+
+/** A script sent by its hash; its source goes over the wire only when Redis lacks it (first use, or after a restart). */
+export class LuaScript {
+  private readonly sha: string;
+
+  constructor(private readonly source: string) {
+    this.sha = createHash('sha1').update(source).digest('hex');
+  }
+
+  /** Runs with string replies. */
+  run(redis: Redis, args: ScriptArg[]): Promise<unknown> {
+    return this.send(args, (command, commandArgs) => redis.call(command, commandArgs));
+  }
+
+  /** Runs with Buffer replies, for binary values such as images. */
+  runForBuffers(redis: Redis, args: ScriptArg[]): Promise<unknown> {
+    return this.send(args, (command, commandArgs) => redis.callBuffer(command, commandArgs));
+  }
+
+  private async send(args: ScriptArg[], call: (command: string, args: ScriptArg[]) => Promise<unknown>): Promise<unknown> {
+    try {
+      return await call('EVALSHA', [this.sha, 0, ...args]);
+    } catch (error) {
+      if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
+      return call('EVAL', [this.source, 0, ...args]);
+    }
+  }
+}
+
+const jobScript = (name: string) => new LuaScript(`${LIBRARY}\n${readLua(name)}`);
+
+export const jobScripts = {
+  create: jobScript('create'),
+  lease: jobScript('lease'),
+  complete: jobScript('complete'),
+  endWithoutResult: jobScript('end-without-result'),
+  retry: jobScript('retry'),
+  remove: jobScript('remove'),
+  clear: jobScript('clear'),
+  leasesDue: jobScript('leases-due'),
+};

@@ -1,0 +1,241 @@
+// What only the Redis store promises: its Lua attempt rules agree with
+// attempt-rules.ts; several masters share one queue without handing a job out
+// twice or reaping a lease twice; and losing Redis fails calls fast, then
+// heals by itself once Redis is back.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import net from 'node:net';
+import { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAttempt, type EndedWithoutResult } from '../store/attempt-rules.ts';
+import type { Lease, Limits, WorkerRef } from '../store/job-store.ts';
+import { LuaScript, readLua } from '../store/redis/lua-scripts.ts';
+import { RedisJobStore } from '../store/redis-job-store.ts';
+import { StoreUnavailableError } from '../store/store-errors.ts';
+
+const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/0';
+const LIMITS: Limits = { maxAttempts: 3, maxLeases: 5 };
+const T0 = Date.UTC(2025, 0, 1);
+const image = new Uint8Array([1, 2, 3]);
+const newJobs = (count: number) => Array.from({ length: count }, (_, i) => ({ fileName: `${i}.jpg`, contentType: 'image/jpeg', image }));
+const worker = (id: string): WorkerRef => ({ id, name: id, backend: 'test' });
+const result = { predictions: [{ index: 1, label: 'x', probability: 1 }], model: 'm', backend: 'b', inferenceMs: 1 };
+
+const admin = new Redis(REDIS_URL);
+const stores: RedisJobStore[] = [];
+const prefixes: string[] = [];
+afterEach(async () => {
+  for (const store of stores.splice(0)) await store.close();
+  for (const prefix of prefixes.splice(0)) {
+    for await (const keys of admin.scanStream({ match: `${prefix}*`, count: 500 })) {
+      if ((keys as string[]).length) await admin.del(...(keys as string[]));
+    }
+  }
+});
+afterAll(() => admin.quit());
+
+async function connect(options: { url?: string; keyPrefix?: string; commandTimeoutMs?: number } = {}) {
+  const store = await RedisJobStore.connect({ url: REDIS_URL, limits: LIMITS, ...options });
+  stores.push(store);
+  return store;
+}
+
+/** Two masters sharing one fresh prefix. */
+async function twoMasters() {
+  const keyPrefix = `test:${randomUUID()}:`;
+  prefixes.push(keyPrefix);
+  return [await connect({ keyPrefix }), await connect({ keyPrefix })] as const;
+}
+
+describe('Lua attempt rules', () => {
+  it('agree with afterAttempt on every case', async () => {
+    const rule = new LuaScript(
+      `${readLua('attempt-rules')}
+       local status, failures = after_attempt(tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3], ARGV[4] == '1', tonumber(ARGV[5]), tonumber(ARGV[6]))
+       return { status, failures }`,
+    );
+    const cases: { leases: number; failures: number; outcome: EndedWithoutResult; retryable: boolean; limits: Limits }[] = [];
+    for (const limits of [LIMITS, { maxAttempts: 1, maxLeases: 1 }, { maxAttempts: 2, maxLeases: 4 }])
+      for (let leases = 1; leases <= 6; leases++)
+        for (let failures = 0; failures < leases; failures++)
+          for (const outcome of ['failed', 'expired', 'lost', 'recovered'] as const)
+            for (const retryable of [true, false]) cases.push({ leases, failures, outcome, retryable, limits });
+
+    const fromLua = await Promise.all(
+      cases.map(async ({ leases, failures, outcome, retryable, limits }) => {
+        const args = [leases, failures, outcome, retryable ? 1 : 0, limits.maxAttempts, limits.maxLeases];
+        const [status, after] = (await rule.run(admin, args)) as [string, number];
+        return { status, failures: after };
+      }),
+    );
+    const fromTs = cases.map(({ leases, failures, outcome, retryable, limits }) => afterAttempt({ leases, failures }, outcome, retryable, limits));
+    expect(fromLua).toEqual(fromTs);
+    expect(new Set(fromTs.map((next) => next.status))).toEqual(new Set(['queued', 'failed']));
+  });
+});
+
+describe('several masters on one Redis', () => {
+  it('see each other’s jobs and answer for each other’s leases', async () => {
+    const [first, second] = await twoMasters();
+    const { jobs } = await first.create(newJobs(2), T0);
+    expect(await second.get(jobs[0]!.id)).toEqual(jobs[0]);
+    expect((await second.list({ limit: 10 })).jobs.map((job) => job.id)).toEqual(jobs.map((job) => job.id).reverse());
+    const [lease] = (await second.lease([worker('w')], 1_000, T0)) as [Lease];
+    expect(lease.jobId).toBe(jobs[0]!.id);
+    expect((await first.complete(lease, 'w', result, T0 + 1)).applied).toBe(true);
+    expect(await second.counts()).toEqual({ queued: 1, leased: 0, done: 1, failed: 0 });
+  });
+
+  it('never hand one job to two workers, however many lease at once', async () => {
+    const [first, second] = await twoMasters();
+    const jobCount = 300;
+    await first.create(newJobs(jobCount), T0);
+    const calls = Array.from({ length: 60 }, (_, call) =>
+      [first, second].map((master, m) => master.lease([0, 1, 2].map((w) => worker(`m${m}-c${call}-w${w}`)), 1_000, T0)),
+    ).flat();
+    const leases = (await Promise.all(calls)).flat().filter((lease): lease is Lease => lease !== null);
+    expect(leases).toHaveLength(jobCount);
+    expect(new Set(leases.map((lease) => lease.jobId)).size).toBe(jobCount);
+    expect(new Set(leases.map((lease) => lease.leaseId)).size).toBe(jobCount);
+    expect(leases.every((lease) => lease.attempt === 1)).toBe(true);
+    expect(await first.counts()).toEqual({ queued: 0, leased: jobCount, done: 0, failed: 0 });
+  });
+
+  it('reap an expired lease once, however many masters reap it at once', async () => {
+    const [first, second] = await twoMasters();
+    const { jobs } = await first.create(newJobs(50), T0);
+    await first.lease(jobs.map((_, i) => worker(`w${i}`)), 100, T0);
+    const reap = async (master: RedisJobStore) => {
+      const expired = await master.expiredLeases(T0 + 100);
+      return Promise.all(expired.map((lease) => master.release(lease, 'expired', 'lease expired', T0 + 100)));
+    };
+    const outcomes = (await Promise.all([reap(first), reap(second), reap(first)])).flat();
+    expect(outcomes.filter((outcome) => outcome.applied)).toHaveLength(50);
+    for (const { id } of jobs) {
+      const detail = (await second.getDetail(id))!;
+      expect(detail).toMatchObject({ status: 'queued', attempts: 1 });
+      expect(detail.timeline.map((attempt) => attempt.outcome)).toEqual(['expired']);
+    }
+  });
+
+  it('believe exactly one of a late result and the reaper racing for the same lease', async () => {
+    const [first, second] = await twoMasters();
+    const { jobs } = await first.create(newJobs(40), T0);
+    const leases = (await first.lease(jobs.map((_, i) => worker(`w${i}`)), 100, T0)) as Lease[];
+    const outcomes = await Promise.all(
+      leases.map(async (lease, i) => {
+        const [completed, released] = await Promise.all([
+          first.complete(lease, `w${i}`, result, T0 + 100),
+          second.release(lease, 'expired', 'lease expired', T0 + 100),
+        ]);
+        return Number(completed.applied) + Number(released.applied);
+      }),
+    );
+    expect(outcomes.every((applied) => applied === 1)).toBe(true);
+  });
+});
+
+describe('when Redis goes away', () => {
+  let port: number;
+  let server: ChildProcess | null = null;
+  beforeAll(async () => {
+    port = await freePort();
+  });
+  afterEach(async () => {
+    if (server) await stopRedis(server, 'SIGKILL');
+    server = null;
+  });
+
+  it('refuses to start without Redis', async () => {
+    const started = Date.now();
+    await expect(connect({ url: `redis://127.0.0.1:${port}` })).rejects.toBeInstanceOf(StoreUnavailableError);
+    expect(Date.now() - started).toBeLessThan(2_000);
+  });
+
+  it('fails calls fast during the outage and works again once Redis is back, without reconnecting by hand', async () => {
+    server = await startRedis(port);
+    const store = await connect({ url: `redis://127.0.0.1:${port}` });
+    const changes: boolean[] = [];
+    store.onAvailabilityChange((available) => changes.push(available));
+    expect(store.available).toBe(true);
+    await store.create(newJobs(1), T0);
+
+    await stopRedis(server, 'SIGKILL');
+    server = null;
+    await until(() => changes.includes(false), 'store noticed the outage');
+    expect(store.available).toBe(false);
+    const calls = [
+      () => store.create(newJobs(1), T0),
+      () => store.lease([worker('w')], 1_000, T0),
+      () => store.complete({ jobId: 'j', leaseId: 'l' }, 'w', result, T0),
+      () => store.expiredLeases(T0),
+      () => store.get('j'),
+      () => store.list({ limit: 10 }),
+      () => store.counts(),
+      () => store.image('j'),
+    ];
+    for (const call of calls) {
+      const started = Date.now();
+      await expect(call()).rejects.toBeInstanceOf(StoreUnavailableError);
+      expect(Date.now() - started).toBeLessThan(2_000);
+    }
+
+    // A fresh Redis: no data and no cached scripts, which the store must load again.
+    server = await startRedis(port);
+    await until(() => store.available, 'store reconnected', 10_000);
+    expect(changes).toEqual([false, true]);
+    const { jobs } = await store.create(newJobs(1), T0);
+    const [lease] = (await store.lease([worker('w')], 1_000, T0)) as [Lease];
+    expect(lease.jobId).toBe(jobs[0]!.id);
+    expect((await store.complete(lease, 'w', result, T0 + 1)).applied).toBe(true);
+  });
+
+  it('fails calls to a Redis that stopped answering once the command timeout passes', async () => {
+    server = await startRedis(port);
+    const store = await connect({ url: `redis://127.0.0.1:${port}`, commandTimeoutMs: 300 });
+    server.kill('SIGSTOP');
+    try {
+      const started = Date.now();
+      await expect(store.counts()).rejects.toBeInstanceOf(StoreUnavailableError);
+      expect(Date.now() - started).toBeLessThan(1_000);
+    } finally {
+      server.kill('SIGCONT');
+    }
+    await until(async () => (await store.counts().catch(() => null)) !== null, 'Redis answering again');
+  });
+});
+
+async function freePort(): Promise<number> {
+  const probe = net.createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as net.AddressInfo;
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
+
+/** A throwaway redis-server that keeps nothing on disk. */
+async function startRedis(port: number): Promise<ChildProcess> {
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise<void>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`redis-server exited with ${code}`)));
+    child.stdout!.on('data', (chunk: Buffer) => {
+      if (chunk.toString().includes('Ready to accept connections')) resolve();
+    });
+  });
+  return child;
+}
+
+async function stopRedis(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill(signal);
+  await exited;
+}
+
+async function until(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 5_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
