@@ -12,8 +12,9 @@ import type { Lease, Limits, WorkerRef } from '../store/job-store.ts';
 import { LuaScript, readLua } from '../store/redis/lua-scripts.ts';
 import { RedisJobStore } from '../store/redis-job-store.ts';
 import { StoreUnavailableError } from '../store/store-errors.ts';
+import { deleteRedisKeys, TEST_REDIS_URL } from '../../test/support/stores.ts';
 
-const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/0';
+const REDIS_URL = TEST_REDIS_URL;
 const LIMITS: Limits = { maxAttempts: 3, maxLeases: 5 };
 const T0 = Date.UTC(2025, 0, 1);
 const image = new Uint8Array([1, 2, 3]);
@@ -22,17 +23,13 @@ const worker = (id: string): WorkerRef => ({ id, name: id, backend: 'test' });
 const result = { predictions: [{ index: 1, label: 'x', probability: 1 }], model: 'm', backend: 'b', inferenceMs: 1 };
 
 const admin = new Redis(REDIS_URL);
+afterAll(() => admin.quit());
 const stores: RedisJobStore[] = [];
 const prefixes: string[] = [];
 afterEach(async () => {
   for (const store of stores.splice(0)) await store.close();
-  for (const prefix of prefixes.splice(0)) {
-    for await (const keys of admin.scanStream({ match: `${prefix}*`, count: 500 })) {
-      if ((keys as string[]).length) await admin.del(...(keys as string[]));
-    }
-  }
+  for (const prefix of prefixes.splice(0)) await deleteRedisKeys(prefix);
 });
-afterAll(() => admin.quit());
 
 async function connect(options: { url?: string; keyPrefix?: string; commandTimeoutMs?: number } = {}) {
   const store = await RedisJobStore.connect({ url: REDIS_URL, limits: LIMITS, ...options });
