@@ -28,6 +28,9 @@ export const ConfigSchema = z.object({
   heartbeatMs: int(50).default(10_000),
   maxAttempts: int(1).default(3),
   maxLeases: int(1).default(10),
+  /** With a Redis URL, jobs live in Redis and several masters share them; without, the embedded store. */
+  redisUrl: z.string().regex(/^rediss?:\/\//, 'expected a redis:// or rediss:// URL').optional(),
+  redisPrefix: z.string().min(1).default('grid:'),
   adminToken: z.string().min(8, 'ADMIN_TOKEN must be at least 8 characters').optional(),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
@@ -48,6 +51,8 @@ const OPTIONS: [string, string, keyof Config, string][] = [
   ['--heartbeat-ms <n>', 'HEARTBEAT_MS', 'heartbeatMs', 'WebSocket ping interval; dead after 2 missed'],
   ['--max-attempts <n>', 'MAX_ATTEMPTS', 'maxAttempts', 'failed or expired attempts before a job fails'],
   ['--max-leases <n>', 'MAX_LEASES', 'maxLeases', 'leases of any outcome before a job fails'],
+  ['--redis-url <url>', 'REDIS_URL', 'redisUrl', 'share jobs through Redis instead of the embedded store'],
+  ['--redis-prefix <p>', 'REDIS_PREFIX', 'redisPrefix', 'key prefix; masters with the same prefix share jobs'],
   ['--admin-token <t>', 'ADMIN_TOKEN', 'adminToken', 'token for destructive bulk actions'],
   ['--log-level <level>', 'LOG_LEVEL', 'logLevel', 'pino log level'],
 ];

@@ -2,6 +2,7 @@
 import { ConfigError, loadConfig } from './config.ts';
 import { ModelError } from './model/model-files.ts';
 import { startMaster } from './server.ts';
+import { StoreUnavailableError } from './store/store-errors.ts';
 
 try {
   const master = await startMaster(loadConfig(process.argv, process.env));
@@ -14,7 +15,7 @@ try {
   process.once('SIGINT', shutdown);
   process.once('SIGTERM', shutdown);
 } catch (error) {
-  if (error instanceof ConfigError || error instanceof ModelError) {
+  if (error instanceof ConfigError || error instanceof ModelError || error instanceof StoreUnavailableError) {
     console.error(`master: ${error.message}`);
     process.exit(2);
   }

@@ -9,7 +9,9 @@ import { WorkerHub } from './hub/worker-hub.ts';
 import { createLogger, type Logger } from './log.ts';
 import { loadModelFiles } from './model/model-files.ts';
 import type { JobStore } from './store/job-store.ts';
+import { RedisJobStore } from './store/redis-job-store.ts';
 import { SqliteJobStore } from './store/sqlite-job-store.ts';
+import { RedisEventRelay } from './events/redis-event-relay.ts';
 
 export interface Master {
   url: string;
@@ -24,11 +26,17 @@ export interface Master {
 
 export async function startMaster(config: Config, log: Logger = createLogger(config.logLevel)): Promise<Master> {
   const model = loadModelFiles(config.modelDir, config.modelInputRange);
-  const store: JobStore = new SqliteJobStore(config.dataDir, { maxAttempts: config.maxAttempts, maxLeases: config.maxLeases });
-  await recoverLeases(store, log);
+  const limits = { maxAttempts: config.maxAttempts, maxLeases: config.maxLeases };
+  const redis = config.redisUrl
+    ? await RedisJobStore.connect({ url: config.redisUrl, keyPrefix: config.redisPrefix, limits })
+    : null;
+  const store: JobStore = redis ?? new SqliteJobStore(config.dataDir, limits);
+  // A shared store cannot tell a dead master's leases from a live one's: those wait for their deadline and the reaper.
+  if (!redis) await recoverLeases(store, log);
 
   const events = new LiveEvents();
   const dispatcher = new Dispatcher(store, events, log, config.leaseMs);
+  const shared = redis && (await shareWithOtherMasters(config.redisUrl!, config.redisPrefix, redis, events, dispatcher, log));
   const hub = new WorkerHub(dispatcher, log, { heartbeatMs: config.heartbeatMs, leaseMs: config.leaseMs, modelHash: () => model.view.hash });
   const server = http.createServer(createApp({ config, store, dispatcher, events, model, log }));
   hub.attach(server);
@@ -41,7 +49,8 @@ export async function startMaster(config: Config, log: Logger = createLogger(con
 
   const { port } = server.address() as AddressInfo;
   const url = `http://127.0.0.1:${port}`;
-  log.info({ url, model: model.view.name, modelHash: model.view.hash, dataDir: config.dataDir }, 'master listening');
+  const storeName = redis ? `redis ${new URL(config.redisUrl!).host} prefix ${config.redisPrefix}` : `sqlite in ${config.dataDir}`;
+  log.info({ url, model: model.view.name, modelHash: model.view.hash, store: storeName }, 'master listening');
 
   let closing: Promise<void> | null = null;
   const close = () =>
@@ -49,6 +58,7 @@ export async function startMaster(config: Config, log: Logger = createLogger(con
       const stopped = new Promise((resolve) => server.close(resolve));
       server.closeIdleConnections();
       dispatcher.stop();
+      await shared?.close();
       await hub.close();
       await dispatcher.idle();
       server.closeAllConnections();
@@ -57,6 +67,30 @@ export async function startMaster(config: Config, log: Logger = createLogger(con
       log.info('master stopped');
     })());
   return { url, port, store, dispatcher, hub, events, close };
+}
+
+/**
+ * With Redis: job events travel between masters, a job queued anywhere wakes
+ * idle workers here, and dispatch resumes the moment Redis comes back. A pump
+ * every second covers pub/sub messages lost while Redis was away.
+ */
+async function shareWithOtherMasters(url: string, prefix: string, redis: RedisJobStore, events: LiveEvents, dispatcher: Dispatcher, log: Logger) {
+  const relay = new RedisEventRelay(url, `${prefix}events`, events, (event) => {
+    if (event.type === 'job' && event.job.status === 'queued') dispatcher.pump();
+    if (event.type === 'job-deleted') dispatcher.cancelJob(event.id);
+  }, log);
+  const unwatch = redis.onAvailabilityChange((available) => {
+    log[available ? 'info' : 'warn']({ available }, available ? 'Redis is back: resuming dispatch' : 'Redis unreachable: submissions get 503');
+    if (available) dispatcher.pump();
+  });
+  const safetyNet = setInterval(() => dispatcher.pump(), 1000);
+  return {
+    async close() {
+      clearInterval(safetyNet);
+      unwatch();
+      await relay.close();
+    },
+  };
 }
 
 /** Jobs leased when the previous master died have no worker any more: queue them again. */

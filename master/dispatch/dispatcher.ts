@@ -5,6 +5,7 @@ import type { LiveEvents } from '../events/live-events.ts';
 import type { WorkerSession } from '../hub/worker-session.ts';
 import type { Logger } from '../log.ts';
 import type { FailureMessage, ResultMessage } from '../protocol.ts';
+import { StoreUnavailableError } from '../store/store-errors.ts';
 import type { CreateResult, JobStore, LeaseRef, NewJob, RejectReason, Transition } from '../store/job-store.ts';
 
 export interface DispatchCounters {
@@ -93,8 +94,8 @@ export class Dispatcher {
     const lease = { jobId: message.jobId, leaseId: message.leaseId };
     const result = { predictions: message.predictions, model: message.model, backend: message.backend, inferenceMs: message.inferenceMs };
     // The store fences: only the job's current lease, held by this worker, is written.
-    const transition = await this.store.complete(lease, session.id, result, Date.now());
-    session.drop(lease);
+    // The lease is dropped even if the store call fails: unapplied, it expires and is redone.
+    const transition = await this.store.complete(lease, session.id, result, Date.now()).finally(() => session.drop(lease));
     if (transition.applied) {
       this.counters.completed += 1;
       session.recordDone(message.inferenceMs);
@@ -108,8 +109,9 @@ export class Dispatcher {
 
   async onFailure(session: WorkerSession, message: FailureMessage): Promise<void> {
     const lease = { jobId: message.jobId, leaseId: message.leaseId };
-    const transition = await this.store.fail(lease, session.id, message.reason, message.retryable, Date.now());
-    session.drop(lease);
+    const transition = await this.store
+      .fail(lease, session.id, message.reason, message.retryable, Date.now())
+      .finally(() => session.drop(lease));
     if (transition.applied) {
       this.counters.failedAttempts += 1;
       session.jobsFailed += 1;
@@ -130,6 +132,14 @@ export class Dispatcher {
     this.pump();
   }
 
+  /** A job was deleted on another master: drop whatever lease of it a worker here holds. */
+  cancelJob(jobId: string): void {
+    for (const session of this.sessions) {
+      const lease = session.leases.find((held) => held.jobId === jobId);
+      if (lease) this.cancel(lease);
+    }
+  }
+
   /** Offers queued jobs to workers with free credit until one side runs out. */
   pump(): void {
     if (this.pumping) {
@@ -137,7 +147,7 @@ export class Dispatcher {
       return;
     }
     this.pumping = this.fill()
-      .catch((error: unknown) => this.log.error({ err: error }, 'dispatch failed'))
+      .catch((error: unknown) => this.logStoreError(error, 'dispatch failed'))
       .finally(() => {
         this.pumping = null;
         if (this.pumpAgain) {
@@ -194,8 +204,14 @@ export class Dispatcher {
       }
       if (expired.length) this.pump();
     } catch (error) {
-      this.log.error({ err: error }, 'lease reaper failed');
+      this.logStoreError(error, 'lease reaper failed');
     }
+  }
+
+  /** An unreachable store is expected now and then (Redis restarts): say so quietly; anything else is a bug. */
+  private logStoreError(error: unknown, what: string): void {
+    if (error instanceof StoreUnavailableError) this.log.debug({ err: error }, what);
+    else this.log.error({ err: error }, what);
   }
 
   private reject(session: WorkerSession, lease: LeaseRef, what: string, reason: RejectReason): void {

@@ -1,16 +1,34 @@
-// Fan-out of job and worker changes to live boards (Server-Sent Events).
+// Fan-out of job and worker changes to live boards (Server-Sent Events) and,
+// with a shared store, to the other masters (see redis-event-relay.ts).
 import { EventEmitter } from 'node:events';
 import type { LiveEvent } from '../api-types.ts';
 
 export class LiveEvents {
   private readonly emitter = new EventEmitter().setMaxListeners(0);
 
+  /** An event that happened on this master. */
   publish(event: LiveEvent): void {
+    this.emitter.emit('event', event);
+    this.emitter.emit('local', event);
+  }
+
+  /** An event relayed from another master: shown to boards, not relayed again. */
+  deliver(event: LiveEvent): void {
     this.emitter.emit('event', event);
   }
 
+  /** Every event, local or relayed. */
   subscribe(listener: (event: LiveEvent) => void): () => void {
-    this.emitter.on('event', listener);
-    return () => this.emitter.off('event', listener);
+    return this.on('event', listener);
+  }
+
+  /** Only events of this master. */
+  subscribeLocal(listener: (event: LiveEvent) => void): () => void {
+    return this.on('local', listener);
+  }
+
+  private on(name: string, listener: (event: LiveEvent) => void): () => void {
+    this.emitter.on(name, listener);
+    return () => this.emitter.off(name, listener);
   }
 }

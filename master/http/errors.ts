@@ -3,6 +3,7 @@ import type { ErrorRequestHandler, RequestHandler } from 'express';
 import multer from 'multer';
 import type { ApiError } from '../api-types.ts';
 import type { Logger } from '../log.ts';
+import { StoreUnavailableError } from '../store/store-errors.ts';
 
 export class HttpError extends Error {
   constructor(
@@ -35,7 +36,12 @@ export function errorHandler(log: Logger, limits: { maxUploadBytes: number; maxF
     let http: HttpError;
     if (error instanceof HttpError) http = error;
     else if (error instanceof multer.MulterError) http = fromMulter(error, limits);
-    else if (isBodyError(error)) http = new HttpError(error.status, 'bad-request', error.message);
+    else if (error instanceof StoreUnavailableError) {
+      log.warn({ err: error }, 'store unavailable');
+      http = new HttpError(503, 'store-unavailable', 'the job store is unreachable just now; nothing was stored, try again shortly', {
+        'Retry-After': '2',
+      });
+    } else if (isBodyError(error)) http = new HttpError(error.status, 'bad-request', error.message);
     else {
       log.error({ err: error }, 'unhandled error');
       http = new HttpError(500, 'internal', 'the master hit an unexpected error; it has been logged');

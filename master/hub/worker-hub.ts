@@ -88,7 +88,10 @@ export class WorkerHub {
       this.connections.delete(connection);
       if (connection.session) {
         this.log.info({ worker: connection.session.hello.name, code }, 'worker disconnected');
-        const departure = this.dispatcher.removeWorker(connection.session, code === 1006 ? 'vanished' : `disconnected (${code})`);
+        // If the store is unreachable the leases stay put and expire; any master's reaper requeues them.
+        const departure = this.dispatcher
+          .removeWorker(connection.session, code === 1006 ? 'vanished' : `disconnected (${code})`)
+          .catch((error: unknown) => this.log.warn({ err: error }, 'could not requeue a departed worker’s jobs yet'));
         this.departures.add(departure);
         void departure.finally(() => this.departures.delete(departure));
       }

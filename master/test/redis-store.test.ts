@@ -2,9 +2,8 @@
 // attempt-rules.ts; several masters share one queue without handing a job out
 // twice or reaping a lease twice; and losing Redis fails calls fast, then
 // heals by itself once Redis is back.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import net from 'node:net';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { afterAttempt, type EndedWithoutResult } from '../store/attempt-rules.ts';
@@ -12,6 +11,9 @@ import type { Lease, Limits, WorkerRef } from '../store/job-store.ts';
 import { LuaScript, readLua } from '../store/redis/lua-scripts.ts';
 import { RedisJobStore } from '../store/redis-job-store.ts';
 import { StoreUnavailableError } from '../store/store-errors.ts';
+import { freePort } from '../../test/support/free-port.ts';
+import { until } from '../../test/support/jobs-client.ts';
+import { startRedis, stopRedis } from '../../test/support/redis-server.ts';
 import { deleteRedisKeys, TEST_REDIS_URL } from '../../test/support/stores.ts';
 
 const REDIS_URL = TEST_REDIS_URL;
@@ -201,38 +203,3 @@ describe('when Redis goes away', () => {
     await until(async () => (await store.counts().catch(() => null)) !== null, 'Redis answering again');
   });
 });
-
-async function freePort(): Promise<number> {
-  const probe = net.createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as net.AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
-
-/** A throwaway redis-server that keeps nothing on disk. */
-async function startRedis(port: number): Promise<ChildProcess> {
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  await new Promise<void>((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`redis-server exited with ${code}`)));
-    child.stdout!.on('data', (chunk: Buffer) => {
-      if (chunk.toString().includes('Ready to accept connections')) resolve();
-    });
-  });
-  return child;
-}
-
-async function stopRedis(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill(signal);
-  await exited;
-}
-
-async function until(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 5_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}

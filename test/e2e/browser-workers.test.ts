@@ -4,11 +4,11 @@
 //
 // One fleet serves the steps in order, because a browser with the model warm is
 // the expensive part: restart → accuracy → a browser killed mid-work.
-import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFleet, type Fleet } from '../../headless-worker/fleet.ts';
 import { createLogger } from '../../headless-worker/logger.ts';
 import type { JobDetailView } from '../../master/api-types.ts';
+import { freePort } from '../support/free-port.ts';
 import { settled, submit, until, uploadsFrom } from '../support/jobs-client.ts';
 import { devImages } from '../support/paths.ts';
 import { startTestMaster, tempDataDir, type TestMaster } from '../support/test-master.ts';
@@ -17,14 +17,6 @@ const dataDir = tempDataDir();
 let port: number;
 let master: TestMaster;
 let fleet: Fleet | null = null;
-
-async function freePort(): Promise<number> {
-  const server = net.createServer().listen(0, '127.0.0.1');
-  await new Promise((r) => server.once('listening', r));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((r) => server.close(r));
-  return port;
-}
 
 /** Every job done, each with exactly one accepted attempt. */
 function expectDoneExactlyOnce(jobs: JobDetailView[]) {

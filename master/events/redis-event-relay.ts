@@ -1,0 +1,52 @@
+// Job events across masters that share a Redis store: every board sees every
+// job, and a job queued on one master wakes the idle workers of the others.
+// Pub/sub may drop messages while Redis is away; the dispatcher's periodic
+// pump covers that, so nothing waits forever on a lost message.
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import type { LiveEvent } from '../api-types.ts';
+import type { Logger } from '../log.ts';
+import type { LiveEvents } from './live-events.ts';
+
+interface Envelope {
+  origin: string;
+  event: LiveEvent;
+}
+
+export class RedisEventRelay {
+  private readonly origin = randomUUID();
+  private readonly publisher: Redis;
+  private readonly subscriber: Redis;
+  private readonly unsubscribe: () => void;
+
+  constructor(
+    url: string,
+    private readonly channel: string,
+    events: LiveEvents,
+    onRemote: (event: LiveEvent) => void,
+    log: Logger,
+  ) {
+    const options = { retryStrategy: (attempt: number) => Math.min(50 * 2 ** attempt, 2_000), enableOfflineQueue: false };
+    this.publisher = new Redis(url, options);
+    this.subscriber = new Redis(url, { ...options, enableOfflineQueue: true });
+    for (const client of [this.publisher, this.subscriber]) client.on('error', () => {});
+    void this.subscriber.subscribe(channel).catch((error: unknown) => log.warn({ err: error }, 'event relay: subscribe failed'));
+    this.subscriber.on('message', (_channel, raw: string) => {
+      const envelope = JSON.parse(raw) as Envelope;
+      if (envelope.origin === this.origin) return;
+      events.deliver(envelope.event);
+      onRemote(envelope.event);
+    });
+    // Worker lists stay per master: /api/workers shows the workers connected here.
+    this.unsubscribe = events.subscribeLocal((event) => {
+      if (event.type === 'workers') return;
+      this.publisher.publish(this.channel, JSON.stringify({ origin: this.origin, event } satisfies Envelope)).catch(() => {});
+    });
+  }
+
+  async close(): Promise<void> {
+    this.unsubscribe();
+    this.publisher.disconnect();
+    this.subscriber.disconnect();
+  }
+}
