@@ -1,0 +1,98 @@
+import * as tf from '@tensorflow/tfjs';
+import { errorMessage } from '../lib/errors.ts';
+import { softwareRendererName } from './software-renderer.ts';
+import { useWasmBackend } from './wasm-backend.ts';
+
+export type BackendName = 'webgpu' | 'webgl' | 'wasm';
+
+export interface BackendChoice {
+  backend: BackendName;
+  /** Why, for people: "WebGL renderer is SwiftShader (software): using WASM (SIMD, 1 thread)". */
+  reason: string;
+}
+
+/** A verdict on one candidate: usable, or skipped with a note saying why. */
+type Probe = { ok: true; detail: string } | { ok: false; note: string };
+
+/**
+ * Picks the fastest honest backend: WebGPU or WebGL only on real GPU hardware, else WASM.
+ * Software GPUs are rejected on purpose: they are far slower than WASM SIMD.
+ */
+export async function chooseBackend(): Promise<BackendChoice> {
+  const skipped: string[] = [];
+  const because = () => (skipped.length > 0 ? `${skipped.join('; ')}: ` : '');
+
+  const webgpu = await probeWebGpu();
+  if (webgpu.ok) return { backend: 'webgpu', reason: `${webgpu.detail}: using WebGPU` };
+  skipped.push(webgpu.note);
+
+  const webgl = await probeWebGl();
+  if (webgl.ok) return { backend: 'webgl', reason: `${because()}${webgl.detail}: using WebGL` };
+  skipped.push(webgl.note);
+
+  const wasmDetail = await useWasmBackend();
+  return { backend: 'wasm', reason: `${because()}using WASM (${wasmDetail})` };
+}
+
+// WebGPU is not in TypeScript's DOM library (and @webgpu/types, pulled in by the tfjs backend,
+// predates adapter.info); this is the little of it we touch.
+interface AdapterInfoLike {
+  vendor?: string;
+  architecture?: string;
+  description?: string;
+  isFallbackAdapter?: boolean;
+}
+interface GpuLike {
+  requestAdapter(options?: { powerPreference?: 'high-performance' | 'low-power' }): Promise<{ info?: AdapterInfoLike } | null>;
+}
+
+async function probeWebGpu(): Promise<Probe> {
+  const gpu = (navigator as unknown as { gpu?: GpuLike }).gpu;
+  if (!gpu) return { ok: false, note: 'no WebGPU in this browser' };
+  let info: AdapterInfoLike | undefined;
+  try {
+    const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+    if (!adapter) return { ok: false, note: 'no WebGPU adapter' };
+    info = adapter.info;
+  } catch (error) {
+    return { ok: false, note: `WebGPU adapter request failed (${errorMessage(error)})` };
+  }
+  const described = [info?.vendor, info?.architecture, info?.description].filter(Boolean).join(' ');
+  if (info?.isFallbackAdapter) return { ok: false, note: 'WebGPU adapter is a software fallback' };
+  const software = softwareRendererName(described);
+  if (software) return { ok: false, note: `WebGPU adapter is ${software} (software)` };
+
+  try {
+    await import('@tensorflow/tfjs-backend-webgpu'); // registers the backend; large, so only loaded here
+    if (await tf.setBackend('webgpu')) return { ok: true, detail: `WebGPU adapter ${described || 'found'}` };
+    return { ok: false, note: 'tfjs WebGPU backend failed to initialise' };
+  } catch (error) {
+    return { ok: false, note: `tfjs WebGPU backend failed (${errorMessage(error)})` };
+  }
+}
+
+async function probeWebGl(): Promise<Probe> {
+  const renderer = webGlRenderer();
+  if (renderer === null) return { ok: false, note: 'no WebGL context' };
+  const software = softwareRendererName(renderer);
+  if (software) return { ok: false, note: `WebGL renderer is ${software} (software)` };
+  try {
+    if (await tf.setBackend('webgl')) return { ok: true, detail: `WebGL renderer ${renderer}` };
+    return { ok: false, note: 'tfjs WebGL backend failed to initialise' };
+  } catch (error) {
+    return { ok: false, note: `tfjs WebGL backend failed (${errorMessage(error)})` };
+  }
+}
+
+/** The GPU behind WebGL, unmasked where the browser allows it; null without WebGL. */
+function webGlRenderer(): string | null {
+  const canvas = document.createElement('canvas');
+  const gl = canvas.getContext('webgl2') ?? canvas.getContext('webgl');
+  if (!gl) return null;
+  try {
+    const debug = gl.getExtension('WEBGL_debug_renderer_info');
+    return String(gl.getParameter(debug ? debug.UNMASKED_RENDERER_WEBGL : gl.RENDERER));
+  } finally {
+    gl.getExtension('WEBGL_lose_context')?.loseContext(); // free the probe's context right away
+  }
+}

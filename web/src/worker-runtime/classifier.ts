@@ -1,0 +1,100 @@
+import * as tf from '@tensorflow/tfjs';
+import { IMAGENET_CLASSES } from '@tensorflow-models/mobilenet/dist/imagenet_classes.js';
+import type { ModelView } from '../../../master/api-types.ts';
+import type { Prediction } from '../../../master/protocol.ts';
+import { softmax, topK } from './top-k.ts';
+
+const TOP_K = 5;
+const IMAGENET_CLASS_COUNT = 1000;
+
+/** The bytes are not an image the browser can decode: no retry will change that. */
+export class ImageDecodeError extends Error {
+  override name = 'ImageDecodeError';
+}
+
+export interface Classification {
+  predictions: Prediction[];
+  /** Decode, preprocess, predict and readback, ms. */
+  inferenceMs: number;
+}
+
+/** MobileNet over image bytes, preprocessed exactly as @tensorflow-models/mobilenet does. */
+export class Classifier {
+  constructor(
+    private readonly model: tf.GraphModel,
+    private readonly view: ModelView,
+  ) {}
+
+  /** One inference on zeros, so shader compilation and buffer allocation happen before real work. Returns ms. */
+  async warmUp(): Promise<number> {
+    const started = performance.now();
+    const size = this.view.imageSize;
+    // Checking the output width here makes a wrong model fail at load time, not on every job.
+    const output = tf.tidy(() => this.classLogits(this.predict(tf.zeros([1, size, size, 3]))));
+    try {
+      await output.data();
+    } finally {
+      output.dispose();
+    }
+    return performance.now() - started;
+  }
+
+  async classify(image: Blob): Promise<Classification> {
+    const started = performance.now();
+    const bitmap = await decode(image);
+    let logits: tf.Tensor;
+    try {
+      logits = tf.tidy(() => this.logits(tf.browser.fromPixels(bitmap)));
+    } finally {
+      bitmap.close();
+    }
+    let values: Float32Array;
+    try {
+      values = (await logits.data()) as Float32Array;
+    } finally {
+      logits.dispose();
+    }
+    const predictions = topK(softmax(values), TOP_K).map(({ index, value }) => ({
+      index,
+      label: IMAGENET_CLASSES[index]!,
+      probability: value,
+    }));
+    return { predictions, inferenceMs: performance.now() - started };
+  }
+
+  /** Pixels → scaled to inputRange → resized with aligned corners → one logit per ImageNet class. */
+  private logits(pixels: tf.Tensor3D): tf.Tensor {
+    const [min, max] = this.view.inputRange;
+    const size = this.view.imageSize;
+    const scaled = tf.add(tf.mul(tf.cast(pixels, 'float32'), (max - min) / 255), min);
+    const resized = tf.image.resizeBilinear(scaled as tf.Tensor3D, [size, size], true);
+    return this.classLogits(this.predict(tf.expandDims(resized, 0)));
+  }
+
+  /** [1, 1000 or 1001] → the 1000 ImageNet logits. With 1001 outputs, logit 0 is "background". */
+  private classLogits(output: tf.Tensor): tf.Tensor {
+    const width = output.shape[1];
+    if (width === IMAGENET_CLASS_COUNT + 1) return tf.reshape(tf.slice(output, [0, 1], [1, IMAGENET_CLASS_COUNT]), [-1]);
+    if (width === IMAGENET_CLASS_COUNT) return tf.reshape(output, [-1]);
+    throw new Error(`the model has ${width} outputs; expected ${IMAGENET_CLASS_COUNT} ImageNet classes (+1 background)`);
+  }
+
+  /** Frees the model's weights (e.g. when the master switches models). */
+  dispose(): void {
+    this.model.dispose();
+  }
+
+  private predict(batch: tf.Tensor): tf.Tensor {
+    const output = this.model.predict(batch);
+    if (!(output instanceof tf.Tensor)) throw new Error('the model must have exactly one output');
+    return output;
+  }
+}
+
+async function decode(image: Blob): Promise<ImageBitmap> {
+  try {
+    return await createImageBitmap(image);
+  } catch (error) {
+    throw new ImageDecodeError(`cannot decode the image (${image.type || 'unknown type'}): ${String(error)}`);
+  }
+}

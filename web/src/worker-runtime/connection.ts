@@ -1,0 +1,123 @@
+import {
+  WORKER_SOCKET_PATH,
+  decodeJobFrame,
+  parseMasterMessage,
+  type HelloMessage,
+  type JobHeader,
+  type MasterMessage,
+  type WorkerMessage,
+} from '../../../master/protocol.ts';
+import { backoffDelay } from '../lib/backoff.ts';
+
+export interface ConnectionHandlers {
+  /** The hello to send on every (re)connect: credit and model may have changed since the last one. */
+  hello(): HelloMessage;
+  onMessage(message: MasterMessage): void;
+  /** `session` identifies the socket the job came on; its lease dies with that socket. */
+  onJob(header: JobHeader, image: Uint8Array, session: number): void;
+  /** The socket closed; `retryInMs` is null when no reconnect follows. */
+  onDown(retryInMs: number | null): void;
+}
+
+/** ws://host/ws/worker for http pages, wss:// for https ones. */
+export function workerSocketUrl(location: Pick<Location, 'protocol' | 'host'>): string {
+  const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
+  return `${scheme}://${location.host}${WORKER_SOCKET_PATH}`;
+}
+
+/**
+ * The worker's WebSocket to the master: says hello on each open, validates what arrives,
+ * and reconnects with jittered exponential backoff for as long as it is wanted.
+ */
+export class MasterConnection {
+  private socket: WebSocket | null = null;
+  private wanted = false;
+  private failures = 0;
+  private retryTimer: ReturnType<typeof setTimeout> | null = null;
+  /** Increases with every socket, so late work for a dead socket can be recognised. */
+  private currentSession = 0;
+
+  constructor(
+    private readonly url: string,
+    private readonly handlers: ConnectionHandlers,
+  ) {}
+
+  get session(): number {
+    return this.currentSession;
+  }
+
+  get isOpen(): boolean {
+    return this.socket?.readyState === WebSocket.OPEN;
+  }
+
+  open(): void {
+    this.wanted = true;
+    if (!this.socket && !this.retryTimer) this.connect();
+  }
+
+  /** Keep the current socket, but do not replace it when it closes (used while draining). */
+  stopReconnecting(): void {
+    this.wanted = false;
+    this.clearRetry();
+  }
+
+  close(): void {
+    this.stopReconnecting();
+    this.socket?.close(1000, 'worker stopped');
+  }
+
+  /** The master accepted us: the next outage starts again from the shortest delay. */
+  markHealthy(): void {
+    this.failures = 0;
+  }
+
+  /** Sends if the socket is open and, when `session` is given, still the one the work came on. */
+  send(message: WorkerMessage, session?: number): boolean {
+    if (!this.isOpen || (session !== undefined && session !== this.currentSession)) return false;
+    this.socket!.send(JSON.stringify(message));
+    return true;
+  }
+
+  private connect(): void {
+    const socket = new WebSocket(this.url);
+    const session = ++this.currentSession;
+    socket.binaryType = 'arraybuffer';
+    socket.onopen = () => socket.send(JSON.stringify(this.handlers.hello()));
+    socket.onmessage = (event: MessageEvent) => this.receive(event.data, session);
+    // Every failure, including "master down", ends in close; onerror adds nothing to act on.
+    socket.onclose = () => {
+      if (this.socket !== socket) return;
+      this.socket = null;
+      this.handlers.onDown(this.wanted ? this.scheduleReconnect() : null);
+    };
+    this.socket = socket;
+  }
+
+  private scheduleReconnect(): number {
+    const wait = backoffDelay(this.failures++);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      if (this.wanted) this.connect();
+    }, wait);
+    return wait;
+  }
+
+  private clearRetry(): void {
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+  }
+
+  private receive(data: unknown, session: number): void {
+    if (typeof data === 'string') {
+      const parsed = parseMasterMessage(data);
+      if (parsed.ok) this.handlers.onMessage(parsed.message);
+      else console.warn('ignoring malformed message from the master:', parsed.error);
+    } else if (data instanceof ArrayBuffer) {
+      const parsed = decodeJobFrame(new Uint8Array(data));
+      if (parsed.ok) this.handlers.onJob(parsed.message.header, parsed.message.image, session);
+      else console.warn('ignoring malformed job frame:', parsed.error);
+    } else {
+      console.warn('ignoring a frame of unexpected type');
+    }
+  }
+}

@@ -1,0 +1,286 @@
+import type { ModelView } from '../../../master/api-types.ts';
+import { PROTOCOL_VERSION, type HelloMessage, type JobHeader, type MasterMessage, type WorkerKind } from '../../../master/protocol.ts';
+import { fetchModel } from '../api.ts';
+import { backoffDelay, delay } from '../lib/backoff.ts';
+import { errorMessage } from '../lib/errors.ts';
+import { chooseBackend, type BackendChoice } from './backend-choice.ts';
+import { Classifier, ImageDecodeError } from './classifier.ts';
+import { MasterConnection, workerSocketUrl } from './connection.ts';
+import { CREDIT_SAMPLE_JOBS, INITIAL_CREDIT, nextCredit } from './credit.ts';
+import { loadModel } from './model.ts';
+import { RollingMean } from './rolling-mean.ts';
+import { publishStatus, type WorkerSnapshot } from './status.ts';
+
+export interface RuntimeOptions {
+  name: string;
+  kind: WorkerKind;
+}
+
+interface QueuedJob {
+  header: JobHeader;
+  image: Uint8Array;
+  session: number;
+}
+
+interface ReadyModel {
+  classifier: Classifier;
+  view: ModelView;
+}
+
+/** "ms per image" follows roughly the last 20 jobs. */
+const SPEED_WINDOW = 20;
+const MAX_REASON_LENGTH = 500;
+/** Error code of a master that serves another model than the one we loaded (master/hub/worker-hub.ts). */
+const MODEL_MISMATCH = 'model-mismatch';
+
+/**
+ * The worker loop: choose a backend, load and warm the model, connect, then classify the
+ * jobs the master pushes, one at a time, in arrival order. Emits "change" on every status update.
+ */
+export class WorkerRuntime extends EventTarget {
+  status: WorkerSnapshot;
+  private readonly connection: MasterConnection;
+  private readonly speed = new RollingMean(SPEED_WINDOW);
+  private backend: BackendChoice | null = null;
+  private ready: ReadyModel | null = null;
+  private loading: Promise<ReadyModel> | null = null;
+  private queue: QueuedJob[] = [];
+  private busy = false;
+  private idleWaiters: Array<() => void> = [];
+  private leaseMs: number | null = null;
+  /** True between start() and stop(). */
+  private active = false;
+  /** Bumped by start() and stop(), so an outdated start sequence knows to give up. */
+  private epoch = 0;
+
+  constructor(options: RuntimeOptions) {
+    super();
+    this.status = {
+      state: 'stopped',
+      backend: null,
+      backendReason: null,
+      jobsDone: 0,
+      jobsFailed: 0,
+      msPerImage: null,
+      lastError: null,
+      modelHash: null,
+      name: options.name,
+      kind: options.kind,
+      draining: false,
+      modelName: null,
+      modelProgress: null,
+      modelSource: null,
+      warmupMs: null,
+      queued: 0,
+      credit: INITIAL_CREDIT,
+    };
+    this.connection = new MasterConnection(workerSocketUrl(location), {
+      hello: () => this.hello(),
+      onMessage: (message) => this.onMessage(message),
+      onJob: (header, image, session) => this.onJob(header, image, session),
+      onDown: (retryInMs) => this.onDown(retryInMs),
+    });
+    publishStatus(this.status);
+  }
+
+  subscribe(listener: () => void): () => void {
+    this.addEventListener('change', listener);
+    return () => this.removeEventListener('change', listener);
+  }
+
+  async start(): Promise<void> {
+    if (this.active) return;
+    this.active = true;
+    await this.prepareAndConnect(++this.epoch);
+  }
+
+  /** Tells the master we are leaving, finishes the jobs we hold, then disconnects. */
+  async stop(): Promise<void> {
+    if (!this.active) return;
+    this.active = false;
+    this.epoch++;
+    if (this.connection.isOpen) {
+      this.connection.stopReconnecting();
+      this.update({ draining: true });
+      this.connection.send({ type: 'drain' });
+      await this.whenIdle();
+    }
+    this.connection.close();
+    this.dropQueue();
+    this.update({ state: 'stopped', draining: false });
+  }
+
+  private update(patch: Partial<WorkerSnapshot>): void {
+    this.status = { ...this.status, ...patch };
+    publishStatus(this.status);
+    this.dispatchEvent(new Event('change'));
+  }
+
+  private async prepareAndConnect(epoch: number): Promise<void> {
+    if (!(await this.prepare(epoch))) return;
+    this.update({ state: 'connecting' });
+    this.connection.open();
+  }
+
+  /** Loads backend and model, retrying with backoff (the master may not be up yet). False if stopped meanwhile. */
+  private async prepare(epoch: number): Promise<boolean> {
+    for (let attempt = 0; epoch === this.epoch; attempt++) {
+      try {
+        if (!this.ready) {
+          // A stop and restart during loading joins the load already under way.
+          this.loading ??= this.loadClassifier().finally(() => (this.loading = null));
+          this.ready = await this.loading;
+        }
+        return epoch === this.epoch;
+      } catch (error) {
+        if (epoch !== this.epoch) return false;
+        console.error('worker failed to load', error);
+        this.update({ state: 'error', lastError: errorMessage(error) });
+        await delay(backoffDelay(attempt));
+      }
+    }
+    return false;
+  }
+
+  private async loadClassifier(): Promise<ReadyModel> {
+    this.setPhase('loading');
+    this.backend ??= await chooseBackend();
+    this.update({ backend: this.backend.backend, backendReason: this.backend.reason });
+    const view = await fetchModel();
+    this.update({ modelHash: view.hash, modelName: view.name, modelProgress: 0, modelSource: null });
+    const { model, source } = await loadModel(view, (fraction) => this.update({ modelProgress: fraction }));
+    this.update({ modelProgress: 1, modelSource: source });
+    this.setPhase('warming');
+    const classifier = new Classifier(model, view);
+    this.update({ warmupMs: await classifier.warmUp() });
+    return { classifier, view };
+  }
+
+  /** Loading continues after a stop (the model stays useful), but must not overwrite "stopped". */
+  private setPhase(state: 'loading' | 'warming'): void {
+    if (this.active) this.update({ state });
+  }
+
+  private hello(): HelloMessage {
+    return {
+      type: 'hello',
+      protocol: PROTOCOL_VERSION,
+      name: this.status.name,
+      kind: this.status.kind,
+      backend: this.backend?.backend ?? 'unknown',
+      model: this.ready?.view.hash ?? '',
+      credit: this.status.credit,
+    };
+  }
+
+  private onMessage(message: MasterMessage): void {
+    switch (message.type) {
+      case 'welcome':
+        this.leaseMs = message.leaseMs;
+        this.connection.markHealthy();
+        this.update({ state: 'ready', lastError: null });
+        break;
+      case 'cancel':
+        this.queue = this.queue.filter((job) => !(job.header.jobId === message.jobId && job.header.leaseId === message.leaseId));
+        this.update({ queued: this.queue.length });
+        break;
+      case 'error':
+        console.warn(`master error ${message.code}: ${message.message}`);
+        this.update({ lastError: `master: ${message.message}` });
+        if (message.code === MODEL_MISMATCH) void this.reloadModel();
+        break;
+    }
+  }
+
+  /** The master now serves another model: load that one, then reconnect announcing it. */
+  private async reloadModel(): Promise<void> {
+    this.connection.stopReconnecting(); // the master closes this socket; reconnecting now would be refused again
+    this.dropQueue();
+    await this.whenIdle();
+    this.ready?.classifier.dispose();
+    this.ready = null;
+    await this.prepareAndConnect(this.epoch);
+  }
+
+  private onJob(header: JobHeader, image: Uint8Array, session: number): void {
+    this.queue.push({ header, image, session });
+    this.update({ queued: this.queue.length });
+    void this.pump();
+  }
+
+  private onDown(retryInMs: number | null): void {
+    // The master takes back every lease of a lost socket, so queued jobs are no longer ours.
+    this.dropQueue();
+    if (this.active && retryInMs !== null) {
+      this.update({
+        state: 'connecting',
+        lastError: `no connection to the master; retrying in ${(retryInMs / 1000).toFixed(1)} s`,
+      });
+    }
+  }
+
+  private dropQueue(): void {
+    this.queue = [];
+    this.update({ queued: 0 });
+    this.notifyIfIdle();
+  }
+
+  private async pump(): Promise<void> {
+    if (this.busy || !this.ready) return;
+    this.busy = true;
+    try {
+      for (let job = this.queue.shift(); job; job = this.queue.shift()) {
+        this.update({ queued: this.queue.length });
+        await this.process(job, this.ready);
+      }
+    } finally {
+      this.busy = false;
+      this.notifyIfIdle();
+    }
+  }
+
+  private async process(job: QueuedJob, { classifier, view }: ReadyModel): Promise<void> {
+    const { jobId, leaseId, contentType } = job.header;
+    try {
+      // The frame's buffer came from the socket as a plain ArrayBuffer.
+      const image = new Blob([job.image as Uint8Array<ArrayBuffer>], { type: contentType });
+      const { predictions, inferenceMs } = await classifier.classify(image);
+      this.connection.send(
+        { type: 'result', jobId, leaseId, predictions, inferenceMs, backend: this.status.backend ?? 'unknown', model: view.hash },
+        job.session,
+      );
+      this.speed.add(inferenceMs);
+      this.update({ jobsDone: this.status.jobsDone + 1, msPerImage: this.speed.value });
+      this.resizeCredit();
+    } catch (error) {
+      const reason = errorMessage(error).slice(0, MAX_REASON_LENGTH);
+      const retryable = !(error instanceof ImageDecodeError);
+      this.connection.send({ type: 'failure', jobId, leaseId, reason, retryable }, job.session);
+      this.update({ jobsFailed: this.status.jobsFailed + 1, lastError: `job ${jobId}: ${reason}` });
+    }
+  }
+
+  /** Once the speed is known, hold about 2 s of work: enough to hide the round trip, little to lose. */
+  private resizeCredit(): void {
+    const { jobsDone, msPerImage, credit, draining } = this.status;
+    if (draining || jobsDone < CREDIT_SAMPLE_JOBS || msPerImage === null) return;
+    const next = nextCredit(credit, msPerImage, this.leaseMs);
+    if (next === credit) return;
+    this.update({ credit: next });
+    this.connection.send({ type: 'credit', credit: next });
+  }
+
+  private whenIdle(): Promise<void> {
+    return new Promise((resolve) => {
+      this.idleWaiters.push(resolve);
+      this.notifyIfIdle();
+    });
+  }
+
+  private notifyIfIdle(): void {
+    if (this.busy || this.queue.length > 0) return;
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const resolve of waiters) resolve();
+  }
+}

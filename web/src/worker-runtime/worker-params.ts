@@ -1,0 +1,43 @@
+import { WorkerKind } from '../../../master/protocol.ts';
+
+export interface WorkerParams {
+  /** Start without a click (the headless fleet opens /worker?autostart=1). */
+  autostart: boolean;
+  kind: WorkerKind;
+  /** Name given in the URL, or null to use this browser's remembered name. */
+  name: string | null;
+}
+
+const MAX_NAME_LENGTH = 64;
+const NAME_STORAGE_KEY = 'grid-worker-name';
+
+export function parseWorkerParams(search: string): WorkerParams {
+  const params = new URLSearchParams(search);
+  const autostart = ['1', 'true', 'yes'].includes(params.get('autostart') ?? '');
+  const kind = WorkerKind.safeParse(params.get('kind'));
+  const name = params.get('name')?.trim().slice(0, MAX_NAME_LENGTH) || null;
+  return { autostart, kind: kind.success ? kind.data : 'volunteer', name };
+}
+
+const ADJECTIVES = ['amber', 'brisk', 'calm', 'dusky', 'eager', 'fuzzy', 'gentle', 'hazel', 'ivory', 'jolly', 'keen', 'lucky', 'mellow', 'nimble', 'olive', 'plucky', 'quiet', 'rusty', 'sunny', 'tidy', 'urban', 'vivid', 'witty', 'zesty'];
+const ANIMALS = ['otter', 'badger', 'heron', 'lynx', 'marten', 'newt', 'owl', 'panda', 'quail', 'raven', 'seal', 'tapir', 'vole', 'wombat', 'yak', 'zebra', 'ibis', 'koala', 'lemur', 'moose'];
+
+/** A name people can read out, e.g. "plucky-heron-417". */
+export function randomWorkerName(random: () => number = Math.random): string {
+  const pick = (words: readonly string[]) => words[Math.floor(random() * words.length)]!;
+  return `${pick(ADJECTIVES)}-${pick(ANIMALS)}-${Math.floor(random() * 1000)}`;
+}
+
+/** This browser's worker name, kept in localStorage so a volunteer stays recognisable across visits. */
+export function rememberedWorkerName(storage: () => Pick<Storage, 'getItem' | 'setItem'>): string {
+  try {
+    const store = storage(); // merely touching localStorage throws when the browser blocks it
+    const saved = store.getItem(NAME_STORAGE_KEY);
+    if (saved) return saved.slice(0, MAX_NAME_LENGTH);
+    const name = randomWorkerName();
+    store.setItem(NAME_STORAGE_KEY, name);
+    return name;
+  } catch {
+    return randomWorkerName(); // storage disabled (privacy mode): a fresh name per visit is fine
+  }
+}

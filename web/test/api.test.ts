@@ -1,0 +1,36 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { ApiError, errorFrom, listJobs } from '../src/api.ts';
+
+afterEach(() => vi.unstubAllGlobals());
+
+describe('errorFrom', () => {
+  it("uses the master's own message and code", async () => {
+    const response = new Response(JSON.stringify({ error: { code: 'not-an-image', message: 'cat.txt is not an image' } }), {
+      status: 415,
+    });
+    const error = await errorFrom(response);
+    expect(error).toBeInstanceOf(ApiError);
+    expect(error).toMatchObject({ message: 'cat.txt is not an image', status: 415, code: 'not-an-image' });
+  });
+
+  it('falls back to the status line when the body is not an API error', async () => {
+    const error = await errorFrom(new Response('<html>bad gateway</html>', { status: 502, statusText: 'Bad Gateway' }));
+    expect(error).toMatchObject({ message: '502 Bad Gateway', status: 502 });
+  });
+});
+
+describe('requests', () => {
+  it('builds the job query string', async () => {
+    const fetch = vi.fn(async () => new Response(JSON.stringify({ jobs: [], nextCursor: null })));
+    vi.stubGlobal('fetch', fetch);
+    await listJobs({ status: 'failed', limit: 10 });
+    expect(fetch).toHaveBeenCalledWith('/api/jobs?status=failed&limit=10', expect.anything());
+  });
+
+  it('reports an unreachable master as such', async () => {
+    vi.stubGlobal('fetch', async () => {
+      throw new TypeError('Failed to fetch');
+    });
+    await expect(listJobs()).rejects.toMatchObject({ status: 0, code: 'unreachable' });
+  });
+});

@@ -1,0 +1,135 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { encodeJobFrame, type HelloMessage } from '../../master/protocol.ts';
+import { MasterConnection, workerSocketUrl, type ConnectionHandlers } from '../src/worker-runtime/connection.ts';
+
+/** Just enough of a browser WebSocket to drive MasterConnection. */
+class FakeSocket {
+  static readonly CONNECTING = 0;
+  static readonly OPEN = 1;
+  static readonly CLOSED = 3;
+  static all: FakeSocket[] = [];
+  readyState = FakeSocket.CONNECTING;
+  binaryType = 'blob';
+  sent: string[] = [];
+  onopen: (() => void) | null = null;
+  onmessage: ((event: { data: unknown }) => void) | null = null;
+  onclose: (() => void) | null = null;
+
+  constructor(readonly url: string) {
+    FakeSocket.all.push(this);
+  }
+  send(data: string) {
+    this.sent.push(data);
+  }
+  close() {
+    this.drop();
+  }
+  open() {
+    this.readyState = FakeSocket.OPEN;
+    this.onopen?.();
+  }
+  drop() {
+    this.readyState = FakeSocket.CLOSED;
+    this.onclose?.();
+  }
+  receive(data: unknown) {
+    this.onmessage?.({ data });
+  }
+}
+
+const hello: HelloMessage = { type: 'hello', protocol: 1, name: 'w', kind: 'headless', backend: 'wasm', model: 'abc', credit: 2 };
+
+function handlers(): ConnectionHandlers & { [K in keyof ConnectionHandlers]: ReturnType<typeof vi.fn> } {
+  return { hello: vi.fn(() => hello), onMessage: vi.fn(), onJob: vi.fn(), onDown: vi.fn() };
+}
+
+beforeEach(() => {
+  FakeSocket.all = [];
+  vi.stubGlobal('WebSocket', FakeSocket);
+  vi.useFakeTimers();
+  vi.spyOn(console, 'warn').mockImplementation(() => {});
+});
+
+afterEach(() => {
+  vi.useRealTimers();
+  vi.unstubAllGlobals();
+  vi.restoreAllMocks();
+});
+
+describe('workerSocketUrl', () => {
+  it('uses ws for http and wss for https', () => {
+    expect(workerSocketUrl({ protocol: 'http:', host: 'grid:5000' })).toBe('ws://grid:5000/ws/worker');
+    expect(workerSocketUrl({ protocol: 'https:', host: 'grid.example' })).toBe('wss://grid.example/ws/worker');
+  });
+});
+
+describe('MasterConnection', () => {
+  it('says hello as soon as the socket opens', () => {
+    const connection = new MasterConnection('ws://m/ws/worker', handlers());
+    connection.open();
+    const socket = FakeSocket.all[0]!;
+    expect(socket.binaryType).toBe('arraybuffer');
+    socket.open();
+    expect(socket.sent.map((s) => JSON.parse(s))).toEqual([hello]);
+  });
+
+  it('passes on valid messages and job frames, and ignores malformed ones', () => {
+    const h = handlers();
+    const connection = new MasterConnection('ws://m/ws/worker', h);
+    connection.open();
+    const socket = FakeSocket.all[0]!;
+    socket.open();
+    socket.receive(JSON.stringify({ type: 'welcome', workerId: 'w1', leaseMs: 30000 }));
+    socket.receive('{"type":"nonsense"}');
+    socket.receive('not json');
+    const header = { type: 'job' as const, jobId: 'j', leaseId: 'l', contentType: 'image/png', deadline: 1 };
+    const frame = encodeJobFrame(header, new Uint8Array([1, 2, 3]));
+    socket.receive(frame.buffer);
+    socket.receive(new Uint8Array([0, 0, 0, 99]).buffer);
+    expect(h.onMessage).toHaveBeenCalledTimes(1);
+    expect(h.onJob).toHaveBeenCalledTimes(1);
+    expect(h.onJob).toHaveBeenCalledWith(header, new Uint8Array([1, 2, 3]), connection.session);
+  });
+
+  it('reconnects with growing delays and says hello again', () => {
+    const h = handlers();
+    const connection = new MasterConnection('ws://m/ws/worker', h);
+    connection.open();
+    FakeSocket.all[0]!.drop();
+    const firstWait = h.onDown.mock.calls[0]![0] as number;
+    expect(firstWait).toBeGreaterThanOrEqual(250);
+    expect(firstWait).toBeLessThanOrEqual(500);
+    vi.advanceTimersByTime(firstWait);
+    expect(FakeSocket.all).toHaveLength(2);
+    FakeSocket.all[1]!.drop();
+    const secondWait = h.onDown.mock.calls[1]![0] as number;
+    expect(secondWait).toBeGreaterThanOrEqual(500);
+    vi.advanceTimersByTime(secondWait);
+    const third = FakeSocket.all[2]!;
+    third.open();
+    expect(third.sent.map((s) => JSON.parse(s))).toEqual([hello]);
+  });
+
+  it('does not send work for an old socket on a new one', () => {
+    const connection = new MasterConnection('ws://m/ws/worker', handlers());
+    connection.open();
+    FakeSocket.all[0]!.open();
+    const oldSession = connection.session;
+    FakeSocket.all[0]!.drop();
+    vi.runOnlyPendingTimers();
+    FakeSocket.all[1]!.open();
+    expect(connection.send({ type: 'drain' }, oldSession)).toBe(false);
+    expect(connection.send({ type: 'drain' }, connection.session)).toBe(true);
+  });
+
+  it('stays down after close', () => {
+    const h = handlers();
+    const connection = new MasterConnection('ws://m/ws/worker', h);
+    connection.open();
+    FakeSocket.all[0]!.open();
+    connection.close();
+    expect(h.onDown).toHaveBeenCalledWith(null);
+    vi.runAllTimers();
+    expect(FakeSocket.all).toHaveLength(1);
+  });
+});

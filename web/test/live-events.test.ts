@@ -1,0 +1,18 @@
+import { describe, expect, it } from 'vitest';
+import { parseLiveEvent } from '../src/state/live-events.ts';
+
+describe('parseLiveEvent', () => {
+  it('accepts each event kind the master sends', () => {
+    expect(parseLiveEvent('job', JSON.stringify({ type: 'job', job: { id: 'a' } }))).toMatchObject({ type: 'job' });
+    expect(parseLiveEvent('job-deleted', JSON.stringify({ type: 'job-deleted', id: 'a' }))).toEqual({ type: 'job-deleted', id: 'a' });
+    expect(parseLiveEvent('workers', JSON.stringify({ type: 'workers', workers: [] }))).toEqual({ type: 'workers', workers: [] });
+  });
+
+  it('rejects data that is not JSON or not the promised event', () => {
+    expect(parseLiveEvent('job', 'not json')).toBeNull();
+    expect(parseLiveEvent('job', JSON.stringify({ type: 'workers', workers: [] }))).toBeNull();
+    expect(parseLiveEvent('job', JSON.stringify({ type: 'job' }))).toBeNull();
+    expect(parseLiveEvent('job-deleted', JSON.stringify({ type: 'job-deleted', id: 7 }))).toBeNull();
+    expect(parseLiveEvent('other', JSON.stringify({ type: 'other' }))).toBeNull();
+  });
+});

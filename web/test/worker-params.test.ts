@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { parseWorkerParams, randomWorkerName, rememberedWorkerName } from '../src/worker-runtime/worker-params.ts';
+
+describe('parseWorkerParams', () => {
+  it('reads the headless fleet URL', () => {
+    expect(parseWorkerParams('?autostart=1&kind=headless&name=headless-3')).toEqual({
+      autostart: true,
+      kind: 'headless',
+      name: 'headless-3',
+    });
+  });
+
+  it('defaults to a volunteer that waits for a click and uses its remembered name', () => {
+    expect(parseWorkerParams('')).toEqual({ autostart: false, kind: 'volunteer', name: null });
+  });
+
+  it('falls back to volunteer for an unknown kind and ignores a blank name', () => {
+    expect(parseWorkerParams('?kind=robot&name=%20%20')).toMatchObject({ kind: 'volunteer', name: null });
+  });
+
+  it('trims names to what the protocol accepts', () => {
+    expect(parseWorkerParams(`?name=${'x'.repeat(100)}`).name).toHaveLength(64);
+  });
+});
+
+describe('worker names', () => {
+  it('are readable words and a number', () => {
+    expect(randomWorkerName(() => 0)).toBe('amber-otter-0');
+    expect(randomWorkerName(() => 0.999)).toMatch(/^[a-z]+-[a-z]+-999$/);
+  });
+
+  it('are remembered by the browser', () => {
+    const saved = new Map<string, string>();
+    const storage = () => ({ getItem: (key: string) => saved.get(key) ?? null, setItem: (key: string, value: string) => void saved.set(key, value) });
+    const first = rememberedWorkerName(storage);
+    expect(rememberedWorkerName(storage)).toBe(first);
+  });
+
+  it('still come when storage is blocked', () => {
+    const blocked = () => {
+      throw new DOMException('blocked', 'SecurityError');
+    };
+    expect(rememberedWorkerName(blocked)).toMatch(/^[a-z]+-[a-z]+-\d+$/);
+  });
+});
