@@ -47,6 +47,11 @@ export interface JobDetailView extends JobView {
   timeline: AttemptView[];
 }
 
+/** POST /api/jobs answer. */
+export interface SubmitResponse {
+  jobs: JobView[];
+}
+
 export interface JobPage {
   jobs: JobView[];
   /** Pass as ?cursor= to get the next (older) page; null on the last page. */
@@ -87,4 +92,41 @@ export type LiveEvent =
 
 export interface ApiError {
   error: { code: string; message: string };
+}
+
+export interface Distribution {
+  count: number;
+  mean: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+}
+
+/** Cumulative histogram bucket: how many observations were ≤ `le` ms (Prometheus style; the last has le = +Inf as null). */
+export interface HistogramBucket {
+  le: number | null;
+  count: number;
+}
+
+export type LatencyStage = 'queue' | 'inference' | 'endToEnd';
+
+/** GET /api/stats: this master's live statistics. */
+export interface StatsView {
+  at: string;
+  uptimeSeconds: number;
+  jobs: Record<JobStatus, number>;
+  /** One point per 5 s over the last 10 minutes, oldest first. */
+  series: { at: string; submitted: number; completed: number; failed: number; queued: number; leased: number }[];
+  /** Over the jobs completed in the last 10 minutes. */
+  latencyMs: Record<LatencyStage, Distribution>;
+  histogramsMs: Record<LatencyStage, HistogramBucket[]>;
+  workers: WorkerView[];
+  dispatch: {
+    dispatched: number;
+    completed: number;
+    failedAttempts: number;
+    reassigned: { lost: number; expired: number };
+    rejected: Record<'unknown-job' | 'stale-lease' | 'not-your-lease', number>;
+  };
 }

@@ -92,6 +92,14 @@ export const CancelMessage = z.object({
   leaseId: id,
 });
 
+/** Error codes the master sends in ErrorMessage frames. */
+export const ErrorCode = {
+  badMessage: 'bad-message',
+  helloFirst: 'hello-first',
+  /** The worker runs another model than the master serves: reload it. */
+  modelMismatch: 'model-mismatch',
+} as const;
+
 export const ErrorMessage = z.object({
   type: z.literal('error'),
   code: text(64),

@@ -7,7 +7,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { Dispatcher } from '../dispatch/dispatcher.ts';
 import type { Logger } from '../log.ts';
-import { parseWorkerMessage, WORKER_SOCKET_PATH, type ErrorMessage, type WorkerMessage } from '../protocol.ts';
+import { ErrorCode, parseWorkerMessage, WORKER_SOCKET_PATH, type ErrorMessage, type WorkerMessage } from '../protocol.ts';
 import { WorkerSession } from './worker-session.ts';
 
 const HELLO_TIMEOUT_MS = 10_000;
@@ -102,7 +102,7 @@ export class WorkerHub {
     const parsed = isBinary
       ? ({ ok: false, error: 'workers send JSON text frames only' } as const)
       : parseWorkerMessage(data.toString());
-    if (!parsed.ok) return this.refuse(connection, 'bad-message', parsed.error);
+    if (!parsed.ok) return this.refuse(connection, ErrorCode.badMessage, parsed.error);
     void this.handle(connection, parsed.message).catch((error: unknown) => {
       this.log.error({ err: error }, 'handling a worker message failed');
     });
@@ -111,9 +111,9 @@ export class WorkerHub {
   private async handle(connection: Connection, message: WorkerMessage): Promise<void> {
     const { session } = connection;
     if (message.type === 'hello') {
-      if (session) return this.refuse(connection, 'bad-message', 'hello was already received');
+      if (session) return this.refuse(connection, ErrorCode.badMessage, 'hello was already received');
       if (message.model !== this.options.modelHash()) {
-        this.sendError(connection, 'model-mismatch', `this master serves model ${this.options.modelHash()}; reload the model`);
+        this.sendError(connection, ErrorCode.modelMismatch, `this master serves model ${this.options.modelHash()}; reload the model`);
         connection.socket.close(4001, 'model mismatch');
         return;
       }
@@ -124,7 +124,7 @@ export class WorkerHub {
       this.dispatcher.addWorker(created);
       return;
     }
-    if (!session) return this.refuse(connection, 'hello-first', 'the first message must be hello');
+    if (!session) return this.refuse(connection, ErrorCode.helloFirst, 'the first message must be hello');
     switch (message.type) {
       case 'credit':
         session.credit = message.credit;

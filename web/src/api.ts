@@ -1,6 +1,6 @@
 // Typed wrappers for the master's REST API. Failures surface as ApiError carrying the
 // message from the master's {error: {code, message}} body.
-import type { ApiError as ApiErrorBody, JobDetailView, JobPage, JobStatus, ModelView, WorkerView } from '../../master/api-types.ts';
+import type { ApiError as ApiErrorBody, JobDetailView, JobPage, JobStatus, ModelView, SubmitResponse, WorkerView } from '../../master/api-types.ts';
 
 export class ApiError extends Error {
   override name = 'ApiError';
@@ -15,10 +15,6 @@ export class ApiError extends Error {
   }
 }
 
-/** Answer of POST /api/jobs. */
-export interface SubmittedJobs {
-  jobs: Array<{ id: string; status: 'queued' }>;
-}
 
 export interface JobQuery {
   status?: JobStatus;
@@ -42,7 +38,7 @@ export const getJob = (id: string) => request<JobDetailView>(jobPath(id));
 export const listWorkers = () => request<{ workers: WorkerView[] }>('/api/workers');
 
 /** Uploads every file in the form's `image` field; the browser sets the multipart boundary. */
-export const submitJobs = (form: FormData) => request<SubmittedJobs>('/api/jobs', { method: 'POST', body: form });
+export const submitJobs = (form: FormData) => request<SubmitResponse>('/api/jobs', { method: 'POST', body: form });
 
 export const jobImageUrl = (id: string) => `${jobPath(id)}/image`;
 

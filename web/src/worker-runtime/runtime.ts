@@ -1,5 +1,5 @@
 import type { ModelView } from '../../../master/api-types.ts';
-import { PROTOCOL_VERSION, type HelloMessage, type JobHeader, type MasterMessage, type WorkerKind } from '../../../master/protocol.ts';
+import { ErrorCode, PROTOCOL_VERSION, type HelloMessage, type JobHeader, type MasterMessage, type WorkerKind } from '../../../master/protocol.ts';
 import { fetchModel } from '../api.ts';
 import { backoffDelay, delay } from '../lib/backoff.ts';
 import { errorMessage } from '../lib/errors.ts';
@@ -30,8 +30,6 @@ interface ReadyModel {
 /** "ms per image" follows roughly the last 20 jobs. */
 const SPEED_WINDOW = 20;
 const MAX_REASON_LENGTH = 500;
-/** Error code of a master that serves another model than the one we loaded (master/hub/worker-hub.ts). */
-const MODEL_MISMATCH = 'model-mismatch';
 
 /**
  * The worker loop: choose a backend, load and warm the model, connect, then classify the
@@ -187,7 +185,7 @@ export class WorkerRuntime extends EventTarget {
       case 'error':
         console.warn(`master error ${message.code}: ${message.message}`);
         this.update({ lastError: `master: ${message.message}` });
-        if (message.code === MODEL_MISMATCH) void this.reloadModel();
+        if (message.code === ErrorCode.modelMismatch) void this.reloadModel();
         break;
     }
   }
