@@ -67,9 +67,7 @@ export class Dispatcher {
     this.sessions.delete(session);
     for (const lease of session.leases) {
       session.drop(lease);
-      const transition = await this.store.release(lease, 'lost', `worker ${session.hello.name} ${why}`, Date.now());
-      if (transition.applied) this.counters.reassigned.lost += 1;
-      this.publish(transition);
+      await this.releaseLost(lease, `worker ${session.hello.name} ${why}`);
     }
     this.workersChanged();
     this.pump();
@@ -178,7 +176,7 @@ export class Dispatcher {
         const session = ready[i]!;
         if (!session.isOpen) {
           // The worker left while the lease was being written: hand the job straight back.
-          this.publish(await this.store.release(lease, 'lost', `worker ${session.hello.name} disconnected`, Date.now()));
+          await this.releaseLost(lease, `worker ${session.hello.name} disconnected`);
           continue;
         }
         session.give(lease);
@@ -186,6 +184,12 @@ export class Dispatcher {
         this.events.publish({ type: 'job', job: lease.job });
       }
     }
+  }
+
+  private async releaseLost(lease: LeaseRef, reason: string): Promise<void> {
+    const transition = await this.store.release(lease, 'lost', reason, Date.now());
+    if (transition.applied) this.counters.reassigned.lost += 1;
+    this.publish(transition);
   }
 
   private async reapExpired(): Promise<void> {

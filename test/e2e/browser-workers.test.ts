@@ -67,6 +67,17 @@ describe('browser workers end to end', () => {
     expect(workers.workers.map((worker) => worker.name).sort()).toEqual(['e2e-1', 'e2e-2']);
   });
 
+  it('fails an image the browser cannot decode at once, with a readable reason, and keeps going', async () => {
+    const [good] = uploadsFrom([devImages(1)[0]!.path]);
+    // A JPEG cut short: its header passes the master's check, the browser cannot decode it.
+    const truncated = { name: 'truncated.jpg', bytes: good!.bytes.subarray(0, 600) };
+    const [broken, fine] = await submit(master.url, [truncated, good!]);
+    const [brokenJob, fineJob] = await settled(master.url, [broken!, fine!], 60_000);
+    expect(brokenJob).toMatchObject({ status: 'failed', attempts: 1 });
+    expect(brokenJob!.error).toMatch(/decode/i);
+    expect(fineJob!.status).toBe('done');
+  });
+
   it('completes every job exactly once when a browser is killed while holding jobs', async () => {
     const victim = fleet!.workers[0]!;
     const ids = await submit(master.url, uploadsFrom(devImages(60).slice(20).map((image) => image.path)));

@@ -11,7 +11,14 @@ export interface Upload {
 export const uploadsFrom = (paths: string[]): Upload[] =>
   paths.map((file) => ({ name: path.basename(file), bytes: fs.readFileSync(file) }));
 
+/** Submits in requests of at most 50 images (the master's per-request limit is 100 by default). */
 export async function submit(masterUrl: string, uploads: Upload[], headers: Record<string, string> = {}): Promise<string[]> {
+  const ids: string[] = [];
+  for (let i = 0; i < uploads.length; i += 50) ids.push(...(await submitOnce(masterUrl, uploads.slice(i, i + 50), headers)));
+  return ids;
+}
+
+async function submitOnce(masterUrl: string, uploads: Upload[], headers: Record<string, string>): Promise<string[]> {
   const form = new FormData();
   for (const upload of uploads) form.append('image', new Blob([new Uint8Array(upload.bytes)]), upload.name);
   const response = await fetch(`${masterUrl}/api/jobs`, { method: 'POST', body: form, headers });

@@ -1,0 +1,111 @@
+// GET /api/stats: this master's last ten minutes in 5-second slots, built from
+// its own job events (subscribeLocal: with several masters each counts its own work).
+import type { JobView, LatencyStage, StatsView } from '../api-types.ts';
+import type { Dispatcher } from '../dispatch/dispatcher.ts';
+import type { LiveEvents } from '../events/live-events.ts';
+import type { StatusCounts } from '../store/job-store.ts';
+import { jobTransition } from './job-transitions.ts';
+import { LatencyRecord, summarize } from './latency-record.ts';
+import type { QueueDepth } from './queue-depth.ts';
+import { RollingWindow } from './rolling-window.ts';
+
+export const SLOT_MS = 5_000;
+/** Ten minutes of slots. */
+export const WINDOW_SLOTS = 120;
+
+export const LATENCY_STAGES: readonly LatencyStage[] = ['queue', 'inference', 'endToEnd'];
+
+interface Slot {
+  submitted: number;
+  completed: number;
+  failed: number;
+  /** The last job counts read during the slot; null when no read fell in it. */
+  depth: StatusCounts | null;
+  /** Latencies of the jobs completed during the slot. */
+  latencyMs: Record<LatencyStage, LatencyRecord>;
+}
+
+const emptySlot = (): Slot => ({
+  submitted: 0,
+  completed: 0,
+  failed: 0,
+  depth: null,
+  latencyMs: { queue: new LatencyRecord(), inference: new LatencyRecord(), endToEnd: new LatencyRecord() },
+});
+
+const NO_JOBS: StatusCounts = { queued: 0, leased: 0, done: 0, failed: 0 };
+
+export interface StatsCollectorDeps {
+  events: LiveEvents;
+  dispatcher: Dispatcher;
+  queueDepth: QueueDepth;
+}
+
+export class StatsCollector {
+  private readonly window = new RollingWindow(SLOT_MS, WINDOW_SLOTS, emptySlot);
+  private readonly startedAt = Date.now();
+  private unsubscribe: (() => void) | null = null;
+  private sampler: NodeJS.Timeout | null = null;
+
+  constructor(private readonly deps: StatsCollectorDeps) {}
+
+  start(): void {
+    this.unsubscribe = this.deps.events.subscribeLocal((event) => {
+      if (event.type === 'job') this.record(event.job);
+    });
+    void this.sampleDepth();
+    // Unref'd so that a stats timer alone never keeps a process alive; stop() still clears it.
+    this.sampler = setInterval(() => void this.sampleDepth(), SLOT_MS).unref();
+  }
+
+  stop(): void {
+    this.unsubscribe?.();
+    if (this.sampler) clearInterval(this.sampler);
+    this.unsubscribe = null;
+    this.sampler = null;
+  }
+
+  async view(): Promise<StatsView> {
+    const jobs = (await this.sampleDepth()) ?? NO_JOBS;
+    const now = Date.now();
+    // Slots from before this master started would only be made-up zeros.
+    const slots = this.window.slots(now, this.startedAt);
+    // A slot no read fell in (timer jitter, or the store away) shows the depth last known before it.
+    let depth = slots.find((slot) => slot.value.depth)?.value.depth ?? NO_JOBS;
+    const series = slots.map(({ start, value }) => {
+      depth = value.depth ?? depth;
+      const { submitted, completed, failed } = value;
+      return { at: new Date(start).toISOString(), submitted, completed, failed, queued: depth.queued, leased: depth.leased };
+    });
+    const summaries = LATENCY_STAGES.map((stage) => [stage, summarize(slots.map((slot) => slot.value.latencyMs[stage]))] as const);
+    return {
+      at: new Date(now).toISOString(),
+      uptimeSeconds: Math.floor((now - this.startedAt) / 1000),
+      jobs,
+      series,
+      latencyMs: Object.fromEntries(summaries.map(([stage, summary]) => [stage, summary.distribution])) as StatsView['latencyMs'],
+      histogramsMs: Object.fromEntries(summaries.map(([stage, summary]) => [stage, summary.histogram])) as StatsView['histogramsMs'],
+      workers: this.deps.dispatcher.workers.map((session) => session.view()),
+      dispatch: structuredClone(this.deps.dispatcher.counters),
+    };
+  }
+
+  private record(job: JobView): void {
+    const transition = jobTransition(job);
+    if (!transition) return;
+    const slot = this.window.at(Date.now());
+    if (transition.kind === 'submitted') slot.submitted += 1;
+    else if (transition.kind === 'failed') slot.failed += 1;
+    else {
+      slot.completed += 1;
+      const latencyMs = transition.latencyMs;
+      if (latencyMs) for (const stage of LATENCY_STAGES) slot.latencyMs[stage].add(latencyMs[stage]);
+    }
+  }
+
+  private async sampleDepth(): Promise<StatusCounts | null> {
+    const counts = await this.deps.queueDepth.sample();
+    if (counts) this.window.at(Date.now()).depth = counts;
+    return counts;
+  }
+}

@@ -1,0 +1,82 @@
+// Chaos: 300 real images, 3 headless Chromium workers, and a random worker's
+// browser killed with SIGKILL every few seconds while the queue drains (the
+// fleet relaunches it). Every job must end done exactly once, with its attempts
+// recorded, and with the same top-1 label a calm run gives the same image.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFleet, type Fleet } from '../../headless-worker/fleet.ts';
+import { createLogger } from '../../headless-worker/logger.ts';
+import type { JobDetailView } from '../../master/api-types.ts';
+import { settled, submit, uploadsFrom } from '../support/jobs-client.ts';
+import { devImages } from '../support/paths.ts';
+import { startTestMaster, type TestMaster } from '../support/test-master.ts';
+
+const JOBS = 300;
+const KILL_EVERY_MS = 1_500;
+// 300 jobs from the 200 dev images: the first 100 twice.
+const images = Array.from({ length: JOBS }, (_, i) => devImages()[i % 200]!);
+const uploads = uploadsFrom(images.map((image) => image.path));
+
+let master: TestMaster;
+let fleet: Fleet;
+
+beforeAll(async () => {
+  master = await startTestMaster();
+  fleet = startFleet({ masterUrl: master.url, workers: 3, namePrefix: 'chaos', logger: createLogger('warn') });
+  await fleet.waitUntilReady(120_000);
+});
+
+afterAll(async () => {
+  await fleet?.stop();
+  await master?.close();
+});
+
+const top1 = (job: JobDetailView) => job.result!.predictions[0]!.index;
+
+function expectDoneExactlyOnce(jobs: JobDetailView[]) {
+  for (const job of jobs) {
+    expect(job.status, `${job.fileName}: ${job.error}`).toBe('done');
+    expect(job.timeline.filter((attempt) => attempt.outcome === 'done')).toHaveLength(1);
+    expect(job.timeline).toHaveLength(job.attempts);
+  }
+}
+
+describe('chaos: browsers killed while they work', () => {
+  let calm: JobDetailView[];
+
+  it('a calm run labels all 300 images', async () => {
+    calm = await settled(master.url, await submit(master.url, uploads), 300_000);
+    expectDoneExactlyOnce(calm);
+  });
+
+  it('loses none and finishes none twice when a random browser is killed every few seconds', async () => {
+    const ids = await submit(master.url, uploads);
+    const lostBefore = master.dispatcher.counters.reassigned.lost;
+    let kills = 0;
+    const killer = setInterval(() => {
+      const victim = fleet.workers[Math.floor(Math.random() * fleet.workers.length)]!;
+      if (victim.pid === undefined) return; // still relaunching
+      victim.kill();
+      kills += 1;
+    }, KILL_EVERY_MS);
+    let jobs: JobDetailView[];
+    try {
+      jobs = await settled(master.url, ids, 600_000);
+    } finally {
+      clearInterval(killer);
+    }
+
+    expectDoneExactlyOnce(jobs);
+    const reassigned = master.dispatcher.counters.reassigned.lost - lostBefore;
+    const lostAttempts = jobs.flatMap((job) => job.timeline).filter((attempt) => attempt.outcome === 'lost').length;
+    expect(kills).toBeGreaterThanOrEqual(3);
+    expect(reassigned).toBeGreaterThan(0);
+    expect(lostAttempts).toBe(reassigned);
+    // The same image gets the same label, however many browsers died on the way.
+    expect(jobs.map(top1)).toEqual(calm.map(top1));
+    const correct = jobs.filter((job, i) => top1(job) === images[i]!.index).length;
+    console.log(
+      `chaos: ${jobs.length} jobs, ${kills} browsers killed, ${reassigned} leases reassigned, ` +
+        `duplicates 0, lost 0, top-1 ${((100 * correct) / jobs.length).toFixed(1)}%`,
+    );
+  });
+});
