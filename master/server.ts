@@ -12,6 +12,7 @@ import type { JobStore } from './store/job-store.ts';
 import { RedisJobStore } from './store/redis-job-store.ts';
 import { SqliteJobStore } from './store/sqlite-job-store.ts';
 import { RedisEventRelay } from './events/redis-event-relay.ts';
+import { startMasterStats } from './stats/master-stats.ts';
 
 export interface Master {
   url: string;
@@ -38,7 +39,8 @@ export async function startMaster(config: Config, log: Logger = createLogger(con
   const dispatcher = new Dispatcher(store, events, log, config.leaseMs);
   const shared = redis && (await shareWithOtherMasters(config.redisUrl!, config.redisPrefix, redis, events, dispatcher, log));
   const hub = new WorkerHub(dispatcher, log, { heartbeatMs: config.heartbeatMs, leaseMs: config.leaseMs, modelHash: () => model.view.hash });
-  const server = http.createServer(createApp({ config, store, dispatcher, events, model, log }));
+  const stats = startMasterStats({ store, events, dispatcher, log });
+  const server = http.createServer(createApp({ config, store, dispatcher, events, model, log, stats }));
   hub.attach(server);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -58,6 +60,7 @@ export async function startMaster(config: Config, log: Logger = createLogger(con
       const stopped = new Promise((resolve) => server.close(resolve));
       server.closeIdleConnections();
       dispatcher.stop();
+      stats.stop();
       await shared?.close();
       await hub.close();
       await dispatcher.idle();

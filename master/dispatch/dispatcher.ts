@@ -8,6 +8,8 @@ import type { FailureMessage, ResultMessage } from '../protocol.ts';
 import { StoreUnavailableError } from '../store/store-errors.ts';
 import type { CreateResult, JobStore, LeaseRef, NewJob, RejectReason, Transition } from '../store/job-store.ts';
 
+const MAX_LEASES_PER_WORKER_PER_BATCH = 8;
+
 export interface DispatchCounters {
   dispatched: number;
   completed: number;
@@ -160,20 +162,28 @@ export class Dispatcher {
     while (this.pumping) await this.pumping;
   }
 
-  /** Rounds of one job per worker with free credit, so a short queue is spread across workers. */
+  /**
+   * Leases in batches dealt round-robin (A, B, C, A, B, C, …) up to each
+   * worker's free credit, so a short queue is spread across workers while a
+   * long one costs one store write per batch, not per job.
+   */
   private async fill(): Promise<void> {
     for (;;) {
       const ready = [...this.sessions].filter((session) => session.freeCredit > 0);
       if (ready.length === 0) return;
       ready.sort((a, b) => b.freeCredit - a.freeCredit);
+      const dealt: WorkerSession[] = [];
+      for (let turn = 0; turn < MAX_LEASES_PER_WORKER_PER_BATCH; turn++) {
+        for (const session of ready) if (session.freeCredit > turn) dealt.push(session);
+      }
       const leases = await this.store.lease(
-        ready.map((session) => session.ref),
+        dealt.map((session) => session.ref),
         this.leaseMs,
         Date.now(),
       );
       for (const [i, lease] of leases.entries()) {
         if (!lease) return;
-        const session = ready[i]!;
+        const session = dealt[i]!;
         if (!session.isOpen) {
           // The worker left while the lease was being written: hand the job straight back.
           await this.releaseLost(lease, `worker ${session.hello.name} disconnected`);

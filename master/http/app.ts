@@ -5,11 +5,13 @@ import type { Dispatcher } from '../dispatch/dispatcher.ts';
 import type { LiveEvents } from '../events/live-events.ts';
 import type { Logger } from '../log.ts';
 import type { ModelFiles } from '../model/model-files.ts';
+import type { MasterStats } from '../stats/master-stats.ts';
 import type { JobStore } from '../store/job-store.ts';
 import { errorHandler, notFound } from './errors.ts';
 import { eventsRouter } from './events-router.ts';
 import { jobsRouter } from './jobs-router.ts';
 import { modelRouter } from './model-router.ts';
+import { statsRouter } from './stats-router.ts';
 import { webAppRouter } from './web-app.ts';
 import { workersRouter } from './workers-router.ts';
 
@@ -20,10 +22,11 @@ export interface AppDeps {
   events: LiveEvents;
   model: ModelFiles;
   log: Logger;
+  stats: MasterStats;
 }
 
 export function createApp(deps: AppDeps): express.Express {
-  const { config, store, dispatcher, events, model, log } = deps;
+  const { config, store, dispatcher, events, model, log, stats } = deps;
   const app = express();
   app.disable('x-powered-by');
   app.use((_req, res, next) => {
@@ -37,6 +40,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use('/api/jobs', jobsRouter({ store, dispatcher, events, config }));
   app.use('/api/workers', workersRouter(dispatcher));
   app.use('/api/events', eventsRouter(events, dispatcher));
+  app.use(statsRouter(stats));
   app.use(modelRouter(model));
   app.use('/api', notFound);
   app.use(webAppRouter(config.webDir));

@@ -6,14 +6,13 @@ import type { LiveEvents } from '../events/live-events.ts';
 import type { StatusCounts } from '../store/job-store.ts';
 import { jobTransition } from './job-transitions.ts';
 import { LatencyRecord, summarize } from './latency-record.ts';
+import { byStage, LATENCY_STAGES } from './latency-stages.ts';
 import type { QueueDepth } from './queue-depth.ts';
 import { RollingWindow } from './rolling-window.ts';
 
 export const SLOT_MS = 5_000;
 /** Ten minutes of slots. */
 export const WINDOW_SLOTS = 120;
-
-export const LATENCY_STAGES: readonly LatencyStage[] = ['queue', 'inference', 'endToEnd'];
 
 interface Slot {
   submitted: number;
@@ -30,7 +29,7 @@ const emptySlot = (): Slot => ({
   completed: 0,
   failed: 0,
   depth: null,
-  latencyMs: { queue: new LatencyRecord(), inference: new LatencyRecord(), endToEnd: new LatencyRecord() },
+  latencyMs: byStage(() => new LatencyRecord()),
 });
 
 const NO_JOBS: StatusCounts = { queued: 0, leased: 0, done: 0, failed: 0 };
@@ -77,14 +76,14 @@ export class StatsCollector {
       const { submitted, completed, failed } = value;
       return { at: new Date(start).toISOString(), submitted, completed, failed, queued: depth.queued, leased: depth.leased };
     });
-    const summaries = LATENCY_STAGES.map((stage) => [stage, summarize(slots.map((slot) => slot.value.latencyMs[stage]))] as const);
+    const summaries = byStage((stage) => summarize(slots.map((slot) => slot.value.latencyMs[stage])));
     return {
       at: new Date(now).toISOString(),
       uptimeSeconds: Math.floor((now - this.startedAt) / 1000),
       jobs,
       series,
-      latencyMs: Object.fromEntries(summaries.map(([stage, summary]) => [stage, summary.distribution])) as StatsView['latencyMs'],
-      histogramsMs: Object.fromEntries(summaries.map(([stage, summary]) => [stage, summary.histogram])) as StatsView['histogramsMs'],
+      latencyMs: byStage((stage) => summaries[stage].distribution),
+      histogramsMs: byStage((stage) => summaries[stage].histogram),
       workers: this.deps.dispatcher.workers.map((session) => session.view()),
       dispatch: structuredClone(this.deps.dispatcher.counters),
     };
@@ -94,12 +93,19 @@ export class StatsCollector {
     const transition = jobTransition(job);
     if (!transition) return;
     const slot = this.window.at(Date.now());
-    if (transition.kind === 'submitted') slot.submitted += 1;
-    else if (transition.kind === 'failed') slot.failed += 1;
-    else {
-      slot.completed += 1;
-      const latencyMs = transition.latencyMs;
-      if (latencyMs) for (const stage of LATENCY_STAGES) slot.latencyMs[stage].add(latencyMs[stage]);
+    switch (transition.kind) {
+      case 'submitted':
+        slot.submitted += 1;
+        break;
+      case 'failed':
+        slot.failed += 1;
+        break;
+      case 'completed': {
+        slot.completed += 1;
+        const { latencyMs } = transition;
+        if (latencyMs) for (const stage of LATENCY_STAGES) slot.latencyMs[stage].add(latencyMs[stage]);
+        break;
+      }
     }
   }
 

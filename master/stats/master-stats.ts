@@ -1,0 +1,39 @@
+// A master's statistics: the /api/stats collector and the /metrics registry,
+// sharing one reader of the store's job counts, started and stopped together.
+import type { Dispatcher } from '../dispatch/dispatcher.ts';
+import type { LiveEvents } from '../events/live-events.ts';
+import type { Logger } from '../log.ts';
+import type { JobStore } from '../store/job-store.ts';
+import { PrometheusMetrics } from './prometheus-metrics.ts';
+import { QueueDepth } from './queue-depth.ts';
+import { StatsCollector } from './stats-collector.ts';
+
+export interface MasterStats {
+  collector: StatsCollector;
+  prometheus: PrometheusMetrics;
+  /** Unsubscribes from events and clears the sampling timer. */
+  stop(): void;
+}
+
+export interface MasterStatsDeps {
+  store: JobStore;
+  events: LiveEvents;
+  dispatcher: Dispatcher;
+  log: Logger;
+}
+
+export function startMasterStats({ store, events, dispatcher, log }: MasterStatsDeps): MasterStats {
+  const queueDepth = new QueueDepth(store, log);
+  const collector = new StatsCollector({ events, dispatcher, queueDepth });
+  const prometheus = new PrometheusMetrics({ events, dispatcher, queueDepth });
+  collector.start();
+  prometheus.start();
+  return {
+    collector,
+    prometheus,
+    stop() {
+      collector.stop();
+      prometheus.stop();
+    },
+  };
+}

@@ -1,0 +1,132 @@
+// GET /metrics: this master's counters, gauges and latency histograms in the
+// Prometheus text format. The registry is this master's own, so several masters
+// in one process (tests, benches) never clash.
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { LatencyStage } from '../api-types.ts';
+import type { Dispatcher } from '../dispatch/dispatcher.ts';
+import type { LiveEvents } from '../events/live-events.ts';
+import { jobTransition } from './job-transitions.ts';
+import { LATENCY_BOUNDS_MS } from './latency-histogram.ts';
+import { byStage, LATENCY_STAGES } from './latency-stages.ts';
+import type { QueueDepth } from './queue-depth.ts';
+
+export interface PrometheusMetricsDeps {
+  events: LiveEvents;
+  dispatcher: Dispatcher;
+  queueDepth: QueueDepth;
+}
+
+const STAGE_METRIC: Record<LatencyStage, { name: string; help: string }> = {
+  queue: { name: 'browser_grid_job_queue_seconds', help: 'Time from submission until the final attempt started, of completed jobs.' },
+  inference: { name: 'browser_grid_job_inference_seconds', help: 'Inference time the worker reported, of completed jobs.' },
+  endToEnd: { name: 'browser_grid_job_end_to_end_seconds', help: 'Time from submission until the result was stored, of completed jobs.' },
+};
+
+export class PrometheusMetrics {
+  readonly registry = new Registry();
+  private readonly submitted: Counter;
+  private readonly completed: Counter;
+  private readonly failed: Counter;
+  private readonly latencySeconds: Record<LatencyStage, Histogram>;
+  private unsubscribe: (() => void) | null = null;
+
+  constructor(private readonly deps: PrometheusMetricsDeps) {
+    const registers = [this.registry];
+    this.submitted = new Counter({
+      name: 'browser_grid_jobs_submitted_total',
+      help: 'Jobs that entered the queue afresh on this master: uploads, and failed jobs retried.',
+      registers,
+    });
+    this.completed = new Counter({ name: 'browser_grid_jobs_completed_total', help: 'Jobs done, with a stored result.', registers });
+    this.failed = new Counter({ name: 'browser_grid_jobs_failed_total', help: 'Jobs failed for good.', registers });
+    // The same bounds as /api/stats, in seconds.
+    const buckets = LATENCY_BOUNDS_MS.map((ms) => ms / 1000);
+    this.latencySeconds = byStage((stage) => new Histogram({ ...STAGE_METRIC[stage], buckets, registers }));
+    this.mirrorDispatchCounters();
+    this.addGauges();
+  }
+
+  start(): void {
+    this.unsubscribe = this.deps.events.subscribeLocal((event) => {
+      if (event.type !== 'job') return;
+      const transition = jobTransition(event.job);
+      switch (transition?.kind) {
+        case 'submitted':
+          this.submitted.inc();
+          break;
+        case 'failed':
+          this.failed.inc();
+          break;
+        case 'completed': {
+          this.completed.inc();
+          const { latencyMs } = transition;
+          if (latencyMs) for (const stage of LATENCY_STAGES) this.latencySeconds[stage].observe(latencyMs[stage] / 1000);
+          break;
+        }
+      }
+    });
+  }
+
+  stop(): void {
+    this.unsubscribe?.();
+    this.unsubscribe = null;
+  }
+
+  /** The dispatcher keeps these counts itself: they are read at scrape time rather than counted twice. */
+  private mirrorDispatchCounters(): void {
+    const { counters } = this.deps.dispatcher;
+    const registers = [this.registry];
+    const mirror = (name: string, help: string, read: () => number) =>
+      new Counter({
+        name,
+        help,
+        registers,
+        collect() {
+          this.reset();
+          this.inc(read());
+        },
+      });
+    const mirrorByReason = (name: string, help: string, read: () => Record<string, number>) =>
+      new Counter({
+        name,
+        help,
+        labelNames: ['reason'],
+        registers,
+        collect() {
+          this.reset();
+          for (const [reason, count] of Object.entries(read())) this.inc({ reason }, count);
+        },
+      });
+    mirror('browser_grid_leases_dispatched_total', 'Jobs leased and pushed to a worker.', () => counters.dispatched);
+    mirror('browser_grid_attempts_failed_total', 'Attempts a worker reported as failed (the job may be retried).', () => counters.failedAttempts);
+    mirrorByReason('browser_grid_leases_reassigned_total', 'Leases ended without an answer (worker lost, lease expired).', () => counters.reassigned);
+    mirrorByReason('browser_grid_answers_rejected_total', 'Worker answers refused by fencing and never written.', () => counters.rejected);
+  }
+
+  private addGauges(): void {
+    const { dispatcher, queueDepth } = this.deps;
+    const registers = [this.registry];
+    new Gauge({
+      name: 'browser_grid_queue_depth',
+      help: 'Jobs waiting for a worker (queued) and held by one (leased), in the whole store.',
+      labelNames: ['status'],
+      registers,
+      async collect() {
+        const counts = await queueDepth.sample();
+        if (!counts) return;
+        this.set({ status: 'queued' }, counts.queued);
+        this.set({ status: 'leased' }, counts.leased);
+      },
+    });
+    new Gauge({
+      name: 'browser_grid_workers_connected',
+      help: 'Workers connected to this master.',
+      labelNames: ['kind', 'backend'],
+      registers,
+      collect() {
+        this.reset();
+        for (const { hello } of dispatcher.workers) this.inc({ kind: hello.kind, backend: hello.backend });
+      },
+    });
+  }
+}
