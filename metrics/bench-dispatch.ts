@@ -22,18 +22,21 @@ const TINY_PNG = Buffer.from(
 const job = { fileName: 'tiny.png', contentType: 'image/png', image: TINY_PNG };
 
 const program = new Command('bench:dispatch')
-  .option('--store <kind>', 'job store: sqlite (embedded)', 'sqlite')
+  .option('--store <kind>', 'job store: sqlite (embedded) or redis', 'sqlite')
+  .option('--redis-url <url>', 'Redis for --store redis (keys under the prefix "bench:" are cleared)', 'redis://127.0.0.1:6379/0')
   .option('--workers <n>', 'synthetic workers', '4')
   .option('--credit <n>', 'credit per worker', '32')
   .option('--capacity-jobs <n>', 'jobs for the capacity run', '20000')
   .option('--rates <list>', 'offered rates for the latency runs, jobs/s', '500,1000,2000')
   .option('--seconds <n>', 'length of each latency run', '5')
   .parse();
-const opts = program.opts<{ store: string; workers: string; credit: string; capacityJobs: string; rates: string; seconds: string }>();
+const opts = program.opts<{ store: string; redisUrl: string; workers: string; credit: string; capacityJobs: string; rates: string; seconds: string }>();
 
 async function withMaster<T>(run: (master: Master) => Promise<T>): Promise<T> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-dispatch-'));
-  const master = await startMaster(makeConfig({ port: 0, host: '127.0.0.1', dataDir, logLevel: 'warn', heartbeatMs: 60_000 }));
+  const redis = opts.store === 'redis' ? { redisUrl: opts.redisUrl, redisPrefix: 'bench:' } : {};
+  const master = await startMaster(makeConfig({ port: 0, host: '127.0.0.1', dataDir, logLevel: 'warn', heartbeatMs: 60_000, ...redis }));
+  await master.store.clear();
   const workers = await Promise.all(
     Array.from({ length: Number(opts.workers) }, (_, i) =>
       SyntheticWorker.connect({ masterUrl: master.url, name: `bench-${i}`, credit: Number(opts.credit), onJob: (j, w) => w.succeed(j.header) }),
@@ -43,6 +46,7 @@ async function withMaster<T>(run: (master: Master) => Promise<T>): Promise<T> {
     return await run(master);
   } finally {
     for (const worker of workers) worker.terminate();
+    await master.store.clear();
     await master.close();
     fs.rmSync(dataDir, { recursive: true, force: true });
   }
@@ -97,11 +101,11 @@ async function latencyAt(rate: number, seconds: number) {
   });
 }
 
-if (opts.store !== 'sqlite') {
-  console.error(`bench:dispatch: unknown store "${opts.store}" (this build has: sqlite)`);
+if (opts.store !== 'sqlite' && opts.store !== 'redis') {
+  console.error(`bench:dispatch: unknown store "${opts.store}" (sqlite or redis)`);
   process.exit(2);
 }
-console.log(`dispatch benchmark: store=${opts.store}, ${opts.workers} synthetic workers × credit ${opts.credit}, ${os.cpus().length} cores, node ${process.version}`);
+console.log(`dispatch benchmark: store=${opts.store === 'redis' ? `redis (${opts.redisUrl})` : 'sqlite (embedded)'}, ${opts.workers} synthetic workers × credit ${opts.credit}, ${os.cpus().length} cores, node ${process.version}`);
 const jobsPerSecond = await capacity(Number(opts.capacityJobs));
 console.log(`capacity: ${Math.round(jobsPerSecond)} jobs/s (${opts.capacityJobs} jobs submitted at once, submit → result accepted)`);
 console.log('offered rate | jobs | added latency p50 | p90 | p99 | max (ms, from intended submit time)');

@@ -1,0 +1,129 @@
+// npm run metrics:export -- --master <url> [--out results/live-<timestamp>] [--interval 5 --samples N]
+//
+// Pulls a running master's GET /api/stats into CSV files, one per table
+// (series, latency, histograms, workers, dispatch). Every row starts with the
+// sampledAt of its snapshot; with --samples N the master is polled N times,
+// --interval seconds apart, and each snapshot is appended whole, so any one
+// sample can be read back on its own.
+import fs from 'node:fs';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { pathToFileURL } from 'node:url';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { stringify } from 'csv-stringify/sync';
+import type { StatsView } from '../master/api-types.ts';
+
+export interface ExportOptions {
+  masterUrl: string;
+  outDir: string;
+  intervalSeconds: number;
+  samples: number;
+}
+
+type Row = Record<string, string | number | boolean | null>;
+
+interface Table {
+  columns: string[];
+  rows: Row[];
+}
+
+/** The tables of one snapshot; file name → columns and rows. */
+export function statsTables(stats: StatsView): Record<string, Table> {
+  const sampledAt = stats.at;
+  const latencyStages = Object.entries(stats.latencyMs);
+  const histogramStages = Object.entries(stats.histogramsMs);
+  const { dispatch } = stats;
+  return {
+    'series.csv': {
+      columns: ['sampledAt', 'at', 'submitted', 'completed', 'failed', 'queued', 'leased'],
+      rows: stats.series.map((point) => ({ sampledAt, ...point })),
+    },
+    'latency.csv': {
+      columns: ['sampledAt', 'stage', 'count', 'mean', 'p50', 'p90', 'p99', 'max'],
+      rows: latencyStages.map(([stage, distribution]) => ({ sampledAt, stage, ...distribution })),
+    },
+    'histograms.csv': {
+      columns: ['sampledAt', 'stage', 'le', 'count'],
+      rows: histogramStages.flatMap(([stage, buckets]) =>
+        buckets.map((bucket) => ({ sampledAt, stage, le: bucket.le ?? '+Inf', count: bucket.count })),
+      ),
+    },
+    'workers.csv': {
+      columns: ['sampledAt', 'id', 'name', 'kind', 'backend', 'model', 'credit', 'inFlight', 'jobsDone', 'jobsFailed', 'meanInferenceMs', 'connectedAt', 'draining'],
+      rows: stats.workers.map((worker) => ({ sampledAt, ...worker })),
+    },
+    'dispatch.csv': {
+      columns: ['sampledAt', 'dispatched', 'completed', 'failedAttempts', 'reassignedLost', 'reassignedExpired', 'rejectedUnknownJob', 'rejectedStaleLease', 'rejectedNotYourLease'],
+      rows: [
+        {
+          sampledAt,
+          dispatched: dispatch.dispatched,
+          completed: dispatch.completed,
+          failedAttempts: dispatch.failedAttempts,
+          reassignedLost: dispatch.reassigned.lost,
+          reassignedExpired: dispatch.reassigned.expired,
+          rejectedUnknownJob: dispatch.rejected['unknown-job'],
+          rejectedStaleLease: dispatch.rejected['stale-lease'],
+          rejectedNotYourLease: dispatch.rejected['not-your-lease'],
+        },
+      ],
+    },
+  };
+}
+
+export async function fetchStats(masterUrl: string): Promise<StatsView> {
+  const url = new URL('/api/stats', masterUrl);
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`${url} answered ${response.status}: ${await response.text()}`);
+  return (await response.json()) as StatsView;
+}
+
+/** Appends a table to its file, writing the header only when the file is new. */
+function appendTable(file: string, { columns, rows }: Table): void {
+  const header = !fs.existsSync(file);
+  // Booleans as words: csv-stringify would write true as 1 and false as an empty field.
+  fs.appendFileSync(file, stringify(rows, { columns, header, cast: { boolean: (value) => String(value) } }));
+}
+
+/** Polls the master `samples` times and appends every snapshot; resolves with the snapshots written. */
+export async function exportStats(options: ExportOptions): Promise<StatsView[]> {
+  fs.mkdirSync(options.outDir, { recursive: true });
+  const snapshots: StatsView[] = [];
+  const began = Date.now();
+  for (let i = 0; i < options.samples; i++) {
+    // Polls keep to a fixed schedule, so a slow answer does not push the later ones back.
+    if (i > 0) await sleep(Math.max(0, began + i * options.intervalSeconds * 1000 - Date.now()));
+    const stats = await fetchStats(options.masterUrl);
+    for (const [file, table] of Object.entries(statsTables(stats))) appendTable(path.join(options.outDir, file), table);
+    snapshots.push(stats);
+  }
+  return snapshots;
+}
+
+function positive(name: string, integer: boolean) {
+  return (value: string): number => {
+    const number = Number(value);
+    if (!(number > 0) || (integer && !Number.isInteger(number))) throw new InvalidArgumentError(`${name} must be a positive ${integer ? 'integer' : 'number'}`);
+    return number;
+  };
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const program = new Command('metrics:export')
+    .description("Writes a running master's /api/stats to CSV files")
+    .requiredOption('--master <url>', 'the master to read, e.g. http://127.0.0.1:8080')
+    .option('--out <dir>', 'output folder', `results/live-${new Date().toISOString().replace(/[:.]/g, '-')}`)
+    .addOption(new Option('--interval <seconds>', 'seconds between samples').default(5).argParser(positive('--interval', false)))
+    .addOption(new Option('--samples <n>', 'how many times to poll').default(1).argParser(positive('--samples', true)))
+    .parse(argv);
+  const opts = program.opts<{ master: string; out: string; interval: number; samples: number }>();
+  const snapshots = await exportStats({ masterUrl: opts.master, outDir: opts.out, intervalSeconds: opts.interval, samples: opts.samples });
+  console.log(`wrote ${snapshots.length} sample(s) of ${opts.master} to ${opts.out}`);
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  main(process.argv).catch((error: unknown) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exitCode = 1;
+  });
+}
