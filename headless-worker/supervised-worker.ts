@@ -3,7 +3,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { Backoff, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.ts';
-import { HeadlessWorker } from './headless-worker.ts';
+import { HeadlessWorker, type HeadlessWorkerOptions } from './headless-worker.ts';
 import type { PageState, PageStatus } from './page-status.ts';
 
 export interface RestartPolicy {
@@ -32,13 +32,7 @@ export interface WorkerStatus extends Omit<PageStatus, 'state'> {
   restarts: number;
 }
 
-export interface SupervisedWorkerOptions {
-  name: string;
-  pageUrl: string;
-  chromiumPath: string;
-  extraArgs?: readonly string[];
-  logger: Logger;
-  pollIntervalMs: number;
+export interface SupervisedWorkerOptions extends Omit<HeadlessWorkerOptions, 'onStatus'> {
   restartPolicy: RestartPolicy;
 }
 
