@@ -32,7 +32,7 @@ export interface WorkerStatus extends Omit<PageStatus, 'state'> {
   restarts: number;
 }
 
-export interface SupervisedWorkerOptions extends Omit<HeadlessWorkerOptions, 'onStatus'> {
+export interface SupervisedWorkerOptions extends Omit<HeadlessWorkerOptions, 'onStatus' | 'onDeath'> {
   restartPolicy: RestartPolicy;
 }
 
