@@ -49,16 +49,26 @@ describe('master restarts', () => {
     }
   });
 
-  it('keeps jobs submitted before a clean stop, for a worker that connects after the restart', async () => {
+  it('on SIGTERM requeues what workers held and keeps the queue, for workers that connect after the restart', async () => {
     const dataDir = tempDataDir();
     running = await spawnMaster({ DATA_DIR: dataDir });
     const ids = await submit(running.url, 4);
+    const holder = await SyntheticWorker.connect({ masterUrl: running.url, name: 'holder', credit: 2 });
+    await until(() => holder.jobs.length === 2, 'two leased');
+    const closed = holder.closed;
     expect(await running.stop('SIGTERM')).toBe(0);
+    expect(await closed).toBe(1001);
+
     running = await spawnMaster({ DATA_DIR: dataDir });
     const url = running.url;
     const worker = await SyntheticWorker.connect({ masterUrl: url, onJob: (j, w) => w.succeed(j.header) });
     const jobs = await settled(url, ids, 20_000);
     worker.terminate();
     expect(jobs.map((job) => job.status)).toEqual(['done', 'done', 'done', 'done']);
+    // Shut down cleanly, the master released the leases itself: nothing needed recovering.
+    const held = new Set(holder.jobs.map((j) => j.header.jobId));
+    for (const job of jobs) {
+      expect(job.timeline.map((a) => a.outcome)).toEqual(held.has(job.id) ? ['lost', 'done'] : ['done']);
+    }
   });
 });
