@@ -5,7 +5,7 @@ import { distribution } from '../../metrics/percentiles.ts';
 import type { Distribution, HistogramBucket } from '../api-types.ts';
 import { bucketIndex, cumulativeHistogram, emptyBucketCounts } from './latency-histogram.ts';
 
-export const SAMPLE_CAP = 1000;
+const SAMPLE_CAP = 1000;
 
 export type Random = () => number;
 

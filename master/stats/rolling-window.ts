@@ -11,8 +11,8 @@ export class RollingWindow<T> {
   private readonly ring: (TimedSlot<T> | undefined)[];
 
   constructor(
-    readonly slotMs: number,
-    readonly slotCount: number,
+    private readonly slotMs: number,
+    private readonly slotCount: number,
     private readonly emptySlot: () => T,
   ) {
     this.ring = new Array<TimedSlot<T> | undefined>(slotCount);

@@ -10,9 +10,9 @@ import { byStage, LATENCY_STAGES } from './latency-stages.ts';
 import type { QueueDepth } from './queue-depth.ts';
 import { RollingWindow } from './rolling-window.ts';
 
-export const SLOT_MS = 5_000;
+const SLOT_MS = 5_000;
 /** Ten minutes of slots. */
-export const WINDOW_SLOTS = 120;
+const WINDOW_SLOTS = 120;
 
 interface Slot {
   submitted: number;

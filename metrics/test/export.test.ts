@@ -1,0 +1,97 @@
+// npm run metrics:export against a real master: the CSV files agree with GET /api/stats.
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { parse } from 'csv-parse/sync';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { StatsView } from '../../master/api-types.ts';
+import { settled, submit, uploadsFrom } from '../../test/support/jobs-client.ts';
+import { devImages, projectRoot } from '../../test/support/paths.ts';
+import { startTestMaster, type TestMaster } from '../../test/support/test-master.ts';
+import { exportStats } from '../export.ts';
+import { SyntheticWorker } from '../synthetic-worker.ts';
+
+// A name that needs quoting in CSV.
+const WORKER_NAME = 'lab, "bench" 1';
+
+let master: TestMaster;
+let worker: SyntheticWorker;
+const outDirs: string[] = [];
+
+beforeAll(async () => {
+  master = await startTestMaster();
+  worker = await SyntheticWorker.connect({ masterUrl: master.url, name: WORKER_NAME, onJob: (job, self) => self.succeed(job.header, 0, 42) });
+  const ids = await submit(master.url, uploadsFrom(devImages(5).map((image) => image.path)));
+  await settled(master.url, ids, 20_000);
+});
+
+afterAll(async () => {
+  worker?.terminate();
+  await master?.close();
+  for (const dir of [master?.dataDir, ...outDirs]) if (dir) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+function tempOutDir(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stats-export-'));
+  outDirs.push(dir);
+  return dir;
+}
+
+const readCsv = (dir: string, file: string) => parse(fs.readFileSync(path.join(dir, file)), { columns: true }) as Record<string, string>[];
+
+const asText = (value: number | string | boolean | null) => (value === null ? '' : String(value));
+
+describe('metrics:export', () => {
+  it('writes each snapshot, rows tagged with its sampledAt, agreeing with /api/stats', async () => {
+    const outDir = tempOutDir();
+    const snapshots = await exportStats({ masterUrl: master.url, outDir, intervalSeconds: 0.2, samples: 2 });
+    expect(snapshots).toHaveLength(2);
+    expect(fs.readdirSync(outDir).sort()).toEqual(['dispatch.csv', 'histograms.csv', 'latency.csv', 'series.csv', 'workers.csv']);
+    const last = snapshots[1]!;
+    const ofLast = (rows: Record<string, string>[]) => rows.filter((row) => row.sampledAt === last.at);
+
+    const series = readCsv(outDir, 'series.csv');
+    expect(series).toHaveLength(snapshots[0]!.series.length + last.series.length);
+    expect(ofLast(series)).toEqual(last.series.map((point) => ({ sampledAt: last.at, ...Object.fromEntries(Object.entries(point).map(([k, v]) => [k, asText(v)])) })));
+    expect(ofLast(series).reduce((total, row) => total + Number(row.completed), 0)).toBe(5);
+
+    const latency = ofLast(readCsv(outDir, 'latency.csv'));
+    expect(latency.map((row) => row.stage)).toEqual(['queue', 'inference', 'endToEnd']);
+    for (const row of latency) {
+      const distribution = last.latencyMs[row.stage as keyof StatsView['latencyMs']];
+      for (const field of ['count', 'mean', 'p50', 'p90', 'p99', 'max'] as const) expect(Number(row[field])).toBe(distribution[field]);
+    }
+    expect(latency[1]).toMatchObject({ count: '5', p50: '42', max: '42' });
+
+    const histograms = ofLast(readCsv(outDir, 'histograms.csv')).filter((row) => row.stage === 'inference');
+    expect(histograms.map((row) => [row.le, Number(row.count)])).toEqual(last.histogramsMs.inference.map((bucket) => [bucket.le === null ? '+Inf' : String(bucket.le), bucket.count]));
+
+    const workers = ofLast(readCsv(outDir, 'workers.csv'));
+    expect(workers).toMatchObject([{ name: WORKER_NAME, kind: 'headless', backend: 'synthetic', jobsDone: '5', meanInferenceMs: '42', draining: 'false' }]);
+
+    const dispatch = readCsv(outDir, 'dispatch.csv');
+    expect(dispatch.map((row) => row.sampledAt)).toEqual(snapshots.map((snapshot) => snapshot.at));
+    expect(dispatch[1]).toMatchObject({ dispatched: '5', completed: '5', failedAttempts: '0', reassignedLost: '0', rejectedStaleLease: '0' });
+
+    // Nothing ran since: a fresh read of the stats agrees with what was written.
+    const fresh = (await fetch(`${master.url}/api/stats`).then((r) => r.json())) as StatsView;
+    expect(fresh.latencyMs).toEqual(last.latencyMs);
+    expect(fresh.dispatch).toEqual(last.dispatch);
+  });
+
+  it('runs as a command, and refuses a sample count that is not a positive integer', async () => {
+    const run = promisify(execFile);
+    const tsx = path.join(projectRoot, 'node_modules/.bin/tsx');
+    const outDir = path.join(tempOutDir(), 'live');
+    const { stdout } = await run(tsx, ['metrics/export.ts', '--master', master.url, '--out', outDir], { cwd: projectRoot });
+    expect(stdout).toContain(`wrote 1 sample(s) of ${master.url} to ${outDir}`);
+    expect(readCsv(outDir, 'dispatch.csv')).toMatchObject([{ completed: '5' }]);
+
+    await expect(run(tsx, ['metrics/export.ts', '--master', master.url, '--samples', '0'], { cwd: projectRoot })).rejects.toMatchObject({
+      code: 1,
+      stderr: expect.stringContaining('--samples must be a positive integer'),
+    });
+  });
+});
