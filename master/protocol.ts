@@ -84,7 +84,16 @@ export const WelcomeMessage = z.object({
   workerId: id,
   /** How long a lease lasts; the worker sizes its credit to fit a few seconds of work. */
   leaseMs: z.number().int().positive(),
+  /** The master sends something at least this often; a worker that hears nothing for a few intervals reconnects. */
+  heartbeatMs: z.number().int().positive(),
 });
+
+/**
+ * Sent every heartbeat interval. Browsers cannot see WebSocket pings, so
+ * without it a page whose connection the master has cut (a half-open socket
+ * on a lossy link) would wait for work that never comes.
+ */
+export const HeartbeatMessage = z.object({ type: z.literal('heartbeat') });
 
 export const CancelMessage = z.object({
   type: z.literal('cancel'),
@@ -106,7 +115,7 @@ export const ErrorMessage = z.object({
   message: text(1000),
 });
 
-export const MasterMessage = z.discriminatedUnion('type', [WelcomeMessage, CancelMessage, ErrorMessage]);
+export const MasterMessage = z.discriminatedUnion('type', [WelcomeMessage, HeartbeatMessage, CancelMessage, ErrorMessage]);
 export type WelcomeMessage = z.infer<typeof WelcomeMessage>;
 export type CancelMessage = z.infer<typeof CancelMessage>;
 export type ErrorMessage = z.infer<typeof ErrorMessage>;

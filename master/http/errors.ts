@@ -41,6 +41,10 @@ export function errorHandler(log: Logger, limits: { maxUploadBytes: number; maxF
       http = new HttpError(503, 'store-unavailable', 'the job store is unreachable just now; nothing was stored, try again shortly', {
         'Retry-After': '2',
       });
+    } else if (error instanceof Error && error.message === 'Request aborted') {
+      // The client went away mid-upload (lossy links do this); it will retry, nothing was stored.
+      log.info('upload aborted by the client');
+      http = new HttpError(400, 'upload-aborted', 'the upload was cut off before it finished; nothing was stored');
     } else if (isBodyError(error)) http = new HttpError(error.status, 'bad-request', error.message);
     else {
       log.error({ err: error }, 'unhandled error');

@@ -81,7 +81,11 @@ export class WorkerHub {
       if (!connection.session) socket.close(4000, 'no hello within 10 s');
     }, HELLO_TIMEOUT_MS);
     socket.on('pong', () => (connection.missedPongs = 0));
-    socket.on('message', (data, isBinary) => this.receive(connection, data, isBinary));
+    socket.on('message', (data, isBinary) => {
+      // Anything the worker says proves it is alive, as a pong does.
+      connection.missedPongs = 0;
+      this.receive(connection, data, isBinary);
+    });
     socket.on('error', (error) => this.log.warn({ err: error, worker: connection.session?.hello.name }, 'worker socket error'));
     socket.on('close', (code) => {
       clearTimeout(helloTimer);
@@ -119,7 +123,7 @@ export class WorkerHub {
       }
       const created = new WorkerSession(randomUUID(), message, connection.socket);
       connection.session = created;
-      created.send({ type: 'welcome', workerId: created.id, leaseMs: this.options.leaseMs });
+      created.send({ type: 'welcome', workerId: created.id, leaseMs: this.options.leaseMs, heartbeatMs: this.options.heartbeatMs });
       this.log.info({ worker: message.name, kind: message.kind, backend: message.backend, credit: message.credit }, 'worker joined');
       this.dispatcher.addWorker(created);
       return;
@@ -153,7 +157,10 @@ export class WorkerHub {
     if (connection.socket.readyState === connection.socket.OPEN) connection.socket.send(JSON.stringify(frame));
   }
 
-  /** Ping every socket; one that missed two pongs in a row is half-open: cut it. */
+  /**
+   * Ping every socket; one that missed two pongs in a row is half-open: cut it.
+   * Workers also get a heartbeat message, the only sign of life a page can see.
+   */
   private beat(): void {
     for (const connection of this.connections) {
       if (connection.missedPongs >= MISSED_PONGS_BEFORE_DEAD) {
@@ -164,6 +171,7 @@ export class WorkerHub {
       }
       connection.missedPongs += 1;
       connection.socket.ping();
+      connection.session?.send({ type: 'heartbeat' });
     }
   }
 }

@@ -79,7 +79,7 @@ describe('MasterConnection', () => {
     connection.open();
     const socket = FakeSocket.all[0]!;
     socket.open();
-    socket.receive(JSON.stringify({ type: 'welcome', workerId: 'w1', leaseMs: 30000 }));
+    socket.receive(JSON.stringify({ type: 'welcome', workerId: 'w1', leaseMs: 30000, heartbeatMs: 1000 }));
     socket.receive('{"type":"nonsense"}');
     socket.receive('not json');
     const header = { type: 'job' as const, jobId: 'j', leaseId: 'l', contentType: 'image/png', deadline: 1 };
@@ -108,6 +108,26 @@ describe('MasterConnection', () => {
     const third = FakeSocket.all[2]!;
     third.open();
     expect(third.sent.map((s) => JSON.parse(s))).toEqual([hello]);
+  });
+
+  it('swallows heartbeats, and reconnects when the master falls silent for three intervals', () => {
+    const h = handlers();
+    const connection = new MasterConnection('ws://m/ws/worker', h);
+    connection.open();
+    const socket = FakeSocket.all[0]!;
+    socket.open();
+    socket.receive(JSON.stringify({ type: 'welcome', workerId: 'w1', leaseMs: 30000, heartbeatMs: 1000 }));
+    for (let beat = 0; beat < 5; beat++) {
+      vi.advanceTimersByTime(1000);
+      socket.receive(JSON.stringify({ type: 'heartbeat' }));
+    }
+    expect(h.onMessage).toHaveBeenCalledTimes(1);
+    expect(h.onDown).not.toHaveBeenCalled();
+    // The master cut us without our browser noticing: nothing arrives any more.
+    vi.advanceTimersByTime(3000);
+    expect(h.onDown).toHaveBeenCalledTimes(1);
+    vi.advanceTimersByTime(h.onDown.mock.calls[0]![0] as number);
+    expect(FakeSocket.all).toHaveLength(2);
   });
 
   it('does not send work for an old socket on a new one', () => {

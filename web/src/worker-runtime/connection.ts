@@ -19,6 +19,8 @@ export interface ConnectionHandlers {
   onDown(retryInMs: number | null): void;
 }
 
+const SILENT_INTERVALS_BEFORE_RECONNECT = 3;
+
 /** ws://host/ws/worker for http pages, wss:// for https ones. */
 export function workerSocketUrl(location: Pick<Location, 'protocol' | 'host'>): string {
   const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
@@ -36,6 +38,9 @@ export class MasterConnection {
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
   /** Increases with every socket, so late work for a dead socket can be recognised. */
   private currentSession = 0;
+  /** Fires when the master has been silent too long (set once its welcome says how often it speaks). */
+  private silenceTimer: ReturnType<typeof setTimeout> | null = null;
+  private silenceLimitMs: number | null = null;
 
   constructor(
     private readonly url: string,
@@ -83,14 +88,40 @@ export class MasterConnection {
     const session = ++this.currentSession;
     socket.binaryType = 'arraybuffer';
     socket.onopen = () => socket.send(JSON.stringify(this.handlers.hello()));
-    socket.onmessage = (event: MessageEvent) => this.receive(event.data, session);
-    // Every failure, including "master down", ends in close; onerror adds nothing to act on.
-    socket.onclose = () => {
-      if (this.socket !== socket) return;
-      this.socket = null;
-      this.handlers.onDown(this.wanted ? this.scheduleReconnect() : null);
+    socket.onmessage = (event: MessageEvent) => {
+      this.receive(event.data, session);
+      if (this.socket === socket) this.heardFromMaster(socket);
     };
+    // Every failure, including "master down", ends in close; onerror adds nothing to act on.
+    socket.onclose = () => this.lost(socket);
     this.socket = socket;
+  }
+
+  /** The socket is gone (closed, or silent too long): forget it and reconnect if still wanted. */
+  private lost(socket: WebSocket): void {
+    if (this.socket !== socket) return;
+    this.socket = null;
+    this.clearSilenceTimer();
+    this.handlers.onDown(this.wanted ? this.scheduleReconnect() : null);
+  }
+
+  /**
+   * A master that has said nothing for three heartbeat intervals has most likely
+   * cut us already (the browser would only notice after minutes of TCP timeouts).
+   */
+  private heardFromMaster(socket: WebSocket): void {
+    this.clearSilenceTimer();
+    if (this.silenceLimitMs === null) return;
+    this.silenceTimer = setTimeout(() => {
+      console.warn(`no word from the master for ${this.silenceLimitMs} ms: reconnecting`);
+      socket.close();
+      this.lost(socket);
+    }, this.silenceLimitMs);
+  }
+
+  private clearSilenceTimer(): void {
+    if (this.silenceTimer) clearTimeout(this.silenceTimer);
+    this.silenceTimer = null;
   }
 
   private scheduleReconnect(): number {
@@ -110,8 +141,12 @@ export class MasterConnection {
   private receive(data: unknown, session: number): void {
     if (typeof data === 'string') {
       const parsed = parseMasterMessage(data);
-      if (parsed.ok) this.handlers.onMessage(parsed.message);
-      else console.warn('ignoring malformed message from the master:', parsed.error);
+      if (!parsed.ok) console.warn('ignoring malformed message from the master:', parsed.error);
+      else if (parsed.message.type === 'heartbeat') return;
+      else {
+        if (parsed.message.type === 'welcome') this.silenceLimitMs = SILENT_INTERVALS_BEFORE_RECONNECT * parsed.message.heartbeatMs;
+        this.handlers.onMessage(parsed.message);
+      }
     } else if (data instanceof ArrayBuffer) {
       const parsed = decodeJobFrame(new Uint8Array(data));
       if (parsed.ok) this.handlers.onJob(parsed.message.header, parsed.message.image, session);
