@@ -211,7 +211,9 @@ export class Dispatcher {
         this.counters.reassigned.expired += 1;
         // Tell the overrunning worker to drop it; a late answer would be fenced off anyway.
         for (const session of this.sessions) {
-          if (session.drop(lease)) session.send({ type: 'cancel', ...lease });
+          if (!session.drop(lease)) continue;
+          session.recordExpired();
+          session.send({ type: 'cancel', ...lease });
         }
         this.log.warn({ jobId: lease.jobId, status: transition.job.status }, 'lease expired');
         this.publish(transition);

@@ -1,8 +1,11 @@
 // One connected worker: what it said in its hello, the leases it holds, its credit.
 import type { WebSocket } from 'ws';
 import type { WorkerView } from '../api-types.ts';
-import { encodeJobFrame, type HelloMessage, type MasterMessage } from '../protocol.ts';
+import { encodeJobFrame, MAX_CREDIT, type HelloMessage, type MasterMessage } from '../protocol.ts';
 import type { Lease, LeaseRef, WorkerRef } from '../store/job-store.ts';
+
+/** Jobs a new worker may hold before it has answered any: like TCP's slow start. */
+const INITIAL_WINDOW = 2;
 
 export class WorkerSession {
   readonly ref: WorkerRef;
@@ -12,6 +15,13 @@ export class WorkerSession {
   jobsDone = 0;
   jobsFailed = 0;
   private inferenceMsTotal = 0;
+  /**
+   * How many jobs the master trusts this worker with, whatever credit it asks
+   * for: one more per accepted result, half on an expired lease. A worker on a
+   * slow or lossy link then holds what it can really receive and finish within
+   * its leases, instead of megabytes of images that expire in transit.
+   */
+  private window = INITIAL_WINDOW;
   /** jobId → leaseId of every job this worker holds. */
   private readonly held = new Map<string, string>();
 
@@ -25,7 +35,7 @@ export class WorkerSession {
   }
 
   get freeCredit(): number {
-    return this.draining || !this.isOpen ? 0 : Math.max(0, this.credit - this.held.size);
+    return this.draining || !this.isOpen ? 0 : Math.max(0, Math.min(this.credit, this.window) - this.held.size);
   }
 
   get isOpen(): boolean {
@@ -56,6 +66,12 @@ export class WorkerSession {
   recordDone(inferenceMs: number): void {
     this.jobsDone += 1;
     this.inferenceMsTotal += inferenceMs;
+    this.window = Math.min(MAX_CREDIT, this.window + 1);
+  }
+
+  /** One of its leases ran out before it answered: trust it with half as much. */
+  recordExpired(): void {
+    this.window = Math.max(1, Math.floor(this.window / 2));
   }
 
   send(message: MasterMessage): void {

@@ -76,9 +76,9 @@ describe('dispatch', () => {
 
   it('requeues a closed worker’s jobs at once and another worker completes them', async () => {
     await start();
-    const leaving = await connect({ name: 'leaving', credit: 3 });
-    const ids = await submit(3);
-    await until(() => leaving.jobs.length === 3, 'jobs leased');
+    const leaving = await connect({ name: 'leaving', credit: 2 });
+    const ids = await submit(2);
+    await until(() => leaving.jobs.length === 2, 'jobs leased');
     leaving.terminate();
     await connect({ name: 'staying', onJob: (j, w) => w.succeed(j.header) });
     await until(() => allDone(ids), 'jobs done by the other worker');
@@ -88,7 +88,23 @@ describe('dispatch', () => {
       ['leaving', 'lost'],
       ['staying', 'done'],
     ]);
-    expect(master.dispatcher.counters.reassigned.lost).toBe(3);
+    expect(master.dispatcher.counters.reassigned.lost).toBe(2);
+  });
+
+  it('trusts a new worker with two jobs, one more per answer, half as many after an expired lease', async () => {
+    await start({ leaseMs: 300 });
+    const worker = await connect({ credit: 8 });
+    await submit(20);
+    await until(() => worker.jobs.length === 2, 'two pushed');
+    await new Promise((r) => setTimeout(r, 100));
+    expect(worker.jobs).toHaveLength(2);
+    worker.succeed(worker.jobs[0]!.header);
+    // Window 3, one still held: two more.
+    await until(() => worker.jobs.length === 4, 'two more after one answer');
+    // Let the three held leases expire: the window halves from 3 to 1, three times over, never below 1.
+    await until(() => master.dispatcher.counters.reassigned.expired >= 3, 'leases expired');
+    const held = (await fetch(`${master.url}/api/workers`).then((r) => r.json())) as any;
+    expect(held.workers[0].inFlight).toBe(1);
   });
 });
 
