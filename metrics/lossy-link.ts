@@ -31,7 +31,6 @@ export interface LossyLink {
   /** The namespace's side of the link. */
   readonly nsAddress: string;
   readonly mechanism: LossMechanism;
-  readonly loss: number;
   /** The command line that runs `program args` inside the namespace (for spawn). */
   wrap(program: string, args?: readonly string[]): { command: string; args: string[] };
   /** Runs a program inside the namespace to completion. */
@@ -67,14 +66,21 @@ export async function createLossyLink({ loss }: LossyLinkOptions): Promise<Lossy
   const destroySync = () => {
     if (destroyed) return;
     destroyed = true;
-    try {
-      execFileSync('ip', ['netns', 'del', nsName], { stdio: 'ignore' });
-    } catch {
-      // Already gone.
+    // The veth first: a deleted namespace frees its interfaces only later, in the background.
+    for (const args of [['link', 'del', hostIf], ['netns', 'del', nsName]]) {
+      try {
+        execFileSync('ip', args, { stdio: 'ignore' });
+      } catch {
+        // Already gone.
+      }
     }
   };
   // A run that ends without calling destroy() (an exception, process.exit) still cleans up.
   process.once('exit', destroySync);
+  const destroyNow = () => {
+    process.off('exit', destroySync);
+    destroySync();
+  };
 
   try {
     await ip(['link', 'set', nsIf, 'netns', nsName]);
@@ -87,7 +93,7 @@ export async function createLossyLink({ loss }: LossyLinkOptions): Promise<Lossy
     mechanismDetected ??= (await netemWorks(hostIf)) ? 'netem' : 'nftables';
     if (mechanismDetected === 'nftables') await requireTool('nft', ['--version'], 'apt-get install -y nftables (this kernel has no netem)');
   } catch (error) {
-    destroySync();
+    destroyNow();
     if (error instanceof LossyLinkError) throw error;
     throw new LossyLinkError(`could not set up the link in namespace ${nsName}: ${describe(error)}`);
   }
@@ -103,11 +109,10 @@ export async function createLossyLink({ loss }: LossyLinkOptions): Promise<Lossy
     }
   };
 
-  let currentLoss = loss;
   try {
     await applyLoss(loss);
   } catch (error) {
-    destroySync();
+    destroyNow();
     throw new LossyLinkError(`could not apply ${loss} loss with ${mechanism}: ${describe(error)}`);
   }
 
@@ -116,9 +121,6 @@ export async function createLossyLink({ loss }: LossyLinkOptions): Promise<Lossy
     hostAddress,
     nsAddress,
     mechanism,
-    get loss() {
-      return currentLoss;
-    },
     wrap: inside,
     exec(program, args = []) {
       const { command, args: wrapped } = inside(program, args);
@@ -127,14 +129,12 @@ export async function createLossyLink({ loss }: LossyLinkOptions): Promise<Lossy
     async setLoss(fraction) {
       checkLoss(fraction);
       await applyLoss(fraction);
-      currentLoss = fraction;
     },
     measureLoss(packets) {
       return probeLoss({ hostAddress, wrap: inside, packets });
     },
     async destroy() {
-      process.off('exit', destroySync);
-      destroySync();
+      destroyNow();
     },
   };
 }
@@ -187,8 +187,10 @@ async function claimSubnet(): Promise<{ subnet: number; nsName: string }> {
     try {
       await ip(['link', 'add', hostInterface(subnet), 'type', 'veth', 'peer', 'name', namespaceInterface(subnet)]);
       return { subnet, nsName };
-    } catch {
-      await ip(['netns', 'del', nsName]); // another run claimed this subnet a moment ago
+    } catch (error) {
+      await ip(['netns', 'del', nsName]);
+      // "File exists": another run claimed this subnet a moment ago. Anything else will not go away by trying the next one.
+      if (!/File exists/.test(describe(error))) throw new LossyLinkError(`could not create a veth pair: ${describe(error)}`);
     }
   }
   throw new LossyLinkError('no free 10.77.N.0/24 subnet for a lossy link (254 in use)');

@@ -1,0 +1,81 @@
+// npm run metrics -- --images ../shared/datasets/imagenet-dev --loss 0,0.2,0.4 --rate 10 --workers 2 [--count 100] [--out results/<timestamp>]
+//
+// The 2020 loss study, redone honestly: for each loss rate the client sits
+// behind a real lossy link and uploads every image open loop at a fixed rate;
+// headless browser workers classify them; every image sent is accounted for.
+// Needs root (network namespaces) and nftables. See metrics/runner/study.ts.
+import path from 'node:path';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { formatSummaryTable } from './runner/summary-table.ts';
+import { runStudy } from './runner/study.ts';
+
+const number =
+  (name: string, { min = 0, max = Infinity, integer = false, exclusiveMin = false } = {}) =>
+  (value: string): number => {
+    const n = Number(value);
+    const aboveMin = exclusiveMin ? n > min : n >= min;
+    if (value.trim() === '' || !Number.isFinite(n) || !aboveMin || n > max || (integer && !Number.isInteger(n))) {
+      const range = `${exclusiveMin ? 'above' : 'at least'} ${min}${max < Infinity ? ` and at most ${max}` : ''}`;
+      throw new InvalidArgumentError(`${name} must be a${integer ? ' whole' : ''} number ${range}, got "${value}"`);
+    }
+    return n;
+  };
+
+const lossList = (value: string): number[] => value.split(',').map((part) => number('each loss rate', { max: 1 })(part));
+
+const program = new Command('metrics')
+  .description('Packet loss vs throughput, goodput, accuracy and latency, with browser workers and a real lossy link')
+  .option('--images <dir>', 'labelled image folder (labels.csv: file,wnid,index,label)', '../shared/datasets/imagenet-dev')
+  .addOption(new Option('--loss <list>', 'loss rates per direction, comma separated').default([0, 0.067, 0.13, 0.2, 0.27, 0.33, 0.4, 0.47, 0.53, 0.6], '0,0.067,…,0.6').argParser(lossList))
+  .addOption(new Option('--rate <jobs/s>', 'open-loop upload rate').default(10).argParser(number('--rate', { exclusiveMin: true })))
+  .addOption(new Option('--workers <n>', 'headless Chromium workers').default(2).argParser(number('--workers', { min: 1, integer: true })))
+  .addOption(new Option('--count <n>', 'images per loss rate (the first n of labels.csv)').default(100).argParser(number('--count', { min: 1, integer: true })))
+  .option('--out <dir>', 'results folder', path.join('results', new Date().toISOString().replace(/[:.]/g, '-')))
+  .option('--data-dir <dir>', "keep the master's job store here (default: a temp folder, removed afterwards)")
+  .option('--workers-behind-link', 'put the workers behind the lossy link too', false)
+  .addOption(new Option('--attempt-timeout <s>', 'abandon one upload attempt after this long').default(10).argParser(number('--attempt-timeout', { exclusiveMin: true })))
+  .addOption(new Option('--give-up-after <s>', 'no retry starts later than this after the intended send').default(60).argParser(number('--give-up-after')))
+  .addOption(new Option('--result-timeout <s>', 'wait this long for acknowledged jobs to finish').default(120).argParser(number('--result-timeout')))
+  .addOption(new Option('--probe-packets <n>', 'UDP probes per direction to measure the real loss').default(400).argParser(number('--probe-packets', { min: 1, integer: true })))
+  .parse();
+
+const opts = program.opts<{
+  images: string;
+  loss: number[];
+  rate: number;
+  workers: number;
+  count: number;
+  out: string;
+  dataDir?: string;
+  workersBehindLink: boolean;
+  attemptTimeout: number;
+  giveUpAfter: number;
+  resultTimeout: number;
+  probePackets: number;
+}>();
+
+// A signal must still run the exit hooks that remove the network namespace.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
+
+try {
+  const { files, summaries } = await runStudy({
+    imagesDir: path.resolve(opts.images),
+    count: opts.count,
+    losses: opts.loss,
+    ratePerSecond: opts.rate,
+    workers: opts.workers,
+    outDir: path.resolve(opts.out),
+    dataDir: opts.dataDir && path.resolve(opts.dataDir),
+    workersBehindLink: opts.workersBehindLink,
+    retry: { attemptTimeoutMs: opts.attemptTimeout * 1000, giveUpAfterMs: opts.giveUpAfter * 1000, backoffInitialMs: 250, backoffMaxMs: 4000 },
+    resultTimeoutMs: opts.resultTimeout * 1000,
+    lossProbePackets: opts.probePackets,
+  });
+  console.log(formatSummaryTable(summaries));
+  console.log(`\nwrote ${files.length} files to ${path.dirname(files[0]!)}`);
+  // Lingering keep-alive sockets must not hold the process open.
+  process.exit(0);
+} catch (error) {
+  console.error(`metrics: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+}

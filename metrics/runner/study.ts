@@ -1,0 +1,177 @@
+// The study, redone: a master, N headless browser workers, and for each loss
+// rate an open-loop client behind a real lossy link; every image sent becomes
+// one raw record, and each loss rate one summary.
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { startFleet, type Fleet } from '../../headless-worker/fleet.ts';
+import { createLogger } from '../../headless-worker/logger.ts';
+import type { JobView, ModelView } from '../../master/api-types.ts';
+import { makeConfig } from '../../master/config.ts';
+import { startMaster, type Master } from '../../master/server.ts';
+import { loadDataset, type LabelledImage } from '../dataset.ts';
+import { createLossyLink, type LossyLink } from '../lossy-link.ts';
+import type { ClockOffset } from './clock-offset.ts';
+import { probeClockOffset, runUploadClient } from './client-process.ts';
+import { buildRecords, type JobRecord } from './job-records.ts';
+import { listAllJobs, waitForJobs } from './master-jobs.ts';
+import { chromiumInNamespace, type NamespacedChromium } from './netns-chromium.ts';
+import { StudyProgress } from './progress.ts';
+import { writeResults } from './results-folder.ts';
+import { summarize, type LossSummary } from './summary.ts';
+import type { RetryPolicy } from './upload-client.ts';
+
+export interface StudyOptions {
+  imagesDir: string;
+  /** The first `count` images of labels.csv, sent once per loss rate. */
+  count: number;
+  losses: number[];
+  ratePerSecond: number;
+  workers: number;
+  outDir: string;
+  /** Keep the master's job store here (default: a temp folder, removed afterwards). */
+  dataDir?: string | undefined;
+  /** Put the workers behind the lossy link too (by default only the client is). */
+  workersBehindLink: boolean;
+  retry: RetryPolicy;
+  /** How long to wait for acknowledged jobs to finish after the last upload settles. */
+  resultTimeoutMs: number;
+  lossProbePackets: number;
+}
+
+export interface StudyResult {
+  files: string[];
+  summaries: LossSummary[];
+  records: JobRecord[];
+}
+
+const FLEET_READY_TIMEOUT_MS = 180_000;
+
+export async function runStudy(options: StudyOptions, progress = new StudyProgress()): Promise<StudyResult> {
+  const images = selectImages(options.imagesDir, options.count);
+  const startedAt = new Date().toISOString();
+  const runId = `study-${randomBytes(4).toString('hex')}`;
+
+  const cleanups: (() => unknown)[] = [];
+  try {
+    const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'metrics-study-'));
+    if (!options.dataDir) cleanups.push(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+    const config = makeConfig({ port: 0, host: '0.0.0.0', logLevel: 'error', dataDir });
+    if (!fs.existsSync(path.join(config.webDir, 'index.html'))) {
+      throw new Error(`the worker page is not built (no ${config.webDir}/index.html): run "npm run build" first`);
+    }
+    progress.log('creating the lossy link');
+    const link = await createLossyLink({ loss: 0 });
+    cleanups.push(() => link.destroy());
+    const master = await startMaster(config);
+    cleanups.push(() => master.close());
+    const masterBehindLink = `http://${link.hostAddress}:${master.port}`;
+
+    progress.log(`starting ${options.workers} headless worker(s)${options.workersBehindLink ? ' behind the link' : ''}`);
+    const { fleet, chromium } = launchWorkers(options, link, options.workersBehindLink ? masterBehindLink : master.url);
+    cleanups.push(() => chromium?.remove(), () => fleet.stop());
+    await fleet.waitUntilReady(FLEET_READY_TIMEOUT_MS);
+    const model = (await fetch(new URL('/api/model', master.url)).then((r) => r.json())) as ModelView;
+    const clock = await probeClockOffset(masterBehindLink, link.wrap); // the link is still clean here
+
+    const records: JobRecord[] = [];
+    const summaries: LossSummary[] = [];
+    for (const [round, loss] of options.losses.entries()) {
+      const perLoss = await measureAtLoss({ options, link, master, masterBehindLink, images, loss, clock, keyPrefix: `${runId}-${round}`, progress });
+      records.push(...perLoss.records);
+      summaries.push(perLoss.summary);
+    }
+
+    const runConfig = {
+      startedAt,
+      finishedAt: new Date().toISOString(),
+      argv: process.argv.slice(2),
+      options,
+      runId,
+      machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryBytes: os.totalmem(), kernel: os.release(), node: process.version },
+      link: { mechanism: link.mechanism, hostAddress: link.hostAddress, nsAddress: link.nsAddress, clientBehindLink: true, workersBehindLink: options.workersBehindLink },
+      master: { model, leaseMs: config.leaseMs, heartbeatMs: config.heartbeatMs, maxAttempts: config.maxAttempts, store: 'sqlite' },
+      clock,
+      measuredLoss: summaries.map((s) => ({ loss: s.loss, ...s.measuredLoss })),
+    };
+    const files = await writeResults(options.outDir, runConfig, records, summaries);
+    return { files, summaries, records };
+  } finally {
+    progress.stop();
+    for (const cleanup of cleanups.reverse()) {
+      // One failed step must not leave the rest (browsers, the namespace) behind.
+      await Promise.resolve()
+        .then(cleanup)
+        .catch((error: unknown) => progress.log(`cleanup failed: ${error instanceof Error ? error.message : String(error)}`));
+    }
+  }
+}
+
+function selectImages(dir: string, count: number): LabelledImage[] {
+  const all = loadDataset(dir);
+  if (all.length < count) throw new Error(`${dir} has ${all.length} labelled images; --count asked for ${count}`);
+  return all.slice(0, count);
+}
+
+function launchWorkers(options: StudyOptions, link: LossyLink, masterUrl: string): { fleet: Fleet; chromium: NamespacedChromium | null } {
+  const chromium = options.workersBehindLink ? chromiumInNamespace(link.nsName) : null;
+  try {
+    const fleet = startFleet({ masterUrl, workers: options.workers, chromiumPath: chromium?.path, namePrefix: 'study', logger: createLogger('warn') });
+    return { fleet, chromium };
+  } catch (error) {
+    chromium?.remove();
+    throw error;
+  }
+}
+
+interface LossRound {
+  options: StudyOptions;
+  link: LossyLink;
+  master: Master;
+  masterBehindLink: string;
+  images: LabelledImage[];
+  loss: number;
+  clock: ClockOffset;
+  keyPrefix: string;
+  progress: StudyProgress;
+}
+
+async function measureAtLoss({ options, link, master, masterBehindLink, images, loss, clock, keyPrefix, progress }: LossRound) {
+  await link.setLoss(loss);
+  const measuredLoss = await link.measureLoss(options.lossProbePackets);
+  const uploads = images.map((image, i) => {
+    const key = `${keyPrefix}-${i}`;
+    return { key, fileName: `${key}_${image.file}`, path: image.path };
+  });
+  const bars = progress.startLoss(loss, images.length);
+  const results = await runUploadClient(
+    { masterUrl: masterBehindLink, ratePerSecond: options.ratePerSecond, uploads, ...options.retry },
+    { wrap: link.wrap, onUpload: bars.uploadSettled },
+  );
+
+  const ackedIds = results.flatMap((upload) => (upload.jobId ? [upload.jobId] : []));
+  const acknowledged = await waitForJobs(master.url, ackedIds, {
+    deadline: Date.now() + options.resultTimeoutMs,
+    onFinished: (job) => bars.jobFinished(job.status === 'done' ? 'done' : 'failed'),
+  });
+  const unacknowledgedButCreated = await findUnacknowledgedJobs(master.url, results.filter((upload) => !upload.jobId).map((upload) => upload.key));
+
+  const records = buildRecords({ loss, images, uploads: results, acknowledged, unacknowledgedButCreated, clockOffsetMs: clock.offsetMs ?? 0 });
+  const summary = summarize(records, { loss, offeredRate: options.ratePerSecond, measuredLoss });
+  const { correct, wrong, failed, missing, unacknowledged } = summary.buckets;
+  bars.end(`loss ${loss}: correct ${correct}, wrong ${wrong}, failed ${failed}, missing ${missing}, unacknowledged ${unacknowledged}, retries ${summary.retries}`);
+  return { records, summary };
+}
+
+/** A lost 201 can leave a job the client never heard of; its file name (`<key>_<file>`) gives it away. */
+async function findUnacknowledgedJobs(masterUrl: string, keys: string[]) {
+  const found = new Map<string, JobView>();
+  if (keys.length === 0) return found;
+  const wanted = new Set(keys);
+  for (const job of await listAllJobs(masterUrl)) {
+    const key = job.fileName.slice(0, job.fileName.indexOf('_'));
+    if (wanted.has(key)) found.set(key, job);
+  }
+  return found;
+}

@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { latencyRows, summaryRows, toCsv } from '../runner/csv-tables.ts';
+import { summarize } from '../runner/summary.ts';
+import { jobRecord } from './job-record-fixture.ts';
+
+const retried = [
+  { startedAt: 1_000, endedAt: 1_100, outcome: 'timeout' as const, status: null, detail: 'timed out' },
+  { startedAt: 1_200, endedAt: 1_300, outcome: 'replayed' as const, status: 201, detail: null },
+];
+
+const records = [
+  jobRecord({ key: 'a' }), // correct
+  jobRecord({ key: 'b', intendedAt: 1_100, top5: [1, 2, 3, 4, 7], uploadAttempts: retried }), // wrong, but in the top 5
+  jobRecord({ key: 'c', intendedAt: 1_200, top5: [0, 1, 2, 3, 4] }), // wrong
+  jobRecord({ key: 'd', intendedAt: 1_300, status: 'failed', top5: null }), // failed
+  jobRecord({ key: 'e', intendedAt: 1_400, ackedAt: null, jobId: 'created-anyway', uploadAttempts: [retried[0]!, retried[0]!, retried[0]!] }), // unacknowledged
+  jobRecord({ key: 'f', intendedAt: 1_500, ackedAt: null, jobId: null }), // unacknowledged
+];
+const context = { loss: 0.2, offeredRate: 10, measuredLoss: null };
+
+describe('loss-rate summary', () => {
+  const summary = summarize(records, context);
+
+  it('counts every image sent in one bucket', () => {
+    expect(summary.submitted).toBe(6);
+    expect(summary.buckets).toEqual({ correct: 1, wrong: 2, failed: 1, missing: 0, unacknowledged: 2 });
+    expect(summary.createdButUnacknowledged).toBe(1);
+    expect(summary.retries).toBe(1 + 2);
+  });
+
+  it('scores accuracy over every image sent, and separately over done jobs, with Wilson intervals', () => {
+    expect(summary.top1).toMatchObject({ successes: 1, trials: 6 });
+    expect(summary.top5).toMatchObject({ successes: 2, trials: 6 });
+    expect(summary.top1OfDone).toMatchObject({ successes: 1, trials: 3 });
+    expect(summary.top1.low).toBeCloseTo(0.0301, 4);
+    expect(summary.top1.high).toBeCloseTo(0.5635, 4);
+  });
+
+  it('writes one CSV row per loss rate whose bucket columns match the counts, unknowns left empty', () => {
+    const csv = toCsv(summaryRows([summary])).trim().split('\n');
+    expect(csv).toHaveLength(2);
+    const row = Object.fromEntries(csv[0]!.split(',').map((column, i) => [column, csv[1]!.split(',')[i]]));
+    expect(row).toMatchObject({ loss: '0.2', submitted: '6', correct: '1', wrong: '2', failed: '1', missing: '0', unacknowledged: '2' });
+    expect(row.measured_forward_loss).toBe('');
+
+    const latency = latencyRows([summary])[0]!;
+    expect(latency.upload_count).toBe(4);
+    expect(latency.endToEnd_count).toBe(3);
+  });
+});

@@ -1,0 +1,109 @@
+// The load generator against a scripted HTTP server standing in for the master.
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { backoffDelay, runOpenLoop, type PlannedUpload, type UploadPlan } from '../runner/upload-client.ts';
+
+type Behaviour = (attempt: number, res: http.ServerResponse) => void;
+
+const created = (res: http.ServerResponse, replayed = false) =>
+  res.writeHead(201, { 'content-type': 'application/json', 'idempotent-replayed': String(replayed) }).end(JSON.stringify({ jobs: [{ id: 'job-1' }] }));
+
+let server: http.Server;
+let masterUrl: string;
+let behaviour: Behaviour;
+const arrivals: { key: string; at: number }[] = [];
+const attemptsByKey = new Map<string, number>();
+const imageFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'upload-client-')), 'image.jpg');
+
+beforeAll(async () => {
+  fs.writeFileSync(imageFile, Buffer.from([0xff, 0xd8, 0xff]));
+  server = http.createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      const key = req.headers['idempotency-key'] as string;
+      const attempt = (attemptsByKey.get(key) ?? 0) + 1;
+      attemptsByKey.set(key, attempt);
+      arrivals.push({ key, at: Date.now() });
+      behaviour(attempt, res);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  masterUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterAll(() => {
+  server.closeAllConnections();
+  server.close();
+  fs.rmSync(path.dirname(imageFile), { recursive: true, force: true });
+});
+
+function plan(keys: string[], overrides: Partial<UploadPlan> = {}): UploadPlan {
+  arrivals.length = 0;
+  attemptsByKey.clear();
+  const uploads: PlannedUpload[] = keys.map((key) => ({ key, fileName: `${key}_image.jpg`, path: imageFile }));
+  return { masterUrl, ratePerSecond: 20, uploads, attemptTimeoutMs: 2_000, giveUpAfterMs: 5_000, backoffInitialMs: 20, backoffMaxMs: 100, ...overrides };
+}
+
+describe('open-loop upload client', () => {
+  it('starts each upload on schedule without waiting for earlier answers', async () => {
+    behaviour = (_attempt, res) => setTimeout(() => created(res), 400);
+    const results = await runOpenLoop(plan(['a', 'b', 'c', 'd', 'e']));
+    // Five sends 50 ms apart all arrive before the first answer (400 ms) could have come back.
+    const spread = Math.max(...arrivals.map((a) => a.at)) - Math.min(...arrivals.map((a) => a.at));
+    expect(spread).toBeLessThan(350);
+    results.forEach((result, i) => {
+      expect(result.intendedAt - results[0]!.intendedAt).toBeCloseTo(i * 50, 0);
+      expect(result.ackedAt! - result.intendedAt).toBeGreaterThanOrEqual(400); // measured from the intended time
+    });
+  });
+
+  it('retries a stalled upload under the same Idempotency-Key and records each attempt', async () => {
+    behaviour = (attempt, res) => {
+      if (attempt === 1) return; // the first answer never comes: the attempt times out
+      created(res, true);
+    };
+    const [result] = await runOpenLoop(plan(['stalled'], { attemptTimeoutMs: 200 }));
+    expect(result!.attempts.map((a) => a.outcome)).toEqual(['timeout', 'replayed']);
+    expect(arrivals.map((a) => a.key)).toEqual(['stalled', 'stalled']);
+    expect(result!.jobId).toBe('job-1');
+    expect(result!.ackedAt! - result!.intendedAt).toBeGreaterThanOrEqual(200);
+  });
+
+  it('waits as long as Retry-After says when the master is full', async () => {
+    behaviour = (attempt, res) => (attempt === 1 ? res.writeHead(503, { 'retry-after': '1' }).end('{}') : created(res));
+    const [result] = await runOpenLoop(plan(['busy']));
+    expect(result!.attempts.map((a) => [a.outcome, a.status])).toEqual([['busy', 503], ['created', 201]]);
+    expect(result!.attempts[1]!.startedAt - result!.attempts[0]!.endedAt).toBeGreaterThanOrEqual(990);
+  });
+
+  it('does not retry an upload the master refuses', async () => {
+    behaviour = (_attempt, res) => res.writeHead(415).end('not an image');
+    const [result] = await runOpenLoop(plan(['refused']));
+    expect(result!.attempts.map((a) => a.outcome)).toEqual(['refused']);
+    expect(result!.attempts[0]!.detail).toBe('not an image');
+    expect(result!.ackedAt).toBeNull();
+  });
+
+  it('gives up once no retry may start within the give-up time', async () => {
+    behaviour = () => {};
+    const [result] = await runOpenLoop(plan(['lost'], { attemptTimeoutMs: 100, giveUpAfterMs: 600 }));
+    expect(result!.ackedAt).toBeNull();
+    expect(result!.jobId).toBeNull();
+    expect(result!.attempts.length).toBeGreaterThanOrEqual(3);
+    expect(result!.attempts.every((a) => a.outcome === 'timeout')).toBe(true);
+    expect(result!.attempts.at(-1)!.startedAt).toBeLessThanOrEqual(result!.intendedAt + 600);
+  });
+});
+
+describe('retry backoff', () => {
+  const policy = { backoffInitialMs: 250, backoffMaxMs: 4_000 };
+
+  it('doubles up to the cap, jittered between half and all of it', () => {
+    expect([1, 2, 3, 5, 6, 10].map((failures) => backoffDelay(policy, failures, () => 1))).toEqual([250, 500, 1_000, 4_000, 4_000, 4_000]);
+    expect(backoffDelay(policy, 2, () => 0)).toBe(250);
+  });
+});

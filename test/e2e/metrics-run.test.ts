@@ -1,0 +1,142 @@
+// One short real run of `npm run metrics`: a master, two headless browser
+// workers, the client behind a real lossy link at 0 and 20% loss, 20 images.
+// The outputs must exist, parse, and agree with the raw records and with the
+// jobs the master itself stored. Needs root and nftables, like the study.
+import { execFileSync, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import puppeteer from 'puppeteer-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resolveChromiumPath } from '../../headless-worker/chromium.ts';
+import type { JobDetailView } from '../../master/api-types.ts';
+import { BUCKETS } from '../../metrics/runner/outcomes.ts';
+import { devImagesDir, projectRoot } from '../support/paths.ts';
+import { startTestMaster, type TestMaster } from '../support/test-master.ts';
+
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'metrics-run-'));
+const outDir = path.join(work, 'out');
+const dataDir = path.join(work, 'data');
+
+interface RawRecord {
+  loss: number;
+  trueIndex: number;
+  ackedAt: number | null;
+  jobId: string | null;
+  status: string | null;
+  finishedAt: number | null;
+  top5: number[] | null;
+  bucket: string;
+}
+
+let run: { code: number | null; pid: number; stdout: string; stderr: string };
+let records: RawRecord[];
+let summary: Record<string, string>[];
+let master: TestMaster | undefined;
+
+/** Rows of a CSV without quoted commas (the summary has none). */
+function readCsv(file: string): Record<string, string>[] {
+  const [header, ...rows] = fs.readFileSync(file, 'utf8').trim().split('\n');
+  const columns = header!.split(',');
+  return rows.map((row) => Object.fromEntries(row.split(',').map((cell, i) => [columns[i], cell])));
+}
+
+/** The bucket from the raw fields alone, without the study's own code. */
+function classify(record: RawRecord): string {
+  if (record.ackedAt === null) return 'unacknowledged';
+  if (record.status === 'done') return record.top5![0] === record.trueIndex ? 'correct' : 'wrong';
+  return record.status === 'failed' ? 'failed' : 'missing';
+}
+
+beforeAll(async () => {
+  const args = ['--import', 'tsx', 'metrics/main.ts', '--images', devImagesDir, '--loss', '0,0.2', '--count', '20', '--rate', '5', '--workers', '2'];
+  args.push('--out', outDir, '--data-dir', dataDir, '--probe-packets', '200');
+  const child = spawn(process.execPath, args, { cwd: projectRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
+  run = { code, pid: child.pid!, stdout, stderr };
+  if (code === 0) {
+    records = JSON.parse(fs.readFileSync(path.join(outDir, 'records.json'), 'utf8')) as RawRecord[];
+    summary = readCsv(path.join(outDir, 'summary.csv'));
+  }
+}, 300_000);
+
+afterAll(async () => {
+  await master?.close();
+  fs.rmSync(work, { recursive: true, force: true });
+});
+
+describe('npm run metrics', () => {
+  it('finishes, prints the summary table and leaves no network namespace behind', () => {
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/loss\s+measured fwd\/ret\s+sent\s+correct\s+wrong\s+failed\s+missing\s+unacked/);
+    expect(run.stdout).toMatch(/^\s+0\.2\s/m);
+    expect(execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' })).not.toContain(`-${run.pid}`);
+  });
+
+  it('writes the config, the raw records, the two tables and five graphs', async () => {
+    const files = fs.readdirSync(outDir).sort();
+    expect(files).toEqual(
+      ['accuracy.svg', 'config.json', 'execution-time.svg', 'goodput.svg', 'latency.csv', 'latency.svg', 'records.json', 'summary.csv', 'throughput.svg'].sort(),
+    );
+    const config = JSON.parse(fs.readFileSync(path.join(outDir, 'config.json'), 'utf8'));
+    expect(config.options).toMatchObject({ losses: [0, 0.2], count: 20, ratePerSecond: 5, workers: 2 });
+    expect(config.clock.samples, 'clock probes answered').toBeGreaterThan(0);
+    // One machine, one clock; Node may serve the previous second's Date header for a timer's delay past the tick.
+    expect(Math.abs(config.clock.offsetMs)).toBeLessThanOrEqual(config.clock.uncertaintyMs + 20);
+    expect(readCsv(path.join(outDir, 'latency.csv'))).toHaveLength(2);
+
+    // Parsed by a real SVG parser: Chromium's DOMParser.
+    const browser = await puppeteer.launch({ executablePath: resolveChromiumPath(), args: ['--headless=new', '--no-sandbox'], pipe: true });
+    try {
+      const page = await browser.newPage();
+      for (const file of files.filter((name) => name.endsWith('.svg'))) {
+        const svg = fs.readFileSync(path.join(outDir, file), 'utf8');
+        const parsed = await page.evaluate((text) => {
+          const doc = new DOMParser().parseFromString(text, 'image/svg+xml');
+          return { root: doc.documentElement.nodeName, errors: doc.getElementsByTagName('parsererror').length, marks: doc.querySelectorAll('path').length };
+        }, svg);
+        expect(parsed, file).toMatchObject({ root: 'svg', errors: 0 });
+        expect(parsed.marks, `${file} draws something`).toBeGreaterThan(0);
+      }
+    } finally {
+      await browser.close();
+    }
+  });
+
+  it('has one record per image and loss rate, and CSV bucket counts equal to the records', () => {
+    expect(records).toHaveLength(40);
+    for (const record of records) expect(record.bucket).toBe(classify(record));
+    expect(summary.map((row) => Number(row.loss))).toEqual([0, 0.2]);
+    for (const row of summary) {
+      const mine = records.filter((record) => record.loss === Number(row.loss));
+      expect(Number(row.submitted)).toBe(mine.length);
+      for (const bucket of BUCKETS) {
+        expect(Number(row[bucket]), `${bucket} at loss ${row.loss}`).toBe(mine.filter((record) => classify(record) === bucket).length);
+      }
+      // With the workers on a clean link and TCP under the client, 20% loss still gets every upload through.
+      expect(Number(row.correct) + Number(row.wrong), `done at loss ${row.loss}`).toBe(20);
+    }
+  });
+
+  it('agrees with the jobs the master stored', async () => {
+    master = await startTestMaster({ dataDir });
+    const withJobs = records.filter((record) => record.jobId !== null);
+    const stored = (await Promise.all(withJobs.map((record) => fetch(`${master!.url}/api/jobs/${record.jobId}`).then((r) => r.json())))) as JobDetailView[];
+    stored.forEach((job, i) => {
+      const record = withJobs[i]!;
+      expect(job.status).toBe(record.status);
+      if (job.status === 'done') {
+        expect(Date.parse(job.finishedAt!)).toBe(record.finishedAt);
+        expect(job.result!.predictions.map((prediction) => prediction.index)).toEqual(record.top5);
+      }
+    });
+    const health = (await fetch(`${master.url}/api/health`).then((r) => r.json())) as { jobs: Record<string, number> };
+    const total = Object.values(health.jobs).reduce((a, b) => a + b, 0);
+    expect(total, 'every job in the master belongs to exactly one record').toBe(new Set(withJobs.map((record) => record.jobId)).size);
+    expect(health.jobs.done).toBe(records.filter((record) => record.status === 'done').length);
+  });
+});
