@@ -1,6 +1,16 @@
 // Typed wrappers for the master's REST API. Failures surface as ApiError carrying the
 // message from the master's {error: {code, message}} body.
-import type { ApiError as ApiErrorBody, JobDetailView, JobPage, JobStatus, ModelView, SubmitResponse, WorkerView } from '../../master/api-types.ts';
+import type {
+  ApiError as ApiErrorBody,
+  JobDetailView,
+  JobPage,
+  JobStatus,
+  JobView,
+  ModelView,
+  StatsView,
+  SubmitResponse,
+  WorkerView,
+} from '../../master/api-types.ts';
 
 export class ApiError extends Error {
   override name = 'ApiError';
@@ -14,7 +24,6 @@ export class ApiError extends Error {
     super(message);
   }
 }
-
 
 export interface JobQuery {
   status?: JobStatus;
@@ -37,8 +46,60 @@ export const getJob = (id: string) => request<JobDetailView>(jobPath(id));
 
 export const listWorkers = () => request<{ workers: WorkerView[] }>('/api/workers');
 
-/** Uploads every file in the form's `image` field; the browser sets the multipart boundary. */
-export const submitJobs = (form: FormData) => request<SubmitResponse>('/api/jobs', { method: 'POST', body: form });
+/** Puts a failed job back in the queue; answers the job as it is now. */
+export const retryJob = (id: string) => request<JobView>(`${jobPath(id)}/retry`, { method: 'POST' });
+
+/** Deletes one job; a master with an admin token set wants it for this too. */
+export const deleteJob = (id: string, adminToken?: string) => request<void>(jobPath(id), { method: 'DELETE', headers: bearer(adminToken) });
+
+/** Deletes every job; the master always wants its admin token for that. */
+export const clearJobs = (adminToken: string) => request<{ deleted: number }>('/api/jobs', { method: 'DELETE', headers: bearer(adminToken) });
+
+const bearer = (token: string | undefined): Record<string, string> => (token ? { authorization: `Bearer ${token}` } : {});
+
+export const fetchStats = () => request<StatsView>('/api/stats');
+
+export interface UploadOptions {
+  /** Sent as Idempotency-Key, so retrying an upload whose answer was lost cannot create the job twice. */
+  idempotencyKey: string;
+  /** Bytes of the file sent so far. */
+  onProgress(loaded: number): void;
+}
+
+/**
+ * Uploads one image as its own job. XMLHttpRequest, not fetch, because only it reports
+ * upload progress; one request per file makes that progress and any error the file's own.
+ */
+export function uploadImage(file: File, { idempotencyKey, onProgress }: UploadOptions): Promise<JobView> {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open('POST', '/api/jobs');
+    xhr.setRequestHeader('accept', 'application/json');
+    xhr.setRequestHeader('idempotency-key', idempotencyKey);
+    // The request also carries multipart headers: scale its progress to the file's own size.
+    xhr.upload.onprogress = (event) => {
+      if (event.lengthComputable && event.total > 0) onProgress(Math.min(file.size, (event.loaded / event.total) * file.size));
+    };
+    xhr.onload = () => {
+      const body = parseJson(xhr.responseText);
+      const job = (body as SubmitResponse | null)?.jobs?.[0];
+      if (xhr.status === 201 && job) resolve(job);
+      else reject(apiErrorOf(xhr.status, xhr.statusText, body));
+    };
+    xhr.onerror = () => reject(new ApiError('the master is unreachable', 0, 'unreachable'));
+    const form = new FormData();
+    form.append('image', file, file.name);
+    xhr.send(form);
+  });
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
+}
 
 export const jobImageUrl = (id: string) => `${jobPath(id)}/image`;
 
@@ -47,19 +108,29 @@ const jobPath = (id: string) => `/api/jobs/${encodeURIComponent(id)}`;
 async function request<T>(path: string, init: RequestInit = {}): Promise<T> {
   let response: Response;
   try {
-    response = await fetch(path, { ...init, headers: { accept: 'application/json' } });
+    response = await fetch(path, { ...init, headers: { accept: 'application/json', ...init.headers } });
   } catch {
     throw new ApiError('the master is unreachable', 0, 'unreachable');
   }
   if (!response.ok) throw await errorFrom(response);
+  // 204 No Content (a delete) has no body to parse; reading it to the end still lets the request finish cleanly.
+  if (response.status === 204) {
+    await response.text();
+    return undefined as T;
+  }
   return (await response.json()) as T;
 }
 
 /** The master's own explanation when it sent one, else the HTTP status line. */
 export async function errorFrom(response: Response): Promise<ApiError> {
   const body: unknown = await response.json().catch(() => null);
-  if (isErrorBody(body)) return new ApiError(body.error.message, response.status, body.error.code);
-  return new ApiError(`${response.status} ${response.statusText}`.trim(), response.status, 'http_error');
+  return apiErrorOf(response.status, response.statusText, body);
+}
+
+/** The ApiError for a failed answer whose body is already parsed (fetch and XMLHttpRequest both end here). */
+function apiErrorOf(status: number, statusText: string, body: unknown): ApiError {
+  if (isErrorBody(body)) return new ApiError(body.error.message, status, body.error.code);
+  return new ApiError(`${status} ${statusText}`.trim(), status, 'http_error');
 }
 
 function isErrorBody(body: unknown): body is ApiErrorBody {

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { ApiError, errorFrom, listJobs } from '../src/api.ts';
+import { ApiError, clearJobs, deleteJob, errorFrom, listJobs } from '../src/api.ts';
 
 afterEach(() => vi.unstubAllGlobals());
 
@@ -32,5 +32,17 @@ describe('requests', () => {
       throw new TypeError('Failed to fetch');
     });
     await expect(listJobs()).rejects.toMatchObject({ status: 0, code: 'unreachable' });
+  });
+
+  it('sends the admin token to clear all jobs', async () => {
+    const fetch = vi.fn(async () => new Response(JSON.stringify({ deleted: 3 })));
+    vi.stubGlobal('fetch', fetch);
+    await expect(clearJobs('s3cret-token')).resolves.toEqual({ deleted: 3 });
+    expect(fetch).toHaveBeenCalledWith('/api/jobs', expect.objectContaining({ method: 'DELETE', headers: expect.objectContaining({ authorization: 'Bearer s3cret-token' }) }));
+  });
+
+  it('accepts a 204 with no body', async () => {
+    vi.stubGlobal('fetch', async () => new Response(null, { status: 204 }));
+    await expect(deleteJob('a')).resolves.toBeUndefined();
   });
 });

@@ -1,6 +1,6 @@
 import { LitElement, html, type PropertyValues } from 'lit';
 import { errorMessage } from '../lib/errors.ts';
-import { ROUTES, routeFor, type Route, type RouteInfo } from '../router.ts';
+import { ROUTES, routeFor, type Location, type Route, type RouteInfo } from '../router.ts';
 import { appShellStyles } from './app-shell.styles.ts';
 
 const APP_NAME = 'Browser Grid';
@@ -9,11 +9,11 @@ const APP_NAME = 'Browser Grid';
 export class AppShell extends LitElement {
   static override styles = appShellStyles;
   static override properties = {
-    route: { state: true },
+    page: { state: true },
     loadError: { state: true },
   };
 
-  route: Route | null = routeFor(location.pathname);
+  page: Location | null = routeFor(location.pathname);
   loadError: string | null = null;
 
   override connectedCallback(): void {
@@ -29,14 +29,14 @@ export class AppShell extends LitElement {
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
-    if (!changed.has('route')) return;
+    if (!changed.has('page')) return;
     this.loadError = null;
-    const route = this.route;
-    document.title = route ? `${ROUTES[route].title} · ${APP_NAME}` : APP_NAME;
-    if (!route) return;
+    const page = this.page;
+    document.title = page ? `${ROUTES[page.route].title} · ${APP_NAME}` : `Page not found · ${APP_NAME}`;
+    if (!page) return;
     // The element renders as soon as its definition arrives; only a failed download needs handling.
-    ROUTES[route].load().catch((error: unknown) => {
-      if (this.route === route) this.loadError = `This page could not be loaded (${errorMessage(error)}). Reload to try again.`;
+    ROUTES[page.route].load().catch((error: unknown) => {
+      if (this.page === page) this.loadError = `This page could not be loaded (${errorMessage(error)}). Reload to try again.`;
     });
   }
 
@@ -44,16 +44,18 @@ export class AppShell extends LitElement {
     return html`
       <a class="skip" href="#main" @click=${this.skipToMain}>Skip to content</a>
       <header>
-        <span class="brand">${APP_NAME}</span>
+        <a class="brand" href="/"><span class="logo" aria-hidden="true"></span>${APP_NAME}</a>
         <nav aria-label="Main">
           <ul>
-            ${(Object.entries(ROUTES) as Array<[Route, RouteInfo]>).map(
-              ([route, info]) => html`
-                <li>
-                  <a href=${info.path} aria-current=${route === this.route ? 'page' : 'false'}>${info.title}</a>
-                </li>
-              `,
-            )}
+            ${(Object.entries(ROUTES) as Array<[Route, RouteInfo]>)
+              .filter(([, info]) => info.nav)
+              .map(
+                ([route, info]) => html`
+                  <li>
+                    <a href=${info.path} aria-current=${route === this.current ? 'page' : 'false'}>${info.title}</a>
+                  </li>
+                `,
+              )}
           </ul>
         </nav>
       </header>
@@ -63,11 +65,13 @@ export class AppShell extends LitElement {
 
   private renderPage() {
     if (this.loadError) return html`<p class="problem" role="alert">${this.loadError}</p>`;
-    switch (this.route) {
+    switch (this.page?.route ?? null) {
       case 'board':
         return html`<job-board></job-board>`;
+      case 'job':
+        return html`<job-detail job-id=${this.page!.id!}></job-detail>`;
       case 'submit':
-        return html`<submit-form></submit-form>`;
+        return html`<submit-page></submit-page>`;
       case 'worker':
         return html`<worker-page></worker-page>`;
       case 'stats':
@@ -78,6 +82,11 @@ export class AppShell extends LitElement {
     }
   }
 
+  /** The nav entry to mark: a job's page belongs to the board. */
+  private get current(): Route | null {
+    return this.page?.route === 'job' ? 'board' : (this.page?.route ?? null);
+  }
+
   // Fragment links cannot reach into a shadow root, so the skip link moves focus itself.
   private skipToMain(event: Event): void {
     event.preventDefault();
@@ -85,7 +94,7 @@ export class AppShell extends LitElement {
   }
 
   private readonly onPopState = () => {
-    this.route = routeFor(location.pathname);
+    this.page = routeFor(location.pathname);
   };
 
   /** Any link to one of our pages, inside any component's shadow root, navigates in place. */
@@ -94,12 +103,13 @@ export class AppShell extends LitElement {
     // Let the browser handle new tabs, downloads, other sites and in-page anchors.
     if (!link || event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
     if (link.origin !== location.origin || link.target || link.hasAttribute('download') || link.hash) return;
-    const route = routeFor(link.pathname);
-    if (!route) return;
+    const page = routeFor(link.pathname);
+    if (!page) return;
     event.preventDefault();
     if (link.pathname === location.pathname && link.search === location.search) return;
     history.pushState(null, '', link.pathname + link.search);
-    this.route = route;
+    this.page = page;
+    window.scrollTo(0, 0);
     // Screen readers should land on the new page, not stay in the nav.
     void this.updateComplete.then(() => this.renderRoot.querySelector('main')?.focus({ preventScroll: true }));
   };

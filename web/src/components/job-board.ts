@@ -1,64 +1,193 @@
-import { LitElement, html } from 'lit';
-import { repeat } from 'lit/directives/repeat.js';
-import { JOB_STATUSES, type JobStatus } from '../../../master/api-types.ts';
+import { LitElement, html, nothing } from 'lit';
+import { virtualize } from '@lit-labs/virtualizer/virtualize.js';
+import { JOB_STATUSES, type JobStatus, type JobView } from '../../../master/api-types.ts';
+import { errorMessage } from '../lib/errors.ts';
+import { formatCount, plural } from '../lib/format.ts';
+import { matchesSearch } from '../lib/job-search.ts';
+import { AdminGate } from '../state/admin-gate.ts';
 import { jobFeed } from '../state/job-feed.ts';
 import { SubscriptionController } from '../state/subscription-controller.ts';
 import { jobBoardStyles } from './job-board.styles.ts';
+import type { JobActionEvent } from './job-row.ts';
+import { buttonStyles, panelStyles } from './shared.styles.ts';
+import { STATUS_LABELS } from './status-chip.ts';
 import './feed-banner.ts';
 import './job-row.ts';
 
-/** Rows rendered at once; the store keeps more, but a longer list helps nobody. */
-const MAX_ROWS = 200;
-
-/** The live list of jobs, newest first, filterable by status. */
+/**
+ * The live list of jobs, newest first: filter by status, search by label, act on a job, clear
+ * everything. Rows are virtualized, so ten thousand loaded jobs scroll as smoothly as ten.
+ */
 export class JobBoard extends LitElement {
-  static override styles = jobBoardStyles;
-  static override properties = { filter: { state: true } };
+  static override styles = [buttonStyles, panelStyles, jobBoardStyles];
+  static override properties = {
+    filter: { state: true },
+    query: { state: true },
+    notice: { state: true },
+    problem: { state: true },
+  };
 
   filter: JobStatus | null = null;
+  query = '';
+  /** The outcome of the last action, announced politely. */
+  notice = '';
+  /** What went wrong with the last action. */
+  problem = '';
+  private readonly admin = new AdminGate(this);
 
   constructor() {
     super();
     new SubscriptionController(this, (onChange) => jobFeed.subscribe(onChange));
+    this.addEventListener('job-retry', (event) => void this.retry(event));
+    this.addEventListener('job-delete', (event) => void this.deleteJob(event));
   }
 
   protected override render() {
-    const jobs = jobFeed.jobs(this.filter ?? undefined);
+    const all = jobFeed.jobs();
+    const ofStatus = this.filter ? all.filter((job) => job.status === this.filter) : all;
+    // Client-side over the loaded jobs only: the master has no search endpoint (yet).
+    const query = this.query.trim();
+    const shown = query ? ofStatus.filter((job) => matchesSearch(job, query)) : ofStatus;
     const workers = jobFeed.workers.length;
     return html`
       <section aria-labelledby="title">
         <div class="bar">
-          <h1 id="title">Jobs</h1>
-          <p class="workers">${workers === 1 ? '1 worker' : `${workers} workers`} connected</p>
-          <label>
-            Status
-            <select @change=${this.onFilterChange}>
-              <option value="" ?selected=${this.filter === null}>All</option>
-              ${JOB_STATUSES.map((status) => html`<option value=${status} ?selected=${this.filter === status}>${status}</option>`)}
-            </select>
+          <h1 id="title" tabindex="-1">Jobs</h1>
+          <p class="summary">${plural(workers, 'worker')} connected · ${formatCount(all.length)} loaded</p>
+          <button class="danger" ?disabled=${all.length === 0} @click=${this.clearAll}>Clear all…</button>
+        </div>
+        <div class="tools">
+          <fieldset>
+            <legend class="visually-hidden">Show jobs that are</legend>
+            ${this.renderFilter(null, 'all', all.length)}
+            ${JOB_STATUSES.map((status) => this.renderFilter(status, STATUS_LABELS[status], countOf(all, status)))}
+          </fieldset>
+          <label class="search">
+            Search labels
+            <input type="search" placeholder="e.g. tabby cat" .value=${this.query} @input=${this.onSearch} />
           </label>
         </div>
         <feed-banner .connection=${jobFeed.connection} .error=${jobFeed.error}></feed-banner>
-        ${jobs.length === 0
-          ? html`<p class="empty">
-              ${this.filter ? `No ${this.filter} jobs.` : 'No jobs yet.'} <a href="/submit">Submit some images.</a>
-            </p>`
-          : html`
-              <ul>
-                ${repeat(jobs.slice(0, MAX_ROWS), (job) => job.id, (job) => html`<li><job-row .job=${job}></job-row></li>`)}
-              </ul>
-              ${jobs.length > MAX_ROWS ? html`<p class="more">Showing the newest ${MAX_ROWS} of ${jobs.length}.</p>` : ''}
-            `}
+        <p class="notice" role="status">${this.notice}</p>
+        <p class="problem" role="alert">${this.problem}</p>
+        ${shown.length === 0 ? this.renderEmpty(all.length, query) : this.renderList(shown)}
+        ${this.renderMore()}
       </section>
+      ${this.admin.render()}
     `;
   }
 
-  private onFilterChange(event: Event): void {
-    const value = (event.target as HTMLSelectElement).value;
-    this.filter = (JOB_STATUSES as readonly string[]).includes(value) ? (value as JobStatus) : null;
-    // The store may hold few jobs of this status; fetch the newest ones.
-    void jobFeed.load(this.filter ?? undefined);
+  private renderFilter(status: JobStatus | null, label: string, count: number) {
+    return html`
+      <label class="filter">
+        <input type="radio" name="status" .checked=${this.filter === status} @change=${() => this.setFilter(status)} />
+        <span>${label} <span class="count">${formatCount(count)}</span></span>
+      </label>
+    `;
   }
+
+  private renderList(jobs: JobView[]) {
+    // The sizer is the virtualizer's own spacer; giving it as an <li> keeps the list valid markup.
+    return html`
+      <ul class="panel" aria-label="Jobs, newest first">
+        <li virtualizer-sizer aria-hidden="true"></li>
+        ${virtualize({
+          items: jobs,
+          keyFunction: (job: JobView) => job.id,
+          renderItem: (job: JobView) => html`<li><job-row .job=${job}></job-row></li>`,
+        })}
+      </ul>
+    `;
+  }
+
+  private renderEmpty(loaded: number, query: string) {
+    let message: string;
+    if (loaded === 0) message = jobFeed.connection === 'live' ? 'No jobs yet.' : 'No jobs to show.';
+    else if (query) message = `No ${this.filter ? `${STATUS_LABELS[this.filter]} ` : ''}job among the loaded ones matches “${query}”.`;
+    else message = `No ${STATUS_LABELS[this.filter!]} jobs among the loaded ones.`;
+    return html`
+      <div class="empty panel">
+        <p>${message}</p>
+        ${loaded === 0 ? html`<p><a href="/submit">Submit some images</a> to get started.</p>` : nothing}
+      </div>
+    `;
+  }
+
+  private renderMore() {
+    if (jobFeed.size === 0) return nothing;
+    if (jobFeed.olderCursor === null) return html`<p class="more">That is every ${this.filter ? `${STATUS_LABELS[this.filter]} ` : ''}job.</p>`;
+    return html`
+      <div class="more">
+        <button class="secondary" ?disabled=${jobFeed.loadingOlder} @click=${() => jobFeed.loadOlder()}>
+          ${jobFeed.loadingOlder ? 'Loading…' : 'Load older jobs'}
+        </button>
+      </div>
+    `;
+  }
+
+  private setFilter(status: JobStatus | null): void {
+    this.filter = status;
+    // The store may hold few jobs of this status; fetch the newest ones.
+    void jobFeed.load(status ?? undefined);
+  }
+
+  private onSearch(event: InputEvent): void {
+    this.query = (event.target as HTMLInputElement).value;
+  }
+
+  private async retry(event: JobActionEvent): Promise<void> {
+    const name = jobFeed.job(event.detail.id)?.fileName ?? 'the job';
+    await this.act(() => jobFeed.retry(event.detail.id), `${name} is queued again.`, `Could not retry ${name}`);
+  }
+
+  private async deleteJob(event: JobActionEvent): Promise<void> {
+    const name = jobFeed.job(event.detail.id)?.fileName ?? 'the job';
+    const done = await this.act(
+      () => this.admin.run((token) => jobFeed.remove(event.detail.id, token), { ...DELETE_PROMPT, message: `The master wants its admin token to delete ${name}.` }),
+      `Deleted ${name}.`,
+      `Could not delete ${name}`,
+    );
+    // The row that had focus is gone; the heading is a sensible place to pick up from.
+    if (done) this.renderRoot.querySelector<HTMLElement>('h1')?.focus();
+  }
+
+  /** Runs an action and says how it went; false if it failed or the person cancelled. */
+  private async act(action: () => Promise<boolean | void>, success: string, failure: string): Promise<boolean> {
+    this.problem = '';
+    try {
+      if ((await action()) === false) return false;
+      this.notice = success;
+      return true;
+    } catch (error) {
+      this.notice = '';
+      this.problem = `${failure}: ${errorMessage(error)}.`;
+      return false;
+    }
+  }
+
+  private async clearAll(): Promise<void> {
+    let deleted = 0;
+    const ran = await this.admin.run(
+      async (token) => {
+        deleted = await jobFeed.clearAll(token ?? '');
+      },
+      {
+        heading: 'Delete every job?',
+        message: 'This removes all jobs and their images from the master, for everyone. It cannot be undone.',
+        action: 'Delete all jobs',
+      },
+      { confirmFirst: true },
+    );
+    if (ran) this.notice = `Deleted all ${plural(deleted, 'job')}.`;
+  }
+}
+
+const DELETE_PROMPT = { heading: 'Admin token needed', action: 'Delete job' };
+
+function countOf(jobs: readonly JobView[], status: JobStatus): number {
+  let count = 0;
+  for (const job of jobs) if (job.status === status) count++;
+  return count;
 }
 
 customElements.define('job-board', JobBoard);

@@ -6,21 +6,19 @@ export const jobRowStyles = css`
   }
   .row {
     display: grid;
-    grid-template-columns: 3.5rem minmax(0, 1fr) auto;
-    grid-template-areas:
-      'thumb name status'
-      'thumb detail detail';
-    gap: 0.15rem 0.75rem;
+    grid-template-columns: 4rem minmax(0, 1fr) minmax(0, 17rem) auto;
+    grid-template-areas: 'thumb main outcome actions';
+    gap: 0.4rem 1rem;
     align-items: center;
-    padding: 0.6rem 0.75rem;
+    padding: 0.65rem 0.85rem;
   }
   .thumb {
     grid-area: thumb;
-    width: 3.5rem;
-    height: 3.5rem;
-    border-radius: calc(var(--radius) / 2);
+    width: 4rem;
+    height: 4rem;
+    border-radius: calc(var(--radius) / 1.5);
     overflow: hidden;
-    background: var(--bg);
+    background: var(--surface-2);
   }
   img {
     display: block;
@@ -31,28 +29,69 @@ export const jobRowStyles = css`
   img[hidden] {
     display: none;
   }
+  .main {
+    grid-area: main;
+    min-width: 0;
+    display: grid;
+    gap: 0.15rem;
+  }
+  .title {
+    display: flex;
+    align-items: center;
+    gap: 0.5rem;
+    min-width: 0;
+  }
   .name {
-    grid-area: name;
     overflow: hidden;
     text-overflow: ellipsis;
     white-space: nowrap;
     font-weight: 600;
+    color: var(--text);
   }
-  status-chip {
-    grid-area: status;
+  .name:hover {
+    color: var(--accent);
   }
-  .detail {
-    grid-area: detail;
+  .meta {
     display: flex;
     flex-wrap: wrap;
-    gap: 0 1rem;
+    gap: 0 0.9rem;
     color: var(--muted);
+    font-size: 0.85rem;
+    font-variant-numeric: tabular-nums;
+  }
+  .outcome {
+    grid-area: outcome;
+    min-width: 0;
     font-size: 0.9rem;
   }
-  .label {
-    color: var(--text);
+  .waiting {
+    color: var(--muted);
   }
   .error {
     color: var(--danger);
+    overflow-wrap: anywhere;
+  }
+  .actions {
+    grid-area: actions;
+    display: flex;
+    gap: 0.4rem;
+    justify-content: flex-end;
+  }
+  @media (max-width: 48rem) {
+    .row {
+      grid-template-columns: 3.5rem minmax(0, 1fr);
+      grid-template-areas:
+        'thumb main'
+        'outcome outcome'
+        'actions actions';
+      padding: 0.75rem;
+    }
+    .thumb {
+      width: 3.5rem;
+      height: 3.5rem;
+    }
+    .actions {
+      justify-content: flex-start;
+    }
   }
 `;

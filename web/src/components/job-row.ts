@@ -1,46 +1,119 @@
-import { LitElement, html, nothing } from 'lit';
+import { LitElement, html, nothing, type PropertyValues } from 'lit';
 import type { JobView } from '../../../master/api-types.ts';
 import { jobImageUrl } from '../api.ts';
-import { formatMs, formatPercent, formatTime, shortLabel } from '../lib/format.ts';
+import { formatMs, formatTime } from '../lib/format.ts';
+import { queueMs } from '../lib/job-timing.ts';
+import { jobPagePath } from '../router.ts';
 import { jobRowStyles } from './job-row.styles.ts';
+import { buttonStyles } from './shared.styles.ts';
+import './confidence-bars.ts';
 import './status-chip.ts';
 
-/** One job: thumbnail, file name, status, and the top prediction or what went wrong. */
+/** How long "Delete" waits for the confirming second click. */
+const CONFIRM_MS = 4000;
+
+export type JobActionEvent = CustomEvent<{ id: string }>;
+
+/**
+ * One job: thumbnail, name (a link to its page), status, times, the top three labels or what
+ * went wrong, and its actions. Actions are asked for with "job-retry" and "job-delete" events;
+ * the board carries them out.
+ */
 export class JobRow extends LitElement {
-  static override styles = jobRowStyles;
-  static override properties = { job: { attribute: false } };
+  static override styles = [buttonStyles, jobRowStyles];
+  static override properties = {
+    job: { attribute: false },
+    confirming: { state: true },
+  };
 
   job: JobView | null = null;
+  /** Delete was clicked once; a second click within CONFIRM_MS deletes. */
+  confirming = false;
+  private confirmTimer: ReturnType<typeof setTimeout> | null = null;
+
+  protected override willUpdate(changed: PropertyValues<this>): void {
+    // A half-confirmed delete belongs to the job it was clicked on, not to whatever this row shows next.
+    if (changed.has('job') && changed.get('job')?.id !== this.job?.id) this.stopConfirming();
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.stopConfirming();
+  }
 
   protected override render() {
     const job = this.job;
     if (!job) return nothing;
-    // The thumbnail repeats what the file name says, so it is decorative (empty alt).
+    // The thumbnail repeats what the name says, so it is decorative (empty alt).
     return html`
       <div class="row">
         <span class="thumb"><img src=${jobImageUrl(job.id)} alt="" loading="lazy" decoding="async" @error=${hideImage} /></span>
-        <span class="name" title=${job.fileName}>${job.fileName}</span>
-        <status-chip .status=${job.status}></status-chip>
-        <div class="detail">${this.renderOutcome(job)} ${this.renderMeta(job)}</div>
+        <div class="main">
+          <div class="title">
+            <a class="name" href=${jobPagePath(job.id)} title=${job.fileName}>${job.fileName}</a>
+            <status-chip .status=${job.status}></status-chip>
+          </div>
+          <div class="meta">${this.renderMeta(job)}</div>
+        </div>
+        <div class="outcome">${this.renderOutcome(job)}</div>
+        <div class="actions">${this.renderActions(job)}</div>
       </div>
     `;
   }
 
   private renderOutcome(job: JobView) {
-    const top = job.result?.predictions[0];
-    if (top) {
-      return html`<span class="label" title=${top.label}>${shortLabel(top.label)} · ${formatPercent(top.probability)}</span>`;
-    }
+    if (job.result) return html`<confidence-bars .predictions=${job.result.predictions} limit="3"></confidence-bars>`;
     if (job.status === 'failed') return html`<span class="error">${job.error ?? 'failed'}</span>`;
-    if (job.status === 'leased') return html`<span>running on ${job.worker ?? 'a worker'}</span>`;
-    return html`<span>waiting for a worker</span>`;
+    if (job.status === 'leased') return html`<span class="waiting">Running on ${job.worker ?? 'a worker'}…</span>`;
+    return html`<span class="waiting">Waiting for a worker…</span>`;
   }
 
   private renderMeta(job: JobView) {
-    const parts = [html`<time datetime=${job.submittedAt}>${formatTime(job.submittedAt)}</time>`];
-    if (job.result) parts.push(html`<span>${formatMs(job.result.inferenceMs)} on ${job.result.backend}, ${job.worker ?? 'worker'}</span>`);
-    if (job.attempts > 1) parts.push(html`<span>attempt ${job.attempts}</span>`);
-    return parts;
+    const queue = queueMs(job);
+    return [
+      html`<span>Submitted <time datetime=${job.submittedAt}>${formatTime(job.submittedAt)}</time></span>`,
+      queue === null ? nothing : html`<span>Queue ${formatMs(queue)}</span>`,
+      job.result ? html`<span>Inference ${formatMs(job.result.inferenceMs)}</span>` : nothing,
+      job.result ? html`<span>${job.result.backend} on ${job.worker ?? 'a worker'}</span>` : nothing,
+      job.attempts > 1 ? html`<span>Attempt ${job.attempts}</span>` : nothing,
+    ];
+  }
+
+  private renderActions(job: JobView) {
+    return html`
+      ${job.status === 'failed'
+        ? html`<button class="secondary small" aria-label=${`Retry ${job.fileName}`} @click=${() => this.ask('job-retry')}>Retry</button>`
+        : nothing}
+      <button
+        class="danger small"
+        ?data-confirming=${this.confirming}
+        aria-label=${this.confirming ? `Really delete ${job.fileName}?` : `Delete ${job.fileName}`}
+        @click=${this.onDelete}
+        @blur=${this.stopConfirming}
+      >
+        ${this.confirming ? 'Really delete?' : 'Delete'}
+      </button>
+    `;
+  }
+
+  private onDelete(): void {
+    if (!this.confirming) {
+      this.confirming = true;
+      this.confirmTimer = setTimeout(() => this.stopConfirming(), CONFIRM_MS);
+      return;
+    }
+    this.stopConfirming();
+    this.ask('job-delete');
+  }
+
+  private readonly stopConfirming = () => {
+    if (this.confirmTimer) clearTimeout(this.confirmTimer);
+    this.confirmTimer = null;
+    this.confirming = false;
+  };
+
+  private ask(type: 'job-retry' | 'job-delete'): void {
+    this.dispatchEvent(new CustomEvent(type, { detail: { id: this.job!.id }, bubbles: true, composed: true }));
   }
 }
 
@@ -54,5 +127,9 @@ customElements.define('job-row', JobRow);
 declare global {
   interface HTMLElementTagNameMap {
     'job-row': JobRow;
+  }
+  interface HTMLElementEventMap {
+    'job-retry': JobActionEvent;
+    'job-delete': JobActionEvent;
   }
 }

@@ -1,13 +1,159 @@
-import { LitElement, html } from 'lit';
+import { LitElement, html, nothing } from 'lit';
+import type { Distribution, LatencyStage, StatsView } from '../../../master/api-types.ts';
+import { formatCount, formatMs, formatTime, formatUptime } from '../lib/format.ts';
+import { histogramBars } from '../lib/histogram.ts';
+import { recentCount, seriesColumns } from '../lib/stats-series.ts';
+import { StatsPoller } from '../state/stats-poller.ts';
+import { SubscriptionController } from '../state/subscription-controller.ts';
+import { buttonStyles, panelStyles } from './shared.styles.ts';
+import { statsPageStyles } from './stats-page.styles.ts';
+import type { ChartSeries } from './uplot-chart.ts';
+import './uplot-chart.ts';
+import './workers-table.ts';
 
-/** Placeholder until throughput and latency charts arrive in a later milestone. */
+const THROUGHPUT: ChartSeries[] = [
+  { label: 'Completed', color: '--chart-2' },
+  { label: 'Failed', color: '--chart-3' },
+  { label: 'Submitted', color: '--chart-1' },
+];
+const QUEUE: ChartSeries[] = [
+  { label: 'Queued', color: '--chart-1' },
+  { label: 'Running', color: '--chart-4' },
+];
+const HISTOGRAM: ChartSeries[] = [{ label: 'Jobs', color: '--chart-1', bars: true }];
+
+const STAGES: Array<{ stage: LatencyStage; title: string; about: string }> = [
+  { stage: 'queue', title: 'Queue wait', about: 'submitted → a worker starts' },
+  { stage: 'inference', title: 'Inference', about: 'decode, predict, read back, in the browser' },
+  { stage: 'endToEnd', title: 'End to end', about: 'submitted → result stored' },
+];
+
+const poller = new StatsPoller();
+
+/** The master's live statistics: throughput, queue depth, latency and the workers, every 5 s. */
 export class StatsPage extends LitElement {
+  static override styles = [buttonStyles, panelStyles, statsPageStyles];
+
+  constructor() {
+    super();
+    new SubscriptionController(this, (onChange) => poller.subscribe(onChange));
+  }
+
   protected override render() {
+    const stats = poller.stats;
     return html`
-      <h1>Stats</h1>
-      <p>Coming soon: throughput, latency and per-worker speed.</p>
+      <div class="bar">
+        <h1>Statistics</h1>
+        <p class="updated">
+          ${stats ? html`Updated <time datetime=${stats.at}>${formatTime(stats.at)}</time> · master up ${formatUptime(stats.uptimeSeconds)}` : nothing}
+        </p>
+        <button class="secondary small" @click=${() => poller.refresh()}>Refresh</button>
+      </div>
+      <div role="alert">
+        ${poller.error
+          ? html`<p class="problem">
+              Could not get statistics from the master (${poller.error}). ${stats ? 'Showing the last figures; ' : ''}trying again every 5 s.
+            </p>`
+          : nothing}
+      </div>
+      ${stats ? this.renderStats(stats) : poller.error ? nothing : html`<p class="empty panel" role="status">Loading statistics…</p>`}
     `;
   }
+
+  private renderStats(stats: StatsView) {
+    const columns = seriesColumns(stats.series);
+    const latest = (values: number[]) => values[values.length - 1] ?? 0;
+    return html`
+      <ul class="tiles" aria-label="Jobs now">
+        ${tile('Queued', formatCount(stats.jobs.queued))} ${tile('Running', formatCount(stats.jobs.leased))}
+        ${tile('Done', formatCount(stats.jobs.done))} ${tile('Failed', formatCount(stats.jobs.failed))}
+        ${tile('Workers', formatCount(stats.workers.length))} ${tile('Done, last minute', formatCount(recentCount(stats.series, 'completed')))}
+      </ul>
+      <div class="charts">
+        <section class="panel" aria-labelledby="throughput">
+          <h2 id="throughput">Throughput</h2>
+          <p class="note">Jobs per second, in ${columns.slotSeconds} s steps over the last 10 minutes.</p>
+          <uplot-chart
+            .data=${[columns.times, columns.completed, columns.failed, columns.submitted]}
+            .series=${THROUGHPUT}
+            unit="/s"
+            label=${`Throughput over the last 10 minutes; now ${latest(columns.completed).toFixed(1)} completed, ${latest(columns.failed).toFixed(1)} failed and ${latest(columns.submitted).toFixed(1)} submitted per second`}
+          ></uplot-chart>
+        </section>
+        <section class="panel" aria-labelledby="queue-depth">
+          <h2 id="queue-depth">Queue depth</h2>
+          <p class="note">Jobs waiting and running, over the last 10 minutes.</p>
+          <uplot-chart
+            .data=${[columns.times, columns.queued, columns.leased]}
+            .series=${QUEUE}
+            whole
+            label=${`Queue depth over the last 10 minutes; now ${latest(columns.queued)} queued and ${latest(columns.leased)} running`}
+          ></uplot-chart>
+        </section>
+      </div>
+      <h2>Latency <span class="muted">(jobs finished in the last 10 minutes)</span></h2>
+      <div class="latency">${STAGES.map(({ stage, title, about }) => this.renderLatency(stats, stage, title, about))}</div>
+      <section class="panel" aria-labelledby="workers">
+        <h2 id="workers">Workers</h2>
+        <workers-table .workers=${stats.workers}></workers-table>
+      </section>
+      ${this.renderDispatch(stats)}
+    `;
+  }
+
+  private renderLatency(stats: StatsView, stage: LatencyStage, title: string, about: string) {
+    const distribution = stats.latencyMs[stage];
+    const bars = histogramBars(stats.histogramsMs[stage]);
+    const id = `latency-${stage}`;
+    return html`
+      <section class="panel" aria-labelledby=${id}>
+        <h2 id=${id}>${title}</h2>
+        <p class="note">${about}; bars count jobs per bucket of ms.<br />${summarize(distribution)}</p>
+        ${distribution.count === 0
+          ? html`<p class="muted">No finished jobs yet.</p>`
+          : html`<uplot-chart
+              .data=${[bars.map((_bar, i) => i), bars.map((bar) => bar.count)]}
+              .series=${HISTOGRAM}
+              .categories=${bars}
+              whole
+              label=${`${title} histogram: ${bars.filter((bar) => bar.count > 0).map((bar) => `${bar.count} ${bar.label}`).join(', ')}`}
+            ></uplot-chart>`}
+      </section>
+    `;
+  }
+
+  private renderDispatch(stats: StatsView) {
+    const { dispatch } = stats;
+    return html`
+      <section class="panel dispatch" aria-labelledby="dispatch">
+        <h2 id="dispatch">Dispatch since the master started</h2>
+        <dl>
+          <dt>Leases given</dt>
+          <dd>${formatCount(dispatch.dispatched)}</dd>
+          <dt>Results accepted</dt>
+          <dd>${formatCount(dispatch.completed)}</dd>
+          <dt>Failed attempts</dt>
+          <dd>${formatCount(dispatch.failedAttempts)}</dd>
+          <dt>Re-queued</dt>
+          <dd>${formatCount(dispatch.reassigned.lost)} from lost workers, ${formatCount(dispatch.reassigned.expired)} after expired leases</dd>
+          <dt>Results refused</dt>
+          <dd>
+            ${formatCount(dispatch.rejected['stale-lease'])} stale, ${formatCount(dispatch.rejected['not-your-lease'])} from the wrong worker,
+            ${formatCount(dispatch.rejected['unknown-job'])} for unknown jobs
+          </dd>
+        </dl>
+      </section>
+    `;
+  }
+}
+
+function tile(name: string, value: string) {
+  return html`<li class="panel"><span class="value">${value}</span><span class="name">${name}</span></li>`;
+}
+
+function summarize(distribution: Distribution): string {
+  if (distribution.count === 0) return 'No jobs yet.';
+  return `${formatCount(distribution.count)} jobs · median ${formatMs(distribution.p50)} · p90 ${formatMs(distribution.p90)} · p99 ${formatMs(distribution.p99)} · max ${formatMs(distribution.max)}`;
 }
 
 customElements.define('stats-page', StatsPage);

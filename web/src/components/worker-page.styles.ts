@@ -4,62 +4,101 @@ export const workerPageStyles = css`
   :host {
     display: block;
   }
-  h1 {
-    margin: 0 0 0.5rem;
-    font-size: 1.5rem;
-  }
   .intro {
-    margin: 0 0 var(--gap);
+    margin: 0.35rem 0 1rem;
     color: var(--muted);
     max-width: 45rem;
   }
-  .panel {
-    padding: var(--gap);
-    background: var(--surface);
-    border: 1px solid var(--border);
-    border-radius: var(--radius);
-  }
-  .head {
-    display: flex;
-    flex-wrap: wrap;
+  .hero {
+    display: grid;
+    grid-template-columns: minmax(0, 1fr) auto;
+    gap: 0.75rem 1.5rem;
     align-items: center;
-    justify-content: space-between;
-    gap: var(--gap);
-    margin-bottom: var(--gap);
+    padding: 1.25rem;
+    margin-bottom: 1rem;
   }
   .state {
+    display: flex;
+    align-items: center;
+    gap: 0.6rem;
     margin: 0;
-    font-size: 1.2rem;
-    font-weight: 600;
+    font-size: 1.25rem;
+    font-weight: 700;
   }
-  .state[data-state='ready'] {
-    color: var(--status-done);
+  .dot {
+    flex: none;
+    width: 0.8rem;
+    height: 0.8rem;
+    border-radius: 50%;
+    background: var(--status-queued);
   }
-  .state[data-state='error'] {
-    color: var(--danger);
+  .dot[data-state='ready'] {
+    background: var(--status-done);
   }
-  button {
-    font: inherit;
-    padding: 0.45rem 1.25rem;
-    border: none;
-    border-radius: var(--radius);
-    background: var(--accent);
-    color: var(--accent-text);
+  .dot[data-state='loading'],
+  .dot[data-state='warming'],
+  .dot[data-state='connecting'],
+  .dot[data-state='paused'] {
+    background: var(--status-leased);
+  }
+  .dot[data-state='error'] {
+    background: var(--danger);
+  }
+  .tally {
+    margin: 0.25rem 0 0;
+    color: var(--muted);
+  }
+  .tally strong {
+    color: var(--text);
+  }
+  .control {
+    display: grid;
+    justify-items: end;
+    gap: 0.5rem;
+  }
+  .control button {
+    min-width: 9rem;
+    min-height: 3rem;
+    font-size: 1.1rem;
+  }
+  .option {
+    display: flex;
+    align-items: center;
+    gap: 0.4rem;
+    font-size: 0.9rem;
     cursor: pointer;
   }
-  button:disabled {
-    opacity: 0.6;
-    cursor: progress;
+  .option input {
+    width: 1.1rem;
+    height: 1.1rem;
+    accent-color: var(--accent);
   }
-  button:focus-visible {
-    outline: 2px solid var(--accent);
-    outline-offset: 2px;
+  .cards {
+    display: grid;
+    grid-template-columns: repeat(auto-fit, minmax(16rem, 1fr));
+    gap: 1rem;
+  }
+  .cards section {
+    padding: 1rem;
+    min-width: 0;
+  }
+  .big {
+    margin: 0;
+    font-size: 1.6rem;
+    font-weight: 700;
+    font-variant-numeric: tabular-nums;
+  }
+  .big small {
+    font-size: 0.9rem;
+    font-weight: normal;
+    color: var(--muted);
   }
   dl {
     display: grid;
     grid-template-columns: max-content minmax(0, 1fr);
-    gap: 0.4rem 1.25rem;
-    margin: 0;
+    gap: 0.3rem 1rem;
+    margin: 0.5rem 0 0;
+    font-variant-numeric: tabular-nums;
   }
   dt {
     color: var(--muted);
@@ -69,27 +108,37 @@ export const workerPageStyles = css`
     overflow-wrap: anywhere;
   }
   .reason {
-    display: block;
+    margin: 0.35rem 0 0;
     color: var(--muted);
     font-size: 0.9rem;
+    overflow-wrap: anywhere;
   }
   code {
     font-family: var(--mono);
+    font-size: 0.9em;
   }
   progress {
-    vertical-align: middle;
-    margin-left: 0.5rem;
+    width: 100%;
+    height: 0.6rem;
+    accent-color: var(--accent);
   }
-  .error {
+  spark-line {
+    margin-top: 0.75rem;
+  }
+  .problem {
+    margin: 1rem 0 0;
+    padding: 0.5rem 0.75rem;
+    border-radius: var(--radius);
+    background: var(--danger-soft);
     color: var(--danger);
-    margin: var(--gap) 0 0;
+    overflow-wrap: anywhere;
   }
-  @media (max-width: 30rem) {
-    dl {
+  @media (max-width: 40rem) {
+    .hero {
       grid-template-columns: minmax(0, 1fr);
     }
-    dd {
-      margin-bottom: 0.4rem;
+    .control {
+      justify-items: stretch;
     }
   }
 `;

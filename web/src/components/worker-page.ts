@@ -1,105 +1,136 @@
-import { LitElement, html } from 'lit';
-import { formatMs } from '../lib/format.ts';
+import { LitElement, html, nothing } from 'lit';
+import { formatCount, formatMs, plural } from '../lib/format.ts';
 import { SubscriptionController } from '../state/subscription-controller.ts';
-import { WorkerRuntime } from '../worker-runtime/runtime.ts';
+import { autostartOnce, contribution, hiddenPause, runtime } from '../state/volunteer.ts';
 import type { WorkerSnapshot, WorkerState } from '../worker-runtime/status.ts';
-import { parseWorkerParams, rememberedWorkerName } from '../worker-runtime/worker-params.ts';
+import { buttonStyles, panelStyles } from './shared.styles.ts';
 import { workerPageStyles } from './worker-page.styles.ts';
+import './spark-line.ts';
 
 const STATE_LABELS: Record<WorkerState, string> = {
   loading: 'Loading the model…',
   warming: 'Warming up…',
   connecting: 'Connecting to the master…',
-  ready: 'Ready: working on jobs as they come',
+  ready: 'Working: classifying images as they come',
   stopped: 'Stopped',
   error: 'Problem: retrying…',
 };
 
-// One runtime per tab, created on the first visit to this page: it keeps working while the
-// volunteer looks at other pages of the app.
-const params = parseWorkerParams(location.search);
-let runtime: WorkerRuntime | null = null;
-let autostarted = false;
-
-function sharedRuntime(): WorkerRuntime {
-  runtime ??= new WorkerRuntime({ name: params.name ?? rememberedWorkerName(() => localStorage), kind: params.kind });
-  return runtime;
-}
-
-/** "Donate compute": runs the worker runtime in this tab and shows what it is doing. */
+/** "Donate compute": one button to start or stop this tab's worker, and what it is doing. */
 export class WorkerPage extends LitElement {
-  static override styles = workerPageStyles;
-
-  private readonly runtime = sharedRuntime();
+  static override styles = [buttonStyles, panelStyles, workerPageStyles];
 
   constructor() {
     super();
-    new SubscriptionController(this, (onChange) => this.runtime.subscribe(onChange));
+    new SubscriptionController(this, (onChange) => runtime.subscribe(onChange));
   }
 
   override connectedCallback(): void {
     super.connectedCallback();
-    // ?autostart=1 starts once per tab, with no click: the headless fleet depends on it.
-    if (params.autostart && !autostarted) {
-      autostarted = true;
-      void this.runtime.start();
-    }
+    autostartOnce();
   }
 
   protected override render() {
-    const status = this.runtime.status;
+    const status = runtime.status;
     return html`
       <h1>Donate compute</h1>
       <p class="intro">
-        While this tab is open and started, it classifies images for the grid with MobileNet, right here in your
-        browser. Nothing is uploaded from your device; stopping lets the jobs it holds finish first.
+        While this tab runs, it classifies images for the grid with MobileNet, right here in your browser. Nothing on your
+        device is read or uploaded; stopping lets the images it holds finish first.
       </p>
-      <section class="panel" aria-label="Worker">
-        <div class="head">
-          <p class="state" role="status" data-state=${status.state}>
-            ${status.draining ? 'Finishing the jobs it holds…' : STATE_LABELS[status.state]}
+      <section class="panel hero" aria-label="Worker control">
+        <div>
+          <p class="state" role="status">
+            <span class="dot" data-state=${status.paused && status.state === 'ready' ? 'paused' : status.state}></span>
+            ${stateLabel(status)}
           </p>
-          ${this.renderButton(status)}
+          <p class="tally">
+            You have classified <strong>${plural(contribution.total, 'image')}</strong> here${status.jobsDone > 0
+              ? html`, ${formatCount(status.jobsDone)} this visit`
+              : nothing}.
+          </p>
         </div>
-        <dl>
-          <dt>Name</dt>
-          <dd>${status.name} (${status.kind})</dd>
-          <dt>Backend</dt>
-          <dd>${status.backend ?? '—'}<span class="reason">${status.backendReason ?? ''}</span></dd>
-          <dt>Model</dt>
-          <dd>${this.renderModel(status)}</dd>
-          <dt>Warm-up</dt>
-          <dd>${status.warmupMs === null ? '—' : formatMs(status.warmupMs)}</dd>
-          <dt>Jobs</dt>
-          <dd>${status.jobsDone} done, ${status.jobsFailed} failed</dd>
-          <dt>Per image</dt>
-          <dd>${status.msPerImage === null ? '—' : `${formatMs(status.msPerImage)} (recent mean)`}</dd>
-          <dt>Queue</dt>
-          <dd>${status.queued} waiting, credit ${status.credit}</dd>
-        </dl>
-        ${status.lastError ? html`<p class="error">Last problem: ${status.lastError}</p>` : ''}
+        <div class="control">
+          ${this.renderButton(status)}
+          <label class="option">
+            <input type="checkbox" .checked=${hiddenPause.enabled} @change=${this.onPauseOption} />
+            Pause while this tab is hidden
+          </label>
+        </div>
       </section>
+      <div class="cards">
+        <section class="panel" aria-labelledby="speed">
+          <h2 id="speed">Speed</h2>
+          <p class="big">${status.msPerImage === null ? '—' : formatMs(status.msPerImage)} <small>per image (recent mean)</small></p>
+          <spark-line .values=${status.recentMs} label="Inference time of the latest images"></spark-line>
+        </section>
+        <section class="panel" aria-labelledby="model">
+          <h2 id="model">Model</h2>
+          ${this.renderModel(status)}
+        </section>
+        <section class="panel" aria-labelledby="backend">
+          <h2 id="backend">Backend</h2>
+          <p class="big">${status.backend ?? '—'}</p>
+          <p class="reason">${status.backendReason ?? 'Chosen when the worker starts: the fastest honest one this browser has.'}</p>
+        </section>
+        <section class="panel" aria-labelledby="work">
+          <h2 id="work">Work</h2>
+          <dl>
+            <dt>Done</dt>
+            <dd>${formatCount(status.jobsDone)}</dd>
+            <dt>Failed</dt>
+            <dd>${formatCount(status.jobsFailed)}</dd>
+            <dt>Waiting here</dt>
+            <dd>${status.queued}</dd>
+            <dt>Credit</dt>
+            <dd>${status.paused ? `0 (paused; ${status.credit} when working)` : status.credit}</dd>
+            <dt>Name</dt>
+            <dd>${status.name} (${status.kind})</dd>
+          </dl>
+        </section>
+      </div>
+      ${status.lastError ? html`<p class="problem" role="alert">Last problem: ${status.lastError}</p>` : nothing}
     `;
   }
 
   private renderButton(status: WorkerSnapshot) {
-    if (status.state === 'stopped') return html`<button @click=${() => this.runtime.start()}>Start</button>`;
-    return html`<button ?disabled=${status.draining} @click=${() => this.runtime.stop()}>
+    if (status.state === 'stopped') return html`<button @click=${() => runtime.start()}>Start</button>`;
+    return html`<button class="secondary" ?disabled=${status.draining} @click=${() => runtime.stop()}>
       ${status.draining ? 'Stopping…' : 'Stop'}
     </button>`;
   }
 
   private renderModel(status: WorkerSnapshot) {
-    if (!status.modelHash) return '—';
+    if (!status.modelHash) return html`<p class="reason">Fetched from the master on start, then kept in this browser.</p>`;
     const progress = status.modelProgress ?? 0;
-    const where = status.modelSource === 'cache' ? 'from this browser’s cache' : status.modelSource === 'network' ? 'downloaded' : '';
+    const where = status.modelSource === 'cache' ? 'From this browser’s cache' : status.modelSource === 'network' ? 'Downloaded, and cached for next time' : '';
     return html`
-      ${status.modelName} <code title=${status.modelHash}>${status.modelHash.slice(0, 12)}</code>
-      ${progress < 1
-        ? html`<progress max="1" .value=${progress} aria-label="Model download"></progress> ${Math.round(progress * 100)}%`
-        : where}
+      <dl>
+        <dt>Name</dt>
+        <dd>${status.modelName}</dd>
+        <dt>Version</dt>
+        <dd><code title=${status.modelHash}>${status.modelHash.slice(0, 12)}</code></dd>
+        <dt>Loaded</dt>
+        <dd>${progress < 1 ? `${Math.round(progress * 100)}%` : where}</dd>
+        <dt>Warm-up</dt>
+        <dd>${status.warmupMs === null ? '—' : formatMs(status.warmupMs)}</dd>
+        <dt>Start-up</dt>
+        <dd>${status.startupMs === null ? '—' : formatMs(status.startupMs)}</dd>
+      </dl>
+      ${progress < 1 ? html`<progress max="1" .value=${progress} aria-label="Model download"></progress>` : nothing}
     `;
   }
+
+  private onPauseOption(event: Event): void {
+    hiddenPause.setEnabled((event.target as HTMLInputElement).checked);
+    this.requestUpdate();
+  }
+}
+
+function stateLabel(status: WorkerSnapshot): string {
+  if (status.draining) return 'Finishing the images it holds…';
+  if (status.paused && status.state === 'ready') return 'Paused while this tab is hidden';
+  return STATE_LABELS[status.state];
 }
 
 customElements.define('worker-page', WorkerPage);

@@ -1,5 +1,5 @@
 import type { JobStatus, JobView, WorkerView } from '../../../master/api-types.ts';
-import { getJob, listJobs, listWorkers } from '../api.ts';
+import { clearJobs, deleteJob, getJob, listJobs, listWorkers, retryJob } from '../api.ts';
 import { backoffDelay } from '../lib/backoff.ts';
 import { errorMessage } from '../lib/errors.ts';
 import { JobStore } from './job-store.ts';
@@ -7,9 +7,16 @@ import { LIVE_EVENT_TYPES, parseLiveEvent } from './live-events.ts';
 
 export type FeedConnection = 'connecting' | 'live' | 'unreachable';
 
-/** How many jobs one snapshot asks for. */
+/** How many jobs the first snapshot asks for. */
 const SNAPSHOT_LIMIT = 100;
+/** How many older jobs one "load older" asks for. */
+const OLDER_PAGE_LIMIT = 200;
 const EVENTS_URL = '/api/events';
+/**
+ * Live events are gathered for this long before views re-render: a busy grid sends hundreds
+ * a second, and one render per event would be work nobody can see.
+ */
+const CHANGE_BATCH_MS = 50;
 
 /**
  * Jobs and workers as the master reports them, kept current by Server-Sent Events.
@@ -20,12 +27,18 @@ export class JobFeed extends EventTarget {
   /** Last failure of a REST call, for the banner; cleared by the next success. */
   error: string | null = null;
   workers: WorkerView[] = [];
+  /** Cursor of the next older page for the current filter; null once the oldest job is loaded. */
+  olderCursor: string | null = null;
+  loadingOlder = false;
   private readonly store = new JobStore();
   private source: EventSource | null = null;
   private holders = 0;
   private failures = 0;
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
+  private changeTimer: ReturnType<typeof setTimeout> | null = null;
   private snapshotStatus: JobStatus | undefined;
+  /** Whether olderCursor belongs to snapshotStatus yet. */
+  private paged = false;
 
   jobs(status?: JobStatus): JobView[] {
     return this.store.list(status);
@@ -33,6 +46,14 @@ export class JobFeed extends EventTarget {
 
   job(id: string): JobView | undefined {
     return this.store.get(id);
+  }
+
+  isDeleted(id: string): boolean {
+    return this.store.isDeleted(id);
+  }
+
+  get size(): number {
+    return this.store.size;
   }
 
   subscribe(listener: () => void): () => void {
@@ -46,13 +67,36 @@ export class JobFeed extends EventTarget {
 
   /** Fetches the newest jobs (of one status, if given) and keeps that filter for resyncs after reconnects. */
   async load(status?: JobStatus): Promise<void> {
+    // A resync keeps the place "load older" reached; a new filter starts paging afresh.
+    if (status !== this.snapshotStatus) this.paged = false;
     this.snapshotStatus = status;
     const mark = this.store.mark();
     await this.attempt(async () => {
       const [page, { workers }] = await Promise.all([listJobs({ status, limit: SNAPSHOT_LIMIT }), listWorkers()]);
       this.store.mergeSnapshot(page.jobs, mark);
       this.workers = workers;
+      if (!this.paged && status === this.snapshotStatus) {
+        this.olderCursor = page.nextCursor;
+        this.paged = true;
+      }
     });
+  }
+
+  /** Fetches the page of jobs older than those loaded so far, for the current filter. */
+  async loadOlder(): Promise<void> {
+    const cursor = this.olderCursor;
+    if (!cursor || this.loadingOlder) return;
+    const status = this.snapshotStatus;
+    this.loadingOlder = true;
+    this.changed();
+    const mark = this.store.mark();
+    await this.attempt(async () => {
+      const page = await listJobs({ status, limit: OLDER_PAGE_LIMIT, cursor });
+      this.store.mergeSnapshot(page.jobs, mark);
+      if (status === this.snapshotStatus) this.olderCursor = page.nextCursor;
+    });
+    this.loadingOlder = false;
+    this.changed();
   }
 
   /** Fetches specific jobs, e.g. ones just submitted, in case their events were missed. */
@@ -62,6 +106,36 @@ export class JobFeed extends EventTarget {
       const jobs = await Promise.all(ids.map((id) => getJob(id)));
       this.store.mergeSnapshot(jobs, mark);
     });
+  }
+
+  /** Takes in a job the feed may not have heard of (one just uploaded); news from events always wins. */
+  adopt(job: JobView): void {
+    if (this.store.get(job.id) || this.store.isDeleted(job.id)) return;
+    this.store.upsert(job);
+    this.changedSoon();
+  }
+
+  // The actions apply the master's answer at once rather than wait for its event; the event,
+  // when it comes, says the same. They throw ApiError for the caller to show.
+
+  async retry(id: string): Promise<void> {
+    this.store.upsert(await retryJob(id));
+    this.changed();
+  }
+
+  async remove(id: string, adminToken?: string): Promise<void> {
+    await deleteJob(id, adminToken);
+    this.store.remove(id);
+    this.changed();
+  }
+
+  /** Deletes every job on the master; answers how many. */
+  async clearAll(adminToken: string): Promise<number> {
+    const { deleted } = await clearJobs(adminToken);
+    this.store.removeAll();
+    this.olderCursor = null;
+    this.changed();
+    return deleted;
   }
 
   private async attempt(work: () => Promise<void>): Promise<void> {
@@ -115,13 +189,19 @@ export class JobFeed extends EventTarget {
     if (event.type === 'job') this.store.upsert(event.job);
     else if (event.type === 'job-deleted') this.store.remove(event.id);
     else this.workers = event.workers;
-    this.changed();
+    this.changedSoon();
+  }
+
+  private changedSoon(): void {
+    this.changeTimer ??= setTimeout(() => this.changed(), CHANGE_BATCH_MS);
   }
 
   private changed(): void {
+    if (this.changeTimer) clearTimeout(this.changeTimer);
+    this.changeTimer = null;
     this.dispatchEvent(new Event('change'));
   }
 }
 
-/** One feed per tab, shared by the board and the submit page. */
+/** One feed per tab, shared by the board, the job page and the submit page. */
 export const jobFeed = new JobFeed();

@@ -1,7 +1,7 @@
 import type { JobStatus, JobView } from '../../../master/api-types.ts';
 
 /** Jobs a board keeps in memory; older ones drop off (the REST API still has them). */
-export const MAX_KEPT_JOBS = 1000;
+export const MAX_KEPT_JOBS = 20_000;
 
 interface Entry {
   /** null once deleted, so a snapshot fetched before the deletion cannot bring it back. */
@@ -16,6 +16,8 @@ interface Entry {
  */
 export class JobStore {
   private readonly entries = new Map<string, Entry>();
+  /** The live jobs, newest first. Kept sorted on every write so that listing 10,000 jobs never sorts. */
+  private readonly sorted: JobView[] = [];
   private clock = 0;
 
   /** Call before requesting a snapshot; pass the mark to mergeSnapshot. */
@@ -28,40 +30,69 @@ export class JobStore {
     for (const job of jobs) {
       const current = this.entries.get(job.id);
       if (current && current.seq > mark) continue;
-      this.entries.set(job.id, { job, seq: mark });
+      this.write(job.id, job, mark);
     }
     this.trim();
   }
 
   upsert(job: JobView): void {
-    this.entries.set(job.id, { job, seq: ++this.clock });
+    this.write(job.id, job, ++this.clock);
     this.trim();
   }
 
   remove(id: string): void {
-    this.entries.set(id, { job: null, seq: ++this.clock });
+    this.write(id, null, ++this.clock);
+  }
+
+  /** Deletes every job at once (one by one would shift the sorted list once per job). */
+  removeAll(): void {
+    const seq = ++this.clock;
+    for (const job of this.sorted) this.entries.set(job.id, { job: null, seq });
+    this.sorted.length = 0;
   }
 
   get(id: string): JobView | undefined {
     return this.entries.get(id)?.job ?? undefined;
   }
 
-  /** Newest first, optionally only one status. */
+  /** Whether a live event or action deleted this job. */
+  isDeleted(id: string): boolean {
+    return this.entries.get(id)?.job === null;
+  }
+
+  get size(): number {
+    return this.sorted.length;
+  }
+
+  /** Newest first, optionally only one status. A fresh array each call, so views see a change. */
   list(status?: JobStatus): JobView[] {
-    const jobs: JobView[] = [];
-    for (const { job } of this.entries.values()) {
-      if (job && (!status || job.status === status)) jobs.push(job);
+    return status ? this.sorted.filter((job) => job.status === status) : this.sorted.slice();
+  }
+
+  private write(id: string, job: JobView | null, seq: number): void {
+    const previous = this.entries.get(id)?.job;
+    if (previous) this.sorted.splice(this.position(previous), 1);
+    this.entries.set(id, { job, seq });
+    if (job) this.sorted.splice(this.position(job), 0, job);
+  }
+
+  /** Where `job` is, or would go, in the sorted list (binary search). */
+  private position(job: JobView): number {
+    let low = 0;
+    let high = this.sorted.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (newestFirst(this.sorted[middle]!, job) < 0) low = middle + 1;
+      else high = middle;
     }
-    return jobs.sort(newestFirst);
+    return low;
   }
 
   private trim(): void {
     if (this.entries.size <= MAX_KEPT_JOBS) return;
-    const kept = new Set(this.list().slice(0, MAX_KEPT_JOBS).map((job) => job.id));
-    for (const [id, entry] of this.entries) {
-      // Tombstones go too: a snapshot old enough to revive one is long past.
-      if (!entry.job || !kept.has(id)) this.entries.delete(id);
-    }
+    for (const dropped of this.sorted.splice(MAX_KEPT_JOBS)) this.entries.delete(dropped.id);
+    // Tombstones go too: a snapshot old enough to revive one is long past.
+    for (const [id, entry] of this.entries) if (!entry.job) this.entries.delete(id);
   }
 }
 

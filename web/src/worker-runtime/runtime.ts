@@ -29,6 +29,8 @@ interface ReadyModel {
 
 /** "ms per image" follows roughly the last 20 jobs. */
 const SPEED_WINDOW = 20;
+/** Inference times kept for the page's chart. */
+const HISTORY_LENGTH = 60;
 const MAX_REASON_LENGTH = 500;
 
 /**
@@ -50,6 +52,8 @@ export class WorkerRuntime extends EventTarget {
   private active = false;
   /** Bumped by start() and stop(), so an outdated start sequence knows to give up. */
   private epoch = 0;
+  /** performance.now() at the last start(), until the master welcomes us. */
+  private startedAt: number | null = null;
 
   constructor(options: RuntimeOptions) {
     super();
@@ -71,6 +75,9 @@ export class WorkerRuntime extends EventTarget {
       warmupMs: null,
       queued: 0,
       credit: INITIAL_CREDIT,
+      paused: false,
+      startupMs: null,
+      recentMs: [],
     };
     this.connection = new MasterConnection(workerSocketUrl(location), {
       hello: () => this.hello(),
@@ -89,7 +96,25 @@ export class WorkerRuntime extends EventTarget {
   async start(): Promise<void> {
     if (this.active) return;
     this.active = true;
+    this.startedAt = performance.now();
+    this.update({ startupMs: null });
     await this.prepareAndConnect(++this.epoch);
+  }
+
+  /**
+   * Stops taking new jobs but stays connected: credit 0 tells the master to send nothing more,
+   * while the jobs already here are finished. Cheaper to undo than stop(), as nothing reloads.
+   */
+  pause(): void {
+    if (this.status.paused) return;
+    this.update({ paused: true });
+    this.connection.send({ type: 'credit', credit: 0 });
+  }
+
+  resume(): void {
+    if (!this.status.paused) return;
+    this.update({ paused: false });
+    this.connection.send({ type: 'credit', credit: this.status.credit });
   }
 
   /** Tells the master we are leaving, finishes the jobs we hold, then disconnects. */
@@ -167,7 +192,7 @@ export class WorkerRuntime extends EventTarget {
       kind: this.status.kind,
       backend: this.backend?.backend ?? 'unknown',
       model: this.ready?.view.hash ?? '',
-      credit: this.status.credit,
+      credit: this.status.paused ? 0 : this.status.credit,
     };
   }
 
@@ -176,7 +201,7 @@ export class WorkerRuntime extends EventTarget {
       case 'welcome':
         this.leaseMs = message.leaseMs;
         this.connection.markHealthy();
-        this.update({ state: 'ready', lastError: null });
+        this.update({ state: 'ready', lastError: null, ...this.startupTime() });
         break;
       case 'cancel':
         this.queue = this.queue.filter((job) => !(job.header.jobId === message.jobId && job.header.leaseId === message.leaseId));
@@ -188,6 +213,14 @@ export class WorkerRuntime extends EventTarget {
         if (message.code === ErrorCode.modelMismatch) void this.reloadModel();
         break;
     }
+  }
+
+  /** Start to first welcome, once per start(): what a volunteer waits for. */
+  private startupTime(): Partial<WorkerSnapshot> {
+    if (this.startedAt === null) return {};
+    const startupMs = performance.now() - this.startedAt;
+    this.startedAt = null;
+    return { startupMs };
   }
 
   /** The master now serves another model: load that one, then reconnect announcing it. */
@@ -248,7 +281,11 @@ export class WorkerRuntime extends EventTarget {
         job.session,
       );
       this.speed.add(inferenceMs);
-      this.update({ jobsDone: this.status.jobsDone + 1, msPerImage: this.speed.value });
+      this.update({
+        jobsDone: this.status.jobsDone + 1,
+        msPerImage: this.speed.value,
+        recentMs: [...this.status.recentMs, inferenceMs].slice(-HISTORY_LENGTH),
+      });
       this.resizeCredit();
     } catch (error) {
       const reason = errorMessage(error).slice(0, MAX_REASON_LENGTH);
@@ -260,12 +297,13 @@ export class WorkerRuntime extends EventTarget {
 
   /** Once the speed is known, hold about 2 s of work: enough to hide the round trip, little to lose. */
   private resizeCredit(): void {
-    const { jobsDone, msPerImage, credit, draining } = this.status;
+    const { jobsDone, msPerImage, credit, draining, paused } = this.status;
     if (draining || jobsDone < CREDIT_SAMPLE_JOBS || msPerImage === null) return;
     const next = nextCredit(credit, msPerImage, this.leaseMs);
     if (next === credit) return;
     this.update({ credit: next });
-    this.connection.send({ type: 'credit', credit: next });
+    // While paused the master keeps seeing 0; resume() announces the new figure.
+    if (!paused) this.connection.send({ type: 'credit', credit: next });
   }
 
   private whenIdle(): Promise<void> {

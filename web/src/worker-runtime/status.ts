@@ -31,6 +31,12 @@ export interface WorkerSnapshot extends GridWorkerStatus {
   warmupMs: number | null;
   queued: number;
   credit: number;
+  /** Connected but taking no new jobs (credit 0), e.g. while the tab is hidden. */
+  paused: boolean;
+  /** From Start to the master's welcome, ms: about a second once the model is cached. */
+  startupMs: number | null;
+  /** The latest inference times, oldest first, for the page's chart. */
+  recentMs: number[];
 }
 
 declare global {

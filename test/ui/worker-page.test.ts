@@ -1,0 +1,105 @@
+// "Donate compute" in real Chromium against a real master: start, work, pause while hidden,
+// stop, and a second visit that starts from the cached model.
+import type { Browser, Page } from 'puppeteer-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { WorkerView } from '../../master/api-types.ts';
+import { axeViolations, clickDeep, deepTexts, inApp, launchBrowser, openPage, waitForTexts, type PageWatch } from '../support/browser.ts';
+import { settled, submit, until, uploadsFrom } from '../support/jobs-client.ts';
+import { devImages } from '../support/paths.ts';
+import { startTestMaster, type TestMaster } from '../support/test-master.ts';
+
+const NAME = 'ui-volunteer';
+let master: TestMaster;
+let browser: Browser;
+let page: Page;
+let watch: PageWatch;
+
+beforeAll(async () => {
+  master = await startTestMaster();
+  browser = await launchBrowser();
+  ({ page, watch } = await openPage(browser, master.url, `/worker?name=${NAME}`));
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await master?.close();
+});
+
+const state = async () => (await deepTexts(page, inApp('worker-page', '.state')))[0] ?? '';
+const waitForState = (text: string, timeoutMs = 30_000) => waitForTexts(page, inApp('worker-page', '.state'), (texts) => texts[0] === text, `"${text}"`, timeoutMs);
+const card = async (heading: string) => (await deepTexts(page, inApp('worker-page', '.cards section'))).find((text) => text.startsWith(heading)) ?? '';
+const thisWorker = async () => {
+  const { workers } = (await fetch(`${master.url}/api/workers`).then((r) => r.json())) as { workers: WorkerView[] };
+  return workers.find((worker) => worker.name === NAME);
+};
+
+/** What Chromium does when the tab goes to the background, which a headless tab never does by itself. */
+const setVisibility = (visibility: 'hidden' | 'visible') =>
+  page.evaluate((visibility) => {
+    Object.defineProperty(document, 'visibilityState', { value: visibility, configurable: true });
+    document.dispatchEvent(new Event('visibilitychange'));
+  }, visibility);
+
+describe('donate compute page', () => {
+  it('starts stopped, with one clear control and no accessibility problems', async () => {
+    await waitForState('Stopped');
+    expect((await deepTexts(page, inApp('worker-page', '.tally')))[0]).toBe('You have classified 0 images here.');
+    expect(await axeViolations(page)).toEqual([]);
+  });
+
+  it('loads the model, picks a backend and says why, then classifies jobs', async () => {
+    await clickDeep(page, inApp('worker-page', '.control button'));
+    await waitForState('Working: classifying images as they come', 120_000);
+    expect(await card('Backend')).toMatch(/wasm .*using WASM/);
+    expect(await card('Model')).toContain('Downloaded, and cached for next time');
+
+    const ids = await submit(master.url, uploadsFrom(devImages(4).map((image) => image.path)));
+    await settled(master.url, ids, 60_000);
+    await waitForTexts(page, inApp('worker-page', '.tally'), (texts) => texts[0] === 'You have classified 4 images here, 4 this visit.', 'the tally');
+    expect(await page.$$(inApp('worker-page', 'spark-line', 'polyline'))).toHaveLength(1);
+    expect(await card('Speed')).toMatch(/\d+ ms per image/);
+    // The fleet reads these names; they must stay as they are.
+    const status = await page.evaluate(() => window.__gridWorker);
+    expect(Object.keys(status!).sort()).toEqual(['backend', 'backendReason', 'jobsDone', 'jobsFailed', 'lastError', 'modelHash', 'msPerImage', 'state']);
+    expect(status).toMatchObject({ state: 'ready', jobsDone: 4, backend: 'wasm' });
+    expect(await axeViolations(page)).toEqual([]);
+  });
+
+  it('takes no new jobs while the tab is hidden, if asked to, and resumes when it shows again', async () => {
+    await clickDeep(page, inApp('worker-page', '.option input'));
+    await setVisibility('hidden');
+    await waitForState('Paused while this tab is hidden');
+    await until(async () => (await thisWorker())?.credit === 0, 'credit 0 at the master');
+
+    const [id] = await submit(master.url, uploadsFrom([devImages(5)[4]!.path]));
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect((await fetch(`${master.url}/api/jobs/${id}`).then((r) => r.json())).status).toBe('queued');
+
+    await setVisibility('visible');
+    await waitForState('Working: classifying images as they come');
+    await settled(master.url, [id!], 30_000);
+    await clickDeep(page, inApp('worker-page', '.option input')); // back to the default for the next visit
+  });
+
+  it('stops after finishing what it holds', async () => {
+    await clickDeep(page, inApp('worker-page', '.control button'));
+    await waitForState('Stopped');
+    await until(async () => (await thisWorker()) === undefined, 'the worker to leave the master');
+  });
+
+  it('starts in about a second on the next visit, from the cached model', async () => {
+    await page.reload({ waitUntil: 'domcontentloaded' });
+    await waitForState('Stopped');
+    expect((await deepTexts(page, inApp('worker-page', '.tally')))[0]).toBe('You have classified 5 images here.');
+    await clickDeep(page, inApp('worker-page', '.control button'));
+    await waitForState('Working: classifying images as they come', 60_000);
+    const model = await card('Model');
+    expect(model).toContain('From this browser’s cache');
+    const startup = /Start-up (\d+) ms|Start-up ([\d.]+) s/.exec(model)!;
+    const ms = startup[1] ? Number(startup[1]) : Number(startup[2]) * 1000;
+    console.log(`second visit: from Start to working in ${ms} ms (${model})`);
+    expect(ms).toBeLessThan(1000);
+    expect(await state()).toBe('Working: classifying images as they come');
+    expect(watch.take()).toEqual([]);
+  });
+});

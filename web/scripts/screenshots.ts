@@ -1,0 +1,82 @@
+// Takes the README's screenshots from the real app: a master with the real model, one headless
+// worker, real images, and a Chromium at 1280×800 using the pages as a person would.
+//
+//   npm run build && npx tsx web/scripts/screenshots.ts [output folder, default docs/screenshots]
+import fs from 'node:fs';
+import path from 'node:path';
+import type { ElementHandle, Page } from 'puppeteer-core';
+import { startFleet } from '../../headless-worker/fleet.ts';
+import { createLogger } from '../../headless-worker/logger.ts';
+import { inApp, launchBrowser, openPage, settleForScreenshot, waitForTexts, type OpenedPage } from '../../test/support/browser.ts';
+import { settled, submit, uploadsFrom } from '../../test/support/jobs-client.ts';
+import { devImages, projectRoot } from '../../test/support/paths.ts';
+import { startTestMaster } from '../../test/support/test-master.ts';
+
+const outDir = path.resolve(process.argv[2] ?? path.join(projectRoot, 'docs/screenshots'));
+const WORKING = 'Working: classifying images as they come';
+
+if (!fs.existsSync(path.join(projectRoot, 'web/dist/index.html'))) {
+  console.error('The web app is not built: run "npm run build" first.');
+  process.exit(1);
+}
+fs.mkdirSync(outDir, { recursive: true });
+
+const images = devImages(40);
+const master = await startTestMaster();
+const fleet = startFleet({ masterUrl: master.url, workers: 1, namePrefix: 'fleet', logger: createLogger('warn') });
+const browser = await launchBrowser();
+try {
+  await fleet.waitUntilReady(90_000);
+
+  // Some history for the board and the stats charts: batches a few seconds apart, and one
+  // image no browser can decode, so the board shows a failure and its Retry button too.
+  const corrupt = { name: 'broken-upload.jpg', bytes: new Uint8Array([0xff, 0xd8, 0xff, 0xe0, ...new Array(200).fill(7)]) };
+  for (let batch = 0; batch < 5; batch++) {
+    const uploads = uploadsFrom(images.slice(batch * 4, batch * 4 + 4).map((image) => image.path));
+    await settled(master.url, await submit(master.url, batch === 2 ? [...uploads, corrupt] : uploads), 60_000);
+    await new Promise((resolve) => setTimeout(resolve, 5000));
+  }
+
+  await capture('board', '/', (page) => waitForTexts(page, inApp('job-row'), (texts) => texts.length >= 5, 'the jobs'));
+  await capture('submit', '/submit', async (page) => {
+    const input = await page.waitForSelector(inApp('submit-page', 'drop-zone', 'input[type=file]'));
+    await (input as ElementHandle<HTMLInputElement>).uploadFile(...images.slice(20, 24).map((image) => image.path));
+    await waitForTexts(page, inApp('upload-item'), (texts) => texts.length === 4 && texts.every((text) => text.includes(' done ')), 'the results', 60_000);
+  });
+  await capture('stats', '/stats', (page) => page.waitForSelector(inApp('stats-page', 'uplot-chart', 'canvas')));
+
+  // The fleet steps aside so that this tab's worker gets the jobs and draws its chart.
+  await fleet.stop();
+  const worker = await capture(
+    'worker',
+    '/worker?name=volunteer-tab',
+    async (page) => {
+      await (await page.waitForSelector(inApp('worker-page', '.control button')))!.click();
+      await waitForTexts(page, inApp('worker-page', '.state'), (texts) => texts[0] === WORKING, 'the worker', 90_000);
+      await settled(master.url, await submit(master.url, uploadsFrom(images.slice(24).map((image) => image.path))), 120_000);
+    },
+    { keepOpen: true },
+  );
+  await (await worker.page.waitForSelector(inApp('worker-page', '.control button')))!.click();
+  await waitForTexts(worker.page, inApp('worker-page', '.state'), (texts) => texts[0] === 'Stopped', 'the stop');
+  console.log(`screenshots written to ${outDir}`);
+} finally {
+  await browser.close();
+  await fleet.stop();
+  await master.close();
+}
+
+/** Opens a page at desktop size, makes it ready, and saves it as <name>.png; fails on any page problem. */
+async function capture(name: string, pathname: string, ready: (page: Page) => Promise<unknown>, { keepOpen = false } = {}): Promise<OpenedPage> {
+  const opened = await openPage(browser, master.url, pathname, 'desktop');
+  await ready(opened.page);
+  await settleForScreenshot(opened.page);
+  const file = path.join(outDir, `${name}.png`);
+  // The board's list is virtual: rows exist only near the viewport, so a full-page shot would be half blank.
+  await opened.page.screenshot({ path: file, fullPage: name !== 'board' });
+  const problems = opened.watch.take();
+  if (problems.length > 0) throw new Error(`${name}: ${problems.join('; ')}`);
+  console.log(`${name}: ${file}`);
+  if (!keepOpen) await opened.page.close();
+  return opened;
+}

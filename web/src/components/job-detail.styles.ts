@@ -1,0 +1,100 @@
+import { css } from 'lit';
+
+export const jobDetailStyles = css`
+  :host {
+    display: block;
+  }
+  .back {
+    display: inline-block;
+    margin-bottom: 0.75rem;
+  }
+  .head {
+    display: flex;
+    flex-wrap: wrap;
+    align-items: center;
+    gap: 0.5rem 0.75rem;
+    margin-bottom: 1rem;
+  }
+  h1 {
+    overflow-wrap: anywhere;
+  }
+  h1:focus {
+    outline: none;
+  }
+  .actions {
+    display: flex;
+    gap: 0.5rem;
+    margin-left: auto;
+  }
+  .layout {
+    display: grid;
+    grid-template-columns: minmax(0, 22rem) minmax(0, 1fr);
+    gap: 1rem;
+    align-items: start;
+  }
+  figure {
+    margin: 0;
+    padding: 0.75rem;
+  }
+  figure img {
+    display: block;
+    width: 100%;
+    max-height: 26rem;
+    object-fit: contain;
+    border-radius: calc(var(--radius) / 1.5);
+    background: var(--surface-2);
+  }
+  figcaption {
+    margin-top: 0.5rem;
+    color: var(--muted);
+    font-size: 0.9rem;
+  }
+  .facts {
+    display: grid;
+    gap: 1rem;
+  }
+  section.panel {
+    padding: 1rem;
+  }
+  dl {
+    display: grid;
+    grid-template-columns: max-content minmax(0, 1fr);
+    gap: 0.3rem 1rem;
+    margin: 0;
+    font-variant-numeric: tabular-nums;
+  }
+  dt {
+    color: var(--muted);
+  }
+  dd {
+    margin: 0;
+    overflow-wrap: anywhere;
+  }
+  code {
+    font-family: var(--mono);
+    font-size: 0.9em;
+  }
+  .failure {
+    margin: 0;
+    padding: 0.5rem 0.75rem;
+    border-radius: var(--radius);
+    background: var(--danger-soft);
+    color: var(--danger);
+    overflow-wrap: anywhere;
+  }
+  .notice:empty,
+  .problem:empty {
+    display: none;
+  }
+  .problem {
+    color: var(--danger);
+  }
+  @media (max-width: 48rem) {
+    .layout {
+      grid-template-columns: minmax(0, 1fr);
+    }
+    .actions {
+      margin-left: 0;
+    }
+  }
+`;

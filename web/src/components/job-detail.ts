@@ -1,0 +1,225 @@
+import { LitElement, html, nothing, type PropertyValues } from 'lit';
+import type { JobDetailView, JobView } from '../../../master/api-types.ts';
+import { ApiError, getJob, jobImageUrl } from '../api.ts';
+import { errorMessage } from '../lib/errors.ts';
+import { formatBytes, formatMs, formatTime } from '../lib/format.ts';
+import { endToEndMs, queueMs } from '../lib/job-timing.ts';
+import { navigate } from '../router.ts';
+import { AdminGate } from '../state/admin-gate.ts';
+import { jobFeed } from '../state/job-feed.ts';
+import { SubscriptionController } from '../state/subscription-controller.ts';
+import { jobDetailStyles } from './job-detail.styles.ts';
+import { buttonStyles, panelStyles } from './shared.styles.ts';
+import './attempt-timeline.ts';
+import './confidence-bars.ts';
+import './feed-banner.ts';
+import './status-chip.ts';
+
+/**
+ * One job in full: the image, the top five labels, its timings and every attempt. The live
+ * feed says when the job moves; the page then fetches the detail (with its timeline) again.
+ */
+export class JobDetail extends LitElement {
+  static override styles = [buttonStyles, panelStyles, jobDetailStyles];
+  static override properties = {
+    jobId: { attribute: 'job-id' },
+    detail: { state: true },
+    error: { state: true },
+    notice: { state: true },
+    problem: { state: true },
+    confirming: { state: true },
+  };
+
+  jobId = '';
+  detail: JobDetailView | null = null;
+  /** Why the job could not be shown (not found, master unreachable). */
+  error: string | null = null;
+  notice = '';
+  problem = '';
+  confirming = false;
+  private fetching = false;
+  /** The job moved while a fetch was under way: fetch once more. */
+  private stale = false;
+  private readonly admin = new AdminGate(this);
+
+  constructor() {
+    super();
+    new SubscriptionController(this, (onChange) =>
+      jobFeed.subscribe(() => {
+        this.followFeed();
+        onChange();
+      }),
+    );
+  }
+
+  protected override willUpdate(changed: PropertyValues<this>): void {
+    if (changed.has('jobId')) {
+      this.detail = null;
+      this.error = null;
+      this.confirming = false;
+      void this.fetch();
+    }
+  }
+
+  protected override render() {
+    return html`
+      <a class="back" href="/">← All jobs</a>
+      <feed-banner .connection=${jobFeed.connection} .error=${null}></feed-banner>
+      ${this.detail ? this.renderJob(this.detail) : this.renderWaiting()} ${this.admin.render()}
+    `;
+  }
+
+  private renderWaiting() {
+    if (!this.error) return html`<p role="status">Loading the job…</p>`;
+    return html`
+      <h1>Job not shown</h1>
+      <p class="problem" role="alert">${this.error}</p>
+      <button class="secondary" @click=${() => this.fetch()}>Try again</button>
+    `;
+  }
+
+  private renderJob(job: JobDetailView) {
+    const gone = jobFeed.isDeleted(job.id);
+    return html`
+      <div class="head">
+        <h1 tabindex="-1">${job.fileName}</h1>
+        <status-chip .status=${job.status}></status-chip>
+        <div class="actions">
+          ${job.status === 'failed' && !gone ? html`<button class="secondary" @click=${this.retry}>Retry</button>` : nothing}
+          ${gone
+            ? nothing
+            : html`<button class="danger" ?data-confirming=${this.confirming} @click=${this.deleteJob} @blur=${() => (this.confirming = false)}>
+                ${this.confirming ? 'Really delete?' : 'Delete'}
+              </button>`}
+        </div>
+      </div>
+      <p class="notice" role="status">${gone ? 'This job has been deleted.' : this.notice}</p>
+      <p class="problem" role="alert">${this.problem}</p>
+      <div class="layout">
+        <figure class="panel">
+          <img src=${jobImageUrl(job.id)} alt=${`The uploaded image, ${job.fileName}`} @error=${hideImage} />
+          <figcaption>${job.contentType}, ${formatBytes(job.size)}</figcaption>
+        </figure>
+        <div class="facts">
+          <section class="panel" aria-labelledby="labels">
+            <h2 id="labels">What the model sees</h2>
+            ${this.renderOutcome(job)}
+          </section>
+          <section class="panel" aria-labelledby="timing">
+            <h2 id="timing">Timing</h2>
+            ${this.renderTiming(job)}
+          </section>
+          <section class="panel" aria-labelledby="attempts">
+            <h2 id="attempts">Attempts</h2>
+            <attempt-timeline .attempts=${job.timeline}></attempt-timeline>
+          </section>
+        </div>
+      </div>
+    `;
+  }
+
+  private renderOutcome(job: JobDetailView) {
+    if (job.result) return html`<confidence-bars .predictions=${job.result.predictions} limit="5"></confidence-bars>`;
+    if (job.status === 'failed') return html`<p class="failure">${job.error ?? 'It failed, with no reason given.'}</p>`;
+    return html`<p class="muted">${job.status === 'leased' ? `Running on ${job.worker ?? 'a worker'}…` : 'Waiting for a worker…'}</p>`;
+  }
+
+  private renderTiming(job: JobDetailView) {
+    const queue = queueMs(job);
+    const total = endToEndMs(job);
+    const row = (term: string, value: unknown) => html`<dt>${term}</dt><dd>${value}</dd>`;
+    return html`
+      <dl>
+        ${row('Submitted', html`<time datetime=${job.submittedAt}>${formatTime(job.submittedAt)}</time>`)}
+        ${queue === null ? nothing : row('Queue', formatMs(queue))}
+        ${job.result ? row('Inference', formatMs(job.result.inferenceMs)) : nothing}
+        ${total === null ? nothing : row('End to end', formatMs(total))}
+        ${job.result ? row('Backend', `${job.result.backend} on ${job.worker ?? 'a worker'}`) : nothing}
+        ${job.result ? row('Model', html`<code title=${job.result.model}>${job.result.model.slice(0, 12)}</code>`) : nothing}
+        ${row('Attempts', job.attempts)}
+      </dl>
+    `;
+  }
+
+  /** Fetches the shown job; a request made while one is under way runs once that one is back. */
+  private async fetch(): Promise<void> {
+    if (this.fetching) {
+      this.stale = true;
+      return;
+    }
+    this.fetching = true;
+    try {
+      do {
+        this.stale = false;
+        await this.load(this.jobId);
+      } while (this.stale);
+    } finally {
+      this.fetching = false;
+    }
+  }
+
+  private async load(id: string): Promise<void> {
+    if (!id) return;
+    try {
+      const detail = await getJob(id);
+      if (id !== this.jobId) return;
+      this.detail = detail;
+      this.error = null;
+      document.title = `${detail.fileName} · Browser Grid`;
+    } catch (error) {
+      if (id !== this.jobId) return;
+      this.error = error instanceof ApiError && error.status === 404 ? `There is no job ${id}. It may have been deleted.` : errorMessage(error);
+    }
+  }
+
+  /** Fetch again when the feed reports this job in a state the page does not show yet. */
+  private followFeed(): void {
+    const live = jobFeed.job(this.jobId);
+    if ((live && this.detail && moved(live, this.detail)) || (live && this.error)) void this.fetch();
+  }
+
+  private async retry(): Promise<void> {
+    await this.act(() => jobFeed.retry(this.jobId), 'Queued again.', 'Could not retry');
+    void this.fetch();
+  }
+
+  private async deleteJob(): Promise<void> {
+    if (!this.confirming) {
+      this.confirming = true;
+      return;
+    }
+    this.confirming = false;
+    const id = this.jobId;
+    const prompt = { heading: 'Admin token needed', message: 'The master wants its admin token to delete this job.', action: 'Delete job' };
+    if (await this.act(() => this.admin.run((token) => jobFeed.remove(id, token), prompt), 'Deleted.', 'Could not delete')) navigate('/');
+  }
+
+  /** Runs an action and says how it went; false if it failed or the person cancelled. */
+  private async act(action: () => Promise<boolean | void>, success: string, failure: string): Promise<boolean> {
+    this.problem = '';
+    try {
+      if ((await action()) === false) return false;
+      this.notice = success;
+      return true;
+    } catch (error) {
+      this.problem = `${failure}: ${errorMessage(error)}.`;
+      return false;
+    }
+  }
+}
+
+function moved(live: JobView, shown: JobView): boolean {
+  return live.status !== shown.status || live.attempts !== shown.attempts || live.finishedAt !== shown.finishedAt || live.startedAt !== shown.startedAt;
+}
+
+function hideImage(event: Event): void {
+  (event.target as HTMLImageElement).hidden = true;
+}
+
+customElements.define('job-detail', JobDetail);
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'job-detail': JobDetail;
+  }
+}

@@ -1,0 +1,95 @@
+import { css } from 'lit';
+
+// Styles every page needs; shadow roots do not inherit them, so components add these to their own.
+
+export const buttonStyles = css`
+  button,
+  .button {
+    font: inherit;
+    font-weight: 600;
+    display: inline-flex;
+    align-items: center;
+    justify-content: center;
+    gap: 0.4rem;
+    min-height: 2.25rem;
+    padding: 0.35rem 0.95rem;
+    border: 1px solid transparent;
+    border-radius: var(--radius);
+    background: var(--accent);
+    color: var(--accent-text);
+    cursor: pointer;
+    text-decoration: none;
+  }
+  button.secondary,
+  .button.secondary {
+    background: var(--surface);
+    color: var(--text);
+    border-color: var(--border);
+  }
+  button.secondary:hover,
+  .button.secondary:hover {
+    background: var(--surface-2);
+  }
+  button.danger {
+    background: var(--surface);
+    color: var(--danger);
+    border-color: currentColor;
+  }
+  button.danger:hover,
+  button.danger[data-confirming] {
+    background: var(--danger-soft);
+  }
+  button.small {
+    min-height: 1.9rem;
+    padding: 0.15rem 0.6rem;
+    font-size: 0.875rem;
+  }
+  button:disabled {
+    opacity: 0.6;
+    cursor: not-allowed;
+  }
+  button:focus-visible,
+  .button:focus-visible,
+  a:focus-visible,
+  input:focus-visible,
+  select:focus-visible {
+    outline: 3px solid var(--focus);
+    outline-offset: 2px;
+  }
+`;
+
+export const panelStyles = css`
+  .panel {
+    background: var(--surface);
+    border: 1px solid var(--border);
+    border-radius: var(--radius);
+    box-shadow: var(--shadow);
+  }
+  h1 {
+    margin: 0;
+    font-size: 1.5rem;
+    line-height: 1.25;
+  }
+  h2 {
+    margin: 0 0 0.5rem;
+    font-size: 1.1rem;
+  }
+  a {
+    color: var(--accent);
+  }
+  .muted {
+    color: var(--muted);
+  }
+  .error {
+    color: var(--danger);
+  }
+  /* For screen readers only: still read out, never seen. */
+  .visually-hidden {
+    position: absolute;
+    width: 1px;
+    height: 1px;
+    overflow: hidden;
+    clip-path: inset(50%);
+    white-space: nowrap;
+  }
+`;

@@ -1,0 +1,61 @@
+import { LitElement, html, nothing } from 'lit';
+import type { WorkerView } from '../../../master/api-types.ts';
+import { formatCount, formatMs, formatTime } from '../lib/format.ts';
+import { workersTableStyles } from './workers-table.styles.ts';
+
+/** The connected workers, busiest first: what they run on, how fast, how much, how many errors. */
+export class WorkersTable extends LitElement {
+  static override styles = workersTableStyles;
+  static override properties = { workers: { attribute: false } };
+
+  workers: readonly WorkerView[] = [];
+
+  protected override render() {
+    if (this.workers.length === 0) {
+      return html`<p>No workers connected. Open <a href="/worker">Donate compute</a> in any browser to add one.</p>`;
+    }
+    const workers = [...this.workers].sort((a, b) => b.jobsDone - a.jobsDone || a.name.localeCompare(b.name));
+    return html`
+      <div class="scroll" tabindex="0" role="region" aria-label="Workers table">
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">Name</th>
+              <th scope="col">Kind</th>
+              <th scope="col">Backend</th>
+              <th scope="col" class="number">ms / image</th>
+              <th scope="col" class="number">Jobs</th>
+              <th scope="col" class="number">Errors</th>
+              <th scope="col" class="number">Holding</th>
+              <th scope="col">Since</th>
+            </tr>
+          </thead>
+          <tbody>
+            ${workers.map(
+              (worker) => html`
+                <tr>
+                  <td>${worker.name} ${worker.draining ? html`<span class="draining">(leaving)</span>` : nothing}</td>
+                  <td>${worker.kind}</td>
+                  <td>${worker.backend}</td>
+                  <td class="number">${worker.meanInferenceMs === null ? '—' : formatMs(worker.meanInferenceMs)}</td>
+                  <td class="number">${formatCount(worker.jobsDone)}</td>
+                  <td class="number ${worker.jobsFailed > 0 ? 'errors' : ''}">${formatCount(worker.jobsFailed)}</td>
+                  <td class="number">${worker.inFlight} of ${worker.credit}</td>
+                  <td><time datetime=${worker.connectedAt}>${formatTime(worker.connectedAt)}</time></td>
+                </tr>
+              `,
+            )}
+          </tbody>
+        </table>
+      </div>
+    `;
+  }
+}
+
+customElements.define('workers-table', WorkersTable);
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'workers-table': WorkersTable;
+  }
+}

@@ -1,0 +1,57 @@
+import type { StatsView } from '../../../master/api-types.ts';
+import { fetchStats } from '../api.ts';
+import { errorMessage } from '../lib/errors.ts';
+
+const STATS_INTERVAL_MS = 5000;
+
+/**
+ * GET /api/stats every 5 s while a page holds it. The master's series are themselves 5 s slots,
+ * so polling faster would show nothing new. Emits "change" after every answer or failure.
+ */
+export class StatsPoller extends EventTarget {
+  stats: StatsView | null = null;
+  /** Why the last request failed; null after a success. The last good stats stay on show. */
+  error: string | null = null;
+  private holders = 0;
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  private inFlight = false;
+
+  constructor(
+    private readonly fetch: () => Promise<StatsView> = fetchStats,
+    private readonly intervalMs = STATS_INTERVAL_MS,
+  ) {
+    super();
+  }
+
+  subscribe(listener: () => void): () => void {
+    this.addEventListener('change', listener);
+    if (this.holders++ === 0) void this.refresh();
+    return () => {
+      this.removeEventListener('change', listener);
+      if (--this.holders === 0) this.stop();
+    };
+  }
+
+  /** Asks now (and restarts the 5 s rhythm from here). */
+  async refresh(): Promise<void> {
+    if (this.inFlight) return;
+    this.stop();
+    this.inFlight = true;
+    try {
+      this.stats = await this.fetch();
+      this.error = null;
+    } catch (error) {
+      this.error = errorMessage(error);
+    } finally {
+      this.inFlight = false;
+    }
+    // Chained timeouts, not an interval: a slow answer never overlaps the next request.
+    if (this.holders > 0) this.timer = setTimeout(() => void this.refresh(), this.intervalMs);
+    this.dispatchEvent(new Event('change'));
+  }
+
+  private stop(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+  }
+}

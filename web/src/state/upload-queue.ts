@@ -1,0 +1,136 @@
+import type { JobView } from '../../../master/api-types.ts';
+import { ApiError, uploadImage } from '../api.ts';
+import { errorMessage } from '../lib/errors.ts';
+import { randomKey } from '../lib/random-key.ts';
+import { isRetryable, precheckFile, uploadErrorText } from '../lib/upload-errors.ts';
+
+export type UploadState = 'waiting' | 'uploading' | 'sent' | 'failed';
+
+/** One chosen file on its way to becoming a job. Replaced, never mutated, so views notice changes. */
+export interface UploadItem {
+  /** Stable identity for views, and the upload's Idempotency-Key. */
+  key: string;
+  file: File;
+  state: UploadState;
+  /** Bytes sent so far. */
+  loaded: number;
+  jobId: string | null;
+  error: string | null;
+  /** False when sending the same file again cannot help (wrong type, too large). */
+  retryable: boolean;
+}
+
+export interface UploadTotals {
+  files: number;
+  sent: number;
+  failed: number;
+  /** Bytes sent and bytes to send, over the files not given up on. */
+  loaded: number;
+  bytes: number;
+}
+
+export type SendImage = (file: File, key: string, onProgress: (loaded: number) => void) => Promise<JobView>;
+
+/** Uploads at once; a few in parallel keep the pipe full without starving each file's progress. */
+const UPLOAD_CONCURRENCY = 3;
+
+/**
+ * The files chosen on the submit page and how their uploads go: each file is its own request,
+ * so its progress and its error are really its own. Emits "change" on every step and
+ * "sent" (a CustomEvent with the new job) when a file has become a job.
+ */
+export class UploadQueue extends EventTarget {
+  items: UploadItem[] = [];
+  private running = 0;
+
+  constructor(
+    private readonly send: SendImage,
+    private readonly concurrency = UPLOAD_CONCURRENCY,
+  ) {
+    super();
+  }
+
+  add(files: Iterable<File>): void {
+    for (const file of files) {
+      const problem = precheckFile(file);
+      this.items = [
+        ...this.items,
+        { key: randomKey(), file, state: problem ? 'failed' : 'waiting', loaded: 0, jobId: null, error: problem, retryable: false },
+      ];
+    }
+    this.changed();
+    this.pump();
+  }
+
+  retry(key: string): void {
+    const item = this.find(key);
+    if (item?.state !== 'failed' || !item.retryable) return;
+    this.patch(key, { state: 'waiting', loaded: 0, error: null });
+    this.pump();
+  }
+
+  /** Takes finished and failed files off the list; those still uploading stay. */
+  clearFinished(): void {
+    this.items = this.items.filter((item) => item.state === 'waiting' || item.state === 'uploading');
+    this.changed();
+  }
+
+  get totals(): UploadTotals {
+    const totals: UploadTotals = { files: this.items.length, sent: 0, failed: 0, loaded: 0, bytes: 0 };
+    for (const item of this.items) {
+      if (item.state === 'failed') {
+        totals.failed++;
+        continue;
+      }
+      if (item.state === 'sent') totals.sent++;
+      totals.bytes += item.file.size;
+      totals.loaded += item.state === 'sent' ? item.file.size : item.loaded;
+    }
+    return totals;
+  }
+
+  get busy(): boolean {
+    return this.items.some((item) => item.state === 'waiting' || item.state === 'uploading');
+  }
+
+  private pump(): void {
+    while (this.running < this.concurrency) {
+      const next = this.items.find((item) => item.state === 'waiting');
+      if (!next) return;
+      void this.upload(next);
+    }
+  }
+
+  private async upload(item: UploadItem): Promise<void> {
+    this.running++;
+    this.patch(item.key, { state: 'uploading' });
+    try {
+      const job = await this.send(item.file, item.key, (loaded) => this.patch(item.key, { loaded }));
+      this.patch(item.key, { state: 'sent', loaded: item.file.size, jobId: job.id });
+      this.dispatchEvent(new CustomEvent<JobView>('sent', { detail: job }));
+    } catch (error) {
+      const status = error instanceof ApiError ? error.status : 0;
+      const text = error instanceof ApiError ? uploadErrorText(error) : errorMessage(error);
+      this.patch(item.key, { state: 'failed', error: text, retryable: isRetryable(status) });
+    } finally {
+      this.running--;
+      this.pump();
+    }
+  }
+
+  private find(key: string): UploadItem | undefined {
+    return this.items.find((item) => item.key === key);
+  }
+
+  private patch(key: string, patch: Partial<UploadItem>): void {
+    this.items = this.items.map((item) => (item.key === key ? { ...item, ...patch } : item));
+    this.changed();
+  }
+
+  private changed(): void {
+    this.dispatchEvent(new Event('change'));
+  }
+}
+
+/** One queue per tab: uploads carry on, and stay listed, while the person looks at other pages. */
+export const uploads = new UploadQueue((file, key, onProgress) => uploadImage(file, { idempotencyKey: key, onProgress }));

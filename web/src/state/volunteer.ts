@@ -1,0 +1,28 @@
+import { WorkerRuntime } from '../worker-runtime/runtime.ts';
+import { parseWorkerParams, rememberedWorkerName } from '../worker-runtime/worker-params.ts';
+import { ContributionTally } from './contribution.ts';
+import { HiddenTabPause } from './hidden-pause.ts';
+
+// One worker per tab, made on the first visit to /worker: it keeps working while the
+// volunteer looks at other pages of the app, so it lives here and not in the page component.
+
+const workerParams = parseWorkerParams(location.search);
+
+export const runtime = new WorkerRuntime({
+  name: workerParams.name ?? rememberedWorkerName(() => localStorage),
+  kind: workerParams.kind,
+});
+
+export const contribution = new ContributionTally(() => localStorage);
+runtime.subscribe(() => contribution.sync(runtime.status.jobsDone));
+
+export const hiddenPause = new HiddenTabPause(runtime, document, () => localStorage);
+
+let autostarted = false;
+
+/** ?autostart=1 starts once per tab, with no click: the headless fleet depends on it. */
+export function autostartOnce(): void {
+  if (!workerParams.autostart || autostarted) return;
+  autostarted = true;
+  void runtime.start();
+}

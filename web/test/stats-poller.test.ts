@@ -1,0 +1,40 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { StatsView } from '../../master/api-types.ts';
+import { StatsPoller } from '../src/state/stats-poller.ts';
+
+beforeEach(() => vi.useFakeTimers());
+afterEach(() => vi.useRealTimers());
+
+const stats = (at: string) => ({ at }) as StatsView;
+
+describe('StatsPoller', () => {
+  it('asks at once, then every interval, only while someone listens', async () => {
+    const fetch = vi.fn(async () => stats('t'));
+    const poller = new StatsPoller(fetch, 5000);
+    const stop = poller.subscribe(() => {});
+    await vi.advanceTimersByTimeAsync(0);
+    expect(fetch).toHaveBeenCalledTimes(1);
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(fetch).toHaveBeenCalledTimes(2);
+    stop();
+    await vi.advanceTimersByTimeAsync(20_000);
+    expect(fetch).toHaveBeenCalledTimes(2);
+  });
+
+  it('keeps the last good figures when a request fails, and says why', async () => {
+    let fail = false;
+    const poller = new StatsPoller(async () => {
+      if (fail) throw new Error('the master is unreachable');
+      return stats('first');
+    }, 5000);
+    poller.subscribe(() => {});
+    await vi.advanceTimersByTimeAsync(0);
+    fail = true;
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(poller.stats?.at).toBe('first');
+    expect(poller.error).toBe('the master is unreachable');
+    fail = false;
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(poller.error).toBeNull();
+  });
+});

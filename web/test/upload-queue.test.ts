@@ -1,0 +1,101 @@
+import { describe, expect, it } from 'vitest';
+import type { JobView } from '../../master/api-types.ts';
+import { ApiError } from '../src/api.ts';
+import { UploadQueue, type SendImage } from '../src/state/upload-queue.ts';
+import { jobView } from './job-view.ts';
+
+interface Pending {
+  file: File;
+  key: string;
+  progress(loaded: number): void;
+  resolve(job: JobView): void;
+  reject(error: unknown): void;
+}
+
+/** A fake upload whose every request the test answers by hand. */
+function fakeSend(): { send: SendImage; pending: Pending[] } {
+  const pending: Pending[] = [];
+  const send: SendImage = (file, key, progress) =>
+    new Promise((resolve, reject) => pending.push({ file, key, progress, resolve, reject }));
+  return { send, pending };
+}
+
+const image = (name: string, size = 100) => new File([new Uint8Array(size)], name, { type: 'image/jpeg' });
+const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+describe('UploadQueue', () => {
+  it('sends each file on its own, a few at a time', async () => {
+    const { send, pending } = fakeSend();
+    const queue = new UploadQueue(send, 2);
+    queue.add([image('a.jpg'), image('b.jpg'), image('c.jpg')]);
+    expect(pending.map((p) => p.file.name)).toEqual(['a.jpg', 'b.jpg']);
+    expect(queue.items.map((item) => item.state)).toEqual(['uploading', 'uploading', 'waiting']);
+
+    pending[0]!.resolve(jobView('job-a'));
+    await settle();
+    expect(pending.map((p) => p.file.name)).toEqual(['a.jpg', 'b.jpg', 'c.jpg']);
+    expect(queue.items[0]).toMatchObject({ state: 'sent', jobId: 'job-a' });
+  });
+
+  it('uses a distinct idempotency key per file, and the same one again on retry', async () => {
+    const { send, pending } = fakeSend();
+    const queue = new UploadQueue(send, 1);
+    queue.add([image('a.jpg'), image('b.jpg')]);
+    pending[0]!.reject(new ApiError('the master is unreachable', 0, 'unreachable'));
+    await settle();
+    expect(pending[1]!.key).not.toBe(pending[0]!.key);
+    pending[1]!.resolve(jobView('b'));
+    await settle();
+    queue.retry(queue.items[0]!.key);
+    expect(pending[2]!.key).toBe(pending[0]!.key);
+  });
+
+  it('counts progress over the files still in play', async () => {
+    const { send, pending } = fakeSend();
+    const queue = new UploadQueue(send, 2);
+    queue.add([image('a.jpg', 100), image('b.jpg', 300)]);
+    pending[1]!.progress(150);
+    expect(queue.totals).toMatchObject({ files: 2, sent: 0, loaded: 150, bytes: 400 });
+    pending[0]!.resolve(jobView('a'));
+    await settle();
+    expect(queue.totals).toMatchObject({ sent: 1, loaded: 250 });
+    pending[1]!.reject(new ApiError('too big', 413, 'file-too-large'));
+    await settle();
+    expect(queue.totals).toMatchObject({ sent: 1, failed: 1, loaded: 100, bytes: 100 });
+  });
+
+  it("shows the master's reason per file and offers a retry only where it can help", async () => {
+    const { send, pending } = fakeSend();
+    const queue = new UploadQueue(send, 2);
+    queue.add([image('a.png'), image('b.jpg')]);
+    pending[0]!.reject(new ApiError('"a.png" is not an image this service can read', 415, 'not-an-image'));
+    pending[1]!.reject(new ApiError('the queue holds 10 pending jobs; try again shortly', 503, 'queue-full'));
+    await settle();
+    expect(queue.items[0]).toMatchObject({ state: 'failed', retryable: false, error: 'Not an image the grid can read: "a.png" is not an image this service can read.' });
+    expect(queue.items[1]).toMatchObject({ state: 'failed', retryable: true });
+    queue.retry(queue.items[0]!.key);
+    expect(queue.items[0]!.state).toBe('failed');
+  });
+
+  it('refuses files that are plainly not images without sending them', () => {
+    const { send, pending } = fakeSend();
+    const queue = new UploadQueue(send);
+    queue.add([new File(['hello'], 'notes.txt', { type: 'text/plain' })]);
+    expect(pending).toHaveLength(0);
+    expect(queue.items[0]).toMatchObject({ state: 'failed', retryable: false, error: 'Not an image: this is a text/plain file.' });
+  });
+
+  it('announces each new job and clears finished files on request', async () => {
+    const { send, pending } = fakeSend();
+    const queue = new UploadQueue(send, 1);
+    const sent: string[] = [];
+    queue.addEventListener('sent', (event) => sent.push((event as CustomEvent<JobView>).detail.id));
+    queue.add([image('a.jpg'), image('b.jpg')]);
+    pending[0]!.resolve(jobView('job-a'));
+    await settle();
+    expect(sent).toEqual(['job-a']);
+    queue.clearFinished();
+    expect(queue.items.map((item) => item.file.name)).toEqual(['b.jpg']);
+    expect(queue.busy).toBe(true);
+  });
+});
