@@ -43,6 +43,16 @@ function handlers(): ConnectionHandlers & { [K in keyof ConnectionHandlers]: Ret
   return { hello: vi.fn(() => hello), onMessage: vi.fn(), onJob: vi.fn(), onDown: vi.fn() };
 }
 
+/** A connection whose socket is open and has been welcomed by the master. */
+function welcomed(h: ReturnType<typeof handlers>) {
+  const connection = new MasterConnection('ws://m/ws/worker', h);
+  connection.open();
+  const socket = FakeSocket.all[0]!;
+  socket.open();
+  socket.receive(JSON.stringify({ type: 'welcome', workerId: 'w1', leaseMs: 30000, heartbeatMs: 1000 }));
+  return { connection, socket };
+}
+
 beforeEach(() => {
   FakeSocket.all = [];
   vi.stubGlobal('WebSocket', FakeSocket);
@@ -75,11 +85,7 @@ describe('MasterConnection', () => {
 
   it('passes on valid messages and job frames, and ignores malformed ones', () => {
     const h = handlers();
-    const connection = new MasterConnection('ws://m/ws/worker', h);
-    connection.open();
-    const socket = FakeSocket.all[0]!;
-    socket.open();
-    socket.receive(JSON.stringify({ type: 'welcome', workerId: 'w1', leaseMs: 30000, heartbeatMs: 1000 }));
+    const { connection, socket } = welcomed(h);
     socket.receive('{"type":"nonsense"}');
     socket.receive('not json');
     const header = { type: 'job' as const, jobId: 'j', leaseId: 'l', contentType: 'image/png', deadline: 1 };
@@ -112,11 +118,7 @@ describe('MasterConnection', () => {
 
   it('swallows heartbeats, and reconnects when the master falls silent for three intervals', () => {
     const h = handlers();
-    const connection = new MasterConnection('ws://m/ws/worker', h);
-    connection.open();
-    const socket = FakeSocket.all[0]!;
-    socket.open();
-    socket.receive(JSON.stringify({ type: 'welcome', workerId: 'w1', leaseMs: 30000, heartbeatMs: 1000 }));
+    const { socket } = welcomed(h);
     for (let beat = 0; beat < 5; beat++) {
       vi.advanceTimersByTime(1000);
       socket.receive(JSON.stringify({ type: 'heartbeat' }));

@@ -2,23 +2,11 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { JobView } from '../../master/api-types.ts';
 import { JobStore, MAX_KEPT_JOBS } from '../src/state/job-store.ts';
+import { jobView } from './job-view.ts';
 
+/** Submitted `id` seconds into the day, so numbered jobs list in a known order. */
 function job(id: string, patch: Partial<JobView> = {}): JobView {
-  return {
-    id,
-    status: 'queued',
-    attempts: 0,
-    fileName: `${id}.jpg`,
-    contentType: 'image/jpeg',
-    size: 1000,
-    submittedAt: `2025-01-01T00:00:${id.padStart(2, '0')}.000Z`,
-    startedAt: null,
-    finishedAt: null,
-    worker: null,
-    error: null,
-    result: null,
-    ...patch,
-  };
+  return jobView(id, { submittedAt: `2025-01-01T00:00:${id.padStart(2, '0')}.000Z`, ...patch });
 }
 
 describe('JobStore', () => {

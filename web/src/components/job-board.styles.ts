@@ -5,10 +5,6 @@ export const jobBoardStyles = css`
     display: block;
   }
   .bar {
-    display: flex;
-    flex-wrap: wrap;
-    align-items: center;
-    gap: 0.5rem 1rem;
     margin-bottom: 0.75rem;
   }
   h1:focus {

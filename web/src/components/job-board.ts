@@ -1,7 +1,6 @@
 import { LitElement, html, nothing } from 'lit';
 import { virtualize } from '@lit-labs/virtualizer/virtualize.js';
 import { JOB_STATUSES, type JobStatus, type JobView } from '../../../master/api-types.ts';
-import { errorMessage } from '../lib/errors.ts';
 import { formatCount, plural } from '../lib/format.ts';
 import { matchesSearch } from '../lib/job-search.ts';
 import { AdminGate } from '../state/admin-gate.ts';
@@ -9,7 +8,8 @@ import { jobFeed } from '../state/job-feed.ts';
 import { SubscriptionController } from '../state/subscription-controller.ts';
 import { jobBoardStyles } from './job-board.styles.ts';
 import type { JobActionEvent } from './job-row.ts';
-import { buttonStyles, panelStyles } from './shared.styles.ts';
+import { reportAction } from './report-action.ts';
+import { barStyles, buttonStyles, panelStyles } from './shared.styles.ts';
 import { STATUS_LABELS } from './status-chip.ts';
 import './feed-banner.ts';
 import './job-row.ts';
@@ -19,7 +19,7 @@ import './job-row.ts';
  * everything. Rows are virtualized, so ten thousand loaded jobs scroll as smoothly as ten.
  */
 export class JobBoard extends LitElement {
-  static override styles = [buttonStyles, panelStyles, jobBoardStyles];
+  static override styles = [buttonStyles, panelStyles, barStyles, jobBoardStyles];
   static override properties = {
     filter: { state: true },
     query: { state: true },
@@ -151,18 +151,11 @@ export class JobBoard extends LitElement {
     if (done) this.renderRoot.querySelector<HTMLElement>('h1')?.focus();
   }
 
-  /** Runs an action and says how it went; false if it failed or the person cancelled. */
+  /** Runs an action and says how it went; a failure also clears the last notice, which may be about another job. */
   private async act(action: () => Promise<boolean | void>, success: string, failure: string): Promise<boolean> {
-    this.problem = '';
-    try {
-      if ((await action()) === false) return false;
-      this.notice = success;
-      return true;
-    } catch (error) {
-      this.notice = '';
-      this.problem = `${failure}: ${errorMessage(error)}.`;
-      return false;
-    }
+    const done = await reportAction(this, action, success, failure);
+    if (this.problem) this.notice = '';
+    return done;
   }
 
   private async clearAll(): Promise<void> {

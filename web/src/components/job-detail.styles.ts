@@ -56,18 +56,7 @@ export const jobDetailStyles = css`
   section.panel {
     padding: 1rem;
   }
-  dl {
-    display: grid;
-    grid-template-columns: max-content minmax(0, 1fr);
-    gap: 0.3rem 1rem;
-    margin: 0;
-    font-variant-numeric: tabular-nums;
-  }
-  dt {
-    color: var(--muted);
-  }
   dd {
-    margin: 0;
     overflow-wrap: anywhere;
   }
   code {

@@ -9,7 +9,9 @@ import { AdminGate } from '../state/admin-gate.ts';
 import { jobFeed } from '../state/job-feed.ts';
 import { SubscriptionController } from '../state/subscription-controller.ts';
 import { jobDetailStyles } from './job-detail.styles.ts';
-import { buttonStyles, panelStyles } from './shared.styles.ts';
+import { hideImage } from './hide-image.ts';
+import { reportAction } from './report-action.ts';
+import { buttonStyles, factListStyles, panelStyles } from './shared.styles.ts';
 import './attempt-timeline.ts';
 import './confidence-bars.ts';
 import './feed-banner.ts';
@@ -20,7 +22,7 @@ import './status-chip.ts';
  * feed says when the job moves; the page then fetches the detail (with its timeline) again.
  */
 export class JobDetail extends LitElement {
-  static override styles = [buttonStyles, panelStyles, jobDetailStyles];
+  static override styles = [buttonStyles, panelStyles, factListStyles, jobDetailStyles];
   static override properties = {
     jobId: { attribute: 'job-id' },
     detail: { state: true },
@@ -179,7 +181,7 @@ export class JobDetail extends LitElement {
   }
 
   private async retry(): Promise<void> {
-    await this.act(() => jobFeed.retry(this.jobId), 'Queued again.', 'Could not retry');
+    await reportAction(this, () => jobFeed.retry(this.jobId), 'Queued again.', 'Could not retry');
     void this.fetch();
   }
 
@@ -191,29 +193,12 @@ export class JobDetail extends LitElement {
     this.confirming = false;
     const id = this.jobId;
     const prompt = { heading: 'Admin token needed', message: 'The master wants its admin token to delete this job.', action: 'Delete job' };
-    if (await this.act(() => this.admin.run((token) => jobFeed.remove(id, token), prompt), 'Deleted.', 'Could not delete')) navigate('/');
-  }
-
-  /** Runs an action and says how it went; false if it failed or the person cancelled. */
-  private async act(action: () => Promise<boolean | void>, success: string, failure: string): Promise<boolean> {
-    this.problem = '';
-    try {
-      if ((await action()) === false) return false;
-      this.notice = success;
-      return true;
-    } catch (error) {
-      this.problem = `${failure}: ${errorMessage(error)}.`;
-      return false;
-    }
+    if (await reportAction(this, () => this.admin.run((token) => jobFeed.remove(id, token), prompt), 'Deleted.', 'Could not delete')) navigate('/');
   }
 }
 
 function moved(live: JobView, shown: JobView): boolean {
   return live.status !== shown.status || live.attempts !== shown.attempts || live.finishedAt !== shown.finishedAt || live.startedAt !== shown.startedAt;
-}
-
-function hideImage(event: Event): void {
-  (event.target as HTMLImageElement).hidden = true;
 }
 
 customElements.define('job-detail', JobDetail);

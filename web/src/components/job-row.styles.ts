@@ -16,18 +16,6 @@ export const jobRowStyles = css`
     grid-area: thumb;
     width: 4rem;
     height: 4rem;
-    border-radius: calc(var(--radius) / 1.5);
-    overflow: hidden;
-    background: var(--surface-2);
-  }
-  img {
-    display: block;
-    width: 100%;
-    height: 100%;
-    object-fit: cover;
-  }
-  img[hidden] {
-    display: none;
   }
   .main {
     grid-area: main;

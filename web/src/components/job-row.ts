@@ -5,7 +5,9 @@ import { formatMs, formatTime } from '../lib/format.ts';
 import { queueMs } from '../lib/job-timing.ts';
 import { jobPagePath } from '../router.ts';
 import { jobRowStyles } from './job-row.styles.ts';
+import { hideImage } from './hide-image.ts';
 import { buttonStyles } from './shared.styles.ts';
+import { thumbnailStyles } from './thumbnail.styles.ts';
 import './confidence-bars.ts';
 import './status-chip.ts';
 
@@ -20,7 +22,7 @@ export type JobActionEvent = CustomEvent<{ id: string }>;
  * the board carries them out.
  */
 export class JobRow extends LitElement {
-  static override styles = [buttonStyles, jobRowStyles];
+  static override styles = [buttonStyles, thumbnailStyles, jobRowStyles];
   static override properties = {
     job: { attribute: false },
     confirming: { state: true },
@@ -115,11 +117,6 @@ export class JobRow extends LitElement {
   private ask(type: 'job-retry' | 'job-delete'): void {
     this.dispatchEvent(new CustomEvent(type, { detail: { id: this.job!.id }, bubbles: true, composed: true }));
   }
-}
-
-/** An undecodable upload shows an empty tile rather than a broken-image icon. */
-function hideImage(event: Event): void {
-  (event.target as HTMLImageElement).hidden = true;
 }
 
 customElements.define('job-row', JobRow);

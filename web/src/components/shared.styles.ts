@@ -93,3 +93,39 @@ export const panelStyles = css`
     white-space: nowrap;
   }
 `;
+
+/** The muted paragraph under a page's heading that says what the page is for. */
+export const introStyles = css`
+  .intro {
+    margin: 0.35rem 0 1rem;
+    color: var(--muted);
+    max-width: 45rem;
+  }
+`;
+
+/** A page's top bar: heading, summary and actions in one wrapping row (each page sets its margin). */
+export const barStyles = css`
+  .bar {
+    display: flex;
+    flex-wrap: wrap;
+    align-items: center;
+    gap: 0.5rem 1rem;
+  }
+`;
+
+/** Label and value pairs in a \`dl\`, labels in a column of their own. */
+export const factListStyles = css`
+  dl {
+    display: grid;
+    grid-template-columns: max-content minmax(0, 1fr);
+    gap: 0.3rem 1rem;
+    margin: 0;
+    font-variant-numeric: tabular-nums;
+  }
+  dt {
+    color: var(--muted);
+  }
+  dd {
+    margin: 0;
+  }
+`;

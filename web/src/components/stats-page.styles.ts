@@ -5,10 +5,6 @@ export const statsPageStyles = css`
     display: block;
   }
   .bar {
-    display: flex;
-    flex-wrap: wrap;
-    align-items: center;
-    gap: 0.5rem 1rem;
     margin-bottom: 1rem;
   }
   .updated {
@@ -71,19 +67,6 @@ export const statsPageStyles = css`
   }
   .dispatch {
     margin-top: 1rem;
-  }
-  dl {
-    display: grid;
-    grid-template-columns: max-content minmax(0, 1fr);
-    gap: 0.3rem 1rem;
-    margin: 0;
-    font-variant-numeric: tabular-nums;
-  }
-  dt {
-    color: var(--muted);
-  }
-  dd {
-    margin: 0;
   }
   .empty {
     padding: 2rem 1rem;

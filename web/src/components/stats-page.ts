@@ -5,7 +5,7 @@ import { histogramBars } from '../lib/histogram.ts';
 import { recentCount, seriesColumns } from '../lib/stats-series.ts';
 import { StatsPoller } from '../state/stats-poller.ts';
 import { SubscriptionController } from '../state/subscription-controller.ts';
-import { buttonStyles, panelStyles } from './shared.styles.ts';
+import { barStyles, buttonStyles, factListStyles, panelStyles } from './shared.styles.ts';
 import { statsPageStyles } from './stats-page.styles.ts';
 import type { ChartSeries } from './uplot-chart.ts';
 import './uplot-chart.ts';
@@ -32,7 +32,7 @@ const poller = new StatsPoller();
 
 /** The master's live statistics: throughput, queue depth, latency and the workers, every 5 s. */
 export class StatsPage extends LitElement {
-  static override styles = [buttonStyles, panelStyles, statsPageStyles];
+  static override styles = [buttonStyles, panelStyles, barStyles, factListStyles, statsPageStyles];
 
   constructor() {
     super();

@@ -4,11 +4,6 @@ export const submitPageStyles = css`
   :host {
     display: block;
   }
-  .intro {
-    margin: 0.35rem 0 1rem;
-    color: var(--muted);
-    max-width: 45rem;
-  }
   .uploads {
     margin-top: 1.5rem;
   }

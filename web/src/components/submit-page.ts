@@ -6,7 +6,7 @@ import { jobFeed } from '../state/job-feed.ts';
 import { SubscriptionController } from '../state/subscription-controller.ts';
 import { uploads, type UploadTotals } from '../state/upload-queue.ts';
 import type { FilesChosenEvent } from './drop-zone.ts';
-import { buttonStyles, panelStyles } from './shared.styles.ts';
+import { buttonStyles, introStyles, panelStyles } from './shared.styles.ts';
 import { submitPageStyles } from './submit-page.styles.ts';
 import './drop-zone.ts';
 import './feed-banner.ts';
@@ -23,7 +23,7 @@ uploads.addEventListener('sent', (event) => jobFeed.adopt((event as CustomEvent<
  * it is a job its status and labels appear beside it as the grid works on it.
  */
 export class SubmitPage extends LitElement {
-  static override styles = [buttonStyles, panelStyles, submitPageStyles];
+  static override styles = [buttonStyles, panelStyles, introStyles, submitPageStyles];
 
   constructor() {
     super();

@@ -12,22 +12,10 @@ export const uploadItemStyles = css`
     align-items: center;
     padding: 0.65rem 0.85rem;
   }
-  .preview {
+  .thumb {
     grid-area: preview;
     width: 4.5rem;
     height: 4.5rem;
-    border-radius: calc(var(--radius) / 1.5);
-    overflow: hidden;
-    background: var(--surface-2);
-  }
-  img {
-    display: block;
-    width: 100%;
-    height: 100%;
-    object-fit: cover;
-  }
-  img[hidden] {
-    display: none;
   }
   .file {
     grid-area: file;
@@ -77,7 +65,7 @@ export const uploadItemStyles = css`
         'outcome outcome';
       padding: 0.75rem;
     }
-    .preview {
+    .thumb {
       width: 3.5rem;
       height: 3.5rem;
     }

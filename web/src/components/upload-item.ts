@@ -3,7 +3,9 @@ import type { JobView } from '../../../master/api-types.ts';
 import { formatBytes } from '../lib/format.ts';
 import { jobPagePath } from '../router.ts';
 import type { UploadItem } from '../state/upload-queue.ts';
+import { hideImage } from './hide-image.ts';
 import { buttonStyles, panelStyles } from './shared.styles.ts';
+import { thumbnailStyles } from './thumbnail.styles.ts';
 import { uploadItemStyles } from './upload-item.styles.ts';
 import './confidence-bars.ts';
 import './status-chip.ts';
@@ -15,7 +17,7 @@ export type UploadRetryEvent = CustomEvent<{ key: string }>;
  * status and labels. Asks for another try with "upload-retry".
  */
 export class UploadItemView extends LitElement {
-  static override styles = [buttonStyles, panelStyles, uploadItemStyles];
+  static override styles = [buttonStyles, panelStyles, thumbnailStyles, uploadItemStyles];
   static override properties = {
     item: { attribute: false },
     job: { attribute: false },
@@ -50,7 +52,7 @@ export class UploadItemView extends LitElement {
     if (!item) return nothing;
     return html`
       <div class="item">
-        <span class="preview"><img src=${this.preview?.url ?? ''} alt="" decoding="async" @error=${hideImage} /></span>
+        <span class="thumb"><img src=${this.preview?.url ?? ''} alt="" decoding="async" @error=${hideImage} /></span>
         <div class="file">
           <span class="name" title=${item.file.name}>${item.file.name}</span>
           ${this.renderUpload(item)}
@@ -106,11 +108,6 @@ export class UploadItemView extends LitElement {
     if (this.preview) URL.revokeObjectURL(this.preview.url);
     this.preview = null;
   }
-}
-
-/** A file the browser cannot draw shows an empty tile, not a broken-image icon. */
-function hideImage(event: Event): void {
-  (event.target as HTMLImageElement).hidden = true;
 }
 
 customElements.define('upload-item', UploadItemView);

@@ -4,11 +4,6 @@ export const workerPageStyles = css`
   :host {
     display: block;
   }
-  .intro {
-    margin: 0.35rem 0 1rem;
-    color: var(--muted);
-    max-width: 45rem;
-  }
   .hero {
     display: grid;
     grid-template-columns: minmax(0, 1fr) auto;
@@ -94,17 +89,9 @@ export const workerPageStyles = css`
     color: var(--muted);
   }
   dl {
-    display: grid;
-    grid-template-columns: max-content minmax(0, 1fr);
-    gap: 0.3rem 1rem;
     margin: 0.5rem 0 0;
-    font-variant-numeric: tabular-nums;
-  }
-  dt {
-    color: var(--muted);
   }
   dd {
-    margin: 0;
     overflow-wrap: anywhere;
   }
   .reason {

@@ -3,7 +3,7 @@ import { formatCount, formatMs, plural } from '../lib/format.ts';
 import { SubscriptionController } from '../state/subscription-controller.ts';
 import { autostartOnce, contribution, hiddenPause, runtime } from '../state/volunteer.ts';
 import type { WorkerSnapshot, WorkerState } from '../worker-runtime/status.ts';
-import { buttonStyles, panelStyles } from './shared.styles.ts';
+import { buttonStyles, factListStyles, introStyles, panelStyles } from './shared.styles.ts';
 import { workerPageStyles } from './worker-page.styles.ts';
 import './spark-line.ts';
 
@@ -18,7 +18,7 @@ const STATE_LABELS: Record<WorkerState, string> = {
 
 /** "Donate compute": one button to start or stop this tab's worker, and what it is doing. */
 export class WorkerPage extends LitElement {
-  static override styles = [buttonStyles, panelStyles, workerPageStyles];
+  static override styles = [buttonStyles, panelStyles, introStyles, factListStyles, workerPageStyles];
 
   constructor() {
     super();
