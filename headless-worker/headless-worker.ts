@@ -12,8 +12,13 @@ import { parsePageStatus, READ_PAGE_STATUS_SCRIPT, type PageStatus } from './pag
 
 export const PROFILE_DIR_PREFIX = 'grid-worker-';
 
+const LAUNCH_TIMEOUT_MS = 30_000;
+const INITIAL_TAB_TIMEOUT_MS = 5_000;
+const PAGE_OPEN_TIMEOUT_MS = 10_000;
 const PAGE_LOAD_TIMEOUT_MS = 30_000;
 const BROWSER_CLOSE_TIMEOUT_MS = 5_000;
+/** Extra time given to a Puppeteer call that has its own timeout before we stop waiting for it. */
+const TIMEOUT_MARGIN_MS = 2_000;
 
 export interface HeadlessWorkerOptions {
   name: string;
@@ -75,7 +80,11 @@ export class HeadlessWorker {
     const signal = this.#abort.signal;
     this.#userDataDir = await mkdtemp(join(tmpdir(), `${PROFILE_DIR_PREFIX}${name}-`));
     signal.throwIfAborted();
-    this.#browser = await puppeteer.launch({
+    // Puppeteer SIGKILLs the browser when `signal` aborts, but a launch interrupted that way does not
+    // always settle: its wait for the first tab ignores both the signal and the dead connection and
+    // sits out its whole timeout. So the launch does not wait for that tab (we do, below, abortably),
+    // and we stop waiting for the launch itself as soon as close() aborts.
+    const launching = puppeteer.launch({
       executablePath: chromiumPath,
       args: chromiumArgs(this.#userDataDir, extraArgs),
       ignoreDefaultArgs: true,
@@ -85,17 +94,53 @@ export class HeadlessWorker {
       handleSIGINT: false,
       handleSIGTERM: false,
       handleSIGHUP: false,
+      timeout: LAUNCH_TIMEOUT_MS,
+      waitForInitialPage: false,
       signal,
     });
+    let browser: Browser;
+    try {
+      browser = await bounded(launching, 'launching Chromium', LAUNCH_TIMEOUT_MS + TIMEOUT_MARGIN_MS, signal);
+    } catch (err) {
+      // A browser that comes up after we stopped waiting for it must not outlive us.
+      launching.then(discardBrowser, () => undefined);
+      throw err;
+    }
+    this.#browser = browser;
     signal.throwIfAborted();
-    this.#browser.once('disconnected', () => this.#die('browser disconnected (its process exited or was killed)'));
-    const page = (await this.#browser.pages())[0] ?? (await this.#browser.newPage());
+    // Also stops the waits below when the browser dies while we are still starting.
+    const disconnected = new AbortController();
+    browser.once('disconnected', () => {
+      disconnected.abort(new Error('browser disconnected while starting'));
+      this.#die('browser disconnected (its process exited or was killed)');
+    });
+    if (!browser.connected) disconnected.abort(new Error('browser disconnected while starting'));
+    const starting = AbortSignal.any([signal, disconnected.signal]);
+
+    const page = await bounded(this.#openPage(browser, starting), 'opening the worker tab', PAGE_OPEN_TIMEOUT_MS, starting);
     this.#watch(page);
-    const response = await page.goto(pageUrl, { waitUntil: 'domcontentloaded', timeout: PAGE_LOAD_TIMEOUT_MS });
+    const response = await bounded(
+      page.goto(pageUrl, { waitUntil: 'domcontentloaded', timeout: PAGE_LOAD_TIMEOUT_MS }),
+      `loading ${pageUrl}`,
+      PAGE_LOAD_TIMEOUT_MS + TIMEOUT_MARGIN_MS,
+      starting,
+    );
     if (response && !response.ok()) {
       throw new Error(`worker page ${pageUrl} answered HTTP ${response.status()} ${response.statusText()}`);
     }
     void this.#pollPageStatus(page);
+  }
+
+  /** The tab Chromium opens at startup, or a new one if it has none. */
+  async #openPage(browser: Browser, signal: AbortSignal): Promise<Page> {
+    const target = await browser
+      .waitForTarget((t) => t.type() === 'page', { timeout: INITIAL_TAB_TIMEOUT_MS, signal })
+      .catch((err: unknown) => {
+        signal.throwIfAborted();
+        this.options.logger.debug({ err }, 'no initial tab; opening one');
+        return undefined;
+      });
+    return (await target?.page()) ?? (await browser.newPage());
   }
 
   #watch(page: Page): void {
@@ -129,7 +174,7 @@ export class HeadlessWorker {
   }
 
   async #close(): Promise<void> {
-    this.#abort.abort();
+    this.#abort.abort(new Error('worker closing'));
     // Closing the browser first interrupts a page load that start() may be waiting on.
     await this.#closeBrowser();
     await this.#starting?.catch(() => undefined);
@@ -148,6 +193,37 @@ export class HeadlessWorker {
       this.options.logger.debug({ err }, 'browser close failed; killing its processes');
     }
   }
+}
+
+/**
+ * Settles like `promise`, or rejects once `signal` aborts or `timeoutMs` passes, whichever comes first.
+ * For Puppeteer calls that may never settle; a late rejection of `promise` is swallowed.
+ */
+export async function bounded<T>(promise: Promise<T>, what: string, timeoutMs: number, signal?: AbortSignal): Promise<T> {
+  promise.catch(() => undefined);
+  signal?.throwIfAborted();
+  let timer: NodeJS.Timeout | undefined;
+  let onAbort: (() => void) | undefined;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`${what} timed out after ${timeoutMs} ms`)), timeoutMs);
+        onAbort = () => reject(signal?.reason ?? new Error(`${what} aborted`));
+        signal?.addEventListener('abort', onAbort, { once: true });
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+    if (onAbort) signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+/** Closes a browser nobody uses any more, and makes sure its processes are gone. */
+async function discardBrowser(browser: Browser): Promise<void> {
+  const pid = browser.process()?.pid;
+  await bounded(browser.close(), 'closing an abandoned browser', BROWSER_CLOSE_TIMEOUT_MS).catch(() => undefined);
+  if (pid !== undefined) killProcessGroup(pid);
 }
 
 /**
