@@ -11,7 +11,7 @@ import { devImages } from '../support/paths.ts';
 import { startTestMaster, type TestMaster } from '../support/test-master.ts';
 
 const JOBS = 300;
-const KILL_EVERY_MS = 1_500;
+const KILL_EVERY_MS = 1_000;
 // 300 jobs from the 200 dev images: the first 100 twice.
 const images = Array.from({ length: JOBS }, (_, i) => devImages()[i % 200]!);
 const uploads = uploadsFrom(images.map((image) => image.path));
@@ -53,9 +53,10 @@ describe('chaos: browsers killed while they work', () => {
     const lostBefore = master.dispatcher.counters.reassigned.lost;
     let kills = 0;
     const killer = setInterval(() => {
-      const victim = fleet.workers[Math.floor(Math.random() * fleet.workers.length)]!;
-      if (victim.pid === undefined) return; // still relaunching
-      victim.kill();
+      // A random browser among those running (one being relaunched has no pid yet).
+      const running = fleet.workers.filter((worker) => worker.pid !== undefined);
+      if (running.length === 0) return;
+      running[Math.floor(Math.random() * running.length)]!.kill();
       kills += 1;
     }, KILL_EVERY_MS);
     let jobs: JobDetailView[];
