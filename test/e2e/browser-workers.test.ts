@@ -43,7 +43,7 @@ describe('browser workers end to end', () => {
     await first.close();
 
     master = await startTestMaster({ dataDir, port });
-    fleet = startFleet({ masterUrl: master.url, workers: 2, namePrefix: 'e2e', logger: createLogger('warn') });
+    fleet = startFleet({ masterUrl: master.url, workers: 2, namePrefix: 'e2e', logger: createLogger('error') });
     await fleet.waitUntilReady(90_000);
     expectDoneExactlyOnce(await settled(master.url, ids, 60_000));
   });

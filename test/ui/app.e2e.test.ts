@@ -38,7 +38,7 @@ let firstJobId = '';
 beforeAll(async () => {
   fs.mkdirSync(SCREENSHOTS, { recursive: true });
   master = await startTestMaster();
-  fleet = startFleet({ masterUrl: master.url, workers: 1, namePrefix: 'ui-e2e', logger: createLogger('warn') });
+  fleet = startFleet({ masterUrl: master.url, workers: 1, namePrefix: 'ui-e2e', logger: createLogger('error') });
   browser = await launchBrowser();
   await fleet.waitUntilReady(90_000);
   ({ page, watch } = await openPage(browser, master.url, '/submit'));
