@@ -1,0 +1,74 @@
+// The stats page against a stubbed /api/stats, and the board when the master goes away and
+// comes back, in real Chromium.
+import { describe, expect, it } from 'vitest';
+import { axeViolations, clickDeep, deepTexts, inApp, PageWatch, waitForTexts } from '../support/browser.ts';
+import { freePort } from '../support/free-port.ts';
+import { submit, uploadsFrom } from '../support/jobs-client.ts';
+import { startTestMaster, tempDataDir } from '../support/test-master.ts';
+import { smallImage, useUiHarness } from '../support/ui-harness.ts';
+import { statsFixture } from './fixtures.ts';
+
+const ui = useUiHarness();
+
+describe('stats page', () => {
+  it('draws the charts and the workers table from /api/stats', async () => {
+    const page = await ui.browser.newPage();
+    const watch = new PageWatch(page, ui.master.url);
+    watch.expect((url, status) => status === 'failed' && url.endsWith('/api/stats'));
+    await page.setRequestInterception(true);
+    let unreachable = false;
+    page.on('request', (request) => {
+      if (new URL(request.url()).pathname !== '/api/stats') return void request.continue();
+      if (unreachable) return void request.abort('connectionrefused');
+      void request.respond({ contentType: 'application/json', body: JSON.stringify(statsFixture()) });
+    });
+    try {
+      await page.setViewport({ width: 1280, height: 800 });
+      await page.goto(`${ui.master.url}/stats`, { waitUntil: 'domcontentloaded' });
+      await waitForTexts(page, inApp('workers-table', 'tbody tr'), (texts) => texts.length === 2, 'two workers');
+      const [first] = await deepTexts(page, inApp('workers-table', 'tbody tr'));
+      expect(first).toMatch(/fleet-1\s+headless\s+wasm\s+62 ms\s+1,200\s+3/);
+      expect(await page.$$eval(inApp('stats-page', 'uplot-chart', 'canvas'), (canvases) => canvases.length)).toBe(5);
+      expect((await deepTexts(page, inApp('stats-page', '.tiles')))[0]).toMatch(/12\s+Queued/);
+      expect(await axeViolations(page)).toEqual([]);
+
+      // The master goes away: say so, keep the last figures, and recover by itself.
+      unreachable = true;
+      await clickDeep(page, inApp('stats-page', '.bar button'));
+      await waitForTexts(page, inApp('stats-page', '.problem'), (texts) => texts.some((text) => text.includes('Could not get statistics from the master')), 'the outage');
+      expect(await deepTexts(page, inApp('workers-table', 'tbody tr'))).toHaveLength(2);
+      unreachable = false;
+      await waitForTexts(page, inApp('stats-page', '.problem'), (texts) => texts.length === 0, 'the recovery', 15_000);
+      expect(watch.take()).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  });
+});
+
+describe('when the master goes away', () => {
+  it('says so on the board, retries by itself, and is live again when the master is back', async () => {
+    const port = await freePort();
+    const dataDir = tempDataDir();
+    let away = await startTestMaster({ port, dataDir });
+    const page = await ui.browser.newPage();
+    const watch = new PageWatch(page, away.url);
+    // While the master is down, the reconnection attempts fail: that is what is being tested.
+    watch.expect((_url, status) => status === 'failed');
+    try {
+      await page.goto(`${away.url}/`, { waitUntil: 'domcontentloaded' });
+      await waitForTexts(page, inApp('job-board'), (texts) => texts.some((text) => text.includes('No jobs yet.')), 'the live board');
+      await away.close();
+      await waitForTexts(page, inApp('feed-banner'), (texts) => texts[0] === 'Master unreachable — retrying…', 'the outage');
+
+      away = await startTestMaster({ port, dataDir });
+      await waitForTexts(page, inApp('feed-banner'), (texts) => texts[0] === '', 'the reconnection', 30_000);
+      await submit(away.url, uploadsFrom([smallImage.path]));
+      await waitForTexts(page, inApp('job-row'), (texts) => texts.length === 1, 'a new job, live');
+      expect(watch.take()).toEqual([]);
+    } finally {
+      await page.close();
+      await away.close();
+    }
+  });
+});

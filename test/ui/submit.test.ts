@@ -1,0 +1,83 @@
+// The submit page in real Chromium against a real master with no workers: per-file errors in
+// plain words, upload progress, paste and drop.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { ElementHandle } from 'puppeteer-core';
+import { describe, expect, it } from 'vitest';
+import { axeViolations, inApp, waitForTexts } from '../support/browser.ts';
+import { devImages } from '../support/paths.ts';
+import { MAX_UPLOAD_BYTES, smallImage, threeImages, useUiHarness } from '../support/ui-harness.ts';
+import { TINY_PNG } from './fixtures.ts';
+
+const ui = useUiHarness();
+
+describe('submit page', () => {
+  it("shows each file's own error in plain words, from the master or from the pre-check", async () => {
+    const fakePng = path.join(ui.scratch, 'not-really.png');
+    fs.writeFileSync(fakePng, 'hello, I am text');
+    const notes = path.join(ui.scratch, 'notes.txt');
+    fs.writeFileSync(notes, 'plain text');
+    const tooLarge = devImages().find((image) => fs.statSync(image.path).size > MAX_UPLOAD_BYTES)!;
+
+    const { page, watch } = await ui.open('/submit');
+    watch.expect((url, status) => (status === 415 || status === 413) && url.endsWith('/api/jobs'));
+    const input = await page.waitForSelector(inApp('submit-page', 'drop-zone', 'input[type=file]'));
+    await (input as ElementHandle<HTMLInputElement>).uploadFile(fakePng, notes, tooLarge.path, smallImage.path);
+
+    const items = await waitForTexts(
+      page,
+      inApp('upload-item'),
+      (texts) => texts.length === 4 && texts.every((text) => /not uploaded|uploaded/.test(text)) && texts.some((text) => text.includes('Queued') || text.includes('queued')),
+      'four outcomes',
+    );
+    const byName = (name: string) => items.find((text) => text.includes(name))!;
+    expect(byName('not-really.png')).toContain('Not an image the grid can read: "not-really.png" is not an image this service can read');
+    expect(byName('notes.txt')).toContain('Not an image: this is a text/plain file.');
+    expect(byName(tooLarge.file)).toContain('Too large: an image is larger than the limit of 180 kB.');
+    expect(byName(smallImage.file)).toMatch(/queued/);
+    await waitForTexts(page, inApp('submit-page', '.counts'), (texts) => texts.some((text) => text.includes('1 of 4 images uploaded · 3 not uploaded')), 'the totals');
+    expect(await axeViolations(page)).toEqual([]);
+  });
+
+  it('shows per-file and total upload progress as the bytes go out', async () => {
+    const { page } = await ui.open('/submit');
+    // A slow uplink (64 kB/s) makes the progress visible; on localhost it would be over at once.
+    await page.emulateNetworkConditions({ download: -1, upload: 64_000, latency: 0 });
+    const input = await page.waitForSelector(inApp('submit-page', 'drop-zone', 'input[type=file]'));
+    await (input as ElementHandle<HTMLInputElement>).uploadFile(threeImages[0]!.path);
+    const progress = await page.waitForFunction(
+      () => {
+        const submitPage = document.querySelector('app-shell')?.shadowRoot?.querySelector('submit-page')?.shadowRoot;
+        const total = submitPage?.querySelector('.totals progress');
+        const file = submitPage?.querySelector('upload-item')?.shadowRoot?.querySelector('progress');
+        if (!(total instanceof HTMLProgressElement) || !(file instanceof HTMLProgressElement)) return null;
+        return file.value > 0 && file.value < file.max ? { file: file.value / file.max, total: total.value / total.max } : null;
+      },
+      { polling: 50, timeout: 20_000 },
+    );
+    const seen = (await progress.jsonValue())!;
+    expect(seen.file).toBeGreaterThan(0);
+    expect(seen.file).toBeLessThan(1);
+    expect(seen.total).toBeGreaterThan(0);
+    await page.emulateNetworkConditions(null);
+    await waitForTexts(page, inApp('upload-item'), (texts) => texts[0]?.includes('uploaded') ?? false, 'the upload', 30_000);
+  });
+
+  it('takes images pasted anywhere on the page and dropped on the drop zone', async () => {
+    const { page } = await ui.open('/submit');
+    await page.waitForSelector(inApp('submit-page', 'drop-zone', '.zone'));
+    await page.evaluate((png) => {
+      const file = (name: string) => new File([Uint8Array.from(atob(png), (c) => c.charCodeAt(0))], name, { type: 'image/png' });
+      const pasted = new DataTransfer();
+      pasted.items.add(file('pasted.png'));
+      document.dispatchEvent(new ClipboardEvent('paste', { clipboardData: pasted, bubbles: true }));
+      const dropped = new DataTransfer();
+      dropped.items.add(file('dropped.png'));
+      const zone = document.querySelector('app-shell')!.shadowRoot!.querySelector('submit-page')!.shadowRoot!.querySelector('drop-zone')!.shadowRoot!.querySelector('.zone')!;
+      zone.dispatchEvent(new DragEvent('dragover', { dataTransfer: dropped, bubbles: true, cancelable: true }));
+      zone.dispatchEvent(new DragEvent('drop', { dataTransfer: dropped, bubbles: true, cancelable: true }));
+    }, TINY_PNG.toString('base64'));
+    const items = await waitForTexts(page, inApp('upload-item'), (texts) => texts.length === 2 && texts.every((text) => text.includes('· uploaded')), 'two uploads');
+    expect(items.map((text) => text.split(' ')[0])).toEqual(['pasted.png', 'dropped.png']);
+  });
+});
