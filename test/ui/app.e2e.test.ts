@@ -52,7 +52,10 @@ afterAll(async () => {
 
 const isPercent = /\d+\.\d%/g;
 
-describe('the web app end to end', () => {
+// Each test is retried: in about one run in four here, a freshly opened page of the app does not
+// render within 30 s (the submit page's drop zone, the board's rows, the stats chart), a race not yet
+// found and noted on the issue. A retry opens a fresh page; a real regression fails all three tries.
+describe('the web app end to end', { retry: 2 }, () => {
   it('uploads three images through the submit page and shows their labels as they arrive', async () => {
     const input = await page.waitForSelector(inApp('submit-page', 'drop-zone', 'input[type=file]'));
     await (input as ElementHandle<HTMLInputElement>).uploadFile(...images.map((image) => image.path));
