@@ -1,5 +1,6 @@
 // GET /api/stats and GET /metrics against a real master answered by synthetic
 // workers, and the pure bucketing they are built on.
+import { jobView } from '../../test/support/job-view.ts';
 import fs from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { distribution } from '../../metrics/percentiles.ts';
@@ -106,21 +107,7 @@ describe('latency summary over slots', () => {
 });
 
 describe('jobTransition', () => {
-  const job = (changes: Partial<JobView>): JobView => ({
-    id: 'j',
-    status: 'queued',
-    attempts: 0,
-    fileName: 'cat.jpg',
-    contentType: 'image/jpeg',
-    size: 1,
-    submittedAt: '2025-01-01T00:00:00.000Z',
-    startedAt: null,
-    finishedAt: null,
-    worker: null,
-    error: null,
-    result: null,
-    ...changes,
-  });
+  const job = (changes: Partial<JobView>): JobView => jobView('j', changes);
 
   it('counts a job entering the queue afresh as submitted, not a requeue or a lease', () => {
     expect(jobTransition(job({}))).toEqual({ kind: 'submitted' });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { matchesSearch } from '../src/lib/job-search.ts';
-import { jobView } from './job-view.ts';
+import { jobView } from '../../test/support/job-view.ts';
 
 const cat = jobView('1', {
   fileName: 'holiday.jpg',

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { JobView } from '../../master/api-types.ts';
 import { JobStore, MAX_KEPT_JOBS } from '../src/state/job-store.ts';
-import { jobView } from './job-view.ts';
+import { jobView } from '../../test/support/job-view.ts';
 
 /** Submitted `id` seconds into the day, so numbered jobs list in a known order. */
 function job(id: string, patch: Partial<JobView> = {}): JobView {

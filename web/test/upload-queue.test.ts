@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { JobView } from '../../master/api-types.ts';
 import { ApiError } from '../src/api.ts';
 import { UploadQueue, type SendImage } from '../src/state/upload-queue.ts';
-import { jobView } from './job-view.ts';
+import { jobView } from '../../test/support/job-view.ts';
 
 interface Pending {
   file: File;
