@@ -80,8 +80,10 @@ afterAll(async () => {
   // Chromium helpers killed with their browser may stay as zombies where init does not reap them; those hold nothing.
   const browserPids = launchedBrowserPids();
   expect(browserPids.size).toBeGreaterThanOrEqual(5);
-  const leftovers = liveProcesses().filter((p) => browserPids.has(p.pgid) || p.args.includes(`${PROFILE_DIR_PREFIX}${namePrefix}`));
-  expect(leftovers).toEqual([]);
+  const leftovers = () => liveProcesses().filter((p) => browserPids.has(p.pgid) || p.args.includes(`${PROFILE_DIR_PREFIX}${namePrefix}`));
+  // A process group just sent SIGKILL takes a moment to be gone from the process table.
+  for (let waited = 0; leftovers().length > 0 && waited < 3_000; waited += 100) await sleep(100);
+  expect(leftovers()).toEqual([]);
   expect(readdirSync(tmpdir()).filter((name) => name.startsWith(`${PROFILE_DIR_PREFIX}${namePrefix}`))).toEqual([]);
 });
 
