@@ -46,7 +46,7 @@ const OPTIONS: [string, string, keyof Config, string][] = [
   ['--web-dir <dir>', 'WEB_DIR', 'webDir', 'built web app (npm run build)'],
   ['--max-upload-bytes <n>', 'MAX_UPLOAD_BYTES', 'maxUploadBytes', 'largest accepted image'],
   ['--max-files-per-upload <n>', 'MAX_FILES_PER_UPLOAD', 'maxFilesPerUpload', 'most images in one request'],
-  ['--max-pending-jobs <n>', 'MAX_PENDING_JOBS', 'maxPendingJobs', 'queued+leased jobs before 503'],
+  ['--max-pending-jobs <n>', 'MAX_PENDING_JOBS', 'maxPendingJobs', 'queued+leased jobs; a submission past it gets 503'],
   ['--lease-ms <n>', 'LEASE_MS', 'leaseMs', 'how long a worker may hold a job'],
   ['--heartbeat-ms <n>', 'HEARTBEAT_MS', 'heartbeatMs', 'WebSocket ping interval; dead after 2 missed'],
   ['--max-attempts <n>', 'MAX_ATTEMPTS', 'maxAttempts', 'failed or expired attempts before a job fails'],

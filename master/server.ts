@@ -27,7 +27,7 @@ export interface Master {
 
 export async function startMaster(config: Config, log: Logger = createLogger(config.logLevel)): Promise<Master> {
   const model = loadModelFiles(config.modelDir, config.modelInputRange);
-  const limits = { maxAttempts: config.maxAttempts, maxLeases: config.maxLeases };
+  const limits = { maxAttempts: config.maxAttempts, maxLeases: config.maxLeases, maxPendingJobs: config.maxPendingJobs };
   const redis = config.redisUrl
     ? await RedisJobStore.connect({ url: config.redisUrl, keyPrefix: config.redisPrefix, limits })
     : null;

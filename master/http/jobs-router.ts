@@ -26,7 +26,7 @@ export function jobsRouter({ store, dispatcher, events, config }: JobsDeps): Rou
     limits: { fileSize: config.maxUploadBytes, files: config.maxFilesPerUpload },
   }).array('image', config.maxFilesPerUpload);
 
-  router.post('/', admit(store, config.maxPendingJobs), upload, async (req, res) => {
+  router.post('/', upload, async (req, res) => {
     const files = (req.files as Express.Multer.File[] | undefined) ?? [];
     if (files.length === 0) {
       throw new HttpError(400, 'no-file', 'attach at least one image in the multipart field "image"');
@@ -106,19 +106,6 @@ export function jobsRouter({ store, dispatcher, events, config }: JobsDeps): Rou
   });
 
   return router;
-}
-
-/** Bounded queue: refuse new work with 503 + Retry-After instead of growing without bound. */
-function admit(store: JobStore, maxPendingJobs: number) {
-  return async (_req: Request, _res: unknown, next: () => void) => {
-    const counts = await store.counts();
-    if (counts.queued + counts.leased >= maxPendingJobs) {
-      throw new HttpError(503, 'queue-full', `the queue holds ${maxPendingJobs} pending jobs; try again shortly`, {
-        'Retry-After': '5',
-      });
-    }
-    next();
-  };
 }
 
 function idempotencyKey(req: Request): string | undefined {

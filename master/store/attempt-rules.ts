@@ -21,7 +21,7 @@ export function afterAttempt(
   counts: AttemptCounts,
   outcome: EndedWithoutResult,
   retryable: boolean,
-  limits: Limits,
+  limits: Pick<Limits, 'maxAttempts' | 'maxLeases'>,
 ): { status: 'queued' | 'failed'; failures: number } {
   const counted = outcome === 'failed' || outcome === 'expired';
   const failures = counts.failures + (counted ? 1 : 0);

@@ -51,6 +51,8 @@ export interface Limits {
   maxAttempts: number;
   /** Leases of any outcome (including lost workers) before the job fails: bounds crash loops. */
   maxLeases: number;
+  /** Queued + leased jobs the store admits; a create that would pass it throws QueueFullError and stores nothing. */
+  maxPendingJobs: number;
 }
 
 export interface ListQuery {
@@ -62,7 +64,10 @@ export interface ListQuery {
 export type StatusCounts = Record<JobStatus, number>;
 
 export interface JobStore {
-  /** Stores jobs and images durably in one transaction; with an idempotency key, at most once per key. */
+  /**
+   * Stores jobs and images durably in one transaction; with an idempotency key, at most once per key. Throws
+   * QueueFullError, storing nothing, when the queued and leased jobs would pass limits.maxPendingJobs.
+   */
   create(jobs: NewJob[], now: number, idempotencyKey?: string): Promise<CreateResult>;
   /** Leases the oldest queued jobs, one to each worker in order, while the queue lasts (null once empty). */
   lease(workers: WorkerRef[], leaseMs: number, now: number): Promise<(Lease | null)[]>;

@@ -23,7 +23,7 @@ import { jobScripts, type LuaScript, type ScriptArg } from './redis/lua-scripts.
 import { createRedisClient, execBatch, reachRedis } from './redis/redis-connection.ts';
 import { RedisKeys } from './redis/redis-keys.ts';
 import { attemptRow, fieldsOf, jobRow, type Fields } from './redis/redis-rows.ts';
-import { StoreUnavailableError } from './store-errors.ts';
+import { QueueFullError, StoreUnavailableError } from './store-errors.ts';
 
 export interface RedisJobStoreOptions {
   /** e.g. redis://127.0.0.1:6379/0 */
@@ -83,12 +83,13 @@ export class RedisJobStore implements JobStore {
   }
 
   async create(jobs: NewJob[], now: number, idempotencyKey?: string): Promise<CreateResult> {
-    const args: ScriptArg[] = [now, idempotencyKey ?? ''];
+    const args: ScriptArg[] = [now, idempotencyKey ?? '', this.limits.maxPendingJobs];
     for (const job of jobs) {
       args.push(randomUUID(), job.fileName, job.contentType, Buffer.from(job.image.buffer, job.image.byteOffset, job.image.byteLength));
     }
-    const [replayed, created] = (await this.run(jobScripts.create, args)) as [number, FlatFields[]];
-    return { jobs: created.map(viewOf), replayed: replayed === 1 };
+    const [outcome, created] = (await this.run(jobScripts.create, args)) as ['created' | 'replayed' | 'queue-full', FlatFields[]];
+    if (outcome === 'queue-full') throw new QueueFullError(this.limits.maxPendingJobs);
+    return { jobs: created.map(viewOf), replayed: outcome === 'replayed' };
   }
 
   async lease(workers: WorkerRef[], leaseMs: number, now: number): Promise<(Lease | null)[]> {

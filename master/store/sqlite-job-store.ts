@@ -19,6 +19,7 @@ import type {
   WorkerRef,
 } from './job-store.ts';
 import { toAttemptView, toView, type AttemptRow, type JobRow } from './job-views.ts';
+import { QueueFullError } from './store-errors.ts';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS jobs (
@@ -59,6 +60,24 @@ CREATE TABLE IF NOT EXISTS attempts (
 CREATE TABLE IF NOT EXISTS idempotency (key TEXT PRIMARY KEY, job_ids TEXT NOT NULL, created_at INTEGER NOT NULL);
 `;
 
+// Jobs per status, kept by triggers on every insert, delete and status change,
+// so counting (admission, /api/health) reads four rows instead of every job.
+const COUNTERS = `
+CREATE TABLE job_counts (status TEXT PRIMARY KEY, n INTEGER NOT NULL);
+INSERT INTO job_counts (status, n) SELECT value, 0 FROM json_each('["queued","leased","done","failed"]');
+UPDATE job_counts SET n = (SELECT COUNT(*) FROM jobs WHERE jobs.status = job_counts.status);
+CREATE TRIGGER job_counts_insert AFTER INSERT ON jobs BEGIN
+  UPDATE job_counts SET n = n + 1 WHERE status = NEW.status;
+END;
+CREATE TRIGGER job_counts_delete AFTER DELETE ON jobs BEGIN
+  UPDATE job_counts SET n = n - 1 WHERE status = OLD.status;
+END;
+CREATE TRIGGER job_counts_update AFTER UPDATE OF status ON jobs WHEN OLD.status <> NEW.status BEGIN
+  UPDATE job_counts SET n = n - 1 WHERE status = OLD.status;
+  UPDATE job_counts SET n = n + 1 WHERE status = NEW.status;
+END;
+`;
+
 interface PendingWrite {
   change: () => unknown;
   durable: boolean;
@@ -84,6 +103,9 @@ export class SqliteJobStore implements JobStore {
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 5000');
     this.db.exec(SCHEMA);
+    // A store written before the counters existed gets them once, counted from its jobs.
+    const hasCounters = this.db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'job_counts'`).get();
+    if (!hasCounters) this.db.transaction(() => this.db.exec(COUNTERS))();
     const db = this.db;
     this.q = {
       insertJob: db.prepare(
@@ -122,7 +144,8 @@ export class SqliteJobStore implements JobStore {
       deleteJob: db.prepare(`DELETE FROM jobs WHERE id = ?`),
       deleteImage: db.prepare(`DELETE FROM images WHERE job_id = ?`),
       deleteAttempts: db.prepare(`DELETE FROM attempts WHERE job_id = ?`),
-      counts: db.prepare(`SELECT status, COUNT(*) AS n FROM jobs GROUP BY status`),
+      counts: db.prepare(`SELECT status, n FROM job_counts`),
+      pending: db.prepare(`SELECT SUM(n) FROM job_counts WHERE status IN ('queued', 'leased')`).pluck(),
     };
   }
 
@@ -292,6 +315,7 @@ export class SqliteJobStore implements JobStore {
       const known = this.q.idempotencyGet.get(idempotencyKey) as string | undefined;
       if (known) return { jobs: (JSON.parse(known) as string[]).map((id) => this.view(id)!), replayed: true };
     }
+    if ((this.q.pending.get() as number) + jobs.length > this.limits.maxPendingJobs) throw new QueueFullError(this.limits.maxPendingJobs);
     const ids = jobs.map((job) => {
       const id = randomUUID();
       this.q.insertJob.run(id, job.fileName, job.contentType, job.image.byteLength, now);

@@ -11,3 +11,14 @@ export class StoreUnavailableError extends Error {
     this.name = 'StoreUnavailableError';
   }
 }
+
+/**
+ * Admitting these jobs would take the queued and leased jobs past the limit.
+ * Checked in the same atomic step as the create, so nothing was stored.
+ */
+export class QueueFullError extends Error {
+  constructor(readonly maxPendingJobs: number) {
+    super(`the queue holds its limit of ${maxPendingJobs} pending jobs; try again shortly`);
+    this.name = 'QueueFullError';
+  }
+}

@@ -93,6 +93,15 @@ describe('POST /api/jobs', () => {
     expect(response.headers.get('Retry-After')).toBe('5');
     expect(body.error.code).toBe('queue-full');
   });
+
+  it('admits concurrent submissions up to the limit and not one more', async () => {
+    await start({ maxPendingJobs: 5 });
+    const answers = await Promise.all(Array.from({ length: 12 }, () => submit([cat!])));
+    const statuses = answers.map(({ response }) => response.status).sort();
+    expect(statuses).toEqual([...Array(5).fill(201), ...Array(7).fill(503)]);
+    const health = (await fetch(`${master.url}/api/health`).then((r) => r.json())) as any;
+    expect(health.jobs.queued + health.jobs.leased).toBe(5);
+  });
 });
 
 describe('reading jobs', () => {

@@ -14,10 +14,10 @@ import { StoreUnavailableError } from '../store/store-errors.ts';
 import { freePort } from '../../test/support/free-port.ts';
 import { until } from '../../test/support/jobs-client.ts';
 import { startRedis, stopRedis } from '../../test/support/redis-server.ts';
-import { deleteRedisKeys, TEST_REDIS_URL } from '../../test/support/stores.ts';
+import { DEFAULT_TEST_LIMITS, deleteRedisKeys, TEST_REDIS_URL } from '../../test/support/stores.ts';
 
 const REDIS_URL = TEST_REDIS_URL;
-const LIMITS: Limits = { maxAttempts: 3, maxLeases: 5 };
+const LIMITS: Limits = DEFAULT_TEST_LIMITS;
 const T0 = Date.UTC(2025, 0, 1);
 const image = new Uint8Array([1, 2, 3]);
 const newJobs = (count: number) => Array.from({ length: count }, (_, i) => ({ fileName: `${i}.jpg`, contentType: 'image/jpeg', image }));
@@ -54,7 +54,7 @@ describe('Lua attempt rules', () => {
        return { status, failures }`,
     );
     const cases: { leases: number; failures: number; outcome: EndedWithoutResult; retryable: boolean; limits: Limits }[] = [];
-    for (const limits of [LIMITS, { maxAttempts: 1, maxLeases: 1 }, { maxAttempts: 2, maxLeases: 4 }])
+    for (const limits of [LIMITS, { ...LIMITS, maxAttempts: 1, maxLeases: 1 }, { ...LIMITS, maxAttempts: 2, maxLeases: 4 }])
       for (let leases = 1; leases <= 6; leases++)
         for (let failures = 0; failures < leases; failures++)
           for (const outcome of ['failed', 'expired', 'lost', 'recovered'] as const)

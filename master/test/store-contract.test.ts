@@ -5,9 +5,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { JobResult } from '../api-types.ts';
 import { finalError } from '../store/attempt-rules.ts';
 import type { JobStore, Lease, Limits, NewJob, WorkerRef } from '../store/job-store.ts';
+import { QueueFullError } from '../store/store-errors.ts';
 import { STORE_KINDS, type OpenedStore } from '../../test/support/stores.ts';
 
-const LIMITS: Limits = { maxAttempts: 3, maxLeases: 5 };
 
 const WORKERS: WorkerRef[] = ['a', 'b', 'c'].map((id) => ({ id, name: `worker-${id}`, backend: `backend-${id}` }));
 const [A, B, C] = WORKERS as [WorkerRef, WorkerRef, WorkerRef];
@@ -25,14 +25,14 @@ describe.each(STORE_KINDS)('$name job store', (kind) => {
     for (const { dispose } of opened.splice(0)) await dispose();
   });
 
-  async function open(limits = LIMITS): Promise<JobStore> {
+  async function open(limits: Partial<Limits> = {}): Promise<JobStore> {
     const store = await kind.open(limits);
     opened.push(store);
     return store.store;
   }
 
   /** A store holding `count` queued jobs, and their ids in submission order. */
-  async function withJobs(count: number, limits = LIMITS) {
+  async function withJobs(count: number, limits: Partial<Limits> = {}) {
     const store = await open(limits);
     const { jobs } = await store.create(newJobs(count), T0);
     return { store, ids: jobs.map((job) => job.id) };
@@ -84,6 +84,38 @@ describe.each(STORE_KINDS)('$name job store', (kind) => {
       await leaseOne(store, A);
       const again = await store.create(newJobs(1), T0 + 1, 'key-1');
       expect(again.jobs.map((job) => [job.id, job.status])).toEqual([[first.jobs[0]!.id, 'leased']]);
+    });
+  });
+
+  describe('admission', () => {
+    it('admits a batch that fits exactly and refuses one that would pass the limit whole, storing nothing', async () => {
+      const store = await open({ maxPendingJobs: 4 });
+      await store.create(newJobs(3), T0);
+      await expect(store.create(newJobs(2), T0, 'too-many')).rejects.toBeInstanceOf(QueueFullError);
+      expect(await store.counts()).toEqual({ queued: 3, leased: 0, done: 0, failed: 0 });
+      expect((await store.list({ limit: 10 })).jobs).toHaveLength(3);
+      // The refused key stored nothing either: it creates once there is room.
+      expect((await store.create(newJobs(1), T0, 'too-many')).replayed).toBe(false);
+      await expect(store.create(newJobs(1), T0)).rejects.toBeInstanceOf(QueueFullError);
+    });
+
+    it('never overshoots, however many creates race for the last places', async () => {
+      const store = await open({ maxPendingJobs: 10 });
+      const outcomes = await Promise.allSettled(Array.from({ length: 8 }, () => store.create(newJobs(3), T0)));
+      expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(3);
+      for (const o of outcomes) if (o.status === 'rejected') expect(o.reason).toBeInstanceOf(QueueFullError);
+      expect(await store.counts()).toEqual({ queued: 9, leased: 0, done: 0, failed: 0 });
+    });
+
+    it('counts leased jobs as pending, finished ones not, and still replays a known key when full', async () => {
+      const store = await open({ maxPendingJobs: 2 });
+      const first = await store.create(newJobs(2), T0, 'key-1');
+      const lease = await leaseOne(store, A);
+      await expect(store.create(newJobs(1), T0)).rejects.toBeInstanceOf(QueueFullError);
+      expect(await store.create(newJobs(1), T0, 'key-1')).toMatchObject({ replayed: true, jobs: [{ id: first.jobs[0]!.id }, { id: first.jobs[1]!.id }] });
+      await store.complete(lease, A.id, resultOf(1), T0 + 1);
+      expect((await store.create(newJobs(1), T0 + 2)).jobs).toHaveLength(1);
+      expect(await store.counts()).toEqual({ queued: 2, leased: 0, done: 1, failed: 0 });
     });
   });
 

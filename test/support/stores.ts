@@ -18,8 +18,11 @@ export interface OpenedStore {
 
 export interface StoreKind {
   name: 'sqlite' | 'redis';
-  open(limits: Limits): Promise<OpenedStore>;
+  /** Opens a fresh store; limits not given are the defaults below. */
+  open(limits?: Partial<Limits>): Promise<OpenedStore>;
 }
+
+export const DEFAULT_TEST_LIMITS: Limits = { maxAttempts: 3, maxLeases: 5, maxPendingJobs: 100_000 };
 
 /** Deletes every key under a prefix (tests never share one). */
 export async function deleteRedisKeys(prefix: string, url = TEST_REDIS_URL): Promise<void> {
@@ -38,7 +41,7 @@ export const STORE_KINDS: StoreKind[] = [
     name: 'sqlite',
     async open(limits) {
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'grid-store-'));
-      const store = new SqliteJobStore(dir, limits);
+      const store = new SqliteJobStore(dir, { ...DEFAULT_TEST_LIMITS, ...limits });
       return {
         store,
         async dispose() {
@@ -52,7 +55,7 @@ export const STORE_KINDS: StoreKind[] = [
     name: 'redis',
     async open(limits) {
       const keyPrefix = `test:${randomUUID()}:`;
-      const store = await RedisJobStore.connect({ url: TEST_REDIS_URL, keyPrefix, limits });
+      const store = await RedisJobStore.connect({ url: TEST_REDIS_URL, keyPrefix, limits: { ...DEFAULT_TEST_LIMITS, ...limits } });
       return {
         store,
         async dispose() {
