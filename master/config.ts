@@ -24,15 +24,26 @@ export const ConfigSchema = z.object({
   maxFilesPerUpload: int(1).default(100),
   /** Queued + leased jobs beyond which submissions get 503. */
   maxPendingJobs: int(1).default(100_000),
+  /** How long an Idempotency-Key is remembered after its first use. */
+  idempotencyTtlMs: int(1).default(24 * 3_600_000),
   leaseMs: int(100).default(30_000),
   heartbeatMs: int(50).default(10_000),
   maxAttempts: int(1).default(3),
   maxLeases: int(1).default(10),
   /** With a Redis URL, jobs live in Redis and several masters share them; without, the embedded store. */
   redisUrl: z.string().regex(/^rediss?:\/\//, 'expected a redis:// or rediss:// URL').optional(),
-  redisPrefix: z.string().min(1).default('grid:'),
+  /** With Redis Cluster node addresses (host:port,...) instead, jobs live in the cluster. */
+  redisClusterNodes: z
+    .string()
+    .regex(/^[^\s,:]+:\d+(,[^\s,:]+:\d+)*$/, 'expected host:port pairs separated by commas, e.g. "10.0.0.1:7000,10.0.0.2:7000"')
+    .transform((list) => list.split(',').map((node) => ({ host: node.split(':')[0]!, port: Number(node.split(':')[1]) })))
+    .optional(),
+  redisPrefix: z.string().regex(/^[^{}]+$/, 'a prefix without { or } (the store adds its own hash tag)').default('grid:'),
   adminToken: z.string().min(8, 'ADMIN_TOKEN must be at least 8 characters').optional(),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+}).refine((config) => !(config.redisUrl && config.redisClusterNodes), {
+  path: ['redisClusterNodes'],
+  message: 'set REDIS_URL or REDIS_CLUSTER_NODES, not both',
 });
 export type Config = z.infer<typeof ConfigSchema>;
 
@@ -47,11 +58,13 @@ const OPTIONS: [string, string, keyof Config, string][] = [
   ['--max-upload-bytes <n>', 'MAX_UPLOAD_BYTES', 'maxUploadBytes', 'largest accepted image'],
   ['--max-files-per-upload <n>', 'MAX_FILES_PER_UPLOAD', 'maxFilesPerUpload', 'most images in one request'],
   ['--max-pending-jobs <n>', 'MAX_PENDING_JOBS', 'maxPendingJobs', 'queued+leased jobs; a submission past it gets 503'],
+  ['--idempotency-ttl-ms <n>', 'IDEMPOTENCY_TTL_MS', 'idempotencyTtlMs', 'how long an Idempotency-Key is remembered'],
   ['--lease-ms <n>', 'LEASE_MS', 'leaseMs', 'how long a worker may hold a job'],
   ['--heartbeat-ms <n>', 'HEARTBEAT_MS', 'heartbeatMs', 'WebSocket ping interval; dead after 2 missed'],
   ['--max-attempts <n>', 'MAX_ATTEMPTS', 'maxAttempts', 'failed or expired attempts before a job fails'],
   ['--max-leases <n>', 'MAX_LEASES', 'maxLeases', 'leases of any outcome before a job fails'],
   ['--redis-url <url>', 'REDIS_URL', 'redisUrl', 'share jobs through Redis instead of the embedded store'],
+  ['--redis-cluster-nodes <list>', 'REDIS_CLUSTER_NODES', 'redisClusterNodes', 'share jobs through a Redis Cluster (host:port,...)'],
   ['--redis-prefix <p>', 'REDIS_PREFIX', 'redisPrefix', 'key prefix; masters with the same prefix share jobs'],
   ['--admin-token <t>', 'ADMIN_TOKEN', 'adminToken', 'token for destructive bulk actions'],
   ['--log-level <level>', 'LOG_LEVEL', 'logLevel', 'pino log level'],

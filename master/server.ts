@@ -11,6 +11,7 @@ import { loadModelFiles } from './model/model-files.ts';
 import type { JobStore } from './store/job-store.ts';
 import { RedisJobStore } from './store/redis-job-store.ts';
 import { SqliteJobStore } from './store/sqlite-job-store.ts';
+import { describeTarget, type RedisTarget } from './store/redis/redis-connection.ts';
 import { RedisEventRelay } from './events/redis-event-relay.ts';
 import { startMasterStats } from './stats/master-stats.ts';
 
@@ -27,17 +28,17 @@ export interface Master {
 
 export async function startMaster(config: Config, log: Logger = createLogger(config.logLevel)): Promise<Master> {
   const model = loadModelFiles(config.modelDir, config.modelInputRange);
-  const limits = { maxAttempts: config.maxAttempts, maxLeases: config.maxLeases, maxPendingJobs: config.maxPendingJobs };
-  const redis = config.redisUrl
-    ? await RedisJobStore.connect({ url: config.redisUrl, keyPrefix: config.redisPrefix, limits })
-    : null;
+  const { maxAttempts, maxLeases, maxPendingJobs, idempotencyTtlMs } = config;
+  const limits = { maxAttempts, maxLeases, maxPendingJobs, idempotencyTtlMs };
+  const redisAt = redisTarget(config);
+  const redis = redisAt ? await RedisJobStore.connect({ target: redisAt, keyPrefix: config.redisPrefix, limits }) : null;
   const store: JobStore = redis ?? new SqliteJobStore(config.dataDir, limits);
   // A shared store cannot tell a dead master's leases from a live one's: those wait for their deadline and the reaper.
   if (!redis) await recoverLeases(store, log);
 
   const events = new LiveEvents();
   const dispatcher = new Dispatcher(store, events, log, config.leaseMs);
-  const shared = redis && (await shareWithOtherMasters(config.redisUrl!, config.redisPrefix, redis, events, dispatcher, log));
+  const shared = redis && (await shareWithOtherMasters(redisAt!, config.redisPrefix, redis, events, dispatcher, log));
   const hub = new WorkerHub(dispatcher, log, { heartbeatMs: config.heartbeatMs, leaseMs: config.leaseMs, modelHash: () => model.view.hash });
   const stats = startMasterStats({ store, events, dispatcher, log });
   const server = http.createServer(createApp({ config, store, dispatcher, events, model, log, stats }));
@@ -51,7 +52,7 @@ export async function startMaster(config: Config, log: Logger = createLogger(con
 
   const { port } = server.address() as AddressInfo;
   const url = `http://127.0.0.1:${port}`;
-  const storeName = redis ? `redis ${new URL(config.redisUrl!).host} prefix ${config.redisPrefix}` : `sqlite in ${config.dataDir}`;
+  const storeName = redis ? `redis ${describeTarget(redisAt!)} prefix ${config.redisPrefix}` : `sqlite in ${config.dataDir}`;
   log.info({ url, model: model.view.name, modelHash: model.view.hash, store: storeName }, 'master listening');
 
   let closing: Promise<void> | null = null;
@@ -77,8 +78,8 @@ export async function startMaster(config: Config, log: Logger = createLogger(con
  * idle workers here, and dispatch resumes the moment Redis comes back. A pump
  * every second covers pub/sub messages lost while Redis was away.
  */
-async function shareWithOtherMasters(url: string, prefix: string, redis: RedisJobStore, events: LiveEvents, dispatcher: Dispatcher, log: Logger) {
-  const relay = new RedisEventRelay(url, `${prefix}events`, events, (event) => {
+async function shareWithOtherMasters(target: RedisTarget, prefix: string, redis: RedisJobStore, events: LiveEvents, dispatcher: Dispatcher, log: Logger) {
+  const relay = new RedisEventRelay(target, `${prefix}events`, events, (event) => {
     if (event.type === 'job' && event.job.status === 'queued') dispatcher.pump();
     if (event.type === 'job-deleted') dispatcher.cancelJob(event.id);
   }, log);
@@ -101,4 +102,10 @@ async function recoverLeases(store: JobStore, log: Logger): Promise<void> {
   const leases = await store.activeLeases();
   for (const lease of leases) await store.release(lease, 'recovered', 'master restarted while the job was leased', Date.now());
   if (leases.length) log.info({ count: leases.length }, 'requeued jobs leased before the restart');
+}
+
+/** Where the Redis store lives, if the config names one. */
+function redisTarget({ redisUrl, redisClusterNodes }: Config): RedisTarget | null {
+  if (redisClusterNodes) return { clusterNodes: redisClusterNodes };
+  return redisUrl ? { url: redisUrl } : null;
 }

@@ -3,9 +3,10 @@
 // Pub/sub may drop messages while Redis is away; the dispatcher's periodic
 // pump covers that, so nothing waits forever on a lost message.
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import type { LiveEvent } from '../api-types.ts';
 import type { Logger } from '../log.ts';
+import { reconnectDelay, type RedisTarget } from '../store/redis/redis-connection.ts';
 import type { LiveEvents } from './live-events.ts';
 
 interface Envelope {
@@ -15,20 +16,24 @@ interface Envelope {
 
 export class RedisEventRelay {
   private readonly origin = randomUUID();
-  private readonly publisher: Redis;
-  private readonly subscriber: Redis;
+  private readonly publisher: Redis | Cluster;
+  private readonly subscriber: Redis | Cluster;
   private readonly unsubscribe: () => void;
 
   constructor(
-    url: string,
+    target: RedisTarget,
     private readonly channel: string,
     events: LiveEvents,
     onRemote: (event: LiveEvent) => void,
     log: Logger,
   ) {
-    const options = { retryStrategy: (attempt: number) => Math.min(50 * 2 ** attempt, 2_000), enableOfflineQueue: false };
-    this.publisher = new Redis(url, options);
-    this.subscriber = new Redis(url, { ...options, enableOfflineQueue: true });
+    // On a cluster, a message published on any node reaches subscribers on every node.
+    const connect = (enableOfflineQueue: boolean) =>
+      'url' in target
+        ? new Redis(target.url, { retryStrategy: reconnectDelay, enableOfflineQueue })
+        : new Cluster(target.clusterNodes, { clusterRetryStrategy: reconnectDelay, enableOfflineQueue });
+    this.publisher = connect(false);
+    this.subscriber = connect(true);
     for (const client of [this.publisher, this.subscriber]) client.on('error', () => {});
     void this.subscriber.subscribe(channel).catch((error: unknown) => log.warn({ err: error }, 'event relay: subscribe failed'));
     this.subscriber.on('message', (_channel, raw: string) => {

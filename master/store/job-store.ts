@@ -53,6 +53,8 @@ export interface Limits {
   maxLeases: number;
   /** Queued + leased jobs the store admits; a create that would pass it throws QueueFullError and stores nothing. */
   maxPendingJobs: number;
+  /** How long an Idempotency-Key is remembered after its first use; a later use creates anew. */
+  idempotencyTtlMs: number;
 }
 
 export interface ListQuery {

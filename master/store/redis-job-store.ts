@@ -3,7 +3,6 @@
 // atomically whichever master runs them; reads are plain commands. Times are
 // the master's clock (the `now` arguments), never Redis's, as in sqlite.
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import { JOB_STATUSES, type JobDetailView, type JobPage, type JobResult, type JobView } from '../api-types.ts';
 import type {
   CreateResult,
@@ -19,15 +18,15 @@ import type {
   WorkerRef,
 } from './job-store.ts';
 import { toAttemptView, toView } from './job-views.ts';
-import { jobScripts, type LuaScript, type ScriptArg } from './redis/lua-scripts.ts';
-import { createRedisClient, execBatch, reachRedis } from './redis/redis-connection.ts';
+import { jobScripts, type LuaScript, type RedisClient, type ScriptArg } from './redis/lua-scripts.ts';
+import { createRedisClient, describeTarget, execBatch, reachRedis, type RedisTarget } from './redis/redis-connection.ts';
 import { RedisKeys } from './redis/redis-keys.ts';
-import { attemptRow, fieldsOf, jobRow, type Fields } from './redis/redis-rows.ts';
+import { attemptRows, jobRow } from './redis/redis-rows.ts';
 import { QueueFullError, StoreUnavailableError } from './store-errors.ts';
 
 export interface RedisJobStoreOptions {
-  /** e.g. redis://127.0.0.1:6379/0 */
-  url: string;
+  /** One Redis ({url: 'redis://127.0.0.1:6379/0'}) or a Redis Cluster ({clusterNodes}). */
+  target: RedisTarget;
   limits: Limits;
   /** Prefix of every key; masters that share it share their jobs. Default `grid:`. */
   keyPrefix?: string;
@@ -37,10 +36,12 @@ export interface RedisJobStoreOptions {
 
 export type AvailabilityListener = (available: boolean) => void;
 
-type FlatFields = string[];
-type TransitionReply = [RejectReason] | ['ok', FlatFields];
+type TransitionReply = [RejectReason] | ['ok', string];
 
-const viewOf = (flat: FlatFields): JobView => toView(jobRow(fieldsOf(flat)));
+const viewOf = (json: string | Buffer): JobView => toView(jobRow(json));
+
+/** Jobs removed per clear script, so a large store never blocks Redis for long. */
+const CLEAR_BATCH = 500;
 
 export class RedisJobStore implements JobStore {
   private readonly keys: RedisKeys;
@@ -48,19 +49,19 @@ export class RedisJobStore implements JobStore {
   private isAvailable = false;
 
   /** Connects, failing with StoreUnavailableError if Redis cannot be reached now; afterwards it reconnects by itself. */
-  static async connect({ url, limits, keyPrefix = 'grid:', commandTimeoutMs = 5_000 }: RedisJobStoreOptions): Promise<RedisJobStore> {
-    const store = new RedisJobStore(createRedisClient(url, commandTimeoutMs), keyPrefix, limits);
+  static async connect({ target, limits, keyPrefix = 'grid:', commandTimeoutMs = 5_000 }: RedisJobStoreOptions): Promise<RedisJobStore> {
+    const store = new RedisJobStore(createRedisClient(target, commandTimeoutMs), keyPrefix, limits);
     try {
       await store.redis.connect();
     } catch (error) {
       store.redis.disconnect();
-      throw new StoreUnavailableError(`cannot reach Redis at ${new URL(url).host}`, { cause: error });
+      throw new StoreUnavailableError(`cannot reach Redis at ${describeTarget(target)}`, { cause: error });
     }
     return store;
   }
 
   private constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     keyPrefix: string,
     private readonly limits: Limits,
   ) {
@@ -83,11 +84,11 @@ export class RedisJobStore implements JobStore {
   }
 
   async create(jobs: NewJob[], now: number, idempotencyKey?: string): Promise<CreateResult> {
-    const args: ScriptArg[] = [now, idempotencyKey ?? '', this.limits.maxPendingJobs];
+    const args: ScriptArg[] = [now, idempotencyKey ?? '', this.limits.idempotencyTtlMs, this.limits.maxPendingJobs];
     for (const job of jobs) {
       args.push(randomUUID(), job.fileName, job.contentType, Buffer.from(job.image.buffer, job.image.byteOffset, job.image.byteLength));
     }
-    const [outcome, created] = (await this.run(jobScripts.create, args)) as ['created' | 'replayed' | 'queue-full', FlatFields[]];
+    const [outcome, created] = (await this.run(jobScripts.create, args)) as ['created' | 'replayed' | 'queue-full', string[]];
     if (outcome === 'queue-full') throw new QueueFullError(this.limits.maxPendingJobs);
     return { jobs: created.map(viewOf), replayed: outcome === 'replayed' };
   }
@@ -95,11 +96,11 @@ export class RedisJobStore implements JobStore {
   async lease(workers: WorkerRef[], leaseMs: number, now: number): Promise<(Lease | null)[]> {
     const args: ScriptArg[] = [now, now + leaseMs];
     for (const worker of workers) args.push(randomUUID(), worker.id, worker.name, worker.backend);
-    const made = (await this.run(jobScripts.lease, args, { buffers: true })) as [Buffer[], Buffer][];
+    const made = (await this.run(jobScripts.lease, args, { buffers: true })) as [Buffer, Buffer][];
     return workers.map((_, i) => {
       if (!made[i]) return null;
-      const [flat, image] = made[i];
-      const row = jobRow(fieldsOf(flat));
+      const [json, image] = made[i];
+      const row = jobRow(json);
       return {
         jobId: row.id,
         leaseId: row.lease_id!,
@@ -134,59 +135,62 @@ export class RedisJobStore implements JobStore {
   }
 
   async retry(jobId: string): Promise<JobView | null> {
-    const flat = (await this.run(jobScripts.retry, [jobId])) as FlatFields | null;
-    return flat ? viewOf(flat) : null;
+    const json = (await this.run(jobScripts.retry, [jobId])) as string | null;
+    return json ? viewOf(json) : null;
   }
 
   async remove(jobId: string): Promise<{ removed: boolean; lease: LeaseRef | null }> {
-    const [removed, leaseId] = (await this.run(jobScripts.remove, [jobId])) as [number, string?];
+    const [removed, leaseId] = (await this.run(jobScripts.remove, [jobId])) as [number, string];
     return { removed: removed === 1, lease: leaseId ? { jobId, leaseId } : null };
   }
 
   async clear(): Promise<{ ids: string[]; leases: LeaseRef[] }> {
-    const removed = (await this.run(jobScripts.clear, [])) as [string, string][];
+    const removed: [string, string][] = [];
+    for (let done = 0; !done; ) {
+      let batch: [string, string][];
+      [batch, done] = (await this.run(jobScripts.clear, [CLEAR_BATCH])) as [[string, string][], number];
+      removed.push(...batch);
+    }
     const leases = removed.filter(([, leaseId]) => leaseId).map(([jobId, leaseId]) => ({ jobId, leaseId }));
     return { ids: removed.map(([id]) => id), leases };
   }
 
   async get(jobId: string): Promise<JobView | null> {
-    const fields = await reachRedis(() => this.redis.hgetall(this.keys.job(jobId)));
-    return isEmpty(fields) ? null : toView(jobRow(fields));
+    const json = await reachRedis(() => this.redis.hget(this.keys.jobs, jobId));
+    return json === null ? null : viewOf(json);
   }
 
   async getDetail(jobId: string): Promise<JobDetailView | null> {
-    const batch = this.redis.multi().hgetall(this.keys.job(jobId)).lrange(this.keys.attempts(jobId), 0, -1);
-    const [fields, attempts] = (await execBatch(batch)) as [Fields, string[]];
-    if (isEmpty(fields)) return null;
-    return { ...toView(jobRow(fields)), timeline: attempts.map((json) => toAttemptView(attemptRow(json))) };
+    const batch = this.redis.multi().hget(this.keys.jobs, jobId).hget(this.keys.attempts, jobId);
+    const [json, attempts] = (await execBatch(batch)) as [string | null, string | null];
+    if (json === null) return null;
+    return { ...viewOf(json), timeline: attemptRows(attempts).map(toAttemptView) };
   }
 
   async image(jobId: string): Promise<{ contentType: string; bytes: Uint8Array } | null> {
-    const batch = this.redis.multi().hget(this.keys.job(jobId), 'content_type').getBuffer(this.keys.image(jobId));
-    const [contentType, bytes] = (await execBatch(batch)) as [string | null, Buffer | null];
-    return contentType && bytes ? { contentType, bytes } : null;
+    const batch = this.redis.multi().hget(this.keys.jobs, jobId).hgetBuffer(this.keys.images, jobId);
+    const [json, bytes] = (await execBatch(batch)) as [string | null, Buffer | null];
+    return json !== null && bytes ? { contentType: jobRow(json).content_type, bytes } : null;
   }
 
   /** Newest first; the cursor is the submission number of the last job on the previous page. */
   async list({ status, limit, cursor }: ListQuery): Promise<JobPage> {
     const newest = cursor ? `(${cursor}` : '+inf';
     const found = await reachRedis(() =>
-      this.redis.zrevrangebyscore(this.keys.jobs(status), newest, '-inf', 'WITHSCORES', 'LIMIT', 0, limit + 1),
+      this.redis.zrevrangebyscore(this.keys.list(status), newest, '-inf', 'WITHSCORES', 'LIMIT', 0, limit + 1),
     );
     const page: { id: string; seq: string }[] = [];
     for (let i = 0; i < found.length && page.length < limit; i += 2) page.push({ id: found[i]!, seq: found[i + 1]! });
-    const batch = this.redis.pipeline();
-    for (const { id } of page) batch.hgetall(this.keys.job(id));
-    const replies = page.length ? ((await execBatch(batch)) as Fields[]) : [];
+    const replies = page.length ? await reachRedis(() => this.redis.hmget(this.keys.jobs, ...page.map(({ id }) => id))) : [];
     // A job removed between the two reads is left out.
-    const jobs = replies.filter((fields) => !isEmpty(fields));
+    const jobs = replies.filter((json): json is string => json !== null);
     const nextCursor = found.length > 2 * limit ? page[page.length - 1]!.seq : null;
-    return { jobs: jobs.map((fields) => toView(jobRow(fields))), nextCursor };
+    return { jobs: jobs.map(viewOf), nextCursor };
   }
 
   async counts(): Promise<StatusCounts> {
     const batch = this.redis.pipeline();
-    for (const status of JOB_STATUSES) batch.zcard(this.keys.jobs(status));
+    for (const status of JOB_STATUSES) batch.zcard(this.keys.byStatus[status]);
     const sizes = (await execBatch(batch)) as number[];
     return Object.fromEntries(JOB_STATUSES.map((status, i) => [status, sizes[i]])) as StatusCounts;
   }
@@ -202,8 +206,8 @@ export class RedisJobStore implements JobStore {
   }
 
   private run(script: LuaScript, args: ScriptArg[], { buffers = false } = {}): Promise<unknown> {
-    const fullArgs = [this.keys.prefix, ...args];
-    return reachRedis(() => (buffers ? script.runForBuffers(this.redis, fullArgs) : script.run(this.redis, fullArgs)));
+    const keys = this.keys.all();
+    return reachRedis(() => (buffers ? script.runForBuffers(this.redis, keys, args) : script.run(this.redis, keys, args)));
   }
 
   private async endWithoutResult(
@@ -220,8 +224,8 @@ export class RedisJobStore implements JobStore {
   }
 
   private transition(reply: unknown): Transition {
-    const [tag, flat] = reply as TransitionReply;
-    return tag === 'ok' ? { applied: true, job: viewOf(flat!) } : { applied: false, reason: tag };
+    const [tag, json] = reply as TransitionReply;
+    return tag === 'ok' ? { applied: true, job: viewOf(json!) } : { applied: false, reason: tag };
   }
 
   private async leasesDueBy(deadline: number | '+inf'): Promise<LeaseRef[]> {
@@ -237,5 +241,3 @@ export class RedisJobStore implements JobStore {
     for (const listener of this.availabilityListeners) listener(available);
   }
 }
-
-const isEmpty = (fields: Fields) => Object.keys(fields).length === 0;

@@ -58,6 +58,7 @@ CREATE TABLE IF NOT EXISTS attempts (
   PRIMARY KEY (job_id, attempt)
 );
 CREATE TABLE IF NOT EXISTS idempotency (key TEXT PRIMARY KEY, job_ids TEXT NOT NULL, created_at INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS idempotency_by_age ON idempotency (created_at);
 `;
 
 // Jobs per status, kept by triggers on every insert, delete and status change,
@@ -112,8 +113,11 @@ export class SqliteJobStore implements JobStore {
         `INSERT INTO jobs (id, status, file_name, content_type, size, submitted_at) VALUES (?, 'queued', ?, ?, ?, ?)`,
       ),
       insertImage: db.prepare(`INSERT INTO images (job_id, bytes) VALUES (?, ?)`),
-      idempotencyGet: db.prepare(`SELECT job_ids FROM idempotency WHERE key = ?`).pluck(),
-      idempotencyPut: db.prepare(`INSERT INTO idempotency (key, job_ids, created_at) VALUES (?, ?, ?)`),
+      idempotencyGet: db.prepare(`SELECT job_ids FROM idempotency WHERE key = ? AND created_at > ?`).pluck(),
+      idempotencyPut: db.prepare(`INSERT OR REPLACE INTO idempotency (key, job_ids, created_at) VALUES (?, ?, ?)`),
+      idempotencyForget: db.prepare(
+        `DELETE FROM idempotency WHERE key IN (SELECT key FROM idempotency WHERE created_at <= ? ORDER BY created_at LIMIT 100)`,
+      ),
       job: db.prepare(`SELECT * FROM jobs WHERE id = ?`),
       oldestQueued: db.prepare(`SELECT * FROM jobs WHERE status = 'queued' ORDER BY seq LIMIT 1`),
       lease: db.prepare(
@@ -311,9 +315,16 @@ export class SqliteJobStore implements JobStore {
   }
 
   private createNow(jobs: NewJob[], now: number, idempotencyKey: string | undefined): CreateResult {
+    // Forget a bounded number of expired keys per create; a lookup ignores the expired ones not forgotten yet.
+    const expiredBy = now - this.limits.idempotencyTtlMs;
+    this.q.idempotencyForget.run(expiredBy);
     if (idempotencyKey) {
-      const known = this.q.idempotencyGet.get(idempotencyKey) as string | undefined;
-      if (known) return { jobs: (JSON.parse(known) as string[]).map((id) => this.view(id)!), replayed: true };
+      const known = this.q.idempotencyGet.get(idempotencyKey, expiredBy) as string | undefined;
+      if (known !== undefined) {
+        // The jobs the key created that still exist, as they are now.
+        const ids = JSON.parse(known) as string[];
+        return { jobs: ids.map((id) => this.view(id)).filter((job): job is JobView => job !== null), replayed: true };
+      }
     }
     if ((this.q.pending.get() as number) + jobs.length > this.limits.maxPendingJobs) throw new QueueFullError(this.limits.maxPendingJobs);
     const ids = jobs.map((job) => {

@@ -10,6 +10,18 @@ describe('configuration', () => {
     expect(loadConfig(argv('--port', '7000'), { PORT: '6000' }).port).toBe(7000);
     expect(loadConfig(argv(), { MODEL_INPUT_RANGE: '0,1' }).modelInputRange).toEqual([0, 1]);
     expect(loadConfig(argv(), {}).redisUrl).toBeUndefined();
+    expect(loadConfig(argv(), {}).idempotencyTtlMs).toBe(24 * 3_600_000);
+    expect(loadConfig(argv(), { REDIS_CLUSTER_NODES: '10.0.0.1:7000,redis-b:7001' }).redisClusterNodes).toEqual([
+      { host: '10.0.0.1', port: 7000 },
+      { host: 'redis-b', port: 7001 },
+    ]);
+  });
+
+  it('refuses two Redis targets, a cluster list it cannot read, and a prefix with a hash tag of its own', () => {
+    const both = { REDIS_URL: 'redis://a:6379', REDIS_CLUSTER_NODES: 'b:7000' };
+    expect(() => loadConfig(argv(), both)).toThrow(/REDIS_CLUSTER_NODES: set REDIS_URL or REDIS_CLUSTER_NODES, not both/);
+    expect(() => loadConfig(argv(), { REDIS_CLUSTER_NODES: 'b' })).toThrow(/--redis-cluster-nodes \/ REDIS_CLUSTER_NODES: expected host:port/);
+    expect(() => loadConfig(argv(), { REDIS_PREFIX: 'grid:{x}:' })).toThrow(/REDIS_PREFIX: a prefix without \{ or \}/);
   });
 
   it('names the flag and the variable of every invalid setting', () => {

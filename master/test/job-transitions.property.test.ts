@@ -5,7 +5,7 @@
 // current lease holder is ever believed. fast-check shrinks a failure to a
 // short readable sequence.
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobResult } from '../api-types.ts';
 import { afterAttempt, finalError } from '../store/attempt-rules.ts';
 import type { JobStore, Lease, NewJob, WorkerRef } from '../store/job-store.ts';
@@ -19,6 +19,8 @@ const newJobs = (count: number): NewJob[] =>
 const resultOf = (index: number): JobResult => ({ predictions: [{ index, label: 'x', probability: 1 }], model: 'm', backend: 'b', inferenceMs: 3 });
 
 describe.each(STORE_KINDS)('$name job transitions under random interleavings', (kind) => {
+  beforeAll(() => kind.start());
+  afterAll(() => kind.stop());
   it('end every job exactly once and never overwrite a result', async () => {
     await fc.assert(
       fc.asyncProperty(fc.integer({ min: 1, max: 6 }), fc.array(step, { maxLength: 60 }), async (jobCount, steps) => {
@@ -29,7 +31,7 @@ describe.each(STORE_KINDS)('$name job transitions under random interleavings', (
           await dispose();
         }
       }),
-      { numRuns: kind.name === 'redis' ? 30 : 60 },
+      { numRuns: kind.name === 'sqlite' ? 60 : 30 },
     );
   });
 });

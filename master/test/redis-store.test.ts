@@ -7,14 +7,19 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { afterAttempt, type EndedWithoutResult } from '../store/attempt-rules.ts';
-import type { Lease, Limits, WorkerRef } from '../store/job-store.ts';
+import type { JobStore, Lease, Limits, WorkerRef } from '../store/job-store.ts';
+import { RedisKeys } from '../store/redis/redis-keys.ts';
 import { LuaScript, readLua } from '../store/redis/lua-scripts.ts';
+import type { LiveEvent } from '../api-types.ts';
+import { LiveEvents } from '../events/live-events.ts';
+import { RedisEventRelay } from '../events/redis-event-relay.ts';
+import { createLogger } from '../log.ts';
 import { RedisJobStore } from '../store/redis-job-store.ts';
 import { StoreUnavailableError } from '../store/store-errors.ts';
 import { freePort } from '../../test/support/free-port.ts';
 import { until } from '../../test/support/jobs-client.ts';
 import { startRedis, stopRedis } from '../../test/support/redis-server.ts';
-import { DEFAULT_TEST_LIMITS, deleteRedisKeys, TEST_REDIS_URL } from '../../test/support/stores.ts';
+import { DEFAULT_TEST_LIMITS, STORE_KINDS, TEST_REDIS_URL, type OpenedStore } from '../../test/support/stores.ts';
 
 const REDIS_URL = TEST_REDIS_URL;
 const LIMITS: Limits = DEFAULT_TEST_LIMITS;
@@ -25,25 +30,19 @@ const worker = (id: string): WorkerRef => ({ id, name: id, backend: 'test' });
 const result = { predictions: [{ index: 1, label: 'x', probability: 1 }], model: 'm', backend: 'b', inferenceMs: 1 };
 
 const admin = new Redis(REDIS_URL);
+const silent = createLogger('silent');
 afterAll(() => admin.quit());
 const stores: RedisJobStore[] = [];
-const prefixes: string[] = [];
+const opened: OpenedStore[] = [];
 afterEach(async () => {
   for (const store of stores.splice(0)) await store.close();
-  for (const prefix of prefixes.splice(0)) await deleteRedisKeys(prefix);
+  for (const { dispose } of opened.splice(0)) await dispose();
 });
 
-async function connect(options: { url?: string; keyPrefix?: string; commandTimeoutMs?: number } = {}) {
-  const store = await RedisJobStore.connect({ url: REDIS_URL, limits: LIMITS, ...options });
+async function connect(url: string, options: { commandTimeoutMs?: number } = {}) {
+  const store = await RedisJobStore.connect({ target: { url }, limits: LIMITS, keyPrefix: `test:${randomUUID()}:`, ...options });
   stores.push(store);
   return store;
-}
-
-/** Two masters sharing one fresh prefix. */
-async function twoMasters() {
-  const keyPrefix = `test:${randomUUID()}:`;
-  prefixes.push(keyPrefix);
-  return [await connect({ keyPrefix }), await connect({ keyPrefix })] as const;
 }
 
 describe('Lua attempt rules', () => {
@@ -63,7 +62,7 @@ describe('Lua attempt rules', () => {
     const fromLua = await Promise.all(
       cases.map(async ({ leases, failures, outcome, retryable, limits }) => {
         const args = [leases, failures, outcome, retryable ? 1 : 0, limits.maxAttempts, limits.maxLeases];
-        const [status, after] = (await rule.run(admin, args)) as [string, number];
+        const [status, after] = (await rule.run(admin, [], args)) as [string, number];
         return { status, failures: after };
       }),
     );
@@ -73,7 +72,52 @@ describe('Lua attempt rules', () => {
   });
 });
 
-describe('several masters on one Redis', () => {
+describe.each(STORE_KINDS.filter((kind) => kind.name !== 'sqlite'))('several masters on one $name', (kind) => {
+  beforeAll(() => kind.start());
+  afterAll(() => kind.stop());
+
+  /** Two masters sharing one fresh prefix. */
+  async function twoMasters() {
+    const first = await kind.open();
+    opened.push(first);
+    return [first.store, await first.openAgain()] as const;
+  }
+
+  it('keep every key of the store under one hash tag, so each script runs on one cluster node', () => {
+    const tags = new RedisKeys('test:').all().map((key) => /\{([^}]+)\}/.exec(key)?.[1]);
+    expect(new Set(tags)).toEqual(new Set(['q']));
+  });
+
+  it('relay job events from one master to the others', async () => {
+    const [here, there] = [new LiveEvents(), new LiveEvents()];
+    const channel = `test:${randomUUID()}:events`;
+    const heard: LiveEvent[] = [];
+    const relays = [
+      new RedisEventRelay(kind.redisTarget!(), channel, here, () => {}, silent),
+      new RedisEventRelay(kind.redisTarget!(), channel, there, (event) => heard.push(event), silent),
+    ];
+    try {
+      // Pub/sub keeps nothing for a subscriber not yet listening: publish until the other side hears.
+      await until(() => {
+        here.publish({ type: 'job-deleted', id: 'job-1' });
+        return heard.length > 0;
+      }, 'the event to cross over');
+      expect(heard[0]).toEqual({ type: 'job-deleted', id: 'job-1' });
+    } finally {
+      for (const relay of relays) await relay.close();
+    }
+  });
+
+  it('clear a store larger than one batch completely', async () => {
+    const [first, second] = await twoMasters();
+    const { jobs } = await first.create(newJobs(1_203), T0, 'key');
+    const leased = (await second.lease([worker('w')], 1_000, T0)) as [Lease];
+    const cleared = await second.clear();
+    expect(cleared.ids.sort()).toEqual(jobs.map((job) => job.id).sort());
+    expect(cleared.leases).toEqual([{ jobId: leased[0].jobId, leaseId: leased[0].leaseId }]);
+    expect(await first.counts()).toEqual({ queued: 0, leased: 0, done: 0, failed: 0 });
+    expect((await first.create(newJobs(1), T0, 'key')).replayed).toBe(false);
+  });
   it('see each other’s jobs and answer for each other’s leases', async () => {
     const [first, second] = await twoMasters();
     const { jobs } = await first.create(newJobs(2), T0);
@@ -104,7 +148,7 @@ describe('several masters on one Redis', () => {
     const [first, second] = await twoMasters();
     const { jobs } = await first.create(newJobs(50), T0);
     await first.lease(jobs.map((_, i) => worker(`w${i}`)), 100, T0);
-    const reap = async (master: RedisJobStore) => {
+    const reap = async (master: JobStore) => {
       const expired = await master.expiredLeases(T0 + 100);
       return Promise.all(expired.map((lease) => master.release(lease, 'expired', 'lease expired', T0 + 100)));
     };
@@ -147,13 +191,13 @@ describe('when Redis goes away', () => {
 
   it('refuses to start without Redis', async () => {
     const started = Date.now();
-    await expect(connect({ url: `redis://127.0.0.1:${port}` })).rejects.toBeInstanceOf(StoreUnavailableError);
+    await expect(connect(`redis://127.0.0.1:${port}`)).rejects.toBeInstanceOf(StoreUnavailableError);
     expect(Date.now() - started).toBeLessThan(2_000);
   });
 
   it('fails calls fast during the outage and works again once Redis is back, without reconnecting by hand', async () => {
     server = await startRedis(port);
-    const store = await connect({ url: `redis://127.0.0.1:${port}` });
+    const store = await connect(`redis://127.0.0.1:${port}`);
     const changes: boolean[] = [];
     store.onAvailabilityChange((available) => changes.push(available));
     expect(store.available).toBe(true);
@@ -191,7 +235,7 @@ describe('when Redis goes away', () => {
 
   it('fails calls to a Redis that stopped answering once the command timeout passes', async () => {
     server = await startRedis(port);
-    const store = await connect({ url: `redis://127.0.0.1:${port}`, commandTimeoutMs: 300 });
+    const store = await connect(`redis://127.0.0.1:${port}`, { commandTimeoutMs: 300 });
     server.kill('SIGSTOP');
     try {
       const started = Date.now();

@@ -1,7 +1,7 @@
 // One contract, every store: the embedded (sqlite) store and the Redis store
 // must behave the same, transition by transition, and return the same views.
 import { randomUUID } from 'node:crypto';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { JobResult } from '../api-types.ts';
 import { finalError } from '../store/attempt-rules.ts';
 import type { JobStore, Lease, Limits, NewJob, WorkerRef } from '../store/job-store.ts';
@@ -20,6 +20,8 @@ const newJobs = (count: number, image = new Uint8Array([1, 2, 3])): NewJob[] =>
 const resultOf = (index: number): JobResult => ({ predictions: [{ index, label: 'x', probability: 1 }], model: 'm', backend: 'b', inferenceMs: 3 });
 
 describe.each(STORE_KINDS)('$name job store', (kind) => {
+  beforeAll(() => kind.start());
+  afterAll(() => kind.stop());
   const opened: OpenedStore[] = [];
   afterEach(async () => {
     for (const { dispose } of opened.splice(0)) await dispose();
@@ -76,6 +78,26 @@ describe.each(STORE_KINDS)('$name job store', (kind) => {
       const other = await store.create(newJobs(1), T0 + 2, 'key-2');
       expect(other.replayed).toBe(false);
       expect((await store.counts()).queued).toBe(3);
+    });
+
+    it('remembers a key for the idempotency TTL, then creates anew with it', async () => {
+      const store = await open({ idempotencyTtlMs: 1_000 });
+      const first = await store.create(newJobs(1), T0, 'key-1');
+      expect((await store.create(newJobs(1), T0 + 999, 'key-1')).jobs).toEqual(first.jobs);
+      const later = await store.create(newJobs(2), T0 + 1_000, 'key-1');
+      expect(later.replayed).toBe(false);
+      expect(later.jobs.map((job) => job.id)).not.toContain(first.jobs[0]!.id);
+      expect(await store.create(newJobs(1), T0 + 1_500, 'key-1')).toEqual({ jobs: later.jobs, replayed: true });
+      expect((await store.counts()).queued).toBe(3);
+    });
+
+    it('replays only the jobs of the key that still exist', async () => {
+      const store = await open();
+      const first = await store.create(newJobs(2), T0, 'key-1');
+      await store.remove(first.jobs[0]!.id);
+      expect(await store.create(newJobs(1), T0, 'key-1')).toEqual({ jobs: [first.jobs[1]], replayed: true });
+      await store.remove(first.jobs[1]!.id);
+      expect(await store.create(newJobs(1), T0, 'key-1')).toEqual({ jobs: [], replayed: true });
     });
 
     it('replays the jobs as they are now', async () => {

@@ -1,68 +1,115 @@
 // Every JobStore implementation, opened fresh for a test and disposed after:
-// the embedded store in a temp dir, Redis under a unique key prefix.
+// the embedded store in a temp dir, Redis under a unique key prefix, and the
+// same on a three-node Redis Cluster that the kind starts for its test file.
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import type { JobStore, Limits } from '../../master/store/job-store.ts';
 import { RedisJobStore } from '../../master/store/redis-job-store.ts';
+import type { RedisTarget } from '../../master/store/redis/redis-connection.ts';
+import { RedisKeys } from '../../master/store/redis/redis-keys.ts';
 import { SqliteJobStore } from '../../master/store/sqlite-job-store.ts';
+import { startRedisCluster, type RedisCluster } from './redis-cluster.ts';
 
 export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/0';
 
 export interface OpenedStore {
   store: JobStore;
+  /** Another store on the same data, as a second master would open it. */
+  openAgain(): Promise<JobStore>;
+  /** Closes one of these stores and opens it again on the same data, as a restarted master would. */
+  restart(store: JobStore): Promise<JobStore>;
+  /** Closes every store opened on this data and deletes the data. */
   dispose(): Promise<void>;
 }
 
 export interface StoreKind {
-  name: 'sqlite' | 'redis';
+  name: 'sqlite' | 'redis' | 'redis-cluster';
+  /** Starts what the kind needs for a whole test file (beforeAll), and stops it (afterAll). */
+  start(): Promise<void>;
+  stop(): Promise<void>;
   /** Opens a fresh store; limits not given are the defaults below. */
   open(limits?: Partial<Limits>): Promise<OpenedStore>;
+  /** Where a Redis kind's stores live (once started). */
+  redisTarget?(): RedisTarget;
 }
 
-export const DEFAULT_TEST_LIMITS: Limits = { maxAttempts: 3, maxLeases: 5, maxPendingJobs: 100_000 };
+export const DEFAULT_TEST_LIMITS: Limits = { maxAttempts: 3, maxLeases: 5, maxPendingJobs: 100_000, idempotencyTtlMs: 24 * 3_600_000 };
 
-/** Deletes every key under a prefix (tests never share one). */
-export async function deleteRedisKeys(prefix: string, url = TEST_REDIS_URL): Promise<void> {
-  const admin = new Redis(url);
+/** Deletes every key of the store under a prefix (tests never share one). */
+export async function deleteRedisKeys(prefix: string, target: RedisTarget = { url: TEST_REDIS_URL }): Promise<void> {
+  const admin = 'url' in target ? new Redis(target.url) : new Cluster(target.clusterNodes);
   try {
-    for await (const keys of admin.scanStream({ match: `${prefix}*`, count: 500 })) {
-      if ((keys as string[]).length) await admin.del(...(keys as string[]));
-    }
+    await admin.del(...new RedisKeys(prefix).all());
   } finally {
     await admin.quit();
   }
 }
 
-export const STORE_KINDS: StoreKind[] = [
-  {
-    name: 'sqlite',
-    async open(limits) {
-      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'grid-store-'));
-      const store = new SqliteJobStore(dir, { ...DEFAULT_TEST_LIMITS, ...limits });
-      return {
-        store,
-        async dispose() {
-          await store.close();
-          fs.rmSync(dir, { recursive: true, force: true });
-        },
-      };
+/** Stores opened on one set of data, closed together. */
+async function openedStores(open: () => JobStore | Promise<JobStore>, deleteData: () => Promise<void>): Promise<OpenedStore> {
+  const stores = [await open()];
+  return {
+    store: stores[0]!,
+    async openAgain() {
+      stores.push(await open());
+      return stores[stores.length - 1]!;
     },
+    async restart(store) {
+      stores.splice(stores.indexOf(store), 1);
+      await store.close();
+      stores.push(await open());
+      return stores[stores.length - 1]!;
+    },
+    async dispose() {
+      for (const store of stores) await store.close();
+      await deleteData();
+    },
+  };
+}
+
+const sqlite: StoreKind = {
+  name: 'sqlite',
+  async start() {},
+  async stop() {},
+  async open(limits) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'grid-store-'));
+    return openedStores(
+      () => new SqliteJobStore(dir, { ...DEFAULT_TEST_LIMITS, ...limits }),
+      async () => fs.rmSync(dir, { recursive: true, force: true }),
+    );
   },
-  {
-    name: 'redis',
+};
+
+function redisKind(name: 'redis' | 'redis-cluster', target: () => RedisTarget): StoreKind {
+  return {
+    name,
+    redisTarget: target,
+    async start() {},
+    async stop() {},
     async open(limits) {
       const keyPrefix = `test:${randomUUID()}:`;
-      const store = await RedisJobStore.connect({ url: TEST_REDIS_URL, keyPrefix, limits: { ...DEFAULT_TEST_LIMITS, ...limits } });
-      return {
-        store,
-        async dispose() {
-          await store.close();
-          await deleteRedisKeys(keyPrefix);
-        },
-      };
+      return openedStores(
+        () => RedisJobStore.connect({ target: target(), keyPrefix, limits: { ...DEFAULT_TEST_LIMITS, ...limits } }),
+        () => deleteRedisKeys(keyPrefix, target()),
+      );
     },
-  },
-];
+  };
+}
+
+let cluster: RedisCluster | null = null;
+const onCluster = redisKind('redis-cluster', () => {
+  if (!cluster) throw new Error('the redis-cluster store kind was not started (call kind.start() in beforeAll)');
+  return { clusterNodes: cluster.nodes };
+});
+onCluster.start = async () => {
+  cluster ??= await startRedisCluster();
+};
+onCluster.stop = async () => {
+  await cluster?.stop();
+  cluster = null;
+};
+
+export const STORE_KINDS: StoreKind[] = [sqlite, redisKind('redis', () => ({ url: TEST_REDIS_URL })), onCluster];

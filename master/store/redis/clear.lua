@@ -1,12 +1,12 @@
--- ARGV: prefix.
--- Removes every job (the submission counter stays, as in sqlite).
--- Returns {job id, lease id or ''} per job.
+-- ARGV: batch size.
+-- Removes the oldest jobs, at most a batch of them, so that clearing a large
+-- store never blocks Redis for long; the caller repeats until none are left.
+-- The last batch also forgets every idempotency key (the submission counter
+-- stays, as in sqlite). Returns {{job id, lease id or ''}...}, done (1 or 0)}.
 local removed = {}
-for _, id in ipairs(redis.call('ZRANGE', all_jobs_key, 0, -1)) do
-  local status, lease_id = unpack(redis.call('HMGET', job_key(id), 'status', 'lease_id'))
-  redis.call('DEL', job_key(id), image_key(id), attempts_key(id))
-  removed[#removed + 1] = { id, status == 'leased' and lease_id or '' }
+for _, id in ipairs(redis.call('ZRANGE', ORDER, 0, tonumber(ARGV[1]) - 1)) do
+  removed[#removed + 1] = { id, delete_job(load_job(id)) }
 end
-redis.call('DEL', all_jobs_key, leases_key, idempotency_key)
-for _, status in ipairs(STATUSES) do redis.call('DEL', status_key(status)) end
-return removed
+if redis.call('ZCARD', ORDER) > 0 then return { removed, 0 } end
+redis.call('UNLINK', IDEMPOTENCY, IDEMPOTENCY_AGE)
+return { removed, 1 }

@@ -1,34 +1,42 @@
--- ARGV: prefix, now, idempotency key ('' for none), max pending jobs, then per job: id, file name, content type, image bytes.
--- Returns {'created' or 'replayed', {{job fields}...}}, a replay listing the jobs the key created that still exist;
+-- ARGV: now, idempotency key ('' for none), idempotency TTL in ms, max pending jobs,
+--       then per job: id, file name, content type, image bytes.
+-- Returns {'created' or 'replayed', {job JSON...}}, a replay listing the jobs the key created that still exist;
 -- or {'queue-full'}, storing nothing, when the queued and leased jobs would pass the limit.
-local now, idempotency, max_pending = ARGV[2], ARGV[3], tonumber(ARGV[4])
-if idempotency ~= '' then
-  local known = redis.call('HGET', idempotency_key, idempotency)
-  if known then
-    local jobs = {}
-    for _, id in ipairs(cjson.decode(known)) do
-      local fields = job_reply(id)
-      if #fields > 0 then jobs[#jobs + 1] = fields end
-    end
-    return { 'replayed', jobs }
-  end
+local now, idempotency, ttl, max_pending = tonumber(ARGV[1]), ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
+
+-- Forget a bounded number of expired keys per create; a lookup ignores the expired ones not forgotten yet.
+local expired = redis.call('ZRANGEBYSCORE', IDEMPOTENCY_AGE, '-inf', now - ttl, 'LIMIT', 0, 100)
+if #expired > 0 then
+  redis.call('HDEL', IDEMPOTENCY, unpack(expired))
+  redis.call('ZREM', IDEMPOTENCY_AGE, unpack(expired))
 end
-local new_jobs = (#ARGV - 4) / 4
-if redis.call('ZCARD', status_key('queued')) + redis.call('ZCARD', status_key('leased')) + new_jobs > max_pending then
-  return { 'queue-full' }
+local first_used = idempotency ~= '' and redis.call('ZSCORE', IDEMPOTENCY_AGE, idempotency)
+if first_used and tonumber(first_used) > now - ttl then
+  local jobs = {}
+  for _, id in ipairs(cjson.decode(redis.call('HGET', IDEMPOTENCY, idempotency))) do
+    local job = load_job(id)
+    if job then jobs[#jobs + 1] = job_reply(job) end
+  end
+  return { 'replayed', jobs }
 end
 
+if redis.call('ZCARD', STATUS.queued) + redis.call('ZCARD', STATUS.leased) + (#ARGV - 4) / 4 > max_pending then
+  return { 'queue-full' }
+end
 local ids, jobs = {}, {}
 for i = 5, #ARGV, 4 do
   local id, image = ARGV[i], ARGV[i + 3]
-  local seq = redis.call('INCR', seq_key)
-  redis.call('HSET', job_key(id), 'seq', seq, 'id', id, 'status', 'queued', 'attempts', 0, 'failures', 0,
-    'file_name', ARGV[i + 1], 'content_type', ARGV[i + 2], 'size', #image, 'submitted_at', now)
-  redis.call('SET', image_key(id), image)
-  redis.call('ZADD', all_jobs_key, seq, id)
-  redis.call('ZADD', status_key('queued'), seq, id)
+  local job = { seq = redis.call('INCR', SEQ), id = id, status = 'queued', attempts = 0, failures = 0,
+    file_name = ARGV[i + 1], content_type = ARGV[i + 2], size = #image, submitted_at = ARGV[1] }
+  save_job(job)
+  redis.call('HSET', IMAGES, id, image)
+  redis.call('ZADD', ORDER, job.seq, id)
+  redis.call('ZADD', STATUS.queued, job.seq, id)
   ids[#ids + 1] = id
-  jobs[#jobs + 1] = job_reply(id)
+  jobs[#jobs + 1] = job_reply(job)
 end
-if idempotency ~= '' then redis.call('HSET', idempotency_key, idempotency, cjson.encode(ids)) end
+if idempotency ~= '' then
+  redis.call('HSET', IDEMPOTENCY, idempotency, cjson.encode(ids))
+  redis.call('ZADD', IDEMPOTENCY_AGE, ARGV[1], idempotency)
+end
 return { 'created', jobs }

@@ -1,60 +1,63 @@
 -- Shared by every job script, which is this library followed by its own body.
--- ARGV[1] is always the key prefix. Key names match redis-keys.ts.
---
---   job:{id}       hash, the fields of the sqlite row (an absent field is null)
---   image:{id}     the image bytes
---   attempts:{id}  list of attempt rows as JSON, oldest first
---   jobs           every job id, scored by submission order (seq)
---   status:{s}     the job ids in status s, scored by seq; status:queued is the FIFO queue
---   leases         leased job ids scored by lease deadline, for reaping
---   idempotency    hash: idempotency key -> JSON array of the job ids it created
---   seq            submission counter
-local prefix = ARGV[1]
-local function job_key(id) return prefix .. 'job:' .. id end
-local function image_key(id) return prefix .. 'image:' .. id end
-local function attempts_key(id) return prefix .. 'attempts:' .. id end
-local function status_key(status) return prefix .. 'status:' .. status end
-local all_jobs_key = prefix .. 'jobs'
-local leases_key = prefix .. 'leases'
-local idempotency_key = prefix .. 'idempotency'
-local seq_key = prefix .. 'seq'
-local STATUSES = { 'queued', 'leased', 'done', 'failed' }
+-- KEYS are the store's keys, in the order of RedisKeys.all() (redis-keys.ts
+-- documents each); a script touches no other key. ARGV are its own arguments.
+-- Times are the master's clock, passed in and stored as given.
+local JOBS, IMAGES, ATTEMPTS, ORDER = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local STATUS = { queued = KEYS[5], leased = KEYS[6], done = KEYS[7], failed = KEYS[8] }
+local LEASES, IDEMPOTENCY, IDEMPOTENCY_AGE, SEQ = KEYS[9], KEYS[10], KEYS[11], KEYS[12]
 
-local function job_reply(id) return redis.call('HGETALL', job_key(id)) end
+-- A job as a table of its fields (nil when there is no such job), and back.
+local function load_job(id)
+  local json = redis.call('HGET', JOBS, id)
+  return json and cjson.decode(json) or nil
+end
+local function save_job(job) redis.call('HSET', JOBS, job.id, cjson.encode(job)) end
+local function job_reply(job) return cjson.encode(job) end
 
-local function set_status(id, to)
-  local key = job_key(id)
-  local from, seq = unpack(redis.call('HMGET', key, 'status', 'seq'))
-  redis.call('ZREM', status_key(from), id)
-  redis.call('ZADD', status_key(to), seq, id)
-  redis.call('HSET', key, 'status', to)
+-- A job's attempt rows, oldest first.
+local function load_attempts(id)
+  local json = redis.call('HGET', ATTEMPTS, id)
+  return json and cjson.decode(json) or {}
+end
+local function save_attempts(id, attempts) redis.call('HSET', ATTEMPTS, id, cjson.encode(attempts)) end
+
+local function set_status(job, to)
+  redis.call('ZREM', STATUS[job.status], job.id)
+  redis.call('ZADD', STATUS[to], job.seq, job.id)
+  job.status = to
 end
 
--- nil if lease_id is the job's current lease (held by worker_id, unless that
--- is '' for the master itself), else why the transition is refused.
-local function fence(id, lease_id, worker_id)
-  local status, current, holder = unpack(redis.call('HMGET', job_key(id), 'status', 'lease_id', 'lease_worker'))
-  if not status then return 'unknown-job' end
-  if status ~= 'leased' or current ~= lease_id then return 'stale-lease' end
-  if worker_id ~= '' and holder ~= worker_id then return 'not-your-lease' end
-  return nil
+-- The job if lease_id is its current lease (held by worker_id, unless that is
+-- '' for the master itself); else nil and why the transition is refused.
+local function fenced(id, lease_id, worker_id)
+  local job = load_job(id)
+  if not job then return nil, 'unknown-job' end
+  if job.status ~= 'leased' or job.lease_id ~= lease_id then return nil, 'stale-lease' end
+  if worker_id ~= '' and job.lease_worker ~= worker_id then return nil, 'not-your-lease' end
+  return job
 end
 
--- Ends the current lease. Its attempt is the last one: a job is only leased
--- again after its lease ended.
-local function end_lease(id, now, outcome, reason)
-  local key = attempts_key(id)
-  local attempt = cjson.decode(redis.call('LINDEX', key, -1))
+-- Ends the current lease, whose attempt is the last one (a job is only leased
+-- again after its lease ended). Returns the job's attempts.
+local function end_lease(job, now, outcome, reason)
+  local attempts = load_attempts(job.id)
+  local attempt = attempts[#attempts]
   attempt.ended_at = now
   attempt.outcome = outcome
   attempt.reason = reason
-  redis.call('LSET', key, -1, cjson.encode(attempt))
-  redis.call('ZREM', leases_key, id)
-  redis.call('HDEL', job_key(id), 'lease_id', 'lease_worker', 'lease_deadline')
+  save_attempts(job.id, attempts)
+  redis.call('ZREM', LEASES, job.id)
+  job.lease_id, job.lease_worker, job.lease_deadline = nil, nil, nil
+  return attempts
 end
 
-local function attempt_rows(id)
-  local rows = {}
-  for i, json in ipairs(redis.call('LRANGE', attempts_key(id), 0, -1)) do rows[i] = cjson.decode(json) end
-  return rows
+-- Removes a job and everything it owns; returns its lease id if it was leased, else ''.
+local function delete_job(job)
+  redis.call('HDEL', JOBS, job.id)
+  redis.call('HDEL', IMAGES, job.id)
+  redis.call('HDEL', ATTEMPTS, job.id)
+  redis.call('ZREM', ORDER, job.id)
+  redis.call('ZREM', STATUS[job.status], job.id)
+  redis.call('ZREM', LEASES, job.id)
+  return job.status == 'leased' and job.lease_id or ''
 end

@@ -1,24 +1,24 @@
--- ARGV: prefix, now, deadline, then per worker: lease id, worker id, worker name, backend.
+-- ARGV: now, deadline, then per worker: lease id, worker id, worker name, backend.
 -- Leases the oldest queued jobs, one to each worker in order, while the queue lasts.
--- Returns {{job fields}, image bytes} per lease made, in worker order.
-local now, deadline = ARGV[2], ARGV[3]
+-- Returns {job JSON, image bytes} per lease made, in worker order.
+local now, deadline = ARGV[1], ARGV[2]
 local leases = {}
-for i = 4, #ARGV, 4 do
-  local oldest = redis.call('ZPOPMIN', status_key('queued'))
+for i = 3, #ARGV, 4 do
+  local oldest = redis.call('ZPOPMIN', STATUS.queued)
   if #oldest == 0 then break end
-  local id, seq = oldest[1], oldest[2]
+  local job = load_job(oldest[1])
   local lease_id, worker_id, worker_name, backend = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
-  local key = job_key(id)
-  local attempt = redis.call('HINCRBY', key, 'attempts', 1)
-  redis.call('HSET', key, 'status', 'leased', 'started_at', now, 'worker', worker_name,
-    'lease_id', lease_id, 'lease_worker', worker_id, 'lease_deadline', deadline)
-  redis.call('HDEL', key, 'error')
-  redis.call('ZADD', status_key('leased'), seq, id)
-  redis.call('ZADD', leases_key, deadline, id)
-  redis.call('RPUSH', attempts_key(id), cjson.encode({
-    attempt = attempt, lease_id = lease_id, worker_id = worker_id, worker_name = worker_name, backend = backend,
+  job.status, job.attempts, job.started_at, job.worker = 'leased', job.attempts + 1, now, worker_name
+  job.lease_id, job.lease_worker, job.lease_deadline, job.error = lease_id, worker_id, deadline, nil
+  save_job(job)
+  redis.call('ZADD', STATUS.leased, job.seq, job.id)
+  redis.call('ZADD', LEASES, deadline, job.id)
+  local attempts = load_attempts(job.id)
+  attempts[#attempts + 1] = {
+    attempt = job.attempts, lease_id = lease_id, worker_id = worker_id, worker_name = worker_name, backend = backend,
     started_at = now, ended_at = cjson.null, outcome = 'running', reason = cjson.null,
-  }))
-  leases[#leases + 1] = { job_reply(id), redis.call('GET', image_key(id)) }
+  }
+  save_attempts(job.id, attempts)
+  leases[#leases + 1] = { job_reply(job), redis.call('HGET', IMAGES, job.id) }
 end
 return leases

@@ -3,9 +3,10 @@
 // redis-cli); each script is the shared library followed by its own body.
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 
 export type ScriptArg = string | number | Buffer;
+export type RedisClient = Redis | Cluster;
 
 export const readLua = (name: string) => fs.readFileSync(new URL(`./${name}.lua`, import.meta.url), 'utf8');
 
@@ -19,22 +20,22 @@ export class LuaScript {
     this.sha = createHash('sha1').update(source).digest('hex');
   }
 
-  /** Runs with string replies. */
-  run(redis: Redis, args: ScriptArg[]): Promise<unknown> {
-    return this.send(args, (command, commandArgs) => redis.call(command, commandArgs));
+  /** Runs with string replies; `keys` are every key the script touches. */
+  run(redis: RedisClient, keys: string[], args: ScriptArg[]): Promise<unknown> {
+    return this.send(keys, args, (command, commandArgs) => redis.call(command, commandArgs));
   }
 
   /** Runs with Buffer replies, for binary values such as images. */
-  runForBuffers(redis: Redis, args: ScriptArg[]): Promise<unknown> {
-    return this.send(args, (command, commandArgs) => redis.callBuffer(command, commandArgs));
+  runForBuffers(redis: RedisClient, keys: string[], args: ScriptArg[]): Promise<unknown> {
+    return this.send(keys, args, (command, commandArgs) => redis.callBuffer(command, commandArgs));
   }
 
-  private async send(args: ScriptArg[], call: (command: string, args: ScriptArg[]) => Promise<unknown>): Promise<unknown> {
+  private async send(keys: string[], args: ScriptArg[], call: (command: string, args: ScriptArg[]) => Promise<unknown>): Promise<unknown> {
     try {
-      return await call('EVALSHA', [this.sha, 0, ...args]);
+      return await call('EVALSHA', [this.sha, keys.length, ...keys, ...args]);
     } catch (error) {
       if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
-      return call('EVAL', [this.source, 0, ...args]);
+      return call('EVAL', [this.source, keys.length, ...keys, ...args]);
     }
   }
 }

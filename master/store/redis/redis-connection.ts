@@ -1,18 +1,22 @@
 // The Redis connection as the store needs it: a call fails at once while
 // Redis is away (so the master can answer 503 instead of hanging), while the
 // client keeps reconnecting in the background for as long as it takes.
-import { Redis, ReplyError, type ChainableCommander } from 'ioredis';
+import { Cluster, Redis, ReplyError, type ChainableCommander } from 'ioredis';
 import { StoreUnavailableError } from '../store-errors.ts';
+import type { RedisClient } from './lua-scripts.ts';
+
+/** Where the store lives: one Redis server, or the nodes of a Redis Cluster to discover it from. */
+export type RedisTarget = { url: string } | { clusterNodes: { host: string; port: number }[] };
 
 /** Reconnect after 50 ms, doubling up to 2 s, forever. */
-const reconnectDelay = (attempt: number) => Math.min(50 * 2 ** attempt, 2_000);
+export const reconnectDelay = (attempt: number) => Math.min(50 * 2 ** attempt, 2_000);
 
-export function createRedisClient(url: string, commandTimeoutMs: number): Redis {
-  return new Redis(url, {
-    lazyConnect: true,
-    retryStrategy: reconnectDelay,
-    // While disconnected, reject instead of queueing until Redis returns.
-    enableOfflineQueue: false,
+/** For logs: where the target is. */
+export const describeTarget = (target: RedisTarget) =>
+  'url' in target ? new URL(target.url).host : `cluster ${target.clusterNodes.map(({ host, port }) => `${host}:${port}`).join(',')}`;
+
+export function createRedisClient(target: RedisTarget, commandTimeoutMs: number): RedisClient {
+  const options = {
     // Commands in flight when the connection drops fail at once and are never
     // sent again: a script whose reply was lost may have applied already.
     maxRetriesPerRequest: 0,
@@ -20,6 +24,14 @@ export function createRedisClient(url: string, commandTimeoutMs: number): Redis 
     // A Redis that is up but does not answer (hung, partitioned) fails too.
     commandTimeout: commandTimeoutMs,
     connectTimeout: commandTimeoutMs,
+  };
+  // While disconnected, reject instead of queueing until Redis returns.
+  if ('url' in target) return new Redis(target.url, { ...options, lazyConnect: true, retryStrategy: reconnectDelay, enableOfflineQueue: false });
+  return new Cluster(target.clusterNodes, {
+    lazyConnect: true,
+    clusterRetryStrategy: reconnectDelay,
+    enableOfflineQueue: false,
+    redisOptions: options,
   });
 }
 

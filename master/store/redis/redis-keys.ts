@@ -1,23 +1,57 @@
-// Key names for plain reads; the same names as in job-lib.lua, which documents each.
+// The store's keys. There is a fixed set of them, whatever the number of jobs:
+// a job lives as a field of the `jobs`, `images` and `attempts` hashes, so
+// every script is handed every key it touches in KEYS, even those (lease,
+// clear) that pick their jobs as they run. All keys carry one hash tag, so on
+// Redis Cluster they share a slot and each script runs on one node.
+//
+// The tag names a shard of the queue; today a store is one shard, `{q}`.
+// Splitting the queue later means one key set per shard tag (`{q0}`, `{q1}`...).
 import type { JobStatus } from '../../api-types.ts';
 
+export const SHARD_TAG = '{q}';
+
 export class RedisKeys {
-  constructor(readonly prefix: string) {}
+  /** Hash: job id -> the job's fields as JSON (those of the sqlite row; an absent field is null). */
+  readonly jobs: string;
+  /** Hash: job id -> image bytes. */
+  readonly images: string;
+  /** Hash: job id -> JSON array of its attempt rows, oldest first. */
+  readonly attempts: string;
+  /** Sorted set: every job id, scored by submission number (seq). */
+  readonly order: string;
+  /** Sorted sets per status, scored by seq; `queued` is the FIFO queue. */
+  readonly byStatus: Record<JobStatus, string>;
+  /** Sorted set: leased job ids scored by lease deadline, for reaping. */
+  readonly leases: string;
+  /** Hash: idempotency key -> JSON array of the job ids it created. */
+  readonly idempotency: string;
+  /** Sorted set: idempotency keys scored by when they were first used, to expire them. */
+  readonly idempotencyAge: string;
+  /** Submission counter. */
+  readonly seq: string;
 
-  job(id: string): string {
-    return `${this.prefix}job:${id}`;
+  constructor(readonly prefix: string) {
+    if (/[{}]/.test(prefix)) throw new Error(`a Redis key prefix may not contain { or } (got "${prefix}"): the store adds its own hash tag`);
+    const key = (name: string) => `${prefix}${SHARD_TAG}:${name}`;
+    this.jobs = key('jobs');
+    this.images = key('images');
+    this.attempts = key('attempts');
+    this.order = key('order');
+    this.byStatus = { queued: key('status:queued'), leased: key('status:leased'), done: key('status:done'), failed: key('status:failed') };
+    this.leases = key('leases');
+    this.idempotency = key('idempotency');
+    this.idempotencyAge = key('idempotency-age');
+    this.seq = key('seq');
   }
 
-  image(id: string): string {
-    return `${this.prefix}image:${id}`;
+  /** Every key, in the order job-lib.lua reads KEYS. */
+  all(): string[] {
+    const { queued, leased, done, failed } = this.byStatus;
+    return [this.jobs, this.images, this.attempts, this.order, queued, leased, done, failed, this.leases, this.idempotency, this.idempotencyAge, this.seq];
   }
 
-  attempts(id: string): string {
-    return `${this.prefix}attempts:${id}`;
-  }
-
-  /** Every job, or those in one status, scored by submission order. */
-  jobs(status?: JobStatus): string {
-    return status ? `${this.prefix}status:${status}` : `${this.prefix}jobs`;
+  /** Sorted set of every job, or those in one status, scored by seq. */
+  list(status?: JobStatus): string {
+    return status ? this.byStatus[status] : this.order;
   }
 }

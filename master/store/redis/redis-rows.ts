@@ -3,36 +3,32 @@
 import type { AttemptOutcome, JobStatus } from '../../api-types.ts';
 import type { AttemptRow, JobRow } from '../job-views.ts';
 
-export type Fields = Record<string, string>;
+/** A job as the scripts store it: JSON of its fields, times as the strings the master passed. */
+type StoredJob = Record<string, string | number | undefined>;
 
-/** HGETALL as a script returns it: [field, value, field, value, ...]. */
-export function fieldsOf(flat: (string | Buffer)[]): Fields {
-  const fields: Fields = {};
-  for (let i = 0; i < flat.length; i += 2) fields[String(flat[i])] = String(flat[i + 1]);
-  return fields;
-}
+const numberOrNull = (value: string | number | undefined) => (value === undefined ? null : Number(value));
+const stringOrNull = (value: string | number | undefined) => (value === undefined ? null : String(value));
 
-const numberOrNull = (value: string | undefined) => (value === undefined ? null : Number(value));
-
-export function jobRow(fields: Fields): JobRow {
+export function jobRow(json: string | Buffer): JobRow {
+  const job = JSON.parse(String(json)) as StoredJob;
   return {
-    seq: Number(fields.seq),
-    id: fields.id!,
-    status: fields.status as JobStatus,
-    attempts: Number(fields.attempts),
-    failures: Number(fields.failures),
-    file_name: fields.file_name!,
-    content_type: fields.content_type!,
-    size: Number(fields.size),
-    submitted_at: Number(fields.submitted_at),
-    started_at: numberOrNull(fields.started_at),
-    finished_at: numberOrNull(fields.finished_at),
-    worker: fields.worker ?? null,
-    lease_id: fields.lease_id ?? null,
-    lease_worker: fields.lease_worker ?? null,
-    lease_deadline: numberOrNull(fields.lease_deadline),
-    error: fields.error ?? null,
-    result: fields.result ?? null,
+    seq: Number(job.seq),
+    id: String(job.id),
+    status: job.status as JobStatus,
+    attempts: Number(job.attempts),
+    failures: Number(job.failures),
+    file_name: String(job.file_name),
+    content_type: String(job.content_type),
+    size: Number(job.size),
+    submitted_at: Number(job.submitted_at),
+    started_at: numberOrNull(job.started_at),
+    finished_at: numberOrNull(job.finished_at),
+    worker: stringOrNull(job.worker),
+    lease_id: stringOrNull(job.lease_id),
+    lease_worker: stringOrNull(job.lease_worker),
+    lease_deadline: numberOrNull(job.lease_deadline),
+    error: stringOrNull(job.error),
+    result: stringOrNull(job.result),
   };
 }
 
@@ -48,8 +44,12 @@ interface StoredAttempt {
   reason: string | null;
 }
 
-/** Times come back as the strings the master passed to the script. */
-export function attemptRow(json: string): AttemptRow {
-  const stored = JSON.parse(json) as StoredAttempt;
-  return { ...stored, started_at: Number(stored.started_at), ended_at: stored.ended_at === null ? null : Number(stored.ended_at) };
+/** A job's attempts as stored (a JSON array, absent when it has none), oldest first. */
+export function attemptRows(json: string | null): AttemptRow[] {
+  if (json === null) return [];
+  return (JSON.parse(json) as StoredAttempt[]).map((stored) => ({
+    ...stored,
+    started_at: Number(stored.started_at),
+    ended_at: stored.ended_at === null ? null : Number(stored.ended_at),
+  }));
 }
