@@ -1,0 +1,202 @@
+// Both stores held to one behaviour: the same random sequences of operations
+// (creates with and without idempotency keys, replays, leases, results,
+// failures, releases of every kind, reaping, retries, removals, clears,
+// restarts, and two store instances — two masters — on the same data) run
+// against the embedded store and against Redis (single and cluster), and every
+// answer and the final state must be the same. The clock is the test's, so
+// times agree exactly; ids and lease ids are random, so they are renamed in
+// order of first appearance (id-1, id-2, ...) before comparing. fast-check
+// shrinks a difference to a short readable sequence.
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { JOB_STATUSES, type JobResult } from '../api-types.ts';
+import type { JobStore, Lease, Limits, NewJob, WorkerRef } from '../store/job-store.ts';
+import { STORE_KINDS, type OpenedStore, type StoreKind } from '../../test/support/stores.ts';
+
+const LIMITS: Partial<Limits> = { maxAttempts: 2, maxLeases: 3, maxPendingJobs: 6, idempotencyTtlMs: 300 };
+const LEASE_MS = 100;
+const T0 = Date.UTC(2025, 0, 1);
+const WORKERS: WorkerRef[] = ['a', 'b', 'c'].map((id) => ({ id, name: `worker-${id}`, backend: `backend-${id}` }));
+
+type Instance = 0 | 1;
+type Op =
+  | { op: 'create'; at: Instance; count: number; key: number | null }
+  | { op: 'lease'; at: Instance; workers: number[] }
+  | { op: 'complete'; at: Instance; pick: number; foreign: boolean }
+  | { op: 'fail'; at: Instance; pick: number; retryable: boolean }
+  | { op: 'release'; at: Instance; pick: number; outcome: 'lost' | 'expired' | 'recovered' }
+  | { op: 'reap'; at: Instance }
+  | { op: 'retry'; at: Instance; pick: number }
+  | { op: 'remove'; at: Instance; pick: number }
+  | { op: 'clear'; at: Instance }
+  | { op: 'read'; at: Instance; pick: number; status: number; limit: number }
+  | { op: 'restart'; at: Instance }
+  | { op: 'tick'; ms: number };
+
+const at = fc.constantFrom<Instance>(0, 1);
+const pick = fc.nat(40);
+const opArb: fc.Arbitrary<Op> = fc.oneof(
+  { weight: 4, arbitrary: fc.record({ op: fc.constant('create' as const), at, count: fc.integer({ min: 1, max: 3 }), key: fc.option(fc.nat(2)) }) },
+  { weight: 4, arbitrary: fc.record({ op: fc.constant('lease' as const), at, workers: fc.uniqueArray(fc.nat(2), { minLength: 1, maxLength: 3 }) }) },
+  { weight: 3, arbitrary: fc.record({ op: fc.constant('complete' as const), at, pick, foreign: fc.boolean() }) },
+  { weight: 2, arbitrary: fc.record({ op: fc.constant('fail' as const), at, pick, retryable: fc.boolean() }) },
+  { weight: 2, arbitrary: fc.record({ op: fc.constant('release' as const), at, pick, outcome: fc.constantFrom('lost' as const, 'expired' as const, 'recovered' as const) }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant('reap' as const), at }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant('retry' as const), at, pick }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant('remove' as const), at, pick }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant('clear' as const), at }) },
+  { weight: 2, arbitrary: fc.record({ op: fc.constant('read' as const), at, pick, status: fc.nat(JOB_STATUSES.length), limit: fc.integer({ min: 1, max: 4 }) }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant('restart' as const), at }) },
+  { weight: 2, arbitrary: fc.record({ op: fc.constant('tick' as const), ms: fc.integer({ min: 1, max: 200 }) }) },
+);
+
+const newJobs = (count: number, seed: number): NewJob[] =>
+  Array.from({ length: count }, (_, i) => ({ fileName: `${seed}-${i}.png`, contentType: 'image/png', image: new Uint8Array([seed % 256, i, 7]) }));
+const resultOf = (index: number): JobResult => ({ predictions: [{ index, label: 'x', probability: 1 }], model: 'm', backend: 'b', inferenceMs: 3 });
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** One store under test: its two instances, and the names given to its random ids. */
+class Side {
+  readonly instances: JobStore[];
+  private readonly names = new Map<string, string>();
+  /** Every job id and lease seen, in order of appearance: picks index these, so both sides pick the same. */
+  readonly jobIds: string[] = [];
+  readonly leases: { lease: Lease; worker: string }[] = [];
+
+  constructor(
+    readonly opened: OpenedStore,
+    second: JobStore,
+  ) {
+    this.instances = [opened.store, second];
+  }
+
+  /** The answer with ids renamed, bytes as base64 and keys sorted; unordered lists sorted. */
+  normalise(value: unknown): unknown {
+    if (typeof value === 'string') {
+      if (!UUID.test(value)) return value;
+      if (!this.names.has(value)) this.names.set(value, `id-${this.names.size + 1}`);
+      return this.names.get(value);
+    }
+    if (value instanceof Uint8Array) return `bytes:${Buffer.from(value).toString('base64')}`;
+    if (Array.isArray(value)) return value.map((item) => this.normalise(item));
+    if (value && typeof value === 'object') {
+      const entries = Object.entries(value).sort(([a], [b]) => a.localeCompare(b));
+      return Object.fromEntries(entries.map(([key, item]) => [key, this.normalise(item)]));
+    }
+    return value;
+  }
+
+  noteJobs(jobs: { id: string }[]): void {
+    for (const { id } of jobs) if (!this.jobIds.includes(id)) this.jobIds.push(id);
+  }
+}
+
+const sorted = (items: unknown[]) => [...items].sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+
+/** Runs one operation on one side; returns its normalised answer (or the error it threw). */
+async function apply(side: Side, op: Op, now: number, step: number): Promise<unknown> {
+  if (op.op === 'tick') return null;
+  const store = side.instances[op.at]!;
+  const pickedJob = 'pick' in op ? side.jobIds[op.pick % Math.max(side.jobIds.length, 1)] : undefined;
+  const picked = 'pick' in op ? side.leases[op.pick % Math.max(side.leases.length, 1)] : undefined;
+  try {
+    switch (op.op) {
+      case 'create': {
+        const created = await store.create(newJobs(op.count, step), now, op.key === null ? undefined : `key-${op.key}`);
+        side.noteJobs(created.jobs);
+        return side.normalise(created);
+      }
+      case 'lease': {
+        const leases = await store.lease(op.workers.map((w) => WORKERS[w]!), LEASE_MS, now);
+        leases.forEach((lease, i) => lease && side.leases.push({ lease, worker: WORKERS[op.workers[i]!]!.id }));
+        return side.normalise(leases);
+      }
+      case 'complete': {
+        if (!picked) return 'no lease';
+        const sender = op.foreign ? WORKERS.find((w) => w.id !== picked.worker)!.id : picked.worker;
+        return side.normalise(await store.complete(picked.lease, sender, resultOf(step), now));
+      }
+      case 'fail': {
+        return picked ? side.normalise(await store.fail(picked.lease, picked.worker, `boom ${step}`, op.retryable, now)) : 'no lease';
+      }
+      case 'release':
+        return picked ? side.normalise(await store.release(picked.lease, op.outcome, `${op.outcome} ${step}`, now)) : 'no lease';
+      case 'reap': {
+        const expired = await store.expiredLeases(now);
+        const released = [];
+        for (const lease of expired) released.push(await store.release(lease, 'expired', 'lease expired', now));
+        return [sorted(side.normalise(expired) as unknown[]), sorted(side.normalise(released) as unknown[])];
+      }
+      case 'retry':
+        return pickedJob ? side.normalise(await store.retry(pickedJob, now)) : 'no job';
+      case 'remove':
+        return pickedJob ? side.normalise(await store.remove(pickedJob)) : 'no job';
+      case 'clear': {
+        const cleared = side.normalise(await store.clear()) as { ids: unknown[]; leases: unknown[] };
+        return { ids: sorted(cleared.ids), leases: sorted(cleared.leases) };
+      }
+      case 'read': {
+        const status = JOB_STATUSES[op.status];
+        const first = await store.list({ status, limit: op.limit });
+        const next = first.nextCursor ? await store.list({ status, limit: op.limit, cursor: first.nextCursor }) : null;
+        const job = pickedJob ? [await store.get(pickedJob), await store.getDetail(pickedJob), await store.image(pickedJob)] : null;
+        const answer = side.normalise({ first, next, job, counts: await store.counts() }) as object;
+        return { ...answer, active: sorted(side.normalise(await store.activeLeases()) as unknown[]) };
+      }
+      case 'restart':
+        side.instances[op.at] = await side.opened.restart(store);
+        return null;
+    }
+  } catch (error) {
+    return { threw: (error as Error).name, message: (error as Error).message };
+  }
+}
+
+/** Everything a store holds, as its clients can see it. */
+async function finalState(side: Side, now: number): Promise<unknown> {
+  const store = side.instances[0]!;
+  const { jobs, nextCursor } = await store.list({ limit: 500 });
+  const details = await Promise.all(jobs.map((job) => store.getDetail(job.id)));
+  const images = await Promise.all(jobs.map((job) => store.image(job.id)));
+  const counts = await store.counts();
+  // The counters kept by the transitions agree with the jobs themselves.
+  expect(counts).toEqual(Object.fromEntries(JOB_STATUSES.map((status) => [status, jobs.filter((job) => job.status === status).length])));
+  const active = sorted(side.normalise(await store.activeLeases()) as unknown[]);
+  const expired = sorted(side.normalise(await store.expiredLeases(now)) as unknown[]);
+  return { ...(side.normalise({ jobs, nextCursor, details, images, counts }) as object), active, expired };
+}
+
+async function openSide(kind: StoreKind): Promise<Side> {
+  const opened = await kind.open(LIMITS);
+  return new Side(opened, await opened.openAgain());
+}
+
+const sqlite = STORE_KINDS.find((kind) => kind.name === 'sqlite')!;
+
+describe.each(STORE_KINDS.filter((kind) => kind.name !== 'sqlite'))('sqlite and $name', (kind) => {
+  beforeAll(() => kind.start());
+  afterAll(() => kind.stop());
+
+  it('give the same answers and end in the same state for the same operations', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(opArb, { minLength: 1, maxLength: 40 }), async (ops) => {
+        const left = await openSide(sqlite);
+        const right = await openSide(kind);
+        try {
+          let now = T0;
+          for (const [step, op] of ops.entries()) {
+            if (op.op === 'tick') now += op.ms;
+            const expected = await apply(left, op, now, step);
+            const actual = await apply(right, op, now, step);
+            expect({ step, op, answer: actual }).toEqual({ step, op, answer: expected });
+          }
+          expect(await finalState(right, now)).toEqual(await finalState(left, now));
+        } finally {
+          await left.opened.dispose();
+          await right.opened.dispose();
+        }
+      }),
+      { numRuns: kind.name === 'redis' ? 60 : 30 },
+    );
+  });
+});
