@@ -1,14 +1,17 @@
 // Command-line options of `npm run fleet`, parsed and validated by commander.
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { BROWSER_NAMES, type BrowserName } from './browsers.ts';
 
 export interface CliOptions {
   master: string;
   workers: number;
+  browser: BrowserName;
   chromium?: string;
+  firefox?: string;
   name: string;
   /** Seconds between status reports; 0 turns them off. */
   statusInterval: number;
-  chromiumArg: string[];
+  browserArg: string[];
 }
 
 const MAX_WORKERS = 64;
@@ -17,13 +20,15 @@ const NAME_PREFIX_PATTERN = /^[A-Za-z0-9._-]{1,48}$/;
 
 export function createCli(): Command {
   return new Command('fleet')
-    .description('Run headless Chromium workers on the worker page of a browser-grid master.')
+    .description('Run headless Chromium or Firefox workers on the worker page of a browser-grid master.')
     .option('--master <url>', 'master base URL', parseMasterUrl, 'http://127.0.0.1:5000')
     .option('--workers <n>', `number of browsers (1-${MAX_WORKERS})`, parseWorkerCount, 2)
+    .addOption(new Option('--browser <name>', 'which browser the workers run').choices(BROWSER_NAMES).default('chromium'))
     .option('--chromium <path>', 'Chromium/Chrome executable (default: $CHROMIUM_PATH, then /usr/bin/chromium)')
+    .option('--firefox <path>', 'Firefox executable (default: $FIREFOX_PATH, then /usr/bin/firefox-esr)')
     .option('--name <prefix>', 'worker name prefix; workers are <prefix>-1 … <prefix>-N', parseNamePrefix, 'headless')
     .option('--status-interval <seconds>', 'seconds between status reports, 0 for none', parseSeconds, 10)
-    .option('--chromium-arg <flag>', 'extra Chromium flag, repeatable (e.g. --chromium-arg=--enable-unsafe-webgpu)', collect, [])
+    .option('--browser-arg <flag>', 'extra browser flag, repeatable (e.g. --browser-arg=--enable-unsafe-webgpu for Chromium)', collect, [])
     .allowExcessArguments(false);
 }
 

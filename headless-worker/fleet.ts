@@ -2,7 +2,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { DEFAULT_BACKOFF } from './backoff.ts';
-import { resolveChromiumPath } from './chromium.ts';
+import { resolveBrowserPath, type BrowserName } from './browsers.ts';
 import { createLogger } from './logger.ts';
 import { formatStatusLine } from './status-report.ts';
 import {
@@ -18,11 +18,13 @@ export interface FleetOptions {
   /** Base URL of the master, e.g. http://127.0.0.1:5000 */
   masterUrl: string;
   workers: number;
-  /** Chromium executable; defaults to CHROMIUM_PATH, then /usr/bin/chromium. */
-  chromiumPath?: string;
+  /** Which browser every worker runs. Default chromium. */
+  browser?: BrowserName;
+  /** The browser's executable; defaults to CHROMIUM_PATH or FIREFOX_PATH, then the Debian package's path. */
+  executablePath?: string;
   /** Workers are named `${namePrefix}-1` … `${namePrefix}-N`. Default "headless". */
   namePrefix?: string;
-  /** Extra Chromium flags, e.g. --enable-unsafe-webgpu. */
+  /** Extra browser flags, e.g. --enable-unsafe-webgpu for Chromium. */
   extraArgs?: readonly string[];
   logger?: Logger;
   /** Log one status line per worker this often; 0 (the default) turns the report off. */
@@ -50,12 +52,13 @@ export interface Fleet {
   stop(): Promise<void>;
 }
 
-/** Launches the workers in the background and returns at once; throws if Chromium or the options are unusable. */
+/** Launches the workers in the background and returns at once; throws if the browser or the options are unusable. */
 export function startFleet(options: FleetOptions): Fleet {
   if (!Number.isInteger(options.workers) || options.workers < 1) {
     throw new Error(`workers must be a positive integer, got ${options.workers}`);
   }
-  const chromiumPath = resolveChromiumPath({ explicitPath: options.chromiumPath });
+  const browser = options.browser ?? 'chromium';
+  const executablePath = resolveBrowserPath(browser, { explicitPath: options.executablePath });
   const logger = options.logger ?? createLogger();
   const namePrefix = options.namePrefix ?? 'headless';
   const restartPolicy: RestartPolicy = {
@@ -68,7 +71,8 @@ export function startFleet(options: FleetOptions): Fleet {
     return new SupervisedWorker({
       name,
       pageUrl: workerPageUrl(options.masterUrl, name),
-      chromiumPath,
+      browser,
+      executablePath,
       extraArgs: options.extraArgs,
       logger: logger.child({ worker: name }),
       pollIntervalMs: options.pollIntervalMs ?? 1_000,
@@ -76,7 +80,7 @@ export function startFleet(options: FleetOptions): Fleet {
     });
   });
 
-  logger.info({ chromiumPath, masterUrl: options.masterUrl }, `starting ${workers.length} headless worker(s)`);
+  logger.info({ browser, executablePath, masterUrl: options.masterUrl }, `starting ${workers.length} headless ${browser} worker(s)`);
   for (const worker of workers) worker.start();
   const report = options.statusIntervalMs
     ? setInterval(() => reportStatus(workers, logger), options.statusIntervalMs)

@@ -1,4 +1,4 @@
-// One life of one worker: a Chromium with a throwaway profile showing the
+// One life of one worker: a browser (Chromium or Firefox) with a throwaway profile showing the
 // worker page. It reports what the page says and when the browser or page dies;
 // deciding what to do about it is the supervisor's job.
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import type { Logger } from 'pino';
-import { chromiumArgs } from './chromium.ts';
+import { browserLaunchOptions, type BrowserName } from './browsers.ts';
 import { parsePageStatus, READ_PAGE_STATUS_SCRIPT, type PageStatus } from './page-status.ts';
 
 export const PROFILE_DIR_PREFIX = 'grid-worker-';
@@ -23,7 +23,8 @@ const TIMEOUT_MARGIN_MS = 2_000;
 export interface HeadlessWorkerOptions {
   name: string;
   pageUrl: string;
-  chromiumPath: string;
+  browser: BrowserName;
+  executablePath: string;
   extraArgs?: readonly string[];
   logger: Logger;
   pollIntervalMs: number;
@@ -76,7 +77,7 @@ export class HeadlessWorker {
   }
 
   async #start(): Promise<void> {
-    const { name, chromiumPath, extraArgs, pageUrl } = this.options;
+    const { name, browser: browserName, executablePath, extraArgs, pageUrl } = this.options;
     const signal = this.#abort.signal;
     this.#userDataDir = await mkdtemp(join(tmpdir(), `${PROFILE_DIR_PREFIX}${name}-`));
     signal.throwIfAborted();
@@ -85,10 +86,7 @@ export class HeadlessWorker {
     // sits out its whole timeout. So the launch does not wait for that tab (we do, below, abortably),
     // and we stop waiting for the launch itself as soon as close() aborts.
     const launching = puppeteer.launch({
-      executablePath: chromiumPath,
-      args: chromiumArgs(this.#userDataDir, extraArgs),
-      ignoreDefaultArgs: true,
-      pipe: true,
+      ...browserLaunchOptions(browserName, executablePath, this.#userDataDir, extraArgs),
       defaultViewport: null,
       // Puppeteer's own handlers would kill browsers and exit mid-shutdown; the CLI handles signals.
       handleSIGINT: false,
@@ -100,7 +98,7 @@ export class HeadlessWorker {
     });
     let browser: Browser;
     try {
-      browser = await bounded(launching, 'launching Chromium', LAUNCH_TIMEOUT_MS + TIMEOUT_MARGIN_MS, signal);
+      browser = await bounded(launching, `launching ${browserName}`, LAUNCH_TIMEOUT_MS + TIMEOUT_MARGIN_MS, signal);
     } catch (err) {
       // A browser that comes up after we stopped waiting for it must not outlive us.
       launching.then(discardBrowser, () => undefined);
@@ -131,7 +129,7 @@ export class HeadlessWorker {
     void this.#pollPageStatus(page);
   }
 
-  /** The tab Chromium opens at startup, or a new one if it has none. */
+  /** The tab the browser opens at startup, or a new one if it has none. */
   async #openPage(browser: Browser, signal: AbortSignal): Promise<Page> {
     const target = await browser
       .waitForTarget((t) => t.type() === 'page', { timeout: INITIAL_TAB_TIMEOUT_MS, signal })
@@ -227,8 +225,8 @@ async function discardBrowser(browser: Browser): Promise<void> {
 }
 
 /**
- * Chromium's helpers (renderer, GPU, zygote) share the browser's process group
- * and can outlive a SIGKILLed browser; this finishes them off.
+ * The browser's helpers (Chromium's renderer, GPU and zygote; Firefox's content processes) share its
+ * process group and can outlive a SIGKILLed browser; this finishes them off.
  */
 function killProcessGroup(leaderPid: number): void {
   try {

@@ -11,9 +11,10 @@ try {
   fleet = startFleet({
     masterUrl: options.master,
     workers: options.workers,
-    chromiumPath: options.chromium,
+    browser: options.browser,
+    executablePath: options.browser === 'firefox' ? options.firefox : options.chromium,
     namePrefix: options.name,
-    extraArgs: options.chromiumArg,
+    extraArgs: options.browserArg,
     statusIntervalMs: options.statusInterval * 1_000,
     logger,
   });

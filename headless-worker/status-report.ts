@@ -6,6 +6,7 @@ export function formatStatusLine(status: WorkerStatus): string {
   const msPerImage = status.msPerImage === undefined ? '-' : status.msPerImage.toFixed(1);
   return [
     status.name,
+    status.browser,
     status.state,
     `backend=${status.backend ?? '-'}`,
     `jobs=${status.jobsDone}${failed}`,

@@ -2,6 +2,7 @@
 // browser dies, the page crashes, or the page stays in 'error'.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
+import type { BrowserName } from './browsers.ts';
 import { Backoff, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.ts';
 import { HeadlessWorker, type HeadlessWorkerOptions } from './headless-worker.ts';
 import type { PageState, PageStatus } from './page-status.ts';
@@ -25,6 +26,7 @@ export type WorkerState = PageState | 'launching' | 'waiting-to-restart' | 'clos
 
 export interface WorkerStatus extends Omit<PageStatus, 'state'> {
   name: string;
+  browser: BrowserName;
   state: WorkerState;
   /** The browser's main process, while it runs. */
   pid: number | undefined;
@@ -70,6 +72,7 @@ export class SupervisedWorker {
       jobsFailed: 0,
       ...page,
       name: this.name,
+      browser: this.#options.browser,
       state: this.#currentState(),
       pid: this.pid,
       restarts: this.#restarts,

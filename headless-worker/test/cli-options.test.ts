@@ -13,9 +13,10 @@ describe('fleet command line', () => {
     expect(parse([])).toEqual({
       master: 'http://127.0.0.1:5000',
       workers: 2,
+      browser: 'chromium',
       name: 'headless',
       statusInterval: 10,
-      chromiumArg: [],
+      browserArg: [],
     });
   });
 
@@ -23,19 +24,23 @@ describe('fleet command line', () => {
     const options = parse([
       '--master', 'https://grid.example:8443/base',
       '--workers', '4',
+      '--browser', 'firefox',
       '--chromium', '/opt/chrome/chrome',
+      '--firefox', '/opt/firefox/firefox',
       '--name', 'lab-a',
       '--status-interval', '2.5',
-      '--chromium-arg=--enable-unsafe-webgpu',
-      '--chromium-arg', '--enable-features=Vulkan',
+      '--browser-arg=--enable-unsafe-webgpu',
+      '--browser-arg', '--enable-features=Vulkan',
     ]);
     expect(options).toEqual({
       master: 'https://grid.example:8443/base',
       workers: 4,
+      browser: 'firefox',
       chromium: '/opt/chrome/chrome',
+      firefox: '/opt/firefox/firefox',
       name: 'lab-a',
       statusInterval: 2.5,
-      chromiumArg: ['--enable-unsafe-webgpu', '--enable-features=Vulkan'],
+      browserArg: ['--enable-unsafe-webgpu', '--enable-features=Vulkan'],
     });
   });
 
@@ -47,6 +52,7 @@ describe('fleet command line', () => {
     [['--master', 'localhost:5000'], /http:\/\/ or https:\/\//],
     [['--master', 'not a url'], /must be a URL/],
     [['--name', 'bad name'], /letters, digits/],
+    [['--browser', 'safari'], /--browser.*Allowed choices are chromium, firefox/],
     [['--status-interval', '-1'], /seconds, 0 or more/],
     [['--status-interval', 'soon'], /seconds, 0 or more/],
     [['--bogus'], /unknown option '--bogus'/],

@@ -1,4 +1,5 @@
-// Runs real Chromium (/usr/bin/chromium or CHROMIUM_PATH) against a stand-in worker page.
+// Runs real Chromium (/usr/bin/chromium or CHROMIUM_PATH) and Firefox (/usr/bin/firefox-esr or FIREFOX_PATH)
+// against a stand-in worker page.
 import { execFileSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -79,7 +80,7 @@ afterAll(async () => {
   await new Promise((resolve) => server.close(resolve));
   // Chromium helpers killed with their browser may stay as zombies where init does not reap them; those hold nothing.
   const browserPids = launchedBrowserPids();
-  expect(browserPids.size).toBeGreaterThanOrEqual(5);
+  expect(browserPids.size).toBeGreaterThanOrEqual(7);
   const leftovers = () => liveProcesses().filter((p) => browserPids.has(p.pgid) || p.args.includes(`${PROFILE_DIR_PREFIX}${namePrefix}`));
   // A process group just sent SIGKILL takes a moment to be gone from the process table.
   for (let waited = 0; leftovers().length > 0 && waited < 3_000; waited += 100) await sleep(100);
@@ -87,7 +88,7 @@ afterAll(async () => {
   expect(readdirSync(tmpdir()).filter((name) => name.startsWith(`${PROFILE_DIR_PREFIX}${namePrefix}`))).toEqual([]);
 });
 
-describe('a fleet of real headless Chromium workers', () => {
+describe('a fleet of real headless workers', () => {
   it('gets ready, relaunches killed browsers and crashed pages, then stops cleanly', async () => {
     const fleet = launch({ workers: 2 });
     try {
@@ -137,4 +138,21 @@ describe('a fleet of real headless Chromium workers', () => {
       await fleet.stop();
     }
   }, 30_000);
+
+  it('runs Firefox too: ready, relaunched when killed, and gone without a trace when stopped', async () => {
+    const fleet = launch({ browser: 'firefox', namePrefix: `${namePrefix}-firefox` });
+    try {
+      await fleet.waitUntilReady(60_000);
+      const [worker] = fleet.workers as [FleetWorker];
+      expect(worker.status()).toMatchObject({ name: `${namePrefix}-firefox-1`, browser: 'firefox', state: 'ready', backend: 'wasm', restarts: 0 });
+      const killedPid = worker.pid;
+      worker.kill();
+      await until(() => worker.status().restarts === 1, 20_000, 'the killed Firefox to be relaunched');
+      await fleet.waitUntilReady(60_000);
+      expect(worker.pid).not.toBe(killedPid);
+    } finally {
+      await fleet.stop();
+    }
+    expect(fleet.workers[0]!.status().state).toBe('closed');
+  }, 150_000);
 });

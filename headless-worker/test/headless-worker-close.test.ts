@@ -22,7 +22,8 @@ function newWorker() {
   return new HeadlessWorker({
     name,
     pageUrl: 'http://127.0.0.1:9/worker',
-    chromiumPath: '/usr/bin/chromium',
+    browser: 'chromium',
+    executablePath: '/usr/bin/chromium',
     logger: pino({ level: 'silent' }),
     pollIntervalMs: 100,
     onStatus: () => undefined,

@@ -117,7 +117,7 @@ function selectImages(dir: string, count: number): LabelledImage[] {
 function launchWorkers(options: StudyOptions, link: LossyLink, masterUrl: string): { fleet: Fleet; chromium: NamespacedChromium | null } {
   const chromium = options.workersBehindLink ? chromiumInNamespace(link.nsName) : null;
   try {
-    const fleet = startFleet({ masterUrl, workers: options.workers, chromiumPath: chromium?.path, namePrefix: 'study', logger: createLogger('warn') });
+    const fleet = startFleet({ masterUrl, workers: options.workers, executablePath: chromium?.path, namePrefix: 'study', logger: createLogger('warn') });
     return { fleet, chromium };
   } catch (error) {
     chromium?.remove();

@@ -1,9 +1,10 @@
-// The whole path with real parts: the master, headless Chromium workers from
-// the fleet running the built worker page, MobileNet v2 from ../shared/models,
-// and real ILSVRC2012 validation images.
+// The whole path with real parts: the master, headless Chromium and Firefox
+// workers from the fleet running the built worker page, MobileNet v2 from
+// ../shared/models, and real ILSVRC2012 validation images.
 //
-// One fleet serves the steps in order, because a browser with the model warm is
-// the expensive part: restart → accuracy → a browser killed mid-work.
+// The fleets serve the steps in order, because a browser with the model warm is
+// the expensive part: restart → accuracy in Chromium → the same labels from a
+// mixed Chromium + Firefox fleet → a bad image → the Firefox browser killed mid-work.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFleet, type Fleet } from '../../headless-worker/fleet.ts';
 import { createLogger } from '../../headless-worker/logger.ts';
@@ -17,6 +18,7 @@ const dataDir = tempDataDir();
 let port: number;
 let master: TestMaster;
 let fleet: Fleet | null = null;
+let firefox: Fleet | null = null;
 
 /** Every job done, each with exactly one accepted attempt. */
 function expectDoneExactlyOnce(jobs: JobDetailView[]) {
@@ -32,9 +34,14 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  await firefox?.stop();
   await fleet?.stop();
   await master?.close();
 });
+
+const top1 = (job: JobDetailView) => job.result!.predictions[0]!.index;
+const workerNames = async () =>
+  ((await fetch(`${master.url}/api/workers`).then((r) => r.json())) as { workers: { name: string }[] }).workers.map((worker) => worker.name).sort();
 
 describe('browser workers end to end', () => {
   it('keeps jobs submitted before a restart and completes them once a worker connects', async () => {
@@ -48,11 +55,14 @@ describe('browser workers end to end', () => {
     expectDoneExactlyOnce(await settled(master.url, ids, 60_000));
   });
 
-  it('labels the first 40 dev images correctly (top-1 ≥ 60%) in the browsers', async () => {
+  let chromiumOnly: JobDetailView[];
+
+  it('labels the first 40 dev images correctly (top-1 ≥ 60%) in Chromium', async () => {
     const images = devImages(40);
     const ids = await submit(master.url, uploadsFrom(images.map((image) => image.path)));
     const jobs = await settled(master.url, ids, 120_000);
     expectDoneExactlyOnce(jobs);
+    chromiumOnly = jobs;
 
     const model = (await fetch(`${master.url}/api/model`).then((r) => r.json())) as { hash: string };
     const correct = jobs.filter((job, i) => job.result!.predictions[0]!.index === images[i]!.index).length;
@@ -63,8 +73,23 @@ describe('browser workers end to end', () => {
       expect(job.worker).toMatch(/^e2e-\d$/);
     }
     expect(correct / images.length).toBeGreaterThanOrEqual(0.6);
-    const workers = (await fetch(`${master.url}/api/workers`).then((r) => r.json())) as { workers: { name: string; jobsDone: number }[] };
-    expect(workers.workers.map((worker) => worker.name).sort()).toEqual(['e2e-1', 'e2e-2']);
+    expect(await workerNames()).toEqual(['e2e-1', 'e2e-2']);
+  });
+
+  it('gives the same labels with a Firefox worker beside the Chromium ones, each job done once', async () => {
+    firefox = startFleet({ masterUrl: master.url, browser: 'firefox', workers: 1, namePrefix: 'e2e-firefox', logger: createLogger('error') });
+    await firefox.waitUntilReady(90_000);
+    expect(await workerNames()).toEqual(['e2e-1', 'e2e-2', 'e2e-firefox-1']);
+
+    const ids = await submit(master.url, uploadsFrom(devImages(40).map((image) => image.path)));
+    const jobs = await settled(master.url, ids, 120_000);
+    expectDoneExactlyOnce(jobs);
+    const byFirefox = jobs.filter((job) => job.worker === 'e2e-firefox-1');
+    expect(byFirefox.length).toBeGreaterThan(0);
+    expect(jobs.filter((job) => /^e2e-\d$/.test(job.worker ?? '')).length).toBeGreaterThan(0);
+    for (const job of byFirefox) expect(job.result!.backend).toBe('wasm');
+    expect(jobs.map(top1)).toEqual(chromiumOnly.map(top1));
+    console.log(`mixed fleet: ${byFirefox.length} of ${jobs.length} images labelled by Firefox, top-1 identical to the Chromium-only run`);
   });
 
   it('fails an image the browser cannot decode at once, with a readable reason, and keeps going', async () => {
@@ -78,8 +103,8 @@ describe('browser workers end to end', () => {
     expect(fineJob!.status).toBe('done');
   });
 
-  it('completes every job exactly once when a browser is killed while holding jobs', async () => {
-    const victim = fleet!.workers[0]!;
+  it('completes every job exactly once when the Firefox browser is killed while holding jobs', async () => {
+    const victim = firefox!.workers[0]!;
     const ids = await submit(master.url, uploadsFrom(devImages(60).slice(20).map((image) => image.path)));
     await until(async () => {
       const { workers } = (await fetch(`${master.url}/api/workers`).then((r) => r.json())) as { workers: { name: string; inFlight: number }[] };
@@ -91,7 +116,9 @@ describe('browser workers end to end', () => {
     const jobs = await settled(master.url, ids, 120_000);
     expectDoneExactlyOnce(jobs);
     expect(master.dispatcher.counters.reassigned.lost).toBeGreaterThan(lostBefore);
-    expect(jobs.some((job) => job.timeline.some((attempt) => attempt.outcome === 'lost'))).toBe(true);
+    const lost = jobs.flatMap((job) => job.timeline).filter((attempt) => attempt.outcome === 'lost');
+    expect(lost.length).toBeGreaterThan(0);
+    expect(lost.every((attempt) => attempt.workerName === victim.name)).toBe(true);
     await until(() => victim.status().restarts >= 1, 'the fleet to relaunch the killed browser');
   });
 });

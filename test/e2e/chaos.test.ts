@@ -1,4 +1,4 @@
-// Chaos: 300 real images, 3 headless Chromium workers, and a random worker's
+// Chaos: 300 real images, 3 headless workers (2 Chromium, 1 Firefox), and a random worker's
 // browser killed with SIGKILL every few seconds while the queue drains (the
 // fleet relaunches it). Every job must end done exactly once, with its attempts
 // recorded, and with the same top-1 label a calm run gives the same image.
@@ -17,16 +17,19 @@ const images = Array.from({ length: JOBS }, (_, i) => devImages()[i % 200]!);
 const uploads = uploadsFrom(images.map((image) => image.path));
 
 let master: TestMaster;
-let fleet: Fleet;
+let fleets: Fleet[] = [];
 
 beforeAll(async () => {
   master = await startTestMaster();
-  fleet = startFleet({ masterUrl: master.url, workers: 3, namePrefix: 'chaos', logger: createLogger('error') });
-  await fleet.waitUntilReady(120_000);
+  fleets = [
+    startFleet({ masterUrl: master.url, workers: 2, namePrefix: 'chaos', logger: createLogger('error') }),
+    startFleet({ masterUrl: master.url, browser: 'firefox', workers: 1, namePrefix: 'chaos-firefox', logger: createLogger('error') }),
+  ];
+  await Promise.all(fleets.map((fleet) => fleet.waitUntilReady(120_000)));
 });
 
 afterAll(async () => {
-  await fleet?.stop();
+  await Promise.all(fleets.map((fleet) => fleet.stop()));
   await master?.close();
 });
 
@@ -52,12 +55,15 @@ describe('chaos: browsers killed while they work', () => {
     const ids = await submit(master.url, uploads);
     const lostBefore = master.dispatcher.counters.reassigned.lost;
     let kills = 0;
+    const killed = new Set<string>();
     const killer = setInterval(() => {
       // A random running browser (one being relaunched has no pid yet), while another one is
       // still running: killing faster than browsers relaunch would only stall the run.
-      const running = fleet.workers.filter((worker) => worker.pid !== undefined);
+      const running = fleets.flatMap((fleet) => fleet.workers).filter((worker) => worker.pid !== undefined);
       if (running.length < 2) return;
-      running[Math.floor(Math.random() * running.length)]!.kill();
+      const victim = running[Math.floor(Math.random() * running.length)]!;
+      victim.kill();
+      killed.add(victim.name);
       kills += 1;
     }, KILL_EVERY_MS);
     let jobs: JobDetailView[];
@@ -71,13 +77,16 @@ describe('chaos: browsers killed while they work', () => {
     const reassigned = master.dispatcher.counters.reassigned.lost - lostBefore;
     const lostAttempts = jobs.flatMap((job) => job.timeline).filter((attempt) => attempt.outcome === 'lost').length;
     expect(kills).toBeGreaterThanOrEqual(2);
+    // Both kinds of browser did part of the work.
+    expect(jobs.some((job) => job.worker === 'chaos-firefox-1')).toBe(true);
+    expect(jobs.some((job) => /^chaos-\d$/.test(job.worker ?? ''))).toBe(true);
     expect(reassigned).toBeGreaterThan(0);
     expect(lostAttempts).toBe(reassigned);
     // The same image gets the same label, however many browsers died on the way.
     expect(jobs.map(top1)).toEqual(calm.map(top1));
     const correct = jobs.filter((job, i) => top1(job) === images[i]!.index).length;
     console.log(
-      `chaos: ${jobs.length} jobs, ${kills} browsers killed, ${reassigned} leases reassigned, ` +
+      `chaos: ${jobs.length} jobs, ${kills} browsers killed (${[...killed].sort().join(', ')}), ${reassigned} leases reassigned, ` +
         `duplicates 0, lost 0, top-1 ${((100 * correct) / jobs.length).toFixed(1)}%`,
     );
   });

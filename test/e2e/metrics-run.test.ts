@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import puppeteer from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resolveChromiumPath } from '../../headless-worker/chromium.ts';
+import { resolveBrowserPath } from '../../headless-worker/browsers.ts';
 import type { JobDetailView } from '../../master/api-types.ts';
 import { BUCKETS } from '../../metrics/runner/outcomes.ts';
 import { devImagesDir, projectRoot } from '../support/paths.ts';
@@ -90,7 +90,7 @@ describe('npm run metrics', () => {
     expect(readCsv(path.join(outDir, 'latency.csv'))).toHaveLength(2);
 
     // Parsed by a real SVG parser: Chromium's DOMParser.
-    const browser = await puppeteer.launch({ executablePath: resolveChromiumPath(), args: ['--headless=new', '--no-sandbox'], pipe: true });
+    const browser = await puppeteer.launch({ executablePath: resolveBrowserPath('chromium'), args: ['--headless=new', '--no-sandbox'], pipe: true });
     try {
       const page = await browser.newPage();
       for (const file of files.filter((name) => name.endsWith('.svg'))) {

@@ -61,7 +61,7 @@ beforeAll(async () => {
   master = await startTestMaster({ host: link.hostAddress });
   masterUrl = `http://${link.hostAddress}:${master.port}`;
   chromium = chromiumInNamespace(link.nsName);
-  fleet = startFleet({ masterUrl, workers: 2, chromiumPath: chromium.path, namePrefix: 'lossy', logger: createLogger('error') });
+  fleet = startFleet({ masterUrl, workers: 2, executablePath: chromium.path, namePrefix: 'lossy', logger: createLogger('error') });
   // The model downloads while the link is still clean; loss starts with the jobs.
   await fleet.waitUntilReady(90_000);
   calmCorrect = correctCount(await sendThroughLink('calm'));

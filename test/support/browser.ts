@@ -1,8 +1,8 @@
-// Real Chromium for UI tests and screenshot scripts: launch it, open the app at a viewport,
+// Real Chromium or Firefox for UI tests and screenshot scripts: launch it, open the app at a viewport,
 // watch the page for anything that went wrong, run axe-core, and reach into shadow roots.
 import { createRequire } from 'node:module';
 import puppeteer, { type Browser, type HTTPResponse, type Page, type Viewport } from 'puppeteer-core';
-import { resolveChromiumPath } from '../../headless-worker/chromium.ts';
+import { resolveBrowserPath, type BrowserName } from '../../headless-worker/browsers.ts';
 
 export const VIEWPORTS = {
   desktop: { width: 1280, height: 800 },
@@ -10,9 +10,11 @@ export const VIEWPORTS = {
 } satisfies Record<string, Viewport>;
 export type ViewportName = keyof typeof VIEWPORTS;
 
-export function launchBrowser(): Promise<Browser> {
+export function launchBrowser(browser: BrowserName = 'chromium'): Promise<Browser> {
+  // Firefox over WebDriver BiDi; it does not throttle the only tab of a headless window.
+  if (browser === 'firefox') return puppeteer.launch({ browser: 'firefox', executablePath: resolveBrowserPath('firefox'), headless: true });
   return puppeteer.launch({
-    executablePath: resolveChromiumPath(),
+    executablePath: resolveBrowserPath('chromium'),
     headless: true,
     // The same throttling opt-outs the fleet uses: a page in an unseen tab must keep running.
     args: ['--no-sandbox', '--disable-background-timer-throttling', '--disable-renderer-backgrounding', '--disable-backgrounding-occluded-windows'],
@@ -53,8 +55,9 @@ export class PageWatch {
     page.on('requestfailed', (request) => {
       const url = request.url();
       const reason = request.failure()?.errorText ?? 'failed';
-      // Leaving a page cancels its image loads and its event stream: the browser's choice, not a fault.
-      if (reason === 'net::ERR_ABORTED' && (/\/api\/jobs\/[^/]+\/image$/.test(url) || url.endsWith('/api/events'))) return;
+      // Leaving a page cancels its image loads and its event stream: the browser's choice, not a fault
+      // (Chromium calls it net::ERR_ABORTED, Firefox NS_BINDING_ABORTED).
+      if ((reason === 'net::ERR_ABORTED' || reason === 'NS_BINDING_ABORTED') && (/\/api\/jobs\/[^/]+\/image$/.test(url) || url.endsWith('/api/events'))) return;
       if (!this.isExpected(url, 'failed')) this.problems.push(`request failed: ${request.method()} ${url} (${reason})`);
     });
     page.on('response', (response: HTTPResponse) => {

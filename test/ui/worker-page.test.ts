@@ -1,46 +1,54 @@
-// "Donate compute" in real Chromium against a real master: start, work, pause while hidden,
-// stop, and a second visit that starts from the cached model.
+// "Donate compute" in real Chromium and real Firefox against a real master: start, work, pause
+// while hidden, stop, and a second visit that starts from the cached model.
 import type { Browser, Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BROWSER_NAMES } from '../../headless-worker/browsers.ts';
 import type { WorkerView } from '../../master/api-types.ts';
 import { axeViolations, clickDeep, deepTexts, inApp, launchBrowser, openPage, waitForTexts, type PageWatch } from '../support/browser.ts';
 import { settled, submit, until, uploadsFrom } from '../support/jobs-client.ts';
 import { devImages } from '../support/paths.ts';
 import { startTestMaster, type TestMaster } from '../support/test-master.ts';
 
-const NAME = 'ui-volunteer';
 let master: TestMaster;
-let browser: Browser;
-let page: Page;
-let watch: PageWatch;
 
 beforeAll(async () => {
   master = await startTestMaster();
-  browser = await launchBrowser();
-  ({ page, watch } = await openPage(browser, master.url, `/worker?name=${NAME}`));
 });
 
 afterAll(async () => {
-  await browser?.close();
   await master?.close();
 });
 
-const state = async () => (await deepTexts(page, inApp('worker-page', '.state')))[0] ?? '';
-const waitForState = (text: string, timeoutMs = 30_000) => waitForTexts(page, inApp('worker-page', '.state'), (texts) => texts[0] === text, `"${text}"`, timeoutMs);
-const card = async (heading: string) => (await deepTexts(page, inApp('worker-page', '.cards section'))).find((text) => text.startsWith(heading)) ?? '';
-const thisWorker = async () => {
-  const { workers } = (await fetch(`${master.url}/api/workers`).then((r) => r.json())) as { workers: WorkerView[] };
-  return workers.find((worker) => worker.name === NAME);
-};
+describe.each(BROWSER_NAMES)('donate compute page in %s', (browserName) => {
+  const NAME = `ui-volunteer-${browserName}`;
+  let browser: Browser;
+  let page: Page;
+  let watch: PageWatch;
 
-/** What Chromium does when the tab goes to the background, which a headless tab never does by itself. */
-const setVisibility = (visibility: 'hidden' | 'visible') =>
-  page.evaluate((visibility) => {
-    Object.defineProperty(document, 'visibilityState', { value: visibility, configurable: true });
-    document.dispatchEvent(new Event('visibilitychange'));
-  }, visibility);
+  beforeAll(async () => {
+    browser = await launchBrowser(browserName);
+    ({ page, watch } = await openPage(browser, master.url, `/worker?name=${NAME}`));
+  });
 
-describe('donate compute page', () => {
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  const state = async () => (await deepTexts(page, inApp('worker-page', '.state')))[0] ?? '';
+  const waitForState = (text: string, timeoutMs = 30_000) => waitForTexts(page, inApp('worker-page', '.state'), (texts) => texts[0] === text, `"${text}"`, timeoutMs);
+  const card = async (heading: string) => (await deepTexts(page, inApp('worker-page', '.cards section'))).find((text) => text.startsWith(heading)) ?? '';
+  const thisWorker = async () => {
+    const { workers } = (await fetch(`${master.url}/api/workers`).then((r) => r.json())) as { workers: WorkerView[] };
+    return workers.find((worker) => worker.name === NAME);
+  };
+
+  /** What the browser does when the tab goes to the background, which a headless tab never does by itself. */
+  const setVisibility = (visibility: 'hidden' | 'visible') =>
+    page.evaluate((visibility) => {
+      Object.defineProperty(document, 'visibilityState', { value: visibility, configurable: true });
+      document.dispatchEvent(new Event('visibilitychange'));
+    }, visibility);
+
   it('starts stopped, with one clear control and no accessibility problems', async () => {
     await waitForState('Stopped');
     expect((await deepTexts(page, inApp('worker-page', '.tally')))[0]).toBe('You have classified 0 images here.');
