@@ -45,6 +45,8 @@ const CLEAR_BATCH = 500;
 
 export class RedisJobStore implements JobStore {
   private readonly keys: RedisKeys;
+  /** Every key, handed to every script. */
+  private readonly allKeys: string[];
   private readonly availabilityListeners = new Set<AvailabilityListener>();
   private isAvailable = false;
 
@@ -66,6 +68,7 @@ export class RedisJobStore implements JobStore {
     private readonly limits: Limits,
   ) {
     this.keys = new RedisKeys(keyPrefix);
+    this.allKeys = this.keys.all();
     // Connection errors reach callers as StoreUnavailableError and listeners as availability.
     redis.on('error', () => {});
     redis.on('ready', () => this.setAvailable(true));
@@ -206,7 +209,7 @@ export class RedisJobStore implements JobStore {
   }
 
   private run(script: LuaScript, args: ScriptArg[], { buffers = false } = {}): Promise<unknown> {
-    const keys = this.keys.all();
+    const keys = this.allKeys;
     return reachRedis(() => (buffers ? script.runForBuffers(this.redis, keys, args) : script.run(this.redis, keys, args)));
   }
 

@@ -7,5 +7,4 @@ if not job then return { refused } end
 end_lease(job, now, 'done', cjson.null)
 set_status(job, 'done')
 job.finished_at, job.result = now, ARGV[4]
-save_job(job)
-return { 'ok', job_reply(job) }
+return { 'ok', save_job(job) }

@@ -14,8 +14,8 @@ local first_used = idempotency ~= '' and redis.call('ZSCORE', IDEMPOTENCY_AGE, i
 if first_used and tonumber(first_used) > now - ttl then
   local jobs = {}
   for _, id in ipairs(cjson.decode(redis.call('HGET', IDEMPOTENCY, idempotency))) do
-    local job = load_job(id)
-    if job then jobs[#jobs + 1] = job_reply(job) end
+    local json = redis.call('HGET', JOBS, id)
+    if json then jobs[#jobs + 1] = json end
   end
   return { 'replayed', jobs }
 end
@@ -28,12 +28,11 @@ for i = 5, #ARGV, 4 do
   local id, image = ARGV[i], ARGV[i + 3]
   local job = { seq = redis.call('INCR', SEQ), id = id, status = 'queued', attempts = 0, failures = 0,
     file_name = ARGV[i + 1], content_type = ARGV[i + 2], size = #image, submitted_at = ARGV[1] }
-  save_job(job)
+  jobs[#jobs + 1] = save_job(job)
   redis.call('HSET', IMAGES, id, image)
   redis.call('ZADD', ORDER, job.seq, id)
   redis.call('ZADD', STATUS.queued, job.seq, id)
   ids[#ids + 1] = id
-  jobs[#jobs + 1] = job_reply(job)
 end
 if idempotency ~= '' then
   redis.call('HSET', IDEMPOTENCY, idempotency, cjson.encode(ids))

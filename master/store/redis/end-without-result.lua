@@ -15,5 +15,4 @@ if next_status == 'failed' then
 else
   job.error, job.worker = reason, nil
 end
-save_job(job)
-return { 'ok', job_reply(job) }
+return { 'ok', save_job(job) }

@@ -11,8 +11,12 @@ local function load_job(id)
   local json = redis.call('HGET', JOBS, id)
   return json and cjson.decode(json) or nil
 end
-local function save_job(job) redis.call('HSET', JOBS, job.id, cjson.encode(job)) end
-local function job_reply(job) return cjson.encode(job) end
+-- Saves the job; returns its JSON, which is also the reply that carries a job back.
+local function save_job(job)
+  local json = cjson.encode(job)
+  redis.call('HSET', JOBS, job.id, json)
+  return json
+end
 
 -- A job's attempt rows, oldest first.
 local function load_attempts(id)
@@ -20,6 +24,13 @@ local function load_attempts(id)
   return json and cjson.decode(json) or {}
 end
 local function save_attempts(id, attempts) redis.call('HSET', ATTEMPTS, id, cjson.encode(attempts)) end
+
+-- Appends an attempt row without decoding the ones before it.
+local function add_attempt(id, attempt)
+  local json = redis.call('HGET', ATTEMPTS, id)
+  local row = cjson.encode(attempt)
+  redis.call('HSET', ATTEMPTS, id, json and (string.sub(json, 1, -2) .. ',' .. row .. ']') or ('[' .. row .. ']'))
+end
 
 local function set_status(job, to)
   redis.call('ZREM', STATUS[job.status], job.id)

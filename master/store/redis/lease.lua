@@ -10,15 +10,13 @@ for i = 3, #ARGV, 4 do
   local lease_id, worker_id, worker_name, backend = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
   job.status, job.attempts, job.started_at, job.worker = 'leased', job.attempts + 1, now, worker_name
   job.lease_id, job.lease_worker, job.lease_deadline, job.error = lease_id, worker_id, deadline, nil
-  save_job(job)
+  local json = save_job(job)
   redis.call('ZADD', STATUS.leased, job.seq, job.id)
   redis.call('ZADD', LEASES, deadline, job.id)
-  local attempts = load_attempts(job.id)
-  attempts[#attempts + 1] = {
+  add_attempt(job.id, {
     attempt = job.attempts, lease_id = lease_id, worker_id = worker_id, worker_name = worker_name, backend = backend,
     started_at = now, ended_at = cjson.null, outcome = 'running', reason = cjson.null,
-  }
-  save_attempts(job.id, attempts)
-  leases[#leases + 1] = { job_reply(job), redis.call('HGET', IMAGES, job.id) }
+  })
+  leases[#leases + 1] = { json, redis.call('HGET', IMAGES, job.id) }
 end
 return leases

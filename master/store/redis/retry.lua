@@ -6,6 +6,5 @@ if not job or job.status ~= 'failed' then return nil end
 set_status(job, 'queued')
 job.attempts, job.failures = 0, 0
 job.error, job.finished_at, job.started_at, job.worker, job.result = nil, nil, nil, nil, nil
-save_job(job)
 redis.call('HDEL', ATTEMPTS, job.id)
-return job_reply(job)
+return save_job(job)
