@@ -17,7 +17,7 @@ export const ConfigSchema = z.object({
   port: int(0).max(65535).default(5000),
   host: z.string().default('0.0.0.0'),
   dataDir: z.string().default(path.join(projectRoot, 'data')),
-  modelDir: z.string().default(path.resolve(projectRoot, '../shared/models/mobilenet-v2-100-224-graph')),
+  modelDir: z.string().default(path.join(projectRoot, 'models/mobilenet-v2-100-224-graph')),
   modelInputRange: range.default([-1, 1]),
   webDir: z.string().default(path.join(projectRoot, 'web/dist')),
   maxUploadBytes: int(1).default(10 * 1024 * 1024),

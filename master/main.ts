@@ -1,6 +1,6 @@
 // Starts the master from flags and environment; stops it cleanly on SIGINT/SIGTERM.
 import { ConfigError, loadConfig } from './config.ts';
-import { ModelError } from './model/model-files.ts';
+import { ModelError } from './model/model-error.ts';
 import { startMaster } from './server.ts';
 import { StoreUnavailableError } from './store/store-errors.ts';
 

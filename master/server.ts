@@ -53,7 +53,7 @@ export async function startMaster(config: Config, log: Logger = createLogger(con
   const { port } = server.address() as AddressInfo;
   const url = `http://127.0.0.1:${port}`;
   const storeName = redis ? `redis ${describeTarget(redisAt!)} prefix ${config.redisPrefix}` : `sqlite in ${config.dataDir}`;
-  log.info({ url, model: model.view.name, modelHash: model.view.hash, store: storeName }, 'master listening');
+  log.info({ url, model: model.view.name, modelHash: model.view.hash, modelChecksummed: model.checksummed, store: storeName }, 'master listening');
 
   let closing: Promise<void> | null = null;
   const close = () =>

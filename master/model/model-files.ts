@@ -4,12 +4,16 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ModelView } from '../api-types.ts';
+import { verifyChecksums } from './checksums.ts';
+import { ModelError } from './model-error.ts';
 
 export interface ModelFiles {
   view: ModelView;
   dir: string;
   /** The only file names that may be served from `dir`. */
   files: Set<string>;
+  /** Whether the files matched the folder's SHA256SUMS (false: the folder has none). */
+  checksummed: boolean;
 }
 
 interface ModelJson {
@@ -17,8 +21,6 @@ interface ModelJson {
   modelTopology?: { node?: { op: string; attr?: { shape?: { shape?: { dim?: { size: string }[] } } } }[] };
   weightsManifest?: { paths: string[] }[];
 }
-
-export class ModelError extends Error {}
 
 export function loadModelFiles(dir: string, inputRange: [number, number]): ModelFiles {
   const modelJsonPath = path.join(dir, 'model.json');
@@ -41,9 +43,11 @@ export function loadModelFiles(dir: string, inputRange: [number, number]): Model
     hash.update(file).update(fs.readFileSync(full));
   }
   const digest = hash.digest('hex').slice(0, 16);
+  const files = new Set(['model.json', ...weightFiles]);
   return {
     dir,
-    files: new Set(['model.json', ...weightFiles]),
+    files,
+    checksummed: verifyChecksums(dir, files),
     view: {
       name: path.basename(path.resolve(dir)),
       hash: digest,
