@@ -12,7 +12,7 @@ export interface JobResult {
   inferenceMs: number;
 }
 
-export type AttemptOutcome = 'running' | 'done' | 'failed' | 'expired' | 'lost' | 'cancelled' | 'recovered';
+export type AttemptOutcome = 'running' | 'done' | 'failed' | 'expired' | 'lost' | 'recovered';
 
 /** One lease of a job to a worker. */
 export interface AttemptView {

@@ -126,8 +126,6 @@ export const JobHeader = z.object({
   jobId: id,
   leaseId: id,
   contentType: text(100),
-  /** Lease deadline, epoch ms on the master's clock. */
-  deadline: z.number().int(),
 });
 export type JobHeader = z.infer<typeof JobHeader>;
 

@@ -98,7 +98,7 @@ export function jobsRouter({ store, dispatcher, events, config }: JobsDeps): Rou
   router.post('/:id/retry', async (req, res) => {
     const job = found(await store.get(req.params.id), req.params.id);
     if (job.status !== 'failed') throw new HttpError(409, 'not-failed', `job ${job.id} is ${job.status}; only failed jobs can be retried`);
-    const retried = await store.retry(job.id, Date.now());
+    const retried = await store.retry(job.id);
     if (!retried) throw new HttpError(409, 'not-failed', `job ${job.id} changed while retrying; look again`);
     events.publish({ type: 'job', job: retried });
     dispatcher.pump();

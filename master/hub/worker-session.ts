@@ -52,7 +52,7 @@ export class WorkerSession {
 
   give(lease: Lease): void {
     this.held.set(lease.jobId, lease.leaseId);
-    const header = { type: 'job' as const, jobId: lease.jobId, leaseId: lease.leaseId, contentType: lease.contentType, deadline: lease.deadline };
+    const header = { type: 'job' as const, jobId: lease.jobId, leaseId: lease.leaseId, contentType: lease.contentType };
     this.socket.send(encodeJobFrame(header, lease.image));
   }
 

@@ -84,7 +84,7 @@ export interface JobStore {
   /** Every lease currently held (used on start to recover jobs leased by a master that died). */
   activeLeases(): Promise<LeaseRef[]>;
   /** A failed job goes back to the queue with a fresh attempt budget. */
-  retry(jobId: string, now: number): Promise<JobView | null>;
+  retry(jobId: string): Promise<JobView | null>;
   /** Removes a job; returns its lease if it was leased, so the worker can be told to drop it. */
   remove(jobId: string): Promise<{ removed: boolean; lease: LeaseRef | null }>;
   /** Removes every job; returns their ids and the leases to cancel. */

@@ -291,7 +291,7 @@ describe.each(STORE_KINDS)('$name job store', (kind) => {
     it('queues a failed job again with a fresh attempt budget', async () => {
       const { store, ids } = await withJobs(1, { maxAttempts: 1, maxLeases: 9 });
       await store.fail(await leaseOne(store, A), A.id, 'bad', true, T0 + 1);
-      const retried = await store.retry(ids[0]!, T0 + 2);
+      const retried = await store.retry(ids[0]!);
       expect(retried).toMatchObject({ id: ids[0], status: 'queued', attempts: 0, startedAt: null, finishedAt: null, worker: null, error: null, result: null });
       expect(await store.counts()).toMatchObject({ queued: 1, failed: 0 });
     });
@@ -299,7 +299,7 @@ describe.each(STORE_KINDS)('$name job store', (kind) => {
     it('lets a retried job be leased and finished again', async () => {
       const { store, ids } = await withJobs(1, { maxAttempts: 1, maxLeases: 9 });
       await store.fail(await leaseOne(store, A), A.id, 'bad', true, T0 + 1);
-      await store.retry(ids[0]!, T0 + 2);
+      await store.retry(ids[0]!);
       const lease = await leaseOne(store, B, T0 + 3);
       expect(lease.attempt).toBe(1);
       expect((await store.complete(lease, B.id, resultOf(4), T0 + 4)).applied).toBe(true);
@@ -310,9 +310,9 @@ describe.each(STORE_KINDS)('$name job store', (kind) => {
     it('leaves jobs that are not failed alone', async () => {
       const { store, ids } = await withJobs(2);
       await leaseOne(store, A);
-      expect(await store.retry(ids[0]!, T0)).toBeNull();
-      expect(await store.retry(ids[1]!, T0)).toBeNull();
-      expect(await store.retry(randomUUID(), T0)).toBeNull();
+      expect(await store.retry(ids[0]!)).toBeNull();
+      expect(await store.retry(ids[1]!)).toBeNull();
+      expect(await store.retry(randomUUID())).toBeNull();
     });
   });
 

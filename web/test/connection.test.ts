@@ -88,7 +88,7 @@ describe('MasterConnection', () => {
     const { connection, socket } = welcomed(h);
     socket.receive('{"type":"nonsense"}');
     socket.receive('not json');
-    const header = { type: 'job' as const, jobId: 'j', leaseId: 'l', contentType: 'image/png', deadline: 1 };
+    const header = { type: 'job' as const, jobId: 'j', leaseId: 'l', contentType: 'image/png' };
     const frame = encodeJobFrame(header, new Uint8Array([1, 2, 3]));
     socket.receive(frame.buffer);
     socket.receive(new Uint8Array([0, 0, 0, 99]).buffer);

@@ -10,7 +10,6 @@ const OUTCOME_LABELS: Record<AttemptOutcome, string> = {
   failed: 'failed',
   expired: 'lease expired',
   lost: 'worker lost',
-  cancelled: 'cancelled',
   recovered: 'recovered after a master restart',
 };
 
