@@ -1,5 +1,6 @@
 // Shapes of the master's REST and live-event API, shared with the web app.
 // Field names are a public contract: scripts depend on them.
+import type { JobEvent, TransitionCounts } from './lifecycle/job-events.ts';
 import type { Prediction, WorkerKind } from './protocol.ts';
 
 export type JobStatus = 'queued' | 'leased' | 'done' | 'failed';
@@ -84,11 +85,8 @@ export interface ModelView {
   imageSize: number;
 }
 
-/** Live events pushed to boards on GET /api/events (Server-Sent Events, event name = type). */
-export type LiveEvent =
-  | { type: 'job'; job: JobView }
-  | { type: 'job-deleted'; id: string }
-  | { type: 'workers'; workers: WorkerView[] };
+/** Live events pushed to boards on GET /api/events (Server-Sent Events, event name = type); job events name their transition. */
+export type LiveEvent = JobEvent | { type: 'workers'; workers: WorkerView[] };
 
 export interface ApiError {
   error: { code: string; message: string };
@@ -129,4 +127,6 @@ export interface StatsView {
     reassigned: { lost: number; expired: number };
     rejected: Record<'unknown-job' | 'stale-lease' | 'not-your-lease', number>;
   };
+  /** Job transitions this master applied since it started, by name (recovered: leases requeued on start). */
+  transitions: TransitionCounts;
 }

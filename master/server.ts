@@ -3,9 +3,10 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp } from './http/app.ts';
 import type { Config } from './config.ts';
-import { Dispatcher } from './dispatch/dispatcher.ts';
 import { LiveEvents } from './events/live-events.ts';
 import { WorkerHub } from './hub/worker-hub.ts';
+import { WorkerRegistry } from './hub/worker-registry.ts';
+import { JobLifecycle } from './lifecycle/job-lifecycle.ts';
 import { createLogger, type Logger } from './log.ts';
 import { loadModelFiles } from './model/model-files.ts';
 import type { JobStore } from './store/job-store.ts';
@@ -19,7 +20,8 @@ export interface Master {
   url: string;
   port: number;
   store: JobStore;
-  dispatcher: Dispatcher;
+  lifecycle: JobLifecycle;
+  workers: WorkerRegistry;
   hub: WorkerHub;
   events: LiveEvents;
   /** Stops taking requests, closes worker sockets (their jobs go back to the queue), closes the store. */
@@ -33,22 +35,22 @@ export async function startMaster(config: Config, log: Logger = createLogger(con
   const redisAt = redisTarget(config);
   const redis = redisAt ? await RedisJobStore.connect({ target: redisAt, keyPrefix: config.redisPrefix, limits }) : null;
   const store: JobStore = redis ?? new SqliteJobStore(config.dataDir, limits);
-  // A shared store cannot tell a dead master's leases from a live one's: those wait for their deadline and the reaper.
-  if (!redis) await recoverLeases(store, log);
-
   const events = new LiveEvents();
-  const dispatcher = new Dispatcher(store, events, log, config.leaseMs);
-  const shared = redis && (await shareWithOtherMasters(redisAt!, config.redisPrefix, redis, events, dispatcher, log));
-  const hub = new WorkerHub(dispatcher, log, { heartbeatMs: config.heartbeatMs, leaseMs: config.leaseMs, modelHash: () => model.view.hash });
-  const stats = startMasterStats({ store, events, dispatcher, log });
-  const server = http.createServer(createApp({ config, store, dispatcher, events, model, log, stats }));
+  const workers = new WorkerRegistry(events);
+  const lifecycle = new JobLifecycle({ store, events, workers, log, leaseMs: config.leaseMs });
+  // A shared store cannot tell a dead master's leases from a live one's: those wait for their deadline and the reaper.
+  if (!redis) await lifecycle.recover();
+
+  const shared = redis && (await shareWithOtherMasters(redisAt!, config.redisPrefix, redis, events, lifecycle, log));
+  const hub = new WorkerHub(lifecycle, log, { heartbeatMs: config.heartbeatMs, leaseMs: config.leaseMs, modelHash: () => model.view.hash });
+  const stats = startMasterStats({ store, events, lifecycle, workers, log });
+  const server = http.createServer(createApp({ config, store, lifecycle, workers, events, model, log, stats }));
   hub.attach(server);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, resolve);
   });
-  dispatcher.start();
-  dispatcher.pump();
+  lifecycle.start();
 
   const { port } = server.address() as AddressInfo;
   const url = `http://127.0.0.1:${port}`;
@@ -60,34 +62,32 @@ export async function startMaster(config: Config, log: Logger = createLogger(con
     (closing ??= (async () => {
       const stopped = new Promise((resolve) => server.close(resolve));
       server.closeIdleConnections();
-      dispatcher.stop();
+      lifecycle.stop();
       stats.stop();
       await shared?.close();
       await hub.close();
-      await dispatcher.idle();
+      await lifecycle.idle();
+      workers.stop();
       server.closeAllConnections();
       await stopped;
       await store.close();
       log.info('master stopped');
     })());
-  return { url, port, store, dispatcher, hub, events, close };
+  return { url, port, store, lifecycle, workers, hub, events, close };
 }
 
 /**
  * With Redis: job events travel between masters, a job queued anywhere wakes
- * idle workers here, and dispatch resumes the moment Redis comes back. A pump
- * every second covers pub/sub messages lost while Redis was away.
+ * idle workers here, and dispatch resumes the moment Redis comes back. A
+ * dispatch every second covers pub/sub messages lost while Redis was away.
  */
-async function shareWithOtherMasters(target: RedisTarget, prefix: string, redis: RedisJobStore, events: LiveEvents, dispatcher: Dispatcher, log: Logger) {
-  const relay = new RedisEventRelay(target, `${prefix}events`, events, (event) => {
-    if (event.type === 'job' && event.job.status === 'queued') dispatcher.pump();
-    if (event.type === 'job-deleted') dispatcher.cancelJob(event.id);
-  }, log);
+async function shareWithOtherMasters(target: RedisTarget, prefix: string, redis: RedisJobStore, events: LiveEvents, lifecycle: JobLifecycle, log: Logger) {
+  const relay = new RedisEventRelay(target, `${prefix}events`, events, (event) => lifecycle.fromOtherMaster(event), log);
   const unwatch = redis.onAvailabilityChange((available) => {
     log[available ? 'info' : 'warn']({ available }, available ? 'Redis is back: resuming dispatch' : 'Redis unreachable: submissions get 503');
-    if (available) dispatcher.pump();
+    if (available) lifecycle.dispatch();
   });
-  const safetyNet = setInterval(() => dispatcher.pump(), 1000);
+  const safetyNet = setInterval(() => lifecycle.dispatch(), 1000);
   return {
     async close() {
       clearInterval(safetyNet);
@@ -95,13 +95,6 @@ async function shareWithOtherMasters(target: RedisTarget, prefix: string, redis:
       await relay.close();
     },
   };
-}
-
-/** Jobs leased when the previous master died have no worker any more: queue them again. */
-async function recoverLeases(store: JobStore, log: Logger): Promise<void> {
-  const leases = await store.activeLeases();
-  for (const lease of leases) await store.release(lease, 'recovered', 'master restarted while the job was leased', Date.now());
-  if (leases.length) log.info({ count: leases.length }, 'requeued jobs leased before the restart');
 }
 
 /** Where the Redis store lives, if the config names one. */

@@ -31,7 +31,7 @@ try {
   await fleet.waitUntilReady(180_000);
   const ids: string[] = [];
   for (let i = 0; i < images.length; i += 50) {
-    const created = await master.dispatcher.submit(
+    const created = await master.lifecycle.submit(
       images.slice(i, i + 50).map((image) => ({ fileName: image.file, contentType: 'image/jpeg', image: fs.readFileSync(image.path) })),
     );
     ids.push(...created.jobs.map((job) => job.id));

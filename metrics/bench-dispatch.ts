@@ -73,7 +73,7 @@ async function capacity(total: number): Promise<number> {
     const { all } = completions(master, total);
     const started = performance.now();
     for (let sent = 0; sent < total; sent += 500) {
-      await master.dispatcher.submit(Array.from({ length: Math.min(500, total - sent) }, () => job));
+      await master.lifecycle.submit(Array.from({ length: Math.min(500, total - sent) }, () => job));
     }
     await all;
     return total / ((performance.now() - started) / 1000);
@@ -95,7 +95,7 @@ async function latencyAt(rate: number, seconds: number) {
       if (wait > 1) await new Promise((r) => setTimeout(r, wait));
       // Open loop: the next submission does not wait for this one to be acknowledged.
       const measured = i >= warmup;
-      submitted.push(master.dispatcher.submit([job]).then((created) => void (measured && intended.set(created.jobs[0]!.id, due))));
+      submitted.push(master.lifecycle.submit([job]).then((created) => void (measured && intended.set(created.jobs[0]!.id, due))));
     }
     await Promise.all(submitted);
     await all;

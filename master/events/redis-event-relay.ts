@@ -4,14 +4,14 @@
 // pump covers that, so nothing waits forever on a lost message.
 import { randomUUID } from 'node:crypto';
 import { Cluster, Redis } from 'ioredis';
-import type { LiveEvent } from '../api-types.ts';
+import type { JobEvent } from '../lifecycle/job-events.ts';
 import type { Logger } from '../log.ts';
 import { reconnectDelay, type RedisTarget } from '../store/redis/redis-connection.ts';
 import type { LiveEvents } from './live-events.ts';
 
 interface Envelope {
   origin: string;
-  event: LiveEvent;
+  event: JobEvent;
 }
 
 export class RedisEventRelay {
@@ -24,7 +24,7 @@ export class RedisEventRelay {
     target: RedisTarget,
     private readonly channel: string,
     events: LiveEvents,
-    onRemote: (event: LiveEvent) => void,
+    onRemote: (event: JobEvent) => void,
     log: Logger,
   ) {
     // On a cluster, a message published on any node reaches subscribers on every node.
@@ -39,7 +39,6 @@ export class RedisEventRelay {
     this.subscriber.on('message', (_channel, raw: string) => {
       const envelope = JSON.parse(raw) as Envelope;
       if (envelope.origin === this.origin) return;
-      events.deliver(envelope.event);
       onRemote(envelope.event);
     });
     // Worker lists stay per master: /api/workers shows the workers connected here.

@@ -1,8 +1,9 @@
 // The express application: routes, security headers, one error handler.
 import express from 'express';
 import type { Config } from '../config.ts';
-import type { Dispatcher } from '../dispatch/dispatcher.ts';
 import type { LiveEvents } from '../events/live-events.ts';
+import type { WorkerRegistry } from '../hub/worker-registry.ts';
+import type { JobLifecycle } from '../lifecycle/job-lifecycle.ts';
 import type { Logger } from '../log.ts';
 import type { ModelFiles } from '../model/model-files.ts';
 import type { MasterStats } from '../stats/master-stats.ts';
@@ -18,7 +19,8 @@ import { workersRouter } from './workers-router.ts';
 export interface AppDeps {
   config: Config;
   store: JobStore;
-  dispatcher: Dispatcher;
+  lifecycle: JobLifecycle;
+  workers: WorkerRegistry;
   events: LiveEvents;
   model: ModelFiles;
   log: Logger;
@@ -26,7 +28,7 @@ export interface AppDeps {
 }
 
 export function createApp(deps: AppDeps): express.Express {
-  const { config, store, dispatcher, events, model, log, stats } = deps;
+  const { config, store, lifecycle, workers, events, model, log, stats } = deps;
   const app = express();
   app.disable('x-powered-by');
   app.use((_req, res, next) => {
@@ -35,11 +37,11 @@ export function createApp(deps: AppDeps): express.Express {
     next();
   });
   app.get('/api/health', async (_req, res) => {
-    res.json({ ok: true, jobs: await store.counts(), workers: dispatcher.workers.length });
+    res.json({ ok: true, jobs: await store.counts(), workers: workers.size });
   });
-  app.use('/api/jobs', jobsRouter({ store, dispatcher, events, config }));
-  app.use('/api/workers', workersRouter(dispatcher));
-  app.use('/api/events', eventsRouter(events, dispatcher));
+  app.use('/api/jobs', jobsRouter({ store, lifecycle, config }));
+  app.use('/api/workers', workersRouter(workers));
+  app.use('/api/events', eventsRouter(events, workers));
   app.use(statsRouter(stats));
   app.use(modelRouter(model));
   app.use('/api', notFound);

@@ -3,23 +3,22 @@ import { Router, type Request } from 'express';
 import multer from 'multer';
 import { JOB_STATUSES, type JobStatus } from '../api-types.ts';
 import type { Config } from '../config.ts';
-import type { Dispatcher } from '../dispatch/dispatcher.ts';
-import type { LiveEvents } from '../events/live-events.ts';
+import type { JobLifecycle } from '../lifecycle/job-lifecycle.ts';
 import type { JobStore, NewJob } from '../store/job-store.ts';
 import { requireAdmin } from './admin.ts';
 import { HttpError } from './errors.ts';
 import { ACCEPTED_IMAGE_TYPES, sniffImageType } from './image-types.ts';
 
 export interface JobsDeps {
+  /** Reads only: every change goes through the lifecycle. */
   store: JobStore;
-  dispatcher: Dispatcher;
-  events: LiveEvents;
+  lifecycle: JobLifecycle;
   config: Config;
 }
 
 const MAX_PAGE = 500;
 
-export function jobsRouter({ store, dispatcher, events, config }: JobsDeps): Router {
+export function jobsRouter({ store, lifecycle, config }: JobsDeps): Router {
   const router = Router();
   const upload = multer({
     storage: multer.memoryStorage(),
@@ -43,7 +42,7 @@ export function jobsRouter({ store, dispatcher, events, config }: JobsDeps): Rou
       }
       jobs.push({ fileName: file.originalname, contentType, image: file.buffer });
     }
-    const created = await dispatcher.submit(jobs, idempotencyKey(req));
+    const created = await lifecycle.submit(jobs, idempotencyKey(req));
     res.status(201).set('Idempotent-Replayed', String(created.replayed)).json({ jobs: created.jobs });
   });
 
@@ -64,10 +63,7 @@ export function jobsRouter({ store, dispatcher, events, config }: JobsDeps): Rou
   });
 
   router.delete('/', requireAdmin(config.adminToken), async (_req, res) => {
-    const cleared = await store.clear();
-    for (const lease of cleared.leases) dispatcher.cancel(lease);
-    for (const id of cleared.ids) events.publish({ type: 'job-deleted', id });
-    res.json({ deleted: cleared.ids.length });
+    res.json({ deleted: await lifecycle.clear() });
   });
 
   router.get('/:id', async (req, res) => {
@@ -88,20 +84,15 @@ export function jobsRouter({ store, dispatcher, events, config }: JobsDeps): Rou
 
   router.delete('/:id', requireAdmin(config.adminToken, { openWithoutToken: true }), async (req, res) => {
     const id = String(req.params.id);
-    const { removed, lease } = await store.remove(id);
-    if (!removed) throw unknownJob(id);
-    if (lease) dispatcher.cancel(lease);
-    events.publish({ type: 'job-deleted', id });
+    if (!(await lifecycle.cancel(id))) throw unknownJob(id);
     res.status(204).end();
   });
 
   router.post('/:id/retry', async (req, res) => {
     const job = found(await store.get(req.params.id), req.params.id);
     if (job.status !== 'failed') throw new HttpError(409, 'not-failed', `job ${job.id} is ${job.status}; only failed jobs can be retried`);
-    const retried = await store.retry(job.id);
+    const retried = await lifecycle.retry(job.id);
     if (!retried) throw new HttpError(409, 'not-failed', `job ${job.id} changed while retrying; look again`);
-    events.publish({ type: 'job', job: retried });
-    dispatcher.pump();
     res.json(retried);
   });
 

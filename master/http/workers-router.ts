@@ -1,11 +1,11 @@
 // /api/workers: the workers connected to this master.
 import { Router } from 'express';
-import type { Dispatcher } from '../dispatch/dispatcher.ts';
+import type { WorkerRegistry } from '../hub/worker-registry.ts';
 
-export function workersRouter(dispatcher: Dispatcher): Router {
+export function workersRouter(workers: WorkerRegistry): Router {
   const router = Router();
   router.get('/', (_req, res) => {
-    res.json({ workers: dispatcher.workers.map((session) => session.view()) });
+    res.json({ workers: workers.views() });
   });
   return router;
 }

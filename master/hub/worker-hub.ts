@@ -1,11 +1,11 @@
 // The WebSocket endpoint for workers: handshake, message validation and
 // heartbeats. A socket that closes, or misses two pings in a row (half-open),
-// ends its session, and the dispatcher requeues what it held.
+// ends its session, and the lifecycle requeues what it held.
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
-import type { Dispatcher } from '../dispatch/dispatcher.ts';
+import type { JobLifecycle } from '../lifecycle/job-lifecycle.ts';
 import type { Logger } from '../log.ts';
 import { ErrorCode, parseWorkerMessage, WORKER_SOCKET_PATH, type ErrorMessage, type WorkerMessage } from '../protocol.ts';
 import { WorkerSession } from './worker-session.ts';
@@ -38,7 +38,7 @@ export class WorkerHub {
   private heartbeat: NodeJS.Timeout | null = null;
 
   constructor(
-    private readonly dispatcher: Dispatcher,
+    private readonly lifecycle: JobLifecycle,
     private readonly log: Logger,
     private readonly options: HubOptions,
   ) {}
@@ -93,8 +93,8 @@ export class WorkerHub {
       if (connection.session) {
         this.log.info({ worker: connection.session.hello.name, code }, 'worker disconnected');
         // If the store is unreachable the leases stay put and expire; any master's reaper requeues them.
-        const departure = this.dispatcher
-          .removeWorker(connection.session, code === 1006 ? 'vanished' : `disconnected (${code})`)
+        const departure = this.lifecycle
+          .left(connection.session, code === 1006 ? 'vanished' : `disconnected (${code})`)
           .catch((error: unknown) => this.log.warn({ err: error }, 'could not requeue a departed worker’s jobs yet'));
         this.departures.add(departure);
         void departure.finally(() => this.departures.delete(departure));
@@ -125,22 +125,22 @@ export class WorkerHub {
       connection.session = created;
       created.send({ type: 'welcome', workerId: created.id, leaseMs: this.options.leaseMs, heartbeatMs: this.options.heartbeatMs });
       this.log.info({ worker: message.name, kind: message.kind, backend: message.backend, credit: message.credit }, 'worker joined');
-      this.dispatcher.addWorker(created);
+      this.lifecycle.joined(created);
       return;
     }
     if (!session) return this.refuse(connection, ErrorCode.helloFirst, 'the first message must be hello');
     switch (message.type) {
       case 'credit':
         session.credit = message.credit;
-        return this.dispatcher.creditChanged();
+        return this.lifecycle.creditChanged();
       case 'drain':
         session.draining = true;
         this.log.info({ worker: session.hello.name }, 'worker draining');
-        return this.dispatcher.creditChanged();
+        return this.lifecycle.creditChanged();
       case 'result':
-        return this.dispatcher.onResult(session, message);
+        return this.lifecycle.complete(session, message);
       case 'failure':
-        return this.dispatcher.onFailure(session, message);
+        return this.lifecycle.fail(session, message);
     }
   }
 

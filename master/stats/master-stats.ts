@@ -1,7 +1,8 @@
 // A master's statistics: the /api/stats collector and the /metrics registry,
 // sharing one reader of the store's job counts, started and stopped together.
-import type { Dispatcher } from '../dispatch/dispatcher.ts';
 import type { LiveEvents } from '../events/live-events.ts';
+import type { WorkerRegistry } from '../hub/worker-registry.ts';
+import type { JobLifecycle } from '../lifecycle/job-lifecycle.ts';
 import type { Logger } from '../log.ts';
 import type { JobStore } from '../store/job-store.ts';
 import { PrometheusMetrics } from './prometheus-metrics.ts';
@@ -18,14 +19,15 @@ export interface MasterStats {
 export interface MasterStatsDeps {
   store: JobStore;
   events: LiveEvents;
-  dispatcher: Dispatcher;
+  lifecycle: JobLifecycle;
+  workers: WorkerRegistry;
   log: Logger;
 }
 
-export function startMasterStats({ store, events, dispatcher, log }: MasterStatsDeps): MasterStats {
+export function startMasterStats({ store, events, lifecycle, workers, log }: MasterStatsDeps): MasterStats {
   const queueDepth = new QueueDepth(store, log);
-  const collector = new StatsCollector({ events, dispatcher, queueDepth });
-  const prometheus = new PrometheusMetrics({ events, dispatcher, queueDepth });
+  const collector = new StatsCollector({ events, lifecycle, workers, queueDepth });
+  const prometheus = new PrometheusMetrics({ events, lifecycle, workers, queueDepth });
   collector.start();
   prometheus.start();
   return {

@@ -3,16 +3,18 @@
 // in one process (tests, benches) never clash.
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { LatencyStage } from '../api-types.ts';
-import type { Dispatcher } from '../dispatch/dispatcher.ts';
 import type { LiveEvents } from '../events/live-events.ts';
-import { jobTransition } from './job-transitions.ts';
+import type { WorkerRegistry } from '../hub/worker-registry.ts';
+import type { JobLifecycle } from '../lifecycle/job-lifecycle.ts';
+import { jobOutcome } from './job-outcomes.ts';
 import { LATENCY_BOUNDS_MS } from './latency-histogram.ts';
 import { byStage, LATENCY_STAGES } from './latency-stages.ts';
 import type { QueueDepth } from './queue-depth.ts';
 
 export interface PrometheusMetricsDeps {
   events: LiveEvents;
-  dispatcher: Dispatcher;
+  lifecycle: JobLifecycle;
+  workers: WorkerRegistry;
   queueDepth: QueueDepth;
 }
 
@@ -49,8 +51,8 @@ export class PrometheusMetrics {
   start(): void {
     this.unsubscribe = this.deps.events.subscribeLocal((event) => {
       if (event.type !== 'job') return;
-      const transition = jobTransition(event.job);
-      switch (transition?.kind) {
+      const outcome = jobOutcome(event);
+      switch (outcome?.kind) {
         case 'submitted':
           this.submitted.inc();
           break;
@@ -59,7 +61,7 @@ export class PrometheusMetrics {
           break;
         case 'completed': {
           this.completed.inc();
-          const { latencyMs } = transition;
+          const { latencyMs } = outcome;
           if (latencyMs) for (const stage of LATENCY_STAGES) this.latencySeconds[stage].observe(latencyMs[stage] / 1000);
           break;
         }
@@ -72,9 +74,9 @@ export class PrometheusMetrics {
     this.unsubscribe = null;
   }
 
-  /** The dispatcher keeps these counts itself: they are read at scrape time rather than counted twice. */
+  /** The lifecycle counts transitions itself: they are read at scrape time rather than counted twice. */
   private mirrorDispatchCounters(): void {
-    const { counters } = this.deps.dispatcher;
+    const { transitions, rejected } = this.deps.lifecycle.counters;
     const registers = [this.registry];
     const mirror = (name: string, help: string, read: () => number) =>
       new Counter({
@@ -97,14 +99,17 @@ export class PrometheusMetrics {
           for (const [reason, count] of Object.entries(read())) this.inc({ reason }, count);
         },
       });
-    mirror('browser_grid_leases_dispatched_total', 'Jobs leased and pushed to a worker.', () => counters.dispatched);
-    mirror('browser_grid_attempts_failed_total', 'Attempts a worker reported as failed (the job may be retried).', () => counters.failedAttempts);
-    mirrorByReason('browser_grid_leases_reassigned_total', 'Leases ended without an answer (worker lost, lease expired).', () => counters.reassigned);
-    mirrorByReason('browser_grid_answers_rejected_total', 'Worker answers refused by fencing and never written.', () => counters.rejected);
+    mirror('browser_grid_leases_dispatched_total', 'Jobs leased to a worker.', () => transitions.leased);
+    mirror('browser_grid_attempts_failed_total', 'Attempts a worker reported as failed (the job may be retried).', () => transitions.failed);
+    mirrorByReason('browser_grid_leases_reassigned_total', 'Leases ended without an answer (worker lost, lease expired).', () => ({
+      lost: transitions.lost,
+      expired: transitions.expired,
+    }));
+    mirrorByReason('browser_grid_answers_rejected_total', 'Worker answers refused by fencing and never written.', () => rejected);
   }
 
   private addGauges(): void {
-    const { dispatcher, queueDepth } = this.deps;
+    const { workers, queueDepth } = this.deps;
     const registers = [this.registry];
     new Gauge({
       name: 'browser_grid_queue_depth',
@@ -125,7 +130,7 @@ export class PrometheusMetrics {
       registers,
       collect() {
         this.reset();
-        for (const { hello } of dispatcher.workers) this.inc({ kind: hello.kind, backend: hello.backend });
+        for (const { hello } of workers.all) this.inc({ kind: hello.kind, backend: hello.backend });
       },
     });
   }

@@ -1,10 +1,12 @@
 // GET /api/stats: this master's last ten minutes in 5-second slots, built from
 // its own job events (subscribeLocal: with several masters each counts its own work).
-import type { JobView, LatencyStage, StatsView } from '../api-types.ts';
-import type { Dispatcher } from '../dispatch/dispatcher.ts';
+import type { LatencyStage, StatsView } from '../api-types.ts';
 import type { LiveEvents } from '../events/live-events.ts';
+import type { WorkerRegistry } from '../hub/worker-registry.ts';
+import type { JobChanged } from '../lifecycle/job-events.ts';
+import type { JobLifecycle, LifecycleCounters } from '../lifecycle/job-lifecycle.ts';
 import type { StatusCounts } from '../store/job-store.ts';
-import { jobTransition } from './job-transitions.ts';
+import { jobOutcome } from './job-outcomes.ts';
 import { LatencyRecord, summarize } from './latency-record.ts';
 import { byStage, LATENCY_STAGES } from './latency-stages.ts';
 import type { QueueDepth } from './queue-depth.ts';
@@ -36,8 +38,20 @@ const NO_JOBS: StatusCounts = { queued: 0, leased: 0, done: 0, failed: 0 };
 
 export interface StatsCollectorDeps {
   events: LiveEvents;
-  dispatcher: Dispatcher;
+  lifecycle: JobLifecycle;
+  workers: WorkerRegistry;
   queueDepth: QueueDepth;
+}
+
+/** The dispatch counters of /api/stats, read off the transitions this master applied. */
+export function dispatchCounters({ transitions, rejected }: LifecycleCounters): StatsView['dispatch'] {
+  return {
+    dispatched: transitions.leased,
+    completed: transitions.completed,
+    failedAttempts: transitions.failed,
+    reassigned: { lost: transitions.lost, expired: transitions.expired },
+    rejected: { ...rejected },
+  };
 }
 
 export class StatsCollector {
@@ -50,7 +64,7 @@ export class StatsCollector {
 
   start(): void {
     this.unsubscribe = this.deps.events.subscribeLocal((event) => {
-      if (event.type === 'job') this.record(event.job);
+      if (event.type === 'job') this.record(event);
     });
     void this.sampleDepth();
     // Unref'd so that a stats timer alone never keeps a process alive; stop() still clears it.
@@ -84,16 +98,17 @@ export class StatsCollector {
       series,
       latencyMs: byStage((stage) => summaries[stage].distribution),
       histogramsMs: byStage((stage) => summaries[stage].histogram),
-      workers: this.deps.dispatcher.workers.map((session) => session.view()),
-      dispatch: structuredClone(this.deps.dispatcher.counters),
+      workers: this.deps.workers.views(),
+      dispatch: dispatchCounters(this.deps.lifecycle.counters),
+      transitions: { ...this.deps.lifecycle.counters.transitions },
     };
   }
 
-  private record(job: JobView): void {
-    const transition = jobTransition(job);
-    if (!transition) return;
+  private record(event: JobChanged): void {
+    const outcome = jobOutcome(event);
+    if (!outcome) return;
     const slot = this.window.at(Date.now());
-    switch (transition.kind) {
+    switch (outcome.kind) {
       case 'submitted':
         slot.submitted += 1;
         break;
@@ -102,7 +117,7 @@ export class StatsCollector {
         break;
       case 'completed': {
         slot.completed += 1;
-        const { latencyMs } = transition;
+        const { latencyMs } = outcome;
         if (latencyMs) for (const stage of LATENCY_STAGES) slot.latencyMs[stage].add(latencyMs[stage]);
         break;
       }

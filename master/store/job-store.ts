@@ -1,5 +1,6 @@
 // The job store: every transition of a job's life is one named, atomic
 // operation here, so the rules (fencing, attempt limits) live in one place.
+// Only the lifecycle (master/lifecycle/job-lifecycle.ts) calls the transitions.
 //
 //   queued ──lease──▶ leased ──complete──▶ done
 //      ▲                 │ ──fail(final)──▶ failed ──retry──▶ queued

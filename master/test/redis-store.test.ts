@@ -99,10 +99,10 @@ describe.each(STORE_KINDS.filter((kind) => kind.name !== 'sqlite'))('several mas
     try {
       // Pub/sub keeps nothing for a subscriber not yet listening: publish until the other side hears.
       await until(() => {
-        here.publish({ type: 'job-deleted', id: 'job-1' });
+        here.publish({ type: 'job-deleted', transition: 'cancelled', id: 'job-1' });
         return heard.length > 0;
       }, 'the event to cross over');
-      expect(heard[0]).toEqual({ type: 'job-deleted', id: 'job-1' });
+      expect(heard[0]).toEqual({ type: 'job-deleted', transition: 'cancelled', id: 'job-1' });
     } finally {
       for (const relay of relays) await relay.close();
     }

@@ -9,7 +9,8 @@ import { settled, submit, uploadsFrom } from '../../test/support/jobs-client.ts'
 import { devImages } from '../../test/support/paths.ts';
 import { startTestMaster, type TestMaster } from '../../test/support/test-master.ts';
 import type { JobView, StatsView } from '../api-types.ts';
-import { jobTransition } from '../stats/job-transitions.ts';
+import type { JobChanged } from '../lifecycle/job-events.ts';
+import { jobOutcome } from '../stats/job-outcomes.ts';
 import { bucketIndex, cumulativeHistogram, emptyBucketCounts, LATENCY_BOUNDS_MS } from '../stats/latency-histogram.ts';
 import { LatencyRecord, summarize } from '../stats/latency-record.ts';
 import { RollingWindow } from '../stats/rolling-window.ts';
@@ -106,25 +107,29 @@ describe('latency summary over slots', () => {
   });
 });
 
-describe('jobTransition', () => {
+describe('jobOutcome', () => {
   const job = (changes: Partial<JobView>): JobView => jobView('j', changes);
+  const event = (transition: JobChanged['transition'], changes: Partial<JobView>): JobChanged => ({ type: 'job', transition, job: job(changes) });
 
   it('counts a job entering the queue afresh as submitted, not a requeue or a lease', () => {
-    expect(jobTransition(job({}))).toEqual({ kind: 'submitted' });
-    expect(jobTransition(job({ attempts: 1 }))).toBeNull();
-    expect(jobTransition(job({ status: 'leased', attempts: 1 }))).toBeNull();
+    expect(jobOutcome(event('submitted', {}))).toEqual({ kind: 'submitted' });
+    expect(jobOutcome(event('retried', {}))).toEqual({ kind: 'submitted' });
+    expect(jobOutcome(event('lost', { attempts: 1 }))).toBeNull();
+    expect(jobOutcome(event('failed', { attempts: 1 }))).toBeNull();
+    expect(jobOutcome(event('leased', { status: 'leased', attempts: 1 }))).toBeNull();
   });
 
   it('times a completed job by its final attempt, and counts a failed one', () => {
-    const done = job({
-      status: 'done',
+    const done = {
+      status: 'done' as const,
       attempts: 2,
       startedAt: '2025-01-01T00:00:01.500Z',
       finishedAt: '2025-01-01T00:00:01.800Z',
       result: { predictions: [], model: 'm', backend: 'wasm', inferenceMs: 120 },
-    });
-    expect(jobTransition(done)).toEqual({ kind: 'completed', latencyMs: { queue: 1500, inference: 120, endToEnd: 1800 } });
-    expect(jobTransition(job({ status: 'failed', attempts: 3 }))).toEqual({ kind: 'failed' });
+    };
+    expect(jobOutcome(event('completed', done))).toEqual({ kind: 'completed', latencyMs: { queue: 1500, inference: 120, endToEnd: 1800 } });
+    expect(jobOutcome(event('failed', { status: 'failed', attempts: 3 }))).toEqual({ kind: 'failed' });
+    expect(jobOutcome(event('expired', { status: 'failed', attempts: 3 }))).toEqual({ kind: 'failed' });
   });
 });
 

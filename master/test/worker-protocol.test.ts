@@ -88,7 +88,7 @@ describe('dispatch', () => {
       ['leaving', 'lost'],
       ['staying', 'done'],
     ]);
-    expect(master.dispatcher.counters.reassigned.lost).toBe(2);
+    expect(master.lifecycle.counters.transitions.lost).toBe(2);
   });
 
   it('trusts a new worker with two jobs, one more per answer, half as many after an expired lease', async () => {
@@ -102,7 +102,7 @@ describe('dispatch', () => {
     // Window 3, one still held: two more.
     await until(() => worker.jobs.length === 4, 'two more after one answer');
     // Let the three held leases expire: the window halves from 3 to 1, three times over, never below 1.
-    await until(() => master.dispatcher.counters.reassigned.expired >= 3, 'leases expired');
+    await until(() => master.lifecycle.counters.transitions.expired >= 3, 'leases expired');
     const held = (await fetch(`${master.url}/api/workers`).then((r) => r.json())) as any;
     expect(held.workers[0].inFlight).toBe(1);
   });
@@ -119,13 +119,13 @@ describe('fencing', () => {
 
     other.succeed(header);
     holder.succeed({ ...header, leaseId: 'forged-lease' });
-    await until(() => master.dispatcher.counters.rejected['not-your-lease'] + master.dispatcher.counters.rejected['stale-lease'] === 2, 'both rejected');
+    await until(() => master.lifecycle.counters.rejected['not-your-lease'] + master.lifecycle.counters.rejected['stale-lease'] === 2, 'both rejected');
     expect((await job(id!)).status).toBe('leased');
 
     holder.succeed(header, 3);
     await until(async () => (await job(id!)).status === 'done', 'done');
     holder.succeed(header, 4); // a replay of the accepted answer
-    await until(() => master.dispatcher.counters.rejected['stale-lease'] === 2, 'replay rejected');
+    await until(() => master.lifecycle.counters.rejected['stale-lease'] === 2, 'replay rejected');
     expect((await job(id!)).result.predictions[0].index).toBe(3);
   });
 
@@ -137,7 +137,7 @@ describe('fencing', () => {
     const fast = await connect({ name: 'fast', onJob: (j, w) => w.succeed(j.header, 5) });
     await until(async () => (await job(id!)).status === 'done', 'completed by fast', 5000);
     slow.succeed(slow.jobs[0]!.header, 9);
-    await until(() => master.dispatcher.counters.rejected['stale-lease'] === 1, 'late answer rejected');
+    await until(() => master.lifecycle.counters.rejected['stale-lease'] === 1, 'late answer rejected');
     const detail = await job(id!);
     expect(detail.result.predictions[0].index).toBe(5);
     expect(detail.timeline.map((a: any) => [a.workerName, a.outcome])).toEqual([
@@ -228,7 +228,7 @@ describe('poison jobs, retry, cancellation, drain', () => {
     expect((await fetch(`${master.url}/api/jobs/${id}`, { method: 'DELETE' })).status).toBe(204);
     expect(await cancel).toMatchObject({ jobId: id, leaseId: worker.jobs[0]!.header.leaseId });
     worker.succeed(worker.jobs[0]!.header);
-    await until(() => master.dispatcher.counters.rejected['unknown-job'] === 1, 'answer for deleted job rejected');
+    await until(() => master.lifecycle.counters.rejected['unknown-job'] === 1, 'answer for deleted job rejected');
   });
 
   it('sends a draining worker nothing new but accepts what it finishes', async () => {

@@ -110,12 +110,12 @@ describe('browser workers end to end', () => {
       const { workers } = (await fetch(`${master.url}/api/workers`).then((r) => r.json())) as { workers: { name: string; inFlight: number }[] };
       return (workers.find((worker) => worker.name === victim.name)?.inFlight ?? 0) > 0;
     }, `${victim.name} to hold jobs`);
-    const lostBefore = master.dispatcher.counters.reassigned.lost;
+    const lostBefore = master.lifecycle.counters.transitions.lost;
     victim.kill();
 
     const jobs = await settled(master.url, ids, 120_000);
     expectDoneExactlyOnce(jobs);
-    expect(master.dispatcher.counters.reassigned.lost).toBeGreaterThan(lostBefore);
+    expect(master.lifecycle.counters.transitions.lost).toBeGreaterThan(lostBefore);
     const lost = jobs.flatMap((job) => job.timeline).filter((attempt) => attempt.outcome === 'lost');
     expect(lost.length).toBeGreaterThan(0);
     expect(lost.every((attempt) => attempt.workerName === victim.name)).toBe(true);

@@ -53,7 +53,7 @@ describe('chaos: browsers killed while they work', () => {
 
   it('loses none and finishes none twice when a random browser is killed every few seconds', { timeout: 300_000 }, async () => {
     const ids = await submit(master.url, uploads);
-    const lostBefore = master.dispatcher.counters.reassigned.lost;
+    const lostBefore = master.lifecycle.counters.transitions.lost;
     let kills = 0;
     const killed = new Set<string>();
     const killer = setInterval(() => {
@@ -74,7 +74,7 @@ describe('chaos: browsers killed while they work', () => {
     }
 
     expectDoneExactlyOnce(jobs);
-    const reassigned = master.dispatcher.counters.reassigned.lost - lostBefore;
+    const reassigned = master.lifecycle.counters.transitions.lost - lostBefore;
     const lostAttempts = jobs.flatMap((job) => job.timeline).filter((attempt) => attempt.outcome === 'lost').length;
     expect(kills).toBeGreaterThanOrEqual(2);
     // Both kinds of browser did part of the work.

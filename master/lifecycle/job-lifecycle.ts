@@ -1,0 +1,266 @@
+// A job's life on this master, in one place. This is the only caller of the
+// store's transitions and the only publisher of job events: each applied
+// transition publishes one event named after it (job-events.ts), is counted,
+// and wakes the dispatcher. The rules a transition applies atomically (fencing,
+// attempt limits, admission) are the store's (master/store/job-store.ts); what
+// follows each one, here.
+//
+//   submitted ─▶ queued ─leased─▶ leased ─completed─▶ done
+//                  ▲                │ ─failed / expired / lost / recovered─▶ queued again, or failed
+//                  └────retried──── failed            cancelled, cleared: deleted
+import type { JobView } from '../api-types.ts';
+import { Dispatcher } from '../dispatch/dispatcher.ts';
+import type { LiveEvents } from '../events/live-events.ts';
+import type { WorkerRegistry } from '../hub/worker-registry.ts';
+import type { WorkerSession } from '../hub/worker-session.ts';
+import type { Logger } from '../log.ts';
+import type { FailureMessage, ResultMessage } from '../protocol.ts';
+import type { CreateResult, JobStore, LeaseRef, NewJob, RejectReason } from '../store/job-store.ts';
+import { StoreUnavailableError } from '../store/store-errors.ts';
+import { noTransitions, type JobEvent, type TransitionCounts } from './job-events.ts';
+
+export interface LifecycleCounters {
+  /** Transitions applied on this master, by name. */
+  transitions: TransitionCounts;
+  /** Worker answers refused by fencing, by reason: never written. */
+  rejected: Record<RejectReason, number>;
+}
+
+export interface JobLifecycleDeps {
+  store: JobStore;
+  events: LiveEvents;
+  workers: WorkerRegistry;
+  log: Logger;
+  leaseMs: number;
+}
+
+export class JobLifecycle {
+  readonly counters: LifecycleCounters = {
+    transitions: noTransitions(),
+    rejected: { 'unknown-job': 0, 'stale-lease': 0, 'not-your-lease': 0 },
+  };
+  private readonly store: JobStore;
+  private readonly events: LiveEvents;
+  private readonly workers: WorkerRegistry;
+  private readonly log: Logger;
+  private readonly leaseMs: number;
+  private readonly dispatcher: Dispatcher;
+  private reaper: NodeJS.Timeout | null = null;
+
+  constructor({ store, events, workers, log, leaseMs }: JobLifecycleDeps) {
+    this.store = store;
+    this.events = events;
+    this.workers = workers;
+    this.log = log;
+    this.leaseMs = leaseMs;
+    this.dispatcher = new Dispatcher(workers, (sessions) => this.lease(sessions), (error) => this.logStoreError(error, 'dispatch failed'));
+  }
+
+  /** Starts the lease reaper (a lease is noticed expired within a quarter of its length) and offers the queue to workers. */
+  start(): void {
+    const every = Math.max(50, Math.min(1000, Math.floor(this.leaseMs / 4)));
+    this.reaper = setInterval(() => void this.expireOverdue(), every);
+    this.dispatch();
+  }
+
+  stop(): void {
+    if (this.reaper) clearInterval(this.reaper);
+    this.reaper = null;
+  }
+
+  /** Offers queued jobs to workers with free credit (also after a Redis outage, or as a safety net). */
+  dispatch(): void {
+    this.dispatcher.pump();
+  }
+
+  /** Resolves once no dispatch is in progress (for clean shutdown). */
+  idle(): Promise<void> {
+    return this.dispatcher.idle();
+  }
+
+  // ---- workers coming and going --------------------------------------------
+
+  joined(session: WorkerSession): void {
+    this.workers.add(session);
+    this.dispatch();
+  }
+
+  /** The worker changed its credit or started draining. */
+  creditChanged(): void {
+    this.workers.changed();
+    this.dispatch();
+  }
+
+  /** Requeue on close: the worker's socket closed, so everything it held goes back to the queue at once (lost). */
+  async left(session: WorkerSession, why: string): Promise<void> {
+    this.workers.remove(session);
+    for (const lease of session.leases) {
+      session.drop(lease);
+      await this.lose(lease, `worker ${session.hello.name} ${why}`);
+    }
+    this.dispatch();
+  }
+
+  // ---- transitions ---------------------------------------------------------
+
+  /**
+   * Durable before acknowledged: the store resolves only once the jobs and their images are committed (fsynced).
+   * Admission: it throws QueueFullError, storing none of them, when they would overfill the queue.
+   * A replayed Idempotency-Key changes nothing.
+   */
+  async submit(jobs: NewJob[], idempotencyKey?: string): Promise<CreateResult> {
+    const created = await this.store.create(jobs, Date.now(), idempotencyKey);
+    if (!created.replayed) for (const job of created.jobs) this.applied({ type: 'job', transition: 'submitted', job });
+    return created;
+  }
+
+  /** Leases one queued job to each worker in order while the queue lasts, and pushes it; answers how many were leased. */
+  private async lease(sessions: WorkerSession[]): Promise<number> {
+    const leases = await this.store.lease(
+      sessions.map((session) => session.ref),
+      this.leaseMs,
+      Date.now(),
+    );
+    let leased = 0;
+    for (const [i, lease] of leases.entries()) {
+      if (!lease) break;
+      leased += 1;
+      const session = sessions[i]!;
+      if (session.isOpen) session.give(lease);
+      this.applied({ type: 'job', transition: 'leased', job: lease.job });
+      // The worker left while the lease was being written: hand the job straight back.
+      if (!session.isOpen) await this.lose(lease, `worker ${session.hello.name} disconnected`);
+    }
+    return leased;
+  }
+
+  /** Fencing: the store writes the result only for the job's current lease, held by this worker. */
+  async complete(session: WorkerSession, message: ResultMessage): Promise<void> {
+    const lease = { jobId: message.jobId, leaseId: message.leaseId };
+    const result = { predictions: message.predictions, model: message.model, backend: message.backend, inferenceMs: message.inferenceMs };
+    // The lease is dropped even if the store call fails: unapplied, it expires and is redone.
+    const transition = await this.store.complete(lease, session.id, result, Date.now()).finally(() => session.drop(lease));
+    if (transition.applied) {
+      session.recordDone(message.inferenceMs);
+      this.applied({ type: 'job', transition: 'completed', job: transition.job });
+    } else {
+      this.reject(session, lease, 'result', transition.reason);
+    }
+    this.workers.changed();
+  }
+
+  /** Fenced as complete is; the store requeues the job, or fails it when not retryable or out of attempts. */
+  async fail(session: WorkerSession, message: FailureMessage): Promise<void> {
+    const lease = { jobId: message.jobId, leaseId: message.leaseId };
+    const transition = await this.store
+      .fail(lease, session.id, message.reason, message.retryable, Date.now())
+      .finally(() => session.drop(lease));
+    if (transition.applied) {
+      session.jobsFailed += 1;
+      this.log.info({ jobId: lease.jobId, worker: session.hello.name, reason: message.reason, status: transition.job.status }, 'attempt failed');
+      this.applied({ type: 'job', transition: 'failed', job: transition.job });
+    } else {
+      this.reject(session, lease, 'failure', transition.reason);
+    }
+    this.workers.changed();
+  }
+
+  /** Jobs leased when the previous master died have no worker any more: queue them again (embedded store only). */
+  async recover(): Promise<void> {
+    const leases = await this.store.activeLeases();
+    let recovered = 0;
+    for (const lease of leases) {
+      const transition = await this.store.release(lease, 'recovered', 'master restarted while the job was leased', Date.now());
+      if (!transition.applied) continue;
+      recovered += 1;
+      this.applied({ type: 'job', transition: 'recovered', job: transition.job });
+    }
+    if (recovered) this.log.info({ count: recovered }, 'requeued jobs leased before the restart');
+  }
+
+  /** A failed job goes back to the queue with a fresh attempt budget; null if it is not failed (any more). */
+  async retry(jobId: string): Promise<JobView | null> {
+    const job = await this.store.retry(jobId);
+    if (job) this.applied({ type: 'job', transition: 'retried', job });
+    return job;
+  }
+
+  /** Deletes a job; a worker here holding it is told to drop it. Answers whether it existed. */
+  async cancel(jobId: string): Promise<boolean> {
+    const { removed, lease } = await this.store.remove(jobId);
+    if (!removed) return false;
+    if (lease) this.revoke(lease);
+    this.applied({ type: 'job-deleted', transition: 'cancelled', id: jobId });
+    return true;
+  }
+
+  /** Deletes every job; answers how many. */
+  async clear(): Promise<number> {
+    const cleared = await this.store.clear();
+    for (const lease of cleared.leases) this.revoke(lease);
+    for (const id of cleared.ids) this.applied({ type: 'job-deleted', transition: 'cleared', id });
+    return cleared.ids.length;
+  }
+
+  /** An event another master published (shared store): boards see it, and it may concern the workers here. */
+  fromOtherMaster(event: JobEvent): void {
+    this.events.deliver(event);
+    if (event.type === 'job-deleted') {
+      const lease = this.workers.leaseOf(event.id);
+      if (!lease) return;
+      this.revoke(lease);
+      this.dispatch();
+    } else if (event.job.status === 'queued') {
+      // A job queued there wakes the idle workers here.
+      this.dispatch();
+    }
+  }
+
+  private async lose(lease: LeaseRef, reason: string): Promise<void> {
+    const transition = await this.store.release(lease, 'lost', reason, Date.now());
+    if (transition.applied) this.applied({ type: 'job', transition: 'lost', job: transition.job });
+  }
+
+  /** The lease reaper: a lease past its deadline goes back to the queue (or fails, out of attempts). */
+  private async expireOverdue(): Promise<void> {
+    try {
+      for (const lease of await this.store.expiredLeases(Date.now())) {
+        const transition = await this.store.release(lease, 'expired', 'lease expired before the worker answered', Date.now());
+        if (!transition.applied) continue;
+        // Tell the overrunning worker to drop it and trust it with less; a late answer would be fenced off anyway.
+        this.workers.holder(lease)?.recordExpired();
+        this.revoke(lease);
+        this.log.warn({ jobId: lease.jobId, status: transition.job.status }, 'lease expired');
+        this.applied({ type: 'job', transition: 'expired', job: transition.job });
+      }
+    } catch (error) {
+      this.logStoreError(error, 'lease reaper failed');
+    }
+  }
+
+  /** What follows every applied transition: count it, tell the boards and other masters, offer the queue to workers. */
+  private applied(event: JobEvent): void {
+    this.counters.transitions[event.transition] += 1;
+    this.events.publish(event);
+    // Every transition but a lease queues a job or frees a worker's credit.
+    if (event.transition !== 'leased') this.dispatch();
+  }
+
+  /** The worker here holding this lease (if any) forgets it and is told to drop the job. */
+  private revoke(lease: LeaseRef): void {
+    const holder = this.workers.holder(lease);
+    if (holder?.drop(lease)) holder.send({ type: 'cancel', ...lease });
+  }
+
+  private reject(session: WorkerSession, lease: LeaseRef, what: string, reason: RejectReason): void {
+    this.counters.rejected[reason] += 1;
+    this.log.warn({ ...lease, worker: session.hello.name, reason }, `${what} rejected`);
+    this.dispatch();
+  }
+
+  /** An unreachable store is expected now and then (Redis restarts): say so quietly; anything else is a bug. */
+  private logStoreError(error: unknown, what: string): void {
+    if (error instanceof StoreUnavailableError) this.log.debug({ err: error }, what);
+    else this.log.error({ err: error }, what);
+  }
+}
