@@ -1,0 +1,218 @@
+// The job lifecycle on a real master and a real store (SQLite, Redis, Redis Cluster): every
+// transition publishes exactly one event named after it and is counted; start-up
+// recovery publishes "recovered"; an event relayed from another master arrives
+// with its name and is counted only where it was applied.
+import { randomUUID } from 'node:crypto';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { SyntheticWorker, type SyntheticWorkerOptions } from '../../metrics/synthetic-worker.ts';
+import { submit as submitUploads, until, uploadsFrom } from '../../test/support/jobs-client.ts';
+import { devImages } from '../../test/support/paths.ts';
+import { deleteRedisKeys, STORE_KINDS, TEST_REDIS_URL, type OpenedStore, type StoreKind } from '../../test/support/stores.ts';
+import { startTestMaster, type TestMaster } from '../../test/support/test-master.ts';
+import type { StatsView } from '../api-types.ts';
+import type { Config } from '../config.ts';
+import { LiveEvents } from '../events/live-events.ts';
+import { WorkerRegistry } from '../hub/worker-registry.ts';
+import type { JobEvent, JobTransition } from '../lifecycle/job-events.ts';
+import { JobLifecycle } from '../lifecycle/job-lifecycle.ts';
+import { createLogger } from '../log.ts';
+import type { RedisTarget } from '../store/redis/redis-connection.ts';
+
+const uploads = uploadsFrom(devImages(3).map((image) => image.path));
+const ADMIN_TOKEN = 'lifecycle-test-token';
+const LIMITS = { maxAttempts: 3, maxLeases: 10 };
+
+const masters: TestMaster[] = [];
+const workers: SyntheticWorker[] = [];
+const opened: OpenedStore[] = [];
+const redisData: { prefix: string; target: RedisTarget }[] = [];
+afterEach(async () => {
+  for (const worker of workers.splice(0)) worker.terminate();
+  for (const master of masters.splice(0)) await master.close();
+  for (const store of opened.splice(0)) await store.dispose();
+  for (const { prefix, target } of redisData.splice(0)) await deleteRedisKeys(prefix, target);
+});
+
+type Overrides = Partial<Record<keyof Config, unknown>>;
+
+/** A master's config for a kind of store; masters given the same Redis prefix share their jobs. */
+function storeConfig(target: RedisTarget | undefined): Overrides {
+  if (!target) return {};
+  const prefix = `test:${randomUUID()}:`;
+  redisData.push({ prefix, target });
+  const where =
+    'url' in target ? { redisUrl: target.url } : { redisClusterNodes: target.clusterNodes.map(({ host, port }) => `${host}:${port}`).join(',') };
+  return { ...where, redisPrefix: prefix };
+}
+
+async function master(overrides: Overrides): Promise<TestMaster> {
+  const started = await startTestMaster({ adminToken: ADMIN_TOKEN, ...overrides });
+  masters.push(started);
+  return started;
+}
+
+async function worker(at: TestMaster, options: Omit<SyntheticWorkerOptions, 'masterUrl'> = {}) {
+  const connected = await SyntheticWorker.connect({ masterUrl: at.url, ...options });
+  workers.push(connected);
+  return connected;
+}
+
+/** Every job event a master publishes itself, as [transition, job id, job status or 'deleted']. */
+function record(at: TestMaster) {
+  const seen: [JobTransition, string, string][] = [];
+  at.events.subscribeLocal((event) => {
+    if (event.type === 'job') seen.push([event.transition, event.job.id, event.job.status]);
+    if (event.type === 'job-deleted') seen.push([event.transition, event.id, 'deleted']);
+  });
+  return seen;
+}
+
+/** Waits for `count` events, then a little longer, so that an extra event would be seen too. */
+async function settle(seen: unknown[], count: number) {
+  await until(() => seen.length >= count, `${count} events`, 10_000);
+  await new Promise((resolve) => setTimeout(resolve, 300));
+}
+
+const submit = (at: TestMaster, count: number) => submitUploads(at.url, uploads.slice(0, count));
+const stats = (at: TestMaster) => fetch(`${at.url}/api/stats`).then((r) => r.json()) as Promise<StatsView>;
+
+/** Starts what a kind of store needs for this file (a Redis Cluster), and stops it after. */
+function withStore(kind: StoreKind) {
+  beforeAll(() => kind.start());
+  afterAll(() => kind.stop());
+}
+
+describe.each(STORE_KINDS)('the lifecycle on the $name store', (kind) => {
+  withStore(kind);
+  const start = (overrides: Overrides = {}) => master({ ...storeConfig(kind.redisTarget?.()), ...overrides });
+
+  it('publishes one event per transition: submitted, leased, completed', async () => {
+    const m = await start();
+    const seen = record(m);
+    const [id] = await submit(m, 1);
+    await worker(m, { onJob: (job, w) => w.succeed(job.header) });
+    await settle(seen, 3);
+    expect(seen).toEqual([
+      ['submitted', id, 'queued'],
+      ['leased', id, 'leased'],
+      ['completed', id, 'done'],
+    ]);
+    expect((await stats(m)).transitions).toMatchObject({ submitted: 1, leased: 1, completed: 1, failed: 0 });
+  });
+
+  it('names a failed attempt, the job failed for good, and its retry', async () => {
+    const m = await start();
+    const seen = record(m);
+    const [id] = await submit(m, 1);
+    let answers = 0;
+    // First a retryable failure (requeued), then one that is not (failed for good), then after the retry a result.
+    await worker(m, {
+      onJob: (job, w) => {
+        answers += 1;
+        if (answers === 1) w.fail(job.header, 'out of memory', true);
+        else if (answers === 2) w.fail(job.header, 'cannot decode', false);
+        else w.succeed(job.header);
+      },
+    });
+    await settle(seen, 5);
+    const retried = await fetch(`${m.url}/api/jobs/${id}/retry`, { method: 'POST' });
+    expect(retried.status).toBe(200);
+    await settle(seen, 8);
+    expect(seen).toEqual([
+      ['submitted', id, 'queued'],
+      ['leased', id, 'leased'],
+      ['failed', id, 'queued'],
+      ['leased', id, 'leased'],
+      ['failed', id, 'failed'],
+      ['retried', id, 'queued'],
+      ['leased', id, 'leased'],
+      ['completed', id, 'done'],
+    ]);
+    expect(m.lifecycle.counters.transitions).toMatchObject({ submitted: 1, leased: 3, failed: 2, retried: 1, completed: 1 });
+  });
+
+  it('names a lease lost with its worker, and one that expired, and tells the overrunning worker to drop it', async () => {
+    const m = await start({ leaseMs: 1500 });
+    const seen = record(m);
+    const [id] = await submit(m, 1);
+    const leaving = await worker(m, { name: 'leaving', credit: 1 });
+    await settle(seen, 2);
+    leaving.terminate();
+    await settle(seen, 3);
+    // The next worker overruns its first lease, then answers the job when it comes again.
+    let leases = 0;
+    const slow = await worker(m, { name: 'slow', credit: 1, onJob: (job, w) => void (++leases > 1 && w.succeed(job.header)) });
+    await settle(seen, 7);
+    expect(seen).toEqual([
+      ['submitted', id, 'queued'],
+      ['leased', id, 'leased'],
+      ['lost', id, 'queued'],
+      ['leased', id, 'leased'],
+      ['expired', id, 'queued'],
+      ['leased', id, 'leased'],
+      ['completed', id, 'done'],
+    ]);
+    expect(slow.messages).toContainEqual({ type: 'cancel', jobId: id, leaseId: slow.jobs[0]!.header.leaseId });
+    expect(m.lifecycle.counters.transitions).toMatchObject({ leased: 3, lost: 1, expired: 1, completed: 1 });
+  });
+
+  it('names deletions: one job cancelled, the rest cleared', async () => {
+    const m = await start();
+    const seen = record(m);
+    const [one, two, three] = await submit(m, 3);
+    const asAdmin = { method: 'DELETE', headers: { authorization: `Bearer ${ADMIN_TOKEN}` } };
+    expect((await fetch(`${m.url}/api/jobs/${one}`, asAdmin)).status).toBe(204);
+    const cleared = await fetch(`${m.url}/api/jobs`, asAdmin);
+    expect(await cleared.json()).toEqual({ deleted: 2 });
+    await settle(seen, 6);
+    expect(seen.slice(0, 4)).toEqual([
+      ['submitted', one, 'queued'],
+      ['submitted', two, 'queued'],
+      ['submitted', three, 'queued'],
+      ['cancelled', one, 'deleted'],
+    ]);
+    expect(seen.slice(4).sort()).toEqual(
+      [
+        ['cleared', two, 'deleted'],
+        ['cleared', three, 'deleted'],
+      ].sort(),
+    );
+    expect((await stats(m)).transitions).toMatchObject({ submitted: 3, cancelled: 1, cleared: 2 });
+  });
+
+  it('requeues the leases a dead master held, publishing and counting each as recovered', async () => {
+    const store = await kind.open(LIMITS);
+    opened.push(store);
+    // A master that died with a job leased: written straight to the store, as it had.
+    const image = { fileName: 'a.jpg', contentType: 'image/jpeg', image: uploads[0]!.bytes };
+    const { jobs } = await store.store.create([image, image], Date.now());
+    const [lease] = await store.store.lease([{ id: 'gone', name: 'gone', backend: 'wasm' }], 30_000, Date.now());
+
+    const events = new LiveEvents();
+    const seen: JobEvent[] = [];
+    events.subscribeLocal((event) => void (event.type !== 'workers' && seen.push(event)));
+    const lifecycle = new JobLifecycle({ store: store.store, events, workers: new WorkerRegistry(events), log: createLogger('silent'), leaseMs: 30_000 });
+    await lifecycle.recover();
+    await lifecycle.idle();
+    expect(seen).toMatchObject([{ type: 'job', transition: 'recovered', job: { id: lease!.jobId, status: 'queued' } }]);
+    expect(lifecycle.counters.transitions.recovered).toBe(1);
+    expect(await store.store.counts()).toMatchObject({ queued: jobs.length, leased: 0 });
+  });
+});
+
+describe('events between masters sharing Redis', () => {
+  it('arrive with their transition, shown on the other master’s board and counted only where applied', async () => {
+    const shared = storeConfig({ url: TEST_REDIS_URL });
+    const [a, b] = [await master(shared), await master(shared)];
+    await worker(b, { onJob: (job, w) => w.succeed(job.header) });
+    const onBoardOfB = new Promise<JobEvent>((resolve) => {
+      b.events.subscribe((event) => event.type === 'job' && event.transition === 'submitted' && resolve(event));
+    });
+    const [id] = await submit(a, 1);
+    expect(await onBoardOfB).toMatchObject({ type: 'job', transition: 'submitted', job: { id, status: 'queued' } });
+    // B's worker does the job: each master counts only the transitions it applied.
+    await until(async () => (await stats(b)).transitions.completed === 1, 'B completed the job');
+    expect((await stats(a)).transitions).toMatchObject({ submitted: 1, leased: 0, completed: 0 });
+    expect((await stats(b)).transitions).toMatchObject({ submitted: 0, leased: 1, completed: 1 });
+  });
+});
