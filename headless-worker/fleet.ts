@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { DEFAULT_BACKOFF } from './backoff.ts';
 import { resolveBrowserPath, type BrowserName } from './browsers.ts';
 import { createLogger } from './logger.ts';
-import { formatStatusLine } from './status-report.ts';
+import { statusRecord, ThroughputMeter, type ReportedStatus } from './status-report.ts';
 import {
   DEFAULT_RESTART_POLICY,
   SupervisedWorker,
@@ -27,8 +27,10 @@ export interface FleetOptions {
   /** Extra browser flags, e.g. --enable-unsafe-webgpu for Chromium. */
   extraArgs?: readonly string[];
   logger?: Logger;
-  /** Log one status line per worker this often; 0 (the default) turns the report off. */
+  /** Report every worker's status this often; 0 (the default) turns the report off. */
   statusIntervalMs?: number;
+  /** Where reports go; by default one JSON log line per worker. */
+  onReport?: (statuses: ReportedStatus[]) => void;
   /** How often each worker page is asked for its status. Default 1000. */
   pollIntervalMs?: number;
   restartPolicy?: Partial<RestartPolicy>;
@@ -82,8 +84,10 @@ export function startFleet(options: FleetOptions): Fleet {
 
   logger.info({ browser, executablePath, masterUrl: options.masterUrl }, `starting ${workers.length} headless ${browser} worker(s)`);
   for (const worker of workers) worker.start();
+  const meter = new ThroughputMeter();
+  const onReport = options.onReport ?? ((statuses: ReportedStatus[]) => logStatus(statuses, logger));
   const report = options.statusIntervalMs
-    ? setInterval(() => reportStatus(workers, logger), options.statusIntervalMs)
+    ? setInterval(() => onReport(meter.measure(workers.map((w) => w.status()), Date.now())), options.statusIntervalMs)
     : undefined;
   let stopped = false;
 
@@ -126,11 +130,8 @@ export function workerPageUrl(masterUrl: string, name: string): string {
   return url.toString();
 }
 
-function reportStatus(workers: readonly SupervisedWorker[], logger: Logger): void {
-  for (const worker of workers) {
-    const status = worker.status();
-    logger.info({ status }, formatStatusLine(status));
-  }
+function logStatus(statuses: readonly ReportedStatus[], logger: Logger): void {
+  for (const status of statuses) logger.info({ status: statusRecord(status) }, 'status');
 }
 
 function describeNotReady(status: WorkerStatus): string {

@@ -1,10 +1,20 @@
 // `npm run fleet -- --master http://127.0.0.1:5000 --workers N`
 import { parseCliOptions } from './cli-options.ts';
-import { startFleet, type Fleet } from './fleet.ts';
-import { createLogger } from './logger.ts';
+import { startFleet, type Fleet, type FleetOptions } from './fleet.ts';
+import { LiveTable } from './live-table.ts';
+import { createLogger, createTextLogger } from './logger.ts';
+import { formatStatusTable } from './status-report.ts';
+
+/** At a terminal the status table is a display, not a log: it redraws every second. */
+const TABLE_REDRAW_MS = 1_000;
 
 const options = parseCliOptions(process.argv.slice(2));
-const logger = createLogger();
+const atTerminal = process.stdout.isTTY && options.statusInterval > 0;
+const table = atTerminal ? new LiveTable(process.stdout) : null;
+const logger = table ? createTextLogger((line) => table.log(line)) : createLogger();
+const report: Pick<FleetOptions, 'statusIntervalMs' | 'onReport'> = table
+  ? { statusIntervalMs: TABLE_REDRAW_MS, onReport: (statuses) => table.draw(formatStatusTable(statuses)) }
+  : { statusIntervalMs: options.statusInterval * 1_000 };
 
 let fleet: Fleet;
 try {
@@ -15,7 +25,7 @@ try {
     executablePath: options.browser === 'firefox' ? options.firefox : options.chromium,
     namePrefix: options.name,
     extraArgs: options.browserArg,
-    statusIntervalMs: options.statusInterval * 1_000,
+    ...report,
     logger,
   });
 } catch (err) {
