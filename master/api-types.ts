@@ -63,9 +63,14 @@ export interface WorkerView {
   id: string;
   name: string;
   kind: WorkerKind;
+  /** The browser family the worker page reported, e.g. "firefox". */
+  browser: string | null;
   backend: string;
   model: string;
   credit: number;
+  /** The volunteer's donor limits: share of one core (percent) and hourly cap (null: none). */
+  cpuShare: number;
+  imagesPerHour: number | null;
   inFlight: number;
   jobsDone: number;
   jobsFailed: number;
@@ -81,6 +86,8 @@ export interface ModelView {
   /** URL of model.json (graph model); weights are relative to it. */
   url: string;
   inputRange: [number, number];
+  /** Size of all model files: what a worker downloads once, then keeps in its cache. */
+  bytes: number;
   /** Input height and width. Whether logit 0 is a background class, the worker reads off the output width (1001 vs 1000). */
   imageSize: number;
 }
@@ -129,4 +136,46 @@ export interface StatsView {
   };
   /** Job transitions this master applied since it started, by name (recovered: leases requeued on start). */
   transitions: TransitionCounts;
+}
+
+// ---- volunteers (GET /api/volunteers) ----
+
+export interface VolunteerStanding {
+  /** 1 for the volunteer with the most images; ties share a rank. */
+  rank: number;
+  /** The opt-in display name; null shows as anonymous. The id itself is never shown. */
+  displayName: string | null;
+  images: number;
+  computeMs: number;
+}
+
+export interface Tally {
+  key: string;
+  images: number;
+  computeMs: number;
+}
+
+export interface LeaderboardPage {
+  /** Volunteers with any credit. */
+  total: number;
+  volunteers: VolunteerStanding[];
+}
+
+export interface LedgerTotals {
+  images: number;
+  computeMs: number;
+  byBrowser: Tally[];
+  byBackend: Tally[];
+}
+
+/** GET /api/volunteers: one page of the leaderboard and the totals of everyone. */
+export interface VolunteersView extends LeaderboardPage {
+  offset: number;
+  limit: number;
+  totals: LedgerTotals;
+}
+
+/** GET /api/volunteers/me: the asking volunteer's standing, null before their first accepted image. */
+export interface OwnStandingView {
+  standing: VolunteerStanding | null;
 }

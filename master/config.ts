@@ -30,6 +30,8 @@ export const ConfigSchema = z.object({
   heartbeatMs: int(50).default(10_000),
   maxAttempts: int(1).default(3),
   maxLeases: int(1).default(10),
+  /** Most volunteers one GET /api/volunteers page may ask for. */
+  maxLeaderboardPage: int(1).max(10_000).default(100),
   /** With a Redis URL, jobs live in Redis and several masters share them; without, the embedded store. */
   redisUrl: z.string().regex(/^rediss?:\/\//, 'expected a redis:// or rediss:// URL').optional(),
   /** With Redis Cluster node addresses (host:port,...) instead, jobs live in the cluster. */
@@ -63,6 +65,7 @@ const OPTIONS: [string, string, keyof Config, string][] = [
   ['--heartbeat-ms <n>', 'HEARTBEAT_MS', 'heartbeatMs', 'WebSocket ping interval; dead after 2 missed'],
   ['--max-attempts <n>', 'MAX_ATTEMPTS', 'maxAttempts', 'failed or expired attempts before a job fails'],
   ['--max-leases <n>', 'MAX_LEASES', 'maxLeases', 'leases of any outcome before a job fails'],
+  ['--max-leaderboard-page <n>', 'MAX_LEADERBOARD_PAGE', 'maxLeaderboardPage', 'most volunteers per GET /api/volunteers page'],
   ['--redis-url <url>', 'REDIS_URL', 'redisUrl', 'share jobs through Redis instead of the embedded store'],
   ['--redis-cluster-nodes <list>', 'REDIS_CLUSTER_NODES', 'redisClusterNodes', 'share jobs through a Redis Cluster (host:port,...)'],
   ['--redis-prefix <p>', 'REDIS_PREFIX', 'redisPrefix', 'key prefix; masters with the same prefix share jobs'],

@@ -17,6 +17,30 @@ const text = (max: number) => z.string().max(max);
 export const WorkerKind = z.enum(['volunteer', 'headless']);
 export type WorkerKind = z.infer<typeof WorkerKind>;
 
+/**
+ * A volunteer's identity: a random id the browser keeps in localStorage. Credit accrues to it; it is
+ * never shown. (A signed identity token can take its place without changing what it names.)
+ */
+export const VolunteerId = z.string().regex(/^[A-Za-z0-9_-]{16,64}$/, 'a volunteer id is 16-64 letters, digits, - or _');
+export const MAX_DISPLAY_NAME_LENGTH = 40;
+/** The name a volunteer chose to show on the leaderboard; shown as text only, never as markup. */
+export const DisplayName = z
+  .string()
+  .trim()
+  .min(1)
+  .max(MAX_DISPLAY_NAME_LENGTH)
+  .regex(/^[^\p{Cc}\p{Cf}]+$/u, 'a display name has no control or formatting characters');
+
+export const CPU_SHARES = [25, 50, 100] as const;
+export const MAX_IMAGES_PER_HOUR = 100_000;
+/** What the volunteer allows this tab: the share of one core it may keep busy, and an optional hourly cap. */
+export const DonorLimits = z.object({
+  cpuShare: z.literal(CPU_SHARES),
+  imagesPerHour: z.number().int().min(1).max(MAX_IMAGES_PER_HOUR).nullable(),
+});
+export type DonorLimits = z.infer<typeof DonorLimits>;
+export const UNLIMITED: DonorLimits = { cpuShare: 100, imagesPerHour: null };
+
 export const Prediction = z.object({
   index: z.number().int().min(0).max(999),
   label: text(200),
@@ -34,13 +58,28 @@ export const HelloMessage = z.object({
   backend: text(32),
   /** Content hash of the model the worker has loaded (from GET /api/model). */
   model: text(128),
-  /** How many jobs the worker may hold at once. */
+  /** How many jobs the worker may hold at once, sized to its speed within its donor limits. */
   credit: z.number().int().min(0).max(MAX_CREDIT),
+  /** The volunteer this worker's results are credited to; none for workers that claim no credit. */
+  volunteerId: VolunteerId.optional(),
+  /** Shown on the leaderboard only when the volunteer opted in; null withdraws it. */
+  displayName: DisplayName.nullable().optional(),
+  /** The browser family, e.g. "firefox", for per-browser totals. */
+  browser: z.string().regex(/^[a-z]{1,16}$/).optional(),
+  limits: DonorLimits.optional(),
 });
 
 export const CreditMessage = z.object({
   type: z.literal('credit'),
   credit: z.number().int().min(0).max(MAX_CREDIT),
+  /** Sent when the volunteer changes them. */
+  limits: DonorLimits.optional(),
+});
+
+/** The volunteer opted in to (or out of) showing a name. */
+export const ProfileMessage = z.object({
+  type: z.literal('profile'),
+  displayName: DisplayName.nullable(),
 });
 
 export const ResultMessage = z.object({
@@ -68,6 +107,7 @@ export const DrainMessage = z.object({ type: z.literal('drain') });
 export const WorkerMessage = z.discriminatedUnion('type', [
   HelloMessage,
   CreditMessage,
+  ProfileMessage,
   ResultMessage,
   FailureMessage,
   DrainMessage,

@@ -15,12 +15,17 @@ import { SqliteJobStore } from './store/sqlite-job-store.ts';
 import { describeTarget, type RedisTarget } from './store/redis/redis-connection.ts';
 import { RedisEventRelay } from './events/redis-event-relay.ts';
 import { startMasterStats } from './stats/master-stats.ts';
+import { RedisVolunteerLedger } from './volunteers/redis-volunteer-ledger.ts';
+import { SqliteVolunteerLedger } from './volunteers/sqlite-volunteer-ledger.ts';
+import { VolunteerCredit } from './volunteers/volunteer-credit.ts';
+import type { VolunteerLedger } from './volunteers/volunteer-ledger.ts';
 
 export interface Master {
   url: string;
   port: number;
   store: JobStore;
   lifecycle: JobLifecycle;
+  ledger: VolunteerLedger;
   workers: WorkerRegistry;
   hub: WorkerHub;
   events: LiveEvents;
@@ -35,6 +40,7 @@ export async function startMaster(config: Config, log: Logger = createLogger(con
   const redisAt = redisTarget(config);
   const redis = redisAt ? await RedisJobStore.connect({ target: redisAt, keyPrefix: config.redisPrefix, limits }) : null;
   const store: JobStore = redis ?? new SqliteJobStore(config.dataDir, limits);
+  const ledger: VolunteerLedger = redisAt ? await RedisVolunteerLedger.connect(redisAt, config.redisPrefix) : new SqliteVolunteerLedger(config.dataDir);
   const events = new LiveEvents();
   const workers = new WorkerRegistry(events);
   const lifecycle = new JobLifecycle({ store, events, workers, log, leaseMs: config.leaseMs });
@@ -42,9 +48,10 @@ export async function startMaster(config: Config, log: Logger = createLogger(con
   if (!redis) await lifecycle.recover();
 
   const shared = redis && (await shareWithOtherMasters(redisAt!, config.redisPrefix, redis, events, lifecycle, log));
-  const hub = new WorkerHub(lifecycle, log, { heartbeatMs: config.heartbeatMs, leaseMs: config.leaseMs, modelHash: () => model.view.hash });
+  const credit = new VolunteerCredit(ledger, log);
+  const hub = new WorkerHub(lifecycle, log, { heartbeatMs: config.heartbeatMs, leaseMs: config.leaseMs, modelHash: () => model.view.hash, credit });
   const stats = startMasterStats({ store, events, lifecycle, workers, log });
-  const server = http.createServer(createApp({ config, store, lifecycle, workers, events, model, log, stats }));
+  const server = http.createServer(createApp({ config, store, lifecycle, workers, events, model, log, stats, ledger }));
   hub.attach(server);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -71,9 +78,10 @@ export async function startMaster(config: Config, log: Logger = createLogger(con
       server.closeAllConnections();
       await stopped;
       await store.close();
+      await ledger.close();
       log.info('master stopped');
     })());
-  return { url, port, store, lifecycle, workers, hub, events, close };
+  return { url, port, store, ledger, lifecycle, workers, hub, events, close };
 }
 
 /**

@@ -6,6 +6,7 @@ import {
   parseMasterMessage,
   PROTOCOL_VERSION,
   WORKER_SOCKET_PATH,
+  type HelloMessage,
   type JobHeader,
   type MasterMessage,
   type WorkerMessage,
@@ -21,6 +22,8 @@ export interface SyntheticWorkerOptions {
   masterUrl: string;
   name?: string;
   credit?: number;
+  /** Extra hello fields, e.g. a volunteer id and donor limits. */
+  hello?: Partial<HelloMessage>;
   /** Called for every job; answer with worker.succeed / worker.fail, or not at all. */
   onJob?: (job: SyntheticJob, worker: SyntheticWorker) => void;
 }
@@ -108,7 +111,7 @@ export class SyntheticWorker {
       this.socket.once('error', reject);
     });
     const welcome = this.next('welcome');
-    this.send({ type: 'hello', protocol: PROTOCOL_VERSION, name, kind: 'headless', backend: 'synthetic', model: model.hash, credit });
+    this.send({ type: 'hello', protocol: PROTOCOL_VERSION, name, kind: 'headless', backend: 'synthetic', model: model.hash, credit, ...this.options.hello });
     await welcome;
   }
 

@@ -8,11 +8,13 @@ import type { Logger } from '../log.ts';
 import type { ModelFiles } from '../model/model-files.ts';
 import type { MasterStats } from '../stats/master-stats.ts';
 import type { JobStore } from '../store/job-store.ts';
+import type { VolunteerLedger } from '../volunteers/volunteer-ledger.ts';
 import { errorHandler, notFound } from './errors.ts';
 import { eventsRouter } from './events-router.ts';
 import { jobsRouter } from './jobs-router.ts';
 import { modelRouter } from './model-router.ts';
 import { statsRouter } from './stats-router.ts';
+import { volunteersRouter } from './volunteers-router.ts';
 import { webAppRouter } from './web-app.ts';
 import { workersRouter } from './workers-router.ts';
 
@@ -25,10 +27,11 @@ export interface AppDeps {
   model: ModelFiles;
   log: Logger;
   stats: MasterStats;
+  ledger: VolunteerLedger;
 }
 
 export function createApp(deps: AppDeps): express.Express {
-  const { config, store, lifecycle, workers, events, model, log, stats } = deps;
+  const { config, store, lifecycle, workers, events, model, log, stats, ledger } = deps;
   const app = express();
   app.disable('x-powered-by');
   app.use((_req, res, next) => {
@@ -41,6 +44,7 @@ export function createApp(deps: AppDeps): express.Express {
   });
   app.use('/api/jobs', jobsRouter({ store, lifecycle, config }));
   app.use('/api/workers', workersRouter(workers));
+  app.use('/api/volunteers', volunteersRouter(ledger, config.maxLeaderboardPage));
   app.use('/api/events', eventsRouter(events, workers));
   app.use(statsRouter(stats));
   app.use(modelRouter(model));

@@ -8,6 +8,7 @@ import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { JobLifecycle } from '../lifecycle/job-lifecycle.ts';
 import type { Logger } from '../log.ts';
 import { ErrorCode, parseWorkerMessage, WORKER_SOCKET_PATH, type ErrorMessage, type WorkerMessage } from '../protocol.ts';
+import type { VolunteerCredit } from '../volunteers/volunteer-credit.ts';
 import { WorkerSession } from './worker-session.ts';
 
 const HELLO_TIMEOUT_MS = 10_000;
@@ -27,6 +28,8 @@ export interface HubOptions {
   heartbeatMs: number;
   leaseMs: number;
   modelHash: () => string;
+  /** Credits volunteers for accepted results; absent, nobody is credited. */
+  credit?: VolunteerCredit;
 }
 
 export class WorkerHub {
@@ -124,21 +127,27 @@ export class WorkerHub {
       const created = new WorkerSession(randomUUID(), message, connection.socket);
       connection.session = created;
       created.send({ type: 'welcome', workerId: created.id, leaseMs: this.options.leaseMs, heartbeatMs: this.options.heartbeatMs });
-      this.log.info({ worker: message.name, kind: message.kind, backend: message.backend, credit: message.credit }, 'worker joined');
+      this.log.info({ worker: message.name, kind: message.kind, browser: message.browser, backend: message.backend, credit: message.credit }, 'worker joined');
       this.lifecycle.joined(created);
+      if (message.displayName !== undefined) this.options.credit?.rename(created);
       return;
     }
     if (!session) return this.refuse(connection, ErrorCode.helloFirst, 'the first message must be hello');
     switch (message.type) {
       case 'credit':
         session.credit = message.credit;
+        if (message.limits) session.limits = message.limits;
         return this.lifecycle.creditChanged();
+      case 'profile':
+        session.displayName = message.displayName;
+        return this.options.credit?.rename(session);
       case 'drain':
         session.draining = true;
         this.log.info({ worker: session.hello.name }, 'worker draining');
         return this.lifecycle.creditChanged();
       case 'result':
-        return this.lifecycle.complete(session, message);
+        if (await this.lifecycle.complete(session, message)) this.options.credit?.accepted(session, message);
+        return;
       case 'failure':
         return this.lifecycle.fail(session, message);
     }

@@ -1,7 +1,7 @@
 // One connected worker: what it said in its hello, the leases it holds, its credit.
 import type { WebSocket } from 'ws';
 import type { WorkerView } from '../api-types.ts';
-import { encodeJobFrame, MAX_CREDIT, type HelloMessage, type MasterMessage } from '../protocol.ts';
+import { encodeJobFrame, MAX_CREDIT, UNLIMITED, type DonorLimits, type HelloMessage, type MasterMessage } from '../protocol.ts';
 import type { Lease, LeaseRef, WorkerRef } from '../store/job-store.ts';
 
 /** Jobs a new worker may hold before it has answered any: like TCP's slow start. */
@@ -11,6 +11,10 @@ export class WorkerSession {
   readonly ref: WorkerRef;
   readonly connectedAt = Date.now();
   credit: number;
+  /** What the volunteer allows this tab; its credit is already sized within them. */
+  limits: DonorLimits;
+  /** Opt-in name for the leaderboard. */
+  displayName: string | null;
   draining = false;
   jobsDone = 0;
   jobsFailed = 0;
@@ -32,6 +36,8 @@ export class WorkerSession {
   ) {
     this.ref = { id, name: hello.name, backend: hello.backend };
     this.credit = hello.credit;
+    this.limits = hello.limits ?? UNLIMITED;
+    this.displayName = hello.displayName ?? null;
   }
 
   get freeCredit(): number {
@@ -83,9 +89,12 @@ export class WorkerSession {
       id: this.id,
       name: this.hello.name,
       kind: this.hello.kind,
+      browser: this.hello.browser ?? null,
       backend: this.hello.backend,
       model: this.hello.model,
       credit: this.credit,
+      cpuShare: this.limits.cpuShare,
+      imagesPerHour: this.limits.imagesPerHour,
       inFlight: this.held.size,
       jobsDone: this.jobsDone,
       jobsFailed: this.jobsFailed,

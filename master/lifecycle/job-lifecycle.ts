@@ -135,7 +135,8 @@ export class JobLifecycle {
   }
 
   /** Fencing: the store writes the result only for the job's current lease, held by this worker. */
-  async complete(session: WorkerSession, message: ResultMessage): Promise<void> {
+  /** Resolves true when the answer was accepted (the job is done with it). */
+  async complete(session: WorkerSession, message: ResultMessage): Promise<boolean> {
     const lease = { jobId: message.jobId, leaseId: message.leaseId };
     const result = { predictions: message.predictions, model: message.model, backend: message.backend, inferenceMs: message.inferenceMs };
     // The lease is dropped even if the store call fails: unapplied, it expires and is redone.
@@ -147,6 +148,7 @@ export class JobLifecycle {
       this.reject(session, lease, 'result', transition.reason);
     }
     this.workers.changed();
+    return transition.applied;
   }
 
   /** Fenced as complete is; the store requeues the job, or fails it when not retryable or out of attempts. */

@@ -37,10 +37,13 @@ export function loadModelFiles(dir: string, inputRange: [number, number]): Model
   }
   const weightFiles = (modelJson.weightsManifest ?? []).flatMap((group) => group.paths);
   const hash = createHash('sha256');
+  let bytes = 0;
   for (const file of ['model.json', ...weightFiles]) {
     const full = path.join(dir, file);
     if (!fs.existsSync(full)) throw new ModelError(`model file ${full} named in model.json is missing`);
-    hash.update(file).update(fs.readFileSync(full));
+    const content = fs.readFileSync(full);
+    hash.update(file).update(content);
+    bytes += content.length;
   }
   const digest = hash.digest('hex').slice(0, 16);
   const files = new Set(['model.json', ...weightFiles]);
@@ -53,6 +56,7 @@ export function loadModelFiles(dir: string, inputRange: [number, number]): Model
       hash: digest,
       url: `/models/${digest}/model.json`,
       inputRange,
+      bytes,
       imageSize: inputSize(modelJson),
     },
   };

@@ -3,9 +3,10 @@
 import type { Browser, Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BROWSER_NAMES } from '../../headless-worker/browsers.ts';
-import type { WorkerView } from '../../master/api-types.ts';
+import type { OwnStandingView, WorkerView } from '../../master/api-types.ts';
 import { axeViolations, clickDeep, deepTexts, inApp, launchBrowser, openPage, waitForTexts, type PageWatch } from '../support/browser.ts';
 import { settled, submit, until, uploadsFrom } from '../support/jobs-client.ts';
+import { replaceText } from '../support/ui-harness.ts';
 import { devImages } from '../support/paths.ts';
 import { startTestMaster, type TestMaster } from '../support/test-master.ts';
 
@@ -71,7 +72,9 @@ describe.each(BROWSER_NAMES)('donate compute page in %s', (browserName) => {
     expect(await card('Speed')).toMatch(/[\d.]+ m?s per image/);
     // The fleet reads these names; they must stay as they are.
     const status = await page.evaluate(() => window.__gridWorker);
-    expect(Object.keys(status!).sort()).toEqual(['backend', 'backendReason', 'jobsDone', 'jobsFailed', 'lastError', 'modelHash', 'msPerImage', 'state']);
+    expect(Object.keys(status!).sort()).toEqual(
+      ['backend', 'backendReason', 'busyMs', 'jobsDone', 'jobsFailed', 'lastError', 'modelHash', 'msPerImage', 'state', 'workingMs'],
+    );
     expect(status).toMatchObject({ state: 'ready', jobsDone: 4, backend });
     expect(await axeViolations(page)).toEqual([]);
   });
@@ -92,6 +95,68 @@ describe.each(BROWSER_NAMES)('donate compute page in %s', (browserName) => {
     await clickDeep(page, inApp('worker-page', '.option input')); // back to the default for the next visit
   });
 
+  /** Busy and working time the page accounted for while it classified `count` images. */
+  async function effortFor(count: number) {
+    const before = (await page.evaluate(() => window.__gridWorker))!;
+    const ids = await submit(master.url, uploadsFrom(devImages(20).slice(0, count).map((image) => image.path)));
+    await settled(master.url, ids, 90_000);
+    await until(async () => (await page.evaluate(() => window.__gridWorker))!.jobsDone >= before.jobsDone + count, 'the page to count them');
+    const after = (await page.evaluate(() => window.__gridWorker))!;
+    return { busyMs: after.busyMs - before.busyMs, workingMs: after.workingMs - before.workingMs };
+  }
+
+  it('keeps its busy time near the CPU share the volunteer picks, by its own accounting', async () => {
+    const cpuShare = (value: number) => clickDeep(page, inApp('worker-page', 'donor-controls', `input[name=cpu-share][value="${value}"]`));
+    const full = await effortFor(10);
+    await cpuShare(25);
+    await until(async () => (await thisWorker())?.cpuShare === 25, 'the master to hear of the 25% share');
+    const quarter = await effortFor(10);
+    await cpuShare(100);
+    const share = ({ busyMs, workingMs }: { busyMs: number; workingMs: number }) => busyMs / workingMs;
+    console.log(`${browserName}: busy ${(100 * share(full)).toFixed(0)}% of working time at 100%, ${(100 * share(quarter)).toFixed(0)}% at 25%`);
+    expect(share(quarter)).toBeLessThan(0.35);
+    expect(share(quarter)).toBeGreaterThan(0.15);
+    expect(share(full)).toBeGreaterThan(2 * share(quarter));
+    expect((await deepTexts(page, inApp('worker-page', 'donor-controls', '.busy-share')))[0]).toMatch(/^\d+%$/);
+  });
+
+  it('says what it downloaded, and that it reads nothing from the device', async () => {
+    const note = (await deepTexts(page, inApp('worker-page', 'donor-controls', 'section[aria-labelledby=cost]')))[0]!;
+    expect(note).toMatch(/Downloaded so far [\d.]+ MB/);
+    expect(note).toMatch(/Model size [\d.]+ MB/);
+    expect(note).toContain('It reads nothing from your device');
+  });
+
+  it('credits the volunteer with exactly the images this page finished, and shows a chosen name as text', async () => {
+    const volunteerId = await page.evaluate(() => localStorage.getItem('grid-volunteer-id'));
+    const mine = async () => {
+      const jobs = (await fetch(`${master.url}/api/jobs?status=done&limit=200`).then((r) => r.json())) as { jobs: { worker: string | null }[] };
+      return jobs.jobs.filter((job) => job.worker === NAME).length;
+    };
+    const standing = async () =>
+      ((await fetch(`${master.url}/api/volunteers/me`, { headers: { 'x-volunteer-id': volunteerId! } }).then((r) => r.json())) as OwnStandingView).standing;
+    await until(async () => (await standing())?.images === (await mine()), 'the credit to match the jobs done');
+    expect((await standing())!.images).toBeGreaterThanOrEqual(25);
+    const done = await mine();
+    await waitForTexts(page, inApp('worker-page', 'volunteer-credit', '.totals'), (texts) => texts[0]?.startsWith(`Verified images ${done} `) ?? false, 'the credit card');
+
+    const name = `<img src=x onerror=pwn()><b>${browserName}</b>`;
+    await replaceText(page, inApp('worker-page', 'volunteer-credit', 'input[name=display-name]'), name);
+    await clickDeep(page, inApp('worker-page', 'volunteer-credit', 'button[type=submit]'));
+    await until(async () => (await standing())?.displayName === name, 'the name at the master');
+
+    const board = await openPage(browser, master.url, '/volunteers');
+    const cells = await waitForTexts(board.page, inApp('volunteers-page', 'td.name'), (texts) => texts.includes(name), 'the name on the leaderboard');
+    expect(cells).toContain(name);
+    expect(await board.page.$$(inApp('volunteers-page', 'td.name b'))).toHaveLength(0);
+    expect(await board.page.$$(inApp('volunteers-page', 'td.name img'))).toHaveLength(0);
+    const byBrowser = (await deepTexts(board.page, inApp('volunteers-page', 'section[aria-labelledby=by-browser]')))[0]!;
+    expect(byBrowser).toContain(browserName);
+    expect(await axeViolations(board.page)).toEqual([]);
+    expect(board.watch.take()).toEqual([]);
+    await board.page.close();
+  });
+
   it('stops after finishing what it holds', async () => {
     await clickDeep(page, inApp('worker-page', '.control button'));
     await waitForState('Stopped');
@@ -107,7 +172,7 @@ describe.each(BROWSER_NAMES)('donate compute page in %s', (browserName) => {
     page.on('request', onRequest);
     await page.reload({ waitUntil: 'domcontentloaded' });
     await waitForState('Stopped');
-    expect((await deepTexts(page, inApp('worker-page', '.tally')))[0]).toBe('You have classified 5 images here.');
+    expect((await deepTexts(page, inApp('worker-page', '.tally')))[0]).toBe('You have classified 25 images here.');
     await clickDeep(page, inApp('worker-page', '.control button'));
     await waitForState('Working: classifying images as they come', 60_000);
     const model = await card('Model');

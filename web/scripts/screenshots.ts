@@ -54,11 +54,18 @@ try {
       await (await page.waitForSelector(inApp('worker-page', '.control button')))!.click();
       await waitForTexts(page, inApp('worker-page', '.state'), (texts) => texts[0] === WORKING, 'the worker', 90_000);
       await settled(master.url, await submit(master.url, uploadsFrom(images.slice(24).map((image) => image.path))), 120_000);
+      // The volunteer opts in to a name, and the credit card shows the master's count.
+      await (await page.waitForSelector(inApp('worker-page', 'volunteer-credit', 'input[name=display-name]')))!.type('Ada L.');
+      await (await page.waitForSelector(inApp('worker-page', 'volunteer-credit', 'button[type=submit]')))!.click();
+      await waitForTexts(page, inApp('worker-page', 'volunteer-credit', '.totals'), (texts) => texts.length === 1, 'the credit', 30_000);
     },
     { keepOpen: true },
   );
   await (await worker.page.waitForSelector(inApp('worker-page', '.control button')))!.click();
   await waitForTexts(worker.page, inApp('worker-page', '.state'), (texts) => texts[0] === 'Stopped', 'the stop');
+  await capture('volunteers', '/volunteers', (page) =>
+    waitForTexts(page, inApp('volunteers-page', 'td.name'), (texts) => texts.includes('Ada L.') && texts.length >= 2, 'the leaderboard'),
+  );
   console.log(`screenshots written to ${outDir}`);
 } finally {
   await browser.close();

@@ -7,8 +7,10 @@ import type {
   JobStatus,
   JobView,
   ModelView,
+  OwnStandingView,
   StatsView,
   SubmitResponse,
+  VolunteersView,
   WorkerView,
 } from '../../master/api-types.ts';
 
@@ -58,6 +60,12 @@ export const clearJobs = (adminToken: string) => request<{ deleted: number }>('/
 const bearer = (token: string | undefined): Record<string, string> => (token ? { authorization: `Bearer ${token}` } : {});
 
 export const fetchStats = () => request<StatsView>('/api/stats');
+
+export const fetchVolunteers = (offset = 0, limit = 20) => request<VolunteersView>(`/api/volunteers?offset=${offset}&limit=${limit}`);
+
+/** The volunteer's own totals and rank; the id travels in a header, not the URL. */
+export const fetchOwnStanding = (volunteerId: string) =>
+  request<OwnStandingView>('/api/volunteers/me', { headers: { 'x-volunteer-id': volunteerId } });
 
 export interface UploadOptions {
   /** Sent as Idempotency-Key, so retrying an upload whose answer was lost cannot create the job twice. */

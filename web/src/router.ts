@@ -1,4 +1,4 @@
-export type Route = 'board' | 'job' | 'submit' | 'worker' | 'stats';
+export type Route = 'board' | 'job' | 'submit' | 'worker' | 'volunteers' | 'stats';
 
 export interface RouteInfo {
   /** The path, with ":id" standing for a job id. */
@@ -15,6 +15,7 @@ export const ROUTES: Record<Route, RouteInfo> = {
   job: { path: '/jobs/:id', title: 'Job', nav: false, load: () => import('./components/job-detail.ts') },
   submit: { path: '/submit', title: 'Submit', nav: true, load: () => import('./components/submit-page.ts') },
   worker: { path: '/worker', title: 'Donate compute', nav: true, load: () => import('./components/worker-page.ts') },
+  volunteers: { path: '/volunteers', title: 'Volunteers', nav: true, load: () => import('./components/volunteers-page.ts') },
   stats: { path: '/stats', title: 'Stats', nav: true, load: () => import('./components/stats-page.ts') },
 };
 

@@ -28,6 +28,7 @@ describe('HiddenTabPause', () => {
 
     option.setEnabled(true);
     expect(target.pause).toHaveBeenCalledTimes(1);
+    expect(target.pause).toHaveBeenCalledWith('hidden');
     page.change('visible');
     expect(target.resume).toHaveBeenCalled();
   });

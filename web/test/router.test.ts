@@ -8,6 +8,7 @@ describe('routeFor', () => {
     ['/worker', 'worker'],
     ['/worker/', 'worker'],
     ['/stats', 'stats'],
+    ['/volunteers', 'volunteers'],
   ])('maps %s to the %s page', (path, route) => {
     expect(routeFor(path)).toEqual({ route, id: null });
   });

@@ -74,6 +74,8 @@ export class AppShell extends LitElement {
         return html`<submit-page></submit-page>`;
       case 'worker':
         return html`<worker-page></worker-page>`;
+      case 'volunteers':
+        return html`<volunteers-page></volunteers-page>`;
       case 'stats':
         return html`<stats-page></stats-page>`;
       case null:

@@ -3,7 +3,8 @@ import type { Distribution, LatencyStage, StatsView } from '../../../master/api-
 import { formatCount, formatMs, formatTime, formatUptime } from '../lib/format.ts';
 import { histogramBars } from '../lib/histogram.ts';
 import { recentCount, seriesColumns } from '../lib/stats-series.ts';
-import { StatsPoller } from '../state/stats-poller.ts';
+import { fetchStats } from '../api.ts';
+import { Poller } from '../state/poller.ts';
 import { SubscriptionController } from '../state/subscription-controller.ts';
 import { barStyles, buttonStyles, factListStyles, panelStyles } from './shared.styles.ts';
 import { statsPageStyles } from './stats-page.styles.ts';
@@ -28,7 +29,7 @@ const STAGES: Array<{ stage: LatencyStage; title: string; about: string }> = [
   { stage: 'endToEnd', title: 'End to end', about: 'submitted → result stored' },
 ];
 
-const poller = new StatsPoller();
+const poller = new Poller(fetchStats);
 
 /** The master's live statistics: throughput, queue depth, latency and the workers, every 5 s. */
 export class StatsPage extends LitElement {
@@ -40,7 +41,7 @@ export class StatsPage extends LitElement {
   }
 
   protected override render() {
-    const stats = poller.stats;
+    const stats = poller.value;
     return html`
       <div class="bar">
         <h1>Statistics</h1>

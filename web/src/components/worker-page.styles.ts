@@ -112,6 +112,9 @@ export const workerPageStyles = css`
   spark-line {
     margin-top: 0.75rem;
   }
+  .terms {
+    margin-top: 1rem;
+  }
   .problem {
     margin: 1rem 0 0;
     padding: 0.5rem 0.75rem;

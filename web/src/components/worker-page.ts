@@ -2,10 +2,12 @@ import { LitElement, html, nothing } from 'lit';
 import { formatCount, formatMs, plural } from '../lib/format.ts';
 import { SubscriptionController } from '../state/subscription-controller.ts';
 import { autostartOnce, contribution, hiddenPause, runtime } from '../state/volunteer.ts';
-import type { WorkerSnapshot, WorkerState } from '../worker-runtime/status.ts';
+import type { PauseReason, WorkerSnapshot, WorkerState } from '../worker-runtime/status.ts';
 import { buttonStyles, factListStyles, introStyles, panelStyles } from './shared.styles.ts';
 import { workerPageStyles } from './worker-page.styles.ts';
+import './donor-controls.ts';
 import './spark-line.ts';
+import './volunteer-credit.ts';
 
 const STATE_LABELS: Record<WorkerState, string> = {
   loading: 'Loading the model…',
@@ -14,6 +16,12 @@ const STATE_LABELS: Record<WorkerState, string> = {
   ready: 'Working: classifying images as they come',
   stopped: 'Stopped',
   error: 'Problem: retrying…',
+};
+
+const PAUSE_LABELS: Record<PauseReason, string> = {
+  hidden: 'Paused while this tab is hidden',
+  battery: 'Paused while on battery',
+  'hourly-limit': 'Paused: this hour’s images are done (your limit)',
 };
 
 /** "Donate compute": one button to start or stop this tab's worker, and what it is doing. */
@@ -90,6 +98,10 @@ export class WorkerPage extends LitElement {
         </section>
       </div>
       ${status.lastError ? html`<p class="problem" role="alert">Last problem: ${status.lastError}</p>` : nothing}
+      <div class="cards terms">
+        <donor-controls></donor-controls>
+        <volunteer-credit></volunteer-credit>
+      </div>
     `;
   }
 
@@ -129,7 +141,8 @@ export class WorkerPage extends LitElement {
 
 function stateLabel(status: WorkerSnapshot): string {
   if (status.draining) return 'Finishing the images it holds…';
-  if (status.paused && status.state === 'ready') return 'Paused while this tab is hidden';
+  const reason = status.pausedFor[0];
+  if (reason && status.state === 'ready') return PAUSE_LABELS[reason];
   return STATE_LABELS[status.state];
 }
 

@@ -1,8 +1,10 @@
 const KEY = 'grid-pause-when-hidden';
 
+import type { PauseReason } from '../worker-runtime/status.ts';
+
 export interface Pausable {
-  pause(): void;
-  resume(): void;
+  pause(reason: PauseReason): void;
+  resume(reason: PauseReason): void;
 }
 
 type Storage = Pick<globalThis.Storage, 'getItem' | 'setItem'>;
@@ -36,8 +38,8 @@ export class HiddenTabPause {
   }
 
   private apply(): void {
-    if (this.enabled && this.page.visibilityState === 'hidden') this.target.pause();
-    else this.target.resume();
+    if (this.enabled && this.page.visibilityState === 'hidden') this.target.pause('hidden');
+    else this.target.resume('hidden');
   }
 
   private read(): boolean {

@@ -1,22 +1,36 @@
+import { browserFamily } from '../worker-runtime/browser-family.ts';
 import { WorkerRuntime } from '../worker-runtime/runtime.ts';
 import { parseWorkerParams, rememberedWorkerName } from '../worker-runtime/worker-params.ts';
+import { BatteryPause, type BatteryLike } from './battery-pause.ts';
 import { ContributionTally } from './contribution.ts';
+import { DonorLimitsSetting } from './donor-limits.ts';
 import { HiddenTabPause } from './hidden-pause.ts';
+import { VolunteerIdentity } from './volunteer-identity.ts';
 
 // One worker per tab, made on the first visit to /worker: it keeps working while the
 // volunteer looks at other pages of the app, so it lives here and not in the page component.
 
 const workerParams = parseWorkerParams(location.search);
 
+export const identity = new VolunteerIdentity(() => localStorage);
+
 export const runtime = new WorkerRuntime({
   name: workerParams.name ?? rememberedWorkerName(() => localStorage),
   kind: workerParams.kind,
+  volunteerId: identity.id,
+  browser: browserFamily(navigator.userAgent),
 });
+runtime.setDisplayName(identity.displayName);
 
 export const contribution = new ContributionTally(() => localStorage);
 runtime.subscribe(() => contribution.sync(runtime.status.jobsDone));
 
 export const hiddenPause = new HiddenTabPause(runtime, document, () => localStorage);
+
+const getBattery = (navigator as unknown as { getBattery?: () => Promise<BatteryLike> }).getBattery?.bind(navigator);
+export const batteryPause = new BatteryPause(runtime, getBattery, () => localStorage, () => runtime.dispatchEvent(new Event('change')));
+
+export const donorLimits = new DonorLimitsSetting((limits) => runtime.setLimits(limits), () => localStorage);
 
 let autostarted = false;
 

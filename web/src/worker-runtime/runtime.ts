@@ -1,19 +1,34 @@
 import type { ModelView } from '../../../master/api-types.ts';
-import { ErrorCode, PROTOCOL_VERSION, type HelloMessage, type JobHeader, type MasterMessage, type WorkerKind } from '../../../master/protocol.ts';
+import {
+  ErrorCode,
+  PROTOCOL_VERSION,
+  UNLIMITED,
+  type DonorLimits,
+  type HelloMessage,
+  type JobHeader,
+  type MasterMessage,
+  type WorkerKind,
+} from '../../../master/protocol.ts';
 import { fetchModel } from '../api.ts';
 import { backoffDelay, delay } from '../lib/backoff.ts';
 import { errorMessage } from '../lib/errors.ts';
 import { chooseBackend, type BackendChoice } from './backend-choice.ts';
 import { Classifier, ImageDecodeError } from './classifier.ts';
 import { MasterConnection, workerSocketUrl } from './connection.ts';
+import { restAfter } from './cpu-share.ts';
 import { CREDIT_SAMPLE_JOBS, INITIAL_CREDIT, nextCredit } from './credit.ts';
+import { HourlyCount } from './hourly-count.ts';
 import { loadModel } from './model.ts';
 import { RollingMean } from './rolling-mean.ts';
-import { publishStatus, type WorkerSnapshot } from './status.ts';
+import { publishStatus, type PauseReason, type WorkerSnapshot } from './status.ts';
 
 export interface RuntimeOptions {
   name: string;
   kind: WorkerKind;
+  /** Who is credited for the work (see master/protocol.ts VolunteerId). */
+  volunteerId?: string;
+  /** Browser family, for per-browser totals. */
+  browser?: string;
 }
 
 interface QueuedJob {
@@ -54,8 +69,13 @@ export class WorkerRuntime extends EventTarget {
   private epoch = 0;
   /** performance.now() at the last start(), until the master welcomes us. */
   private startedAt: number | null = null;
+  private readonly pauses = new Set<PauseReason>();
+  private readonly finishedLastHour = new HourlyCount();
+  private capTimer: ReturnType<typeof setTimeout> | null = null;
+  /** The credit the master was last told, so nothing is sent twice. */
+  private announced: number | null = null;
 
-  constructor(options: RuntimeOptions) {
+  constructor(private readonly options: RuntimeOptions) {
     super();
     this.status = {
       state: 'stopped',
@@ -76,6 +96,13 @@ export class WorkerRuntime extends EventTarget {
       queued: 0,
       credit: INITIAL_CREDIT,
       paused: false,
+      pausedFor: [],
+      limits: UNLIMITED,
+      displayName: null,
+      busyMs: 0,
+      workingMs: 0,
+      bytesDownloaded: 0,
+      modelBytes: null,
       startupMs: null,
       recentMs: [],
     };
@@ -102,19 +129,31 @@ export class WorkerRuntime extends EventTarget {
   }
 
   /**
-   * Stops taking new jobs but stays connected: credit 0 tells the master to send nothing more,
-   * while the jobs already here are finished. Cheaper to undo than stop(), as nothing reloads.
+   * Stops taking new jobs for this reason but stays connected: credit 0 tells the master to send
+   * nothing more, while the jobs already here are finished. Cheaper to undo than stop(), as nothing reloads.
    */
-  pause(): void {
-    if (this.status.paused) return;
-    this.update({ paused: true });
-    this.connection.send({ type: 'credit', credit: 0 });
+  pause(reason: PauseReason): void {
+    this.pauses.add(reason);
+    this.announceCredit();
   }
 
-  resume(): void {
-    if (!this.status.paused) return;
-    this.update({ paused: false });
-    this.connection.send({ type: 'credit', credit: this.status.credit });
+  /** Takes back one reason to pause; work resumes when no reason is left. */
+  resume(reason: PauseReason): void {
+    this.pauses.delete(reason);
+    this.announceCredit();
+  }
+
+  /** The volunteer's CPU share and hourly cap: the credit is resized within them and the master told. */
+  setLimits(limits: DonorLimits): void {
+    this.update({ limits });
+    this.resizeCredit(true);
+    this.announceCredit(true);
+  }
+
+  /** The name shown on the leaderboard (null: anonymous); the master is told at once. */
+  setDisplayName(displayName: string | null): void {
+    this.update({ displayName });
+    this.connection.send({ type: 'profile', displayName });
   }
 
   /** Tells the master we are leaving, finishes the jobs we hold, then disconnects. */
@@ -172,7 +211,12 @@ export class WorkerRuntime extends EventTarget {
     const view = await fetchModel();
     this.update({ modelHash: view.hash, modelName: view.name, modelProgress: 0, modelSource: null });
     const { model, source } = await loadModel(view, (fraction) => this.update({ modelProgress: fraction }));
-    this.update({ modelProgress: 1, modelSource: source });
+    this.update({
+      modelProgress: 1,
+      modelSource: source,
+      modelBytes: view.bytes,
+      bytesDownloaded: this.status.bytesDownloaded + (source === 'network' ? view.bytes : 0),
+    });
     this.setPhase('warming');
     const classifier = new Classifier(model, view);
     this.update({ warmupMs: await classifier.warmUp() });
@@ -185,6 +229,8 @@ export class WorkerRuntime extends EventTarget {
   }
 
   private hello(): HelloMessage {
+    this.announced = this.creditToAnnounce();
+    const { volunteerId, browser } = this.options;
     return {
       type: 'hello',
       protocol: PROTOCOL_VERSION,
@@ -192,8 +238,45 @@ export class WorkerRuntime extends EventTarget {
       kind: this.status.kind,
       backend: this.backend?.backend ?? 'unknown',
       model: this.ready?.view.hash ?? '',
-      credit: this.status.paused ? 0 : this.status.credit,
+      credit: this.announced,
+      ...(volunteerId ? { volunteerId, displayName: this.status.displayName } : {}),
+      ...(browser ? { browser } : {}),
+      limits: this.status.limits,
     };
+  }
+
+  /**
+   * What the master may send: nothing while paused; otherwise the credit, but never more than the
+   * hourly cap still allows (jobs held count against it, so the cap holds even for prefetched work).
+   */
+  private creditToAnnounce(): number {
+    const { imagesPerHour } = this.status.limits;
+    const now = Date.now();
+    const left = imagesPerHour === null ? Infinity : Math.max(0, imagesPerHour - this.finishedLastHour.count(now));
+    const pausedFor: PauseReason[] = [...this.pauses];
+    if (left === 0) {
+      pausedFor.push('hourly-limit');
+      this.wakeWhenBelowCap(now);
+    }
+    if (pausedFor.join() !== this.status.pausedFor.join()) this.update({ pausedFor, paused: pausedFor.length > 0 });
+    return pausedFor.length > 0 ? 0 : Math.min(this.status.credit, left);
+  }
+
+  /** Tells the master the credit if it changed (or always, with the limits, when they changed). */
+  private announceCredit(withLimits = false): void {
+    const credit = this.creditToAnnounce();
+    if (credit === this.announced && !withLimits) return;
+    if (this.connection.send({ type: 'credit', credit, ...(withLimits ? { limits: this.status.limits } : {}) })) this.announced = credit;
+  }
+
+  /** At the hourly cap: look again when the oldest image of the hour drops out of the count. */
+  private wakeWhenBelowCap(now: number): void {
+    const at = this.finishedLastHour.nextDrop(now);
+    if (at === null || this.capTimer) return;
+    this.capTimer = setTimeout(() => {
+      this.capTimer = null;
+      this.announceCredit();
+    }, at - now + 10);
   }
 
   private onMessage(message: MasterMessage): void {
@@ -235,7 +318,7 @@ export class WorkerRuntime extends EventTarget {
 
   private onJob(header: JobHeader, image: Uint8Array, session: number): void {
     this.queue.push({ header, image, session });
-    this.update({ queued: this.queue.length });
+    this.update({ queued: this.queue.length, bytesDownloaded: this.status.bytesDownloaded + image.byteLength });
     void this.pump();
   }
 
@@ -256,13 +339,23 @@ export class WorkerRuntime extends EventTarget {
     this.notifyIfIdle();
   }
 
+  /**
+   * Works through the queue; below a 100% CPU share it rests after each image so that inference
+   * takes about that share of the working time, and accounts for both.
+   */
   private async pump(): Promise<void> {
     if (this.busy || !this.ready) return;
     this.busy = true;
+    let workingSince = performance.now();
     try {
       for (let job = this.queue.shift(); job; job = this.queue.shift()) {
         this.update({ queued: this.queue.length });
-        await this.process(job, this.ready);
+        const busyMs = await this.process(job, this.ready);
+        const restMs = restAfter(busyMs, this.status.limits.cpuShare);
+        if (restMs > 0) await delay(restMs);
+        const now = performance.now();
+        this.update({ busyMs: this.status.busyMs + busyMs, workingMs: this.status.workingMs + (now - workingSince) });
+        workingSince = now;
       }
     } finally {
       this.busy = false;
@@ -270,8 +363,10 @@ export class WorkerRuntime extends EventTarget {
     }
   }
 
-  private async process(job: QueuedJob, { classifier, view }: ReadyModel): Promise<void> {
+  /** Classifies one job and answers the master; returns the time spent on it. */
+  private async process(job: QueuedJob, { classifier, view }: ReadyModel): Promise<number> {
     const { jobId, leaseId, contentType } = job.header;
+    const started = performance.now();
     try {
       // The frame's buffer came from the socket as a plain ArrayBuffer.
       const image = new Blob([job.image as Uint8Array<ArrayBuffer>], { type: contentType });
@@ -286,6 +381,7 @@ export class WorkerRuntime extends EventTarget {
         msPerImage: this.speed.value,
         recentMs: [...this.status.recentMs, inferenceMs].slice(-HISTORY_LENGTH),
       });
+      this.finishedLastHour.add(Date.now());
       this.resizeCredit();
     } catch (error) {
       const reason = errorMessage(error).slice(0, MAX_REASON_LENGTH);
@@ -293,17 +389,19 @@ export class WorkerRuntime extends EventTarget {
       this.connection.send({ type: 'failure', jobId, leaseId, reason, retryable }, job.session);
       this.update({ jobsFailed: this.status.jobsFailed + 1, lastError: `job ${jobId}: ${reason}` });
     }
+    this.announceCredit();
+    return performance.now() - started;
   }
 
-  /** Once the speed is known, hold about 2 s of work: enough to hide the round trip, little to lose. */
-  private resizeCredit(): void {
-    const { jobsDone, msPerImage, credit, draining, paused } = this.status;
+  /**
+   * Once the speed is known, hold about 2 s of work: enough to hide the round trip, little to lose.
+   * Below a 100% CPU share an image takes longer, rest included, so the page holds fewer.
+   */
+  private resizeCredit(exact = false): void {
+    const { jobsDone, msPerImage, credit, draining, limits } = this.status;
     if (draining || jobsDone < CREDIT_SAMPLE_JOBS || msPerImage === null) return;
-    const next = nextCredit(credit, msPerImage, this.leaseMs);
-    if (next === credit) return;
-    this.update({ credit: next });
-    // While paused the master keeps seeing 0; resume() announces the new figure.
-    if (!paused) this.connection.send({ type: 'credit', credit: next });
+    const next = nextCredit(exact ? 0 : credit, msPerImage * (100 / limits.cpuShare), this.leaseMs);
+    if (next !== credit) this.update({ credit: next });
   }
 
   private whenIdle(): Promise<void> {

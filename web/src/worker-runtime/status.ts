@@ -1,7 +1,9 @@
-import type { WorkerKind } from '../../../master/protocol.ts';
+import type { DonorLimits, WorkerKind } from '../../../master/protocol.ts';
 import type { ModelSource } from './model.ts';
 
 export type WorkerState = 'loading' | 'warming' | 'connecting' | 'ready' | 'stopped' | 'error';
+/** Why the worker takes no new jobs: the tab is hidden, the device runs on battery, or the hourly cap is reached. */
+export type PauseReason = 'hidden' | 'battery' | 'hourly-limit';
 
 /**
  * What `window.__gridWorker` holds. The headless fleet reads it with page.evaluate, so these
@@ -17,6 +19,9 @@ export interface GridWorkerStatus {
   msPerImage: number | null;
   lastError: string | null;
   modelHash: string | null;
+  /** The page's own effort account: ms spent classifying, and ms spent working (classifying and resting) while it held jobs. */
+  busyMs: number;
+  workingMs: number;
 }
 
 /** Everything the worker page shows: the public status plus details for people. */
@@ -31,8 +36,15 @@ export interface WorkerSnapshot extends GridWorkerStatus {
   warmupMs: number | null;
   queued: number;
   credit: number;
-  /** Connected but taking no new jobs (credit 0), e.g. while the tab is hidden. */
+  /** Connected but taking no new jobs (credit 0), for the reasons in pausedFor. */
   paused: boolean;
+  pausedFor: PauseReason[];
+  limits: DonorLimits;
+  /** The volunteer's opt-in leaderboard name. */
+  displayName: string | null;
+  /** Model and images received from the master this visit. */
+  bytesDownloaded: number;
+  modelBytes: number | null;
   /** From Start to the master's welcome, ms: about a second once the model is cached. */
   startupMs: number | null;
   /** The latest inference times, oldest first, for the page's chart. */
@@ -47,7 +59,7 @@ declare global {
 
 /** Mirrors the status onto the page, where the fleet and its screenshots can see it. */
 export function publishStatus(status: WorkerSnapshot): void {
-  const { state, backend, backendReason, jobsDone, jobsFailed, msPerImage, lastError, modelHash } = status;
-  window.__gridWorker = { state, backend, backendReason, jobsDone, jobsFailed, msPerImage, lastError, modelHash };
+  const { state, backend, backendReason, jobsDone, jobsFailed, msPerImage, lastError, modelHash, busyMs, workingMs } = status;
+  window.__gridWorker = { state, backend, backendReason, jobsDone, jobsFailed, msPerImage, lastError, modelHash, busyMs, workingMs };
   document.documentElement.dataset.workerState = state;
 }

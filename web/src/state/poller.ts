@@ -1,24 +1,23 @@
-import type { StatsView } from '../../../master/api-types.ts';
-import { fetchStats } from '../api.ts';
 import { errorMessage } from '../lib/errors.ts';
 
-const STATS_INTERVAL_MS = 5000;
+const DEFAULT_INTERVAL_MS = 5000;
 
 /**
- * GET /api/stats every 5 s while a page holds it. The master's series are themselves 5 s slots,
- * so polling faster would show nothing new. Emits "change" after every answer or failure.
+ * Asks the master for something every 5 s while a page holds it (GET /api/stats: the master's
+ * series are themselves 5 s slots, so polling faster would show nothing new; GET /api/volunteers).
+ * Emits "change" after every answer or failure.
  */
-export class StatsPoller extends EventTarget {
-  stats: StatsView | null = null;
-  /** Why the last request failed; null after a success. The last good stats stay on show. */
+export class Poller<T> extends EventTarget {
+  value: T | null = null;
+  /** Why the last request failed; null after a success. The last good value stays on show. */
   error: string | null = null;
   private holders = 0;
   private timer: ReturnType<typeof setTimeout> | null = null;
   private inFlight = false;
 
   constructor(
-    private readonly fetch: () => Promise<StatsView> = fetchStats,
-    private readonly intervalMs = STATS_INTERVAL_MS,
+    private readonly fetch: () => Promise<T>,
+    private readonly intervalMs = DEFAULT_INTERVAL_MS,
   ) {
     super();
   }
@@ -38,7 +37,7 @@ export class StatsPoller extends EventTarget {
     this.stop();
     this.inFlight = true;
     try {
-      this.stats = await this.fetch();
+      this.value = await this.fetch();
       this.error = null;
     } catch (error) {
       this.error = errorMessage(error);

@@ -1,16 +1,16 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { StatsView } from '../../master/api-types.ts';
-import { StatsPoller } from '../src/state/stats-poller.ts';
+import { Poller } from '../src/state/poller.ts';
 
 beforeEach(() => vi.useFakeTimers());
 afterEach(() => vi.useRealTimers());
 
 const stats = (at: string) => ({ at }) as StatsView;
 
-describe('StatsPoller', () => {
+describe('Poller', () => {
   it('asks at once, then every interval, only while someone listens', async () => {
     const fetch = vi.fn(async () => stats('t'));
-    const poller = new StatsPoller(fetch, 5000);
+    const poller = new Poller(fetch, 5000);
     const stop = poller.subscribe(() => {});
     await vi.advanceTimersByTimeAsync(0);
     expect(fetch).toHaveBeenCalledTimes(1);
@@ -23,7 +23,7 @@ describe('StatsPoller', () => {
 
   it('keeps the last good figures when a request fails, and says why', async () => {
     let fail = false;
-    const poller = new StatsPoller(async () => {
+    const poller = new Poller(async () => {
       if (fail) throw new Error('the master is unreachable');
       return stats('first');
     }, 5000);
@@ -31,7 +31,7 @@ describe('StatsPoller', () => {
     await vi.advanceTimersByTimeAsync(0);
     fail = true;
     await vi.advanceTimersByTimeAsync(5000);
-    expect(poller.stats?.at).toBe('first');
+    expect(poller.value?.at).toBe('first');
     expect(poller.error).toBe('the master is unreachable');
     fail = false;
     await vi.advanceTimersByTimeAsync(5000);

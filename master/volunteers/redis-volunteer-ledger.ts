@@ -1,0 +1,102 @@
+// The volunteer ledger in Redis, for masters that share a Redis. Every key carries the hash tag
+// {volunteers}, so each update is one MULTI that also runs on Redis Cluster.
+import type { RedisClient } from '../store/redis/lua-scripts.ts';
+import { createRedisClient, describeTarget, execBatch, reachRedis, type RedisTarget } from '../store/redis/redis-connection.ts';
+import { StoreUnavailableError } from '../store/store-errors.ts';
+import { sortTallies, type Contribution, type LeaderboardPage, type LedgerTotals, type Tally, type VolunteerLedger, type VolunteerStanding } from './volunteer-ledger.ts';
+
+const DIMENSIONS = ['browser', 'backend'] as const;
+
+export class RedisVolunteerLedger implements VolunteerLedger {
+  private readonly key: {
+    /** Sorted set: volunteer id → images. */
+    ranking: string;
+    /** Hash per volunteer: images, computeMs, name. */
+    volunteer: (id: string) => string;
+    images: (dimension: string) => string;
+    computeMs: (dimension: string) => string;
+  };
+
+  static async connect(target: RedisTarget, keyPrefix: string, commandTimeoutMs = 5_000): Promise<RedisVolunteerLedger> {
+    const redis = createRedisClient(target, commandTimeoutMs);
+    redis.on('error', () => {}); // surfaces as StoreUnavailableError on the next call
+    try {
+      await redis.connect();
+    } catch (error) {
+      redis.disconnect();
+      throw new StoreUnavailableError(`cannot reach Redis at ${describeTarget(target)}`, { cause: error });
+    }
+    return new RedisVolunteerLedger(redis, keyPrefix);
+  }
+
+  private constructor(
+    private readonly redis: RedisClient,
+    prefix: string,
+  ) {
+    const base = `${prefix}{volunteers}:`;
+    this.key = {
+      ranking: `${base}ranking`,
+      volunteer: (id) => `${base}v:${id}`,
+      images: (dimension) => `${base}${dimension}:images`,
+      computeMs: (dimension) => `${base}${dimension}:computeMs`,
+    };
+  }
+
+  async record({ volunteerId, browser, backend, computeMs }: Contribution): Promise<void> {
+    const batch = this.redis
+      .multi()
+      .zincrby(this.key.ranking, 1, volunteerId)
+      .hincrby(this.key.volunteer(volunteerId), 'images', 1)
+      .hincrbyfloat(this.key.volunteer(volunteerId), 'computeMs', computeMs);
+    for (const [dimension, key] of [['browser', browser], ['backend', backend]] as const) {
+      batch.hincrby(this.key.images(dimension), key, 1).hincrbyfloat(this.key.computeMs(dimension), key, computeMs);
+    }
+    await execBatch(batch);
+  }
+
+  async setDisplayName(volunteerId: string, displayName: string | null): Promise<void> {
+    const key = this.key.volunteer(volunteerId);
+    await reachRedis(() => (displayName === null ? this.redis.hdel(key, 'name') : this.redis.hset(key, 'name', displayName)));
+  }
+
+  async standing(volunteerId: string): Promise<VolunteerStanding | null> {
+    const [images, computeMs, name] = await reachRedis<(string | null)[]>(() => this.redis.hmget(this.key.volunteer(volunteerId), 'images', 'computeMs', 'name'));
+    if (!images || Number(images) === 0) return null;
+    const ahead = await reachRedis<number>(() => this.redis.zcount(this.key.ranking, `(${images}`, '+inf'));
+    return { rank: ahead + 1, displayName: name ?? null, images: Number(images), computeMs: Number(computeMs ?? 0) };
+  }
+
+  async leaderboard(offset: number, limit: number): Promise<LeaderboardPage> {
+    const [total, ids] = (await execBatch(this.redis.multi().zcard(this.key.ranking).zrevrange(this.key.ranking, offset, offset + limit - 1))) as [number, string[]];
+    if (ids.length === 0) return { total, volunteers: [] };
+    const batch = this.redis.multi();
+    for (const id of ids) batch.hmget(this.key.volunteer(id), 'images', 'computeMs', 'name');
+    const rows = (await execBatch(batch)) as [string | null, string | null, string | null][];
+    const ranks = this.redis.multi();
+    for (const [images] of rows) ranks.zcount(this.key.ranking, `(${images ?? 0}`, '+inf');
+    const ahead = (await execBatch(ranks)) as number[];
+    return {
+      total,
+      volunteers: rows.map(([images, computeMs, name], i) => ({ rank: ahead[i]! + 1, displayName: name ?? null, images: Number(images ?? 0), computeMs: Number(computeMs ?? 0) })),
+    };
+  }
+
+  async totals(): Promise<LedgerTotals> {
+    const batch = this.redis.multi();
+    for (const dimension of DIMENSIONS) batch.hgetall(this.key.images(dimension)).hgetall(this.key.computeMs(dimension));
+    const [browserImages, browserMs, backendImages, backendMs] = (await execBatch(batch)) as Record<string, string>[];
+    const tallies = (images: Record<string, string>, computeMs: Record<string, string>): Tally[] =>
+      sortTallies(Object.entries(images).map(([key, count]) => ({ key, images: Number(count), computeMs: Number(computeMs[key] ?? 0) })));
+    const byBrowser = tallies(browserImages!, browserMs!);
+    return {
+      images: byBrowser.reduce((sum, tally) => sum + tally.images, 0),
+      computeMs: byBrowser.reduce((sum, tally) => sum + tally.computeMs, 0),
+      byBrowser,
+      byBackend: tallies(backendImages!, backendMs!),
+    };
+  }
+
+  async close(): Promise<void> {
+    await this.redis.quit().catch(() => this.redis.disconnect());
+  }
+}

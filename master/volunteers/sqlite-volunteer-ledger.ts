@@ -1,0 +1,96 @@
+// The volunteer ledger in its own SQLite file in the data dir (volunteers.sqlite), apart from the jobs.
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { sortTallies, type Contribution, type LeaderboardPage, type LedgerTotals, type Tally, type VolunteerLedger, type VolunteerStanding } from './volunteer-ledger.ts';
+
+interface StandingRow {
+  display_name: string | null;
+  images: number;
+  compute_ms: number;
+}
+
+export class SqliteVolunteerLedger implements VolunteerLedger {
+  private readonly db: Database.Database;
+
+  constructor(dataDir: string) {
+    fs.mkdirSync(dataDir, { recursive: true });
+    this.db = new Database(path.join(dataDir, 'volunteers.sqlite'));
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('busy_timeout = 5000');
+    this.db.exec(`
+      CREATE TABLE IF NOT EXISTS volunteers (
+        id TEXT PRIMARY KEY,
+        display_name TEXT,
+        images INTEGER NOT NULL DEFAULT 0,
+        compute_ms REAL NOT NULL DEFAULT 0
+      );
+      CREATE INDEX IF NOT EXISTS volunteers_by_images ON volunteers (images);
+      CREATE TABLE IF NOT EXISTS volunteer_tallies (
+        dimension TEXT NOT NULL,
+        key TEXT NOT NULL,
+        images INTEGER NOT NULL DEFAULT 0,
+        compute_ms REAL NOT NULL DEFAULT 0,
+        PRIMARY KEY (dimension, key)
+      );
+    `);
+  }
+
+  async record({ volunteerId, browser, backend, computeMs }: Contribution): Promise<void> {
+    const add = this.db.transaction(() => {
+      this.db
+        .prepare(`INSERT INTO volunteers (id, images, compute_ms) VALUES (?, 1, ?)
+                  ON CONFLICT (id) DO UPDATE SET images = images + 1, compute_ms = compute_ms + excluded.compute_ms`)
+        .run(volunteerId, computeMs);
+      const tally = this.db.prepare(`INSERT INTO volunteer_tallies (dimension, key, images, compute_ms) VALUES (?, ?, 1, ?)
+                                     ON CONFLICT (dimension, key) DO UPDATE SET images = images + 1, compute_ms = compute_ms + excluded.compute_ms`);
+      tally.run('browser', browser, computeMs);
+      tally.run('backend', backend, computeMs);
+    });
+    add();
+  }
+
+  async setDisplayName(volunteerId: string, displayName: string | null): Promise<void> {
+    this.db
+      .prepare(`INSERT INTO volunteers (id, display_name) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET display_name = excluded.display_name`)
+      .run(volunteerId, displayName);
+  }
+
+  async standing(volunteerId: string): Promise<VolunteerStanding | null> {
+    const row = this.db.prepare('SELECT display_name, images, compute_ms FROM volunteers WHERE id = ? AND images > 0').get(volunteerId) as StandingRow | undefined;
+    if (!row) return null;
+    const { ahead } = this.db.prepare('SELECT COUNT(*) AS ahead FROM volunteers WHERE images > ?').get(row.images) as { ahead: number };
+    return { rank: ahead + 1, ...view(row) };
+  }
+
+  async leaderboard(offset: number, limit: number): Promise<LeaderboardPage> {
+    const { total } = this.db.prepare('SELECT COUNT(*) AS total FROM volunteers WHERE images > 0').get() as { total: number };
+    const rows = this.db
+      .prepare(`SELECT display_name, images, compute_ms, (SELECT COUNT(*) FROM volunteers ahead WHERE ahead.images > v.images) + 1 AS rank
+                FROM volunteers v WHERE images > 0 ORDER BY images DESC, id DESC LIMIT ? OFFSET ?`)
+      .all(limit, offset) as (StandingRow & { rank: number })[];
+    return { total, volunteers: rows.map((row) => ({ rank: row.rank, ...view(row) })) };
+  }
+
+  async totals(): Promise<LedgerTotals> {
+    const rows = this.db.prepare('SELECT dimension, key, images, compute_ms FROM volunteer_tallies').all() as { dimension: string; key: string; images: number; compute_ms: number }[];
+    const of = (dimension: string): Tally[] =>
+      sortTallies(rows.filter((row) => row.dimension === dimension).map((row) => ({ key: row.key, images: row.images, computeMs: row.compute_ms })));
+    const byBrowser = of('browser');
+    return {
+      images: byBrowser.reduce((sum, tally) => sum + tally.images, 0),
+      computeMs: byBrowser.reduce((sum, tally) => sum + tally.computeMs, 0),
+      byBrowser,
+      byBackend: of('backend'),
+    };
+  }
+
+  async close(): Promise<void> {
+    this.db.close();
+  }
+}
+
+function view(row: StandingRow): Omit<VolunteerStanding, 'rank'> {
+  return { displayName: row.display_name, images: row.images, computeMs: row.compute_ms };
+}

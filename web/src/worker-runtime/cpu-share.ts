@@ -1,0 +1,23 @@
+import type { DonorLimits } from '../../../master/protocol.ts';
+
+/**
+ * How long to rest after `busyMs` of inference so that busy time is `cpuShare` percent of working
+ * time: at 25%, three times as long as the work took.
+ */
+export function restAfter(busyMs: number, cpuShare: DonorLimits['cpuShare']): number {
+  return busyMs * (100 / cpuShare - 1);
+}
+
+/**
+ * The page's own account of its effort: time spent classifying, and time spent working at all
+ * (classifying, resting between images, handing results back) while it held jobs.
+ */
+export interface EffortAccount {
+  busyMs: number;
+  workingMs: number;
+}
+
+/** Busy share of working time, 0..1, or null before any work. */
+export function busyShare({ busyMs, workingMs }: EffortAccount): number | null {
+  return workingMs > 0 ? Math.min(1, busyMs / workingMs) : null;
+}
