@@ -126,6 +126,8 @@ describe('the web app end to end', { retry: 2 }, () => {
         ['submit', '/submit', (p) => uploadOne(p)],
         ['worker', `/worker?name=ui-shot-${viewport}`, (p) => startWorker(p)],
         ['stats', '/stats', (p) => p.waitForSelector(inApp('stats-page', 'uplot-chart', 'canvas'))],
+        // Every worker here is a worker page with its own volunteer id, so the jobs done above are on the board.
+        ['volunteers', '/volunteers', (p) => waitForTexts(p, inApp('volunteers-page', 'td.name'), (texts) => texts.length >= 1, 'the leaderboard')],
       ];
       for (const [name, pathname, ready] of pages) {
         const opened = await openPage(browser, master.url, pathname, viewport);
