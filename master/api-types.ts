@@ -1,181 +1,207 @@
 // Shapes of the master's REST and live-event API, shared with the web app.
-// Field names are a public contract: scripts depend on them.
-import type { JobEvent, TransitionCounts } from './lifecycle/job-events.ts';
-import type { Prediction, WorkerKind } from './protocol.ts';
+// Field names are a public contract: scripts depend on them. Each shape is a zod
+// schema with its type inferred from it, so the OpenAPI description
+// (http/openapi.ts) is generated from the very shapes the code is typed with;
+// a meta id names the shape there.
+import { z } from 'zod';
+import { JOB_TRANSITIONS, REMOVING_TRANSITIONS } from './lifecycle/job-events.ts';
+import { Prediction, WorkerKind } from './protocol.ts';
 
-export type JobStatus = 'queued' | 'leased' | 'done' | 'failed';
-export const JOB_STATUSES: readonly JobStatus[] = ['queued', 'leased', 'done', 'failed'];
+export const JobStatus = z.enum(['queued', 'leased', 'done', 'failed']);
+export type JobStatus = z.infer<typeof JobStatus>;
+export const JOB_STATUSES: readonly JobStatus[] = JobStatus.options;
 
-export interface JobResult {
-  predictions: Prediction[];
-  model: string;
-  backend: string;
-  inferenceMs: number;
-}
+const timestamp = z.iso.datetime();
 
-export type AttemptOutcome = 'running' | 'done' | 'failed' | 'expired' | 'lost' | 'recovered';
+export const JobResult = z.object({
+  predictions: z.array(Prediction).describe('Top predictions, most probable first (5 from the browser workers).'),
+  model: z.string().describe('Content hash of the model that produced them.'),
+  backend: z.string().describe('TF.js backend of the worker: webgpu, webgl, wasm or cpu.'),
+  inferenceMs: z.number(),
+}).meta({ id: 'JobResult' });
+export type JobResult = z.infer<typeof JobResult>;
+
+export const AttemptOutcome = z.enum(['running', 'done', 'failed', 'expired', 'lost', 'recovered']);
+export type AttemptOutcome = z.infer<typeof AttemptOutcome>;
 
 /** One lease of a job to a worker. */
-export interface AttemptView {
-  attempt: number;
-  leaseId: string;
-  worker: string;
-  workerName: string;
-  backend: string;
-  startedAt: string;
-  endedAt: string | null;
-  outcome: AttemptOutcome;
-  reason: string | null;
-}
+export const AttemptView = z.object({
+  attempt: z.number().int(),
+  leaseId: z.string(),
+  worker: z.string(),
+  workerName: z.string(),
+  backend: z.string(),
+  startedAt: timestamp,
+  endedAt: timestamp.nullable(),
+  outcome: AttemptOutcome,
+  reason: z.string().nullable(),
+}).meta({ id: 'AttemptView' });
+export type AttemptView = z.infer<typeof AttemptView>;
 
-export interface JobView {
-  id: string;
-  status: JobStatus;
-  attempts: number;
-  fileName: string;
-  contentType: string;
-  size: number;
-  submittedAt: string;
-  startedAt: string | null;
-  finishedAt: string | null;
-  /** Name of the worker holding or that finished the job. */
-  worker: string | null;
-  error: string | null;
-  result: JobResult | null;
-}
+export const JobView = z.object({
+  id: z.string(),
+  status: JobStatus,
+  attempts: z.number().int(),
+  fileName: z.string(),
+  contentType: z.string(),
+  size: z.number().int(),
+  submittedAt: timestamp,
+  startedAt: timestamp.nullable(),
+  finishedAt: timestamp.nullable(),
+  worker: z.string().nullable().describe('Name of the worker holding or that finished the job.'),
+  error: z.string().nullable(),
+  result: JobResult.nullable(),
+}).meta({ id: 'JobView' });
+export type JobView = z.infer<typeof JobView>;
 
-export interface JobDetailView extends JobView {
-  timeline: AttemptView[];
-}
+export const JobDetailView = JobView.extend({ timeline: z.array(AttemptView) }).meta({ id: 'JobDetailView' });
+export type JobDetailView = z.infer<typeof JobDetailView>;
 
 /** POST /api/jobs answer. */
-export interface SubmitResponse {
-  jobs: JobView[];
-}
+export const SubmitResponse = z.object({ jobs: z.array(JobView).describe('The jobs created, in upload order.') }).meta({ id: 'SubmitResponse' });
+export type SubmitResponse = z.infer<typeof SubmitResponse>;
 
-export interface JobPage {
-  jobs: JobView[];
-  /** Pass as ?cursor= to get the next (older) page; null on the last page. */
-  nextCursor: string | null;
-}
+export const JobPage = z.object({
+  jobs: z.array(JobView),
+  nextCursor: z.string().nullable().describe('Pass as ?cursor= to get the next (older) page; null on the last page.'),
+}).meta({ id: 'JobPage' });
+export type JobPage = z.infer<typeof JobPage>;
 
-export interface WorkerView {
-  id: string;
-  name: string;
-  kind: WorkerKind;
-  /** The browser family the worker page reported, e.g. "firefox". */
-  browser: string | null;
-  backend: string;
-  model: string;
-  credit: number;
-  /** The volunteer's donor limits: share of one core (percent) and hourly cap (null: none). */
-  cpuShare: number;
-  imagesPerHour: number | null;
-  inFlight: number;
-  jobsDone: number;
-  jobsFailed: number;
-  meanInferenceMs: number | null;
-  connectedAt: string;
-  draining: boolean;
-}
+export const WorkerView = z.object({
+  id: z.string(),
+  name: z.string(),
+  kind: WorkerKind,
+  browser: z.string().nullable().describe('The browser family the worker page reported, e.g. "firefox".'),
+  backend: z.string(),
+  model: z.string(),
+  credit: z.number().int(),
+  cpuShare: z.number().int().describe("The volunteer's donor limit: share of one core, in percent."),
+  imagesPerHour: z.number().int().nullable().describe("The volunteer's hourly cap (null: none)."),
+  inFlight: z.number().int(),
+  jobsDone: z.number().int(),
+  jobsFailed: z.number().int(),
+  meanInferenceMs: z.number().nullable(),
+  connectedAt: timestamp,
+  draining: z.boolean(),
+}).meta({ id: 'WorkerView' });
+export type WorkerView = z.infer<typeof WorkerView>;
 
-export interface ModelView {
-  name: string;
-  /** sha256 over the model files; part of every file URL, so caches never serve a stale model. */
-  hash: string;
-  /** URL of model.json (graph model); weights are relative to it. */
-  url: string;
-  inputRange: [number, number];
-  /** Size of all model files: what a worker downloads once, then keeps in its cache. */
-  bytes: number;
-  /** Input height and width. Whether logit 0 is a background class, the worker reads off the output width (1001 vs 1000). */
-  imageSize: number;
-}
+export const WorkerList = z.object({ workers: z.array(WorkerView) }).meta({ id: 'WorkerList' });
+
+export const ModelView = z.object({
+  name: z.string(),
+  hash: z.string().describe('sha256 over the model files; part of every file URL, so caches never serve a stale model.'),
+  url: z.string().describe('URL of model.json (graph model); weights are relative to it.'),
+  inputRange: z.tuple([z.number(), z.number()]),
+  bytes: z.number().int().describe('Size of all model files: what a worker downloads once, then keeps in its cache.'),
+  imageSize: z
+    .number()
+    .int()
+    .describe('Input height and width. Whether logit 0 is a background class, the worker reads off the output width (1001 vs 1000).'),
+}).meta({ id: 'ModelView' });
+export type ModelView = z.infer<typeof ModelView>;
+
+/** The named transitions of a job's life (lifecycle/job-events.ts); cancelled and cleared remove the job. */
+const JobTransition = z.enum(JOB_TRANSITIONS);
+const RemovingTransition = z.enum(REMOVING_TRANSITIONS);
 
 /** Live events pushed to boards on GET /api/events (Server-Sent Events, event name = type); job events name their transition. */
-export type LiveEvent = JobEvent | { type: 'workers'; workers: WorkerView[] };
+export const JobEvent = z
+  .object({ type: z.literal('job'), transition: JobTransition.exclude(REMOVING_TRANSITIONS), job: JobView })
+  .meta({ id: 'JobEvent' });
+export const JobDeletedEvent = z.object({ type: z.literal('job-deleted'), transition: RemovingTransition, id: z.string() }).meta({ id: 'JobDeletedEvent' });
+export const WorkersEvent = z.object({ type: z.literal('workers'), workers: z.array(WorkerView) }).meta({ id: 'WorkersEvent' });
+export const LiveEvent = z.discriminatedUnion('type', [JobEvent, JobDeletedEvent, WorkersEvent]).meta({ id: 'LiveEvent' });
+export type LiveEvent = z.infer<typeof LiveEvent>;
 
-export interface ApiError {
-  error: { code: string; message: string };
-}
+/** GET /api/health: a summary for people; probes want /livez and /readyz. */
+export const HealthView = z.object({ ok: z.literal(true), jobs: z.object({ queued: z.number().int(), leased: z.number().int(), done: z.number().int(), failed: z.number().int() }), workers: z.number().int() }).meta({ id: 'HealthView' });
+export type HealthView = z.infer<typeof HealthView>;
 
-export interface Distribution {
-  count: number;
-  mean: number;
-  p50: number;
-  p90: number;
-  p99: number;
-  max: number;
-}
+export const ApiError = z.object({
+  error: z.object({ code: z.string().describe('Stable, machine-readable.'), message: z.string().describe('Plain words for a person.') }),
+}).meta({ id: 'ApiError' });
+export type ApiError = z.infer<typeof ApiError>;
+
+export const Distribution = z.object({
+  count: z.number().int(),
+  mean: z.number(),
+  p50: z.number(),
+  p90: z.number(),
+  p99: z.number(),
+  max: z.number(),
+});
+export type Distribution = z.infer<typeof Distribution>;
 
 /** Cumulative histogram bucket: how many observations were ≤ `le` ms (Prometheus style; the last has le = +Inf as null). */
-export interface HistogramBucket {
-  le: number | null;
-  count: number;
-}
+export const HistogramBucket = z.object({ le: z.number().nullable(), count: z.number().int() });
+export type HistogramBucket = z.infer<typeof HistogramBucket>;
 
-export type LatencyStage = 'queue' | 'inference' | 'endToEnd';
+export const LatencyStage = z.enum(['queue', 'inference', 'endToEnd']);
+export type LatencyStage = z.infer<typeof LatencyStage>;
+
+const byStage = <T extends z.ZodType>(value: T) => z.object({ queue: value, inference: value, endToEnd: value });
+const countsByStatus = z.object({ queued: z.number().int(), leased: z.number().int(), done: z.number().int(), failed: z.number().int() });
+const byReason = <K extends string>(reasons: readonly [K, ...K[]]) =>
+  z.object(Object.fromEntries(reasons.map((reason) => [reason, z.number().int()])) as Record<K, z.ZodNumber>);
 
 /** GET /api/stats: this master's live statistics. */
-export interface StatsView {
-  at: string;
-  uptimeSeconds: number;
-  jobs: Record<JobStatus, number>;
-  /** One point per 5 s over the last 10 minutes, oldest first. */
-  series: { at: string; submitted: number; completed: number; failed: number; queued: number; leased: number }[];
-  /** Over the jobs completed in the last 10 minutes. */
-  latencyMs: Record<LatencyStage, Distribution>;
-  histogramsMs: Record<LatencyStage, HistogramBucket[]>;
-  workers: WorkerView[];
-  dispatch: {
-    dispatched: number;
-    completed: number;
-    failedAttempts: number;
-    reassigned: { lost: number; expired: number };
-    rejected: Record<'unknown-job' | 'stale-lease' | 'not-your-lease', number>;
-  };
-  /** Job transitions this master applied since it started, by name (recovered: leases requeued on start). */
-  transitions: TransitionCounts;
-}
+export const StatsView = z.object({
+  at: timestamp,
+  uptimeSeconds: z.number(),
+  jobs: countsByStatus,
+  series: z
+    .array(
+      z.object({
+        at: timestamp,
+        submitted: z.number().int(),
+        completed: z.number().int(),
+        failed: z.number().int(),
+        queued: z.number().int(),
+        leased: z.number().int(),
+      }),
+    )
+    .describe('One point per 5 s over the last 10 minutes, oldest first.'),
+  latencyMs: byStage(Distribution).describe('Over the jobs completed in the last 10 minutes.'),
+  histogramsMs: byStage(z.array(HistogramBucket)),
+  workers: z.array(WorkerView),
+  dispatch: z.object({
+    dispatched: z.number().int(),
+    completed: z.number().int(),
+    failedAttempts: z.number().int(),
+    reassigned: byReason(['lost', 'expired']),
+    rejected: byReason(['unknown-job', 'stale-lease', 'not-your-lease']),
+  }),
+  transitions: byReason(JOB_TRANSITIONS).describe('Job transitions this master applied since it started, by name (recovered: leases requeued on start).'),
+}).meta({ id: 'StatsView' });
+export type StatsView = z.infer<typeof StatsView>;
 
 // ---- volunteers (GET /api/volunteers) ----
 
-export interface VolunteerStanding {
-  /** 1 for the volunteer with the most images; ties share a rank. */
-  rank: number;
-  /** The opt-in display name; null shows as anonymous. The id itself is never shown. */
-  displayName: string | null;
-  images: number;
-  computeMs: number;
-}
+export const VolunteerStanding = z.object({
+  rank: z.number().int().describe('1 for the volunteer with the most images; ties share a rank.'),
+  displayName: z.string().nullable().describe('The opt-in display name; null shows as anonymous. The id itself is never shown.'),
+  images: z.number().int(),
+  computeMs: z.number(),
+}).meta({ id: 'VolunteerStanding' });
+export type VolunteerStanding = z.infer<typeof VolunteerStanding>;
 
-export interface Tally {
-  key: string;
-  images: number;
-  computeMs: number;
-}
+export const Tally = z.object({ key: z.string(), images: z.number().int(), computeMs: z.number() });
+export type Tally = z.infer<typeof Tally>;
 
-export interface LeaderboardPage {
-  /** Volunteers with any credit. */
-  total: number;
-  volunteers: VolunteerStanding[];
-}
+export const LeaderboardPage = z.object({
+  total: z.number().int().describe('Volunteers with any credit.'),
+  volunteers: z.array(VolunteerStanding),
+});
+export type LeaderboardPage = z.infer<typeof LeaderboardPage>;
 
-export interface LedgerTotals {
-  images: number;
-  computeMs: number;
-  byBrowser: Tally[];
-  byBackend: Tally[];
-}
+export const LedgerTotals = z.object({ images: z.number().int(), computeMs: z.number(), byBrowser: z.array(Tally), byBackend: z.array(Tally) });
+export type LedgerTotals = z.infer<typeof LedgerTotals>;
 
 /** GET /api/volunteers: one page of the leaderboard and the totals of everyone. */
-export interface VolunteersView extends LeaderboardPage {
-  offset: number;
-  limit: number;
-  totals: LedgerTotals;
-}
+export const VolunteersView = LeaderboardPage.extend({ offset: z.number().int(), limit: z.number().int(), totals: LedgerTotals }).meta({ id: 'VolunteersView' });
+export type VolunteersView = z.infer<typeof VolunteersView>;
 
 /** GET /api/volunteers/me: the asking volunteer's standing, null before their first accepted image. */
-export interface OwnStandingView {
-  standing: VolunteerStanding | null;
-}
+export const OwnStandingView = z.object({ standing: VolunteerStanding.nullable() }).meta({ id: 'OwnStandingView' });
+export type OwnStandingView = z.infer<typeof OwnStandingView>;

@@ -45,7 +45,7 @@ export const Prediction = z.object({
   index: z.number().int().min(0).max(999),
   label: text(200),
   probability: z.number().min(0).max(1),
-});
+}).meta({ id: 'Prediction' });
 export type Prediction = z.infer<typeof Prediction>;
 
 // ---- worker → master -------------------------------------------------------

@@ -51,7 +51,9 @@ export async function startMaster(config: Config, log: Logger = createLogger(con
   const credit = new VolunteerCredit(ledger, log);
   const hub = new WorkerHub(lifecycle, log, { heartbeatMs: config.heartbeatMs, leaseMs: config.leaseMs, modelHash: () => model.view.hash, credit });
   const stats = startMasterStats({ store, events, lifecycle, workers, log });
-  const server = http.createServer(createApp({ config, store, lifecycle, workers, events, model, log, stats, ledger }));
+  let closing: Promise<void> | null = null;
+  const draining = () => closing !== null;
+  const server = http.createServer(createApp({ config, store, lifecycle, workers, events, model, log, stats, ledger, draining }));
   hub.attach(server);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -64,7 +66,6 @@ export async function startMaster(config: Config, log: Logger = createLogger(con
   const storeName = redis ? `redis ${describeTarget(redisAt!)} prefix ${config.redisPrefix}` : `sqlite in ${config.dataDir}`;
   log.info({ url, model: model.view.name, modelHash: model.view.hash, modelChecksummed: model.checksummed, store: storeName }, 'master listening');
 
-  let closing: Promise<void> | null = null;
   const close = () =>
     (closing ??= (async () => {
       const stopped = new Promise((resolve) => server.close(resolve));

@@ -9,8 +9,11 @@ import type { ModelFiles } from '../model/model-files.ts';
 import type { MasterStats } from '../stats/master-stats.ts';
 import type { JobStore } from '../store/job-store.ts';
 import type { VolunteerLedger } from '../volunteers/volunteer-ledger.ts';
+import { docsRouter } from './docs-router.ts';
 import { errorHandler, notFound } from './errors.ts';
 import { eventsRouter } from './events-router.ts';
+import { exportRouter } from './export-router.ts';
+import { healthRouter } from './health-router.ts';
 import { jobsRouter } from './jobs-router.ts';
 import { modelRouter } from './model-router.ts';
 import { statsRouter } from './stats-router.ts';
@@ -28,10 +31,12 @@ export interface AppDeps {
   log: Logger;
   stats: MasterStats;
   ledger: VolunteerLedger;
+  /** true once the master has begun to stop (readiness turns 503). */
+  draining: () => boolean;
 }
 
 export function createApp(deps: AppDeps): express.Express {
-  const { config, store, lifecycle, workers, events, model, log, stats, ledger } = deps;
+  const { config, store, lifecycle, workers, events, model, log, stats, ledger, draining } = deps;
   const app = express();
   app.disable('x-powered-by');
   app.use((_req, res, next) => {
@@ -42,12 +47,15 @@ export function createApp(deps: AppDeps): express.Express {
   app.get('/api/health', async (_req, res) => {
     res.json({ ok: true, jobs: await store.counts(), workers: workers.size });
   });
+  app.use(healthRouter({ store, model, draining }));
+  app.use('/api/jobs/export', exportRouter(store, log));
   app.use('/api/jobs', jobsRouter({ store, lifecycle, config }));
   app.use('/api/workers', workersRouter(workers));
   app.use('/api/volunteers', volunteersRouter(ledger, config.maxLeaderboardPage));
   app.use('/api/events', eventsRouter(events, workers));
   app.use(statsRouter(stats));
   app.use(modelRouter(model));
+  app.use(docsRouter());
   app.use('/api', notFound);
   app.use(webAppRouter(config.webDir));
   app.use(notFound);

@@ -14,7 +14,7 @@ export function eventsRouter(events: LiveEvents, workers: WorkerRegistry): Route
     res.flushHeaders();
     const send = (event: LiveEvent) => res.write(`event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
     send({ type: 'workers', workers: workers.views() });
-    const unsubscribe = events.subscribe(send);
+    const unsubscribe = events.subscribeBoard(send);
     // Comments keep proxies from closing an idle stream.
     const keepalive = setInterval(() => res.write(': keepalive\n\n'), KEEPALIVE_MS);
     req.on('close', () => {

@@ -1,13 +1,13 @@
 // /api/jobs: submit images, read jobs and their images, delete, retry.
 import { Router, type Request } from 'express';
 import multer from 'multer';
-import { JOB_STATUSES, type JobStatus } from '../api-types.ts';
 import type { Config } from '../config.ts';
 import type { JobLifecycle } from '../lifecycle/job-lifecycle.ts';
 import type { JobStore, NewJob } from '../store/job-store.ts';
 import { requireAdmin } from './admin.ts';
 import { HttpError } from './errors.ts';
 import { ACCEPTED_IMAGE_TYPES, sniffImageType } from './image-types.ts';
+import { JobListQuery, parseQuery } from './queries.ts';
 
 export interface JobsDeps {
   /** Reads only: every change goes through the lifecycle. */
@@ -15,8 +15,6 @@ export interface JobsDeps {
   lifecycle: JobLifecycle;
   config: Config;
 }
-
-const MAX_PAGE = 500;
 
 export function jobsRouter({ store, lifecycle, config }: JobsDeps): Router {
   const router = Router();
@@ -47,19 +45,7 @@ export function jobsRouter({ store, lifecycle, config }: JobsDeps): Router {
   });
 
   router.get('/', async (req, res) => {
-    const status = req.query.status;
-    if (status !== undefined && !JOB_STATUSES.includes(status as JobStatus)) {
-      throw new HttpError(400, 'bad-status', `status must be one of ${JOB_STATUSES.join(', ')}`);
-    }
-    const limit = req.query.limit === undefined ? 50 : Number(req.query.limit);
-    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE) {
-      throw new HttpError(400, 'bad-limit', `limit must be a whole number from 1 to ${MAX_PAGE}`);
-    }
-    const cursor = req.query.cursor;
-    if (cursor !== undefined && (typeof cursor !== 'string' || !/^\d+$/.test(cursor))) {
-      throw new HttpError(400, 'bad-cursor', 'cursor must be the nextCursor of a previous page');
-    }
-    res.json(await store.list({ status: status as JobStatus | undefined, limit, cursor }));
+    res.json(await store.list(parseQuery(JobListQuery, req)));
   });
 
   router.delete('/', requireAdmin(config.adminToken), async (_req, res) => {

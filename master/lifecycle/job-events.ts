@@ -1,7 +1,8 @@
 // The named transitions of a job's life, and the one event each publishes.
 // Boards read them on GET /api/events, other masters over Redis, statistics
 // count them: the name says what happened, the job says where it is now.
-import type { JobView } from '../api-types.ts';
+import type { z } from 'zod';
+import type { JobDeletedEvent, JobEvent as JobChangedEvent } from '../api-types.ts';
 
 export const JOB_TRANSITIONS = [
   'submitted',
@@ -18,21 +19,14 @@ export const JOB_TRANSITIONS = [
 export type JobTransition = (typeof JOB_TRANSITIONS)[number];
 
 /** Transitions that remove the job from the store. */
-export type RemovingTransition = 'cancelled' | 'cleared';
+export const REMOVING_TRANSITIONS = ['cancelled', 'cleared'] as const satisfies readonly JobTransition[];
 
+// The events' shapes are zod schemas in api-types.ts (they are part of the OpenAPI description).
 /** A job changed and is still stored (for failed, expired, lost and recovered: requeued, or failed for good). */
-export interface JobChanged {
-  type: 'job';
-  transition: Exclude<JobTransition, RemovingTransition>;
-  job: JobView;
-}
+export type JobChanged = z.infer<typeof JobChangedEvent>;
 
 /** A job was deleted, alone (cancelled) or with every other (cleared). */
-export interface JobDeleted {
-  type: 'job-deleted';
-  transition: RemovingTransition;
-  id: string;
-}
+export type JobDeleted = z.infer<typeof JobDeletedEvent>;
 
 export type JobEvent = JobChanged | JobDeleted;
 

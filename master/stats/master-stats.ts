@@ -27,7 +27,7 @@ export interface MasterStatsDeps {
 export function startMasterStats({ store, events, lifecycle, workers, log }: MasterStatsDeps): MasterStats {
   const queueDepth = new QueueDepth(store, log);
   const collector = new StatsCollector({ events, lifecycle, workers, queueDepth });
-  const prometheus = new PrometheusMetrics({ events, lifecycle, workers, queueDepth });
+  const prometheus = new PrometheusMetrics({ store, events, lifecycle, workers, queueDepth });
   collector.start();
   prometheus.start();
   return {

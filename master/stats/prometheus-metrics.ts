@@ -6,12 +6,14 @@ import type { LatencyStage } from '../api-types.ts';
 import type { LiveEvents } from '../events/live-events.ts';
 import type { WorkerRegistry } from '../hub/worker-registry.ts';
 import type { JobLifecycle } from '../lifecycle/job-lifecycle.ts';
+import type { JobStore } from '../store/job-store.ts';
 import { jobOutcome } from './job-outcomes.ts';
 import { LATENCY_BOUNDS_MS } from './latency-histogram.ts';
 import { byStage, LATENCY_STAGES } from './latency-stages.ts';
 import type { QueueDepth } from './queue-depth.ts';
 
 export interface PrometheusMetricsDeps {
+  store: JobStore;
   events: LiveEvents;
   lifecycle: JobLifecycle;
   workers: WorkerRegistry;
@@ -109,7 +111,7 @@ export class PrometheusMetrics {
   }
 
   private addGauges(): void {
-    const { workers, queueDepth } = this.deps;
+    const { store, events, workers, queueDepth } = this.deps;
     const registers = [this.registry];
     new Gauge({
       name: 'browser_grid_queue_depth',
@@ -121,6 +123,27 @@ export class PrometheusMetrics {
         if (!counts) return;
         this.set({ status: 'queued' }, counts.queued);
         this.set({ status: 'leased' }, counts.leased);
+      },
+    });
+    new Gauge({
+      name: 'browser_grid_store_reachable',
+      help: 'Whether the job store answered a ping at scrape time (1) or not (0).',
+      registers,
+      async collect() {
+        this.set(
+          await store.ping().then(
+            () => 1,
+            () => 0,
+          ),
+        );
+      },
+    });
+    new Gauge({
+      name: 'browser_grid_event_streams_connected',
+      help: 'Boards holding the live event stream (GET /api/events) open on this master.',
+      registers,
+      collect() {
+        this.set(events.boardsConnected);
       },
     });
     new Gauge({

@@ -95,5 +95,7 @@ export interface JobStore {
   image(jobId: string): Promise<{ contentType: string; bytes: Uint8Array } | null>;
   list(query: ListQuery): Promise<JobPage>;
   counts(): Promise<StatusCounts>;
+  /** Resolves when the store answers a trivial request now (readiness); throws StoreUnavailableError when it cannot be reached. */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }

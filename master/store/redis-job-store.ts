@@ -198,6 +198,10 @@ export class RedisJobStore implements JobStore {
     return Object.fromEntries(JOB_STATUSES.map((status, i) => [status, sizes[i]])) as StatusCounts;
   }
 
+  async ping(): Promise<void> {
+    await reachRedis(() => this.redis.ping());
+  }
+
   async close(): Promise<void> {
     this.availabilityListeners.clear();
     try {

@@ -266,6 +266,10 @@ export class SqliteJobStore implements JobStore {
     return counts;
   }
 
+  async ping(): Promise<void> {
+    this.db.prepare('SELECT 1').get();
+  }
+
   async close(): Promise<void> {
     await this.flushed;
     this.db.close();

@@ -1,0 +1,58 @@
+// GET /api/jobs/export: every matching job as CSV or JSON lines, streamed page by
+// page from the store. No page limit and constant memory: the next page is read
+// only when the client has taken the last one (stream backpressure).
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { stringify } from 'csv-stringify';
+import { Router } from 'express';
+import type { JobPage, JobStatus, JobView } from '../api-types.ts';
+import type { Logger } from '../log.ts';
+import type { JobStore } from '../store/job-store.ts';
+import { JOB_COLUMNS, jobRow } from './job-rows.ts';
+import { ExportQuery, parseQuery, type ExportFormat } from './queries.ts';
+
+/** Jobs read from the store per request to it. */
+const EXPORT_PAGE = 200;
+
+const CONTENT_TYPE: Record<ExportFormat, string> = { csv: 'text/csv; charset=utf-8', jsonl: 'application/jsonl; charset=utf-8' };
+
+export function exportRouter(store: JobStore, log: Logger): Router {
+  const router = Router();
+  router.get('/', async (req, res) => {
+    const { status, since, format } = parseQuery(ExportQuery, req);
+    // The first page is read before the headers go out, so a store that is away still gets a proper 503.
+    const first = await store.list({ status, limit: EXPORT_PAGE });
+    const jobs = Readable.from(matchingJobs(store, first, status, since === undefined ? undefined : Date.parse(since)));
+    res.set({
+      'Content-Type': CONTENT_TYPE[format],
+      'Content-Disposition': `attachment; filename="jobs${status ? `-${status}` : ''}.${format}"`,
+      'Cache-Control': 'no-store',
+    });
+    try {
+      if (format === 'csv') await pipeline(jobs, toRows(), stringify({ header: true, columns: JOB_COLUMNS }), res);
+      else await pipeline(jobs, toJsonLines(), res);
+    } catch (error) {
+      // The headers are gone, so the pipeline's cut-off response is all the client learns; a client that left is no news.
+      if ((error as NodeJS.ErrnoException).code !== 'ERR_STREAM_PREMATURE_CLOSE') log.warn({ err: error }, 'export ended early');
+    }
+  });
+  return router;
+}
+
+/** Newest first, a page at a time; with `since`, stops at the first job submitted before it. */
+async function* matchingJobs(store: JobStore, first: JobPage, status: JobStatus | undefined, since: number | undefined): AsyncGenerator<JobView> {
+  let page = first;
+  for (;;) {
+    for (const job of page.jobs) {
+      if (since !== undefined && Date.parse(job.submittedAt) < since) return;
+      yield job;
+    }
+    if (page.nextCursor === null) return;
+    page = await store.list({ status, limit: EXPORT_PAGE, cursor: page.nextCursor });
+  }
+}
+
+const toRows = () => new Transform({ objectMode: true, transform: (job: JobView, _encoding, done) => done(null, jobRow(job)) });
+
+const toJsonLines = () =>
+  new Transform({ writableObjectMode: true, transform: (job: JobView, _encoding, done) => done(null, `${JSON.stringify(job)}\n`) });

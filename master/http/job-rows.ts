@@ -1,0 +1,52 @@
+// A job as one flat CSV row: the export endpoint and the batch client write the same columns.
+import type { JobView } from '../api-types.ts';
+
+/** How many predictions get their own label and probability columns. */
+export const TOP_K = 5;
+
+export const PREDICTION_COLUMNS = Array.from({ length: TOP_K }, (_, i) => [`label${i + 1}`, `probability${i + 1}`]).flat();
+
+export const JOB_COLUMNS = [
+  'id',
+  'status',
+  'fileName',
+  'contentType',
+  'size',
+  'attempts',
+  'submittedAt',
+  'startedAt',
+  'finishedAt',
+  'worker',
+  'error',
+  'model',
+  'backend',
+  'inferenceMs',
+  ...PREDICTION_COLUMNS,
+];
+
+/** label1, probability1, … label5, probability5; empty cells where there is no result. */
+export function predictionCells(job: Pick<JobView, 'result'>): (string | number)[] {
+  const predictions = job.result?.predictions ?? [];
+  return Array.from({ length: TOP_K }, (_, i) => [predictions[i]?.label ?? '', predictions[i]?.probability ?? '']).flat();
+}
+
+export function jobRow(job: JobView): (string | number)[] {
+  const { result } = job;
+  return [
+    job.id,
+    job.status,
+    job.fileName,
+    job.contentType,
+    job.size,
+    job.attempts,
+    job.submittedAt,
+    job.startedAt ?? '',
+    job.finishedAt ?? '',
+    job.worker ?? '',
+    job.error ?? '',
+    result?.model ?? '',
+    result?.backend ?? '',
+    result?.inferenceMs ?? '',
+    ...predictionCells(job),
+  ];
+}

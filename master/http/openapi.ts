@@ -1,0 +1,276 @@
+// The OpenAPI 3.1 description of the REST API, generated from the zod schemas the
+// routes validate with and the answers are typed with (api-types.ts, queries.ts),
+// so the description cannot drift from the code; master/test/openapi.test.ts
+// checks every route's real answers against it.
+import fs from 'node:fs';
+import { OpenAPIRegistry, OpenApiGeneratorV31, type ResponseConfig, type RouteConfig } from '@asteasolutions/zod-to-openapi';
+import { z } from 'zod';
+import { HealthView, JobDetailView, JobPage, JobView, LiveEvent, ModelView, OwnStandingView, StatsView, SubmitResponse, VolunteersView, WorkerList } from '../api-types.ts';
+import { VolunteerId } from '../protocol.ts';
+import { ExportQuery, JobListQuery } from './queries.ts';
+
+const registry = new OpenAPIRegistry();
+
+registry.registerComponent('securitySchemes', 'adminToken', {
+  type: 'http',
+  scheme: 'bearer',
+  description: 'The ADMIN_TOKEN the master was started with.',
+});
+
+const json = (schema: z.ZodType, description: string): ResponseConfig => ({ description, content: { 'application/json': { schema } } });
+
+/** An error answer: {error: {code, message}} with `code` one of those listed, so a new code must be described here. */
+const error = (description: string, codes: [string, ...string[]], headers?: ResponseConfig['headers']): ResponseConfig => ({
+  description: `${description} Codes: ${codes.map((code) => `\`${code}\``).join(', ')}.`,
+  headers,
+  content: { 'application/json': { schema: z.object({ error: z.object({ code: z.enum(codes), message: z.string() }) }) } },
+});
+
+const retryAfter = { 'Retry-After': { description: 'Seconds to wait before trying again.', schema: { type: 'integer' as const } } };
+const storeUnavailable = error('The job store is unreachable just now; nothing was stored.', ['store-unavailable'], retryAfter);
+const jobId = z.object({ id: z.string().meta({ description: 'A job id, as POST /api/jobs answered it.' }) });
+const unknownJob = error('No job with this id.', ['job-not-found']);
+const noContent: ResponseConfig = { description: 'Done; no body.' };
+
+const routes: RouteConfig[] = [
+  {
+    method: 'post',
+    path: '/api/jobs',
+    tags: ['jobs'],
+    summary: 'Submit one or many images; each becomes a queued job.',
+    request: {
+      headers: z.object({
+        'Idempotency-Key': z
+          .string()
+          .min(1)
+          .max(200)
+          .optional()
+          .meta({ description: 'A retry with the same key creates nothing new and answers the jobs the first request created.' }),
+      }),
+      body: {
+        required: true,
+        content: {
+          'multipart/form-data': {
+            schema: z.object({
+              image: z.array(z.string().meta({ format: 'binary' })).meta({ description: 'Image files, judged by their bytes: JPEG, PNG, GIF, WebP, BMP or AVIF.' }),
+            }),
+          },
+        },
+      },
+    },
+    responses: {
+      201: {
+        ...json(SubmitResponse, 'The jobs, in upload order.'),
+        headers: { 'Idempotent-Replayed': { description: 'true when the Idempotency-Key was seen before.', schema: { type: 'string', enum: ['true', 'false'] } } },
+      },
+      400: error('The upload is not usable.', ['no-file', 'unexpected-field', 'bad-idempotency-key', 'upload-aborted', 'bad-upload', 'bad-request']),
+      413: error('An image is larger than MAX_UPLOAD_BYTES, or more than MAX_FILES_PER_UPLOAD were sent.', ['file-too-large', 'too-many-files']),
+      415: error('A file is not an image this service can read.', ['not-an-image']),
+      503: error('The queue is full (MAX_PENDING_JOBS) or the store unreachable; nothing was stored.', ['queue-full', 'store-unavailable'], retryAfter),
+    },
+  },
+  {
+    method: 'get',
+    path: '/api/jobs',
+    tags: ['jobs'],
+    summary: 'A page of jobs, newest first.',
+    request: { query: JobListQuery },
+    responses: { 200: json(JobPage, 'The page.'), 400: error('A query parameter is not valid.', ['bad-status', 'bad-limit', 'bad-cursor']), 503: storeUnavailable },
+  },
+  {
+    method: 'delete',
+    path: '/api/jobs',
+    tags: ['jobs'],
+    summary: 'Delete every job; workers holding one are told to drop it.',
+    security: [{ adminToken: [] }],
+    responses: {
+      200: json(z.object({ deleted: z.number().int() }), 'How many jobs were deleted.'),
+      401: error('The admin token is missing or wrong.', ['admin-token-required']),
+      403: error('The master has no ADMIN_TOKEN, so bulk deletion is off.', ['admin-disabled']),
+      503: storeUnavailable,
+    },
+  },
+  {
+    method: 'get',
+    path: '/api/jobs/export',
+    tags: ['jobs'],
+    summary: 'Every matching job, newest first, streamed (no page limit).',
+    description: 'CSV has one row per job with columns id, status, fileName, contentType, size, attempts, submittedAt, startedAt, finishedAt, worker, error, model, backend, inferenceMs, label1, probability1 … label5, probability5. JSON lines have one JobView per line.',
+    request: { query: ExportQuery },
+    responses: {
+      200: {
+        description: 'The jobs, as an attachment.',
+        content: {
+          'text/csv': { schema: z.string() },
+          'application/jsonl': { schema: z.string().meta({ description: `One JobView as JSON per line.` }) },
+        },
+      },
+      400: error('A query parameter is not valid.', ['bad-status', 'bad-since', 'bad-format']),
+      503: storeUnavailable,
+    },
+  },
+  {
+    method: 'get',
+    path: '/api/jobs/{id}',
+    tags: ['jobs'],
+    summary: 'A job, its result and the timeline of its attempts.',
+    request: { params: jobId },
+    responses: { 200: json(JobDetailView, 'The job.'), 404: unknownJob, 503: storeUnavailable },
+  },
+  {
+    method: 'get',
+    path: '/api/jobs/{id}/image',
+    tags: ['jobs'],
+    summary: 'The image as it was uploaded.',
+    request: { params: jobId },
+    responses: {
+      200: { description: 'The stored bytes, with their sniffed type.', content: { 'image/*': { schema: z.string().meta({ format: 'binary' }) } } },
+      404: unknownJob,
+      503: storeUnavailable,
+    },
+  },
+  {
+    method: 'delete',
+    path: '/api/jobs/{id}',
+    tags: ['jobs'],
+    summary: 'Delete a job; a worker holding it is told to drop it. Needs the admin token when the master has one.',
+    security: [{ adminToken: [] }, {}],
+    request: { params: jobId },
+    responses: { 204: noContent, 401: error('The master has an admin token and this is not it.', ['admin-token-required']), 404: unknownJob, 503: storeUnavailable },
+  },
+  {
+    method: 'post',
+    path: '/api/jobs/{id}/retry',
+    tags: ['jobs'],
+    summary: 'Put a failed job back in the queue with a fresh attempt budget.',
+    request: { params: jobId },
+    responses: { 200: json(JobView, 'The job, queued again.'), 404: unknownJob, 409: error('The job is not failed.', ['not-failed']), 503: storeUnavailable },
+  },
+  {
+    method: 'get',
+    path: '/api/workers',
+    tags: ['workers'],
+    summary: 'The workers connected to this master.',
+    responses: { 200: json(WorkerList, 'The workers.') },
+  },
+  {
+    method: 'get',
+    path: '/api/volunteers',
+    tags: ['volunteers'],
+    summary: 'One page of the volunteer leaderboard (most images first) and the totals of everyone, by browser and backend.',
+    request: {
+      query: z.object({
+        offset: z.coerce.number().int().min(0).default(0).meta({ description: 'Standings to skip.' }),
+        limit: z.coerce.number().int().min(1).optional().meta({ description: 'Standings per page, 1 to MAX_LEADERBOARD_PAGE (default 20, or less if that is lower).' }),
+      }),
+    },
+    responses: { 200: json(VolunteersView, 'The page and the totals.'), 400: error('A query parameter is not valid.', ['bad-offset', 'bad-limit']) },
+  },
+  {
+    method: 'get',
+    path: '/api/volunteers/me',
+    tags: ['volunteers'],
+    summary: "The asking volunteer's standing; the id travels in a header so it stays out of URLs and logs.",
+    request: { headers: z.object({ 'X-Volunteer-Id': VolunteerId.meta({ description: 'The random id the worker page keeps for its volunteer.' }) }) },
+    responses: { 200: json(OwnStandingView, 'The standing, null before the first accepted image.'), 400: error('The header is missing or not a volunteer id.', ['bad-volunteer-id']) },
+  },
+  {
+    method: 'get',
+    path: '/api/events',
+    tags: ['live'],
+    summary: 'Live job and worker changes as Server-Sent Events.',
+    description:
+      'Each event is `event: <type>` and `data: <LiveEvent as JSON>`, with type one of `job` (a job changed: the transition that changed it and the JobView as it is now), `job-deleted` (the transition, cancelled or cleared, and its id) and `workers` (every worker connected to this master; sent first on connecting, then on every change). Comment lines keep idle streams open.',
+    responses: { 200: { description: 'An endless event stream.', content: { 'text/event-stream': { schema: LiveEvent } } } },
+  },
+  {
+    method: 'get',
+    path: '/api/stats',
+    tags: ['statistics'],
+    summary: "This master's live statistics: throughput and queue depth over 10 minutes, latency by stage, workers, dispatch counters.",
+    responses: { 200: json(StatsView, 'The statistics.') },
+  },
+  {
+    method: 'get',
+    path: '/metrics',
+    tags: ['statistics'],
+    summary: 'The same for Prometheus, in its text format; latency histograms in seconds, store and event-stream health.',
+    responses: { 200: { description: 'Prometheus text format 0.0.4.', content: { 'text/plain': { schema: z.string() } } } },
+  },
+  {
+    method: 'get',
+    path: '/api/model',
+    tags: ['model'],
+    summary: 'The model workers must run: name, content hash, URL, input range and size.',
+    responses: { 200: json(ModelView, 'The model.') },
+  },
+  {
+    method: 'get',
+    path: '/models/{hash}/{file}',
+    tags: ['model'],
+    summary: 'A model file, cached for good: the hash changes with the content.',
+    request: { params: z.object({ hash: z.string(), file: z.string() }) },
+    responses: {
+      200: {
+        description: 'model.json, or a weight shard.',
+        content: {
+          'application/json': { schema: z.object({ format: z.literal('graph-model') }).loose().meta({ description: 'The TF.js graph model description.' }) },
+          'application/octet-stream': { schema: z.string().meta({ format: 'binary' }) },
+        },
+      },
+      404: error('This master serves no such file (or another model).', ['model-file-not-found']),
+    },
+  },
+  {
+    method: 'get',
+    path: '/api/health',
+    tags: ['health'],
+    summary: 'Job counts and connected workers, for people; probes want /livez and /readyz.',
+    responses: { 200: json(HealthView, 'The summary.'), 503: storeUnavailable },
+  },
+  {
+    method: 'get',
+    path: '/livez',
+    tags: ['health'],
+    summary: 'Liveness: the process answers. Always 200 while it runs, whatever the store does.',
+    responses: { 200: json(z.object({ status: z.literal('live') }), 'Alive.') },
+  },
+  {
+    method: 'get',
+    path: '/readyz',
+    tags: ['health'],
+    summary: 'Readiness: the store answers a ping, the model files are readable, the master is not stopping. Never counts jobs.',
+    responses: {
+      200: json(z.object({ status: z.literal('ready') }), 'Ready for traffic.'),
+      503: error('Not ready, and why.', ['store-unreachable', 'model-missing', 'draining'], retryAfter),
+    },
+  },
+  {
+    method: 'get',
+    path: '/api/openapi.json',
+    tags: ['docs'],
+    summary: 'This description.',
+    responses: { 200: { description: 'OpenAPI 3.1.', content: { 'application/json': { schema: z.object({ openapi: z.string() }).loose() } } } },
+  },
+  {
+    method: 'get',
+    path: '/api/docs',
+    tags: ['docs'],
+    summary: 'This description to browse (Swagger UI, served by the master itself).',
+    responses: { 200: { description: 'An HTML page.', content: { 'text/html': { schema: z.string() } } } },
+  },
+];
+for (const route of routes) registry.registerPath(route);
+
+const packageJson = JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string; description: string };
+
+/** The document, built once. */
+export const openApiDocument = new OpenApiGeneratorV31(registry.definitions).generateDocument({
+  openapi: '3.1.0',
+  info: {
+    title: 'browser-grid master',
+    version: packageJson.version,
+    description: `${packageJson.description}. Every error is an HTTP status and {"error": {"code", "message"}}; an unknown /api path answers 404 \`not-found\`, an unexpected failure 500 \`internal\`.`,
+  },
+  servers: [{ url: '/' }],
+});

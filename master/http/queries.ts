@@ -1,0 +1,58 @@
+// Query strings of the REST API as zod schemas: the routes validate with them and
+// the OpenAPI description (openapi.ts) is generated from them.
+import type { Request } from 'express';
+import { z } from 'zod';
+import { JOB_STATUSES, JobStatus } from '../api-types.ts';
+import { HttpError } from './errors.ts';
+
+/** The most jobs one page of GET /api/jobs holds. */
+export const MAX_PAGE = 500;
+
+const status = z
+  .enum(JobStatus.options, { error: `status must be one of ${JOB_STATUSES.join(', ')}` })
+  .optional()
+  .meta({ description: 'Only jobs of this status.' });
+
+export const JobListQuery = z.object({
+  status,
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(MAX_PAGE)
+    .default(50)
+    .meta({ description: `Jobs per page, 1 to ${MAX_PAGE}.` }),
+  cursor: z
+    .string()
+    .regex(/^\d+$/)
+    .optional()
+    .meta({ description: 'The nextCursor of the previous page.' }),
+});
+
+export const ExportFormat = z.enum(['csv', 'jsonl']);
+export type ExportFormat = z.infer<typeof ExportFormat>;
+
+export const ExportQuery = z.object({
+  status,
+  since: z.iso
+    .datetime({ offset: true, error: 'since must be a date and time like 2026-01-31T12:00:00Z' })
+    .optional()
+    .meta({ description: 'Only jobs submitted at or after this time (ISO 8601).' }),
+  format: ExportFormat.default('csv').meta({ description: 'csv (one row per job, top-5 predictions in columns) or jsonl (one job per line).' }),
+});
+
+/** Plain-words messages for the fields whose schema gives none. */
+const HINTS: Record<string, string> = {
+  limit: `limit must be a whole number from 1 to ${MAX_PAGE}`,
+  cursor: 'cursor must be the nextCursor of a previous page',
+  format: 'format must be csv or jsonl',
+};
+
+/** Validates a query string; a bad field answers 400 with code `bad-<field>`. */
+export function parseQuery<T extends z.ZodType>(schema: T, req: Request): z.infer<T> {
+  const parsed = schema.safeParse(req.query);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  const field = String(issue.path[0] ?? 'query');
+  throw new HttpError(400, `bad-${field}`, HINTS[field] ?? issue.message);
+}
