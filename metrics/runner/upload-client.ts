@@ -75,7 +75,13 @@ export async function runOpenLoop(plan: UploadPlan, onSettled: (result: UploadRe
   );
 }
 
-async function uploadWithRetries(plan: UploadPlan, upload: PlannedUpload, body: Buffer, intendedAt: number): Promise<UploadResult> {
+/** Uploads one image, retrying under its key until acknowledged, refused, or out of time (counted from intendedAt). */
+export async function uploadWithRetries(
+  plan: Pick<UploadPlan, 'masterUrl' | keyof RetryPolicy>,
+  upload: PlannedUpload,
+  body: Buffer,
+  intendedAt: number,
+): Promise<UploadResult> {
   const attempts: UploadAttempt[] = [];
   const lastStart = intendedAt + plan.giveUpAfterMs;
   for (;;) {

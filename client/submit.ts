@@ -1,0 +1,93 @@
+// npm run submit -- PATH... : classify every image under the given files and folders.
+// Uploads with bounded concurrency and retries, shows progress, writes one row per
+// file, and exits 1 (naming them) if any file failed.
+import path from 'node:path';
+import { Command, InvalidArgumentError } from 'commander';
+import cliProgress from 'cli-progress';
+import { submitBatch, type BatchEvents, type FileOutcome } from './batch-submit.ts';
+import { findImages } from './image-files.ts';
+import { openResults } from './results-file.ts';
+
+const positiveInt = (value: string) => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a whole number ≥ 1');
+  return n;
+};
+
+const program = new Command('submit')
+  .description('Upload images (files or folders, recursively) to a browser-grid master and write one result row per file.')
+  .argument('<paths...>', 'image files or folders')
+  .option('--master <url>', 'the master', 'http://127.0.0.1:5000')
+  .option('--concurrency <n>', 'uploads in flight at once', positiveInt, 8)
+  .option('--out <file>', 'results file, .csv or .jsonl (default: CSV on stdout)')
+  .option('--wait', 'wait for every job to finish and write its predictions', false)
+  .option('--poll-ms <n>', 'with --wait, how often an unfinished job is looked at again', positiveInt, 500)
+  .option('--give-up-after-ms <n>', 'stop retrying an upload after this long', positiveInt, 300_000)
+  .parse();
+
+const options = program.opts<{ master: string; concurrency: number; out?: string; wait: boolean; pollMs: number; giveUpAfterMs: number }>();
+if (options.out && !/\.(csv|jsonl)$/.test(options.out)) program.error('--out must end in .csv or .jsonl');
+
+const { images, skipped } = await findImages(program.processedArgs[0] as string[]);
+if (skipped.length) console.error(`skipping ${skipped.length} file(s) that are not images this service reads, e.g. ${skipped[0]}`);
+if (images.length === 0) program.error('no images found under the given paths');
+
+const results = openResults(options.out);
+const progress = createProgress(images.length);
+const outcomes = await submitBatch(
+  images,
+  { masterUrl: options.master, concurrency: options.concurrency, wait: options.wait, pollMs: options.pollMs, attemptTimeoutMs: 60_000, giveUpAfterMs: options.giveUpAfterMs, backoffInitialMs: 250, backoffMaxMs: 10_000 },
+  {
+    uploaded: progress.uploaded,
+    finished(outcome) {
+      progress.finished(outcome);
+      results.write(outcome);
+    },
+  },
+);
+progress.stop();
+await results.close();
+
+const failed = outcomes.filter((outcome) => outcome.error !== null);
+console.error(`${outcomes.length - failed.length} of ${outcomes.length} file(s) ${options.wait ? 'classified' : 'submitted'}${options.out ? `; results in ${options.out}` : ''}`);
+if (failed.length) {
+  console.error(`${failed.length} failed:`);
+  for (const outcome of failed) console.error(`  ${outcome.path}: ${outcome.error}`);
+  process.exitCode = 1;
+}
+
+/** A bar (uploaded, done, failed, rate, ETA) on a terminal; one plain line per file otherwise. */
+function createProgress(total: number): BatchEvents & { stop(): void } {
+  const counts = { uploaded: 0, done: 0, failed: 0 };
+  if (!process.stderr.isTTY) {
+    return {
+      uploaded: (outcome) => void (outcome.jobId && counts.uploaded++),
+      finished: (outcome) => console.error(`${++counts.done}/${total} ${path.relative('.', outcome.path)} ${outcome.jobId ?? '-'} ${outcome.status}${topLabel(outcome)}`),
+      stop: () => {},
+    };
+  }
+  const bar = new cliProgress.SingleBar(
+    { format: '|{bar}| {value}/{total} finished · {uploaded} uploaded · {failed} failed · {rate}/s · ETA {eta_formatted}', hideCursor: true, stream: process.stderr },
+    cliProgress.Presets.shades_classic,
+  );
+  const started = Date.now();
+  bar.start(total, 0, { uploaded: 0, failed: 0, rate: '0.0' });
+  const payload = () => ({ uploaded: counts.uploaded, failed: counts.failed, rate: (counts.done / ((Date.now() - started) / 1000)).toFixed(1) });
+  return {
+    uploaded(outcome) {
+      if (outcome.jobId) counts.uploaded++;
+      bar.update(counts.done, payload());
+    },
+    finished(outcome) {
+      counts.done++;
+      if (outcome.error) counts.failed++;
+      bar.update(counts.done, payload());
+    },
+    stop: () => bar.stop(),
+  };
+}
+
+function topLabel(outcome: FileOutcome): string {
+  const top = outcome.job?.result?.predictions[0];
+  return top ? ` ${top.label} ${top.probability.toFixed(3)}` : outcome.error ? ` ${outcome.error}` : '';
+}

@@ -1,0 +1,123 @@
+// The batch client (npm run submit) as a person runs it: a separate process
+// against a real master. With real headless Chromium workers it classifies the
+// 200 dev images and writes 200 rows that agree with the master; killed
+// half-way and run again, it creates no job twice.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { afterAll, describe, expect, it } from 'vitest';
+import { RESULT_COLUMNS } from '../../client/results-file.ts';
+import { startFleet, type Fleet } from '../../headless-worker/fleet.ts';
+import { createLogger } from '../../headless-worker/logger.ts';
+import type { JobPage, JobView } from '../../master/api-types.ts';
+import { until } from '../support/jobs-client.ts';
+import { devImages, devImagesDir, projectRoot } from '../support/paths.ts';
+import { startTestMaster, type TestMaster } from '../support/test-master.ts';
+
+const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'grid-submit-'));
+const masters: TestMaster[] = [];
+let fleet: Fleet | null = null;
+
+afterAll(async () => {
+  await fleet?.stop();
+  for (const master of masters) await master.close();
+  fs.rmSync(scratch, { recursive: true, force: true });
+});
+
+function runClient(args: string[]) {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'client/submit.ts', ...args], { cwd: projectRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal, stderr })),
+  );
+  return { child, exited };
+}
+
+async function allJobs(masterUrl: string): Promise<JobView[]> {
+  const jobs: JobView[] = [];
+  let cursor: string | null = '';
+  while (cursor !== null) {
+    const page = (await fetch(`${masterUrl}/api/jobs?limit=500${cursor ? `&cursor=${cursor}` : ''}`).then((r) => r.json())) as JobPage;
+    jobs.push(...page.jobs);
+    cursor = page.nextCursor;
+  }
+  return jobs;
+}
+
+const readRows = (file: string) => parse(fs.readFileSync(file), { columns: true }) as Record<string, string>[];
+
+describe('npm run submit', () => {
+  it('classifies the 200 dev images in the browsers and writes 200 rows that agree with the master', async () => {
+    const master = await startTestMaster();
+    masters.push(master);
+    fleet = startFleet({ masterUrl: master.url, workers: 2, namePrefix: 'submit', logger: createLogger('error') });
+    await fleet.waitUntilReady(90_000);
+
+    const out = path.join(scratch, 'results.csv');
+    const { code, stderr } = await runClient([devImagesDir, '--master', master.url, '--out', out, '--wait', '--concurrency', '8']).exited;
+    expect(code, stderr).toBe(0);
+    // labels.csv and the checksums sit beside the images: judged by their bytes, they are skipped.
+    const others = fs.readdirSync(devImagesDir).filter((file) => !file.endsWith('.JPEG'));
+    expect(others.length).toBeGreaterThan(0);
+    expect(stderr).toContain(`skipping ${others.length} file(s) that are not images`);
+
+    const rows = readRows(out);
+    expect(Object.keys(rows[0]!)).toEqual(RESULT_COLUMNS);
+    expect(rows.map((row) => path.basename(row.path!)).sort()).toEqual(devImages().map((image) => image.file).sort());
+    const onMaster = new Map((await allJobs(master.url)).map((job) => [job.id, job]));
+    expect(onMaster.size).toBe(200);
+    for (const row of rows) {
+      const job = onMaster.get(row.jobId!);
+      expect(job?.status, row.path).toBe('done');
+      expect(row.status).toBe('done');
+      expect(row.label1).toBe(job!.result!.predictions[0]!.label);
+      expect(Number(row.probability1)).toBe(job!.result!.predictions[0]!.probability);
+      expect(row.label5).not.toBe('');
+    }
+  });
+
+  it('killed half-way and run again, creates no job twice and writes every file', async () => {
+    const master = await startTestMaster();
+    masters.push(master);
+    const folder = path.join(scratch, 'some-images');
+    fs.mkdirSync(path.join(folder, 'nested'), { recursive: true });
+    const images = devImages(60);
+    images.forEach((image, i) => fs.copyFileSync(image.path, path.join(folder, i % 2 ? 'nested' : '', image.file)));
+
+    const out = path.join(scratch, 'resumed.csv');
+    const first = runClient([folder, '--master', master.url, '--out', out, '--concurrency', '2']);
+    await until(async () => (await allJobs(master.url)).length >= 20, 'the first run to create 20 jobs', 60_000);
+    first.child.kill('SIGKILL');
+    const killed = await first.exited;
+    expect(killed.signal).toBe('SIGKILL');
+    const before = (await allJobs(master.url)).length;
+    expect(before).toBeLessThan(60);
+
+    const second = await runClient([folder, '--master', master.url, '--out', out, '--concurrency', '4']).exited;
+    expect(second.code, second.stderr).toBe(0);
+    const jobs = await allJobs(master.url);
+    expect(jobs).toHaveLength(60);
+    const rows = readRows(out);
+    expect(rows).toHaveLength(60);
+    expect(new Set(rows.map((row) => row.jobId))).toEqual(new Set(jobs.map((job) => job.id)));
+  });
+
+  it('exits non-zero and names the files that failed', async () => {
+    const master = await startTestMaster({ maxUploadBytes: 100_000 });
+    masters.push(master);
+    const folder = path.join(scratch, 'too-big');
+    fs.mkdirSync(folder);
+    const [small, big] = [devImages().find((image) => fs.statSync(image.path).size < 100_000)!, devImages().find((image) => fs.statSync(image.path).size > 100_000)!];
+    for (const image of [small, big]) fs.copyFileSync(image.path, path.join(folder, image.file));
+
+    const out = path.join(scratch, 'partial.jsonl');
+    const { code, stderr } = await runClient([folder, '--master', master.url, '--out', out]).exited;
+    expect(code).toBe(1);
+    expect(stderr).toContain(`1 failed:\n  ${path.join(folder, big.file)}: upload failed: 413`);
+    const lines = fs.readFileSync(out, 'utf8').trimEnd().split('\n').map((line) => JSON.parse(line) as { path: string; status: string });
+    expect(lines.map((line) => [path.basename(line.path), line.status]).sort()).toEqual([[big.file, 'upload-failed'], [small.file, 'queued']].sort());
+  });
+});
