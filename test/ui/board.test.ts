@@ -28,6 +28,11 @@ describe('job board', () => {
 
     await clickDeep(page, inApp('job-board', 'label.filter:nth-of-type(2) input')); // "queued"
     await waitForTexts(page, inApp('job-row'), (texts) => texts.length === 3, 'the queued jobs');
+    // "Download results" exports what the board shows: every queued job on the master.
+    const href = await page.$eval(inApp('job-board', 'a.export'), (link) => (link as HTMLAnchorElement).href);
+    expect(new URL(href).search).toBe('?format=csv&status=queued');
+    const csv = await page.evaluate((url) => fetch(url).then((response) => response.text()), href);
+    expect(csv.trimEnd().split('\n').slice(1).map((line) => line.split(',')[1])).toEqual(['queued', 'queued', 'queued']);
     const wanted = threeImages[1]!.file;
     await page.type(inApp('job-board', 'input[type=search]'), wanted.slice(-11, -5));
     await waitForTexts(page, inApp('job-row'), (texts) => texts.length === 1 && texts[0]!.includes(wanted), 'one match');

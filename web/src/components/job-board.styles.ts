@@ -14,7 +14,7 @@ export const jobBoardStyles = css`
     margin: 0;
     color: var(--muted);
   }
-  .bar .danger {
+  .bar .export {
     margin-left: auto;
   }
   .tools {

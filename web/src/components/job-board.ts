@@ -54,6 +54,9 @@ export class JobBoard extends LitElement {
         <div class="bar">
           <h1 id="title" tabindex="-1">Jobs</h1>
           <p class="summary">${plural(workers, 'worker')} connected · ${formatCount(all.length)} loaded</p>
+          <a class="button secondary export" href=${exportHref(this.filter)} download>
+            Download ${this.filter ? `${STATUS_LABELS[this.filter]} ` : ''}results (CSV)
+          </a>
           <button class="danger" ?disabled=${all.length === 0} @click=${this.clearAll}>Clear all…</button>
         </div>
         <div class="tools">
@@ -174,6 +177,9 @@ export class JobBoard extends LitElement {
     if (ran) this.notice = `Deleted all ${plural(deleted, 'job')}.`;
   }
 }
+
+/** Every job the master holds with the board's status filter, not only the loaded ones: the master streams them. */
+const exportHref = (status: JobStatus | null) => `/api/jobs/export?format=csv${status ? `&status=${status}` : ''}`;
 
 const DELETE_PROMPT = { heading: 'Admin token needed', action: 'Delete job' };
 
