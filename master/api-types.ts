@@ -203,5 +203,5 @@ export const VolunteersView = LeaderboardPage.extend({ offset: z.number().int(),
 export type VolunteersView = z.infer<typeof VolunteersView>;
 
 /** GET /api/volunteers/me: the asking volunteer's standing, null before their first accepted image. */
-export const OwnStandingView = z.object({ standing: VolunteerStanding.nullable() }).meta({ id: 'OwnStandingView' });
+export const OwnStandingView = z.object({ standing: z.union([VolunteerStanding, z.null()]) }).meta({ id: 'OwnStandingView' });
 export type OwnStandingView = z.infer<typeof OwnStandingView>;
