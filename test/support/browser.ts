@@ -1,7 +1,7 @@
 // Real Chromium or Firefox for UI tests and screenshot scripts: launch it, open the app at a viewport,
 // watch the page for anything that went wrong, run axe-core, and reach into shadow roots.
 import { createRequire } from 'node:module';
-import puppeteer, { type Browser, type HTTPResponse, type Page, type Viewport } from 'puppeteer-core';
+import puppeteer, { type Browser, type ElementHandle, type HTTPResponse, type Page, type Viewport } from 'puppeteer-core';
 import { resolveBrowserPath, type BrowserName } from '../../headless-worker/browsers.ts';
 
 export const VIEWPORTS = {
@@ -171,10 +171,24 @@ export async function waitForTexts(page: Page, selector: string, predicate: (tex
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last saw ${JSON.stringify(texts).slice(0, 500)}`);
 }
 
+/**
+ * Waits for an element, by polling. page.waitForSelector with a `>>>` deep selector looks again only when the
+ * page's top-level DOM changes, so an element that appears later inside a shadow root may never be seen: that
+ * was the cause of UI tests that sometimes "did not render" within 30 s.
+ */
+export async function waitForElement(page: Page, selector: string, what = selector, timeoutMs = 30_000): Promise<ElementHandle> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const element = await page.$(selector);
+    if (element) return element;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 /** Clicks the first element matching a selector once it is there. */
 export async function clickDeep(page: Page, selector: string): Promise<void> {
-  const element = await page.waitForSelector(selector, { timeout: 15_000 });
-  await element!.click();
+  await (await waitForElement(page, selector, selector, 15_000)).click();
 }
 
 /** Waits for the images in view (shadow roots included; lazy ones below stay unloaded) to load, then for paint. */

@@ -17,6 +17,7 @@ import {
   openPage,
   settleForScreenshot,
   VIEWPORTS,
+  waitForElement,
   waitForTexts,
   type PageWatch,
   type ViewportName,
@@ -52,12 +53,9 @@ afterAll(async () => {
 
 const isPercent = /\d+\.\d%/g;
 
-// Each test is retried: in about one run in four here, a freshly opened page of the app does not
-// render within 30 s (the submit page's drop zone, the board's rows, the stats chart), a race not yet
-// found and noted on the issue. A retry opens a fresh page; a real regression fails all three tries.
-describe('the web app end to end', { retry: 2 }, () => {
+describe('the web app end to end', () => {
   it('uploads three images through the submit page and shows their labels as they arrive', async () => {
-    const input = await page.waitForSelector(inApp('submit-page', 'drop-zone', 'input[type=file]'));
+    const input = await waitForElement(page, inApp('submit-page', 'drop-zone', 'input[type=file]'));
     await (input as ElementHandle<HTMLInputElement>).uploadFile(...images.map((image) => image.path));
     const items = await waitForTexts(
       page,
@@ -125,7 +123,7 @@ describe('the web app end to end', { retry: 2 }, () => {
         ['job', `/jobs/${firstJobId}`, (p) => waitForTexts(p, inApp('attempt-timeline'), (texts) => texts.length === 1, 'the job')],
         ['submit', '/submit', (p) => uploadOne(p)],
         ['worker', `/worker?name=ui-shot-${viewport}`, (p) => startWorker(p)],
-        ['stats', '/stats', (p) => p.waitForSelector(inApp('stats-page', 'uplot-chart', 'canvas'))],
+        ['stats', '/stats', (p) => waitForElement(p, inApp('stats-page', 'uplot-chart', 'canvas'))],
         // Every worker here is a worker page with its own volunteer id, so the jobs done above are on the board.
         ['volunteers', '/volunteers', (p) => waitForTexts(p, inApp('volunteers-page', 'td.name'), (texts) => texts.length >= 1, 'the leaderboard')],
       ];
@@ -150,7 +148,7 @@ describe('the web app end to end', { retry: 2 }, () => {
 
 /** The submit page with one image uploaded and labelled, as people see it after a drop. */
 async function uploadOne(p: Page) {
-  const input = await p.waitForSelector(inApp('submit-page', 'drop-zone', 'input[type=file]'));
+  const input = await waitForElement(p, inApp('submit-page', 'drop-zone', 'input[type=file]'));
   await (input as ElementHandle<HTMLInputElement>).uploadFile(devImages(4)[3]!.path);
   await waitForTexts(p, inApp('upload-item'), (texts) => texts.length === 1 && texts[0]!.includes(' done '), 'the result', 60_000);
 }

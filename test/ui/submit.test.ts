@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { ElementHandle } from 'puppeteer-core';
 import { describe, expect, it } from 'vitest';
-import { axeViolations, inApp, waitForTexts } from '../support/browser.ts';
+import { axeViolations, inApp, waitForElement, waitForTexts } from '../support/browser.ts';
 import { devImages } from '../support/paths.ts';
 import { MAX_UPLOAD_BYTES, smallImage, threeImages, useUiHarness } from '../support/ui-harness.ts';
 import { TINY_PNG } from './fixtures.ts';
@@ -21,7 +21,7 @@ describe('submit page', () => {
 
     const { page, watch } = await ui.open('/submit');
     watch.expect((url, status) => (status === 415 || status === 413) && url.endsWith('/api/jobs'));
-    const input = await page.waitForSelector(inApp('submit-page', 'drop-zone', 'input[type=file]'));
+    const input = await waitForElement(page, inApp('submit-page', 'drop-zone', 'input[type=file]'));
     await (input as ElementHandle<HTMLInputElement>).uploadFile(fakePng, notes, tooLarge.path, smallImage.path);
 
     const items = await waitForTexts(
@@ -43,7 +43,7 @@ describe('submit page', () => {
     const { page } = await ui.open('/submit');
     // A slow uplink (64 kB/s) makes the progress visible; on localhost it would be over at once.
     await page.emulateNetworkConditions({ download: -1, upload: 64_000, latency: 0 });
-    const input = await page.waitForSelector(inApp('submit-page', 'drop-zone', 'input[type=file]'));
+    const input = await waitForElement(page, inApp('submit-page', 'drop-zone', 'input[type=file]'));
     await (input as ElementHandle<HTMLInputElement>).uploadFile(threeImages[0]!.path);
     const progress = await page.waitForFunction(
       () => {
@@ -65,7 +65,7 @@ describe('submit page', () => {
 
   it('takes images pasted anywhere on the page and dropped on the drop zone', async () => {
     const { page } = await ui.open('/submit');
-    await page.waitForSelector(inApp('submit-page', 'drop-zone', '.zone'));
+    await waitForElement(page, inApp('submit-page', 'drop-zone', '.zone'));
     await page.evaluate((png) => {
       const file = (name: string) => new File([Uint8Array.from(atob(png), (c) => c.charCodeAt(0))], name, { type: 'image/png' });
       const pasted = new DataTransfer();

@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { ElementHandle, Page } from 'puppeteer-core';
 import { startFleet } from '../../headless-worker/fleet.ts';
 import { createLogger } from '../../headless-worker/logger.ts';
-import { inApp, launchBrowser, openPage, settleForScreenshot, waitForTexts, type OpenedPage } from '../../test/support/browser.ts';
+import { inApp, launchBrowser, openPage, settleForScreenshot, waitForElement, waitForTexts, type OpenedPage } from '../../test/support/browser.ts';
 import { settled, submit, uploadsFrom } from '../../test/support/jobs-client.ts';
 import { devImages, projectRoot } from '../../test/support/paths.ts';
 import { startTestMaster } from '../../test/support/test-master.ts';
@@ -39,11 +39,11 @@ try {
 
   await capture('board', '/', (page) => waitForTexts(page, inApp('job-row'), (texts) => texts.length >= 5, 'the jobs'));
   await capture('submit', '/submit', async (page) => {
-    const input = await page.waitForSelector(inApp('submit-page', 'drop-zone', 'input[type=file]'));
+    const input = await waitForElement(page, inApp('submit-page', 'drop-zone', 'input[type=file]'));
     await (input as ElementHandle<HTMLInputElement>).uploadFile(...images.slice(20, 24).map((image) => image.path));
     await waitForTexts(page, inApp('upload-item'), (texts) => texts.length === 4 && texts.every((text) => text.includes(' done ')), 'the results', 60_000);
   });
-  await capture('stats', '/stats', (page) => page.waitForSelector(inApp('stats-page', 'uplot-chart', 'canvas')));
+  await capture('stats', '/stats', (page) => waitForElement(page, inApp('stats-page', 'uplot-chart', 'canvas')));
 
   // The fleet steps aside so that this tab's worker gets the jobs and draws its chart.
   await fleet.stop();
@@ -51,17 +51,17 @@ try {
     'worker',
     '/worker?name=volunteer-tab',
     async (page) => {
-      await (await page.waitForSelector(inApp('worker-page', '.control button')))!.click();
+      await (await waitForElement(page, inApp('worker-page', '.control button')))!.click();
       await waitForTexts(page, inApp('worker-page', '.state'), (texts) => texts[0] === WORKING, 'the worker', 90_000);
       await settled(master.url, await submit(master.url, uploadsFrom(images.slice(24).map((image) => image.path))), 120_000);
       // The volunteer opts in to a name, and the credit card shows the master's count.
-      await (await page.waitForSelector(inApp('worker-page', 'volunteer-credit', 'input[name=display-name]')))!.type('Ada L.');
-      await (await page.waitForSelector(inApp('worker-page', 'volunteer-credit', 'button[type=submit]')))!.click();
+      await (await waitForElement(page, inApp('worker-page', 'volunteer-credit', 'input[name=display-name]')))!.type('Ada L.');
+      await (await waitForElement(page, inApp('worker-page', 'volunteer-credit', 'button[type=submit]')))!.click();
       await waitForTexts(page, inApp('worker-page', 'volunteer-credit', '.totals'), (texts) => texts.length === 1, 'the credit', 30_000);
     },
     { keepOpen: true },
   );
-  await (await worker.page.waitForSelector(inApp('worker-page', '.control button')))!.click();
+  await (await waitForElement(worker.page, inApp('worker-page', '.control button')))!.click();
   await waitForTexts(worker.page, inApp('worker-page', '.state'), (texts) => texts[0] === 'Stopped', 'the stop');
   await capture('volunteers', '/volunteers', (page) =>
     waitForTexts(page, inApp('volunteers-page', 'td.name'), (texts) => texts.includes('Ada L.') && texts.length >= 2, 'the leaderboard'),
