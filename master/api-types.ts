@@ -110,9 +110,20 @@ export const JobEvent = z
   .object({ type: z.literal('job'), transition: JobTransition.exclude(REMOVING_TRANSITIONS), job: JobView })
   .meta({ id: 'JobEvent' });
 export const JobDeletedEvent = z.object({ type: z.literal('job-deleted'), transition: RemovingTransition, id: z.string() }).meta({ id: 'JobDeletedEvent' });
-export const WorkersEvent = z.object({ type: z.literal('workers'), workers: z.array(WorkerView) }).meta({ id: 'WorkersEvent' });
-export const LiveEvent = z.discriminatedUnion('type', [JobEvent, JobDeletedEvent, WorkersEvent]).meta({ id: 'LiveEvent' });
+export const WorkersChangedEvent = z
+  .object({
+    type: z.literal('workers-changed'),
+    changed: z.array(WorkerView).describe('Workers that connected or changed, as they are now.'),
+    left: z.array(z.string()).describe('Ids of workers that left.'),
+  })
+  .meta({ id: 'WorkersChangedEvent' });
+export const LiveEvent = z.discriminatedUnion('type', [JobEvent, JobDeletedEvent, WorkersChangedEvent]).meta({ id: 'LiveEvent' });
 export type LiveEvent = z.infer<typeof LiveEvent>;
+/** Sent to a board that asked to resume from an event no longer kept: reload what it shows. */
+export const ResyncEvent = z.object({ type: z.literal('resync') }).meta({ id: 'ResyncEvent' });
+/** What GET /api/events carries: live events, and resync. */
+export const StreamEvent = z.discriminatedUnion('type', [JobEvent, JobDeletedEvent, WorkersChangedEvent, ResyncEvent]).meta({ id: 'StreamEvent' });
+export type StreamEvent = z.infer<typeof StreamEvent>;
 
 /** GET /api/health: a summary for people; probes want /livez and /readyz. */
 export const HealthView = z.object({ ok: z.literal(true), jobs: z.object({ queued: z.number().int(), leased: z.number().int(), done: z.number().int(), failed: z.number().int() }), workers: z.number().int() }).meta({ id: 'HealthView' });

@@ -33,6 +33,14 @@ export const ConfigSchema = z.object({
   /** Most volunteers one GET /api/volunteers page may ask for. */
   maxLeaderboardPage: int(1).max(10_000).default(100),
   /** With a Redis URL, jobs live in Redis and several masters share them; without, the embedded store. */
+  /** Live event streams (GET /api/events) open at once; more are refused with 503. */
+  maxEventStreams: int(1).default(1000),
+  /** How long a board may stay behind its event stream before it is dropped (it reconnects and catches up). */
+  eventStreamStallMs: int(100).default(10_000),
+  /** Recent live events kept so boards that fell behind or reconnected catch up. */
+  eventReplayEvents: int(1).default(1000),
+  /** Boards hear of worker changes at most this often. */
+  workerEventsEveryMs: int(10).default(250),
   redisUrl: z.string().regex(/^rediss?:\/\//, 'expected a redis:// or rediss:// URL').optional(),
   /** With Redis Cluster node addresses (host:port,...) instead, jobs live in the cluster. */
   redisClusterNodes: z
@@ -66,6 +74,10 @@ const OPTIONS: [string, string, keyof Config, string][] = [
   ['--max-attempts <n>', 'MAX_ATTEMPTS', 'maxAttempts', 'failed or expired attempts before a job fails'],
   ['--max-leases <n>', 'MAX_LEASES', 'maxLeases', 'leases of any outcome before a job fails'],
   ['--max-leaderboard-page <n>', 'MAX_LEADERBOARD_PAGE', 'maxLeaderboardPage', 'most volunteers per GET /api/volunteers page'],
+  ['--max-event-streams <n>', 'MAX_EVENT_STREAMS', 'maxEventStreams', 'live event streams open at once; more get 503'],
+  ['--event-stream-stall-ms <n>', 'EVENT_STREAM_STALL_MS', 'eventStreamStallMs', 'a board behind its stream this long is dropped'],
+  ['--event-replay-events <n>', 'EVENT_REPLAY_EVENTS', 'eventReplayEvents', 'recent events kept for boards catching up (Last-Event-ID)'],
+  ['--worker-events-every-ms <n>', 'WORKER_EVENTS_EVERY_MS', 'workerEventsEveryMs', 'boards hear of worker changes at most this often'],
   ['--redis-url <url>', 'REDIS_URL', 'redisUrl', 'share jobs through Redis instead of the embedded store'],
   ['--redis-cluster-nodes <list>', 'REDIS_CLUSTER_NODES', 'redisClusterNodes', 'share jobs through a Redis Cluster (host:port,...)'],
   ['--redis-prefix <p>', 'REDIS_PREFIX', 'redisPrefix', 'key prefix; masters with the same prefix share jobs'],

@@ -3,6 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp } from './http/app.ts';
 import type { Config } from './config.ts';
+import { BoardStreams } from './events/board-streams.ts';
 import { LiveEvents } from './events/live-events.ts';
 import { WorkerHub } from './hub/worker-hub.ts';
 import { WorkerRegistry } from './hub/worker-registry.ts';
@@ -42,7 +43,7 @@ export async function startMaster(config: Config, log: Logger = createLogger(con
   const store: JobStore = redis ?? new SqliteJobStore(config.dataDir, limits);
   const ledger: VolunteerLedger = redisAt ? await RedisVolunteerLedger.connect(redisAt, config.redisPrefix) : new SqliteVolunteerLedger(config.dataDir);
   const events = new LiveEvents();
-  const workers = new WorkerRegistry(events);
+  const workers = new WorkerRegistry(events, config.workerEventsEveryMs);
   const lifecycle = new JobLifecycle({ store, events, workers, log, leaseMs: config.leaseMs });
   // A shared store cannot tell a dead master's leases from a live one's: those wait for their deadline and the reaper.
   if (!redis) await lifecycle.recover();
@@ -50,10 +51,11 @@ export async function startMaster(config: Config, log: Logger = createLogger(con
   const shared = redis && (await shareWithOtherMasters(redisAt!, config.redisPrefix, redis, events, lifecycle, log));
   const credit = new VolunteerCredit(ledger, log);
   const hub = new WorkerHub(lifecycle, log, { heartbeatMs: config.heartbeatMs, leaseMs: config.leaseMs, modelHash: () => model.view.hash, credit });
-  const stats = startMasterStats({ store, events, lifecycle, workers, log });
+  const boards = new BoardStreams(events, { maxClients: config.maxEventStreams, stallMs: config.eventStreamStallMs, replayEvents: config.eventReplayEvents });
+  const stats = startMasterStats({ store, events, boards, lifecycle, workers, log });
   let closing: Promise<void> | null = null;
   const draining = () => closing !== null;
-  const server = http.createServer(createApp({ config, store, lifecycle, workers, events, model, log, stats, ledger, draining }));
+  const server = http.createServer(createApp({ config, store, lifecycle, workers, boards, model, log, stats, ledger, draining }));
   hub.attach(server);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -76,6 +78,7 @@ export async function startMaster(config: Config, log: Logger = createLogger(con
       await hub.close();
       await lifecycle.idle();
       workers.stop();
+      boards.close();
       server.closeAllConnections();
       await stopped;
       await store.close();

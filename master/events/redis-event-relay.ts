@@ -43,7 +43,7 @@ export class RedisEventRelay {
     });
     // Worker lists stay per master: /api/workers shows the workers connected here.
     this.unsubscribe = events.subscribeLocal((event) => {
-      if (event.type === 'workers') return;
+      if (event.type === 'workers-changed') return;
       this.publisher.publish(this.channel, JSON.stringify({ origin: this.origin, event } satisfies Envelope)).catch(() => {});
     });
   }

@@ -1,7 +1,7 @@
 // The express application: routes, security headers, one error handler.
 import express from 'express';
 import type { Config } from '../config.ts';
-import type { LiveEvents } from '../events/live-events.ts';
+import type { BoardStreams } from '../events/board-streams.ts';
 import type { WorkerRegistry } from '../hub/worker-registry.ts';
 import type { JobLifecycle } from '../lifecycle/job-lifecycle.ts';
 import type { Logger } from '../log.ts';
@@ -26,7 +26,7 @@ export interface AppDeps {
   store: JobStore;
   lifecycle: JobLifecycle;
   workers: WorkerRegistry;
-  events: LiveEvents;
+  boards: BoardStreams;
   model: ModelFiles;
   log: Logger;
   stats: MasterStats;
@@ -36,7 +36,7 @@ export interface AppDeps {
 }
 
 export function createApp(deps: AppDeps): express.Express {
-  const { config, store, lifecycle, workers, events, model, log, stats, ledger, draining } = deps;
+  const { config, store, lifecycle, workers, boards, model, log, stats, ledger, draining } = deps;
   const app = express();
   app.disable('x-powered-by');
   app.use((_req, res, next) => {
@@ -52,7 +52,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use('/api/jobs', jobsRouter({ store, lifecycle, config }));
   app.use('/api/workers', workersRouter(workers));
   app.use('/api/volunteers', volunteersRouter(ledger, config.maxLeaderboardPage));
-  app.use('/api/events', eventsRouter(events, workers));
+  app.use('/api/events', eventsRouter(boards));
   app.use(statsRouter(stats));
   app.use(modelRouter(model));
   app.use(docsRouter());

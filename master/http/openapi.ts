@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import { OpenAPIRegistry, OpenApiGeneratorV31, type ResponseConfig, type RouteConfig } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
-import { HealthView, JobDetailView, JobPage, JobView, LiveEvent, ModelView, OwnStandingView, StatsView, SubmitResponse, VolunteersView, WorkerList } from '../api-types.ts';
+import { HealthView, JobDetailView, JobPage, JobView, ModelView, OwnStandingView, StatsView, StreamEvent, SubmitResponse, VolunteersView, WorkerList } from '../api-types.ts';
 import { VolunteerId } from '../protocol.ts';
 import { ExportQuery, JobListQuery } from './queries.ts';
 
@@ -180,8 +180,12 @@ const routes: RouteConfig[] = [
     tags: ['live'],
     summary: 'Live job and worker changes as Server-Sent Events.',
     description:
-      'Each event is `event: <type>` and `data: <LiveEvent as JSON>`, with type one of `job` (a job changed: the transition that changed it and the JobView as it is now), `job-deleted` (the transition, cancelled or cleared, and its id) and `workers` (every worker connected to this master; sent first on connecting, then on every change). Comment lines keep idle streams open.',
-    responses: { 200: { description: 'An endless event stream.', content: { 'text/event-stream': { schema: LiveEvent } } } },
+      'Each event is `id: <id>`, `event: <type>` and `data: <StreamEvent as JSON>`, with type one of `job` (a job changed: the transition that changed it and the JobView as it is now), `job-deleted` (the transition, cancelled or cleared, and its id), `workers-changed` (workers of this master that connected or changed, and ids of those that left, coalesced; GET /api/workers gives the whole list) and `resync`. A client that reconnects with `Last-Event-ID` first gets the events it missed, or `resync` (reload what you show) when the master no longer keeps them. A client that does not read is skipped while its socket is full and dropped after EVENT_STREAM_STALL_MS; it reconnects and catches up. Comment lines keep idle streams open.',
+    request: { headers: z.object({ 'Last-Event-ID': z.string().optional().meta({ description: 'The id of the last event received, to resume after it.' }) }) },
+    responses: {
+      200: { description: 'An endless event stream.', content: { 'text/event-stream': { schema: StreamEvent } } },
+      503: error('As many event streams are open as the master serves (MAX_EVENT_STREAMS).', ['too-many-event-streams']),
+    },
   },
   {
     method: 'get',

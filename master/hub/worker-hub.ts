@@ -137,14 +137,14 @@ export class WorkerHub {
       case 'credit':
         session.credit = message.credit;
         if (message.limits) session.limits = message.limits;
-        return this.lifecycle.creditChanged();
+        return this.lifecycle.creditChanged(session);
       case 'profile':
         session.displayName = message.displayName;
         return this.options.credit?.rename(session);
       case 'drain':
         session.draining = true;
         this.log.info({ worker: session.hello.name }, 'worker draining');
-        return this.lifecycle.creditChanged();
+        return this.lifecycle.creditChanged(session);
       case 'result':
         if (await this.lifecycle.complete(session, message)) this.options.credit?.accepted(session, message);
         return;

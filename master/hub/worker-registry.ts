@@ -1,19 +1,24 @@
 // The workers connected to this master: the one list the hub adds to, the
 // dispatcher deals jobs from, and the lifecycle finds a lease's holder in.
-// Boards hear of changes as "workers" events, at most every 250 ms: results
-// can arrive thousands of times a second.
+// Boards hear of changes as coalesced "workers-changed" diffs (the workers that
+// changed, the ids that left), at most once an interval: results can arrive
+// thousands of times a second, and a full list of thousands of workers each
+// time would cost every board megabytes.
 import type { WorkerView } from '../api-types.ts';
 import type { LiveEvents } from '../events/live-events.ts';
 import type { LeaseRef } from '../store/job-store.ts';
 import type { WorkerSession } from './worker-session.ts';
 
-const PUBLISH_EVERY_MS = 250;
-
 export class WorkerRegistry {
   private readonly sessions = new Set<WorkerSession>();
+  private readonly changedSince = new Set<WorkerSession>();
+  private readonly leftSince = new Set<string>();
   private publishTimer: NodeJS.Timeout | null = null;
 
-  constructor(private readonly events: LiveEvents) {}
+  constructor(
+    private readonly events: LiveEvents,
+    private readonly publishEveryMs: number,
+  ) {}
 
   get all(): WorkerSession[] {
     return [...this.sessions];
@@ -29,12 +34,14 @@ export class WorkerRegistry {
 
   add(session: WorkerSession): void {
     this.sessions.add(session);
-    this.changed();
+    this.changed(session);
   }
 
   remove(session: WorkerSession): void {
-    this.sessions.delete(session);
-    this.changed();
+    if (!this.sessions.delete(session)) return;
+    this.changedSince.delete(session);
+    this.leftSince.add(session.id);
+    this.publishSoon();
   }
 
   /** The worker holding this lease, if it is connected here. */
@@ -53,12 +60,23 @@ export class WorkerRegistry {
   }
 
   /** Something boards show about a worker changed (its credit, a job finished). */
-  changed(): void {
-    if (this.publishTimer) return;
-    this.publishTimer = setTimeout(() => {
-      this.publishTimer = null;
-      this.events.publish({ type: 'workers', workers: this.views() });
-    }, PUBLISH_EVERY_MS);
+  changed(session: WorkerSession): void {
+    if (!this.sessions.has(session)) return;
+    this.changedSince.add(session);
+    this.publishSoon();
+  }
+
+  private publishSoon(): void {
+    this.publishTimer ??= setTimeout(() => this.publish(), this.publishEveryMs);
+  }
+
+  private publish(): void {
+    this.publishTimer = null;
+    const changed = [...this.changedSince].map((session) => session.view());
+    const left = [...this.leftSince];
+    this.changedSince.clear();
+    this.leftSince.clear();
+    this.events.publish({ type: 'workers-changed', changed, left });
   }
 
   stop(): void {

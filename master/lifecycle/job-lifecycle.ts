@@ -86,8 +86,8 @@ export class JobLifecycle {
   }
 
   /** The worker changed its credit or started draining. */
-  creditChanged(): void {
-    this.workers.changed();
+  creditChanged(session: WorkerSession): void {
+    this.workers.changed(session);
     this.dispatch();
   }
 
@@ -147,7 +147,7 @@ export class JobLifecycle {
     } else {
       this.reject(session, lease, 'result', transition.reason);
     }
-    this.workers.changed();
+    this.workers.changed(session);
     return transition.applied;
   }
 
@@ -164,7 +164,7 @@ export class JobLifecycle {
     } else {
       this.reject(session, lease, 'failure', transition.reason);
     }
-    this.workers.changed();
+    this.workers.changed(session);
   }
 
   /** Jobs leased when the previous master died have no worker any more: queue them again (embedded store only). */

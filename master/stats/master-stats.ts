@@ -1,5 +1,6 @@
 // A master's statistics: the /api/stats collector and the /metrics registry,
 // sharing one reader of the store's job counts, started and stopped together.
+import type { BoardStreams } from '../events/board-streams.ts';
 import type { LiveEvents } from '../events/live-events.ts';
 import type { WorkerRegistry } from '../hub/worker-registry.ts';
 import type { JobLifecycle } from '../lifecycle/job-lifecycle.ts';
@@ -19,15 +20,16 @@ export interface MasterStats {
 export interface MasterStatsDeps {
   store: JobStore;
   events: LiveEvents;
+  boards: BoardStreams;
   lifecycle: JobLifecycle;
   workers: WorkerRegistry;
   log: Logger;
 }
 
-export function startMasterStats({ store, events, lifecycle, workers, log }: MasterStatsDeps): MasterStats {
+export function startMasterStats({ store, events, boards, lifecycle, workers, log }: MasterStatsDeps): MasterStats {
   const queueDepth = new QueueDepth(store, log);
   const collector = new StatsCollector({ events, lifecycle, workers, queueDepth });
-  const prometheus = new PrometheusMetrics({ store, events, lifecycle, workers, queueDepth });
+  const prometheus = new PrometheusMetrics({ store, events, boards, lifecycle, workers, queueDepth });
   collector.start();
   prometheus.start();
   return {

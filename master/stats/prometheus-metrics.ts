@@ -3,6 +3,7 @@
 // in one process (tests, benches) never clash.
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { LatencyStage } from '../api-types.ts';
+import type { BoardStreams } from '../events/board-streams.ts';
 import type { LiveEvents } from '../events/live-events.ts';
 import type { WorkerRegistry } from '../hub/worker-registry.ts';
 import type { JobLifecycle } from '../lifecycle/job-lifecycle.ts';
@@ -15,6 +16,7 @@ import type { QueueDepth } from './queue-depth.ts';
 export interface PrometheusMetricsDeps {
   store: JobStore;
   events: LiveEvents;
+  boards: BoardStreams;
   lifecycle: JobLifecycle;
   workers: WorkerRegistry;
   queueDepth: QueueDepth;
@@ -111,7 +113,7 @@ export class PrometheusMetrics {
   }
 
   private addGauges(): void {
-    const { store, events, workers, queueDepth } = this.deps;
+    const { store, boards, workers, queueDepth } = this.deps;
     const registers = [this.registry];
     new Gauge({
       name: 'browser_grid_queue_depth',
@@ -143,7 +145,15 @@ export class PrometheusMetrics {
       help: 'Boards holding the live event stream (GET /api/events) open on this master.',
       registers,
       collect() {
-        this.set(events.boardsConnected);
+        this.set(boards.size);
+      },
+    });
+    new Gauge({
+      name: 'browser_grid_event_stream_buffered_bytes',
+      help: 'Bytes written to live event streams that their sockets have not sent yet.',
+      registers,
+      collect() {
+        this.set(boards.bufferedBytes);
       },
     });
     new Gauge({

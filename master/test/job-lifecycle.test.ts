@@ -190,8 +190,8 @@ describe.each(STORE_KINDS)('the lifecycle on the $name store', (kind) => {
 
     const events = new LiveEvents();
     const seen: JobEvent[] = [];
-    events.subscribeLocal((event) => void (event.type !== 'workers' && seen.push(event)));
-    const lifecycle = new JobLifecycle({ store: store.store, events, workers: new WorkerRegistry(events), log: createLogger('silent'), leaseMs: 30_000 });
+    events.subscribeLocal((event) => void (event.type === 'job' && seen.push(event)));
+    const lifecycle = new JobLifecycle({ store: store.store, events, workers: new WorkerRegistry(events, 250), log: createLogger('silent'), leaseMs: 30_000 });
     await lifecycle.recover();
     await lifecycle.idle();
     expect(seen).toMatchObject([{ type: 'job', transition: 'recovered', job: { id: lease!.jobId, status: 'queued' } }]);

@@ -14,6 +14,7 @@ import { devImages } from '../../test/support/paths.ts';
 import { DEFAULT_TEST_LIMITS, deleteRedisKeys, TEST_REDIS_URL } from '../../test/support/stores.ts';
 import { startTestMaster, tempDataDir, type TestMaster } from '../../test/support/test-master.ts';
 import { makeConfig } from '../config.ts';
+import { BoardStreams } from '../events/board-streams.ts';
 import { LiveEvents } from '../events/live-events.ts';
 import { WorkerRegistry } from '../hub/worker-registry.ts';
 import { JobLifecycle } from '../lifecycle/job-lifecycle.ts';
@@ -68,13 +69,15 @@ describe('the OpenAPI document', () => {
     const log = createLogger('silent');
     const store = new SqliteJobStore(dataDir, DEFAULT_TEST_LIMITS);
     const events = new LiveEvents();
-    const workers = new WorkerRegistry(events);
+    const workers = new WorkerRegistry(events, config.workerEventsEveryMs);
+    const boards = new BoardStreams(events, { maxClients: 1, stallMs: 1_000, replayEvents: 1 });
     const lifecycle = new JobLifecycle({ store, events, workers, log, leaseMs: config.leaseMs });
-    const stats = startMasterStats({ store, events, lifecycle, workers, log });
+    const stats = startMasterStats({ store, events, boards, lifecycle, workers, log });
     const model = loadModelFiles(config.modelDir, config.modelInputRange);
     const ledger = new SqliteVolunteerLedger(dataDir);
-    const app = createApp({ config, store, lifecycle, workers, events, model, log, stats, ledger, draining: () => false });
+    const app = createApp({ config, store, lifecycle, workers, boards, model, log, stats, ledger, draining: () => false });
     stats.stop();
+    boards.close();
     workers.stop();
     await store.close();
     await ledger.close();
@@ -272,6 +275,6 @@ describe.each(STORES)('real answers on $name match the description', ({ override
       expect(validateEvent(event.data) ? [] : validateEvent.errors).toEqual([]);
       expect(event.name).toBe((event.data as { type: string }).type);
     }
-    expect(new Set(streamed.map((event) => event.name))).toEqual(new Set(['workers', 'job', 'job-deleted']));
+    expect(new Set(streamed.map((event) => event.name))).toEqual(new Set(['workers-changed', 'job', 'job-deleted']));
   });
 });

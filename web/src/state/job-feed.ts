@@ -4,6 +4,7 @@ import { backoffDelay } from '../lib/backoff.ts';
 import { errorMessage } from '../lib/errors.ts';
 import { JobStore } from './job-store.ts';
 import { LIVE_EVENT_TYPES, parseLiveEvent } from './live-events.ts';
+import { applyWorkerChanges } from './worker-changes.ts';
 
 export type FeedConnection = 'connecting' | 'live' | 'unreachable';
 
@@ -186,9 +187,21 @@ export class JobFeed extends EventTarget {
       console.warn(`ignoring malformed "${name}" event`);
       return;
     }
-    if (event.type === 'job') this.store.upsert(event.job);
-    else if (event.type === 'job-deleted') this.store.remove(event.id);
-    else this.workers = event.workers;
+    switch (event.type) {
+      case 'job':
+        this.store.upsert(event.job);
+        break;
+      case 'job-deleted':
+        this.store.remove(event.id);
+        break;
+      case 'workers-changed':
+        this.workers = applyWorkerChanges(this.workers, event.changed, event.left);
+        break;
+      case 'resync':
+        // The master no longer has the events we missed.
+        void this.load(this.snapshotStatus);
+        return;
+    }
     this.changedSoon();
   }
 

@@ -1,10 +1,10 @@
-import type { LiveEvent } from '../../../master/api-types.ts';
+import type { StreamEvent } from '../../../master/api-types.ts';
 
-/** SSE event names on GET /api/events; each event's data is the JSON LiveEvent of that type. */
-export const LIVE_EVENT_TYPES = ['job', 'job-deleted', 'workers'] as const satisfies ReadonlyArray<LiveEvent['type']>;
+/** SSE event names on GET /api/events; each event's data is the JSON StreamEvent of that type. */
+export const LIVE_EVENT_TYPES = ['job', 'job-deleted', 'workers-changed', 'resync'] as const satisfies ReadonlyArray<StreamEvent['type']>;
 
 /** Parses one event's data, or null when it is not the event its name promises. */
-export function parseLiveEvent(name: string, data: string): LiveEvent | null {
+export function parseLiveEvent(name: string, data: string): StreamEvent | null {
   let value: unknown;
   try {
     value = JSON.parse(data);
@@ -14,11 +14,15 @@ export function parseLiveEvent(name: string, data: string): LiveEvent | null {
   if (typeof value !== 'object' || value === null || !('type' in value) || value.type !== name) return null;
   switch (value.type) {
     case 'job':
-      return 'job' in value && isObjectWithId(value.job) ? (value as LiveEvent) : null;
+      return 'job' in value && isObjectWithId(value.job) ? (value as StreamEvent) : null;
     case 'job-deleted':
-      return 'id' in value && typeof value.id === 'string' ? (value as LiveEvent) : null;
-    case 'workers':
-      return 'workers' in value && Array.isArray(value.workers) ? (value as LiveEvent) : null;
+      return 'id' in value && typeof value.id === 'string' ? (value as StreamEvent) : null;
+    case 'workers-changed':
+      return 'changed' in value && Array.isArray(value.changed) && value.changed.every(isObjectWithId) && 'left' in value && Array.isArray(value.left)
+        ? (value as StreamEvent)
+        : null;
+    case 'resync':
+      return value as StreamEvent;
     default:
       return null;
   }

@@ -1,0 +1,127 @@
+// Boards' live event streams (GET /api/events), with backpressure: a board whose
+// socket will not take more is skipped, and catches up from RecentEvents once it
+// drains; one that stays behind is dropped and reconnects with Last-Event-ID.
+// So a board costs at most its socket's buffer, whatever it reads.
+import type { ServerResponse } from 'node:http';
+import type { LiveEvents } from './live-events.ts';
+import { RecentEvents, unnumberedFrame, type NumberedEvent } from './recent-events.ts';
+
+export interface BoardStreamLimits {
+  /** Open streams at most; more are refused (503). */
+  maxClients: number;
+  /** How long a board may stay behind before it is dropped. */
+  stallMs: number;
+  /** Recent events kept for boards catching up. */
+  replayEvents: number;
+}
+
+/** Comments keep proxies from closing an idle stream. */
+const KEEPALIVE_MS = 15_000;
+const RESYNC = unnumberedFrame({ type: 'resync' });
+
+export class BoardStreams {
+  private readonly recent: RecentEvents;
+  private readonly boards = new Set<BoardStream>();
+  private readonly unsubscribe: () => void;
+  private readonly keepalive: NodeJS.Timeout;
+
+  constructor(
+    events: LiveEvents,
+    private readonly limits: BoardStreamLimits,
+  ) {
+    this.recent = new RecentEvents(limits.replayEvents);
+    this.unsubscribe = events.subscribe((event) => {
+      const numbered = this.recent.add(event);
+      for (const board of this.boards) board.offer(numbered);
+    });
+    // One timer for every board, not one each.
+    this.keepalive = setInterval(() => {
+      for (const board of this.boards) board.keepalive();
+    }, KEEPALIVE_MS).unref();
+  }
+
+  /** Streams open now. */
+  get size(): number {
+    return this.boards.size;
+  }
+
+  /** Bytes written to boards that their sockets have not sent yet: bounded by the sockets' buffers, not by what boards fail to read. */
+  get bufferedBytes(): number {
+    let bytes = 0;
+    for (const board of this.boards) bytes += board.bufferedBytes;
+    return bytes;
+  }
+
+  get full(): boolean {
+    return this.boards.size >= this.limits.maxClients;
+  }
+
+  /** Streams events to a board whose headers are sent: those after Last-Event-ID first, when it names one still kept. */
+  open(res: ServerResponse, lastEventId: string | undefined): void {
+    const known = lastEventId === undefined ? null : this.recent.positionOf(lastEventId);
+    const missed = known === null ? null : this.recent.after(known);
+    const board = new BoardStream(res, this.recent, this.limits.stallMs, known ?? this.recent.newest);
+    this.boards.add(board);
+    res.on('close', () => {
+      board.closed();
+      this.boards.delete(board);
+    });
+    // A board that asked to resume and cannot must reload what it shows.
+    if (lastEventId !== undefined && missed === null) board.send(RESYNC);
+    for (const event of missed ?? []) board.offer(event);
+  }
+
+  close(): void {
+    clearInterval(this.keepalive);
+    this.unsubscribe();
+    for (const board of this.boards) board.drop();
+  }
+}
+
+/** One board's stream: where it is in the event sequence, and whether it is waiting for its socket to drain. */
+class BoardStream {
+  private stalled: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly res: ServerResponse,
+    private readonly recent: RecentEvents,
+    private readonly stallMs: number,
+    private position: number,
+  ) {}
+
+  get bufferedBytes(): number {
+    return this.res.writableLength;
+  }
+
+  offer(event: NumberedEvent): void {
+    if (this.stalled || event.seq <= this.position) return;
+    this.position = event.seq;
+    this.send(event.frame);
+  }
+
+  keepalive(): void {
+    if (!this.stalled) this.send(': keepalive\n\n');
+  }
+
+  send(frame: string): void {
+    if (this.res.write(frame)) return;
+    this.stalled = setTimeout(() => this.drop(), this.stallMs);
+    this.res.once('drain', () => this.catchUp());
+  }
+
+  drop(): void {
+    this.res.destroy();
+  }
+
+  closed(): void {
+    if (this.stalled) clearTimeout(this.stalled);
+  }
+
+  private catchUp(): void {
+    if (this.stalled) clearTimeout(this.stalled);
+    this.stalled = null;
+    const missed = this.recent.after(this.position);
+    if (!missed) return this.drop();
+    for (const event of missed) this.offer(event);
+  }
+}

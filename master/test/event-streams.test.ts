@@ -1,0 +1,128 @@
+// Live event streams under hostile and slow boards, against a real master and
+// real sockets: a board that stops reading costs no more than its socket's
+// buffer, catches up in order when it reads again, is dropped when it stays
+// behind and resumes with Last-Event-ID; the number of streams is capped; and
+// worker changes arrive as coalesced diffs, not the whole list.
+import { afterEach, describe, expect, it } from 'vitest';
+import { SyntheticWorker } from '../../metrics/synthetic-worker.ts';
+import { until } from '../../test/support/jobs-client.ts';
+import { jobView } from '../../test/support/job-view.ts';
+import { SseClient } from '../../test/support/sse-client.ts';
+import { startTestMaster, type TestMaster } from '../../test/support/test-master.ts';
+import type { Config } from '../config.ts';
+
+let master: TestMaster | undefined;
+const clients: SseClient[] = [];
+const workers: SyntheticWorker[] = [];
+
+afterEach(async () => {
+  for (const client of clients.splice(0)) client.close();
+  for (const worker of workers.splice(0)) worker.terminate();
+  await master?.close();
+  master = undefined;
+});
+
+async function start(overrides: Partial<Record<keyof Config, unknown>>): Promise<TestMaster> {
+  master = await startTestMaster(overrides);
+  return master;
+}
+
+async function board(options: { lastEventId?: string; paused?: boolean } = {}): Promise<SseClient> {
+  const client = await SseClient.open(master!.url, options);
+  clients.push(client);
+  return client;
+}
+
+/** Publishes `count` job events of about `bytes` each: more than a socket's buffers hold when count × bytes is megabytes. */
+function publishJobs(count: number, bytes = 4_000, from = 0): string[] {
+  const ids = Array.from({ length: count }, (_, i) => `job-${from + i}`);
+  for (const id of ids) master!.events.publish({ type: 'job', transition: 'submitted', job: jobView(id, { fileName: `${id}-${'x'.repeat(bytes)}.jpg` }) });
+  return ids;
+}
+
+const jobIds = (client: SseClient) => client.framesNamed('job').map((frame) => (frame.data as { job: { id: string } }).job.id);
+
+const gauge = async (name: string) => {
+  const text = await (await fetch(`${master!.url}/metrics`)).text();
+  return Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(text)?.[1]);
+};
+const streamsOpen = () => gauge('browser_grid_event_streams_connected');
+
+describe('live event streams', () => {
+  it('skip a board that does not read, and catch it up in order once it reads again', async () => {
+    await start({ eventStreamStallMs: 60_000, eventReplayEvents: 10_000 });
+    const slow = await board({ paused: true });
+    const reading = await board();
+    const sent = publishJobs(5_000); // about 20 MB: far more than the sockets buffer
+
+    await until(() => reading.framesNamed('job').length === sent.length, 'the reading board to get every event');
+    expect(jobIds(slow).length).toBeLessThan(sent.length);
+    // What the master holds for the stalled board is one socket buffer's worth, not the 20 MB it missed.
+    expect(await gauge('browser_grid_event_stream_buffered_bytes')).toBeLessThan(256 * 1024);
+    slow.resume();
+    await until(() => slow.framesNamed('job').length === sent.length, 'the slow board to catch up');
+    expect(jobIds(slow)).toEqual(sent);
+    expect(jobIds(reading)).toEqual(sent);
+  });
+
+  it('drop a board that stays behind; it resumes with Last-Event-ID and misses nothing', async () => {
+    await start({ eventStreamStallMs: 300, eventReplayEvents: 10_000 });
+    const stuck = await board({ paused: true });
+    const sent = publishJobs(5_000);
+    await until(async () => (await streamsOpen()) === 0, 'the stuck board to be dropped');
+
+    // What reached the stuck board before the drop is still in its buffers: read it, then resume after it.
+    stuck.resume();
+    await stuck.ended;
+    const before = jobIds(stuck);
+    expect(before.length).toBeLessThan(sent.length);
+    const resumed = await board({ lastEventId: stuck.frames.at(-1)!.id });
+    await until(() => before.length + resumed.framesNamed('job').length === sent.length, 'the resumed board to get the rest');
+    expect([...before, ...jobIds(resumed)]).toEqual(sent);
+    expect(resumed.framesNamed('resync')).toEqual([]);
+  });
+
+  it('tell a board to resync when it resumes from an event no longer kept, or from another master', async () => {
+    await start({ eventReplayEvents: 10 });
+    const first = await board();
+    publishJobs(50, 10);
+    await until(() => first.framesNamed('job').length === 50, 'the events');
+    const oldest = first.frames[0]!.id!;
+
+    const late = await board({ lastEventId: oldest });
+    const foreign = await board({ lastEventId: '00000000-5' });
+    const recent = await board({ lastEventId: first.frames.at(-3)!.id });
+    await until(() => late.frames.length > 0 && foreign.frames.length > 0 && recent.frames.length === 2, 'the answers');
+    expect(late.frames.map((frame) => frame.name)).toEqual(['resync']);
+    expect(foreign.frames.map((frame) => frame.name)).toEqual(['resync']);
+    expect(jobIds(recent)).toEqual(['job-48', 'job-49']);
+  });
+
+  it('refuse streams past MAX_EVENT_STREAMS with 503 and Retry-After, while health answers', async () => {
+    await start({ maxEventStreams: 2 });
+    await board();
+    await board();
+    const third = await board();
+    expect(third.status).toBe(503);
+    expect(third.headers['retry-after']).toBe('10');
+    expect(await third.body()).toEqual({ error: { code: 'too-many-event-streams', message: expect.any(String) } });
+    expect((await fetch(`${master!.url}/livez`)).status).toBe(200);
+  });
+
+  it('send worker changes as coalesced diffs: who joined or changed, who left', async () => {
+    await start({ workerEventsEveryMs: 3_000 });
+    const watching = await board();
+    const names = Array.from({ length: 20 }, (_, i) => `w${i}`);
+    workers.push(...(await Promise.all(names.map((name) => SyntheticWorker.connect({ masterUrl: master!.url, name })))));
+    await until(() => watching.framesNamed('workers-changed').length > 0, 'the workers to be announced', 10_000);
+    const joined = watching.framesNamed('workers-changed').map((frame) => frame.data as { changed: { id: string; name: string }[]; left: string[] });
+    // All twenty joined within one interval: one event names them all.
+    expect(joined).toHaveLength(1);
+    expect(joined[0]!.changed.map((worker) => worker.name).sort()).toEqual([...names].sort());
+
+    workers.splice(0, 1)[0]!.terminate();
+    await until(() => watching.framesNamed('workers-changed').length === 2, 'the departure', 10_000);
+    const left = watching.framesNamed('workers-changed')[1]!.data as { changed: unknown[]; left: string[] };
+    expect(left).toEqual({ type: 'workers-changed', changed: [], left: [joined[0]!.changed.find((worker) => worker.name === 'w0')!.id] });
+  });
+});

@@ -1,0 +1,78 @@
+// A board's side of GET /api/events over node:http, so a test can stop reading
+// (pause: the socket's buffers fill as a stalled browser's would) and go on.
+import http from 'node:http';
+
+export interface SseFrame {
+  id: string | undefined;
+  name: string;
+  data: unknown;
+}
+
+export class SseClient {
+  readonly frames: SseFrame[] = [];
+  /** Resolves when the master ends the stream (or drops it). */
+  readonly ended: Promise<void>;
+  private buffer = '';
+
+  private constructor(
+    readonly status: number,
+    readonly headers: http.IncomingHttpHeaders,
+    private readonly response: http.IncomingMessage,
+    private readonly request: http.ClientRequest,
+  ) {
+    this.ended = new Promise((resolve) => {
+      response.on('end', resolve);
+      response.on('close', resolve);
+      response.on('error', () => resolve());
+    });
+    response.setEncoding('utf8');
+    response.on('data', (chunk: string) => this.take(chunk));
+  }
+
+  /** Opens the stream; `paused` reads nothing until resume(). */
+  static open(masterUrl: string, options: { lastEventId?: string; paused?: boolean } = {}): Promise<SseClient> {
+    return new Promise((resolve, reject) => {
+      const headers = options.lastEventId === undefined ? {} : { 'Last-Event-ID': options.lastEventId };
+      const request = http.get(`${masterUrl}/api/events`, { headers }, (response) => {
+        if (options.paused) response.pause();
+        resolve(new SseClient(response.statusCode ?? 0, response.headers, response, request));
+      });
+      request.on('error', reject);
+    });
+  }
+
+  pause(): void {
+    this.response.pause();
+  }
+
+  resume(): void {
+    this.response.resume();
+  }
+
+  close(): void {
+    this.request.destroy();
+  }
+
+  /** The body of a response that is not a stream (an error), once it has arrived. */
+  async body(): Promise<unknown> {
+    await this.ended;
+    return JSON.parse(this.buffer);
+  }
+
+  framesNamed(name: string): SseFrame[] {
+    return this.frames.filter((frame) => frame.name === name);
+  }
+
+  private take(chunk: string): void {
+    this.buffer += chunk;
+    if (this.status !== 200) return;
+    let end;
+    while ((end = this.buffer.indexOf('\n\n')) >= 0) {
+      const text = this.buffer.slice(0, end);
+      this.buffer = this.buffer.slice(end + 2);
+      const name = /^event: (.*)$/m.exec(text)?.[1];
+      const data = /^data: (.*)$/m.exec(text)?.[1];
+      if (name && data) this.frames.push({ id: /^id: (.*)$/m.exec(text)?.[1], name, data: JSON.parse(data) });
+    }
+  }
+}
