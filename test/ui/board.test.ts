@@ -90,7 +90,7 @@ describe('job board', () => {
     await ui.clearAllJobs();
   });
 
-  it('stays smooth with 10,000 jobs loaded', async () => {
+  it('renders only the rows in view while scrolling through 10,000 jobs', async () => {
     const jobs = Array.from({ length: 10_000 }, (_, i) => syntheticJob(i));
     const page = await ui.browser.newPage();
     const watch = new PageWatch(page, ui.master.url);
@@ -111,10 +111,12 @@ describe('job board', () => {
 
       // Frame times while scrolling two ways: like a mouse wheel (200 px a step, rows reused) and in
       // jumps of 400 rows (every row in view rendered afresh).
+      // Also the most rows in the page at any step: what keeps frames cheap is rendering only those in view.
       const scrollFrames = (steps: number, by: 'wheel' | 'jump') =>
         page.evaluate(
           async (steps, by) => {
             const times: number[] = [];
+            let mostRows = 0;
             let last = performance.now();
             for (let step = 1; step <= steps; step++) {
               const target = by === 'wheel' ? scrollY + 200 : (document.documentElement.scrollHeight * step) / steps;
@@ -125,8 +127,18 @@ describe('job board', () => {
                 times.push(now - last);
                 last = now;
               }
+              // job-row elements in the page, shadow roots included (a loop: no inner named functions in the page).
+              let inPage = 0;
+              const roots: (Document | ShadowRoot)[] = [document];
+              while (roots.length > 0) {
+                for (const element of roots.pop()!.querySelectorAll('*')) {
+                  if (element.localName === 'job-row') inPage += 1;
+                  if (element.shadowRoot) roots.push(element.shadowRoot);
+                }
+              }
+              mostRows = Math.max(mostRows, inPage);
             }
-            return times.sort((a, b) => a - b);
+            return { times: times.sort((a, b) => a - b), mostRows };
           },
           steps,
           by,
@@ -134,13 +146,14 @@ describe('job board', () => {
       const median = (times: number[]) => times[Math.floor(times.length / 2)]!;
       const wheel = await scrollFrames(60, 'wheel');
       const jump = await scrollFrames(25, 'jump');
+      // Frame times are printed as a measurement, not asserted: on two shared cores they swing with the load.
       console.log(
-        `10,000 jobs: wheel scrolling median frame ${median(wheel).toFixed(1)} ms (worst ${wheel.at(-1)!.toFixed(1)}), ` +
-          `jumps of 400 rows median ${median(jump).toFixed(1)} ms (worst ${jump.at(-1)!.toFixed(1)})`,
+        `10,000 jobs: wheel scrolling median frame ${median(wheel.times).toFixed(1)} ms (worst ${wheel.times.at(-1)!.toFixed(1)}), ` +
+          `jumps of 400 rows median ${median(jump.times).toFixed(1)} ms (worst ${jump.times.at(-1)!.toFixed(1)})`,
       );
-      // Generous for two shared cores; an unvirtualized list of 10,000 rows takes seconds per frame.
-      expect(median(wheel)).toBeLessThan(50);
-      expect(median(jump)).toBeLessThan(100);
+      expect(wheel.mostRows).toBeGreaterThan(5);
+      expect(wheel.mostRows).toBeLessThan(40);
+      expect(jump.mostRows).toBeLessThan(40);
       // Rows measured on the way replace the virtualizer's height estimates: the end may have moved on.
       const last = await waitForTexts(
         page,
