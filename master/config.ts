@@ -33,6 +33,27 @@ export const ConfigSchema = z.object({
   /** Most volunteers one GET /api/volunteers page may ask for. */
   maxLeaderboardPage: int(1).max(10_000).default(100),
   /** With a Redis URL, jobs live in Redis and several masters share them; without, the embedded store. */
+  /** Open connections at most (HTTP, event streams, worker sockets); keep it below the process's open-file limit. */
+  maxConnections: int(1).default(10_000),
+  /** Open connections at most from one client address (a headless fleet on one machine counts as one address). */
+  maxConnectionsPerAddress: int(1).default(256),
+  /** A request's headers must arrive within this. */
+  headersTimeoutMs: int(100).default(10_000),
+  /** A whole request, body included, must arrive within this. */
+  requestTimeoutMs: int(100).default(300_000),
+  /** An idle keep-alive connection is closed after this. */
+  keepAliveTimeoutMs: int(100).default(5_000),
+  /** An upload must average at least this many bytes a second over each window... */
+  minBodyBytesPerSecond: int(1).default(4_096),
+  /** ...of this length. */
+  bodyRateWindowMs: int(100).default(10_000),
+  /** Uploads being received at once, in all and from one address. */
+  maxUploadsInFlight: int(1).default(16),
+  maxUploadsPerAddress: int(1).default(4),
+  /** API requests one address may make per window (probes and /metrics not counted)... */
+  apiRequestsPerWindow: int(1).default(600),
+  /** ...of this length. */
+  apiRateWindowMs: int(1_000).default(10_000),
   /** Live event streams (GET /api/events) open at once; more are refused with 503. */
   maxEventStreams: int(1).default(1000),
   /** How long a board may stay behind its event stream before it is dropped (it reconnects and catches up). */
@@ -51,10 +72,15 @@ export const ConfigSchema = z.object({
   redisPrefix: z.string().regex(/^[^{}]+$/, 'a prefix without { or } (the store adds its own hash tag)').default('grid:'),
   adminToken: z.string().min(8, 'ADMIN_TOKEN must be at least 8 characters').optional(),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-}).refine((config) => !(config.redisUrl && config.redisClusterNodes), {
-  path: ['redisClusterNodes'],
-  message: 'set REDIS_URL or REDIS_CLUSTER_NODES, not both',
-});
+})
+  .refine((config) => !(config.redisUrl && config.redisClusterNodes), {
+    path: ['redisClusterNodes'],
+    message: 'set REDIS_URL or REDIS_CLUSTER_NODES, not both',
+  })
+  .refine((config) => config.headersTimeoutMs <= config.requestTimeoutMs, {
+    path: ['headersTimeoutMs'],
+    message: 'the headers must be allowed no longer than the whole request (REQUEST_TIMEOUT_MS)',
+  });
 export type Config = z.infer<typeof ConfigSchema>;
 
 /** Flag name, environment variable, config key, help. */
@@ -74,6 +100,17 @@ const OPTIONS: [string, string, keyof Config, string][] = [
   ['--max-attempts <n>', 'MAX_ATTEMPTS', 'maxAttempts', 'failed or expired attempts before a job fails'],
   ['--max-leases <n>', 'MAX_LEASES', 'maxLeases', 'leases of any outcome before a job fails'],
   ['--max-leaderboard-page <n>', 'MAX_LEADERBOARD_PAGE', 'maxLeaderboardPage', 'most volunteers per GET /api/volunteers page'],
+  ['--max-connections <n>', 'MAX_CONNECTIONS', 'maxConnections', 'open connections at most; one more gets 503'],
+  ['--max-connections-per-address <n>', 'MAX_CONNECTIONS_PER_ADDRESS', 'maxConnectionsPerAddress', 'open connections from one address; one more gets 429'],
+  ['--headers-timeout-ms <n>', 'HEADERS_TIMEOUT_MS', 'headersTimeoutMs', "a request's headers must arrive within this"],
+  ['--request-timeout-ms <n>', 'REQUEST_TIMEOUT_MS', 'requestTimeoutMs', 'a whole request, body included, must arrive within this'],
+  ['--keep-alive-timeout-ms <n>', 'KEEP_ALIVE_TIMEOUT_MS', 'keepAliveTimeoutMs', 'idle keep-alive connections are closed after this'],
+  ['--min-body-bytes-per-second <n>', 'MIN_BODY_BYTES_PER_SECOND', 'minBodyBytesPerSecond', 'slower uploads are cut off with 408'],
+  ['--body-rate-window-ms <n>', 'BODY_RATE_WINDOW_MS', 'bodyRateWindowMs', 'the window the upload rate is measured over'],
+  ['--max-uploads-in-flight <n>', 'MAX_UPLOADS_IN_FLIGHT', 'maxUploadsInFlight', 'uploads received at once; one more gets 503'],
+  ['--max-uploads-per-address <n>', 'MAX_UPLOADS_PER_ADDRESS', 'maxUploadsPerAddress', 'uploads at once from one address; one more gets 429'],
+  ['--api-requests-per-window <n>', 'API_REQUESTS_PER_WINDOW', 'apiRequestsPerWindow', 'API requests per address per window; more get 429'],
+  ['--api-rate-window-ms <n>', 'API_RATE_WINDOW_MS', 'apiRateWindowMs', 'the window API requests are counted over'],
   ['--max-event-streams <n>', 'MAX_EVENT_STREAMS', 'maxEventStreams', 'live event streams open at once; more get 503'],
   ['--event-stream-stall-ms <n>', 'EVENT_STREAM_STALL_MS', 'eventStreamStallMs', 'a board behind its stream this long is dropped'],
   ['--event-replay-events <n>', 'EVENT_REPLAY_EVENTS', 'eventReplayEvents', 'recent events kept for boards catching up (Last-Event-ID)'],

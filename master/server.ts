@@ -2,6 +2,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp } from './http/app.ts';
+import { limitConnections } from './http/connection-limits.ts';
 import type { Config } from './config.ts';
 import { BoardStreams } from './events/board-streams.ts';
 import { LiveEvents } from './events/live-events.ts';
@@ -13,7 +14,7 @@ import { loadModelFiles } from './model/model-files.ts';
 import type { JobStore } from './store/job-store.ts';
 import { RedisJobStore } from './store/redis-job-store.ts';
 import { SqliteJobStore } from './store/sqlite-job-store.ts';
-import { describeTarget, type RedisTarget } from './store/redis/redis-connection.ts';
+import { createRedisClient, describeTarget, type RedisTarget } from './store/redis/redis-connection.ts';
 import { RedisEventRelay } from './events/redis-event-relay.ts';
 import { startMasterStats } from './stats/master-stats.ts';
 import { RedisVolunteerLedger } from './volunteers/redis-volunteer-ledger.ts';
@@ -55,7 +56,13 @@ export async function startMaster(config: Config, log: Logger = createLogger(con
   const stats = startMasterStats({ store, events, boards, lifecycle, workers, log });
   let closing: Promise<void> | null = null;
   const draining = () => closing !== null;
-  const server = http.createServer(createApp({ config, store, lifecycle, workers, boards, model, log, stats, ledger, draining }));
+  // Request rates are counted in Redis when masters share it: one allowance per client, not one per master.
+  const rateRedis = redisAt ? createRedisClient(redisAt, 1_000) : null;
+  await rateRedis?.connect();
+  const sharedRate = rateRedis ? { redis: rateRedis, keyPrefix: config.redisPrefix } : undefined;
+  // Headers and request timeouts are checked this often (Node's default, 30 s, would let slow headers linger).
+  const server = http.createServer({ connectionsCheckingInterval: 1_000 }, createApp({ config, store, lifecycle, workers, boards, model, log, stats, ledger, draining, sharedRate }));
+  limitConnections(server, config);
   hub.attach(server);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -83,6 +90,7 @@ export async function startMaster(config: Config, log: Logger = createLogger(con
       await stopped;
       await store.close();
       await ledger.close();
+      await rateRedis?.quit();
       log.info('master stopped');
     })());
   return { url, port, store, ledger, lifecycle, workers, hub, events, close };

@@ -8,7 +8,9 @@ import type { Logger } from '../log.ts';
 import type { ModelFiles } from '../model/model-files.ts';
 import type { MasterStats } from '../stats/master-stats.ts';
 import type { JobStore } from '../store/job-store.ts';
+import type { RedisClient } from '../store/redis/lua-scripts.ts';
 import type { VolunteerLedger } from '../volunteers/volunteer-ledger.ts';
+import { minimumBodyRate } from './body-rate.ts';
 import { docsRouter } from './docs-router.ts';
 import { errorHandler, notFound } from './errors.ts';
 import { eventsRouter } from './events-router.ts';
@@ -16,7 +18,9 @@ import { exportRouter } from './export-router.ts';
 import { healthRouter } from './health-router.ts';
 import { jobsRouter } from './jobs-router.ts';
 import { modelRouter } from './model-router.ts';
+import { requestRate } from './request-rate.ts';
 import { statsRouter } from './stats-router.ts';
+import { uploadSlots } from './upload-slots.ts';
 import { volunteersRouter } from './volunteers-router.ts';
 import { webAppRouter } from './web-app.ts';
 import { workersRouter } from './workers-router.ts';
@@ -33,10 +37,13 @@ export interface AppDeps {
   ledger: VolunteerLedger;
   /** true once the master has begun to stop (readiness turns 503). */
   draining: () => boolean;
+  /** With masters sharing Redis, request rates are counted there, across them. */
+  sharedRate?: { redis: RedisClient; keyPrefix: string };
 }
 
 export function createApp(deps: AppDeps): express.Express {
-  const { config, store, lifecycle, workers, boards, model, log, stats, ledger, draining } = deps;
+  const { config, store, lifecycle, workers, boards, model, log, stats, ledger, draining, sharedRate } = deps;
+  const uploads = uploadSlots(config);
   const app = express();
   app.disable('x-powered-by');
   app.use((_req, res, next) => {
@@ -48,6 +55,8 @@ export function createApp(deps: AppDeps): express.Express {
     res.json({ ok: true, jobs: await store.counts(), workers: workers.size });
   });
   app.use(healthRouter({ store, model, draining }));
+  app.use('/api', requestRate(config, sharedRate));
+  app.post('/api/jobs', uploads, minimumBodyRate(config));
   app.use('/api/jobs/export', exportRouter(store, log));
   app.use('/api/jobs', jobsRouter({ store, lifecycle, config }));
   app.use('/api/workers', workersRouter(workers));

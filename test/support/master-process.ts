@@ -14,7 +14,7 @@ export async function spawnMaster(env: Record<string, string>): Promise<MasterPr
   const child = spawn(process.execPath, ['--import', 'tsx', 'master/main.ts'], {
     cwd: projectRoot,
     // Info level always: the "master listening" line is how the test learns the port.
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', MODEL_DIR: defaultModelDir, ...env, LOG_LEVEL: 'info' },
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', MODEL_DIR: defaultModelDir, API_REQUESTS_PER_WINDOW: '1000000', ...env, LOG_LEVEL: 'info' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));

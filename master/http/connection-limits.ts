@@ -1,0 +1,59 @@
+// Caps on open connections, in all and per client address, and the server's
+// timeouts: what keeps a flood of idle, slow or half-open sockets from using up
+// the process's file descriptors. A connection past a cap gets a plain HTTP
+// answer (503 or 429, Retry-After) and is closed before any request is read.
+import type http from 'node:http';
+import type net from 'node:net';
+
+export interface ConnectionLimits {
+  /** Open connections at most (HTTP, event streams and worker sockets alike). */
+  maxConnections: number;
+  /** Open connections at most from one client address. */
+  maxConnectionsPerAddress: number;
+  /** A request's headers must arrive within this. */
+  headersTimeoutMs: number;
+  /** A whole request, body included, must arrive within this. */
+  requestTimeoutMs: number;
+  /** An idle keep-alive connection is closed after this. */
+  keepAliveTimeoutMs: number;
+}
+
+const refusal = (status: string, code: string, message: string) => {
+  const body = JSON.stringify({ error: { code, message } });
+  return `HTTP/1.1 ${status}\r\nRetry-After: 5\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`;
+};
+const SERVER_FULL = refusal('503 Service Unavailable', 'too-many-connections', 'the master has as many open connections as it serves; try again shortly');
+const ADDRESS_FULL = refusal('429 Too Many Requests', 'too-many-connections-from-address', 'too many open connections from your address; close some and try again');
+
+/** Applies the limits to a server; answers how many connections each address holds now, for tests and metrics. */
+export function limitConnections(server: http.Server, limits: ConnectionLimits): { open(): number; from(address: string): number } {
+  server.headersTimeout = limits.headersTimeoutMs;
+  server.requestTimeout = limits.requestTimeoutMs;
+  server.keepAliveTimeout = limits.keepAliveTimeoutMs;
+  const perAddress = new Map<string, number>();
+  let open = 0;
+  // The HTTP parser gets only the sockets let in: a refused one never costs a request.
+  const [parse] = server.listeners('connection') as ((socket: net.Socket) => void)[];
+  if (!parse) throw new Error('limitConnections needs an http.Server');
+  server.removeListener('connection', parse);
+  server.on('connection', (socket: net.Socket) => {
+    const address = socket.remoteAddress ?? 'unknown';
+    const fromAddress = perAddress.get(address) ?? 0;
+    const refused = open >= limits.maxConnections ? SERVER_FULL : fromAddress >= limits.maxConnectionsPerAddress ? ADDRESS_FULL : null;
+    if (refused) {
+      socket.on('error', () => {}); // the client may reset first; there is nothing left to tell it
+      socket.end(refused, () => socket.destroy());
+      return;
+    }
+    parse.call(server, socket);
+    open += 1;
+    perAddress.set(address, fromAddress + 1);
+    socket.once('close', () => {
+      open -= 1;
+      const left = perAddress.get(address)! - 1;
+      if (left === 0) perAddress.delete(address);
+      else perAddress.set(address, left);
+    });
+  });
+  return { open: () => open, from: (address) => perAddress.get(address) ?? 0 };
+}

@@ -1,0 +1,174 @@
+// Connection, upload and request-rate limits against a real master over real
+// sockets: each cap answers 429 or 503 with Retry-After in plain words, stores
+// nothing, and leaves other clients (another loopback address) and the probes
+// answering. With Redis, the request rate is counted across masters.
+import http from 'node:http';
+import net from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { until } from '../../test/support/jobs-client.ts';
+import { TEST_REDIS_URL } from '../../test/support/stores.ts';
+import { startTestMaster, type TestMaster } from '../../test/support/test-master.ts';
+import type { Config } from '../config.ts';
+
+const masters: TestMaster[] = [];
+const sockets: net.Socket[] = [];
+
+afterEach(async () => {
+  for (const socket of sockets.splice(0)) socket.destroy();
+  for (const master of masters.splice(0)) await master.close();
+});
+
+async function start(overrides: Partial<Record<keyof Config, unknown>>): Promise<TestMaster> {
+  const master = await startTestMaster(overrides);
+  masters.push(master);
+  return master;
+}
+
+/** A raw connection from a loopback address of our choosing (Linux answers on all of 127/8). */
+async function connect(master: TestMaster, from = '127.0.0.1'): Promise<net.Socket> {
+  const socket = net.connect({ host: '127.0.0.1', port: master.port, localAddress: from });
+  sockets.push(socket);
+  await new Promise((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+  return socket;
+}
+
+/** Everything the master sends on a socket until it closes it. */
+function received(socket: net.Socket): Promise<string> {
+  return new Promise((resolve) => {
+    let text = '';
+    socket.on('data', (chunk) => (text += chunk.toString()));
+    socket.on('error', () => {});
+    socket.once('close', () => resolve(text));
+  });
+}
+
+interface Answer {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
+
+/** One request from a chosen loopback address. */
+function request(master: TestMaster, options: { method?: string; path: string; from?: string; body?: Buffer; headers?: Record<string, string> }): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      { host: '127.0.0.1', port: master.port, method: options.method ?? 'GET', path: options.path, localAddress: options.from ?? '127.0.0.1', headers: options.headers, agent: false },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk) => (body += chunk));
+        res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body }));
+      },
+    );
+    req.on('error', reject);
+    req.end(options.body);
+  });
+}
+
+const errorCode = (answer: Answer) => (JSON.parse(answer.body) as { error: { code: string } }).error.code;
+
+function multipart(bytes: number): { body: Buffer; headers: Record<string, string> } {
+  const boundary = 'limits-test-boundary';
+  const body = Buffer.concat([
+    Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="image"; filename="a.png"\r\nContent-Type: image/png\r\n\r\n`),
+    Buffer.alloc(bytes, 1),
+    Buffer.from(`\r\n--${boundary}--\r\n`),
+  ]);
+  return { body, headers: { 'Content-Type': `multipart/form-data; boundary=${boundary}`, 'Content-Length': String(body.length) } };
+}
+
+describe('connection limits', () => {
+  it('refuse a connection past MAX_CONNECTIONS_PER_ADDRESS with 429, while other addresses and the probes answer', async () => {
+    const master = await start({ maxConnectionsPerAddress: 3 });
+    for (let i = 0; i < 3; i++) await connect(master);
+    const refused = await received(await connect(master));
+    expect(refused).toMatch(/^HTTP\/1\.1 429 Too Many Requests\r\n/);
+    expect(refused).toContain('Retry-After: 5');
+    expect(refused).toContain('"code":"too-many-connections-from-address"');
+    expect((await request(master, { path: '/livez', from: '127.0.0.2' })).status).toBe(200);
+
+    // A closed connection gives its place back.
+    sockets[0]!.destroy();
+    await until(async () => (await request(master, { path: '/livez' }).catch(() => null))?.status === 200, 'a free place for 127.0.0.1');
+  });
+
+  it('refuse a connection past MAX_CONNECTIONS with 503', async () => {
+    const master = await start({ maxConnections: 3 });
+    await connect(master, '127.0.0.2');
+    await connect(master, '127.0.0.3');
+    await connect(master, '127.0.0.4');
+    const refused = await received(await connect(master, '127.0.0.5'));
+    expect(refused).toMatch(/^HTTP\/1\.1 503 Service Unavailable\r\n/);
+    expect(refused).toContain('"code":"too-many-connections"');
+  });
+
+  it('close a connection whose headers do not arrive within HEADERS_TIMEOUT_MS', async () => {
+    const master = await start({ headersTimeoutMs: 500 });
+    const socket = await connect(master);
+    const answer = received(socket);
+    socket.write('GET /api/jobs HTTP/1.1\r\nHost: x\r\n'); // and never the blank line
+    expect(await answer).toMatch(/^HTTP\/1\.1 408 /);
+  });
+
+  it('cut off an upload slower than MIN_BODY_BYTES_PER_SECOND with 408, storing nothing', async () => {
+    const master = await start({ minBodyBytesPerSecond: 2_000, bodyRateWindowMs: 500 });
+    const upload = multipart(50_000);
+    // A raw socket that sends the headers and a trickle, and reads what the master answers before it hangs up.
+    const socket = await connect(master);
+    const answer = received(socket);
+    socket.write(`POST /api/jobs HTTP/1.1\r\nHost: x\r\n${Object.entries(upload.headers).map(([k, v]) => `${k}: ${v}\r\n`).join('')}\r\n`);
+    let offset = 0;
+    const drip = setInterval(() => socket.writable && socket.write(upload.body.subarray(offset, (offset += 16))), 50);
+    const text = await answer;
+    clearInterval(drip);
+    expect(text).toMatch(/^HTTP\/1\.1 408 /);
+    expect(text).toContain('"code":"body-too-slow"');
+    expect(await master.store.counts()).toEqual({ queued: 0, leased: 0, done: 0, failed: 0 });
+  });
+
+  it('take at most MAX_UPLOADS_PER_ADDRESS uploads from one address (429) and MAX_UPLOADS_IN_FLIGHT in all (503)', async () => {
+    const master = await start({ maxUploadsPerAddress: 1, maxUploadsInFlight: 2 });
+    // Two uploads that stay in flight: the headers and half the body, then nothing.
+    const holding: Promise<string>[] = [];
+    for (const from of ['127.0.0.2', '127.0.0.3']) {
+      const socket = await connect(master, from);
+      holding.push(received(socket));
+      const { body, headers } = multipart(10_000);
+      socket.write(`POST /api/jobs HTTP/1.1\r\nHost: x\r\n${Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('')}\r\n`);
+      socket.write(body.subarray(0, 5_000));
+    }
+    await until(async () => (await request(master, { method: 'POST', path: '/api/jobs', from: '127.0.0.4', ...multipart(10) })).status === 503, 'both slots to be taken');
+    const sameAddress = await request(master, { method: 'POST', path: '/api/jobs', from: '127.0.0.2', ...multipart(10) });
+    expect([sameAddress.status, errorCode(sameAddress), sameAddress.headers['retry-after']]).toEqual([429, 'too-many-uploads-from-address', '2']);
+    const elsewhere = await request(master, { method: 'POST', path: '/api/jobs', from: '127.0.0.4', ...multipart(10) });
+    expect([elsewhere.status, errorCode(elsewhere), elsewhere.headers['retry-after']]).toEqual([503, 'too-many-uploads', '2']);
+    expect(await master.store.counts()).toEqual({ queued: 0, leased: 0, done: 0, failed: 0 });
+
+    // When the held uploads go away, their slots are free again (the small upload is not an image: 415, not 429/503).
+    for (const socket of sockets.splice(0)) socket.destroy();
+    await until(async () => (await request(master, { method: 'POST', path: '/api/jobs', from: '127.0.0.4', ...multipart(10) })).status === 415, 'the slots to be free');
+  });
+});
+
+describe('request rate', () => {
+  it('answers 429 with Retry-After past API_REQUESTS_PER_WINDOW from one address; probes, metrics and other addresses go on', async () => {
+    const master = await start({ apiRequestsPerWindow: 5, apiRateWindowMs: 60_000 });
+    for (let i = 0; i < 5; i++) expect((await request(master, { path: '/api/jobs' })).status).toBe(200);
+    const refused = await request(master, { path: '/api/jobs' });
+    expect(refused.status).toBe(429);
+    expect(errorCode(refused)).toBe('too-many-requests');
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+    expect((await request(master, { path: '/livez' })).status).toBe(200);
+    expect((await request(master, { path: '/readyz' })).status).toBe(200);
+    expect((await request(master, { path: '/metrics' })).status).toBe(200);
+    expect((await request(master, { path: '/api/jobs', from: '127.0.0.2' })).status).toBe(200);
+  });
+
+  it('counts one allowance across masters sharing Redis', async () => {
+    const shared = { redisUrl: TEST_REDIS_URL, redisPrefix: `rate-test-${process.pid}-${Date.now()}:`, apiRequestsPerWindow: 5, apiRateWindowMs: 60_000 };
+    const [a, b] = [await start(shared), await start(shared)];
+    const statuses = [];
+    for (const master of [a, b, a, b, a, b]) statuses.push((await request(master!, { path: '/api/jobs', from: '127.0.0.9' })).status);
+    expect(statuses).toEqual([200, 200, 200, 200, 200, 429]);
+  });
+});
