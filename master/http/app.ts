@@ -43,7 +43,6 @@ export interface AppDeps {
 
 export function createApp(deps: AppDeps): express.Express {
   const { config, store, lifecycle, workers, boards, model, log, stats, ledger, draining, sharedRate } = deps;
-  const uploads = uploadSlots(config);
   const app = express();
   app.disable('x-powered-by');
   app.use((_req, res, next) => {
@@ -56,9 +55,8 @@ export function createApp(deps: AppDeps): express.Express {
   });
   app.use(healthRouter({ store, model, draining }));
   app.use('/api', requestRate(config, sharedRate));
-  app.post('/api/jobs', uploads, minimumBodyRate(config));
   app.use('/api/jobs/export', exportRouter(store, log));
-  app.use('/api/jobs', jobsRouter({ store, lifecycle, config }));
+  app.use('/api/jobs', jobsRouter({ store, lifecycle, config, uploadGuards: [uploadSlots(config), minimumBodyRate(config)] }));
   app.use('/api/workers', workersRouter(workers));
   app.use('/api/volunteers', volunteersRouter(ledger, config.maxLeaderboardPage));
   app.use('/api/events', eventsRouter(boards));

@@ -1,5 +1,5 @@
 // /api/jobs: submit images, read jobs and their images, delete, retry.
-import { Router, type Request } from 'express';
+import { Router, type Request, type RequestHandler } from 'express';
 import multer from 'multer';
 import type { Config } from '../config.ts';
 import type { JobLifecycle } from '../lifecycle/job-lifecycle.ts';
@@ -14,16 +14,18 @@ export interface JobsDeps {
   store: JobStore;
   lifecycle: JobLifecycle;
   config: Config;
+  /** Run before an upload's body is read: the caps on uploads in flight and on slow bodies. */
+  uploadGuards: RequestHandler[];
 }
 
-export function jobsRouter({ store, lifecycle, config }: JobsDeps): Router {
+export function jobsRouter({ store, lifecycle, config, uploadGuards }: JobsDeps): Router {
   const router = Router();
   const upload = multer({
     storage: multer.memoryStorage(),
     limits: { fileSize: config.maxUploadBytes, files: config.maxFilesPerUpload },
   }).array('image', config.maxFilesPerUpload);
 
-  router.post('/', upload, async (req, res) => {
+  router.post('/', ...uploadGuards, upload, async (req, res) => {
     const files = (req.files as Express.Multer.File[] | undefined) ?? [];
     if (files.length === 0) {
       throw new HttpError(400, 'no-file', 'attach at least one image in the multipart field "image"');

@@ -65,8 +65,14 @@ const routes: RouteConfig[] = [
       },
       400: error('The upload is not usable.', ['no-file', 'unexpected-field', 'bad-idempotency-key', 'upload-aborted', 'bad-upload', 'bad-request']),
       413: error('An image is larger than MAX_UPLOAD_BYTES, or more than MAX_FILES_PER_UPLOAD were sent.', ['file-too-large', 'too-many-files']),
+      408: error('The upload arrived slower than MIN_BODY_BYTES_PER_SECOND; nothing was stored.', ['body-too-slow']),
       415: error('A file is not an image this service can read.', ['not-an-image']),
-      503: error('The queue is full (MAX_PENDING_JOBS) or the store unreachable; nothing was stored.', ['queue-full', 'store-unavailable'], retryAfter),
+      429: error('This address has MAX_UPLOADS_PER_ADDRESS uploads in flight, or made API_REQUESTS_PER_WINDOW requests; nothing was stored.', ['too-many-uploads-from-address', 'too-many-requests'], retryAfter),
+      503: error(
+        'The queue is full (MAX_PENDING_JOBS), MAX_UPLOADS_IN_FLIGHT uploads are being received, or the store is unreachable; nothing was stored.',
+        ['queue-full', 'too-many-uploads', 'store-unavailable'],
+        retryAfter,
+      ),
     },
   },
   {
