@@ -1,11 +1,9 @@
 // One typed configuration, from command-line flags over environment variables
 // over defaults, validated once at start with messages a person can act on.
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { z } from 'zod';
-
-const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+import { projectRoot } from './project-root.ts';
 
 const int = (min: number) => z.coerce.number().int().min(min);
 const range = z

@@ -3,9 +3,11 @@
 // so the description cannot drift from the code; master/test/openapi.test.ts
 // checks every route's real answers against it.
 import fs from 'node:fs';
+import path from 'node:path';
 import { OpenAPIRegistry, OpenApiGeneratorV31, type ResponseConfig, type RouteConfig } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
 import { HealthView, JobDetailView, JobPage, JobView, ModelView, OwnStandingView, StatsView, StreamEvent, SubmitResponse, VolunteersView, WorkerList } from '../api-types.ts';
+import { projectRoot } from '../project-root.ts';
 import { VolunteerId } from '../protocol.ts';
 import { ExportQuery, JobListQuery } from './queries.ts';
 
@@ -272,7 +274,7 @@ const routes: RouteConfig[] = [
 ];
 for (const route of routes) registry.registerPath(route);
 
-const packageJson = JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string; description: string };
+const packageJson = JSON.parse(fs.readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as { version: string; description: string };
 
 /** The document, built once. */
 export const openApiDocument = new OpenApiGeneratorV31(registry.definitions).generateDocument({

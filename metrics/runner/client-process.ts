@@ -4,12 +4,15 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { projectRoot } from '../../master/project-root.ts';
 import type { ClockOffset } from './clock-offset.ts';
 import type { UploadPlan, UploadResult } from './upload-client.ts';
 
-const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const UPLOAD_CLIENT = path.join(projectRoot, 'metrics/runner/upload-client-main.ts');
-const CLOCK_PROBE = path.join(projectRoot, 'metrics/runner/clock-probe-main.ts');
+// The entry points beside this file: TypeScript run under tsx from the sources, JavaScript from dist/.
+const compiled = import.meta.url.endsWith('.js');
+const entryBeside = (name: string) => fileURLToPath(new URL(`./${name}.${compiled ? 'js' : 'ts'}`, import.meta.url));
+const UPLOAD_CLIENT = entryBeside('upload-client-main');
+const CLOCK_PROBE = entryBeside('clock-probe-main');
 
 /** Turns a command line into one that runs elsewhere, e.g. LossyLink.wrap for inside its namespace. */
 export type CommandWrapper = (program: string, args: readonly string[]) => { command: string; args: string[] };
@@ -22,9 +25,9 @@ interface ScriptRun {
   onLine: (line: string) => void;
 }
 
-/** Runs a TypeScript entry point under tsx; rejects with its stderr unless it exits 0. */
+/** Runs an entry point in a child Node; rejects with its stderr unless it exits 0. */
 async function runScript({ entry, args = [], stdin = '', wrap, onLine }: ScriptRun): Promise<void> {
-  const nodeArgs = ['--import', 'tsx', entry, ...args];
+  const nodeArgs = compiled ? [entry, ...args] : ['--import', 'tsx', entry, ...args];
   const { command, args: commandArgs } = wrap ? wrap(process.execPath, nodeArgs) : { command: process.execPath, args: nodeArgs };
   const child = spawn(command, commandArgs, { cwd: projectRoot, stdio: ['pipe', 'pipe', 'pipe'] });
   child.stdin.end(stdin);

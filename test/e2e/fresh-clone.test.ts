@@ -1,7 +1,7 @@
 // The README's promise, tried as a new user would: clone what is committed into an empty folder with nothing
 // beside it (no ../shared), run the README's install-and-start command exactly as written, open the worker page
 // in headless Chromium, and classify one dev image through the REST API. Slow by nature: `npm install` compiles
-// better-sqlite3 and `npm start` builds the web app.
+// better-sqlite3 and the first `npm start` builds the project (dist/ and web/dist/).
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -48,7 +48,7 @@ let output = '';
 let browser: Browser | undefined;
 let worker: OpenedPage | undefined;
 
-/** Ends the whole process group the command started (npm, sh, tsx, the master). */
+/** Ends the whole process group the command started (npm, sh, the master). */
 async function stopStarted(): Promise<void> {
   if (!started?.pid || started.exitCode !== null || started.signalCode !== null) return;
   const group = -started.pid;

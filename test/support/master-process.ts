@@ -10,8 +10,10 @@ export interface MasterProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-export async function spawnMaster(env: Record<string, string>): Promise<MasterProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'master/main.ts'], {
+/** Runs the sources under tsx, or with `compiled` the build in dist/ with plain Node, as `npm start` does. */
+export async function spawnMaster(env: Record<string, string>, { compiled = false } = {}): Promise<MasterProcess> {
+  const args = compiled ? ['dist/master/main.js'] : ['--import', 'tsx', 'master/main.ts'];
+  const child = spawn(process.execPath, args, {
     cwd: projectRoot,
     // Info level always: the "master listening" line is how the test learns the port.
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', MODEL_DIR: defaultModelDir, API_REQUESTS_PER_WINDOW: '1000000', ...env, LOG_LEVEL: 'info' },

@@ -1,14 +1,17 @@
 // The Lua scripts that make each job transition one atomic step in Redis.
-// They live as .lua files beside this one (readable, diffable, runnable with
-// redis-cli); each script is the shared library followed by its own body.
+// They live as .lua files beside this one in the sources (readable, diffable, runnable with redis-cli), found
+// from the project root so the compiled master reads the same files; each script is the shared library followed
+// by its own body.
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
+import path from 'node:path';
 import type { Cluster, Redis } from 'ioredis';
+import { projectRoot } from '../../project-root.ts';
 
 export type ScriptArg = string | number | Buffer;
 export type RedisClient = Redis | Cluster;
 
-export const readLua = (name: string) => fs.readFileSync(new URL(`./${name}.lua`, import.meta.url), 'utf8');
+export const readLua = (name: string) => fs.readFileSync(path.join(projectRoot, 'master/store/redis', `${name}.lua`), 'utf8');
 
 const LIBRARY = ['attempt-rules', 'job-lib'].map(readLua).join('\n');
 
