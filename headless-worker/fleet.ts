@@ -1,7 +1,6 @@
 // N supervised headless workers on one master: start, report, wait, stop.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
-import { DEFAULT_BACKOFF } from './backoff.ts';
 import { resolveBrowserPath, type BrowserName } from './browsers.ts';
 import { createLogger } from './logger.ts';
 import { statusRecord, ThroughputMeter, type ReportedStatus } from './status-report.ts';
@@ -66,7 +65,7 @@ export function startFleet(options: FleetOptions): Fleet {
   const restartPolicy: RestartPolicy = {
     ...DEFAULT_RESTART_POLICY,
     ...options.restartPolicy,
-    backoff: { ...DEFAULT_BACKOFF, ...options.restartPolicy?.backoff },
+    backoff: { ...DEFAULT_RESTART_POLICY.backoff, ...options.restartPolicy?.backoff },
   };
   const workers = Array.from({ length: options.workers }, (_, i) => {
     const name = `${namePrefix}-${i + 1}`;

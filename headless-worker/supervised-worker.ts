@@ -2,13 +2,14 @@
 // browser dies, the page crashes, or the page stays in 'error'.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
+import { Backoff, type BackoffPolicy } from '../common/backoff.ts';
 import type { BrowserName } from './browsers.ts';
-import { Backoff, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.ts';
 import { HeadlessWorker, type HeadlessWorkerOptions } from './headless-worker.ts';
 import type { PageState, PageStatus } from './page-status.ts';
 
 export interface RestartPolicy {
-  backoff: BackoffOptions;
+  /** Delays before relaunching a worker that keeps dying, so a broken master or browser is not hammered. */
+  backoff: BackoffPolicy;
   /** The backoff starts over once a worker has stayed ready this long. */
   resetAfterReadyMs: number;
   /** A page may recover from 'error' by itself; after this long in it, it is relaunched. */
@@ -16,7 +17,7 @@ export interface RestartPolicy {
 }
 
 export const DEFAULT_RESTART_POLICY: RestartPolicy = {
-  backoff: DEFAULT_BACKOFF,
+  backoff: { initialMs: 1_000, maxMs: 30_000 },
   resetAfterReadyMs: 60_000,
   errorGraceMs: 10_000,
 };

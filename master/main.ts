@@ -1,15 +1,21 @@
 // Starts the master from flags and environment; stops it cleanly on SIGINT/SIGTERM.
 import { ConfigError, loadConfig } from './config.ts';
+import { createLogger } from './log.ts';
 import { ModelError } from './model/model-error.ts';
 import { startMaster } from './server.ts';
 import { StoreUnavailableError } from './store/store-errors.ts';
 
 try {
-  const master = await startMaster(loadConfig(process.argv, process.env));
+  const config = loadConfig(process.argv, process.env);
+  const log = createLogger(config.logLevel);
+  const master = await startMaster(config, log);
   const shutdown = () => {
     master.close().then(
       () => process.exit(0),
-      () => process.exit(1),
+      (error: unknown) => {
+        log.error({ err: error }, 'master: could not stop cleanly');
+        process.exit(1);
+      },
     );
   };
   process.once('SIGINT', shutdown);

@@ -12,7 +12,7 @@ import type { JobDetailView } from '../master/api-types.ts';
 import { makeConfig } from '../master/config.ts';
 import { startMaster } from '../master/server.ts';
 import { loadDataset } from './dataset.ts';
-import { distribution } from './percentiles.ts';
+import { distribution } from '../common/percentiles.ts';
 
 const opts = new Command('bench:browsers')
   .option('--images <dir>', 'labelled image folder (labels.csv)', '../shared/datasets/imagenet-dev')

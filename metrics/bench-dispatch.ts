@@ -11,7 +11,7 @@ import path from 'node:path';
 import { Command } from 'commander';
 import { makeConfig } from '../master/config.ts';
 import { startMaster, type Master } from '../master/server.ts';
-import { distribution } from './percentiles.ts';
+import { distribution } from '../common/percentiles.ts';
 import { SyntheticWorker } from './synthetic-worker.ts';
 
 // A 1×1 PNG: dispatch cost, not image transfer, is what this measures.

@@ -19,6 +19,7 @@ export class RedisEventRelay {
   private readonly publisher: Redis | Cluster;
   private readonly subscriber: Redis | Cluster;
   private readonly unsubscribe: () => void;
+  private publishFailing = false;
 
   constructor(
     target: RedisTarget,
@@ -34,7 +35,8 @@ export class RedisEventRelay {
         : new Cluster(target.clusterNodes, { clusterRetryStrategy: reconnectDelay, enableOfflineQueue });
     this.publisher = connect(false);
     this.subscriber = connect(true);
-    for (const client of [this.publisher, this.subscriber]) client.on('error', () => {});
+    logOutages(this.publisher, 'publisher', log);
+    logOutages(this.subscriber, 'subscriber', log);
     void this.subscriber.subscribe(channel).catch((error: unknown) => log.warn({ err: error }, 'event relay: subscribe failed'));
     this.subscriber.on('message', (_channel, raw: string) => {
       const envelope = JSON.parse(raw) as Envelope;
@@ -44,7 +46,16 @@ export class RedisEventRelay {
     // Worker lists stay per master: /api/workers shows the workers connected here.
     this.unsubscribe = events.subscribeLocal((event) => {
       if (event.type === 'workers-changed') return;
-      this.publisher.publish(this.channel, JSON.stringify({ origin: this.origin, event } satisfies Envelope)).catch(() => {});
+      this.publisher.publish(this.channel, JSON.stringify({ origin: this.origin, event } satisfies Envelope)).then(
+        () => {
+          this.publishFailing = false;
+        },
+        (error: unknown) => {
+          if (this.publishFailing) return; // one warning per outage, not one per event
+          this.publishFailing = true;
+          log.warn({ err: error, transition: event.transition }, 'event relay: cannot tell other masters of job events until Redis is back');
+        },
+      );
     });
   }
 
@@ -53,4 +64,19 @@ export class RedisEventRelay {
     this.publisher.disconnect();
     this.subscriber.disconnect();
   }
+}
+
+/** ioredis reports every failed reconnect as an 'error': one warning when a connection is lost, one line when it is back. */
+function logOutages(client: Redis | Cluster, role: string, log: Logger): void {
+  let down = false;
+  client.on('error', (error: unknown) => {
+    if (down) return;
+    down = true;
+    log.warn({ err: error }, `event relay: the ${role} lost Redis; reconnecting`);
+  });
+  client.on('ready', () => {
+    if (!down) return;
+    down = false;
+    log.info(`event relay: the ${role} is connected again`);
+  });
 }

@@ -1,7 +1,7 @@
 // Latencies seen in one time slot, in bounded memory: count, sum, max and
 // histogram are exact; percentiles come from a uniform sample of the values,
 // so a burst of thousands of jobs a second costs no more than SAMPLE_CAP numbers.
-import { distribution } from '../../metrics/percentiles.ts';
+import { distribution } from '../../common/percentiles.ts';
 import type { Distribution, HistogramBucket } from '../api-types.ts';
 import { bucketIndex, cumulativeHistogram, emptyBucketCounts } from './latency-histogram.ts';
 

@@ -3,7 +3,7 @@
 import { jobView } from '../../test/support/job-view.ts';
 import fs from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { distribution } from '../../metrics/percentiles.ts';
+import { distribution } from '../../common/percentiles.ts';
 import { SyntheticWorker } from '../../metrics/synthetic-worker.ts';
 import { settled, submit, uploadsFrom } from '../../test/support/jobs-client.ts';
 import { devImages } from '../../test/support/paths.ts';

@@ -6,7 +6,7 @@
 //              (image to the worker, decoding, result back)
 //   inference  the worker's own measure of the model run
 //   endToEnd   intended send (client) → finishedAt (master), via the clock offset
-import { distribution, type Distribution } from '../percentiles.ts';
+import { distribution, type Distribution } from '../../common/percentiles.ts';
 import type { JobRecord } from './job-records.ts';
 import { bucketOf } from './outcomes.ts';
 

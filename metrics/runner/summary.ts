@@ -1,5 +1,5 @@
 // Everything reported for one loss rate, computed from its raw records.
-import type { Distribution } from '../percentiles.ts';
+import type { Distribution } from '../../common/percentiles.ts';
 import type { JobRecord } from './job-records.ts';
 import { latencyDistributions, type Stage } from './latency.ts';
 import type { MeasuredLoss } from './loss-probe.ts';

@@ -6,6 +6,7 @@
 // (intended) time, so a stalled link cannot hide its backlog by slowing the
 // client down (no coordinated omission).
 import fs from 'node:fs';
+import { backoffDelay, type BackoffPolicy } from '../../common/backoff.ts';
 import type { SubmitResponse } from '../../master/api-types.ts';
 
 export interface PlannedUpload {
@@ -89,7 +90,7 @@ export async function uploadWithRetries(
     attempts.push(attempt.record);
     if (attempt.jobId) return { key: upload.key, intendedAt, ackedAt: attempt.record.endedAt, jobId: attempt.jobId, attempts };
     if (attempt.record.outcome === 'refused') break;
-    const delay = attempt.retryAfterMs ?? backoffDelay(plan, attempts.length);
+    const delay = attempt.retryAfterMs ?? backoffDelay(attempts.length - 1, retryBackoff(plan));
     if (Date.now() + delay > lastStart) break;
     await sleep(delay);
   }
@@ -97,10 +98,11 @@ export async function uploadWithRetries(
 }
 
 /** Doubling from backoffInitialMs to backoffMaxMs, with jitter so stalled uploads do not retry in step. */
-export function backoffDelay(policy: Pick<RetryPolicy, 'backoffInitialMs' | 'backoffMaxMs'>, failures: number, random = Math.random): number {
-  const ceiling = Math.min(policy.backoffMaxMs, policy.backoffInitialMs * 2 ** (failures - 1));
-  return ceiling * (0.5 + random() / 2);
-}
+export const retryBackoff = (policy: Pick<RetryPolicy, 'backoffInitialMs' | 'backoffMaxMs'>): BackoffPolicy => ({
+  initialMs: policy.backoffInitialMs,
+  maxMs: policy.backoffMaxMs,
+  jitter: true,
+});
 
 async function attemptUpload(masterUrl: string, upload: PlannedUpload, body: Buffer, timeoutMs: number) {
   const form = new FormData();

@@ -2,6 +2,7 @@
 // Redis is away (so the master can answer 503 instead of hanging), while the
 // client keeps reconnecting in the background for as long as it takes.
 import { Cluster, Redis, ReplyError, type ChainableCommander } from 'ioredis';
+import { backoffDelay } from '../../../common/backoff.ts';
 import { StoreUnavailableError } from '../store-errors.ts';
 import type { RedisClient } from './lua-scripts.ts';
 
@@ -9,7 +10,7 @@ import type { RedisClient } from './lua-scripts.ts';
 export type RedisTarget = { url: string } | { clusterNodes: { host: string; port: number }[] };
 
 /** Reconnect after 50 ms, doubling up to 2 s, forever. */
-export const reconnectDelay = (attempt: number) => Math.min(50 * 2 ** attempt, 2_000);
+export const reconnectDelay = (attempt: number) => backoffDelay(attempt, { initialMs: 50, maxMs: 2_000 });
 
 /** For logs: where the target is. */
 export const describeTarget = (target: RedisTarget) =>
