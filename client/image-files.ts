@@ -25,7 +25,8 @@ async function visit(file: string, found: FoundFiles): Promise<void> {
   if (stat.isDirectory()) {
     for (const entry of await fs.readdir(file)) await visit(path.join(file, entry), found);
   } else if (stat.isFile()) {
-    (await isImage(file)) ? found.images.push(file) : found.skipped.push(file);
+    if (await isImage(file)) found.images.push(file);
+    else found.skipped.push(file);
   }
 }
 

@@ -251,7 +251,7 @@ async function ip(args: string[]): Promise<void> {
   try {
     await run('ip', args);
   } catch (error) {
-    throw new Error(`ip ${args.join(' ')}: ${describe(error)}`);
+    throw new Error(`ip ${args.join(' ')}: ${describe(error)}`, { cause: error });
   }
 }
 

@@ -1,6 +1,7 @@
 // The REST API against a real master and the real embedded store.
 import fs from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { ApiError, HealthView, JobPage, ModelView, SubmitResponse } from '../api-types.ts';
 import type { Config } from '../config.ts';
 import { devImages } from '../../test/support/paths.ts';
 import { startTestMaster, type TestMaster } from '../../test/support/test-master.ts';
@@ -23,9 +24,12 @@ function form(files: { name: string; bytes: Buffer; type?: string }[], field = '
   return data;
 }
 
+/** The jobs of a 201, or the error of any other status: each test reads the one its expected status gives. */
+type SubmitAnswer = SubmitResponse & ApiError;
+
 async function submit(files: { name: string; bytes: Buffer; type?: string }[], headers: Record<string, string> = {}, field = 'image') {
   const response = await fetch(`${master.url}/api/jobs`, { method: 'POST', body: form(files, field), headers });
-  return { response, body: (await response.json()) as any };
+  return { response, body: (await response.json()) as SubmitAnswer };
 }
 
 describe('POST /api/jobs', () => {
@@ -33,11 +37,11 @@ describe('POST /api/jobs', () => {
     await start();
     const { response, body } = await submit([cat!, dog!, bird!]);
     expect(response.status).toBe(201);
-    expect(body.jobs.map((job: any) => job.fileName)).toEqual([cat!.name, dog!.name, bird!.name]);
+    expect(body.jobs.map((job) => job.fileName)).toEqual([cat!.name, dog!.name, bird!.name]);
     for (const job of body.jobs) expect(job).toMatchObject({ status: 'queued', attempts: 0, result: null });
 
-    const one = await fetch(`${master.url}/api/jobs/${body.jobs[0].id}`).then((r) => r.json());
-    expect(one).toMatchObject({ id: body.jobs[0].id, status: 'queued', startedAt: null, finishedAt: null, worker: null, error: null, result: null, timeline: [] });
+    const one = await fetch(`${master.url}/api/jobs/${body.jobs[0]!.id}`).then((r) => r.json());
+    expect(one).toMatchObject({ id: body.jobs[0]!.id, status: 'queued', startedAt: null, finishedAt: null, worker: null, error: null, result: null, timeline: [] });
     expect(new Date(one.submittedAt).toISOString()).toBe(one.submittedAt);
   });
 
@@ -69,7 +73,7 @@ describe('POST /api/jobs', () => {
     await start();
     const empty = await fetch(`${master.url}/api/jobs`, { method: 'POST', body: new FormData() });
     expect(empty.status).toBe(400);
-    expect(((await empty.json()) as any).error.code).toBe('no-file');
+    expect(((await empty.json()) as ApiError).error.code).toBe('no-file');
     const { response, body } = await submit([cat!], {}, 'file');
     expect(response.status).toBe(400);
     expect(body.error.message).toContain('"image"');
@@ -81,7 +85,7 @@ describe('POST /api/jobs', () => {
     const again = await submit([cat!], { 'Idempotency-Key': 'upload-42' });
     expect(first.response.status).toBe(201);
     expect(again.response.headers.get('Idempotent-Replayed')).toBe('true');
-    expect(again.body.jobs.map((j: any) => j.id)).toEqual(first.body.jobs.map((j: any) => j.id));
+    expect(again.body.jobs.map((j) => j.id)).toEqual(first.body.jobs.map((j) => j.id));
     expect((await master.store.counts()).queued).toBe(1);
   });
 
@@ -99,7 +103,7 @@ describe('POST /api/jobs', () => {
     const answers = await Promise.all(Array.from({ length: 12 }, () => submit([cat!])));
     const statuses = answers.map(({ response }) => response.status).sort();
     expect(statuses).toEqual([...Array(5).fill(201), ...Array(7).fill(503)]);
-    const health = (await fetch(`${master.url}/api/health`).then((r) => r.json())) as any;
+    const health = (await fetch(`${master.url}/api/health`).then((r) => r.json())) as HealthView;
     expect(health.jobs.queued + health.jobs.leased).toBe(5);
   });
 });
@@ -108,22 +112,22 @@ describe('reading jobs', () => {
   it('lists newest first, filters by status and pages with a cursor', async () => {
     await start();
     const ids = [];
-    for (const file of [cat!, dog!, bird!]) ids.push((await submit([file])).body.jobs[0].id);
-    const page1 = (await fetch(`${master.url}/api/jobs?limit=2`).then((r) => r.json())) as any;
-    expect(page1.jobs.map((j: any) => j.id)).toEqual([ids[2], ids[1]]);
-    const page2 = (await fetch(`${master.url}/api/jobs?limit=2&cursor=${page1.nextCursor}`).then((r) => r.json())) as any;
-    expect(page2.jobs.map((j: any) => j.id)).toEqual([ids[0]]);
+    for (const file of [cat!, dog!, bird!]) ids.push((await submit([file])).body.jobs[0]!.id);
+    const page1 = (await fetch(`${master.url}/api/jobs?limit=2`).then((r) => r.json())) as JobPage;
+    expect(page1.jobs.map((j) => j.id)).toEqual([ids[2], ids[1]]);
+    const page2 = (await fetch(`${master.url}/api/jobs?limit=2&cursor=${page1.nextCursor}`).then((r) => r.json())) as JobPage;
+    expect(page2.jobs.map((j) => j.id)).toEqual([ids[0]]);
     expect(page2.nextCursor).toBeNull();
-    const done = (await fetch(`${master.url}/api/jobs?status=done`).then((r) => r.json())) as any;
+    const done = (await fetch(`${master.url}/api/jobs?status=done`).then((r) => r.json())) as JobPage;
     expect(done.jobs).toEqual([]);
     const bad = await fetch(`${master.url}/api/jobs?status=finished`);
     expect(bad.status).toBe(400);
-    expect(((await bad.json()) as any).error.code).toBe('bad-status');
+    expect(((await bad.json()) as ApiError).error.code).toBe('bad-status');
   });
 
   it('serves the stored bytes with their type and nosniff', async () => {
     await start();
-    const id = (await submit([cat!])).body.jobs[0].id;
+    const id = (await submit([cat!])).body.jobs[0]!.id;
     const image = await fetch(`${master.url}/api/jobs/${id}/image`);
     expect(image.status).toBe(200);
     expect(image.headers.get('content-type')).toBe('image/jpeg');
@@ -141,13 +145,13 @@ describe('reading jobs', () => {
     ] as const) {
       const response = await fetch(`${master.url}${path}`, { method });
       expect(response.status, `${method} ${path}`).toBe(404);
-      expect(((await response.json()) as any).error).toMatchObject({ code: 'job-not-found' });
+      expect(((await response.json()) as ApiError).error).toMatchObject({ code: 'job-not-found' });
     }
   });
 
   it('deletes a job (204) and refuses to retry one that has not failed (409)', async () => {
     await start();
-    const id = (await submit([cat!])).body.jobs[0].id;
+    const id = (await submit([cat!])).body.jobs[0]!.id;
     const retry = await fetch(`${master.url}/api/jobs/${id}/retry`, { method: 'POST' });
     expect(retry.status).toBe(409);
     expect((await fetch(`${master.url}/api/jobs/${id}`, { method: 'DELETE' })).status).toBe(204);
@@ -167,13 +171,13 @@ describe('reading jobs', () => {
 describe('model, workers and the web app', () => {
   it('describes the model and serves its files pinned by hash', async () => {
     await start();
-    const model = (await fetch(`${master.url}/api/model`).then((r) => r.json())) as any;
+    const model = (await fetch(`${master.url}/api/model`).then((r) => r.json())) as ModelView;
     expect(model).toMatchObject({ name: 'mobilenet-v2-100-224-graph', inputRange: [-1, 1], imageSize: 224 });
     expect(model.url).toBe(`/models/${model.hash}/model.json`);
     const file = await fetch(`${master.url}${model.url}`);
     expect(file.status).toBe(200);
     expect(file.headers.get('cache-control')).toContain('immutable');
-    expect(((await file.json()) as any).format).toBe('graph-model');
+    expect(((await file.json()) as { format: string }).format).toBe('graph-model');
     expect((await fetch(`${master.url}/models/${model.hash}/SOURCE.txt`)).status).toBe(404);
     expect((await fetch(`${master.url}/models/0000/model.json`)).status).toBe(404);
   });
@@ -183,6 +187,6 @@ describe('model, workers and the web app', () => {
     expect(await fetch(`${master.url}/api/workers`).then((r) => r.json())).toEqual({ workers: [] });
     const missing = await fetch(`${master.url}/api/nothing`);
     expect(missing.status).toBe(404);
-    expect(((await missing.json()) as any).error.code).toBe('not-found');
+    expect(((await missing.json()) as ApiError).error.code).toBe('not-found');
   });
 });

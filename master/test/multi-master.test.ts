@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { ApiError, LiveEvent } from '../api-types.ts';
 import { SyntheticWorker, type SyntheticWorkerOptions } from '../../metrics/synthetic-worker.ts';
 import { freePort } from '../../test/support/free-port.ts';
 import { getJob, settled, submit, until, uploadsFrom } from '../../test/support/jobs-client.ts';
@@ -46,7 +47,7 @@ async function worker(masterUrl: string, options: Omit<SyntheticWorkerOptions, '
 const answerAll: SyntheticWorkerOptions['onJob'] = (job, w) => w.succeed(job.header);
 
 /** The next SSE event of a type from a master's /api/events. */
-async function nextEvent(masterUrl: string, type: string, match: (data: any) => boolean): Promise<any> {
+async function nextEvent<T extends LiveEvent>(masterUrl: string, type: T['type'], match: (data: T) => boolean): Promise<T> {
   const response = await fetch(`${masterUrl}/api/events`);
   const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
   let buffer = '';
@@ -61,7 +62,9 @@ async function nextEvent(masterUrl: string, type: string, match: (data: any) => 
         buffer = buffer.slice(end + 2);
         const event = /^event: (.*)$/m.exec(frame)?.[1];
         const data = /^data: (.*)$/m.exec(frame)?.[1];
-        if (event === type && data && match(JSON.parse(data))) return JSON.parse(data);
+        if (event !== type || !data) continue;
+        const parsed = JSON.parse(data) as T;
+        if (match(parsed)) return parsed;
       }
     }
   } finally {
@@ -73,7 +76,7 @@ describe('masters sharing Redis', () => {
   it('has jobs submitted to A done by B’s workers, and B’s board lists them live', async () => {
     const [a, b] = await twoMasters();
     await worker(b.url, { name: 'worker-of-b', onJob: answerAll });
-    const seenOnB = nextEvent(b.url, 'job', (data) => data.job.status === 'done');
+    const seenOnB = nextEvent<Extract<LiveEvent, { type: 'job' }>>(b.url, 'job', (data) => data.job.status === 'done');
     const ids = await submit(a.url, uploads);
     const jobs = await settled(a.url, ids, 20_000);
     expect(jobs.map((job) => [job.status, job.worker])).toEqual(ids.map(() => ['done', 'worker-of-b']));
@@ -121,7 +124,7 @@ describe('masters sharing Redis', () => {
       const refused = await fetch(`${m.url}/api/jobs`, { method: 'POST', body: form });
       expect(refused.status).toBe(503);
       expect(refused.headers.get('retry-after')).toBeTruthy();
-      expect(((await refused.json()) as any).error.code).toBe('store-unavailable');
+      expect(((await refused.json()) as ApiError).error.code).toBe('store-unavailable');
 
       redis = await startRedis(port, { dir });
       let after: string[] = [];

@@ -4,6 +4,7 @@
 import fs from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import type { JobDetailView, SubmitResponse, WorkerView } from '../api-types.ts';
 import type { Config } from '../config.ts';
 import { SyntheticWorker, type SyntheticWorkerOptions } from '../../metrics/synthetic-worker.ts';
 import { devImages } from '../../test/support/paths.ts';
@@ -32,11 +33,11 @@ async function connect(options: Omit<SyntheticWorkerOptions, 'masterUrl'> = {}) 
 async function submit(count: number): Promise<string[]> {
   const data = new FormData();
   for (let i = 0; i < count; i++) data.append('image', new Blob([new Uint8Array(image)]), `image-${i}.jpg`);
-  const body = (await fetch(`${master.url}/api/jobs`, { method: 'POST', body: data }).then((r) => r.json())) as any;
-  return body.jobs.map((job: { id: string }) => job.id);
+  const body = (await fetch(`${master.url}/api/jobs`, { method: 'POST', body: data }).then((r) => r.json())) as SubmitResponse;
+  return body.jobs.map((job) => job.id);
 }
 
-const job = (id: string) => fetch(`${master.url}/api/jobs/${id}`).then((r) => r.json()) as Promise<any>;
+const job = (id: string) => fetch(`${master.url}/api/jobs/${id}`).then((r) => r.json()) as Promise<JobDetailView>;
 
 async function until(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000) {
   const end = Date.now() + timeoutMs;
@@ -70,7 +71,7 @@ describe('dispatch', () => {
     expect(done.attempts).toBe(1);
     expect(done.worker).toBe('synthetic');
     expect(done.timeline).toMatchObject([{ attempt: 1, outcome: 'done', workerName: 'synthetic' }]);
-    const listed = (await fetch(`${master.url}/api/workers`).then((r) => r.json())) as any;
+    const listed = (await fetch(`${master.url}/api/workers`).then((r) => r.json())) as { workers: WorkerView[] };
     expect(listed.workers).toMatchObject([{ name: 'synthetic', kind: 'headless', jobsDone: 5, meanInferenceMs: 12, inFlight: 0 }]);
   });
 
@@ -84,7 +85,7 @@ describe('dispatch', () => {
     await until(() => allDone(ids), 'jobs done by the other worker');
     const detail = await job(ids[0]!);
     expect(detail.attempts).toBe(2);
-    expect(detail.timeline.map((a: any) => [a.workerName, a.outcome])).toEqual([
+    expect(detail.timeline.map((a) => [a.workerName, a.outcome])).toEqual([
       ['leaving', 'lost'],
       ['staying', 'done'],
     ]);
@@ -103,8 +104,8 @@ describe('dispatch', () => {
     await until(() => worker.jobs.length === 4, 'two more after one answer');
     // Let the three held leases expire: the window halves from 3 to 1, three times over, never below 1.
     await until(() => master.lifecycle.counters.transitions.expired >= 3, 'leases expired');
-    const held = (await fetch(`${master.url}/api/workers`).then((r) => r.json())) as any;
-    expect(held.workers[0].inFlight).toBe(1);
+    const held = (await fetch(`${master.url}/api/workers`).then((r) => r.json())) as { workers: WorkerView[] };
+    expect(held.workers[0]!.inFlight).toBe(1);
   });
 });
 
@@ -126,7 +127,7 @@ describe('fencing', () => {
     await until(async () => (await job(id!)).status === 'done', 'done');
     holder.succeed(header, 4); // a replay of the accepted answer
     await until(() => master.lifecycle.counters.rejected['stale-lease'] === 2, 'replay rejected');
-    expect((await job(id!)).result.predictions[0].index).toBe(3);
+    expect((await job(id!)).result!.predictions[0]!.index).toBe(3);
   });
 
   it('expires an overrun lease, gives the job to another worker and fences off the late answer', async () => {
@@ -134,13 +135,13 @@ describe('fencing', () => {
     const slow = await connect({ name: 'slow', credit: 1 });
     const [id] = await submit(1);
     await until(() => slow.jobs.length === 1, 'leased to slow');
-    const fast = await connect({ name: 'fast', onJob: (j, w) => w.succeed(j.header, 5) });
+    await connect({ name: 'fast', onJob: (j, w) => w.succeed(j.header, 5) });
     await until(async () => (await job(id!)).status === 'done', 'completed by fast', 5000);
     slow.succeed(slow.jobs[0]!.header, 9);
     await until(() => master.lifecycle.counters.rejected['stale-lease'] === 1, 'late answer rejected');
     const detail = await job(id!);
-    expect(detail.result.predictions[0].index).toBe(5);
-    expect(detail.timeline.map((a: any) => [a.workerName, a.outcome])).toEqual([
+    expect(detail.result!.predictions[0]!.index).toBe(5);
+    expect(detail.timeline.map((a) => [a.workerName, a.outcome])).toEqual([
       ['slow', 'expired'],
       ['fast', 'done'],
     ]);
@@ -204,10 +205,10 @@ describe('poison jobs, retry, cancellation, drain', () => {
     await until(async () => (await job(poison)).status === 'failed', 'poison failed');
     const failed = await job(poison);
     expect(failed.attempts).toBe(3);
-    expect(failed.error.match(/kernel exploded/g)).toHaveLength(3);
+    expect(failed.error!.match(/kernel exploded/g)).toHaveLength(3);
     expect((await job(ids[1]!)).status).toBe('done');
 
-    const retried = (await fetch(`${master.url}/api/jobs/${poison}/retry`, { method: 'POST' }).then((r) => r.json())) as any;
+    const retried = (await fetch(`${master.url}/api/jobs/${poison}/retry`, { method: 'POST' }).then((r) => r.json())) as JobDetailView;
     expect(retried).toMatchObject({ status: 'queued', attempts: 0, error: null });
   });
 
