@@ -19,7 +19,8 @@ const OUTPUTS = [
   {
     name: 'the web app (web/dist/)',
     stamp: 'web/dist/index.html',
-    sources: ['web/src', 'web/index.html', 'master/api-types.ts', 'master/protocol.ts', 'common', 'vite.config.ts'],
+    // master/ too: the app bundles the wire protocol and API types from there, and a stale bundle would speak an old protocol.
+    sources: ['web/src', 'web/index.html', 'master', 'common', 'vite.config.ts'],
     script: 'build:web',
   },
 ];

@@ -1,7 +1,7 @@
 // The production build as `npm start` runs it: the compiled master in dist/ under plain Node (no tsx), reading its
 // non-TypeScript files (Lua scripts, the model, the web app's bundle) from the project root; and the prestart
 // check that builds only what is missing, or says how to build when it cannot.
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -23,16 +23,28 @@ const tempDir = (name: string) => {
   return dir;
 };
 
+/** Runs Node on `args` without blocking the test's event loop (a build takes a minute; vitest must keep talking to its worker). */
+function runNode(args: string[], cwd: string, { inherit = false } = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, args, { cwd, stdio: inherit ? 'inherit' : 'pipe' });
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
 async function compiledMaster(env: Record<string, string>): Promise<MasterProcess> {
   const master = await spawnMaster(env, { compiled: true });
   masters.push(master);
   return master;
 }
 
-beforeAll(() => {
+beforeAll(async () => {
   // What `npm start` does first: build what is missing or stale (nothing, after `npm test`'s build).
-  const run = spawnSync(process.execPath, [ENSURE_BUILT], { cwd: projectRoot, stdio: 'inherit' });
-  expect(run.status).toBe(0);
+  expect((await runNode([ENSURE_BUILT], projectRoot, { inherit: true })).status).toBe(0);
 }, 300_000);
 
 afterAll(async () => {
@@ -63,19 +75,31 @@ describe('the compiled master', () => {
   });
 });
 
+describe('the compiled fleet and batch client', () => {
+  it.each([
+    ['dist/headless-worker/main.js', 'Usage: fleet'],
+    ['dist/client/submit.js', 'Usage: submit'],
+  ])('%s runs with plain Node', async (entry, usage) => {
+    const run = await runNode([entry, '--help'], projectRoot);
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    expect(run.stdout).toContain(usage);
+  });
+});
+
 describe('the check before npm start', () => {
-  it('builds nothing when the build is newer than its sources', () => {
-    const run = spawnSync(process.execPath, [ENSURE_BUILT], { cwd: projectRoot, encoding: 'utf8' });
+  it('builds nothing when the build is newer than its sources', async () => {
+    const run = await runNode([ENSURE_BUILT], projectRoot);
     expect(run.status).toBe(0);
     expect(run.stderr).toBe('');
   });
 
-  it('names the fix in one line when there is no build and no build tools', () => {
+  it('names the fix in one line when there is no build and no build tools', async () => {
     const bare = tempDir('grid-bare-');
     fs.mkdirSync(path.join(bare, 'scripts'));
     fs.copyFileSync(ENSURE_BUILT, path.join(bare, 'scripts/ensure-built.js'));
     fs.writeFileSync(path.join(bare, 'package.json'), '{"type": "module"}');
-    const run = spawnSync(process.execPath, ['scripts/ensure-built.js'], { cwd: bare, encoding: 'utf8' });
+    const run = await runNode(['scripts/ensure-built.js'], bare);
     expect(run.status).toBe(1);
     expect(run.stderr.trim().split('\n')).toEqual([
       'browser-grid: the master, fleet and batch client (dist/) is not built and the build tools (typescript, vite) are not installed: run "npm ci && npm run build" first.',
