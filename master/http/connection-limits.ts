@@ -4,6 +4,7 @@
 // answer (503 or 429, Retry-After) and is closed before any request is read.
 import type http from 'node:http';
 import type net from 'node:net';
+import { AddressCounts } from './address-counts.ts';
 
 export interface ConnectionLimits {
   /** Open connections at most (HTTP, event streams and worker sockets alike). */
@@ -25,35 +26,26 @@ const refusal = (status: string, code: string, message: string) => {
 const SERVER_FULL = refusal('503 Service Unavailable', 'too-many-connections', 'the master has as many open connections as it serves; try again shortly');
 const ADDRESS_FULL = refusal('429 Too Many Requests', 'too-many-connections-from-address', 'too many open connections from your address; close some and try again');
 
-/** Applies the limits to a server; answers how many connections each address holds now, for tests and metrics. */
-export function limitConnections(server: http.Server, limits: ConnectionLimits): { open(): number; from(address: string): number } {
+/** Applies the limits to a server. */
+export function limitConnections(server: http.Server, limits: ConnectionLimits): void {
   server.headersTimeout = limits.headersTimeoutMs;
   server.requestTimeout = limits.requestTimeoutMs;
   server.keepAliveTimeout = limits.keepAliveTimeoutMs;
-  const perAddress = new Map<string, number>();
-  let open = 0;
+  const open = new AddressCounts();
   // The HTTP parser gets only the sockets let in: a refused one never costs a request.
   const [parse] = server.listeners('connection') as ((socket: net.Socket) => void)[];
   if (!parse) throw new Error('limitConnections needs an http.Server');
   server.removeListener('connection', parse);
   server.on('connection', (socket: net.Socket) => {
     const address = socket.remoteAddress ?? 'unknown';
-    const fromAddress = perAddress.get(address) ?? 0;
-    const refused = open >= limits.maxConnections ? SERVER_FULL : fromAddress >= limits.maxConnectionsPerAddress ? ADDRESS_FULL : null;
+    const refused = open.total >= limits.maxConnections ? SERVER_FULL : open.of(address) >= limits.maxConnectionsPerAddress ? ADDRESS_FULL : null;
     if (refused) {
       socket.on('error', () => {}); // the client may reset first; there is nothing left to tell it
       socket.end(refused, () => socket.destroy());
       return;
     }
     parse.call(server, socket);
-    open += 1;
-    perAddress.set(address, fromAddress + 1);
-    socket.once('close', () => {
-      open -= 1;
-      const left = perAddress.get(address)! - 1;
-      if (left === 0) perAddress.delete(address);
-      else perAddress.set(address, left);
-    });
+    open.take(address);
+    socket.once('close', () => open.release(address));
   });
-  return { open: () => open, from: (address) => perAddress.get(address) ?? 0 };
 }

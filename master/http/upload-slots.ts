@@ -1,6 +1,7 @@
 // Uploads in flight, in all and per client address: each holds memory and a
 // connection until its body has arrived, so their number is what bounds both.
 import type { RequestHandler } from 'express';
+import { AddressCounts } from './address-counts.ts';
 import { HttpError } from './errors.ts';
 
 export interface UploadLimits {
@@ -8,29 +9,20 @@ export interface UploadLimits {
   maxUploadsPerAddress: number;
 }
 
-export function uploadSlots(limits: UploadLimits): RequestHandler & { inFlight(): number } {
-  const perAddress = new Map<string, number>();
-  let inFlight = 0;
-  const take: RequestHandler = (req, res, next) => {
+export function uploadSlots(limits: UploadLimits): RequestHandler {
+  const inFlight = new AddressCounts();
+  return (req, res, next) => {
     const address = req.socket.remoteAddress ?? 'unknown';
-    const fromAddress = perAddress.get(address) ?? 0;
     // A client at its own cap hears so first: that one it can do something about.
-    if (fromAddress >= limits.maxUploadsPerAddress) {
+    if (inFlight.of(address) >= limits.maxUploadsPerAddress) {
       throw new HttpError(429, 'too-many-uploads-from-address', `at most ${limits.maxUploadsPerAddress} uploads at once from one address; nothing was stored`, { 'Retry-After': '2' });
     }
-    if (inFlight >= limits.maxUploadsInFlight) {
+    if (inFlight.total >= limits.maxUploadsInFlight) {
       throw new HttpError(503, 'too-many-uploads', 'the master is taking as many uploads as it can just now; nothing was stored, try again shortly', { 'Retry-After': '2' });
     }
-    inFlight += 1;
-    perAddress.set(address, fromAddress + 1);
+    inFlight.take(address);
     // 'close' comes once, whether the answer was sent or the client went away.
-    res.once('close', () => {
-      inFlight -= 1;
-      const left = perAddress.get(address)! - 1;
-      if (left === 0) perAddress.delete(address);
-      else perAddress.set(address, left);
-    });
+    res.once('close', () => inFlight.release(address));
     next();
   };
-  return Object.assign(take, { inFlight: () => inFlight });
 }
