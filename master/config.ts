@@ -48,6 +48,9 @@ export const ConfigSchema = z.object({
   /** Uploads being received at once, in all and from one address. */
   maxUploadsInFlight: int(1).default(16),
   maxUploadsPerAddress: int(1).default(4),
+  /** The largest upload request (all its files and framing), and the bytes of all uploads received at once. */
+  maxUploadRequestBytes: int(1).default(100 * 1024 * 1024),
+  maxUploadBytesInFlight: int(1).default(256 * 1024 * 1024),
   /** API requests one address may make per window (probes and /metrics not counted)... */
   apiRequestsPerWindow: int(1).default(600),
   /** ...of this length. */
@@ -107,6 +110,8 @@ const OPTIONS: [string, string, keyof Config, string][] = [
   ['--body-rate-window-ms <n>', 'BODY_RATE_WINDOW_MS', 'bodyRateWindowMs', 'the window the upload rate is measured over'],
   ['--max-uploads-in-flight <n>', 'MAX_UPLOADS_IN_FLIGHT', 'maxUploadsInFlight', 'uploads received at once; one more gets 503'],
   ['--max-uploads-per-address <n>', 'MAX_UPLOADS_PER_ADDRESS', 'maxUploadsPerAddress', 'uploads at once from one address; one more gets 429'],
+  ['--max-upload-request-bytes <n>', 'MAX_UPLOAD_REQUEST_BYTES', 'maxUploadRequestBytes', 'largest upload request; larger gets 413 before it is read'],
+  ['--max-upload-bytes-in-flight <n>', 'MAX_UPLOAD_BYTES_IN_FLIGHT', 'maxUploadBytesInFlight', 'bytes of all uploads received at once; past it 503'],
   ['--api-requests-per-window <n>', 'API_REQUESTS_PER_WINDOW', 'apiRequestsPerWindow', 'API requests per address per window; more get 429'],
   ['--api-rate-window-ms <n>', 'API_RATE_WINDOW_MS', 'apiRateWindowMs', 'the window API requests are counted over'],
   ['--max-event-streams <n>', 'MAX_EVENT_STREAMS', 'maxEventStreams', 'live event streams open at once; more get 503'],

@@ -150,6 +150,32 @@ describe('connection limits', () => {
   });
 });
 
+describe('upload sizes', () => {
+  it('refuse an upload larger than MAX_UPLOAD_REQUEST_BYTES (413) or without Content-Length (411) before reading it', async () => {
+    const master = await start({ maxUploadRequestBytes: 1_000 });
+    const large = await request(master, { method: 'POST', path: '/api/jobs', ...multipart(2_000) });
+    expect([large.status, errorCode(large)]).toEqual([413, 'request-too-large']);
+    const { body, headers } = multipart(10);
+    const chunked = await request(master, { method: 'POST', path: '/api/jobs', body, headers: { 'Content-Type': headers['Content-Type']!, 'Transfer-Encoding': 'chunked' } });
+    expect([chunked.status, errorCode(chunked)]).toEqual([411, 'length-required']);
+    expect(await master.store.counts()).toEqual({ queued: 0, leased: 0, done: 0, failed: 0 });
+  });
+
+  it('take no more than MAX_UPLOAD_BYTES_IN_FLIGHT at once (503), and take uploads again once it has room', async () => {
+    const master = await start({ maxUploadBytesInFlight: 15_000 });
+    const socket = await connect(master, '127.0.0.2');
+    const held = multipart(10_000);
+    socket.write(`POST /api/jobs HTTP/1.1\r\nHost: x\r\n${Object.entries(held.headers).map(([k, v]) => `${k}: ${v}\r\n`).join('')}\r\n`);
+    await until(async () => (await request(master, { method: 'POST', path: '/api/jobs', from: '127.0.0.3', ...multipart(10_000) })).status === 503, 'the bytes to be taken');
+    const refused = await request(master, { method: 'POST', path: '/api/jobs', from: '127.0.0.3', ...multipart(10_000) });
+    expect([refused.status, errorCode(refused)]).toEqual([503, 'too-many-uploads']);
+    // A small one still fits beside the held one (not an image: 415, past the caps).
+    expect((await request(master, { method: 'POST', path: '/api/jobs', from: '127.0.0.3', ...multipart(100) })).status).toBe(415);
+    socket.destroy();
+    await until(async () => (await request(master, { method: 'POST', path: '/api/jobs', from: '127.0.0.3', ...multipart(10_000) })).status === 415, 'room again');
+  });
+});
+
 describe('request rate', () => {
   it('answers 429 with Retry-After past API_REQUESTS_PER_WINDOW from one address; probes, metrics and other addresses go on', async () => {
     const master = await start({ apiRequestsPerWindow: 5, apiRateWindowMs: 60_000 });

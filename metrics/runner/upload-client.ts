@@ -130,10 +130,12 @@ async function attemptUpload(masterUrl: string, upload: PlannedUpload, body: Buf
       return { jobId, record: record(replayed ? 'replayed' : 'created', 201, null), retryAfterMs: null };
     }
     const retryAfter = Number(response.headers.get('retry-after'));
+    // Busy is worth another try: the master's own trouble (5xx), a cap on this client (429), an upload cut off as too slow (408).
+    const busy = response.status >= 500 || response.status === 429 || response.status === 408;
     return {
       jobId: null,
-      record: record(response.status >= 500 ? 'busy' : 'refused', response.status, text.slice(0, 200)),
-      retryAfterMs: response.status === 503 && retryAfter > 0 ? retryAfter * 1000 : null,
+      record: record(busy ? 'busy' : 'refused', response.status, text.slice(0, 200)),
+      retryAfterMs: busy && retryAfter > 0 ? retryAfter * 1000 : null,
     };
   } catch (error) {
     const timedOut = error instanceof DOMException && (error.name === 'TimeoutError' || error.name === 'AbortError');

@@ -80,6 +80,13 @@ describe('open-loop upload client', () => {
     expect(result!.attempts[1]!.startedAt - result!.attempts[0]!.endedAt).toBeGreaterThanOrEqual(990);
   });
 
+  it('tries again when the master caps this client (429), after its Retry-After', async () => {
+    behaviour = (attempt, res) => (attempt === 1 ? res.writeHead(429, { 'retry-after': '1' }).end('{}') : created(res));
+    const [result] = await runOpenLoop(plan(['capped']));
+    expect(result!.attempts.map((a) => [a.outcome, a.status])).toEqual([['busy', 429], ['created', 201]]);
+    expect(result!.attempts[1]!.startedAt - result!.attempts[0]!.endedAt).toBeGreaterThanOrEqual(990);
+  });
+
   it('does not retry an upload the master refuses', async () => {
     behaviour = (_attempt, res) => res.writeHead(415).end('not an image');
     const [result] = await runOpenLoop(plan(['refused']));
