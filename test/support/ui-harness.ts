@@ -1,10 +1,12 @@
-// One real master (admin token set, a small upload limit) and one real Chromium for a UI test
-// file, and the checks every UI test ends with: nothing logged, failed or fetched from elsewhere.
+// One real master (admin token set, a small upload limit) and one real browser (Chromium unless a
+// file asks for Firefox) for a UI test file, and the checks every UI test ends with: nothing
+// logged, failed or fetched from elsewhere.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'puppeteer-core';
 import { afterAll, afterEach, beforeAll, expect } from 'vitest';
+import type { BrowserName } from '../../headless-worker/browsers.ts';
 import { inApp, deepTexts, launchBrowser, openPage, type PageWatch } from './browser.ts';
 import { devImages } from './paths.ts';
 import { startTestMaster, type TestMaster } from './test-master.ts';
@@ -39,8 +41,8 @@ export interface UiHarness {
   clearAllJobs(): Promise<void>;
 }
 
-/** Call at the top of a test file: starts the master and the browser for its tests. */
-export function useUiHarness(): UiHarness {
+/** Call at the top of a test file: starts the master and one browser for all its tests. */
+export function useUiHarness({ browser: browserName = 'chromium' }: { browser?: BrowserName } = {}): UiHarness {
   let master: TestMaster;
   let browser: Browser;
   let opened: { page: Page; watch: PageWatch } | null = null;
@@ -48,7 +50,7 @@ export function useUiHarness(): UiHarness {
 
   beforeAll(async () => {
     master = await startTestMaster({ adminToken: ADMIN_TOKEN, maxUploadBytes: MAX_UPLOAD_BYTES });
-    browser = await launchBrowser();
+    browser = await launchBrowser(browserName);
   });
 
   afterAll(async () => {
