@@ -1,63 +1,29 @@
 // The worker protocol against a real master and store, with synthetic workers
 // in Node: push up to credit, requeue on close, fencing, expiry, heartbeats,
 // poison jobs, cancellation, drain.
-import fs from 'node:fs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import type { JobDetailView, SubmitResponse, WorkerView } from '../api-types.ts';
-import type { Config } from '../config.ts';
-import { SyntheticWorker, type SyntheticWorkerOptions } from '../../metrics/synthetic-worker.ts';
-import { devImages } from '../../test/support/paths.ts';
-import { startTestMaster, type TestMaster } from '../../test/support/test-master.ts';
+import { until } from '../../test/support/jobs-client.ts';
+import { gridImage, useSyntheticGrid } from '../../test/support/synthetic-grid.ts';
+import type { JobDetailView, WorkerView } from '../api-types.ts';
 import { WORKER_SOCKET_PATH } from '../protocol.ts';
 
-const image = fs.readFileSync(devImages(1)[0]!.path);
+const grid = useSyntheticGrid();
+const { connect, submit } = grid;
 
-let master: TestMaster;
-const workers: SyntheticWorker[] = [];
-afterEach(async () => {
-  for (const worker of workers.splice(0)) worker.terminate();
-  await master?.close();
-});
-
-async function start(overrides: Partial<Record<keyof Config, unknown>> = {}) {
-  master = await startTestMaster(overrides);
-}
-
-async function connect(options: Omit<SyntheticWorkerOptions, 'masterUrl'> = {}) {
-  const worker = await SyntheticWorker.connect({ masterUrl: master.url, ...options });
-  workers.push(worker);
-  return worker;
-}
-
-async function submit(count: number): Promise<string[]> {
-  const data = new FormData();
-  for (let i = 0; i < count; i++) data.append('image', new Blob([new Uint8Array(image)]), `image-${i}.jpg`);
-  const body = (await fetch(`${master.url}/api/jobs`, { method: 'POST', body: data }).then((r) => r.json())) as SubmitResponse;
-  return body.jobs.map((job) => job.id);
-}
-
-const job = (id: string) => fetch(`${master.url}/api/jobs/${id}`).then((r) => r.json()) as Promise<JobDetailView>;
-
-async function until(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000) {
-  const end = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+const job = (id: string) => fetch(`${grid.master.url}/api/jobs/${id}`).then((r) => r.json()) as Promise<JobDetailView>;
 
 const allDone = async (ids: string[]) => (await Promise.all(ids.map(job))).every((j) => j.status === 'done');
 
 describe('dispatch', () => {
   it('pushes jobs up to the credit and no further, then more as answers come', async () => {
-    await start();
+    await grid.start();
     const worker = await connect({ credit: 2 });
     const ids = await submit(5);
     await until(() => worker.jobs.length === 2, 'two jobs pushed');
     await new Promise((r) => setTimeout(r, 200));
     expect(worker.jobs).toHaveLength(2);
-    expect(Buffer.from(worker.jobs[0]!.image).equals(image)).toBe(true);
+    expect(Buffer.from(worker.jobs[0]!.image).equals(gridImage)).toBe(true);
     expect(worker.jobs[0]!.header.contentType).toBe('image/jpeg');
 
     let answered = 0;
@@ -71,12 +37,12 @@ describe('dispatch', () => {
     expect(done.attempts).toBe(1);
     expect(done.worker).toBe('synthetic');
     expect(done.timeline).toMatchObject([{ attempt: 1, outcome: 'done', workerName: 'synthetic' }]);
-    const listed = (await fetch(`${master.url}/api/workers`).then((r) => r.json())) as { workers: WorkerView[] };
+    const listed = (await fetch(`${grid.master.url}/api/workers`).then((r) => r.json())) as { workers: WorkerView[] };
     expect(listed.workers).toMatchObject([{ name: 'synthetic', kind: 'headless', jobsDone: 5, meanInferenceMs: 12, inFlight: 0 }]);
   });
 
   it('requeues a closed worker’s jobs at once and another worker completes them', async () => {
-    await start();
+    await grid.start();
     const leaving = await connect({ name: 'leaving', credit: 2 });
     const ids = await submit(2);
     await until(() => leaving.jobs.length === 2, 'jobs leased');
@@ -89,11 +55,11 @@ describe('dispatch', () => {
       ['leaving', 'lost'],
       ['staying', 'done'],
     ]);
-    expect(master.lifecycle.counters.transitions.lost).toBe(2);
+    expect(grid.master.lifecycle.counters.transitions.lost).toBe(2);
   });
 
   it('trusts a new worker with two jobs, one more per answer, half as many after an expired lease', async () => {
-    await start({ leaseMs: 300 });
+    await grid.start({ leaseMs: 300 });
     const worker = await connect({ credit: 8 });
     await submit(20);
     await until(() => worker.jobs.length === 2, 'two pushed');
@@ -103,15 +69,15 @@ describe('dispatch', () => {
     // Window 3, one still held: two more.
     await until(() => worker.jobs.length === 4, 'two more after one answer');
     // Let the three held leases expire: the window halves from 3 to 1, three times over, never below 1.
-    await until(() => master.lifecycle.counters.transitions.expired >= 3, 'leases expired');
-    const held = (await fetch(`${master.url}/api/workers`).then((r) => r.json())) as { workers: WorkerView[] };
-    expect(held.workers[0]!.inFlight).toBe(1);
+    await until(() => grid.master.lifecycle.counters.transitions.expired >= 3, 'leases expired');
+    const held = (await fetch(`${grid.master.url}/api/workers`).then((r) => r.json())) as { workers: WorkerView[] };
+    expect(held.workers[0].inFlight).toBe(1);
   });
 });
 
 describe('fencing', () => {
   it('rejects a result for a lease that is not current or not the sender’s, and writes nothing', async () => {
-    await start();
+    await grid.start();
     const holder = await connect({ name: 'holder', credit: 1 });
     const [id] = await submit(1);
     await until(() => holder.jobs.length === 1, 'job leased');
@@ -120,25 +86,25 @@ describe('fencing', () => {
 
     other.succeed(header);
     holder.succeed({ ...header, leaseId: 'forged-lease' });
-    await until(() => master.lifecycle.counters.rejected['not-your-lease'] + master.lifecycle.counters.rejected['stale-lease'] === 2, 'both rejected');
+    await until(() => grid.master.lifecycle.counters.rejected['not-your-lease'] + grid.master.lifecycle.counters.rejected['stale-lease'] === 2, 'both rejected');
     expect((await job(id!)).status).toBe('leased');
 
     holder.succeed(header, 3);
     await until(async () => (await job(id!)).status === 'done', 'done');
     holder.succeed(header, 4); // a replay of the accepted answer
-    await until(() => master.lifecycle.counters.rejected['stale-lease'] === 2, 'replay rejected');
-    expect((await job(id!)).result!.predictions[0]!.index).toBe(3);
+    await until(() => grid.master.lifecycle.counters.rejected['stale-lease'] === 2, 'replay rejected');
+    expect((await job(id!)).result.predictions[0].index).toBe(3);
   });
 
   it('expires an overrun lease, gives the job to another worker and fences off the late answer', async () => {
-    await start({ leaseMs: 300 });
+    await grid.start({ leaseMs: 300 });
     const slow = await connect({ name: 'slow', credit: 1 });
     const [id] = await submit(1);
     await until(() => slow.jobs.length === 1, 'leased to slow');
     await connect({ name: 'fast', onJob: (j, w) => w.succeed(j.header, 5) });
     await until(async () => (await job(id!)).status === 'done', 'completed by fast', 5000);
     slow.succeed(slow.jobs[0]!.header, 9);
-    await until(() => master.lifecycle.counters.rejected['stale-lease'] === 1, 'late answer rejected');
+    await until(() => grid.master.lifecycle.counters.rejected['stale-lease'] === 1, 'late answer rejected');
     const detail = await job(id!);
     expect(detail.result!.predictions[0]!.index).toBe(5);
     expect(detail.timeline.map((a) => [a.workerName, a.outcome])).toEqual([
@@ -151,7 +117,7 @@ describe('fencing', () => {
 
 describe('dead and misbehaving workers', () => {
   it('detects a half-open socket by missed pongs and reassigns its jobs', async () => {
-    await start({ heartbeatMs: 100 });
+    await grid.start({ heartbeatMs: 100 });
     const silent = await connect({ name: 'silent', credit: 2 });
     const ids = await submit(2);
     await until(() => silent.jobs.length === 2, 'leased to silent');
@@ -161,11 +127,11 @@ describe('dead and misbehaving workers', () => {
     await until(() => allDone(ids), 'reassigned and done', 5000);
     // Dead after two missed pings: within three intervals of going silent.
     expect(Date.now() - started).toBeLessThan(1000);
-    expect(master.hub.counters.heartbeatTimeouts).toBe(1);
+    expect(grid.master.hub.counters.heartbeatTimeouts).toBe(1);
   });
 
   it('answers a malformed message with an error frame and keeps serving', async () => {
-    await start();
+    await grid.start();
     const worker = await connect({ credit: 1 });
     const error = worker.next('error');
     worker.send('{"type":"result","jobId":42}');
@@ -177,12 +143,12 @@ describe('dead and misbehaving workers', () => {
     await until(() => worker.jobs.length === 1, 'still dispatched to');
     worker.succeed(worker.jobs[0]!.header);
     await until(async () => (await job(id!)).status === 'done', 'done');
-    expect(master.hub.counters.badMessages).toBe(2);
+    expect(grid.master.hub.counters.badMessages).toBe(2);
   });
 
   it('closes a socket whose first message is not hello, and one that runs another model', async () => {
-    await start();
-    const raw = new WebSocket(`${master.url.replace('http', 'ws')}${WORKER_SOCKET_PATH}`);
+    await grid.start();
+    const raw = new WebSocket(`${grid.master.url.replace('http', 'ws')}${WORKER_SOCKET_PATH}`);
     await new Promise((r) => raw.once('open', r));
     const replies: string[] = [];
     raw.on('message', (d) => replies.push(d.toString()));
@@ -196,7 +162,7 @@ describe('dead and misbehaving workers', () => {
 
 describe('poison jobs, retry, cancellation, drain', () => {
   it('fails a job after the attempt limit with every reason, while other jobs flow', async () => {
-    await start({ maxAttempts: 3 });
+    await grid.start({ maxAttempts: 3 });
     const ids = await submit(2);
     const poison = ids[0]!;
     await connect({
@@ -208,12 +174,12 @@ describe('poison jobs, retry, cancellation, drain', () => {
     expect(failed.error!.match(/kernel exploded/g)).toHaveLength(3);
     expect((await job(ids[1]!)).status).toBe('done');
 
-    const retried = (await fetch(`${master.url}/api/jobs/${poison}/retry`, { method: 'POST' }).then((r) => r.json())) as JobDetailView;
+    const retried = (await fetch(`${grid.master.url}/api/jobs/${poison}/retry`, { method: 'POST' }).then((r) => r.json())) as any;
     expect(retried).toMatchObject({ status: 'queued', attempts: 0, error: null });
   });
 
   it('fails an undecodable image at once, without retrying', async () => {
-    await start();
+    await grid.start();
     const [id] = await submit(1);
     await connect({ onJob: (j, w) => w.fail(j.header, 'the browser cannot decode this image', false) });
     await until(async () => (await job(id!)).status === 'failed', 'failed');
@@ -221,19 +187,19 @@ describe('poison jobs, retry, cancellation, drain', () => {
   });
 
   it('tells the worker to drop a leased job that is deleted', async () => {
-    await start();
+    await grid.start();
     const worker = await connect({ credit: 1 });
     const [id] = await submit(1);
     await until(() => worker.jobs.length === 1, 'leased');
     const cancel = worker.next('cancel');
-    expect((await fetch(`${master.url}/api/jobs/${id}`, { method: 'DELETE' })).status).toBe(204);
+    expect((await fetch(`${grid.master.url}/api/jobs/${id}`, { method: 'DELETE' })).status).toBe(204);
     expect(await cancel).toMatchObject({ jobId: id, leaseId: worker.jobs[0]!.header.leaseId });
     worker.succeed(worker.jobs[0]!.header);
-    await until(() => master.lifecycle.counters.rejected['unknown-job'] === 1, 'answer for deleted job rejected');
+    await until(() => grid.master.lifecycle.counters.rejected['unknown-job'] === 1, 'answer for deleted job rejected');
   });
 
   it('sends a draining worker nothing new but accepts what it finishes', async () => {
-    await start();
+    await grid.start();
     const worker = await connect({ credit: 1 });
     const ids = await submit(2);
     await until(() => worker.jobs.length === 1, 'one leased');
