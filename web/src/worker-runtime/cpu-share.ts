@@ -1,4 +1,5 @@
 import type { DonorLimits } from '../../../master/protocol.ts';
+import { delay } from '../lib/backoff.ts';
 
 /**
  * How long to rest after `busyMs` of inference so that busy time is `cpuShare` percent of working
@@ -20,4 +21,19 @@ export interface EffortAccount {
 /** Busy share of working time, 0..1, or null before any work. */
 export function busyShare({ busyMs, workingMs }: EffortAccount): number | null {
   return workingMs > 0 ? Math.min(1, busyMs / workingMs) : null;
+}
+
+/** Keeps a run of jobs to the volunteer's CPU share: rests after each job, and accounts the effort. */
+export class Pacer {
+  private workingSince = performance.now();
+
+  /** After a job that kept the page busy `busyMs`: rests as the share asks, then returns the effort to add. */
+  async rest(busyMs: number, cpuShare: DonorLimits['cpuShare']): Promise<EffortAccount> {
+    const restMs = restAfter(busyMs, cpuShare);
+    if (restMs > 0) await delay(restMs);
+    const now = performance.now();
+    const effort = { busyMs, workingMs: now - this.workingSince };
+    this.workingSince = now;
+    return effort;
+  }
 }

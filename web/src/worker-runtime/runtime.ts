@@ -2,7 +2,6 @@ import type { ModelView } from '../../../master/api-types.ts';
 import {
   ErrorCode,
   PROTOCOL_VERSION,
-  UNLIMITED,
   type DonorLimits,
   type HelloMessage,
   type JobHeader,
@@ -15,12 +14,12 @@ import { errorMessage } from '../lib/errors.ts';
 import { chooseBackend, type BackendChoice } from './backend-choice.ts';
 import { Classifier, ImageDecodeError } from './classifier.ts';
 import { MasterConnection, workerSocketUrl } from './connection.ts';
-import { restAfter } from './cpu-share.ts';
+import { Pacer } from './cpu-share.ts';
+import { CreditGate } from './credit-gate.ts';
 import { CREDIT_SAMPLE_JOBS, INITIAL_CREDIT, nextCredit } from './credit.ts';
-import { HourlyCount } from './hourly-count.ts';
 import { loadModel } from './model.ts';
 import { RollingMean } from './rolling-mean.ts';
-import { publishStatus, type PauseReason, type WorkerSnapshot } from './status.ts';
+import { initialSnapshot, publishStatus, type PauseReason, type WorkerSnapshot } from './status.ts';
 
 export interface RuntimeOptions {
   name: string;
@@ -69,43 +68,13 @@ export class WorkerRuntime extends EventTarget {
   private epoch = 0;
   /** performance.now() at the last start(), until the master welcomes us. */
   private startedAt: number | null = null;
-  private readonly pauses = new Set<PauseReason>();
-  private readonly finishedLastHour = new HourlyCount();
-  private capTimer: ReturnType<typeof setTimeout> | null = null;
+  private readonly gate = new CreditGate(() => this.announceCredit());
   /** The credit the master was last told, so nothing is sent twice. */
   private announced: number | null = null;
 
   constructor(private readonly options: RuntimeOptions) {
     super();
-    this.status = {
-      state: 'stopped',
-      backend: null,
-      backendReason: null,
-      jobsDone: 0,
-      jobsFailed: 0,
-      msPerImage: null,
-      lastError: null,
-      modelHash: null,
-      name: options.name,
-      kind: options.kind,
-      draining: false,
-      modelName: null,
-      modelProgress: null,
-      modelSource: null,
-      warmupMs: null,
-      queued: 0,
-      credit: INITIAL_CREDIT,
-      paused: false,
-      pausedFor: [],
-      limits: UNLIMITED,
-      displayName: null,
-      busyMs: 0,
-      workingMs: 0,
-      bytesDownloaded: 0,
-      modelBytes: null,
-      startupMs: null,
-      recentMs: [],
-    };
+    this.status = initialSnapshot(options.name, options.kind, INITIAL_CREDIT);
     this.connection = new MasterConnection(workerSocketUrl(location), {
       hello: () => this.hello(),
       onMessage: (message) => this.onMessage(message),
@@ -133,13 +102,13 @@ export class WorkerRuntime extends EventTarget {
    * nothing more, while the jobs already here are finished. Cheaper to undo than stop(), as nothing reloads.
    */
   pause(reason: PauseReason): void {
-    this.pauses.add(reason);
+    this.gate.pause(reason);
     this.announceCredit();
   }
 
   /** Takes back one reason to pause; work resumes when no reason is left. */
   resume(reason: PauseReason): void {
-    this.pauses.delete(reason);
+    this.gate.resume(reason);
     this.announceCredit();
   }
 
@@ -245,21 +214,11 @@ export class WorkerRuntime extends EventTarget {
     };
   }
 
-  /**
-   * What the master may send: nothing while paused; otherwise the credit, but never more than the
-   * hourly cap still allows (jobs held count against it, so the cap holds even for prefetched work).
-   */
+  /** The credit within the volunteer's terms (see CreditGate); the page shows why it is held at 0. */
   private creditToAnnounce(): number {
-    const { imagesPerHour } = this.status.limits;
-    const now = Date.now();
-    const left = imagesPerHour === null ? Infinity : Math.max(0, imagesPerHour - this.finishedLastHour.count(now));
-    const pausedFor: PauseReason[] = [...this.pauses];
-    if (left === 0) {
-      pausedFor.push('hourly-limit');
-      this.wakeWhenBelowCap(now);
-    }
+    const { credit, pausedFor } = this.gate.admit(this.status.credit, this.status.limits);
     if (pausedFor.join() !== this.status.pausedFor.join()) this.update({ pausedFor, paused: pausedFor.length > 0 });
-    return pausedFor.length > 0 ? 0 : Math.min(this.status.credit, left);
+    return credit;
   }
 
   /** Tells the master the credit if it changed (or always, with the limits, when they changed). */
@@ -267,16 +226,6 @@ export class WorkerRuntime extends EventTarget {
     const credit = this.creditToAnnounce();
     if (credit === this.announced && !withLimits) return;
     if (this.connection.send({ type: 'credit', credit, ...(withLimits ? { limits: this.status.limits } : {}) })) this.announced = credit;
-  }
-
-  /** At the hourly cap: look again when the oldest image of the hour drops out of the count. */
-  private wakeWhenBelowCap(now: number): void {
-    const at = this.finishedLastHour.nextDrop(now);
-    if (at === null || this.capTimer) return;
-    this.capTimer = setTimeout(() => {
-      this.capTimer = null;
-      this.announceCredit();
-    }, at - now + 10);
   }
 
   private onMessage(message: MasterMessage): void {
@@ -339,23 +288,16 @@ export class WorkerRuntime extends EventTarget {
     this.notifyIfIdle();
   }
 
-  /**
-   * Works through the queue; below a 100% CPU share it rests after each image so that inference
-   * takes about that share of the working time, and accounts for both.
-   */
+  /** Works through the queue, paced to the volunteer's CPU share, and accounts the effort. */
   private async pump(): Promise<void> {
     if (this.busy || !this.ready) return;
     this.busy = true;
-    let workingSince = performance.now();
+    const pacer = new Pacer();
     try {
       for (let job = this.queue.shift(); job; job = this.queue.shift()) {
         this.update({ queued: this.queue.length });
-        const busyMs = await this.process(job, this.ready);
-        const restMs = restAfter(busyMs, this.status.limits.cpuShare);
-        if (restMs > 0) await delay(restMs);
-        const now = performance.now();
-        this.update({ busyMs: this.status.busyMs + busyMs, workingMs: this.status.workingMs + (now - workingSince) });
-        workingSince = now;
+        const effort = await pacer.rest(await this.process(job, this.ready), this.status.limits.cpuShare);
+        this.update({ busyMs: this.status.busyMs + effort.busyMs, workingMs: this.status.workingMs + effort.workingMs });
       }
     } finally {
       this.busy = false;
@@ -381,7 +323,7 @@ export class WorkerRuntime extends EventTarget {
         msPerImage: this.speed.value,
         recentMs: [...this.status.recentMs, inferenceMs].slice(-HISTORY_LENGTH),
       });
-      this.finishedLastHour.add(Date.now());
+      this.gate.finished();
       this.resizeCredit();
     } catch (error) {
       const reason = errorMessage(error).slice(0, MAX_REASON_LENGTH);

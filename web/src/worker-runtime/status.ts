@@ -1,4 +1,4 @@
-import type { DonorLimits, WorkerKind } from '../../../master/protocol.ts';
+import { UNLIMITED, type DonorLimits, type WorkerKind } from '../../../master/protocol.ts';
 import type { ModelSource } from './model.ts';
 
 export type WorkerState = 'loading' | 'warming' | 'connecting' | 'ready' | 'stopped' | 'error';
@@ -49,6 +49,39 @@ export interface WorkerSnapshot extends GridWorkerStatus {
   startupMs: number | null;
   /** The latest inference times, oldest first, for the page's chart. */
   recentMs: number[];
+}
+
+/** A stopped worker that has done nothing yet, with no limits and the given starting credit. */
+export function initialSnapshot(name: string, kind: WorkerKind, credit: number): WorkerSnapshot {
+  return {
+    state: 'stopped',
+    backend: null,
+    backendReason: null,
+    jobsDone: 0,
+    jobsFailed: 0,
+    msPerImage: null,
+    lastError: null,
+    modelHash: null,
+    name,
+    kind,
+    draining: false,
+    modelName: null,
+    modelProgress: null,
+    modelSource: null,
+    warmupMs: null,
+    queued: 0,
+    credit,
+    paused: false,
+    pausedFor: [],
+    limits: UNLIMITED,
+    displayName: null,
+    busyMs: 0,
+    workingMs: 0,
+    bytesDownloaded: 0,
+    modelBytes: null,
+    startupMs: null,
+    recentMs: [],
+  };
 }
 
 declare global {
