@@ -129,3 +129,53 @@ export const factListStyles = css`
     margin: 0;
   }
 `;
+
+/**
+ * A table of figures inside `.scroll`, a region that scrolls sideways on a phone and is focusable so
+ * keyboards can scroll it too; `.number` cells align right.
+ */
+export const dataTableStyles = css`
+  .scroll {
+    overflow-x: auto;
+  }
+  .scroll:focus-visible {
+    outline: 3px solid var(--focus);
+    outline-offset: 2px;
+  }
+  table {
+    width: 100%;
+    border-collapse: collapse;
+    font-variant-numeric: tabular-nums;
+  }
+  th,
+  td {
+    padding: 0.45rem 0.75rem;
+    text-align: left;
+    border-bottom: 1px solid var(--border);
+  }
+  th {
+    color: var(--muted);
+    font-size: 0.85rem;
+    font-weight: 600;
+  }
+  .number {
+    text-align: right;
+    white-space: nowrap;
+  }
+  tbody tr:last-child td {
+    border-bottom: none;
+  }
+`;
+
+/** Panels in `.cards`, as many across as fit at 16rem or more. */
+export const cardGridStyles = css`
+  .cards {
+    display: grid;
+    grid-template-columns: repeat(auto-fit, minmax(16rem, 1fr));
+    gap: 1rem;
+  }
+  .cards section {
+    padding: 1rem;
+    min-width: 0;
+  }
+`;

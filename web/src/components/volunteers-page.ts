@@ -4,14 +4,14 @@ import { fetchVolunteers } from '../api.ts';
 import { formatCount, formatMs } from '../lib/format.ts';
 import { Poller } from '../state/poller.ts';
 import { SubscriptionController } from '../state/subscription-controller.ts';
-import { buttonStyles, introStyles, panelStyles } from './shared.styles.ts';
+import { buttonStyles, cardGridStyles, dataTableStyles, introStyles, panelStyles } from './shared.styles.ts';
 import { volunteersPageStyles } from './volunteers-page.styles.ts';
 
 const PAGE_SIZE = 20;
 
 /** The leaderboard of volunteers (live, paged) and what every browser and backend contributed. */
 export class VolunteersPage extends LitElement {
-  static override styles = [buttonStyles, panelStyles, introStyles, volunteersPageStyles];
+  static override styles = [buttonStyles, panelStyles, introStyles, dataTableStyles, cardGridStyles, volunteersPageStyles];
 
   private offset = 0;
   private readonly poller = new Poller<VolunteersView>(() => fetchVolunteers(this.offset, PAGE_SIZE));

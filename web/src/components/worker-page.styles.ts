@@ -68,15 +68,6 @@ export const workerPageStyles = css`
     height: 1.1rem;
     accent-color: var(--accent);
   }
-  .cards {
-    display: grid;
-    grid-template-columns: repeat(auto-fit, minmax(16rem, 1fr));
-    gap: 1rem;
-  }
-  .cards section {
-    padding: 1rem;
-    min-width: 0;
-  }
   .big {
     margin: 0;
     font-size: 1.6rem;

@@ -3,7 +3,7 @@ import { formatCount, formatMs, plural } from '../lib/format.ts';
 import { SubscriptionController } from '../state/subscription-controller.ts';
 import { autostartOnce, contribution, hiddenPause, runtime } from '../state/volunteer.ts';
 import type { PauseReason, WorkerSnapshot, WorkerState } from '../worker-runtime/status.ts';
-import { buttonStyles, factListStyles, introStyles, panelStyles } from './shared.styles.ts';
+import { buttonStyles, cardGridStyles, factListStyles, introStyles, panelStyles } from './shared.styles.ts';
 import { workerPageStyles } from './worker-page.styles.ts';
 import './donor-controls.ts';
 import './spark-line.ts';
@@ -26,7 +26,7 @@ const PAUSE_LABELS: Record<PauseReason, string> = {
 
 /** "Donate compute": one button to start or stop this tab's worker, and what it is doing. */
 export class WorkerPage extends LitElement {
-  static override styles = [buttonStyles, panelStyles, introStyles, factListStyles, workerPageStyles];
+  static override styles = [buttonStyles, panelStyles, introStyles, factListStyles, cardGridStyles, workerPageStyles];
 
   constructor() {
     super();

@@ -1,11 +1,12 @@
 import { LitElement, html, nothing } from 'lit';
 import type { WorkerView } from '../../../master/api-types.ts';
 import { formatCount, formatMs, formatTime } from '../lib/format.ts';
+import { dataTableStyles } from './shared.styles.ts';
 import { workersTableStyles } from './workers-table.styles.ts';
 
 /** The connected workers, busiest first: what they run on, how fast, how much, how many errors. */
 export class WorkersTable extends LitElement {
-  static override styles = workersTableStyles;
+  static override styles = [dataTableStyles, workersTableStyles];
   static override properties = { workers: { attribute: false } };
 
   workers: readonly WorkerView[] = [];
