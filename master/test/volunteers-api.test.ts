@@ -111,6 +111,13 @@ describe('volunteer credit', () => {
     socket.terminate();
   });
 
+  it('gives 20 a page unless asked, and at most MAX_LEADERBOARD_PAGE (100 by default)', async () => {
+    await grid.start();
+    expect((await volunteers()).limit).toBe(20);
+    expect((await volunteers('?limit=100')).limit).toBe(100);
+    expect((await fetch(`${grid.master.url}/api/volunteers?limit=101`)).status).toBe(400);
+  });
+
   it('answers bad paging and a missing id in plain words, and a volunteer without credit with null', async () => {
     await grid.start({ maxLeaderboardPage: 50 });
     for (const [query, code] of [['?limit=0', 'bad-limit'], ['?limit=51', 'bad-limit'], ['?offset=-1', 'bad-offset'], ['?limit=abc', 'bad-limit']] as const) {
