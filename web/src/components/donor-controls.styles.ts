@@ -3,6 +3,14 @@ import { css } from 'lit';
 export const donorControlsStyles = css`
   :host {
     display: block;
+    min-width: 0;
+  }
+  /* The donate page's card rules stop at this shadow root: its panels are padded here. */
+  section {
+    padding: 1rem;
+  }
+  section + section {
+    margin-top: 1rem;
   }
   fieldset {
     border: 0;

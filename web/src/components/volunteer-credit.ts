@@ -18,6 +18,10 @@ export class VolunteerCredit extends LitElement {
     css`
       :host {
         display: block;
+        min-width: 0;
+      }
+      section {
+        padding: 1rem;
       }
       form {
         display: flex;
