@@ -96,10 +96,14 @@ describe('the app in Firefox', () => {
     await waitForTexts(page, inApp('workers-table', 'tbody tr'), (texts) => texts.some((text) => text.startsWith('firefox-pages')), 'the worker');
   });
 
-  it('shows the leaderboard with the volunteer and the Firefox total', async () => {
+  it('shows the leaderboard with the volunteer and the Firefox total, and keeps it live', async () => {
     const { page } = await ui.open('/volunteers');
-    await waitForTexts(page, inApp('volunteers-page', 'td.name'), (texts) => texts[0] === 'Ada', 'the leaderboard');
+    const ada = inApp('volunteers-page', 'tbody tr');
+    const [before] = await waitForTexts(page, ada, (texts) => texts[0]?.startsWith('1 Ada ') ?? false, 'Ada on the leaderboard');
     await waitForTexts(page, inApp('volunteers-page', 'section[aria-labelledby=by-browser]'), (texts) => texts[0]?.includes('firefox') ?? false, 'the Firefox total');
+    const images = (row: string) => Number(row.split(' ')[2]);
+    await settled(ui.master.url, await submit(ui.master.url, uploadsFrom([smallImage.path])), 30_000);
+    await waitForTexts(page, ada, (texts) => images(texts[0] ?? '') === images(before!) + 1, 'one more image, without a reload', 15_000);
   });
 
   it('offers the donate page, stopped until asked', async () => {
