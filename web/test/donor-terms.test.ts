@@ -3,7 +3,8 @@ import { BatteryPause, type BatteryLike } from '../src/state/battery-pause.ts';
 import { DonorLimitsSetting } from '../src/state/donor-limits.ts';
 import { VolunteerIdentity } from '../src/state/volunteer-identity.ts';
 import { browserFamily } from '../src/worker-runtime/browser-family.ts';
-import { busyShare, restAfter } from '../src/worker-runtime/cpu-share.ts';
+import { busyShare, pacedMsPerImage, restAfter } from '../src/worker-runtime/cpu-share.ts';
+import { creditFor } from '../src/worker-runtime/credit.ts';
 import { HourlyCount } from '../src/worker-runtime/hourly-count.ts';
 
 function memoryStorage() {
@@ -20,6 +21,12 @@ describe('CPU share', () => {
     expect(restAfter(40, 25)).toBe(120);
     expect(restAfter(40, 50)).toBe(40);
     expect(restAfter(40, 100)).toBe(0);
+  });
+
+  it('sizes the credit for the slower pace: a quarter of the jobs held at 25%', () => {
+    expect(pacedMsPerImage(40, 25)).toBe(160);
+    expect(pacedMsPerImage(40, 100)).toBe(40);
+    expect(creditFor(pacedMsPerImage(100, 25), null)).toBe(creditFor(100, null) / 4);
   });
 
   it('reports the busy share of working time', () => {

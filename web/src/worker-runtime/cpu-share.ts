@@ -9,6 +9,11 @@ export function restAfter(busyMs: number, cpuShare: DonorLimits['cpuShare']): nu
   return busyMs * (100 / cpuShare - 1);
 }
 
+/** Time per image with the rest the share asks for: what the credit must be sized for (fewer jobs held at 25%). */
+export function pacedMsPerImage(msPerImage: number, cpuShare: DonorLimits['cpuShare']): number {
+  return msPerImage * (100 / cpuShare);
+}
+
 /**
  * The page's own account of its effort: time spent classifying, and time spent working at all
  * (classifying, resting between images, handing results back) while it held jobs.

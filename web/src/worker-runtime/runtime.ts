@@ -14,7 +14,7 @@ import { errorMessage } from '../lib/errors.ts';
 import { chooseBackend, type BackendChoice } from './backend-choice.ts';
 import { Classifier, ImageDecodeError } from './classifier.ts';
 import { MasterConnection, workerSocketUrl } from './connection.ts';
-import { Pacer } from './cpu-share.ts';
+import { Pacer, pacedMsPerImage } from './cpu-share.ts';
 import { CreditGate } from './credit-gate.ts';
 import { CREDIT_SAMPLE_JOBS, INITIAL_CREDIT, nextCredit } from './credit.ts';
 import { loadModel } from './model.ts';
@@ -342,7 +342,7 @@ export class WorkerRuntime extends EventTarget {
   private resizeCredit(exact = false): void {
     const { jobsDone, msPerImage, credit, draining, limits } = this.status;
     if (draining || jobsDone < CREDIT_SAMPLE_JOBS || msPerImage === null) return;
-    const next = nextCredit(exact ? 0 : credit, msPerImage * (100 / limits.cpuShare), this.leaseMs);
+    const next = nextCredit(exact ? 0 : credit, pacedMsPerImage(msPerImage, limits.cpuShare), this.leaseMs);
     if (next !== credit) this.update({ credit: next });
   }
 
