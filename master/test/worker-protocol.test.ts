@@ -71,7 +71,7 @@ describe('dispatch', () => {
     // Let the three held leases expire: the window halves from 3 to 1, three times over, never below 1.
     await until(() => grid.master.lifecycle.counters.transitions.expired >= 3, 'leases expired');
     const held = (await fetch(`${grid.master.url}/api/workers`).then((r) => r.json())) as { workers: WorkerView[] };
-    expect(held.workers[0].inFlight).toBe(1);
+    expect(held.workers[0]!.inFlight).toBe(1);
   });
 });
 
@@ -93,7 +93,7 @@ describe('fencing', () => {
     await until(async () => (await job(id!)).status === 'done', 'done');
     holder.succeed(header, 4); // a replay of the accepted answer
     await until(() => grid.master.lifecycle.counters.rejected['stale-lease'] === 2, 'replay rejected');
-    expect((await job(id!)).result.predictions[0].index).toBe(3);
+    expect((await job(id!)).result!.predictions[0]!.index).toBe(3);
   });
 
   it('expires an overrun lease, gives the job to another worker and fences off the late answer', async () => {
@@ -174,7 +174,7 @@ describe('poison jobs, retry, cancellation, drain', () => {
     expect(failed.error!.match(/kernel exploded/g)).toHaveLength(3);
     expect((await job(ids[1]!)).status).toBe('done');
 
-    const retried = (await fetch(`${grid.master.url}/api/jobs/${poison}/retry`, { method: 'POST' }).then((r) => r.json())) as any;
+    const retried = (await fetch(`${grid.master.url}/api/jobs/${poison}/retry`, { method: 'POST' }).then((r) => r.json())) as JobDetailView;
     expect(retried).toMatchObject({ status: 'queued', attempts: 0, error: null });
   });
 
