@@ -17,6 +17,8 @@ export interface FleetOptions {
   /** Base URL of the master, e.g. http://127.0.0.1:5000 */
   masterUrl: string;
   workers: number;
+  /** The master's FLEET_TOKEN: the workers then join as trusted. Without it they are volunteers. */
+  fleetToken?: string;
   /** Which browser every worker runs. Default chromium. */
   browser?: BrowserName;
   /** The browser's executable; defaults to CHROMIUM_PATH or FIREFOX_PATH, then the Debian package's path. */
@@ -72,6 +74,7 @@ export function startFleet(options: FleetOptions): Fleet {
     return new SupervisedWorker({
       name,
       pageUrl: workerPageUrl(options.masterUrl, name),
+      ...(options.fleetToken ? { fleetToken: options.fleetToken } : {}),
       browser,
       executablePath,
       extraArgs: options.extraArgs,

@@ -23,6 +23,8 @@ const TIMEOUT_MARGIN_MS = 2_000;
 export interface HeadlessWorkerOptions {
   name: string;
   pageUrl: string;
+  /** The master's FLEET_TOKEN: added to the page URL's fragment at navigation only (never logged, never sent to the server in a request line). */
+  fleetToken?: string;
   browser: BrowserName;
   executablePath: string;
   extraArgs?: readonly string[];
@@ -118,7 +120,7 @@ export class HeadlessWorker {
     const page = await bounded(this.#openPage(browser, starting), 'opening the worker tab', PAGE_OPEN_TIMEOUT_MS, starting);
     this.#watch(page);
     const response = await bounded(
-      page.goto(pageUrl, { waitUntil: 'domcontentloaded', timeout: PAGE_LOAD_TIMEOUT_MS }),
+      page.goto(withFleetToken(pageUrl, this.options.fleetToken), { waitUntil: 'domcontentloaded', timeout: PAGE_LOAD_TIMEOUT_MS }),
       `loading ${pageUrl}`,
       PAGE_LOAD_TIMEOUT_MS + TIMEOUT_MARGIN_MS,
       starting,
@@ -234,4 +236,12 @@ function killProcessGroup(leaderPid: number): void {
   } catch {
     // ESRCH: the group is already gone.
   }
+}
+
+/** The page URL with the fleet token in its fragment, which the worker page reads and removes from the address bar. */
+export function withFleetToken(pageUrl: string, fleetToken: string | undefined): string {
+  if (!fleetToken) return pageUrl;
+  const url = new URL(pageUrl);
+  url.hash = new URLSearchParams({ 'fleet-token': fleetToken }).toString();
+  return url.toString();
 }

@@ -25,6 +25,7 @@ try {
     executablePath: options.browser === 'firefox' ? options.firefox : options.chromium,
     namePrefix: options.name,
     extraArgs: options.browserArg,
+    ...(options.fleetToken ? { fleetToken: options.fleetToken } : {}),
     ...report,
     logger,
   });

@@ -5,7 +5,7 @@
 // a meta id names the shape there.
 import { z } from 'zod';
 import { JOB_TRANSITIONS, REMOVING_TRANSITIONS } from './lifecycle/job-events.ts';
-import { Prediction, WorkerKind } from './protocol.ts';
+import { Prediction, WorkerClass, WorkerKind } from './protocol.ts';
 
 export const JobStatus = z.enum(['queued', 'leased', 'done', 'failed']);
 export type JobStatus = z.infer<typeof JobStatus>;
@@ -18,6 +18,8 @@ export const JobResult = z.object({
   model: z.string().describe('Content hash of the model that produced them.'),
   backend: z.string().describe('TF.js backend of the worker: webgpu, webgl, wasm or cpu.'),
   inferenceMs: z.number(),
+  workerId: z.string().optional().describe('The master-issued identity of the worker that answered (absent on results stored before identities).'),
+  workerClass: WorkerClass.optional().describe('trusted (the operator\'s fleet) or volunteer, when it answered.'),
 }).meta({ id: 'JobResult' });
 export type JobResult = z.infer<typeof JobResult>;
 
@@ -68,8 +70,10 @@ export const JobPage = z.object({
 export type JobPage = z.infer<typeof JobPage>;
 
 export const WorkerView = z.object({
-  id: z.string(),
-  name: z.string(),
+  id: z.string().describe('This connection.'),
+  workerId: z.string().describe('The master-issued identity behind it; kept across reconnects.'),
+  workerClass: WorkerClass.describe('trusted: presented the fleet token; volunteer: anyone else.'),
+  name: z.string().describe('Display only: not unique, not verified.'),
   kind: WorkerKind,
   browser: z.string().nullable().describe('The browser family the worker page reported, e.g. "firefox".'),
   backend: z.string(),
@@ -87,6 +91,12 @@ export const WorkerView = z.object({
 export type WorkerView = z.infer<typeof WorkerView>;
 
 export const WorkerList = z.object({ workers: z.array(WorkerView) }).meta({ id: 'WorkerList' });
+
+/** POST /api/workers/{workerId}/revoke answer. */
+export const RevokedView = z
+  .object({ workerId: z.string(), revoked: z.literal(true), disconnected: z.number().int().describe('Sockets of it this master closed.') })
+  .meta({ id: 'RevokedView' });
+export type RevokedView = z.infer<typeof RevokedView>;
 
 export const ModelView = z.object({
   name: z.string(),

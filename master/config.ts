@@ -73,6 +73,11 @@ export const ConfigSchema = z.object({
   redisPrefix: z.string().regex(/^[^{}]+$/, 'a prefix without { or } (the store adds its own hash tag)').default('grid:'),
   adminToken: z.string().min(8, 'ADMIN_TOKEN must be at least 8 characters').optional(),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  // ---- trust: who workers are and how far their answers count (issue 9) ----
+  /** Signs worker identity tokens; masters sharing a store must share it. Unset: one is made and kept in the store. */
+  workerTokenSecret: z.string().min(32, 'WORKER_TOKEN_SECRET must be at least 32 characters').optional(),
+  /** The operator's fleet presents it to be trusted; unset, no worker is trusted. */
+  fleetToken: z.string().min(16, 'FLEET_TOKEN must be at least 16 characters').max(256).optional(),
 })
   .refine((config) => !(config.redisUrl && config.redisClusterNodes), {
     path: ['redisClusterNodes'],
@@ -123,6 +128,8 @@ const OPTIONS: [string, string, keyof Config, string][] = [
   ['--redis-prefix <p>', 'REDIS_PREFIX', 'redisPrefix', 'key prefix; masters with the same prefix share jobs'],
   ['--admin-token <t>', 'ADMIN_TOKEN', 'adminToken', 'token for destructive bulk actions'],
   ['--log-level <level>', 'LOG_LEVEL', 'logLevel', 'pino log level'],
+  ['--worker-token-secret <s>', 'WORKER_TOKEN_SECRET', 'workerTokenSecret', 'signs worker identities; shared by masters on one store (default: made once, kept in the store)'],
+  ['--fleet-token <t>', 'FLEET_TOKEN', 'fleetToken', 'workers presenting it are trusted (npm run fleet passes it)'],
 ];
 
 export class ConfigError extends Error {}

@@ -18,10 +18,23 @@ export const WorkerKind = z.enum(['volunteer', 'headless']);
 export type WorkerKind = z.infer<typeof WorkerKind>;
 
 /**
- * A volunteer's identity: a random id the browser keeps in localStorage. Credit accrues to it; it is
- * never shown. (A signed identity token can take its place without changing what it names.)
+ * How far the master trusts a worker's answers. `trusted`: the operator's fleet, which proved it with
+ * the fleet token; `volunteer`: everyone else. The class is the master's to give, never the worker's to claim.
  */
-export const VolunteerId = z.string().regex(/^[A-Za-z0-9_-]{16,64}$/, 'a volunteer id is 16-64 letters, digits, - or _');
+export const WorkerClass = z.enum(['trusted', 'volunteer']);
+export type WorkerClass = z.infer<typeof WorkerClass>;
+
+/** A worker identity id, issued by the master; credit and history accrue to it. */
+export const WorkerIdentityId = z.string().regex(/^[A-Za-z0-9_-]{16,64}$/, 'a worker id is 16-64 letters, digits, - or _');
+/**
+ * The identity a master issued: its id and a token signed over the id and class (HMAC-SHA256 with the
+ * master secret). The page keeps it (localStorage) and presents it in every hello, so it stays itself.
+ */
+export const WorkerIdentity = z.object({
+  workerId: WorkerIdentityId,
+  token: z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'a worker token is 43 base64url characters'),
+});
+export type WorkerIdentity = z.infer<typeof WorkerIdentity>;
 export const MAX_DISPLAY_NAME_LENGTH = 40;
 /** The name a volunteer chose to show on the leaderboard; shown as text only, never as markup. */
 export const DisplayName = z
@@ -60,8 +73,10 @@ export const HelloMessage = z.object({
   model: text(128),
   /** How many jobs the worker may hold at once, sized to its speed within its donor limits. */
   credit: z.number().int().min(0).max(MAX_CREDIT),
-  /** The volunteer this worker's results are credited to; none for workers that claim no credit. */
-  volunteerId: VolunteerId.optional(),
+  /** The identity a master issued to this page before; absent on its first visit (a new one is issued). */
+  identity: WorkerIdentity.optional(),
+  /** The operator's fleet token (FLEET_TOKEN): presented by the headless fleet, it makes the worker trusted. */
+  fleetToken: z.string().min(1).max(256).optional(),
   /** Shown on the leaderboard only when the volunteer opted in; null withdraws it. */
   displayName: DisplayName.nullable().optional(),
   /** The browser family, e.g. "firefox", for per-browser totals. */
@@ -122,6 +137,9 @@ export type WorkerMessage = z.infer<typeof WorkerMessage>;
 export const WelcomeMessage = z.object({
   type: z.literal('welcome'),
   workerId: id,
+  /** Who the master knows this worker as: the page keeps it and presents it on reconnect. */
+  identity: WorkerIdentity,
+  workerClass: WorkerClass,
   /** How long a lease lasts; the worker sizes its credit to fit a few seconds of work. */
   leaseMs: z.number().int().positive(),
   /** The master sends something at least this often; a worker that hears nothing for a few intervals reconnects. */
@@ -147,7 +165,30 @@ export const ErrorCode = {
   helloFirst: 'hello-first',
   /** The worker runs another model than the master serves: reload it. */
   modelMismatch: 'model-mismatch',
+  /** A result that passes the schema but cannot be a real answer (result-checks.ts); the job goes to someone else. */
+  resultRefused: 'result-refused',
 } as const;
+
+/**
+ * WebSocket close codes the master ends a worker socket with (4000-4999 are the application's).
+ * A worker must not reconnect with the same credentials after the identity codes: it would be refused again.
+ */
+export const CloseCode = {
+  /** The master cannot check identities now (its store is away): reconnect later. */
+  tryAgainLater: 1013,
+  noHello: 4000,
+  modelMismatch: 4001,
+  /** The identity token does not verify: forged, altered, or signed with another secret. */
+  badIdentityToken: 4003,
+  /** The identity was revoked by the operator. */
+  identityRevoked: 4004,
+  /** A fleet token was presented that is not this master's (or the master has none). */
+  badFleetToken: 4005,
+  /** A trusted identity was presented without the fleet token it was issued with. */
+  fleetTokenRequired: 4006,
+} as const;
+/** The close codes after which the page should forget its identity (and, for the fleet ones, stop). */
+export const IDENTITY_CLOSE_CODES: readonly number[] = [CloseCode.badIdentityToken, CloseCode.identityRevoked];
 
 export const ErrorMessage = z.object({
   type: z.literal('error'),

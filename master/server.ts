@@ -8,6 +8,10 @@ import { BoardStreams } from './events/board-streams.ts';
 import { LiveEvents } from './events/live-events.ts';
 import { WorkerHub } from './hub/worker-hub.ts';
 import { WorkerRegistry } from './hub/worker-registry.ts';
+import type { IdentityStore } from './identity/identity-store.ts';
+import { RedisIdentityStore } from './identity/redis-identity-store.ts';
+import { SqliteIdentityStore } from './identity/sqlite-identity-store.ts';
+import { WorkerIdentities } from './identity/worker-identities.ts';
 import { JobLifecycle } from './lifecycle/job-lifecycle.ts';
 import { createLogger, type Logger } from './log.ts';
 import { loadModelFiles } from './model/model-files.ts';
@@ -28,6 +32,7 @@ export interface Master {
   store: JobStore;
   lifecycle: JobLifecycle;
   ledger: VolunteerLedger;
+  identities: WorkerIdentities;
   workers: WorkerRegistry;
   hub: WorkerHub;
   events: LiveEvents;
@@ -43,6 +48,8 @@ export async function startMaster(config: Config, log: Logger = createLogger(con
   const redis = redisAt ? await RedisJobStore.connect({ target: redisAt, keyPrefix: config.redisPrefix, limits }) : null;
   const store: JobStore = redis ?? new SqliteJobStore(config.dataDir, limits);
   const ledger: VolunteerLedger = redisAt ? await RedisVolunteerLedger.connect(redisAt, config.redisPrefix) : new SqliteVolunteerLedger(config.dataDir);
+  const identityStore: IdentityStore = redisAt ? await RedisIdentityStore.connect(redisAt, config.redisPrefix) : new SqliteIdentityStore(config.dataDir);
+  const identities = await WorkerIdentities.open(identityStore, { secret: config.workerTokenSecret, fleetToken: config.fleetToken });
   const events = new LiveEvents();
   const workers = new WorkerRegistry(events, config.workerEventsEveryMs);
   const lifecycle = new JobLifecycle({ store, events, workers, log, leaseMs: config.leaseMs });
@@ -51,7 +58,7 @@ export async function startMaster(config: Config, log: Logger = createLogger(con
 
   const shared = redis && (await shareWithOtherMasters(redisAt!, config.redisPrefix, redis, events, lifecycle, log));
   const credit = new VolunteerCredit(ledger, log);
-  const hub = new WorkerHub(lifecycle, log, { heartbeatMs: config.heartbeatMs, leaseMs: config.leaseMs, modelHash: () => model.view.hash, credit });
+  const hub = new WorkerHub(lifecycle, log, { heartbeatMs: config.heartbeatMs, leaseMs: config.leaseMs, modelHash: () => model.view.hash, identities, credit });
   const boards = new BoardStreams(events, { maxClients: config.maxEventStreams, stallMs: config.eventStreamStallMs, replayEvents: config.eventReplayEvents });
   const stats = startMasterStats({ store, events, boards, lifecycle, workers, log });
   let closing: Promise<void> | null = null;
@@ -61,7 +68,7 @@ export async function startMaster(config: Config, log: Logger = createLogger(con
   await rateRedis?.connect();
   const sharedRate = rateRedis ? { redis: rateRedis, keyPrefix: config.redisPrefix } : undefined;
   // Headers and request timeouts are checked this often (Node's default, 30 s, would let slow headers linger).
-  const server = http.createServer({ connectionsCheckingInterval: 1_000 }, createApp({ config, store, lifecycle, workers, boards, model, log, stats, ledger, draining, sharedRate }));
+  const server = http.createServer({ connectionsCheckingInterval: 1_000 }, createApp({ config, store, lifecycle, workers, boards, model, log, stats, ledger, identities, draining, sharedRate }));
   limitConnections(server, config);
   hub.attach(server);
   await new Promise<void>((resolve, reject) => {
@@ -91,9 +98,10 @@ export async function startMaster(config: Config, log: Logger = createLogger(con
       await store.close();
       await ledger.close();
       await rateRedis?.quit();
+      await identityStore.close();
       log.info('master stopped');
     })());
-  return { url, port, store, ledger, lifecycle, workers, hub, events, close };
+  return { url, port, store, ledger, identities, lifecycle, workers, hub, events, close };
 }
 
 /**

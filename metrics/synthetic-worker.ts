@@ -9,6 +9,7 @@ import {
   type HelloMessage,
   type JobHeader,
   type MasterMessage,
+  type WelcomeMessage,
   type WorkerMessage,
 } from '../master/protocol.ts';
 
@@ -22,7 +23,7 @@ export interface SyntheticWorkerOptions {
   masterUrl: string;
   name?: string;
   credit?: number;
-  /** Extra hello fields, e.g. a volunteer id and donor limits. */
+  /** Extra hello fields, e.g. an identity to return as, a fleet token, donor limits. */
   hello?: Partial<HelloMessage>;
   /** Called for every job; answer with worker.succeed / worker.fail, or not at all. */
   onJob?: (job: SyntheticJob, worker: SyntheticWorker) => void;
@@ -32,6 +33,8 @@ export class SyntheticWorker {
   readonly jobs: SyntheticJob[] = [];
   readonly messages: MasterMessage[] = [];
   private socket!: WebSocket;
+  /** What the master welcomed this worker with: its identity and class. */
+  welcome!: WelcomeMessage;
 
   private constructor(private readonly options: SyntheticWorkerOptions) {}
 
@@ -110,9 +113,13 @@ export class SyntheticWorker {
       this.socket.once('open', resolve);
       this.socket.once('error', reject);
     });
+    const refused = new Promise<never>((_, reject) =>
+      this.socket.once('close', (code, reason) => reject(new WorkerRefusedError(code, reason.toString()))),
+    );
     const welcome = this.next('welcome');
     this.send({ type: 'hello', protocol: PROTOCOL_VERSION, name, kind: 'headless', backend: 'synthetic', model: model.hash, credit, ...this.options.hello });
-    await welcome;
+    this.welcome = await Promise.race([welcome, refused]);
+    refused.catch(() => {}); // a later close is the caller's to watch (see closed)
   }
 
   private receive(data: WebSocket.RawData, isBinary: boolean): void {
@@ -126,5 +133,17 @@ export class SyntheticWorker {
     const job = { ...decoded.message, receivedAt: performance.now() };
     this.jobs.push(job);
     this.options.onJob?.(job, this);
+  }
+}
+
+/** The master closed the socket instead of welcoming the worker. */
+export class WorkerRefusedError extends Error {
+  override name = 'WorkerRefusedError';
+
+  constructor(
+    readonly code: number,
+    readonly reason: string,
+  ) {
+    super(`master refused the worker: ${code} ${reason}`);
   }
 }

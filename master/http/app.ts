@@ -3,6 +3,7 @@ import express from 'express';
 import type { Config } from '../config.ts';
 import type { BoardStreams } from '../events/board-streams.ts';
 import type { WorkerRegistry } from '../hub/worker-registry.ts';
+import type { WorkerIdentities } from '../identity/worker-identities.ts';
 import type { JobLifecycle } from '../lifecycle/job-lifecycle.ts';
 import type { Logger } from '../log.ts';
 import type { ModelFiles } from '../model/model-files.ts';
@@ -35,6 +36,7 @@ export interface AppDeps {
   log: Logger;
   stats: MasterStats;
   ledger: VolunteerLedger;
+  identities: WorkerIdentities;
   /** true once the master has begun to stop (readiness turns 503). */
   draining: () => boolean;
   /** With masters sharing Redis, request rates are counted there, across them. */
@@ -42,7 +44,7 @@ export interface AppDeps {
 }
 
 export function createApp(deps: AppDeps): express.Express {
-  const { config, store, lifecycle, workers, boards, model, log, stats, ledger, draining, sharedRate } = deps;
+  const { config, store, lifecycle, workers, boards, model, log, stats, ledger, identities, draining, sharedRate } = deps;
   const app = express();
   app.disable('x-powered-by');
   app.use((_req, res, next) => {
@@ -57,8 +59,8 @@ export function createApp(deps: AppDeps): express.Express {
   app.use('/api', requestRate(config, sharedRate));
   app.use('/api/jobs/export', exportRouter(store, log));
   app.use('/api/jobs', jobsRouter({ store, lifecycle, config, uploadGuards: [uploadSlots(config), minimumBodyRate(config)] }));
-  app.use('/api/workers', workersRouter(workers));
-  app.use('/api/volunteers', volunteersRouter(ledger, config.maxLeaderboardPage));
+  app.use('/api/workers', workersRouter(workers, identities, config.adminToken));
+  app.use('/api/volunteers', volunteersRouter(ledger, identities, config.maxLeaderboardPage));
   app.use('/api/events', eventsRouter(boards));
   app.use(statsRouter(stats));
   app.use(modelRouter(model));

@@ -6,9 +6,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { OpenAPIRegistry, OpenApiGeneratorV31, type ResponseConfig, type RouteConfig } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
-import { HealthView, JobDetailView, JobPage, JobView, ModelView, OwnStandingView, StatsView, StreamEvent, SubmitResponse, VolunteersView, WorkerList } from '../api-types.ts';
+import { HealthView, JobDetailView, JobPage, JobView, ModelView, OwnStandingView, RevokedView, StatsView, StreamEvent, SubmitResponse, VolunteersView, WorkerList } from '../api-types.ts';
 import { projectRoot } from '../project-root.ts';
-import { VolunteerId } from '../protocol.ts';
+import { WorkerIdentity } from '../protocol.ts';
 import { ExportQuery, JobListQuery } from './queries.ts';
 
 const registry = new OpenAPIRegistry();
@@ -167,6 +167,20 @@ const routes: RouteConfig[] = [
     responses: { 200: json(WorkerList, 'The workers.') },
   },
   {
+    method: 'post',
+    path: '/api/workers/{workerId}/revoke',
+    tags: ['workers'],
+    summary: "Revoke a worker identity: its token is refused from now on by every master sharing the store, and its sockets here close (code 4004).",
+    security: [{ adminToken: [] }],
+    request: { params: z.object({ workerId: WorkerIdentity.shape.workerId }) },
+    responses: {
+      200: json(RevokedView, 'Revoked.'),
+      400: error('Not a worker id.', ['bad-worker-id']),
+      401: error('The admin token is missing or wrong.', ['admin-token-required']),
+      403: error('The master has no ADMIN_TOKEN, so revoking is off.', ['admin-disabled']),
+    },
+  },
+  {
     method: 'get',
     path: '/api/volunteers',
     tags: ['volunteers'],
@@ -183,9 +197,18 @@ const routes: RouteConfig[] = [
     method: 'get',
     path: '/api/volunteers/me',
     tags: ['volunteers'],
-    summary: "The asking volunteer's standing; the id travels in a header so it stays out of URLs and logs.",
-    request: { headers: z.object({ 'X-Volunteer-Id': VolunteerId.meta({ description: 'The random id the worker page keeps for its volunteer.' }) }) },
-    responses: { 200: json(OwnStandingView, 'The standing, null before the first accepted image.'), 400: error('The header is missing or not a volunteer id.', ['bad-volunteer-id']) },
+    summary: "The asking volunteer's standing; its identity travels in headers so the token stays out of URLs and logs.",
+    request: {
+      headers: z.object({
+        'X-Worker-Id': WorkerIdentity.shape.workerId.meta({ description: 'The worker id the master issued to the page (kept in its localStorage).' }),
+        'X-Worker-Token': WorkerIdentity.shape.token.meta({ description: 'The token issued with it.' }),
+      }),
+    },
+    responses: {
+      200: json(OwnStandingView, 'The standing, null before the first accepted image.'),
+      400: error('The headers are missing or malformed.', ['bad-worker-identity']),
+      403: error('The token does not verify, or the identity was revoked.', ['unknown-worker-identity']),
+    },
   },
   {
     method: 'get',

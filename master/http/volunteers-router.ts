@@ -1,15 +1,17 @@
 // /api/volunteers: the leaderboard (paged), totals by browser and backend, and a volunteer's own standing.
 import { Router } from 'express';
 import type { OwnStandingView, VolunteersView } from '../api-types.ts';
-import { VolunteerId } from '../protocol.ts';
+import type { WorkerIdentities } from '../identity/worker-identities.ts';
+import { WorkerIdentity } from '../protocol.ts';
 import type { VolunteerLedger } from '../volunteers/volunteer-ledger.ts';
 import { HttpError } from './errors.ts';
 
-/** A volunteer asks for their own standing with this header, so the id stays out of URLs and logs. */
-export const VOLUNTEER_ID_HEADER = 'X-Volunteer-Id';
+/** A volunteer asks for their own standing with its identity in these headers, so the token stays out of URLs and logs. */
+export const WORKER_ID_HEADER = 'X-Worker-Id';
+export const WORKER_TOKEN_HEADER = 'X-Worker-Token';
 const DEFAULT_PAGE = 20;
 
-export function volunteersRouter(ledger: VolunteerLedger, maxPage: number): Router {
+export function volunteersRouter(ledger: VolunteerLedger, identities: WorkerIdentities, maxPage: number): Router {
   const router = Router();
   router.get('/', async (req, res) => {
     const offset = whole(req.query.offset, 0, 'offset', 0, Number.MAX_SAFE_INTEGER);
@@ -19,9 +21,12 @@ export function volunteersRouter(ledger: VolunteerLedger, maxPage: number): Rout
     res.json(view);
   });
   router.get('/me', async (req, res) => {
-    const id = VolunteerId.safeParse(req.get(VOLUNTEER_ID_HEADER));
-    if (!id.success) throw new HttpError(400, 'bad-volunteer-id', `send your volunteer id in the ${VOLUNTEER_ID_HEADER} header`);
-    const view: OwnStandingView = { standing: await ledger.standing(id.data) };
+    const identity = WorkerIdentity.safeParse({ workerId: req.get(WORKER_ID_HEADER), token: req.get(WORKER_TOKEN_HEADER) });
+    if (!identity.success) {
+      throw new HttpError(400, 'bad-worker-identity', `send the identity the master issued in the ${WORKER_ID_HEADER} and ${WORKER_TOKEN_HEADER} headers`);
+    }
+    if (!(await identities.verify(identity.data))) throw new HttpError(403, 'unknown-worker-identity', 'that worker identity is not valid here');
+    const view: OwnStandingView = { standing: await ledger.standing(identity.data.workerId) };
     res.json(view);
   });
   return router;

@@ -5,9 +5,10 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import type { WorkerIdentities } from '../identity/worker-identities.ts';
 import type { JobLifecycle } from '../lifecycle/job-lifecycle.ts';
 import type { Logger } from '../log.ts';
-import { ErrorCode, parseWorkerMessage, WORKER_SOCKET_PATH, type ErrorMessage, type WorkerMessage } from '../protocol.ts';
+import { CloseCode, ErrorCode, parseWorkerMessage, WORKER_SOCKET_PATH, type ErrorMessage, type HelloMessage, type WorkerMessage } from '../protocol.ts';
 import type { VolunteerCredit } from '../volunteers/volunteer-credit.ts';
 import { WorkerSession } from './worker-session.ts';
 
@@ -20,6 +21,8 @@ const MAX_MESSAGE_BYTES = 64 * 1024;
 interface Connection {
   socket: WebSocket;
   session: WorkerSession | null;
+  /** The hello's identity check while it runs: what the worker sends meanwhile waits for it. */
+  admitting: Promise<void> | null;
   missedPongs: number;
   badMessages: number;
 }
@@ -28,6 +31,8 @@ export interface HubOptions {
   heartbeatMs: number;
   leaseMs: number;
   modelHash: () => string;
+  /** Issues and checks worker identities and classes. */
+  identities: WorkerIdentities;
   /** Credits volunteers for accepted results; absent, nobody is credited. */
   credit?: VolunteerCredit;
 }
@@ -78,10 +83,10 @@ export class WorkerHub {
   }
 
   private accept(socket: WebSocket): void {
-    const connection: Connection = { socket, session: null, missedPongs: 0, badMessages: 0 };
+    const connection: Connection = { socket, session: null, admitting: null, missedPongs: 0, badMessages: 0 };
     this.connections.add(connection);
     const helloTimer = setTimeout(() => {
-      if (!connection.session) socket.close(4000, 'no hello within 10 s');
+      if (!connection.session) socket.close(CloseCode.noHello, 'no hello within 10 s');
     }, HELLO_TIMEOUT_MS);
     socket.on('pong', () => (connection.missedPongs = 0));
     socket.on('message', (data, isBinary) => {
@@ -110,7 +115,9 @@ export class WorkerHub {
       ? ({ ok: false, error: 'workers send JSON text frames only' } as const)
       : parseWorkerMessage(data.toString());
     if (!parsed.ok) return this.refuse(connection, ErrorCode.badMessage, parsed.error);
-    void this.handle(connection, parsed.message).catch((error: unknown) => {
+    const { admitting, session } = connection;
+    const handled = admitting && !session ? admitting.then(() => this.handle(connection, parsed.message)) : this.handle(connection, parsed.message);
+    void handled.catch((error: unknown) => {
       this.log.error({ err: error }, 'handling a worker message failed');
     });
   }
@@ -118,19 +125,14 @@ export class WorkerHub {
   private async handle(connection: Connection, message: WorkerMessage): Promise<void> {
     const { session } = connection;
     if (message.type === 'hello') {
-      if (session) return this.refuse(connection, ErrorCode.badMessage, 'hello was already received');
+      if (session || connection.admitting) return this.refuse(connection, ErrorCode.badMessage, 'hello was already received');
       if (message.model !== this.options.modelHash()) {
         this.sendError(connection, ErrorCode.modelMismatch, `this master serves model ${this.options.modelHash()}; reload the model`);
-        connection.socket.close(4001, 'model mismatch');
+        connection.socket.close(CloseCode.modelMismatch, 'model mismatch');
         return;
       }
-      const created = new WorkerSession(randomUUID(), message, connection.socket);
-      connection.session = created;
-      created.send({ type: 'welcome', workerId: created.id, leaseMs: this.options.leaseMs, heartbeatMs: this.options.heartbeatMs });
-      this.log.info({ worker: message.name, kind: message.kind, browser: message.browser, backend: message.backend, credit: message.credit }, 'worker joined');
-      this.lifecycle.joined(created);
-      if (message.displayName !== undefined) this.options.credit?.rename(created);
-      return;
+      connection.admitting = this.admit(connection, message);
+      return connection.admitting;
     }
     if (!session) return this.refuse(connection, ErrorCode.helloFirst, 'the first message must be hello');
     switch (message.type) {
@@ -151,6 +153,34 @@ export class WorkerHub {
       case 'failure':
         return this.lifecycle.fail(session, message);
     }
+  }
+
+  /** Checks the hello's identity and class; a refused one ends the socket with its close code and reason. */
+  private async admit(connection: Connection, hello: HelloMessage): Promise<void> {
+    let admission;
+    try {
+      admission = await this.options.identities.admit(hello);
+    } catch (error) {
+      this.log.warn({ err: error, worker: hello.name }, 'could not check a worker identity');
+      connection.socket.close(CloseCode.tryAgainLater, 'identity store unavailable');
+      return;
+    }
+    if (connection.socket.readyState !== connection.socket.OPEN) return;
+    if (!admission.admitted) {
+      this.log.warn({ worker: hello.name, code: admission.closeCode, reason: admission.reason }, 'worker refused');
+      connection.socket.close(admission.closeCode, admission.reason);
+      return;
+    }
+    const created = new WorkerSession(randomUUID(), hello, connection.socket, admission);
+    connection.session = created;
+    const { identity, workerClass } = admission;
+    created.send({ type: 'welcome', workerId: created.id, identity, workerClass, leaseMs: this.options.leaseMs, heartbeatMs: this.options.heartbeatMs });
+    this.log.info(
+      { worker: hello.name, workerId: identity.workerId, workerClass, kind: hello.kind, browser: hello.browser, backend: hello.backend, credit: hello.credit },
+      'worker joined',
+    );
+    this.lifecycle.joined(created);
+    if (hello.displayName !== undefined) this.options.credit?.rename(created);
   }
 
   private refuse(connection: Connection, code: string, message: string): void {

@@ -1,7 +1,7 @@
 // One connected worker: what it said in its hello, the leases it holds, its credit.
 import type { WebSocket } from 'ws';
 import type { WorkerView } from '../api-types.ts';
-import { encodeJobFrame, MAX_CREDIT, UNLIMITED, type DonorLimits, type HelloMessage, type MasterMessage } from '../protocol.ts';
+import { encodeJobFrame, MAX_CREDIT, UNLIMITED, type DonorLimits, type HelloMessage, type MasterMessage, type WorkerClass, type WorkerIdentity } from '../protocol.ts';
 import type { Lease, LeaseRef, WorkerRef } from '../store/job-store.ts';
 
 /** Jobs a new worker may hold before it has answered any: like TCP's slow start. */
@@ -29,12 +29,19 @@ export class WorkerSession {
   /** jobId → leaseId of every job this worker holds. */
   private readonly held = new Map<string, string>();
 
+  /** The master-issued identity this socket proved (several tabs of one browser share it); the id is per socket. */
+  readonly identity: WorkerIdentity;
+  readonly workerClass: WorkerClass;
+
   constructor(
     readonly id: string,
     readonly hello: HelloMessage,
     private readonly socket: WebSocket,
+    admitted: { identity: WorkerIdentity; workerClass: WorkerClass },
   ) {
-    this.ref = { id, name: hello.name, backend: hello.backend };
+    this.identity = admitted.identity;
+    this.workerClass = admitted.workerClass;
+    this.ref = { id, name: hello.name, backend: hello.backend, identity: admitted.identity.workerId, workerClass: admitted.workerClass };
     this.credit = hello.credit;
     this.limits = hello.limits ?? UNLIMITED;
     this.displayName = hello.displayName ?? null;
@@ -84,9 +91,16 @@ export class WorkerSession {
     if (this.isOpen) this.socket.send(JSON.stringify(message));
   }
 
+  /** Ends the connection with a close code from the protocol (e.g. its identity was revoked). */
+  close(code: number, reason: string): void {
+    this.socket.close(code, reason);
+  }
+
   view(): WorkerView {
     return {
       id: this.id,
+      workerId: this.identity.workerId,
+      workerClass: this.workerClass,
       name: this.hello.name,
       kind: this.hello.kind,
       browser: this.hello.browser ?? null,

@@ -138,7 +138,14 @@ export class JobLifecycle {
   /** Resolves true when the answer was accepted (the job is done with it). */
   async complete(session: WorkerSession, message: ResultMessage): Promise<boolean> {
     const lease = { jobId: message.jobId, leaseId: message.leaseId };
-    const result = { predictions: message.predictions, model: message.model, backend: message.backend, inferenceMs: message.inferenceMs };
+    const result = {
+      predictions: message.predictions,
+      model: message.model,
+      backend: message.backend,
+      inferenceMs: message.inferenceMs,
+      workerId: session.identity.workerId,
+      workerClass: session.workerClass,
+    };
     // The lease is dropped even if the store call fails: unapplied, it expires and is redone.
     const transition = await this.store.complete(lease, session.id, result, Date.now()).finally(() => session.drop(lease));
     if (transition.applied) {

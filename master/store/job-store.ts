@@ -6,6 +6,7 @@
 //      ▲                 │ ──fail(final)──▶ failed ──retry──▶ queued
 //      └─release/expire──┘   (attempt limit reached → failed)
 import type { JobDetailView, JobPage, JobResult, JobStatus, JobView } from '../api-types.ts';
+import type { WorkerClass } from '../protocol.ts';
 
 export interface NewJob {
   fileName: string;
@@ -14,9 +15,13 @@ export interface NewJob {
 }
 
 export interface WorkerRef {
+  /** The socket's id: leases are fenced to it. */
   id: string;
   name: string;
   backend: string;
+  /** The master-issued identity behind the socket: attempt limits and votes count these, not sockets. */
+  identity: string;
+  workerClass: WorkerClass;
 }
 
 /** A job handed to a worker: the fencing token (leaseId) must come back with the answer. */

@@ -37,4 +37,15 @@ describe('configuration', () => {
     expect(message).toContain('--lease-ms / LEASE_MS');
     expect(message).toContain('--redis-url / REDIS_URL');
   });
+
+  it('takes the trust settings, refusing a secret or fleet token too short to be safe', () => {
+    const defaults = loadConfig(argv(), {});
+    expect([defaults.workerTokenSecret, defaults.fleetToken]).toEqual([undefined, undefined]);
+    expect(loadConfig(argv('--fleet-token', 'f'.repeat(16)), { WORKER_TOKEN_SECRET: 's'.repeat(32) })).toMatchObject({
+      workerTokenSecret: 's'.repeat(32),
+      fleetToken: 'f'.repeat(16),
+    });
+    expect(() => loadConfig(argv(), { WORKER_TOKEN_SECRET: 'short' })).toThrow(/--worker-token-secret \/ WORKER_TOKEN_SECRET: WORKER_TOKEN_SECRET must be at least 32/);
+    expect(() => loadConfig(argv(), { FLEET_TOKEN: 'short' })).toThrow(/--fleet-token \/ FLEET_TOKEN: FLEET_TOKEN must be at least 16/);
+  });
 });

@@ -35,7 +35,7 @@ async function createJobs(store: JobStore, count: number, name: (i: number) => s
 }
 
 async function finish(store: JobStore, result: JobResult): Promise<JobView> {
-  const worker = { id: 'w1', name: 'test worker', backend: 'cpu' };
+  const worker = { id: 'w1', name: 'test worker', backend: 'cpu', identity: 'w1', workerClass: 'trusted' as const };
   const [lease] = await store.lease([worker], 60_000, Date.now());
   const done = await store.complete(lease!, worker.id, result, Date.now());
   if (!done.applied) throw new Error(`complete refused: ${done.reason}`);

@@ -186,7 +186,7 @@ describe.each(STORE_KINDS)('the lifecycle on the $name store', (kind) => {
     // A master that died with a job leased: written straight to the store, as it had.
     const image = { fileName: 'a.jpg', contentType: 'image/jpeg', image: uploads[0]!.bytes };
     const { jobs } = await store.store.create([image, image], Date.now());
-    const [lease] = await store.store.lease([{ id: 'gone', name: 'gone', backend: 'wasm' }], 30_000, Date.now());
+    const [lease] = await store.store.lease([{ id: 'gone', name: 'gone', backend: 'wasm', identity: 'gone', workerClass: 'trusted' }], 30_000, Date.now());
 
     const events = new LiveEvents();
     const seen: JobEvent[] = [];

@@ -11,7 +11,7 @@ import { afterAttempt, finalError } from '../store/attempt-rules.ts';
 import type { JobStore, Lease, NewJob, WorkerRef } from '../store/job-store.ts';
 import { STORE_KINDS } from '../../test/support/stores.ts';
 
-const WORKERS: WorkerRef[] = ['a', 'b', 'c'].map((id) => ({ id, name: `worker-${id}`, backend: 'test' }));
+const WORKERS: WorkerRef[] = ['a', 'b', 'c'].map((id) => ({ id, name: `worker-${id}`, backend: 'test', identity: id, workerClass: 'trusted' as const }));
 const [A] = WORKERS as [WorkerRef];
 const T0 = Date.UTC(2025, 0, 1);
 const newJobs = (count: number): NewJob[] =>

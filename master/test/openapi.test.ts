@@ -25,6 +25,8 @@ import { loadModelFiles } from '../model/model-files.ts';
 import { startMasterStats } from '../stats/master-stats.ts';
 import { SqliteJobStore } from '../store/sqlite-job-store.ts';
 import { SqliteVolunteerLedger } from '../volunteers/sqlite-volunteer-ledger.ts';
+import { SqliteIdentityStore } from '../identity/sqlite-identity-store.ts';
+import { WorkerIdentities } from '../identity/worker-identities.ts';
 import { defaultModelDir } from '../../test/support/paths.ts';
 
 type Doc = { paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, { schema: unknown }> }> }>> };
@@ -75,12 +77,15 @@ describe('the OpenAPI document', () => {
     const stats = startMasterStats({ store, events, boards, lifecycle, workers, log });
     const model = loadModelFiles(config.modelDir, config.modelInputRange);
     const ledger = new SqliteVolunteerLedger(dataDir);
-    const app = createApp({ config, store, lifecycle, workers, boards, model, log, stats, ledger, draining: () => false });
+    const identityStore = new SqliteIdentityStore(dataDir);
+    const identities = await WorkerIdentities.open(identityStore, {});
+    const app = createApp({ config, store, lifecycle, workers, boards, model, log, stats, ledger, identities, draining: () => false });
     stats.stop();
     boards.close();
     workers.stop();
     await store.close();
     await ledger.close();
+    await identityStore.close();
 
     const routes = expressRoutes(app.router.stack as Layer[], '');
     const described = Object.entries(doc.paths).flatMap(([template, operations]) =>
@@ -232,8 +237,13 @@ describe.each(STORES)('real answers on $name match the description', ({ override
     await call('get', '/api/workers', '/api/workers', 200);
     await call('get', '/api/volunteers', '/api/volunteers?offset=0&limit=5', 200);
     for (const query of ['offset=-1', 'limit=0']) await call('get', '/api/volunteers', `/api/volunteers?${query}`, 400);
-    await call('get', '/api/volunteers/me', '/api/volunteers/me', 200, { headers: { 'X-Volunteer-Id': 'a-volunteer-of-the-test' } });
+    const { workerId, token } = workers[0]!.welcome.identity;
+    await call('get', '/api/volunteers/me', '/api/volunteers/me', 200, { headers: { 'X-Worker-Id': workerId, 'X-Worker-Token': token } });
     await call('get', '/api/volunteers/me', '/api/volunteers/me', 400);
+    await call('get', '/api/volunteers/me', '/api/volunteers/me', 403, { headers: { 'X-Worker-Id': workerId, 'X-Worker-Token': 'A'.repeat(43) } });
+    await call('post', '/api/workers/{workerId}/revoke', `/api/workers/${workerId}/revoke`, 401);
+    await call('post', '/api/workers/{workerId}/revoke', '/api/workers/bad/revoke', 400, { headers: bearer });
+    await call('post', '/api/workers/{workerId}/revoke', `/api/workers/${workerId}/revoke`, 200, { headers: bearer });
     await call('get', '/api/stats', '/api/stats', 200);
     await call('get', '/metrics', '/metrics', 200);
     const model = (await call('get', '/api/model', '/api/model', 200)) as { hash: string };

@@ -26,7 +26,7 @@ const LIMITS: Limits = DEFAULT_TEST_LIMITS;
 const T0 = Date.UTC(2025, 0, 1);
 const image = new Uint8Array([1, 2, 3]);
 const newJobs = (count: number) => Array.from({ length: count }, (_, i) => ({ fileName: `${i}.jpg`, contentType: 'image/jpeg', image }));
-const worker = (id: string): WorkerRef => ({ id, name: id, backend: 'test' });
+const worker = (id: string): WorkerRef => ({ id, name: id, backend: 'test', identity: id, workerClass: 'trusted' });
 const result = { predictions: [{ index: 1, label: 'x', probability: 1 }], model: 'm', backend: 'b', inferenceMs: 1 };
 
 const admin = new Redis(REDIS_URL);

@@ -12,7 +12,7 @@ import { DEFAULT_TEST_LIMITS } from '../../test/support/stores.ts';
 const T0 = Date.UTC(2025, 0, 1);
 const newJobs = (count: number) =>
   Array.from({ length: count }, (_, i) => ({ fileName: `${i}.jpg`, contentType: 'image/jpeg', image: new Uint8Array([1, 2, 3]) }));
-const worker = { id: 'w', name: 'w', backend: 'test' };
+const worker = { id: 'w', name: 'w', backend: 'test', identity: 'w', workerClass: 'trusted' as const };
 
 const dirs: string[] = [];
 afterEach(() => {

@@ -9,7 +9,7 @@ import { QueueFullError } from '../store/store-errors.ts';
 import { STORE_KINDS, type OpenedStore } from '../../test/support/stores.ts';
 
 
-const WORKERS: WorkerRef[] = ['a', 'b', 'c'].map((id) => ({ id, name: `worker-${id}`, backend: `backend-${id}` }));
+const WORKERS: WorkerRef[] = ['a', 'b', 'c'].map((id) => ({ id, name: `worker-${id}`, backend: `backend-${id}`, identity: id, workerClass: 'trusted' }));
 const [A, B, C] = WORKERS as [WorkerRef, WorkerRef, WorkerRef];
 const T0 = Date.UTC(2025, 0, 1);
 const LEASE_MS = 1_000;

@@ -16,7 +16,7 @@ import { STORE_KINDS, type OpenedStore, type StoreKind } from '../../test/suppor
 const LIMITS: Partial<Limits> = { maxAttempts: 2, maxLeases: 3, maxPendingJobs: 6, idempotencyTtlMs: 300 };
 const LEASE_MS = 100;
 const T0 = Date.UTC(2025, 0, 1);
-const WORKERS: WorkerRef[] = ['a', 'b', 'c'].map((id) => ({ id, name: `worker-${id}`, backend: `backend-${id}` }));
+const WORKERS: WorkerRef[] = ['a', 'b', 'c'].map((id) => ({ id, name: `worker-${id}`, backend: `backend-${id}`, identity: id, workerClass: 'trusted' }));
 
 type Instance = 0 | 1;
 type Op =

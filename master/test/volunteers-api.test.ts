@@ -1,21 +1,48 @@
-// Volunteer credit through the real master: synthetic workers say who they work for in their hello,
-// accepted results become credit, refused ones do not, and GET /api/volunteers shows it, paged.
-import { describe, expect, it } from 'vitest';
+// Volunteer credit through the real master: each synthetic worker is credited under the identity
+// the master issued it (and presents again on reconnect), accepted results become credit, refused
+// ones do not, nobody can claim another's credit, and GET /api/volunteers shows it, paged.
+import fs from 'node:fs';
+import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { until } from '../../test/support/jobs-client.ts';
-import { useSyntheticGrid } from '../../test/support/synthetic-grid.ts';
-import { tempDataDir } from '../../test/support/test-master.ts';
+import { SyntheticWorker, WorkerRefusedError, type SyntheticWorkerOptions } from '../../metrics/synthetic-worker.ts';
+import { devImages } from '../../test/support/paths.ts';
+import { startTestMaster, tempDataDir, type TestMaster } from '../../test/support/test-master.ts';
 import type { OwnStandingView, VolunteersView, WorkerView } from '../api-types.ts';
-import { PROTOCOL_VERSION, WORKER_SOCKET_PATH, type HelloMessage } from '../protocol.ts';
+import { CloseCode, PROTOCOL_VERSION, WORKER_SOCKET_PATH, type HelloMessage, type WorkerIdentity } from '../protocol.ts';
 
-const ADA = 'ada-volunteer-id-0001';
-const BOB = 'bob-volunteer-id-0002';
+const image = fs.readFileSync(devImages(1)[0]!.path);
 
-const grid = useSyntheticGrid();
-const { connect, submit } = grid;
+let master: TestMaster;
+const workers: SyntheticWorker[] = [];
+afterEach(async () => {
+  for (const worker of workers.splice(0)) worker.terminate();
+  await master?.close();
+});
 
-const volunteers = (query = '') => fetch(`${grid.master.url}/api/volunteers${query}`).then((r) => r.json()) as Promise<VolunteersView>;
-const own = (id: string) => fetch(`${grid.master.url}/api/volunteers/me`, { headers: { 'x-volunteer-id': id } }).then((r) => r.json()) as Promise<OwnStandingView>;
+async function connect(options: Omit<SyntheticWorkerOptions, 'masterUrl'>) {
+  const worker = await SyntheticWorker.connect({ masterUrl: master.url, ...options });
+  workers.push(worker);
+  return worker;
+}
+
+async function submit(count: number): Promise<string[]> {
+  const data = new FormData();
+  for (let i = 0; i < count; i++) data.append('image', new Blob([new Uint8Array(image)]), `image-${i}.jpg`);
+  const body = (await fetch(`${master.url}/api/jobs`, { method: 'POST', body: data }).then((r) => r.json())) as { jobs: { id: string }[] };
+  return body.jobs.map((job) => job.id);
+}
+
+async function until(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000) {
+  const end = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+const volunteers = (query = '') => fetch(`${master.url}/api/volunteers${query}`).then((r) => r.json()) as Promise<VolunteersView>;
+const own = ({ workerId, token }: WorkerIdentity) =>
+  fetch(`${master.url}/api/volunteers/me`, { headers: { 'x-worker-id': workerId, 'x-worker-token': token } }).then((r) => r.json()) as Promise<OwnStandingView>;
 
 /** A worker that answers `count` jobs as they come, `inferenceMs` each. */
 async function answering(name: string, hello: Partial<HelloMessage>, inferenceMs: number) {
@@ -23,18 +50,24 @@ async function answering(name: string, hello: Partial<HelloMessage>, inferenceMs
 }
 
 describe('volunteer credit', () => {
-  it('credits each accepted result to the volunteer in the hello, by browser and backend, and survives a restart', async () => {
+  it('credits each accepted result to the identity the master issued, by browser and backend, and survives a restart', async () => {
     const dataDir = tempDataDir();
-    await grid.start({ dataDir });
-    await answering('ada-firefox', { volunteerId: ADA, browser: 'firefox', displayName: 'Ada' }, 30);
-    const ids = await submit(3);
+    master = await startTestMaster({ dataDir });
+    const ADA = (await answering('ada-firefox', { browser: 'firefox', displayName: 'Ada' }, 30)).welcome.identity;
+    const ids = await submit(2);
+    await until(async () => (await own(ADA)).standing?.images === 2, 'Ada credited for 2');
+    workers.splice(0).forEach((worker) => worker.terminate());
+    // Ada comes back with the identity she was given: the same volunteer.
+    const back = await answering('ada-firefox', { identity: ADA, browser: 'firefox', displayName: 'Ada' }, 30);
+    expect(back.welcome.identity).toEqual(ADA);
+    await submit(1);
     await until(async () => (await own(ADA)).standing?.images === 3, 'Ada credited for 3');
-    grid.terminateWorkers();
+    workers.splice(0).forEach((worker) => worker.terminate());
 
-    await answering('bob-chromium', { volunteerId: BOB, browser: 'chromium' }, 10);
+    const BOB = (await answering('bob-chromium', { browser: 'chromium' }, 10)).welcome.identity;
     await submit(5);
     await until(async () => (await own(BOB)).standing?.images === 5, 'Bob credited for 5');
-    expect(ids).toHaveLength(3);
+    expect(ids).toHaveLength(2);
 
     const board = await volunteers();
     expect(board).toMatchObject({ offset: 0, limit: 20, total: 2 });
@@ -49,45 +82,72 @@ describe('volunteer credit', () => {
       byBackend: [{ key: 'synthetic', images: 8, computeMs: 140 }],
     });
     // Nothing identifies a volunteer who did not opt in: no id anywhere in the answer.
-    expect(JSON.stringify(board)).not.toContain(BOB);
+    expect(JSON.stringify(board)).not.toContain(BOB.workerId);
 
-    await grid.start({ dataDir });
+    await master.close();
+    master = await startTestMaster({ dataDir });
     expect((await own(ADA)).standing).toEqual({ rank: 2, displayName: 'Ada', images: 3, computeMs: 90 });
+    // The restarted master still accepts the identity (its secret is kept in the data dir).
+    expect((await answering('ada-firefox', { identity: ADA }, 30)).welcome.identity).toEqual(ADA);
   });
 
-  it('gives no credit for a refused answer, nor to a worker that names no volunteer', async () => {
-    await grid.start();
-    const ada = await connect({ name: 'ada', credit: 1, hello: { volunteerId: ADA } });
+  it('lets nobody claim another volunteer\'s credit: a forged token is refused, an unsigned id gets its own identity', async () => {
+    master = await startTestMaster();
+    const ADA = (await answering('ada', {}, 10)).welcome.identity;
+    await submit(2);
+    await until(async () => (await own(ADA)).standing?.images === 2, 'Ada credited');
+    workers.splice(0).forEach((worker) => worker.terminate());
+
+    const forged = { workerId: ADA.workerId, token: `${ADA.token[0] === 'A' ? 'B' : 'A'}${ADA.token.slice(1)}` };
+    const refusal = await connect({ name: 'eve', credit: 1, hello: { identity: forged } }).catch((error: unknown) => error);
+    expect(refusal).toBeInstanceOf(WorkerRefusedError);
+    expect(refusal).toMatchObject({ code: CloseCode.badIdentityToken, reason: 'worker identity token does not verify' });
+    expect((await fetch(`${master.url}/api/volunteers/me`, { headers: { 'x-worker-id': forged.workerId, 'x-worker-token': forged.token } })).status).toBe(403);
+
+    const eve = await answering('eve', {}, 10);
+    expect(eve.welcome.identity.workerId).not.toBe(ADA.workerId);
+    await submit(1);
+    await until(async () => (await own(eve.welcome.identity)).standing?.images === 1, 'Eve credited for her own work');
+    expect((await own(ADA)).standing?.images).toBe(2);
+  });
+
+  it('gives no credit for a refused answer, nor to the trusted fleet', async () => {
+    const fleetToken = 'fleet-token-for-the-test';
+    master = await startTestMaster({ fleetToken });
+    const ada = await connect({ name: 'ada', credit: 1 });
+    const ADA = ada.welcome.identity;
     const [id] = await submit(1);
     await until(() => ada.jobs.length === 1, 'a job for Ada');
     const header = ada.jobs[0]!.header;
     ada.succeed({ ...header, leaseId: 'not-the-lease' }, 1, 10); // fenced off
     ada.succeed(header, 1, 10);
-    await until(async () => (await fetch(`${grid.master.url}/api/jobs/${id}`).then((r) => r.json())).status === 'done', 'the job done');
+    await until(async () => (await fetch(`${master.url}/api/jobs/${id}`).then((r) => r.json())).status === 'done', 'the job done');
     ada.succeed(header, 1, 10); // a replay of an answer already accepted
-    const rejected = () => Object.values(grid.master.lifecycle.counters.rejected).reduce((sum, count) => sum + count, 0);
+    const rejected = () => Object.values(master.lifecycle.counters.rejected).reduce((sum, count) => sum + count, 0);
     await until(() => rejected() === 2, 'both refusals');
     ada.terminate();
-    await answering('anonymous', {}, 10);
+    const fleet = await answering('fleet', { fleetToken }, 10);
+    expect(fleet.welcome.workerClass).toBe('trusted');
     const [other] = await submit(1);
-    await until(async () => (await fetch(`${grid.master.url}/api/jobs/${other}`).then((r) => r.json())).status === 'done', 'the second job done');
+    await until(async () => (await fetch(`${master.url}/api/jobs/${other}`).then((r) => r.json())).status === 'done', 'the second job done');
     expect((await own(ADA)).standing).toEqual({ rank: 1, displayName: null, images: 1, computeMs: 10 });
     expect((await volunteers()).total).toBe(1);
   });
 
   it('takes a name set or withdrawn over the socket, and shows the donor limits with the worker', async () => {
-    await grid.start();
-    const ada = await answering('ada', { volunteerId: ADA, limits: { cpuShare: 25, imagesPerHour: 120 } }, 10);
+    master = await startTestMaster();
+    const ada = await answering('ada', { limits: { cpuShare: 25, imagesPerHour: 120 } }, 10);
+    const ADA = ada.welcome.identity;
     await submit(1);
     await until(async () => (await own(ADA)).standing !== null, 'Ada credited');
-    const listed = (await fetch(`${grid.master.url}/api/workers`).then((r) => r.json())) as { workers: WorkerView[] };
-    expect(listed.workers[0]).toMatchObject({ name: 'ada', cpuShare: 25, imagesPerHour: 120 });
+    const listed = (await fetch(`${master.url}/api/workers`).then((r) => r.json())) as { workers: WorkerView[] };
+    expect(listed.workers[0]).toMatchObject({ name: 'ada', workerId: ADA.workerId, workerClass: 'volunteer', cpuShare: 25, imagesPerHour: 120 });
 
     ada.send({ type: 'profile', displayName: '<b>Ada</b>' });
     await until(async () => (await own(ADA)).standing?.displayName === '<b>Ada</b>', 'the name stored as given');
     ada.send({ type: 'credit', credit: 1, limits: { cpuShare: 50, imagesPerHour: null } });
     await until(async () => {
-      const { workers } = (await fetch(`${grid.master.url}/api/workers`).then((r) => r.json())) as { workers: WorkerView[] };
+      const { workers } = (await fetch(`${master.url}/api/workers`).then((r) => r.json())) as { workers: WorkerView[] };
       return workers[0]?.cpuShare === 50 && workers[0]?.imagesPerHour === null;
     }, 'the new limits');
     ada.send({ type: 'profile', displayName: null });
@@ -95,15 +155,15 @@ describe('volunteer credit', () => {
   });
 
   it.each([
-    ['a malformed volunteer id', { volunteerId: 'short' }],
-    ['a display name with a control character', { volunteerId: ADA, displayName: 'Ada\u0000' }],
-    ['a display name over 40 characters', { volunteerId: ADA, displayName: 'x'.repeat(41) }],
+    ['a malformed identity', { identity: { workerId: 'short', token: 'x' } }],
+    ['a display name with a control character', { displayName: 'Ada\u0000' }],
+    ['a display name over 40 characters', { displayName: 'x'.repeat(41) }],
     ['a CPU share not offered', { limits: { cpuShare: 30, imagesPerHour: null } }],
     ['an hourly cap of 0', { limits: { cpuShare: 100, imagesPerHour: 0 } }],
   ])('refuses a hello with %s', async (_what, extra) => {
-    await grid.start();
-    const model = (await fetch(`${grid.master.url}/api/model`).then((r) => r.json())) as { hash: string };
-    const socket = new WebSocket(`${grid.master.url.replace(/^http/, 'ws')}${WORKER_SOCKET_PATH}`);
+    master = await startTestMaster();
+    const model = (await fetch(`${master.url}/api/model`).then((r) => r.json())) as { hash: string };
+    const socket = new WebSocket(`${master.url.replace(/^http/, 'ws')}${WORKER_SOCKET_PATH}`);
     await new Promise((resolve) => socket.once('open', resolve));
     const reply = new Promise<string>((resolve) => socket.once('message', (data) => resolve(data.toString())));
     socket.send(JSON.stringify({ type: 'hello', protocol: PROTOCOL_VERSION, name: 'w', kind: 'volunteer', backend: 'wasm', model: model.hash, credit: 1, ...extra }));
@@ -111,24 +171,18 @@ describe('volunteer credit', () => {
     socket.terminate();
   });
 
-  it('gives 20 a page unless asked, and at most MAX_LEADERBOARD_PAGE (100 by default)', async () => {
-    await grid.start();
-    expect((await volunteers()).limit).toBe(20);
-    expect((await volunteers('?limit=100')).limit).toBe(100);
-    expect((await fetch(`${grid.master.url}/api/volunteers?limit=101`)).status).toBe(400);
-  });
-
   it('answers bad paging and a missing id in plain words, and a volunteer without credit with null', async () => {
-    await grid.start({ maxLeaderboardPage: 50 });
+    master = await startTestMaster({ maxLeaderboardPage: 50 });
     for (const [query, code] of [['?limit=0', 'bad-limit'], ['?limit=51', 'bad-limit'], ['?offset=-1', 'bad-offset'], ['?limit=abc', 'bad-limit']] as const) {
-      const response = await fetch(`${grid.master.url}/api/volunteers${query}`);
+      const response = await fetch(`${master.url}/api/volunteers${query}`);
       expect(response.status, query).toBe(400);
       expect(((await response.json()) as { error: { code: string } }).error.code).toBe(code);
     }
     expect((await volunteers('?limit=50')).limit).toBe(50);
-    const noId = await fetch(`${grid.master.url}/api/volunteers/me`);
+    const noId = await fetch(`${master.url}/api/volunteers/me`);
     expect(noId.status).toBe(400);
-    expect(((await noId.json()) as { error: { message: string } }).error.message).toMatch(/X-Volunteer-Id/);
-    expect(await own(ADA)).toEqual({ standing: null });
+    expect(((await noId.json()) as { error: { message: string } }).error.message).toMatch(/X-Worker-Id and X-Worker-Token/);
+    const fresh = await connect({ name: 'fresh', credit: 0 });
+    expect(await own(fresh.welcome.identity)).toEqual({ standing: null });
   });
 });

@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Cluster, Redis } from 'ioredis';
+import { identityKeys } from '../../master/identity/redis-identity-store.ts';
 import type { JobStore, Limits } from '../../master/store/job-store.ts';
 import { RedisJobStore } from '../../master/store/redis-job-store.ts';
 import type { RedisTarget } from '../../master/store/redis/redis-connection.ts';
@@ -43,6 +44,7 @@ export async function deleteRedisKeys(prefix: string, target: RedisTarget = { ur
   const admin = 'url' in target ? new Redis(target.url) : new Cluster(target.clusterNodes);
   try {
     await admin.del(...new RedisKeys(prefix).all());
+    await admin.del(...Object.values(identityKeys(prefix)));
   } finally {
     await admin.quit();
   }

@@ -52,6 +52,8 @@ export function statsFixture(): StatsView {
   const distribution = { count: 4000, mean: 80, p50: 62, p90: 140, p99: 300, max: 900 };
   const worker = (name: string, jobsDone: number, jobsFailed: number) => ({
     id: name,
+    workerId: `${name}-identity-0000`,
+    workerClass: 'trusted' as const,
     name,
     kind: 'headless' as const,
     browser: 'chromium',

@@ -128,13 +128,13 @@ describe.each(BROWSER_NAMES)('donate compute page in %s', (browserName) => {
   });
 
   it('credits the volunteer with exactly the images this page finished, and shows a chosen name as text', async () => {
-    const volunteerId = await page.evaluate(() => localStorage.getItem('grid-volunteer-id'));
+    const identity = await page.evaluate(() => JSON.parse(localStorage.getItem('grid-worker-identity')!) as { workerId: string; token: string });
     const mine = async () => {
       const jobs = (await fetch(`${master.url}/api/jobs?status=done&limit=200`).then((r) => r.json())) as { jobs: { worker: string | null }[] };
       return jobs.jobs.filter((job) => job.worker === NAME).length;
     };
     const standing = async () =>
-      ((await fetch(`${master.url}/api/volunteers/me`, { headers: { 'x-volunteer-id': volunteerId! } }).then((r) => r.json())) as OwnStandingView).standing;
+      ((await fetch(`${master.url}/api/volunteers/me`, { headers: { 'x-worker-id': identity.workerId, 'x-worker-token': identity.token } }).then((r) => r.json())) as OwnStandingView).standing;
     await until(async () => (await standing())?.images === (await mine()), 'the credit to match the jobs done');
     expect((await standing())!.images).toBeGreaterThanOrEqual(25);
     const done = await mine();

@@ -13,6 +13,7 @@ import type {
   VolunteersView,
   WorkerView,
 } from '../../master/api-types.ts';
+import type { WorkerIdentity } from '../../master/protocol.ts';
 
 export class ApiError extends Error {
   override name = 'ApiError';
@@ -64,8 +65,11 @@ export const fetchStats = () => request<StatsView>('/api/stats');
 export const fetchVolunteers = (offset = 0, limit = 20) => request<VolunteersView>(`/api/volunteers?offset=${offset}&limit=${limit}`);
 
 /** The volunteer's own totals and rank; the id travels in a header, not the URL. */
-export const fetchOwnStanding = (volunteerId: string) =>
-  request<OwnStandingView>('/api/volunteers/me', { headers: { 'x-volunteer-id': volunteerId } });
+/** The standing of the identity the master issued this browser (none before its first welcome). */
+export const fetchOwnStanding = (identity: WorkerIdentity | null): Promise<OwnStandingView> =>
+  identity
+    ? request<OwnStandingView>('/api/volunteers/me', { headers: { 'x-worker-id': identity.workerId, 'x-worker-token': identity.token } })
+    : Promise.resolve({ standing: null });
 
 export interface UploadOptions {
   /** Sent as Idempotency-Key, so retrying an upload whose answer was lost cannot create the job twice. */

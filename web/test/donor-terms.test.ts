@@ -70,17 +70,23 @@ describe('DonorLimitsSetting', () => {
 });
 
 describe('VolunteerIdentity', () => {
-  it('makes a random id once and keeps it; a name only by choice, checked like the master checks it', () => {
+  it('keeps the identity the master issued until the master refuses it; a name only by choice, checked like the master checks it', () => {
     const storage = memoryStorage();
     const first = new VolunteerIdentity(() => storage);
-    expect(first.id).toMatch(/^[A-Za-z0-9_-]{22}$/);
+    expect(first.current).toBeNull();
     expect(first.displayName).toBeNull();
-    expect(new VolunteerIdentity(() => memoryStorage()).id).not.toBe(first.id);
+    const issued = { workerId: 'A'.repeat(22), token: 'b'.repeat(43) };
+    first.remember(issued);
+    expect(new VolunteerIdentity(() => storage).current).toEqual(issued);
+    storage.setItem('grid-worker-identity', '{"workerId":"short","token":"x"}');
+    expect(new VolunteerIdentity(() => storage).current).toBeNull();
+    first.remember(issued);
+    first.forget();
+    expect(new VolunteerIdentity(() => storage).current).toBeNull();
 
     expect(first.setDisplayName('x'.repeat(41))).toMatch(/40/);
     expect(first.setDisplayName('  Ada <b>  ')).toBeNull();
     const again = new VolunteerIdentity(() => storage);
-    expect(again.id).toBe(first.id);
     expect(again.displayName).toBe('Ada <b>');
     expect(again.setDisplayName('')).toBeNull();
     expect(new VolunteerIdentity(() => storage).displayName).toBeNull();

@@ -7,7 +7,7 @@ import { SubscriptionController } from '../state/subscription-controller.ts';
 import { identity, runtime } from '../state/volunteer.ts';
 import { buttonStyles, factListStyles, panelStyles } from './shared.styles.ts';
 
-const standing = new Poller(() => fetchOwnStanding(identity.id));
+const standing = new Poller(() => fetchOwnStanding(identity.current));
 
 /** The volunteer's credit as the master counts it (verified images, compute time, rank) and the opt-in name. */
 export class VolunteerCredit extends LitElement {

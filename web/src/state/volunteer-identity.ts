@@ -1,29 +1,46 @@
-import { DisplayName, VolunteerId } from '../../../master/protocol.ts';
+import { DisplayName, WorkerIdentity } from '../../../master/protocol.ts';
 
-const ID_KEY = 'grid-volunteer-id';
+/** The identity the master issued this browser (id and signed token), as JSON. */
+export const IDENTITY_KEY = 'grid-worker-identity';
 const NAME_KEY = 'grid-volunteer-name';
 
 type Storage = Pick<globalThis.Storage, 'getItem' | 'setItem' | 'removeItem'>;
 
-/** 22 random URL-safe characters (132 bits): unguessable, and kept by this browser only. */
-export function randomVolunteerId(): string {
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
-  return Array.from(crypto.getRandomValues(new Uint8Array(22)), (byte) => alphabet[byte & 63]).join('');
+function parseIdentity(json: string | null): WorkerIdentity | null {
+  try {
+    const parsed = WorkerIdentity.safeParse(JSON.parse(json ?? 'null'));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
+  }
 }
 
 /**
- * Who this browser's work is credited to: a random id made on the first visit and kept in
- * localStorage (never shown), and a display name only if the volunteer chose one.
+ * Who this browser's work is credited to: the identity the master issued on the first visit, kept in
+ * localStorage (never shown) and presented on every connect, and a display name only if the volunteer chose one.
  */
 export class VolunteerIdentity {
-  readonly id: string;
+  /** null until the master issued one (or after it refused the one kept). */
+  current: WorkerIdentity | null;
   displayName: string | null;
 
   constructor(private readonly storage: () => Storage) {
-    const saved = VolunteerId.safeParse(this.load(ID_KEY));
-    this.id = saved.success ? saved.data : this.save(ID_KEY, randomVolunteerId());
+    this.current = parseIdentity(this.load(IDENTITY_KEY));
     const name = DisplayName.safeParse(this.load(NAME_KEY));
     this.displayName = name.success ? name.data : null;
+  }
+
+  /** Keeps the identity the master's welcome named (a new one, or the one presented). */
+  remember(identity: WorkerIdentity): void {
+    if (this.current?.workerId === identity.workerId && this.current.token === identity.token) return;
+    this.current = identity;
+    this.save(IDENTITY_KEY, JSON.stringify(identity));
+  }
+
+  /** The master refused the identity (revoked, or signed by another master): the next connect gets a new one. */
+  forget(): void {
+    this.current = null;
+    this.remove(IDENTITY_KEY);
   }
 
   /** Opts in with a name (checked as the master will), or out with null; returns an error message or null. */

@@ -1,6 +1,6 @@
 import { browserFamily } from '../worker-runtime/browser-family.ts';
 import { WorkerRuntime } from '../worker-runtime/runtime.ts';
-import { parseWorkerParams, rememberedWorkerName } from '../worker-runtime/worker-params.ts';
+import { parseWorkerParams, rememberedWorkerName, takeFleetToken } from '../worker-runtime/worker-params.ts';
 import { BatteryPause, type BatteryLike } from './battery-pause.ts';
 import { ContributionTally } from './contribution.ts';
 import { DonorLimitsSetting } from './donor-limits.ts';
@@ -11,13 +11,15 @@ import { VolunteerIdentity } from './volunteer-identity.ts';
 // volunteer looks at other pages of the app, so it lives here and not in the page component.
 
 const workerParams = parseWorkerParams(location.search);
+const fleetToken = takeFleetToken(location, history);
 
 export const identity = new VolunteerIdentity(() => localStorage);
 
 export const runtime = new WorkerRuntime({
   name: workerParams.name ?? rememberedWorkerName(() => localStorage),
   kind: workerParams.kind,
-  volunteerId: identity.id,
+  identity,
+  ...(fleetToken ? { fleetToken } : {}),
   browser: browserFamily(navigator.userAgent),
 });
 runtime.setDisplayName(identity.displayName);

@@ -15,6 +15,8 @@ export interface ConnectionHandlers {
   onMessage(message: MasterMessage): void;
   /** `session` identifies the socket the job came on; its lease dies with that socket. */
   onJob(header: JobHeader, image: Uint8Array, session: number): void;
+  /** The master closed the socket with this code and reason; called before onDown, it may stop reconnecting. */
+  onClosed?(code: number, reason: string): void;
   /** The socket closed; `retryInMs` is null when no reconnect follows. */
   onDown(retryInMs: number | null): void;
 }
@@ -93,7 +95,10 @@ export class MasterConnection {
       if (this.socket === socket) this.heardFromMaster(socket);
     };
     // Every failure, including "master down", ends in close; onerror adds nothing to act on.
-    socket.onclose = () => this.lost(socket);
+    socket.onclose = (event: CloseEvent) => {
+      if (this.socket === socket) this.handlers.onClosed?.(event.code, event.reason);
+      this.lost(socket);
+    };
     this.socket = socket;
   }
 

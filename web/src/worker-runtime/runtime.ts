@@ -1,11 +1,14 @@
 import type { ModelView } from '../../../master/api-types.ts';
 import {
+  CloseCode,
   ErrorCode,
+  IDENTITY_CLOSE_CODES,
   PROTOCOL_VERSION,
   type DonorLimits,
   type HelloMessage,
   type JobHeader,
   type MasterMessage,
+  type WorkerIdentity,
   type WorkerKind,
 } from '../../../master/protocol.ts';
 import { fetchModel } from '../api.ts';
@@ -21,11 +24,20 @@ import { loadModel } from './model.ts';
 import { RollingMean } from './rolling-mean.ts';
 import { initialSnapshot, publishStatus, type PauseReason, type WorkerSnapshot } from './status.ts';
 
+/** Keeps the identity the master issued (localStorage on the page), presented in every hello. */
+export interface IdentityKeeper {
+  readonly current: WorkerIdentity | null;
+  remember(identity: WorkerIdentity): void;
+  forget(): void;
+}
+
 export interface RuntimeOptions {
   name: string;
   kind: WorkerKind;
-  /** Who is credited for the work (see master/protocol.ts VolunteerId). */
-  volunteerId?: string;
+  /** Who is credited for the work: the identity the master issued. */
+  identity: IdentityKeeper;
+  /** The operator's fleet token, from the fleet's page URL fragment: makes this worker trusted. */
+  fleetToken?: string;
   /** Browser family, for per-browser totals. */
   browser?: string;
 }
@@ -79,6 +91,7 @@ export class WorkerRuntime extends EventTarget {
       hello: () => this.hello(),
       onMessage: (message) => this.onMessage(message),
       onJob: (header, image, session) => this.onJob(header, image, session),
+      onClosed: (code, reason) => this.onClosed(code, reason),
       onDown: (retryInMs) => this.onDown(retryInMs),
     });
     publishStatus(this.status);
@@ -199,7 +212,7 @@ export class WorkerRuntime extends EventTarget {
 
   private hello(): HelloMessage {
     this.announced = this.creditToAnnounce();
-    const { volunteerId, browser } = this.options;
+    const { identity, fleetToken, browser } = this.options;
     return {
       type: 'hello',
       protocol: PROTOCOL_VERSION,
@@ -208,7 +221,9 @@ export class WorkerRuntime extends EventTarget {
       backend: this.backend?.backend ?? 'unknown',
       model: this.ready?.view.hash ?? '',
       credit: this.announced,
-      ...(volunteerId ? { volunteerId, displayName: this.status.displayName } : {}),
+      ...(identity.current ? { identity: identity.current } : {}),
+      ...(fleetToken ? { fleetToken } : {}),
+      displayName: this.status.displayName,
       ...(browser ? { browser } : {}),
       limits: this.status.limits,
     };
@@ -231,6 +246,8 @@ export class WorkerRuntime extends EventTarget {
   private onMessage(message: MasterMessage): void {
     switch (message.type) {
       case 'welcome':
+        this.options.identity.remember(message.identity);
+        this.update({ workerId: message.identity.workerId, workerClass: message.workerClass });
         this.leaseMs = message.leaseMs;
         this.connection.markHealthy();
         this.update({ state: 'ready', lastError: null, ...this.startupTime() });
@@ -269,6 +286,23 @@ export class WorkerRuntime extends EventTarget {
     this.queue.push({ header, image, session });
     this.update({ queued: this.queue.length, bytesDownloaded: this.status.bytesDownloaded + image.byteLength });
     void this.pump();
+  }
+
+  /**
+   * The master refused our identity: a revoked or unknown one is forgotten, and the next connect gets a
+   * new one; a trusted one without the fleet token too. A fleet token the master does not take is the
+   * operator's to fix: stop.
+   */
+  private onClosed(code: number, reason: string): void {
+    if (IDENTITY_CLOSE_CODES.includes(code) || code === CloseCode.fleetTokenRequired) {
+      console.warn(`master refused this worker identity (${code} ${reason}): asking for a new one`);
+      this.options.identity.forget();
+      this.update({ workerId: null, workerClass: null, lastError: `master: ${reason}` });
+    } else if (code === CloseCode.badFleetToken) {
+      this.connection.stopReconnecting();
+      this.active = false;
+      this.update({ state: 'error', lastError: `master: ${reason}` });
+    }
   }
 
   private onDown(retryInMs: number | null): void {

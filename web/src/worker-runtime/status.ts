@@ -1,4 +1,4 @@
-import { UNLIMITED, type DonorLimits, type WorkerKind } from '../../../master/protocol.ts';
+import { UNLIMITED, type DonorLimits, type WorkerClass, type WorkerKind } from '../../../master/protocol.ts';
 import type { ModelSource } from './model.ts';
 
 export type WorkerState = 'loading' | 'warming' | 'connecting' | 'ready' | 'stopped' | 'error';
@@ -22,6 +22,9 @@ export interface GridWorkerStatus {
   /** The page's own effort account: ms spent classifying, and ms spent working (classifying and resting) while it held jobs. */
   busyMs: number;
   workingMs: number;
+  /** The identity the master issued this page, and its class (trusted: the fleet), once welcomed. */
+  workerId: string | null;
+  workerClass: WorkerClass | null;
 }
 
 /** Everything the worker page shows: the public status plus details for people. */
@@ -81,6 +84,8 @@ export function initialSnapshot(name: string, kind: WorkerKind, credit: number):
     modelBytes: null,
     startupMs: null,
     recentMs: [],
+    workerId: null,
+    workerClass: null,
   };
 }
 
@@ -92,7 +97,7 @@ declare global {
 
 /** Mirrors the status onto the page, where the fleet and its screenshots can see it. */
 export function publishStatus(status: WorkerSnapshot): void {
-  const { state, backend, backendReason, jobsDone, jobsFailed, msPerImage, lastError, modelHash, busyMs, workingMs } = status;
-  window.__gridWorker = { state, backend, backendReason, jobsDone, jobsFailed, msPerImage, lastError, modelHash, busyMs, workingMs };
+  const { state, backend, backendReason, jobsDone, jobsFailed, msPerImage, lastError, modelHash, busyMs, workingMs, workerId, workerClass } = status;
+  window.__gridWorker = { state, backend, backendReason, jobsDone, jobsFailed, msPerImage, lastError, modelHash, busyMs, workingMs, workerId, workerClass };
   document.documentElement.dataset.workerState = state;
 }

@@ -1,0 +1,63 @@
+// Who a connecting worker is, and how far its answers are trusted. The master issues each new worker
+// an identity (id + signed token); a returning page presents it in its hello and stays itself, with
+// its credit and history. Only the fleet token earns the trusted class: a name or a kind claims nothing.
+import { timingSafeEqual } from 'node:crypto';
+import { CloseCode, type HelloMessage, type WorkerClass, type WorkerIdentity } from '../protocol.ts';
+import type { IdentityStore } from './identity-store.ts';
+import { newSecret, WorkerTokens } from './worker-tokens.ts';
+
+export type Admission =
+  | { admitted: true; identity: WorkerIdentity; workerClass: WorkerClass }
+  | { admitted: false; closeCode: number; reason: string };
+
+const refuse = (closeCode: number, reason: string): Admission => ({ admitted: false, closeCode, reason });
+
+export class WorkerIdentities {
+  /**
+   * With no configured secret, the one kept in the store (made by the first master to need it), so
+   * tokens outlive a restart and every master on the same Redis accepts them.
+   */
+  static async open(store: IdentityStore, options: { secret?: string; fleetToken?: string }): Promise<WorkerIdentities> {
+    const secret = options.secret ?? (await store.secretOr(newSecret()));
+    return new WorkerIdentities(store, new WorkerTokens(secret), options.fleetToken);
+  }
+
+  private constructor(
+    private readonly store: IdentityStore,
+    private readonly tokens: WorkerTokens,
+    private readonly fleetToken: string | undefined,
+  ) {}
+
+  /** The identity and class a hello earns, or the close code and reason that refuse it. */
+  async admit(hello: Pick<HelloMessage, 'identity' | 'fleetToken'>): Promise<Admission> {
+    if (hello.fleetToken !== undefined && !this.isFleetToken(hello.fleetToken)) {
+      return refuse(CloseCode.badFleetToken, 'fleet token refused');
+    }
+    const earned: WorkerClass = hello.fleetToken !== undefined ? 'trusted' : 'volunteer';
+    if (!hello.identity) return { admitted: true, identity: this.tokens.issue(earned), workerClass: earned };
+    const issuedAs = this.tokens.classOf(hello.identity);
+    if (issuedAs === null) return refuse(CloseCode.badIdentityToken, 'worker identity token does not verify');
+    if (await this.store.isRevoked(hello.identity.workerId)) return refuse(CloseCode.identityRevoked, 'worker identity revoked');
+    if (issuedAs === 'trusted' && earned === 'volunteer') return refuse(CloseCode.fleetTokenRequired, 'a trusted identity needs the fleet token');
+    // A volunteer page that now holds the fleet token becomes a new, trusted identity.
+    if (issuedAs !== earned) return { admitted: true, identity: this.tokens.issue(earned), workerClass: earned };
+    return { admitted: true, identity: hello.identity, workerClass: issuedAs };
+  }
+
+  /** Whether the credentials are an identity this master issued and has not revoked (for HTTP asks). */
+  async verify(identity: WorkerIdentity): Promise<boolean> {
+    return this.tokens.classOf(identity) !== null && !(await this.store.isRevoked(identity.workerId));
+  }
+
+  /** Refuses the identity from now on, on every master sharing the store. */
+  revoke(workerId: string): Promise<void> {
+    return this.store.revoke(workerId);
+  }
+
+  private isFleetToken(given: string): boolean {
+    if (!this.fleetToken) return false;
+    const a = Buffer.from(given);
+    const b = Buffer.from(this.fleetToken);
+    return a.length === b.length && timingSafeEqual(a, b);
+  }
+}

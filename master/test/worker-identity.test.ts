@@ -1,0 +1,158 @@
+// Worker identities through the real master: a new worker is issued an id and a signed token, keeps
+// them across reconnects and restarts (and across masters sharing Redis), only the fleet token makes a
+// worker trusted, and a forged, foreign or revoked token is refused with its own close code.
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { SyntheticWorker, WorkerRefusedError, type SyntheticWorkerOptions } from '../../metrics/synthetic-worker.ts';
+import { devImages } from '../../test/support/paths.ts';
+import { deleteRedisKeys, TEST_REDIS_URL } from '../../test/support/stores.ts';
+import { startTestMaster, tempDataDir, type TestMaster } from '../../test/support/test-master.ts';
+import type { JobView, WorkerView } from '../api-types.ts';
+import { CloseCode, type WorkerIdentity } from '../protocol.ts';
+
+const image = fs.readFileSync(devImages(1)[0]!.path);
+const FLEET_TOKEN = 'the-fleet-token-of-this-test';
+const ADMIN_TOKEN = 'admin-token-of-this-test';
+
+const masters: TestMaster[] = [];
+const workers: SyntheticWorker[] = [];
+const prefixes: string[] = [];
+afterEach(async () => {
+  for (const worker of workers.splice(0)) worker.terminate();
+  for (const master of masters.splice(0)) await master.close();
+  for (const prefix of prefixes.splice(0)) await deleteRedisKeys(prefix);
+});
+
+async function master(overrides: Parameters<typeof startTestMaster>[0] = {}): Promise<TestMaster> {
+  const started = await startTestMaster({ fleetToken: FLEET_TOKEN, adminToken: ADMIN_TOKEN, ...overrides });
+  masters.push(started);
+  return started;
+}
+
+async function connect(on: TestMaster, options: Omit<SyntheticWorkerOptions, 'masterUrl'> = {}) {
+  const worker = await SyntheticWorker.connect({ masterUrl: on.url, credit: 1, ...options });
+  workers.push(worker);
+  return worker;
+}
+
+/** The close code and reason a hello is refused with. */
+async function refusal(on: TestMaster, options: Omit<SyntheticWorkerOptions, 'masterUrl'>) {
+  const error = await connect(on, options).then(
+    () => null,
+    (caught: unknown) => caught,
+  );
+  expect(error).toBeInstanceOf(WorkerRefusedError);
+  const { code, reason } = error as WorkerRefusedError;
+  return { code, reason };
+}
+
+const listed = async (on: TestMaster) => ((await fetch(`${on.url}/api/workers`).then((r) => r.json())) as { workers: WorkerView[] }).workers;
+
+async function until(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000) {
+  const end = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+const tampered = ({ workerId, token }: WorkerIdentity): WorkerIdentity => ({ workerId, token: `${token[0] === 'A' ? 'B' : 'A'}${token.slice(1)}` });
+
+describe('worker identity', () => {
+  it('issues a new worker an id and token, and a worker returning with them stays the same identity', async () => {
+    const m = await master();
+    const first = await connect(m, { name: 'tab' });
+    const { identity, workerClass } = first.welcome;
+    expect(workerClass).toBe('volunteer');
+    expect(identity.workerId).toMatch(/^[A-Za-z0-9_-]{22}$/);
+    expect(identity.token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    first.terminate();
+    const again = await connect(m, { name: 'another name', hello: { identity } });
+    expect(again.welcome.identity).toEqual(identity);
+    expect(await listed(m)).toMatchObject([{ workerId: identity.workerId, workerClass: 'volunteer', name: 'another name' }]);
+    // Names claim nothing: a second worker with the same name is another identity.
+    const namesake = await connect(m, { name: 'another name' });
+    expect(namesake.welcome.identity.workerId).not.toBe(identity.workerId);
+  });
+
+  it('makes only a worker with the fleet token trusted, whatever kind or name it claims', async () => {
+    const m = await master();
+    const fleet = await connect(m, { name: 'headless-1', hello: { fleetToken: FLEET_TOKEN } });
+    expect(fleet.welcome.workerClass).toBe('trusted');
+    const impostor = await connect(m, { name: 'headless-1', hello: { kind: 'headless' } });
+    expect(impostor.welcome.workerClass).toBe('volunteer');
+    const views = await listed(m);
+    expect(views.map((view) => [view.name, view.workerClass]).sort()).toEqual([['headless-1', 'trusted'], ['headless-1', 'volunteer']]);
+
+    expect(await refusal(m, { hello: { fleetToken: 'a-guess-at-the-fleet-token' } })).toEqual({ code: CloseCode.badFleetToken, reason: 'fleet token refused' });
+    // A trusted identity is worth nothing without the fleet token it came with.
+    expect(await refusal(m, { hello: { identity: fleet.welcome.identity } })).toEqual({
+      code: CloseCode.fleetTokenRequired,
+      reason: 'a trusted identity needs the fleet token',
+    });
+    const back = await connect(m, { hello: { identity: fleet.welcome.identity, fleetToken: FLEET_TOKEN } });
+    expect(back.welcome).toMatchObject({ identity: fleet.welcome.identity, workerClass: 'trusted' });
+  });
+
+  it('refuses a forged token, and one signed by masters with another secret', async () => {
+    const m = await master();
+    const { identity } = (await connect(m)).welcome;
+    const forged = { code: CloseCode.badIdentityToken, reason: 'worker identity token does not verify' };
+    expect(await refusal(m, { hello: { identity: tampered(identity) } })).toEqual(forged);
+    expect(await refusal(m, { hello: { identity: { ...identity, workerId: `${identity.workerId}x` } } })).toEqual(forged);
+    const other = await master({ workerTokenSecret: 'x'.repeat(40) });
+    expect(await refusal(other, { hello: { identity } })).toEqual(forged);
+  });
+
+  it('revokes an identity by admin request: its socket closes, and it is refused from then on', async () => {
+    const m = await master();
+    const worker = await connect(m);
+    const { workerId } = worker.welcome.identity;
+    const revoke = (token?: string) =>
+      fetch(`${m.url}/api/workers/${workerId}/revoke`, { method: 'POST', headers: token ? { authorization: `Bearer ${token}` } : {} });
+    expect((await revoke()).status).toBe(401);
+    const closed = worker.closed;
+    const response = await revoke(ADMIN_TOKEN);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ workerId, revoked: true, disconnected: 1 });
+    expect(await closed).toBe(CloseCode.identityRevoked);
+    expect(await refusal(m, { hello: { identity: worker.welcome.identity } })).toEqual({ code: CloseCode.identityRevoked, reason: 'worker identity revoked' });
+    expect((await fetch(`${m.url}/api/workers/not-an-id/revoke`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).status).toBe(400);
+  });
+
+  it('keeps identities across a restart with no configured secret, and a revocation too', async () => {
+    const dataDir = tempDataDir();
+    const first = await master({ dataDir });
+    const kept = (await connect(first)).welcome.identity;
+    const revoked = (await connect(first)).welcome.identity;
+    await fetch(`${first.url}/api/workers/${revoked.workerId}/revoke`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+    workers.splice(0).forEach((worker) => worker.terminate());
+    await first.close();
+    masters.splice(0);
+    const restarted = await master({ dataDir });
+    expect((await connect(restarted, { hello: { identity: kept } })).welcome.identity).toEqual(kept);
+    expect((await refusal(restarted, { hello: { identity: revoked } })).code).toBe(CloseCode.identityRevoked);
+  });
+
+  it('shares identities and revocations between masters on one Redis, with no configured secret', async () => {
+    const prefix = `test:${randomUUID()}:`;
+    prefixes.push(prefix);
+    const [a, b] = [await master({ redisUrl: TEST_REDIS_URL, redisPrefix: prefix }), await master({ redisUrl: TEST_REDIS_URL, redisPrefix: prefix })];
+    const identity = (await connect(a)).welcome.identity;
+    expect((await connect(b, { hello: { identity } })).welcome.identity).toEqual(identity);
+    await fetch(`${a.url}/api/workers/${identity.workerId}/revoke`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+    expect((await refusal(b, { hello: { identity } })).code).toBe(CloseCode.identityRevoked);
+  });
+
+  it('records on each result the identity and class of the worker that answered', async () => {
+    const m = await master();
+    const volunteer = await connect(m, { onJob: (job, w) => w.succeed(job.header, 7) });
+    const data = new FormData();
+    data.append('image', new Blob([new Uint8Array(image)]), 'a.jpg');
+    const [job] = ((await fetch(`${m.url}/api/jobs`, { method: 'POST', body: data }).then((r) => r.json())) as { jobs: JobView[] }).jobs;
+    let done: JobView | undefined;
+    await until(async () => (done = (await fetch(`${m.url}/api/jobs/${job!.id}`).then((r) => r.json())) as JobView).status === 'done', 'the job done');
+    expect(done!.result).toMatchObject({ workerId: volunteer.welcome.identity.workerId, workerClass: 'volunteer' });
+  });
+});

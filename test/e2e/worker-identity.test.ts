@@ -1,0 +1,72 @@
+// Worker identity in a real headless Chromium on the built worker page: the page is issued an
+// identity, keeps it in localStorage across a reconnect and a master restart, and a worker of the
+// fleet started with the master's FLEET_TOKEN is trusted while a plain page is a volunteer.
+import type { Browser, Page } from 'puppeteer-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFleet, type Fleet } from '../../headless-worker/fleet.ts';
+import { createLogger } from '../../headless-worker/logger.ts';
+import type { WorkerView } from '../../master/api-types.ts';
+import type { WorkerIdentity } from '../../master/protocol.ts';
+import { launchBrowser, openPage } from '../support/browser.ts';
+import { freePort } from '../support/free-port.ts';
+import { until } from '../support/jobs-client.ts';
+import { startTestMaster, tempDataDir, type TestMaster } from '../support/test-master.ts';
+
+const FLEET_TOKEN = 'fleet-token-of-the-identity-test';
+const NAME = 'identity-tab';
+const dataDir = tempDataDir();
+let port: number;
+let master: TestMaster;
+let browser: Browser;
+let page: Page;
+let fleet: Fleet | null = null;
+
+beforeAll(async () => {
+  port = await freePort();
+  master = await startTestMaster({ dataDir, port, fleetToken: FLEET_TOKEN });
+  browser = await launchBrowser('chromium');
+  ({ page } = await openPage(browser, master.url, `/worker?autostart=1&name=${NAME}`));
+});
+
+afterAll(async () => {
+  await fleet?.stop();
+  await browser?.close();
+  await master?.close();
+});
+
+const listed = async () => ((await fetch(`${master.url}/api/workers`).then((r) => r.json())) as { workers: WorkerView[] }).workers;
+const tab = async () => (await listed()).find((worker) => worker.name === NAME);
+const kept = () => page.evaluate(() => JSON.parse(localStorage.getItem('grid-worker-identity') ?? 'null') as WorkerIdentity | null);
+
+describe('worker identity in a real browser', () => {
+  let identity: WorkerIdentity;
+
+  it('is issued to a new page, kept in localStorage, and makes it a volunteer', async () => {
+    await until(async () => (await tab()) !== undefined, 'the page to connect', 90_000);
+    await until(async () => (await kept()) !== null, 'the identity kept');
+    identity = (await kept())!;
+    expect(await tab()).toMatchObject({ workerId: identity.workerId, workerClass: 'volunteer' });
+    expect(await page.evaluate(() => window.__gridWorker?.workerClass)).toBe('volunteer');
+  });
+
+  it('is presented again after a reload (a new connection)', async () => {
+    await page.reload({ waitUntil: 'domcontentloaded' });
+    await until(async () => (await tab())?.workerId === identity.workerId, 'the page back with its identity', 60_000);
+    expect(await kept()).toEqual(identity);
+  });
+
+  it('survives a master restart: the page reconnects as the same identity', async () => {
+    await master.close();
+    master = await startTestMaster({ dataDir, port, fleetToken: FLEET_TOKEN });
+    await until(async () => (await tab())?.workerId === identity.workerId, 'the page reconnected with its identity', 60_000);
+    expect(await kept()).toEqual(identity);
+  });
+
+  it('trusts a worker of the fleet started with the fleet token, and only it', async () => {
+    fleet = startFleet({ masterUrl: master.url, workers: 1, namePrefix: 'identity-fleet', fleetToken: FLEET_TOKEN, logger: createLogger('error') });
+    await fleet.waitUntilReady(90_000);
+    await until(async () => (await listed()).some((worker) => worker.name === 'identity-fleet-1'), 'the fleet worker');
+    const classes = Object.fromEntries((await listed()).map((worker) => [worker.name, worker.workerClass]));
+    expect(classes).toEqual({ [NAME]: 'volunteer', 'identity-fleet-1': 'trusted' });
+  });
+});
