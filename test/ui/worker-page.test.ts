@@ -73,9 +73,9 @@ describe.each(BROWSER_NAMES)('donate compute page in %s', (browserName) => {
     // The fleet reads these names; they must stay as they are.
     const status = await page.evaluate(() => window.__gridWorker);
     expect(Object.keys(status!).sort()).toEqual(
-      ['backend', 'backendReason', 'busyMs', 'jobsDone', 'jobsFailed', 'lastError', 'modelHash', 'msPerImage', 'state', 'workingMs'],
+      ['backend', 'backendReason', 'busyMs', 'jobsDone', 'jobsFailed', 'lastError', 'modelHash', 'msPerImage', 'state', 'workerClass', 'workerId', 'workingMs'],
     );
-    expect(status).toMatchObject({ state: 'ready', jobsDone: 4, backend });
+    expect(status).toMatchObject({ state: 'ready', jobsDone: 4, backend, workerClass: 'volunteer' });
     expect(await axeViolations(page)).toEqual([]);
   });
 
