@@ -37,6 +37,8 @@ export const AttemptView = z.object({
   endedAt: timestamp.nullable(),
   outcome: AttemptOutcome,
   reason: z.string().nullable(),
+  workerId: z.string().nullable().describe('The master-issued identity that held the lease (null for attempts made before identities).'),
+  workerClass: WorkerClass.describe("A volunteer's failure is a vote; a trusted worker's is final."),
 }).meta({ id: 'AttemptView' });
 export type AttemptView = z.infer<typeof AttemptView>;
 

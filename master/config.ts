@@ -78,6 +78,8 @@ export const ConfigSchema = z.object({
   workerTokenSecret: z.string().min(32, 'WORKER_TOKEN_SECRET must be at least 32 characters').optional(),
   /** The operator's fleet presents it to be trusted; unset, no worker is trusted. */
   fleetToken: z.string().min(16, 'FLEET_TOKEN must be at least 16 characters').max(256).optional(),
+  /** Distinct volunteer identities that must say a job cannot be processed before it fails (a trusted worker's word is enough). */
+  failureQuorum: int(1).default(2),
 })
   .refine((config) => !(config.redisUrl && config.redisClusterNodes), {
     path: ['redisClusterNodes'],
@@ -130,6 +132,7 @@ const OPTIONS: [string, string, keyof Config, string][] = [
   ['--log-level <level>', 'LOG_LEVEL', 'logLevel', 'pino log level'],
   ['--worker-token-secret <s>', 'WORKER_TOKEN_SECRET', 'workerTokenSecret', 'signs worker identities; shared by masters on one store (default: made once, kept in the store)'],
   ['--fleet-token <t>', 'FLEET_TOKEN', 'fleetToken', 'workers presenting it are trusted (npm run fleet passes it)'],
+  ['--failure-quorum <n>', 'FAILURE_QUORUM', 'failureQuorum', 'distinct volunteers that must call a job unprocessable before it fails'],
 ];
 
 export class ConfigError extends Error {}

@@ -42,8 +42,8 @@ export interface Master {
 
 export async function startMaster(config: Config, log: Logger = createLogger(config.logLevel)): Promise<Master> {
   const model = loadModelFiles(config.modelDir, config.modelInputRange);
-  const { maxAttempts, maxLeases, maxPendingJobs, idempotencyTtlMs } = config;
-  const limits = { maxAttempts, maxLeases, maxPendingJobs, idempotencyTtlMs };
+  const { maxAttempts, maxLeases, failureQuorum, maxPendingJobs, idempotencyTtlMs } = config;
+  const limits = { maxAttempts, maxLeases, failureQuorum, maxPendingJobs, idempotencyTtlMs };
   const redisAt = redisTarget(config);
   const redis = redisAt ? await RedisJobStore.connect({ target: redisAt, keyPrefix: config.redisPrefix, limits }) : null;
   const store: JobStore = redis ?? new SqliteJobStore(config.dataDir, limits);

@@ -6,7 +6,7 @@ import type { WorkerSession } from '../hub/worker-session.ts';
 
 const MAX_LEASES_PER_WORKER_PER_BATCH = 8;
 
-/** Leases one queued job to each worker in order while the queue lasts; answers how many were leased. */
+/** Leases one queued job to each worker in order while any is left for it; answers how many were leased. */
 export type LeaseJobs = (workers: WorkerSession[]) => Promise<number>;
 
 export class Dispatcher {
@@ -55,7 +55,8 @@ export class Dispatcher {
       for (let turn = 0; turn < MAX_LEASES_PER_WORKER_PER_BATCH; turn++) {
         for (const session of ready) if (session.freeCredit > turn) dealt.push(session);
       }
-      if ((await this.leaseJobs(dealt)) < dealt.length) return;
+      // Some workers may get none while others do (jobs their identity voted against): go on while any lease is made.
+      if ((await this.leaseJobs(dealt)) === 0) return;
     }
   }
 }

@@ -123,7 +123,8 @@ export class JobLifecycle {
     );
     let leased = 0;
     for (const [i, lease] of leases.entries()) {
-      if (!lease) break;
+      // None left for this worker (the queue ran dry, or holds only jobs its identity voted against).
+      if (!lease) continue;
       leased += 1;
       const session = sessions[i]!;
       if (session.isOpen) session.give(lease);

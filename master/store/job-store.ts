@@ -57,6 +57,8 @@ export interface Limits {
   maxAttempts: number;
   /** Leases of any outcome (including lost workers) before the job fails: bounds crash loops. */
   maxLeases: number;
+  /** Distinct volunteer identities that must say a job cannot be processed before it fails (a trusted worker's word is enough). */
+  failureQuorum: number;
   /** Queued + leased jobs the store admits; a create that would pass it throws QueueFullError and stores nothing. */
   maxPendingJobs: number;
   /** How long an Idempotency-Key is remembered after its first use; a later use creates anew. */
@@ -77,11 +79,17 @@ export interface JobStore {
    * QueueFullError, storing nothing, when the queued and leased jobs would pass limits.maxPendingJobs.
    */
   create(jobs: NewJob[], now: number, idempotencyKey?: string): Promise<CreateResult>;
-  /** Leases the oldest queued jobs, one to each worker in order, while the queue lasts (null once empty). */
+  /**
+   * Leases the oldest queued jobs, one to each worker in order, while the queue lasts (null once none is left for
+   * it): never a job the worker's identity said cannot be processed, which waits for other identities.
+   */
   lease(workers: WorkerRef[], leaseMs: number, now: number): Promise<(Lease | null)[]>;
   /** Accepts a result only for the job's current lease held by this worker. */
   complete(lease: LeaseRef, workerId: string, result: JobResult, now: number): Promise<Transition>;
-  /** The worker could not process the job: requeue, or fail it when not retryable or out of attempts. */
+  /**
+   * The worker could not process the job: requeue, or fail it per the attempt rules (attempt-rules.ts): out of
+   * attempts, or not retryable in the word of a trusted worker or of limits.failureQuorum volunteer identities.
+   */
   fail(lease: LeaseRef, workerId: string, reason: string, retryable: boolean, now: number): Promise<Transition>;
   /** The lease ended without an answer (worker lost, lease expired, master restarted): requeue or fail. */
   release(lease: LeaseRef, outcome: 'lost' | 'expired' | 'recovered', reason: string, now: number): Promise<Transition>;

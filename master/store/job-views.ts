@@ -32,6 +32,12 @@ export interface AttemptRow {
   ended_at: number | null;
   outcome: AttemptOutcome;
   reason: string | null;
+  /** The master-issued identity that held the lease ('' for attempts stored before identities). */
+  identity: string;
+  /** 1 for a trusted worker (and for attempts stored before identities), 0 for a volunteer. */
+  trusted: number;
+  /** 1 when the failure said retrying cannot help. */
+  final: number;
 }
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
@@ -64,5 +70,7 @@ export function toAttemptView(row: AttemptRow): AttemptView {
     endedAt: iso(row.ended_at),
     outcome: row.outcome,
     reason: row.reason,
+    workerId: row.identity || null,
+    workerClass: row.trusted ? 'trusted' : 'volunteer',
   };
 }

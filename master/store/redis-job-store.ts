@@ -98,10 +98,10 @@ export class RedisJobStore implements JobStore {
 
   async lease(workers: WorkerRef[], leaseMs: number, now: number): Promise<(Lease | null)[]> {
     const args: ScriptArg[] = [now, now + leaseMs];
-    for (const worker of workers) args.push(randomUUID(), worker.id, worker.name, worker.backend);
-    const made = (await this.run(jobScripts.lease, args, { buffers: true })) as [Buffer, Buffer][];
+    for (const worker of workers) args.push(randomUUID(), worker.id, worker.name, worker.backend, worker.identity, worker.workerClass === 'trusted' ? 1 : 0);
+    const made = (await this.run(jobScripts.lease, args, { buffers: true })) as ([Buffer, Buffer] | [])[];
     return workers.map((_, i) => {
-      if (!made[i]) return null;
+      if (!made[i] || made[i].length === 0) return null;
       const [json, image] = made[i];
       const row = jobRow(json);
       return {
@@ -225,8 +225,8 @@ export class RedisJobStore implements JobStore {
     retryable: boolean,
     now: number,
   ): Promise<Transition> {
-    const { maxAttempts, maxLeases } = this.limits;
-    const args = [lease.jobId, lease.leaseId, workerId, outcome, reason, retryable ? 1 : 0, now, maxAttempts, maxLeases];
+    const { maxAttempts, maxLeases, failureQuorum } = this.limits;
+    const args = [lease.jobId, lease.leaseId, workerId, outcome, reason, retryable ? 1 : 0, now, maxAttempts, maxLeases, failureQuorum];
     return this.transition(await this.run(jobScripts.endWithoutResult, args));
   }
 

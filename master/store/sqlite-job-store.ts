@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { JobDetailView, JobPage, JobResult, JobStatus, JobView } from '../api-types.ts';
-import { afterAttempt, finalError, type EndedWithoutResult } from './attempt-rules.ts';
+import { afterAttempt, finalError, type AttemptFacts, type EndedWithoutResult } from './attempt-rules.ts';
 import type {
   CreateResult,
   JobStore,
@@ -55,6 +55,9 @@ CREATE TABLE IF NOT EXISTS attempts (
   ended_at INTEGER,
   outcome TEXT NOT NULL,
   reason TEXT,
+  identity TEXT NOT NULL DEFAULT '',
+  trusted INTEGER NOT NULL DEFAULT 1,
+  final INTEGER NOT NULL DEFAULT 0,
   PRIMARY KEY (job_id, attempt)
 );
 CREATE TABLE IF NOT EXISTS idempotency (key TEXT PRIMARY KEY, job_ids TEXT NOT NULL, created_at INTEGER NOT NULL);
@@ -77,6 +80,12 @@ CREATE TRIGGER job_counts_update AFTER UPDATE OF status ON jobs WHEN OLD.status 
   UPDATE job_counts SET n = n - 1 WHERE status = OLD.status;
   UPDATE job_counts SET n = n + 1 WHERE status = NEW.status;
 END;
+`;
+
+const IDENTITY_COLUMNS = `
+ALTER TABLE attempts ADD COLUMN identity TEXT NOT NULL DEFAULT '';
+ALTER TABLE attempts ADD COLUMN trusted INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE attempts ADD COLUMN final INTEGER NOT NULL DEFAULT 0;
 `;
 
 interface PendingWrite {
@@ -107,6 +116,9 @@ export class SqliteJobStore implements JobStore {
     // A store written before the counters existed gets them once, counted from its jobs.
     const hasCounters = this.db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'job_counts'`).get();
     if (!hasCounters) this.db.transaction(() => this.db.exec(COUNTERS))();
+    // A store written before identities gets their columns; its attempts count as trusted ones, as they did.
+    const attemptColumns = new Set((this.db.prepare(`PRAGMA table_info(attempts)`).all() as { name: string }[]).map((c) => c.name));
+    if (!attemptColumns.has('identity')) this.db.transaction(() => this.db.exec(IDENTITY_COLUMNS))();
     const db = this.db;
     this.q = {
       insertJob: db.prepare(
@@ -119,17 +131,22 @@ export class SqliteJobStore implements JobStore {
         `DELETE FROM idempotency WHERE key IN (SELECT key FROM idempotency WHERE created_at <= ? ORDER BY created_at LIMIT 100)`,
       ),
       job: db.prepare(`SELECT * FROM jobs WHERE id = ?`),
-      oldestQueued: db.prepare(`SELECT * FROM jobs WHERE status = 'queued' ORDER BY seq LIMIT 1`),
+      // Never a job this identity said cannot be processed: that one waits for other identities.
+      oldestQueuedFor: db.prepare(
+        `SELECT * FROM jobs WHERE status = 'queued' AND NOT EXISTS (
+           SELECT 1 FROM attempts a WHERE a.job_id = jobs.id AND a.identity = ? AND a.outcome = 'failed' AND a.final = 1
+         ) ORDER BY seq LIMIT 1`,
+      ),
       lease: db.prepare(
         `UPDATE jobs SET status = 'leased', attempts = attempts + 1, started_at = ?, worker = ?, lease_id = ?,
          lease_worker = ?, lease_deadline = ?, error = NULL WHERE id = ? AND status = 'queued'`,
       ),
       image: db.prepare(`SELECT bytes FROM images WHERE job_id = ?`).pluck(),
       insertAttempt: db.prepare(
-        `INSERT INTO attempts (job_id, attempt, lease_id, worker_id, worker_name, backend, started_at, outcome)
-         VALUES (?, ?, ?, ?, ?, ?, ?, 'running')`,
+        `INSERT INTO attempts (job_id, attempt, lease_id, worker_id, worker_name, backend, started_at, outcome, identity, trusted)
+         VALUES (?, ?, ?, ?, ?, ?, ?, 'running', ?, ?)`,
       ),
-      endAttempt: db.prepare(`UPDATE attempts SET ended_at = ?, outcome = ?, reason = ? WHERE job_id = ? AND lease_id = ?`),
+      endAttempt: db.prepare(`UPDATE attempts SET ended_at = ?, outcome = ?, reason = ?, final = ? WHERE job_id = ? AND lease_id = ?`),
       attempts: db.prepare(`SELECT * FROM attempts WHERE job_id = ? ORDER BY attempt`),
       finish: db.prepare(
         `UPDATE jobs SET status = ?, finished_at = ?, result = ?, error = ?, failures = ?,
@@ -165,7 +182,7 @@ export class SqliteJobStore implements JobStore {
     return this.write((): Transition => {
       const row = this.fenced(lease, workerId);
       if ('reason' in row) return { applied: false, reason: row.reason };
-      this.q.endAttempt.run(now, 'done', null, lease.jobId, lease.leaseId);
+      this.q.endAttempt.run(now, 'done', null, 0, lease.jobId, lease.leaseId);
       this.q.finish.run('done', now, JSON.stringify(result), null, row.failures, lease.jobId);
       return { applied: true, job: this.view(lease.jobId)! };
     });
@@ -342,13 +359,13 @@ export class SqliteJobStore implements JobStore {
   }
 
   private leaseOne(worker: WorkerRef, leaseMs: number, now: number): Lease | null {
-    const row = this.q.oldestQueued.get() as JobRow | undefined;
+    const row = this.q.oldestQueuedFor.get(worker.identity) as JobRow | undefined;
     if (!row) return null;
     const leaseId = randomUUID();
     const deadline = now + leaseMs;
     const attempt = row.attempts + 1;
     this.q.lease.run(now, worker.name, leaseId, worker.id, deadline, row.id);
-    this.q.insertAttempt.run(row.id, attempt, leaseId, worker.id, worker.name, worker.backend, now);
+    this.q.insertAttempt.run(row.id, attempt, leaseId, worker.id, worker.name, worker.backend, now, worker.identity, worker.workerClass === 'trusted' ? 1 : 0);
     const image = this.q.image.get(row.id) as Buffer;
     return { jobId: row.id, leaseId, attempt, deadline, contentType: row.content_type, image, job: this.view(row.id)! };
   }
@@ -368,14 +385,22 @@ export class SqliteJobStore implements JobStore {
   }
 
   private endWithoutResult(row: JobRow, outcome: EndedWithoutResult, reason: string, retryable: boolean, now: number): Transition {
-    this.q.endAttempt.run(now, outcome, reason, row.id, row.lease_id);
-    const next = afterAttempt({ leases: row.attempts, failures: row.failures }, outcome, retryable, this.limits);
+    this.q.endAttempt.run(now, outcome, reason, outcome === 'failed' && !retryable ? 1 : 0, row.id, row.lease_id);
+    const rows = this.q.attempts.all(row.id) as AttemptRow[];
+    const next = afterAttempt(rows.map(attemptFacts), this.limits);
     if (next.status === 'failed') {
-      const attempts = (this.q.attempts.all(row.id) as AttemptRow[]).map(toAttemptView);
-      this.q.finish.run('failed', now, null, finalError(attempts), next.failures, row.id);
+      this.q.finish.run('failed', now, null, finalError(rows.map(toAttemptView)), next.failures, row.id);
     } else {
       this.q.requeue.run(next.failures, reason, row.id);
     }
     return { applied: true, job: this.view(row.id)! };
   }
 }
+
+const attemptFacts = (row: AttemptRow): AttemptFacts => ({
+  attempt: row.attempt,
+  identity: row.identity,
+  trusted: row.trusted === 1,
+  outcome: row.outcome,
+  final: row.final === 1,
+});

@@ -8,7 +8,7 @@ import { SyntheticWorker, type SyntheticWorkerOptions } from '../../metrics/synt
 import { submit as submitUploads, until, uploadsFrom } from '../../test/support/jobs-client.ts';
 import { devImages } from '../../test/support/paths.ts';
 import { deleteRedisKeys, STORE_KINDS, TEST_REDIS_URL, type OpenedStore, type StoreKind } from '../../test/support/stores.ts';
-import { startTestMaster, type TestMaster } from '../../test/support/test-master.ts';
+import { startTestMaster, TEST_FLEET_TOKEN, type TestMaster } from '../../test/support/test-master.ts';
 import type { StatsView } from '../api-types.ts';
 import type { Config } from '../config.ts';
 import { LiveEvents } from '../events/live-events.ts';
@@ -51,8 +51,9 @@ async function master(overrides: Overrides): Promise<TestMaster> {
   return started;
 }
 
+/** A trusted worker: a failure it calls final fails the job at once. */
 async function worker(at: TestMaster, options: Omit<SyntheticWorkerOptions, 'masterUrl'> = {}) {
-  const connected = await SyntheticWorker.connect({ masterUrl: at.url, ...options });
+  const connected = await SyntheticWorker.connect({ masterUrl: at.url, ...options, hello: { fleetToken: TEST_FLEET_TOKEN, ...options.hello } });
   workers.push(connected);
   return connected;
 }

@@ -7,7 +7,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobResult } from '../api-types.ts';
-import { afterAttempt, finalError } from '../store/attempt-rules.ts';
+import { afterAttempt, type AttemptFacts, finalError } from '../store/attempt-rules.ts';
 import type { JobStore, Lease, NewJob, WorkerRef } from '../store/job-store.ts';
 import { STORE_KINDS } from '../../test/support/stores.ts';
 
@@ -138,12 +138,40 @@ async function currentAttempt(store: JobStore, jobId: string) {
 }
 
 describe('attempt rules', () => {
-  const limits = { maxAttempts: 3, maxLeases: 5 };
+  const limits = { maxAttempts: 3, maxLeases: 5, failureQuorum: 2 };
+  let n = 0;
+  const by = (who: string, outcome: AttemptFacts['outcome'], final = false): AttemptFacts => ({
+    attempt: ++n,
+    identity: who,
+    trusted: who.startsWith('trusted'),
+    outcome,
+    final,
+  });
+  const times = (count: number, make: () => AttemptFacts) => Array.from({ length: count }, make);
+
   it('count failures and expiries, not lost workers or restarts', () => {
-    expect(afterAttempt({ leases: 1, failures: 0 }, 'lost', true, limits)).toEqual({ status: 'queued', failures: 0 });
-    expect(afterAttempt({ leases: 1, failures: 0 }, 'recovered', true, limits)).toEqual({ status: 'queued', failures: 0 });
-    expect(afterAttempt({ leases: 3, failures: 2 }, 'expired', true, limits)).toEqual({ status: 'failed', failures: 3 });
-    expect(afterAttempt({ leases: 1, failures: 0 }, 'failed', false, limits).status).toBe('failed');
-    expect(afterAttempt({ leases: 5, failures: 0 }, 'lost', true, limits).status).toBe('failed');
+    expect(afterAttempt([by('trusted', 'lost')], limits)).toEqual({ status: 'queued', failures: 0 });
+    expect(afterAttempt([by('trusted', 'recovered')], limits)).toEqual({ status: 'queued', failures: 0 });
+    expect(afterAttempt([by('trusted', 'failed'), by('trusted', 'expired'), by('trusted', 'expired')], limits)).toEqual({ status: 'failed', failures: 3 });
+    expect(afterAttempt([by('trusted', 'failed', true)], limits).status).toBe('failed');
+    expect(afterAttempt(times(5, () => by('trusted', 'lost')), limits).status).toBe('failed');
+  });
+
+  it('count a volunteer identity once, however often it fails, expires or drops the job', () => {
+    expect(afterAttempt(times(9, () => by('volunteer-a', 'lost')), limits)).toEqual({ status: 'queued', failures: 0 });
+    expect(afterAttempt(times(9, () => by('volunteer-a', 'expired')), limits)).toEqual({ status: 'queued', failures: 1 });
+    expect(afterAttempt([...times(4, () => by('volunteer-a', 'expired')), by('volunteer-b', 'failed'), by('volunteer-c', 'expired')], limits)).toEqual({
+      status: 'failed',
+      failures: 3,
+    });
+    expect(afterAttempt(['a', 'b', 'c', 'd', 'e'].map((who) => by(`volunteer-${who}`, 'lost')), limits).status).toBe('failed');
+  });
+
+  it("take a volunteer's word that a job cannot be processed as a vote: the quorum of identities decides", () => {
+    expect(afterAttempt([by('volunteer-a', 'failed', true)], limits).status).toBe('queued');
+    expect(afterAttempt([by('volunteer-a', 'failed', true), by('volunteer-a', 'failed', true)], limits).status).toBe('queued');
+    expect(afterAttempt([by('volunteer-a', 'failed', true), by('volunteer-b', 'failed', true)], limits).status).toBe('failed');
+    expect(afterAttempt([by('volunteer-a', 'failed', true), by('trusted', 'failed', true)], limits).status).toBe('failed');
+    expect(afterAttempt([by('volunteer-a', 'failed', true)], { ...limits, failureQuorum: 1 }).status).toBe('failed');
   });
 });

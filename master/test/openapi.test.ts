@@ -12,7 +12,7 @@ import { SyntheticWorker } from '../../metrics/synthetic-worker.ts';
 import { settled, until } from '../../test/support/jobs-client.ts';
 import { devImages } from '../../test/support/paths.ts';
 import { DEFAULT_TEST_LIMITS, deleteRedisKeys, TEST_REDIS_URL } from '../../test/support/stores.ts';
-import { startTestMaster, tempDataDir, type TestMaster } from '../../test/support/test-master.ts';
+import { startTestMaster, TEST_FLEET_TOKEN, tempDataDir, type TestMaster } from '../../test/support/test-master.ts';
 import { makeConfig } from '../config.ts';
 import { BoardStreams } from '../events/board-streams.ts';
 import { LiveEvents } from '../events/live-events.ts';
@@ -196,6 +196,7 @@ describe.each(STORES)('real answers on $name match the description', ({ override
     workers.push(
       await SyntheticWorker.connect({
         masterUrl: master.url,
+        hello: { fleetToken: TEST_FLEET_TOKEN },
         onJob: (job, self) => (received++ === 0 ? self.succeed(job.header, 281) : self.fail(job.header, 'cannot decode', false)),
       }),
     );

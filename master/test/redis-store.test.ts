@@ -6,7 +6,7 @@ import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { afterAttempt, type EndedWithoutResult } from '../store/attempt-rules.ts';
+import { afterAttempt, type AttemptFacts } from '../store/attempt-rules.ts';
 import type { JobStore, Lease, Limits, WorkerRef } from '../store/job-store.ts';
 import { RedisKeys } from '../store/redis/redis-keys.ts';
 import { LuaScript, readLua } from '../store/redis/lua-scripts.ts';
@@ -46,27 +46,35 @@ async function connect(url: string, options: { commandTimeoutMs?: number } = {})
 }
 
 describe('Lua attempt rules', () => {
-  it('agree with afterAttempt on every case', async () => {
+  it('agree with afterAttempt on every history of up to three attempts', async () => {
+    // Every attempt as the stores keep it: a trusted worker or one of two volunteer identities, and how it ended.
+    const kinds: Omit<AttemptFacts, 'attempt'>[] = [];
+    for (const [identity, trusted] of [['fleet', true], ['volunteer-a', false], ['volunteer-b', false]] as const)
+      for (const outcome of ['failed', 'expired', 'lost', 'recovered'] as const)
+        for (const final of outcome === 'failed' ? [true, false] : [false]) kinds.push({ identity, trusted, outcome, final });
+    const histories: AttemptFacts[][] = [[]];
+    for (let length = 0; length < 3; length++)
+      for (const history of histories.filter((h) => h.length === length))
+        for (const kind of kinds) histories.push([...history, { ...kind, attempt: length + 1 }]);
+    const cases = histories.slice(1).flatMap((attempts) =>
+      [LIMITS, { ...LIMITS, maxAttempts: 1, maxLeases: 1, failureQuorum: 1 }, { ...LIMITS, maxAttempts: 2, maxLeases: 3, failureQuorum: 3 }].map((limits) => ({ attempts, limits })),
+    );
+    // One script call answers every case; attempts travel as the scripts store them (trusted and final as 1 or 0).
     const rule = new LuaScript(
       `${readLua('attempt-rules')}
-       local status, failures = after_attempt(tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3], ARGV[4] == '1', tonumber(ARGV[5]), tonumber(ARGV[6]))
-       return { status, failures }`,
+       local answers = {}
+       for i, c in ipairs(cjson.decode(ARGV[1])) do
+         local status, failures = after_attempt(c.attempts, c.maxAttempts, c.maxLeases, c.failureQuorum)
+         answers[i] = { status, failures }
+       end
+       return answers`,
     );
-    const cases: { leases: number; failures: number; outcome: EndedWithoutResult; retryable: boolean; limits: Limits }[] = [];
-    for (const limits of [LIMITS, { ...LIMITS, maxAttempts: 1, maxLeases: 1 }, { ...LIMITS, maxAttempts: 2, maxLeases: 4 }])
-      for (let leases = 1; leases <= 6; leases++)
-        for (let failures = 0; failures < leases; failures++)
-          for (const outcome of ['failed', 'expired', 'lost', 'recovered'] as const)
-            for (const retryable of [true, false]) cases.push({ leases, failures, outcome, retryable, limits });
-
-    const fromLua = await Promise.all(
-      cases.map(async ({ leases, failures, outcome, retryable, limits }) => {
-        const args = [leases, failures, outcome, retryable ? 1 : 0, limits.maxAttempts, limits.maxLeases];
-        const [status, after] = (await rule.run(admin, [], args)) as [string, number];
-        return { status, failures: after };
-      }),
-    );
-    const fromTs = cases.map(({ leases, failures, outcome, retryable, limits }) => afterAttempt({ leases, failures }, outcome, retryable, limits));
+    const stored = cases.map(({ attempts, limits }) => ({
+      attempts: attempts.map((a) => ({ ...a, trusted: a.trusted ? 1 : 0, final: a.final ? 1 : 0 })),
+      ...limits,
+    }));
+    const fromLua = ((await rule.run(admin, [], [JSON.stringify(stored)])) as [string, number][]).map(([status, failures]) => ({ status, failures }));
+    const fromTs = cases.map(({ attempts, limits }) => afterAttempt(attempts, limits));
     expect(fromLua).toEqual(fromTs);
     expect(new Set(fromTs.map((next) => next.status))).toEqual(new Set(['queued', 'failed']));
   });

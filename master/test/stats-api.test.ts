@@ -7,7 +7,7 @@ import { distribution } from '../../common/percentiles.ts';
 import { SyntheticWorker } from '../../metrics/synthetic-worker.ts';
 import { settled, submit, uploadsFrom } from '../../test/support/jobs-client.ts';
 import { devImages } from '../../test/support/paths.ts';
-import { startTestMaster, type TestMaster } from '../../test/support/test-master.ts';
+import { startTestMaster, TEST_FLEET_TOKEN, type TestMaster } from '../../test/support/test-master.ts';
 import type { JobView, StatsView } from '../api-types.ts';
 import type { JobChanged } from '../lifecycle/job-events.ts';
 import { jobOutcome } from '../stats/job-outcomes.ts';
@@ -223,6 +223,7 @@ describe('GET /api/stats', () => {
     workers.push(
       await SyntheticWorker.connect({
         masterUrl: master.url,
+        hello: { fleetToken: TEST_FLEET_TOKEN }, // trusted: its word that the image cannot be decoded is final
         onJob: ({ header }, self) => {
           if (header.jobId === poison) self.fail(header, 'cannot decode', false);
           else if (tried.has(header.jobId)) self.succeed(header, 0, 5);

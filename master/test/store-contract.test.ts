@@ -11,6 +11,12 @@ import { STORE_KINDS, type OpenedStore } from '../../test/support/stores.ts';
 
 const WORKERS: WorkerRef[] = ['a', 'b', 'c'].map((id) => ({ id, name: `worker-${id}`, backend: `backend-${id}`, identity: id, workerClass: 'trusted' }));
 const [A, B, C] = WORKERS as [WorkerRef, WorkerRef, WorkerRef];
+/** Volunteers: V1 and V1b are two tabs (sockets) of one identity, V2 and V3 other identities. */
+const volunteer = (id: string, identity: string): WorkerRef => ({ id, name: `volunteer-${id}`, backend: 'wasm', identity, workerClass: 'volunteer' });
+const V1 = volunteer('v1', 'identity-1');
+const V1b = volunteer('v1b', 'identity-1');
+const V2 = volunteer('v2', 'identity-2');
+const V3 = volunteer('v3', 'identity-3');
 const T0 = Date.UTC(2025, 0, 1);
 const LEASE_MS = 1_000;
 
@@ -242,6 +248,74 @@ describe.each(STORE_KINDS)('$name job store', (kind) => {
     });
   });
 
+  describe("a volunteer's failure is a vote", () => {
+    it('requeues a job a volunteer cannot process, for other identities only, and fails it when the quorum agrees', async () => {
+      const { store, ids } = await withJobs(1, { maxAttempts: 9, maxLeases: 9, failureQuorum: 2 });
+      const first = await store.fail(await leaseOne(store, V1), V1.id, 'cannot decode', false, T0 + 1);
+      expect(first).toEqual({ applied: true, job: expect.objectContaining({ status: 'queued', error: 'cannot decode' }) });
+      // Neither that tab nor another tab of the same identity gets it again.
+      expect(await store.lease([V1, V1b], LEASE_MS, T0 + 2)).toEqual([null, null]);
+      const second = await store.fail(await leaseOne(store, V2, T0 + 3), V2.id, 'cannot decode either', false, T0 + 4);
+      expect(second).toEqual({
+        applied: true,
+        job: expect.objectContaining({
+          id: ids[0],
+          status: 'failed',
+          error: 'attempt 1 on volunteer-v1: failed (cannot decode); attempt 2 on volunteer-v2: failed (cannot decode either)',
+        }),
+      });
+      const detail = await store.getDetail(ids[0]!);
+      expect(detail!.timeline.map((a) => [a.workerId, a.workerClass])).toEqual([
+        ['identity-1', 'volunteer'],
+        ['identity-2', 'volunteer'],
+      ]);
+    });
+
+    it("fails at once on a trusted worker's word, after a volunteer's", async () => {
+      const { store } = await withJobs(1, { failureQuorum: 3 });
+      await store.fail(await leaseOne(store, V1), V1.id, 'cannot decode', false, T0 + 1);
+      const outcome = await store.fail(await leaseOne(store, A, T0 + 2), A.id, 'cannot decode', false, T0 + 3);
+      expect(outcome.applied && outcome.job.status).toBe('failed');
+    });
+
+    it('leases the other workers their jobs when one identity is left without any', async () => {
+      const { store, ids } = await withJobs(2, { failureQuorum: 2 });
+      await store.fail(await leaseOne(store, V1), V1.id, 'cannot decode', false, T0 + 1);
+      // The job V1 voted against is now behind the other in the queue for V1 only.
+      const [forV1, forV2, forV3] = await store.lease([V1, V2, V3], LEASE_MS, T0 + 2);
+      expect([forV1?.jobId, forV2?.jobId, forV3]).toEqual([ids[1], ids[0], null]);
+    });
+
+    it('forgets the votes when the job is retried', async () => {
+      const { store, ids } = await withJobs(1, { failureQuorum: 1 });
+      await store.fail(await leaseOne(store, V1), V1.id, 'cannot decode', false, T0 + 1);
+      expect((await store.get(ids[0]!))?.status).toBe('failed');
+      await store.retry(ids[0]!);
+      expect((await leaseOne(store, V1b, T0 + 2)).jobId).toBe(ids[0]);
+    });
+
+    it('counts one identity dropping its connection again and again as one lease', async () => {
+      const { store } = await withJobs(1, { maxAttempts: 9, maxLeases: 2 });
+      for (let i = 0; i < 6; i++) {
+        const outcome = await store.release(await leaseOne(store, i % 2 ? V1 : V1b, T0 + 2 * i), 'lost', 'tab closed', T0 + 2 * i + 1);
+        expect(outcome.applied && outcome.job.status).toBe('queued');
+      }
+      const outcome = await store.release(await leaseOne(store, V2, T0 + 20), 'lost', 'tab closed', T0 + 21);
+      expect(outcome.applied && outcome.job).toMatchObject({ status: 'failed', attempts: 7 });
+    });
+
+    it('counts one identity failing or expiring again and again as one failed attempt', async () => {
+      const { store } = await withJobs(1, { maxAttempts: 2, maxLeases: 99 });
+      for (let i = 0; i < 4; i++) {
+        const lease = await leaseOne(store, V1, T0 + 2 * i);
+        const outcome = i % 2 ? await store.fail(lease, V1.id, 'out of memory', true, T0 + 2 * i + 1) : await store.release(lease, 'expired', 'late', T0 + 2 * i + 1);
+        expect(outcome.applied && outcome.job.status).toBe('queued');
+      }
+      const outcome = await store.release(await leaseOne(store, V2, T0 + 20), 'expired', 'late', T0 + 21);
+      expect(outcome.applied && outcome.job.status).toBe('failed');
+    });
+  });
+
   describe('release', () => {
     it('requeues a lost or recovered lease without using up an attempt', async () => {
       const { store, ids } = await withJobs(1, { maxAttempts: 1, maxLeases: 9 });
@@ -414,6 +488,8 @@ describe.each(STORE_KINDS)('$name job store', (kind) => {
             endedAt: new Date(T0 + 20).toISOString(),
             outcome: 'lost',
             reason: 'tab closed',
+            workerId: A.identity,
+            workerClass: 'trusted',
           },
           {
             attempt: 2,
@@ -425,6 +501,8 @@ describe.each(STORE_KINDS)('$name job store', (kind) => {
             endedAt: new Date(T0 + 40).toISOString(),
             outcome: 'done',
             reason: null,
+            workerId: B.identity,
+            workerClass: 'trusted',
           },
         ],
       });

@@ -1,7 +1,8 @@
 // Both stores held to one behaviour: the same random sequences of operations
 // (creates with and without idempotency keys, replays, leases, results,
 // failures, releases of every kind, reaping, retries, removals, clears,
-// restarts, and two store instances — two masters — on the same data) run
+// restarts, and two store instances — two masters — on the same data; trusted
+// and volunteer workers, two of them one identity) run
 // against the embedded store and against Redis (single and cluster), and every
 // answer and the final state must be the same. The clock is the test's, so
 // times agree exactly; ids and lease ids are random, so they are renamed in
@@ -13,10 +14,16 @@ import { JOB_STATUSES, type JobResult } from '../api-types.ts';
 import type { JobStore, Lease, Limits, NewJob, WorkerRef } from '../store/job-store.ts';
 import { STORE_KINDS, type OpenedStore, type StoreKind } from '../../test/support/stores.ts';
 
-const LIMITS: Partial<Limits> = { maxAttempts: 2, maxLeases: 3, maxPendingJobs: 6, idempotencyTtlMs: 300 };
+const LIMITS: Partial<Limits> = { maxAttempts: 2, maxLeases: 3, failureQuorum: 2, maxPendingJobs: 6, idempotencyTtlMs: 300 };
 const LEASE_MS = 100;
 const T0 = Date.UTC(2025, 0, 1);
-const WORKERS: WorkerRef[] = ['a', 'b', 'c'].map((id) => ({ id, name: `worker-${id}`, backend: `backend-${id}`, identity: id, workerClass: 'trusted' }));
+// A trusted worker, two tabs (sockets) of one volunteer identity, and another volunteer: votes and distinct identities count.
+const WORKERS: WorkerRef[] = [
+  { id: 'a', name: 'worker-a', backend: 'backend-a', identity: 'fleet-a', workerClass: 'trusted' },
+  { id: 'b', name: 'worker-b', backend: 'backend-b', identity: 'volunteer-1', workerClass: 'volunteer' },
+  { id: 'c', name: 'worker-c', backend: 'backend-c', identity: 'volunteer-1', workerClass: 'volunteer' },
+  { id: 'd', name: 'worker-d', backend: 'backend-d', identity: 'volunteer-2', workerClass: 'volunteer' },
+];
 
 type Instance = 0 | 1;
 type Op =
@@ -37,7 +44,7 @@ const at = fc.constantFrom<Instance>(0, 1);
 const pick = fc.nat(40);
 const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 4, arbitrary: fc.record({ op: fc.constant('create' as const), at, count: fc.integer({ min: 1, max: 3 }), key: fc.option(fc.nat(1)) }) },
-  { weight: 4, arbitrary: fc.record({ op: fc.constant('lease' as const), at, workers: fc.uniqueArray(fc.nat(2), { minLength: 1, maxLength: 3 }) }) },
+  { weight: 4, arbitrary: fc.record({ op: fc.constant('lease' as const), at, workers: fc.uniqueArray(fc.nat(WORKERS.length - 1), { minLength: 1, maxLength: 4 }) }) },
   { weight: 3, arbitrary: fc.record({ op: fc.constant('complete' as const), at, pick, foreign: fc.boolean() }) },
   { weight: 2, arbitrary: fc.record({ op: fc.constant('fail' as const), at, pick, retryable: fc.boolean() }) },
   { weight: 2, arbitrary: fc.record({ op: fc.constant('release' as const), at, pick, outcome: fc.constantFrom('lost' as const, 'expired' as const, 'recovered' as const) }) },

@@ -5,11 +5,14 @@ import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { until } from '../../test/support/jobs-client.ts';
 import { gridImage, useSyntheticGrid } from '../../test/support/synthetic-grid.ts';
+import { TEST_FLEET_TOKEN } from '../../test/support/test-master.ts';
 import type { JobDetailView, WorkerView } from '../api-types.ts';
 import { WORKER_SOCKET_PATH } from '../protocol.ts';
 
 const grid = useSyntheticGrid();
-const { connect, submit } = grid;
+const { submit } = grid;
+/** A trusted worker (the fleet's): these tests pin the protocol and attempt limits, not a volunteer's votes (worker-votes.test.ts). */
+const connect: typeof grid.connect = (options = {}) => grid.connect({ ...options, hello: { fleetToken: TEST_FLEET_TOKEN, ...options.hello } });
 
 const job = (id: string) => fetch(`${grid.master.url}/api/jobs/${id}`).then((r) => r.json()) as Promise<JobDetailView>;
 

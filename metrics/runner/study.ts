@@ -57,7 +57,9 @@ export async function runStudy(options: StudyOptions, progress = new StudyProgre
   try {
     const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'metrics-study-'));
     if (!options.dataDir) cleanups.push(() => fs.rmSync(dataDir, { recursive: true, force: true }));
-    const config = makeConfig({ port: 0, host: '0.0.0.0', logLevel: 'error', dataDir });
+    // The study's own fleet is the operator's: trusted, so attempt limits count each of its attempts.
+    const fleetToken = randomBytes(24).toString('base64url');
+    const config = makeConfig({ port: 0, host: '0.0.0.0', logLevel: 'error', dataDir, fleetToken });
     if (!fs.existsSync(path.join(config.webDir, 'index.html'))) {
       throw new Error(`the worker page is not built (no ${config.webDir}/index.html): run "npm run build" first`);
     }
@@ -69,7 +71,7 @@ export async function runStudy(options: StudyOptions, progress = new StudyProgre
     const masterBehindLink = `http://${link.hostAddress}:${master.port}`;
 
     progress.log(`starting ${options.workers} headless worker(s)${options.workersBehindLink ? ' behind the link' : ''}`);
-    const { fleet, chromium } = launchWorkers(options, link, options.workersBehindLink ? masterBehindLink : master.url);
+    const { fleet, chromium } = launchWorkers(options, link, options.workersBehindLink ? masterBehindLink : master.url, fleetToken);
     cleanups.push(() => chromium?.remove(), () => fleet.stop());
     await fleet.waitUntilReady(FLEET_READY_TIMEOUT_MS);
     const model = (await fetch(new URL('/api/model', master.url)).then((r) => r.json())) as ModelView;
@@ -114,10 +116,10 @@ function selectImages(dir: string, count: number): LabelledImage[] {
   return all.slice(0, count);
 }
 
-function launchWorkers(options: StudyOptions, link: LossyLink, masterUrl: string): { fleet: Fleet; chromium: NamespacedChromium | null } {
+function launchWorkers(options: StudyOptions, link: LossyLink, masterUrl: string, fleetToken: string): { fleet: Fleet; chromium: NamespacedChromium | null } {
   const chromium = options.workersBehindLink ? chromiumInNamespace(link.nsName) : null;
   try {
-    const fleet = startFleet({ masterUrl, workers: options.workers, executablePath: chromium?.path, namePrefix: 'study', logger: createLogger('warn') });
+    const fleet = startFleet({ masterUrl, workers: options.workers, executablePath: chromium?.path, namePrefix: 'study', fleetToken, logger: createLogger('warn') });
     return { fleet, chromium };
   } catch (error) {
     chromium?.remove();

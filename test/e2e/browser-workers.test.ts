@@ -12,7 +12,7 @@ import type { JobDetailView } from '../../master/api-types.ts';
 import { freePort } from '../support/free-port.ts';
 import { settled, submit, until, uploadsFrom } from '../support/jobs-client.ts';
 import { devImages } from '../support/paths.ts';
-import { startTestMaster, tempDataDir, type TestMaster } from '../support/test-master.ts';
+import { startTestMaster, TEST_FLEET_TOKEN, tempDataDir, type TestMaster } from '../support/test-master.ts';
 
 const dataDir = tempDataDir();
 let port: number;
@@ -50,7 +50,8 @@ describe('browser workers end to end', () => {
     await first.close();
 
     master = await startTestMaster({ dataDir, port });
-    fleet = startFleet({ masterUrl: master.url, workers: 2, namePrefix: 'e2e', logger: createLogger('error') });
+    // The operator's fleet: trusted, so its word that an image cannot be decoded is final.
+    fleet = startFleet({ masterUrl: master.url, workers: 2, namePrefix: 'e2e', fleetToken: TEST_FLEET_TOKEN, logger: createLogger('error') });
     await fleet.waitUntilReady(90_000);
     expectDoneExactlyOnce(await settled(master.url, ids, 60_000));
   });
@@ -71,13 +72,14 @@ describe('browser workers end to end', () => {
       expect(job.result!.backend).toBe('wasm');
       expect(job.result!.predictions).toHaveLength(5);
       expect(job.worker).toMatch(/^e2e-\d$/);
+      expect(job.result!.workerClass).toBe('trusted');
     }
     expect(correct / images.length).toBeGreaterThanOrEqual(0.6);
     expect(await workerNames()).toEqual(['e2e-1', 'e2e-2']);
   });
 
   it('gives the same labels with a Firefox worker beside the Chromium ones, each job done once', async () => {
-    firefox = startFleet({ masterUrl: master.url, browser: 'firefox', workers: 1, namePrefix: 'e2e-firefox', logger: createLogger('error') });
+    firefox = startFleet({ masterUrl: master.url, browser: 'firefox', workers: 1, namePrefix: 'e2e-firefox', fleetToken: TEST_FLEET_TOKEN, logger: createLogger('error') });
     await firefox.waitUntilReady(90_000);
     expect(await workerNames()).toEqual(['e2e-1', 'e2e-2', 'e2e-firefox-1']);
 

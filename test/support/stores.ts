@@ -37,7 +37,7 @@ export interface StoreKind {
   redisTarget?(): RedisTarget;
 }
 
-export const DEFAULT_TEST_LIMITS: Limits = { maxAttempts: 3, maxLeases: 5, maxPendingJobs: 100_000, idempotencyTtlMs: 24 * 3_600_000 };
+export const DEFAULT_TEST_LIMITS: Limits = { maxAttempts: 3, maxLeases: 5, failureQuorum: 2, maxPendingJobs: 100_000, idempotencyTtlMs: 24 * 3_600_000 };
 
 /** Deletes every key of the store under a prefix (tests never share one). */
 export async function deleteRedisKeys(prefix: string, target: RedisTarget = { url: TEST_REDIS_URL }): Promise<void> {

@@ -15,6 +15,12 @@ export function tempDataDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'grid-test-'));
 }
 
+/**
+ * Every test master takes this fleet token: a test worker that presents it (hello.fleetToken) is trusted,
+ * one that does not is a volunteer, as on a real master.
+ */
+export const TEST_FLEET_TOKEN = 'fleet-token-of-the-test-masters';
+
 export async function startTestMaster(overrides: Partial<Record<keyof Config, unknown>> = {}): Promise<TestMaster> {
   const dataDir = (overrides.dataDir as string | undefined) ?? tempDataDir();
   const config = makeConfig({
@@ -24,6 +30,7 @@ export async function startTestMaster(overrides: Partial<Record<keyof Config, un
     logLevel: process.env.TEST_LOG_LEVEL ?? 'silent',
     // Tests poll from one address far faster than any client should; the rate limit has its own test.
     apiRequestsPerWindow: 1_000_000,
+    fleetToken: TEST_FLEET_TOKEN,
     ...overrides,
     dataDir,
   });

@@ -49,13 +49,15 @@ local function fenced(id, lease_id, worker_id)
 end
 
 -- Ends the current lease, whose attempt is the last one (a job is only leased
--- again after its lease ended). Returns the job's attempts.
-local function end_lease(job, now, outcome, reason)
+-- again after its lease ended); `final` (1 or 0) marks a failure the worker said
+-- retrying cannot help. Returns the job's attempts.
+local function end_lease(job, now, outcome, reason, final)
   local attempts = load_attempts(job.id)
   local attempt = attempts[#attempts]
   attempt.ended_at = now
   attempt.outcome = outcome
   attempt.reason = reason
+  attempt.final = final
   save_attempts(job.id, attempts)
   redis.call('ZREM', LEASES, job.id)
   job.lease_id, job.lease_worker, job.lease_deadline = nil, nil, nil
@@ -71,4 +73,13 @@ local function delete_job(job)
   redis.call('ZREM', STATUS[job.status], job.id)
   redis.call('ZREM', LEASES, job.id)
   return job.status == 'leased' and job.lease_id or ''
+end
+
+-- An identity that said a job cannot be processed is never leased it again: the
+-- job keeps them in `shunned`, as ',id,id,' (ids have no commas), until retried.
+local function shuns(job, identity)
+  return job.shunned ~= nil and string.find(job.shunned, ',' .. identity .. ',', 1, true) ~= nil
+end
+local function shun(job, identity)
+  if not shuns(job, identity) then job.shunned = (job.shunned or ',') .. identity .. ',' end
 end

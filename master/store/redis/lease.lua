@@ -1,22 +1,42 @@
--- ARGV: now, deadline, then per worker: lease id, worker id, worker name, backend.
--- Leases the oldest queued jobs, one to each worker in order, while the queue lasts.
--- Returns {job JSON, image bytes} per lease made, in worker order.
+-- ARGV: now, deadline, then per worker: lease id, worker id, worker name, backend, identity, trusted (1 or 0).
+-- Leases the oldest queued jobs, one to each worker in order, while the queue lasts; never a job
+-- the worker's identity said cannot be processed (job-lib.lua, shuns), which waits for another.
+-- Returns, per worker in order, {job JSON, image bytes}, or {} when no job is left for it.
 local now, deadline = ARGV[1], ARGV[2]
+local SCAN = 100
+
+-- The oldest queued job this identity may take, or nil.
+local function oldest_for(identity)
+  local from = 0
+  while true do
+    local ids = redis.call('ZRANGE', STATUS.queued, from, from + SCAN - 1)
+    if #ids == 0 then return nil end
+    for _, id in ipairs(ids) do
+      local job = load_job(id)
+      if not shuns(job, identity) then return job end
+    end
+    from = from + SCAN
+  end
+end
+
 local leases = {}
-for i = 3, #ARGV, 4 do
-  local oldest = redis.call('ZPOPMIN', STATUS.queued)
-  if #oldest == 0 then break end
-  local job = load_job(oldest[1])
-  local lease_id, worker_id, worker_name, backend = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
-  job.status, job.attempts, job.started_at, job.worker = 'leased', job.attempts + 1, now, worker_name
-  job.lease_id, job.lease_worker, job.lease_deadline, job.error = lease_id, worker_id, deadline, nil
-  local json = save_job(job)
-  redis.call('ZADD', STATUS.leased, job.seq, job.id)
-  redis.call('ZADD', LEASES, deadline, job.id)
-  add_attempt(job.id, {
-    attempt = job.attempts, lease_id = lease_id, worker_id = worker_id, worker_name = worker_name, backend = backend,
-    started_at = now, ended_at = cjson.null, outcome = 'running', reason = cjson.null,
-  })
-  leases[#leases + 1] = { json, redis.call('HGET', IMAGES, job.id) }
+for i = 3, #ARGV, 6 do
+  local lease_id, worker_id, worker_name, backend, identity, trusted = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4], tonumber(ARGV[i + 5])
+  local job = oldest_for(identity)
+  if not job then
+    leases[#leases + 1] = {}
+  else
+    redis.call('ZREM', STATUS.queued, job.id)
+    job.status, job.attempts, job.started_at, job.worker = 'leased', job.attempts + 1, now, worker_name
+    job.lease_id, job.lease_worker, job.lease_deadline, job.error = lease_id, worker_id, deadline, nil
+    local json = save_job(job)
+    redis.call('ZADD', STATUS.leased, job.seq, job.id)
+    redis.call('ZADD', LEASES, deadline, job.id)
+    add_attempt(job.id, {
+      attempt = job.attempts, lease_id = lease_id, worker_id = worker_id, worker_name = worker_name, backend = backend,
+      started_at = now, ended_at = cjson.null, outcome = 'running', reason = cjson.null, identity = identity, trusted = trusted,
+    })
+    leases[#leases + 1] = { json, redis.call('HGET', IMAGES, job.id) }
+  end
 end
 return leases

@@ -42,6 +42,10 @@ interface StoredAttempt {
   ended_at: string | null;
   outcome: AttemptOutcome;
   reason: string | null;
+  /** Absent on attempts stored before identities: those count as trusted, as they did. */
+  identity?: string;
+  trusted?: number;
+  final?: number;
 }
 
 /** A job's attempts as stored (a JSON array, absent when it has none), oldest first. */
@@ -49,6 +53,9 @@ export function attemptRows(json: string | null): AttemptRow[] {
   if (json === null) return [];
   return (JSON.parse(json) as StoredAttempt[]).map((stored) => ({
     ...stored,
+    identity: stored.identity ?? '',
+    trusted: stored.trusted ?? 1,
+    final: stored.final ?? 0,
     started_at: Number(stored.started_at),
     ended_at: stored.ended_at === null ? null : Number(stored.ended_at),
   }));

@@ -1,0 +1,107 @@
+// A volunteer's failure is a vote, not a verdict, through the real master on both stores: a stranger's
+// tab that calls every image undecodable, or grabs jobs and drops its connection again and again,
+// cannot fail a job; independent identities agreeing, or a trusted worker, can.
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { SyntheticWorker, type SyntheticWorkerOptions } from '../../metrics/synthetic-worker.ts';
+import { getJob, settled, until } from '../../test/support/jobs-client.ts';
+import { devImages } from '../../test/support/paths.ts';
+import { deleteRedisKeys, TEST_REDIS_URL } from '../../test/support/stores.ts';
+import { startTestMaster, TEST_FLEET_TOKEN, type TestMaster } from '../../test/support/test-master.ts';
+import type { JobView } from '../api-types.ts';
+import type { WorkerIdentity } from '../protocol.ts';
+
+const image = fs.readFileSync(devImages(1)[0]!.path);
+
+const masters: TestMaster[] = [];
+const workers: SyntheticWorker[] = [];
+const prefixes: string[] = [];
+afterEach(async () => {
+  for (const worker of workers.splice(0)) worker.terminate();
+  for (const master of masters.splice(0)) await master.close();
+  for (const prefix of prefixes.splice(0)) await deleteRedisKeys(prefix);
+});
+
+describe.each(['sqlite', 'redis'] as const)('on the %s store', (storeName) => {
+  async function master(overrides: Parameters<typeof startTestMaster>[0] = {}): Promise<TestMaster> {
+    const prefix = `test:${randomUUID()}:`;
+    if (storeName === 'redis') prefixes.push(prefix);
+    const started = await startTestMaster({ ...(storeName === 'redis' ? { redisUrl: TEST_REDIS_URL, redisPrefix: prefix } : {}), ...overrides });
+    masters.push(started);
+    return started;
+  }
+
+  async function connect(on: TestMaster, options: Omit<SyntheticWorkerOptions, 'masterUrl'>) {
+    const worker = await SyntheticWorker.connect({ masterUrl: on.url, credit: 1, ...options });
+    workers.push(worker);
+    return worker;
+  }
+
+  async function submitOne(on: TestMaster): Promise<string> {
+    const data = new FormData();
+    data.append('image', new Blob([new Uint8Array(image)]), 'a.jpg');
+    const { jobs } = (await fetch(`${on.url}/api/jobs`, { method: 'POST', body: data }).then((r) => r.json())) as { jobs: JobView[] };
+    return jobs[0]!.id;
+  }
+
+  /** A volunteer that calls every image it gets undecodable, as `identity` when given. */
+  const naysayer = (on: TestMaster, identity?: WorkerIdentity) =>
+    connect(on, { name: 'naysayer', hello: identity ? { identity } : {}, onJob: (job, self) => self.fail(job.header, 'cannot decode', false) });
+
+  it('requeues a job a volunteer calls undecodable, never back to it, and fails it when a second identity agrees', async () => {
+    const m = await master({ failureQuorum: 2 });
+    const first = await naysayer(m);
+    const id = await submitOne(m);
+    await until(async () => (await getJob(m.url, id)).timeline.length === 1 && (await getJob(m.url, id)).status === 'queued', 'the first vote');
+    // The same identity in another tab is not asked again.
+    const again = await naysayer(m, first.welcome.identity);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(again.jobs).toHaveLength(0);
+    expect((await getJob(m.url, id)).status).toBe('queued');
+
+    await naysayer(m);
+    const [failed] = await settled(m.url, [id], 10_000);
+    expect(failed).toMatchObject({ status: 'failed', attempts: 2 });
+    expect(failed!.timeline.map((a) => [a.outcome, a.workerClass])).toEqual([
+      ['failed', 'volunteer'],
+      ['failed', 'volunteer'],
+    ]);
+    expect(new Set(failed!.timeline.map((a) => a.workerId)).size).toBe(2);
+  });
+
+  it("lets a trusted worker finish a job a volunteer called undecodable, or fail it on its own word", async () => {
+    const m = await master({ failureQuorum: 2 });
+    await naysayer(m);
+    const [good, bad] = [await submitOne(m), await submitOne(m)];
+    await until(async () => (await getJob(m.url, good)).timeline.length > 0 && (await getJob(m.url, bad)).timeline.length > 0, 'both voted on');
+    await connect(m, {
+      name: 'fleet',
+      credit: 2,
+      hello: { fleetToken: TEST_FLEET_TOKEN },
+      onJob: (job, self) => (job.header.jobId === good ? self.succeed(job.header, 3) : self.fail(job.header, 'cannot decode', false)),
+    });
+    const [done, failed] = await settled(m.url, [good, bad], 10_000);
+    expect(done).toMatchObject({ status: 'done', result: { workerClass: 'trusted' } });
+    expect(failed).toMatchObject({ status: 'failed', attempts: 2 });
+  });
+
+  it('does not let one identity that grabs the job and drops its connection again and again use up MAX_LEASES', async () => {
+    const m = await master({ maxLeases: 3 });
+    const id = await submitOne(m);
+    let identity: WorkerIdentity | undefined;
+    for (let i = 0; i < 6; i++) {
+      const grabber = await connect(m, { name: 'grabber', hello: identity ? { identity } : {} });
+      identity = grabber.welcome.identity;
+      await until(() => grabber.jobs.length === 1, 'the job grabbed');
+      const closed = grabber.closed;
+      grabber.terminate();
+      await closed;
+      await until(async () => (await getJob(m.url, id)).status === 'queued', 'the job back in the queue');
+    }
+    expect((await getJob(m.url, id)).attempts).toBe(6);
+    await connect(m, { name: 'honest', onJob: (job, self) => self.succeed(job.header, 5) });
+    const [done] = await settled(m.url, [id], 10_000);
+    expect(done).toMatchObject({ status: 'done', attempts: 7 });
+  });
+});
