@@ -23,7 +23,8 @@ export const JobResult = z.object({
 }).meta({ id: 'JobResult' });
 export type JobResult = z.infer<typeof JobResult>;
 
-export const AttemptOutcome = z.enum(['running', 'done', 'failed', 'expired', 'lost', 'recovered']);
+/** refused: the worker's answer made no sense (wrong model, unknown backend, impossible probabilities) and was not taken. */
+export const AttemptOutcome = z.enum(['running', 'done', 'failed', 'expired', 'lost', 'recovered', 'refused']);
 export type AttemptOutcome = z.infer<typeof AttemptOutcome>;
 
 /** One lease of a job to a worker. */

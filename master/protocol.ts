@@ -54,8 +54,13 @@ export const DonorLimits = z.object({
 export type DonorLimits = z.infer<typeof DonorLimits>;
 export const UNLIMITED: DonorLimits = { cpuShare: 100, imagesPerHour: null };
 
+/** The classes the served model (MobileNet, ImageNet) tells apart; a prediction's index is one of them. */
+export const CLASS_COUNT = 1000;
+/** The TF.js backends a worker page can run on; a result naming another is refused (result-checks.ts). */
+export const KNOWN_BACKENDS = ['webgpu', 'webgl', 'wasm', 'cpu'] as const;
+
 export const Prediction = z.object({
-  index: z.number().int().min(0).max(999),
+  index: z.number().int().min(0).max(CLASS_COUNT - 1),
   label: text(200),
   probability: z.number().min(0).max(1),
 }).meta({ id: 'Prediction' });
@@ -97,6 +102,7 @@ export const ProfileMessage = z.object({
   displayName: DisplayName.nullable(),
 });
 
+/** A result that passes this schema must still make sense before it is accepted: see master/hub/result-checks.ts. */
 export const ResultMessage = z.object({
   type: z.literal('result'),
   jobId: id,

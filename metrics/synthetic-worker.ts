@@ -44,7 +44,7 @@ export class SyntheticWorker {
     return worker;
   }
 
-  /** Answers a job with a fixed top-1 prediction. */
+  /** Answers a job with a fixed top-1 prediction, as the cpu backend: a result must name a backend the master knows. */
   succeed(header: JobHeader, index = 0, inferenceMs = 0): void {
     this.send({
       type: 'result',
@@ -52,7 +52,7 @@ export class SyntheticWorker {
       leaseId: header.leaseId,
       predictions: [{ index, label: `class ${index}`, probability: 1 }],
       inferenceMs,
-      backend: 'synthetic',
+      backend: 'cpu',
       model: this.modelHash,
     });
   }

@@ -10,6 +10,7 @@ import type { JobLifecycle } from '../lifecycle/job-lifecycle.ts';
 import type { Logger } from '../log.ts';
 import { CloseCode, ErrorCode, parseWorkerMessage, WORKER_SOCKET_PATH, type ErrorMessage, type HelloMessage, type WorkerMessage } from '../protocol.ts';
 import type { VolunteerCredit } from '../volunteers/volunteer-credit.ts';
+import { resultProblem } from './result-checks.ts';
 import { WorkerSession } from './worker-session.ts';
 
 const HELLO_TIMEOUT_MS = 10_000;
@@ -147,9 +148,15 @@ export class WorkerHub {
         session.draining = true;
         this.log.info({ worker: session.hello.name }, 'worker draining');
         return this.lifecycle.creditChanged(session);
-      case 'result':
+      case 'result': {
+        const problem = resultProblem(message, this.options.modelHash());
+        if (problem) {
+          this.sendError(connection, ErrorCode.resultRefused, `answer for job ${message.jobId} refused: ${problem}`);
+          return this.lifecycle.refuse(session, message, problem);
+        }
         if (await this.lifecycle.complete(session, message)) this.options.credit?.accepted(session, message);
         return;
+      }
       case 'failure':
         return this.lifecycle.fail(session, message);
     }

@@ -12,6 +12,7 @@ export const JOB_TRANSITIONS = [
   'expired',
   'lost',
   'recovered',
+  'refused',
   'retried',
   'cancelled',
   'cleared',
@@ -22,7 +23,7 @@ export type JobTransition = (typeof JOB_TRANSITIONS)[number];
 export const REMOVING_TRANSITIONS = ['cancelled', 'cleared'] as const satisfies readonly JobTransition[];
 
 // The events' shapes are zod schemas in api-types.ts (they are part of the OpenAPI description).
-/** A job changed and is still stored (for failed, expired, lost and recovered: requeued, or failed for good). */
+/** A job changed and is still stored (for failed, expired, lost, recovered and refused: requeued, or failed for good). */
 export type JobChanged = z.infer<typeof JobChangedEvent>;
 
 /** A job was deleted, alone (cancelled) or with every other (cleared). */

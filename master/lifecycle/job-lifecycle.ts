@@ -6,7 +6,7 @@
 // follows each one, here.
 //
 //   submitted ─▶ queued ─leased─▶ leased ─completed─▶ done
-//                  ▲                │ ─failed / expired / lost / recovered─▶ queued again, or failed
+//                  ▲                │ ─failed / expired / lost / recovered / refused─▶ queued again, or failed
 //                  └────retried──── failed            cancelled, cleared: deleted
 import type { JobView } from '../api-types.ts';
 import { Dispatcher } from '../dispatch/dispatcher.ts';
@@ -173,6 +173,22 @@ export class JobLifecycle {
       this.reject(session, lease, 'failure', transition.reason);
     }
     this.workers.changed(session);
+  }
+
+  /**
+   * The worker's answer made no sense (result-checks.ts): fenced as complete is, nothing of it is stored, and the
+   * job goes back to the queue for another identity.
+   */
+  async refuse(session: WorkerSession, message: ResultMessage, problem: string): Promise<void> {
+    const lease = { jobId: message.jobId, leaseId: message.leaseId };
+    const transition = await this.store.refuse(lease, session.id, `answer refused: ${problem}`, Date.now()).finally(() => session.drop(lease));
+    if (transition.applied) {
+      this.log.warn({ jobId: lease.jobId, worker: session.hello.name, workerId: session.identity.workerId, problem }, 'answer refused');
+      this.applied({ type: 'job', transition: 'refused', job: transition.job });
+    } else {
+      this.reject(session, lease, 'refused answer', transition.reason);
+    }
+    this.workers.changed();
   }
 
   /** Jobs leased when the previous master died have no worker any more: queue them again (embedded store only). */

@@ -23,6 +23,7 @@ export function jobOutcome({ transition, job }: JobChanged): JobOutcome | null {
     case 'expired':
     case 'lost':
     case 'recovered':
+    case 'refused':
       return job.status === 'failed' ? { kind: 'failed' } : null;
     case 'leased':
       return null;

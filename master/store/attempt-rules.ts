@@ -9,7 +9,7 @@
 import type { AttemptOutcome } from '../api-types.ts';
 import type { Limits } from './job-store.ts';
 
-export type EndedWithoutResult = Extract<AttemptOutcome, 'failed' | 'expired' | 'lost' | 'recovered'>;
+export type EndedWithoutResult = Extract<AttemptOutcome, 'failed' | 'expired' | 'lost' | 'recovered' | 'refused'>;
 
 /** What the rules need to know of each attempt of a job, the one just ended included. */
 export interface AttemptFacts {
@@ -28,9 +28,10 @@ const voter = (a: AttemptFacts) => (a.trusted ? `trusted#${a.attempt}` : `volunt
 const distinctVoters = (attempts: AttemptFacts[], counted: (a: AttemptFacts) => boolean) => new Set(attempts.filter(counted).map(voter)).size;
 
 /**
- * A worker that vanished (lost) or a master that restarted (recovered) says
- * nothing about the image, so only failures and expiries use up attempts;
- * the lease cap still ends an image that crashes every browser it touches.
+ * A worker that vanished (lost), a master that restarted (recovered) or an
+ * answer refused as nonsense (refused) says nothing about the image, so only
+ * failures and expiries use up attempts; the lease cap still ends an image
+ * that crashes every browser it touches.
  */
 export function afterAttempt(
   attempts: AttemptFacts[],

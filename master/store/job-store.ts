@@ -91,6 +91,11 @@ export interface JobStore {
    * attempts, or not retryable in the word of a trusted worker or of limits.failureQuorum volunteer identities.
    */
   fail(lease: LeaseRef, workerId: string, reason: string, retryable: boolean, now: number): Promise<Transition>;
+  /**
+   * The worker's answer was refused as nonsense (master/hub/result-checks.ts), fenced as complete is: the job is
+   * requeued (or fails per the attempt rules, as any attempt may) and never leased to that identity again.
+   */
+  refuse(lease: LeaseRef, workerId: string, reason: string, now: number): Promise<Transition>;
   /** The lease ended without an answer (worker lost, lease expired, master restarted): requeue or fail. */
   release(lease: LeaseRef, outcome: 'lost' | 'expired' | 'recovered', reason: string, now: number): Promise<Transition>;
   /** Leases whose deadline has passed. */

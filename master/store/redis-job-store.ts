@@ -17,6 +17,7 @@ import type {
   Transition,
   WorkerRef,
 } from './job-store.ts';
+import type { EndedWithoutResult } from './attempt-rules.ts';
 import { toAttemptView, toView } from './job-views.ts';
 import { jobScripts, type LuaScript, type RedisClient, type ScriptArg } from './redis/lua-scripts.ts';
 import { createRedisClient, describeTarget, execBatch, reachRedis, type RedisTarget } from './redis/redis-connection.ts';
@@ -125,6 +126,10 @@ export class RedisJobStore implements JobStore {
     return this.endWithoutResult(lease, workerId, 'failed', reason, retryable, now);
   }
 
+  refuse(lease: LeaseRef, workerId: string, reason: string, now: number): Promise<Transition> {
+    return this.endWithoutResult(lease, workerId, 'refused', reason, true, now);
+  }
+
   release(lease: LeaseRef, outcome: 'lost' | 'expired' | 'recovered', reason: string, now: number): Promise<Transition> {
     return this.endWithoutResult(lease, '', outcome, reason, true, now);
   }
@@ -220,7 +225,7 @@ export class RedisJobStore implements JobStore {
   private async endWithoutResult(
     lease: LeaseRef,
     workerId: string,
-    outcome: 'failed' | 'lost' | 'expired' | 'recovered',
+    outcome: EndedWithoutResult,
     reason: string,
     retryable: boolean,
     now: number,

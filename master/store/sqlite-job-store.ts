@@ -131,10 +131,10 @@ export class SqliteJobStore implements JobStore {
         `DELETE FROM idempotency WHERE key IN (SELECT key FROM idempotency WHERE created_at <= ? ORDER BY created_at LIMIT 100)`,
       ),
       job: db.prepare(`SELECT * FROM jobs WHERE id = ?`),
-      // Never a job this identity said cannot be processed: that one waits for other identities.
+      // Never a job this identity said cannot be processed, or answered with nonsense: that one waits for other identities.
       oldestQueuedFor: db.prepare(
         `SELECT * FROM jobs WHERE status = 'queued' AND NOT EXISTS (
-           SELECT 1 FROM attempts a WHERE a.job_id = jobs.id AND a.identity = ? AND a.outcome = 'failed' AND a.final = 1
+           SELECT 1 FROM attempts a WHERE a.job_id = jobs.id AND a.identity = ? AND (a.outcome = 'refused' OR (a.outcome = 'failed' AND a.final = 1))
          ) ORDER BY seq LIMIT 1`,
       ),
       lease: db.prepare(
@@ -193,6 +193,14 @@ export class SqliteJobStore implements JobStore {
       const row = this.fenced(lease, workerId);
       if ('reason' in row) return { applied: false, reason: row.reason };
       return this.endWithoutResult(row, 'failed', reason, retryable, now);
+    });
+  }
+
+  refuse(lease: LeaseRef, workerId: string, reason: string, now: number): Promise<Transition> {
+    return this.write((): Transition => {
+      const row = this.fenced(lease, workerId);
+      if ('reason' in row) return { applied: false, reason: row.reason };
+      return this.endWithoutResult(row, 'refused', reason, true, now);
     });
   }
 

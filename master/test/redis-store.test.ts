@@ -50,7 +50,7 @@ describe('Lua attempt rules', () => {
     // Every attempt as the stores keep it: a trusted worker or one of two volunteer identities, and how it ended.
     const kinds: Omit<AttemptFacts, 'attempt'>[] = [];
     for (const [identity, trusted] of [['fleet', true], ['volunteer-a', false], ['volunteer-b', false]] as const)
-      for (const outcome of ['failed', 'expired', 'lost', 'recovered'] as const)
+      for (const outcome of ['failed', 'expired', 'lost', 'recovered', 'refused'] as const)
         for (const final of outcome === 'failed' ? [true, false] : [false]) kinds.push({ identity, trusted, outcome, final });
     const histories: AttemptFacts[][] = [[]];
     for (let length = 0; length < 3; length++)

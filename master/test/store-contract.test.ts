@@ -286,6 +286,19 @@ describe.each(STORE_KINDS)('$name job store', (kind) => {
       expect([forV1?.jobId, forV2?.jobId, forV3]).toEqual([ids[1], ids[0], null]);
     });
 
+    it('requeues a job whose answer was refused as nonsense, for other identities only', async () => {
+      const { store, ids } = await withJobs(2, { maxAttempts: 1, maxLeases: 9 });
+      const lease = await leaseOne(store, V1);
+      expect(await store.refuse(lease, V2.id, 'nonsense', T0 + 1)).toEqual({ applied: false, reason: 'not-your-lease' });
+      const outcome = await store.refuse(lease, V1.id, 'answer refused: unknown backend', T0 + 1);
+      expect(outcome).toEqual({ applied: true, job: expect.objectContaining({ id: ids[0], status: 'queued', result: null, error: 'answer refused: unknown backend' }) });
+      expect(await store.refuse(lease, V1.id, 'again', T0 + 2)).toEqual({ applied: false, reason: 'stale-lease' });
+      expect((await leaseOne(store, V1b, T0 + 3)).jobId).toBe(ids[1]);
+      expect((await leaseOne(store, V2, T0 + 4)).jobId).toBe(ids[0]);
+      const detail = await store.getDetail(ids[0]!);
+      expect(detail!.timeline.map((a) => a.outcome)).toEqual(['refused', 'running']);
+    });
+
     it('forgets the votes when the job is retried', async () => {
       const { store, ids } = await withJobs(1, { failureQuorum: 1 });
       await store.fail(await leaseOne(store, V1), V1.id, 'cannot decode', false, T0 + 1);

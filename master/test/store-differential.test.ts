@@ -1,6 +1,6 @@
 // Both stores held to one behaviour: the same random sequences of operations
 // (creates with and without idempotency keys, replays, leases, results,
-// failures, releases of every kind, reaping, retries, removals, clears,
+// failures, refused answers, releases of every kind, reaping, retries, removals, clears,
 // restarts, and two store instances — two masters — on the same data; trusted
 // and volunteer workers, two of them one identity) run
 // against the embedded store and against Redis (single and cluster), and every
@@ -31,6 +31,7 @@ type Op =
   | { op: 'lease'; at: Instance; workers: number[] }
   | { op: 'complete'; at: Instance; pick: number; foreign: boolean }
   | { op: 'fail'; at: Instance; pick: number; retryable: boolean }
+  | { op: 'refuse'; at: Instance; pick: number }
   | { op: 'release'; at: Instance; pick: number; outcome: 'lost' | 'expired' | 'recovered' }
   | { op: 'reap'; at: Instance }
   | { op: 'retry'; at: Instance; pick: number }
@@ -47,6 +48,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 4, arbitrary: fc.record({ op: fc.constant('lease' as const), at, workers: fc.uniqueArray(fc.nat(WORKERS.length - 1), { minLength: 1, maxLength: 4 }) }) },
   { weight: 3, arbitrary: fc.record({ op: fc.constant('complete' as const), at, pick, foreign: fc.boolean() }) },
   { weight: 2, arbitrary: fc.record({ op: fc.constant('fail' as const), at, pick, retryable: fc.boolean() }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant('refuse' as const), at, pick }) },
   { weight: 2, arbitrary: fc.record({ op: fc.constant('release' as const), at, pick, outcome: fc.constantFrom('lost' as const, 'expired' as const, 'recovered' as const) }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('reap' as const), at }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('retry' as const), at, pick }) },
@@ -126,6 +128,8 @@ async function apply(side: Side, op: Op, now: number, step: number): Promise<unk
       case 'fail': {
         return picked ? side.normalise(await store.fail(picked.lease, picked.worker, `boom ${step}`, op.retryable, now)) : 'no lease';
       }
+      case 'refuse':
+        return picked ? side.normalise(await store.refuse(picked.lease, picked.worker, `nonsense ${step}`, now)) : 'no lease';
       case 'release':
         return picked ? side.normalise(await store.release(picked.lease, op.outcome, `${op.outcome} ${step}`, now)) : 'no lease';
       case 'reap': {

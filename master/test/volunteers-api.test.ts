@@ -79,7 +79,7 @@ describe('volunteer credit', () => {
       images: 8,
       computeMs: 140,
       byBrowser: [{ key: 'chromium', images: 5, computeMs: 50 }, { key: 'firefox', images: 3, computeMs: 90 }],
-      byBackend: [{ key: 'synthetic', images: 8, computeMs: 140 }],
+      byBackend: [{ key: 'cpu', images: 8, computeMs: 140 }],
     });
     // Nothing identifies a volunteer who did not opt in: no id anywhere in the answer.
     expect(JSON.stringify(board)).not.toContain(BOB.workerId);

@@ -36,7 +36,7 @@ describe('dispatch', () => {
     }, 'all five pushed');
     await until(() => allDone(ids), 'all done');
     const done = await job(ids[0]!);
-    expect(done.result).toMatchObject({ predictions: [{ index: 7, probability: 1 }], backend: 'synthetic', inferenceMs: 12 });
+    expect(done.result).toMatchObject({ predictions: [{ index: 7, probability: 1 }], backend: 'cpu', inferenceMs: 12 });
     expect(done.attempts).toBe(1);
     expect(done.worker).toBe('synthetic');
     expect(done.timeline).toMatchObject([{ attempt: 1, outcome: 'done', workerName: 'synthetic' }]);

@@ -11,6 +11,7 @@ const OUTCOME_LABELS: Record<AttemptOutcome, string> = {
   expired: 'lease expired',
   lost: 'worker lost',
   recovered: 'recovered after a master restart',
+  refused: 'answer refused as nonsense',
 };
 
 /** Every lease of a job, oldest first: who ran it, on what, when, and how it ended. */
