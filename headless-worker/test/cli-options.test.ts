@@ -60,4 +60,16 @@ describe('fleet command line', () => {
   ])('rejects %j', (args, message) => {
     expect(() => parse(args)).toThrow(message);
   });
+
+  it('takes the fleet token from FLEET_TOKEN, or from --fleet-token', () => {
+    const saved = process.env.FLEET_TOKEN;
+    try {
+      process.env.FLEET_TOKEN = 'token-from-the-environment';
+      expect(parse([]).fleetToken).toBe('token-from-the-environment');
+      expect(parse(['--fleet-token', 'token-on-the-command-line']).fleetToken).toBe('token-on-the-command-line');
+    } finally {
+      if (saved === undefined) delete process.env.FLEET_TOKEN;
+      else process.env.FLEET_TOKEN = saved;
+    }
+  });
 });

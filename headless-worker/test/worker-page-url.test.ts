@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { workerPageUrl } from '../fleet.ts';
+import { withFleetToken } from '../headless-worker.ts';
 
 describe('worker page URL', () => {
   it('opens the worker page in autostart mode under the worker name', () => {
@@ -16,5 +17,11 @@ describe('worker page URL', () => {
   it('rejects what is not an http(s) URL', () => {
     expect(() => workerPageUrl('ftp://127.0.0.1:5000', 'x')).toThrow(/must be http\(s\)/);
     expect(() => workerPageUrl('', 'x')).toThrow(/not a valid URL/);
+  });
+
+  it('carries the fleet token in the fragment only, which the browser never sends to the server', () => {
+    const page = workerPageUrl('http://127.0.0.1:5000', 'headless-1');
+    expect(withFleetToken(page, 'fleet token/with+odd=chars')).toBe(`${page}#fleet-token=fleet+token%2Fwith%2Bodd%3Dchars`);
+    expect(withFleetToken(page, undefined)).toBe(page);
   });
 });
