@@ -1,6 +1,7 @@
 // What only the embedded store promises: its per-status counters (kept by
 // triggers, read by admission and /api/health) are right from the first open
-// of a database written before they existed, and across restarts.
+// of a database written before they existed, and across restarts; attempts
+// written before worker identities still count as they did.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -43,5 +44,30 @@ it('counts the jobs of a database written before the counters existed, and keeps
   expect(await store.counts()).toEqual({ queued: 3, leased: 1, done: 1, failed: 1 });
   await store.clear();
   expect(await store.counts()).toEqual({ queued: 0, leased: 0, done: 0, failed: 0 });
+  await store.close();
+});
+
+it('opens a database written before worker identities, its attempts counting as trusted ones as they did', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'grid-sqlite-'));
+  dirs.push(dir);
+  let store = new SqliteJobStore(dir, { ...DEFAULT_TEST_LIMITS, maxAttempts: 2 });
+  const { id } = (await store.create(newJobs(1), T0)).jobs[0]!;
+  const [lease] = await store.lease([worker], 1_000, T0);
+  await store.close();
+
+  // As an older master left it: attempts without identity, class or final columns.
+  const db = new Database(path.join(dir, 'jobs.sqlite'));
+  db.exec(`ALTER TABLE attempts DROP COLUMN identity; ALTER TABLE attempts DROP COLUMN trusted; ALTER TABLE attempts DROP COLUMN final;`);
+  db.close();
+
+  store = new SqliteJobStore(dir, { ...DEFAULT_TEST_LIMITS, maxAttempts: 2 });
+  expect(await store.release(lease!, 'expired', 'late', T0 + 1_000)).toMatchObject({ applied: true, job: { status: 'queued' } });
+  const [again] = await store.lease([worker], 1_000, T0 + 2_000);
+  // The old attempt counts as a trusted one: with the new trusted one, two failed attempts, the limit.
+  expect(await store.release(again!, 'expired', 'late', T0 + 3_000)).toMatchObject({ applied: true, job: { status: 'failed' } });
+  expect((await store.getDetail(id))!.timeline.map((a) => [a.workerId, a.workerClass])).toEqual([
+    [null, 'trusted'],
+    ['w', 'trusted'],
+  ]);
   await store.close();
 });
