@@ -24,7 +24,7 @@ import {
 } from '../support/browser.ts';
 import { getJob, settled, submit, until, uploadsFrom } from '../support/jobs-client.ts';
 import { devImages, projectRoot } from '../support/paths.ts';
-import { startTestMaster, type TestMaster } from '../support/test-master.ts';
+import { startTestMaster, TEST_FLEET_TOKEN, type TestMaster } from '../support/test-master.ts';
 
 const SCREENSHOTS = path.join(projectRoot, 'test-artifacts/screenshots');
 const images = devImages(3);
@@ -39,7 +39,8 @@ let firstJobId = '';
 beforeAll(async () => {
   fs.mkdirSync(SCREENSHOTS, { recursive: true });
   master = await startTestMaster();
-  fleet = startFleet({ masterUrl: master.url, workers: 1, namePrefix: 'ui-e2e', logger: createLogger('error') });
+  // The operator's fleet, trusted: its word that an image cannot be decoded fails the job at once.
+  fleet = startFleet({ masterUrl: master.url, workers: 1, namePrefix: 'ui-e2e', fleetToken: TEST_FLEET_TOKEN, logger: createLogger('error') });
   browser = await launchBrowser();
   await fleet.waitUntilReady(90_000);
   ({ page, watch } = await openPage(browser, master.url, '/submit'));
