@@ -188,7 +188,7 @@ export class JobLifecycle {
     } else {
       this.reject(session, lease, 'refused answer', transition.reason);
     }
-    this.workers.changed();
+    this.workers.changed(session);
   }
 
   /** Jobs leased when the previous master died have no worker any more: queue them again (embedded store only). */

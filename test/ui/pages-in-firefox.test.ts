@@ -10,7 +10,6 @@ import { settled, submit, until, uploadsFrom } from '../support/jobs-client.ts';
 import { smallImage, threeImages, useUiHarness } from '../support/ui-harness.ts';
 
 const ui = useUiHarness({ browser: 'firefox' });
-const VOLUNTEER = 'firefox-pages-volunteer-01';
 let worker: SyntheticWorker;
 let doneJobId = '';
 
@@ -20,7 +19,7 @@ beforeAll(async () => {
     masterUrl: ui.master.url,
     name: 'firefox-pages',
     credit: 2,
-    hello: { volunteerId: VOLUNTEER, browser: 'firefox', displayName: 'Ada' },
+    hello: { browser: 'firefox', displayName: 'Ada' }, // a volunteer: credited under the identity the master issues it
     onJob: (job, self) => self.succeed(job.header, 1, 20),
   });
   const ids = await submit(ui.master.url, uploadsFrom(threeImages.map((image) => image.path)));
