@@ -18,6 +18,7 @@ import { eventsRouter } from './events-router.ts';
 import { exportRouter } from './export-router.ts';
 import { healthRouter } from './health-router.ts';
 import { jobsRouter } from './jobs-router.ts';
+import { methodNotAllowed } from './method-not-allowed.ts';
 import { modelRouter } from './model-router.ts';
 import { requestRate } from './request-rate.ts';
 import { statsRouter } from './stats-router.ts';
@@ -65,6 +66,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(statsRouter(stats));
   app.use(modelRouter(model));
   app.use(docsRouter());
+  app.use(methodNotAllowed);
   app.use('/api', notFound);
   app.use(webAppRouter(config.webDir));
   app.use(notFound);

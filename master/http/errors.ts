@@ -58,7 +58,8 @@ export function errorHandler(log: Logger, limits: { maxUploadBytes: number; maxF
 }
 
 export const notFound: RequestHandler = (req, res) => {
-  res.status(404).json(body('not-found', `no such endpoint: ${req.method} ${req.path}`));
+  // originalUrl: req.path is relative to the router that gave up.
+  res.status(404).json(body('not-found', `no such endpoint: ${req.method} ${req.originalUrl.split('?')[0]}`));
 };
 
 function isBodyError(error: unknown): error is { status: number; message: string } {

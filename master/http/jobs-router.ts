@@ -1,6 +1,5 @@
 // /api/jobs: submit images, read jobs and their images, delete, retry.
 import { Router, type Request, type RequestHandler } from 'express';
-import multer from 'multer';
 import type { Config } from '../config.ts';
 import type { JobLifecycle } from '../lifecycle/job-lifecycle.ts';
 import type { JobStore, NewJob } from '../store/job-store.ts';
@@ -8,6 +7,7 @@ import { requireAdmin } from './admin.ts';
 import { HttpError } from './errors.ts';
 import { ACCEPTED_IMAGE_TYPES, sniffImageType } from './image-types.ts';
 import { JobListQuery, parseQuery } from './queries.ts';
+import { imageUpload } from './upload.ts';
 
 export interface JobsDeps {
   /** Reads only: every change goes through the lifecycle. */
@@ -20,10 +20,7 @@ export interface JobsDeps {
 
 export function jobsRouter({ store, lifecycle, config, uploadGuards }: JobsDeps): Router {
   const router = Router();
-  const upload = multer({
-    storage: multer.memoryStorage(),
-    limits: { fileSize: config.maxUploadBytes, files: config.maxFilesPerUpload },
-  }).array('image', config.maxFilesPerUpload);
+  const upload = imageUpload(config);
 
   router.post('/', ...uploadGuards, upload, async (req, res) => {
     const files = (req.files as Express.Multer.File[] | undefined) ?? [];

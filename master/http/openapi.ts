@@ -65,7 +65,16 @@ const routes: RouteConfig[] = [
         ...json(SubmitResponse, 'The jobs, in upload order.'),
         headers: { 'Idempotent-Replayed': { description: 'true when the Idempotency-Key was seen before.', schema: { type: 'string', enum: ['true', 'false'] } } },
       },
-      400: error('The upload is not usable.', ['no-file', 'unexpected-field', 'bad-idempotency-key', 'upload-aborted', 'bad-upload', 'bad-request']),
+      400: error('The upload is not usable; nothing was stored.', [
+        'no-file',
+        'unexpected-field',
+        'bad-idempotency-key',
+        'upload-aborted',
+        'bad-upload',
+        'bad-request',
+        'malformed-multipart',
+        'bad-file-name',
+      ]),
       413: error('An image is larger than MAX_UPLOAD_BYTES, more than MAX_FILES_PER_UPLOAD were sent, or the request is larger than MAX_UPLOAD_REQUEST_BYTES.', [
         'file-too-large',
         'too-many-files',
@@ -310,7 +319,7 @@ export const openApiDocument = new OpenApiGeneratorV31(registry.definitions).gen
   info: {
     title: 'browser-grid master',
     version: packageJson.version,
-    description: `${packageJson.description}. Every error is an HTTP status and {"error": {"code", "message"}}; an unknown /api path answers 404 \`not-found\`, an unexpected failure 500 \`internal\`.`,
+    description: `${packageJson.description}. Every error is an HTTP status and {"error": {"code", "message"}}; an unknown /api path answers 404 \`not-found\`, a known path asked with a method it does not take 405 \`method-not-allowed\` with an \`Allow\` header, an unexpected failure 500 \`internal\`.`,
   },
   servers: [{ url: '/' }],
 });
