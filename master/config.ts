@@ -20,6 +20,10 @@ export const ConfigSchema = z.object({
   webDir: z.string().default(path.join(projectRoot, 'web/dist')),
   maxUploadBytes: int(1).default(10 * 1024 * 1024),
   maxFilesPerUpload: int(1).default(100),
+  /** Image dimensions, read from the header before anything is decoded. */
+  maxImageWidth: int(1).default(16_384),
+  maxImageHeight: int(1).default(16_384),
+  maxImagePixels: int(1).default(40_000_000),
   /** Queued + leased jobs beyond which submissions get 503. */
   maxPendingJobs: int(1).default(100_000),
   /** How long an Idempotency-Key is remembered after its first use. */
@@ -101,6 +105,9 @@ const OPTIONS: [string, string, keyof Config, string][] = [
   ['--web-dir <dir>', 'WEB_DIR', 'webDir', 'built web app (npm run build)'],
   ['--max-upload-bytes <n>', 'MAX_UPLOAD_BYTES', 'maxUploadBytes', 'largest accepted image'],
   ['--max-files-per-upload <n>', 'MAX_FILES_PER_UPLOAD', 'maxFilesPerUpload', 'most images in one request'],
+  ['--max-image-width <n>', 'MAX_IMAGE_WIDTH', 'maxImageWidth', 'widest accepted image, in pixels'],
+  ['--max-image-height <n>', 'MAX_IMAGE_HEIGHT', 'maxImageHeight', 'tallest accepted image, in pixels'],
+  ['--max-image-pixels <n>', 'MAX_IMAGE_PIXELS', 'maxImagePixels', 'most pixels (width × height) in an accepted image'],
   ['--max-pending-jobs <n>', 'MAX_PENDING_JOBS', 'maxPendingJobs', 'queued+leased jobs; a submission past it gets 503'],
   ['--idempotency-ttl-ms <n>', 'IDEMPOTENCY_TTL_MS', 'idempotencyTtlMs', 'how long an Idempotency-Key is remembered'],
   ['--lease-ms <n>', 'LEASE_MS', 'leaseMs', 'how long a worker may hold a job'],

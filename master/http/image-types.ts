@@ -1,12 +1,63 @@
-// Uploads are judged by their bytes, never by their name or declared type.
+// What an acceptable image is, decided here only: its bytes name a format every
+// browser worker can decode (never its file name or declared type), its header
+// declares dimensions within the limits, and it really decodes. A file that
+// fails any of these is refused at upload instead of being shipped to workers.
 import { fileTypeFromBuffer } from 'file-type';
+import sharp from 'sharp';
 
-/** Formats every browser worker can decode with createImageBitmap. */
-const DECODABLE = new Set(['image/jpeg', 'image/png', 'image/gif', 'image/webp', 'image/bmp', 'image/avif']);
+/** Formats every browser worker decodes with createImageBitmap and the master can decode to check (sharp has no BMP). */
+const DECODABLE = new Set(['image/jpeg', 'image/png', 'image/gif', 'image/webp', 'image/avif']);
 
+export const ACCEPTED_IMAGE_TYPES = [...DECODABLE];
+
+// Every upload is new bytes: caching decoded inputs would only hold memory.
+sharp.cache(false);
+
+export interface ImageLimits {
+  maxImageWidth: number;
+  maxImageHeight: number;
+  maxImagePixels: number;
+}
+
+export type ImageCheck =
+  | { ok: true; contentType: string; width: number; height: number }
+  | { ok: false; code: 'not-an-image' | 'image-too-large' | 'undecodable-image'; problem: string };
+
+/** The format its first bytes name, if it is one the service accepts (enough for a client to choose files). */
 export async function sniffImageType(bytes: Uint8Array): Promise<string | null> {
   const type = await fileTypeFromBuffer(bytes);
   return type && DECODABLE.has(type.mime) ? type.mime : null;
 }
 
-export const ACCEPTED_IMAGE_TYPES = [...DECODABLE];
+/** Judges a whole uploaded file; never allocates pixels for an image whose header breaks a limit. */
+export async function checkImage(bytes: Uint8Array, limits: ImageLimits): Promise<ImageCheck> {
+  const contentType = await sniffImageType(bytes);
+  if (!contentType) return { ok: false, code: 'not-an-image', problem: `is not an image this service can read (accepted: ${ACCEPTED_IMAGE_TYPES.join(', ')})` };
+  let width: number;
+  let height: number;
+  try {
+    // Reads the header only.
+    ({ width, height } = await sharp(bytes, { limitInputPixels: false }).metadata());
+  } catch (error) {
+    return { ok: false, code: 'undecodable-image', problem: `does not decode as ${contentType} (${firstLine(error)})` };
+  }
+  const tooLarge = dimensionProblem(width, height, limits);
+  if (tooLarge) return { ok: false, code: 'image-too-large', problem: tooLarge };
+  try {
+    // A full decode catches truncated or corrupt data; shrink-on-load keeps it cheap, workers resize to 224 anyway.
+    await sharp(bytes, { limitInputPixels: limits.maxImagePixels, failOn: 'truncated' }).resize(224, 224, { fit: 'inside' }).raw().toBuffer();
+  } catch (error) {
+    return { ok: false, code: 'undecodable-image', problem: `does not decode as ${contentType} (${firstLine(error)})` };
+  }
+  return { ok: true, contentType, width, height };
+}
+
+function dimensionProblem(width: number, height: number, { maxImageWidth, maxImageHeight, maxImagePixels }: ImageLimits): string | null {
+  const size = `is ${width} × ${height} pixels`;
+  if (width > maxImageWidth) return `${size}, wider than the limit of ${maxImageWidth} (MAX_IMAGE_WIDTH)`;
+  if (height > maxImageHeight) return `${size}, taller than the limit of ${maxImageHeight} (MAX_IMAGE_HEIGHT)`;
+  if (width * height > maxImagePixels) return `${size}, more than the limit of ${maxImagePixels} pixels (MAX_IMAGE_PIXELS)`;
+  return null;
+}
+
+const firstLine = (error: unknown) => (error instanceof Error ? error.message : String(error)).split('\n')[0]!.slice(0, 200);

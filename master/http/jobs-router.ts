@@ -5,7 +5,7 @@ import type { JobLifecycle } from '../lifecycle/job-lifecycle.ts';
 import type { JobStore, NewJob } from '../store/job-store.ts';
 import { requireAdmin } from './admin.ts';
 import { HttpError } from './errors.ts';
-import { ACCEPTED_IMAGE_TYPES, sniffImageType } from './image-types.ts';
+import { checkImage, type ImageCheck } from './image-types.ts';
 import { JobListQuery, parseQuery } from './queries.ts';
 import { imageUpload } from './upload.ts';
 
@@ -28,16 +28,11 @@ export function jobsRouter({ store, lifecycle, config, uploadGuards }: JobsDeps)
       throw new HttpError(400, 'no-file', 'attach at least one image in the multipart field "image"');
     }
     const jobs: NewJob[] = [];
+    // Every file is judged before any is stored: one refusal refuses the whole request.
     for (const file of files) {
-      const contentType = await sniffImageType(file.buffer);
-      if (!contentType) {
-        throw new HttpError(
-          415,
-          'not-an-image',
-          `"${file.originalname}" is not an image this service can read (accepted: ${ACCEPTED_IMAGE_TYPES.join(', ')})`,
-        );
-      }
-      jobs.push({ fileName: file.originalname, contentType, image: file.buffer });
+      const image = await checkImage(file.buffer, config);
+      if (!image.ok) throw new HttpError(IMAGE_REFUSAL_STATUS[image.code], image.code, `"${file.originalname}" ${image.problem}; nothing was stored`);
+      jobs.push({ fileName: file.originalname, contentType: image.contentType, image: file.buffer });
     }
     const created = await lifecycle.submit(jobs, idempotencyKey(req));
     res.status(201).set('Idempotent-Replayed', String(created.replayed)).json({ jobs: created.jobs });
@@ -90,6 +85,12 @@ function idempotencyKey(req: Request): string | undefined {
   if (key.length < 1 || key.length > 200) throw new HttpError(400, 'bad-idempotency-key', 'Idempotency-Key must be 1 to 200 characters');
   return key;
 }
+
+const IMAGE_REFUSAL_STATUS: Record<Extract<ImageCheck, { ok: false }>['code'], number> = {
+  'not-an-image': 415,
+  'image-too-large': 422,
+  'undecodable-image': 422,
+};
 
 const unknownJob = (id: string) => new HttpError(404, 'job-not-found', `no job with id ${id}`);
 

@@ -54,7 +54,7 @@ const routes: RouteConfig[] = [
         content: {
           'multipart/form-data': {
             schema: z.object({
-              image: z.array(z.string().meta({ format: 'binary' })).meta({ description: 'Image files, judged by their bytes: JPEG, PNG, GIF, WebP, BMP or AVIF.' }),
+              image: z.array(z.string().meta({ format: 'binary' })).meta({ description: 'Image files, judged by their bytes: JPEG, PNG, GIF, WebP or AVIF that decodes, within MAX_IMAGE_WIDTH, MAX_IMAGE_HEIGHT and MAX_IMAGE_PIXELS.' }),
             }),
           },
         },
@@ -82,7 +82,11 @@ const routes: RouteConfig[] = [
       ]),
       408: error('The upload arrived slower than MIN_BODY_BYTES_PER_SECOND; nothing was stored.', ['body-too-slow']),
       411: error('The upload did not say its size in Content-Length.', ['length-required']),
-      415: error('A file is not an image this service can read.', ['not-an-image']),
+      415: error('A file is not an image this service can read; nothing was stored.', ['not-an-image']),
+      422: error(
+        'An image does not decode, or its dimensions pass MAX_IMAGE_WIDTH, MAX_IMAGE_HEIGHT or MAX_IMAGE_PIXELS; nothing was stored.',
+        ['undecodable-image', 'image-too-large'],
+      ),
       429: error('This address has MAX_UPLOADS_PER_ADDRESS uploads in flight, or made API_REQUESTS_PER_WINDOW requests; nothing was stored.', ['too-many-uploads-from-address', 'too-many-requests'], retryAfter),
       503: error(
         'The queue is full (MAX_PENDING_JOBS), MAX_UPLOADS_IN_FLIGHT uploads or MAX_UPLOAD_BYTES_IN_FLIGHT bytes are being received, or the store is unreachable; nothing was stored.',

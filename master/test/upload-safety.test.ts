@@ -2,6 +2,8 @@
 // a 4xx with a plain {error: {code, message}} and stores nothing.
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
+import zlib from 'node:zlib';
+import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
 import { devImages } from '../../test/support/paths.ts';
 import { deleteRedisKeys, TEST_REDIS_URL } from '../../test/support/stores.ts';
@@ -23,12 +25,38 @@ function part(fileName: string, extraHeaders = '', boundary = 'B'): Buffer {
   ]);
 }
 
+/** A valid PNG whose header declares width × height; its pixel data is a few bytes (a decoder that trusted it would allocate them all). */
+function pngDeclaring(width: number, height: number): Buffer {
+  const chunk = (type: string, data: Buffer) => {
+    const typed = Buffer.concat([Buffer.from(type), data]);
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(data.length);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(zlib.crc32(typed));
+    return Buffer.concat([length, typed, crc]);
+  };
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
+  header[8] = 8; // bits per channel
+  header[9] = 2; // RGB
+  const signature = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+  return Buffer.concat([signature, chunk('IHDR', header), chunk('IDAT', zlib.deflateSync(Buffer.alloc(1000))), chunk('IEND', Buffer.alloc(0))]);
+}
+
 describe.each(STORES)('uploads on $name', ({ overrides }) => {
   let master: TestMaster;
   afterEach(async () => {
     await master?.close();
     if (master?.config.redisUrl) await deleteRedisKeys(master.config.redisPrefix);
   });
+
+  async function upload(files: { name: string; bytes: Uint8Array }[]) {
+    const data = new FormData();
+    for (const file of files) data.append('image', new Blob([new Uint8Array(file.bytes)]), file.name);
+    const response = await fetch(`${master.url}/api/jobs`, { method: 'POST', body: data });
+    return { status: response.status, body: (await response.json()) as { error: { code: string; message: string } } };
+  }
 
   async function post(contentType: string, body: Buffer) {
     const response = await fetch(`${master.url}/api/jobs`, { method: 'POST', headers: { 'Content-Type': contentType }, body: new Uint8Array(body) });
@@ -61,6 +89,50 @@ describe.each(STORES)('uploads on $name', ({ overrides }) => {
     const answer = await post('multipart/form-data; boundary=B', part("filename*=utf-8''a%00b.jpg"));
     expect(answer.status).toBe(400);
     expect(answer.body.error.code).toBe('bad-file-name');
+    expect(await storedJobs()).toBe(0);
+  });
+
+  const undecodable: [string, () => Buffer][] = [
+    ['JPEG magic followed by 10 MB of zeros', () => Buffer.concat([jpeg.subarray(0, 4), Buffer.alloc(10 * 1024 * 1024 - 4)])],
+    ['a JPEG cut off halfway', () => jpeg.subarray(0, Math.floor(jpeg.length / 2))],
+    ['a PNG whose pixel data is missing', () => pngDeclaring(64, 64).subarray(0, 45)],
+  ];
+  it.each(undecodable)('refuses %s with 422 undecodable-image and stores nothing', async (_case, bytes) => {
+    master = await startTestMaster(overrides());
+    const answer = await upload([{ name: 'broken.jpg', bytes: bytes() }]);
+    expect(answer.status).toBe(422);
+    expect(answer.body.error.code).toBe('undecodable-image');
+    expect(answer.body.error.message).toContain('"broken.jpg" does not decode');
+    expect(await storedJobs()).toBe(0);
+  });
+
+  it('refuses a PNG that declares 50,000 × 50,000 pixels from its header (422 image-too-large), storing nothing', async () => {
+    master = await startTestMaster(overrides());
+    const answer = await upload([{ name: 'huge.png', bytes: pngDeclaring(50_000, 50_000) }]);
+    expect(answer.status).toBe(422);
+    expect(answer.body.error).toEqual({
+      code: 'image-too-large',
+      message: '"huge.png" is 50000 × 50000 pixels, wider than the limit of 16384 (MAX_IMAGE_WIDTH); nothing was stored',
+    });
+    expect(await storedJobs()).toBe(0);
+  });
+
+  // The dev image is 496 × 368.
+  it.each([
+    ['width', { maxImageWidth: 495 }, 'MAX_IMAGE_WIDTH'],
+    ['height', { maxImageHeight: 367 }, 'MAX_IMAGE_HEIGHT'],
+    ['pixels', { maxImagePixels: 496 * 368 - 1 }, 'MAX_IMAGE_PIXELS'],
+  ])('refuses a whole batch when one image passes the %s limit (422 image-too-large), storing none of it', async (_limit, limits, name) => {
+    master = await startTestMaster({ ...overrides(), ...limits });
+    const small = await sharp(jpeg).resize(100, 100).jpeg().toBuffer();
+    const answer = await upload([
+      { name: 'small.jpg', bytes: small },
+      { name: 'big.jpg', bytes: jpeg },
+    ]);
+    expect(answer.status).toBe(422);
+    expect(answer.body.error.code).toBe('image-too-large');
+    expect(answer.body.error.message).toContain(name);
+    expect(answer.body.error.message).toContain('"big.jpg" is 496 × 368 pixels');
     expect(await storedJobs()).toBe(0);
   });
 

@@ -96,9 +96,11 @@ describe('browser workers end to end', () => {
 
   it('fails an image the browser cannot decode at once, with a readable reason, and keeps going', async () => {
     const [good] = uploadsFrom([devImages(1)[0]!.path]);
-    // A JPEG cut short: its header passes the master's check, the browser cannot decode it.
-    const truncated = { name: 'truncated.jpg', bytes: good!.bytes.subarray(0, 600) };
-    const [broken, fine] = await submit(master.url, [truncated, good!]);
+    // A JPEG cut short: the master refuses it at upload, so it goes in through the lifecycle (as a job stored
+    // before that check would be), to see the browser fail to decode it.
+    const truncated = { fileName: 'truncated.jpg', contentType: 'image/jpeg', image: good!.bytes.subarray(0, 600) };
+    const [broken] = (await master.lifecycle.submit([truncated])).jobs.map((job) => job.id);
+    const [fine] = await submit(master.url, [good!]);
     const [brokenJob, fineJob] = await settled(master.url, [broken!, fine!], 60_000);
     expect(brokenJob).toMatchObject({ status: 'failed', attempts: 1 });
     expect(brokenJob!.error).toMatch(/decode/i);

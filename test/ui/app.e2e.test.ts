@@ -97,9 +97,10 @@ describe('the web app end to end', () => {
   });
 
   it('retries a failed job from the board, and its page shows the attempt and the reason', async () => {
-    // JPEG magic and then garbage: the master accepts it, every browser fails to decode it.
+    // JPEG magic and then garbage: the master refuses it at upload, so it goes in through the lifecycle (as a
+    // job stored before that check would be), to see every browser fail to decode it.
     const corrupt = new Uint8Array([0xff, 0xd8, 0xff, 0xe0, ...new Array(200).fill(7)]);
-    const [id] = await submit(master.url, [{ name: 'broken.jpg', bytes: corrupt }]);
+    const [id] = (await master.lifecycle.submit([{ fileName: 'broken.jpg', contentType: 'image/jpeg', image: corrupt }])).jobs.map((job) => job.id);
     const [failed] = await settled(master.url, [id!], 30_000);
     await page.goto(`${master.url}/`, { waitUntil: 'domcontentloaded' });
     await waitForTexts(page, inApp('job-row'), (texts) => texts.some((text) => text.includes('broken.jpg failed')), 'the failed row');

@@ -31,7 +31,7 @@ export class DropZone extends LitElement {
           </svg>
           <span class="lead">Drop images here</span>
           <span class="choose">or choose files</span>
-          <span id="hint" class="hint">JPEG, PNG, WebP, GIF, BMP or AVIF. Each image becomes one job. You can also paste one.</span>
+          <span id="hint" class="hint">JPEG, PNG, WebP, GIF or AVIF. Each image becomes one job. You can also paste one.</span>
         </label>
       </div>
     `;
