@@ -75,6 +75,12 @@ export const ConfigSchema = z.object({
     .transform((list) => list.split(',').map((node) => ({ host: node.split(':')[0]!, port: Number(node.split(':')[1]) })))
     .optional(),
   redisPrefix: z.string().regex(/^[^{}]+$/, 'a prefix without { or } (the store adds its own hash tag)').default('grid:'),
+  /** Origins besides the master's own whose pages may change things (POST/PUT/PATCH/DELETE under /api, the worker socket). */
+  allowedOrigins: z
+    .string()
+    .regex(/^https?:\/\/[^\s,/]+(,https?:\/\/[^\s,/]+)*$/, 'expected origins separated by commas, e.g. "https://grid.example.org,http://localhost:5173"')
+    .transform((list) => list.toLowerCase().split(','))
+    .optional(),
   adminToken: z.string().min(8, 'ADMIN_TOKEN must be at least 8 characters').optional(),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   // ---- trust: who workers are and how far their answers count (issue 9) ----
@@ -135,6 +141,7 @@ const OPTIONS: [string, string, keyof Config, string][] = [
   ['--redis-url <url>', 'REDIS_URL', 'redisUrl', 'share jobs through Redis instead of the embedded store'],
   ['--redis-cluster-nodes <list>', 'REDIS_CLUSTER_NODES', 'redisClusterNodes', 'share jobs through a Redis Cluster (host:port,...)'],
   ['--redis-prefix <p>', 'REDIS_PREFIX', 'redisPrefix', 'key prefix; masters with the same prefix share jobs'],
+  ['--allowed-origins <list>', 'ALLOWED_ORIGINS', 'allowedOrigins', 'other origins than the master\'s own whose pages may submit, delete and run workers'],
   ['--admin-token <t>', 'ADMIN_TOKEN', 'adminToken', 'token for destructive bulk actions'],
   ['--log-level <level>', 'LOG_LEVEL', 'logLevel', 'pino log level'],
   ['--worker-token-secret <s>', 'WORKER_TOKEN_SECRET', 'workerTokenSecret', 'signs worker identities; shared by masters on one store (default: made once, kept in the store)'],

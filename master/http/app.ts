@@ -18,6 +18,8 @@ import { eventsRouter } from './events-router.ts';
 import { exportRouter } from './export-router.ts';
 import { healthRouter } from './health-router.ts';
 import { jobsRouter } from './jobs-router.ts';
+import { checkOrigin } from './origin-check.ts';
+import { securityHeaders } from './security-headers.ts';
 import { methodNotAllowed } from './method-not-allowed.ts';
 import { modelRouter } from './model-router.ts';
 import { requestRate } from './request-rate.ts';
@@ -48,11 +50,8 @@ export function createApp(deps: AppDeps): express.Express {
   const { config, store, lifecycle, workers, boards, model, log, stats, ledger, identities, draining, sharedRate } = deps;
   const app = express();
   app.disable('x-powered-by');
-  app.use((_req, res, next) => {
-    // Cross-origin isolation lets the WASM backend use threads where cores allow.
-    res.set({ 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' });
-    next();
-  });
+  app.use(securityHeaders);
+  app.use('/api', checkOrigin(config.allowedOrigins));
   app.get('/api/health', async (_req, res) => {
     res.json({ ok: true, jobs: await store.counts(), workers: workers.size });
   });

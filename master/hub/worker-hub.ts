@@ -6,6 +6,7 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { WorkerIdentities } from '../identity/worker-identities.ts';
+import { originAllowed } from '../http/origin-check.ts';
 import type { JobLifecycle } from '../lifecycle/job-lifecycle.ts';
 import type { Logger } from '../log.ts';
 import { CloseCode, ErrorCode, parseWorkerMessage, WORKER_SOCKET_PATH, type ErrorMessage, type HelloMessage, type WorkerMessage } from '../protocol.ts';
@@ -36,6 +37,8 @@ export interface HubOptions {
   identities: WorkerIdentities;
   /** Credits volunteers for accepted results; absent, nobody is credited. */
   credit?: VolunteerCredit;
+  /** Origins besides the master's own whose pages may open a worker socket (ALLOWED_ORIGINS). */
+  allowedOrigins?: string[];
 }
 
 export class WorkerHub {
@@ -57,6 +60,10 @@ export class WorkerHub {
       const { pathname } = new URL(request.url ?? '/', 'http://localhost');
       if (pathname !== WORKER_SOCKET_PATH) {
         socket.end('HTTP/1.1 404 Not Found\r\n\r\n');
+        return;
+      }
+      if (!originAllowed(request, this.options.allowedOrigins)) {
+        socket.end('HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\norigin not allowed (ALLOWED_ORIGINS)\n');
         return;
       }
       this.wss.handleUpgrade(request, socket, head, (ws) => this.accept(ws));

@@ -1,2 +1,3 @@
+import './zod-config.ts';
 import './theme.css';
 import './components/app-shell.ts';

@@ -1,5 +1,4 @@
 import { LitElement, html } from 'lit';
-import { styleMap } from 'lit/directives/style-map.js';
 import type { Prediction } from '../../../master/protocol.ts';
 import { formatPercent, shortLabel } from '../lib/format.ts';
 import { confidenceBarsStyles } from './confidence-bars.styles.ts';
@@ -16,7 +15,8 @@ export class ConfidenceBars extends LitElement {
   limit = 3;
 
   protected override render() {
-    // The percentage is in the text; the bar only repeats it for the eye.
+    // The percentage is in the text; the bar only repeats it for the eye. Its width is set through
+    // the style property, not the attribute (styleMap's first render), which the CSP refuses.
     return html`
       <ol>
         ${this.predictions.slice(0, this.limit).map(
@@ -25,7 +25,7 @@ export class ConfidenceBars extends LitElement {
               <span class="label" title=${prediction.label}>${shortLabel(prediction.label)}</span>
               <span class="pct">${formatPercent(prediction.probability)}</span>
               <span class="track" aria-hidden="true">
-                <span class="fill" style=${styleMap({ width: `${Math.max(1, prediction.probability * 100)}%` })}></span>
+                <span class="fill" .style=${`width: ${Math.max(1, prediction.probability * 100)}%`}></span>
               </span>
             </li>
           `,
