@@ -3,7 +3,7 @@ import type { ErrorRequestHandler, RequestHandler } from 'express';
 import multer from 'multer';
 import type { ApiError } from '../api-types.ts';
 import type { Logger } from '../log.ts';
-import { QueueFullError, StoreUnavailableError } from '../store/store-errors.ts';
+import { IdempotencyKeyReusedError, QueueFullError, StoreUnavailableError } from '../store/store-errors.ts';
 
 export class HttpError extends Error {
   constructor(
@@ -38,6 +38,7 @@ export function errorHandler(log: Logger, limits: { maxUploadBytes: number; maxF
     else if (error instanceof multer.MulterError) http = fromMulter(error, limits);
     // Bounded queue: refuse new work instead of growing without bound.
     else if (error instanceof QueueFullError) http = new HttpError(503, 'queue-full', error.message, { 'Retry-After': '5' });
+    else if (error instanceof IdempotencyKeyReusedError) http = new HttpError(422, 'idempotency-key-reused', `${error.message}; nothing was stored`);
     else if (error instanceof StoreUnavailableError) {
       log.warn({ err: error }, 'store unavailable');
       http = new HttpError(503, 'store-unavailable', 'the job store is unreachable just now; nothing was stored, try again shortly', {

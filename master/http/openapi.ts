@@ -84,8 +84,8 @@ const routes: RouteConfig[] = [
       411: error('The upload did not say its size in Content-Length.', ['length-required']),
       415: error('A file is not an image this service can read; nothing was stored.', ['not-an-image']),
       422: error(
-        'An image does not decode, or its dimensions pass MAX_IMAGE_WIDTH, MAX_IMAGE_HEIGHT or MAX_IMAGE_PIXELS; nothing was stored.',
-        ['undecodable-image', 'image-too-large'],
+        'An image does not decode, or its dimensions pass MAX_IMAGE_WIDTH, MAX_IMAGE_HEIGHT or MAX_IMAGE_PIXELS, or the Idempotency-Key was first used with other images; nothing was stored.',
+        ['undecodable-image', 'image-too-large', 'idempotency-key-reused'],
       ),
       429: error('This address has MAX_UPLOADS_PER_ADDRESS uploads in flight, or made API_REQUESTS_PER_WINDOW requests; nothing was stored.', ['too-many-uploads-from-address', 'too-many-requests'], retryAfter),
       503: error(

@@ -76,7 +76,8 @@ export type StatusCounts = Record<JobStatus, number>;
 export interface JobStore {
   /**
    * Stores jobs and images durably in one transaction; with an idempotency key, at most once per key. Throws
-   * QueueFullError, storing nothing, when the queued and leased jobs would pass limits.maxPendingJobs.
+   * QueueFullError, storing nothing, when the queued and leased jobs would pass limits.maxPendingJobs, and
+   * IdempotencyKeyReusedError, storing nothing, when the key was first used with other images (requestDigest).
    */
   create(jobs: NewJob[], now: number, idempotencyKey?: string): Promise<CreateResult>;
   /**

@@ -23,7 +23,8 @@ import { jobScripts, type LuaScript, type RedisClient, type ScriptArg } from './
 import { createRedisClient, describeTarget, execBatch, reachRedis, type RedisTarget } from './redis/redis-connection.ts';
 import { RedisKeys } from './redis/redis-keys.ts';
 import { attemptRows, jobRow } from './redis/redis-rows.ts';
-import { QueueFullError, StoreUnavailableError } from './store-errors.ts';
+import { requestDigest } from './request-digest.ts';
+import { IdempotencyKeyReusedError, QueueFullError, StoreUnavailableError } from './store-errors.ts';
 
 export interface RedisJobStoreOptions {
   /** One Redis ({url: 'redis://127.0.0.1:6379/0'}) or a Redis Cluster ({clusterNodes}). */
@@ -88,12 +89,14 @@ export class RedisJobStore implements JobStore {
   }
 
   async create(jobs: NewJob[], now: number, idempotencyKey?: string): Promise<CreateResult> {
-    const args: ScriptArg[] = [now, idempotencyKey ?? '', this.limits.idempotencyTtlMs, this.limits.maxPendingJobs];
+    const digest = idempotencyKey ? requestDigest(jobs) : '';
+    const args: ScriptArg[] = [now, idempotencyKey ?? '', this.limits.idempotencyTtlMs, this.limits.maxPendingJobs, digest];
     for (const job of jobs) {
       args.push(randomUUID(), job.fileName, job.contentType, Buffer.from(job.image.buffer, job.image.byteOffset, job.image.byteLength));
     }
-    const [outcome, created] = (await this.run(jobScripts.create, args)) as ['created' | 'replayed' | 'queue-full', string[]];
+    const [outcome, created] = (await this.run(jobScripts.create, args)) as ['created' | 'replayed' | 'queue-full' | 'key-reused', string[]];
     if (outcome === 'queue-full') throw new QueueFullError(this.limits.maxPendingJobs);
+    if (outcome === 'key-reused') throw new IdempotencyKeyReusedError();
     return { jobs: created.map(viewOf), replayed: outcome === 'replayed' };
   }
 

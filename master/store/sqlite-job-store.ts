@@ -19,7 +19,8 @@ import type {
   WorkerRef,
 } from './job-store.ts';
 import { toAttemptView, toView, type AttemptRow, type JobRow } from './job-views.ts';
-import { QueueFullError } from './store-errors.ts';
+import { requestDigest } from './request-digest.ts';
+import { IdempotencyKeyReusedError, QueueFullError } from './store-errors.ts';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS jobs (
@@ -60,7 +61,7 @@ CREATE TABLE IF NOT EXISTS attempts (
   final INTEGER NOT NULL DEFAULT 0,
   PRIMARY KEY (job_id, attempt)
 );
-CREATE TABLE IF NOT EXISTS idempotency (key TEXT PRIMARY KEY, job_ids TEXT NOT NULL, created_at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS idempotency (key TEXT PRIMARY KEY, job_ids TEXT NOT NULL, created_at INTEGER NOT NULL, request_digest TEXT);
 CREATE INDEX IF NOT EXISTS idempotency_by_age ON idempotency (created_at);
 `;
 
@@ -113,6 +114,9 @@ export class SqliteJobStore implements JobStore {
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 5000');
     this.db.exec(SCHEMA);
+    // Stores made before keys remembered their request: their keys replay without comparing.
+    const idempotencyColumns = this.db.pragma('table_info(idempotency)') as { name: string }[];
+    if (!idempotencyColumns.some((column) => column.name === 'request_digest')) this.db.exec('ALTER TABLE idempotency ADD COLUMN request_digest TEXT');
     // A store written before the counters existed gets them once, counted from its jobs.
     const hasCounters = this.db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'job_counts'`).get();
     if (!hasCounters) this.db.transaction(() => this.db.exec(COUNTERS))();
@@ -125,8 +129,8 @@ export class SqliteJobStore implements JobStore {
         `INSERT INTO jobs (id, status, file_name, content_type, size, submitted_at) VALUES (?, 'queued', ?, ?, ?, ?)`,
       ),
       insertImage: db.prepare(`INSERT INTO images (job_id, bytes) VALUES (?, ?)`),
-      idempotencyGet: db.prepare(`SELECT job_ids FROM idempotency WHERE key = ? AND created_at > ?`).pluck(),
-      idempotencyPut: db.prepare(`INSERT OR REPLACE INTO idempotency (key, job_ids, created_at) VALUES (?, ?, ?)`),
+      idempotencyGet: db.prepare(`SELECT job_ids, request_digest FROM idempotency WHERE key = ? AND created_at > ?`),
+      idempotencyPut: db.prepare(`INSERT OR REPLACE INTO idempotency (key, job_ids, created_at, request_digest) VALUES (?, ?, ?, ?)`),
       idempotencyForget: db.prepare(
         `DELETE FROM idempotency WHERE key IN (SELECT key FROM idempotency WHERE created_at <= ? ORDER BY created_at LIMIT 100)`,
       ),
@@ -347,11 +351,13 @@ export class SqliteJobStore implements JobStore {
     // Forget a bounded number of expired keys per create; a lookup ignores the expired ones not forgotten yet.
     const expiredBy = now - this.limits.idempotencyTtlMs;
     this.q.idempotencyForget.run(expiredBy);
+    const digest = idempotencyKey ? requestDigest(jobs) : null;
     if (idempotencyKey) {
-      const known = this.q.idempotencyGet.get(idempotencyKey, expiredBy) as string | undefined;
+      const known = this.q.idempotencyGet.get(idempotencyKey, expiredBy) as { job_ids: string; request_digest: string | null } | undefined;
       if (known !== undefined) {
+        if (known.request_digest !== null && known.request_digest !== digest) throw new IdempotencyKeyReusedError();
         // The jobs the key created that still exist, as they are now.
-        const ids = JSON.parse(known) as string[];
+        const ids = JSON.parse(known.job_ids) as string[];
         return { jobs: ids.map((id) => this.view(id)).filter((job): job is JobView => job !== null), replayed: true };
       }
     }
@@ -362,7 +368,7 @@ export class SqliteJobStore implements JobStore {
       this.q.insertImage.run(id, Buffer.from(job.image.buffer, job.image.byteOffset, job.image.byteLength));
       return id;
     });
-    if (idempotencyKey) this.q.idempotencyPut.run(idempotencyKey, JSON.stringify(ids), now);
+    if (idempotencyKey) this.q.idempotencyPut.run(idempotencyKey, JSON.stringify(ids), now, digest);
     return { jobs: ids.map((id) => this.view(id)!), replayed: false };
   }
 

@@ -22,3 +22,14 @@ export class QueueFullError extends Error {
     this.name = 'QueueFullError';
   }
 }
+
+/**
+ * The Idempotency-Key was first used by a request with other images: a client
+ * bug, not a retry. Checked atomically with the create; nothing was stored.
+ */
+export class IdempotencyKeyReusedError extends Error {
+  constructor() {
+    super('this Idempotency-Key was already used with other images; use a new key for a new request');
+    this.name = 'IdempotencyKeyReusedError';
+  }
+}

@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { JobResult } from '../api-types.ts';
 import { finalError } from '../store/attempt-rules.ts';
 import type { JobStore, Lease, Limits, NewJob, WorkerRef } from '../store/job-store.ts';
-import { QueueFullError } from '../store/store-errors.ts';
+import { IdempotencyKeyReusedError, QueueFullError } from '../store/store-errors.ts';
 import { STORE_KINDS, type OpenedStore } from '../../test/support/stores.ts';
 
 
@@ -79,11 +79,20 @@ describe.each(STORE_KINDS)('$name job store', (kind) => {
     it('creates once per idempotency key and replays the same jobs after', async () => {
       const store = await open();
       const first = await store.create(newJobs(2), T0, 'key-1');
-      const again = await store.create(newJobs(5), T0 + 1, 'key-1');
+      const again = await store.create(newJobs(2), T0 + 1, 'key-1');
       expect(again).toEqual({ jobs: first.jobs, replayed: true });
       const other = await store.create(newJobs(1), T0 + 2, 'key-2');
       expect(other.replayed).toBe(false);
       expect((await store.counts()).queued).toBe(3);
+    });
+
+    it('refuses a key reused with other images, storing nothing, and still replays the first request', async () => {
+      const store = await open();
+      const first = await store.create(newJobs(2), T0, 'key-1');
+      const others: NewJob[][] = [newJobs(3), newJobs(2, new Uint8Array([9, 9, 9])), newJobs(2).map((job) => ({ ...job, fileName: `renamed-${job.fileName}` }))];
+      for (const jobs of others) await expect(store.create(jobs, T0 + 1, 'key-1')).rejects.toBeInstanceOf(IdempotencyKeyReusedError);
+      expect((await store.counts()).queued).toBe(2);
+      expect(await store.create(newJobs(2), T0 + 2, 'key-1')).toEqual({ jobs: first.jobs, replayed: true });
     });
 
     it('remembers a key for the idempotency TTL, then creates anew with it', async () => {
@@ -93,7 +102,7 @@ describe.each(STORE_KINDS)('$name job store', (kind) => {
       const later = await store.create(newJobs(2), T0 + 1_000, 'key-1');
       expect(later.replayed).toBe(false);
       expect(later.jobs.map((job) => job.id)).not.toContain(first.jobs[0]!.id);
-      expect(await store.create(newJobs(1), T0 + 1_500, 'key-1')).toEqual({ jobs: later.jobs, replayed: true });
+      expect(await store.create(newJobs(2), T0 + 1_500, 'key-1')).toEqual({ jobs: later.jobs, replayed: true });
       expect((await store.counts()).queued).toBe(3);
     });
 
@@ -101,9 +110,9 @@ describe.each(STORE_KINDS)('$name job store', (kind) => {
       const store = await open();
       const first = await store.create(newJobs(2), T0, 'key-1');
       await store.remove(first.jobs[0]!.id);
-      expect(await store.create(newJobs(1), T0, 'key-1')).toEqual({ jobs: [first.jobs[1]], replayed: true });
+      expect(await store.create(newJobs(2), T0, 'key-1')).toEqual({ jobs: [first.jobs[1]], replayed: true });
       await store.remove(first.jobs[1]!.id);
-      expect(await store.create(newJobs(1), T0, 'key-1')).toEqual({ jobs: [], replayed: true });
+      expect(await store.create(newJobs(2), T0, 'key-1')).toEqual({ jobs: [], replayed: true });
     });
 
     it('replays the jobs as they are now', async () => {
@@ -140,7 +149,7 @@ describe.each(STORE_KINDS)('$name job store', (kind) => {
       const first = await store.create(newJobs(2), T0, 'key-1');
       const lease = await leaseOne(store, A);
       await expect(store.create(newJobs(1), T0)).rejects.toBeInstanceOf(QueueFullError);
-      expect(await store.create(newJobs(1), T0, 'key-1')).toMatchObject({ replayed: true, jobs: [{ id: first.jobs[0]!.id }, { id: first.jobs[1]!.id }] });
+      expect(await store.create(newJobs(2), T0, 'key-1')).toMatchObject({ replayed: true, jobs: [{ id: first.jobs[0]!.id }, { id: first.jobs[1]!.id }] });
       await store.complete(lease, A.id, resultOf(1), T0 + 1);
       expect((await store.create(newJobs(1), T0 + 2)).jobs).toHaveLength(1);
       expect(await store.counts()).toEqual({ queued: 2, leased: 0, done: 1, failed: 0 });

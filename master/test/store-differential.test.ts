@@ -111,7 +111,8 @@ async function apply(side: Side, op: Op, now: number, step: number): Promise<unk
   try {
     switch (op.op) {
       case 'create': {
-        const created = await store.create(newJobs(op.count, step), now, op.key === null ? undefined : `key-${op.key}`);
+        // A key's request is the same images each time, so its reuses mix replays (same count) and refused reuses (another count).
+        const created = await store.create(newJobs(op.count, op.key === null ? step : 1_000 + op.key), now, op.key === null ? undefined : `key-${op.key}`);
         side.noteJobs(created.jobs);
         return side.normalise(created);
       }

@@ -136,6 +136,24 @@ describe.each(STORES)('uploads on $name', ({ overrides }) => {
     expect(await storedJobs()).toBe(0);
   });
 
+  it('refuses an Idempotency-Key reused with other images (422 idempotency-key-reused), storing nothing', async () => {
+    master = await startTestMaster(overrides());
+    const submit = async (bytes: Uint8Array) => {
+      const data = new FormData();
+      data.append('image', new Blob([new Uint8Array(bytes)]), 'cat.jpg');
+      return fetch(`${master.url}/api/jobs`, { method: 'POST', body: data, headers: { 'Idempotency-Key': 'upload-1' } });
+    };
+    const first = await submit(jpeg);
+    expect(first.status).toBe(201);
+    const other = await submit(await sharp(jpeg).resize(100, 100).jpeg().toBuffer());
+    expect(other.status).toBe(422);
+    expect(((await other.json()) as { error: { code: string } }).error.code).toBe('idempotency-key-reused');
+    expect(await storedJobs()).toBe(1);
+    const retry = await submit(jpeg);
+    expect(retry.status).toBe(201);
+    expect(retry.headers.get('idempotent-replayed')).toBe('true');
+  });
+
   it('keeps a UTF-8 file name intact, as browsers send it', async () => {
     master = await startTestMaster(overrides());
     const data = new FormData();

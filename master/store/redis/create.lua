@@ -1,8 +1,10 @@
--- ARGV: now, idempotency key ('' for none), idempotency TTL in ms, max pending jobs,
---       then per job: id, file name, content type, image bytes.
+-- ARGV: now, idempotency key ('' for none), idempotency TTL in ms, max pending jobs, the request's digest
+--       (request-digest.ts), then per job: id, file name, content type, image bytes.
 -- Returns {'created' or 'replayed', {job JSON...}}, a replay listing the jobs the key created that still exist;
--- or {'queue-full'}, storing nothing, when the queued and leased jobs would pass the limit.
-local now, idempotency, ttl, max_pending = tonumber(ARGV[1]), ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
+-- {'key-reused'} when the key was first used with another digest; or {'queue-full'} when the queued and leased
+-- jobs would pass the limit. Either refusal stores nothing.
+local now, idempotency, ttl, max_pending, digest = tonumber(ARGV[1]), ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5]
+local FIRST_JOB_ARG = 6
 
 -- Forget a bounded number of expired keys per create; a lookup ignores the expired ones not forgotten yet.
 local expired = redis.call('ZRANGEBYSCORE', IDEMPOTENCY_AGE, '-inf', now - ttl, 'LIMIT', 0, 100)
@@ -12,19 +14,22 @@ if #expired > 0 then
 end
 local first_used = idempotency ~= '' and redis.call('ZSCORE', IDEMPOTENCY_AGE, idempotency)
 if first_used and tonumber(first_used) > now - ttl then
+  -- {ids, digest}; a key stored before digests were kept is a bare list of ids, and replays without comparing.
+  local known = cjson.decode(redis.call('HGET', IDEMPOTENCY, idempotency))
+  if known.digest and known.digest ~= digest then return { 'key-reused' } end
   local jobs = {}
-  for _, id in ipairs(cjson.decode(redis.call('HGET', IDEMPOTENCY, idempotency))) do
+  for _, id in ipairs(known.ids or known) do
     local json = redis.call('HGET', JOBS, id)
     if json then jobs[#jobs + 1] = json end
   end
   return { 'replayed', jobs }
 end
 
-if redis.call('ZCARD', STATUS.queued) + redis.call('ZCARD', STATUS.leased) + (#ARGV - 4) / 4 > max_pending then
+if redis.call('ZCARD', STATUS.queued) + redis.call('ZCARD', STATUS.leased) + (#ARGV - FIRST_JOB_ARG + 1) / 4 > max_pending then
   return { 'queue-full' }
 end
 local ids, jobs = {}, {}
-for i = 5, #ARGV, 4 do
+for i = FIRST_JOB_ARG, #ARGV, 4 do
   local id, image = ARGV[i], ARGV[i + 3]
   local job = { seq = redis.call('INCR', SEQ), id = id, status = 'queued', attempts = 0, failures = 0,
     file_name = ARGV[i + 1], content_type = ARGV[i + 2], size = #image, submitted_at = ARGV[1] }
@@ -35,7 +40,7 @@ for i = 5, #ARGV, 4 do
   ids[#ids + 1] = id
 end
 if idempotency ~= '' then
-  redis.call('HSET', IDEMPOTENCY, idempotency, cjson.encode(ids))
+  redis.call('HSET', IDEMPOTENCY, idempotency, cjson.encode({ ids = ids, digest = digest }))
   redis.call('ZADD', IDEMPOTENCY_AGE, ARGV[1], idempotency)
 end
 return { 'created', jobs }
