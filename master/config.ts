@@ -81,6 +81,10 @@ export const ConfigSchema = z.object({
     .regex(/^https?:\/\/[^\s,/]+(,https?:\/\/[^\s,/]+)*$/, 'expected origins separated by commas, e.g. "https://grid.example.org,http://localhost:5173"')
     .transform((list) => list.toLowerCase().split(','))
     .optional(),
+  /** Refused answers (forged or stale leases) after which a worker is disconnected. */
+  maxRefusedMessages: int(1).default(100),
+  /** A worker's refused answers are logged at most once per this interval, with a count of the rest. */
+  refusedLogIntervalMs: int(0).default(10_000),
   adminToken: z.string().min(8, 'ADMIN_TOKEN must be at least 8 characters').optional(),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   // ---- trust: who workers are and how far their answers count (issue 9) ----
@@ -142,6 +146,8 @@ const OPTIONS: [string, string, keyof Config, string][] = [
   ['--redis-cluster-nodes <list>', 'REDIS_CLUSTER_NODES', 'redisClusterNodes', 'share jobs through a Redis Cluster (host:port,...)'],
   ['--redis-prefix <p>', 'REDIS_PREFIX', 'redisPrefix', 'key prefix; masters with the same prefix share jobs'],
   ['--allowed-origins <list>', 'ALLOWED_ORIGINS', 'allowedOrigins', 'other origins than the master\'s own whose pages may submit, delete and run workers'],
+  ['--max-refused-messages <n>', 'MAX_REFUSED_MESSAGES', 'maxRefusedMessages', 'refused answers before a worker is disconnected'],
+  ['--refused-log-interval-ms <n>', 'REFUSED_LOG_INTERVAL_MS', 'refusedLogIntervalMs', 'at most one warning per worker per interval for refused answers'],
   ['--admin-token <t>', 'ADMIN_TOKEN', 'adminToken', 'token for destructive bulk actions'],
   ['--log-level <level>', 'LOG_LEVEL', 'logLevel', 'pino log level'],
   ['--worker-token-secret <s>', 'WORKER_TOKEN_SECRET', 'workerTokenSecret', 'signs worker identities; shared by masters on one store (default: made once, kept in the store)'],

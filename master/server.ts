@@ -58,7 +58,16 @@ export async function startMaster(config: Config, log: Logger = createLogger(con
 
   const shared = redis && (await shareWithOtherMasters(redisAt!, config.redisPrefix, redis, events, lifecycle, log));
   const credit = new VolunteerCredit(ledger, log);
-  const hub = new WorkerHub(lifecycle, log, { heartbeatMs: config.heartbeatMs, leaseMs: config.leaseMs, modelHash: () => model.view.hash, identities, credit, allowedOrigins: config.allowedOrigins });
+  const hub = new WorkerHub(lifecycle, log, {
+    heartbeatMs: config.heartbeatMs,
+    leaseMs: config.leaseMs,
+    modelHash: () => model.view.hash,
+    identities,
+    credit,
+    allowedOrigins: config.allowedOrigins,
+    maxRefusedMessages: config.maxRefusedMessages,
+    refusedLogIntervalMs: config.refusedLogIntervalMs,
+  });
   const boards = new BoardStreams(events, { maxClients: config.maxEventStreams, stallMs: config.eventStreamStallMs, replayEvents: config.eventReplayEvents });
   const stats = startMasterStats({ store, events, boards, lifecycle, workers, log });
   let closing: Promise<void> | null = null;

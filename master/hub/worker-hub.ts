@@ -12,6 +12,7 @@ import type { Logger } from '../log.ts';
 import { CloseCode, ErrorCode, parseWorkerMessage, WORKER_SOCKET_PATH, type ErrorMessage, type HelloMessage, type WorkerMessage } from '../protocol.ts';
 import type { VolunteerCredit } from '../volunteers/volunteer-credit.ts';
 import { resultProblem } from './result-checks.ts';
+import { RefusalLimiter } from './refusal-limiter.ts';
 import { WorkerSession } from './worker-session.ts';
 
 const HELLO_TIMEOUT_MS = 10_000;
@@ -39,6 +40,9 @@ export interface HubOptions {
   credit?: VolunteerCredit;
   /** Origins besides the master's own whose pages may open a worker socket (ALLOWED_ORIGINS). */
   allowedOrigins?: string[];
+  /** Refused answers before a worker is disconnected (MAX_REFUSED_MESSAGES), and how often they are logged. */
+  maxRefusedMessages: number;
+  refusedLogIntervalMs: number;
 }
 
 export class WorkerHub {
@@ -185,7 +189,8 @@ export class WorkerHub {
       connection.socket.close(admission.closeCode, admission.reason);
       return;
     }
-    const created = new WorkerSession(randomUUID(), hello, connection.socket, admission);
+    const refusals = new RefusalLimiter(this.options.maxRefusedMessages, this.options.refusedLogIntervalMs);
+    const created = new WorkerSession(randomUUID(), hello, connection.socket, admission, refusals);
     connection.session = created;
     const { identity, workerClass } = admission;
     created.send({ type: 'welcome', workerId: created.id, identity, workerClass, leaseMs: this.options.leaseMs, heartbeatMs: this.options.heartbeatMs });

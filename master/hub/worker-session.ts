@@ -3,6 +3,7 @@ import type { WebSocket } from 'ws';
 import type { WorkerView } from '../api-types.ts';
 import { encodeJobFrame, MAX_CREDIT, UNLIMITED, type DonorLimits, type HelloMessage, type MasterMessage, type WorkerClass, type WorkerIdentity } from '../protocol.ts';
 import type { Lease, LeaseRef, WorkerRef } from '../store/job-store.ts';
+import type { RefusalLimiter } from './refusal-limiter.ts';
 
 /** Jobs a new worker may hold before it has answered any: like TCP's slow start. */
 const INITIAL_WINDOW = 2;
@@ -38,6 +39,8 @@ export class WorkerSession {
     readonly hello: HelloMessage,
     private readonly socket: WebSocket,
     admitted: { identity: WorkerIdentity; workerClass: WorkerClass },
+    /** Its refused answers: how many, and which to log. */
+    readonly refusals: RefusalLimiter,
   ) {
     this.identity = admitted.identity;
     this.workerClass = admitted.workerClass;
@@ -85,6 +88,11 @@ export class WorkerSession {
   /** One of its leases ran out before it answered: trust it with half as much. */
   recordExpired(): void {
     this.window = Math.max(1, Math.floor(this.window / 2));
+  }
+
+  /** Hangs up on the worker (a policy close); its session ends as on any close. */
+  disconnect(code: number, reason: string): void {
+    this.socket.close(code, reason);
   }
 
   send(message: MasterMessage): void {

@@ -280,7 +280,9 @@ export class JobLifecycle {
 
   private reject(session: WorkerSession, lease: LeaseRef, what: string, reason: RejectReason): void {
     this.counters.rejected[reason] += 1;
-    this.log.warn({ ...lease, worker: session.hello.name, reason }, `${what} rejected`);
+    const verdict = session.refusals.note(Date.now());
+    if (verdict.log) this.log.warn({ ...lease, worker: session.hello.name, reason, suppressed: verdict.suppressed }, `${what} rejected`);
+    if (verdict.overLimit) session.disconnect(1008, 'too many refused answers');
     this.dispatch();
   }
 
