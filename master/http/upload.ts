@@ -11,7 +11,7 @@ export interface UploadLimits {
 }
 
 /** Control characters (NUL included) have no place in a file name shown on a board or in a CSV. */
-const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
+const CONTROL_CHARACTERS = /\p{Cc}/u;
 
 export function imageUpload({ maxUploadBytes, maxFilesPerUpload }: UploadLimits): RequestHandler {
   const upload = multer({

@@ -183,7 +183,10 @@ export class JobLifecycle {
     const lease = { jobId: message.jobId, leaseId: message.leaseId };
     const transition = await this.store.refuse(lease, session.id, `answer refused: ${problem}`, Date.now()).finally(() => session.drop(lease));
     if (transition.applied) {
-      this.log.warn({ jobId: lease.jobId, worker: session.hello.name, workerId: session.identity.workerId, problem }, 'answer refused');
+      // Nonsense counts against the worker like any refused answer: logged once an interval, and a limit.
+      const verdict = session.refusals.note(Date.now());
+      if (verdict.log) this.log.warn({ jobId: lease.jobId, worker: session.hello.name, workerId: session.identity.workerId, problem, suppressed: verdict.suppressed }, 'answer refused');
+      if (verdict.overLimit) session.disconnect(1008, 'too many refused answers');
       this.applied({ type: 'job', transition: 'refused', job: transition.job });
     } else {
       this.reject(session, lease, 'refused answer', transition.reason);
