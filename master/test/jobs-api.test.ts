@@ -99,7 +99,8 @@ describe('POST /api/jobs', () => {
   });
 
   it('admits concurrent submissions up to the limit and not one more', async () => {
-    await start({ maxPendingJobs: 5 });
+    // All twelve in flight at once from one address: the upload caps let them in, admission decides.
+    await start({ maxPendingJobs: 5, maxUploadsPerAddress: 12, maxUploadsInFlight: 12 });
     const answers = await Promise.all(Array.from({ length: 12 }, () => submit([cat!])));
     const statuses = answers.map(({ response }) => response.status).sort();
     expect(statuses).toEqual([...Array(5).fill(201), ...Array(7).fill(503)]);
