@@ -37,16 +37,24 @@ export async function until(condition: () => boolean | Promise<boolean>, what: s
   }
 }
 
-/** Waits until every job is done or failed, and returns them. */
+/** Requests at once when polling many jobs: a client that opened one connection per job would meet MAX_CONNECTIONS_PER_ADDRESS. */
+const POLL_CONCURRENCY = 8;
+
+/** Waits until every job is done or failed, and returns them (only unfinished ones are asked again). */
 export async function settled(masterUrl: string, ids: string[], timeoutMs: number): Promise<JobDetailView[]> {
-  let jobs: JobDetailView[] = [];
+  const jobs = new Map<string, JobDetailView>();
+  const finished = (job: JobDetailView | undefined) => job?.status === 'done' || job?.status === 'failed';
   await until(
     async () => {
-      jobs = await Promise.all(ids.map((id) => getJob(masterUrl, id)));
-      return jobs.every((job) => job.status === 'done' || job.status === 'failed');
+      const pending = ids.filter((id) => !finished(jobs.get(id)));
+      for (let i = 0; i < pending.length; i += POLL_CONCURRENCY) {
+        const batch = await Promise.all(pending.slice(i, i + POLL_CONCURRENCY).map((id) => getJob(masterUrl, id)));
+        for (const job of batch) jobs.set(job.id, job);
+      }
+      return ids.every((id) => finished(jobs.get(id)));
     },
     `${ids.length} jobs to finish`,
     timeoutMs,
   );
-  return jobs;
+  return ids.map((id) => jobs.get(id)!);
 }
