@@ -25,6 +25,8 @@ export interface SyntheticWorkerOptions {
   credit?: number;
   /** Extra hello fields, e.g. an identity to return as, a fleet token, donor limits. */
   hello?: Partial<HelloMessage>;
+  /** The loopback address to connect from, so per-address caps on other clients do not reach this one. */
+  localAddress?: string;
   /** Called for every job; answer with worker.succeed / worker.fail, or not at all. */
   onJob?: (job: SyntheticJob, worker: SyntheticWorker) => void;
 }
@@ -107,7 +109,7 @@ export class SyntheticWorker {
     const { masterUrl, name = 'synthetic', credit = 8 } = this.options;
     const model = (await fetch(`${masterUrl}/api/model`).then((r) => r.json())) as { hash: string };
     this.modelHash = model.hash;
-    this.socket = new WebSocket(`${masterUrl.replace(/^http/, 'ws')}${WORKER_SOCKET_PATH}`);
+    this.socket = new WebSocket(`${masterUrl.replace(/^http/, 'ws')}${WORKER_SOCKET_PATH}`, { localAddress: this.options.localAddress });
     this.socket.on('message', (data, isBinary) => this.receive(data, isBinary));
     await new Promise<void>((resolve, reject) => {
       this.socket.once('open', resolve);
