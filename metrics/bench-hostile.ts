@@ -84,17 +84,20 @@ function hello(modelHash: string, name: string): string {
 function attackerSocket(ctx: AttackContext): WebSocket {
   const socket = new WebSocket(`ws://${ctx.host}:${ctx.port}${WORKER_SOCKET_PATH}`, { localAddress: ATTACKER });
   const handle = track(asDestroyable(socket));
+  let refused = false;
   socket.on('unexpected-response', (_req, res) => {
+    refused = true;
     ctx.answers.add(`ws ${res.statusCode}`);
     res.resume();
     socket.terminate();
   });
   socket.on('open', () => ctx.answers.add('ws open'));
   socket.on('close', (code) => {
-    ctx.answers.add(`ws close ${code}`);
+    // 1006 after the attack's time: the bench itself cut a socket the master still held.
+    if (!refused) ctx.answers.add(code === 1006 && !ctx.running() ? 'ws held to the end' : `ws close ${code}`);
     open.delete(handle);
   });
-  socket.on('error', (error) => ctx.answers.add(errorCode(error)));
+  socket.on('error', (error) => refused || ctx.answers.add(errorCode(error)));
   return socket;
 }
 
@@ -103,7 +106,8 @@ function attackerRequest(ctx: AttackContext, options: http.RequestOptions): http
   const req = http.request({ host: ctx.host, port: ctx.port, localAddress: ATTACKER, ...options });
   track(req);
   req.on('response', (res) => ctx.answers.add(res.statusCode ?? 0));
-  req.on('error', (error) => ctx.answers.add(errorCode(error)));
+  // After the attack's time, errors are the bench cutting its own requests.
+  req.on('error', (error) => ctx.answers.add(ctx.running() ? errorCode(error) : 'held to the end'));
   req.on('close', () => open.delete(req));
   return req;
 }
@@ -167,7 +171,7 @@ const attacks: Attack[] = [
           socket.on('error', (error) => ctx.answers.add(errorCode(error)));
           const drip = setInterval(() => socket.writable && socket.write('X'), 3000);
           socket.on('close', () => {
-            if (!answered) ctx.answers.add('closed unanswered');
+            if (!answered) ctx.answers.add(ctx.running() ? 'closed unanswered' : 'held to the end');
             clearInterval(drip);
             open.delete(socket);
             live--;
@@ -205,27 +209,34 @@ const attacks: Attack[] = [
   },
   {
     name: 'big-uploads',
-    what: '8 concurrent POSTs of 30 × 10 MB parts (JPEG magic + zeros); half with Content-Length, half chunked',
+    what: '8 concurrent uploads of 10 MB parts (JPEG magic + zeros), in turn: 30 parts with Content-Length, 30 chunked, 9 with Content-Length (under the request cap)',
     async run(ctx) {
       const part = Buffer.alloc(10 * 1024 * 1024 - 1024);
       part.set([0xff, 0xd8, 0xff, 0xe0]);
       const boundary = 'bigupload';
       const heads = Array.from({ length: 30 }, (_, i) => Buffer.from(`${i ? '\r\n' : ''}${multipartHead(boundary, `big-${i}.jpg`, 'image/jpeg')}`));
       const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
-      const length = heads.reduce((sum, h) => sum + h.length + part.length, tail.length);
       const upload = async (n: number) => {
+        const parts = n % 3 === 2 ? 9 : 30;
+        const chunks = [...heads.slice(0, parts).flatMap((h) => [h, part]), tail];
+        const length = chunks.reduce((sum, c) => sum + c.length, 0);
         const req = attackerRequest(ctx, {
           method: 'POST',
           path: '/api/jobs',
-          headers: { 'Content-Type': `multipart/form-data; boundary=${boundary}`, ...(n % 2 ? {} : { 'Content-Length': length }) },
+          headers: { 'Content-Type': `multipart/form-data; boundary=${boundary}`, ...(n % 3 === 1 ? {} : { 'Content-Length': length }) },
         });
+        let answered = false;
         const done = new Promise<void>((resolve) => req.on('close', resolve));
-        req.on('response', (res) => res.resume());
-        for (const head of [...heads.flatMap((h) => [h, part]), tail]) {
-          if (req.destroyed || !ctx.running()) break;
-          if (!req.write(head)) await new Promise((r) => (req.once('drain', r), req.once('close', r)));
+        req.on('response', (res) => {
+          answered = true;
+          res.resume();
+        });
+        for (const chunk of chunks) {
+          if (req.destroyed || answered || !ctx.running()) break;
+          if (!req.write(chunk)) await new Promise((r) => (req.once('drain', r), req.once('close', r)));
         }
-        if (!req.destroyed) req.end();
+        if (answered || !ctx.running()) req.destroy();
+        else req.end();
         await done;
       };
       await Promise.all(
@@ -360,6 +371,19 @@ interface Row {
   answers: string;
 }
 
+/** The /livez probe, a separate process (metrics/hostile-probe.ts); its answers go to whoever listens. */
+const probe: { child?: ChildProcess; listen?: (ms: number, status: number) => void } = {};
+
+function startProbe(port: number): void {
+  probe.child = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'hostile-probe.ts'), String(port), PROBE, '50'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  readline.createInterface({ input: probe.child.stdout! }).on('line', (line) => {
+    const [ms, status] = line.split(' ').map(Number);
+    probe.listen?.(ms!, status!);
+  });
+}
+
 async function runAttack(attack: Attack, master: ChildMaster, modelHash: string, images: string[]): Promise<Row> {
   const pid = master.child.pid!;
   const port = Number(new URL(master.url).port);
@@ -369,19 +393,12 @@ async function runAttack(attack: Attack, master: ChildMaster, modelHash: string,
   const running = () => performance.now() - started < attackMs;
 
   const rssTimer = setInterval(() => (rssPeak = Math.max(rssPeak, rssBytes(pid))), 100);
-  // Open loop: a probe starts every 50 ms whether or not the last one answered.
   const latencies: number[] = [];
   let healthFailed = 0;
-  const probes: Promise<void>[] = [];
-  const probeTimer = setInterval(() => {
-    const t0 = performance.now();
-    probes.push(
-      get(port, PROBE, '/livez').then(({ status }) => {
-        latencies.push(performance.now() - t0);
-        if (status !== 200) healthFailed++;
-      }),
-    );
-  }, 50);
+  probe.listen = (ms, status) => {
+    latencies.push(ms);
+    if (status !== 200) healthFailed++;
+  };
   const submissions: Promise<string | null>[] = [];
   let next = 0;
   const submitTimer = setInterval(() => {
@@ -393,11 +410,10 @@ async function runAttack(attack: Attack, master: ChildMaster, modelHash: string,
   const ctx: AttackContext = { url: master.url, host: '127.0.0.1', port, modelHash, answers, running };
   await attack.run(ctx);
   while (running()) await sleep(50);
-  clearInterval(probeTimer);
+  probe.listen = undefined;
   clearInterval(submitTimer);
   clearInterval(rssTimer);
   closeAll();
-  await Promise.all(probes);
   const ids = await Promise.all(submissions);
   const created = ids.filter((id): id is string => id !== null);
 
@@ -454,6 +470,7 @@ function shutdown(): void {
   stopping = true;
   closeAll();
   worker?.terminate();
+  probe.child?.kill('SIGKILL');
   master?.child.kill('SIGKILL');
   fs.rmSync(dataDir, { recursive: true, force: true });
 }
@@ -476,6 +493,8 @@ try {
     onJob: (job, w) => w.succeed(job.header),
   });
   void worker.closed.then((code) => stopping || console.log(`  (the legitimate worker was disconnected: ${code}; later jobs cannot finish)`));
+  startProbe(port);
+  await sleep(1000); // the probe process starting up
   const images = fs.readdirSync(DATASET).filter((f) => /\.jpe?g$/i.test(f)).slice(0, 20);
   console.log('attack | RSS before MB | peak growth MB | /livez p99 ms | max ms | probes failed | jobs submitted | refused | finished | attacker answered | verdict');
   for (const attack of chosen) {
