@@ -112,6 +112,18 @@ function attackerRequest(ctx: AttackContext, options: http.RequestOptions): http
   return req;
 }
 
+function drainedOrClosed(req: http.ClientRequest): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      req.off('drain', done);
+      req.off('close', done);
+      resolve();
+    };
+    req.on('drain', done);
+    req.on('close', done);
+  });
+}
+
 function multipartHead(boundary: string, fileName: string, contentType: string): string {
   return `--${boundary}\r\nContent-Disposition: form-data; name="image"; filename="${fileName}"\r\nContent-Type: ${contentType}\r\n\r\n`;
 }
@@ -233,7 +245,7 @@ const attacks: Attack[] = [
         });
         for (const chunk of chunks) {
           if (req.destroyed || answered || !ctx.running()) break;
-          if (!req.write(chunk)) await new Promise((r) => (req.once('drain', r), req.once('close', r)));
+          if (!req.write(chunk)) await drainedOrClosed(req);
         }
         if (answered || !ctx.running()) req.destroy();
         else req.end();
@@ -356,6 +368,17 @@ function submitImage(port: number, image: Buffer, fileName: string): Promise<str
     req.on('error', () => resolve(null));
     req.end(body);
   });
+}
+
+/** Waits (up to 60 s) until the master answers /livez quickly 5 times in a row, so one attack's aftermath is not charged to the next. */
+async function settle(port: number): Promise<void> {
+  const deadline = performance.now() + 60_000;
+  for (let quick = 0; quick < 5 && performance.now() < deadline; ) {
+    const started = performance.now();
+    const { status } = await get(port, CLIENT, '/livez');
+    quick = status === 200 && performance.now() - started < 20 ? quick + 1 : 0;
+    await sleep(200);
+  }
 }
 
 interface Row {
@@ -503,7 +526,7 @@ try {
     console.log(
       `${row.name} | ${row.rssBeforeMb.toFixed(0)} | ${row.rssGrowthMb.toFixed(1)} | ${row.healthP99Ms.toFixed(1)} | ${row.healthMaxMs.toFixed(1)} | ${row.healthFailed} | ${row.submitted} | ${row.refused} | ${row.finished} | ${row.answers} | ${verdict(row)}`,
     );
-    await sleep(2000); // let the master close what the attack left before the next baseline
+    await settle(port);
   }
 } finally {
   shutdown();
