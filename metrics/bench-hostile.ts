@@ -308,20 +308,26 @@ interface ChildMaster {
   child: ChildProcess;
 }
 
-async function startMaster(dataDir: string): Promise<ChildMaster> {
+/** The master's log goes to a file, not a pipe: a pipe the busy bench reads late could stall the master's writes. */
+async function startMaster(dataDir: string, logFile: string): Promise<ChildMaster> {
+  const log = fs.openSync(logFile, 'a');
   const child = spawn(process.execPath, ['--import', 'tsx', 'master/main.ts'], {
     cwd: path.resolve(import.meta.dirname, '..'),
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'info', FLEET_TOKEN },
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['ignore', log, 'inherit'],
   });
-  const url = await new Promise<string>((resolve, reject) => {
-    // The log goes on being read (and dropped) so the master never blocks on a full pipe.
-    readline.createInterface({ input: child.stdout! }).on('line', (line) => {
-      if (line.includes('"master listening"')) resolve(JSON.parse(line).url as string);
-    });
-    child.once('exit', (code) => reject(new Error(`master exited with ${code} before listening`)));
-  });
-  return { url, child };
+  fs.closeSync(log);
+  let exited: number | null | undefined;
+  child.once('exit', (code) => (exited = code));
+  for (;;) {
+    const listening = fs
+      .readFileSync(logFile, 'utf8')
+      .split('\n')
+      .find((line) => line.includes('"master listening"'));
+    if (listening) return { url: JSON.parse(listening).url as string, child };
+    if (exited !== undefined) throw new Error(`master exited with ${exited} before listening (log: ${logFile})`);
+    await sleep(100);
+  }
 }
 
 function rssBytes(pid: number): number {
@@ -392,6 +398,7 @@ interface Row {
   refused: number;
   finished: number;
   answers: string;
+  logMb: number;
 }
 
 /** The /livez probe, a separate process (metrics/hostile-probe.ts); its answers go to whoever listens. */
@@ -411,6 +418,7 @@ async function runAttack(attack: Attack, master: ChildMaster, modelHash: string,
   const pid = master.child.pid!;
   const port = Number(new URL(master.url).port);
   const rssBefore = rssBytes(pid);
+  const logBefore = fs.statSync(logFile).size;
   let rssPeak = rssBefore;
   const started = performance.now();
   const running = () => performance.now() - started < attackMs;
@@ -451,6 +459,7 @@ async function runAttack(attack: Attack, master: ChildMaster, modelHash: string,
     if (pending.size) await sleep(250);
   }
   const health = distribution(latencies);
+  const logMb = (fs.statSync(logFile).size - logBefore) / 2 ** 20;
   return {
     name: attack.name,
     rssBeforeMb: rssBefore / 2 ** 20,
@@ -462,6 +471,7 @@ async function runAttack(attack: Attack, master: ChildMaster, modelHash: string,
     refused: ids.length - created.length,
     finished: created.length - pending.size,
     answers: answers.toString(),
+    logMb,
   };
 }
 
@@ -486,6 +496,7 @@ console.log(`${os.cpus().length} cores, node ${process.version}; master with def
 console.log(`goals: RSS growth ≤ ${GOALS.rssGrowthMb} MB, GET /livez p99 ≤ ${GOALS.healthP99Ms} ms (every probe answered), every legitimate job finished\n`);
 
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-hostile-'));
+const logFile = path.join(dataDir, 'master.log');
 let master: ChildMaster | undefined;
 let worker: SyntheticWorker | undefined;
 let stopping = false;
@@ -505,7 +516,7 @@ process.once('SIGINT', () => {
 
 const rows: Row[] = [];
 try {
-  master = await startMaster(dataDir);
+  master = await startMaster(dataDir, logFile);
   const port = Number(new URL(master.url).port);
   const model = JSON.parse((await get(port, CLIENT, '/api/model')).body) as { hash: string };
   worker = await SyntheticWorker.connect({
@@ -519,12 +530,12 @@ try {
   startProbe(port);
   await sleep(1000); // the probe process starting up
   const images = fs.readdirSync(DATASET).filter((f) => /\.jpe?g$/i.test(f)).slice(0, 20);
-  console.log('attack | RSS before MB | peak growth MB | /livez p99 ms | max ms | probes failed | jobs submitted | refused | finished | attacker answered | verdict');
+  console.log('attack | RSS before MB | peak growth MB | /livez p99 ms | max ms | probes failed | jobs submitted | refused | finished | master log MB | attacker answered | verdict');
   for (const attack of chosen) {
     const row = await runAttack(attack, master, model.hash, images);
     rows.push(row);
     console.log(
-      `${row.name} | ${row.rssBeforeMb.toFixed(0)} | ${row.rssGrowthMb.toFixed(1)} | ${row.healthP99Ms.toFixed(1)} | ${row.healthMaxMs.toFixed(1)} | ${row.healthFailed} | ${row.submitted} | ${row.refused} | ${row.finished} | ${row.answers} | ${verdict(row)}`,
+      `${row.name} | ${row.rssBeforeMb.toFixed(0)} | ${row.rssGrowthMb.toFixed(1)} | ${row.healthP99Ms.toFixed(1)} | ${row.healthMaxMs.toFixed(1)} | ${row.healthFailed} | ${row.submitted} | ${row.refused} | ${row.finished} | ${row.logMb.toFixed(1)} | ${row.answers} | ${verdict(row)}`,
     );
     await settle(port);
   }
