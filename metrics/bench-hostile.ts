@@ -508,11 +508,13 @@ function shutdown(): void {
   master?.child.kill('SIGKILL');
   fs.rmSync(dataDir, { recursive: true, force: true });
 }
-process.once('SIGINT', () => {
-  console.log('\ninterrupted: master stopped');
-  shutdown();
-  process.exit(130);
-});
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    console.log(`\n${signal}: master and probe stopped`);
+    shutdown();
+    process.exit(130);
+  });
+}
 
 const rows: Row[] = [];
 try {
