@@ -54,7 +54,7 @@ export const ConfigSchema = z.object({
   maxUploadsPerAddress: int(1).default(4),
   /** The largest upload request (all its files and framing), and the bytes of all uploads received at once. */
   maxUploadRequestBytes: int(1).default(100 * 1024 * 1024),
-  maxUploadBytesInFlight: int(1).default(256 * 1024 * 1024),
+  maxUploadBytesInFlight: int(1).default(64 * 1024 * 1024),
   /** API requests one address may make per window (probes and /metrics not counted)... */
   apiRequestsPerWindow: int(1).default(600),
   /** ...of this length. */
