@@ -2,7 +2,14 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['common/test/**/*.test.ts', 'master/test/**/*.test.ts', 'web/test/**/*.test.ts', 'headless-worker/test/**/*.test.ts', 'metrics/test/**/*.test.ts', 'test/**/*.test.ts'],
+    include: [
+      'common/test/**/*.test.ts',
+      'master/test/**/*.test.ts',
+      'web/test/**/*.test.ts',
+      'headless-worker/test/**/*.test.ts',
+      'metrics/test/**/*.test.ts',
+      'test/**/*.test.ts',
+    ],
     // Browser tests share two cores: one file at a time keeps their timings sane.
     fileParallelism: false,
     testTimeout: 120_000,

@@ -33,8 +33,7 @@ export interface BatchEvents {
   finished(outcome: FileOutcome): void;
 }
 
-export const idempotencyKey = (file: string, bytes: Uint8Array) =>
-  createHash('sha256').update(path.resolve(file)).update('\0').update(bytes).digest('hex');
+export const idempotencyKey = (file: string, bytes: Uint8Array) => createHash('sha256').update(path.resolve(file)).update('\0').update(bytes).digest('hex');
 
 export async function submitBatch(files: string[], options: BatchOptions, events: BatchEvents): Promise<FileOutcome[]> {
   const outcomes: FileOutcome[] = new Array(files.length);
@@ -55,7 +54,13 @@ async function submitOne(file: string, options: BatchOptions, events: BatchEvent
   const upload = await uploadWithRetries(options, { key, fileName: path.basename(file), path: file }, bytes, Date.now());
   if (!upload.jobId) {
     const last = upload.attempts.at(-1);
-    const outcome: FileOutcome = { path: file, jobId: null, status: 'upload-failed', job: null, error: `upload failed: ${last?.status ?? last?.outcome}${last?.detail ? ` ${last.detail}` : ''}` };
+    const outcome: FileOutcome = {
+      path: file,
+      jobId: null,
+      status: 'upload-failed',
+      job: null,
+      error: `upload failed: ${last?.status ?? last?.outcome}${last?.detail ? ` ${last.detail}` : ''}`,
+    };
     events.uploaded(outcome);
     events.finished(outcome);
     return outcome;

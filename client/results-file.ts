@@ -17,7 +17,10 @@ export function openResults(file: string | undefined): ResultsWriter {
   const done = file ? new Promise<void>((resolve, reject) => out.once('finish', resolve).once('error', reject)) : Promise.resolve();
   if (file?.endsWith('.jsonl')) {
     return {
-      write: (outcome) => out.write(`${JSON.stringify({ path: outcome.path, jobId: outcome.jobId, status: outcome.status, error: outcome.error, result: outcome.job?.result ?? null })}\n`),
+      write: (outcome) =>
+        out.write(
+          `${JSON.stringify({ path: outcome.path, jobId: outcome.jobId, status: outcome.status, error: outcome.error, result: outcome.job?.result ?? null })}\n`,
+        ),
       close: async () => {
         if (file) out.end();
         await done;
@@ -27,7 +30,8 @@ export function openResults(file: string | undefined): ResultsWriter {
   const csv = stringify({ header: true, columns: RESULT_COLUMNS });
   csv.pipe(out, { end: Boolean(file) });
   return {
-    write: (outcome) => csv.write([outcome.path, outcome.jobId ?? '', outcome.status, outcome.error ?? '', ...predictionCells(outcome.job ?? { result: null })]),
+    write: (outcome) =>
+      csv.write([outcome.path, outcome.jobId ?? '', outcome.status, outcome.error ?? '', ...predictionCells(outcome.job ?? { result: null })]),
     close: async () => {
       csv.end();
       await (file ? done : new Promise((resolve) => csv.once('end', resolve)));

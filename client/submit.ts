@@ -36,7 +36,16 @@ const results = openResults(options.out);
 const progress = createProgress(images.length);
 const outcomes = await submitBatch(
   images,
-  { masterUrl: options.master, concurrency: options.concurrency, wait: options.wait, pollMs: options.pollMs, attemptTimeoutMs: 60_000, giveUpAfterMs: options.giveUpAfterMs, backoffInitialMs: 250, backoffMaxMs: 10_000 },
+  {
+    masterUrl: options.master,
+    concurrency: options.concurrency,
+    wait: options.wait,
+    pollMs: options.pollMs,
+    attemptTimeoutMs: 60_000,
+    giveUpAfterMs: options.giveUpAfterMs,
+    backoffInitialMs: 250,
+    backoffMaxMs: 10_000,
+  },
   {
     uploaded: progress.uploaded,
     finished(outcome) {
@@ -49,7 +58,9 @@ progress.stop();
 await results.close();
 
 const failed = outcomes.filter((outcome) => outcome.error !== null);
-console.error(`${outcomes.length - failed.length} of ${outcomes.length} file(s) ${options.wait ? 'classified' : 'submitted'}${options.out ? `; results in ${options.out}` : ''}`);
+console.error(
+  `${outcomes.length - failed.length} of ${outcomes.length} file(s) ${options.wait ? 'classified' : 'submitted'}${options.out ? `; results in ${options.out}` : ''}`,
+);
 if (failed.length) {
   console.error(`${failed.length} failed:`);
   for (const outcome of failed) console.error(`  ${outcome.path}: ${outcome.error}`);
@@ -62,12 +73,17 @@ function createProgress(total: number): BatchEvents & { stop(): void } {
   if (!process.stderr.isTTY) {
     return {
       uploaded: (outcome) => void (outcome.jobId && counts.uploaded++),
-      finished: (outcome) => console.error(`${++counts.done}/${total} ${path.relative('.', outcome.path)} ${outcome.jobId ?? '-'} ${outcome.status}${topLabel(outcome)}`),
+      finished: (outcome) =>
+        console.error(`${++counts.done}/${total} ${path.relative('.', outcome.path)} ${outcome.jobId ?? '-'} ${outcome.status}${topLabel(outcome)}`),
       stop: () => {},
     };
   }
   const bar = new cliProgress.SingleBar(
-    { format: '|{bar}| {value}/{total} finished · {uploaded} uploaded · {failed} failed · {rate}/s · ETA {eta_formatted}', hideCursor: true, stream: process.stderr },
+    {
+      format: '|{bar}| {value}/{total} finished · {uploaded} uploaded · {failed} failed · {rate}/s · ETA {eta_formatted}',
+      hideCursor: true,
+      stream: process.stderr,
+    },
     cliProgress.Presets.shades_classic,
   );
   const started = Date.now();

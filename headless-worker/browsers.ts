@@ -46,11 +46,7 @@ export interface BrowserLookup {
 export function resolveBrowserPath(browser: BrowserName, lookup: BrowserLookup = {}): string {
   const { explicitPath, env = process.env, isExecutable = canExecute } = lookup;
   const { envVar, defaultPath } = BROWSER_INSTALLS[browser];
-  const [path, source]: [string, PathSource] = explicitPath
-    ? [explicitPath, 'option']
-    : env[envVar]
-      ? [env[envVar], 'env']
-      : [defaultPath, 'default'];
+  const [path, source]: [string, PathSource] = explicitPath ? [explicitPath, 'option'] : env[envVar] ? [env[envVar], 'env'] : [defaultPath, 'default'];
   if (!isExecutable(path)) throw new BrowserNotFoundError(browser, path, source);
   return path;
 }

@@ -29,7 +29,12 @@ export function createCli(): Command {
     .option('--chromium <path>', 'Chromium/Chrome executable (default: $CHROMIUM_PATH, then /usr/bin/chromium)')
     .option('--firefox <path>', 'Firefox executable (default: $FIREFOX_PATH, then /usr/bin/firefox-esr)')
     .option('--name <prefix>', 'worker name prefix; workers are <prefix>-1 … <prefix>-N', parseNamePrefix, 'headless')
-    .option('--status-interval <seconds>', 'seconds between JSON status lines when not at a terminal (a terminal gets a live table), 0 for none', parseSeconds, 10)
+    .option(
+      '--status-interval <seconds>',
+      'seconds between JSON status lines when not at a terminal (a terminal gets a live table), 0 for none',
+      parseSeconds,
+      10,
+    )
     .addOption(new Option('--fleet-token <token>', "the master's FLEET_TOKEN: workers join as trusted (prefer the environment variable)").env('FLEET_TOKEN'))
     .option('--browser-arg <flag>', 'extra browser flag, repeatable (e.g. --browser-arg=--enable-unsafe-webgpu for Chromium)', collect, [])
     .allowExcessArguments(false);

@@ -4,12 +4,7 @@ import type { Logger } from 'pino';
 import { resolveBrowserPath, type BrowserName } from './browsers.ts';
 import { createLogger } from './logger.ts';
 import { statusRecord, ThroughputMeter, type ReportedStatus } from './status-report.ts';
-import {
-  DEFAULT_RESTART_POLICY,
-  SupervisedWorker,
-  type RestartPolicy,
-  type WorkerStatus,
-} from './supervised-worker.ts';
+import { DEFAULT_RESTART_POLICY, SupervisedWorker, type RestartPolicy, type WorkerStatus } from './supervised-worker.ts';
 
 const READY_CHECK_INTERVAL_MS = 100;
 
@@ -89,7 +84,16 @@ export function startFleet(options: FleetOptions): Fleet {
   const meter = new ThroughputMeter();
   const onReport = options.onReport ?? ((statuses: ReportedStatus[]) => logStatus(statuses, logger));
   const report = options.statusIntervalMs
-    ? setInterval(() => onReport(meter.measure(workers.map((w) => w.status()), Date.now())), options.statusIntervalMs)
+    ? setInterval(
+        () =>
+          onReport(
+            meter.measure(
+              workers.map((w) => w.status()),
+              Date.now(),
+            ),
+          ),
+        options.statusIntervalMs,
+      )
     : undefined;
   let stopped = false;
 

@@ -40,7 +40,12 @@ export function formatStatusTable(statuses: readonly ReportedStatus[]): string[]
   const total = statuses.reduce((sum, status) => sum + status.imagesPerSecond, 0);
   const rows = [COLUMNS.map(([title]) => title), ...statuses.map((status) => COLUMNS.map(([, cell]) => cell(status)))];
   const widths = COLUMNS.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
-  const lines = rows.map((row) => row.map((cell, i) => (COLUMNS[i]![2] === 'right' ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!))).join('  ').trimEnd());
+  const lines = rows.map((row) =>
+    row
+      .map((cell, i) => (COLUMNS[i]![2] === 'right' ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd(),
+  );
   return [...lines, `${statuses.length} worker(s), ${total.toFixed(1)} images/s in all`];
 }
 

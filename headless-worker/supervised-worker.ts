@@ -167,9 +167,11 @@ export class SupervisedWorker {
     this.#stateSince = Date.now();
     const { backend, backendReason, lastError } = this.status();
     const detail =
-      state === 'ready' ? ` (backend ${backend ?? 'unknown'}${backendReason ? `: ${backendReason}` : ''})`
-      : state === 'error' && lastError ? `: ${lastError}`
-      : '';
+      state === 'ready'
+        ? ` (backend ${backend ?? 'unknown'}${backendReason ? `: ${backendReason}` : ''})`
+        : state === 'error' && lastError
+          ? `: ${lastError}`
+          : '';
     this.#log.info({ from, to: state }, `state ${from ?? 'new'} -> ${state}${detail}`);
   }
 }

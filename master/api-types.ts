@@ -13,14 +13,16 @@ export const JOB_STATUSES: readonly JobStatus[] = JobStatus.options;
 
 const timestamp = z.iso.datetime();
 
-export const JobResult = z.object({
-  predictions: z.array(Prediction).describe('Top predictions, most probable first (5 from the browser workers).'),
-  model: z.string().describe('Content hash of the model that produced them.'),
-  backend: z.string().describe('TF.js backend of the worker: webgpu, webgl, wasm or cpu.'),
-  inferenceMs: z.number(),
-  workerId: z.string().optional().describe('The master-issued identity of the worker that answered (absent on results stored before identities).'),
-  workerClass: WorkerClass.optional().describe('trusted (the operator\'s fleet) or volunteer, when it answered.'),
-}).meta({ id: 'JobResult' });
+export const JobResult = z
+  .object({
+    predictions: z.array(Prediction).describe('Top predictions, most probable first (5 from the browser workers).'),
+    model: z.string().describe('Content hash of the model that produced them.'),
+    backend: z.string().describe('TF.js backend of the worker: webgpu, webgl, wasm or cpu.'),
+    inferenceMs: z.number(),
+    workerId: z.string().optional().describe('The master-issued identity of the worker that answered (absent on results stored before identities).'),
+    workerClass: WorkerClass.optional().describe("trusted (the operator's fleet) or volunteer, when it answered."),
+  })
+  .meta({ id: 'JobResult' });
 export type JobResult = z.infer<typeof JobResult>;
 
 /** refused: the worker's answer made no sense (wrong model, unknown backend, impossible probabilities) and was not taken. */
@@ -28,35 +30,39 @@ export const AttemptOutcome = z.enum(['running', 'done', 'failed', 'expired', 'l
 export type AttemptOutcome = z.infer<typeof AttemptOutcome>;
 
 /** One lease of a job to a worker. */
-export const AttemptView = z.object({
-  attempt: z.number().int(),
-  leaseId: z.string(),
-  worker: z.string(),
-  workerName: z.string(),
-  backend: z.string(),
-  startedAt: timestamp,
-  endedAt: timestamp.nullable(),
-  outcome: AttemptOutcome,
-  reason: z.string().nullable(),
-  workerId: z.string().nullable().describe('The master-issued identity that held the lease (null for attempts made before identities).'),
-  workerClass: WorkerClass.describe("A volunteer's failure is a vote; a trusted worker's is final."),
-}).meta({ id: 'AttemptView' });
+export const AttemptView = z
+  .object({
+    attempt: z.number().int(),
+    leaseId: z.string(),
+    worker: z.string(),
+    workerName: z.string(),
+    backend: z.string(),
+    startedAt: timestamp,
+    endedAt: timestamp.nullable(),
+    outcome: AttemptOutcome,
+    reason: z.string().nullable(),
+    workerId: z.string().nullable().describe('The master-issued identity that held the lease (null for attempts made before identities).'),
+    workerClass: WorkerClass.describe("A volunteer's failure is a vote; a trusted worker's is final."),
+  })
+  .meta({ id: 'AttemptView' });
 export type AttemptView = z.infer<typeof AttemptView>;
 
-export const JobView = z.object({
-  id: z.string(),
-  status: JobStatus,
-  attempts: z.number().int(),
-  fileName: z.string(),
-  contentType: z.string(),
-  size: z.number().int(),
-  submittedAt: timestamp,
-  startedAt: timestamp.nullable(),
-  finishedAt: timestamp.nullable(),
-  worker: z.string().nullable().describe('Name of the worker holding or that finished the job.'),
-  error: z.string().nullable(),
-  result: JobResult.nullable(),
-}).meta({ id: 'JobView' });
+export const JobView = z
+  .object({
+    id: z.string(),
+    status: JobStatus,
+    attempts: z.number().int(),
+    fileName: z.string(),
+    contentType: z.string(),
+    size: z.number().int(),
+    submittedAt: timestamp,
+    startedAt: timestamp.nullable(),
+    finishedAt: timestamp.nullable(),
+    worker: z.string().nullable().describe('Name of the worker holding or that finished the job.'),
+    error: z.string().nullable(),
+    result: JobResult.nullable(),
+  })
+  .meta({ id: 'JobView' });
 export type JobView = z.infer<typeof JobView>;
 
 export const JobDetailView = JobView.extend({ timeline: z.array(AttemptView) }).meta({ id: 'JobDetailView' });
@@ -66,31 +72,35 @@ export type JobDetailView = z.infer<typeof JobDetailView>;
 export const SubmitResponse = z.object({ jobs: z.array(JobView).describe('The jobs created, in upload order.') }).meta({ id: 'SubmitResponse' });
 export type SubmitResponse = z.infer<typeof SubmitResponse>;
 
-export const JobPage = z.object({
-  jobs: z.array(JobView),
-  nextCursor: z.string().nullable().describe('Pass as ?cursor= to get the next (older) page; null on the last page.'),
-}).meta({ id: 'JobPage' });
+export const JobPage = z
+  .object({
+    jobs: z.array(JobView),
+    nextCursor: z.string().nullable().describe('Pass as ?cursor= to get the next (older) page; null on the last page.'),
+  })
+  .meta({ id: 'JobPage' });
 export type JobPage = z.infer<typeof JobPage>;
 
-export const WorkerView = z.object({
-  id: z.string().describe('This connection.'),
-  workerId: z.string().describe('The master-issued identity behind it; kept across reconnects.'),
-  workerClass: WorkerClass.describe('trusted: presented the fleet token; volunteer: anyone else.'),
-  name: z.string().describe('Display only: not unique, not verified.'),
-  kind: WorkerKind,
-  browser: z.string().nullable().describe('The browser family the worker page reported, e.g. "firefox".'),
-  backend: z.string(),
-  model: z.string(),
-  credit: z.number().int(),
-  cpuShare: z.number().int().describe("The volunteer's donor limit: share of one core, in percent."),
-  imagesPerHour: z.number().int().nullable().describe("The volunteer's hourly cap (null: none)."),
-  inFlight: z.number().int(),
-  jobsDone: z.number().int(),
-  jobsFailed: z.number().int(),
-  meanInferenceMs: z.number().nullable(),
-  connectedAt: timestamp,
-  draining: z.boolean(),
-}).meta({ id: 'WorkerView' });
+export const WorkerView = z
+  .object({
+    id: z.string().describe('This connection.'),
+    workerId: z.string().describe('The master-issued identity behind it; kept across reconnects.'),
+    workerClass: WorkerClass.describe('trusted: presented the fleet token; volunteer: anyone else.'),
+    name: z.string().describe('Display only: not unique, not verified.'),
+    kind: WorkerKind,
+    browser: z.string().nullable().describe('The browser family the worker page reported, e.g. "firefox".'),
+    backend: z.string(),
+    model: z.string(),
+    credit: z.number().int(),
+    cpuShare: z.number().int().describe("The volunteer's donor limit: share of one core, in percent."),
+    imagesPerHour: z.number().int().nullable().describe("The volunteer's hourly cap (null: none)."),
+    inFlight: z.number().int(),
+    jobsDone: z.number().int(),
+    jobsFailed: z.number().int(),
+    meanInferenceMs: z.number().nullable(),
+    connectedAt: timestamp,
+    draining: z.boolean(),
+  })
+  .meta({ id: 'WorkerView' });
 export type WorkerView = z.infer<typeof WorkerView>;
 
 export const WorkerList = z.object({ workers: z.array(WorkerView) }).meta({ id: 'WorkerList' });
@@ -101,17 +111,19 @@ export const RevokedView = z
   .meta({ id: 'RevokedView' });
 export type RevokedView = z.infer<typeof RevokedView>;
 
-export const ModelView = z.object({
-  name: z.string(),
-  hash: z.string().describe('sha256 over the model files; part of every file URL, so caches never serve a stale model.'),
-  url: z.string().describe('URL of model.json (graph model); weights are relative to it.'),
-  inputRange: z.tuple([z.number(), z.number()]),
-  bytes: z.number().int().describe('Size of all model files: what a worker downloads once, then keeps in its cache.'),
-  imageSize: z
-    .number()
-    .int()
-    .describe('Input height and width. Whether logit 0 is a background class, the worker reads off the output width (1001 vs 1000).'),
-}).meta({ id: 'ModelView' });
+export const ModelView = z
+  .object({
+    name: z.string(),
+    hash: z.string().describe('sha256 over the model files; part of every file URL, so caches never serve a stale model.'),
+    url: z.string().describe('URL of model.json (graph model); weights are relative to it.'),
+    inputRange: z.tuple([z.number(), z.number()]),
+    bytes: z.number().int().describe('Size of all model files: what a worker downloads once, then keeps in its cache.'),
+    imageSize: z
+      .number()
+      .int()
+      .describe('Input height and width. Whether logit 0 is a background class, the worker reads off the output width (1001 vs 1000).'),
+  })
+  .meta({ id: 'ModelView' });
 export type ModelView = z.infer<typeof ModelView>;
 
 /** The named transitions of a job's life (lifecycle/job-events.ts); cancelled and cleared remove the job. */
@@ -119,9 +131,7 @@ const JobTransition = z.enum(JOB_TRANSITIONS);
 const RemovingTransition = z.enum(REMOVING_TRANSITIONS);
 
 /** Live events pushed to boards on GET /api/events (Server-Sent Events, event name = type); job events name their transition. */
-export const JobEvent = z
-  .object({ type: z.literal('job'), transition: JobTransition.exclude(REMOVING_TRANSITIONS), job: JobView })
-  .meta({ id: 'JobEvent' });
+export const JobEvent = z.object({ type: z.literal('job'), transition: JobTransition.exclude(REMOVING_TRANSITIONS), job: JobView }).meta({ id: 'JobEvent' });
 export const JobDeletedEvent = z.object({ type: z.literal('job-deleted'), transition: RemovingTransition, id: z.string() }).meta({ id: 'JobDeletedEvent' });
 export const WorkersChangedEvent = z
   .object({
@@ -139,12 +149,20 @@ export const StreamEvent = z.discriminatedUnion('type', [JobEvent, JobDeletedEve
 export type StreamEvent = z.infer<typeof StreamEvent>;
 
 /** GET /api/health: a summary for people; probes want /livez and /readyz. */
-export const HealthView = z.object({ ok: z.literal(true), jobs: z.object({ queued: z.number().int(), leased: z.number().int(), done: z.number().int(), failed: z.number().int() }), workers: z.number().int() }).meta({ id: 'HealthView' });
+export const HealthView = z
+  .object({
+    ok: z.literal(true),
+    jobs: z.object({ queued: z.number().int(), leased: z.number().int(), done: z.number().int(), failed: z.number().int() }),
+    workers: z.number().int(),
+  })
+  .meta({ id: 'HealthView' });
 export type HealthView = z.infer<typeof HealthView>;
 
-export const ApiError = z.object({
-  error: z.object({ code: z.string().describe('Stable, machine-readable.'), message: z.string().describe('Plain words for a person.') }),
-}).meta({ id: 'ApiError' });
+export const ApiError = z
+  .object({
+    error: z.object({ code: z.string().describe('Stable, machine-readable.'), message: z.string().describe('Plain words for a person.') }),
+  })
+  .meta({ id: 'ApiError' });
 export type ApiError = z.infer<typeof ApiError>;
 
 export const Distribution = z.object({
@@ -170,44 +188,48 @@ const byReason = <K extends string>(reasons: readonly [K, ...K[]]) =>
   z.object(Object.fromEntries(reasons.map((reason) => [reason, z.number().int()])) as Record<K, z.ZodNumber>);
 
 /** GET /api/stats: this master's live statistics. */
-export const StatsView = z.object({
-  at: timestamp,
-  uptimeSeconds: z.number(),
-  jobs: countsByStatus,
-  series: z
-    .array(
-      z.object({
-        at: timestamp,
-        submitted: z.number().int(),
-        completed: z.number().int(),
-        failed: z.number().int(),
-        queued: z.number().int(),
-        leased: z.number().int(),
-      }),
-    )
-    .describe('One point per 5 s over the last 10 minutes, oldest first.'),
-  latencyMs: byStage(Distribution).describe('Over the jobs completed in the last 10 minutes.'),
-  histogramsMs: byStage(z.array(HistogramBucket)),
-  workers: z.array(WorkerView),
-  dispatch: z.object({
-    dispatched: z.number().int(),
-    completed: z.number().int(),
-    failedAttempts: z.number().int(),
-    reassigned: byReason(['lost', 'expired']),
-    rejected: byReason(['unknown-job', 'stale-lease', 'not-your-lease']),
-  }),
-  transitions: byReason(JOB_TRANSITIONS).describe('Job transitions this master applied since it started, by name (recovered: leases requeued on start).'),
-}).meta({ id: 'StatsView' });
+export const StatsView = z
+  .object({
+    at: timestamp,
+    uptimeSeconds: z.number(),
+    jobs: countsByStatus,
+    series: z
+      .array(
+        z.object({
+          at: timestamp,
+          submitted: z.number().int(),
+          completed: z.number().int(),
+          failed: z.number().int(),
+          queued: z.number().int(),
+          leased: z.number().int(),
+        }),
+      )
+      .describe('One point per 5 s over the last 10 minutes, oldest first.'),
+    latencyMs: byStage(Distribution).describe('Over the jobs completed in the last 10 minutes.'),
+    histogramsMs: byStage(z.array(HistogramBucket)),
+    workers: z.array(WorkerView),
+    dispatch: z.object({
+      dispatched: z.number().int(),
+      completed: z.number().int(),
+      failedAttempts: z.number().int(),
+      reassigned: byReason(['lost', 'expired']),
+      rejected: byReason(['unknown-job', 'stale-lease', 'not-your-lease']),
+    }),
+    transitions: byReason(JOB_TRANSITIONS).describe('Job transitions this master applied since it started, by name (recovered: leases requeued on start).'),
+  })
+  .meta({ id: 'StatsView' });
 export type StatsView = z.infer<typeof StatsView>;
 
 // ---- volunteers (GET /api/volunteers) ----
 
-export const VolunteerStanding = z.object({
-  rank: z.number().int().describe('1 for the volunteer with the most images; ties share a rank.'),
-  displayName: z.string().nullable().describe('The opt-in display name; null shows as anonymous. The id itself is never shown.'),
-  images: z.number().int(),
-  computeMs: z.number(),
-}).meta({ id: 'VolunteerStanding' });
+export const VolunteerStanding = z
+  .object({
+    rank: z.number().int().describe('1 for the volunteer with the most images; ties share a rank.'),
+    displayName: z.string().nullable().describe('The opt-in display name; null shows as anonymous. The id itself is never shown.'),
+    images: z.number().int(),
+    computeMs: z.number(),
+  })
+  .meta({ id: 'VolunteerStanding' });
 export type VolunteerStanding = z.infer<typeof VolunteerStanding>;
 
 export const Tally = z.object({ key: z.string(), images: z.number().int(), computeMs: z.number() });
@@ -223,7 +245,9 @@ export const LedgerTotals = z.object({ images: z.number().int(), computeMs: z.nu
 export type LedgerTotals = z.infer<typeof LedgerTotals>;
 
 /** GET /api/volunteers: one page of the leaderboard and the totals of everyone. */
-export const VolunteersView = LeaderboardPage.extend({ offset: z.number().int(), limit: z.number().int(), totals: LedgerTotals }).meta({ id: 'VolunteersView' });
+export const VolunteersView = LeaderboardPage.extend({ offset: z.number().int(), limit: z.number().int(), totals: LedgerTotals }).meta({
+  id: 'VolunteersView',
+});
 export type VolunteersView = z.infer<typeof VolunteersView>;
 
 /** GET /api/volunteers/me: the asking volunteer's standing, null before their first accepted image. */

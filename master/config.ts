@@ -11,90 +11,97 @@ const range = z
   .regex(/^-?\d+(\.\d+)?,-?\d+(\.\d+)?$/, 'expected two numbers "min,max", e.g. "-1,1"')
   .transform((s) => s.split(',').map(Number) as [number, number]);
 
-export const ConfigSchema = z.object({
-  port: int(0).max(65535).default(5000),
-  host: z.string().default('0.0.0.0'),
-  dataDir: z.string().default(path.join(projectRoot, 'data')),
-  modelDir: z.string().default(path.join(projectRoot, 'models/mobilenet-v2-100-224-graph')),
-  modelInputRange: range.default([-1, 1]),
-  webDir: z.string().default(path.join(projectRoot, 'web/dist')),
-  maxUploadBytes: int(1).default(10 * 1024 * 1024),
-  maxFilesPerUpload: int(1).default(100),
-  /** Image dimensions, read from the header before anything is decoded. */
-  maxImageWidth: int(1).default(16_384),
-  maxImageHeight: int(1).default(16_384),
-  maxImagePixels: int(1).default(40_000_000),
-  /** Queued + leased jobs beyond which submissions get 503. */
-  maxPendingJobs: int(1).default(100_000),
-  /** How long an Idempotency-Key is remembered after its first use. */
-  idempotencyTtlMs: int(1).default(24 * 3_600_000),
-  leaseMs: int(100).default(30_000),
-  heartbeatMs: int(50).default(10_000),
-  maxAttempts: int(1).default(3),
-  maxLeases: int(1).default(10),
-  /** Most volunteers one GET /api/volunteers page may ask for. */
-  maxLeaderboardPage: int(1).max(10_000).default(100),
-  /** With a Redis URL, jobs live in Redis and several masters share them; without, the embedded store. */
-  /** Open connections at most (HTTP, event streams, worker sockets); keep it below the process's open-file limit. */
-  maxConnections: int(1).default(10_000),
-  /** Open connections at most from one client address (a headless fleet on one machine counts as one address). */
-  maxConnectionsPerAddress: int(1).default(256),
-  /** A request's headers must arrive within this. */
-  headersTimeoutMs: int(100).default(10_000),
-  /** A whole request, body included, must arrive within this. */
-  requestTimeoutMs: int(100).default(300_000),
-  /** An idle keep-alive connection is closed after this. */
-  keepAliveTimeoutMs: int(100).default(5_000),
-  /** An upload must average at least this many bytes a second over each window... */
-  minBodyBytesPerSecond: int(1).default(4_096),
-  /** ...of this length. */
-  bodyRateWindowMs: int(100).default(10_000),
-  /** Uploads being received at once, in all and from one address. */
-  maxUploadsInFlight: int(1).default(16),
-  maxUploadsPerAddress: int(1).default(4),
-  /** The largest upload request (all its files and framing), and the bytes of all uploads received at once. */
-  maxUploadRequestBytes: int(1).default(100 * 1024 * 1024),
-  maxUploadBytesInFlight: int(1).default(64 * 1024 * 1024),
-  /** API requests one address may make per window (probes and /metrics not counted)... */
-  apiRequestsPerWindow: int(1).default(600),
-  /** ...of this length. */
-  apiRateWindowMs: int(1_000).default(10_000),
-  /** Live event streams (GET /api/events) open at once; more are refused with 503. */
-  maxEventStreams: int(1).default(1000),
-  /** How long a board may stay behind its event stream before it is dropped (it reconnects and catches up). */
-  eventStreamStallMs: int(100).default(10_000),
-  /** Recent live events kept so boards that fell behind or reconnected catch up. */
-  eventReplayEvents: int(1).default(1000),
-  /** Boards hear of worker changes at most this often. */
-  workerEventsEveryMs: int(10).default(250),
-  redisUrl: z.string().regex(/^rediss?:\/\//, 'expected a redis:// or rediss:// URL').optional(),
-  /** With Redis Cluster node addresses (host:port,...) instead, jobs live in the cluster. */
-  redisClusterNodes: z
-    .string()
-    .regex(/^[^\s,:]+:\d+(,[^\s,:]+:\d+)*$/, 'expected host:port pairs separated by commas, e.g. "10.0.0.1:7000,10.0.0.2:7000"')
-    .transform((list) => list.split(',').map((node) => ({ host: node.split(':')[0]!, port: Number(node.split(':')[1]) })))
-    .optional(),
-  redisPrefix: z.string().regex(/^[^{}]+$/, 'a prefix without { or } (the store adds its own hash tag)').default('grid:'),
-  /** Origins besides the master's own whose pages may change things (POST/PUT/PATCH/DELETE under /api, the worker socket). */
-  allowedOrigins: z
-    .string()
-    .regex(/^https?:\/\/[^\s,/]+(,https?:\/\/[^\s,/]+)*$/, 'expected origins separated by commas, e.g. "https://grid.example.org,http://localhost:5173"')
-    .transform((list) => list.toLowerCase().split(','))
-    .optional(),
-  /** Refused answers (forged or stale leases) after which a worker is disconnected. */
-  maxRefusedMessages: int(1).default(100),
-  /** A worker's refused answers are logged at most once per this interval, with a count of the rest. */
-  refusedLogIntervalMs: int(0).default(10_000),
-  adminToken: z.string().min(8, 'ADMIN_TOKEN must be at least 8 characters').optional(),
-  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  // ---- trust: who workers are and how far their answers count (issue 9) ----
-  /** Signs worker identity tokens; masters sharing a store must share it. Unset: one is made and kept in the store. */
-  workerTokenSecret: z.string().min(32, 'WORKER_TOKEN_SECRET must be at least 32 characters').optional(),
-  /** The operator's fleet presents it to be trusted; unset, no worker is trusted. */
-  fleetToken: z.string().min(16, 'FLEET_TOKEN must be at least 16 characters').max(256).optional(),
-  /** Distinct volunteer identities that must say a job cannot be processed before it fails (a trusted worker's word is enough). */
-  failureQuorum: int(1).default(2),
-})
+export const ConfigSchema = z
+  .object({
+    port: int(0).max(65535).default(5000),
+    host: z.string().default('0.0.0.0'),
+    dataDir: z.string().default(path.join(projectRoot, 'data')),
+    modelDir: z.string().default(path.join(projectRoot, 'models/mobilenet-v2-100-224-graph')),
+    modelInputRange: range.default([-1, 1]),
+    webDir: z.string().default(path.join(projectRoot, 'web/dist')),
+    maxUploadBytes: int(1).default(10 * 1024 * 1024),
+    maxFilesPerUpload: int(1).default(100),
+    /** Image dimensions, read from the header before anything is decoded. */
+    maxImageWidth: int(1).default(16_384),
+    maxImageHeight: int(1).default(16_384),
+    maxImagePixels: int(1).default(40_000_000),
+    /** Queued + leased jobs beyond which submissions get 503. */
+    maxPendingJobs: int(1).default(100_000),
+    /** How long an Idempotency-Key is remembered after its first use. */
+    idempotencyTtlMs: int(1).default(24 * 3_600_000),
+    leaseMs: int(100).default(30_000),
+    heartbeatMs: int(50).default(10_000),
+    maxAttempts: int(1).default(3),
+    maxLeases: int(1).default(10),
+    /** Most volunteers one GET /api/volunteers page may ask for. */
+    maxLeaderboardPage: int(1).max(10_000).default(100),
+    /** With a Redis URL, jobs live in Redis and several masters share them; without, the embedded store. */
+    /** Open connections at most (HTTP, event streams, worker sockets); keep it below the process's open-file limit. */
+    maxConnections: int(1).default(10_000),
+    /** Open connections at most from one client address (a headless fleet on one machine counts as one address). */
+    maxConnectionsPerAddress: int(1).default(256),
+    /** A request's headers must arrive within this. */
+    headersTimeoutMs: int(100).default(10_000),
+    /** A whole request, body included, must arrive within this. */
+    requestTimeoutMs: int(100).default(300_000),
+    /** An idle keep-alive connection is closed after this. */
+    keepAliveTimeoutMs: int(100).default(5_000),
+    /** An upload must average at least this many bytes a second over each window... */
+    minBodyBytesPerSecond: int(1).default(4_096),
+    /** ...of this length. */
+    bodyRateWindowMs: int(100).default(10_000),
+    /** Uploads being received at once, in all and from one address. */
+    maxUploadsInFlight: int(1).default(16),
+    maxUploadsPerAddress: int(1).default(4),
+    /** The largest upload request (all its files and framing), and the bytes of all uploads received at once. */
+    maxUploadRequestBytes: int(1).default(100 * 1024 * 1024),
+    maxUploadBytesInFlight: int(1).default(64 * 1024 * 1024),
+    /** API requests one address may make per window (probes and /metrics not counted)... */
+    apiRequestsPerWindow: int(1).default(600),
+    /** ...of this length. */
+    apiRateWindowMs: int(1_000).default(10_000),
+    /** Live event streams (GET /api/events) open at once; more are refused with 503. */
+    maxEventStreams: int(1).default(1000),
+    /** How long a board may stay behind its event stream before it is dropped (it reconnects and catches up). */
+    eventStreamStallMs: int(100).default(10_000),
+    /** Recent live events kept so boards that fell behind or reconnected catch up. */
+    eventReplayEvents: int(1).default(1000),
+    /** Boards hear of worker changes at most this often. */
+    workerEventsEveryMs: int(10).default(250),
+    redisUrl: z
+      .string()
+      .regex(/^rediss?:\/\//, 'expected a redis:// or rediss:// URL')
+      .optional(),
+    /** With Redis Cluster node addresses (host:port,...) instead, jobs live in the cluster. */
+    redisClusterNodes: z
+      .string()
+      .regex(/^[^\s,:]+:\d+(,[^\s,:]+:\d+)*$/, 'expected host:port pairs separated by commas, e.g. "10.0.0.1:7000,10.0.0.2:7000"')
+      .transform((list) => list.split(',').map((node) => ({ host: node.split(':')[0]!, port: Number(node.split(':')[1]) })))
+      .optional(),
+    redisPrefix: z
+      .string()
+      .regex(/^[^{}]+$/, 'a prefix without { or } (the store adds its own hash tag)')
+      .default('grid:'),
+    /** Origins besides the master's own whose pages may change things (POST/PUT/PATCH/DELETE under /api, the worker socket). */
+    allowedOrigins: z
+      .string()
+      .regex(/^https?:\/\/[^\s,/]+(,https?:\/\/[^\s,/]+)*$/, 'expected origins separated by commas, e.g. "https://grid.example.org,http://localhost:5173"')
+      .transform((list) => list.toLowerCase().split(','))
+      .optional(),
+    /** Refused answers (forged or stale leases) after which a worker is disconnected. */
+    maxRefusedMessages: int(1).default(100),
+    /** A worker's refused answers are logged at most once per this interval, with a count of the rest. */
+    refusedLogIntervalMs: int(0).default(10_000),
+    adminToken: z.string().min(8, 'ADMIN_TOKEN must be at least 8 characters').optional(),
+    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    // ---- trust: who workers are and how far their answers count (issue 9) ----
+    /** Signs worker identity tokens; masters sharing a store must share it. Unset: one is made and kept in the store. */
+    workerTokenSecret: z.string().min(32, 'WORKER_TOKEN_SECRET must be at least 32 characters').optional(),
+    /** The operator's fleet presents it to be trusted; unset, no worker is trusted. */
+    fleetToken: z.string().min(16, 'FLEET_TOKEN must be at least 16 characters').max(256).optional(),
+    /** Distinct volunteer identities that must say a job cannot be processed before it fails (a trusted worker's word is enough). */
+    failureQuorum: int(1).default(2),
+  })
   .refine((config) => !(config.redisUrl && config.redisClusterNodes), {
     path: ['redisClusterNodes'],
     message: 'set REDIS_URL or REDIS_CLUSTER_NODES, not both',
@@ -145,12 +152,17 @@ const OPTIONS: [string, string, keyof Config, string][] = [
   ['--redis-url <url>', 'REDIS_URL', 'redisUrl', 'share jobs through Redis instead of the embedded store'],
   ['--redis-cluster-nodes <list>', 'REDIS_CLUSTER_NODES', 'redisClusterNodes', 'share jobs through a Redis Cluster (host:port,...)'],
   ['--redis-prefix <p>', 'REDIS_PREFIX', 'redisPrefix', 'key prefix; masters with the same prefix share jobs'],
-  ['--allowed-origins <list>', 'ALLOWED_ORIGINS', 'allowedOrigins', 'other origins than the master\'s own whose pages may submit, delete and run workers'],
+  ['--allowed-origins <list>', 'ALLOWED_ORIGINS', 'allowedOrigins', "other origins than the master's own whose pages may submit, delete and run workers"],
   ['--max-refused-messages <n>', 'MAX_REFUSED_MESSAGES', 'maxRefusedMessages', 'refused answers before a worker is disconnected'],
   ['--refused-log-interval-ms <n>', 'REFUSED_LOG_INTERVAL_MS', 'refusedLogIntervalMs', 'at most one warning per worker per interval for refused answers'],
   ['--admin-token <t>', 'ADMIN_TOKEN', 'adminToken', 'token for destructive bulk actions'],
   ['--log-level <level>', 'LOG_LEVEL', 'logLevel', 'pino log level'],
-  ['--worker-token-secret <s>', 'WORKER_TOKEN_SECRET', 'workerTokenSecret', 'signs worker identities; shared by masters on one store (default: made once, kept in the store)'],
+  [
+    '--worker-token-secret <s>',
+    'WORKER_TOKEN_SECRET',
+    'workerTokenSecret',
+    'signs worker identities; shared by masters on one store (default: made once, kept in the store)',
+  ],
   ['--fleet-token <t>', 'FLEET_TOKEN', 'fleetToken', 'workers presenting it are trusted (npm run fleet passes it)'],
   ['--failure-quorum <n>', 'FAILURE_QUORUM', 'failureQuorum', 'distinct volunteers that must call a job unprocessable before it fails'],
 ];

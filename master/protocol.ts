@@ -59,11 +59,17 @@ export const CLASS_COUNT = 1000;
 /** The TF.js backends a worker page can run on; a result naming another is refused (result-checks.ts). */
 export const KNOWN_BACKENDS = ['webgpu', 'webgl', 'wasm', 'cpu'] as const;
 
-export const Prediction = z.object({
-  index: z.number().int().min(0).max(CLASS_COUNT - 1),
-  label: text(200),
-  probability: z.number().min(0).max(1),
-}).meta({ id: 'Prediction' });
+export const Prediction = z
+  .object({
+    index: z
+      .number()
+      .int()
+      .min(0)
+      .max(CLASS_COUNT - 1),
+    label: text(200),
+    probability: z.number().min(0).max(1),
+  })
+  .meta({ id: 'Prediction' });
 export type Prediction = z.infer<typeof Prediction>;
 
 // ---- worker → master -------------------------------------------------------
@@ -85,7 +91,10 @@ export const HelloMessage = z.object({
   /** Shown on the leaderboard only when the volunteer opted in; null withdraws it. */
   displayName: DisplayName.nullable().optional(),
   /** The browser family, e.g. "firefox", for per-browser totals. */
-  browser: z.string().regex(/^[a-z]{1,16}$/).optional(),
+  browser: z
+    .string()
+    .regex(/^[a-z]{1,16}$/)
+    .optional(),
   limits: DonorLimits.optional(),
 });
 
@@ -125,14 +134,7 @@ export const FailureMessage = z.object({
 /** The worker is leaving: it finishes what it holds and takes nothing new. */
 export const DrainMessage = z.object({ type: z.literal('drain') });
 
-export const WorkerMessage = z.discriminatedUnion('type', [
-  HelloMessage,
-  CreditMessage,
-  ProfileMessage,
-  ResultMessage,
-  FailureMessage,
-  DrainMessage,
-]);
+export const WorkerMessage = z.discriminatedUnion('type', [HelloMessage, CreditMessage, ProfileMessage, ResultMessage, FailureMessage, DrainMessage]);
 export type HelloMessage = z.infer<typeof HelloMessage>;
 export type ResultMessage = z.infer<typeof ResultMessage>;
 export type FailureMessage = z.infer<typeof FailureMessage>;

@@ -77,7 +77,10 @@ export async function startMaster(config: Config, log: Logger = createLogger(con
   await rateRedis?.connect();
   const sharedRate = rateRedis ? { redis: rateRedis, keyPrefix: config.redisPrefix } : undefined;
   // Headers and request timeouts are checked this often (Node's default, 30 s, would let slow headers linger).
-  const server = http.createServer({ connectionsCheckingInterval: 1_000 }, createApp({ config, store, lifecycle, workers, boards, model, log, stats, ledger, identities, draining, sharedRate }));
+  const server = http.createServer(
+    { connectionsCheckingInterval: 1_000 },
+    createApp({ config, store, lifecycle, workers, boards, model, log, stats, ledger, identities, draining, sharedRate }),
+  );
   limitConnections(server, config);
   hub.attach(server);
   await new Promise<void>((resolve, reject) => {

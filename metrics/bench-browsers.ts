@@ -23,9 +23,7 @@ const opts = new Command('bench:browsers')
 
 const images = loadDataset(path.resolve(opts.images));
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-browsers-'));
-const master = await startMaster(
-  makeConfig({ port: 0, host: '127.0.0.1', dataDir, logLevel: 'warn', ...(opts.modelDir ? { modelDir: opts.modelDir } : {}) }),
-);
+const master = await startMaster(makeConfig({ port: 0, host: '127.0.0.1', dataDir, logLevel: 'warn', ...(opts.modelDir ? { modelDir: opts.modelDir } : {}) }));
 const fleet = startFleet({ masterUrl: master.url, workers: Number(opts.workers), namePrefix: 'bench', logger: createLogger('warn') });
 try {
   await fleet.waitUntilReady(180_000);

@@ -15,10 +15,7 @@ import { distribution } from '../common/percentiles.ts';
 import { SyntheticWorker } from './synthetic-worker.ts';
 
 // A 1×1 PNG: dispatch cost, not image transfer, is what this measures.
-const TINY_PNG = Buffer.from(
-  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==',
-  'base64',
-);
+const TINY_PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64');
 const job = { fileName: 'tiny.png', contentType: 'image/png', image: TINY_PNG };
 
 const program = new Command('bench:dispatch')
@@ -108,7 +105,9 @@ if (opts.store !== 'sqlite' && opts.store !== 'redis') {
   console.error(`bench:dispatch: unknown store "${opts.store}" (sqlite or redis)`);
   process.exit(2);
 }
-console.log(`dispatch benchmark: store=${opts.store === 'redis' ? `redis (${opts.redisUrl})` : 'sqlite (embedded)'}, ${opts.workers} synthetic workers × credit ${opts.credit}, ${os.cpus().length} cores, node ${process.version}`);
+console.log(
+  `dispatch benchmark: store=${opts.store === 'redis' ? `redis (${opts.redisUrl})` : 'sqlite (embedded)'}, ${opts.workers} synthetic workers × credit ${opts.credit}, ${os.cpus().length} cores, node ${process.version}`,
+);
 const jobsPerSecond = await capacity(Number(opts.capacityJobs));
 console.log(`capacity: ${Math.round(jobsPerSecond)} jobs/s (${opts.capacityJobs} jobs submitted at once, submit → result accepted)`);
 console.log('offered rate | jobs measured | added latency p50 | p90 | p99 | max (ms, from intended submit time, after 1 s warm-up)');

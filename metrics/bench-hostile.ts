@@ -42,7 +42,12 @@ class Answers {
     this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
   }
   toString(): string {
-    return [...this.counts].sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k}×${n}`).join(' ') || '-';
+    return (
+      [...this.counts]
+        .sort((a, b) => b[1] - a[1])
+        .map(([k, n]) => `${k}×${n}`)
+        .join(' ') || '-'
+    );
   }
 }
 
@@ -289,7 +294,15 @@ const attacks: Attack[] = [
             socket.send(
               i % 2
                 ? '{"type":"result","jobId":'
-                : JSON.stringify({ type: 'result', jobId: `forged-${i}`, leaseId: `lease-${i}`, predictions: [{ index: 1, label: 'x', probability: 1 }], inferenceMs: 1, backend: 'cpu', model: ctx.modelHash }),
+                : JSON.stringify({
+                    type: 'result',
+                    jobId: `forged-${i}`,
+                    leaseId: `lease-${i}`,
+                    predictions: [{ index: 1, label: 'x', probability: 1 }],
+                    inferenceMs: 1,
+                    backend: 'cpu',
+                    model: ctx.modelHash,
+                  }),
             );
             if (socket.bufferedAmount > 1024 * 1024 || i % 100 === 99) await sleep(1);
           }
@@ -379,7 +392,7 @@ function submitImage(port: number, image: Buffer, fileName: string): Promise<str
 /** Waits (up to 60 s) until the master answers /livez quickly 5 times in a row, so one attack's aftermath is not charged to the next. */
 async function settle(port: number): Promise<void> {
   const deadline = performance.now() + 60_000;
-  for (let quick = 0; quick < 5 && performance.now() < deadline; ) {
+  for (let quick = 0; quick < 5 && performance.now() < deadline;) {
     const started = performance.now();
     const { status } = await get(port, CLIENT, '/livez');
     quick = status === 200 && performance.now() - started < 20 ? quick + 1 : 0;
@@ -531,8 +544,13 @@ try {
   void worker.closed.then((code) => stopping || console.log(`  (the legitimate worker was disconnected: ${code}; later jobs cannot finish)`));
   startProbe(port);
   await sleep(1000); // the probe process starting up
-  const images = fs.readdirSync(DATASET).filter((f) => /\.jpe?g$/i.test(f)).slice(0, 20);
-  console.log('attack | RSS before MB | peak growth MB | /livez p99 ms | max ms | probes failed | jobs submitted | refused | finished | master log MB | attacker answered | verdict');
+  const images = fs
+    .readdirSync(DATASET)
+    .filter((f) => /\.jpe?g$/i.test(f))
+    .slice(0, 20);
+  console.log(
+    'attack | RSS before MB | peak growth MB | /livez p99 ms | max ms | probes failed | jobs submitted | refused | finished | master log MB | attacker answered | verdict',
+  );
   for (const attack of chosen) {
     const row = await runAttack(attack, master, model.hash, images);
     rows.push(row);
@@ -545,6 +563,8 @@ try {
   shutdown();
 }
 const failed = rows.filter((row) => verdict(row) !== 'pass');
-console.log(`\nsummary: ${rows.length - failed.length}/${rows.length} attacks met every goal${failed.length ? `; failed: ${failed.map((r) => `${r.name} ${verdict(r)}`).join(', ')}` : ''}`);
+console.log(
+  `\nsummary: ${rows.length - failed.length}/${rows.length} attacks met every goal${failed.length ? `; failed: ${failed.map((r) => `${r.name} ${verdict(r)}`).join(', ')}` : ''}`,
+);
 console.log('attacks:');
 for (const attack of chosen) console.log(`  ${attack.name}: ${attack.what}`);

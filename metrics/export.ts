@@ -44,16 +44,38 @@ export function statsTables(stats: StatsView): Record<string, Table> {
     },
     'histograms.csv': {
       columns: ['sampledAt', 'stage', 'le', 'count'],
-      rows: histogramStages.flatMap(([stage, buckets]) =>
-        buckets.map((bucket) => ({ sampledAt, stage, le: bucket.le ?? '+Inf', count: bucket.count })),
-      ),
+      rows: histogramStages.flatMap(([stage, buckets]) => buckets.map((bucket) => ({ sampledAt, stage, le: bucket.le ?? '+Inf', count: bucket.count }))),
     },
     'workers.csv': {
-      columns: ['sampledAt', 'id', 'name', 'kind', 'backend', 'model', 'credit', 'inFlight', 'jobsDone', 'jobsFailed', 'meanInferenceMs', 'connectedAt', 'draining'],
+      columns: [
+        'sampledAt',
+        'id',
+        'name',
+        'kind',
+        'backend',
+        'model',
+        'credit',
+        'inFlight',
+        'jobsDone',
+        'jobsFailed',
+        'meanInferenceMs',
+        'connectedAt',
+        'draining',
+      ],
       rows: stats.workers.map((worker) => ({ sampledAt, ...worker })),
     },
     'dispatch.csv': {
-      columns: ['sampledAt', 'dispatched', 'completed', 'failedAttempts', 'reassignedLost', 'reassignedExpired', 'rejectedUnknownJob', 'rejectedStaleLease', 'rejectedNotYourLease'],
+      columns: [
+        'sampledAt',
+        'dispatched',
+        'completed',
+        'failedAttempts',
+        'reassignedLost',
+        'reassignedExpired',
+        'rejectedUnknownJob',
+        'rejectedStaleLease',
+        'rejectedNotYourLease',
+      ],
       rows: [
         {
           sampledAt,

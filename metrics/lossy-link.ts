@@ -67,7 +67,10 @@ export async function createLossyLink({ loss }: LossyLinkOptions): Promise<Lossy
     if (destroyed) return;
     destroyed = true;
     // The veth first: a deleted namespace frees its interfaces only later, in the background.
-    for (const args of [['link', 'del', hostIf], ['netns', 'del', nsName]]) {
+    for (const args of [
+      ['link', 'del', hostIf],
+      ['netns', 'del', nsName],
+    ]) {
       try {
         execFileSync('ip', args, { stdio: 'ignore' });
       } catch {

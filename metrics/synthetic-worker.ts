@@ -115,9 +115,7 @@ export class SyntheticWorker {
       this.socket.once('open', resolve);
       this.socket.once('error', reject);
     });
-    const refused = new Promise<never>((_, reject) =>
-      this.socket.once('close', (code, reason) => reject(new WorkerRefusedError(code, reason.toString()))),
-    );
+    const refused = new Promise<never>((_, reject) => this.socket.once('close', (code, reason) => reject(new WorkerRefusedError(code, reason.toString()))));
     const welcome = this.next('welcome');
     this.send({ type: 'hello', protocol: PROTOCOL_VERSION, name, kind: 'headless', backend: 'synthetic', model: model.hash, credit, ...this.options.hello });
     this.welcome = await Promise.race([welcome, refused]);

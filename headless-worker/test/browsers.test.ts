@@ -15,9 +15,9 @@ describe('locating a browser', () => {
   });
 
   it('does not fall back when the chosen path is missing', () => {
-    expect(() =>
-      resolveBrowserPath('chromium', { env: { CHROMIUM_PATH: '/opt/missing' }, isExecutable: onlyExists('/usr/bin/chromium') }),
-    ).toThrow(BrowserNotFoundError);
+    expect(() => resolveBrowserPath('chromium', { env: { CHROMIUM_PATH: '/opt/missing' }, isExecutable: onlyExists('/usr/bin/chromium') })).toThrow(
+      BrowserNotFoundError,
+    );
   });
 
   it('says where it looked and which Debian package to install', () => {

@@ -22,15 +22,23 @@ describe('fleet command line', () => {
 
   it('accepts every option', () => {
     const options = parse([
-      '--master', 'https://grid.example:8443/base',
-      '--workers', '4',
-      '--browser', 'firefox',
-      '--chromium', '/opt/chrome/chrome',
-      '--firefox', '/opt/firefox/firefox',
-      '--name', 'lab-a',
-      '--status-interval', '2.5',
+      '--master',
+      'https://grid.example:8443/base',
+      '--workers',
+      '4',
+      '--browser',
+      'firefox',
+      '--chromium',
+      '/opt/chrome/chrome',
+      '--firefox',
+      '/opt/firefox/firefox',
+      '--name',
+      'lab-a',
+      '--status-interval',
+      '2.5',
       '--browser-arg=--enable-unsafe-webgpu',
-      '--browser-arg', '--enable-features=Vulkan',
+      '--browser-arg',
+      '--enable-features=Vulkan',
     ]);
     expect(options).toEqual({
       master: 'https://grid.example:8443/base',

@@ -4,7 +4,17 @@ import { LiveTable } from '../live-table.ts';
 import { formatStatusTable, statusRecord, ThroughputMeter } from '../status-report.ts';
 import type { WorkerStatus } from '../supervised-worker.ts';
 
-const chromium: WorkerStatus = { name: 'headless-1', browser: 'chromium', state: 'ready', backend: 'wasm', jobsDone: 12, jobsFailed: 1, msPerImage: 55.25, pid: 42, restarts: 2 };
+const chromium: WorkerStatus = {
+  name: 'headless-1',
+  browser: 'chromium',
+  state: 'ready',
+  backend: 'wasm',
+  jobsDone: 12,
+  jobsFailed: 1,
+  msPerImage: 55.25,
+  pid: 42,
+  restarts: 2,
+};
 const firefox: WorkerStatus = { name: 'headless-2', browser: 'firefox', state: 'launching', jobsDone: 0, jobsFailed: 0, pid: undefined, restarts: 0 };
 
 describe('fleet status', () => {
@@ -31,7 +41,16 @@ describe('fleet status', () => {
 
   it('gives a JSON line the fields a script needs', () => {
     expect(statusRecord({ ...chromium, imagesPerSecond: 3.14159 })).toEqual({
-      worker: 'headless-1', browser: 'chromium', state: 'ready', backend: 'wasm', imagesPerSecond: 3.14, jobsDone: 12, jobsFailed: 1, msPerImage: 55.25, restarts: 2, lastError: undefined,
+      worker: 'headless-1',
+      browser: 'chromium',
+      state: 'ready',
+      backend: 'wasm',
+      imagesPerSecond: 3.14,
+      jobsDone: 12,
+      jobsFailed: 1,
+      msPerImage: 55.25,
+      restarts: 2,
+      lastError: undefined,
     });
   });
 

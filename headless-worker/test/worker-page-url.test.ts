@@ -4,9 +4,7 @@ import { withFleetToken } from '../headless-worker.ts';
 
 describe('worker page URL', () => {
   it('opens the worker page in autostart mode under the worker name', () => {
-    expect(workerPageUrl('http://127.0.0.1:5000', 'headless-1')).toBe(
-      'http://127.0.0.1:5000/worker?autostart=1&kind=headless&name=headless-1',
-    );
+    expect(workerPageUrl('http://127.0.0.1:5000', 'headless-1')).toBe('http://127.0.0.1:5000/worker?autostart=1&kind=headless&name=headless-1');
   });
 
   it('keeps a path prefix, with or without a trailing slash', () => {

@@ -23,7 +23,11 @@ export function minimumBodyRate(limits: BodyRateLimits): RequestHandler {
       if (sent >= perWindow || req.readableEnded) return;
       clearInterval(check);
       const slow = new HttpError(408, 'body-too-slow', `the upload arrived slower than ${limits.minBodyBytesPerSecond} bytes a second; nothing was stored`);
-      if (!res.headersSent) res.status(slow.status).set('Connection', 'close').json({ error: { code: slow.code, message: slow.message } });
+      if (!res.headersSent)
+        res
+          .status(slow.status)
+          .set('Connection', 'close')
+          .json({ error: { code: slow.code, message: slow.message } });
       // The rest of the body is not worth waiting for.
       res.once('finish', () => socket.destroy());
     }, limits.bodyRateWindowMs);

@@ -24,7 +24,11 @@ const refusal = (status: string, code: string, message: string) => {
   return `HTTP/1.1 ${status}\r\nRetry-After: 5\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`;
 };
 const SERVER_FULL = refusal('503 Service Unavailable', 'too-many-connections', 'the master has as many open connections as it serves; try again shortly');
-const ADDRESS_FULL = refusal('429 Too Many Requests', 'too-many-connections-from-address', 'too many open connections from your address; close some and try again');
+const ADDRESS_FULL = refusal(
+  '429 Too Many Requests',
+  'too-many-connections-from-address',
+  'too many open connections from your address; close some and try again',
+);
 
 /** Applies the limits to a server. */
 export function limitConnections(server: http.Server, limits: ConnectionLimits): void {

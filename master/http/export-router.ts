@@ -54,5 +54,4 @@ async function* matchingJobs(store: JobStore, first: JobPage, status: JobStatus 
 
 const toRows = () => new Transform({ objectMode: true, transform: (job: JobView, _encoding, done) => done(null, jobRow(job)) });
 
-const toJsonLines = () =>
-  new Transform({ writableObjectMode: true, transform: (job: JobView, _encoding, done) => done(null, `${JSON.stringify(job)}\n`) });
+const toJsonLines = () => new Transform({ writableObjectMode: true, transform: (job: JobView, _encoding, done) => done(null, `${JSON.stringify(job)}\n`) });

@@ -6,7 +6,20 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { OpenAPIRegistry, OpenApiGeneratorV31, type ResponseConfig, type RouteConfig } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
-import { HealthView, JobDetailView, JobPage, JobView, ModelView, OwnStandingView, RevokedView, StatsView, StreamEvent, SubmitResponse, VolunteersView, WorkerList } from '../api-types.ts';
+import {
+  HealthView,
+  JobDetailView,
+  JobPage,
+  JobView,
+  ModelView,
+  OwnStandingView,
+  RevokedView,
+  StatsView,
+  StreamEvent,
+  SubmitResponse,
+  VolunteersView,
+  WorkerList,
+} from '../api-types.ts';
 import { projectRoot } from '../project-root.ts';
 import { WorkerIdentity } from '../protocol.ts';
 import { ExportQuery, JobListQuery } from './queries.ts';
@@ -54,7 +67,10 @@ const routes: RouteConfig[] = [
         content: {
           'multipart/form-data': {
             schema: z.object({
-              image: z.array(z.string().meta({ format: 'binary' })).meta({ description: 'Image files, judged by their bytes: JPEG, PNG, GIF, WebP or AVIF that decodes, within MAX_IMAGE_WIDTH, MAX_IMAGE_HEIGHT and MAX_IMAGE_PIXELS.' }),
+              image: z.array(z.string().meta({ format: 'binary' })).meta({
+                description:
+                  'Image files, judged by their bytes: JPEG, PNG, GIF, WebP or AVIF that decodes, within MAX_IMAGE_WIDTH, MAX_IMAGE_HEIGHT and MAX_IMAGE_PIXELS.',
+              }),
             }),
           },
         },
@@ -63,7 +79,9 @@ const routes: RouteConfig[] = [
     responses: {
       201: {
         ...json(SubmitResponse, 'The jobs, in upload order.'),
-        headers: { 'Idempotent-Replayed': { description: 'true when the Idempotency-Key was seen before.', schema: { type: 'string', enum: ['true', 'false'] } } },
+        headers: {
+          'Idempotent-Replayed': { description: 'true when the Idempotency-Key was seen before.', schema: { type: 'string', enum: ['true', 'false'] } },
+        },
       },
       400: error('The upload is not usable; nothing was stored.', [
         'no-file',
@@ -75,11 +93,10 @@ const routes: RouteConfig[] = [
         'malformed-multipart',
         'bad-file-name',
       ]),
-      413: error('An image is larger than MAX_UPLOAD_BYTES, more than MAX_FILES_PER_UPLOAD were sent, or the request is larger than MAX_UPLOAD_REQUEST_BYTES.', [
-        'file-too-large',
-        'too-many-files',
-        'request-too-large',
-      ]),
+      413: error(
+        'An image is larger than MAX_UPLOAD_BYTES, more than MAX_FILES_PER_UPLOAD were sent, or the request is larger than MAX_UPLOAD_REQUEST_BYTES.',
+        ['file-too-large', 'too-many-files', 'request-too-large'],
+      ),
       408: error('The upload arrived slower than MIN_BODY_BYTES_PER_SECOND; nothing was stored.', ['body-too-slow']),
       411: error('The upload did not say its size in Content-Length.', ['length-required']),
       415: error('A file is not an image this service can read; nothing was stored.', ['not-an-image']),
@@ -87,7 +104,11 @@ const routes: RouteConfig[] = [
         'An image does not decode, or its dimensions pass MAX_IMAGE_WIDTH, MAX_IMAGE_HEIGHT or MAX_IMAGE_PIXELS, or the Idempotency-Key was first used with other images; nothing was stored.',
         ['undecodable-image', 'image-too-large', 'idempotency-key-reused'],
       ),
-      429: error('This address has MAX_UPLOADS_PER_ADDRESS uploads in flight, or made API_REQUESTS_PER_WINDOW requests; nothing was stored.', ['too-many-uploads-from-address', 'too-many-requests'], retryAfter),
+      429: error(
+        'This address has MAX_UPLOADS_PER_ADDRESS uploads in flight, or made API_REQUESTS_PER_WINDOW requests; nothing was stored.',
+        ['too-many-uploads-from-address', 'too-many-requests'],
+        retryAfter,
+      ),
       503: error(
         'The queue is full (MAX_PENDING_JOBS), MAX_UPLOADS_IN_FLIGHT uploads or MAX_UPLOAD_BYTES_IN_FLIGHT bytes are being received, or the store is unreachable; nothing was stored.',
         ['queue-full', 'too-many-uploads', 'store-unavailable'],
@@ -101,7 +122,11 @@ const routes: RouteConfig[] = [
     tags: ['jobs'],
     summary: 'A page of jobs, newest first.',
     request: { query: JobListQuery },
-    responses: { 200: json(JobPage, 'The page.'), 400: error('A query parameter is not valid.', ['bad-status', 'bad-limit', 'bad-cursor']), 503: storeUnavailable },
+    responses: {
+      200: json(JobPage, 'The page.'),
+      400: error('A query parameter is not valid.', ['bad-status', 'bad-limit', 'bad-cursor']),
+      503: storeUnavailable,
+    },
   },
   {
     method: 'delete',
@@ -121,7 +146,8 @@ const routes: RouteConfig[] = [
     path: '/api/jobs/export',
     tags: ['jobs'],
     summary: 'Every matching job, newest first, streamed (no page limit).',
-    description: 'CSV has one row per job with columns id, status, fileName, contentType, size, attempts, submittedAt, startedAt, finishedAt, worker, error, model, backend, inferenceMs, label1, probability1 … label5, probability5. JSON lines have one JobView per line.',
+    description:
+      'CSV has one row per job with columns id, status, fileName, contentType, size, attempts, submittedAt, startedAt, finishedAt, worker, error, model, backend, inferenceMs, label1, probability1 … label5, probability5. JSON lines have one JobView per line.',
     request: { query: ExportQuery },
     responses: {
       200: {
@@ -162,7 +188,12 @@ const routes: RouteConfig[] = [
     summary: 'Delete a job; a worker holding it is told to drop it. Needs the admin token when the master has one.',
     security: [{ adminToken: [] }, {}],
     request: { params: jobId },
-    responses: { 204: noContent, 401: error('The master has an admin token and this is not it.', ['admin-token-required']), 404: unknownJob, 503: storeUnavailable },
+    responses: {
+      204: noContent,
+      401: error('The master has an admin token and this is not it.', ['admin-token-required']),
+      404: unknownJob,
+      503: storeUnavailable,
+    },
   },
   {
     method: 'post',
@@ -183,7 +214,7 @@ const routes: RouteConfig[] = [
     method: 'post',
     path: '/api/workers/{workerId}/revoke',
     tags: ['workers'],
-    summary: "Revoke a worker identity: its token is refused from now on by every master sharing the store, and its sockets here close (code 4004).",
+    summary: 'Revoke a worker identity: its token is refused from now on by every master sharing the store, and its sockets here close (code 4004).',
     security: [{ adminToken: [] }],
     request: { params: z.object({ workerId: WorkerIdentity.shape.workerId }) },
     responses: {
@@ -201,7 +232,12 @@ const routes: RouteConfig[] = [
     request: {
       query: z.object({
         offset: z.coerce.number().int().min(0).default(0).meta({ description: 'Standings to skip.' }),
-        limit: z.coerce.number().int().min(1).optional().meta({ description: 'Standings per page, 1 to MAX_LEADERBOARD_PAGE (default 20, or less if that is lower).' }),
+        limit: z.coerce
+          .number()
+          .int()
+          .min(1)
+          .optional()
+          .meta({ description: 'Standings per page, 1 to MAX_LEADERBOARD_PAGE (default 20, or less if that is lower).' }),
       }),
     },
     responses: { 200: json(VolunteersView, 'The page and the totals.'), 400: error('A query parameter is not valid.', ['bad-offset', 'bad-limit']) },
@@ -267,7 +303,12 @@ const routes: RouteConfig[] = [
       200: {
         description: 'model.json, or a weight shard.',
         content: {
-          'application/json': { schema: z.object({ format: z.literal('graph-model') }).loose().meta({ description: 'The TF.js graph model description.' }) },
+          'application/json': {
+            schema: z
+              .object({ format: z.literal('graph-model') })
+              .loose()
+              .meta({ description: 'The TF.js graph model description.' }),
+          },
           'application/octet-stream': { schema: z.string().meta({ format: 'binary' }) },
         },
       },

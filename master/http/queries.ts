@@ -22,11 +22,7 @@ export const JobListQuery = z.object({
     .max(MAX_PAGE)
     .default(50)
     .meta({ description: `Jobs per page, 1 to ${MAX_PAGE}.` }),
-  cursor: z
-    .string()
-    .regex(/^\d+$/)
-    .optional()
-    .meta({ description: 'The nextCursor of the previous page.' }),
+  cursor: z.string().regex(/^\d+$/).optional().meta({ description: 'The nextCursor of the previous page.' }),
 });
 
 export const ExportFormat = z.enum(['csv', 'jsonl']);

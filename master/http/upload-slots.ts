@@ -23,7 +23,7 @@ export function uploadSlots(limits: UploadLimits): RequestHandler {
     const address = req.socket.remoteAddress ?? 'unknown';
     const declared = req.headers['content-length'];
     if (declared === undefined || !/^\d+$/.test(declared)) {
-      throw new HttpError(411, 'length-required', 'say the upload\'s size in a Content-Length header (browsers, curl and fetch do); nothing was stored');
+      throw new HttpError(411, 'length-required', "say the upload's size in a Content-Length header (browsers, curl and fetch do); nothing was stored");
     }
     const bytes = Number(declared);
     if (bytes > limits.maxUploadRequestBytes) {
@@ -31,10 +31,14 @@ export function uploadSlots(limits: UploadLimits): RequestHandler {
     }
     // A client at its own cap hears so first: that one it can do something about.
     if (inFlight.of(address) >= limits.maxUploadsPerAddress) {
-      throw new HttpError(429, 'too-many-uploads-from-address', `at most ${limits.maxUploadsPerAddress} uploads at once from one address; nothing was stored`, { 'Retry-After': '2' });
+      throw new HttpError(429, 'too-many-uploads-from-address', `at most ${limits.maxUploadsPerAddress} uploads at once from one address; nothing was stored`, {
+        'Retry-After': '2',
+      });
     }
     if (inFlight.total >= limits.maxUploadsInFlight || bytesInFlight + bytes > limits.maxUploadBytesInFlight) {
-      throw new HttpError(503, 'too-many-uploads', 'the master is taking as many uploads as it can just now; nothing was stored, try again shortly', { 'Retry-After': '2' });
+      throw new HttpError(503, 'too-many-uploads', 'the master is taking as many uploads as it can just now; nothing was stored, try again shortly', {
+        'Retry-After': '2',
+      });
     }
     inFlight.take(address);
     bytesInFlight += bytes;

@@ -123,9 +123,7 @@ export class WorkerHub {
   }
 
   private receive(connection: Connection, data: RawData, isBinary: boolean): void {
-    const parsed = isBinary
-      ? ({ ok: false, error: 'workers send JSON text frames only' } as const)
-      : parseWorkerMessage(data.toString());
+    const parsed = isBinary ? ({ ok: false, error: 'workers send JSON text frames only' } as const) : parseWorkerMessage(data.toString());
     if (!parsed.ok) return this.refuse(connection, ErrorCode.badMessage, parsed.error);
     const { admitting, session } = connection;
     const handled = admitting && !session ? admitting.then(() => this.handle(connection, parsed.message)) : this.handle(connection, parsed.message);

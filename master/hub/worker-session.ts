@@ -1,7 +1,16 @@
 // One connected worker: what it said in its hello, the leases it holds, its credit.
 import type { WebSocket } from 'ws';
 import type { WorkerView } from '../api-types.ts';
-import { encodeJobFrame, MAX_CREDIT, UNLIMITED, type DonorLimits, type HelloMessage, type MasterMessage, type WorkerClass, type WorkerIdentity } from '../protocol.ts';
+import {
+  encodeJobFrame,
+  MAX_CREDIT,
+  UNLIMITED,
+  type DonorLimits,
+  type HelloMessage,
+  type MasterMessage,
+  type WorkerClass,
+  type WorkerIdentity,
+} from '../protocol.ts';
 import type { Lease, LeaseRef, WorkerRef } from '../store/job-store.ts';
 import type { RefusalLimiter } from './refusal-limiter.ts';
 

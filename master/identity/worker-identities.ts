@@ -6,9 +6,7 @@ import { CloseCode, type HelloMessage, type WorkerClass, type WorkerIdentity } f
 import type { IdentityStore } from './identity-store.ts';
 import { newSecret, WorkerTokens } from './worker-tokens.ts';
 
-export type Admission =
-  | { admitted: true; identity: WorkerIdentity; workerClass: WorkerClass }
-  | { admitted: false; closeCode: number; reason: string };
+export type Admission = { admitted: true; identity: WorkerIdentity; workerClass: WorkerClass } | { admitted: false; closeCode: number; reason: string };
 
 const refuse = (closeCode: number, reason: string): Admission => ({ admitted: false, closeCode, reason });
 

@@ -33,5 +33,4 @@ export type JobEvent = JobChanged | JobDeleted;
 
 export type TransitionCounts = Record<JobTransition, number>;
 
-export const noTransitions = (): TransitionCounts =>
-  Object.fromEntries(JOB_TRANSITIONS.map((name) => [name, 0])) as TransitionCounts;
+export const noTransitions = (): TransitionCounts => Object.fromEntries(JOB_TRANSITIONS.map((name) => [name, 0])) as TransitionCounts;

@@ -53,7 +53,11 @@ export class JobLifecycle {
     this.workers = workers;
     this.log = log;
     this.leaseMs = leaseMs;
-    this.dispatcher = new Dispatcher(workers, (sessions) => this.lease(sessions), (error) => this.logStoreError(error, 'dispatch failed'));
+    this.dispatcher = new Dispatcher(
+      workers,
+      (sessions) => this.lease(sessions),
+      (error) => this.logStoreError(error, 'dispatch failed'),
+    );
   }
 
   /** Starts the lease reaper (a lease is noticed expired within a quarter of its length) and offers the queue to workers. */
@@ -162,9 +166,7 @@ export class JobLifecycle {
   /** Fenced as complete is; the store requeues the job, or fails it when not retryable or out of attempts. */
   async fail(session: WorkerSession, message: FailureMessage): Promise<void> {
     const lease = { jobId: message.jobId, leaseId: message.leaseId };
-    const transition = await this.store
-      .fail(lease, session.id, message.reason, message.retryable, Date.now())
-      .finally(() => session.drop(lease));
+    const transition = await this.store.fail(lease, session.id, message.reason, message.retryable, Date.now()).finally(() => session.drop(lease));
     if (transition.applied) {
       session.jobsFailed += 1;
       this.log.info({ jobId: lease.jobId, worker: session.hello.name, reason: message.reason, status: transition.job.status }, 'attempt failed');
@@ -185,7 +187,11 @@ export class JobLifecycle {
     if (transition.applied) {
       // Nonsense counts against the worker like any refused answer: logged once an interval, and a limit.
       const verdict = session.refusals.note(Date.now());
-      if (verdict.log) this.log.warn({ jobId: lease.jobId, worker: session.hello.name, workerId: session.identity.workerId, problem, suppressed: verdict.suppressed }, 'answer refused');
+      if (verdict.log)
+        this.log.warn(
+          { jobId: lease.jobId, worker: session.hello.name, workerId: session.identity.workerId, problem, suppressed: verdict.suppressed },
+          'answer refused',
+        );
       if (verdict.overLimit) session.disconnect(1008, 'too many refused answers');
       this.applied({ type: 'job', transition: 'refused', job: transition.job });
     } else {

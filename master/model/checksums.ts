@@ -32,7 +32,9 @@ export function verifyChecksums(dir: string, files: Iterable<string>): boolean {
   for (const file of files) {
     const expected = sums.get(file);
     if (!expected) throw new ModelError(`model file ${path.join(dir, file)} is not listed in ${sumsPath}`);
-    const actual = createHash('sha256').update(fs.readFileSync(path.join(dir, file))).digest('hex');
+    const actual = createHash('sha256')
+      .update(fs.readFileSync(path.join(dir, file)))
+      .digest('hex');
     if (actual !== expected) {
       throw new ModelError(
         `model file ${path.join(dir, file)} does not match ${sumsPath}: its SHA-256 is ${actual}, expected ${expected}. ` +

@@ -25,15 +25,11 @@ interface ModelJson {
 export function loadModelFiles(dir: string, inputRange: [number, number]): ModelFiles {
   const modelJsonPath = path.join(dir, 'model.json');
   if (!fs.existsSync(modelJsonPath)) {
-    throw new ModelError(
-      `no model.json in ${dir}: set MODEL_DIR to a TF.js graph model folder (see README, "The model")`,
-    );
+    throw new ModelError(`no model.json in ${dir}: set MODEL_DIR to a TF.js graph model folder (see README, "The model")`);
   }
   const modelJson = JSON.parse(fs.readFileSync(modelJsonPath, 'utf8')) as ModelJson;
   if (modelJson.format !== 'graph-model') {
-    throw new ModelError(
-      `${modelJsonPath} is a "${modelJson.format ?? 'unknown'}" model; workers load TF.js graph models (format "graph-model")`,
-    );
+    throw new ModelError(`${modelJsonPath} is a "${modelJson.format ?? 'unknown'}" model; workers load TF.js graph models (format "graph-model")`);
   }
   const weightFiles = (modelJson.weightsManifest ?? []).flatMap((group) => group.paths);
   const hash = createHash('sha256');

@@ -6,10 +6,7 @@ import type { LatencyStage } from '../api-types.ts';
 import type { JobChanged } from '../lifecycle/job-events.ts';
 import { stageLatencies } from './latency-stages.ts';
 
-export type JobOutcome =
-  | { kind: 'submitted' }
-  | { kind: 'completed'; latencyMs: Record<LatencyStage, number> | null }
-  | { kind: 'failed' };
+export type JobOutcome = { kind: 'submitted' } | { kind: 'completed'; latencyMs: Record<LatencyStage, number> | null } | { kind: 'failed' };
 
 export function jobOutcome({ transition, job }: JobChanged): JobOutcome | null {
   switch (transition) {

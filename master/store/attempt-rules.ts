@@ -47,7 +47,5 @@ export function afterAttempt(
 
 /** The reason a job failed for good, naming every attempt. */
 export function finalError(attempts: { attempt: number; workerName: string; outcome: string; reason: string | null }[]): string {
-  return attempts
-    .map((a) => `attempt ${a.attempt} on ${a.workerName}: ${a.outcome}${a.reason ? ` (${a.reason})` : ''}`)
-    .join('; ');
+  return attempts.map((a) => `attempt ${a.attempt} on ${a.workerName}: ${a.outcome}${a.reason ? ` (${a.reason})` : ''}`).join('; ');
 }

@@ -4,19 +4,7 @@
 // the master's clock (the `now` arguments), never Redis's, as in sqlite.
 import { randomUUID } from 'node:crypto';
 import { JOB_STATUSES, type JobDetailView, type JobPage, type JobResult, type JobView } from '../api-types.ts';
-import type {
-  CreateResult,
-  JobStore,
-  Lease,
-  LeaseRef,
-  Limits,
-  ListQuery,
-  NewJob,
-  RejectReason,
-  StatusCounts,
-  Transition,
-  WorkerRef,
-} from './job-store.ts';
+import type { CreateResult, JobStore, Lease, LeaseRef, Limits, ListQuery, NewJob, RejectReason, StatusCounts, Transition, WorkerRef } from './job-store.ts';
 import type { EndedWithoutResult } from './attempt-rules.ts';
 import { toAttemptView, toView } from './job-views.ts';
 import { jobScripts, type LuaScript, type RedisClient, type ScriptArg } from './redis/lua-scripts.ts';
@@ -157,7 +145,7 @@ export class RedisJobStore implements JobStore {
 
   async clear(): Promise<{ ids: string[]; leases: LeaseRef[] }> {
     const removed: [string, string][] = [];
-    for (let done = 0; !done; ) {
+    for (let done = 0; !done;) {
       let batch: [string, string][];
       [batch, done] = (await this.run(jobScripts.clear, [CLEAR_BATCH])) as [[string, string][], number];
       removed.push(...batch);
@@ -187,9 +175,7 @@ export class RedisJobStore implements JobStore {
   /** Newest first; the cursor is the submission number of the last job on the previous page. */
   async list({ status, limit, cursor }: ListQuery): Promise<JobPage> {
     const newest = cursor ? `(${cursor}` : '+inf';
-    const found = await reachRedis(() =>
-      this.redis.zrevrangebyscore(this.keys.list(status), newest, '-inf', 'WITHSCORES', 'LIMIT', 0, limit + 1),
-    );
+    const found = await reachRedis(() => this.redis.zrevrangebyscore(this.keys.list(status), newest, '-inf', 'WITHSCORES', 'LIMIT', 0, limit + 1));
     const page: { id: string; seq: string }[] = [];
     for (let i = 0; i < found.length && page.length < limit; i += 2) page.push({ id: found[i]!, seq: found[i + 1]! });
     const replies = page.length ? await reachRedis(() => this.redis.hmget(this.keys.jobs, ...page.map(({ id }) => id))) : [];

@@ -6,18 +6,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { JobDetailView, JobPage, JobResult, JobStatus, JobView } from '../api-types.ts';
 import { afterAttempt, finalError, type AttemptFacts, type EndedWithoutResult } from './attempt-rules.ts';
-import type {
-  CreateResult,
-  JobStore,
-  Lease,
-  LeaseRef,
-  Limits,
-  ListQuery,
-  NewJob,
-  StatusCounts,
-  Transition,
-  WorkerRef,
-} from './job-store.ts';
+import type { CreateResult, JobStore, Lease, LeaseRef, Limits, ListQuery, NewJob, StatusCounts, Transition, WorkerRef } from './job-store.ts';
 import { toAttemptView, toView, type AttemptRow, type JobRow } from './job-views.ts';
 import { requestDigest } from './request-digest.ts';
 import { IdempotencyKeyReusedError, QueueFullError } from './store-errors.ts';
@@ -125,15 +114,11 @@ export class SqliteJobStore implements JobStore {
     if (!attemptColumns.has('identity')) this.db.transaction(() => this.db.exec(IDENTITY_COLUMNS))();
     const db = this.db;
     this.q = {
-      insertJob: db.prepare(
-        `INSERT INTO jobs (id, status, file_name, content_type, size, submitted_at) VALUES (?, 'queued', ?, ?, ?, ?)`,
-      ),
+      insertJob: db.prepare(`INSERT INTO jobs (id, status, file_name, content_type, size, submitted_at) VALUES (?, 'queued', ?, ?, ?, ?)`),
       insertImage: db.prepare(`INSERT INTO images (job_id, bytes) VALUES (?, ?)`),
       idempotencyGet: db.prepare(`SELECT job_ids, request_digest FROM idempotency WHERE key = ? AND created_at > ?`),
       idempotencyPut: db.prepare(`INSERT OR REPLACE INTO idempotency (key, job_ids, created_at, request_digest) VALUES (?, ?, ?, ?)`),
-      idempotencyForget: db.prepare(
-        `DELETE FROM idempotency WHERE key IN (SELECT key FROM idempotency WHERE created_at <= ? ORDER BY created_at LIMIT 100)`,
-      ),
+      idempotencyForget: db.prepare(`DELETE FROM idempotency WHERE key IN (SELECT key FROM idempotency WHERE created_at <= ? ORDER BY created_at LIMIT 100)`),
       job: db.prepare(`SELECT * FROM jobs WHERE id = ?`),
       // Never a job this identity said cannot be processed, or answered with nonsense: that one waits for other identities.
       oldestQueuedFor: db.prepare(

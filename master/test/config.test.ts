@@ -45,7 +45,9 @@ describe('configuration', () => {
       workerTokenSecret: 's'.repeat(32),
       fleetToken: 'f'.repeat(16),
     });
-    expect(() => loadConfig(argv(), { WORKER_TOKEN_SECRET: 'short' })).toThrow(/--worker-token-secret \/ WORKER_TOKEN_SECRET: WORKER_TOKEN_SECRET must be at least 32/);
+    expect(() => loadConfig(argv(), { WORKER_TOKEN_SECRET: 'short' })).toThrow(
+      /--worker-token-secret \/ WORKER_TOKEN_SECRET: WORKER_TOKEN_SECRET must be at least 32/,
+    );
     expect(() => loadConfig(argv(), { FLEET_TOKEN: 'short' })).toThrow(/--fleet-token \/ FLEET_TOKEN: FLEET_TOKEN must be at least 16/);
   });
 });

@@ -49,10 +49,21 @@ interface Answer {
 }
 
 /** One request from a chosen loopback address. */
-function request(master: TestMaster, options: { method?: string; path: string; from?: string; body?: Buffer; headers?: Record<string, string> }): Promise<Answer> {
+function request(
+  master: TestMaster,
+  options: { method?: string; path: string; from?: string; body?: Buffer; headers?: Record<string, string> },
+): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const req = http.request(
-      { host: '127.0.0.1', port: master.port, method: options.method ?? 'GET', path: options.path, localAddress: options.from ?? '127.0.0.1', headers: options.headers, agent: false },
+      {
+        host: '127.0.0.1',
+        port: master.port,
+        method: options.method ?? 'GET',
+        path: options.path,
+        localAddress: options.from ?? '127.0.0.1',
+        headers: options.headers,
+        agent: false,
+      },
       (res) => {
         let body = '';
         res.setEncoding('utf8');
@@ -116,7 +127,11 @@ describe('connection limits', () => {
     // A raw socket that sends the headers and a trickle, and reads what the master answers before it hangs up.
     const socket = await connect(master);
     const answer = received(socket);
-    socket.write(`POST /api/jobs HTTP/1.1\r\nHost: x\r\n${Object.entries(upload.headers).map(([k, v]) => `${k}: ${v}\r\n`).join('')}\r\n`);
+    socket.write(
+      `POST /api/jobs HTTP/1.1\r\nHost: x\r\n${Object.entries(upload.headers)
+        .map(([k, v]) => `${k}: ${v}\r\n`)
+        .join('')}\r\n`,
+    );
     let offset = 0;
     const drip = setInterval(() => socket.writable && socket.write(upload.body.subarray(offset, (offset += 16))), 50);
     const text = await answer;
@@ -134,10 +149,17 @@ describe('connection limits', () => {
       const socket = await connect(master, from);
       holding.push(received(socket));
       const { body, headers } = multipart(10_000);
-      socket.write(`POST /api/jobs HTTP/1.1\r\nHost: x\r\n${Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('')}\r\n`);
+      socket.write(
+        `POST /api/jobs HTTP/1.1\r\nHost: x\r\n${Object.entries(headers)
+          .map(([k, v]) => `${k}: ${v}\r\n`)
+          .join('')}\r\n`,
+      );
       socket.write(body.subarray(0, 5_000));
     }
-    await until(async () => (await request(master, { method: 'POST', path: '/api/jobs', from: '127.0.0.4', ...multipart(10) })).status === 503, 'both slots to be taken');
+    await until(
+      async () => (await request(master, { method: 'POST', path: '/api/jobs', from: '127.0.0.4', ...multipart(10) })).status === 503,
+      'both slots to be taken',
+    );
     const sameAddress = await request(master, { method: 'POST', path: '/api/jobs', from: '127.0.0.2', ...multipart(10) });
     expect([sameAddress.status, errorCode(sameAddress), sameAddress.headers['retry-after']]).toEqual([429, 'too-many-uploads-from-address', '2']);
     const elsewhere = await request(master, { method: 'POST', path: '/api/jobs', from: '127.0.0.4', ...multipart(10) });
@@ -146,7 +168,10 @@ describe('connection limits', () => {
 
     // When the held uploads go away, their slots are free again (the small upload is not an image: 415, not 429/503).
     for (const socket of sockets.splice(0)) socket.destroy();
-    await until(async () => (await request(master, { method: 'POST', path: '/api/jobs', from: '127.0.0.4', ...multipart(10) })).status === 415, 'the slots to be free');
+    await until(
+      async () => (await request(master, { method: 'POST', path: '/api/jobs', from: '127.0.0.4', ...multipart(10) })).status === 415,
+      'the slots to be free',
+    );
   });
 });
 
@@ -156,7 +181,12 @@ describe('upload sizes', () => {
     const large = await request(master, { method: 'POST', path: '/api/jobs', ...multipart(2_000) });
     expect([large.status, errorCode(large)]).toEqual([413, 'request-too-large']);
     const { body, headers } = multipart(10);
-    const chunked = await request(master, { method: 'POST', path: '/api/jobs', body, headers: { 'Content-Type': headers['Content-Type']!, 'Transfer-Encoding': 'chunked' } });
+    const chunked = await request(master, {
+      method: 'POST',
+      path: '/api/jobs',
+      body,
+      headers: { 'Content-Type': headers['Content-Type']!, 'Transfer-Encoding': 'chunked' },
+    });
     expect([chunked.status, errorCode(chunked)]).toEqual([411, 'length-required']);
     expect(await master.store.counts()).toEqual({ queued: 0, leased: 0, done: 0, failed: 0 });
   });
@@ -165,14 +195,24 @@ describe('upload sizes', () => {
     const master = await start({ maxUploadBytesInFlight: 15_000 });
     const socket = await connect(master, '127.0.0.2');
     const held = multipart(10_000);
-    socket.write(`POST /api/jobs HTTP/1.1\r\nHost: x\r\n${Object.entries(held.headers).map(([k, v]) => `${k}: ${v}\r\n`).join('')}\r\n`);
-    await until(async () => (await request(master, { method: 'POST', path: '/api/jobs', from: '127.0.0.3', ...multipart(10_000) })).status === 503, 'the bytes to be taken');
+    socket.write(
+      `POST /api/jobs HTTP/1.1\r\nHost: x\r\n${Object.entries(held.headers)
+        .map(([k, v]) => `${k}: ${v}\r\n`)
+        .join('')}\r\n`,
+    );
+    await until(
+      async () => (await request(master, { method: 'POST', path: '/api/jobs', from: '127.0.0.3', ...multipart(10_000) })).status === 503,
+      'the bytes to be taken',
+    );
     const refused = await request(master, { method: 'POST', path: '/api/jobs', from: '127.0.0.3', ...multipart(10_000) });
     expect([refused.status, errorCode(refused)]).toEqual([503, 'too-many-uploads']);
     // A small one still fits beside the held one (not an image: 415, past the caps).
     expect((await request(master, { method: 'POST', path: '/api/jobs', from: '127.0.0.3', ...multipart(100) })).status).toBe(415);
     socket.destroy();
-    await until(async () => (await request(master, { method: 'POST', path: '/api/jobs', from: '127.0.0.3', ...multipart(10_000) })).status === 415, 'room again');
+    await until(
+      async () => (await request(master, { method: 'POST', path: '/api/jobs', from: '127.0.0.3', ...multipart(10_000) })).status === 415,
+      'room again',
+    );
   });
 });
 

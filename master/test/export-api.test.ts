@@ -122,7 +122,10 @@ describe.each(STORES)('export on $name', ({ overrides }) => {
 
     const lines = await fetch(exportUrl(master, 'format=jsonl')).then(async (response) => {
       expect(response.headers.get('content-type')).toBe('application/jsonl; charset=utf-8');
-      return (await response.text()).trimEnd().split('\n').map((line) => JSON.parse(line) as JobView);
+      return (await response.text())
+        .trimEnd()
+        .split('\n')
+        .map((line) => JSON.parse(line) as JobView);
     });
     expect(lines.map((job) => job.id)).toEqual([...older, ...newer].reverse().map((job) => job.id));
     expect(lines.find((job) => job.id === done.id)).toEqual(done);

@@ -25,27 +25,35 @@ afterEach(async () => {
 
 function directives(response: Response): Map<string, string> {
   const policy = response.headers.get('content-security-policy') ?? '';
-  return new Map(policy.split(';').map((d) => d.trim().split(/\s+/)).map(([name, ...values]) => [name!, values.join(' ')]));
+  return new Map(
+    policy
+      .split(';')
+      .map((d) => d.trim().split(/\s+/))
+      .map(([name, ...values]) => [name!, values.join(' ')]),
+  );
 }
 
 describe('security headers', () => {
-  it.each(['/', '/worker', '/api/health', '/api/jobs', '/api/nothing-here'])('%s: a strict CSP, no framing, no referrer, nosniff, cross-origin isolation', async (path) => {
-    master = await startTestMaster();
-    const response = await fetch(`${master.url}${path}`);
-    const csp = directives(response);
-    expect(csp.get('default-src')).toBe("'self'");
-    expect(csp.get('script-src')).toBe("'self' 'wasm-unsafe-eval' blob:");
-    expect(csp.get('style-src')).toBe("'self'");
-    expect(csp.get('frame-ancestors')).toBe("'none'");
-    expect(csp.get('object-src')).toBe("'none'");
-    expect(csp.has('upgrade-insecure-requests')).toBe(false);
-    expect(response.headers.get('referrer-policy')).toBe('no-referrer');
-    expect(response.headers.get('x-content-type-options')).toBe('nosniff');
-    expect(response.headers.get('x-frame-options')).toBe('DENY');
-    expect(response.headers.get('cross-origin-opener-policy')).toBe('same-origin');
-    expect(response.headers.get('cross-origin-embedder-policy')).toBe('require-corp');
-    expect(response.headers.get('strict-transport-security')).toBeNull();
-  });
+  it.each(['/', '/worker', '/api/health', '/api/jobs', '/api/nothing-here'])(
+    '%s: a strict CSP, no framing, no referrer, nosniff, cross-origin isolation',
+    async (path) => {
+      master = await startTestMaster();
+      const response = await fetch(`${master.url}${path}`);
+      const csp = directives(response);
+      expect(csp.get('default-src')).toBe("'self'");
+      expect(csp.get('script-src')).toBe("'self' 'wasm-unsafe-eval' blob:");
+      expect(csp.get('style-src')).toBe("'self'");
+      expect(csp.get('frame-ancestors')).toBe("'none'");
+      expect(csp.get('object-src')).toBe("'none'");
+      expect(csp.has('upgrade-insecure-requests')).toBe(false);
+      expect(response.headers.get('referrer-policy')).toBe('no-referrer');
+      expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(response.headers.get('x-frame-options')).toBe('DENY');
+      expect(response.headers.get('cross-origin-opener-policy')).toBe('same-origin');
+      expect(response.headers.get('cross-origin-embedder-policy')).toBe('require-corp');
+      expect(response.headers.get('strict-transport-security')).toBeNull();
+    },
+  );
 
   it('/api/docs allows the inline styles Swagger UI sets, and nothing else more', async () => {
     master = await startTestMaster();
@@ -76,7 +84,11 @@ describe.each(STORES)('Origin on $name', ({ overrides }) => {
     master = await startTestMaster(overrides());
     const { jobs } = (await (await submit({})).json()) as { jobs: { id: string }[] };
     const id = jobs[0]!.id;
-    for (const [method, path] of [['DELETE', `/api/jobs/${id}`], ['POST', `/api/jobs/${id}/retry`], ['DELETE', '/api/jobs']]) {
+    for (const [method, path] of [
+      ['DELETE', `/api/jobs/${id}`],
+      ['POST', `/api/jobs/${id}/retry`],
+      ['DELETE', '/api/jobs'],
+    ]) {
       const response = await fetch(`${master.url}${path}`, { method, headers: { Origin: STRANGER } });
       expect(response.status, `${method} ${path}`).toBe(403);
       expect(((await response.json()) as { error: { code: string } }).error.code).toBe('origin-not-allowed');

@@ -90,7 +90,12 @@ describe('readiness reasons', () => {
     dirs.push(dataDir, modelDir);
     fs.writeFileSync(path.join(modelDir, 'model.json'), '{}');
     const store = new SqliteJobStore(dataDir, DEFAULT_TEST_LIMITS);
-    const model = { dir: modelDir, files: new Set(['model.json']), checksummed: false, view: { name: 'm', hash: 'h', url: '/models/h/model.json', inputRange: [-1, 1], bytes: 2, imageSize: 224 } } satisfies ModelFiles;
+    const model = {
+      dir: modelDir,
+      files: new Set(['model.json']),
+      checksummed: false,
+      view: { name: 'm', hash: 'h', url: '/models/h/model.json', inputRange: [-1, 1], bytes: 2, imageSize: 224 },
+    } satisfies ModelFiles;
     let draining = false;
     const app = express()
       .use(healthRouter({ store, model, draining: () => draining }))

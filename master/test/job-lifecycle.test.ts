@@ -40,8 +40,7 @@ function storeConfig(target: RedisTarget | undefined): Overrides {
   if (!target) return {};
   const prefix = `test:${randomUUID()}:`;
   redisData.push({ prefix, target });
-  const where =
-    'url' in target ? { redisUrl: target.url } : { redisClusterNodes: target.clusterNodes.map(({ host, port }) => `${host}:${port}`).join(',') };
+  const where = 'url' in target ? { redisUrl: target.url } : { redisClusterNodes: target.clusterNodes.map(({ host, port }) => `${host}:${port}`).join(',') };
   return { ...where, redisPrefix: prefix };
 }
 

@@ -154,17 +154,37 @@ describe('attempt rules', () => {
     expect(afterAttempt([by('trusted', 'recovered')], limits)).toEqual({ status: 'queued', failures: 0 });
     expect(afterAttempt([by('trusted', 'failed'), by('trusted', 'expired'), by('trusted', 'expired')], limits)).toEqual({ status: 'failed', failures: 3 });
     expect(afterAttempt([by('trusted', 'failed', true)], limits).status).toBe('failed');
-    expect(afterAttempt(times(5, () => by('trusted', 'lost')), limits).status).toBe('failed');
+    expect(
+      afterAttempt(
+        times(5, () => by('trusted', 'lost')),
+        limits,
+      ).status,
+    ).toBe('failed');
   });
 
   it('count a volunteer identity once, however often it fails, expires or drops the job', () => {
-    expect(afterAttempt(times(9, () => by('volunteer-a', 'lost')), limits)).toEqual({ status: 'queued', failures: 0 });
-    expect(afterAttempt(times(9, () => by('volunteer-a', 'expired')), limits)).toEqual({ status: 'queued', failures: 1 });
+    expect(
+      afterAttempt(
+        times(9, () => by('volunteer-a', 'lost')),
+        limits,
+      ),
+    ).toEqual({ status: 'queued', failures: 0 });
+    expect(
+      afterAttempt(
+        times(9, () => by('volunteer-a', 'expired')),
+        limits,
+      ),
+    ).toEqual({ status: 'queued', failures: 1 });
     expect(afterAttempt([...times(4, () => by('volunteer-a', 'expired')), by('volunteer-b', 'failed'), by('volunteer-c', 'expired')], limits)).toEqual({
       status: 'failed',
       failures: 3,
     });
-    expect(afterAttempt(['a', 'b', 'c', 'd', 'e'].map((who) => by(`volunteer-${who}`, 'lost')), limits).status).toBe('failed');
+    expect(
+      afterAttempt(
+        ['a', 'b', 'c', 'd', 'e'].map((who) => by(`volunteer-${who}`, 'lost')),
+        limits,
+      ).status,
+    ).toBe('failed');
   });
 
   it("take a volunteer's word that a job cannot be processed as a vote: the quorum of identities decides", () => {

@@ -41,7 +41,16 @@ describe('POST /api/jobs', () => {
     for (const job of body.jobs) expect(job).toMatchObject({ status: 'queued', attempts: 0, result: null });
 
     const one = await fetch(`${master.url}/api/jobs/${body.jobs[0]!.id}`).then((r) => r.json());
-    expect(one).toMatchObject({ id: body.jobs[0]!.id, status: 'queued', startedAt: null, finishedAt: null, worker: null, error: null, result: null, timeline: [] });
+    expect(one).toMatchObject({
+      id: body.jobs[0]!.id,
+      status: 'queued',
+      startedAt: null,
+      finishedAt: null,
+      worker: null,
+      error: null,
+      result: null,
+      timeline: [],
+    });
     expect(new Date(one.submittedAt).toISOString()).toBe(one.submittedAt);
   });
 

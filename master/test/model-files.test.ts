@@ -68,7 +68,14 @@ describe('SHA256SUMS in a model folder', () => {
   it('refuses a served file the checksum file does not list', () => {
     const dir = copyOfShippedModel();
     const sums = path.join(dir, 'SHA256SUMS');
-    fs.writeFileSync(sums, fs.readFileSync(sums, 'utf8').split('\n').filter((line) => !line.endsWith('model.json')).join('\n'));
+    fs.writeFileSync(
+      sums,
+      fs
+        .readFileSync(sums, 'utf8')
+        .split('\n')
+        .filter((line) => !line.endsWith('model.json'))
+        .join('\n'),
+    );
     expect(loadError(dir).message).toBe(`model file ${path.join(dir, 'model.json')} is not listed in ${sums}`);
   });
 
@@ -78,7 +85,7 @@ describe('SHA256SUMS in a model folder', () => {
     expect(loadError(dir).message).toBe(`${path.join(dir, 'SHA256SUMS')} line 4 is not "<sha256>  <file>": "not a checksum"`);
   });
 
-  it('accepts sha256sum\'s binary-mode lines', () => {
+  it("accepts sha256sum's binary-mode lines", () => {
     const dir = copyOfShippedModel();
     const sums = path.join(dir, 'SHA256SUMS');
     fs.writeFileSync(sums, fs.readFileSync(sums, 'utf8').replaceAll('  ', ' *'));

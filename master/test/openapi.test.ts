@@ -108,9 +108,12 @@ function expressRoutes(stack: Layer[], prefix: string): string[] {
   return stack.flatMap((layer) => {
     if (layer.route) {
       const path = layer.route.path instanceof RegExp ? String(layer.route.path) : `${prefix}${layer.route.path === '/' && prefix ? '' : layer.route.path}`;
-      return Object.keys(layer.route.methods).filter((method) => method !== '_all').map((method) => `${method.toUpperCase()} ${path}`);
+      return Object.keys(layer.route.methods)
+        .filter((method) => method !== '_all')
+        .map((method) => `${method.toUpperCase()} ${path}`);
     }
-    if (layer.handle.stack) return expressRoutes(layer.handle.stack, typeof layer.rawPath === 'string' && layer.rawPath !== '/' ? prefix + layer.rawPath : prefix);
+    if (layer.handle.stack)
+      return expressRoutes(layer.handle.stack, typeof layer.rawPath === 'string' && layer.rawPath !== '/' ? prefix + layer.rawPath : prefix);
     return [];
   });
 }
@@ -151,7 +154,9 @@ describe.each(STORES)('real answers on $name match the description', ({ override
         expect(body.length, `${where} has a body the description does not`).toBe(0);
         return null;
       }
-      const mediaType = Object.keys(described!.content).find((candidate) => candidate === type || (candidate.endsWith('/*') && type.startsWith(candidate.slice(0, -1))));
+      const mediaType = Object.keys(described!.content).find(
+        (candidate) => candidate === type || (candidate.endsWith('/*') && type.startsWith(candidate.slice(0, -1))),
+      );
       expect(mediaType, `${where} answered ${type}; described: ${Object.keys(described!.content)}`).toBeDefined();
       if (type !== 'application/json') return body;
       const value = JSON.parse(body.toString()) as unknown;
@@ -201,10 +206,15 @@ describe.each(STORES)('real answers on $name match the description', ({ override
       }),
     );
 
-    const submitted = (await call('post', '/api/jobs', '/api/jobs', 201, { body: form([{ bytes: imageBytes(0), name: 'a.jpg' }]) })) as { jobs: { id: string }[] };
+    const submitted = (await call('post', '/api/jobs', '/api/jobs', 201, { body: form([{ bytes: imageBytes(0), name: 'a.jpg' }]) })) as {
+      jobs: { id: string }[];
+    };
     const [doneId] = submitted.jobs.map((job) => job.id);
     await settled(master.url, [doneId!], 20_000);
-    const again = (await call('post', '/api/jobs', '/api/jobs', 201, { body: form([{ bytes: imageBytes(1), name: 'b.jpg' }]), headers: { 'Idempotency-Key': 'k1' } })) as {
+    const again = (await call('post', '/api/jobs', '/api/jobs', 201, {
+      body: form([{ bytes: imageBytes(1), name: 'b.jpg' }]),
+      headers: { 'Idempotency-Key': 'k1' },
+    })) as {
       jobs: { id: string }[];
     };
     const failedId = again.jobs[0]!.id;
@@ -212,7 +222,10 @@ describe.each(STORES)('real answers on $name match the description', ({ override
     await call('post', '/api/jobs', '/api/jobs', 201, { body: form([{ bytes: imageBytes(1), name: 'b.jpg' }]), headers: { 'Idempotency-Key': 'k1' } });
     await call('post', '/api/jobs', '/api/jobs', 400, { body: new FormData() });
     await call('post', '/api/jobs', '/api/jobs', 400, { body: form([{ bytes: imageBytes(0), name: 'a.jpg' }], 'photo') });
-    await call('post', '/api/jobs', '/api/jobs', 400, { body: form([{ bytes: imageBytes(0), name: 'a.jpg' }]), headers: { 'Idempotency-Key': 'k'.repeat(201) } });
+    await call('post', '/api/jobs', '/api/jobs', 400, {
+      body: form([{ bytes: imageBytes(0), name: 'a.jpg' }]),
+      headers: { 'Idempotency-Key': 'k'.repeat(201) },
+    });
     await call('post', '/api/jobs', '/api/jobs', 415, { body: form([{ bytes: new TextEncoder().encode('not an image'), name: 'a.jpg' }]) });
     await call('post', '/api/jobs', '/api/jobs', 413, { body: form([{ bytes: new Uint8Array(MAX_UPLOAD_BYTES + 1), name: 'big.jpg' }]) });
     await call('post', '/api/jobs', '/api/jobs', 413, { body: form([0, 0, 0, 0].map((i) => ({ bytes: imageBytes(i), name: 'a.jpg' }))) });
@@ -265,7 +278,9 @@ describe.each(STORES)('real answers on $name match the description', ({ override
     const strictCall = async (method: string, path: string, wanted: number, init: RequestInit, template = path) => {
       const response = await fetch(`${strict.url}${path}`, { ...init, method });
       expect(response.status).toBe(wanted);
-      const validate = ajv.getSchema(`doc#/${pointer('paths', template, method.toLowerCase(), 'responses', String(wanted), 'content', 'application/json', 'schema')}`)!;
+      const validate = ajv.getSchema(
+        `doc#/${pointer('paths', template, method.toLowerCase(), 'responses', String(wanted), 'content', 'application/json', 'schema')}`,
+      )!;
       const value = await response.json();
       expect(validate(value) ? [] : validate.errors).toEqual([]);
     };

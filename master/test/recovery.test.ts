@@ -14,7 +14,11 @@ afterEach(async () => {
   running = null;
 });
 
-const submit = (url: string, count: number) => submitUploads(url, Array.from({ length: count }, () => image!));
+const submit = (url: string, count: number) =>
+  submitUploads(
+    url,
+    Array.from({ length: count }, () => image!),
+  );
 
 describe('master restarts', () => {
   it('survives kill -9 with jobs queued and leased: all complete once, leased ones marked recovered', async () => {

@@ -49,16 +49,24 @@ describe('Lua attempt rules', () => {
   it('agree with afterAttempt on every history of up to three attempts', async () => {
     // Every attempt as the stores keep it: a trusted worker or one of two volunteer identities, and how it ended.
     const kinds: Omit<AttemptFacts, 'attempt'>[] = [];
-    for (const [identity, trusted] of [['fleet', true], ['volunteer-a', false], ['volunteer-b', false]] as const)
+    for (const [identity, trusted] of [
+      ['fleet', true],
+      ['volunteer-a', false],
+      ['volunteer-b', false],
+    ] as const)
       for (const outcome of ['failed', 'expired', 'lost', 'recovered', 'refused'] as const)
         for (const final of outcome === 'failed' ? [true, false] : [false]) kinds.push({ identity, trusted, outcome, final });
     const histories: AttemptFacts[][] = [[]];
     for (let length = 0; length < 3; length++)
       for (const history of histories.filter((h) => h.length === length))
         for (const kind of kinds) histories.push([...history, { ...kind, attempt: length + 1 }]);
-    const cases = histories.slice(1).flatMap((attempts) =>
-      [LIMITS, { ...LIMITS, maxAttempts: 1, maxLeases: 1, failureQuorum: 1 }, { ...LIMITS, maxAttempts: 2, maxLeases: 3, failureQuorum: 3 }].map((limits) => ({ attempts, limits })),
-    );
+    const cases = histories
+      .slice(1)
+      .flatMap((attempts) =>
+        [LIMITS, { ...LIMITS, maxAttempts: 1, maxLeases: 1, failureQuorum: 1 }, { ...LIMITS, maxAttempts: 2, maxLeases: 3, failureQuorum: 3 }].map(
+          (limits) => ({ attempts, limits }),
+        ),
+      );
     // One script call answers every case; attempts travel as the scripts store them (trusted and final as 1 or 0).
     const rule = new LuaScript(
       `${readLua('attempt-rules')}
@@ -142,7 +150,13 @@ describe.each(STORE_KINDS.filter((kind) => kind.name !== 'sqlite'))('several mas
     const jobCount = 300;
     await first.create(newJobs(jobCount), T0);
     const calls = Array.from({ length: 60 }, (_, call) =>
-      [first, second].map((master, m) => master.lease([0, 1, 2].map((w) => worker(`m${m}-c${call}-w${w}`)), 1_000, T0)),
+      [first, second].map((master, m) =>
+        master.lease(
+          [0, 1, 2].map((w) => worker(`m${m}-c${call}-w${w}`)),
+          1_000,
+          T0,
+        ),
+      ),
     ).flat();
     const leases = (await Promise.all(calls)).flat().filter((lease): lease is Lease => lease !== null);
     expect(leases).toHaveLength(jobCount);
@@ -155,7 +169,11 @@ describe.each(STORE_KINDS.filter((kind) => kind.name !== 'sqlite'))('several mas
   it('reap an expired lease once, however many masters reap it at once', async () => {
     const [first, second] = await twoMasters();
     const { jobs } = await first.create(newJobs(50), T0);
-    await first.lease(jobs.map((_, i) => worker(`w${i}`)), 100, T0);
+    await first.lease(
+      jobs.map((_, i) => worker(`w${i}`)),
+      100,
+      T0,
+    );
     const reap = async (master: JobStore) => {
       const expired = await master.expiredLeases(T0 + 100);
       return Promise.all(expired.map((lease) => master.release(lease, 'expired', 'lease expired', T0 + 100)));
@@ -172,7 +190,11 @@ describe.each(STORE_KINDS.filter((kind) => kind.name !== 'sqlite'))('several mas
   it('believe exactly one of a late result and the reaper racing for the same lease', async () => {
     const [first, second] = await twoMasters();
     const { jobs } = await first.create(newJobs(40), T0);
-    const leases = (await first.lease(jobs.map((_, i) => worker(`w${i}`)), 100, T0)) as Lease[];
+    const leases = (await first.lease(
+      jobs.map((_, i) => worker(`w${i}`)),
+      100,
+      T0,
+    )) as Lease[];
     const outcomes = await Promise.all(
       leases.map(async (lease, i) => {
         const [completed, released] = await Promise.all([

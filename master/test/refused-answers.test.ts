@@ -32,7 +32,14 @@ describe('a worker sending refused answers', () => {
   it('is logged twice for 20 forged results and disconnected with 1008 at MAX_REFUSED_MESSAGES', async () => {
     const lines: { msg: string; suppressed?: number }[] = [];
     const log = pino({ level: 'warn' }, { write: (line: string) => void lines.push(JSON.parse(line)) });
-    const config = makeConfig({ port: 0, host: '127.0.0.1', modelDir: defaultModelDir, dataDir: tempDataDir(), maxRefusedMessages: 20, refusedLogIntervalMs: 60_000 });
+    const config = makeConfig({
+      port: 0,
+      host: '127.0.0.1',
+      modelDir: defaultModelDir,
+      dataDir: tempDataDir(),
+      maxRefusedMessages: 20,
+      refusedLogIntervalMs: 60_000,
+    });
     master = await startMaster(config, log);
     const { hash } = (await fetch(`${master.url}/api/model`).then((r) => r.json())) as { hash: string };
 
@@ -42,7 +49,15 @@ describe('a worker sending refused answers', () => {
     const welcomed = new Promise((resolve) => socket.once('message', resolve));
     socket.send(JSON.stringify({ type: 'hello', protocol: PROTOCOL_VERSION, name: 'forger', kind: 'volunteer', backend: 'wasm', model: hash, credit: 0 }));
     await welcomed;
-    const forged = () => ({ type: 'result', jobId: randomUUID(), leaseId: randomUUID(), predictions: [{ index: 1, label: 'x', probability: 1 }], inferenceMs: 1, backend: 'wasm', model: hash });
+    const forged = () => ({
+      type: 'result',
+      jobId: randomUUID(),
+      leaseId: randomUUID(),
+      predictions: [{ index: 1, label: 'x', probability: 1 }],
+      inferenceMs: 1,
+      backend: 'wasm',
+      model: hash,
+    });
     for (let i = 0; i < 20; i++) socket.send(JSON.stringify(forged()));
 
     expect(await closed).toEqual([1008, 'too many refused answers']);

@@ -37,7 +37,9 @@ describe('result checks', () => {
   });
 
   it('refuse an unknown backend', () => {
-    expect(resultProblem({ ...honest, backend: 'quantum-abacus' }, MODEL)).toMatch(/^unknown backend "quantum-abacus" \(expected one of webgpu, webgl, wasm, cpu\)$/);
+    expect(resultProblem({ ...honest, backend: 'quantum-abacus' }, MODEL)).toMatch(
+      /^unknown backend "quantum-abacus" \(expected one of webgpu, webgl, wasm, cpu\)$/,
+    );
   });
 
   it('refuse a class index that appears twice', () => {

@@ -8,7 +8,6 @@ import type { JobStore, Lease, Limits, NewJob, WorkerRef } from '../store/job-st
 import { IdempotencyKeyReusedError, QueueFullError } from '../store/store-errors.ts';
 import { STORE_KINDS, type OpenedStore } from '../../test/support/stores.ts';
 
-
 const WORKERS: WorkerRef[] = ['a', 'b', 'c'].map((id) => ({ id, name: `worker-${id}`, backend: `backend-${id}`, identity: id, workerClass: 'trusted' }));
 const [A, B, C] = WORKERS as [WorkerRef, WorkerRef, WorkerRef];
 /** Volunteers: V1 and V1b are two tabs (sockets) of one identity, V2 and V3 other identities. */
@@ -89,7 +88,11 @@ describe.each(STORE_KINDS)('$name job store', (kind) => {
     it('refuses a key reused with other images, storing nothing, and still replays the first request', async () => {
       const store = await open();
       const first = await store.create(newJobs(2), T0, 'key-1');
-      const others: NewJob[][] = [newJobs(3), newJobs(2, new Uint8Array([9, 9, 9])), newJobs(2).map((job) => ({ ...job, fileName: `renamed-${job.fileName}` }))];
+      const others: NewJob[][] = [
+        newJobs(3),
+        newJobs(2, new Uint8Array([9, 9, 9])),
+        newJobs(2).map((job) => ({ ...job, fileName: `renamed-${job.fileName}` })),
+      ];
       for (const jobs of others) await expect(store.create(jobs, T0 + 1, 'key-1')).rejects.toBeInstanceOf(IdempotencyKeyReusedError);
       expect((await store.counts()).queued).toBe(2);
       expect(await store.create(newJobs(2), T0 + 2, 'key-1')).toEqual({ jobs: first.jobs, replayed: true });
@@ -193,7 +196,14 @@ describe.each(STORE_KINDS)('$name job store', (kind) => {
       const outcome = await store.complete(lease, A.id, resultOf(7), T0 + 100);
       expect(outcome).toEqual({
         applied: true,
-        job: expect.objectContaining({ id: ids[0], status: 'done', worker: A.name, finishedAt: new Date(T0 + 100).toISOString(), error: null, result: resultOf(7) }),
+        job: expect.objectContaining({
+          id: ids[0],
+          status: 'done',
+          worker: A.name,
+          finishedAt: new Date(T0 + 100).toISOString(),
+          error: null,
+          result: resultOf(7),
+        }),
       });
       expect(await store.get(ids[0]!)).toEqual(outcome.applied && outcome.job);
     });
@@ -234,7 +244,12 @@ describe.each(STORE_KINDS)('$name job store', (kind) => {
       const outcome = await store.fail(lease, A.id, 'not an image', false, T0 + 10);
       expect(outcome).toEqual({
         applied: true,
-        job: expect.objectContaining({ status: 'failed', worker: A.name, finishedAt: new Date(T0 + 10).toISOString(), error: 'attempt 1 on worker-a: failed (not an image)' }),
+        job: expect.objectContaining({
+          status: 'failed',
+          worker: A.name,
+          finishedAt: new Date(T0 + 10).toISOString(),
+          error: 'attempt 1 on worker-a: failed (not an image)',
+        }),
       });
     });
 
@@ -250,7 +265,8 @@ describe.each(STORE_KINDS)('$name job store', (kind) => {
       await store.fail(await leaseOne(store, A, T0), A.id, 'out of memory', true, T0 + 1);
       await store.release(await leaseOne(store, B, T0 + 2), 'lost', 'tab closed', T0 + 3);
       const outcome = await store.fail(await leaseOne(store, C, T0 + 4), C.id, 'out of memory again', true, T0 + 5);
-      const expected = 'attempt 1 on worker-a: failed (out of memory); attempt 2 on worker-b: lost (tab closed); attempt 3 on worker-c: failed (out of memory again)';
+      const expected =
+        'attempt 1 on worker-a: failed (out of memory); attempt 2 on worker-b: lost (tab closed); attempt 3 on worker-c: failed (out of memory again)';
       expect(outcome).toEqual({ applied: true, job: expect.objectContaining({ status: 'failed', attempts: 3, error: expected }) });
       const detail = await store.getDetail(ids[0]!);
       expect(detail?.error).toBe(finalError(detail!.timeline));
@@ -300,7 +316,10 @@ describe.each(STORE_KINDS)('$name job store', (kind) => {
       const lease = await leaseOne(store, V1);
       expect(await store.refuse(lease, V2.id, 'nonsense', T0 + 1)).toEqual({ applied: false, reason: 'not-your-lease' });
       const outcome = await store.refuse(lease, V1.id, 'answer refused: unknown backend', T0 + 1);
-      expect(outcome).toEqual({ applied: true, job: expect.objectContaining({ id: ids[0], status: 'queued', result: null, error: 'answer refused: unknown backend' }) });
+      expect(outcome).toEqual({
+        applied: true,
+        job: expect.objectContaining({ id: ids[0], status: 'queued', result: null, error: 'answer refused: unknown backend' }),
+      });
       expect(await store.refuse(lease, V1.id, 'again', T0 + 2)).toEqual({ applied: false, reason: 'stale-lease' });
       expect((await leaseOne(store, V1b, T0 + 3)).jobId).toBe(ids[1]);
       expect((await leaseOne(store, V2, T0 + 4)).jobId).toBe(ids[0]);
@@ -330,7 +349,8 @@ describe.each(STORE_KINDS)('$name job store', (kind) => {
       const { store } = await withJobs(1, { maxAttempts: 2, maxLeases: 99 });
       for (let i = 0; i < 4; i++) {
         const lease = await leaseOne(store, V1, T0 + 2 * i);
-        const outcome = i % 2 ? await store.fail(lease, V1.id, 'out of memory', true, T0 + 2 * i + 1) : await store.release(lease, 'expired', 'late', T0 + 2 * i + 1);
+        const outcome =
+          i % 2 ? await store.fail(lease, V1.id, 'out of memory', true, T0 + 2 * i + 1) : await store.release(lease, 'expired', 'late', T0 + 2 * i + 1);
         expect(outcome.applied && outcome.job.status).toBe('queued');
       }
       const outcome = await store.release(await leaseOne(store, V2, T0 + 20), 'expired', 'late', T0 + 21);
@@ -534,4 +554,3 @@ describe.each(STORE_KINDS)('$name job store', (kind) => {
 });
 
 const sortByJob = <T extends { jobId: string }>(leases: T[]) => [...leases].sort((a, b) => a.jobId.localeCompare(b.jobId));
-

@@ -45,16 +45,30 @@ const at = fc.constantFrom<Instance>(0, 1);
 const pick = fc.nat(40);
 const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 4, arbitrary: fc.record({ op: fc.constant('create' as const), at, count: fc.integer({ min: 1, max: 3 }), key: fc.option(fc.nat(1)) }) },
-  { weight: 4, arbitrary: fc.record({ op: fc.constant('lease' as const), at, workers: fc.uniqueArray(fc.nat(WORKERS.length - 1), { minLength: 1, maxLength: 4 }) }) },
+  {
+    weight: 4,
+    arbitrary: fc.record({ op: fc.constant('lease' as const), at, workers: fc.uniqueArray(fc.nat(WORKERS.length - 1), { minLength: 1, maxLength: 4 }) }),
+  },
   { weight: 3, arbitrary: fc.record({ op: fc.constant('complete' as const), at, pick, foreign: fc.boolean() }) },
   { weight: 2, arbitrary: fc.record({ op: fc.constant('fail' as const), at, pick, retryable: fc.boolean() }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('refuse' as const), at, pick }) },
-  { weight: 2, arbitrary: fc.record({ op: fc.constant('release' as const), at, pick, outcome: fc.constantFrom('lost' as const, 'expired' as const, 'recovered' as const) }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      op: fc.constant('release' as const),
+      at,
+      pick,
+      outcome: fc.constantFrom('lost' as const, 'expired' as const, 'recovered' as const),
+    }),
+  },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('reap' as const), at }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('retry' as const), at, pick }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('remove' as const), at, pick }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('clear' as const), at }) },
-  { weight: 2, arbitrary: fc.record({ op: fc.constant('read' as const), at, pick, status: fc.nat(JOB_STATUSES.length), limit: fc.integer({ min: 1, max: 4 }) }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({ op: fc.constant('read' as const), at, pick, status: fc.nat(JOB_STATUSES.length), limit: fc.integer({ min: 1, max: 4 }) }),
+  },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('restart' as const), at }) },
   { weight: 2, arbitrary: fc.record({ op: fc.constant('tick' as const), ms: fc.integer({ min: 1, max: 200 }) }) },
 );
@@ -117,7 +131,11 @@ async function apply(side: Side, op: Op, now: number, step: number): Promise<unk
         return side.normalise(created);
       }
       case 'lease': {
-        const leases = await store.lease(op.workers.map((w) => WORKERS[w]!), LEASE_MS, now);
+        const leases = await store.lease(
+          op.workers.map((w) => WORKERS[w]!),
+          LEASE_MS,
+          now,
+        );
         leases.forEach((lease, i) => lease && side.leases.push({ lease, worker: WORKERS[op.workers[i]!]!.id }));
         return side.normalise(leases);
       }

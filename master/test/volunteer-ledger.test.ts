@@ -67,7 +67,11 @@ describe.each(KINDS)('volunteer ledger on $name', (kind) => {
 
   it('adds up images and compute time per volunteer, and ranks them, ties sharing a rank', async () => {
     const { ledger } = await fresh();
-    for (const [volunteerId, count] of [[A, 3], [B, 5], [C, 3]] as const) {
+    for (const [volunteerId, count] of [
+      [A, 3],
+      [B, 5],
+      [C, 3],
+    ] as const) {
       for (let i = 0; i < count; i++) await ledger.record({ volunteerId, browser: 'firefox', backend: 'wasm', computeMs: 10 });
     }
     expect(await ledger.standing(B)).toEqual({ rank: 1, displayName: null, images: 5, computeMs: 50 });
@@ -77,7 +81,11 @@ describe.each(KINDS)('volunteer ledger on $name', (kind) => {
 
     const page = await ledger.leaderboard(0, 10);
     expect(page.total).toBe(3);
-    expect(page.volunteers.map((v) => [v.rank, v.images])).toEqual([[1, 5], [2, 3], [2, 3]]);
+    expect(page.volunteers.map((v) => [v.rank, v.images])).toEqual([
+      [1, 5],
+      [2, 3],
+      [2, 3],
+    ]);
   });
 
   it('pages the leaderboard', async () => {
@@ -113,8 +121,14 @@ describe.each(KINDS)('volunteer ledger on $name', (kind) => {
     expect(await ledger.totals()).toEqual({
       images: 3,
       computeMs: 120,
-      byBrowser: [{ key: 'firefox', images: 2, computeMs: 100 }, { key: 'chromium', images: 1, computeMs: 20 }],
-      byBackend: [{ key: 'wasm', images: 2, computeMs: 100 }, { key: 'webgl', images: 1, computeMs: 20 }],
+      byBrowser: [
+        { key: 'firefox', images: 2, computeMs: 100 },
+        { key: 'chromium', images: 1, computeMs: 20 },
+      ],
+      byBackend: [
+        { key: 'wasm', images: 2, computeMs: 100 },
+        { key: 'webgl', images: 1, computeMs: 20 },
+      ],
     });
   });
 

@@ -78,7 +78,10 @@ describe('volunteer credit', () => {
     expect(board.totals).toEqual({
       images: 8,
       computeMs: 140,
-      byBrowser: [{ key: 'chromium', images: 5, computeMs: 50 }, { key: 'firefox', images: 3, computeMs: 90 }],
+      byBrowser: [
+        { key: 'chromium', images: 5, computeMs: 50 },
+        { key: 'firefox', images: 3, computeMs: 90 },
+      ],
       byBackend: [{ key: 'cpu', images: 8, computeMs: 140 }],
     });
     // Nothing identifies a volunteer who did not opt in: no id anywhere in the answer.
@@ -91,7 +94,7 @@ describe('volunteer credit', () => {
     expect((await answering('ada-firefox', { identity: ADA }, 30)).welcome.identity).toEqual(ADA);
   });
 
-  it('lets nobody claim another volunteer\'s credit: a forged token is refused, an unsigned id gets its own identity', async () => {
+  it("lets nobody claim another volunteer's credit: a forged token is refused, an unsigned id gets its own identity", async () => {
     master = await startTestMaster();
     const ADA = (await answering('ada', {}, 10)).welcome.identity;
     await submit(2);
@@ -166,14 +169,21 @@ describe('volunteer credit', () => {
     const socket = new WebSocket(`${master.url.replace(/^http/, 'ws')}${WORKER_SOCKET_PATH}`);
     await new Promise((resolve) => socket.once('open', resolve));
     const reply = new Promise<string>((resolve) => socket.once('message', (data) => resolve(data.toString())));
-    socket.send(JSON.stringify({ type: 'hello', protocol: PROTOCOL_VERSION, name: 'w', kind: 'volunteer', backend: 'wasm', model: model.hash, credit: 1, ...extra }));
+    socket.send(
+      JSON.stringify({ type: 'hello', protocol: PROTOCOL_VERSION, name: 'w', kind: 'volunteer', backend: 'wasm', model: model.hash, credit: 1, ...extra }),
+    );
     expect(JSON.parse(await reply)).toMatchObject({ type: 'error', code: 'bad-message' });
     socket.terminate();
   });
 
   it('answers bad paging and a missing id in plain words, and a volunteer without credit with null', async () => {
     master = await startTestMaster({ maxLeaderboardPage: 50 });
-    for (const [query, code] of [['?limit=0', 'bad-limit'], ['?limit=51', 'bad-limit'], ['?offset=-1', 'bad-offset'], ['?limit=abc', 'bad-limit']] as const) {
+    for (const [query, code] of [
+      ['?limit=0', 'bad-limit'],
+      ['?limit=51', 'bad-limit'],
+      ['?offset=-1', 'bad-offset'],
+      ['?limit=abc', 'bad-limit'],
+    ] as const) {
       const response = await fetch(`${master.url}/api/volunteers${query}`);
       expect(response.status, query).toBe(400);
       expect(((await response.json()) as { error: { code: string } }).error.code).toBe(code);

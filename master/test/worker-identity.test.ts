@@ -83,7 +83,10 @@ describe('worker identity', () => {
     const impostor = await connect(m, { name: 'headless-1', hello: { kind: 'headless' } });
     expect(impostor.welcome.workerClass).toBe('volunteer');
     const views = await listed(m);
-    expect(views.map((view) => [view.name, view.workerClass]).sort()).toEqual([['headless-1', 'trusted'], ['headless-1', 'volunteer']]);
+    expect(views.map((view) => [view.name, view.workerClass]).sort()).toEqual([
+      ['headless-1', 'trusted'],
+      ['headless-1', 'volunteer'],
+    ]);
 
     expect(await refusal(m, { hello: { fleetToken: 'a-guess-at-the-fleet-token' } })).toEqual({ code: CloseCode.badFleetToken, reason: 'fleet token refused' });
     // A trusted identity is worth nothing without the fleet token it came with.

@@ -89,7 +89,10 @@ describe('fencing', () => {
 
     other.succeed(header);
     holder.succeed({ ...header, leaseId: 'forged-lease' });
-    await until(() => grid.master.lifecycle.counters.rejected['not-your-lease'] + grid.master.lifecycle.counters.rejected['stale-lease'] === 2, 'both rejected');
+    await until(
+      () => grid.master.lifecycle.counters.rejected['not-your-lease'] + grid.master.lifecycle.counters.rejected['stale-lease'] === 2,
+      'both rejected',
+    );
     expect((await job(id!)).status).toBe('leased');
 
     holder.succeed(header, 3);

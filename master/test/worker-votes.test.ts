@@ -70,7 +70,7 @@ describe.each(['sqlite', 'redis'] as const)('on the %s store', (storeName) => {
     expect(new Set(failed!.timeline.map((a) => a.workerId)).size).toBe(2);
   });
 
-  it("lets a trusted worker finish a job a volunteer called undecodable, or fail it on its own word", async () => {
+  it('lets a trusted worker finish a job a volunteer called undecodable, or fail it on its own word', async () => {
     const m = await master({ failureQuorum: 2 });
     await naysayer(m);
     const [good, bad] = [await submitOne(m), await submitOne(m)];

@@ -3,7 +3,15 @@
 import type { RedisClient } from '../store/redis/lua-scripts.ts';
 import { createRedisClient, describeTarget, execBatch, reachRedis, type RedisTarget } from '../store/redis/redis-connection.ts';
 import { StoreUnavailableError } from '../store/store-errors.ts';
-import { sortTallies, type Contribution, type LeaderboardPage, type LedgerTotals, type Tally, type VolunteerLedger, type VolunteerStanding } from './volunteer-ledger.ts';
+import {
+  sortTallies,
+  type Contribution,
+  type LeaderboardPage,
+  type LedgerTotals,
+  type Tally,
+  type VolunteerLedger,
+  type VolunteerStanding,
+} from './volunteer-ledger.ts';
 
 const DIMENSIONS = ['browser', 'backend'] as const;
 
@@ -48,7 +56,10 @@ export class RedisVolunteerLedger implements VolunteerLedger {
       .zincrby(this.key.ranking, 1, volunteerId)
       .hincrby(this.key.volunteer(volunteerId), 'images', 1)
       .hincrbyfloat(this.key.volunteer(volunteerId), 'computeMs', computeMs);
-    for (const [dimension, key] of [['browser', browser], ['backend', backend]] as const) {
+    for (const [dimension, key] of [
+      ['browser', browser],
+      ['backend', backend],
+    ] as const) {
       batch.hincrby(this.key.images(dimension), key, 1).hincrbyfloat(this.key.computeMs(dimension), key, computeMs);
     }
     await execBatch(batch);
@@ -60,14 +71,21 @@ export class RedisVolunteerLedger implements VolunteerLedger {
   }
 
   async standing(volunteerId: string): Promise<VolunteerStanding | null> {
-    const [images, computeMs, name] = await reachRedis<(string | null)[]>(() => this.redis.hmget(this.key.volunteer(volunteerId), 'images', 'computeMs', 'name'));
+    const [images, computeMs, name] = await reachRedis<(string | null)[]>(() =>
+      this.redis.hmget(this.key.volunteer(volunteerId), 'images', 'computeMs', 'name'),
+    );
     if (!images || Number(images) === 0) return null;
     const ahead = await reachRedis<number>(() => this.redis.zcount(this.key.ranking, `(${images}`, '+inf'));
     return { rank: ahead + 1, displayName: name ?? null, images: Number(images), computeMs: Number(computeMs ?? 0) };
   }
 
   async leaderboard(offset: number, limit: number): Promise<LeaderboardPage> {
-    const [total, ids] = (await execBatch(this.redis.multi().zcard(this.key.ranking).zrevrange(this.key.ranking, offset, offset + limit - 1))) as [number, string[]];
+    const [total, ids] = (await execBatch(
+      this.redis
+        .multi()
+        .zcard(this.key.ranking)
+        .zrevrange(this.key.ranking, offset, offset + limit - 1),
+    )) as [number, string[]];
     if (ids.length === 0) return { total, volunteers: [] };
     const batch = this.redis.multi();
     for (const id of ids) batch.hmget(this.key.volunteer(id), 'images', 'computeMs', 'name');
@@ -77,7 +95,12 @@ export class RedisVolunteerLedger implements VolunteerLedger {
     const ahead = (await execBatch(ranks)) as number[];
     return {
       total,
-      volunteers: rows.map(([images, computeMs, name], i) => ({ rank: ahead[i]! + 1, displayName: name ?? null, images: Number(images ?? 0), computeMs: Number(computeMs ?? 0) })),
+      volunteers: rows.map(([images, computeMs, name], i) => ({
+        rank: ahead[i]! + 1,
+        displayName: name ?? null,
+        images: Number(images ?? 0),
+        computeMs: Number(computeMs ?? 0),
+      })),
     };
   }
 

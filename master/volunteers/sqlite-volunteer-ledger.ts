@@ -2,7 +2,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { sortTallies, type Contribution, type LeaderboardPage, type LedgerTotals, type Tally, type VolunteerLedger, type VolunteerStanding } from './volunteer-ledger.ts';
+import {
+  sortTallies,
+  type Contribution,
+  type LeaderboardPage,
+  type LedgerTotals,
+  type Tally,
+  type VolunteerLedger,
+  type VolunteerStanding,
+} from './volunteer-ledger.ts';
 
 interface StandingRow {
   display_name: string | null;
@@ -40,8 +48,10 @@ export class SqliteVolunteerLedger implements VolunteerLedger {
   async record({ volunteerId, browser, backend, computeMs }: Contribution): Promise<void> {
     const add = this.db.transaction(() => {
       this.db
-        .prepare(`INSERT INTO volunteers (id, images, compute_ms) VALUES (?, 1, ?)
-                  ON CONFLICT (id) DO UPDATE SET images = images + 1, compute_ms = compute_ms + excluded.compute_ms`)
+        .prepare(
+          `INSERT INTO volunteers (id, images, compute_ms) VALUES (?, 1, ?)
+                  ON CONFLICT (id) DO UPDATE SET images = images + 1, compute_ms = compute_ms + excluded.compute_ms`,
+        )
         .run(volunteerId, computeMs);
       const tally = this.db.prepare(`INSERT INTO volunteer_tallies (dimension, key, images, compute_ms) VALUES (?, ?, 1, ?)
                                      ON CONFLICT (dimension, key) DO UPDATE SET images = images + 1, compute_ms = compute_ms + excluded.compute_ms`);
@@ -58,7 +68,8 @@ export class SqliteVolunteerLedger implements VolunteerLedger {
   }
 
   async standing(volunteerId: string): Promise<VolunteerStanding | null> {
-    const row = this.db.prepare('SELECT display_name, images, compute_ms FROM volunteers WHERE id = ? AND images > 0').get(volunteerId) as StandingRow | undefined;
+    const row = this.db.prepare('SELECT display_name, images, compute_ms FROM volunteers WHERE id = ? AND images > 0').get(volunteerId) as
+      StandingRow | undefined;
     if (!row) return null;
     const { ahead } = this.db.prepare('SELECT COUNT(*) AS ahead FROM volunteers WHERE images > ?').get(row.images) as { ahead: number };
     return { rank: ahead + 1, ...view(row) };
@@ -67,14 +78,21 @@ export class SqliteVolunteerLedger implements VolunteerLedger {
   async leaderboard(offset: number, limit: number): Promise<LeaderboardPage> {
     const { total } = this.db.prepare('SELECT COUNT(*) AS total FROM volunteers WHERE images > 0').get() as { total: number };
     const rows = this.db
-      .prepare(`SELECT display_name, images, compute_ms, (SELECT COUNT(*) FROM volunteers ahead WHERE ahead.images > v.images) + 1 AS rank
-                FROM volunteers v WHERE images > 0 ORDER BY images DESC, id DESC LIMIT ? OFFSET ?`)
+      .prepare(
+        `SELECT display_name, images, compute_ms, (SELECT COUNT(*) FROM volunteers ahead WHERE ahead.images > v.images) + 1 AS rank
+                FROM volunteers v WHERE images > 0 ORDER BY images DESC, id DESC LIMIT ? OFFSET ?`,
+      )
       .all(limit, offset) as (StandingRow & { rank: number })[];
     return { total, volunteers: rows.map((row) => ({ rank: row.rank, ...view(row) })) };
   }
 
   async totals(): Promise<LedgerTotals> {
-    const rows = this.db.prepare('SELECT dimension, key, images, compute_ms FROM volunteer_tallies').all() as { dimension: string; key: string; images: number; compute_ms: number }[];
+    const rows = this.db.prepare('SELECT dimension, key, images, compute_ms FROM volunteer_tallies').all() as {
+      dimension: string;
+      key: string;
+      images: number;
+      compute_ms: number;
+    }[];
     const of = (dimension: string): Tally[] =>
       sortTallies(rows.filter((row) => row.dimension === dimension).map((row) => ({ key: row.key, images: row.images, computeMs: row.compute_ms })));
     const byBrowser = of('browser');

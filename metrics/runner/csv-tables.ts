@@ -45,10 +45,7 @@ export function latencyRows(summaries: readonly LossSummary[]): Record<string, C
     ...Object.fromEntries(
       STAGES.flatMap((stage) => {
         const d = s.latency[stage];
-        return [
-          [`${stage}_count`, d.count],
-          ...(['mean', 'p50', 'p90', 'p99', 'max'] as const).map((key) => [`${stage}_${key}_ms`, round(d[key], 1)]),
-        ];
+        return [[`${stage}_count`, d.count], ...(['mean', 'p50', 'p90', 'p99', 'max'] as const).map((key) => [`${stage}_${key}_ms`, round(d[key], 1)])];
       }),
     ),
   }));

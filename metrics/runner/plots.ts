@@ -74,7 +74,10 @@ export function plotSpecs(summaries: readonly LossSummary[]): Record<string, Top
       data: { values: accuracy },
       encoding: { x: lossAxis, color: { field: 'series', type: 'nominal', title: null, legend: LEGEND } },
       layer: [
-        { mark: { type: 'line', point: true }, encoding: { y: { field: 'value', type: 'quantitative', title: 'accuracy', axis: { format: '.0%' }, scale: { domain: [0, 1] } } } },
+        {
+          mark: { type: 'line', point: true },
+          encoding: { y: { field: 'value', type: 'quantitative', title: 'accuracy', axis: { format: '.0%' }, scale: { domain: [0, 1] } } },
+        },
         { mark: { type: 'errorbar', ticks: true }, encoding: { y: { field: 'low', type: 'quantitative', title: 'accuracy' }, y2: { field: 'high' } } },
       ],
     } as TopLevelSpec,

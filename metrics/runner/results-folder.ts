@@ -14,7 +14,11 @@ export async function writeResults(outDir: string, config: object, records: read
   const files: Record<string, string> = {
     'config.json': JSON.stringify(config, null, 2),
     // The bucket is derived, written beside the raw fields for whoever reads the file.
-    'records.json': JSON.stringify(records.map((record) => ({ ...record, bucket: bucketOf(record) })), null, 2),
+    'records.json': JSON.stringify(
+      records.map((record) => ({ ...record, bucket: bucketOf(record) })),
+      null,
+      2,
+    ),
     'summary.csv': toCsv(summaryRows(summaries)),
     'latency.csv': toCsv(latencyRows(summaries)),
   };

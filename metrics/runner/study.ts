@@ -72,7 +72,10 @@ export async function runStudy(options: StudyOptions, progress = new StudyProgre
 
     progress.log(`starting ${options.workers} headless worker(s)${options.workersBehindLink ? ' behind the link' : ''}`);
     const { fleet, chromium } = launchWorkers(options, link, options.workersBehindLink ? masterBehindLink : master.url, fleetToken);
-    cleanups.push(() => chromium?.remove(), () => fleet.stop());
+    cleanups.push(
+      () => chromium?.remove(),
+      () => fleet.stop(),
+    );
     await fleet.waitUntilReady(FLEET_READY_TIMEOUT_MS);
     const model = (await fetch(new URL('/api/model', master.url)).then((r) => r.json())) as ModelView;
     const clock = await probeClockOffset(masterBehindLink, link.wrap); // the link is still clean here
@@ -92,7 +95,13 @@ export async function runStudy(options: StudyOptions, progress = new StudyProgre
       options,
       runId,
       machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryBytes: os.totalmem(), kernel: os.release(), node: process.version },
-      link: { mechanism: link.mechanism, hostAddress: link.hostAddress, nsAddress: link.nsAddress, clientBehindLink: true, workersBehindLink: options.workersBehindLink },
+      link: {
+        mechanism: link.mechanism,
+        hostAddress: link.hostAddress,
+        nsAddress: link.nsAddress,
+        clientBehindLink: true,
+        workersBehindLink: options.workersBehindLink,
+      },
       master: { model, leaseMs: config.leaseMs, heartbeatMs: config.heartbeatMs, maxAttempts: config.maxAttempts, store: 'sqlite' },
       clock,
       measuredLoss: summaries.map((s) => ({ loss: s.loss, ...s.measuredLoss })),
@@ -119,7 +128,14 @@ function selectImages(dir: string, count: number): LabelledImage[] {
 function launchWorkers(options: StudyOptions, link: LossyLink, masterUrl: string, fleetToken: string): { fleet: Fleet; chromium: NamespacedChromium | null } {
   const chromium = options.workersBehindLink ? chromiumInNamespace(link.nsName) : null;
   try {
-    const fleet = startFleet({ masterUrl, workers: options.workers, executablePath: chromium?.path, namePrefix: 'study', fleetToken, logger: createLogger('warn') });
+    const fleet = startFleet({
+      masterUrl,
+      workers: options.workers,
+      executablePath: chromium?.path,
+      namePrefix: 'study',
+      fleetToken,
+      logger: createLogger('warn'),
+    });
     return { fleet, chromium };
   } catch (error) {
     chromium?.remove();
@@ -157,12 +173,17 @@ async function measureAtLoss({ options, link, master, masterBehindLink, images, 
     deadline: Date.now() + options.resultTimeoutMs,
     onFinished: (job) => bars.jobFinished(job.status === 'done' ? 'done' : 'failed'),
   });
-  const unacknowledgedButCreated = await findUnacknowledgedJobs(master.url, results.filter((upload) => !upload.jobId).map((upload) => upload.key));
+  const unacknowledgedButCreated = await findUnacknowledgedJobs(
+    master.url,
+    results.filter((upload) => !upload.jobId).map((upload) => upload.key),
+  );
 
   const records = buildRecords({ loss, images, uploads: results, acknowledged, unacknowledgedButCreated, clockOffsetMs: clock.offsetMs ?? 0 });
   const summary = summarize(records, { loss, offeredRate: options.ratePerSecond, measuredLoss });
   const { correct, wrong, failed, missing, unacknowledged } = summary.buckets;
-  bars.end(`loss ${loss}: correct ${correct}, wrong ${wrong}, failed ${failed}, missing ${missing}, unacknowledged ${unacknowledged}, retries ${summary.retries}`);
+  bars.end(
+    `loss ${loss}: correct ${correct}, wrong ${wrong}, failed ${failed}, missing ${missing}, unacknowledged ${unacknowledged}, retries ${summary.retries}`,
+  );
   return { records, summary };
 }
 

@@ -54,7 +54,9 @@ describe('metrics:export', () => {
 
     const series = readCsv(outDir, 'series.csv');
     expect(series).toHaveLength(snapshots[0]!.series.length + last.series.length);
-    expect(ofLast(series)).toEqual(last.series.map((point) => ({ sampledAt: last.at, ...Object.fromEntries(Object.entries(point).map(([k, v]) => [k, asText(v)])) })));
+    expect(ofLast(series)).toEqual(
+      last.series.map((point) => ({ sampledAt: last.at, ...Object.fromEntries(Object.entries(point).map(([k, v]) => [k, asText(v)])) })),
+    );
     expect(ofLast(series).reduce((total, row) => total + Number(row.completed), 0)).toBe(5);
 
     const latency = ofLast(readCsv(outDir, 'latency.csv'));
@@ -66,7 +68,9 @@ describe('metrics:export', () => {
     expect(latency[1]).toMatchObject({ count: '5', p50: '42', max: '42' });
 
     const histograms = ofLast(readCsv(outDir, 'histograms.csv')).filter((row) => row.stage === 'inference');
-    expect(histograms.map((row) => [row.le, Number(row.count)])).toEqual(last.histogramsMs.inference.map((bucket) => [bucket.le === null ? '+Inf' : String(bucket.le), bucket.count]));
+    expect(histograms.map((row) => [row.le, Number(row.count)])).toEqual(
+      last.histogramsMs.inference.map((bucket) => [bucket.le === null ? '+Inf' : String(bucket.le), bucket.count]),
+    );
 
     const workers = ofLast(readCsv(outDir, 'workers.csv'));
     expect(workers).toMatchObject([{ name: WORKER_NAME, kind: 'headless', backend: 'synthetic', jobsDone: '5', meanInferenceMs: '42', draining: 'false' }]);

@@ -5,7 +5,15 @@ import { jobRecord } from './job-record-fixture.ts';
 describe('latency splits', () => {
   it('splits a done job into upload, queue, transfer, inference and end to end', () => {
     // Client clock: intended 1000, 201 at 1300. Master clock (+200 ms): submitted 1450, leased 1700, finished 1900.
-    const record = jobRecord({ intendedAt: 1_000, ackedAt: 1_300, submittedAt: 1_450, startedAt: 1_700, finishedAt: 1_900, inferenceMs: 150, clockOffsetMs: 200 });
+    const record = jobRecord({
+      intendedAt: 1_000,
+      ackedAt: 1_300,
+      submittedAt: 1_450,
+      startedAt: 1_700,
+      finishedAt: 1_900,
+      inferenceMs: 150,
+      clockOffsetMs: 200,
+    });
     expect(latencySplits(record)).toEqual({ upload: 300, queue: 250, transfer: 50, inference: 150, endToEnd: 700 });
   });
 

@@ -21,7 +21,17 @@ describe('results folder', () => {
     ];
     const files = await writeResults(outDir, { note: 'test' }, [...calm, ...hopeless], summaries);
     expect(files.map((file) => path.basename(file)).sort()).toEqual(
-      ['accuracy.svg', 'config.json', 'execution-time.svg', 'goodput.svg', 'latency.csv', 'latency.svg', 'records.json', 'summary.csv', 'throughput.svg'].sort(),
+      [
+        'accuracy.svg',
+        'config.json',
+        'execution-time.svg',
+        'goodput.svg',
+        'latency.csv',
+        'latency.svg',
+        'records.json',
+        'summary.csv',
+        'throughput.svg',
+      ].sort(),
     );
 
     const records = JSON.parse(fs.readFileSync(path.join(outDir, 'records.json'), 'utf8')) as { bucket: string }[];

@@ -37,7 +37,9 @@ describe('loss-rate summary', () => {
   });
 
   it('writes one CSV row per loss rate whose bucket columns match the counts, unknowns left empty', () => {
-    const csv = toCsv(summaryRows([summary])).trim().split('\n');
+    const csv = toCsv(summaryRows([summary]))
+      .trim()
+      .split('\n');
     expect(csv).toHaveLength(2);
     const row = Object.fromEntries(csv[0]!.split(',').map((column, i) => [column, csv[1]!.split(',')[i]]));
     expect(row).toMatchObject({ loss: '0.2', submitted: '6', correct: '1', wrong: '2', failed: '1', missing: '0', unacknowledged: '2' });

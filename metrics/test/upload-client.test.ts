@@ -76,14 +76,20 @@ describe('open-loop upload client', () => {
   it('waits as long as Retry-After says when the master is full', async () => {
     behaviour = (attempt, res) => (attempt === 1 ? res.writeHead(503, { 'retry-after': '1' }).end('{}') : created(res));
     const [result] = await runOpenLoop(plan(['busy']));
-    expect(result!.attempts.map((a) => [a.outcome, a.status])).toEqual([['busy', 503], ['created', 201]]);
+    expect(result!.attempts.map((a) => [a.outcome, a.status])).toEqual([
+      ['busy', 503],
+      ['created', 201],
+    ]);
     expect(result!.attempts[1]!.startedAt - result!.attempts[0]!.endedAt).toBeGreaterThanOrEqual(990);
   });
 
   it('tries again when the master caps this client (429), after its Retry-After', async () => {
     behaviour = (attempt, res) => (attempt === 1 ? res.writeHead(429, { 'retry-after': '1' }).end('{}') : created(res));
     const [result] = await runOpenLoop(plan(['capped']));
-    expect(result!.attempts.map((a) => [a.outcome, a.status])).toEqual([['busy', 429], ['created', 201]]);
+    expect(result!.attempts.map((a) => [a.outcome, a.status])).toEqual([
+      ['busy', 429],
+      ['created', 201],
+    ]);
     expect(result!.attempts[1]!.startedAt - result!.attempts[0]!.endedAt).toBeGreaterThanOrEqual(990);
   });
 

@@ -66,7 +66,11 @@ describe('npm run submit', () => {
 
     const rows = readRows(out);
     expect(Object.keys(rows[0]!)).toEqual(RESULT_COLUMNS);
-    expect(rows.map((row) => path.basename(row.path!)).sort()).toEqual(devImages().map((image) => image.file).sort());
+    expect(rows.map((row) => path.basename(row.path!)).sort()).toEqual(
+      devImages()
+        .map((image) => image.file)
+        .sort(),
+    );
     const onMaster = new Map((await allJobs(master.url)).map((job) => [job.id, job]));
     expect(onMaster.size).toBe(200);
     for (const row of rows) {
@@ -110,14 +114,26 @@ describe('npm run submit', () => {
     masters.push(master);
     const folder = path.join(scratch, 'too-big');
     fs.mkdirSync(folder);
-    const [small, big] = [devImages().find((image) => fs.statSync(image.path).size < 100_000)!, devImages().find((image) => fs.statSync(image.path).size > 100_000)!];
+    const [small, big] = [
+      devImages().find((image) => fs.statSync(image.path).size < 100_000)!,
+      devImages().find((image) => fs.statSync(image.path).size > 100_000)!,
+    ];
     for (const image of [small, big]) fs.copyFileSync(image.path, path.join(folder, image.file));
 
     const out = path.join(scratch, 'partial.jsonl');
     const { code, stderr } = await runClient([folder, '--master', master.url, '--out', out]).exited;
     expect(code).toBe(1);
     expect(stderr).toContain(`1 failed:\n  ${path.join(folder, big.file)}: upload failed: 413`);
-    const lines = fs.readFileSync(out, 'utf8').trimEnd().split('\n').map((line) => JSON.parse(line) as { path: string; status: string });
-    expect(lines.map((line) => [path.basename(line.path), line.status]).sort()).toEqual([[big.file, 'upload-failed'], [small.file, 'queued']].sort());
+    const lines = fs
+      .readFileSync(out, 'utf8')
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { path: string; status: string });
+    expect(lines.map((line) => [path.basename(line.path), line.status]).sort()).toEqual(
+      [
+        [big.file, 'upload-failed'],
+        [small.file, 'queued'],
+      ].sort(),
+    );
   });
 });

@@ -79,7 +79,14 @@ describe('browser workers end to end', () => {
   });
 
   it('gives the same labels with a Firefox worker beside the Chromium ones, each job done once', async () => {
-    firefox = startFleet({ masterUrl: master.url, browser: 'firefox', workers: 1, namePrefix: 'e2e-firefox', fleetToken: TEST_FLEET_TOKEN, logger: createLogger('error') });
+    firefox = startFleet({
+      masterUrl: master.url,
+      browser: 'firefox',
+      workers: 1,
+      namePrefix: 'e2e-firefox',
+      fleetToken: TEST_FLEET_TOKEN,
+      logger: createLogger('error'),
+    });
     await firefox.waitUntilReady(90_000);
     expect(await workerNames()).toEqual(['e2e-1', 'e2e-2', 'e2e-firefox-1']);
 
@@ -109,7 +116,14 @@ describe('browser workers end to end', () => {
 
   it('completes every job exactly once when the Firefox browser is killed while holding jobs', async () => {
     const victim = firefox!.workers[0]!;
-    const ids = await submit(master.url, uploadsFrom(devImages(60).slice(20).map((image) => image.path)));
+    const ids = await submit(
+      master.url,
+      uploadsFrom(
+        devImages(60)
+          .slice(20)
+          .map((image) => image.path),
+      ),
+    );
     await until(async () => {
       const { workers } = (await fetch(`${master.url}/api/workers`).then((r) => r.json())) as { workers: { name: string; inFlight: number }[] };
       return (workers.find((worker) => worker.name === victim.name)?.inFlight ?? 0) > 0;

@@ -80,7 +80,17 @@ describe('npm run metrics', () => {
   it('writes the config, the raw records, the two tables and five graphs', async () => {
     const files = fs.readdirSync(outDir).sort();
     expect(files).toEqual(
-      ['accuracy.svg', 'config.json', 'execution-time.svg', 'goodput.svg', 'latency.csv', 'latency.svg', 'records.json', 'summary.csv', 'throughput.svg'].sort(),
+      [
+        'accuracy.svg',
+        'config.json',
+        'execution-time.svg',
+        'goodput.svg',
+        'latency.csv',
+        'latency.svg',
+        'records.json',
+        'summary.csv',
+        'throughput.svg',
+      ].sort(),
     );
     const config = JSON.parse(fs.readFileSync(path.join(outDir, 'config.json'), 'utf8'));
     expect(config.options).toMatchObject({ losses: [0, 0.2], count: 20, ratePerSecond: 5, workers: 2 });

@@ -8,8 +8,7 @@ export interface Upload {
   bytes: Uint8Array;
 }
 
-export const uploadsFrom = (paths: string[]): Upload[] =>
-  paths.map((file) => ({ name: path.basename(file), bytes: fs.readFileSync(file) }));
+export const uploadsFrom = (paths: string[]): Upload[] => paths.map((file) => ({ name: path.basename(file), bytes: fs.readFileSync(file) }));
 
 /** Submits in requests of at most 50 images (the master's per-request limit is 100 by default). */
 export async function submit(masterUrl: string, uploads: Upload[], headers: Record<string, string> = {}): Promise<string[]> {
@@ -26,8 +25,7 @@ async function submitOnce(masterUrl: string, uploads: Upload[], headers: Record<
   return ((await response.json()) as { jobs: { id: string }[] }).jobs.map((job) => job.id);
 }
 
-export const getJob = (masterUrl: string, id: string) =>
-  fetch(`${masterUrl}/api/jobs/${id}`).then((r) => r.json()) as Promise<JobDetailView>;
+export const getJob = (masterUrl: string, id: string) => fetch(`${masterUrl}/api/jobs/${id}`).then((r) => r.json()) as Promise<JobDetailView>;
 
 export async function until(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
   const end = Date.now() + timeoutMs;

@@ -160,7 +160,14 @@ async function startWorker(p: Page) {
   await clickDeep(p, inApp('worker-page', '.control button'));
   await waitForTexts(p, inApp('worker-page', '.state'), (texts) => texts[0] === 'Working: classifying images as they come', 'the worker', 90_000);
   // Give the chart something to draw: a few images for this tab's worker and the fleet to share.
-  const ids = await submit(master.url, uploadsFrom(devImages(12).slice(4).map((image) => image.path)));
+  const ids = await submit(
+    master.url,
+    uploadsFrom(
+      devImages(12)
+        .slice(4)
+        .map((image) => image.path),
+    ),
+  );
   await settled(master.url, ids, 60_000);
 }
 

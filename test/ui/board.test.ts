@@ -24,7 +24,12 @@ describe('job board', () => {
     const { page } = await ui.open('/');
     await waitForTexts(page, inApp('job-row'), (texts) => texts.length === 3, 'three rows');
     await clickDeep(page, inApp('job-board', 'label.filter:nth-of-type(4) input')); // "done"
-    await waitForTexts(page, inApp('job-board', '.empty'), (texts) => texts.some((text) => text.includes('No done jobs among the loaded ones.')), 'no done jobs');
+    await waitForTexts(
+      page,
+      inApp('job-board', '.empty'),
+      (texts) => texts.some((text) => text.includes('No done jobs among the loaded ones.')),
+      'no done jobs',
+    );
 
     await clickDeep(page, inApp('job-board', 'label.filter:nth-of-type(2) input')); // "queued"
     await waitForTexts(page, inApp('job-row'), (texts) => texts.length === 3, 'the queued jobs');
@@ -32,7 +37,13 @@ describe('job board', () => {
     const href = await page.$eval(inApp('job-board', 'a.export'), (link) => (link as HTMLAnchorElement).href);
     expect(new URL(href).search).toBe('?format=csv&status=queued');
     const csv = await page.evaluate((url) => fetch(url).then((response) => response.text()), href);
-    expect(csv.trimEnd().split('\n').slice(1).map((line) => line.split(',')[1])).toEqual(['queued', 'queued', 'queued']);
+    expect(
+      csv
+        .trimEnd()
+        .split('\n')
+        .slice(1)
+        .map((line) => line.split(',')[1]),
+    ).toEqual(['queued', 'queued', 'queued']);
     const wanted = threeImages[1]!.file;
     await page.type(inApp('job-board', 'input[type=search]'), wanted.slice(-11, -5));
     await waitForTexts(page, inApp('job-row'), (texts) => texts.length === 1 && texts[0]!.includes(wanted), 'one match');
@@ -66,7 +77,12 @@ describe('job board', () => {
 
     await replaceText(page, TOKEN_INPUT, 'wrong-token-000');
     await page.keyboard.press('Enter');
-    await waitForTexts(page, inApp('admin-dialog', '.error'), (texts) => texts.some((text) => text.includes('The master refused (401): send the admin token')), 'the 401');
+    await waitForTexts(
+      page,
+      inApp('admin-dialog', '.error'),
+      (texts) => texts.some((text) => text.includes('The master refused (401): send the admin token')),
+      'the 401',
+    );
 
     await replaceText(page, TOKEN_INPUT, ADMIN_TOKEN);
     await page.keyboard.press('Enter');
@@ -78,8 +94,14 @@ describe('job board', () => {
 
   it('pages back through older jobs with "Load older jobs"', async () => {
     const image = uploadsFrom([smallImage.path])[0]!;
-    await submit(ui.master.url, Array.from({ length: 100 }, () => image));
-    await submit(ui.master.url, Array.from({ length: 30 }, () => image));
+    await submit(
+      ui.master.url,
+      Array.from({ length: 100 }, () => image),
+    );
+    await submit(
+      ui.master.url,
+      Array.from({ length: 30 }, () => image),
+    );
     const { page } = await ui.open('/');
     await waitForTexts(page, inApp('job-board', '.summary'), (texts) => texts.some((text) => text.includes('100 loaded')), 'the first page');
     await clickDeep(page, inApp('job-board', '.more button'));

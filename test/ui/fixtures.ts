@@ -81,7 +81,25 @@ export function statsFixture(): StatsView {
       endToEnd: histogram([0, 0, 0, 200, 1500, 1800, 400, 100]),
     },
     workers: [worker('fleet-1', 1200, 3), worker('fleet-2', 1100, 0)],
-    dispatch: { dispatched: 5100, completed: 5000, failedAttempts: 9, reassigned: { lost: 2, expired: 1 }, rejected: { 'unknown-job': 0, 'stale-lease': 1, 'not-your-lease': 0 } },
-    transitions: { submitted: 5019, leased: 5100, completed: 5000, failed: 9, expired: 1, lost: 2, recovered: 0, refused: 0, retried: 0, cancelled: 0, cleared: 0 },
+    dispatch: {
+      dispatched: 5100,
+      completed: 5000,
+      failedAttempts: 9,
+      reassigned: { lost: 2, expired: 1 },
+      rejected: { 'unknown-job': 0, 'stale-lease': 1, 'not-your-lease': 0 },
+    },
+    transitions: {
+      submitted: 5019,
+      leased: 5100,
+      completed: 5000,
+      failed: 9,
+      expired: 1,
+      lost: 2,
+      recovered: 0,
+      refused: 0,
+      retried: 0,
+      cancelled: 0,
+      cleared: 0,
+    },
   };
 }

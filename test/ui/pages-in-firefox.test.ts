@@ -102,7 +102,12 @@ describe('the app in Firefox', () => {
     const { page } = await ui.open('/volunteers');
     const ada = inApp('volunteers-page', 'tbody tr');
     const [before] = await waitForTexts(page, ada, (texts) => texts[0]?.startsWith('1 Ada ') ?? false, 'Ada on the leaderboard');
-    await waitForTexts(page, inApp('volunteers-page', 'section[aria-labelledby=by-browser]'), (texts) => texts[0]?.includes('firefox') ?? false, 'the Firefox total');
+    await waitForTexts(
+      page,
+      inApp('volunteers-page', 'section[aria-labelledby=by-browser]'),
+      (texts) => texts[0]?.includes('firefox') ?? false,
+      'the Firefox total',
+    );
     const images = (row: string) => Number(row.split(' ')[2]);
     await settled(ui.master.url, await submit(ui.master.url, uploadsFrom([smallImage.path])), 30_000);
     await waitForTexts(page, ada, (texts) => images(texts[0] ?? '') === images(before!) + 1, 'one more image, without a reload', 15_000);

@@ -35,7 +35,12 @@ describe('stats page', () => {
       // The master goes away: say so, keep the last figures, and recover by itself.
       unreachable = true;
       await clickDeep(page, inApp('stats-page', '.bar button'));
-      await waitForTexts(page, inApp('stats-page', '.problem'), (texts) => texts.some((text) => text.includes('Could not get statistics from the master')), 'the outage');
+      await waitForTexts(
+        page,
+        inApp('stats-page', '.problem'),
+        (texts) => texts.some((text) => text.includes('Could not get statistics from the master')),
+        'the outage',
+      );
       expect(await deepTexts(page, inApp('workers-table', 'tbody tr'))).toHaveLength(2);
       unreachable = false;
       await waitForTexts(page, inApp('stats-page', '.problem'), (texts) => texts.length === 0, 'the recovery', 15_000);

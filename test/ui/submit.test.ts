@@ -27,7 +27,10 @@ describe('submit page', () => {
     const items = await waitForTexts(
       page,
       inApp('upload-item'),
-      (texts) => texts.length === 4 && texts.every((text) => /not uploaded|uploaded/.test(text)) && texts.some((text) => text.includes('Queued') || text.includes('queued')),
+      (texts) =>
+        texts.length === 4 &&
+        texts.every((text) => /not uploaded|uploaded/.test(text)) &&
+        texts.some((text) => text.includes('Queued') || text.includes('queued')),
       'four outcomes',
     );
     const byName = (name: string) => items.find((text) => text.includes(name))!;
@@ -35,7 +38,12 @@ describe('submit page', () => {
     expect(byName('notes.txt')).toContain('Not an image: this is a text/plain file.');
     expect(byName(tooLarge.file)).toContain('Too large: an image is larger than the limit of 180 kB.');
     expect(byName(smallImage.file)).toMatch(/queued/);
-    await waitForTexts(page, inApp('submit-page', '.counts'), (texts) => texts.some((text) => text.includes('1 of 4 images uploaded · 3 not uploaded')), 'the totals');
+    await waitForTexts(
+      page,
+      inApp('submit-page', '.counts'),
+      (texts) => texts.some((text) => text.includes('1 of 4 images uploaded · 3 not uploaded')),
+      'the totals',
+    );
     expect(await axeViolations(page)).toEqual([]);
   });
 
@@ -73,11 +81,20 @@ describe('submit page', () => {
       document.dispatchEvent(new ClipboardEvent('paste', { clipboardData: pasted, bubbles: true }));
       const dropped = new DataTransfer();
       dropped.items.add(file('dropped.png'));
-      const zone = document.querySelector('app-shell')!.shadowRoot!.querySelector('submit-page')!.shadowRoot!.querySelector('drop-zone')!.shadowRoot!.querySelector('.zone')!;
+      const zone = document
+        .querySelector('app-shell')!
+        .shadowRoot!.querySelector('submit-page')!
+        .shadowRoot!.querySelector('drop-zone')!
+        .shadowRoot!.querySelector('.zone')!;
       zone.dispatchEvent(new DragEvent('dragover', { dataTransfer: dropped, bubbles: true, cancelable: true }));
       zone.dispatchEvent(new DragEvent('drop', { dataTransfer: dropped, bubbles: true, cancelable: true }));
     }, TINY_PNG.toString('base64'));
-    const items = await waitForTexts(page, inApp('upload-item'), (texts) => texts.length === 2 && texts.every((text) => text.includes('· uploaded')), 'two uploads');
+    const items = await waitForTexts(
+      page,
+      inApp('upload-item'),
+      (texts) => texts.length === 2 && texts.every((text) => text.includes('· uploaded')),
+      'two uploads',
+    );
     expect(items.map((text) => text.split(' ')[0])).toEqual(['pasted.png', 'dropped.png']);
   });
 });

@@ -36,7 +36,8 @@ describe.each(BROWSER_NAMES)('donate compute page in %s', (browserName) => {
   });
 
   const state = async () => (await deepTexts(page, inApp('worker-page', '.state')))[0] ?? '';
-  const waitForState = (text: string, timeoutMs = 30_000) => waitForTexts(page, inApp('worker-page', '.state'), (texts) => texts[0] === text, `"${text}"`, timeoutMs);
+  const waitForState = (text: string, timeoutMs = 30_000) =>
+    waitForTexts(page, inApp('worker-page', '.state'), (texts) => texts[0] === text, `"${text}"`, timeoutMs);
   const card = async (heading: string) => (await deepTexts(page, inApp('worker-page', '.cards section'))).find((text) => text.startsWith(heading)) ?? '';
   const thisWorker = async () => {
     const { workers } = (await fetch(`${master.url}/api/workers`).then((r) => r.json())) as { workers: WorkerView[] };
@@ -72,9 +73,20 @@ describe.each(BROWSER_NAMES)('donate compute page in %s', (browserName) => {
     expect(await card('Speed')).toMatch(/[\d.]+ m?s per image/);
     // The fleet reads these names; they must stay as they are.
     const status = await page.evaluate(() => window.__gridWorker);
-    expect(Object.keys(status!).sort()).toEqual(
-      ['backend', 'backendReason', 'busyMs', 'jobsDone', 'jobsFailed', 'lastError', 'modelHash', 'msPerImage', 'state', 'workerClass', 'workerId', 'workingMs'],
-    );
+    expect(Object.keys(status!).sort()).toEqual([
+      'backend',
+      'backendReason',
+      'busyMs',
+      'jobsDone',
+      'jobsFailed',
+      'lastError',
+      'modelHash',
+      'msPerImage',
+      'state',
+      'workerClass',
+      'workerId',
+      'workingMs',
+    ]);
     expect(status).toMatchObject({ state: 'ready', jobsDone: 4, backend, workerClass: 'volunteer' });
     expect(await axeViolations(page)).toEqual([]);
   });
@@ -98,7 +110,14 @@ describe.each(BROWSER_NAMES)('donate compute page in %s', (browserName) => {
   /** Busy and working time the page accounted for while it classified `count` images. */
   async function effortFor(count: number) {
     const before = (await page.evaluate(() => window.__gridWorker))!;
-    const ids = await submit(master.url, uploadsFrom(devImages(20).slice(0, count).map((image) => image.path)));
+    const ids = await submit(
+      master.url,
+      uploadsFrom(
+        devImages(20)
+          .slice(0, count)
+          .map((image) => image.path),
+      ),
+    );
     await settled(master.url, ids, 90_000);
     await until(async () => (await page.evaluate(() => window.__gridWorker))!.jobsDone >= before.jobsDone + count, 'the page to count them');
     const after = (await page.evaluate(() => window.__gridWorker))!;
@@ -134,11 +153,20 @@ describe.each(BROWSER_NAMES)('donate compute page in %s', (browserName) => {
       return jobs.jobs.filter((job) => job.worker === NAME).length;
     };
     const standing = async () =>
-      ((await fetch(`${master.url}/api/volunteers/me`, { headers: { 'x-worker-id': identity.workerId, 'x-worker-token': identity.token } }).then((r) => r.json())) as OwnStandingView).standing;
+      (
+        (await fetch(`${master.url}/api/volunteers/me`, { headers: { 'x-worker-id': identity.workerId, 'x-worker-token': identity.token } }).then((r) =>
+          r.json(),
+        )) as OwnStandingView
+      ).standing;
     await until(async () => (await standing())?.images === (await mine()), 'the credit to match the jobs done');
     expect((await standing())!.images).toBeGreaterThanOrEqual(25);
     const done = await mine();
-    await waitForTexts(page, inApp('worker-page', 'volunteer-credit', '.totals'), (texts) => texts[0]?.startsWith(`Verified images ${done} `) ?? false, 'the credit card');
+    await waitForTexts(
+      page,
+      inApp('worker-page', 'volunteer-credit', '.totals'),
+      (texts) => texts[0]?.startsWith(`Verified images ${done} `) ?? false,
+      'the credit card',
+    );
 
     const name = `<img src=x onerror=pwn()><b>${browserName}</b>`;
     await replaceText(page, inApp('worker-page', 'volunteer-credit', 'input[name=display-name]'), name);

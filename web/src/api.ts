@@ -148,6 +148,7 @@ function apiErrorOf(status: number, statusText: string, body: unknown): ApiError
 function isErrorBody(body: unknown): body is ApiErrorBody {
   if (typeof body !== 'object' || body === null || !('error' in body)) return false;
   const error = body.error;
-  return typeof error === 'object' && error !== null && 'message' in error && typeof error.message === 'string'
-    && 'code' in error && typeof error.code === 'string';
+  return (
+    typeof error === 'object' && error !== null && 'message' in error && typeof error.message === 'string' && 'code' in error && typeof error.code === 'string'
+  );
 }

@@ -38,7 +38,10 @@ describe('requests', () => {
     const fetch = vi.fn(async () => new Response(JSON.stringify({ deleted: 3 })));
     vi.stubGlobal('fetch', fetch);
     await expect(clearJobs('s3cret-token')).resolves.toEqual({ deleted: 3 });
-    expect(fetch).toHaveBeenCalledWith('/api/jobs', expect.objectContaining({ method: 'DELETE', headers: expect.objectContaining({ authorization: 'Bearer s3cret-token' }) }));
+    expect(fetch).toHaveBeenCalledWith(
+      '/api/jobs',
+      expect.objectContaining({ method: 'DELETE', headers: expect.objectContaining({ authorization: 'Bearer s3cret-token' }) }),
+    );
   });
 
   it('accepts a 204 with no body', async () => {

@@ -49,7 +49,16 @@ function welcomed(h: ReturnType<typeof handlers>) {
   connection.open();
   const socket = FakeSocket.all[0]!;
   socket.open();
-  socket.receive(JSON.stringify({ type: 'welcome', workerId: 'w1', identity: { workerId: 'A'.repeat(22), token: 'b'.repeat(43) }, workerClass: 'volunteer', leaseMs: 30000, heartbeatMs: 1000 }));
+  socket.receive(
+    JSON.stringify({
+      type: 'welcome',
+      workerId: 'w1',
+      identity: { workerId: 'A'.repeat(22), token: 'b'.repeat(43) },
+      workerClass: 'volunteer',
+      leaseMs: 30000,
+      heartbeatMs: 1000,
+    }),
+  );
   return { connection, socket };
 }
 

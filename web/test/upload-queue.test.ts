@@ -15,8 +15,7 @@ interface Pending {
 /** A fake upload whose every request the test answers by hand. */
 function fakeSend(): { send: SendImage; pending: Pending[] } {
   const pending: Pending[] = [];
-  const send: SendImage = (file, key, progress) =>
-    new Promise((resolve, reject) => pending.push({ file, key, progress, resolve, reject }));
+  const send: SendImage = (file, key, progress) => new Promise((resolve, reject) => pending.push({ file, key, progress, resolve, reject }));
   return { send, pending };
 }
 
@@ -71,7 +70,11 @@ describe('UploadQueue', () => {
     pending[0]!.reject(new ApiError('"a.png" is not an image this service can read', 415, 'not-an-image'));
     pending[1]!.reject(new ApiError('the queue holds 10 pending jobs; try again shortly', 503, 'queue-full'));
     await settle();
-    expect(queue.items[0]).toMatchObject({ state: 'failed', retryable: false, error: 'Not an image the grid can read: "a.png" is not an image this service can read.' });
+    expect(queue.items[0]).toMatchObject({
+      state: 'failed',
+      retryable: false,
+      error: 'Not an image the grid can read: "a.png" is not an image this service can read.',
+    });
     expect(queue.items[1]).toMatchObject({ state: 'failed', retryable: true });
     queue.retry(queue.items[0]!.key);
     expect(queue.items[0]!.state).toBe('failed');

@@ -32,7 +32,10 @@ describe('takeFleetToken', () => {
   };
 
   it('reads the token from the fragment and takes it out of the address bar', () => {
-    expect(at('http://m/worker?autostart=1#fleet-token=s3cret-token-value')).toEqual({ token: 's3cret-token-value', replaced: ['http://m/worker?autostart=1'] });
+    expect(at('http://m/worker?autostart=1#fleet-token=s3cret-token-value')).toEqual({
+      token: 's3cret-token-value',
+      replaced: ['http://m/worker?autostart=1'],
+    });
   });
 
   it('leaves a volunteer page without one alone', () => {

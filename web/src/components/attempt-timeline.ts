@@ -36,10 +36,12 @@ export class AttemptTimeline extends LitElement {
         </div>
         <div class="when">
           <time datetime=${attempt.startedAt}>${formatTime(attempt.startedAt)}</time>
-          ${attempt.endedAt
-            ? html`→ <time datetime=${attempt.endedAt}>${formatTime(attempt.endedAt)}</time>
+          ${
+            attempt.endedAt
+              ? html`→ <time datetime=${attempt.endedAt}>${formatTime(attempt.endedAt)}</time>
                 (${formatMs(msBetween(attempt.startedAt, attempt.endedAt))})`
-            : '→ still running'}
+              : '→ still running'
+          }
         </div>
         ${attempt.reason ? html`<p class="reason">${attempt.reason}</p>` : nothing}
       </li>

@@ -58,12 +58,14 @@ export class DonorControls extends LitElement {
         </fieldset>
         <fieldset>
           <legend>Battery</legend>
-          ${batteryPause.supported
-            ? html`<label>
+          ${
+            batteryPause.supported
+              ? html`<label>
                 <input type="checkbox" name="battery" .checked=${batteryPause.enabled} @change=${this.onBatteryOption} />
                 Pause while this device runs on battery
               </label>`
-            : html`<p class="hint">This browser does not tell pages whether it runs on battery, so it cannot pause for that.</p>`}
+              : html`<p class="hint">This browser does not tell pages whether it runs on battery, so it cannot pause for that.</p>`
+          }
         </fieldset>
       </section>
       <section class="panel" aria-labelledby="cost">

@@ -146,7 +146,8 @@ export class JobBoard extends LitElement {
   private async deleteJob(event: JobActionEvent): Promise<void> {
     const name = jobFeed.job(event.detail.id)?.fileName ?? 'the job';
     const done = await this.act(
-      () => this.admin.run((token) => jobFeed.remove(event.detail.id, token), { ...DELETE_PROMPT, message: `The master wants its admin token to delete ${name}.` }),
+      () =>
+        this.admin.run((token) => jobFeed.remove(event.detail.id, token), { ...DELETE_PROMPT, message: `The master wants its admin token to delete ${name}.` }),
       `Deleted ${name}.`,
       `Could not delete ${name}`,
     );

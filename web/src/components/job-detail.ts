@@ -88,11 +88,13 @@ export class JobDetail extends LitElement {
         <status-chip .status=${job.status}></status-chip>
         <div class="actions">
           ${job.status === 'failed' && !gone ? html`<button class="secondary" @click=${this.retry}>Retry</button>` : nothing}
-          ${gone
-            ? nothing
-            : html`<button class="danger" ?data-confirming=${this.confirming} @click=${this.deleteJob} @blur=${() => (this.confirming = false)}>
+          ${
+            gone
+              ? nothing
+              : html`<button class="danger" ?data-confirming=${this.confirming} @click=${this.deleteJob} @blur=${() => (this.confirming = false)}>
                 ${this.confirming ? 'Really delete?' : 'Delete'}
-              </button>`}
+              </button>`
+          }
         </div>
       </div>
       <p class="notice" role="status">${gone ? 'This job has been deleted.' : this.notice}</p>

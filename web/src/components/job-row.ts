@@ -83,9 +83,11 @@ export class JobRow extends LitElement {
 
   private renderActions(job: JobView) {
     return html`
-      ${job.status === 'failed'
-        ? html`<button class="secondary small" aria-label=${`Retry ${job.fileName}`} @click=${() => this.ask('job-retry')}>Retry</button>`
-        : nothing}
+      ${
+        job.status === 'failed'
+          ? html`<button class="secondary small" aria-label=${`Retry ${job.fileName}`} @click=${() => this.ask('job-retry')}>Retry</button>`
+          : nothing
+      }
       <button
         class="danger small"
         ?data-confirming=${this.confirming}

@@ -51,11 +51,13 @@ export class StatsPage extends LitElement {
         <button class="secondary small" @click=${() => poller.refresh()}>Refresh</button>
       </div>
       <div role="alert">
-        ${poller.error
-          ? html`<p class="problem">
+        ${
+          poller.error
+            ? html`<p class="problem">
               Could not get statistics from the master (${poller.error}). ${stats ? 'Showing the last figures; ' : ''}trying again every 5 s.
             </p>`
-          : nothing}
+            : nothing
+        }
       </div>
       ${stats ? this.renderStats(stats) : poller.error ? nothing : html`<p class="empty panel" role="status">Loading statistics…</p>`}
     `;
@@ -110,15 +112,20 @@ export class StatsPage extends LitElement {
       <section class="panel" aria-labelledby=${id}>
         <h2 id=${id}>${title}</h2>
         <p class="note">${about}; bars count jobs per bucket of ms.<br />${summarize(distribution)}</p>
-        ${distribution.count === 0
-          ? html`<p class="muted">No finished jobs yet.</p>`
-          : html`<uplot-chart
+        ${
+          distribution.count === 0
+            ? html`<p class="muted">No finished jobs yet.</p>`
+            : html`<uplot-chart
               .data=${[bars.map((_bar, i) => i), bars.map((bar) => bar.count)]}
               .series=${HISTOGRAM}
               .categories=${bars}
               whole
-              label=${`${title} histogram: ${bars.filter((bar) => bar.count > 0).map((bar) => `${bar.count} ${bar.label}`).join(', ')}`}
-            ></uplot-chart>`}
+              label=${`${title} histogram: ${bars
+                .filter((bar) => bar.count > 0)
+                .map((bar) => `${bar.count} ${bar.label}`)
+                .join(', ')}`}
+            ></uplot-chart>`
+        }
       </section>
     `;
   }

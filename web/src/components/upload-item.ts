@@ -83,20 +83,24 @@ export class UploadItemView extends LitElement {
     if (item.state === 'failed') {
       return html`
         <span class="error">${item.error}</span>
-        ${item.retryable
-          ? html`<span><button class="secondary small" aria-label=${`Retry uploading ${item.file.name}`} @click=${this.retry}>Retry</button></span>`
-          : nothing}
+        ${
+          item.retryable
+            ? html`<span><button class="secondary small" aria-label=${`Retry uploading ${item.file.name}`} @click=${this.retry}>Retry</button></span>`
+            : nothing
+        }
       `;
     }
     const job = this.job;
     if (!job) return html`<span class="waiting">${item.state === 'sent' ? 'Queued…' : ''}</span>`;
     return html`
       <span><status-chip .status=${job.status}></status-chip> <a href=${jobPagePath(job.id)} aria-label=${`Details of ${item.file.name}`}>Details</a></span>
-      ${job.result
-        ? html`<confidence-bars .predictions=${job.result.predictions} limit="3"></confidence-bars>`
-        : job.status === 'failed'
-          ? html`<span class="error">${job.error ?? 'failed'}</span>`
-          : nothing}
+      ${
+        job.result
+          ? html`<confidence-bars .predictions=${job.result.predictions} limit="3"></confidence-bars>`
+          : job.status === 'failed'
+            ? html`<span class="error">${job.error ?? 'failed'}</span>`
+            : nothing
+      }
     `;
   }
 

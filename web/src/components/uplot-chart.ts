@@ -108,17 +108,15 @@ export class UplotChart extends LitElement {
       ],
       series: [
         categories ? { label: 'Bucket', value: (_u, i) => (i === null ? '—' : (categories[Math.round(i)]?.label ?? '')) } : { label: 'Time' },
-        ...this.series.map(
-          (series): uPlot.Series => ({
-            label: series.label,
-            stroke: color(series.color),
-            width: series.bars ? 0 : 2,
-            fill: series.bars ? color(series.color) : undefined,
-            paths: series.bars ? uPlot.paths.bars!({ size: [0.7, 64] }) : undefined,
-            points: { show: false },
-            value: (_u, value) => (value === null ? '—' : `${formatNumber(value)}${this.unit}`),
-          }),
-        ),
+        ...this.series.map((series): uPlot.Series => ({
+          label: series.label,
+          stroke: color(series.color),
+          width: series.bars ? 0 : 2,
+          fill: series.bars ? color(series.color) : undefined,
+          paths: series.bars ? uPlot.paths.bars!({ size: [0.7, 64] }) : undefined,
+          points: { show: false },
+          value: (_u, value) => (value === null ? '—' : `${formatNumber(value)}${this.unit}`),
+        })),
       ],
       cursor: { drag: { x: false, y: false } },
     };

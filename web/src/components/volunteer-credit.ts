@@ -65,8 +65,9 @@ export class VolunteerCredit extends LitElement {
     return html`
       <section class="panel" aria-labelledby="credit">
         <h2 id="credit">Your credit</h2>
-        ${own
-          ? html`<dl class="totals">
+        ${
+          own
+            ? html`<dl class="totals">
               <dt>Verified images</dt>
               <dd>${formatCount(own.images)}</dd>
               <dt>Compute time</dt>
@@ -74,7 +75,8 @@ export class VolunteerCredit extends LitElement {
               <dt>Rank</dt>
               <dd>#${own.rank}</dd>
             </dl>`
-          : html`<p class="hint">Credit appears here once the master has accepted your first image.</p>`}
+            : html`<p class="hint">Credit appears here once the master has accepted your first image.</p>`
+        }
         <form @submit=${this.onSave}>
           <label for="display-name">Name on the <a href="/volunteers">leaderboard</a></label>
           <input
@@ -88,9 +90,11 @@ export class VolunteerCredit extends LitElement {
           <button type="submit" class="secondary small">Save</button>
         </form>
         <p class="hint">
-          ${identity.displayName
-            ? html`Shown as “${identity.displayName}”. Clear the name to be anonymous again.`
-            : 'Anonymous: the leaderboard shows no name for you unless you choose one.'}
+          ${
+            identity.displayName
+              ? html`Shown as “${identity.displayName}”. Clear the name to be anonymous again.`
+              : 'Anonymous: the leaderboard shows no name for you unless you choose one.'
+          }
         </p>
         ${this.problem ? html`<p class="problem" role="alert">${this.problem}</p>` : nothing}
       </section>

@@ -39,9 +39,10 @@ export class VolunteersPage extends LitElement {
     return html`
       <section class="panel board" aria-labelledby="leaderboard">
         <h2 id="leaderboard">Leaderboard</h2>
-        ${view.total === 0
-          ? html`<p class="empty">No credit yet: the first accepted image puts its volunteer here.</p>`
-          : html`<div class="scroll" tabindex="0" role="region" aria-label="Leaderboard table">
+        ${
+          view.total === 0
+            ? html`<p class="empty">No credit yet: the first accepted image puts its volunteer here.</p>`
+            : html`<div class="scroll" tabindex="0" role="region" aria-label="Leaderboard table">
                 <table>
                   <thead>
                     <tr>
@@ -67,7 +68,8 @@ export class VolunteersPage extends LitElement {
                 <button class="secondary small" ?disabled=${view.offset === 0} @click=${() => this.page(-PAGE_SIZE)}>Previous</button>
                 <span>${view.offset + 1}–${last} of ${formatCount(view.total)}</span>
                 <button class="secondary small" ?disabled=${last >= view.total} @click=${() => this.page(PAGE_SIZE)}>Next</button>
-              </div>`}
+              </div>`
+        }
       </section>
       <div class="cards">
         ${this.renderTallies('by-browser', 'By browser', view.totals.byBrowser)}
@@ -79,9 +81,10 @@ export class VolunteersPage extends LitElement {
   private renderTallies(id: string, title: string, tallies: Tally[]) {
     return html`<section class="panel" aria-labelledby=${id}>
       <h2 id=${id}>${title}</h2>
-      ${tallies.length === 0
-        ? html`<p class="empty">Nothing yet.</p>`
-        : html`<table>
+      ${
+        tallies.length === 0
+          ? html`<p class="empty">Nothing yet.</p>`
+          : html`<table>
             <thead>
               <tr>
                 <th scope="col">${title.replace('By ', '')}</th>
@@ -98,7 +101,8 @@ export class VolunteersPage extends LitElement {
                 </tr>`,
               )}
             </tbody>
-          </table>`}
+          </table>`
+      }
     </section>`;
   }
 

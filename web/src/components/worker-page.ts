@@ -53,9 +53,9 @@ export class WorkerPage extends LitElement {
             ${stateLabel(status)}
           </p>
           <p class="tally">
-            You have classified <strong>${plural(contribution.total, 'image')}</strong> here${status.jobsDone > 0
-              ? html`, ${formatCount(status.jobsDone)} this visit`
-              : nothing}.
+            You have classified <strong>${plural(contribution.total, 'image')}</strong> here${
+              status.jobsDone > 0 ? html`, ${formatCount(status.jobsDone)} this visit` : nothing
+            }.
           </p>
         </div>
         <div class="control">

@@ -36,6 +36,10 @@ export function recentCount(series: StatsView['series'], key: 'submitted' | 'com
 
 /** The typical gap between points (the median, so one missed slot does not skew it). */
 function slotLength(times: readonly number[]): number {
-  const gaps = times.slice(1).map((time, i) => time - times[i]!).filter((gap) => gap > 0).sort((a, b) => a - b);
+  const gaps = times
+    .slice(1)
+    .map((time, i) => time - times[i]!)
+    .filter((gap) => gap > 0)
+    .sort((a, b) => a - b);
   return gaps.length > 0 ? gaps[Math.floor(gaps.length / 2)]! : DEFAULT_SLOT_SECONDS;
 }

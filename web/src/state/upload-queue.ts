@@ -53,10 +53,7 @@ export class UploadQueue extends EventTarget {
   add(files: Iterable<File>): void {
     for (const file of files) {
       const problem = precheckFile(file);
-      this.items = [
-        ...this.items,
-        { key: randomKey(), file, state: problem ? 'failed' : 'waiting', loaded: 0, jobId: null, error: problem, retryable: false },
-      ];
+      this.items = [...this.items, { key: randomKey(), file, state: problem ? 'failed' : 'waiting', loaded: 0, jobId: null, error: problem, retryable: false }];
     }
     this.changed();
     this.pump();

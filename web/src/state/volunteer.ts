@@ -30,9 +30,17 @@ runtime.subscribe(() => contribution.sync(runtime.status.jobsDone));
 export const hiddenPause = new HiddenTabPause(runtime, document, () => localStorage);
 
 const getBattery = (navigator as unknown as { getBattery?: () => Promise<BatteryLike> }).getBattery?.bind(navigator);
-export const batteryPause = new BatteryPause(runtime, getBattery, () => localStorage, () => runtime.dispatchEvent(new Event('change')));
+export const batteryPause = new BatteryPause(
+  runtime,
+  getBattery,
+  () => localStorage,
+  () => runtime.dispatchEvent(new Event('change')),
+);
 
-export const donorLimits = new DonorLimitsSetting((limits) => runtime.setLimits(limits), () => localStorage);
+export const donorLimits = new DonorLimitsSetting(
+  (limits) => runtime.setLimits(limits),
+  () => localStorage,
+);
 
 let autostarted = false;
 

@@ -47,9 +47,12 @@ export class CreditGate {
   private wakeWhenBelowCap(now: number): void {
     const at = this.finishedLastHour.nextDrop(now);
     if (at === null || this.capTimer) return;
-    this.capTimer = setTimeout(() => {
-      this.capTimer = null;
-      this.onBelowCap();
-    }, at - now + 10);
+    this.capTimer = setTimeout(
+      () => {
+        this.capTimer = null;
+        this.onBelowCap();
+      },
+      at - now + 10,
+    );
   }
 }

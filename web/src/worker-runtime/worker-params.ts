@@ -38,8 +38,54 @@ export function takeFleetToken(location: Pick<Location, 'hash' | 'href'>, histor
   return token || undefined;
 }
 
-const ADJECTIVES = ['amber', 'brisk', 'calm', 'dusky', 'eager', 'fuzzy', 'gentle', 'hazel', 'ivory', 'jolly', 'keen', 'lucky', 'mellow', 'nimble', 'olive', 'plucky', 'quiet', 'rusty', 'sunny', 'tidy', 'urban', 'vivid', 'witty', 'zesty'];
-const ANIMALS = ['otter', 'badger', 'heron', 'lynx', 'marten', 'newt', 'owl', 'panda', 'quail', 'raven', 'seal', 'tapir', 'vole', 'wombat', 'yak', 'zebra', 'ibis', 'koala', 'lemur', 'moose'];
+const ADJECTIVES = [
+  'amber',
+  'brisk',
+  'calm',
+  'dusky',
+  'eager',
+  'fuzzy',
+  'gentle',
+  'hazel',
+  'ivory',
+  'jolly',
+  'keen',
+  'lucky',
+  'mellow',
+  'nimble',
+  'olive',
+  'plucky',
+  'quiet',
+  'rusty',
+  'sunny',
+  'tidy',
+  'urban',
+  'vivid',
+  'witty',
+  'zesty',
+];
+const ANIMALS = [
+  'otter',
+  'badger',
+  'heron',
+  'lynx',
+  'marten',
+  'newt',
+  'owl',
+  'panda',
+  'quail',
+  'raven',
+  'seal',
+  'tapir',
+  'vole',
+  'wombat',
+  'yak',
+  'zebra',
+  'ibis',
+  'koala',
+  'lemur',
+  'moose',
+];
 
 /** A name people can read out, e.g. "plucky-heron-417". */
 export function randomWorkerName(random: () => number = Math.random): string {
