@@ -59,7 +59,7 @@ describe.each(BROWSER_NAMES)('donate compute page in %s', (browserName) => {
 
   it('loads the model, picks a backend and says why, then classifies jobs', async () => {
     await clickDeep(page, inApp('worker-page', '.control button'));
-    await waitForState('Working: classifying images as they come', 120_000);
+    await waitForState('Working: classifying images as they come', 90_000);
     // Whatever honest backend this machine has: the card names the one the page reports.
     const { backend } = (await page.evaluate(() => window.__gridWorker))!;
     expect(['wasm', 'webgl', 'webgpu']).toContain(backend);
