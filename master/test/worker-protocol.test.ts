@@ -73,8 +73,11 @@ describe('dispatch', () => {
     await until(() => worker.jobs.length === 4, 'two more after one answer');
     // Let the three held leases expire: the window halves from 3 to 1, three times over, never below 1.
     await until(() => grid.master.lifecycle.counters.transitions.expired >= 3, 'leases expired');
-    const held = (await fetch(`${grid.master.url}/api/workers`).then((r) => r.json())) as { workers: WorkerView[] };
-    expect(held.workers[0]!.inFlight).toBe(1);
+    // The window of 1 is refilled right after the expiries: wait for that push, then check it stays at one.
+    const inFlight = async () => ((await fetch(`${grid.master.url}/api/workers`).then((r) => r.json())) as { workers: WorkerView[] }).workers[0]!.inFlight;
+    await until(async () => (await inFlight()) === 1, 'the window of one refilled');
+    await new Promise((r) => setTimeout(r, 100));
+    expect(await inFlight()).toBe(1);
   });
 });
 
