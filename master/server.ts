@@ -18,7 +18,7 @@ import { loadModelFiles } from './model/model-files.ts';
 import type { JobStore } from './store/job-store.ts';
 import { RedisJobStore } from './store/redis-job-store.ts';
 import { SqliteJobStore } from './store/sqlite-job-store.ts';
-import { createRedisClient, describeTarget, type RedisTarget } from './store/redis/redis-connection.ts';
+import { closeRedis, connectRedis, describeTarget, type RedisTarget } from './store/redis/redis-connection.ts';
 import { RedisEventRelay } from './events/redis-event-relay.ts';
 import { startMasterStats } from './stats/master-stats.ts';
 import { RedisVolunteerLedger } from './volunteers/redis-volunteer-ledger.ts';
@@ -73,8 +73,7 @@ export async function startMaster(config: Config, log: Logger = createLogger(con
   let closing: Promise<void> | null = null;
   const draining = () => closing !== null;
   // Request rates are counted in Redis when masters share it: one allowance per client, not one per master.
-  const rateRedis = redisAt ? createRedisClient(redisAt, 1_000) : null;
-  await rateRedis?.connect();
+  const rateRedis = redisAt ? await connectRedis(redisAt, 1_000) : null;
   const sharedRate = rateRedis ? { redis: rateRedis, keyPrefix: config.redisPrefix } : undefined;
   // Headers and request timeouts are checked this often (Node's default, 30 s, would let slow headers linger).
   const server = http.createServer(
@@ -109,7 +108,7 @@ export async function startMaster(config: Config, log: Logger = createLogger(con
       await stopped;
       await store.close();
       await ledger.close();
-      await rateRedis?.quit();
+      if (rateRedis) await closeRedis(rateRedis);
       await identityStore.close();
       log.info('master stopped');
     })());

@@ -1,8 +1,7 @@
 // Identities in Redis, for masters that share one: a secret key (SET NX, so masters started together
 // agree on the first one written) and a set of revoked ids. One key per command, so Cluster works too.
 import type { RedisClient } from '../store/redis/lua-scripts.ts';
-import { createRedisClient, describeTarget, reachRedis, type RedisTarget } from '../store/redis/redis-connection.ts';
-import { StoreUnavailableError } from '../store/store-errors.ts';
+import { closeRedis, connectRedis, reachRedis, type RedisTarget } from '../store/redis/redis-connection.ts';
 import type { IdentityStore } from './identity-store.ts';
 
 /** The keys, one hash tag of their own: the secret (a string) and the revoked ids (a set). */
@@ -13,15 +12,7 @@ export class RedisIdentityStore implements IdentityStore {
   private readonly revokedKey: string;
 
   static async connect(target: RedisTarget, keyPrefix: string, commandTimeoutMs = 5_000): Promise<RedisIdentityStore> {
-    const redis = createRedisClient(target, commandTimeoutMs);
-    redis.on('error', () => {}); // surfaces as StoreUnavailableError on the next call
-    try {
-      await redis.connect();
-    } catch (error) {
-      redis.disconnect();
-      throw new StoreUnavailableError(`cannot reach Redis at ${describeTarget(target)}`, { cause: error });
-    }
-    return new RedisIdentityStore(redis, keyPrefix);
+    return new RedisIdentityStore(await connectRedis(target, commandTimeoutMs), keyPrefix);
   }
 
   private constructor(
@@ -44,11 +35,7 @@ export class RedisIdentityStore implements IdentityStore {
     await reachRedis(() => this.redis.sadd(this.revokedKey, workerId));
   }
 
-  async close(): Promise<void> {
-    try {
-      await this.redis.quit();
-    } catch {
-      this.redis.disconnect();
-    }
+  close(): Promise<void> {
+    return closeRedis(this.redis);
   }
 }

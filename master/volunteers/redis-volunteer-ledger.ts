@@ -1,8 +1,7 @@
 // The volunteer ledger in Redis, for masters that share a Redis. Every key carries the hash tag
 // {volunteers}, so each update is one MULTI that also runs on Redis Cluster.
 import type { RedisClient } from '../store/redis/lua-scripts.ts';
-import { createRedisClient, describeTarget, execBatch, reachRedis, type RedisTarget } from '../store/redis/redis-connection.ts';
-import { StoreUnavailableError } from '../store/store-errors.ts';
+import { closeRedis, connectRedis, execBatch, reachRedis, type RedisTarget } from '../store/redis/redis-connection.ts';
 import {
   sortTallies,
   type Contribution,
@@ -26,15 +25,7 @@ export class RedisVolunteerLedger implements VolunteerLedger {
   };
 
   static async connect(target: RedisTarget, keyPrefix: string, commandTimeoutMs = 5_000): Promise<RedisVolunteerLedger> {
-    const redis = createRedisClient(target, commandTimeoutMs);
-    redis.on('error', () => {}); // surfaces as StoreUnavailableError on the next call
-    try {
-      await redis.connect();
-    } catch (error) {
-      redis.disconnect();
-      throw new StoreUnavailableError(`cannot reach Redis at ${describeTarget(target)}`, { cause: error });
-    }
-    return new RedisVolunteerLedger(redis, keyPrefix);
+    return new RedisVolunteerLedger(await connectRedis(target, commandTimeoutMs), keyPrefix);
   }
 
   private constructor(
@@ -119,7 +110,7 @@ export class RedisVolunteerLedger implements VolunteerLedger {
     };
   }
 
-  async close(): Promise<void> {
-    await this.redis.quit().catch(() => this.redis.disconnect());
+  close(): Promise<void> {
+    return closeRedis(this.redis);
   }
 }

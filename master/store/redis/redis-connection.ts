@@ -36,6 +36,27 @@ export function createRedisClient(target: RedisTarget, commandTimeoutMs: number)
   });
 }
 
+/**
+ * A connected client, or StoreUnavailableError naming the target when Redis cannot be reached now; afterwards the
+ * client reconnects by itself and its connection errors surface as StoreUnavailableError on the next call.
+ */
+export async function connectRedis(target: RedisTarget, commandTimeoutMs: number): Promise<RedisClient> {
+  const redis = createRedisClient(target, commandTimeoutMs);
+  redis.on('error', () => {});
+  try {
+    await redis.connect();
+  } catch (error) {
+    redis.disconnect();
+    throw new StoreUnavailableError(`cannot reach Redis at ${describeTarget(target)}`, { cause: error });
+  }
+  return redis;
+}
+
+/** Says goodbye to Redis, or just drops the connection when Redis is away. */
+export async function closeRedis(redis: RedisClient): Promise<void> {
+  await redis.quit().catch(() => redis.disconnect());
+}
+
 /** Runs a Redis call, turning "could not reach Redis" into StoreUnavailableError; errors Redis replied with pass through. */
 export async function reachRedis<T>(call: () => Promise<T>): Promise<T> {
   try {
