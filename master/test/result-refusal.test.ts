@@ -1,14 +1,11 @@
 // Schema-valid nonsense through the real master on both stores: a worker answering with duplicate
 // classes, probabilities summing to 9, another model's hash or a made-up backend is told why, the job
 // is not completed on its word, and another identity finishes it; the liar is not given it again.
-import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
-import { afterEach, describe, expect, it } from 'vitest';
-import { SyntheticWorker } from '../../metrics/synthetic-worker.ts';
+import { describe, expect, it } from 'vitest';
 import { settled, until } from '../../test/support/jobs-client.ts';
 import { devImages } from '../../test/support/paths.ts';
-import { deleteRedisKeys, TEST_REDIS_URL } from '../../test/support/stores.ts';
-import { startTestMaster, type TestMaster } from '../../test/support/test-master.ts';
+import { useTestMasters } from '../../test/support/test-masters.ts';
 import type { JobView } from '../api-types.ts';
 import { ErrorCode, type JobHeader, type ResultMessage } from '../protocol.ts';
 
@@ -27,34 +24,22 @@ function answer(header: JobHeader, model: string, backend: string, probabilities
   return { type: 'result', jobId: header.jobId, leaseId: header.leaseId, predictions, inferenceMs: 1, backend, model };
 }
 
-const masters: TestMaster[] = [];
-const workers: SyntheticWorker[] = [];
-const prefixes: string[] = [];
-afterEach(async () => {
-  for (const worker of workers.splice(0)) worker.terminate();
-  for (const master of masters.splice(0)) await master.close();
-  for (const prefix of prefixes.splice(0)) await deleteRedisKeys(prefix);
-});
+const grid = useTestMasters();
 
 describe.each(['sqlite', 'redis'] as const)('on the %s store', (storeName) => {
   it('refuses schema-valid nonsense with a reason, and has another identity do the job', async () => {
-    const prefix = `test:${randomUUID()}:`;
-    if (storeName === 'redis') prefixes.push(prefix);
-    const m = await startTestMaster(storeName === 'redis' ? { redisUrl: TEST_REDIS_URL, redisPrefix: prefix } : {});
-    masters.push(m);
+    const m = await grid.start(storeName);
     const model = ((await fetch(`${m.url}/api/model`).then((r) => r.json())) as { hash: string }).hash;
     const data = new FormData();
     for (let i = 0; i < NONSENSE.length; i++) data.append('image', new Blob([new Uint8Array(image)]), `${i}.jpg`);
     const ids = ((await fetch(`${m.url}/api/jobs`, { method: 'POST', body: data }).then((r) => r.json())) as { jobs: JobView[] }).jobs.map((job) => job.id);
 
     let told = 0;
-    const liar = await SyntheticWorker.connect({
-      masterUrl: m.url,
+    const liar = await grid.connect(m, {
       name: 'liar',
       credit: NONSENSE.length,
       onJob: (job, self) => self.send(NONSENSE[told++ % NONSENSE.length]!(job.header, model)),
     });
-    workers.push(liar);
     await until(() => m.lifecycle.counters.transitions.refused === NONSENSE.length, 'every answer refused');
     const errors = liar.messages.filter((message) => message.type === 'error');
     expect(errors.map((error) => error.type === 'error' && error.code)).toEqual(Array(NONSENSE.length).fill(ErrorCode.resultRefused));
@@ -67,8 +52,7 @@ describe.each(['sqlite', 'redis'] as const)('on the %s store', (storeName) => {
     const counts = (await fetch(`${m.url}/api/health`).then((r) => r.json())) as { jobs: { queued: number; done: number } };
     expect(counts.jobs).toMatchObject({ queued: NONSENSE.length, done: 0 });
 
-    const honest = await SyntheticWorker.connect({ masterUrl: m.url, name: 'honest', onJob: (job, self) => self.succeed(job.header, 42) });
-    workers.push(honest);
+    const honest = await grid.connect(m, { name: 'honest', credit: 8, onJob: (job, self) => self.succeed(job.header, 42) });
     const jobs = await settled(m.url, ids, 10_000);
     for (const job of jobs) {
       expect(job).toMatchObject({ status: 'done', worker: 'honest', result: { workerId: honest.welcome.identity.workerId, predictions: [{ index: 42 }] } });

@@ -1,13 +1,12 @@
 // Worker identities through the real master: a new worker is issued an id and a signed token, keeps
 // them across reconnects and restarts (and across masters sharing Redis), only the fleet token makes a
 // worker trusted, and a forged, foreign or revoked token is refused with its own close code.
-import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
-import { afterEach, describe, expect, it } from 'vitest';
-import { SyntheticWorker, WorkerRefusedError, type SyntheticWorkerOptions } from '../../metrics/synthetic-worker.ts';
+import { describe, expect, it } from 'vitest';
+import { WorkerRefusedError, type SyntheticWorkerOptions } from '../../metrics/synthetic-worker.ts';
 import { devImages } from '../../test/support/paths.ts';
-import { deleteRedisKeys, TEST_REDIS_URL } from '../../test/support/stores.ts';
 import { startTestMaster, tempDataDir, type TestMaster } from '../../test/support/test-master.ts';
+import { useTestMasters, type MasterStore } from '../../test/support/test-masters.ts';
 import type { JobView, WorkerView } from '../api-types.ts';
 import { CloseCode, type WorkerIdentity } from '../protocol.ts';
 
@@ -15,26 +14,10 @@ const image = fs.readFileSync(devImages(1)[0]!.path);
 const FLEET_TOKEN = 'the-fleet-token-of-this-test';
 const ADMIN_TOKEN = 'admin-token-of-this-test';
 
-const masters: TestMaster[] = [];
-const workers: SyntheticWorker[] = [];
-const prefixes: string[] = [];
-afterEach(async () => {
-  for (const worker of workers.splice(0)) worker.terminate();
-  for (const master of masters.splice(0)) await master.close();
-  for (const prefix of prefixes.splice(0)) await deleteRedisKeys(prefix);
-});
-
-async function master(overrides: Parameters<typeof startTestMaster>[0] = {}): Promise<TestMaster> {
-  const started = await startTestMaster({ fleetToken: FLEET_TOKEN, adminToken: ADMIN_TOKEN, ...overrides });
-  masters.push(started);
-  return started;
-}
-
-async function connect(on: TestMaster, options: Omit<SyntheticWorkerOptions, 'masterUrl'> = {}) {
-  const worker = await SyntheticWorker.connect({ masterUrl: on.url, credit: 1, ...options });
-  workers.push(worker);
-  return worker;
-}
+const grid = useTestMasters();
+const master = (overrides: Parameters<typeof startTestMaster>[0] = {}, store: MasterStore = 'sqlite') =>
+  grid.start(store, { fleetToken: FLEET_TOKEN, adminToken: ADMIN_TOKEN, ...overrides });
+const connect = grid.connect;
 
 /** The close code and reason a hello is refused with. */
 async function refusal(on: TestMaster, options: Omit<SyntheticWorkerOptions, 'masterUrl'>) {
@@ -130,18 +113,15 @@ describe('worker identity', () => {
     const kept = (await connect(first)).welcome.identity;
     const revoked = (await connect(first)).welcome.identity;
     await fetch(`${first.url}/api/workers/${revoked.workerId}/revoke`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
-    workers.splice(0).forEach((worker) => worker.terminate());
     await first.close();
-    masters.splice(0);
     const restarted = await master({ dataDir });
     expect((await connect(restarted, { hello: { identity: kept } })).welcome.identity).toEqual(kept);
     expect((await refusal(restarted, { hello: { identity: revoked } })).code).toBe(CloseCode.identityRevoked);
   });
 
   it('shares identities and revocations between masters on one Redis, with no configured secret', async () => {
-    const prefix = `test:${randomUUID()}:`;
-    prefixes.push(prefix);
-    const [a, b] = [await master({ redisUrl: TEST_REDIS_URL, redisPrefix: prefix }), await master({ redisUrl: TEST_REDIS_URL, redisPrefix: prefix })];
+    const redisPrefix = grid.redisPrefix();
+    const [a, b] = [await master({ redisPrefix }, 'redis'), await master({ redisPrefix }, 'redis')];
     const identity = (await connect(a)).welcome.identity;
     expect((await connect(b, { hello: { identity } })).welcome.identity).toEqual(identity);
     await fetch(`${a.url}/api/workers/${identity.workerId}/revoke`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });

@@ -1,42 +1,22 @@
 // A volunteer's failure is a vote, not a verdict, through the real master on both stores: a stranger's
 // tab that calls every image undecodable, or grabs jobs and drops its connection again and again,
 // cannot fail a job; independent identities agreeing, or a trusted worker, can.
-import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
-import { afterEach, describe, expect, it } from 'vitest';
-import { SyntheticWorker, type SyntheticWorkerOptions } from '../../metrics/synthetic-worker.ts';
+import { describe, expect, it } from 'vitest';
 import { getJob, settled, until } from '../../test/support/jobs-client.ts';
 import { devImages } from '../../test/support/paths.ts';
-import { deleteRedisKeys, TEST_REDIS_URL } from '../../test/support/stores.ts';
-import { startTestMaster, TEST_FLEET_TOKEN, type TestMaster } from '../../test/support/test-master.ts';
+import { TEST_FLEET_TOKEN, type TestMaster } from '../../test/support/test-master.ts';
+import { useTestMasters } from '../../test/support/test-masters.ts';
 import type { JobView } from '../api-types.ts';
 import type { WorkerIdentity } from '../protocol.ts';
 
 const image = fs.readFileSync(devImages(1)[0]!.path);
 
-const masters: TestMaster[] = [];
-const workers: SyntheticWorker[] = [];
-const prefixes: string[] = [];
-afterEach(async () => {
-  for (const worker of workers.splice(0)) worker.terminate();
-  for (const master of masters.splice(0)) await master.close();
-  for (const prefix of prefixes.splice(0)) await deleteRedisKeys(prefix);
-});
+const grid = useTestMasters();
 
 describe.each(['sqlite', 'redis'] as const)('on the %s store', (storeName) => {
-  async function master(overrides: Parameters<typeof startTestMaster>[0] = {}): Promise<TestMaster> {
-    const prefix = `test:${randomUUID()}:`;
-    if (storeName === 'redis') prefixes.push(prefix);
-    const started = await startTestMaster({ ...(storeName === 'redis' ? { redisUrl: TEST_REDIS_URL, redisPrefix: prefix } : {}), ...overrides });
-    masters.push(started);
-    return started;
-  }
-
-  async function connect(on: TestMaster, options: Omit<SyntheticWorkerOptions, 'masterUrl'>) {
-    const worker = await SyntheticWorker.connect({ masterUrl: on.url, credit: 1, ...options });
-    workers.push(worker);
-    return worker;
-  }
+  const master = (overrides: Parameters<typeof grid.start>[1] = {}) => grid.start(storeName, overrides);
+  const connect = grid.connect;
 
   async function submitOne(on: TestMaster): Promise<string> {
     const data = new FormData();
