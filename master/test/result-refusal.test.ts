@@ -40,10 +40,11 @@ describe.each(['sqlite', 'redis'] as const)('on the %s store', (storeName) => {
       credit: NONSENSE.length,
       onJob: (job, self) => self.send(NONSENSE[told++ % NONSENSE.length]!(job.header, model)),
     });
-    await until(() => m.lifecycle.counters.transitions.refused === NONSENSE.length, 'every answer refused');
-    const errors = liar.messages.filter((message) => message.type === 'error');
-    expect(errors.map((error) => error.type === 'error' && error.code)).toEqual(Array(NONSENSE.length).fill(ErrorCode.resultRefused));
-    expect(errors.map((error) => error.type === 'error' && error.message.replace(/job \S+/, 'job X'))).toEqual([
+    // The store's transition is counted before the worker is told why: wait for both.
+    const errors = () => liar.messages.filter((message) => message.type === 'error');
+    await until(() => m.lifecycle.counters.transitions.refused === NONSENSE.length && errors().length === NONSENSE.length, 'every answer refused and told');
+    expect(errors().map((error) => error.type === 'error' && error.code)).toEqual(Array(NONSENSE.length).fill(ErrorCode.resultRefused));
+    expect(errors().map((error) => error.type === 'error' && error.message.replace(/job \S+/, 'job X'))).toEqual([
       'answer for job X refused: a class index appears twice in the predictions',
       'answer for job X refused: the probabilities sum to 9.0000; the top classes of a softmax sum to at most 1',
       `answer for job X refused: the result names model ${'f'.repeat(64)}, but this master serves ${model}`,
