@@ -1,5 +1,6 @@
 // Command-line options of `npm run fleet`, parsed and validated by commander.
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { KNOWN_BACKENDS, type KnownBackend } from '../master/protocol.ts';
 import { BROWSER_NAMES, type BrowserName } from './browsers.ts';
 
 export interface CliOptions {
@@ -14,6 +15,7 @@ export interface CliOptions {
   browserArg: string[];
   /** The master's FLEET_TOKEN, so the workers join as trusted. */
   fleetToken?: string;
+  backend?: KnownBackend;
 }
 
 const MAX_WORKERS = 64;
@@ -36,6 +38,11 @@ export function createCli(): Command {
       10,
     )
     .addOption(new Option('--fleet-token <token>', "the master's FLEET_TOKEN: workers join as trusted (prefer the environment variable)").env('FLEET_TOKEN'))
+    .addOption(
+      new Option('--backend <name>', 'a TF.js backend every page uses instead of the fastest it has (to measure how backends disagree)').choices(
+        KNOWN_BACKENDS,
+      ),
+    )
     .option('--browser-arg <flag>', 'extra browser flag, repeatable (e.g. --browser-arg=--enable-unsafe-webgpu for Chromium)', collect, [])
     .allowExcessArguments(false);
 }

@@ -1,6 +1,7 @@
 // N supervised headless workers on one master: start, report, wait, stop.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
+import type { KnownBackend } from '../master/protocol.ts';
 import { resolveBrowserPath, type BrowserName } from './browsers.ts';
 import { createLogger } from './logger.ts';
 import { statusRecord, ThroughputMeter, type ReportedStatus } from './status-report.ts';
@@ -20,6 +21,8 @@ export interface FleetOptions {
   executablePath?: string;
   /** Workers are named `${namePrefix}-1` … `${namePrefix}-N`. Default "headless". */
   namePrefix?: string;
+  /** A TF.js backend every page uses instead of the fastest it has (for measuring how backends disagree). */
+  backend?: KnownBackend;
   /** Extra browser flags, e.g. --enable-unsafe-webgpu for Chromium. */
   extraArgs?: readonly string[];
   logger?: Logger;
@@ -68,7 +71,7 @@ export function startFleet(options: FleetOptions): Fleet {
     const name = `${namePrefix}-${i + 1}`;
     return new SupervisedWorker({
       name,
-      pageUrl: workerPageUrl(options.masterUrl, name),
+      pageUrl: workerPageUrl(options.masterUrl, name, options.backend),
       ...(options.fleetToken ? { fleetToken: options.fleetToken } : {}),
       browser,
       executablePath,
@@ -120,8 +123,8 @@ export function startFleet(options: FleetOptions): Fleet {
   };
 }
 
-/** `${master}/worker?autostart=1&kind=headless&name=…`, keeping any path prefix the master sits under. */
-export function workerPageUrl(masterUrl: string, name: string): string {
+/** `${master}/worker?autostart=1&kind=headless&name=…[&backend=…]`, keeping any path prefix the master sits under. */
+export function workerPageUrl(masterUrl: string, name: string, backend?: KnownBackend): string {
   let base: URL;
   try {
     base = new URL(masterUrl.endsWith('/') ? masterUrl : `${masterUrl}/`);
@@ -132,7 +135,7 @@ export function workerPageUrl(masterUrl: string, name: string): string {
     throw new Error(`master URL must be http(s), got ${masterUrl}`);
   }
   const url = new URL('worker', base);
-  url.search = new URLSearchParams({ autostart: '1', kind: 'headless', name }).toString();
+  url.search = new URLSearchParams({ autostart: '1', kind: 'headless', name, ...(backend ? { backend } : {}) }).toString();
   return url.toString();
 }
 

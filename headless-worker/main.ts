@@ -26,6 +26,7 @@ try {
     namePrefix: options.name,
     extraArgs: options.browserArg,
     ...(options.fleetToken ? { fleetToken: options.fleetToken } : {}),
+    ...(options.backend ? { backend: options.backend } : {}),
     ...report,
     logger,
   });

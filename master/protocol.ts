@@ -58,6 +58,7 @@ export const UNLIMITED: DonorLimits = { cpuShare: 100, imagesPerHour: null };
 export const CLASS_COUNT = 1000;
 /** The TF.js backends a worker page can run on; a result naming another is refused (result-checks.ts). */
 export const KNOWN_BACKENDS = ['webgpu', 'webgl', 'wasm', 'cpu'] as const;
+export type KnownBackend = (typeof KNOWN_BACKENDS)[number];
 
 export const Prediction = z
   .object({

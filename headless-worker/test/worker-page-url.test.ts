@@ -17,6 +17,10 @@ describe('worker page URL', () => {
     expect(() => workerPageUrl('', 'x')).toThrow(/not a valid URL/);
   });
 
+  it('asks for a backend by name when told to', () => {
+    expect(workerPageUrl('http://127.0.0.1:5000', 'h-1', 'cpu')).toBe('http://127.0.0.1:5000/worker?autostart=1&kind=headless&name=h-1&backend=cpu');
+  });
+
   it('carries the fleet token in the fragment only, which the browser never sends to the server', () => {
     const page = workerPageUrl('http://127.0.0.1:5000', 'headless-1');
     expect(withFleetToken(page, 'fleet token/with+odd=chars')).toBe(`${page}#fleet-token=fleet+token%2Fwith%2Bodd%3Dchars`);

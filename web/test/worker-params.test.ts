@@ -7,15 +7,22 @@ describe('parseWorkerParams', () => {
       autostart: true,
       kind: 'headless',
       name: 'headless-3',
+      backend: null,
     });
   });
 
   it('defaults to a volunteer that waits for a click and uses its remembered name', () => {
-    expect(parseWorkerParams('')).toEqual({ autostart: false, kind: 'volunteer', name: null });
+    expect(parseWorkerParams('')).toEqual({ autostart: false, kind: 'volunteer', name: null, backend: null });
   });
 
   it('falls back to volunteer for an unknown kind and ignores a blank name', () => {
     expect(parseWorkerParams('?kind=robot&name=%20%20')).toMatchObject({ kind: 'volunteer', name: null });
+  });
+
+  it('reads a backend asked for by name, and ignores one it does not know', () => {
+    expect(parseWorkerParams('?backend=cpu').backend).toBe('cpu');
+    expect(parseWorkerParams('?backend=webgl').backend).toBe('webgl');
+    expect(parseWorkerParams('?backend=quantum').backend).toBeNull();
   });
 
   it('trims names to what the protocol accepts', () => {

@@ -18,6 +18,7 @@ export const identity = new VolunteerIdentity(() => localStorage);
 export const runtime = new WorkerRuntime({
   name: workerParams.name ?? rememberedWorkerName(() => localStorage),
   kind: workerParams.kind,
+  backend: workerParams.backend,
   identity,
   ...(fleetToken ? { fleetToken } : {}),
   browser: browserFamily(navigator.userAgent),

@@ -1,9 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
+import type { KnownBackend } from '../../../master/protocol.ts';
 import { errorMessage } from '../lib/errors.ts';
 import { softwareRendererName } from './software-renderer.ts';
 import { useWasmBackend } from './wasm-backend.ts';
 
-export type BackendName = 'webgpu' | 'webgl' | 'wasm';
+export type BackendName = KnownBackend;
 
 export interface BackendChoice {
   backend: BackendName;
@@ -17,8 +18,14 @@ type Probe = { ok: true; detail: string } | { ok: false; note: string };
 /**
  * Picks the fastest honest backend: WebGPU or WebGL only on real GPU hardware, else WASM.
  * Software GPUs are rejected on purpose: they are far slower than WASM SIMD.
+ * A backend asked for by name (?backend=, for measuring how backends disagree) is used if it starts at all.
  */
-export async function chooseBackend(): Promise<BackendChoice> {
+export async function chooseBackend(asked: BackendName | null = null): Promise<BackendChoice> {
+  if (asked !== null) {
+    const forced = await forceBackend(asked);
+    if (forced.ok) return { backend: asked, reason: `${forced.detail}: using ${asked}, as the page address asks` };
+    return withNote(await chooseBackend(), `${asked} was asked for but ${forced.note}`);
+  }
   const skipped: string[] = [];
   const because = () => (skipped.length > 0 ? `${skipped.join('; ')}: ` : '');
 
@@ -33,6 +40,19 @@ export async function chooseBackend(): Promise<BackendChoice> {
   const wasmDetail = await useWasmBackend();
   return { backend: 'wasm', reason: `${because()}using WASM (${wasmDetail})` };
 }
+
+async function forceBackend(name: BackendName): Promise<Probe> {
+  try {
+    if (name === 'wasm') return { ok: true, detail: `WASM (${await useWasmBackend()})` };
+    if (name === 'webgpu') await import('@tensorflow/tfjs-backend-webgpu');
+    if (await tf.setBackend(name)) return { ok: true, detail: name === 'webgl' ? `WebGL renderer ${webGlRenderer() ?? 'unknown'}` : name };
+    return { ok: false, note: 'it failed to initialise' };
+  } catch (error) {
+    return { ok: false, note: `it failed (${errorMessage(error)})` };
+  }
+}
+
+const withNote = (choice: BackendChoice, note: string): BackendChoice => ({ ...choice, reason: `${note}; ${choice.reason}` });
 
 // WebGPU is not in TypeScript's DOM library (and @webgpu/types, pulled in by the tfjs backend,
 // predates adapter.info); this is the little of it we touch.

@@ -14,7 +14,7 @@ import {
 import { fetchModel } from '../api.ts';
 import { backoffDelay, delay } from '../lib/backoff.ts';
 import { errorMessage } from '../lib/errors.ts';
-import { chooseBackend, type BackendChoice } from './backend-choice.ts';
+import { chooseBackend, type BackendChoice, type BackendName } from './backend-choice.ts';
 import { Classifier, ImageDecodeError } from './classifier.ts';
 import { MasterConnection, workerSocketUrl } from './connection.ts';
 import { Pacer, pacedMsPerImage } from './cpu-share.ts';
@@ -38,6 +38,8 @@ export interface RuntimeOptions {
   identity: IdentityKeeper;
   /** The operator's fleet token, from the fleet's page URL fragment: makes this worker trusted. */
   fleetToken?: string;
+  /** A backend asked for by name (see chooseBackend); the fastest when absent. */
+  backend?: BackendName | null;
   /** Browser family, for per-browser totals. */
   browser?: string;
 }
@@ -188,7 +190,7 @@ export class WorkerRuntime extends EventTarget {
 
   private async loadClassifier(): Promise<ReadyModel> {
     this.setPhase('loading');
-    this.backend ??= await chooseBackend();
+    this.backend ??= await chooseBackend(this.options.backend ?? null);
     this.update({ backend: this.backend.backend, backendReason: this.backend.reason });
     const view = await fetchModel();
     this.update({ modelHash: view.hash, modelName: view.name, modelProgress: 0, modelSource: null });

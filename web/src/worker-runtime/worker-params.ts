@@ -1,4 +1,5 @@
-import { WorkerKind } from '../../../master/protocol.ts';
+import { KNOWN_BACKENDS, WorkerKind } from '../../../master/protocol.ts';
+import type { BackendName } from './backend-choice.ts';
 
 export interface WorkerParams {
   /** Start without a click (the headless fleet opens /worker?autostart=1). */
@@ -6,6 +7,8 @@ export interface WorkerParams {
   kind: WorkerKind;
   /** Name given in the URL, or null to use this browser's remembered name. */
   name: string | null;
+  /** A backend to use instead of the fastest (?backend=cpu), to measure how backends disagree; null for the usual choice. */
+  backend: BackendName | null;
 }
 
 const MAX_NAME_LENGTH = 64;
@@ -16,7 +19,8 @@ export function parseWorkerParams(search: string): WorkerParams {
   const autostart = ['1', 'true', 'yes'].includes(params.get('autostart') ?? '');
   const kind = WorkerKind.safeParse(params.get('kind'));
   const name = params.get('name')?.trim().slice(0, MAX_NAME_LENGTH) || null;
-  return { autostart, kind: kind.success ? kind.data : 'volunteer', name };
+  const backend = KNOWN_BACKENDS.find((known) => known === params.get('backend')) ?? null;
+  return { autostart, kind: kind.success ? kind.data : 'volunteer', name, backend };
 }
 
 /** The fragment key the fleet passes its token in: a fragment never reaches the server or its logs. */
