@@ -5,7 +5,7 @@
 // a meta id names the shape there.
 import { z } from 'zod';
 import { JOB_TRANSITIONS, REMOVING_TRANSITIONS } from './lifecycle/job-events.ts';
-import { Prediction, WorkerClass, WorkerKind } from './protocol.ts';
+import { PAGE_STAGES, PageStages, Prediction, WorkerClass, WorkerKind, type PageStage } from './protocol.ts';
 
 export const JobStatus = z.enum(['queued', 'leased', 'done', 'failed']);
 export type JobStatus = z.infer<typeof JobStatus>;
@@ -19,6 +19,7 @@ export const JobResult = z
     model: z.string().describe('Content hash of the model that produced them.'),
     backend: z.string().describe('TF.js backend of the worker: webgpu, webgl, wasm or cpu.'),
     inferenceMs: z.number(),
+    stages: PageStages.optional().describe('Where the worker page spent its time on this image, ms: queued, decode, preprocess, predict, readback.'),
     workerId: z.string().optional().describe('The master-issued identity of the worker that answered (absent on results stored before identities).'),
     workerClass: WorkerClass.optional().describe("trusted (the operator's fleet) or volunteer, when it answered."),
   })
@@ -207,6 +208,11 @@ export const StatsView = z
       .describe('One point per 5 s over the last 10 minutes, oldest first.'),
     latencyMs: byStage(Distribution).describe('Over the jobs completed in the last 10 minutes.'),
     histogramsMs: byStage(z.array(HistogramBucket)),
+    pageStagesMs: z
+      .object(Object.fromEntries(PAGE_STAGES.map((stage) => [stage, z.number().nullable()])) as Record<PageStage, z.ZodNullable<z.ZodNumber>>)
+      .describe(
+        'Mean ms per image in each stage inside the worker pages, over the jobs completed in the last 10 minutes whose page measured them; null with none.',
+      ),
     workers: z.array(WorkerView),
     dispatch: z.object({
       dispatched: z.number().int(),

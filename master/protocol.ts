@@ -112,6 +112,17 @@ export const ProfileMessage = z.object({
   displayName: DisplayName.nullable(),
 });
 
+const stageMs = z.number().nonnegative().max(3_600_000);
+/**
+ * Where the page's time on one image went, ms, by the page's clock (web/src/worker-runtime/classifier.ts):
+ * waiting in the page behind other jobs, decoding, preprocessing, running the model, reading the answer back.
+ * On GPU backends the model's work is queued, so most of it shows as readback.
+ */
+export const PageStages = z.object({ queued: stageMs, decode: stageMs, preprocess: stageMs, predict: stageMs, readback: stageMs });
+export type PageStages = z.infer<typeof PageStages>;
+export const PAGE_STAGES = PageStages.keyof().options;
+export type PageStage = (typeof PAGE_STAGES)[number];
+
 /** A result that passes this schema must still make sense before it is accepted: see master/hub/result-checks.ts. */
 export const ResultMessage = z.object({
   type: z.literal('result'),
@@ -119,6 +130,8 @@ export const ResultMessage = z.object({
   leaseId: id,
   predictions: z.array(Prediction).min(1).max(10),
   inferenceMs: z.number().nonnegative().max(3_600_000),
+  /** Optional: synthetic workers (tests, benchmarks) do not measure them. */
+  stages: PageStages.optional(),
   backend: text(32),
   model: text(128),
 });

@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Command } from 'commander';
 import { distribution } from '../common/percentiles.ts';
+import { PAGE_STAGES, type PageStage } from '../master/protocol.ts';
 import { classifyInBrowsers } from './browser-run.ts';
 import { loadDataset } from './dataset.ts';
 
@@ -32,4 +33,7 @@ console.log(
   `inference per image (decode + preprocess + model + readback, in the page): mean ${inference.mean.toFixed(1)} ms, ` +
     `p50 ${inference.p50.toFixed(1)}, p99 ${inference.p99.toFixed(1)}`,
 );
+const staged = done.flatMap((job) => (job.result!.stages ? [job.result!.stages] : []));
+const meanOf = (stage: PageStage) => staged.reduce((sum, stages) => sum + stages[stage], 0) / staged.length;
+console.log(`in the page, mean ms per image by stage: ${PAGE_STAGES.map((stage) => `${stage} ${meanOf(stage).toFixed(1)}`).join(', ')}`);
 console.log(`top-1 ${((100 * top1) / images.length).toFixed(1)}%, top-5 ${((100 * top5) / images.length).toFixed(1)}%`);

@@ -148,6 +148,7 @@ export class JobLifecycle {
       model: message.model,
       backend: message.backend,
       inferenceMs: message.inferenceMs,
+      ...(message.stages ? { stages: message.stages } : {}),
       workerId: session.identity.workerId,
       workerClass: session.workerClass,
     };

@@ -5,6 +5,7 @@ import type { LiveEvents } from '../events/live-events.ts';
 import type { WorkerRegistry } from '../hub/worker-registry.ts';
 import type { JobChanged } from '../lifecycle/job-events.ts';
 import type { JobLifecycle, LifecycleCounters } from '../lifecycle/job-lifecycle.ts';
+import { PAGE_STAGES, type PageStage } from '../protocol.ts';
 import type { StatusCounts } from '../store/job-store.ts';
 import { jobOutcome } from './job-outcomes.ts';
 import { LatencyRecord, summarize } from './latency-record.ts';
@@ -24,6 +25,8 @@ interface Slot {
   depth: StatusCounts | null;
   /** Latencies of the jobs completed during the slot. */
   latencyMs: Record<LatencyStage, LatencyRecord>;
+  /** Sums of the page stages of the jobs completed during the slot whose page measured them, and how many. */
+  pageStages: { sumsMs: Record<PageStage, number>; jobs: number };
 }
 
 const emptySlot = (): Slot => ({
@@ -32,7 +35,10 @@ const emptySlot = (): Slot => ({
   failed: 0,
   depth: null,
   latencyMs: byStage(() => new LatencyRecord()),
+  pageStages: { sumsMs: pageStagesOf(() => 0), jobs: 0 },
 });
+
+const pageStagesOf = <T>(make: (stage: PageStage) => T) => Object.fromEntries(PAGE_STAGES.map((stage) => [stage, make(stage)])) as Record<PageStage, T>;
 
 const NO_JOBS: StatusCounts = { queued: 0, leased: 0, done: 0, failed: 0 };
 
@@ -98,6 +104,7 @@ export class StatsCollector {
       series,
       latencyMs: byStage((stage) => summaries[stage].distribution),
       histogramsMs: byStage((stage) => summaries[stage].histogram),
+      pageStagesMs: meanPageStages(slots.map((slot) => slot.value.pageStages)),
       workers: this.deps.workers.views(),
       dispatch: dispatchCounters(this.deps.lifecycle.counters),
       transitions: { ...this.deps.lifecycle.counters.transitions },
@@ -119,6 +126,11 @@ export class StatsCollector {
         slot.completed += 1;
         const { latencyMs } = outcome;
         if (latencyMs) for (const stage of LATENCY_STAGES) slot.latencyMs[stage].add(latencyMs[stage]);
+        const stages = event.job.result?.stages;
+        if (stages) {
+          slot.pageStages.jobs += 1;
+          for (const stage of PAGE_STAGES) slot.pageStages.sumsMs[stage] += stages[stage];
+        }
         break;
       }
     }
@@ -129,4 +141,9 @@ export class StatsCollector {
     if (counts) this.window.at(Date.now()).depth = counts;
     return counts;
   }
+}
+
+function meanPageStages(slots: Slot['pageStages'][]): StatsView['pageStagesMs'] {
+  const jobs = slots.reduce((sum, slot) => sum + slot.jobs, 0);
+  return pageStagesOf((stage) => (jobs === 0 ? null : slots.reduce((sum, slot) => sum + slot.sumsMs[stage], 0) / jobs));
 }

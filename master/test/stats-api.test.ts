@@ -189,6 +189,35 @@ function parsePrometheus(text: string): Map<string, number> {
 }
 
 describe('GET /api/stats', () => {
+  it('averages the stages the worker pages measured, leaving out answers without them', async () => {
+    const master = await startMaster();
+    const model = ((await fetch(`${master.url}/api/model`).then((r) => r.json())) as { hash: string }).hash;
+    let answered = 0;
+    const worker = await SyntheticWorker.connect({
+      masterUrl: master.url,
+      onJob: ({ header }, self) => {
+        const n = answered++;
+        const stages = n % 2 === 0 ? { stages: { queued: n, decode: 2, preprocess: 3, predict: 20 + n, readback: 1 } } : {};
+        self.send({
+          type: 'result',
+          jobId: header.jobId,
+          leaseId: header.leaseId,
+          predictions: [{ index: 1, label: 'x', probability: 1 }],
+          inferenceMs: 26,
+          ...stages,
+          backend: 'wasm',
+          model,
+        });
+      },
+    });
+    workers.push(worker);
+    const ids = await submit(master.url, images.slice(0, 4));
+    const jobs = await settled(master.url, ids, 20_000);
+    expect(jobs.filter((job) => job.result?.stages).length).toBe(2);
+    // Answers 0 and 2 measured their stages: queued 0 and 2, predict 20 and 22.
+    expect((await getStats(master)).pageStagesMs).toEqual({ queued: 1, decode: 2, preprocess: 3, predict: 21, readback: 1 });
+  });
+
   it('counts jobs answered by a worker and summarises the latencies they reported', async () => {
     const master = await startMaster();
     await answeringWorker(master);

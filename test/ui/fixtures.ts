@@ -80,6 +80,7 @@ export function statsFixture(): StatsView {
       inference: histogram([0, 0, 100, 2500, 1300, 100]),
       endToEnd: histogram([0, 0, 0, 200, 1500, 1800, 400, 100]),
     },
+    pageStagesMs: { queued: 120, decode: 6, preprocess: 3, predict: 30, readback: 1 },
     workers: [worker('fleet-1', 1200, 3), worker('fleet-2', 1100, 0)],
     dispatch: {
       dispatched: 5100,

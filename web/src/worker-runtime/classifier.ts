@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { IMAGENET_CLASSES } from '@tensorflow-models/mobilenet/dist/imagenet_classes.js';
 import type { ModelView } from '../../../master/api-types.ts';
-import type { Prediction } from '../../../master/protocol.ts';
+import type { PageStages, Prediction } from '../../../master/protocol.ts';
 import { softmax, topK } from './top-k.ts';
 
 const TOP_K = 5;
@@ -16,6 +16,8 @@ export interface Classification {
   predictions: Prediction[];
   /** Decode, preprocess, predict and readback, ms. */
   inferenceMs: number;
+  /** The same time by stage (the page adds the time a job waited before it). */
+  stages: Omit<PageStages, 'queued'>;
 }
 
 /** MobileNet over image bytes, preprocessed exactly as @tensorflow-models/mobilenet does. */
@@ -42,12 +44,19 @@ export class Classifier {
   async classify(image: Blob): Promise<Classification> {
     const started = performance.now();
     const bitmap = await decode(image);
+    const decoded = performance.now();
+    let preprocessed = decoded;
     let logits: tf.Tensor;
     try {
-      logits = tf.tidy(() => this.logits(tf.browser.fromPixels(bitmap)));
+      logits = tf.tidy(() => {
+        const input = this.input(tf.browser.fromPixels(bitmap));
+        preprocessed = performance.now();
+        return this.classLogits(this.predict(input));
+      });
     } finally {
       bitmap.close();
     }
+    const predicted = performance.now();
     let values: Float32Array;
     try {
       values = (await logits.data()) as Float32Array;
@@ -59,16 +68,21 @@ export class Classifier {
       label: IMAGENET_CLASSES[index]!,
       probability: value,
     }));
-    return { predictions, inferenceMs: performance.now() - started };
+    const finished = performance.now();
+    return {
+      predictions,
+      inferenceMs: finished - started,
+      stages: { decode: decoded - started, preprocess: preprocessed - decoded, predict: predicted - preprocessed, readback: finished - predicted },
+    };
   }
 
-  /** Pixels → scaled to inputRange → resized with aligned corners → one logit per ImageNet class. */
-  private logits(pixels: tf.Tensor3D): tf.Tensor {
+  /** Pixels → scaled to inputRange → resized with aligned corners → a batch of one. */
+  private input(pixels: tf.Tensor3D): tf.Tensor {
     const [min, max] = this.view.inputRange;
     const size = this.view.imageSize;
     const scaled = tf.add(tf.mul(tf.cast(pixels, 'float32'), (max - min) / 255), min);
     const resized = tf.image.resizeBilinear(scaled as tf.Tensor3D, [size, size], true);
-    return this.classLogits(this.predict(tf.expandDims(resized, 0)));
+    return tf.expandDims(resized, 0);
   }
 
   /** [1, 1000 or 1001] → the 1000 ImageNet logits. With 1001 outputs, logit 0 is "background". */

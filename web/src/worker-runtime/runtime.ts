@@ -48,6 +48,8 @@ interface QueuedJob {
   header: JobHeader;
   image: Uint8Array;
   session: number;
+  /** performance.now() when its frame arrived. */
+  receivedAt: number;
 }
 
 interface ReadyModel {
@@ -285,7 +287,7 @@ export class WorkerRuntime extends EventTarget {
   }
 
   private onJob(header: JobHeader, image: Uint8Array, session: number): void {
-    this.queue.push({ header, image, session });
+    this.queue.push({ header, image, session, receivedAt: performance.now() });
     this.update({ queued: this.queue.length, bytesDownloaded: this.status.bytesDownloaded + image.byteLength });
     void this.pump();
   }
@@ -348,9 +350,10 @@ export class WorkerRuntime extends EventTarget {
     try {
       // The frame's buffer came from the socket as a plain ArrayBuffer.
       const image = new Blob([job.image as Uint8Array<ArrayBuffer>], { type: contentType });
-      const { predictions, inferenceMs } = await classifier.classify(image);
+      const { predictions, inferenceMs, stages } = await classifier.classify(image);
+      const backend = this.status.backend ?? 'unknown';
       this.connection.send(
-        { type: 'result', jobId, leaseId, predictions, inferenceMs, backend: this.status.backend ?? 'unknown', model: view.hash },
+        { type: 'result', jobId, leaseId, predictions, inferenceMs, stages: { queued: started - job.receivedAt, ...stages }, backend, model: view.hash },
         job.session,
       );
       this.speed.add(inferenceMs);
