@@ -13,6 +13,8 @@ export default defineConfig({
     // warn on every build without telling us anything new.
     chunkSizeWarningLimit: 2000,
     rollupOptions: {
+      // The app, and the classifier alone for bench:browsers' standalone mode.
+      input: { app: 'web/index.html', standalone: 'web/standalone.html' },
       onwarn(warning, warn) {
         // zod ships /*@__PURE__*/ comments Rollup cannot place; harmless and not ours to fix.
         if (warning.code === 'INVALID_ANNOTATION' && warning.id?.includes('/node_modules/')) return;

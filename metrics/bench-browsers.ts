@@ -1,14 +1,16 @@
-// npm run bench:browsers — what real browser workers achieve on this machine:
-// a master, N headless Chromium workers on the worker page, every image of a
-// labelled folder submitted at once; prints jobs/s (first submission → last
-// result, master clock), inference ms per image and top-1/top-5 accuracy.
+// npm run bench:browsers — what real browser workers achieve on this machine, against what the same
+// page does alone: first the worker page's classifier with no master (web/standalone.html) classifies
+// every image of a labelled folder; then a master and N headless Chromium workers classify them all,
+// submitted at once. Prints both rates and their ratio, in-page ms per image by stage, bytes per job
+// and top-1/top-5.
 import os from 'node:os';
 import path from 'node:path';
 import { Command } from 'commander';
 import { distribution } from '../common/percentiles.ts';
-import { PAGE_STAGES, type PageStage } from '../master/protocol.ts';
+import { PAGE_STAGES, type PageStage, type PageStages } from '../master/protocol.ts';
 import { classifyInBrowsers } from './browser-run.ts';
 import { loadDataset } from './dataset.ts';
+import { classifyStandalone } from './standalone-run.ts';
 
 const opts = new Command('bench:browsers')
   .option('--images <dir>', 'labelled image folder (labels.csv)', '../shared/datasets/imagenet-dev')
@@ -17,23 +19,46 @@ const opts = new Command('bench:browsers')
   .parse()
   .opts<{ images: string; workers: string; modelDir?: string }>();
 
+const workers = Number(opts.workers);
 const images = loadDataset(path.resolve(opts.images));
-const jobs = await classifyInBrowsers({ images, workers: Number(opts.workers), ...(opts.modelDir ? { modelDir: opts.modelDir } : {}) });
+const percent = (part: number) => `${((100 * part) / images.length).toFixed(1)}%`;
+const stageMeans = (staged: Partial<PageStages>[], stages: readonly PageStage[]) =>
+  stages.map((stage) => `${stage} ${(staged.reduce((sum, s) => sum + (s[stage] ?? 0), 0) / staged.length).toFixed(1)}`).join(', ');
+console.log(`${images.length} images, ${os.cpus().length} cores`);
+
+const alone = await classifyStandalone(images);
+const aloneRate = alone.images.length / (alone.wallMs / 1000);
+const aloneTop1 = alone.images.filter((image, i) => image.top1 === images[i]!.index).length;
+const bareMs = alone.images.reduce((sum, image) => sum + image.stages.predict, 0) / alone.images.length;
+console.log(`\nstandalone (1 page, no master, ${alone.backend}): ${aloneRate.toFixed(1)} images/s, top-1 ${percent(aloneTop1)}`);
+console.log(
+  `  mean ms per image by stage: ${stageMeans(
+    alone.images.map((image) => image.stages),
+    ['decode', 'preprocess', 'predict', 'readback'],
+  )}`,
+);
+
+const jobs = await classifyInBrowsers({ images, workers, ...(opts.modelDir ? { modelDir: opts.modelDir } : {}) });
 const done = jobs.filter((job) => job.status === 'done');
 const first = Math.min(...jobs.map((job) => Date.parse(job.submittedAt)));
 const last = Math.max(...done.map((job) => Date.parse(job.finishedAt!)));
+const rate = done.length / ((last - first) / 1000);
 const top1 = jobs.filter((job, i) => job.result?.predictions[0]?.index === images[i]!.index).length;
 const top5 = jobs.filter((job, i) => job.result?.predictions.some((p) => p.index === images[i]!.index)).length;
 const inference = distribution(done.map((job) => job.result!.inferenceMs));
 const backends = [...new Set(done.map((job) => job.result!.backend))].join(', ');
-console.log(`${images.length} images, ${opts.workers} headless Chromium workers (${backends}), ${os.cpus().length} cores`);
-console.log(`done ${done.length}, failed ${jobs.length - done.length}`);
-console.log(`throughput: ${(done.length / ((last - first) / 1000)).toFixed(1)} jobs/s (first submission → last result)`);
+console.log(`\ngrid (a master, ${workers} headless Chromium workers, ${backends}): done ${done.length}, failed ${jobs.length - done.length}`);
+console.log(`  throughput: ${rate.toFixed(1)} jobs/s (first submission → last result)`);
+console.log(`  end-to-end ÷ (${workers} × standalone rate): ${(rate / (workers * aloneRate)).toFixed(2)}`);
 console.log(
-  `inference per image (decode + preprocess + model + readback, in the page): mean ${inference.mean.toFixed(1)} ms, ` +
-    `p50 ${inference.p50.toFixed(1)}, p99 ${inference.p99.toFixed(1)}`,
+  `  in the page per image (decode + preprocess + predict + readback): mean ${inference.mean.toFixed(1)} ms, p50 ${inference.p50.toFixed(1)}, ` +
+    `p99 ${inference.p99.toFixed(1)}; ${(inference.mean / bareMs).toFixed(2)}× the standalone predict (${bareMs.toFixed(1)} ms)`,
 );
-const staged = done.flatMap((job) => (job.result!.stages ? [job.result!.stages] : []));
-const meanOf = (stage: PageStage) => staged.reduce((sum, stages) => sum + stages[stage], 0) / staged.length;
-console.log(`in the page, mean ms per image by stage: ${PAGE_STAGES.map((stage) => `${stage} ${meanOf(stage).toFixed(1)}`).join(', ')}`);
-console.log(`top-1 ${((100 * top1) / images.length).toFixed(1)}%, top-5 ${((100 * top5) / images.length).toFixed(1)}%`);
+console.log(
+  `  mean ms per image by stage: ${stageMeans(
+    done.flatMap((job) => (job.result!.stages ? [job.result!.stages] : [])),
+    PAGE_STAGES,
+  )}`,
+);
+console.log(`  bytes sent per job: ${(done.reduce((sum, job) => sum + job.size, 0) / done.length / 1024).toFixed(1)} KiB (mean image size)`);
+console.log(`  top-1 ${percent(top1)}, top-5 ${percent(top5)}`);

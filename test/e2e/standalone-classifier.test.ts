@@ -1,0 +1,21 @@
+// The yardstick of bench:browsers: the worker page's classifier alone in real headless Chromium,
+// with no master in the loop, labels the dev images as the grid does and says where its time went.
+import { describe, expect, it } from 'vitest';
+import { classifyStandalone } from '../../metrics/standalone-run.ts';
+import { devImages } from '../support/paths.ts';
+
+describe('the standalone classifier page', () => {
+  it('classifies each image once per round, in order, with its stages adding up to its time', async () => {
+    const images = devImages(3);
+    const run = await classifyStandalone(images, { rounds: 2 });
+    expect(['wasm', 'webgl', 'webgpu']).toContain(run.backend);
+    expect(run.images).toHaveLength(6);
+    // The same bytes give the same answer in both rounds.
+    expect(run.images.slice(3).map((image) => image.top1)).toEqual(run.images.slice(0, 3).map((image) => image.top1));
+    for (const { stages, inferenceMs } of run.images) {
+      expect(Object.values(stages).every((ms) => ms >= 0)).toBe(true);
+      expect(stages.decode + stages.preprocess + stages.predict + stages.readback).toBeCloseTo(inferenceMs, 1);
+    }
+    expect(run.wallMs).toBeGreaterThanOrEqual(run.images.reduce((sum, image) => sum + image.inferenceMs, 0));
+  });
+});

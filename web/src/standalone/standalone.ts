@@ -1,0 +1,30 @@
+// The worker page's classifier with no master in the loop: the same backend choice, model and
+// Classifier, driven by bench:browsers through window.__standalone, so the end-to-end rate of the
+// grid can be compared with what the same page does on its own.
+import type { StandaloneRun, StandaloneWindow } from '../../../common/standalone-classifier.ts';
+import { fetchModel } from '../api.ts';
+import { chooseBackend } from '../worker-runtime/backend-choice.ts';
+import { Classifier } from '../worker-runtime/classifier.ts';
+import { loadModel } from '../worker-runtime/model.ts';
+import { parseWorkerParams } from '../worker-runtime/worker-params.ts';
+
+const choice = await chooseBackend(parseWorkerParams(location.search).backend);
+const view = await fetchModel();
+const classifier = new Classifier((await loadModel(view, () => {})).model, view);
+await classifier.warmUp();
+
+(window as StandaloneWindow).__standalone = {
+  backend: choice.backend,
+  async classify(images, rounds) {
+    const blobs = images.map(({ base64, type }) => new Blob([Uint8Array.from(atob(base64), (c) => c.charCodeAt(0))], { type }));
+    const run: StandaloneRun['images'] = [];
+    const started = performance.now();
+    for (let round = 0; round < rounds; round++) {
+      for (const blob of blobs) {
+        const { inferenceMs, stages, predictions } = await classifier.classify(blob);
+        run.push({ inferenceMs, stages, top1: predictions[0]!.index });
+      }
+    }
+    return { wallMs: performance.now() - started, images: run };
+  },
+};
