@@ -62,6 +62,12 @@ export const JobView = z
     worker: z.string().nullable().describe('Name of the worker holding or that finished the job.'),
     error: z.string().nullable(),
     result: JobResult.nullable(),
+    owner: z
+      .string()
+      .nullable()
+      .describe(
+        'Who submitted the job, as an id that is no credential: anon-… (an owner key), key-<name> (an API key) or admin; null for jobs stored before owners.',
+      ),
   })
   .meta({ id: 'JobView' });
 export type JobView = z.infer<typeof JobView>;
@@ -70,7 +76,15 @@ export const JobDetailView = JobView.extend({ timeline: z.array(AttemptView) }).
 export type JobDetailView = z.infer<typeof JobDetailView>;
 
 /** POST /api/jobs answer. */
-export const SubmitResponse = z.object({ jobs: z.array(JobView).describe('The jobs created, in upload order.') }).meta({ id: 'SubmitResponse' });
+export const SubmitResponse = z
+  .object({
+    jobs: z.array(JobView).describe('The jobs created, in upload order.'),
+    ownerKey: z
+      .string()
+      .optional()
+      .describe('Only when the request carried no credentials: the key of the new owner of these jobs, shown this once (browsers get it as a cookie too).'),
+  })
+  .meta({ id: 'SubmitResponse' });
 export type SubmitResponse = z.infer<typeof SubmitResponse>;
 
 export const JobPage = z

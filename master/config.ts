@@ -93,6 +93,18 @@ export const ConfigSchema = z
     /** A worker's refused answers are logged at most once per this interval, with a count of the rest. */
     refusedLogIntervalMs: int(0).default(10_000),
     adminToken: z.string().min(8, 'ADMIN_TOKEN must be at least 8 characters').optional(),
+    /** Named API keys ("name:key,..."); when set, submitting needs one of them and the key's name owns the jobs. */
+    apiKeys: z
+      .string()
+      .regex(
+        /^[\w.-]{1,64}:[^\s,:]{16,256}(,[\w.-]{1,64}:[^\s,:]{16,256})*$/,
+        'expected name:key pairs separated by commas, e.g. "lab:9f2c...,ci:77ab..." (names of letters, digits, _ . -; keys of 16 to 256 characters)',
+      )
+      .transform((list) => list.split(',').map((pair) => ({ name: pair.split(':')[0]!, key: pair.split(':')[1]! })))
+      .refine((keys) => new Set(keys.map((k) => k.name)).size === keys.length, 'each API key needs its own name')
+      .optional(),
+    /** public: everyone sees every job (and its image); private: each owner sees their own, the admin sees all. */
+    board: z.enum(['public', 'private'], { error: 'BOARD must be public or private' }).default('public'),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     // ---- trust: who workers are and how far their answers count (issue 9) ----
     /** Signs worker identity tokens; masters sharing a store must share it. Unset: one is made and kept in the store. */
@@ -155,7 +167,9 @@ const OPTIONS: [string, string, keyof Config, string][] = [
   ['--allowed-origins <list>', 'ALLOWED_ORIGINS', 'allowedOrigins', "other origins than the master's own whose pages may submit, delete and run workers"],
   ['--max-refused-messages <n>', 'MAX_REFUSED_MESSAGES', 'maxRefusedMessages', 'refused answers before a worker is disconnected'],
   ['--refused-log-interval-ms <n>', 'REFUSED_LOG_INTERVAL_MS', 'refusedLogIntervalMs', 'at most one warning per worker per interval for refused answers'],
-  ['--admin-token <t>', 'ADMIN_TOKEN', 'adminToken', 'token for destructive bulk actions'],
+  ['--admin-token <t>', 'ADMIN_TOKEN', 'adminToken', 'token for clearing all jobs and changing any job; sees every job'],
+  ['--api-keys <list>', 'API_KEYS', 'apiKeys', 'name:key pairs; when set, submitting needs one (unset: anyone, with an issued owner key)'],
+  ['--board <mode>', 'BOARD', 'board', 'public (everyone sees every job) or private (owners see their own)'],
   ['--log-level <level>', 'LOG_LEVEL', 'logLevel', 'pino log level'],
   [
     '--worker-token-secret <s>',

@@ -11,7 +11,9 @@ import { WorkerRegistry } from './hub/worker-registry.ts';
 import type { IdentityStore } from './identity/identity-store.ts';
 import { RedisIdentityStore } from './identity/redis-identity-store.ts';
 import { SqliteIdentityStore } from './identity/sqlite-identity-store.ts';
+import { OwnerKeys } from './identity/owner-keys.ts';
 import { WorkerIdentities } from './identity/worker-identities.ts';
+import { newSecret } from './identity/worker-tokens.ts';
 import { JobLifecycle } from './lifecycle/job-lifecycle.ts';
 import { createLogger, type Logger } from './log.ts';
 import { loadModelFiles } from './model/model-files.ts';
@@ -49,7 +51,10 @@ export async function startMaster(config: Config, log: Logger = createLogger(con
   const store: JobStore = redis ?? new SqliteJobStore(config.dataDir, limits);
   const ledger: VolunteerLedger = redisAt ? await RedisVolunteerLedger.connect(redisAt, config.redisPrefix) : new SqliteVolunteerLedger(config.dataDir);
   const identityStore: IdentityStore = redisAt ? await RedisIdentityStore.connect(redisAt, config.redisPrefix) : new SqliteIdentityStore(config.dataDir);
-  const identities = await WorkerIdentities.open(identityStore, { secret: config.workerTokenSecret, fleetToken: config.fleetToken });
+  // One secret signs worker tokens and owner keys (each with a key of its own): set, or made once and kept in the store.
+  const secret = config.workerTokenSecret ?? (await identityStore.secretOr(newSecret()));
+  const identities = await WorkerIdentities.open(identityStore, { secret, fleetToken: config.fleetToken });
+  const ownerKeys = new OwnerKeys(secret);
   const events = new LiveEvents();
   const workers = new WorkerRegistry(events, config.workerEventsEveryMs);
   const lifecycle = new JobLifecycle({ store, events, workers, log, leaseMs: config.leaseMs });
@@ -78,7 +83,7 @@ export async function startMaster(config: Config, log: Logger = createLogger(con
   // Headers and request timeouts are checked this often (Node's default, 30 s, would let slow headers linger).
   const server = http.createServer(
     { connectionsCheckingInterval: 1_000 },
-    createApp({ config, store, lifecycle, workers, boards, model, log, stats, ledger, identities, draining, sharedRate }),
+    createApp({ config, store, lifecycle, workers, boards, model, log, stats, ledger, identities, ownerKeys, draining, sharedRate }),
   );
   limitConnections(server, config);
   hub.attach(server);

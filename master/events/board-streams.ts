@@ -56,11 +56,15 @@ export class BoardStreams {
     return this.boards.size >= this.limits.maxClients;
   }
 
-  /** Streams events to a board whose headers are sent: those after Last-Event-ID first, when it names one still kept. */
-  open(res: ServerResponse, lastEventId: string | undefined): void {
+  /**
+   * Streams events to a board whose headers are sent: those after Last-Event-ID first, when it names one still
+   * kept. A job's events reach it only when `sees` the job's owner; events that name no owner (deletions, which
+   * carry only an id, and worker changes) reach every board.
+   */
+  open(res: ServerResponse, lastEventId: string | undefined, sees: (owner: string | null) => boolean = () => true): void {
     const known = lastEventId === undefined ? null : this.recent.positionOf(lastEventId);
     const missed = known === null ? null : this.recent.after(known);
-    const board = new BoardStream(res, this.recent, this.limits.stallMs, known ?? this.recent.newest);
+    const board = new BoardStream(res, this.recent, this.limits.stallMs, known ?? this.recent.newest, sees);
     this.boards.add(board);
     res.on('close', () => {
       board.closed();
@@ -87,6 +91,7 @@ class BoardStream {
     private readonly recent: RecentEvents,
     private readonly stallMs: number,
     private position: number,
+    private readonly sees: (owner: string | null) => boolean,
   ) {}
 
   get bufferedBytes(): number {
@@ -96,6 +101,7 @@ class BoardStream {
   offer(event: NumberedEvent): void {
     if (this.stalled || event.seq <= this.position) return;
     this.position = event.seq;
+    if (event.owner !== undefined && !this.sees(event.owner)) return;
     this.send(event.frame);
   }
 

@@ -13,6 +13,11 @@ export class NumberedEvent {
     private readonly event: StreamEvent,
   ) {}
 
+  /** The owner of the job the event is about; undefined for events about no one job's contents. */
+  get owner(): string | null | undefined {
+    return this.event.type === 'job' ? this.event.job.owner : undefined;
+  }
+
   /** The SSE frame: its id, its name (the event's type) and its JSON. */
   get frame(): string {
     return (this.cached ??= `id: ${this.id}\n${unnumberedFrame(this.event)}`);

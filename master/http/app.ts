@@ -4,6 +4,7 @@ import type { Config } from '../config.ts';
 import type { BoardStreams } from '../events/board-streams.ts';
 import type { WorkerRegistry } from '../hub/worker-registry.ts';
 import type { WorkerIdentities } from '../identity/worker-identities.ts';
+import type { OwnerKeys } from '../identity/owner-keys.ts';
 import type { JobLifecycle } from '../lifecycle/job-lifecycle.ts';
 import type { Logger } from '../log.ts';
 import type { ModelFiles } from '../model/model-files.ts';
@@ -22,7 +23,9 @@ import { checkOrigin } from './origin-check.ts';
 import { securityHeaders } from './security-headers.ts';
 import { methodNotAllowed } from './method-not-allowed.ts';
 import { modelRouter } from './model-router.ts';
+import { ownerRouter } from './owner-router.ts';
 import { requestRate } from './request-rate.ts';
+import { Requesters } from './requester.ts';
 import { statsRouter } from './stats-router.ts';
 import { uploadSlots } from './upload-slots.ts';
 import { volunteersRouter } from './volunteers-router.ts';
@@ -40,6 +43,7 @@ export interface AppDeps {
   stats: MasterStats;
   ledger: VolunteerLedger;
   identities: WorkerIdentities;
+  ownerKeys: OwnerKeys;
   /** true once the master has begun to stop (readiness turns 503). */
   draining: () => boolean;
   /** With masters sharing Redis, request rates are counted there, across them. */
@@ -47,7 +51,8 @@ export interface AppDeps {
 }
 
 export function createApp(deps: AppDeps): express.Express {
-  const { config, store, lifecycle, workers, boards, model, log, stats, ledger, identities, draining, sharedRate } = deps;
+  const { config, store, lifecycle, workers, boards, model, log, stats, ledger, identities, ownerKeys, draining, sharedRate } = deps;
+  const requesters = new Requesters(config, ownerKeys);
   const app = express();
   app.disable('x-powered-by');
   app.use(securityHeaders);
@@ -57,11 +62,12 @@ export function createApp(deps: AppDeps): express.Express {
   });
   app.use(healthRouter({ store, model, draining }));
   app.use('/api', requestRate(config, sharedRate));
-  app.use('/api/jobs/export', exportRouter(store, log));
-  app.use('/api/jobs', jobsRouter({ store, lifecycle, config, uploadGuards: [uploadSlots(config), minimumBodyRate(config)] }));
+  app.use('/api/jobs/export', exportRouter(store, log, requesters, config.board));
+  app.use('/api/jobs', jobsRouter({ store, lifecycle, config, requesters, uploadGuards: [uploadSlots(config), minimumBodyRate(config)] }));
+  app.use('/api/owner', ownerRouter(requesters));
   app.use('/api/workers', workersRouter(workers, identities, config.adminToken));
   app.use('/api/volunteers', volunteersRouter(ledger, identities, config.maxLeaderboardPage));
-  app.use('/api/events', eventsRouter(boards));
+  app.use('/api/events', eventsRouter(boards, requesters, config.board));
   app.use(statsRouter(stats));
   app.use(modelRouter(model));
   app.use(docsRouter());

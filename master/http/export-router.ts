@@ -5,24 +5,29 @@ import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { stringify } from 'csv-stringify';
 import { Router } from 'express';
-import type { JobPage, JobStatus, JobView } from '../api-types.ts';
+import type { JobPage, JobView } from '../api-types.ts';
 import type { Logger } from '../log.ts';
-import type { JobStore } from '../store/job-store.ts';
+import type { JobStore, ListQuery } from '../store/job-store.ts';
+import { visibleOwner, type Board } from './job-access.ts';
 import { JOB_COLUMNS, jobRow } from './job-rows.ts';
 import { ExportQuery, parseQuery, type ExportFormat } from './queries.ts';
+import type { Requesters } from './requester.ts';
 
 /** Jobs read from the store per request to it. */
 const EXPORT_PAGE = 200;
 
 const CONTENT_TYPE: Record<ExportFormat, string> = { csv: 'text/csv; charset=utf-8', jsonl: 'application/jsonl; charset=utf-8' };
 
-export function exportRouter(store: JobStore, log: Logger): Router {
+export function exportRouter(store: JobStore, log: Logger, requesters: Requesters, board: Board): Router {
   const router = Router();
   router.get('/', async (req, res) => {
     const { status, since, format } = parseQuery(ExportQuery, req);
+    // On a private board, the requester's own jobs (every job for the admin; none without credentials).
+    const owner = visibleOwner(requesters.of(req), board);
+    const query = { status, owner: owner ?? undefined, limit: EXPORT_PAGE };
     // The first page is read before the headers go out, so a store that is away still gets a proper 503.
-    const first = await store.list({ status, limit: EXPORT_PAGE });
-    const jobs = Readable.from(matchingJobs(store, first, status, since === undefined ? undefined : Date.parse(since)));
+    const first = owner === null ? { jobs: [], nextCursor: null } : await store.list(query);
+    const jobs = Readable.from(matchingJobs(store, first, query, since === undefined ? undefined : Date.parse(since)));
     res.set({
       'Content-Type': CONTENT_TYPE[format],
       'Content-Disposition': `attachment; filename="jobs${status ? `-${status}` : ''}.${format}"`,
@@ -40,7 +45,7 @@ export function exportRouter(store: JobStore, log: Logger): Router {
 }
 
 /** Newest first, a page at a time; with `since`, stops at the first job submitted before it. */
-async function* matchingJobs(store: JobStore, first: JobPage, status: JobStatus | undefined, since: number | undefined): AsyncGenerator<JobView> {
+async function* matchingJobs(store: JobStore, first: JobPage, query: ListQuery, since: number | undefined): AsyncGenerator<JobView> {
   let page = first;
   for (;;) {
     for (const job of page.jobs) {
@@ -48,7 +53,7 @@ async function* matchingJobs(store: JobStore, first: JobPage, status: JobStatus 
       yield job;
     }
     if (page.nextCursor === null) return;
-    page = await store.list({ status, limit: EXPORT_PAGE, cursor: page.nextCursor });
+    page = await store.list({ ...query, cursor: page.nextCursor });
   }
 }
 

@@ -1,4 +1,4 @@
-// /api/jobs: submit images, read jobs and their images, delete, retry.
+// /api/jobs: submit images, read jobs and their images, delete, retry; who may do which is job-access.ts's.
 import { Router, type Request, type RequestHandler } from 'express';
 import type { Config } from '../config.ts';
 import type { JobLifecycle } from '../lifecycle/job-lifecycle.ts';
@@ -6,7 +6,9 @@ import type { JobStore, NewJob } from '../store/job-store.ts';
 import { requireAdmin } from './admin.ts';
 import { HttpError } from './errors.ts';
 import { checkImage, type ImageCheck } from './image-types.ts';
+import { checkMayChange, maySee, submitter, visibleOwner } from './job-access.ts';
 import { JobListQuery, parseQuery } from './queries.ts';
+import { giveOwnerCookie, type Requesters } from './requester.ts';
 import { imageUpload } from './upload.ts';
 
 export interface JobsDeps {
@@ -16,13 +18,30 @@ export interface JobsDeps {
   config: Config;
   /** Run before an upload's body is read: the caps on uploads in flight and on slow bodies. */
   uploadGuards: RequestHandler[];
+  requesters: Requesters;
 }
 
-export function jobsRouter({ store, lifecycle, config, uploadGuards }: JobsDeps): Router {
+export function jobsRouter({ store, lifecycle, config, uploadGuards, requesters }: JobsDeps): Router {
   const router = Router();
   const upload = imageUpload(config);
+  const board = config.board;
 
-  router.post('/', ...uploadGuards, upload, async (req, res) => {
+  /** The job, if the requester may change it (401 without credentials, 403 for another's job). */
+  async function changeableJob(req: Request) {
+    const requester = requesters.of(req);
+    const id = String(req.params.id);
+    const job = found(await store.get(id), id);
+    checkMayChange(requester, job);
+    return job;
+  }
+
+  // Credentials are judged before the body is read: a refused submitter costs no upload.
+  const identifySubmitter: RequestHandler = (req, res, next) => {
+    res.locals.submitter = submitter(requesters.of(req), requesters.ownerKeys, requesters.keysRequired);
+    next();
+  };
+
+  router.post('/', identifySubmitter, ...uploadGuards, upload, async (req, res) => {
     const files = (req.files as Express.Multer.File[] | undefined) ?? [];
     if (files.length === 0) {
       throw new HttpError(400, 'no-file', 'attach at least one image in the multipart field "image"');
@@ -34,12 +53,20 @@ export function jobsRouter({ store, lifecycle, config, uploadGuards }: JobsDeps)
       if (!image.ok) throw new HttpError(IMAGE_REFUSAL_STATUS[image.code], image.code, `"${file.originalname}" ${image.problem}; nothing was stored`);
       jobs.push({ fileName: file.originalname, contentType: image.contentType, image: file.buffer });
     }
-    const created = await lifecycle.submit(jobs, idempotencyKey(req));
-    res.status(201).set('Idempotent-Replayed', String(created.replayed)).json({ jobs: created.jobs });
+    const { owner, newKey } = res.locals.submitter as ReturnType<typeof submitter>;
+    const created = await lifecycle.submit(jobs, idempotencyKey(req), owner);
+    // A new owner's key is shown once: in the answer for scripts, in a cookie for browsers.
+    if (newKey) giveOwnerCookie(req, res, newKey);
+    res
+      .status(201)
+      .set('Idempotent-Replayed', String(created.replayed))
+      .json({ jobs: created.jobs, ...(newKey && { ownerKey: newKey }) });
   });
 
   router.get('/', async (req, res) => {
-    res.json(await store.list(parseQuery(JobListQuery, req)));
+    const query = parseQuery(JobListQuery, req);
+    const owner = visibleOwner(requesters.of(req), board);
+    res.json(owner === null ? { jobs: [], nextCursor: null } : await store.list({ ...query, owner }));
   });
 
   router.delete('/', requireAdmin(config.adminToken), async (_req, res) => {
@@ -47,10 +74,19 @@ export function jobsRouter({ store, lifecycle, config, uploadGuards }: JobsDeps)
   });
 
   router.get('/:id', async (req, res) => {
-    res.json(found(await store.getDetail(req.params.id), req.params.id));
+    const requester = requesters.of(req);
+    const detail = found(await store.getDetail(req.params.id), req.params.id);
+    // On a private board, another owner's job does not exist for the requester.
+    if (!maySee(requester, detail.owner, board)) throw unknownJob(detail.id);
+    res.json(detail);
   });
 
   router.get('/:id/image', async (req, res) => {
+    const requester = requesters.of(req);
+    if (board === 'private') {
+      const job = found(await store.get(req.params.id), req.params.id);
+      if (!maySee(requester, job.owner, board)) throw unknownJob(job.id);
+    }
     const image = found(await store.image(req.params.id), req.params.id);
     res
       .type(image.contentType)
@@ -62,14 +98,14 @@ export function jobsRouter({ store, lifecycle, config, uploadGuards }: JobsDeps)
       .send(Buffer.from(image.bytes.buffer, image.bytes.byteOffset, image.bytes.byteLength));
   });
 
-  router.delete('/:id', requireAdmin(config.adminToken, { openWithoutToken: true }), async (req, res) => {
-    const id = String(req.params.id);
-    if (!(await lifecycle.cancel(id))) throw unknownJob(id);
+  router.delete('/:id', async (req, res) => {
+    const job = await changeableJob(req);
+    if (!(await lifecycle.cancel(job.id))) throw unknownJob(job.id);
     res.status(204).end();
   });
 
   router.post('/:id/retry', async (req, res) => {
-    const job = found(await store.get(req.params.id), req.params.id);
+    const job = await changeableJob(req);
     if (job.status !== 'failed') throw new HttpError(409, 'not-failed', `job ${job.id} is ${job.status}; only failed jobs can be retried`);
     const retried = await lifecycle.retry(job.id);
     if (!retried) throw new HttpError(409, 'not-failed', `job ${job.id} changed while retrying; look again`);

@@ -23,14 +23,31 @@ import {
 import { projectRoot } from '../project-root.ts';
 import { WorkerIdentity } from '../protocol.ts';
 import { ExportQuery, JobListQuery } from './queries.ts';
+import { OWNER_COOKIE } from './requester.ts';
 
 const registry = new OpenAPIRegistry();
 
 registry.registerComponent('securitySchemes', 'adminToken', {
   type: 'http',
   scheme: 'bearer',
-  description: 'The ADMIN_TOKEN the master was started with.',
+  description: 'The ADMIN_TOKEN the master was started with: changes any job, sees every job.',
 });
+registry.registerComponent('securitySchemes', 'bearer', {
+  type: 'http',
+  scheme: 'bearer',
+  description:
+    'Who is asking: the ADMIN_TOKEN, one of the API_KEYS (its name owns the jobs submitted with it), or an owner key the master issued (POST /api/owner, or the `ownerKey` of a first submission). A token that is none of these answers 401 `bad-credentials`.',
+});
+registry.registerComponent('securitySchemes', 'ownerCookie', {
+  type: 'apiKey',
+  in: 'cookie',
+  name: OWNER_COOKIE,
+  description:
+    "A browser's owner key, set HttpOnly and SameSite=Strict with its first submission (EventSource and <img> send no headers); read only when there is no Authorization header.",
+});
+
+/** Any credential (or none: some answers then differ, as each route says). */
+const anyone: RouteConfig['security'] = [{ bearer: [] }, { ownerCookie: [] }, {}];
 
 const json = (schema: z.ZodType, description: string): ResponseConfig => ({ description, content: { 'application/json': { schema } } });
 
@@ -42,9 +59,17 @@ const error = (description: string, codes: [string, ...string[]], headers?: Resp
 });
 
 const retryAfter = { 'Retry-After': { description: 'Seconds to wait before trying again.', schema: { type: 'integer' as const } } };
+const badCredentials = error('The Authorization header holds no admin token, API key or owner key of this master.', ['bad-credentials']);
 const storeUnavailable = error('The job store is unreachable just now; nothing was stored.', ['store-unavailable'], retryAfter);
 const jobId = z.object({ id: z.string().meta({ description: 'A job id, as POST /api/jobs answered it.' }) });
-const unknownJob = error('No job with this id.', ['job-not-found']);
+const unknownJob = error('No job with this id (on a private board: none the requester may see).', ['job-not-found']);
+const mayNotChange = {
+  401: error('No credentials were sent (or the Authorization header names no one); changing a job needs its owner key or the admin token.', [
+    'credentials-required',
+    'bad-credentials',
+  ]),
+  403: error('The job belongs to someone else (jobs stored before owners existed belong to no one: only the admin may change them).', ['not-your-job']),
+};
 const noContent: ResponseConfig = { description: 'Done; no body.' };
 
 const routes: RouteConfig[] = [
@@ -52,15 +77,16 @@ const routes: RouteConfig[] = [
     method: 'post',
     path: '/api/jobs',
     tags: ['jobs'],
-    summary: 'Submit one or many images; each becomes a queued job.',
+    summary: 'Submit one or many images; each becomes a queued job, owned by the submitter.',
+    description:
+      'Without credentials (and with no API_KEYS set), the master issues a new owner key: it is in the answer (`ownerKey`) and, for browsers, in an HttpOnly cookie; send it afterwards to delete or retry these jobs and, on a private board, to see them. With API_KEYS set, submitting needs an API key or the admin token.',
+    security: anyone,
     request: {
       headers: z.object({
-        'Idempotency-Key': z
-          .string()
-          .min(1)
-          .max(200)
-          .optional()
-          .meta({ description: 'A retry with the same key creates nothing new and answers the jobs the first request created.' }),
+        'Idempotency-Key': z.string().min(1).max(200).optional().meta({
+          description:
+            "The submitter's own (another owner's same key is another key), remembered IDEMPOTENCY_TTL_MS: a retry with it creates nothing new and answers the jobs the first request created.",
+        }),
       }),
       body: {
         required: true,
@@ -78,7 +104,7 @@ const routes: RouteConfig[] = [
     },
     responses: {
       201: {
-        ...json(SubmitResponse, 'The jobs, in upload order.'),
+        ...json(SubmitResponse, 'The jobs, in upload order, and the new owner key when one was issued.'),
         headers: {
           'Idempotent-Replayed': { description: 'true when the Idempotency-Key was seen before.', schema: { type: 'string', enum: ['true', 'false'] } },
         },
@@ -97,6 +123,10 @@ const routes: RouteConfig[] = [
         'An image is larger than MAX_UPLOAD_BYTES, more than MAX_FILES_PER_UPLOAD were sent, or the request is larger than MAX_UPLOAD_REQUEST_BYTES.',
         ['file-too-large', 'too-many-files', 'request-too-large'],
       ),
+      401: error('The Authorization header names no one, or API_KEYS is set and no API key was sent; nothing was read.', [
+        'bad-credentials',
+        'api-key-required',
+      ]),
       408: error('The upload arrived slower than MIN_BODY_BYTES_PER_SECOND; nothing was stored.', ['body-too-slow']),
       411: error('The upload did not say its size in Content-Length.', ['length-required']),
       415: error('A file is not an image this service can read; nothing was stored.', ['not-an-image']),
@@ -120,10 +150,13 @@ const routes: RouteConfig[] = [
     method: 'get',
     path: '/api/jobs',
     tags: ['jobs'],
-    summary: 'A page of jobs, newest first.',
+    summary:
+      "A page of jobs, newest first: every job on a public board; on a private one the requester's own (every job for the admin, none without credentials).",
+    security: anyone,
     request: { query: JobListQuery },
     responses: {
       200: json(JobPage, 'The page.'),
+      401: badCredentials,
       400: error('A query parameter is not valid.', ['bad-status', 'bad-limit', 'bad-cursor']),
       503: storeUnavailable,
     },
@@ -145,7 +178,8 @@ const routes: RouteConfig[] = [
     method: 'get',
     path: '/api/jobs/export',
     tags: ['jobs'],
-    summary: 'Every matching job, newest first, streamed (no page limit).',
+    summary: 'Every matching job the requester may see (as GET /api/jobs), newest first, streamed (no page limit).',
+    security: anyone,
     description:
       'CSV has one row per job with columns id, status, fileName, contentType, size, attempts, submittedAt, startedAt, finishedAt, worker, error, model, backend, inferenceMs, label1, probability1 … label5, probability5. JSON lines have one JobView per line.',
     request: { query: ExportQuery },
@@ -158,6 +192,7 @@ const routes: RouteConfig[] = [
         },
       },
       400: error('A query parameter is not valid.', ['bad-status', 'bad-since', 'bad-format']),
+      401: badCredentials,
       503: storeUnavailable,
     },
   },
@@ -165,18 +200,21 @@ const routes: RouteConfig[] = [
     method: 'get',
     path: '/api/jobs/{id}',
     tags: ['jobs'],
-    summary: 'A job, its result and the timeline of its attempts.',
+    summary: 'A job, its result and the timeline of its attempts (on a private board: to its owner and the admin).',
+    security: anyone,
     request: { params: jobId },
-    responses: { 200: json(JobDetailView, 'The job.'), 404: unknownJob, 503: storeUnavailable },
+    responses: { 200: json(JobDetailView, 'The job.'), 401: badCredentials, 404: unknownJob, 503: storeUnavailable },
   },
   {
     method: 'get',
     path: '/api/jobs/{id}/image',
     tags: ['jobs'],
-    summary: 'The image as it was uploaded.',
+    summary: 'The image as it was uploaded (on a private board: to its owner and the admin).',
+    security: anyone,
     request: { params: jobId },
     responses: {
       200: { description: 'The stored bytes, with their sniffed type.', content: { 'image/*': { schema: z.string().meta({ format: 'binary' }) } } },
+      401: badCredentials,
       404: unknownJob,
       503: storeUnavailable,
     },
@@ -185,12 +223,12 @@ const routes: RouteConfig[] = [
     method: 'delete',
     path: '/api/jobs/{id}',
     tags: ['jobs'],
-    summary: 'Delete a job; a worker holding it is told to drop it. Needs the admin token when the master has one.',
-    security: [{ adminToken: [] }, {}],
+    summary: "Delete a job; a worker holding it is told to drop it. Needs the job's owner key (or API key) or the admin token.",
+    security: [{ bearer: [] }, { ownerCookie: [] }],
     request: { params: jobId },
     responses: {
       204: noContent,
-      401: error('The master has an admin token and this is not it.', ['admin-token-required']),
+      ...mayNotChange,
       404: unknownJob,
       503: storeUnavailable,
     },
@@ -199,9 +237,30 @@ const routes: RouteConfig[] = [
     method: 'post',
     path: '/api/jobs/{id}/retry',
     tags: ['jobs'],
-    summary: 'Put a failed job back in the queue with a fresh attempt budget.',
+    summary: "Put a failed job back in the queue with a fresh attempt budget. Needs the job's owner key (or API key) or the admin token.",
+    security: [{ bearer: [] }, { ownerCookie: [] }],
     request: { params: jobId },
-    responses: { 200: json(JobView, 'The job, queued again.'), 404: unknownJob, 409: error('The job is not failed.', ['not-failed']), 503: storeUnavailable },
+    responses: {
+      200: json(JobView, 'The job, queued again.'),
+      ...mayNotChange,
+      404: unknownJob,
+      409: error('The job is not failed.', ['not-failed']),
+      503: storeUnavailable,
+    },
+  },
+  {
+    method: 'post',
+    path: '/api/owner',
+    tags: ['jobs'],
+    summary: 'Who owns what this client submits; a new owner key (answer and cookie) when it sent none.',
+    description:
+      'A client that sends several uploads at once asks here first, so they all get one owner and its Idempotency-Keys stay its own across retries. The key is shown only when issued.',
+    security: anyone,
+    responses: {
+      200: json(z.object({ owner: z.string() }), 'The requester already owns: its owner id.'),
+      201: json(z.object({ owner: z.string(), ownerKey: z.string().describe('Send as "Authorization: Bearer <ownerKey>"; shown this once.') }), 'A new owner.'),
+      401: error('The Authorization header names no one, or API_KEYS is set and no API key was sent.', ['bad-credentials', 'api-key-required']),
+    },
   },
   {
     method: 'get',
@@ -265,10 +324,12 @@ const routes: RouteConfig[] = [
     tags: ['live'],
     summary: 'Live job and worker changes as Server-Sent Events.',
     description:
-      'Each event is `id: <id>`, `event: <type>` and `data: <StreamEvent as JSON>`, with type one of `job` (a job changed: the transition that changed it and the JobView as it is now), `job-deleted` (the transition, cancelled or cleared, and its id), `workers-changed` (workers of this master that connected or changed, and ids of those that left, coalesced; GET /api/workers gives the whole list) and `resync`. A client that reconnects with `Last-Event-ID` first gets the events it missed, or `resync` (reload what you show) when the master no longer keeps them. A client that does not read is skipped while its socket is full and dropped after EVENT_STREAM_STALL_MS; it reconnects and catches up. Comment lines keep idle streams open.',
+      "On a private board a stream carries only the job events of the requester's own jobs (every job's for the admin; a browser's owner key rides in its cookie). Each event is `id: <id>`, `event: <type>` and `data: <StreamEvent as JSON>`, with type one of `job` (a job changed: the transition that changed it and the JobView as it is now), `job-deleted` (the transition, cancelled or cleared, and its id), `workers-changed` (workers of this master that connected or changed, and ids of those that left, coalesced; GET /api/workers gives the whole list) and `resync`. A client that reconnects with `Last-Event-ID` first gets the events it missed, or `resync` (reload what you show) when the master no longer keeps them. A client that does not read is skipped while its socket is full and dropped after EVENT_STREAM_STALL_MS; it reconnects and catches up. Comment lines keep idle streams open.",
+    security: anyone,
     request: { headers: z.object({ 'Last-Event-ID': z.string().optional().meta({ description: 'The id of the last event received, to resume after it.' }) }) },
     responses: {
       200: { description: 'An endless event stream.', content: { 'text/event-stream': { schema: StreamEvent } } },
+      401: badCredentials,
       503: error('As many event streams are open as the master serves (MAX_EVENT_STREAMS).', ['too-many-event-streams']),
     },
   },

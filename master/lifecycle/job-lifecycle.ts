@@ -110,10 +110,10 @@ export class JobLifecycle {
   /**
    * Durable before acknowledged: the store resolves only once the jobs and their images are committed (fsynced).
    * Admission: it throws QueueFullError, storing none of them, when they would overfill the queue.
-   * A replayed Idempotency-Key changes nothing.
+   * A replayed Idempotency-Key (the owner's own) changes nothing.
    */
-  async submit(jobs: NewJob[], idempotencyKey?: string): Promise<CreateResult> {
-    const created = await this.store.create(jobs, Date.now(), idempotencyKey);
+  async submit(jobs: NewJob[], idempotencyKey?: string, owner?: string): Promise<CreateResult> {
+    const created = await this.store.create(jobs, Date.now(), idempotencyKey, owner);
     if (!created.replayed) for (const job of created.jobs) this.applied({ type: 'job', transition: 'submitted', job });
     return created;
   }

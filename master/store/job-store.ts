@@ -67,6 +67,8 @@ export interface Limits {
 
 export interface ListQuery {
   status?: JobStatus;
+  /** Only this owner's jobs (a private board); read in O(page), as every list is. */
+  owner?: string;
   limit: number;
   cursor?: string;
 }
@@ -78,8 +80,10 @@ export interface JobStore {
    * Stores jobs and images durably in one transaction; with an idempotency key, at most once per key. Throws
    * QueueFullError, storing nothing, when the queued and leased jobs would pass limits.maxPendingJobs, and
    * IdempotencyKeyReusedError, storing nothing, when the key was first used with other images (requestDigest).
+   * The jobs belong to `owner` (an owner id, never a key), and the idempotency key is the owner's own: another
+   * owner's use of the same key is another key (idempotencyScope).
    */
-  create(jobs: NewJob[], now: number, idempotencyKey?: string): Promise<CreateResult>;
+  create(jobs: NewJob[], now: number, idempotencyKey?: string, owner?: string): Promise<CreateResult>;
   /**
    * Leases the oldest queued jobs, one to each worker in order, while the queue lasts (null once none is left for
    * it): never a job the worker's identity said cannot be processed, which waits for other identities.

@@ -20,6 +20,8 @@ export interface JobRow {
   lease_deadline: number | null;
   error: string | null;
   result: string | null;
+  /** Who submitted the job (an owner id, never a key); null for jobs stored before owners. */
+  owner: string | null;
 }
 
 export interface AttemptRow {
@@ -56,6 +58,7 @@ export function toView(row: JobRow): JobView {
     worker: row.worker,
     error: row.error,
     result: row.result ? (JSON.parse(row.result) as JobResult) : null,
+    owner: row.owner,
   };
 }
 

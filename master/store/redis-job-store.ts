@@ -3,7 +3,7 @@
 // atomically whichever master runs them; reads are plain commands. Times are
 // the master's clock (the `now` arguments), never Redis's, as in sqlite.
 import { randomUUID } from 'node:crypto';
-import { JOB_STATUSES, type JobDetailView, type JobPage, type JobResult, type JobView } from '../api-types.ts';
+import { JOB_STATUSES, type JobDetailView, type JobPage, type JobResult, type JobStatus, type JobView } from '../api-types.ts';
 import type { CreateResult, JobStore, Lease, LeaseRef, Limits, ListQuery, NewJob, RejectReason, StatusCounts, Transition, WorkerRef } from './job-store.ts';
 import type { EndedWithoutResult } from './attempt-rules.ts';
 import { toAttemptView, toView } from './job-views.ts';
@@ -11,7 +11,7 @@ import { jobScripts, type LuaScript, type RedisClient, type ScriptArg } from './
 import { createRedisClient, describeTarget, execBatch, reachRedis, type RedisTarget } from './redis/redis-connection.ts';
 import { RedisKeys } from './redis/redis-keys.ts';
 import { attemptRows, jobRow } from './redis/redis-rows.ts';
-import { requestDigest } from './request-digest.ts';
+import { idempotencyScope, requestDigest } from './request-digest.ts';
 import { IdempotencyKeyReusedError, QueueFullError, StoreUnavailableError } from './store-errors.ts';
 
 export interface RedisJobStoreOptions {
@@ -76,9 +76,10 @@ export class RedisJobStore implements JobStore {
     return () => this.availabilityListeners.delete(listener);
   }
 
-  async create(jobs: NewJob[], now: number, idempotencyKey?: string): Promise<CreateResult> {
+  async create(jobs: NewJob[], now: number, idempotencyKey?: string, owner?: string): Promise<CreateResult> {
     const digest = idempotencyKey ? requestDigest(jobs) : '';
-    const args: ScriptArg[] = [now, idempotencyKey ?? '', this.limits.idempotencyTtlMs, this.limits.maxPendingJobs, digest];
+    const scopedKey = idempotencyKey === undefined ? '' : idempotencyScope(owner, idempotencyKey);
+    const args: ScriptArg[] = [now, scopedKey, this.limits.idempotencyTtlMs, this.limits.maxPendingJobs, digest, owner ?? ''];
     for (const job of jobs) {
       args.push(randomUUID(), job.fileName, job.contentType, Buffer.from(job.image.buffer, job.image.byteOffset, job.image.byteLength));
     }
@@ -173,16 +174,36 @@ export class RedisJobStore implements JobStore {
   }
 
   /** Newest first; the cursor is the submission number of the last job on the previous page. */
-  async list({ status, limit, cursor }: ListQuery): Promise<JobPage> {
-    const newest = cursor ? `(${cursor}` : '+inf';
-    const found = await reachRedis(() => this.redis.zrevrangebyscore(this.keys.list(status), newest, '-inf', 'WITHSCORES', 'LIMIT', 0, limit + 1));
-    const page: { id: string; seq: string }[] = [];
-    for (let i = 0; i < found.length && page.length < limit; i += 2) page.push({ id: found[i]!, seq: found[i + 1]! });
+  async list({ status, owner, limit, cursor }: ListQuery): Promise<JobPage> {
+    const found = owner === undefined ? await this.newest(status, limit + 1, cursor) : await this.newestOf(owner, status, limit + 1, cursor);
+    const page = found.slice(0, limit);
     const replies = page.length ? await reachRedis(() => this.redis.hmget(this.keys.jobs, ...page.map(({ id }) => id))) : [];
     // A job removed between the two reads is left out.
     const jobs = replies.filter((json): json is string => json !== null);
-    const nextCursor = found.length > 2 * limit ? page[page.length - 1]!.seq : null;
+    const nextCursor = found.length > limit ? page[page.length - 1]!.seq : null;
     return { jobs: jobs.map(viewOf), nextCursor };
+  }
+
+  /** Up to `count` jobs, newest first, submitted before the cursor. */
+  private async newest(status: JobStatus | undefined, count: number, cursor: string | undefined): Promise<{ id: string; seq: string }[]> {
+    const newest = cursor ? `(${cursor}` : '+inf';
+    const found = await reachRedis(() => this.redis.zrevrangebyscore(this.keys.list(status), newest, '-inf', 'WITHSCORES', 'LIMIT', 0, count));
+    const jobs: { id: string; seq: string }[] = [];
+    for (let i = 0; i < found.length; i += 2) jobs.push({ id: found[i]!, seq: found[i + 1]! });
+    return jobs;
+  }
+
+  /** The same from one owner's index (redis-keys.ts): its members sort as "owner:[status:]seq:id". */
+  private async newestOf(owner: string, status: JobStatus | undefined, count: number, cursor: string | undefined): Promise<{ id: string; seq: string }[]> {
+    const prefix = status ? `${owner}:${status}:` : `${owner}:`;
+    // Below every member of seq cursor and above (they extend it), above every other member of the range.
+    const newest = cursor ? `(${prefix}${cursor.padStart(16, '0')}` : `(${prefix};`;
+    const key = status ? this.keys.byOwnerStatus : this.keys.byOwner;
+    const members = await reachRedis(() => this.redis.zrevrangebylex(key, newest, `(${prefix}`, 'LIMIT', 0, count));
+    return members.map((member) => {
+      const [seq, id] = member.slice(prefix.length).split(':') as [string, string];
+      return { id, seq: String(Number(seq)) };
+    });
   }
 
   async counts(): Promise<StatusCounts> {

@@ -8,7 +8,7 @@ import type { JobDetailView, JobPage, JobResult, JobStatus, JobView } from '../a
 import { afterAttempt, finalError, type AttemptFacts, type EndedWithoutResult } from './attempt-rules.ts';
 import type { CreateResult, JobStore, Lease, LeaseRef, Limits, ListQuery, NewJob, StatusCounts, Transition, WorkerRef } from './job-store.ts';
 import { toAttemptView, toView, type AttemptRow, type JobRow } from './job-views.ts';
-import { requestDigest } from './request-digest.ts';
+import { idempotencyScope, requestDigest } from './request-digest.ts';
 import { IdempotencyKeyReusedError, QueueFullError } from './store-errors.ts';
 
 const SCHEMA = `
@@ -29,7 +29,8 @@ CREATE TABLE IF NOT EXISTS jobs (
   lease_worker TEXT,
   lease_deadline INTEGER,
   error TEXT,
-  result TEXT
+  result TEXT,
+  owner TEXT
 );
 CREATE INDEX IF NOT EXISTS jobs_by_status ON jobs (status, seq);
 CREATE INDEX IF NOT EXISTS jobs_by_deadline ON jobs (lease_deadline) WHERE status = 'leased';
@@ -72,6 +73,12 @@ CREATE TRIGGER job_counts_update AFTER UPDATE OF status ON jobs WHEN OLD.status 
 END;
 `;
 
+// Lists of one owner's jobs (a private board), all or of one status, newest first.
+const OWNER_INDEXES = `
+CREATE INDEX IF NOT EXISTS jobs_by_owner ON jobs (owner, seq);
+CREATE INDEX IF NOT EXISTS jobs_by_owner_status ON jobs (owner, status, seq);
+`;
+
 const IDENTITY_COLUMNS = `
 ALTER TABLE attempts ADD COLUMN identity TEXT NOT NULL DEFAULT '';
 ALTER TABLE attempts ADD COLUMN trusted INTEGER NOT NULL DEFAULT 1;
@@ -112,9 +119,13 @@ export class SqliteJobStore implements JobStore {
     // A store written before identities gets their columns; its attempts count as trusted ones, as they did.
     const attemptColumns = new Set((this.db.prepare(`PRAGMA table_info(attempts)`).all() as { name: string }[]).map((c) => c.name));
     if (!attemptColumns.has('identity')) this.db.transaction(() => this.db.exec(IDENTITY_COLUMNS))();
+    // A store written before owners gets the column; its jobs have none, so only the admin may change them.
+    const jobColumns = new Set((this.db.prepare(`PRAGMA table_info(jobs)`).all() as { name: string }[]).map((c) => c.name));
+    if (!jobColumns.has('owner')) this.db.exec('ALTER TABLE jobs ADD COLUMN owner TEXT');
+    this.db.exec(OWNER_INDEXES);
     const db = this.db;
     this.q = {
-      insertJob: db.prepare(`INSERT INTO jobs (id, status, file_name, content_type, size, submitted_at) VALUES (?, 'queued', ?, ?, ?, ?)`),
+      insertJob: db.prepare(`INSERT INTO jobs (id, status, file_name, content_type, size, submitted_at, owner) VALUES (?, 'queued', ?, ?, ?, ?, ?)`),
       insertImage: db.prepare(`INSERT INTO images (job_id, bytes) VALUES (?, ?)`),
       idempotencyGet: db.prepare(`SELECT job_ids, request_digest FROM idempotency WHERE key = ? AND created_at > ?`),
       idempotencyPut: db.prepare(`INSERT OR REPLACE INTO idempotency (key, job_ids, created_at, request_digest) VALUES (?, ?, ?, ?)`),
@@ -159,8 +170,9 @@ export class SqliteJobStore implements JobStore {
     };
   }
 
-  create(jobs: NewJob[], now: number, idempotencyKey?: string): Promise<CreateResult> {
-    return this.write(() => this.createNow(jobs, now, idempotencyKey), { durable: true });
+  create(jobs: NewJob[], now: number, idempotencyKey?: string, owner?: string): Promise<CreateResult> {
+    const scopedKey = idempotencyKey === undefined ? undefined : idempotencyScope(owner, idempotencyKey);
+    return this.write(() => this.createNow(jobs, now, scopedKey, owner), { durable: true });
   }
 
   lease(workers: WorkerRef[], leaseMs: number, now: number): Promise<(Lease | null)[]> {
@@ -256,9 +268,13 @@ export class SqliteJobStore implements JobStore {
     return row && bytes ? { contentType: row.content_type, bytes } : null;
   }
 
-  async list({ status, limit, cursor }: ListQuery): Promise<JobPage> {
+  async list({ status, owner, limit, cursor }: ListQuery): Promise<JobPage> {
     const where: string[] = [];
     const params: (string | number)[] = [];
+    if (owner !== undefined) {
+      where.push('owner = ?');
+      params.push(owner);
+    }
     if (status) {
       where.push('status = ?');
       params.push(status);
@@ -332,7 +348,7 @@ export class SqliteJobStore implements JobStore {
     }
   }
 
-  private createNow(jobs: NewJob[], now: number, idempotencyKey: string | undefined): CreateResult {
+  private createNow(jobs: NewJob[], now: number, idempotencyKey: string | undefined, owner: string | undefined): CreateResult {
     // Forget a bounded number of expired keys per create; a lookup ignores the expired ones not forgotten yet.
     const expiredBy = now - this.limits.idempotencyTtlMs;
     this.q.idempotencyForget.run(expiredBy);
@@ -349,7 +365,7 @@ export class SqliteJobStore implements JobStore {
     if ((this.q.pending.get() as number) + jobs.length > this.limits.maxPendingJobs) throw new QueueFullError(this.limits.maxPendingJobs);
     const ids = jobs.map((job) => {
       const id = randomUUID();
-      this.q.insertJob.run(id, job.fileName, job.contentType, job.image.byteLength, now);
+      this.q.insertJob.run(id, job.fileName, job.contentType, job.image.byteLength, now, owner ?? null);
       this.q.insertImage.run(id, Buffer.from(job.image.buffer, job.image.byteOffset, job.image.byteLength));
       return id;
     });

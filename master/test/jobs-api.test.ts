@@ -88,10 +88,11 @@ describe('POST /api/jobs', () => {
     expect(body.error.message).toContain('"image"');
   });
 
-  it('creates one job per Idempotency-Key, however often the client retries', async () => {
+  it('creates one job per Idempotency-Key, however often the client retries with its owner key', async () => {
     await start();
     const first = await submit([cat!], { 'Idempotency-Key': 'upload-42' });
-    const again = await submit([cat!], { 'Idempotency-Key': 'upload-42' });
+    const owner = { Authorization: `Bearer ${first.body.ownerKey}` };
+    const again = await submit([cat!], { 'Idempotency-Key': 'upload-42', ...owner });
     expect(first.response.status).toBe(201);
     expect(again.response.headers.get('Idempotent-Replayed')).toBe('true');
     expect(again.body.jobs.map((j) => j.id)).toEqual(first.body.jobs.map((j) => j.id));
@@ -161,10 +162,12 @@ describe('reading jobs', () => {
 
   it('deletes a job (204) and refuses to retry one that has not failed (409)', async () => {
     await start();
-    const id = (await submit([cat!])).body.jobs[0]!.id;
-    const retry = await fetch(`${master.url}/api/jobs/${id}/retry`, { method: 'POST' });
+    const { jobs, ownerKey } = (await submit([cat!])).body;
+    const id = jobs[0]!.id;
+    const headers = { Authorization: `Bearer ${ownerKey}` };
+    const retry = await fetch(`${master.url}/api/jobs/${id}/retry`, { method: 'POST', headers });
     expect(retry.status).toBe(409);
-    expect((await fetch(`${master.url}/api/jobs/${id}`, { method: 'DELETE' })).status).toBe(204);
+    expect((await fetch(`${master.url}/api/jobs/${id}`, { method: 'DELETE', headers })).status).toBe(204);
     expect((await fetch(`${master.url}/api/jobs/${id}`)).status).toBe(404);
   });
 

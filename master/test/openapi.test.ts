@@ -26,6 +26,7 @@ import { startMasterStats } from '../stats/master-stats.ts';
 import { SqliteJobStore } from '../store/sqlite-job-store.ts';
 import { SqliteVolunteerLedger } from '../volunteers/sqlite-volunteer-ledger.ts';
 import { SqliteIdentityStore } from '../identity/sqlite-identity-store.ts';
+import { OwnerKeys } from '../identity/owner-keys.ts';
 import { WorkerIdentities } from '../identity/worker-identities.ts';
 import { defaultModelDir } from '../../test/support/paths.ts';
 
@@ -79,7 +80,20 @@ describe('the OpenAPI document', () => {
     const ledger = new SqliteVolunteerLedger(dataDir);
     const identityStore = new SqliteIdentityStore(dataDir);
     const identities = await WorkerIdentities.open(identityStore, {});
-    const app = createApp({ config, store, lifecycle, workers, boards, model, log, stats, ledger, identities, draining: () => false });
+    const app = createApp({
+      config,
+      store,
+      lifecycle,
+      workers,
+      boards,
+      model,
+      log,
+      stats,
+      ledger,
+      identities,
+      ownerKeys: new OwnerKeys('a secret for the test'),
+      draining: () => false,
+    });
     stats.stop();
     boards.close();
     workers.stop();
@@ -216,10 +230,19 @@ describe.each(STORES)('real answers on $name match the description', ({ override
       headers: { 'Idempotency-Key': 'k1' },
     })) as {
       jobs: { id: string }[];
+      ownerKey: string;
     };
     const failedId = again.jobs[0]!.id;
+    const owner = { authorization: `Bearer ${again.ownerKey}` };
     await settled(master.url, [failedId], 20_000);
-    await call('post', '/api/jobs', '/api/jobs', 201, { body: form([{ bytes: imageBytes(1), name: 'b.jpg' }]), headers: { 'Idempotency-Key': 'k1' } });
+    await call('post', '/api/jobs', '/api/jobs', 201, {
+      body: form([{ bytes: imageBytes(1), name: 'b.jpg' }]),
+      headers: { 'Idempotency-Key': 'k1', ...owner },
+    });
+    await call('post', '/api/jobs', '/api/jobs', 401, { body: form([{ bytes: imageBytes(1), name: 'b.jpg' }]), headers: { authorization: 'Bearer forged' } });
+    const stranger = { authorization: `Bearer ${((await call('post', '/api/owner', '/api/owner', 201)) as { ownerKey: string }).ownerKey}` };
+    await call('post', '/api/owner', '/api/owner', 200, { headers: owner });
+    await call('post', '/api/owner', '/api/owner', 401, { headers: { authorization: 'Bearer forged' } });
     await call('post', '/api/jobs', '/api/jobs', 400, { body: new FormData() });
     await call('post', '/api/jobs', '/api/jobs', 400, { body: form([{ bytes: imageBytes(0), name: 'a.jpg' }], 'photo') });
     await call('post', '/api/jobs', '/api/jobs', 400, {
@@ -231,20 +254,27 @@ describe.each(STORES)('real answers on $name match the description', ({ override
     await call('post', '/api/jobs', '/api/jobs', 413, { body: form([0, 0, 0, 0].map((i) => ({ bytes: imageBytes(i), name: 'a.jpg' }))) });
 
     await call('get', '/api/jobs', '/api/jobs?status=done&limit=10', 200);
+    await call('get', '/api/jobs', '/api/jobs', 401, { headers: { authorization: 'Bearer forged' } });
     for (const query of ['status=finished', 'limit=0', 'cursor=abc']) await call('get', '/api/jobs', `/api/jobs?${query}`, 400);
     await call('get', '/api/jobs/export', '/api/jobs/export', 200);
     await call('get', '/api/jobs/export', '/api/jobs/export?format=jsonl&status=done&since=2020-01-01T00:00:00Z', 200);
     for (const query of ['status=finished', 'since=soon', 'format=xml']) await call('get', '/api/jobs/export', `/api/jobs/export?${query}`, 400);
+    await call('get', '/api/jobs/export', '/api/jobs/export', 401, { headers: { authorization: 'Bearer forged' } });
 
     const done = (await call('get', '/api/jobs/{id}', `/api/jobs/${doneId}`, 200)) as { status: string; result: unknown };
     expect(done.status).toBe('done');
     await call('get', '/api/jobs/{id}', '/api/jobs/nope', 404);
+    await call('get', '/api/jobs/{id}', `/api/jobs/${doneId}`, 401, { headers: { authorization: 'Bearer forged' } });
     await call('get', '/api/jobs/{id}/image', `/api/jobs/${doneId}/image`, 200);
     await call('get', '/api/jobs/{id}/image', '/api/jobs/nope/image', 404);
-    await call('post', '/api/jobs/{id}/retry', `/api/jobs/${failedId}/retry`, 200);
-    await call('post', '/api/jobs/{id}/retry', `/api/jobs/${doneId}/retry`, 409);
+    await call('get', '/api/jobs/{id}/image', `/api/jobs/${doneId}/image`, 401, { headers: { authorization: 'Bearer forged' } });
+    await call('post', '/api/jobs/{id}/retry', `/api/jobs/${failedId}/retry`, 401);
+    await call('post', '/api/jobs/{id}/retry', `/api/jobs/${failedId}/retry`, 403, { headers: stranger });
+    await call('post', '/api/jobs/{id}/retry', `/api/jobs/${failedId}/retry`, 200, { headers: owner });
+    await call('post', '/api/jobs/{id}/retry', `/api/jobs/${doneId}/retry`, 409, { headers: bearer });
     await call('post', '/api/jobs/{id}/retry', '/api/jobs/nope/retry', 404);
     await call('delete', '/api/jobs/{id}', `/api/jobs/${doneId}`, 401);
+    await call('delete', '/api/jobs/{id}', `/api/jobs/${doneId}`, 403, { headers: stranger });
     await call('delete', '/api/jobs/{id}', `/api/jobs/${doneId}`, 204, { headers: bearer });
     await call('delete', '/api/jobs/{id}', `/api/jobs/${doneId}`, 404, { headers: bearer });
 

@@ -54,7 +54,7 @@ describe.each(STORE_KINDS)('$name job store', (kind) => {
   describe('create', () => {
     it('returns the new jobs queued, in submission order, with distinct ids', async () => {
       const store = await open();
-      const { jobs, replayed } = await store.create(newJobs(3), T0);
+      const { jobs, replayed } = await store.create(newJobs(3), T0, undefined, 'anon-owner');
       expect(replayed).toBe(false);
       expect(jobs.map((job) => job.fileName)).toEqual(['0.jpg', '1.jpg', '2.jpg']);
       expect(new Set(jobs.map((job) => job.id)).size).toBe(3);
@@ -71,8 +71,10 @@ describe.each(STORE_KINDS)('$name job store', (kind) => {
         worker: null,
         error: null,
         result: null,
+        owner: 'anon-owner',
       });
       expect(await store.get(jobs[1]!.id)).toEqual(jobs[1]);
+      expect((await store.create(newJobs(1), T0)).jobs[0]!.owner).toBeNull();
     });
 
     it('creates once per idempotency key and replays the same jobs after', async () => {
@@ -429,6 +431,69 @@ describe.each(STORE_KINDS)('$name job store', (kind) => {
       expect(await store.retry(ids[0]!)).toBeNull();
       expect(await store.retry(ids[1]!)).toBeNull();
       expect(await store.retry(randomUUID())).toBeNull();
+    });
+  });
+
+  describe('owners', () => {
+    it("scopes an idempotency key to its owner: another owner's same key creates anew, and may differ", async () => {
+      const store = await open();
+      const mine = await store.create(newJobs(2), T0, 'key-1', 'anon-me');
+      const theirs = await store.create(newJobs(1, new Uint8Array([9])), T0 + 1, 'key-1', 'anon-them');
+      expect(theirs.replayed).toBe(false);
+      expect(theirs.jobs[0]!.owner).toBe('anon-them');
+      expect(await store.create(newJobs(2), T0 + 2, 'key-1', 'anon-me')).toEqual({ jobs: mine.jobs, replayed: true });
+      expect(await store.create(newJobs(1, new Uint8Array([9])), T0 + 3, 'key-1', 'anon-them')).toEqual({ jobs: theirs.jobs, replayed: true });
+      await expect(store.create(newJobs(3), T0 + 4, 'key-1', 'anon-me')).rejects.toBeInstanceOf(IdempotencyKeyReusedError);
+      expect(await store.counts()).toMatchObject({ queued: 3 });
+    });
+
+    it("lists one owner's jobs, all or of one status, newest first, page by page, as they change and go", async () => {
+      const store = await open();
+      const a1 = (await store.create(newJobs(2), T0, undefined, 'anon-a')).jobs;
+      await store.create(newJobs(1), T0 + 1, undefined, 'anon-b');
+      await store.create(newJobs(1), T0 + 2);
+      const a2 = (await store.create(newJobs(2), T0 + 3, undefined, 'anon-a')).jobs;
+      // Newest first.
+      const ids = [a2[1]!.id, a2[0]!.id, a1[1]!.id, a1[0]!.id];
+      const all = await store.list({ owner: 'anon-a', limit: 10 });
+      expect(all.jobs.map((job) => job.id)).toEqual(ids);
+      expect(all.nextCursor).toBeNull();
+      const first = await store.list({ owner: 'anon-a', limit: 3 });
+      expect(first.jobs.map((job) => job.id)).toEqual(ids.slice(0, 3));
+      const second = await store.list({ owner: 'anon-a', limit: 3, cursor: first.nextCursor! });
+      expect(second).toEqual({ jobs: [all.jobs[3]], nextCursor: null });
+      expect((await store.list({ owner: 'anon-nobody', limit: 10 })).jobs).toEqual([]);
+
+      // The oldest queued job (a1[0]) is leased, then done; the status lists follow.
+      const lease = await leaseOne(store, A, T0 + 4);
+      expect(lease.jobId).toBe(a1[0]!.id);
+      expect((await store.list({ owner: 'anon-a', status: 'leased', limit: 10 })).jobs.map((job) => job.id)).toEqual([a1[0]!.id]);
+      await store.complete(lease, A.id, resultOf(1), T0 + 5);
+      expect((await store.list({ owner: 'anon-a', status: 'leased', limit: 10 })).jobs).toEqual([]);
+      expect((await store.list({ owner: 'anon-a', status: 'done', limit: 10 })).jobs.map((job) => job.id)).toEqual([a1[0]!.id]);
+      const queued = await store.list({ owner: 'anon-a', status: 'queued', limit: 2 });
+      expect(queued.jobs.map((job) => job.id)).toEqual(ids.slice(0, 2));
+      expect((await store.list({ owner: 'anon-a', status: 'queued', limit: 2, cursor: queued.nextCursor! })).jobs.map((job) => job.id)).toEqual([ids[2]]);
+
+      await store.remove(a2[1]!.id);
+      await store.remove(a1[0]!.id);
+      expect((await store.list({ owner: 'anon-a', limit: 10 })).jobs.map((job) => job.id)).toEqual([ids[1], ids[2]]);
+      expect((await store.list({ owner: 'anon-a', status: 'done', limit: 10 })).jobs).toEqual([]);
+      await store.clear();
+      expect(await store.list({ owner: 'anon-a', limit: 10 })).toEqual({ jobs: [], nextCursor: null });
+      expect(await store.list({ owner: 'anon-b', status: 'queued', limit: 10 })).toEqual({ jobs: [], nextCursor: null });
+    });
+
+    it("keeps a retried job in its owner's lists", async () => {
+      const store = await open({ maxAttempts: 1, maxLeases: 9 });
+      const [job] = (await store.create(newJobs(1), T0, undefined, 'anon-a')).jobs;
+      await store.fail(await leaseOne(store, A), A.id, 'bad', true, T0 + 1);
+      expect((await store.list({ owner: 'anon-a', status: 'failed', limit: 10 })).jobs.map((j) => j.id)).toEqual([job!.id]);
+      await store.retry(job!.id);
+      expect((await store.list({ owner: 'anon-a', status: 'failed', limit: 10 })).jobs).toEqual([]);
+      expect((await store.list({ owner: 'anon-a', status: 'queued', limit: 10 })).jobs.map((j) => ({ id: j.id, owner: j.owner }))).toEqual([
+        { id: job!.id, owner: 'anon-a' },
+      ]);
     });
   });
 

@@ -15,6 +15,7 @@ export function jobView(id: string, patch: Partial<JobView> = {}): JobView {
     worker: null,
     error: null,
     result: null,
+    owner: null,
     ...patch,
   };
 }

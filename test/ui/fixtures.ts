@@ -14,6 +14,7 @@ export function syntheticJob(i: number): JobView {
     startedAt: at,
     finishedAt: at,
     worker: 'fleet-1',
+    owner: null,
     error: i % 10 === 0 ? 'cannot decode the image' : null,
     result:
       i % 10 === 0

@@ -1,10 +1,12 @@
--- ARGV: now, idempotency key ('' for none), idempotency TTL in ms, max pending jobs, the request's digest
---       (request-digest.ts), then per job: id, file name, content type, image bytes.
+-- ARGV: now, idempotency key ('' for none; already scoped to the owner), idempotency TTL in ms, max pending jobs,
+--       the request's digest (request-digest.ts), the owner ('' for none), then per job: id, file name, content type,
+--       image bytes.
 -- Returns {'created' or 'replayed', {job JSON...}}, a replay listing the jobs the key created that still exist;
 -- {'key-reused'} when the key was first used with another digest; or {'queue-full'} when the queued and leased
 -- jobs would pass the limit. Either refusal stores nothing.
 local now, idempotency, ttl, max_pending, digest = tonumber(ARGV[1]), ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5]
-local FIRST_JOB_ARG = 6
+local owner = ARGV[6] ~= '' and ARGV[6] or nil
+local FIRST_JOB_ARG = 7
 
 -- Forget a bounded number of expired keys per create; a lookup ignores the expired ones not forgotten yet.
 local expired = redis.call('ZRANGEBYSCORE', IDEMPOTENCY_AGE, '-inf', now - ttl, 'LIMIT', 0, 100)
@@ -32,8 +34,12 @@ local ids, jobs = {}, {}
 for i = FIRST_JOB_ARG, #ARGV, 4 do
   local id, image = ARGV[i], ARGV[i + 3]
   local job = { seq = redis.call('INCR', SEQ), id = id, status = 'queued', attempts = 0, failures = 0,
-    file_name = ARGV[i + 1], content_type = ARGV[i + 2], size = #image, submitted_at = ARGV[1] }
+    file_name = ARGV[i + 1], content_type = ARGV[i + 2], size = #image, submitted_at = ARGV[1], owner = owner }
   jobs[#jobs + 1] = save_job(job)
+  if owner then
+    redis.call('ZADD', BY_OWNER, 0, owner_member(job))
+    redis.call('ZADD', BY_OWNER_STATUS, 0, owner_member(job, 'queued'))
+  end
   redis.call('HSET', IMAGES, id, image)
   redis.call('ZADD', ORDER, job.seq, id)
   redis.call('ZADD', STATUS.queued, job.seq, id)

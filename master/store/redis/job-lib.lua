@@ -5,6 +5,7 @@
 local JOBS, IMAGES, ATTEMPTS, ORDER = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local STATUS = { queued = KEYS[5], leased = KEYS[6], done = KEYS[7], failed = KEYS[8] }
 local LEASES, IDEMPOTENCY, IDEMPOTENCY_AGE, SEQ = KEYS[9], KEYS[10], KEYS[11], KEYS[12]
+local BY_OWNER, BY_OWNER_STATUS = KEYS[13], KEYS[14]
 
 -- A job as a table of its fields (nil when there is no such job), and back.
 local function load_job(id)
@@ -32,9 +33,20 @@ local function add_attempt(id, attempt)
   redis.call('HSET', ATTEMPTS, id, json and (string.sub(json, 1, -2) .. ',' .. row .. ']') or ('[' .. row .. ']'))
 end
 
+-- A job's members in the owner indexes (redis-keys.ts): owner, (status), zero-padded seq, id.
+local function owner_member(job, status)
+  local seq = string.format('%016d', job.seq)
+  if status then return job.owner .. ':' .. status .. ':' .. seq .. ':' .. job.id end
+  return job.owner .. ':' .. seq .. ':' .. job.id
+end
+
 local function set_status(job, to)
   redis.call('ZREM', STATUS[job.status], job.id)
   redis.call('ZADD', STATUS[to], job.seq, job.id)
+  if job.owner then
+    redis.call('ZREM', BY_OWNER_STATUS, owner_member(job, job.status))
+    redis.call('ZADD', BY_OWNER_STATUS, 0, owner_member(job, to))
+  end
   job.status = to
 end
 
@@ -72,6 +84,10 @@ local function delete_job(job)
   redis.call('ZREM', ORDER, job.id)
   redis.call('ZREM', STATUS[job.status], job.id)
   redis.call('ZREM', LEASES, job.id)
+  if job.owner then
+    redis.call('ZREM', BY_OWNER, owner_member(job))
+    redis.call('ZREM', BY_OWNER_STATUS, owner_member(job, job.status))
+  end
   return job.status == 'leased' and job.lease_id or ''
 end
 

@@ -26,11 +26,10 @@ for i = 3, #ARGV, 6 do
   if not job then
     leases[#leases + 1] = {}
   else
-    redis.call('ZREM', STATUS.queued, job.id)
-    job.status, job.attempts, job.started_at, job.worker = 'leased', job.attempts + 1, now, worker_name
+    set_status(job, 'leased')
+    job.attempts, job.started_at, job.worker = job.attempts + 1, now, worker_name
     job.lease_id, job.lease_worker, job.lease_deadline, job.error = lease_id, worker_id, deadline, nil
     local json = save_job(job)
-    redis.call('ZADD', STATUS.leased, job.seq, job.id)
     redis.call('ZADD', LEASES, deadline, job.id)
     add_attempt(job.id, {
       attempt = job.attempts, lease_id = lease_id, worker_id = worker_id, worker_name = worker_name, backend = backend,

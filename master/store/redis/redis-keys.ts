@@ -29,6 +29,13 @@ export class RedisKeys {
   readonly idempotencyAge: string;
   /** Submission counter. */
   readonly seq: string;
+  /**
+   * Sorted sets, every score 0, read in lexical order: "owner:seq:id" and "owner:status:seq:id" (seq zero-padded
+   * to 16 digits; owner ids hold no colon), so one owner's jobs, all or of one status, are one range, read
+   * newest first in O(log n + page) like every other list. Jobs stored before owners are in neither.
+   */
+  readonly byOwner: string;
+  readonly byOwnerStatus: string;
 
   constructor(readonly prefix: string) {
     if (/[{}]/.test(prefix)) throw new Error(`a Redis key prefix may not contain { or } (got "${prefix}"): the store adds its own hash tag`);
@@ -42,12 +49,29 @@ export class RedisKeys {
     this.idempotency = key('idempotency');
     this.idempotencyAge = key('idempotency-age');
     this.seq = key('seq');
+    this.byOwner = key('by-owner');
+    this.byOwnerStatus = key('by-owner-status');
   }
 
   /** Every key, in the order job-lib.lua reads KEYS. */
   all(): string[] {
     const { queued, leased, done, failed } = this.byStatus;
-    return [this.jobs, this.images, this.attempts, this.order, queued, leased, done, failed, this.leases, this.idempotency, this.idempotencyAge, this.seq];
+    return [
+      this.jobs,
+      this.images,
+      this.attempts,
+      this.order,
+      queued,
+      leased,
+      done,
+      failed,
+      this.leases,
+      this.idempotency,
+      this.idempotencyAge,
+      this.seq,
+      this.byOwner,
+      this.byOwnerStatus,
+    ];
   }
 
   /** Sorted set of every job, or those in one status, scored by seq. */

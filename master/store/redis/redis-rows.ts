@@ -29,6 +29,7 @@ export function jobRow(json: string | Buffer): JobRow {
     lease_deadline: numberOrNull(job.lease_deadline),
     error: stringOrNull(job.error),
     result: stringOrNull(job.result),
+    owner: stringOrNull(job.owner),
   };
 }
 
