@@ -29,10 +29,10 @@ export class SseClient {
     response.on('data', (chunk: string) => this.take(chunk));
   }
 
-  /** Opens the stream; `paused` reads nothing until resume(). */
-  static open(masterUrl: string, options: { lastEventId?: string; paused?: boolean } = {}): Promise<SseClient> {
+  /** Opens the stream; `paused` reads nothing until resume(); `headers` carry credentials (Authorization or Cookie). */
+  static open(masterUrl: string, options: { lastEventId?: string; paused?: boolean; headers?: Record<string, string> } = {}): Promise<SseClient> {
     return new Promise((resolve, reject) => {
-      const headers = options.lastEventId === undefined ? {} : { 'Last-Event-ID': options.lastEventId };
+      const headers = { ...options.headers, ...(options.lastEventId !== undefined && { 'Last-Event-ID': options.lastEventId }) };
       const request = http.get(`${masterUrl}/api/events`, { headers }, (response) => {
         if (options.paused) response.pause();
         resolve(new SseClient(response.statusCode ?? 0, response.headers, response, request));
