@@ -1,7 +1,7 @@
 // Submits many files with bounded concurrency. Each file's Idempotency-Key is
-// derived from its path and content, so running again after a crash or a lost
-// connection creates nothing twice: the master answers the jobs it already has,
-// and the run resumes where it stopped.
+// derived from its path and content, so running again (as the same owner: the
+// same --key) after a crash or a lost connection creates nothing twice: the master
+// answers the jobs it already has, and the run resumes where it stopped.
 import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -11,6 +11,8 @@ import { uploadWithRetries, type RetryPolicy } from '../metrics/runner/upload-cl
 
 export interface BatchOptions extends RetryPolicy {
   masterUrl: string;
+  /** The API key or owner key every request sends (metrics/runner/upload-owner.ts gets one). */
+  ownerKey: string;
   concurrency: number;
   /** Wait for each job to finish and report its result. */
   wait: boolean;
@@ -65,23 +67,24 @@ async function submitOne(file: string, options: BatchOptions, events: BatchEvent
     events.finished(outcome);
     return outcome;
   }
-  let job = await getJob(options.masterUrl, upload.jobId);
+  let job = await getJob(options, upload.jobId);
   const outcome = (): FileOutcome => ({ path: file, jobId: upload.jobId, status: job.status, job, error: job.status === 'failed' ? job.error : null });
   events.uploaded(outcome());
   while (options.wait && (job.status === 'queued' || job.status === 'leased')) {
     await new Promise((resolve) => setTimeout(resolve, options.pollMs));
-    job = await getJob(options.masterUrl, upload.jobId);
+    job = await getJob(options, upload.jobId);
   }
   events.finished(outcome());
   return outcome();
 }
 
 /** Reads a job, riding out a master that is briefly away (network errors and 5xx, with backoff). */
-async function getJob(masterUrl: string, id: string): Promise<JobView> {
+async function getJob({ masterUrl, ownerKey }: BatchOptions, id: string): Promise<JobView> {
   for (let failures = 1; ; failures++) {
     let problem: string;
     try {
-      const response = await fetch(new URL(`/api/jobs/${encodeURIComponent(id)}`, masterUrl));
+      // On a private board only the owner sees its jobs.
+      const response = await fetch(new URL(`/api/jobs/${encodeURIComponent(id)}`, masterUrl), { headers: { Authorization: `Bearer ${ownerKey}` } });
       if (response.ok) return (await response.json()) as JobView;
       problem = `the master answered ${response.status} for job ${id}: ${await response.text()}`;
       if (response.status < 500) throw new Error(problem);

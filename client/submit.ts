@@ -4,6 +4,7 @@
 import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import cliProgress from 'cli-progress';
+import { uploadOwner } from '../metrics/runner/upload-owner.ts';
 import { submitBatch, type BatchEvents, type FileOutcome } from './batch-submit.ts';
 import { findImages } from './image-files.ts';
 import { openResults } from './results-file.ts';
@@ -23,14 +24,25 @@ const program = new Command('submit')
   .option('--wait', 'wait for every job to finish and write its predictions', false)
   .option('--poll-ms <n>', 'with --wait, how often an unfinished job is looked at again', positiveInt, 500)
   .option('--give-up-after-ms <n>', 'stop retrying an upload after this long', positiveInt, 300_000)
+  .option(
+    '--key <key>',
+    'an API key (required when the master sets API_KEYS) or the owner key of earlier runs [env GRID_KEY]; without one the master issues an owner key',
+  )
   .parse();
 
-const options = program.opts<{ master: string; concurrency: number; out?: string; wait: boolean; pollMs: number; giveUpAfterMs: number }>();
+const options = program.opts<{ master: string; concurrency: number; out?: string; wait: boolean; pollMs: number; giveUpAfterMs: number; key?: string }>();
 if (options.out && !/\.(csv|jsonl)$/.test(options.out)) program.error('--out must end in .csv or .jsonl');
 
 const { images, skipped } = await findImages(program.processedArgs[0] as string[]);
 if (skipped.length) console.error(`skipping ${skipped.length} file(s) that are not images this service reads, e.g. ${skipped[0]}`);
 if (images.length === 0) program.error('no images found under the given paths');
+
+const retry = { attemptTimeoutMs: 60_000, giveUpAfterMs: options.giveUpAfterMs, backoffInitialMs: 250, backoffMaxMs: 10_000 };
+// Every upload as one owner, so a retried upload finds the job its lost attempt created.
+const owner = await uploadOwner(options.master, options.key ?? (process.env.GRID_KEY || undefined), retry).catch((error: Error) =>
+  program.error(error.message),
+);
+if (owner.issued) console.error(`owner key (keep it: --key or GRID_KEY deletes, retries and, on a private board, reads these jobs): ${owner.key}`);
 
 const results = openResults(options.out);
 const progress = createProgress(images.length);
@@ -38,13 +50,11 @@ const outcomes = await submitBatch(
   images,
   {
     masterUrl: options.master,
+    ownerKey: owner.key,
     concurrency: options.concurrency,
     wait: options.wait,
     pollMs: options.pollMs,
-    attemptTimeoutMs: 60_000,
-    giveUpAfterMs: options.giveUpAfterMs,
-    backoffInitialMs: 250,
-    backoffMaxMs: 10_000,
+    ...retry,
   },
   {
     uploaded: progress.uploaded,

@@ -115,7 +115,7 @@ describe.each(STORE_KINDS)('the lifecycle on the $name store', (kind) => {
       },
     });
     await settle(seen, 5);
-    const retried = await fetch(`${m.url}/api/jobs/${id}/retry`, { method: 'POST' });
+    const retried = await fetch(`${m.url}/api/jobs/${id}/retry`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
     expect(retried.status).toBe(200);
     await settle(seen, 8);
     expect(seen).toEqual([

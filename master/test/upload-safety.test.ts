@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import zlib from 'node:zlib';
 import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
+import { newOwner } from '../../test/support/jobs-client.ts';
 import { devImages } from '../../test/support/paths.ts';
 import { deleteRedisKeys, TEST_REDIS_URL } from '../../test/support/stores.ts';
 import { startTestMaster, type TestMaster } from '../../test/support/test-master.ts';
@@ -138,10 +139,12 @@ describe.each(STORES)('uploads on $name', ({ overrides }) => {
 
   it('refuses an Idempotency-Key reused with other images (422 idempotency-key-reused), storing nothing', async () => {
     master = await startTestMaster(overrides());
+    // The key is the owner's own: every request comes from one owner.
+    const owner = await newOwner(master.url);
     const submit = async (bytes: Uint8Array) => {
       const data = new FormData();
       data.append('image', new Blob([new Uint8Array(bytes)]), 'cat.jpg');
-      return fetch(`${master.url}/api/jobs`, { method: 'POST', body: data, headers: { 'Idempotency-Key': 'upload-1' } });
+      return fetch(`${master.url}/api/jobs`, { method: 'POST', body: data, headers: { 'Idempotency-Key': 'upload-1', ...owner } });
     };
     const first = await submit(jpeg);
     expect(first.status).toBe(201);

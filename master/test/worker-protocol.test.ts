@@ -183,7 +183,9 @@ describe('poison jobs, retry, cancellation, drain', () => {
     expect(failed.error!.match(/kernel exploded/g)).toHaveLength(3);
     expect((await job(ids[1]!)).status).toBe('done');
 
-    const retried = (await fetch(`${grid.master.url}/api/jobs/${poison}/retry`, { method: 'POST' }).then((r) => r.json())) as JobDetailView;
+    const retried = (await fetch(`${grid.master.url}/api/jobs/${poison}/retry`, { method: 'POST', headers: grid.owner }).then((r) =>
+      r.json(),
+    )) as JobDetailView;
     expect(retried).toMatchObject({ status: 'queued', attempts: 0, error: null });
   });
 
@@ -201,7 +203,7 @@ describe('poison jobs, retry, cancellation, drain', () => {
     const [id] = await submit(1);
     await until(() => worker.jobs.length === 1, 'leased');
     const cancel = worker.next('cancel');
-    expect((await fetch(`${grid.master.url}/api/jobs/${id}`, { method: 'DELETE' })).status).toBe(204);
+    expect((await fetch(`${grid.master.url}/api/jobs/${id}`, { method: 'DELETE', headers: grid.owner })).status).toBe(204);
     expect(await cancel).toMatchObject({ jobId: id, leaseId: worker.jobs[0]!.header.leaseId });
     worker.succeed(worker.jobs[0]!.header);
     await until(() => grid.master.lifecycle.counters.rejected['unknown-job'] === 1, 'answer for deleted job rejected');

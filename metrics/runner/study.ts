@@ -21,6 +21,7 @@ import { StudyProgress } from './progress.ts';
 import { writeResults } from './results-folder.ts';
 import { summarize, type LossSummary } from './summary.ts';
 import type { RetryPolicy } from './upload-client.ts';
+import { uploadOwner } from './upload-owner.ts';
 
 export interface StudyOptions {
   imagesDir: string;
@@ -163,8 +164,10 @@ async function measureAtLoss({ options, link, master, masterBehindLink, images, 
     return { key, fileName: `${key}_${image.file}`, path: image.path };
   });
   const bars = progress.startLoss(loss, images.length);
+  // Asked of the master directly, not through the lossy link: the uploads are what is measured.
+  const { key: ownerKey } = await uploadOwner(master.url, undefined, options.retry);
   const results = await runUploadClient(
-    { masterUrl: masterBehindLink, ratePerSecond: options.ratePerSecond, uploads, ...options.retry },
+    { masterUrl: masterBehindLink, ownerKey, ratePerSecond: options.ratePerSecond, uploads, ...options.retry },
     { wrap: link.wrap, onUpload: bars.uploadSettled },
   );
 

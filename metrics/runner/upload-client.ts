@@ -28,6 +28,8 @@ export interface RetryPolicy {
 
 export interface UploadPlan extends RetryPolicy {
   masterUrl: string;
+  /** Sent as "Authorization: Bearer <key>" with every attempt (upload-owner.ts): one owner, so a retry finds its job. */
+  ownerKey?: string;
   ratePerSecond: number;
   uploads: PlannedUpload[];
 }
@@ -78,7 +80,7 @@ export async function runOpenLoop(plan: UploadPlan, onSettled: (result: UploadRe
 
 /** Uploads one image, retrying under its key until acknowledged, refused, or out of time (counted from intendedAt). */
 export async function uploadWithRetries(
-  plan: Pick<UploadPlan, 'masterUrl' | keyof RetryPolicy>,
+  plan: Pick<UploadPlan, 'masterUrl' | 'ownerKey' | keyof RetryPolicy>,
   upload: PlannedUpload,
   body: Buffer,
   intendedAt: number,
@@ -86,7 +88,7 @@ export async function uploadWithRetries(
   const attempts: UploadAttempt[] = [];
   const lastStart = intendedAt + plan.giveUpAfterMs;
   for (;;) {
-    const attempt = await attemptUpload(plan.masterUrl, upload, body, plan.attemptTimeoutMs);
+    const attempt = await attemptUpload(plan.masterUrl, plan.ownerKey, upload, body, plan.attemptTimeoutMs);
     attempts.push(attempt.record);
     if (attempt.jobId) return { key: upload.key, intendedAt, ackedAt: attempt.record.endedAt, jobId: attempt.jobId, attempts };
     if (attempt.record.outcome === 'refused') break;
@@ -104,7 +106,7 @@ export const retryBackoff = (policy: Pick<RetryPolicy, 'backoffInitialMs' | 'bac
   jitter: true,
 });
 
-async function attemptUpload(masterUrl: string, upload: PlannedUpload, body: Buffer, timeoutMs: number) {
+async function attemptUpload(masterUrl: string, ownerKey: string | undefined, upload: PlannedUpload, body: Buffer, timeoutMs: number) {
   const form = new FormData();
   form.append('image', new Blob([new Uint8Array(body)]), upload.fileName);
   const startedAt = Date.now();
@@ -120,7 +122,7 @@ async function attemptUpload(masterUrl: string, upload: PlannedUpload, body: Buf
     const response = await fetch(new URL('/api/jobs', masterUrl), {
       method: 'POST',
       body: form,
-      headers: { 'Idempotency-Key': upload.key },
+      headers: { 'Idempotency-Key': upload.key, ...(ownerKey && { Authorization: `Bearer ${ownerKey}` }) },
       signal,
     });
     const text = await response.text(); // still under the timeout: a body can stall too

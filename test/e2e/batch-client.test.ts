@@ -33,7 +33,9 @@ function runClient(args: string[]) {
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>((resolve) =>
     child.once('exit', (code, signal) => resolve({ code, signal, stderr })),
   );
-  return { child, exited };
+  /** The owner key the master issued the run, as it printed it. */
+  const ownerKey = () => /owner key .*: (\S+)$/m.exec(stderr)?.[1];
+  return { child, exited, ownerKey };
 }
 
 async function allJobs(masterUrl: string): Promise<JobView[]> {
@@ -83,7 +85,7 @@ describe('npm run submit', () => {
     }
   });
 
-  it('killed half-way and run again, creates no job twice and writes every file', async () => {
+  it('killed half-way and run again with the owner key it printed, creates no job twice and writes every file', async () => {
     const master = await startTestMaster();
     masters.push(master);
     const folder = path.join(scratch, 'some-images');
@@ -99,8 +101,11 @@ describe('npm run submit', () => {
     expect(killed.signal).toBe('SIGKILL');
     const before = (await allJobs(master.url)).length;
     expect(before).toBeLessThan(60);
+    // Idempotency-Keys are their owner's own: the second run goes on as the first run's owner.
+    const ownerKey = first.ownerKey();
+    expect(ownerKey).toMatch(/^anon-/);
 
-    const second = await runClient([folder, '--master', master.url, '--out', out, '--concurrency', '4']).exited;
+    const second = await runClient([folder, '--master', master.url, '--out', out, '--concurrency', '4', '--key', ownerKey!]).exited;
     expect(second.code, second.stderr).toBe(0);
     const jobs = await allJobs(master.url);
     expect(jobs).toHaveLength(60);

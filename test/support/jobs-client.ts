@@ -25,6 +25,13 @@ async function submitOnce(masterUrl: string, uploads: Upload[], headers: Record<
   return ((await response.json()) as { jobs: { id: string }[] }).jobs.map((job) => job.id);
 }
 
+/** A new owner (POST /api/owner): the headers that submit as it, and may then delete and retry its jobs. */
+export async function newOwner(masterUrl: string): Promise<Record<string, string>> {
+  const response = await fetch(`${masterUrl}/api/owner`, { method: 'POST' });
+  if (response.status !== 201) throw new Error(`POST /api/owner answered ${response.status}: ${await response.text()}`);
+  return { Authorization: `Bearer ${((await response.json()) as { ownerKey: string }).ownerKey}` };
+}
+
 export const getJob = (masterUrl: string, id: string) => fetch(`${masterUrl}/api/jobs/${id}`).then((r) => r.json()) as Promise<JobDetailView>;
 
 export async function until(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {

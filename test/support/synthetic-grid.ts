@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import { afterEach } from 'vitest';
 import type { Config } from '../../master/config.ts';
 import { SyntheticWorker, type SyntheticWorkerOptions } from '../../metrics/synthetic-worker.ts';
-import { submit } from './jobs-client.ts';
+import { newOwner, submit } from './jobs-client.ts';
 import { devImages } from './paths.ts';
 import { startTestMaster, type TestMaster } from './test-master.ts';
 
@@ -19,6 +19,8 @@ export interface SyntheticGrid {
   connect(options?: Omit<SyntheticWorkerOptions, 'masterUrl'>): Promise<SyntheticWorker>;
   /** Cuts off every worker connected so far, as a crash would. */
   terminateWorkers(): void;
+  /** The credentials the grid submits with, which may delete and retry its jobs (the master started last). */
+  readonly owner: Record<string, string>;
   /** Submits `count` copies of gridImage and returns their job ids. */
   submit(count: number): Promise<string[]>;
 }
@@ -26,6 +28,7 @@ export interface SyntheticGrid {
 /** Call at the top of a test file. */
 export function useSyntheticGrid(): SyntheticGrid {
   let master: TestMaster | undefined;
+  let owner: Record<string, string> = {};
   const workers: SyntheticWorker[] = [];
   const terminateWorkers = () => {
     for (const worker of workers.splice(0)) worker.terminate();
@@ -45,9 +48,13 @@ export function useSyntheticGrid(): SyntheticGrid {
     get master() {
       return running();
     },
+    get owner() {
+      return owner;
+    },
     async start(overrides = {}) {
       await master?.close();
       master = await startTestMaster(overrides);
+      owner = await newOwner(master.url);
       return master;
     },
     async connect(options = {}) {
@@ -60,6 +67,7 @@ export function useSyntheticGrid(): SyntheticGrid {
       return submit(
         running().url,
         Array.from({ length: count }, (_, i) => ({ name: `image-${i}.jpg`, bytes: gridImage })),
+        owner,
       );
     },
   };

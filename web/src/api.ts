@@ -49,10 +49,13 @@ export const getJob = (id: string) => request<JobDetailView>(jobPath(id));
 
 export const listWorkers = () => request<{ workers: WorkerView[] }>('/api/workers');
 
-/** Puts a failed job back in the queue; answers the job as it is now. */
-export const retryJob = (id: string) => request<JobView>(`${jobPath(id)}/retry`, { method: 'POST' });
+// Changing a job needs its owner's key, which this browser holds as a cookie (sent by itself) for the
+// jobs it submitted, or the admin token.
 
-/** Deletes one job; a master with an admin token set wants it for this too. */
+/** Puts a failed job back in the queue; answers the job as it is now. */
+export const retryJob = (id: string, adminToken?: string) => request<JobView>(`${jobPath(id)}/retry`, { method: 'POST', headers: bearer(adminToken) });
+
+/** Deletes one job. */
 export const deleteJob = (id: string, adminToken?: string) => request<void>(jobPath(id), { method: 'DELETE', headers: bearer(adminToken) });
 
 /** Deletes every job; the master always wants its admin token for that. */
@@ -70,6 +73,12 @@ export const fetchOwnStanding = (identity: WorkerIdentity | null): Promise<OwnSt
   identity
     ? request<OwnStandingView>('/api/volunteers/me', { headers: { 'x-worker-id': identity.workerId, 'x-worker-token': identity.token } })
     : Promise.resolve({ standing: null });
+
+/**
+ * Makes sure this browser has an owner key (its cookie) before it uploads: uploads sent side by side
+ * without one would each be given another owner.
+ */
+export const claimOwner = () => request<{ owner: string }>('/api/owner', { method: 'POST' });
 
 export interface UploadOptions {
   /** Sent as Idempotency-Key, so retrying an upload whose answer was lost cannot create the job twice. */

@@ -3,7 +3,7 @@ import { virtualize } from '@lit-labs/virtualizer/virtualize.js';
 import { JOB_STATUSES, type JobStatus, type JobView } from '../../../master/api-types.ts';
 import { formatCount, plural } from '../lib/format.ts';
 import { matchesSearch } from '../lib/job-search.ts';
-import { AdminGate } from '../state/admin-gate.ts';
+import { AdminGate, ownerOrAdmin } from '../state/admin-gate.ts';
 import { jobFeed } from '../state/job-feed.ts';
 import { SubscriptionController } from '../state/subscription-controller.ts';
 import { jobBoardStyles } from './job-board.styles.ts';
@@ -140,14 +140,17 @@ export class JobBoard extends LitElement {
 
   private async retry(event: JobActionEvent): Promise<void> {
     const name = jobFeed.job(event.detail.id)?.fileName ?? 'the job';
-    await this.act(() => jobFeed.retry(event.detail.id), `${name} is queued again.`, `Could not retry ${name}`);
+    await this.act(
+      () => this.admin.run((token) => jobFeed.retry(event.detail.id, token), { ...RETRY_PROMPT, message: ownerOrAdmin(name, 'retry') }),
+      `${name} is queued again.`,
+      `Could not retry ${name}`,
+    );
   }
 
   private async deleteJob(event: JobActionEvent): Promise<void> {
     const name = jobFeed.job(event.detail.id)?.fileName ?? 'the job';
     const done = await this.act(
-      () =>
-        this.admin.run((token) => jobFeed.remove(event.detail.id, token), { ...DELETE_PROMPT, message: `The master wants its admin token to delete ${name}.` }),
+      () => this.admin.run((token) => jobFeed.remove(event.detail.id, token), { ...DELETE_PROMPT, message: ownerOrAdmin(name, 'delete') }),
       `Deleted ${name}.`,
       `Could not delete ${name}`,
     );
@@ -183,6 +186,7 @@ export class JobBoard extends LitElement {
 const exportHref = (status: JobStatus | null) => `/api/jobs/export?format=csv${status ? `&status=${status}` : ''}`;
 
 const DELETE_PROMPT = { heading: 'Admin token needed', action: 'Delete job' };
+const RETRY_PROMPT = { heading: 'Admin token needed', action: 'Retry job' };
 
 function countOf(jobs: readonly JobView[], status: JobStatus): number {
   let count = 0;

@@ -5,7 +5,7 @@ import { errorMessage } from '../lib/errors.ts';
 import { formatBytes, formatMs, formatTime } from '../lib/format.ts';
 import { endToEndMs, queueMs } from '../lib/job-timing.ts';
 import { navigate } from '../router.ts';
-import { AdminGate } from '../state/admin-gate.ts';
+import { AdminGate, ownerOrAdmin } from '../state/admin-gate.ts';
 import { jobFeed } from '../state/job-feed.ts';
 import { SubscriptionController } from '../state/subscription-controller.ts';
 import { jobDetailStyles } from './job-detail.styles.ts';
@@ -183,7 +183,8 @@ export class JobDetail extends LitElement {
   }
 
   private async retry(): Promise<void> {
-    await reportAction(this, () => jobFeed.retry(this.jobId), 'Queued again.', 'Could not retry');
+    const prompt = { heading: 'Admin token needed', message: ownerOrAdmin('this job', 'retry'), action: 'Retry job' };
+    await reportAction(this, () => this.admin.run((token) => jobFeed.retry(this.jobId, token), prompt), 'Queued again.', 'Could not retry');
     void this.fetch();
   }
 
@@ -194,7 +195,7 @@ export class JobDetail extends LitElement {
     }
     this.confirming = false;
     const id = this.jobId;
-    const prompt = { heading: 'Admin token needed', message: 'The master wants its admin token to delete this job.', action: 'Delete job' };
+    const prompt = { heading: 'Admin token needed', message: ownerOrAdmin('this job', 'delete'), action: 'Delete job' };
     if (await reportAction(this, () => this.admin.run((token) => jobFeed.remove(id, token), prompt), 'Deleted.', 'Could not delete')) navigate('/');
   }
 }

@@ -5,6 +5,9 @@ import { errorMessage } from '../lib/errors.ts';
 import { forgetAdminToken, saveAdminToken, savedAdminToken } from './admin-token.ts';
 import '../components/admin-dialog.ts';
 
+/** The prompt's words when this browser holds no owner key for the job (it did not submit it). */
+export const ownerOrAdmin = (name: string, verb: string) => `Only the browser that submitted ${name} or the admin may ${verb} it. The admin token:`;
+
 export interface AdminPrompt {
   heading: string;
   message: string;

@@ -119,8 +119,8 @@ export class JobFeed extends EventTarget {
   // The actions apply the master's answer at once rather than wait for its event; the event,
   // when it comes, says the same. They throw ApiError for the caller to show.
 
-  async retry(id: string): Promise<void> {
-    this.store.upsert(await retryJob(id));
+  async retry(id: string, adminToken?: string): Promise<void> {
+    this.store.upsert(await retryJob(id, adminToken));
     this.changed();
   }
 

@@ -1,5 +1,5 @@
 import type { JobView } from '../../../master/api-types.ts';
-import { ApiError, uploadImage } from '../api.ts';
+import { ApiError, claimOwner, uploadImage } from '../api.ts';
 import { errorMessage } from '../lib/errors.ts';
 import { randomKey } from '../lib/random-key.ts';
 import { isRetryable, precheckFile, uploadErrorText } from '../lib/upload-errors.ts';
@@ -129,5 +129,15 @@ export class UploadQueue extends EventTarget {
   }
 }
 
+/** The owner this tab's uploads belong to, claimed once; a failure is asked again by the next upload (whose own error then says why). */
+let owner: Promise<unknown> | null = null;
+const ownerClaimed = () =>
+  (owner ??= claimOwner().catch(() => {
+    owner = null;
+  }));
+
 /** One queue per tab: uploads carry on, and stay listed, while the person looks at other pages. */
-export const uploads = new UploadQueue((file, key, onProgress) => uploadImage(file, { idempotencyKey: key, onProgress }));
+export const uploads = new UploadQueue(async (file, key, onProgress) => {
+  await ownerClaimed();
+  return uploadImage(file, { idempotencyKey: key, onProgress });
+});
