@@ -96,11 +96,17 @@ describe('the web app end to end', () => {
     expect(watch.take()).toEqual([]);
   });
 
-  it('retries a failed job from the board, and its page shows the attempt and the reason', async () => {
+  it("retries the browser's own failed job from the board, and its page shows the attempt and the reason", async () => {
     // JPEG magic and then garbage: the master refuses it at upload, so it goes in through the lifecycle (as a
-    // job stored before that check would be), to see every browser fail to decode it.
+    // job stored before that check would be), to see every browser fail to decode it. It belongs to the owner
+    // whose key the submit page's uploads left in this browser's cookie, so the board may retry it.
+    const cookie = (await browser.cookies()).find((candidate) => candidate.name === 'grid_owner')!;
+    expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/api' });
+    const owner = cookie.value.slice(0, cookie.value.lastIndexOf('.'));
     const corrupt = new Uint8Array([0xff, 0xd8, 0xff, 0xe0, ...new Array(200).fill(7)]);
-    const [id] = (await master.lifecycle.submit([{ fileName: 'broken.jpg', contentType: 'image/jpeg', image: corrupt }])).jobs.map((job) => job.id);
+    const [id] = (await master.lifecycle.submit([{ fileName: 'broken.jpg', contentType: 'image/jpeg', image: corrupt }], undefined, owner)).jobs.map(
+      (job) => job.id,
+    );
     const [failed] = await settled(master.url, [id!], 30_000);
     await page.goto(`${master.url}/`, { waitUntil: 'domcontentloaded' });
     await waitForTexts(page, inApp('job-row'), (texts) => texts.some((text) => text.includes('broken.jpg failed')), 'the failed row');

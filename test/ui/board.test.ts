@@ -1,8 +1,9 @@
 // The job board and the job page in real Chromium against a real master with no workers: live
 // updates, filters, search, paging, 10,000 jobs in the virtual list, actions and the admin dialog.
 import { describe, expect, it } from 'vitest';
-import { axeViolations, clickDeep, deepTexts, inApp, PageWatch, waitForTexts } from '../support/browser.ts';
-import { submit, uploadsFrom } from '../support/jobs-client.ts';
+import type { ElementHandle } from 'puppeteer-core';
+import { axeViolations, clickDeep, deepTexts, inApp, PageWatch, waitForElement, waitForTexts } from '../support/browser.ts';
+import { newOwner, submit, uploadsFrom } from '../support/jobs-client.ts';
 import { ADMIN_TOKEN, replaceText, rows, smallImage, threeImages, TOKEN_INPUT, useUiHarness } from '../support/ui-harness.ts';
 import { syntheticJob, TINY_PNG } from './fixtures.ts';
 
@@ -59,7 +60,7 @@ describe('job board', () => {
     await clickDeep(page, button);
     await waitForTexts(page, inApp('job-row', 'button.danger'), (texts) => texts[0] === 'Really delete?', 'the confirmation');
     await clickDeep(page, button);
-    // This master has ADMIN_TOKEN set, so it refuses a delete without it: the dialog asks.
+    // A script submitted these jobs, so this browser holds no owner key for them: the master answers 401 and the dialog asks.
     await page.waitForSelector(TOKEN_INPUT, { visible: true });
     await replaceText(page, TOKEN_INPUT, ADMIN_TOKEN);
     await page.keyboard.press('Enter');
@@ -109,6 +110,36 @@ describe('job board', () => {
     await waitForTexts(page, inApp('job-board', '.more'), (texts) => texts.some((text) => text.includes('That is every job')), 'the end');
     // Virtualized: a screenful of rows in the page, not 130.
     expect((await rows(page)).length).toBeLessThan(40);
+    await ui.clearAllJobs();
+  });
+
+  it("deletes the browser's own job (its submit page's cookie) without the admin token, and says plainly when a job is another's", async () => {
+    const { page, watch } = await ui.open('/submit');
+    watch.expect((url, status) => status === 403 && /\/api\/jobs\/[^/]+$/.test(url));
+    const input = await waitForElement(page, inApp('submit-page', 'drop-zone', 'input[type=file]'));
+    await (input as ElementHandle<HTMLInputElement>).uploadFile(smallImage.path);
+    await waitForTexts(page, inApp('submit-page', '.counts'), (texts) => /^1 of 1 images? uploaded/.test(texts[0] ?? ''), 'the upload');
+    // Someone else's job, submitted after: the newest row.
+    await submit(ui.master.url, [{ name: 'theirs.jpg', bytes: uploadsFrom([smallImage.path])[0]!.bytes }], await newOwner(ui.master.url));
+
+    await clickDeep(page, 'app-shell >>> nav a[href="/"]');
+    await waitForTexts(page, inApp('job-row'), (texts) => texts.length === 2, 'two rows');
+    const remove = async (name: string) => {
+      await clickDeep(page, inApp('job-row', `button[aria-label="Delete ${name}"]`));
+      await clickDeep(page, inApp('job-row', `button[aria-label="Really delete ${name}?"]`));
+    };
+
+    await remove('theirs.jpg');
+    const [problem] = await waitForTexts(page, inApp('job-board', '.problem'), (texts) => texts[0] !== '', 'the refusal');
+    expect(problem).toMatch(/^Could not delete theirs\.jpg: job \S+ was submitted by someone else; only its owner or the admin may change it\.$/);
+    expect(await rows(page)).toHaveLength(2);
+
+    await remove(smallImage.file);
+    await waitForTexts(page, inApp('job-board', '.notice'), (texts) => texts[0] === `Deleted ${smallImage.file}.`, 'the notice');
+    await waitForTexts(page, inApp('job-row'), (texts) => texts.length === 1 && texts[0]!.includes('theirs.jpg'), "only the other's job");
+    // No admin token was asked for or kept.
+    expect(await page.$eval(inApp('job-board', 'admin-dialog'), (dialog) => dialog.hasAttribute('open'))).toBe(false);
+    expect(await page.evaluate(() => sessionStorage.getItem('grid-admin-token'))).toBeNull();
     await ui.clearAllJobs();
   });
 
