@@ -1,7 +1,8 @@
 // What only the embedded store promises: its per-status counters (kept by
 // triggers, read by admission and /api/health) are right from the first open
 // of a database written before they existed, and across restarts; attempts
-// written before worker identities still count as they did.
+// written before worker identities still count as they did, and jobs written
+// before owners have none.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -69,5 +70,25 @@ it('opens a database written before worker identities, its attempts counting as 
     [null, 'trusted'],
     ['w', 'trusted'],
   ]);
+  await store.close();
+});
+
+it('opens a database written before owners: its jobs have none, and new jobs are listed by owner', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'grid-sqlite-'));
+  dirs.push(dir);
+  let store = new SqliteJobStore(dir, DEFAULT_TEST_LIMITS);
+  const [old] = (await store.create(newJobs(1), T0)).jobs;
+  await store.close();
+
+  // As an older master left it: jobs without an owner column or its indexes.
+  const db = new Database(path.join(dir, 'jobs.sqlite'));
+  db.exec(`DROP INDEX jobs_by_owner; DROP INDEX jobs_by_owner_status; ALTER TABLE jobs DROP COLUMN owner;`);
+  db.close();
+
+  store = new SqliteJobStore(dir, DEFAULT_TEST_LIMITS);
+  expect(await store.get(old!.id)).toMatchObject({ id: old!.id, owner: null });
+  const [mine] = (await store.create(newJobs(1), T0 + 1, 'key-1', 'anon-me')).jobs;
+  expect((await store.list({ owner: 'anon-me', limit: 10 })).jobs.map((job) => job.id)).toEqual([mine!.id]);
+  expect((await store.list({ limit: 10 })).jobs.map((job) => job.id)).toEqual([mine!.id, old!.id]);
   await store.close();
 });
