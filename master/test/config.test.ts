@@ -50,4 +50,18 @@ describe('configuration', () => {
     );
     expect(() => loadConfig(argv(), { FLEET_TOKEN: 'short' })).toThrow(/--fleet-token \/ FLEET_TOKEN: FLEET_TOKEN must be at least 16/);
   });
+
+  it('takes the access settings: a public board and no API keys unless set, keys as name:key pairs long enough to be safe', () => {
+    const defaults = loadConfig(argv(), {});
+    expect([defaults.board, defaults.apiKeys]).toEqual(['public', undefined]);
+    expect(loadConfig(argv('--board', 'private'), {}).board).toBe('private');
+    expect(loadConfig(argv(), { API_KEYS: 'lab:0123456789abcdef,ci-2:fedcba9876543210' }).apiKeys).toEqual([
+      { name: 'lab', key: '0123456789abcdef' },
+      { name: 'ci-2', key: 'fedcba9876543210' },
+    ]);
+    expect(() => loadConfig(argv(), { BOARD: 'secret' })).toThrow(/--board \/ BOARD: BOARD must be public or private/);
+    expect(() => loadConfig(argv(), { API_KEYS: 'lab:short' })).toThrow(/--api-keys \/ API_KEYS: expected name:key pairs/);
+    expect(() => loadConfig(argv(), { API_KEYS: 'a b:0123456789abcdef' })).toThrow(/API_KEYS: expected name:key pairs/);
+    expect(() => loadConfig(argv(), { API_KEYS: 'lab:0123456789abcdef,lab:fedcba9876543210' })).toThrow(/API_KEYS: each API key needs its own name/);
+  });
 });
