@@ -8,6 +8,7 @@
 import fs from 'node:fs';
 import { backoffDelay, type BackoffPolicy } from '../../common/backoff.ts';
 import type { SubmitResponse } from '../../master/api-types.ts';
+import { uploadOwner } from './upload-owner.ts';
 
 export interface PlannedUpload {
   /** Idempotency-Key: the same for every retry of this upload. */
@@ -28,7 +29,7 @@ export interface RetryPolicy {
 
 export interface UploadPlan extends RetryPolicy {
   masterUrl: string;
-  /** Sent as "Authorization: Bearer <key>" with every attempt (upload-owner.ts): one owner, so a retry finds its job. */
+  /** Sent as "Authorization: Bearer <key>" with every attempt: one owner, so a retry finds its job. Unset: one is asked for first (upload-owner.ts). */
   ownerKey?: string;
   ratePerSecond: number;
   uploads: PlannedUpload[];
@@ -65,13 +66,14 @@ const START_DELAY_MS = 50;
 export async function runOpenLoop(plan: UploadPlan, onSettled: (result: UploadResult) => void = () => {}): Promise<UploadResult[]> {
   // Read every image first: disk reads must not delay a scheduled send.
   const bodies = plan.uploads.map((upload) => fs.readFileSync(upload.path));
+  const ownerKey = plan.ownerKey ?? (await uploadOwner(plan.masterUrl, undefined, plan)).key;
   const start = Date.now() + START_DELAY_MS;
   const intervalMs = 1000 / plan.ratePerSecond;
   return Promise.all(
     plan.uploads.map(async (upload, i) => {
       const intendedAt = start + i * intervalMs;
       await sleep(intendedAt - Date.now());
-      const result = await uploadWithRetries(plan, upload, bodies[i]!, intendedAt);
+      const result = await uploadWithRetries({ ...plan, ownerKey }, upload, bodies[i]!, intendedAt);
       onSettled(result);
       return result;
     }),

@@ -3,7 +3,6 @@
 // owner key the master issues it once, before the first upload.
 import { backoffDelay } from '../../common/backoff.ts';
 import type { RetryPolicy } from './upload-client.ts';
-import { retryBackoff } from './upload-client.ts';
 
 export interface UploadOwner {
   /** The owner id the master stores on the jobs. */
@@ -36,7 +35,7 @@ export async function uploadOwner(masterUrl: string, key: string | undefined, po
       if (!(error instanceof TypeError || (error instanceof DOMException && error.name === 'TimeoutError'))) throw error;
       problem = `cannot reach the master: ${error.message}`;
     }
-    const delay = backoffDelay(failures, retryBackoff(policy));
+    const delay = backoffDelay(failures, { initialMs: policy.backoffInitialMs, maxMs: policy.backoffMaxMs, jitter: true });
     if (Date.now() + delay > giveUpAt) throw new Error(`no owner for the uploads: ${problem}`);
     await new Promise((resolve) => setTimeout(resolve, delay));
   }

@@ -15,7 +15,7 @@ const created = (res: http.ServerResponse, replayed = false) =>
 let server: http.Server;
 let masterUrl: string;
 let behaviour: Behaviour;
-const arrivals: { key: string; at: number }[] = [];
+const arrivals: { key: string; at: number; authorization: string | undefined }[] = [];
 const attemptsByKey = new Map<string, number>();
 const imageFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'upload-client-')), 'image.jpg');
 
@@ -27,7 +27,7 @@ beforeAll(async () => {
       const key = req.headers['idempotency-key'] as string;
       const attempt = (attemptsByKey.get(key) ?? 0) + 1;
       attemptsByKey.set(key, attempt);
-      arrivals.push({ key, at: Date.now() });
+      arrivals.push({ key, at: Date.now(), authorization: req.headers.authorization });
       behaviour(attempt, res);
     });
   });
@@ -45,13 +45,26 @@ function plan(keys: string[], overrides: Partial<UploadPlan> = {}): UploadPlan {
   arrivals.length = 0;
   attemptsByKey.clear();
   const uploads: PlannedUpload[] = keys.map((key) => ({ key, fileName: `${key}_image.jpg`, path: imageFile }));
-  return { masterUrl, ratePerSecond: 20, uploads, attemptTimeoutMs: 2_000, giveUpAfterMs: 5_000, backoffInitialMs: 20, backoffMaxMs: 100, ...overrides };
+  return {
+    masterUrl,
+    // Given, so no POST /api/owner is made first (upload-owner.ts asks a real master for one).
+    ownerKey: 'owner-key-of-the-test',
+    ratePerSecond: 20,
+    uploads,
+    attemptTimeoutMs: 2_000,
+    giveUpAfterMs: 5_000,
+    backoffInitialMs: 20,
+    backoffMaxMs: 100,
+    ...overrides,
+  };
 }
 
 describe('open-loop upload client', () => {
   it('starts each upload on schedule without waiting for earlier answers', async () => {
     behaviour = (_attempt, res) => setTimeout(() => created(res), 400);
     const results = await runOpenLoop(plan(['a', 'b', 'c', 'd', 'e']));
+    // Every attempt as the one owner, so a retry's Idempotency-Key finds the job (keys are their owner's own).
+    expect(new Set(arrivals.map((a) => a.authorization))).toEqual(new Set(['Bearer owner-key-of-the-test']));
     // Five sends 50 ms apart all arrive before the first answer (400 ms) could have come back.
     const spread = Math.max(...arrivals.map((a) => a.at)) - Math.min(...arrivals.map((a) => a.at));
     expect(spread).toBeLessThan(350);
