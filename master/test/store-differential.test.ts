@@ -1,7 +1,7 @@
 // Both stores held to one behaviour: the same random sequences of operations
-// (creates with and without idempotency keys, replays, leases, results,
+// (creates with and without idempotency keys and owners, replays, leases, results,
 // failures, refused answers, releases of every kind, reaping, retries, removals, clears,
-// restarts, and two store instances — two masters — on the same data; trusted
+// lists of one owner, restarts, and two store instances — two masters — on the same data; trusted
 // and volunteer workers, two of them one identity) run
 // against the embedded store and against Redis (single and cluster), and every
 // answer and the final state must be the same. The clock is the test's, so
@@ -27,7 +27,7 @@ const WORKERS: WorkerRef[] = [
 
 type Instance = 0 | 1;
 type Op =
-  | { op: 'create'; at: Instance; count: number; key: number | null }
+  | { op: 'create'; at: Instance; count: number; key: number | null; owner: number | null }
   | { op: 'lease'; at: Instance; workers: number[] }
   | { op: 'complete'; at: Instance; pick: number; foreign: boolean }
   | { op: 'fail'; at: Instance; pick: number; retryable: boolean }
@@ -37,14 +37,17 @@ type Op =
   | { op: 'retry'; at: Instance; pick: number }
   | { op: 'remove'; at: Instance; pick: number }
   | { op: 'clear'; at: Instance }
-  | { op: 'read'; at: Instance; pick: number; status: number; limit: number }
+  | { op: 'read'; at: Instance; pick: number; status: number; limit: number; owner: number | null }
   | { op: 'restart'; at: Instance }
   | { op: 'tick'; ms: number };
 
 const at = fc.constantFrom<Instance>(0, 1);
 const pick = fc.nat(40);
+/** Two owners (their keys and lists their own), or none. */
+const owner = fc.option(fc.nat(1));
+const ownerId = (n: number | null) => (n === null ? undefined : `anon-${n}`);
 const opArb: fc.Arbitrary<Op> = fc.oneof(
-  { weight: 4, arbitrary: fc.record({ op: fc.constant('create' as const), at, count: fc.integer({ min: 1, max: 3 }), key: fc.option(fc.nat(1)) }) },
+  { weight: 4, arbitrary: fc.record({ op: fc.constant('create' as const), at, count: fc.integer({ min: 1, max: 3 }), key: fc.option(fc.nat(1)), owner }) },
   {
     weight: 4,
     arbitrary: fc.record({ op: fc.constant('lease' as const), at, workers: fc.uniqueArray(fc.nat(WORKERS.length - 1), { minLength: 1, maxLength: 4 }) }),
@@ -67,7 +70,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ op: fc.constant('clear' as const), at }) },
   {
     weight: 2,
-    arbitrary: fc.record({ op: fc.constant('read' as const), at, pick, status: fc.nat(JOB_STATUSES.length), limit: fc.integer({ min: 1, max: 4 }) }),
+    arbitrary: fc.record({ op: fc.constant('read' as const), at, pick, status: fc.nat(JOB_STATUSES.length), limit: fc.integer({ min: 1, max: 4 }), owner }),
   },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('restart' as const), at }) },
   { weight: 2, arbitrary: fc.record({ op: fc.constant('tick' as const), ms: fc.integer({ min: 1, max: 200 }) }) },
@@ -126,7 +129,12 @@ async function apply(side: Side, op: Op, now: number, step: number): Promise<unk
     switch (op.op) {
       case 'create': {
         // A key's request is the same images each time, so its reuses mix replays (same count) and refused reuses (another count).
-        const created = await store.create(newJobs(op.count, op.key === null ? step : 1_000 + op.key), now, op.key === null ? undefined : `key-${op.key}`);
+        const created = await store.create(
+          newJobs(op.count, op.key === null ? step : 1_000 + op.key),
+          now,
+          op.key === null ? undefined : `key-${op.key}`,
+          ownerId(op.owner),
+        );
         side.noteJobs(created.jobs);
         return side.normalise(created);
       }
@@ -167,8 +175,9 @@ async function apply(side: Side, op: Op, now: number, step: number): Promise<unk
       }
       case 'read': {
         const status = JOB_STATUSES[op.status];
-        const first = await store.list({ status, limit: op.limit });
-        const next = first.nextCursor ? await store.list({ status, limit: op.limit, cursor: first.nextCursor }) : null;
+        const query = { status, owner: ownerId(op.owner), limit: op.limit };
+        const first = await store.list(query);
+        const next = first.nextCursor ? await store.list({ ...query, cursor: first.nextCursor }) : null;
         const job = pickedJob ? [await store.get(pickedJob), await store.getDetail(pickedJob), await store.image(pickedJob)] : null;
         const answer = side.normalise({ first, next, job, counts: await store.counts() }) as object;
         return { ...answer, active: sorted(side.normalise(await store.activeLeases()) as unknown[]) };
@@ -191,6 +200,11 @@ async function finalState(side: Side, now: number): Promise<unknown> {
   const counts = await store.counts();
   // The counters kept by the transitions agree with the jobs themselves.
   expect(counts).toEqual(Object.fromEntries(JOB_STATUSES.map((status) => [status, jobs.filter((job) => job.status === status).length])));
+  // Each owner's list is the jobs of that owner, in the same order.
+  for (const n of [0, 1]) {
+    const mine = await store.list({ owner: ownerId(n), limit: 500 });
+    expect(mine.jobs.map((job) => job.id)).toEqual(jobs.filter((job) => job.owner === ownerId(n)).map((job) => job.id));
+  }
   const active = sorted(side.normalise(await store.activeLeases()) as unknown[]);
   const expired = sorted(side.normalise(await store.expiredLeases(now)) as unknown[]);
   return { ...(side.normalise({ jobs, nextCursor, details, images, counts }) as object), active, expired };
