@@ -7,6 +7,7 @@ import path from 'node:path';
 import type { Browser, Page } from 'puppeteer-core';
 import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import type { BrowserName } from '../../headless-worker/browsers.ts';
+import type { Config } from '../../master/config.ts';
 import { inApp, deepTexts, launchBrowser, openPage, type PageWatch } from './browser.ts';
 import { devImages } from './paths.ts';
 import { startTestMaster, type TestMaster } from './test-master.ts';
@@ -41,15 +42,18 @@ export interface UiHarness {
   clearAllJobs(): Promise<void>;
 }
 
-/** Call at the top of a test file: starts the master and one browser for all its tests. */
-export function useUiHarness({ browser: browserName = 'chromium' }: { browser?: BrowserName } = {}): UiHarness {
+/** Call at the top of a test file: starts the master (with `master` settings over the harness's) and one browser for all its tests. */
+export function useUiHarness({
+  browser: browserName = 'chromium',
+  master: settings = {},
+}: { browser?: BrowserName; master?: Partial<Record<keyof Config, unknown>> } = {}): UiHarness {
   let master: TestMaster;
   let browser: Browser;
   let opened: { page: Page; watch: PageWatch } | null = null;
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'grid-ui-'));
 
   beforeAll(async () => {
-    master = await startTestMaster({ adminToken: ADMIN_TOKEN, maxUploadBytes: MAX_UPLOAD_BYTES });
+    master = await startTestMaster({ adminToken: ADMIN_TOKEN, maxUploadBytes: MAX_UPLOAD_BYTES, ...settings });
     browser = await launchBrowser(browserName);
   });
 
