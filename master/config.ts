@@ -107,7 +107,7 @@ export const ConfigSchema = z
     board: z.enum(['public', 'private'], { error: 'BOARD must be public or private' }).default('public'),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     // ---- trust: who workers are and how far their answers count (issue 9) ----
-    /** Signs worker identity tokens; masters sharing a store must share it. Unset: one is made and kept in the store. */
+    /** Signs worker identity tokens and (with a key derived from it) owner keys; masters sharing a store must share it. Unset: one is made and kept in the store. */
     workerTokenSecret: z.string().min(32, 'WORKER_TOKEN_SECRET must be at least 32 characters').optional(),
     /** The operator's fleet presents it to be trusted; unset, no worker is trusted. */
     fleetToken: z.string().min(16, 'FLEET_TOKEN must be at least 16 characters').max(256).optional(),
