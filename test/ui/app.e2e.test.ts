@@ -22,6 +22,7 @@ import {
   type PageWatch,
   type ViewportName,
 } from '../support/browser.ts';
+import type { JobPage } from '../../master/api-types.ts';
 import { getJob, settled, submit, until, uploadsFrom } from '../support/jobs-client.ts';
 import { devImages, projectRoot } from '../support/paths.ts';
 import { startTestMaster, TEST_FLEET_TOKEN, type TestMaster } from '../support/test-master.ts';
@@ -103,6 +104,9 @@ describe('the web app end to end', () => {
     const cookie = (await browser.cookies()).find((candidate) => candidate.name === 'grid_owner')!;
     expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/api' });
     const owner = cookie.value.slice(0, cookie.value.lastIndexOf('.'));
+    // The three uploads went side by side, all as the one owner the page claimed first.
+    const uploaded = (await fetch(`${master.url}/api/jobs`).then((r) => r.json())) as JobPage;
+    expect(uploaded.jobs.map((job) => job.owner)).toEqual([owner, owner, owner]);
     const corrupt = new Uint8Array([0xff, 0xd8, 0xff, 0xe0, ...new Array(200).fill(7)]);
     const [id] = (await master.lifecycle.submit([{ fileName: 'broken.jpg', contentType: 'image/jpeg', image: corrupt }], undefined, owner)).jobs.map(
       (job) => job.id,

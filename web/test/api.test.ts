@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { ApiError, clearJobs, deleteJob, errorFrom, listJobs } from '../src/api.ts';
+import { ApiError, claimOwner, clearJobs, deleteJob, errorFrom, listJobs, retryJob } from '../src/api.ts';
 
 afterEach(() => vi.unstubAllGlobals());
 
@@ -42,6 +42,25 @@ describe('requests', () => {
       '/api/jobs',
       expect.objectContaining({ method: 'DELETE', headers: expect.objectContaining({ authorization: 'Bearer s3cret-token' }) }),
     );
+  });
+
+  it("retries with the browser's own cookie, or with the admin token when given", async () => {
+    const fetch = vi.fn(async () => new Response(JSON.stringify({ id: 'a', status: 'queued' })));
+    vi.stubGlobal('fetch', fetch);
+    await retryJob('a');
+    expect(fetch).toHaveBeenLastCalledWith('/api/jobs/a/retry', expect.objectContaining({ method: 'POST', headers: { accept: 'application/json' } }));
+    await retryJob('a', 's3cret-token');
+    expect(fetch).toHaveBeenLastCalledWith(
+      '/api/jobs/a/retry',
+      expect.objectContaining({ headers: expect.objectContaining({ authorization: 'Bearer s3cret-token' }) }),
+    );
+  });
+
+  it('claims an owner for the uploads with POST /api/owner', async () => {
+    const fetch = vi.fn(async () => new Response(JSON.stringify({ owner: 'anon-x' }), { status: 201 }));
+    vi.stubGlobal('fetch', fetch);
+    await expect(claimOwner()).resolves.toEqual({ owner: 'anon-x' });
+    expect(fetch).toHaveBeenCalledWith('/api/owner', expect.objectContaining({ method: 'POST' }));
   });
 
   it('accepts a 204 with no body', async () => {
