@@ -128,7 +128,7 @@ export type Config = z.infer<typeof ConfigSchema>;
 const OPTIONS: [string, string, keyof Config, string][] = [
   ['--port <n>', 'PORT', 'port', 'HTTP port (0 = any free port)'],
   ['--host <addr>', 'HOST', 'host', 'address to listen on'],
-  ['--data-dir <dir>', 'DATA_DIR', 'dataDir', 'where the embedded store keeps jobs and images'],
+  ['--data-dir <dir>', 'DATA_DIR', 'dataDir', 'where the embedded store keeps jobs and images (images/), and uploads are written as they arrive (incoming/)'],
   ['--model-dir <dir>', 'MODEL_DIR', 'modelDir', 'TF.js graph model folder served to workers'],
   ['--model-input-range <min,max>', 'MODEL_INPUT_RANGE', 'modelInputRange', 'pixel range the model expects'],
   ['--web-dir <dir>', 'WEB_DIR', 'webDir', 'built web app (npm run build)'],

@@ -13,10 +13,12 @@ import { makeConfig } from '../master/config.ts';
 import { startMaster, type Master } from '../master/server.ts';
 import { distribution } from '../common/percentiles.ts';
 import { SyntheticWorker } from './synthetic-worker.ts';
+import { newJob } from './uploaded-files.ts';
 
 // A 1×1 PNG: dispatch cost, not image transfer, is what this measures.
 const TINY_PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64');
-const job = { fileName: 'tiny.png', contentType: 'image/png', image: TINY_PNG };
+/** Each submission brings its image as a file of its own, as an upload does. */
+const job = () => newJob('tiny.png', 'image/png', TINY_PNG);
 
 const program = new Command('bench:dispatch')
   .option('--store <kind>', 'job store: sqlite (embedded) or redis', 'sqlite')
@@ -70,7 +72,7 @@ async function capacity(total: number): Promise<number> {
     const { all } = completions(master, total);
     const started = performance.now();
     for (let sent = 0; sent < total; sent += 500) {
-      await master.lifecycle.submit(Array.from({ length: Math.min(500, total - sent) }, () => job));
+      await master.lifecycle.submit(Array.from({ length: Math.min(500, total - sent) }, job));
     }
     await all;
     return total / ((performance.now() - started) / 1000);
@@ -92,7 +94,7 @@ async function latencyAt(rate: number, seconds: number) {
       if (wait > 1) await new Promise((r) => setTimeout(r, wait));
       // Open loop: the next submission does not wait for this one to be acknowledged.
       const measured = i >= warmup;
-      submitted.push(master.lifecycle.submit([job]).then((created) => void (measured && intended.set(created.jobs[0]!.id, due))));
+      submitted.push(master.lifecycle.submit([job()]).then((created) => void (measured && intended.set(created.jobs[0]!.id, due))));
     }
     await Promise.all(submitted);
     await all;

@@ -10,6 +10,7 @@ import { makeConfig } from '../master/config.ts';
 import type { KnownBackend } from '../master/protocol.ts';
 import { startMaster, type Master } from '../master/server.ts';
 import type { LabelledImage } from './dataset.ts';
+import { newJob } from './uploaded-files.ts';
 
 export interface BrowserRunOptions {
   images: LabelledImage[];
@@ -31,7 +32,7 @@ export async function classifyInBrowsers({ images, workers, backend, modelDir, r
     await fleet.waitUntilReady(readyTimeoutMs);
     const ids: string[] = [];
     for (let i = 0; i < images.length; i += 50) {
-      const batch = images.slice(i, i + 50).map((image) => ({ fileName: image.file, contentType: 'image/jpeg', image: fs.readFileSync(image.path) }));
+      const batch = images.slice(i, i + 50).map((image) => newJob(image.file, 'image/jpeg', fs.readFileSync(image.path)));
       ids.push(...(await master.lifecycle.submit(batch)).jobs.map((job) => job.id));
     }
     return await allSettled(master, ids);

@@ -2,7 +2,7 @@
 // browser worker can decode (never its file name or declared type), its header
 // declares dimensions within the limits, and it really decodes. A file that
 // fails any of these is refused at upload instead of being shipped to workers.
-import { fileTypeFromBuffer } from 'file-type';
+import { fileTypeFromBuffer, fileTypeFromFile } from 'file-type';
 import sharp from 'sharp';
 
 /** Formats every browser worker decodes with createImageBitmap and the master can decode to check (sharp has no BMP). */
@@ -25,19 +25,23 @@ export type ImageCheck =
 
 /** The format its first bytes name, if it is one the service accepts (enough for a client to choose files). */
 export async function sniffImageType(bytes: Uint8Array): Promise<string | null> {
-  const type = await fileTypeFromBuffer(bytes);
-  return type && DECODABLE.has(type.mime) ? type.mime : null;
+  return accepted(await fileTypeFromBuffer(bytes));
 }
 
-/** Judges a whole uploaded file; never allocates pixels for an image whose header breaks a limit. */
-export async function checkImage(bytes: Uint8Array, limits: ImageLimits): Promise<ImageCheck> {
-  const contentType = await sniffImageType(bytes);
+const accepted = (type: { mime: string } | undefined) => (type && DECODABLE.has(type.mime) ? type.mime : null);
+
+/**
+ * Judges a whole uploaded file, read from disk (never whole into memory); never allocates pixels for an image whose
+ * header breaks a limit.
+ */
+export async function checkImage(filePath: string, limits: ImageLimits): Promise<ImageCheck> {
+  const contentType = accepted(await fileTypeFromFile(filePath));
   if (!contentType) return { ok: false, code: 'not-an-image', problem: `is not an image this service can read (accepted: ${ACCEPTED_IMAGE_TYPES.join(', ')})` };
   let width: number;
   let height: number;
   try {
     // Reads the header only.
-    ({ width, height } = await sharp(bytes, { limitInputPixels: false }).metadata());
+    ({ width, height } = await sharp(filePath, { limitInputPixels: false }).metadata());
   } catch (error) {
     return { ok: false, code: 'undecodable-image', problem: `does not decode as ${contentType} (${firstLine(error)})` };
   }
@@ -45,7 +49,7 @@ export async function checkImage(bytes: Uint8Array, limits: ImageLimits): Promis
   if (tooLarge) return { ok: false, code: 'image-too-large', problem: tooLarge };
   try {
     // A full decode catches truncated or corrupt data; shrink-on-load keeps it cheap, workers resize to 224 anyway.
-    await sharp(bytes, { limitInputPixels: limits.maxImagePixels, failOn: 'truncated' }).resize(224, 224, { fit: 'inside' }).raw().toBuffer();
+    await sharp(filePath, { limitInputPixels: limits.maxImagePixels, failOn: 'truncated' }).resize(224, 224, { fit: 'inside' }).raw().toBuffer();
   } catch (error) {
     return { ok: false, code: 'undecodable-image', problem: `does not decode as ${contentType} (${firstLine(error)})` };
   }

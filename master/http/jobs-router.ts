@@ -23,7 +23,7 @@ export interface JobsDeps {
 
 export function jobsRouter({ store, lifecycle, config, uploadGuards, requesters }: JobsDeps): Router {
   const router = Router();
-  const upload = imageUpload(config);
+  const upload = imageUpload(config.dataDir, config);
   const board = config.board;
 
   /** The job, if the requester may change it (401 without credentials, 403 for another's job). */
@@ -49,9 +49,9 @@ export function jobsRouter({ store, lifecycle, config, uploadGuards, requesters 
     const jobs: NewJob[] = [];
     // Every file is judged before any is stored: one refusal refuses the whole request.
     for (const file of files) {
-      const image = await checkImage(file.buffer, config);
+      const image = await checkImage(file.path, config);
       if (!image.ok) throw new HttpError(IMAGE_REFUSAL_STATUS[image.code], image.code, `"${file.originalname}" ${image.problem}; nothing was stored`);
-      jobs.push({ fileName: file.originalname, contentType: image.contentType, image: file.buffer });
+      jobs.push({ fileName: file.originalname, contentType: image.contentType, image: { path: file.path, size: file.size } });
     }
     const { owner, newKey } = res.locals.submitter as ReturnType<typeof submitter>;
     const created = await lifecycle.submit(jobs, idempotencyKey(req), owner);

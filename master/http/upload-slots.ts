@@ -1,6 +1,7 @@
 // Uploads in flight, in all and per client address, and the bytes they may
-// bring: an upload is held (in memory) until its body has arrived, so these
-// caps are what bound the memory and connections uploads can take. Each upload
+// bring: an upload holds a connection and its files on disk (master/http/upload.ts)
+// until its body has arrived and been checked, so these caps are what bound
+// the connections, disk and work uploads can take. Each upload
 // says its size up front (Content-Length, as browsers, curl and fetch do), so
 // one that would not fit is refused before a byte of it is read.
 import type { RequestHandler } from 'express';

@@ -1,6 +1,12 @@
-// Reads a multipart upload of images into memory, within the configured limits.
-// Whatever a client sends, a body that is not well-formed multipart is its
-// mistake (400), never the master's (500).
+// Reads a multipart upload of images, within the configured limits, onto disk
+// as it arrives (never whole into memory): each file goes to the incoming
+// folder under the data directory, and every file of a request is deleted when
+// the request ends, however it ends: accepted (the embedded store has moved
+// its files away by then), refused, or cut off (multer removes those it was
+// writing). Whatever a client sends, a body that is not well-formed multipart
+// is its mistake (400), never the master's (500).
+import fs from 'node:fs';
+import path from 'node:path';
 import type { RequestHandler } from 'express';
 import multer from 'multer';
 import { HttpError } from './errors.ts';
@@ -8,19 +14,31 @@ import { HttpError } from './errors.ts';
 export interface UploadLimits {
   maxUploadBytes: number;
   maxFilesPerUpload: number;
+  /** No upload can still be arriving after this long: older files in the incoming folder are leftovers. */
+  requestTimeoutMs: number;
 }
 
 /** Control characters (NUL included) have no place in a file name shown on a board or in a CSV. */
 const CONTROL_CHARACTERS = /\p{Cc}/u;
 
-export function imageUpload({ maxUploadBytes, maxFilesPerUpload }: UploadLimits): RequestHandler {
+/** Where uploads are written while they arrive and are checked. */
+export const incomingDir = (dataDir: string) => path.join(dataDir, 'incoming');
+
+export function imageUpload(dataDir: string, { maxUploadBytes, maxFilesPerUpload, requestTimeoutMs }: UploadLimits): RequestHandler {
+  const destination = incomingDir(dataDir);
+  fs.mkdirSync(destination, { recursive: true });
+  sweepLeftovers(destination, requestTimeoutMs);
   const upload = multer({
-    storage: multer.memoryStorage(),
+    storage: multer.diskStorage({ destination }),
     limits: { fileSize: maxUploadBytes, files: maxFilesPerUpload },
     // Browsers send UTF-8 file names without saying so; busboy's default would read them as Latin-1.
     defParamCharset: 'utf8',
   }).array('image', maxFilesPerUpload);
   return (req, res, next) => {
+    // 'close' comes once, whether the answer was sent or the client went away.
+    res.once('close', () => {
+      for (const file of (req.files as Express.Multer.File[] | undefined) ?? []) if (file.path) fs.rm(file.path, { force: true }, () => {});
+    });
     upload(req, res, (error?: unknown) => {
       if (error !== undefined) return next(asClientError(error));
       const files = (req.files as Express.Multer.File[] | undefined) ?? [];
@@ -29,6 +47,16 @@ export function imageUpload({ maxUploadBytes, maxFilesPerUpload }: UploadLimits)
       next();
     });
   };
+}
+
+/** Files a master that stopped mid-upload left behind; a file written to in the last `ageMs` may be another master's upload in progress. */
+function sweepLeftovers(dir: string, ageMs: number): void {
+  const before = Date.now() - ageMs;
+  for (const name of fs.readdirSync(dir)) {
+    const file = path.join(dir, name);
+    const modified = fs.statSync(file, { throwIfNoEntry: false })?.mtimeMs;
+    if (modified !== undefined && modified < before) fs.rmSync(file, { force: true, recursive: true });
+  }
 }
 
 /** Multer's own limit errors and a client hanging up keep their meaning; anything else busboy throws is a malformed body. */

@@ -6,12 +6,14 @@
 //      ▲                 │ ──fail(final)──▶ failed ──retry──▶ queued
 //      └─release/expire──┘   (attempt limit reached → failed)
 import type { JobDetailView, JobPage, JobResult, JobStatus, JobView } from '../api-types.ts';
+import type { UploadedFile } from '../images/image-store.ts';
 import type { WorkerClass } from '../protocol.ts';
 
 export interface NewJob {
   fileName: string;
   contentType: string;
-  image: Uint8Array;
+  /** The uploaded file; the store takes it (moves or copies it where its images live, master/images/). */
+  image: UploadedFile;
 }
 
 export interface WorkerRef {
@@ -77,9 +79,10 @@ export type StatusCounts = Record<JobStatus, number>;
 
 export interface JobStore {
   /**
-   * Stores jobs and images durably in one transaction; with an idempotency key, at most once per key. Throws
-   * QueueFullError, storing nothing, when the queued and leased jobs would pass limits.maxPendingJobs, and
-   * IdempotencyKeyReusedError, storing nothing, when the key was first used with other images (requestDigest).
+   * Stores jobs and images durably, the images before the jobs are committed; with an idempotency key, at most once
+   * per key. Throws QueueFullError, storing nothing, when the queued and leased jobs would pass
+   * limits.maxPendingJobs, and IdempotencyKeyReusedError, storing nothing, when the key was first used with other
+   * images (requestDigest). A refused create or a replay leaves no image of this request behind.
    * The jobs belong to `owner` (an owner id, never a key), and the idempotency key is the owner's own: another
    * owner's use of the same key is another key (idempotencyScope).
    */

@@ -3,6 +3,7 @@
 // atomically whichever master runs them; reads are plain commands. Times are
 // the master's clock (the `now` arguments), never Redis's, as in sqlite.
 import { randomUUID } from 'node:crypto';
+import { RedisImageStore } from '../images/redis-image-store.ts';
 import { JOB_STATUSES, type JobDetailView, type JobPage, type JobResult, type JobStatus, type JobView } from '../api-types.ts';
 import type { CreateResult, JobStore, Lease, LeaseRef, Limits, ListQuery, NewJob, RejectReason, StatusCounts, Transition, WorkerRef } from './job-store.ts';
 import type { EndedWithoutResult } from './attempt-rules.ts';
@@ -35,6 +36,7 @@ const CLEAR_BATCH = 500;
 
 export class RedisJobStore implements JobStore {
   private readonly keys: RedisKeys;
+  private readonly images: RedisImageStore;
   /** Every key, handed to every script. */
   private readonly allKeys: string[];
   private readonly availabilityListeners = new Set<AvailabilityListener>();
@@ -59,6 +61,7 @@ export class RedisJobStore implements JobStore {
   ) {
     this.keys = new RedisKeys(keyPrefix);
     this.allKeys = this.keys.all();
+    this.images = new RedisImageStore(redis, this.keys);
     // Connection errors reach callers as StoreUnavailableError and listeners as availability.
     redis.on('error', () => {});
     redis.on('ready', () => this.setAvailable(true));
@@ -77,15 +80,21 @@ export class RedisJobStore implements JobStore {
   }
 
   async create(jobs: NewJob[], now: number, idempotencyKey?: string, owner?: string): Promise<CreateResult> {
-    const digest = idempotencyKey ? requestDigest(jobs) : '';
+    const digest = idempotencyKey ? await requestDigest(jobs) : '';
     const scopedKey = idempotencyKey === undefined ? '' : idempotencyScope(owner, idempotencyKey);
+    const ids = jobs.map(() => randomUUID());
+    await this.images.put(jobs.map((job, i) => ({ jobId: ids[i]!, file: job.image })));
     const args: ScriptArg[] = [now, scopedKey, this.limits.idempotencyTtlMs, this.limits.maxPendingJobs, digest, owner ?? ''];
-    for (const job of jobs) {
-      args.push(randomUUID(), job.fileName, job.contentType, Buffer.from(job.image.buffer, job.image.byteOffset, job.image.byteLength));
-    }
-    const [outcome, created] = (await this.run(jobScripts.create, args)) as ['created' | 'replayed' | 'queue-full' | 'key-reused', string[]];
+    for (const [i, job] of jobs.entries()) args.push(ids[i]!, job.fileName, job.contentType);
+    // A create whose reply is lost may have applied: its images are left to expire, never deleted here.
+    const [outcome, created] = (await this.run(jobScripts.create, args, { keys: ids.map((id) => this.keys.incoming(id)) })) as [
+      'created' | 'replayed' | 'queue-full' | 'key-reused' | 'image-expired',
+      string[],
+    ];
+    if (outcome !== 'created') await this.images.delete(ids);
     if (outcome === 'queue-full') throw new QueueFullError(this.limits.maxPendingJobs);
     if (outcome === 'key-reused') throw new IdempotencyKeyReusedError();
+    if (outcome === 'image-expired') throw new StoreUnavailableError('an uploaded image expired in Redis before its job was created; send the request again');
     return { jobs: created.map(viewOf), replayed: outcome === 'replayed' };
   }
 
@@ -168,8 +177,8 @@ export class RedisJobStore implements JobStore {
   }
 
   async image(jobId: string): Promise<{ contentType: string; bytes: Uint8Array } | null> {
-    const batch = this.redis.multi().hget(this.keys.jobs, jobId).hgetBuffer(this.keys.images, jobId);
-    const [json, bytes] = (await execBatch(batch)) as [string | null, Buffer | null];
+    const json = await reachRedis(() => this.redis.hget(this.keys.jobs, jobId));
+    const bytes = json === null ? null : await this.images.get(jobId);
     return json !== null && bytes ? { contentType: jobRow(json).content_type, bytes } : null;
   }
 
@@ -227,8 +236,9 @@ export class RedisJobStore implements JobStore {
     }
   }
 
-  private run(script: LuaScript, args: ScriptArg[], { buffers = false } = {}): Promise<unknown> {
-    const keys = this.allKeys;
+  /** Runs a script with every key of the store, and any of a job's own (`keys`) after them. */
+  private run(script: LuaScript, args: ScriptArg[], { buffers = false, keys: jobKeys = [] as string[] } = {}): Promise<unknown> {
+    const keys = jobKeys.length ? [...this.allKeys, ...jobKeys] : this.allKeys;
     return reachRedis(() => (buffers ? script.runForBuffers(this.redis, keys, args) : script.run(this.redis, keys, args)));
   }
 

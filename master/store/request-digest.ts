@@ -1,15 +1,18 @@
 // What an Idempotency-Key remembers of the request that first used it, so a reuse
 // with other images can be told from a retry: a SHA-256 over each file's name,
 // type and bytes, in order. Both stores compare the same digest, and store the
-// key scoped to its owner.
+// key scoped to its owner. Files are read as streams, so a request's images are
+// never in memory at once.
 import { createHash } from 'node:crypto';
+import fs from 'node:fs';
 import type { NewJob } from './job-store.ts';
 
-export function requestDigest(jobs: NewJob[]): string {
+export async function requestDigest(jobs: NewJob[]): Promise<string> {
   const digest = createHash('sha256');
   for (const job of jobs) {
-    const image = createHash('sha256').update(job.image).digest('hex');
-    digest.update(JSON.stringify([job.fileName, job.contentType, image]));
+    const image = createHash('sha256');
+    for await (const chunk of fs.createReadStream(job.image.path)) image.update(chunk as Buffer);
+    digest.update(JSON.stringify([job.fileName, job.contentType, image.digest('hex')]));
   }
   return digest.digest('hex');
 }

@@ -1,10 +1,13 @@
 // The embedded job store: SQLite (better-sqlite3) in WAL mode, one file under
 // the data directory, no server. Each transition is atomic (a savepoint inside a group commit).
+// Images are files beside it (master/images/file-image-store.ts): put before the
+// rows that name them are committed, deleted after those rows are.
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { JobDetailView, JobPage, JobResult, JobStatus, JobView } from '../api-types.ts';
+import { FileImageStore } from '../images/file-image-store.ts';
 import { afterAttempt, finalError, type AttemptFacts, type EndedWithoutResult } from './attempt-rules.ts';
 import type { CreateResult, JobStore, Lease, LeaseRef, Limits, ListQuery, NewJob, StatusCounts, Transition, WorkerRef } from './job-store.ts';
 import { toAttemptView, toView, type AttemptRow, type JobRow } from './job-views.ts';
@@ -34,7 +37,6 @@ CREATE TABLE IF NOT EXISTS jobs (
 );
 CREATE INDEX IF NOT EXISTS jobs_by_status ON jobs (status, seq);
 CREATE INDEX IF NOT EXISTS jobs_by_deadline ON jobs (lease_deadline) WHERE status = 'leased';
-CREATE TABLE IF NOT EXISTS images (job_id TEXT PRIMARY KEY, bytes BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS attempts (
   job_id TEXT NOT NULL,
   attempt INTEGER NOT NULL,
@@ -94,6 +96,7 @@ interface PendingWrite {
 
 export class SqliteJobStore implements JobStore {
   private readonly db: Database.Database;
+  private readonly images: FileImageStore;
   private readonly q;
   private pendingWrites: PendingWrite[] = [];
   private flushed: Promise<void> = Promise.resolve();
@@ -123,10 +126,11 @@ export class SqliteJobStore implements JobStore {
     const jobColumns = new Set((this.db.prepare(`PRAGMA table_info(jobs)`).all() as { name: string }[]).map((c) => c.name));
     if (!jobColumns.has('owner')) this.db.exec('ALTER TABLE jobs ADD COLUMN owner TEXT');
     this.db.exec(OWNER_INDEXES);
+    this.images = new FileImageStore(path.join(dataDir, 'images'));
+    this.moveImagesOutOfDatabase();
     const db = this.db;
     this.q = {
       insertJob: db.prepare(`INSERT INTO jobs (id, status, file_name, content_type, size, submitted_at, owner) VALUES (?, 'queued', ?, ?, ?, ?, ?)`),
-      insertImage: db.prepare(`INSERT INTO images (job_id, bytes) VALUES (?, ?)`),
       idempotencyGet: db.prepare(`SELECT job_ids, request_digest FROM idempotency WHERE key = ? AND created_at > ?`),
       idempotencyPut: db.prepare(`INSERT OR REPLACE INTO idempotency (key, job_ids, created_at, request_digest) VALUES (?, ?, ?, ?)`),
       idempotencyForget: db.prepare(`DELETE FROM idempotency WHERE key IN (SELECT key FROM idempotency WHERE created_at <= ? ORDER BY created_at LIMIT 100)`),
@@ -141,7 +145,6 @@ export class SqliteJobStore implements JobStore {
         `UPDATE jobs SET status = 'leased', attempts = attempts + 1, started_at = ?, worker = ?, lease_id = ?,
          lease_worker = ?, lease_deadline = ?, error = NULL WHERE id = ? AND status = 'queued'`,
       ),
-      image: db.prepare(`SELECT bytes FROM images WHERE job_id = ?`).pluck(),
       insertAttempt: db.prepare(
         `INSERT INTO attempts (job_id, attempt, lease_id, worker_id, worker_name, backend, started_at, outcome, identity, trusted)
          VALUES (?, ?, ?, ?, ?, ?, ?, 'running', ?, ?)`,
@@ -163,20 +166,40 @@ export class SqliteJobStore implements JobStore {
          worker = NULL, result = NULL WHERE id = ? AND status = 'failed'`,
       ),
       deleteJob: db.prepare(`DELETE FROM jobs WHERE id = ?`),
-      deleteImage: db.prepare(`DELETE FROM images WHERE job_id = ?`),
       deleteAttempts: db.prepare(`DELETE FROM attempts WHERE job_id = ?`),
       counts: db.prepare(`SELECT status, n FROM job_counts`),
       pending: db.prepare(`SELECT SUM(n) FROM job_counts WHERE status IN ('queued', 'leased')`).pluck(),
     };
+    // Files left by a crash between putting images and committing their jobs, or between removing jobs and their files.
+    this.images.sweepSync((jobId) => this.q.job.get(jobId) !== undefined);
   }
 
-  create(jobs: NewJob[], now: number, idempotencyKey?: string, owner?: string): Promise<CreateResult> {
+  async create(jobs: NewJob[], now: number, idempotencyKey?: string, owner?: string): Promise<CreateResult> {
     const scopedKey = idempotencyKey === undefined ? undefined : idempotencyScope(owner, idempotencyKey);
-    return this.write(() => this.createNow(jobs, now, scopedKey, owner), { durable: true });
+    const digest = scopedKey ? await requestDigest(jobs) : null;
+    const ids = jobs.map(() => randomUUID());
+    let created: CreateResult;
+    try {
+      await this.images.put(jobs.map((job, i) => ({ jobId: ids[i]!, file: job.image })));
+      created = await this.write(() => this.createNow(jobs, ids, now, scopedKey, digest, owner), { durable: true });
+    } catch (error) {
+      await this.images.delete(ids);
+      throw error;
+    }
+    if (created.replayed) await this.images.delete(ids);
+    return created;
   }
 
-  lease(workers: WorkerRef[], leaseMs: number, now: number): Promise<(Lease | null)[]> {
-    return this.write(() => workers.map((worker) => this.leaseOne(worker, leaseMs, now)));
+  async lease(workers: WorkerRef[], leaseMs: number, now: number): Promise<(Lease | null)[]> {
+    const leased = await this.write(() => workers.map((worker) => this.leaseOne(worker, leaseMs, now)));
+    return Promise.all(
+      leased.map(async (lease) => {
+        if (!lease) return null;
+        const image = await this.images.get(lease.jobId);
+        // Gone only with its job, removed since the lease was written: there is nothing to hand out.
+        return image && { ...lease, image };
+      }),
+    );
   }
 
   complete(lease: LeaseRef, workerId: string, result: JobResult, now: number): Promise<Transition> {
@@ -230,25 +253,36 @@ export class SqliteJobStore implements JobStore {
     });
   }
 
-  remove(jobId: string): Promise<{ removed: boolean; lease: LeaseRef | null }> {
-    return this.write(() => {
-      const row = this.q.job.get(jobId) as JobRow | undefined;
-      if (!row) return { removed: false, lease: null };
-      this.q.deleteJob.run(jobId);
-      this.q.deleteImage.run(jobId);
-      this.q.deleteAttempts.run(jobId);
-      const lease = row.status === 'leased' && row.lease_id ? { jobId, leaseId: row.lease_id } : null;
-      return { removed: true, lease };
-    });
+  /** Rows first, synced (a power cut must not bring back a row whose image is gone), then the file. */
+  async remove(jobId: string): Promise<{ removed: boolean; lease: LeaseRef | null }> {
+    const removed = await this.write(
+      () => {
+        const row = this.q.job.get(jobId) as JobRow | undefined;
+        if (!row) return { removed: false, lease: null };
+        this.q.deleteJob.run(jobId);
+        this.q.deleteAttempts.run(jobId);
+        const lease = row.status === 'leased' && row.lease_id ? { jobId, leaseId: row.lease_id } : null;
+        return { removed: true, lease };
+      },
+      { durable: true },
+    );
+    if (removed.removed) await this.images.delete([jobId]);
+    return removed;
   }
 
-  clear(): Promise<{ ids: string[]; leases: LeaseRef[] }> {
-    return this.write(() => {
-      const rows = this.db.prepare(`SELECT id, status, lease_id FROM jobs`).all() as Pick<JobRow, 'id' | 'status' | 'lease_id'>[];
-      this.db.exec(`DELETE FROM jobs; DELETE FROM images; DELETE FROM attempts; DELETE FROM idempotency;`);
-      const leases = rows.filter((r) => r.status === 'leased' && r.lease_id).map((r) => ({ jobId: r.id, leaseId: r.lease_id! }));
-      return { ids: rows.map((r) => r.id), leases };
-    });
+  /** As remove: rows first, synced, then the files. */
+  async clear(): Promise<{ ids: string[]; leases: LeaseRef[] }> {
+    const cleared = await this.write(
+      () => {
+        const rows = this.db.prepare(`SELECT id, status, lease_id FROM jobs`).all() as Pick<JobRow, 'id' | 'status' | 'lease_id'>[];
+        this.db.exec(`DELETE FROM jobs; DELETE FROM attempts; DELETE FROM idempotency;`);
+        const leases = rows.filter((r) => r.status === 'leased' && r.lease_id).map((r) => ({ jobId: r.id, leaseId: r.lease_id! }));
+        return { ids: rows.map((r) => r.id), leases };
+      },
+      { durable: true },
+    );
+    await this.images.delete(cleared.ids);
+    return cleared;
   }
 
   async get(jobId: string): Promise<JobView | null> {
@@ -264,7 +298,7 @@ export class SqliteJobStore implements JobStore {
 
   async image(jobId: string): Promise<{ contentType: string; bytes: Uint8Array } | null> {
     const row = this.q.job.get(jobId) as JobRow | undefined;
-    const bytes = row && (this.q.image.get(jobId) as Buffer | undefined);
+    const bytes = row ? await this.images.get(jobId) : null;
     return row && bytes ? { contentType: row.content_type, bytes } : null;
   }
 
@@ -348,11 +382,18 @@ export class SqliteJobStore implements JobStore {
     }
   }
 
-  private createNow(jobs: NewJob[], now: number, idempotencyKey: string | undefined, owner: string | undefined): CreateResult {
+  /** The rows of a create whose images are in place under `ids`. */
+  private createNow(
+    jobs: NewJob[],
+    ids: string[],
+    now: number,
+    idempotencyKey: string | undefined,
+    digest: string | null,
+    owner: string | undefined,
+  ): CreateResult {
     // Forget a bounded number of expired keys per create; a lookup ignores the expired ones not forgotten yet.
     const expiredBy = now - this.limits.idempotencyTtlMs;
     this.q.idempotencyForget.run(expiredBy);
-    const digest = idempotencyKey ? requestDigest(jobs) : null;
     if (idempotencyKey) {
       const known = this.q.idempotencyGet.get(idempotencyKey, expiredBy) as { job_ids: string; request_digest: string | null } | undefined;
       if (known !== undefined) {
@@ -363,17 +404,12 @@ export class SqliteJobStore implements JobStore {
       }
     }
     if ((this.q.pending.get() as number) + jobs.length > this.limits.maxPendingJobs) throw new QueueFullError(this.limits.maxPendingJobs);
-    const ids = jobs.map((job) => {
-      const id = randomUUID();
-      this.q.insertJob.run(id, job.fileName, job.contentType, job.image.byteLength, now, owner ?? null);
-      this.q.insertImage.run(id, Buffer.from(job.image.buffer, job.image.byteOffset, job.image.byteLength));
-      return id;
-    });
+    jobs.forEach((job, i) => this.q.insertJob.run(ids[i], job.fileName, job.contentType, job.image.size, now, owner ?? null));
     if (idempotencyKey) this.q.idempotencyPut.run(idempotencyKey, JSON.stringify(ids), now, digest);
     return { jobs: ids.map((id) => this.view(id)!), replayed: false };
   }
 
-  private leaseOne(worker: WorkerRef, leaseMs: number, now: number): Lease | null {
+  private leaseOne(worker: WorkerRef, leaseMs: number, now: number): Omit<Lease, 'image'> | null {
     const row = this.q.oldestQueuedFor.get(worker.identity) as JobRow | undefined;
     if (!row) return null;
     const leaseId = randomUUID();
@@ -381,8 +417,19 @@ export class SqliteJobStore implements JobStore {
     const attempt = row.attempts + 1;
     this.q.lease.run(now, worker.name, leaseId, worker.id, deadline, row.id);
     this.q.insertAttempt.run(row.id, attempt, leaseId, worker.id, worker.name, worker.backend, now, worker.identity, worker.workerClass === 'trusted' ? 1 : 0);
-    const image = this.q.image.get(row.id) as Buffer;
-    return { jobId: row.id, leaseId, attempt, deadline, contentType: row.content_type, image, job: this.view(row.id)! };
+    return { jobId: row.id, leaseId, attempt, deadline, contentType: row.content_type, job: this.view(row.id)! };
+  }
+
+  /**
+   * A store written before images were files keeps them in an `images` table: they move out once, at open, each
+   * written and synced before the table is dropped, so a crash halfway only means moving them again.
+   */
+  private moveImagesOutOfDatabase(): void {
+    if (!this.db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'images'`).get()) return;
+    const rows = this.db.prepare(`SELECT job_id, bytes FROM images`).iterate() as IterableIterator<{ job_id: string; bytes: Buffer }>;
+    for (const { job_id, bytes } of rows) this.images.writeSync(job_id, bytes);
+    this.images.syncSync();
+    this.db.exec(`DROP TABLE images`);
   }
 
   private view(jobId: string): JobView | null {

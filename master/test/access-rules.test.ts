@@ -12,6 +12,7 @@ import { SseClient } from '../../test/support/sse-client.ts';
 import { until } from '../../test/support/jobs-client.ts';
 import { deleteRedisKeys, TEST_REDIS_URL } from '../../test/support/stores.ts';
 import { startTestMaster, type TestMaster } from '../../test/support/test-master.ts';
+import { newJob } from '../../metrics/uploaded-files.ts';
 
 const STORES = [
   { name: 'sqlite', overrides: () => ({}) },
@@ -150,7 +151,7 @@ describe.each(STORES)('access on $name', ({ overrides }) => {
     });
 
     it('lets only the admin change a job stored before owners existed', async () => {
-      const [old] = (await grid.master.store.create([{ fileName: 'old.jpg', contentType: 'image/jpeg', image: cat! }], Date.now())).jobs;
+      const [old] = (await grid.master.store.create([newJob('old.jpg', 'image/jpeg', cat!)], Date.now())).jobs;
       expect(old!.owner).toBeNull();
       for (const party of ['owner', 'stranger'] as const) expect((await grid.ask('DELETE', `/api/jobs/${old!.id}`, grid.keys[party])).status).toBe(403);
       expect((await grid.ask('GET', `/api/jobs/${old!.id}`, grid.keys.owner)).status).toBe(board === 'public' ? 200 : 404);

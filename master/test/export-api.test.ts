@@ -13,6 +13,7 @@ import { startTestMaster, type TestMaster } from '../../test/support/test-master
 import type { JobResult, JobView } from '../api-types.ts';
 import { JOB_COLUMNS } from '../http/job-rows.ts';
 import type { JobStore } from '../store/job-store.ts';
+import { newJob } from '../../metrics/uploaded-files.ts';
 
 v8.setFlagsFromString('--expose-gc');
 const gc = vm.runInNewContext('gc') as () => void;
@@ -28,7 +29,7 @@ const IMAGE = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 async function createJobs(store: JobStore, count: number, name: (i: number) => string, now = Date.now()): Promise<JobView[]> {
   const created: JobView[] = [];
   for (let i = 0; i < count; i += 500) {
-    const batch = Array.from({ length: Math.min(500, count - i) }, (_, j) => ({ fileName: name(i + j), contentType: 'image/png', image: IMAGE }));
+    const batch = Array.from({ length: Math.min(500, count - i) }, (_, j) => newJob(name(i + j), 'image/png', IMAGE));
     created.push(...(await store.create(batch, now)).jobs);
   }
   return created;

@@ -17,6 +17,7 @@ import type { JobEvent, JobTransition } from '../lifecycle/job-events.ts';
 import { JobLifecycle } from '../lifecycle/job-lifecycle.ts';
 import { createLogger } from '../log.ts';
 import type { RedisTarget } from '../store/redis/redis-connection.ts';
+import { newJob } from '../../metrics/uploaded-files.ts';
 
 const uploads = uploadsFrom(devImages(3).map((image) => image.path));
 const ADMIN_TOKEN = 'lifecycle-test-token';
@@ -184,8 +185,8 @@ describe.each(STORE_KINDS)('the lifecycle on the $name store', (kind) => {
     const store = await kind.open(LIMITS);
     opened.push(store);
     // A master that died with a job leased: written straight to the store, as it had.
-    const image = { fileName: 'a.jpg', contentType: 'image/jpeg', image: uploads[0]!.bytes };
-    const { jobs } = await store.store.create([image, image], Date.now());
+    const image = () => newJob('a.jpg', 'image/jpeg', uploads[0]!.bytes);
+    const { jobs } = await store.store.create([image(), image()], Date.now());
     const [lease] = await store.store.lease([{ id: 'gone', name: 'gone', backend: 'wasm', identity: 'gone', workerClass: 'trusted' }], 30_000, Date.now());
 
     const events = new LiveEvents();

@@ -20,12 +20,13 @@ import { freePort } from '../../test/support/free-port.ts';
 import { until } from '../../test/support/jobs-client.ts';
 import { startRedis, stopRedis } from '../../test/support/redis-server.ts';
 import { DEFAULT_TEST_LIMITS, STORE_KINDS, TEST_REDIS_URL, type OpenedStore } from '../../test/support/stores.ts';
+import { newJob } from '../../metrics/uploaded-files.ts';
 
 const REDIS_URL = TEST_REDIS_URL;
 const LIMITS: Limits = DEFAULT_TEST_LIMITS;
 const T0 = Date.UTC(2025, 0, 1);
 const image = new Uint8Array([1, 2, 3]);
-const newJobs = (count: number) => Array.from({ length: count }, (_, i) => ({ fileName: `${i}.jpg`, contentType: 'image/jpeg', image }));
+const newJobs = (count: number) => Array.from({ length: count }, (_, i) => newJob(`${i}.jpg`, 'image/jpeg', image));
 const worker = (id: string): WorkerRef => ({ id, name: id, backend: 'test', identity: id, workerClass: 'trusted' });
 const result = { predictions: [{ index: 1, label: 'x', probability: 1 }], model: 'm', backend: 'b', inferenceMs: 1 };
 

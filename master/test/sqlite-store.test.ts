@@ -1,19 +1,21 @@
 // What only the embedded store promises: its per-status counters (kept by
 // triggers, read by admission and /api/health) are right from the first open
 // of a database written before they existed, and across restarts; attempts
-// written before worker identities still count as they did, and jobs written
-// before owners have none.
+// written before worker identities still count as they did; jobs written
+// before owners have none; images kept in the database before they were files
+// move out of it; one image file per job.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, expect, it } from 'vitest';
 import { SqliteJobStore } from '../store/sqlite-job-store.ts';
+import { IdempotencyKeyReusedError, QueueFullError } from '../store/store-errors.ts';
 import { DEFAULT_TEST_LIMITS } from '../../test/support/stores.ts';
+import { newJob } from '../../metrics/uploaded-files.ts';
 
 const T0 = Date.UTC(2025, 0, 1);
-const newJobs = (count: number) =>
-  Array.from({ length: count }, (_, i) => ({ fileName: `${i}.jpg`, contentType: 'image/jpeg', image: new Uint8Array([1, 2, 3]) }));
+const newJobs = (count: number) => Array.from({ length: count }, (_, i) => newJob(`${i}.jpg`, 'image/jpeg', new Uint8Array([1, 2, 3])));
 const worker = { id: 'w', name: 'w', backend: 'test', identity: 'w', workerClass: 'trusted' as const };
 
 const dirs: string[] = [];
@@ -90,5 +92,64 @@ it('opens a database written before owners: its jobs have none, and new jobs are
   const [mine] = (await store.create(newJobs(1), T0 + 1, 'key-1', 'anon-me')).jobs;
   expect((await store.list({ owner: 'anon-me', limit: 10 })).jobs.map((job) => job.id)).toEqual([mine!.id]);
   expect((await store.list({ limit: 10 })).jobs.map((job) => job.id)).toEqual([mine!.id, old!.id]);
+  await store.close();
+});
+
+const imageFiles = (dir: string) => fs.readdirSync(path.join(dir, 'images')).sort();
+
+it('moves the images of a database written before images were files out of it, once, at open', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'grid-sqlite-'));
+  dirs.push(dir);
+  let store = new SqliteJobStore(dir, DEFAULT_TEST_LIMITS);
+  const ids = (await store.create(newJobs(3), T0)).jobs.map((job) => job.id);
+  await store.close();
+
+  // As an older master left it: every image a BLOB in the images table (one of them a job's that is gone), no image files.
+  const bytesOf = (i: number) => Buffer.from(Array.from({ length: 5_000 + i }, (_, j) => (i * 31 + j) % 256));
+  const db = new Database(path.join(dir, 'jobs.sqlite'));
+  db.exec(`CREATE TABLE images (job_id TEXT PRIMARY KEY, bytes BLOB NOT NULL)`);
+  const insert = db.prepare(`INSERT INTO images (job_id, bytes) VALUES (?, ?)`);
+  [...ids, 'a-job-removed-long-ago'].forEach((id, i) => insert.run(id, bytesOf(i)));
+  db.close();
+  fs.rmSync(path.join(dir, 'images'), { recursive: true });
+
+  store = new SqliteJobStore(dir, DEFAULT_TEST_LIMITS);
+  expect(imageFiles(dir)).toEqual([...ids].sort());
+  for (const [i, id] of ids.entries()) expect((await store.image(id))!.bytes).toEqual(bytesOf(i));
+  const [lease] = await store.lease([worker], 1_000, T0);
+  expect(Buffer.from(lease!.image)).toEqual(bytesOf(0));
+  await store.close();
+  const after = new Database(path.join(dir, 'jobs.sqlite'));
+  expect(after.prepare(`SELECT name FROM sqlite_master WHERE name = 'images'`).get()).toBeUndefined();
+  after.close();
+
+  // Opened again, the images stay where they are.
+  store = new SqliteJobStore(dir, DEFAULT_TEST_LIMITS);
+  expect((await store.image(ids[2]!))!.bytes).toEqual(bytesOf(2));
+  await store.close();
+});
+
+it('keeps one image file per job: none for a refused create or a replay, none left by remove and clear, none without a row after a crash', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'grid-sqlite-'));
+  dirs.push(dir);
+  let store = new SqliteJobStore(dir, { ...DEFAULT_TEST_LIMITS, maxPendingJobs: 3 });
+  const first = (await store.create(newJobs(2), T0, 'key')).jobs.map((job) => job.id);
+  expect((await store.create(newJobs(2), T0, 'key')).replayed).toBe(true);
+  await expect(store.create(newJobs(1), T0, 'key')).rejects.toBeInstanceOf(IdempotencyKeyReusedError);
+  await expect(store.create(newJobs(2), T0)).rejects.toBeInstanceOf(QueueFullError);
+  expect(imageFiles(dir)).toEqual([...first].sort());
+
+  await store.remove(first[0]!);
+  expect(imageFiles(dir)).toEqual([first[1]]);
+  await store.create(newJobs(1), T0);
+  await store.clear();
+  expect(imageFiles(dir)).toEqual([]);
+
+  // A crash between putting an image and committing its job leaves a file without a row: swept at the next open.
+  const kept = (await store.create(newJobs(1), T0)).jobs[0]!.id;
+  await store.close();
+  fs.writeFileSync(path.join(dir, 'images', 'f81d4fae-7dec-11d0-a765-00a0c91e6bf6'), 'orphan');
+  store = new SqliteJobStore(dir, DEFAULT_TEST_LIMITS);
+  expect(imageFiles(dir)).toEqual([kept]);
   await store.close();
 });

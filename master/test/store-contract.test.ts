@@ -7,6 +7,7 @@ import { finalError } from '../store/attempt-rules.ts';
 import type { JobStore, Lease, Limits, NewJob, WorkerRef } from '../store/job-store.ts';
 import { IdempotencyKeyReusedError, QueueFullError } from '../store/store-errors.ts';
 import { STORE_KINDS, type OpenedStore } from '../../test/support/stores.ts';
+import { newJob } from '../../metrics/uploaded-files.ts';
 
 const WORKERS: WorkerRef[] = ['a', 'b', 'c'].map((id) => ({ id, name: `worker-${id}`, backend: `backend-${id}`, identity: id, workerClass: 'trusted' }));
 const [A, B, C] = WORKERS as [WorkerRef, WorkerRef, WorkerRef];
@@ -20,7 +21,7 @@ const T0 = Date.UTC(2025, 0, 1);
 const LEASE_MS = 1_000;
 
 const newJobs = (count: number, image = new Uint8Array([1, 2, 3])): NewJob[] =>
-  Array.from({ length: count }, (_, i) => ({ fileName: `${i}.jpg`, contentType: 'image/jpeg', image }));
+  Array.from({ length: count }, (_, i) => newJob(`${i}.jpg`, 'image/jpeg', image));
 
 const resultOf = (index: number): JobResult => ({ predictions: [{ index, label: 'x', probability: 1 }], model: 'm', backend: 'b', inferenceMs: 3 });
 
@@ -174,7 +175,7 @@ describe.each(STORE_KINDS)('$name job store', (kind) => {
     it('carries the fencing token, the deadline, the image and the leased job', async () => {
       const image = new Uint8Array([9, 8, 7, 6]);
       const store = await open();
-      const { jobs } = await store.create([{ fileName: 'x.png', contentType: 'image/png', image }], T0);
+      const { jobs } = await store.create([newJob('x.png', 'image/png', image)], T0);
       const lease = await leaseOne(store, B, T0 + 50);
       expect(lease).toMatchObject({ jobId: jobs[0]!.id, attempt: 1, deadline: T0 + 50 + LEASE_MS, contentType: 'image/png' });
       expect(lease.leaseId).toEqual(expect.any(String));
@@ -569,7 +570,7 @@ describe.each(STORE_KINDS)('$name job store', (kind) => {
     it('returns the image bytes unchanged', async () => {
       const image = Uint8Array.from({ length: 1024 }, (_, i) => (i * 37) % 256);
       const store = await open();
-      const { jobs } = await store.create([{ fileName: 'all-bytes.webp', contentType: 'image/webp', image }], T0);
+      const { jobs } = await store.create([newJob('all-bytes.webp', 'image/webp', image)], T0);
       const stored = await store.image(jobs[0]!.id);
       expect(stored?.contentType).toBe('image/webp');
       expect(Buffer.from(stored!.bytes).equals(Buffer.from(image))).toBe(true);

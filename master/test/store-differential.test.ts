@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JOB_STATUSES, type JobResult } from '../api-types.ts';
 import type { JobStore, Lease, Limits, NewJob, WorkerRef } from '../store/job-store.ts';
 import { STORE_KINDS, type OpenedStore, type StoreKind } from '../../test/support/stores.ts';
+import { newJob } from '../../metrics/uploaded-files.ts';
 
 const LIMITS: Partial<Limits> = { maxAttempts: 2, maxLeases: 3, failureQuorum: 2, maxPendingJobs: 6, idempotencyTtlMs: 300 };
 const LEASE_MS = 100;
@@ -77,7 +78,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
 );
 
 const newJobs = (count: number, seed: number): NewJob[] =>
-  Array.from({ length: count }, (_, i) => ({ fileName: `${seed}-${i}.png`, contentType: 'image/png', image: new Uint8Array([seed % 256, i, 7]) }));
+  Array.from({ length: count }, (_, i) => newJob(`${seed}-${i}.png`, 'image/png', new Uint8Array([seed % 256, i, 7])));
 const resultOf = (index: number): JobResult => ({ predictions: [{ index, label: 'x', probability: 1 }], model: 'm', backend: 'b', inferenceMs: 3 });
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 

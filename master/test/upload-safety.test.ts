@@ -1,14 +1,21 @@
 // Uploads a stranger could send, against a real master on both stores: each gets
-// a 4xx with a plain {error: {code, message}} and stores nothing.
-import { randomUUID } from 'node:crypto';
+// a 4xx with a plain {error: {code, message}} and stores nothing, and leaves no
+// file of it behind (uploads are written to disk as they arrive); a big upload
+// is stored whole and survives a restart.
+import { randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
 import zlib from 'node:zlib';
+import { Redis } from 'ioredis';
 import sharp from 'sharp';
-import { afterEach, describe, expect, it } from 'vitest';
-import { newOwner } from '../../test/support/jobs-client.ts';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { incomingDir } from '../http/upload.ts';
+import { RedisKeys } from '../store/redis/redis-keys.ts';
+import { newOwner, until } from '../../test/support/jobs-client.ts';
 import { devImages } from '../../test/support/paths.ts';
 import { deleteRedisKeys, TEST_REDIS_URL } from '../../test/support/stores.ts';
-import { startTestMaster, type TestMaster } from '../../test/support/test-master.ts';
+import { startTestMaster, tempDataDir, type TestMaster } from '../../test/support/test-master.ts';
 
 const STORES = [
   { name: 'sqlite', overrides: () => ({}) },
@@ -45,12 +52,45 @@ function pngDeclaring(width: number, height: number): Buffer {
   return Buffer.concat([signature, chunk('IHDR', header), chunk('IDAT', zlib.deflateSync(Buffer.alloc(1000))), chunk('IEND', Buffer.alloc(0))]);
 }
 
-describe.each(STORES)('uploads on $name', ({ overrides }) => {
+/** The same JPEG with a comment naming `n` after its start-of-image marker: distinct bytes, still a valid image. */
+function numbered(image: Buffer, n: number): Buffer {
+  const comment = Buffer.from(`upload ${n}`);
+  const segment = Buffer.alloc(4);
+  segment.writeUInt16BE(0xfffe, 0);
+  segment.writeUInt16BE(comment.length + 2, 2);
+  return Buffer.concat([image.subarray(0, 2), segment, comment, image.subarray(2)]);
+}
+
+describe.each(STORES)('uploads on $name', ({ name, overrides }) => {
   let master: TestMaster;
+  let redis: Redis;
+  beforeAll(() => {
+    redis = new Redis(TEST_REDIS_URL);
+  });
+  afterAll(() => redis.quit());
   afterEach(async () => {
     await master?.close();
     if (master?.config.redisUrl) await deleteRedisKeys(master.config.redisPrefix);
   });
+
+  /** Image files (sqlite) or image keys (Redis), stored or on their way in. */
+  async function imagesHeld(): Promise<number> {
+    if (name === 'sqlite') return fs.readdirSync(path.join(master.dataDir, 'images')).length;
+    const keys = new RedisKeys(master.config.redisPrefix);
+    return (await redis.hlen(keys.images)) + (await redis.keys(keys.incoming('*'))).length;
+  }
+
+  const incomingFiles = () => fs.readdirSync(incomingDir(master.dataDir));
+
+  /** Every file an upload wrote is deleted once its request has ended (just after the answer, or after a hang-up). */
+  const incomingEmptied = () => until(() => incomingFiles().length === 0, 'the incoming folder to be emptied');
+
+  /** No job, no image, and no file of the upload left. */
+  async function expectNothingStored(): Promise<void> {
+    expect(await storedJobs()).toBe(0);
+    await incomingEmptied();
+    expect(await imagesHeld()).toBe(0);
+  }
 
   async function upload(files: { name: string; bytes: Uint8Array }[]) {
     const data = new FormData();
@@ -82,7 +122,7 @@ describe.each(STORES)('uploads on $name', ({ overrides }) => {
     expect(answer.status).toBe(400);
     expect(answer.body.error.code).toBe('malformed-multipart');
     expect(answer.body.error.message).toContain('multipart');
-    expect(await storedJobs()).toBe(0);
+    await expectNothingStored();
   });
 
   it('refuses a file name with a NUL encoded in it (400 bad-file-name) and stores nothing', async () => {
@@ -90,7 +130,7 @@ describe.each(STORES)('uploads on $name', ({ overrides }) => {
     const answer = await post('multipart/form-data; boundary=B', part("filename*=utf-8''a%00b.jpg"));
     expect(answer.status).toBe(400);
     expect(answer.body.error.code).toBe('bad-file-name');
-    expect(await storedJobs()).toBe(0);
+    await expectNothingStored();
   });
 
   const undecodable: [string, () => Buffer][] = [
@@ -104,7 +144,7 @@ describe.each(STORES)('uploads on $name', ({ overrides }) => {
     expect(answer.status).toBe(422);
     expect(answer.body.error.code).toBe('undecodable-image');
     expect(answer.body.error.message).toContain('"broken.jpg" does not decode');
-    expect(await storedJobs()).toBe(0);
+    await expectNothingStored();
   });
 
   it('refuses a PNG that declares 50,000 × 50,000 pixels from its header (422 image-too-large), storing nothing', async () => {
@@ -115,7 +155,7 @@ describe.each(STORES)('uploads on $name', ({ overrides }) => {
       code: 'image-too-large',
       message: '"huge.png" is 50000 × 50000 pixels, wider than the limit of 16384 (MAX_IMAGE_WIDTH); nothing was stored',
     });
-    expect(await storedJobs()).toBe(0);
+    await expectNothingStored();
   });
 
   // The dev image is 496 × 368.
@@ -134,7 +174,7 @@ describe.each(STORES)('uploads on $name', ({ overrides }) => {
     expect(answer.body.error.code).toBe('image-too-large');
     expect(answer.body.error.message).toContain(name);
     expect(answer.body.error.message).toContain('"big.jpg" is 496 × 368 pixels');
-    expect(await storedJobs()).toBe(0);
+    await expectNothingStored();
   });
 
   it('refuses an Idempotency-Key reused with other images (422 idempotency-key-reused), storing nothing', async () => {
@@ -152,9 +192,97 @@ describe.each(STORES)('uploads on $name', ({ overrides }) => {
     expect(other.status).toBe(422);
     expect(((await other.json()) as { error: { code: string } }).error.code).toBe('idempotency-key-reused');
     expect(await storedJobs()).toBe(1);
+    await incomingEmptied();
+    expect(await imagesHeld()).toBe(1);
     const retry = await submit(jpeg);
     expect(retry.status).toBe(201);
     expect(retry.headers.get('idempotent-replayed')).toBe('true');
+    // The replay's own copy of the image is not kept.
+    await incomingEmptied();
+    expect(await imagesHeld()).toBe(1);
+  });
+
+  it('refuses a batch past MAX_PENDING_JOBS (503 queue-full), leaving none of its images', async () => {
+    master = await startTestMaster({ ...overrides(), maxPendingJobs: 1 });
+    const answer = await upload([
+      { name: 'a.jpg', bytes: jpeg },
+      { name: 'b.jpg', bytes: jpeg },
+    ]);
+    expect(answer.status).toBe(503);
+    expect(answer.body.error.code).toBe('queue-full');
+    await expectNothingStored();
+  });
+
+  it('stores a big upload (30 images of 2 MB) whole, serves and leases the same bytes, and keeps no file of it in the incoming folder', async () => {
+    master = await startTestMaster({ ...overrides(), maxUploadBytesInFlight: 256 * 1024 * 1024 });
+    const noise = await sharp(randomBytes(1600 * 1200 * 3), { raw: { width: 1600, height: 1200, channels: 3 } })
+      .jpeg({ quality: 95 })
+      .toBuffer();
+    expect(noise.length).toBeGreaterThan(1.5 * 1024 * 1024);
+    const images = Array.from({ length: 30 }, (_, i) => ({ name: `big-${i}.jpg`, bytes: numbered(noise, i) }));
+    const data = new FormData();
+    for (const image of images) data.append('image', new Blob([new Uint8Array(image.bytes)]), image.name);
+    const response = await fetch(`${master.url}/api/jobs`, { method: 'POST', body: data });
+    expect(response.status).toBe(201);
+    const { jobs } = (await response.json()) as { jobs: { id: string; fileName: string; size: number }[] };
+    expect(jobs.map((job) => [job.fileName, job.size])).toEqual(images.map((image) => [image.name, image.bytes.length]));
+    const sent = new Map(jobs.map((job, i) => [job.id, images[i]!.bytes]));
+    for (const job of jobs) {
+      const served = Buffer.from(await (await fetch(`${master.url}/api/jobs/${job.id}/image`)).arrayBuffer());
+      expect(served.equals(sent.get(job.id)!)).toBe(true);
+    }
+    const workers = jobs.map((_, i) => ({ id: `w${i}`, name: `w${i}`, backend: 'wasm', identity: `w${i}`, workerClass: 'trusted' as const }));
+    const leases = await master.store.lease(workers, 30_000, Date.now());
+    expect(leases.map((lease) => lease && Buffer.from(lease.image).equals(sent.get(lease.jobId)!))).toEqual(jobs.map(() => true));
+    await incomingEmptied();
+    expect(await imagesHeld()).toBe(30);
+  });
+
+  it('leaves no file behind when the client hangs up in the middle of an upload', async () => {
+    master = await startTestMaster(overrides());
+    const body = Buffer.concat([part('filename="a.jpg"').subarray(0, -6), Buffer.from('\r\n'), part('filename="b.jpg"')]);
+    const { port } = new URL(master.url);
+    const req = http.request({
+      port,
+      method: 'POST',
+      path: '/api/jobs',
+      headers: { 'Content-Type': 'multipart/form-data; boundary=B', 'Content-Length': body.length },
+    });
+    req.on('error', () => {});
+    // The first file whole and part of the second: both on disk when the client goes.
+    req.write(body.subarray(0, body.length - jpeg.length / 2));
+    await until(() => incomingFiles().length === 2, 'both files of the upload to be on disk');
+    req.destroy();
+    await expectNothingStored();
+  });
+
+  it('keeps images across a restart', async () => {
+    const settings = { ...overrides(), dataDir: tempDataDir() };
+    master = await startTestMaster(settings);
+    const small = await sharp(jpeg).resize(100, 100).jpeg().toBuffer();
+    const data = new FormData();
+    data.append('image', new Blob([new Uint8Array(jpeg)]), 'a.jpg');
+    data.append('image', new Blob([new Uint8Array(small)]), 'b.jpg');
+    const { jobs } = (await (await fetch(`${master.url}/api/jobs`, { method: 'POST', body: data })).json()) as { jobs: { id: string }[] };
+    await master.close();
+    master = await startTestMaster(settings);
+    for (const [i, bytes] of [jpeg, small].entries()) {
+      const served = Buffer.from(await (await fetch(`${master.url}/api/jobs/${jobs[i]!.id}/image`)).arrayBuffer());
+      expect(served.equals(bytes)).toBe(true);
+    }
+  });
+
+  it('sweeps files left in the incoming folder by a master that stopped mid-upload, and only those older than REQUEST_TIMEOUT_MS', async () => {
+    const dataDir = tempDataDir();
+    fs.mkdirSync(incomingDir(dataDir));
+    const left = path.join(incomingDir(dataDir), 'left-by-a-crash');
+    const recent = path.join(incomingDir(dataDir), 'another-masters-upload');
+    fs.writeFileSync(left, jpeg);
+    fs.writeFileSync(recent, jpeg);
+    const anHourAgo = new Date(Date.now() - 3_600_000);
+    fs.utimesSync(left, anHourAgo, anHourAgo);
+    master = await startTestMaster({ ...overrides(), dataDir, requestTimeoutMs: 60_000 });
+    expect(incomingFiles()).toEqual(['another-masters-upload']);
   });
 
   it('keeps a UTF-8 file name intact, as browsers send it', async () => {

@@ -13,6 +13,7 @@ import { freePort } from '../support/free-port.ts';
 import { settled, submit, until, uploadsFrom } from '../support/jobs-client.ts';
 import { devImages } from '../support/paths.ts';
 import { startTestMaster, TEST_FLEET_TOKEN, tempDataDir, type TestMaster } from '../support/test-master.ts';
+import { newJob } from '../../metrics/uploaded-files.ts';
 
 const dataDir = tempDataDir();
 let port: number;
@@ -109,7 +110,7 @@ describe('browser workers end to end', () => {
     const [good] = uploadsFrom([devImages(1)[0]!.path]);
     // A JPEG cut short: the master refuses it at upload, so it goes in through the lifecycle (as a job stored
     // before that check would be), to see the browser fail to decode it.
-    const truncated = { fileName: 'truncated.jpg', contentType: 'image/jpeg', image: good!.bytes.subarray(0, 600) };
+    const truncated = newJob('truncated.jpg', 'image/jpeg', good!.bytes.subarray(0, 600));
     const [broken] = (await master.lifecycle.submit([truncated])).jobs.map((job) => job.id);
     const [fine] = await submit(master.url, [good!]);
     const [brokenJob, fineJob] = await settled(master.url, [broken!, fine!], 60_000);

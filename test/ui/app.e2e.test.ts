@@ -26,6 +26,7 @@ import type { JobPage } from '../../master/api-types.ts';
 import { getJob, settled, submit, until, uploadsFrom } from '../support/jobs-client.ts';
 import { devImages, projectRoot } from '../support/paths.ts';
 import { startTestMaster, TEST_FLEET_TOKEN, type TestMaster } from '../support/test-master.ts';
+import { newJob } from '../../metrics/uploaded-files.ts';
 
 const SCREENSHOTS = path.join(projectRoot, 'test-artifacts/screenshots');
 const images = devImages(3);
@@ -108,9 +109,7 @@ describe('the web app end to end', () => {
     const uploaded = (await fetch(`${master.url}/api/jobs`).then((r) => r.json())) as JobPage;
     expect(uploaded.jobs.map((job) => job.owner)).toEqual([owner, owner, owner]);
     const corrupt = new Uint8Array([0xff, 0xd8, 0xff, 0xe0, ...new Array(200).fill(7)]);
-    const [id] = (await master.lifecycle.submit([{ fileName: 'broken.jpg', contentType: 'image/jpeg', image: corrupt }], undefined, owner)).jobs.map(
-      (job) => job.id,
-    );
+    const [id] = (await master.lifecycle.submit([newJob('broken.jpg', 'image/jpeg', corrupt)], undefined, owner)).jobs.map((job) => job.id);
     const [failed] = await settled(master.url, [id!], 30_000);
     await page.goto(`${master.url}/`, { waitUntil: 'domcontentloaded' });
     await waitForTexts(page, inApp('job-row'), (texts) => texts.some((text) => text.includes('broken.jpg failed')), 'the failed row');

@@ -1,12 +1,14 @@
+-- KEYS: the store's keys, then per job its `incoming` key, holding the image uploaded for it (redis-image-store.ts).
 -- ARGV: now, idempotency key ('' for none; already scoped to the owner), idempotency TTL in ms, max pending jobs,
---       the request's digest (request-digest.ts), the owner ('' for none), then per job: id, file name, content type,
---       image bytes.
+--       the request's digest (request-digest.ts), the owner ('' for none), then per job: id, file name, content type.
 -- Returns {'created' or 'replayed', {job JSON...}}, a replay listing the jobs the key created that still exist;
--- {'key-reused'} when the key was first used with another digest; or {'queue-full'} when the queued and leased
--- jobs would pass the limit. Either refusal stores nothing.
+-- {'key-reused'} when the key was first used with another digest; {'queue-full'} when the queued and leased
+-- jobs would pass the limit; or {'image-expired'} when an uploaded image is no longer there. A refusal stores
+-- nothing and leaves the incoming images to the caller; a create moves them into IMAGES.
 local now, idempotency, ttl, max_pending, digest = tonumber(ARGV[1]), ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5]
 local owner = ARGV[6] ~= '' and ARGV[6] or nil
-local FIRST_JOB_ARG = 7
+local FIRST_JOB_ARG, FIRST_IMAGE_KEY = 7, FIRST_EXTRA_KEY
+local job_count = (#ARGV - FIRST_JOB_ARG + 1) / 3
 
 -- Forget a bounded number of expired keys per create; a lookup ignores the expired ones not forgotten yet.
 local expired = redis.call('ZRANGEBYSCORE', IDEMPOTENCY_AGE, '-inf', now - ttl, 'LIMIT', 0, 100)
@@ -27,12 +29,16 @@ if first_used and tonumber(first_used) > now - ttl then
   return { 'replayed', jobs }
 end
 
-if redis.call('ZCARD', STATUS.queued) + redis.call('ZCARD', STATUS.leased) + (#ARGV - FIRST_JOB_ARG + 1) / 4 > max_pending then
+if redis.call('ZCARD', STATUS.queued) + redis.call('ZCARD', STATUS.leased) + job_count > max_pending then
   return { 'queue-full' }
 end
+for n = 0, job_count - 1 do
+  if redis.call('EXISTS', KEYS[FIRST_IMAGE_KEY + n]) == 0 then return { 'image-expired' } end
+end
 local ids, jobs = {}, {}
-for i = FIRST_JOB_ARG, #ARGV, 4 do
-  local id, image = ARGV[i], ARGV[i + 3]
+for n = 0, job_count - 1 do
+  local i, incoming = FIRST_JOB_ARG + 3 * n, KEYS[FIRST_IMAGE_KEY + n]
+  local id, image = ARGV[i], redis.call('GET', incoming)
   local job = { seq = redis.call('INCR', SEQ), id = id, status = 'queued', attempts = 0, failures = 0,
     file_name = ARGV[i + 1], content_type = ARGV[i + 2], size = #image, submitted_at = ARGV[1], owner = owner }
   jobs[#jobs + 1] = save_job(job)
@@ -41,6 +47,7 @@ for i = FIRST_JOB_ARG, #ARGV, 4 do
     redis.call('ZADD', BY_OWNER_STATUS, 0, owner_member(job, 'queued'))
   end
   redis.call('HSET', IMAGES, id, image)
+  redis.call('DEL', incoming)
   redis.call('ZADD', ORDER, job.seq, id)
   redis.call('ZADD', STATUS.queued, job.seq, id)
   ids[#ids + 1] = id

@@ -6,6 +6,8 @@ local JOBS, IMAGES, ATTEMPTS, ORDER = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local STATUS = { queued = KEYS[5], leased = KEYS[6], done = KEYS[7], failed = KEYS[8] }
 local LEASES, IDEMPOTENCY, IDEMPOTENCY_AGE, SEQ = KEYS[9], KEYS[10], KEYS[11], KEYS[12]
 local BY_OWNER, BY_OWNER_STATUS = KEYS[13], KEYS[14]
+-- Keys a script is handed beyond the store's own (create.lua's incoming images) start here.
+local FIRST_EXTRA_KEY = 15
 
 -- A job as a table of its fields (nil when there is no such job), and back.
 local function load_job(id)

@@ -1,8 +1,10 @@
 // The store's keys. There is a fixed set of them, whatever the number of jobs:
 // a job lives as a field of the `jobs`, `images` and `attempts` hashes, so
 // every script is handed every key it touches in KEYS, even those (lease,
-// clear) that pick their jobs as they run. All keys carry one hash tag, so on
-// Redis Cluster they share a slot and each script runs on one node.
+// clear) that pick their jobs as they run. The one key per job is an upload's
+// image on its way in (`incoming`), which the create script is handed too.
+// All keys carry one hash tag, so on Redis Cluster they share a slot and each
+// script runs on one node.
 //
 // The tag names a shard of the queue; today a store is one shard, `{q}`.
 // Splitting the queue later means one key set per shard tag (`{q0}`, `{q1}`...).
@@ -36,10 +38,11 @@ export class RedisKeys {
    */
   readonly byOwner: string;
   readonly byOwnerStatus: string;
+  private readonly key: (name: string) => string;
 
   constructor(readonly prefix: string) {
     if (/[{}]/.test(prefix)) throw new Error(`a Redis key prefix may not contain { or } (got "${prefix}"): the store adds its own hash tag`);
-    const key = (name: string) => `${prefix}${SHARD_TAG}:${name}`;
+    const key = (this.key = (name: string) => `${prefix}${SHARD_TAG}:${name}`);
     this.jobs = key('jobs');
     this.images = key('images');
     this.attempts = key('attempts');
@@ -72,6 +75,11 @@ export class RedisKeys {
       this.byOwner,
       this.byOwnerStatus,
     ];
+  }
+
+  /** String: the image of a job about to be created, until create.lua moves it into `images`; it expires if no create comes. */
+  incoming(jobId: string): string {
+    return this.key(`incoming:${jobId}`);
   }
 
   /** Sorted set of every job, or those in one status, scored by seq. */

@@ -1,0 +1,104 @@
+// The embedded store's images: one file per job, <data dir>/images/<job id>.
+// An uploaded file is moved in by rename (no copy) and synced, file and
+// folder, before its job's row is committed; files are deleted after their
+// rows, so a crash leaves at worst a file without a row, swept at the next open.
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import type { ImageStore, UploadedFile } from './image-store.ts';
+
+/** Job ids are the master's UUIDs; anything else (a path from a URL) never names a file. */
+const JOB_ID = /^[\w-]+$/;
+
+export class FileImageStore implements ImageStore {
+  /** The folder sync not started yet, which every rename done before it starts may join; and the one running. */
+  private queuedFolderSync: Promise<void> | null = null;
+  private runningFolderSync: Promise<void> = Promise.resolve();
+
+  constructor(private readonly dir: string) {
+    fs.mkdirSync(dir, { recursive: true });
+  }
+
+  async put(images: { jobId: string; file: UploadedFile }[]): Promise<void> {
+    // Contents on disk before a name points at them; synced side by side (libuv runs a few at once).
+    await Promise.all(images.map(({ file }) => syncPath(file.path)));
+    for (const { jobId, file } of images) await fsp.rename(file.path, this.pathOf(jobId));
+    // The new names, too, must survive a power cut.
+    if (images.length > 0) await this.syncFolder();
+  }
+
+  async get(jobId: string): Promise<Buffer | null> {
+    if (!JOB_ID.test(jobId)) return null;
+    try {
+      return await fsp.readFile(this.pathOf(jobId));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw error;
+    }
+  }
+
+  async delete(jobIds: string[]): Promise<void> {
+    await Promise.all(jobIds.map((jobId) => fsp.rm(this.pathOf(jobId), { force: true })));
+  }
+
+  /** Writes an image given as bytes, synced; only for moving the images of an older store out of its database. */
+  writeSync(jobId: string, bytes: Uint8Array): void {
+    const fd = fs.openSync(this.pathOf(jobId), 'w');
+    try {
+      fs.writeSync(fd, bytes);
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+
+  /** Syncs the folder after writeSync, so the names written survive a power cut. */
+  syncSync(): void {
+    const fd = fs.openSync(this.dir, 'r');
+    try {
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+
+  /** Deletes every file whose job does not exist (a crash between putting and committing, or between removing and deleting); answers how many. */
+  sweepSync(jobExists: (jobId: string) => boolean): number {
+    let swept = 0;
+    for (const name of fs.readdirSync(this.dir)) {
+      if (JOB_ID.test(name) && jobExists(name)) continue;
+      fs.rmSync(path.join(this.dir, name), { force: true, recursive: true });
+      swept += 1;
+    }
+    return swept;
+  }
+
+  /**
+   * Group sync, as the database's group commit: creates that renamed their files meanwhile share one folder sync,
+   * so a burst of small uploads costs one sync of the folder, not one each.
+   */
+  private syncFolder(): Promise<void> {
+    this.queuedFolderSync ??= this.runningFolderSync
+      .catch(() => {})
+      .then(() => {
+        this.queuedFolderSync = null;
+        return (this.runningFolderSync = syncPath(this.dir));
+      });
+    return this.queuedFolderSync;
+  }
+
+  private pathOf(jobId: string): string {
+    if (!JOB_ID.test(jobId)) throw new Error(`not a job id: ${JSON.stringify(jobId)}`);
+    return path.join(this.dir, jobId);
+  }
+}
+
+/** fdatasync for a file or a folder (Linux syncs a folder's entries through a read-only descriptor). */
+async function syncPath(filePath: string): Promise<void> {
+  const handle = await fsp.open(filePath, 'r');
+  try {
+    await handle.datasync();
+  } finally {
+    await handle.close();
+  }
+}

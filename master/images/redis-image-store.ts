@@ -1,0 +1,43 @@
+// The Redis store's images: a field of the `images` hash per job (redis-keys.ts).
+// An upload's files go in one at a time, each to its own `incoming` key with
+// a short expiry, so no request's images are ever all in the master's memory
+// or in one command; create.lua moves them into the hash when it accepts the
+// jobs. A refused create deletes them; one that never ran (the master died,
+// Redis went away) leaves them to expire.
+import fsp from 'node:fs/promises';
+import type { RedisClient } from '../store/redis/lua-scripts.ts';
+import { execBatch, reachRedis } from '../store/redis/redis-connection.ts';
+import type { RedisKeys } from '../store/redis/redis-keys.ts';
+import type { ImageStore, UploadedFile } from './image-store.ts';
+
+/** Long enough for the create that follows the last file of the largest request; short enough that a dead master's leftovers go soon. */
+const INCOMING_TTL_MS = 10 * 60_000;
+
+export class RedisImageStore implements ImageStore {
+  constructor(
+    private readonly redis: RedisClient,
+    private readonly keys: RedisKeys,
+  ) {}
+
+  async put(images: { jobId: string; file: UploadedFile }[]): Promise<void> {
+    for (const { jobId, file } of images) {
+      const bytes = await fsp.readFile(file.path);
+      await reachRedis(() => this.redis.set(this.keys.incoming(jobId), bytes, 'PX', INCOMING_TTL_MS));
+    }
+  }
+
+  async get(jobId: string): Promise<Buffer | null> {
+    return reachRedis(() => this.redis.hgetBuffer(this.keys.images, jobId));
+  }
+
+  async delete(jobIds: string[]): Promise<void> {
+    if (jobIds.length === 0) return;
+    // One slot (the store's hash tag), so one transaction even on a cluster.
+    await execBatch(
+      this.redis
+        .multi()
+        .del(...jobIds.map((jobId) => this.keys.incoming(jobId)))
+        .hdel(this.keys.images, ...jobIds),
+    );
+  }
+}
