@@ -1,5 +1,5 @@
 // Chaos: 300 real images, 3 headless workers (2 Chromium, 1 Firefox), and a random worker's
-// browser killed with SIGKILL every few seconds while the queue drains (the
+// browser killed with SIGKILL every 50 finished jobs while the queue drains (the
 // fleet relaunches it). Every job must end done exactly once, with its attempts
 // recorded, and with the same top-1 label a calm run gives the same image.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,7 +11,7 @@ import { devImages } from '../support/paths.ts';
 import { startTestMaster, type TestMaster } from '../support/test-master.ts';
 
 const JOBS = 300;
-const KILL_EVERY_MS = 1_500;
+const KILL_EVERY_JOBS = 50;
 // 300 jobs from the 200 dev images: the first 100 twice.
 const images = Array.from({ length: JOBS }, (_, i) => devImages()[i % 200]!);
 const uploads = uploadsFrom(images.map((image) => image.path));
@@ -51,21 +51,26 @@ describe('chaos: browsers killed while they work', () => {
     expectDoneExactlyOnce(calm);
   });
 
-  it('loses none and finishes none twice when a random browser is killed every few seconds', { timeout: 300_000 }, async () => {
+  it('loses none and finishes none twice when a random browser is killed every 50 jobs', { timeout: 300_000 }, async () => {
     const ids = await submit(master.url, uploads);
     const lostBefore = master.lifecycle.counters.transitions.lost;
+    const completedBefore = master.lifecycle.counters.transitions.completed;
     let kills = 0;
     const killed = new Set<string>();
+    // Kills are paced by the work done, not by the clock, so a fast machine gets as many as a slow one: a random
+    // running browser (one being relaunched has no pid yet) each time another KILL_EVERY_JOBS jobs are done,
+    // while another one is still running (killing faster than browsers relaunch would only stall the run).
+    let nextKillAt = KILL_EVERY_JOBS;
     const killer = setInterval(() => {
-      // A random running browser (one being relaunched has no pid yet), while another one is
-      // still running: killing faster than browsers relaunch would only stall the run.
+      if (master.lifecycle.counters.transitions.completed - completedBefore < nextKillAt) return;
       const running = fleets.flatMap((fleet) => fleet.workers).filter((worker) => worker.pid !== undefined);
       if (running.length < 2) return;
       const victim = running[Math.floor(Math.random() * running.length)]!;
       victim.kill();
       killed.add(victim.name);
       kills += 1;
-    }, KILL_EVERY_MS);
+      nextKillAt += KILL_EVERY_JOBS;
+    }, 100);
     let jobs: JobDetailView[];
     try {
       jobs = await settled(master.url, ids, 600_000);
