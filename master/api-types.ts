@@ -13,6 +13,32 @@ export const JOB_STATUSES: readonly JobStatus[] = JobStatus.options;
 
 const timestamp = z.iso.datetime();
 
+/** One worker's answer to a job, as the verification weighed it. */
+export const Replica = z
+  .object({
+    workerId: z.string().describe('The master-issued identity that answered.'),
+    workerClass: WorkerClass,
+    top1: z.number().int().describe('Its most probable class index: answers are compared on it.'),
+    agreed: z.boolean().describe('Whether its top-1 is the final answer.'),
+  })
+  .meta({ id: 'Replica' });
+export type Replica = z.infer<typeof Replica>;
+
+/** How far a result can be believed, and on whose word (master/trust/). */
+export const Verification = z
+  .object({
+    state: z
+      .enum(['trusted', 'verified', 'unverified'])
+      .describe(
+        "trusted: a worker of the operator's fleet answered; verified: volunteers agreed until the answer's credibility reached 1 − TARGET_ERROR; unverified: MAX_REPLICAS volunteers answered without reaching it and no trusted worker was there.",
+      ),
+    credibility: z.number().min(0).max(1).describe("The final answer's credibility: the estimated probability that it is what an honest worker says."),
+    replicas: z.array(Replica).describe('Every answer the job received, in order.'),
+  })
+  .meta({ id: 'Verification' });
+export type Verification = z.infer<typeof Verification>;
+export type VerificationState = Verification['state'];
+
 export const JobResult = z
   .object({
     predictions: z.array(Prediction).describe('Top predictions, most probable first (5 from the browser workers).'),
@@ -22,12 +48,16 @@ export const JobResult = z
     stages: PageStages.optional().describe('Where the worker page spent its time on this image, ms: queued, decode, preprocess, predict, readback.'),
     workerId: z.string().optional().describe('The master-issued identity of the worker that answered (absent on results stored before identities).'),
     workerClass: WorkerClass.optional().describe("trusted (the operator's fleet) or volunteer, when it answered."),
+    verification: Verification.optional().describe('Absent on results stored before verification.'),
   })
   .meta({ id: 'JobResult' });
 export type JobResult = z.infer<typeof JobResult>;
 
-/** refused: the worker's answer made no sense (wrong model, unknown backend, impossible probabilities) and was not taken. */
-export const AttemptOutcome = z.enum(['running', 'done', 'failed', 'expired', 'lost', 'recovered', 'refused']);
+/**
+ * refused: the worker's answer made no sense (wrong model, unknown backend, impossible probabilities) and was not taken.
+ * answered: a volunteer's answer, kept as a vote while the job waits for another replica (its top-1 is shown once the job is done).
+ */
+export const AttemptOutcome = z.enum(['running', 'done', 'answered', 'failed', 'expired', 'lost', 'recovered', 'refused']);
 export type AttemptOutcome = z.infer<typeof AttemptOutcome>;
 
 /** One lease of a job to a worker. */
@@ -68,6 +98,7 @@ export const JobView = z
       .describe(
         'Who submitted the job, as an id that is no credential: anon-… (an owner key), key-<name> (an API key) or admin; null for jobs stored before owners.',
       ),
+    trustedOnly: z.boolean().describe("Only the operator's trusted workers may take it: it was submitted private, or volunteers' answers did not verify it."),
   })
   .meta({ id: 'JobView' });
 export type JobView = z.infer<typeof JobView>;

@@ -5,6 +5,7 @@
 //   queued ──lease──▶ leased ──complete──▶ done
 //      ▲                 │ ──fail(final)──▶ failed ──retry──▶ queued
 //      └─release/expire──┘   (attempt limit reached → failed)
+//      └──────vote───────┘   (a volunteer's answer, kept while another replica is asked for)
 import type { JobDetailView, JobPage, JobResult, JobStatus, JobView } from '../api-types.ts';
 import type { UploadedFile } from '../images/image-store.ts';
 import type { WorkerClass } from '../protocol.ts';
@@ -14,6 +15,8 @@ export interface NewJob {
   contentType: string;
   /** The uploaded file; the store takes it (moves or copies it where its images live, master/images/). */
   image: UploadedFile;
+  /** Only trusted workers may take it (a private submission). */
+  trustedOnly?: boolean;
 }
 
 export interface WorkerRef {
@@ -36,6 +39,12 @@ export interface Lease {
   image: Uint8Array;
   /** The job as it is now leased, for live boards. */
   job: JobView;
+}
+
+/** A volunteer's answer kept as a vote on a job (an attempt that ended 'answered'). */
+export interface Vote {
+  identity: string;
+  answer: JobResult;
 }
 
 export interface LeaseRef {
@@ -89,11 +98,20 @@ export interface JobStore {
   create(jobs: NewJob[], now: number, idempotencyKey?: string, owner?: string): Promise<CreateResult>;
   /**
    * Leases the oldest queued jobs, one to each worker in order, while the queue lasts (null once none is left for
-   * it): never a job the worker's identity said cannot be processed, which waits for other identities.
+   * it): never a job the worker's identity said cannot be processed, answered or answered with nonsense, which
+   * waits for other identities; never a trusted-only job to a volunteer.
    */
   lease(workers: WorkerRef[], leaseMs: number, now: number): Promise<(Lease | null)[]>;
   /** Accepts a result only for the job's current lease held by this worker. */
   complete(lease: LeaseRef, workerId: string, result: JobResult, now: number): Promise<Transition>;
+  /**
+   * A volunteer's answer that does not settle the job yet, fenced as complete is: kept as a vote (votes()), the job
+   * goes back to the queue for another identity — never this one again — and, with `trustedOnly`, for trusted
+   * workers only from now on. Uses up no attempt.
+   */
+  vote(lease: LeaseRef, workerId: string, answer: JobResult, trustedOnly: boolean, now: number): Promise<Transition>;
+  /** The votes kept on a job, oldest first. */
+  votes(jobId: string): Promise<Vote[]>;
   /**
    * The worker could not process the job: requeue, or fail it per the attempt rules (attempt-rules.ts): out of
    * attempts, or not retryable in the word of a trusted worker or of limits.failureQuorum volunteer identities.

@@ -22,6 +22,8 @@ export interface JobRow {
   result: string | null;
   /** Who submitted the job (an owner id, never a key); null for jobs stored before owners. */
   owner: string | null;
+  /** 1 when only trusted workers may take it. */
+  trusted_only: number;
 }
 
 export interface AttemptRow {
@@ -40,6 +42,8 @@ export interface AttemptRow {
   trusted: number;
   /** 1 when the failure said retrying cannot help. */
   final: number;
+  /** A volunteer's answer kept as a vote (outcome 'answered'): the JobResult as JSON. */
+  answer: string | null;
 }
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
@@ -59,6 +63,7 @@ export function toView(row: JobRow): JobView {
     error: row.error,
     result: row.result ? (JSON.parse(row.result) as JobResult) : null,
     owner: row.owner,
+    trustedOnly: row.trusted_only === 1,
   };
 }
 

@@ -5,7 +5,20 @@
 import { randomUUID } from 'node:crypto';
 import { RedisImageStore } from '../images/redis-image-store.ts';
 import { JOB_STATUSES, type JobDetailView, type JobPage, type JobResult, type JobStatus, type JobView } from '../api-types.ts';
-import type { CreateResult, JobStore, Lease, LeaseRef, Limits, ListQuery, NewJob, RejectReason, StatusCounts, Transition, WorkerRef } from './job-store.ts';
+import type {
+  CreateResult,
+  JobStore,
+  Lease,
+  LeaseRef,
+  Limits,
+  ListQuery,
+  NewJob,
+  RejectReason,
+  StatusCounts,
+  Transition,
+  Vote,
+  WorkerRef,
+} from './job-store.ts';
 import type { EndedWithoutResult } from './attempt-rules.ts';
 import { toAttemptView, toView } from './job-views.ts';
 import { jobScripts, type LuaScript, type RedisClient, type ScriptArg } from './redis/lua-scripts.ts';
@@ -85,7 +98,7 @@ export class RedisJobStore implements JobStore {
     const ids = jobs.map(() => randomUUID());
     await this.images.put(jobs.map((job, i) => ({ jobId: ids[i]!, file: job.image })));
     const args: ScriptArg[] = [now, scopedKey, this.limits.idempotencyTtlMs, this.limits.maxPendingJobs, digest, owner ?? ''];
-    for (const [i, job] of jobs.entries()) args.push(ids[i]!, job.fileName, job.contentType);
+    for (const [i, job] of jobs.entries()) args.push(ids[i]!, job.fileName, job.contentType, job.trustedOnly ? 1 : 0);
     // A create whose reply is lost may have applied: its images are left to expire, never deleted here.
     const [outcome, created] = (await this.run(jobScripts.create, args, { keys: ids.map((id) => this.keys.incoming(id)) })) as [
       'created' | 'replayed' | 'queue-full' | 'key-reused' | 'image-expired',
@@ -121,6 +134,18 @@ export class RedisJobStore implements JobStore {
   async complete(lease: LeaseRef, workerId: string, result: JobResult, now: number): Promise<Transition> {
     const args = [lease.jobId, lease.leaseId, workerId, JSON.stringify(result), now];
     return this.transition(await this.run(jobScripts.complete, args));
+  }
+
+  async vote(lease: LeaseRef, workerId: string, answer: JobResult, trustedOnly: boolean, now: number): Promise<Transition> {
+    const args = [lease.jobId, lease.leaseId, workerId, JSON.stringify(answer), trustedOnly ? 1 : 0, now];
+    return this.transition(await this.run(jobScripts.vote, args));
+  }
+
+  async votes(jobId: string): Promise<Vote[]> {
+    const attempts = attemptRows(await reachRedis(() => this.redis.hget(this.keys.attempts, jobId)));
+    return attempts
+      .filter((attempt) => attempt.outcome === 'answered' && attempt.answer !== null)
+      .map((attempt) => ({ identity: attempt.identity, answer: JSON.parse(attempt.answer!) as JobResult }));
   }
 
   fail(lease: LeaseRef, workerId: string, reason: string, retryable: boolean, now: number): Promise<Transition> {

@@ -9,7 +9,7 @@ import Database from 'better-sqlite3';
 import type { JobDetailView, JobPage, JobResult, JobStatus, JobView } from '../api-types.ts';
 import { FileImageStore } from '../images/file-image-store.ts';
 import { afterAttempt, finalError, type AttemptFacts, type EndedWithoutResult } from './attempt-rules.ts';
-import type { CreateResult, JobStore, Lease, LeaseRef, Limits, ListQuery, NewJob, StatusCounts, Transition, WorkerRef } from './job-store.ts';
+import type { CreateResult, JobStore, Lease, LeaseRef, Limits, ListQuery, NewJob, StatusCounts, Transition, Vote, WorkerRef } from './job-store.ts';
 import { toAttemptView, toView, type AttemptRow, type JobRow } from './job-views.ts';
 import { idempotencyScope, requestDigest } from './request-digest.ts';
 import { IdempotencyKeyReusedError, QueueFullError } from './store-errors.ts';
@@ -33,7 +33,8 @@ CREATE TABLE IF NOT EXISTS jobs (
   lease_deadline INTEGER,
   error TEXT,
   result TEXT,
-  owner TEXT
+  owner TEXT,
+  trusted_only INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS jobs_by_status ON jobs (status, seq);
 CREATE INDEX IF NOT EXISTS jobs_by_deadline ON jobs (lease_deadline) WHERE status = 'leased';
@@ -51,6 +52,7 @@ CREATE TABLE IF NOT EXISTS attempts (
   identity TEXT NOT NULL DEFAULT '',
   trusted INTEGER NOT NULL DEFAULT 1,
   final INTEGER NOT NULL DEFAULT 0,
+  answer TEXT,
   PRIMARY KEY (job_id, attempt)
 );
 CREATE TABLE IF NOT EXISTS idempotency (key TEXT PRIMARY KEY, job_ids TEXT NOT NULL, created_at INTEGER NOT NULL, request_digest TEXT);
@@ -125,20 +127,27 @@ export class SqliteJobStore implements JobStore {
     // A store written before owners gets the column; its jobs have none, so only the admin may change them.
     const jobColumns = new Set((this.db.prepare(`PRAGMA table_info(jobs)`).all() as { name: string }[]).map((c) => c.name));
     if (!jobColumns.has('owner')) this.db.exec('ALTER TABLE jobs ADD COLUMN owner TEXT');
+    // A store written before verification gets its columns: its jobs are open to every worker, its attempts hold no votes.
+    if (!jobColumns.has('trusted_only')) this.db.exec('ALTER TABLE jobs ADD COLUMN trusted_only INTEGER NOT NULL DEFAULT 0');
+    if (!attemptColumns.has('answer')) this.db.exec('ALTER TABLE attempts ADD COLUMN answer TEXT');
     this.db.exec(OWNER_INDEXES);
     this.images = new FileImageStore(path.join(dataDir, 'images'));
     this.moveImagesOutOfDatabase();
     const db = this.db;
     this.q = {
-      insertJob: db.prepare(`INSERT INTO jobs (id, status, file_name, content_type, size, submitted_at, owner) VALUES (?, 'queued', ?, ?, ?, ?, ?)`),
+      insertJob: db.prepare(
+        `INSERT INTO jobs (id, status, file_name, content_type, size, submitted_at, owner, trusted_only) VALUES (?, 'queued', ?, ?, ?, ?, ?, ?)`,
+      ),
       idempotencyGet: db.prepare(`SELECT job_ids, request_digest FROM idempotency WHERE key = ? AND created_at > ?`),
       idempotencyPut: db.prepare(`INSERT OR REPLACE INTO idempotency (key, job_ids, created_at, request_digest) VALUES (?, ?, ?, ?)`),
       idempotencyForget: db.prepare(`DELETE FROM idempotency WHERE key IN (SELECT key FROM idempotency WHERE created_at <= ? ORDER BY created_at LIMIT 100)`),
       job: db.prepare(`SELECT * FROM jobs WHERE id = ?`),
-      // Never a job this identity said cannot be processed, or answered with nonsense: that one waits for other identities.
+      // Never a job this identity said cannot be processed, answered, or answered with nonsense: that one waits for
+      // other identities. Never a trusted-only job to a volunteer.
       oldestQueuedFor: db.prepare(
-        `SELECT * FROM jobs WHERE status = 'queued' AND NOT EXISTS (
-           SELECT 1 FROM attempts a WHERE a.job_id = jobs.id AND a.identity = ? AND (a.outcome = 'refused' OR (a.outcome = 'failed' AND a.final = 1))
+        `SELECT * FROM jobs WHERE status = 'queued' AND (trusted_only = 0 OR @trusted = 1) AND NOT EXISTS (
+           SELECT 1 FROM attempts a WHERE a.job_id = jobs.id AND a.identity = @identity
+             AND (a.outcome IN ('refused', 'answered') OR (a.outcome = 'failed' AND a.final = 1))
          ) ORDER BY seq LIMIT 1`,
       ),
       lease: db.prepare(
@@ -150,6 +159,8 @@ export class SqliteJobStore implements JobStore {
          VALUES (?, ?, ?, ?, ?, ?, ?, 'running', ?, ?)`,
       ),
       endAttempt: db.prepare(`UPDATE attempts SET ended_at = ?, outcome = ?, reason = ?, final = ? WHERE job_id = ? AND lease_id = ?`),
+      keepVote: db.prepare(`UPDATE attempts SET ended_at = ?, outcome = 'answered', answer = ? WHERE job_id = ? AND lease_id = ?`),
+      votes: db.prepare(`SELECT identity, answer FROM attempts WHERE job_id = ? AND outcome = 'answered' ORDER BY attempt`),
       attempts: db.prepare(`SELECT * FROM attempts WHERE job_id = ? ORDER BY attempt`),
       finish: db.prepare(
         `UPDATE jobs SET status = ?, finished_at = ?, result = ?, error = ?, failures = ?,
@@ -158,6 +169,10 @@ export class SqliteJobStore implements JobStore {
       requeue: db.prepare(
         `UPDATE jobs SET status = 'queued', failures = ?, lease_id = NULL, lease_worker = NULL, lease_deadline = NULL,
          worker = NULL, error = ? WHERE id = ?`,
+      ),
+      requeueForReplica: db.prepare(
+        `UPDATE jobs SET status = 'queued', lease_id = NULL, lease_worker = NULL, lease_deadline = NULL, worker = NULL,
+         error = NULL, trusted_only = MAX(trusted_only, ?) WHERE id = ?`,
       ),
       expired: db.prepare(`SELECT id AS jobId, lease_id AS leaseId FROM jobs WHERE status = 'leased' AND lease_deadline <= ?`),
       active: db.prepare(`SELECT id AS jobId, lease_id AS leaseId FROM jobs WHERE status = 'leased'`),
@@ -210,6 +225,21 @@ export class SqliteJobStore implements JobStore {
       this.q.finish.run('done', now, JSON.stringify(result), null, row.failures, lease.jobId);
       return { applied: true, job: this.view(lease.jobId)! };
     });
+  }
+
+  vote(lease: LeaseRef, workerId: string, answer: JobResult, trustedOnly: boolean, now: number): Promise<Transition> {
+    return this.write((): Transition => {
+      const row = this.fenced(lease, workerId);
+      if ('reason' in row) return { applied: false, reason: row.reason };
+      this.q.keepVote.run(now, JSON.stringify(answer), lease.jobId, lease.leaseId);
+      this.q.requeueForReplica.run(trustedOnly ? 1 : 0, lease.jobId);
+      return { applied: true, job: this.view(lease.jobId)! };
+    });
+  }
+
+  async votes(jobId: string): Promise<Vote[]> {
+    const rows = this.q.votes.all(jobId) as { identity: string; answer: string }[];
+    return rows.map((row) => ({ identity: row.identity, answer: JSON.parse(row.answer) as JobResult }));
   }
 
   fail(lease: LeaseRef, workerId: string, reason: string, retryable: boolean, now: number): Promise<Transition> {
@@ -404,13 +434,13 @@ export class SqliteJobStore implements JobStore {
       }
     }
     if ((this.q.pending.get() as number) + jobs.length > this.limits.maxPendingJobs) throw new QueueFullError(this.limits.maxPendingJobs);
-    jobs.forEach((job, i) => this.q.insertJob.run(ids[i], job.fileName, job.contentType, job.image.size, now, owner ?? null));
+    jobs.forEach((job, i) => this.q.insertJob.run(ids[i], job.fileName, job.contentType, job.image.size, now, owner ?? null, job.trustedOnly ? 1 : 0));
     if (idempotencyKey) this.q.idempotencyPut.run(idempotencyKey, JSON.stringify(ids), now, digest);
     return { jobs: ids.map((id) => this.view(id)!), replayed: false };
   }
 
   private leaseOne(worker: WorkerRef, leaseMs: number, now: number): Omit<Lease, 'image'> | null {
-    const row = this.q.oldestQueuedFor.get(worker.identity) as JobRow | undefined;
+    const row = this.q.oldestQueuedFor.get({ identity: worker.identity, trusted: worker.workerClass === 'trusted' ? 1 : 0 }) as JobRow | undefined;
     if (!row) return null;
     const leaseId = randomUUID();
     const deadline = now + leaseMs;

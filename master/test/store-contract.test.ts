@@ -73,6 +73,7 @@ describe.each(STORE_KINDS)('$name job store', (kind) => {
         error: null,
         result: null,
         owner: 'anon-owner',
+        trustedOnly: false,
       });
       expect(await store.get(jobs[1]!.id)).toEqual(jobs[1]);
       expect((await store.create(newJobs(1), T0)).jobs[0]!.owner).toBeNull();

@@ -1,6 +1,6 @@
 // Both stores held to one behaviour: the same random sequences of operations
 // (creates with and without idempotency keys and owners, replays, leases, results,
-// failures, refused answers, releases of every kind, reaping, retries, removals, clears,
+// failures, refused answers, votes, trusted-only jobs, releases of every kind, reaping, retries, removals, clears,
 // lists of one owner, restarts, and two store instances — two masters — on the same data; trusted
 // and volunteer workers, two of them one identity) run
 // against the embedded store and against Redis (single and cluster), and every
@@ -28,11 +28,12 @@ const WORKERS: WorkerRef[] = [
 
 type Instance = 0 | 1;
 type Op =
-  | { op: 'create'; at: Instance; count: number; key: number | null; owner: number | null }
+  | { op: 'create'; at: Instance; count: number; key: number | null; owner: number | null; trustedOnly: boolean }
   | { op: 'lease'; at: Instance; workers: number[] }
   | { op: 'complete'; at: Instance; pick: number; foreign: boolean }
   | { op: 'fail'; at: Instance; pick: number; retryable: boolean }
   | { op: 'refuse'; at: Instance; pick: number }
+  | { op: 'vote'; at: Instance; pick: number; trustedOnly: boolean }
   | { op: 'release'; at: Instance; pick: number; outcome: 'lost' | 'expired' | 'recovered' }
   | { op: 'reap'; at: Instance }
   | { op: 'retry'; at: Instance; pick: number }
@@ -48,7 +49,17 @@ const pick = fc.nat(40);
 const owner = fc.option(fc.nat(1));
 const ownerId = (n: number | null) => (n === null ? undefined : `anon-${n}`);
 const opArb: fc.Arbitrary<Op> = fc.oneof(
-  { weight: 4, arbitrary: fc.record({ op: fc.constant('create' as const), at, count: fc.integer({ min: 1, max: 3 }), key: fc.option(fc.nat(1)), owner }) },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      op: fc.constant('create' as const),
+      at,
+      count: fc.integer({ min: 1, max: 3 }),
+      key: fc.option(fc.nat(1)),
+      owner,
+      trustedOnly: fc.boolean(),
+    }),
+  },
   {
     weight: 4,
     arbitrary: fc.record({ op: fc.constant('lease' as const), at, workers: fc.uniqueArray(fc.nat(WORKERS.length - 1), { minLength: 1, maxLength: 4 }) }),
@@ -56,6 +67,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 3, arbitrary: fc.record({ op: fc.constant('complete' as const), at, pick, foreign: fc.boolean() }) },
   { weight: 2, arbitrary: fc.record({ op: fc.constant('fail' as const), at, pick, retryable: fc.boolean() }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('refuse' as const), at, pick }) },
+  { weight: 2, arbitrary: fc.record({ op: fc.constant('vote' as const), at, pick, trustedOnly: fc.boolean() }) },
   {
     weight: 2,
     arbitrary: fc.record({
@@ -77,8 +89,8 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 2, arbitrary: fc.record({ op: fc.constant('tick' as const), ms: fc.integer({ min: 1, max: 200 }) }) },
 );
 
-const newJobs = (count: number, seed: number): NewJob[] =>
-  Array.from({ length: count }, (_, i) => newJob(`${seed}-${i}.png`, 'image/png', new Uint8Array([seed % 256, i, 7])));
+const newJobs = (count: number, seed: number, trustedOnly: boolean): NewJob[] =>
+  Array.from({ length: count }, (_, i) => ({ ...newJob(`${seed}-${i}.png`, 'image/png', new Uint8Array([seed % 256, i, 7])), trustedOnly }));
 const resultOf = (index: number): JobResult => ({ predictions: [{ index, label: 'x', probability: 1 }], model: 'm', backend: 'b', inferenceMs: 3 });
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -131,7 +143,7 @@ async function apply(side: Side, op: Op, now: number, step: number): Promise<unk
       case 'create': {
         // A key's request is the same images each time, so its reuses mix replays (same count) and refused reuses (another count).
         const created = await store.create(
-          newJobs(op.count, op.key === null ? step : 1_000 + op.key),
+          newJobs(op.count, op.key === null ? step : 1_000 + op.key, op.trustedOnly),
           now,
           op.key === null ? undefined : `key-${op.key}`,
           ownerId(op.owner),
@@ -158,6 +170,11 @@ async function apply(side: Side, op: Op, now: number, step: number): Promise<unk
       }
       case 'refuse':
         return picked ? side.normalise(await store.refuse(picked.lease, picked.worker, `nonsense ${step}`, now)) : 'no lease';
+      case 'vote': {
+        if (!picked) return 'no lease';
+        const voted = await store.vote(picked.lease, picked.worker, resultOf(step), op.trustedOnly, now);
+        return side.normalise([voted, await store.votes(picked.lease.jobId)]);
+      }
       case 'release':
         return picked ? side.normalise(await store.release(picked.lease, op.outcome, `${op.outcome} ${step}`, now)) : 'no lease';
       case 'reap': {
@@ -198,6 +215,7 @@ async function finalState(side: Side, now: number): Promise<unknown> {
   const { jobs, nextCursor } = await store.list({ limit: 500 });
   const details = await Promise.all(jobs.map((job) => store.getDetail(job.id)));
   const images = await Promise.all(jobs.map((job) => store.image(job.id)));
+  const votes = await Promise.all(jobs.map((job) => store.votes(job.id)));
   const counts = await store.counts();
   // The counters kept by the transitions agree with the jobs themselves.
   expect(counts).toEqual(Object.fromEntries(JOB_STATUSES.map((status) => [status, jobs.filter((job) => job.status === status).length])));
@@ -208,7 +226,7 @@ async function finalState(side: Side, now: number): Promise<unknown> {
   }
   const active = sorted(side.normalise(await store.activeLeases()) as unknown[]);
   const expired = sorted(side.normalise(await store.expiredLeases(now)) as unknown[]);
-  return { ...(side.normalise({ jobs, nextCursor, details, images, counts }) as object), active, expired };
+  return { ...(side.normalise({ jobs, nextCursor, details, images, votes, counts }) as object), active, expired };
 }
 
 async function openSide(kind: StoreKind): Promise<Side> {

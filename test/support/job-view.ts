@@ -16,6 +16,7 @@ export function jobView(id: string, patch: Partial<JobView> = {}): JobView {
     error: null,
     result: null,
     owner: null,
+    trustedOnly: false,
     ...patch,
   };
 }

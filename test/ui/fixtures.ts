@@ -15,6 +15,7 @@ export function syntheticJob(i: number): JobView {
     finishedAt: at,
     worker: 'fleet-1',
     owner: null,
+    trustedOnly: false,
     error: i % 10 === 0 ? 'cannot decode the image' : null,
     result:
       i % 10 === 0

@@ -1,6 +1,7 @@
 -- KEYS: the store's keys, then per job its `incoming` key, holding the image uploaded for it (redis-image-store.ts).
 -- ARGV: now, idempotency key ('' for none; already scoped to the owner), idempotency TTL in ms, max pending jobs,
---       the request's digest (request-digest.ts), the owner ('' for none), then per job: id, file name, content type.
+--       the request's digest (request-digest.ts), the owner ('' for none), then per job: id, file name, content type,
+--       trusted only (1 or 0).
 -- Returns {'created' or 'replayed', {job JSON...}}, a replay listing the jobs the key created that still exist;
 -- {'key-reused'} when the key was first used with another digest; {'queue-full'} when the queued and leased
 -- jobs would pass the limit; or {'image-expired'} when an uploaded image is no longer there. A refusal stores
@@ -8,7 +9,8 @@
 local now, idempotency, ttl, max_pending, digest = tonumber(ARGV[1]), ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5]
 local owner = ARGV[6] ~= '' and ARGV[6] or nil
 local FIRST_JOB_ARG, FIRST_IMAGE_KEY = 7, FIRST_EXTRA_KEY
-local job_count = (#ARGV - FIRST_JOB_ARG + 1) / 3
+local ARGS_PER_JOB = 4
+local job_count = (#ARGV - FIRST_JOB_ARG + 1) / ARGS_PER_JOB
 
 -- Forget a bounded number of expired keys per create; a lookup ignores the expired ones not forgotten yet.
 local expired = redis.call('ZRANGEBYSCORE', IDEMPOTENCY_AGE, '-inf', now - ttl, 'LIMIT', 0, 100)
@@ -37,10 +39,11 @@ for n = 0, job_count - 1 do
 end
 local ids, jobs = {}, {}
 for n = 0, job_count - 1 do
-  local i, incoming = FIRST_JOB_ARG + 3 * n, KEYS[FIRST_IMAGE_KEY + n]
+  local i, incoming = FIRST_JOB_ARG + ARGS_PER_JOB * n, KEYS[FIRST_IMAGE_KEY + n]
   local id, image = ARGV[i], redis.call('GET', incoming)
   local job = { seq = redis.call('INCR', SEQ), id = id, status = 'queued', attempts = 0, failures = 0,
-    file_name = ARGV[i + 1], content_type = ARGV[i + 2], size = #image, submitted_at = ARGV[1], owner = owner }
+    file_name = ARGV[i + 1], content_type = ARGV[i + 2], size = #image, submitted_at = ARGV[1], owner = owner,
+    trusted_only = tonumber(ARGV[i + 3]) }
   jobs[#jobs + 1] = save_job(job)
   if owner then
     redis.call('ZADD', BY_OWNER, 0, owner_member(job))

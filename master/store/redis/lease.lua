@@ -1,19 +1,20 @@
 -- ARGV: now, deadline, then per worker: lease id, worker id, worker name, backend, identity, trusted (1 or 0).
 -- Leases the oldest queued jobs, one to each worker in order, while the queue lasts; never a job
--- the worker's identity said cannot be processed (job-lib.lua, shuns), which waits for another.
+-- the worker's identity said cannot be processed or answered (job-lib.lua, shuns), which waits for another;
+-- never a trusted-only job to a volunteer.
 -- Returns, per worker in order, {job JSON, image bytes}, or {} when no job is left for it.
 local now, deadline = ARGV[1], ARGV[2]
 local SCAN = 100
 
 -- The oldest queued job this identity may take, or nil.
-local function oldest_for(identity)
+local function oldest_for(identity, trusted)
   local from = 0
   while true do
     local ids = redis.call('ZRANGE', STATUS.queued, from, from + SCAN - 1)
     if #ids == 0 then return nil end
     for _, id in ipairs(ids) do
       local job = load_job(id)
-      if not shuns(job, identity) then return job end
+      if not shuns(job, identity) and (trusted == 1 or job.trusted_only ~= 1) then return job end
     end
     from = from + SCAN
   end
@@ -22,7 +23,7 @@ end
 local leases = {}
 for i = 3, #ARGV, 6 do
   local lease_id, worker_id, worker_name, backend, identity, trusted = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4], tonumber(ARGV[i + 5])
-  local job = oldest_for(identity)
+  local job = oldest_for(identity, trusted)
   if not job then
     leases[#leases + 1] = {}
   else

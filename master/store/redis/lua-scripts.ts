@@ -49,6 +49,7 @@ export const jobScripts = {
   create: jobScript('create'),
   lease: jobScript('lease'),
   complete: jobScript('complete'),
+  vote: jobScript('vote'),
   endWithoutResult: jobScript('end-without-result'),
   retry: jobScript('retry'),
   remove: jobScript('remove'),

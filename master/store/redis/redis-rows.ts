@@ -30,6 +30,7 @@ export function jobRow(json: string | Buffer): JobRow {
     error: stringOrNull(job.error),
     result: stringOrNull(job.result),
     owner: stringOrNull(job.owner),
+    trusted_only: Number(job.trusted_only ?? 0),
   };
 }
 
@@ -47,6 +48,8 @@ interface StoredAttempt {
   identity?: string;
   trusted?: number;
   final?: number;
+  /** The vote of an 'answered' attempt, as JSON. */
+  answer?: string;
 }
 
 /** A job's attempts as stored (a JSON array, absent when it has none), oldest first. */
@@ -57,6 +60,7 @@ export function attemptRows(json: string | null): AttemptRow[] {
     identity: stored.identity ?? '',
     trusted: stored.trusted ?? 1,
     final: stored.final ?? 0,
+    answer: stored.answer ?? null,
     started_at: Number(stored.started_at),
     ended_at: stored.ended_at === null ? null : Number(stored.ended_at),
   }));

@@ -1,0 +1,14 @@
+-- ARGV: job id, lease id, worker id, answer JSON, trusted only (1 or 0), now.
+-- A volunteer's answer kept as a vote, fenced as complete is: the attempt ends 'answered' holding it, that
+-- identity is never leased the job again, and the job goes back to the queue (for trusted workers only, if asked).
+-- Returns {'ok', job JSON} or {reject reason}.
+local job, refused = fenced(ARGV[1], ARGV[2], ARGV[3])
+if not job then return { refused } end
+local attempts = end_lease(job, ARGV[6], 'answered', cjson.null, 0)
+attempts[#attempts].answer = ARGV[4]
+save_attempts(job.id, attempts)
+shun(job, attempts[#attempts].identity)
+set_status(job, 'queued')
+job.worker, job.error = nil, nil
+if ARGV[5] == '1' then job.trusted_only = 1 end
+return { 'ok', save_job(job) }

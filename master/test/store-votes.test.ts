@@ -1,0 +1,114 @@
+// Votes and trusted-only jobs, one contract for every store: a volunteer's answer that does not settle a job is
+// kept as a vote and the job goes to another identity; a trusted-only job never reaches a volunteer.
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { JobResult } from '../api-types.ts';
+import type { JobStore, Lease, NewJob, WorkerRef } from '../store/job-store.ts';
+import { STORE_KINDS, type OpenedStore } from '../../test/support/stores.ts';
+import { newJob } from '../../metrics/uploaded-files.ts';
+
+const volunteer = (id: string, identity: string): WorkerRef => ({ id, name: `volunteer-${id}`, backend: 'wasm', identity, workerClass: 'volunteer' });
+const V1 = volunteer('v1', 'identity-1');
+const V1b = volunteer('v1b', 'identity-1');
+const V2 = volunteer('v2', 'identity-2');
+const FLEET: WorkerRef = { id: 'f1', name: 'fleet-1', backend: 'wasm', identity: 'fleet-identity', workerClass: 'trusted' };
+const T0 = Date.UTC(2025, 0, 1);
+const LEASE_MS = 1_000;
+
+const answer = (index: number, workerId: string): JobResult => ({
+  predictions: [{ index, label: `class ${index}`, probability: 0.9 }],
+  model: 'm',
+  backend: 'wasm',
+  inferenceMs: 3,
+  workerId,
+  workerClass: 'volunteer',
+});
+const jobs = (count: number, trustedOnly = false): NewJob[] =>
+  Array.from({ length: count }, (_, i) => ({ ...newJob(`${i}.jpg`, 'image/jpeg', new Uint8Array([1, 2, 3])), trustedOnly }));
+
+describe.each(STORE_KINDS)('$name job store: votes and trusted-only jobs', (kind) => {
+  beforeAll(() => kind.start());
+  afterAll(() => kind.stop());
+  const opened: OpenedStore[] = [];
+  afterEach(async () => {
+    for (const { dispose } of opened.splice(0)) await dispose();
+  });
+
+  async function open(): Promise<JobStore> {
+    const store = await kind.open();
+    opened.push(store);
+    return store.store;
+  }
+
+  async function leaseOne(store: JobStore, worker: WorkerRef, now = T0): Promise<Lease> {
+    const [lease] = await store.lease([worker], LEASE_MS, now);
+    expect(lease).toBeTruthy();
+    return lease!;
+  }
+
+  it('keeps an answer as a vote and requeues the job for other identities, using up no attempt', async () => {
+    const store = await open();
+    const { jobs: created } = await store.create(jobs(1), T0);
+    const id = created[0]!.id;
+    const lease = await leaseOne(store, V1);
+    const voted = await store.vote(lease, V1.id, answer(7, 'identity-1'), false, T0 + 1);
+    expect(voted).toEqual({ applied: true, job: expect.objectContaining({ id, status: 'queued', result: null, worker: null, trustedOnly: false }) });
+    expect(await store.votes(id)).toEqual([{ identity: 'identity-1', answer: answer(7, 'identity-1') }]);
+    // Never to the identity that answered, from any of its tabs; another identity gets it.
+    expect(await store.lease([V1, V1b], LEASE_MS, T0 + 2)).toEqual([null, null]);
+    const second = await leaseOne(store, V2, T0 + 3);
+    expect(second.jobId).toBe(id);
+    await store.vote(second, V2.id, answer(7, 'identity-2'), false, T0 + 4);
+    expect((await store.votes(id)).map((vote) => [vote.identity, vote.answer.predictions[0]!.index])).toEqual([
+      ['identity-1', 7],
+      ['identity-2', 7],
+    ]);
+    // The timeline says each answered, and shows no answer while the job is open.
+    const detail = await store.getDetail(id);
+    expect(detail!.timeline.map((attempt) => attempt.outcome)).toEqual(['answered', 'answered']);
+    expect(JSON.stringify(detail!.timeline)).not.toContain('class 7');
+    expect(detail!.error).toBeNull();
+  });
+
+  it('is fenced as complete is: a stale lease, another worker or an unknown job writes nothing', async () => {
+    const store = await open();
+    const { jobs: created } = await store.create(jobs(1), T0);
+    const lease = await leaseOne(store, V1);
+    expect(await store.vote(lease, V2.id, answer(1, 'identity-2'), false, T0 + 1)).toEqual({ applied: false, reason: 'not-your-lease' });
+    expect(await store.vote({ jobId: 'nope', leaseId: lease.leaseId }, V1.id, answer(1, 'identity-1'), false, T0 + 1)).toEqual({
+      applied: false,
+      reason: 'unknown-job',
+    });
+    await store.vote(lease, V1.id, answer(1, 'identity-1'), false, T0 + 1);
+    expect(await store.vote(lease, V1.id, answer(2, 'identity-1'), false, T0 + 2)).toEqual({ applied: false, reason: 'stale-lease' });
+    expect(await store.votes(created[0]!.id)).toHaveLength(1);
+  });
+
+  it('keeps the votes when the job is then completed, and the result is what complete wrote', async () => {
+    const store = await open();
+    const { jobs: created } = await store.create(jobs(1), T0);
+    await store.vote(await leaseOne(store, V1), V1.id, answer(3, 'identity-1'), false, T0 + 1);
+    const last = await leaseOne(store, V2, T0 + 2);
+    const done = await store.complete(last, V2.id, answer(3, 'identity-2'), T0 + 3);
+    expect(done.applied && done.job.status).toBe('done');
+    expect((await store.votes(created[0]!.id)).map((vote) => vote.identity)).toEqual(['identity-1']);
+  });
+
+  it('never leases a trusted-only job to a volunteer, and leases it to a trusted worker', async () => {
+    const store = await open();
+    const { jobs: created } = await store.create([...jobs(1, true), ...jobs(1)], T0);
+    expect(created.map((job) => job.trustedOnly)).toEqual([true, false]);
+    // The volunteer skips the older, trusted-only job.
+    expect((await leaseOne(store, V1)).jobId).toBe(created[1]!.id);
+    expect(await store.lease([V2], LEASE_MS, T0 + 1)).toEqual([null]);
+    expect((await leaseOne(store, FLEET, T0 + 2)).jobId).toBe(created[0]!.id);
+  });
+
+  it('makes a job trusted-only from a vote on, when asked', async () => {
+    const store = await open();
+    const { jobs: created } = await store.create(jobs(1), T0);
+    const voted = await store.vote(await leaseOne(store, V1), V1.id, answer(5, 'identity-1'), true, T0 + 1);
+    expect(voted.applied && voted.job.trustedOnly).toBe(true);
+    expect(await store.lease([V2], LEASE_MS, T0 + 2)).toEqual([null]);
+    expect((await leaseOne(store, FLEET, T0 + 3)).jobId).toBe(created[0]!.id);
+  });
+});
