@@ -1,10 +1,34 @@
 // Where identities' shared state lives, beside the jobs: the signing secret (when the operator set
-// none, the first master makes one and every later master on the same data uses it) and the
-// revoked ids. Revocation is the seam blacklisting builds on.
+// none, the first master makes one and every later master on the same data uses it), the revoked ids,
+// and each volunteer's trust record (spot checks passed and failed, and whether it was blacklisted).
+// Revocation is the seam blacklisting builds on: a blacklisted identity is revoked too.
 export interface IdentityStore {
   /** The stored secret, or `candidate` stored now if there was none (first writer wins). */
   secretOr(candidate: string): Promise<string>;
   isRevoked(workerId: string): Promise<boolean>;
   revoke(workerId: string): Promise<void>;
+  /** Counts one spot check (a gold job) the identity answered, atomically across masters; returns the record after it. */
+  recordSpotCheck(workerId: string, passed: boolean): Promise<TrustRecord>;
+  /** The identity's record; all zeros for one never checked. */
+  trustRecord(workerId: string): Promise<TrustRecord>;
+  /** Marks the identity blacklisted with the reason (the first reason given stays) and revokes it, in one step. */
+  blacklist(workerId: string, reason: string): Promise<void>;
   close(): Promise<void>;
 }
+
+/**
+ * What spot checks have shown about one identity. The bound: one record per identity that answered a
+ * gold job or was blacklisted (ids are signed, so a record is only ever made for one the master issued).
+ */
+export interface TrustRecord {
+  spotChecksPassed: number;
+  spotChecksFailed: number;
+  blacklisted: boolean;
+  blacklistedReason?: string;
+}
+
+/** The record of an identity from its stored counts and blacklisting reason (null: not blacklisted). */
+export const trustRecordOf = (passed: number, failed: number, reason: string | null): TrustRecord =>
+  reason === null
+    ? { spotChecksPassed: passed, spotChecksFailed: failed, blacklisted: false }
+    : { spotChecksPassed: passed, spotChecksFailed: failed, blacklisted: true, blacklistedReason: reason };

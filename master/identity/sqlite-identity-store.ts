@@ -2,7 +2,16 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import type { IdentityStore } from './identity-store.ts';
+import { trustRecordOf, type IdentityStore, type TrustRecord } from './identity-store.ts';
+
+interface TrustRow {
+  spot_checks_passed: number;
+  spot_checks_failed: number;
+  blacklisted_reason: string | null;
+}
+
+const recordOf = (row: TrustRow | undefined): TrustRecord =>
+  row ? trustRecordOf(row.spot_checks_passed, row.spot_checks_failed, row.blacklisted_reason) : trustRecordOf(0, 0, null);
 
 export class SqliteIdentityStore implements IdentityStore {
   private readonly db: Database.Database;
@@ -15,6 +24,13 @@ export class SqliteIdentityStore implements IdentityStore {
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS identity_settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS revoked_workers (worker_id TEXT PRIMARY KEY, revoked_at INTEGER NOT NULL);
+      -- One row per identity that answered a gold job or was blacklisted.
+      CREATE TABLE IF NOT EXISTS worker_trust (
+        worker_id TEXT PRIMARY KEY,
+        spot_checks_passed INTEGER NOT NULL DEFAULT 0,
+        spot_checks_failed INTEGER NOT NULL DEFAULT 0,
+        blacklisted_reason TEXT
+      );
     `);
   }
 
@@ -29,6 +45,37 @@ export class SqliteIdentityStore implements IdentityStore {
 
   async revoke(workerId: string): Promise<void> {
     this.db.prepare(`INSERT OR IGNORE INTO revoked_workers (worker_id, revoked_at) VALUES (?, ?)`).run(workerId, Date.now());
+  }
+
+  async recordSpotCheck(workerId: string, passed: boolean): Promise<TrustRecord> {
+    const column = passed ? 'spot_checks_passed' : 'spot_checks_failed';
+    const row = this.db
+      .prepare(
+        `INSERT INTO worker_trust (worker_id, ${column}) VALUES (?, 1)
+         ON CONFLICT (worker_id) DO UPDATE SET ${column} = ${column} + 1
+         RETURNING spot_checks_passed, spot_checks_failed, blacklisted_reason`,
+      )
+      .get(workerId) as TrustRow;
+    return recordOf(row);
+  }
+
+  async trustRecord(workerId: string): Promise<TrustRecord> {
+    return recordOf(
+      this.db.prepare(`SELECT spot_checks_passed, spot_checks_failed, blacklisted_reason FROM worker_trust WHERE worker_id = ?`).get(workerId) as
+        TrustRow | undefined,
+    );
+  }
+
+  async blacklist(workerId: string, reason: string): Promise<void> {
+    this.db.transaction(() => {
+      this.db
+        .prepare(
+          `INSERT INTO worker_trust (worker_id, blacklisted_reason) VALUES (?, ?)
+           ON CONFLICT (worker_id) DO UPDATE SET blacklisted_reason = COALESCE(blacklisted_reason, excluded.blacklisted_reason)`,
+        )
+        .run(workerId, reason);
+      this.db.prepare(`INSERT OR IGNORE INTO revoked_workers (worker_id, revoked_at) VALUES (?, ?)`).run(workerId, Date.now());
+    })();
   }
 
   async close(): Promise<void> {
