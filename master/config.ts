@@ -6,6 +6,8 @@ import { z } from 'zod';
 import { projectRoot } from './project-root.ts';
 
 const int = (min: number) => z.coerce.number().int().min(min);
+/** A probability strictly between 0 and 1. */
+const fraction = z.coerce.number().gt(0, 'expected a number above 0').lt(1, 'expected a number below 1');
 const range = z
   .string()
   .regex(/^-?\d+(\.\d+)?,-?\d+(\.\d+)?$/, 'expected two numbers "min,max", e.g. "-1,1"')
@@ -113,6 +115,18 @@ export const ConfigSchema = z
     fleetToken: z.string().min(16, 'FLEET_TOKEN must be at least 16 characters').max(256).optional(),
     /** Distinct volunteer identities that must say a job cannot be processed before it fails (a trusted worker's word is enough). */
     failureQuorum: int(1).default(2),
+    /** Spot-check images and their answers (gold.csv); unset, no spot checks. */
+    goldDir: z.string().optional(),
+    /** The answers file; default `<goldDir>/gold.csv`. */
+    goldAnswers: z.string().optional(),
+    /** The share of jobs handed to volunteers that are spot checks. */
+    goldFraction: fraction.default(0.05),
+    /** A job's answer is final when its credibility reaches 1 − this. */
+    targetError: fraction.default(0.001),
+    /** The assumed upper bound on the share of volunteer identities that are saboteurs. */
+    saboteurFraction: fraction.default(0.1),
+    /** Most answers (replicas) one job may collect before it ends without a credible answer. */
+    maxReplicas: int(1).default(5),
   })
   .refine((config) => !(config.redisUrl && config.redisClusterNodes), {
     path: ['redisClusterNodes'],
@@ -121,7 +135,12 @@ export const ConfigSchema = z
   .refine((config) => config.headersTimeoutMs <= config.requestTimeoutMs, {
     path: ['headersTimeoutMs'],
     message: 'the headers must be allowed no longer than the whole request (REQUEST_TIMEOUT_MS)',
-  });
+  })
+  .refine((config) => config.goldDir !== undefined || config.goldAnswers === undefined, {
+    path: ['goldAnswers'],
+    message: 'GOLD_ANSWERS names images in GOLD_DIR: set GOLD_DIR too',
+  })
+  .transform((config) => ({ ...config, goldAnswers: config.goldAnswers ?? (config.goldDir && path.join(config.goldDir, 'gold.csv')) }));
 export type Config = z.infer<typeof ConfigSchema>;
 
 /** Flag name, environment variable, config key, help. */
@@ -179,6 +198,12 @@ const OPTIONS: [string, string, keyof Config, string][] = [
   ],
   ['--fleet-token <t>', 'FLEET_TOKEN', 'fleetToken', 'workers presenting it are trusted (npm run fleet passes it)'],
   ['--failure-quorum <n>', 'FAILURE_QUORUM', 'failureQuorum', 'distinct volunteers that must call a job unprocessable before it fails'],
+  ['--gold-dir <dir>', 'GOLD_DIR', 'goldDir', 'spot-check images with their answers (gold.csv, made by npm run gold); unset: no spot checks'],
+  ['--gold-answers <file>', 'GOLD_ANSWERS', 'goldAnswers', "the spot checks' answers file (default: GOLD_DIR/gold.csv)"],
+  ['--gold-fraction <q>', 'GOLD_FRACTION', 'goldFraction', 'share of the jobs given to volunteers that are spot checks'],
+  ['--target-error <e>', 'TARGET_ERROR', 'targetError', "a job's answer is final when its credibility reaches 1 − this"],
+  ['--saboteur-fraction <f>', 'SABOTEUR_FRACTION', 'saboteurFraction', 'assumed upper bound on the share of volunteer identities that are saboteurs'],
+  ['--max-replicas <n>', 'MAX_REPLICAS', 'maxReplicas', 'most answers one job may collect while its answer is not yet credible'],
 ];
 
 export class ConfigError extends Error {}

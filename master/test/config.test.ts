@@ -64,4 +64,23 @@ describe('configuration', () => {
     expect(() => loadConfig(argv(), { API_KEYS: 'a b:0123456789abcdef' })).toThrow(/API_KEYS: expected name:key pairs/);
     expect(() => loadConfig(argv(), { API_KEYS: 'lab:0123456789abcdef,lab:fedcba9876543210' })).toThrow(/API_KEYS: each API key needs its own name/);
   });
+
+  it('takes the verification settings: no spot checks unless GOLD_DIR is set, answers beside the images by default, probabilities strictly between 0 and 1', () => {
+    const defaults = loadConfig(argv(), {});
+    expect(defaults).toMatchObject({ goldFraction: 0.05, targetError: 0.001, saboteurFraction: 0.1, maxReplicas: 5 });
+    expect([defaults.goldDir, defaults.goldAnswers]).toEqual([undefined, undefined]);
+    expect(loadConfig(argv('--gold-dir', '/srv/gold'), {})).toMatchObject({ goldDir: '/srv/gold', goldAnswers: '/srv/gold/gold.csv' });
+    expect(loadConfig(argv(), { GOLD_DIR: '/srv/gold', GOLD_ANSWERS: '/tmp/answers.csv' }).goldAnswers).toBe('/tmp/answers.csv');
+    expect(loadConfig(argv('--target-error', '0.0001'), { GOLD_FRACTION: '0.1', SABOTEUR_FRACTION: '0.2', MAX_REPLICAS: '7' })).toMatchObject({
+      targetError: 0.0001,
+      goldFraction: 0.1,
+      saboteurFraction: 0.2,
+      maxReplicas: 7,
+    });
+    expect(() => loadConfig(argv(), { GOLD_ANSWERS: '/tmp/answers.csv' })).toThrow(/--gold-answers \/ GOLD_ANSWERS: GOLD_ANSWERS names images in GOLD_DIR/);
+    expect(() => loadConfig(argv(), { TARGET_ERROR: '0' })).toThrow(/--target-error \/ TARGET_ERROR: expected a number above 0/);
+    expect(() => loadConfig(argv(), { SABOTEUR_FRACTION: '1' })).toThrow(/--saboteur-fraction \/ SABOTEUR_FRACTION: expected a number below 1/);
+    expect(() => loadConfig(argv(), { GOLD_FRACTION: 'some' })).toThrow(/--gold-fraction \/ GOLD_FRACTION/);
+    expect(() => loadConfig(argv(), { MAX_REPLICAS: '0' })).toThrow(/--max-replicas \/ MAX_REPLICAS/);
+  });
 });
