@@ -262,6 +262,7 @@ export const StatsView = z
     dispatch: z.object({
       dispatched: z.number().int(),
       completed: z.number().int(),
+      replicasAsked: z.number().int().describe("Volunteers' answers kept as votes while the job went to another identity for agreement."),
       failedAttempts: z.number().int(),
       reassigned: byReason(['lost', 'expired']),
       rejected: byReason(['unknown-job', 'stale-lease', 'not-your-lease']),

@@ -15,6 +15,7 @@ import { OwnerKeys } from './identity/owner-keys.ts';
 import { WorkerIdentities } from './identity/worker-identities.ts';
 import { newSecret } from './identity/worker-tokens.ts';
 import { JobLifecycle } from './lifecycle/job-lifecycle.ts';
+import { Verifier } from './trust/verification.ts';
 import { createLogger, type Logger } from './log.ts';
 import { loadModelFiles } from './model/model-files.ts';
 import type { JobStore } from './store/job-store.ts';
@@ -57,7 +58,8 @@ export async function startMaster(config: Config, log: Logger = createLogger(con
   const ownerKeys = new OwnerKeys(secret);
   const events = new LiveEvents();
   const workers = new WorkerRegistry(events, config.workerEventsEveryMs);
-  const lifecycle = new JobLifecycle({ store, events, workers, log, leaseMs: config.leaseMs });
+  const verifier = new Verifier(config, (workerId) => identityStore.trustRecord(workerId));
+  const lifecycle = new JobLifecycle({ store, events, workers, log, leaseMs: config.leaseMs, verifier });
   // A shared store cannot tell a dead master's leases from a live one's: those wait for their deadline and the reaper.
   if (!redis) await lifecycle.recover();
 

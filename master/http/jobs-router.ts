@@ -46,12 +46,13 @@ export function jobsRouter({ store, lifecycle, config, uploadGuards, requesters 
     if (files.length === 0) {
       throw new HttpError(400, 'no-file', 'attach at least one image in the multipart field "image"');
     }
+    const trustedOnly = isPrivate(req);
     const jobs: NewJob[] = [];
     // Every file is judged before any is stored: one refusal refuses the whole request.
     for (const file of files) {
       const image = await checkImage(file.path, config);
       if (!image.ok) throw new HttpError(IMAGE_REFUSAL_STATUS[image.code], image.code, `"${file.originalname}" ${image.problem}; nothing was stored`);
-      jobs.push({ fileName: file.originalname, contentType: image.contentType, image: { path: file.path, size: file.size } });
+      jobs.push({ fileName: file.originalname, contentType: image.contentType, image: { path: file.path, size: file.size }, trustedOnly });
     }
     const { owner, newKey } = res.locals.submitter as ReturnType<typeof submitter>;
     const created = await lifecycle.submit(jobs, idempotencyKey(req), owner);
@@ -120,6 +121,16 @@ function idempotencyKey(req: Request): string | undefined {
   if (key === undefined) return undefined;
   if (key.length < 1 || key.length > 200) throw new HttpError(400, 'bad-idempotency-key', 'Idempotency-Key must be 1 to 200 characters');
   return key;
+}
+
+/** A private submission (form field `private` or header `Private-Job`, "true" or "false") goes to trusted workers only. */
+function isPrivate(req: Request): boolean {
+  const field: unknown = (req.body as Record<string, unknown> | undefined)?.private;
+  const given = [field, req.get('Private-Job')].filter((value) => value !== undefined);
+  if (given.some((value) => value !== 'true' && value !== 'false')) {
+    throw new HttpError(400, 'bad-private-flag', 'the form field "private" and the header Private-Job take "true" or "false"');
+  }
+  return given.includes('true');
 }
 
 const IMAGE_REFUSAL_STATUS: Record<Extract<ImageCheck, { ok: false }>['code'], number> = {

@@ -87,6 +87,9 @@ const routes: RouteConfig[] = [
           description:
             "The submitter's own (another owner's same key is another key), remembered IDEMPOTENCY_TTL_MS: a retry with it creates nothing new and answers the jobs the first request created.",
         }),
+        'Private-Job': z.enum(['true', 'false']).optional().meta({
+          description: "true: the images go only to the operator's trusted workers (the fleet), never to a volunteer's page; they wait for one.",
+        }),
       }),
       body: {
         required: true,
@@ -97,6 +100,7 @@ const routes: RouteConfig[] = [
                 description:
                   'Image files, judged by their bytes: JPEG, PNG, GIF, WebP or AVIF that decodes, within MAX_IMAGE_WIDTH, MAX_IMAGE_HEIGHT and MAX_IMAGE_PIXELS.',
               }),
+              private: z.enum(['true', 'false']).optional().meta({ description: 'As the Private-Job header.' }),
             }),
           },
         },
@@ -112,6 +116,7 @@ const routes: RouteConfig[] = [
       400: error('The upload is not usable; nothing was stored.', [
         'no-file',
         'unexpected-field',
+        'bad-private-flag',
         'bad-idempotency-key',
         'upload-aborted',
         'bad-upload',

@@ -44,6 +44,12 @@ export class WorkerRegistry {
     this.publishSoon();
   }
 
+  /** Whether a trusted worker (the operator's fleet) is connected here. */
+  hasTrusted(): boolean {
+    for (const session of this.sessions) if (session.workerClass === 'trusted') return true;
+    return false;
+  }
+
   /** The worker holding this lease, if it is connected here. */
   holder(lease: LeaseRef): WorkerSession | undefined {
     for (const session of this.sessions) if (session.holds(lease)) return session;

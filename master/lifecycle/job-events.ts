@@ -8,6 +8,7 @@ export const JOB_TRANSITIONS = [
   'submitted',
   'leased',
   'completed',
+  'answered',
   'failed',
   'expired',
   'lost',

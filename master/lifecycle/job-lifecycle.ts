@@ -6,6 +6,7 @@
 // follows each one, here.
 //
 //   submitted ─▶ queued ─leased─▶ leased ─completed─▶ done
+//                  ▲                │ ─answered─▶ queued again for another identity (a volunteer's vote, master/trust/)
 //                  ▲                │ ─failed / expired / lost / recovered / refused─▶ queued again, or failed
 //                  └────retried──── failed            cancelled, cleared: deleted
 import type { JobView } from '../api-types.ts';
@@ -17,6 +18,7 @@ import type { Logger } from '../log.ts';
 import type { FailureMessage, ResultMessage } from '../protocol.ts';
 import type { CreateResult, JobStore, LeaseRef, NewJob, RejectReason } from '../store/job-store.ts';
 import { StoreUnavailableError } from '../store/store-errors.ts';
+import type { Verifier } from '../trust/verification.ts';
 import { noTransitions, type JobEvent, type TransitionCounts } from './job-events.ts';
 
 export interface LifecycleCounters {
@@ -32,6 +34,7 @@ export interface JobLifecycleDeps {
   workers: WorkerRegistry;
   log: Logger;
   leaseMs: number;
+  verifier: Verifier;
 }
 
 export class JobLifecycle {
@@ -44,15 +47,17 @@ export class JobLifecycle {
   private readonly workers: WorkerRegistry;
   private readonly log: Logger;
   private readonly leaseMs: number;
+  private readonly verifier: Verifier;
   private readonly dispatcher: Dispatcher;
   private reaper: NodeJS.Timeout | null = null;
 
-  constructor({ store, events, workers, log, leaseMs }: JobLifecycleDeps) {
+  constructor({ store, events, workers, log, leaseMs, verifier }: JobLifecycleDeps) {
     this.store = store;
     this.events = events;
     this.workers = workers;
     this.log = log;
     this.leaseMs = leaseMs;
+    this.verifier = verifier;
     this.dispatcher = new Dispatcher(
       workers,
       (sessions) => this.lease(sessions),
@@ -139,11 +144,14 @@ export class JobLifecycle {
     return leased;
   }
 
-  /** Fencing: the store writes the result only for the job's current lease, held by this worker. */
-  /** Resolves true when the answer was accepted (the job is done with it). */
+  /**
+   * Fencing: the store writes the answer only for the job's current lease, held by this worker. Verification
+   * (master/trust/verification.ts) says whether it settles the job (completed) or is kept as a vote while another
+   * identity is asked (answered). Resolves true when the answer was accepted either way.
+   */
   async complete(session: WorkerSession, message: ResultMessage): Promise<boolean> {
     const lease = { jobId: message.jobId, leaseId: message.leaseId };
-    const result = {
+    const answer = {
       predictions: message.predictions,
       model: message.model,
       backend: message.backend,
@@ -152,11 +160,18 @@ export class JobLifecycle {
       workerId: session.identity.workerId,
       workerClass: session.workerClass,
     };
-    // The lease is dropped even if the store call fails: unapplied, it expires and is redone.
-    const transition = await this.store.complete(lease, session.id, result, Date.now()).finally(() => session.drop(lease));
+    // The lease is dropped even if a store call fails: unapplied, it expires and is redone.
+    const settle = async () => {
+      const decision = await this.verifier.decide(answer, await this.store.votes(lease.jobId), this.workers.hasTrusted());
+      const now = Date.now();
+      return decision.final
+        ? { name: 'completed' as const, transition: await this.store.complete(lease, session.id, decision.result, now) }
+        : { name: 'answered' as const, transition: await this.store.vote(lease, session.id, answer, decision.trustedOnly, now) };
+    };
+    const { name, transition } = await settle().finally(() => session.drop(lease));
     if (transition.applied) {
       session.recordDone(message.inferenceMs);
-      this.applied({ type: 'job', transition: 'completed', job: transition.job });
+      this.applied({ type: 'job', transition: name, job: transition.job });
     } else {
       this.reject(session, lease, 'result', transition.reason);
     }

@@ -22,7 +22,9 @@ export function jobOutcome({ transition, job }: JobChanged): JobOutcome | null {
     case 'recovered':
     case 'refused':
       return job.status === 'failed' ? { kind: 'failed' } : null;
+    // A volunteer's vote: the job waits for another replica.
     case 'leased':
+    case 'answered':
       return null;
   }
 }

@@ -54,6 +54,7 @@ export function dispatchCounters({ transitions, rejected }: LifecycleCounters): 
   return {
     dispatched: transitions.leased,
     completed: transitions.completed,
+    replicasAsked: transitions.answered,
     failedAttempts: transitions.failed,
     reassigned: { lost: transitions.lost, expired: transitions.expired },
     rejected: { ...rejected },

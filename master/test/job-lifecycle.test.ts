@@ -2,6 +2,8 @@
 // transition publishes exactly one event named after it and is counted; start-up
 // recovery publishes "recovered"; an event relayed from another master arrives
 // with its name and is counted only where it was applied.
+import { trustRecordOf } from '../identity/identity-store.ts';
+import { Verifier } from '../trust/verification.ts';
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { SyntheticWorker, type SyntheticWorkerOptions } from '../../metrics/synthetic-worker.ts';
@@ -192,7 +194,9 @@ describe.each(STORE_KINDS)('the lifecycle on the $name store', (kind) => {
     const events = new LiveEvents();
     const seen: JobEvent[] = [];
     events.subscribeLocal((event) => void (event.type === 'job' && seen.push(event)));
-    const lifecycle = new JobLifecycle({ store: store.store, events, workers: new WorkerRegistry(events, 250), log: createLogger('silent'), leaseMs: 30_000 });
+    const verifier = new Verifier({ targetError: 0.001, saboteurFraction: 0.1, maxReplicas: 5 }, async () => trustRecordOf(0, 0, null));
+    const workers = new WorkerRegistry(events, 250);
+    const lifecycle = new JobLifecycle({ store: store.store, events, workers, log: createLogger('silent'), leaseMs: 30_000, verifier });
     await lifecycle.recover();
     await lifecycle.idle();
     expect(seen).toMatchObject([{ type: 'job', transition: 'recovered', job: { id: lease!.jobId, status: 'queued' } }]);

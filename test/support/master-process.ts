@@ -2,6 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import readline from 'node:readline';
 import { defaultModelDir, projectRoot } from './paths.ts';
+import { TEST_TARGET_ERROR } from './test-master.ts';
 
 export interface MasterProcess {
   url: string;
@@ -16,7 +17,16 @@ export async function spawnMaster(env: Record<string, string>, { compiled = fals
   const child = spawn(process.execPath, args, {
     cwd: projectRoot,
     // Info level always: the "master listening" line is how the test learns the port.
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', MODEL_DIR: defaultModelDir, API_REQUESTS_PER_WINDOW: '1000000', ...env, LOG_LEVEL: 'info' },
+    env: {
+      ...process.env,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      MODEL_DIR: defaultModelDir,
+      API_REQUESTS_PER_WINDOW: '1000000',
+      TARGET_ERROR: String(TEST_TARGET_ERROR),
+      ...env,
+      LOG_LEVEL: 'info',
+    },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));

@@ -21,6 +21,13 @@ export function tempDataDir(): string {
  */
 export const TEST_FLEET_TOKEN = 'fleet-token-of-the-test-masters';
 
+/**
+ * Test masters settle a job on one volunteer's answer (a new identity's credibility, 1 − SABOTEUR_FRACTION = 0.9,
+ * reaches 1 − 0.2), so tests of other things can use one volunteer worker. Tests of verification
+ * (master/test/verification.test.ts, test/e2e/verification.test.ts) set the real default, 0.001.
+ */
+export const TEST_TARGET_ERROR = 0.2;
+
 export async function startTestMaster(overrides: Partial<Record<keyof Config, unknown>> = {}): Promise<TestMaster> {
   const dataDir = (overrides.dataDir as string | undefined) ?? tempDataDir();
   const config = makeConfig({
@@ -31,6 +38,7 @@ export async function startTestMaster(overrides: Partial<Record<keyof Config, un
     // Tests poll from one address far faster than any client should; the rate limit has its own test.
     apiRequestsPerWindow: 1_000_000,
     fleetToken: TEST_FLEET_TOKEN,
+    targetError: TEST_TARGET_ERROR,
     ...overrides,
     dataDir,
   });

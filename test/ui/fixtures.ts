@@ -87,6 +87,7 @@ export function statsFixture(): StatsView {
     dispatch: {
       dispatched: 5100,
       completed: 5000,
+      replicasAsked: 40,
       failedAttempts: 9,
       reassigned: { lost: 2, expired: 1 },
       rejected: { 'unknown-job': 0, 'stale-lease': 1, 'not-your-lease': 0 },
@@ -95,6 +96,7 @@ export function statsFixture(): StatsView {
       submitted: 5019,
       leased: 5100,
       completed: 5000,
+      answered: 40,
       failed: 9,
       expired: 1,
       lost: 2,

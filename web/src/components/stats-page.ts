@@ -140,6 +140,8 @@ export class StatsPage extends LitElement {
           <dd>${formatCount(dispatch.dispatched)}</dd>
           <dt>Results accepted</dt>
           <dd>${formatCount(dispatch.completed)}</dd>
+          <dt>Replicas asked for</dt>
+          <dd>${formatCount(dispatch.replicasAsked)} volunteer answers waiting for another to agree</dd>
           <dt>Failed attempts</dt>
           <dd>${formatCount(dispatch.failedAttempts)}</dd>
           <dt>Re-queued</dt>

@@ -1,0 +1,155 @@
+// A volunteer's answer counts only once verified, through the real master on both stores, at the real default
+// TARGET_ERROR (0.001) and SABOTEUR_FRACTION (0.1): new identities must agree four times over; a trusted worker's
+// word is final; past MAX_REPLICAS a job goes to a trusted worker, or ends unverified and says so; a private job
+// never reaches a volunteer.
+import fs from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { getJob, settled, until } from '../../test/support/jobs-client.ts';
+import { devImages } from '../../test/support/paths.ts';
+import { TEST_FLEET_TOKEN, type TestMaster } from '../../test/support/test-master.ts';
+import { useTestMasters } from '../../test/support/test-masters.ts';
+import type { JobView, StatsView } from '../api-types.ts';
+
+const image = fs.readFileSync(devImages(1)[0]!.path);
+const DEFAULT_POLICY = { targetError: 0.001, saboteurFraction: 0.1, maxReplicas: 5 };
+
+const grid = useTestMasters();
+
+describe.each(['sqlite', 'redis'] as const)('verification on the %s store', (storeName) => {
+  const master = () => grid.start(storeName, DEFAULT_POLICY);
+
+  async function submitOne(on: TestMaster, headers: Record<string, string> = {}): Promise<string> {
+    const data = new FormData();
+    data.append('image', new Blob([new Uint8Array(image)]), 'a.jpg');
+    const response = await fetch(`${on.url}/api/jobs`, { method: 'POST', body: data, headers });
+    expect(response.status).toBe(201);
+    return ((await response.json()) as { jobs: JobView[] }).jobs[0]!.id;
+  }
+
+  /** A volunteer (a new identity) answering every job with class `index`. */
+  const volunteer = (on: TestMaster, index: number) => grid.connect(on, { name: `volunteer-${index}`, onJob: (job, self) => self.succeed(job.header, index) });
+  const fleetWorker = (on: TestMaster, index: number) =>
+    grid.connect(on, { name: 'fleet', hello: { fleetToken: TEST_FLEET_TOKEN }, onJob: (job, self) => self.succeed(job.header, index) });
+
+  /** Waits until the job holds `count` answers kept as votes. */
+  const answered = (on: TestMaster, id: string, count: number) =>
+    until(async () => (await getJob(on.url, id)).timeline.filter((attempt) => attempt.outcome === 'answered').length === count, `${count} answers`);
+
+  it('finishes a job only when four new identities agree, never asking one twice, and lists them', async () => {
+    const m = await master();
+    const id = await submitOne(m);
+    const first = await volunteer(m, 7);
+    await answered(m, id, 1);
+    // The same identity again, in another tab, is not asked: the job waits for another identity.
+    const again = await grid.connect(m, { hello: { identity: first.welcome.identity }, onJob: (job, self) => self.succeed(job.header, 7) });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(again.jobs).toHaveLength(0);
+    for (const count of [2, 3]) {
+      await volunteer(m, 7);
+      await answered(m, id, count);
+      expect((await getJob(m.url, id)).status).toBe('queued');
+    }
+    await volunteer(m, 7);
+    const [job] = await settled(m.url, [id], 10_000);
+    expect(job!.status).toBe('done');
+    const verification = job!.result!.verification!;
+    expect(verification.state).toBe('verified');
+    expect(verification.credibility).toBeGreaterThanOrEqual(0.999);
+    expect(verification.replicas).toHaveLength(4);
+    expect(verification.replicas.every((replica) => replica.top1 === 7 && replica.agreed && replica.workerClass === 'volunteer')).toBe(true);
+    expect(new Set(verification.replicas.map((replica) => replica.workerId)).size).toBe(4);
+    expect(job!.timeline.map((attempt) => attempt.outcome)).toEqual(['answered', 'answered', 'answered', 'done']);
+    const stats = (await fetch(`${m.url}/api/stats`).then((r) => r.json())) as StatsView;
+    expect(stats.dispatch.replicasAsked).toBe(3);
+  });
+
+  it("takes a trusted worker's answer at once, over a volunteer's that disagrees", async () => {
+    const m = await master();
+    const id = await submitOne(m);
+    await volunteer(m, 3);
+    await answered(m, id, 1);
+    await fleetWorker(m, 9);
+    const [job] = await settled(m.url, [id], 10_000);
+    expect(job!.result).toMatchObject({
+      predictions: [{ index: 9 }],
+      workerClass: 'trusted',
+      verification: {
+        state: 'trusted',
+        credibility: 1,
+        replicas: [
+          { top1: 3, agreed: false, workerClass: 'volunteer' },
+          { top1: 9, agreed: true, workerClass: 'trusted' },
+        ],
+      },
+    });
+  });
+
+  it('outvotes a liar: past MAX_REPLICAS without a credible answer the job goes to a trusted worker only', async () => {
+    const m = await master();
+    const id = await submitOne(m);
+    // A trusted worker is connected, taking no work for now.
+    const idle = await grid.connect(m, { name: 'idle fleet', credit: 0, hello: { fleetToken: TEST_FLEET_TOKEN } });
+    await volunteer(m, 666);
+    await answered(m, id, 1);
+    for (let count = 2; count <= 5; count++) {
+      await volunteer(m, 7);
+      await answered(m, id, count);
+    }
+    // Five answers, one of them a lie: four agreeing are not credible enough, and no volunteer gets it again.
+    expect(await getJob(m.url, id)).toMatchObject({ status: 'queued', trustedOnly: true });
+    const late = await volunteer(m, 7);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(late.jobs).toHaveLength(0);
+    expect(idle.jobs).toHaveLength(0);
+    await fleetWorker(m, 7);
+    const [job] = await settled(m.url, [id], 10_000);
+    expect(job!.result!.verification!.state).toBe('trusted');
+    expect(job!.result!.verification!.replicas.map((replica) => [replica.top1, replica.agreed])).toEqual([
+      [666, false],
+      [7, true],
+      [7, true],
+      [7, true],
+      [7, true],
+      [7, true],
+    ]);
+  });
+
+  it('ends a job unverified past MAX_REPLICAS when no trusted worker is connected, on the answer in the lead', async () => {
+    const m = await master();
+    const id = await submitOne(m);
+    for (const [count, index] of [1, 2, 3, 4].map((n) => [n, n % 2 === 0 ? 5 : 6] as const)) {
+      await volunteer(m, index);
+      await answered(m, id, count);
+    }
+    await volunteer(m, 5);
+    const [job] = await settled(m.url, [id], 10_000);
+    expect(job!.result!.predictions[0]!.index).toBe(5);
+    expect(job!.result!.verification).toMatchObject({ state: 'unverified', replicas: { length: 5 } });
+    expect(job!.result!.verification!.credibility).toBeLessThan(0.999);
+  });
+
+  it('never hands a private job to a volunteer, however it was marked, and refuses a flag that is not true or false', async () => {
+    const m = await master();
+    const viaHeader = await submitOne(m, { 'Private-Job': 'true' });
+    const data = new FormData();
+    data.append('private', 'true');
+    data.append('image', new Blob([new Uint8Array(image)]), 'b.jpg');
+    const viaField = ((await fetch(`${m.url}/api/jobs`, { method: 'POST', body: data }).then((r) => r.json())) as { jobs: JobView[] }).jobs[0]!.id;
+    const open = await submitOne(m, { 'Private-Job': 'false' });
+    const bad = await fetch(`${m.url}/api/jobs`, { method: 'POST', body: data, headers: { 'Private-Job': 'yes' } });
+    expect(bad.status).toBe(400);
+    expect((await bad.json()) as unknown).toMatchObject({ error: { code: 'bad-private-flag' } });
+
+    const stranger = await grid.connect(m, { credit: 4, onJob: (job, self) => self.succeed(job.header, 1) });
+    await answered(m, open, 1);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(stranger.jobs.map((job) => job.header.jobId)).toEqual([open]);
+    expect(await getJob(m.url, viaHeader)).toMatchObject({ status: 'queued', trustedOnly: true, attempts: 0 });
+    await fleetWorker(m, 2);
+    const jobs = await settled(m.url, [viaHeader, viaField], 10_000);
+    expect(jobs.map((job) => [job.status, job.result!.verification!.state])).toEqual([
+      ['done', 'trusted'],
+      ['done', 'trusted'],
+    ]);
+  });
+});

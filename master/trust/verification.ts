@@ -1,0 +1,63 @@
+// Whether a worker's answer settles its job, and the verification record the result then carries.
+// A trusted worker's word is final. A volunteer's answer is a vote: the job is final once one answer's
+// credibility (credibility.ts, from the spot checks each voter survived) reaches 1 − TARGET_ERROR;
+// until then it goes to another identity, up to MAX_REPLICAS answers; past them, to a trusted worker
+// if one is connected, else it ends `unverified` on the answer in the lead, and says so.
+import type { JobResult, Replica, Verification, VerificationState } from '../api-types.ts';
+import type { TrustRecord } from '../identity/identity-store.ts';
+import type { Vote } from '../store/job-store.ts';
+import { verdict } from './credibility.ts';
+
+export interface VerificationPolicy {
+  targetError: number;
+  saboteurFraction: number;
+  maxReplicas: number;
+}
+
+export type Decision = { final: true; result: JobResult } | { final: false; trustedOnly: boolean };
+
+const top1 = (answer: JobResult) => answer.predictions[0]!.index;
+const isTrusted = (answer: JobResult) => answer.workerClass === 'trusted';
+
+export class Verifier {
+  constructor(
+    private readonly policy: VerificationPolicy,
+    /** An identity's spot-check record (identity-store.ts). */
+    private readonly recordOf: (workerId: string) => Promise<TrustRecord>,
+  ) {}
+
+  /**
+   * `answer` is the new one (its workerId and workerClass set), `earlier` the votes the job already holds.
+   * The votes of identities blacklisted since they voted no longer count.
+   */
+  async decide(answer: JobResult, earlier: readonly Vote[], trustedWorkerConnected: boolean): Promise<Decision> {
+    const answers = [...earlier.map((vote) => vote.answer), answer];
+    const counted: { answer: JobResult; spotChecksPassed: number }[] = [];
+    for (const given of answers) {
+      const record = isTrusted(given) ? null : await this.recordOf(given.workerId ?? '');
+      if (!record?.blacklisted) counted.push({ answer: given, spotChecksPassed: record?.spotChecksPassed ?? 0 });
+    }
+    const votes = counted.map(({ answer: given, spotChecksPassed }) => ({ trusted: isTrusted(given), spotChecksPassed, answer: top1(given) }));
+    const outcome = verdict(votes, this.policy);
+    if (outcome.final) {
+      const state: VerificationState = counted.some(({ answer: given }) => isTrusted(given) && top1(given) === outcome.answer) ? 'trusted' : 'verified';
+      return { final: true, result: settled(answers, answer, outcome.answer, { state, credibility: outcome.credibility }) };
+    }
+    const volunteerAnswers = counted.filter(({ answer: given }) => !isTrusted(given)).length;
+    if (volunteerAnswers < this.policy.maxReplicas) return { final: false, trustedOnly: false };
+    if (trustedWorkerConnected) return { final: false, trustedOnly: true };
+    return { final: true, result: settled(answers, answer, outcome.best ?? top1(answer), { state: 'unverified', credibility: outcome.credibility }) };
+  }
+}
+
+/** The final result: the predictions of an answer giving `winner` (the newest's if it does), with every replica listed. */
+function settled(answers: JobResult[], newest: JobResult, winner: number, verdict: Pick<Verification, 'state' | 'credibility'>): JobResult {
+  const chosen = top1(newest) === winner ? newest : answers.find((given) => top1(given) === winner)!;
+  const replicas: Replica[] = answers.map((given) => ({
+    workerId: given.workerId ?? '',
+    workerClass: given.workerClass ?? 'volunteer',
+    top1: top1(given),
+    agreed: top1(given) === winner,
+  }));
+  return { ...chosen, verification: { ...verdict, replicas } };
+}
