@@ -12,7 +12,10 @@ describe('the standalone classifier page', () => {
     expect(run.images).toHaveLength(6);
     // The same bytes give the same answer in both rounds.
     expect(run.images.slice(3).map((image) => image.top1)).toEqual(run.images.slice(0, 3).map((image) => image.top1));
-    for (const { stages, inferenceMs } of run.images) {
+    for (const { stages, inferenceMs, margin } of run.images) {
+      // The top-1 probability's lead over the second's.
+      expect(margin).toBeGreaterThanOrEqual(0);
+      expect(margin).toBeLessThanOrEqual(1);
       expect(Object.values(stages).every((ms) => ms >= 0)).toBe(true);
       expect(stages.decode + stages.preprocess + stages.predict + stages.readback).toBeCloseTo(inferenceMs, 1);
     }

@@ -22,7 +22,8 @@ await classifier.warmUp();
     for (let round = 0; round < rounds; round++) {
       for (const blob of blobs) {
         const { inferenceMs, stages, predictions } = await classifier.classify(blob);
-        run.push({ inferenceMs, stages, top1: predictions[0]!.index });
+        const [first, second] = predictions;
+        run.push({ inferenceMs, stages, top1: first!.index, margin: first!.probability - (second?.probability ?? 0) });
       }
     }
     return { wallMs: performance.now() - started, images: run };
