@@ -1,0 +1,73 @@
+// Makes the answers file of a gold folder (gold.csv) with the served model, computed by the same
+// worker-page code the workers run (web/standalone.html in headless Chromium): each image and a few
+// fresh re-encodings of it (the same jitter spot checks get) are classified, and an image is kept only
+// when its top-1 is the same on all of them and its smallest margin is wide enough.
+import fs from 'node:fs';
+import path from 'node:path';
+import { reencodeGold } from '../master/trust/gold-reencoding.ts';
+import { GOLD_CSV_HEADER, GOLD_MIN_MARGIN, type GoldRow } from '../master/trust/gold-set.ts';
+import { classifyStandalone, type StandaloneImage } from './standalone-run.ts';
+
+/** Re-encodings of each image that must agree with it. */
+export const GOLD_CHECK_REENCODINGS = 3;
+/** Images classified per browser run, so the page is never handed a whole folder at once. */
+export const GOLD_IMAGES_PER_RUN = 100;
+
+const IMAGE_TYPES: Record<string, string> = { '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.png': 'image/png', '.webp': 'image/webp' };
+
+export interface GoldCandidate {
+  file: string;
+  /** Top-1 of the original, then of each re-encoding. */
+  top1s: number[];
+  /** The smallest margin among them. */
+  margin: number;
+  kept: boolean;
+}
+
+export interface GoldAnswersOptions {
+  /** The image folder. */
+  images: string;
+  /** Only these files of it (default: every JPEG, PNG and WebP in it). */
+  files?: string[];
+  modelDir?: string;
+  minMargin?: number;
+  reencodings?: number;
+  /** Where gold.csv goes (default `<images>/gold.csv`). */
+  out?: string;
+}
+
+export async function makeGoldAnswers({
+  images,
+  files = fs
+    .readdirSync(images)
+    .filter((file) => path.extname(file).toLowerCase() in IMAGE_TYPES)
+    .sort(),
+  modelDir,
+  minMargin = GOLD_MIN_MARGIN,
+  reencodings = GOLD_CHECK_REENCODINGS,
+  out = path.join(images, 'gold.csv'),
+}: GoldAnswersOptions): Promise<{ candidates: GoldCandidate[]; rows: GoldRow[]; out: string; backend: string }> {
+  const candidates: GoldCandidate[] = [];
+  let backend = '';
+  for (let start = 0; start < files.length; start += GOLD_IMAGES_PER_RUN) {
+    const batch = files.slice(start, start + GOLD_IMAGES_PER_RUN);
+    const inputs: StandaloneImage[] = [];
+    for (const file of batch) {
+      const original = fs.readFileSync(path.join(images, file));
+      inputs.push({ bytes: original, type: IMAGE_TYPES[path.extname(file).toLowerCase()] ?? 'image/jpeg' });
+      for (let i = 0; i < reencodings; i++) inputs.push({ bytes: await reencodeGold(original), type: 'image/jpeg' });
+    }
+    const run = await classifyStandalone(inputs, { modelDir });
+    backend = run.backend;
+    batch.forEach((file, i) => {
+      const results = run.images.slice(i * (reencodings + 1), (i + 1) * (reencodings + 1));
+      const top1s = results.map((result) => result.top1);
+      const margin = Math.min(...results.map((result) => result.margin));
+      candidates.push({ file, top1s, margin, kept: top1s.every((top1) => top1 === top1s[0]) && margin >= minMargin });
+    });
+  }
+  // Margins rounded down, so a kept row never reads wider than it was.
+  const rows = candidates.filter((c) => c.kept).map((c) => ({ file: c.file, index: c.top1s[0]!, margin: Math.floor(c.margin * 10_000) / 10_000 }));
+  fs.writeFileSync(out, [GOLD_CSV_HEADER, ...rows.map((row) => `${row.file},${row.index},${row.margin}`)].join('\n') + '\n');
+  return { candidates, rows, out, backend };
+}
