@@ -266,6 +266,9 @@ export const StatsView = z
       failedAttempts: z.number().int(),
       reassigned: byReason(['lost', 'expired']),
       rejected: byReason(['unknown-job', 'stale-lease', 'not-your-lease']),
+      spotChecks: byReason(['given', 'passed', 'failed']).describe(
+        'Gold images handed to volunteers in place of a job (GOLD_DIR), and how their answers fared.',
+      ),
     }),
     transitions: byReason(JOB_TRANSITIONS).describe('Job transitions this master applied since it started, by name (recovered: leases requeued on start).'),
   })

@@ -15,6 +15,8 @@ import { OwnerKeys } from './identity/owner-keys.ts';
 import { WorkerIdentities } from './identity/worker-identities.ts';
 import { newSecret } from './identity/worker-tokens.ts';
 import { JobLifecycle } from './lifecycle/job-lifecycle.ts';
+import { GoldSet } from './trust/gold-set.ts';
+import { SpotChecks } from './trust/spot-checks.ts';
 import { Verifier } from './trust/verification.ts';
 import { createLogger, type Logger } from './log.ts';
 import { loadModelFiles } from './model/model-files.ts';
@@ -59,7 +61,8 @@ export async function startMaster(config: Config, log: Logger = createLogger(con
   const events = new LiveEvents();
   const workers = new WorkerRegistry(events, config.workerEventsEveryMs);
   const verifier = new Verifier(config, (workerId) => identityStore.trustRecord(workerId));
-  const lifecycle = new JobLifecycle({ store, events, workers, log, leaseMs: config.leaseMs, verifier });
+  const spotChecks = config.goldDir ? await startSpotChecks(config, identityStore, log) : undefined;
+  const lifecycle = new JobLifecycle({ store, events, workers, log, leaseMs: config.leaseMs, verifier, spotChecks });
   // A shared store cannot tell a dead master's leases from a live one's: those wait for their deadline and the reaper.
   if (!redis) await lifecycle.recover();
 
@@ -127,6 +130,16 @@ export async function startMaster(config: Config, log: Logger = createLogger(con
  * idle workers here, and dispatch resumes the moment Redis comes back. A
  * dispatch every second covers pub/sub messages lost while Redis was away.
  */
+/** Spot checks drawn from GOLD_DIR; a bad gold folder stops the master at start, naming the file and line. */
+async function startSpotChecks(config: Config, identityStore: IdentityStore, log: Logger): Promise<SpotChecks> {
+  const gold = await GoldSet.load({ dir: config.goldDir!, answers: config.goldAnswers });
+  log.info({ goldImages: gold.size, fraction: config.goldFraction }, 'spot checks on');
+  // A job id a worker receives can be looked up on a public board, a spot check's cannot.
+  if (config.board === 'public')
+    log.warn('spot checks are on with BOARD=public: a worker that looks up its job ids on the board can tell spot checks apart; use BOARD=private');
+  return new SpotChecks(gold, config.goldFraction, identityStore);
+}
+
 async function shareWithOtherMasters(target: RedisTarget, prefix: string, redis: RedisJobStore, events: LiveEvents, lifecycle: JobLifecycle, log: Logger) {
   const relay = new RedisEventRelay(target, `${prefix}events`, events, (event) => lifecycle.fromOtherMaster(event), log);
   const unwatch = redis.onAvailabilityChange((available) => {

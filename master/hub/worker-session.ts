@@ -75,7 +75,8 @@ export class WorkerSession {
     return this.held.get(lease.jobId) === lease.leaseId;
   }
 
-  give(lease: Lease): void {
+  /** Pushes a job (or a spot check, which looks the same) to the worker. */
+  give(lease: Pick<Lease, 'jobId' | 'leaseId' | 'contentType' | 'image'>): void {
     this.held.set(lease.jobId, lease.leaseId);
     const header = { type: 'job' as const, jobId: lease.jobId, leaseId: lease.leaseId, contentType: lease.contentType };
     this.socket.send(encodeJobFrame(header, lease.image));

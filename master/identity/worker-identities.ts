@@ -3,7 +3,7 @@
 // its credit and history. Only the fleet token earns the trusted class: a name or a kind claims nothing.
 import { timingSafeEqual } from 'node:crypto';
 import { CloseCode, type HelloMessage, type WorkerClass, type WorkerIdentity } from '../protocol.ts';
-import type { IdentityStore } from './identity-store.ts';
+import type { IdentityStore, TrustRecord } from './identity-store.ts';
 import { newSecret, WorkerTokens } from './worker-tokens.ts';
 
 export type Admission = { admitted: true; identity: WorkerIdentity; workerClass: WorkerClass } | { admitted: false; closeCode: number; reason: string };
@@ -45,6 +45,11 @@ export class WorkerIdentities {
   /** Whether the credentials are an identity this master issued and has not revoked (for HTTP asks). */
   async verify(identity: WorkerIdentity): Promise<boolean> {
     return this.tokens.classOf(identity) !== null && !(await this.store.isRevoked(identity.workerId));
+  }
+
+  /** What spot checks have shown about the identity (identity-store.ts). */
+  trustRecord(workerId: string): Promise<TrustRecord> {
+    return this.store.trustRecord(workerId);
   }
 
   /** Refuses the identity from now on, on every master sharing the store. */

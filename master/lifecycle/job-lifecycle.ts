@@ -18,7 +18,9 @@ import type { Logger } from '../log.ts';
 import type { FailureMessage, ResultMessage } from '../protocol.ts';
 import type { CreateResult, JobStore, LeaseRef, NewJob, RejectReason } from '../store/job-store.ts';
 import { StoreUnavailableError } from '../store/store-errors.ts';
+import type { SpotCheckCounts, SpotChecks } from '../trust/spot-checks.ts';
 import type { Verifier } from '../trust/verification.ts';
+import { CloseCode } from '../protocol.ts';
 import { noTransitions, type JobEvent, type TransitionCounts } from './job-events.ts';
 
 export interface LifecycleCounters {
@@ -26,6 +28,8 @@ export interface LifecycleCounters {
   transitions: TransitionCounts;
   /** Worker answers refused by fencing, by reason: never written. */
   rejected: Record<RejectReason, number>;
+  /** Spot checks handed to volunteers, and how their answers fared (never jobs, so in no transition). */
+  spotChecks: SpotCheckCounts;
 }
 
 export interface JobLifecycleDeps {
@@ -35,29 +39,35 @@ export interface JobLifecycleDeps {
   log: Logger;
   leaseMs: number;
   verifier: Verifier;
+  /** Absent without GOLD_DIR: no spot checks. */
+  spotChecks?: SpotChecks;
 }
 
 export class JobLifecycle {
-  readonly counters: LifecycleCounters = {
-    transitions: noTransitions(),
-    rejected: { 'unknown-job': 0, 'stale-lease': 0, 'not-your-lease': 0 },
-  };
+  readonly counters: LifecycleCounters;
   private readonly store: JobStore;
   private readonly events: LiveEvents;
   private readonly workers: WorkerRegistry;
   private readonly log: Logger;
   private readonly leaseMs: number;
   private readonly verifier: Verifier;
+  private readonly spotChecks: SpotChecks | undefined;
   private readonly dispatcher: Dispatcher;
   private reaper: NodeJS.Timeout | null = null;
 
-  constructor({ store, events, workers, log, leaseMs, verifier }: JobLifecycleDeps) {
+  constructor({ store, events, workers, log, leaseMs, verifier, spotChecks }: JobLifecycleDeps) {
     this.store = store;
     this.events = events;
     this.workers = workers;
     this.log = log;
     this.leaseMs = leaseMs;
     this.verifier = verifier;
+    this.spotChecks = spotChecks;
+    this.counters = {
+      transitions: noTransitions(),
+      rejected: { 'unknown-job': 0, 'stale-lease': 0, 'not-your-lease': 0 },
+      spotChecks: spotChecks?.counts ?? { given: 0, passed: 0, failed: 0 },
+    };
     this.dispatcher = new Dispatcher(
       workers,
       (sessions) => this.lease(sessions),
@@ -105,7 +115,8 @@ export class JobLifecycle {
     this.workers.remove(session);
     for (const lease of session.leases) {
       session.drop(lease);
-      await this.lose(lease, `worker ${session.hello.name} ${why}`);
+      if (this.spotChecks?.isSpotCheck(lease)) this.spotChecks.forget(lease);
+      else await this.lose(lease, `worker ${session.hello.name} ${why}`);
     }
     this.dispatch();
   }
@@ -123,8 +134,14 @@ export class JobLifecycle {
     return created;
   }
 
-  /** Leases one queued job to each worker in order while the queue lasts, and pushes it; answers how many were leased. */
-  private async lease(sessions: WorkerSession[]): Promise<number> {
+  /**
+   * Leases one queued job to each worker in order while the queue lasts, and pushes it; answers how many were leased.
+   * A volunteer's slot may get a spot check instead (spot-checks.ts), only while real jobs are queued.
+   */
+  private async lease(dealt: WorkerSession[]): Promise<number> {
+    const checked: WorkerSession[] = [];
+    const sessions: WorkerSession[] = [];
+    for (const session of dealt) (session.workerClass === 'volunteer' && this.spotChecks?.draw() ? checked : sessions).push(session);
     const leases = await this.store.lease(
       sessions.map((session) => session.ref),
       this.leaseMs,
@@ -141,7 +158,23 @@ export class JobLifecycle {
       // The worker left while the lease was being written: hand the job straight back.
       if (!session.isOpen) await this.lose(lease, `worker ${session.hello.name} disconnected`);
     }
+    if (checked.length && (leased > 0 || (await this.store.counts()).queued > 0)) leased += await this.giveSpotChecks(checked);
     return leased;
+  }
+
+  /** A spot check to each of these volunteers with credit left; one that cannot be made is skipped. Answers how many went out. */
+  private async giveSpotChecks(sessions: WorkerSession[]): Promise<number> {
+    let given = 0;
+    for (const session of sessions) {
+      if (session.freeCredit === 0) continue;
+      try {
+        session.give(await this.spotChecks!.make());
+        given += 1;
+      } catch (error) {
+        this.log.error({ err: error }, 'could not make a spot check');
+      }
+    }
+    return given;
   }
 
   /**
@@ -151,6 +184,11 @@ export class JobLifecycle {
    */
   async complete(session: WorkerSession, message: ResultMessage): Promise<boolean> {
     const lease = { jobId: message.jobId, leaseId: message.leaseId };
+    if (this.spotChecks?.isSpotCheck(lease)) {
+      const passed = await this.judgeSpotCheck(session, lease, message.predictions[0]!.index);
+      if (passed) session.recordDone(message.inferenceMs);
+      return passed;
+    }
     const answer = {
       predictions: message.predictions,
       model: message.model,
@@ -182,6 +220,12 @@ export class JobLifecycle {
   /** Fenced as complete is; the store requeues the job, or fails it when not retryable or out of attempts. */
   async fail(session: WorkerSession, message: FailureMessage): Promise<void> {
     const lease = { jobId: message.jobId, leaseId: message.leaseId };
+    // An honest page may fail to decode now and then: a failed spot check says nothing either way.
+    if (this.spotChecks?.isSpotCheck(lease)) {
+      session.drop(lease);
+      this.spotChecks.forget(lease);
+      return this.dispatch();
+    }
     const transition = await this.store.fail(lease, session.id, message.reason, message.retryable, Date.now()).finally(() => session.drop(lease));
     if (transition.applied) {
       session.jobsFailed += 1;
@@ -199,6 +243,7 @@ export class JobLifecycle {
    */
   async refuse(session: WorkerSession, message: ResultMessage, problem: string): Promise<void> {
     const lease = { jobId: message.jobId, leaseId: message.leaseId };
+    if (this.spotChecks?.isSpotCheck(lease)) return void (await this.judgeSpotCheck(session, lease, null));
     const transition = await this.store.refuse(lease, session.id, `answer refused: ${problem}`, Date.now()).finally(() => session.drop(lease));
     if (transition.applied) {
       // Nonsense counts against the worker like any refused answer: logged once an interval, and a limit.
@@ -265,6 +310,24 @@ export class JobLifecycle {
       // A job queued there wakes the idle workers here.
       this.dispatch();
     }
+  }
+
+  /**
+   * Records a spot check's answer against the worker's identity; one that fails it is blacklisted (revoked, so
+   * refused on every master) and its sockets here are closed, which requeues what they held. Answers whether it passed.
+   */
+  private async judgeSpotCheck(session: WorkerSession, lease: LeaseRef, top1: number | null): Promise<boolean> {
+    session.drop(lease);
+    const { workerId } = session.identity;
+    const verdict = await this.spotChecks!.judge(lease, workerId, top1);
+    // The worker's credit is free again.
+    this.dispatch();
+    if (verdict.passed) return true;
+    this.log.warn({ workerId, worker: session.hello.name, reason: verdict.reason }, 'volunteer blacklisted');
+    for (const other of this.workers.all) {
+      if (other.identity.workerId === workerId) other.close(CloseCode.identityRevoked, `worker identity blacklisted: ${verdict.reason}`);
+    }
+    return false;
   }
 
   private async lose(lease: LeaseRef, reason: string): Promise<void> {

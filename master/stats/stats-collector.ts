@@ -50,7 +50,7 @@ export interface StatsCollectorDeps {
 }
 
 /** The dispatch counters of /api/stats, read off the transitions this master applied. */
-export function dispatchCounters({ transitions, rejected }: LifecycleCounters): StatsView['dispatch'] {
+export function dispatchCounters({ transitions, rejected, spotChecks }: LifecycleCounters): StatsView['dispatch'] {
   return {
     dispatched: transitions.leased,
     completed: transitions.completed,
@@ -58,6 +58,7 @@ export function dispatchCounters({ transitions, rejected }: LifecycleCounters): 
     failedAttempts: transitions.failed,
     reassigned: { lost: transitions.lost, expired: transitions.expired },
     rejected: { ...rejected },
+    spotChecks: { ...spotChecks },
   };
 }
 

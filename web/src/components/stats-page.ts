@@ -140,6 +140,11 @@ export class StatsPage extends LitElement {
           <dd>${formatCount(dispatch.dispatched)}</dd>
           <dt>Results accepted</dt>
           <dd>${formatCount(dispatch.completed)}</dd>
+          <dt>Spot checks</dt>
+          <dd>
+            ${formatCount(dispatch.spotChecks.given)} given, ${formatCount(dispatch.spotChecks.passed)} passed,
+            ${formatCount(dispatch.spotChecks.failed)} failed (each failure blacklists a volunteer)
+          </dd>
           <dt>Replicas asked for</dt>
           <dd>${formatCount(dispatch.replicasAsked)} volunteer answers waiting for another to agree</dd>
           <dt>Failed attempts</dt>

@@ -1,0 +1,107 @@
+// Spot checks through the real master on both stores, with a gold folder of its own: plain-colour images whose
+// answer is their colour, and synthetic workers that classify by colour (an honest one) or lie. Gold is never a
+// job; an honest worker passes every check and earns credibility; a liar is blacklisted at its first check,
+// its socket closed, its identity refused from then on, and its jobs done by others.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { settled, until } from '../../test/support/jobs-client.ts';
+import type { TestMaster } from '../../test/support/test-master.ts';
+import { useTestMasters } from '../../test/support/test-masters.ts';
+import { WorkerRefusedError, type SyntheticJob, type SyntheticWorker } from '../../metrics/synthetic-worker.ts';
+import type { JobView, StatsView } from '../api-types.ts';
+import { CloseCode } from '../protocol.ts';
+
+/** Class 1 is red, 2 green, 3 blue: the "model" of these tests. */
+const COLOURS = [
+  { index: 1, rgb: { r: 220, g: 20, b: 20 } },
+  { index: 2, rgb: { r: 20, g: 220, b: 20 } },
+  { index: 3, rgb: { r: 20, g: 20, b: 220 } },
+];
+const [WIDTH, HEIGHT] = [96, 72];
+/** A noisy image of one colour, as a photo of it would be (a flat one compresses to the same size whatever its encoding). */
+function plain(rgb: { r: number; g: number; b: number }): Promise<Buffer> {
+  const pixels = Buffer.alloc(WIDTH * HEIGHT * 3);
+  const noisy = (value: number) => Math.max(0, Math.min(255, value + Math.round((Math.random() - 0.5) * 60)));
+  for (let i = 0; i < pixels.length; i += 3) [pixels[i], pixels[i + 1], pixels[i + 2]] = [noisy(rgb.r), noisy(rgb.g), noisy(rgb.b)];
+  return sharp(pixels, { raw: { width: WIDTH, height: HEIGHT, channels: 3 } })
+    .png()
+    .toBuffer();
+}
+
+/** What an honest worker answers: the class of the image's dominant colour, whatever its encoding. */
+async function classify(job: SyntheticJob): Promise<number> {
+  const { channels } = await sharp(job.image).stats();
+  const means = channels.slice(0, 3).map((channel) => channel.mean);
+  return means.indexOf(Math.max(...means)) + 1;
+}
+
+let goldDir: string;
+beforeAll(async () => {
+  goldDir = fs.mkdtempSync(path.join(os.tmpdir(), 'grid-gold-'));
+  for (const { index, rgb } of COLOURS) fs.writeFileSync(path.join(goldDir, `${index}.png`), await plain(rgb));
+  fs.writeFileSync(path.join(goldDir, 'gold.csv'), ['file,index,margin', ...COLOURS.map(({ index }) => `${index}.png,${index},0.9`)].join('\n'));
+});
+afterAll(() => fs.rmSync(goldDir, { recursive: true, force: true }));
+
+const grid = useTestMasters();
+
+describe.each(['sqlite', 'redis'] as const)('spot checks on the %s store', (storeName) => {
+  const master = () => grid.start(storeName, { goldDir, goldFraction: 0.5 });
+
+  async function submit(on: { url: string }, count: number): Promise<string[]> {
+    const data = new FormData();
+    for (let i = 0; i < count; i++) data.append('image', new Blob([new Uint8Array(await plain(COLOURS[i % 3]!.rgb))]), `${i}.png`);
+    const response = await fetch(`${on.url}/api/jobs`, { method: 'POST', body: data });
+    expect(response.status).toBe(201);
+    return ((await response.json()) as { jobs: JobView[] }).jobs.map((job) => job.id);
+  }
+
+  const honest = (on: TestMaster) =>
+    grid.connect(on, { name: 'honest', credit: 2, onJob: (job, self) => void classify(job).then((index) => self.succeed(job.header, index)) });
+
+  it('hands an honest volunteer gold among its jobs, never as a job, and counts every check it passes', async () => {
+    const m = await master();
+    const ids = await submit(m, 30);
+    const worker = await honest(m);
+    const jobs = await settled(m.url, ids, 20_000);
+    expect(jobs.map((job) => job.result!.predictions[0]!.index)).toEqual(ids.map((_, i) => (i % 3) + 1));
+    const stats = (await fetch(`${m.url}/api/stats`).then((r) => r.json())) as StatsView;
+    const { given, passed, failed } = stats.dispatch.spotChecks;
+    // At GOLD_FRACTION 0.5 over 30 jobs, no spot check at all would be a 1 in 10^9 event.
+    expect(given).toBeGreaterThan(0);
+    expect([passed, failed]).toEqual([worker.jobs.length - ids.length, 0]);
+    expect(given).toBeGreaterThanOrEqual(passed);
+    // Gold is no job: the board lists exactly the 30 submitted, and counts no more.
+    const board = (await fetch(`${m.url}/api/jobs?limit=100`).then((r) => r.json())) as { jobs: JobView[] };
+    expect(board.jobs.map((job) => job.id).sort()).toEqual([...ids].sort());
+    const record = await m.identities.trustRecord(worker.welcome.identity.workerId);
+    expect(record).toEqual({ spotChecksPassed: passed, spotChecksFailed: 0, blacklisted: false });
+    // A spot check looks like a job: the same frame, a fresh id, bytes never seen twice.
+    const gold = worker.jobs.filter((job) => !ids.includes(job.header.jobId));
+    expect(new Set(gold.map((job) => Buffer.from(job.image).toString('base64'))).size).toBe(gold.length);
+  });
+
+  it('blacklists a liar at its first spot check: closed, refused on return, its jobs done by others', async () => {
+    const m = await master();
+    const ids = await submit(m, 12);
+    const liar: SyntheticWorker = await grid.connect(m, { name: 'liar', credit: 2, onJob: (job, self) => self.succeed(job.header, 999) });
+    const closedWith = await liar.closed;
+    expect(closedWith).toBe(CloseCode.identityRevoked);
+    const identity = liar.welcome.identity;
+    const record = await m.identities.trustRecord(identity.workerId);
+    expect(record).toMatchObject({ spotChecksFailed: 1, blacklisted: true, blacklistedReason: expect.stringContaining('999') });
+    const back = await grid.connect(m, { hello: { identity } }).catch((error: unknown) => error);
+    expect(back).toBeInstanceOf(WorkerRefusedError);
+    expect((back as WorkerRefusedError).code).toBe(CloseCode.identityRevoked);
+
+    await honest(m);
+    const jobs = await settled(m.url, ids, 20_000);
+    // Whatever the liar answered before it was caught stood only as far as the test master's policy allows; every
+    // job it still held went back and was done honestly.
+    expect(jobs.every((job) => job.status === 'done')).toBe(true);
+    await until(async () => ((await fetch(`${m.url}/api/stats`).then((r) => r.json())) as StatsView).dispatch.spotChecks.failed === 1, 'the failure counted');
+  });
+});

@@ -1,0 +1,73 @@
+// Spot checks: a share (GOLD_FRACTION) of the work handed to volunteers is gold (gold-set.ts), an image whose
+// answer the master knows, sent like any job: a fresh encoding, random ids, the same frame, and only while real
+// jobs are queued, so that a worker cannot tell it from real work. It is never stored as a job. An answer that
+// agrees raises the identity's credibility (credibility.ts); one that does not gets it blacklisted.
+import { randomUUID } from 'node:crypto';
+import type { IdentityStore } from '../identity/identity-store.ts';
+import type { LeaseRef } from '../store/job-store.ts';
+import type { GoldSet } from './gold-set.ts';
+
+/** A spot check as a worker receives it: what WorkerSession.give sends. */
+export interface SpotCheckLease {
+  jobId: string;
+  leaseId: string;
+  contentType: string;
+  image: Uint8Array;
+}
+
+export interface SpotCheckCounts {
+  given: number;
+  passed: number;
+  failed: number;
+}
+
+export type SpotCheckVerdict = { passed: true } | { passed: false; reason: string };
+
+export class SpotChecks {
+  readonly counts: SpotCheckCounts = { given: 0, passed: 0, failed: 0 };
+  /** Outstanding spot checks by job id: the known answer. Each is held by one session, and forgotten when it ends. */
+  private readonly answers = new Map<string, { leaseId: string; answer: number }>();
+
+  constructor(
+    private readonly gold: GoldSet,
+    private readonly fraction: number,
+    private readonly identities: IdentityStore,
+    private readonly random: () => number = Math.random,
+  ) {}
+
+  /** Whether the next slot dealt to a volunteer is a spot check. */
+  draw(): boolean {
+    return this.random() < this.fraction;
+  }
+
+  /** A fresh spot check to hand out. */
+  async make(): Promise<SpotCheckLease> {
+    const draw = await this.gold.next();
+    const lease = { jobId: randomUUID(), leaseId: randomUUID(), contentType: draw.contentType, image: draw.bytes };
+    this.answers.set(lease.jobId, { leaseId: lease.leaseId, answer: draw.answer });
+    this.counts.given += 1;
+    return lease;
+  }
+
+  isSpotCheck(lease: LeaseRef): boolean {
+    return this.answers.get(lease.jobId)?.leaseId === lease.leaseId;
+  }
+
+  /** The worker's top-1 for a spot check (null: an answer refused as nonsense), recorded against its identity. */
+  async judge(lease: LeaseRef, workerId: string, top1: number | null): Promise<SpotCheckVerdict> {
+    const expected = this.answers.get(lease.jobId)!.answer;
+    this.forget(lease);
+    const passed = top1 === expected;
+    this.counts[passed ? 'passed' : 'failed'] += 1;
+    await this.identities.recordSpotCheck(workerId, passed);
+    if (passed) return { passed };
+    const reason = top1 === null ? 'answered a spot check with nonsense' : `answered a spot check with class ${top1}; the served model says ${expected}`;
+    await this.identities.blacklist(workerId, reason);
+    return { passed, reason };
+  }
+
+  /** The spot check ended unjudged (the worker left, or called the image undecodable). */
+  forget(lease: LeaseRef): void {
+    if (this.isSpotCheck(lease)) this.answers.delete(lease.jobId);
+  }
+}
