@@ -5,6 +5,7 @@
 // fencing. Jobs enter through the same submit path as POST /api/jobs, minus
 // HTTP parsing. Latency is open loop: measured from each job's *intended*
 // submission time, so a stalled master cannot hide its backlog.
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -34,11 +35,19 @@ const opts = program.opts<{ store: string; redisUrl: string; workers: string; cr
 async function withMaster<T>(run: (master: Master) => Promise<T>): Promise<T> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-dispatch-'));
   const redis = opts.store === 'redis' ? { redisUrl: opts.redisUrl, redisPrefix: 'bench:' } : {};
-  const master = await startMaster(makeConfig({ port: 0, host: '127.0.0.1', dataDir, logLevel: 'warn', heartbeatMs: 60_000, ...redis }));
+  // The workers are the operator's fleet (trusted): one answer finishes a job, so what is measured is dispatch, not verification.
+  const fleetToken = randomBytes(24).toString('base64url');
+  const master = await startMaster(makeConfig({ port: 0, host: '127.0.0.1', dataDir, logLevel: 'warn', heartbeatMs: 60_000, fleetToken, ...redis }));
   await master.store.clear();
   const workers = await Promise.all(
     Array.from({ length: Number(opts.workers) }, (_, i) =>
-      SyntheticWorker.connect({ masterUrl: master.url, name: `bench-${i}`, credit: Number(opts.credit), onJob: (j, w) => w.succeed(j.header) }),
+      SyntheticWorker.connect({
+        masterUrl: master.url,
+        name: `bench-${i}`,
+        credit: Number(opts.credit),
+        hello: { fleetToken },
+        onJob: (j, w) => w.succeed(j.header),
+      }),
     ),
   );
   try {

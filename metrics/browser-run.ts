@@ -1,5 +1,6 @@
 // Labelled images classified by real headless browser workers on a real master, start to finish:
 // what bench:browsers and bench:agreement measure.
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -26,8 +27,10 @@ export interface BrowserRunOptions {
 /** Every image's job once settled, in the order of `images`. */
 export async function classifyInBrowsers({ images, workers, backend, modelDir, readyTimeoutMs = 180_000 }: BrowserRunOptions): Promise<JobDetailView[]> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'browser-run-'));
-  const master = await startMaster(makeConfig({ port: 0, host: '127.0.0.1', dataDir, logLevel: 'warn', ...(modelDir ? { modelDir } : {}) }));
-  const fleet = startFleet({ masterUrl: master.url, workers, namePrefix: 'bench', logger: createLogger('warn'), ...(backend ? { backend } : {}) });
+  // The pages are the operator's fleet: trusted, so each image is classified once, as measured.
+  const fleetToken = randomBytes(24).toString('base64url');
+  const master = await startMaster(makeConfig({ port: 0, host: '127.0.0.1', dataDir, logLevel: 'warn', fleetToken, ...(modelDir ? { modelDir } : {}) }));
+  const fleet = startFleet({ masterUrl: master.url, workers, namePrefix: 'bench', fleetToken, logger: createLogger('warn'), ...(backend ? { backend } : {}) });
   try {
     await fleet.waitUntilReady(readyTimeoutMs);
     const ids: string[] = [];

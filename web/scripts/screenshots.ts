@@ -10,7 +10,7 @@ import { createLogger } from '../../headless-worker/logger.ts';
 import { inApp, launchBrowser, openPage, settleForScreenshot, waitForElement, waitForTexts, type OpenedPage } from '../../test/support/browser.ts';
 import { settled, submit, uploadsFrom } from '../../test/support/jobs-client.ts';
 import { devImages, projectRoot } from '../../test/support/paths.ts';
-import { startTestMaster } from '../../test/support/test-master.ts';
+import { startTestMaster, TEST_FLEET_TOKEN } from '../../test/support/test-master.ts';
 
 const outDir = path.resolve(process.argv[2] ?? path.join(projectRoot, 'docs/screenshots'));
 const WORKING = 'Working: classifying images as they come';
@@ -23,7 +23,7 @@ fs.mkdirSync(outDir, { recursive: true });
 
 const images = devImages(40);
 const master = await startTestMaster();
-const fleet = startFleet({ masterUrl: master.url, workers: 1, namePrefix: 'fleet', logger: createLogger('warn') });
+const fleet = startFleet({ masterUrl: master.url, workers: 1, namePrefix: 'fleet', fleetToken: TEST_FLEET_TOKEN, logger: createLogger('warn') });
 const browser = await launchBrowser();
 try {
   await fleet.waitUntilReady(90_000);
