@@ -15,6 +15,7 @@ export const JOB_TRANSITIONS = [
   'recovered',
   'refused',
   'retried',
+  'reopened',
   'cancelled',
   'cleared',
 ] as const;

@@ -9,6 +9,7 @@
 //                  ▲                │ ─answered─▶ queued again for another identity (a volunteer's vote, master/trust/)
 //                  ▲                │ ─failed / expired / lost / recovered / refused─▶ queued again, or failed
 //                  └────retried──── failed            cancelled, cleared: deleted
+//                  └────reopened─── done (it leaned on a volunteer since blacklisted: verified again)
 import type { JobView } from '../api-types.ts';
 import { Dispatcher } from '../dispatch/dispatcher.ts';
 import type { LiveEvents } from '../events/live-events.ts';
@@ -327,6 +328,10 @@ export class JobLifecycle {
     for (const other of this.workers.all) {
       if (other.identity.workerId === workerId) other.close(CloseCode.identityRevoked, `worker identity blacklisted: ${verdict.reason}`);
     }
+    // Backtracking: what was finished on its word is verified again, without its vote (verification.ts ignores it).
+    const reopened = await this.store.reopenAnsweredBy(workerId, `verifying again: a volunteer that answered it was blacklisted (${verdict.reason})`);
+    for (const job of reopened) this.applied({ type: 'job', transition: 'reopened', job });
+    if (reopened.length) this.log.warn({ workerId, jobs: reopened.length }, 'jobs reopened for verification');
     return false;
   }
 

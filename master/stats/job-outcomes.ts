@@ -10,8 +10,10 @@ export type JobOutcome = { kind: 'submitted' } | { kind: 'completed'; latencyMs:
 
 export function jobOutcome({ transition, job }: JobChanged): JobOutcome | null {
   switch (transition) {
+    // A reopened job was done once already: it will reach an outcome again.
     case 'submitted':
     case 'retried':
+    case 'reopened':
       return { kind: 'submitted' };
     case 'completed':
       return { kind: 'completed', latencyMs: stageLatencies(job) };

@@ -113,6 +113,12 @@ export interface JobStore {
   /** The votes kept on a job, oldest first. */
   votes(jobId: string): Promise<Vote[]>;
   /**
+   * Backtracking after a blacklisting: every job done on this identity's word (its answer agreed with the result, and
+   * no trusted worker's did) goes back to the queue, its answers all kept as votes (the final one too) and `reason`
+   * as its error. Walks the done jobs once. Answers the jobs reopened.
+   */
+  reopenAnsweredBy(identity: string, reason: string): Promise<JobView[]>;
+  /**
    * The worker could not process the job: requeue, or fail it per the attempt rules (attempt-rules.ts): out of
    * attempts, or not retryable in the word of a trusted worker or of limits.failureQuorum volunteer identities.
    */

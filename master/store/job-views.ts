@@ -67,6 +67,20 @@ export function toView(row: JobRow): JobView {
   };
 }
 
+/** Whether a done job's result leaned on this identity: its answer agreed, and no trusted worker's did. */
+export function leanedOn(result: JobResult | null, identity: string): boolean {
+  const verification = result?.verification;
+  if (!verification || verification.state === 'trusted') return false;
+  return verification.replicas.some((replica) => replica.workerId === identity && replica.agreed);
+}
+
+/** The answer a result was made from, as it is kept as a vote: without the verification record. */
+export function answerOf(result: JobResult): JobResult {
+  const answer = { ...result };
+  delete answer.verification;
+  return answer;
+}
+
 export function toAttemptView(row: AttemptRow): AttemptView {
   return {
     attempt: row.attempt,

@@ -20,7 +20,7 @@ import type {
   WorkerRef,
 } from './job-store.ts';
 import type { EndedWithoutResult } from './attempt-rules.ts';
-import { toAttemptView, toView } from './job-views.ts';
+import { answerOf, leanedOn, toAttemptView, toView } from './job-views.ts';
 import { jobScripts, type LuaScript, type RedisClient, type ScriptArg } from './redis/lua-scripts.ts';
 import { createRedisClient, describeTarget, execBatch, reachRedis, type RedisTarget } from './redis/redis-connection.ts';
 import { RedisKeys } from './redis/redis-keys.ts';
@@ -43,6 +43,9 @@ export type AvailabilityListener = (available: boolean) => void;
 type TransitionReply = [RejectReason] | ['ok', string];
 
 const viewOf = (json: string | Buffer): JobView => toView(jobRow(json));
+
+/** Done jobs read per batch when reopening an identity's (reopenAnsweredBy). */
+const SCAN_BATCH = 500;
 
 /** Jobs removed per clear script, so a large store never blocks Redis for long. */
 const CLEAR_BATCH = 500;
@@ -146,6 +149,22 @@ export class RedisJobStore implements JobStore {
     return attempts
       .filter((attempt) => attempt.outcome === 'answered' && attempt.answer !== null)
       .map((attempt) => ({ identity: attempt.identity, answer: JSON.parse(attempt.answer!) as JobResult }));
+  }
+
+  async reopenAnsweredBy(identity: string, reason: string): Promise<JobView[]> {
+    const reopened: JobView[] = [];
+    // Walks the done jobs by submission number, so those reopened on the way (they leave the set) shift nothing.
+    for (let after = '-inf'; ;) {
+      const found = await reachRedis(() => this.redis.zrangebyscore(this.keys.byStatus.done, after, '+inf', 'WITHSCORES', 'LIMIT', 0, SCAN_BATCH));
+      if (found.length === 0) return reopened;
+      const ids = found.filter((_, i) => i % 2 === 0);
+      after = `(${found[found.length - 1]}`;
+      const jobs = (await reachRedis(() => this.redis.hmget(this.keys.jobs, ...ids))).filter((json): json is string => json !== null).map(viewOf);
+      for (const job of jobs.filter((done) => leanedOn(done.result, identity))) {
+        const json = (await this.run(jobScripts.reopen, [job.id, JSON.stringify(answerOf(job.result!)), reason])) as string | null;
+        if (json) reopened.push(viewOf(json));
+      }
+    }
   }
 
   fail(lease: LeaseRef, workerId: string, reason: string, retryable: boolean, now: number): Promise<Transition> {

@@ -10,7 +10,7 @@ import type { JobDetailView, JobPage, JobResult, JobStatus, JobView } from '../a
 import { FileImageStore } from '../images/file-image-store.ts';
 import { afterAttempt, finalError, type AttemptFacts, type EndedWithoutResult } from './attempt-rules.ts';
 import type { CreateResult, JobStore, Lease, LeaseRef, Limits, ListQuery, NewJob, StatusCounts, Transition, Vote, WorkerRef } from './job-store.ts';
-import { toAttemptView, toView, type AttemptRow, type JobRow } from './job-views.ts';
+import { answerOf, leanedOn, toAttemptView, toView, type AttemptRow, type JobRow } from './job-views.ts';
 import { idempotencyScope, requestDigest } from './request-digest.ts';
 import { IdempotencyKeyReusedError, QueueFullError } from './store-errors.ts';
 
@@ -83,6 +83,9 @@ CREATE INDEX IF NOT EXISTS jobs_by_owner ON jobs (owner, seq);
 CREATE INDEX IF NOT EXISTS jobs_by_owner_status ON jobs (owner, status, seq);
 `;
 
+// The jobs an identity answered, to reopen them if it is blacklisted.
+const ANSWERS_INDEX = `CREATE INDEX IF NOT EXISTS attempts_by_identity ON attempts (identity, job_id);`;
+
 const IDENTITY_COLUMNS = `
 ALTER TABLE attempts ADD COLUMN identity TEXT NOT NULL DEFAULT '';
 ALTER TABLE attempts ADD COLUMN trusted INTEGER NOT NULL DEFAULT 1;
@@ -131,6 +134,7 @@ export class SqliteJobStore implements JobStore {
     if (!jobColumns.has('trusted_only')) this.db.exec('ALTER TABLE jobs ADD COLUMN trusted_only INTEGER NOT NULL DEFAULT 0');
     if (!attemptColumns.has('answer')) this.db.exec('ALTER TABLE attempts ADD COLUMN answer TEXT');
     this.db.exec(OWNER_INDEXES);
+    this.db.exec(ANSWERS_INDEX);
     this.images = new FileImageStore(path.join(dataDir, 'images'));
     this.moveImagesOutOfDatabase();
     const db = this.db;
@@ -161,6 +165,11 @@ export class SqliteJobStore implements JobStore {
       endAttempt: db.prepare(`UPDATE attempts SET ended_at = ?, outcome = ?, reason = ?, final = ? WHERE job_id = ? AND lease_id = ?`),
       keepVote: db.prepare(`UPDATE attempts SET ended_at = ?, outcome = 'answered', answer = ? WHERE job_id = ? AND lease_id = ?`),
       votes: db.prepare(`SELECT identity, answer FROM attempts WHERE job_id = ? AND outcome = 'answered' ORDER BY attempt`),
+      doneAnsweredBy: db.prepare(
+        `SELECT * FROM jobs WHERE status = 'done' AND id IN (SELECT job_id FROM attempts WHERE identity = ? AND outcome IN ('answered', 'done'))`,
+      ),
+      finalAnswerToVote: db.prepare(`UPDATE attempts SET outcome = 'answered', answer = ? WHERE job_id = ? AND outcome = 'done'`),
+      reopen: db.prepare(`UPDATE jobs SET status = 'queued', result = NULL, finished_at = NULL, worker = NULL, error = ? WHERE id = ? AND status = 'done'`),
       attempts: db.prepare(`SELECT * FROM attempts WHERE job_id = ? ORDER BY attempt`),
       finish: db.prepare(
         `UPDATE jobs SET status = ?, finished_at = ?, result = ?, error = ?, failures = ?,
@@ -240,6 +249,17 @@ export class SqliteJobStore implements JobStore {
   async votes(jobId: string): Promise<Vote[]> {
     const rows = this.q.votes.all(jobId) as { identity: string; answer: string }[];
     return rows.map((row) => ({ identity: row.identity, answer: JSON.parse(row.answer) as JobResult }));
+  }
+
+  reopenAnsweredBy(identity: string, reason: string): Promise<JobView[]> {
+    return this.write(() => {
+      const rows = (this.q.doneAnsweredBy.all(identity) as JobRow[]).filter((row) => leanedOn(toView(row).result, identity));
+      for (const row of rows) {
+        this.q.finalAnswerToVote.run(JSON.stringify(answerOf(toView(row).result!)), row.id);
+        this.q.reopen.run(reason, row.id);
+      }
+      return rows.map((row) => this.view(row.id)!);
+    });
   }
 
   fail(lease: LeaseRef, workerId: string, reason: string, retryable: boolean, now: number): Promise<Transition> {

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { settled, until } from '../../test/support/jobs-client.ts';
+import { settled } from '../../test/support/jobs-client.ts';
 import type { TestMaster } from '../../test/support/test-master.ts';
 import { useTestMasters } from '../../test/support/test-masters.ts';
 import { WorkerRefusedError, type SyntheticJob, type SyntheticWorker } from '../../metrics/synthetic-worker.ts';
@@ -99,9 +99,15 @@ describe.each(['sqlite', 'redis'] as const)('spot checks on the %s store', (stor
 
     await honest(m);
     const jobs = await settled(m.url, ids, 20_000);
-    // Whatever the liar answered before it was caught stood only as far as the test master's policy allows; every
-    // job it still held went back and was done honestly.
-    expect(jobs.every((job) => job.status === 'done')).toBe(true);
-    await until(async () => ((await fetch(`${m.url}/api/stats`).then((r) => r.json())) as StatsView).dispatch.spotChecks.failed === 1, 'the failure counted');
+    // On this test master one volunteer's answer settles a job, so the liar's answers before it was caught were
+    // final: blacklisting reopened them, and every job now carries the honest answer.
+    expect(jobs.map((job) => job.result!.predictions[0]!.index)).toEqual(ids.map((_, i) => (i % 3) + 1));
+    expect(jobs.every((job) => job.result!.verification!.replicas.every((replica) => replica.top1 !== 999 || !replica.agreed))).toBe(true);
+    const stats = (await fetch(`${m.url}/api/stats`).then((r) => r.json())) as StatsView;
+    expect(stats.dispatch.spotChecks.failed).toBe(1);
+    // Each job the liar had finished (none, if its first answer was to a spot check) was reopened once: its answer there is now a vote.
+    const finishedByLiar = jobs.filter((job) => job.timeline.some((attempt) => attempt.workerId === identity.workerId && attempt.outcome === 'answered'));
+    expect(stats.transitions.reopened).toBe(finishedByLiar.length);
+    console.log(`spot checks: the liar finished ${finishedByLiar.length} jobs before it was caught; all were reopened and redone`);
   });
 });

@@ -93,6 +93,67 @@ describe.each(STORE_KINDS)('$name job store: votes and trusted-only jobs', (kind
     expect((await store.votes(created[0]!.id)).map((vote) => vote.identity)).toEqual(['identity-1']);
   });
 
+  it("reopens the jobs done on a blacklisted identity's word, keeping every answer as a vote, and no others", async () => {
+    const store = await open();
+    const { jobs: created } = await store.create(jobs(3), T0);
+    const verified = (top1: number, replicas: [string, boolean][], state: 'verified' | 'trusted' = 'verified'): JobResult => ({
+      ...answer(top1, replicas.at(-1)![0]),
+      verification: {
+        state,
+        credibility: 0.9995,
+        replicas: replicas.map(([workerId, agreed]) => ({ workerId, workerClass: 'volunteer' as const, top1: agreed ? top1 : top1 + 1, agreed })),
+      },
+    });
+    // Job 0: identity-1 voted, identity-2 finished it. Job 1: identity-1 disagreed. Job 2: a trusted worker decided.
+    await store.vote(await leaseOne(store, V1), V1.id, answer(4, 'identity-1'), false, T0 + 1);
+    await store.complete(
+      await leaseOne(store, V2, T0 + 2),
+      V2.id,
+      verified(4, [
+        ['identity-1', true],
+        ['identity-2', true],
+      ]),
+      T0 + 3,
+    );
+    await store.vote(await leaseOne(store, V1, T0 + 4), V1.id, answer(5, 'identity-1'), false, T0 + 5);
+    await store.complete(
+      await leaseOne(store, V2, T0 + 6),
+      V2.id,
+      verified(4, [
+        ['identity-1', false],
+        ['identity-2', true],
+      ]),
+      T0 + 7,
+    );
+    await store.vote(await leaseOne(store, V1, T0 + 8), V1.id, answer(4, 'identity-1'), false, T0 + 9);
+    await store.complete(
+      await leaseOne(store, FLEET, T0 + 10),
+      FLEET.id,
+      verified(
+        4,
+        [
+          ['identity-1', true],
+          ['fleet-identity', true],
+        ],
+        'trusted',
+      ),
+      T0 + 11,
+    );
+
+    const reopened = await store.reopenAnsweredBy('identity-1', 'identity-1 was blacklisted');
+    expect(reopened.map((job) => [job.id, job.status, job.result, job.error])).toEqual([[created[0]!.id, 'queued', null, 'identity-1 was blacklisted']]);
+    expect(await store.votes(created[0]!.id)).toEqual([
+      { identity: 'identity-1', answer: answer(4, 'identity-1') },
+      { identity: 'identity-2', answer: answer(4, 'identity-2') },
+    ]);
+    expect((await store.get(created[1]!.id))!.status).toBe('done');
+    expect((await store.get(created[2]!.id))!.status).toBe('done');
+    // Neither voter is asked again; a third identity is.
+    expect(await store.lease([V1, V2], LEASE_MS, T0 + 12)).toEqual([null, null]);
+    expect((await leaseOne(store, volunteer('v3', 'identity-3'), T0 + 13)).jobId).toBe(created[0]!.id);
+    expect(await store.reopenAnsweredBy('identity-1', 'again')).toEqual([]);
+  });
+
   it('never leases a trusted-only job to a volunteer, and leases it to a trusted worker', async () => {
     const store = await open();
     const { jobs: created } = await store.create([...jobs(1, true), ...jobs(1)], T0);

@@ -98,6 +98,7 @@ export function statsFixture(): StatsView {
       leased: 5100,
       completed: 5000,
       answered: 40,
+      reopened: 0,
       failed: 9,
       expired: 1,
       lost: 2,

@@ -1,0 +1,16 @@
+-- ARGV: job id, the final answer as a vote (JSON), reason.
+-- Backtracking (reopenAnsweredBy): a done job goes back to the queue, its final answer kept as a vote like the others.
+-- The caller chose the job from a read; it is reopened only if it is still done. Returns its JSON, or nil.
+local job = load_job(ARGV[1])
+if not job or job.status ~= 'done' then return nil end
+local attempts = load_attempts(job.id)
+for _, attempt in ipairs(attempts) do
+  if attempt.outcome == 'done' then
+    attempt.outcome, attempt.answer = 'answered', ARGV[2]
+    shun(job, attempt.identity)
+  end
+end
+save_attempts(job.id, attempts)
+set_status(job, 'queued')
+job.result, job.finished_at, job.worker, job.error = nil, nil, nil, ARGV[3]
+return save_job(job)
