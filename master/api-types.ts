@@ -143,6 +143,12 @@ export const WorkerView = z
     jobsDone: z.number().int(),
     jobsFailed: z.number().int(),
     meanInferenceMs: z.number().nullable(),
+    credibility: z
+      .number()
+      .min(0)
+      .max(1)
+      .describe("How far its answers are believed (master/trust/): 1 for a trusted worker; a volunteer's grows with the spot checks it passed."),
+    spotChecksPassed: z.number().int().describe('Spot checks (gold images) its identity answered right, on every master; one answered wrong blacklists it.'),
     connectedAt: timestamp,
     draining: z.boolean(),
   })

@@ -26,6 +26,8 @@ export class WorkerSession {
   /** Opt-in name for the leaderboard. */
   displayName: string | null;
   draining = false;
+  /** How far its answers are believed, and the spot checks behind that; set by the lifecycle from the identity's record. */
+  trust = { credibility: 0, spotChecksPassed: 0 };
   jobsDone = 0;
   jobsFailed = 0;
   private inferenceMsTotal = 0;
@@ -131,6 +133,8 @@ export class WorkerSession {
       jobsDone: this.jobsDone,
       jobsFailed: this.jobsFailed,
       meanInferenceMs: this.jobsDone ? this.inferenceMsTotal / this.jobsDone : null,
+      credibility: this.trust.credibility,
+      spotChecksPassed: this.trust.spotChecksPassed,
       connectedAt: new Date(this.connectedAt).toISOString(),
       draining: this.draining,
     };

@@ -102,7 +102,24 @@ export class JobLifecycle {
 
   joined(session: WorkerSession): void {
     this.workers.add(session);
+    void this.readTrust(session);
     this.dispatch();
+  }
+
+  /** The session's credibility, from its identity's spot-check record (shown on boards; verification reads the record itself). */
+  private async readTrust(session: WorkerSession): Promise<void> {
+    this.setTrust(session, { spotChecksPassed: 0 });
+    if (session.workerClass === 'trusted') return;
+    try {
+      this.setTrust(session, await this.verifier.recordOf(session.identity.workerId));
+    } catch (error) {
+      this.logStoreError(error, 'could not read a trust record');
+    }
+  }
+
+  private setTrust(session: WorkerSession, record: { spotChecksPassed: number }): void {
+    session.trust = { credibility: this.verifier.credibilityOf(session.workerClass === 'trusted', record), spotChecksPassed: record.spotChecksPassed };
+    this.workers.changed(session);
   }
 
   /** The worker changed its credit or started draining. */
@@ -321,6 +338,7 @@ export class JobLifecycle {
     session.drop(lease);
     const { workerId } = session.identity;
     const verdict = await this.spotChecks!.judge(lease, workerId, top1);
+    this.setTrust(session, verdict.record);
     // The worker's credit is free again.
     this.dispatch();
     if (verdict.passed) return true;

@@ -3,7 +3,7 @@
 // jobs are queued, so that a worker cannot tell it from real work. It is never stored as a job. An answer that
 // agrees raises the identity's credibility (credibility.ts); one that does not gets it blacklisted.
 import { randomUUID } from 'node:crypto';
-import type { IdentityStore } from '../identity/identity-store.ts';
+import type { IdentityStore, TrustRecord } from '../identity/identity-store.ts';
 import type { LeaseRef } from '../store/job-store.ts';
 import type { GoldSet } from './gold-set.ts';
 
@@ -21,7 +21,7 @@ export interface SpotCheckCounts {
   failed: number;
 }
 
-export type SpotCheckVerdict = { passed: true } | { passed: false; reason: string };
+export type SpotCheckVerdict = { passed: true; record: TrustRecord } | { passed: false; record: TrustRecord; reason: string };
 
 export class SpotChecks {
   readonly counts: SpotCheckCounts = { given: 0, passed: 0, failed: 0 };
@@ -59,11 +59,11 @@ export class SpotChecks {
     this.forget(lease);
     const passed = top1 === expected;
     this.counts[passed ? 'passed' : 'failed'] += 1;
-    await this.identities.recordSpotCheck(workerId, passed);
-    if (passed) return { passed };
+    const record = await this.identities.recordSpotCheck(workerId, passed);
+    if (passed) return { passed, record };
     const reason = top1 === null ? 'answered a spot check with nonsense' : `answered a spot check with class ${top1}; the served model says ${expected}`;
     await this.identities.blacklist(workerId, reason);
-    return { passed, reason };
+    return { passed, record, reason };
   }
 
   /** The spot check ended unjudged (the worker left, or called the image undecodable). */

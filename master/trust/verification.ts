@@ -6,7 +6,7 @@
 import type { JobResult, Replica, Verification, VerificationState } from '../api-types.ts';
 import type { TrustRecord } from '../identity/identity-store.ts';
 import type { Vote } from '../store/job-store.ts';
-import { verdict } from './credibility.ts';
+import { verdict, workerCredibility } from './credibility.ts';
 
 export interface VerificationPolicy {
   targetError: number;
@@ -23,8 +23,13 @@ export class Verifier {
   constructor(
     private readonly policy: VerificationPolicy,
     /** An identity's spot-check record (identity-store.ts). */
-    private readonly recordOf: (workerId: string) => Promise<TrustRecord>,
+    readonly recordOf: (workerId: string) => Promise<TrustRecord>,
   ) {}
+
+  /** A worker's credibility from its class and the spot checks its identity passed. */
+  credibilityOf(trusted: boolean, record: Pick<TrustRecord, 'spotChecksPassed'>): number {
+    return workerCredibility({ trusted, spotChecksPassed: record.spotChecksPassed }, this.policy.saboteurFraction);
+  }
 
   /**
    * `answer` is the new one (its workerId and workerClass set), `earlier` the votes the job already holds.

@@ -70,6 +70,8 @@ export function statsFixture(): StatsView {
     meanInferenceMs: 62,
     connectedAt: new Date(now - 600_000).toISOString(),
     draining: false,
+    credibility: 1,
+    spotChecksPassed: 0,
   });
   return {
     at: new Date(now).toISOString(),
