@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Browser } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { withFleetToken } from '../../headless-worker/headless-worker.ts';
 import { READ_PAGE_STATUS_SCRIPT, parsePageStatus, type PageStatus } from '../../headless-worker/page-status.ts';
 import { loadModelFiles } from '../../master/model/model-files.ts';
 import { launchBrowser, openPage, type OpenedPage } from '../support/browser.ts';
@@ -31,10 +32,13 @@ function readmeStartCommand(dir: string): string {
  * What a new user's shell has: PATH (without the node_modules/.bin that `npm test` puts first), HOME (the npm
  * cache), locale and proxies; none of this run's settings (MODEL_DIR, DATA_DIR, NODE_ENV, npm_config_*).
  */
+/** The operator's own worker page is trusted, so one page's answer finishes the job (a volunteer's would wait for others to agree). */
+const FLEET_TOKEN = 'fleet-token-of-the-fresh-clone';
+
 function newUserEnv(port: number): NodeJS.ProcessEnv {
   const kept = Object.entries(process.env).filter(([name]) => /^(HOME|USER|LANG|LC_ALL|TMPDIR|TERM|(https?|no)_proxy)$/i.test(name));
   const pathDirs = (process.env.PATH ?? '').split(path.delimiter).filter((dir) => !dir.includes(`node_modules${path.sep}.bin`));
-  return { ...Object.fromEntries(kept), PATH: pathDirs.join(path.delimiter), PORT: String(port) };
+  return { ...Object.fromEntries(kept), PATH: pathDirs.join(path.delimiter), PORT: String(port), FLEET_TOKEN };
 }
 
 let home: string;
@@ -110,7 +114,8 @@ describe('a fresh clone with nothing beside it', () => {
 
   it('classifies a dev image through the REST API on a worker page opened in Chromium', async () => {
     browser = await launchBrowser();
-    worker = await openPage(browser, url, '/worker?autostart=1&name=fresh-clone');
+    const page = new URL(withFleetToken(`${url}/worker?autostart=1&name=fresh-clone`, FLEET_TOKEN));
+    worker = await openPage(browser, url, `${page.pathname}${page.search}${page.hash}`);
     let status: PageStatus | undefined;
     await until(
       async () => {
@@ -127,6 +132,7 @@ describe('a fresh clone with nothing beside it', () => {
     const [job] = await settled(url, [id!], 60_000);
     expect(job!.status, job!.error ?? '').toBe('done');
     expect(job!.worker).toBe('fresh-clone');
+    expect(job!.result!.verification).toMatchObject({ state: 'trusted', credibility: 1 });
     expect(job!.result!.model).toBe(status!.modelHash);
     expect(job!.result!.predictions).toHaveLength(5);
     expect(job!.result!.predictions[0]!.index).toBe(image.index);
