@@ -5,6 +5,8 @@ import { Command } from 'commander';
 import { z } from 'zod';
 import { projectRoot } from './project-root.ts';
 
+export const DEFAULT_MAX_JOBS_PAGE = 500;
+
 const int = (min: number) => z.coerce.number().int().min(min);
 /** A probability strictly between 0 and 1. */
 const fraction = z.coerce.number().gt(0, 'expected a number above 0').lt(1, 'expected a number below 1');
@@ -37,6 +39,8 @@ export const ConfigSchema = z
     maxLeases: int(1).default(10),
     /** Most volunteers one GET /api/volunteers page may ask for. */
     maxLeaderboardPage: int(1).max(10_000).default(100),
+    /** Most jobs one page of GET /api/jobs may ask for. */
+    maxJobsPage: int(1).max(100_000).default(DEFAULT_MAX_JOBS_PAGE),
     /** With a Redis URL, jobs live in Redis and several masters share them; without, the embedded store. */
     /** Open connections at most (HTTP, event streams, worker sockets); keep it below the process's open-file limit. */
     maxConnections: int(1).default(10_000),
@@ -163,6 +167,7 @@ const OPTIONS: [string, string, keyof Config, string][] = [
   ['--max-attempts <n>', 'MAX_ATTEMPTS', 'maxAttempts', 'failed or expired attempts before a job fails'],
   ['--max-leases <n>', 'MAX_LEASES', 'maxLeases', 'leases of any outcome before a job fails'],
   ['--max-leaderboard-page <n>', 'MAX_LEADERBOARD_PAGE', 'maxLeaderboardPage', 'most volunteers per GET /api/volunteers page'],
+  ['--max-jobs-page <n>', 'MAX_JOBS_PAGE', 'maxJobsPage', 'most jobs per GET /api/jobs page'],
   ['--max-connections <n>', 'MAX_CONNECTIONS', 'maxConnections', 'open connections at most; one more gets 503'],
   ['--max-connections-per-address <n>', 'MAX_CONNECTIONS_PER_ADDRESS', 'maxConnectionsPerAddress', 'open connections from one address; one more gets 429'],
   ['--headers-timeout-ms <n>', 'HEADERS_TIMEOUT_MS', 'headersTimeoutMs', "a request's headers must arrive within this"],

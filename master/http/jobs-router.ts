@@ -7,7 +7,7 @@ import { requireAdmin } from './admin.ts';
 import { HttpError } from './errors.ts';
 import { checkImage, type ImageCheck } from './image-types.ts';
 import { checkMayChange, maySee, submitter, visibleOwner } from './job-access.ts';
-import { JobListQuery, parseQuery } from './queries.ts';
+import { jobListQuery, parseQuery } from './queries.ts';
 import { giveOwnerCookie, type Requesters } from './requester.ts';
 import { imageUpload } from './upload.ts';
 
@@ -25,6 +25,7 @@ export function jobsRouter({ store, lifecycle, config, uploadGuards, requesters 
   const router = Router();
   const upload = imageUpload(config.dataDir, config);
   const board = config.board;
+  const listQuery = jobListQuery(config.maxJobsPage);
 
   /** The job, if the requester may change it (401 without credentials, 403 for another's job). */
   async function changeableJob(req: Request) {
@@ -65,7 +66,7 @@ export function jobsRouter({ store, lifecycle, config, uploadGuards, requesters 
   });
 
   router.get('/', async (req, res) => {
-    const query = parseQuery(JobListQuery, req);
+    const query = parseQuery(listQuery, req);
     const owner = visibleOwner(requesters.of(req), board);
     res.json(owner === null ? { jobs: [], nextCursor: null } : await store.list({ ...query, owner }));
   });

@@ -3,27 +3,33 @@
 import type { Request } from 'express';
 import { z } from 'zod';
 import { JOB_STATUSES, JobStatus } from '../api-types.ts';
+import { DEFAULT_MAX_JOBS_PAGE } from '../config.ts';
 import { HttpError } from './errors.ts';
 
-/** The most jobs one page of GET /api/jobs holds. */
-export const MAX_PAGE = 500;
+/** Jobs per page of GET /api/jobs when the request names no limit. */
+const DEFAULT_PAGE = 50;
 
 const status = z
   .enum(JobStatus.options, { error: `status must be one of ${JOB_STATUSES.join(', ')}` })
   .optional()
   .meta({ description: 'Only jobs of this status.' });
 
-export const JobListQuery = z.object({
-  status,
-  limit: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(MAX_PAGE)
-    .default(50)
-    .meta({ description: `Jobs per page, 1 to ${MAX_PAGE}.` }),
-  cursor: z.string().regex(/^\d+$/).optional().meta({ description: 'The nextCursor of the previous page.' }),
-});
+/** GET /api/jobs's query, with pages of at most `maxPage` jobs (MAX_JOBS_PAGE). */
+export const jobListQuery = (maxPage: number) =>
+  z.object({
+    status,
+    limit: z.coerce
+      .number({ error: `limit must be a whole number from 1 to ${maxPage}` })
+      .int({ error: `limit must be a whole number from 1 to ${maxPage}` })
+      .min(1, { error: `limit must be a whole number from 1 to ${maxPage}` })
+      .max(maxPage, { error: `limit must be a whole number from 1 to ${maxPage} (MAX_JOBS_PAGE)` })
+      .default(Math.min(DEFAULT_PAGE, maxPage))
+      .meta({ description: `Jobs per page, 1 to MAX_JOBS_PAGE (${DEFAULT_MAX_JOBS_PAGE} unless set); ${DEFAULT_PAGE} when not given.` }),
+    cursor: z.string().regex(/^\d+$/).optional().meta({ description: 'The nextCursor of the previous page.' }),
+  });
+
+/** The query as the API description shows it, with the default MAX_JOBS_PAGE. */
+export const JobListQuery = jobListQuery(DEFAULT_MAX_JOBS_PAGE);
 
 export const ExportFormat = z.enum(['csv', 'jsonl']);
 export type ExportFormat = z.infer<typeof ExportFormat>;
@@ -39,7 +45,6 @@ export const ExportQuery = z.object({
 
 /** Plain-words messages for the fields whose schema gives none. */
 const HINTS: Record<string, string> = {
-  limit: `limit must be a whole number from 1 to ${MAX_PAGE}`,
   cursor: 'cursor must be the nextCursor of a previous page',
   format: 'format must be csv or jsonl',
 };

@@ -136,6 +136,19 @@ describe('reading jobs', () => {
     expect(((await bad.json()) as ApiError).error.code).toBe('bad-status');
   });
 
+  it('holds a page to MAX_JOBS_PAGE jobs, and says so to a limit past it or not a whole number (400)', async () => {
+    await start({ maxJobsPage: 2 });
+    for (const file of [cat!, dog!, bird!]) await submit([file]);
+    // Without a limit, a page is 50 jobs, or MAX_JOBS_PAGE when that is smaller.
+    expect(((await fetch(`${master.url}/api/jobs`).then((r) => r.json())) as JobPage).jobs).toHaveLength(2);
+    expect(((await fetch(`${master.url}/api/jobs?limit=2`).then((r) => r.json())) as JobPage).jobs).toHaveLength(2);
+    for (const limit of ['3', '0', '1.5', 'many']) {
+      const refused = await fetch(`${master.url}/api/jobs?limit=${limit}`);
+      expect(refused.status, limit).toBe(400);
+      expect(((await refused.json()) as ApiError).error).toMatchObject({ code: 'bad-limit', message: expect.stringContaining('from 1 to 2') });
+    }
+  });
+
   it('serves the stored bytes with their type and nosniff', async () => {
     await start();
     const id = (await submit([cat!])).body.jobs[0]!.id;
