@@ -60,7 +60,7 @@ export async function startMaster(config: Config, log: Logger = createLogger(con
   const ownerKeys = new OwnerKeys(secret);
   const events = new LiveEvents();
   const workers = new WorkerRegistry(events, config.workerEventsEveryMs);
-  const verifier = new Verifier(config, (workerId) => identityStore.trustRecord(workerId));
+  const verifier = new Verifier(config, identityStore);
   const spotChecks = config.goldDir ? await startSpotChecks(config, identityStore, log) : undefined;
   const lifecycle = new JobLifecycle({ store, events, workers, log, leaseMs: config.leaseMs, verifier, spotChecks });
   // A shared store cannot tell a dead master's leases from a live one's: those wait for their deadline and the reaper.

@@ -9,6 +9,8 @@ export interface IdentityStore {
   revoke(workerId: string): Promise<void>;
   /** Counts one spot check (a gold job) the identity answered, atomically across masters; returns the record after it. */
   recordSpotCheck(workerId: string, passed: boolean): Promise<TrustRecord>;
+  /** Counts one answer of the identity's weighed in a job's verified result, outvoted or not; returns the record after it. */
+  recordJudgedAnswer(workerId: string, outvoted: boolean): Promise<TrustRecord>;
   /** The identity's record; all zeros for one never checked. */
   trustRecord(workerId: string): Promise<TrustRecord>;
   /** Marks the identity blacklisted with the reason (the first reason given stays) and revokes it, in one step. */
@@ -20,15 +22,21 @@ export interface IdentityStore {
  * What spot checks have shown about one identity. The bound: one record per identity that answered a
  * gold job or was blacklisted (ids are signed, so a record is only ever made for one the master issued).
  */
-export interface TrustRecord {
+export interface TrustCounts {
   spotChecksPassed: number;
   spotChecksFailed: number;
+  /** Its answers weighed in jobs that ended verified (or on a trusted worker's word), and how many of them the result went against. */
+  answersJudged: number;
+  answersOutvoted: number;
+}
+
+export interface TrustRecord extends TrustCounts {
   blacklisted: boolean;
   blacklistedReason?: string;
 }
 
+export const NO_TRUST_COUNTS: TrustCounts = { spotChecksPassed: 0, spotChecksFailed: 0, answersJudged: 0, answersOutvoted: 0 };
+
 /** The record of an identity from its stored counts and blacklisting reason (null: not blacklisted). */
-export const trustRecordOf = (passed: number, failed: number, reason: string | null): TrustRecord =>
-  reason === null
-    ? { spotChecksPassed: passed, spotChecksFailed: failed, blacklisted: false }
-    : { spotChecksPassed: passed, spotChecksFailed: failed, blacklisted: true, blacklistedReason: reason };
+export const trustRecordOf = (counts: TrustCounts, reason: string | null): TrustRecord =>
+  reason === null ? { ...counts, blacklisted: false } : { ...counts, blacklisted: true, blacklistedReason: reason };

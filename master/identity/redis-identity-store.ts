@@ -1,6 +1,6 @@
 // Identities in Redis, for masters that share one: a secret key (SET NX, so masters started together
 // agree on the first one written), a set of revoked ids, and one hash of trust records (fields
-// `<id>:passed`, `<id>:failed`, `<id>:blacklisted` = the reason). The keys share one hash tag, so the
+// `<id>:passed`, `<id>:failed`, `<id>:judged`, `<id>:outvoted`, `<id>:blacklisted` = the reason). The keys share one hash tag, so the
 // scripts that touch two of them run on Cluster too.
 import type { RedisClient } from '../store/redis/lua-scripts.ts';
 import { LuaScript } from '../store/redis/lua-scripts.ts';
@@ -14,12 +14,13 @@ export const identityKeys = (prefix: string) => ({
   trust: `${prefix}{identities}:trust`,
 });
 
-const trustFields = (workerId: string) => [`${workerId}:passed`, `${workerId}:failed`, `${workerId}:blacklisted`];
+const FIELDS = ['passed', 'failed', 'judged', 'outvoted', 'blacklisted'] as const;
+const trustFields = (workerId: string) => FIELDS.map((field) => `${workerId}:${field}`);
 
-/** KEYS: trust. ARGV: worker id, "passed" or "failed". Counts the check and returns the record after it. */
-const recordSpotCheckScript = new LuaScript(`
-redis.call('HINCRBY', KEYS[1], ARGV[1] .. ':' .. ARGV[2], 1)
-return redis.call('HMGET', KEYS[1], ARGV[1] .. ':passed', ARGV[1] .. ':failed', ARGV[1] .. ':blacklisted')
+/** KEYS: trust. ARGV: worker id, then the counts to add one to. Returns the record after it (the fields of FIELDS). */
+const countScript = new LuaScript(`
+for i = 2, #ARGV do redis.call('HINCRBY', KEYS[1], ARGV[1] .. ':' .. ARGV[i], 1) end
+return redis.call('HMGET', KEYS[1], ${FIELDS.map((field) => `ARGV[1] .. ':${field}'`).join(', ')})
 `);
 
 /** KEYS: trust, revoked. ARGV: worker id, reason. The first reason stays; the id is revoked in the same step. */
@@ -28,7 +29,16 @@ redis.call('HSETNX', KEYS[1], ARGV[1] .. ':blacklisted', ARGV[2])
 redis.call('SADD', KEYS[2], ARGV[1])
 `);
 
-const recordOf = ([passed, failed, reason]: (string | null)[]): TrustRecord => trustRecordOf(Number(passed ?? 0), Number(failed ?? 0), reason ?? null);
+const recordOf = ([passed, failed, judged, outvoted, reason]: (string | null)[]): TrustRecord =>
+  trustRecordOf(
+    {
+      spotChecksPassed: Number(passed ?? 0),
+      spotChecksFailed: Number(failed ?? 0),
+      answersJudged: Number(judged ?? 0),
+      answersOutvoted: Number(outvoted ?? 0),
+    },
+    reason ?? null,
+  );
 
 export class RedisIdentityStore implements IdentityStore {
   private readonly secretKey: string;
@@ -59,9 +69,16 @@ export class RedisIdentityStore implements IdentityStore {
     await reachRedis(() => this.redis.sadd(this.revokedKey, workerId));
   }
 
-  async recordSpotCheck(workerId: string, passed: boolean): Promise<TrustRecord> {
-    const stored = await reachRedis(() => recordSpotCheckScript.run(this.redis, [this.trustKey], [workerId, passed ? 'passed' : 'failed']));
-    return recordOf(stored as (string | null)[]);
+  recordSpotCheck(workerId: string, passed: boolean): Promise<TrustRecord> {
+    return this.count(workerId, [passed ? 'passed' : 'failed']);
+  }
+
+  recordJudgedAnswer(workerId: string, outvoted: boolean): Promise<TrustRecord> {
+    return this.count(workerId, outvoted ? ['judged', 'outvoted'] : ['judged']);
+  }
+
+  private async count(workerId: string, fields: (typeof FIELDS)[number][]): Promise<TrustRecord> {
+    return recordOf((await reachRedis(() => countScript.run(this.redis, [this.trustKey], [workerId, ...fields]))) as (string | null)[]);
   }
 
   async trustRecord(workerId: string): Promise<TrustRecord> {

@@ -2,16 +2,30 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { trustRecordOf, type IdentityStore, type TrustRecord } from './identity-store.ts';
+import { NO_TRUST_COUNTS, trustRecordOf, type IdentityStore, type TrustRecord } from './identity-store.ts';
 
 interface TrustRow {
   spot_checks_passed: number;
   spot_checks_failed: number;
+  answers_judged: number;
+  answers_outvoted: number;
   blacklisted_reason: string | null;
 }
 
+const TRUST_COLUMNS = 'spot_checks_passed, spot_checks_failed, answers_judged, answers_outvoted, blacklisted_reason';
+
 const recordOf = (row: TrustRow | undefined): TrustRecord =>
-  row ? trustRecordOf(row.spot_checks_passed, row.spot_checks_failed, row.blacklisted_reason) : trustRecordOf(0, 0, null);
+  row
+    ? trustRecordOf(
+        {
+          spotChecksPassed: row.spot_checks_passed,
+          spotChecksFailed: row.spot_checks_failed,
+          answersJudged: row.answers_judged,
+          answersOutvoted: row.answers_outvoted,
+        },
+        row.blacklisted_reason,
+      )
+    : trustRecordOf(NO_TRUST_COUNTS, null);
 
 export class SqliteIdentityStore implements IdentityStore {
   private readonly db: Database.Database;
@@ -29,9 +43,17 @@ export class SqliteIdentityStore implements IdentityStore {
         worker_id TEXT PRIMARY KEY,
         spot_checks_passed INTEGER NOT NULL DEFAULT 0,
         spot_checks_failed INTEGER NOT NULL DEFAULT 0,
+        answers_judged INTEGER NOT NULL DEFAULT 0,
+        answers_outvoted INTEGER NOT NULL DEFAULT 0,
         blacklisted_reason TEXT
       );
     `);
+    // A store made before answers were judged gets their counts.
+    const columns = new Set((this.db.prepare(`PRAGMA table_info(worker_trust)`).all() as { name: string }[]).map((c) => c.name));
+    if (!columns.has('answers_judged')) {
+      this.db.exec(`ALTER TABLE worker_trust ADD COLUMN answers_judged INTEGER NOT NULL DEFAULT 0;
+                    ALTER TABLE worker_trust ADD COLUMN answers_outvoted INTEGER NOT NULL DEFAULT 0;`);
+    }
   }
 
   async secretOr(candidate: string): Promise<string> {
@@ -48,22 +70,15 @@ export class SqliteIdentityStore implements IdentityStore {
   }
 
   async recordSpotCheck(workerId: string, passed: boolean): Promise<TrustRecord> {
-    const column = passed ? 'spot_checks_passed' : 'spot_checks_failed';
-    const row = this.db
-      .prepare(
-        `INSERT INTO worker_trust (worker_id, ${column}) VALUES (?, 1)
-         ON CONFLICT (worker_id) DO UPDATE SET ${column} = ${column} + 1
-         RETURNING spot_checks_passed, spot_checks_failed, blacklisted_reason`,
-      )
-      .get(workerId) as TrustRow;
-    return recordOf(row);
+    return this.count(workerId, [passed ? 'spot_checks_passed' : 'spot_checks_failed']);
+  }
+
+  async recordJudgedAnswer(workerId: string, outvoted: boolean): Promise<TrustRecord> {
+    return this.count(workerId, outvoted ? ['answers_judged', 'answers_outvoted'] : ['answers_judged']);
   }
 
   async trustRecord(workerId: string): Promise<TrustRecord> {
-    return recordOf(
-      this.db.prepare(`SELECT spot_checks_passed, spot_checks_failed, blacklisted_reason FROM worker_trust WHERE worker_id = ?`).get(workerId) as
-        TrustRow | undefined,
-    );
+    return recordOf(this.db.prepare(`SELECT ${TRUST_COLUMNS} FROM worker_trust WHERE worker_id = ?`).get(workerId) as TrustRow | undefined);
   }
 
   async blacklist(workerId: string, reason: string): Promise<void> {
@@ -76,6 +91,18 @@ export class SqliteIdentityStore implements IdentityStore {
         .run(workerId, reason);
       this.db.prepare(`INSERT OR IGNORE INTO revoked_workers (worker_id, revoked_at) VALUES (?, ?)`).run(workerId, Date.now());
     })();
+  }
+
+  /** Adds one to each of these columns of the identity's record, in one statement; returns the record after it. */
+  private count(workerId: string, columns: (keyof TrustRow)[]): TrustRecord {
+    const row = this.db
+      .prepare(
+        `INSERT INTO worker_trust (worker_id, ${columns.join(', ')}) VALUES (?, ${columns.map(() => '1').join(', ')})
+         ON CONFLICT (worker_id) DO UPDATE SET ${columns.map((column) => `${column} = ${column} + 1`).join(', ')}
+         RETURNING ${TRUST_COLUMNS}`,
+      )
+      .get(workerId) as TrustRow;
+    return recordOf(row);
   }
 
   async close(): Promise<void> {

@@ -228,6 +228,7 @@ export class JobLifecycle {
     if (transition.applied) {
       session.recordDone(message.inferenceMs);
       this.applied({ type: 'job', transition: name, job: transition.job });
+      if (name === 'completed') for (const { workerId, reason } of await this.verifier.judge(transition.job.result!)) await this.blacklist(workerId, reason);
     } else {
       this.reject(session, lease, 'result', transition.reason);
     }
@@ -330,27 +331,31 @@ export class JobLifecycle {
     }
   }
 
-  /**
-   * Records a spot check's answer against the worker's identity; one that fails it is blacklisted (revoked, so
-   * refused on every master) and its sockets here are closed, which requeues what they held. Answers whether it passed.
-   */
+  /** Records a spot check's answer against the worker's identity; one that fails it is blacklisted. Answers whether it passed. */
   private async judgeSpotCheck(session: WorkerSession, lease: LeaseRef, top1: number | null): Promise<boolean> {
     session.drop(lease);
-    const { workerId } = session.identity;
-    const verdict = await this.spotChecks!.judge(lease, workerId, top1);
+    const verdict = await this.spotChecks!.judge(lease, session.identity.workerId, top1);
     this.setTrust(session, verdict.record);
     // The worker's credit is free again.
     this.dispatch();
-    if (verdict.passed) return true;
-    this.log.warn({ workerId, worker: session.hello.name, reason: verdict.reason }, 'volunteer blacklisted');
-    for (const other of this.workers.all) {
-      if (other.identity.workerId === workerId) other.close(CloseCode.identityRevoked, `worker identity blacklisted: ${verdict.reason}`);
+    if (!verdict.passed) await this.blacklist(session.identity.workerId, verdict.reason);
+    return verdict.passed;
+  }
+
+  /**
+   * A volunteer caught lying (a failed spot check, or outvoted far too often) is refused on every master from now on;
+   * its sockets here are closed, which requeues what they held, and every job finished on its word is verified again,
+   * without its vote (verification.ts ignores a blacklisted identity's votes).
+   */
+  private async blacklist(workerId: string, reason: string): Promise<void> {
+    await this.verifier.blacklist(workerId, reason);
+    this.log.warn({ workerId, reason }, 'volunteer blacklisted');
+    for (const session of this.workers.all) {
+      if (session.identity.workerId === workerId) session.close(CloseCode.identityRevoked, `worker identity blacklisted: ${reason}`);
     }
-    // Backtracking: what was finished on its word is verified again, without its vote (verification.ts ignores it).
-    const reopened = await this.store.reopenAnsweredBy(workerId, `verifying again: a volunteer that answered it was blacklisted (${verdict.reason})`);
+    const reopened = await this.store.reopenAnsweredBy(workerId, `verifying again: a volunteer that answered it was blacklisted (${reason})`);
     for (const job of reopened) this.applied({ type: 'job', transition: 'reopened', job });
     if (reopened.length) this.log.warn({ workerId, jobs: reopened.length }, 'jobs reopened for verification');
-    return false;
   }
 
   private async lose(lease: LeaseRef, reason: string): Promise<void> {

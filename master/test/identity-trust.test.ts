@@ -65,19 +65,57 @@ describe.each(kinds)('trust records in the $name identity store', (kind) => {
 
   it('starts every identity at zero checks, not blacklisted, and counts passed and failed checks apart', async () => {
     const store = await open();
-    expect(await store.trustRecord('never-seen')).toEqual({ spotChecksPassed: 0, spotChecksFailed: 0, blacklisted: false });
-    expect(await store.recordSpotCheck('w1', true)).toEqual({ spotChecksPassed: 1, spotChecksFailed: 0, blacklisted: false });
-    expect(await store.recordSpotCheck('w1', true)).toEqual({ spotChecksPassed: 2, spotChecksFailed: 0, blacklisted: false });
-    expect(await store.recordSpotCheck('w1', false)).toEqual({ spotChecksPassed: 2, spotChecksFailed: 1, blacklisted: false });
-    expect(await store.trustRecord('w1')).toEqual({ spotChecksPassed: 2, spotChecksFailed: 1, blacklisted: false });
-    expect(await store.trustRecord('w2')).toEqual({ spotChecksPassed: 0, spotChecksFailed: 0, blacklisted: false });
+    expect(await store.trustRecord('never-seen')).toEqual({
+      spotChecksPassed: 0,
+      spotChecksFailed: 0,
+      answersJudged: 0,
+      answersOutvoted: 0,
+      blacklisted: false,
+    });
+    expect(await store.recordSpotCheck('w1', true)).toEqual({
+      spotChecksPassed: 1,
+      spotChecksFailed: 0,
+      answersJudged: 0,
+      answersOutvoted: 0,
+      blacklisted: false,
+    });
+    expect(await store.recordSpotCheck('w1', true)).toEqual({
+      spotChecksPassed: 2,
+      spotChecksFailed: 0,
+      answersJudged: 0,
+      answersOutvoted: 0,
+      blacklisted: false,
+    });
+    expect(await store.recordSpotCheck('w1', false)).toEqual({
+      spotChecksPassed: 2,
+      spotChecksFailed: 1,
+      answersJudged: 0,
+      answersOutvoted: 0,
+      blacklisted: false,
+    });
+    expect(await store.trustRecord('w1')).toEqual({ spotChecksPassed: 2, spotChecksFailed: 1, answersJudged: 0, answersOutvoted: 0, blacklisted: false });
+    expect(await store.trustRecord('w2')).toEqual({ spotChecksPassed: 0, spotChecksFailed: 0, answersJudged: 0, answersOutvoted: 0, blacklisted: false });
+  });
+
+  it('counts judged and outvoted answers apart from spot checks, exactly when two masters count at once', async () => {
+    const store = await open();
+    const other = await opened.again();
+    await store.recordSpotCheck('voter', true);
+    await Promise.all(Array.from({ length: 30 }, (_, i) => (i % 2 ? store : other).recordJudgedAnswer('voter', i % 5 === 0)));
+    expect(await other.recordJudgedAnswer('voter', true)).toEqual({
+      spotChecksPassed: 1,
+      spotChecksFailed: 0,
+      answersJudged: 31,
+      answersOutvoted: 7,
+      blacklisted: false,
+    });
   });
 
   it('counts every check exactly when two masters record checks of one identity at once', async () => {
     const store = await open();
     const other = await opened.again();
     await Promise.all(Array.from({ length: 60 }, (_, i) => (i % 2 ? store : other).recordSpotCheck('busy', i % 3 !== 0)));
-    expect(await other.trustRecord('busy')).toEqual({ spotChecksPassed: 40, spotChecksFailed: 20, blacklisted: false });
+    expect(await other.trustRecord('busy')).toEqual({ spotChecksPassed: 40, spotChecksFailed: 20, answersJudged: 0, answersOutvoted: 0, blacklisted: false });
   });
 
   it('blacklists with the first reason given, revokes the identity, and keeps its counts', async () => {
@@ -87,13 +125,27 @@ describe.each(kinds)('trust records in the $name identity store', (kind) => {
     await store.blacklist('liar', 'answered gold job g-1 with 7, expected 3');
     await store.blacklist('liar', 'a later reason');
     expect(await store.isRevoked('liar')).toBe(true);
-    const expected = { spotChecksPassed: 1, spotChecksFailed: 1, blacklisted: true, blacklistedReason: 'answered gold job g-1 with 7, expected 3' };
+    const expected = {
+      spotChecksPassed: 1,
+      spotChecksFailed: 1,
+      answersJudged: 0,
+      answersOutvoted: 0,
+      blacklisted: true,
+      blacklistedReason: 'answered gold job g-1 with 7, expected 3',
+    };
     expect(await store.trustRecord('liar')).toEqual(expected);
     // Another master sees it too, and a blacklisted identity never checked before has a record.
     const other = await opened.again();
     expect(await other.trustRecord('liar')).toEqual(expected);
     await other.blacklist('fresh', 'reason');
-    expect(await store.trustRecord('fresh')).toEqual({ spotChecksPassed: 0, spotChecksFailed: 0, blacklisted: true, blacklistedReason: 'reason' });
+    expect(await store.trustRecord('fresh')).toEqual({
+      spotChecksPassed: 0,
+      spotChecksFailed: 0,
+      answersJudged: 0,
+      answersOutvoted: 0,
+      blacklisted: true,
+      blacklistedReason: 'reason',
+    });
     expect(await store.isRevoked('fresh')).toBe(true);
   });
 

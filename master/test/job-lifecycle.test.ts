@@ -2,17 +2,17 @@
 // transition publishes exactly one event named after it and is counted; start-up
 // recovery publishes "recovered"; an event relayed from another master arrives
 // with its name and is counted only where it was applied.
-import { trustRecordOf } from '../identity/identity-store.ts';
-import { Verifier } from '../trust/verification.ts';
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { SyntheticWorker, type SyntheticWorkerOptions } from '../../metrics/synthetic-worker.ts';
 import { submit as submitUploads, until, uploadsFrom } from '../../test/support/jobs-client.ts';
-import { devImages } from '../../test/support/paths.ts';
+import { defaultModelDir, devImages } from '../../test/support/paths.ts';
 import { deleteRedisKeys, STORE_KINDS, TEST_REDIS_URL, type OpenedStore, type StoreKind } from '../../test/support/stores.ts';
-import { startTestMaster, TEST_FLEET_TOKEN, type TestMaster } from '../../test/support/test-master.ts';
+import { startTestMaster, tempDataDir, TEST_FLEET_TOKEN, type TestMaster } from '../../test/support/test-master.ts';
 import type { StatsView } from '../api-types.ts';
-import type { Config } from '../config.ts';
+import { makeConfig, type Config } from '../config.ts';
+import { SqliteIdentityStore } from '../identity/sqlite-identity-store.ts';
+import { Verifier } from '../trust/verification.ts';
 import { LiveEvents } from '../events/live-events.ts';
 import { WorkerRegistry } from '../hub/worker-registry.ts';
 import type { JobEvent, JobTransition } from '../lifecycle/job-events.ts';
@@ -194,7 +194,7 @@ describe.each(STORE_KINDS)('the lifecycle on the $name store', (kind) => {
     const events = new LiveEvents();
     const seen: JobEvent[] = [];
     events.subscribeLocal((event) => void (event.type === 'job' && seen.push(event)));
-    const verifier = new Verifier({ targetError: 0.001, saboteurFraction: 0.1, maxReplicas: 5 }, async () => trustRecordOf(0, 0, null));
+    const verifier = new Verifier(makeConfig({ modelDir: defaultModelDir }), new SqliteIdentityStore(tempDataDir()));
     const workers = new WorkerRegistry(events, 250);
     const lifecycle = new JobLifecycle({ store: store.store, events, workers, log: createLogger('silent'), leaseMs: 30_000, verifier });
     await lifecycle.recover();

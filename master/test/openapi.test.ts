@@ -1,7 +1,6 @@
 // The OpenAPI description against the code: every express route is described (and
 // nothing else), and the real answers of every route, success and error, validate
 // against the document's schemas — on real masters over both stores.
-import { trustRecordOf } from '../identity/identity-store.ts';
 import { Verifier } from '../trust/verification.ts';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
@@ -76,12 +75,12 @@ describe('the OpenAPI document', () => {
     const events = new LiveEvents();
     const workers = new WorkerRegistry(events, config.workerEventsEveryMs);
     const boards = new BoardStreams(events, { maxClients: 1, stallMs: 1_000, replayEvents: 1 });
-    const verifier = new Verifier(config, async () => trustRecordOf(0, 0, null));
+    const identityStore = new SqliteIdentityStore(dataDir);
+    const verifier = new Verifier(config, identityStore);
     const lifecycle = new JobLifecycle({ store, events, workers, log, leaseMs: config.leaseMs, verifier });
     const stats = startMasterStats({ store, events, boards, lifecycle, workers, log });
     const model = loadModelFiles(config.modelDir, config.modelInputRange);
     const ledger = new SqliteVolunteerLedger(dataDir);
-    const identityStore = new SqliteIdentityStore(dataDir);
     const identities = await WorkerIdentities.open(identityStore, {});
     const app = createApp({
       config,

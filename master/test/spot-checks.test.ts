@@ -78,7 +78,7 @@ describe.each(['sqlite', 'redis'] as const)('spot checks on the %s store', (stor
     const board = (await fetch(`${m.url}/api/jobs?limit=100`).then((r) => r.json())) as { jobs: JobView[] };
     expect(board.jobs.map((job) => job.id).sort()).toEqual([...ids].sort());
     const record = await m.identities.trustRecord(worker.welcome.identity.workerId);
-    expect(record).toEqual({ spotChecksPassed: passed, spotChecksFailed: 0, blacklisted: false });
+    expect(record).toMatchObject({ spotChecksPassed: passed, spotChecksFailed: 0, blacklisted: false });
     // Its credibility grew with them (1 − f/((1 − f)·k·e) past 1 − f), as /api/workers shows.
     const { workers } = (await fetch(`${m.url}/api/workers`).then((r) => r.json())) as { workers: WorkerView[] };
     expect(workers).toMatchObject([{ workerClass: 'volunteer', spotChecksPassed: passed }]);

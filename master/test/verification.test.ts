@@ -9,9 +9,10 @@ import { devImages } from '../../test/support/paths.ts';
 import { TEST_FLEET_TOKEN, type TestMaster } from '../../test/support/test-master.ts';
 import { useTestMasters } from '../../test/support/test-masters.ts';
 import type { JobView, StatsView } from '../api-types.ts';
+import { CloseCode } from '../protocol.ts';
 
 const image = fs.readFileSync(devImages(1)[0]!.path);
-const DEFAULT_POLICY = { targetError: 0.001, saboteurFraction: 0.1, maxReplicas: 5 };
+const DEFAULT_POLICY = { targetError: 0.001, saboteurFraction: 0.1, maxReplicas: 5, maxOutvotedShare: 0.25, outvotedMinAnswers: 20 };
 
 const grid = useTestMasters();
 
@@ -126,6 +127,26 @@ describe.each(['sqlite', 'redis'] as const)('verification on the %s store', (sto
     expect(job!.result!.predictions[0]!.index).toBe(5);
     expect(job!.result!.verification).toMatchObject({ state: 'unverified', replicas: { length: 5 } });
     expect(job!.result!.verification!.credibility).toBeLessThan(0.999);
+  });
+
+  it('blacklists a volunteer outvoted in more than MAX_OUTVOTED_SHARE of its judged answers, and no honest one', async () => {
+    // A looser target, so that jobs it answered end verified despite it, and a small OUTVOTED_MIN_ANSWERS.
+    const m = await grid.start(storeName, { ...DEFAULT_POLICY, targetError: 0.01, outvotedMinAnswers: 3 });
+    const contrarian = await grid.connect(m, { name: 'contrarian', onJob: (job, self) => self.succeed(job.header, 8) });
+    const closed = contrarian.closed;
+    const honest = await Promise.all([1, 2, 3, 4].map(() => volunteer(m, 7)));
+    const ids = [];
+    for (let i = 0; i < 20; i++) ids.push(await submitOne(m));
+    expect(await closed).toBe(CloseCode.identityRevoked);
+    const jobs = await settled(m.url, ids, 20_000);
+    expect(jobs.map((job) => job.result!.predictions[0]!.index)).toEqual(ids.map(() => 7));
+    const record = await m.identities.trustRecord(contrarian.welcome.identity.workerId);
+    expect(record).toMatchObject({ blacklisted: true, blacklistedReason: expect.stringMatching(/^outvoted in \d+ of \d+ verified jobs/) });
+    expect(record.answersOutvoted).toBe(record.answersJudged);
+    expect(record.answersJudged).toBeGreaterThanOrEqual(3);
+    for (const worker of honest) {
+      expect(await m.identities.trustRecord(worker.welcome.identity.workerId)).toMatchObject({ answersOutvoted: 0, blacklisted: false });
+    }
   });
 
   it('never hands a private job to a volunteer, however it was marked, and refuses a flag that is not true or false', async () => {

@@ -1,7 +1,7 @@
 // Spot checks: a share (GOLD_FRACTION) of the work handed to volunteers is gold (gold-set.ts), an image whose
 // answer the master knows, sent like any job: a fresh encoding, random ids, the same frame, and only while real
 // jobs are queued, so that a worker cannot tell it from real work. It is never stored as a job. An answer that
-// agrees raises the identity's credibility (credibility.ts); one that does not gets it blacklisted.
+// agrees raises the identity's credibility (credibility.ts); one that does not is to be blacklisted.
 import { randomUUID } from 'node:crypto';
 import type { IdentityStore, TrustRecord } from '../identity/identity-store.ts';
 import type { LeaseRef } from '../store/job-store.ts';
@@ -31,7 +31,7 @@ export class SpotChecks {
   constructor(
     private readonly gold: GoldSet,
     private readonly fraction: number,
-    private readonly identities: IdentityStore,
+    private readonly identities: Pick<IdentityStore, 'recordSpotCheck'>,
     private readonly random: () => number = Math.random,
   ) {}
 
@@ -62,7 +62,6 @@ export class SpotChecks {
     const record = await this.identities.recordSpotCheck(workerId, passed);
     if (passed) return { passed, record };
     const reason = top1 === null ? 'answered a spot check with nonsense' : `answered a spot check with class ${top1}; the served model says ${expected}`;
-    await this.identities.blacklist(workerId, reason);
     return { passed, record, reason };
   }
 

@@ -2,9 +2,11 @@
 // A trusted worker's word is final. A volunteer's answer is a vote: the job is final once one answer's
 // credibility (credibility.ts, from the spot checks each voter survived) reaches 1 − TARGET_ERROR;
 // until then it goes to another identity, up to MAX_REPLICAS answers; past them, to a trusted worker
-// if one is connected, else it ends `unverified` on the answer in the lead, and says so.
+// if one is connected, else it ends `unverified` on the answer in the lead, and says so. Once a job ends on a
+// credible answer, each volunteer's answer to it is judged: one outvoted far more often than honest backends
+// disagree (MAX_OUTVOTED_SHARE of at least OUTVOTED_MIN_ANSWERS) is to be blacklisted.
 import type { JobResult, Replica, Verification, VerificationState } from '../api-types.ts';
-import type { TrustRecord } from '../identity/identity-store.ts';
+import type { IdentityStore, TrustRecord } from '../identity/identity-store.ts';
 import type { Vote } from '../store/job-store.ts';
 import { verdict, workerCredibility } from './credibility.ts';
 
@@ -12,7 +14,12 @@ export interface VerificationPolicy {
   targetError: number;
   saboteurFraction: number;
   maxReplicas: number;
+  maxOutvotedShare: number;
+  outvotedMinAnswers: number;
 }
+
+/** What the verifier keeps per identity (identity-store.ts). */
+export type TrustRecords = Pick<IdentityStore, 'trustRecord' | 'recordJudgedAnswer' | 'blacklist'>;
 
 export type Decision = { final: true; result: JobResult } | { final: false; trustedOnly: boolean };
 
@@ -22,9 +29,35 @@ const isTrusted = (answer: JobResult) => answer.workerClass === 'trusted';
 export class Verifier {
   constructor(
     private readonly policy: VerificationPolicy,
-    /** An identity's spot-check record (identity-store.ts). */
-    readonly recordOf: (workerId: string) => Promise<TrustRecord>,
+    private readonly records: TrustRecords,
   ) {}
+
+  /** An identity's record: spot checks, judged answers, blacklisting. */
+  recordOf(workerId: string): Promise<TrustRecord> {
+    return this.records.trustRecord(workerId);
+  }
+
+  /** Refuses the identity from now on, on every master, keeping the reason; its votes stop counting (decide). */
+  blacklist(workerId: string, reason: string): Promise<void> {
+    return this.records.blacklist(workerId, reason);
+  }
+
+  /**
+   * After a job ended on a credible answer (trusted or verified, not unverified): counts each volunteer's answer to it
+   * as judged, outvoted when it disagreed. Answers the identities now outvoted far beyond honest disagreement, and why.
+   */
+  async judge(result: JobResult): Promise<{ workerId: string; reason: string }[]> {
+    const verification = result.verification;
+    if (!verification || verification.state === 'unverified') return [];
+    const outvotedTooOften: { workerId: string; reason: string }[] = [];
+    for (const replica of verification.replicas.filter((r) => r.workerClass === 'volunteer')) {
+      const record = await this.records.recordJudgedAnswer(replica.workerId, !replica.agreed);
+      const { answersJudged: judged, answersOutvoted: outvoted } = record;
+      if (record.blacklisted || replica.agreed || judged < this.policy.outvotedMinAnswers || outvoted / judged <= this.policy.maxOutvotedShare) continue;
+      outvotedTooOften.push({ workerId: replica.workerId, reason: `outvoted in ${outvoted} of ${judged} verified jobs, far beyond honest disagreement` });
+    }
+    return outvotedTooOften;
+  }
 
   /** A worker's credibility from its class and the spot checks its identity passed. */
   credibilityOf(trusted: boolean, record: Pick<TrustRecord, 'spotChecksPassed'>): number {
