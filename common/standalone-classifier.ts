@@ -4,8 +4,8 @@ import type { PageStages } from '../master/protocol.ts';
 export interface StandaloneRun {
   /** Wall time of the whole loop, ms. */
   wallMs: number;
-  /** Per image, in order: total ms, ms by stage, the top-1 class and its probability's margin over the second's. */
-  images: { inferenceMs: number; stages: Omit<PageStages, 'queued'>; top1: number; margin: number }[];
+  /** Per image, in order: total ms, ms by stage, the top-1 class, the second class (-1 if none), and the top-1 probability's margin over the second's. */
+  images: { inferenceMs: number; stages: Omit<PageStages, 'queued'>; top1: number; second: number; margin: number }[];
 }
 
 export interface StandaloneClassifier {

@@ -23,7 +23,7 @@ await classifier.warmUp();
       for (const blob of blobs) {
         const { inferenceMs, stages, predictions } = await classifier.classify(blob);
         const [first, second] = predictions;
-        run.push({ inferenceMs, stages, top1: first!.index, margin: first!.probability - (second?.probability ?? 0) });
+        run.push({ inferenceMs, stages, top1: first!.index, second: second?.index ?? -1, margin: first!.probability - (second?.probability ?? 0) });
       }
     }
     return { wallMs: performance.now() - started, images: run };
