@@ -1,0 +1,162 @@
+// npm run bench:trust — how well verification and spot checks hold against saboteurs, and what they cost.
+//
+// The served model classifies the dev images once in headless Chromium (the honest answers, and the gold
+// answers as `npm run gold` makes them); then each cell runs a real master with the gold set and real
+// WebSocket workers that answer from that table instead of running the model: honest ones (now and then
+// the second class on a low-margin image, as backends may round differently) and saboteurs of one kind at
+// one lie rate. Each cell's final results are checked against the model's answers. Two extra runs set the
+// scale: every worker trusted (one answer a job, no spot checks: unverified), and no saboteurs at all.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Command, InvalidArgumentError } from 'commander';
+import { loadDataset } from './dataset.ts';
+import { ImageIndex } from './image-fingerprint.ts';
+import { modelAnswers } from './model-answers.ts';
+import { runTrustCell, type CellOptions, type CellSpec, type TrustBenchInputs } from './trust-cell.ts';
+import { markdownTable, summarizeCell, verdicts, type CellSummary } from './trust-summary.ts';
+import { SABOTEUR_KINDS, type SaboteurKind } from './worker-behaviours.ts';
+
+const fractionList = (value: string) => {
+  const list = value.split(',').map(Number);
+  if (list.some((n) => !(n >= 0 && n <= 1))) throw new InvalidArgumentError('expected numbers between 0 and 1, comma-separated');
+  return list;
+};
+const kindList = (value: string) => {
+  const list = value.split(',');
+  const unknown = list.find((kind) => !(SABOTEUR_KINDS as readonly string[]).includes(kind));
+  if (unknown) throw new InvalidArgumentError(`unknown saboteur kind "${unknown}" (${SABOTEUR_KINDS.join(', ')})`);
+  return list as SaboteurKind[];
+};
+const positive = (value: string) => {
+  const n = Number(value);
+  if (!(Number.isInteger(n) && n > 0)) throw new InvalidArgumentError('expected a whole number above 0');
+  return n;
+};
+const fraction = (value: string) => fractionList(value)[0]!;
+const count = (value: string) => {
+  const n = Number(value);
+  if (!(Number.isInteger(n) && n >= 0)) throw new InvalidArgumentError('expected a whole number');
+  return n;
+};
+
+const opts = new Command('bench:trust')
+  .description('Saboteurs against verification and spot checks: error rate, redundancy, overhead, throughput, time to catch.')
+  .option('--images <dir>', 'labelled image folder (labels.csv): the jobs, and the gold folder', '../shared/datasets/imagenet-dev')
+  .option('--model-dir <dir>', 'model folder (default: the master’s default)')
+  .option('--jobs <n>', 'jobs per cell', positive, 300)
+  .option('--workers <n>', 'synthetic workers per cell', positive, 20)
+  .option('--credit <n>', 'credit per worker (jobs it holds at once)', positive, 2)
+  .option('--answer-ms <ms>', 'time a worker takes per image (the worker page measured 41-44 ms here with WASM)', positive, 50)
+  .option('--fractions <list>', 'shares of the workers that are saboteurs', fractionList, [0.1, 0.3, 0.5])
+  .option('--rates <list>', 'sabotage rates: share of a lying saboteur’s answers that are lies', fractionList, [0.1, 0.5, 1])
+  .option('--kinds <list>', `saboteur kinds (${SABOTEUR_KINDS.join(', ')})`, kindList, ['naive', 'smart', 'colluding'])
+  .option('--honest-for <n>', 'answers a smart saboteur gives honestly under each identity before it lies', count, 20)
+  .option('--flip-rate <p>', 'chance an honest answer on a low-margin image is the second class', fraction, 0.01)
+  .option('--low-margin <m>', 'images whose top-1 beats the second by less than this are low-margin', fraction, 0.1)
+  .option('--quick', 'a short run: 120 jobs per cell, lie rates 0.5 and 1 only')
+  .option('--cell-timeout <s>', 'seconds a cell may run before what is unfinished is counted as such', positive, 300)
+  .option('--store <kind>', 'job store: sqlite (embedded) or redis', 'sqlite')
+  .option('--redis-url <url>', 'Redis for --store redis (keys under the prefix "bench-trust:" are cleared)', 'redis://127.0.0.1:6379/0')
+  .option('--target-error <e>', 'TARGET_ERROR (default: the master’s)', fraction)
+  .option('--saboteur-fraction <f>', 'SABOTEUR_FRACTION, the share the master assumes (default: the master’s)', fraction)
+  .option('--max-replicas <n>', 'MAX_REPLICAS (default: the master’s)', positive)
+  .option('--gold-fraction <q>', 'GOLD_FRACTION (default: the master’s)', fraction)
+  .parse()
+  .opts<{
+    images: string;
+    modelDir?: string;
+    jobs: number;
+    workers: number;
+    credit: number;
+    answerMs: number;
+    fractions: number[];
+    rates: number[];
+    kinds: SaboteurKind[];
+    honestFor: number;
+    flipRate: number;
+    lowMargin: number;
+    quick?: boolean;
+    cellTimeout: number;
+    store: string;
+    redisUrl: string;
+    targetError?: number;
+    saboteurFraction?: number;
+    maxReplicas?: number;
+    goldFraction?: number;
+  }>();
+
+if (opts.store !== 'sqlite' && opts.store !== 'redis') {
+  console.error(`bench:trust: unknown store "${opts.store}" (sqlite or redis)`);
+  process.exit(2);
+}
+const jobs = opts.quick ? 120 : opts.jobs;
+const rates = opts.quick ? opts.rates.filter((rate) => rate >= 0.5) : opts.rates;
+const policy = Object.fromEntries(
+  Object.entries({
+    targetError: opts.targetError,
+    saboteurFraction: opts.saboteurFraction,
+    maxReplicas: opts.maxReplicas,
+    goldFraction: opts.goldFraction,
+  }).filter(([, value]) => value !== undefined),
+);
+const options: CellOptions = {
+  jobs,
+  workers: opts.workers,
+  credit: opts.credit,
+  answerMs: opts.answerMs,
+  honestFor: opts.honestFor,
+  disagreement: { flipRate: opts.flipRate, lowMargin: opts.lowMargin },
+  timeoutMs: opts.cellTimeout * 1000,
+  store: opts.store === 'redis' ? { kind: 'redis', url: opts.redisUrl } : { kind: 'sqlite' },
+  policy,
+};
+
+const images = path.resolve(opts.images);
+const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-trust-gold-'));
+try {
+  const files = loadDataset(images).map((image) => image.file);
+  console.log(`classifying ${files.length} images with the served model in headless Chromium (the honest answers and gold.csv)…`);
+  const answers = await modelAnswers({ images, files, outDir, modelDir: opts.modelDir && path.resolve(opts.modelDir) });
+  const inputs: TrustBenchInputs = {
+    table: answers.rows,
+    images: answers.images,
+    index: await ImageIndex.of(answers.images),
+    goldDir: images,
+    goldAnswers: answers.goldAnswers,
+  };
+  const lowMargin = answers.rows.filter((row) => row.margin < opts.lowMargin).length;
+  console.log(
+    `trust benchmark: ${answers.backend}; ${answers.goldImages} of ${files.length} images kept as gold; ${jobs} jobs per cell, ${opts.workers} workers × credit ${opts.credit}, ` +
+      `${opts.answerMs} ms per image (at most ${Math.round((opts.workers * 1000) / opts.answerMs)} answers/s); store ${opts.store}; master policy ${JSON.stringify(policy) === '{}' ? 'defaults' : JSON.stringify(policy)}; ` +
+      `honest flips: ${opts.flipRate} on the ${lowMargin} images with a margin below ${opts.lowMargin}; smart saboteurs honest for ${opts.honestFor} answers per identity; ` +
+      `${os.cpus().length} cores, node ${process.version}`,
+  );
+  const cells: CellSpec[] = [
+    { saboteurs: 0, kind: 'naive', rate: 0, trusted: true },
+    { saboteurs: 0, kind: 'naive', rate: 0 },
+    ...opts.kinds.flatMap((kind) => opts.fractions.filter((f) => f > 0).flatMap((saboteurs) => rates.map((rate) => ({ saboteurs, kind, rate })))),
+  ];
+  const summaries: CellSummary[] = [];
+  for (const [i, spec] of cells.entries()) {
+    const run = await runTrustCell(inputs, spec, options);
+    const summary = summarizeCell(spec, run);
+    summaries.push(summary);
+    const checks = [
+      run.wrongUntouched && `${run.wrongUntouched} wrong results no lie or flip reached`,
+      run.misidentified && `${run.misidentified} images misidentified`,
+      run.unexpectedCloses && `${run.unexpectedCloses} unexpected closes`,
+    ].filter(Boolean);
+    console.error(
+      `[${i + 1}/${cells.length}] ${summary.spec.trusted ? 'unverified baseline' : `${spec.kind} ${spec.saboteurs} × ${spec.rate}`}: ${run.done}/${run.jobs} done in ${run.seconds.toFixed(1)} s, ${run.wrong} wrong` +
+        (checks.length ? ` — CHECK: ${checks.join(', ')}` : ''),
+    );
+  }
+  const reference = { unverified: summaries[0]!.jobsPerSecond, noSaboteurs: summaries[1]!.jobsPerSecond };
+  console.log();
+  console.log(markdownTable(summaries, reference));
+  console.log();
+  for (const line of verdicts(summaries, reference)) console.log(`- ${line}`);
+} finally {
+  fs.rmSync(outDir, { recursive: true, force: true });
+}

@@ -1,0 +1,38 @@
+// The bench's honest workers name the image they were handed by its fingerprint: every dev image must be
+// found from its own bytes and from fresh gold re-encodings of it, with room to spare.
+import fs from 'node:fs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { reencodeGold } from '../../master/trust/gold-reencoding.ts';
+import { devImages } from '../../test/support/paths.ts';
+import { fingerprint, fingerprintDistance, ImageIndex } from '../image-fingerprint.ts';
+
+const images = devImages().map((image) => fs.readFileSync(image.path));
+let index: ImageIndex;
+beforeAll(async () => {
+  index = await ImageIndex.of(images);
+});
+
+describe('image fingerprints', () => {
+  it('finds each of the 200 dev images from its own bytes', async () => {
+    const found = await Promise.all(images.map((bytes) => index.identify(bytes)));
+    expect(found.map((f) => f.index)).toEqual(images.map((_, i) => i));
+  });
+
+  it('finds each dev image from two fresh gold re-encodings, the next nearest image well farther away', async () => {
+    const misses: string[] = [];
+    for (const [i, original] of images.entries()) {
+      for (let draw = 0; draw < 2; draw++) {
+        const { index: found, distance, runnerUp } = await index.identify(await reencodeGold(original));
+        if (found !== i || runnerUp < 1.25 * distance) misses.push(`#${i}: nearest #${found} at ${distance.toFixed(3)}, next at ${runnerUp.toFixed(3)}`);
+      }
+    }
+    expect(misses).toEqual([]);
+  });
+
+  it('normalises a fingerprint to unit spread: its negative is at RMS distance 2', async () => {
+    const print = await fingerprint(images[0]!);
+    const negative = Float64Array.from(print, (value) => -value);
+    expect(fingerprintDistance(print, print)).toBe(0);
+    expect(fingerprintDistance(print, negative)).toBeCloseTo(2, 6);
+  });
+});

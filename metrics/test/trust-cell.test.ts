@@ -1,0 +1,59 @@
+// The trust bench's core on a tiny cell: the served model's answers for a dozen dev images from headless
+// Chromium, then a real master with that gold set and real WebSocket workers, a third of them liars.
+// The figures must account for every job and every wrong result (run under flock: it launches Chromium).
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { devImages, devImagesDir } from '../../test/support/paths.ts';
+import { ImageIndex } from '../image-fingerprint.ts';
+import { modelAnswers } from '../model-answers.ts';
+import { runTrustCell, type CellOptions, type TrustBenchInputs } from '../trust-cell.ts';
+
+const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'trust-cell-test-'));
+let inputs: TrustBenchInputs;
+beforeAll(async () => {
+  const answers = await modelAnswers({ images: devImagesDir, files: devImages(12).map((image) => image.file), outDir });
+  inputs = { table: answers.rows, images: answers.images, index: await ImageIndex.of(answers.images), goldDir: devImagesDir, goldAnswers: answers.goldAnswers };
+});
+afterAll(() => fs.rmSync(outDir, { recursive: true, force: true }));
+
+const options: CellOptions = {
+  jobs: 40,
+  workers: 6,
+  credit: 1,
+  answerMs: 5,
+  honestFor: 0,
+  disagreement: { flipRate: 0, lowMargin: 0.1 },
+  timeoutMs: 60_000,
+  store: { kind: 'sqlite' },
+  policy: { goldFraction: 0.3 },
+};
+
+describe('a trust bench cell', () => {
+  it('has the model classify every image, each answer in 0..999', () => {
+    expect(inputs.table).toHaveLength(12);
+    expect(inputs.table.every((row) => row.top1 >= 0 && row.top1 < 1000 && row.second !== row.top1 && row.margin >= 0)).toBe(true);
+  });
+
+  it('with liars, finishes every job, and every wrong result is on a job a liar answered', async () => {
+    const run = await runTrustCell(inputs, { saboteurs: 1 / 3, kind: 'naive', rate: 1 }, options);
+    expect([run.done, run.failed]).toEqual([40, 0]);
+    expect([run.misidentified, run.wrongUntouched, run.unexpectedCloses]).toEqual([0, 0, 0]);
+    expect(run.flips).toBe(0);
+    expect(run.wrong).toBeLessThanOrEqual(run.lies);
+    expect(run.replicas).toBeGreaterThanOrEqual(run.done);
+    expect(run.saboteurIdentities).toHaveLength(2);
+    // Only liars fail spot checks (gold has a wide margin, and honest workers do not flip here); each failure burns one identity.
+    const identities = run.saboteurIdentities.flat();
+    const caught = identities.filter((identity) => identity.caughtAt !== undefined).length;
+    expect(run.spotChecks.failed).toBeGreaterThanOrEqual(caught);
+    expect(run.spotChecks.failed).toBeLessThanOrEqual(identities.length);
+    expect(run.spotChecks.passed + run.spotChecks.failed).toBeLessThanOrEqual(run.spotChecks.given);
+  });
+
+  it('with every worker trusted, settles each job on one answer and gives no spot checks', async () => {
+    const run = await runTrustCell(inputs, { saboteurs: 0, kind: 'naive', rate: 0, trusted: true }, options);
+    expect([run.done, run.replicas, run.wrong, run.spotChecks.given]).toEqual([40, 40, 0, 0]);
+  });
+});

@@ -1,0 +1,238 @@
+// One cell of the trust bench: a real master in this process (its own store, the gold set, default
+// verification policy unless told otherwise), real WebSocket workers of which a share are saboteurs,
+// a batch of jobs on the dev images submitted through the same path as POST /api/jobs, and what became
+// of them: each final result checked against what the model says for its image.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { randomBytes, randomInt } from 'node:crypto';
+import type { JobView } from '../master/api-types.ts';
+import { makeConfig } from '../master/config.ts';
+import { startMaster } from '../master/server.ts';
+import type { SpotCheckCounts } from '../master/trust/spot-checks.ts';
+import type { ImageIndex } from './image-fingerprint.ts';
+import type { ModelAnswer } from './model-answers.ts';
+import { BenchWorker, type AnswerLog, type IdentityRecord } from './trust-workers.ts';
+import { newJob } from './uploaded-files.ts';
+import type { Behaviour, HonestDisagreement, SaboteurKind } from './worker-behaviours.ts';
+
+export interface CellSpec {
+  /** Share of the workers that are saboteurs. */
+  saboteurs: number;
+  kind: SaboteurKind;
+  /** Share of a saboteur's answers that are lies (once it lies at all). */
+  rate: number;
+  /** Every worker the operator's own fleet (trusted, one answer a job): the unverified baseline. */
+  trusted?: boolean;
+}
+
+export interface TrustBenchInputs {
+  table: ModelAnswer[];
+  images: Buffer[];
+  index: ImageIndex;
+  /** The gold folder (GOLD_DIR) and its answers file (GOLD_ANSWERS). */
+  goldDir: string;
+  goldAnswers: string;
+}
+
+export interface CellOptions {
+  jobs: number;
+  workers: number;
+  credit: number;
+  answerMs: number;
+  /** A smart saboteur's honest answers under each identity before it lies. */
+  honestFor: number;
+  disagreement: HonestDisagreement;
+  /** The run stops waiting after this long; what was not finished is counted as such. */
+  timeoutMs: number;
+  store: { kind: 'sqlite' } | { kind: 'redis'; url: string };
+  /** Master settings other than the defaults (TARGET_ERROR, SABOTEUR_FRACTION, MAX_REPLICAS, GOLD_FRACTION). */
+  policy: Partial<{ targetError: number; saboteurFraction: number; maxReplicas: number; goldFraction: number }>;
+}
+
+export interface CellRun {
+  jobs: number;
+  done: number;
+  failed: number;
+  /** Done jobs whose final top-1 is not the model's for the image, in all and among the unverified. */
+  wrong: number;
+  unverified: number;
+  wrongUnverified: number;
+  /** Wrong final results on jobs that no lie and no honest flip reached: none can be right. */
+  wrongUntouched: number;
+  /** Answers to real jobs by workers that took the image for another: must be none. */
+  misidentified: number;
+  /** Answers (replicas) the done jobs hold, all together. */
+  replicas: number;
+  spotChecks: SpotCheckCounts;
+  /** Lies and honest second-class answers given to real jobs. */
+  lies: number;
+  flips: number;
+  seconds: number;
+  /** Per saboteur: every identity it used, in order. */
+  saboteurIdentities: IdentityRecord[][];
+  /** Closes of any worker other than a blacklisting. */
+  unexpectedCloses: number;
+}
+
+const REDIS_PREFIX = 'bench-trust:';
+
+function shuffled<T>(items: T[]): T[] {
+  const copy = [...items];
+  for (let i = copy.length - 1; i > 0; i--) {
+    const j = randomInt(i + 1);
+    [copy[i], copy[j]] = [copy[j]!, copy[i]!];
+  }
+  return copy;
+}
+
+/** `count` image positions, each image once per round through them, in a fresh order each round. */
+function imageOrder(images: number, count: number): number[] {
+  const order: number[] = [];
+  while (order.length < count) order.push(...shuffled(Array.from({ length: images }, (_, i) => i)));
+  return order.slice(0, count);
+}
+
+export async function runTrustCell(inputs: TrustBenchInputs, cell: CellSpec, options: CellOptions): Promise<CellRun> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-trust-'));
+  const fleetToken = cell.trusted ? randomBytes(24).toString('base64url') : undefined;
+  const master = await startMaster(
+    makeConfig({
+      port: 0,
+      host: '127.0.0.1',
+      dataDir,
+      // Blacklistings are logged as warnings: expected here, and they would bury the table.
+      logLevel: 'error',
+      heartbeatMs: 60_000,
+      goldDir: inputs.goldDir,
+      goldAnswers: inputs.goldAnswers,
+      ...options.policy,
+      ...(fleetToken && { fleetToken }),
+      ...(options.store.kind === 'redis' && { redisUrl: options.store.url, redisPrefix: REDIS_PREFIX }),
+    }),
+  );
+  await master.store.clear();
+  const log: AnswerLog = new Map();
+  const saboteurCount = cell.trusted ? 0 : Math.round(cell.saboteurs * options.workers);
+  const behaviours: Behaviour[] = shuffled(
+    Array.from({ length: options.workers }, (_, i) =>
+      i < saboteurCount ? { kind: cell.kind, rate: cell.rate, honestFor: options.honestFor } : { kind: 'honest' as const },
+    ),
+  );
+  const collusionSeed = randomInt(2 ** 31);
+  const workers = await Promise.all(
+    behaviours.map((behaviour, i) =>
+      BenchWorker.start({
+        masterUrl: master.url,
+        name: `${behaviour.kind}-${i}`,
+        behaviour,
+        credit: options.credit,
+        answerMs: options.answerMs,
+        fleetToken,
+        table: inputs.table,
+        index: inputs.index,
+        disagreement: options.disagreement,
+        collusionSeed,
+        log,
+      }),
+    ),
+  );
+  // Events can come before submit resolves: every finished job is kept, and matched to the submitted ones after.
+  const finished = new Map<string, JobView>();
+  const jobImage = new Map<string, number>();
+  let allFinished = () => {};
+  const everyJobFinished = new Promise<void>((resolve) => (allFinished = resolve));
+  const checkAllFinished = () => {
+    if (jobImage.size === options.jobs && [...jobImage.keys()].every((id) => finished.has(id))) allFinished();
+  };
+  let lastFinishedAt = 0;
+  const unsubscribe = master.events.subscribe((event) => {
+    if (event.type !== 'job' || (event.job.status !== 'done' && event.job.status !== 'failed')) return;
+    finished.set(event.job.id, event.job);
+    lastFinishedAt = performance.now();
+    checkAllFinished();
+  });
+  try {
+    const order = imageOrder(inputs.images.length, options.jobs);
+    const started = performance.now();
+    for (let sent = 0; sent < order.length; sent += 500) {
+      const chunk = order.slice(sent, sent + 500);
+      const created = await master.lifecycle.submit(chunk.map((image) => newJob(inputs.table[image]!.file, 'image/jpeg', inputs.images[image]!)));
+      created.jobs.forEach((job, i) => jobImage.set(job.id, chunk[i]!));
+    }
+    checkAllFinished();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([everyJobFinished, new Promise((resolve) => (timer = setTimeout(resolve, options.timeoutMs)))]);
+    clearTimeout(timer);
+    return measure({
+      jobImage,
+      finished,
+      log,
+      table: inputs.table,
+      workers,
+      spotChecks: { ...master.lifecycle.counters.spotChecks },
+      seconds: (lastFinishedAt - started) / 1000,
+    });
+  } finally {
+    unsubscribe();
+    for (const worker of workers) worker.stop();
+    await master.store.clear();
+    await master.close();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+function measure({
+  jobImage,
+  finished,
+  log,
+  table,
+  workers,
+  spotChecks,
+  seconds,
+}: {
+  jobImage: Map<string, number>;
+  finished: Map<string, JobView>;
+  log: AnswerLog;
+  table: ModelAnswer[];
+  workers: BenchWorker[];
+  spotChecks: SpotCheckCounts;
+  seconds: number;
+}): CellRun {
+  const run: CellRun = {
+    jobs: jobImage.size,
+    done: 0,
+    failed: 0,
+    wrong: 0,
+    unverified: 0,
+    wrongUnverified: 0,
+    wrongUntouched: 0,
+    misidentified: 0,
+    replicas: 0,
+    spotChecks,
+    lies: 0,
+    flips: 0,
+    seconds,
+    saboteurIdentities: workers.filter((worker) => worker.behaviour.kind !== 'honest').map((worker) => worker.identities),
+    unexpectedCloses: workers.reduce((sum, worker) => sum + worker.unexpectedCloses.length, 0),
+  };
+  for (const [id, image] of jobImage) {
+    const given = log.get(id) ?? [];
+    run.misidentified += given.filter((answer) => answer.image !== image).length;
+    run.lies += given.filter((answer) => answer.lie).length;
+    run.flips += given.filter((answer) => answer.flipped).length;
+    const job = finished.get(id);
+    if (job?.status === 'failed') run.failed += 1;
+    if (job?.status !== 'done') continue;
+    run.done += 1;
+    const verification = job.result!.verification;
+    run.replicas += verification?.replicas.length ?? 1;
+    const unverified = verification?.state === 'unverified';
+    if (unverified) run.unverified += 1;
+    if (job.result!.predictions[0]!.index === table[image]!.top1) continue;
+    run.wrong += 1;
+    if (unverified) run.wrongUnverified += 1;
+    if (!given.some((answer) => answer.lie || answer.flipped)) run.wrongUntouched += 1;
+  }
+  return run;
+}
