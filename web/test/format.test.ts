@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatBytes, formatCount, formatUptime, plural } from '../src/lib/format.ts';
+import { formatBytes, formatCount, formatCredibility, formatUptime, plural } from '../src/lib/format.ts';
 
 describe('format', () => {
   it('writes sizes in SI units', () => {
@@ -19,5 +19,15 @@ describe('format', () => {
     expect(formatUptime(125)).toBe('2 min');
     expect(formatUptime(3 * 3600 + 5 * 60)).toBe('3 h 5 min');
     expect(formatUptime(2 * 86400 + 4 * 3600)).toBe('2 d 4 h');
+  });
+
+  it('writes a credibility with one decimal, and more only as close to 1 as it is', () => {
+    expect(formatCredibility(0.4737)).toBe('47.4%');
+    expect(formatCredibility(0.98765)).toBe('98.8%');
+    expect(formatCredibility(0.9991)).toBe('99.91%');
+    expect(formatCredibility(0.9998)).toBe('99.98%');
+    expect(formatCredibility(0.999993)).toBe('99.999%');
+    expect(formatCredibility(0.99999999)).toBe('> 99.9999%');
+    expect(formatCredibility(1)).toBe('100%');
   });
 });

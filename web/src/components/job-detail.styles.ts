@@ -71,6 +71,28 @@ export const jobDetailStyles = css`
     color: var(--danger);
     overflow-wrap: anywhere;
   }
+  .votes,
+  .requeued {
+    margin: 0.5rem 0 0;
+  }
+  .requeued {
+    color: var(--muted);
+    overflow-wrap: anywhere;
+  }
+  .explanation {
+    margin: 0 0 0.75rem;
+  }
+  section.panel .scroll {
+    margin-top: 0.75rem;
+  }
+  .agreed {
+    color: var(--status-done);
+    font-weight: 700;
+  }
+  .disagreed {
+    color: var(--danger);
+    font-weight: 700;
+  }
   .notice:empty,
   .problem:empty {
     display: none;

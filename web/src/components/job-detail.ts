@@ -1,9 +1,11 @@
 import { LitElement, html, nothing, type PropertyValues } from 'lit';
-import type { JobDetailView, JobView } from '../../../master/api-types.ts';
+import type { JobDetailView, JobView, Verification } from '../../../master/api-types.ts';
 import { ApiError, getJob, jobImageUrl } from '../api.ts';
 import { errorMessage } from '../lib/errors.ts';
-import { formatBytes, formatMs, formatTime } from '../lib/format.ts';
+import { classLabel } from '../lib/class-labels.ts';
+import { formatBytes, formatCredibility, formatMs, formatTime, shortLabel } from '../lib/format.ts';
 import { endToEndMs, queueMs } from '../lib/job-timing.ts';
+import { verificationExplanation, waitingAnswers } from '../lib/verification.ts';
 import { navigate } from '../router.ts';
 import { AdminGate, ownerOrAdmin } from '../state/admin-gate.ts';
 import { jobFeed } from '../state/job-feed.ts';
@@ -11,18 +13,23 @@ import { SubscriptionController } from '../state/subscription-controller.ts';
 import { jobDetailStyles } from './job-detail.styles.ts';
 import { hideImage } from './hide-image.ts';
 import { reportAction } from './report-action.ts';
-import { buttonStyles, factListStyles, panelStyles } from './shared.styles.ts';
+import { buttonStyles, dataTableStyles, factListStyles, panelStyles, trustedOnlyStyles } from './shared.styles.ts';
 import './attempt-timeline.ts';
 import './confidence-bars.ts';
 import './feed-banner.ts';
 import './status-chip.ts';
+import './verification-badge.ts';
+
+/** Characters of a worker id the answers table shows; the whole id is its title. */
+const WORKER_ID_SHOWN = 8;
 
 /**
- * One job in full: the image, the top five labels, its timings and every attempt. The live
+ * One job in full: the image, the top five labels, how far they are verified and by whose answers,
+ * its timings and every attempt. The live
  * feed says when the job moves; the page then fetches the detail (with its timeline) again.
  */
 export class JobDetail extends LitElement {
-  static override styles = [buttonStyles, panelStyles, factListStyles, jobDetailStyles];
+  static override styles = [buttonStyles, panelStyles, factListStyles, dataTableStyles, trustedOnlyStyles, jobDetailStyles];
   static override properties = {
     jobId: { attribute: 'job-id' },
     detail: { state: true },
@@ -86,6 +93,8 @@ export class JobDetail extends LitElement {
       <div class="head">
         <h1 tabindex="-1">${job.fileName}</h1>
         <status-chip .status=${job.status}></status-chip>
+        ${job.status === 'done' ? html`<verification-badge .verification=${job.result?.verification}></verification-badge>` : nothing}
+        ${job.trustedOnly ? html`<span class="trusted-only">trusted workers only</span>` : nothing}
         <div class="actions">
           ${job.status === 'failed' && !gone ? html`<button class="secondary" @click=${this.retry}>Retry</button>` : nothing}
           ${
@@ -109,6 +118,7 @@ export class JobDetail extends LitElement {
             <h2 id="labels">What the model sees</h2>
             ${this.renderOutcome(job)}
           </section>
+          ${job.result?.verification ? this.renderVerification(job.result.verification) : nothing}
           <section class="panel" aria-labelledby="timing">
             <h2 id="timing">Timing</h2>
             ${this.renderTiming(job)}
@@ -125,7 +135,54 @@ export class JobDetail extends LitElement {
   private renderOutcome(job: JobDetailView) {
     if (job.result) return html`<confidence-bars .predictions=${job.result.predictions} limit="5"></confidence-bars>`;
     if (job.status === 'failed') return html`<p class="failure">${job.error ?? 'It failed, with no reason given.'}</p>`;
-    return html`<p class="muted">${job.status === 'leased' ? `Running on ${job.worker ?? 'a worker'}…` : 'Waiting for a worker…'}</p>`;
+    const waiting = job.status === 'leased' ? `Running on ${job.worker ?? 'a worker'}…` : `Waiting for ${job.trustedOnly ? 'a trusted worker' : 'a worker'}…`;
+    const answers = waitingAnswers(job, job.timeline);
+    // A job back in the queue says why: an attempt failed, or its result leaned on a blacklisted volunteer.
+    return html`
+      <p class="muted">${waiting}</p>
+      ${answers ? html`<p class="votes">${answers}.</p>` : nothing} ${job.error ? html`<p class="requeued">${job.error}</p>` : nothing}
+    `;
+  }
+
+  private renderVerification(verification: Verification) {
+    return html`
+      <section class="panel" aria-labelledby="verification">
+        <h2 id="verification">Verification</h2>
+        <p class="explanation">${verificationExplanation(verification)}</p>
+        <dl>
+          <dt>Credibility</dt>
+          <dd>${formatCredibility(verification.credibility)}</dd>
+        </dl>
+        <div class="scroll" tabindex="0" role="region" aria-label="Answers">
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Worker</th>
+                <th scope="col">Class</th>
+                <th scope="col">Top answer</th>
+                <th scope="col">Agreed</th>
+              </tr>
+            </thead>
+            <tbody>
+              ${verification.replicas.map(
+                (replica) => html`
+                  <tr>
+                    <td><code title=${replica.workerId}>${replica.workerId.slice(0, WORKER_ID_SHOWN)}</code></td>
+                    <td>${replica.workerClass}</td>
+                    <td title=${classLabel(replica.top1)}>${shortLabel(classLabel(replica.top1))}</td>
+                    <td>
+                      <span class=${replica.agreed ? 'agreed' : 'disagreed'} role="img" aria-label=${replica.agreed ? 'agreed' : 'did not agree'}
+                        >${replica.agreed ? '✓' : '✗'}</span
+                      >
+                    </td>
+                  </tr>
+                `,
+              )}
+            </tbody>
+          </table>
+        </div>
+      </section>
+    `;
   }
 
   private renderTiming(job: JobDetailView) {

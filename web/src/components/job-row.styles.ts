@@ -23,13 +23,16 @@ export const jobRowStyles = css`
     display: grid;
     gap: 0.15rem;
   }
+  /* A long name takes the line and the pills wrap below it, rather than squeezing the name away. */
   .title {
     display: flex;
+    flex-wrap: wrap;
     align-items: center;
-    gap: 0.5rem;
+    gap: 0.25rem 0.5rem;
     min-width: 0;
   }
   .name {
+    max-width: 100%;
     overflow: hidden;
     text-overflow: ellipsis;
     white-space: nowrap;

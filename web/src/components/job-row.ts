@@ -6,10 +6,11 @@ import { queueMs } from '../lib/job-timing.ts';
 import { jobPagePath } from '../router.ts';
 import { jobRowStyles } from './job-row.styles.ts';
 import { hideImage } from './hide-image.ts';
-import { buttonStyles } from './shared.styles.ts';
+import { buttonStyles, trustedOnlyStyles } from './shared.styles.ts';
 import { thumbnailStyles } from './thumbnail.styles.ts';
 import './confidence-bars.ts';
 import './status-chip.ts';
+import './verification-badge.ts';
 
 /** How long "Delete" waits for the confirming second click. */
 const CONFIRM_MS = 4000;
@@ -17,12 +18,12 @@ const CONFIRM_MS = 4000;
 export type JobActionEvent = CustomEvent<{ id: string }>;
 
 /**
- * One job: thumbnail, name (a link to its page), status, times, the top three labels or what
- * went wrong, and its actions. Actions are asked for with "job-retry" and "job-delete" events;
- * the board carries them out.
+ * One job: thumbnail, name (a link to its page), status, how far its result is verified, times,
+ * the top three labels or what went wrong, and its actions. Actions are asked for with "job-retry"
+ * and "job-delete" events; the board carries them out.
  */
 export class JobRow extends LitElement {
-  static override styles = [buttonStyles, thumbnailStyles, jobRowStyles];
+  static override styles = [buttonStyles, thumbnailStyles, trustedOnlyStyles, jobRowStyles];
   static override properties = {
     job: { attribute: false },
     confirming: { state: true },
@@ -54,6 +55,8 @@ export class JobRow extends LitElement {
           <div class="title">
             <a class="name" href=${jobPagePath(job.id)} title=${job.fileName}>${job.fileName}</a>
             <status-chip .status=${job.status}></status-chip>
+            ${job.status === 'done' ? html`<verification-badge .verification=${job.result?.verification}></verification-badge>` : nothing}
+            ${job.trustedOnly ? html`<span class="trusted-only">trusted workers only</span>` : nothing}
           </div>
           <div class="meta">${this.renderMeta(job)}</div>
         </div>

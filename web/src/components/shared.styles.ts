@@ -179,3 +179,17 @@ export const cardGridStyles = css`
     min-width: 0;
   }
 `;
+
+/** The "trusted workers only" marker of a job that volunteers may not take. */
+export const trustedOnlyStyles = css`
+  .trusted-only {
+    flex: none;
+    padding: 0 0.5rem;
+    border: 1px dashed var(--muted);
+    border-radius: 999px;
+    color: var(--muted);
+    font-size: 0.8rem;
+    line-height: 1.4rem;
+    white-space: nowrap;
+  }
+`;

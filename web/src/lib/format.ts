@@ -42,3 +42,21 @@ export function formatUptime(seconds: number): string {
   if (hours < 24) return `${hours} h ${minutes % 60} min`;
   return `${Math.floor(hours / 24)} d ${hours % 24} h`;
 }
+
+/** Most decimals a credibility is shown with; closer to 1 than that, it reads "> 99.9999%". */
+const MAX_CREDIBILITY_DIGITS = 4;
+
+/**
+ * A credibility as a percentage: one decimal below 99.9%, then as many more as it takes not to round
+ * up to 100% (99.98%, 99.9993%), since those last digits are what a target error is about.
+ */
+export function formatCredibility(credibility: number): string {
+  const percent = credibility * 100;
+  if (percent < 99.9) return `${percent.toFixed(1)}%`;
+  if (credibility >= 1) return '100%';
+  for (let digits = 2; digits <= MAX_CREDIBILITY_DIGITS; digits++) {
+    const shown = percent.toFixed(digits);
+    if (Number(shown) < 100) return `${shown}%`;
+  }
+  return `> ${(100 - 10 ** -MAX_CREDIBILITY_DIGITS).toFixed(MAX_CREDIBILITY_DIGITS)}%`;
+}

@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import type { AttemptOutcome, AttemptView } from '../../master/api-types.ts';
+import { verificationExplanation, verificationLabel, waitingAnswers } from '../src/lib/verification.ts';
+import { jobView } from '../../test/support/job-view.ts';
+
+const attempt = (outcome: AttemptOutcome): AttemptView => ({
+  attempt: 1,
+  leaseId: 'lease',
+  worker: 'w',
+  workerName: 'w',
+  backend: 'cpu',
+  startedAt: '2025-01-01T00:00:00.000Z',
+  endedAt: null,
+  outcome,
+  reason: null,
+  workerId: null,
+  workerClass: 'volunteer',
+});
+
+const replica = (agreed: boolean) => ({ workerId: 'id', workerClass: 'volunteer' as const, top1: 1, agreed });
+
+describe('verification words', () => {
+  it('labels each state, with the credibility only where volunteers earned it', () => {
+    expect(verificationLabel({ state: 'trusted', credibility: 1, replicas: [] })).toBe('trusted');
+    expect(verificationLabel({ state: 'verified', credibility: 0.9998, replicas: [] })).toBe('verified 99.98%');
+    expect(verificationLabel({ state: 'unverified', credibility: 0.47, replicas: [] })).toBe('unverified');
+  });
+
+  it('explains each state in one sentence', () => {
+    expect(verificationExplanation({ state: 'trusted', credibility: 1, replicas: [replica(true)] })).toMatch(/operator’s own fleet/);
+    expect(verificationExplanation({ state: 'verified', credibility: 0.98765, replicas: [replica(true), replica(true)] })).toBe(
+      '2 volunteer answers agreed until this answer was 98.8% likely to be what an honest worker says.',
+    );
+    expect(verificationExplanation({ state: 'unverified', credibility: 0.47, replicas: [replica(true), replica(false)] })).toMatch(
+      /^2 volunteer answers did not agree enough, and no trusted worker was there/,
+    );
+  });
+
+  it('counts the answers an unfinished job holds as votes', () => {
+    expect(waitingAnswers(jobView('a'), [])).toBeNull();
+    expect(waitingAnswers(jobView('a'), [attempt('answered'), attempt('expired')])).toBe('1 answer, waiting for another worker to agree');
+    expect(waitingAnswers(jobView('a', { status: 'leased' }), [attempt('answered'), attempt('done'), attempt('running')])).toBe(
+      '2 answers, waiting for another worker to agree',
+    );
+    expect(waitingAnswers(jobView('a', { status: 'done' }), [attempt('answered'), attempt('done')])).toBeNull();
+  });
+});
