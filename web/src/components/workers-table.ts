@@ -1,10 +1,13 @@
 import { LitElement, html, nothing } from 'lit';
 import type { WorkerView } from '../../../master/api-types.ts';
-import { formatCount, formatMs, formatTime } from '../lib/format.ts';
+import { formatCount, formatCredibility, formatMs, formatTime } from '../lib/format.ts';
 import { dataTableStyles } from './shared.styles.ts';
 import { workersTableStyles } from './workers-table.styles.ts';
 
-/** The connected workers, busiest first: what they run on, how fast, how much, how many errors. */
+/**
+ * The connected workers, busiest first: what they run on, how fast, how much, how many errors, and
+ * how far their answers are believed (spot checks are for volunteers; trusted workers get none).
+ */
 export class WorkersTable extends LitElement {
   static override styles = [dataTableStyles, workersTableStyles];
   static override properties = { workers: { attribute: false } };
@@ -27,6 +30,8 @@ export class WorkersTable extends LitElement {
               <th scope="col" class="number">ms / image</th>
               <th scope="col" class="number">Jobs</th>
               <th scope="col" class="number">Errors</th>
+              <th scope="col" class="number">Credibility</th>
+              <th scope="col" class="number">Spot checks passed</th>
               <th scope="col" class="number">Holding</th>
               <th scope="col">Since</th>
             </tr>
@@ -41,6 +46,8 @@ export class WorkersTable extends LitElement {
                   <td class="number">${worker.meanInferenceMs === null ? '—' : formatMs(worker.meanInferenceMs)}</td>
                   <td class="number">${formatCount(worker.jobsDone)}</td>
                   <td class="number ${worker.jobsFailed > 0 ? 'errors' : ''}">${formatCount(worker.jobsFailed)}</td>
+                  <td class="number">${formatCredibility(worker.credibility)}</td>
+                  <td class="number">${worker.workerClass === 'trusted' ? '—' : formatCount(worker.spotChecksPassed)}</td>
                   <td class="number">${worker.inFlight} of ${worker.credit}</td>
                   <td><time datetime=${worker.connectedAt}>${formatTime(worker.connectedAt)}</time></td>
                 </tr>
