@@ -83,6 +83,8 @@ export const claimOwner = () => request<{ owner: string }>('/api/owner', { metho
 export interface UploadOptions {
   /** Sent as Idempotency-Key, so retrying an upload whose answer was lost cannot create the job twice. */
   idempotencyKey: string;
+  /** Sent as the form field "private": only the operator's trusted workers may see the image. */
+  trustedOnly: boolean;
   /** Bytes of the file sent so far. */
   onProgress(loaded: number): void;
 }
@@ -91,7 +93,7 @@ export interface UploadOptions {
  * Uploads one image as its own job. XMLHttpRequest, not fetch, because only it reports
  * upload progress; one request per file makes that progress and any error the file's own.
  */
-export function uploadImage(file: File, { idempotencyKey, onProgress }: UploadOptions): Promise<JobView> {
+export function uploadImage(file: File, { idempotencyKey, trustedOnly, onProgress }: UploadOptions): Promise<JobView> {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
     xhr.open('POST', '/api/jobs');
@@ -109,6 +111,7 @@ export function uploadImage(file: File, { idempotencyKey, onProgress }: UploadOp
     };
     xhr.onerror = () => reject(new ApiError('the master is unreachable', 0, 'unreachable'));
     const form = new FormData();
+    form.append('private', String(trustedOnly));
     form.append('image', file, file.name);
     xhr.send(form);
   });

@@ -7,6 +7,7 @@ import { jobView } from '../../test/support/job-view.ts';
 interface Pending {
   file: File;
   key: string;
+  trustedOnly: boolean;
   progress(loaded: number): void;
   resolve(job: JobView): void;
   reject(error: unknown): void;
@@ -15,7 +16,8 @@ interface Pending {
 /** A fake upload whose every request the test answers by hand. */
 function fakeSend(): { send: SendImage; pending: Pending[] } {
   const pending: Pending[] = [];
-  const send: SendImage = (file, key, progress) => new Promise((resolve, reject) => pending.push({ file, key, progress, resolve, reject }));
+  const send: SendImage = ({ file, key, trustedOnly }, progress) =>
+    new Promise((resolve, reject) => pending.push({ file, key, trustedOnly, progress, resolve, reject }));
   return { send, pending };
 }
 
@@ -47,6 +49,23 @@ describe('UploadQueue', () => {
     await settle();
     queue.retry(queue.items[0]!.key);
     expect(pending[2]!.key).toBe(pending[0]!.key);
+  });
+
+  it('sends each file private or not as chosen when it was added, a retry too', async () => {
+    const { send, pending } = fakeSend();
+    const queue = new UploadQueue(send, 1);
+    queue.add([image('open.jpg')]);
+    queue.add([image('private.jpg')], { trustedOnly: true });
+    pending[0]!.resolve(jobView('open'));
+    await settle();
+    pending[1]!.reject(new ApiError('the master is unreachable', 0, 'unreachable'));
+    await settle();
+    queue.retry(queue.items[1]!.key);
+    expect(pending.map((p) => [p.file.name, p.trustedOnly])).toEqual([
+      ['open.jpg', false],
+      ['private.jpg', true],
+      ['private.jpg', true],
+    ]);
   });
 
   it('counts progress over the files still in play', async () => {

@@ -4,6 +4,19 @@ export const submitPageStyles = css`
   :host {
     display: block;
   }
+  .private {
+    display: flex;
+    align-items: center;
+    gap: 0.5rem;
+    margin-bottom: 0.75rem;
+    width: fit-content;
+  }
+  .private input {
+    width: 1.1rem;
+    height: 1.1rem;
+    margin: 0;
+    accent-color: var(--accent);
+  }
   .uploads {
     margin-top: 1.5rem;
   }

@@ -24,6 +24,10 @@ uploads.addEventListener('sent', (event) => jobFeed.adopt((event as CustomEvent<
  */
 export class SubmitPage extends LitElement {
   static override styles = [buttonStyles, panelStyles, introStyles, submitPageStyles];
+  static override properties = { trustedOnly: { state: true } };
+
+  /** Images chosen from now on go private: to the operator's trusted workers only, never to volunteers. */
+  trustedOnly = false;
 
   constructor() {
     super();
@@ -55,7 +59,11 @@ export class SubmitPage extends LitElement {
     return html`
       <h1>Submit images</h1>
       <p class="intro">The grid’s browsers classify each image with MobileNet. Results show up here as they arrive.</p>
-      <drop-zone @files-chosen=${(event: FilesChosenEvent) => uploads.add(event.detail.files)}></drop-zone>
+      <label class="private">
+        <input type="checkbox" .checked=${this.trustedOnly} @change=${(event: Event) => (this.trustedOnly = (event.target as HTMLInputElement).checked)} />
+        Private: only the operator’s trusted workers see these images
+      </label>
+      <drop-zone @files-chosen=${(event: FilesChosenEvent) => uploads.add(event.detail.files, { trustedOnly: this.trustedOnly })}></drop-zone>
       ${totals.files > 0 ? this.renderUploads(totals) : nothing}
     `;
   }
@@ -100,7 +108,7 @@ export class SubmitPage extends LitElement {
     const files = [...(event.clipboardData?.files ?? [])].filter((file) => file.type.startsWith('image/'));
     if (files.length === 0) return;
     event.preventDefault();
-    uploads.add(files);
+    uploads.add(files, { trustedOnly: this.trustedOnly });
   };
 }
 

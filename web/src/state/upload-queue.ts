@@ -18,6 +18,8 @@ export interface UploadItem {
   error: string | null;
   /** False when sending the same file again cannot help (wrong type, too large). */
   retryable: boolean;
+  /** Sent private: only the operator's trusted workers may see it. Chosen when the file was added. */
+  trustedOnly: boolean;
 }
 
 export interface UploadTotals {
@@ -29,7 +31,7 @@ export interface UploadTotals {
   bytes: number;
 }
 
-export type SendImage = (file: File, key: string, onProgress: (loaded: number) => void) => Promise<JobView>;
+export type SendImage = (item: UploadItem, onProgress: (loaded: number) => void) => Promise<JobView>;
 
 /** Uploads at once; a few in parallel keep the pipe full without starving each file's progress. */
 const UPLOAD_CONCURRENCY = 3;
@@ -50,10 +52,11 @@ export class UploadQueue extends EventTarget {
     super();
   }
 
-  add(files: Iterable<File>): void {
+  add(files: Iterable<File>, { trustedOnly = false } = {}): void {
     for (const file of files) {
       const problem = precheckFile(file);
-      this.items = [...this.items, { key: randomKey(), file, state: problem ? 'failed' : 'waiting', loaded: 0, jobId: null, error: problem, retryable: false }];
+      const state = problem ? 'failed' : 'waiting';
+      this.items = [...this.items, { key: randomKey(), file, state, loaded: 0, jobId: null, error: problem, retryable: false, trustedOnly }];
     }
     this.changed();
     this.pump();
@@ -102,7 +105,7 @@ export class UploadQueue extends EventTarget {
     this.running++;
     this.patch(item.key, { state: 'uploading' });
     try {
-      const job = await this.send(item.file, item.key, (loaded) => this.patch(item.key, { loaded }));
+      const job = await this.send(item, (loaded) => this.patch(item.key, { loaded }));
       this.patch(item.key, { state: 'sent', loaded: item.file.size, jobId: job.id });
       this.dispatchEvent(new CustomEvent<JobView>('sent', { detail: job }));
     } catch (error) {
@@ -137,7 +140,7 @@ const ownerClaimed = () =>
   }));
 
 /** One queue per tab: uploads carry on, and stay listed, while the person looks at other pages. */
-export const uploads = new UploadQueue(async (file, key, onProgress) => {
+export const uploads = new UploadQueue(async ({ file, key, trustedOnly }, onProgress) => {
   await ownerClaimed();
-  return uploadImage(file, { idempotencyKey: key, onProgress });
+  return uploadImage(file, { idempotencyKey: key, trustedOnly, onProgress });
 });
