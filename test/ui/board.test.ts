@@ -1,13 +1,18 @@
-// The job board and the job page in real Chromium against a real master with no workers: live
-// updates, filters, search, paging, 10,000 jobs in the virtual list, actions and the admin dialog.
+// The job board and the job page in real Chromium against a real master: with no workers, live
+// updates, filters, search, paging, 10,000 jobs in the virtual list, actions and the admin dialog;
+// then synthetic workers (the real protocol from Node) give results each verification state.
 import { describe, expect, it } from 'vitest';
-import type { ElementHandle } from 'puppeteer-core';
+import type { ElementHandle, Page } from 'puppeteer-core';
+import { SyntheticWorker } from '../../metrics/synthetic-worker.ts';
 import { axeViolations, clickDeep, deepTexts, inApp, PageWatch, waitForElement, waitForTexts } from '../support/browser.ts';
-import { newOwner, submit, uploadsFrom } from '../support/jobs-client.ts';
+import { getJob, newOwner, settled, submit, until, uploadsFrom } from '../support/jobs-client.ts';
+import { TEST_FLEET_TOKEN } from '../support/test-master.ts';
 import { ADMIN_TOKEN, replaceText, rows, smallImage, threeImages, TOKEN_INPUT, useUiHarness } from '../support/ui-harness.ts';
 import { syntheticJob, TINY_PNG } from './fixtures.ts';
 
-const ui = useUiHarness();
+// A new volunteer's answer alone is 90% credible, two that agree 98.8%: below 95% a job waits for a
+// second answer, and two that disagree end it unverified (MAX_REPLICAS 2).
+const ui = useUiHarness({ master: { targetError: 0.05, maxReplicas: 2 } });
 
 describe('job board', () => {
   it('says there are no jobs yet, then shows new ones live, without a reload', async () => {
@@ -161,6 +166,8 @@ describe('job board', () => {
       await page.goto(`${ui.master.url}/`, { waitUntil: 'domcontentloaded' });
       await waitForTexts(page, inApp('job-board', '.summary'), (texts) => texts.some((text) => text.includes('10,000 loaded')), '10,000 jobs', 60_000);
       expect((await rows(page)).length).toBeLessThan(40);
+      // Results stored before verification carry no badge.
+      expect((await rows(page)).filter((text) => /trusted|verified/.test(text))).toEqual([]);
 
       // Frame times while scrolling two ways: like a mouse wheel (200 px a step, rows reused) and in
       // jumps of 400 rows (every row in view rendered afresh).
@@ -239,5 +246,127 @@ describe('job page', () => {
     const { page, watch } = await ui.open('/jobs/no-such-job');
     watch.expect((url, status) => status === 404 && url.endsWith('/api/jobs/no-such-job'));
     await waitForTexts(page, inApp('job-detail', '.problem'), (texts) => texts.some((text) => text.includes('There is no job no-such-job')), 'the 404');
+  });
+});
+
+describe('verification on the board and the job page', () => {
+  const TABBY = 281;
+  const TIGER_CAT = 282;
+  const image = uploadsFrom([smallImage.path])[0]!.bytes;
+  const ids: Record<'trusted' | 'verified' | 'unverified' | 'waiting' | 'private', string> = {
+    trusted: '',
+    verified: '',
+    unverified: '',
+    waiting: '',
+    private: '',
+  };
+  const submitAs = async (name: keyof typeof ids, headers: Record<string, string> = {}) =>
+    (ids[name] = (await submit(ui.master.url, [{ name: `${name}.jpg`, bytes: image }], headers))[0]!);
+
+  /** A new identity (or the fleet) answers the one queued job with class `index`, then goes away. */
+  async function answer(id: string, index: number, trusted = false): Promise<void> {
+    const worker = await SyntheticWorker.connect({
+      masterUrl: ui.master.url,
+      name: trusted ? 'fleet' : 'volunteer',
+      hello: trusted ? { fleetToken: TEST_FLEET_TOKEN } : {},
+      onJob: (job, self) => self.succeed(job.header, index),
+    });
+    const answers = async () =>
+      (await getJob(ui.master.url, id)).timeline.filter((attempt) => attempt.outcome === 'answered' || attempt.outcome === 'done').length;
+    const before = await answers();
+    try {
+      await until(async () => (await answers()) > before, `an answer to ${id}`);
+    } finally {
+      worker.terminate();
+    }
+    // Gone from the master too, so no later job counts on it.
+    await until(
+      async () => ((await fetch(`${ui.master.url}/api/workers`).then((r) => r.json())) as { workers: unknown[] }).workers.length === 0,
+      'the worker to leave',
+    );
+  }
+
+  /** Each row's name and its badge's state and background colour (null where it has none). */
+  const badges = (page: Page) =>
+    page.$$eval(inApp('job-row'), (jobRows) =>
+      jobRows.map((jobRow) => {
+        const span = jobRow.shadowRoot!.querySelector('verification-badge')?.shadowRoot?.querySelector('[data-state]');
+        return {
+          name: jobRow.shadowRoot!.querySelector('a.name')!.textContent,
+          state: span?.getAttribute('data-state') ?? null,
+          background: span ? getComputedStyle(span).backgroundColor : null,
+        };
+      }),
+    );
+
+  it('badges done jobs trusted, verified with their credibility, or unverified in a warning tone; marks trusted-only jobs', async () => {
+    await ui.clearAllJobs();
+    await answer(await submitAs('trusted'), TABBY, true);
+    await answer(await submitAs('verified'), TABBY);
+    await answer(ids.verified, TABBY);
+    await answer(await submitAs('unverified'), TABBY);
+    await answer(ids.unverified, TIGER_CAT);
+    await answer(await submitAs('waiting'), TABBY);
+    await submitAs('private', { 'Private-Job': 'true' });
+    const done = await settled(ui.master.url, [ids.trusted, ids.verified, ids.unverified], 10_000);
+    expect(done.map((job) => job.result?.verification?.state)).toEqual(['trusted', 'verified', 'unverified']);
+
+    const { page } = await ui.open('/');
+    const shown = await waitForTexts(page, inApp('job-row'), (texts) => texts.length === 5, 'five rows');
+    const row = (name: string) => shown.find((text) => text.startsWith(`${name}.jpg `))!;
+    expect(row('trusted')).toMatch(/done trusted/);
+    expect(row('verified')).toMatch(/done verified 98\.8%/);
+    expect(row('unverified')).toMatch(/done ⚠ unverified/);
+    expect(row('waiting')).toMatch(/queued Submitted/);
+    expect(row('private')).toMatch(/queued trusted workers only/);
+    const shownBadges = await badges(page);
+    const byName = (name: string) => shownBadges.find((shownBadge) => shownBadge.name === `${name}.jpg`)!;
+    expect(['trusted', 'verified', 'unverified', 'waiting', 'private'].map((name) => byName(name).state)).toEqual([
+      'trusted',
+      'verified',
+      'unverified',
+      null,
+      null,
+    ]);
+    expect(byName('unverified').background).not.toBe(byName('verified').background);
+    expect(await axeViolations(page)).toEqual([]);
+  });
+
+  const answersTable = (page: Page) => waitForTexts(page, inApp('job-detail', 'tbody tr'), (texts) => texts.length > 0, 'the answers');
+
+  it('lists the answers on the job page, with the credibility and what the state means', async () => {
+    const { page } = await ui.open(`/jobs/${ids.verified}`);
+    await waitForTexts(page, inApp('job-detail', '.head'), (texts) => texts[0]?.includes('done verified 98.8%') ?? false, 'the badge');
+    const [section] = await deepTexts(page, inApp('job-detail', 'section[aria-labelledby=verification]'));
+    expect(section).toContain('2 volunteer answers agreed until this answer was 98.8% likely to be what an honest worker says.');
+    expect(section).toMatch(/Credibility 98\.8%/);
+    const replicas = (await getJob(ui.master.url, ids.verified)).result!.verification!.replicas;
+    expect(await answersTable(page)).toEqual(replicas.map((replica) => `${replica.workerId.slice(0, 8)} volunteer tabby ✓`));
+    expect(await axeViolations(page)).toEqual([]);
+  });
+
+  it('shows which answer lost on an unverified job, and what a waiting or a trusted-only job waits for', async () => {
+    const { page } = await ui.open(`/jobs/${ids.unverified}`);
+    const labels: Record<number, string> = { [TABBY]: 'tabby', [TIGER_CAT]: 'tiger cat' };
+    const replicas = (await getJob(ui.master.url, ids.unverified)).result!.verification!.replicas;
+    expect(replicas.map((replica) => replica.agreed).sort()).toEqual([false, true]);
+    expect(await answersTable(page)).toEqual(
+      replicas.map((replica) => `${replica.workerId.slice(0, 8)} volunteer ${labels[replica.top1]} ${replica.agreed ? '✓' : '✗'}`),
+    );
+    const [section] = await deepTexts(page, inApp('job-detail', 'section[aria-labelledby=verification]'));
+    expect(section).toContain('2 volunteer answers did not agree enough, and no trusted worker was there to settle it');
+
+    await page.goto(`${ui.master.url}/jobs/${ids.waiting}`);
+    await waitForTexts(
+      page,
+      inApp('job-detail', 'section[aria-labelledby=labels]'),
+      (texts) => texts[0]?.includes('Waiting for a worker… 1 answer, waiting for another worker to agree.') ?? false,
+      'the answer waiting for agreement',
+    );
+    expect(await page.$(inApp('job-detail', 'section[aria-labelledby=verification]'))).toBeNull();
+
+    await page.goto(`${ui.master.url}/jobs/${ids.private}`);
+    await waitForTexts(page, inApp('job-detail', '.head'), (texts) => texts[0]?.includes('queued trusted workers only') ?? false, 'the trusted-only marker');
+    expect(await deepTexts(page, inApp('job-detail', 'section[aria-labelledby=labels]'))).toEqual(['What the model sees Waiting for a trusted worker…']);
   });
 });
