@@ -52,10 +52,10 @@ export function statsFixture(): StatsView {
     return bounds.map((le, i) => ({ le, count: (total += counts[i] ?? 0) }));
   };
   const distribution = { count: 4000, mean: 80, p50: 62, p90: 140, p99: 300, max: 900 };
-  const worker = (name: string, jobsDone: number, jobsFailed: number) => ({
+  const worker = (name: string, jobsDone: number, jobsFailed: number, trust: { credibility: number; spotChecksPassed: number } | null = null) => ({
     id: name,
     workerId: `${name}-identity-0000`,
-    workerClass: 'trusted' as const,
+    workerClass: trust ? ('volunteer' as const) : ('trusted' as const),
     name,
     kind: 'headless' as const,
     browser: 'chromium',
@@ -72,6 +72,7 @@ export function statsFixture(): StatsView {
     draining: false,
     credibility: 1,
     spotChecksPassed: 0,
+    ...trust,
   });
   return {
     at: new Date(now).toISOString(),
@@ -85,7 +86,12 @@ export function statsFixture(): StatsView {
       endToEnd: histogram([0, 0, 0, 200, 1500, 1800, 400, 100]),
     },
     pageStagesMs: { queued: 120, decode: 6, preprocess: 3, predict: 30, readback: 1 },
-    workers: [worker('fleet-1', 1200, 3), worker('fleet-2', 1100, 0)],
+    workers: [
+      worker('fleet-1', 1200, 3),
+      worker('fleet-2', 1100, 0),
+      worker('volunteer-1', 40, 0, { credibility: 0.9731, spotChecksPassed: 12 }),
+      worker('volunteer-2', 30, 0, { credibility: 0.99999, spotChecksPassed: 500 }),
+    ],
     dispatch: {
       dispatched: 5100,
       completed: 5000,

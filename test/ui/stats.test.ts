@@ -25,9 +25,11 @@ describe('stats page', () => {
     try {
       await page.setViewport({ width: 1280, height: 800 });
       await page.goto(`${ui.master.url}/stats`, { waitUntil: 'domcontentloaded' });
-      await waitForTexts(page, inApp('workers-table', 'tbody tr'), (texts) => texts.length === 2, 'two workers');
-      const [first] = await deepTexts(page, inApp('workers-table', 'tbody tr'));
-      expect(first).toMatch(/fleet-1\s+headless\s+wasm\s+62 ms\s+1,200\s+3/);
+      const workerRows = await waitForTexts(page, inApp('workers-table', 'tbody tr'), (texts) => texts.length === 4, 'four workers');
+      expect(workerRows[0]).toMatch(/^fleet-1 headless wasm 62 ms 1,200 3 100% — 3 of 8 /);
+      // A volunteer's credibility, with the digits that tell it from 100%, and the spot checks it passed.
+      expect(workerRows[2]).toMatch(/^volunteer-1 headless wasm 62 ms 40 0 97\.3% 12 3 of 8 /);
+      expect(workerRows[3]).toMatch(/^volunteer-2 headless wasm 62 ms 30 0 99\.999% 500 3 of 8 /);
       expect(await page.$$eval(inApp('stats-page', 'uplot-chart', 'canvas'), (canvases) => canvases.length)).toBe(5);
       expect((await deepTexts(page, inApp('stats-page', '.tiles')))[0]).toMatch(/12\s+Queued/);
       expect(await axeViolations(page)).toEqual([]);
@@ -41,7 +43,7 @@ describe('stats page', () => {
         (texts) => texts.some((text) => text.includes('Could not get statistics from the master')),
         'the outage',
       );
-      expect(await deepTexts(page, inApp('workers-table', 'tbody tr'))).toHaveLength(2);
+      expect(await deepTexts(page, inApp('workers-table', 'tbody tr'))).toHaveLength(4);
       unreachable = false;
       await waitForTexts(page, inApp('stats-page', '.problem'), (texts) => texts.length === 0, 'the recovery', 15_000);
       expect(watch.take()).toEqual([]);
