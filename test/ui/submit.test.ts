@@ -1,10 +1,11 @@
 // The submit page in real Chromium against a real master with no workers: per-file errors in
-// plain words, upload progress, paste and drop.
+// plain words, upload progress, paste and drop, private uploads.
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ElementHandle } from 'puppeteer-core';
 import { describe, expect, it } from 'vitest';
-import { axeViolations, inApp, waitForElement, waitForTexts } from '../support/browser.ts';
+import { axeViolations, clickDeep, inApp, waitForElement, waitForTexts } from '../support/browser.ts';
+import { getJob } from '../support/jobs-client.ts';
 import { devImages } from '../support/paths.ts';
 import { MAX_UPLOAD_BYTES, smallImage, threeImages, useUiHarness } from '../support/ui-harness.ts';
 import { TINY_PNG } from './fixtures.ts';
@@ -96,5 +97,27 @@ describe('submit page', () => {
       'two uploads',
     );
     expect(items.map((text) => text.split(' ')[0])).toEqual(['pasted.png', 'dropped.png']);
+  });
+
+  it('sends the images chosen while "Private" is ticked as jobs for trusted workers only, and only those', async () => {
+    const { page } = await ui.open('/submit');
+    const input = (await waitForElement(page, inApp('submit-page', 'drop-zone', 'input[type=file]'))) as ElementHandle<HTMLInputElement>;
+    const privateBox = inApp('submit-page', 'label.private input[type=checkbox]');
+    expect(await page.$eval(privateBox, (box) => (box as HTMLInputElement).checked)).toBe(false);
+    await clickDeep(page, privateBox);
+    await input.uploadFile(smallImage.path);
+    await waitForTexts(page, inApp('submit-page', '.counts'), (texts) => /^1 of 1 image uploaded/.test(texts[0] ?? ''), 'the private upload');
+    await clickDeep(page, privateBox);
+    const open = threeImages.find((image) => image.file !== smallImage.file)!;
+    await input.uploadFile(open.path);
+    await waitForTexts(page, inApp('submit-page', '.counts'), (texts) => /^2 of 2 images uploaded/.test(texts[0] ?? ''), 'the open upload');
+    expect(await axeViolations(page)).toEqual([]);
+
+    const jobIdOf = async (name: string) => {
+      const link = await waitForElement(page, inApp('upload-item', `a[aria-label="Details of ${name}"]`));
+      return decodeURIComponent((await link.evaluate((a) => (a as HTMLAnchorElement).pathname)).split('/').pop()!);
+    };
+    expect((await getJob(ui.master.url, await jobIdOf(smallImage.file))).trustedOnly).toBe(true);
+    expect((await getJob(ui.master.url, await jobIdOf(open.file))).trustedOnly).toBe(false);
   });
 });
