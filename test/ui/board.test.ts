@@ -318,7 +318,7 @@ describe('verification on the board and the job page', () => {
     expect(row('verified')).toMatch(/done verified 98\.8%/);
     expect(row('unverified')).toMatch(/done ⚠ unverified/);
     expect(row('waiting')).toMatch(/queued Submitted/);
-    expect(row('private')).toMatch(/queued trusted workers only/);
+    expect(row('private')).toMatch(/queued trusted workers only .* Waiting for a trusted worker…/);
     const shownBadges = await badges(page);
     const byName = (name: string) => shownBadges.find((shownBadge) => shownBadge.name === `${name}.jpg`)!;
     expect(['trusted', 'verified', 'unverified', 'waiting', 'private'].map((name) => byName(name).state)).toEqual([

@@ -70,7 +70,7 @@ export class JobRow extends LitElement {
     if (job.result) return html`<confidence-bars .predictions=${job.result.predictions} limit="3"></confidence-bars>`;
     if (job.status === 'failed') return html`<span class="error">${job.error ?? 'failed'}</span>`;
     if (job.status === 'leased') return html`<span class="waiting">Running on ${job.worker ?? 'a worker'}…</span>`;
-    return html`<span class="waiting">Waiting for a worker…</span>`;
+    return html`<span class="waiting">Waiting for ${job.trustedOnly ? 'a trusted worker' : 'a worker'}…</span>`;
   }
 
   private renderMeta(job: JobView) {
