@@ -19,6 +19,7 @@ import type { Logger } from '../log.ts';
 import type { FailureMessage, ResultMessage } from '../protocol.ts';
 import type { CreateResult, JobStore, LeaseRef, NewJob, RejectReason } from '../store/job-store.ts';
 import { StoreUnavailableError } from '../store/store-errors.ts';
+import { relabelled } from '../model/class-labels.ts';
 import type { SpotCheckCounts, SpotChecks } from '../trust/spot-checks.ts';
 import type { Verifier } from '../trust/verification.ts';
 import { CloseCode } from '../protocol.ts';
@@ -208,7 +209,7 @@ export class JobLifecycle {
       return passed;
     }
     const answer = {
-      predictions: message.predictions,
+      predictions: relabelled(message.predictions),
       model: message.model,
       backend: message.backend,
       inferenceMs: message.inferenceMs,

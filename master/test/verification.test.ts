@@ -9,6 +9,7 @@ import { devImages } from '../../test/support/paths.ts';
 import { TEST_FLEET_TOKEN, type TestMaster } from '../../test/support/test-master.ts';
 import { useTestMasters } from '../../test/support/test-masters.ts';
 import type { JobView, StatsView } from '../api-types.ts';
+import { classLabel } from '../model/class-labels.ts';
 import { CloseCode } from '../protocol.ts';
 
 const image = fs.readFileSync(devImages(1)[0]!.path);
@@ -71,8 +72,9 @@ describe.each(['sqlite', 'redis'] as const)('verification on the %s store', (sto
     await answered(m, id, 1);
     await fleetWorker(m, 9);
     const [job] = await settled(m.url, [id], 10_000);
+    // The label is the master's name for class 9, whatever text the worker sent ("class 9").
     expect(job!.result).toMatchObject({
-      predictions: [{ index: 9 }],
+      predictions: [{ index: 9, label: classLabel(9) }],
       workerClass: 'trusted',
       verification: {
         state: 'trusted',
