@@ -121,6 +121,9 @@ describe('browser workers end to end', () => {
 
   it('completes every job exactly once when the Firefox browser is killed while holding jobs', async () => {
     const victim = firefox!.workers[0]!;
+    // Ready, so it takes its share of the jobs as they come (on a loaded machine the other tests' work may have
+    // left its page reconnecting for a while).
+    await until(() => victim.status().state === 'ready', `${victim.name} to be ready`, 60_000);
     const ids = await submit(
       master.url,
       uploadsFrom(
@@ -129,10 +132,14 @@ describe('browser workers end to end', () => {
           .map((image) => image.path),
       ),
     );
-    await until(async () => {
-      const { workers } = (await fetch(`${master.url}/api/workers`).then((r) => r.json())) as { workers: { name: string; inFlight: number }[] };
-      return (workers.find((worker) => worker.name === victim.name)?.inFlight ?? 0) > 0;
-    }, `${victim.name} to hold jobs`);
+    await until(
+      async () => {
+        const { workers } = (await fetch(`${master.url}/api/workers`).then((r) => r.json())) as { workers: { name: string; inFlight: number }[] };
+        return (workers.find((worker) => worker.name === victim.name)?.inFlight ?? 0) > 0;
+      },
+      `${victim.name} to hold jobs`,
+      60_000,
+    );
     const lostBefore = master.lifecycle.counters.transitions.lost;
     victim.kill();
 
