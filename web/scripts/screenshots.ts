@@ -10,6 +10,7 @@ import { createLogger } from '../../headless-worker/logger.ts';
 import { inApp, launchBrowser, openPage, settleForScreenshot, waitForElement, waitForTexts, type OpenedPage } from '../../test/support/browser.ts';
 import { settled, submit, uploadsFrom } from '../../test/support/jobs-client.ts';
 import { devImages, projectRoot } from '../../test/support/paths.ts';
+import { newJob } from '../../metrics/uploaded-files.ts';
 import { startTestMaster, TEST_FLEET_TOKEN } from '../../test/support/test-master.ts';
 
 const outDir = path.resolve(process.argv[2] ?? path.join(projectRoot, 'docs/screenshots'));
@@ -29,11 +30,15 @@ try {
   await fleet.waitUntilReady(90_000);
 
   // Some history for the board and the stats charts: batches a few seconds apart, and one
-  // image no browser can decode, so the board shows a failure and its Retry button too.
-  const corrupt = { name: 'broken-upload.jpg', bytes: new Uint8Array([0xff, 0xd8, 0xff, 0xe0, ...new Array(200).fill(7)]) };
+  // image no browser can decode, so the board shows a failure and its Retry button too. The
+  // master refuses such an upload, so it goes in through the lifecycle, as a job stored before
+  // that check would be.
+  const corrupt = newJob('broken-upload.jpg', 'image/jpeg', new Uint8Array([0xff, 0xd8, 0xff, 0xe0, ...new Array(200).fill(7)]));
   for (let batch = 0; batch < 5; batch++) {
     const uploads = uploadsFrom(images.slice(batch * 4, batch * 4 + 4).map((image) => image.path));
-    await settled(master.url, await submit(master.url, batch === 2 ? [...uploads, corrupt] : uploads), 60_000);
+    const ids = await submit(master.url, uploads);
+    if (batch === 2) ids.push(...(await master.lifecycle.submit([corrupt])).jobs.map((job) => job.id));
+    await settled(master.url, ids, 60_000);
     await new Promise((resolve) => setTimeout(resolve, 5000));
   }
 
