@@ -51,6 +51,8 @@ export const jobDetailStyles = css`
   }
   .facts {
     display: grid;
+    /* minmax(0, …): a wide table of answers scrolls inside its panel instead of widening the page. */
+    grid-template-columns: minmax(0, 1fr);
     gap: 1rem;
   }
   section.panel {
