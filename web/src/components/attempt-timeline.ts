@@ -7,7 +7,7 @@ import { attemptTimelineStyles } from './attempt-timeline.styles.ts';
 const OUTCOME_LABELS: Record<AttemptOutcome, string> = {
   running: 'running',
   done: 'done',
-  answered: 'answered; waiting for another worker to agree',
+  answered: 'answered: a vote, weighed with the others',
   failed: 'failed',
   expired: 'lease expired',
   lost: 'worker lost',
