@@ -144,5 +144,6 @@ function logStatus(statuses: readonly ReportedStatus[], logger: Logger): void {
 }
 
 function describeNotReady(status: WorkerStatus): string {
-  return `${status.name} is ${status.state}${status.lastError ? ` (${status.lastError})` : ''}`;
+  const details = [status.lastError, status.restarts ? `${status.restarts} restart(s), last: ${status.lastFailure}` : status.lastFailure].filter(Boolean);
+  return `${status.name} is ${status.state}${details.length ? ` (${details.join('; ')})` : ''}`;
 }

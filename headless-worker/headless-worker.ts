@@ -17,6 +17,8 @@ const INITIAL_TAB_TIMEOUT_MS = 5_000;
 const PAGE_OPEN_TIMEOUT_MS = 10_000;
 const PAGE_LOAD_TIMEOUT_MS = 30_000;
 const BROWSER_CLOSE_TIMEOUT_MS = 5_000;
+/** One read of the page's status; a read can hang for good (a page whose main thread never yields, a lost execution context). */
+const STATUS_READ_TIMEOUT_MS = 10_000;
 /** Extra time given to a Puppeteer call that has its own timeout before we stop waiting for it. */
 const TIMEOUT_MARGIN_MS = 2_000;
 
@@ -40,6 +42,8 @@ export class HeadlessWorker {
   #browser: Browser | undefined;
   #userDataDir: string | undefined;
   #pageStatus: PageStatus | undefined;
+  /** When the page last told us its status (or finished loading, before its first status). */
+  #heardAt = Date.now();
   #starting: Promise<void> | undefined;
   #closing: Promise<void> | undefined;
   #dead = false;
@@ -54,6 +58,11 @@ export class HeadlessWorker {
 
   get pageStatus(): PageStatus | undefined {
     return this.#pageStatus;
+  }
+
+  /** How long the loaded page has gone without telling us its status: a page that stays silent is hung. */
+  get silentForMs(): number {
+    return Date.now() - this.#heardAt;
   }
 
   /** Launches the browser and loads the worker page; rejects if either fails. */
@@ -128,6 +137,7 @@ export class HeadlessWorker {
     if (response && !response.ok()) {
       throw new Error(`worker page ${pageUrl} answered HTTP ${response.status()} ${response.statusText()}`);
     }
+    this.#heardAt = Date.now();
     void this.#pollPageStatus(page);
   }
 
@@ -157,9 +167,13 @@ export class HeadlessWorker {
     const { signal } = this.#abort;
     while (!signal.aborted && !this.#dead) {
       try {
-        this.#pageStatus = parsePageStatus(await page.evaluate(READ_PAGE_STATUS_SCRIPT)) ?? this.#pageStatus;
+        const status = parsePageStatus(await bounded(page.evaluate(READ_PAGE_STATUS_SCRIPT), 'reading the page status', STATUS_READ_TIMEOUT_MS, signal));
+        if (status) {
+          this.#pageStatus = status;
+          this.#heardAt = Date.now();
+        }
       } catch {
-        // Navigating or dying: the death handlers report the latter, the next poll covers the former.
+        // Navigating, dying or hung: the death handlers report dying, the supervisor a page silent for too long.
       }
       if (signal.aborted || this.#dead) return;
       this.options.onStatus(this.#pageStatus);

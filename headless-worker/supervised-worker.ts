@@ -14,12 +14,15 @@ export interface RestartPolicy {
   resetAfterReadyMs: number;
   /** A page may recover from 'error' by itself; after this long in it, it is relaunched. */
   errorGraceMs: number;
+  /** A loaded page that has not told its status for this long (its main thread hung, or it never started) is relaunched; noticed at the next poll, which may itself wait out a status read. */
+  silentPageMs: number;
 }
 
 export const DEFAULT_RESTART_POLICY: RestartPolicy = {
   backoff: { initialMs: 1_000, maxMs: 30_000 },
   resetAfterReadyMs: 60_000,
   errorGraceMs: 10_000,
+  silentPageMs: 60_000,
 };
 
 /** The page's own state while it runs; otherwise where the supervisor is in the worker's life. */
@@ -33,6 +36,8 @@ export interface WorkerStatus extends Omit<PageStatus, 'state'> {
   pid: number | undefined;
   /** How many times the browser was relaunched. */
   restarts: number;
+  /** Why the last browser died or failed to start, if one did. */
+  lastFailure?: string;
 }
 
 export interface SupervisedWorkerOptions extends Omit<HeadlessWorkerOptions, 'onStatus' | 'onDeath'> {
@@ -51,6 +56,7 @@ export class SupervisedWorker {
   #worker: HeadlessWorker | undefined;
   #endLife: ((reason: string) => void) | undefined;
   #restarts = 0;
+  #lastFailure: string | undefined;
   #lastState: WorkerState | undefined;
   #stateSince = Date.now();
   #supervising: Promise<void> | undefined;
@@ -77,6 +83,7 @@ export class SupervisedWorker {
       state: this.#currentState(),
       pid: this.pid,
       restarts: this.#restarts,
+      ...(this.#lastFailure ? { lastFailure: this.#lastFailure } : {}),
     };
   }
 
@@ -128,19 +135,29 @@ export class SupervisedWorker {
       this.#setPhase('running');
       this.#log.info({ browserPid: worker.pid }, 'browser launched and worker page loaded');
       const reason = await ended;
-      if (!this.#stopping.signal.aborted) this.#log.warn(`worker lost: ${reason}`);
+      if (!this.#stopping.signal.aborted) this.#fail('warn', `worker lost: ${reason}`);
     } catch (err) {
-      if (!this.#stopping.signal.aborted) this.#log.error(`launch failed: ${errorMessage(err)}`);
+      if (!this.#stopping.signal.aborted) this.#fail('error', `launch failed: ${errorMessage(err)}`);
     } finally {
       this.#setPhase(this.#stopping.signal.aborted ? 'closed' : 'waiting-to-restart');
       await worker.close();
     }
   }
 
+  #fail(level: 'warn' | 'error', failure: string): void {
+    this.#lastFailure = failure;
+    this.#log[level](failure);
+  }
+
   #onPageStatus(status: PageStatus | undefined): void {
     this.#noteState();
+    const { resetAfterReadyMs, errorGraceMs, silentPageMs } = this.#options.restartPolicy;
+    const silentForMs = this.#worker?.silentForMs ?? 0;
+    if (silentForMs >= silentPageMs) {
+      this.#endLife?.(`page silent for ${Math.round(silentForMs / 1000)} s (its status could not be read)`);
+      return;
+    }
     if (!status) return;
-    const { resetAfterReadyMs, errorGraceMs } = this.#options.restartPolicy;
     const stateAgeMs = Date.now() - this.#stateSince;
     if (status.state === 'ready' && stateAgeMs >= resetAfterReadyMs) this.#backoff.reset();
     if (status.state === 'error' && stateAgeMs >= errorGraceMs) {

@@ -12,10 +12,12 @@ import { startFleet, type Fleet, type FleetOptions, type FleetWorker } from '../
 import { PROFILE_DIR_PREFIX } from '../headless-worker.ts';
 
 // Becomes ready shortly after loading, like the real worker page once its model is warm;
-// workers with "broken" in their name report an error instead.
+// workers with "broken" in their name report an error instead, and those with "hung" stop answering.
 const WORKER_PAGE = `<!doctype html><script>
-  const broken = new URLSearchParams(location.search).get('name').includes('broken');
+  const name = new URLSearchParams(location.search).get('name');
+  const broken = name.includes('broken');
   window.__gridWorker = { state: 'loading', jobsDone: 0, jobsFailed: 0 };
+  if (name.includes('hung')) setTimeout(() => { for (;;); }, 200);
   setTimeout(() => {
     window.__gridWorker = broken
       ? { state: 'error', jobsDone: 0, jobsFailed: 0, lastError: 'model failed to load' }
@@ -37,7 +39,7 @@ function launch(options: Partial<FleetOptions>): Fleet {
     namePrefix,
     logger: pino({ level: 'info' }, { write: (line: string) => void logLines.push(line) }),
     pollIntervalMs: 100,
-    restartPolicy: { backoff: { initialMs: 200, maxMs: 1_000 }, errorGraceMs: 300 },
+    restartPolicy: { backoff: { initialMs: 200, maxMs: 1_000 }, errorGraceMs: 300, silentPageMs: 2_000 },
     ...options,
   });
 }
@@ -134,6 +136,17 @@ describe('a fleet of real headless workers', () => {
       await until(() => fleet.workers[0]!.status().restarts >= 1, 20_000, 'the erroring worker to be relaunched');
       expect(logLines.join('')).toContain("page stuck in 'error'");
       await expect(fleet.waitUntilReady(300)).rejects.toThrow(/broken-1 is (error|launching|waiting-to-restart)/);
+    } finally {
+      await fleet.stop();
+    }
+  }, 30_000);
+
+  it('relaunches a worker whose page stops answering, and says why it is not ready', async () => {
+    const fleet = launch({ namePrefix: `${namePrefix}-hung` });
+    try {
+      await until(() => fleet.workers[0]!.status().restarts >= 1, 20_000, 'the hung worker to be relaunched');
+      expect(logLines.join('')).toMatch(/worker lost: page silent for \d+ s/);
+      await expect(fleet.waitUntilReady(300)).rejects.toThrow(/hung-1 is \w+ \(.*restart\(s\), last: worker lost: page silent/);
     } finally {
       await fleet.stop();
     }

@@ -20,8 +20,13 @@ import { devImages } from '../support/paths.ts';
 import { startTestMaster, type TestMaster } from '../support/test-master.ts';
 
 const images = devImages(20);
-/** Room for a worker the master cut off for missed heartbeats to reconnect and finish. */
-const RESULT_WAIT_MS = 150_000;
+/**
+ * Room for workers the master cut off for missed heartbeats to reconnect and finish. At 30% loss each way a
+ * TCP stream stalls past the heartbeat limit several times a round (7 cuts in one run), each cut costing up to
+ * a minute before both ends notice and the page reconnects; a job can meet two or three of them. This test is
+ * about exactly-once, not speed (the metrics study measures that).
+ */
+const RESULT_WAIT_MS = 300_000;
 let link: LossyLink;
 let master: TestMaster;
 let masterUrl: string;
@@ -81,7 +86,7 @@ describe('behind a lossy link', () => {
     }
   });
 
-  it.each([0.1, 0.3])('completes every accepted job exactly once at %f loss each way', { timeout: 240_000 }, async (loss) => {
+  it.each([0.1, 0.3])('completes every accepted job exactly once at %f loss each way', { timeout: RESULT_WAIT_MS + 120_000 }, async (loss) => {
     await link.setLoss(loss);
     const measured = await link.measureLoss(200);
     expect(measured.forwardLoss, 'the link really drops packets').toBeGreaterThan(0);
