@@ -88,6 +88,8 @@ describe.each(BROWSER_NAMES)('donate compute page in %s', (browserName) => {
       'workingMs',
     ]);
     expect(status).toMatchObject({ state: 'ready', jobsDone: 4, backend, workerClass: 'volunteer' });
+    // A lone volunteer's answer waits for agreement: the page says so rather than leave it wondering.
+    expect(await card('Work')).toContain('Volunteer: an answer counts once other workers agree with it');
     expect(await axeViolations(page)).toEqual([]);
   });
 

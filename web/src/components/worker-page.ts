@@ -2,6 +2,7 @@ import { LitElement, html, nothing } from 'lit';
 import { formatCount, formatMs, plural } from '../lib/format.ts';
 import { SubscriptionController } from '../state/subscription-controller.ts';
 import { autostartOnce, contribution, hiddenPause, runtime } from '../state/volunteer.ts';
+import type { WorkerClass } from '../../../master/protocol.ts';
 import type { PauseReason, WorkerSnapshot, WorkerState } from '../worker-runtime/status.ts';
 import { buttonStyles, cardGridStyles, factListStyles, introStyles, panelStyles } from './shared.styles.ts';
 import { workerPageStyles } from './worker-page.styles.ts';
@@ -16,6 +17,12 @@ const STATE_LABELS: Record<WorkerState, string> = {
   ready: 'Working: classifying images as they come',
   stopped: 'Stopped',
   error: 'Problem: retrying…',
+};
+
+/** What a page's answers are worth: a volunteer's wait for agreement (the master verifies them), a trusted one's count at once. */
+const STANDING_LABELS: Record<WorkerClass, string> = {
+  volunteer: 'Volunteer: an answer counts once other workers agree with it',
+  trusted: 'Trusted (the operator’s fleet): answers count at once',
 };
 
 const PAUSE_LABELS: Record<PauseReason, string> = {
@@ -94,6 +101,8 @@ export class WorkerPage extends LitElement {
             <dd>${status.paused ? `0 (paused; ${status.credit} when working)` : status.credit}</dd>
             <dt>Name</dt>
             <dd>${status.name} (${status.kind})</dd>
+            <dt>Standing</dt>
+            <dd class="standing">${status.workerClass ? STANDING_LABELS[status.workerClass] : '—'}</dd>
           </dl>
         </section>
       </div>
