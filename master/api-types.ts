@@ -34,6 +34,12 @@ export const Verification = z
       ),
     credibility: z.number().min(0).max(1).describe("The final answer's credibility: the estimated probability that it is what an honest worker says."),
     replicas: z.array(Replica).describe('Every answer the job received, in order.'),
+    reason: z
+      .string()
+      .optional()
+      .describe(
+        'Only on a result made unverified after the job was done: why. A volunteer it leaned on was blacklisted when its image had already expired, so it could not be verified again; the credibility is the one it had when it was done, which counted that volunteer.',
+      ),
   })
   .meta({ id: 'Verification' });
 export type Verification = z.infer<typeof Verification>;
@@ -99,6 +105,11 @@ export const JobView = z
         'Who submitted the job, as an id that is no credential: anon-… (an owner key), key-<name> (an API key) or admin; null for jobs stored before owners.',
       ),
     trustedOnly: z.boolean().describe("Only the operator's trusted workers may take it: it was submitted private, or volunteers' answers did not verify it."),
+    imageExpiredAt: timestamp
+      .nullable()
+      .describe(
+        'When the image was deleted, IMAGE_RETENTION_MS after the job ended; null while it is kept. The result stays until the job itself is removed, JOB_RETENTION_MS after it ended; GET /api/jobs/{id}/image answers 410 image-expired from then on, and a failed job can no longer be retried.',
+      ),
   })
   .meta({ id: 'JobView' });
 export type JobView = z.infer<typeof JobView>;
@@ -178,7 +189,7 @@ export const ModelView = z
   .meta({ id: 'ModelView' });
 export type ModelView = z.infer<typeof ModelView>;
 
-/** The named transitions of a job's life (lifecycle/job-events.ts); cancelled and cleared remove the job. */
+/** The named transitions of a job's life (lifecycle/job-events.ts); cancelled, cleared and purged remove the job. */
 const JobTransition = z.enum(JOB_TRANSITIONS);
 const RemovingTransition = z.enum(REMOVING_TRANSITIONS);
 

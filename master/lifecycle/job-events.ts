@@ -16,19 +16,26 @@ export const JOB_TRANSITIONS = [
   'refused',
   'retried',
   'reopened',
+  'unverified',
+  'image-expired',
   'cancelled',
   'cleared',
+  'purged',
 ] as const;
 export type JobTransition = (typeof JOB_TRANSITIONS)[number];
 
-/** Transitions that remove the job from the store. */
-export const REMOVING_TRANSITIONS = ['cancelled', 'cleared'] as const satisfies readonly JobTransition[];
+/** Transitions that remove the job from the store (purged: JOB_RETENTION_MS after it ended, lifecycle/retention.ts). */
+export const REMOVING_TRANSITIONS = ['cancelled', 'cleared', 'purged'] as const satisfies readonly JobTransition[];
 
 // The events' shapes are zod schemas in api-types.ts (they are part of the OpenAPI description).
-/** A job changed and is still stored (for failed, expired, lost, recovered and refused: requeued, or failed for good). */
+/**
+ * A job changed and is still stored (for failed, expired, lost, recovered and refused: requeued, or failed for good;
+ * image-expired: its image was deleted IMAGE_RETENTION_MS after it ended, its result kept; unverified: a done job whose
+ * image had expired when a volunteer it leaned on was blacklisted, so it could not be reopened: its result says so).
+ */
 export type JobChanged = z.infer<typeof JobChangedEvent>;
 
-/** A job was deleted, alone (cancelled) or with every other (cleared). */
+/** A job was deleted, alone (cancelled), with every other (cleared), or JOB_RETENTION_MS after it ended (purged). */
 export type JobDeleted = z.infer<typeof JobDeletedEvent>;
 
 export type JobEvent = JobChanged | JobDeleted;

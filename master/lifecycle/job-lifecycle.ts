@@ -9,7 +9,9 @@
 //                  ▲                │ ─answered─▶ queued again for another identity (a volunteer's vote, master/trust/)
 //                  ▲                │ ─failed / expired / lost / recovered / refused─▶ queued again, or failed
 //                  └────retried──── failed            cancelled, cleared: deleted
-//                  └────reopened─── done (it leaned on a volunteer since blacklisted: verified again)
+//                  └────reopened─── done (it leaned on a volunteer since blacklisted: verified again;
+//                                         unverified instead when its image has expired: it stays done, saying so)
+//   done / failed ─image-expired─▶ the same, its image deleted ─purged─▶ deleted (retention, lifecycle/retention.ts)
 import type { JobView } from '../api-types.ts';
 import { Dispatcher } from '../dispatch/dispatcher.ts';
 import type { LiveEvents } from '../events/live-events.ts';
@@ -23,7 +25,10 @@ import { relabelled } from '../model/class-labels.ts';
 import type { SpotCheckCounts, SpotChecks } from '../trust/spot-checks.ts';
 import type { Verifier } from '../trust/verification.ts';
 import { CloseCode } from '../protocol.ts';
-import { noTransitions, type JobEvent, type TransitionCounts } from './job-events.ts';
+import { noTransitions, type JobEvent, type JobTransition, type TransitionCounts } from './job-events.ts';
+
+/** Transitions that neither queue a job nor free a worker: no dispatch follows them. */
+const QUEUE_UNCHANGED = new Set<JobTransition>(['leased', 'unverified', 'image-expired', 'purged']);
 
 export interface LifecycleCounters {
   /** Transitions applied on this master, by name. */
@@ -318,6 +323,23 @@ export class JobLifecycle {
     return cleared.ids.length;
   }
 
+  /**
+   * Retention (lifecycle/retention.ts says when): deletes the images of at most `batch` jobs that ended by `endedBy`,
+   * their results kept. Answers how many.
+   */
+  async expireImages(endedBy: number, batch: number): Promise<number> {
+    const expired = await this.store.expireImages(endedBy, Date.now(), batch);
+    for (const job of expired) this.applied({ type: 'job', transition: 'image-expired', job });
+    return expired.length;
+  }
+
+  /** Retention: removes at most `batch` jobs that ended by `endedBy`. Answers how many. */
+  async purge(endedBy: number, batch: number): Promise<number> {
+    const ids = await this.store.expireJobs(endedBy, batch);
+    for (const id of ids) this.applied({ type: 'job-deleted', transition: 'purged', id });
+    return ids.length;
+  }
+
   /** An event another master published (shared store): boards see it, and it may concern the workers here. */
   fromOtherMaster(event: JobEvent): void {
     this.events.deliver(event);
@@ -354,9 +376,15 @@ export class JobLifecycle {
     for (const session of this.workers.all) {
       if (session.identity.workerId === workerId) session.close(CloseCode.identityRevoked, `worker identity blacklisted: ${reason}`);
     }
-    const reopened = await this.store.reopenAnsweredBy(workerId, `verifying again: a volunteer that answered it was blacklisted (${reason})`);
+    const { reopened, unverified } = await this.store.reopenAnsweredBy(
+      workerId,
+      `verifying again: a volunteer that answered it was blacklisted (${reason})`,
+      `a volunteer whose answer it rests on was blacklisted (${reason}) after its image had expired, so it could not be verified again`,
+    );
     for (const job of reopened) this.applied({ type: 'job', transition: 'reopened', job });
-    if (reopened.length) this.log.warn({ workerId, jobs: reopened.length }, 'jobs reopened for verification');
+    for (const job of unverified) this.applied({ type: 'job', transition: 'unverified', job });
+    if (reopened.length || unverified.length)
+      this.log.warn({ workerId, reopened: reopened.length, unverified: unverified.length }, 'jobs reopened for verification, or marked unverified');
   }
 
   private async lose(lease: LeaseRef, reason: string): Promise<void> {
@@ -385,8 +413,8 @@ export class JobLifecycle {
   private applied(event: JobEvent): void {
     this.counters.transitions[event.transition] += 1;
     this.events.publish(event);
-    // Every transition but a lease queues a job or frees a worker's credit.
-    if (event.transition !== 'leased') this.dispatch();
+    // Every other transition queues a job or frees a worker's credit.
+    if (!QUEUE_UNCHANGED.has(event.transition)) this.dispatch();
   }
 
   /** The worker here holding this lease (if any) forgets it and is told to drop the job. */

@@ -24,9 +24,11 @@ export function jobOutcome({ transition, job }: JobChanged): JobOutcome | null {
     case 'recovered':
     case 'refused':
       return job.status === 'failed' ? { kind: 'failed' } : null;
-    // A volunteer's vote: the job waits for another replica.
+    // A volunteer's vote: the job waits for another replica. Retention and a withdrawn verification change no outcome.
     case 'leased':
     case 'answered':
+    case 'unverified':
+    case 'image-expired':
       return null;
   }
 }

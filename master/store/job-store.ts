@@ -6,6 +6,7 @@
 //      ▲                 │ ──fail(final)──▶ failed ──retry──▶ queued
 //      └─release/expire──┘   (attempt limit reached → failed)
 //      └──────vote───────┘   (a volunteer's answer, kept while another replica is asked for)
+//   done / failed ──expireImages──▶ the same, without its image ──expireJobs──▶ removed (retention)
 import type { JobDetailView, JobPage, JobResult, JobStatus, JobView } from '../api-types.ts';
 import type { UploadedFile } from '../images/image-store.ts';
 import type { WorkerClass } from '../protocol.ts';
@@ -86,6 +87,14 @@ export interface ListQuery {
 
 export type StatusCounts = Record<JobStatus, number>;
 
+/** What backtracking changed (reopenAnsweredBy). */
+export interface Reopened {
+  /** Done jobs put back in the queue to be verified again. */
+  reopened: JobView[];
+  /** Done jobs whose image had expired, so they could not be: left done, their result marked unverified with the reason. */
+  unverified: JobView[];
+}
+
 export interface JobStore {
   /**
    * Stores jobs and images durably, the images before the jobs are committed; with an idempotency key, at most once
@@ -115,9 +124,10 @@ export interface JobStore {
   /**
    * Backtracking after a blacklisting: every job done on this identity's word (its answer agreed with the result, and
    * no trusted worker's did) goes back to the queue, its answers all kept as votes (the final one too) and `reason`
-   * as its error. Walks the done jobs once. Answers the jobs reopened.
+   * as its error. A job whose image has expired cannot be verified again: it stays done, its result's verification
+   * unverified with `unverifiedReason` (job-views.ts, withdrawn). Walks the done jobs once.
    */
-  reopenAnsweredBy(identity: string, reason: string): Promise<JobView[]>;
+  reopenAnsweredBy(identity: string, reason: string, unverifiedReason: string): Promise<Reopened>;
   /**
    * The worker could not process the job: requeue, or fail it per the attempt rules (attempt-rules.ts): out of
    * attempts, or not retryable in the word of a trusted worker or of limits.failureQuorum volunteer identities.
@@ -134,14 +144,24 @@ export interface JobStore {
   expiredLeases(now: number): Promise<LeaseRef[]>;
   /** Every lease currently held (used on start to recover jobs leased by a master that died). */
   activeLeases(): Promise<LeaseRef[]>;
-  /** A failed job goes back to the queue with a fresh attempt budget. */
+  /** A failed job goes back to the queue with a fresh attempt budget; null when it is not failed, or its image expired. */
   retry(jobId: string): Promise<JobView | null>;
   /** Removes a job; returns its lease if it was leased, so the worker can be told to drop it. */
   remove(jobId: string): Promise<{ removed: boolean; lease: LeaseRef | null }>;
   /** Removes every job; returns their ids and the leases to cancel. */
   clear(): Promise<{ ids: string[]; leases: LeaseRef[] }>;
+  /**
+   * Retention, one bounded atomic step: deletes the images of at most `batch` jobs that ended (done or failed) at or
+   * before `endedBy`, oldest ending first, found through an index on the end time; each job keeps its result and says
+   * when (imageExpiredAt = `now`). A job that was retried or reopened is no longer ended and is not touched. Answers
+   * the jobs changed; a step that finds none (another master took them) changes nothing.
+   */
+  expireImages(endedBy: number, now: number, batch: number): Promise<JobView[]>;
+  /** Retention, the same for whole jobs: removes at most `batch` jobs ended at or before `endedBy`, with their attempts and image. Answers their ids. */
+  expireJobs(endedBy: number, batch: number): Promise<string[]>;
   get(jobId: string): Promise<JobView | null>;
   getDetail(jobId: string): Promise<JobDetailView | null>;
+  /** The job's image; null when there is no such job or its image is gone (imageExpiredAt says which). */
   image(jobId: string): Promise<{ contentType: string; bytes: Uint8Array } | null>;
   list(query: ListQuery): Promise<JobPage>;
   counts(): Promise<StatusCounts>;

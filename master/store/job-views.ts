@@ -24,6 +24,8 @@ export interface JobRow {
   owner: string | null;
   /** 1 when only trusted workers may take it. */
   trusted_only: number;
+  /** When its image was deleted (retention, master/lifecycle/retention.ts); null while it is kept. */
+  image_expired_at: number | null;
 }
 
 export interface AttemptRow {
@@ -64,14 +66,26 @@ export function toView(row: JobRow): JobView {
     result: row.result ? (JSON.parse(row.result) as JobResult) : null,
     owner: row.owner,
     trustedOnly: row.trusted_only === 1,
+    imageExpiredAt: iso(row.image_expired_at),
   };
 }
 
-/** Whether a done job's result leaned on this identity: its answer agreed, and no trusted worker's did. */
+/**
+ * Whether a done job's result leaned on this identity: its answer agreed, and no trusted worker's did. A result
+ * already made unverified after the fact (withdrawn) is left as it is: it says why already.
+ */
 export function leanedOn(result: JobResult | null, identity: string): boolean {
   const verification = result?.verification;
-  if (!verification || verification.state === 'trusted') return false;
+  if (!verification || verification.state === 'trusted' || verification.reason !== undefined) return false;
   return verification.replicas.some((replica) => replica.workerId === identity && replica.agreed);
+}
+
+/**
+ * A done job's result that leaned on a volunteer blacklisted since, when its image has expired and it cannot be asked
+ * again: the same answer, unverified, saying why (`reason`).
+ */
+export function withdrawn(result: JobResult, reason: string): JobResult {
+  return { ...result, verification: { ...result.verification!, state: 'unverified', reason } };
 }
 
 /** The answer a result was made from, as it is kept as a vote: without the verification record. */

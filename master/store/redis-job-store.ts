@@ -14,13 +14,14 @@ import type {
   ListQuery,
   NewJob,
   RejectReason,
+  Reopened,
   StatusCounts,
   Transition,
   Vote,
   WorkerRef,
 } from './job-store.ts';
 import type { EndedWithoutResult } from './attempt-rules.ts';
-import { answerOf, leanedOn, toAttemptView, toView } from './job-views.ts';
+import { answerOf, leanedOn, toAttemptView, toView, withdrawn } from './job-views.ts';
 import { jobScripts, type LuaScript, type RedisClient, type ScriptArg } from './redis/lua-scripts.ts';
 import { createRedisClient, describeTarget, execBatch, reachRedis, type RedisTarget } from './redis/redis-connection.ts';
 import { RedisKeys } from './redis/redis-keys.ts';
@@ -50,6 +51,9 @@ const SCAN_BATCH = 500;
 /** Jobs removed per clear script, so a large store never blocks Redis for long. */
 const CLEAR_BATCH = 500;
 
+/** Ended jobs indexed per script when a store written before retention is first opened. */
+const INDEX_BATCH = 500;
+
 export class RedisJobStore implements JobStore {
   private readonly keys: RedisKeys;
   private readonly images: RedisImageStore;
@@ -66,6 +70,12 @@ export class RedisJobStore implements JobStore {
     } catch (error) {
       store.redis.disconnect();
       throw new StoreUnavailableError(`cannot reach Redis at ${describeTarget(target)}`, { cause: error });
+    }
+    try {
+      await store.indexEndedJobs();
+    } catch (error) {
+      await store.close();
+      throw error;
     }
     return store;
   }
@@ -151,18 +161,20 @@ export class RedisJobStore implements JobStore {
       .map((attempt) => ({ identity: attempt.identity, answer: JSON.parse(attempt.answer!) as JobResult }));
   }
 
-  async reopenAnsweredBy(identity: string, reason: string): Promise<JobView[]> {
-    const reopened: JobView[] = [];
+  async reopenAnsweredBy(identity: string, reason: string, unverifiedReason: string): Promise<Reopened> {
+    const changed: Reopened = { reopened: [], unverified: [] };
     // Walks the done jobs by submission number, so those reopened on the way (they leave the set) shift nothing.
     for (let after = '-inf'; ;) {
       const found = await reachRedis(() => this.redis.zrangebyscore(this.keys.byStatus.done, after, '+inf', 'WITHSCORES', 'LIMIT', 0, SCAN_BATCH));
-      if (found.length === 0) return reopened;
+      if (found.length === 0) return changed;
       const ids = found.filter((_, i) => i % 2 === 0);
       after = `(${found[found.length - 1]}`;
       const jobs = (await reachRedis(() => this.redis.hmget(this.keys.jobs, ...ids))).filter((json): json is string => json !== null).map(viewOf);
       for (const job of jobs.filter((done) => leanedOn(done.result, identity))) {
-        const json = (await this.run(jobScripts.reopen, [job.id, JSON.stringify(answerOf(job.result!)), reason])) as string | null;
-        if (json) reopened.push(viewOf(json));
+        // The script decides, atomically, between reopening and (its image expired) withdrawing the verification.
+        const args = [job.id, JSON.stringify(answerOf(job.result!)), reason, JSON.stringify(withdrawn(job.result!, unverifiedReason))];
+        const reply = (await this.run(jobScripts.reopen, args)) as ['reopened' | 'unverified', string] | null;
+        if (reply) changed[reply[0]].push(viewOf(reply[1]));
       }
     }
   }
@@ -206,6 +218,14 @@ export class RedisJobStore implements JobStore {
     }
     const leases = removed.filter(([, leaseId]) => leaseId).map(([jobId, leaseId]) => ({ jobId, leaseId }));
     return { ids: removed.map(([id]) => id), leases };
+  }
+
+  async expireImages(endedBy: number, now: number, batch: number): Promise<JobView[]> {
+    return ((await this.run(jobScripts.expireImages, [endedBy, now, batch])) as string[]).map(viewOf);
+  }
+
+  async expireJobs(endedBy: number, batch: number): Promise<string[]> {
+    return (await this.run(jobScripts.expireJobs, [endedBy, batch])) as string[];
   }
 
   async get(jobId: string): Promise<JobView | null> {
@@ -284,6 +304,20 @@ export class RedisJobStore implements JobStore {
   private run(script: LuaScript, args: ScriptArg[], { buffers = false, keys: jobKeys = [] as string[] } = {}): Promise<unknown> {
     const keys = jobKeys.length ? [...this.allKeys, ...jobKeys] : this.allKeys;
     return reachRedis(() => (buffers ? script.runForBuffers(this.redis, keys, args) : script.run(this.redis, keys, args)));
+  }
+
+  /** A store written before retention: its ended jobs join retention's sets once (index-ended.lua), then a key says so. */
+  private async indexEndedJobs(): Promise<void> {
+    if (await reachRedis(() => this.redis.exists(this.keys.retentionIndexed))) return;
+    for (const status of ['done', 'failed']) {
+      let from = '-inf';
+      for (;;) {
+        const last = (await this.run(jobScripts.indexEnded, [status, from, INDEX_BATCH])) as string;
+        if (last === '') break;
+        from = `(${last}`;
+      }
+    }
+    await reachRedis(() => this.redis.set(this.keys.retentionIndexed, '1'));
   }
 
   private async endWithoutResult(

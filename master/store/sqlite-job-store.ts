@@ -9,8 +9,9 @@ import Database from 'better-sqlite3';
 import type { JobDetailView, JobPage, JobResult, JobStatus, JobView } from '../api-types.ts';
 import { FileImageStore } from '../images/file-image-store.ts';
 import { afterAttempt, finalError, type AttemptFacts, type EndedWithoutResult } from './attempt-rules.ts';
-import type { CreateResult, JobStore, Lease, LeaseRef, Limits, ListQuery, NewJob, StatusCounts, Transition, Vote, WorkerRef } from './job-store.ts';
-import { answerOf, leanedOn, toAttemptView, toView, type AttemptRow, type JobRow } from './job-views.ts';
+import type { CreateResult, JobStore, Lease, LeaseRef, Limits, ListQuery, NewJob, Reopened, StatusCounts, Transition, Vote, WorkerRef } from './job-store.ts';
+import { answerOf, leanedOn, toAttemptView, toView, withdrawn, type AttemptRow, type JobRow } from './job-views.ts';
+import { migrateRetention, SqliteRetention } from './sqlite-retention.ts';
 import { idempotencyScope, requestDigest } from './request-digest.ts';
 import { IdempotencyKeyReusedError, QueueFullError } from './store-errors.ts';
 
@@ -34,7 +35,8 @@ CREATE TABLE IF NOT EXISTS jobs (
   error TEXT,
   result TEXT,
   owner TEXT,
-  trusted_only INTEGER NOT NULL DEFAULT 0
+  trusted_only INTEGER NOT NULL DEFAULT 0,
+  image_expired_at INTEGER
 );
 CREATE INDEX IF NOT EXISTS jobs_by_status ON jobs (status, seq);
 CREATE INDEX IF NOT EXISTS jobs_by_deadline ON jobs (lease_deadline) WHERE status = 'leased';
@@ -103,6 +105,7 @@ export class SqliteJobStore implements JobStore {
   private readonly db: Database.Database;
   private readonly images: FileImageStore;
   private readonly q;
+  private readonly retention: SqliteRetention;
   private pendingWrites: PendingWrite[] = [];
   private flushed: Promise<void> = Promise.resolve();
 
@@ -135,6 +138,9 @@ export class SqliteJobStore implements JobStore {
     if (!attemptColumns.has('answer')) this.db.exec('ALTER TABLE attempts ADD COLUMN answer TEXT');
     this.db.exec(OWNER_INDEXES);
     this.db.exec(ANSWERS_INDEX);
+    // A store written before retention gets the column saying when an image expired, and the indexes on the end time.
+    migrateRetention(this.db, jobColumns);
+    this.retention = new SqliteRetention(this.db);
     this.images = new FileImageStore(path.join(dataDir, 'images'));
     this.moveImagesOutOfDatabase();
     const db = this.db;
@@ -187,15 +193,16 @@ export class SqliteJobStore implements JobStore {
       active: db.prepare(`SELECT id AS jobId, lease_id AS leaseId FROM jobs WHERE status = 'leased'`),
       retry: db.prepare(
         `UPDATE jobs SET status = 'queued', attempts = 0, failures = 0, error = NULL, finished_at = NULL, started_at = NULL,
-         worker = NULL, result = NULL WHERE id = ? AND status = 'failed'`,
+         worker = NULL, result = NULL WHERE id = ? AND status = 'failed' AND image_expired_at IS NULL`,
       ),
       deleteJob: db.prepare(`DELETE FROM jobs WHERE id = ?`),
       deleteAttempts: db.prepare(`DELETE FROM attempts WHERE job_id = ?`),
       counts: db.prepare(`SELECT status, n FROM job_counts`),
       pending: db.prepare(`SELECT SUM(n) FROM job_counts WHERE status IN ('queued', 'leased')`).pluck(),
     };
-    // Files left by a crash between putting images and committing their jobs, or between removing jobs and their files.
-    this.images.sweepSync((jobId) => this.q.job.get(jobId) !== undefined);
+    // Files left by a crash between putting images and committing their jobs, or between removing jobs (or expiring
+    // their images) and their files.
+    this.images.sweepSync((jobId) => this.retention.imageKept(jobId));
   }
 
   async create(jobs: NewJob[], now: number, idempotencyKey?: string, owner?: string): Promise<CreateResult> {
@@ -251,14 +258,23 @@ export class SqliteJobStore implements JobStore {
     return rows.map((row) => ({ identity: row.identity, answer: JSON.parse(row.answer) as JobResult }));
   }
 
-  reopenAnsweredBy(identity: string, reason: string): Promise<JobView[]> {
+  reopenAnsweredBy(identity: string, reason: string, unverifiedReason: string): Promise<Reopened> {
     return this.write(() => {
       const rows = (this.q.doneAnsweredBy.all(identity) as JobRow[]).filter((row) => leanedOn(toView(row).result, identity));
+      const changed: Reopened = { reopened: [], unverified: [] };
       for (const row of rows) {
-        this.q.finalAnswerToVote.run(JSON.stringify(answerOf(toView(row).result!)), row.id);
+        const result = toView(row).result!;
+        // Without its image no one can be asked again: the job stays done and its result says it is not verified.
+        if (row.image_expired_at !== null) {
+          this.retention.setResult(row.id, JSON.stringify(withdrawn(result, unverifiedReason)));
+          changed.unverified.push(this.view(row.id)!);
+          continue;
+        }
+        this.q.finalAnswerToVote.run(JSON.stringify(answerOf(result)), row.id);
         this.q.reopen.run(reason, row.id);
+        changed.reopened.push(this.view(row.id)!);
       }
-      return rows.map((row) => this.view(row.id)!);
+      return changed;
     });
   }
 
@@ -333,6 +349,22 @@ export class SqliteJobStore implements JobStore {
     );
     await this.images.delete(cleared.ids);
     return cleared;
+  }
+
+  /** Rows first, synced (a power cut must not bring back a row that keeps an image whose file is gone), then the files. */
+  async expireImages(endedBy: number, now: number, batch: number): Promise<JobView[]> {
+    if (!this.retention.anyDue('images', endedBy)) return [];
+    const expired = await this.write(() => this.retention.expireImages(endedBy, now, batch).map((id) => this.view(id)!), { durable: true });
+    await this.images.delete(expired.map((job) => job.id));
+    return expired;
+  }
+
+  /** As remove: rows first, synced, then the files. */
+  async expireJobs(endedBy: number, batch: number): Promise<string[]> {
+    if (!this.retention.anyDue('jobs', endedBy)) return [];
+    const ids = await this.write(() => this.retention.expireJobs(endedBy, batch), { durable: true });
+    await this.images.delete(ids);
+    return ids;
   }
 
   async get(jobId: string): Promise<JobView | null> {

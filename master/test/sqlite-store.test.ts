@@ -3,13 +3,15 @@
 // of a database written before they existed, and across restarts; attempts
 // written before worker identities still count as they did; jobs written
 // before owners have none; images kept in the database before they were files
-// move out of it; one image file per job.
+// move out of it; one image file per job; a database written before retention
+// gets its column and indexes, and retention reads them, never the whole table.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, expect, it } from 'vitest';
 import { SqliteJobStore } from '../store/sqlite-job-store.ts';
+import { DUE_SQL } from '../store/sqlite-retention.ts';
 import { IdempotencyKeyReusedError, QueueFullError } from '../store/store-errors.ts';
 import { DEFAULT_TEST_LIMITS } from '../../test/support/stores.ts';
 import { newJob } from '../../metrics/uploaded-files.ts';
@@ -154,5 +156,55 @@ it('keeps one image file per job: none for a refused create or a replay, none le
   fs.writeFileSync(path.join(dir, 'images', 'f81d4fae-7dec-11d0-a765-00a0c91e6bf6'), 'orphan');
   store = new SqliteJobStore(dir, DEFAULT_TEST_LIMITS);
   expect(imageFiles(dir)).toEqual([kept]);
+  await store.close();
+});
+
+it('opens a database written before retention: its ended jobs are found through the new indexes and expire like new ones', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'grid-sqlite-'));
+  dirs.push(dir);
+  let store = new SqliteJobStore(dir, DEFAULT_TEST_LIMITS);
+  const ids = (await store.create(newJobs(3), T0)).jobs.map((job) => job.id);
+  const [first, second] = await store.lease([worker, worker], 1_000, T0);
+  await store.complete(first!, 'w', { predictions: [], model: 'm', backend: 'b', inferenceMs: 1 }, T0 + 10);
+  await store.fail(second!, 'w', 'bad', false, T0 + 20);
+  await store.close();
+
+  // As an older master left it: no column saying when an image expired, no indexes on the end time.
+  const db = new Database(path.join(dir, 'jobs.sqlite'));
+  db.exec(`DROP INDEX jobs_by_end; DROP INDEX jobs_images_by_end; ALTER TABLE jobs DROP COLUMN image_expired_at;`);
+  db.close();
+
+  store = new SqliteJobStore(dir, DEFAULT_TEST_LIMITS);
+  expect((await store.get(ids[0]!))!.imageExpiredAt).toBeNull();
+  expect((await store.expireImages(T0 + 20, T0 + 30, 10)).map((job) => job.id)).toEqual([ids[0], ids[1]]);
+  expect(imageFiles(dir)).toEqual([ids[2]]);
+  expect(await store.expireJobs(T0 + 20, 10)).toEqual([ids[0], ids[1]]);
+  expect((await store.list({ limit: 10 })).jobs.map((job) => job.id)).toEqual([ids[2]]);
+  await store.close();
+
+  // Each retention read walks its index from the oldest end (no sort, no table scan): O(batch) however many jobs are kept.
+  const after = new Database(path.join(dir, 'jobs.sqlite'));
+  const plan = (sql: string) => (after.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(0, 1) as { detail: string }[]).map((row) => row.detail);
+  expect(plan(DUE_SQL.images)).toEqual([expect.stringMatching(/^SEARCH jobs USING INDEX jobs_images_by_end \(finished_at[^)]*\)$/)]);
+  expect(plan(DUE_SQL.jobs)).toEqual([expect.stringMatching(/^SEARCH jobs USING INDEX jobs_by_end \(finished_at[^)]*\)$/)]);
+  after.close();
+});
+
+it('deletes at the next open an image file left by a crash between expiring it and deleting the file', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'grid-sqlite-'));
+  dirs.push(dir);
+  let store = new SqliteJobStore(dir, DEFAULT_TEST_LIMITS);
+  const ids = (await store.create(newJobs(2), T0)).jobs.map((job) => job.id);
+  await store.complete((await store.lease([worker], 1_000, T0))[0]!, 'w', { predictions: [], model: 'm', backend: 'b', inferenceMs: 1 }, T0 + 10);
+  const kept = fs.readFileSync(path.join(dir, 'images', ids[0]!));
+  await store.expireImages(T0 + 10, T0 + 20, 10);
+  await store.close();
+  // As a crash after the commit and before the file was deleted leaves it.
+  fs.writeFileSync(path.join(dir, 'images', ids[0]!), kept);
+
+  store = new SqliteJobStore(dir, DEFAULT_TEST_LIMITS);
+  expect(imageFiles(dir)).toEqual([ids[1]]);
+  expect(await store.image(ids[0]!)).toBeNull();
+  expect((await store.get(ids[0]!))!.imageExpiredAt).toBe(new Date(T0 + 20).toISOString());
   await store.close();
 });

@@ -74,6 +74,7 @@ describe.each(STORE_KINDS)('$name job store', (kind) => {
         result: null,
         owner: 'anon-owner',
         trustedOnly: false,
+        imageExpiredAt: null,
       });
       expect(await store.get(jobs[1]!.id)).toEqual(jobs[1]);
       expect((await store.create(newJobs(1), T0)).jobs[0]!.owner).toBeNull();

@@ -1,6 +1,7 @@
 // Both stores held to one behaviour: the same random sequences of operations
 // (creates with and without idempotency keys and owners, replays, leases, results,
 // failures, refused answers, votes, trusted-only jobs, releases of every kind, reaping, retries, removals, clears,
+// retention (images and jobs expired past a horizon),
 // lists of one owner, restarts, and two store instances — two masters — on the same data; trusted
 // and volunteer workers, two of them one identity) run
 // against the embedded store and against Redis (single and cluster), and every
@@ -17,6 +18,8 @@ import { newJob } from '../../metrics/uploaded-files.ts';
 
 const LIMITS: Partial<Limits> = { maxAttempts: 2, maxLeases: 3, failureQuorum: 2, maxPendingJobs: 6, idempotencyTtlMs: 300 };
 const LEASE_MS = 100;
+/** Larger than every job a run creates: each retention step takes all that is due, so both sides take the same jobs. */
+const RETENTION_BATCH = 1_000;
 const T0 = Date.UTC(2025, 0, 1);
 // A trusted worker, two tabs (sockets) of one volunteer identity, and another volunteer: votes and distinct identities count.
 const WORKERS: WorkerRef[] = [
@@ -39,6 +42,8 @@ type Op =
   | { op: 'retry'; at: Instance; pick: number }
   | { op: 'remove'; at: Instance; pick: number }
   | { op: 'clear'; at: Instance }
+  | { op: 'expireImages'; at: Instance; retentionMs: number }
+  | { op: 'expireJobs'; at: Instance; retentionMs: number }
   | { op: 'read'; at: Instance; pick: number; status: number; limit: number; owner: number | null }
   | { op: 'restart'; at: Instance }
   | { op: 'tick'; ms: number };
@@ -81,6 +86,8 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ op: fc.constant('retry' as const), at, pick }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('remove' as const), at, pick }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('clear' as const), at }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant('expireImages' as const), at, retentionMs: fc.nat(300) }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant('expireJobs' as const), at, retentionMs: fc.nat(300) }) },
   {
     weight: 2,
     arbitrary: fc.record({ op: fc.constant('read' as const), at, pick, status: fc.nat(JOB_STATUSES.length), limit: fc.integer({ min: 1, max: 4 }), owner }),
@@ -191,6 +198,10 @@ async function apply(side: Side, op: Op, now: number, step: number): Promise<unk
         const cleared = side.normalise(await store.clear()) as { ids: unknown[]; leases: unknown[] };
         return { ids: sorted(cleared.ids), leases: sorted(cleared.leases) };
       }
+      case 'expireImages':
+        return sorted(side.normalise(await store.expireImages(now - op.retentionMs, now, RETENTION_BATCH)) as unknown[]);
+      case 'expireJobs':
+        return sorted(side.normalise(await store.expireJobs(now - op.retentionMs, RETENTION_BATCH)) as unknown[]);
       case 'read': {
         const status = JOB_STATUSES[op.status];
         const query = { status, owner: ownerId(op.owner), limit: op.limit };

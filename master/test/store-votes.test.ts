@@ -140,8 +140,9 @@ describe.each(STORE_KINDS)('$name job store: votes and trusted-only jobs', (kind
       T0 + 11,
     );
 
-    const reopened = await store.reopenAnsweredBy('identity-1', 'identity-1 was blacklisted');
+    const { reopened, unverified } = await store.reopenAnsweredBy('identity-1', 'identity-1 was blacklisted', 'unused: every image is kept');
     expect(reopened.map((job) => [job.id, job.status, job.result, job.error])).toEqual([[created[0]!.id, 'queued', null, 'identity-1 was blacklisted']]);
+    expect(unverified).toEqual([]);
     expect(await store.votes(created[0]!.id)).toEqual([
       { identity: 'identity-1', answer: answer(4, 'identity-1') },
       { identity: 'identity-2', answer: answer(4, 'identity-2') },
@@ -151,7 +152,7 @@ describe.each(STORE_KINDS)('$name job store: votes and trusted-only jobs', (kind
     // Neither voter is asked again; a third identity is.
     expect(await store.lease([V1, V2], LEASE_MS, T0 + 12)).toEqual([null, null]);
     expect((await leaseOne(store, volunteer('v3', 'identity-3'), T0 + 13)).jobId).toBe(created[0]!.id);
-    expect(await store.reopenAnsweredBy('identity-1', 'again')).toEqual([]);
+    expect(await store.reopenAnsweredBy('identity-1', 'again', 'again')).toEqual({ reopened: [], unverified: [] });
   });
 
   it('never leases a trusted-only job to a volunteer, and leases it to a trusted worker', async () => {

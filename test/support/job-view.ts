@@ -17,6 +17,7 @@ export function jobView(id: string, patch: Partial<JobView> = {}): JobView {
     result: null,
     owner: null,
     trustedOnly: false,
+    imageExpiredAt: null,
     ...patch,
   };
 }

@@ -16,6 +16,7 @@ export function syntheticJob(i: number): JobView {
     worker: 'fleet-1',
     owner: null,
     trustedOnly: false,
+    imageExpiredAt: null,
     error: i % 10 === 0 ? 'cannot decode the image' : null,
     result:
       i % 10 === 0
@@ -107,6 +108,9 @@ export function statsFixture(): StatsView {
       completed: 5000,
       answered: 40,
       reopened: 0,
+      unverified: 0,
+      'image-expired': 0,
+      purged: 0,
       failed: 9,
       expired: 1,
       lost: 2,

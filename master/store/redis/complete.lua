@@ -6,5 +6,6 @@ local job, refused = fenced(ARGV[1], ARGV[2], ARGV[3])
 if not job then return { refused } end
 end_lease(job, now, 'done', cjson.null, 0)
 set_status(job, 'done')
-job.finished_at, job.result = now, ARGV[4]
+mark_ended(job, now)
+job.result = ARGV[4]
 return { 'ok', save_job(job) }

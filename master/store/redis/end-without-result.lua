@@ -14,7 +14,8 @@ local next_status, failures = after_attempt(attempts, tonumber(ARGV[8]), tonumbe
 set_status(job, next_status)
 job.failures = failures
 if next_status == 'failed' then
-  job.finished_at, job.error = now, final_error(attempts)
+  mark_ended(job, now)
+  job.error = final_error(attempts)
 else
   job.error, job.worker = reason, nil
 end

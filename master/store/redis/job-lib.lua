@@ -6,8 +6,10 @@ local JOBS, IMAGES, ATTEMPTS, ORDER = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local STATUS = { queued = KEYS[5], leased = KEYS[6], done = KEYS[7], failed = KEYS[8] }
 local LEASES, IDEMPOTENCY, IDEMPOTENCY_AGE, SEQ = KEYS[9], KEYS[10], KEYS[11], KEYS[12]
 local BY_OWNER, BY_OWNER_STATUS = KEYS[13], KEYS[14]
+-- Retention's sets (redis-keys.ts); KEYS[17] only says they hold the jobs ended before them too (index-ended.lua).
+local ENDED, IMAGES_BY_END = KEYS[15], KEYS[16]
 -- Keys a script is handed beyond the store's own (create.lua's incoming images) start here.
-local FIRST_EXTRA_KEY = 15
+local FIRST_EXTRA_KEY = 18
 
 -- A job as a table of its fields (nil when there is no such job), and back.
 local function load_job(id)
@@ -43,6 +45,11 @@ local function owner_member(job, status)
 end
 
 local function set_status(job, to)
+  -- A job that leaves done or failed (retried, reopened) is no longer due for retention.
+  if (job.status == 'done' or job.status == 'failed') and to ~= 'done' and to ~= 'failed' then
+    redis.call('ZREM', ENDED, job.id)
+    redis.call('ZREM', IMAGES_BY_END, job.id)
+  end
   redis.call('ZREM', STATUS[job.status], job.id)
   redis.call('ZADD', STATUS[to], job.seq, job.id)
   if job.owner then
@@ -50,6 +57,13 @@ local function set_status(job, to)
     redis.call('ZADD', BY_OWNER_STATUS, 0, owner_member(job, to))
   end
   job.status = to
+end
+
+-- The job ended (done or failed) at `now`: retention counts from then (expire-images.lua, expire-jobs.lua).
+local function mark_ended(job, now)
+  job.finished_at = now
+  redis.call('ZADD', ENDED, now, job.id)
+  if not job.image_expired_at then redis.call('ZADD', IMAGES_BY_END, now, job.id) end
 end
 
 -- The job if lease_id is its current lease (held by worker_id, unless that is
@@ -86,6 +100,8 @@ local function delete_job(job)
   redis.call('ZREM', ORDER, job.id)
   redis.call('ZREM', STATUS[job.status], job.id)
   redis.call('ZREM', LEASES, job.id)
+  redis.call('ZREM', ENDED, job.id)
+  redis.call('ZREM', IMAGES_BY_END, job.id)
   if job.owner then
     redis.call('ZREM', BY_OWNER, owner_member(job))
     redis.call('ZREM', BY_OWNER_STATUS, owner_member(job, job.status))

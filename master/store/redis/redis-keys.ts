@@ -38,6 +38,15 @@ export class RedisKeys {
    */
   readonly byOwner: string;
   readonly byOwnerStatus: string;
+  /**
+   * Sorted sets for retention, scored by when the job ended (done or failed): `ended` every ended job, `imagesByEnd`
+   * those whose image is still kept. The scripts where jobs end add them; retry, reopen, remove and clear take them
+   * out, so a retention step reads only the jobs due (O(log n + batch)).
+   */
+  readonly ended: string;
+  readonly imagesByEnd: string;
+  /** String, set once the jobs that ended before retention existed are in those sets too (index-ended.lua). */
+  readonly retentionIndexed: string;
   private readonly key: (name: string) => string;
 
   constructor(readonly prefix: string) {
@@ -54,6 +63,9 @@ export class RedisKeys {
     this.seq = key('seq');
     this.byOwner = key('by-owner');
     this.byOwnerStatus = key('by-owner-status');
+    this.ended = key('ended');
+    this.imagesByEnd = key('images-by-end');
+    this.retentionIndexed = key('retention-indexed');
   }
 
   /** Every key, in the order job-lib.lua reads KEYS. */
@@ -74,6 +86,9 @@ export class RedisKeys {
       this.seq,
       this.byOwner,
       this.byOwnerStatus,
+      this.ended,
+      this.imagesByEnd,
+      this.retentionIndexed,
     ];
   }
 

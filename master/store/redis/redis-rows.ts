@@ -31,6 +31,7 @@ export function jobRow(json: string | Buffer): JobRow {
     result: stringOrNull(job.result),
     owner: stringOrNull(job.owner),
     trusted_only: Number(job.trusted_only ?? 0),
+    image_expired_at: numberOrNull(job.image_expired_at),
   };
 }
 

@@ -1,8 +1,14 @@
--- ARGV: job id, the final answer as a vote (JSON), reason.
--- Backtracking (reopenAnsweredBy): a done job goes back to the queue, its final answer kept as a vote like the others.
--- The caller chose the job from a read; it is reopened only if it is still done. Returns its JSON, or nil.
+-- ARGV: job id, the final answer as a vote (JSON), reason, the result made unverified (JSON, job-views.ts withdrawn).
+-- Backtracking (reopenAnsweredBy): a done job goes back to the queue, its final answer kept as a vote like the others;
+-- one whose image has expired cannot be asked again, so it stays done and takes the unverified result instead.
+-- The caller chose the job from a read; it changes only if it is still done.
+-- Returns {'reopened' or 'unverified', job JSON}, or nil.
 local job = load_job(ARGV[1])
 if not job or job.status ~= 'done' then return nil end
+if job.image_expired_at then
+  job.result = ARGV[4]
+  return { 'unverified', save_job(job) }
+end
 local attempts = load_attempts(job.id)
 for _, attempt in ipairs(attempts) do
   if attempt.outcome == 'done' then
@@ -13,4 +19,4 @@ end
 save_attempts(job.id, attempts)
 set_status(job, 'queued')
 job.result, job.finished_at, job.worker, job.error = nil, nil, nil, ARGV[3]
-return save_job(job)
+return { 'reopened', save_job(job) }
