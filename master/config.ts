@@ -33,6 +33,15 @@ export const ConfigSchema = z
     maxPendingJobs: int(1).default(100_000),
     /** How long an Idempotency-Key is remembered after its first use. */
     idempotencyTtlMs: int(1).default(24 * 3_600_000),
+    // ---- retention: storage that does not grow without bound (master/lifecycle/retention.ts) ----
+    /** A job's image is deleted this long after the job ended (done or failed); its result stays. */
+    imageRetentionMs: int(1).default(24 * 3_600_000),
+    /** The job itself (result, attempts, votes) is removed this long after it ended; at least imageRetentionMs. */
+    jobRetentionMs: int(1).default(30 * 24 * 3_600_000),
+    /** Most images, and most jobs, one retention step deletes: one transaction or Lua script, so the store is never held long. */
+    retentionBatch: int(1).max(100_000).default(500),
+    /** How often each master sweeps; a sweep takes steps until none is due. */
+    retentionSweepMs: int(10).default(60_000),
     leaseMs: int(100).default(30_000),
     heartbeatMs: int(50).default(10_000),
     maxAttempts: int(1).default(3),
@@ -139,6 +148,14 @@ export const ConfigSchema = z
     path: ['redisClusterNodes'],
     message: 'set REDIS_URL or REDIS_CLUSTER_NODES, not both',
   })
+  .superRefine((config, ctx) => {
+    if (config.jobRetentionMs >= config.imageRetentionMs) return;
+    ctx.addIssue({
+      code: 'custom',
+      path: ['jobRetentionMs'],
+      message: `${config.jobRetentionMs} ms is shorter than IMAGE_RETENTION_MS (${config.imageRetentionMs} ms); a job keeps its result after its image is deleted, so it must be kept at least as long`,
+    });
+  })
   .refine((config) => config.headersTimeoutMs <= config.requestTimeoutMs, {
     path: ['headersTimeoutMs'],
     message: 'the headers must be allowed no longer than the whole request (REQUEST_TIMEOUT_MS)',
@@ -165,6 +182,10 @@ const OPTIONS: [string, string, keyof Config, string][] = [
   ['--max-image-pixels <n>', 'MAX_IMAGE_PIXELS', 'maxImagePixels', 'most pixels (width × height) in an accepted image'],
   ['--max-pending-jobs <n>', 'MAX_PENDING_JOBS', 'maxPendingJobs', 'queued+leased jobs; a submission past it gets 503'],
   ['--idempotency-ttl-ms <n>', 'IDEMPOTENCY_TTL_MS', 'idempotencyTtlMs', 'how long an Idempotency-Key is remembered'],
+  ['--image-retention-ms <n>', 'IMAGE_RETENTION_MS', 'imageRetentionMs', "a job's image is deleted this long after the job ended; its result stays"],
+  ['--job-retention-ms <n>', 'JOB_RETENTION_MS', 'jobRetentionMs', 'a job is removed this long after it ended (at least IMAGE_RETENTION_MS)'],
+  ['--retention-batch <n>', 'RETENTION_BATCH', 'retentionBatch', 'most images, and most jobs, one retention step deletes'],
+  ['--retention-sweep-ms <n>', 'RETENTION_SWEEP_MS', 'retentionSweepMs', 'how often the master deletes what retention says is due'],
   ['--lease-ms <n>', 'LEASE_MS', 'leaseMs', 'how long a worker may hold a job'],
   ['--heartbeat-ms <n>', 'HEARTBEAT_MS', 'heartbeatMs', 'WebSocket ping interval; dead after 2 missed'],
   ['--max-attempts <n>', 'MAX_ATTEMPTS', 'maxAttempts', 'failed or expired attempts before a job fails'],

@@ -15,6 +15,7 @@ import { OwnerKeys } from './identity/owner-keys.ts';
 import { WorkerIdentities } from './identity/worker-identities.ts';
 import { newSecret } from './identity/worker-tokens.ts';
 import { JobLifecycle } from './lifecycle/job-lifecycle.ts';
+import { RetentionSweeper } from './lifecycle/retention.ts';
 import { GoldSet } from './trust/gold-set.ts';
 import { SpotChecks } from './trust/spot-checks.ts';
 import { Verifier } from './trust/verification.ts';
@@ -36,6 +37,7 @@ export interface Master {
   port: number;
   store: JobStore;
   lifecycle: JobLifecycle;
+  retention: RetentionSweeper;
   ledger: VolunteerLedger;
   identities: WorkerIdentities;
   workers: WorkerRegistry;
@@ -97,6 +99,8 @@ export async function startMaster(config: Config, log: Logger = createLogger(con
     server.listen(config.port, config.host, resolve);
   });
   lifecycle.start();
+  const retention = new RetentionSweeper(lifecycle, config, log);
+  retention.start();
 
   const { port } = server.address() as AddressInfo;
   const url = `http://127.0.0.1:${port}`;
@@ -108,10 +112,12 @@ export async function startMaster(config: Config, log: Logger = createLogger(con
       const stopped = new Promise((resolve) => server.close(resolve));
       server.closeIdleConnections();
       lifecycle.stop();
+      retention.stop();
       stats.stop();
       await shared?.close();
       await hub.close();
       await lifecycle.idle();
+      await retention.idle();
       workers.stop();
       boards.close();
       server.closeAllConnections();
@@ -122,7 +128,7 @@ export async function startMaster(config: Config, log: Logger = createLogger(con
       await identityStore.close();
       log.info('master stopped');
     })());
-  return { url, port, store, ledger, identities, lifecycle, workers, hub, events, close };
+  return { url, port, store, ledger, identities, lifecycle, retention, workers, hub, events, close };
 }
 
 /**

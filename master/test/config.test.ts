@@ -83,4 +83,24 @@ describe('configuration', () => {
     expect(() => loadConfig(argv(), { GOLD_FRACTION: 'some' })).toThrow(/--gold-fraction \/ GOLD_FRACTION/);
     expect(() => loadConfig(argv(), { MAX_REPLICAS: '0' })).toThrow(/--max-replicas \/ MAX_REPLICAS/);
   });
+
+  it('takes the retention settings: images for a day after their job ended, jobs for 30 days, never a job shorter than its image', () => {
+    expect(loadConfig(argv(), {})).toMatchObject({
+      imageRetentionMs: 86_400_000,
+      jobRetentionMs: 30 * 86_400_000,
+      retentionBatch: 500,
+      retentionSweepMs: 60_000,
+    });
+    expect(loadConfig(argv('--image-retention-ms', '1000'), { JOB_RETENTION_MS: '1000', RETENTION_BATCH: '10', RETENTION_SWEEP_MS: '50' })).toMatchObject({
+      imageRetentionMs: 1000,
+      jobRetentionMs: 1000,
+      retentionBatch: 10,
+      retentionSweepMs: 50,
+    });
+    expect(() => loadConfig(argv(), { JOB_RETENTION_MS: '3600000' })).toThrow(
+      /--job-retention-ms \/ JOB_RETENTION_MS: 3600000 ms is shorter than IMAGE_RETENTION_MS \(86400000 ms\)/,
+    );
+    expect(() => loadConfig(argv(), { IMAGE_RETENTION_MS: '0' })).toThrow(/--image-retention-ms \/ IMAGE_RETENTION_MS/);
+    expect(() => loadConfig(argv(), { RETENTION_BATCH: '0' })).toThrow(/--retention-batch \/ RETENTION_BATCH/);
+  });
 });

@@ -1,6 +1,7 @@
 // The job lifecycle on a real master and a real store (SQLite, Redis, Redis Cluster): every
 // transition publishes exactly one event named after it and is counted; start-up
-// recovery publishes "recovered"; an event relayed from another master arrives
+// recovery publishes "recovered"; retention publishes "image-expired" and "purged";
+// an event relayed from another master arrives
 // with its name and is counted only where it was applied.
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -17,6 +18,7 @@ import { LiveEvents } from '../events/live-events.ts';
 import { WorkerRegistry } from '../hub/worker-registry.ts';
 import type { JobEvent, JobTransition } from '../lifecycle/job-events.ts';
 import { JobLifecycle } from '../lifecycle/job-lifecycle.ts';
+import { RetentionSweeper } from '../lifecycle/retention.ts';
 import { createLogger } from '../log.ts';
 import type { RedisTarget } from '../store/redis/redis-connection.ts';
 import { newJob } from '../../metrics/uploaded-files.ts';
@@ -202,6 +204,46 @@ describe.each(STORE_KINDS)('the lifecycle on the $name store', (kind) => {
     expect(seen).toMatchObject([{ type: 'job', transition: 'recovered', job: { id: lease!.jobId, status: 'queued' } }]);
     expect(lifecycle.counters.transitions.recovered).toBe(1);
     expect(await store.store.counts()).toMatchObject({ queued: jobs.length, leased: 0 });
+  });
+
+  it('names retention: each image expired, then each job purged, a batch at a time, and touches no unfinished job', async () => {
+    const store = await kind.open(LIMITS);
+    opened.push(store);
+    const T0 = Date.UTC(2025, 0, 1);
+    const image = () => newJob('a.jpg', 'image/jpeg', uploads[0]!.bytes);
+    const { jobs } = await store.store.create([image(), image(), image(), image()], T0);
+    const fleet = { id: 'w', name: 'w', backend: 'wasm', identity: 'w', workerClass: 'trusted' as const };
+    const leases = await store.store.lease([fleet, fleet, fleet], 30_000, T0);
+    for (const [i, lease] of leases.entries()) await store.store.complete(lease!, 'w', { predictions: [], model: 'm', backend: 'b', inferenceMs: 1 }, T0 + i);
+
+    const events = new LiveEvents();
+    const seen: [JobTransition, string][] = [];
+    events.subscribeLocal((event) => {
+      if (event.type === 'job') seen.push([event.transition, event.job.id]);
+      if (event.type === 'job-deleted') seen.push([event.transition, event.id]);
+    });
+    const verifier = new Verifier(makeConfig({ modelDir: defaultModelDir }), new SqliteIdentityStore(tempDataDir()));
+    const lifecycle = new JobLifecycle({
+      store: store.store,
+      events,
+      workers: new WorkerRegistry(events, 250),
+      log: createLogger('silent'),
+      leaseMs: 30_000,
+      verifier,
+    });
+    const policy = { imageRetentionMs: 100, jobRetentionMs: 1_000, retentionBatch: 2, retentionSweepMs: 60_000 };
+    const sweeper = new RetentionSweeper(lifecycle, policy, createLogger('silent'));
+    const ended = jobs.slice(0, 3).map((job) => job.id);
+
+    expect(await sweeper.sweep(T0 + 99)).toEqual({ images: 0, jobs: 0 });
+    // Steps of two until one finds fewer: 2 then 1.
+    expect(await sweeper.sweep(T0 + 102)).toEqual({ images: 3, jobs: 0 });
+    expect(seen).toEqual(ended.map((id) => ['image-expired', id]));
+    expect(await sweeper.sweep(T0 + 1_002)).toEqual({ images: 0, jobs: 3 });
+    expect(seen.slice(3)).toEqual(ended.map((id) => ['purged', id]));
+    expect(lifecycle.counters.transitions).toMatchObject({ 'image-expired': 3, purged: 3 });
+    expect(await store.store.counts()).toEqual({ queued: 1, leased: 0, done: 0, failed: 0 });
+    expect(await store.store.image(jobs[3]!.id)).not.toBeNull();
   });
 });
 

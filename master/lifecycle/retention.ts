@@ -1,0 +1,97 @@
+// Retention: storage that does not grow without bound. A job's image is deleted
+// IMAGE_RETENTION_MS after the job ended (done or failed), its result kept; the
+// job itself, with its attempts and votes, JOB_RETENTION_MS after it ended.
+// This is the one place that says when; the store finds what is due through an
+// index on the end time and deletes it in atomic steps of at most RETENTION_BATCH
+// (master/store/), the lifecycle publishes what changed. Queued and leased jobs
+// have not ended and are never touched. Every master sweeps: on a shared Redis
+// each step is one Lua script, so masters sweeping at once each take other jobs,
+// and a job retried or reopened meanwhile is no longer due.
+import type { Logger } from '../log.ts';
+import { StoreUnavailableError } from '../store/store-errors.ts';
+import type { JobLifecycle } from './job-lifecycle.ts';
+
+export interface RetentionPolicy {
+  imageRetentionMs: number;
+  jobRetentionMs: number;
+  /** Most images, and most jobs, one step deletes. */
+  retentionBatch: number;
+  /** How often a sweep starts. */
+  retentionSweepMs: number;
+}
+
+export interface SweepCount {
+  images: number;
+  jobs: number;
+}
+
+type Steps = Pick<JobLifecycle, 'expireImages' | 'purge'>;
+
+export class RetentionSweeper {
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<SweepCount> | null = null;
+  private stopped = false;
+
+  constructor(
+    private readonly lifecycle: Steps,
+    private readonly policy: RetentionPolicy,
+    private readonly log: Logger,
+  ) {}
+
+  /** Sweeps now, then every retentionSweepMs. */
+  start(): void {
+    this.stopped = false;
+    this.timer = setInterval(() => void this.sweepQuietly(), this.policy.retentionSweepMs);
+    void this.sweepQuietly();
+  }
+
+  /** No new sweep, and the one under way stops after its current step (await idle() before closing the store). */
+  stop(): void {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  /** Resolves once no sweep is under way. */
+  async idle(): Promise<void> {
+    await this.running?.catch(() => {});
+  }
+
+  /**
+   * One sweep as of `now`: images of jobs that ended IMAGE_RETENTION_MS ago or earlier, then jobs that ended
+   * JOB_RETENTION_MS ago or earlier, each a step at a time until a step finds fewer than a batch (caught up).
+   * A sweep already under way is joined, not doubled.
+   */
+  sweep(now = Date.now()): Promise<SweepCount> {
+    this.running ??= this.sweepAll(now).finally(() => (this.running = null));
+    return this.running;
+  }
+
+  private async sweepAll(now: number): Promise<SweepCount> {
+    const { imageRetentionMs, jobRetentionMs, retentionBatch: batch } = this.policy;
+    const count = { images: 0, jobs: 0 };
+    count.images = await this.steps((n) => this.lifecycle.expireImages(now - imageRetentionMs, n), batch);
+    count.jobs = await this.steps((n) => this.lifecycle.purge(now - jobRetentionMs, n), batch);
+    if (count.images || count.jobs) this.log.info({ imagesDeleted: count.images, jobsRemoved: count.jobs }, 'retention sweep');
+    return count;
+  }
+
+  private async steps(step: (batch: number) => Promise<number>, batch: number): Promise<number> {
+    let total = 0;
+    for (let done = batch; done === batch && !this.stopped;) {
+      done = await step(batch);
+      total += done;
+    }
+    return total;
+  }
+
+  /** A sweep from the timer: an unreachable store is expected now and then (the next sweep catches up); anything else is a bug. */
+  private async sweepQuietly(): Promise<void> {
+    try {
+      await this.sweep();
+    } catch (error) {
+      if (error instanceof StoreUnavailableError) this.log.debug({ err: error }, 'retention sweep failed');
+      else this.log.error({ err: error }, 'retention sweep failed');
+    }
+  }
+}
