@@ -1,5 +1,6 @@
 // /api/jobs: submit images, read jobs and their images, delete, retry; who may do which is job-access.ts's.
 import { Router, type Request, type RequestHandler } from 'express';
+import type { JobView } from '../api-types.ts';
 import type { Config } from '../config.ts';
 import type { JobLifecycle } from '../lifecycle/job-lifecycle.ts';
 import type { JobStore, NewJob } from '../store/job-store.ts';
@@ -89,7 +90,13 @@ export function jobsRouter({ store, lifecycle, config, uploadGuards, requesters 
       const job = found(await store.get(req.params.id), req.params.id);
       if (!maySee(requester, job.owner, board)) throw unknownJob(job.id);
     }
-    const image = found(await store.image(req.params.id), req.params.id);
+    const image = await store.image(req.params.id);
+    if (!image) {
+      // No image: the job is gone (404), or it is kept without its image (410).
+      const job = found(await store.get(req.params.id), req.params.id);
+      if (job.imageExpiredAt) throw imageExpired(job, 410, `its result is kept: GET /api/jobs/${job.id}`);
+      throw unknownJob(job.id);
+    }
     res
       .type(image.contentType)
       .set({
@@ -109,9 +116,13 @@ export function jobsRouter({ store, lifecycle, config, uploadGuards, requesters 
   router.post('/:id/retry', async (req, res) => {
     const job = await changeableJob(req);
     if (job.status !== 'failed') throw new HttpError(409, 'not-failed', `job ${job.id} is ${job.status}; only failed jobs can be retried`);
+    if (job.imageExpiredAt) throw imageExpired(job, 409, 'there is nothing left to retry it on; submit the image again');
     const retried = await lifecycle.retry(job.id);
-    if (!retried) throw new HttpError(409, 'not-failed', `job ${job.id} changed while retrying; look again`);
-    res.json(retried);
+    if (retried) return void res.json(retried);
+    // The store refused: the job changed meanwhile, or its image expired just now.
+    const now = await store.get(job.id);
+    if (now?.imageExpiredAt) throw imageExpired(now, 409, 'there is nothing left to retry it on; submit the image again');
+    throw new HttpError(409, 'not-failed', `job ${job.id} changed while retrying; look again`);
   });
 
   return router;
@@ -141,6 +152,14 @@ const IMAGE_REFUSAL_STATUS: Record<Extract<ImageCheck, { ok: false }>['code'], n
 };
 
 const unknownJob = (id: string) => new HttpError(404, 'job-not-found', `no job with id ${id}`);
+
+/** A job kept without its image (retention, master/lifecycle/retention.ts): 410 for the image, 409 for a retry. */
+const imageExpired = (job: JobView, status: 410 | 409, then: string) =>
+  new HttpError(
+    status,
+    'image-expired',
+    `the image of job ${job.id} was deleted at ${job.imageExpiredAt}, a while after the job ended (images are kept only for a time); ${then}`,
+  );
 
 function found<T>(value: T | null, id: string): T {
   if (value === null) throw unknownJob(id);

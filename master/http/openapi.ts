@@ -215,12 +215,15 @@ const routes: RouteConfig[] = [
     path: '/api/jobs/{id}/image',
     tags: ['jobs'],
     summary: 'The image as it was uploaded (on a private board: to its owner and the admin).',
+    description:
+      'Images are kept IMAGE_RETENTION_MS after their job ended (done or failed), then deleted; the job and its result stay until JOB_RETENTION_MS after it ended, and say when the image went (imageExpiredAt).',
     security: anyone,
     request: { params: jobId },
     responses: {
       200: { description: 'The stored bytes, with their sniffed type.', content: { 'image/*': { schema: z.string().meta({ format: 'binary' }) } } },
       401: badCredentials,
       404: unknownJob,
+      410: error('The job is kept but its image was deleted (IMAGE_RETENTION_MS after the job ended); its result is still there.', ['image-expired']),
       503: storeUnavailable,
     },
   },
@@ -249,7 +252,10 @@ const routes: RouteConfig[] = [
       200: json(JobView, 'The job, queued again.'),
       ...mayNotChange,
       404: unknownJob,
-      409: error('The job is not failed.', ['not-failed']),
+      409: error('The job is not failed, or its image was deleted (IMAGE_RETENTION_MS after it failed), so there is nothing to retry it on.', [
+        'not-failed',
+        'image-expired',
+      ]),
       503: storeUnavailable,
     },
   },
@@ -329,7 +335,7 @@ const routes: RouteConfig[] = [
     tags: ['live'],
     summary: 'Live job and worker changes as Server-Sent Events.',
     description:
-      "On a private board a stream carries only the job events of the requester's own jobs (every job's for the admin; a browser's owner key rides in its cookie). Each event is `id: <id>`, `event: <type>` and `data: <StreamEvent as JSON>`, with type one of `job` (a job changed: the transition that changed it and the JobView as it is now), `job-deleted` (the transition, cancelled or cleared, and its id), `workers-changed` (workers of this master that connected or changed, and ids of those that left, coalesced; GET /api/workers gives the whole list) and `resync`. A client that reconnects with `Last-Event-ID` first gets the events it missed, or `resync` (reload what you show) when the master no longer keeps them. A client that does not read is skipped while its socket is full and dropped after EVENT_STREAM_STALL_MS; it reconnects and catches up. Comment lines keep idle streams open.",
+      "On a private board a stream carries only the job events of the requester's own jobs (every job's for the admin; a browser's owner key rides in its cookie). Each event is `id: <id>`, `event: <type>` and `data: <StreamEvent as JSON>`, with type one of `job` (a job changed: the transition that changed it and the JobView as it is now), `job-deleted` (the transition, cancelled, cleared or purged (JOB_RETENTION_MS after the job ended), and its id), `workers-changed` (workers of this master that connected or changed, and ids of those that left, coalesced; GET /api/workers gives the whole list) and `resync`. A client that reconnects with `Last-Event-ID` first gets the events it missed, or `resync` (reload what you show) when the master no longer keeps them. A client that does not read is skipped while its socket is full and dropped after EVENT_STREAM_STALL_MS; it reconnects and catches up. Comment lines keep idle streams open.",
     security: anyone,
     request: { headers: z.object({ 'Last-Event-ID': z.string().optional().meta({ description: 'The id of the last event received, to resume after it.' }) }) },
     responses: {
