@@ -34,6 +34,8 @@ describe('verification words', () => {
     expect(verificationExplanation({ state: 'unverified', credibility: 0.47, replicas: [replica(true), replica(false)] })).toMatch(
       /^2 volunteer answers did not agree enough, and no trusted worker was there/,
     );
+    const withdrawn = { state: 'unverified' as const, credibility: 0.9995, replicas: [replica(true)], reason: 'a volunteer it rests on was blacklisted' };
+    expect(verificationExplanation(withdrawn)).toBe('This answer was verified once, but a volunteer it rests on was blacklisted: treat it with care.');
   });
 
   it('counts the answers an unfinished job holds as votes', () => {

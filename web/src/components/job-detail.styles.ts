@@ -44,6 +44,18 @@ export const jobDetailStyles = css`
     border-radius: calc(var(--radius) / 1.5);
     background: var(--surface-2);
   }
+  /* In place of an image deleted by retention. */
+  figure .expired {
+    display: grid;
+    place-items: center;
+    min-height: 10rem;
+    margin: 0;
+    padding: 1rem;
+    border-radius: calc(var(--radius) / 1.5);
+    background: var(--surface-2);
+    color: var(--muted);
+    text-align: center;
+  }
   figcaption {
     margin-top: 0.5rem;
     color: var(--muted);

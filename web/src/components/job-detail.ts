@@ -96,7 +96,7 @@ export class JobDetail extends LitElement {
         ${job.status === 'done' ? html`<verification-badge .verification=${job.result?.verification}></verification-badge>` : nothing}
         ${job.trustedOnly ? html`<span class="trusted-only">trusted workers only</span>` : nothing}
         <div class="actions">
-          ${job.status === 'failed' && !gone ? html`<button class="secondary" @click=${this.retry}>Retry</button>` : nothing}
+          ${job.status === 'failed' && !gone && !job.imageExpiredAt ? html`<button class="secondary" @click=${this.retry}>Retry</button>` : nothing}
           ${
             gone
               ? nothing
@@ -110,7 +110,14 @@ export class JobDetail extends LitElement {
       <p class="problem" role="alert">${this.problem}</p>
       <div class="layout">
         <figure class="panel">
-          <img src=${jobImageUrl(job.id)} alt=${`The uploaded image, ${job.fileName}`} @error=${hideImage} />
+          ${
+            job.imageExpiredAt
+              ? html`<p class="expired">
+                  Image expired <time datetime=${job.imageExpiredAt}>${formatTime(job.imageExpiredAt)}</time>: images are deleted a while after their job
+                  ends. ${job.status === 'failed' ? 'Without it the job cannot be retried.' : 'The result is kept.'}
+                </p>`
+              : html`<img src=${jobImageUrl(job.id)} alt=${`The uploaded image, ${job.fileName}`} @error=${hideImage} />`
+          }
           <figcaption>${job.contentType}, ${formatBytes(job.size)}</figcaption>
         </figure>
         <div class="facts">

@@ -18,9 +18,9 @@ const CONFIRM_MS = 4000;
 export type JobActionEvent = CustomEvent<{ id: string }>;
 
 /**
- * One job: thumbnail, name (a link to its page), status, how far its result is verified, times,
- * the top three labels or what went wrong, and its actions. Actions are asked for with "job-retry"
- * and "job-delete" events; the board carries them out.
+ * One job: thumbnail ("image expired" once retention deleted it), name (a link to its page), status,
+ * how far its result is verified, times, the top three labels or what went wrong, and its actions.
+ * Actions are asked for with "job-retry" and "job-delete" events; the board carries them out.
  */
 export class JobRow extends LitElement {
   static override styles = [buttonStyles, thumbnailStyles, trustedOnlyStyles, jobRowStyles];
@@ -50,7 +50,11 @@ export class JobRow extends LitElement {
     // The thumbnail repeats what the name says, so it is decorative (empty alt).
     return html`
       <div class="row">
-        <span class="thumb"><img src=${jobImageUrl(job.id)} alt="" loading="lazy" decoding="async" @error=${hideImage} /></span>
+        ${
+          job.imageExpiredAt
+            ? html`<span class="thumb expired" title=${`The image was deleted ${formatTime(job.imageExpiredAt)}; the result is kept`}>image expired</span>`
+            : html`<span class="thumb"><img src=${jobImageUrl(job.id)} alt="" loading="lazy" decoding="async" @error=${hideImage} /></span>`
+        }
         <div class="main">
           <div class="title">
             <a class="name" href=${jobPagePath(job.id)} title=${job.fileName}>${job.fileName}</a>
@@ -87,7 +91,8 @@ export class JobRow extends LitElement {
   private renderActions(job: JobView) {
     return html`
       ${
-        job.status === 'failed'
+        // Without its image a failed job has nothing left to retry on.
+        job.status === 'failed' && !job.imageExpiredAt
           ? html`<button class="secondary small" aria-label=${`Retry ${job.fileName}`} @click=${() => this.ask('job-retry')}>Retry</button>`
           : nothing
       }

@@ -16,4 +16,14 @@ export const thumbnailStyles = css`
   .thumb img[hidden] {
     display: none;
   }
+  /* No image any more (retention): words in its place, never a broken image. */
+  .thumb.expired {
+    display: grid;
+    place-items: center;
+    padding: 0.2rem;
+    color: var(--muted);
+    font-size: 0.7rem;
+    line-height: 1.15;
+    text-align: center;
+  }
 `;

@@ -2,7 +2,9 @@ import type { AttemptView, JobView, Verification } from '../../../master/api-typ
 import { formatCredibility, plural } from './format.ts';
 
 /** What a result's verification means, in one plain sentence. */
-export function verificationExplanation({ state, credibility, replicas }: Verification): string {
+export function verificationExplanation({ state, credibility, replicas, reason }: Verification): string {
+  // Made unverified after the job was done (its image had expired, so it could not be asked again): say why.
+  if (state === 'unverified' && reason) return `This answer was verified once, but ${reason}: treat it with care.`;
   switch (state) {
     case 'trusted':
       return 'A worker of the operator’s own fleet gave this answer, so it is taken as it is.';
