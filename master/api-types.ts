@@ -286,6 +286,9 @@ export const StatsView = z
       spotChecks: byReason(['given', 'passed', 'failed']).describe(
         'Gold images handed to volunteers in place of a job (GOLD_DIR), and how their answers fared.',
       ),
+      sent: z
+        .object({ images: z.number().int(), bytes: z.number().int() })
+        .describe('Images this master pushed to workers (jobs and spot checks) and their bytes: prepared images, or originals for jobs stored before.'),
     }),
     transitions: byReason(JOB_TRANSITIONS).describe('Job transitions this master applied since it started, by name (recovered: leases requeued on start).'),
   })

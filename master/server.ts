@@ -14,6 +14,7 @@ import { SqliteIdentityStore } from './identity/sqlite-identity-store.ts';
 import { OwnerKeys } from './identity/owner-keys.ts';
 import { WorkerIdentities } from './identity/worker-identities.ts';
 import { newSecret } from './identity/worker-tokens.ts';
+import { ImagePreparer } from './images/prepared-image.ts';
 import { JobLifecycle } from './lifecycle/job-lifecycle.ts';
 import { RetentionSweeper } from './lifecycle/retention.ts';
 import { GoldSet } from './trust/gold-set.ts';
@@ -47,8 +48,15 @@ export interface Master {
   close(): Promise<void>;
 }
 
-export async function startMaster(config: Config, log: Logger = createLogger(config.logLevel)): Promise<Master> {
+/** Parts a test may swap for its own (e.g. a preparer that fails); each defaults to the real one. */
+export interface MasterParts {
+  preparer?: ImagePreparer;
+}
+
+export async function startMaster(config: Config, log: Logger = createLogger(config.logLevel), parts: MasterParts = {}): Promise<Master> {
   const model = loadModelFiles(config.modelDir, config.modelInputRange);
+  // Uploads are prepared for the served model's input size: what workers receive (master/images/prepared-image.ts).
+  const preparer = parts.preparer ?? new ImagePreparer(model.view.imageSize, config.maxImagePixels);
   const { maxAttempts, maxLeases, failureQuorum, maxPendingJobs, idempotencyTtlMs } = config;
   const limits = { maxAttempts, maxLeases, failureQuorum, maxPendingJobs, idempotencyTtlMs };
   const redisAt = redisTarget(config);
@@ -63,7 +71,7 @@ export async function startMaster(config: Config, log: Logger = createLogger(con
   const events = new LiveEvents();
   const workers = new WorkerRegistry(events, config.workerEventsEveryMs);
   const verifier = new Verifier(config, identityStore);
-  const spotChecks = config.goldDir ? await startSpotChecks(config, identityStore, log) : undefined;
+  const spotChecks = config.goldDir ? await startSpotChecks(config, model.view.imageSize, identityStore, log) : undefined;
   const lifecycle = new JobLifecycle({ store, events, workers, log, leaseMs: config.leaseMs, verifier, spotChecks });
   // A shared store cannot tell a dead master's leases from a live one's: those wait for their deadline and the reaper.
   if (!redis) await lifecycle.recover();
@@ -90,7 +98,7 @@ export async function startMaster(config: Config, log: Logger = createLogger(con
   // Headers and request timeouts are checked this often (Node's default, 30 s, would let slow headers linger).
   const server = http.createServer(
     { connectionsCheckingInterval: 1_000 },
-    createApp({ config, store, lifecycle, workers, boards, model, log, stats, ledger, identities, ownerKeys, draining, sharedRate }),
+    createApp({ config, store, lifecycle, workers, boards, model, preparer, log, stats, ledger, identities, ownerKeys, draining, sharedRate }),
   );
   limitConnections(server, config);
   hub.attach(server);
@@ -136,9 +144,9 @@ export async function startMaster(config: Config, log: Logger = createLogger(con
  * idle workers here, and dispatch resumes the moment Redis comes back. A
  * dispatch every second covers pub/sub messages lost while Redis was away.
  */
-/** Spot checks drawn from GOLD_DIR; a bad gold folder stops the master at start, naming the file and line. */
-async function startSpotChecks(config: Config, identityStore: IdentityStore, log: Logger): Promise<SpotChecks> {
-  const gold = await GoldSet.load({ dir: config.goldDir!, answers: config.goldAnswers });
+/** Spot checks drawn from GOLD_DIR, in the form jobs reach workers; a bad gold folder stops the master at start, naming the file and line. */
+async function startSpotChecks(config: Config, imageSize: number, identityStore: IdentityStore, log: Logger): Promise<SpotChecks> {
+  const gold = await GoldSet.load({ dir: config.goldDir!, answers: config.goldAnswers, imageSize });
   log.info({ goldImages: gold.size, fraction: config.goldFraction }, 'spot checks on');
   // A job id a worker receives can be looked up on a public board, a spot check's cannot.
   if (config.board === 'public')

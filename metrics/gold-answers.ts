@@ -1,9 +1,14 @@
 // Makes the answers file of a gold folder (gold.csv) with the served model, computed by the same
-// worker-page code the workers run (web/standalone.html in headless Chromium): each image and a few
-// fresh re-encodings of it (the same jitter spot checks get) are classified, and an image is kept only
-// when its top-1 is the same on all of them and its smallest margin is wide enough.
+// worker-page code the workers run (web/standalone.html in headless Chromium): each image, its prepared
+// form (what a worker receives for it as a job, master/images/prepared-image.ts) and a few fresh
+// re-encodings of it (what spot checks send) are classified, and an image is kept only when its top-1 is
+// the same on all of them and its smallest margin is wide enough: the answer holds for a spot check, for
+// the image as a job, and for its original (as a job stored before images were prepared is sent).
 import fs from 'node:fs';
 import path from 'node:path';
+import { makeConfig } from '../master/config.ts';
+import { ImagePreparer } from '../master/images/prepared-image.ts';
+import { loadModelFiles } from '../master/model/model-files.ts';
 import { reencodeGold } from '../master/trust/gold-reencoding.ts';
 import { GOLD_CSV_HEADER, GOLD_MIN_MARGIN, type GoldRow } from '../master/trust/gold-set.ts';
 import { classifyStandalone, type StandaloneImage } from './standalone-run.ts';
@@ -17,7 +22,7 @@ const IMAGE_TYPES: Record<string, string> = { '.jpg': 'image/jpeg', '.jpeg': 'im
 
 export interface GoldCandidate {
   file: string;
-  /** Top-1 of the original, then of each re-encoding. */
+  /** Top-1 of the original, then of its prepared form, then of each re-encoding. */
   top1s: number[];
   /** The smallest margin among them. */
   margin: number;
@@ -49,18 +54,23 @@ export async function makeGoldAnswers({
 }: GoldAnswersOptions): Promise<{ candidates: GoldCandidate[]; rows: GoldRow[]; out: string; backend: string }> {
   const candidates: GoldCandidate[] = [];
   let backend = '';
+  const size = loadModelFiles(modelDir ?? makeConfig({}).modelDir, [-1, 1]).view.imageSize;
+  const preparer = new ImagePreparer(size, Number.MAX_SAFE_INTEGER);
+  const perImage = 2 + reencodings;
   for (let start = 0; start < files.length; start += GOLD_IMAGES_PER_RUN) {
     const batch = files.slice(start, start + GOLD_IMAGES_PER_RUN);
     const inputs: StandaloneImage[] = [];
     for (const file of batch) {
       const original = fs.readFileSync(path.join(images, file));
       inputs.push({ bytes: original, type: IMAGE_TYPES[path.extname(file).toLowerCase()] ?? 'image/jpeg' });
-      for (let i = 0; i < reencodings; i++) inputs.push({ bytes: await reencodeGold(original), type: 'image/jpeg' });
+      const prepared = await preparer.prepare(path.join(images, file));
+      inputs.push({ bytes: prepared.bytes, type: prepared.contentType });
+      for (let i = 0; i < reencodings; i++) inputs.push({ bytes: await reencodeGold(original, size), type: prepared.contentType });
     }
     const run = await classifyStandalone(inputs, { modelDir });
     backend = run.backend;
     batch.forEach((file, i) => {
-      const results = run.images.slice(i * (reencodings + 1), (i + 1) * (reencodings + 1));
+      const results = run.images.slice(i * perImage, (i + 1) * perImage);
       const top1s = results.map((result) => result.top1);
       const margin = Math.min(...results.map((result) => result.margin));
       candidates.push({ file, top1s, margin, kept: top1s.every((top1) => top1 === top1s[0]) && margin >= minMargin });

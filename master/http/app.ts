@@ -5,6 +5,7 @@ import type { BoardStreams } from '../events/board-streams.ts';
 import type { WorkerRegistry } from '../hub/worker-registry.ts';
 import type { WorkerIdentities } from '../identity/worker-identities.ts';
 import type { OwnerKeys } from '../identity/owner-keys.ts';
+import type { ImagePreparer } from '../images/prepared-image.ts';
 import type { JobLifecycle } from '../lifecycle/job-lifecycle.ts';
 import type { Logger } from '../log.ts';
 import type { ModelFiles } from '../model/model-files.ts';
@@ -44,6 +45,8 @@ export interface AppDeps {
   ledger: VolunteerLedger;
   identities: WorkerIdentities;
   ownerKeys: OwnerKeys;
+  /** Prepares each upload for the workers (the served model's input size). */
+  preparer: ImagePreparer;
   /** true once the master has begun to stop (readiness turns 503). */
   draining: () => boolean;
   /** With masters sharing Redis, request rates are counted there, across them. */
@@ -51,7 +54,7 @@ export interface AppDeps {
 }
 
 export function createApp(deps: AppDeps): express.Express {
-  const { config, store, lifecycle, workers, boards, model, log, stats, ledger, identities, ownerKeys, draining, sharedRate } = deps;
+  const { config, store, lifecycle, workers, boards, model, log, stats, ledger, identities, ownerKeys, preparer, draining, sharedRate } = deps;
   const requesters = new Requesters(config, ownerKeys);
   const app = express();
   app.disable('x-powered-by');
@@ -63,7 +66,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(healthRouter({ store, model, draining }));
   app.use('/api', requestRate(config, sharedRate));
   app.use('/api/jobs/export', exportRouter(store, log, requesters, config.board));
-  app.use('/api/jobs', jobsRouter({ store, lifecycle, config, requesters, uploadGuards: [uploadSlots(config), minimumBodyRate(config)] }));
+  app.use('/api/jobs', jobsRouter({ store, lifecycle, config, requesters, preparer, log, uploadGuards: [uploadSlots(config), minimumBodyRate(config)] }));
   app.use('/api/owner', ownerRouter(requesters));
   app.use('/api/workers', workersRouter(workers, identities, config.adminToken));
   app.use('/api/volunteers', volunteersRouter(ledger, identities, config.maxLeaderboardPage));

@@ -2,8 +2,11 @@
 // browser worker can decode (never its file name or declared type), its header
 // declares dimensions within the limits, and it really decodes. A file that
 // fails any of these is refused at upload instead of being shipped to workers.
+// The decode that proves it is the one that prepares what workers receive
+// (master/images/prepared-image.ts), so an upload is decoded once.
 import { fileTypeFromBuffer, fileTypeFromFile } from 'file-type';
 import sharp from 'sharp';
+import { ImagePreparationError, UndecodableImageError, type ImagePreparer, type PreparedImage } from '../images/prepared-image.ts';
 
 /** Formats every browser worker decodes with createImageBitmap and the master can decode to check (sharp has no BMP). */
 const DECODABLE = new Set(['image/jpeg', 'image/png', 'image/gif', 'image/webp', 'image/avif']);
@@ -20,8 +23,8 @@ export interface ImageLimits {
 }
 
 export type ImageCheck =
-  | { ok: true; contentType: string; width: number; height: number }
-  | { ok: false; code: 'not-an-image' | 'image-too-large' | 'undecodable-image'; problem: string };
+  | { ok: true; contentType: string; width: number; height: number; prepared: PreparedImage }
+  | { ok: false; code: 'not-an-image' | 'image-too-large' | 'undecodable-image' | 'preparation-failed'; problem: string };
 
 /** The format its first bytes name, if it is one the service accepts (enough for a client to choose files). */
 export async function sniffImageType(bytes: Uint8Array): Promise<string | null> {
@@ -31,10 +34,10 @@ export async function sniffImageType(bytes: Uint8Array): Promise<string | null> 
 const accepted = (type: { mime: string } | undefined) => (type && DECODABLE.has(type.mime) ? type.mime : null);
 
 /**
- * Judges a whole uploaded file, read from disk (never whole into memory); never allocates pixels for an image whose
- * header breaks a limit.
+ * Judges a whole uploaded file, read from disk (never whole into memory), and prepares it for the workers; never
+ * allocates pixels for an image whose header breaks a limit.
  */
-export async function checkImage(filePath: string, limits: ImageLimits): Promise<ImageCheck> {
+export async function checkImage(filePath: string, limits: ImageLimits, preparer: ImagePreparer): Promise<ImageCheck> {
   const contentType = accepted(await fileTypeFromFile(filePath));
   if (!contentType) return { ok: false, code: 'not-an-image', problem: `is not an image this service can read (accepted: ${ACCEPTED_IMAGE_TYPES.join(', ')})` };
   let width: number;
@@ -47,13 +50,18 @@ export async function checkImage(filePath: string, limits: ImageLimits): Promise
   }
   const tooLarge = dimensionProblem(width, height, limits);
   if (tooLarge) return { ok: false, code: 'image-too-large', problem: tooLarge };
+  let prepared: PreparedImage;
   try {
-    // A full decode catches truncated or corrupt data; shrink-on-load keeps it cheap, workers resize to 224 anyway.
-    await sharp(filePath, { limitInputPixels: limits.maxImagePixels, failOn: 'truncated' }).resize(224, 224, { fit: 'inside' }).raw().toBuffer();
+    // A full decode: truncated or corrupt data is refused.
+    prepared = await preparer.prepare(filePath);
   } catch (error) {
-    return { ok: false, code: 'undecodable-image', problem: `does not decode as ${contentType} (${firstLine(error)})` };
+    if (error instanceof UndecodableImageError)
+      return { ok: false, code: 'undecodable-image', problem: `does not decode as ${contentType} (${error.message})` };
+    if (error instanceof ImagePreparationError)
+      return { ok: false, code: 'preparation-failed', problem: `decodes, but the master could not prepare it for the workers (${error.message})` };
+    throw error;
   }
-  return { ok: true, contentType, width, height };
+  return { ok: true, contentType, width, height, prepared };
 }
 
 function dimensionProblem(width: number, height: number, { maxImageWidth, maxImageHeight, maxImagePixels }: ImageLimits): string | null {

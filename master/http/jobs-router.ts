@@ -2,7 +2,9 @@
 import { Router, type Request, type RequestHandler } from 'express';
 import type { JobView } from '../api-types.ts';
 import type { Config } from '../config.ts';
+import type { ImagePreparer } from '../images/prepared-image.ts';
 import type { JobLifecycle } from '../lifecycle/job-lifecycle.ts';
+import type { Logger } from '../log.ts';
 import type { JobStore, NewJob } from '../store/job-store.ts';
 import { requireAdmin } from './admin.ts';
 import { HttpError } from './errors.ts';
@@ -20,9 +22,12 @@ export interface JobsDeps {
   /** Run before an upload's body is read: the caps on uploads in flight and on slow bodies. */
   uploadGuards: RequestHandler[];
   requesters: Requesters;
+  /** Makes the small image workers receive; its decode is the upload's check that the image decodes. */
+  preparer: ImagePreparer;
+  log: Logger;
 }
 
-export function jobsRouter({ store, lifecycle, config, uploadGuards, requesters }: JobsDeps): Router {
+export function jobsRouter({ store, lifecycle, config, uploadGuards, requesters, preparer, log }: JobsDeps): Router {
   const router = Router();
   const upload = imageUpload(config.dataDir, config);
   const board = config.board;
@@ -52,9 +57,19 @@ export function jobsRouter({ store, lifecycle, config, uploadGuards, requesters 
     const jobs: NewJob[] = [];
     // Every file is judged before any is stored: one refusal refuses the whole request.
     for (const file of files) {
-      const image = await checkImage(file.path, config);
-      if (!image.ok) throw new HttpError(IMAGE_REFUSAL_STATUS[image.code], image.code, `"${file.originalname}" ${image.problem}; nothing was stored`);
-      jobs.push({ fileName: file.originalname, contentType: image.contentType, image: { path: file.path, size: file.size }, trustedOnly });
+      const image = await checkImage(file.path, config, preparer);
+      if (!image.ok) {
+        // The master's failure, not the uploader's: worth a line in the log.
+        if (image.code === 'preparation-failed') log.error({ fileName: file.originalname, problem: image.problem }, 'could not prepare an upload');
+        throw new HttpError(IMAGE_REFUSAL_STATUS[image.code], image.code, `"${file.originalname}" ${image.problem}; nothing was stored`);
+      }
+      jobs.push({
+        fileName: file.originalname,
+        contentType: image.contentType,
+        image: { path: file.path, size: file.size },
+        prepared: image.prepared,
+        trustedOnly,
+      });
     }
     const { owner, newKey } = res.locals.submitter as ReturnType<typeof submitter>;
     const created = await lifecycle.submit(jobs, idempotencyKey(req), owner);
@@ -149,6 +164,7 @@ const IMAGE_REFUSAL_STATUS: Record<Extract<ImageCheck, { ok: false }>['code'], n
   'not-an-image': 415,
   'image-too-large': 422,
   'undecodable-image': 422,
+  'preparation-failed': 500,
 };
 
 const unknownJob = (id: string) => new HttpError(404, 'job-not-found', `no job with id ${id}`);

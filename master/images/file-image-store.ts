@@ -1,7 +1,9 @@
-// The embedded store's images: one file per job, <data dir>/images/<job id>.
-// An uploaded file is moved in by rename (no copy) and synced, file and
-// folder, before its job's row is committed; files are deleted after their
-// rows, so a crash leaves at worst a file without a row, swept at the next open.
+// The embedded store's images: one file per job, <data dir>/images/<job id>,
+// and beside it the prepared image workers receive, <job id>.prepared.
+// An uploaded file is moved in by rename (no copy), the prepared bytes are
+// written, and both are synced, files and folder, before the job's row is
+// committed; files are deleted after their rows, so a crash leaves at worst a
+// file without a row, swept at the next open.
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
@@ -9,6 +11,8 @@ import type { ImageStore, UploadedFile } from './image-store.ts';
 
 /** Job ids are the master's UUIDs; anything else (a path from a URL) never names a file. */
 const JOB_ID = /^[\w-]+$/;
+/** The prepared image's file is the original's name and this. */
+const PREPARED_SUFFIX = '.prepared';
 
 export class FileImageStore implements ImageStore {
   /** The folder sync not started yet, which every rename done before it starts may join; and the one running. */
@@ -19,26 +23,29 @@ export class FileImageStore implements ImageStore {
     fs.mkdirSync(dir, { recursive: true });
   }
 
-  async put(images: { jobId: string; file: UploadedFile }[]): Promise<void> {
-    // Contents on disk before a name points at them; synced side by side (libuv runs a few at once).
-    await Promise.all(images.map(({ file }) => syncPath(file.path)));
+  async put(images: { jobId: string; file: UploadedFile; prepared?: Uint8Array }[]): Promise<void> {
+    // Contents on disk before a name points at them; synced side by side (libuv runs a few at once). A prepared
+    // image is written under its final name: until the job's row is committed, no row names it.
+    await Promise.all([
+      ...images.map(({ file }) => syncPath(file.path)),
+      ...images.flatMap(({ jobId, prepared }) => (prepared ? [writeSynced(this.preparedPathOf(jobId), prepared)] : [])),
+    ]);
     for (const { jobId, file } of images) await fsp.rename(file.path, this.pathOf(jobId));
     // The new names, too, must survive a power cut.
     if (images.length > 0) await this.syncFolder();
   }
 
-  async get(jobId: string): Promise<Buffer | null> {
-    if (!JOB_ID.test(jobId)) return null;
-    try {
-      return await fsp.readFile(this.pathOf(jobId));
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-      throw error;
-    }
+  get(jobId: string): Promise<Buffer | null> {
+    return JOB_ID.test(jobId) ? readIfAny(this.pathOf(jobId)) : Promise.resolve(null);
+  }
+
+  getPrepared(jobId: string): Promise<Buffer | null> {
+    return JOB_ID.test(jobId) ? readIfAny(this.preparedPathOf(jobId)) : Promise.resolve(null);
   }
 
   async delete(jobIds: string[]): Promise<void> {
-    await Promise.all(jobIds.map((jobId) => fsp.rm(this.pathOf(jobId), { force: true })));
+    const files = jobIds.flatMap((jobId) => [this.pathOf(jobId), this.preparedPathOf(jobId)]);
+    await Promise.all(files.map((file) => fsp.rm(file, { force: true })));
   }
 
   /** Writes an image given as bytes, synced; only for moving the images of an older store out of its database. */
@@ -66,7 +73,8 @@ export class FileImageStore implements ImageStore {
   sweepSync(jobExists: (jobId: string) => boolean): number {
     let swept = 0;
     for (const name of fs.readdirSync(this.dir)) {
-      if (JOB_ID.test(name) && jobExists(name)) continue;
+      const jobId = name.endsWith(PREPARED_SUFFIX) ? name.slice(0, -PREPARED_SUFFIX.length) : name;
+      if (JOB_ID.test(jobId) && jobExists(jobId)) continue;
       fs.rmSync(path.join(this.dir, name), { force: true, recursive: true });
       swept += 1;
     }
@@ -90,6 +98,30 @@ export class FileImageStore implements ImageStore {
   private pathOf(jobId: string): string {
     if (!JOB_ID.test(jobId)) throw new Error(`not a job id: ${JSON.stringify(jobId)}`);
     return path.join(this.dir, jobId);
+  }
+
+  private preparedPathOf(jobId: string): string {
+    return this.pathOf(jobId) + PREPARED_SUFFIX;
+  }
+}
+
+async function readIfAny(file: string): Promise<Buffer | null> {
+  try {
+    return await fsp.readFile(file);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw error;
+  }
+}
+
+/** Writes a new file and syncs its contents. */
+async function writeSynced(file: string, bytes: Uint8Array): Promise<void> {
+  const handle = await fsp.open(file, 'w');
+  try {
+    await handle.writeFile(bytes);
+    await handle.datasync();
+  } finally {
+    await handle.close();
   }
 }
 

@@ -1,6 +1,7 @@
-// The Redis store's images: a field of the `images` hash per job (redis-keys.ts).
+// The Redis store's images: a field of the `images` hash per job (redis-keys.ts),
+// and of the `prepared` hash for the small image workers receive.
 // An upload's files go in one at a time, each to its own `incoming` key with
-// a short expiry, so no request's images are ever all in the master's memory
+// a short expiry (its prepared image beside it), so no request's images are ever all in the master's memory
 // or in one command; create.lua moves them into the hash when it accepts the
 // jobs. A refused create deletes them; one that never ran (the master died,
 // Redis went away) leaves them to expire.
@@ -19,15 +20,20 @@ export class RedisImageStore implements ImageStore {
     private readonly keys: RedisKeys,
   ) {}
 
-  async put(images: { jobId: string; file: UploadedFile }[]): Promise<void> {
-    for (const { jobId, file } of images) {
+  async put(images: { jobId: string; file: UploadedFile; prepared?: Uint8Array }[]): Promise<void> {
+    for (const { jobId, file, prepared } of images) {
       const bytes = await fsp.readFile(file.path);
       await reachRedis(() => this.redis.set(this.keys.incoming(jobId), bytes, 'PX', INCOMING_TTL_MS));
+      if (prepared) await reachRedis(() => this.redis.set(this.keys.incomingPrepared(jobId), Buffer.from(prepared), 'PX', INCOMING_TTL_MS));
     }
   }
 
   async get(jobId: string): Promise<Buffer | null> {
     return reachRedis(() => this.redis.hgetBuffer(this.keys.images, jobId));
+  }
+
+  async getPrepared(jobId: string): Promise<Buffer | null> {
+    return reachRedis(() => this.redis.hgetBuffer(this.keys.prepared, jobId));
   }
 
   async delete(jobIds: string[]): Promise<void> {
@@ -36,8 +42,9 @@ export class RedisImageStore implements ImageStore {
     await execBatch(
       this.redis
         .multi()
-        .del(...jobIds.map((jobId) => this.keys.incoming(jobId)))
-        .hdel(this.keys.images, ...jobIds),
+        .del(...jobIds.flatMap((jobId) => [this.keys.incoming(jobId), this.keys.incomingPrepared(jobId)]))
+        .hdel(this.keys.images, ...jobIds)
+        .hdel(this.keys.prepared, ...jobIds),
     );
   }
 }

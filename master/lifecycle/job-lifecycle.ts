@@ -37,6 +37,8 @@ export interface LifecycleCounters {
   rejected: Record<RejectReason, number>;
   /** Spot checks handed to volunteers, and how their answers fared (never jobs, so in no transition). */
   spotChecks: SpotCheckCounts;
+  /** Images pushed to workers (jobs and spot checks) and their bytes: what work costs the network. */
+  sent: { images: number; bytes: number };
 }
 
 export interface JobLifecycleDeps {
@@ -74,6 +76,7 @@ export class JobLifecycle {
       transitions: noTransitions(),
       rejected: { 'unknown-job': 0, 'stale-lease': 0, 'not-your-lease': 0 },
       spotChecks: spotChecks?.counts ?? { given: 0, passed: 0, failed: 0 },
+      sent: { images: 0, bytes: 0 },
     };
     this.dispatcher = new Dispatcher(
       workers,
@@ -177,7 +180,7 @@ export class JobLifecycle {
       if (!lease) continue;
       leased += 1;
       const session = sessions[i]!;
-      if (session.isOpen) session.give(lease);
+      if (session.isOpen) this.push(session, lease);
       this.applied({ type: 'job', transition: 'leased', job: lease.job });
       // The worker left while the lease was being written: hand the job straight back.
       if (!session.isOpen) await this.lose(lease, `worker ${session.hello.name} disconnected`);
@@ -192,13 +195,20 @@ export class JobLifecycle {
     for (const session of sessions) {
       if (session.freeCredit === 0) continue;
       try {
-        session.give(await this.spotChecks!.make());
+        this.push(session, await this.spotChecks!.make());
         given += 1;
       } catch (error) {
         this.log.error({ err: error }, 'could not make a spot check');
       }
     }
     return given;
+  }
+
+  /** Hands a job, or a spot check, to the worker, and counts what it sends. */
+  private push(session: WorkerSession, lease: Parameters<WorkerSession['give']>[0]): void {
+    session.give(lease);
+    this.counters.sent.images += 1;
+    this.counters.sent.bytes += lease.image.byteLength;
   }
 
   /**

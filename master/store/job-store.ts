@@ -9,6 +9,7 @@
 //   done / failed ──expireImages──▶ the same, without its image ──expireJobs──▶ removed (retention)
 import type { JobDetailView, JobPage, JobResult, JobStatus, JobView } from '../api-types.ts';
 import type { UploadedFile } from '../images/image-store.ts';
+import type { PreparedImage } from '../images/prepared-image.ts';
 import type { WorkerClass } from '../protocol.ts';
 
 export interface NewJob {
@@ -16,6 +17,11 @@ export interface NewJob {
   contentType: string;
   /** The uploaded file; the store takes it (moves or copies it where its images live, master/images/). */
   image: UploadedFile;
+  /**
+   * What workers receive instead of the original (master/images/prepared-image.ts), kept beside it. Absent, workers
+   * receive the original, as they do for jobs stored before images were prepared.
+   */
+  prepared?: PreparedImage;
   /** Only trusted workers may take it (a private submission). */
   trustedOnly?: boolean;
 }
@@ -36,6 +42,7 @@ export interface Lease {
   leaseId: string;
   attempt: number;
   deadline: number;
+  /** What the worker receives: the prepared image, or the original for a job that has none. */
   contentType: string;
   image: Uint8Array;
   /** The job as it is now leased, for live boards. */
@@ -161,7 +168,7 @@ export interface JobStore {
   expireJobs(endedBy: number, batch: number): Promise<string[]>;
   get(jobId: string): Promise<JobView | null>;
   getDetail(jobId: string): Promise<JobDetailView | null>;
-  /** The job's image; null when there is no such job or its image is gone (imageExpiredAt says which). */
+  /** The original image, as uploaded (for display; workers get the prepared one, through lease); null when there is no such job or its image is gone (imageExpiredAt says which). */
   image(jobId: string): Promise<{ contentType: string; bytes: Uint8Array } | null>;
   list(query: ListQuery): Promise<JobPage>;
   counts(): Promise<StatusCounts>;

@@ -26,6 +26,8 @@ export interface JobRow {
   trusted_only: number;
   /** When its image was deleted (retention, master/lifecycle/retention.ts); null while it is kept. */
   image_expired_at: number | null;
+  /** The prepared image's content type (what workers receive); null for a job stored before images were prepared. */
+  prepared_type: string | null;
 }
 
 export interface AttemptRow {

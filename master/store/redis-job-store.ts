@@ -109,11 +109,12 @@ export class RedisJobStore implements JobStore {
     const digest = idempotencyKey ? await requestDigest(jobs) : '';
     const scopedKey = idempotencyKey === undefined ? '' : idempotencyScope(owner, idempotencyKey);
     const ids = jobs.map(() => randomUUID());
-    await this.images.put(jobs.map((job, i) => ({ jobId: ids[i]!, file: job.image })));
+    await this.images.put(jobs.map((job, i) => ({ jobId: ids[i]!, file: job.image, ...(job.prepared && { prepared: job.prepared.bytes }) })));
     const args: ScriptArg[] = [now, scopedKey, this.limits.idempotencyTtlMs, this.limits.maxPendingJobs, digest, owner ?? ''];
-    for (const [i, job] of jobs.entries()) args.push(ids[i]!, job.fileName, job.contentType, job.trustedOnly ? 1 : 0);
+    for (const [i, job] of jobs.entries()) args.push(ids[i]!, job.fileName, job.contentType, job.trustedOnly ? 1 : 0, job.prepared?.contentType ?? '');
+    const keys = [...ids.map((id) => this.keys.incoming(id)), ...ids.map((id) => this.keys.incomingPrepared(id))];
     // A create whose reply is lost may have applied: its images are left to expire, never deleted here.
-    const [outcome, created] = (await this.run(jobScripts.create, args, { keys: ids.map((id) => this.keys.incoming(id)) })) as [
+    const [outcome, created] = (await this.run(jobScripts.create, args, { keys })) as [
       'created' | 'replayed' | 'queue-full' | 'key-reused' | 'image-expired',
       string[],
     ];
@@ -127,17 +128,17 @@ export class RedisJobStore implements JobStore {
   async lease(workers: WorkerRef[], leaseMs: number, now: number): Promise<(Lease | null)[]> {
     const args: ScriptArg[] = [now, now + leaseMs];
     for (const worker of workers) args.push(randomUUID(), worker.id, worker.name, worker.backend, worker.identity, worker.workerClass === 'trusted' ? 1 : 0);
-    const made = (await this.run(jobScripts.lease, args, { buffers: true })) as ([Buffer, Buffer] | [])[];
+    const made = (await this.run(jobScripts.lease, args, { buffers: true })) as ([Buffer, Buffer, number] | [])[];
     return workers.map((_, i) => {
       if (!made[i] || made[i].length === 0) return null;
-      const [json, image] = made[i];
+      const [json, image, prepared] = made[i];
       const row = jobRow(json);
       return {
         jobId: row.id,
         leaseId: row.lease_id!,
         attempt: row.attempts,
         deadline: row.lease_deadline!,
-        contentType: row.content_type,
+        contentType: prepared === 1 ? row.prepared_type! : row.content_type,
         image,
         job: toView(row),
       };

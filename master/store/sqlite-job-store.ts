@@ -1,7 +1,8 @@
 // The embedded job store: SQLite (better-sqlite3) in WAL mode, one file under
 // the data directory, no server. Each transition is atomic (a savepoint inside a group commit).
 // Images are files beside it (master/images/file-image-store.ts): put before the
-// rows that name them are committed, deleted after those rows are.
+// rows that name them are committed, deleted after those rows are. A job's
+// prepared_type says it has a prepared image, which workers receive instead of the original.
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -36,7 +37,8 @@ CREATE TABLE IF NOT EXISTS jobs (
   result TEXT,
   owner TEXT,
   trusted_only INTEGER NOT NULL DEFAULT 0,
-  image_expired_at INTEGER
+  image_expired_at INTEGER,
+  prepared_type TEXT
 );
 CREATE INDEX IF NOT EXISTS jobs_by_status ON jobs (status, seq);
 CREATE INDEX IF NOT EXISTS jobs_by_deadline ON jobs (lease_deadline) WHERE status = 'leased';
@@ -136,6 +138,8 @@ export class SqliteJobStore implements JobStore {
     // A store written before verification gets its columns: its jobs are open to every worker, its attempts hold no votes.
     if (!jobColumns.has('trusted_only')) this.db.exec('ALTER TABLE jobs ADD COLUMN trusted_only INTEGER NOT NULL DEFAULT 0');
     if (!attemptColumns.has('answer')) this.db.exec('ALTER TABLE attempts ADD COLUMN answer TEXT');
+    // A store written before images were prepared gets the column; its jobs have none, so workers get their originals.
+    if (!jobColumns.has('prepared_type')) this.db.exec('ALTER TABLE jobs ADD COLUMN prepared_type TEXT');
     this.db.exec(OWNER_INDEXES);
     this.db.exec(ANSWERS_INDEX);
     // A store written before retention gets the column saying when an image expired, and the indexes on the end time.
@@ -146,7 +150,8 @@ export class SqliteJobStore implements JobStore {
     const db = this.db;
     this.q = {
       insertJob: db.prepare(
-        `INSERT INTO jobs (id, status, file_name, content_type, size, submitted_at, owner, trusted_only) VALUES (?, 'queued', ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO jobs (id, status, file_name, content_type, size, submitted_at, owner, trusted_only, prepared_type)
+         VALUES (?, 'queued', ?, ?, ?, ?, ?, ?, ?)`,
       ),
       idempotencyGet: db.prepare(`SELECT job_ids, request_digest FROM idempotency WHERE key = ? AND created_at > ?`),
       idempotencyPut: db.prepare(`INSERT OR REPLACE INTO idempotency (key, job_ids, created_at, request_digest) VALUES (?, ?, ?, ?)`),
@@ -211,7 +216,7 @@ export class SqliteJobStore implements JobStore {
     const ids = jobs.map(() => randomUUID());
     let created: CreateResult;
     try {
-      await this.images.put(jobs.map((job, i) => ({ jobId: ids[i]!, file: job.image })));
+      await this.images.put(jobs.map((job, i) => ({ jobId: ids[i]!, file: job.image, ...(job.prepared && { prepared: job.prepared.bytes }) })));
       created = await this.write(() => this.createNow(jobs, ids, now, scopedKey, digest, owner), { durable: true });
     } catch (error) {
       await this.images.delete(ids);
@@ -224,8 +229,12 @@ export class SqliteJobStore implements JobStore {
   async lease(workers: WorkerRef[], leaseMs: number, now: number): Promise<(Lease | null)[]> {
     const leased = await this.write(() => workers.map((worker) => this.leaseOne(worker, leaseMs, now)));
     return Promise.all(
-      leased.map(async (lease) => {
-        if (!lease) return null;
+      leased.map(async (made) => {
+        if (!made) return null;
+        const { preparedType, ...lease } = made;
+        // Workers get the prepared image; a job stored before images were prepared, its original.
+        const prepared = preparedType === null ? null : await this.images.getPrepared(lease.jobId);
+        if (prepared) return { ...lease, contentType: preparedType!, image: prepared };
         const image = await this.images.get(lease.jobId);
         // Gone only with its job, removed since the lease was written: there is nothing to hand out.
         return image && { ...lease, image };
@@ -486,12 +495,24 @@ export class SqliteJobStore implements JobStore {
       }
     }
     if ((this.q.pending.get() as number) + jobs.length > this.limits.maxPendingJobs) throw new QueueFullError(this.limits.maxPendingJobs);
-    jobs.forEach((job, i) => this.q.insertJob.run(ids[i], job.fileName, job.contentType, job.image.size, now, owner ?? null, job.trustedOnly ? 1 : 0));
+    jobs.forEach((job, i) =>
+      this.q.insertJob.run(
+        ids[i],
+        job.fileName,
+        job.contentType,
+        job.image.size,
+        now,
+        owner ?? null,
+        job.trustedOnly ? 1 : 0,
+        job.prepared?.contentType ?? null,
+      ),
+    );
     if (idempotencyKey) this.q.idempotencyPut.run(idempotencyKey, JSON.stringify(ids), now, digest);
     return { jobs: ids.map((id) => this.view(id)!), replayed: false };
   }
 
-  private leaseOne(worker: WorkerRef, leaseMs: number, now: number): Omit<Lease, 'image'> | null {
+  /** The lease written, with the original's content type, and the prepared image's if the job has one. */
+  private leaseOne(worker: WorkerRef, leaseMs: number, now: number): (Omit<Lease, 'image'> & { preparedType: string | null }) | null {
     const row = this.q.oldestQueuedFor.get({ identity: worker.identity, trusted: worker.workerClass === 'trusted' ? 1 : 0 }) as JobRow | undefined;
     if (!row) return null;
     const leaseId = randomUUID();
@@ -499,7 +520,7 @@ export class SqliteJobStore implements JobStore {
     const attempt = row.attempts + 1;
     this.q.lease.run(now, worker.name, leaseId, worker.id, deadline, row.id);
     this.q.insertAttempt.run(row.id, attempt, leaseId, worker.id, worker.name, worker.backend, now, worker.identity, worker.workerClass === 'trusted' ? 1 : 0);
-    return { jobId: row.id, leaseId, attempt, deadline, contentType: row.content_type, job: this.view(row.id)! };
+    return { jobId: row.id, leaseId, attempt, deadline, contentType: row.content_type, preparedType: row.prepared_type, job: this.view(row.id)! };
   }
 
   /**

@@ -1,16 +1,21 @@
 // The gold set without a browser: its answers file is checked row by row with errors naming the file
-// and line, narrow-margin rows are left out, and every draw is a fresh JPEG (no metadata, the frame a
-// few percent off) whose bytes and size no recent draw had. Real images from the shared dev set.
+// and line, narrow-margin rows are left out, and every draw is a fresh encoding in a job's prepared form
+// (the model's input size, the same format and encoder, no metadata) whose bytes and size no recent draw
+// had. Real images from the shared dev set.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
-import { devImages, devImagesDir } from '../../test/support/paths.ts';
-import { GOLD_CROP_PERCENT, GOLD_SCALE_PERCENT } from '../trust/gold-reencoding.ts';
+import { encodingOf } from '../../test/support/image-encoding.ts';
+import { defaultModelDir, devImages, devImagesDir } from '../../test/support/paths.ts';
+import { ImagePreparer, PREPARED_TYPE } from '../images/prepared-image.ts';
+import { loadModelFiles } from '../model/model-files.ts';
 import { GOLD_MIN_MARGIN, GoldSet, GoldSetError, readGoldAnswers } from '../trust/gold-set.ts';
 
 const [first, second] = devImages(2).map((image) => image.file);
+/** The served model's input size: what jobs are prepared to, and spot checks drawn at. */
+const imageSize = loadModelFiles(defaultModelDir, [-1, 1]).view.imageSize;
 const dirs: string[] = [];
 afterEach(() => dirs.splice(0).forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
 
@@ -23,7 +28,7 @@ function answers(text: string): string {
 }
 
 const loadError = (text: string) =>
-  GoldSet.load({ dir: devImagesDir, answers: answers(text) }).then(
+  GoldSet.load({ dir: devImagesDir, answers: answers(text), imageSize }).then(
     () => null,
     (error: unknown) => error,
   );
@@ -56,34 +61,45 @@ describe('the gold answers file', () => {
 
   it('keeps only the rows with a margin of at least the minimum', async () => {
     const text = `file,index,margin\n${first},65,${GOLD_MIN_MARGIN}\n${second},970,${GOLD_MIN_MARGIN - 0.01}\n`;
-    expect((await GoldSet.load({ dir: devImagesDir, answers: answers(text) })).size).toBe(1);
-    expect((await GoldSet.load({ dir: devImagesDir, answers: answers(text), minMargin: 0.3 })).size).toBe(2);
+    expect((await GoldSet.load({ dir: devImagesDir, answers: answers(text), imageSize })).size).toBe(1);
+    expect((await GoldSet.load({ dir: devImagesDir, answers: answers(text), minMargin: 0.3, imageSize })).size).toBe(2);
   });
 });
 
 describe('gold draws', () => {
-  it('are fresh JPEGs every time: no two of 50 draws share their bytes or their size, none carries metadata', async () => {
-    const gold = await GoldSet.load({ dir: devImagesDir, answers: answers(`file,index,margin\n${first},65,0.9\n`) });
-    const original = await sharp(path.join(devImagesDir, first!)).metadata();
+  it('are fresh encodings in the form of a prepared job every time: no two of 50 draws share their bytes or their size', async () => {
+    const gold = await GoldSet.load({ dir: devImagesDir, answers: answers(`file,index,margin\n${first},65,0.9\n`), imageSize });
+    // What a worker receives for an upload of the same image, and for another image.
+    const preparer = new ImagePreparer(imageSize, 40_000_000);
+    const asJobs = [await preparer.prepare(path.join(devImagesDir, first!)), await preparer.prepare(path.join(devImagesDir, second!))];
+    const jobEncodings = await Promise.all(asJobs.map((job) => encodingOf(job.bytes)));
+    expect(jobEncodings[0]).toEqual(jobEncodings[1]);
+    expect(jobEncodings[0]).toMatchObject({
+      format: 'webp',
+      width: imageSize,
+      height: imageSize,
+      channels: 3,
+      hasAlpha: false,
+      chunks: ['VP8 '],
+      metadata: [],
+    });
     const draws = [];
     for (let i = 0; i < 50; i++) draws.push(await gold.next());
-    const dimensions = new Set<string>();
     expect(new Set(draws.map((draw) => draw.bytes.length)).size).toBe(50);
     expect(new Set(draws.map((draw) => draw.bytes.toString('base64'))).size).toBe(50);
     for (const draw of draws) {
-      expect(draw).toMatchObject({ contentType: 'image/jpeg', answer: 65 });
-      const metadata = await sharp(draw.bytes).metadata();
-      expect(metadata.format).toBe('jpeg');
-      expect([metadata.exif, metadata.icc, metadata.xmp, metadata.iptc]).toEqual([undefined, undefined, undefined, undefined]);
-      // The same picture, a few percent smaller at most.
-      const shrunk = (1 - (2 * GOLD_CROP_PERCENT) / 100) * (1 - GOLD_SCALE_PERCENT / 100);
-      expect(metadata.width).toBeGreaterThanOrEqual(Math.floor(original.width * shrunk));
-      expect(metadata.width).toBeLessThanOrEqual(original.width);
-      expect(metadata.height).toBeGreaterThanOrEqual(Math.floor(original.height * shrunk));
-      expect(metadata.height).toBeLessThanOrEqual(original.height);
-      dimensions.add(`${metadata.width}x${metadata.height}`);
+      expect(draw).toMatchObject({ contentType: PREPARED_TYPE, answer: 65 });
+      expect(asJobs[0]!.contentType).toBe(draw.contentType);
+      // Nothing in the encoding tells a draw from a job: dimensions, format, container, channels, metadata.
+      expect(await encodingOf(draw.bytes)).toEqual(jobEncodings[0]);
     }
-    // Nor one frame size: the crop and scale vary too.
-    expect(dimensions.size).toBeGreaterThan(25);
+    // The same picture, a few percent of each side cropped at most: it stays far nearer the image's own job than another image's.
+    const pixels = (bytes: Uint8Array) => sharp(bytes).raw().toBuffer();
+    const meanDifference = (a: Buffer, b: Buffer) => a.reduce((sum, value, i) => sum + Math.abs(value - b[i]!), 0) / a.length;
+    const [own, other] = await Promise.all(asJobs.map((job) => pixels(job.bytes)));
+    for (const draw of draws.slice(0, 10)) {
+      const drawn = await pixels(draw.bytes);
+      expect(meanDifference(drawn, own!)).toBeLessThan(meanDifference(drawn, other!) / 2);
+    }
   });
 });

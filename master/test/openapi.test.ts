@@ -18,6 +18,7 @@ import { makeConfig } from '../config.ts';
 import { BoardStreams } from '../events/board-streams.ts';
 import { LiveEvents } from '../events/live-events.ts';
 import { WorkerRegistry } from '../hub/worker-registry.ts';
+import { ImagePreparer } from '../images/prepared-image.ts';
 import { JobLifecycle } from '../lifecycle/job-lifecycle.ts';
 import { createApp } from '../http/app.ts';
 import { openApiDocument } from '../http/openapi.ts';
@@ -89,6 +90,7 @@ describe('the OpenAPI document', () => {
       workers,
       boards,
       model,
+      preparer: new ImagePreparer(model.view.imageSize, config.maxImagePixels),
       log,
       stats,
       ledger,

@@ -1,17 +1,19 @@
 // Spot checks through the real master on both stores, with a gold folder of its own: plain-colour images whose
 // answer is their colour, and synthetic workers that classify by colour (an honest one) or lie. Gold is never a
-// job; an honest worker passes every check and earns credibility; a liar is blacklisted at its first check,
-// its socket closed, its identity refused from then on, and its jobs done by others.
+// job and reaches the worker in exactly the form jobs do (type, dimensions, format, encoder, no metadata); an
+// honest worker passes every check and earns credibility; a liar is blacklisted at its first check, its socket
+// closed, its identity refused from then on, and its jobs done by others.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { settled } from '../../test/support/jobs-client.ts';
+import { encodingOf } from '../../test/support/image-encoding.ts';
 import type { TestMaster } from '../../test/support/test-master.ts';
 import { useTestMasters } from '../../test/support/test-masters.ts';
 import { WorkerRefusedError, type SyntheticJob, type SyntheticWorker } from '../../metrics/synthetic-worker.ts';
-import type { JobView, StatsView, WorkerView } from '../api-types.ts';
+import type { JobView, ModelView, StatsView, WorkerView } from '../api-types.ts';
 import { CloseCode } from '../protocol.ts';
 
 /** Class 1 is red, 2 green, 3 blue: the "model" of these tests. */
@@ -83,9 +85,26 @@ describe.each(['sqlite', 'redis'] as const)('spot checks on the %s store', (stor
     const { workers } = (await fetch(`${m.url}/api/workers`).then((r) => r.json())) as { workers: WorkerView[] };
     expect(workers).toMatchObject([{ workerClass: 'volunteer', spotChecksPassed: passed }]);
     expect(workers[0]!.credibility).toBeCloseTo(passed > 0 ? Math.max(0.9, 1 - 0.1 / (0.9 * passed * Math.E)) : 0.9, 9);
-    // A spot check looks like a job: the same frame, a fresh id, bytes never seen twice.
+    // A spot check looks like a job: the same frame, a fresh id, bytes never seen twice...
     const gold = worker.jobs.filter((job) => !ids.includes(job.header.jobId));
     expect(new Set(gold.map((job) => Buffer.from(job.image).toString('base64'))).size).toBe(gold.length);
+    // ...and the same shape and encoding as every job: the prepared form, at the served model's input size.
+    const shapeOf = async (job: SyntheticJob) => ({ contentType: job.header.contentType, ...(await encodingOf(job.image)) });
+    const jobShapes = await Promise.all(worker.jobs.filter((job) => ids.includes(job.header.jobId)).map(shapeOf));
+    const { imageSize } = (await fetch(`${m.url}/api/model`).then((r) => r.json())) as ModelView;
+    expect(jobShapes[0]).toEqual({
+      contentType: 'image/webp',
+      format: 'webp',
+      width: imageSize,
+      height: imageSize,
+      channels: 3,
+      hasAlpha: false,
+      progressive: false,
+      chromaSubsampling: null,
+      chunks: ['VP8 '],
+      metadata: [],
+    });
+    for (const shape of [...jobShapes, ...(await Promise.all(gold.map(shapeOf)))]) expect(shape).toEqual(jobShapes[0]);
   });
 
   it('blacklists a liar at its first spot check: closed, refused on return, its jobs done by others', async () => {

@@ -3,8 +3,10 @@
 // of a database written before they existed, and across restarts; attempts
 // written before worker identities still count as they did; jobs written
 // before owners have none; images kept in the database before they were files
-// move out of it; one image file per job; a database written before retention
-// gets its column and indexes, and retention reads them, never the whole table.
+// move out of it; one image file per job, and its prepared image beside it; jobs
+// written before images were prepared are leased with their originals; a database
+// written before retention gets its column and indexes, and retention reads them,
+// never the whole table.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -102,6 +104,33 @@ it('opens a database written before owners: its jobs have none, and new jobs are
 
 const imageFiles = (dir: string) => fs.readdirSync(path.join(dir, 'images')).sort();
 
+/** A job as an upload brings it now: its original and the prepared image workers receive. */
+const preparedJobs = (count: number) => newJobs(count).map((job, i) => ({ ...job, prepared: { bytes: Buffer.from([i, 9, 9]), contentType: 'image/webp' } }));
+
+it('opens a database written before images were prepared: its jobs are leased with their originals, new ones with their prepared images', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'grid-sqlite-'));
+  dirs.push(dir);
+  let store = new SqliteJobStore(dir, DEFAULT_TEST_LIMITS);
+  const [old] = (await store.create(newJobs(1), T0)).jobs;
+  await store.close();
+
+  // As an older master left it: no prepared_type column, one image file per job.
+  const db = new Database(path.join(dir, 'jobs.sqlite'));
+  db.exec(`ALTER TABLE jobs DROP COLUMN prepared_type`);
+  db.close();
+  expect(imageFiles(dir)).toEqual([old!.id]);
+
+  store = new SqliteJobStore(dir, DEFAULT_TEST_LIMITS);
+  const [fresh] = (await store.create(preparedJobs(1), T0 + 1)).jobs;
+  const leases = await store.lease([worker, { ...worker, id: 'w2', identity: 'w2' }], 1_000, T0 + 2);
+  expect(leases.map((lease) => [lease!.jobId, lease!.contentType, Buffer.from(lease!.image).toString('hex')])).toEqual([
+    [old!.id, 'image/jpeg', '010203'],
+    [fresh!.id, 'image/webp', '000909'],
+  ]);
+  expect((await store.image(fresh!.id))!.bytes).toEqual(Buffer.from([1, 2, 3]));
+  await store.close();
+});
+
 it('moves the images of a database written before images were files out of it, once, at open', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'grid-sqlite-'));
   dirs.push(dir);
@@ -131,6 +160,31 @@ it('moves the images of a database written before images were files out of it, o
   // Opened again, the images stay where they are.
   store = new SqliteJobStore(dir, DEFAULT_TEST_LIMITS);
   expect((await store.image(ids[2]!))!.bytes).toEqual(bytesOf(2));
+  await store.close();
+});
+
+it('keeps a prepared image beside its original: neither for a refused create or a replay, both gone with their job, none without a row after a crash', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'grid-sqlite-'));
+  dirs.push(dir);
+  let store = new SqliteJobStore(dir, { ...DEFAULT_TEST_LIMITS, maxPendingJobs: 3 });
+  const first = (await store.create(preparedJobs(2), T0, 'key')).jobs.map((job) => job.id);
+  const both = (ids: string[]) => ids.flatMap((id) => [id, `${id}.prepared`]).sort();
+  expect(imageFiles(dir)).toEqual(both(first));
+  expect((await store.create(preparedJobs(2), T0, 'key')).replayed).toBe(true);
+  await expect(store.create(preparedJobs(1), T0, 'key')).rejects.toBeInstanceOf(IdempotencyKeyReusedError);
+  await expect(store.create(preparedJobs(2), T0)).rejects.toBeInstanceOf(QueueFullError);
+  expect(imageFiles(dir)).toEqual(both(first));
+
+  await store.remove(first[0]!);
+  expect(imageFiles(dir)).toEqual(both([first[1]!]));
+  await store.clear();
+  expect(imageFiles(dir)).toEqual([]);
+
+  const kept = (await store.create(preparedJobs(1), T0)).jobs[0]!.id;
+  await store.close();
+  fs.writeFileSync(path.join(dir, 'images', 'f81d4fae-7dec-11d0-a765-00a0c91e6bf6.prepared'), 'orphan');
+  store = new SqliteJobStore(dir, DEFAULT_TEST_LIMITS);
+  expect(imageFiles(dir)).toEqual(both([kept]));
   await store.close();
 });
 

@@ -186,6 +186,41 @@ describe.each(STORE_KINDS)('$name job store', (kind) => {
       expect(await store.get(lease.jobId)).toEqual(lease.job);
     });
 
+    it('hands out the prepared image, keeping the original for display, on every lease', async () => {
+      const original = new Uint8Array([9, 8, 7, 6]);
+      const prepared = Buffer.from([1, 2, 3, 4, 5]);
+      const store = await open();
+      const { jobs } = await store.create([{ ...newJob('x.jpg', 'image/jpeg', original), prepared: { bytes: prepared, contentType: 'image/webp' } }], T0);
+      const id = jobs[0]!.id;
+      expect(jobs[0]).toMatchObject({ contentType: 'image/jpeg', size: original.length });
+      const first = await leaseOne(store, A, T0 + 10);
+      expect(first.contentType).toBe('image/webp');
+      expect(Buffer.from(first.image).equals(prepared)).toBe(true);
+      await store.release(first, 'lost', 'tab closed', T0 + 20);
+      const second = await leaseOne(store, B, T0 + 30);
+      expect([second.contentType, Buffer.from(second.image).equals(prepared)]).toEqual(['image/webp', true]);
+      const shown = await store.image(id);
+      expect(shown?.contentType).toBe('image/jpeg');
+      expect(Buffer.from(shown!.bytes).equals(Buffer.from(original))).toBe(true);
+    });
+
+    it('hands out the original of a job stored without a prepared image (as every job was before images were prepared)', async () => {
+      const original = new Uint8Array([5, 6, 7]);
+      const store = await open();
+      const { jobs } = await store.create(
+        [
+          newJob('old.png', 'image/png', original),
+          { ...newJob('new.jpg', 'image/jpeg', original), prepared: { bytes: Buffer.from([1]), contentType: 'image/webp' } },
+        ],
+        T0,
+      );
+      const leases = await store.lease([A, B], LEASE_MS, T0 + 10);
+      expect(leases.map((lease) => [lease!.jobId, lease!.contentType, Buffer.from(lease!.image).toString('hex')])).toEqual([
+        [jobs[0]!.id, 'image/png', '050607'],
+        [jobs[1]!.id, 'image/webp', '01'],
+      ]);
+    });
+
     it('serves a requeued job before newer ones', async () => {
       const { store, ids } = await withJobs(3);
       const lease = await leaseOne(store, A);

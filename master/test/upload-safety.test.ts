@@ -73,11 +73,11 @@ describe.each(STORES)('uploads on $name', ({ name, overrides }) => {
     if (master?.config.redisUrl) await deleteRedisKeys(master.config.redisPrefix);
   });
 
-  /** Image files (sqlite) or image keys (Redis), stored or on their way in. */
+  /** Image files (sqlite) or image keys (Redis), originals and prepared images, stored or on their way in. */
   async function imagesHeld(): Promise<number> {
     if (name === 'sqlite') return fs.readdirSync(path.join(master.dataDir, 'images')).length;
     const keys = new RedisKeys(master.config.redisPrefix);
-    return (await redis.hlen(keys.images)) + (await redis.keys(keys.incoming('*'))).length;
+    return (await redis.hlen(keys.images)) + (await redis.hlen(keys.prepared)) + (await redis.keys(keys.incoming('*'))).length;
   }
 
   const incomingFiles = () => fs.readdirSync(incomingDir(master.dataDir));
@@ -193,13 +193,14 @@ describe.each(STORES)('uploads on $name', ({ name, overrides }) => {
     expect(((await other.json()) as { error: { code: string } }).error.code).toBe('idempotency-key-reused');
     expect(await storedJobs()).toBe(1);
     await incomingEmptied();
-    expect(await imagesHeld()).toBe(1);
+    // The job's original and its prepared image.
+    expect(await imagesHeld()).toBe(2);
     const retry = await submit(jpeg);
     expect(retry.status).toBe(201);
     expect(retry.headers.get('idempotent-replayed')).toBe('true');
-    // The replay's own copy of the image is not kept.
+    // The replay's own copy of the image, and of its prepared one, are not kept.
     await incomingEmptied();
-    expect(await imagesHeld()).toBe(1);
+    expect(await imagesHeld()).toBe(2);
   });
 
   it('refuses a batch past MAX_PENDING_JOBS (503 queue-full), leaving none of its images', async () => {
@@ -213,7 +214,7 @@ describe.each(STORES)('uploads on $name', ({ name, overrides }) => {
     await expectNothingStored();
   });
 
-  it('stores a big upload (30 images of 2 MB) whole, serves and leases the same bytes, and keeps no file of it in the incoming folder', async () => {
+  it('stores a big upload (30 images of 2 MB) whole, serves the same bytes, leases their prepared images, and keeps no file of it in the incoming folder', async () => {
     master = await startTestMaster({ ...overrides(), maxUploadBytesInFlight: 256 * 1024 * 1024 });
     const noise = await sharp(randomBytes(1600 * 1200 * 3), { raw: { width: 1600, height: 1200, channels: 3 } })
       .jpeg({ quality: 95 })
@@ -232,10 +233,12 @@ describe.each(STORES)('uploads on $name', ({ name, overrides }) => {
       expect(served.equals(sent.get(job.id)!)).toBe(true);
     }
     const workers = jobs.map((_, i) => ({ id: `w${i}`, name: `w${i}`, backend: 'wasm', identity: `w${i}`, workerClass: 'trusted' as const }));
+    // Workers get each image prepared: the model's size, a few KB.
     const leases = await master.store.lease(workers, 30_000, Date.now());
-    expect(leases.map((lease) => lease && Buffer.from(lease.image).equals(sent.get(lease.jobId)!))).toEqual(jobs.map(() => true));
+    const leased = await Promise.all(leases.map(async (lease) => lease && { type: lease.contentType, ...(await sharp(lease.image).metadata()) }));
+    expect(leased.map((lease) => lease && [lease.type, lease.format, lease.width, lease.height])).toEqual(jobs.map(() => ['image/webp', 'webp', 224, 224]));
     await incomingEmptied();
-    expect(await imagesHeld()).toBe(30);
+    expect(await imagesHeld()).toBe(60);
   });
 
   it('leaves no file behind when the client hangs up in the middle of an upload', async () => {

@@ -4,9 +4,11 @@
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { until } from '../../test/support/jobs-client.ts';
-import { gridImage, useSyntheticGrid } from '../../test/support/synthetic-grid.ts';
+import { devImages } from '../../test/support/paths.ts';
+import { useSyntheticGrid } from '../../test/support/synthetic-grid.ts';
 import { TEST_FLEET_TOKEN } from '../../test/support/test-master.ts';
 import type { JobDetailView, WorkerView } from '../api-types.ts';
+import { ImagePreparer } from '../images/prepared-image.ts';
 import { WORKER_SOCKET_PATH } from '../protocol.ts';
 
 const grid = useSyntheticGrid();
@@ -26,8 +28,10 @@ describe('dispatch', () => {
     await until(() => worker.jobs.length === 2, 'two jobs pushed');
     await new Promise((r) => setTimeout(r, 200));
     expect(worker.jobs).toHaveLength(2);
-    expect(Buffer.from(worker.jobs[0]!.image).equals(gridImage)).toBe(true);
-    expect(worker.jobs[0]!.header.contentType).toBe('image/jpeg');
+    // The upload as the master prepared it for workers (master/images/prepared-image.ts).
+    const prepared = await new ImagePreparer(224, 40_000_000).prepare(devImages(1)[0]!.path);
+    expect(Buffer.from(worker.jobs[0]!.image).equals(prepared.bytes)).toBe(true);
+    expect(worker.jobs[0]!.header.contentType).toBe('image/webp');
 
     let answered = 0;
     await until(() => {

@@ -1,13 +1,15 @@
 // The spot-check ("gold") images: an operator's folder of images and an answers file (gold.csv, made
 // by `npm run gold`) with `file,index,margin`: the served model's top-1 class for each image and its
 // probability's margin over the second class's. Only images with a wide margin make good gold (honest
-// backends disagree on borderline ones), and each draw is a fresh re-encoding, so no two spot checks
-// share bytes, a size or a hash. Only the rows are held: each draw reads its image from the folder.
+// backends disagree on borderline ones), and each draw is a fresh re-encoding in the form jobs reach workers
+// (gold-reencoding.ts), so no two spot checks share bytes, a size or a hash, and none differs from a job in
+// its dimensions or format. Only the rows are held: each draw reads its image from the folder.
 import { randomInt } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { z } from 'zod';
+import { PREPARED_TYPE } from '../images/prepared-image.ts';
 import { reencodeGold } from './gold-reencoding.ts';
 
 /** Rows with a smaller margin are left out: the model's answer is too close to call on them. */
@@ -39,7 +41,8 @@ export type GoldRow = z.infer<typeof GoldRow>;
 
 export interface GoldDraw {
   bytes: Buffer;
-  contentType: 'image/jpeg';
+  /** A prepared image's: what every job's lease carries. */
+  contentType: typeof PREPARED_TYPE;
   /** The served model's top-1 class index for the image. */
   answer: number;
 }
@@ -50,6 +53,8 @@ export interface GoldSetOptions {
   /** The answers file; default `<dir>/gold.csv`. */
   answers?: string;
   minMargin?: number;
+  /** The served model's input size (ModelView.imageSize): every draw is this many pixels a side, as a job's prepared image is. */
+  imageSize: number;
 }
 
 /** The rows of an answers file, each checked; throws GoldSetError naming the file and line of the first bad one. */
@@ -84,7 +89,7 @@ export class GoldSet {
   private readonly recentSizes: number[] = [];
 
   /** Reads and checks the answers and every image they name that has a wide enough margin. */
-  static async load({ dir, answers = path.join(dir, 'gold.csv'), minMargin = GOLD_MIN_MARGIN }: GoldSetOptions): Promise<GoldSet> {
+  static async load({ dir, answers = path.join(dir, 'gold.csv'), minMargin = GOLD_MIN_MARGIN, imageSize }: GoldSetOptions): Promise<GoldSet> {
     const rows = readGoldAnswers(answers);
     const kept = rows.filter((row) => row.margin >= minMargin);
     if (kept.length === 0) throw new GoldSetError(`${answers}: none of its ${rows.length} images has a margin of at least ${minMargin}`);
@@ -100,12 +105,13 @@ export class GoldSet {
         .catch(() => 'unreadable');
       if (!GOLD_FORMATS.has(format)) throw new GoldSetError(`${where}: "${row.file}" is not a JPEG, PNG or WebP image (${format})`);
     }
-    return new GoldSet(dir, kept);
+    return new GoldSet(dir, kept, imageSize);
   }
 
   private constructor(
     private readonly dir: string,
     private readonly rows: GoldRow[],
+    private readonly imageSize: number,
   ) {}
 
   /** How many images spot checks are drawn from. */
@@ -118,11 +124,11 @@ export class GoldSet {
     const row = this.rows[randomInt(this.rows.length)]!;
     const original = await fs.promises.readFile(path.join(this.dir, row.file));
     for (let encodings = 0; encodings < MAX_ENCODINGS_PER_DRAW; encodings++) {
-      const bytes = await reencodeGold(original);
+      const bytes = await reencodeGold(original, this.imageSize);
       if (this.recentSizes.includes(bytes.length)) continue;
       this.recentSizes.push(bytes.length);
       if (this.recentSizes.length > RECENT_GOLD_SIZES) this.recentSizes.shift();
-      return { bytes, contentType: 'image/jpeg', answer: row.index };
+      return { bytes, contentType: PREPARED_TYPE, answer: row.index };
     }
     throw new GoldSetError(`"${row.file}" gave ${MAX_ENCODINGS_PER_DRAW} encodings in a row of a recently drawn size`);
   }

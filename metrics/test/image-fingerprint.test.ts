@@ -2,11 +2,14 @@
 // found from its own bytes and from fresh gold re-encodings of it, with room to spare.
 import fs from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { loadModelFiles } from '../../master/model/model-files.ts';
 import { reencodeGold } from '../../master/trust/gold-reencoding.ts';
-import { devImages } from '../../test/support/paths.ts';
+import { defaultModelDir, devImages } from '../../test/support/paths.ts';
 import { fingerprint, fingerprintDistance, ImageIndex } from '../image-fingerprint.ts';
 
 const images = devImages().map((image) => fs.readFileSync(image.path));
+/** Spot checks come at the served model's input size. */
+const size = loadModelFiles(defaultModelDir, [-1, 1]).view.imageSize;
 let index: ImageIndex;
 beforeAll(async () => {
   index = await ImageIndex.of(images);
@@ -22,7 +25,7 @@ describe('image fingerprints', () => {
     const misses: string[] = [];
     for (const [i, original] of images.entries()) {
       for (let draw = 0; draw < 2; draw++) {
-        const { index: found, distance, runnerUp } = await index.identify(await reencodeGold(original));
+        const { index: found, distance, runnerUp } = await index.identify(await reencodeGold(original, size));
         if (found !== i || runnerUp < 1.25 * distance) misses.push(`#${i}: nearest #${found} at ${distance.toFixed(3)}, next at ${runnerUp.toFixed(3)}`);
       }
     }

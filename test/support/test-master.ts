@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { makeConfig, type Config } from '../../master/config.ts';
-import { startMaster, type Master } from '../../master/server.ts';
+import { startMaster, type Master, type MasterParts } from '../../master/server.ts';
 import { defaultModelDir } from './paths.ts';
 
 export interface TestMaster extends Master {
@@ -28,7 +28,8 @@ export const TEST_FLEET_TOKEN = 'fleet-token-of-the-test-masters';
  */
 export const TEST_TARGET_ERROR = 0.2;
 
-export async function startTestMaster(overrides: Partial<Record<keyof Config, unknown>> = {}): Promise<TestMaster> {
+/** `parts` swaps a part of the master for the test's own (e.g. a preparer that fails). */
+export async function startTestMaster(overrides: Partial<Record<keyof Config, unknown>> = {}, parts: MasterParts = {}): Promise<TestMaster> {
   const dataDir = (overrides.dataDir as string | undefined) ?? tempDataDir();
   const config = makeConfig({
     port: 0,
@@ -42,6 +43,6 @@ export async function startTestMaster(overrides: Partial<Record<keyof Config, un
     ...overrides,
     dataDir,
   });
-  const master = await startMaster(config);
+  const master = await startMaster(config, undefined, parts);
   return { ...master, config, dataDir };
 }

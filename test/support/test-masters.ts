@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach } from 'vitest';
 import type { Config } from '../../master/config.ts';
+import type { MasterParts } from '../../master/server.ts';
 import { SyntheticWorker, type SyntheticWorkerOptions } from '../../metrics/synthetic-worker.ts';
 import { deleteRedisKeys, TEST_REDIS_URL } from './stores.ts';
 import { startTestMaster, type TestMaster } from './test-master.ts';
@@ -13,7 +14,7 @@ type Overrides = Partial<Record<keyof Config, unknown>>;
 
 export interface TestMasters {
   /** Starts a master on `store`; on Redis under `redisPrefix` when overrides name one (masters given one prefix share their jobs), else a fresh one. */
-  start(store?: MasterStore, overrides?: Overrides): Promise<TestMaster>;
+  start(store?: MasterStore, overrides?: Overrides, parts?: MasterParts): Promise<TestMaster>;
   /** A fresh Redis key prefix, deleted after the test. */
   redisPrefix(): string;
   /** Connects a synthetic worker holding one job at a time unless `credit` says otherwise. */
@@ -38,9 +39,9 @@ export function useTestMasters(): TestMasters {
   };
   return {
     redisPrefix,
-    async start(store = 'sqlite', overrides = {}) {
+    async start(store = 'sqlite', overrides = {}, parts = {}) {
       const onStore = store === 'redis' ? { redisUrl: TEST_REDIS_URL, redisPrefix: overrides.redisPrefix ?? redisPrefix() } : {};
-      const master = await startTestMaster({ ...overrides, ...onStore });
+      const master = await startTestMaster({ ...overrides, ...onStore }, parts);
       masters.push(master);
       return master;
     },

@@ -1,16 +1,21 @@
--- KEYS: the store's keys, then per job its `incoming` key, holding the image uploaded for it (redis-image-store.ts).
+-- KEYS: the store's keys, then per job its `incoming` key, holding the image uploaded for it, then per job its
+--       prepared image's `incoming` key (redis-image-store.ts), in the same order.
 -- ARGV: now, idempotency key ('' for none; already scoped to the owner), idempotency TTL in ms, max pending jobs,
 --       the request's digest (request-digest.ts), the owner ('' for none), then per job: id, file name, content type,
---       trusted only (1 or 0).
+--       trusted only (1 or 0), the prepared image's content type ('' when it has none: workers get the original).
 -- Returns {'created' or 'replayed', {job JSON...}}, a replay listing the jobs the key created that still exist;
 -- {'key-reused'} when the key was first used with another digest; {'queue-full'} when the queued and leased
 -- jobs would pass the limit; or {'image-expired'} when an uploaded image is no longer there. A refusal stores
--- nothing and leaves the incoming images to the caller; a create moves them into IMAGES.
+-- nothing and leaves the incoming images to the caller; a create moves them into IMAGES and PREPARED.
 local now, idempotency, ttl, max_pending, digest = tonumber(ARGV[1]), ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5]
 local owner = ARGV[6] ~= '' and ARGV[6] or nil
 local FIRST_JOB_ARG, FIRST_IMAGE_KEY = 7, FIRST_EXTRA_KEY
-local ARGS_PER_JOB = 4
+local ARGS_PER_JOB = 5
 local job_count = (#ARGV - FIRST_JOB_ARG + 1) / ARGS_PER_JOB
+local function prepared_type(n)
+  local given = ARGV[FIRST_JOB_ARG + ARGS_PER_JOB * n + 4]
+  return given ~= '' and given or nil
+end
 
 -- Forget a bounded number of expired keys per create; a lookup ignores the expired ones not forgotten yet.
 local expired = redis.call('ZRANGEBYSCORE', IDEMPOTENCY_AGE, '-inf', now - ttl, 'LIMIT', 0, 100)
@@ -36,6 +41,7 @@ if redis.call('ZCARD', STATUS.queued) + redis.call('ZCARD', STATUS.leased) + job
 end
 for n = 0, job_count - 1 do
   if redis.call('EXISTS', KEYS[FIRST_IMAGE_KEY + n]) == 0 then return { 'image-expired' } end
+  if prepared_type(n) and redis.call('EXISTS', KEYS[FIRST_IMAGE_KEY + job_count + n]) == 0 then return { 'image-expired' } end
 end
 local ids, jobs = {}, {}
 for n = 0, job_count - 1 do
@@ -43,7 +49,7 @@ for n = 0, job_count - 1 do
   local id, image = ARGV[i], redis.call('GET', incoming)
   local job = { seq = redis.call('INCR', SEQ), id = id, status = 'queued', attempts = 0, failures = 0,
     file_name = ARGV[i + 1], content_type = ARGV[i + 2], size = #image, submitted_at = ARGV[1], owner = owner,
-    trusted_only = tonumber(ARGV[i + 3]) }
+    trusted_only = tonumber(ARGV[i + 3]), prepared_type = prepared_type(n) }
   jobs[#jobs + 1] = save_job(job)
   if owner then
     redis.call('ZADD', BY_OWNER, 0, owner_member(job))
@@ -51,6 +57,11 @@ for n = 0, job_count - 1 do
   end
   redis.call('HSET', IMAGES, id, image)
   redis.call('DEL', incoming)
+  if job.prepared_type then
+    local prepared = KEYS[FIRST_IMAGE_KEY + job_count + n]
+    redis.call('HSET', PREPARED, id, redis.call('GET', prepared))
+    redis.call('DEL', prepared)
+  end
   redis.call('ZADD', ORDER, job.seq, id)
   redis.call('ZADD', STATUS.queued, job.seq, id)
   ids[#ids + 1] = id

@@ -8,8 +8,10 @@ local LEASES, IDEMPOTENCY, IDEMPOTENCY_AGE, SEQ = KEYS[9], KEYS[10], KEYS[11], K
 local BY_OWNER, BY_OWNER_STATUS = KEYS[13], KEYS[14]
 -- Retention's sets (redis-keys.ts); KEYS[17] only says they hold the jobs ended before them too (index-ended.lua).
 local ENDED, IMAGES_BY_END = KEYS[15], KEYS[16]
+-- The prepared images workers receive (beside IMAGES, the originals).
+local PREPARED = KEYS[18]
 -- Keys a script is handed beyond the store's own (create.lua's incoming images) start here.
-local FIRST_EXTRA_KEY = 18
+local FIRST_EXTRA_KEY = 19
 
 -- A job as a table of its fields (nil when there is no such job), and back.
 local function load_job(id)
@@ -96,6 +98,7 @@ end
 local function delete_job(job)
   redis.call('HDEL', JOBS, job.id)
   redis.call('HDEL', IMAGES, job.id)
+  redis.call('HDEL', PREPARED, job.id)
   redis.call('HDEL', ATTEMPTS, job.id)
   redis.call('ZREM', ORDER, job.id)
   redis.call('ZREM', STATUS[job.status], job.id)

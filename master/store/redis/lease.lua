@@ -2,7 +2,8 @@
 -- Leases the oldest queued jobs, one to each worker in order, while the queue lasts; never a job
 -- the worker's identity said cannot be processed or answered (job-lib.lua, shuns), which waits for another;
 -- never a trusted-only job to a volunteer.
--- Returns, per worker in order, {job JSON, image bytes}, or {} when no job is left for it.
+-- Returns, per worker in order, {job JSON, image bytes, 1 if they are the prepared image else 0}, or {} when no
+-- job is left for it. Workers get the prepared image; a job stored before images were prepared, its original.
 local now, deadline = ARGV[1], ARGV[2]
 local SCAN = 100
 
@@ -36,7 +37,12 @@ for i = 3, #ARGV, 6 do
       attempt = job.attempts, lease_id = lease_id, worker_id = worker_id, worker_name = worker_name, backend = backend,
       started_at = now, ended_at = cjson.null, outcome = 'running', reason = cjson.null, identity = identity, trusted = trusted,
     })
-    leases[#leases + 1] = { json, redis.call('HGET', IMAGES, job.id) }
+    local image = job.prepared_type and redis.call('HGET', PREPARED, job.id)
+    if image then
+      leases[#leases + 1] = { json, image, 1 }
+    else
+      leases[#leases + 1] = { json, redis.call('HGET', IMAGES, job.id), 0 }
+    end
   end
 end
 return leases

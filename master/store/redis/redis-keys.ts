@@ -1,8 +1,8 @@
 // The store's keys. There is a fixed set of them, whatever the number of jobs:
-// a job lives as a field of the `jobs`, `images` and `attempts` hashes, so
+// a job lives as a field of the `jobs`, `images`, `prepared` and `attempts` hashes, so
 // every script is handed every key it touches in KEYS, even those (lease,
-// clear) that pick their jobs as they run. The one key per job is an upload's
-// image on its way in (`incoming`), which the create script is handed too.
+// clear) that pick their jobs as they run. The keys per job are an upload's
+// images on their way in (`incoming`, original and prepared), which the create script is handed too.
 // All keys carry one hash tag, so on Redis Cluster they share a slot and each
 // script runs on one node.
 //
@@ -15,8 +15,10 @@ export const SHARD_TAG = '{q}';
 export class RedisKeys {
   /** Hash: job id -> the job's fields as JSON (those of the sqlite row; an absent field is null). */
   readonly jobs: string;
-  /** Hash: job id -> image bytes. */
+  /** Hash: job id -> image bytes, as uploaded. */
   readonly images: string;
+  /** Hash: job id -> the prepared image workers receive (master/images/prepared-image.ts); jobs from before it have none. */
+  readonly prepared: string;
   /** Hash: job id -> JSON array of its attempt rows, oldest first. */
   readonly attempts: string;
   /** Sorted set: every job id, scored by submission number (seq). */
@@ -54,6 +56,7 @@ export class RedisKeys {
     const key = (this.key = (name: string) => `${prefix}${SHARD_TAG}:${name}`);
     this.jobs = key('jobs');
     this.images = key('images');
+    this.prepared = key('prepared');
     this.attempts = key('attempts');
     this.order = key('order');
     this.byStatus = { queued: key('status:queued'), leased: key('status:leased'), done: key('status:done'), failed: key('status:failed') };
@@ -89,12 +92,18 @@ export class RedisKeys {
       this.ended,
       this.imagesByEnd,
       this.retentionIndexed,
+      this.prepared,
     ];
   }
 
   /** String: the image of a job about to be created, until create.lua moves it into `images`; it expires if no create comes. */
   incoming(jobId: string): string {
     return this.key(`incoming:${jobId}`);
+  }
+
+  /** String: the same for the job's prepared image. */
+  incomingPrepared(jobId: string): string {
+    return this.key(`incoming:${jobId}:prepared`);
   }
 
   /** Sorted set of every job, or those in one status, scored by seq. */

@@ -32,6 +32,7 @@ export function jobRow(json: string | Buffer): JobRow {
     owner: stringOrNull(job.owner),
     trusted_only: Number(job.trusted_only ?? 0),
     image_expired_at: numberOrNull(job.image_expired_at),
+    prepared_type: stringOrNull(job.prepared_type),
   };
 }
 
