@@ -8,7 +8,7 @@ import path from 'node:path';
 import { Command } from 'commander';
 import { distribution } from '../common/percentiles.ts';
 import { PAGE_STAGES, type PageStage, type PageStages } from '../master/protocol.ts';
-import { classifyInBrowsers } from './browser-run.ts';
+import { withBrowserGrid } from './browser-run.ts';
 import { loadDataset } from './dataset.ts';
 import { classifyStandalone } from './standalone-run.ts';
 
@@ -38,7 +38,8 @@ console.log(
   )}`,
 );
 
-const jobs = await classifyInBrowsers({ images, workers, ...(opts.modelDir ? { modelDir: opts.modelDir } : {}) });
+// Each image sent as an upload's is: prepared by the master (bench:prepare compares it with sending the original).
+const { jobs, sent } = await withBrowserGrid({ workers, ...(opts.modelDir ? { modelDir: opts.modelDir } : {}) }, (grid) => grid.classify(images));
 const done = jobs.filter((job) => job.status === 'done');
 const first = Math.min(...jobs.map((job) => Date.parse(job.submittedAt)));
 const last = Math.max(...done.map((job) => Date.parse(job.finishedAt!)));
@@ -60,5 +61,5 @@ console.log(
     PAGE_STAGES,
   )}`,
 );
-console.log(`  bytes sent per job: ${(done.reduce((sum, job) => sum + job.size, 0) / done.length / 1024).toFixed(1)} KiB (mean image size)`);
+console.log(`  bytes sent per job: ${(sent.bytes / done.length / 1024).toFixed(1)} KiB (pushed to the workers; the uploads averaged ${(done.reduce((sum, job) => sum + job.size, 0) / done.length / 1024).toFixed(1)} KiB)`);
 console.log(`  top-1 ${percent(top1)}, top-5 ${percent(top5)}`);

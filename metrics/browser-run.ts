@@ -1,5 +1,8 @@
 // Labelled images classified by real headless browser workers on a real master, start to finish:
-// what bench:browsers and bench:agreement measure.
+// what bench:browsers, bench:prepare and bench:agreement measure. Each image goes in as an upload
+// would: prepared by the master's own preparer (master/images/prepared-image.ts), so workers receive
+// what they receive for an upload; or, asked for, as the original alone, as a job stored before
+// images were prepared is sent.
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -8,13 +11,15 @@ import { startFleet } from '../headless-worker/fleet.ts';
 import { createLogger } from '../headless-worker/logger.ts';
 import type { JobDetailView } from '../master/api-types.ts';
 import { makeConfig } from '../master/config.ts';
+import { ImagePreparer } from '../master/images/prepared-image.ts';
+import { loadModelFiles } from '../master/model/model-files.ts';
 import type { KnownBackend } from '../master/protocol.ts';
+import type { NewJob } from '../master/store/job-store.ts';
 import { startMaster, type Master } from '../master/server.ts';
 import type { LabelledImage } from './dataset.ts';
 import { newJob } from './uploaded-files.ts';
 
-export interface BrowserRunOptions {
-  images: LabelledImage[];
+export interface BrowserGridOptions {
   /** Headless Chromium workers. */
   workers: number;
   /** A backend every page uses instead of the fastest it has. */
@@ -24,26 +29,71 @@ export interface BrowserRunOptions {
   readyTimeoutMs?: number;
 }
 
-/** Every image's job once settled, in the order of `images`. */
-export async function classifyInBrowsers({ images, workers, backend, modelDir, readyTimeoutMs = 180_000 }: BrowserRunOptions): Promise<JobDetailView[]> {
+export interface BrowserRunOptions extends BrowserGridOptions {
+  images: LabelledImage[];
+}
+
+export interface GridRun {
+  /** Every image's job once settled, in the order of the images. */
+  jobs: JobDetailView[];
+  /** What the master pushed to the workers meanwhile: images (jobs, and any retries) and their bytes. */
+  sent: { images: number; bytes: number };
+  /** The master's time to prepare each image, ms, in order (empty for originals). */
+  prepareMs: number[];
+}
+
+export interface BrowserGrid {
+  /** Submits the images as jobs (prepared, unless `originals`), waits until every one is settled, and answers what happened. */
+  classify(images: LabelledImage[], options?: { originals?: boolean }): Promise<GridRun>;
+}
+
+/** A master and a ready fleet of headless Chromium workers for `use`, stopped after it. */
+export async function withBrowserGrid<T>(
+  { workers, backend, modelDir, readyTimeoutMs = 180_000 }: BrowserGridOptions,
+  use: (grid: BrowserGrid) => Promise<T>,
+): Promise<T> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'browser-run-'));
   // The pages are the operator's fleet: trusted, so each image is classified once, as measured.
   const fleetToken = randomBytes(24).toString('base64url');
-  const master = await startMaster(makeConfig({ port: 0, host: '127.0.0.1', dataDir, logLevel: 'warn', fleetToken, ...(modelDir ? { modelDir } : {}) }));
+  const config = makeConfig({ port: 0, host: '127.0.0.1', dataDir, logLevel: 'warn', fleetToken, ...(modelDir ? { modelDir } : {}) });
+  const master = await startMaster(config);
+  const preparer = new ImagePreparer(loadModelFiles(config.modelDir, config.modelInputRange).view.imageSize, config.maxImagePixels);
   const fleet = startFleet({ masterUrl: master.url, workers, namePrefix: 'bench', fleetToken, logger: createLogger('warn'), ...(backend ? { backend } : {}) });
   try {
     await fleet.waitUntilReady(readyTimeoutMs);
-    const ids: string[] = [];
-    for (let i = 0; i < images.length; i += 50) {
-      const batch = images.slice(i, i + 50).map((image) => newJob(image.file, 'image/jpeg', fs.readFileSync(image.path)));
-      ids.push(...(await master.lifecycle.submit(batch)).jobs.map((job) => job.id));
-    }
-    return await allSettled(master, ids);
+    return await use({
+      async classify(images, { originals = false } = {}) {
+        const jobs: NewJob[] = [];
+        const prepareMs: number[] = [];
+        for (const image of images) {
+          const job = newJob(image.file, 'image/jpeg', fs.readFileSync(image.path));
+          if (originals) {
+            jobs.push(job);
+            continue;
+          }
+          const started = performance.now();
+          const prepared = await preparer.prepare(image.path);
+          prepareMs.push(performance.now() - started);
+          jobs.push({ ...job, prepared });
+        }
+        const before = { ...master.lifecycle.counters.sent };
+        const ids: string[] = [];
+        for (let i = 0; i < jobs.length; i += 50) ids.push(...(await master.lifecycle.submit(jobs.slice(i, i + 50))).jobs.map((job) => job.id));
+        const settled = await allSettled(master, ids);
+        const after = master.lifecycle.counters.sent;
+        return { jobs: settled, sent: { images: after.images - before.images, bytes: after.bytes - before.bytes }, prepareMs };
+      },
+    });
   } finally {
     await fleet.stop();
     await master.close();
     fs.rmSync(dataDir, { recursive: true, force: true });
   }
+}
+
+/** Every image's job once settled, in the order of `images`, each sent prepared as an upload would be. */
+export async function classifyInBrowsers({ images, ...grid }: BrowserRunOptions): Promise<JobDetailView[]> {
+  return withBrowserGrid(grid, async (running) => (await running.classify(images)).jobs);
 }
 
 async function allSettled(master: Master, ids: string[]): Promise<JobDetailView[]> {
