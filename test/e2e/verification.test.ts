@@ -23,14 +23,15 @@ const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'grid-verification-'));
 
 let master: TestMaster;
 let fleet: Fleet;
-/** What an honest page says for each job's image (the model's answer, not ImageNet's label). */
+/** What an honest page says for each job's image as it receives it (prepared by the master): the model's answer, not ImageNet's label. */
 let honest: Map<string, number>;
 const saboteurs: SyntheticWorker[] = [];
 
 beforeAll(async () => {
   const answers = path.join(workDir, 'gold.csv');
   const made = await makeGoldAnswers({ images: devImagesDir, files: [...GOLD, ...JOBS].map((image) => image.file), out: answers, minMargin: 0 });
-  honest = new Map(made.candidates.map((candidate) => [candidate.file, candidate.top1s[0]!]));
+  // top1s: the original's answer, then its prepared form's (what an uploaded job's worker receives), then the re-encodings'.
+  honest = new Map(made.candidates.map((candidate) => [candidate.file, candidate.top1s[1]!]));
   // Gold: the stable, wide-margin ones among the gold images only (made with minMargin 0 to learn every job's answer too).
   const goldRows = made.rows.filter((row) => GOLD.some((image) => image.file === row.file) && row.margin >= 0.5);
   fs.writeFileSync(answers, ['file,index,margin', ...goldRows.map((row) => `${row.file},${row.index},${row.margin}`)].join('\n') + '\n');
