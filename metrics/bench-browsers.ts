@@ -61,5 +61,7 @@ console.log(
     PAGE_STAGES,
   )}`,
 );
-console.log(`  bytes sent per job: ${(sent.bytes / done.length / 1024).toFixed(1)} KiB (pushed to the workers; the uploads averaged ${(done.reduce((sum, job) => sum + job.size, 0) / done.length / 1024).toFixed(1)} KiB)`);
+console.log(
+  `  bytes sent per job: ${(sent.bytes / done.length / 1024).toFixed(1)} KiB (pushed to the workers; the uploads averaged ${(done.reduce((sum, job) => sum + job.size, 0) / done.length / 1024).toFixed(1)} KiB)`,
+);
 console.log(`  top-1 ${percent(top1)}, top-5 ${percent(top5)}`);
