@@ -1,12 +1,15 @@
 // npm run bench:browsers — what real browser workers achieve on this machine, against what the same
 // page does alone: first the worker page's classifier with no master (web/standalone.html) classifies
-// every image of a labelled folder; then a master and N headless Chromium workers classify them all,
-// submitted at once. Prints both rates and their ratio, in-page ms per image by stage, bytes per job
+// every image of a labelled folder, prepared as the master prepares an upload; then a master and N
+// headless Chromium workers classify them all, submitted at once, so both get the same bytes. Prints both rates and their ratio, in-page ms per image by stage, bytes per job
 // and top-1/top-5.
 import os from 'node:os';
 import path from 'node:path';
 import { Command } from 'commander';
 import { distribution } from '../common/percentiles.ts';
+import { makeConfig } from '../master/config.ts';
+import { ImagePreparer } from '../master/images/prepared-image.ts';
+import { loadModelFiles } from '../master/model/model-files.ts';
 import { PAGE_STAGES, type PageStage, type PageStages } from '../master/protocol.ts';
 import { withBrowserGrid } from './browser-run.ts';
 import { loadDataset } from './dataset.ts';
@@ -26,7 +29,13 @@ const stageMeans = (staged: Partial<PageStages>[], stages: readonly PageStage[])
   stages.map((stage) => `${stage} ${(staged.reduce((sum, s) => sum + (s[stage] ?? 0), 0) / staged.length).toFixed(1)}`).join(', ');
 console.log(`${images.length} images, ${os.cpus().length} cores`);
 
-const alone = await classifyStandalone(images);
+// What a worker receives for each image (master/images/prepared-image.ts), so the page alone gets what the grid's pages get.
+const preparer = new ImagePreparer(loadModelFiles(opts.modelDir ?? makeConfig({}).modelDir, [-1, 1]).view.imageSize, Number.MAX_SAFE_INTEGER);
+const prepared = await Promise.all(images.map((image) => preparer.prepare(image.path)));
+const alone = await classifyStandalone(
+  prepared.map(({ bytes, contentType }) => ({ bytes, type: contentType })),
+  opts.modelDir ? { modelDir: opts.modelDir } : {},
+);
 const aloneRate = alone.images.length / (alone.wallMs / 1000);
 const aloneTop1 = alone.images.filter((image, i) => image.top1 === images[i]!.index).length;
 const bareMs = alone.images.reduce((sum, image) => sum + image.stages.predict, 0) / alone.images.length;
