@@ -81,9 +81,12 @@ describe.each(STORES)('retention on a real master over $name', ({ overrides }) =
   it('deletes images, then jobs, after their retention, keeping results meanwhile and never touching unfinished jobs', async () => {
     const store = { ...overrides(), dataDir: tempDataDir() };
     const redis = store.redisUrl ? new Redis(store.redisUrl) : null;
-    /** Whether the store still holds the job's image: its file, or its field of the Redis `images` hash. */
-    const imageStored = async (id: string) =>
-      redis ? (await redis.hexists(new RedisKeys(store.redisPrefix!).images, id)) === 1 : fs.existsSync(path.join(store.dataDir, 'images', id));
+    /** Whether the store still holds the job's image and its prepared form: their files, or their fields of the Redis `images` and `prepared` hashes. */
+    const imageStored = async (id: string) => {
+      if (!redis) return [id, `${id}.prepared`].map((file) => fs.existsSync(path.join(store.dataDir, 'images', file)));
+      const keys = new RedisKeys(store.redisPrefix!);
+      return [(await redis.hexists(keys.images, id)) === 1, (await redis.hexists(keys.prepared, id)) === 1];
+    };
     try {
       // Images kept 300 ms after their job ended, jobs a day.
       const first = await master({ ...store, imageRetentionMs: 300, jobRetentionMs: DAY_MS });
@@ -103,8 +106,8 @@ describe.each(STORES)('retention on a real master over $name', ({ overrides }) =
       const done = JobDetailView.parse(await getJob(first.url, doneId!));
       expect(done).toMatchObject({ status: 'done', result: { predictions: [{ index: 281 }] } });
       expect(Date.parse(done.imageExpiredAt!)).toBeGreaterThanOrEqual(Date.parse(done.finishedAt!) + 300);
-      expect(await imageStored(doneId!)).toBe(false);
-      expect(await imageStored(failedId!)).toBe(false);
+      expect(await imageStored(doneId!)).toEqual([false, false]);
+      expect(await imageStored(failedId!)).toEqual([false, false]);
 
       const image = await fetch(`${first.url}/api/jobs/${doneId}/image`);
       expect(image.status).toBe(410);
@@ -126,7 +129,7 @@ describe.each(STORES)('retention on a real master over $name', ({ overrides }) =
       ] as const) {
         expect(await getJob(first.url, id)).toMatchObject({ status, imageExpiredAt: null });
         expect((await fetch(`${first.url}/api/jobs/${id}/image`)).status).toBe(200);
-        expect(await imageStored(id)).toBe(true);
+        expect(await imageStored(id)).toEqual([true, true]);
       }
       const expiredIds = () =>
         events
@@ -162,7 +165,7 @@ describe.each(STORES)('retention on a real master over $name', ({ overrides }) =
       for (const id of [leasedId!, queuedId!]) {
         expect(['queued', 'leased']).toContain((await getJob(second.url, id)).status);
         expect((await fetch(`${second.url}/api/jobs/${id}/image`)).status).toBe(200);
-        expect(await imageStored(id)).toBe(true);
+        expect(await imageStored(id)).toEqual([true, true]);
       }
       expect((await (await fetch(`${second.url}/api/health`)).json()).jobs).toMatchObject({ done: 0, failed: 0 });
     } finally {
