@@ -74,12 +74,24 @@ describe('live event streams', () => {
     // What reached the stuck board before the drop is still in its buffers: read it, then resume after it.
     stuck.resume();
     await stuck.ended;
-    const before = jobIds(stuck);
-    expect(before.length).toBeLessThan(sent.length);
-    const resumed = await board({ lastEventId: stuck.frames.at(-1)!.id });
-    await until(() => before.length + resumed.framesNamed('job').length === sent.length, 'the resumed board to get the rest');
-    expect([...before, ...jobIds(resumed)]).toEqual(sent);
-    expect(resumed.framesNamed('resync')).toEqual([]);
+    const received = jobIds(stuck);
+    expect(received.length).toBeLessThan(sent.length);
+    // A resumed board that falls behind again (a loaded machine reads 20 MB slowly) is dropped again and resumes
+    // again, as a browser's EventSource does: together the streams hold every event once, in order, and no resync.
+    let lastEventId = stuck.frames.at(-1)!.id!;
+    for (let resumptions = 0; received.length < sent.length; resumptions++) {
+      expect(resumptions, 'resumptions before the board caught up').toBeLessThan(20);
+      const resumed = await board({ lastEventId });
+      let dropped = false;
+      void resumed.ended.then(() => (dropped = true));
+      await until(() => dropped || received.length + jobIds(resumed).length === sent.length, 'the resumed board to get the rest');
+      resumed.close();
+      await resumed.ended;
+      expect(resumed.framesNamed('resync')).toEqual([]);
+      received.push(...jobIds(resumed));
+      lastEventId = resumed.frames.at(-1)?.id ?? lastEventId;
+    }
+    expect(received).toEqual(sent);
   });
 
   it('tell a board to resync when it resumes from an event no longer kept, or from another master', async () => {
