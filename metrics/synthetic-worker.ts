@@ -29,6 +29,10 @@ export interface SyntheticWorkerOptions {
   localAddress?: string;
   /** Called for every job; answer with worker.succeed / worker.fail, or not at all. */
   onJob?: (job: SyntheticJob, worker: SyntheticWorker) => void;
+  /** The served model's hash, when the caller already has it: the worker then skips GET /api/model (thousands of workers, one master). */
+  modelHash?: string;
+  /** Keep every job and message in `jobs` / `messages` (default); off, a worker that runs for long holds no history. */
+  record?: boolean;
 }
 
 export class SyntheticWorker {
@@ -107,8 +111,7 @@ export class SyntheticWorker {
 
   private async open(): Promise<void> {
     const { masterUrl, name = 'synthetic', credit = 8 } = this.options;
-    const model = (await fetch(`${masterUrl}/api/model`).then((r) => r.json())) as { hash: string };
-    this.modelHash = model.hash;
+    this.modelHash = this.options.modelHash ?? ((await fetch(`${masterUrl}/api/model`).then((r) => r.json())) as { hash: string }).hash;
     this.socket = new WebSocket(`${masterUrl.replace(/^http/, 'ws')}${WORKER_SOCKET_PATH}`, { localAddress: this.options.localAddress });
     this.socket.on('message', (data, isBinary) => this.receive(data, isBinary));
     await new Promise<void>((resolve, reject) => {
@@ -117,7 +120,16 @@ export class SyntheticWorker {
     });
     const refused = new Promise<never>((_, reject) => this.socket.once('close', (code, reason) => reject(new WorkerRefusedError(code, reason.toString()))));
     const welcome = this.next('welcome');
-    this.send({ type: 'hello', protocol: PROTOCOL_VERSION, name, kind: 'headless', backend: 'synthetic', model: model.hash, credit, ...this.options.hello });
+    this.send({
+      type: 'hello',
+      protocol: PROTOCOL_VERSION,
+      name,
+      kind: 'headless',
+      backend: 'synthetic',
+      model: this.modelHash,
+      credit,
+      ...this.options.hello,
+    });
     this.welcome = await Promise.race([welcome, refused]);
     refused.catch(() => {}); // a later close is the caller's to watch (see closed)
   }
@@ -125,13 +137,13 @@ export class SyntheticWorker {
   private receive(data: WebSocket.RawData, isBinary: boolean): void {
     if (!isBinary) {
       const parsed = parseMasterMessage(data.toString());
-      if (parsed.ok) this.messages.push(parsed.message);
+      if (parsed.ok && this.options.record !== false) this.messages.push(parsed.message);
       return;
     }
     const decoded = decodeJobFrame(new Uint8Array(data as Buffer));
     if (!decoded.ok) throw new Error(`master sent a bad job frame: ${decoded.error}`);
     const job = { ...decoded.message, receivedAt: performance.now() };
-    this.jobs.push(job);
+    if (this.options.record !== false) this.jobs.push(job);
     this.options.onJob?.(job, this);
   }
 }

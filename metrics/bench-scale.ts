@@ -1,0 +1,348 @@
+// npm run bench:scale — many idle worker sockets over several masters, their
+// aggregate dispatch on one Redis and on a Redis Cluster, and what a master
+// killed with -9, and a cluster node killed and restarted, cost (issue 12).
+//
+// Every master is a child process of its own (scale-master.ts: its RSS and CPU
+// are its own, it can be killed); the synthetic worker sockets (the real
+// protocol, the operator's trusted fleet, answering at once) are held by a few
+// client processes (scale-clients.ts). Per store: the masters start, are
+// measured bare, get their sockets, are measured again and left idle through
+// heartbeats; then capacity (jobs submitted at once, through each master's
+// lifecycle, timed until the last is done), added latency at half that rate
+// (open loop), fairness (Jain's index of jobs per worker); on the last store a
+// master is killed, on the cluster its queue's node. Everything is bounded by
+// --max-seconds and torn down at the end, also on failure or Ctrl-C.
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Command } from 'commander';
+import { RedisJobStore } from '../master/store/redis-job-store.ts';
+import type { RedisTarget } from '../master/store/redis/redis-connection.ts';
+import { BenchCluster } from './scale-cluster.ts';
+import { ClientsChild, MasterChild, openFileLimit } from './scale-children.ts';
+import { capacity, cpuWindow, latencyAt, receivedBetween, sleep, workerCounts, type Grid } from './scale-grid.ts';
+import { killMaster, killNode } from './scale-kills.ts';
+import { TransitionLog } from './scale-log.ts';
+import type { MasterMeasure } from './scale-messages.ts';
+import { clearPrefix, redisServerInfo } from './scale-redis.ts';
+import { printReport, toCsv, type PhaseReport, type ScaleReport } from './scale-report.ts';
+import { fairness, split } from './scale-stats.ts';
+
+const program = new Command('bench:scale')
+  .option('--sockets <n>', 'synthetic worker sockets, spread over the masters', '10000')
+  .option('--masters <n>', 'masters, each a process of its own', '4')
+  .option('--client-processes <n>', 'processes holding the sockets (each needs an open file per socket)', '2')
+  .option('--credit <n>', 'jobs each worker may hold at once', '1')
+  .option('--stores <list>', 'redis (one Redis) and/or cluster (a 3-node Redis Cluster started here), in that order', 'redis,cluster')
+  .option('--redis-url <url>', 'the one Redis', 'redis://127.0.0.1:6379/0')
+  .option('--redis-prefix <p>', 'key prefix of every key the bench makes (deleted before and after)', 'bench-scale:')
+  .option('--cluster-port <n>', 'first port tried for the cluster nodes (each also needs port + 10000)', '7101')
+  .option('--heartbeat-ms <n>', "masters' HEARTBEAT_MS", '10000')
+  .option('--lease-ms <n>', "masters' LEASE_MS", '5000')
+  .option('--idle-seconds <n>', 'idle time with every socket connected, for heartbeat cost and drops (first store only; 0: none)', '30')
+  .option('--capacity-jobs <n>', 'jobs submitted at once for the capacity run', '20000')
+  .option('--seconds <n>', 'length of the latency run at half the capacity, after 1 s of warm-up', '5')
+  .option('--no-kill', 'skip killing a master (on the last store)')
+  .option('--kill-rate <n>', 'jobs/s offered around the master kill', '500')
+  .option('--kill-work-ms <n>', 'how long each worker takes per job around the master kill, so leases are held', '200')
+  .option('--no-node-kill', 'skip killing the cluster node that holds the queue')
+  .option('--node-down-seconds <n>', 'how long the cluster node stays dead', '3')
+  .option('--post-rate <n>', 'uploads/s through HTTP around the node kill', '50')
+  .option('--connect-concurrency <n>', 'handshakes in flight per client process', '64')
+  .option('--max-seconds <n>', 'the whole bench is stopped (and torn down) after this', '300')
+  .option('--json <file>', 'write the report as JSON')
+  .option('--csv <file>', 'write the report as CSV (store, section, metric, value)')
+  .parse();
+const opts = program.opts<{
+  sockets: string;
+  masters: string;
+  clientProcesses: string;
+  credit: string;
+  stores: string;
+  redisUrl: string;
+  redisPrefix: string;
+  clusterPort: string;
+  heartbeatMs: string;
+  leaseMs: string;
+  idleSeconds: string;
+  capacityJobs: string;
+  seconds: string;
+  kill: boolean;
+  killRate: string;
+  killWorkMs: string;
+  nodeKill: boolean;
+  nodeDownSeconds: string;
+  postRate: string;
+  connectConcurrency: string;
+  maxSeconds: string;
+  json?: string;
+  csv?: string;
+}>();
+
+const n = {
+  sockets: Number(opts.sockets),
+  masters: Number(opts.masters),
+  clientProcesses: Number(opts.clientProcesses),
+  credit: Number(opts.credit),
+  heartbeatMs: Number(opts.heartbeatMs),
+  leaseMs: Number(opts.leaseMs),
+  idleSeconds: Number(opts.idleSeconds),
+  capacityJobs: Number(opts.capacityJobs),
+  seconds: Number(opts.seconds),
+  killRate: Number(opts.killRate),
+  killWorkMs: Number(opts.killWorkMs),
+  nodeDownSeconds: Number(opts.nodeDownSeconds),
+  postRate: Number(opts.postRate),
+  connectConcurrency: Number(opts.connectConcurrency),
+  maxSeconds: Number(opts.maxSeconds),
+};
+const stores = opts.stores.split(',').filter(Boolean);
+const bad =
+  Object.entries(n).find(([, v]) => !Number.isFinite(v) || v < 0) ?? (stores.some((s) => s !== 'redis' && s !== 'cluster') && ['--stores', opts.stores]);
+if (bad || n.masters < 1 || n.clientProcesses < 1 || n.sockets < n.masters) {
+  console.error(`bench:scale: bad option ${bad ? `${bad[0]} = ${bad[1]}` : '(need at least one master, one client process and one socket per master)'}`);
+  process.exit(2);
+}
+
+// Each socket is an open file in its client process and in its master: say so before starting, not halfway.
+const fileLimit = openFileLimit();
+const socketsPerMaster = Math.ceil(n.sockets / n.masters);
+const socketsPerClient = Math.ceil(n.sockets / n.clientProcesses);
+if (Math.max(socketsPerMaster, socketsPerClient) + 500 > fileLimit) {
+  console.error(
+    `bench:scale: ${Math.max(socketsPerMaster, socketsPerClient)} sockets in one process need more open files than ulimit -n (${fileLimit}) allows; ` +
+      'raise it (ulimit -n 65536) or use more --masters / --client-processes',
+  );
+  process.exit(2);
+}
+
+// ---- teardown, whatever happens ----------------------------------------------------------------
+const teardowns: (() => Promise<unknown>)[] = [];
+async function tearDown(): Promise<void> {
+  for (const step of teardowns.splice(0).reverse()) await step().catch((error: unknown) => console.error('bench:scale: teardown:', error));
+}
+async function abort(why: string): Promise<never> {
+  console.error(`bench:scale: ${why}; tearing down`);
+  await tearDown();
+  process.exit(1);
+}
+const watchdog = setTimeout(() => void abort(`still running after --max-seconds ${n.maxSeconds}`), n.maxSeconds * 1000);
+process.once('SIGINT', () => void abort('interrupted'));
+process.once('SIGTERM', () => void abort('terminated'));
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-scale-'));
+teardowns.push(async () => fs.rmSync(tmp, { recursive: true, force: true }));
+const fleetToken = randomBytes(24).toString('base64url');
+const workerTokenSecret = randomBytes(32).toString('base64url');
+const limits = { maxAttempts: 3, maxLeases: 10, failureQuorum: 2, maxPendingJobs: 100_000, idempotencyTtlMs: 3_600_000 };
+
+function masterSettings(target: RedisTarget, index: number) {
+  return {
+    port: 0,
+    host: '127.0.0.1',
+    dataDir: path.join(tmp, `master-${index}`),
+    logLevel: 'error',
+    heartbeatMs: n.heartbeatMs,
+    leaseMs: n.leaseMs,
+    fleetToken,
+    workerTokenSecret,
+    ...('url' in target ? { redisUrl: target.url } : { redisClusterNodes: target.clusterNodes.map(({ host, port }) => `${host}:${port}`).join(',') }),
+    redisPrefix: opts.redisPrefix,
+    // Every socket and request comes from 127.0.0.1: the per-address caps an attacker meets would stop the bench.
+    maxConnections: socketsPerMaster + 1000,
+    maxConnectionsPerAddress: socketsPerMaster + 1000,
+    apiRequestsPerWindow: 1_000_000_000,
+    maxUploadsInFlight: 1000,
+    maxUploadsPerAddress: 1000,
+    maxPendingJobs: Math.max(100_000, n.capacityJobs * 2),
+  };
+}
+
+async function storePhase(store: 'redis' | 'cluster', first: boolean, last: boolean): Promise<PhaseReport> {
+  const phaseTeardowns = teardowns.length;
+  let cluster: BenchCluster | null = null;
+  let target: RedisTarget;
+  let redisPids: number[];
+  if (store === 'cluster') {
+    cluster = await BenchCluster.start(Number(opts.clusterPort));
+    const started = cluster;
+    teardowns.push(() => started.stop());
+    target = { clusterNodes: cluster.addresses };
+    redisPids = cluster.pids();
+  } else {
+    target = { url: opts.redisUrl };
+    redisPids = [(await redisServerInfo(opts.redisUrl)).pid];
+  }
+  const where = 'url' in target ? target.url : target.clusterNodes.map(({ port }) => port).join(',');
+  console.log(`\n== ${store === 'redis' ? 'one Redis' : '3-node Redis Cluster'} (${where}), prefix ${opts.redisPrefix}`);
+  await clearPrefix(target, opts.redisPrefix);
+  teardowns.push(() => clearPrefix(target, opts.redisPrefix));
+  const reader = await RedisJobStore.connect({ target, keyPrefix: opts.redisPrefix, limits });
+  teardowns.push(() => reader.close());
+
+  const log = new TransitionLog();
+  const masters = await Promise.all(
+    Array.from({ length: n.masters }, (_, i) => {
+      fs.mkdirSync(path.join(tmp, `uploads-${store}-${i}`), { recursive: true });
+      // The submitted images are files written first, as uploads are: in the bench's temp dir, deleted at the end.
+      return MasterChild.start(masterSettings(target, i), { TMPDIR: path.join(tmp, `uploads-${store}-${i}`) }, (report) => log.add(report));
+    }),
+  );
+  teardowns.push(() => Promise.all(masters.map((m) => m.kill())));
+  const clients = Array.from({ length: n.clientProcesses }, () => ClientsChild.start());
+  teardowns.push(() => Promise.all(clients.map((c) => c.kill())));
+  const grid: Grid = { masters, live: [...masters], clients, log, reader, target, prefix: opts.redisPrefix, redisPids };
+
+  // Bare masters: memory once start-up's garbage is collected and returned (the second of two measures a second
+  // apart: the first collection frees what start-up left), and what they burn idle with no socket.
+  await Promise.all(masters.map((m) => m.measure()));
+  const bareCpu = await cpuOver(masters, Math.min(5, Math.max(1, n.idleSeconds)));
+  const bare = await Promise.all(masters.map((m) => m.measure()));
+
+  const perMaster = split(n.sockets, n.masters);
+  const perClient = perMaster.map((count) => split(count, n.clientProcesses));
+  console.log(`connecting ${n.sockets} sockets: ${perMaster.join(' + ')} over ${n.masters} masters, from ${n.clientProcesses} client processes`);
+  const connectStarted = performance.now();
+  const connected = await Promise.all(
+    clients.map((client, c) =>
+      client.connect(
+        masters.map((m, i) => ({ master: i, url: m.url, modelHash: m.modelHash, count: perClient[i]![c]! })),
+        n.credit,
+        fleetToken,
+        n.connectConcurrency,
+        n.maxSeconds * 1000,
+      ),
+    ),
+  );
+  const connectSeconds = (performance.now() - connectStarted) / 1000;
+  const failures = connected.flatMap((c) => c.failed);
+  console.log(
+    `connected ${connected.reduce((s, c) => s + c.connected, 0)} in ${connectSeconds.toFixed(1)} s${failures.length ? `, ${failures.length} failed: ${failures[0]}` : ''}`,
+  );
+  // Memory with the sockets is read once they have been idle a while (through the heartbeats on the first store).
+  let idle: PhaseReport['idle'] = null;
+  let loaded: MasterMeasure[];
+  if (first && n.idleSeconds > 0) {
+    console.log(`idle for ${n.idleSeconds} s with every socket open (heartbeat every ${n.heartbeatMs} ms)`);
+    const closedBefore = (await workerCounts(grid)).closes.length;
+    const cpu = await cpuOver(masters, n.idleSeconds);
+    const counts = await workerCounts(grid);
+    loaded = await Promise.all(masters.map((m) => m.measure()));
+    idle = {
+      seconds: n.idleSeconds,
+      heartbeatMs: n.heartbeatMs,
+      cpuPct: cpu,
+      bareCpuPct: bareCpu,
+      closedDuring: counts.closes.length - closedBefore,
+      openAfter: counts.open,
+      sessionsAfter: loaded.map((m) => m.sessions),
+      heartbeatTimeouts: loaded.reduce((s, m) => s + m.heartbeatTimeouts, 0),
+    };
+  } else {
+    await sleep(5000);
+    loaded = await Promise.all(masters.map((m) => m.measure()));
+  }
+
+  console.log(`capacity: ${n.capacityJobs} jobs submitted at once`);
+  const counts0 = await workerCounts(grid);
+  const cap = await capacity(grid, n.capacityJobs, 120_000);
+  const counts1 = await workerCounts(grid);
+  const rate = Math.max(1, Math.round(cap.jobsPerSecond / 2));
+  console.log(`capacity ${Math.round(cap.jobsPerSecond)} jobs/s; latency at ${rate} jobs/s for 1 + ${n.seconds} s`);
+  const latency = await latencyAt(grid, rate, n.seconds, 60_000);
+  const counts2 = await workerCounts(grid);
+  const storeAfterDispatch = await reader.counts();
+
+  let kill: PhaseReport['kill'] = null;
+  if (last && opts.kill && n.masters > 1) {
+    console.log(`kill -9 of master 0 while jobs are leased (${n.killRate} jobs/s, ${n.killWorkMs} ms per job, LEASE_MS ${n.leaseMs})`);
+    kill = await killMaster(grid, { rate: n.killRate, preSeconds: 2, postSeconds: 1, workMs: n.killWorkMs, leaseMs: n.leaseMs });
+  }
+  let nodeKill: PhaseReport['nodeKill'] = null;
+  if (cluster && opts.nodeKill) {
+    console.log(`kill -9 of the cluster node holding the queue, restarted after ${n.nodeDownSeconds} s (${n.postRate} uploads/s over HTTP)`);
+    nodeKill = await killNode(grid, cluster, { rate: n.postRate, preSeconds: 2, downSeconds: n.nodeDownSeconds, postSeconds: 3 });
+  }
+
+  const report: PhaseReport = {
+    store,
+    target: where,
+    masters: masters.map((m, i) => ({
+      index: i,
+      pid: m.pid,
+      sockets: perMaster[i]!,
+      sessions: loaded[i]!.sessions,
+      ...memory(bare[i]!, loaded[i]!),
+    })),
+    connect: {
+      sockets: n.sockets,
+      connected: connected.reduce((s, c) => s + c.connected, 0),
+      failed: failures.length,
+      firstFailures: failures.slice(0, 5),
+      seconds: connectSeconds,
+    },
+    idle,
+    capacity: cap,
+    latency,
+    fairness: { capacity: fairness(receivedBetween(counts0, counts1)), latency: fairness(receivedBetween(counts1, counts2)) },
+    storeAfterDispatch,
+    kill,
+    nodeKill,
+  };
+
+  // This phase's own teardown, in reverse: clients, masters (cleanly), keys, cluster.
+  await Promise.all(clients.map((c) => c.close()));
+  await Promise.all(grid.live.map((m) => m.close()));
+  for (const step of teardowns.splice(phaseTeardowns).reverse()) await step().catch((error: unknown) => console.error('bench:scale: teardown:', error));
+  return report;
+}
+
+/** Per master: RSS and heap bare and with its sockets, and the difference per socket (after full collections both times). */
+function memory(bare: MasterMeasure, loaded: MasterMeasure) {
+  const perSocket = (a: number, b: number) => (loaded.sessions ? (b - a) / loaded.sessions / 1024 : Number.NaN);
+  return {
+    rssBareMb: bare.rss / 2 ** 20,
+    rssLoadedMb: loaded.rss / 2 ** 20,
+    rssPerSocketKb: perSocket(bare.rss, loaded.rss),
+    heapPerSocketKb: perSocket(bare.heapUsed + bare.external, loaded.heapUsed + loaded.external),
+  };
+}
+
+async function cpuOver(masters: MasterChild[], seconds: number): Promise<number[]> {
+  const cpu = cpuWindow(masters.map((m) => m.pid));
+  await sleep(seconds * 1000);
+  return cpu();
+}
+
+const startedAt = new Date();
+const loadBefore = os.loadavg();
+const phases: PhaseReport[] = [];
+try {
+  for (const [i, store] of stores.entries()) phases.push(await storePhase(store as 'redis' | 'cluster', i === 0, i === stores.length - 1));
+} catch (error) {
+  console.error(error);
+  await abort('failed');
+}
+clearTimeout(watchdog);
+await tearDown();
+
+const report: ScaleReport = {
+  command: `npm run bench:scale -- ${process.argv.slice(2).join(' ')}`.trim(),
+  startedAt: startedAt.toISOString(),
+  seconds: (Date.now() - startedAt.getTime()) / 1000,
+  settings: { ...n, stores, redisUrl: opts.redisUrl, redisPrefix: opts.redisPrefix },
+  machine: {
+    cores: os.cpus().length,
+    node: process.version,
+    redis: (await redisServerInfo(opts.redisUrl).catch(() => ({ version: 'unknown' }))).version,
+    openFileLimit: fileLimit,
+    loadBefore,
+    loadAfter: os.loadavg(),
+  },
+  phases,
+};
+printReport(report);
+if (opts.json) fs.writeFileSync(opts.json, `${JSON.stringify(report, null, 2)}\n`);
+if (opts.csv) fs.writeFileSync(opts.csv, toCsv(report));
+process.exit(0);

@@ -1,0 +1,206 @@
+// What npm run bench:scale found: its report's shape, the table it prints, its
+// CSV (one figure a row), and the goals of issue 12 beside the figures.
+import { stringify } from 'csv-stringify/sync';
+import type { JobStatus } from '../master/api-types.ts';
+import type { CapacityRun, LatencyRun } from './scale-grid.ts';
+import type { MasterKillRun, NodeKillRun } from './scale-kills.ts';
+import type { Fairness } from './scale-stats.ts';
+
+export interface PhaseReport {
+  store: 'redis' | 'cluster';
+  target: string;
+  masters: {
+    index: number;
+    pid: number;
+    sockets: number;
+    sessions: number;
+    rssBareMb: number;
+    rssLoadedMb: number;
+    rssPerSocketKb: number;
+    heapPerSocketKb: number;
+  }[];
+  connect: { sockets: number; connected: number; failed: number; firstFailures: string[]; seconds: number };
+  idle: {
+    seconds: number;
+    heartbeatMs: number;
+    /** % of one core per master, with every socket open, and before any socket (over up to 5 s). */
+    cpuPct: number[];
+    bareCpuPct: number[];
+    closedDuring: number;
+    openAfter: number;
+    sessionsAfter: number[];
+    heartbeatTimeouts: number;
+  } | null;
+  capacity: CapacityRun;
+  latency: LatencyRun;
+  fairness: { capacity: Fairness; latency: Fairness };
+  /** The store's counts once the capacity and latency runs were over. */
+  storeAfterDispatch: Record<JobStatus, number>;
+  kill: MasterKillRun | null;
+  nodeKill: NodeKillRun | null;
+}
+
+export interface ScaleReport {
+  command: string;
+  startedAt: string;
+  seconds: number;
+  settings: Record<string, unknown>;
+  machine: { cores: number; node: string; redis: string; openFileLimit: number; loadBefore: number[]; loadAfter: number[] };
+  phases: PhaseReport[];
+}
+
+export interface Goal {
+  store: string;
+  goal: string;
+  measured: string;
+  met: boolean;
+}
+
+const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
+const f = (x: number, digits = 0) => (Number.isFinite(x) ? x.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : '–');
+
+/** Issue 12's goals, each against what this run measured. */
+export function goals(report: ScaleReport): Goal[] {
+  const out: Goal[] = [];
+  for (const phase of report.phases) {
+    const store = phase.store;
+    const sockets = phase.connect.connected;
+    const perSocket = mean(phase.masters.map((m) => m.rssPerSocketKb));
+    out.push({
+      store,
+      goal: '10,000 sockets held, ≤ 30 KB master memory each',
+      measured: `${f(sockets)} sockets, ${f(perSocket, 1)} KB RSS each${phase.idle ? `, ${phase.idle.closedDuring} dropped in ${phase.idle.seconds} s idle` : ''}`,
+      met: sockets >= 10_000 && perSocket <= 30 && (phase.idle === null || phase.idle.closedDuring === 0),
+    });
+    out.push({
+      store,
+      goal: `aggregate dispatch ≥ 5,000 jobs/s with 4 masters on 2 cores`,
+      measured: `${f(phase.capacity.jobsPerSecond)} jobs/s with ${phase.masters.length} masters`,
+      met: phase.capacity.jobsPerSecond >= 5000 && phase.masters.length >= 4,
+    });
+    out.push({
+      store,
+      goal: 'p99 added latency < 5 ms at 1,000 jobs/s',
+      measured: `p99 ${f(phase.latency.p99, 1)} ms at ${f(phase.latency.offeredRate)} jobs/s`,
+      met: phase.latency.p99 < 5 && phase.latency.offeredRate >= 1000,
+    });
+    const jain = Math.min(phase.fairness.capacity.jain, phase.fairness.latency.jain);
+    out.push({
+      store,
+      goal: "Jain's index of jobs per worker ≥ 0.95",
+      measured: `${f(phase.fairness.capacity.jain, 3)} (capacity run), ${f(phase.fairness.latency.jain, 3)} (latency run)`,
+      met: jain >= 0.95,
+    });
+    if (phase.kill) {
+      const k = phase.kill;
+      out.push({
+        store,
+        goal: 'master kill: every lease it held requeued within one lease period, finished elsewhere, nothing lost or done twice',
+        measured: `${k.heldAtKill} leases held; last requeued ${f(k.lastRequeuedMs)} ms after the kill (LEASE_MS ${f(k.leaseMs)}), last done ${f(k.lastFinishedMs)} ms; ${k.notDone} not done, ${k.doneTwice} done twice`,
+        met: k.lastRequeuedMs <= k.leaseMs && k.finishedElsewhere === k.heldAtKill && k.notDone === 0 && k.doneTwice === 0 && k.completedTwice === 0,
+      });
+    }
+    if (phase.nodeKill) {
+      const nk = phase.nodeKill;
+      out.push({
+        store,
+        goal: 'cluster node killed and restarted: submissions see 503, never a silent drop; every acknowledged job finishes',
+        measured: `${Object.entries(nk.outcomes)
+          .map(([k, v]) => `${k} ×${v}`)
+          .join(', ')}; ${nk.ackedDone} of ${nk.acked} acknowledged done`,
+        met: nk.ackedDone === nk.acked && nk.refusalsWithoutJsonError === 0,
+      });
+    }
+  }
+  return out;
+}
+
+export function printReport(report: ScaleReport): void {
+  const s = report.settings;
+  console.log(
+    `\nbench:scale — ${s.sockets} sockets, ${s.masters} masters, ${report.machine.cores} cores, node ${report.machine.node}, redis ${report.machine.redis}, ` +
+      `load ${report.machine.loadBefore.map((l) => l.toFixed(1)).join(' ')} before, ${report.machine.loadAfter.map((l) => l.toFixed(1)).join(' ')} after, ${f(report.seconds)} s`,
+  );
+  for (const p of report.phases) {
+    console.log(`\n${p.store === 'redis' ? 'one Redis' : 'Redis Cluster (3 nodes)'} ${p.target}`);
+    console.log(`  sockets: ${p.connect.connected} of ${p.connect.sockets} connected in ${f(p.connect.seconds, 1)} s (${p.connect.failed} failed)`);
+    for (const m of p.masters)
+      console.log(
+        `  master ${m.index}: ${m.sessions} sessions; RSS ${f(m.rssBareMb, 1)} → ${f(m.rssLoadedMb, 1)} MB = ${f(m.rssPerSocketKb, 1)} KB per socket (heap+external ${f(m.heapPerSocketKb, 1)} KB)` +
+          (p.idle ? `; idle CPU ${f(p.idle.cpuPct[m.index]!, 1)}% of a core (bare ${f(p.idle.bareCpuPct[m.index] ?? Number.NaN, 1)}%)` : ''),
+      );
+    if (p.idle)
+      console.log(
+        `  idle ${p.idle.seconds} s, heartbeat ${p.idle.heartbeatMs} ms: ${p.idle.closedDuring} sockets closed, ${p.idle.openAfter} open after, sessions ${p.idle.sessionsAfter.join('+')}, ${p.idle.heartbeatTimeouts} heartbeat timeouts`,
+      );
+    const c = p.capacity;
+    console.log(
+      `  capacity: ${f(c.jobsPerSecond)} jobs/s (${c.jobs} jobs in ${f(c.seconds, 2)} s; ${c.completedJobs} done, ${c.missing} missing, ${c.doubled} done twice, ${c.refused.length} refused); ` +
+        `CPU % of a core: masters ${c.cpu.masters.map((x) => f(x)).join('+')}, clients ${f(c.cpu.clients)}, redis ${f(c.cpu.redis)}`,
+    );
+    const l = p.latency;
+    console.log(
+      `  latency at ${f(l.offeredRate)} jobs/s: p50 ${f(l.p50, 2)} ms, p90 ${f(l.p90, 2)}, p99 ${f(l.p99, 2)}, max ${f(l.max, 1)} (${l.acked} of ${l.submitted} acknowledged, ${l.missing} missing, ${l.doubled} done twice); ` +
+        `CPU: masters ${l.cpu.masters.map((x) => f(x)).join('+')}, clients ${f(l.cpu.clients)}, redis ${f(l.cpu.redis)}`,
+    );
+    for (const [run, fair] of Object.entries(p.fairness))
+      console.log(
+        `  fairness (${run}): Jain ${f(fair.jain, 3)} over ${fair.workers} workers, ${f(fair.mean, 2)} jobs each (min ${fair.min}, max ${fair.max}, ${fair.idleWorkers} got none; a random deal would give ${f(fair.jainIfRandom, 3)})`,
+      );
+    if (p.kill) {
+      const k = p.kill;
+      console.log(
+        `  master ${k.victim} killed (${k.victimSockets} sockets): ${k.heldAtKill} leases held (its workers counted ${k.heldByWorkers}); ${k.requeued} requeued, first ${f(k.firstRequeuedMs)} ms, last ${f(k.lastRequeuedMs)} ms after the kill (last deadline ${f(k.lastDeadlineMs)} ms); ` +
+          `${k.finishedElsewhere} finished elsewhere, last ${f(k.lastFinishedMs)} ms`,
+      );
+      console.log(
+        `    ${k.jobsChecked} jobs checked: ${k.doneOnce} done once, ${k.notDone} not done, ${k.doneTwice} done twice (${k.completedTwice} reported twice); attempts ${JSON.stringify(k.attempts)}; ` +
+          `${k.acked} acknowledged, ${k.refused} refused, ${k.unanswered} unanswered (sent to the dead master), ${k.createdUnacknowledged} created unacknowledged`,
+      );
+    }
+    if (p.nodeKill) {
+      const nk = p.nodeKill;
+      console.log(
+        `  cluster node ${nk.port} killed, started again ${f(nk.startedAgainMs)} ms later (cluster ok at ${f(nk.clusterOkMs)} ms): ${nk.requests} uploads → ${Object.entries(
+          nk.outcomes,
+        )
+          .map(([k, v]) => `${k} ×${v}`)
+          .join(
+            ', ',
+          )}; refused from ${f(nk.firstRefusedMs)} to ${f(nk.lastRefusedMs)} ms after the kill, accepted again from ${f(nk.acceptedAgainMs)} ms; slowest answer ${f(nk.slowestAnswerMs)} ms`,
+      );
+      console.log(
+        `    ${nk.acked} acknowledged: ${nk.ackedDone} done, ${nk.ackedMissing} missing; ${nk.refusalsWithoutJsonError} refusals without a JSON error`,
+      );
+    }
+  }
+  console.log('\ngoals (issue 12):');
+  for (const g of goals(report)) console.log(`  [${g.met ? 'met' : 'NOT met'}] ${g.store}: ${g.goal} — ${g.measured}`);
+}
+
+/** One figure a row: store, section, metric, value (numbers as numbers, lists joined by "+"). */
+export function toCsv(report: ScaleReport): string {
+  const rows: (string | number)[][] = [['store', 'section', 'metric', 'value']];
+  const add = (store: string, section: string, values: object) => {
+    for (const [metric, value] of Object.entries(values)) {
+      if (value === null || value === undefined) continue;
+      if (Array.isArray(value)) rows.push([store, section, metric, value.map((v) => (typeof v === 'object' ? JSON.stringify(v) : String(v))).join('+')]);
+      else if (typeof value === 'object') add(store, `${section}.${metric}`, value as object);
+      else rows.push([store, section, metric, value as string | number]);
+    }
+  };
+  for (const p of report.phases) {
+    for (const m of p.masters) add(p.store, `master${m.index}`, m);
+    add(p.store, 'connect', p.connect);
+    if (p.idle) add(p.store, 'idle', p.idle);
+    add(p.store, 'capacity', p.capacity);
+    add(p.store, 'latency', p.latency);
+    add(p.store, 'fairness', p.fairness);
+    add(p.store, 'store', p.storeAfterDispatch);
+    if (p.kill) add(p.store, 'kill', p.kill);
+    if (p.nodeKill) add(p.store, 'nodeKill', p.nodeKill);
+  }
+  for (const g of goals(report)) rows.push([g.store, 'goal', g.goal, g.met ? 'met' : 'not met']);
+  // A figure that could not be measured (NaN) is an empty cell.
+  return stringify(rows.map((row) => row.map((v) => (typeof v === 'number' && !Number.isFinite(v) ? '' : v))));
+}

@@ -1,0 +1,73 @@
+// Figures npm run bench:scale derives from what it counted: fairness across
+// workers, and how many times each job was reported finished.
+
+/** Jain's fairness index (Σx)² / (n·Σx²): 1 when every worker got as many jobs, 1/n when one got them all; NaN with no jobs. */
+export function jainIndex(values: readonly number[]): number {
+  let sum = 0;
+  let squares = 0;
+  for (const x of values) {
+    sum += x;
+    squares += x * x;
+  }
+  return squares === 0 ? Number.NaN : (sum * sum) / (values.length * squares);
+}
+
+export interface Fairness {
+  workers: number;
+  jobs: number;
+  mean: number;
+  min: number;
+  max: number;
+  /** Workers that got no job at all. */
+  idleWorkers: number;
+  jain: number;
+  /**
+   * Jain's index expected if every job went to a worker drawn at random (jobs per worker then Poisson with mean m):
+   * m / (m + 1). With few jobs per worker even a fair random deal stays well under 1; a round-robin deal reaches 1.
+   */
+  jainIfRandom: number;
+}
+
+export function fairness(jobsPerWorker: readonly number[]): Fairness {
+  const jobs = jobsPerWorker.reduce((a, b) => a + b, 0);
+  const mean = jobs / (jobsPerWorker.length || Number.NaN);
+  return {
+    workers: jobsPerWorker.length,
+    jobs,
+    mean,
+    min: jobsPerWorker.length ? Math.min(...jobsPerWorker) : Number.NaN,
+    max: jobsPerWorker.length ? Math.max(...jobsPerWorker) : Number.NaN,
+    idleWorkers: jobsPerWorker.filter((x) => x === 0).length,
+    jain: jainIndex(jobsPerWorker),
+    jainIfRandom: mean / (mean + 1),
+  };
+}
+
+/** How the jobs a run submitted were reported finished: each once, never (missing), or more than once (doubled). */
+export interface Finished {
+  jobs: number;
+  /** Jobs reported completed at least once. */
+  completedJobs: number;
+  /** Completed transitions reported for them, all told (equal to completedJobs when none was finished twice). */
+  completedEvents: number;
+  missing: number;
+  doubled: number;
+}
+
+export function finished(jobIds: readonly string[], completions: (jobId: string) => number): Finished {
+  let completedJobs = 0;
+  let completedEvents = 0;
+  let doubled = 0;
+  for (const id of jobIds) {
+    const n = completions(id);
+    completedEvents += n;
+    if (n > 0) completedJobs += 1;
+    if (n > 1) doubled += 1;
+  }
+  return { jobs: jobIds.length, completedJobs, completedEvents, missing: jobIds.length - completedJobs, doubled };
+}
+
+/** `total` split into `parts` shares differing by at most one, the larger first. */
+export function split(total: number, parts: number): number[] {
+  return Array.from({ length: parts }, (_, i) => Math.floor(total / parts) + (i < total % parts ? 1 : 0));
+}
