@@ -145,7 +145,7 @@ export function printReport(report: ScaleReport): void {
     );
     for (const [run, fair] of Object.entries(p.fairness))
       console.log(
-        `  fairness (${run}): Jain ${f(fair.jain, 3)} over ${fair.workers} workers, ${f(fair.mean, 2)} jobs each (min ${fair.min}, max ${fair.max}, ${fair.idleWorkers} got none; a random deal would give ${f(fair.jainIfRandom, 3)})`,
+        `  fairness (${run}): Jain ${f(fair.jain, 3)} over ${fair.workers} workers, ${f(fair.mean, 2)} jobs each (min ${fair.min}, max ${fair.max}, ${fair.idleWorkers} got none; the evenest deal would give ${f(fair.jainBest, 3)}, a random one ${f(fair.jainIfRandom, 3)})`,
       );
     if (p.kill) {
       const k = p.kill;

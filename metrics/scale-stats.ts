@@ -26,6 +26,8 @@ export interface Fairness {
    * m / (m + 1). With few jobs per worker even a fair random deal stays well under 1; a round-robin deal reaches 1.
    */
   jainIfRandom: number;
+  /** The highest index these jobs allow over these workers (dealt as evenly as whole jobs go: below 1 when they do not divide). */
+  jainBest: number;
 }
 
 export function fairness(jobsPerWorker: readonly number[]): Fairness {
@@ -40,7 +42,15 @@ export function fairness(jobsPerWorker: readonly number[]): Fairness {
     idleWorkers: jobsPerWorker.filter((x) => x === 0).length,
     jain: jainIndex(jobsPerWorker),
     jainIfRandom: mean / (mean + 1),
+    jainBest: bestJain(jobs, jobsPerWorker.length),
   };
+}
+
+/** Jain's index of `jobs` dealt as evenly as possible over `workers`: some get one more than the others. */
+export function bestJain(jobs: number, workers: number): number {
+  const each = Math.floor(jobs / workers);
+  const more = jobs % workers;
+  return jainIndex([...Array<number>(more).fill(each + 1), ...Array<number>(workers - more).fill(each)]);
 }
 
 /** How the jobs a run submitted were reported finished: each once, never (missing), or more than once (doubled). */
