@@ -21,7 +21,7 @@ import { RedisJobStore } from '../master/store/redis-job-store.ts';
 import type { RedisTarget } from '../master/store/redis/redis-connection.ts';
 import { BenchCluster } from './scale-cluster.ts';
 import { ClientsChild, MasterChild, openFileLimit } from './scale-children.ts';
-import { capacity, cpuWindow, latencyAt, receivedBetween, sleep, workerCounts, type Grid } from './scale-grid.ts';
+import { capacity, gridCpu, latencyAt, receivedBetween, sleep, workerCounts, type CpuShares, type Grid } from './scale-grid.ts';
 import { killMaster, killNode } from './scale-kills.ts';
 import { TransitionLog } from './scale-log.ts';
 import type { MasterMeasure } from './scale-messages.ts';
@@ -197,7 +197,7 @@ async function storePhase(store: 'redis' | 'cluster', first: boolean, last: bool
   // Bare masters: memory once start-up's garbage is collected and returned (the second of two measures a second
   // apart: the first collection frees what start-up left), and what they burn idle with no socket.
   await Promise.all(masters.map((m) => m.measure()));
-  const bareCpu = await cpuOver(masters, Math.min(5, Math.max(1, n.idleSeconds)));
+  const bareCpu = await cpuOver(grid, Math.min(5, Math.max(1, n.idleSeconds)));
   const bare = await Promise.all(masters.map((m) => m.measure()));
 
   const perMaster = split(n.sockets, n.masters);
@@ -226,14 +226,14 @@ async function storePhase(store: 'redis' | 'cluster', first: boolean, last: bool
   if (first && n.idleSeconds > 0) {
     console.log(`idle for ${n.idleSeconds} s with every socket open (heartbeat every ${n.heartbeatMs} ms)`);
     const closedBefore = (await workerCounts(grid)).closes.length;
-    const cpu = await cpuOver(masters, n.idleSeconds);
+    const cpu = await cpuOver(grid, n.idleSeconds);
     const counts = await workerCounts(grid);
     loaded = await Promise.all(masters.map((m) => m.measure()));
     idle = {
       seconds: n.idleSeconds,
       heartbeatMs: n.heartbeatMs,
-      cpuPct: cpu,
-      bareCpuPct: bareCpu,
+      cpu,
+      bareCpu,
       closedDuring: counts.closes.length - closedBefore,
       openAfter: counts.open,
       sessionsAfter: loaded.map((m) => m.sessions),
@@ -309,8 +309,9 @@ function memory(bare: MasterMeasure, loaded: MasterMeasure) {
   };
 }
 
-async function cpuOver(masters: MasterChild[], seconds: number): Promise<number[]> {
-  const cpu = cpuWindow(masters.map((m) => m.pid));
+/** CPU of masters, clients and Redis over `seconds` of doing nothing else. */
+async function cpuOver(grid: Grid, seconds: number): Promise<CpuShares> {
+  const cpu = gridCpu(grid);
   await sleep(seconds * 1000);
   return cpu();
 }

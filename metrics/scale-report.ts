@@ -2,7 +2,7 @@
 // CSV (one figure a row), and the goals of issue 12 beside the figures.
 import { stringify } from 'csv-stringify/sync';
 import type { JobStatus } from '../master/api-types.ts';
-import type { CapacityRun, LatencyRun } from './scale-grid.ts';
+import type { CapacityRun, CpuShares, LatencyRun } from './scale-grid.ts';
 import type { MasterKillRun, NodeKillRun } from './scale-kills.ts';
 import type { Fairness } from './scale-stats.ts';
 
@@ -23,9 +23,9 @@ export interface PhaseReport {
   idle: {
     seconds: number;
     heartbeatMs: number;
-    /** % of one core per master, with every socket open, and before any socket (over up to 5 s). */
-    cpuPct: number[];
-    bareCpuPct: number[];
+    /** % of one core (per master, all clients, Redis), with every socket open, and before any socket (over up to 5 s). */
+    cpu: CpuShares;
+    bareCpu: CpuShares;
     closedDuring: number;
     openAfter: number;
     sessionsAfter: number[];
@@ -127,11 +127,12 @@ export function printReport(report: ScaleReport): void {
     for (const m of p.masters)
       console.log(
         `  master ${m.index}: ${m.sessions} sessions; RSS ${f(m.rssBareMb, 1)} → ${f(m.rssLoadedMb, 1)} MB = ${f(m.rssPerSocketKb, 1)} KB per socket (heap+external ${f(m.heapPerSocketKb, 1)} KB)` +
-          (p.idle ? `; idle CPU ${f(p.idle.cpuPct[m.index]!, 1)}% of a core (bare ${f(p.idle.bareCpuPct[m.index] ?? Number.NaN, 1)}%)` : ''),
+          (p.idle ? `; idle CPU ${f(p.idle.cpu.masters[m.index]!, 1)}% of a core (bare ${f(p.idle.bareCpu.masters[m.index]!, 1)}%)` : ''),
       );
     if (p.idle)
       console.log(
-        `  idle ${p.idle.seconds} s, heartbeat ${p.idle.heartbeatMs} ms: ${p.idle.closedDuring} sockets closed, ${p.idle.openAfter} open after, sessions ${p.idle.sessionsAfter.join('+')}, ${p.idle.heartbeatTimeouts} heartbeat timeouts`,
+        `  idle ${p.idle.seconds} s, heartbeat ${p.idle.heartbeatMs} ms: ${p.idle.closedDuring} sockets closed, ${p.idle.openAfter} open after, sessions ${p.idle.sessionsAfter.join('+')}, ${p.idle.heartbeatTimeouts} heartbeat timeouts; ` +
+          `CPU % of a core: clients ${f(p.idle.cpu.clients, 1)}, redis ${f(p.idle.cpu.redis, 1)} (bare: redis ${f(p.idle.bareCpu.redis, 1)})`,
       );
     const c = p.capacity;
     console.log(
