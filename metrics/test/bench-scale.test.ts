@@ -25,7 +25,7 @@ describe('npm run bench:scale', () => {
     const csv = path.join(dir, 'scale.csv');
     // Leases long enough that none runs out while the machine is busy, except those of the killed master.
     const args = ['--sockets', '40', '--masters', '2', '--client-processes', '1', '--stores', 'redis', '--redis-url', TEST_REDIS_URL, '--redis-prefix', prefix];
-    args.push('--idle-seconds', '2', '--capacity-jobs', '200', '--seconds', '1', '--lease-ms', '8000', '--kill-rate', '100', '--max-seconds', '100');
+    args.push('--idle-seconds', '2', '--capacity-jobs', '200', '--seconds', '1', '--lease-ms', '5000', '--kill-rate', '100', '--max-seconds', '100');
     await run(process.execPath, ['--import', 'tsx', 'metrics/bench-scale.ts', ...args, '--json', json, '--csv', csv], { cwd: projectRoot, timeout: 110_000 });
 
     const report = JSON.parse(fs.readFileSync(json, 'utf8')) as ScaleReport;
