@@ -96,7 +96,8 @@ export async function capacity(grid: Grid, jobs: number, timeoutMs: number): Pro
   const ids = submitted.flatMap((s) => s.jobIds);
   await grid.log.untilCompleted(ids, timeoutMs);
   const ends = ids.map((id) => grid.log.completedAt(id)).filter((t) => t !== undefined);
-  const seconds = (Math.max(...ends) - started) / 1000;
+  // No job done at all (a stalled grid) reads as no rate, not as a negative one.
+  const seconds = ends.length ? (Math.max(...ends) - started) / 1000 : Number.NaN;
   return {
     ...finished(ids, (id) => grid.log.completions(id)),
     refused: submitted.flatMap((s) => s.errors),
