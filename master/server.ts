@@ -142,7 +142,8 @@ export async function startMaster(config: Config, log: Logger = createLogger(con
 /**
  * With Redis: job events travel between masters, a job queued anywhere wakes
  * idle workers here, and dispatch resumes the moment Redis comes back. A
- * dispatch every second covers pub/sub messages lost while Redis was away.
+ * look at the queue every second (a dispatch when it holds jobs) covers pub/sub
+ * messages lost while Redis was away.
  */
 /** Spot checks drawn from GOLD_DIR, in the form jobs reach workers; a bad gold folder stops the master at start, naming the file and line. */
 async function startSpotChecks(config: Config, imageSize: number, identityStore: IdentityStore, log: Logger): Promise<SpotChecks> {
@@ -160,7 +161,7 @@ async function shareWithOtherMasters(target: RedisTarget, prefix: string, redis:
     log[available ? 'info' : 'warn']({ available }, available ? 'Redis is back: resuming dispatch' : 'Redis unreachable: submissions get 503');
     if (available) lifecycle.dispatch();
   });
-  const safetyNet = setInterval(() => lifecycle.dispatch(), 1000);
+  const safetyNet = setInterval(() => void lifecycle.dispatchIfQueued(), 1000);
   return {
     async close() {
       clearInterval(safetyNet);

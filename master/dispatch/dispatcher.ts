@@ -12,6 +12,9 @@ export type LeaseJobs = (workers: WorkerSession[]) => Promise<number>;
 export class Dispatcher {
   private pumping: Promise<void> | null = null;
   private pumpAgain = false;
+  /** When each worker was last dealt a job (a count of deals): the longest-waiting go first, so a short queue is shared. */
+  private readonly lastDealt = new WeakMap<WorkerSession, number>();
+  private deals = 0;
 
   constructor(
     private readonly workers: WorkerRegistry,
@@ -44,19 +47,24 @@ export class Dispatcher {
   /**
    * Leases in batches dealt round-robin (A, B, C, A, B, C, …) up to each
    * worker's free credit, so a short queue is spread across workers while a
-   * long one costs one store write per batch, not per job.
+   * long one costs one store write per batch, not per job. Each round starts
+   * with the workers that have waited longest since their last job: with more
+   * workers than jobs, every worker gets its turn, not the first to connect.
    */
   private async fill(): Promise<void> {
     for (;;) {
       const ready = this.workers.all.filter((session) => session.freeCredit > 0);
       if (ready.length === 0) return;
-      ready.sort((a, b) => b.freeCredit - a.freeCredit);
+      ready.sort((a, b) => (this.lastDealt.get(a) ?? 0) - (this.lastDealt.get(b) ?? 0));
       const dealt: WorkerSession[] = [];
       for (let turn = 0; turn < MAX_LEASES_PER_WORKER_PER_BATCH; turn++) {
         for (const session of ready) if (session.freeCredit > turn) dealt.push(session);
       }
+      const leased = await this.leaseJobs(dealt);
+      // The store leases in the order dealt while the queue lasts, so the first `leased` deals were served.
+      for (const session of dealt.slice(0, leased)) this.lastDealt.set(session, ++this.deals);
       // Some workers may get none while others do (jobs their identity voted against): go on while any lease is made.
-      if ((await this.leaseJobs(dealt)) === 0) return;
+      if (leased === 0) return;
     }
   }
 }

@@ -102,6 +102,18 @@ export class JobLifecycle {
     this.dispatcher.pump();
   }
 
+  /**
+   * The shared store's safety net (server.ts, every second): offers the queue to workers only when the store holds
+   * queued jobs, so a master with thousands of idle workers does not hand them all to the store each second for nothing.
+   */
+  async dispatchIfQueued(): Promise<void> {
+    try {
+      if ((await this.store.counts()).queued > 0) this.dispatch();
+    } catch (error) {
+      this.logStoreError(error, 'could not count the queue');
+    }
+  }
+
   /** Resolves once no dispatch is in progress (for clean shutdown). */
   idle(): Promise<void> {
     return this.dispatcher.idle();

@@ -1,0 +1,73 @@
+// The dispatcher's deal, with stand-in workers and a stand-in store (pure logic): a short queue goes to the
+// workers that have waited longest, so with more workers than jobs each gets its turn; a long one is dealt
+// round-robin up to each worker's credit.
+import { describe, expect, it } from 'vitest';
+import { Dispatcher } from '../dispatch/dispatcher.ts';
+import type { WorkerRegistry } from '../hub/worker-registry.ts';
+import type { WorkerSession } from '../hub/worker-session.ts';
+
+interface StandIn {
+  name: string;
+  freeCredit: number;
+}
+
+/** A store holding `queued` jobs: leases one to each worker dealt, in order, while they last; a lease uses one credit. */
+function standInStore(queue: { queued: number }, served: string[]) {
+  return async (dealt: WorkerSession[]) => {
+    const taken = dealt.slice(0, queue.queued) as unknown as StandIn[];
+    queue.queued -= taken.length;
+    for (const worker of taken) {
+      worker.freeCredit -= 1;
+      served.push(worker.name);
+    }
+    return taken.length;
+  };
+}
+
+function setUp(credits: number[]) {
+  const workers: StandIn[] = credits.map((freeCredit, i) => ({ name: `w${i}`, freeCredit }));
+  const queue = { queued: 0 };
+  const served: string[] = [];
+  const registry = { all: workers } as unknown as WorkerRegistry;
+  const dispatcher = new Dispatcher(registry, standInStore(queue, served), (error) => {
+    throw error;
+  });
+  /** One job arrives, is dispatched, is answered at once (its worker's credit back). */
+  const oneJob = async () => {
+    queue.queued += 1;
+    dispatcher.pump();
+    await dispatcher.idle();
+    for (const worker of workers) worker.freeCredit = credits[workers.indexOf(worker)]!;
+  };
+  return { workers, queue, served, dispatcher, oneJob };
+}
+
+describe('the dispatcher', () => {
+  it('gives one job at a time to each worker in turn, not always to the first connected', async () => {
+    const { served, oneJob } = setUp([1, 1, 1, 1]);
+    for (let i = 0; i < 8; i++) await oneJob();
+    expect(served).toEqual(['w0', 'w1', 'w2', 'w3', 'w0', 'w1', 'w2', 'w3']);
+  });
+
+  it('deals a long queue round-robin up to each worker’s credit, and leaves the rest queued', async () => {
+    const { served, queue, dispatcher } = setUp([3, 1, 2]);
+    queue.queued = 10;
+    dispatcher.pump();
+    await dispatcher.idle();
+    expect(served).toEqual(['w0', 'w1', 'w2', 'w0', 'w2', 'w0']);
+    expect(queue.queued).toBe(4);
+  });
+
+  it('puts a worker that missed out first in the next deal', async () => {
+    const { served, queue, dispatcher, workers } = setUp([1, 1, 1]);
+    queue.queued = 2;
+    dispatcher.pump();
+    await dispatcher.idle();
+    expect(served).toEqual(['w0', 'w1']);
+    for (const worker of workers) worker.freeCredit = 1;
+    queue.queued = 1;
+    dispatcher.pump();
+    await dispatcher.idle();
+    expect(served.at(-1)).toBe('w2');
+  });
+});
