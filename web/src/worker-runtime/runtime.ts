@@ -15,7 +15,7 @@ import { fetchModel } from '../api.ts';
 import { backoffDelay, delay } from '../lib/backoff.ts';
 import { errorMessage } from '../lib/errors.ts';
 import { chooseBackend, type BackendChoice, type BackendName } from './backend-choice.ts';
-import { Classifier, ImageDecodeError } from './classifier.ts';
+import { Classifier, decodeImage, ImageDecodeError, liveTensors } from './classifier.ts';
 import { MasterConnection, workerSocketUrl } from './connection.ts';
 import { Pacer, pacedMsPerImage } from './cpu-share.ts';
 import { CreditGate } from './credit-gate.ts';
@@ -50,6 +50,8 @@ interface QueuedJob {
   session: number;
   /** performance.now() when its frame arrived. */
   receivedAt: number;
+  /** Its decode, once started ahead of its turn (see prefetch). */
+  decoding?: Promise<ImageBitmap>;
 }
 
 interface ReadyModel {
@@ -62,10 +64,13 @@ const SPEED_WINDOW = 20;
 /** Inference times kept for the page's chart. */
 const HISTORY_LENGTH = 60;
 const MAX_REASON_LENGTH = 500;
+/** Jobs decoded ahead of their turn (see prefetch). */
+const DECODE_AHEAD = 2;
 
 /**
  * The worker loop: choose a backend, load and warm the model, connect, then classify the
- * jobs the master pushes, one at a time, in arrival order. Emits "change" on every status update.
+ * jobs the master pushes, one at a time, in arrival order, the next one decoding while the
+ * current one is predicted. Emits "change" on every status update.
  */
 export class WorkerRuntime extends EventTarget {
   status: WorkerSnapshot;
@@ -99,6 +104,7 @@ export class WorkerRuntime extends EventTarget {
       onDown: (retryInMs) => this.onDown(retryInMs),
     });
     publishStatus(this.status);
+    window.__gridTensors = liveTensors;
   }
 
   subscribe(listener: () => void): () => void {
@@ -256,10 +262,14 @@ export class WorkerRuntime extends EventTarget {
         this.connection.markHealthy();
         this.update({ state: 'ready', lastError: null, ...this.startupTime() });
         break;
-      case 'cancel':
-        this.queue = this.queue.filter((job) => !(job.header.jobId === message.jobId && job.header.leaseId === message.leaseId));
+      case 'cancel': {
+        const cancelled = (job: QueuedJob) => job.header.jobId === message.jobId && job.header.leaseId === message.leaseId;
+        discard(this.queue.filter(cancelled));
+        this.queue = this.queue.filter((job) => !cancelled(job));
+        this.prefetch();
         this.update({ queued: this.queue.length });
         break;
+      }
       case 'error':
         console.warn(`master error ${message.code}: ${message.message}`);
         this.update({ lastError: `master: ${message.message}` });
@@ -289,6 +299,7 @@ export class WorkerRuntime extends EventTarget {
   private onJob(header: JobHeader, image: Uint8Array, session: number): void {
     this.queue.push({ header, image, session, receivedAt: performance.now() });
     this.update({ queued: this.queue.length, bytesDownloaded: this.status.bytesDownloaded + image.byteLength });
+    this.prefetch();
     void this.pump();
   }
 
@@ -321,6 +332,7 @@ export class WorkerRuntime extends EventTarget {
   }
 
   private dropQueue(): void {
+    discard(this.queue);
     this.queue = [];
     this.update({ queued: 0 });
     this.notifyIfIdle();
@@ -334,6 +346,7 @@ export class WorkerRuntime extends EventTarget {
     try {
       for (let job = this.queue.shift(); job; job = this.queue.shift()) {
         this.update({ queued: this.queue.length });
+        this.prefetch();
         const effort = await pacer.rest(await this.process(job, this.ready), this.status.limits.cpuShare);
         this.update({ busyMs: this.status.busyMs + effort.busyMs, workingMs: this.status.workingMs + effort.workingMs });
       }
@@ -345,12 +358,14 @@ export class WorkerRuntime extends EventTarget {
 
   /** Classifies one job and answers the master; returns the time spent on it. */
   private async process(job: QueuedJob, { classifier, view }: ReadyModel): Promise<number> {
-    const { jobId, leaseId, contentType } = job.header;
+    const { jobId, leaseId } = job.header;
     const started = performance.now();
     try {
-      // The frame's buffer came from the socket as a plain ArrayBuffer.
-      const image = new Blob([job.image as Uint8Array<ArrayBuffer>], { type: contentType });
-      const { predictions, inferenceMs, stages } = await classifier.classify(image);
+      const bitmap = await (job.decoding ?? decodeImage(imageBlob(job)));
+      // Only the wait for the decode counts: the part the previous image's prediction did not hide.
+      const decodeMs = performance.now() - started;
+      this.prefetch();
+      const { predictions, inferenceMs, stages } = await classifier.classifyDecoded(bitmap, decodeMs);
       const backend = this.status.backend ?? 'unknown';
       this.connection.send(
         { type: 'result', jobId, leaseId, predictions, inferenceMs, stages: { queued: started - job.receivedAt, ...stages }, backend, model: view.hash },
@@ -372,6 +387,23 @@ export class WorkerRuntime extends EventTarget {
     }
     this.announceCredit();
     return performance.now() - started;
+  }
+
+  /**
+   * Starts decoding the next jobs in the queue, so that the browser decodes them (off this thread) while the
+   * current one is predicted. Two ahead, because the browser only begins a decode once this thread yields
+   * (after the current prediction): the second one ahead has a whole prediction to decode in. No more, as an
+   * original upload's bitmap can be tens of MB. Only at a full CPU share, where the page does not rest
+   * between images; below it, the rest leaves time enough to decode.
+   */
+  private prefetch(): void {
+    if (this.status.limits.cpuShare !== 100) return;
+    for (const next of this.queue.slice(0, DECODE_AHEAD)) {
+      if (next.decoding) continue;
+      next.decoding = decodeImage(imageBlob(next));
+      // A failure is reported when the job's turn comes; until then it must not count as unhandled.
+      next.decoding.catch(() => {});
+    }
   }
 
   /**
@@ -398,4 +430,25 @@ export class WorkerRuntime extends EventTarget {
     this.idleWaiters = [];
     for (const resolve of waiters) resolve();
   }
+}
+
+declare global {
+  interface Window {
+    /** Tensors alive in the page: a test reads it to check that jobs leave none behind. */
+    __gridTensors?: () => number;
+  }
+}
+
+/** The job's image bytes; the frame's buffer came from the socket as a plain ArrayBuffer. */
+function imageBlob(job: QueuedJob): Blob {
+  return new Blob([job.image as Uint8Array<ArrayBuffer>], { type: job.header.contentType });
+}
+
+/** Jobs leaving the queue unprocessed: a decode already started has its bitmap freed when it lands. */
+function discard(jobs: QueuedJob[]): void {
+  for (const job of jobs)
+    job.decoding?.then(
+      (bitmap) => bitmap.close(),
+      () => {},
+    );
 }
