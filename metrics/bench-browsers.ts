@@ -2,7 +2,7 @@
 // page does alone: first the worker page's classifier with no master (web/standalone.html) classifies
 // every image of a labelled folder, prepared as the master prepares an upload; then a master and N
 // headless Chromium workers classify them all, submitted at once, so both get the same bytes. Prints both rates and their ratio, in-page ms per image by stage, bytes per job
-// and top-1/top-5.
+// and top-1/top-5. With --cold-start, only page open → first result, model cache empty and warm (metrics/cold-start.ts).
 import os from 'node:os';
 import path from 'node:path';
 import { Command } from 'commander';
@@ -12,6 +12,7 @@ import { ImagePreparer } from '../master/images/prepared-image.ts';
 import { loadModelFiles } from '../master/model/model-files.ts';
 import { PAGE_STAGES, type PageStage, type PageStages } from '../master/protocol.ts';
 import { withBrowserGrid } from './browser-run.ts';
+import { measureColdStarts } from './cold-start.ts';
 import { loadDataset } from './dataset.ts';
 import { classifyStandalone } from './standalone-run.ts';
 
@@ -19,8 +20,23 @@ const opts = new Command('bench:browsers')
   .option('--images <dir>', 'labelled image folder (labels.csv)', '../shared/datasets/imagenet-dev')
   .option('--workers <n>', 'headless Chromium workers', '2')
   .option('--model-dir <dir>', 'model folder (default: the master’s default)')
+  .option('--cold-start [rounds]', 'only time page open → first result, with an empty and a warm model cache, in fresh profiles')
   .parse()
-  .opts<{ images: string; workers: string; modelDir?: string }>();
+  .opts<{ images: string; workers: string; modelDir?: string; coldStart?: true | string }>();
+
+if (opts.coldStart) {
+  const rounds = opts.coldStart === true ? 3 : Number(opts.coldStart);
+  const runs = await measureColdStarts(loadDataset(path.resolve(opts.images))[0]!.path, { rounds, ...(opts.modelDir ? { modelDir: opts.modelDir } : {}) });
+  const seconds = (values: number[]) => values.map((ms) => (ms / 1000).toFixed(2)).join(', ');
+  console.log(`cold start, worker page open → first result (headless Chromium, ${rounds} fresh profiles, ${os.cpus().length} cores):`);
+  console.log(
+    `  empty model cache: ${seconds(runs.map((run) => run.emptyCacheMs))} s (model files fetched: ${runs.map((run) => run.modelRequests[0]).join(', ')})`,
+  );
+  console.log(
+    `  warm model cache:  ${seconds(runs.map((run) => run.warmCacheMs))} s (model files fetched: ${runs.map((run) => run.modelRequests[1]).join(', ')})`,
+  );
+  process.exit(0);
+}
 
 const workers = Number(opts.workers);
 const images = loadDataset(path.resolve(opts.images));
