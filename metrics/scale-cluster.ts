@@ -5,11 +5,11 @@
 // acknowledged. Stopped (SIGKILL) and its files deleted at the end, also after a failure.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
+import { isPortFree, untilClusterOk } from '../common/redis-cluster-probes.ts';
 
 const run = promisify(execFile);
 /** A node listens on its port and on port + 10000 (the cluster bus), so both must be free and below 65536. */
@@ -35,7 +35,7 @@ export class BenchCluster {
     try {
       for (let port = firstPort; cluster.nodes.length < size; port++) {
         if (port > HIGHEST_PORT) throw new Error(`no free port pair (p, p+${BUS_OFFSET}) from ${firstPort} to ${HIGHEST_PORT} for a cluster node`);
-        if (!(await isFree(port)) || !(await isFree(port + BUS_OFFSET))) continue;
+        if (!(await isPortFree(port)) || !(await isPortFree(port + BUS_OFFSET))) continue;
         const dir = path.join(root, String(port));
         fs.mkdirSync(dir);
         cluster.nodes.push({ port, dir, process: await startNode(port, dir, false) });
@@ -133,30 +133,4 @@ async function stopProcess(child: ChildProcess): Promise<void> {
   const exited = new Promise((resolve) => child.once('exit', resolve));
   child.kill('SIGKILL');
   await exited;
-}
-
-async function isFree(port: number): Promise<boolean> {
-  const probe = net.createServer();
-  const listening = await new Promise<boolean>((resolve) => {
-    probe.once('error', () => resolve(false));
-    probe.listen(port, '127.0.0.1', () => resolve(true));
-  });
-  if (listening) await new Promise((resolve) => probe.close(resolve));
-  return listening;
-}
-
-/** The nodes agree on the slots a moment after `--cluster create`, or after a node rejoined. */
-async function untilClusterOk(port: number): Promise<void> {
-  const client = new Redis(port, '127.0.0.1', { lazyConnect: true });
-  client.on('error', () => {});
-  try {
-    await client.connect();
-    for (let i = 0; i < 400; i++) {
-      if (String(await client.cluster('INFO')).includes('cluster_state:ok')) return;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    throw new Error(`the Redis Cluster node on port ${port} never reported cluster_state:ok`);
-  } finally {
-    client.disconnect();
-  }
 }

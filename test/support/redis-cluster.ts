@@ -3,11 +3,10 @@
 // the store works on a cluster.
 import { execFile, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { Redis } from 'ioredis';
+import { isPortFree, untilClusterOk } from '../../common/redis-cluster-probes.ts';
 import { freePort } from './free-port.ts';
 import { startRedis, stopRedis } from './redis-server.ts';
 
@@ -22,18 +21,8 @@ export interface RedisCluster {
 async function clusterPort(taken: Set<number>): Promise<number> {
   for (;;) {
     const port = await freePort();
-    if (port < 55536 && !taken.has(port) && (await isFree(port + 10_000))) return port;
+    if (port < 55536 && !taken.has(port) && (await isPortFree(port + 10_000))) return port;
   }
-}
-
-async function isFree(port: number): Promise<boolean> {
-  const probe = net.createServer();
-  const listening = await new Promise<boolean>((resolve) => {
-    probe.once('error', () => resolve(false));
-    probe.listen(port, '127.0.0.1', () => resolve(true));
-  });
-  if (listening) await new Promise((resolve) => probe.close(resolve));
-  return listening;
 }
 
 export async function startRedisCluster(size = 3): Promise<RedisCluster> {
@@ -57,19 +46,5 @@ export async function startRedisCluster(size = 3): Promise<RedisCluster> {
   } catch (error) {
     await stop();
     throw error;
-  }
-}
-
-/** The nodes agree on the slots only a moment after `--cluster create` returns. */
-async function untilClusterOk(port: number): Promise<void> {
-  const client = new Redis(port, '127.0.0.1');
-  try {
-    for (let i = 0; i < 200; i++) {
-      if (String(await client.cluster('INFO')).includes('cluster_state:ok')) return;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    throw new Error(`the Redis Cluster node on port ${port} never reported cluster_state:ok`);
-  } finally {
-    client.disconnect();
   }
 }
