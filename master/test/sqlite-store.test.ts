@@ -82,23 +82,27 @@ it('opens a database written before worker identities, its attempts counting as 
   await store.close();
 });
 
-it('opens a database written before owners: its jobs have none, and new jobs are listed by owner', async () => {
+/** A database with one job in it, then taken back to what an older master left by `sql`; answers its folder and the job. */
+async function olderDatabase(sql: string) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'grid-sqlite-'));
   dirs.push(dir);
-  let store = new SqliteJobStore(dir, DEFAULT_TEST_LIMITS);
+  const store = new SqliteJobStore(dir, DEFAULT_TEST_LIMITS);
   const [old] = (await store.create(newJobs(1), T0)).jobs;
   await store.close();
-
-  // As an older master left it: jobs without an owner column or its indexes.
   const db = new Database(path.join(dir, 'jobs.sqlite'));
-  db.exec(`DROP INDEX jobs_by_owner; DROP INDEX jobs_by_owner_status; ALTER TABLE jobs DROP COLUMN owner;`);
+  db.exec(sql);
   db.close();
+  return { dir, old: old! };
+}
 
-  store = new SqliteJobStore(dir, DEFAULT_TEST_LIMITS);
-  expect(await store.get(old!.id)).toMatchObject({ id: old!.id, owner: null });
+it('opens a database written before owners: its jobs have none, and new jobs are listed by owner', async () => {
+  // As an older master left it: jobs without an owner column or its indexes.
+  const { dir, old } = await olderDatabase(`DROP INDEX jobs_by_owner; DROP INDEX jobs_by_owner_status; ALTER TABLE jobs DROP COLUMN owner;`);
+  const store = new SqliteJobStore(dir, DEFAULT_TEST_LIMITS);
+  expect(await store.get(old.id)).toMatchObject({ id: old.id, owner: null });
   const [mine] = (await store.create(newJobs(1), T0 + 1, 'key-1', 'anon-me')).jobs;
   expect((await store.list({ owner: 'anon-me', limit: 10 })).jobs.map((job) => job.id)).toEqual([mine!.id]);
-  expect((await store.list({ limit: 10 })).jobs.map((job) => job.id)).toEqual([mine!.id, old!.id]);
+  expect((await store.list({ limit: 10 })).jobs.map((job) => job.id)).toEqual([mine!.id, old.id]);
   await store.close();
 });
 
@@ -108,23 +112,15 @@ const imageFiles = (dir: string) => fs.readdirSync(path.join(dir, 'images')).sor
 const preparedJobs = (count: number) => newJobs(count).map((job, i) => ({ ...job, prepared: { bytes: Buffer.from([i, 9, 9]), contentType: 'image/webp' } }));
 
 it('opens a database written before images were prepared: its jobs are leased with their originals, new ones with their prepared images', async () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'grid-sqlite-'));
-  dirs.push(dir);
-  let store = new SqliteJobStore(dir, DEFAULT_TEST_LIMITS);
-  const [old] = (await store.create(newJobs(1), T0)).jobs;
-  await store.close();
-
   // As an older master left it: no prepared_type column, one image file per job.
-  const db = new Database(path.join(dir, 'jobs.sqlite'));
-  db.exec(`ALTER TABLE jobs DROP COLUMN prepared_type`);
-  db.close();
-  expect(imageFiles(dir)).toEqual([old!.id]);
+  const { dir, old } = await olderDatabase(`ALTER TABLE jobs DROP COLUMN prepared_type`);
+  expect(imageFiles(dir)).toEqual([old.id]);
 
-  store = new SqliteJobStore(dir, DEFAULT_TEST_LIMITS);
+  const store = new SqliteJobStore(dir, DEFAULT_TEST_LIMITS);
   const [fresh] = (await store.create(preparedJobs(1), T0 + 1)).jobs;
   const leases = await store.lease([worker, { ...worker, id: 'w2', identity: 'w2' }], 1_000, T0 + 2);
   expect(leases.map((lease) => [lease!.jobId, lease!.contentType, Buffer.from(lease!.image).toString('hex')])).toEqual([
-    [old!.id, 'image/jpeg', '010203'],
+    [old.id, 'image/jpeg', '010203'],
     [fresh!.id, 'image/webp', '000909'],
   ]);
   expect((await store.image(fresh!.id))!.bytes).toEqual(Buffer.from([1, 2, 3]));
