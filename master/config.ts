@@ -4,6 +4,7 @@ import path from 'node:path';
 import { Command } from 'commander';
 import { z } from 'zod';
 import { projectRoot } from './project-root.ts';
+import { MAX_PARTITIONS } from './store/redis/partitions.ts';
 
 export const DEFAULT_MAX_JOBS_PAGE = 500;
 
@@ -97,6 +98,8 @@ export const ConfigSchema = z
       .string()
       .regex(/^[^{}]+$/, 'a prefix without { or } (the store adds its own hash tag)')
       .default('grid:'),
+    /** Partitions of the Redis queue (each its own hash tag, spread over a cluster's nodes); fixed when the store is first used. */
+    queuePartitions: int(1).max(MAX_PARTITIONS, `QUEUE_PARTITIONS is at most ${MAX_PARTITIONS}`).default(1),
     /** Origins besides the master's own whose pages may change things (POST/PUT/PATCH/DELETE under /api, the worker socket). */
     allowedOrigins: z
       .string()
@@ -147,6 +150,15 @@ export const ConfigSchema = z
   .refine((config) => !(config.redisUrl && config.redisClusterNodes), {
     path: ['redisClusterNodes'],
     message: 'set REDIS_URL or REDIS_CLUSTER_NODES, not both',
+  })
+  .refine((config) => config.queuePartitions === 1 || config.redisUrl || config.redisClusterNodes, {
+    path: ['queuePartitions'],
+    message: 'QUEUE_PARTITIONS above 1 needs a Redis store (REDIS_URL or REDIS_CLUSTER_NODES): the embedded store is one queue',
+  })
+  .refine((config) => config.maxPendingJobs / config.queuePartitions >= config.maxFilesPerUpload, {
+    path: ['queuePartitions'],
+    message:
+      'each queue partition admits its share of MAX_PENDING_JOBS and takes a request whole, so MAX_PENDING_JOBS must be at least QUEUE_PARTITIONS × MAX_FILES_PER_UPLOAD',
   })
   .superRefine((config, ctx) => {
     if (config.jobRetentionMs >= config.imageRetentionMs) return;
@@ -212,6 +224,7 @@ const OPTIONS: [string, string, keyof Config, string][] = [
   ['--redis-url <url>', 'REDIS_URL', 'redisUrl', 'share jobs through Redis instead of the embedded store'],
   ['--redis-cluster-nodes <list>', 'REDIS_CLUSTER_NODES', 'redisClusterNodes', 'share jobs through a Redis Cluster (host:port,...)'],
   ['--redis-prefix <p>', 'REDIS_PREFIX', 'redisPrefix', 'key prefix; masters with the same prefix share jobs'],
+  ['--queue-partitions <n>', 'QUEUE_PARTITIONS', 'queuePartitions', 'partitions of the Redis queue, each its own hash tag (same on every master)'],
   ['--allowed-origins <list>', 'ALLOWED_ORIGINS', 'allowedOrigins', "other origins than the master's own whose pages may submit, delete and run workers"],
   ['--max-refused-messages <n>', 'MAX_REFUSED_MESSAGES', 'maxRefusedMessages', 'refused answers before a worker is disconnected'],
   ['--refused-log-interval-ms <n>', 'REFUSED_LOG_INTERVAL_MS', 'refusedLogIntervalMs', 'at most one warning per worker per interval for refused answers'],

@@ -1,33 +1,18 @@
-// The Redis job store: several masters share one queue. Every transition is
-// one Lua script (redis/*.lua), so fencing and the attempt rules apply
-// atomically whichever master runs them; reads are plain commands. Times are
-// the master's clock (the `now` arguments), never Redis's, as in sqlite.
-import { randomUUID } from 'node:crypto';
-import { RedisImageStore } from '../images/redis-image-store.ts';
-import { JOB_STATUSES, type JobDetailView, type JobPage, type JobResult, type JobStatus, type JobView } from '../api-types.ts';
-import type {
-  CreateResult,
-  JobStore,
-  Lease,
-  LeaseRef,
-  Limits,
-  ListQuery,
-  NewJob,
-  RejectReason,
-  Reopened,
-  StatusCounts,
-  Transition,
-  Vote,
-  WorkerRef,
-} from './job-store.ts';
-import type { EndedWithoutResult } from './attempt-rules.ts';
-import { answerOf, leanedOn, toAttemptView, toView, withdrawn } from './job-views.ts';
-import { jobScripts, type LuaScript, type RedisClient, type ScriptArg } from './redis/lua-scripts.ts';
-import { createRedisClient, describeTarget, execBatch, reachRedis, type RedisTarget } from './redis/redis-connection.ts';
-import { RedisKeys } from './redis/redis-keys.ts';
-import { attemptRows, jobRow } from './redis/redis-rows.ts';
+// The Redis job store: several masters share one queue, split into partitions
+// (redis/partitions.ts) that a Redis Cluster spreads over its nodes. Each
+// partition keeps every guarantee on its own (redis/redis-partition.ts: one
+// Lua script per transition); this file decides which partition a job or a
+// request goes to, and reads across them. Times are the master's clock (the
+// `now` arguments), never Redis's, as in sqlite.
+import { type JobDetailView, type JobPage, type JobResult, type JobView } from '../api-types.ts';
+import type { CreateResult, JobStore, Lease, LeaseRef, Limits, ListQuery, NewJob, Reopened, StatusCounts, Transition, Vote, WorkerRef } from './job-store.ts';
+import type { RedisClient } from './redis/lua-scripts.ts';
+import { idIn, partitionOf, shareOf } from './redis/partitions.ts';
+import { createRedisClient, describeTarget, reachRedis, type RedisTarget } from './redis/redis-connection.ts';
+import { partitionCountKey, RedisKeys } from './redis/redis-keys.ts';
+import { RedisPartition, type Listed } from './redis/redis-partition.ts';
 import { idempotencyScope, requestDigest } from './request-digest.ts';
-import { IdempotencyKeyReusedError, QueueFullError, StoreUnavailableError } from './store-errors.ts';
+import { IdempotencyKeyReusedError, PartitionCountMismatchError, QueueFullError, StoreUnavailableError } from './store-errors.ts';
 
 export interface RedisJobStoreOptions {
   /** One Redis ({url: 'redis://127.0.0.1:6379/0'}) or a Redis Cluster ({clusterNodes}). */
@@ -35,36 +20,44 @@ export interface RedisJobStoreOptions {
   limits: Limits;
   /** Prefix of every key; masters that share it share their jobs. Default `grid:`. */
   keyPrefix?: string;
+  /** Partitions of the queue (QUEUE_PARTITIONS); fixed when the store is first used, every master must say the same. Default 1. */
+  partitions?: number;
   /** A command slower than this fails with StoreUnavailableError. Default 5000. */
   commandTimeoutMs?: number;
 }
 
 export type AvailabilityListener = (available: boolean) => void;
 
-type TransitionReply = [RejectReason] | ['ok', string];
+/**
+ * Takes turns over the partitions: each call starts one further on, so none is always asked last. Every store starts
+ * at the first, so two stores given the same calls answer the same (store-differential.test.ts).
+ */
+class Turns {
+  private next = 0;
 
-const viewOf = (json: string | Buffer): JobView => toView(jobRow(json));
+  constructor(private readonly count: number) {}
 
-/** Done jobs read per batch when reopening an identity's (reopenAnsweredBy). */
-const SCAN_BATCH = 500;
-
-/** Jobs removed per clear script, so a large store never blocks Redis for long. */
-const CLEAR_BATCH = 500;
-
-/** Ended jobs indexed per script when a store written before retention is first opened. */
-const INDEX_BATCH = 500;
+  /** Every partition once, starting with this turn's. */
+  take(): number[] {
+    const first = this.next;
+    this.next = (first + 1) % this.count;
+    return Array.from({ length: this.count }, (_, i) => (first + i) % this.count);
+  }
+}
 
 export class RedisJobStore implements JobStore {
-  private readonly keys: RedisKeys;
-  private readonly images: RedisImageStore;
-  /** Every key, handed to every script. */
-  private readonly allKeys: string[];
+  private readonly partitions: RedisPartition[];
+  private readonly createTurns: Turns;
+  private readonly leaseTurns: Turns;
   private readonly availabilityListeners = new Set<AvailabilityListener>();
   private isAvailable = false;
 
-  /** Connects, failing with StoreUnavailableError if Redis cannot be reached now; afterwards it reconnects by itself. */
-  static async connect({ target, limits, keyPrefix = 'grid:', commandTimeoutMs = 5_000 }: RedisJobStoreOptions): Promise<RedisJobStore> {
-    const store = new RedisJobStore(createRedisClient(target, commandTimeoutMs), keyPrefix, limits);
+  /**
+   * Connects, failing with StoreUnavailableError if Redis cannot be reached now (afterwards it reconnects by itself),
+   * and with PartitionCountMismatchError if the store was created with another number of partitions.
+   */
+  static async connect({ target, limits, keyPrefix = 'grid:', partitions = 1, commandTimeoutMs = 5_000 }: RedisJobStoreOptions): Promise<RedisJobStore> {
+    const store = new RedisJobStore(createRedisClient(target, commandTimeoutMs), keyPrefix, partitions, limits);
     try {
       await store.redis.connect();
     } catch (error) {
@@ -72,7 +65,8 @@ export class RedisJobStore implements JobStore {
       throw new StoreUnavailableError(`cannot reach Redis at ${describeTarget(target)}`, { cause: error });
     }
     try {
-      await store.indexEndedJobs();
+      await store.claimPartitionCount(keyPrefix);
+      for (const partition of store.partitions) await partition.indexEndedJobs();
     } catch (error) {
       await store.close();
       throw error;
@@ -83,11 +77,13 @@ export class RedisJobStore implements JobStore {
   private constructor(
     private readonly redis: RedisClient,
     keyPrefix: string,
+    partitionCount: number,
     private readonly limits: Limits,
   ) {
-    this.keys = new RedisKeys(keyPrefix);
-    this.allKeys = this.keys.all();
-    this.images = new RedisImageStore(redis, this.keys);
+    const share = { ...limits, maxPendingJobs: shareOf(limits.maxPendingJobs, partitionCount) };
+    this.partitions = Array.from({ length: partitionCount }, (_, i) => new RedisPartition(redis, keyPrefix, i, share));
+    this.createTurns = new Turns(partitionCount);
+    this.leaseTurns = new Turns(partitionCount);
     // Connection errors reach callers as StoreUnavailableError and listeners as availability.
     redis.on('error', () => {});
     redis.on('ready', () => this.setAvailable(true));
@@ -105,91 +101,76 @@ export class RedisJobStore implements JobStore {
     return () => this.availabilityListeners.delete(listener);
   }
 
+  /**
+   * A request's jobs all go to one partition, so that it is created or refused in one atomic step: the partition of
+   * its idempotency key (a retry finds it there), or else the next in turn, then the others while those are full.
+   */
   async create(jobs: NewJob[], now: number, idempotencyKey?: string, owner?: string): Promise<CreateResult> {
     const digest = idempotencyKey ? await requestDigest(jobs) : '';
     const scopedKey = idempotencyKey === undefined ? '' : idempotencyScope(owner, idempotencyKey);
-    const ids = jobs.map(() => randomUUID());
-    await this.images.put(jobs.map((job, i) => ({ jobId: ids[i]!, file: job.image, ...(job.prepared && { prepared: job.prepared.bytes }) })));
-    const args: ScriptArg[] = [now, scopedKey, this.limits.idempotencyTtlMs, this.limits.maxPendingJobs, digest, owner ?? ''];
-    for (const [i, job] of jobs.entries()) args.push(ids[i]!, job.fileName, job.contentType, job.trustedOnly ? 1 : 0, job.prepared?.contentType ?? '');
-    const keys = [...ids.map((id) => this.keys.incoming(id)), ...ids.map((id) => this.keys.incomingPrepared(id))];
-    // A create whose reply is lost may have applied: its images are left to expire, never deleted here.
-    const [outcome, created] = (await this.run(jobScripts.create, args, { keys })) as [
-      'created' | 'replayed' | 'queue-full' | 'key-reused' | 'image-expired',
-      string[],
-    ];
-    if (outcome !== 'created') await this.images.delete(ids);
-    if (outcome === 'queue-full') throw new QueueFullError(this.limits.maxPendingJobs);
-    if (outcome === 'key-reused') throw new IdempotencyKeyReusedError();
-    if (outcome === 'image-expired') throw new StoreUnavailableError('an uploaded image expired in Redis before its job was created; send the request again');
-    return { jobs: created.map(viewOf), replayed: outcome === 'replayed' };
+    const count = this.partitions.length;
+    const candidates = scopedKey ? [partitionOf(scopedKey, count)] : this.createTurns.take();
+    // One counter numbers every partition's jobs, so lists read across partitions come out in submission order. With
+    // one partition its create script counts, skipping no number for a replay or a refusal, as sqlite does.
+    const firstSeq = count === 1 ? null : (await reachRedis(() => this.redis.incrby(this.partitions[0]!.keys.seq, jobs.length))) - jobs.length + 1;
+    for (const p of candidates) {
+      const ids = jobs.map(() => idIn(p, count));
+      const { outcome, jobs: created } = await this.partitions[p]!.create(ids, jobs, firstSeq, now, scopedKey, digest, owner);
+      if (outcome === 'queue-full') continue;
+      if (outcome === 'key-reused') throw new IdempotencyKeyReusedError();
+      if (outcome === 'image-expired') throw new StoreUnavailableError('an uploaded image expired in Redis before its job was created; send the request again');
+      return { jobs: created, replayed: outcome === 'replayed' };
+    }
+    throw new QueueFullError(this.limits.maxPendingJobs);
   }
 
+  /** FIFO within a partition; the partitions take turns at being asked first, and workers left without a job ask the next. */
   async lease(workers: WorkerRef[], leaseMs: number, now: number): Promise<(Lease | null)[]> {
-    const args: ScriptArg[] = [now, now + leaseMs];
-    for (const worker of workers) args.push(randomUUID(), worker.id, worker.name, worker.backend, worker.identity, worker.workerClass === 'trusted' ? 1 : 0);
-    const made = (await this.run(jobScripts.lease, args, { buffers: true })) as ([Buffer, Buffer, number] | [])[];
-    return workers.map((_, i) => {
-      if (!made[i] || made[i].length === 0) return null;
-      const [json, image, prepared] = made[i];
-      const row = jobRow(json);
-      return {
-        jobId: row.id,
-        leaseId: row.lease_id!,
-        attempt: row.attempts,
-        deadline: row.lease_deadline!,
-        contentType: prepared === 1 ? row.prepared_type! : row.content_type,
-        image,
-        job: toView(row),
-      };
-    });
+    const leases: (Lease | null)[] = workers.map(() => null);
+    let waiting = workers.map((_, i) => i);
+    for (const p of this.leaseTurns.take()) {
+      const made = await this.partitions[p]!.lease(
+        waiting.map((i) => workers[i]!),
+        leaseMs,
+        now,
+      );
+      made.forEach((lease, k) => {
+        if (lease) leases[waiting[k]!] = lease;
+      });
+      waiting = waiting.filter((_, k) => !made[k]);
+      if (waiting.length === 0) break;
+    }
+    return leases;
   }
 
-  async complete(lease: LeaseRef, workerId: string, result: JobResult, now: number): Promise<Transition> {
-    const args = [lease.jobId, lease.leaseId, workerId, JSON.stringify(result), now];
-    return this.transition(await this.run(jobScripts.complete, args));
+  complete(lease: LeaseRef, workerId: string, result: JobResult, now: number): Promise<Transition> {
+    return this.of(lease.jobId).complete(lease, workerId, result, now);
   }
 
-  async vote(lease: LeaseRef, workerId: string, answer: JobResult, trustedOnly: boolean, now: number): Promise<Transition> {
-    const args = [lease.jobId, lease.leaseId, workerId, JSON.stringify(answer), trustedOnly ? 1 : 0, now];
-    return this.transition(await this.run(jobScripts.vote, args));
+  vote(lease: LeaseRef, workerId: string, answer: JobResult, trustedOnly: boolean, now: number): Promise<Transition> {
+    return this.of(lease.jobId).vote(lease, workerId, answer, trustedOnly, now);
   }
 
-  async votes(jobId: string): Promise<Vote[]> {
-    const attempts = attemptRows(await reachRedis(() => this.redis.hget(this.keys.attempts, jobId)));
-    return attempts
-      .filter((attempt) => attempt.outcome === 'answered' && attempt.answer !== null)
-      .map((attempt) => ({ identity: attempt.identity, answer: JSON.parse(attempt.answer!) as JobResult }));
+  votes(jobId: string): Promise<Vote[]> {
+    return this.of(jobId).votes(jobId);
   }
 
   async reopenAnsweredBy(identity: string, reason: string, unverifiedReason: string): Promise<Reopened> {
     const changed: Reopened = { reopened: [], unverified: [] };
-    // Walks the done jobs by submission number, so those reopened on the way (they leave the set) shift nothing.
-    for (let after = '-inf'; ;) {
-      const found = await reachRedis(() => this.redis.zrangebyscore(this.keys.byStatus.done, after, '+inf', 'WITHSCORES', 'LIMIT', 0, SCAN_BATCH));
-      if (found.length === 0) return changed;
-      const ids = found.filter((_, i) => i % 2 === 0);
-      after = `(${found[found.length - 1]}`;
-      const jobs = (await reachRedis(() => this.redis.hmget(this.keys.jobs, ...ids))).filter((json): json is string => json !== null).map(viewOf);
-      for (const job of jobs.filter((done) => leanedOn(done.result, identity))) {
-        // The script decides, atomically, between reopening and (its image expired) withdrawing the verification.
-        const args = [job.id, JSON.stringify(answerOf(job.result!)), reason, JSON.stringify(withdrawn(job.result!, unverifiedReason))];
-        const reply = (await this.run(jobScripts.reopen, args)) as ['reopened' | 'unverified', string] | null;
-        if (reply) changed[reply[0]].push(viewOf(reply[1]));
-      }
-    }
+    for (const partition of this.partitions) await partition.reopenAnsweredBy(identity, reason, unverifiedReason, changed);
+    return changed;
   }
 
   fail(lease: LeaseRef, workerId: string, reason: string, retryable: boolean, now: number): Promise<Transition> {
-    return this.endWithoutResult(lease, workerId, 'failed', reason, retryable, now);
+    return this.of(lease.jobId).endWithoutResult(lease, workerId, 'failed', reason, retryable, now);
   }
 
   refuse(lease: LeaseRef, workerId: string, reason: string, now: number): Promise<Transition> {
-    return this.endWithoutResult(lease, workerId, 'refused', reason, true, now);
+    return this.of(lease.jobId).endWithoutResult(lease, workerId, 'refused', reason, true, now);
   }
 
   release(lease: LeaseRef, outcome: 'lost' | 'expired' | 'recovered', reason: string, now: number): Promise<Transition> {
-    return this.endWithoutResult(lease, '', outcome, reason, true, now);
+    return this.of(lease.jobId).endWithoutResult(lease, '', outcome, reason, true, now);
   }
 
   expiredLeases(now: number): Promise<LeaseRef[]> {
@@ -200,91 +181,62 @@ export class RedisJobStore implements JobStore {
     return this.leasesDueBy('+inf');
   }
 
-  async retry(jobId: string): Promise<JobView | null> {
-    const json = (await this.run(jobScripts.retry, [jobId])) as string | null;
-    return json ? viewOf(json) : null;
+  retry(jobId: string): Promise<JobView | null> {
+    return this.of(jobId).retry(jobId);
   }
 
-  async remove(jobId: string): Promise<{ removed: boolean; lease: LeaseRef | null }> {
-    const [removed, leaseId] = (await this.run(jobScripts.remove, [jobId])) as [number, string];
-    return { removed: removed === 1, lease: leaseId ? { jobId, leaseId } : null };
+  remove(jobId: string): Promise<{ removed: boolean; lease: LeaseRef | null }> {
+    return this.of(jobId).remove(jobId);
   }
 
   async clear(): Promise<{ ids: string[]; leases: LeaseRef[] }> {
     const removed: [string, string][] = [];
-    for (let done = 0; !done;) {
-      let batch: [string, string][];
-      [batch, done] = (await this.run(jobScripts.clear, [CLEAR_BATCH])) as [[string, string][], number];
-      removed.push(...batch);
-    }
+    for (const partition of this.partitions) removed.push(...(await partition.clear()));
     const leases = removed.filter(([, leaseId]) => leaseId).map(([jobId, leaseId]) => ({ jobId, leaseId }));
     return { ids: removed.map(([id]) => id), leases };
   }
 
+  /** At most `batch` in all, taken partition after partition (a step that fills its batch is followed by another). */
   async expireImages(endedBy: number, now: number, batch: number): Promise<JobView[]> {
-    return ((await this.run(jobScripts.expireImages, [endedBy, now, batch])) as string[]).map(viewOf);
+    return this.inBatch(batch, (partition, left) => partition.expireImages(endedBy, now, left));
   }
 
   async expireJobs(endedBy: number, batch: number): Promise<string[]> {
-    return (await this.run(jobScripts.expireJobs, [endedBy, batch])) as string[];
+    return this.inBatch(batch, (partition, left) => partition.expireJobs(endedBy, left));
   }
 
-  async get(jobId: string): Promise<JobView | null> {
-    const json = await reachRedis(() => this.redis.hget(this.keys.jobs, jobId));
-    return json === null ? null : viewOf(json);
+  get(jobId: string): Promise<JobView | null> {
+    return this.of(jobId).get(jobId);
   }
 
-  async getDetail(jobId: string): Promise<JobDetailView | null> {
-    const batch = this.redis.multi().hget(this.keys.jobs, jobId).hget(this.keys.attempts, jobId);
-    const [json, attempts] = (await execBatch(batch)) as [string | null, string | null];
-    if (json === null) return null;
-    return { ...viewOf(json), timeline: attemptRows(attempts).map(toAttemptView) };
+  getDetail(jobId: string): Promise<JobDetailView | null> {
+    return this.of(jobId).getDetail(jobId);
   }
 
-  async image(jobId: string): Promise<{ contentType: string; bytes: Uint8Array } | null> {
-    const json = await reachRedis(() => this.redis.hget(this.keys.jobs, jobId));
-    const bytes = json === null ? null : await this.images.get(jobId);
-    return json !== null && bytes ? { contentType: jobRow(json).content_type, bytes } : null;
+  image(jobId: string): Promise<{ contentType: string; bytes: Uint8Array } | null> {
+    return this.of(jobId).image(jobId);
   }
 
-  /** Newest first; the cursor is the submission number of the last job on the previous page. */
+  /** Newest first; the cursor is the submission number of the last job on the previous page (one counter numbers every partition). */
   async list({ status, owner, limit, cursor }: ListQuery): Promise<JobPage> {
-    const found = owner === undefined ? await this.newest(status, limit + 1, cursor) : await this.newestOf(owner, status, limit + 1, cursor);
+    const read = (partition: RedisPartition) =>
+      owner === undefined ? partition.newest(status, limit + 1, cursor) : partition.newestOf(owner, status, limit + 1, cursor);
+    const found = (await Promise.all(this.partitions.map(read))).flat().sort((a, b) => b.seq - a.seq);
     const page = found.slice(0, limit);
-    const replies = page.length ? await reachRedis(() => this.redis.hmget(this.keys.jobs, ...page.map(({ id }) => id))) : [];
     // A job removed between the two reads is left out.
-    const jobs = replies.filter((json): json is string => json !== null);
-    const nextCursor = found.length > limit ? page[page.length - 1]!.seq : null;
-    return { jobs: jobs.map(viewOf), nextCursor };
-  }
-
-  /** Up to `count` jobs, newest first, submitted before the cursor. */
-  private async newest(status: JobStatus | undefined, count: number, cursor: string | undefined): Promise<{ id: string; seq: string }[]> {
-    const newest = cursor ? `(${cursor}` : '+inf';
-    const found = await reachRedis(() => this.redis.zrevrangebyscore(this.keys.list(status), newest, '-inf', 'WITHSCORES', 'LIMIT', 0, count));
-    const jobs: { id: string; seq: string }[] = [];
-    for (let i = 0; i < found.length; i += 2) jobs.push({ id: found[i]!, seq: found[i + 1]! });
-    return jobs;
-  }
-
-  /** The same from one owner's index (redis-keys.ts): its members sort as "owner:[status:]seq:id". */
-  private async newestOf(owner: string, status: JobStatus | undefined, count: number, cursor: string | undefined): Promise<{ id: string; seq: string }[]> {
-    const prefix = status ? `${owner}:${status}:` : `${owner}:`;
-    // Below every member of seq cursor and above (they extend it), above every other member of the range.
-    const newest = cursor ? `(${prefix}${cursor.padStart(16, '0')}` : `(${prefix};`;
-    const key = status ? this.keys.byOwnerStatus : this.keys.byOwner;
-    const members = await reachRedis(() => this.redis.zrevrangebylex(key, newest, `(${prefix}`, 'LIMIT', 0, count));
-    return members.map((member) => {
-      const [seq, id] = member.slice(prefix.length).split(':') as [string, string];
-      return { id, seq: String(Number(seq)) };
-    });
+    const jobs = await this.getInOrder(page);
+    const nextCursor = found.length > limit ? String(page[page.length - 1]!.seq) : null;
+    return { jobs, nextCursor };
   }
 
   async counts(): Promise<StatusCounts> {
-    const batch = this.redis.pipeline();
-    for (const status of JOB_STATUSES) batch.zcard(this.keys.byStatus[status]);
-    const sizes = (await execBatch(batch)) as number[];
-    return Object.fromEntries(JOB_STATUSES.map((status, i) => [status, sizes[i]])) as StatusCounts;
+    const all = await Promise.all(this.partitions.map((partition) => partition.counts()));
+    return all.reduce((sum, counts) => ({
+      queued: sum.queued + counts.queued,
+      leased: sum.leased + counts.leased,
+      done: sum.done + counts.done,
+      failed: sum.failed + counts.failed,
+    }));
   }
 
   async ping(): Promise<void> {
@@ -301,49 +253,46 @@ export class RedisJobStore implements JobStore {
     }
   }
 
-  /** Runs a script with every key of the store, and any of a job's own (`keys`) after them. */
-  private run(script: LuaScript, args: ScriptArg[], { buffers = false, keys: jobKeys = [] as string[] } = {}): Promise<unknown> {
-    const keys = jobKeys.length ? [...this.allKeys, ...jobKeys] : this.allKeys;
-    return reachRedis(() => (buffers ? script.runForBuffers(this.redis, keys, args) : script.run(this.redis, keys, args)));
+  private of(jobId: string): RedisPartition {
+    return this.partitions[partitionOf(jobId, this.partitions.length)]!;
   }
 
-  /** A store written before retention: its ended jobs join retention's sets once (index-ended.lua), then a key says so. */
-  private async indexEndedJobs(): Promise<void> {
-    if (await reachRedis(() => this.redis.exists(this.keys.retentionIndexed))) return;
-    for (const status of ['done', 'failed']) {
-      let from = '-inf';
-      for (;;) {
-        const last = (await this.run(jobScripts.indexEnded, [status, from, INDEX_BATCH])) as string;
-        if (last === '') break;
-        from = `(${last}`;
-      }
+  /**
+   * The first master of a store records its number of partitions; every later one must have the same, or jobs would
+   * be looked for in the wrong partition. A store written before partitions has one.
+   */
+  private async claimPartitionCount(prefix: string): Promise<void> {
+    const key = partitionCountKey(prefix);
+    const olderStore = await reachRedis(() => this.redis.exists(new RedisKeys(prefix).seq));
+    await reachRedis(() => this.redis.set(key, olderStore ? 1 : this.partitions.length, 'NX'));
+    const stored = Number(await reachRedis(() => this.redis.get(key)));
+    if (stored !== this.partitions.length) throw new PartitionCountMismatchError(prefix, stored, this.partitions.length);
+  }
+
+  private async getInOrder(page: Listed[]): Promise<JobView[]> {
+    const byPartition = new Map<RedisPartition, string[]>();
+    for (const { id } of page) {
+      const partition = this.of(id);
+      byPartition.set(partition, [...(byPartition.get(partition) ?? []), id]);
     }
-    await reachRedis(() => this.redis.set(this.keys.retentionIndexed, '1'));
+    const found = new Map<string, JobView>();
+    for (const views of await Promise.all([...byPartition].map(([partition, ids]) => partition.getMany(ids)))) {
+      for (const view of views) found.set(view.id, view);
+    }
+    return page.map(({ id }) => found.get(id)).filter((view): view is JobView => view !== undefined);
   }
 
-  private async endWithoutResult(
-    lease: LeaseRef,
-    workerId: string,
-    outcome: EndedWithoutResult,
-    reason: string,
-    retryable: boolean,
-    now: number,
-  ): Promise<Transition> {
-    const { maxAttempts, maxLeases, failureQuorum } = this.limits;
-    const args = [lease.jobId, lease.leaseId, workerId, outcome, reason, retryable ? 1 : 0, now, maxAttempts, maxLeases, failureQuorum];
-    return this.transition(await this.run(jobScripts.endWithoutResult, args));
-  }
-
-  private transition(reply: unknown): Transition {
-    const [tag, json] = reply as TransitionReply;
-    return tag === 'ok' ? { applied: true, job: viewOf(json!) } : { applied: false, reason: tag };
+  private async inBatch<T>(batch: number, step: (partition: RedisPartition, left: number) => Promise<T[]>): Promise<T[]> {
+    const done: T[] = [];
+    for (const partition of this.partitions) {
+      if (done.length === batch) break;
+      done.push(...(await step(partition, batch - done.length)));
+    }
+    return done;
   }
 
   private async leasesDueBy(deadline: number | '+inf'): Promise<LeaseRef[]> {
-    const flat = (await this.run(jobScripts.leasesDue, [deadline])) as string[];
-    const leases: LeaseRef[] = [];
-    for (let i = 0; i < flat.length; i += 2) leases.push({ jobId: flat[i]!, leaseId: flat[i + 1]! });
-    return leases;
+    return (await Promise.all(this.partitions.map((partition) => partition.leasesDueBy(deadline)))).flat();
   }
 
   private setAvailable(available: boolean): void {

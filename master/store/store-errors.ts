@@ -33,3 +33,17 @@ export class IdempotencyKeyReusedError extends Error {
     this.name = 'IdempotencyKeyReusedError';
   }
 }
+
+/**
+ * The Redis store under this prefix was created with another number of partitions: its jobs would be looked for in
+ * the wrong ones. Every master sharing a store must be started with the same QUEUE_PARTITIONS.
+ */
+export class PartitionCountMismatchError extends Error {
+  constructor(prefix: string, stored: number, asked: number) {
+    super(
+      `the Redis store under prefix "${prefix}" has ${stored} queue partition(s), this master was started with QUEUE_PARTITIONS=${asked}; ` +
+        'start it with the same number, or use a new REDIS_PREFIX for a store with another',
+    );
+    this.name = 'PartitionCountMismatchError';
+  }
+}

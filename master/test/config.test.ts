@@ -24,6 +24,17 @@ describe('configuration', () => {
     expect(() => loadConfig(argv(), { REDIS_PREFIX: 'grid:{x}:' })).toThrow(/REDIS_PREFIX: a prefix without \{ or \}/);
   });
 
+  it('partitions only a Redis queue, at most 64, each with room for a whole request', () => {
+    expect(loadConfig(argv(), {}).queuePartitions).toBe(1);
+    expect(loadConfig(argv('--queue-partitions', '8'), { REDIS_URL: 'redis://a:6379' }).queuePartitions).toBe(8);
+    expect(() => loadConfig(argv(), { QUEUE_PARTITIONS: '4' })).toThrow(/QUEUE_PARTITIONS: QUEUE_PARTITIONS above 1 needs a Redis store/);
+    expect(() => loadConfig(argv(), { QUEUE_PARTITIONS: '65', REDIS_URL: 'redis://a:6379' })).toThrow(/QUEUE_PARTITIONS is at most 64/);
+    expect(() => loadConfig(argv(), { QUEUE_PARTITIONS: '0', REDIS_URL: 'redis://a:6379' })).toThrow(/--queue-partitions \/ QUEUE_PARTITIONS/);
+    const crowded = { QUEUE_PARTITIONS: '4', REDIS_URL: 'redis://a:6379', MAX_PENDING_JOBS: '399', MAX_FILES_PER_UPLOAD: '100' };
+    expect(() => loadConfig(argv(), crowded)).toThrow(/MAX_PENDING_JOBS must be at least QUEUE_PARTITIONS × MAX_FILES_PER_UPLOAD/);
+    expect(loadConfig(argv(), { ...crowded, MAX_PENDING_JOBS: '400' }).queuePartitions).toBe(4);
+  });
+
   it('names the flag and the variable of every invalid setting', () => {
     let error: unknown;
     try {

@@ -132,35 +132,43 @@ describe.each(STORE_KINDS)('$name job store', (kind) => {
     });
   });
 
+  // A partitioned queue (Redis, QUEUE_PARTITIONS) admits each partition's share of the limit, and a request's jobs
+  // go to one partition: the tests fill every partition, so they hold for one partition as for several.
   describe('admission', () => {
+    const partitions = kind.partitions ?? 1;
+    /** Creates of `size` jobs, one per partition: each create without a key goes first to the next partition in turn. */
+    const fillEvery = (store: JobStore, size: number) => Promise.all(Array.from({ length: partitions }, () => store.create(newJobs(size), T0)));
+
     it('admits a batch that fits exactly and refuses one that would pass the limit whole, storing nothing', async () => {
-      const store = await open({ maxPendingJobs: 4 });
-      await store.create(newJobs(3), T0);
+      const store = await open({ maxPendingJobs: 4 * partitions });
+      await fillEvery(store, 3);
       await expect(store.create(newJobs(2), T0, 'too-many')).rejects.toBeInstanceOf(QueueFullError);
-      expect(await store.counts()).toEqual({ queued: 3, leased: 0, done: 0, failed: 0 });
-      expect((await store.list({ limit: 10 })).jobs).toHaveLength(3);
+      expect(await store.counts()).toEqual({ queued: 3 * partitions, leased: 0, done: 0, failed: 0 });
+      expect((await store.list({ limit: 100 })).jobs).toHaveLength(3 * partitions);
       // The refused key stored nothing either: it creates once there is room.
       expect((await store.create(newJobs(1), T0, 'too-many')).replayed).toBe(false);
-      await expect(store.create(newJobs(1), T0)).rejects.toBeInstanceOf(QueueFullError);
+      await expect(store.create(newJobs(2), T0)).rejects.toBeInstanceOf(QueueFullError);
     });
 
     it('never overshoots, however many creates race for the last places', async () => {
-      const store = await open({ maxPendingJobs: 10 });
-      const outcomes = await Promise.allSettled(Array.from({ length: 8 }, () => store.create(newJobs(3), T0)));
-      expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(3);
+      const store = await open({ maxPendingJobs: 10 * partitions });
+      const outcomes = await Promise.allSettled(Array.from({ length: 8 * partitions }, () => store.create(newJobs(3), T0)));
+      expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(3 * partitions);
       for (const o of outcomes) if (o.status === 'rejected') expect(o.reason).toBeInstanceOf(QueueFullError);
-      expect(await store.counts()).toEqual({ queued: 9, leased: 0, done: 0, failed: 0 });
+      expect(await store.counts()).toEqual({ queued: 9 * partitions, leased: 0, done: 0, failed: 0 });
     });
 
     it('counts leased jobs as pending, finished ones not, and still replays a known key when full', async () => {
-      const store = await open({ maxPendingJobs: 2 });
+      const store = await open({ maxPendingJobs: 2 * partitions });
       const first = await store.create(newJobs(2), T0, 'key-1');
+      // The key's partition is full: the other creates fill the rest.
+      await Promise.all(Array.from({ length: partitions - 1 }, () => store.create(newJobs(2), T0)));
       const lease = await leaseOne(store, A);
       await expect(store.create(newJobs(1), T0)).rejects.toBeInstanceOf(QueueFullError);
       expect(await store.create(newJobs(2), T0, 'key-1')).toMatchObject({ replayed: true, jobs: [{ id: first.jobs[0]!.id }, { id: first.jobs[1]!.id }] });
       await store.complete(lease, A.id, resultOf(1), T0 + 1);
       expect((await store.create(newJobs(1), T0 + 2)).jobs).toHaveLength(1);
-      expect(await store.counts()).toEqual({ queued: 2, leased: 0, done: 1, failed: 0 });
+      expect(await store.counts()).toEqual({ queued: 2 * partitions, leased: 0, done: 1, failed: 0 });
     });
   });
 
@@ -502,11 +510,13 @@ describe.each(STORE_KINDS)('$name job store', (kind) => {
       expect(second).toEqual({ jobs: [all.jobs[3]], nextCursor: null });
       expect((await store.list({ owner: 'anon-nobody', limit: 10 })).jobs).toEqual([]);
 
-      // The oldest queued job (a1[0]) is leased, then done; the status lists follow.
-      const lease = await leaseOne(store, A, T0 + 4);
-      expect(lease.jobId).toBe(a1[0]!.id);
-      expect((await store.list({ owner: 'anon-a', status: 'leased', limit: 10 })).jobs.map((job) => job.id)).toEqual([a1[0]!.id]);
-      await store.complete(lease, A.id, resultOf(1), T0 + 5);
+      // Every job is leased, then a1[0] is done and the rest go back to the queue; the status lists follow.
+      const leases = [...(await store.lease([A, B, C], LEASE_MS, T0 + 4)), ...(await store.lease([A, B, C], LEASE_MS, T0 + 4))];
+      expect((await store.list({ owner: 'anon-a', status: 'leased', limit: 10 })).jobs.map((job) => job.id)).toEqual(ids);
+      for (const [i, lease] of leases.entries()) {
+        if (lease!.jobId === a1[0]!.id) await store.complete(lease!, WORKERS[i % 3]!.id, resultOf(1), T0 + 5);
+        else await store.release(lease!, 'recovered', 'put back', T0 + 5);
+      }
       expect((await store.list({ owner: 'anon-a', status: 'leased', limit: 10 })).jobs).toEqual([]);
       expect((await store.list({ owner: 'anon-a', status: 'done', limit: 10 })).jobs.map((job) => job.id)).toEqual([a1[0]!.id]);
       const queued = await store.list({ owner: 'anon-a', status: 'queued', limit: 2 });

@@ -1,6 +1,7 @@
 // Every JobStore implementation, opened fresh for a test and disposed after:
-// the embedded store in a temp dir, Redis under a unique key prefix, and the
-// same on a three-node Redis Cluster that the kind starts for its test file.
+// the embedded store in a temp dir, Redis under a unique key prefix (one
+// partition, the default), and a three-node Redis Cluster that the kind starts
+// for its test file, with the queue in several partitions as a cluster is run.
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -10,7 +11,7 @@ import { identityKeys } from '../../master/identity/redis-identity-store.ts';
 import type { JobStore, Limits } from '../../master/store/job-store.ts';
 import { RedisJobStore } from '../../master/store/redis-job-store.ts';
 import type { RedisTarget } from '../../master/store/redis/redis-connection.ts';
-import { RedisKeys } from '../../master/store/redis/redis-keys.ts';
+import { partitionCountKey, RedisKeys } from '../../master/store/redis/redis-keys.ts';
 import { SqliteJobStore } from '../../master/store/sqlite-job-store.ts';
 import { startRedisCluster, type RedisCluster } from './redis-cluster.ts';
 
@@ -27,7 +28,9 @@ export interface OpenedStore {
 }
 
 export interface StoreKind {
-  name: 'sqlite' | 'redis' | 'redis-cluster';
+  name: 'sqlite' | 'redis' | 'redis-cluster' | 'redis-partitioned';
+  /** Partitions of a Redis kind's queue (QUEUE_PARTITIONS). */
+  partitions?: number;
   /** Starts what the kind needs for a whole test file (beforeAll), and stops it (afterAll). */
   start(): Promise<void>;
   stop(): Promise<void>;
@@ -39,11 +42,16 @@ export interface StoreKind {
 
 export const DEFAULT_TEST_LIMITS: Limits = { maxAttempts: 3, maxLeases: 5, failureQuorum: 2, maxPendingJobs: 100_000, idempotencyTtlMs: 24 * 3_600_000 };
 
-/** Deletes every key of the store under a prefix (tests never share one). */
+/** Partitions of the cluster kind's queue: more than its nodes, so some node holds several. */
+export const CLUSTER_PARTITIONS = 4;
+
+/** Deletes every key of the store under a prefix (tests never share one), each partition's keys in a command of their own (one slot each). */
 export async function deleteRedisKeys(prefix: string, target: RedisTarget = { url: TEST_REDIS_URL }): Promise<void> {
   const admin = 'url' in target ? new Redis(target.url) : new Cluster(target.clusterNodes);
   try {
-    await admin.del(...new RedisKeys(prefix).all());
+    const partitions = Number((await admin.get(partitionCountKey(prefix))) ?? 1);
+    for (let partition = 0; partition < partitions; partition++) await admin.del(...new RedisKeys(prefix, partition).all());
+    await admin.del(partitionCountKey(prefix));
     await admin.del(...Object.values(identityKeys(prefix)));
   } finally {
     await admin.quit();
@@ -85,16 +93,17 @@ const sqlite: StoreKind = {
   },
 };
 
-function redisKind(name: 'redis' | 'redis-cluster', target: () => RedisTarget): StoreKind {
+function redisKind(name: 'redis' | 'redis-cluster' | 'redis-partitioned', target: () => RedisTarget, partitions = 1): StoreKind {
   return {
     name,
+    partitions,
     redisTarget: target,
     async start() {},
     async stop() {},
     async open(limits) {
       const keyPrefix = `test:${randomUUID()}:`;
       return openedStores(
-        () => RedisJobStore.connect({ target: target(), keyPrefix, limits: { ...DEFAULT_TEST_LIMITS, ...limits } }),
+        () => RedisJobStore.connect({ target: target(), keyPrefix, partitions, limits: { ...DEFAULT_TEST_LIMITS, ...limits } }),
         () => deleteRedisKeys(keyPrefix, target()),
       );
     },
@@ -105,7 +114,7 @@ let cluster: RedisCluster | null = null;
 const onCluster = redisKind('redis-cluster', () => {
   if (!cluster) throw new Error('the redis-cluster store kind was not started (call kind.start() in beforeAll)');
   return { clusterNodes: cluster.nodes };
-});
+}, CLUSTER_PARTITIONS);
 onCluster.start = async () => {
   cluster ??= await startRedisCluster();
 };
@@ -115,3 +124,6 @@ onCluster.stop = async () => {
 };
 
 export const STORE_KINDS: StoreKind[] = [sqlite, redisKind('redis', () => ({ url: TEST_REDIS_URL })), onCluster];
+
+/** One Redis with the cluster kind's partitions: what the cluster must answer exactly as (store-differential.test.ts). */
+export const PARTITIONED_REDIS = redisKind('redis-partitioned', () => ({ url: TEST_REDIS_URL }), CLUSTER_PARTITIONS);

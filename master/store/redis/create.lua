@@ -1,15 +1,18 @@
 -- KEYS: the store's keys, then per job its `incoming` key, holding the image uploaded for it, then per job its
 --       prepared image's `incoming` key (redis-image-store.ts), in the same order.
--- ARGV: now, idempotency key ('' for none; already scoped to the owner), idempotency TTL in ms, max pending jobs,
---       the request's digest (request-digest.ts), the owner ('' for none), then per job: id, file name, content type,
---       trusted only (1 or 0), the prepared image's content type ('' when it has none: workers get the original).
+-- ARGV: now, idempotency key ('' for none; already scoped to the owner), idempotency TTL in ms, max pending jobs (of
+--       this partition), the request's digest (request-digest.ts), the owner ('' for none), the first job's submission
+--       number when the store has several partitions (taken beforehand from its one counter, so that numbers order
+--       jobs across partitions; the rest follow it), or '' with one (SEQ is the counter), then per job: id, file name, content type, trusted only (1 or 0), the prepared image's content type ('' when
+--       it has none: workers get the original).
 -- Returns {'created' or 'replayed', {job JSON...}}, a replay listing the jobs the key created that still exist;
 -- {'key-reused'} when the key was first used with another digest; {'queue-full'} when the queued and leased
 -- jobs would pass the limit; or {'image-expired'} when an uploaded image is no longer there. A refusal stores
 -- nothing and leaves the incoming images to the caller; a create moves them into IMAGES and PREPARED.
 local now, idempotency, ttl, max_pending, digest = tonumber(ARGV[1]), ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5]
 local owner = ARGV[6] ~= '' and ARGV[6] or nil
-local FIRST_JOB_ARG, FIRST_IMAGE_KEY = 7, FIRST_EXTRA_KEY
+local first_seq = ARGV[7] ~= '' and tonumber(ARGV[7]) or nil
+local FIRST_JOB_ARG, FIRST_IMAGE_KEY = 8, FIRST_EXTRA_KEY
 local ARGS_PER_JOB = 5
 local job_count = (#ARGV - FIRST_JOB_ARG + 1) / ARGS_PER_JOB
 local function prepared_type(n)
@@ -47,7 +50,7 @@ local ids, jobs = {}, {}
 for n = 0, job_count - 1 do
   local i, incoming = FIRST_JOB_ARG + ARGS_PER_JOB * n, KEYS[FIRST_IMAGE_KEY + n]
   local id, image = ARGV[i], redis.call('GET', incoming)
-  local job = { seq = redis.call('INCR', SEQ), id = id, status = 'queued', attempts = 0, failures = 0,
+  local job = { seq = first_seq and first_seq + n or redis.call('INCR', SEQ), id = id, status = 'queued', attempts = 0, failures = 0,
     file_name = ARGV[i + 1], content_type = ARGV[i + 2], size = #image, submitted_at = ARGV[1], owner = owner,
     trusted_only = tonumber(ARGV[i + 3]), prepared_type = prepared_type(n) }
   jobs[#jobs + 1] = save_job(job)

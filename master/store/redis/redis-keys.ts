@@ -3,14 +3,18 @@
 // every script is handed every key it touches in KEYS, even those (lease,
 // clear) that pick their jobs as they run. The keys per job are an upload's
 // images on their way in (`incoming`, original and prepared), which the create script is handed too.
-// All keys carry one hash tag, so on Redis Cluster they share a slot and each
+// All keys of a set carry one hash tag, so on Redis Cluster they share a slot and each
 // script runs on one node.
 //
-// The tag names a shard of the queue; today a store is one shard, `{q}`.
-// Splitting the queue later means one key set per shard tag (`{q0}`, `{q1}`...).
+// The tag names a partition of the queue (partitions.ts): `{q}` the first, as
+// in a store written before partitions, then `{q1}`, `{q2}`...
 import type { JobStatus } from '../../api-types.ts';
 
-export const SHARD_TAG = '{q}';
+/** The hash tag of a partition's keys. */
+export const partitionTag = (partition: number) => (partition === 0 ? '{q}' : `{q${partition}}`);
+
+/** String: how many partitions the store under this prefix was created with (partitions.ts); set by its first master. */
+export const partitionCountKey = (prefix: string) => `${prefix}partitions`;
 
 export class RedisKeys {
   /** Hash: job id -> the job's fields as JSON (those of the sqlite row; an absent field is null). */
@@ -31,7 +35,7 @@ export class RedisKeys {
   readonly idempotency: string;
   /** Sorted set: idempotency keys scored by when they were first used, to expire them. */
   readonly idempotencyAge: string;
-  /** Submission counter. */
+  /** Submission counter; the first partition's is the whole store's, so submission numbers order jobs across partitions. */
   readonly seq: string;
   /**
    * Sorted sets, every score 0, read in lexical order: "owner:seq:id" and "owner:status:seq:id" (seq zero-padded
@@ -51,9 +55,13 @@ export class RedisKeys {
   readonly retentionIndexed: string;
   private readonly key: (name: string) => string;
 
-  constructor(readonly prefix: string) {
+  constructor(
+    readonly prefix: string,
+    readonly partition = 0,
+  ) {
     if (/[{}]/.test(prefix)) throw new Error(`a Redis key prefix may not contain { or } (got "${prefix}"): the store adds its own hash tag`);
-    const key = (this.key = (name: string) => `${prefix}${SHARD_TAG}:${name}`);
+    const tag = partitionTag(partition);
+    const key = (this.key = (name: string) => `${prefix}${tag}:${name}`);
     this.jobs = key('jobs');
     this.images = key('images');
     this.prepared = key('prepared');

@@ -1,0 +1,258 @@
+// One partition of the Redis queue: a full set of the store's keys under one
+// hash tag (redis-keys.ts), and every operation on it. Every transition is one
+// Lua script (*.lua beside this file), so fencing and the attempt rules apply
+// atomically whichever master runs them; reads are plain commands. Which
+// partition a job is in, and reads across partitions, are the store's
+// (redis-job-store.ts).
+import { randomUUID } from 'node:crypto';
+import { RedisImageStore } from '../../images/redis-image-store.ts';
+import { JOB_STATUSES, type JobDetailView, type JobResult, type JobStatus, type JobView } from '../../api-types.ts';
+import type { EndedWithoutResult } from '../attempt-rules.ts';
+import type { Lease, LeaseRef, Limits, NewJob, RejectReason, Reopened, StatusCounts, Transition, Vote, WorkerRef } from '../job-store.ts';
+import { answerOf, leanedOn, toAttemptView, toView, withdrawn } from '../job-views.ts';
+import { jobScripts, type LuaScript, type RedisClient, type ScriptArg } from './lua-scripts.ts';
+import { execBatch, reachRedis } from './redis-connection.ts';
+import { RedisKeys } from './redis-keys.ts';
+import { attemptRows, jobRow } from './redis-rows.ts';
+
+type TransitionReply = [RejectReason] | ['ok', string];
+
+export type CreateOutcome = 'created' | 'replayed' | 'queue-full' | 'key-reused' | 'image-expired';
+
+/** A job's place in the newest-first lists: its id and submission number. */
+export interface Listed {
+  id: string;
+  seq: number;
+}
+
+const viewOf = (json: string | Buffer): JobView => toView(jobRow(json));
+
+/** Done jobs read per batch when reopening an identity's (reopenAnsweredBy). */
+const SCAN_BATCH = 500;
+
+/** Jobs removed per clear script, so a large store never blocks Redis for long. */
+const CLEAR_BATCH = 500;
+
+/** Ended jobs indexed per script when a store written before retention is first opened. */
+const INDEX_BATCH = 500;
+
+export class RedisPartition {
+  readonly keys: RedisKeys;
+  private readonly images: RedisImageStore;
+  /** Every key, handed to every script. */
+  private readonly allKeys: string[];
+
+  /** `limits.maxPendingJobs` is this partition's share (partitions.ts, shareOf). */
+  constructor(
+    private readonly redis: RedisClient,
+    keyPrefix: string,
+    partition: number,
+    private readonly limits: Limits,
+  ) {
+    this.keys = new RedisKeys(keyPrefix, partition);
+    this.allKeys = this.keys.all();
+    this.images = new RedisImageStore(redis, this.keys);
+  }
+
+  /** Creates the jobs under the given ids (each in this partition), numbered from `firstSeq` (null: by this partition's counter). */
+  async create(
+    ids: string[],
+    jobs: NewJob[],
+    firstSeq: number | null,
+    now: number,
+    scopedKey: string,
+    digest: string,
+    owner: string | undefined,
+  ): Promise<{ outcome: CreateOutcome; jobs: JobView[] }> {
+    await this.images.put(jobs.map((job, i) => ({ jobId: ids[i]!, file: job.image, ...(job.prepared && { prepared: job.prepared.bytes }) })));
+    const args: ScriptArg[] = [now, scopedKey, this.limits.idempotencyTtlMs, this.limits.maxPendingJobs, digest, owner ?? '', firstSeq ?? ''];
+    for (const [i, job] of jobs.entries()) args.push(ids[i]!, job.fileName, job.contentType, job.trustedOnly ? 1 : 0, job.prepared?.contentType ?? '');
+    const keys = [...ids.map((id) => this.keys.incoming(id)), ...ids.map((id) => this.keys.incomingPrepared(id))];
+    // A create whose reply is lost may have applied: its images are left to expire, never deleted here.
+    const [outcome, created] = (await this.run(jobScripts.create, args, { keys })) as [CreateOutcome, string[]];
+    if (outcome !== 'created') await this.images.delete(ids);
+    return { outcome, jobs: (created ?? []).map(viewOf) };
+  }
+
+  async lease(workers: WorkerRef[], leaseMs: number, now: number): Promise<(Lease | null)[]> {
+    const args: ScriptArg[] = [now, now + leaseMs];
+    for (const worker of workers) args.push(randomUUID(), worker.id, worker.name, worker.backend, worker.identity, worker.workerClass === 'trusted' ? 1 : 0);
+    const made = (await this.run(jobScripts.lease, args, { buffers: true })) as ([Buffer, Buffer, number] | [])[];
+    return workers.map((_, i) => {
+      if (!made[i] || made[i].length === 0) return null;
+      const [json, image, prepared] = made[i];
+      const row = jobRow(json);
+      return {
+        jobId: row.id,
+        leaseId: row.lease_id!,
+        attempt: row.attempts,
+        deadline: row.lease_deadline!,
+        contentType: prepared === 1 ? row.prepared_type! : row.content_type,
+        image,
+        job: toView(row),
+      };
+    });
+  }
+
+  async complete(lease: LeaseRef, workerId: string, result: JobResult, now: number): Promise<Transition> {
+    const args = [lease.jobId, lease.leaseId, workerId, JSON.stringify(result), now];
+    return this.transition(await this.run(jobScripts.complete, args));
+  }
+
+  async vote(lease: LeaseRef, workerId: string, answer: JobResult, trustedOnly: boolean, now: number): Promise<Transition> {
+    const args = [lease.jobId, lease.leaseId, workerId, JSON.stringify(answer), trustedOnly ? 1 : 0, now];
+    return this.transition(await this.run(jobScripts.vote, args));
+  }
+
+  async votes(jobId: string): Promise<Vote[]> {
+    const attempts = attemptRows(await reachRedis(() => this.redis.hget(this.keys.attempts, jobId)));
+    return attempts
+      .filter((attempt) => attempt.outcome === 'answered' && attempt.answer !== null)
+      .map((attempt) => ({ identity: attempt.identity, answer: JSON.parse(attempt.answer!) as JobResult }));
+  }
+
+  async reopenAnsweredBy(identity: string, reason: string, unverifiedReason: string, changed: Reopened): Promise<void> {
+    // Walks the done jobs by submission number, so those reopened on the way (they leave the set) shift nothing.
+    for (let after = '-inf'; ;) {
+      const found = await reachRedis(() => this.redis.zrangebyscore(this.keys.byStatus.done, after, '+inf', 'WITHSCORES', 'LIMIT', 0, SCAN_BATCH));
+      if (found.length === 0) return;
+      const ids = found.filter((_, i) => i % 2 === 0);
+      after = `(${found[found.length - 1]}`;
+      const jobs = (await reachRedis(() => this.redis.hmget(this.keys.jobs, ...ids))).filter((json): json is string => json !== null).map(viewOf);
+      for (const job of jobs.filter((done) => leanedOn(done.result, identity))) {
+        // The script decides, atomically, between reopening and (its image expired) withdrawing the verification.
+        const args = [job.id, JSON.stringify(answerOf(job.result!)), reason, JSON.stringify(withdrawn(job.result!, unverifiedReason))];
+        const reply = (await this.run(jobScripts.reopen, args)) as ['reopened' | 'unverified', string] | null;
+        if (reply) changed[reply[0]].push(viewOf(reply[1]));
+      }
+    }
+  }
+
+  async endWithoutResult(
+    lease: LeaseRef,
+    workerId: string,
+    outcome: EndedWithoutResult,
+    reason: string,
+    retryable: boolean,
+    now: number,
+  ): Promise<Transition> {
+    const { maxAttempts, maxLeases, failureQuorum } = this.limits;
+    const args = [lease.jobId, lease.leaseId, workerId, outcome, reason, retryable ? 1 : 0, now, maxAttempts, maxLeases, failureQuorum];
+    return this.transition(await this.run(jobScripts.endWithoutResult, args));
+  }
+
+  async leasesDueBy(deadline: number | '+inf'): Promise<LeaseRef[]> {
+    const flat = (await this.run(jobScripts.leasesDue, [deadline])) as string[];
+    const leases: LeaseRef[] = [];
+    for (let i = 0; i < flat.length; i += 2) leases.push({ jobId: flat[i]!, leaseId: flat[i + 1]! });
+    return leases;
+  }
+
+  async retry(jobId: string): Promise<JobView | null> {
+    const json = (await this.run(jobScripts.retry, [jobId])) as string | null;
+    return json ? viewOf(json) : null;
+  }
+
+  async remove(jobId: string): Promise<{ removed: boolean; lease: LeaseRef | null }> {
+    const [removed, leaseId] = (await this.run(jobScripts.remove, [jobId])) as [number, string];
+    return { removed: removed === 1, lease: leaseId ? { jobId, leaseId } : null };
+  }
+
+  /** Removes every job of the partition, a batch per script; answers [job id, lease id or ''] for each. */
+  async clear(): Promise<[string, string][]> {
+    const removed: [string, string][] = [];
+    for (let done = 0; !done;) {
+      let batch: [string, string][];
+      [batch, done] = (await this.run(jobScripts.clear, [CLEAR_BATCH])) as [[string, string][], number];
+      removed.push(...batch);
+    }
+    return removed;
+  }
+
+  async expireImages(endedBy: number, now: number, batch: number): Promise<JobView[]> {
+    return ((await this.run(jobScripts.expireImages, [endedBy, now, batch])) as string[]).map(viewOf);
+  }
+
+  async expireJobs(endedBy: number, batch: number): Promise<string[]> {
+    return (await this.run(jobScripts.expireJobs, [endedBy, batch])) as string[];
+  }
+
+  async get(jobId: string): Promise<JobView | null> {
+    const json = await reachRedis(() => this.redis.hget(this.keys.jobs, jobId));
+    return json === null ? null : viewOf(json);
+  }
+
+  /** The jobs still there of these ids, in their order. */
+  async getMany(jobIds: string[]): Promise<JobView[]> {
+    if (jobIds.length === 0) return [];
+    const replies = await reachRedis(() => this.redis.hmget(this.keys.jobs, ...jobIds));
+    return replies.filter((json): json is string => json !== null).map(viewOf);
+  }
+
+  async getDetail(jobId: string): Promise<JobDetailView | null> {
+    const batch = this.redis.multi().hget(this.keys.jobs, jobId).hget(this.keys.attempts, jobId);
+    const [json, attempts] = (await execBatch(batch)) as [string | null, string | null];
+    if (json === null) return null;
+    return { ...viewOf(json), timeline: attemptRows(attempts).map(toAttemptView) };
+  }
+
+  async image(jobId: string): Promise<{ contentType: string; bytes: Uint8Array } | null> {
+    const json = await reachRedis(() => this.redis.hget(this.keys.jobs, jobId));
+    const bytes = json === null ? null : await this.images.get(jobId);
+    return json !== null && bytes ? { contentType: jobRow(json).content_type, bytes } : null;
+  }
+
+  /** Up to `count` jobs, newest first, submitted before the cursor (a submission number). */
+  async newest(status: JobStatus | undefined, count: number, cursor: string | undefined): Promise<Listed[]> {
+    const newest = cursor ? `(${cursor}` : '+inf';
+    const found = await reachRedis(() => this.redis.zrevrangebyscore(this.keys.list(status), newest, '-inf', 'WITHSCORES', 'LIMIT', 0, count));
+    const jobs: Listed[] = [];
+    for (let i = 0; i < found.length; i += 2) jobs.push({ id: found[i]!, seq: Number(found[i + 1]) });
+    return jobs;
+  }
+
+  /** The same from one owner's index (redis-keys.ts): its members sort as "owner:[status:]seq:id". */
+  async newestOf(owner: string, status: JobStatus | undefined, count: number, cursor: string | undefined): Promise<Listed[]> {
+    const prefix = status ? `${owner}:${status}:` : `${owner}:`;
+    // Below every member of seq cursor and above (they extend it), above every other member of the range.
+    const newest = cursor ? `(${prefix}${cursor.padStart(16, '0')}` : `(${prefix};`;
+    const key = status ? this.keys.byOwnerStatus : this.keys.byOwner;
+    const members = await reachRedis(() => this.redis.zrevrangebylex(key, newest, `(${prefix}`, 'LIMIT', 0, count));
+    return members.map((member) => {
+      const [seq, id] = member.slice(prefix.length).split(':') as [string, string];
+      return { id, seq: Number(seq) };
+    });
+  }
+
+  async counts(): Promise<StatusCounts> {
+    const batch = this.redis.pipeline();
+    for (const status of JOB_STATUSES) batch.zcard(this.keys.byStatus[status]);
+    const sizes = (await execBatch(batch)) as number[];
+    return Object.fromEntries(JOB_STATUSES.map((status, i) => [status, sizes[i]])) as StatusCounts;
+  }
+
+  /** A partition written before retention: its ended jobs join retention's sets once (index-ended.lua), then a key says so. */
+  async indexEndedJobs(): Promise<void> {
+    if (await reachRedis(() => this.redis.exists(this.keys.retentionIndexed))) return;
+    for (const status of ['done', 'failed']) {
+      let from = '-inf';
+      for (;;) {
+        const last = (await this.run(jobScripts.indexEnded, [status, from, INDEX_BATCH])) as string;
+        if (last === '') break;
+        from = `(${last}`;
+      }
+    }
+    await reachRedis(() => this.redis.set(this.keys.retentionIndexed, '1'));
+  }
+
+  /** Runs a script with every key of the partition, and any of a job's own (`keys`) after them. */
+  private run(script: LuaScript, args: ScriptArg[], { buffers = false, keys: jobKeys = [] as string[] } = {}): Promise<unknown> {
+    const keys = jobKeys.length ? [...this.allKeys, ...jobKeys] : this.allKeys;
+    return reachRedis(() => (buffers ? script.runForBuffers(this.redis, keys, args) : script.run(this.redis, keys, args)));
+  }
+
+  private transition(reply: unknown): Transition {
+    const [tag, json] = reply as TransitionReply;
+    return tag === 'ok' ? { applied: true, job: viewOf(json!) } : { applied: false, reason: tag };
+  }
+}
