@@ -101,7 +101,7 @@ describe.each(STORE_KINDS.filter((kind) => kind.name !== 'sqlite'))('several mas
     return [first.store, await first.openAgain()] as const;
   }
 
-  it('keep every key of the store under one hash tag, so each script runs on one cluster node', () => {
+  it('keep every key of a partition under one hash tag, so each script runs on one cluster node', () => {
     const tags = new RedisKeys('test:').all().map((key) => /\{([^}]+)\}/.exec(key)?.[1]);
     expect(new Set(tags)).toEqual(new Set(['q']));
   });

@@ -1,0 +1,137 @@
+// What a partitioned Redis queue (QUEUE_PARTITIONS) promises beyond the store
+// contract, on a real three-node Redis Cluster: each partition's keys share one
+// hash tag and the partitions spread over the nodes; requests are spread over
+// the partitions; leases take the partitions in turn, FIFO within each, and a
+// worker no job of one partition suits takes one from the next; a master with
+// another partition count is refused.
+import { randomUUID } from 'node:crypto';
+import { Cluster } from 'ioredis';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { JobStore, Lease, WorkerRef } from '../store/job-store.ts';
+import { partitionOf } from '../store/redis/partitions.ts';
+import { RedisKeys } from '../store/redis/redis-keys.ts';
+import { RedisJobStore } from '../store/redis-job-store.ts';
+import { PartitionCountMismatchError } from '../store/store-errors.ts';
+import { CLUSTER_PARTITIONS, DEFAULT_TEST_LIMITS, deleteRedisKeys, STORE_KINDS, type OpenedStore } from '../../test/support/stores.ts';
+import { newJob } from '../../metrics/uploaded-files.ts';
+
+const P = CLUSTER_PARTITIONS;
+const T0 = Date.UTC(2025, 0, 1);
+const newJobs = (count: number) => Array.from({ length: count }, (_, i) => newJob(`${i}.jpg`, 'image/jpeg', new Uint8Array([1, 2, 3])));
+const trusted: WorkerRef = { id: 'w', name: 'w', backend: 'test', identity: 'fleet', workerClass: 'trusted' };
+const volunteer: WorkerRef = { id: 'v', name: 'v', backend: 'test', identity: 'volunteer', workerClass: 'volunteer' };
+
+const onCluster = STORE_KINDS.find((kind) => kind.name === 'redis-cluster')!;
+const clusterNodes = () => (onCluster.redisTarget!() as { clusterNodes: { host: string; port: number }[] }).clusterNodes;
+beforeAll(() => onCluster.start());
+afterAll(() => onCluster.stop());
+const opened: OpenedStore[] = [];
+const prefixes: string[] = [];
+afterEach(async () => {
+  for (const { dispose } of opened.splice(0)) await dispose();
+  for (const prefix of prefixes.splice(0)) await deleteRedisKeys(prefix, onCluster.redisTarget!());
+});
+
+async function open(): Promise<JobStore> {
+  const store = await onCluster.open();
+  opened.push(store);
+  return store.store;
+}
+
+/** One request per partition, each of `size` jobs: their ids, grouped by partition. */
+async function onePerPartition(store: JobStore, size: number): Promise<Map<number, string[]>> {
+  const byPartition = new Map<number, string[]>();
+  for (let i = 0; i < P; i++) {
+    const ids = (await store.create(newJobs(size), T0 + i)).jobs.map((job) => job.id);
+    const partitions = new Set(ids.map((id) => partitionOf(id, P)));
+    expect(partitions.size).toBe(1);
+    byPartition.set([...partitions][0]!, ids);
+  }
+  return byPartition;
+}
+
+describe('a queue in partitions on a Redis Cluster', () => {
+  it('keeps each partition under a hash tag of its own, and the partitions on more than one node', async () => {
+    const tags = Array.from({ length: P }, (_, partition) => new Set(new RedisKeys('test:', partition).all().map((key) => /\{([^}]+)\}/.exec(key)?.[1])));
+    expect(tags.every((tag) => tag.size === 1)).toBe(true);
+    expect(new Set(tags.map((tag) => [...tag][0])).size).toBe(P);
+    const admin = new Cluster(clusterNodes());
+    try {
+      const nodes = await Promise.all(
+        Array.from({ length: P }, async (_, partition) => {
+          const slot = Number(await admin.cluster('KEYSLOT', new RedisKeys('test:', partition).jobs));
+          return (await admin.cluster('SLOTS')).find(([from, to]) => slot >= from && slot <= to)![2]![1];
+        }),
+      );
+      expect(new Set(nodes).size).toBeGreaterThan(1);
+    } finally {
+      await admin.quit();
+    }
+  });
+
+  it('spreads requests without a key over every partition, a whole request in one', async () => {
+    const byPartition = await onePerPartition(await open(), 3);
+    expect([...byPartition.keys()].sort()).toEqual(Array.from({ length: P }, (_, i) => i));
+  });
+
+  it('leases from the partitions in turn, FIFO within each, so none starves', async () => {
+    const store = await open();
+    const byPartition = await onePerPartition(store, 3);
+    const leased: string[] = [];
+    for (let i = 0; i < 3 * P; i++) leased.push(((await store.lease([trusted], 1_000, T0 + 10)) as [Lease])[0].jobId);
+    // Every P leases in a row take one job from each partition...
+    for (let round = 0; round < 3; round++) {
+      expect(new Set(leased.slice(round * P, (round + 1) * P).map((id) => partitionOf(id, P))).size).toBe(P);
+    }
+    // ...and each partition's jobs in the order they were submitted.
+    for (const [partition, ids] of byPartition) expect(leased.filter((id) => partitionOf(id, P) === partition)).toEqual(ids);
+    expect(await store.lease([trusted], 1_000, T0 + 10)).toEqual([null]);
+  });
+
+  it('gives a worker that no job of one partition suits a job of another', async () => {
+    const store = await open();
+    const trustedOnly = (await store.create([{ ...newJobs(1)[0]!, trustedOnly: true }], T0)).jobs[0]!;
+    const open_ = (await store.create(newJobs(1), T0 + 1)).jobs[0]!;
+    expect(partitionOf(trustedOnly.id, P)).not.toBe(partitionOf(open_.id, P));
+    // The partition asked first holds only the trusted-only job: the volunteer is given the other partition's.
+    const first = ((await store.lease([volunteer], 1_000, T0 + 2)) as [Lease])[0];
+    expect(first.jobId).toBe(open_.id);
+    expect(await store.lease([volunteer], 1_000, T0 + 2)).toEqual([null]);
+    expect(((await store.lease([trusted], 1_000, T0 + 2)) as [Lease])[0].jobId).toBe(trustedOnly.id);
+  });
+
+  it('refuses a master started with another number of partitions, naming both', async () => {
+    const keyPrefix = `test:${randomUUID()}:`;
+    prefixes.push(keyPrefix);
+    const target = onCluster.redisTarget!();
+    const first = await RedisJobStore.connect({ target, keyPrefix, partitions: P, limits: DEFAULT_TEST_LIMITS });
+    try {
+      await first.create(newJobs(1), T0);
+      const other = RedisJobStore.connect({ target, keyPrefix, partitions: P + 1, limits: DEFAULT_TEST_LIMITS });
+      await expect(other).rejects.toBeInstanceOf(PartitionCountMismatchError);
+      await expect(other).rejects.toThrow(`has ${P} queue partition(s), this master was started with QUEUE_PARTITIONS=${P + 1}`);
+    } finally {
+      await first.close();
+    }
+  });
+
+  it('reads a store written before partitions as one partition, and refuses to split it', async () => {
+    const keyPrefix = `test:${randomUUID()}:`;
+    prefixes.push(keyPrefix);
+    const target = onCluster.redisTarget!();
+    const admin = new Cluster(clusterNodes());
+    try {
+      // What a store from before partitions holds: its counter, and no record of a partition count.
+      await admin.set(new RedisKeys(keyPrefix).seq, '7');
+    } finally {
+      await admin.quit();
+    }
+    await expect(RedisJobStore.connect({ target, keyPrefix, partitions: P, limits: DEFAULT_TEST_LIMITS })).rejects.toThrow('has 1 queue partition(s)');
+    const one = await RedisJobStore.connect({ target, keyPrefix, partitions: 1, limits: DEFAULT_TEST_LIMITS });
+    try {
+      expect((await one.create(newJobs(1), T0)).jobs).toHaveLength(1);
+    } finally {
+      await one.close();
+    }
+  });
+});
