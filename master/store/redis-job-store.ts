@@ -124,22 +124,37 @@ export class RedisJobStore implements JobStore {
     throw new QueueFullError(this.limits.maxPendingJobs);
   }
 
-  /** FIFO within a partition; the partitions take turns at being asked first, and workers left without a job ask the next. */
+  /**
+   * FIFO within a partition; the partitions take turns at being asked first, and workers left without a job ask the
+   * next. A partition out of reach (its cluster node is down) is passed over, unless every one is: its jobs wait.
+   */
   async lease(workers: WorkerRef[], leaseMs: number, now: number): Promise<(Lease | null)[]> {
     const leases: (Lease | null)[] = workers.map(() => null);
     let waiting = workers.map((_, i) => i);
+    let unreachable: StoreUnavailableError | null = null;
+    let reached = 0;
     for (const p of this.leaseTurns.take()) {
-      const made = await this.partitions[p]!.lease(
-        waiting.map((i) => workers[i]!),
-        leaseMs,
-        now,
-      );
+      let made: (Lease | null)[];
+      try {
+        made = await this.partitions[p]!.lease(
+          waiting.map((i) => workers[i]!),
+          leaseMs,
+          now,
+        );
+        reached++;
+      } catch (error) {
+        // A lease whose reply was lost stays leased until its deadline, then is requeued as any expired lease.
+        if (!(error instanceof StoreUnavailableError)) throw error;
+        unreachable = error;
+        continue;
+      }
       made.forEach((lease, k) => {
         if (lease) leases[waiting[k]!] = lease;
       });
       waiting = waiting.filter((_, k) => !made[k]);
       if (waiting.length === 0) break;
     }
+    if (reached === 0 && unreachable) throw unreachable;
     return leases;
   }
 
@@ -291,8 +306,13 @@ export class RedisJobStore implements JobStore {
     return done;
   }
 
+  /** The leases of every partition in reach: one whose node is down is read again on a later pass (reaping runs every few seconds). */
   private async leasesDueBy(deadline: number | '+inf'): Promise<LeaseRef[]> {
-    return (await Promise.all(this.partitions.map((partition) => partition.leasesDueBy(deadline)))).flat();
+    const read = await Promise.allSettled(this.partitions.map((partition) => partition.leasesDueBy(deadline)));
+    const failures = read.flatMap((outcome) => (outcome.status === 'rejected' ? [outcome.reason as unknown] : []));
+    const other = failures.find((reason) => !(reason instanceof StoreUnavailableError));
+    if (other !== undefined || failures.length === read.length) throw other ?? failures[0];
+    return read.flatMap((outcome) => (outcome.status === 'fulfilled' ? outcome.value : []));
   }
 
   private setAvailable(available: boolean): void {

@@ -111,10 +111,14 @@ function redisKind(name: 'redis' | 'redis-cluster' | 'redis-partitioned', target
 }
 
 let cluster: RedisCluster | null = null;
-const onCluster = redisKind('redis-cluster', () => {
-  if (!cluster) throw new Error('the redis-cluster store kind was not started (call kind.start() in beforeAll)');
-  return { clusterNodes: cluster.nodes };
-}, CLUSTER_PARTITIONS);
+const onCluster = redisKind(
+  'redis-cluster',
+  () => {
+    if (!cluster) throw new Error('the redis-cluster store kind was not started (call kind.start() in beforeAll)');
+    return { clusterNodes: cluster.nodes };
+  },
+  CLUSTER_PARTITIONS,
+);
 onCluster.start = async () => {
   cluster ??= await startRedisCluster();
 };

@@ -128,14 +128,7 @@ export class RedisPartition {
     }
   }
 
-  async endWithoutResult(
-    lease: LeaseRef,
-    workerId: string,
-    outcome: EndedWithoutResult,
-    reason: string,
-    retryable: boolean,
-    now: number,
-  ): Promise<Transition> {
+  async endWithoutResult(lease: LeaseRef, workerId: string, outcome: EndedWithoutResult, reason: string, retryable: boolean, now: number): Promise<Transition> {
     const { maxAttempts, maxLeases, failureQuorum } = this.limits;
     const args = [lease.jobId, lease.leaseId, workerId, outcome, reason, retryable ? 1 : 0, now, maxAttempts, maxLeases, failureQuorum];
     return this.transition(await this.run(jobScripts.endWithoutResult, args));
