@@ -4,7 +4,8 @@
 // once, so what is measured is the master: store transitions, leasing, pushing,
 // fencing. Jobs enter through the same submit path as POST /api/jobs, minus
 // HTTP parsing. Latency is open loop: measured from each job's *intended*
-// submission time, so a stalled master cannot hide its backlog.
+// submission time, so a stalled master cannot hide its backlog. With --peer
+// bullmq, BullMQ runs the capacity run's job count on the same Redis too.
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -13,6 +14,7 @@ import { Command } from 'commander';
 import { makeConfig } from '../master/config.ts';
 import { startMaster, type Master } from '../master/server.ts';
 import { distribution } from '../common/percentiles.ts';
+import { runBullmqPeer, bullmqVersion } from './bullmq-peer.ts';
 import { SyntheticWorker } from './synthetic-worker.ts';
 import { newJob } from './uploaded-files.ts';
 
@@ -23,14 +25,30 @@ const job = () => newJob('tiny.png', 'image/png', TINY_PNG);
 
 const program = new Command('bench:dispatch')
   .option('--store <kind>', 'job store: sqlite (embedded) or redis', 'sqlite')
-  .option('--redis-url <url>', 'Redis for --store redis (keys under the prefix "bench:" are cleared)', 'redis://127.0.0.1:6379/0')
+  .option(
+    '--redis-url <url>',
+    'Redis for --store redis (keys under the prefix "bench:" are cleared; --peer bullmq\'s are deleted after)',
+    'redis://127.0.0.1:6379/0',
+  )
   .option('--workers <n>', 'synthetic workers', '4')
   .option('--credit <n>', 'credit per worker', '32')
   .option('--capacity-jobs <n>', 'jobs for the capacity run', '20000')
   .option('--rates <list>', 'offered rates for the latency runs, jobs/s', '500,1000,2000')
   .option('--seconds <n>', 'length of each latency run', '5')
+  .option('--peer <name>', "also run a peer queue on the same Redis with the capacity run's job count: bullmq (needs --store redis)")
+  .option('--peer-concurrency <n>', "the peer worker's concurrency", '128')
   .parse();
-const opts = program.opts<{ store: string; redisUrl: string; workers: string; credit: string; capacityJobs: string; rates: string; seconds: string }>();
+const opts = program.opts<{
+  store: string;
+  redisUrl: string;
+  workers: string;
+  credit: string;
+  capacityJobs: string;
+  rates: string;
+  seconds: string;
+  peer?: string;
+  peerConcurrency: string;
+}>();
 
 async function withMaster<T>(run: (master: Master) => Promise<T>): Promise<T> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-dispatch-'));
@@ -116,11 +134,33 @@ if (opts.store !== 'sqlite' && opts.store !== 'redis') {
   console.error(`bench:dispatch: unknown store "${opts.store}" (sqlite or redis)`);
   process.exit(2);
 }
+if (opts.peer !== undefined && opts.peer !== 'bullmq') {
+  console.error(`bench:dispatch: unknown peer "${opts.peer}" (bullmq)`);
+  process.exit(2);
+}
+// BullMQ lives on Redis: against the embedded store the two figures would differ by more than the dispatch.
+if (opts.peer === 'bullmq' && opts.store !== 'redis') {
+  console.error('bench:dispatch: --peer bullmq needs --store redis (both are measured on the same Redis)');
+  process.exit(2);
+}
 console.log(
   `dispatch benchmark: store=${opts.store === 'redis' ? `redis (${opts.redisUrl})` : 'sqlite (embedded)'}, ${opts.workers} synthetic workers × credit ${opts.credit}, ${os.cpus().length} cores, node ${process.version}`,
 );
 const jobsPerSecond = await capacity(Number(opts.capacityJobs));
 console.log(`capacity: ${Math.round(jobsPerSecond)} jobs/s (${opts.capacityJobs} jobs submitted at once, submit → result accepted)`);
+if (opts.peer === 'bullmq') {
+  // A prefix apart from ours ("bench:"), unique to this run; its keys are deleted after.
+  const prefix = `bench-bullmq-${randomBytes(6).toString('hex')}`;
+  const concurrency = Number(opts.peerConcurrency);
+  const peer = await runBullmqPeer({ redisUrl: opts.redisUrl, prefix, jobs: Number(opts.capacityJobs), concurrency });
+  console.log(`side by side, ${opts.capacityJobs} jobs each, same Redis:`);
+  console.log('what | jobs/s');
+  console.log(`ours (submit with its image file, Lua create + lease, push over WebSocket, fenced result) | ${Math.round(jobsPerSecond)}`);
+  console.log(
+    `BullMQ ${bullmqVersion()} (addBulk of 1,000, no-op processor, in Redis only, concurrency ${concurrency}, removeOnComplete) | ${Math.round(peer.jobsPerSecond)}`,
+  );
+  console.log(`ours / BullMQ | ${(jobsPerSecond / peer.jobsPerSecond).toFixed(2)}`);
+}
 console.log('offered rate | jobs measured | added latency p50 | p90 | p99 | max (ms, from intended submit time, after 1 s warm-up)');
 for (const rate of opts.rates.split(',').map(Number)) {
   const d = await latencyAt(rate, Number(opts.seconds));
