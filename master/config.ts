@@ -155,7 +155,7 @@ export const ConfigSchema = z
     path: ['queuePartitions'],
     message: 'QUEUE_PARTITIONS above 1 needs a Redis store (REDIS_URL or REDIS_CLUSTER_NODES): the embedded store is one queue',
   })
-  .refine((config) => config.maxPendingJobs / config.queuePartitions >= config.maxFilesPerUpload, {
+  .refine((config) => config.queuePartitions === 1 || config.maxPendingJobs / config.queuePartitions >= config.maxFilesPerUpload, {
     path: ['queuePartitions'],
     message:
       'each queue partition admits its share of MAX_PENDING_JOBS and takes a request whole, so MAX_PENDING_JOBS must be at least QUEUE_PARTITIONS × MAX_FILES_PER_UPLOAD',

@@ -33,6 +33,8 @@ describe('configuration', () => {
     const crowded = { QUEUE_PARTITIONS: '4', REDIS_URL: 'redis://a:6379', MAX_PENDING_JOBS: '399', MAX_FILES_PER_UPLOAD: '100' };
     expect(() => loadConfig(argv(), crowded)).toThrow(/MAX_PENDING_JOBS must be at least QUEUE_PARTITIONS × MAX_FILES_PER_UPLOAD/);
     expect(loadConfig(argv(), { ...crowded, MAX_PENDING_JOBS: '400' }).queuePartitions).toBe(4);
+    // One queue may be smaller than a request: the request is refused whole, as with any queue too full for it.
+    expect(loadConfig(argv(), { MAX_PENDING_JOBS: '2' }).maxPendingJobs).toBe(2);
   });
 
   it('names the flag and the variable of every invalid setting', () => {
