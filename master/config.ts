@@ -98,6 +98,8 @@ export const ConfigSchema = z
       .string()
       .regex(/^[^{}]+$/, 'a prefix without { or } (the store adds its own hash tag)')
       .default('grid:'),
+    /** A master sharing Redis silent this long has died: the others requeue the jobs its workers held without waiting for their leases. */
+    masterTimeoutMs: int(100).default(5_000),
     /** Partitions of the Redis queue (each its own hash tag, spread over a cluster's nodes); fixed when the store is first used. */
     queuePartitions: int(1).max(MAX_PARTITIONS, `QUEUE_PARTITIONS is at most ${MAX_PARTITIONS}`).default(1),
     /** Origins besides the master's own whose pages may change things (POST/PUT/PATCH/DELETE under /api, the worker socket). */
@@ -224,6 +226,7 @@ const OPTIONS: [string, string, keyof Config, string][] = [
   ['--redis-url <url>', 'REDIS_URL', 'redisUrl', 'share jobs through Redis instead of the embedded store'],
   ['--redis-cluster-nodes <list>', 'REDIS_CLUSTER_NODES', 'redisClusterNodes', 'share jobs through a Redis Cluster (host:port,...)'],
   ['--redis-prefix <p>', 'REDIS_PREFIX', 'redisPrefix', 'key prefix; masters with the same prefix share jobs'],
+  ['--master-timeout-ms <n>', 'MASTER_TIMEOUT_MS', 'masterTimeoutMs', "a master sharing Redis silent this long is dead: its workers' jobs are requeued"],
   ['--queue-partitions <n>', 'QUEUE_PARTITIONS', 'queuePartitions', 'partitions of the Redis queue, each its own hash tag (same on every master)'],
   ['--allowed-origins <list>', 'ALLOWED_ORIGINS', 'allowedOrigins', "other origins than the master's own whose pages may submit, delete and run workers"],
   ['--max-refused-messages <n>', 'MAX_REFUSED_MESSAGES', 'maxRefusedMessages', 'refused answers before a worker is disconnected'],

@@ -24,6 +24,7 @@ import { createLogger, type Logger } from './log.ts';
 import { loadModelFiles } from './model/model-files.ts';
 import type { JobStore } from './store/job-store.ts';
 import { RedisJobStore } from './store/redis-job-store.ts';
+import { MasterWatch } from './lifecycle/master-watch.ts';
 import { SqliteJobStore } from './store/sqlite-job-store.ts';
 import { closeRedis, connectRedis, describeTarget, type RedisTarget } from './store/redis/redis-connection.ts';
 import { RedisEventRelay } from './events/redis-event-relay.ts';
@@ -73,10 +74,10 @@ export async function startMaster(config: Config, log: Logger = createLogger(con
   const verifier = new Verifier(config, identityStore);
   const spotChecks = config.goldDir ? await startSpotChecks(config, model.view.imageSize, identityStore, log) : undefined;
   const lifecycle = new JobLifecycle({ store, events, workers, log, leaseMs: config.leaseMs, verifier, spotChecks });
-  // A shared store cannot tell a dead master's leases from a live one's: those wait for their deadline and the reaper.
+  // On a shared store the other masters requeue a dead master's leases once it goes silent (master-watch.ts).
   if (!redis) await lifecycle.recover();
 
-  const shared = redis && (await shareWithOtherMasters(redisAt!, config.redisPrefix, redis, events, lifecycle, log));
+  const shared = redis && (await shareWithOtherMasters(redisAt!, config.redisPrefix, config.masterTimeoutMs, redis, events, lifecycle, log));
   const credit = new VolunteerCredit(ledger, log);
   const hub = new WorkerHub(lifecycle, log, {
     heartbeatMs: config.heartbeatMs,
@@ -155,16 +156,26 @@ async function startSpotChecks(config: Config, imageSize: number, identityStore:
   return new SpotChecks(gold, config.goldFraction, identityStore);
 }
 
-async function shareWithOtherMasters(target: RedisTarget, prefix: string, redis: RedisJobStore, events: LiveEvents, lifecycle: JobLifecycle, log: Logger) {
+async function shareWithOtherMasters(
+  target: RedisTarget,
+  prefix: string,
+  masterTimeoutMs: number,
+  redis: RedisJobStore,
+  events: LiveEvents,
+  lifecycle: JobLifecycle,
+  log: Logger,
+) {
   const relay = new RedisEventRelay(target, `${prefix}events`, events, (event) => lifecycle.fromOtherMaster(event), log);
   const unwatch = redis.onAvailabilityChange((available) => {
     log[available ? 'info' : 'warn']({ available }, available ? 'Redis is back: resuming dispatch' : 'Redis unreachable: submissions get 503');
     if (available) lifecycle.dispatch();
   });
   const safetyNet = setInterval(() => void lifecycle.dispatchIfQueued(), 1000);
+  const watch = new MasterWatch(redis, lifecycle, masterTimeoutMs, log);
   return {
     async close() {
       clearInterval(safetyNet);
+      await watch.close();
       unwatch();
       await relay.close();
     },

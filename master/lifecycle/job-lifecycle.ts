@@ -310,15 +310,23 @@ export class JobLifecycle {
 
   /** Jobs leased when the previous master died have no worker any more: queue them again (embedded store only). */
   async recover(): Promise<void> {
-    const leases = await this.store.activeLeases();
-    let recovered = 0;
+    const recovered = await this.requeueOrphaned(await this.store.activeLeases(), 'master restarted while the job was leased');
+    if (recovered) this.log.info({ count: recovered }, 'requeued jobs leased before the restart');
+  }
+
+  /**
+   * Leases whose master died (a restart, or another master gone silent: master-watch.ts) go back to the queue at once,
+   * each once however many masters try (fenced); answers how many this call requeued.
+   */
+  async requeueOrphaned(leases: LeaseRef[], reason: string): Promise<number> {
+    let requeued = 0;
     for (const lease of leases) {
-      const transition = await this.store.release(lease, 'recovered', 'master restarted while the job was leased', Date.now());
+      const transition = await this.store.release(lease, 'recovered', reason, Date.now());
       if (!transition.applied) continue;
-      recovered += 1;
+      requeued += 1;
       this.applied({ type: 'job', transition: 'recovered', job: transition.job });
     }
-    if (recovered) this.log.info({ count: recovered }, 'requeued jobs leased before the restart');
+    return requeued;
   }
 
   /** A failed job goes back to the queue with a fresh attempt budget; null if it is not failed (any more). */

@@ -4,12 +4,13 @@
 // Lua script per transition); this file decides which partition a job or a
 // request goes to, and reads across them. Times are the master's clock (the
 // `now` arguments), never Redis's, as in sqlite.
+import { randomUUID } from 'node:crypto';
 import { type JobDetailView, type JobPage, type JobResult, type JobView } from '../api-types.ts';
 import type { CreateResult, JobStore, Lease, LeaseRef, Limits, ListQuery, NewJob, Reopened, StatusCounts, Transition, Vote, WorkerRef } from './job-store.ts';
 import type { RedisClient } from './redis/lua-scripts.ts';
 import { idIn, partitionOf, shareOf } from './redis/partitions.ts';
-import { createRedisClient, describeTarget, reachRedis, type RedisTarget } from './redis/redis-connection.ts';
-import { partitionCountKey, RedisKeys } from './redis/redis-keys.ts';
+import { createRedisClient, describeTarget, execBatch, reachRedis, type RedisTarget } from './redis/redis-connection.ts';
+import { masterKeys, partitionCountKey, RedisKeys } from './redis/redis-keys.ts';
 import { RedisPartition, type Listed } from './redis/redis-partition.ts';
 import { idempotencyScope, requestDigest } from './request-digest.ts';
 import { IdempotencyKeyReusedError, PartitionCountMismatchError, QueueFullError, StoreUnavailableError } from './store-errors.ts';
@@ -46,7 +47,10 @@ class Turns {
 }
 
 export class RedisJobStore implements JobStore {
+  /** This master's id: its leases carry it, so that the others can requeue them if it dies (master-watch.ts). */
+  readonly masterId = randomUUID();
   private readonly partitions: RedisPartition[];
+  private readonly masters: ReturnType<typeof masterKeys>;
   private readonly createTurns: Turns;
   private readonly leaseTurns: Turns;
   private readonly availabilityListeners = new Set<AvailabilityListener>();
@@ -80,6 +84,7 @@ export class RedisJobStore implements JobStore {
     partitionCount: number,
     private readonly limits: Limits,
   ) {
+    this.masters = masterKeys(keyPrefix);
     const share = { ...limits, maxPendingJobs: shareOf(limits.maxPendingJobs, partitionCount) };
     this.partitions = Array.from({ length: partitionCount }, (_, i) => new RedisPartition(redis, keyPrefix, i, share));
     this.createTurns = new Turns(partitionCount);
@@ -140,6 +145,7 @@ export class RedisJobStore implements JobStore {
           waiting.map((i) => workers[i]!),
           leaseMs,
           now,
+          this.masterId,
         );
         reached++;
       } catch (error) {
@@ -268,6 +274,29 @@ export class RedisJobStore implements JobStore {
     }
   }
 
+  /** Says this master is alive for `ttlMs` more, and is one of the store's masters (master-watch.ts). */
+  async sayAlive(ttlMs: number): Promise<void> {
+    await execBatch(this.redis.multi().set(this.masters.alive(this.masterId), '1', 'PX', ttlMs).sadd(this.masters.known, this.masterId));
+  }
+
+  /** The other masters of this store that stopped saying they are alive. */
+  async silentMasters(): Promise<string[]> {
+    const others = (await reachRedis(() => this.redis.smembers(this.masters.known))).filter((id) => id !== this.masterId);
+    if (others.length === 0) return [];
+    const alive = (await execBatch(others.reduce((batch, id) => batch.exists(this.masters.alive(id)), this.redis.multi()))) as number[];
+    return others.filter((_, i) => alive[i] === 0);
+  }
+
+  /** The leases a master made that are still held, in every partition in reach. */
+  leasesHeldBy(masterId: string): Promise<LeaseRef[]> {
+    return this.fromEveryReachable((partition) => partition.leasesHeldBy(masterId));
+  }
+
+  /** A dead master whose leases were all requeued is forgotten. */
+  async forgetMaster(masterId: string): Promise<void> {
+    await reachRedis(() => this.redis.srem(this.masters.known, masterId));
+  }
+
   private of(jobId: string): RedisPartition {
     return this.partitions[partitionOf(jobId, this.partitions.length)]!;
   }
@@ -306,13 +335,20 @@ export class RedisJobStore implements JobStore {
     return done;
   }
 
-  /** The leases of every partition in reach: one whose node is down is read again on a later pass (reaping runs every few seconds). */
-  private async leasesDueBy(deadline: number | '+inf'): Promise<LeaseRef[]> {
-    const read = await Promise.allSettled(this.partitions.map((partition) => partition.leasesDueBy(deadline)));
-    const failures = read.flatMap((outcome) => (outcome.status === 'rejected' ? [outcome.reason as unknown] : []));
+  private leasesDueBy(deadline: number | '+inf'): Promise<LeaseRef[]> {
+    return this.fromEveryReachable((partition) => partition.leasesDueBy(deadline));
+  }
+
+  /**
+   * Leases read from every partition in reach: one whose node is down is read again on a later pass (reaping and the
+   * master watch run every few seconds). Fails only when none is in reach.
+   */
+  private async fromEveryReachable(read: (partition: RedisPartition) => Promise<LeaseRef[]>): Promise<LeaseRef[]> {
+    const outcomes = await Promise.allSettled(this.partitions.map(read));
+    const failures = outcomes.flatMap((outcome) => (outcome.status === 'rejected' ? [outcome.reason as unknown] : []));
     const other = failures.find((reason) => !(reason instanceof StoreUnavailableError));
-    if (other !== undefined || failures.length === read.length) throw other ?? failures[0];
-    return read.flatMap((outcome) => (outcome.status === 'fulfilled' ? outcome.value : []));
+    if (other !== undefined || failures.length === outcomes.length) throw other ?? failures[0];
+    return outcomes.flatMap((outcome) => (outcome.status === 'fulfilled' ? outcome.value : []));
   }
 
   private setAvailable(available: boolean): void {

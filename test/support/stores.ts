@@ -11,7 +11,7 @@ import { identityKeys } from '../../master/identity/redis-identity-store.ts';
 import type { JobStore, Limits } from '../../master/store/job-store.ts';
 import { RedisJobStore } from '../../master/store/redis-job-store.ts';
 import type { RedisTarget } from '../../master/store/redis/redis-connection.ts';
-import { partitionCountKey, RedisKeys } from '../../master/store/redis/redis-keys.ts';
+import { masterKeys, partitionCountKey, RedisKeys } from '../../master/store/redis/redis-keys.ts';
 import { SqliteJobStore } from '../../master/store/sqlite-job-store.ts';
 import { startRedisCluster, type RedisCluster } from './redis-cluster.ts';
 
@@ -52,6 +52,7 @@ export async function deleteRedisKeys(prefix: string, target: RedisTarget = { ur
     const partitions = Number((await admin.get(partitionCountKey(prefix))) ?? 1);
     for (let partition = 0; partition < partitions; partition++) await admin.del(...new RedisKeys(prefix, partition).all());
     await admin.del(partitionCountKey(prefix));
+    await admin.del(masterKeys(prefix).known);
     await admin.del(...Object.values(identityKeys(prefix)));
   } finally {
     await admin.quit();

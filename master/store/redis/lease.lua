@@ -1,10 +1,11 @@
--- ARGV: now, deadline, then per worker: lease id, worker id, worker name, backend, identity, trusted (1 or 0).
+-- ARGV: now, deadline, the leasing master's id (the lease is its: master-watch.ts), then per worker: lease id, worker
+--       id, worker name, backend, identity, trusted (1 or 0).
 -- Leases the oldest queued jobs, one to each worker in order, while the queue lasts; never a job
 -- the worker's identity said cannot be processed or answered (job-lib.lua, shuns), which waits for another;
 -- never a trusted-only job to a volunteer.
 -- Returns, per worker in order, {job JSON, image bytes, 1 if they are the prepared image else 0}, or {} when no
 -- job is left for it. Workers get the prepared image; a job stored before images were prepared, its original.
-local now, deadline = ARGV[1], ARGV[2]
+local now, deadline, master = ARGV[1], ARGV[2], ARGV[3]
 local SCAN = 100
 
 -- The oldest queued job this identity may take, or nil.
@@ -22,7 +23,7 @@ local function oldest_for(identity, trusted)
 end
 
 local leases = {}
-for i = 3, #ARGV, 6 do
+for i = 4, #ARGV, 6 do
   local lease_id, worker_id, worker_name, backend, identity, trusted = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4], tonumber(ARGV[i + 5])
   local job = oldest_for(identity, trusted)
   if not job then
@@ -30,7 +31,7 @@ for i = 3, #ARGV, 6 do
   else
     set_status(job, 'leased')
     job.attempts, job.started_at, job.worker = job.attempts + 1, now, worker_name
-    job.lease_id, job.lease_worker, job.lease_deadline, job.error = lease_id, worker_id, deadline, nil
+    job.lease_id, job.lease_worker, job.lease_deadline, job.lease_master, job.error = lease_id, worker_id, deadline, master, nil
     local json = save_job(job)
     redis.call('ZADD', LEASES, deadline, job.id)
     add_attempt(job.id, {

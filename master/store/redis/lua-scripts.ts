@@ -56,6 +56,7 @@ export const jobScripts = {
   remove: jobScript('remove'),
   clear: jobScript('clear'),
   leasesDue: jobScript('leases-due'),
+  leasesHeldBy: jobScript('leases-held-by'),
   expireImages: jobScript('expire-images'),
   expireJobs: jobScript('expire-jobs'),
   indexEnded: jobScript('index-ended'),

@@ -16,6 +16,14 @@ export const partitionTag = (partition: number) => (partition === 0 ? '{q}' : `{
 /** String: how many partitions the store under this prefix was created with (partitions.ts); set by its first master. */
 export const partitionCountKey = (prefix: string) => `${prefix}partitions`;
 
+/** Where the masters sharing a store say they are alive (master-watch.ts), under a hash tag of their own. */
+export const masterKeys = (prefix: string) => ({
+  /** Set: the id of every master that has said it is alive and is not known dead yet. */
+  known: `${prefix}{masters}:known`,
+  /** String per master, expiring unless the master renews it. */
+  alive: (masterId: string) => `${prefix}{masters}:alive:${masterId}`,
+});
+
 export class RedisKeys {
   /** Hash: job id -> the job's fields as JSON (those of the sqlite row; an absent field is null). */
   readonly jobs: string;

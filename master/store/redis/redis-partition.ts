@@ -27,6 +27,13 @@ export interface Listed {
 
 const viewOf = (json: string | Buffer): JobView => toView(jobRow(json));
 
+/** A script's {job id, lease id, ...} reply as leases. */
+function leaseRefs(flat: string[]): LeaseRef[] {
+  const leases: LeaseRef[] = [];
+  for (let i = 0; i < flat.length; i += 2) leases.push({ jobId: flat[i]!, leaseId: flat[i + 1]! });
+  return leases;
+}
+
 /** Done jobs read per batch when reopening an identity's (reopenAnsweredBy). */
 const SCAN_BATCH = 500;
 
@@ -74,8 +81,9 @@ export class RedisPartition {
     return { outcome, jobs: (created ?? []).map(viewOf) };
   }
 
-  async lease(workers: WorkerRef[], leaseMs: number, now: number): Promise<(Lease | null)[]> {
-    const args: ScriptArg[] = [now, now + leaseMs];
+  /** Leases as `masterId`'s (leasesHeldBy). */
+  async lease(workers: WorkerRef[], leaseMs: number, now: number, masterId: string): Promise<(Lease | null)[]> {
+    const args: ScriptArg[] = [now, now + leaseMs, masterId];
     for (const worker of workers) args.push(randomUUID(), worker.id, worker.name, worker.backend, worker.identity, worker.workerClass === 'trusted' ? 1 : 0);
     const made = (await this.run(jobScripts.lease, args, { buffers: true })) as ([Buffer, Buffer, number] | [])[];
     return workers.map((_, i) => {
@@ -135,10 +143,12 @@ export class RedisPartition {
   }
 
   async leasesDueBy(deadline: number | '+inf'): Promise<LeaseRef[]> {
-    const flat = (await this.run(jobScripts.leasesDue, [deadline])) as string[];
-    const leases: LeaseRef[] = [];
-    for (let i = 0; i < flat.length; i += 2) leases.push({ jobId: flat[i]!, leaseId: flat[i + 1]! });
-    return leases;
+    return leaseRefs((await this.run(jobScripts.leasesDue, [deadline])) as string[]);
+  }
+
+  /** The leases a master made that are still held. */
+  async leasesHeldBy(masterId: string): Promise<LeaseRef[]> {
+    return leaseRefs((await this.run(jobScripts.leasesHeldBy, [masterId])) as string[]);
   }
 
   async retry(jobId: string): Promise<JobView | null> {
