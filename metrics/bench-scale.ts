@@ -40,6 +40,7 @@ const program = new Command('bench:scale')
   .option('--cluster-port <n>', 'first port tried for the cluster nodes (each also needs port + 10000)', '7101')
   .option('--heartbeat-ms <n>', "masters' HEARTBEAT_MS", '10000')
   .option('--lease-ms <n>', "masters' LEASE_MS", '5000')
+  .option('--master-timeout-ms <n>', "masters' MASTER_TIMEOUT_MS: how soon the others requeue a killed master's leases", '2000')
   .option('--idle-seconds <n>', 'idle time with every socket connected, for heartbeat cost and drops (first store only; 0: none)', '30')
   .option('--capacity-jobs <n>', 'jobs submitted at once for the capacity run', '10000')
   .option('--seconds <n>', 'length of the latency run at half the capacity, after 1 s of warm-up', '5')
@@ -65,6 +66,7 @@ const opts = program.opts<{
   clusterPort: string;
   heartbeatMs: string;
   leaseMs: string;
+  masterTimeoutMs: string;
   idleSeconds: string;
   capacityJobs: string;
   seconds: string;
@@ -87,6 +89,7 @@ const n = {
   credit: Number(opts.credit),
   heartbeatMs: Number(opts.heartbeatMs),
   leaseMs: Number(opts.leaseMs),
+  masterTimeoutMs: Number(opts.masterTimeoutMs),
   idleSeconds: Number(opts.idleSeconds),
   capacityJobs: Number(opts.capacityJobs),
   seconds: Number(opts.seconds),
@@ -145,6 +148,7 @@ function masterSettings(target: RedisTarget, index: number) {
     logLevel: 'error',
     heartbeatMs: n.heartbeatMs,
     leaseMs: n.leaseMs,
+    masterTimeoutMs: n.masterTimeoutMs,
     fleetToken,
     workerTokenSecret,
     ...('url' in target ? { redisUrl: target.url } : { redisClusterNodes: target.clusterNodes.map(({ host, port }) => `${host}:${port}`).join(',') }),

@@ -27,7 +27,7 @@ export interface MasterKillRun {
   heldAtKill: number;
   /** The same, as its workers counted (jobs received, not yet answered, when their socket closed). */
   heldByWorkers: number;
-  /** Of the leases held at the kill: reported expired (requeued) by a surviving master, and then done. */
+  /** Of the leases held at the kill: requeued by a surviving master (expired, or recovered from a silent master), and then done. */
   requeued: number;
   finishedElsewhere: number;
   /** From the kill, ms: the first and the last of those leases requeued, the last finished; the last deadline the rules allowed. */
@@ -101,7 +101,7 @@ export async function killMaster(
     attempts[job.timeline.length] = (attempts[job.timeline.length] ?? 0) + 1;
   }
   const since = (at: number | undefined) => (at === undefined ? Number.NaN : at - killedAt);
-  const requeuedAt = held.map((h) => grid.log.expiredAt(h.id)).filter((t) => t !== undefined);
+  const requeuedAt = held.map((h) => grid.log.requeuedAt(h.id)).filter((t) => t !== undefined);
   const finishedAt = held.map((h) => grid.log.completedAt(h.id)).filter((t) => t !== undefined);
   const closes = (await workerCounts(grid)).closes.filter((c) => c.master === victimIndex);
   return {

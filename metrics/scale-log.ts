@@ -1,5 +1,6 @@
 // What npm run bench:scale hears from its masters (scale-master.ts reports):
-// when each job was completed, expired or lost, and which open-loop
+// when each job was completed, requeued (its lease expired, or its master went
+// silent: recovered) or lost, and which open-loop
 // submissions were acknowledged with which job id, or refused.
 import type { FromMaster } from './scale-messages.ts';
 
@@ -8,6 +9,7 @@ type Report = Extract<FromMaster, { type: 'report' }>;
 export class TransitionLog {
   private readonly completed = new Map<string, number[]>();
   private readonly expired = new Map<string, number[]>();
+  private readonly recovered = new Map<string, number[]>();
   private readonly lost = new Map<string, number[]>();
   /** Open-loop submission (sequence number) → the job id it was acknowledged with. */
   readonly acks = new Map<number, string>();
@@ -35,9 +37,10 @@ export class TransitionLog {
     return this.completed.get(jobId)?.[0];
   }
 
-  /** When the job's lease was first reported expired (requeued by a reaper), if it was. */
-  expiredAt(jobId: string): number | undefined {
-    return this.expired.get(jobId)?.[0];
+  /** When the job was first requeued from a lease: by a reaper (expired) or by a master that found the lease's master silent (recovered). */
+  requeuedAt(jobId: string): number | undefined {
+    const times = [this.expired.get(jobId)?.[0], this.recovered.get(jobId)?.[0]].filter((t) => t !== undefined);
+    return times.length ? Math.min(...times) : undefined;
   }
 
   /** Resolves true once every job is completed, or false after `timeoutMs`. */

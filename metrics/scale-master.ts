@@ -23,7 +23,7 @@ let acks: [number, string][] = [];
 let refusals: [number, string][] = [];
 master.events.subscribeLocal((event) => {
   if (event.type !== 'job') return;
-  if (event.transition === 'completed' || event.transition === 'expired' || event.transition === 'lost')
+  if (event.transition === 'completed' || event.transition === 'expired' || event.transition === 'recovered' || event.transition === 'lost')
     transitions.push([event.transition, event.job.id, epochNow()]);
 });
 setInterval(() => {

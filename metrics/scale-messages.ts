@@ -21,7 +21,7 @@ export type ToMaster =
   | { type: 'close'; id: number };
 
 /** A job transition this master applied, when (epochNow), as [transition, job id, time]. */
-export type TransitionRecord = [transition: 'completed' | 'expired' | 'lost', jobId: string, at: number];
+export type TransitionRecord = [transition: 'completed' | 'expired' | 'recovered' | 'lost', jobId: string, at: number];
 
 export interface MasterMeasure {
   rss: number;
