@@ -1,8 +1,10 @@
 // The bench's own dealings with Redis, beside the masters': deleting every key
 // under its prefix (before and after, on one Redis or on every node of a
-// cluster), and finding the server processes to read their CPU time.
+// cluster), counting the jobs in each queue partition, and finding the server
+// processes to read their CPU time.
 import { Cluster, Redis } from 'ioredis';
 import type { RedisTarget } from '../master/store/redis/redis-connection.ts';
+import { RedisKeys } from '../master/store/redis/redis-keys.ts';
 
 /** Connected: a cluster client knows its nodes only once it has read the slots, so listing them any sooner finds none. */
 async function connect(target: RedisTarget): Promise<Redis | Cluster> {
@@ -29,6 +31,16 @@ export async function clearPrefix(target: RedisTarget, prefix: string): Promise<
       }
     }
     return deleted;
+  } finally {
+    client.disconnect();
+  }
+}
+
+/** Jobs in each queue partition under `prefix`, as its `order` set counts them. */
+export async function jobsPerPartition(target: RedisTarget, prefix: string, partitions: number): Promise<number[]> {
+  const client = await connect(target);
+  try {
+    return await Promise.all(Array.from({ length: partitions }, (_, p) => client.zcard(new RedisKeys(prefix, p).order)));
   } finally {
     client.disconnect();
   }
