@@ -147,15 +147,15 @@ export interface NodeKillRun {
   counterNode: boolean;
   /** The share of submissions expected refused while it is down: its share of partitions, or all of them if it held the counter. */
   expectedRefusedShare: number;
+  /** Uploads sent from the kill until the node was started again, and of them refused (not 201). */
+  sentWhileDown: number;
+  refusedSentWhileDown: number;
   /**
-   * Uploads answered from the kill until the node was started again, and of them refused (not 201): a job is created
-   * at the end of its request, so when it was answered says best whether the node was down when it was created.
+   * The same by when they were answered. Neither window is exact: an upload sent just before the kill may be refused
+   * after it, and a refusal may wait for the client's next attempt to reach the dead node (up to 2 s) before it is answered.
    */
   answeredWhileDown: number;
   refusedAnsweredWhileDown: number;
-  /** The same by when they were sent (an upload sent just before the kill, refused after it, is not counted here). */
-  sentWhileDown: number;
-  refusedSentWhileDown: number;
   /** The median time an upload waited for its answer, ms: how far the two counts above may differ. */
   medianAnswerMs: number;
   downSeconds: number;
@@ -299,10 +299,10 @@ export async function killNode(
     partitionsByPort: Object.fromEntries(cluster.nodes.map((n) => [String(n.port), held(n.port)])),
     counterNode: withCounter,
     expectedRefusedShare: withCounter ? 1 : victimPartitions.length / partitions,
-    answeredWhileDown: answeredWhileDown.length,
-    refusedAnsweredWhileDown: answeredWhileDown.filter((a) => !a.jobId).length,
     sentWhileDown: sentWhileDown.length,
     refusedSentWhileDown: sentWhileDown.filter((a) => !a.jobId).length,
+    answeredWhileDown: answeredWhileDown.length,
+    refusedAnsweredWhileDown: answeredWhileDown.filter((a) => !a.jobId).length,
     medianAnswerMs: distribution(answers.map((a) => a.answeredAt - a.sentAt)).p50,
     downSeconds,
     offeredRate: rate,

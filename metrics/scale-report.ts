@@ -179,8 +179,8 @@ export function printReport(report: ScaleReport): void {
         .join('; ');
       console.log(`  cluster node ${nk.port} killed, holding ${nodeKillWhat(nk)} (partitions by node: ${byPort})`);
       console.log(
-        `    while down: ${nk.refusedAnsweredWhileDown} of ${nk.answeredWhileDown} uploads answered were refused (${percent(nk.refusedAnsweredWhileDown, nk.answeredWhileDown)}), ` +
-          `${nk.refusedSentWhileDown} of ${nk.sentWhileDown} sent (${percent(nk.refusedSentWhileDown, nk.sentWhileDown)}); expected: ${f(100 * nk.expectedRefusedShare, 1)}% ` +
+        `    while down: ${nk.refusedSentWhileDown} of ${nk.sentWhileDown} uploads sent were refused (${percent(nk.refusedSentWhileDown, nk.sentWhileDown)}), ` +
+          `${nk.refusedAnsweredWhileDown} of ${nk.answeredWhileDown} answered (${percent(nk.refusedAnsweredWhileDown, nk.answeredWhileDown)}); expected: ${f(100 * nk.expectedRefusedShare, 1)}% ` +
           `(${nk.counterNode ? 'every submission needs the counter' : 'its share of partitions'}); median answer ${f(nk.medianAnswerMs)} ms`,
       );
       console.log(
