@@ -6,6 +6,7 @@
 // also holds the one submission counter: every submission needs that node.
 import { distribution } from '../common/percentiles.ts';
 import type { JobStatus } from '../master/api-types.ts';
+import { partitionOf } from '../master/store/redis/partitions.ts';
 import { RedisKeys } from '../master/store/redis/redis-keys.ts';
 import type { BenchCluster } from './scale-cluster.ts';
 import { epochNow } from './scale-messages.ts';
@@ -158,6 +159,13 @@ export interface NodeKillRun {
   refusedAnsweredWhileDown: number;
   /** The median time an upload waited for its answer, ms: how far the two counts above may differ. */
   medianAnswerMs: number;
+  /**
+   * Uploads sent while the node was down and accepted all the same into its partitions: their create waited (the
+   * cluster client tries a command again when its node's connection closes) until the node was back; and from the
+   * kill, ms, when the first of them was answered.
+   */
+  acceptedIntoItsPartitions: number;
+  firstAcceptedIntoItsPartitionsMs: number;
   downSeconds: number;
   offeredRate: number;
   requests: number;
@@ -291,6 +299,7 @@ export async function killNode(
   const down = (at: number) => at >= killedAt && at < restartingAt;
   const answeredWhileDown = answers.filter((a) => down(a.answeredAt));
   const sentWhileDown = answers.filter((a) => down(a.sentAt));
+  const waited = sentWhileDown.filter((a) => a.jobId && victimPartitions.includes(partitionOf(a.jobId, partitions)));
   const withCounter = node === nodes[0];
   return {
     port: node.port,
@@ -304,6 +313,8 @@ export async function killNode(
     answeredWhileDown: answeredWhileDown.length,
     refusedAnsweredWhileDown: answeredWhileDown.filter((a) => !a.jobId).length,
     medianAnswerMs: distribution(answers.map((a) => a.answeredAt - a.sentAt)).p50,
+    acceptedIntoItsPartitions: waited.length,
+    firstAcceptedIntoItsPartitionsMs: since(waited.length ? Math.min(...waited.map((a) => a.answeredAt)) : undefined),
     downSeconds,
     offeredRate: rate,
     requests: answers.length,

@@ -181,7 +181,8 @@ export function printReport(report: ScaleReport): void {
       console.log(
         `    while down: ${nk.refusedSentWhileDown} of ${nk.sentWhileDown} uploads sent were refused (${percent(nk.refusedSentWhileDown, nk.sentWhileDown)}), ` +
           `${nk.refusedAnsweredWhileDown} of ${nk.answeredWhileDown} answered (${percent(nk.refusedAnsweredWhileDown, nk.answeredWhileDown)}); expected: ${f(100 * nk.expectedRefusedShare, 1)}% ` +
-          `(${nk.counterNode ? 'every submission needs the counter' : 'its share of partitions'}); median answer ${f(nk.medianAnswerMs)} ms`,
+          `(${nk.counterNode ? 'every submission needs the counter' : 'its share of partitions'}); median answer ${f(nk.medianAnswerMs)} ms; ` +
+          `${nk.acceptedIntoItsPartitions} sent while it was down were accepted into its partitions once it was back (the first answered ${f(nk.firstAcceptedIntoItsPartitionsMs)} ms after the kill)`,
       );
       console.log(
         `    node ${nk.port} started again ${f(nk.startedAgainMs)} ms later (cluster ok at ${f(nk.clusterOkMs)} ms): ${nk.requests} uploads → ${Object.entries(
