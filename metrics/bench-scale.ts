@@ -10,14 +10,17 @@
 // heartbeats; then capacity (jobs submitted at once, through each master's
 // lifecycle, timed until the last is done), added latency at half that rate
 // (open loop), fairness (Jain's index of jobs per worker); on the last store a
-// master is killed, on the cluster its queue's node. Everything is bounded by
-// --max-seconds and torn down at the end, also on failure or Ctrl-C.
+// master is killed, on the cluster a node holding queue partitions (by default
+// not partition 0, whose node every submission needs for its counter).
+// Everything is bounded by --max-seconds and torn down at the end, also on
+// failure or Ctrl-C.
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Command } from 'commander';
 import { RedisJobStore } from '../master/store/redis-job-store.ts';
+import { MAX_PARTITIONS } from '../master/store/redis/partitions.ts';
 import type { RedisTarget } from '../master/store/redis/redis-connection.ts';
 import { BenchCluster } from './scale-cluster.ts';
 import { ClientsChild, MasterChild, openFileLimit } from './scale-children.ts';
@@ -25,7 +28,7 @@ import { capacity, gridCpu, latencyAt, receivedBetween, sleep, workerCounts, typ
 import { killMaster, killNode } from './scale-kills.ts';
 import { TransitionLog } from './scale-log.ts';
 import type { MasterMeasure } from './scale-messages.ts';
-import { clearPrefix, redisServerInfo } from './scale-redis.ts';
+import { clearPrefix, jobsPerPartition, redisServerInfo } from './scale-redis.ts';
 import { printReport, toCsv, type PhaseReport, type ScaleReport } from './scale-report.ts';
 import { fairness, split } from './scale-stats.ts';
 
@@ -37,6 +40,8 @@ const program = new Command('bench:scale')
   .option('--stores <list>', 'redis (one Redis) and/or cluster (a 3-node Redis Cluster started here), in that order', 'redis,cluster')
   .option('--redis-url <url>', 'the one Redis', 'redis://127.0.0.1:6379/0')
   .option('--redis-prefix <p>', 'key prefix of every key the bench makes (deleted before and after)', 'bench-scale:')
+  .option('--partitions <n>', 'QUEUE_PARTITIONS on the cluster store: more than its 3 nodes, so each node holds several', '8')
+  .option('--redis-partitions <n>', 'QUEUE_PARTITIONS on the one-Redis store (1: as the figures before partitions)', '1')
   .option('--cluster-port <n>', 'first port tried for the cluster nodes (each also needs port + 10000)', '7101')
   .option('--heartbeat-ms <n>', "masters' HEARTBEAT_MS", '10000')
   .option('--lease-ms <n>', "masters' LEASE_MS", '5000')
@@ -47,7 +52,11 @@ const program = new Command('bench:scale')
   .option('--no-kill', 'skip killing a master (on the last store)')
   .option('--kill-rate <n>', 'jobs/s offered around the master kill', '500')
   .option('--kill-work-ms <n>', 'how long each worker takes per job around the master kill, so leases are held', '200')
-  .option('--no-node-kill', 'skip killing the cluster node that holds the queue')
+  .option('--no-node-kill', 'skip killing a cluster node')
+  .option(
+    '--kill-counter-node',
+    'kill the node of partition 0 (the submission counter: every submission 503 while it is down) instead of one holding only other partitions',
+  )
   .option('--node-down-seconds <n>', 'how long the cluster node stays dead', '3')
   .option('--post-rate <n>', 'uploads/s through HTTP around the node kill', '50')
   .option('--connect-concurrency <n>', 'handshakes in flight per client process', '64')
@@ -63,6 +72,8 @@ const opts = program.opts<{
   stores: string;
   redisUrl: string;
   redisPrefix: string;
+  partitions: string;
+  redisPartitions: string;
   clusterPort: string;
   heartbeatMs: string;
   leaseMs: string;
@@ -74,6 +85,7 @@ const opts = program.opts<{
   killRate: string;
   killWorkMs: string;
   nodeKill: boolean;
+  killCounterNode?: boolean;
   nodeDownSeconds: string;
   postRate: string;
   connectConcurrency: string;
@@ -87,6 +99,8 @@ const n = {
   masters: Number(opts.masters),
   clientProcesses: Number(opts.clientProcesses),
   credit: Number(opts.credit),
+  partitions: Number(opts.partitions),
+  redisPartitions: Number(opts.redisPartitions),
   heartbeatMs: Number(opts.heartbeatMs),
   leaseMs: Number(opts.leaseMs),
   masterTimeoutMs: Number(opts.masterTimeoutMs),
@@ -103,8 +117,14 @@ const n = {
 const stores = opts.stores.split(',').filter(Boolean);
 const bad =
   Object.entries(n).find(([, v]) => !Number.isFinite(v) || v < 0) ?? (stores.some((s) => s !== 'redis' && s !== 'cluster') && ['--stores', opts.stores]);
-if (bad || n.masters < 1 || n.clientProcesses < 1 || n.sockets < n.masters) {
-  console.error(`bench:scale: bad option ${bad ? `${bad[0]} = ${bad[1]}` : '(need at least one master, one client process and one socket per master)'}`);
+const badPartitions = [n.partitions, n.redisPartitions].some((p) => !Number.isInteger(p) || p < 1 || p > MAX_PARTITIONS);
+if (bad || badPartitions || n.masters < 1 || n.clientProcesses < 1 || n.sockets < n.masters) {
+  const why = bad
+    ? `${bad[0]} = ${bad[1]}`
+    : badPartitions
+      ? `(--partitions and --redis-partitions are whole numbers from 1 to ${MAX_PARTITIONS})`
+      : '(need at least one master, one client process and one socket per master)';
+  console.error(`bench:scale: bad option ${why}`);
   process.exit(2);
 }
 
@@ -140,7 +160,7 @@ const fleetToken = randomBytes(24).toString('base64url');
 const workerTokenSecret = randomBytes(32).toString('base64url');
 const limits = { maxAttempts: 3, maxLeases: 10, failureQuorum: 2, maxPendingJobs: 100_000, idempotencyTtlMs: 3_600_000 };
 
-function masterSettings(target: RedisTarget, index: number) {
+function masterSettings(target: RedisTarget, partitions: number, index: number) {
   return {
     port: 0,
     host: '127.0.0.1',
@@ -153,6 +173,7 @@ function masterSettings(target: RedisTarget, index: number) {
     workerTokenSecret,
     ...('url' in target ? { redisUrl: target.url } : { redisClusterNodes: target.clusterNodes.map(({ host, port }) => `${host}:${port}`).join(',') }),
     redisPrefix: opts.redisPrefix,
+    queuePartitions: partitions,
     // Every socket and request comes from 127.0.0.1: the per-address caps an attacker meets would stop the bench.
     maxConnections: socketsPerMaster + 1000,
     maxConnectionsPerAddress: socketsPerMaster + 1000,
@@ -178,11 +199,13 @@ async function storePhase(store: 'redis' | 'cluster', first: boolean, last: bool
     target = { url: opts.redisUrl };
     redisPids = [(await redisServerInfo(opts.redisUrl)).pid];
   }
+  const partitions = store === 'cluster' ? n.partitions : n.redisPartitions;
   const where = 'url' in target ? target.url : target.clusterNodes.map(({ port }) => port).join(',');
-  console.log(`\n== ${store === 'redis' ? 'one Redis' : '3-node Redis Cluster'} (${where}), prefix ${opts.redisPrefix}`);
+  console.log(`\n== ${store === 'redis' ? 'one Redis' : '3-node Redis Cluster'} (${where}), ${partitions} queue partition(s), prefix ${opts.redisPrefix}`);
   await clearPrefix(target, opts.redisPrefix);
   teardowns.push(() => clearPrefix(target, opts.redisPrefix));
-  const reader = await RedisJobStore.connect({ target, keyPrefix: opts.redisPrefix, limits });
+  // The first to connect records the store's partition count: the masters must (and do) say the same.
+  const reader = await RedisJobStore.connect({ target, keyPrefix: opts.redisPrefix, partitions, limits });
   teardowns.push(() => reader.close());
 
   const log = new TransitionLog();
@@ -190,7 +213,7 @@ async function storePhase(store: 'redis' | 'cluster', first: boolean, last: bool
     Array.from({ length: n.masters }, (_, i) => {
       fs.mkdirSync(path.join(tmp, `uploads-${store}-${i}`), { recursive: true });
       // The submitted images are files written first, as uploads are: in the bench's temp dir, deleted at the end.
-      return MasterChild.start(masterSettings(target, i), { TMPDIR: path.join(tmp, `uploads-${store}-${i}`) }, (report) => log.add(report));
+      return MasterChild.start(masterSettings(target, partitions, i), { TMPDIR: path.join(tmp, `uploads-${store}-${i}`) }, (report) => log.add(report));
     }),
   );
   teardowns.push(() => Promise.all(masters.map((m) => m.kill())));
@@ -257,6 +280,7 @@ async function storePhase(store: 'redis' | 'cluster', first: boolean, last: bool
   const latency = await latencyAt(grid, rate, n.seconds, 60_000);
   const counts2 = await workerCounts(grid);
   const storeAfterDispatch = await reader.counts();
+  const partitionJobs = await jobsPerPartition(target, opts.redisPrefix, partitions);
 
   let kill: PhaseReport['kill'] = null;
   if (last && opts.kill && n.masters > 1) {
@@ -265,13 +289,22 @@ async function storePhase(store: 'redis' | 'cluster', first: boolean, last: bool
   }
   let nodeKill: PhaseReport['nodeKill'] = null;
   if (cluster && opts.nodeKill) {
-    console.log(`kill -9 of the cluster node holding the queue, restarted after ${n.nodeDownSeconds} s (${n.postRate} uploads/s over HTTP)`);
-    nodeKill = await killNode(grid, cluster, { rate: n.postRate, preSeconds: 2, downSeconds: n.nodeDownSeconds, postSeconds: 3 });
+    const which = opts.killCounterNode ? "partition 0's (the submission counter's)" : 'one holding partitions other than 0';
+    console.log(`kill -9 of a cluster node, ${which}, restarted after ${n.nodeDownSeconds} s (${n.postRate} uploads/s over HTTP)`);
+    nodeKill = await killNode(grid, cluster, {
+      partitions,
+      counterNode: Boolean(opts.killCounterNode),
+      rate: n.postRate,
+      preSeconds: 2,
+      downSeconds: n.nodeDownSeconds,
+      postSeconds: 3,
+    });
   }
 
   const report: PhaseReport = {
     store,
     target: where,
+    partitions,
     masters: masters.map((m, i) => ({
       index: i,
       pid: m.pid,
@@ -291,6 +324,7 @@ async function storePhase(store: 'redis' | 'cluster', first: boolean, last: bool
     latency,
     fairness: { capacity: fairness(receivedBetween(counts0, counts1)), latency: fairness(receivedBetween(counts1, counts2)) },
     storeAfterDispatch,
+    jobsPerPartition: partitionJobs,
     kill,
     nodeKill,
   };
@@ -336,7 +370,7 @@ const report: ScaleReport = {
   command: `npm run bench:scale -- ${process.argv.slice(2).join(' ')}`.trim(),
   startedAt: startedAt.toISOString(),
   seconds: (Date.now() - startedAt.getTime()) / 1000,
-  settings: { ...n, stores, redisUrl: opts.redisUrl, redisPrefix: opts.redisPrefix },
+  settings: { ...n, stores, redisUrl: opts.redisUrl, redisPrefix: opts.redisPrefix, killCounterNode: Boolean(opts.killCounterNode) },
   machine: {
     cores: os.cpus().length,
     node: process.version,

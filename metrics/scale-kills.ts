@@ -1,9 +1,13 @@
 // The failures bench:scale inflicts while work flows: kill -9 of one master
 // (its leases wait for their deadline and a surviving master's reaper), and
-// kill -9 of the Redis Cluster node that holds the queue, restarted on its
+// kill -9 of a Redis Cluster node holding queue partitions, restarted on its
 // append-only file (what do submissions see meanwhile; does every acknowledged
-// job finish?).
+// job finish?). By default the node is one without partition 0, whose slot
+// also holds the one submission counter: every submission needs that node.
+import { distribution } from '../common/percentiles.ts';
 import type { JobStatus } from '../master/api-types.ts';
+import { partitionOf } from '../master/store/redis/partitions.ts';
+import { RedisKeys } from '../master/store/redis/redis-keys.ts';
 import type { BenchCluster } from './scale-cluster.ts';
 import { epochNow } from './scale-messages.ts';
 import { openLoop, sleep, workerCounts, type Grid } from './scale-grid.ts';
@@ -133,8 +137,35 @@ export async function killMaster(
 }
 
 export interface NodeKillRun {
-  /** The node killed: the one holding the queue's hash tag, with its append-only file (fsync always) switched on first. */
+  /** The node killed, with its append-only file (fsync always) switched on first. */
   port: number;
+  /** Queue partitions of the store, and which were on the node killed. */
+  partitions: number;
+  victimPartitions: number[];
+  /** Each node's partitions, by port. */
+  partitionsByPort: Record<string, number[]>;
+  /** Whether the node killed held partition 0 and so the submission counter (asked for, or no other node held a partition). */
+  counterNode: boolean;
+  /** The share of submissions expected refused while it is down: its share of partitions, or all of them if it held the counter. */
+  expectedRefusedShare: number;
+  /** Uploads sent from the kill until the node was started again, and of them refused (not 201). */
+  sentWhileDown: number;
+  refusedSentWhileDown: number;
+  /**
+   * The same by when they were answered. Neither window is exact: an upload sent just before the kill may be refused
+   * after it, and a refusal may wait for the client's next attempt to reach the dead node (up to 2 s) before it is answered.
+   */
+  answeredWhileDown: number;
+  refusedAnsweredWhileDown: number;
+  /** The median time an upload waited for its answer, ms: how far the two counts above may differ. */
+  medianAnswerMs: number;
+  /**
+   * Uploads sent while the node was down and accepted all the same into its partitions: their create waited (the
+   * cluster client tries a command again when its node's connection closes) until the node was back; and from the
+   * kill, ms, when the first of them was answered.
+   */
+  acceptedIntoItsPartitions: number;
+  firstAcceptedIntoItsPartitionsMs: number;
   downSeconds: number;
   offeredRate: number;
   requests: number;
@@ -189,15 +220,44 @@ async function post(url: string): Promise<Post> {
 }
 
 /**
- * Uploads `rate` images/s through HTTP to the live masters for `preSeconds`, kills the node holding the queue,
- * restarts it after `downSeconds`, goes on for `postSeconds`, then waits for every acknowledged job.
+ * The port of the node to kill, given the port holding each partition (partition 0's also holds the submission
+ * counter): the counter's if asked for or if no other node holds a partition, else the other holding the most (the
+ * clearest share of refusals; the lower port on a tie).
+ */
+export function nodeToKill(partitionPorts: readonly number[], counterWanted: boolean): number {
+  const counter = partitionPorts[0]!;
+  const held = new Map<number, number>();
+  for (const port of partitionPorts) if (port !== counter) held.set(port, (held.get(port) ?? 0) + 1);
+  const others = [...held].sort(([portA, a], [portB, b]) => b - a || portA - portB);
+  return counterWanted || others.length === 0 ? counter : others[0]![0];
+}
+
+/**
+ * Uploads `rate` images/s through HTTP to the live masters for `preSeconds`, kills a node holding partitions (partition
+ * 0's only if `counterNode`, or if no other holds any), restarts it after `downSeconds`, goes on for `postSeconds`,
+ * then waits for every acknowledged job.
  */
 export async function killNode(
   grid: Grid,
   cluster: BenchCluster,
-  { rate, preSeconds, downSeconds, postSeconds }: { rate: number; preSeconds: number; downSeconds: number; postSeconds: number },
+  {
+    partitions,
+    counterNode,
+    rate,
+    preSeconds,
+    downSeconds,
+    postSeconds,
+  }: { partitions: number; counterNode: boolean; rate: number; preSeconds: number; downSeconds: number; postSeconds: number },
 ): Promise<NodeKillRun> {
-  const node = await cluster.nodeOf(`${grid.prefix}{q}:jobs`);
+  // Each partition's node; partition 0's keys, the counter among them, share one hash tag and so one node.
+  const nodes = await Promise.all(Array.from({ length: partitions }, (_, p) => cluster.nodeOf(new RedisKeys(grid.prefix, p).jobs)));
+  const held = (port: number) => nodes.flatMap((node, p) => (node.port === port ? [p] : []));
+  const port = nodeToKill(
+    nodes.map((node) => node.port),
+    counterNode,
+  );
+  const node = cluster.nodes.find((candidate) => candidate.port === port)!;
+  const victimPartitions = held(node.port);
   await cluster.persist(node);
   const posts: Promise<Post>[] = [];
   let stop = false;
@@ -215,6 +275,7 @@ export async function killNode(
   const killedAt = epochNow();
   await cluster.kill(node);
   await sleep(downSeconds * 1000);
+  const restartingAt = epochNow();
   const startedAgainAt = await cluster.restart(node);
   const clusterOkAt = epochNow();
   await sleep(postSeconds * 1000);
@@ -235,8 +296,25 @@ export async function killNode(
   for (const a of answers) outcomes[a.outcome] = (outcomes[a.outcome] ?? 0) + 1;
   const refused = answers.filter((a) => !a.jobId);
   const since = (at: number | undefined) => (at === undefined ? Number.NaN : at - killedAt);
+  const down = (at: number) => at >= killedAt && at < restartingAt;
+  const answeredWhileDown = answers.filter((a) => down(a.answeredAt));
+  const sentWhileDown = answers.filter((a) => down(a.sentAt));
+  const waited = sentWhileDown.filter((a) => a.jobId && victimPartitions.includes(partitionOf(a.jobId, partitions)));
+  const withCounter = node === nodes[0];
   return {
     port: node.port,
+    partitions,
+    victimPartitions,
+    partitionsByPort: Object.fromEntries(cluster.nodes.map((n) => [String(n.port), held(n.port)])),
+    counterNode: withCounter,
+    expectedRefusedShare: withCounter ? 1 : victimPartitions.length / partitions,
+    sentWhileDown: sentWhileDown.length,
+    refusedSentWhileDown: sentWhileDown.filter((a) => !a.jobId).length,
+    answeredWhileDown: answeredWhileDown.length,
+    refusedAnsweredWhileDown: answeredWhileDown.filter((a) => !a.jobId).length,
+    medianAnswerMs: distribution(answers.map((a) => a.answeredAt - a.sentAt)).p50,
+    acceptedIntoItsPartitions: waited.length,
+    firstAcceptedIntoItsPartitionsMs: since(waited.length ? Math.min(...waited.map((a) => a.answeredAt)) : undefined),
     downSeconds,
     offeredRate: rate,
     requests: answers.length,

@@ -1,19 +1,27 @@
 // The bench's own dealings with Redis, beside the masters': deleting every key
 // under its prefix (before and after, on one Redis or on every node of a
-// cluster), and finding the server processes to read their CPU time.
+// cluster), counting the jobs in each queue partition, and finding the server
+// processes to read their CPU time.
 import { Cluster, Redis } from 'ioredis';
 import type { RedisTarget } from '../master/store/redis/redis-connection.ts';
+import { RedisKeys } from '../master/store/redis/redis-keys.ts';
 
-const connect = (target: RedisTarget): Redis | Cluster => ('url' in target ? new Redis(target.url) : new Cluster(target.clusterNodes));
+/** Connected: a cluster client knows its nodes only once it has read the slots, so listing them any sooner finds none. */
+async function connect(target: RedisTarget): Promise<Redis | Cluster> {
+  const client = 'url' in target ? new Redis(target.url, { lazyConnect: true }) : new Cluster(target.clusterNodes, { lazyConnect: true });
+  await client.connect();
+  return client;
+}
 
 /** Deletes every key that starts with `prefix`; answers how many. */
 export async function clearPrefix(target: RedisTarget, prefix: string): Promise<number> {
-  const client = connect(target);
+  const client = await connect(target);
   try {
     const servers = client instanceof Cluster ? client.nodes('master') : [client];
     let deleted = 0;
     for (const server of servers) {
-      // One key per UNLINK: on a cluster, keys on one node may still lie in different slots.
+      // One key per UNLINK: on a cluster, keys on one node may still lie in different slots (a partition each, and the
+      // partition count beside them).
       for await (const keys of server.scanStream({ match: `${escapeGlob(prefix)}*`, count: 1000 }) as AsyncIterable<string[]>) {
         if (keys.length === 0) continue;
         const pipeline = server.pipeline();
@@ -23,6 +31,16 @@ export async function clearPrefix(target: RedisTarget, prefix: string): Promise<
       }
     }
     return deleted;
+  } finally {
+    client.disconnect();
+  }
+}
+
+/** Jobs in each queue partition under `prefix`, as its `order` set counts them. */
+export async function jobsPerPartition(target: RedisTarget, prefix: string, partitions: number): Promise<number[]> {
+  const client = await connect(target);
+  try {
+    return await Promise.all(Array.from({ length: partitions }, (_, p) => client.zcard(new RedisKeys(prefix, p).order)));
   } finally {
     client.disconnect();
   }

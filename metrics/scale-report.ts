@@ -9,6 +9,8 @@ import type { Fairness } from './scale-stats.ts';
 export interface PhaseReport {
   store: 'redis' | 'cluster';
   target: string;
+  /** QUEUE_PARTITIONS of this store. */
+  partitions: number;
   masters: {
     index: number;
     pid: number;
@@ -36,6 +38,8 @@ export interface PhaseReport {
   fairness: { capacity: Fairness; latency: Fairness };
   /** The store's counts once the capacity and latency runs were over. */
   storeAfterDispatch: Record<JobStatus, number>;
+  /** Jobs in each partition then (all statuses). */
+  jobsPerPartition: number[];
   kill: MasterKillRun | null;
   nodeKill: NodeKillRun | null;
 }
@@ -105,7 +109,7 @@ export function goals(report: ScaleReport): Goal[] {
       out.push({
         store,
         goal: 'cluster node killed and restarted: submissions see 503, never a silent drop; every acknowledged job finishes',
-        measured: `${Object.entries(nk.outcomes)
+        measured: `node with ${nodeKillWhat(nk)}: ${Object.entries(nk.outcomes)
           .map(([k, v]) => `${k} ×${v}`)
           .join(', ')}; ${nk.ackedDone} of ${nk.acked} acknowledged done`,
         met: nk.ackedDone === nk.acked && nk.refusalsWithoutJsonError === 0,
@@ -115,6 +119,12 @@ export function goals(report: ScaleReport): Goal[] {
   return out;
 }
 
+/** "partitions 2, 5 of 8" and whether the counter was on it. */
+const nodeKillWhat = (nk: NodeKillRun) =>
+  `partition${nk.victimPartitions.length === 1 ? '' : 's'} ${nk.victimPartitions.join(', ')} of ${nk.partitions}${nk.counterNode ? ' (with the submission counter)' : ''}`;
+
+const percent = (part: number, whole: number) => (whole ? `${f((100 * part) / whole, 1)}%` : '–');
+
 export function printReport(report: ScaleReport): void {
   const s = report.settings;
   console.log(
@@ -122,7 +132,9 @@ export function printReport(report: ScaleReport): void {
       `load ${report.machine.loadBefore.map((l) => l.toFixed(1)).join(' ')} before, ${report.machine.loadAfter.map((l) => l.toFixed(1)).join(' ')} after, ${f(report.seconds)} s`,
   );
   for (const p of report.phases) {
-    console.log(`\n${p.store === 'redis' ? 'one Redis' : 'Redis Cluster (3 nodes)'} ${p.target}`);
+    console.log(
+      `\n${p.store === 'redis' ? 'one Redis' : 'Redis Cluster (3 nodes)'} ${p.target}, ${p.partitions} queue partition${p.partitions === 1 ? '' : 's'}`,
+    );
     console.log(`  sockets: ${p.connect.connected} of ${p.connect.sockets} connected in ${f(p.connect.seconds, 1)} s (${p.connect.failed} failed)`);
     for (const m of p.masters)
       console.log(
@@ -144,6 +156,7 @@ export function printReport(report: ScaleReport): void {
       `  latency at ${f(l.offeredRate)} jobs/s: p50 ${f(l.p50, 2)} ms, p90 ${f(l.p90, 2)}, p99 ${f(l.p99, 2)}, max ${f(l.max, 1)} (${l.acked} of ${l.submitted} acknowledged, ${l.missing} missing, ${l.doubled} done twice); ` +
         `CPU: masters ${l.cpu.masters.map((x) => f(x)).join('+')}, clients ${f(l.cpu.clients)}, redis ${f(l.cpu.redis)}`,
     );
+    if (p.partitions > 1) console.log(`  jobs per partition after the capacity and latency runs: ${p.jobsPerPartition.join(', ')}`);
     for (const [run, fair] of Object.entries(p.fairness))
       console.log(
         `  fairness (${run}): Jain ${f(fair.jain, 3)} over ${fair.workers} workers, ${f(fair.mean, 2)} jobs each (min ${fair.min}, max ${fair.max}, ${fair.idleWorkers} got none; the evenest deal would give ${f(fair.jainBest, 3)}, a random one ${f(fair.jainIfRandom, 3)})`,
@@ -161,8 +174,18 @@ export function printReport(report: ScaleReport): void {
     }
     if (p.nodeKill) {
       const nk = p.nodeKill;
+      const byPort = Object.entries(nk.partitionsByPort)
+        .map(([port, held]) => `${port}: ${held.join(',') || 'none'}`)
+        .join('; ');
+      console.log(`  cluster node ${nk.port} killed, holding ${nodeKillWhat(nk)} (partitions by node: ${byPort})`);
       console.log(
-        `  cluster node ${nk.port} killed, started again ${f(nk.startedAgainMs)} ms later (cluster ok at ${f(nk.clusterOkMs)} ms): ${nk.requests} uploads → ${Object.entries(
+        `    while down: ${nk.refusedSentWhileDown} of ${nk.sentWhileDown} uploads sent were refused (${percent(nk.refusedSentWhileDown, nk.sentWhileDown)}), ` +
+          `${nk.refusedAnsweredWhileDown} of ${nk.answeredWhileDown} answered (${percent(nk.refusedAnsweredWhileDown, nk.answeredWhileDown)}); expected: ${f(100 * nk.expectedRefusedShare, 1)}% ` +
+          `(${nk.counterNode ? 'every submission needs the counter' : 'its share of partitions'}); median answer ${f(nk.medianAnswerMs)} ms; ` +
+          `${nk.acceptedIntoItsPartitions} sent while it was down were accepted into its partitions once it was back (the first answered ${f(nk.firstAcceptedIntoItsPartitionsMs)} ms after the kill)`,
+      );
+      console.log(
+        `    node ${nk.port} started again ${f(nk.startedAgainMs)} ms later (cluster ok at ${f(nk.clusterOkMs)} ms): ${nk.requests} uploads → ${Object.entries(
           nk.outcomes,
         )
           .map(([k, v]) => `${k} ×${v}`)
@@ -191,6 +214,7 @@ export function toCsv(report: ScaleReport): string {
     }
   };
   for (const p of report.phases) {
+    add(p.store, 'phase', { target: p.target, partitions: p.partitions });
     for (const m of p.masters) add(p.store, `master${m.index}`, m);
     add(p.store, 'connect', p.connect);
     if (p.idle) add(p.store, 'idle', p.idle);
@@ -198,6 +222,7 @@ export function toCsv(report: ScaleReport): string {
     add(p.store, 'latency', p.latency);
     add(p.store, 'fairness', p.fairness);
     add(p.store, 'store', p.storeAfterDispatch);
+    add(p.store, 'store', { jobsPerPartition: p.jobsPerPartition });
     if (p.kill) add(p.store, 'kill', p.kill);
     if (p.nodeKill) add(p.store, 'nodeKill', p.nodeKill);
   }

@@ -1,6 +1,7 @@
-// npm run bench:scale with tiny numbers (40 sockets, 2 masters, one Redis, no cluster): its report must add up —
-// every socket connected and kept, every job done exactly once, the killed master's leases requeued and finished
-// elsewhere, the CSV saying what the JSON says, and no key left behind. Its figures are not judged here.
+// npm run bench:scale with tiny numbers (40 sockets, 2 masters, one Redis with its queue in 2 partitions, no
+// cluster): its report must add up — every socket connected and kept, every job done exactly once, the killed
+// master's leases requeued and finished elsewhere, the CSV saying what the JSON says, and no key left behind (those
+// of every partition, and the partition count). Its figures are not judged here.
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
@@ -25,6 +26,7 @@ describe('npm run bench:scale', () => {
     const csv = path.join(dir, 'scale.csv');
     // Leases long enough that none runs out while the machine is busy, except those of the killed master.
     const args = ['--sockets', '40', '--masters', '2', '--client-processes', '1', '--stores', 'redis', '--redis-url', TEST_REDIS_URL, '--redis-prefix', prefix];
+    args.push('--redis-partitions', '2');
     args.push('--idle-seconds', '2', '--capacity-jobs', '200', '--seconds', '1', '--lease-ms', '5000', '--kill-rate', '100', '--max-seconds', '100');
     await run(process.execPath, ['--import', 'tsx', 'metrics/bench-scale.ts', ...args, '--json', json, '--csv', csv], { cwd: projectRoot, timeout: 110_000 });
 
@@ -32,6 +34,7 @@ describe('npm run bench:scale', () => {
     expect(report.phases.map((p) => p.store)).toEqual(['redis']);
     const [phase] = report.phases;
     const p = phase!;
+    expect(p.partitions).toBe(2);
 
     expect(p.masters.map((m) => [m.sockets, m.sessions])).toEqual([
       [20, 20],
@@ -54,6 +57,10 @@ describe('npm run bench:scale', () => {
     expect(p.fairness.capacity).toMatchObject({ workers: 40, jobs: 200 });
     expect(p.fairness.latency).toMatchObject({ workers: 40, jobs: p.latency.acked });
     expect(p.storeAfterDispatch).toEqual({ queued: 0, leased: 0, done: 200 + p.latency.acked, failed: 0 });
+    // Both partitions took jobs (requests take turns at them), and together they hold every job.
+    expect(p.jobsPerPartition).toHaveLength(2);
+    expect(Math.min(...p.jobsPerPartition)).toBeGreaterThan(0);
+    expect(p.jobsPerPartition[0]! + p.jobsPerPartition[1]!).toBe(200 + p.latency.acked);
 
     const k = p.kill!;
     expect(k.victimSockets).toBe(20);
@@ -72,6 +79,7 @@ describe('npm run bench:scale', () => {
     expect(value('kill', 'heldAtKill')).toBe(String(k.heldAtKill));
     expect(value('store', 'done')).toBe(String(200 + p.latency.acked));
     expect(value('master1', 'sessions')).toBe('20');
+    expect(value('phase', 'partitions')).toBe('2');
     expect(rows.filter((r) => r.section === 'goal').map((r) => r.value)).toHaveLength(5);
 
     // The bench deleted every key it made.
