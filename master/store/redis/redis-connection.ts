@@ -32,6 +32,10 @@ export function createRedisClient(target: RedisTarget, commandTimeoutMs: number)
     lazyConnect: true,
     clusterRetryStrategy: reconnectDelay,
     enableOfflineQueue: false,
+    // The cluster client would otherwise send again, on its own, a command whose node connection closed (or that met
+    // CLUSTERDOWN): the same lost-reply hazard as above. Redirections (MOVED, ASK) stay: the node ran nothing.
+    retryDelayOnFailover: 0,
+    retryDelayOnClusterDown: 0,
     redisOptions: options,
   });
 }
