@@ -250,7 +250,7 @@ export async function killNode(
   }: { partitions: number; counterNode: boolean; rate: number; preSeconds: number; downSeconds: number; postSeconds: number },
 ): Promise<NodeKillRun> {
   // Each partition's node; partition 0's keys, the counter among them, share one hash tag and so one node.
-  const nodes = await Promise.all(Array.from({ length: partitions }, (_, p) => cluster.nodeOf(new RedisKeys(grid.prefix, p).jobs)));
+  const nodes = await Promise.all(Array.from({ length: partitions }, (_, p) => cluster.nodeOf(new RedisKeys(grid.prefix, p, partitions).jobs)));
   const held = (port: number) => nodes.flatMap((node, p) => (node.port === port ? [p] : []));
   const port = nodeToKill(
     nodes.map((node) => node.port),

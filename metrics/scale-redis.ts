@@ -40,7 +40,7 @@ export async function clearPrefix(target: RedisTarget, prefix: string): Promise<
 export async function jobsPerPartition(target: RedisTarget, prefix: string, partitions: number): Promise<number[]> {
   const client = await connect(target);
   try {
-    return await Promise.all(Array.from({ length: partitions }, (_, p) => client.zcard(new RedisKeys(prefix, p).order)));
+    return await Promise.all(Array.from({ length: partitions }, (_, p) => client.zcard(new RedisKeys(prefix, p, partitions).order)));
   } finally {
     client.disconnect();
   }

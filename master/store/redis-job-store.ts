@@ -23,20 +23,23 @@ export interface RedisJobStoreOptions {
   keyPrefix?: string;
   /** Partitions of the queue (QUEUE_PARTITIONS); fixed when the store is first used, every master must say the same. Default 1. */
   partitions?: number;
+  /**
+   * The partition this store's creates and leases ask first, then each call one further on. Default: one at random, so
+   * masters started together do not all begin with the same; tests fix it to compare two stores call for call.
+   */
+  firstTurn?: number;
   /** A command slower than this fails with StoreUnavailableError. Default 5000. */
   commandTimeoutMs?: number;
 }
 
 export type AvailabilityListener = (available: boolean) => void;
 
-/**
- * Takes turns over the partitions: each call starts one further on, so none is always asked last. Every store starts
- * at the first, so two stores given the same calls answer the same (store-differential.test.ts).
- */
+/** Takes turns over the partitions: each call starts one further on, so none is always asked last. */
 class Turns {
-  private next = 0;
-
-  constructor(private readonly count: number) {}
+  constructor(
+    private readonly count: number,
+    private next: number,
+  ) {}
 
   /** Every partition once, starting with this turn's. */
   take(): number[] {
@@ -60,8 +63,10 @@ export class RedisJobStore implements JobStore {
    * Connects, failing with StoreUnavailableError if Redis cannot be reached now (afterwards it reconnects by itself),
    * and with PartitionCountMismatchError if the store was created with another number of partitions.
    */
-  static async connect({ target, limits, keyPrefix = 'grid:', partitions = 1, commandTimeoutMs = 5_000 }: RedisJobStoreOptions): Promise<RedisJobStore> {
-    const store = new RedisJobStore(createRedisClient(target, commandTimeoutMs), keyPrefix, partitions, limits);
+  static async connect(options: RedisJobStoreOptions): Promise<RedisJobStore> {
+    const { target, limits, keyPrefix = 'grid:', partitions = 1, commandTimeoutMs = 5_000 } = options;
+    const firstTurn = options.firstTurn ?? Math.floor(Math.random() * partitions);
+    const store = new RedisJobStore(createRedisClient(target, commandTimeoutMs), keyPrefix, partitions, firstTurn, limits);
     try {
       await store.redis.connect();
     } catch (error) {
@@ -82,13 +87,14 @@ export class RedisJobStore implements JobStore {
     private readonly redis: RedisClient,
     keyPrefix: string,
     partitionCount: number,
+    firstTurn: number,
     private readonly limits: Limits,
   ) {
     this.masters = masterKeys(keyPrefix);
     const share = { ...limits, maxPendingJobs: shareOf(limits.maxPendingJobs, partitionCount) };
-    this.partitions = Array.from({ length: partitionCount }, (_, i) => new RedisPartition(redis, keyPrefix, i, share));
-    this.createTurns = new Turns(partitionCount);
-    this.leaseTurns = new Turns(partitionCount);
+    this.partitions = Array.from({ length: partitionCount }, (_, i) => new RedisPartition(redis, keyPrefix, i, partitionCount, share));
+    this.createTurns = new Turns(partitionCount, firstTurn);
+    this.leaseTurns = new Turns(partitionCount, firstTurn);
     // Connection errors reach callers as StoreUnavailableError and listeners as availability.
     redis.on('error', () => {});
     redis.on('ready', () => this.setAvailable(true));

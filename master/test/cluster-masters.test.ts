@@ -94,8 +94,8 @@ describe('masters sharing a Redis Cluster, the queue in partitions', () => {
     // What a 201 promises needs the node to keep it: every node writes an append-only file, fsynced on every write.
     for (const node of cluster.nodes) await cluster.persist(node);
     // A node holding a partition but not the first (whose node also keeps the one submission counter).
-    const counterNode = await cluster.nodeOf(new RedisKeys(prefix, 0).seq);
-    const nodes = await Promise.all(Array.from({ length: PARTITIONS }, (_, p) => cluster.nodeOf(new RedisKeys(prefix, p).jobs)));
+    const counterNode = await cluster.nodeOf(new RedisKeys(prefix, 0, PARTITIONS).seq);
+    const nodes = await Promise.all(Array.from({ length: PARTITIONS }, (_, p) => cluster.nodeOf(new RedisKeys(prefix, p, PARTITIONS).jobs)));
     const victim = nodes.find((node) => node !== counterNode);
     expect(victim, 'the partitions all sit on the counter’s node').toBeDefined();
 

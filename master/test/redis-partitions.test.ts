@@ -1,6 +1,6 @@
 // What a partitioned Redis queue (QUEUE_PARTITIONS) promises beyond the store
 // contract, on a real three-node Redis Cluster: each partition's keys share one
-// hash tag and the partitions spread over the nodes; requests are spread over
+// hash tag and the partitions spread evenly over the slots and the nodes; requests are spread over
 // the partitions; leases take the partitions in turn, FIFO within each, and a
 // worker no job of one partition suits takes one from the next; a master with
 // another partition count is refused.
@@ -8,8 +8,9 @@ import { randomUUID } from 'node:crypto';
 import { Cluster } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { JobStore, Lease, WorkerRef } from '../store/job-store.ts';
-import { partitionOf } from '../store/redis/partitions.ts';
-import { RedisKeys } from '../store/redis/redis-keys.ts';
+import calculateSlot from 'cluster-key-slot';
+import { MAX_PARTITIONS, partitionOf } from '../store/redis/partitions.ts';
+import { partitionTag, RedisKeys } from '../store/redis/redis-keys.ts';
 import { RedisJobStore } from '../store/redis-job-store.ts';
 import { PartitionCountMismatchError } from '../store/store-errors.ts';
 import { CLUSTER_PARTITIONS, DEFAULT_TEST_LIMITS, deleteRedisKeys, STORE_KINDS, type OpenedStore } from '../../test/support/stores.ts';
@@ -51,19 +52,34 @@ async function onePerPartition(store: JobStore, size: number): Promise<Map<numbe
 }
 
 describe('a queue in partitions on a Redis Cluster', () => {
-  it('keeps each partition under a hash tag of its own, and the partitions on more than one node', async () => {
-    const tags = Array.from({ length: P }, (_, partition) => new Set(new RedisKeys('test:', partition).all().map((key) => /\{([^}]+)\}/.exec(key)?.[1])));
+  it('puts each partition of any count in its own equal run of hash slots, and one store in {q} as before partitions', () => {
+    expect(partitionTag(0, 1)).toBe('{q}');
+    const runStart = (run: number, count: number) => Math.floor((run * 16_384) / count);
+    for (let count = 2; count <= MAX_PARTITIONS; count++) {
+      for (let partition = 0; partition < count; partition++) {
+        const slot = calculateSlot(partitionTag(partition, count));
+        expect(slot).toBeGreaterThanOrEqual(runStart(partition, count));
+        expect(slot).toBeLessThan(runStart(partition + 1, count));
+      }
+    }
+  });
+
+  it('keeps each partition under a hash tag of its own, and spreads the partitions evenly over the nodes', async () => {
+    const tags = Array.from({ length: P }, (_, partition) => new Set(new RedisKeys('test:', partition, P).all().map((key) => /\{([^}]+)\}/.exec(key)?.[1])));
     expect(tags.every((tag) => tag.size === 1)).toBe(true);
     expect(new Set(tags.map((tag) => [...tag][0])).size).toBe(P);
     const admin = new Cluster(clusterNodes());
     try {
       const nodes = await Promise.all(
         Array.from({ length: P }, async (_, partition) => {
-          const slot = Number(await admin.cluster('KEYSLOT', new RedisKeys('test:', partition).jobs));
+          const slot = Number(await admin.cluster('KEYSLOT', new RedisKeys('test:', partition, P).jobs));
           return (await admin.cluster('SLOTS')).find(([from, to]) => slot >= from && slot <= to)![2]![1];
         }),
       );
-      expect(new Set(nodes).size).toBeGreaterThan(1);
+      // 4 partitions on 3 nodes: every node holds one or two.
+      const perNode = [...new Set(nodes)].map((node) => nodes.filter((n) => n === node).length);
+      expect(perNode).toHaveLength(clusterNodes().length);
+      expect(Math.max(...perNode)).toBe(Math.ceil(P / clusterNodes().length));
     } finally {
       await admin.quit();
     }

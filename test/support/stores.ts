@@ -50,7 +50,7 @@ export async function deleteRedisKeys(prefix: string, target: RedisTarget = { ur
   const admin = 'url' in target ? new Redis(target.url) : new Cluster(target.clusterNodes);
   try {
     const partitions = Number((await admin.get(partitionCountKey(prefix))) ?? 1);
-    for (let partition = 0; partition < partitions; partition++) await admin.del(...new RedisKeys(prefix, partition).all());
+    for (let partition = 0; partition < partitions; partition++) await admin.del(...new RedisKeys(prefix, partition, partitions).all());
     await admin.del(partitionCountKey(prefix));
     await admin.del(masterKeys(prefix).known);
     await admin.del(...Object.values(identityKeys(prefix)));
@@ -104,7 +104,8 @@ function redisKind(name: 'redis' | 'redis-cluster' | 'redis-partitioned', target
     async open(limits) {
       const keyPrefix = `test:${randomUUID()}:`;
       return openedStores(
-        () => RedisJobStore.connect({ target: target(), keyPrefix, partitions, limits: { ...DEFAULT_TEST_LIMITS, ...limits } }),
+        // The partitions' turns start at the first, so that two stores given the same calls answer the same.
+        () => RedisJobStore.connect({ target: target(), keyPrefix, partitions, firstTurn: 0, limits: { ...DEFAULT_TEST_LIMITS, ...limits } }),
         () => deleteRedisKeys(keyPrefix, target()),
       );
     },

@@ -6,12 +6,30 @@
 // All keys of a set carry one hash tag, so on Redis Cluster they share a slot and each
 // script runs on one node.
 //
-// The tag names a partition of the queue (partitions.ts): `{q}` the first, as
-// in a store written before partitions, then `{q1}`, `{q2}`...
+// The tag names a partition of the queue (partitions.ts): `{q}` for a store of
+// one, as every store written before partitions; with several, tags chosen so
+// the partitions sit evenly over the cluster's hash slots (partitionTag).
+import calculateSlot from 'cluster-key-slot';
 import type { JobStatus } from '../../api-types.ts';
 
-/** The hash tag of a partition's keys. */
-export const partitionTag = (partition: number) => (partition === 0 ? '{q}' : `{q${partition}}`);
+/** Redis Cluster's hash slots. */
+const SLOTS = 16_384;
+
+/**
+ * The hash tag of partition `partition` of `count`. With several, partition i's tag is `q<i>` — or, when that name's
+ * slot lies outside the i-th of `count` equal runs of slots, `q<i>.<n>` for the first n whose slot lies in it — so
+ * the partitions spread evenly over a cluster whose nodes serve equal runs of slots (as `redis-cli --cluster create`
+ * deals them), instead of wherever their names happen to hash.
+ */
+export function partitionTag(partition: number, count: number): string {
+  if (count === 1) return '{q}';
+  const [from, to] = [Math.floor((partition * SLOTS) / count), Math.floor(((partition + 1) * SLOTS) / count)];
+  for (let n = 0; ; n++) {
+    const name = n === 0 ? `q${partition}` : `q${partition}.${n}`;
+    const slot = calculateSlot(name);
+    if (slot >= from && slot < to) return `{${name}}`;
+  }
+}
 
 /** String: how many partitions the store under this prefix was created with (partitions.ts); set by its first master. */
 export const partitionCountKey = (prefix: string) => `${prefix}partitions`;
@@ -63,12 +81,14 @@ export class RedisKeys {
   readonly retentionIndexed: string;
   private readonly key: (name: string) => string;
 
+  /** The keys of partition `partition` of `count` (the default: the one partition of a store that has one). */
   constructor(
     readonly prefix: string,
     readonly partition = 0,
+    count = 1,
   ) {
     if (/[{}]/.test(prefix)) throw new Error(`a Redis key prefix may not contain { or } (got "${prefix}"): the store adds its own hash tag`);
-    const tag = partitionTag(partition);
+    const tag = partitionTag(partition, count);
     const key = (this.key = (name: string) => `${prefix}${tag}:${name}`);
     this.jobs = key('jobs');
     this.images = key('images');

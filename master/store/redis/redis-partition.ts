@@ -49,14 +49,15 @@ export class RedisPartition {
   /** Every key, handed to every script. */
   private readonly allKeys: string[];
 
-  /** `limits.maxPendingJobs` is this partition's share (partitions.ts, shareOf). */
+  /** Partition `partition` of `count`; `limits.maxPendingJobs` is its share (partitions.ts, shareOf). */
   constructor(
     private readonly redis: RedisClient,
     keyPrefix: string,
     partition: number,
+    count: number,
     private readonly limits: Limits,
   ) {
-    this.keys = new RedisKeys(keyPrefix, partition);
+    this.keys = new RedisKeys(keyPrefix, partition, count);
     this.allKeys = this.keys.all();
     this.images = new RedisImageStore(redis, this.keys);
   }
