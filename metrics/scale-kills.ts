@@ -284,7 +284,16 @@ export async function killNode(
   const answers = await Promise.all(posts);
 
   const acked = answers.flatMap((a) => (a.jobId ? [a.jobId] : []));
-  const statuses = () => Promise.all(acked.map((id) => grid.reader.get(id).then((job) => job?.status ?? null)));
+  // The reader's connection to the restarted node may still be closing or reopening: a failed read is read again.
+  const statuses = () =>
+    Promise.all(
+      acked.map((id) =>
+        grid.reader.get(id).then(
+          (job) => job?.status ?? null,
+          () => 'unreadable',
+        ),
+      ),
+    );
   const end = Date.now() + 30_000;
   let states = await statuses();
   while (states.some((s) => s !== 'done') && Date.now() < end) {

@@ -5,12 +5,13 @@
 // losing Redis fails calls fast, then heals by itself once Redis is back.
 import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
+import { Redis, ReplyError } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { afterAttempt, type AttemptFacts } from '../store/attempt-rules.ts';
 import type { JobStore, Lease, Limits, WorkerRef } from '../store/job-store.ts';
 import { RedisKeys } from '../store/redis/redis-keys.ts';
 import { LuaScript, readLua } from '../store/redis/lua-scripts.ts';
+import { reachRedis } from '../store/redis/redis-connection.ts';
 import type { LiveEvent } from '../api-types.ts';
 import { LiveEvents } from '../events/live-events.ts';
 import { RedisEventRelay } from '../events/redis-event-relay.ts';
@@ -293,6 +294,13 @@ describe('when Redis goes away', () => {
   afterEach(async () => {
     if (server) await stopRedis(server, 'SIGKILL');
     server = null;
+  });
+
+  it('takes a reply saying Redis cannot serve now (a node loading, a cluster down) as unavailable, other replies as errors', async () => {
+    for (const reply of ['LOADING Redis is loading the dataset in memory', 'CLUSTERDOWN The cluster is down', 'MASTERDOWN Link with MASTER is down'])
+      await expect(reachRedis(() => Promise.reject(new ReplyError(reply)))).rejects.toBeInstanceOf(StoreUnavailableError);
+    const wrongType = reachRedis(() => admin.hget(`test:${randomUUID()}:not-a-hash`, 'x').then(() => admin.call('LPUSH', 'x')));
+    await expect(wrongType).rejects.toBeInstanceOf(ReplyError);
   });
 
   it('refuses to start without Redis', async () => {

@@ -32,10 +32,9 @@ export function createRedisClient(target: RedisTarget, commandTimeoutMs: number)
     lazyConnect: true,
     clusterRetryStrategy: reconnectDelay,
     enableOfflineQueue: false,
-    // The cluster client would otherwise send again, on its own, a command whose node connection closed (or that met
-    // CLUSTERDOWN): the same lost-reply hazard as above. Redirections (MOVED, ASK) stay: the node ran nothing.
+    // The cluster client would otherwise send again, on its own, a command whose node connection closed: the same
+    // lost-reply hazard as above. Redirections and CLUSTERDOWN stay retried a while: the node ran nothing.
     retryDelayOnFailover: 0,
-    retryDelayOnClusterDown: 0,
     redisOptions: options,
   });
 }
@@ -61,12 +60,21 @@ export async function closeRedis(redis: RedisClient): Promise<void> {
   await redis.quit().catch(() => redis.disconnect());
 }
 
-/** Runs a Redis call, turning "could not reach Redis" into StoreUnavailableError; errors Redis replied with pass through. */
+/**
+ * Replies by which Redis says it cannot serve now, having run nothing: a cluster without every slot served, a node
+ * loading its data after a restart, a replica cut from its master, a slot being moved.
+ */
+const NOT_SERVING_NOW = /^(CLUSTERDOWN|LOADING|MASTERDOWN|TRYAGAIN)\b/;
+
+/**
+ * Runs a Redis call, turning "could not reach Redis" (and "cannot serve now") into StoreUnavailableError; other errors
+ * Redis replied with pass through.
+ */
 export async function reachRedis<T>(call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (error) {
-    if (error instanceof ReplyError) throw error;
+    if (error instanceof ReplyError && !NOT_SERVING_NOW.test((error as Error).message)) throw error;
     throw new StoreUnavailableError(`Redis unavailable: ${(error as Error).message}`, { cause: error });
   }
 }
