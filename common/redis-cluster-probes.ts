@@ -1,5 +1,5 @@
-// What starting a local Redis Cluster waits on, for the tests (test/support/redis-cluster.ts) and
-// bench:scale (metrics/scale-cluster.ts) alike: a port nobody listens on, and a node that agrees on the slots.
+// What starting a local Redis Cluster waits on (metrics/scale-cluster.ts, the cluster of bench:scale and of the
+// tests): a port nobody listens on, and a node that agrees on the slots.
 import net from 'node:net';
 import { Redis } from 'ioredis';
 

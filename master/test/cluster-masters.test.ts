@@ -5,13 +5,13 @@
 // never a silent drop — and every acknowledged job finishes.
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { BenchCluster } from '../../metrics/scale-cluster.ts';
 import { SyntheticWorker, type SyntheticWorkerOptions } from '../../metrics/synthetic-worker.ts';
 import { partitionOf } from '../store/redis/partitions.ts';
 import { RedisKeys } from '../store/redis/redis-keys.ts';
 import { settled, until, uploadsFrom, type Upload } from '../../test/support/jobs-client.ts';
 import { spawnMaster, type MasterProcess } from '../../test/support/master-process.ts';
 import { devImages } from '../../test/support/paths.ts';
+import { startRedisCluster, type RedisCluster } from '../../test/support/redis-cluster.ts';
 
 const PARTITIONS = 4;
 /** The workers are the operator's fleet: trusted from the start, so one holds as many jobs as its credit. */
@@ -19,11 +19,10 @@ const FLEET_TOKEN = randomUUID();
 const uploads = uploadsFrom(devImages(8).map((image) => image.path));
 const masters: MasterProcess[] = [];
 const workers: SyntheticWorker[] = [];
-let cluster: BenchCluster;
+let cluster: RedisCluster;
 
 beforeAll(async () => {
-  // Ports from a random point below 55535, so that each node's bus port (+10000) is a valid port too.
-  cluster = await BenchCluster.start(20_000 + Math.floor(Math.random() * 30_000));
+  cluster = await startRedisCluster();
 }, 60_000);
 afterAll(() => cluster.stop());
 afterEach(async () => {

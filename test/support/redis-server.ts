@@ -1,14 +1,10 @@
 // A throwaway redis-server of the test's own, to stop and start at will.
 import { spawn, type ChildProcess } from 'node:child_process';
 
-/**
- * With `dir`, Redis keeps an append-only file there, fsynced on every write; without, nothing on disk.
- * With `cluster`, a cluster node keeping its cluster state in that file (see redis-cluster.ts).
- */
-export async function startRedis(port: number, { dir, cluster }: { dir?: string; cluster?: { configFile: string } } = {}): Promise<ChildProcess> {
+/** With `dir`, Redis keeps an append-only file there, fsynced on every write; without, nothing on disk. */
+export async function startRedis(port: number, { dir }: { dir?: string } = {}): Promise<ChildProcess> {
   const persistence = dir ? ['--appendonly', 'yes', '--appendfsync', 'always', '--dir', dir] : ['--appendonly', 'no'];
-  const clustered = cluster ? ['--cluster-enabled', 'yes', '--cluster-config-file', cluster.configFile] : [];
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence, ...clustered], {
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   await new Promise<void>((resolve, reject) => {

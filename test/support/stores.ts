@@ -117,7 +117,7 @@ const onCluster = redisKind(
   'redis-cluster',
   () => {
     if (!cluster) throw new Error('the redis-cluster store kind was not started (call kind.start() in beforeAll)');
-    return { clusterNodes: cluster.nodes };
+    return { clusterNodes: cluster.addresses };
   },
   CLUSTER_PARTITIONS,
 );
