@@ -87,7 +87,7 @@ console.log(
   `  end-to-end ÷ (${workers} × standalone rate): ${(rate / (workers * aloneRate)).toFixed(2)} (literal: ${workers} × one page alone, as if each worker had a core of its own)`,
 );
 console.log(
-  `  end-to-end ÷ (${workers} pages at once): ${(rate / rateOf(together)).toFixed(2)} (${workers} pages sharing these cores with no master: what the grid adds${workers === 1 ? '; the same run as the literal one' : ''})`,
+  `  end-to-end ÷ (${workers} page${workers === 1 ? '' : 's'} at once): ${(rate / rateOf(together)).toFixed(2)} (${workers} page${workers === 1 ? '' : 's'} sharing these cores with no master: what the grid adds${workers === 1 ? '; the same run as the literal one' : ''})`,
 );
 console.log(
   `  in the page per image (decode + preprocess + predict + readback): mean ${inference.mean.toFixed(1)} ms, p50 ${inference.p50.toFixed(1)}, ` +
