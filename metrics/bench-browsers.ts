@@ -1,7 +1,9 @@
 // npm run bench:browsers — what real browser workers achieve on this machine, against what the same
 // page does alone: first the worker page's classifier with no master (web/standalone.html) classifies
 // every image of a labelled folder, prepared as the master prepares an upload; then a master and N
-// headless Chromium workers classify them all, submitted at once, so both get the same bytes. Prints both rates and their ratio, in-page ms per image by stage, bytes per job
+// headless Chromium workers classify them all, submitted at once, so both get the same bytes. With N > 1, N standalone
+// pages at once too (each its own Chromium, the images split between them), the yardstick for N workers sharing the
+// machine's cores. Prints the rates and the grid's ratio to each, in-page ms per image by stage, bytes per job
 // and top-1/top-5. With --cold-start, only page open → first result, model cache empty and warm (metrics/cold-start.ts).
 import os from 'node:os';
 import path from 'node:path';
@@ -14,7 +16,7 @@ import { PAGE_STAGES, type PageStage, type PageStages } from '../master/protocol
 import { withBrowserGrid } from './browser-run.ts';
 import { measureColdStarts } from './cold-start.ts';
 import { loadDataset } from './dataset.ts';
-import { classifyStandalone } from './standalone-run.ts';
+import { classifyStandalone, type StandaloneResult } from './standalone-run.ts';
 
 const opts = new Command('bench:browsers')
   .option('--images <dir>', 'labelled image folder (labels.csv)', '../shared/datasets/imagenet-dev')
@@ -48,20 +50,26 @@ console.log(`${images.length} images, ${os.cpus().length} cores`);
 // What a worker receives for each image (master/images/prepared-image.ts), so the page alone gets what the grid's pages get.
 const preparer = new ImagePreparer(loadModelFiles(opts.modelDir ?? makeConfig({}).modelDir, [-1, 1]).view.imageSize, Number.MAX_SAFE_INTEGER);
 const prepared = await Promise.all(images.map((image) => preparer.prepare(image.path)));
-const alone = await classifyStandalone(
-  prepared.map(({ bytes, contentType }) => ({ bytes, type: contentType })),
-  opts.modelDir ? { modelDir: opts.modelDir } : {},
-);
-const aloneRate = alone.images.length / (alone.wallMs / 1000);
-const aloneTop1 = alone.images.filter((image, i) => image.top1 === images[i]!.index).length;
+const standaloneImages = prepared.map(({ bytes, contentType }) => ({ bytes, type: contentType }));
+const modelOption = opts.modelDir ? { modelDir: opts.modelDir } : {};
+const rateOf = (run: StandaloneResult) => run.images.length / (run.wallMs / 1000);
+const printStandalone = (title: string, run: StandaloneResult) => {
+  const top1 = run.images.filter((image, i) => image.top1 === images[i]!.index).length;
+  console.log(`\n${title} (no master, ${run.backend}): ${rateOf(run).toFixed(1)} images/s, top-1 ${percent(top1)}`);
+  console.log(
+    `  mean ms per image by stage: ${stageMeans(
+      run.images.map((image) => image.stages),
+      ['decode', 'preprocess', 'predict', 'readback'],
+    )}`,
+  );
+};
+const alone = await classifyStandalone(standaloneImages, modelOption);
+const aloneRate = rateOf(alone);
 const bareMs = alone.images.reduce((sum, image) => sum + image.stages.predict, 0) / alone.images.length;
-console.log(`\nstandalone (1 page, no master, ${alone.backend}): ${aloneRate.toFixed(1)} images/s, top-1 ${percent(aloneTop1)}`);
-console.log(
-  `  mean ms per image by stage: ${stageMeans(
-    alone.images.map((image) => image.stages),
-    ['decode', 'preprocess', 'predict', 'readback'],
-  )}`,
-);
+printStandalone('standalone, 1 page', alone);
+// W workers share the cores with each other (and the master): W pages at once is what they could do with no master.
+const together = workers > 1 ? await classifyStandalone(standaloneImages, { ...modelOption, pages: workers }) : alone;
+if (workers > 1) printStandalone(`standalone, ${workers} pages at once`, together); // each its own Chromium; first start → last finish
 
 // Each image sent as an upload's is: prepared by the master (bench:prepare compares it with sending the original).
 const { jobs, sent } = await withBrowserGrid({ workers, ...(opts.modelDir ? { modelDir: opts.modelDir } : {}) }, (grid) => grid.classify(images));
@@ -75,7 +83,12 @@ const inference = distribution(done.map((job) => job.result!.inferenceMs));
 const backends = [...new Set(done.map((job) => job.result!.backend))].join(', ');
 console.log(`\ngrid (a master, ${workers} headless Chromium workers, ${backends}): done ${done.length}, failed ${jobs.length - done.length}`);
 console.log(`  throughput: ${rate.toFixed(1)} jobs/s (first submission → last result)`);
-console.log(`  end-to-end ÷ (${workers} × standalone rate): ${(rate / (workers * aloneRate)).toFixed(2)}`);
+console.log(
+  `  end-to-end ÷ (${workers} × standalone rate): ${(rate / (workers * aloneRate)).toFixed(2)} (literal: ${workers} × one page alone, as if each worker had a core of its own)`,
+);
+console.log(
+  `  end-to-end ÷ (${workers} page${workers === 1 ? '' : 's'} at once): ${(rate / rateOf(together)).toFixed(2)} (${workers} page${workers === 1 ? '' : 's'} sharing these cores with no master: what the grid adds${workers === 1 ? '; the same run as the literal one' : ''})`,
+);
 console.log(
   `  in the page per image (decode + preprocess + predict + readback): mean ${inference.mean.toFixed(1)} ms, p50 ${inference.p50.toFixed(1)}, ` +
     `p99 ${inference.p99.toFixed(1)}; ${(inference.mean / bareMs).toFixed(2)}× the standalone predict (${bareMs.toFixed(1)} ms)`,

@@ -21,4 +21,16 @@ describe('the standalone classifier page', () => {
     }
     expect(run.wallMs).toBeGreaterThanOrEqual(run.images.reduce((sum, image) => sum + image.inferenceMs, 0));
   });
+
+  it('splits the images round-robin over several pages at once and puts every answer back at its image', async () => {
+    const images = devImages(5);
+    const [alone, together] = [await classifyStandalone(images), await classifyStandalone(images, { pages: 2, rounds: 2 })];
+    expect(together.pages).toBe(2);
+    // Each image classified exactly once per round, in its place: the same bytes give the one page's answer.
+    const answers = alone.images.map((image) => image.top1);
+    expect(together.images).toHaveLength(10);
+    expect(together.images.map((image) => image.top1)).toEqual([...answers, ...answers]);
+    expect(together.wallMs).toBeGreaterThan(0);
+    expect(alone.wallMs).toBeGreaterThan(0);
+  });
 });
