@@ -144,7 +144,7 @@ export class RedisJobStore implements JobStore {
     let waiting = workers.map((_, i) => i);
     let unreachable: StoreUnavailableError | null = null;
     let reached = 0;
-    for (const p of this.leaseTurns.take()) {
+    for (const p of await this.withQueuedJobs(this.leaseTurns.take())) {
       let made: (Lease | null)[];
       try {
         made = await this.partitions[p]!.lease(
@@ -301,6 +301,16 @@ export class RedisJobStore implements JobStore {
   /** A dead master whose leases were all requeued is forgotten. */
   async forgetMaster(masterId: string): Promise<void> {
     await reachRedis(() => this.redis.srem(this.masters.known, masterId));
+  }
+
+  /**
+   * Of these partitions, in order, those that hold queued jobs (or could not say: leasing then finds out), read all at
+   * once: a worker freed while the queue is empty costs one read per partition, not one lease script after another.
+   */
+  private async withQueuedJobs(turns: number[]): Promise<number[]> {
+    if (turns.length === 1) return turns;
+    const sizes = await Promise.allSettled(turns.map((p) => this.partitions[p]!.queuedCount()));
+    return turns.filter((_, i) => sizes[i]!.status === 'rejected' || (sizes[i] as PromiseFulfilledResult<number>).value > 0);
   }
 
   private of(jobId: string): RedisPartition {

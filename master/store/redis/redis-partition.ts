@@ -228,6 +228,10 @@ export class RedisPartition {
     });
   }
 
+  async queuedCount(): Promise<number> {
+    return reachRedis(() => this.redis.zcard(this.keys.byStatus.queued));
+  }
+
   async counts(): Promise<StatusCounts> {
     const batch = this.redis.pipeline();
     for (const status of JOB_STATUSES) batch.zcard(this.keys.byStatus[status]);
