@@ -74,16 +74,20 @@ describe('verification with real volunteers beside saboteurs', () => {
     const stats = (await fetch(`${master.url}/api/stats`).then((r) => r.json())) as { dispatch: { spotChecks: { given: number; failed: number } } };
     expect(stats.dispatch.spotChecks.given).toBeGreaterThan(0);
     let caught = 0;
+    let failedBySaboteurs = 0;
     for (const saboteur of saboteurs) {
       const record = await master.identities.trustRecord(saboteur.welcome.identity.workerId);
       // A saboteur is blacklisted exactly when it failed a spot check; then it is refused on return.
       expect(record.blacklisted).toBe(record.spotChecksFailed > 0);
+      failedBySaboteurs += record.spotChecksFailed;
       if (!record.blacklisted) continue;
       caught += 1;
       const back = await SyntheticWorker.connect({ masterUrl: master.url, hello: { identity: saboteur.welcome.identity } }).catch((error: unknown) => error);
       expect((back as WorkerRefusedError).code).toBe(CloseCode.identityRevoked);
     }
-    expect(stats.dispatch.spotChecks.failed).toBe(caught);
+    // Every failed spot check was a saboteur's; one holding two at once (credit 2) may fail both before it is cut off.
+    expect(stats.dispatch.spotChecks.failed).toBe(failedBySaboteurs);
+    expect(caught).toBeLessThanOrEqual(failedBySaboteurs);
     // The honest pages passed every spot check they answered.
     const honestIds = new Set(jobs.flatMap((job) => job.result!.verification!.replicas.map((r) => r.workerId)).filter((id) => !saboteurIds.has(id)));
     for (const id of honestIds) expect((await master.identities.trustRecord(id)).spotChecksFailed).toBe(0);
