@@ -75,7 +75,7 @@ export class RedisJobStore implements JobStore {
     }
     try {
       await store.claimPartitionCount(keyPrefix);
-      for (const partition of store.partitions) await partition.indexEndedJobs();
+      for (const partition of store.partitions) await partition.indexOlderJobs();
     } catch (error) {
       await store.close();
       throw error;

@@ -24,6 +24,11 @@ interface PendingWrite {
   reject: (error: unknown) => void;
 }
 
+/** A queued job's condition that this identity never said it cannot be processed, answered it, or answered it with nonsense. */
+const UNSHUNNED = `NOT EXISTS (
+  SELECT 1 FROM attempts a WHERE a.job_id = jobs.id AND a.identity = @identity
+    AND (a.outcome IN ('refused', 'answered') OR (a.outcome = 'failed' AND a.final = 1)))`;
+
 export class SqliteJobStore implements JobStore {
   private readonly db: Database.Database;
   private readonly images: FileImageStore;
@@ -58,12 +63,11 @@ export class SqliteJobStore implements JobStore {
       idempotencyForget: db.prepare(`DELETE FROM idempotency WHERE key IN (SELECT key FROM idempotency WHERE created_at <= ? ORDER BY created_at LIMIT 100)`),
       job: db.prepare(`SELECT * FROM jobs WHERE id = ?`),
       // Never a job this identity said cannot be processed, answered, or answered with nonsense: that one waits for
-      // other identities. Never a trusted-only job to a volunteer.
-      oldestQueuedFor: db.prepare(
-        `SELECT * FROM jobs WHERE status = 'queued' AND (trusted_only = 0 OR @trusted = 1) AND NOT EXISTS (
-           SELECT 1 FROM attempts a WHERE a.job_id = jobs.id AND a.identity = @identity
-             AND (a.outcome IN ('refused', 'answered') OR (a.outcome = 'failed' AND a.final = 1))
-         ) ORDER BY seq LIMIT 1`,
+      // other identities. Never a trusted-only job to a volunteer, whose query walks the open queue's index
+      // (sqlite-schema.ts), so private jobs waiting for the fleet cost its lease nothing.
+      oldestQueuedForTrusted: db.prepare(`SELECT * FROM jobs WHERE status = 'queued' AND ${UNSHUNNED} ORDER BY seq LIMIT 1`),
+      oldestQueuedForVolunteer: db.prepare(
+        `SELECT * FROM jobs INDEXED BY jobs_open_queue WHERE status = 'queued' AND trusted_only = 0 AND ${UNSHUNNED} ORDER BY seq LIMIT 1`,
       ),
       lease: db.prepare(
         `UPDATE jobs SET status = 'leased', attempts = attempts + 1, started_at = ?, worker = ?, lease_id = ?,
@@ -413,7 +417,8 @@ export class SqliteJobStore implements JobStore {
 
   /** The lease written, with the original's content type, and the prepared image's if the job has one. */
   private leaseOne(worker: WorkerRef, leaseMs: number, now: number): (Omit<Lease, 'image'> & { preparedType: string | null }) | null {
-    const row = this.q.oldestQueuedFor.get({ identity: worker.identity, trusted: worker.workerClass === 'trusted' ? 1 : 0 }) as JobRow | undefined;
+    const oldest = worker.workerClass === 'trusted' ? this.q.oldestQueuedForTrusted : this.q.oldestQueuedForVolunteer;
+    const row = oldest.get({ identity: worker.identity }) as JobRow | undefined;
     if (!row) return null;
     const leaseId = randomUUID();
     const deadline = now + leaseMs;

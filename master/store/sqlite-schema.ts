@@ -76,6 +76,8 @@ CREATE INDEX IF NOT EXISTS jobs_by_owner_status ON jobs (owner, status, seq);
 
 // The jobs an identity answered, to reopen them if it is blacklisted.
 const ANSWERS_INDEX = `CREATE INDEX IF NOT EXISTS attempts_by_identity ON attempts (identity, job_id);`;
+// The queued jobs a volunteer may take, oldest first: its lease walks these, not the private jobs among them.
+const OPEN_QUEUE_INDEX = `CREATE INDEX IF NOT EXISTS jobs_open_queue ON jobs (seq) WHERE status = 'queued' AND trusted_only = 0;`;
 
 const IDENTITY_COLUMNS = `
 ALTER TABLE attempts ADD COLUMN identity TEXT NOT NULL DEFAULT '';
@@ -105,6 +107,7 @@ export function migrate(db: Database.Database): void {
   if (!jobColumns.has('prepared_type')) db.exec('ALTER TABLE jobs ADD COLUMN prepared_type TEXT');
   db.exec(OWNER_INDEXES);
   db.exec(ANSWERS_INDEX);
+  db.exec(OPEN_QUEUE_INDEX);
   // A store written before retention gets the column saying when an image expired, and the indexes on the end time.
   migrateRetention(db, jobColumns);
 }

@@ -42,6 +42,12 @@ afterEach(async () => {
   for (const { dispose } of opened.splice(0)) await dispose();
 });
 
+async function leaseOne(store: JobStore, worker: WorkerRef): Promise<Lease> {
+  const [lease] = await store.lease([worker], 1_000, T0);
+  expect(lease).toBeTruthy();
+  return lease!;
+}
+
 async function connect(url: string, options: { commandTimeoutMs?: number } = {}) {
   const store = await RedisJobStore.connect({ target: { url }, limits: LIMITS, keyPrefix: `test:${randomUUID()}:`, ...options });
   stores.push(store);
@@ -282,6 +288,59 @@ describe('retention on Redis', () => {
     expect(await admin.hexists(keys.images, ids[1_202]!)).toBe(1);
     expect((await again.expireJobs(T0 + 7, 2_000)).length).toBe(1_202);
     expect(await again.counts()).toEqual({ queued: 0, leased: 1, done: 0, failed: 0 });
+  });
+});
+
+describe('the open queue on Redis', () => {
+  const volunteer = (id: string): WorkerRef => ({ id, name: id, backend: 'test', identity: id, workerClass: 'volunteer' });
+  const privateJobs = (count: number) => newJobs(count).map((job) => ({ ...job, trustedOnly: true }));
+  let server: ChildProcess | null = null;
+  afterEach(async () => {
+    if (server) await stopRedis(server, 'SIGKILL');
+    server = null;
+  });
+
+  it('lets a volunteer lease without reading the private jobs queued ahead of it', async () => {
+    // A server of the test's own: its command counts are this test's alone.
+    const port = await freePort();
+    server = await startRedis(port);
+    const url = `redis://127.0.0.1:${port}`;
+    const store = await connect(url);
+    await store.create(privateJobs(2_000), T0);
+    const { jobs } = await store.create(newJobs(1), T0);
+    const own = new Redis(url);
+    try {
+      await own.config('RESETSTAT');
+      expect((await leaseOne(store, volunteer('v1'))).jobId).toBe(jobs[0]!.id);
+      // Scripts' own commands count too: a lease that walked the private jobs would read each of them (HGET).
+      const hgets = Number(/cmdstat_hget:calls=(\d+)/.exec(await own.info('commandstats'))?.[1] ?? 0);
+      expect(hgets).toBeLessThan(10);
+    } finally {
+      own.disconnect();
+    }
+  });
+
+  it('adds the queued jobs of a store written before it, private ones aside, once at connect, a batch at a time', async () => {
+    const prefix = `test:${randomUUID()}:`;
+    const store = await RedisJobStore.connect({ target: { url: REDIS_URL }, limits: LIMITS, keyPrefix: prefix });
+    stores.push(store);
+    const keys = new RedisKeys(prefix);
+    try {
+      const ids = (await store.create([...newJobs(1_001), ...privateJobs(2)], T0)).jobs.map((job) => job.id);
+      await store.lease([worker('w0')], 1_000, T0);
+      // As a master from before the open queue left it.
+      await admin.del(keys.openQueue, keys.openQueueIndexed);
+
+      const again = await RedisJobStore.connect({ target: { url: REDIS_URL }, limits: LIMITS, keyPrefix: prefix });
+      stores.push(again);
+      expect(await admin.zcard(keys.openQueue)).toBe(1_000);
+      expect(await admin.zscore(keys.openQueue, ids[1_000]!)).not.toBeNull();
+      expect(await admin.zscore(keys.openQueue, ids[1_001]!)).toBeNull();
+      expect(await admin.get(keys.openQueueIndexed)).toBe('1');
+      expect((await leaseOne(again, volunteer('v1'))).jobId).toBe(ids[1]);
+    } finally {
+      await deleteRedisKeys(prefix);
+    }
   });
 });
 

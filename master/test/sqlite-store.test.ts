@@ -65,7 +65,7 @@ it('opens a database written before worker identities, its attempts counting as 
   // As an older master left it: attempts without identity, class or final columns.
   const db = new Database(path.join(dir, 'jobs.sqlite'));
   db.exec(
-    `DROP INDEX attempts_by_identity; ALTER TABLE attempts DROP COLUMN answer; ALTER TABLE attempts DROP COLUMN identity;
+    `DROP INDEX attempts_by_identity; DROP INDEX jobs_open_queue; ALTER TABLE attempts DROP COLUMN answer; ALTER TABLE attempts DROP COLUMN identity;
      ALTER TABLE attempts DROP COLUMN trusted; ALTER TABLE attempts DROP COLUMN final; ALTER TABLE jobs DROP COLUMN trusted_only;`,
   );
   db.close();

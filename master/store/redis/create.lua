@@ -67,6 +67,7 @@ for n = 0, job_count - 1 do
   end
   redis.call('ZADD', ORDER, job.seq, id)
   redis.call('ZADD', STATUS.queued, job.seq, id)
+  if job.trusted_only ~= 1 then redis.call('ZADD', OPEN_QUEUE, job.seq, id) end
   ids[#ids + 1] = id
 end
 if idempotency ~= '' then

@@ -10,8 +10,10 @@ local BY_OWNER, BY_OWNER_STATUS = KEYS[13], KEYS[14]
 local ENDED, IMAGES_BY_END = KEYS[15], KEYS[16]
 -- The prepared images workers receive (beside IMAGES, the originals).
 local PREPARED = KEYS[18]
+-- The queued jobs a volunteer may take (not trusted-only); KEYS[20] only says it holds those queued before it too.
+local OPEN_QUEUE = KEYS[19]
 -- Keys a script is handed beyond the store's own (create.lua's incoming images) start here.
-local FIRST_EXTRA_KEY = 19
+local FIRST_EXTRA_KEY = 21
 
 -- A job as a table of its fields (nil when there is no such job), and back.
 local function load_job(id)
@@ -54,6 +56,8 @@ local function set_status(job, to)
   end
   redis.call('ZREM', STATUS[job.status], job.id)
   redis.call('ZADD', STATUS[to], job.seq, job.id)
+  -- Set trusted_only before a job is queued: the open queue is decided here.
+  if to == 'queued' and job.trusted_only ~= 1 then redis.call('ZADD', OPEN_QUEUE, job.seq, job.id) else redis.call('ZREM', OPEN_QUEUE, job.id) end
   if job.owner then
     redis.call('ZREM', BY_OWNER_STATUS, owner_member(job, job.status))
     redis.call('ZADD', BY_OWNER_STATUS, 0, owner_member(job, to))
@@ -102,6 +106,7 @@ local function delete_job(job)
   redis.call('HDEL', ATTEMPTS, job.id)
   redis.call('ZREM', ORDER, job.id)
   redis.call('ZREM', STATUS[job.status], job.id)
+  redis.call('ZREM', OPEN_QUEUE, job.id)
   redis.call('ZREM', LEASES, job.id)
   redis.call('ZREM', ENDED, job.id)
   redis.call('ZREM', IMAGES_BY_END, job.id)

@@ -8,15 +8,17 @@
 local now, deadline, master = ARGV[1], ARGV[2], ARGV[3]
 local SCAN = 100
 
--- The oldest queued job this identity may take, or nil.
+-- The oldest queued job this identity may take, or nil. A volunteer reads the open queue, which holds no
+-- trusted-only job: private jobs waiting for the fleet cost its lease nothing.
 local function oldest_for(identity, trusted)
+  local queue = trusted == 1 and STATUS.queued or OPEN_QUEUE
   local from = 0
   while true do
-    local ids = redis.call('ZRANGE', STATUS.queued, from, from + SCAN - 1)
+    local ids = redis.call('ZRANGE', queue, from, from + SCAN - 1)
     if #ids == 0 then return nil end
     for _, id in ipairs(ids) do
       local job = load_job(id)
-      if not shuns(job, identity) and (trusted == 1 or job.trusted_only ~= 1) then return job end
+      if not shuns(job, identity) then return job end
     end
     from = from + SCAN
   end

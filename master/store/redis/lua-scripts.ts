@@ -60,4 +60,5 @@ export const jobScripts = {
   expireImages: jobScript('expire-images'),
   expireJobs: jobScript('expire-jobs'),
   indexEnded: jobScript('index-ended'),
+  indexOpen: jobScript('index-open'),
 };

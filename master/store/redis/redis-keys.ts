@@ -79,6 +79,13 @@ export class RedisKeys {
   readonly imagesByEnd: string;
   /** String, set once the jobs that ended before retention existed are in those sets too (index-ended.lua). */
   readonly retentionIndexed: string;
+  /**
+   * Sorted set: the queued jobs a volunteer may take (all but the trusted-only), scored by seq, so a volunteer's lease
+   * never walks the private jobs queued ahead of it (set_status in job-lib.lua keeps it).
+   */
+  readonly openQueue: string;
+  /** String, set once the jobs queued before the open queue existed are in it too (index-open.lua). */
+  readonly openQueueIndexed: string;
   private readonly key: (name: string) => string;
 
   /** The keys of partition `partition` of `count` (the default: the one partition of a store that has one). */
@@ -105,6 +112,8 @@ export class RedisKeys {
     this.ended = key('ended');
     this.imagesByEnd = key('images-by-end');
     this.retentionIndexed = key('retention-indexed');
+    this.openQueue = key('open-queue');
+    this.openQueueIndexed = key('open-queue-indexed');
   }
 
   /** Every key, in the order job-lib.lua reads KEYS. */
@@ -129,6 +138,8 @@ export class RedisKeys {
       this.imagesByEnd,
       this.retentionIndexed,
       this.prepared,
+      this.openQueue,
+      this.openQueueIndexed,
     ];
   }
 

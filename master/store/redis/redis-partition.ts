@@ -239,18 +239,28 @@ export class RedisPartition {
     return Object.fromEntries(JOB_STATUSES.map((status, i) => [status, sizes[i]])) as StatusCounts;
   }
 
-  /** A partition written before retention: its ended jobs join retention's sets once (index-ended.lua), then a key says so. */
-  async indexEndedJobs(): Promise<void> {
-    if (await reachRedis(() => this.redis.exists(this.keys.retentionIndexed))) return;
-    for (const status of ['done', 'failed']) {
-      let from = '-inf';
-      for (;;) {
-        const last = (await this.run(jobScripts.indexEnded, [status, from, INDEX_BATCH])) as string;
-        if (last === '') break;
-        from = `(${last}`;
-      }
+  /**
+   * A partition written before an index existed has its older jobs added once, then a key says so: ended jobs to
+   * retention's sets (index-ended.lua), queued ones to the open queue (index-open.lua).
+   */
+  async indexOlderJobs(): Promise<void> {
+    if (!(await reachRedis(() => this.redis.exists(this.keys.retentionIndexed)))) {
+      for (const status of ['done', 'failed']) await this.walk(jobScripts.indexEnded, [status]);
+      await reachRedis(() => this.redis.set(this.keys.retentionIndexed, '1'));
     }
-    await reachRedis(() => this.redis.set(this.keys.retentionIndexed, '1'));
+    if (!(await reachRedis(() => this.redis.exists(this.keys.openQueueIndexed)))) {
+      await this.walk(jobScripts.indexOpen, []);
+      await reachRedis(() => this.redis.set(this.keys.openQueueIndexed, '1'));
+    }
+  }
+
+  /** Runs an indexing script a batch at a time, each starting after the submission number the last one returned. */
+  private async walk(script: LuaScript, args: ScriptArg[]): Promise<void> {
+    for (let from = '-inf'; ;) {
+      const last = (await this.run(script, [...args, from, INDEX_BATCH])) as string;
+      if (last === '') return;
+      from = `(${last}`;
+    }
   }
 
   /** Runs a script with every key of the partition, and any of a job's own (`keys`) after them. */
