@@ -64,6 +64,8 @@ export interface CellRun {
   misidentified: number;
   /** Answers (replicas) the done jobs hold, all together. */
   replicas: number;
+  /** The same for the last quarter of the jobs submitted, answered when the workers have the most history. */
+  lastQuarter: { done: number; replicas: number };
   spotChecks: SpotCheckCounts;
   /** Lies and honest second-class answers given to real jobs. */
   lies: number;
@@ -209,6 +211,7 @@ function measure({
     wrongUntouched: 0,
     misidentified: 0,
     replicas: 0,
+    lastQuarter: { done: 0, replicas: 0 },
     spotChecks,
     lies: 0,
     flips: 0,
@@ -216,7 +219,8 @@ function measure({
     saboteurIdentities: workers.filter((worker) => worker.behaviour.kind !== 'honest').map((worker) => worker.identities),
     unexpectedCloses: workers.reduce((sum, worker) => sum + worker.unexpectedCloses.length, 0),
   };
-  for (const [id, image] of jobImage) {
+  const lastQuarterFrom = Math.floor((jobImage.size * 3) / 4);
+  for (const [position, [id, image]] of [...jobImage].entries()) {
     const given = log.get(id) ?? [];
     run.misidentified += given.filter((answer) => answer.image !== image).length;
     run.lies += given.filter((answer) => answer.lie).length;
@@ -227,6 +231,10 @@ function measure({
     run.done += 1;
     const verification = job.result!.verification;
     run.replicas += verification?.replicas.length ?? 1;
+    if (position >= lastQuarterFrom) {
+      run.lastQuarter.done += 1;
+      run.lastQuarter.replicas += verification?.replicas.length ?? 1;
+    }
     const unverified = verification?.state === 'unverified';
     if (unverified) run.unverified += 1;
     if (job.result!.predictions[0]!.index === table[image]!.top1) continue;

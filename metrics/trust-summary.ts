@@ -16,6 +16,8 @@ export interface CellSummary {
   /** Wrong final results among the done jobs. */
   errors: Proportion;
   meanReplicas: number;
+  /** Answers per done job among the last quarter of the jobs submitted: where redundancy is heading as histories grow. */
+  meanReplicasLastQuarter: number;
   /** Spot checks handed out per submitted job. */
   spotCheckOverhead: number;
   jobsPerSecond: number;
@@ -36,6 +38,7 @@ export function summarizeCell(spec: CellSpec, run: CellRun): CellSummary {
     run,
     errors: wilsonInterval(run.wrong, run.done),
     meanReplicas: run.replicas / run.done,
+    meanReplicasLastQuarter: run.lastQuarter.replicas / run.lastQuarter.done,
     spotCheckOverhead: run.spotChecks.given / run.jobs,
     jobsPerSecond: run.done / run.seconds,
     caught: caught.length,
@@ -66,6 +69,7 @@ export function markdownTable(cells: CellSummary[], reference: { noSaboteurs: nu
     'wrong final results (95% CI)',
     'unverified (wrong)',
     'answers per job',
+    'answers per job, last quarter',
     'spot checks per job',
     'jobs/s',
     'vs no saboteurs',
@@ -80,6 +84,7 @@ export function markdownTable(cells: CellSummary[], reference: { noSaboteurs: nu
     errorCell(c.errors),
     `${c.run.unverified} (${c.run.wrongUnverified})`,
     figure(c.meanReplicas),
+    figure(c.meanReplicasLastQuarter),
     figure(c.spotCheckOverhead, 3),
     figure(c.jobsPerSecond, 1),
     figure(c.jobsPerSecond / reference.noSaboteurs),

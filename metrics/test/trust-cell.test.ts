@@ -57,5 +57,7 @@ describe('a trust bench cell', () => {
   it('with every worker trusted, settles each job on one answer and gives no spot checks', async () => {
     const run = await runTrustCell(inputs, { saboteurs: 0, kind: 'naive', rate: 0, trusted: true }, options);
     expect([run.done, run.replicas, run.wrong, run.spotChecks.given]).toEqual([40, 40, 0, 0]);
+    // The last quarter of the 40 jobs submitted: ten, one answer each.
+    expect(run.lastQuarter).toEqual({ done: 10, replicas: 10 });
   });
 });

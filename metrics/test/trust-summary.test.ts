@@ -15,6 +15,7 @@ function run(overrides: Partial<CellRun> = {}): CellRun {
     wrongUntouched: 0,
     misidentified: 0,
     replicas: 800,
+    lastQuarter: { done: 100, replicas: 150 },
     spotChecks: { given: 40, passed: 38, failed: 2 },
     lies: 0,
     flips: 0,
@@ -32,9 +33,17 @@ describe('trust bench summary', () => {
   it('works out redundancy, overhead, throughput and catch figures from the counts', () => {
     const summary = summarizeCell(
       thirty,
-      run({ done: 398, replicas: 995, wrong: 1, seconds: 5, saboteurIdentities: [[identity(10, 0, 2000), identity(30, 2000, 5000)], [identity(4, 0)]] }),
+      run({
+        done: 398,
+        replicas: 995,
+        lastQuarter: { done: 99, replicas: 120 },
+        wrong: 1,
+        seconds: 5,
+        saboteurIdentities: [[identity(10, 0, 2000), identity(30, 2000, 5000)], [identity(4, 0)]],
+      }),
     );
     expect(summary.meanReplicas).toBeCloseTo(995 / 398, 10);
+    expect(summary.meanReplicasLastQuarter).toBeCloseTo(120 / 99, 10);
     expect(summary.spotCheckOverhead).toBe(0.1);
     expect(summary.jobsPerSecond).toBeCloseTo(398 / 5, 10);
     expect(summary.errors).toMatchObject({ successes: 1, trials: 398 });
@@ -67,6 +76,6 @@ describe('trust bench summary', () => {
   it('puts one row per cell under the header, throughput relative to both references', () => {
     const table = markdownTable([summarizeCell(none, run({ seconds: 5 }))], { unverified: 100, noSaboteurs: 80 }).split('\n');
     expect(table).toHaveLength(3);
-    expect(table[2]).toContain('| no saboteurs | 400 / 400 | 0 / 400 (0.0%–1.0%) | 0 (0) | 2.00 | 0.100 | 80.0 | 1.00 | 0.80 | – |');
+    expect(table[2]).toContain('| no saboteurs | 400 / 400 | 0 / 400 (0.0%–1.0%) | 0 (0) | 2.00 | 1.50 | 0.100 | 80.0 | 1.00 | 0.80 | – |');
   });
 });
