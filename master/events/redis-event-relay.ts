@@ -1,7 +1,10 @@
 // Job events across masters that share a Redis store: every board sees every
 // job, and a job queued on one master wakes the idle workers of the others.
 // Pub/sub may drop messages while Redis is away; the dispatcher's periodic
-// pump covers that, so nothing waits forever on a lost message.
+// pump covers that, so nothing waits forever on a lost message. The events of one
+// turn of the event loop go out as one message: one PUBLISH, and one parse on
+// every other master, per turn rather than per event (a completion alone is a
+// job event and a lease's).
 import { randomUUID } from 'node:crypto';
 import { Cluster, Redis } from 'ioredis';
 import type { JobEvent } from '../lifecycle/job-events.ts';
@@ -10,6 +13,11 @@ import { reconnectDelay, type RedisTarget } from '../store/redis/redis-connectio
 import type { LiveEvents } from './live-events.ts';
 
 interface Envelope {
+  origin: string;
+  events: JobEvent[];
+}
+/** What a master before batching published: one event a message (a rolling upgrade has both). */
+interface SingleEventEnvelope {
   origin: string;
   event: JobEvent;
 }
@@ -20,6 +28,8 @@ export class RedisEventRelay {
   private readonly subscriber: Redis | Cluster;
   private readonly unsubscribe: () => void;
   private publishFailing = false;
+  /** This turn's events, not yet published. */
+  private pending: JobEvent[] = [];
 
   constructor(
     target: RedisTarget,
@@ -39,24 +49,30 @@ export class RedisEventRelay {
     logOutages(this.subscriber, 'subscriber', log);
     void this.subscriber.subscribe(channel).catch((error: unknown) => log.warn({ err: error }, 'event relay: subscribe failed'));
     this.subscriber.on('message', (_channel, raw: string) => {
-      const envelope = JSON.parse(raw) as Envelope;
+      const envelope = JSON.parse(raw) as Envelope | SingleEventEnvelope;
       if (envelope.origin === this.origin) return;
-      onRemote(envelope.event);
+      for (const event of 'events' in envelope ? envelope.events : [envelope.event]) onRemote(event);
     });
     // Worker lists stay per master: /api/workers shows the workers connected here.
     this.unsubscribe = events.subscribeLocal((event) => {
       if (event.type === 'workers-changed') return;
-      this.publisher.publish(this.channel, JSON.stringify({ origin: this.origin, event } satisfies Envelope)).then(
-        () => {
-          this.publishFailing = false;
-        },
-        (error: unknown) => {
-          if (this.publishFailing) return; // one warning per outage, not one per event
-          this.publishFailing = true;
-          log.warn({ err: error, transition: event.transition }, 'event relay: cannot tell other masters of job events until Redis is back');
-        },
-      );
+      if (this.pending.push(event) === 1) setImmediate(() => this.publish(log));
     });
+  }
+
+  private publish(log: Logger): void {
+    const events = this.pending;
+    this.pending = [];
+    this.publisher.publish(this.channel, JSON.stringify({ origin: this.origin, events } satisfies Envelope)).then(
+      () => {
+        this.publishFailing = false;
+      },
+      (error: unknown) => {
+        if (this.publishFailing) return; // one warning per outage, not one per message
+        this.publishFailing = true;
+        log.warn({ err: error, events: events.length }, 'event relay: cannot tell other masters of job events until Redis is back');
+      },
+    );
   }
 
   async close(): Promise<void> {

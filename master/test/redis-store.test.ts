@@ -5,7 +5,7 @@
 // losing Redis fails calls fast, then heals by itself once Redis is back.
 import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { Redis, ReplyError } from 'ioredis';
+import { Cluster, Redis, ReplyError } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { afterAttempt, type AttemptFacts } from '../store/attempt-rules.ts';
 import type { JobStore, Lease, Limits, WorkerRef } from '../store/job-store.ts';
@@ -130,6 +130,43 @@ describe.each(STORE_KINDS.filter((kind) => kind.name !== 'sqlite'))('several mas
       expect(heard[0]).toEqual({ type: 'job-deleted', transition: 'cancelled', id: 'job-1' });
     } finally {
       for (const relay of relays) await relay.close();
+    }
+  });
+
+  it('relay the events of one turn as one message, every event in order', async () => {
+    const here = new LiveEvents();
+    const channel = `test:${randomUUID()}:events`;
+    const heard: LiveEvent[] = [];
+    const messages: { events: LiveEvent[] }[] = [];
+    const target = kind.redisTarget!();
+    const connect = () => ('url' in target ? new Redis(target.url) : new Cluster(target.clusterNodes));
+    const [listener, olderMaster] = [connect(), connect()];
+    listener.on('message', (_channel: string, raw: string) => messages.push(JSON.parse(raw) as { events: LiveEvent[] }));
+    await listener.subscribe(channel);
+    const relays = [
+      new RedisEventRelay(kind.redisTarget!(), channel, here, () => {}, silent),
+      new RedisEventRelay(kind.redisTarget!(), channel, new LiveEvents(), (event) => heard.push(event), silent),
+    ];
+    try {
+      await until(() => {
+        here.publish({ type: 'job-deleted', transition: 'cancelled', id: 'warm-up' });
+        return heard.length > 0;
+      }, 'the relays to hear each other');
+      const ids = Array.from({ length: 5 }, (_, i) => `job-${i}`);
+      for (const id of ids) here.publish({ type: 'job-deleted', transition: 'cancelled', id });
+      // Warm-up messages may still arrive: only what carries the five counts.
+      const idsIn = (events: LiveEvent[]) => events.flatMap((event) => (event.type === 'job-deleted' && event.id !== 'warm-up' ? [event.id] : []));
+      await until(() => idsIn(heard).length >= 5, 'the five events to cross over');
+      expect(idsIn(heard)).toEqual(ids);
+      await until(() => messages.some((message) => idsIn(message.events).length > 0), 'the listener to hear them');
+      expect(messages.map((message) => idsIn(message.events)).filter((carried) => carried.length > 0)).toEqual([ids]);
+      // A master from before batching, during a rolling upgrade, sends one event a message.
+      await olderMaster.publish(channel, JSON.stringify({ origin: 'older-master', event: { type: 'job-deleted', transition: 'cancelled', id: 'job-5' } }));
+      await until(() => idsIn(heard).length === 6, 'the older master’s event');
+    } finally {
+      for (const relay of relays) await relay.close();
+      listener.disconnect();
+      olderMaster.disconnect();
     }
   });
 
