@@ -132,7 +132,7 @@ export interface JobStore {
    * Backtracking after a blacklisting: every job done on this identity's word (its answer agreed with the result, and
    * no trusted worker's did) goes back to the queue, its answers all kept as votes (the final one too) and `reason`
    * as its error. A job whose image has expired cannot be verified again: it stays done, its result's verification
-   * unverified with `unverifiedReason` (job-views.ts, withdrawn). Walks the done jobs once.
+   * unverified with `unverifiedReason` (job-views.ts, withdrawn). Reads only the jobs this identity answered.
    */
   reopenAnsweredBy(identity: string, reason: string, unverifiedReason: string): Promise<Reopened>;
   /**

@@ -381,6 +381,83 @@ describe('the open queue on Redis', () => {
   });
 });
 
+describe('backtracking on Redis', () => {
+  const volunteer = (id: string): WorkerRef => ({ id, name: id, backend: 'test', identity: id, workerClass: 'volunteer' });
+  // A result verified by two volunteers, both agreeing: it leaned on each of them.
+  const verified = {
+    ...result,
+    verification: {
+      state: 'verified' as const,
+      credibility: 0.9995,
+      replicas: ['liar', 'honest'].map((workerId) => ({ workerId, workerClass: 'volunteer' as const, top1: 1, agreed: true })),
+    },
+  };
+  /** A job the identity "liar" voted on and "honest" finished, its result leaning on both. */
+  async function leaningOnLiar(store: JobStore): Promise<string> {
+    const { jobs } = await store.create(newJobs(1), T0);
+    await store.vote(await leaseOne(store, volunteer('liar')), 'liar', result, false, T0);
+    await store.complete(await leaseOne(store, volunteer('honest')), 'honest', verified, T0);
+    return jobs[0]!.id;
+  }
+  let server: ChildProcess | null = null;
+  afterEach(async () => {
+    if (server) await stopRedis(server, 'SIGKILL');
+    server = null;
+  });
+
+  it('reads only the jobs a blacklisted identity answered, not every done job', async () => {
+    // A server of the test's own: its traffic is this test's alone.
+    const port = await freePort();
+    server = await startRedis(port);
+    const url = `redis://127.0.0.1:${port}`;
+    const store = await connect(url);
+    await store.create(newJobs(2_000), T0);
+    const leases = (await store.lease(
+      Array.from({ length: 2_000 }, (_, i) => worker(`w${i}`)),
+      1_000,
+      T0,
+    )) as Lease[];
+    for (const [i, lease] of leases.entries())
+      await store.complete(lease, `w${i}`, { ...verified, verification: { ...verified.verification, replicas: [] } }, T0);
+    const id = await leaningOnLiar(store);
+    const own = new Redis(url);
+    try {
+      const sent = async () => Number(/total_net_output_bytes:(\d+)/.exec(await own.info('stats'))![1]);
+      const before = await sent();
+      const { reopened } = await store.reopenAnsweredBy('liar', 'liar was blacklisted', 'unused');
+      expect(reopened.map((job) => job.id)).toEqual([id]);
+      // Walking every done job would send all 2,001 of them, some 700 KB.
+      expect((await sent()) - before).toBeLessThan(20_000);
+    } finally {
+      own.disconnect();
+    }
+  });
+
+  it('adds the done jobs of a store written before its index to it once, at connect', async () => {
+    const prefix = `test:${randomUUID()}:`;
+    const store = await RedisJobStore.connect({ target: { url: REDIS_URL }, limits: LIMITS, keyPrefix: prefix });
+    stores.push(store);
+    const keys = new RedisKeys(prefix);
+    try {
+      const id = await leaningOnLiar(store);
+      // As a master from before the index left it.
+      await admin.del(keys.answersByIdentity, keys.answersIndexed);
+      expect((await store.reopenAnsweredBy('liar', 'liar was blacklisted', 'unused')).reopened).toEqual([]);
+
+      const again = await RedisJobStore.connect({ target: { url: REDIS_URL }, limits: LIMITS, keyPrefix: prefix });
+      stores.push(again);
+      expect(await admin.zrange(keys.answersByIdentity, 0, -1)).toEqual([`honest:${id}`, `liar:${id}`]);
+      expect(await admin.get(keys.answersIndexed)).toBe('1');
+      expect((await again.reopenAnsweredBy('liar', 'liar was blacklisted', 'unused')).reopened.map((job) => job.id)).toEqual([id]);
+      // Removed with its job.
+      await again.remove(id);
+      expect(await admin.zcard(keys.answersByIdentity)).toBe(0);
+    } finally {
+      await deleteRedisKeys(prefix);
+    }
+  });
+});
+
 describe('when Redis goes away', () => {
   let port: number;
   let server: ChildProcess | null = null;

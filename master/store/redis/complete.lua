@@ -4,7 +4,7 @@
 local now = ARGV[5]
 local job, refused = fenced(ARGV[1], ARGV[2], ARGV[3])
 if not job then return { refused } end
-end_lease(job, now, 'done', cjson.null, 0)
+index_answers(job.id, end_lease(job, now, 'done', cjson.null, 0))
 set_status(job, 'done')
 mark_ended(job, now)
 job.result = ARGV[4]

@@ -12,8 +12,10 @@ local ENDED, IMAGES_BY_END = KEYS[15], KEYS[16]
 local PREPARED = KEYS[18]
 -- The queued jobs a volunteer may take (not trusted-only); KEYS[20] only says it holds those queued before it too.
 local OPEN_QUEUE = KEYS[19]
+-- "identity:job id" for each identity whose answer a done job holds; KEYS[22] says it holds the older jobs too.
+local ANSWERS_BY_IDENTITY = KEYS[21]
 -- Keys a script is handed beyond the store's own (create.lua's incoming images) start here.
-local FIRST_EXTRA_KEY = 21
+local FIRST_EXTRA_KEY = 23
 
 -- A job as a table of its fields (nil when there is no such job), and back.
 local function load_job(id)
@@ -98,8 +100,20 @@ local function end_lease(job, now, outcome, reason, final)
   return attempts
 end
 
+-- Indexes the identities whose answers the job holds (attempts that ended 'done' or 'answered'), for backtracking.
+local function index_answers(id, attempts)
+  for _, attempt in ipairs(attempts) do
+    if attempt.identity and (attempt.outcome == 'done' or attempt.outcome == 'answered') then
+      redis.call('ZADD', ANSWERS_BY_IDENTITY, 0, attempt.identity .. ':' .. id)
+    end
+  end
+end
+
 -- Removes a job and everything it owns; returns its lease id if it was leased, else ''.
 local function delete_job(job)
+  for _, attempt in ipairs(load_attempts(job.id)) do
+    if attempt.identity then redis.call('ZREM', ANSWERS_BY_IDENTITY, attempt.identity .. ':' .. job.id) end
+  end
   redis.call('HDEL', JOBS, job.id)
   redis.call('HDEL', IMAGES, job.id)
   redis.call('HDEL', PREPARED, job.id)

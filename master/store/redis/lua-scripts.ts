@@ -61,4 +61,5 @@ export const jobScripts = {
   expireJobs: jobScript('expire-jobs'),
   indexEnded: jobScript('index-ended'),
   indexOpen: jobScript('index-open'),
+  indexAnswers: jobScript('index-answers'),
 };

@@ -86,6 +86,14 @@ export class RedisKeys {
   readonly openQueue: string;
   /** String, set once the jobs queued before the open queue existed are in it too (index-open.lua). */
   readonly openQueueIndexed: string;
+  /**
+   * Sorted set, every score 0, read in lexical order: "identity:job id" for each identity whose answer a done job
+   * holds (identities hold no colon), so backtracking after a blacklisting reads that identity's jobs, not every done
+   * job. Added when a job is done (complete.lua), removed with the job; a member whose job left done since is skipped.
+   */
+  readonly answersByIdentity: string;
+  /** String, set once the jobs done before that index existed are in it too (index-answers.lua). */
+  readonly answersIndexed: string;
   private readonly key: (name: string) => string;
 
   /** The keys of partition `partition` of `count` (the default: the one partition of a store that has one). */
@@ -114,6 +122,8 @@ export class RedisKeys {
     this.retentionIndexed = key('retention-indexed');
     this.openQueue = key('open-queue');
     this.openQueueIndexed = key('open-queue-indexed');
+    this.answersByIdentity = key('answers-by-identity');
+    this.answersIndexed = key('answers-indexed');
   }
 
   /** Every key, in the order job-lib.lua reads KEYS. */
@@ -140,6 +150,8 @@ export class RedisKeys {
       this.prepared,
       this.openQueue,
       this.openQueueIndexed,
+      this.answersByIdentity,
+      this.answersIndexed,
     ];
   }
 

@@ -121,14 +121,17 @@ export class RedisPartition {
   }
 
   async reopenAnsweredBy(identity: string, reason: string, unverifiedReason: string, changed: Reopened): Promise<void> {
-    // Walks the done jobs by submission number, so those reopened on the way (they leave the set) shift nothing.
-    for (let after = '-inf'; ;) {
-      const found = await reachRedis(() => this.redis.zrangebyscore(this.keys.byStatus.done, after, '+inf', 'WITHSCORES', 'LIMIT', 0, SCAN_BATCH));
-      if (found.length === 0) return;
-      const ids = found.filter((_, i) => i % 2 === 0);
-      after = `(${found[found.length - 1]}`;
+    // Walks the jobs the identity answered (keys.answersByIdentity), not every done job: a blacklisting costs what
+    // the identity did. Reopening leaves the index as it is, so the walk's place holds.
+    // Its members are "identity:…", between "identity:" and "identity;" (';' follows ':').
+    const prefix = `${identity}:`;
+    for (let after = `(${prefix}`; ;) {
+      const members = await reachRedis(() => this.redis.zrangebylex(this.keys.answersByIdentity, after, `(${identity};`, 'LIMIT', 0, SCAN_BATCH));
+      if (members.length === 0) return;
+      after = `(${members[members.length - 1]}`;
+      const ids = members.map((member) => member.slice(prefix.length));
       const jobs = (await reachRedis(() => this.redis.hmget(this.keys.jobs, ...ids))).filter((json): json is string => json !== null).map(viewOf);
-      for (const job of jobs.filter((done) => leanedOn(done.result, identity))) {
+      for (const job of jobs.filter((answered) => answered.status === 'done' && leanedOn(answered.result, identity))) {
         // The script decides, atomically, between reopening and (its image expired) withdrawing the verification.
         const args = [job.id, JSON.stringify(answerOf(job.result!)), reason, JSON.stringify(withdrawn(job.result!, unverifiedReason))];
         const reply = (await this.run(jobScripts.reopen, args)) as ['reopened' | 'unverified', string] | null;
@@ -251,6 +254,10 @@ export class RedisPartition {
     if (!(await reachRedis(() => this.redis.exists(this.keys.openQueueIndexed)))) {
       await this.walk(jobScripts.indexOpen, []);
       await reachRedis(() => this.redis.set(this.keys.openQueueIndexed, '1'));
+    }
+    if (!(await reachRedis(() => this.redis.exists(this.keys.answersIndexed)))) {
+      await this.walk(jobScripts.indexAnswers, []);
+      await reachRedis(() => this.redis.set(this.keys.answersIndexed, '1'));
     }
   }
 
