@@ -139,6 +139,8 @@ export const ConfigSchema = z
     goldAnswers: z.string().optional(),
     /** The share of jobs handed to volunteers that are spot checks. */
     goldFraction: fraction.default(0.05),
+    /** The same for a volunteer whose answer cannot settle a job alone yet (credibility below 1 − targetError); never below goldFraction. */
+    goldFractionNew: fraction.default(0.05),
     /** A job's answer is final when its credibility reaches 1 − this. */
     targetError: fraction.default(0.001),
     /** The assumed upper bound on the share of volunteer identities that are saboteurs. */
@@ -246,6 +248,12 @@ const OPTIONS: [string, string, keyof Config, string][] = [
   ['--gold-dir <dir>', 'GOLD_DIR', 'goldDir', 'spot-check images with their answers (gold.csv, made by npm run gold); unset: no spot checks'],
   ['--gold-answers <file>', 'GOLD_ANSWERS', 'goldAnswers', "the spot checks' answers file (default: GOLD_DIR/gold.csv)"],
   ['--gold-fraction <q>', 'GOLD_FRACTION', 'goldFraction', 'share of the jobs given to volunteers that are spot checks'],
+  [
+    '--gold-fraction-new <q>',
+    'GOLD_FRACTION_NEW',
+    'goldFractionNew',
+    'the same for a volunteer whose answer cannot settle a job alone yet (credibility below 1 − TARGET_ERROR)',
+  ],
   ['--target-error <e>', 'TARGET_ERROR', 'targetError', "a job's answer is final when its credibility reaches 1 − this"],
   ['--saboteur-fraction <f>', 'SABOTEUR_FRACTION', 'saboteurFraction', 'assumed upper bound on the share of volunteer identities that are saboteurs'],
   ['--max-replicas <n>', 'MAX_REPLICAS', 'maxReplicas', 'most answers one job may collect while its answer is not yet credible'],

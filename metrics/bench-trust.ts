@@ -62,6 +62,7 @@ const opts = new Command('bench:trust')
   .option('--saboteur-fraction <f>', 'SABOTEUR_FRACTION, the share the master assumes (default: the master’s)', fraction)
   .option('--max-replicas <n>', 'MAX_REPLICAS (default: the master’s)', positive)
   .option('--gold-fraction <q>', 'GOLD_FRACTION (default: the master’s)', fraction)
+  .option('--gold-fraction-new <q>', 'GOLD_FRACTION_NEW (default: the master’s)', fraction)
   .parse()
   .opts<{
     images: string;
@@ -84,6 +85,7 @@ const opts = new Command('bench:trust')
     saboteurFraction?: number;
     maxReplicas?: number;
     goldFraction?: number;
+    goldFractionNew?: number;
   }>();
 
 if (opts.store !== 'sqlite' && opts.store !== 'redis') {
@@ -98,6 +100,7 @@ const policy = Object.fromEntries(
     saboteurFraction: opts.saboteurFraction,
     maxReplicas: opts.maxReplicas,
     goldFraction: opts.goldFraction,
+    goldFractionNew: opts.goldFractionNew,
   }).filter(([, value]) => value !== undefined),
 );
 const options: CellOptions = {

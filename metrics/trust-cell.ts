@@ -47,7 +47,7 @@ export interface CellOptions {
   timeoutMs: number;
   store: { kind: 'sqlite' } | { kind: 'redis'; url: string };
   /** Master settings other than the defaults (TARGET_ERROR, SABOTEUR_FRACTION, MAX_REPLICAS, GOLD_FRACTION). */
-  policy: Partial<{ targetError: number; saboteurFraction: number; maxReplicas: number; goldFraction: number }>;
+  policy: Partial<{ targetError: number; saboteurFraction: number; maxReplicas: number; goldFraction: number; goldFractionNew: number }>;
 }
 
 export interface CellRun {

@@ -180,7 +180,9 @@ export class JobLifecycle {
   private async lease(dealt: WorkerSession[]): Promise<number> {
     const checked: WorkerSession[] = [];
     const sessions: WorkerSession[] = [];
-    for (const session of dealt) (session.workerClass === 'volunteer' && this.spotChecks?.draw() ? checked : sessions).push(session);
+    const checks = (session: WorkerSession) =>
+      session.workerClass === 'volunteer' && this.spotChecks?.draw(this.verifier.settlesAlone(session.trust.credibility));
+    for (const session of dealt) (checks(session) ? checked : sessions).push(session);
     const leases = await this.store.lease(
       sessions.map((session) => session.ref),
       this.leaseMs,

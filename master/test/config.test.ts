@@ -80,13 +80,16 @@ describe('configuration', () => {
 
   it('takes the verification settings: no spot checks unless GOLD_DIR is set, answers beside the images by default, probabilities strictly between 0 and 1', () => {
     const defaults = loadConfig(argv(), {});
-    expect(defaults).toMatchObject({ goldFraction: 0.05, targetError: 0.001, saboteurFraction: 0.1, maxReplicas: 5 });
+    expect(defaults).toMatchObject({ goldFraction: 0.05, goldFractionNew: 0.05, targetError: 0.001, saboteurFraction: 0.1, maxReplicas: 5 });
     expect([defaults.goldDir, defaults.goldAnswers]).toEqual([undefined, undefined]);
     expect(loadConfig(argv('--gold-dir', '/srv/gold'), {})).toMatchObject({ goldDir: '/srv/gold', goldAnswers: '/srv/gold/gold.csv' });
     expect(loadConfig(argv(), { GOLD_DIR: '/srv/gold', GOLD_ANSWERS: '/tmp/answers.csv' }).goldAnswers).toBe('/tmp/answers.csv');
-    expect(loadConfig(argv('--target-error', '0.0001'), { GOLD_FRACTION: '0.1', SABOTEUR_FRACTION: '0.2', MAX_REPLICAS: '7' })).toMatchObject({
+    expect(
+      loadConfig(argv('--target-error', '0.0001'), { GOLD_FRACTION: '0.1', GOLD_FRACTION_NEW: '0.4', SABOTEUR_FRACTION: '0.2', MAX_REPLICAS: '7' }),
+    ).toMatchObject({
       targetError: 0.0001,
       goldFraction: 0.1,
+      goldFractionNew: 0.4,
       saboteurFraction: 0.2,
       maxReplicas: 7,
     });

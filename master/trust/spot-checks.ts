@@ -2,6 +2,9 @@
 // answer the master knows, sent like any job: a fresh encoding, random ids, the same frame, and only while real
 // jobs are queued, so that a worker cannot tell it from real work. It is never stored as a job. An answer that
 // agrees raises the identity's credibility (credibility.ts); one that does not is to be blacklisted.
+// A volunteer whose answer cannot settle a job alone yet may get a larger share (GOLD_FRACTION_NEW): each passed
+// check raises its credibility, and until it is high enough every one of its answers needs replicas (Sarmenta's
+// bound wants some 41 passed checks at the default policy: 800 jobs at 5%).
 import { randomUUID } from 'node:crypto';
 import type { IdentityStore, TrustRecord } from '../identity/identity-store.ts';
 import type { LeaseRef } from '../store/job-store.ts';
@@ -30,14 +33,15 @@ export class SpotChecks {
 
   constructor(
     private readonly gold: GoldSet,
-    private readonly fraction: number,
+    private readonly fractions: { proven: number; unproven: number },
     private readonly identities: Pick<IdentityStore, 'recordSpotCheck'>,
     private readonly random: () => number = Math.random,
   ) {}
 
-  /** Whether the next slot dealt to a volunteer is a spot check. */
-  draw(): boolean {
-    return this.random() < this.fraction;
+  /** Whether the next slot dealt to a volunteer is a spot check; `proven`: its answer settles a job alone. Never less often unproven. */
+  draw(proven: boolean): boolean {
+    const { proven: fraction, unproven } = this.fractions;
+    return this.random() < (proven ? fraction : Math.max(fraction, unproven));
   }
 
   /** A fresh spot check to hand out. */

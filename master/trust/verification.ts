@@ -59,6 +59,11 @@ export class Verifier {
     return outvotedTooOften;
   }
 
+  /** Whether one answer of a worker this credible settles a job alone (no replica needed). */
+  settlesAlone(credibility: number): boolean {
+    return credibility >= 1 - this.policy.targetError;
+  }
+
   /** A worker's credibility from its class and the spot checks its identity passed. */
   credibilityOf(trusted: boolean, record: Pick<TrustRecord, 'spotChecksPassed'>): number {
     return workerCredibility({ trusted, spotChecksPassed: record.spotChecksPassed }, this.policy.saboteurFraction);
