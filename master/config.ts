@@ -47,6 +47,8 @@ export const ConfigSchema = z
     heartbeatMs: int(50).default(10_000),
     maxAttempts: int(1).default(3),
     maxLeases: int(1).default(10),
+    /** Queued jobs one lease reads at most for one worker, skipping those its identity already answered. */
+    leaseScanLimit: int(1).default(1_000),
     /** Most volunteers one GET /api/volunteers page may ask for. */
     maxLeaderboardPage: int(1).max(10_000).default(100),
     /** Most jobs one page of GET /api/jobs may ask for. */
@@ -206,6 +208,7 @@ const OPTIONS: [string, string, keyof Config, string][] = [
   ['--heartbeat-ms <n>', 'HEARTBEAT_MS', 'heartbeatMs', 'WebSocket ping interval; dead after 2 missed'],
   ['--max-attempts <n>', 'MAX_ATTEMPTS', 'maxAttempts', 'failed or expired attempts before a job fails'],
   ['--max-leases <n>', 'MAX_LEASES', 'maxLeases', 'leases of any outcome before a job fails'],
+  ['--lease-scan-limit <n>', 'LEASE_SCAN_LIMIT', 'leaseScanLimit', 'queued jobs one lease reads at most for one worker, skipping those it already answered'],
   ['--max-leaderboard-page <n>', 'MAX_LEADERBOARD_PAGE', 'maxLeaderboardPage', 'most volunteers per GET /api/volunteers page'],
   ['--max-jobs-page <n>', 'MAX_JOBS_PAGE', 'maxJobsPage', 'most jobs per GET /api/jobs page'],
   ['--max-connections <n>', 'MAX_CONNECTIONS', 'maxConnections', 'open connections at most; one more gets 503'],

@@ -82,6 +82,12 @@ export interface Limits {
   maxPendingJobs: number;
   /** How long an Idempotency-Key is remembered after its first use; a later use creates anew. */
   idempotencyTtlMs: number;
+  /**
+   * Queued jobs one lease reads at most for one worker: those its identity answered or refused wait at the head of
+   * the queue for other identities and are skipped, and past this many the worker gets nothing this time, so a
+   * volunteer that answered a long queue alone costs each lease this much, not the queue's length.
+   */
+  leaseScanLimit: number;
 }
 
 export interface ListQuery {
@@ -115,7 +121,8 @@ export interface JobStore {
   /**
    * Leases the oldest queued jobs, one to each worker in order, while the queue lasts (null once none is left for
    * it): never a job the worker's identity said cannot be processed, answered or answered with nonsense, which
-   * waits for other identities; never a trusted-only job to a volunteer.
+   * waits for other identities; never a trusted-only job to a volunteer. Only the oldest limits.leaseScanLimit jobs
+   * a worker may be given (the open queue's, for a volunteer) are considered for it.
    */
   lease(workers: WorkerRef[], leaseMs: number, now: number): Promise<(Lease | null)[]>;
   /** Accepts a result only for the job's current lease held by this worker. */

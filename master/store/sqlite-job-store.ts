@@ -65,9 +65,13 @@ export class SqliteJobStore implements JobStore {
       // Never a job this identity said cannot be processed, answered, or answered with nonsense: that one waits for
       // other identities. Never a trusted-only job to a volunteer, whose query walks the open queue's index
       // (sqlite-schema.ts), so private jobs waiting for the fleet cost its lease nothing.
-      oldestQueuedForTrusted: db.prepare(`SELECT * FROM jobs WHERE status = 'queued' AND ${UNSHUNNED} ORDER BY seq LIMIT 1`),
+      // Among the oldest @scan only (LEASE_SCAN_LIMIT).
+      oldestQueuedForTrusted: db.prepare(
+        `SELECT * FROM (SELECT * FROM jobs WHERE status = 'queued' ORDER BY seq LIMIT @scan) AS jobs WHERE ${UNSHUNNED} ORDER BY seq LIMIT 1`,
+      ),
       oldestQueuedForVolunteer: db.prepare(
-        `SELECT * FROM jobs INDEXED BY jobs_open_queue WHERE status = 'queued' AND trusted_only = 0 AND ${UNSHUNNED} ORDER BY seq LIMIT 1`,
+        `SELECT * FROM (SELECT * FROM jobs INDEXED BY jobs_open_queue WHERE status = 'queued' AND trusted_only = 0 ORDER BY seq LIMIT @scan) AS jobs
+         WHERE ${UNSHUNNED} ORDER BY seq LIMIT 1`,
       ),
       lease: db.prepare(
         `UPDATE jobs SET status = 'leased', attempts = attempts + 1, started_at = ?, worker = ?, lease_id = ?,
@@ -418,7 +422,7 @@ export class SqliteJobStore implements JobStore {
   /** The lease written, with the original's content type, and the prepared image's if the job has one. */
   private leaseOne(worker: WorkerRef, leaseMs: number, now: number): (Omit<Lease, 'image'> & { preparedType: string | null }) | null {
     const oldest = worker.workerClass === 'trusted' ? this.q.oldestQueuedForTrusted : this.q.oldestQueuedForVolunteer;
-    const row = oldest.get({ identity: worker.identity }) as JobRow | undefined;
+    const row = oldest.get({ identity: worker.identity, scan: this.limits.leaseScanLimit }) as JobRow | undefined;
     if (!row) return null;
     const leaseId = randomUUID();
     const deadline = now + leaseMs;

@@ -80,7 +80,14 @@ describe('configuration', () => {
 
   it('takes the verification settings: no spot checks unless GOLD_DIR is set, answers beside the images by default, probabilities strictly between 0 and 1', () => {
     const defaults = loadConfig(argv(), {});
-    expect(defaults).toMatchObject({ goldFraction: 0.05, goldFractionNew: 0.05, targetError: 0.001, saboteurFraction: 0.1, maxReplicas: 5 });
+    expect(defaults).toMatchObject({
+      leaseScanLimit: 1_000,
+      goldFraction: 0.05,
+      goldFractionNew: 0.05,
+      targetError: 0.001,
+      saboteurFraction: 0.1,
+      maxReplicas: 5,
+    });
     expect([defaults.goldDir, defaults.goldAnswers]).toEqual([undefined, undefined]);
     expect(loadConfig(argv('--gold-dir', '/srv/gold'), {})).toMatchObject({ goldDir: '/srv/gold', goldAnswers: '/srv/gold/gold.csv' });
     expect(loadConfig(argv(), { GOLD_DIR: '/srv/gold', GOLD_ANSWERS: '/tmp/answers.csv' }).goldAnswers).toBe('/tmp/answers.csv');

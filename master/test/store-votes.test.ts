@@ -2,7 +2,7 @@
 // kept as a vote and the job goes to another identity; a trusted-only job never reaches a volunteer.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { JobResult } from '../api-types.ts';
-import type { JobStore, Lease, NewJob, WorkerRef } from '../store/job-store.ts';
+import type { JobStore, Lease, Limits, NewJob, WorkerRef } from '../store/job-store.ts';
 import { STORE_KINDS, type OpenedStore } from '../../test/support/stores.ts';
 import { newJob } from '../../metrics/uploaded-files.ts';
 
@@ -33,8 +33,8 @@ describe.each(STORE_KINDS)('$name job store: votes and trusted-only jobs', (kind
     for (const { dispose } of opened.splice(0)) await dispose();
   });
 
-  async function open(): Promise<JobStore> {
-    const store = await kind.open();
+  async function open(limits: Partial<Limits> = {}): Promise<JobStore> {
+    const store = await kind.open(limits);
     opened.push(store);
     return store.store;
   }
@@ -153,6 +153,17 @@ describe.each(STORE_KINDS)('$name job store: votes and trusted-only jobs', (kind
     expect(await store.lease([V1, V2], LEASE_MS, T0 + 12)).toEqual([null, null]);
     expect((await leaseOne(store, volunteer('v3', 'identity-3'), T0 + 13)).jobId).toBe(created[0]!.id);
     expect(await store.reopenAnsweredBy('identity-1', 'again', 'again')).toEqual({ reopened: [], unverified: [] });
+  });
+
+  it('reads at most LEASE_SCAN_LIMIT queued jobs for a worker, skipping those its identity answered', async () => {
+    const store = await open({ leaseScanLimit: 3 });
+    const { jobs: created } = await store.create(jobs(5), T0);
+    for (let i = 0; i < 3; i++) await store.vote(await leaseOne(store, V1, T0 + i), V1.id, answer(4, 'identity-1'), false, T0 + i);
+    // The three oldest wait for other identities; the two behind them are past identity-1's limit for now.
+    expect(await store.lease([V1], LEASE_MS, T0 + 10)).toEqual([null]);
+    expect((await leaseOne(store, V2, T0 + 11)).jobId).toBe(created[0]!.id);
+    // One of the three leased to another: the window moves on, and identity-1 reaches the fourth.
+    expect((await leaseOne(store, V1, T0 + 12)).jobId).toBe(created[3]!.id);
   });
 
   it('never leases a trusted-only job to a volunteer, and leases it to a trusted worker', async () => {

@@ -40,7 +40,14 @@ export interface StoreKind {
   redisTarget?(): RedisTarget;
 }
 
-export const DEFAULT_TEST_LIMITS: Limits = { maxAttempts: 3, maxLeases: 5, failureQuorum: 2, maxPendingJobs: 100_000, idempotencyTtlMs: 24 * 3_600_000 };
+export const DEFAULT_TEST_LIMITS: Limits = {
+  maxAttempts: 3,
+  maxLeases: 5,
+  failureQuorum: 2,
+  maxPendingJobs: 100_000,
+  idempotencyTtlMs: 24 * 3_600_000,
+  leaseScanLimit: 1_000,
+};
 
 /** Partitions of the cluster kind's queue: more than its nodes, so some node holds several. */
 export const CLUSTER_PARTITIONS = 4;

@@ -1,20 +1,21 @@
--- ARGV: now, deadline, the leasing master's id (the lease is its: master-watch.ts), then per worker: lease id, worker
---       id, worker name, backend, identity, trusted (1 or 0).
+-- ARGV: now, deadline, the leasing master's id (the lease is its: master-watch.ts), the most queued jobs to read for
+--       one worker (LEASE_SCAN_LIMIT), then per worker: lease id, worker id, worker name, backend, identity, trusted
+--       (1 or 0).
 -- Leases the oldest queued jobs, one to each worker in order, while the queue lasts; never a job
 -- the worker's identity said cannot be processed or answered (job-lib.lua, shuns), which waits for another;
 -- never a trusted-only job to a volunteer.
 -- Returns, per worker in order, {job JSON, image bytes, 1 if they are the prepared image else 0}, or {} when no
 -- job is left for it. Workers get the prepared image; a job stored before images were prepared, its original.
-local now, deadline, master = ARGV[1], ARGV[2], ARGV[3]
+local now, deadline, master, scan_limit = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
 local SCAN = 100
 
--- The oldest queued job this identity may take, or nil. A volunteer reads the open queue, which holds no
--- trusted-only job: private jobs waiting for the fleet cost its lease nothing.
+-- The oldest queued job this identity may take, among the first scan_limit, or nil. A volunteer reads the open
+-- queue, which holds no trusted-only job: private jobs waiting for the fleet cost its lease nothing.
 local function oldest_for(identity, trusted)
   local queue = trusted == 1 and STATUS.queued or OPEN_QUEUE
   local from = 0
-  while true do
-    local ids = redis.call('ZRANGE', queue, from, from + SCAN - 1)
+  while from < scan_limit do
+    local ids = redis.call('ZRANGE', queue, from, math.min(from + SCAN, scan_limit) - 1)
     if #ids == 0 then return nil end
     for _, id in ipairs(ids) do
       local job = load_job(id)
@@ -22,10 +23,11 @@ local function oldest_for(identity, trusted)
     end
     from = from + SCAN
   end
+  return nil
 end
 
 local leases = {}
-for i = 4, #ARGV, 6 do
+for i = 5, #ARGV, 6 do
   local lease_id, worker_id, worker_name, backend, identity, trusted = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4], tonumber(ARGV[i + 5])
   local job = oldest_for(identity, trusted)
   if not job then
