@@ -100,6 +100,16 @@ local function end_lease(job, now, outcome, reason, final)
   return attempts
 end
 
+-- One batch of a walk over a status set by submission number, for the scripts that fill an index for a store
+-- written before it (index-*.lua): calls visit(id) for each job from `from` ('-inf', or '(' and the last number
+-- seen). Returns the last submission number seen, or '' when the walk is over.
+local function walk_batch(status, from, batch, visit)
+  local found = redis.call('ZRANGEBYSCORE', STATUS[status], from, '+inf', 'WITHSCORES', 'LIMIT', 0, batch)
+  for i = 1, #found, 2 do visit(found[i]) end
+  if #found < 2 * batch then return '' end
+  return found[#found]
+end
+
 -- Indexes the identities whose answers the job holds (attempts that ended 'done' or 'answered'), for backtracking.
 local function index_answers(id, attempts)
   for _, attempt in ipairs(attempts) do

@@ -244,20 +244,25 @@ export class RedisPartition {
 
   /**
    * A partition written before an index existed has its older jobs added once, then a key says so: ended jobs to
-   * retention's sets (index-ended.lua), queued ones to the open queue (index-open.lua).
+   * retention's sets (index-ended.lua), queued ones to the open queue (index-open.lua), done ones' answers to
+   * the answers index (index-answers.lua).
    */
   async indexOlderJobs(): Promise<void> {
-    if (!(await reachRedis(() => this.redis.exists(this.keys.retentionIndexed)))) {
-      for (const status of ['done', 'failed']) await this.walk(jobScripts.indexEnded, [status]);
-      await reachRedis(() => this.redis.set(this.keys.retentionIndexed, '1'));
-    }
-    if (!(await reachRedis(() => this.redis.exists(this.keys.openQueueIndexed)))) {
-      await this.walk(jobScripts.indexOpen, []);
-      await reachRedis(() => this.redis.set(this.keys.openQueueIndexed, '1'));
-    }
-    if (!(await reachRedis(() => this.redis.exists(this.keys.answersIndexed)))) {
-      await this.walk(jobScripts.indexAnswers, []);
-      await reachRedis(() => this.redis.set(this.keys.answersIndexed, '1'));
+    const indexes: { done: string; walks: [LuaScript, ScriptArg[]][] }[] = [
+      {
+        done: this.keys.retentionIndexed,
+        walks: [
+          [jobScripts.indexEnded, ['done']],
+          [jobScripts.indexEnded, ['failed']],
+        ],
+      },
+      { done: this.keys.openQueueIndexed, walks: [[jobScripts.indexOpen, []]] },
+      { done: this.keys.answersIndexed, walks: [[jobScripts.indexAnswers, []]] },
+    ];
+    for (const { done, walks } of indexes) {
+      if (await reachRedis(() => this.redis.exists(done))) continue;
+      for (const [script, args] of walks) await this.walk(script, args);
+      await reachRedis(() => this.redis.set(done, '1'));
     }
   }
 
