@@ -45,6 +45,7 @@ const opts = new Command('bench:trust')
   .option('--images <dir>', 'labelled image folder (labels.csv): the jobs, and the gold folder', '../shared/datasets/imagenet-dev')
   .option('--model-dir <dir>', 'model folder (default: the master’s default)')
   .option('--jobs <n>', 'jobs per cell', positive, 300)
+  .option('--warm-up <n>', 'jobs the same workers answer first in each cell, counted in no figure: volunteers with histories, not new ones', count, 0)
   .option('--workers <n>', 'synthetic workers per cell', positive, 20)
   .option('--credit <n>', 'credit per worker (jobs it holds at once)', positive, 2)
   .option('--answer-ms <ms>', 'time a worker takes per image (the worker page measured 41-44 ms here with WASM)', positive, 50)
@@ -68,6 +69,7 @@ const opts = new Command('bench:trust')
     images: string;
     modelDir?: string;
     jobs: number;
+    warmUp: number;
     workers: number;
     credit: number;
     answerMs: number;
@@ -105,6 +107,7 @@ const policy = Object.fromEntries(
 );
 const options: CellOptions = {
   jobs,
+  warmUpJobs: opts.warmUp,
   workers: opts.workers,
   credit: opts.credit,
   answerMs: opts.answerMs,
@@ -130,7 +133,9 @@ try {
   };
   const lowMargin = answers.rows.filter((row) => row.margin < opts.lowMargin).length;
   console.log(
-    `trust benchmark: ${answers.backend}; ${answers.goldImages} of ${files.length} images kept as gold; ${jobs} jobs per cell, ${opts.workers} workers × credit ${opts.credit}, ` +
+    `trust benchmark: ${answers.backend}; ${answers.goldImages} of ${files.length} images kept as gold; ${jobs} jobs per cell` +
+      (opts.warmUp ? ` after ${opts.warmUp} warm-up jobs not counted (the same workers, so honest identities arrive with histories)` : '') +
+      `, ${opts.workers} workers × credit ${opts.credit}, ` +
       `${opts.answerMs} ms per image (at most ${Math.round((opts.workers * 1000) / opts.answerMs)} answers/s); store ${opts.store}; master policy ${JSON.stringify(policy) === '{}' ? 'defaults' : JSON.stringify(policy)}; ` +
       `honest flips: ${opts.flipRate} on the ${lowMargin} images with a margin below ${opts.lowMargin}; smart saboteurs honest for ${opts.honestFor} answers per identity; ` +
       `${os.cpus().length} cores, node ${process.version}`,

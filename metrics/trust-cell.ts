@@ -37,6 +37,11 @@ export interface TrustBenchInputs {
 
 export interface CellOptions {
   jobs: number;
+  /**
+   * Jobs the same workers answer first, counted in no figure: a grid whose volunteers have been answering a while
+   * (histories, and the credibility spot checks earn) rather than one whose every identity is new.
+   */
+  warmUpJobs: number;
   workers: number;
   credit: number;
   answerMs: number;
@@ -71,7 +76,7 @@ export interface CellRun {
   lies: number;
   flips: number;
   seconds: number;
-  /** Per saboteur: every identity it used, in order. */
+  /** Per saboteur: every identity it used while the measured jobs ran, in order. */
   saboteurIdentities: IdentityRecord[][];
   /** Closes of any worker other than a blacklisting. */
   unexpectedCloses: number;
@@ -141,39 +146,55 @@ export async function runTrustCell(inputs: TrustBenchInputs, cell: CellSpec, opt
   );
   // Events can come before submit resolves: every finished job is kept, and matched to the submitted ones after.
   const finished = new Map<string, JobView>();
-  const jobImage = new Map<string, number>();
-  let allFinished = () => {};
-  const everyJobFinished = new Promise<void>((resolve) => (allFinished = resolve));
-  const checkAllFinished = () => {
-    if (jobImage.size === options.jobs && [...jobImage.keys()].every((id) => finished.has(id))) allFinished();
-  };
   let lastFinishedAt = 0;
+  let onFinished = () => {};
   const unsubscribe = master.events.subscribe((event) => {
     if (event.type !== 'job' || (event.job.status !== 'done' && event.job.status !== 'failed')) return;
     finished.set(event.job.id, event.job);
     lastFinishedAt = performance.now();
-    checkAllFinished();
+    onFinished();
   });
-  try {
-    const order = imageOrder(inputs.images.length, options.jobs);
-    const started = performance.now();
+  /** Submits `count` jobs and waits until all are finished or the cell's time is up; answers each job's image. */
+  const work = async (count: number, deadline: number): Promise<Map<string, number>> => {
+    const jobImage = new Map<string, number>();
+    const allFinished = () => jobImage.size === count && [...jobImage.keys()].every((id) => finished.has(id));
+    const order = imageOrder(inputs.images.length, count);
     for (let sent = 0; sent < order.length; sent += 500) {
       const chunk = order.slice(sent, sent + 500);
       const created = await master.lifecycle.submit(chunk.map((image) => newJob(inputs.table[image]!.file, 'image/jpeg', inputs.images[image]!)));
       created.jobs.forEach((job, i) => jobImage.set(job.id, chunk[i]!));
     }
-    checkAllFinished();
     let timer: NodeJS.Timeout | undefined;
-    await Promise.race([everyJobFinished, new Promise((resolve) => (timer = setTimeout(resolve, options.timeoutMs)))]);
+    await new Promise<void>((resolve) => {
+      onFinished = () => allFinished() && resolve();
+      onFinished();
+      timer = setTimeout(resolve, deadline - performance.now());
+    });
     clearTimeout(timer);
+    return jobImage;
+  };
+  try {
+    const deadline = performance.now() + options.timeoutMs;
+    if (options.warmUpJobs > 0) await work(options.warmUpJobs, deadline);
+    const spotChecksBefore = { ...master.lifecycle.counters.spotChecks };
+    const started = performance.now();
+    const jobImage = await work(options.jobs, deadline);
+    const spotChecksAfter = master.lifecycle.counters.spotChecks;
     return measure({
       jobImage,
       finished,
       log,
       table: inputs.table,
-      workers,
-      spotChecks: { ...master.lifecycle.counters.spotChecks },
-      seconds: (lastFinishedAt - started) / 1000,
+      saboteurIdentities: workers
+        .filter((worker) => worker.behaviour.kind !== 'honest')
+        .map((worker) => worker.identities.filter((identity) => identity.caughtAt === undefined || identity.caughtAt >= started)),
+      unexpectedCloses: workers.reduce((sum, worker) => sum + worker.unexpectedCloses.length, 0),
+      spotChecks: {
+        given: spotChecksAfter.given - spotChecksBefore.given,
+        passed: spotChecksAfter.passed - spotChecksBefore.passed,
+        failed: spotChecksAfter.failed - spotChecksBefore.failed,
+      },
+      seconds: Math.max(lastFinishedAt - started, 0) / 1000,
     });
   } finally {
     unsubscribe();
@@ -189,7 +210,8 @@ function measure({
   finished,
   log,
   table,
-  workers,
+  saboteurIdentities,
+  unexpectedCloses,
   spotChecks,
   seconds,
 }: {
@@ -197,7 +219,8 @@ function measure({
   finished: Map<string, JobView>;
   log: AnswerLog;
   table: ModelAnswer[];
-  workers: BenchWorker[];
+  saboteurIdentities: IdentityRecord[][];
+  unexpectedCloses: number;
   spotChecks: SpotCheckCounts;
   seconds: number;
 }): CellRun {
@@ -216,8 +239,8 @@ function measure({
     lies: 0,
     flips: 0,
     seconds,
-    saboteurIdentities: workers.filter((worker) => worker.behaviour.kind !== 'honest').map((worker) => worker.identities),
-    unexpectedCloses: workers.reduce((sum, worker) => sum + worker.unexpectedCloses.length, 0),
+    saboteurIdentities,
+    unexpectedCloses,
   };
   const lastQuarterFrom = Math.floor((jobImage.size * 3) / 4);
   for (const [position, [id, image]] of [...jobImage].entries()) {

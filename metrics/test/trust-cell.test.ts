@@ -22,6 +22,7 @@ afterAll(() => fs.rmSync(outDir, { recursive: true, force: true }));
 
 const options: CellOptions = {
   jobs: 40,
+  warmUpJobs: 0,
   workers: 6,
   credit: 1,
   answerMs: 5,
@@ -59,5 +60,20 @@ describe('a trust bench cell', () => {
     expect([run.done, run.replicas, run.wrong, run.spotChecks.given]).toEqual([40, 40, 0, 0]);
     // The last quarter of the 40 jobs submitted: ten, one answer each.
     expect(run.lastQuarter).toEqual({ done: 10, replicas: 10 });
+  });
+
+  it('after a warm-up, counts only the measured jobs, and volunteers with histories settle a job on one answer', async () => {
+    // Where 4 passed spot checks make a volunteer's answer final alone (SABOTEUR_FRACTION 0.01): half of all work is
+    // gold, so 60 warm-up jobs give each of the 6 workers some 15 checks.
+    const easy = { ...options, jobs: 20, policy: { goldFraction: 0.5, goldFractionNew: 0.5, saboteurFraction: 0.01 } };
+    const cold = await runTrustCell(inputs, { saboteurs: 0, kind: 'naive', rate: 0 }, easy);
+    const warm = await runTrustCell(inputs, { saboteurs: 0, kind: 'naive', rate: 0 }, { ...easy, warmUpJobs: 60 });
+    expect([cold.jobs, cold.done, warm.jobs, warm.done]).toEqual([20, 20, 20, 20]);
+    // A new identity's first answer never settles a job alone.
+    expect(cold.replicas).toBeGreaterThan(cold.done);
+    expect(warm.replicas).toBe(warm.done);
+    // Spot checks counted are those given while the 20 measured jobs ran, not the warm-up's.
+    expect(warm.spotChecks.given).toBeGreaterThan(0);
+    expect(warm.spotChecks.given).toBeLessThan(45);
   });
 });
