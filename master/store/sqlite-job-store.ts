@@ -13,6 +13,7 @@ import { afterAttempt, finalError, type AttemptFacts, type EndedWithoutResult } 
 import type { CreateResult, JobStore, Lease, LeaseRef, Limits, ListQuery, NewJob, Reopened, StatusCounts, Transition, Vote, WorkerRef } from './job-store.ts';
 import { answerOf, leanedOn, toAttemptView, toView, withdrawn, type AttemptRow, type JobRow } from './job-views.ts';
 import { SqliteRetention } from './sqlite-retention.ts';
+import { prepareStatements, type Statements } from './sqlite-statements.ts';
 import { migrate } from './sqlite-schema.ts';
 import { idempotencyScope, requestDigest } from './request-digest.ts';
 import { IdempotencyKeyReusedError, QueueFullError } from './store-errors.ts';
@@ -24,15 +25,10 @@ interface PendingWrite {
   reject: (error: unknown) => void;
 }
 
-/** A queued job's condition that this identity never said it cannot be processed, answered it, or answered it with nonsense. */
-const UNSHUNNED = `NOT EXISTS (
-  SELECT 1 FROM attempts a WHERE a.job_id = jobs.id AND a.identity = @identity
-    AND (a.outcome IN ('refused', 'answered') OR (a.outcome = 'failed' AND a.final = 1)))`;
-
 export class SqliteJobStore implements JobStore {
   private readonly db: Database.Database;
   private readonly images: FileImageStore;
-  private readonly q;
+  private readonly q: Statements;
   private readonly retention: SqliteRetention;
   private pendingWrites: PendingWrite[] = [];
   private flushed: Promise<void> = Promise.resolve();
@@ -52,67 +48,7 @@ export class SqliteJobStore implements JobStore {
     this.retention = new SqliteRetention(this.db);
     this.images = new FileImageStore(path.join(dataDir, 'images'));
     this.moveImagesOutOfDatabase();
-    const db = this.db;
-    this.q = {
-      insertJob: db.prepare(
-        `INSERT INTO jobs (id, status, file_name, content_type, size, submitted_at, owner, trusted_only, prepared_type)
-         VALUES (?, 'queued', ?, ?, ?, ?, ?, ?, ?)`,
-      ),
-      idempotencyGet: db.prepare(`SELECT job_ids, request_digest FROM idempotency WHERE key = ? AND created_at > ?`),
-      idempotencyPut: db.prepare(`INSERT OR REPLACE INTO idempotency (key, job_ids, created_at, request_digest) VALUES (?, ?, ?, ?)`),
-      idempotencyForget: db.prepare(`DELETE FROM idempotency WHERE key IN (SELECT key FROM idempotency WHERE created_at <= ? ORDER BY created_at LIMIT 100)`),
-      job: db.prepare(`SELECT * FROM jobs WHERE id = ?`),
-      // Never a job this identity said cannot be processed, answered, or answered with nonsense: that one waits for
-      // other identities. Never a trusted-only job to a volunteer, whose query walks the open queue's index
-      // (sqlite-schema.ts), so private jobs waiting for the fleet cost its lease nothing.
-      // Among the oldest @scan only (LEASE_SCAN_LIMIT).
-      oldestQueuedForTrusted: db.prepare(
-        `SELECT * FROM (SELECT * FROM jobs WHERE status = 'queued' ORDER BY seq LIMIT @scan) AS jobs WHERE ${UNSHUNNED} ORDER BY seq LIMIT 1`,
-      ),
-      oldestQueuedForVolunteer: db.prepare(
-        `SELECT * FROM (SELECT * FROM jobs INDEXED BY jobs_open_queue WHERE status = 'queued' AND trusted_only = 0 ORDER BY seq LIMIT @scan) AS jobs
-         WHERE ${UNSHUNNED} ORDER BY seq LIMIT 1`,
-      ),
-      lease: db.prepare(
-        `UPDATE jobs SET status = 'leased', attempts = attempts + 1, started_at = ?, worker = ?, lease_id = ?,
-         lease_worker = ?, lease_deadline = ?, error = NULL WHERE id = ? AND status = 'queued'`,
-      ),
-      insertAttempt: db.prepare(
-        `INSERT INTO attempts (job_id, attempt, lease_id, worker_id, worker_name, backend, started_at, outcome, identity, trusted)
-         VALUES (?, ?, ?, ?, ?, ?, ?, 'running', ?, ?)`,
-      ),
-      endAttempt: db.prepare(`UPDATE attempts SET ended_at = ?, outcome = ?, reason = ?, final = ? WHERE job_id = ? AND lease_id = ?`),
-      keepVote: db.prepare(`UPDATE attempts SET ended_at = ?, outcome = 'answered', answer = ? WHERE job_id = ? AND lease_id = ?`),
-      votes: db.prepare(`SELECT identity, answer FROM attempts WHERE job_id = ? AND outcome = 'answered' ORDER BY attempt`),
-      doneAnsweredBy: db.prepare(
-        `SELECT * FROM jobs WHERE status = 'done' AND id IN (SELECT job_id FROM attempts WHERE identity = ? AND outcome IN ('answered', 'done'))`,
-      ),
-      finalAnswerToVote: db.prepare(`UPDATE attempts SET outcome = 'answered', answer = ? WHERE job_id = ? AND outcome = 'done'`),
-      reopen: db.prepare(`UPDATE jobs SET status = 'queued', result = NULL, finished_at = NULL, worker = NULL, error = ? WHERE id = ? AND status = 'done'`),
-      attempts: db.prepare(`SELECT * FROM attempts WHERE job_id = ? ORDER BY attempt`),
-      finish: db.prepare(
-        `UPDATE jobs SET status = ?, finished_at = ?, result = ?, error = ?, failures = ?,
-         lease_id = NULL, lease_worker = NULL, lease_deadline = NULL WHERE id = ?`,
-      ),
-      requeue: db.prepare(
-        `UPDATE jobs SET status = 'queued', failures = ?, lease_id = NULL, lease_worker = NULL, lease_deadline = NULL,
-         worker = NULL, error = ? WHERE id = ?`,
-      ),
-      requeueForReplica: db.prepare(
-        `UPDATE jobs SET status = 'queued', lease_id = NULL, lease_worker = NULL, lease_deadline = NULL, worker = NULL,
-         error = NULL, trusted_only = MAX(trusted_only, ?) WHERE id = ?`,
-      ),
-      expired: db.prepare(`SELECT id AS jobId, lease_id AS leaseId FROM jobs WHERE status = 'leased' AND lease_deadline <= ?`),
-      active: db.prepare(`SELECT id AS jobId, lease_id AS leaseId FROM jobs WHERE status = 'leased'`),
-      retry: db.prepare(
-        `UPDATE jobs SET status = 'queued', attempts = 0, failures = 0, error = NULL, finished_at = NULL, started_at = NULL,
-         worker = NULL, result = NULL WHERE id = ? AND status = 'failed' AND image_expired_at IS NULL`,
-      ),
-      deleteJob: db.prepare(`DELETE FROM jobs WHERE id = ?`),
-      deleteAttempts: db.prepare(`DELETE FROM attempts WHERE job_id = ?`),
-      counts: db.prepare(`SELECT status, n FROM job_counts`),
-      pending: db.prepare(`SELECT SUM(n) FROM job_counts WHERE status IN ('queued', 'leased')`).pluck(),
-    };
+    this.q = prepareStatements(this.db);
     // Files left by a crash between putting images and committing their jobs, or between removing jobs (or expiring
     // their images) and their files.
     this.images.sweepSync((jobId) => this.retention.imageKept(jobId));
