@@ -8,14 +8,12 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobResult } from '../api-types.ts';
 import { afterAttempt, type AttemptFacts, finalError } from '../store/attempt-rules.ts';
-import type { JobStore, Lease, NewJob, WorkerRef } from '../store/job-store.ts';
+import type { JobStore, Lease, WorkerRef } from '../store/job-store.ts';
 import { STORE_KINDS } from '../../test/support/stores.ts';
-import { newJob } from '../../metrics/uploaded-files.ts';
+import { T0, newJobs } from '../../test/support/store-fixtures.ts';
 
 const WORKERS: WorkerRef[] = ['a', 'b', 'c'].map((id) => ({ id, name: `worker-${id}`, backend: 'test', identity: id, workerClass: 'trusted' as const }));
 const [A] = WORKERS as [WorkerRef];
-const T0 = Date.UTC(2025, 0, 1);
-const newJobs = (count: number): NewJob[] => Array.from({ length: count }, (_, i) => newJob(`${i}.jpg`, 'image/jpeg', new Uint8Array([1, 2, 3])));
 const resultOf = (index: number): JobResult => ({ predictions: [{ index, label: 'x', probability: 1 }], model: 'm', backend: 'b', inferenceMs: 3 });
 
 describe.each(STORE_KINDS)('$name job transitions under random interleavings', (kind) => {

@@ -6,7 +6,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { SyntheticWorker, type SyntheticWorkerOptions } from '../../metrics/synthetic-worker.ts';
-import { newJob } from '../../metrics/uploaded-files.ts';
 import type { Lease, WorkerRef } from '../store/job-store.ts';
 import { partitionOf } from '../store/redis/partitions.ts';
 import type { RedisJobStore } from '../store/redis-job-store.ts';
@@ -14,9 +13,8 @@ import { settled, submit, until, uploadsFrom } from '../../test/support/jobs-cli
 import { spawnMaster, type MasterProcess } from '../../test/support/master-process.ts';
 import { devImages } from '../../test/support/paths.ts';
 import { deleteRedisKeys, STORE_KINDS, TEST_REDIS_URL, type OpenedStore } from '../../test/support/stores.ts';
+import { T0, newJobs } from '../../test/support/store-fixtures.ts';
 
-const T0 = Date.UTC(2025, 0, 1);
-const newJobs = (count: number) => Array.from({ length: count }, (_, i) => newJob(`${i}.jpg`, 'image/jpeg', new Uint8Array([1, 2, 3])));
 const worker = (id: string): WorkerRef => ({ id, name: id, backend: 'test', identity: id, workerClass: 'trusted' });
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -14,11 +14,9 @@ import { partitionTag, RedisKeys } from '../store/redis/redis-keys.ts';
 import { RedisJobStore } from '../store/redis-job-store.ts';
 import { PartitionCountMismatchError } from '../store/store-errors.ts';
 import { CLUSTER_PARTITIONS, DEFAULT_TEST_LIMITS, deleteRedisKeys, STORE_KINDS, type OpenedStore } from '../../test/support/stores.ts';
-import { newJob } from '../../metrics/uploaded-files.ts';
+import { T0, newJobs } from '../../test/support/store-fixtures.ts';
 
 const P = CLUSTER_PARTITIONS;
-const T0 = Date.UTC(2025, 0, 1);
-const newJobs = (count: number) => Array.from({ length: count }, (_, i) => newJob(`${i}.jpg`, 'image/jpeg', new Uint8Array([1, 2, 3])));
 const trusted: WorkerRef = { id: 'w', name: 'w', backend: 'test', identity: 'fleet', workerClass: 'trusted' };
 const volunteer: WorkerRef = { id: 'v', name: 'v', backend: 'test', identity: 'volunteer', workerClass: 'volunteer' };
 

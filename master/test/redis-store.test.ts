@@ -22,13 +22,10 @@ import { freePort } from '../../test/support/free-port.ts';
 import { until } from '../../test/support/jobs-client.ts';
 import { startRedis, stopRedis } from '../../test/support/redis-server.ts';
 import { DEFAULT_TEST_LIMITS, deleteRedisKeys, STORE_KINDS, TEST_REDIS_URL, type OpenedStore } from '../../test/support/stores.ts';
-import { newJob } from '../../metrics/uploaded-files.ts';
+import { T0, newJobs } from '../../test/support/store-fixtures.ts';
 
 const REDIS_URL = TEST_REDIS_URL;
 const LIMITS: Limits = DEFAULT_TEST_LIMITS;
-const T0 = Date.UTC(2025, 0, 1);
-const image = new Uint8Array([1, 2, 3]);
-const newJobs = (count: number) => Array.from({ length: count }, (_, i) => newJob(`${i}.jpg`, 'image/jpeg', image));
 const worker = (id: string): WorkerRef => ({ id, name: id, backend: 'test', identity: id, workerClass: 'trusted' });
 const result = { predictions: [{ index: 1, label: 'x', probability: 1 }], model: 'm', backend: 'b', inferenceMs: 1 };
 
@@ -41,12 +38,6 @@ afterEach(async () => {
   for (const store of stores.splice(0)) await store.close();
   for (const { dispose } of opened.splice(0)) await dispose();
 });
-
-async function leaseOne(store: JobStore, worker: WorkerRef): Promise<Lease> {
-  const [lease] = await store.lease([worker], 1_000, T0);
-  expect(lease).toBeTruthy();
-  return lease!;
-}
 
 async function connect(url: string, options: { commandTimeoutMs?: number } = {}) {
   const store = await RedisJobStore.connect({ target: { url }, limits: LIMITS, keyPrefix: `test:${randomUUID()}:`, ...options });
@@ -330,113 +321,6 @@ describe('retention on Redis', () => {
 
 // A stranger's work must cost the store in proportion to it: private jobs queued ahead of a volunteer, or the history
 // of every other identity, are never read on its behalf.
-describe('indexes that keep costs to what is asked, on Redis', () => {
-  const volunteer = (id: string): WorkerRef => ({ id, name: id, backend: 'test', identity: id, workerClass: 'volunteer' });
-  const privateJobs = (count: number) => newJobs(count).map((job) => ({ ...job, trustedOnly: true }));
-  // A result verified by two volunteers, both agreeing: it leaned on each of them.
-  const verified = {
-    ...result,
-    verification: {
-      state: 'verified' as const,
-      credibility: 0.9995,
-      replicas: ['liar', 'honest'].map((workerId) => ({ workerId, workerClass: 'volunteer' as const, top1: 1, agreed: true })),
-    },
-  };
-  /** A job the identity "liar" voted on and "honest" finished, its result leaning on both. */
-  async function leaningOnLiar(store: JobStore): Promise<string> {
-    const { jobs } = await store.create(newJobs(1), T0);
-    await store.vote(await leaseOne(store, volunteer('liar')), 'liar', result, false, T0);
-    await store.complete(await leaseOne(store, volunteer('honest')), 'honest', verified, T0);
-    return jobs[0]!.id;
-  }
-
-  let server: ChildProcess | null = null;
-  let serverAdmin: Redis | null = null;
-  const prefixes: string[] = [];
-  afterEach(async () => {
-    serverAdmin?.disconnect();
-    if (server) await stopRedis(server, 'SIGKILL');
-    [server, serverAdmin] = [null, null];
-    for (const prefix of prefixes.splice(0)) await deleteRedisKeys(prefix);
-  });
-  /** A store on a server of the test's own, whose counters are the test's alone, and a client to read them. */
-  async function onOwnServer() {
-    const port = await freePort();
-    server = await startRedis(port);
-    const url = `redis://127.0.0.1:${port}`;
-    serverAdmin = new Redis(url);
-    return { store: await connect(url), own: serverAdmin };
-  }
-  /** A store under `prefix` on the shared server, as a master (re)started on it opens it. */
-  async function storeAt(prefix: string) {
-    if (!prefixes.includes(prefix)) prefixes.push(prefix);
-    const store = await RedisJobStore.connect({ target: { url: REDIS_URL }, limits: LIMITS, keyPrefix: prefix });
-    stores.push(store);
-    return { store, keys: new RedisKeys(prefix) };
-  }
-
-  it('lets a volunteer lease without reading the private jobs queued ahead of it', async () => {
-    const { store, own } = await onOwnServer();
-    await store.create(privateJobs(2_000), T0);
-    const { jobs } = await store.create(newJobs(1), T0);
-    await own.config('RESETSTAT');
-    expect((await leaseOne(store, volunteer('v1'))).jobId).toBe(jobs[0]!.id);
-    // Scripts' own commands count too: a lease that walked the private jobs would read each of them (HGET).
-    const hgets = Number(/cmdstat_hget:calls=(\d+)/.exec(await own.info('commandstats'))?.[1] ?? 0);
-    expect(hgets).toBeLessThan(10);
-  });
-
-  it('adds the queued jobs of a store written before the open queue to it, private ones aside, once at connect, a batch at a time', async () => {
-    const prefix = `test:${randomUUID()}:`;
-    const { store, keys } = await storeAt(prefix);
-    const ids = (await store.create([...newJobs(1_001), ...privateJobs(2)], T0)).jobs.map((job) => job.id);
-    await store.lease([worker('w0')], 1_000, T0);
-    // As a master from before the open queue left it.
-    await admin.del(keys.openQueue, keys.openQueueIndexed);
-
-    const { store: again } = await storeAt(prefix);
-    expect(await admin.zcard(keys.openQueue)).toBe(1_000);
-    expect(await admin.zscore(keys.openQueue, ids[1_000]!)).not.toBeNull();
-    expect(await admin.zscore(keys.openQueue, ids[1_001]!)).toBeNull();
-    expect(await admin.get(keys.openQueueIndexed)).toBe('1');
-    expect((await leaseOne(again, volunteer('v1'))).jobId).toBe(ids[1]);
-  });
-
-  it('reads only the jobs a blacklisted identity answered, not every done job', async () => {
-    const { store, own } = await onOwnServer();
-    await store.create(newJobs(2_000), T0);
-    const leases = (await store.lease(
-      Array.from({ length: 2_000 }, (_, i) => worker(`w${i}`)),
-      1_000,
-      T0,
-    )) as Lease[];
-    for (const [i, lease] of leases.entries()) await store.complete(lease, `w${i}`, result, T0);
-    const id = await leaningOnLiar(store);
-    const sent = async () => Number(/total_net_output_bytes:(\d+)/.exec(await own.info('stats'))![1]);
-    const before = await sent();
-    const { reopened } = await store.reopenAnsweredBy('liar', 'liar was blacklisted', 'unused');
-    expect(reopened.map((job) => job.id)).toEqual([id]);
-    // Walking every done job would send all 2,001 of them, some 700 KB.
-    expect((await sent()) - before).toBeLessThan(20_000);
-  });
-
-  it('adds the done jobs of a store written before the answers index to it once, at connect, and removes them with their job', async () => {
-    const prefix = `test:${randomUUID()}:`;
-    const { store, keys } = await storeAt(prefix);
-    const id = await leaningOnLiar(store);
-    // As a master from before the index left it.
-    await admin.del(keys.answersByIdentity, keys.answersIndexed);
-    expect((await store.reopenAnsweredBy('liar', 'liar was blacklisted', 'unused')).reopened).toEqual([]);
-
-    const { store: again } = await storeAt(prefix);
-    expect(await admin.zrange(keys.answersByIdentity, 0, -1)).toEqual([`honest:${id}`, `liar:${id}`]);
-    expect(await admin.get(keys.answersIndexed)).toBe('1');
-    expect((await again.reopenAnsweredBy('liar', 'liar was blacklisted', 'unused')).reopened.map((job) => job.id)).toEqual([id]);
-    await again.remove(id);
-    expect(await admin.zcard(keys.answersByIdentity)).toBe(0);
-  });
-});
-
 describe('when Redis goes away', () => {
   let port: number;
   let server: ChildProcess | null = null;

@@ -16,10 +16,8 @@ import { SqliteJobStore } from '../store/sqlite-job-store.ts';
 import { DUE_SQL } from '../store/sqlite-retention.ts';
 import { IdempotencyKeyReusedError, QueueFullError } from '../store/store-errors.ts';
 import { DEFAULT_TEST_LIMITS } from '../../test/support/stores.ts';
-import { newJob } from '../../metrics/uploaded-files.ts';
+import { T0, newJobs } from '../../test/support/store-fixtures.ts';
 
-const T0 = Date.UTC(2025, 0, 1);
-const newJobs = (count: number) => Array.from({ length: count }, (_, i) => newJob(`${i}.jpg`, 'image/jpeg', new Uint8Array([1, 2, 3])));
 const worker = { id: 'w', name: 'w', backend: 'test', identity: 'w', workerClass: 'trusted' as const };
 
 const dirs: string[] = [];

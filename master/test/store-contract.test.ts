@@ -8,6 +8,7 @@ import type { JobStore, Lease, Limits, NewJob, WorkerRef } from '../store/job-st
 import { IdempotencyKeyReusedError, QueueFullError } from '../store/store-errors.ts';
 import { STORE_KINDS, type OpenedStore } from '../../test/support/stores.ts';
 import { newJob } from '../../metrics/uploaded-files.ts';
+import { T0, LEASE_MS, newJobs, leaseOne } from '../../test/support/store-fixtures.ts';
 
 const WORKERS: WorkerRef[] = ['a', 'b', 'c'].map((id) => ({ id, name: `worker-${id}`, backend: `backend-${id}`, identity: id, workerClass: 'trusted' }));
 const [A, B, C] = WORKERS as [WorkerRef, WorkerRef, WorkerRef];
@@ -17,11 +18,6 @@ const V1 = volunteer('v1', 'identity-1');
 const V1b = volunteer('v1b', 'identity-1');
 const V2 = volunteer('v2', 'identity-2');
 const V3 = volunteer('v3', 'identity-3');
-const T0 = Date.UTC(2025, 0, 1);
-const LEASE_MS = 1_000;
-
-const newJobs = (count: number, image = new Uint8Array([1, 2, 3])): NewJob[] =>
-  Array.from({ length: count }, (_, i) => newJob(`${i}.jpg`, 'image/jpeg', image));
 
 const resultOf = (index: number): JobResult => ({ predictions: [{ index, label: 'x', probability: 1 }], model: 'm', backend: 'b', inferenceMs: 3 });
 
@@ -44,12 +40,6 @@ describe.each(STORE_KINDS)('$name job store', (kind) => {
     const store = await open(limits);
     const { jobs } = await store.create(newJobs(count), T0);
     return { store, ids: jobs.map((job) => job.id) };
-  }
-
-  async function leaseOne(store: JobStore, worker: WorkerRef, now = T0): Promise<Lease> {
-    const [lease] = await store.lease([worker], LEASE_MS, now);
-    expect(lease).toBeTruthy();
-    return lease!;
   }
 
   describe('create', () => {

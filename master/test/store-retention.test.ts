@@ -6,6 +6,7 @@ import type { JobResult, JobView } from '../api-types.ts';
 import type { JobStore, Lease, Limits, WorkerRef } from '../store/job-store.ts';
 import { STORE_KINDS, type OpenedStore } from '../../test/support/stores.ts';
 import { newJob } from '../../metrics/uploaded-files.ts';
+import { T0, LEASE_MS, leaseOne } from '../../test/support/store-fixtures.ts';
 
 const WORKERS: WorkerRef[] = ['a', 'b', 'c'].map((id) => ({ id, name: `worker-${id}`, backend: 'wasm', identity: id, workerClass: 'trusted' }));
 const [A, B, C] = WORKERS as [WorkerRef, WorkerRef, WorkerRef];
@@ -13,8 +14,6 @@ const volunteer = (id: string, identity: string): WorkerRef => ({ id, name: `vol
 const V1 = volunteer('v1', 'identity-1');
 const V2 = volunteer('v2', 'identity-2');
 const V3 = volunteer('v3', 'identity-3');
-const T0 = Date.UTC(2025, 0, 1);
-const LEASE_MS = 1_000;
 /** Far enough ahead that every job that ended is due. */
 const LATER = T0 + 1e9;
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -35,12 +34,6 @@ describe.each(STORE_KINDS)('$name job store: retention', (kind) => {
     const store = await kind.open(limits);
     opened.push(store);
     return store;
-  }
-
-  async function leaseOne(store: JobStore, worker: WorkerRef, now = T0): Promise<Lease> {
-    const [lease] = await store.lease([worker], LEASE_MS, now);
-    expect(lease).toBeTruthy();
-    return lease!;
   }
 
   /** Five jobs: 0 done at T0+30, 1 failed at T0+10, 2 done at T0+20, 3 leased, 4 queued. */

@@ -1,0 +1,136 @@
+// The Redis store's indexes, which keep what an operation costs to what it asks for: a volunteer's lease
+// reads no private job queued ahead of it (the open queue), a blacklisting reads only the jobs that identity
+// answered (answers by identity); a store written before an index has it filled once, at connect. Costs are
+// read off a Redis server of the test's own (its command counts and bytes sent).
+import type { ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import type { JobStore, Lease, WorkerRef } from '../store/job-store.ts';
+import { RedisKeys } from '../store/redis/redis-keys.ts';
+import { RedisJobStore } from '../store/redis-job-store.ts';
+import { freePort } from '../../test/support/free-port.ts';
+import { startRedis, stopRedis } from '../../test/support/redis-server.ts';
+import { leaseOne, newJobs, T0 } from '../../test/support/store-fixtures.ts';
+import { DEFAULT_TEST_LIMITS, deleteRedisKeys, TEST_REDIS_URL } from '../../test/support/stores.ts';
+
+const worker = (id: string): WorkerRef => ({ id, name: id, backend: 'test', identity: id, workerClass: 'trusted' });
+const result = { predictions: [{ index: 1, label: 'x', probability: 1 }], model: 'm', backend: 'b', inferenceMs: 1 };
+
+const admin = new Redis(TEST_REDIS_URL);
+afterAll(() => admin.quit());
+const stores: RedisJobStore[] = [];
+afterEach(async () => {
+  for (const store of stores.splice(0)) await store.close();
+});
+/** A store under `keyPrefix` (by default one of its own) at `url`, as a master opens it; closed after the test. */
+async function openStore(url: string, keyPrefix = `test:${randomUUID()}:`): Promise<RedisJobStore> {
+  const store = await RedisJobStore.connect({ target: { url }, limits: DEFAULT_TEST_LIMITS, keyPrefix });
+  stores.push(store);
+  return store;
+}
+
+describe('indexes that keep costs to what is asked, on Redis', () => {
+  const volunteer = (id: string): WorkerRef => ({ id, name: id, backend: 'test', identity: id, workerClass: 'volunteer' });
+  const privateJobs = (count: number) => newJobs(count).map((job) => ({ ...job, trustedOnly: true }));
+  // A result verified by two volunteers, both agreeing: it leaned on each of them.
+  const verified = {
+    ...result,
+    verification: {
+      state: 'verified' as const,
+      credibility: 0.9995,
+      replicas: ['liar', 'honest'].map((workerId) => ({ workerId, workerClass: 'volunteer' as const, top1: 1, agreed: true })),
+    },
+  };
+  /** A job the identity "liar" voted on and "honest" finished, its result leaning on both. */
+  async function leaningOnLiar(store: JobStore): Promise<string> {
+    const { jobs } = await store.create(newJobs(1), T0);
+    await store.vote(await leaseOne(store, volunteer('liar')), 'liar', result, false, T0);
+    await store.complete(await leaseOne(store, volunteer('honest')), 'honest', verified, T0);
+    return jobs[0]!.id;
+  }
+
+  let server: ChildProcess | null = null;
+  let serverAdmin: Redis | null = null;
+  const prefixes: string[] = [];
+  afterEach(async () => {
+    serverAdmin?.disconnect();
+    if (server) await stopRedis(server, 'SIGKILL');
+    [server, serverAdmin] = [null, null];
+    for (const prefix of prefixes.splice(0)) await deleteRedisKeys(prefix);
+  });
+  /** A store on a server of the test's own, whose counters are the test's alone, and a client to read them. */
+  async function onOwnServer() {
+    const port = await freePort();
+    server = await startRedis(port);
+    const url = `redis://127.0.0.1:${port}`;
+    serverAdmin = new Redis(url);
+    return { store: await openStore(url), own: serverAdmin };
+  }
+  /** A store under `prefix` on the shared server, as a master (re)started on it opens it. */
+  async function storeAt(prefix: string) {
+    if (!prefixes.includes(prefix)) prefixes.push(prefix);
+    return { store: await openStore(TEST_REDIS_URL, prefix), keys: new RedisKeys(prefix) };
+  }
+
+  it('lets a volunteer lease without reading the private jobs queued ahead of it', async () => {
+    const { store, own } = await onOwnServer();
+    await store.create(privateJobs(2_000), T0);
+    const { jobs } = await store.create(newJobs(1), T0);
+    await own.config('RESETSTAT');
+    expect((await leaseOne(store, volunteer('v1'))).jobId).toBe(jobs[0]!.id);
+    // Scripts' own commands count too: a lease that walked the private jobs would read each of them (HGET).
+    const hgets = Number(/cmdstat_hget:calls=(\d+)/.exec(await own.info('commandstats'))?.[1] ?? 0);
+    expect(hgets).toBeLessThan(10);
+  });
+
+  it('adds the queued jobs of a store written before the open queue to it, private ones aside, once at connect, a batch at a time', async () => {
+    const prefix = `test:${randomUUID()}:`;
+    const { store, keys } = await storeAt(prefix);
+    const ids = (await store.create([...newJobs(1_001), ...privateJobs(2)], T0)).jobs.map((job) => job.id);
+    await store.lease([worker('w0')], 1_000, T0);
+    // As a master from before the open queue left it.
+    await admin.del(keys.openQueue, keys.openQueueIndexed);
+
+    const { store: again } = await storeAt(prefix);
+    expect(await admin.zcard(keys.openQueue)).toBe(1_000);
+    expect(await admin.zscore(keys.openQueue, ids[1_000]!)).not.toBeNull();
+    expect(await admin.zscore(keys.openQueue, ids[1_001]!)).toBeNull();
+    expect(await admin.get(keys.openQueueIndexed)).toBe('1');
+    expect((await leaseOne(again, volunteer('v1'))).jobId).toBe(ids[1]);
+  });
+
+  it('reads only the jobs a blacklisted identity answered, not every done job', async () => {
+    const { store, own } = await onOwnServer();
+    await store.create(newJobs(2_000), T0);
+    const leases = (await store.lease(
+      Array.from({ length: 2_000 }, (_, i) => worker(`w${i}`)),
+      1_000,
+      T0,
+    )) as Lease[];
+    for (const [i, lease] of leases.entries()) await store.complete(lease, `w${i}`, result, T0);
+    const id = await leaningOnLiar(store);
+    const sent = async () => Number(/total_net_output_bytes:(\d+)/.exec(await own.info('stats'))![1]);
+    const before = await sent();
+    const { reopened } = await store.reopenAnsweredBy('liar', 'liar was blacklisted', 'unused');
+    expect(reopened.map((job) => job.id)).toEqual([id]);
+    // Walking every done job would send all 2,001 of them, some 700 KB.
+    expect((await sent()) - before).toBeLessThan(20_000);
+  });
+
+  it('adds the done jobs of a store written before the answers index to it once, at connect, and removes them with their job', async () => {
+    const prefix = `test:${randomUUID()}:`;
+    const { store, keys } = await storeAt(prefix);
+    const id = await leaningOnLiar(store);
+    // As a master from before the index left it.
+    await admin.del(keys.answersByIdentity, keys.answersIndexed);
+    expect((await store.reopenAnsweredBy('liar', 'liar was blacklisted', 'unused')).reopened).toEqual([]);
+
+    const { store: again } = await storeAt(prefix);
+    expect(await admin.zrange(keys.answersByIdentity, 0, -1)).toEqual([`honest:${id}`, `liar:${id}`]);
+    expect(await admin.get(keys.answersIndexed)).toBe('1');
+    expect((await again.reopenAnsweredBy('liar', 'liar was blacklisted', 'unused')).reopened.map((job) => job.id)).toEqual([id]);
+    await again.remove(id);
+    expect(await admin.zcard(keys.answersByIdentity)).toBe(0);
+  });
+});

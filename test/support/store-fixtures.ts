@@ -1,0 +1,19 @@
+// What the store tests build jobs and leases from: a fixed clock, tiny uploads, one lease at a time.
+import { expect } from 'vitest';
+import type { JobStore, Lease, NewJob, WorkerRef } from '../../master/store/job-store.ts';
+import { newJob } from '../../metrics/uploaded-files.ts';
+
+/** "Now" for store calls: a fixed instant, so times in assertions are exact. */
+export const T0 = Date.UTC(2025, 0, 1);
+export const LEASE_MS = 1_000;
+
+/** `count` jobs, each with an upload file of its own holding `image` (a few bytes: stores never decode them). */
+export const newJobs = (count: number, image = new Uint8Array([1, 2, 3])): NewJob[] =>
+  Array.from({ length: count }, (_, i) => newJob(`${i}.jpg`, 'image/jpeg', image));
+
+/** Leases one job to `worker`; the test fails if none is left for it. */
+export async function leaseOne(store: JobStore, worker: WorkerRef, now = T0): Promise<Lease> {
+  const [lease] = await store.lease([worker], LEASE_MS, now);
+  expect(lease).toBeTruthy();
+  return lease!;
+}
