@@ -39,7 +39,8 @@ export class WorkerSession {
    */
   private window = INITIAL_WINDOW;
   /** jobId → leaseId of every job this worker holds. */
-  private readonly held = new Map<string, string>();
+  /** Leases held, by job id: the lease id, and the attempt it is (absent for a spot check, which is no job). */
+  private readonly held = new Map<string, { leaseId: string; attempt?: number }>();
 
   /** The master-issued identity this socket proved (several tabs of one browser share it); the id is per socket. */
   readonly identity: WorkerIdentity;
@@ -70,18 +71,23 @@ export class WorkerSession {
   }
 
   get leases(): LeaseRef[] {
-    return [...this.held].map(([jobId, leaseId]) => ({ jobId, leaseId }));
+    return [...this.held].map(([jobId, { leaseId }]) => ({ jobId, leaseId }));
   }
 
   holds(lease: LeaseRef): boolean {
-    return this.held.get(lease.jobId) === lease.leaseId;
+    return this.held.get(lease.jobId)?.leaseId === lease.leaseId;
   }
 
   /** Pushes a job (or a spot check, which looks the same) to the worker. */
-  give(lease: Pick<Lease, 'jobId' | 'leaseId' | 'contentType' | 'image'>): void {
-    this.held.set(lease.jobId, lease.leaseId);
+  give(lease: Pick<Lease, 'jobId' | 'leaseId' | 'contentType' | 'image'> & Partial<Pick<Lease, 'attempt'>>): void {
+    this.held.set(lease.jobId, { leaseId: lease.leaseId, attempt: lease.attempt });
     const header = { type: 'job' as const, jobId: lease.jobId, leaseId: lease.leaseId, contentType: lease.contentType };
     this.socket.send(encodeJobFrame(header, lease.image));
+  }
+
+  /** Whether this lease, held here, is its job's first attempt (a job's first attempt holds no votes). */
+  isFirstAttempt(lease: LeaseRef): boolean {
+    return this.holds(lease) && this.held.get(lease.jobId)!.attempt === 1;
   }
 
   /** Forgets a lease; returns whether it was held. */

@@ -248,7 +248,9 @@ export class JobLifecycle {
     };
     // The lease is dropped even if a store call fails: unapplied, it expires and is redone.
     const settle = async () => {
-      const decision = await this.verifier.decide(answer, await this.store.votes(lease.jobId), this.workers.hasTrusted());
+      // A first attempt holds no votes (store contract): no read for the common case of a job answered at once.
+      const earlier = session.isFirstAttempt(lease) ? [] : await this.store.votes(lease.jobId);
+      const decision = await this.verifier.decide(answer, earlier, this.workers.hasTrusted());
       const now = Date.now();
       return decision.final
         ? { name: 'completed' as const, transition: await this.store.complete(lease, session.id, decision.result, now) }

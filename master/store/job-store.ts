@@ -40,6 +40,7 @@ export interface WorkerRef {
 export interface Lease {
   jobId: string;
   leaseId: string;
+  /** 1 on a job's first lease since it was submitted or retried, when it can hold no votes yet. */
   attempt: number;
   deadline: number;
   /** What the worker receives: the prepared image, or the original for a job that has none. */
@@ -133,7 +134,7 @@ export interface JobStore {
    * workers only from now on. Uses up no attempt.
    */
   vote(lease: LeaseRef, workerId: string, answer: JobResult, trustedOnly: boolean, now: number): Promise<Transition>;
-  /** The votes kept on a job, oldest first. */
+  /** The votes kept on a job, oldest first: none while its lease is its first attempt (Lease.attempt 1). */
   votes(jobId: string): Promise<Vote[]>;
   /**
    * Backtracking after a blacklisting: every job done on this identity's word (its answer agreed with the result, and

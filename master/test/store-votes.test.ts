@@ -2,17 +2,16 @@
 // kept as a vote and the job goes to another identity; a trusted-only job never reaches a volunteer.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { JobResult } from '../api-types.ts';
-import type { JobStore, Lease, Limits, NewJob, WorkerRef } from '../store/job-store.ts';
+import type { JobStore, Limits, NewJob, WorkerRef } from '../store/job-store.ts';
 import { STORE_KINDS, type OpenedStore } from '../../test/support/stores.ts';
 import { newJob } from '../../metrics/uploaded-files.ts';
+import { T0, LEASE_MS, leaseOne } from '../../test/support/store-fixtures.ts';
 
 const volunteer = (id: string, identity: string): WorkerRef => ({ id, name: `volunteer-${id}`, backend: 'wasm', identity, workerClass: 'volunteer' });
 const V1 = volunteer('v1', 'identity-1');
 const V1b = volunteer('v1b', 'identity-1');
 const V2 = volunteer('v2', 'identity-2');
 const FLEET: WorkerRef = { id: 'f1', name: 'fleet-1', backend: 'wasm', identity: 'fleet-identity', workerClass: 'trusted' };
-const T0 = Date.UTC(2025, 0, 1);
-const LEASE_MS = 1_000;
 
 const answer = (index: number, workerId: string): JobResult => ({
   predictions: [{ index, label: `class ${index}`, probability: 0.9 }],
@@ -37,12 +36,6 @@ describe.each(STORE_KINDS)('$name job store: votes and trusted-only jobs', (kind
     const store = await kind.open(limits);
     opened.push(store);
     return store.store;
-  }
-
-  async function leaseOne(store: JobStore, worker: WorkerRef, now = T0): Promise<Lease> {
-    const [lease] = await store.lease([worker], LEASE_MS, now);
-    expect(lease).toBeTruthy();
-    return lease!;
   }
 
   it('keeps an answer as a vote and requeues the job for other identities, using up no attempt', async () => {
@@ -153,6 +146,21 @@ describe.each(STORE_KINDS)('$name job store: votes and trusted-only jobs', (kind
     expect(await store.lease([V1, V2], LEASE_MS, T0 + 12)).toEqual([null, null]);
     expect((await leaseOne(store, volunteer('v3', 'identity-3'), T0 + 13)).jobId).toBe(created[0]!.id);
     expect(await store.reopenAnsweredBy('identity-1', 'again', 'again')).toEqual({ reopened: [], unverified: [] });
+  });
+
+  it('holds no votes on a lease that is its attempt 1: on its first lease, and on its first after a retry', async () => {
+    const store = await open();
+    const { jobs: created } = await store.create(jobs(1), T0);
+    const id = created[0]!.id;
+    const first = await leaseOne(store, V1);
+    expect([first.attempt, await store.votes(id)]).toEqual([1, []]);
+    await store.vote(first, V1.id, answer(7, 'identity-1'), false, T0 + 1);
+    const second = await leaseOne(store, FLEET, T0 + 2);
+    expect([second.attempt, (await store.votes(id)).length]).toEqual([2, 1]);
+    expect(await store.fail(second, FLEET.id, 'not an image', false, T0 + 3)).toMatchObject({ applied: true, job: { status: 'failed' } });
+    await store.retry(id);
+    const afresh = await leaseOne(store, V1, T0 + 4);
+    expect([afresh.jobId, afresh.attempt, await store.votes(id)]).toEqual([id, 1, []]);
   });
 
   it('reads at most LEASE_SCAN_LIMIT queued jobs for a worker, skipping those its identity answered', async () => {
