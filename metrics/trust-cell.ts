@@ -51,8 +51,8 @@ export interface CellOptions {
   /** The run stops waiting after this long; what was not finished is counted as such. */
   timeoutMs: number;
   store: { kind: 'sqlite' } | { kind: 'redis'; url: string };
-  /** Master settings other than the defaults (TARGET_ERROR, SABOTEUR_FRACTION, MAX_REPLICAS, GOLD_FRACTION). */
-  policy: Partial<{ targetError: number; saboteurFraction: number; maxReplicas: number; goldFraction: number; goldFractionNew: number }>;
+  /** Master settings other than the defaults (TARGET_ERROR, SABOTEUR_FRACTION, MAX_REPLICAS, GOLD_FRACTION, GOLD_FRACTION_NEW, GOLD_POOL_SIZE). */
+  policy: Partial<{ targetError: number; saboteurFraction: number; maxReplicas: number; goldFraction: number; goldFractionNew: number; goldPoolSize: number }>;
 }
 
 export interface CellRun {
@@ -147,27 +147,32 @@ export async function runTrustCell(inputs: TrustBenchInputs, cell: CellSpec, opt
   // Events can come before submit resolves: every finished job is kept, and matched to the submitted ones after.
   const finished = new Map<string, JobView>();
   let lastFinishedAt = 0;
-  let onFinished = () => {};
+  let onFinished = (_id: string) => {};
   const unsubscribe = master.events.subscribe((event) => {
     if (event.type !== 'job' || (event.job.status !== 'done' && event.job.status !== 'failed')) return;
     finished.set(event.job.id, event.job);
     lastFinishedAt = performance.now();
-    onFinished();
+    onFinished(event.job.id);
   });
   /** Submits `count` jobs and waits until all are finished or the cell's time is up; answers each job's image. */
   const work = async (count: number, deadline: number): Promise<Map<string, number>> => {
     const jobImage = new Map<string, number>();
-    const allFinished = () => jobImage.size === count && [...jobImage.keys()].every((id) => finished.has(id));
+    // Submitted and not finished yet (a job may finish before its submit resolves: finished holds it then).
+    const unfinished = new Set<string>();
+    const allFinished = () => jobImage.size === count && unfinished.size === 0;
     const order = imageOrder(inputs.images.length, count);
     for (let sent = 0; sent < order.length; sent += 500) {
       const chunk = order.slice(sent, sent + 500);
       const created = await master.lifecycle.submit(chunk.map((image) => newJob(inputs.table[image]!.file, 'image/jpeg', inputs.images[image]!)));
-      created.jobs.forEach((job, i) => jobImage.set(job.id, chunk[i]!));
+      created.jobs.forEach((job, i) => {
+        jobImage.set(job.id, chunk[i]!);
+        if (!finished.has(job.id)) unfinished.add(job.id);
+      });
     }
     let timer: NodeJS.Timeout | undefined;
     await new Promise<void>((resolve) => {
-      onFinished = () => allFinished() && resolve();
-      onFinished();
+      onFinished = (id) => unfinished.delete(id) && allFinished() && resolve();
+      if (allFinished()) resolve();
       timer = setTimeout(resolve, deadline - performance.now());
     });
     clearTimeout(timer);
