@@ -17,6 +17,7 @@ import { newSecret } from './identity/worker-tokens.ts';
 import { ImagePreparer } from './images/prepared-image.ts';
 import { JobLifecycle } from './lifecycle/job-lifecycle.ts';
 import { RetentionSweeper } from './lifecycle/retention.ts';
+import { GoldPool } from './trust/gold-pool.ts';
 import { GoldSet } from './trust/gold-set.ts';
 import { SpotChecks } from './trust/spot-checks.ts';
 import { Verifier } from './trust/verification.ts';
@@ -149,11 +150,11 @@ export async function startMaster(config: Config, log: Logger = createLogger(con
 /** Spot checks drawn from GOLD_DIR, in the form jobs reach workers; a bad gold folder stops the master at start, naming the file and line. */
 async function startSpotChecks(config: Config, imageSize: number, identityStore: IdentityStore, log: Logger): Promise<SpotChecks> {
   const gold = await GoldSet.load({ dir: config.goldDir!, answers: config.goldAnswers, imageSize });
-  log.info({ goldImages: gold.size, fraction: config.goldFraction, fractionNew: config.goldFractionNew }, 'spot checks on');
+  log.info({ goldImages: gold.size, fraction: config.goldFraction, fractionNew: config.goldFractionNew, pool: config.goldPoolSize }, 'spot checks on');
   // A job id a worker receives can be looked up on a public board, a spot check's cannot.
   if (config.board === 'public')
     log.warn('spot checks are on with BOARD=public: a worker that looks up its job ids on the board can tell spot checks apart; use BOARD=private');
-  return new SpotChecks(gold, { proven: config.goldFraction, unproven: config.goldFractionNew }, identityStore);
+  return new SpotChecks(new GoldPool(gold, config.goldPoolSize), { proven: config.goldFraction, unproven: config.goldFractionNew }, identityStore);
 }
 
 async function shareWithOtherMasters(

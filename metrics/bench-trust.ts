@@ -64,6 +64,7 @@ const opts = new Command('bench:trust')
   .option('--max-replicas <n>', 'MAX_REPLICAS (default: the master’s)', positive)
   .option('--gold-fraction <q>', 'GOLD_FRACTION (default: the master’s)', fraction)
   .option('--gold-fraction-new <q>', 'GOLD_FRACTION_NEW (default: the master’s)', fraction)
+  .option('--gold-pool-size <n>', 'GOLD_POOL_SIZE, spot checks encoded ahead (default: the master’s)', count)
   .parse()
   .opts<{
     images: string;
@@ -88,6 +89,7 @@ const opts = new Command('bench:trust')
     maxReplicas?: number;
     goldFraction?: number;
     goldFractionNew?: number;
+    goldPoolSize?: number;
   }>();
 
 if (opts.store !== 'sqlite' && opts.store !== 'redis') {
@@ -103,6 +105,7 @@ const policy = Object.fromEntries(
     maxReplicas: opts.maxReplicas,
     goldFraction: opts.goldFraction,
     goldFractionNew: opts.goldFractionNew,
+    goldPoolSize: opts.goldPoolSize,
   }).filter(([, value]) => value !== undefined),
 );
 const options: CellOptions = {

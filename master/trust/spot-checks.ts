@@ -32,7 +32,8 @@ export class SpotChecks {
   private readonly answers = new Map<string, { leaseId: string; answer: number }>();
 
   constructor(
-    private readonly gold: GoldSet,
+    /** Where draws come from: the gold set, or a pool of its draws made ahead (gold-pool.ts). */
+    private readonly gold: Pick<GoldSet, 'next'>,
     private readonly fractions: { proven: number; unproven: number },
     private readonly identities: Pick<IdentityStore, 'recordSpotCheck'>,
     private readonly random: () => number = Math.random,
