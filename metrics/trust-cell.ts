@@ -63,6 +63,8 @@ export interface CellRun {
   wrong: number;
   unverified: number;
   wrongUnverified: number;
+  /** Wrong final results that a saboteur's lie gave; the others are honest flips that stood (or untouched). */
+  wrongByLie: number;
   /** Wrong final results on jobs that no lie and no honest flip reached: none can be right. */
   wrongUntouched: number;
   /** Answers to real jobs by workers that took the image for another: must be none. */
@@ -160,6 +162,9 @@ export async function runTrustCell(inputs: TrustBenchInputs, cell: CellSpec, opt
     // Submitted and not finished yet (a job may finish before its submit resolves: finished holds it then).
     const unfinished = new Set<string>();
     const allFinished = () => jobImage.size === count && unfinished.size === 0;
+    let resolveFinished = () => {};
+    const finishedAll = new Promise<void>((resolve) => (resolveFinished = resolve));
+    onFinished = (id) => unfinished.delete(id) && allFinished() && resolveFinished();
     const order = imageOrder(inputs.images.length, count);
     for (let sent = 0; sent < order.length; sent += 500) {
       const chunk = order.slice(sent, sent + 500);
@@ -169,12 +174,9 @@ export async function runTrustCell(inputs: TrustBenchInputs, cell: CellSpec, opt
         if (!finished.has(job.id)) unfinished.add(job.id);
       });
     }
+    if (allFinished()) resolveFinished();
     let timer: NodeJS.Timeout | undefined;
-    await new Promise<void>((resolve) => {
-      onFinished = (id) => unfinished.delete(id) && allFinished() && resolve();
-      if (allFinished()) resolve();
-      timer = setTimeout(resolve, deadline - performance.now());
-    });
+    await Promise.race([finishedAll, new Promise((resolve) => (timer = setTimeout(resolve, deadline - performance.now())))]);
     clearTimeout(timer);
     return jobImage;
   };
@@ -236,6 +238,7 @@ function measure({
     wrong: 0,
     unverified: 0,
     wrongUnverified: 0,
+    wrongByLie: 0,
     wrongUntouched: 0,
     misidentified: 0,
     replicas: 0,
@@ -268,6 +271,8 @@ function measure({
     if (job.result!.predictions[0]!.index === table[image]!.top1) continue;
     run.wrong += 1;
     if (unverified) run.wrongUnverified += 1;
+    const final = job.result!.predictions[0]!.index;
+    if (given.some((answer) => answer.lie && answer.answer === final)) run.wrongByLie += 1;
     if (!given.some((answer) => answer.lie || answer.flipped)) run.wrongUntouched += 1;
   }
   return run;

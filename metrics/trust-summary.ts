@@ -67,6 +67,7 @@ export function markdownTable(cells: CellSummary[], reference: { noSaboteurs: nu
     'cell',
     'done / jobs',
     'wrong final results (95% CI)',
+    'of them, lies that stood',
     'unverified (wrong)',
     'answers per job',
     'answers per job, last quarter',
@@ -82,6 +83,7 @@ export function markdownTable(cells: CellSummary[], reference: { noSaboteurs: nu
     cellName(c.spec),
     `${c.run.done} / ${c.run.jobs}`,
     errorCell(c.errors),
+    String(c.run.wrongByLie),
     `${c.run.unverified} (${c.run.wrongUnverified})`,
     figure(c.meanReplicas),
     figure(c.meanReplicasLastQuarter),
@@ -111,15 +113,17 @@ export function verdicts(cells: CellSummary[], reference: { noSaboteurs: number;
     const redundancyMet = worstRedundancy.meanReplicas <= GOAL_REDUNDANCY;
     lines.push(
       `error rate ≤ ${GOAL_ERROR_RATE} with up to ${percent(GOAL_SABOTEUR_SHARE, 0)} saboteurs: ${errorMet ? 'met' : 'NOT met'} — worst cell ${percent(worstError.errors.value, 2)} ` +
-        `(${cellName(worstError.spec)}); all such cells together ${errorCell(pooled)}` +
+        `(${cellName(worstError.spec)}); all such cells together ${errorCell(pooled)}, ${guarded.reduce((sum, c) => sum + c.run.wrongByLie, 0)} of them lies that stood` +
         (errorMet && pooled.high > GOAL_ERROR_RATE ? `, so ${pooled.trials} jobs cannot show a rate below ${percent(pooled.high, 2)}` : ''),
       `mean redundancy ≤ ${GOAL_REDUNDANCY} answers per job in those cells: ${redundancyMet ? 'met' : 'NOT met'} — at most ${figure(worstRedundancy.meanReplicas)} (${cellName(worstRedundancy.spec)})`,
     );
   }
   const cost = reference.unverified / reference.noSaboteurs;
+  const noSaboteurs = cells.find((c) => !c.spec.trusted && c.spec.saboteurs === 0);
   lines.push(
     `without saboteurs, cost ≤ ${GOAL_NO_SABOTEUR_COST}× the unverified throughput: ${cost <= GOAL_NO_SABOTEUR_COST ? 'met' : 'NOT met'} — ${figure(cost)}× ` +
-      `(${figure(reference.unverified, 1)} jobs/s unverified, ${figure(reference.noSaboteurs, 1)} verified)`,
+      `(${figure(reference.unverified, 1)} jobs/s unverified, ${figure(reference.noSaboteurs, 1)} verified)` +
+      (noSaboteurs ? `; volunteer work per job ${figure(noSaboteurs.meanReplicas + noSaboteurs.spotCheckOverhead)}× (answers and spot checks)` : ''),
   );
   return lines;
 }

@@ -45,6 +45,8 @@ describe('a trust bench cell', () => {
     expect([run.misidentified, run.wrongUntouched, run.unexpectedCloses]).toEqual([0, 0, 0]);
     expect(run.flips).toBe(0);
     expect(run.wrong).toBeLessThanOrEqual(run.lies);
+    // No honest worker flips here: every wrong result is a lie that stood.
+    expect(run.wrongByLie).toBe(run.wrong);
     expect(run.replicas).toBeGreaterThanOrEqual(run.done);
     expect(run.saboteurIdentities).toHaveLength(2);
     // Only liars fail spot checks (gold has a wide margin, and honest workers do not flip here); each failure burns one identity.

@@ -12,6 +12,7 @@ function run(overrides: Partial<CellRun> = {}): CellRun {
     wrong: 0,
     unverified: 0,
     wrongUnverified: 0,
+    wrongByLie: 0,
     wrongUntouched: 0,
     misidentified: 0,
     replicas: 800,
@@ -66,9 +67,9 @@ describe('trust bench summary', () => {
     const lines = verdicts(good, reference);
     expect(lines[0]).toMatch(/^error rate .*: met — worst cell 0\.00%/);
     expect(lines[1]).toMatch(/: met — at most 2\.40 /);
-    expect(lines[2]).toMatch(/: met — 1\.11×/);
-    const bad = verdicts([summarizeCell(thirty, run({ wrong: 1, replicas: 1200 }))], { unverified: 100, noSaboteurs: 50 });
-    expect(bad[0]).toMatch(/NOT met — worst cell 0\.25%/);
+    expect(lines[2]).toMatch(/: met — 1\.11× .*; volunteer work per job 2\.10× /);
+    const bad = verdicts([summarizeCell(thirty, run({ wrong: 1, wrongByLie: 1, replicas: 1200 }))], { unverified: 100, noSaboteurs: 50 });
+    expect(bad[0]).toMatch(/NOT met — worst cell 0\.25% .*, 1 of them lies that stood/);
     expect(bad[1]).toMatch(/NOT met — at most 3\.00/);
     expect(bad[2]).toMatch(/NOT met — 2\.00×/);
   });
@@ -76,6 +77,6 @@ describe('trust bench summary', () => {
   it('puts one row per cell under the header, throughput relative to both references', () => {
     const table = markdownTable([summarizeCell(none, run({ seconds: 5 }))], { unverified: 100, noSaboteurs: 80 }).split('\n');
     expect(table).toHaveLength(3);
-    expect(table[2]).toContain('| no saboteurs | 400 / 400 | 0 / 400 (0.0%–1.0%) | 0 (0) | 2.00 | 1.50 | 0.100 | 80.0 | 1.00 | 0.80 | – |');
+    expect(table[2]).toContain('| no saboteurs | 400 / 400 | 0 / 400 (0.0%–1.0%) | 0 | 0 (0) | 2.00 | 1.50 | 0.100 | 80.0 | 1.00 | 0.80 | – |');
   });
 });
