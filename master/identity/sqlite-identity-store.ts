@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { preparedOnce } from '../store/prepared-once.ts';
 import { NO_TRUST_COUNTS, trustRecordOf, type IdentityStore, type TrustRecord } from './identity-store.ts';
 
 interface TrustRow {
@@ -29,11 +30,16 @@ const recordOf = (row: TrustRow | undefined): TrustRecord =>
 
 export class SqliteIdentityStore implements IdentityStore {
   private readonly db: Database.Database;
+  private readonly sql: ReturnType<typeof preparedOnce>;
 
   constructor(dataDir: string) {
     fs.mkdirSync(dataDir, { recursive: true });
     this.db = new Database(path.join(dataDir, 'identities.sqlite'));
+    this.sql = preparedOnce(this.db);
     this.db.pragma('journal_mode = WAL');
+    // Counts are written on every volunteer answer, on the event loop: synced lazily (a power cut may lose the last
+    // few, leaving a volunteer less credible than it was). A revocation is synced at once (durably).
+    this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 5000');
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS identity_settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -57,16 +63,17 @@ export class SqliteIdentityStore implements IdentityStore {
   }
 
   async secretOr(candidate: string): Promise<string> {
-    this.db.prepare(`INSERT OR IGNORE INTO identity_settings (key, value) VALUES ('secret', ?)`).run(candidate);
-    return this.db.prepare(`SELECT value FROM identity_settings WHERE key = 'secret'`).pluck().get() as string;
+    this.sql(`INSERT OR IGNORE INTO identity_settings (key, value) VALUES ('secret', ?)`).run(candidate);
+    return this.sql(`SELECT value FROM identity_settings WHERE key = 'secret'`).pluck().get() as string;
   }
 
   async isRevoked(workerId: string): Promise<boolean> {
-    return this.db.prepare(`SELECT 1 FROM revoked_workers WHERE worker_id = ?`).get(workerId) !== undefined;
+    return this.sql(`SELECT 1 FROM revoked_workers WHERE worker_id = ?`).get(workerId) !== undefined;
   }
 
   async revoke(workerId: string): Promise<void> {
-    this.db.prepare(`INSERT OR IGNORE INTO revoked_workers (worker_id, revoked_at) VALUES (?, ?)`).run(workerId, Date.now());
+    this.sql(`INSERT OR IGNORE INTO revoked_workers (worker_id, revoked_at) VALUES (?, ?)`).run(workerId, Date.now());
+    this.durably();
   }
 
   async recordSpotCheck(workerId: string, passed: boolean): Promise<TrustRecord> {
@@ -78,30 +85,32 @@ export class SqliteIdentityStore implements IdentityStore {
   }
 
   async trustRecord(workerId: string): Promise<TrustRecord> {
-    return recordOf(this.db.prepare(`SELECT ${TRUST_COLUMNS} FROM worker_trust WHERE worker_id = ?`).get(workerId) as TrustRow | undefined);
+    return recordOf(this.sql(`SELECT ${TRUST_COLUMNS} FROM worker_trust WHERE worker_id = ?`).get(workerId) as TrustRow | undefined);
   }
 
   async blacklist(workerId: string, reason: string): Promise<void> {
     this.db.transaction(() => {
-      this.db
-        .prepare(
-          `INSERT INTO worker_trust (worker_id, blacklisted_reason) VALUES (?, ?)
+      this.sql(
+        `INSERT INTO worker_trust (worker_id, blacklisted_reason) VALUES (?, ?)
            ON CONFLICT (worker_id) DO UPDATE SET blacklisted_reason = COALESCE(blacklisted_reason, excluded.blacklisted_reason)`,
-        )
-        .run(workerId, reason);
-      this.db.prepare(`INSERT OR IGNORE INTO revoked_workers (worker_id, revoked_at) VALUES (?, ?)`).run(workerId, Date.now());
+      ).run(workerId, reason);
+      this.sql(`INSERT OR IGNORE INTO revoked_workers (worker_id, revoked_at) VALUES (?, ?)`).run(workerId, Date.now());
     })();
+    this.durably();
+  }
+
+  /** Syncs what is committed: with synchronous NORMAL, a checkpoint syncs the write-ahead log first. */
+  private durably(): void {
+    this.db.pragma('wal_checkpoint(PASSIVE)');
   }
 
   /** Adds one to each of these columns of the identity's record, in one statement; returns the record after it. */
   private count(workerId: string, columns: (keyof TrustRow)[]): TrustRecord {
-    const row = this.db
-      .prepare(
-        `INSERT INTO worker_trust (worker_id, ${columns.join(', ')}) VALUES (?, ${columns.map(() => '1').join(', ')})
+    const row = this.sql(
+      `INSERT INTO worker_trust (worker_id, ${columns.join(', ')}) VALUES (?, ${columns.map(() => '1').join(', ')})
          ON CONFLICT (worker_id) DO UPDATE SET ${columns.map((column) => `${column} = ${column} + 1`).join(', ')}
          RETURNING ${TRUST_COLUMNS}`,
-      )
-      .get(workerId) as TrustRow;
+    ).get(workerId) as TrustRow;
     return recordOf(row);
   }
 

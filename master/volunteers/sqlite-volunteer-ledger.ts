@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { preparedOnce } from '../store/prepared-once.ts';
 import {
   sortTallies,
   type Contribution,
@@ -20,10 +21,12 @@ interface StandingRow {
 
 export class SqliteVolunteerLedger implements VolunteerLedger {
   private readonly db: Database.Database;
+  private readonly sql: ReturnType<typeof preparedOnce>;
 
   constructor(dataDir: string) {
     fs.mkdirSync(dataDir, { recursive: true });
     this.db = new Database(path.join(dataDir, 'volunteers.sqlite'));
+    this.sql = preparedOnce(this.db);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 5000');
@@ -47,13 +50,11 @@ export class SqliteVolunteerLedger implements VolunteerLedger {
 
   async record({ volunteerId, browser, backend, computeMs }: Contribution): Promise<void> {
     const add = this.db.transaction(() => {
-      this.db
-        .prepare(
-          `INSERT INTO volunteers (id, images, compute_ms) VALUES (?, 1, ?)
+      this.sql(
+        `INSERT INTO volunteers (id, images, compute_ms) VALUES (?, 1, ?)
                   ON CONFLICT (id) DO UPDATE SET images = images + 1, compute_ms = compute_ms + excluded.compute_ms`,
-        )
-        .run(volunteerId, computeMs);
-      const tally = this.db.prepare(`INSERT INTO volunteer_tallies (dimension, key, images, compute_ms) VALUES (?, ?, 1, ?)
+      ).run(volunteerId, computeMs);
+      const tally = this.sql(`INSERT INTO volunteer_tallies (dimension, key, images, compute_ms) VALUES (?, ?, 1, ?)
                                      ON CONFLICT (dimension, key) DO UPDATE SET images = images + 1, compute_ms = compute_ms + excluded.compute_ms`);
       tally.run('browser', browser, computeMs);
       tally.run('backend', backend, computeMs);
@@ -62,32 +63,30 @@ export class SqliteVolunteerLedger implements VolunteerLedger {
   }
 
   async setDisplayName(volunteerId: string, displayName: string | null): Promise<void> {
-    this.db
-      .prepare(`INSERT INTO volunteers (id, display_name) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET display_name = excluded.display_name`)
-      .run(volunteerId, displayName);
+    this.sql(`INSERT INTO volunteers (id, display_name) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET display_name = excluded.display_name`).run(
+      volunteerId,
+      displayName,
+    );
   }
 
   async standing(volunteerId: string): Promise<VolunteerStanding | null> {
-    const row = this.db.prepare('SELECT display_name, images, compute_ms FROM volunteers WHERE id = ? AND images > 0').get(volunteerId) as
-      StandingRow | undefined;
+    const row = this.sql('SELECT display_name, images, compute_ms FROM volunteers WHERE id = ? AND images > 0').get(volunteerId) as StandingRow | undefined;
     if (!row) return null;
-    const { ahead } = this.db.prepare('SELECT COUNT(*) AS ahead FROM volunteers WHERE images > ?').get(row.images) as { ahead: number };
+    const { ahead } = this.sql('SELECT COUNT(*) AS ahead FROM volunteers WHERE images > ?').get(row.images) as { ahead: number };
     return { rank: ahead + 1, ...view(row) };
   }
 
   async leaderboard(offset: number, limit: number): Promise<LeaderboardPage> {
-    const { total } = this.db.prepare('SELECT COUNT(*) AS total FROM volunteers WHERE images > 0').get() as { total: number };
-    const rows = this.db
-      .prepare(
-        `SELECT display_name, images, compute_ms, (SELECT COUNT(*) FROM volunteers ahead WHERE ahead.images > v.images) + 1 AS rank
+    const { total } = this.sql('SELECT COUNT(*) AS total FROM volunteers WHERE images > 0').get() as { total: number };
+    const rows = this.sql(
+      `SELECT display_name, images, compute_ms, (SELECT COUNT(*) FROM volunteers ahead WHERE ahead.images > v.images) + 1 AS rank
                 FROM volunteers v WHERE images > 0 ORDER BY images DESC, id DESC LIMIT ? OFFSET ?`,
-      )
-      .all(limit, offset) as (StandingRow & { rank: number })[];
+    ).all(limit, offset) as (StandingRow & { rank: number })[];
     return { total, volunteers: rows.map((row) => ({ rank: row.rank, ...view(row) })) };
   }
 
   async totals(): Promise<LedgerTotals> {
-    const rows = this.db.prepare('SELECT dimension, key, images, compute_ms FROM volunteer_tallies').all() as {
+    const rows = this.sql('SELECT dimension, key, images, compute_ms FROM volunteer_tallies').all() as {
       dimension: string;
       key: string;
       images: number;
