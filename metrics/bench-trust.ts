@@ -45,6 +45,10 @@ const opts = new Command('bench:trust')
   .option('--images <dir>', 'labelled image folder (labels.csv): the jobs, and the gold folder', '../shared/datasets/imagenet-dev')
   .option('--model-dir <dir>', 'model folder (default: the master’s default)')
   .option('--jobs <n>', 'jobs per cell', positive, 300)
+  .option(
+    '--prepare',
+    'prepare each job’s image on submit as POST /api/jobs does (decode, resize, WebP: the master’s CPU per upload); without it jobs go out as uploaded',
+  )
   .option('--warm-up <n>', 'jobs the same workers answer first in each cell, counted in no figure: volunteers with histories, not new ones', count, 0)
   .option('--workers <n>', 'synthetic workers per cell', positive, 20)
   .option('--credit <n>', 'credit per worker (jobs it holds at once)', positive, 2)
@@ -71,6 +75,7 @@ const opts = new Command('bench:trust')
     modelDir?: string;
     jobs: number;
     warmUp: number;
+    prepare?: boolean;
     workers: number;
     credit: number;
     answerMs: number;
@@ -111,6 +116,7 @@ const policy = Object.fromEntries(
 const options: CellOptions = {
   jobs,
   warmUpJobs: opts.warmUp,
+  prepareJobs: opts.prepare === true,
   workers: opts.workers,
   credit: opts.credit,
   answerMs: opts.answerMs,
@@ -138,6 +144,7 @@ try {
   console.log(
     `trust benchmark: ${answers.backend}; ${answers.goldImages} of ${files.length} images kept as gold; ${jobs} jobs per cell` +
       (opts.warmUp ? ` after ${opts.warmUp} warm-up jobs not counted (the same workers, so honest identities arrive with histories)` : '') +
+      (opts.prepare ? ', each image prepared on submit as an upload is' : ', images sent as uploaded (not prepared)') +
       `, ${opts.workers} workers × credit ${opts.credit}, ` +
       `${opts.answerMs} ms per image (at most ${Math.round((opts.workers * 1000) / opts.answerMs)} answers/s); store ${opts.store}; master policy ${JSON.stringify(policy) === '{}' ? 'defaults' : JSON.stringify(policy)}; ` +
       `honest flips: ${opts.flipRate} on the ${lowMargin} images with a margin below ${opts.lowMargin}; smart saboteurs honest for ${opts.honestFor} answers per identity; ` +

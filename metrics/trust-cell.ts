@@ -8,6 +8,8 @@ import path from 'node:path';
 import { randomBytes, randomInt } from 'node:crypto';
 import type { JobView } from '../master/api-types.ts';
 import { makeConfig } from '../master/config.ts';
+import { ImagePreparer } from '../master/images/prepared-image.ts';
+import { loadModelFiles } from '../master/model/model-files.ts';
 import { startMaster } from '../master/server.ts';
 import type { SpotCheckCounts } from '../master/trust/spot-checks.ts';
 import type { ImageIndex } from './image-fingerprint.ts';
@@ -42,6 +44,8 @@ export interface CellOptions {
    * (histories, and the credibility spot checks earn) rather than one whose every identity is new.
    */
   warmUpJobs: number;
+  /** Each job's image prepared on submit, as POST /api/jobs does (the master's CPU per upload); otherwise sent as uploaded. */
+  prepareJobs: boolean;
   workers: number;
   credit: number;
   answerMs: number;
@@ -105,21 +109,21 @@ function imageOrder(images: number, count: number): number[] {
 export async function runTrustCell(inputs: TrustBenchInputs, cell: CellSpec, options: CellOptions): Promise<CellRun> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-trust-'));
   const fleetToken = cell.trusted ? randomBytes(24).toString('base64url') : undefined;
-  const master = await startMaster(
-    makeConfig({
-      port: 0,
-      host: '127.0.0.1',
-      dataDir,
-      // Blacklistings are logged as warnings: expected here, and they would bury the table.
-      logLevel: 'error',
-      heartbeatMs: 60_000,
-      goldDir: inputs.goldDir,
-      goldAnswers: inputs.goldAnswers,
-      ...options.policy,
-      ...(fleetToken && { fleetToken }),
-      ...(options.store.kind === 'redis' && { redisUrl: options.store.url, redisPrefix: REDIS_PREFIX }),
-    }),
-  );
+  const config = makeConfig({
+    port: 0,
+    host: '127.0.0.1',
+    dataDir,
+    // Blacklistings are logged as warnings: expected here, and they would bury the table.
+    logLevel: 'error',
+    heartbeatMs: 60_000,
+    goldDir: inputs.goldDir,
+    goldAnswers: inputs.goldAnswers,
+    ...options.policy,
+    ...(fleetToken && { fleetToken }),
+    ...(options.store.kind === 'redis' && { redisUrl: options.store.url, redisPrefix: REDIS_PREFIX }),
+  });
+  const master = await startMaster(config);
+  const preparer = new ImagePreparer(loadModelFiles(config.modelDir, config.modelInputRange).view.imageSize, config.maxImagePixels);
   await master.store.clear();
   const log: AnswerLog = new Map();
   const saboteurCount = cell.trusted ? 0 : Math.round(cell.saboteurs * options.workers);
@@ -168,7 +172,9 @@ export async function runTrustCell(inputs: TrustBenchInputs, cell: CellSpec, opt
     const order = imageOrder(inputs.images.length, count);
     for (let sent = 0; sent < order.length; sent += 500) {
       const chunk = order.slice(sent, sent + 500);
-      const created = await master.lifecycle.submit(chunk.map((image) => newJob(inputs.table[image]!.file, 'image/jpeg', inputs.images[image]!)));
+      const jobs = chunk.map((image) => newJob(inputs.table[image]!.file, 'image/jpeg', inputs.images[image]!));
+      if (options.prepareJobs) for (const job of jobs) job.prepared = await preparer.prepare(job.image.path);
+      const created = await master.lifecycle.submit(jobs);
       created.jobs.forEach((job, i) => {
         jobImage.set(job.id, chunk[i]!);
         if (!finished.has(job.id)) unfinished.add(job.id);
