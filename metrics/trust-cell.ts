@@ -173,7 +173,8 @@ export async function runTrustCell(inputs: TrustBenchInputs, cell: CellSpec, opt
     for (let sent = 0; sent < order.length; sent += 500) {
       const chunk = order.slice(sent, sent + 500);
       const jobs = chunk.map((image) => newJob(inputs.table[image]!.file, 'image/jpeg', inputs.images[image]!));
-      if (options.prepareJobs) for (const job of jobs) job.prepared = await preparer.prepare(job.image.path);
+      // Concurrently, as uploads arriving together are.
+      if (options.prepareJobs) await Promise.all(jobs.map(async (job) => (job.prepared = await preparer.prepare(job.image.path))));
       const created = await master.lifecycle.submit(jobs);
       created.jobs.forEach((job, i) => {
         jobImage.set(job.id, chunk[i]!);
