@@ -84,6 +84,7 @@ describe('configuration', () => {
       leaseScanLimit: 1_000,
       goldFraction: 0.05,
       goldFractionNew: 0.05,
+      goldPoolSize: 8,
       targetError: 0.001,
       saboteurFraction: 0.1,
       maxReplicas: 5,
@@ -92,11 +93,18 @@ describe('configuration', () => {
     expect(loadConfig(argv('--gold-dir', '/srv/gold'), {})).toMatchObject({ goldDir: '/srv/gold', goldAnswers: '/srv/gold/gold.csv' });
     expect(loadConfig(argv(), { GOLD_DIR: '/srv/gold', GOLD_ANSWERS: '/tmp/answers.csv' }).goldAnswers).toBe('/tmp/answers.csv');
     expect(
-      loadConfig(argv('--target-error', '0.0001'), { GOLD_FRACTION: '0.1', GOLD_FRACTION_NEW: '0.4', SABOTEUR_FRACTION: '0.2', MAX_REPLICAS: '7' }),
+      loadConfig(argv('--target-error', '0.0001'), {
+        GOLD_FRACTION: '0.1',
+        GOLD_FRACTION_NEW: '0.4',
+        GOLD_POOL_SIZE: '0',
+        SABOTEUR_FRACTION: '0.2',
+        MAX_REPLICAS: '7',
+      }),
     ).toMatchObject({
       targetError: 0.0001,
       goldFraction: 0.1,
       goldFractionNew: 0.4,
+      goldPoolSize: 0,
       saboteurFraction: 0.2,
       maxReplicas: 7,
     });
@@ -105,6 +113,8 @@ describe('configuration', () => {
     expect(() => loadConfig(argv(), { SABOTEUR_FRACTION: '1' })).toThrow(/--saboteur-fraction \/ SABOTEUR_FRACTION: expected a number below 1/);
     expect(() => loadConfig(argv(), { GOLD_FRACTION: 'some' })).toThrow(/--gold-fraction \/ GOLD_FRACTION/);
     expect(() => loadConfig(argv(), { MAX_REPLICAS: '0' })).toThrow(/--max-replicas \/ MAX_REPLICAS/);
+    expect(() => loadConfig(argv(), { GOLD_POOL_SIZE: '-1' })).toThrow(/--gold-pool-size \/ GOLD_POOL_SIZE/);
+    expect(() => loadConfig(argv(), { GOLD_POOL_SIZE: '1001' })).toThrow(/--gold-pool-size \/ GOLD_POOL_SIZE/);
   });
 
   it('takes the retention settings: images for a day after their job ended, jobs for 30 days, never a job shorter than its image', () => {
