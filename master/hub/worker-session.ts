@@ -38,8 +38,7 @@ export class WorkerSession {
    * its leases, instead of megabytes of images that expire in transit.
    */
   private window = INITIAL_WINDOW;
-  /** jobId → leaseId of every job this worker holds. */
-  /** Leases held, by job id: the lease id, and the attempt it is (absent for a spot check, which is no job). */
+  /** Every lease this worker holds, by job id: the lease id, and the attempt it is (absent for a spot check, which is no job). */
   private readonly held = new Map<string, { leaseId: string; attempt?: number }>();
 
   /** The master-issued identity this socket proved (several tabs of one browser share it); the id is per socket. */
