@@ -86,7 +86,8 @@ export class WorkerSession {
 
   /** Whether this lease, held here, is its job's first attempt (a job's first attempt holds no votes). */
   isFirstAttempt(lease: LeaseRef): boolean {
-    return this.holds(lease) && this.held.get(lease.jobId)!.attempt === 1;
+    const held = this.held.get(lease.jobId);
+    return held?.leaseId === lease.leaseId && held.attempt === 1;
   }
 
   /** Forgets a lease; returns whether it was held. */

@@ -4,8 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { JobResult } from '../api-types.ts';
 import type { JobStore, Limits, NewJob, WorkerRef } from '../store/job-store.ts';
 import { STORE_KINDS, type OpenedStore } from '../../test/support/stores.ts';
-import { newJob } from '../../metrics/uploaded-files.ts';
-import { T0, LEASE_MS, leaseOne } from '../../test/support/store-fixtures.ts';
+import { T0, LEASE_MS, leaseOne, newJobs } from '../../test/support/store-fixtures.ts';
 
 const volunteer = (id: string, identity: string): WorkerRef => ({ id, name: `volunteer-${id}`, backend: 'wasm', identity, workerClass: 'volunteer' });
 const V1 = volunteer('v1', 'identity-1');
@@ -21,8 +20,7 @@ const answer = (index: number, workerId: string): JobResult => ({
   workerId,
   workerClass: 'volunteer',
 });
-const jobs = (count: number, trustedOnly = false): NewJob[] =>
-  Array.from({ length: count }, (_, i) => ({ ...newJob(`${i}.jpg`, 'image/jpeg', new Uint8Array([1, 2, 3])), trustedOnly }));
+const jobs = (count: number, trustedOnly = false): NewJob[] => newJobs(count).map((job) => ({ ...job, trustedOnly }));
 
 describe.each(STORE_KINDS)('$name job store: votes and trusted-only jobs', (kind) => {
   beforeAll(() => kind.start());
