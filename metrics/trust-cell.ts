@@ -123,7 +123,10 @@ export async function runTrustCell(inputs: TrustBenchInputs, cell: CellSpec, opt
     ...(options.store.kind === 'redis' && { redisUrl: options.store.url, redisPrefix: REDIS_PREFIX }),
   });
   const master = await startMaster(config);
-  const preparer = new ImagePreparer(loadModelFiles(config.modelDir, config.modelInputRange).view.imageSize, config.maxImagePixels);
+  // Only when asked: reading the model's files again for its input size is start-up work a cell otherwise skips.
+  const preparer = options.prepareJobs
+    ? new ImagePreparer(loadModelFiles(config.modelDir, config.modelInputRange).view.imageSize, config.maxImagePixels)
+    : null;
   await master.store.clear();
   const log: AnswerLog = new Map();
   const saboteurCount = cell.trusted ? 0 : Math.round(cell.saboteurs * options.workers);
@@ -174,7 +177,7 @@ export async function runTrustCell(inputs: TrustBenchInputs, cell: CellSpec, opt
       const chunk = order.slice(sent, sent + 500);
       const jobs = chunk.map((image) => newJob(inputs.table[image]!.file, 'image/jpeg', inputs.images[image]!));
       // Concurrently, as uploads arriving together are.
-      if (options.prepareJobs) await Promise.all(jobs.map(async (job) => (job.prepared = await preparer.prepare(job.image.path))));
+      if (preparer) await Promise.all(jobs.map(async (job) => (job.prepared = await preparer.prepare(job.image.path))));
       const created = await master.lifecycle.submit(jobs);
       created.jobs.forEach((job, i) => {
         jobImage.set(job.id, chunk[i]!);
