@@ -63,8 +63,11 @@ export class Dispatcher {
       const leased = await this.leaseJobs(dealt);
       // The store leases in the order dealt while the queue lasts, so the first `leased` deals were served.
       for (const session of dealt.slice(0, leased)) this.lastDealt.set(session, ++this.deals);
-      // Some workers may get none while others do (jobs their identity voted against): go on while any lease is made.
-      if (leased === 0) return;
+      // A deal left unserved means the queue holds nothing more for that worker now (none left, or only jobs its
+      // identity voted on), so asking again would cost a store round trip for nothing, and delay the next job's
+      // dispatch behind it. Only a batch served in full may leave more to deal (the per-batch cap). A worker that got
+      // its deals beside one that did not is dealt again when a job or credit next changes.
+      if (leased < dealt.length) return;
     }
   }
 }

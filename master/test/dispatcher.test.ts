@@ -12,8 +12,9 @@ interface StandIn {
 }
 
 /** A store holding `queued` jobs: leases one to each worker dealt, in order, while they last; a lease uses one credit. */
-function standInStore(queue: { queued: number }, served: string[]) {
+function standInStore(queue: { queued: number }, served: string[], calls: { count: number }) {
   return async (dealt: WorkerSession[]) => {
+    calls.count += 1;
     const taken = dealt.slice(0, queue.queued) as unknown as StandIn[];
     queue.queued -= taken.length;
     for (const worker of taken) {
@@ -28,8 +29,9 @@ function setUp(credits: number[]) {
   const workers: StandIn[] = credits.map((freeCredit, i) => ({ name: `w${i}`, freeCredit }));
   const queue = { queued: 0 };
   const served: string[] = [];
+  const calls = { count: 0 };
   const registry = { all: workers } as unknown as WorkerRegistry;
-  const dispatcher = new Dispatcher(registry, standInStore(queue, served), (error) => {
+  const dispatcher = new Dispatcher(registry, standInStore(queue, served, calls), (error) => {
     throw error;
   });
   /** One job arrives, is dispatched, is answered at once (its worker's credit back). */
@@ -39,7 +41,7 @@ function setUp(credits: number[]) {
     await dispatcher.idle();
     for (const worker of workers) worker.freeCredit = credits[workers.indexOf(worker)]!;
   };
-  return { workers, queue, served, dispatcher, oneJob };
+  return { workers, queue, served, calls, dispatcher, oneJob };
 }
 
 describe('the dispatcher', () => {
@@ -69,5 +71,25 @@ describe('the dispatcher', () => {
     dispatcher.pump();
     await dispatcher.idle();
     expect(served.at(-1)).toBe('w2');
+  });
+
+  it('asks the store once when the queue runs dry in a batch, not again for nothing', async () => {
+    const { served, queue, calls, dispatcher } = setUp([4, 4]);
+    queue.queued = 3;
+    dispatcher.pump();
+    await dispatcher.idle();
+    expect(served).toEqual(['w0', 'w1', 'w0']);
+    expect(calls.count).toBe(1);
+  });
+
+  it('deals again after a batch served in full, up to a credit above the per-batch cap', async () => {
+    const { served, queue, calls, dispatcher } = setUp([10]);
+    queue.queued = 20;
+    dispatcher.pump();
+    await dispatcher.idle();
+    expect(served).toHaveLength(10);
+    expect(queue.queued).toBe(10);
+    // 8 deals (the cap), all served; then the 2 credits left.
+    expect(calls.count).toBe(2);
   });
 });
