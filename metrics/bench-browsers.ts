@@ -65,7 +65,8 @@ const printStandalone = (title: string, run: StandaloneResult) => {
 };
 const alone = await classifyStandalone(standaloneImages, modelOption);
 const aloneRate = rateOf(alone);
-const bareMs = alone.images.reduce((sum, image) => sum + image.stages.predict, 0) / alone.images.length;
+const predictMs = (run: StandaloneResult) => run.images.reduce((sum, image) => sum + image.stages.predict, 0) / run.images.length;
+const bareMs = predictMs(alone);
 printStandalone('standalone, 1 page', alone);
 // W workers share the cores with each other (and the master): W pages at once is what they could do with no master.
 const together = workers > 1 ? await classifyStandalone(standaloneImages, { ...modelOption, pages: workers }) : alone;
@@ -91,7 +92,11 @@ console.log(
 );
 console.log(
   `  in the page per image (decode + preprocess + predict + readback): mean ${inference.mean.toFixed(1)} ms, p50 ${inference.p50.toFixed(1)}, ` +
-    `p99 ${inference.p99.toFixed(1)}; ${(inference.mean / bareMs).toFixed(2)}× the standalone predict (${bareMs.toFixed(1)} ms)`,
+    `p99 ${inference.p99.toFixed(1)}; ${(inference.mean / bareMs).toFixed(2)}× the standalone predict (${bareMs.toFixed(1)} ms)` +
+    // Pages sharing the cores predict slower: the grid's pages against pages sharing them the same way.
+    (workers > 1
+      ? `, ${(inference.mean / predictMs(together)).toFixed(2)}× the predict of ${workers} pages at once (${predictMs(together).toFixed(1)} ms)`
+      : ''),
 );
 console.log(
   `  mean ms per image by stage: ${stageMeans(
