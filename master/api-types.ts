@@ -283,8 +283,8 @@ export const StatsView = z
       failedAttempts: z.number().int(),
       reassigned: byReason(['lost', 'expired']),
       rejected: byReason(['unknown-job', 'stale-lease', 'not-your-lease']),
-      spotChecks: byReason(['given', 'passed', 'failed', 'missed']).describe(
-        'Gold images handed to volunteers in place of a job (GOLD_DIR), and how their answers fared; missed: slots drawn for one while none was encoded ahead (GOLD_POOL_SIZE), which got a job instead.',
+      spotChecks: byReason(['given', 'passed', 'failed']).describe(
+        'Gold images handed to volunteers in place of a job (GOLD_DIR), and how their answers fared.',
       ),
       sent: z
         .object({ images: z.number().int(), bytes: z.number().int() })

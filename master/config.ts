@@ -143,8 +143,8 @@ export const ConfigSchema = z
     goldFraction: fraction.default(0.05),
     /** The same for a volunteer whose answer cannot settle a job alone yet (credibility below 1 − targetError); never below goldFraction. */
     goldFractionNew: fraction.default(0.05),
-    /** Spot checks encoded ahead, so dealing never waits on the encoder (trust/gold-pool.ts); a slot drawn for one while none is ready gets a job. */
-    goldPoolSize: int(1).max(1_000).default(8),
+    /** Spot checks encoded ahead, so handing one out never waits on the encoder (trust/gold-pool.ts); 0: each encoded when handed out. */
+    goldPoolSize: int(0).max(1_000).default(8),
     /** A job's answer is final when its credibility reaches 1 − this. */
     targetError: fraction.default(0.001),
     /** The assumed upper bound on the share of volunteer identities that are saboteurs. */
@@ -259,12 +259,7 @@ const OPTIONS: [string, string, keyof Config, string][] = [
     'goldFractionNew',
     'the same for a volunteer whose answer cannot settle a job alone yet (credibility below 1 − TARGET_ERROR)',
   ],
-  [
-    '--gold-pool-size <n>',
-    'GOLD_POOL_SIZE',
-    'goldPoolSize',
-    'spot checks encoded ahead: dealing never waits on the encoder (a slot drawn for one while none is ready gets a job)',
-  ],
+  ['--gold-pool-size <n>', 'GOLD_POOL_SIZE', 'goldPoolSize', 'spot checks encoded ahead, so handing one out never waits on the encoder (0: on demand)'],
   ['--target-error <e>', 'TARGET_ERROR', 'targetError', "a job's answer is final when its credibility reaches 1 − this"],
   ['--saboteur-fraction <f>', 'SABOTEUR_FRACTION', 'saboteurFraction', 'assumed upper bound on the share of volunteer identities that are saboteurs'],
   ['--max-replicas <n>', 'MAX_REPLICAS', 'maxReplicas', 'most answers one job may collect while its answer is not yet credible'],

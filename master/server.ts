@@ -46,8 +46,6 @@ export interface Master {
   workers: WorkerRegistry;
   hub: WorkerHub;
   events: LiveEvents;
-  /** Absent without GOLD_DIR. */
-  spotChecks?: SpotChecks;
   /** Stops taking requests, closes worker sockets (their jobs go back to the queue), closes the store. */
   close(): Promise<void>;
 }
@@ -140,7 +138,7 @@ export async function startMaster(config: Config, log: Logger = createLogger(con
       await identityStore.close();
       log.info('master stopped');
     })());
-  return { url, port, store, ledger, identities, lifecycle, retention, workers, hub, events, ...(spotChecks && { spotChecks }), close };
+  return { url, port, store, ledger, identities, lifecycle, retention, workers, hub, events, close };
 }
 
 /**
@@ -156,8 +154,7 @@ async function startSpotChecks(config: Config, imageSize: number, identityStore:
   // A job id a worker receives can be looked up on a public board, a spot check's cannot.
   if (config.board === 'public')
     log.warn('spot checks are on with BOARD=public: a worker that looks up its job ids on the board can tell spot checks apart; use BOARD=private');
-  const pool = new GoldPool(gold, config.goldPoolSize, (error) => log.error({ err: error }, 'could not encode a spot check'));
-  return new SpotChecks(pool, { proven: config.goldFraction, unproven: config.goldFractionNew }, identityStore);
+  return new SpotChecks(new GoldPool(gold, config.goldPoolSize), { proven: config.goldFraction, unproven: config.goldFractionNew }, identityStore);
 }
 
 async function shareWithOtherMasters(

@@ -68,7 +68,7 @@ const opts = new Command('bench:trust')
   .option('--max-replicas <n>', 'MAX_REPLICAS (default: the master’s)', positive)
   .option('--gold-fraction <q>', 'GOLD_FRACTION (default: the master’s)', fraction)
   .option('--gold-fraction-new <q>', 'GOLD_FRACTION_NEW (default: the master’s)', fraction)
-  .option('--gold-pool-size <n>', 'GOLD_POOL_SIZE, spot checks encoded ahead (default: the master’s)', positive)
+  .option('--gold-pool-size <n>', 'GOLD_POOL_SIZE, spot checks encoded ahead (default: the master’s)', count)
   .parse()
   .opts<{
     images: string;
@@ -167,7 +167,6 @@ try {
     ].filter(Boolean);
     console.error(
       `[${i + 1}/${cells.length}] ${summary.spec.trusted ? 'unverified baseline' : `${spec.kind} ${spec.saboteurs} × ${spec.rate}`}: ${run.done}/${run.jobs} done in ${run.seconds.toFixed(1)} s, ${run.wrong} wrong` +
-        (run.spotChecks.missed ? `, ${run.spotChecks.missed} spot checks missed (none encoded ahead: jobs instead)` : '') +
         (checks.length ? ` — CHECK: ${checks.join(', ')}` : ''),
     );
   }

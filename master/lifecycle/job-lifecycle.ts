@@ -22,7 +22,7 @@ import type { FailureMessage, ResultMessage } from '../protocol.ts';
 import type { CreateResult, JobStore, LeaseRef, NewJob, RejectReason } from '../store/job-store.ts';
 import { StoreUnavailableError } from '../store/store-errors.ts';
 import { relabelled } from '../model/class-labels.ts';
-import { NO_SPOT_CHECKS, type SpotCheckCounts, type SpotChecks } from '../trust/spot-checks.ts';
+import type { SpotCheckCounts, SpotChecks } from '../trust/spot-checks.ts';
 import type { Verifier } from '../trust/verification.ts';
 import { CloseCode } from '../protocol.ts';
 import { noTransitions, type JobEvent, type JobTransition, type TransitionCounts } from './job-events.ts';
@@ -75,7 +75,7 @@ export class JobLifecycle {
     this.counters = {
       transitions: noTransitions(),
       rejected: { 'unknown-job': 0, 'stale-lease': 0, 'not-your-lease': 0 },
-      spotChecks: spotChecks?.counts ?? { ...NO_SPOT_CHECKS },
+      spotChecks: spotChecks?.counts ?? { given: 0, passed: 0, failed: 0 },
       sent: { images: 0, bytes: 0 },
     };
     this.dispatcher = new Dispatcher(
@@ -175,13 +175,13 @@ export class JobLifecycle {
 
   /**
    * Leases one queued job to each worker in order while the queue lasts, and pushes it; answers how many were leased.
-   * A volunteer's slot may get a spot check instead (spot-checks.ts), one encoded ahead, only while real jobs are queued.
+   * A volunteer's slot may get a spot check instead (spot-checks.ts), only while real jobs are queued.
    */
   private async lease(dealt: WorkerSession[]): Promise<number> {
     const checked: WorkerSession[] = [];
     const sessions: WorkerSession[] = [];
-    const isSpotCheck = this.spotChecks?.deal();
-    const checks = (session: WorkerSession) => session.workerClass === 'volunteer' && isSpotCheck?.(this.verifier.settlesAlone(session.trust.credibility));
+    const checks = (session: WorkerSession) =>
+      session.workerClass === 'volunteer' && this.spotChecks?.draw(this.verifier.settlesAlone(session.trust.credibility));
     for (const session of dealt) (checks(session) ? checked : sessions).push(session);
     const leases = await this.store.lease(
       sessions.map((session) => session.ref),
@@ -199,18 +199,21 @@ export class JobLifecycle {
       // The worker left while the lease was being written: hand the job straight back.
       if (!session.isOpen) await this.lose(lease, `worker ${session.hello.name} disconnected`);
     }
-    if (checked.length && (leased > 0 || (await this.store.counts()).queued > 0)) leased += this.giveSpotChecks(checked);
+    if (checked.length && (leased > 0 || (await this.store.counts()).queued > 0)) leased += await this.giveSpotChecks(checked);
     return leased;
   }
 
-  /** A spot check to each of these volunteers with credit left. Answers how many went out. */
-  private giveSpotChecks(sessions: WorkerSession[]): number {
+  /** A spot check to each of these volunteers with credit left; one that cannot be made is skipped. Answers how many went out. */
+  private async giveSpotChecks(sessions: WorkerSession[]): Promise<number> {
     let given = 0;
     for (const session of sessions) {
-      const spotCheck = session.freeCredit > 0 && this.spotChecks!.take();
-      if (!spotCheck) continue;
-      this.push(session, spotCheck);
-      given += 1;
+      if (session.freeCredit === 0) continue;
+      try {
+        this.push(session, await this.spotChecks!.make());
+        given += 1;
+      } catch (error) {
+        this.log.error({ err: error }, 'could not make a spot check');
+      }
     }
     return given;
   }

@@ -96,7 +96,7 @@ describe('configuration', () => {
       loadConfig(argv('--target-error', '0.0001'), {
         GOLD_FRACTION: '0.1',
         GOLD_FRACTION_NEW: '0.4',
-        GOLD_POOL_SIZE: '1',
+        GOLD_POOL_SIZE: '0',
         SABOTEUR_FRACTION: '0.2',
         MAX_REPLICAS: '7',
       }),
@@ -104,7 +104,7 @@ describe('configuration', () => {
       targetError: 0.0001,
       goldFraction: 0.1,
       goldFractionNew: 0.4,
-      goldPoolSize: 1,
+      goldPoolSize: 0,
       saboteurFraction: 0.2,
       maxReplicas: 7,
     });
@@ -113,7 +113,7 @@ describe('configuration', () => {
     expect(() => loadConfig(argv(), { SABOTEUR_FRACTION: '1' })).toThrow(/--saboteur-fraction \/ SABOTEUR_FRACTION: expected a number below 1/);
     expect(() => loadConfig(argv(), { GOLD_FRACTION: 'some' })).toThrow(/--gold-fraction \/ GOLD_FRACTION/);
     expect(() => loadConfig(argv(), { MAX_REPLICAS: '0' })).toThrow(/--max-replicas \/ MAX_REPLICAS/);
-    expect(() => loadConfig(argv(), { GOLD_POOL_SIZE: '0' })).toThrow(/--gold-pool-size \/ GOLD_POOL_SIZE/);
+    expect(() => loadConfig(argv(), { GOLD_POOL_SIZE: '-1' })).toThrow(/--gold-pool-size \/ GOLD_POOL_SIZE/);
     expect(() => loadConfig(argv(), { GOLD_POOL_SIZE: '1001' })).toThrow(/--gold-pool-size \/ GOLD_POOL_SIZE/);
   });
 

@@ -1,5 +1,5 @@
 // The pool of spot checks encoded ahead (trust/gold-pool.ts), over a real gold set: a folder of images and its
-// answers file. It fills from the start, holds at most its size, hands out each draw once, and never waits for one.
+// answers file. It holds at most its size, hands out each draw once, and hands out a ready one without encoding.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -23,10 +23,6 @@ beforeAll(async () => {
 });
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-const failOnError = (error: unknown) => {
-  throw error;
-};
-
 /** The gold set, counting the draws it has finished encoding. */
 function counted() {
   const source = {
@@ -41,45 +37,42 @@ function counted() {
 }
 
 describe('the gold pool', () => {
-  it('fills to its size from the start, hands each ready draw out once without encoding, and refills after', async () => {
+  it('fills to its size after the first draw, hands a ready draw out without encoding, and never one twice', async () => {
     const source = counted();
-    const pool = new GoldPool(source, 3, failOnError);
+    const pool = new GoldPool(source, 3);
+    const drawn: GoldDraw[] = [await pool.next()];
+    expect(source.encoded).toBe(1);
     await until(() => pool.readyCount === 3, 'the pool full');
-    expect(source.encoded).toBe(3);
-    const drawn: GoldDraw[] = [pool.take()!];
+    expect(source.encoded).toBe(4);
+    drawn.push(await pool.next());
     // Taken from the pool: the refill it starts has not encoded yet.
-    expect([source.encoded, pool.readyCount]).toEqual([3, 2]);
+    expect([source.encoded, pool.readyCount]).toEqual([4, 2]);
     for (let i = 0; i < 8; i++) {
-      await until(() => pool.readyCount > 0, 'a draw ready');
-      drawn.push(pool.take()!);
+      drawn.push(await pool.next());
       expect(pool.readyCount).toBeLessThanOrEqual(3);
     }
     expect(new Set(drawn.map((draw) => draw.bytes.toString('base64'))).size).toBe(drawn.length);
     expect(drawn.every((draw) => [1, 2, 3].includes(draw.answer))).toBe(true);
   });
 
-  it('empty, hands out nothing at once rather than waiting for an encoding', async () => {
-    const pool = new GoldPool(counted(), 2, failOnError);
-    const taken = [pool.take(), pool.take()];
-    expect(taken).toEqual([null, null]);
-    await until(() => pool.readyCount === 2, 'the pool full');
-    expect(pool.take()).not.toBeNull();
+  it('of size 0, encodes each draw when it is asked for', async () => {
+    const source = counted();
+    const pool = new GoldPool(source, 0);
+    for (let i = 0; i < 3; i++) await pool.next();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect([source.encoded, pool.readyCount]).toEqual([3, 0]);
   });
 
-  it('reports a failing gold set once, stops filling, and tries again at the next take', async () => {
-    // The gold set encodes two draws, then fails (its folder gone, say), then works again.
+  it('stops filling when the gold set fails, and the next draw, made on demand, reports why', async () => {
+    // The gold set encodes two draws, then fails (its folder gone, say).
     let calls = 0;
-    const errors: unknown[] = [];
-    const failing = { next: () => (++calls === 3 || calls === 4 ? Promise.reject(new Error('gold image gone')) : gold.next()) };
-    const pool = new GoldPool(failing, 3, (error) => errors.push(error));
+    const pool = new GoldPool({ next: () => (++calls <= 2 ? gold.next() : Promise.reject(new Error('gold image gone'))) }, 3);
+    await pool.next();
     await until(() => calls === 3, 'the refill to fail');
     await new Promise((resolve) => setTimeout(resolve, 10));
-    expect([pool.readyCount, errors.map(String)]).toEqual([2, ['Error: gold image gone']]);
-    // Each take starts it again: a failure in the same run is not told twice, and the pool fills once it works.
-    pool.take();
-    await until(() => calls === 4, 'the refill to fail again');
-    pool.take();
-    await until(() => pool.readyCount === 3, 'the pool full again');
-    expect([calls, errors.length]).toEqual([7, 1]);
+    expect(pool.readyCount).toBe(1);
+    await pool.next();
+    await expect(pool.next()).rejects.toThrow('gold image gone');
+    expect(pool.readyCount).toBe(0);
   });
 });

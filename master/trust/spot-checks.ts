@@ -5,13 +5,10 @@
 // A volunteer whose answer cannot settle a job alone yet may get a larger share (GOLD_FRACTION_NEW): each passed
 // check raises its credibility, and until it is high enough every one of its answers needs replicas (Sarmenta's
 // bound wants some 41 passed checks at the default policy: 800 jobs at 5%).
-// Spot checks come encoded ahead (gold-pool.ts): a slot drawn while none is ready gets a job instead, counted as
-// missed, so dealing never waits on the encoder. A worker cannot tell when that happens, and a miss only makes
-// checks rarer while the master's CPU is short (a burst of uploads being prepared).
 import { randomUUID } from 'node:crypto';
 import type { IdentityStore, TrustRecord } from '../identity/identity-store.ts';
 import type { LeaseRef } from '../store/job-store.ts';
-import type { GoldPool } from './gold-pool.ts';
+import type { GoldSet } from './gold-set.ts';
 
 /** A spot check as a worker receives it: what WorkerSession.give sends. */
 export interface SpotCheckLease {
@@ -25,31 +22,22 @@ export interface SpotCheckCounts {
   given: number;
   passed: number;
   failed: number;
-  /** Slots drawn for a spot check while none was ready: they got a job instead. */
-  missed: number;
 }
-
-export const NO_SPOT_CHECKS: SpotCheckCounts = { given: 0, passed: 0, failed: 0, missed: 0 };
 
 export type SpotCheckVerdict = { passed: true; record: TrustRecord } | { passed: false; record: TrustRecord; reason: string };
 
 export class SpotChecks {
-  readonly counts: SpotCheckCounts = { ...NO_SPOT_CHECKS };
+  readonly counts: SpotCheckCounts = { given: 0, passed: 0, failed: 0 };
   /** Outstanding spot checks by job id: the known answer. Each is held by one session, and forgotten when it ends. */
   private readonly answers = new Map<string, { leaseId: string; answer: number }>();
 
   constructor(
-    /** Draws of the gold set, encoded ahead. */
-    private readonly gold: Pick<GoldPool, 'readyCount' | 'take'>,
+    /** Where draws come from: the gold set, or a pool of its draws made ahead (gold-pool.ts). */
+    private readonly gold: Pick<GoldSet, 'next'>,
     private readonly fractions: { proven: number; unproven: number },
     private readonly identities: Pick<IdentityStore, 'recordSpotCheck'>,
     private readonly random: () => number = Math.random,
   ) {}
-
-  /** Spot checks encoded ahead, ready to hand out now. */
-  get ready(): number {
-    return this.gold.readyCount;
-  }
 
   /** Whether the next slot dealt to a volunteer is a spot check; `proven`: its answer settles a job alone. Never less often unproven. */
   draw(proven: boolean): boolean {
@@ -57,27 +45,9 @@ export class SpotChecks {
     return this.random() < (proven ? fraction : Math.max(fraction, unproven));
   }
 
-  /**
-   * For one deal: whether each volunteer slot, in turn, is a spot check (`proven`: the volunteer's answer settles a
-   * job alone). A slot drawn when every ready spot check is already promised in this deal gets a job, counted missed.
-   */
-  deal(): (proven: boolean) => boolean {
-    let ready = this.gold.readyCount;
-    return (proven) => {
-      if (!this.draw(proven)) return false;
-      if (ready === 0) {
-        this.counts.missed += 1;
-        return false;
-      }
-      ready -= 1;
-      return true;
-    };
-  }
-
-  /** A fresh spot check to hand out, if one is ready (deal promised it: none is taken in between). */
-  take(): SpotCheckLease | null {
-    const draw = this.gold.take();
-    if (!draw) return null;
+  /** A fresh spot check to hand out. */
+  async make(): Promise<SpotCheckLease> {
+    const draw = await this.gold.next();
     const lease = { jobId: randomUUID(), leaseId: randomUUID(), contentType: draw.contentType, image: draw.bytes };
     this.answers.set(lease.jobId, { leaseId: lease.leaseId, answer: draw.answer });
     this.counts.given += 1;

@@ -100,7 +100,7 @@ export function statsFixture(): StatsView {
       failedAttempts: 9,
       reassigned: { lost: 2, expired: 1 },
       rejected: { 'unknown-job': 0, 'stale-lease': 1, 'not-your-lease': 0 },
-      spotChecks: { given: 260, passed: 251, failed: 1, missed: 4 },
+      spotChecks: { given: 260, passed: 251, failed: 1 },
       sent: { images: 5360, bytes: 41_300_000 },
     },
     transitions: {

@@ -143,8 +143,7 @@ export class StatsPage extends LitElement {
           <dt>Spot checks</dt>
           <dd>
             ${formatCount(dispatch.spotChecks.given)} given, ${formatCount(dispatch.spotChecks.passed)} passed,
-            ${formatCount(dispatch.spotChecks.failed)} failed (each failure blacklists a volunteer),
-            ${formatCount(dispatch.spotChecks.missed)} missed (none encoded ahead: a job instead)
+            ${formatCount(dispatch.spotChecks.failed)} failed (each failure blacklists a volunteer)
           </dd>
           <dt>Replicas asked for</dt>
           <dd>${formatCount(dispatch.replicasAsked)} volunteer answers waiting for another to agree</dd>
