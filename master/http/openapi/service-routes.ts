@@ -1,0 +1,104 @@
+// The OpenAPI description's routes for watching and running the master (openapi.ts): events, statistics, metrics, the model, health, the description itself.
+import type { RouteConfig } from '@asteasolutions/zod-to-openapi';
+import { z } from 'zod';
+import { HealthView, ModelView, StatsView, StreamEvent } from '../../api-types.ts';
+import { anyone, json, error, retryAfter, badCredentials, storeUnavailable } from './responses.ts';
+
+export const serviceRoutes: RouteConfig[] = [
+  {
+    method: 'get',
+    path: '/api/events',
+    tags: ['live'],
+    summary: 'Live job and worker changes as Server-Sent Events.',
+    description:
+      "On a private board a stream carries only the job events of the requester's own jobs (every job's for the admin; a browser's owner key rides in its cookie). Each event is `id: <id>`, `event: <type>` and `data: <StreamEvent as JSON>`, with type one of `job` (a job changed: the transition that changed it and the JobView as it is now), `job-deleted` (the transition, cancelled, cleared or purged (JOB_RETENTION_MS after the job ended), and its id), `workers-changed` (workers of this master that connected or changed, and ids of those that left, coalesced; GET /api/workers gives the whole list) and `resync`. A client that reconnects with `Last-Event-ID` first gets the events it missed, or `resync` (reload what you show) when the master no longer keeps them. A client that does not read is skipped while its socket is full and dropped after EVENT_STREAM_STALL_MS; it reconnects and catches up. Comment lines keep idle streams open.",
+    security: anyone,
+    request: { headers: z.object({ 'Last-Event-ID': z.string().optional().meta({ description: 'The id of the last event received, to resume after it.' }) }) },
+    responses: {
+      200: { description: 'An endless event stream.', content: { 'text/event-stream': { schema: StreamEvent } } },
+      401: badCredentials,
+      503: error('As many event streams are open as the master serves (MAX_EVENT_STREAMS).', ['too-many-event-streams']),
+    },
+  },
+  {
+    method: 'get',
+    path: '/api/stats',
+    tags: ['statistics'],
+    summary: "This master's live statistics: throughput and queue depth over 10 minutes, latency by stage, workers, dispatch counters.",
+    responses: { 200: json(StatsView, 'The statistics.') },
+  },
+  {
+    method: 'get',
+    path: '/metrics',
+    tags: ['statistics'],
+    summary: 'The same for Prometheus, in its text format; latency histograms in seconds, store and event-stream health.',
+    responses: { 200: { description: 'Prometheus text format 0.0.4.', content: { 'text/plain': { schema: z.string() } } } },
+  },
+  {
+    method: 'get',
+    path: '/api/model',
+    tags: ['model'],
+    summary: 'The model workers must run: name, content hash, URL, input range and size.',
+    responses: { 200: json(ModelView, 'The model.') },
+  },
+  {
+    method: 'get',
+    path: '/models/{hash}/{file}',
+    tags: ['model'],
+    summary: 'A model file, cached for good: the hash changes with the content.',
+    request: { params: z.object({ hash: z.string(), file: z.string() }) },
+    responses: {
+      200: {
+        description: 'model.json, or a weight shard.',
+        content: {
+          'application/json': {
+            schema: z
+              .object({ format: z.literal('graph-model') })
+              .loose()
+              .meta({ description: 'The TF.js graph model description.' }),
+          },
+          'application/octet-stream': { schema: z.string().meta({ format: 'binary' }) },
+        },
+      },
+      404: error('This master serves no such file (or another model).', ['model-file-not-found']),
+    },
+  },
+  {
+    method: 'get',
+    path: '/api/health',
+    tags: ['health'],
+    summary: 'Job counts and connected workers, for people; probes want /livez and /readyz.',
+    responses: { 200: json(HealthView, 'The summary.'), 503: storeUnavailable },
+  },
+  {
+    method: 'get',
+    path: '/livez',
+    tags: ['health'],
+    summary: 'Liveness: the process answers. Always 200 while it runs, whatever the store does.',
+    responses: { 200: json(z.object({ status: z.literal('live') }), 'Alive.') },
+  },
+  {
+    method: 'get',
+    path: '/readyz',
+    tags: ['health'],
+    summary: 'Readiness: the store answers a ping, the model files are readable, the master is not stopping. Never counts jobs.',
+    responses: {
+      200: json(z.object({ status: z.literal('ready') }), 'Ready for traffic.'),
+      503: error('Not ready, and why.', ['store-unreachable', 'model-missing', 'draining'], retryAfter),
+    },
+  },
+  {
+    method: 'get',
+    path: '/api/openapi.json',
+    tags: ['docs'],
+    summary: 'This description.',
+    responses: { 200: { description: 'OpenAPI 3.1.', content: { 'application/json': { schema: z.object({ openapi: z.string() }).loose() } } } },
+  },
+  {
+    method: 'get',
+    path: '/api/docs',
+    tags: ['docs'],
+    summary: 'This description to browse (Swagger UI, served by the master itself).',
+    responses: { 200: { description: 'An HTML page.', content: { 'text/html': { schema: z.string() } } } },
+  },
+];
