@@ -15,11 +15,12 @@ import { fetchModel } from '../api.ts';
 import { backoffDelay, delay } from '../lib/backoff.ts';
 import { errorMessage } from '../lib/errors.ts';
 import { chooseBackend, type BackendChoice, type BackendName } from './backend-choice.ts';
-import { Classifier, decodeImage, ImageDecodeError, liveTensors } from './classifier.ts';
+import { Classifier, ImageDecodeError, liveTensors } from './classifier.ts';
 import { MasterConnection, workerSocketUrl } from './connection.ts';
 import { Pacer, pacedMsPerImage } from './cpu-share.ts';
 import { CreditGate } from './credit-gate.ts';
 import { CREDIT_SAMPLE_JOBS, INITIAL_CREDIT, nextCredit } from './credit.ts';
+import { decodedImage, JobQueue, type QueuedJob } from './job-queue.ts';
 import { loadModel } from './model.ts';
 import { RollingMean } from './rolling-mean.ts';
 import { initialSnapshot, publishStatus, type PauseReason, type WorkerSnapshot } from './status.ts';
@@ -44,16 +45,6 @@ export interface RuntimeOptions {
   browser?: string;
 }
 
-interface QueuedJob {
-  header: JobHeader;
-  image: Uint8Array;
-  session: number;
-  /** performance.now() when its frame arrived. */
-  receivedAt: number;
-  /** Its decode, once started ahead of its turn (see prefetch). */
-  decoding?: Promise<ImageBitmap>;
-}
-
 interface ReadyModel {
   classifier: Classifier;
   view: ModelView;
@@ -64,8 +55,6 @@ const SPEED_WINDOW = 20;
 /** Inference times kept for the page's chart. */
 const HISTORY_LENGTH = 60;
 const MAX_REASON_LENGTH = 500;
-/** Jobs decoded ahead of their turn (see prefetch). */
-const DECODE_AHEAD = 2;
 
 /**
  * The worker loop: choose a backend, load and warm the model, connect, then classify the
@@ -79,7 +68,7 @@ export class WorkerRuntime extends EventTarget {
   private backend: BackendChoice | null = null;
   private ready: ReadyModel | null = null;
   private loading: Promise<ReadyModel> | null = null;
-  private queue: QueuedJob[] = [];
+  private readonly queue = new JobQueue();
   private busy = false;
   private idleWaiters: Array<() => void> = [];
   private leaseMs: number | null = null;
@@ -262,14 +251,11 @@ export class WorkerRuntime extends EventTarget {
         this.connection.markHealthy();
         this.update({ state: 'ready', lastError: null, ...this.startupTime() });
         break;
-      case 'cancel': {
-        const cancelled = (job: QueuedJob) => job.header.jobId === message.jobId && job.header.leaseId === message.leaseId;
-        discard(this.queue.filter(cancelled));
-        this.queue = this.queue.filter((job) => !cancelled(job));
+      case 'cancel':
+        this.queue.cancel(message.jobId, message.leaseId);
         this.prefetch();
         this.update({ queued: this.queue.length });
         break;
-      }
       case 'error':
         console.warn(`master error ${message.code}: ${message.message}`);
         this.update({ lastError: `master: ${message.message}` });
@@ -332,8 +318,7 @@ export class WorkerRuntime extends EventTarget {
   }
 
   private dropQueue(): void {
-    discard(this.queue);
-    this.queue = [];
+    this.queue.clear();
     this.update({ queued: 0 });
     this.notifyIfIdle();
   }
@@ -361,7 +346,7 @@ export class WorkerRuntime extends EventTarget {
     const { jobId, leaseId } = job.header;
     const started = performance.now();
     try {
-      const bitmap = await (job.decoding ?? decodeImage(imageBlob(job)));
+      const bitmap = await decodedImage(job);
       // Only the wait for the decode counts: the part the previous image's prediction did not hide.
       const decodeMs = performance.now() - started;
       this.prefetch();
@@ -390,20 +375,11 @@ export class WorkerRuntime extends EventTarget {
   }
 
   /**
-   * Starts decoding the next jobs in the queue, so that the browser decodes them (off this thread) while the
-   * current one is predicted. Two ahead, because the browser only begins a decode once this thread yields
-   * (after the current prediction): the second one ahead has a whole prediction to decode in. No more, as an
-   * original upload's bitmap can be tens of MB. Only at a full CPU share, where the page does not rest
-   * between images; below it, the rest leaves time enough to decode.
+   * Decodes the next jobs while the current one is predicted (job-queue.ts), only at a full CPU share, where
+   * the page does not rest between images; below it, the rest leaves time enough to decode.
    */
   private prefetch(): void {
-    if (this.status.limits.cpuShare !== 100) return;
-    for (const next of this.queue.slice(0, DECODE_AHEAD)) {
-      if (next.decoding) continue;
-      next.decoding = decodeImage(imageBlob(next));
-      // A failure is reported when the job's turn comes; until then it must not count as unhandled.
-      next.decoding.catch(() => {});
-    }
+    if (this.status.limits.cpuShare === 100) this.queue.decodeAhead();
   }
 
   /**
@@ -437,18 +413,4 @@ declare global {
     /** Tensors alive in the page: a test reads it to check that jobs leave none behind. */
     __gridTensors?: () => number;
   }
-}
-
-/** The job's image bytes; the frame's buffer came from the socket as a plain ArrayBuffer. */
-function imageBlob(job: QueuedJob): Blob {
-  return new Blob([job.image as Uint8Array<ArrayBuffer>], { type: job.header.contentType });
-}
-
-/** Jobs leaving the queue unprocessed: a decode already started has its bitmap freed when it lands. */
-function discard(jobs: QueuedJob[]): void {
-  for (const job of jobs)
-    job.decoding?.then(
-      (bitmap) => bitmap.close(),
-      () => {},
-    );
 }

@@ -1,0 +1,81 @@
+// The jobs a page holds, in arrival order, the next ones decoding ahead of their turn so that the browser
+// decodes them (off the page's thread) while the current one is predicted.
+import type { JobHeader } from '../../../master/protocol.ts';
+import { decodeImage } from './classifier.ts';
+
+export interface QueuedJob {
+  header: JobHeader;
+  image: Uint8Array;
+  /** The connection it came on: an answer goes back on that one or not at all. */
+  session: number;
+  /** performance.now() when its frame arrived. */
+  receivedAt: number;
+  /** Its decode, once started ahead of its turn (see decodeAhead). */
+  decoding?: Promise<ImageBitmap>;
+}
+
+/**
+ * Jobs decoded ahead of their turn. Two, because the browser only begins a decode once the page's thread
+ * yields (after the current prediction): the second one ahead has a whole prediction to decode in. No more,
+ * as an original upload's bitmap can be tens of MB.
+ */
+const DECODE_AHEAD = 2;
+
+export class JobQueue {
+  private jobs: QueuedJob[] = [];
+
+  get length(): number {
+    return this.jobs.length;
+  }
+
+  push(job: QueuedJob): void {
+    this.jobs.push(job);
+  }
+
+  /** The next job in arrival order, if any. */
+  shift(): QueuedJob | undefined {
+    return this.jobs.shift();
+  }
+
+  /** Drops the job with this lease, if it is here (the master took it back). */
+  cancel(jobId: string, leaseId: string): void {
+    const cancelled = this.jobs.filter((job) => job.header.jobId === jobId && job.header.leaseId === leaseId);
+    discard(cancelled);
+    this.jobs = this.jobs.filter((job) => !cancelled.includes(job));
+  }
+
+  /** Drops every job (the socket is gone, and with it every lease). */
+  clear(): void {
+    discard(this.jobs);
+    this.jobs = [];
+  }
+
+  /** Starts decoding the next jobs that are not decoding yet. */
+  decodeAhead(): void {
+    for (const next of this.jobs.slice(0, DECODE_AHEAD)) {
+      if (next.decoding) continue;
+      next.decoding = decodeImage(imageBlob(next));
+      // A failure is reported when the job's turn comes; until then it must not count as unhandled.
+      next.decoding.catch(() => {});
+    }
+  }
+}
+
+/** The job's image, decoded: the one started ahead, or a decode started now. */
+export function decodedImage(job: QueuedJob): Promise<ImageBitmap> {
+  return job.decoding ?? decodeImage(imageBlob(job));
+}
+
+/** The job's image bytes; the frame's buffer came from the socket as a plain ArrayBuffer. */
+function imageBlob(job: QueuedJob): Blob {
+  return new Blob([job.image as Uint8Array<ArrayBuffer>], { type: job.header.contentType });
+}
+
+/** Jobs leaving the queue unprocessed: a decode already started has its bitmap freed when it lands. */
+function discard(jobs: QueuedJob[]): void {
+  for (const job of jobs)
+    job.decoding?.then(
+      (bitmap) => bitmap.close(),
+      () => {},
+    );
+}
