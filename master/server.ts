@@ -46,6 +46,8 @@ export interface Master {
   workers: WorkerRegistry;
   hub: WorkerHub;
   events: LiveEvents;
+  /** Prepares uploads for workers (decode, resize, encode), as POST /api/jobs does. */
+  preparer: ImagePreparer;
   /** Stops taking requests, closes worker sockets (their jobs go back to the queue), closes the store. */
   close(): Promise<void>;
 }
@@ -138,7 +140,7 @@ export async function startMaster(config: Config, log: Logger = createLogger(con
       await identityStore.close();
       log.info('master stopped');
     })());
-  return { url, port, store, ledger, identities, lifecycle, retention, workers, hub, events, close };
+  return { url, port, store, ledger, identities, lifecycle, retention, workers, hub, events, preparer, close };
 }
 
 /**

@@ -8,8 +8,6 @@ import path from 'node:path';
 import { randomBytes, randomInt } from 'node:crypto';
 import type { JobView } from '../master/api-types.ts';
 import { makeConfig } from '../master/config.ts';
-import { ImagePreparer } from '../master/images/prepared-image.ts';
-import { loadModelFiles } from '../master/model/model-files.ts';
 import { startMaster } from '../master/server.ts';
 import type { SpotCheckCounts } from '../master/trust/spot-checks.ts';
 import type { ImageIndex } from './image-fingerprint.ts';
@@ -123,10 +121,7 @@ export async function runTrustCell(inputs: TrustBenchInputs, cell: CellSpec, opt
     ...(options.store.kind === 'redis' && { redisUrl: options.store.url, redisPrefix: REDIS_PREFIX }),
   });
   const master = await startMaster(config);
-  // Only when asked: reading the model's files again for its input size is start-up work a cell otherwise skips.
-  const preparer = options.prepareJobs
-    ? new ImagePreparer(loadModelFiles(config.modelDir, config.modelInputRange).view.imageSize, config.maxImagePixels)
-    : null;
+  const preparer = options.prepareJobs ? master.preparer : null;
   await master.store.clear();
   const log: AnswerLog = new Map();
   const saboteurCount = cell.trusted ? 0 : Math.round(cell.saboteurs * options.workers);
