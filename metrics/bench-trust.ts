@@ -167,6 +167,7 @@ try {
     ].filter(Boolean);
     console.error(
       `[${i + 1}/${cells.length}] ${summary.spec.trusted ? 'unverified baseline' : `${spec.kind} ${spec.saboteurs} × ${spec.rate}`}: ${run.done}/${run.jobs} done in ${run.seconds.toFixed(1)} s, ${run.wrong} wrong` +
+        (spec.trusted ? '' : `; at its start ${run.atStart.settlingAlone} of ${run.atStart.volunteers} volunteers settled a job alone`) +
         (checks.length ? ` — CHECK: ${checks.join(', ')}` : ''),
     );
   }

@@ -84,6 +84,11 @@ export interface CellRun {
   saboteurIdentities: IdentityRecord[][];
   /** Closes of any worker other than a blacklisting. */
   unexpectedCloses: number;
+  /**
+   * When the measured jobs began (after any warm-up): the volunteers connected, and how many of them were credible
+   * enough for their answer to settle a job alone (1 − TARGET_ERROR), so a reader sees whether the warm-up got there.
+   */
+  atStart: { volunteers: number; settlingAlone: number };
 }
 
 const REDIS_PREFIX = 'bench-trust:';
@@ -189,6 +194,11 @@ export async function runTrustCell(inputs: TrustBenchInputs, cell: CellSpec, opt
     const deadline = performance.now() + options.timeoutMs;
     if (options.warmUpJobs > 0) await work(options.warmUpJobs, deadline);
     const spotChecksBefore = { ...master.lifecycle.counters.spotChecks };
+    const volunteers = master.workers.all.filter((session) => session.workerClass === 'volunteer');
+    const atStart = {
+      volunteers: volunteers.length,
+      settlingAlone: volunteers.filter((session) => session.trust.credibility >= 1 - config.targetError).length,
+    };
     const started = performance.now();
     const jobImage = await work(options.jobs, deadline);
     const spotChecksAfter = master.lifecycle.counters.spotChecks;
@@ -207,6 +217,7 @@ export async function runTrustCell(inputs: TrustBenchInputs, cell: CellSpec, opt
         failed: spotChecksAfter.failed - spotChecksBefore.failed,
       },
       seconds: Math.max(lastFinishedAt - started, 0) / 1000,
+      atStart,
     });
   } finally {
     unsubscribe();
@@ -226,6 +237,7 @@ function measure({
   unexpectedCloses,
   spotChecks,
   seconds,
+  atStart,
 }: {
   jobImage: Map<string, number>;
   finished: Map<string, JobView>;
@@ -235,6 +247,7 @@ function measure({
   unexpectedCloses: number;
   spotChecks: SpotCheckCounts;
   seconds: number;
+  atStart: CellRun['atStart'];
 }): CellRun {
   const run: CellRun = {
     jobs: jobImage.size,
@@ -254,6 +267,7 @@ function measure({
     seconds,
     saboteurIdentities,
     unexpectedCloses,
+    atStart,
   };
   const lastQuarterFrom = Math.floor((jobImage.size * 3) / 4);
   for (const [position, [id, image]] of [...jobImage].entries()) {

@@ -83,5 +83,10 @@ describe('a trust bench cell', () => {
     expect(cold.replicas).toBeGreaterThan(cold.done);
     expect(warm.replicas).toBe(warm.done);
     expect(warm.spotChecks.given).toBeGreaterThan(0);
+    // What the bench prints so a reader sees whether a warm-up got every volunteer there.
+    expect([cold.atStart, warm.atStart]).toEqual([
+      { volunteers: 6, settlingAlone: 0 },
+      { volunteers: 6, settlingAlone: 6 },
+    ]);
   });
 });

@@ -23,6 +23,7 @@ function run(overrides: Partial<CellRun> = {}): CellRun {
     seconds: 4,
     saboteurIdentities: [],
     unexpectedCloses: 0,
+    atStart: { volunteers: 20, settlingAlone: 0 },
     ...overrides,
   };
 }
