@@ -9,6 +9,7 @@ import { randomBytes, randomInt } from 'node:crypto';
 import type { JobView } from '../master/api-types.ts';
 import { makeConfig } from '../master/config.ts';
 import { startMaster } from '../master/server.ts';
+import { reachesTarget } from '../master/trust/credibility.ts';
 import type { SpotCheckCounts } from '../master/trust/spot-checks.ts';
 import type { ImageIndex } from './image-fingerprint.ts';
 import type { ModelAnswer } from './model-answers.ts';
@@ -197,7 +198,7 @@ export async function runTrustCell(inputs: TrustBenchInputs, cell: CellSpec, opt
     const volunteers = master.workers.all.filter((session) => session.workerClass === 'volunteer');
     const atStart = {
       volunteers: volunteers.length,
-      settlingAlone: volunteers.filter((session) => session.trust.credibility >= 1 - config.targetError).length,
+      settlingAlone: volunteers.filter((session) => reachesTarget(session.trust.credibility, config.targetError)).length,
     };
     const started = performance.now();
     const jobImage = await work(options.jobs, deadline);

@@ -68,6 +68,11 @@ export function answerCredibilities(votes: readonly Vote[]): Map<number, number>
   return new Map(onlyRight.map((term) => [term.answer, counted(term) / evidence]));
 }
 
+/** Whether this credibility, a group's or one worker's, is enough to end a job: the one threshold of verification. */
+export function reachesTarget(credibility: number, targetError: number): boolean {
+  return credibility >= 1 - targetError;
+}
+
 /**
  * Whether the votes settle the job: final when the most credible answer reaches 1 − targetError;
  * otherwise the job needs another replica, and `best` is the answer in the lead (null with no votes).
@@ -82,6 +87,6 @@ export function verdict(
   for (const [answer, groupCredibility] of credibilities) {
     if (best === null || groupCredibility > credibility) [best, credibility] = [answer, groupCredibility];
   }
-  if (best !== null && credibility >= 1 - targetError) return { final: true, answer: best, credibility };
+  if (best !== null && reachesTarget(credibility, targetError)) return { final: true, answer: best, credibility };
   return { final: false, best, credibility };
 }

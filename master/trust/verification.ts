@@ -8,7 +8,7 @@
 import type { JobResult, Replica, Verification, VerificationState } from '../api-types.ts';
 import type { IdentityStore, TrustRecord } from '../identity/identity-store.ts';
 import type { Vote } from '../store/job-store.ts';
-import { verdict, workerCredibility } from './credibility.ts';
+import { reachesTarget, verdict, workerCredibility } from './credibility.ts';
 
 export interface VerificationPolicy {
   targetError: number;
@@ -61,7 +61,7 @@ export class Verifier {
 
   /** Whether one answer of a worker this credible settles a job alone (no replica needed). */
   settlesAlone(credibility: number): boolean {
-    return credibility >= 1 - this.policy.targetError;
+    return reachesTarget(credibility, this.policy.targetError);
   }
 
   /** A worker's credibility from its class and the spot checks its identity passed. */
