@@ -110,6 +110,12 @@ export const JobView = z
       .describe(
         'When the image was deleted, IMAGE_RETENTION_MS after the job ended; null while it is kept. The result stays until the job itself is removed, JOB_RETENTION_MS after it ended; GET /api/jobs/{id}/image answers 410 image-expired from then on, and a failed job can no longer be retried.',
       ),
+    votes: z
+      .number()
+      .int()
+      .describe(
+        "Volunteers' answers a queued or leased job holds while it waits for another worker to agree with them (a volunteer's answer alone is not final); 0 once it is finished, when result.verification.replicas lists every answer.",
+      ),
   })
   .meta({ id: 'JobView' });
 export type JobView = z.infer<typeof JobView>;

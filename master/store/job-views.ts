@@ -28,6 +28,8 @@ export interface JobRow {
   image_expired_at: number | null;
   /** The prepared image's content type (what workers receive); null for a job stored before images were prepared. */
   prepared_type: string | null;
+  /** Volunteers' answers it holds as votes (its 'answered' attempts), counted whenever one is added. */
+  votes: number;
 }
 
 export interface AttemptRow {
@@ -69,6 +71,8 @@ export function toView(row: JobRow): JobView {
     owner: row.owner,
     trustedOnly: row.trusted_only === 1,
     imageExpiredAt: iso(row.image_expired_at),
+    // A finished job's answers are in its result's verification; only a waiting job shows what it holds.
+    votes: row.status === 'queued' || row.status === 'leased' ? row.votes : 0,
   };
 }
 

@@ -25,7 +25,8 @@ CREATE TABLE IF NOT EXISTS jobs (
   owner TEXT,
   trusted_only INTEGER NOT NULL DEFAULT 0,
   image_expired_at INTEGER,
-  prepared_type TEXT
+  prepared_type TEXT,
+  votes INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS jobs_by_status ON jobs (status, seq);
 CREATE INDEX IF NOT EXISTS jobs_by_deadline ON jobs (lease_deadline) WHERE status = 'leased';
@@ -79,6 +80,9 @@ const ANSWERS_INDEX = `CREATE INDEX IF NOT EXISTS attempts_by_identity ON attemp
 // The queued jobs a volunteer may take, oldest first: its lease walks these, not the private jobs among them.
 const OPEN_QUEUE_INDEX = `CREATE INDEX IF NOT EXISTS jobs_open_queue ON jobs (seq) WHERE status = 'queued' AND trusted_only = 0;`;
 
+/** A job's votes column, as every change that adds or converts a vote sets it: its 'answered' attempts. */
+export const VOTES_HELD = `(SELECT COUNT(*) FROM attempts WHERE attempts.job_id = jobs.id AND attempts.outcome = 'answered')`;
+
 const IDENTITY_COLUMNS = `
 ALTER TABLE attempts ADD COLUMN identity TEXT NOT NULL DEFAULT '';
 ALTER TABLE attempts ADD COLUMN trusted INTEGER NOT NULL DEFAULT 1;
@@ -105,6 +109,10 @@ export function migrate(db: Database.Database): void {
   if (!attemptColumns.has('answer')) db.exec('ALTER TABLE attempts ADD COLUMN answer TEXT');
   // A store written before images were prepared gets the column; its jobs have none, so workers get their originals.
   if (!jobColumns.has('prepared_type')) db.exec('ALTER TABLE jobs ADD COLUMN prepared_type TEXT');
+  // A store written before jobs showed their votes gets the column, counted once from the votes its jobs hold.
+  if (!jobColumns.has('votes')) {
+    db.transaction(() => db.exec(`ALTER TABLE jobs ADD COLUMN votes INTEGER NOT NULL DEFAULT 0; UPDATE jobs SET votes = ${VOTES_HELD};`))();
+  }
   db.exec(OWNER_INDEXES);
   db.exec(ANSWERS_INDEX);
   db.exec(OPEN_QUEUE_INDEX);

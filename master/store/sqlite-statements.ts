@@ -1,6 +1,7 @@
 // The embedded store's SQL, prepared once per database: every query and change
 // sqlite-job-store.ts runs, by what it does.
 import type Database from 'better-sqlite3';
+import { VOTES_HELD } from './sqlite-schema.ts';
 
 /** A queued job's condition that this identity never said it cannot be processed, answered it, or answered it with nonsense. */
 const UNSHUNNED = `NOT EXISTS (
@@ -43,7 +44,10 @@ export function prepareStatements(db: Database.Database) {
       `SELECT * FROM jobs WHERE status = 'done' AND id IN (SELECT job_id FROM attempts WHERE identity = ? AND outcome IN ('answered', 'done'))`,
     ),
     finalAnswerToVote: db.prepare(`UPDATE attempts SET outcome = 'answered', answer = ? WHERE job_id = ? AND outcome = 'done'`),
-    reopen: db.prepare(`UPDATE jobs SET status = 'queued', result = NULL, finished_at = NULL, worker = NULL, error = ? WHERE id = ? AND status = 'done'`),
+    reopen: db.prepare(
+      `UPDATE jobs SET status = 'queued', result = NULL, finished_at = NULL, worker = NULL, error = ?, votes = ${VOTES_HELD}
+       WHERE id = ? AND status = 'done'`,
+    ),
     attempts: db.prepare(`SELECT * FROM attempts WHERE job_id = ? ORDER BY attempt`),
     finish: db.prepare(
       `UPDATE jobs SET status = ?, finished_at = ?, result = ?, error = ?, failures = ?,
@@ -55,13 +59,13 @@ export function prepareStatements(db: Database.Database) {
     ),
     requeueForReplica: db.prepare(
       `UPDATE jobs SET status = 'queued', lease_id = NULL, lease_worker = NULL, lease_deadline = NULL, worker = NULL,
-       error = NULL, trusted_only = MAX(trusted_only, ?) WHERE id = ?`,
+       error = NULL, trusted_only = MAX(trusted_only, ?), votes = ${VOTES_HELD} WHERE id = ?`,
     ),
     expired: db.prepare(`SELECT id AS jobId, lease_id AS leaseId FROM jobs WHERE status = 'leased' AND lease_deadline <= ?`),
     active: db.prepare(`SELECT id AS jobId, lease_id AS leaseId FROM jobs WHERE status = 'leased'`),
     retry: db.prepare(
       `UPDATE jobs SET status = 'queued', attempts = 0, failures = 0, error = NULL, finished_at = NULL, started_at = NULL,
-       worker = NULL, result = NULL WHERE id = ? AND status = 'failed' AND image_expired_at IS NULL`,
+       worker = NULL, result = NULL, votes = 0 WHERE id = ? AND status = 'failed' AND image_expired_at IS NULL`,
     ),
     deleteJob: db.prepare(`DELETE FROM jobs WHERE id = ?`),
     deleteAttempts: db.prepare(`DELETE FROM attempts WHERE job_id = ?`),

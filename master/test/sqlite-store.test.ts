@@ -6,7 +6,7 @@
 // move out of it; one image file per job, and its prepared image beside it; jobs
 // written before images were prepared are leased with their originals; a database
 // written before retention gets its column and indexes, and retention reads them,
-// never the whole table.
+// never the whole table; jobs written before they showed their votes count them.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -101,6 +101,26 @@ it('opens a database written before owners: its jobs have none, and new jobs are
   const [mine] = (await store.create(newJobs(1), T0 + 1, 'key-1', 'anon-me')).jobs;
   expect((await store.list({ owner: 'anon-me', limit: 10 })).jobs.map((job) => job.id)).toEqual([mine!.id]);
   expect((await store.list({ limit: 10 })).jobs.map((job) => job.id)).toEqual([mine!.id, old.id]);
+  await store.close();
+});
+
+it('opens a database written before jobs showed their votes: a waiting job counts the votes it already holds', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'grid-sqlite-'));
+  dirs.push(dir);
+  let store = new SqliteJobStore(dir, DEFAULT_TEST_LIMITS);
+  const { id } = (await store.create(newJobs(1), T0)).jobs[0]!;
+  const volunteer = { ...worker, identity: 'v', workerClass: 'volunteer' as const };
+  const [lease] = await store.lease([volunteer], 1_000, T0);
+  await store.vote(lease!, 'w', { predictions: [{ index: 3, label: 'c', probability: 0.9 }], model: 'm', backend: 'b', inferenceMs: 1 }, false, T0 + 1);
+  await store.close();
+
+  // As an older master left it: no votes column on its jobs.
+  const db = new Database(path.join(dir, 'jobs.sqlite'));
+  db.exec(`ALTER TABLE jobs DROP COLUMN votes`);
+  db.close();
+
+  store = new SqliteJobStore(dir, DEFAULT_TEST_LIMITS);
+  expect(await store.get(id)).toMatchObject({ status: 'queued', votes: 1 });
   await store.close();
 });
 

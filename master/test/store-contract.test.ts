@@ -65,6 +65,7 @@ describe.each(STORE_KINDS)('$name job store', (kind) => {
         owner: 'anon-owner',
         trustedOnly: false,
         imageExpiredAt: null,
+        votes: 0,
       });
       expect(await store.get(jobs[1]!.id)).toEqual(jobs[1]);
       expect((await store.create(newJobs(1), T0)).jobs[0]!.owner).toBeNull();

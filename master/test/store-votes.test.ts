@@ -42,13 +42,16 @@ describe.each(STORE_KINDS)('$name job store: votes and trusted-only jobs', (kind
     const id = created[0]!.id;
     const lease = await leaseOne(store, V1);
     const voted = await store.vote(lease, V1.id, answer(7, 'identity-1'), false, T0 + 1);
-    expect(voted).toEqual({ applied: true, job: expect.objectContaining({ id, status: 'queued', result: null, worker: null, trustedOnly: false }) });
+    expect(voted).toEqual({ applied: true, job: expect.objectContaining({ id, status: 'queued', result: null, worker: null, trustedOnly: false, votes: 1 }) });
     expect(await store.votes(id)).toEqual([{ identity: 'identity-1', answer: answer(7, 'identity-1') }]);
     // Never to the identity that answered, from any of its tabs; another identity gets it.
     expect(await store.lease([V1, V1b], LEASE_MS, T0 + 2)).toEqual([null, null]);
     const second = await leaseOne(store, V2, T0 + 3);
     expect(second.jobId).toBe(id);
+    // The job says what it holds, leased or queued, in lists as in its own view.
+    expect(await store.get(id)).toMatchObject({ status: 'leased', votes: 1 });
     await store.vote(second, V2.id, answer(7, 'identity-2'), false, T0 + 4);
+    expect((await store.list({ limit: 10 })).jobs).toEqual([expect.objectContaining({ id, status: 'queued', votes: 2 })]);
     expect((await store.votes(id)).map((vote) => [vote.identity, vote.answer.predictions[0]!.index])).toEqual([
       ['identity-1', 7],
       ['identity-2', 7],
@@ -80,7 +83,7 @@ describe.each(STORE_KINDS)('$name job store: votes and trusted-only jobs', (kind
     await store.vote(await leaseOne(store, V1), V1.id, answer(3, 'identity-1'), false, T0 + 1);
     const last = await leaseOne(store, V2, T0 + 2);
     const done = await store.complete(last, V2.id, answer(3, 'identity-2'), T0 + 3);
-    expect(done.applied && done.job.status).toBe('done');
+    expect(done.applied && done.job).toMatchObject({ status: 'done', votes: 0 });
     expect((await store.votes(created[0]!.id)).map((vote) => vote.identity)).toEqual(['identity-1']);
   });
 
@@ -132,7 +135,9 @@ describe.each(STORE_KINDS)('$name job store: votes and trusted-only jobs', (kind
     );
 
     const { reopened, unverified } = await store.reopenAnsweredBy('identity-1', 'identity-1 was blacklisted', 'unused: every image is kept');
-    expect(reopened.map((job) => [job.id, job.status, job.result, job.error])).toEqual([[created[0]!.id, 'queued', null, 'identity-1 was blacklisted']]);
+    expect(reopened.map((job) => [job.id, job.status, job.result, job.error, job.votes])).toEqual([
+      [created[0]!.id, 'queued', null, 'identity-1 was blacklisted', 2],
+    ]);
     expect(unverified).toEqual([]);
     expect(await store.votes(created[0]!.id)).toEqual([
       { identity: 'identity-1', answer: answer(4, 'identity-1') },
@@ -156,7 +161,8 @@ describe.each(STORE_KINDS)('$name job store: votes and trusted-only jobs', (kind
     const second = await leaseOne(store, FLEET, T0 + 2);
     expect([second.attempt, (await store.votes(id)).length]).toEqual([2, 1]);
     expect(await store.fail(second, FLEET.id, 'not an image', false, T0 + 3)).toMatchObject({ applied: true, job: { status: 'failed' } });
-    await store.retry(id);
+    expect(await store.get(id)).toMatchObject({ status: 'failed', votes: 0 });
+    expect(await store.retry(id)).toMatchObject({ status: 'queued', votes: 0 });
     const afresh = await leaseOne(store, V1, T0 + 4);
     expect([afresh.jobId, afresh.attempt, await store.votes(id)]).toEqual([id, 1, []]);
   });

@@ -18,6 +18,7 @@ export function jobView(id: string, patch: Partial<JobView> = {}): JobView {
     owner: null,
     trustedOnly: false,
     imageExpiredAt: null,
+    votes: 0,
     ...patch,
   };
 }

@@ -317,7 +317,7 @@ describe('verification on the board and the job page', () => {
     expect(row('trusted')).toMatch(/done trusted/);
     expect(row('verified')).toMatch(/done verified 98\.8%/);
     expect(row('unverified')).toMatch(/done ⚠ unverified/);
-    expect(row('waiting')).toMatch(/queued Submitted/);
+    expect(row('waiting')).toMatch(/queued Submitted .* 1 volunteer answer, waiting for another worker to agree…/);
     expect(row('private')).toMatch(/queued trusted workers only .* Waiting for a trusted worker…/);
     const shownBadges = await badges(page);
     const byName = (name: string) => shownBadges.find((shownBadge) => shownBadge.name === `${name}.jpg`)!;
@@ -360,7 +360,7 @@ describe('verification on the board and the job page', () => {
     await waitForTexts(
       page,
       inApp('job-detail', 'section[aria-labelledby=labels]'),
-      (texts) => texts[0]?.includes('Waiting for a worker… 1 answer, waiting for another worker to agree.') ?? false,
+      (texts) => texts[0]?.includes('Waiting for a worker… 1 volunteer answer, waiting for another worker to agree.') ?? false,
       'the answer waiting for agreement',
     );
     expect(await page.$(inApp('job-detail', 'section[aria-labelledby=verification]'))).toBeNull();

@@ -17,6 +17,7 @@ export function syntheticJob(i: number): JobView {
     owner: null,
     trustedOnly: false,
     imageExpiredAt: null,
+    votes: 0,
     error: i % 10 === 0 ? 'cannot decode the image' : null,
     result:
       i % 10 === 0

@@ -1,21 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { AttemptOutcome, AttemptView } from '../../master/api-types.ts';
 import { verificationExplanation, verificationLabel, waitingAnswers } from '../src/lib/verification.ts';
 import { jobView } from '../../test/support/job-view.ts';
-
-const attempt = (outcome: AttemptOutcome): AttemptView => ({
-  attempt: 1,
-  leaseId: 'lease',
-  worker: 'w',
-  workerName: 'w',
-  backend: 'cpu',
-  startedAt: '2025-01-01T00:00:00.000Z',
-  endedAt: null,
-  outcome,
-  reason: null,
-  workerId: null,
-  workerClass: 'volunteer',
-});
 
 const replica = (agreed: boolean) => ({ workerId: 'id', workerClass: 'volunteer' as const, top1: 1, agreed });
 
@@ -38,12 +23,10 @@ describe('verification words', () => {
     expect(verificationExplanation(withdrawn)).toBe('This answer was verified once, but a volunteer it rests on was blacklisted: treat it with care.');
   });
 
-  it('counts the answers an unfinished job holds as votes', () => {
-    expect(waitingAnswers(jobView('a'), [])).toBeNull();
-    expect(waitingAnswers(jobView('a'), [attempt('answered'), attempt('expired')])).toBe('1 answer, waiting for another worker to agree');
-    expect(waitingAnswers(jobView('a', { status: 'leased' }), [attempt('answered'), attempt('done'), attempt('running')])).toBe(
-      '2 answers, waiting for another worker to agree',
-    );
-    expect(waitingAnswers(jobView('a', { status: 'done' }), [attempt('answered'), attempt('done')])).toBeNull();
+  it('says what the votes an unfinished job holds wait for', () => {
+    expect(waitingAnswers(jobView('a'))).toBeNull();
+    expect(waitingAnswers(jobView('a', { votes: 1 }))).toBe('1 volunteer answer, waiting for another worker to agree');
+    expect(waitingAnswers(jobView('a', { status: 'leased', votes: 2 }))).toBe('2 volunteer answers, waiting for another worker to agree');
+    expect(waitingAnswers(jobView('a', { votes: 3, trustedOnly: true }))).toBe('3 volunteer answers, waiting for a trusted worker to settle it');
   });
 });

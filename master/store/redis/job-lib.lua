@@ -149,3 +149,12 @@ end
 local function shun(job, identity)
   if not shuns(job, identity) then job.shunned = (job.shunned or ',') .. identity .. ',' end
 end
+
+-- The votes a job holds (its 'answered' attempts), kept on the job so its view says so without reading attempts.
+local function count_votes(job, attempts)
+  local votes = 0
+  for _, attempt in ipairs(attempts) do
+    if attempt.outcome == 'answered' then votes = votes + 1 end
+  end
+  job.votes = votes
+end

@@ -33,6 +33,7 @@ export function jobRow(json: string | Buffer): JobRow {
     trusted_only: Number(job.trusted_only ?? 0),
     image_expired_at: numberOrNull(job.image_expired_at),
     prepared_type: stringOrNull(job.prepared_type),
+    votes: Number(job.votes ?? 0),
   };
 }
 

@@ -17,6 +17,7 @@ for _, attempt in ipairs(attempts) do
   end
 end
 save_attempts(job.id, attempts)
+count_votes(job, attempts)
 set_status(job, 'queued')
 job.result, job.finished_at, job.worker, job.error = nil, nil, nil, ARGV[3]
 return { 'reopened', save_job(job) }

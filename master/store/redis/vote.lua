@@ -8,6 +8,7 @@ local attempts = end_lease(job, ARGV[6], 'answered', cjson.null, 0)
 attempts[#attempts].answer = ARGV[4]
 save_attempts(job.id, attempts)
 shun(job, attempts[#attempts].identity)
+count_votes(job, attempts)
 if ARGV[5] == '1' then job.trusted_only = 1 end
 set_status(job, 'queued')
 job.worker, job.error = nil, nil

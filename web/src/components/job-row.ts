@@ -3,6 +3,7 @@ import type { JobView } from '../../../master/api-types.ts';
 import { jobImageUrl } from '../api.ts';
 import { formatMs, formatTime } from '../lib/format.ts';
 import { queueMs } from '../lib/job-timing.ts';
+import { waitingAnswers } from '../lib/verification.ts';
 import { jobPagePath } from '../router.ts';
 import { jobRowStyles } from './job-row.styles.ts';
 import { hideImage } from './hide-image.ts';
@@ -73,6 +74,9 @@ export class JobRow extends LitElement {
   private renderOutcome(job: JobView) {
     if (job.result) return html`<confidence-bars .predictions=${job.result.predictions} limit="3"></confidence-bars>`;
     if (job.status === 'failed') return html`<span class="error">${job.error ?? 'failed'}</span>`;
+    const answers = waitingAnswers(job);
+    // A job holding volunteers' answers says so, or it would look as if no one had looked at it.
+    if (answers) return html`<span class="waiting votes">${answers}${job.status === 'leased' ? `; running on ${job.worker ?? 'a worker'}` : ''}…</span>`;
     if (job.status === 'leased') return html`<span class="waiting">Running on ${job.worker ?? 'a worker'}…</span>`;
     return html`<span class="waiting">Waiting for ${job.trustedOnly ? 'a trusted worker' : 'a worker'}…</span>`;
   }

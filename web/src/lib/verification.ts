@@ -1,4 +1,4 @@
-import type { AttemptView, JobView, Verification } from '../../../master/api-types.ts';
+import type { JobView, Verification } from '../../../master/api-types.ts';
 import { formatCredibility, plural } from './format.ts';
 
 /** What a result's verification means, in one plain sentence. */
@@ -21,11 +21,12 @@ export function verificationLabel({ state, credibility }: Verification): string 
 }
 
 /**
- * Answers an unfinished job holds as votes (none for a finished one), e.g. "1 answer, waiting for
- * another worker to agree"; null when it holds none. A reopened job's earlier "done" answer is a vote too.
+ * What an unfinished job's votes mean (the master counts them; none on a finished job), e.g. "1 volunteer answer,
+ * waiting for another worker to agree"; null when it holds none.
  */
-export function waitingAnswers(job: JobView, timeline: readonly AttemptView[]): string | null {
-  if (job.status === 'done' || job.status === 'failed') return null;
-  const answers = timeline.filter((attempt) => attempt.outcome === 'answered' || attempt.outcome === 'done').length;
-  return answers === 0 ? null : `${plural(answers, 'answer')}, waiting for another worker to agree`;
+export function waitingAnswers({ votes, trustedOnly }: JobView): string | null {
+  if (votes === 0) return null;
+  // Past MAX_REPLICAS a job holding votes goes to the operator's fleet to be settled.
+  const next = trustedOnly ? 'a trusted worker to settle it' : 'another worker to agree';
+  return `${plural(votes, 'volunteer answer')}, waiting for ${next}`;
 }
