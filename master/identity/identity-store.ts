@@ -2,6 +2,8 @@
 // none, the first master makes one and every later master on the same data uses it), the revoked ids,
 // and each volunteer's trust record (spot checks passed and failed, and whether it was blacklisted).
 // Revocation is the seam blacklisting builds on: a blacklisted identity is revoked too.
+import type { SurvivalCounts } from '../trust/survival.ts';
+
 export interface IdentityStore {
   /** The stored secret, or `candidate` stored now if there was none (first writer wins). */
   secretOr(candidate: string): Promise<string>;
@@ -15,6 +17,8 @@ export interface IdentityStore {
   trustRecord(workerId: string): Promise<TrustRecord>;
   /** Marks the identity blacklisted with the reason (the first reason given stays) and revokes it, in one step. */
   blacklist(workerId: string, reason: string): Promise<void>;
+  /** How long saboteurs have lasted (trust/survival.ts), counted by recordSpotCheck and the first blacklist of each identity. */
+  survival(): Promise<SurvivalCounts>;
   close(): Promise<void>;
 }
 

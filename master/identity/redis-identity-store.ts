@@ -1,10 +1,12 @@
 // Identities in Redis, for masters that share one: a secret key (SET NX, so masters started together
-// agree on the first one written), a set of revoked ids, and one hash of trust records (fields
-// `<id>:passed`, `<id>:failed`, `<id>:judged`, `<id>:outvoted`, `<id>:blacklisted` = the reason). The keys share one hash tag, so the
+// agree on the first one written), a set of revoked ids, one hash of trust records (fields
+// `<id>:passed`, `<id>:failed`, `<id>:judged`, `<id>:outvoted`, `<id>:blacklisted` = the reason) and one of how long
+// saboteurs lasted (trust/survival.ts; fields `reached:<k>`, `caught:<k>`). The keys share one hash tag, so the
 // scripts that touch two of them run on Cluster too.
 import type { RedisClient } from '../store/redis/lua-scripts.ts';
 import { LuaScript } from '../store/redis/lua-scripts.ts';
 import { closeRedis, connectRedis, reachRedis, type RedisTarget } from '../store/redis/redis-connection.ts';
+import { afterBlacklisting, afterSpotCheck, survivalOf, type SurvivalCounts, type SurvivalField } from '../trust/survival.ts';
 import { trustRecordOf, type IdentityStore, type TrustRecord } from './identity-store.ts';
 
 /** The keys, one hash tag of their own: the secret (a string), the revoked ids (a set) and the trust records (a hash). */
@@ -12,6 +14,7 @@ export const identityKeys = (prefix: string) => ({
   secret: `${prefix}{identities}:secret`,
   revoked: `${prefix}{identities}:revoked`,
   trust: `${prefix}{identities}:trust`,
+  survival: `${prefix}{identities}:survival`,
 });
 
 const FIELDS = ['passed', 'failed', 'judged', 'outvoted', 'blacklisted'] as const;
@@ -23,10 +26,14 @@ for i = 2, #ARGV do redis.call('HINCRBY', KEYS[1], ARGV[1] .. ':' .. ARGV[i], 1)
 return redis.call('HMGET', KEYS[1], ${FIELDS.map((field) => `ARGV[1] .. ':${field}'`).join(', ')})
 `);
 
-/** KEYS: trust, revoked. ARGV: worker id, reason. The first reason stays; the id is revoked in the same step. */
+/**
+ * KEYS: trust, revoked. ARGV: worker id, reason. The first reason stays; the id is revoked in the same step.
+ * Returns 1 if it was not blacklisted before, and its spot checks passed and failed.
+ */
 const blacklistScript = new LuaScript(`
-redis.call('HSETNX', KEYS[1], ARGV[1] .. ':blacklisted', ARGV[2])
+local first = redis.call('HSETNX', KEYS[1], ARGV[1] .. ':blacklisted', ARGV[2])
 redis.call('SADD', KEYS[2], ARGV[1])
+return { first, redis.call('HGET', KEYS[1], ARGV[1] .. ':passed'), redis.call('HGET', KEYS[1], ARGV[1] .. ':failed') }
 `);
 
 const recordOf = ([passed, failed, judged, outvoted, reason]: (string | null)[]): TrustRecord =>
@@ -44,6 +51,7 @@ export class RedisIdentityStore implements IdentityStore {
   private readonly secretKey: string;
   private readonly revokedKey: string;
   private readonly trustKey: string;
+  private readonly survivalKey: string;
 
   static async connect(target: RedisTarget, keyPrefix: string, commandTimeoutMs = 5_000): Promise<RedisIdentityStore> {
     return new RedisIdentityStore(await connectRedis(target, commandTimeoutMs), keyPrefix);
@@ -53,7 +61,7 @@ export class RedisIdentityStore implements IdentityStore {
     private readonly redis: RedisClient,
     prefix: string,
   ) {
-    ({ secret: this.secretKey, revoked: this.revokedKey, trust: this.trustKey } = identityKeys(prefix));
+    ({ secret: this.secretKey, revoked: this.revokedKey, trust: this.trustKey, survival: this.survivalKey } = identityKeys(prefix));
   }
 
   async secretOr(candidate: string): Promise<string> {
@@ -69,8 +77,11 @@ export class RedisIdentityStore implements IdentityStore {
     await reachRedis(() => this.redis.sadd(this.revokedKey, workerId));
   }
 
-  recordSpotCheck(workerId: string, passed: boolean): Promise<TrustRecord> {
-    return this.count(workerId, [passed ? 'passed' : 'failed']);
+  async recordSpotCheck(workerId: string, passed: boolean): Promise<TrustRecord> {
+    const record = await this.count(workerId, [passed ? 'passed' : 'failed']);
+    // Each record after a count is reached once (HINCRBY is atomic), so each bump is counted once across masters.
+    await this.countSurvival(afterSpotCheck(record, passed));
+    return record;
   }
 
   recordJudgedAnswer(workerId: string, outvoted: boolean): Promise<TrustRecord> {
@@ -86,7 +97,27 @@ export class RedisIdentityStore implements IdentityStore {
   }
 
   async blacklist(workerId: string, reason: string): Promise<void> {
-    await reachRedis(() => blacklistScript.run(this.redis, [this.trustKey, this.revokedKey], [workerId, reason]));
+    const [first, passed, failed] = (await reachRedis(() => blacklistScript.run(this.redis, [this.trustKey, this.revokedKey], [workerId, reason]))) as [
+      number,
+      string | null,
+      string | null,
+    ];
+    if (first === 1) await this.countSurvival(afterBlacklisting({ spotChecksPassed: Number(passed ?? 0), spotChecksFailed: Number(failed ?? 0) }));
+  }
+
+  async survival(): Promise<SurvivalCounts> {
+    const fields = await reachRedis(() => this.redis.hgetall(this.survivalKey));
+    return survivalOf(
+      Object.entries(fields).map(([field, count]) => {
+        const [name, bucket] = field.split(':') as [SurvivalField, string];
+        return [name, Number(bucket), Number(count)];
+      }),
+    );
+  }
+
+  private async countSurvival(bumps: [SurvivalField, number][]): Promise<void> {
+    if (bumps.length === 0) return;
+    await reachRedis(() => Promise.all(bumps.map(([field, bucket]) => this.redis.hincrby(this.survivalKey, `${field}:${bucket}`, 1))));
   }
 
   close(): Promise<void> {

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { preparedOnce } from '../store/prepared-once.ts';
+import { afterBlacklisting, afterSpotCheck, survivalOf, type SurvivalCounts, type SurvivalField } from '../trust/survival.ts';
 import { NO_TRUST_COUNTS, trustRecordOf, type IdentityStore, type TrustRecord } from './identity-store.ts';
 
 interface TrustRow {
@@ -53,6 +54,12 @@ export class SqliteIdentityStore implements IdentityStore {
         answers_outvoted INTEGER NOT NULL DEFAULT 0,
         blacklisted_reason TEXT
       );
+      -- How long saboteurs last (trust/survival.ts): per bucket of passed spot checks, identities that reached it and were caught at it.
+      CREATE TABLE IF NOT EXISTS identity_survival (
+        bucket INTEGER PRIMARY KEY,
+        reached INTEGER NOT NULL DEFAULT 0,
+        caught INTEGER NOT NULL DEFAULT 0
+      );
     `);
     // A store made before answers were judged gets their counts.
     const columns = new Set((this.db.prepare(`PRAGMA table_info(worker_trust)`).all() as { name: string }[]).map((c) => c.name));
@@ -77,7 +84,11 @@ export class SqliteIdentityStore implements IdentityStore {
   }
 
   async recordSpotCheck(workerId: string, passed: boolean): Promise<TrustRecord> {
-    return this.count(workerId, [passed ? 'spot_checks_passed' : 'spot_checks_failed']);
+    return this.db.transaction(() => {
+      const record = this.count(workerId, [passed ? 'spot_checks_passed' : 'spot_checks_failed']);
+      this.countSurvival(afterSpotCheck(record, passed));
+      return record;
+    })();
   }
 
   async recordJudgedAnswer(workerId: string, outvoted: boolean): Promise<TrustRecord> {
@@ -90,6 +101,8 @@ export class SqliteIdentityStore implements IdentityStore {
 
   async blacklist(workerId: string, reason: string): Promise<void> {
     this.db.transaction(() => {
+      const before = recordOf(this.sql(`SELECT ${TRUST_COLUMNS} FROM worker_trust WHERE worker_id = ?`).get(workerId) as TrustRow | undefined);
+      if (!before.blacklisted) this.countSurvival(afterBlacklisting(before));
       this.sql(
         `INSERT INTO worker_trust (worker_id, blacklisted_reason) VALUES (?, ?)
            ON CONFLICT (worker_id) DO UPDATE SET blacklisted_reason = COALESCE(blacklisted_reason, excluded.blacklisted_reason)`,
@@ -97,6 +110,17 @@ export class SqliteIdentityStore implements IdentityStore {
       this.sql(`INSERT OR IGNORE INTO revoked_workers (worker_id, revoked_at) VALUES (?, ?)`).run(workerId, Date.now());
     })();
     this.durably();
+  }
+
+  async survival(): Promise<SurvivalCounts> {
+    const rows = this.sql(`SELECT bucket, reached, caught FROM identity_survival`).all() as { bucket: number; reached: number; caught: number }[];
+    return survivalOf(rows.flatMap(({ bucket, reached, caught }) => [['reached', bucket, reached] as const, ['caught', bucket, caught] as const]));
+  }
+
+  private countSurvival(bumps: [SurvivalField, number][]): void {
+    for (const [field, bucket] of bumps) {
+      this.sql(`INSERT INTO identity_survival (bucket, ${field}) VALUES (?, 1) ON CONFLICT (bucket) DO UPDATE SET ${field} = ${field} + 1`).run(bucket);
+    }
   }
 
   /** Syncs what is committed: with synchronous NORMAL, a checkpoint syncs the write-ahead log first. */

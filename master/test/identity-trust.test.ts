@@ -1,65 +1,13 @@
 // Trust records in both identity stores, on real SQLite and real Redis: spot checks counted per
 // identity, exactly, even when two masters count at once; blacklisting keeps its first reason and
-// revokes the identity; revoking alone still works as before and blacklists nothing.
-import { randomUUID } from 'node:crypto';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
+// revokes the identity; revoking alone still works as before and blacklists nothing; how long identities
+// lasted (passed checks reached, blacklistings at each) is counted once per event, across masters.
 import { afterEach, describe, expect, it } from 'vitest';
-import { deleteRedisKeys, TEST_REDIS_URL } from '../../test/support/stores.ts';
-import type { IdentityStore } from '../identity/identity-store.ts';
-import { RedisIdentityStore } from '../identity/redis-identity-store.ts';
-import { SqliteIdentityStore } from '../identity/sqlite-identity-store.ts';
+import { IDENTITY_STORE_KINDS, type OpenedIdentityStore } from '../../test/support/identity-stores.ts';
+import { SURVIVAL_BUCKETS } from '../trust/survival.ts';
 
-/** Opens a store on fresh data; `again` opens another on the same data, as a second master would. */
-interface Opened {
-  store: IdentityStore;
-  again(): Promise<IdentityStore>;
-  dispose(): Promise<void>;
-}
-
-const kinds: { name: string; open(): Promise<Opened> }[] = [
-  {
-    name: 'sqlite',
-    async open() {
-      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'identities-'));
-      const stores: IdentityStore[] = [new SqliteIdentityStore(dir)];
-      return {
-        store: stores[0]!,
-        async again() {
-          stores.push(new SqliteIdentityStore(dir));
-          return stores.at(-1)!;
-        },
-        async dispose() {
-          for (const store of stores) await store.close();
-          fs.rmSync(dir, { recursive: true, force: true });
-        },
-      };
-    },
-  },
-  {
-    name: 'redis',
-    async open() {
-      const prefix = `test:${randomUUID()}:`;
-      const connect = () => RedisIdentityStore.connect({ url: TEST_REDIS_URL }, prefix);
-      const stores: IdentityStore[] = [await connect()];
-      return {
-        store: stores[0]!,
-        async again() {
-          stores.push(await connect());
-          return stores.at(-1)!;
-        },
-        async dispose() {
-          for (const store of stores) await store.close();
-          await deleteRedisKeys(prefix);
-        },
-      };
-    },
-  },
-];
-
-describe.each(kinds)('trust records in the $name identity store', (kind) => {
-  let opened: Opened;
+describe.each(IDENTITY_STORE_KINDS)('trust records in the $name identity store', (kind) => {
+  let opened: OpenedIdentityStore;
   afterEach(() => opened?.dispose());
   const open = async () => (opened = await kind.open()).store;
 
@@ -147,6 +95,31 @@ describe.each(kinds)('trust records in the $name identity store', (kind) => {
       blacklistedReason: 'reason',
     });
     expect(await store.isRevoked('fresh')).toBe(true);
+  });
+
+  it('counts how long identities lasted: the checks each passed, and those blacklisted at each, once, on every master', async () => {
+    const store = await open();
+    const other = await opened.again();
+    expect(await store.survival()).toEqual({ reached: [], caught: [] });
+    // An honest identity passes 3 checks; a liar passes 2 and fails the third; one never checked is outvoted.
+    for (let i = 0; i < 3; i++) await store.recordSpotCheck('honest', true);
+    await store.recordSpotCheck('liar', true);
+    await other.recordSpotCheck('liar', true);
+    await other.recordSpotCheck('liar', false);
+    await Promise.all([store.blacklist('liar', 'failed a check'), other.blacklist('liar', 'failed a check')]);
+    await other.blacklist('unchecked', 'outvoted too often');
+    const survival = { reached: [3, 2, 2, 1], caught: [1, 0, 1, 0] };
+    expect(await store.survival()).toEqual(survival);
+    expect(await other.survival()).toEqual(survival);
+  });
+
+  it('counts identities past the last survival bucket in it, once each', async () => {
+    const store = await open();
+    for (let i = 0; i < SURVIVAL_BUCKETS + 5; i++) await store.recordSpotCheck('veteran', true);
+    await store.blacklist('veteran', 'outvoted too often');
+    const { reached, caught } = await store.survival();
+    expect(reached).toEqual(Array.from({ length: SURVIVAL_BUCKETS }, () => 1));
+    expect(caught).toEqual(Array.from({ length: SURVIVAL_BUCKETS }, (_, bucket) => (bucket === SURVIVAL_BUCKETS - 1 ? 1 : 0)));
   });
 
   it('still revokes without blacklisting', async () => {

@@ -6,6 +6,8 @@
 export interface VoterRecord {
   trusted: boolean;
   spotChecksPassed: number;
+  /** The share of saboteurs blacklistings have shown among identities with as many passed checks (survival.ts); 0 if none. */
+  observedSaboteurShare?: number;
 }
 
 /** One answer to a job: its top-1 class index and the credibility of the worker that gave it. */
@@ -20,14 +22,16 @@ export type Verdict = { final: true; answer: number; credibility: number } | { f
  * The probability that the worker's answer is right. A new volunteer is a saboteur with probability f,
  * so 1 − f. With blacklisting (a worker caught once is gone), one that survived k ≥ 1 spot checks is
  * wrong with probability at most f/((1 − f)·k·e) (Sarmenta 2002, spot-checking with blacklisting: the
- * worst sabotage rate s = 1/(k + 1) maximises s·(1 − s)^k, which is below 1/(k·e)). Trusted: 1.
+ * worst sabotage rate s = 1/(k + 1) maximises s·(1 − s)^k, which is below 1/(k·e)). Never more than
+ * 1 − the share of saboteurs seen among identities with k passed checks (survival.ts). Trusted: 1.
  */
-export function workerCredibility({ trusted, spotChecksPassed: k }: VoterRecord, saboteurFraction: number): number {
+export function workerCredibility({ trusted, spotChecksPassed: k, observedSaboteurShare = 0 }: VoterRecord, saboteurFraction: number): number {
   if (trusted) return 1;
   const f = saboteurFraction;
-  if (k < 1) return 1 - f;
   // For large f and few checks the bound says less than 1 − f; a survived check never lowers credibility.
-  return Math.max(1 - f, 1 - f / ((1 - f) * k * Math.E));
+  const bound = k < 1 ? 1 - f : Math.max(1 - f, 1 - f / ((1 - f) * k * Math.E));
+  // Where more saboteurs than f have been seen lasting this long, believe no more than they show.
+  return Math.min(bound, 1 - observedSaboteurShare);
 }
 
 /**

@@ -1,6 +1,7 @@
 // Whether a worker's answer settles its job, and the verification record the result then carries.
 // A trusted worker's word is final. A volunteer's answer is a vote: the job is final once one answer's
-// credibility (credibility.ts, from the spot checks each voter survived) reaches 1 − TARGET_ERROR;
+// credibility (credibility.ts, from the spot checks each voter survived and how long saboteurs with as many
+// lasted, survival.ts) reaches 1 − TARGET_ERROR;
 // until then it goes to another identity, up to MAX_REPLICAS answers; past them, to a trusted worker
 // if one is connected, else it ends `unverified` on the answer in the lead, and says so. Once a job ends on a
 // credible answer, each volunteer's answer to it is judged: one outvoted far more often than honest backends
@@ -9,6 +10,7 @@ import type { JobResult, Replica, Verification, VerificationState } from '../api
 import type { IdentityStore, TrustRecord } from '../identity/identity-store.ts';
 import type { Vote } from '../store/job-store.ts';
 import { reachesTarget, verdict, workerCredibility } from './credibility.ts';
+import { NO_SURVIVAL, observedSaboteurShare, type SurvivalCounts } from './survival.ts';
 
 export interface VerificationPolicy {
   targetError: number;
@@ -19,7 +21,7 @@ export interface VerificationPolicy {
 }
 
 /** What the verifier keeps per identity (identity-store.ts). */
-export type TrustRecords = Pick<IdentityStore, 'trustRecord' | 'recordJudgedAnswer' | 'blacklist'>;
+export type TrustRecords = Pick<IdentityStore, 'trustRecord' | 'recordJudgedAnswer' | 'blacklist' | 'survival'>;
 
 export type Decision = { final: true; result: JobResult } | { final: false; trustedOnly: boolean };
 
@@ -27,6 +29,9 @@ const top1 = (answer: JobResult) => answer.predictions[0]!.index;
 const isTrusted = (answer: JobResult) => answer.workerClass === 'trusted';
 
 export class Verifier {
+  /** How long saboteurs lasted, as last read (each decision reads it afresh): what a session's credibility is shown with. */
+  private survival: SurvivalCounts = NO_SURVIVAL;
+
   constructor(
     private readonly policy: VerificationPolicy,
     private readonly records: TrustRecords,
@@ -64,9 +69,13 @@ export class Verifier {
     return reachesTarget(credibility, this.policy.targetError);
   }
 
-  /** A worker's credibility from its class and the spot checks its identity passed. */
-  credibilityOf(trusted: boolean, record: Pick<TrustRecord, 'spotChecksPassed'>): number {
-    return workerCredibility({ trusted, spotChecksPassed: record.spotChecksPassed }, this.policy.saboteurFraction);
+  /** A worker's credibility from its class, the spot checks its identity passed, and how long saboteurs lasted. */
+  credibilityOf(trusted: boolean, { spotChecksPassed }: Pick<TrustRecord, 'spotChecksPassed'>): number {
+    return workerCredibility({ trusted, spotChecksPassed, observedSaboteurShare: this.observedShare(spotChecksPassed) }, this.policy.saboteurFraction);
+  }
+
+  private observedShare(spotChecksPassed: number): number {
+    return observedSaboteurShare(this.survival, spotChecksPassed);
   }
 
   /**
@@ -75,12 +84,18 @@ export class Verifier {
    */
   async decide(answer: JobResult, earlier: readonly Vote[], trustedWorkerConnected: boolean): Promise<Decision> {
     const answers = [...earlier.map((vote) => vote.answer), answer];
+    this.survival = await this.records.survival();
     const counted: { answer: JobResult; spotChecksPassed: number }[] = [];
     for (const given of answers) {
       const record = isTrusted(given) ? null : await this.recordOf(given.workerId ?? '');
       if (!record?.blacklisted) counted.push({ answer: given, spotChecksPassed: record?.spotChecksPassed ?? 0 });
     }
-    const votes = counted.map(({ answer: given, spotChecksPassed }) => ({ trusted: isTrusted(given), spotChecksPassed, answer: top1(given) }));
+    const votes = counted.map(({ answer: given, spotChecksPassed }) => ({
+      trusted: isTrusted(given),
+      spotChecksPassed,
+      observedSaboteurShare: this.observedShare(spotChecksPassed),
+      answer: top1(given),
+    }));
     const outcome = verdict(votes, this.policy);
     if (outcome.final) {
       const state: VerificationState = counted.some(({ answer: given }) => isTrusted(given) && top1(given) === outcome.answer) ? 'trusted' : 'verified';

@@ -1,0 +1,60 @@
+// The verifier reads how long saboteurs lasted from the real identity stores, on every master: while Sybils keep
+// coming back and being caught at 2 passed spot checks, two identities at 2 passed checks agreeing no longer settle
+// a job, as they do where no catch was seen; a volunteer past the threshold still settles one alone.
+import { afterEach, describe, expect, it } from 'vitest';
+import { IDENTITY_STORE_KINDS, type OpenedIdentityStore } from '../../test/support/identity-stores.ts';
+import type { JobResult } from '../api-types.ts';
+import type { IdentityStore } from '../identity/identity-store.ts';
+import { Verifier } from '../trust/verification.ts';
+
+const POLICY = { targetError: 0.001, saboteurFraction: 0.1, maxReplicas: 5, maxOutvotedShare: 0.25, outvotedMinAnswers: 20 };
+
+const answer = (workerId: string, index: number): JobResult => ({
+  predictions: [{ index, label: `class ${index}`, probability: 0.9 }],
+  model: 'm',
+  backend: 'wasm',
+  inferenceMs: 3,
+  workerId,
+  workerClass: 'volunteer',
+});
+
+async function passChecks(store: IdentityStore, workerId: string, count: number): Promise<void> {
+  for (let i = 0; i < count; i++) await store.recordSpotCheck(workerId, true);
+}
+
+describe.each(IDENTITY_STORE_KINDS)('verification with survival counts in the $name identity store', (kind) => {
+  let opened: OpenedIdentityStore;
+  afterEach(() => opened?.dispose());
+
+  /** Two colluders, each past 2 spot checks, giving the same answer. */
+  async function colluders(store: IdentityStore): Promise<{ first: JobResult; second: JobResult }> {
+    await passChecks(store, 'colluder-a', 2);
+    await passChecks(store, 'colluder-b', 2);
+    return { first: answer('colluder-a', 7), second: answer('colluder-b', 7) };
+  }
+
+  it('lets two volunteers with 2 passed checks settle a job together where no saboteur was caught', async () => {
+    const store = (opened = await kind.open()).store;
+    const { first, second } = await colluders(store);
+    const decision = await new Verifier(POLICY, store).decide(second, [{ identity: 'colluder-a', answer: first }], false);
+    expect(decision.final).toBe(true);
+  });
+
+  it('asks for more answers once many identities were caught after 2 passed checks, on another master too', async () => {
+    const store = (opened = await kind.open()).store;
+    // Sybils: 12 identities pass 2 checks and are caught on the third.
+    for (let i = 0; i < 12; i++) {
+      await passChecks(store, `sybil-${i}`, 2);
+      await store.recordSpotCheck(`sybil-${i}`, false);
+      await store.blacklist(`sybil-${i}`, 'answered a spot check wrong');
+    }
+    const { first, second } = await colluders(store);
+    const elsewhere = new Verifier(POLICY, await opened.again());
+    expect(await elsewhere.decide(second, [{ identity: 'colluder-a', answer: first }], false)).toEqual({ final: false, trustedOnly: false });
+    // The session's credibility, as boards show it, says the same once read.
+    expect(elsewhere.credibilityOf(false, { spotChecksPassed: 2 })).toBeLessThan(0.9);
+    // A volunteer with 50 passed checks, past every catch, still settles a job alone.
+    await passChecks(store, 'veteran', 50);
+    expect((await elsewhere.decide(answer('veteran', 3), [], false)).final).toBe(true);
+  });
+});
