@@ -4,7 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { JobResult } from '../api-types.ts';
 import type { JobStore, Limits, NewJob, WorkerRef } from '../store/job-store.ts';
 import { STORE_KINDS, type OpenedStore } from '../../test/support/stores.ts';
-import { T0, LEASE_MS, leaseOne, newJobs } from '../../test/support/store-fixtures.ts';
+import { T0, LEASE_MS, leaseOne, newJobs, volunteerAnswer as answer } from '../../test/support/store-fixtures.ts';
 
 const volunteer = (id: string, identity: string): WorkerRef => ({ id, name: `volunteer-${id}`, backend: 'wasm', identity, workerClass: 'volunteer' });
 const V1 = volunteer('v1', 'identity-1');
@@ -12,14 +12,6 @@ const V1b = volunteer('v1b', 'identity-1');
 const V2 = volunteer('v2', 'identity-2');
 const FLEET: WorkerRef = { id: 'f1', name: 'fleet-1', backend: 'wasm', identity: 'fleet-identity', workerClass: 'trusted' };
 
-const answer = (index: number, workerId: string): JobResult => ({
-  predictions: [{ index, label: `class ${index}`, probability: 0.9 }],
-  model: 'm',
-  backend: 'wasm',
-  inferenceMs: 3,
-  workerId,
-  workerClass: 'volunteer',
-});
 const jobs = (count: number, trustedOnly = false): NewJob[] => newJobs(count).map((job) => ({ ...job, trustedOnly }));
 
 describe.each(STORE_KINDS)('$name job store: votes and trusted-only jobs', (kind) => {

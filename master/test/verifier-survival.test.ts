@@ -3,20 +3,12 @@
 // a job, as they do where no catch was seen; a volunteer past the threshold still settles one alone.
 import { afterEach, describe, expect, it } from 'vitest';
 import { IDENTITY_STORE_KINDS, type OpenedIdentityStore } from '../../test/support/identity-stores.ts';
+import { volunteerAnswer } from '../../test/support/store-fixtures.ts';
 import type { JobResult } from '../api-types.ts';
 import type { IdentityStore } from '../identity/identity-store.ts';
 import { Verifier } from '../trust/verification.ts';
 
 const POLICY = { targetError: 0.001, saboteurFraction: 0.1, maxReplicas: 5, maxOutvotedShare: 0.25, outvotedMinAnswers: 20 };
-
-const answer = (workerId: string, index: number): JobResult => ({
-  predictions: [{ index, label: `class ${index}`, probability: 0.9 }],
-  model: 'm',
-  backend: 'wasm',
-  inferenceMs: 3,
-  workerId,
-  workerClass: 'volunteer',
-});
 
 async function passChecks(store: IdentityStore, workerId: string, count: number): Promise<void> {
   for (let i = 0; i < count; i++) await store.recordSpotCheck(workerId, true);
@@ -30,7 +22,7 @@ describe.each(IDENTITY_STORE_KINDS)('verification with survival counts in the $n
   async function colluders(store: IdentityStore): Promise<{ first: JobResult; second: JobResult }> {
     await passChecks(store, 'colluder-a', 2);
     await passChecks(store, 'colluder-b', 2);
-    return { first: answer('colluder-a', 7), second: answer('colluder-b', 7) };
+    return { first: volunteerAnswer(7, 'colluder-a'), second: volunteerAnswer(7, 'colluder-b') };
   }
 
   it('lets two volunteers with 2 passed checks settle a job together where no saboteur was caught', async () => {
@@ -55,6 +47,6 @@ describe.each(IDENTITY_STORE_KINDS)('verification with survival counts in the $n
     expect(elsewhere.credibilityOf(false, { spotChecksPassed: 2 })).toBeLessThan(0.9);
     // A volunteer with 50 passed checks, past every catch, still settles a job alone.
     await passChecks(store, 'veteran', 50);
-    expect((await elsewhere.decide(answer('veteran', 3), [], false)).final).toBe(true);
+    expect((await elsewhere.decide(volunteerAnswer(3, 'veteran'), [], false)).final).toBe(true);
   });
 });

@@ -1,5 +1,6 @@
 // What the store tests build jobs and leases from: a fixed clock, tiny uploads, one lease at a time.
 import { expect } from 'vitest';
+import type { JobResult } from '../../master/api-types.ts';
 import type { JobStore, Lease, NewJob, WorkerRef } from '../../master/store/job-store.ts';
 import { newJob } from '../../metrics/uploaded-files.ts';
 
@@ -17,3 +18,13 @@ export async function leaseOne(store: JobStore, worker: WorkerRef, now = T0): Pr
   expect(lease).toBeTruthy();
   return lease!;
 }
+
+/** A volunteer's answer of class `index`, as the master stores it with the identity that gave it. */
+export const volunteerAnswer = (index: number, workerId: string): JobResult => ({
+  predictions: [{ index, label: `class ${index}`, probability: 0.9 }],
+  model: 'm',
+  backend: 'wasm',
+  inferenceMs: 3,
+  workerId,
+  workerClass: 'volunteer',
+});
