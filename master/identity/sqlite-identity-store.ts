@@ -96,12 +96,16 @@ export class SqliteIdentityStore implements IdentityStore {
   }
 
   async trustRecord(workerId: string): Promise<TrustRecord> {
+    return this.recordNow(workerId);
+  }
+
+  private recordNow(workerId: string): TrustRecord {
     return recordOf(this.sql(`SELECT ${TRUST_COLUMNS} FROM worker_trust WHERE worker_id = ?`).get(workerId) as TrustRow | undefined);
   }
 
   async blacklist(workerId: string, reason: string): Promise<void> {
     this.db.transaction(() => {
-      const before = recordOf(this.sql(`SELECT ${TRUST_COLUMNS} FROM worker_trust WHERE worker_id = ?`).get(workerId) as TrustRow | undefined);
+      const before = this.recordNow(workerId);
       if (!before.blacklisted) this.countSurvival(afterBlacklisting(before));
       this.sql(
         `INSERT INTO worker_trust (worker_id, blacklisted_reason) VALUES (?, ?)
