@@ -4,7 +4,7 @@
 // On one Redis and on a Redis Cluster with the queue in partitions, then with
 // master processes: a kill -9 of one costs MASTER_TIMEOUT_MS, not LEASE_MS.
 import { randomUUID } from 'node:crypto';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { SyntheticWorker, type SyntheticWorkerOptions } from '../../metrics/synthetic-worker.ts';
 import type { Lease, WorkerRef } from '../store/job-store.ts';
 import { partitionOf } from '../store/redis/partitions.ts';
@@ -12,23 +12,18 @@ import type { RedisJobStore } from '../store/redis-job-store.ts';
 import { settled, submit, until, uploadsFrom } from '../../test/support/jobs-client.ts';
 import { spawnMaster, type MasterProcess } from '../../test/support/master-process.ts';
 import { devImages } from '../../test/support/paths.ts';
-import { deleteRedisKeys, STORE_KINDS, TEST_REDIS_URL, type OpenedStore } from '../../test/support/stores.ts';
+import { deleteRedisKeys, STORE_KINDS, TEST_REDIS_URL } from '../../test/support/stores.ts';
+import { useStoreKind } from '../../test/support/use-store-kind.ts';
 import { T0, newJobs } from '../../test/support/store-fixtures.ts';
 
 const worker = (id: string): WorkerRef => ({ id, name: id, backend: 'test', identity: id, workerClass: 'trusted' });
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe.each(STORE_KINDS.filter((kind) => kind.name !== 'sqlite'))('masters watching each other on $name', (kind) => {
-  beforeAll(() => kind.start());
-  afterAll(() => kind.stop());
-  const opened: OpenedStore[] = [];
-  afterEach(async () => {
-    for (const { dispose } of opened.splice(0)) await dispose();
-  });
+  const open = useStoreKind(kind);
 
   it('find a master that stopped saying it is alive, read back only its leases, and forget it', async () => {
-    const data = await kind.open();
-    opened.push(data);
+    const data = await open();
     const [a, b] = [data.store, await data.openAgain()] as [RedisJobStore, RedisJobStore];
     const partitions = kind.partitions ?? 1;
     // One request per partition, so A's leases lie in every one of them.

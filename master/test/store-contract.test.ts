@@ -1,12 +1,13 @@
 // One contract, every store: the embedded (sqlite) store and the Redis store
 // must behave the same, transition by transition, and return the same views.
 import { randomUUID } from 'node:crypto';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { JobResult } from '../api-types.ts';
 import { finalError } from '../store/attempt-rules.ts';
 import type { JobStore, Lease, Limits, NewJob, WorkerRef } from '../store/job-store.ts';
 import { IdempotencyKeyReusedError, QueueFullError } from '../store/store-errors.ts';
-import { STORE_KINDS, type OpenedStore } from '../../test/support/stores.ts';
+import { STORE_KINDS } from '../../test/support/stores.ts';
+import { useStoreKind } from '../../test/support/use-store-kind.ts';
 import { newJob } from '../../metrics/uploaded-files.ts';
 import { T0, LEASE_MS, newJobs, leaseOne } from '../../test/support/store-fixtures.ts';
 
@@ -22,18 +23,8 @@ const V3 = volunteer('v3', 'identity-3');
 const resultOf = (index: number): JobResult => ({ predictions: [{ index, label: 'x', probability: 1 }], model: 'm', backend: 'b', inferenceMs: 3 });
 
 describe.each(STORE_KINDS)('$name job store', (kind) => {
-  beforeAll(() => kind.start());
-  afterAll(() => kind.stop());
-  const opened: OpenedStore[] = [];
-  afterEach(async () => {
-    for (const { dispose } of opened.splice(0)) await dispose();
-  });
-
-  async function open(limits: Partial<Limits> = {}): Promise<JobStore> {
-    const store = await kind.open(limits);
-    opened.push(store);
-    return store.store;
-  }
+  const openStore = useStoreKind(kind);
+  const open = async (limits: Partial<Limits> = {}): Promise<JobStore> => (await openStore(limits)).store;
 
   /** A store holding `count` queued jobs, and their ids in submission order. */
   async function withJobs(count: number, limits: Partial<Limits> = {}) {

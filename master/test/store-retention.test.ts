@@ -1,10 +1,11 @@
 // Retention, one contract for every store (SQLite, Redis, a Redis Cluster): images go a while after their job
 // ended, jobs a while later, oldest ending first and a batch at a time; queued and leased jobs, and jobs retried or
 // reopened since, are never touched; what is left says what went. Times are the test's (`now` arguments): no sleeping.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { JobResult, JobView } from '../api-types.ts';
-import type { JobStore, Lease, Limits, WorkerRef } from '../store/job-store.ts';
-import { STORE_KINDS, type OpenedStore } from '../../test/support/stores.ts';
+import type { JobStore, Lease, WorkerRef } from '../store/job-store.ts';
+import { STORE_KINDS } from '../../test/support/stores.ts';
+import { useStoreKind } from '../../test/support/use-store-kind.ts';
 import { newJob } from '../../metrics/uploaded-files.ts';
 import { T0, LEASE_MS, leaseOne } from '../../test/support/store-fixtures.ts';
 
@@ -23,18 +24,7 @@ const resultOf = (index: number): JobResult => ({ predictions: [{ index, label: 
 const idsOf = (jobs: JobView[]) => jobs.map((job) => job.id);
 
 describe.each(STORE_KINDS)('$name job store: retention', (kind) => {
-  beforeAll(() => kind.start());
-  afterAll(() => kind.stop());
-  const opened: OpenedStore[] = [];
-  afterEach(async () => {
-    for (const { dispose } of opened.splice(0)) await dispose();
-  });
-
-  async function open(limits: Partial<Limits> = {}): Promise<OpenedStore> {
-    const store = await kind.open(limits);
-    opened.push(store);
-    return store;
-  }
+  const open = useStoreKind(kind);
 
   /** Five jobs: 0 done at T0+30, 1 failed at T0+10, 2 done at T0+20, 3 leased, 4 queued. */
   async function fiveJobs() {

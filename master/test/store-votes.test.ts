@@ -1,9 +1,10 @@
 // Votes and trusted-only jobs, one contract for every store: a volunteer's answer that does not settle a job is
 // kept as a vote and the job goes to another identity; a trusted-only job never reaches a volunteer.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { JobResult } from '../api-types.ts';
 import type { JobStore, Limits, NewJob, WorkerRef } from '../store/job-store.ts';
-import { STORE_KINDS, type OpenedStore } from '../../test/support/stores.ts';
+import { STORE_KINDS } from '../../test/support/stores.ts';
+import { useStoreKind } from '../../test/support/use-store-kind.ts';
 import { T0, LEASE_MS, leaseOne, newJobs, volunteerAnswer as answer } from '../../test/support/store-fixtures.ts';
 
 const volunteer = (id: string, identity: string): WorkerRef => ({ id, name: `volunteer-${id}`, backend: 'wasm', identity, workerClass: 'volunteer' });
@@ -15,18 +16,8 @@ const FLEET: WorkerRef = { id: 'f1', name: 'fleet-1', backend: 'wasm', identity:
 const jobs = (count: number, trustedOnly = false): NewJob[] => newJobs(count).map((job) => ({ ...job, trustedOnly }));
 
 describe.each(STORE_KINDS)('$name job store: votes and trusted-only jobs', (kind) => {
-  beforeAll(() => kind.start());
-  afterAll(() => kind.stop());
-  const opened: OpenedStore[] = [];
-  afterEach(async () => {
-    for (const { dispose } of opened.splice(0)) await dispose();
-  });
-
-  async function open(limits: Partial<Limits> = {}): Promise<JobStore> {
-    const store = await kind.open(limits);
-    opened.push(store);
-    return store.store;
-  }
+  const openStore = useStoreKind(kind);
+  const open = async (limits: Partial<Limits> = {}): Promise<JobStore> => (await openStore(limits)).store;
 
   it('keeps an answer as a vote and requeues the job for other identities, using up no attempt', async () => {
     const store = await open();
