@@ -1,12 +1,13 @@
 // The verifier reads how long saboteurs lasted from the real identity stores, on every master: while Sybils keep
 // coming back and being caught at 2 passed spot checks, two identities at 2 passed checks agreeing no longer settle
-// a job, as they do where no catch was seen; a volunteer past the threshold still settles one alone.
+// a job, as they do where no catch was seen; a volunteer past the threshold still settles one alone. Only a
+// volunteer's answer reads the counts: a trusted fleet's costs the store nothing.
 import { afterEach, describe, expect, it } from 'vitest';
 import { IDENTITY_STORE_KINDS, type OpenedIdentityStore } from '../../test/support/identity-stores.ts';
 import { volunteerAnswer } from '../../test/support/store-fixtures.ts';
 import type { JobResult } from '../api-types.ts';
 import type { IdentityStore } from '../identity/identity-store.ts';
-import { Verifier } from '../trust/verification.ts';
+import { Verifier, type TrustRecords } from '../trust/verification.ts';
 
 const POLICY = { targetError: 0.001, saboteurFraction: 0.1, maxReplicas: 5, maxOutvotedShare: 0.25, outvotedMinAnswers: 20 };
 
@@ -48,5 +49,28 @@ describe.each(IDENTITY_STORE_KINDS)('verification with survival counts in the $n
     // A volunteer with 50 passed checks, past every catch, still settles a job alone.
     await passChecks(store, 'veteran', 50);
     expect((await elsewhere.decide(volunteerAnswer(3, 'veteran'), [], false)).final).toBe(true);
+  });
+
+  it('reads the survival counts for a volunteer’s answer only', async () => {
+    const store = (opened = await kind.open()).store;
+    let reads = 0;
+    const counted: TrustRecords = {
+      trustRecord: (workerId) => store.trustRecord(workerId),
+      recordJudgedAnswer: (workerId, outvoted) => store.recordJudgedAnswer(workerId, outvoted),
+      blacklist: (workerId, reason) => store.blacklist(workerId, reason),
+      survival: () => {
+        reads += 1;
+        return store.survival();
+      },
+    };
+    const verifier = new Verifier(POLICY, counted);
+    const trusted: JobResult = { ...volunteerAnswer(5, 'fleet-1'), workerClass: 'trusted' };
+    expect(await verifier.decide(trusted, [], false)).toMatchObject({ final: true, result: { verification: { state: 'trusted' } } });
+    expect(reads).toBe(0);
+    await verifier.decide(volunteerAnswer(5, 'volunteer-1'), [], false);
+    expect(reads).toBe(1);
+    // A trusted answer to a job holding a volunteer's vote weighs that vote: it reads them.
+    await verifier.decide(trusted, [{ identity: 'volunteer-1', answer: volunteerAnswer(5, 'volunteer-1') }], false);
+    expect(reads).toBe(2);
   });
 });

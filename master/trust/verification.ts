@@ -29,7 +29,7 @@ const top1 = (answer: JobResult) => answer.predictions[0]!.index;
 const isTrusted = (answer: JobResult) => answer.workerClass === 'trusted';
 
 export class Verifier {
-  /** How long saboteurs lasted, as last read (each decision reads it afresh): what a session's credibility is shown with. */
+  /** How long saboteurs lasted, as last read (each decision on a volunteer's answer reads it afresh): what a session's credibility is shown with. */
   private survival: SurvivalCounts = NO_SURVIVAL;
 
   constructor(
@@ -84,7 +84,8 @@ export class Verifier {
    */
   async decide(answer: JobResult, earlier: readonly Vote[], trustedWorkerConnected: boolean): Promise<Decision> {
     const answers = [...earlier.map((vote) => vote.answer), answer];
-    this.survival = await this.records.survival();
+    // Only a volunteer's credibility depends on how long saboteurs lasted: a trusted fleet's answer reads nothing.
+    if (!answers.every(isTrusted)) this.survival = await this.records.survival();
     const counted: { answer: JobResult; spotChecksPassed: number }[] = [];
     for (const given of answers) {
       const record = isTrusted(given) ? null : await this.recordOf(given.workerId ?? '');
