@@ -292,6 +292,9 @@ export const StatsView = z
       spotChecks: byReason(['given', 'passed', 'failed']).describe(
         'Gold images handed to volunteers in place of a job (GOLD_DIR), and how their answers fared.',
       ),
+      blacklisted: byReason(['spot-check', 'outvoted']).describe(
+        'Volunteer identities this master blacklisted, by what caught them: a wrong answer to a spot check, or outvoted far beyond honest disagreement (MAX_OUTVOTED_SHARE). The jobs finished on their word went back to verification (transitions.reopened).',
+      ),
       sent: z
         .object({ images: z.number().int(), bytes: z.number().int() })
         .describe('Images this master pushed to workers (jobs and spot checks) and their bytes: prepared images, or originals for jobs stored before.'),

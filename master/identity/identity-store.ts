@@ -15,8 +15,11 @@ export interface IdentityStore {
   recordJudgedAnswer(workerId: string, outvoted: boolean): Promise<TrustRecord>;
   /** The identity's record; all zeros for one never checked. */
   trustRecord(workerId: string): Promise<TrustRecord>;
-  /** Marks the identity blacklisted with the reason (the first reason given stays) and revokes it, in one step. */
-  blacklist(workerId: string, reason: string): Promise<void>;
+  /**
+   * Marks the identity blacklisted with the reason (the first reason given stays) and revokes it, in one step.
+   * Resolves true for the call that blacklisted it, false when it already was (two masters, or two failed checks at once).
+   */
+  blacklist(workerId: string, reason: string): Promise<boolean>;
   /** How long saboteurs have lasted (trust/survival.ts), counted by recordSpotCheck and the first blacklist of each identity. */
   survival(): Promise<SurvivalCounts>;
   close(): Promise<void>;

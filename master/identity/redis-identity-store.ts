@@ -96,13 +96,15 @@ export class RedisIdentityStore implements IdentityStore {
     return recordOf(await reachRedis(() => this.redis.hmget(this.trustKey, ...trustFields(workerId))));
   }
 
-  async blacklist(workerId: string, reason: string): Promise<void> {
+  async blacklist(workerId: string, reason: string): Promise<boolean> {
     const [first, passed, failed] = (await reachRedis(() => blacklistScript.run(this.redis, [this.trustKey, this.revokedKey], [workerId, reason]))) as [
       number,
       string | null,
       string | null,
     ];
-    if (first === 1) await this.countSurvival(afterBlacklisting({ spotChecksPassed: Number(passed ?? 0), spotChecksFailed: Number(failed ?? 0) }));
+    if (first !== 1) return false;
+    await this.countSurvival(afterBlacklisting({ spotChecksPassed: Number(passed ?? 0), spotChecksFailed: Number(failed ?? 0) }));
+    return true;
   }
 
   async survival(): Promise<SurvivalCounts> {

@@ -103,8 +103,8 @@ export class SqliteIdentityStore implements IdentityStore {
     return recordOf(this.sql(`SELECT ${TRUST_COLUMNS} FROM worker_trust WHERE worker_id = ?`).get(workerId) as TrustRow | undefined);
   }
 
-  async blacklist(workerId: string, reason: string): Promise<void> {
-    this.db.transaction(() => {
+  async blacklist(workerId: string, reason: string): Promise<boolean> {
+    const first = this.db.transaction(() => {
       const before = this.recordNow(workerId);
       if (!before.blacklisted) this.countSurvival(afterBlacklisting(before));
       this.sql(
@@ -112,8 +112,10 @@ export class SqliteIdentityStore implements IdentityStore {
            ON CONFLICT (worker_id) DO UPDATE SET blacklisted_reason = COALESCE(blacklisted_reason, excluded.blacklisted_reason)`,
       ).run(workerId, reason);
       this.sql(`INSERT OR IGNORE INTO revoked_workers (worker_id, revoked_at) VALUES (?, ?)`).run(workerId, Date.now());
+      return !before.blacklisted;
     })();
     this.durably();
+    return first;
   }
 
   async survival(): Promise<SurvivalCounts> {

@@ -37,9 +37,14 @@ export interface LifecycleCounters {
   rejected: Record<RejectReason, number>;
   /** Spot checks handed to volunteers, and how their answers fared (never jobs, so in no transition). */
   spotChecks: SpotCheckCounts;
+  /** Volunteer identities this master blacklisted, by what caught them (one already blacklisted elsewhere is not counted again). */
+  blacklisted: Record<BlacklistCause, number>;
   /** Images pushed to workers (jobs and spot checks) and their bytes: what work costs the network. */
   sent: { images: number; bytes: number };
 }
+
+/** What caught a volunteer: a wrong answer to a spot check, or being outvoted far beyond honest disagreement. */
+export type BlacklistCause = 'spot-check' | 'outvoted';
 
 export interface JobLifecycleDeps {
   store: JobStore;
@@ -76,6 +81,7 @@ export class JobLifecycle {
       transitions: noTransitions(),
       rejected: { 'unknown-job': 0, 'stale-lease': 0, 'not-your-lease': 0 },
       spotChecks: spotChecks?.counts ?? { given: 0, passed: 0, failed: 0 },
+      blacklisted: { 'spot-check': 0, outvoted: 0 },
       sent: { images: 0, bytes: 0 },
     };
     this.dispatcher = new Dispatcher(
@@ -260,7 +266,8 @@ export class JobLifecycle {
     if (transition.applied) {
       session.recordDone(message.inferenceMs);
       this.applied({ type: 'job', transition: name, job: transition.job });
-      if (name === 'completed') for (const { workerId, reason } of await this.verifier.judge(transition.job.result!)) await this.blacklist(workerId, reason);
+      if (name === 'completed')
+        for (const { workerId, reason } of await this.verifier.judge(transition.job.result!)) await this.blacklist(workerId, reason, 'outvoted');
     } else {
       this.reject(session, lease, 'result', transition.reason);
     }
@@ -395,7 +402,7 @@ export class JobLifecycle {
     this.setTrust(session, verdict.record);
     // The worker's credit is free again.
     this.dispatch();
-    if (!verdict.passed) await this.blacklist(session.identity.workerId, verdict.reason);
+    if (!verdict.passed) await this.blacklist(session.identity.workerId, verdict.reason, 'spot-check');
     return verdict.passed;
   }
 
@@ -404,8 +411,8 @@ export class JobLifecycle {
    * its sockets here are closed, which requeues what they held, and every job finished on its word is verified again,
    * without its vote (verification.ts ignores a blacklisted identity's votes).
    */
-  private async blacklist(workerId: string, reason: string): Promise<void> {
-    await this.verifier.blacklist(workerId, reason);
+  private async blacklist(workerId: string, reason: string, cause: BlacklistCause): Promise<void> {
+    if (await this.verifier.blacklist(workerId, reason)) this.counters.blacklisted[cause] += 1;
     this.log.warn({ workerId, reason }, 'volunteer blacklisted');
     for (const session of this.workers.all) {
       if (session.identity.workerId === workerId) session.close(CloseCode.identityRevoked, `worker identity blacklisted: ${reason}`);

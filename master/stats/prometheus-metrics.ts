@@ -80,7 +80,7 @@ export class PrometheusMetrics {
 
   /** The lifecycle counts transitions itself: they are read at scrape time rather than counted twice. */
   private mirrorDispatchCounters(): void {
-    const { transitions, rejected } = this.deps.lifecycle.counters;
+    const { transitions, rejected, spotChecks, blacklisted } = this.deps.lifecycle.counters;
     const registers = [this.registry];
     const mirror = (name: string, help: string, read: () => number) =>
       new Counter({
@@ -110,6 +110,10 @@ export class PrometheusMetrics {
       expired: transitions.expired,
     }));
     mirrorByReason('browser_grid_answers_rejected_total', 'Worker answers refused by fencing and never written.', () => rejected);
+    mirrorByReason('browser_grid_spot_checks_total', 'Spot checks (gold images) handed to volunteers (given), and answered right or wrong.', () => ({
+      ...spotChecks,
+    }));
+    mirrorByReason('browser_grid_volunteers_blacklisted_total', 'Volunteer identities blacklisted by this master, by what caught them.', () => blacklisted);
   }
 
   private addGauges(): void {

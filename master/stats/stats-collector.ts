@@ -50,7 +50,7 @@ export interface StatsCollectorDeps {
 }
 
 /** The dispatch counters of /api/stats, read off the transitions this master applied. */
-export function dispatchCounters({ transitions, rejected, spotChecks, sent }: LifecycleCounters): StatsView['dispatch'] {
+export function dispatchCounters({ transitions, rejected, spotChecks, blacklisted, sent }: LifecycleCounters): StatsView['dispatch'] {
   return {
     dispatched: transitions.leased,
     completed: transitions.completed,
@@ -59,6 +59,7 @@ export function dispatchCounters({ transitions, rejected, spotChecks, sent }: Li
     reassigned: { lost: transitions.lost, expired: transitions.expired },
     rejected: { ...rejected },
     spotChecks: { ...spotChecks },
+    blacklisted: { ...blacklisted },
     sent: { ...sent },
   };
 }

@@ -70,8 +70,9 @@ describe.each(IDENTITY_STORE_KINDS)('trust records in the $name identity store',
     const store = await open();
     await store.recordSpotCheck('liar', true);
     await store.recordSpotCheck('liar', false);
-    await store.blacklist('liar', 'answered gold job g-1 with 7, expected 3');
-    await store.blacklist('liar', 'a later reason');
+    // The first call blacklists it (counted once, in the statistics); a later one finds it already blacklisted.
+    expect(await store.blacklist('liar', 'answered gold job g-1 with 7, expected 3')).toBe(true);
+    expect(await store.blacklist('liar', 'a later reason')).toBe(false);
     expect(await store.isRevoked('liar')).toBe(true);
     const expected = {
       spotChecksPassed: 1,
@@ -106,7 +107,8 @@ describe.each(IDENTITY_STORE_KINDS)('trust records in the $name identity store',
     await store.recordSpotCheck('liar', true);
     await other.recordSpotCheck('liar', true);
     await other.recordSpotCheck('liar', false);
-    await Promise.all([store.blacklist('liar', 'failed a check'), other.blacklist('liar', 'failed a check')]);
+    // Two masters blacklisting it at once: exactly one of them did.
+    expect((await Promise.all([store.blacklist('liar', 'failed a check'), other.blacklist('liar', 'failed a check')])).sort()).toEqual([false, true]);
     await other.blacklist('unchecked', 'outvoted too often');
     const survival = { reached: [3, 2, 2, 1], caught: [1, 0, 1, 0] };
     expect(await store.survival()).toEqual(survival);

@@ -76,6 +76,7 @@ describe.each(['sqlite', 'redis'] as const)('spot checks on the %s store', (stor
     expect(given).toBeGreaterThan(0);
     expect([passed, failed]).toEqual([worker.jobs.length - ids.length, 0]);
     expect(given).toBeGreaterThanOrEqual(passed);
+    expect(stats.dispatch.blacklisted).toEqual({ 'spot-check': 0, outvoted: 0 });
     // Gold is no job: the board lists exactly the 30 submitted, and counts no more.
     const board = (await fetch(`${m.url}/api/jobs?limit=100`).then((r) => r.json())) as { jobs: JobView[] };
     expect(board.jobs.map((job) => job.id).sort()).toEqual([...ids].sort());
@@ -131,6 +132,10 @@ describe.each(['sqlite', 'redis'] as const)('spot checks on the %s store', (stor
     expect(jobs.every((job) => job.result!.verification!.replicas.every((replica) => replica.top1 !== 999 || !replica.agreed))).toBe(true);
     const stats = (await fetch(`${m.url}/api/stats`).then((r) => r.json())) as StatsView;
     expect(stats.dispatch.spotChecks.failed).toBe(1);
+    expect(stats.dispatch.blacklisted).toEqual({ 'spot-check': 1, outvoted: 0 });
+    const metrics = await fetch(`${m.url}/metrics`).then((r) => r.text());
+    expect(metrics).toContain('browser_grid_volunteers_blacklisted_total{reason="spot-check"} 1\n');
+    expect(metrics).toContain('browser_grid_spot_checks_total{reason="failed"} 1\n');
     // Each job the liar had finished (none, if its first answer was to a spot check) was reopened once, its answer kept as
     // a vote that no longer counts; so was any answer it sent while being caught.
     const answeredByLiar = jobs.filter((job) => job.timeline.some((attempt) => attempt.workerId === identity.workerId && attempt.outcome === 'answered'));

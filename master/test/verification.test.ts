@@ -149,6 +149,9 @@ describe.each(['sqlite', 'redis'] as const)('verification on the %s store', (sto
     for (const worker of honest) {
       expect(await m.identities.trustRecord(worker.welcome.identity.workerId)).toMatchObject({ answersOutvoted: 0, blacklisted: false });
     }
+    // The statistics count it among the blacklisted, as outvoted.
+    const stats = (await fetch(`${m.url}/api/stats`).then((r) => r.json())) as StatsView;
+    expect(stats.dispatch.blacklisted).toEqual({ 'spot-check': 0, outvoted: 1 });
   });
 
   it('never hands a private job to a volunteer, however it was marked, and refuses a flag that is not true or false', async () => {

@@ -42,8 +42,8 @@ export class Verifier {
     return this.records.trustRecord(workerId);
   }
 
-  /** Refuses the identity from now on, on every master, keeping the reason; its votes stop counting (decide). */
-  blacklist(workerId: string, reason: string): Promise<void> {
+  /** Refuses the identity from now on, on every master, keeping the reason; its votes stop counting (decide). True if it was not yet. */
+  blacklist(workerId: string, reason: string): Promise<boolean> {
     return this.records.blacklist(workerId, reason);
   }
 

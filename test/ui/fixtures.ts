@@ -102,6 +102,7 @@ export function statsFixture(): StatsView {
       reassigned: { lost: 2, expired: 1 },
       rejected: { 'unknown-job': 0, 'stale-lease': 1, 'not-your-lease': 0 },
       spotChecks: { given: 260, passed: 251, failed: 1 },
+      blacklisted: { 'spot-check': 1, outvoted: 2 },
       sent: { images: 5360, bytes: 41_300_000 },
     },
     transitions: {
@@ -109,7 +110,7 @@ export function statsFixture(): StatsView {
       leased: 5100,
       completed: 5000,
       answered: 40,
-      reopened: 0,
+      reopened: 4,
       unverified: 0,
       'image-expired': 0,
       purged: 0,

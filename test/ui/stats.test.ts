@@ -32,6 +32,9 @@ describe('stats page', () => {
       expect(workerRows[3]).toMatch(/^volunteer-2 headless wasm 62 ms 30 0 99\.999% 500 3 of 8 /);
       expect(await page.$$eval(inApp('stats-page', 'uplot-chart', 'canvas'), (canvases) => canvases.length)).toBe(5);
       expect((await deepTexts(page, inApp('stats-page', '.tiles')))[0]).toMatch(/12\s+Queued/);
+      // Who was blacklisted, and why, beside the spot checks.
+      const dispatch = (await deepTexts(page, inApp('stats-page', '.dispatch dd'))).map((text) => text.replace(/\s+/g, ' ').trim());
+      expect(dispatch).toContain('3 volunteers (1 caught on a spot check, 2 outvoted far too often); 4 finished jobs sent back to verification');
       expect(await axeViolations(page)).toEqual([]);
 
       // The master goes away: say so, keep the last figures, and recover by itself.

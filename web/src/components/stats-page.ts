@@ -143,7 +143,13 @@ export class StatsPage extends LitElement {
           <dt>Spot checks</dt>
           <dd>
             ${formatCount(dispatch.spotChecks.given)} given, ${formatCount(dispatch.spotChecks.passed)} passed,
-            ${formatCount(dispatch.spotChecks.failed)} failed (each failure blacklists a volunteer)
+            ${formatCount(dispatch.spotChecks.failed)} failed
+          </dd>
+          <dt>Blacklisted</dt>
+          <dd>
+            ${formatCount(dispatch.blacklisted['spot-check'] + dispatch.blacklisted.outvoted)} volunteers
+            (${formatCount(dispatch.blacklisted['spot-check'])} caught on a spot check, ${formatCount(dispatch.blacklisted.outvoted)} outvoted far too often);
+            ${formatCount(stats.transitions.reopened)} finished jobs sent back to verification
           </dd>
           <dt>Replicas asked for</dt>
           <dd>${formatCount(dispatch.replicasAsked)} volunteer answers waiting for another to agree</dd>
