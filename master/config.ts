@@ -151,6 +151,8 @@ export const ConfigSchema = z
     saboteurFraction: fraction.default(0.1),
     /** Most answers (replicas) one job may collect before it ends without a credible answer. */
     maxReplicas: int(1).default(5),
+    /** Jobs a volunteer's session voted on (the newest) that are decided again when it passes a spot check (lifecycle/waiting-votes.ts). */
+    maxWaitingVotes: int(0).max(1_000).default(32),
     /** A volunteer outvoted in more than this share of its judged answers (once it has OUTVOTED_MIN_ANSWERS) is blacklisted. */
     maxOutvotedShare: fraction.default(0.25),
     outvotedMinAnswers: int(1).default(20),
@@ -263,6 +265,12 @@ const OPTIONS: [string, string, keyof Config, string][] = [
   ['--target-error <e>', 'TARGET_ERROR', 'targetError', "a job's answer is final when its credibility reaches 1 − this"],
   ['--saboteur-fraction <f>', 'SABOTEUR_FRACTION', 'saboteurFraction', 'assumed upper bound on the share of volunteer identities that are saboteurs'],
   ['--max-replicas <n>', 'MAX_REPLICAS', 'maxReplicas', 'most answers one job may collect while its answer is not yet credible'],
+  [
+    '--max-waiting-votes <n>',
+    'MAX_WAITING_VOTES',
+    'maxWaitingVotes',
+    'jobs a volunteer voted on (the newest) that are decided again when it passes a spot check, per connection',
+  ],
   ['--max-outvoted-share <s>', 'MAX_OUTVOTED_SHARE', 'maxOutvotedShare', 'a volunteer outvoted in more than this share of its judged answers is blacklisted'],
   ['--outvoted-min-answers <n>', 'OUTVOTED_MIN_ANSWERS', 'outvotedMinAnswers', 'judged answers a volunteer has before MAX_OUTVOTED_SHARE applies'],
 ];

@@ -30,6 +30,8 @@ export class WorkerSession {
   trust = { credibility: 0, spotChecksPassed: 0 };
   jobsDone = 0;
   jobsFailed = 0;
+  /** Jobs whose votes from this session may still wait, oldest first: decided again when its credibility grows (lifecycle/waiting-votes.ts). */
+  readonly waitingVotes: string[] = [];
   private inferenceMsTotal = 0;
   /**
    * How many jobs the master trusts this worker with, whatever credit it asks

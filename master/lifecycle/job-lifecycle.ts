@@ -11,8 +11,9 @@
 //                  └────retried──── failed            cancelled, cleared: deleted
 //                  └────reopened─── done (it leaned on a volunteer since blacklisted: verified again;
 //                                         unverified instead when its image has expired: it stays done, saying so)
+//   queued, holding votes ─completed─▶ done (a voter passed a spot check and the votes became credible: waiting-votes.ts)
 //   done / failed ─image-expired─▶ the same, its image deleted ─purged─▶ deleted (retention, lifecycle/retention.ts)
-import type { JobView } from '../api-types.ts';
+import type { JobResult, JobView } from '../api-types.ts';
 import { Dispatcher } from '../dispatch/dispatcher.ts';
 import type { LiveEvents } from '../events/live-events.ts';
 import type { WorkerRegistry } from '../hub/worker-registry.ts';
@@ -26,6 +27,7 @@ import type { SpotCheckCounts, SpotChecks } from '../trust/spot-checks.ts';
 import type { Verifier } from '../trust/verification.ts';
 import { CloseCode } from '../protocol.ts';
 import { noTransitions, type JobEvent, type JobTransition, type TransitionCounts } from './job-events.ts';
+import { WaitingVotes } from './waiting-votes.ts';
 
 /** Transitions that neither queue a job nor free a worker: no dispatch follows them. */
 const QUEUE_UNCHANGED = new Set<JobTransition>(['leased', 'unverified', 'image-expired', 'purged']);
@@ -55,6 +57,8 @@ export interface JobLifecycleDeps {
   verifier: Verifier;
   /** Absent without GOLD_DIR: no spot checks. */
   spotChecks?: SpotChecks;
+  /** MAX_WAITING_VOTES: the jobs a session voted on that are decided again when it passes a spot check. */
+  maxWaitingVotes: number;
 }
 
 export class JobLifecycle {
@@ -66,10 +70,11 @@ export class JobLifecycle {
   private readonly leaseMs: number;
   private readonly verifier: Verifier;
   private readonly spotChecks: SpotChecks | undefined;
+  private readonly waitingVotes: WaitingVotes;
   private readonly dispatcher: Dispatcher;
   private reaper: NodeJS.Timeout | null = null;
 
-  constructor({ store, events, workers, log, leaseMs, verifier, spotChecks }: JobLifecycleDeps) {
+  constructor({ store, events, workers, log, leaseMs, verifier, spotChecks, maxWaitingVotes }: JobLifecycleDeps) {
     this.store = store;
     this.events = events;
     this.workers = workers;
@@ -77,6 +82,7 @@ export class JobLifecycle {
     this.leaseMs = leaseMs;
     this.verifier = verifier;
     this.spotChecks = spotChecks;
+    this.waitingVotes = new WaitingVotes(store, verifier, maxWaitingVotes);
     this.counters = {
       transitions: noTransitions(),
       rejected: { 'unknown-job': 0, 'stale-lease': 0, 'not-your-lease': 0 },
@@ -252,6 +258,7 @@ export class JobLifecycle {
       workerId: session.identity.workerId,
       workerClass: session.workerClass,
     };
+    const checksBefore = session.trust.spotChecksPassed;
     // The lease is dropped even if a store call fails: unapplied, it expires and is redone.
     const settle = async () => {
       // A first attempt holds no votes (store contract): no read for the common case of a job answered at once.
@@ -266,8 +273,12 @@ export class JobLifecycle {
     if (transition.applied) {
       session.recordDone(message.inferenceMs);
       this.applied({ type: 'job', transition: name, job: transition.job });
-      if (name === 'completed')
-        for (const { workerId, reason } of await this.verifier.judge(transition.job.result!)) await this.blacklist(workerId, reason, 'outvoted');
+      if (name === 'completed') await this.judgeVolunteers(transition.job.result!);
+      else {
+        this.waitingVotes.remember(session, lease.jobId);
+        // A spot check passed while this answer was decided on the record before it: that check's revisit missed it.
+        if (session.trust.spotChecksPassed > checksBefore) await this.revisitWaitingVotes(session);
+      }
     } else {
       this.reject(session, lease, 'result', transition.reason);
     }
@@ -402,8 +413,26 @@ export class JobLifecycle {
     this.setTrust(session, verdict.record);
     // The worker's credit is free again.
     this.dispatch();
-    if (!verdict.passed) await this.blacklist(session.identity.workerId, verdict.reason, 'spot-check');
+    if (verdict.passed) await this.revisitWaitingVotes(session);
+    else await this.blacklist(session.identity.workerId, verdict.reason, 'spot-check');
     return verdict.passed;
+  }
+
+  /** The volunteer's credibility grew: the jobs waiting on its votes may be credible now (waiting-votes.ts). */
+  private async revisitWaitingVotes(session: WorkerSession): Promise<void> {
+    try {
+      for (const job of await this.waitingVotes.revisit(session, this.workers.hasTrusted())) {
+        this.applied({ type: 'job', transition: 'completed', job });
+        await this.judgeVolunteers(job.result!);
+      }
+    } catch (error) {
+      this.logStoreError(error, 'could not decide waiting jobs again');
+    }
+  }
+
+  /** After a job ended on a credible answer: each volunteer outvoted far beyond honest disagreement is blacklisted. */
+  private async judgeVolunteers(result: JobResult): Promise<void> {
+    for (const { workerId, reason } of await this.verifier.judge(result)) await this.blacklist(workerId, reason, 'outvoted');
   }
 
   /**

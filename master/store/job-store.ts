@@ -134,6 +134,13 @@ export interface JobStore {
    * workers only from now on. Uses up no attempt.
    */
   vote(lease: LeaseRef, workerId: string, answer: JobResult, trustedOnly: boolean, now: number): Promise<Transition>;
+  /**
+   * A queued job whose votes now settle it (its voters' credibility grew since they answered): done with `result`,
+   * the vote of `result.workerId` becoming the attempt that finished it, but only while the job is still queued
+   * holding exactly `votesSeen` votes. Otherwise not applied ('stale-lease'): a lease, another answer or a
+   * backtracking came first, and that path decides.
+   */
+  settleWaiting(jobId: string, votesSeen: number, result: JobResult, now: number): Promise<Transition>;
   /** The votes kept on a job, oldest first: none while its lease is its first attempt (Lease.attempt 1). */
   votes(jobId: string): Promise<Vote[]>;
   /**

@@ -178,6 +178,10 @@ export class RedisJobStore implements JobStore {
     return this.of(lease.jobId).vote(lease, workerId, answer, trustedOnly, now);
   }
 
+  settleWaiting(jobId: string, votesSeen: number, result: JobResult, now: number): Promise<Transition> {
+    return this.of(jobId).settleWaiting(jobId, votesSeen, result, now);
+  }
+
   votes(jobId: string): Promise<Vote[]> {
     return this.of(jobId).votes(jobId);
   }

@@ -106,6 +106,18 @@ export class SqliteJobStore implements JobStore {
     });
   }
 
+  settleWaiting(jobId: string, votesSeen: number, result: JobResult, now: number): Promise<Transition> {
+    return this.write((): Transition => {
+      const row = this.q.job.get(jobId) as JobRow | undefined;
+      if (!row) return { applied: false, reason: 'unknown-job' };
+      if (row.status !== 'queued' || row.votes !== votesSeen) return { applied: false, reason: 'stale-lease' };
+      const settler = this.q.voteSettles.get(jobId, result.workerId ?? '') as { worker_name: string } | undefined;
+      this.q.finish.run('done', now, JSON.stringify(result), null, row.failures, jobId);
+      this.q.settledBy.run(settler?.worker_name ?? null, jobId);
+      return { applied: true, job: this.view(jobId)! };
+    });
+  }
+
   async votes(jobId: string): Promise<Vote[]> {
     const rows = this.q.votes.all(jobId) as { identity: string; answer: string }[];
     return rows.map((row) => ({ identity: row.identity, answer: JSON.parse(row.answer) as JobResult }));

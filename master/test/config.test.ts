@@ -88,6 +88,7 @@ describe('configuration', () => {
       targetError: 0.001,
       saboteurFraction: 0.1,
       maxReplicas: 5,
+      maxWaitingVotes: 32,
     });
     expect([defaults.goldDir, defaults.goldAnswers]).toEqual([undefined, undefined]);
     expect(loadConfig(argv('--gold-dir', '/srv/gold'), {})).toMatchObject({ goldDir: '/srv/gold', goldAnswers: '/srv/gold/gold.csv' });
@@ -99,6 +100,7 @@ describe('configuration', () => {
         GOLD_POOL_SIZE: '0',
         SABOTEUR_FRACTION: '0.2',
         MAX_REPLICAS: '7',
+        MAX_WAITING_VOTES: '0',
       }),
     ).toMatchObject({
       targetError: 0.0001,
@@ -107,6 +109,7 @@ describe('configuration', () => {
       goldPoolSize: 0,
       saboteurFraction: 0.2,
       maxReplicas: 7,
+      maxWaitingVotes: 0,
     });
     expect(() => loadConfig(argv(), { GOLD_ANSWERS: '/tmp/answers.csv' })).toThrow(/--gold-answers \/ GOLD_ANSWERS: GOLD_ANSWERS names images in GOLD_DIR/);
     expect(() => loadConfig(argv(), { TARGET_ERROR: '0' })).toThrow(/--target-error \/ TARGET_ERROR: expected a number above 0/);
@@ -115,6 +118,8 @@ describe('configuration', () => {
     expect(() => loadConfig(argv(), { MAX_REPLICAS: '0' })).toThrow(/--max-replicas \/ MAX_REPLICAS/);
     expect(() => loadConfig(argv(), { GOLD_POOL_SIZE: '-1' })).toThrow(/--gold-pool-size \/ GOLD_POOL_SIZE/);
     expect(() => loadConfig(argv(), { GOLD_POOL_SIZE: '1001' })).toThrow(/--gold-pool-size \/ GOLD_POOL_SIZE/);
+    expect(() => loadConfig(argv(), { MAX_WAITING_VOTES: '-1' })).toThrow(/--max-waiting-votes \/ MAX_WAITING_VOTES/);
+    expect(() => loadConfig(argv(), { MAX_WAITING_VOTES: '1001' })).toThrow(/--max-waiting-votes \/ MAX_WAITING_VOTES/);
   });
 
   it('takes the retention settings: images for a day after their job ended, jobs for 30 days, never a job shorter than its image', () => {

@@ -198,7 +198,7 @@ describe.each(STORE_KINDS)('the lifecycle on the $name store', (kind) => {
     events.subscribeLocal((event) => void (event.type === 'job' && seen.push(event)));
     const verifier = new Verifier(makeConfig({ modelDir: defaultModelDir }), new SqliteIdentityStore(tempDataDir()));
     const workers = new WorkerRegistry(events, 250);
-    const lifecycle = new JobLifecycle({ store: store.store, events, workers, log: createLogger('silent'), leaseMs: 30_000, verifier });
+    const lifecycle = new JobLifecycle({ store: store.store, events, workers, log: createLogger('silent'), leaseMs: 30_000, verifier, maxWaitingVotes: 32 });
     await lifecycle.recover();
     await lifecycle.idle();
     expect(seen).toMatchObject([{ type: 'job', transition: 'recovered', job: { id: lease!.jobId, status: 'queued' } }]);
@@ -230,6 +230,7 @@ describe.each(STORE_KINDS)('the lifecycle on the $name store', (kind) => {
       log: createLogger('silent'),
       leaseMs: 30_000,
       verifier,
+      maxWaitingVotes: 32,
     });
     const policy = { imageRetentionMs: 100, jobRetentionMs: 1_000, retentionBatch: 2, retentionSweepMs: 60_000 };
     const sweeper = new RetentionSweeper(lifecycle, policy, createLogger('silent'));

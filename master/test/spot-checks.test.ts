@@ -108,6 +108,18 @@ describe.each(['sqlite', 'redis'] as const)('spot checks on the %s store', (stor
     for (const shape of [...jobShapes, ...(await Promise.all(gold.map(shapeOf)))]) expect(shape).toEqual(jobShapes[0]);
   });
 
+  it('settles the jobs a new volunteer voted on once it passes a spot check, with no other identity there', async () => {
+    // At TARGET_ERROR 0.05 a new volunteer's answer (credibility 0.9) waits for another's; past one check (0.959) it
+    // settles a job alone, and so do the votes it gave before, decided again (lifecycle/waiting-votes.ts).
+    const m = await grid.start(storeName, { goldDir, goldFraction: 0.5, targetError: 0.05 });
+    const ids = await submit(m, 20);
+    const worker = await honest(m);
+    const jobs = await settled(m.url, ids, 20_000);
+    expect(jobs.map((job) => job.result!.predictions[0]!.index)).toEqual(ids.map((_, i) => (i % 3) + 1));
+    const { workerId } = worker.welcome.identity;
+    for (const job of jobs) expect(job.result!.verification).toMatchObject({ state: 'verified', replicas: [{ workerId, agreed: true }] });
+  });
+
   it('blacklists a liar at its first spot check: closed, refused on return, its jobs done by others', async () => {
     const m = await master();
     const ids = await submit(m, 12);

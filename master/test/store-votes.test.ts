@@ -70,6 +70,47 @@ describe.each(STORE_KINDS)('$name job store: votes and trusted-only jobs', (kind
     expect((await store.votes(created[0]!.id)).map((vote) => vote.identity)).toEqual(['identity-1']);
   });
 
+  it('settles a waiting job on its votes once they suffice: done, the vote it rests on its finishing attempt, counted as ended', async () => {
+    const store = await open();
+    const { jobs: created } = await store.create(jobs(2), T0);
+    const id = created[0]!.id;
+    await store.vote(await leaseOne(store, V1), V1.id, answer(7, 'identity-1'), false, T0 + 1);
+    await store.vote(await leaseOne(store, V2, T0 + 2), V2.id, answer(7, 'identity-2'), false, T0 + 3);
+    const replicas = ['identity-1', 'identity-2'].map((workerId) => ({ workerId, workerClass: 'volunteer' as const, top1: 7, agreed: true }));
+    const result = { ...answer(7, 'identity-2'), verification: { state: 'verified' as const, credibility: 0.9995, replicas } };
+    const settled = await store.settleWaiting(id, 2, result, T0 + 10);
+    expect(settled).toEqual({ applied: true, job: expect.objectContaining({ id, status: 'done', result, worker: 'volunteer-v2', error: null }) });
+    expect((await store.getDetail(id))!.timeline.map((attempt) => [attempt.workerId, attempt.outcome])).toEqual([
+      ['identity-1', 'answered'],
+      ['identity-2', 'done'],
+    ]);
+    expect(await store.votes(id)).toEqual([{ identity: 'identity-1', answer: answer(7, 'identity-1') }]);
+    expect(await store.counts()).toMatchObject({ queued: 1, done: 1 });
+    // Ended now: retention counts from here; and backtracking finds it among the jobs done on identity-2's word (its
+    // image expired, it stays done, unverified).
+    expect((await store.expireImages(T0 + 10, T0 + 11, 10)).map((job) => job.id)).toEqual([id]);
+    expect((await store.reopenAnsweredBy('identity-2', 'blacklisted', 'too late')).unverified.map((job) => job.id)).toEqual([id]);
+    // Never twice, and no longer leased to anyone.
+    expect(await store.settleWaiting(id, 2, result, T0 + 12)).toEqual({ applied: false, reason: 'stale-lease' });
+    expect((await store.lease([volunteer('v3', 'identity-3')], LEASE_MS, T0 + 13))[0]!.jobId).toBe(created[1]!.id);
+  });
+
+  it('settles a waiting job only while it holds exactly the votes decided on, and is queued', async () => {
+    const store = await open();
+    const { jobs: created } = await store.create(jobs(1), T0);
+    const id = created[0]!.id;
+    const result = answer(7, 'identity-1');
+    expect(await store.settleWaiting('nope', 1, result, T0)).toEqual({ applied: false, reason: 'unknown-job' });
+    await store.vote(await leaseOne(store, V1), V1.id, answer(7, 'identity-1'), false, T0 + 1);
+    // Another vote came since the decision: that answer's own decision wins.
+    expect(await store.settleWaiting(id, 0, result, T0 + 2)).toEqual({ applied: false, reason: 'stale-lease' });
+    // Leased meanwhile: the lease's answer decides.
+    const lease = await leaseOne(store, V2, T0 + 3);
+    expect(await store.settleWaiting(id, 1, result, T0 + 4)).toEqual({ applied: false, reason: 'stale-lease' });
+    expect(await store.get(id)).toMatchObject({ status: 'leased', votes: 1 });
+    expect((await store.complete(lease, V2.id, answer(7, 'identity-2'), T0 + 5)).applied).toBe(true);
+  });
+
   it("reopens the jobs done on a blacklisted identity's word, keeping every answer as a vote, and no others", async () => {
     const store = await open();
     const { jobs: created } = await store.create(jobs(3), T0);

@@ -50,6 +50,7 @@ export const jobScripts = {
   lease: jobScript('lease'),
   complete: jobScript('complete'),
   vote: jobScript('vote'),
+  settleWaiting: jobScript('settle-waiting'),
   reopen: jobScript('reopen'),
   endWithoutResult: jobScript('end-without-result'),
   retry: jobScript('retry'),

@@ -113,6 +113,11 @@ export class RedisPartition {
     return this.transition(await this.run(jobScripts.vote, args));
   }
 
+  async settleWaiting(jobId: string, votesSeen: number, result: JobResult, now: number): Promise<Transition> {
+    const args = [jobId, votesSeen, JSON.stringify(result), result.workerId ?? '', now];
+    return this.transition(await this.run(jobScripts.settleWaiting, args));
+  }
+
   async votes(jobId: string): Promise<Vote[]> {
     const attempts = attemptRows(await reachRedis(() => this.redis.hget(this.keys.attempts, jobId)));
     return attempts

@@ -1,0 +1,22 @@
+-- ARGV: job id, votes seen, result JSON, the identity whose vote the result is, now.
+-- A waiting job settled by the votes it holds, once its voters' credibility grew (settleWaiting in job-store.ts):
+-- done with the result only if it is still queued holding exactly the votes the caller decided on; else a lease,
+-- another answer or a backtracking came first, and that path decides. The vote the result is becomes the attempt
+-- that finished the job, as complete makes it.
+-- Returns {'ok', job JSON} or {reject reason}.
+local job = load_job(ARGV[1])
+if not job then return { 'unknown-job' } end
+if job.status ~= 'queued' or (job.votes or 0) ~= tonumber(ARGV[2]) then return { 'stale-lease' } end
+local attempts = load_attempts(job.id)
+for _, attempt in ipairs(attempts) do
+  if attempt.outcome == 'answered' and attempt.identity == ARGV[4] then
+    attempt.outcome, attempt.answer = 'done', nil
+    job.worker = attempt.worker_name
+  end
+end
+save_attempts(job.id, attempts)
+index_answers(job.id, attempts)
+set_status(job, 'done')
+mark_ended(job, ARGV[5])
+job.result, job.error = ARGV[3], nil
+return { 'ok', save_job(job) }
