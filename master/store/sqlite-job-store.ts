@@ -110,7 +110,8 @@ export class SqliteJobStore implements JobStore {
     return this.write((): Transition => {
       const row = this.q.job.get(jobId) as JobRow | undefined;
       if (!row) return { applied: false, reason: 'unknown-job' };
-      if (row.status !== 'queued' || row.votes !== votesSeen) return { applied: false, reason: 'stale-lease' };
+      // A job holding no votes is not waiting on any.
+      if (row.status !== 'queued' || row.votes !== votesSeen || votesSeen < 1) return { applied: false, reason: 'stale-lease' };
       const settler = this.q.voteSettles.get(jobId, result.workerId ?? '') as { worker_name: string } | undefined;
       this.q.finish.run('done', now, JSON.stringify(result), null, row.failures, jobId);
       this.q.settledBy.run(settler?.worker_name ?? null, jobId);

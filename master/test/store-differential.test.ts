@@ -1,6 +1,6 @@
 // Both stores held to one behaviour: the same random sequences of operations
 // (creates with and without idempotency keys and owners, replays, leases, results,
-// failures, refused answers, votes, trusted-only jobs, releases of every kind, reaping, retries, removals, clears,
+// failures, refused answers, votes, waiting jobs settled on their votes, trusted-only jobs, releases of every kind, reaping, retries, removals, clears,
 // retention (images and jobs expired past a horizon),
 // lists of one owner, restarts, and two store instances — two masters — on the same data; trusted
 // and volunteer workers, two of them one identity) run
@@ -36,6 +36,7 @@ type Op =
   | { op: 'fail'; at: Instance; pick: number; retryable: boolean }
   | { op: 'refuse'; at: Instance; pick: number }
   | { op: 'vote'; at: Instance; pick: number; trustedOnly: boolean }
+  | { op: 'settleWaiting'; at: Instance; pick: number; votes: number; voter: number }
   | { op: 'release'; at: Instance; pick: number; outcome: 'lost' | 'expired' | 'recovered' }
   | { op: 'reap'; at: Instance }
   | { op: 'retry'; at: Instance; pick: number }
@@ -72,6 +73,10 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 2, arbitrary: fc.record({ op: fc.constant('fail' as const), at, pick, retryable: fc.boolean() }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('refuse' as const), at, pick }) },
   { weight: 2, arbitrary: fc.record({ op: fc.constant('vote' as const), at, pick, trustedOnly: fc.boolean() }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({ op: fc.constant('settleWaiting' as const), at, pick, votes: fc.nat(2), voter: fc.nat(WORKERS.length - 1) }),
+  },
   {
     weight: 2,
     arbitrary: fc.record({
@@ -180,6 +185,11 @@ async function apply(side: Side, op: Op, now: number, step: number): Promise<unk
         if (!picked) return 'no lease';
         const voted = await store.vote(picked.lease, picked.worker, resultOf(step), op.trustedOnly, now);
         return side.normalise([voted, await store.votes(picked.lease.jobId)]);
+      }
+      case 'settleWaiting': {
+        if (!pickedJob) return 'no job';
+        const result = { ...resultOf(step), workerId: WORKERS[op.voter]!.identity };
+        return side.normalise(await store.settleWaiting(pickedJob, op.votes, result, now));
       }
       case 'release':
         return picked ? side.normalise(await store.release(picked.lease, op.outcome, `${op.outcome} ${step}`, now)) : 'no lease';

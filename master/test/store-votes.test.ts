@@ -101,6 +101,8 @@ describe.each(STORE_KINDS)('$name job store: votes and trusted-only jobs', (kind
     const id = created[0]!.id;
     const result = answer(7, 'identity-1');
     expect(await store.settleWaiting('nope', 1, result, T0)).toEqual({ applied: false, reason: 'unknown-job' });
+    // No vote yet: nothing to settle on.
+    expect(await store.settleWaiting(id, 0, result, T0)).toEqual({ applied: false, reason: 'stale-lease' });
     await store.vote(await leaseOne(store, V1), V1.id, answer(7, 'identity-1'), false, T0 + 1);
     // Another vote came since the decision: that answer's own decision wins.
     expect(await store.settleWaiting(id, 0, result, T0 + 2)).toEqual({ applied: false, reason: 'stale-lease' });

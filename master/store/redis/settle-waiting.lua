@@ -6,7 +6,8 @@
 -- Returns {'ok', job JSON} or {reject reason}.
 local job = load_job(ARGV[1])
 if not job then return { 'unknown-job' } end
-if job.status ~= 'queued' or (job.votes or 0) ~= tonumber(ARGV[2]) then return { 'stale-lease' } end
+-- A job holding no votes is not waiting on any.
+if job.status ~= 'queued' or (job.votes or 0) ~= tonumber(ARGV[2]) or tonumber(ARGV[2]) < 1 then return { 'stale-lease' } end
 local attempts = load_attempts(job.id)
 for _, attempt in ipairs(attempts) do
   if attempt.outcome == 'answered' and attempt.identity == ARGV[4] then
