@@ -3,7 +3,8 @@
 // transition publishes one event named after it (job-events.ts), is counted,
 // and wakes the dispatcher. The rules a transition applies atomically (fencing,
 // attempt limits, admission) are the store's (master/store/job-store.ts); what
-// follows each one, here.
+// follows each one, here; what follows for the volunteers behind an answer (spot
+// checks judged, votes decided again, blacklisting), in volunteer-trust.ts.
 //
 //   submitted ─▶ queued ─leased─▶ leased ─completed─▶ done
 //                  ▲                │ ─answered─▶ queued again for another identity (a volunteer's vote, master/trust/)
@@ -13,7 +14,7 @@
 //                                         unverified instead when its image has expired: it stays done, saying so)
 //   queued, holding votes ─completed─▶ done (a voter passed a spot check and the votes became credible: waiting-votes.ts)
 //   done / failed ─image-expired─▶ the same, its image deleted ─purged─▶ deleted (retention, lifecycle/retention.ts)
-import type { JobResult, JobView } from '../api-types.ts';
+import type { JobView } from '../api-types.ts';
 import { Dispatcher } from '../dispatch/dispatcher.ts';
 import type { LiveEvents } from '../events/live-events.ts';
 import type { WorkerRegistry } from '../hub/worker-registry.ts';
@@ -21,13 +22,12 @@ import type { WorkerSession } from '../hub/worker-session.ts';
 import type { Logger } from '../log.ts';
 import type { FailureMessage, ResultMessage } from '../protocol.ts';
 import type { CreateResult, JobStore, LeaseRef, NewJob, RejectReason } from '../store/job-store.ts';
-import { StoreUnavailableError } from '../store/store-errors.ts';
+import { logStoreError } from '../store/store-errors.ts';
 import { relabelled } from '../model/class-labels.ts';
 import type { SpotCheckCounts, SpotChecks } from '../trust/spot-checks.ts';
 import type { Verifier } from '../trust/verification.ts';
-import { CloseCode } from '../protocol.ts';
 import { noTransitions, type JobEvent, type JobTransition, type TransitionCounts } from './job-events.ts';
-import { WaitingVotes } from './waiting-votes.ts';
+import { VolunteerTrust, type BlacklistCause } from './volunteer-trust.ts';
 
 /** Transitions that neither queue a job nor free a worker: no dispatch follows them. */
 const QUEUE_UNCHANGED = new Set<JobTransition>(['leased', 'unverified', 'image-expired', 'purged']);
@@ -44,9 +44,6 @@ export interface LifecycleCounters {
   /** Images pushed to workers (jobs and spot checks) and their bytes: what work costs the network. */
   sent: { images: number; bytes: number };
 }
-
-/** What caught a volunteer: a wrong answer to a spot check, or being outvoted far beyond honest disagreement. */
-export type BlacklistCause = 'spot-check' | 'outvoted';
 
 export interface JobLifecycleDeps {
   store: JobStore;
@@ -70,7 +67,7 @@ export class JobLifecycle {
   private readonly leaseMs: number;
   private readonly verifier: Verifier;
   private readonly spotChecks: SpotChecks | undefined;
-  private readonly waitingVotes: WaitingVotes;
+  private readonly trust: VolunteerTrust;
   private readonly dispatcher: Dispatcher;
   private reaper: NodeJS.Timeout | null = null;
 
@@ -82,18 +79,27 @@ export class JobLifecycle {
     this.leaseMs = leaseMs;
     this.verifier = verifier;
     this.spotChecks = spotChecks;
-    this.waitingVotes = new WaitingVotes(store, verifier, maxWaitingVotes);
+    this.trust = new VolunteerTrust({
+      store,
+      workers,
+      log,
+      verifier,
+      spotChecks,
+      maxWaitingVotes,
+      applied: (event) => this.applied(event),
+      dispatch: () => this.dispatch(),
+    });
     this.counters = {
       transitions: noTransitions(),
       rejected: { 'unknown-job': 0, 'stale-lease': 0, 'not-your-lease': 0 },
       spotChecks: spotChecks?.counts ?? { given: 0, passed: 0, failed: 0 },
-      blacklisted: { 'spot-check': 0, outvoted: 0 },
+      blacklisted: this.trust.blacklisted,
       sent: { images: 0, bytes: 0 },
     };
     this.dispatcher = new Dispatcher(
       workers,
       (sessions) => this.lease(sessions),
-      (error) => this.logStoreError(error, 'dispatch failed'),
+      (error) => logStoreError(this.log, error, 'dispatch failed'),
     );
   }
 
@@ -122,7 +128,7 @@ export class JobLifecycle {
     try {
       if ((await this.store.counts()).queued > 0) this.dispatch();
     } catch (error) {
-      this.logStoreError(error, 'could not count the queue');
+      logStoreError(this.log, error, 'could not count the queue');
     }
   }
 
@@ -135,24 +141,8 @@ export class JobLifecycle {
 
   joined(session: WorkerSession): void {
     this.workers.add(session);
-    void this.readTrust(session);
+    void this.trust.readTrust(session);
     this.dispatch();
-  }
-
-  /** The session's credibility, from its identity's spot-check record (shown on boards; verification reads the record itself). */
-  private async readTrust(session: WorkerSession): Promise<void> {
-    this.setTrust(session, { spotChecksPassed: 0 });
-    if (session.workerClass === 'trusted') return;
-    try {
-      this.setTrust(session, await this.verifier.recordOf(session.identity.workerId));
-    } catch (error) {
-      this.logStoreError(error, 'could not read a trust record');
-    }
-  }
-
-  private setTrust(session: WorkerSession, record: { spotChecksPassed: number }): void {
-    session.trust = { credibility: this.verifier.credibilityOf(session.workerClass === 'trusted', record), spotChecksPassed: record.spotChecksPassed };
-    this.workers.changed(session);
   }
 
   /** The worker changed its credit or started draining. */
@@ -245,7 +235,7 @@ export class JobLifecycle {
   async complete(session: WorkerSession, message: ResultMessage): Promise<boolean> {
     const lease = { jobId: message.jobId, leaseId: message.leaseId };
     if (this.spotChecks?.isSpotCheck(lease)) {
-      const passed = await this.judgeSpotCheck(session, lease, message.predictions[0]!.index);
+      const passed = await this.trust.judgeSpotCheck(session, lease, message.predictions[0]!.index);
       if (passed) session.recordDone(message.inferenceMs);
       return passed;
     }
@@ -273,12 +263,8 @@ export class JobLifecycle {
     if (transition.applied) {
       session.recordDone(message.inferenceMs);
       this.applied({ type: 'job', transition: name, job: transition.job });
-      if (name === 'completed') await this.judgeVolunteers(transition.job.result!);
-      else {
-        this.waitingVotes.remember(session, lease.jobId);
-        // A spot check passed while this answer was decided on the record before it: that check's revisit missed it.
-        if (session.trust.spotChecksPassed > checksBefore) await this.revisitWaitingVotes(session);
-      }
+      if (name === 'completed') await this.trust.judgeVolunteers(transition.job.result!);
+      else await this.trust.voteKept(session, lease.jobId, checksBefore);
     } else {
       this.reject(session, lease, 'result', transition.reason);
     }
@@ -312,7 +298,7 @@ export class JobLifecycle {
    */
   async refuse(session: WorkerSession, message: ResultMessage, problem: string): Promise<void> {
     const lease = { jobId: message.jobId, leaseId: message.leaseId };
-    if (this.spotChecks?.isSpotCheck(lease)) return void (await this.judgeSpotCheck(session, lease, null));
+    if (this.spotChecks?.isSpotCheck(lease)) return void (await this.trust.judgeSpotCheck(session, lease, null));
     const transition = await this.store.refuse(lease, session.id, `answer refused: ${problem}`, Date.now()).finally(() => session.drop(lease));
     if (transition.applied) {
       // Nonsense counts against the worker like any refused answer: logged once an interval, and a limit.
@@ -406,57 +392,6 @@ export class JobLifecycle {
     }
   }
 
-  /** Records a spot check's answer against the worker's identity; one that fails it is blacklisted. Answers whether it passed. */
-  private async judgeSpotCheck(session: WorkerSession, lease: LeaseRef, top1: number | null): Promise<boolean> {
-    session.drop(lease);
-    const verdict = await this.spotChecks!.judge(lease, session.identity.workerId, top1);
-    this.setTrust(session, verdict.record);
-    // The worker's credit is free again.
-    this.dispatch();
-    if (verdict.passed) await this.revisitWaitingVotes(session);
-    else await this.blacklist(session.identity.workerId, verdict.reason, 'spot-check');
-    return verdict.passed;
-  }
-
-  /** The volunteer's credibility grew: the jobs waiting on its votes may be credible now (waiting-votes.ts). */
-  private async revisitWaitingVotes(session: WorkerSession): Promise<void> {
-    try {
-      for (const job of await this.waitingVotes.revisit(session, this.workers.hasTrusted())) {
-        this.applied({ type: 'job', transition: 'completed', job });
-        await this.judgeVolunteers(job.result!);
-      }
-    } catch (error) {
-      this.logStoreError(error, 'could not decide waiting jobs again');
-    }
-  }
-
-  /** After a job ended on a credible answer: each volunteer outvoted far beyond honest disagreement is blacklisted. */
-  private async judgeVolunteers(result: JobResult): Promise<void> {
-    for (const { workerId, reason } of await this.verifier.judge(result)) await this.blacklist(workerId, reason, 'outvoted');
-  }
-
-  /**
-   * A volunteer caught lying (a failed spot check, or outvoted far too often) is refused on every master from now on;
-   * its sockets here are closed, which requeues what they held, and every job finished on its word is verified again,
-   * without its vote (verification.ts ignores a blacklisted identity's votes).
-   */
-  private async blacklist(workerId: string, reason: string, cause: BlacklistCause): Promise<void> {
-    if (await this.verifier.blacklist(workerId, reason)) this.counters.blacklisted[cause] += 1;
-    this.log.warn({ workerId, reason }, 'volunteer blacklisted');
-    for (const session of this.workers.all) {
-      if (session.identity.workerId === workerId) session.close(CloseCode.identityRevoked, `worker identity blacklisted: ${reason}`);
-    }
-    const { reopened, unverified } = await this.store.reopenAnsweredBy(
-      workerId,
-      `verifying again: a volunteer that answered it was blacklisted (${reason})`,
-      `a volunteer whose answer it rests on was blacklisted (${reason}) after its image had expired, so it could not be verified again`,
-    );
-    for (const job of reopened) this.applied({ type: 'job', transition: 'reopened', job });
-    for (const job of unverified) this.applied({ type: 'job', transition: 'unverified', job });
-    if (reopened.length || unverified.length)
-      this.log.warn({ workerId, reopened: reopened.length, unverified: unverified.length }, 'jobs reopened for verification, or marked unverified');
-  }
-
   private async lose(lease: LeaseRef, reason: string): Promise<void> {
     const transition = await this.store.release(lease, 'lost', reason, Date.now());
     if (transition.applied) this.applied({ type: 'job', transition: 'lost', job: transition.job });
@@ -475,7 +410,7 @@ export class JobLifecycle {
         this.applied({ type: 'job', transition: 'expired', job: transition.job });
       }
     } catch (error) {
-      this.logStoreError(error, 'lease reaper failed');
+      logStoreError(this.log, error, 'lease reaper failed');
     }
   }
 
@@ -499,11 +434,5 @@ export class JobLifecycle {
     if (verdict.log) this.log.warn({ ...lease, worker: session.hello.name, reason, suppressed: verdict.suppressed }, `${what} rejected`);
     if (verdict.overLimit) session.disconnect(1008, 'too many refused answers');
     this.dispatch();
-  }
-
-  /** An unreachable store is expected now and then (Redis restarts): say so quietly; anything else is a bug. */
-  private logStoreError(error: unknown, what: string): void {
-    if (error instanceof StoreUnavailableError) this.log.debug({ err: error }, what);
-    else this.log.error({ err: error }, what);
   }
 }

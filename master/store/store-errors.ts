@@ -1,4 +1,5 @@
-// Errors a store may throw that callers can act on.
+// Errors a store may throw that callers can act on, and how a failed store call is logged.
+import type { Logger } from '../log.ts';
 
 /**
  * The store cannot be reached just now (connection down, or a command timed
@@ -46,4 +47,10 @@ export class PartitionCountMismatchError extends Error {
     );
     this.name = 'PartitionCountMismatchError';
   }
+}
+
+/** An unreachable store is expected now and then (Redis restarts): say so quietly; anything else is a bug. */
+export function logStoreError(log: Logger, error: unknown, what: string): void {
+  if (error instanceof StoreUnavailableError) log.debug({ err: error }, what);
+  else log.error({ err: error }, what);
 }

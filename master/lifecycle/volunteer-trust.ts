@@ -1,0 +1,119 @@
+// What the master does about volunteers it cannot trust, beside their jobs' transitions (job-lifecycle.ts): the
+// credibility each session shows, spot checks judged, waiting votes decided again as their volunteers earn
+// credibility (waiting-votes.ts), and blacklisting with its backtracking. Every job transition it causes goes
+// through the lifecycle's `applied`, so it is counted and published as any other.
+import type { JobResult } from '../api-types.ts';
+import type { WorkerRegistry } from '../hub/worker-registry.ts';
+import type { WorkerSession } from '../hub/worker-session.ts';
+import type { Logger } from '../log.ts';
+import { CloseCode } from '../protocol.ts';
+import type { JobStore, LeaseRef } from '../store/job-store.ts';
+import { logStoreError } from '../store/store-errors.ts';
+import type { SpotChecks } from '../trust/spot-checks.ts';
+import type { Verifier } from '../trust/verification.ts';
+import type { JobEvent } from './job-events.ts';
+import { WaitingVotes } from './waiting-votes.ts';
+
+/** What caught a volunteer: a wrong answer to a spot check, or being outvoted far beyond honest disagreement. */
+export type BlacklistCause = 'spot-check' | 'outvoted';
+
+export interface VolunteerTrustDeps {
+  store: JobStore;
+  workers: WorkerRegistry;
+  log: Logger;
+  verifier: Verifier;
+  /** Absent without GOLD_DIR: no spot checks. */
+  spotChecks?: SpotChecks;
+  /** MAX_WAITING_VOTES: the jobs a session voted on that are decided again when it passes a spot check. */
+  maxWaitingVotes: number;
+  /** What follows a job transition (job-lifecycle.ts). */
+  applied: (event: JobEvent) => void;
+  /** Offers the queue to workers. */
+  dispatch: () => void;
+}
+
+export class VolunteerTrust {
+  /** Volunteer identities this master blacklisted, by what caught them (one already blacklisted elsewhere is not counted again). */
+  readonly blacklisted: Record<BlacklistCause, number> = { 'spot-check': 0, outvoted: 0 };
+  private readonly waitingVotes: WaitingVotes;
+
+  constructor(private readonly deps: VolunteerTrustDeps) {
+    this.waitingVotes = new WaitingVotes(deps.store, deps.verifier, deps.maxWaitingVotes);
+  }
+
+  /** The session's credibility, from its identity's spot-check record (shown on boards; verification reads the record itself). */
+  async readTrust(session: WorkerSession): Promise<void> {
+    this.setTrust(session, { spotChecksPassed: 0 });
+    if (session.workerClass === 'trusted') return;
+    try {
+      this.setTrust(session, await this.deps.verifier.recordOf(session.identity.workerId));
+    } catch (error) {
+      logStoreError(this.deps.log, error, 'could not read a trust record');
+    }
+  }
+
+  /** Records a spot check's answer against the worker's identity; one that fails it is blacklisted. Answers whether it passed. */
+  async judgeSpotCheck(session: WorkerSession, lease: LeaseRef, top1: number | null): Promise<boolean> {
+    session.drop(lease);
+    const verdict = await this.deps.spotChecks!.judge(lease, session.identity.workerId, top1);
+    this.setTrust(session, verdict.record);
+    // The worker's credit is free again.
+    this.deps.dispatch();
+    if (verdict.passed) await this.revisitWaitingVotes(session);
+    else await this.blacklist(session.identity.workerId, verdict.reason, 'spot-check');
+    return verdict.passed;
+  }
+
+  /** The session's answer to this job was kept as a vote, decided on its record when it had `checksBefore` passed checks. */
+  async voteKept(session: WorkerSession, jobId: string, checksBefore: number): Promise<void> {
+    this.waitingVotes.remember(session, jobId);
+    // A spot check passed while this answer was decided on the record before it: that check's revisit missed it.
+    if (session.trust.spotChecksPassed > checksBefore) await this.revisitWaitingVotes(session);
+  }
+
+  /** After a job ended on a credible answer: each volunteer outvoted far beyond honest disagreement is blacklisted. */
+  async judgeVolunteers(result: JobResult): Promise<void> {
+    for (const { workerId, reason } of await this.deps.verifier.judge(result)) await this.blacklist(workerId, reason, 'outvoted');
+  }
+
+  private setTrust(session: WorkerSession, record: { spotChecksPassed: number }): void {
+    const credibility = this.deps.verifier.credibilityOf(session.workerClass === 'trusted', record);
+    session.trust = { credibility, spotChecksPassed: record.spotChecksPassed };
+    this.deps.workers.changed(session);
+  }
+
+  /** The volunteer's credibility grew: the jobs waiting on its votes may be credible now (waiting-votes.ts). */
+  private async revisitWaitingVotes(session: WorkerSession): Promise<void> {
+    try {
+      for (const job of await this.waitingVotes.revisit(session, this.deps.workers.hasTrusted())) {
+        this.deps.applied({ type: 'job', transition: 'completed', job });
+        await this.judgeVolunteers(job.result!);
+      }
+    } catch (error) {
+      logStoreError(this.deps.log, error, 'could not decide waiting jobs again');
+    }
+  }
+
+  /**
+   * A volunteer caught lying (a failed spot check, or outvoted far too often) is refused on every master from now on;
+   * its sockets here are closed, which requeues what they held, and every job finished on its word is verified again,
+   * without its vote (verification.ts ignores a blacklisted identity's votes).
+   */
+  private async blacklist(workerId: string, reason: string, cause: BlacklistCause): Promise<void> {
+    const { verifier, workers, store, log, applied } = this.deps;
+    if (await verifier.blacklist(workerId, reason)) this.blacklisted[cause] += 1;
+    log.warn({ workerId, reason }, 'volunteer blacklisted');
+    for (const session of workers.all) {
+      if (session.identity.workerId === workerId) session.close(CloseCode.identityRevoked, `worker identity blacklisted: ${reason}`);
+    }
+    const { reopened, unverified } = await store.reopenAnsweredBy(
+      workerId,
+      `verifying again: a volunteer that answered it was blacklisted (${reason})`,
+      `a volunteer whose answer it rests on was blacklisted (${reason}) after its image had expired, so it could not be verified again`,
+    );
+    for (const job of reopened) applied({ type: 'job', transition: 'reopened', job });
+    for (const job of unverified) applied({ type: 'job', transition: 'unverified', job });
+    if (reopened.length || unverified.length)
+      log.warn({ workerId, reopened: reopened.length, unverified: unverified.length }, 'jobs reopened for verification, or marked unverified');
+  }
+}
