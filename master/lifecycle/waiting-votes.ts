@@ -1,7 +1,7 @@
 // A job waiting for another answer is decided again when one of its voters' credibility grows: in credibility-based
 // voting an answer is believed as far as its voters are now, not as they were when they answered (Sarmenta 2002).
 // A volunteer that passes a spot check may make the votes a waiting job already holds enough, with no further
-// identity asked; without this such a job waited for a new identity, for ever in a grid whose volunteers had all
+// identity asked; without it, such a job would wait for a new identity, for ever in a grid whose volunteers had all
 // answered it. Each session remembers the newest MAX_WAITING_VOTES jobs it voted on.
 import type { JobView } from '../api-types.ts';
 import type { WorkerSession } from '../hub/worker-session.ts';
@@ -24,7 +24,7 @@ export class WaitingVotes {
   /**
    * The session's credibility grew: each queued job it voted on is decided again, and settled where its votes are now
    * credible (verified or trusted; never ended unverified here). Answers the jobs settled. A job leased meanwhile is
-   * left to its lease, and remembered while it is open.
+   * left to its lease, and remembered while it is open; one that holds no vote any more (retried) is forgotten unread.
    */
   async revisit(session: Pick<WorkerSession, 'waitingVotes'>, trustedWorkerConnected: boolean): Promise<JobView[]> {
     const settled: JobView[] = [];
@@ -32,11 +32,13 @@ export class WaitingVotes {
     for (const jobId of session.waitingVotes.splice(0)) {
       const job = await this.store.get(jobId);
       if (job?.status === 'leased') open.push(jobId);
-      if (job?.status !== 'queued') continue;
+      if (job?.status !== 'queued' || job.votes === 0) continue;
       const votes = await this.store.votes(jobId);
       const newest = votes.at(-1);
-      const decision = newest && (await this.verifier.decide(newest.answer, votes.slice(0, -1), trustedWorkerConnected));
-      const credible = decision?.final && decision.result.verification?.state !== 'unverified';
+      // Retried between the two reads: no vote left to settle on.
+      if (!newest) continue;
+      const decision = await this.verifier.decide(newest.answer, votes.slice(0, -1), trustedWorkerConnected);
+      const credible = decision.final && decision.result.verification?.state !== 'unverified';
       const transition = credible ? await this.store.settleWaiting(jobId, votes.length, decision.result, Date.now()) : null;
       if (transition?.applied) settled.push(transition.job);
       else open.push(jobId);
