@@ -11,6 +11,8 @@ export const DEFAULT_MAX_JOBS_PAGE = 500;
 const int = (min: number) => z.coerce.number().int().min(min);
 /** A probability strictly between 0 and 1. */
 const fraction = z.coerce.number().gt(0, 'expected a number above 0').lt(1, 'expected a number below 1');
+/** A difference of two probabilities, 0 included. */
+const probabilityGap = z.coerce.number().min(0, 'expected a number from 0 to 1').max(1, 'expected a number from 0 to 1');
 const range = z
   .string()
   .regex(/^-?\d+(\.\d+)?,-?\d+(\.\d+)?$/, 'expected two numbers "min,max", e.g. "-1,1"')
@@ -151,6 +153,8 @@ export const ConfigSchema = z
     saboteurFraction: fraction.default(0.1),
     /** Most answers (replicas) one job may collect before it ends without a credible answer. */
     maxReplicas: int(1).default(5),
+    /** A volunteer's answer whose top-1 leads the second by less than this never settles a job alone (trust/close-calls.ts); 0: off. */
+    closeCallMargin: probabilityGap.default(0.1),
     /** Jobs a volunteer's session voted on (the newest) that are decided again when it passes a spot check (lifecycle/waiting-votes.ts). */
     maxWaitingVotes: int(0).max(1_000).default(32),
     /** A volunteer outvoted in more than this share of its judged answers (once it has OUTVOTED_MIN_ANSWERS) is blacklisted. */
@@ -265,6 +269,12 @@ const OPTIONS: [string, string, keyof Config, string][] = [
   ['--target-error <e>', 'TARGET_ERROR', 'targetError', "a job's answer is final when its credibility reaches 1 − this"],
   ['--saboteur-fraction <f>', 'SABOTEUR_FRACTION', 'saboteurFraction', 'assumed upper bound on the share of volunteer identities that are saboteurs'],
   ['--max-replicas <n>', 'MAX_REPLICAS', 'maxReplicas', 'most answers one job may collect while its answer is not yet credible'],
+  [
+    '--close-call-margin <m>',
+    'CLOSE_CALL_MARGIN',
+    'closeCallMargin',
+    "a volunteer's answer whose top-1 probability leads the second by less than this needs another identity's agreement (0: off)",
+  ],
   [
     '--max-waiting-votes <n>',
     'MAX_WAITING_VOTES',

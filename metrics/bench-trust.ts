@@ -66,6 +66,7 @@ const opts = new Command('bench:trust')
   .option('--target-error <e>', 'TARGET_ERROR (default: the master’s)', fraction)
   .option('--saboteur-fraction <f>', 'SABOTEUR_FRACTION, the share the master assumes (default: the master’s)', fraction)
   .option('--max-replicas <n>', 'MAX_REPLICAS (default: the master’s)', positive)
+  .option('--close-call-margin <m>', 'CLOSE_CALL_MARGIN, 0 for none (default: the master’s)', fraction)
   .option('--gold-fraction <q>', 'GOLD_FRACTION (default: the master’s)', fraction)
   .option('--gold-fraction-new <q>', 'GOLD_FRACTION_NEW (default: the master’s)', fraction)
   .option('--gold-pool-size <n>', 'GOLD_POOL_SIZE, spot checks encoded ahead (default: the master’s)', count)
@@ -92,6 +93,7 @@ const opts = new Command('bench:trust')
     targetError?: number;
     saboteurFraction?: number;
     maxReplicas?: number;
+    closeCallMargin?: number;
     goldFraction?: number;
     goldFractionNew?: number;
     goldPoolSize?: number;
@@ -108,6 +110,7 @@ const policy = Object.fromEntries(
     targetError: opts.targetError,
     saboteurFraction: opts.saboteurFraction,
     maxReplicas: opts.maxReplicas,
+    closeCallMargin: opts.closeCallMargin,
     goldFraction: opts.goldFraction,
     goldFractionNew: opts.goldFractionNew,
     goldPoolSize: opts.goldPoolSize,

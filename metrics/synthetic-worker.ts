@@ -52,11 +52,16 @@ export class SyntheticWorker {
 
   /** Answers a job with a fixed top-1 prediction, as the cpu backend: a result must name a backend the master knows. */
   succeed(header: JobHeader, index = 0, inferenceMs = 0): void {
+    this.answer(header, [{ index, probability: 1 }], inferenceMs);
+  }
+
+  /** Answers a job with these classes and probabilities, most probable first. */
+  answer(header: JobHeader, predictions: { index: number; probability: number }[], inferenceMs = 0): void {
     this.send({
       type: 'result',
       jobId: header.jobId,
       leaseId: header.leaseId,
-      predictions: [{ index, label: `class ${index}`, probability: 1 }],
+      predictions: predictions.map(({ index, probability }) => ({ index, label: `class ${index}`, probability })),
       inferenceMs,
       backend: 'cpu',
       model: this.modelHash,

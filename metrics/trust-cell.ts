@@ -55,7 +55,15 @@ export interface CellOptions {
   timeoutMs: number;
   store: { kind: 'sqlite' } | { kind: 'redis'; url: string };
   /** Master settings other than the defaults (TARGET_ERROR, SABOTEUR_FRACTION, MAX_REPLICAS, GOLD_FRACTION, GOLD_FRACTION_NEW, GOLD_POOL_SIZE). */
-  policy: Partial<{ targetError: number; saboteurFraction: number; maxReplicas: number; goldFraction: number; goldFractionNew: number; goldPoolSize: number }>;
+  policy: Partial<{
+    targetError: number;
+    saboteurFraction: number;
+    maxReplicas: number;
+    closeCallMargin: number;
+    goldFraction: number;
+    goldFractionNew: number;
+    goldPoolSize: number;
+  }>;
 }
 
 export interface CellRun {

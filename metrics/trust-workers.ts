@@ -7,7 +7,7 @@ import { CloseCode } from '../master/protocol.ts';
 import type { ImageIndex } from './image-fingerprint.ts';
 import type { ModelAnswer } from './model-answers.ts';
 import { SyntheticWorker, type SyntheticJob } from './synthetic-worker.ts';
-import { answerFor, type Behaviour, type HonestDisagreement } from './worker-behaviours.ts';
+import { answerFor, predictionsFor, type Behaviour, type HonestDisagreement } from './worker-behaviours.ts';
 
 export interface IdentityRecord {
   workerId: string;
@@ -104,7 +104,8 @@ export class BenchWorker {
   private async work(job: SyntheticJob, self: SyntheticWorker, record: IdentityRecord): Promise<void> {
     const { table, index, behaviour, disagreement, collusionSeed, log, answerMs, random = Math.random } = this.options;
     const { index: image } = await index.identify(job.image);
-    const given = answerFor(behaviour, table[image]!, { image, answered: record.answers, seed: collusionSeed }, disagreement, random);
+    const row = table[image]!;
+    const given = answerFor(behaviour, row, { image, answered: record.answers, seed: collusionSeed }, disagreement, random);
     await sleep(answerMs);
     if (this.stopped || self !== this.worker || record.caughtAt !== undefined) return;
     record.answers += 1;
@@ -112,6 +113,6 @@ export class BenchWorker {
     const answers = log.get(job.header.jobId) ?? [];
     answers.push({ image, ...given });
     log.set(job.header.jobId, answers);
-    self.succeed(job.header, given.answer, answerMs);
+    self.answer(job.header, predictionsFor(given, row), answerMs);
   }
 }

@@ -6,6 +6,8 @@
 // Saboteurs lie at their sabotage rate: naive ones with a random wrong class, colluders all with the same
 // wrong class for an image and on the same images (so their lies agree); smart ones answer honestly for
 // their first `honestFor` answers under each identity (earning credibility on spot checks) before lying.
+// An answer goes out with the probabilities a page would send: an honest one keeps the image's margin (a flip
+// only happens on a near tie), a lie claims certainty.
 import type { ModelAnswer } from './model-answers.ts';
 
 export interface HonestDisagreement {
@@ -65,4 +67,14 @@ export function answerFor(
   if (random() >= behaviour.rate) return honestAnswer(row, disagreement, random);
   // Any of the other 999 classes, evenly.
   return { answer: (row.top1 + 1 + Math.floor(random() * (CLASSES - 1))) % CLASSES, lie: true, flipped: false };
+}
+
+/** The top classes and probabilities sent with `given`: the image's two leading classes at its margin, or a lie alone at 1. */
+export function predictionsFor(given: Answer, row: ModelAnswer): { index: number; probability: number }[] {
+  if (given.lie || row.second < 0) return [{ index: given.answer, probability: 1 }];
+  const runnerUp = given.flipped ? row.top1 : row.second;
+  return [
+    { index: given.answer, probability: (1 + row.margin) / 2 },
+    { index: runnerUp, probability: (1 - row.margin) / 2 },
+  ];
 }

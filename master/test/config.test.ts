@@ -88,6 +88,7 @@ describe('configuration', () => {
       targetError: 0.001,
       saboteurFraction: 0.1,
       maxReplicas: 5,
+      closeCallMargin: 0.1,
       maxWaitingVotes: 32,
     });
     expect([defaults.goldDir, defaults.goldAnswers]).toEqual([undefined, undefined]);
@@ -101,6 +102,7 @@ describe('configuration', () => {
         SABOTEUR_FRACTION: '0.2',
         MAX_REPLICAS: '7',
         MAX_WAITING_VOTES: '0',
+        CLOSE_CALL_MARGIN: '0',
       }),
     ).toMatchObject({
       targetError: 0.0001,
@@ -110,6 +112,7 @@ describe('configuration', () => {
       saboteurFraction: 0.2,
       maxReplicas: 7,
       maxWaitingVotes: 0,
+      closeCallMargin: 0,
     });
     expect(() => loadConfig(argv(), { GOLD_ANSWERS: '/tmp/answers.csv' })).toThrow(/--gold-answers \/ GOLD_ANSWERS: GOLD_ANSWERS names images in GOLD_DIR/);
     expect(() => loadConfig(argv(), { TARGET_ERROR: '0' })).toThrow(/--target-error \/ TARGET_ERROR: expected a number above 0/);
@@ -120,6 +123,7 @@ describe('configuration', () => {
     expect(() => loadConfig(argv(), { GOLD_POOL_SIZE: '1001' })).toThrow(/--gold-pool-size \/ GOLD_POOL_SIZE/);
     expect(() => loadConfig(argv(), { MAX_WAITING_VOTES: '-1' })).toThrow(/--max-waiting-votes \/ MAX_WAITING_VOTES/);
     expect(() => loadConfig(argv(), { MAX_WAITING_VOTES: '1001' })).toThrow(/--max-waiting-votes \/ MAX_WAITING_VOTES/);
+    expect(() => loadConfig(argv(), { CLOSE_CALL_MARGIN: '1.5' })).toThrow(/--close-call-margin \/ CLOSE_CALL_MARGIN: expected a number from 0 to 1/);
   });
 
   it('takes the retention settings: images for a day after their job ended, jobs for 30 days, never a job shorter than its image', () => {

@@ -2,13 +2,14 @@
 // answer is their colour, and synthetic workers that classify by colour (an honest one) or lie. Gold is never a
 // job and reaches the worker in exactly the form jobs do (type, dimensions, format, encoder, no metadata); an
 // honest worker passes every check and earns credibility; a liar is blacklisted at its first check, its socket
-// closed, its identity refused from then on, and its jobs done by others.
+// closed, its identity refused from then on, and its jobs done by others. A credible volunteer's close calls wait
+// for a second identity.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { settled } from '../../test/support/jobs-client.ts';
+import { settled, until } from '../../test/support/jobs-client.ts';
 import { encodingOf } from '../../test/support/image-encoding.ts';
 import type { TestMaster } from '../../test/support/test-master.ts';
 import { useTestMasters } from '../../test/support/test-masters.ts';
@@ -118,6 +119,39 @@ describe.each(['sqlite', 'redis'] as const)('spot checks on the %s store', (stor
     expect(jobs.map((job) => job.result!.predictions[0]!.index)).toEqual(ids.map((_, i) => (i % 3) + 1));
     const { workerId } = worker.welcome.identity;
     for (const job of jobs) expect(job.result!.verification).toMatchObject({ state: 'verified', replicas: [{ workerId, agreed: true }] });
+  });
+
+  it("never settles a job on one credible volunteer's close call: a second identity must agree", async () => {
+    // The same lone volunteer as above, its top-1 now leading the second by 0.05 (< CLOSE_CALL_MARGIN 0.1) on every
+    // image: past its checks it is credible enough to settle jobs alone, yet every job waits for another identity.
+    const m = await grid.start(storeName, { goldDir, goldFraction: 0.5, targetError: 0.05 });
+    const ids = await submit(m, 20);
+    const closeCalls = await grid.connect(m, {
+      name: 'close-calls',
+      credit: 2,
+      onJob: (job, self) =>
+        void classify(job).then((index) =>
+          self.answer(job.header, [
+            { index, probability: 0.5 },
+            { index: (index % 3) + 1, probability: 0.45 },
+          ]),
+        ),
+    });
+    const first = closeCalls.welcome.identity.workerId;
+    await until(async () => {
+      const answeredAll = ids.every((id) => closeCalls.jobs.some((job) => job.header.jobId === id));
+      return answeredAll && (await m.identities.trustRecord(first)).spotChecksPassed > 0;
+    }, 'every job answered and a spot check passed');
+    const second = (await honest(m)).welcome.identity.workerId;
+    const jobs = await settled(m.url, ids, 20_000);
+    expect(jobs.map((job) => job.result!.predictions[0]!.index)).toEqual(ids.map((_, i) => (i % 3) + 1));
+    for (const job of jobs) {
+      expect(job.result!.verification!.state).toBe('verified');
+      expect(job.result!.verification!.replicas.map((replica) => [replica.workerId, replica.agreed])).toEqual([
+        [first, true],
+        [second, true],
+      ]);
+    }
   });
 
   it('blacklists a liar at its first spot check: closed, refused on return, its jobs done by others', async () => {

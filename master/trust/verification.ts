@@ -1,14 +1,15 @@
 // Whether a worker's answer settles its job, and the verification record the result then carries.
 // A trusted worker's word is final. A volunteer's answer is a vote: the job is final once one answer's
 // credibility (credibility.ts, from the spot checks each voter survived and how long saboteurs with as many
-// lasted, survival.ts) reaches 1 − TARGET_ERROR;
-// until then it goes to another identity, up to MAX_REPLICAS answers; past them, to a trusted worker
+// lasted, survival.ts) reaches 1 − TARGET_ERROR, and a volunteer's close call (close-calls.ts) never settles it
+// without another identity agreeing; until then it goes to another identity, up to MAX_REPLICAS answers; past them, to a trusted worker
 // if one is connected, else it ends `unverified` on the answer in the lead, and says so. Once a job ends on a
 // credible answer, each volunteer's answer to it is judged: one outvoted far more often than honest backends
 // disagree (MAX_OUTVOTED_SHARE of at least OUTVOTED_MIN_ANSWERS) is to be blacklisted.
 import type { JobResult, Replica, Verification, VerificationState } from '../api-types.ts';
 import type { IdentityStore, TrustRecord } from '../identity/identity-store.ts';
 import type { Vote } from '../store/job-store.ts';
+import { isCloseCall } from './close-calls.ts';
 import { reachesTarget, verdict, workerCredibility } from './credibility.ts';
 import { NO_SURVIVAL, observedSaboteurShare, type SurvivalCounts } from './survival.ts';
 
@@ -16,6 +17,7 @@ export interface VerificationPolicy {
   targetError: number;
   saboteurFraction: number;
   maxReplicas: number;
+  closeCallMargin: number;
   maxOutvotedShare: number;
   outvotedMinAnswers: number;
 }
@@ -99,13 +101,17 @@ export class Verifier {
     }));
     const outcome = verdict(votes, this.policy);
     if (outcome.final) {
-      const state: VerificationState = counted.some(({ answer: given }) => isTrusted(given) && top1(given) === outcome.answer) ? 'trusted' : 'verified';
-      return { final: true, result: settled(answers, answer, outcome.answer, { state, credibility: outcome.credibility }) };
+      const agreeing = counted.map(({ answer: given }) => given).filter((given) => top1(given) === outcome.answer);
+      const state: VerificationState = agreeing.some(isTrusted) ? 'trusted' : 'verified';
+      // A lone volunteer's close call may be an honest slip its credibility says nothing about: it waits for a second identity.
+      const loneCloseCall = state === 'verified' && agreeing.length === 1 && isCloseCall(agreeing[0]!.predictions, this.policy.closeCallMargin);
+      if (!loneCloseCall) return { final: true, result: settled(answers, answer, outcome.answer, { state, credibility: outcome.credibility }) };
     }
     const volunteerAnswers = counted.filter(({ answer: given }) => !isTrusted(given)).length;
     if (volunteerAnswers < this.policy.maxReplicas) return { final: false, trustedOnly: false };
     if (trustedWorkerConnected) return { final: false, trustedOnly: true };
-    return { final: true, result: settled(answers, answer, outcome.best ?? top1(answer), { state: 'unverified', credibility: outcome.credibility }) };
+    const lead = outcome.final ? outcome.answer : (outcome.best ?? top1(answer));
+    return { final: true, result: settled(answers, answer, lead, { state: 'unverified', credibility: outcome.credibility }) };
   }
 }
 

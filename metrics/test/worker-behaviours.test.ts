@@ -3,7 +3,7 @@
 // honest start, colluders the same wrong class on the same images.
 import { describe, expect, it } from 'vitest';
 import type { ModelAnswer } from '../model-answers.ts';
-import { answerFor, collusionDraw, honestAnswer, type Behaviour } from '../worker-behaviours.ts';
+import { answerFor, collusionDraw, honestAnswer, predictionsFor, type Behaviour } from '../worker-behaviours.ts';
 
 const wide: ModelAnswer = { file: 'a.jpg', top1: 7, second: 8, margin: 0.9 };
 const narrow: ModelAnswer = { file: 'b.jpg', top1: 999, second: 3, margin: 0.02 };
@@ -18,6 +18,24 @@ describe('honest answers', () => {
     expect(honestAnswer(narrow, disagreement, always(0.49))).toEqual({ answer: 3, lie: false, flipped: true });
     expect(honestAnswer(narrow, disagreement, always(0.5))).toEqual({ answer: 999, lie: false, flipped: false });
     expect(honestAnswer({ ...narrow, second: -1 }, disagreement, always(0))).toMatchObject({ answer: 999, flipped: false });
+  });
+});
+
+describe('the probabilities sent', () => {
+  it('keep the image’s margin between its two leading classes, in the flipped order on a flip', () => {
+    expect(predictionsFor({ answer: 999, lie: false, flipped: false }, narrow)).toEqual([
+      { index: 999, probability: 0.51 },
+      { index: 3, probability: 0.49 },
+    ]);
+    expect(predictionsFor({ answer: 3, lie: false, flipped: true }, narrow)).toEqual([
+      { index: 3, probability: 0.51 },
+      { index: 999, probability: 0.49 },
+    ]);
+  });
+
+  it('claim certainty for a lie, and for an image the page gave one class for', () => {
+    expect(predictionsFor({ answer: 5, lie: true, flipped: false }, wide)).toEqual([{ index: 5, probability: 1 }]);
+    expect(predictionsFor({ answer: 999, lie: false, flipped: false }, { ...narrow, second: -1 })).toEqual([{ index: 999, probability: 1 }]);
   });
 });
 
