@@ -93,7 +93,9 @@ async function openPage(url: string, share: EncodedImage[]): Promise<{ page: Pag
   try {
     browser = await puppeteer.launch(browserLaunchOptions('chromium', resolveBrowserPath('chromium'), profileDir));
     const page = await browser.newPage();
-    await page.goto(url);
+    const response = await page.goto(url);
+    // A page that did not load (the web app not built, say) would otherwise be waited on for minutes.
+    if (!response?.ok()) throw new Error(`${url} answered ${response?.status() ?? 'nothing'}: ${(await response?.text()) ?? ''}`);
     await page.waitForFunction(() => (globalThis as StandaloneWindow).__standalone !== undefined, { timeout: 180_000 });
     await page.evaluate((share) => {
       (globalThis as StashWindow).__standaloneImages = share;
