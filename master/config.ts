@@ -215,7 +215,7 @@ const OPTIONS: [string, string, keyof Config, string][] = [
   ['--lease-ms <n>', 'LEASE_MS', 'leaseMs', 'how long a worker may hold a job'],
   ['--heartbeat-ms <n>', 'HEARTBEAT_MS', 'heartbeatMs', 'WebSocket ping interval; dead after 2 missed'],
   ['--max-attempts <n>', 'MAX_ATTEMPTS', 'maxAttempts', 'failed or expired attempts before a job fails'],
-  ['--max-leases <n>', 'MAX_LEASES', 'maxLeases', 'leases of any outcome before a job fails'],
+  ['--max-leases <n>', 'MAX_LEASES', 'maxLeases', 'leases that ended without an answer before a job fails (a vote uses up none)'],
   ['--lease-scan-limit <n>', 'LEASE_SCAN_LIMIT', 'leaseScanLimit', 'queued jobs one lease reads at most for one worker, skipping those it already answered'],
   ['--max-leaderboard-page <n>', 'MAX_LEADERBOARD_PAGE', 'maxLeaderboardPage', 'most volunteers per GET /api/volunteers page'],
   ['--max-jobs-page <n>', 'MAX_JOBS_PAGE', 'maxJobsPage', 'most jobs per GET /api/jobs page'],

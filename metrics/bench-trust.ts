@@ -167,6 +167,7 @@ try {
       run.wrongUntouched && `${run.wrongUntouched} wrong results no lie or flip reached`,
       run.misidentified && `${run.misidentified} images misidentified`,
       run.unexpectedCloses && `${run.unexpectedCloses} unexpected closes`,
+      run.failed && `${run.failed} jobs failed, the first: ${run.failures[0]}`,
     ].filter(Boolean);
     console.error(
       `[${i + 1}/${cells.length}] ${summary.spec.trusted ? 'unverified baseline' : `${spec.kind} ${spec.saboteurs} × ${spec.rate}`}: ${run.done}/${run.jobs} done in ${run.seconds.toFixed(1)} s, ${run.wrong} wrong` +

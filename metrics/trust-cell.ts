@@ -70,6 +70,8 @@ export interface CellRun {
   jobs: number;
   done: number;
   failed: number;
+  /** Why jobs failed (a verified grid fails none: each is a finding), one reason per failed job. */
+  failures: string[];
   /** Done jobs whose final top-1 is not the model's for the image, in all and among the unverified. */
   wrong: number;
   unverified: number;
@@ -262,6 +264,7 @@ function measure({
     jobs: jobImage.size,
     done: 0,
     failed: 0,
+    failures: [],
     wrong: 0,
     unverified: 0,
     wrongUnverified: 0,
@@ -285,7 +288,10 @@ function measure({
     run.lies += given.filter((answer) => answer.lie).length;
     run.flips += given.filter((answer) => answer.flipped).length;
     const job = finished.get(id);
-    if (job?.status === 'failed') run.failed += 1;
+    if (job?.status === 'failed') {
+      run.failed += 1;
+      run.failures.push(job.error ?? 'no reason given');
+    }
     if (job?.status !== 'done') continue;
     run.done += 1;
     const verification = job.result!.verification;

@@ -31,14 +31,16 @@ const distinctVoters = (attempts: AttemptFacts[], counted: (a: AttemptFacts) => 
  * A worker that vanished (lost), a master that restarted (recovered) or an
  * answer refused as nonsense (refused) says nothing about the image, so only
  * failures and expiries use up attempts; the lease cap still ends an image
- * that crashes every browser it touches.
+ * that crashes every browser it touches. A lease answered (a volunteer's vote)
+ * shows the image does not, so it uses up no lease: a job collecting votes
+ * while saboteurs holding it are blacklisted stays queued.
  */
 export function afterAttempt(
   attempts: AttemptFacts[],
   limits: Pick<Limits, 'maxAttempts' | 'maxLeases' | 'failureQuorum'>,
 ): { status: 'queued' | 'failed'; failures: number } {
   const failures = distinctVoters(attempts, (a) => a.outcome === 'failed' || a.outcome === 'expired');
-  const leases = distinctVoters(attempts, () => true);
+  const leases = distinctVoters(attempts, (a) => a.outcome !== 'answered');
   const saysFinal = (a: AttemptFacts) => a.outcome === 'failed' && a.final;
   const finalByTrusted = attempts.some((a) => a.trusted && saysFinal(a));
   const final = finalByTrusted || distinctVoters(attempts, saysFinal) >= limits.failureQuorum;

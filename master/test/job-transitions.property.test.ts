@@ -185,6 +185,12 @@ describe('attempt rules', () => {
     ).toBe('failed');
   });
 
+  it('use up no lease for an answered one (a vote): the cap is for images that kill browsers', () => {
+    const votes = ['a', 'b', 'c', 'd'].map((who) => by(`volunteer-${who}`, 'answered'));
+    expect(afterAttempt([...votes, by('volunteer-e', 'lost')], limits)).toEqual({ status: 'queued', failures: 0 });
+    expect(afterAttempt([...votes, ...['e', 'f', 'g', 'h', 'i'].map((who) => by(`volunteer-${who}`, 'lost'))], limits).status).toBe('failed');
+  });
+
   it("take a volunteer's word that a job cannot be processed as a vote: the quorum of identities decides", () => {
     expect(afterAttempt([by('volunteer-a', 'failed', true)], limits).status).toBe('queued');
     expect(afterAttempt([by('volunteer-a', 'failed', true), by('volunteer-a', 'failed', true)], limits).status).toBe('queued');

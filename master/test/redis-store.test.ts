@@ -54,7 +54,7 @@ describe('Lua attempt rules', () => {
       ['volunteer-a', false],
       ['volunteer-b', false],
     ] as const)
-      for (const outcome of ['failed', 'expired', 'lost', 'recovered', 'refused'] as const)
+      for (const outcome of ['failed', 'expired', 'lost', 'recovered', 'refused', 'answered'] as const)
         for (const final of outcome === 'failed' ? [true, false] : [false]) kinds.push({ identity, trusted, outcome, final });
     const histories: AttemptFacts[][] = [[]];
     for (let length = 0; length < 3; length++)

@@ -9,6 +9,7 @@ function run(overrides: Partial<CellRun> = {}): CellRun {
     jobs: 400,
     done: 400,
     failed: 0,
+    failures: [],
     wrong: 0,
     unverified: 0,
     wrongUnverified: 0,

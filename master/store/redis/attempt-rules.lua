@@ -3,7 +3,8 @@
 -- counted by who made them: each trusted attempt on its own, a volunteer
 -- identity once however often it returns; a volunteer's "cannot be processed"
 -- fails the job only when failure_quorum identities agree, a trusted worker's
--- at once. Attempts stored before identities have no `trusted` and count as trusted.
+-- at once; an answered lease (a vote) uses up no lease. Attempts stored before
+-- identities have no `trusted` and count as trusted.
 local function voter(a)
   if a.trusted == 0 then return 'volunteer:' .. a.identity end
   return 'trusted#' .. a.attempt
@@ -15,7 +16,7 @@ local function after_attempt(attempts, max_attempts, max_leases, failure_quorum)
   local leases, failures, finals, final_by_trusted = 0, 0, 0, false
   for _, a in ipairs(attempts) do
     local v = voter(a)
-    if not leased_by[v] then leased_by[v], leases = true, leases + 1 end
+    if a.outcome ~= 'answered' and not leased_by[v] then leased_by[v], leases = true, leases + 1 end
     if (a.outcome == 'failed' or a.outcome == 'expired') and not failed_by[v] then failed_by[v], failures = true, failures + 1 end
     if a.outcome == 'failed' and a.final == 1 then
       if a.trusted ~= 0 then final_by_trusted = true end
