@@ -147,6 +147,8 @@ export const ConfigSchema = z
     goldFractionNew: fraction.default(0.05),
     /** Spot checks encoded ahead, so handing one out never waits on the encoder (trust/gold-pool.ts); 0: each encoded when handed out. */
     goldPoolSize: int(0).max(1_000).default(8),
+    /** A volunteer with no job it may take while jobs wait on its votes gets a spot check at most this often (lifecycle/idle-spot-checks.ts); 0: never. */
+    idleSpotCheckMs: int(0).max(3_600_000).default(5_000),
     /** A job's answer is final when its credibility reaches 1 − this. */
     targetError: fraction.default(0.001),
     /** The assumed upper bound on the share of volunteer identities that are saboteurs. */
@@ -266,6 +268,12 @@ const OPTIONS: [string, string, keyof Config, string][] = [
     'the same for a volunteer whose answer cannot settle a job alone yet (credibility below 1 − TARGET_ERROR)',
   ],
   ['--gold-pool-size <n>', 'GOLD_POOL_SIZE', 'goldPoolSize', 'spot checks encoded ahead, so handing one out never waits on the encoder (0: on demand)'],
+  [
+    '--idle-spot-check-ms <ms>',
+    'IDLE_SPOT_CHECK_MS',
+    'idleSpotCheckMs',
+    'a volunteer with no job it may take while jobs wait on its votes gets a spot check (made ahead) at most this often (0: never)',
+  ],
   ['--target-error <e>', 'TARGET_ERROR', 'targetError', "a job's answer is final when its credibility reaches 1 − this"],
   ['--saboteur-fraction <f>', 'SABOTEUR_FRACTION', 'saboteurFraction', 'assumed upper bound on the share of volunteer identities that are saboteurs'],
   ['--max-replicas <n>', 'MAX_REPLICAS', 'maxReplicas', 'most answers one job may collect while its answer is not yet credible'],

@@ -76,7 +76,17 @@ export async function startMaster(config: Config, log: Logger = createLogger(con
   const workers = new WorkerRegistry(events, config.workerEventsEveryMs);
   const verifier = new Verifier(config, identityStore);
   const spotChecks = config.goldDir ? await startSpotChecks(config, model.view.imageSize, identityStore, log) : undefined;
-  const lifecycle = new JobLifecycle({ store, events, workers, log, leaseMs: config.leaseMs, verifier, spotChecks, maxWaitingVotes: config.maxWaitingVotes });
+  const lifecycle = new JobLifecycle({
+    store,
+    events,
+    workers,
+    log,
+    leaseMs: config.leaseMs,
+    verifier,
+    spotChecks,
+    maxWaitingVotes: config.maxWaitingVotes,
+    idleSpotCheckMs: config.idleSpotCheckMs,
+  });
   // On a shared store the other masters requeue a dead master's leases once it goes silent (master-watch.ts).
   if (!redis) await lifecycle.recover();
 

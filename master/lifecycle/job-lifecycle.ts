@@ -27,6 +27,7 @@ import { relabelled } from '../model/class-labels.ts';
 import type { SpotCheckCounts, SpotChecks } from '../trust/spot-checks.ts';
 import type { Verifier } from '../trust/verification.ts';
 import { noTransitions, type JobEvent, type JobTransition, type TransitionCounts } from './job-events.ts';
+import { IdleSpotChecks } from './idle-spot-checks.ts';
 import { VolunteerTrust, type BlacklistCause } from './volunteer-trust.ts';
 
 /** Transitions that neither queue a job nor free a worker: no dispatch follows them. */
@@ -56,6 +57,8 @@ export interface JobLifecycleDeps {
   spotChecks?: SpotChecks;
   /** MAX_WAITING_VOTES: the jobs a session voted on that are decided again when it passes a spot check. */
   maxWaitingVotes: number;
+  /** IDLE_SPOT_CHECK_MS: how often a volunteer with nothing to take, while jobs wait on its votes, gets a spot check; absent or 0: never. */
+  idleSpotCheckMs?: number;
 }
 
 export class JobLifecycle {
@@ -67,11 +70,12 @@ export class JobLifecycle {
   private readonly leaseMs: number;
   private readonly verifier: Verifier;
   private readonly spotChecks: SpotChecks | undefined;
+  private readonly idleChecks: IdleSpotChecks;
   private readonly trust: VolunteerTrust;
   private readonly dispatcher: Dispatcher;
   private reaper: NodeJS.Timeout | null = null;
 
-  constructor({ store, events, workers, log, leaseMs, verifier, spotChecks, maxWaitingVotes }: JobLifecycleDeps) {
+  constructor({ store, events, workers, log, leaseMs, verifier, spotChecks, maxWaitingVotes, idleSpotCheckMs = 0 }: JobLifecycleDeps) {
     this.store = store;
     this.events = events;
     this.workers = workers;
@@ -79,6 +83,7 @@ export class JobLifecycle {
     this.leaseMs = leaseMs;
     this.verifier = verifier;
     this.spotChecks = spotChecks;
+    this.idleChecks = new IdleSpotChecks(spotChecks ? idleSpotCheckMs : 0, () => this.dispatch());
     this.trust = new VolunteerTrust({
       store,
       workers,
@@ -113,6 +118,7 @@ export class JobLifecycle {
   stop(): void {
     if (this.reaper) clearInterval(this.reaper);
     this.reaper = null;
+    this.idleChecks.stop();
   }
 
   /** Offers queued jobs to workers with free credit (also after a Redis outage, or as a safety net). */
@@ -177,7 +183,8 @@ export class JobLifecycle {
 
   /**
    * Leases one queued job to each worker in order while the queue lasts, and pushes it; answers how many were leased.
-   * A volunteer's slot may get a spot check instead (spot-checks.ts), only while real jobs are queued.
+   * A volunteer's slot may get a spot check instead (spot-checks.ts), only while real jobs are queued; one left with
+   * nothing to take while jobs wait on its votes may get one now and then (idle-spot-checks.ts).
    */
   private async lease(dealt: WorkerSession[]): Promise<number> {
     const checked: WorkerSession[] = [];
@@ -191,18 +198,38 @@ export class JobLifecycle {
       Date.now(),
     );
     let leased = 0;
+    const servedNone = new Set<WorkerSession>();
+    const served = new Set<WorkerSession>();
     for (const [i, lease] of leases.entries()) {
-      // None left for this worker (the queue ran dry, or holds only jobs its identity voted against).
-      if (!lease) continue;
-      leased += 1;
       const session = sessions[i]!;
+      // None left for this worker (the queue ran dry, or holds only jobs its identity voted against).
+      if (!lease) {
+        servedNone.add(session);
+        continue;
+      }
+      served.add(session);
+      leased += 1;
       if (session.isOpen) this.push(session, lease);
       this.applied({ type: 'job', transition: 'leased', job: lease.job });
       // The worker left while the lease was being written: hand the job straight back.
       if (!session.isOpen) await this.lose(lease, `worker ${session.hello.name} disconnected`);
     }
     if (checked.length && (leased > 0 || (await this.store.counts()).queued > 0)) leased += await this.giveSpotChecks(checked);
-    return leased;
+    return leased + this.giveIdleSpotChecks([...servedNone].filter((session) => !served.has(session)));
+  }
+
+  /** A spot check, made ahead, to each of these volunteers dealt nothing that is due one for being idle; answers how many went out. */
+  private giveIdleSpotChecks(idle: WorkerSession[]): number {
+    if (!this.spotChecks) return 0;
+    const now = Date.now();
+    let given = 0;
+    for (const session of this.idleChecks.due(idle, now)) {
+      const check = session.freeCredit > 0 ? this.spotChecks.makeFromReady() : null;
+      if (!check) continue;
+      this.push(session, check);
+      given += 1;
+    }
+    return given;
   }
 
   /** A spot check to each of these volunteers with credit left; one that cannot be made is skipped. Answers how many went out. */
@@ -212,6 +239,7 @@ export class JobLifecycle {
       if (session.freeCredit === 0) continue;
       try {
         this.push(session, await this.spotChecks!.make());
+        this.idleChecks.spaced(session, Date.now());
         given += 1;
       } catch (error) {
         this.log.error({ err: error }, 'could not make a spot check');

@@ -85,6 +85,7 @@ describe('configuration', () => {
       goldFraction: 0.05,
       goldFractionNew: 0.05,
       goldPoolSize: 8,
+      idleSpotCheckMs: 5_000,
       targetError: 0.001,
       saboteurFraction: 0.1,
       maxReplicas: 5,
@@ -103,6 +104,7 @@ describe('configuration', () => {
         MAX_REPLICAS: '7',
         MAX_WAITING_VOTES: '0',
         CLOSE_CALL_MARGIN: '0',
+        IDLE_SPOT_CHECK_MS: '0',
       }),
     ).toMatchObject({
       targetError: 0.0001,
@@ -113,6 +115,7 @@ describe('configuration', () => {
       maxReplicas: 7,
       maxWaitingVotes: 0,
       closeCallMargin: 0,
+      idleSpotCheckMs: 0,
     });
     expect(() => loadConfig(argv(), { GOLD_ANSWERS: '/tmp/answers.csv' })).toThrow(/--gold-answers \/ GOLD_ANSWERS: GOLD_ANSWERS names images in GOLD_DIR/);
     expect(() => loadConfig(argv(), { TARGET_ERROR: '0' })).toThrow(/--target-error \/ TARGET_ERROR: expected a number above 0/);
@@ -123,6 +126,7 @@ describe('configuration', () => {
     expect(() => loadConfig(argv(), { GOLD_POOL_SIZE: '1001' })).toThrow(/--gold-pool-size \/ GOLD_POOL_SIZE/);
     expect(() => loadConfig(argv(), { MAX_WAITING_VOTES: '-1' })).toThrow(/--max-waiting-votes \/ MAX_WAITING_VOTES/);
     expect(() => loadConfig(argv(), { MAX_WAITING_VOTES: '1001' })).toThrow(/--max-waiting-votes \/ MAX_WAITING_VOTES/);
+    expect(() => loadConfig(argv(), { IDLE_SPOT_CHECK_MS: '3600001' })).toThrow(/--idle-spot-check-ms \/ IDLE_SPOT_CHECK_MS/);
     expect(() => loadConfig(argv(), { CLOSE_CALL_MARGIN: '1.5' })).toThrow(/--close-call-margin \/ CLOSE_CALL_MARGIN: expected a number from 0 to 1/);
   });
 

@@ -1,10 +1,10 @@
 // Which slots dealt to a volunteer are spot checks: GOLD_FRACTION once its answer settles a job alone,
 // GOLD_FRACTION_NEW before (never less than GOLD_FRACTION). Pure: the random draws are given.
 import { describe, expect, it } from 'vitest';
-import type { GoldSet } from '../trust/gold-set.ts';
+import type { GoldPool } from '../trust/gold-pool.ts';
 import { SpotChecks } from '../trust/spot-checks.ts';
 
-const noGold = {} as GoldSet;
+const noGold = {} as GoldPool;
 const noIdentities = { recordSpotCheck: () => Promise.reject(new Error('not used')) };
 /** The share of `draws` evenly spread random numbers in [0, 1) that deal a spot check. */
 function share(fractions: { proven: number; unproven: number }, proven: boolean, draws = 1_000): number {

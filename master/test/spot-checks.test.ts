@@ -64,6 +64,21 @@ describe.each(['sqlite', 'redis'] as const)('spot checks on the %s store', (stor
 
   const honest = (on: TestMaster) =>
     grid.connect(on, { name: 'honest', credit: 2, onJob: (job, self) => void classify(job).then((index) => self.succeed(job.header, index)) });
+  /** An honest volunteer whose top-1 leads the second by 0.05 on every image: a close call (< CLOSE_CALL_MARGIN 0.1). */
+  const closeCaller = (on: TestMaster) =>
+    grid.connect(on, {
+      name: 'close-calls',
+      credit: 2,
+      onJob: (job, self) =>
+        void classify(job).then((index) =>
+          self.answer(job.header, [
+            { index, probability: 0.5 },
+            { index: (index % 3) + 1, probability: 0.45 },
+          ]),
+        ),
+    });
+  /** Spot checks all but never dealt with work: only idle ones come. */
+  const idleOnly = (idleSpotCheckMs: number) => ({ goldDir, goldFraction: 0.001, goldFractionNew: 0.001, targetError: 0.05, idleSpotCheckMs });
 
   it('hands an honest volunteer gold among its jobs, never as a job, and counts every check it passes', async () => {
     const m = await master();
@@ -126,17 +141,7 @@ describe.each(['sqlite', 'redis'] as const)('spot checks on the %s store', (stor
     // image: past its checks it is credible enough to settle jobs alone, yet every job waits for another identity.
     const m = await grid.start(storeName, { goldDir, goldFraction: 0.5, targetError: 0.05 });
     const ids = await submit(m, 20);
-    const closeCalls = await grid.connect(m, {
-      name: 'close-calls',
-      credit: 2,
-      onJob: (job, self) =>
-        void classify(job).then((index) =>
-          self.answer(job.header, [
-            { index, probability: 0.5 },
-            { index: (index % 3) + 1, probability: 0.45 },
-          ]),
-        ),
-    });
+    const closeCalls = await closeCaller(m);
     const first = closeCalls.welcome.identity.workerId;
     await until(async () => {
       const answeredAll = ids.every((id) => closeCalls.jobs.some((job) => job.header.jobId === id));
@@ -151,6 +156,33 @@ describe.each(['sqlite', 'redis'] as const)('spot checks on the %s store', (stor
         [first, true],
         [second, true],
       ]);
+    }
+  });
+
+  it('gives a lone volunteer with nothing left to take a spot check, so the jobs waiting on its votes settle', async () => {
+    // Checks are (all but) never dealt with work here, and this volunteer has answered every job: only an idle check
+    // can earn it the credibility (one passed check at TARGET_ERROR 0.05) that settles them.
+    const m = await grid.start(storeName, idleOnly(200));
+    const ids = await submit(m, 20);
+    const worker = await honest(m);
+    const jobs = await settled(m.url, ids, 20_000);
+    const { workerId } = worker.welcome.identity;
+    for (const job of jobs) expect(job.result!.verification).toMatchObject({ state: 'verified', replicas: [{ workerId, agreed: true }] });
+    expect((await m.identities.trustRecord(workerId)).spotChecksPassed).toBeGreaterThan(0);
+  });
+
+  it('spaces idle spot checks at least IDLE_SPOT_CHECK_MS apart, for as long as jobs wait on the votes', async () => {
+    // Close calls never settle alone, so this volunteer stays idle with votes waiting: checks keep coming, spaced.
+    const m = await grid.start(storeName, idleOnly(300));
+    const ids = await submit(m, 6);
+    const worker = await closeCaller(m);
+    const checks = () => worker.jobs.filter((job) => !ids.includes(job.header.jobId));
+    await until(() => checks().length >= 4, 'four idle spot checks', 10_000);
+    const times = checks().map((job) => job.receivedAt);
+    // Received, not given, times: a few ms of delivery jitter either way.
+    for (let i = 1; i < times.length; i++) expect(times[i]! - times[i - 1]!).toBeGreaterThanOrEqual(280);
+    for (const job of await Promise.all(ids.map((id) => fetch(`${m.url}/api/jobs/${id}`).then((r) => r.json() as Promise<JobView>)))) {
+      expect(job).toMatchObject({ status: 'queued', votes: 1 });
     }
   });
 

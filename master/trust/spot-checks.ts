@@ -8,7 +8,8 @@
 import { randomUUID } from 'node:crypto';
 import type { IdentityStore, TrustRecord } from '../identity/identity-store.ts';
 import type { LeaseRef } from '../store/job-store.ts';
-import type { GoldSet } from './gold-set.ts';
+import type { GoldPool } from './gold-pool.ts';
+import type { GoldDraw } from './gold-set.ts';
 
 /** A spot check as a worker receives it: what WorkerSession.give sends. */
 export interface SpotCheckLease {
@@ -32,8 +33,8 @@ export class SpotChecks {
   private readonly answers = new Map<string, { leaseId: string; answer: number }>();
 
   constructor(
-    /** Where draws come from: the gold set, or a pool of its draws made ahead (gold-pool.ts). */
-    private readonly gold: Pick<GoldSet, 'next'>,
+    /** Where draws come from: a pool of the gold set's draws made ahead (gold-pool.ts). */
+    private readonly gold: Pick<GoldPool, 'next' | 'takeReady'>,
     private readonly fractions: { proven: number; unproven: number },
     private readonly identities: Pick<IdentityStore, 'recordSpotCheck'>,
     private readonly random: () => number = Math.random,
@@ -47,7 +48,16 @@ export class SpotChecks {
 
   /** A fresh spot check to hand out. */
   async make(): Promise<SpotCheckLease> {
-    const draw = await this.gold.next();
+    return this.issue(await this.gold.next());
+  }
+
+  /** A fresh spot check from a draw made ahead, or null when none is ready: it never waits on the encoder. */
+  makeFromReady(): SpotCheckLease | null {
+    const draw = this.gold.takeReady();
+    return draw ? this.issue(draw) : null;
+  }
+
+  private issue(draw: GoldDraw): SpotCheckLease {
     const lease = { jobId: randomUUID(), leaseId: randomUUID(), contentType: draw.contentType, image: draw.bytes };
     this.answers.set(lease.jobId, { leaseId: lease.leaseId, answer: draw.answer });
     this.counts.given += 1;
