@@ -139,7 +139,7 @@ describe.each(['sqlite', 'redis'] as const)('spot checks on the %s store', (stor
   it("never settles a job on one credible volunteer's close call: a second identity must agree", async () => {
     // The same lone volunteer as above, its top-1 now leading the second by 0.05 (< CLOSE_CALL_MARGIN 0.1) on every
     // image: past its checks it is credible enough to settle jobs alone, yet every job waits for another identity.
-    const m = await grid.start(storeName, { goldDir, goldFraction: 0.5, targetError: 0.05 });
+    const m = await grid.start(storeName, { goldDir, goldFraction: 0.5, targetError: 0.05, closeCallMargin: 0.1 });
     const ids = await submit(m, 20);
     const closeCalls = await closeCaller(m);
     const first = closeCalls.welcome.identity.workerId;
@@ -173,7 +173,7 @@ describe.each(['sqlite', 'redis'] as const)('spot checks on the %s store', (stor
 
   it('spaces idle spot checks at least IDLE_SPOT_CHECK_MS apart, for as long as jobs wait on the votes', async () => {
     // Close calls never settle alone, so this volunteer stays idle with votes waiting: checks keep coming, spaced.
-    const m = await grid.start(storeName, idleOnly(300));
+    const m = await grid.start(storeName, { ...idleOnly(300), closeCallMargin: 0.1 });
     const ids = await submit(m, 6);
     const worker = await closeCaller(m);
     const checks = () => worker.jobs.filter((job) => !ids.includes(job.header.jobId));

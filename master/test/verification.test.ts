@@ -13,7 +13,7 @@ import { classLabel } from '../model/class-labels.ts';
 import { CloseCode } from '../protocol.ts';
 
 const image = fs.readFileSync(devImages(1)[0]!.path);
-const DEFAULT_POLICY = { targetError: 0.001, saboteurFraction: 0.1, maxReplicas: 5, maxOutvotedShare: 0.25, outvotedMinAnswers: 20 };
+const DEFAULT_POLICY = { targetError: 0.001, saboteurFraction: 0.1, maxReplicas: 5, closeCallMargin: 0.1, maxOutvotedShare: 0.25, outvotedMinAnswers: 20 };
 
 const grid = useTestMasters();
 

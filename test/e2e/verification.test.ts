@@ -35,7 +35,15 @@ beforeAll(async () => {
   // Gold: the stable, wide-margin ones among the gold images only (made with minMargin 0 to learn every job's answer too).
   const goldRows = made.rows.filter((row) => GOLD.some((image) => image.file === row.file) && row.margin >= 0.5);
   fs.writeFileSync(answers, ['file,index,margin', ...goldRows.map((row) => `${row.file},${row.index},${row.margin}`)].join('\n') + '\n');
-  master = await startTestMaster({ targetError: 0.001, saboteurFraction: 0.1, maxReplicas: 5, goldDir: devImagesDir, goldAnswers: answers, goldFraction: 0.3 });
+  master = await startTestMaster({
+    targetError: 0.001,
+    saboteurFraction: 0.1,
+    maxReplicas: 5,
+    closeCallMargin: 0.1,
+    goldDir: devImagesDir,
+    goldAnswers: answers,
+    goldFraction: 0.3,
+  });
   fleet = startFleet({ masterUrl: master.url, workers: 4, namePrefix: 'honest', logger: createLogger('error') });
   await fleet.waitUntilReady(180_000);
   const wrong = (answer: number) => (answer + 1) % 1000;

@@ -27,6 +27,8 @@ export const TEST_FLEET_TOKEN = 'fleet-token-of-the-test-masters';
  * (master/test/verification.test.ts, test/e2e/verification.test.ts) set the real default, 0.001.
  */
 export const TEST_TARGET_ERROR = 0.2;
+/** Nor does a lone volunteer's close call wait for a second (a real page's answer on a low-margin dev image); tests of it set 0.1. */
+export const TEST_CLOSE_CALL_MARGIN = 0;
 
 /** `parts` swaps a part of the master for the test's own (e.g. a preparer that fails). */
 export async function startTestMaster(overrides: Partial<Record<keyof Config, unknown>> = {}, parts: MasterParts = {}): Promise<TestMaster> {
@@ -40,6 +42,7 @@ export async function startTestMaster(overrides: Partial<Record<keyof Config, un
     apiRequestsPerWindow: 1_000_000,
     fleetToken: TEST_FLEET_TOKEN,
     targetError: TEST_TARGET_ERROR,
+    closeCallMargin: TEST_CLOSE_CALL_MARGIN,
     ...overrides,
     dataDir,
   });
