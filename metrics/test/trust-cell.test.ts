@@ -74,8 +74,9 @@ describe('a trust bench cell', () => {
 
   it('after a warm-up, counts only the measured jobs, and volunteers with histories settle a job on one answer', async () => {
     // Where 4 passed spot checks make a volunteer's answer final alone (SABOTEUR_FRACTION 0.01): half of all work is
-    // gold, so 60 warm-up jobs give each of the 6 workers some 15 checks.
-    const easy = { ...options, jobs: 20, policy: { goldFraction: 0.5, goldFractionNew: 0.5, saboteurFraction: 0.01 } };
+    // gold, so 60 warm-up jobs give each of the 6 workers some 15 checks. Close calls off: a low-margin image's job
+    // would wait for a second answer however credible the first (close-calls.test.ts).
+    const easy = { ...options, jobs: 20, policy: { goldFraction: 0.5, goldFractionNew: 0.5, saboteurFraction: 0.01, closeCallMargin: 0 } };
     const cold = await runTrustCell(inputs, { saboteurs: 0, kind: 'naive', rate: 0 }, easy);
     const warm = await runTrustCell(inputs, { saboteurs: 0, kind: 'naive', rate: 0 }, { ...easy, warmUpJobs: 60 });
     expect([cold.jobs, cold.done, warm.jobs, warm.done]).toEqual([20, 20, 20, 20]);
