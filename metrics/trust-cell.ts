@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomBytes, randomInt } from 'node:crypto';
 import type { JobView } from '../master/api-types.ts';
-import { makeConfig } from '../master/config.ts';
+import { makeConfig, type Config } from '../master/config.ts';
 import { startMaster } from '../master/server.ts';
 import { reachesTarget } from '../master/trust/credibility.ts';
 import type { SpotCheckCounts } from '../master/trust/spot-checks.ts';
@@ -55,15 +55,7 @@ export interface CellOptions {
   timeoutMs: number;
   store: { kind: 'sqlite' } | { kind: 'redis'; url: string };
   /** Master settings other than the defaults (TARGET_ERROR, SABOTEUR_FRACTION, MAX_REPLICAS, GOLD_FRACTION, GOLD_FRACTION_NEW, GOLD_POOL_SIZE). */
-  policy: Partial<{
-    targetError: number;
-    saboteurFraction: number;
-    maxReplicas: number;
-    closeCallMargin: number;
-    goldFraction: number;
-    goldFractionNew: number;
-    goldPoolSize: number;
-  }>;
+  policy: Partial<Pick<Config, 'targetError' | 'saboteurFraction' | 'maxReplicas' | 'closeCallMargin' | 'goldFraction' | 'goldFractionNew' | 'goldPoolSize'>>;
 }
 
 export interface CellRun {

@@ -27,7 +27,7 @@ import { relabelled } from '../model/class-labels.ts';
 import type { SpotCheckCounts, SpotChecks } from '../trust/spot-checks.ts';
 import type { Verifier } from '../trust/verification.ts';
 import { noTransitions, type JobEvent, type JobTransition, type TransitionCounts } from './job-events.ts';
-import { IdleSpotChecks } from './idle-spot-checks.ts';
+import { SpotCheckDealing } from './spot-check-dealing.ts';
 import { VolunteerTrust, type BlacklistCause } from './volunteer-trust.ts';
 
 /** Transitions that neither queue a job nor free a worker: no dispatch follows them. */
@@ -70,7 +70,7 @@ export class JobLifecycle {
   private readonly leaseMs: number;
   private readonly verifier: Verifier;
   private readonly spotChecks: SpotChecks | undefined;
-  private readonly idleChecks: IdleSpotChecks;
+  private readonly spotCheckDealing: SpotCheckDealing | undefined;
   private readonly trust: VolunteerTrust;
   private readonly dispatcher: Dispatcher;
   private reaper: NodeJS.Timeout | null = null;
@@ -83,7 +83,16 @@ export class JobLifecycle {
     this.leaseMs = leaseMs;
     this.verifier = verifier;
     this.spotChecks = spotChecks;
-    this.idleChecks = new IdleSpotChecks(spotChecks ? idleSpotCheckMs : 0, () => this.dispatch());
+    this.spotCheckDealing =
+      spotChecks &&
+      new SpotCheckDealing({
+        checks: spotChecks,
+        verifier,
+        idleSpotCheckMs,
+        dispatch: () => this.dispatch(),
+        push: (session, check) => this.push(session, check),
+        log,
+      });
     this.trust = new VolunteerTrust({
       store,
       workers,
@@ -118,7 +127,7 @@ export class JobLifecycle {
   stop(): void {
     if (this.reaper) clearInterval(this.reaper);
     this.reaper = null;
-    this.idleChecks.stop();
+    this.spotCheckDealing?.stop();
   }
 
   /** Offers queued jobs to workers with free credit (also after a Redis outage, or as a safety net). */
@@ -183,69 +192,34 @@ export class JobLifecycle {
 
   /**
    * Leases one queued job to each worker in order while the queue lasts, and pushes it; answers how many were leased.
-   * A volunteer's slot may get a spot check instead (spot-checks.ts), only while real jobs are queued; one left with
-   * nothing to take while jobs wait on its votes may get one now and then (idle-spot-checks.ts).
+   * A volunteer's slot may get a spot check instead, only while real jobs are queued; one dealt no job while jobs wait
+   * on its votes may get one now and then (spot-check-dealing.ts).
    */
   private async lease(dealt: WorkerSession[]): Promise<number> {
     const checked: WorkerSession[] = [];
     const sessions: WorkerSession[] = [];
-    const checks = (session: WorkerSession) =>
-      session.workerClass === 'volunteer' && this.spotChecks?.draw(this.verifier.settlesAlone(session.trust.credibility));
-    for (const session of dealt) (checks(session) ? checked : sessions).push(session);
+    for (const session of dealt) (this.spotCheckDealing?.drawn(session) ? checked : sessions).push(session);
     const leases = await this.store.lease(
       sessions.map((session) => session.ref),
       this.leaseMs,
       Date.now(),
     );
     let leased = 0;
-    const servedNone = new Set<WorkerSession>();
-    const served = new Set<WorkerSession>();
+    // Dealt no job at all (the queue ran dry, or holds only jobs its identity voted against).
+    const unserved = new Set(sessions);
     for (const [i, lease] of leases.entries()) {
+      if (!lease) continue;
       const session = sessions[i]!;
-      // None left for this worker (the queue ran dry, or holds only jobs its identity voted against).
-      if (!lease) {
-        servedNone.add(session);
-        continue;
-      }
-      served.add(session);
+      unserved.delete(session);
       leased += 1;
       if (session.isOpen) this.push(session, lease);
       this.applied({ type: 'job', transition: 'leased', job: lease.job });
       // The worker left while the lease was being written: hand the job straight back.
       if (!session.isOpen) await this.lose(lease, `worker ${session.hello.name} disconnected`);
     }
-    if (checked.length && (leased > 0 || (await this.store.counts()).queued > 0)) leased += await this.giveSpotChecks(checked);
-    return leased + this.giveIdleSpotChecks([...servedNone].filter((session) => !served.has(session)));
-  }
-
-  /** A spot check, made ahead, to each of these volunteers dealt nothing that is due one for being idle; answers how many went out. */
-  private giveIdleSpotChecks(idle: WorkerSession[]): number {
-    if (!this.spotChecks) return 0;
-    const now = Date.now();
-    let given = 0;
-    for (const session of this.idleChecks.due(idle, now)) {
-      const check = session.freeCredit > 0 ? this.spotChecks.makeFromReady() : null;
-      if (!check) continue;
-      this.push(session, check);
-      given += 1;
-    }
-    return given;
-  }
-
-  /** A spot check to each of these volunteers with credit left; one that cannot be made is skipped. Answers how many went out. */
-  private async giveSpotChecks(sessions: WorkerSession[]): Promise<number> {
-    let given = 0;
-    for (const session of sessions) {
-      if (session.freeCredit === 0) continue;
-      try {
-        this.push(session, await this.spotChecks!.make());
-        this.idleChecks.spaced(session, Date.now());
-        given += 1;
-      } catch (error) {
-        this.log.error({ err: error }, 'could not make a spot check');
-      }
-    }
-    return given;
+    if (!this.spotCheckDealing) return leased;
+    if (checked.length && (leased > 0 || (await this.store.counts()).queued > 0)) leased += await this.spotCheckDealing.give(checked);
+    return leased + this.spotCheckDealing.giveIdle(unserved);
   }
 
   /** Hands a job, or a spot check, to the worker, and counts what it sends. */

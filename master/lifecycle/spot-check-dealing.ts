@@ -1,0 +1,65 @@
+// Handing spot checks to volunteers, beside the jobs the lifecycle deals: a share of the slots dealt to volunteers
+// while real jobs are queued (GOLD_FRACTION, trust/spot-checks.ts), and now and then one to a volunteer dealt
+// nothing while jobs wait on its votes (idle-spot-checks.ts). Judging the answers is volunteer-trust.ts's.
+import type { WorkerSession } from '../hub/worker-session.ts';
+import type { Logger } from '../log.ts';
+import type { SpotCheckLease, SpotChecks } from '../trust/spot-checks.ts';
+import type { Verifier } from '../trust/verification.ts';
+import { IdleSpotChecks } from './idle-spot-checks.ts';
+
+export interface SpotCheckDealingDeps {
+  checks: SpotChecks;
+  verifier: Verifier;
+  /** IDLE_SPOT_CHECK_MS; 0: no idle checks. */
+  idleSpotCheckMs: number;
+  /** Offers the queue to workers again (when an idle volunteer is next due). */
+  dispatch: () => void;
+  /** Sends a spot check to the worker, counted as any image sent. */
+  push: (session: WorkerSession, check: SpotCheckLease) => void;
+  log: Logger;
+}
+
+export class SpotCheckDealing {
+  private readonly idle: IdleSpotChecks;
+
+  constructor(private readonly deps: SpotCheckDealingDeps) {
+    this.idle = new IdleSpotChecks(deps.idleSpotCheckMs, deps.dispatch);
+  }
+
+  /** Whether this slot dealt to the worker is a spot check instead of a job. */
+  drawn(session: WorkerSession): boolean {
+    return session.workerClass === 'volunteer' && this.deps.checks.draw(this.deps.verifier.settlesAlone(session.trust.credibility));
+  }
+
+  /** A spot check to each of these volunteers with credit left; one that cannot be made is skipped. Answers how many went out. */
+  async give(sessions: WorkerSession[]): Promise<number> {
+    let given = 0;
+    for (const session of sessions) {
+      if (session.freeCredit === 0) continue;
+      try {
+        this.deps.push(session, await this.deps.checks.make());
+        this.idle.spaced(session, Date.now());
+        given += 1;
+      } catch (error) {
+        this.deps.log.error({ err: error }, 'could not make a spot check');
+      }
+    }
+    return given;
+  }
+
+  /** A spot check, made ahead, to each of these sessions dealt no job that is due one for being idle. Answers how many went out. */
+  giveIdle(unserved: Iterable<WorkerSession>): number {
+    let given = 0;
+    for (const session of this.idle.due(unserved, Date.now())) {
+      const check = session.freeCredit > 0 ? this.deps.checks.makeFromReady() : null;
+      if (!check) continue;
+      this.deps.push(session, check);
+      given += 1;
+    }
+    return given;
+  }
+
+  stop(): void {
+    this.idle.stop();
+  }
+}
