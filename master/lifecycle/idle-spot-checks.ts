@@ -33,7 +33,8 @@ export class IdleSpotChecks {
   due<S extends IdleSession>(idle: Iterable<S>, now: number): S[] {
     if (this.intervalMs === 0) return [];
     const due: S[] = [];
-    for (const session of new Set(idle)) {
+    // A session listed twice is due once: the first pass spaces it past now.
+    for (const session of idle) {
       if (session.workerClass !== 'volunteer' || session.waitingVotes.length === 0) continue;
       // Idle for the first time: a spacing from now, not a check at once.
       if (session.idleCheckAfter === 0) this.spaced(session, now);
