@@ -104,7 +104,11 @@ export const JobView = z
       .describe(
         'Who submitted the job, as an id that is no credential: anon-… (an owner key), key-<name> (an API key) or admin; null for jobs stored before owners.',
       ),
-    trustedOnly: z.boolean().describe("Only the operator's trusted workers may take it: it was submitted private, or volunteers' answers did not verify it."),
+    trustedOnly: z
+      .boolean()
+      .describe(
+        "Only the operator's trusted workers may take it: it was submitted private, volunteers' answers did not verify it, or volunteers could not process it.",
+      ),
     imageExpiredAt: timestamp
       .nullable()
       .describe(

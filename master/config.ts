@@ -135,7 +135,7 @@ export const ConfigSchema = z
     workerTokenSecret: z.string().min(32, 'WORKER_TOKEN_SECRET must be at least 32 characters').optional(),
     /** The operator's fleet presents it to be trusted; unset, no worker is trusted. */
     fleetToken: z.string().min(16, 'FLEET_TOKEN must be at least 16 characters').max(256).optional(),
-    /** Distinct volunteer identities that must say a job cannot be processed before it fails (a trusted worker's word is enough). */
+    /** Distinct volunteer identities that must say a job cannot be processed before it goes to trusted workers only (a trusted worker's word fails it). */
     failureQuorum: int(1).default(2),
     /** Spot-check images and their answers (gold.csv); unset, no spot checks. */
     goldDir: z.string().optional(),
@@ -216,8 +216,18 @@ const OPTIONS: [string, string, keyof Config, string][] = [
   ['--retention-sweep-ms <n>', 'RETENTION_SWEEP_MS', 'retentionSweepMs', 'how often the master deletes what retention says is due'],
   ['--lease-ms <n>', 'LEASE_MS', 'leaseMs', 'how long a worker may hold a job'],
   ['--heartbeat-ms <n>', 'HEARTBEAT_MS', 'heartbeatMs', 'WebSocket ping interval; dead after 2 missed'],
-  ['--max-attempts <n>', 'MAX_ATTEMPTS', 'maxAttempts', 'failed or expired attempts before a job fails'],
-  ['--max-leases <n>', 'MAX_LEASES', 'maxLeases', 'leases that ended without an answer before a job fails (a vote uses up none)'],
+  [
+    '--max-attempts <n>',
+    'MAX_ATTEMPTS',
+    'maxAttempts',
+    'failed or expired attempts before a job fails (volunteers reaching it hand the job to trusted workers)',
+  ],
+  [
+    '--max-leases <n>',
+    'MAX_LEASES',
+    'maxLeases',
+    'leases that ended without an answer before a job fails (a vote uses up none; volunteers reaching it hand the job to trusted workers)',
+  ],
   ['--lease-scan-limit <n>', 'LEASE_SCAN_LIMIT', 'leaseScanLimit', 'queued jobs one lease reads at most for one worker, skipping those it already answered'],
   ['--max-leaderboard-page <n>', 'MAX_LEADERBOARD_PAGE', 'maxLeaderboardPage', 'most volunteers per GET /api/volunteers page'],
   ['--max-jobs-page <n>', 'MAX_JOBS_PAGE', 'maxJobsPage', 'most jobs per GET /api/jobs page'],
@@ -257,7 +267,7 @@ const OPTIONS: [string, string, keyof Config, string][] = [
     'signs worker identities; shared by masters on one store (default: made once, kept in the store)',
   ],
   ['--fleet-token <t>', 'FLEET_TOKEN', 'fleetToken', 'workers presenting it are trusted (npm run fleet passes it)'],
-  ['--failure-quorum <n>', 'FAILURE_QUORUM', 'failureQuorum', 'distinct volunteers that must call a job unprocessable before it fails'],
+  ['--failure-quorum <n>', 'FAILURE_QUORUM', 'failureQuorum', 'distinct volunteers that must call a job unprocessable before it goes to trusted workers only'],
   ['--gold-dir <dir>', 'GOLD_DIR', 'goldDir', 'spot-check images with their answers (gold.csv, made by npm run gold); unset: no spot checks'],
   ['--gold-answers <file>', 'GOLD_ANSWERS', 'goldAnswers', "the spot checks' answers file (default: GOLD_DIR/gold.csv)"],
   ['--gold-fraction <q>', 'GOLD_FRACTION', 'goldFraction', 'share of the jobs given to volunteers that are spot checks'],

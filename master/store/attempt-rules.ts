@@ -1,11 +1,15 @@
 // What happens to a job when one of its attempts ends without a result.
 // Pure, so every store applies the same rule (redis/attempt-rules.lua is its twin).
 //
-// A volunteer's word is a vote, not a verdict: attempts are counted by who made
-// them, so one identity that keeps failing, expiring or dropping its connection
-// counts once, and a volunteer saying "this image cannot be processed" fails the
-// job only when FAILURE_QUORUM distinct identities agree. A trusted worker's
-// attempts each count, and its word that the image cannot be processed is final.
+// A volunteer's word is a vote, not a verdict, and identities are free: only
+// trusted workers' attempts can fail a job. Volunteers' attempts are counted by
+// who made them, so one identity that keeps failing, expiring or dropping its
+// connection counts once; when the volunteers reach a cap (MAX_ATTEMPTS,
+// MAX_LEASES, or FAILURE_QUORUM identities saying "this image cannot be
+// processed"), the job goes to trusted workers only and waits for them, as a
+// private job does, so that identities minted by one script can delay a job but
+// never fail it. A trusted worker's attempts each count, and its word that the
+// image cannot be processed is final.
 import type { AttemptOutcome } from '../api-types.ts';
 import type { Limits } from './job-store.ts';
 
@@ -22,29 +26,40 @@ export interface AttemptFacts {
   final: boolean;
 }
 
+export interface AfterAttempt {
+  status: 'queued' | 'failed';
+  /** Distinct attempts that failed or expired, of both classes (the job's `failures`). */
+  failures: number;
+  /** The volunteers reached a cap: from now on only trusted workers may take the job. */
+  trustedOnly: boolean;
+}
+
+/** Why a job the volunteers gave up on waits: said after the last attempt's reason. */
+export const WAITS_FOR_TRUSTED = 'volunteers could not process it: it waits for a trusted worker';
+
 /** Who an attempt speaks for: each trusted attempt on its own, a volunteer identity once however often it returns. */
 const voter = (a: AttemptFacts) => (a.trusted ? `trusted#${a.attempt}` : `volunteer:${a.identity}`);
 
 const distinctVoters = (attempts: AttemptFacts[], counted: (a: AttemptFacts) => boolean) => new Set(attempts.filter(counted).map(voter)).size;
 
+const failedOrExpired = (a: AttemptFacts) => a.outcome === 'failed' || a.outcome === 'expired';
+/** A worker that vanished (lost), a master that restarted (recovered) or an answer refused as nonsense (refused) still held a lease. */
+const unanswered = (a: AttemptFacts) => a.outcome !== 'answered';
+const saysFinal = (a: AttemptFacts) => a.outcome === 'failed' && a.final;
+
 /**
- * A worker that vanished (lost), a master that restarted (recovered) or an
- * answer refused as nonsense (refused) says nothing about the image, so only
- * failures and expiries use up attempts; the lease cap still ends an image
- * that crashes every browser it touches. A lease answered (a volunteer's vote)
- * shows the image does not, so it uses up no lease: a job collecting votes
- * while saboteurs holding it are blacklisted stays queued.
+ * Only failures and expiries use up attempts; the lease cap still ends an image that crashes every browser it
+ * touches. A lease answered (a volunteer's vote) shows the image does not, so it uses up no lease: a job collecting
+ * votes while saboteurs holding it are blacklisted stays queued.
  */
-export function afterAttempt(
-  attempts: AttemptFacts[],
-  limits: Pick<Limits, 'maxAttempts' | 'maxLeases' | 'failureQuorum'>,
-): { status: 'queued' | 'failed'; failures: number } {
-  const failures = distinctVoters(attempts, (a) => a.outcome === 'failed' || a.outcome === 'expired');
-  const leases = distinctVoters(attempts, (a) => a.outcome !== 'answered');
-  const saysFinal = (a: AttemptFacts) => a.outcome === 'failed' && a.final;
-  const finalByTrusted = attempts.some((a) => a.trusted && saysFinal(a));
-  const final = finalByTrusted || distinctVoters(attempts, saysFinal) >= limits.failureQuorum;
-  return { status: final || failures >= limits.maxAttempts || leases >= limits.maxLeases ? 'failed' : 'queued', failures };
+export function afterAttempt(attempts: AttemptFacts[], limits: Pick<Limits, 'maxAttempts' | 'maxLeases' | 'failureQuorum'>): AfterAttempt {
+  const pastCaps = (among: AttemptFacts[]) =>
+    distinctVoters(among, failedOrExpired) >= limits.maxAttempts || distinctVoters(among, unanswered) >= limits.maxLeases;
+  const byTrusted = attempts.filter((a) => a.trusted);
+  const byVolunteers = attempts.filter((a) => !a.trusted);
+  const failed = byTrusted.some(saysFinal) || pastCaps(byTrusted);
+  const volunteersGaveUp = distinctVoters(byVolunteers, saysFinal) >= limits.failureQuorum || pastCaps(byVolunteers);
+  return { status: failed ? 'failed' : 'queued', failures: distinctVoters(attempts, failedOrExpired), trustedOnly: volunteersGaveUp };
 }
 
 /** The reason a job failed for good, naming every attempt. */

@@ -9,7 +9,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { JobDetailView, JobPage, JobResult, JobStatus, JobView } from '../api-types.ts';
 import { FileImageStore } from '../images/file-image-store.ts';
-import { afterAttempt, finalError, type AttemptFacts, type EndedWithoutResult } from './attempt-rules.ts';
+import { afterAttempt, finalError, WAITS_FOR_TRUSTED, type AttemptFacts, type EndedWithoutResult } from './attempt-rules.ts';
 import type { CreateResult, JobStore, Lease, LeaseRef, Limits, ListQuery, NewJob, Reopened, StatusCounts, Transition, Vote, WorkerRef } from './job-store.ts';
 import { answerOf, leanedOn, toAttemptView, toView, withdrawn, type AttemptRow, type JobRow } from './job-views.ts';
 import { SqliteRetention } from './sqlite-retention.ts';
@@ -414,7 +414,7 @@ export class SqliteJobStore implements JobStore {
     if (next.status === 'failed') {
       this.q.finish.run('failed', now, null, finalError(rows.map(toAttemptView)), next.failures, row.id);
     } else {
-      this.q.requeue.run(next.failures, reason, row.id);
+      this.q.requeue.run(next.failures, next.trustedOnly ? `${reason}; ${WAITS_FOR_TRUSTED}` : reason, next.trustedOnly ? 1 : 0, row.id);
     }
     return { applied: true, job: this.view(row.id)! };
   }

@@ -60,7 +60,7 @@ export function prepareStatements(db: Database.Database) {
     ),
     requeue: db.prepare(
       `UPDATE jobs SET status = 'queued', failures = ?, lease_id = NULL, lease_worker = NULL, lease_deadline = NULL,
-       worker = NULL, error = ? WHERE id = ?`,
+       worker = NULL, error = ?, trusted_only = MAX(trusted_only, ?) WHERE id = ?`,
     ),
     requeueForReplica: db.prepare(
       `UPDATE jobs SET status = 'queued', lease_id = NULL, lease_worker = NULL, lease_deadline = NULL, worker = NULL,

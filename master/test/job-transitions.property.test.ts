@@ -148,9 +148,12 @@ describe('attempt rules', () => {
   const times = (count: number, make: () => AttemptFacts) => Array.from({ length: count }, make);
 
   it('count failures and expiries, not lost workers or restarts', () => {
-    expect(afterAttempt([by('trusted', 'lost')], limits)).toEqual({ status: 'queued', failures: 0 });
-    expect(afterAttempt([by('trusted', 'recovered')], limits)).toEqual({ status: 'queued', failures: 0 });
-    expect(afterAttempt([by('trusted', 'failed'), by('trusted', 'expired'), by('trusted', 'expired')], limits)).toEqual({ status: 'failed', failures: 3 });
+    expect(afterAttempt([by('trusted', 'lost')], limits)).toEqual({ status: 'queued', failures: 0, trustedOnly: false });
+    expect(afterAttempt([by('trusted', 'recovered')], limits)).toEqual({ status: 'queued', failures: 0, trustedOnly: false });
+    expect(afterAttempt([by('trusted', 'failed'), by('trusted', 'expired'), by('trusted', 'expired')], limits)).toMatchObject({
+      status: 'failed',
+      failures: 3,
+    });
     expect(afterAttempt([by('trusted', 'failed', true)], limits).status).toBe('failed');
     expect(
       afterAttempt(
@@ -166,36 +169,40 @@ describe('attempt rules', () => {
         times(9, () => by('volunteer-a', 'lost')),
         limits,
       ),
-    ).toEqual({ status: 'queued', failures: 0 });
+    ).toEqual({ status: 'queued', failures: 0, trustedOnly: false });
     expect(
       afterAttempt(
         times(9, () => by('volunteer-a', 'expired')),
         limits,
       ),
-    ).toEqual({ status: 'queued', failures: 1 });
-    expect(afterAttempt([...times(4, () => by('volunteer-a', 'expired')), by('volunteer-b', 'failed'), by('volunteer-c', 'expired')], limits)).toEqual({
-      status: 'failed',
-      failures: 3,
-    });
-    expect(
-      afterAttempt(
-        ['a', 'b', 'c', 'd', 'e'].map((who) => by(`volunteer-${who}`, 'lost')),
-        limits,
-      ).status,
-    ).toBe('failed');
+    ).toEqual({ status: 'queued', failures: 1, trustedOnly: false });
+  });
+
+  it('never fail a job on volunteers alone: past a cap it goes to trusted workers, whose attempts alone can fail it', () => {
+    const gaveUp = [...times(4, () => by('volunteer-a', 'expired')), by('volunteer-b', 'failed'), by('volunteer-c', 'expired')];
+    expect(afterAttempt(gaveUp, limits)).toEqual({ status: 'queued', failures: 3, trustedOnly: true });
+    const dropped = ['a', 'b', 'c', 'd', 'e'].map((who) => by(`volunteer-${who}`, 'lost'));
+    expect(afterAttempt(dropped, limits)).toEqual({ status: 'queued', failures: 0, trustedOnly: true });
+    expect(afterAttempt([...dropped, ...times(4, () => by('trusted', 'lost'))], limits).status).toBe('queued');
+    expect(afterAttempt([...dropped, ...times(5, () => by('trusted', 'lost'))], limits).status).toBe('failed');
+    expect(afterAttempt([...gaveUp, by('trusted', 'expired'), by('trusted', 'failed')], limits).status).toBe('queued');
+    expect(afterAttempt([...gaveUp, by('trusted', 'failed', true)], limits).status).toBe('failed');
   });
 
   it('use up no lease for an answered one (a vote): the cap is for images that kill browsers', () => {
     const votes = ['a', 'b', 'c', 'd'].map((who) => by(`volunteer-${who}`, 'answered'));
-    expect(afterAttempt([...votes, by('volunteer-e', 'lost')], limits)).toEqual({ status: 'queued', failures: 0 });
-    expect(afterAttempt([...votes, ...['e', 'f', 'g', 'h', 'i'].map((who) => by(`volunteer-${who}`, 'lost'))], limits).status).toBe('failed');
+    expect(afterAttempt([...votes, by('volunteer-e', 'lost')], limits)).toEqual({ status: 'queued', failures: 0, trustedOnly: false });
+    expect(afterAttempt([...votes, ...['e', 'f', 'g', 'h', 'i'].map((who) => by(`volunteer-${who}`, 'lost'))], limits).trustedOnly).toBe(true);
   });
 
-  it("take a volunteer's word that a job cannot be processed as a vote: the quorum of identities decides", () => {
-    expect(afterAttempt([by('volunteer-a', 'failed', true)], limits).status).toBe('queued');
-    expect(afterAttempt([by('volunteer-a', 'failed', true), by('volunteer-a', 'failed', true)], limits).status).toBe('queued');
-    expect(afterAttempt([by('volunteer-a', 'failed', true), by('volunteer-b', 'failed', true)], limits).status).toBe('failed');
+  it("take a volunteer's word that a job cannot be processed as a vote: the quorum of identities hands it to trusted workers", () => {
+    expect(afterAttempt([by('volunteer-a', 'failed', true)], limits)).toMatchObject({ status: 'queued', trustedOnly: false });
+    expect(afterAttempt([by('volunteer-a', 'failed', true), by('volunteer-a', 'failed', true)], limits)).toMatchObject({
+      status: 'queued',
+      trustedOnly: false,
+    });
+    expect(afterAttempt([by('volunteer-a', 'failed', true), by('volunteer-b', 'failed', true)], limits)).toMatchObject({ status: 'queued', trustedOnly: true });
     expect(afterAttempt([by('volunteer-a', 'failed', true), by('trusted', 'failed', true)], limits).status).toBe('failed');
-    expect(afterAttempt([by('volunteer-a', 'failed', true)], { ...limits, failureQuorum: 1 }).status).toBe('failed');
+    expect(afterAttempt([by('volunteer-a', 'failed', true)], { ...limits, failureQuorum: 1 })).toMatchObject({ status: 'queued', trustedOnly: true });
   });
 });

@@ -72,8 +72,8 @@ describe('Lua attempt rules', () => {
       `${readLua('attempt-rules')}
        local answers = {}
        for i, c in ipairs(cjson.decode(ARGV[1])) do
-         local status, failures = after_attempt(c.attempts, c.maxAttempts, c.maxLeases, c.failureQuorum)
-         answers[i] = { status, failures }
+         local status, failures, trusted_only = after_attempt(c.attempts, c.maxAttempts, c.maxLeases, c.failureQuorum)
+         answers[i] = { status, failures, trusted_only and 1 or 0 }
        end
        return answers`,
     );
@@ -81,10 +81,16 @@ describe('Lua attempt rules', () => {
       attempts: attempts.map((a) => ({ ...a, trusted: a.trusted ? 1 : 0, final: a.final ? 1 : 0 })),
       ...limits,
     }));
-    const fromLua = ((await rule.run(admin, [], [JSON.stringify(stored)])) as [string, number][]).map(([status, failures]) => ({ status, failures }));
+    const fromLua = ((await rule.run(admin, [], [JSON.stringify(stored)])) as [string, number, number][]).map(([status, failures, trustedOnly]) => ({
+      status,
+      failures,
+      trustedOnly: trustedOnly === 1,
+    }));
     const fromTs = cases.map(({ attempts, limits }) => afterAttempt(attempts, limits));
     expect(fromLua).toEqual(fromTs);
-    expect(new Set(fromTs.map((next) => next.status))).toEqual(new Set(['queued', 'failed']));
+    expect(new Set(fromTs.map((next) => `${next.status}/${next.trustedOnly}`))).toEqual(
+      new Set(['queued/false', 'queued/true', 'failed/false', 'failed/true']),
+    );
   });
 });
 

@@ -16,7 +16,7 @@ import { getJob, newOwner, settled, submit, until, uploadsFrom } from '../../tes
 import { devImages } from '../../test/support/paths.ts';
 import { SseClient } from '../../test/support/sse-client.ts';
 import { deleteRedisKeys, TEST_REDIS_URL } from '../../test/support/stores.ts';
-import { startTestMaster, tempDataDir, type TestMaster } from '../../test/support/test-master.ts';
+import { startTestMaster, tempDataDir, TEST_FLEET_TOKEN, type TestMaster } from '../../test/support/test-master.ts';
 import { ApiError, JobDetailView, type StatsView } from '../api-types.ts';
 import { CloseCode } from '../protocol.ts';
 import { openApiDocument } from '../http/openapi.ts';
@@ -52,21 +52,25 @@ describe.each(STORES)('retention on a real master over $name', ({ overrides }) =
   });
 
   async function master(settings: Record<string, unknown>): Promise<TestMaster> {
-    const started = await startTestMaster({ retentionSweepMs: 50, leaseMs: 60_000, failureQuorum: 1, ...settings });
+    const started = await startTestMaster({ retentionSweepMs: 50, leaseMs: 60_000, ...settings });
     masters.push(started);
     return started;
   }
 
-  /** A volunteer that answers its first job, says its second cannot be processed, and holds the third without answering. */
+  /** A volunteer that answers its first job and holds the others without answering. */
   async function volunteer(url: string): Promise<SyntheticWorker> {
     let received = 0;
+    const worker = await SyntheticWorker.connect({ masterUrl: url, onJob: (job, self) => void (received++ === 0 && self.succeed(job.header, 281)) });
+    workers.push(worker);
+    return worker;
+  }
+
+  /** A trusted worker whose word fails a job: only it may fail one, a volunteer cannot. */
+  async function naysayer(url: string): Promise<SyntheticWorker> {
     const worker = await SyntheticWorker.connect({
       masterUrl: url,
-      onJob: (job, self) => {
-        const n = received++;
-        if (n === 0) self.succeed(job.header, 281);
-        else if (n === 1) self.fail(job.header, 'cannot decode', false);
-      },
+      hello: { fleetToken: TEST_FLEET_TOKEN },
+      onJob: (job, self) => self.fail(job.header, 'cannot decode', false),
     });
     workers.push(worker);
     return worker;
@@ -95,8 +99,12 @@ describe.each(STORES)('retention on a real master over $name', ({ overrides }) =
       await volunteer(first.url);
       const [doneId] = await submit(first.url, images.slice(0, 1), owner);
       await settled(first.url, [doneId!], 20_000);
-      const [failedId] = await submit(first.url, images.slice(1, 2), owner);
+      // Private, so that the trusted naysayer takes it and the volunteer does not.
+      const fleet = await naysayer(first.url);
+      const [failedId] = await submit(first.url, images.slice(1, 2), { ...owner, 'Private-Job': 'true' });
       expect((await settled(first.url, [failedId!], 20_000))[0]!.status).toBe('failed');
+      fleet.close();
+      await until(async () => (await (await fetch(`${first.url}/api/workers`)).json()).workers.length === 1, 'the naysayer gone');
       const [leasedId] = await submit(first.url, images.slice(2, 3), owner);
       await until(async () => (await getJob(first.url, leasedId!)).status === 'leased', 'the third job leased');
       // Private: only a trusted worker may take it, and there is none, so it stays queued.

@@ -1,6 +1,7 @@
 // A volunteer's failure is a vote, not a verdict, through the real master on both stores: a stranger's
-// tab that calls every image undecodable, or grabs jobs and drops its connection again and again,
-// cannot fail a job; independent identities agreeing, or a trusted worker, can.
+// tab that calls every image undecodable, or grabs jobs and drops its connection again and again, or a
+// script minting identities to do so, cannot fail a job: volunteers that give up on it leave it to a
+// trusted worker, whose word can.
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { getJob, settled, until } from '../../test/support/jobs-client.ts';
@@ -29,7 +30,7 @@ describe.each(['sqlite', 'redis'] as const)('on the %s store', (storeName) => {
   const naysayer = (on: TestMaster, identity?: WorkerIdentity) =>
     connect(on, { name: 'naysayer', hello: identity ? { identity } : {}, onJob: (job, self) => self.fail(job.header, 'cannot decode', false) });
 
-  it('requeues a job a volunteer calls undecodable, never back to it, and fails it when a second identity agrees', async () => {
+  it('requeues a job a volunteer calls undecodable, never back to it, and leaves it to trusted workers when a second identity agrees', async () => {
     const m = await master({ failureQuorum: 2 });
     const first = await naysayer(m);
     const id = await submitOne(m);
@@ -41,13 +42,43 @@ describe.each(['sqlite', 'redis'] as const)('on the %s store', (storeName) => {
     expect((await getJob(m.url, id)).status).toBe('queued');
 
     await naysayer(m);
-    const [failed] = await settled(m.url, [id], 10_000);
-    expect(failed).toMatchObject({ status: 'failed', attempts: 2 });
-    expect(failed!.timeline.map((a) => [a.outcome, a.workerClass])).toEqual([
+    await until(async () => (await getJob(m.url, id)).trustedOnly, 'the volunteers giving up');
+    const waiting = await getJob(m.url, id);
+    expect(waiting).toMatchObject({ status: 'queued', attempts: 2, error: expect.stringContaining('waits for a trusted worker') });
+    expect(waiting.timeline.map((a) => [a.outcome, a.workerClass])).toEqual([
       ['failed', 'volunteer'],
       ['failed', 'volunteer'],
     ]);
-    expect(new Set(failed!.timeline.map((a) => a.workerId)).size).toBe(2);
+    expect(new Set(waiting.timeline.map((a) => a.workerId)).size).toBe(2);
+    const willing = await connect(m, { name: 'willing', onJob: (job, self) => self.succeed(job.header, 5) });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(willing.jobs).toHaveLength(0);
+
+    await connect(m, { name: 'fleet', hello: { fleetToken: TEST_FLEET_TOKEN }, onJob: (job, self) => self.fail(job.header, 'cannot decode', false) });
+    const [failed] = await settled(m.url, [id], 10_000);
+    expect(failed).toMatchObject({ status: 'failed', attempts: 3 });
+    expect(failed!.timeline.map((a) => a.workerClass)).toEqual(['volunteer', 'volunteer', 'trusted']);
+  });
+
+  it('does not let identities minted to grab the job and drop it fail it: past MAX_LEASES it waits for a trusted worker', async () => {
+    const m = await master({ maxLeases: 3 });
+    const id = await submitOne(m);
+    for (let i = 0; i < 3; i++) {
+      const grabber = await connect(m, { name: `sybil-${i}` });
+      await until(() => grabber.jobs.length === 1, 'the job grabbed');
+      const closed = grabber.closed;
+      grabber.terminate();
+      await closed;
+      await until(async () => (await getJob(m.url, id)).status === 'queued', 'the job back in the queue');
+    }
+    expect(await getJob(m.url, id)).toMatchObject({ status: 'queued', trustedOnly: true, attempts: 3 });
+    const another = await connect(m, { name: 'sybil-3' });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(another.jobs).toHaveLength(0);
+
+    await connect(m, { name: 'fleet', hello: { fleetToken: TEST_FLEET_TOKEN }, onJob: (job, self) => self.succeed(job.header, 5) });
+    const [done] = await settled(m.url, [id], 10_000);
+    expect(done).toMatchObject({ status: 'done', attempts: 4, result: { workerClass: 'trusted' } });
   });
 
   it('lets a trusted worker finish a job a volunteer called undecodable, or fail it on its own word', async () => {

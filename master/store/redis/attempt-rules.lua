@@ -1,30 +1,46 @@
 -- What happens to a job when an attempt ends without a result: the twin of
--- attempt-rules.ts (a test holds them to the same answers). Attempts are
--- counted by who made them: each trusted attempt on its own, a volunteer
--- identity once however often it returns; a volunteer's "cannot be processed"
--- fails the job only when failure_quorum identities agree, a trusted worker's
--- at once; an answered lease (a vote) uses up no lease. Attempts stored before
--- identities have no `trusted` and count as trusted.
+-- attempt-rules.ts (a test holds them to the same answers). Only trusted
+-- workers' attempts can fail a job, each counting on its own; a volunteer
+-- identity counts once however often it returns, and when the volunteers
+-- reach a cap (max attempts, max leases, failure_quorum identities saying the
+-- job cannot be processed) the job goes to trusted workers only. An answered
+-- lease (a vote) uses up no lease. Attempts stored before identities have no
+-- `trusted` and count as trusted.
+local WAITS_FOR_TRUSTED = 'volunteers could not process it: it waits for a trusted worker'
+
 local function voter(a)
   if a.trusted == 0 then return 'volunteer:' .. a.identity end
   return 'trusted#' .. a.attempt
 end
 
--- attempts: decoded attempt rows, the one just ended included. Returns the next status and the failures counted.
-local function after_attempt(attempts, max_attempts, max_leases, failure_quorum)
-  local leased_by, failed_by, final_by = {}, {}, {}
-  local leases, failures, finals, final_by_trusted = 0, 0, 0, false
+local function distinct_voters(attempts, counted)
+  local seen, n = {}, 0
   for _, a in ipairs(attempts) do
-    local v = voter(a)
-    if a.outcome ~= 'answered' and not leased_by[v] then leased_by[v], leases = true, leases + 1 end
-    if (a.outcome == 'failed' or a.outcome == 'expired') and not failed_by[v] then failed_by[v], failures = true, failures + 1 end
-    if a.outcome == 'failed' and a.final == 1 then
-      if a.trusted ~= 0 then final_by_trusted = true end
-      if not final_by[v] then final_by[v], finals = true, finals + 1 end
+    if counted(a) then
+      local v = voter(a)
+      if not seen[v] then seen[v], n = true, n + 1 end
     end
   end
-  if final_by_trusted or finals >= failure_quorum or failures >= max_attempts or leases >= max_leases then return 'failed', failures end
-  return 'queued', failures
+  return n
+end
+
+local function failed_or_expired(a) return a.outcome == 'failed' or a.outcome == 'expired' end
+local function unanswered(a) return a.outcome ~= 'answered' end
+local function says_final(a) return a.outcome == 'failed' and a.final == 1 end
+local function both(first, second) return function(a) return first(a) and second(a) end end
+local function by_trusted(a) return a.trusted ~= 0 end
+local function by_volunteer(a) return a.trusted == 0 end
+
+-- attempts: decoded attempt rows, the one just ended included.
+-- Returns the next status, the failures counted, and whether only trusted workers may take the job now.
+local function after_attempt(attempts, max_attempts, max_leases, failure_quorum)
+  local function past_caps(of_class)
+    return distinct_voters(attempts, both(of_class, failed_or_expired)) >= max_attempts
+      or distinct_voters(attempts, both(of_class, unanswered)) >= max_leases
+  end
+  local failed = distinct_voters(attempts, both(by_trusted, says_final)) > 0 or past_caps(by_trusted)
+  local gave_up = distinct_voters(attempts, both(by_volunteer, says_final)) >= failure_quorum or past_caps(by_volunteer)
+  return failed and 'failed' or 'queued', distinct_voters(attempts, failed_or_expired), gave_up
 end
 
 -- The reason a job failed for good, naming every attempt (decoded attempt rows, in order).

@@ -1,7 +1,7 @@
 -- ARGV: job id, lease id, worker id ('' when the master releases it),
 --       outcome, reason, retryable (1 or 0), now, max attempts, max leases, failure quorum.
 -- The lease ended without a result (failed, expired, lost, recovered, refused): requeue
--- the job or fail it for good, per the attempt rules.
+-- the job (for trusted workers only once volunteers gave up on it) or fail it for good, per the attempt rules.
 -- Returns {'ok', job JSON} or {reject reason}.
 local outcome, reason, now = ARGV[4], ARGV[5], ARGV[7]
 local job, refused = fenced(ARGV[1], ARGV[2], ARGV[3])
@@ -10,7 +10,11 @@ local final = (outcome == 'failed' and ARGV[6] == '0') and 1 or 0
 local attempts = end_lease(job, now, outcome, reason, final)
 -- An identity that says the job cannot be processed, or answers it with nonsense, is not asked again.
 if (final == 1 or outcome == 'refused') and attempts[#attempts].identity then shun(job, attempts[#attempts].identity) end
-local next_status, failures = after_attempt(attempts, tonumber(ARGV[8]), tonumber(ARGV[9]), tonumber(ARGV[10]))
+local next_status, failures, trusted_only = after_attempt(attempts, tonumber(ARGV[8]), tonumber(ARGV[9]), tonumber(ARGV[10]))
+if next_status == 'queued' and trusted_only then
+  job.trusted_only = 1
+  reason = reason .. '; ' .. WAITS_FOR_TRUSTED
+end
 set_status(job, next_status)
 job.failures = failures
 if next_status == 'failed' then
