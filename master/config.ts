@@ -157,6 +157,8 @@ export const ConfigSchema = z
     maxReplicas: int(1).default(5),
     /** A volunteer's answer whose top-1 leads the second by less than this never settles a job alone (trust/close-calls.ts); 0: off. */
     closeCallMargin: probabilityGap.default(0.1),
+    /** Volunteers' agreement verifies a job only if one of them passed this many spot checks (trust/verification.ts); 0: new identities' agreement is enough. */
+    minChecksToVerify: int(0).max(1_000).default(1),
     /** Jobs a volunteer's session voted on (the newest) that are decided again when it passes a spot check (lifecycle/waiting-votes.ts). */
     maxWaitingVotes: int(0).max(1_000).default(32),
     /** A volunteer outvoted in more than this share of its judged answers (once it has OUTVOTED_MIN_ANSWERS) is blacklisted. */
@@ -292,6 +294,12 @@ const OPTIONS: [string, string, keyof Config, string][] = [
     'CLOSE_CALL_MARGIN',
     'closeCallMargin',
     "a volunteer's answer whose top-1 probability leads the second by less than this needs another identity's agreement (0: off)",
+  ],
+  [
+    '--min-checks-to-verify <n>',
+    'MIN_CHECKS_TO_VERIFY',
+    'minChecksToVerify',
+    "volunteers' agreement verifies a job only if one of them passed this many spot checks (0: new identities' agreement is enough)",
   ],
   [
     '--max-waiting-votes <n>',

@@ -76,6 +76,10 @@ export async function startMaster(config: Config, log: Logger = createLogger(con
   const workers = new WorkerRegistry(events, config.workerEventsEveryMs);
   const verifier = new Verifier(config, identityStore);
   const spotChecks = config.goldDir ? await startSpotChecks(config, model.view.imageSize, identityStore, log) : undefined;
+  if (!spotChecks && config.minChecksToVerify > 0)
+    log.info(
+      'no GOLD_DIR: no volunteer can pass a spot check, so no volunteer answer is verified (MIN_CHECKS_TO_VERIFY); their jobs go to the fleet or end unverified',
+    );
   const lifecycle = new JobLifecycle({
     store,
     events,

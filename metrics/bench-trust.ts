@@ -67,6 +67,7 @@ const opts = new Command('bench:trust')
   .option('--saboteur-fraction <f>', 'SABOTEUR_FRACTION, the share the master assumes (default: the master’s)', fraction)
   .option('--max-replicas <n>', 'MAX_REPLICAS (default: the master’s)', positive)
   .option('--close-call-margin <m>', 'CLOSE_CALL_MARGIN, 0 for none (default: the master’s)', fraction)
+  .option('--min-checks-to-verify <n>', 'MIN_CHECKS_TO_VERIFY, 0 for none (default: the master’s)', count)
   .option('--gold-fraction <q>', 'GOLD_FRACTION (default: the master’s)', fraction)
   .option('--gold-fraction-new <q>', 'GOLD_FRACTION_NEW (default: the master’s)', fraction)
   .option('--gold-pool-size <n>', 'GOLD_POOL_SIZE, spot checks encoded ahead (default: the master’s)', count)
@@ -94,6 +95,7 @@ const opts = new Command('bench:trust')
     saboteurFraction?: number;
     maxReplicas?: number;
     closeCallMargin?: number;
+    minChecksToVerify?: number;
     goldFraction?: number;
     goldFractionNew?: number;
     goldPoolSize?: number;
@@ -111,6 +113,7 @@ const policy = Object.fromEntries(
     saboteurFraction: opts.saboteurFraction,
     maxReplicas: opts.maxReplicas,
     closeCallMargin: opts.closeCallMargin,
+    minChecksToVerify: opts.minChecksToVerify,
     goldFraction: opts.goldFraction,
     goldFractionNew: opts.goldFractionNew,
     goldPoolSize: opts.goldPoolSize,

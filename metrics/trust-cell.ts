@@ -55,7 +55,12 @@ export interface CellOptions {
   timeoutMs: number;
   store: { kind: 'sqlite' } | { kind: 'redis'; url: string };
   /** Master settings other than the defaults (TARGET_ERROR, SABOTEUR_FRACTION, MAX_REPLICAS, GOLD_FRACTION, GOLD_FRACTION_NEW, GOLD_POOL_SIZE). */
-  policy: Partial<Pick<Config, 'targetError' | 'saboteurFraction' | 'maxReplicas' | 'closeCallMargin' | 'goldFraction' | 'goldFractionNew' | 'goldPoolSize'>>;
+  policy: Partial<
+    Pick<
+      Config,
+      'targetError' | 'saboteurFraction' | 'maxReplicas' | 'closeCallMargin' | 'minChecksToVerify' | 'goldFraction' | 'goldFractionNew' | 'goldPoolSize'
+    >
+  >;
 }
 
 export interface CellRun {

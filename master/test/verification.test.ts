@@ -1,7 +1,8 @@
 // A volunteer's answer counts only once verified, through the real master on both stores, at the real default
-// TARGET_ERROR (0.001) and SABOTEUR_FRACTION (0.1): new identities must agree four times over; a trusted worker's
-// word is final; past MAX_REPLICAS a job goes to a trusted worker, or ends unverified and says so; a private job
-// never reaches a volunteer.
+// TARGET_ERROR (0.001) and SABOTEUR_FRACTION (0.1): new identities must agree four times over, and one of them must
+// have passed a spot check (MIN_CHECKS_TO_VERIFY), else however many agree the job is not verified; a trusted
+// worker's word is final; past MAX_REPLICAS a job goes to a trusted worker, or ends unverified and says so; a
+// private job never reaches a volunteer.
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { getJob, settled, until } from '../../test/support/jobs-client.ts';
@@ -13,7 +14,15 @@ import { classLabel } from '../model/class-labels.ts';
 import { CloseCode } from '../protocol.ts';
 
 const image = fs.readFileSync(devImages(1)[0]!.path);
-const DEFAULT_POLICY = { targetError: 0.001, saboteurFraction: 0.1, maxReplicas: 5, closeCallMargin: 0.1, maxOutvotedShare: 0.25, outvotedMinAnswers: 20 };
+const DEFAULT_POLICY = {
+  targetError: 0.001,
+  saboteurFraction: 0.1,
+  maxReplicas: 5,
+  closeCallMargin: 0.1,
+  minChecksToVerify: 1,
+  maxOutvotedShare: 0.25,
+  outvotedMinAnswers: 20,
+};
 
 const grid = useTestMasters();
 
@@ -37,8 +46,8 @@ describe.each(['sqlite', 'redis'] as const)('verification on the %s store', (sto
   const answered = (on: TestMaster, id: string, count: number) =>
     until(async () => (await getJob(on.url, id)).timeline.filter((attempt) => attempt.outcome === 'answered').length === count, `${count} answers`);
 
-  it('finishes a job only when four new identities agree, never asking one twice, and lists them', async () => {
-    const m = await master();
+  it('finishes a job when four new identities agree (MIN_CHECKS_TO_VERIFY 0), never asking one twice, and lists them', async () => {
+    const m = await grid.start(storeName, { ...DEFAULT_POLICY, minChecksToVerify: 0 });
     const id = await submitOne(m);
     const first = await volunteer(m, 7);
     await answered(m, id, 1);
@@ -63,6 +72,22 @@ describe.each(['sqlite', 'redis'] as const)('verification on the %s store', (sto
     expect(job!.timeline.map((attempt) => attempt.outcome)).toEqual(['answered', 'answered', 'answered', 'done']);
     const stats = (await fetch(`${m.url}/api/stats`).then((r) => r.json())) as StatsView;
     expect(stats.dispatch.replicasAsked).toBe(3);
+  });
+
+  it('never verifies a job on new identities alone, however many agree: they may be one person, so past MAX_REPLICAS it ends unverified', async () => {
+    const m = await master();
+    const id = await submitOne(m);
+    for (let count = 1; count <= 4; count++) {
+      await volunteer(m, 7);
+      await answered(m, id, count);
+      expect((await getJob(m.url, id)).status).toBe('queued');
+    }
+    await volunteer(m, 7);
+    const [job] = await settled(m.url, [id], 10_000);
+    expect(job!.result!.predictions[0]!.index).toBe(7);
+    expect(job!.result!.verification).toMatchObject({ state: 'unverified', replicas: { length: 5 } });
+    // As credible as SABOTEUR_FRACTION would make five strangers, which is why it says unverified.
+    expect(job!.result!.verification!.credibility).toBeGreaterThanOrEqual(0.999);
   });
 
   it("takes a trusted worker's answer at once, over a volunteer's that disagrees", async () => {
@@ -132,8 +157,8 @@ describe.each(['sqlite', 'redis'] as const)('verification on the %s store', (sto
   });
 
   it('blacklists a volunteer outvoted in more than MAX_OUTVOTED_SHARE of its judged answers, and no honest one', async () => {
-    // A looser target, so that jobs it answered end verified despite it, and a small OUTVOTED_MIN_ANSWERS.
-    const m = await grid.start(storeName, { ...DEFAULT_POLICY, targetError: 0.01, outvotedMinAnswers: 3 });
+    // A looser target, so that jobs it answered end verified despite it, on new identities' agreement, and a small OUTVOTED_MIN_ANSWERS.
+    const m = await grid.start(storeName, { ...DEFAULT_POLICY, targetError: 0.01, minChecksToVerify: 0, outvotedMinAnswers: 3 });
     const contrarian = await grid.connect(m, { name: 'contrarian', onJob: (job, self) => self.succeed(job.header, 8) });
     const closed = contrarian.closed;
     const honest = await Promise.all([1, 2, 3, 4].map(() => volunteer(m, 7)));

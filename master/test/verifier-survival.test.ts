@@ -9,7 +9,15 @@ import type { JobResult } from '../api-types.ts';
 import type { IdentityStore } from '../identity/identity-store.ts';
 import { Verifier, type TrustRecords } from '../trust/verification.ts';
 
-const POLICY = { targetError: 0.001, saboteurFraction: 0.1, maxReplicas: 5, maxOutvotedShare: 0.25, outvotedMinAnswers: 20, closeCallMargin: 0.1 };
+const POLICY = {
+  targetError: 0.001,
+  saboteurFraction: 0.1,
+  maxReplicas: 5,
+  maxOutvotedShare: 0.25,
+  outvotedMinAnswers: 20,
+  closeCallMargin: 0.1,
+  minChecksToVerify: 1,
+};
 
 async function passChecks(store: IdentityStore, workerId: string, count: number): Promise<void> {
   for (let i = 0; i < count; i++) await store.recordSpotCheck(workerId, true);

@@ -1,9 +1,11 @@
 // Whether a worker's answer settles its job, and the verification record the result then carries.
 // A trusted worker's word is final. A volunteer's answer is a vote: the job is final once one answer's
 // credibility (credibility.ts, from the spot checks each voter survived and how long saboteurs with as many
-// lasted, survival.ts) reaches 1 − TARGET_ERROR, and a volunteer's close call (close-calls.ts) never settles it
-// without another identity agreeing; until then it goes to another identity, up to MAX_REPLICAS answers; past them, to a trusted worker
-// if one is connected, else it ends `unverified` on the answer in the lead, and says so. Once a job ends on a
+// lasted, survival.ts) reaches 1 − TARGET_ERROR and one of the agreeing volunteers has passed MIN_CHECKS_TO_VERIFY
+// spot checks (identities are free: agreement among new ones may be one person's); a volunteer's close call
+// (close-calls.ts) never settles it without another identity agreeing. Until then it goes to another identity, up
+// to MAX_REPLICAS answers; past them, to a trusted worker if one is connected, else it ends `unverified` on the
+// answer in the lead, and says so. Once a job ends on a
 // credible answer, each volunteer's answer to it is judged: one outvoted far more often than honest backends
 // disagree (MAX_OUTVOTED_SHARE of at least OUTVOTED_MIN_ANSWERS) is to be blacklisted.
 import type { JobResult, Replica, Verification, VerificationState } from '../api-types.ts';
@@ -18,6 +20,7 @@ export interface VerificationPolicy {
   saboteurFraction: number;
   maxReplicas: number;
   closeCallMargin: number;
+  minChecksToVerify: number;
   maxOutvotedShare: number;
   outvotedMinAnswers: number;
 }
@@ -101,11 +104,14 @@ export class Verifier {
     }));
     const outcome = verdict(votes, this.policy);
     if (outcome.final) {
-      const agreeing = counted.map(({ answer: given }) => given).filter((given) => top1(given) === outcome.answer);
+      const agreeingVoters = counted.filter(({ answer: given }) => top1(given) === outcome.answer);
+      const agreeing = agreeingVoters.map(({ answer: given }) => given);
       const state: VerificationState = agreeing.some(isTrusted) ? 'trusted' : 'verified';
       // A lone volunteer's close call may be an honest slip its credibility says nothing about: it waits for a second identity.
       const loneCloseCall = state === 'verified' && agreeing.length === 1 && isCloseCall(agreeing[0]!.predictions, this.policy.closeCallMargin);
-      if (!loneCloseCall) return { final: true, result: settled(answers, answer, outcome.answer, { state, credibility: outcome.credibility }) };
+      // However many new identities agree, they may be one person's: one of them must have earned its credibility on spot checks.
+      const unearned = state === 'verified' && !agreeingVoters.some(({ spotChecksPassed }) => spotChecksPassed >= this.policy.minChecksToVerify);
+      if (!loneCloseCall && !unearned) return { final: true, result: settled(answers, answer, outcome.answer, { state, credibility: outcome.credibility }) };
     }
     const volunteerAnswers = counted.filter(({ answer: given }) => !isTrusted(given)).length;
     if (volunteerAnswers < this.policy.maxReplicas) return { final: false, trustedOnly: false };

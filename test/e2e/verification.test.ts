@@ -1,4 +1,4 @@
-// Right answers from volunteers nobody trusts, end to end at the default TARGET_ERROR and SABOTEUR_FRACTION: four
+// Right answers from volunteers nobody trusts, end to end at the default verification policy: four
 // real headless Chromium pages (each its own identity, no fleet token) classify real images beside a liar and a
 // colluding pair (synthetic workers on the real protocol), with spot checks drawn from dev images whose answers the
 // served model gave. Every final result must be what an honest page says; no job may end on a saboteur's word;
@@ -40,6 +40,7 @@ beforeAll(async () => {
     saboteurFraction: 0.1,
     maxReplicas: 5,
     closeCallMargin: 0.1,
+    minChecksToVerify: 1,
     goldDir: devImagesDir,
     goldAnswers: answers,
     goldFraction: 0.3,

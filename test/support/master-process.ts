@@ -2,7 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import readline from 'node:readline';
 import { defaultModelDir, projectRoot } from './paths.ts';
-import { TEST_CLOSE_CALL_MARGIN, TEST_TARGET_ERROR } from './test-master.ts';
+import { TEST_CLOSE_CALL_MARGIN, TEST_MIN_CHECKS_TO_VERIFY, TEST_TARGET_ERROR } from './test-master.ts';
 
 export interface MasterProcess {
   url: string;
@@ -25,6 +25,7 @@ export async function spawnMaster(env: Record<string, string>, { compiled = fals
       API_REQUESTS_PER_WINDOW: '1000000',
       TARGET_ERROR: String(TEST_TARGET_ERROR),
       CLOSE_CALL_MARGIN: String(TEST_CLOSE_CALL_MARGIN),
+      MIN_CHECKS_TO_VERIFY: String(TEST_MIN_CHECKS_TO_VERIFY),
       ...env,
       LOG_LEVEL: 'info',
     },

@@ -29,6 +29,8 @@ export const TEST_FLEET_TOKEN = 'fleet-token-of-the-test-masters';
 export const TEST_TARGET_ERROR = 0.2;
 /** Nor does a lone volunteer's close call wait for a second (a real page's answer on a low-margin dev image); tests of it set 0.1. */
 export const TEST_CLOSE_CALL_MARGIN = 0;
+/** Nor need that volunteer have passed a spot check; tests of the rule set 1. */
+export const TEST_MIN_CHECKS_TO_VERIFY = 0;
 
 /** `parts` swaps a part of the master for the test's own (e.g. a preparer that fails). */
 export async function startTestMaster(overrides: Partial<Record<keyof Config, unknown>> = {}, parts: MasterParts = {}): Promise<TestMaster> {
@@ -43,6 +45,7 @@ export async function startTestMaster(overrides: Partial<Record<keyof Config, un
     fleetToken: TEST_FLEET_TOKEN,
     targetError: TEST_TARGET_ERROR,
     closeCallMargin: TEST_CLOSE_CALL_MARGIN,
+    minChecksToVerify: TEST_MIN_CHECKS_TO_VERIFY,
     ...overrides,
     dataDir,
   });

@@ -354,7 +354,9 @@ describe('verification on the board and the job page', () => {
       replicas.map((replica) => `${replica.workerId.slice(0, 8)} volunteer ${labels[replica.top1]} ${replica.agreed ? '✓' : '✗'}`),
     );
     const [section] = await deepTexts(page, inApp('job-detail', 'section[aria-labelledby=verification]'));
-    expect(section).toContain('2 volunteer answers did not agree enough, and no trusted worker was there to settle it');
+    expect(section).toContain(
+      '2 volunteer answers did not verify it (too few agreed, or none of those agreeing had passed a spot check), and no trusted worker was there to settle it',
+    );
 
     await page.goto(`${ui.master.url}/jobs/${ids.waiting}`);
     await waitForTexts(
