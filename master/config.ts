@@ -157,7 +157,7 @@ export const ConfigSchema = z
     maxReplicas: int(1).default(5),
     /** A volunteer's answer whose top-1 leads the second by less than this never settles a job alone (trust/close-calls.ts); 0: off. */
     closeCallMargin: probabilityGap.default(0.1),
-    /** Volunteers' agreement verifies a job only if one of them passed this many spot checks (trust/verification.ts); 0: new identities' agreement is enough. */
+    /** Spot checks a volunteer identity must have passed before its answers count toward a verdict (trust/verification.ts); 0: from its first answer. */
     minChecksToVerify: int(0).max(1_000).default(1),
     /** Jobs a volunteer's session voted on (the newest) that are decided again when it passes a spot check (lifecycle/waiting-votes.ts). */
     maxWaitingVotes: int(0).max(1_000).default(32),
@@ -299,7 +299,7 @@ const OPTIONS: [string, string, keyof Config, string][] = [
     '--min-checks-to-verify <n>',
     'MIN_CHECKS_TO_VERIFY',
     'minChecksToVerify',
-    "volunteers' agreement verifies a job only if one of them passed this many spot checks (0: new identities' agreement is enough)",
+    'spot checks a volunteer identity must have passed before its answers count toward a verdict (0: from its first answer)',
   ],
   [
     '--max-waiting-votes <n>',

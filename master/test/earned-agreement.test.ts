@@ -1,6 +1,6 @@
-// Identities are free, so agreement among new ones may be one person's: a volunteer answer verifies a job only
-// when one of the agreeing identities has passed MIN_CHECKS_TO_VERIFY spot checks. The verifier's decisions with
-// spot checks recorded in the real identity stores.
+// Identities are free, so agreement among new ones may be one person's: a volunteer's answer counts toward a job's
+// verdict, for or against, only once its identity has passed MIN_CHECKS_TO_VERIFY spot checks. The verifier's
+// decisions with spot checks recorded in the real identity stores.
 import { afterEach, describe, expect, it } from 'vitest';
 import { IDENTITY_STORE_KINDS, type OpenedIdentityStore } from '../../test/support/identity-stores.ts';
 import { volunteerAnswer } from '../../test/support/store-fixtures.ts';
@@ -11,60 +11,69 @@ import { Verifier, type VerificationPolicy } from '../trust/verification.ts';
 const POLICY: VerificationPolicy = {
   targetError: 0.001,
   saboteurFraction: 0.1,
-  maxReplicas: 5,
+  maxReplicas: 9,
   closeCallMargin: 0,
   minChecksToVerify: 1,
   maxOutvotedShare: 0.25,
   outvotedMinAnswers: 20,
 };
 
-const votesOf = (...workerIds: string[]): Vote[] => workerIds.map((identity) => ({ identity, answer: volunteerAnswer(7, identity) }));
+const votesOf = (index: number, ...workerIds: string[]): Vote[] => workerIds.map((identity) => ({ identity, answer: volunteerAnswer(index, identity) }));
 
 describe.each(IDENTITY_STORE_KINDS)('agreement decided with the $name identity store', (kind) => {
-  let opened: OpenedIdentityStore;
-  afterEach(() => opened?.dispose());
+  let opened: OpenedIdentityStore | undefined;
+  afterEach(async () => {
+    await opened?.dispose();
+    opened = undefined;
+  });
 
-  /** A verifier whose store holds `checked`, a volunteer that passed `checks` spot checks; every other identity is new. */
-  async function verifierWith(checks: number, policy = POLICY): Promise<Verifier> {
+  /** A verifier whose store holds the identities named, each with the spot checks given; every other identity is new. */
+  async function verifierWith(checks: Record<string, number>, policy = POLICY): Promise<Verifier> {
+    await opened?.dispose();
     const store = (opened = await kind.open()).store;
-    for (let i = 0; i < checks; i++) await store.recordSpotCheck('checked', true);
+    for (const [workerId, passed] of Object.entries(checks)) for (let i = 0; i < passed; i++) await store.recordSpotCheck(workerId, true);
     return new Verifier(policy, store);
   }
 
-  it('does not verify four agreeing new identities, credible as SABOTEUR_FRACTION makes them', async () => {
-    const verifier = await verifierWith(0);
-    expect(await verifier.decide(volunteerAnswer(7, 'new-4'), votesOf('new-1', 'new-2', 'new-3'), false)).toEqual({ final: false, trustedOnly: false });
-    const off = await verifierWith(0, { ...POLICY, minChecksToVerify: 0 });
-    expect(await off.decide(volunteerAnswer(7, 'new-4'), votesOf('new-1', 'new-2', 'new-3'), false)).toMatchObject({
+  it('does not verify new identities, however many agree: credible as SABOTEUR_FRACTION makes them, they count for nothing', async () => {
+    const verifier = await verifierWith({});
+    const eight = votesOf(7, 'new-1', 'new-2', 'new-3', 'new-4', 'new-5', 'new-6', 'new-7');
+    expect(await verifier.decide(volunteerAnswer(7, 'new-8'), eight, false)).toEqual({ final: false, trustedOnly: false });
+    const off = await verifierWith({}, { ...POLICY, minChecksToVerify: 0 });
+    expect(await off.decide(volunteerAnswer(7, 'new-4'), votesOf(7, 'new-1', 'new-2', 'new-3'), false)).toMatchObject({
       final: true,
       result: { verification: { state: 'verified' } },
     });
   });
 
-  it('verifies the same agreement once one of them passed a spot check, whichever answered last', async () => {
-    const verifier = await verifierWith(1);
-    const last = await verifier.decide(volunteerAnswer(7, 'checked'), votesOf('new-1', 'new-2', 'new-3'), false);
+  it('verifies once the identities that passed checks agree credibly enough, whichever answered last', async () => {
+    // One passed check: 0.959 each, so three agreeing reach 0.999 and two do not; new identities add nothing.
+    const verifier = await verifierWith({ a: 1, b: 1, c: 1 });
+    expect((await verifier.decide(volunteerAnswer(7, 'b'), votesOf(7, 'a', 'new-1', 'new-2', 'new-3'), false)).final).toBe(false);
+    const last = await verifier.decide(volunteerAnswer(7, 'c'), votesOf(7, 'a', 'new-1', 'b'), false);
     expect(last).toMatchObject({ final: true, result: { verification: { state: 'verified' } } });
-    const first = await verifier.decide(volunteerAnswer(7, 'new-3'), votesOf('checked', 'new-1', 'new-2'), false);
-    expect(first).toMatchObject({ final: true, result: { verification: { state: 'verified' } } });
+    const first = await verifier.decide(volunteerAnswer(7, 'new-1'), votesOf(7, 'a', 'b', 'c'), false);
+    expect(first).toMatchObject({ final: true, result: { verification: { state: 'verified', replicas: { length: 4 } } } });
   });
 
-  it('asks for as many checks as MIN_CHECKS_TO_VERIFY says, and counts only an agreeing identity', async () => {
-    const roomy = { ...POLICY, maxReplicas: 9 };
-    const verifier = await verifierWith(2, { ...roomy, minChecksToVerify: 3 });
-    expect((await verifier.decide(volunteerAnswer(7, 'new-3'), votesOf('checked', 'new-1', 'new-2'), false)).final).toBe(false);
-    await opened.dispose();
-    // Six new identities on 7 outweigh one checked identity on 8 (credibility past 0.999), but none of them passed a check.
-    const votes = [{ identity: 'checked', answer: volunteerAnswer(8, 'checked') }, ...votesOf('new-1', 'new-2', 'new-3', 'new-4', 'new-5')];
-    expect((await (await verifierWith(1, roomy)).decide(volunteerAnswer(7, 'new-6'), votes, false)).final).toBe(false);
-    await opened.dispose();
-    const off = await verifierWith(1, { ...roomy, minChecksToVerify: 0 });
-    expect(await off.decide(volunteerAnswer(7, 'new-6'), votes, false)).toMatchObject({ final: true, result: { predictions: [{ index: 7 }] } });
+  it('asks for as many checks as MIN_CHECKS_TO_VERIFY says, and lets no new identity outvote a checked one', async () => {
+    const strict = await verifierWith({ a: 2, b: 2, c: 2 }, { ...POLICY, minChecksToVerify: 3 });
+    expect((await strict.decide(volunteerAnswer(7, 'c'), votesOf(7, 'a', 'b'), false)).final).toBe(false);
+    // A veteran past 41 checks settles alone, and six new identities answering otherwise do not hold it up.
+    const veteran = await verifierWith({ veteran: 50 });
+    const dissent = votesOf(8, 'new-1', 'new-2', 'new-3', 'new-4', 'new-5', 'new-6');
+    expect(await veteran.decide(volunteerAnswer(7, 'veteran'), dissent, false)).toMatchObject({ final: true, result: { predictions: [{ index: 7 }] } });
+  });
+
+  it('ends past MAX_REPLICAS unverified on the answer in the lead among all, with no credibility when none counted', async () => {
+    const verifier = await verifierWith({}, { ...POLICY, maxReplicas: 3 });
+    const decision = await verifier.decide(volunteerAnswer(5, 'new-3'), [...votesOf(5, 'new-1'), ...votesOf(6, 'new-2')], false);
+    expect(decision).toMatchObject({ final: true, result: { predictions: [{ index: 5 }], verification: { state: 'unverified', credibility: 0 } } });
   });
 
   it("takes a trusted worker's answer as final without any volunteer's checks", async () => {
-    const verifier = await verifierWith(0);
+    const verifier = await verifierWith({});
     const trusted: JobResult = { ...volunteerAnswer(7, 'fleet-1'), workerClass: 'trusted' };
-    expect(await verifier.decide(trusted, votesOf('new-1'), false)).toMatchObject({ final: true, result: { verification: { state: 'trusted' } } });
+    expect(await verifier.decide(trusted, votesOf(8, 'new-1'), false)).toMatchObject({ final: true, result: { verification: { state: 'trusted' } } });
   });
 });

@@ -62,7 +62,9 @@ describe.each(STORE_KINDS)('$name store: waiting votes decided again', (kind) =>
       expect(session.waitingVotes).toEqual([ids[0]]);
       expect(await store.get(ids[0]!)).toMatchObject({ status: 'leased', votes: 1 });
       expect(await store.get(ids[2]!)).toMatchObject({ status: 'queued', votes: 0 });
-      // Its lease ends with a disagreeing vote: the job waits again, and is not settled on identity-1's word.
+      // Its lease ends with a disagreeing vote that counts (identity-2 passed a check too): the job waits again, and
+      // is not settled on identity-1's word.
+      await identities.store.recordSpotCheck('identity-2', true);
       await store.vote(leased, V2.id, answer(8, 'identity-2'), false, T0 + 6);
       expect(await waiting.revisit(session, false)).toEqual([]);
       expect(await store.get(ids[0]!)).toMatchObject({ status: 'queued', votes: 2 });

@@ -1,8 +1,8 @@
 // Whether a worker's answer settles its job, and the verification record the result then carries.
 // A trusted worker's word is final. A volunteer's answer is a vote: the job is final once one answer's
 // credibility (credibility.ts, from the spot checks each voter survived and how long saboteurs with as many
-// lasted, survival.ts) reaches 1 − TARGET_ERROR and one of the agreeing volunteers has passed MIN_CHECKS_TO_VERIFY
-// spot checks (identities are free: agreement among new ones may be one person's); a volunteer's close call
+// lasted, survival.ts) reaches 1 − TARGET_ERROR, counting only volunteers that passed MIN_CHECKS_TO_VERIFY spot
+// checks (identities are free: agreement among new ones may be one person's); a volunteer's close call
 // (close-calls.ts) never settles it without another identity agreeing. Until then it goes to another identity, up
 // to MAX_REPLICAS answers; past them, to a trusted worker if one is connected, else it ends `unverified` on the
 // answer in the lead, and says so. Once a job ends on a
@@ -12,7 +12,7 @@ import type { JobResult, Replica, Verification, VerificationState } from '../api
 import type { IdentityStore, TrustRecord } from '../identity/identity-store.ts';
 import type { Vote } from '../store/job-store.ts';
 import { isCloseCall } from './close-calls.ts';
-import { reachesTarget, verdict, workerCredibility } from './credibility.ts';
+import { reachesTarget, verdict, workerCredibility, type Verdict } from './credibility.ts';
 import { NO_SURVIVAL, observedSaboteurShare, type SurvivalCounts } from './survival.ts';
 
 export interface VerificationPolicy {
@@ -96,30 +96,35 @@ export class Verifier {
       const record = isTrusted(given) ? null : await this.recordOf(given.workerId ?? '');
       if (!record?.blacklisted) counted.push({ answer: given, spotChecksPassed: record?.spotChecksPassed ?? 0 });
     }
-    const votes = counted.map(({ answer: given, spotChecksPassed }) => ({
-      trusted: isTrusted(given),
-      spotChecksPassed,
-      observedSaboteurShare: this.observedShare(spotChecksPassed),
-      answer: top1(given),
-    }));
-    const outcome = verdict(votes, this.policy);
+    const asVotes = (voters: typeof counted) =>
+      voters.map(({ answer: given, spotChecksPassed }) => ({
+        trusted: isTrusted(given),
+        spotChecksPassed,
+        observedSaboteurShare: this.observedShare(spotChecksPassed),
+        answer: top1(given),
+      }));
+    // Identities are free, so new ones agreeing may be one person's: a volunteer's answer counts, for or against,
+    // once its identity has passed MIN_CHECKS_TO_VERIFY spot checks (kept until then, and decided again as it passes).
+    const voting = counted.filter(({ answer: given, spotChecksPassed }) => isTrusted(given) || spotChecksPassed >= this.policy.minChecksToVerify);
+    const outcome = verdict(asVotes(voting), this.policy);
     if (outcome.final) {
-      const agreeingVoters = counted.filter(({ answer: given }) => top1(given) === outcome.answer);
-      const agreeing = agreeingVoters.map(({ answer: given }) => given);
+      const agreeing = counted.map(({ answer: given }) => given).filter((given) => top1(given) === outcome.answer);
       const state: VerificationState = agreeing.some(isTrusted) ? 'trusted' : 'verified';
       // A lone volunteer's close call may be an honest slip its credibility says nothing about: it waits for a second identity.
       const loneCloseCall = state === 'verified' && agreeing.length === 1 && isCloseCall(agreeing[0]!.predictions, this.policy.closeCallMargin);
-      // However many new identities agree, they may be one person's: one of them must have earned its credibility on spot checks.
-      const unearned = state === 'verified' && !agreeingVoters.some(({ spotChecksPassed }) => spotChecksPassed >= this.policy.minChecksToVerify);
-      if (!loneCloseCall && !unearned) return { final: true, result: settled(answers, answer, outcome.answer, { state, credibility: outcome.credibility }) };
+      if (!loneCloseCall) return { final: true, result: settled(answers, answer, outcome.answer, { state, credibility: outcome.credibility }) };
     }
     const volunteerAnswers = counted.filter(({ answer: given }) => !isTrusted(given)).length;
     if (volunteerAnswers < this.policy.maxReplicas) return { final: false, trustedOnly: false };
     if (trustedWorkerConnected) return { final: false, trustedOnly: true };
-    const lead = outcome.final ? outcome.answer : (outcome.best ?? top1(answer));
+    // With no answer that counts, the lead among all of them is still the best guess to show, unverified.
+    const lead = leadOf(outcome) ?? leadOf(verdict(asVotes(counted), this.policy)) ?? top1(answer);
     return { final: true, result: settled(answers, answer, lead, { state: 'unverified', credibility: outcome.credibility }) };
   }
 }
+
+/** The answer in the lead: the final one, or the most credible so far (null with no votes). */
+const leadOf = (outcome: Verdict): number | null => (outcome.final ? outcome.answer : outcome.best);
 
 /** The final result: the predictions of an answer giving `winner` (the newest's if it does), with every replica listed. */
 function settled(answers: JobResult[], newest: JobResult, winner: number, verdict: Pick<Verification, 'state' | 'credibility'>): JobResult {

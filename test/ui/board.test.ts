@@ -355,7 +355,7 @@ describe('verification on the board and the job page', () => {
     );
     const [section] = await deepTexts(page, inApp('job-detail', 'section[aria-labelledby=verification]'));
     expect(section).toContain(
-      '2 volunteer answers did not verify it (too few agreed, or none of those agreeing had passed a spot check), and no trusted worker was there to settle it',
+      '2 volunteer answers did not verify it (not enough of those from volunteers that had passed spot checks agreed), and no trusted worker was there to settle it',
     );
 
     await page.goto(`${ui.master.url}/jobs/${ids.waiting}`);

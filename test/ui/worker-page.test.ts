@@ -89,7 +89,7 @@ describe.each(BROWSER_NAMES)('donate compute page in %s', (browserName) => {
     ]);
     expect(status).toMatchObject({ state: 'ready', jobsDone: 4, backend, workerClass: 'volunteer' });
     // A lone volunteer's answer waits for agreement: the page says so rather than leave it wondering.
-    expect(await card('Work')).toContain('Volunteer: an answer counts once other workers agree, one of those agreeing having passed spot checks');
+    expect(await card('Work')).toContain('Volunteer: your answers count once you have passed a spot check, and a job is done when enough such answers agree');
     expect(await axeViolations(page)).toEqual([]);
   });
 

@@ -17,7 +17,7 @@ describe('verification words', () => {
       '2 volunteer answers agreed until this answer was 98.8% likely to be what an honest worker says.',
     );
     expect(verificationExplanation({ state: 'unverified', credibility: 0.47, replicas: [replica(true), replica(false)] })).toMatch(
-      /^2 volunteer answers did not verify it \(too few agreed, or none of those agreeing had passed a spot check\), and no trusted worker was there/,
+      /^2 volunteer answers did not verify it \(not enough of those from volunteers that had passed spot checks agreed\), and no trusted worker was there/,
     );
     const withdrawn = { state: 'unverified' as const, credibility: 0.9995, replicas: [replica(true)], reason: 'a volunteer it rests on was blacklisted' };
     expect(verificationExplanation(withdrawn)).toBe('This answer was verified once, but a volunteer it rests on was blacklisted: treat it with care.');

@@ -21,7 +21,7 @@ const STATE_LABELS: Record<WorkerState, string> = {
 
 /** What a page's answers are worth: a volunteer's wait for agreement (the master verifies them), a trusted one's count at once. */
 const STANDING_LABELS: Record<WorkerClass, string> = {
-  volunteer: 'Volunteer: an answer counts once other workers agree, one of those agreeing having passed spot checks',
+  volunteer: 'Volunteer: your answers count once you have passed a spot check, and a job is done when enough such answers agree',
   trusted: 'Trusted (the operator’s fleet): answers count at once',
 };
 

@@ -11,7 +11,7 @@ export function verificationExplanation({ state, credibility, replicas, reason }
     case 'verified':
       return `${plural(replicas.length, 'volunteer answer')} agreed until this answer was ${formatCredibility(credibility)} likely to be what an honest worker says.`;
     case 'unverified':
-      return `${plural(replicas.length, 'volunteer answer')} did not verify it (too few agreed, or none of those agreeing had passed a spot check), and no trusted worker was there to settle it: treat this answer with care.`;
+      return `${plural(replicas.length, 'volunteer answer')} did not verify it (not enough of those from volunteers that had passed spot checks agreed), and no trusted worker was there to settle it: treat this answer with care.`;
   }
 }
 
