@@ -7,16 +7,9 @@ import { volunteerAnswer } from '../../test/support/store-fixtures.ts';
 import type { JobResult } from '../api-types.ts';
 import { isCloseCall, topMargin } from '../trust/close-calls.ts';
 import { Verifier } from '../trust/verification.ts';
+import { DEFAULT_VERIFICATION } from '../../test/support/verification-policy.ts';
 
-const POLICY = {
-  targetError: 0.001,
-  saboteurFraction: 0.1,
-  maxReplicas: 5,
-  closeCallMargin: 0.1,
-  minChecksToVerify: 1,
-  maxOutvotedShare: 0.25,
-  outvotedMinAnswers: 20,
-};
+const POLICY = DEFAULT_VERIFICATION;
 
 const p = (index: number, probability: number) => ({ index, label: `class ${index}`, probability });
 

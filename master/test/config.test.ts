@@ -90,7 +90,10 @@ describe('configuration', () => {
       saboteurFraction: 0.1,
       maxReplicas: 5,
       closeCallMargin: 0.1,
+      minChecksToVerify: 1,
       maxWaitingVotes: 32,
+      maxOutvotedShare: 0.25,
+      outvotedMinAnswers: 20,
     });
     expect([defaults.goldDir, defaults.goldAnswers]).toEqual([undefined, undefined]);
     expect(loadConfig(argv('--gold-dir', '/srv/gold'), {})).toMatchObject({ goldDir: '/srv/gold', goldAnswers: '/srv/gold/gold.csv' });

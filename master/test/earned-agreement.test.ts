@@ -6,17 +6,10 @@ import { IDENTITY_STORE_KINDS, type OpenedIdentityStore } from '../../test/suppo
 import { volunteerAnswer } from '../../test/support/store-fixtures.ts';
 import type { JobResult } from '../api-types.ts';
 import type { Vote } from '../store/job-store.ts';
-import { Verifier, type VerificationPolicy } from '../trust/verification.ts';
+import { Verifier } from '../trust/verification.ts';
+import { DEFAULT_VERIFICATION } from '../../test/support/verification-policy.ts';
 
-const POLICY: VerificationPolicy = {
-  targetError: 0.001,
-  saboteurFraction: 0.1,
-  maxReplicas: 9,
-  closeCallMargin: 0,
-  minChecksToVerify: 1,
-  maxOutvotedShare: 0.25,
-  outvotedMinAnswers: 20,
-};
+const POLICY = { ...DEFAULT_VERIFICATION, maxReplicas: 9, closeCallMargin: 0 };
 
 const votesOf = (index: number, ...workerIds: string[]): Vote[] => workerIds.map((identity) => ({ identity, answer: volunteerAnswer(index, identity) }));
 

@@ -12,17 +12,10 @@ import { useTestMasters } from '../../test/support/test-masters.ts';
 import type { JobView, StatsView } from '../api-types.ts';
 import { classLabel } from '../model/class-labels.ts';
 import { CloseCode } from '../protocol.ts';
+import { DEFAULT_VERIFICATION } from '../../test/support/verification-policy.ts';
 
 const image = fs.readFileSync(devImages(1)[0]!.path);
-const DEFAULT_POLICY = {
-  targetError: 0.001,
-  saboteurFraction: 0.1,
-  maxReplicas: 5,
-  closeCallMargin: 0.1,
-  minChecksToVerify: 1,
-  maxOutvotedShare: 0.25,
-  outvotedMinAnswers: 20,
-};
+const DEFAULT_POLICY = DEFAULT_VERIFICATION;
 
 const grid = useTestMasters();
 

@@ -8,16 +8,9 @@ import { volunteerAnswer } from '../../test/support/store-fixtures.ts';
 import type { JobResult } from '../api-types.ts';
 import type { IdentityStore } from '../identity/identity-store.ts';
 import { Verifier, type TrustRecords } from '../trust/verification.ts';
+import { DEFAULT_VERIFICATION } from '../../test/support/verification-policy.ts';
 
-const POLICY = {
-  targetError: 0.001,
-  saboteurFraction: 0.1,
-  maxReplicas: 5,
-  maxOutvotedShare: 0.25,
-  outvotedMinAnswers: 20,
-  closeCallMargin: 0.1,
-  minChecksToVerify: 1,
-};
+const POLICY = DEFAULT_VERIFICATION;
 
 async function passChecks(store: IdentityStore, workerId: string, count: number): Promise<void> {
   for (let i = 0; i < count; i++) await store.recordSpotCheck(workerId, true);

@@ -10,17 +10,10 @@ import { useStoreKind } from '../../test/support/use-store-kind.ts';
 import { WaitingVotes } from '../lifecycle/waiting-votes.ts';
 import type { WorkerRef } from '../store/job-store.ts';
 import { Verifier } from '../trust/verification.ts';
+import { DEFAULT_VERIFICATION } from '../../test/support/verification-policy.ts';
 
 // A new volunteer (credibility 0.9) cannot settle a job alone; one past a spot check (0.959) can.
-const POLICY = {
-  targetError: 0.05,
-  saboteurFraction: 0.1,
-  maxReplicas: 5,
-  maxOutvotedShare: 0.25,
-  outvotedMinAnswers: 20,
-  closeCallMargin: 0.1,
-  minChecksToVerify: 1,
-};
+const POLICY = { ...DEFAULT_VERIFICATION, targetError: 0.05 };
 const volunteer = (identity: string): WorkerRef => ({ id: `${identity}-socket`, name: identity, backend: 'wasm', identity, workerClass: 'volunteer' });
 const [V1, V2] = [volunteer('identity-1'), volunteer('identity-2')];
 
