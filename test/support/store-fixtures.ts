@@ -1,7 +1,7 @@
 // What the store tests build jobs and leases from: a fixed clock, tiny uploads, one lease at a time.
 import { expect } from 'vitest';
 import type { JobResult } from '../../master/api-types.ts';
-import type { JobStore, Lease, NewJob, WorkerRef } from '../../master/store/job-store.ts';
+import type { JobStore, Lease, Limits, NewJob, WorkerRef } from '../../master/store/job-store.ts';
 import { newJob } from '../../metrics/uploaded-files.ts';
 
 /** "Now" for store calls: a fixed instant, so times in assertions are exact. */
@@ -28,3 +28,27 @@ export const volunteerAnswer = (index: number, workerId: string): JobResult => (
   workerId,
   workerClass: 'volunteer',
 });
+
+/** Trusted workers a, b and c: each its own socket and identity. */
+export const TRUSTED_WORKERS: WorkerRef[] = ['a', 'b', 'c'].map((id) => ({
+  id,
+  name: `worker-${id}`,
+  backend: `backend-${id}`,
+  identity: id,
+  workerClass: 'trusted',
+}));
+
+/** A volunteer's socket `id` under `identity` (two sockets of one identity are two tabs of one volunteer). */
+export const volunteerRef = (id: string, identity: string): WorkerRef => ({ id, name: `volunteer-${id}`, backend: 'wasm', identity, workerClass: 'volunteer' });
+
+/** A result of class `index`, as a worker sends it. */
+export const resultOf = (index: number): JobResult => ({ predictions: [{ index, label: 'x', probability: 1 }], model: 'm', backend: 'b', inferenceMs: 3 });
+
+/** For a describe block's store kind (useStoreKind): a store holding `count` queued jobs, and their ids in submission order. */
+export function storeWithJobs(openStore: (limits?: Partial<Limits>) => Promise<{ store: JobStore }>) {
+  return async (count: number, limits: Partial<Limits> = {}) => {
+    const { store } = await openStore(limits);
+    const { jobs } = await store.create(newJobs(count), T0);
+    return { store, ids: jobs.map((job) => job.id) };
+  };
+}

@@ -1,0 +1,134 @@
+// A volunteer's failure is a vote, not a verdict, on every store: a job a volunteer cannot process goes to other
+// identities only; identities are counted once however often they return; volunteers alone never fail a job, and
+// past a cap hand it to trusted workers, whose word or attempts do (attempt-rules.ts and its Lua twin).
+import { describe, expect, it } from 'vitest';
+import { WAITS_FOR_TRUSTED } from '../store/attempt-rules.ts';
+import type { WorkerRef } from '../store/job-store.ts';
+import { STORE_KINDS } from '../../test/support/stores.ts';
+import { useStoreKind } from '../../test/support/use-store-kind.ts';
+import { T0, LEASE_MS, leaseOne, resultOf, storeWithJobs, TRUSTED_WORKERS, volunteerRef as volunteer } from '../../test/support/store-fixtures.ts';
+
+const [A, B] = TRUSTED_WORKERS as [WorkerRef, WorkerRef];
+/** V1 and V1b are two tabs (sockets) of one identity, V2 and V3 other identities. */
+const V1 = volunteer('v1', 'identity-1');
+const V1b = volunteer('v1b', 'identity-1');
+const V2 = volunteer('v2', 'identity-2');
+const V3 = volunteer('v3', 'identity-3');
+
+describe.each(STORE_KINDS)('$name job store', (kind) => {
+  const withJobs = storeWithJobs(useStoreKind(kind));
+
+  describe("a volunteer's failure is a vote", () => {
+    it('requeues a job a volunteer cannot process, for other identities only, and leaves it to trusted workers when the quorum agrees', async () => {
+      const { store, ids } = await withJobs(1, { maxAttempts: 9, maxLeases: 9, failureQuorum: 2 });
+      const first = await store.fail(await leaseOne(store, V1), V1.id, 'cannot decode', false, T0 + 1);
+      expect(first).toEqual({ applied: true, job: expect.objectContaining({ status: 'queued', trustedOnly: false, error: 'cannot decode' }) });
+      // Neither that tab nor another tab of the same identity gets it again.
+      expect(await store.lease([V1, V1b], LEASE_MS, T0 + 2)).toEqual([null, null]);
+      const second = await store.fail(await leaseOne(store, V2, T0 + 3), V2.id, 'cannot decode either', false, T0 + 4);
+      expect(second).toEqual({
+        applied: true,
+        job: expect.objectContaining({ id: ids[0], status: 'queued', trustedOnly: true, error: `cannot decode either; ${WAITS_FOR_TRUSTED}` }),
+      });
+      expect(await store.lease([V3], LEASE_MS, T0 + 5)).toEqual([null]);
+      const third = await store.fail(await leaseOne(store, A, T0 + 6), A.id, 'cannot decode', false, T0 + 7);
+      expect(third).toEqual({
+        applied: true,
+        job: expect.objectContaining({
+          status: 'failed',
+          error:
+            'attempt 1 on volunteer-v1: failed (cannot decode); attempt 2 on volunteer-v2: failed (cannot decode either); attempt 3 on worker-a: failed (cannot decode)',
+        }),
+      });
+      const detail = await store.getDetail(ids[0]!);
+      expect(detail!.timeline.map((a) => [a.workerId, a.workerClass])).toEqual([
+        ['identity-1', 'volunteer'],
+        ['identity-2', 'volunteer'],
+        ['a', 'trusted'],
+      ]);
+    });
+
+    it('cannot be made to fail a job by identities minted to drop it: past MAX_LEASES a trusted worker finishes it', async () => {
+      const { store, ids } = await withJobs(1, { maxAttempts: 9, maxLeases: 3 });
+      const sybils = ['s1', 's2', 's3', 's4'].map((id) => volunteer(id, `sybil-${id}`));
+      for (const [i, sybil] of sybils.slice(0, 3).entries()) {
+        const outcome = await store.release(await leaseOne(store, sybil, T0 + 2 * i), 'lost', 'tab closed', T0 + 2 * i + 1);
+        expect(outcome.applied && outcome.job).toMatchObject({ status: 'queued', trustedOnly: i === 2 });
+      }
+      expect(await store.lease([sybils[3]!], LEASE_MS, T0 + 10)).toEqual([null]);
+      const lease = await leaseOne(store, A, T0 + 11);
+      expect((await store.complete(lease, A.id, resultOf(4), T0 + 12)).applied).toBe(true);
+      expect(await store.get(ids[0]!)).toMatchObject({ status: 'done', attempts: 4 });
+    });
+
+    it("fails at once on a trusted worker's word, after a volunteer's", async () => {
+      const { store } = await withJobs(1, { failureQuorum: 3 });
+      await store.fail(await leaseOne(store, V1), V1.id, 'cannot decode', false, T0 + 1);
+      const outcome = await store.fail(await leaseOne(store, A, T0 + 2), A.id, 'cannot decode', false, T0 + 3);
+      expect(outcome.applied && outcome.job.status).toBe('failed');
+    });
+
+    it('leases the other workers their jobs when one identity is left without any', async () => {
+      const { store, ids } = await withJobs(2, { failureQuorum: 2 });
+      await store.fail(await leaseOne(store, V1), V1.id, 'cannot decode', false, T0 + 1);
+      // The job V1 voted against is now behind the other in the queue for V1 only.
+      const [forV1, forV2, forV3] = await store.lease([V1, V2, V3], LEASE_MS, T0 + 2);
+      expect([forV1?.jobId, forV2?.jobId, forV3]).toEqual([ids[1], ids[0], null]);
+    });
+
+    it('requeues a job whose answer was refused as nonsense, for other identities only', async () => {
+      const { store, ids } = await withJobs(2, { maxAttempts: 1, maxLeases: 9 });
+      const lease = await leaseOne(store, V1);
+      expect(await store.refuse(lease, V2.id, 'nonsense', T0 + 1)).toEqual({ applied: false, reason: 'not-your-lease' });
+      const outcome = await store.refuse(lease, V1.id, 'answer refused: unknown backend', T0 + 1);
+      expect(outcome).toEqual({
+        applied: true,
+        job: expect.objectContaining({ id: ids[0], status: 'queued', result: null, error: 'answer refused: unknown backend' }),
+      });
+      expect(await store.refuse(lease, V1.id, 'again', T0 + 2)).toEqual({ applied: false, reason: 'stale-lease' });
+      expect((await leaseOne(store, V1b, T0 + 3)).jobId).toBe(ids[1]);
+      expect((await leaseOne(store, V2, T0 + 4)).jobId).toBe(ids[0]);
+      const detail = await store.getDetail(ids[0]!);
+      expect(detail!.timeline.map((a) => a.outcome)).toEqual(['refused', 'running']);
+    });
+
+    it('forgets the votes when the job is retried', async () => {
+      const { store, ids } = await withJobs(1, { maxAttempts: 1, maxLeases: 9 });
+      await store.refuse(await leaseOne(store, V1), V1.id, 'nonsense', T0 + 1);
+      expect(await store.lease([V1b], LEASE_MS, T0 + 2)).toEqual([null]);
+      await store.fail(await leaseOne(store, A, T0 + 2), A.id, 'out of memory', true, T0 + 3);
+      expect((await store.get(ids[0]!))?.status).toBe('failed');
+      await store.retry(ids[0]!);
+      expect((await leaseOne(store, V1b, T0 + 2)).jobId).toBe(ids[0]);
+    });
+
+    it('counts one identity dropping its connection again and again as one lease', async () => {
+      const { store } = await withJobs(1, { maxAttempts: 9, maxLeases: 2 });
+      for (let i = 0; i < 6; i++) {
+        const outcome = await store.release(await leaseOne(store, i % 2 ? V1 : V1b, T0 + 2 * i), 'lost', 'tab closed', T0 + 2 * i + 1);
+        expect(outcome.applied && outcome.job).toMatchObject({ status: 'queued', trustedOnly: false });
+      }
+      const outcome = await store.release(await leaseOne(store, V2, T0 + 20), 'lost', 'tab closed', T0 + 21);
+      expect(outcome.applied && outcome.job).toMatchObject({ status: 'queued', trustedOnly: true, attempts: 7 });
+      // Only trusted workers' leases can use up MAX_LEASES now.
+      await store.release(await leaseOne(store, A, T0 + 22), 'lost', 'gone', T0 + 23);
+      const last = await store.release(await leaseOne(store, A, T0 + 24), 'lost', 'gone again', T0 + 25);
+      expect(last.applied && last.job).toMatchObject({ status: 'failed', attempts: 9 });
+    });
+
+    it('counts one identity failing or expiring again and again as one failed attempt', async () => {
+      const { store } = await withJobs(1, { maxAttempts: 2, maxLeases: 99 });
+      for (let i = 0; i < 4; i++) {
+        const lease = await leaseOne(store, V1, T0 + 2 * i);
+        const outcome =
+          i % 2 ? await store.fail(lease, V1.id, 'out of memory', true, T0 + 2 * i + 1) : await store.release(lease, 'expired', 'late', T0 + 2 * i + 1);
+        expect(outcome.applied && outcome.job.status).toBe('queued');
+      }
+      const outcome = await store.release(await leaseOne(store, V2, T0 + 20), 'expired', 'late', T0 + 21);
+      expect(outcome.applied && outcome.job).toMatchObject({ status: 'queued', trustedOnly: true });
+      await store.release(await leaseOne(store, A, T0 + 22), 'expired', 'late', T0 + 23);
+      const last = await store.fail(await leaseOne(store, B, T0 + 24), B.id, 'out of memory', true, T0 + 25);
+      expect(last.applied && last.job.status).toBe('failed');
+    });
+  });
+});
