@@ -199,6 +199,25 @@ export const ModelView = z
   .meta({ id: 'ModelView' });
 export type ModelView = z.infer<typeof ModelView>;
 
+/** GET /api/verification: what a volunteer's answer can do on this master, so its pages can say so. */
+export const VerificationPolicyView = z
+  .object({
+    spotChecks: z.boolean().describe('Whether this master deals spot checks (GOLD_DIR is set): how a volunteer earns a say.'),
+    minChecksToVerify: z
+      .number()
+      .int()
+      .describe("Spot checks a volunteer must have passed before its answers count toward a job's verdict (MIN_CHECKS_TO_VERIFY)."),
+    volunteersCanVerify: z
+      .boolean()
+      .describe(
+        "false when no volunteer can ever earn a say (no spot checks, MIN_CHECKS_TO_VERIFY above 0): volunteers' answers then never verify a job; it goes to a trusted worker, or ends unverified after maxReplicas answers.",
+      ),
+    maxReplicas: z.number().int().describe('Most answers one job collects while its answer is not yet credible (MAX_REPLICAS).'),
+    targetError: z.number().describe('A volunteer-answered job is verified when its credibility reaches 1 − this (TARGET_ERROR).'),
+  })
+  .meta({ id: 'VerificationPolicyView' });
+export type VerificationPolicyView = z.infer<typeof VerificationPolicyView>;
+
 /** The named transitions of a job's life (lifecycle/job-events.ts); cancelled, cleared and purged remove the job. */
 const JobTransition = z.enum(JOB_TRANSITIONS);
 const RemovingTransition = z.enum(REMOVING_TRANSITIONS);

@@ -3,6 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp } from './http/app.ts';
 import { limitConnections } from './http/connection-limits.ts';
+import { verificationPolicyView } from './http/verification-router.ts';
 import type { Config } from './config.ts';
 import { BoardStreams } from './events/board-streams.ts';
 import { LiveEvents } from './events/live-events.ts';
@@ -116,7 +117,23 @@ export async function startMaster(config: Config, log: Logger = createLogger(con
   // Headers and request timeouts are checked this often (Node's default, 30 s, would let slow headers linger).
   const server = http.createServer(
     { connectionsCheckingInterval: 1_000 },
-    createApp({ config, store, lifecycle, workers, boards, model, preparer, log, stats, ledger, identities, ownerKeys, draining, sharedRate }),
+    createApp({
+      config,
+      store,
+      lifecycle,
+      workers,
+      boards,
+      model,
+      preparer,
+      verificationPolicy: verificationPolicyView(config, spotChecks !== undefined),
+      log,
+      stats,
+      ledger,
+      identities,
+      ownerKeys,
+      draining,
+      sharedRate,
+    }),
   );
   limitConnections(server, config);
   hub.attach(server);

@@ -12,6 +12,7 @@ import type { ModelFiles } from '../model/model-files.ts';
 import type { MasterStats } from '../stats/master-stats.ts';
 import type { JobStore } from '../store/job-store.ts';
 import type { RedisClient } from '../store/redis/lua-scripts.ts';
+import type { VerificationPolicyView } from '../api-types.ts';
 import type { VolunteerLedger } from '../volunteers/volunteer-ledger.ts';
 import { minimumBodyRate } from './body-rate.ts';
 import { docsRouter } from './docs-router.ts';
@@ -29,6 +30,7 @@ import { requestRate } from './request-rate.ts';
 import { Requesters } from './requester.ts';
 import { statsRouter } from './stats-router.ts';
 import { uploadSlots } from './upload-slots.ts';
+import { verificationRouter } from './verification-router.ts';
 import { volunteersRouter } from './volunteers-router.ts';
 import { webAppRouter } from './web-app.ts';
 import { workersRouter } from './workers-router.ts';
@@ -47,6 +49,8 @@ export interface AppDeps {
   ownerKeys: OwnerKeys;
   /** Prepares each upload for the workers (the served model's input size). */
   preparer: ImagePreparer;
+  /** What a volunteer's answer can do here (GET /api/verification). */
+  verificationPolicy: VerificationPolicyView;
   /** true once the master has begun to stop (readiness turns 503). */
   draining: () => boolean;
   /** With masters sharing Redis, request rates are counted there, across them. */
@@ -54,7 +58,8 @@ export interface AppDeps {
 }
 
 export function createApp(deps: AppDeps): express.Express {
-  const { config, store, lifecycle, workers, boards, model, log, stats, ledger, identities, ownerKeys, preparer, draining, sharedRate } = deps;
+  const { config, store, lifecycle, workers, boards, model, log, stats, ledger, identities, ownerKeys, preparer, verificationPolicy, draining, sharedRate } =
+    deps;
   const requesters = new Requesters(config, ownerKeys);
   const app = express();
   app.disable('x-powered-by');
@@ -73,6 +78,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use('/api/events', eventsRouter(boards, requesters, config.board));
   app.use(statsRouter(stats));
   app.use(modelRouter(model));
+  app.use(verificationRouter(verificationPolicy));
   app.use(docsRouter());
   app.use(methodNotAllowed);
   app.use('/api', notFound);

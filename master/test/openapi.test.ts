@@ -21,6 +21,7 @@ import { WorkerRegistry } from '../hub/worker-registry.ts';
 import { ImagePreparer } from '../images/prepared-image.ts';
 import { JobLifecycle } from '../lifecycle/job-lifecycle.ts';
 import { createApp } from '../http/app.ts';
+import { verificationPolicyView } from '../http/verification-router.ts';
 import { openApiDocument } from '../http/openapi.ts';
 import { createLogger } from '../log.ts';
 import { loadModelFiles } from '../model/model-files.ts';
@@ -91,6 +92,7 @@ describe('the OpenAPI document', () => {
       boards,
       model,
       preparer: new ImagePreparer(model.view.imageSize, config.maxImagePixels),
+      verificationPolicy: verificationPolicyView(config, false),
       log,
       stats,
       ledger,
@@ -295,6 +297,7 @@ describe.each(STORES)('real answers on $name match the description', ({ override
     await call('get', '/api/stats', '/api/stats', 200);
     await call('get', '/metrics', '/metrics', 200);
     const model = (await call('get', '/api/model', '/api/model', 200)) as { hash: string };
+    await call('get', '/api/verification', '/api/verification', 200);
     await call('get', '/models/{hash}/{file}', `/models/${model.hash}/model.json`, 200);
     await call('get', '/models/{hash}/{file}', `/models/${model.hash}/secrets.txt`, 404);
     await call('get', '/api/health', '/api/health', 200);

@@ -10,6 +10,7 @@ import type {
   OwnStandingView,
   StatsView,
   SubmitResponse,
+  VerificationPolicyView,
   VolunteersView,
   WorkerView,
 } from '../../master/api-types.ts';
@@ -35,6 +36,8 @@ export interface JobQuery {
 }
 
 export const fetchModel = () => request<ModelView>('/api/model');
+
+export const fetchVerificationPolicy = () => request<VerificationPolicyView>('/api/verification');
 
 export function listJobs(query: JobQuery = {}): Promise<JobPage> {
   const params = new URLSearchParams();

@@ -23,10 +23,28 @@ describe('verification words', () => {
     expect(verificationExplanation(withdrawn)).toBe('This answer was verified once, but a volunteer it rests on was blacklisted: treat it with care.');
   });
 
+  const policy = (volunteersCanVerify: boolean) => ({
+    spotChecks: volunteersCanVerify,
+    minChecksToVerify: 1,
+    volunteersCanVerify,
+    maxReplicas: 5,
+    targetError: 0.001,
+  });
+
   it('says what the votes an unfinished job holds wait for', () => {
-    expect(waitingAnswers(jobView('a'))).toBeNull();
-    expect(waitingAnswers(jobView('a', { votes: 1 }))).toBe('1 volunteer answer, waiting for another worker to agree');
-    expect(waitingAnswers(jobView('a', { status: 'leased', votes: 2 }))).toBe('2 volunteer answers, waiting for another worker to agree');
-    expect(waitingAnswers(jobView('a', { votes: 3, trustedOnly: true }))).toBe('3 volunteer answers, waiting for a trusted worker to settle it');
+    for (const known of [null, policy(true)]) {
+      expect(waitingAnswers(jobView('a'), known)).toBeNull();
+      expect(waitingAnswers(jobView('a', { votes: 1 }), known)).toBe('1 volunteer answer, waiting for another worker to agree');
+      expect(waitingAnswers(jobView('a', { status: 'leased', votes: 2 }), known)).toBe('2 volunteer answers, waiting for another worker to agree');
+      expect(waitingAnswers(jobView('a', { votes: 3, trustedOnly: true }), known)).toBe('3 volunteer answers, waiting for a trusted worker to settle it');
+    }
+  });
+
+  it('says that agreement cannot verify a job on a master where no volunteer can earn a say', () => {
+    expect(waitingAnswers(jobView('a'), policy(false))).toBeNull();
+    expect(waitingAnswers(jobView('a', { votes: 1 }), policy(false))).toBe(
+      '1 volunteer answer; this master runs no spot checks, so volunteers’ answers cannot verify it: it waits for a trusted worker, or ends unverified after 5 answers',
+    );
+    expect(waitingAnswers(jobView('a', { votes: 2, trustedOnly: true }), policy(false))).toBe('2 volunteer answers, waiting for a trusted worker to settle it');
   });
 });

@@ -1,7 +1,7 @@
 // The OpenAPI description's routes for watching and running the master (openapi.ts): events, statistics, metrics, the model, health, the description itself.
 import type { RouteConfig } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
-import { HealthView, ModelView, StatsView, StreamEvent } from '../../api-types.ts';
+import { HealthView, ModelView, StatsView, StreamEvent, VerificationPolicyView } from '../../api-types.ts';
 import { anyone, json, error, retryAfter, badCredentials, storeUnavailable } from './responses.ts';
 
 export const serviceRoutes: RouteConfig[] = [
@@ -40,6 +40,13 @@ export const serviceRoutes: RouteConfig[] = [
     tags: ['model'],
     summary: 'The model workers must run: name, content hash, URL, input range and size.',
     responses: { 200: json(ModelView, 'The model.') },
+  },
+  {
+    method: 'get',
+    path: '/api/verification',
+    tags: ['workers'],
+    summary: "What a volunteer's answer can do on this master: whether it deals spot checks, and so whether volunteers' answers can verify a job.",
+    responses: { 200: json(VerificationPolicyView, 'The verification policy.') },
   },
   {
     method: 'get',

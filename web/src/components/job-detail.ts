@@ -10,6 +10,7 @@ import { navigate } from '../router.ts';
 import { AdminGate, ownerOrAdmin } from '../state/admin-gate.ts';
 import { jobFeed } from '../state/job-feed.ts';
 import { SubscriptionController } from '../state/subscription-controller.ts';
+import { verificationPolicy } from '../state/verification-policy.ts';
 import { jobDetailStyles } from './job-detail.styles.ts';
 import { hideImage } from './hide-image.ts';
 import { reportAction } from './report-action.ts';
@@ -59,6 +60,7 @@ export class JobDetail extends LitElement {
         onChange();
       }),
     );
+    new SubscriptionController(this, (onChange) => verificationPolicy.subscribe(onChange));
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
@@ -143,7 +145,7 @@ export class JobDetail extends LitElement {
     if (job.result) return html`<confidence-bars .predictions=${job.result.predictions} limit="5"></confidence-bars>`;
     if (job.status === 'failed') return html`<p class="failure">${job.error ?? 'It failed, with no reason given.'}</p>`;
     const waiting = job.status === 'leased' ? `Running on ${job.worker ?? 'a worker'}…` : `Waiting for ${job.trustedOnly ? 'a trusted worker' : 'a worker'}…`;
-    const answers = waitingAnswers(job);
+    const answers = waitingAnswers(job, verificationPolicy.current);
     // A job back in the queue says why: an attempt failed, or its result leaned on a blacklisted volunteer.
     return html`
       <p class="muted">${waiting}</p>

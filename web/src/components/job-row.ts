@@ -5,6 +5,8 @@ import { formatMs, formatTime } from '../lib/format.ts';
 import { queueMs } from '../lib/job-timing.ts';
 import { waitingAnswers } from '../lib/verification.ts';
 import { jobPagePath } from '../router.ts';
+import { SubscriptionController } from '../state/subscription-controller.ts';
+import { verificationPolicy } from '../state/verification-policy.ts';
 import { jobRowStyles } from './job-row.styles.ts';
 import { hideImage } from './hide-image.ts';
 import { buttonStyles, trustedOnlyStyles } from './shared.styles.ts';
@@ -34,6 +36,11 @@ export class JobRow extends LitElement {
   /** Delete was clicked once; a second click within CONFIRM_MS deletes. */
   confirming = false;
   private confirmTimer: ReturnType<typeof setTimeout> | null = null;
+
+  constructor() {
+    super();
+    new SubscriptionController(this, (onChange) => verificationPolicy.subscribe(onChange));
+  }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
     // A half-confirmed delete belongs to the job it was clicked on, not to whatever this row shows next.
@@ -74,7 +81,7 @@ export class JobRow extends LitElement {
   private renderOutcome(job: JobView) {
     if (job.result) return html`<confidence-bars .predictions=${job.result.predictions} limit="3"></confidence-bars>`;
     if (job.status === 'failed') return html`<span class="error">${job.error ?? 'failed'}</span>`;
-    const answers = waitingAnswers(job);
+    const answers = waitingAnswers(job, verificationPolicy.current);
     // A job holding volunteers' answers says so, or it would look as if no one had looked at it.
     if (answers) return html`<span class="waiting votes">${answers}${job.status === 'leased' ? `; running on ${job.worker ?? 'a worker'}` : ''}…</span>`;
     if (job.status === 'leased') return html`<span class="waiting">Running on ${job.worker ?? 'a worker'}…</span>`;

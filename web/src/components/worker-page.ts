@@ -1,6 +1,7 @@
 import { LitElement, html, nothing } from 'lit';
 import { formatCount, formatMs, plural } from '../lib/format.ts';
 import { SubscriptionController } from '../state/subscription-controller.ts';
+import { verificationPolicy } from '../state/verification-policy.ts';
 import { autostartOnce, contribution, hiddenPause, runtime } from '../state/volunteer.ts';
 import type { WorkerClass } from '../../../master/protocol.ts';
 import type { PauseReason, WorkerSnapshot, WorkerState } from '../worker-runtime/status.ts';
@@ -24,6 +25,15 @@ const STANDING_LABELS: Record<WorkerClass, string> = {
   volunteer: 'Volunteer: your answers count once you have passed a spot check, and a job is done when enough such answers agree',
   trusted: 'Trusted (the operator’s fleet): answers count at once',
 };
+/** A volunteer's standing on a master where no volunteer can earn a say (GET /api/verification). */
+const UNCHECKED_VOLUNTEER_LABEL =
+  'Volunteer: this master runs no spot checks, so no volunteer’s answer can verify a job; the jobs you answer wait for a trusted worker, or end unverified';
+
+function standingLabel(workerClass: WorkerClass | null | undefined): string {
+  if (!workerClass) return '—';
+  if (workerClass === 'volunteer' && verificationPolicy.current?.volunteersCanVerify === false) return UNCHECKED_VOLUNTEER_LABEL;
+  return STANDING_LABELS[workerClass];
+}
 
 const PAUSE_LABELS: Record<PauseReason, string> = {
   hidden: 'Paused while this tab is hidden',
@@ -38,6 +48,7 @@ export class WorkerPage extends LitElement {
   constructor() {
     super();
     new SubscriptionController(this, (onChange) => runtime.subscribe(onChange));
+    new SubscriptionController(this, (onChange) => verificationPolicy.subscribe(onChange));
   }
 
   override connectedCallback(): void {
@@ -102,7 +113,7 @@ export class WorkerPage extends LitElement {
             <dt>Name</dt>
             <dd>${status.name} (${status.kind})</dd>
             <dt>Standing</dt>
-            <dd class="standing">${status.workerClass ? STANDING_LABELS[status.workerClass] : '—'}</dd>
+            <dd class="standing">${standingLabel(status.workerClass)}</dd>
           </dl>
         </section>
       </div>

@@ -1,4 +1,4 @@
-import type { JobView, Verification } from '../../../master/api-types.ts';
+import type { JobView, Verification, VerificationPolicyView } from '../../../master/api-types.ts';
 import { formatCredibility, plural } from './format.ts';
 
 /** What a result's verification means, in one plain sentence. */
@@ -22,11 +22,15 @@ export function verificationLabel({ state, credibility }: Verification): string 
 
 /**
  * What an unfinished job's votes mean (the master counts them; none on a finished job), e.g. "1 volunteer answer,
- * waiting for another worker to agree"; null when it holds none.
+ * waiting for another worker to agree"; null when it holds none. On a master where no volunteer can earn a say
+ * (`policy.volunteersCanVerify` false) agreement cannot verify it, and it says so.
  */
-export function waitingAnswers({ votes, trustedOnly }: JobView): string | null {
+export function waitingAnswers({ votes, trustedOnly }: JobView, policy: VerificationPolicyView | null): string | null {
   if (votes === 0) return null;
+  const answers = plural(votes, 'volunteer answer');
   // Past MAX_REPLICAS a job holding votes goes to the operator's fleet to be settled.
-  const next = trustedOnly ? 'a trusted worker to settle it' : 'another worker to agree';
-  return `${plural(votes, 'volunteer answer')}, waiting for ${next}`;
+  if (trustedOnly) return `${answers}, waiting for a trusted worker to settle it`;
+  if (policy && !policy.volunteersCanVerify)
+    return `${answers}; this master runs no spot checks, so volunteers’ answers cannot verify it: it waits for a trusted worker, or ends unverified after ${plural(policy.maxReplicas, 'answer')}`;
+  return `${answers}, waiting for another worker to agree`;
 }
