@@ -168,7 +168,9 @@ export const WorkerView = z
       .number()
       .min(0)
       .max(1)
-      .describe("How far its answers are believed (master/trust/): 1 for a trusted worker; a volunteer's grows with the spot checks it passed."),
+      .describe(
+        'How far its answers are believed (master/trust/): 1 for a trusted worker; 0 for a volunteer short of MIN_CHECKS_TO_VERIFY passed spot checks (its answers count toward no verdict yet), then growing with the checks it passed.',
+      ),
     spotChecksPassed: z.number().int().describe('Spot checks (gold images) its identity answered right, on every master; one answered wrong blacklists it.'),
     connectedAt: timestamp,
     draining: z.boolean(),

@@ -124,6 +124,17 @@ describe.each(['sqlite', 'redis'] as const)('spot checks on the %s store', (stor
     for (const shape of [...jobShapes, ...(await Promise.all(gold.map(shapeOf)))]) expect(shape).toEqual(jobShapes[0]);
   });
 
+  it('shows a volunteer short of MIN_CHECKS_TO_VERIFY with credibility 0 on /api/workers: its answers count for nothing yet', async () => {
+    const m = await grid.start(storeName, { goldDir, goldFraction: 0.5, minChecksToVerify: 1_000 });
+    const shown = async () => ((await fetch(`${m.url}/api/workers`).then((r) => r.json())) as { workers: WorkerView[] }).workers[0];
+    await honest(m);
+    // At GOLD_FRACTION 0.5 over 30 jobs, no spot check at all would be a 1 in 10^9 event.
+    await submit(m, 30);
+    await until(async () => ((await shown())?.spotChecksPassed ?? 0) > 0, 'a passed spot check');
+    // Where no check was asked for, it would be 0.959 or more (the first test).
+    expect(await shown()).toMatchObject({ workerClass: 'volunteer', credibility: 0 });
+  });
+
   it('settles the jobs a new volunteer voted on once it passes a spot check, with no other identity there', async () => {
     // At TARGET_ERROR 0.05 a new volunteer's answer (credibility 0.9) waits for another's; past one check (0.959) it
     // settles a job alone, and so do the votes it gave before, decided again (lifecycle/waiting-votes.ts).

@@ -74,8 +74,12 @@ export class Verifier {
     return reachesTarget(credibility, this.policy.targetError);
   }
 
-  /** A worker's credibility from its class, the spot checks its identity passed, and how long saboteurs lasted. */
+  /**
+   * A worker's credibility from its class, the spot checks its identity passed, and how long saboteurs lasted:
+   * 0 for a volunteer short of MIN_CHECKS_TO_VERIFY, whose answers count toward no verdict (decide, below).
+   */
   credibilityOf(trusted: boolean, { spotChecksPassed }: Pick<TrustRecord, 'spotChecksPassed'>): number {
+    if (!trusted && spotChecksPassed < this.policy.minChecksToVerify) return 0;
     return workerCredibility({ trusted, spotChecksPassed, observedSaboteurShare: this.observedShare(spotChecksPassed) }, this.policy.saboteurFraction);
   }
 
