@@ -60,6 +60,9 @@ export const ConfigSchema = z
     maxConnections: int(1).default(10_000),
     /** Open connections at most from one client address (a headless fleet on one machine counts as one address). */
     maxConnectionsPerAddress: int(1).default(256),
+    /** New volunteer identities one client address (IPv6: its /64) is issued per window (identity/new-identity-rate.ts). */
+    maxNewIdentitiesPerAddress: int(1).default(30),
+    newIdentityWindowMs: int(1_000).default(3_600_000),
     /** A request's headers must arrive within this. */
     headersTimeoutMs: int(100).default(10_000),
     /** A whole request, body included, must arrive within this. */
@@ -235,6 +238,13 @@ const OPTIONS: [string, string, keyof Config, string][] = [
   ['--max-jobs-page <n>', 'MAX_JOBS_PAGE', 'maxJobsPage', 'most jobs per GET /api/jobs page'],
   ['--max-connections <n>', 'MAX_CONNECTIONS', 'maxConnections', 'open connections at most; one more gets 503'],
   ['--max-connections-per-address <n>', 'MAX_CONNECTIONS_PER_ADDRESS', 'maxConnectionsPerAddress', 'open connections from one address; one more gets 429'],
+  [
+    '--max-new-identities-per-address <n>',
+    'MAX_NEW_IDENTITIES_PER_ADDRESS',
+    'maxNewIdentitiesPerAddress',
+    'new volunteer identities one address (IPv6: its /64) is issued per NEW_IDENTITY_WINDOW_MS; one more is closed with 4007',
+  ],
+  ['--new-identity-window-ms <ms>', 'NEW_IDENTITY_WINDOW_MS', 'newIdentityWindowMs', 'the window MAX_NEW_IDENTITIES_PER_ADDRESS counts over'],
   ['--headers-timeout-ms <n>', 'HEADERS_TIMEOUT_MS', 'headersTimeoutMs', "a request's headers must arrive within this"],
   ['--request-timeout-ms <n>', 'REQUEST_TIMEOUT_MS', 'requestTimeoutMs', 'a whole request, body included, must arrive within this'],
   ['--keep-alive-timeout-ms <n>', 'KEEP_ALIVE_TIMEOUT_MS', 'keepAliveTimeoutMs', 'idle keep-alive connections are closed after this'],

@@ -208,6 +208,8 @@ export const CloseCode = {
   badFleetToken: 4005,
   /** A trusted identity was presented without the fleet token it was issued with. */
   fleetTokenRequired: 4006,
+  /** The address was issued MAX_NEW_IDENTITIES_PER_ADDRESS new identities this window: reconnect later. */
+  tooManyNewIdentities: 4007,
 } as const;
 /** The close codes after which the page should forget its identity (and, for the fleet ones, stop). */
 export const IDENTITY_CLOSE_CODES: readonly number[] = [CloseCode.badIdentityToken, CloseCode.identityRevoked];

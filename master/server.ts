@@ -13,6 +13,7 @@ import type { IdentityStore } from './identity/identity-store.ts';
 import { RedisIdentityStore } from './identity/redis-identity-store.ts';
 import { SqliteIdentityStore } from './identity/sqlite-identity-store.ts';
 import { OwnerKeys } from './identity/owner-keys.ts';
+import { NewIdentityRate } from './identity/new-identity-rate.ts';
 import { WorkerIdentities } from './identity/worker-identities.ts';
 import { newSecret } from './identity/worker-tokens.ts';
 import { ImagePreparer } from './images/prepared-image.ts';
@@ -71,7 +72,14 @@ export async function startMaster(config: Config, log: Logger = createLogger(con
   const identityStore: IdentityStore = redisAt ? await RedisIdentityStore.connect(redisAt, config.redisPrefix) : new SqliteIdentityStore(config.dataDir);
   // One secret signs worker tokens and owner keys (each with a key of its own): set, or made once and kept in the store.
   const secret = config.workerTokenSecret ?? (await identityStore.secretOr(newSecret()));
-  const identities = await WorkerIdentities.open(identityStore, { secret, fleetToken: config.fleetToken });
+  // Request rates and new identities per address are counted in Redis when masters share it: one allowance per client, not one per master.
+  const rateRedis = redisAt ? await connectRedis(redisAt, 1_000) : null;
+  const sharedRate = rateRedis ? { redis: rateRedis, keyPrefix: config.redisPrefix } : undefined;
+  const identities = await WorkerIdentities.open(identityStore, {
+    secret,
+    fleetToken: config.fleetToken,
+    newIdentities: new NewIdentityRate(config, sharedRate),
+  });
   const ownerKeys = new OwnerKeys(secret);
   const events = new LiveEvents();
   const workers = new WorkerRegistry(events, config.workerEventsEveryMs);
@@ -111,9 +119,6 @@ export async function startMaster(config: Config, log: Logger = createLogger(con
   const stats = startMasterStats({ store, events, boards, lifecycle, workers, log });
   let closing: Promise<void> | null = null;
   const draining = () => closing !== null;
-  // Request rates are counted in Redis when masters share it: one allowance per client, not one per master.
-  const rateRedis = redisAt ? await connectRedis(redisAt, 1_000) : null;
-  const sharedRate = rateRedis ? { redis: rateRedis, keyPrefix: config.redisPrefix } : undefined;
   // Headers and request timeouts are checked this often (Node's default, 30 s, would let slow headers linger).
   const server = http.createServer(
     { connectionsCheckingInterval: 1_000 },

@@ -178,6 +178,7 @@ function masterSettings(target: RedisTarget, partitions: number, index: number) 
     maxConnections: socketsPerMaster + 1000,
     maxConnectionsPerAddress: socketsPerMaster + 1000,
     apiRequestsPerWindow: 1_000_000_000,
+    maxNewIdentitiesPerAddress: 1_000_000_000,
     maxUploadsInFlight: 1000,
     maxUploadsPerAddress: 1000,
     maxPendingJobs: Math.max(100_000, n.capacityJobs * 2),

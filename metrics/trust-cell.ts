@@ -127,6 +127,8 @@ export async function runTrustCell(inputs: TrustBenchInputs, cell: CellSpec, opt
     // Blacklistings are logged as warnings: expected here, and they would bury the table.
     logLevel: 'error',
     heartbeatMs: 60_000,
+    // Identities are free here (the worst case): a blacklisted saboteur comes back at once, however often.
+    maxNewIdentitiesPerAddress: 1_000_000_000,
     goldDir: inputs.goldDir,
     goldAnswers: inputs.goldAnswers,
     ...options.policy,

@@ -23,6 +23,8 @@ const MAX_MESSAGE_BYTES = 64 * 1024;
 
 interface Connection {
   socket: WebSocket;
+  /** The client's address, as the socket sees it. */
+  address: string;
   session: WorkerSession | null;
   /** The hello's identity check while it runs: what the worker sends meanwhile waits for it. */
   admitting: Promise<void> | null;
@@ -70,7 +72,7 @@ export class WorkerHub {
         socket.end('HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\norigin not allowed (ALLOWED_ORIGINS)\n');
         return;
       }
-      this.wss.handleUpgrade(request, socket, head, (ws) => this.accept(ws));
+      this.wss.handleUpgrade(request, socket, head, (ws) => this.accept(ws, request.socket.remoteAddress ?? 'unknown'));
     });
     this.heartbeat = setInterval(() => this.beat(), this.options.heartbeatMs);
   }
@@ -94,8 +96,8 @@ export class WorkerHub {
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
   }
 
-  private accept(socket: WebSocket): void {
-    const connection: Connection = { socket, session: null, admitting: null, missedPongs: 0, badMessages: 0 };
+  private accept(socket: WebSocket, address: string): void {
+    const connection: Connection = { socket, address, session: null, admitting: null, missedPongs: 0, badMessages: 0 };
     this.connections.add(connection);
     const helloTimer = setTimeout(() => {
       if (!connection.session) socket.close(CloseCode.noHello, 'no hello within 10 s');
@@ -175,7 +177,7 @@ export class WorkerHub {
   private async admit(connection: Connection, hello: HelloMessage): Promise<void> {
     let admission;
     try {
-      admission = await this.options.identities.admit(hello);
+      admission = await this.options.identities.admit(hello, connection.address);
     } catch (error) {
       this.log.warn({ err: error, worker: hello.name }, 'could not check a worker identity');
       connection.socket.close(CloseCode.tryAgainLater, 'identity store unavailable');

@@ -4,6 +4,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { CloseCode, type HelloMessage, type WorkerClass, type WorkerIdentity } from '../protocol.ts';
 import type { IdentityStore, TrustRecord } from './identity-store.ts';
+import type { NewIdentityRate } from './new-identity-rate.ts';
 import { newSecret, WorkerTokens } from './worker-tokens.ts';
 
 export type Admission = { admitted: true; identity: WorkerIdentity; workerClass: WorkerClass } | { admitted: false; closeCode: number; reason: string };
@@ -15,24 +16,30 @@ export class WorkerIdentities {
    * With no configured secret, the one kept in the store (made by the first master to need it), so
    * tokens outlive a restart and every master on the same Redis accepts them.
    */
-  static async open(store: IdentityStore, options: { secret?: string; fleetToken?: string }): Promise<WorkerIdentities> {
+  static async open(store: IdentityStore, options: { secret?: string; fleetToken?: string; newIdentities: NewIdentityRate }): Promise<WorkerIdentities> {
     const secret = options.secret ?? (await store.secretOr(newSecret()));
-    return new WorkerIdentities(store, new WorkerTokens(secret), options.fleetToken);
+    return new WorkerIdentities(store, new WorkerTokens(secret), options.fleetToken, options.newIdentities);
   }
 
   private constructor(
     private readonly store: IdentityStore,
     private readonly tokens: WorkerTokens,
     private readonly fleetToken: string | undefined,
+    private readonly newIdentities: NewIdentityRate,
   ) {}
 
-  /** The identity and class a hello earns, or the close code and reason that refuse it. */
-  async admit(hello: Pick<HelloMessage, 'identity' | 'fleetToken'>): Promise<Admission> {
+  /** The identity and class a hello from `address` earns, or the close code and reason that refuse it. */
+  async admit(hello: Pick<HelloMessage, 'identity' | 'fleetToken'>, address: string): Promise<Admission> {
     if (hello.fleetToken !== undefined && !this.isFleetToken(hello.fleetToken)) {
       return refuse(CloseCode.badFleetToken, 'fleet token refused');
     }
     const earned: WorkerClass = hello.fleetToken !== undefined ? 'trusted' : 'volunteer';
-    if (!hello.identity) return { admitted: true, identity: this.tokens.issue(earned), workerClass: earned };
+    if (!hello.identity) {
+      // Only the operator's fleet mints trusted identities; a volunteer's are bounded per address.
+      const refusal = earned === 'volunteer' ? await this.newIdentities.take(address) : null;
+      if (refusal) return refuse(CloseCode.tooManyNewIdentities, refusal);
+      return { admitted: true, identity: this.tokens.issue(earned), workerClass: earned };
+    }
     const issuedAs = this.tokens.classOf(hello.identity);
     if (issuedAs === null) return refuse(CloseCode.badIdentityToken, 'worker identity token does not verify');
     if (await this.store.isRevoked(hello.identity.workerId)) return refuse(CloseCode.identityRevoked, 'worker identity revoked');

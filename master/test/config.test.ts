@@ -62,6 +62,12 @@ describe('configuration', () => {
       /--worker-token-secret \/ WORKER_TOKEN_SECRET: WORKER_TOKEN_SECRET must be at least 32/,
     );
     expect(() => loadConfig(argv(), { FLEET_TOKEN: 'short' })).toThrow(/--fleet-token \/ FLEET_TOKEN: FLEET_TOKEN must be at least 16/);
+    expect(defaults).toMatchObject({ maxNewIdentitiesPerAddress: 30, newIdentityWindowMs: 3_600_000 });
+    expect(loadConfig(argv('--max-new-identities-per-address', '5'), { NEW_IDENTITY_WINDOW_MS: '60000' })).toMatchObject({
+      maxNewIdentitiesPerAddress: 5,
+      newIdentityWindowMs: 60_000,
+    });
+    expect(() => loadConfig(argv(), { MAX_NEW_IDENTITIES_PER_ADDRESS: '0' })).toThrow(/--max-new-identities-per-address \/ MAX_NEW_IDENTITIES_PER_ADDRESS/);
   });
 
   it('takes the access settings: a public board and no API keys unless set, keys as name:key pairs long enough to be safe', () => {

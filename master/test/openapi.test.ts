@@ -21,6 +21,7 @@ import { WorkerRegistry } from '../hub/worker-registry.ts';
 import { ImagePreparer } from '../images/prepared-image.ts';
 import { JobLifecycle } from '../lifecycle/job-lifecycle.ts';
 import { createApp } from '../http/app.ts';
+import { NewIdentityRate } from '../identity/new-identity-rate.ts';
 import { verificationPolicyView } from '../http/verification-router.ts';
 import { openApiDocument } from '../http/openapi.ts';
 import { createLogger } from '../log.ts';
@@ -83,7 +84,7 @@ describe('the OpenAPI document', () => {
     const stats = startMasterStats({ store, events, boards, lifecycle, workers, log });
     const model = loadModelFiles(config.modelDir, config.modelInputRange);
     const ledger = new SqliteVolunteerLedger(dataDir);
-    const identities = await WorkerIdentities.open(identityStore, {});
+    const identities = await WorkerIdentities.open(identityStore, { newIdentities: new NewIdentityRate(config) });
     const app = createApp({
       config,
       store,

@@ -128,6 +128,29 @@ describe('worker identity', () => {
     expect((await refusal(b, { hello: { identity } })).code).toBe(CloseCode.identityRevoked);
   });
 
+  it('issues one address at most MAX_NEW_IDENTITIES_PER_ADDRESS new volunteer identities a window, and says so', async () => {
+    const m = await master({ maxNewIdentitiesPerAddress: 3, newIdentityWindowMs: 60_000 });
+    const issued = [];
+    for (let i = 0; i < 3; i++) issued.push((await connect(m, { localAddress: '127.0.0.2' })).welcome.identity);
+    const refused = await refusal(m, { localAddress: '127.0.0.2' });
+    expect(refused.code).toBe(CloseCode.tooManyNewIdentities);
+    expect(refused.reason).toMatch(/^over 3 new identities from your address in 1 min; try again in \d+ s$/);
+    // An identity it was issued still comes back; another address, and the operator's fleet, are not counted.
+    expect((await connect(m, { localAddress: '127.0.0.2', hello: { identity: issued[0]! } })).welcome.identity).toEqual(issued[0]);
+    expect((await connect(m, { localAddress: '127.0.0.3' })).welcome.workerClass).toBe('volunteer');
+    expect((await connect(m, { localAddress: '127.0.0.2', hello: { fleetToken: FLEET_TOKEN } })).welcome.workerClass).toBe('trusted');
+  });
+
+  it('counts new identities per address across masters sharing Redis', async () => {
+    const redisPrefix = grid.redisPrefix();
+    const limits = { redisPrefix, maxNewIdentitiesPerAddress: 2, newIdentityWindowMs: 60_000 };
+    const [a, b] = [await master(limits, 'redis'), await master(limits, 'redis')];
+    await connect(a, { localAddress: '127.0.0.4' });
+    await connect(b, { localAddress: '127.0.0.4' });
+    expect((await refusal(a, { localAddress: '127.0.0.4' })).code).toBe(CloseCode.tooManyNewIdentities);
+    expect((await refusal(b, { localAddress: '127.0.0.4' })).code).toBe(CloseCode.tooManyNewIdentities);
+  });
+
   it('records on each result the identity and class of the worker that answered', async () => {
     const m = await master();
     const volunteer = await connect(m, { onJob: (job, w) => w.succeed(job.header, 7) });

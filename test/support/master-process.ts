@@ -23,6 +23,7 @@ export async function spawnMaster(env: Record<string, string>, { compiled = fals
       HOST: '127.0.0.1',
       MODEL_DIR: defaultModelDir,
       API_REQUESTS_PER_WINDOW: '1000000',
+      MAX_NEW_IDENTITIES_PER_ADDRESS: '1000000',
       TARGET_ERROR: String(TEST_TARGET_ERROR),
       CLOSE_CALL_MARGIN: String(TEST_CLOSE_CALL_MARGIN),
       MIN_CHECKS_TO_VERIFY: String(TEST_MIN_CHECKS_TO_VERIFY),

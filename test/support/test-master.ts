@@ -42,6 +42,8 @@ export async function startTestMaster(overrides: Partial<Record<keyof Config, un
     logLevel: process.env.TEST_LOG_LEVEL ?? 'silent',
     // Tests poll from one address far faster than any client should; the rate limit has its own test.
     apiRequestsPerWindow: 1_000_000,
+    // Nor does one address usually mint thirty identities an hour; the bound has its own test.
+    maxNewIdentitiesPerAddress: 1_000_000,
     fleetToken: TEST_FLEET_TOKEN,
     targetError: TEST_TARGET_ERROR,
     closeCallMargin: TEST_CLOSE_CALL_MARGIN,

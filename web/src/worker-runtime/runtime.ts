@@ -72,6 +72,8 @@ export class WorkerRuntime extends EventTarget {
   private busy = false;
   private idleWaiters: Array<() => void> = [];
   private leaseMs: number | null = null;
+  /** Why the master sent this page away for now (too many new identities from its address): said while it retries. */
+  private refusedFor: string | null = null;
   /** True between start() and stop(). */
   private active = false;
   /** Bumped by start() and stop(), so an outdated start sequence knows to give up. */
@@ -292,9 +294,10 @@ export class WorkerRuntime extends EventTarget {
   /**
    * The master refused our identity: a revoked or unknown one is forgotten, and the next connect gets a
    * new one; a trusted one without the fleet token too. A fleet token the master does not take is the
-   * operator's to fix: stop.
+   * operator's to fix: stop. An address issued too many new identities waits: the page says why as it retries.
    */
   private onClosed(code: number, reason: string): void {
+    this.refusedFor = code === CloseCode.tooManyNewIdentities ? reason : null;
     if (IDENTITY_CLOSE_CODES.includes(code) || code === CloseCode.fleetTokenRequired) {
       console.warn(`master refused this worker identity (${code} ${reason}): asking for a new one`);
       this.options.identity.forget();
@@ -312,7 +315,7 @@ export class WorkerRuntime extends EventTarget {
     if (this.active && retryInMs !== null) {
       this.update({
         state: 'connecting',
-        lastError: `no connection to the master; retrying in ${(retryInMs / 1000).toFixed(1)} s`,
+        lastError: `${this.refusedFor ? `master: ${this.refusedFor}` : 'no connection to the master'}; retrying in ${(retryInMs / 1000).toFixed(1)} s`,
       });
     }
   }

@@ -1,0 +1,57 @@
+// How many new volunteer identities one address is issued per window. Identities are free: a blacklisted
+// saboteur comes straight back as a new one, and a script can mint as many as it likes to stand for many
+// volunteers. Each address gets a few (a household, a classroom behind one NAT), then waits for the window to
+// pass; a page that keeps its identity is never counted again. IPv6 addresses count by /64, the block one
+// subscriber is given. Counted with rate-limiter-flexible: in memory on one master, in Redis when masters
+// share it (in memory again while Redis is away), so spreading over masters does not multiply the allowance.
+import ipaddr from 'ipaddr.js';
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import type { RedisClient } from '../store/redis/lua-scripts.ts';
+
+export interface NewIdentityLimits {
+  /** New volunteer identities one address is issued in a window... */
+  maxNewIdentitiesPerAddress: number;
+  /** ...of this length. */
+  newIdentityWindowMs: number;
+}
+
+/** Who an address counts as: itself for IPv4 (an IPv4-mapped IPv6 address too), its /64 for IPv6. */
+export function addressGroup(address: string): string {
+  if (!ipaddr.isValid(address)) return address;
+  const parsed = ipaddr.process(address);
+  if (parsed.kind() === 'ipv4') return parsed.toString();
+  const prefix = (parsed as ipaddr.IPv6).parts.slice(0, 4);
+  return `${new ipaddr.IPv6([...prefix, 0, 0, 0, 0]).toString()}/64`;
+}
+
+export class NewIdentityRate {
+  private readonly limiter: RateLimiterAbstract;
+
+  constructor(
+    private readonly limits: NewIdentityLimits,
+    shared?: { redis: RedisClient; keyPrefix: string },
+  ) {
+    const options = { points: limits.maxNewIdentitiesPerAddress, duration: limits.newIdentityWindowMs / 1000 };
+    this.limiter = shared
+      ? new RateLimiterRedis({
+          ...options,
+          storeClient: shared.redis,
+          keyPrefix: `${shared.keyPrefix}new-identities`,
+          insuranceLimiter: new RateLimiterMemory(options),
+        })
+      : new RateLimiterMemory(options);
+  }
+
+  /** Counts one new identity for the address: null if it may have it, else why not, in plain words. */
+  async take(address: string): Promise<string | null> {
+    try {
+      await this.limiter.consume(addressGroup(address));
+      return null;
+    } catch (refusal) {
+      if (!(refusal instanceof RateLimiterRes)) throw refusal;
+      const seconds = Math.max(1, Math.ceil(refusal.msBeforeNext / 1000));
+      const { maxNewIdentitiesPerAddress: most, newIdentityWindowMs: windowMs } = this.limits;
+      return `over ${most} new ${most === 1 ? 'identity' : 'identities'} from your address in ${windowMs / 60_000} min; try again in ${seconds} s`;
+    }
+  }
+}

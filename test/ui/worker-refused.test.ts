@@ -1,0 +1,30 @@
+// The worker page in real Chromium when the master will issue its address no new identity for now
+// (MAX_NEW_IDENTITIES_PER_ADDRESS): it says why, in the master's words, and keeps trying rather than give up.
+import { describe, expect, it } from 'vitest';
+import { SyntheticWorker } from '../../metrics/synthetic-worker.ts';
+import { clickDeep, inApp, waitForTexts } from '../support/browser.ts';
+import { useUiHarness } from '../support/ui-harness.ts';
+
+const ui = useUiHarness({ master: { maxNewIdentitiesPerAddress: 1 } });
+
+describe('a worker page its address may not have a new identity for', () => {
+  it('says why and retries', async () => {
+    // The address's one new identity this hour goes to another worker first.
+    const first = await SyntheticWorker.connect({ masterUrl: ui.master.url, name: 'first' });
+    try {
+      const { page } = await ui.open('/worker');
+      await clickDeep(page, inApp('worker-page', '.control button'));
+      const [problem] = await waitForTexts(
+        page,
+        inApp('worker-page', '.problem'),
+        (texts) => texts[0]?.includes('over 1 new identity from your address in 60 min') ?? false,
+        'the refusal, in the master’s words',
+        90_000,
+      );
+      expect(problem).toMatch(/^Last problem: master: over 1 new identity from your address in 60 min; try again in \d+ s; retrying in [\d.]+ s$/);
+      expect((await waitForTexts(page, inApp('worker-page', '.state'), (texts) => texts.length === 1, 'the state'))[0]).toBe('Connecting to the master…');
+    } finally {
+      first.terminate();
+    }
+  });
+});
