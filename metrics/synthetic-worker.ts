@@ -8,6 +8,7 @@ import {
   WORKER_SOCKET_PATH,
   type HelloMessage,
   type JobHeader,
+  type KnownBackend,
   type MasterMessage,
   type WelcomeMessage,
   type WorkerMessage,
@@ -55,15 +56,15 @@ export class SyntheticWorker {
     this.answer(header, [{ index, probability: 1 }], inferenceMs);
   }
 
-  /** Answers a job with these classes and probabilities, most probable first. */
-  answer(header: JobHeader, predictions: { index: number; probability: number }[], inferenceMs = 0): void {
+  /** Answers a job with these classes and probabilities, most probable first, as computed on `backend`. */
+  answer(header: JobHeader, predictions: { index: number; probability: number }[], inferenceMs = 0, backend: KnownBackend = 'cpu'): void {
     this.send({
       type: 'result',
       jobId: header.jobId,
       leaseId: header.leaseId,
       predictions: predictions.map(({ index, probability }) => ({ index, label: `class ${index}`, probability })),
       inferenceMs,
-      backend: 'cpu',
+      backend,
       model: this.modelHash,
     });
   }

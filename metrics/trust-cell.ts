@@ -51,6 +51,11 @@ export interface CellOptions {
   /** A smart saboteur's honest answers under each identity before it lies. */
   honestFor: number;
   disagreement: HonestDisagreement;
+  /**
+   * Share of the workers on a GPU backend (WebGL): only their honest answers may slip on a low-margin image, and
+   * CLOSE_CALL_MARGIN holds them; the others run WASM, whose fp32 answers agree with the model's (bench:agreement).
+   */
+  gpuShare: number;
   /** The run stops waiting after this long; what was not finished is counted as such. */
   timeoutMs: number;
   store: { kind: 'sqlite' } | { kind: 'redis'; url: string };
@@ -58,7 +63,15 @@ export interface CellOptions {
   policy: Partial<
     Pick<
       Config,
-      'targetError' | 'saboteurFraction' | 'maxReplicas' | 'closeCallMargin' | 'minChecksToVerify' | 'goldFraction' | 'goldFractionNew' | 'goldPoolSize'
+      | 'targetError'
+      | 'saboteurFraction'
+      | 'maxReplicas'
+      | 'closeCallMargin'
+      | 'closeCallMarginCpu'
+      | 'minChecksToVerify'
+      | 'goldFraction'
+      | 'goldFractionNew'
+      | 'goldPoolSize'
     >
   >;
 }
@@ -145,6 +158,8 @@ export async function runTrustCell(inputs: TrustBenchInputs, cell: CellSpec, opt
       i < saboteurCount ? { kind: cell.kind, rate: cell.rate, honestFor: options.honestFor } : { kind: 'honest' as const },
     ),
   );
+  const gpuCount = Math.round(options.gpuShare * options.workers);
+  const onGpu = shuffled(Array.from({ length: options.workers }, (_, i) => i < gpuCount));
   const collusionSeed = randomInt(2 ** 31);
   const workers = await Promise.all(
     behaviours.map((behaviour, i) =>
@@ -157,7 +172,8 @@ export async function runTrustCell(inputs: TrustBenchInputs, cell: CellSpec, opt
         fleetToken,
         table: inputs.table,
         index: inputs.index,
-        disagreement: options.disagreement,
+        backend: onGpu[i] ? 'webgl' : 'wasm',
+        disagreement: onGpu[i] ? options.disagreement : { ...options.disagreement, flipRate: 0 },
         collusionSeed,
         log,
       }),

@@ -1,6 +1,7 @@
-// A close call (top-1 leading the second by less than CLOSE_CALL_MARGIN) from one volunteer never settles a job,
-// however credible the volunteer: a second identity must agree. Margins read from the answer's own predictions,
-// and the verifier's decisions with credibility from the real identity stores.
+// A close call (top-1 leading the second by less than CLOSE_CALL_MARGIN; from a CPU backend, by less than
+// CLOSE_CALL_MARGIN_CPU) from one volunteer never settles a job, however credible the volunteer: a second identity
+// must agree. Margins read from the answer's own predictions, and the verifier's decisions with credibility from the
+// real identity stores.
 import { afterEach, describe, expect, it } from 'vitest';
 import { IDENTITY_STORE_KINDS, type OpenedIdentityStore } from '../../test/support/identity-stores.ts';
 import { volunteerAnswer } from '../../test/support/store-fixtures.ts';
@@ -13,16 +14,28 @@ const POLICY = DEFAULT_VERIFICATION;
 
 const p = (index: number, probability: number) => ({ index, label: `class ${index}`, probability });
 
-/** A volunteer's answer of class `index` leading class `second` by `margin`. */
-function answerWithMargin(index: number, second: number, margin: number, workerId: string): JobResult {
-  return { ...volunteerAnswer(index, workerId), predictions: [p(index, (1 + margin) / 2), p(second, (1 - margin) / 2)] };
+/** A volunteer's answer of class `index` leading class `second` by `margin`, from a GPU backend unless `backend` says. */
+function answerWithMargin(index: number, second: number, margin: number, workerId: string, backend = 'webgl'): JobResult {
+  return { ...volunteerAnswer(index, workerId), backend, predictions: [p(index, (1 + margin) / 2), p(second, (1 - margin) / 2)] };
 }
+
+const MARGINS = { closeCallMargin: 0.1, closeCallMarginCpu: 0.001 };
+const onGpu = (...predictions: ReturnType<typeof p>[]) => ({ predictions, backend: 'webgl' });
 
 describe('an answer’s margin', () => {
   it('is the top-1 probability less the second’s', () => {
     expect(topMargin([p(3, 0.6), p(4, 0.3), p(5, 0.05)])).toBeCloseTo(0.3, 12);
-    expect(isCloseCall([p(3, 0.45), p(4, 0.4)], 0.1)).toBe(true);
-    expect(isCloseCall([p(3, 0.6), p(4, 0.3)], 0.1)).toBe(false);
+    expect(isCloseCall(onGpu(p(3, 0.45), p(4, 0.4)), MARGINS)).toBe(true);
+    expect(isCloseCall(onGpu(p(3, 0.6), p(4, 0.3)), MARGINS)).toBe(false);
+  });
+
+  it('holds an answer from a CPU backend (fp32) to the narrower CLOSE_CALL_MARGIN_CPU, never above CLOSE_CALL_MARGIN', () => {
+    for (const backend of ['wasm', 'cpu']) {
+      expect(isCloseCall({ predictions: [p(3, 0.45), p(4, 0.4)], backend }, MARGINS)).toBe(false);
+      expect(isCloseCall({ predictions: [p(3, 0.4004), p(4, 0.4)], backend }, MARGINS)).toBe(true);
+      expect(isCloseCall({ predictions: [p(3, 0.4004), p(4, 0.4)], backend }, { closeCallMargin: 0.0001, closeCallMarginCpu: 0.001 })).toBe(false);
+    }
+    expect(isCloseCall(onGpu(p(3, 0.4004), p(4, 0.4)), MARGINS)).toBe(true);
   });
 
   it('takes the most an unlisted class could hold when only one class is listed', () => {
@@ -33,7 +46,8 @@ describe('an answer’s margin', () => {
   });
 
   it('is never a close call at CLOSE_CALL_MARGIN 0', () => {
-    expect(isCloseCall([p(3, 0.4), p(4, 0.4)], 0)).toBe(false);
+    expect(isCloseCall(onGpu(p(3, 0.4), p(4, 0.4)), { closeCallMargin: 0, closeCallMarginCpu: 0.001 })).toBe(false);
+    expect(isCloseCall({ predictions: [p(3, 0.4), p(4, 0.4)], backend: 'wasm' }, { closeCallMargin: 0, closeCallMarginCpu: 0.001 })).toBe(false);
   });
 });
 
@@ -52,6 +66,12 @@ describe.each(IDENTITY_STORE_KINDS)('close calls decided with the $name identity
     const verifier = await withVeteran();
     expect((await verifier.decide(answerWithMargin(7, 8, 0.5, 'veteran'), [], false)).final).toBe(true);
     expect(await verifier.decide(answerWithMargin(7, 8, 0.05, 'veteran'), [], false)).toEqual({ final: false, trustedOnly: false });
+  });
+
+  it("settles a job on a credible volunteer's lead from a CPU backend alone, unless it is within CLOSE_CALL_MARGIN_CPU", async () => {
+    const verifier = await withVeteran();
+    expect((await verifier.decide(answerWithMargin(7, 8, 0.05, 'veteran', 'wasm'), [], false)).final).toBe(true);
+    expect(await verifier.decide(answerWithMargin(7, 8, 0.0005, 'veteran', 'wasm'), [], false)).toEqual({ final: false, trustedOnly: false });
   });
 
   it('settles the close call once another identity agrees, and not when it disagrees', async () => {

@@ -64,17 +64,22 @@ describe.each(['sqlite', 'redis'] as const)('spot checks on the %s store', (stor
 
   const honest = (on: TestMaster) =>
     grid.connect(on, { name: 'honest', credit: 2, onJob: (job, self) => void classify(job).then((index) => self.succeed(job.header, index)) });
-  /** An honest volunteer whose top-1 leads the second by 0.05 on every image: a close call (< CLOSE_CALL_MARGIN 0.1). */
+  /** An honest volunteer on a GPU backend whose top-1 leads the second by 0.05 on every image: a close call (< CLOSE_CALL_MARGIN 0.1). */
   const closeCaller = (on: TestMaster) =>
     grid.connect(on, {
       name: 'close-calls',
       credit: 2,
       onJob: (job, self) =>
         void classify(job).then((index) =>
-          self.answer(job.header, [
-            { index, probability: 0.5 },
-            { index: (index % 3) + 1, probability: 0.45 },
-          ]),
+          self.answer(
+            job.header,
+            [
+              { index, probability: 0.5 },
+              { index: (index % 3) + 1, probability: 0.45 },
+            ],
+            0,
+            'webgl',
+          ),
         ),
     });
   /** Spot checks all but never dealt with work: only idle ones come. */

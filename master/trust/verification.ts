@@ -20,6 +20,7 @@ export interface VerificationPolicy {
   saboteurFraction: number;
   maxReplicas: number;
   closeCallMargin: number;
+  closeCallMarginCpu: number;
   minChecksToVerify: number;
   maxOutvotedShare: number;
   outvotedMinAnswers: number;
@@ -115,7 +116,7 @@ export class Verifier {
       const agreeing = counted.map(({ answer: given }) => given).filter((given) => top1(given) === outcome.answer);
       const state: VerificationState = agreeing.some(isTrusted) ? 'trusted' : 'verified';
       // A lone volunteer's close call may be an honest slip its credibility says nothing about: it waits for a second identity.
-      const loneCloseCall = state === 'verified' && agreeing.length === 1 && isCloseCall(agreeing[0]!.predictions, this.policy.closeCallMargin);
+      const loneCloseCall = state === 'verified' && agreeing.length === 1 && isCloseCall(agreeing[0]!, this.policy);
       if (!loneCloseCall) return { final: true, result: settled(answers, answer, outcome.answer, { state, credibility: outcome.credibility }) };
     }
     const volunteerAnswers = counted.filter(({ answer: given }) => !isTrusted(given)).length;

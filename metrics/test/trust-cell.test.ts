@@ -31,6 +31,7 @@ const options: CellOptions = {
   answerMs: 5,
   honestFor: 0,
   disagreement: { flipRate: 0, lowMargin: 0.1 },
+  gpuShare: 0.5,
   timeoutMs: 60_000,
   store: { kind: 'sqlite' },
   policy: { goldFraction: 0.3 },
@@ -65,6 +66,17 @@ describe('a trust bench cell', () => {
     expect([run.done, run.replicas, run.wrong, run.spotChecks.given]).toEqual([40, 40, 0, 0]);
     // The last quarter of the 40 jobs submitted: ten, one answer each.
     expect(run.lastQuarter).toEqual({ done: 10, replicas: 10 });
+  });
+
+  it('has only the workers on a GPU backend (--gpu-share) slip on low-margin images', async () => {
+    // Every image low-margin and every GPU answer a slip: the WASM workers' answers stay the model's.
+    const slippery = { ...options, disagreement: { flipRate: 1, lowMargin: 1 } };
+    const trusted = { saboteurs: 0, kind: 'naive', rate: 0, trusted: true } as const;
+    const onWasm = await runTrustCell(inputs, trusted, { ...slippery, gpuShare: 0 });
+    expect([onWasm.done, onWasm.flips, onWasm.wrong]).toEqual([40, 0, 0]);
+    const onGpu = await runTrustCell(inputs, trusted, { ...slippery, gpuShare: 1 });
+    expect(onGpu.flips).toBe(onGpu.wrong);
+    expect(onGpu.flips).toBeGreaterThan(30);
   });
 
   it('with images prepared on submit as uploads are, has the workers know each image at the model size', async () => {
