@@ -4,7 +4,7 @@ import http from 'node:http';
 import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import WebSocket from 'ws';
-import { PROTOCOL_VERSION, WORKER_SOCKET_PATH } from '../master/protocol.ts';
+import { PROTOCOL_VERSION, WORKER_SOCKET_PATH, type HelloMessage } from '../master/protocol.ts';
 import { multipartHead } from './hostile-master.ts';
 
 /** Where attacks come from; the probe, the client and the legitimate worker use other loopback addresses. */
@@ -58,8 +58,10 @@ export interface AttackContext {
 
 const errorCode = (error: unknown) => `error ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`;
 
+/** A valid hello (typed, so a change to the protocol cannot leave the attacks sending ones the master refuses). */
 function hello(modelHash: string, name: string): string {
-  return JSON.stringify({ type: 'hello', protocol: PROTOCOL_VERSION, name, kind: 'browser', backend: 'wasm', model: modelHash, credit: 4 });
+  const message: HelloMessage = { type: 'hello', protocol: PROTOCOL_VERSION, name, kind: 'volunteer', backend: 'wasm', model: modelHash, credit: 4 };
+  return JSON.stringify(message);
 }
 
 /** Opens a worker socket from the attacker's address; counts how it was answered. */
