@@ -80,8 +80,16 @@ export class Verifier {
    * 0 for a volunteer short of MIN_CHECKS_TO_VERIFY, whose answers count toward no verdict (decide, below).
    */
   credibilityOf(trusted: boolean, { spotChecksPassed }: Pick<TrustRecord, 'spotChecksPassed'>): number {
-    if (!trusted && spotChecksPassed < this.policy.minChecksToVerify) return 0;
+    if (!this.hasSay(trusted, spotChecksPassed)) return 0;
     return workerCredibility({ trusted, spotChecksPassed, observedSaboteurShare: this.observedShare(spotChecksPassed) }, this.policy.saboteurFraction);
+  }
+
+  /**
+   * Identities are free, so new ones agreeing may be one person's: a volunteer's answer counts, for or against, once
+   * its identity has passed MIN_CHECKS_TO_VERIFY spot checks (kept until then, and decided again as it passes).
+   */
+  private hasSay(trusted: boolean, spotChecksPassed: number): boolean {
+    return trusted || spotChecksPassed >= this.policy.minChecksToVerify;
   }
 
   private observedShare(spotChecksPassed: number): number {
@@ -108,9 +116,7 @@ export class Verifier {
         observedSaboteurShare: this.observedShare(spotChecksPassed),
         answer: top1(given),
       }));
-    // Identities are free, so new ones agreeing may be one person's: a volunteer's answer counts, for or against,
-    // once its identity has passed MIN_CHECKS_TO_VERIFY spot checks (kept until then, and decided again as it passes).
-    const voting = counted.filter(({ answer: given, spotChecksPassed }) => isTrusted(given) || spotChecksPassed >= this.policy.minChecksToVerify);
+    const voting = counted.filter(({ answer: given, spotChecksPassed }) => this.hasSay(isTrusted(given), spotChecksPassed));
     const outcome = verdict(asVotes(voting), this.policy);
     if (outcome.final) {
       const agreeing = counted.map(({ answer: given }) => given).filter((given) => top1(given) === outcome.answer);
