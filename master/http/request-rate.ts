@@ -1,11 +1,9 @@
-// Requests per client address to the API, counted with rate-limiter-flexible:
-// in memory on one master, in Redis when masters share Redis, so a client
-// cannot multiply its allowance by spreading requests over them (and in memory
-// again while Redis is away). Probes and /metrics are not counted: they must
-// answer whatever a client does.
+// Requests per client address to the API (address-limiter.ts: one allowance per
+// client across masters sharing Redis). Probes and /metrics are not counted: they
+// must answer whatever a client does.
 import type { RequestHandler } from 'express';
-import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
-import type { RedisClient } from '../store/redis/lua-scripts.ts';
+import { RateLimiterRes } from 'rate-limiter-flexible';
+import { addressLimiter, type SharedCounts } from './address-limiter.ts';
 import { HttpError } from './errors.ts';
 
 export interface RequestRateLimits {
@@ -15,11 +13,8 @@ export interface RequestRateLimits {
   apiRateWindowMs: number;
 }
 
-export function requestRate(limits: RequestRateLimits, shared?: { redis: RedisClient; keyPrefix: string }): RequestHandler {
-  const options = { points: limits.apiRequestsPerWindow, duration: limits.apiRateWindowMs / 1000 };
-  const limiter: RateLimiterAbstract = shared
-    ? new RateLimiterRedis({ ...options, storeClient: shared.redis, keyPrefix: `${shared.keyPrefix}rate`, insuranceLimiter: new RateLimiterMemory(options) })
-    : new RateLimiterMemory(options);
+export function requestRate(limits: RequestRateLimits, shared?: SharedCounts): RequestHandler {
+  const limiter = addressLimiter(limits.apiRequestsPerWindow, limits.apiRateWindowMs, 'rate', shared);
   return async (req, _res, next) => {
     try {
       await limiter.consume(req.socket.remoteAddress ?? 'unknown');

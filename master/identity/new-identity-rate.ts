@@ -2,11 +2,10 @@
 // saboteur comes straight back as a new one, and a script can mint as many as it likes to stand for many
 // volunteers. Each address gets a few (a household, a classroom behind one NAT), then waits for the window to
 // pass; a page that keeps its identity is never counted again. IPv6 addresses count by /64, the block one
-// subscriber is given. Counted with rate-limiter-flexible: in memory on one master, in Redis when masters
-// share it (in memory again while Redis is away), so spreading over masters does not multiply the allowance.
+// subscriber is given. Counted as API requests are (http/address-limiter.ts), across masters sharing Redis.
 import ipaddr from 'ipaddr.js';
-import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
-import type { RedisClient } from '../store/redis/lua-scripts.ts';
+import { RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { addressLimiter, type SharedCounts } from '../http/address-limiter.ts';
 
 export interface NewIdentityLimits {
   /** New volunteer identities one address is issued in a window... */
@@ -29,17 +28,9 @@ export class NewIdentityRate {
 
   constructor(
     private readonly limits: NewIdentityLimits,
-    shared?: { redis: RedisClient; keyPrefix: string },
+    shared?: SharedCounts,
   ) {
-    const options = { points: limits.maxNewIdentitiesPerAddress, duration: limits.newIdentityWindowMs / 1000 };
-    this.limiter = shared
-      ? new RateLimiterRedis({
-          ...options,
-          storeClient: shared.redis,
-          keyPrefix: `${shared.keyPrefix}new-identities`,
-          insuranceLimiter: new RateLimiterMemory(options),
-        })
-      : new RateLimiterMemory(options);
+    this.limiter = addressLimiter(limits.maxNewIdentitiesPerAddress, limits.newIdentityWindowMs, 'new-identities', shared);
   }
 
   /** Counts one new identity for the address: null if it may have it, else why not, in plain words. */
