@@ -145,7 +145,7 @@ export class JobDetail extends LitElement {
     if (job.result) return html`<confidence-bars .predictions=${job.result.predictions} limit="5"></confidence-bars>`;
     if (job.status === 'failed') return html`<p class="failure">${job.error ?? 'It failed, with no reason given.'}</p>`;
     const waiting = job.status === 'leased' ? `Running on ${job.worker ?? 'a worker'}…` : `Waiting for ${job.trustedOnly ? 'a trusted worker' : 'a worker'}…`;
-    const answers = waitingAnswers(job, verificationPolicy.current);
+    const answers = waitingAnswers(job, verificationPolicy.value);
     // A job back in the queue says why: an attempt failed, or its result leaned on a blacklisted volunteer.
     return html`
       <p class="muted">${waiting}</p>

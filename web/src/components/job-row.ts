@@ -81,7 +81,7 @@ export class JobRow extends LitElement {
   private renderOutcome(job: JobView) {
     if (job.result) return html`<confidence-bars .predictions=${job.result.predictions} limit="3"></confidence-bars>`;
     if (job.status === 'failed') return html`<span class="error">${job.error ?? 'failed'}</span>`;
-    const answers = waitingAnswers(job, verificationPolicy.current);
+    const answers = waitingAnswers(job, verificationPolicy.value);
     // A job holding volunteers' answers says so, or it would look as if no one had looked at it.
     if (answers) return html`<span class="waiting votes">${answers}${job.status === 'leased' ? `; running on ${job.worker ?? 'a worker'}` : ''}…</span>`;
     if (job.status === 'leased') return html`<span class="waiting">Running on ${job.worker ?? 'a worker'}…</span>`;

@@ -31,7 +31,7 @@ const UNCHECKED_VOLUNTEER_LABEL =
 
 function standingLabel(workerClass: WorkerClass | null | undefined): string {
   if (!workerClass) return '—';
-  if (workerClass === 'volunteer' && verificationPolicy.current?.volunteersCanVerify === false) return UNCHECKED_VOLUNTEER_LABEL;
+  if (workerClass === 'volunteer' && verificationPolicy.value?.volunteersCanVerify === false) return UNCHECKED_VOLUNTEER_LABEL;
   return STANDING_LABELS[workerClass];
 }
 
