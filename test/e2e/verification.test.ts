@@ -29,9 +29,12 @@ const saboteurs: SyntheticWorker[] = [];
 
 beforeAll(async () => {
   const answers = path.join(workDir, 'gold.csv');
-  const made = await makeGoldAnswers({ images: devImagesDir, files: [...GOLD, ...JOBS].map((image) => image.file), out: answers, minMargin: 0 });
-  // top1s: the original's answer, then its prepared form's (what an uploaded job's worker receives), then the re-encodings'.
-  honest = new Map(made.candidates.map((candidate) => [candidate.file, candidate.top1s[1]!]));
+  const made = await makeGoldAnswers({ images: devImagesDir, files: GOLD.map((image) => image.file), out: answers, minMargin: 0 });
+  // The jobs need only their honest answers, not stability under re-encoding: top1s holds the original's answer,
+  // then its prepared form's (what an uploaded job's worker receives).
+  const jobAnswers = path.join(workDir, 'jobs.csv');
+  const jobs = await makeGoldAnswers({ images: devImagesDir, files: JOBS.map((image) => image.file), out: jobAnswers, minMargin: 0, reencodings: 0 });
+  honest = new Map(jobs.candidates.map((candidate) => [candidate.file, candidate.top1s[1]!]));
   // Gold: the stable, wide-margin ones among the gold images only (made with minMargin 0 to learn every job's answer too).
   const goldRows = made.rows.filter((row) => GOLD.some((image) => image.file === row.file) && row.margin >= 0.5);
   fs.writeFileSync(answers, ['file,index,margin', ...goldRows.map((row) => `${row.file},${row.index},${row.margin}`)].join('\n') + '\n');
