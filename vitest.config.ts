@@ -10,6 +10,8 @@ export default defineConfig({
       'metrics/test/**/*.test.ts',
       'test/**/*.test.ts',
     ],
+    // What the whole suite needs (dev images, browsers, Redis), checked once up front.
+    globalSetup: ['test/support/prerequisites.ts'],
     // Browser tests share two cores: one file at a time keeps their timings sane.
     fileParallelism: false,
     testTimeout: 120_000,
