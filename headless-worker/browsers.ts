@@ -1,6 +1,6 @@
 // Which browsers the fleet can run, where their executables are, and how each is launched.
 import { accessSync, constants, statSync } from 'node:fs';
-import type { LaunchOptions } from 'puppeteer-core';
+import puppeteer, { type Browser, type LaunchOptions } from 'puppeteer-core';
 import { chromiumArgs } from './chromium.ts';
 
 export const BROWSER_NAMES = ['chromium', 'firefox'] as const;
@@ -71,6 +71,17 @@ export function browserLaunchOptions(browser: BrowserName, executablePath: strin
     return { browser: 'firefox', executablePath, headless: true, userDataDir: profileDir, args: [...extraArgs], extraPrefsFirefox: FIREFOX_WORKER_PREFS };
   }
   return { browser: 'chrome', executablePath, args: chromiumArgs(profileDir, extraArgs), ignoreDefaultArgs: true, pipe: true };
+}
+
+/**
+ * Launches a browser with puppeteer, its pipes guarded. Puppeteer stops listening for errors on the browser's
+ * pipes when it disconnects; a browser that exits after that with commands it never read (one sent while it was
+ * closing, or killed) resets its pipe, and the unheard 'error' would be an uncaught exception in our process.
+ */
+export async function launchBrowser(options: LaunchOptions): Promise<Browser> {
+  const browser = await puppeteer.launch(options);
+  for (const stream of browser.process()?.stdio ?? []) stream?.on('error', () => undefined);
+  return browser;
 }
 
 function canExecute(path: string): boolean {

@@ -5,9 +5,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import type { Browser, Page } from 'puppeteer-core';
 import type { Logger } from 'pino';
-import { browserLaunchOptions, type BrowserName } from './browsers.ts';
+import { browserLaunchOptions, launchBrowser, type BrowserName } from './browsers.ts';
 import { parsePageStatus, READ_PAGE_STATUS_SCRIPT, type PageStatus } from './page-status.ts';
 
 export const PROFILE_DIR_PREFIX = 'grid-worker-';
@@ -96,7 +96,7 @@ export class HeadlessWorker {
     // always settle: its wait for the first tab ignores both the signal and the dead connection and
     // sits out its whole timeout. So the launch does not wait for that tab (we do, below, abortably),
     // and we stop waiting for the launch itself as soon as close() aborts.
-    const launching = puppeteer.launch({
+    const launching = launchBrowser({
       ...browserLaunchOptions(browserName, executablePath, this.#userDataDir, extraArgs),
       defaultViewport: null,
       // Puppeteer's own handlers would kill browsers and exit mid-shutdown; the CLI handles signals.

@@ -6,8 +6,8 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import puppeteer, { type Browser } from 'puppeteer-core';
-import { browserLaunchOptions, resolveBrowserPath } from '../headless-worker/browsers.ts';
+import type { Browser } from 'puppeteer-core';
+import { browserLaunchOptions, launchBrowser, resolveBrowserPath } from '../headless-worker/browsers.ts';
 import { workerPageUrl } from '../headless-worker/fleet.ts';
 import { withFleetToken } from '../headless-worker/headless-worker.ts';
 import { makeConfig } from '../master/config.ts';
@@ -37,7 +37,7 @@ export async function measureColdStarts(image: string, { rounds, modelDir }: { r
     const runs: ColdStart[] = [];
     for (let round = 0; round < rounds; round++) {
       const profileDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cold-start-profile-'));
-      const browser = await puppeteer.launch(browserLaunchOptions('chromium', resolveBrowserPath('chromium'), profileDir));
+      const browser = await launchBrowser(browserLaunchOptions('chromium', resolveBrowserPath('chromium'), profileDir));
       try {
         const empty = await firstResult(browser, master, url, async () => master.lifecycle.submit([{ ...newJob('cold.jpg', 'image/jpeg', bytes), prepared }]));
         const warm = await firstResult(browser, master, url, async () => master.lifecycle.submit([{ ...newJob('warm.jpg', 'image/jpeg', bytes), prepared }]));

@@ -5,9 +5,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import type { Browser, Page } from 'puppeteer-core';
 import type { StandaloneRun, StandaloneWindow } from '../common/standalone-classifier.ts';
-import { browserLaunchOptions, resolveBrowserPath } from '../headless-worker/browsers.ts';
+import { browserLaunchOptions, launchBrowser, resolveBrowserPath } from '../headless-worker/browsers.ts';
 import { makeConfig } from '../master/config.ts';
 import type { KnownBackend } from '../master/protocol.ts';
 import { startMaster } from '../master/server.ts';
@@ -91,7 +91,7 @@ async function openPage(url: string, share: EncodedImage[]): Promise<{ page: Pag
     fs.rmSync(profileDir, { recursive: true, force: true });
   };
   try {
-    browser = await puppeteer.launch(browserLaunchOptions('chromium', resolveBrowserPath('chromium'), profileDir));
+    browser = await launchBrowser(browserLaunchOptions('chromium', resolveBrowserPath('chromium'), profileDir));
     const page = await browser.newPage();
     const response = await page.goto(url);
     // A page that did not load (the web app not built, say) would otherwise be waited on for minutes.

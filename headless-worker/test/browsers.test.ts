@@ -1,5 +1,9 @@
+import { once } from 'node:events';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BrowserNotFoundError, browserLaunchOptions, resolveBrowserPath } from '../browsers.ts';
+import { BrowserNotFoundError, browserLaunchOptions, launchBrowser, resolveBrowserPath } from '../browsers.ts';
 import { chromiumArgs } from '../chromium.ts';
 
 const onlyExists = (existing: string) => (path: string) => path === existing;
@@ -62,5 +66,28 @@ describe('launch options', () => {
     const options = browserLaunchOptions('firefox', '/usr/bin/firefox-esr', '/tmp/profile', ['--safe-mode']);
     expect(options).toMatchObject({ browser: 'firefox', headless: true, userDataDir: '/tmp/profile', args: ['--safe-mode'] });
     expect(options.extraPrefsFirefox).toMatchObject({ 'dom.min_background_timeout_value': 0 });
+  });
+});
+
+describe('launching', () => {
+  it('keeps listening to the browser’s pipes after puppeteer stops, so a late reset is no uncaught exception', { timeout: 60_000 }, async () => {
+    const profileDir = fs.mkdtempSync(path.join(os.tmpdir(), 'grid-pipe-reset-'));
+    const browser = await launchBrowser(browserLaunchOptions('chromium', resolveBrowserPath('chromium'), profileDir));
+    const child = browser.process()!;
+    try {
+      await browser.disconnect();
+      // What a browser exiting with commands it never read does to its pipes some time after that (not on cue,
+      // hence the error is emitted here): without the guard, emit throws it, and in a real run it is uncaught.
+      const reset = Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' });
+      // The protocol pipes (the browser's fds 3 and 4); stdout and stderr stay with puppeteer's log reader.
+      const pipes = child.stdio.slice(3);
+      expect(pipes).toHaveLength(2);
+      for (const pipe of pipes) expect(() => pipe!.emit('error', reset)).not.toThrow();
+    } finally {
+      const exited = child.exitCode === null ? once(child, 'exit') : Promise.resolve();
+      process.kill(-child.pid!, 'SIGKILL');
+      await exited;
+      fs.rmSync(profileDir, { recursive: true, force: true });
+    }
   });
 });

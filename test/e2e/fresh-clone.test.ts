@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withFleetToken } from '../../headless-worker/headless-worker.ts';
 import { READ_PAGE_STATUS_SCRIPT, parsePageStatus, type PageStatus } from '../../headless-worker/page-status.ts';
 import { loadModelFiles } from '../../master/model/model-files.ts';
-import { launchBrowser, openPage, type OpenedPage } from '../support/browser.ts';
+import { launchTestBrowser, openPage, type OpenedPage } from '../support/browser.ts';
 import { freePort } from '../support/free-port.ts';
 import { settled, submit, until, uploadsFrom } from '../support/jobs-client.ts';
 import { defaultModelDir, devImages, projectRoot } from '../support/paths.ts';
@@ -113,7 +113,7 @@ describe('a fresh clone with nothing beside it', () => {
   });
 
   it('classifies a dev image through the REST API on a worker page opened in Chromium', async () => {
-    browser = await launchBrowser();
+    browser = await launchTestBrowser();
     const page = new URL(withFleetToken(`${url}/worker?autostart=1&name=fresh-clone`, FLEET_TOKEN));
     worker = await openPage(browser, url, `${page.pathname}${page.search}${page.hash}`);
     let status: PageStatus | undefined;

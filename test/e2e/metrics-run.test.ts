@@ -6,9 +6,8 @@ import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import puppeteer from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resolveBrowserPath } from '../../headless-worker/browsers.ts';
+import { launchBrowser, resolveBrowserPath } from '../../headless-worker/browsers.ts';
 import type { JobDetailView } from '../../master/api-types.ts';
 import { BUCKETS } from '../../metrics/runner/outcomes.ts';
 import { devImagesDir, projectRoot } from '../support/paths.ts';
@@ -101,7 +100,7 @@ describe('npm run metrics', () => {
     expect(readCsv(path.join(outDir, 'latency.csv'))).toHaveLength(2);
 
     // Parsed by a real SVG parser: Chromium's DOMParser.
-    const browser = await puppeteer.launch({ executablePath: resolveBrowserPath('chromium'), args: ['--headless=new', '--no-sandbox'], pipe: true });
+    const browser = await launchBrowser({ executablePath: resolveBrowserPath('chromium'), args: ['--headless=new', '--no-sandbox'], pipe: true });
     try {
       const page = await browser.newPage();
       for (const file of files.filter((name) => name.endsWith('.svg'))) {

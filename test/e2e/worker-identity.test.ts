@@ -7,7 +7,7 @@ import { startFleet, type Fleet } from '../../headless-worker/fleet.ts';
 import { createLogger } from '../../headless-worker/logger.ts';
 import type { WorkerView } from '../../master/api-types.ts';
 import type { WorkerIdentity } from '../../master/protocol.ts';
-import { launchBrowser, openPage } from '../support/browser.ts';
+import { launchTestBrowser, openPage } from '../support/browser.ts';
 import { freePort } from '../support/free-port.ts';
 import { until } from '../support/jobs-client.ts';
 import { startTestMaster, tempDataDir, type TestMaster } from '../support/test-master.ts';
@@ -24,7 +24,7 @@ let fleet: Fleet | null = null;
 beforeAll(async () => {
   port = await freePort();
   master = await startTestMaster({ dataDir, port, fleetToken: FLEET_TOKEN });
-  browser = await launchBrowser('chromium');
+  browser = await launchTestBrowser('chromium');
   ({ page } = await openPage(browser, master.url, `/worker?autostart=1&name=${NAME}`));
 });
 

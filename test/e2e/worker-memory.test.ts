@@ -5,7 +5,7 @@ import type { Browser, Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withFleetToken } from '../../headless-worker/headless-worker.ts';
 import { newJob } from '../../metrics/uploaded-files.ts';
-import { launchBrowser } from '../support/browser.ts';
+import { launchTestBrowser } from '../support/browser.ts';
 import { settled, submit, until, uploadsFrom } from '../support/jobs-client.ts';
 import { devImages } from '../support/paths.ts';
 import { startTestMaster, TEST_FLEET_TOKEN, type TestMaster } from '../support/test-master.ts';
@@ -16,7 +16,7 @@ let page: Page;
 
 beforeAll(async () => {
   master = await startTestMaster();
-  browser = await launchBrowser('chromium');
+  browser = await launchTestBrowser('chromium');
   page = await browser.newPage();
   // The fleet's page: trusted, so each job is classified once and done.
   await page.goto(withFleetToken(`${master.url}/worker?autostart=1&kind=headless&name=memory`, TEST_FLEET_TOKEN), { waitUntil: 'domcontentloaded' });

@@ -1,8 +1,8 @@
 // Real Chromium or Firefox for UI tests and screenshot scripts: launch it, open the app at a viewport,
 // watch the page for anything that went wrong, run axe-core, and reach into shadow roots.
 import { createRequire } from 'node:module';
-import puppeteer, { type Browser, type ElementHandle, type HTTPResponse, type Page, type Viewport } from 'puppeteer-core';
-import { resolveBrowserPath, type BrowserName } from '../../headless-worker/browsers.ts';
+import type { Browser, ElementHandle, HTTPResponse, Page, Viewport } from 'puppeteer-core';
+import { launchBrowser, resolveBrowserPath, type BrowserName } from '../../headless-worker/browsers.ts';
 
 export const VIEWPORTS = {
   desktop: { width: 1280, height: 800 },
@@ -10,10 +10,10 @@ export const VIEWPORTS = {
 } satisfies Record<string, Viewport>;
 export type ViewportName = keyof typeof VIEWPORTS;
 
-export function launchBrowser(browser: BrowserName = 'chromium'): Promise<Browser> {
+export function launchTestBrowser(browser: BrowserName = 'chromium'): Promise<Browser> {
   // Firefox over WebDriver BiDi; it does not throttle the only tab of a headless window.
-  if (browser === 'firefox') return puppeteer.launch({ browser: 'firefox', executablePath: resolveBrowserPath('firefox'), headless: true });
-  return puppeteer.launch({
+  if (browser === 'firefox') return launchBrowser({ browser: 'firefox', executablePath: resolveBrowserPath('firefox'), headless: true });
+  return launchBrowser({
     executablePath: resolveBrowserPath('chromium'),
     headless: true,
     // The same throttling opt-outs the fleet uses: a page in an unseen tab must keep running.

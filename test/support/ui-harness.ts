@@ -8,7 +8,7 @@ import type { Browser, Page } from 'puppeteer-core';
 import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import type { BrowserName } from '../../headless-worker/browsers.ts';
 import type { Config } from '../../master/config.ts';
-import { inApp, deepTexts, launchBrowser, openPage, type PageWatch } from './browser.ts';
+import { inApp, deepTexts, launchTestBrowser, openPage, type PageWatch } from './browser.ts';
 import { devImages } from './paths.ts';
 import { startTestMaster, type TestMaster } from './test-master.ts';
 
@@ -54,7 +54,7 @@ export function useUiHarness({
 
   beforeAll(async () => {
     master = await startTestMaster({ adminToken: ADMIN_TOKEN, maxUploadBytes: MAX_UPLOAD_BYTES, ...settings });
-    browser = await launchBrowser(browserName);
+    browser = await launchTestBrowser(browserName);
   });
 
   afterAll(async () => {

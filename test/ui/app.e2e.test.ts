@@ -13,7 +13,7 @@ import {
   clickDeep,
   deepTexts,
   inApp,
-  launchBrowser,
+  launchTestBrowser,
   openPage,
   settleForScreenshot,
   VIEWPORTS,
@@ -43,7 +43,7 @@ beforeAll(async () => {
   master = await startTestMaster();
   // The operator's fleet, trusted: its word that an image cannot be decoded fails the job at once.
   fleet = startFleet({ masterUrl: master.url, workers: 1, namePrefix: 'ui-e2e', fleetToken: TEST_FLEET_TOKEN, logger: createLogger('error') });
-  browser = await launchBrowser();
+  browser = await launchTestBrowser();
   await fleet.waitUntilReady(90_000);
   ({ page, watch } = await openPage(browser, master.url, '/submit'));
 });

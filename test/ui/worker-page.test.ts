@@ -4,7 +4,7 @@ import type { Browser, Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BROWSER_NAMES } from '../../headless-worker/browsers.ts';
 import type { OwnStandingView, WorkerView } from '../../master/api-types.ts';
-import { axeViolations, clickDeep, deepTexts, inApp, launchBrowser, openPage, waitForTexts, type PageWatch } from '../support/browser.ts';
+import { axeViolations, clickDeep, deepTexts, inApp, launchTestBrowser, openPage, waitForTexts, type PageWatch } from '../support/browser.ts';
 import { settled, submit, until, uploadsFrom } from '../support/jobs-client.ts';
 import { replaceText } from '../support/ui-harness.ts';
 import { devImages } from '../support/paths.ts';
@@ -27,7 +27,7 @@ describe.each(BROWSER_NAMES)('donate compute page in %s', (browserName) => {
   let watch: PageWatch;
 
   beforeAll(async () => {
-    browser = await launchBrowser(browserName);
+    browser = await launchTestBrowser(browserName);
     ({ page, watch } = await openPage(browser, master.url, `/worker?name=${NAME}`));
   });
 

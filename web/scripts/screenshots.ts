@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { ElementHandle, Page } from 'puppeteer-core';
 import { startFleet } from '../../headless-worker/fleet.ts';
 import { createLogger } from '../../headless-worker/logger.ts';
-import { inApp, launchBrowser, openPage, settleForScreenshot, waitForElement, waitForTexts, type OpenedPage } from '../../test/support/browser.ts';
+import { inApp, launchTestBrowser, openPage, settleForScreenshot, waitForElement, waitForTexts, type OpenedPage } from '../../test/support/browser.ts';
 import { settled, submit, uploadsFrom } from '../../test/support/jobs-client.ts';
 import { devImages, projectRoot } from '../../test/support/paths.ts';
 import { newJob } from '../../metrics/uploaded-files.ts';
@@ -25,7 +25,7 @@ fs.mkdirSync(outDir, { recursive: true });
 const images = devImages(40);
 const master = await startTestMaster();
 const fleet = startFleet({ masterUrl: master.url, workers: 1, namePrefix: 'fleet', fleetToken: TEST_FLEET_TOKEN, logger: createLogger('warn') });
-const browser = await launchBrowser();
+const browser = await launchTestBrowser();
 try {
   await fleet.waitUntilReady(90_000);
 
