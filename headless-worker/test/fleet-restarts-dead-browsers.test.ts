@@ -133,9 +133,11 @@ describe('a fleet of real headless workers', () => {
   it('relaunches a worker whose page stays in the error state', async () => {
     const fleet = launch({ namePrefix: `${namePrefix}-broken` });
     try {
-      await until(() => fleet.workers[0]!.status().restarts >= 1, 20_000, 'the erroring worker to be relaunched');
-      expect(logLines.join('')).toContain("page stuck in 'error'");
-      await expect(fleet.waitUntilReady(300)).rejects.toThrow(/broken-1 is (error|launching|waiting-to-restart)/);
+      // For that reason: on a loaded machine a launch may fail first, and is relaunched too.
+      const relaunchedForIt = () => fleet.workers[0]!.status().restarts >= 1 && logLines.join('').includes("worker lost: page stuck in 'error'");
+      await until(relaunchedForIt, 20_000, 'the erroring worker to be relaunched for its error');
+      // Whichever part of its cycle it is in (its relaunched page reports 'loading' before 'error'), never ready.
+      await expect(fleet.waitUntilReady(300)).rejects.toThrow(/broken-1 is (loading|error|launching|waiting-to-restart) \(.*restart\(s\)/);
     } finally {
       await fleet.stop();
     }
