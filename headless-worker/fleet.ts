@@ -23,6 +23,12 @@ export interface FleetOptions {
   namePrefix?: string;
   /** A TF.js backend every page uses instead of the fastest it has (for measuring how backends disagree). */
   backend?: KnownBackend;
+  /**
+   * TF.js environment flags every page starts with, in the form TF.js reads from a page's URL (`tfjsflags`):
+   * e.g. `WEBGL_FORCE_F16_TEXTURES:true` makes WebGL keep tensors in half floats, as GPUs without float32
+   * render targets do. For measurements; a worker needs none.
+   */
+  tfjsFlags?: string;
   /** Extra browser flags, e.g. --enable-unsafe-webgpu for Chromium. */
   extraArgs?: readonly string[];
   logger?: Logger;
@@ -71,7 +77,7 @@ export function startFleet(options: FleetOptions): Fleet {
     const name = `${namePrefix}-${i + 1}`;
     return new SupervisedWorker({
       name,
-      pageUrl: workerPageUrl(options.masterUrl, name, options.backend),
+      pageUrl: workerPageUrl(options.masterUrl, name, { backend: options.backend, tfjsFlags: options.tfjsFlags }),
       ...(options.fleetToken ? { fleetToken: options.fleetToken } : {}),
       browser,
       executablePath,
@@ -123,8 +129,8 @@ export function startFleet(options: FleetOptions): Fleet {
   };
 }
 
-/** `${master}/worker?autostart=1&kind=headless&name=…[&backend=…]`, keeping any path prefix the master sits under. */
-export function workerPageUrl(masterUrl: string, name: string, backend?: KnownBackend): string {
+/** `${master}/worker?autostart=1&kind=headless&name=…[&backend=…][&tfjsflags=…]`, keeping any path prefix the master sits under. */
+export function workerPageUrl(masterUrl: string, name: string, { backend, tfjsFlags }: Pick<FleetOptions, 'backend' | 'tfjsFlags'> = {}): string {
   let base: URL;
   try {
     base = new URL(masterUrl.endsWith('/') ? masterUrl : `${masterUrl}/`);
@@ -135,7 +141,13 @@ export function workerPageUrl(masterUrl: string, name: string, backend?: KnownBa
     throw new Error(`master URL must be http(s), got ${masterUrl}`);
   }
   const url = new URL('worker', base);
-  url.search = new URLSearchParams({ autostart: '1', kind: 'headless', name, ...(backend ? { backend } : {}) }).toString();
+  url.search = new URLSearchParams({
+    autostart: '1',
+    kind: 'headless',
+    name,
+    ...(backend ? { backend } : {}),
+    ...(tfjsFlags ? { tfjsflags: tfjsFlags } : {}),
+  }).toString();
   return url.toString();
 }
 

@@ -35,6 +35,8 @@ export interface PairAgreement {
   largestProbabilityGap: number;
   /** The narrowest lead (of either backend) on an image they agreed on: how close a call they still got alike. */
   narrowestAgreedMargin: number;
+  /** The largest change in the top-1's lead between the two on an image they agreed on: a lead narrower than this may flip. */
+  largestLeadShift: number;
 }
 
 /** Each job's answer (null for a job that did not finish), in job order. */
@@ -66,5 +68,6 @@ export function comparePair(a: string, answersA: readonly (Answer | null)[], b: 
     clearlyDecided: both.filter(({ a, b }) => Math.min(a.margin, b.margin) > widestDisagreeingMargin).length,
     largestProbabilityGap: Math.max(0, ...agreed.map(({ a, b }) => Math.abs(a.probability - b.probability))),
     narrowestAgreedMargin: Math.min(Infinity, ...agreed.flatMap(({ a, b }) => [a.margin, b.margin])),
+    largestLeadShift: Math.max(0, ...agreed.map(({ a, b }) => Math.abs(a.margin - b.margin))),
   };
 }

@@ -24,6 +24,10 @@ export interface BrowserGridOptions {
   workers: number;
   /** A backend every page uses instead of the fastest it has. */
   backend?: KnownBackend;
+  /** TF.js flags every page starts with (FleetOptions.tfjsFlags). */
+  tfjsFlags?: string;
+  /** Extra browser flags (FleetOptions.extraArgs). */
+  extraArgs?: readonly string[];
   modelDir?: string;
   /** How long the pages may take to load the model. Default 180 s. */
   readyTimeoutMs?: number;
@@ -49,7 +53,7 @@ export interface BrowserGrid {
 
 /** A master and a ready fleet of headless Chromium workers for `use`, stopped after it. */
 export async function withBrowserGrid<T>(
-  { workers, backend, modelDir, readyTimeoutMs = 180_000 }: BrowserGridOptions,
+  { workers, backend, tfjsFlags, extraArgs, modelDir, readyTimeoutMs = 180_000 }: BrowserGridOptions,
   use: (grid: BrowserGrid) => Promise<T>,
 ): Promise<T> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'browser-run-'));
@@ -58,7 +62,7 @@ export async function withBrowserGrid<T>(
   const config = makeConfig({ port: 0, host: '127.0.0.1', dataDir, logLevel: 'warn', fleetToken, ...(modelDir ? { modelDir } : {}) });
   const master = await startMaster(config);
   const preparer = new ImagePreparer(loadModelFiles(config.modelDir, config.modelInputRange).view.imageSize, config.maxImagePixels);
-  const fleet = startFleet({ masterUrl: master.url, workers, namePrefix: 'bench', fleetToken, logger: createLogger('warn'), ...(backend ? { backend } : {}) });
+  const fleet = startFleet({ masterUrl: master.url, workers, namePrefix: 'bench', fleetToken, logger: createLogger('warn'), backend, tfjsFlags, extraArgs });
   try {
     await fleet.waitUntilReady(readyTimeoutMs);
     return await use({

@@ -18,7 +18,15 @@ describe('worker page URL', () => {
   });
 
   it('asks for a backend by name when told to', () => {
-    expect(workerPageUrl('http://127.0.0.1:5000', 'h-1', 'cpu')).toBe('http://127.0.0.1:5000/worker?autostart=1&kind=headless&name=h-1&backend=cpu');
+    expect(workerPageUrl('http://127.0.0.1:5000', 'h-1', { backend: 'cpu' })).toBe(
+      'http://127.0.0.1:5000/worker?autostart=1&kind=headless&name=h-1&backend=cpu',
+    );
+  });
+
+  it('hands TF.js its environment flags the way TF.js reads them from a page’s address', () => {
+    const page = new URL(workerPageUrl('http://127.0.0.1:5000', 'h-1', { backend: 'webgl', tfjsFlags: 'WEBGL_FORCE_F16_TEXTURES:true' }));
+    expect(page.searchParams.get('tfjsflags')).toBe('WEBGL_FORCE_F16_TEXTURES:true');
+    expect(page.searchParams.get('backend')).toBe('webgl');
   });
 
   it('carries the fleet token in the fragment only, which the browser never sends to the server', () => {

@@ -13,6 +13,7 @@ describe('comparePair', () => {
     expect(pair.rate.value).toBeCloseTo(1 / 3);
     expect(pair.largestProbabilityGap).toBeCloseTo(0.05);
     expect(pair.narrowestAgreedMargin).toBeCloseTo(0.3);
+    expect(pair.largestLeadShift).toBeCloseTo(0.05);
   });
 
   it('calls every compared image clearly decided when the backends never disagree', () => {
