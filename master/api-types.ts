@@ -5,7 +5,7 @@
 // a meta id names the shape there.
 import { z } from 'zod';
 import { JOB_TRANSITIONS, REMOVING_TRANSITIONS } from './lifecycle/job-events.ts';
-import { PAGE_STAGES, PageStages, Prediction, WorkerClass, WorkerKind, type PageStage } from './protocol.ts';
+import { PAGE_STAGES, PageStages, Precision, Prediction, WorkerClass, WorkerKind, type PageStage } from './protocol.ts';
 
 export const JobStatus = z.enum(['queued', 'leased', 'done', 'failed']);
 export type JobStatus = z.infer<typeof JobStatus>;
@@ -50,6 +50,7 @@ export const JobResult = z
     predictions: z.array(Prediction).describe('Top predictions, most probable first (5 from the browser workers).'),
     model: z.string().describe('Content hash of the model that produced them.'),
     backend: z.string().describe('TF.js backend of the worker: webgpu, webgl, wasm or cpu.'),
+    precision: Precision.optional().describe('The floats the backend kept tensors in (fp16: WebGL without float32 textures), as the worker said.'),
     inferenceMs: z.number(),
     stages: PageStages.optional().describe('Where the worker page spent its time on this image, ms: queued, decode, preprocess, predict, readback.'),
     workerId: z.string().optional().describe('The master-issued identity of the worker that answered (absent on results stored before identities).'),

@@ -161,7 +161,7 @@ export const ConfigSchema = z
     /** A volunteer's answer whose top-1 leads the second by less than this never settles a job alone (trust/close-calls.ts); 0: off. */
     closeCallMargin: probabilityGap.default(0.1),
     /** The same for an answer from a CPU backend (wasm, cpu: fp32, measured to agree to the fifth decimal); never above closeCallMargin. */
-    closeCallMarginCpu: probabilityGap.default(0.001),
+    closeCallMarginFp32: probabilityGap.default(0.001),
     /** Spot checks a volunteer identity must have passed before its answers count toward a verdict (trust/verification.ts); 0: from its first answer. */
     minChecksToVerify: int(0).max(1_000).default(1),
     /** Jobs a volunteer's session voted on (the newest) that are decided again when it passes a spot check (lifecycle/waiting-votes.ts). */
@@ -308,9 +308,9 @@ const OPTIONS: [string, string, keyof Config, string][] = [
     "a volunteer's answer whose top-1 probability leads the second by less than this needs another identity's agreement (0: off)",
   ],
   [
-    '--close-call-margin-cpu <m>',
-    'CLOSE_CALL_MARGIN_CPU',
-    'closeCallMarginCpu',
+    '--close-call-margin-fp32 <m>',
+    'CLOSE_CALL_MARGIN_FP32',
+    'closeCallMarginFp32',
     'the same for an answer computed on the CPU (backend wasm or cpu, fp32); never above CLOSE_CALL_MARGIN',
   ],
   [

@@ -59,6 +59,12 @@ export const CLASS_COUNT = 1000;
 /** The TF.js backends a worker page can run on; a result naming another is refused (result-checks.ts). */
 export const KNOWN_BACKENDS = ['webgpu', 'webgl', 'wasm', 'cpu'] as const;
 export type KnownBackend = (typeof KNOWN_BACKENDS)[number];
+/**
+ * The floats a backend keeps tensors in: fp16 where WebGL cannot render to float32 textures (many mobile GPUs),
+ * fp32 everywhere else. Half floats move probabilities in the second or third decimal, so borderline images flip.
+ */
+export const Precision = z.enum(['fp32', 'fp16']);
+export type Precision = z.infer<typeof Precision>;
 
 export const Prediction = z
   .object({
@@ -133,6 +139,8 @@ export const ResultMessage = z.object({
   /** Optional: synthetic workers (tests, benchmarks) do not measure them. */
   stages: PageStages.optional(),
   backend: text(32),
+  /** Optional: pages before it, and synthetic workers, do not say; the master then goes by the backend's name. */
+  precision: Precision.optional(),
   model: text(128),
 });
 

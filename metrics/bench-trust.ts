@@ -60,8 +60,8 @@ const opts = new Command('bench:trust')
   .option('--flip-rate <p>', 'chance an honest answer on a low-margin image is the second class', fraction, 0.01)
   .option('--low-margin <m>', 'images whose top-1 beats the second by less than this are low-margin', fraction, 0.1)
   .option(
-    '--gpu-share <s>',
-    'share of the workers whose answers name a GPU backend (webgl) and may flip; the rest name wasm and never flip (fp32 backends agree: bench:agreement)',
+    '--fp16-share <s>',
+    'share of the workers whose answers are WebGL in half floats (fp16) and may flip; the rest name wasm and never flip (fp32 backends agree: bench:agreement)',
     fraction,
     1,
   )
@@ -73,7 +73,7 @@ const opts = new Command('bench:trust')
   .option('--saboteur-fraction <f>', 'SABOTEUR_FRACTION, the share the master assumes (default: the master’s)', fraction)
   .option('--max-replicas <n>', 'MAX_REPLICAS (default: the master’s)', positive)
   .option('--close-call-margin <m>', 'CLOSE_CALL_MARGIN, 0 for none (default: the master’s)', fraction)
-  .option('--close-call-margin-cpu <m>', 'CLOSE_CALL_MARGIN_CPU, for answers from wasm (default: the master’s)', fraction)
+  .option('--close-call-margin-fp32 <m>', 'CLOSE_CALL_MARGIN_FP32, for answers from wasm (default: the master’s)', fraction)
   .option('--min-checks-to-verify <n>', 'MIN_CHECKS_TO_VERIFY, 0 for none (default: the master’s)', count)
   .option('--gold-fraction <q>', 'GOLD_FRACTION (default: the master’s)', fraction)
   .option('--gold-fraction-new <q>', 'GOLD_FRACTION_NEW (default: the master’s)', fraction)
@@ -94,7 +94,7 @@ const opts = new Command('bench:trust')
     honestFor: number;
     flipRate: number;
     lowMargin: number;
-    gpuShare: number;
+    fp16Share: number;
     quick?: boolean;
     cellTimeout: number;
     store: string;
@@ -103,7 +103,7 @@ const opts = new Command('bench:trust')
     saboteurFraction?: number;
     maxReplicas?: number;
     closeCallMargin?: number;
-    closeCallMarginCpu?: number;
+    closeCallMarginFp32?: number;
     minChecksToVerify?: number;
     goldFraction?: number;
     goldFractionNew?: number;
@@ -122,7 +122,7 @@ const policy = Object.fromEntries(
     saboteurFraction: opts.saboteurFraction,
     maxReplicas: opts.maxReplicas,
     closeCallMargin: opts.closeCallMargin,
-    closeCallMarginCpu: opts.closeCallMarginCpu,
+    closeCallMarginFp32: opts.closeCallMarginFp32,
     minChecksToVerify: opts.minChecksToVerify,
     goldFraction: opts.goldFraction,
     goldFractionNew: opts.goldFractionNew,
@@ -138,7 +138,7 @@ const options: CellOptions = {
   answerMs: opts.answerMs,
   honestFor: opts.honestFor,
   disagreement: { flipRate: opts.flipRate, lowMargin: opts.lowMargin },
-  gpuShare: opts.gpuShare,
+  fp16Share: opts.fp16Share,
   timeoutMs: opts.cellTimeout * 1000,
   store: opts.store === 'redis' ? { kind: 'redis', url: opts.redisUrl } : { kind: 'sqlite' },
   policy,
@@ -164,7 +164,7 @@ try {
       (opts.prepare ? ', each image prepared on submit as an upload is' : ', images sent as uploaded (not prepared)') +
       `, ${opts.workers} workers × credit ${opts.credit}, ` +
       `${opts.answerMs} ms per image (at most ${Math.round((opts.workers * 1000) / opts.answerMs)} answers/s); store ${opts.store}; master policy ${JSON.stringify(policy) === '{}' ? 'defaults' : JSON.stringify(policy)}; ` +
-      `${Math.round(opts.gpuShare * 100)}% of the workers on webgl, the rest on wasm; honest flips (webgl only): ${opts.flipRate} on the ${lowMargin} images with a margin below ${opts.lowMargin}; smart saboteurs honest for ${opts.honestFor} answers per identity; ` +
+      `${Math.round(opts.fp16Share * 100)}% of the workers on webgl in fp16, the rest on wasm; honest flips (fp16 only): ${opts.flipRate} on the ${lowMargin} images with a margin below ${opts.lowMargin}; smart saboteurs honest for ${opts.honestFor} answers per identity; ` +
       `${os.cpus().length} cores, node ${process.version}`,
   );
   const cells: CellSpec[] = [

@@ -10,9 +10,16 @@ import {
   type JobHeader,
   type KnownBackend,
   type MasterMessage,
+  type Precision,
   type WelcomeMessage,
   type WorkerMessage,
 } from '../master/protocol.ts';
+
+/** The backend an answer names, and the floats it says it kept tensors in (unsaid: the master goes by the backend). */
+export interface ComputedOn {
+  backend: KnownBackend;
+  precision?: Precision;
+}
 
 export interface SyntheticJob {
   header: JobHeader;
@@ -56,15 +63,15 @@ export class SyntheticWorker {
     this.answer(header, [{ index, probability: 1 }], inferenceMs);
   }
 
-  /** Answers a job with these classes and probabilities, most probable first, as computed on `backend`. */
-  answer(header: JobHeader, predictions: { index: number; probability: number }[], inferenceMs = 0, backend: KnownBackend = 'cpu'): void {
+  /** Answers a job with these classes and probabilities, most probable first, as computed on `computedOn`'s backend (and in its precision, if said). */
+  answer(header: JobHeader, predictions: { index: number; probability: number }[], inferenceMs = 0, computedOn: ComputedOn = { backend: 'cpu' }): void {
     this.send({
       type: 'result',
       jobId: header.jobId,
       leaseId: header.leaseId,
       predictions: predictions.map(({ index, probability }) => ({ index, label: `class ${index}`, probability })),
       inferenceMs,
-      backend,
+      ...computedOn,
       model: this.modelHash,
     });
   }

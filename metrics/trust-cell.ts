@@ -52,10 +52,10 @@ export interface CellOptions {
   honestFor: number;
   disagreement: HonestDisagreement;
   /**
-   * Share of the workers on a GPU backend (WebGL): only their honest answers may slip on a low-margin image, and
-   * CLOSE_CALL_MARGIN holds them; the others run WASM, whose fp32 answers agree with the model's (bench:agreement).
+   * Share of the workers on WebGL in half floats (fp16): only their honest answers may slip on a low-margin image,
+   * and CLOSE_CALL_MARGIN holds them; the others run WASM, whose fp32 answers agree with the model's (bench:agreement).
    */
-  gpuShare: number;
+  fp16Share: number;
   /** The run stops waiting after this long; what was not finished is counted as such. */
   timeoutMs: number;
   store: { kind: 'sqlite' } | { kind: 'redis'; url: string };
@@ -67,7 +67,7 @@ export interface CellOptions {
       | 'saboteurFraction'
       | 'maxReplicas'
       | 'closeCallMargin'
-      | 'closeCallMarginCpu'
+      | 'closeCallMarginFp32'
       | 'minChecksToVerify'
       | 'goldFraction'
       | 'goldFractionNew'
@@ -158,8 +158,8 @@ export async function runTrustCell(inputs: TrustBenchInputs, cell: CellSpec, opt
       i < saboteurCount ? { kind: cell.kind, rate: cell.rate, honestFor: options.honestFor } : { kind: 'honest' as const },
     ),
   );
-  const gpuCount = Math.round(options.gpuShare * options.workers);
-  const onGpu = shuffled(Array.from({ length: options.workers }, (_, i) => i < gpuCount));
+  const fp16Count = Math.round(options.fp16Share * options.workers);
+  const inFp16 = shuffled(Array.from({ length: options.workers }, (_, i) => i < fp16Count));
   const collusionSeed = randomInt(2 ** 31);
   const workers = await Promise.all(
     behaviours.map((behaviour, i) =>
@@ -172,8 +172,8 @@ export async function runTrustCell(inputs: TrustBenchInputs, cell: CellSpec, opt
         fleetToken,
         table: inputs.table,
         index: inputs.index,
-        backend: onGpu[i] ? 'webgl' : 'wasm',
-        disagreement: onGpu[i] ? options.disagreement : { ...options.disagreement, flipRate: 0 },
+        computedOn: inFp16[i] ? { backend: 'webgl', precision: 'fp16' } : { backend: 'wasm' },
+        disagreement: inFp16[i] ? options.disagreement : { ...options.disagreement, flipRate: 0 },
         collusionSeed,
         log,
       }),

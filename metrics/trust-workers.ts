@@ -3,10 +3,10 @@
 // (worker-behaviours.ts) for the image they identify (image-fingerprint.ts). A saboteur blacklisted
 // (closed with identityRevoked) comes straight back under a new identity, as identities are free;
 // each identity it burns is recorded, with how long and how many answers it lasted.
-import { CloseCode, type KnownBackend } from '../master/protocol.ts';
+import { CloseCode } from '../master/protocol.ts';
 import type { ImageIndex } from './image-fingerprint.ts';
 import type { ModelAnswer } from './model-answers.ts';
-import { SyntheticWorker, type SyntheticJob } from './synthetic-worker.ts';
+import { SyntheticWorker, type ComputedOn, type SyntheticJob } from './synthetic-worker.ts';
 import { answerFor, predictionsFor, type Behaviour, type HonestDisagreement } from './worker-behaviours.ts';
 
 export interface IdentityRecord {
@@ -43,8 +43,8 @@ export interface BenchWorkerOptions {
   fleetToken?: string;
   table: ModelAnswer[];
   index: ImageIndex;
-  /** The backend its answers name: a GPU one's may slip on low-margin images (`disagreement`), a CPU one's do not. */
-  backend: KnownBackend;
+  /** What its answers say they were computed on: fp16 ones may slip on low-margin images (`disagreement`), fp32 ones do not. */
+  computedOn: ComputedOn;
   disagreement: HonestDisagreement;
   collusionSeed: number;
   log: AnswerLog;
@@ -104,7 +104,7 @@ export class BenchWorker {
   }
 
   private async work(job: SyntheticJob, self: SyntheticWorker, record: IdentityRecord): Promise<void> {
-    const { table, index, behaviour, backend, disagreement, collusionSeed, log, answerMs, random = Math.random } = this.options;
+    const { table, index, behaviour, computedOn, disagreement, collusionSeed, log, answerMs, random = Math.random } = this.options;
     const { index: image } = await index.identify(job.image);
     const row = table[image]!;
     const given = answerFor(behaviour, row, { image, answered: record.answers, seed: collusionSeed }, disagreement, random);
@@ -115,6 +115,6 @@ export class BenchWorker {
     const answers = log.get(job.header.jobId) ?? [];
     answers.push({ image, ...given });
     log.set(job.header.jobId, answers);
-    self.answer(job.header, predictionsFor(given, row), answerMs, backend);
+    self.answer(job.header, predictionsFor(given, row), answerMs, computedOn);
   }
 }

@@ -15,6 +15,7 @@ export function resultProblem(result: ResultMessage, servedModel: string): strin
   if (!(KNOWN_BACKENDS as readonly string[]).includes(result.backend)) {
     return `unknown backend "${result.backend}" (expected one of ${KNOWN_BACKENDS.join(', ')})`;
   }
+  if (result.precision === 'fp16' && result.backend !== 'webgl') return `backend ${result.backend} computes in fp32 only, but the result says fp16`;
   const { predictions } = result;
   if (new Set(predictions.map((p) => p.index)).size !== predictions.length) return 'a class index appears twice in the predictions';
   for (let i = 1; i < predictions.length; i++) {

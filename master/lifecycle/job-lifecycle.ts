@@ -245,6 +245,7 @@ export class JobLifecycle {
       predictions: relabelled(message.predictions),
       model: message.model,
       backend: message.backend,
+      ...(message.precision ? { precision: message.precision } : {}),
       inferenceMs: message.inferenceMs,
       ...(message.stages ? { stages: message.stages } : {}),
       workerId: session.identity.workerId,

@@ -1,12 +1,12 @@
-// A close call (top-1 leading the second by less than CLOSE_CALL_MARGIN; from a CPU backend, by less than
-// CLOSE_CALL_MARGIN_CPU) from one volunteer never settles a job, however credible the volunteer: a second identity
+// A close call (top-1 leading the second by less than CLOSE_CALL_MARGIN; computed in fp32, by less than
+// CLOSE_CALL_MARGIN_FP32) from one volunteer never settles a job, however credible the volunteer: a second identity
 // must agree. Margins read from the answer's own predictions, and the verifier's decisions with credibility from the
 // real identity stores.
 import { afterEach, describe, expect, it } from 'vitest';
 import { IDENTITY_STORE_KINDS, type OpenedIdentityStore } from '../../test/support/identity-stores.ts';
 import { volunteerAnswer } from '../../test/support/store-fixtures.ts';
 import type { JobResult } from '../api-types.ts';
-import { isCloseCall, topMargin } from '../trust/close-calls.ts';
+import { isCloseCall, precisionOf, topMargin } from '../trust/close-calls.ts';
 import { Verifier } from '../trust/verification.ts';
 import { DEFAULT_VERIFICATION } from '../../test/support/verification-policy.ts';
 
@@ -15,11 +15,12 @@ const POLICY = DEFAULT_VERIFICATION;
 const p = (index: number, probability: number) => ({ index, label: `class ${index}`, probability });
 
 /** A volunteer's answer of class `index` leading class `second` by `margin`, from a GPU backend unless `backend` says. */
-function answerWithMargin(index: number, second: number, margin: number, workerId: string, backend = 'webgl'): JobResult {
-  return { ...volunteerAnswer(index, workerId), backend, predictions: [p(index, (1 + margin) / 2), p(second, (1 - margin) / 2)] };
+function answerWithMargin(index: number, second: number, margin: number, workerId: string, backend = 'webgl', precision?: JobResult['precision']): JobResult {
+  const answer = { ...volunteerAnswer(index, workerId), backend, predictions: [p(index, (1 + margin) / 2), p(second, (1 - margin) / 2)] };
+  return precision ? { ...answer, precision } : answer;
 }
 
-const MARGINS = { closeCallMargin: 0.1, closeCallMarginCpu: 0.001 };
+const MARGINS = { closeCallMargin: 0.1, closeCallMarginFp32: 0.001 };
 const onGpu = (...predictions: ReturnType<typeof p>[]) => ({ predictions, backend: 'webgl' });
 
 describe('an answer’s margin', () => {
@@ -29,13 +30,24 @@ describe('an answer’s margin', () => {
     expect(isCloseCall(onGpu(p(3, 0.6), p(4, 0.3)), MARGINS)).toBe(false);
   });
 
-  it('holds an answer from a CPU backend (fp32) to the narrower CLOSE_CALL_MARGIN_CPU, never above CLOSE_CALL_MARGIN', () => {
+  it('holds an answer from a CPU backend (fp32) to the narrower CLOSE_CALL_MARGIN_FP32, never above CLOSE_CALL_MARGIN', () => {
     for (const backend of ['wasm', 'cpu']) {
       expect(isCloseCall({ predictions: [p(3, 0.45), p(4, 0.4)], backend }, MARGINS)).toBe(false);
       expect(isCloseCall({ predictions: [p(3, 0.4004), p(4, 0.4)], backend }, MARGINS)).toBe(true);
-      expect(isCloseCall({ predictions: [p(3, 0.4004), p(4, 0.4)], backend }, { closeCallMargin: 0.0001, closeCallMarginCpu: 0.001 })).toBe(false);
+      expect(isCloseCall({ predictions: [p(3, 0.4004), p(4, 0.4)], backend }, { closeCallMargin: 0.0001, closeCallMarginFp32: 0.001 })).toBe(false);
     }
     expect(isCloseCall(onGpu(p(3, 0.4004), p(4, 0.4)), MARGINS)).toBe(true);
+  });
+
+  it('holds an answer to the margin of the floats it says it was computed in, else to its backend’s', () => {
+    const lead = [p(3, 0.45), p(4, 0.4)];
+    expect(isCloseCall({ predictions: lead, backend: 'webgl', precision: 'fp32' }, MARGINS)).toBe(false);
+    expect(isCloseCall({ predictions: lead, backend: 'webgpu', precision: 'fp32' }, MARGINS)).toBe(false);
+    expect(isCloseCall({ predictions: lead, backend: 'webgl', precision: 'fp16' }, MARGINS)).toBe(true);
+    expect(precisionOf({ backend: 'webgl' })).toBe('fp16');
+    expect(precisionOf({ backend: 'webgpu' })).toBe('fp16');
+    expect(precisionOf({ backend: 'wasm' })).toBe('fp32');
+    expect(precisionOf({ backend: 'webgl', precision: 'fp32' })).toBe('fp32');
   });
 
   it('takes the most an unlisted class could hold when only one class is listed', () => {
@@ -46,8 +58,8 @@ describe('an answer’s margin', () => {
   });
 
   it('is never a close call at CLOSE_CALL_MARGIN 0', () => {
-    expect(isCloseCall(onGpu(p(3, 0.4), p(4, 0.4)), { closeCallMargin: 0, closeCallMarginCpu: 0.001 })).toBe(false);
-    expect(isCloseCall({ predictions: [p(3, 0.4), p(4, 0.4)], backend: 'wasm' }, { closeCallMargin: 0, closeCallMarginCpu: 0.001 })).toBe(false);
+    expect(isCloseCall(onGpu(p(3, 0.4), p(4, 0.4)), { closeCallMargin: 0, closeCallMarginFp32: 0.001 })).toBe(false);
+    expect(isCloseCall({ predictions: [p(3, 0.4), p(4, 0.4)], backend: 'wasm' }, { closeCallMargin: 0, closeCallMarginFp32: 0.001 })).toBe(false);
   });
 });
 
@@ -68,10 +80,16 @@ describe.each(IDENTITY_STORE_KINDS)('close calls decided with the $name identity
     expect(await verifier.decide(answerWithMargin(7, 8, 0.05, 'veteran'), [], false)).toEqual({ final: false, trustedOnly: false });
   });
 
-  it("settles a job on a credible volunteer's lead from a CPU backend alone, unless it is within CLOSE_CALL_MARGIN_CPU", async () => {
+  it("settles a job on a credible volunteer's lead from a CPU backend alone, unless it is within CLOSE_CALL_MARGIN_FP32", async () => {
     const verifier = await withVeteran();
     expect((await verifier.decide(answerWithMargin(7, 8, 0.05, 'veteran', 'wasm'), [], false)).final).toBe(true);
     expect(await verifier.decide(answerWithMargin(7, 8, 0.0005, 'veteran', 'wasm'), [], false)).toEqual({ final: false, trustedOnly: false });
+  });
+
+  it("settles a job on a credible volunteer's lead from WebGL in fp32 alone, and waits on the same lead in fp16", async () => {
+    const verifier = await withVeteran();
+    expect((await verifier.decide(answerWithMargin(7, 8, 0.05, 'veteran', 'webgl', 'fp32'), [], false)).final).toBe(true);
+    expect(await verifier.decide(answerWithMargin(7, 8, 0.05, 'veteran', 'webgl', 'fp16'), [], false)).toEqual({ final: false, trustedOnly: false });
   });
 
   it('settles the close call once another identity agrees, and not when it disagrees', async () => {

@@ -96,7 +96,7 @@ describe('configuration', () => {
       saboteurFraction: 0.1,
       maxReplicas: 5,
       closeCallMargin: 0.1,
-      closeCallMarginCpu: 0.001,
+      closeCallMarginFp32: 0.001,
       minChecksToVerify: 1,
       maxWaitingVotes: 32,
       maxOutvotedShare: 0.25,
@@ -114,7 +114,7 @@ describe('configuration', () => {
         MAX_REPLICAS: '7',
         MAX_WAITING_VOTES: '0',
         CLOSE_CALL_MARGIN: '0',
-        CLOSE_CALL_MARGIN_CPU: '0.01',
+        CLOSE_CALL_MARGIN_FP32: '0.01',
         IDLE_SPOT_CHECK_MS: '0',
       }),
     ).toMatchObject({
@@ -126,7 +126,7 @@ describe('configuration', () => {
       maxReplicas: 7,
       maxWaitingVotes: 0,
       closeCallMargin: 0,
-      closeCallMarginCpu: 0.01,
+      closeCallMarginFp32: 0.01,
       idleSpotCheckMs: 0,
     });
     expect(() => loadConfig(argv(), { GOLD_ANSWERS: '/tmp/answers.csv' })).toThrow(/--gold-answers \/ GOLD_ANSWERS: GOLD_ANSWERS names images in GOLD_DIR/);

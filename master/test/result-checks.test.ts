@@ -42,6 +42,12 @@ describe('result checks', () => {
     );
   });
 
+  it('refuse half floats from a backend that computes in fp32 only, and take them from WebGL', () => {
+    expect(resultProblem({ ...honest, backend: 'webgl', precision: 'fp16' }, MODEL)).toBeNull();
+    for (const backend of ['webgl', 'wasm']) expect(resultProblem({ ...honest, backend, precision: 'fp32' }, MODEL)).toBeNull();
+    expect(resultProblem({ ...honest, backend: 'wasm', precision: 'fp16' }, MODEL)).toBe('backend wasm computes in fp32 only, but the result says fp16');
+  });
+
   it('refuse a class index that appears twice', () => {
     expect(resultProblem(withPredictions([0.5, 0.2, 0.1], [3, 7, 3]), MODEL)).toBe('a class index appears twice in the predictions');
   });

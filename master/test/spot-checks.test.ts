@@ -15,7 +15,7 @@ import type { TestMaster } from '../../test/support/test-master.ts';
 import { useTestMasters } from '../../test/support/test-masters.ts';
 import { WorkerRefusedError, type SyntheticJob, type SyntheticWorker } from '../../metrics/synthetic-worker.ts';
 import type { JobView, ModelView, StatsView, WorkerView } from '../api-types.ts';
-import { CloseCode } from '../protocol.ts';
+import { CloseCode, type Precision } from '../protocol.ts';
 
 /** Class 1 is red, 2 green, 3 blue: the "model" of these tests. */
 const COLOURS = [
@@ -64,8 +64,11 @@ describe.each(['sqlite', 'redis'] as const)('spot checks on the %s store', (stor
 
   const honest = (on: TestMaster) =>
     grid.connect(on, { name: 'honest', credit: 2, onJob: (job, self) => void classify(job).then((index) => self.succeed(job.header, index)) });
-  /** An honest volunteer on a GPU backend whose top-1 leads the second by 0.05 on every image: a close call (< CLOSE_CALL_MARGIN 0.1). */
-  const closeCaller = (on: TestMaster) =>
+  /**
+   * An honest volunteer on WebGL whose top-1 leads the second by 0.05 on every image: in half floats (the default)
+   * a close call (< CLOSE_CALL_MARGIN 0.1), in fp32 not (> CLOSE_CALL_MARGIN_FP32 0.001).
+   */
+  const closeCaller = (on: TestMaster, precision: Precision = 'fp16') =>
     grid.connect(on, {
       name: 'close-calls',
       credit: 2,
@@ -78,7 +81,7 @@ describe.each(['sqlite', 'redis'] as const)('spot checks on the %s store', (stor
               { index: (index % 3) + 1, probability: 0.45 },
             ],
             0,
-            'webgl',
+            { backend: 'webgl', precision },
           ),
         ),
     });
@@ -172,6 +175,18 @@ describe.each(['sqlite', 'redis'] as const)('spot checks on the %s store', (stor
         [first, true],
         [second, true],
       ]);
+    }
+  });
+
+  it('settles a job on one credible volunteer’s lead of 0.05 when its WebGL computed in fp32', async () => {
+    const m = await grid.start(storeName, { goldDir, goldFraction: 0.5, targetError: 0.05, closeCallMargin: 0.1 });
+    const ids = await submit(m, 20);
+    const { workerId } = (await closeCaller(m, 'fp32')).welcome.identity;
+    const jobs = await settled(m.url, ids, 20_000);
+    expect(jobs.map((job) => job.result!.predictions[0]!.index)).toEqual(ids.map((_, i) => (i % 3) + 1));
+    for (const job of jobs) {
+      expect(job.result).toMatchObject({ backend: 'webgl', precision: 'fp32' });
+      expect(job.result!.verification).toMatchObject({ state: 'verified', replicas: [{ workerId, agreed: true }] });
     }
   });
 

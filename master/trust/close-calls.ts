@@ -2,19 +2,25 @@
 // may round the other way (fp16 WebGL against fp32 WASM), so a volunteer's close call is a slip as often as
 // a lie, and no credibility earned on spot checks (which use wide-margin gold only) says otherwise.
 // Verification therefore never lets one volunteer's close call settle a job alone (verification.ts).
-// Backends that compute in fp32 on the CPU (WASM, tfjs's CPU backend) agree with each other to the fifth
-// decimal (npm run bench:agreement), so for their answers only a far narrower lead is a close call.
+// Backends that keep tensors in fp32 (WASM, tfjs's CPU backend, WebGL with float32 textures) agree with each
+// other to the fifth decimal (npm run bench:agreement), so for their answers only a far narrower lead is a close
+// call; half floats moved a lead by up to 0.02 there.
 import type { JobResult } from '../api-types.ts';
-import type { Prediction } from '../protocol.ts';
+import type { Precision, Prediction } from '../protocol.ts';
 
-/** Backends whose arithmetic is fp32 on the CPU: held to CLOSE_CALL_MARGIN_CPU, not CLOSE_CALL_MARGIN. */
-export const CPU_BACKENDS: readonly string[] = ['wasm', 'cpu'];
+/** Backends that only ever compute in fp32: an answer from one that does not say its precision is taken as fp32. */
+export const FP32_BACKENDS: readonly string[] = ['wasm', 'cpu'];
 
 export interface CloseCallMargins {
-  /** Any backend that may compute in reduced precision (WebGL, WebGPU); 0: no answer is a close call. */
+  /** An answer in half floats (or one that does not say, from a GPU backend); 0: no answer is a close call. */
   closeCallMargin: number;
-  /** An answer from a CPU backend; never above closeCallMargin. */
-  closeCallMarginCpu: number;
+  /** An answer in fp32; never above closeCallMargin. */
+  closeCallMarginFp32: number;
+}
+
+/** The floats an answer was computed in, by its own word, else by its backend's name (GPU backends may use fp16). */
+export function precisionOf({ backend, precision }: Pick<JobResult, 'backend' | 'precision'>): Precision {
+  return precision ?? (FP32_BACKENDS.includes(backend) ? 'fp32' : 'fp16');
 }
 
 /**
@@ -28,8 +34,8 @@ export function topMargin(predictions: readonly Prediction[]): number {
   return first.probability - (second?.probability ?? Math.min(first.probability, rest));
 }
 
-/** Whether an answer's top-1 leads by less than the margin its backend is held to. */
-export function isCloseCall({ predictions, backend }: Pick<JobResult, 'predictions' | 'backend'>, margins: CloseCallMargins): boolean {
-  const margin = CPU_BACKENDS.includes(backend) ? Math.min(margins.closeCallMarginCpu, margins.closeCallMargin) : margins.closeCallMargin;
-  return topMargin(predictions) < margin;
+/** Whether an answer's top-1 leads by less than the margin its precision is held to. */
+export function isCloseCall(answer: Pick<JobResult, 'predictions' | 'backend' | 'precision'>, margins: CloseCallMargins): boolean {
+  const margin = precisionOf(answer) === 'fp32' ? Math.min(margins.closeCallMarginFp32, margins.closeCallMargin) : margins.closeCallMargin;
+  return topMargin(answer.predictions) < margin;
 }

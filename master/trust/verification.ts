@@ -20,7 +20,7 @@ export interface VerificationPolicy {
   saboteurFraction: number;
   maxReplicas: number;
   closeCallMargin: number;
-  closeCallMarginCpu: number;
+  closeCallMarginFp32: number;
   minChecksToVerify: number;
   maxOutvotedShare: number;
   outvotedMinAnswers: number;

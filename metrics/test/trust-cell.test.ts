@@ -31,7 +31,7 @@ const options: CellOptions = {
   answerMs: 5,
   honestFor: 0,
   disagreement: { flipRate: 0, lowMargin: 0.1 },
-  gpuShare: 0.5,
+  fp16Share: 0.5,
   timeoutMs: 60_000,
   store: { kind: 'sqlite' },
   policy: { goldFraction: 0.3 },
@@ -68,15 +68,15 @@ describe('a trust bench cell', () => {
     expect(run.lastQuarter).toEqual({ done: 10, replicas: 10 });
   });
 
-  it('has only the workers on a GPU backend (--gpu-share) slip on low-margin images', async () => {
-    // Every image low-margin and every GPU answer a slip: the WASM workers' answers stay the model's.
+  it('has only the workers in half floats (--fp16-share) slip on low-margin images', async () => {
+    // Every image low-margin and every fp16 answer a slip: the WASM workers' answers stay the model's.
     const slippery = { ...options, disagreement: { flipRate: 1, lowMargin: 1 } };
     const trusted = { saboteurs: 0, kind: 'naive', rate: 0, trusted: true } as const;
-    const onWasm = await runTrustCell(inputs, trusted, { ...slippery, gpuShare: 0 });
+    const onWasm = await runTrustCell(inputs, trusted, { ...slippery, fp16Share: 0 });
     expect([onWasm.done, onWasm.flips, onWasm.wrong]).toEqual([40, 0, 0]);
-    const onGpu = await runTrustCell(inputs, trusted, { ...slippery, gpuShare: 1 });
-    expect(onGpu.flips).toBe(onGpu.wrong);
-    expect(onGpu.flips).toBeGreaterThan(30);
+    const inFp16 = await runTrustCell(inputs, trusted, { ...slippery, fp16Share: 1 });
+    expect(inFp16.flips).toBe(inFp16.wrong);
+    expect(inFp16.flips).toBeGreaterThan(30);
   });
 
   it('with images prepared on submit as uploads are, has the workers know each image at the model size', async () => {

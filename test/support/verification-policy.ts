@@ -8,7 +8,7 @@ export const DEFAULT_VERIFICATION: VerificationPolicy = {
   saboteurFraction: 0.1,
   maxReplicas: 5,
   closeCallMargin: 0.1,
-  closeCallMarginCpu: 0.001,
+  closeCallMarginFp32: 0.001,
   minChecksToVerify: 1,
   maxOutvotedShare: 0.25,
   outvotedMinAnswers: 20,

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import type { KnownBackend } from '../../../master/protocol.ts';
+import type { KnownBackend, Precision } from '../../../master/protocol.ts';
 import { errorMessage } from '../lib/errors.ts';
 import { softwareRendererName } from './software-renderer.ts';
 import { useWasmBackend } from './wasm-backend.ts';
@@ -10,6 +10,8 @@ export interface BackendChoice {
   backend: BackendName;
   /** Why, for people: "WebGL renderer is SwiftShader (software): using WASM (SIMD, 1 thread)". */
   reason: string;
+  /** The floats it keeps tensors in, sent with every answer: it decides how close a call the master may trust. */
+  precision: Precision;
 }
 
 /** A verdict on one candidate: usable, or skipped with a note saying why. */
@@ -23,29 +25,29 @@ type Probe = { ok: true; detail: string } | { ok: false; note: string };
 export async function chooseBackend(asked: BackendName | null = null): Promise<BackendChoice> {
   if (asked !== null) {
     const forced = await forceBackend(asked);
-    if (forced.ok) return { backend: asked, reason: `${forced.detail}: using ${asked}, as the page address asks` };
+    if (forced.ok) return { backend: asked, reason: `${forced.detail}: using ${asked}, as the page address asks`, precision: precisionOf(asked) };
     return withNote(await chooseBackend(), `${asked} was asked for but ${forced.note}`);
   }
   const skipped: string[] = [];
   const because = () => (skipped.length > 0 ? `${skipped.join('; ')}: ` : '');
 
   const webgpu = await probeWebGpu();
-  if (webgpu.ok) return { backend: 'webgpu', reason: `${webgpu.detail}: using WebGPU` };
+  if (webgpu.ok) return { backend: 'webgpu', reason: `${webgpu.detail}: using WebGPU`, precision: precisionOf('webgpu') };
   skipped.push(webgpu.note);
 
   const webgl = await probeWebGl();
-  if (webgl.ok) return { backend: 'webgl', reason: `${because()}${webgl.detail}: using WebGL` };
+  if (webgl.ok) return { backend: 'webgl', reason: `${because()}${webgl.detail}: using WebGL`, precision: precisionOf('webgl') };
   skipped.push(webgl.note);
 
   const wasmDetail = await useWasmBackend();
-  return { backend: 'wasm', reason: `${because()}using WASM (${wasmDetail})` };
+  return { backend: 'wasm', reason: `${because()}using WASM (${wasmDetail})`, precision: precisionOf('wasm') };
 }
 
 async function forceBackend(name: BackendName): Promise<Probe> {
   try {
     if (name === 'wasm') return { ok: true, detail: `WASM (${await useWasmBackend()})` };
     if (name === 'webgpu') await import('@tensorflow/tfjs-backend-webgpu');
-    if (await tf.setBackend(name)) return { ok: true, detail: name === 'webgl' ? `WebGL renderer ${webGlRenderer() ?? 'unknown'}` : name };
+    if (await tf.setBackend(name)) return { ok: true, detail: name === 'webgl' ? `WebGL renderer ${webGlRenderer() ?? 'unknown'}, ${webGlTextures()}` : name };
     return { ok: false, note: 'it failed to initialise' };
   } catch (error) {
     return { ok: false, note: `it failed (${errorMessage(error)})` };
@@ -97,12 +99,23 @@ async function probeWebGl(): Promise<Probe> {
   const software = softwareRendererName(renderer);
   if (software) return { ok: false, note: `WebGL renderer is ${software} (software)` };
   try {
-    if (await tf.setBackend('webgl')) return { ok: true, detail: `WebGL renderer ${renderer}` };
+    if (await tf.setBackend('webgl')) return { ok: true, detail: `WebGL renderer ${renderer}, ${webGlTextures()}` };
     return { ok: false, note: 'tfjs WebGL backend failed to initialise' };
   } catch (error) {
     return { ok: false, note: `tfjs WebGL backend failed (${errorMessage(error)})` };
   }
 }
+
+/**
+ * How a backend keeps tensors. WebGL: in float32 textures where the GPU can render to them, else in half floats,
+ * which round every layer's output to about three decimal digits (so borderline images may flip against fp32
+ * backends). TF.js's WebGPU, WASM and CPU backends have no half-float path.
+ */
+function precisionOf(backend: BackendName): Precision {
+  return backend === 'webgl' && !tf.env().getBool('WEBGL_RENDER_FLOAT32_ENABLED') ? 'fp16' : 'fp32';
+}
+
+const webGlTextures = (): string => (precisionOf('webgl') === 'fp16' ? 'float16 textures' : 'float32 textures');
 
 /** The GPU behind WebGL, unmasked where the browser allows it; null without WebGL. */
 function webGlRenderer(): string | null {
