@@ -5,6 +5,7 @@
 import type http from 'node:http';
 import type net from 'node:net';
 import { AddressCounts } from './address-counts.ts';
+import { clientOf } from './client-address.ts';
 
 export interface ConnectionLimits {
   /** Open connections at most (HTTP, event streams and worker sockets alike). */
@@ -41,7 +42,7 @@ export function limitConnections(server: http.Server, limits: ConnectionLimits):
   if (!parse) throw new Error('limitConnections needs an http.Server');
   server.removeListener('connection', parse);
   server.on('connection', (socket: net.Socket) => {
-    const address = socket.remoteAddress ?? 'unknown';
+    const address = clientOf(socket);
     const refused = open.total >= limits.maxConnections ? SERVER_FULL : open.of(address) >= limits.maxConnectionsPerAddress ? ADDRESS_FULL : null;
     if (refused) {
       socket.on('error', () => {}); // the client may reset first; there is nothing left to tell it

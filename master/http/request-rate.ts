@@ -1,9 +1,10 @@
 // Requests per client address to the API (address-limiter.ts: one allowance per
-// client across masters sharing Redis). Probes and /metrics are not counted: they
+// client across masters sharing Redis; an IPv6 client by its /64, client-address.ts). Probes and /metrics are not counted: they
 // must answer whatever a client does.
 import type { RequestHandler } from 'express';
 import { RateLimiterRes } from 'rate-limiter-flexible';
 import { addressLimiter, type SharedCounts } from './address-limiter.ts';
+import { clientOf } from './client-address.ts';
 import { HttpError } from './errors.ts';
 
 export interface RequestRateLimits {
@@ -17,7 +18,7 @@ export function requestRate(limits: RequestRateLimits, shared?: SharedCounts): R
   const limiter = addressLimiter(limits.apiRequestsPerWindow, limits.apiRateWindowMs, 'rate', shared);
   return async (req, _res, next) => {
     try {
-      await limiter.consume(req.socket.remoteAddress ?? 'unknown');
+      await limiter.consume(clientOf(req.socket));
     } catch (refusal) {
       if (!(refusal instanceof RateLimiterRes)) throw refusal;
       const seconds = Math.max(1, Math.ceil(refusal.msBeforeNext / 1000));

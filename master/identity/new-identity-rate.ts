@@ -1,26 +1,17 @@
 // How many new volunteer identities one address is issued per window. Identities are free: a blacklisted
 // saboteur comes straight back as a new one, and a script can mint as many as it likes to stand for many
 // volunteers. Each address gets a few (a household, a classroom behind one NAT), then waits for the window to
-// pass; a page that keeps its identity is never counted again. IPv6 addresses count by /64, the block one
-// subscriber is given. Counted as API requests are (http/address-limiter.ts), across masters sharing Redis.
-import ipaddr from 'ipaddr.js';
+// pass; a page that keeps its identity is never counted again. IPv6 addresses count by /64 (http/client-address.ts).
+// Counted as API requests are (http/address-limiter.ts), across masters sharing Redis.
 import { RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { addressLimiter, type SharedCounts } from '../http/address-limiter.ts';
+import { addressGroup } from '../http/client-address.ts';
 
 export interface NewIdentityLimits {
   /** New volunteer identities one address is issued in a window... */
   maxNewIdentitiesPerAddress: number;
   /** ...of this length. */
   newIdentityWindowMs: number;
-}
-
-/** Who an address counts as: itself for IPv4 (an IPv4-mapped IPv6 address too), its /64 for IPv6. */
-export function addressGroup(address: string): string {
-  if (!ipaddr.isValid(address)) return address;
-  const parsed = ipaddr.process(address);
-  if (parsed.kind() === 'ipv4') return parsed.toString();
-  const prefix = (parsed as ipaddr.IPv6).parts.slice(0, 4);
-  return `${new ipaddr.IPv6([...prefix, 0, 0, 0, 0]).toString()}/64`;
 }
 
 export class NewIdentityRate {

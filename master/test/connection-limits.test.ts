@@ -4,8 +4,9 @@
 // answering. With Redis, the request rate is counted across masters.
 import http from 'node:http';
 import net from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { until } from '../../test/support/jobs-client.ts';
+import { addLoopbackAddresses } from '../../test/support/loopback-ipv6.ts';
 import { TEST_REDIS_URL } from '../../test/support/stores.ts';
 import { startTestMaster, type TestMaster } from '../../test/support/test-master.ts';
 import type { Config } from '../config.ts';
@@ -24,9 +25,12 @@ async function start(overrides: Partial<Record<keyof Config, unknown>>): Promise
   return master;
 }
 
-/** A raw connection from a loopback address of our choosing (Linux answers on all of 127/8). */
+/** The master's loopback address in the family of `from`. */
+const masterHost = (from: string) => (net.isIPv6(from) ? '::1' : '127.0.0.1');
+
+/** A raw connection from a loopback address of our choosing (Linux answers on all of 127/8; IPv6 ones are added). */
 async function connect(master: TestMaster, from = '127.0.0.1'): Promise<net.Socket> {
-  const socket = net.connect({ host: '127.0.0.1', port: master.port, localAddress: from });
+  const socket = net.connect({ host: masterHost(from), port: master.port, localAddress: from });
   sockets.push(socket);
   await new Promise((resolve, reject) => socket.once('connect', resolve).once('error', reject));
   return socket;
@@ -54,13 +58,14 @@ function request(
   options: { method?: string; path: string; from?: string; body?: Buffer; headers?: Record<string, string> },
 ): Promise<Answer> {
   return new Promise((resolve, reject) => {
+    const from = options.from ?? '127.0.0.1';
     const req = http.request(
       {
-        host: '127.0.0.1',
+        host: masterHost(from),
         port: master.port,
         method: options.method ?? 'GET',
         path: options.path,
-        localAddress: options.from ?? '127.0.0.1',
+        localAddress: from,
         headers: options.headers,
         agent: false,
       },
@@ -236,5 +241,53 @@ describe('request rate', () => {
     const statuses = [];
     for (const master of [a, b, a, b, a, b]) statuses.push((await request(master!, { path: '/api/jobs', from: '127.0.0.9' })).status);
     expect(statuses).toEqual([200, 200, 200, 200, 200, 429]);
+  });
+});
+
+describe('IPv6 clients', () => {
+  // Two addresses of one /64 (one subscriber's block, whose last 64 bits a client picks freely) and one of another.
+  const [first, sameBlock, otherBlock] = ['fd00:6701:0:1::1', 'fd00:6701:0:1::2', 'fd00:6701:0:2::1'];
+  let removeAddresses: () => void;
+  beforeAll(() => {
+    removeAddresses = addLoopbackAddresses([first, sameBlock, otherBlock]);
+  });
+  afterAll(() => removeAddresses?.());
+
+  it('count by their /64 toward MAX_CONNECTIONS_PER_ADDRESS', async () => {
+    const master = await start({ host: '::', maxConnectionsPerAddress: 2 });
+    await connect(master, first);
+    await connect(master, sameBlock);
+    const refused = await received(await connect(master, sameBlock));
+    expect(refused).toMatch(/^HTTP\/1\.1 429 Too Many Requests\r\n/);
+    expect(refused).toContain('"code":"too-many-connections-from-address"');
+    expect((await request(master, { path: '/livez', from: otherBlock })).status).toBe(200);
+  });
+
+  it('count by their /64 toward MAX_UPLOADS_PER_ADDRESS', async () => {
+    const master = await start({ host: '::', maxUploadsPerAddress: 1 });
+    // An upload held in flight: its headers and half its body, then nothing.
+    const socket = await connect(master, first);
+    const held = multipart(10_000);
+    socket.write(
+      `POST /api/jobs HTTP/1.1\r\nHost: x\r\n${Object.entries(held.headers)
+        .map(([k, v]) => `${k}: ${v}\r\n`)
+        .join('')}\r\n`,
+    );
+    socket.write(held.body.subarray(0, 5_000));
+    await until(
+      async () => (await request(master, { method: 'POST', path: '/api/jobs', from: sameBlock, ...multipart(10) })).status === 429,
+      'the /64 to be at its upload cap',
+    );
+    // Elsewhere the small upload is read, and is not an image: 415.
+    expect((await request(master, { method: 'POST', path: '/api/jobs', from: otherBlock, ...multipart(10) })).status).toBe(415);
+  });
+
+  it('count by their /64 toward API_REQUESTS_PER_WINDOW', async () => {
+    const master = await start({ host: '::', apiRequestsPerWindow: 2, apiRateWindowMs: 60_000 });
+    expect((await request(master, { path: '/api/jobs', from: first })).status).toBe(200);
+    expect((await request(master, { path: '/api/jobs', from: sameBlock })).status).toBe(200);
+    const refused = await request(master, { path: '/api/jobs', from: sameBlock });
+    expect([refused.status, errorCode(refused)]).toEqual([429, 'too-many-requests']);
+    expect((await request(master, { path: '/api/jobs', from: otherBlock })).status).toBe(200);
   });
 });
