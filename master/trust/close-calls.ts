@@ -2,9 +2,9 @@
 // may round the other way (fp16 WebGL against fp32 WASM), so a volunteer's close call is a slip as often as
 // a lie, and no credibility earned on spot checks (which use wide-margin gold only) says otherwise.
 // Verification therefore never lets one volunteer's close call settle a job alone (verification.ts).
-// Backends that keep tensors in fp32 (WASM, tfjs's CPU backend, WebGL with float32 textures) agree with each
-// other to the fifth decimal (npm run bench:agreement), so for their answers only a far narrower lead is a close
-// call; half floats moved a lead by up to 0.02 there.
+// Backends that keep tensors in fp32 (WASM, tfjs's CPU backend, WebGPU, WebGL with float32 textures) agree with
+// each other to the fifth decimal (npm run bench:agreement), so for their answers only a far narrower lead is a
+// close call; half floats moved a lead by up to 0.02 there.
 import type { JobResult } from '../api-types.ts';
 import type { Precision, Prediction } from '../protocol.ts';
 
@@ -18,7 +18,7 @@ export interface CloseCallMargins {
   closeCallMarginFp32: number;
 }
 
-/** The floats an answer was computed in, by its own word, else by its backend's name (GPU backends may use fp16). */
+/** The floats an answer was computed in, by its own word, else by its backend's name (an unsaid GPU answer is read as fp16, the cautious reading). */
 export function precisionOf({ backend, precision }: Pick<JobResult, 'backend' | 'precision'>): Precision {
   return precision ?? (FP32_BACKENDS.includes(backend) ? 'fp32' : 'fp16');
 }
