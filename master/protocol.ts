@@ -65,6 +65,8 @@ export type KnownBackend = (typeof KNOWN_BACKENDS)[number];
  */
 export const Precision = z.enum(['fp32', 'fp16']);
 export type Precision = z.infer<typeof Precision>;
+/** The only backend TF.js runs in half floats; a result saying fp16 from another is refused (result-checks.ts). */
+export const HALF_FLOAT_BACKEND: KnownBackend = 'webgl';
 
 export const Prediction = z
   .object({

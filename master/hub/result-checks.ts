@@ -1,7 +1,7 @@
 // Answers that pass the result schema (protocol.ts) but cannot be real: refused before they touch
 // a job, which then goes to another identity. Each rule holds for every honest worker page:
 // predictions are the top-k of a softmax over the model's classes, most probable first.
-import { KNOWN_BACKENDS, type ResultMessage } from '../protocol.ts';
+import { HALF_FLOAT_BACKEND, KNOWN_BACKENDS, type ResultMessage } from '../protocol.ts';
 
 /**
  * Room for rounding in the sum of the top-k probabilities. The page computes the softmax in
@@ -15,7 +15,7 @@ export function resultProblem(result: ResultMessage, servedModel: string): strin
   if (!(KNOWN_BACKENDS as readonly string[]).includes(result.backend)) {
     return `unknown backend "${result.backend}" (expected one of ${KNOWN_BACKENDS.join(', ')})`;
   }
-  if (result.precision === 'fp16' && result.backend !== 'webgl') return `backend ${result.backend} computes in fp32 only, but the result says fp16`;
+  if (result.precision === 'fp16' && result.backend !== HALF_FLOAT_BACKEND) return `backend ${result.backend} computes in fp32 only, but the result says fp16`;
   const { predictions } = result;
   if (new Set(predictions.map((p) => p.index)).size !== predictions.length) return 'a class index appears twice in the predictions';
   for (let i = 1; i < predictions.length; i++) {

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import type { KnownBackend, Precision } from '../../../master/protocol.ts';
+import { HALF_FLOAT_BACKEND, type KnownBackend, type Precision } from '../../../master/protocol.ts';
 import { errorMessage } from '../lib/errors.ts';
 import { softwareRendererName } from './software-renderer.ts';
 import { useWasmBackend } from './wasm-backend.ts';
@@ -112,7 +112,7 @@ async function probeWebGl(): Promise<Probe> {
  * backends). TF.js's WebGPU, WASM and CPU backends have no half-float path.
  */
 function precisionOf(backend: BackendName): Precision {
-  return backend === 'webgl' && !tf.env().getBool('WEBGL_RENDER_FLOAT32_ENABLED') ? 'fp16' : 'fp32';
+  return backend === HALF_FLOAT_BACKEND && !tf.env().getBool('WEBGL_RENDER_FLOAT32_ENABLED') ? 'fp16' : 'fp32';
 }
 
 const webGlTextures = (): string => (precisionOf('webgl') === 'fp16' ? 'float16 textures' : 'float32 textures');
