@@ -11,6 +11,7 @@ import {
   type WorkerClass,
   type WorkerIdentity,
 } from '../protocol.ts';
+import type { Admitted } from '../identity/worker-identities.ts';
 import type { Lease, LeaseRef, WorkerRef } from '../store/job-store.ts';
 import type { RefusalLimiter } from './refusal-limiter.ts';
 
@@ -53,13 +54,20 @@ export class WorkerSession {
     readonly id: string,
     readonly hello: HelloMessage,
     private readonly socket: WebSocket,
-    admitted: { identity: WorkerIdentity; workerClass: WorkerClass },
+    admitted: Admitted,
     /** Its refused answers: how many, and which to log. */
     readonly refusals: RefusalLimiter,
   ) {
     this.identity = admitted.identity;
     this.workerClass = admitted.workerClass;
-    this.ref = { id, name: hello.name, backend: hello.backend, identity: admitted.identity.workerId, workerClass: admitted.workerClass };
+    this.ref = {
+      id,
+      name: hello.name,
+      backend: hello.backend,
+      identity: admitted.identity.workerId,
+      workerClass: admitted.workerClass,
+      network: admitted.network,
+    };
     this.credit = hello.credit;
     this.limits = hello.limits ?? UNLIMITED;
     this.displayName = hello.displayName ?? null;

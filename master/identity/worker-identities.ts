@@ -2,12 +2,20 @@
 // an identity (id + signed token); a returning page presents it in its hello and stays itself, with
 // its credit and history. Only the fleet token earns the trusted class: a name or a kind claims nothing.
 import { timingSafeEqual } from 'node:crypto';
+import { addressGroup } from '../http/client-address.ts';
 import { CloseCode, type HelloMessage, type WorkerClass, type WorkerIdentity } from '../protocol.ts';
 import type { IdentityStore, TrustRecord } from './identity-store.ts';
 import type { NewIdentityRate } from './new-identity-rate.ts';
 import { newSecret, WorkerTokens } from './worker-tokens.ts';
 
-export type Admission = { admitted: true; identity: WorkerIdentity; workerClass: WorkerClass } | { admitted: false; closeCode: number; reason: string };
+/** An admitted worker: its identity, its class, and the tag of the network it connected from (WorkerRef.network). */
+export interface Admitted {
+  identity: WorkerIdentity;
+  workerClass: WorkerClass;
+  network: string;
+}
+
+export type Admission = ({ admitted: true } & Admitted) | { admitted: false; closeCode: number; reason: string };
 
 const refuse = (closeCode: number, reason: string): Admission => ({ admitted: false, closeCode, reason });
 
@@ -30,6 +38,12 @@ export class WorkerIdentities {
 
   /** The identity and class a hello from `address` earns, or the close code and reason that refuse it. */
   async admit(hello: Pick<HelloMessage, 'identity' | 'fleetToken'>, address: string): Promise<Admission> {
+    const admitted = (identity: WorkerIdentity, workerClass: WorkerClass): Admission => ({
+      admitted: true,
+      identity,
+      workerClass,
+      network: this.tokens.networkTag(addressGroup(address)),
+    });
     if (hello.fleetToken !== undefined && !this.isFleetToken(hello.fleetToken)) {
       return refuse(CloseCode.badFleetToken, 'fleet token refused');
     }
@@ -38,15 +52,15 @@ export class WorkerIdentities {
       // Only the operator's fleet mints trusted identities; a volunteer's are bounded per address.
       const refusal = earned === 'volunteer' ? await this.newIdentities.take(address) : null;
       if (refusal) return refuse(CloseCode.tooManyNewIdentities, refusal);
-      return { admitted: true, identity: this.tokens.issue(earned), workerClass: earned };
+      return admitted(this.tokens.issue(earned), earned);
     }
     const issuedAs = this.tokens.classOf(hello.identity);
     if (issuedAs === null) return refuse(CloseCode.badIdentityToken, 'worker identity token does not verify');
     if (await this.store.isRevoked(hello.identity.workerId)) return refuse(CloseCode.identityRevoked, 'worker identity revoked');
     if (issuedAs === 'trusted' && earned === 'volunteer') return refuse(CloseCode.fleetTokenRequired, 'a trusted identity needs the fleet token');
     // A volunteer page that now holds the fleet token becomes a new, trusted identity.
-    if (issuedAs !== earned) return { admitted: true, identity: this.tokens.issue(earned), workerClass: earned };
-    return { admitted: true, identity: hello.identity, workerClass: issuedAs };
+    if (issuedAs !== earned) return admitted(this.tokens.issue(earned), earned);
+    return admitted(hello.identity, issuedAs);
   }
 
   /** Whether the credentials are an identity this master issued and has not revoked (for HTTP asks). */

@@ -1,5 +1,6 @@
 // Signing and checking worker identity tokens: HMAC-SHA256 over the id and the class, keyed with the
-// master secret, so a token cannot be made for another id or class without the secret.
+// master secret, so a token cannot be made for another id or class without the secret. The same key tags
+// the networks workers connect from.
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { WorkerClass, WorkerIdentity } from '../protocol.ts';
 
@@ -29,6 +30,14 @@ export class WorkerTokens {
       if (given.length === expected.length && timingSafeEqual(given, expected)) return workerClass;
     }
     return null;
+  }
+
+  /**
+   * An opaque tag for a client network (http/client-address.ts), the same on every master sharing the secret:
+   * attempts keep it to count volunteers once per network without keeping anyone's address.
+   */
+  networkTag(network: string): string {
+    return createHmac('sha256', this.secret).update(`network:${network}`).digest('base64url').slice(0, 16);
   }
 
   private sign(workerId: string, workerClass: WorkerClass): string {

@@ -4,12 +4,13 @@
 // A volunteer's word is a vote, not a verdict, and identities are free: only
 // trusted workers' attempts can fail a job. Volunteers' attempts are counted by
 // who made them, so one identity that keeps failing, expiring or dropping its
-// connection counts once; when the volunteers reach a cap (MAX_ATTEMPTS,
-// MAX_LEASES, or FAILURE_QUORUM identities saying "this image cannot be
-// processed"), the job goes to trusted workers only and waits for them, as a
-// private job does, so that identities minted by one script can delay a job but
-// never fail it. A trusted worker's attempts each count, and its word that the
-// image cannot be processed is final.
+// connection counts once, and by the network they came from, so identities
+// minted by one script on one address count once too; when the volunteers
+// reach a cap (MAX_ATTEMPTS, MAX_LEASES, or FAILURE_QUORUM of them saying "this
+// image cannot be processed"), the job goes to trusted workers only and waits
+// for them, as a private job does, so that identities minted by one script can
+// delay a job but never fail it. A trusted worker's attempts each count, and its
+// word that the image cannot be processed is final.
 import type { AttemptOutcome } from '../api-types.ts';
 import type { Limits } from './job-store.ts';
 
@@ -20,6 +21,8 @@ export interface AttemptFacts {
   attempt: number;
   /** The master-issued identity that held the lease. */
   identity: string;
+  /** The network its socket came from, as a tag (WorkerRef.network); absent on attempts stored before networks. */
+  network?: string | null;
   trusted: boolean;
   outcome: AttemptOutcome;
   /** A failure the worker said retrying cannot help (e.g. the image cannot be decoded). */
@@ -37,10 +40,18 @@ export interface AfterAttempt {
 /** Why a job the volunteers gave up on waits: said after the last attempt's reason. */
 export const WAITS_FOR_TRUSTED = 'volunteers could not process it: it waits for a trusted worker';
 
-/** Who an attempt speaks for: each trusted attempt on its own, a volunteer identity once however often it returns. */
-const voter = (a: AttemptFacts) => (a.trusted ? `trusted#${a.attempt}` : `volunteer:${a.identity}`);
-
-const distinctVoters = (attempts: AttemptFacts[], counted: (a: AttemptFacts) => boolean) => new Set(attempts.filter(counted).map(voter)).size;
+/**
+ * The independent voters among the attempts that `counted`: each trusted attempt on its own; volunteers by distinct
+ * identity, but never more than the distinct networks they came from (an attempt with no network counts as its
+ * identity's own), so neither one identity returning nor many identities from one address count more than once.
+ */
+function distinctVoters(attempts: AttemptFacts[], counted: (a: AttemptFacts) => boolean): number {
+  const chosen = attempts.filter(counted);
+  const volunteers = chosen.filter((a) => !a.trusted);
+  const identities = new Set(volunteers.map((a) => a.identity)).size;
+  const networks = new Set(volunteers.map((a) => a.network ?? `identity:${a.identity}`)).size;
+  return chosen.length - volunteers.length + Math.min(identities, networks);
+}
 
 const failedOrExpired = (a: AttemptFacts) => a.outcome === 'failed' || a.outcome === 'expired';
 /** A worker that vanished (lost), a master that restarted (recovered) or an answer refused as nonsense (refused) still held a lease. */

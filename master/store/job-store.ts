@@ -34,6 +34,11 @@ export interface WorkerRef {
   /** The master-issued identity behind the socket: attempt limits and votes count these, not sockets. */
   identity: string;
   workerClass: WorkerClass;
+  /**
+   * The network the socket came from, as an opaque tag (WorkerIdentities.admit): volunteers' attempts count once per
+   * network as well as per identity. Absent (a worker made in a test), its identity counts as its own network.
+   */
+  network?: string;
 }
 
 /** A job handed to a worker: the fencing token (leaseId) must come back with the answer. */

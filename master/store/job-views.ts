@@ -48,6 +48,8 @@ export interface AttemptRow {
   trusted: number;
   /** 1 when the failure said retrying cannot help. */
   final: number;
+  /** The network tag of the worker's socket (WorkerRef.network); null when it had none or was stored before networks. */
+  network: string | null;
   /** A volunteer's answer kept as a vote (outcome 'answered'): the JobResult as JSON. */
   answer: string | null;
 }

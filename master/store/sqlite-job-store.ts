@@ -377,7 +377,8 @@ export class SqliteJobStore implements JobStore {
     const deadline = now + leaseMs;
     const attempt = row.attempts + 1;
     this.q.lease.run(now, worker.name, leaseId, worker.id, deadline, row.id);
-    this.q.insertAttempt.run(row.id, attempt, leaseId, worker.id, worker.name, worker.backend, now, worker.identity, worker.workerClass === 'trusted' ? 1 : 0);
+    const trusted = worker.workerClass === 'trusted' ? 1 : 0;
+    this.q.insertAttempt.run(row.id, attempt, leaseId, worker.id, worker.name, worker.backend, now, worker.identity, trusted, worker.network ?? null);
     return { jobId: row.id, leaseId, attempt, deadline, contentType: row.content_type, preparedType: row.prepared_type, job: this.view(row.id)! };
   }
 
@@ -423,6 +424,7 @@ export class SqliteJobStore implements JobStore {
 const attemptFacts = (row: AttemptRow): AttemptFacts => ({
   attempt: row.attempt,
   identity: row.identity,
+  network: row.network,
   trusted: row.trusted === 1,
   outcome: row.outcome,
   final: row.final === 1,

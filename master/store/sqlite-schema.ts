@@ -45,6 +45,7 @@ CREATE TABLE IF NOT EXISTS attempts (
   trusted INTEGER NOT NULL DEFAULT 1,
   final INTEGER NOT NULL DEFAULT 0,
   answer TEXT,
+  network TEXT,
   PRIMARY KEY (job_id, attempt)
 );
 CREATE TABLE IF NOT EXISTS idempotency (key TEXT PRIMARY KEY, job_ids TEXT NOT NULL, created_at INTEGER NOT NULL, request_digest TEXT);
@@ -107,6 +108,8 @@ export function migrate(db: Database.Database): void {
   // A store written before verification gets its columns: its jobs are open to every worker, its attempts hold no votes.
   if (!jobColumns.has('trusted_only')) db.exec('ALTER TABLE jobs ADD COLUMN trusted_only INTEGER NOT NULL DEFAULT 0');
   if (!attemptColumns.has('answer')) db.exec('ALTER TABLE attempts ADD COLUMN answer TEXT');
+  // A store written before networks gets the column; its volunteers' attempts count by identity alone, as they did.
+  if (!attemptColumns.has('network')) db.exec('ALTER TABLE attempts ADD COLUMN network TEXT');
   // A store written before images were prepared gets the column; its jobs have none, so workers get their originals.
   if (!jobColumns.has('prepared_type')) db.exec('ALTER TABLE jobs ADD COLUMN prepared_type TEXT');
   // A store written before jobs showed their votes gets the column, counted once from the votes its jobs hold.

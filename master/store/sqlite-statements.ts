@@ -34,8 +34,8 @@ export function prepareStatements(db: Database.Database) {
        lease_worker = ?, lease_deadline = ?, error = NULL WHERE id = ? AND status = 'queued'`,
     ),
     insertAttempt: db.prepare(
-      `INSERT INTO attempts (job_id, attempt, lease_id, worker_id, worker_name, backend, started_at, outcome, identity, trusted)
-       VALUES (?, ?, ?, ?, ?, ?, ?, 'running', ?, ?)`,
+      `INSERT INTO attempts (job_id, attempt, lease_id, worker_id, worker_name, backend, started_at, outcome, identity, trusted, network)
+       VALUES (?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?)`,
     ),
     endAttempt: db.prepare(`UPDATE attempts SET ended_at = ?, outcome = ?, reason = ?, final = ? WHERE job_id = ? AND lease_id = ?`),
     keepVote: db.prepare(`UPDATE attempts SET ended_at = ?, outcome = 'answered', answer = ? WHERE job_id = ? AND lease_id = ?`),

@@ -138,9 +138,10 @@ async function currentAttempt(store: JobStore, jobId: string) {
 describe('attempt rules', () => {
   const limits = { maxAttempts: 3, maxLeases: 5, failureQuorum: 2 };
   let n = 0;
-  const by = (who: string, outcome: AttemptFacts['outcome'], final = false): AttemptFacts => ({
+  const by = (who: string, outcome: AttemptFacts['outcome'], final = false, network?: string): AttemptFacts => ({
     attempt: ++n,
     identity: who,
+    network,
     trusted: who.startsWith('trusted'),
     outcome,
     final,
@@ -204,5 +205,24 @@ describe('attempt rules', () => {
     expect(afterAttempt([by('volunteer-a', 'failed', true), by('volunteer-b', 'failed', true)], limits)).toMatchObject({ status: 'queued', trustedOnly: true });
     expect(afterAttempt([by('volunteer-a', 'failed', true), by('trusted', 'failed', true)], limits).status).toBe('failed');
     expect(afterAttempt([by('volunteer-a', 'failed', true)], { ...limits, failureQuorum: 1 })).toMatchObject({ status: 'queued', trustedOnly: true });
+  });
+
+  it('count the identities of one network once: a script minting identities on one address hands no job to trusted workers', () => {
+    const fromOneNetwork = (outcome: AttemptFacts['outcome'], final = false) =>
+      ['a', 'b', 'c', 'd', 'e', 'f'].map((who) => by(`volunteer-${who}`, outcome, final, 'net-1'));
+    expect(afterAttempt(fromOneNetwork('failed', true), limits)).toEqual({ status: 'queued', failures: 1, trustedOnly: false });
+    expect(afterAttempt(fromOneNetwork('expired'), limits)).toEqual({ status: 'queued', failures: 1, trustedOnly: false });
+    expect(afterAttempt(fromOneNetwork('lost'), limits).trustedOnly).toBe(false);
+    // Another network's identity is independent, so the quorum is reached.
+    expect(afterAttempt([...fromOneNetwork('failed', true), by('volunteer-g', 'failed', true, 'net-2')], limits)).toMatchObject({ trustedOnly: true });
+    // One identity over several networks still counts once.
+    expect(
+      afterAttempt(
+        ['net-1', 'net-2', 'net-3'].map((net) => by('volunteer-a', 'failed', true, net)),
+        limits,
+      ).trustedOnly,
+    ).toBe(false);
+    // Attempts stored before networks count by identity, as they did.
+    expect(afterAttempt([by('volunteer-a', 'failed', true), by('volunteer-b', 'failed', true, 'net-1')], limits).trustedOnly).toBe(true);
   });
 });

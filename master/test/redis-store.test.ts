@@ -46,16 +46,8 @@ async function connect(url: string, options: { commandTimeoutMs?: number } = {})
 }
 
 describe('Lua attempt rules', () => {
-  it('agree with afterAttempt on every history of up to three attempts', async () => {
-    // Every attempt as the stores keep it: a trusted worker or one of two volunteer identities, and how it ended.
-    const kinds: Omit<AttemptFacts, 'attempt'>[] = [];
-    for (const [identity, trusted] of [
-      ['fleet', true],
-      ['volunteer-a', false],
-      ['volunteer-b', false],
-    ] as const)
-      for (const outcome of ['failed', 'expired', 'lost', 'recovered', 'refused', 'answered'] as const)
-        for (const final of outcome === 'failed' ? [true, false] : [false]) kinds.push({ identity, trusted, outcome, final });
+  /** Every history of up to three attempts of these kinds, under three sets of limits: the Lua twin's answers are afterAttempt's. */
+  async function expectTwinsAgree(kinds: Omit<AttemptFacts, 'attempt'>[]) {
     const histories: AttemptFacts[][] = [[]];
     for (let length = 0; length < 3; length++)
       for (const history of histories.filter((h) => h.length === length))
@@ -88,9 +80,41 @@ describe('Lua attempt rules', () => {
     }));
     const fromTs = cases.map(({ attempts, limits }) => afterAttempt(attempts, limits));
     expect(fromLua).toEqual(fromTs);
-    expect(new Set(fromTs.map((next) => `${next.status}/${next.trustedOnly}`))).toEqual(
+    return fromTs;
+  }
+
+  it('agree with afterAttempt on every history of up to three attempts', async () => {
+    // Every attempt as the stores keep it: a trusted worker or one of two volunteer identities, and how it ended.
+    const kinds: Omit<AttemptFacts, 'attempt'>[] = [];
+    for (const [identity, trusted] of [
+      ['fleet', true],
+      ['volunteer-a', false],
+      ['volunteer-b', false],
+    ] as const)
+      for (const outcome of ['failed', 'expired', 'lost', 'recovered', 'refused', 'answered'] as const)
+        for (const final of outcome === 'failed' ? [true, false] : [false]) kinds.push({ identity, trusted, outcome, final });
+    const answers = await expectTwinsAgree(kinds);
+    expect(new Set(answers.map((next) => `${next.status}/${next.trustedOnly}`))).toEqual(
       new Set(['queued/false', 'queued/true', 'failed/false', 'failed/true']),
     );
+  });
+
+  it('agree with afterAttempt on volunteers sharing, changing or lacking a network', async () => {
+    const kinds: Omit<AttemptFacts, 'attempt'>[] = [];
+    for (const [identity, network] of [
+      ['volunteer-a', 'net-1'],
+      ['volunteer-b', 'net-1'],
+      ['volunteer-b', 'net-2'],
+      ['volunteer-c', undefined],
+    ] as const)
+      for (const [outcome, final] of [
+        ['failed', true],
+        ['expired', false],
+        ['lost', false],
+      ] as const)
+        kinds.push({ identity, network, trusted: false, outcome, final });
+    const answers = await expectTwinsAgree(kinds);
+    expect(new Set(answers.map((next) => next.trustedOnly))).toEqual(new Set([false, true]));
   });
 });
 

@@ -1,6 +1,7 @@
 // A volunteer's failure is a vote, not a verdict, on every store: a job a volunteer cannot process goes to other
-// identities only; identities are counted once however often they return; volunteers alone never fail a job, and
-// past a cap hand it to trusted workers, whose word or attempts do (attempt-rules.ts and its Lua twin).
+// identities only; identities are counted once however often they return, and those of one network once together;
+// volunteers alone never fail a job, and past a cap hand it to trusted workers, whose word or attempts do
+// (attempt-rules.ts and its Lua twin).
 import { describe, expect, it } from 'vitest';
 import { WAITS_FOR_TRUSTED } from '../store/attempt-rules.ts';
 import type { WorkerRef } from '../store/job-store.ts';
@@ -59,6 +60,26 @@ describe.each(STORE_KINDS)('$name job store', (kind) => {
       const lease = await leaseOne(store, A, T0 + 11);
       expect((await store.complete(lease, A.id, resultOf(4), T0 + 12)).applied).toBe(true);
       expect(await store.get(ids[0]!)).toMatchObject({ status: 'done', attempts: 4 });
+    });
+
+    it('counts the identities of one network once: identities minted on one address hand no job to trusted workers', async () => {
+      const { store, ids } = await withJobs(1, { maxAttempts: 2, maxLeases: 3, failureQuorum: 2 });
+      const onNetwork = (id: string, network: string) => ({ ...volunteer(id, `identity-${id}`), network });
+      const sybils = ['s1', 's2', 's3', 's4', 's5'].map((id) => onNetwork(id, 'net-1'));
+      let now = T0;
+      for (const [i, sybil] of sybils.entries()) {
+        const lease = await leaseOne(store, sybil, ++now);
+        const outcome = await [
+          () => store.fail(lease, sybil.id, 'cannot decode', false, ++now),
+          () => store.release(lease, 'expired', 'late', ++now),
+          () => store.release(lease, 'lost', 'tab closed', ++now),
+        ][i % 3]!();
+        expect(outcome.applied && outcome.job).toMatchObject({ status: 'queued', trustedOnly: false });
+      }
+      // An identity from another network is independent: with it, two voters called the job unprocessable.
+      const other = onNetwork('o1', 'net-2');
+      const outcome = await store.fail(await leaseOne(store, other, ++now), other.id, 'cannot decode', false, ++now);
+      expect(outcome.applied && outcome.job).toMatchObject({ id: ids[0], status: 'queued', trustedOnly: true });
     });
 
     it("fails at once on a trusted worker's word, after a volunteer's", async () => {

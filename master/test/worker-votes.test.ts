@@ -26,11 +26,16 @@ describe.each(['sqlite', 'redis'] as const)('on the %s store', (storeName) => {
     return jobs[0]!.id;
   }
 
-  /** A volunteer that calls every image it gets undecodable, as `identity` when given. */
-  const naysayer = (on: TestMaster, identity?: WorkerIdentity) =>
-    connect(on, { name: 'naysayer', hello: identity ? { identity } : {}, onJob: (job, self) => self.fail(job.header, 'cannot decode', false) });
+  /** A volunteer that calls every image it gets undecodable, as `identity` when given, from a loopback address (default 127.0.0.1). */
+  const naysayer = (on: TestMaster, identity?: WorkerIdentity, localAddress?: string) =>
+    connect(on, {
+      name: 'naysayer',
+      localAddress,
+      hello: identity ? { identity } : {},
+      onJob: (job, self) => self.fail(job.header, 'cannot decode', false),
+    });
 
-  it('requeues a job a volunteer calls undecodable, never back to it, and leaves it to trusted workers when a second identity agrees', async () => {
+  it('requeues a job a volunteer calls undecodable, never back to it, and leaves it to trusted workers when an identity from another address agrees', async () => {
     const m = await master({ failureQuorum: 2 });
     const first = await naysayer(m);
     const id = await submitOne(m);
@@ -41,7 +46,7 @@ describe.each(['sqlite', 'redis'] as const)('on the %s store', (storeName) => {
     expect(again.jobs).toHaveLength(0);
     expect((await getJob(m.url, id)).status).toBe('queued');
 
-    await naysayer(m);
+    await naysayer(m, undefined, '127.0.0.2');
     await until(async () => (await getJob(m.url, id)).trustedOnly, 'the volunteers giving up');
     const waiting = await getJob(m.url, id);
     expect(waiting).toMatchObject({ status: 'queued', attempts: 2, error: expect.stringContaining('waits for a trusted worker') });
@@ -64,7 +69,7 @@ describe.each(['sqlite', 'redis'] as const)('on the %s store', (storeName) => {
     const m = await master({ maxLeases: 3 });
     const id = await submitOne(m);
     for (let i = 0; i < 3; i++) {
-      const grabber = await connect(m, { name: `sybil-${i}` });
+      const grabber = await connect(m, { name: `sybil-${i}`, localAddress: `127.0.0.${i + 1}` });
       await until(() => grabber.jobs.length === 1, 'the job grabbed');
       const closed = grabber.closed;
       grabber.terminate();
@@ -79,6 +84,36 @@ describe.each(['sqlite', 'redis'] as const)('on the %s store', (storeName) => {
     await connect(m, { name: 'fleet', hello: { fleetToken: TEST_FLEET_TOKEN }, onJob: (job, self) => self.succeed(job.header, 5) });
     const [done] = await settled(m.url, [id], 10_000);
     expect(done).toMatchObject({ status: 'done', attempts: 4, result: { workerClass: 'trusted' } });
+  });
+
+  it('counts the identities a script mints on one address once: calling a job undecodable or dropping it, they cannot hand it to trusted workers', async () => {
+    const m = await master({ failureQuorum: 2, maxAttempts: 2, maxLeases: 3 });
+    const undecodable = await submitOne(m);
+    const naysayers = [await naysayer(m), await naysayer(m), await naysayer(m)];
+    const voted = async () => {
+      const job = await getJob(m.url, undecodable);
+      return job.status === 'queued' && job.timeline.length === 3;
+    };
+    await until(voted, 'three votes from one address');
+    expect(await getJob(m.url, undecodable)).toMatchObject({ status: 'queued', trustedOnly: false });
+    for (const each of naysayers) each.terminate();
+
+    const dropped = await submitOne(m);
+    for (let i = 0; i < 4; i++) {
+      const grabber = await connect(m, { name: `sybil-${i}`, credit: 2 });
+      await until(() => grabber.jobs.length === 2, 'both jobs grabbed');
+      const closed = grabber.closed;
+      grabber.terminate();
+      await closed;
+      await until(async () => (await getJob(m.url, dropped)).status === 'queued', 'the job back in the queue');
+    }
+    expect(await getJob(m.url, dropped)).toMatchObject({ attempts: 4, trustedOnly: false });
+    expect(await getJob(m.url, undecodable)).toMatchObject({ attempts: 7, trustedOnly: false });
+
+    // Both still go to a volunteer: here one from another address, which finishes them.
+    const willing = await connect(m, { name: 'willing', credit: 2, localAddress: '127.0.0.2', onJob: (job, self) => self.succeed(job.header, 5) });
+    await until(() => willing.jobs.length === 2, 'both jobs dealt to another volunteer');
+    expect(new Set(willing.jobs.map((job) => job.header.jobId))).toEqual(new Set([undecodable, dropped]));
   });
 
   it('lets a trusted worker finish a job a volunteer called undecodable, or fail it on its own word', async () => {

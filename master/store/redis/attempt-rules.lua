@@ -1,27 +1,32 @@
 -- What happens to a job when an attempt ends without a result: the twin of
 -- attempt-rules.ts (a test holds them to the same answers). Only trusted
 -- workers' attempts can fail a job, each counting on its own; a volunteer
--- identity counts once however often it returns, and when the volunteers
--- reach a cap (max attempts, max leases, failure_quorum identities saying the
--- job cannot be processed) the job goes to trusted workers only. An answered
+-- identity counts once however often it returns, the identities of one network
+-- once together, and when the volunteers reach a cap (max attempts, max
+-- leases, failure_quorum of them saying the job cannot be processed) the job
+-- goes to trusted workers only. An answered
 -- lease (a vote) uses up no lease. Attempts stored before identities have no
 -- `trusted` and count as trusted.
 local WAITS_FOR_TRUSTED = 'volunteers could not process it: it waits for a trusted worker'
 
-local function voter(a)
-  if a.trusted == 0 then return 'volunteer:' .. a.identity end
-  return 'trusted#' .. a.attempt
-end
-
+-- Independent voters among the attempts that `counted`: each trusted attempt on its own; volunteers by distinct
+-- identity, never more than the distinct networks they came from (an attempt with no network counts as its
+-- identity's own).
 local function distinct_voters(attempts, counted)
-  local seen, n = {}, 0
+  local trusted, identities, networks = 0, {}, {}
+  local n_identities, n_networks = 0, 0
   for _, a in ipairs(attempts) do
     if counted(a) then
-      local v = voter(a)
-      if not seen[v] then seen[v], n = true, n + 1 end
+      if a.trusted ~= 0 then
+        trusted = trusted + 1
+      else
+        local network = a.network or ('identity:' .. a.identity)
+        if not identities[a.identity] then identities[a.identity], n_identities = true, n_identities + 1 end
+        if not networks[network] then networks[network], n_networks = true, n_networks + 1 end
+      end
     end
   end
-  return n
+  return trusted + math.min(n_identities, n_networks)
 end
 
 local function failed_or_expired(a) return a.outcome == 'failed' or a.outcome == 'expired' end

@@ -1,6 +1,6 @@
 -- ARGV: now, deadline, the leasing master's id (the lease is its: master-watch.ts), the most queued jobs to read for
 --       one worker (LEASE_SCAN_LIMIT), then per worker: lease id, worker id, worker name, backend, identity, trusted
---       (1 or 0).
+--       (1 or 0), network ('' for none).
 -- Leases the oldest queued jobs, one to each worker in order, while the queue lasts; never a job
 -- the worker's identity said cannot be processed or answered (job-lib.lua, shuns), which waits for another;
 -- never a trusted-only job to a volunteer.
@@ -27,8 +27,9 @@ local function oldest_for(identity, trusted)
 end
 
 local leases = {}
-for i = 5, #ARGV, 6 do
+for i = 5, #ARGV, 7 do
   local lease_id, worker_id, worker_name, backend, identity, trusted = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4], tonumber(ARGV[i + 5])
+  local network = ARGV[i + 6] ~= '' and ARGV[i + 6] or nil
   local job = oldest_for(identity, trusted)
   if not job then
     leases[#leases + 1] = {}
@@ -41,6 +42,7 @@ for i = 5, #ARGV, 6 do
     add_attempt(job.id, {
       attempt = job.attempts, lease_id = lease_id, worker_id = worker_id, worker_name = worker_name, backend = backend,
       started_at = now, ended_at = cjson.null, outcome = 'running', reason = cjson.null, identity = identity, trusted = trusted,
+      network = network,
     })
     local image = job.prepared_type and redis.call('HGET', PREPARED, job.id)
     if image then

@@ -85,7 +85,8 @@ export class RedisPartition {
   /** Leases as `masterId`'s (leasesHeldBy). */
   async lease(workers: WorkerRef[], leaseMs: number, now: number, masterId: string): Promise<(Lease | null)[]> {
     const args: ScriptArg[] = [now, now + leaseMs, masterId, this.limits.leaseScanLimit];
-    for (const worker of workers) args.push(randomUUID(), worker.id, worker.name, worker.backend, worker.identity, worker.workerClass === 'trusted' ? 1 : 0);
+    for (const worker of workers)
+      args.push(randomUUID(), worker.id, worker.name, worker.backend, worker.identity, worker.workerClass === 'trusted' ? 1 : 0, worker.network ?? '');
     const made = (await this.run(jobScripts.lease, args, { buffers: true })) as ([Buffer, Buffer, number] | [])[];
     return workers.map((_, i) => {
       if (!made[i] || made[i].length === 0) return null;

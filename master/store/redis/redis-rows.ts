@@ -51,6 +51,8 @@ interface StoredAttempt {
   identity?: string;
   trusted?: number;
   final?: number;
+  /** Absent on attempts with no network, or stored before networks. */
+  network?: string;
   /** The vote of an 'answered' attempt, as JSON. */
   answer?: string;
 }
@@ -63,6 +65,7 @@ export function attemptRows(json: string | null): AttemptRow[] {
     identity: stored.identity ?? '',
     trusted: stored.trusted ?? 1,
     final: stored.final ?? 0,
+    network: stored.network ?? null,
     answer: stored.answer ?? null,
     started_at: Number(stored.started_at),
     ended_at: stored.ended_at === null ? null : Number(stored.ended_at),
