@@ -33,6 +33,7 @@ const program = new Command('bench:dispatch')
   .option('--workers <n>', 'synthetic workers', '4')
   .option('--credit <n>', 'credit per worker', '32')
   .option('--capacity-jobs <n>', 'jobs for the capacity run', '20000')
+  .option('--warm-up-jobs <n>', 'jobs run first and not counted, by ours and by --peer alike (JIT, caches), as the latency runs warm up', '2000')
   .option('--rates <list>', 'offered rates for the latency runs, jobs/s', '500,1000,2000')
   .option('--seconds <n>', 'length of each latency run', '5')
   .option('--peer <name>', "also run a peer queue on the same Redis with the capacity run's job count: bullmq (needs --store redis)")
@@ -44,6 +45,7 @@ const opts = program.opts<{
   workers: string;
   credit: string;
   capacityJobs: string;
+  warmUpJobs: string;
   rates: string;
   seconds: string;
   peer?: string;
@@ -94,15 +96,21 @@ function completions(master: Master, count: number): { doneAt: Map<string, numbe
   return { doneAt, all };
 }
 
-async function capacity(total: number): Promise<number> {
+/** Submits `total` jobs in chunks of 500 and resolves with the jobs/s from the first submission to the last result. */
+async function submitAll(master: Master, total: number): Promise<number> {
+  const { all } = completions(master, total);
+  const started = performance.now();
+  for (let sent = 0; sent < total; sent += 500) {
+    await master.lifecycle.submit(Array.from({ length: Math.min(500, total - sent) }, job));
+  }
+  await all;
+  return total / ((performance.now() - started) / 1000);
+}
+
+async function capacity(total: number, warmUp: number): Promise<number> {
   return withMaster(async (master) => {
-    const { all } = completions(master, total);
-    const started = performance.now();
-    for (let sent = 0; sent < total; sent += 500) {
-      await master.lifecycle.submit(Array.from({ length: Math.min(500, total - sent) }, job));
-    }
-    await all;
-    return total / ((performance.now() - started) / 1000);
+    if (warmUp > 0) await submitAll(master, warmUp);
+    return submitAll(master, total);
   });
 }
 
@@ -146,14 +154,18 @@ if (opts.peer === 'bullmq' && opts.store !== 'redis') {
 console.log(
   `dispatch benchmark: store=${opts.store === 'redis' ? `redis (${opts.redisUrl})` : 'sqlite (embedded)'}, ${opts.workers} synthetic workers × credit ${opts.credit}, ${os.cpus().length} cores, node ${process.version}`,
 );
-const jobsPerSecond = await capacity(Number(opts.capacityJobs));
-console.log(`capacity: ${Math.round(jobsPerSecond)} jobs/s (${opts.capacityJobs} jobs submitted at once, submit → result accepted)`);
+const warmUpJobs = Number(opts.warmUpJobs);
+const jobsPerSecond = await capacity(Number(opts.capacityJobs), warmUpJobs);
+console.log(
+  `capacity: ${Math.round(jobsPerSecond)} jobs/s (${opts.capacityJobs} jobs submitted at once, submit → result accepted, after ${warmUpJobs} not counted)`,
+);
 if (opts.peer === 'bullmq') {
   // A prefix apart from ours ("bench:"), unique to this run; its keys are deleted after.
   const prefix = `bench-bullmq-${randomBytes(6).toString('hex')}`;
   const concurrency = Number(opts.peerConcurrency);
+  if (warmUpJobs > 0) await runBullmqPeer({ redisUrl: opts.redisUrl, prefix, jobs: warmUpJobs, concurrency });
   const peer = await runBullmqPeer({ redisUrl: opts.redisUrl, prefix, jobs: Number(opts.capacityJobs), concurrency });
-  console.log(`side by side, ${opts.capacityJobs} jobs each, same Redis:`);
+  console.log(`side by side, ${opts.capacityJobs} jobs each after ${warmUpJobs} not counted, same Redis:`);
   console.log('what | jobs/s');
   console.log(`ours (submit with its image file, Lua create + lease, push over WebSocket, fenced result) | ${Math.round(jobsPerSecond)}`);
   console.log(
