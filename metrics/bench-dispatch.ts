@@ -11,6 +11,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Command } from 'commander';
+import { Redis } from 'ioredis';
 import { makeConfig } from '../master/config.ts';
 import { startMaster, type Master } from '../master/server.ts';
 import { distribution } from '../common/percentiles.ts';
@@ -107,11 +108,29 @@ async function submitAll(master: Master, total: number): Promise<number> {
   return total / ((performance.now() - started) / 1000);
 }
 
-async function capacity(total: number, warmUp: number): Promise<number> {
-  return withMaster(async (master) => {
-    if (warmUp > 0) await submitAll(master, warmUp);
-    return submitAll(master, total);
-  });
+/** Seconds of CPU the Redis server has used so far (INFO cpu: user + system, its main thread and the rest). */
+async function redisCpuSeconds(redis: Redis): Promise<number> {
+  const info = await redis.info('cpu');
+  const field = (name: string) => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info)?.[1] ?? NaN);
+  return field('used_cpu_user') + field('used_cpu_sys');
+}
+
+/** The capacity run's rate, and the CPU it took per job: this process's (master and synthetic workers) and, on Redis, the server's. */
+async function capacity(total: number, warmUp: number): Promise<{ jobsPerSecond: number; processUs: number; redisUs: number | null }> {
+  const redis = opts.store === 'redis' ? new Redis(opts.redisUrl) : null;
+  try {
+    return await withMaster(async (master) => {
+      if (warmUp > 0) await submitAll(master, warmUp);
+      const redisBefore = redis ? await redisCpuSeconds(redis) : 0;
+      const processBefore = process.cpuUsage();
+      const jobsPerSecond = await submitAll(master, total);
+      const { user, system } = process.cpuUsage(processBefore);
+      const redisUs = redis ? (((await redisCpuSeconds(redis)) - redisBefore) * 1e6) / total : null;
+      return { jobsPerSecond, processUs: (user + system) / total, redisUs };
+    });
+  } finally {
+    redis?.disconnect();
+  }
 }
 
 /** Offers `rate` jobs/s for 1 s of warm-up (not counted: JIT, caches) and then `seconds` more. */
@@ -155,9 +174,12 @@ console.log(
   `dispatch benchmark: store=${opts.store === 'redis' ? `redis (${opts.redisUrl})` : 'sqlite (embedded)'}, ${opts.workers} synthetic workers × credit ${opts.credit}, ${os.cpus().length} cores, node ${process.version}`,
 );
 const warmUpJobs = Number(opts.warmUpJobs);
-const jobsPerSecond = await capacity(Number(opts.capacityJobs), warmUpJobs);
+const { jobsPerSecond, processUs, redisUs } = await capacity(Number(opts.capacityJobs), warmUpJobs);
 console.log(
   `capacity: ${Math.round(jobsPerSecond)} jobs/s (${opts.capacityJobs} jobs submitted at once, submit → result accepted, after ${warmUpJobs} not counted)`,
+);
+console.log(
+  `CPU per job in that run: this process (master and synthetic workers) ${Math.round(processUs)} µs${redisUs === null ? '' : `, the Redis server ${Math.round(redisUs)} µs`}`,
 );
 if (opts.peer === 'bullmq') {
   // A prefix apart from ours ("bench:"), unique to this run; its keys are deleted after.
