@@ -204,6 +204,15 @@ describe.each(STORE_KINDS)('$name job store: votes and trusted-only jobs', (kind
     expect((await leaseOne(store, V1, T0 + 12)).jobId).toBe(created[3]!.id);
   });
 
+  it('finds the first job an identity may take past a long run of jobs it answered, in queue order', async () => {
+    const store = await open({ leaseScanLimit: 20 });
+    const { jobs: created } = await store.create(jobs(14), T0);
+    for (let i = 0; i < 11; i++) await store.vote(await leaseOne(store, V1, T0 + i), V1.id, answer(4, 'identity-1'), false, T0 + i);
+    const [next, after] = await store.lease([V1, V1], LEASE_MS, T0 + 20);
+    expect([next?.jobId, after?.jobId]).toEqual([created[11]!.id, created[12]!.id]);
+    expect((await leaseOne(store, V2, T0 + 21)).jobId).toBe(created[0]!.id);
+  });
+
   it('never leases a trusted-only job to a volunteer, and leases it to a trusted worker', async () => {
     const store = await open();
     const { jobs: created } = await store.create([...jobs(1, true), ...jobs(1)], T0);
