@@ -160,7 +160,7 @@ export const ConfigSchema = z
     maxReplicas: int(1).default(5),
     /** A volunteer's answer whose top-1 leads the second by less than this never settles a job alone (trust/close-calls.ts); 0: off. */
     closeCallMargin: probabilityGap.default(0.1),
-    /** The same for an answer from a CPU backend (wasm, cpu: fp32, measured to agree to the fifth decimal); never above closeCallMargin. */
+    /** The same for an answer computed in fp32 (trust/close-calls.ts: fp32 backends agree to the fifth decimal); never above closeCallMargin. */
     closeCallMarginFp32: probabilityGap.default(0.001),
     /** Spot checks a volunteer identity must have passed before its answers count toward a verdict (trust/verification.ts); 0: from its first answer. */
     minChecksToVerify: int(0).max(1_000).default(1),
@@ -311,7 +311,7 @@ const OPTIONS: [string, string, keyof Config, string][] = [
     '--close-call-margin-fp32 <m>',
     'CLOSE_CALL_MARGIN_FP32',
     'closeCallMarginFp32',
-    'the same for an answer computed on the CPU (backend wasm or cpu, fp32); never above CLOSE_CALL_MARGIN',
+    'the same for an answer computed in fp32 (WASM, CPU, WebGPU, WebGL with float32 textures); never above CLOSE_CALL_MARGIN',
   ],
   [
     '--min-checks-to-verify <n>',

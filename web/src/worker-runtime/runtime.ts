@@ -355,18 +355,9 @@ export class WorkerRuntime extends EventTarget {
       this.prefetch();
       const { predictions, inferenceMs, stages } = await classifier.classifyDecoded(bitmap, decodeMs);
       const backend = this.status.backend ?? 'unknown';
+      const stagesMs = { queued: started - job.receivedAt, ...stages };
       const precision = this.backend?.precision;
-      const answer = {
-        type: 'result',
-        jobId,
-        leaseId,
-        predictions,
-        inferenceMs,
-        stages: { queued: started - job.receivedAt, ...stages },
-        backend,
-        model: view.hash,
-      } as const;
-      this.connection.send(precision ? { ...answer, precision } : answer, job.session);
+      this.connection.send({ type: 'result', jobId, leaseId, predictions, inferenceMs, stages: stagesMs, backend, precision, model: view.hash }, job.session);
       this.speed.add(inferenceMs);
       this.update({
         jobsDone: this.status.jobsDone + 1,
