@@ -81,9 +81,11 @@ export async function withBrowserGrid<T>(
           jobs.push({ ...job, prepared });
         }
         const before = { ...master.lifecycle.counters.sent };
+        const ended = endedJobs(master);
         const ids: string[] = [];
         for (let i = 0; i < jobs.length; i += 50) ids.push(...(await master.lifecycle.submit(jobs.slice(i, i + 50))).jobs.map((job) => job.id));
-        const settled = await allSettled(master, ids);
+        await ended.allOf(ids);
+        const settled = (await Promise.all(ids.map((id) => master.store.getDetail(id)))) as JobDetailView[];
         const after = master.lifecycle.counters.sent;
         return { jobs: settled, sent: { images: after.images - before.images, bytes: after.bytes - before.bytes }, prepareMs };
       },
@@ -100,10 +102,23 @@ export async function classifyInBrowsers({ images, ...grid }: BrowserRunOptions)
   return withBrowserGrid(grid, async (running) => (await running.classify(images)).jobs);
 }
 
-async function allSettled(master: Master, ids: string[]): Promise<JobDetailView[]> {
-  for (;;) {
-    const jobs = (await Promise.all(ids.map((id) => master.store.getDetail(id)))) as JobDetailView[];
-    if (jobs.every((job) => job.status === 'done' || job.status === 'failed')) return jobs;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+/**
+ * Follows the master's events from now on, so `allOf` resolves once every job named has ended. Events, not polling:
+ * reading every job's record each tenth of a second took the master's CPU from the pages sharing its cores.
+ */
+function endedJobs(master: Master): { allOf(ids: string[]): Promise<void> } {
+  const ended = new Set<string>();
+  let waiting: { ids: string[]; resolve: () => void } | undefined;
+  const unsubscribe = master.events.subscribe((event) => {
+    if (event.type !== 'job' || (event.job.status !== 'done' && event.job.status !== 'failed')) return;
+    ended.add(event.job.id);
+    if (waiting?.ids.every((id) => ended.has(id))) waiting.resolve();
+  });
+  return {
+    allOf: (ids) =>
+      new Promise<void>((resolve) => {
+        waiting = { ids, resolve };
+        if (ids.every((id) => ended.has(id))) resolve();
+      }).finally(unsubscribe),
+  };
 }
