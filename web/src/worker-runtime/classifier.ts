@@ -7,11 +7,6 @@ import { softmax, topK } from './top-k.ts';
 const TOP_K = 5;
 const IMAGENET_CLASS_COUNT = 1000;
 
-/** The bytes are not an image the browser can decode: no retry will change that. */
-export class ImageDecodeError extends Error {
-  override name = 'ImageDecodeError';
-}
-
 export interface Classification {
   predictions: Prediction[];
   /** Decode, preprocess, predict and readback, ms. */
@@ -41,15 +36,8 @@ export class Classifier {
     return performance.now() - started;
   }
 
-  /** Decodes then classifies one image, nothing overlapped: what standalone.html measures. */
-  async classify(image: Blob): Promise<Classification> {
-    const started = performance.now();
-    const bitmap = await decodeImage(image);
-    return this.classifyDecoded(bitmap, performance.now() - started);
-  }
-
   /**
-   * Classifies an image already decoded (see decodeImage), and closes its bitmap. `decodeMs` is the
+   * Classifies an image already decoded (off-thread-decoder.ts), and closes its bitmap. `decodeMs` is the
    * time the caller waited for the decode: with the decode started early, only what was not hidden.
    */
   async classifyDecoded(bitmap: ImageBitmap, decodeMs: number): Promise<Classification> {
@@ -119,13 +107,4 @@ export class Classifier {
 /** Tensors alive in this page, for the test that classifying leaks none (window.__gridTensors). */
 export function liveTensors(): number {
   return tf.memory().numTensors;
-}
-
-/** Decodes image bytes; the browser does it off the page's thread, so it can run while another image is predicted. */
-export async function decodeImage(image: Blob): Promise<ImageBitmap> {
-  try {
-    return await createImageBitmap(image);
-  } catch (error) {
-    throw new ImageDecodeError(`cannot decode the image (${image.type || 'unknown type'}): ${String(error)}`);
-  }
 }

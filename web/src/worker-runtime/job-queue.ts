@@ -1,7 +1,7 @@
-// The jobs a page holds, in arrival order, the next ones decoding ahead of their turn so that the browser
-// decodes them (off the page's thread) while the current one is predicted.
+// The jobs a page holds, in arrival order, the next ones decoding ahead of their turn so that they decode
+// (off the page's thread, off-thread-decoder.ts) while the current one is predicted.
 import type { JobHeader } from '../../../master/protocol.ts';
-import { decodeImage } from './classifier.ts';
+import type { DecodeImage } from './off-thread-decoder.ts';
 
 export interface QueuedJob {
   header: JobHeader;
@@ -15,14 +15,15 @@ export interface QueuedJob {
 }
 
 /**
- * Jobs decoded ahead of their turn. Two, because the browser only begins a decode once the page's thread
- * yields (after the current prediction): the second one ahead has a whole prediction to decode in. No more,
- * as an original upload's bitmap can be tens of MB.
+ * Jobs decoded ahead of their turn. Two: the next one is ready when the current prediction ends, and the one after
+ * has a whole prediction to decode in. No more, as an original upload's bitmap can be tens of MB.
  */
 const DECODE_AHEAD = 2;
 
 export class JobQueue {
   private jobs: QueuedJob[] = [];
+
+  constructor(private readonly decode: DecodeImage) {}
 
   get length(): number {
     return this.jobs.length;
@@ -54,21 +55,16 @@ export class JobQueue {
   decodeAhead(): void {
     for (const next of this.jobs.slice(0, DECODE_AHEAD)) {
       if (next.decoding) continue;
-      next.decoding = decodeImage(imageBlob(next));
+      next.decoding = this.decoded(next);
       // A failure is reported when the job's turn comes; until then it must not count as unhandled.
       next.decoding.catch(() => {});
     }
   }
-}
 
-/** The job's image, decoded: the one started ahead, or a decode started now. */
-export function decodedImage(job: QueuedJob): Promise<ImageBitmap> {
-  return job.decoding ?? decodeImage(imageBlob(job));
-}
-
-/** The job's image bytes; the frame's buffer came from the socket as a plain ArrayBuffer. */
-function imageBlob(job: QueuedJob): Blob {
-  return new Blob([job.image as Uint8Array<ArrayBuffer>], { type: job.header.contentType });
+  /** The job's image, decoded: the one started ahead, or a decode started now. */
+  decoded(job: QueuedJob): Promise<ImageBitmap> {
+    return job.decoding ?? this.decode(job.image, job.header.contentType);
+  }
 }
 
 /** Jobs leaving the queue unprocessed: a decode already started has its bitmap freed when it lands. */

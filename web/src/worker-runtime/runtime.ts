@@ -15,13 +15,14 @@ import { fetchModel } from '../api.ts';
 import { backoffDelay, delay } from '../lib/backoff.ts';
 import { errorMessage } from '../lib/errors.ts';
 import { chooseBackend, type BackendChoice, type BackendName } from './backend-choice.ts';
-import { Classifier, ImageDecodeError, liveTensors } from './classifier.ts';
+import { Classifier, liveTensors } from './classifier.ts';
 import { MasterConnection, workerSocketUrl } from './connection.ts';
 import { Pacer, pacedMsPerImage } from './cpu-share.ts';
 import { CreditGate } from './credit-gate.ts';
 import { CREDIT_SAMPLE_JOBS, INITIAL_CREDIT, nextCredit } from './credit.ts';
-import { decodedImage, JobQueue, type QueuedJob } from './job-queue.ts';
+import { JobQueue, type QueuedJob } from './job-queue.ts';
 import { loadModel } from './model.ts';
+import { ImageDecodeError, OffThreadDecoder } from './off-thread-decoder.ts';
 import { RollingMean } from './rolling-mean.ts';
 import { initialSnapshot, publishStatus, type PauseReason, type WorkerSnapshot } from './status.ts';
 
@@ -68,7 +69,7 @@ export class WorkerRuntime extends EventTarget {
   private backend: BackendChoice | null = null;
   private ready: ReadyModel | null = null;
   private loading: Promise<ReadyModel> | null = null;
-  private readonly queue = new JobQueue();
+  private readonly queue = new JobQueue(new OffThreadDecoder().decode);
   private busy = false;
   private idleWaiters: Array<() => void> = [];
   private leaseMs: number | null = null;
@@ -349,7 +350,7 @@ export class WorkerRuntime extends EventTarget {
     const { jobId, leaseId } = job.header;
     const started = performance.now();
     try {
-      const bitmap = await decodedImage(job);
+      const bitmap = await this.queue.decoded(job);
       // Only the wait for the decode counts: the part the previous image's prediction did not hide.
       const decodeMs = performance.now() - started;
       this.prefetch();
