@@ -4,7 +4,8 @@
 // headless Chromium workers classify them all, submitted at once, so both get the same bytes. With N > 1, N standalone
 // pages at once too (each its own Chromium, the images split between them), the yardstick for N workers sharing the
 // machine's cores. Prints the rates and the grid's ratio to each, in-page ms per image by stage, bytes per job
-// and top-1/top-5. With --cold-start, only page open → first result, model cache empty and warm (metrics/cold-start.ts).
+// and top-1/top-5. With --cold-start, only page open → first result, model cache empty and warm (metrics/cold-start.ts);
+// with --page-thread, only where one worker page's thread goes per image, from a CPU profile (metrics/page-thread.ts).
 import os from 'node:os';
 import path from 'node:path';
 import { Command } from 'commander';
@@ -16,6 +17,7 @@ import { PAGE_STAGES, type PageStage, type PageStages } from '../master/protocol
 import { withBrowserGrid } from './browser-run.ts';
 import { measureColdStarts } from './cold-start.ts';
 import { loadDataset } from './dataset.ts';
+import { profilePageThread } from './page-thread.ts';
 import { classifyStandalone, type StandaloneResult } from './standalone-run.ts';
 
 const opts = new Command('bench:browsers')
@@ -23,8 +25,9 @@ const opts = new Command('bench:browsers')
   .option('--workers <n>', 'headless Chromium workers', '2')
   .option('--model-dir <dir>', 'model folder (default: the master’s default)')
   .option('--cold-start [rounds]', 'only time page open → first result, with an empty and a warm model cache, in fresh profiles')
+  .option('--page-thread [runs]', "only profile one worker page's thread as it classifies the images: ms per image in the model, elsewhere, idle")
   .parse()
-  .opts<{ images: string; workers: string; modelDir?: string; coldStart?: true | string }>();
+  .opts<{ images: string; workers: string; modelDir?: string; coldStart?: true | string; pageThread?: true | string }>();
 
 if (opts.coldStart) {
   const rounds = opts.coldStart === true ? 3 : Number(opts.coldStart);
@@ -42,16 +45,29 @@ if (opts.coldStart) {
 
 const workers = Number(opts.workers);
 const images = loadDataset(path.resolve(opts.images));
+// What a worker receives for each image (master/images/prepared-image.ts), so the page alone gets what the grid's pages get.
+const preparer = new ImagePreparer(loadModelFiles(opts.modelDir ?? makeConfig({}).modelDir, [-1, 1]).view.imageSize, Number.MAX_SAFE_INTEGER);
+const prepared = await Promise.all(images.map((image) => preparer.prepare(image.path)));
+const modelOption = opts.modelDir ? { modelDir: opts.modelDir } : {};
+
+if (opts.pageThread) {
+  const runs = opts.pageThread === true ? 1 : Number(opts.pageThread);
+  console.log(`one worker page's thread, per image (${images.length} prepared images, a master, headless Chromium, ${os.cpus().length} cores):`);
+  for (let run = 0; run < runs; run++) {
+    const thread = await profilePageThread(prepared, modelOption);
+    const perImage = (ms: number) => (ms / thread.images).toFixed(2);
+    console.log(
+      `  ${thread.backend}: ${perImage(thread.wallMs)} ms per image = model ${perImage(thread.modelMs)} + elsewhere ${perImage(thread.otherMs)} + idle ${perImage(thread.idleMs)}`,
+    );
+  }
+  process.exit(0);
+}
 const percent = (part: number) => `${((100 * part) / images.length).toFixed(1)}%`;
 const stageMeans = (staged: Partial<PageStages>[], stages: readonly PageStage[]) =>
   stages.map((stage) => `${stage} ${(staged.reduce((sum, s) => sum + (s[stage] ?? 0), 0) / staged.length).toFixed(1)}`).join(', ');
 console.log(`${images.length} images, ${os.cpus().length} cores`);
 
-// What a worker receives for each image (master/images/prepared-image.ts), so the page alone gets what the grid's pages get.
-const preparer = new ImagePreparer(loadModelFiles(opts.modelDir ?? makeConfig({}).modelDir, [-1, 1]).view.imageSize, Number.MAX_SAFE_INTEGER);
-const prepared = await Promise.all(images.map((image) => preparer.prepare(image.path)));
 const standaloneImages = prepared.map(({ bytes, contentType }) => ({ bytes, type: contentType }));
-const modelOption = opts.modelDir ? { modelDir: opts.modelDir } : {};
 const rateOf = (run: StandaloneResult) => run.images.length / (run.wallMs / 1000);
 const printStandalone = (title: string, run: StandaloneResult) => {
   const top1 = run.images.filter((image, i) => image.top1 === images[i]!.index).length;

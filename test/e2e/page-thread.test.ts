@@ -1,0 +1,25 @@
+// bench:browsers --page-thread: a real worker page in headless Chromium, fed by a real master, its thread profiled.
+import { describe, expect, it } from 'vitest';
+import { makeConfig } from '../../master/config.ts';
+import { ImagePreparer } from '../../master/images/prepared-image.ts';
+import { loadModelFiles } from '../../master/model/model-files.ts';
+import { profilePageThread } from '../../metrics/page-thread.ts';
+import { devImages } from '../support/paths.ts';
+
+describe("the worker page's thread profile", () => {
+  it('accounts for the run, most of it in the model', async () => {
+    const config = makeConfig({});
+    const preparer = new ImagePreparer(loadModelFiles(config.modelDir, config.modelInputRange).view.imageSize, config.maxImagePixels);
+    const images = await Promise.all(devImages(12).map((image) => preparer.prepare(image.path)));
+    const thread = await profilePageThread(images);
+    expect(thread.images).toBe(12);
+    expect(['wasm', 'webgl', 'webgpu']).toContain(thread.backend);
+    expect(thread.otherMs).toBeGreaterThan(0);
+    // The WASM backend predicts on the page's thread: the model is most of what the thread does.
+    if (thread.backend === 'wasm') expect(thread.modelMs).toBeGreaterThan(thread.otherMs);
+    // The samples cover the profile, which spans the measured run (and the moments around it).
+    const sampled = thread.modelMs + thread.otherMs + thread.idleMs;
+    expect(sampled).toBeGreaterThan(0.5 * thread.wallMs);
+    expect(sampled).toBeLessThan(2 * thread.wallMs);
+  });
+});
