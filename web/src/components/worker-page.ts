@@ -47,7 +47,9 @@ export class WorkerPage extends LitElement {
 
   constructor() {
     super();
-    new SubscriptionController(this, (onChange) => runtime.subscribe(onChange));
+    // The runtime changes several times an image; a person reads a few updates a second, and each render is the
+    // page thread's time, taken from the model.
+    new SubscriptionController(this, (onChange) => runtime.subscribe(onChange), 250);
     new SubscriptionController(this, (onChange) => verificationPolicy.subscribe(onChange));
   }
 
