@@ -6,8 +6,8 @@ import type { WorkerSession } from '../hub/worker-session.ts';
 
 const MAX_LEASES_PER_WORKER_PER_BATCH = 8;
 
-/** Leases one queued job to each worker in order while any is left for it; answers how many were leased. */
-export type LeaseJobs = (workers: WorkerSession[]) => Promise<number>;
+/** Leases one queued job to each worker in order while any is left for it; answers the deals served (a job or a spot check each). */
+export type LeaseJobs = (workers: WorkerSession[]) => Promise<WorkerSession[]>;
 
 export class Dispatcher {
   private pumping: Promise<void> | null = null;
@@ -60,14 +60,15 @@ export class Dispatcher {
       for (let turn = 0; turn < MAX_LEASES_PER_WORKER_PER_BATCH; turn++) {
         for (const session of ready) if (session.freeCredit > turn) dealt.push(session);
       }
-      const leased = await this.leaseJobs(dealt);
-      // The store leases in the order dealt while the queue lasts, so the first `leased` deals were served.
-      for (const session of dealt.slice(0, leased)) this.lastDealt.set(session, ++this.deals);
+      const served = await this.leaseJobs(dealt);
+      // Not simply the first deals: the store passes over a worker whose identity voted on every job left, and a
+      // volunteer drawn for a spot check gets that instead.
+      for (const session of served) this.lastDealt.set(session, ++this.deals);
       // A deal left unserved means the queue holds nothing more for that worker now (none left, or only jobs its
       // identity voted on), so asking again would cost a store round trip for nothing, and delay the next job's
       // dispatch behind it. Only a batch served in full may leave more to deal (the per-batch cap). A worker that got
       // its deals beside one that did not is dealt again when a job or credit next changes.
-      if (leased < dealt.length) return;
+      if (served.length < dealt.length) return;
     }
   }
 }

@@ -195,7 +195,7 @@ export class JobLifecycle {
    * A volunteer's slot may get a spot check instead, only while real jobs are queued; one dealt no job while jobs wait
    * on its votes may get one now and then (spot-check-dealing.ts).
    */
-  private async lease(dealt: WorkerSession[]): Promise<number> {
+  private async lease(dealt: WorkerSession[]): Promise<WorkerSession[]> {
     const checked: WorkerSession[] = [];
     const sessions: WorkerSession[] = [];
     for (const session of dealt) (this.spotCheckDealing?.drawn(session) ? checked : sessions).push(session);
@@ -204,22 +204,22 @@ export class JobLifecycle {
       this.leaseMs,
       Date.now(),
     );
-    let leased = 0;
+    const served: WorkerSession[] = [];
     // Dealt no job at all (the queue ran dry, or holds only jobs its identity voted against).
     const unserved = new Set(sessions);
     for (const [i, lease] of leases.entries()) {
       if (!lease) continue;
       const session = sessions[i]!;
+      served.push(session);
       unserved.delete(session);
-      leased += 1;
       if (session.isOpen) this.push(session, lease);
       this.applied({ type: 'job', transition: 'leased', job: lease.job });
       // The worker left while the lease was being written: hand the job straight back.
       if (!session.isOpen) await this.lose(lease, `worker ${session.hello.name} disconnected`);
     }
-    if (!this.spotCheckDealing) return leased;
-    if (checked.length && (leased > 0 || (await this.store.counts()).queued > 0)) leased += await this.spotCheckDealing.give(checked);
-    return leased + this.spotCheckDealing.giveIdle(unserved);
+    if (!this.spotCheckDealing) return served;
+    if (checked.length && (served.length > 0 || (await this.store.counts()).queued > 0)) served.push(...(await this.spotCheckDealing.give(checked)));
+    return [...served, ...this.spotCheckDealing.giveIdle(unserved)];
   }
 
   /** Hands a job, or a spot check, to the worker, and counts what it sends. */

@@ -31,15 +31,15 @@ export class SpotCheckDealing {
     return session.workerClass === 'volunteer' && this.deps.checks.draw(this.deps.verifier.settlesAlone(session.trust.credibility));
   }
 
-  /** A spot check to each of these volunteers with credit left; one that cannot be made is skipped. Answers how many went out. */
-  async give(sessions: WorkerSession[]): Promise<number> {
-    let given = 0;
+  /** A spot check to each of these volunteers with credit left; one that cannot be made is skipped. Answers those given one. */
+  async give(sessions: WorkerSession[]): Promise<WorkerSession[]> {
+    const given: WorkerSession[] = [];
     for (const session of sessions) {
       if (session.freeCredit === 0) continue;
       try {
         this.deps.push(session, await this.deps.checks.make());
         this.idle.spaced(session, Date.now());
-        given += 1;
+        given.push(session);
       } catch (error) {
         this.deps.log.error({ err: error }, 'could not make a spot check');
       }
@@ -47,14 +47,14 @@ export class SpotCheckDealing {
     return given;
   }
 
-  /** A spot check, made ahead, to each of these sessions dealt no job that is due one for being idle. Answers how many went out. */
-  giveIdle(unserved: Iterable<WorkerSession>): number {
-    let given = 0;
+  /** A spot check, made ahead, to each of these sessions dealt no job that is due one for being idle. Answers those given one. */
+  giveIdle(unserved: Iterable<WorkerSession>): WorkerSession[] {
+    const given: WorkerSession[] = [];
     for (const session of this.idle.due(unserved, Date.now())) {
       const check = session.freeCredit > 0 ? this.deps.checks.makeFromReady() : null;
       if (!check) continue;
       this.deps.push(session, check);
-      given += 1;
+      given.push(session);
     }
     return given;
   }

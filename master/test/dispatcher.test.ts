@@ -11,17 +11,20 @@ interface StandIn {
   freeCredit: number;
 }
 
-/** A store holding `queued` jobs: leases one to each worker dealt, in order, while they last; a lease uses one credit. */
-function standInStore(queue: { queued: number }, served: string[], calls: { count: number }) {
+/**
+ * A store holding `queued` jobs: leases one to each worker dealt, in order, while they last, passing over the workers
+ * named in `passedOver` (as the store passes over an identity that voted on every job left); a lease uses one credit.
+ */
+function standInStore(queue: { queued: number }, served: string[], calls: { count: number }, passedOver: Set<string>) {
   return async (dealt: WorkerSession[]) => {
     calls.count += 1;
-    const taken = dealt.slice(0, queue.queued) as unknown as StandIn[];
+    const taken = (dealt as unknown as StandIn[]).filter((worker) => !passedOver.has(worker.name)).slice(0, queue.queued);
     queue.queued -= taken.length;
     for (const worker of taken) {
       worker.freeCredit -= 1;
       served.push(worker.name);
     }
-    return taken.length;
+    return taken as unknown as WorkerSession[];
   };
 }
 
@@ -30,8 +33,9 @@ function setUp(credits: number[]) {
   const queue = { queued: 0 };
   const served: string[] = [];
   const calls = { count: 0 };
+  const passedOver = new Set<string>();
   const registry = { all: workers } as unknown as WorkerRegistry;
-  const dispatcher = new Dispatcher(registry, standInStore(queue, served, calls), (error) => {
+  const dispatcher = new Dispatcher(registry, standInStore(queue, served, calls, passedOver), (error) => {
     throw error;
   });
   /** One job arrives, is dispatched, is answered at once (its worker's credit back). */
@@ -41,7 +45,7 @@ function setUp(credits: number[]) {
     await dispatcher.idle();
     for (const worker of workers) worker.freeCredit = credits[workers.indexOf(worker)]!;
   };
-  return { workers, queue, served, calls, dispatcher, oneJob };
+  return { workers, queue, served, calls, passedOver, dispatcher, oneJob };
 }
 
 describe('the dispatcher', () => {
@@ -71,6 +75,17 @@ describe('the dispatcher', () => {
     dispatcher.pump();
     await dispatcher.idle();
     expect(served.at(-1)).toBe('w2');
+  });
+
+  it('counts the workers the store served, not the first dealt, when it passes one over', async () => {
+    const { served, passedOver, oneJob } = setUp([1, 1]);
+    // w0 first in the deal, but the store passes it over (its identity voted on the job): w1 gets it.
+    passedOver.add('w0');
+    await oneJob();
+    passedOver.clear();
+    // w0 has still had nothing, so it comes first now; counting the first deal as served would give w1 this one too.
+    await oneJob();
+    expect(served).toEqual(['w1', 'w0']);
   });
 
   it('asks the store once when the queue runs dry in a batch, not again for nothing', async () => {
