@@ -89,7 +89,7 @@ const together = workers > 1 ? await classifyStandalone(standaloneImages, { ...m
 if (workers > 1) printStandalone(`standalone, ${workers} pages at once`, together); // each its own Chromium; first start → last finish
 
 // Each image sent as an upload's is: prepared by the master (bench:prepare compares it with sending the original).
-const { jobs, sent } = await withBrowserGrid({ workers, ...(opts.modelDir ? { modelDir: opts.modelDir } : {}) }, (grid) => grid.classify(images));
+const { jobs, sent, masterCpuMs } = await withBrowserGrid({ workers, ...(opts.modelDir ? { modelDir: opts.modelDir } : {}) }, (grid) => grid.classify(images));
 const done = jobs.filter((job) => job.status === 'done');
 const first = Math.min(...jobs.map((job) => Date.parse(job.submittedAt)));
 const last = Math.max(...done.map((job) => Date.parse(job.finishedAt!)));
@@ -122,5 +122,8 @@ console.log(
 );
 console.log(
   `  bytes sent per job: ${(sent.bytes / done.length / 1024).toFixed(1)} KiB (pushed to the workers; the uploads averaged ${(done.reduce((sum, job) => sum + job.size, 0) / done.length / 1024).toFixed(1)} KiB)`,
+);
+console.log(
+  `  the master's CPU per job: ${(masterCpuMs / jobs.length).toFixed(2)} ms (its process, with the fleet's control of the browsers; the images were prepared before the clock)`,
 );
 console.log(`  top-1 ${percent(top1)}, top-5 ${percent(top5)}`);

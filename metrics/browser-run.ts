@@ -44,6 +44,8 @@ export interface GridRun {
   sent: { images: number; bytes: number };
   /** The master's time to prepare each image, ms, in order (empty for originals). */
   prepareMs: number[];
+  /** CPU this process used from the first submission until every job ended, ms: the master's, and the fleet's control of its browsers. */
+  masterCpuMs: number;
 }
 
 export interface BrowserGrid {
@@ -81,13 +83,20 @@ export async function withBrowserGrid<T>(
           jobs.push({ ...job, prepared });
         }
         const before = { ...master.lifecycle.counters.sent };
+        const cpuBefore = process.cpuUsage();
         const ended = endedJobs(master);
         const ids: string[] = [];
         for (let i = 0; i < jobs.length; i += 50) ids.push(...(await master.lifecycle.submit(jobs.slice(i, i + 50))).jobs.map((job) => job.id));
         await ended.allOf(ids);
+        const { user, system } = process.cpuUsage(cpuBefore);
         const settled = (await Promise.all(ids.map((id) => master.store.getDetail(id)))) as JobDetailView[];
         const after = master.lifecycle.counters.sent;
-        return { jobs: settled, sent: { images: after.images - before.images, bytes: after.bytes - before.bytes }, prepareMs };
+        return {
+          jobs: settled,
+          sent: { images: after.images - before.images, bytes: after.bytes - before.bytes },
+          prepareMs,
+          masterCpuMs: (user + system) / 1000,
+        };
       },
     });
   } finally {
