@@ -84,10 +84,7 @@ export async function withBrowserGrid<T>(
         }
         const before = { ...master.lifecycle.counters.sent };
         const cpuBefore = process.cpuUsage();
-        const ended = endedJobs(master);
-        const ids: string[] = [];
-        for (let i = 0; i < jobs.length; i += 50) ids.push(...(await master.lifecycle.submit(jobs.slice(i, i + 50))).jobs.map((job) => job.id));
-        await ended.allOf(ids);
+        const ids = await submitAndWait(master, jobs);
         const { user, system } = process.cpuUsage(cpuBefore);
         const settled = (await Promise.all(ids.map((id) => master.store.getDetail(id)))) as JobDetailView[];
         const after = master.lifecycle.counters.sent;
@@ -112,22 +109,29 @@ export async function classifyInBrowsers({ images, ...grid }: BrowserRunOptions)
 }
 
 /**
- * Follows the master's events from now on, so `allOf` resolves once every job named has ended. Events, not polling:
- * reading every job's record each tenth of a second took the master's CPU from the pages sharing its cores.
+ * Submits the jobs, 50 to a create, and resolves with their ids once every one has ended (done or failed). Told by the
+ * master's events, not by polling: reading every job's record each tenth of a second took the master's CPU from the
+ * pages sharing its cores.
  */
-function endedJobs(master: Master): { allOf(ids: string[]): Promise<void> } {
+export async function submitAndWait(master: Master, jobs: NewJob[]): Promise<string[]> {
   const ended = new Set<string>();
-  let waiting: { ids: string[]; resolve: () => void } | undefined;
+  let check = () => {};
   const unsubscribe = master.events.subscribe((event) => {
     if (event.type !== 'job' || (event.job.status !== 'done' && event.job.status !== 'failed')) return;
     ended.add(event.job.id);
-    if (waiting?.ids.every((id) => ended.has(id))) waiting.resolve();
+    check();
   });
-  return {
-    allOf: (ids) =>
-      new Promise<void>((resolve) => {
-        waiting = { ids, resolve };
+  try {
+    const ids: string[] = [];
+    for (let i = 0; i < jobs.length; i += 50) ids.push(...(await master.lifecycle.submit(jobs.slice(i, i + 50))).jobs.map((job) => job.id));
+    await new Promise<void>((resolve) => {
+      check = () => {
         if (ids.every((id) => ended.has(id))) resolve();
-      }).finally(unsubscribe),
-  };
+      };
+      check();
+    });
+    return ids;
+  } finally {
+    unsubscribe();
+  }
 }

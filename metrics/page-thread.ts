@@ -13,8 +13,8 @@ import { workerPageUrl } from '../headless-worker/fleet.ts';
 import { withFleetToken } from '../headless-worker/headless-worker.ts';
 import { makeConfig } from '../master/config.ts';
 import type { PreparedImage } from '../master/images/prepared-image.ts';
-import { startMaster, type Master } from '../master/server.ts';
-import type { NewJob } from '../master/store/job-store.ts';
+import { startMaster } from '../master/server.ts';
+import { submitAndWait } from './browser-run.ts';
 import { newJob } from './uploaded-files.ts';
 
 /** Jobs classified before the profile starts: the model compiled and warm, the page's credit sized. */
@@ -48,12 +48,12 @@ export async function profilePageThread(images: PreparedImage[], { modelDir }: {
   try {
     const page = await browser.newPage();
     await page.goto(withFleetToken(workerPageUrl(master.url, 'page-thread'), fleetToken), { waitUntil: 'domcontentloaded' });
-    await classify(master, jobs(WARM_UP_JOBS));
+    await submitAndWait(master, jobs(WARM_UP_JOBS));
     const cdp = await page.createCDPSession();
     await cdp.send('Profiler.enable');
     await cdp.send('Profiler.start');
     const started = performance.now();
-    await classify(master, jobs(images.length));
+    await submitAndWait(master, jobs(images.length));
     const wallMs = performance.now() - started;
     const { profile } = await cdp.send('Profiler.stop');
     // A string: the production build type-checks this file without the DOM's types.
@@ -65,19 +65,6 @@ export async function profilePageThread(images: PreparedImage[], { modelDir }: {
     fs.rmSync(dataDir, { recursive: true, force: true });
     fs.rmSync(profileDir, { recursive: true, force: true });
   }
-}
-
-/** Submits the jobs and resolves once every one is done. */
-async function classify(master: Master, jobs: NewJob[]): Promise<void> {
-  let left = jobs.length;
-  let unsubscribe = () => {};
-  const done = new Promise<void>((resolve) => {
-    unsubscribe = master.events.subscribe((event) => {
-      if (event.type === 'job' && event.job.status === 'done' && --left === 0) resolve();
-    });
-  });
-  for (let i = 0; i < jobs.length; i += 50) await master.lifecycle.submit(jobs.slice(i, i + 50));
-  await done.finally(unsubscribe);
 }
 
 /** The profile's samples, by where the thread was: the model's WebAssembly, idle, or anything else. */
