@@ -146,6 +146,7 @@ async function latencyAt(rate: number, seconds: number) {
     const submitted: Promise<void>[] = [];
     const waiting = jobs(total);
     const start = performance.now() + 50;
+    const cpuBefore = process.cpuUsage();
     for (let i = 0; i < total; i++) {
       const due = start + (i * 1000) / rate;
       const wait = due - performance.now();
@@ -156,8 +157,9 @@ async function latencyAt(rate: number, seconds: number) {
     }
     await Promise.all(submitted);
     await all;
+    const { user, system } = process.cpuUsage(cpuBefore);
     const latencies = [...intended].map(([id, due]) => doneAt.get(id)! - due);
-    return distribution(latencies);
+    return { ...distribution(latencies), processUs: (user + system) / total };
   });
 }
 
@@ -199,8 +201,12 @@ if (opts.peer === 'bullmq') {
   );
   console.log(`ours / BullMQ | ${(jobsPerSecond / peer.jobsPerSecond).toFixed(2)}`);
 }
-console.log('offered rate | jobs measured | added latency p50 | p90 | p99 | max (ms, from intended submit time, after 1 s warm-up)');
+console.log(
+  'offered rate | jobs measured | added latency p50 | p90 | p99 | max (ms, from intended submit time, after 1 s warm-up) | CPU per job, this process (µs, warm-up included)',
+);
 for (const rate of opts.rates.split(',').map(Number)) {
   const d = await latencyAt(rate, Number(opts.seconds));
-  console.log(`${rate} jobs/s | ${d.count} | ${d.p50.toFixed(2)} | ${d.p90.toFixed(2)} | ${d.p99.toFixed(2)} | ${d.max.toFixed(2)}`);
+  console.log(
+    `${rate} jobs/s | ${d.count} | ${d.p50.toFixed(2)} | ${d.p90.toFixed(2)} | ${d.p99.toFixed(2)} | ${d.max.toFixed(2)} | ${Math.round(d.processUs)}`,
+  );
 }
