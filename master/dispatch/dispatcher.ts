@@ -15,6 +15,12 @@ export class Dispatcher {
   /** When each worker was last dealt a job (a count of deals): the longest-waiting go first, so a short queue is shared. */
   private readonly lastDealt = new WeakMap<WorkerSession, number>();
   private deals = 0;
+  /**
+   * How many deals each worker gets in a batch: what it was served last time, doubled when it was served all it was
+   * dealt, up to the cap. At a trickle a batch asks the store for about one job a worker, not the cap for each (a lease
+   * of 32 deals to place one job); under load it is back at the cap within a few batches.
+   */
+  private readonly batchSize = new WeakMap<WorkerSession, number>();
 
   constructor(
     private readonly workers: WorkerRegistry,
@@ -58,17 +64,34 @@ export class Dispatcher {
       ready.sort((a, b) => (this.lastDealt.get(a) ?? 0) - (this.lastDealt.get(b) ?? 0));
       const dealt: WorkerSession[] = [];
       for (let turn = 0; turn < MAX_LEASES_PER_WORKER_PER_BATCH; turn++) {
-        for (const session of ready) if (session.freeCredit > turn) dealt.push(session);
+        for (const session of ready) if (session.freeCredit > turn && this.sizeOf(session) > turn) dealt.push(session);
       }
       const served = await this.leaseJobs(dealt);
       // Not simply the first deals: the store passes over a worker whose identity voted on every job left, and a
       // volunteer drawn for a spot check gets that instead.
       for (const session of served) this.lastDealt.set(session, ++this.deals);
+      this.noteServed(ready, dealt, served);
       // A deal left unserved means the queue holds nothing more for that worker now (none left, or only jobs its
       // identity voted on), so asking again would cost a store round trip for nothing, and delay the next job's
       // dispatch behind it. Only a batch served in full may leave more to deal (the per-batch cap). A worker that got
       // its deals beside one that did not is dealt again when a job or credit next changes.
       if (served.length < dealt.length) return;
+    }
+  }
+
+  private sizeOf(session: WorkerSession): number {
+    return this.batchSize.get(session) ?? MAX_LEASES_PER_WORKER_PER_BATCH;
+  }
+
+  /** What a batch's answer says of each worker dealt: the size of its next deal. */
+  private noteServed(ready: WorkerSession[], dealt: WorkerSession[], served: WorkerSession[]): void {
+    const count = (sessions: WorkerSession[]) => sessions.reduce((counts, s) => counts.set(s, (counts.get(s) ?? 0) + 1), new Map<WorkerSession, number>());
+    const dealtTo = count(dealt);
+    const servedTo = count(served);
+    for (const session of ready) {
+      const gave = dealtTo.get(session) ?? 0;
+      const got = servedTo.get(session) ?? 0;
+      this.batchSize.set(session, got === gave ? Math.min(2 * gave, MAX_LEASES_PER_WORKER_PER_BATCH) : Math.max(got, 1));
     }
   }
 }

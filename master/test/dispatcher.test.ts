@@ -15,9 +15,10 @@ interface StandIn {
  * A store holding `queued` jobs: leases one to each worker dealt, in order, while they last, passing over the workers
  * named in `passedOver` (as the store passes over an identity that voted on every job left); a lease uses one credit.
  */
-function standInStore(queue: { queued: number }, served: string[], calls: { count: number }, passedOver: Set<string>) {
+function standInStore(queue: { queued: number }, served: string[], calls: { count: number; dealt: number[] }, passedOver: Set<string>) {
   return async (dealt: WorkerSession[]) => {
     calls.count += 1;
+    calls.dealt.push(dealt.length);
     const taken = (dealt as unknown as StandIn[]).filter((worker) => !passedOver.has(worker.name)).slice(0, queue.queued);
     queue.queued -= taken.length;
     for (const worker of taken) {
@@ -32,7 +33,7 @@ function setUp(credits: number[]) {
   const workers: StandIn[] = credits.map((freeCredit, i) => ({ name: `w${i}`, freeCredit }));
   const queue = { queued: 0 };
   const served: string[] = [];
-  const calls = { count: 0 };
+  const calls = { count: 0, dealt: [] as number[] };
   const passedOver = new Set<string>();
   const registry = { all: workers } as unknown as WorkerRegistry;
   const dispatcher = new Dispatcher(registry, standInStore(queue, served, calls, passedOver), (error) => {
@@ -106,5 +107,23 @@ describe('the dispatcher', () => {
     expect(queue.queued).toBe(10);
     // 8 deals (the cap), all served; then the 2 credits left.
     expect(calls.count).toBe(2);
+  });
+
+  it('deals about one job a worker at a trickle, not the per-batch cap for each, and grows back to the cap under load', async () => {
+    const { served, queue, calls, dispatcher, oneJob, workers } = setUp([8, 8, 8, 8]);
+    for (let i = 0; i < 4; i++) await oneJob();
+    expect(served).toEqual(['w0', 'w1', 'w2', 'w3']);
+    // The first job was dealt the cap to each (32 deals to place one). Each worker was then dealt what it was served
+    // (none: one deal; one of eight: one), and one served all it was dealt is dealt twice that (w1, then w2: 2).
+    expect(calls.dealt).toEqual([32, 4, 5, 5]);
+    // A long queue: every deal served, so each worker's deal doubles (1 1 1 2, 2 2 2 4, 4 4 4 2 = w3's credit left,
+    // then the last credits) until the cap or its credit stops it.
+    calls.dealt = [];
+    queue.queued = 100;
+    dispatcher.pump();
+    await dispatcher.idle();
+    expect(workers.map((worker) => worker.freeCredit)).toEqual([0, 0, 0, 0]);
+    expect(calls.dealt).toEqual([5, 10, 14, 3]);
+    expect(queue.queued).toBe(68);
   });
 });
