@@ -5,6 +5,11 @@ import type { WorkerRegistry } from '../hub/worker-registry.ts';
 import type { WorkerSession } from '../hub/worker-session.ts';
 
 const MAX_LEASES_PER_WORKER_PER_BATCH = 8;
+/**
+ * Workers of each class dealt in one batch, those that have waited longest: a master with thousands of idle workers
+ * asked the store for a job for each of them to place one. Per class, since only a trusted worker may take a private job.
+ */
+const MAX_WORKERS_PER_CLASS_PER_BATCH = 64;
 
 /** Leases one queued job to each worker in order while any is left for it; answers the deals served (a job or a spot check each). */
 export type LeaseJobs = (workers: WorkerSession[]) => Promise<WorkerSession[]>;
@@ -56,21 +61,25 @@ export class Dispatcher {
    * long one costs one store write per batch, not per job. Each round starts
    * with the workers that have waited longest since their last job: with more
    * workers than jobs, every worker gets its turn, not the first to connect.
+   * A batch deals at most MAX_WORKERS_PER_CLASS_PER_BATCH of each class; one
+   * served in full deals again, to the next longest-waiting.
    */
   private async fill(): Promise<void> {
     for (;;) {
       const ready = this.workers.all.filter((session) => session.freeCredit > 0);
       if (ready.length === 0) return;
       ready.sort((a, b) => (this.lastDealt.get(a) ?? 0) - (this.lastDealt.get(b) ?? 0));
+      const taken = { trusted: 0, volunteer: 0 };
+      const batch = ready.filter((session) => taken[session.workerClass]++ < MAX_WORKERS_PER_CLASS_PER_BATCH);
       const dealt: WorkerSession[] = [];
       for (let turn = 0; turn < MAX_LEASES_PER_WORKER_PER_BATCH; turn++) {
-        for (const session of ready) if (session.freeCredit > turn && this.sizeOf(session) > turn) dealt.push(session);
+        for (const session of batch) if (session.freeCredit > turn && this.sizeOf(session) > turn) dealt.push(session);
       }
       const served = await this.leaseJobs(dealt);
       // Not simply the first deals: the store passes over a worker whose identity voted on every job left, and a
       // volunteer drawn for a spot check gets that instead.
       for (const session of served) this.lastDealt.set(session, ++this.deals);
-      this.noteServed(ready, dealt, served);
+      this.noteServed(batch, dealt, served);
       // A deal left unserved means the queue holds nothing more for that worker now (none left, or only jobs its
       // identity voted on), so asking again would cost a store round trip for nothing, and delay the next job's
       // dispatch behind it. Only a batch served in full may leave more to deal (the per-batch cap). A worker that got
@@ -84,11 +93,11 @@ export class Dispatcher {
   }
 
   /** What a batch's answer says of each worker dealt: the size of its next deal. */
-  private noteServed(ready: WorkerSession[], dealt: WorkerSession[], served: WorkerSession[]): void {
+  private noteServed(batch: WorkerSession[], dealt: WorkerSession[], served: WorkerSession[]): void {
     const count = (sessions: WorkerSession[]) => sessions.reduce((counts, s) => counts.set(s, (counts.get(s) ?? 0) + 1), new Map<WorkerSession, number>());
     const dealtTo = count(dealt);
     const servedTo = count(served);
-    for (const session of ready) {
+    for (const session of batch) {
       const gave = dealtTo.get(session) ?? 0;
       const got = servedTo.get(session) ?? 0;
       this.batchSize.set(session, got === gave ? Math.min(2 * gave, MAX_LEASES_PER_WORKER_PER_BATCH) : Math.max(got, 1));

@@ -9,6 +9,7 @@ import type { WorkerSession } from '../hub/worker-session.ts';
 interface StandIn {
   name: string;
   freeCredit: number;
+  workerClass: 'trusted' | 'volunteer';
 }
 
 /**
@@ -29,8 +30,8 @@ function standInStore(queue: { queued: number }, served: string[], calls: { coun
   };
 }
 
-function setUp(credits: number[]) {
-  const workers: StandIn[] = credits.map((freeCredit, i) => ({ name: `w${i}`, freeCredit }));
+function setUp(credits: number[], volunteers = 0) {
+  const workers: StandIn[] = credits.map((freeCredit, i) => ({ name: `w${i}`, freeCredit, workerClass: i < volunteers ? 'volunteer' : 'trusted' }));
   const queue = { queued: 0 };
   const served: string[] = [];
   const calls = { count: 0, dealt: [] as number[] };
@@ -125,5 +126,16 @@ describe('the dispatcher', () => {
     expect(workers.map((worker) => worker.freeCredit)).toEqual([0, 0, 0, 0]);
     expect(calls.dealt).toEqual([5, 10, 14, 3]);
     expect(queue.queued).toBe(68);
+  });
+
+  it('deals the 64 longest-waiting workers of each class in a batch, not every idle worker, so a private job still reaches the fleet', async () => {
+    // 100 idle volunteers first in the order, then one trusted worker; the queued job is private (no volunteer may take it).
+    const { served, queue, calls, dispatcher, passedOver, workers } = setUp(Array(101).fill(1), 100);
+    for (const worker of workers.slice(0, 100)) passedOver.add(worker.name);
+    queue.queued = 1;
+    dispatcher.pump();
+    await dispatcher.idle();
+    expect(calls.dealt).toEqual([65]);
+    expect(served).toEqual(['w100']);
   });
 });
