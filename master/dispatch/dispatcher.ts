@@ -6,10 +6,11 @@ import type { WorkerSession } from '../hub/worker-session.ts';
 
 const MAX_LEASES_PER_WORKER_PER_BATCH = 8;
 /**
- * Workers of each class dealt in one batch, those that have waited longest: a master with thousands of idle workers
- * asked the store for a job for each of them to place one. Per class, since only a trusted worker may take a private job.
+ * Workers of each class dealt in one batch, at least, those that have waited longest: a master with thousands of idle
+ * workers asked the store for a job for each of them to place one. Per class, since only a trusted worker may take a
+ * private job.
  */
-const MAX_WORKERS_PER_CLASS_PER_BATCH = 64;
+const MIN_WORKERS_PER_CLASS_PER_BATCH = 64;
 
 /** Leases one queued job to each worker in order while any is left for it; answers the deals served (a job or a spot check each). */
 export type LeaseJobs = (workers: WorkerSession[]) => Promise<WorkerSession[]>;
@@ -27,11 +28,21 @@ export class Dispatcher {
    */
   private readonly batchSize = new WeakMap<WorkerSession, number>();
 
+  private readonly workersPerClass: number;
+
+  /**
+   * `passersPerJob`: the most volunteer identities that can have passed over one job still open to volunteers (answered
+   * it, or were refused on it or called it unprocessable, each under its cap). A batch deals more volunteers than that,
+   * one session an identity, so every such job has a volunteer in the batch that may take it.
+   */
   constructor(
     private readonly workers: WorkerRegistry,
     private readonly leaseJobs: LeaseJobs,
     private readonly onError: (error: unknown) => void,
-  ) {}
+    passersPerJob = 0,
+  ) {
+    this.workersPerClass = Math.max(MIN_WORKERS_PER_CLASS_PER_BATCH, passersPerJob + 1);
+  }
 
   /** Offers queued jobs to workers with free credit until one side runs out. */
   pump(): void {
@@ -61,16 +72,15 @@ export class Dispatcher {
    * long one costs one store write per batch, not per job. Each round starts
    * with the workers that have waited longest since their last job: with more
    * workers than jobs, every worker gets its turn, not the first to connect.
-   * A batch deals at most MAX_WORKERS_PER_CLASS_PER_BATCH of each class; one
-   * served in full deals again, to the next longest-waiting.
+   * A batch deals at most workersPerClass of each class; one served in full
+   * deals again, to the next longest-waiting.
    */
   private async fill(): Promise<void> {
     for (;;) {
       const ready = this.workers.all.filter((session) => session.freeCredit > 0);
       if (ready.length === 0) return;
       ready.sort((a, b) => (this.lastDealt.get(a) ?? 0) - (this.lastDealt.get(b) ?? 0));
-      const taken = { trusted: 0, volunteer: 0 };
-      const batch = ready.filter((session) => taken[session.workerClass]++ < MAX_WORKERS_PER_CLASS_PER_BATCH);
+      const batch = this.longestWaiting(ready);
       const dealt: WorkerSession[] = [];
       for (let turn = 0; turn < MAX_LEASES_PER_WORKER_PER_BATCH; turn++) {
         for (const session of batch) if (session.freeCredit > turn && this.sizeOf(session) > turn) dealt.push(session);
@@ -86,6 +96,24 @@ export class Dispatcher {
       // its deals beside one that did not is dealt again when a job or credit next changes.
       if (served.length < dealt.length) return;
     }
+  }
+
+  /**
+   * The first workers of `ready` (longest-waiting first), up to workersPerClass of each class. A volunteer identity's
+   * tabs pass over the same jobs, so one of them is in a batch at a time: they could not fill it.
+   */
+  private longestWaiting(ready: WorkerSession[]): WorkerSession[] {
+    const taken = { trusted: 0, volunteer: 0 };
+    const volunteers = new Set<string>();
+    return ready.filter((session) => {
+      if (taken[session.workerClass] >= this.workersPerClass) return false;
+      if (session.workerClass === 'volunteer') {
+        if (volunteers.has(session.identity.workerId)) return false;
+        volunteers.add(session.identity.workerId);
+      }
+      taken[session.workerClass] += 1;
+      return true;
+    });
   }
 
   private sizeOf(session: WorkerSession): number {

@@ -59,6 +59,11 @@ export interface JobLifecycleDeps {
   maxWaitingVotes: number;
   /** IDLE_SPOT_CHECK_MS: how often a volunteer with nothing to take, while jobs wait on its votes, gets a spot check; absent or 0: never. */
   idleSpotCheckMs?: number;
+  /**
+   * The most volunteer identities that can have passed over one job still open to volunteers: MAX_REPLICAS answers,
+   * MAX_LEASES refused, FAILURE_QUORUM calling it unprocessable. A dispatch batch deals more volunteers than that.
+   */
+  passersPerJob?: number;
 }
 
 export class JobLifecycle {
@@ -75,7 +80,7 @@ export class JobLifecycle {
   private readonly dispatcher: Dispatcher;
   private reaper: NodeJS.Timeout | null = null;
 
-  constructor({ store, events, workers, log, leaseMs, verifier, spotChecks, maxWaitingVotes, idleSpotCheckMs = 0 }: JobLifecycleDeps) {
+  constructor({ store, events, workers, log, leaseMs, verifier, spotChecks, maxWaitingVotes, idleSpotCheckMs = 0, passersPerJob }: JobLifecycleDeps) {
     this.store = store;
     this.events = events;
     this.workers = workers;
@@ -114,6 +119,7 @@ export class JobLifecycle {
       workers,
       (sessions) => this.lease(sessions),
       (error) => logStoreError(this.log, error, 'dispatch failed'),
+      passersPerJob,
     );
   }
 

@@ -10,6 +10,7 @@ interface StandIn {
   name: string;
   freeCredit: number;
   workerClass: 'trusted' | 'volunteer';
+  identity: { workerId: string };
 }
 
 /**
@@ -30,16 +31,27 @@ function standInStore(queue: { queued: number }, served: string[], calls: { coun
   };
 }
 
-function setUp(credits: number[], volunteers = 0) {
-  const workers: StandIn[] = credits.map((freeCredit, i) => ({ name: `w${i}`, freeCredit, workerClass: i < volunteers ? 'volunteer' : 'trusted' }));
+/** Workers w0, w1, ... with these credits; the first `volunteers` are volunteers, each its own identity unless `identityOf` says. */
+function setUp(credits: number[], volunteers = 0, identityOf = (i: number) => `id${i}`, passersPerJob?: number) {
+  const workers: StandIn[] = credits.map((freeCredit, i) => ({
+    name: `w${i}`,
+    freeCredit,
+    workerClass: i < volunteers ? 'volunteer' : 'trusted',
+    identity: { workerId: identityOf(i) },
+  }));
   const queue = { queued: 0 };
   const served: string[] = [];
   const calls = { count: 0, dealt: [] as number[] };
   const passedOver = new Set<string>();
   const registry = { all: workers } as unknown as WorkerRegistry;
-  const dispatcher = new Dispatcher(registry, standInStore(queue, served, calls, passedOver), (error) => {
-    throw error;
-  });
+  const dispatcher = new Dispatcher(
+    registry,
+    standInStore(queue, served, calls, passedOver),
+    (error) => {
+      throw error;
+    },
+    passersPerJob,
+  );
   /** One job arrives, is dispatched, is answered at once (its worker's credit back). */
   const oneJob = async () => {
     queue.queued += 1;
@@ -136,6 +148,28 @@ describe('the dispatcher', () => {
     dispatcher.pump();
     await dispatcher.idle();
     expect(calls.dealt).toEqual([65]);
+    expect(served).toEqual(['w100']);
+  });
+
+  it('deals one session of a volunteer identity a batch, so the tabs of one that passed a job over cannot crowd out others', async () => {
+    // 70 tabs of one volunteer identity first in the order (its identity answered the queued job), then another volunteer.
+    const { served, queue, calls, dispatcher, passedOver, workers } = setUp(Array(71).fill(1), 71, (i) => (i < 70 ? 'same' : 'other'));
+    for (const worker of workers.slice(0, 70)) passedOver.add(worker.name);
+    queue.queued = 1;
+    dispatcher.pump();
+    await dispatcher.idle();
+    expect(calls.dealt).toEqual([2]);
+    expect(served).toEqual(['w70']);
+  });
+
+  it('deals more volunteers a batch than can have passed over one job, when the caps allow more than 64', async () => {
+    // Caps that let 100 identities pass over a job: 100 that did come first, then one that may take it.
+    const { served, queue, calls, dispatcher, passedOver, workers } = setUp(Array(101).fill(1), 101, undefined, 100);
+    for (const worker of workers.slice(0, 100)) passedOver.add(worker.name);
+    queue.queued = 1;
+    dispatcher.pump();
+    await dispatcher.idle();
+    expect(calls.dealt).toEqual([101]);
     expect(served).toEqual(['w100']);
   });
 });
