@@ -142,33 +142,27 @@ describe('the dispatcher', () => {
 
   it('deals the 64 longest-waiting workers of each class in a batch, not every idle worker, so a private job still reaches the fleet', async () => {
     // 100 idle volunteers first in the order, then one trusted worker; the queued job is private (no volunteer may take it).
-    const { served, queue, calls, dispatcher, passedOver, workers } = setUp(Array(101).fill(1), 100);
+    const { served, calls, passedOver, workers, oneJob } = setUp(Array(101).fill(1), 100);
     for (const worker of workers.slice(0, 100)) passedOver.add(worker.name);
-    queue.queued = 1;
-    dispatcher.pump();
-    await dispatcher.idle();
+    await oneJob();
     expect(calls.dealt).toEqual([65]);
     expect(served).toEqual(['w100']);
   });
 
   it('deals one session of a volunteer identity a batch, so the tabs of one that passed a job over cannot crowd out others', async () => {
     // 70 tabs of one volunteer identity first in the order (its identity answered the queued job), then another volunteer.
-    const { served, queue, calls, dispatcher, passedOver, workers } = setUp(Array(71).fill(1), 71, (i) => (i < 70 ? 'same' : 'other'));
+    const { served, calls, passedOver, workers, oneJob } = setUp(Array(71).fill(1), 71, (i) => (i < 70 ? 'same' : 'other'));
     for (const worker of workers.slice(0, 70)) passedOver.add(worker.name);
-    queue.queued = 1;
-    dispatcher.pump();
-    await dispatcher.idle();
+    await oneJob();
     expect(calls.dealt).toEqual([2]);
     expect(served).toEqual(['w70']);
   });
 
   it('deals more volunteers a batch than can have passed over one job, when the caps allow more than 64', async () => {
     // Caps that let 100 identities pass over a job: 100 that did come first, then one that may take it.
-    const { served, queue, calls, dispatcher, passedOver, workers } = setUp(Array(101).fill(1), 101, undefined, 100);
+    const { served, calls, passedOver, workers, oneJob } = setUp(Array(101).fill(1), 101, undefined, 100);
     for (const worker of workers.slice(0, 100)) passedOver.add(worker.name);
-    queue.queued = 1;
-    dispatcher.pump();
-    await dispatcher.idle();
+    await oneJob();
     expect(calls.dealt).toEqual([101]);
     expect(served).toEqual(['w100']);
   });
