@@ -11,10 +11,8 @@ import path from 'node:path';
 import { Command } from 'commander';
 import { distribution } from '../common/percentiles.ts';
 import { makeConfig } from '../master/config.ts';
-import { ImagePreparer } from '../master/images/prepared-image.ts';
-import { loadModelFiles } from '../master/model/model-files.ts';
 import { PAGE_STAGES, type PageStage, type PageStages } from '../master/protocol.ts';
-import { withBrowserGrid } from './browser-run.ts';
+import { preparerFor, withBrowserGrid } from './browser-run.ts';
 import { measureColdStarts } from './cold-start.ts';
 import { loadDataset } from './dataset.ts';
 import { profilePageThread } from './page-thread.ts';
@@ -46,9 +44,9 @@ if (opts.coldStart) {
 const workers = Number(opts.workers);
 const images = loadDataset(path.resolve(opts.images));
 // What a worker receives for each image (master/images/prepared-image.ts), so the page alone gets what the grid's pages get.
-const preparer = new ImagePreparer(loadModelFiles(opts.modelDir ?? makeConfig({}).modelDir, [-1, 1]).view.imageSize, Number.MAX_SAFE_INTEGER);
-const prepared = await Promise.all(images.map((image) => preparer.prepare(image.path)));
 const modelOption = opts.modelDir ? { modelDir: opts.modelDir } : {};
+const preparer = preparerFor(makeConfig(modelOption));
+const prepared = await Promise.all(images.map((image) => preparer.prepare(image.path)));
 
 if (opts.pageThread) {
   const runs = opts.pageThread === true ? 1 : Number(opts.pageThread);

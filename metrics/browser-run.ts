@@ -10,7 +10,7 @@ import path from 'node:path';
 import { startFleet } from '../headless-worker/fleet.ts';
 import { createLogger } from '../headless-worker/logger.ts';
 import type { JobDetailView } from '../master/api-types.ts';
-import { makeConfig } from '../master/config.ts';
+import { makeConfig, type Config } from '../master/config.ts';
 import { ImagePreparer } from '../master/images/prepared-image.ts';
 import { loadModelFiles } from '../master/model/model-files.ts';
 import type { KnownBackend } from '../master/protocol.ts';
@@ -53,6 +53,11 @@ export interface BrowserGrid {
   classify(images: LabelledImage[], options?: { originals?: boolean }): Promise<GridRun>;
 }
 
+/** Prepares images as a master with `config` would (what its workers receive), without starting one. */
+export function preparerFor(config: Config): ImagePreparer {
+  return new ImagePreparer(loadModelFiles(config.modelDir, config.modelInputRange).view.imageSize, config.maxImagePixels);
+}
+
 /** A master and a ready fleet of headless Chromium workers for `use`, stopped after it. */
 export async function withBrowserGrid<T>(
   { workers, backend, tfjsFlags, extraArgs, modelDir, readyTimeoutMs = 180_000 }: BrowserGridOptions,
@@ -63,7 +68,6 @@ export async function withBrowserGrid<T>(
   const fleetToken = randomBytes(24).toString('base64url');
   const config = makeConfig({ port: 0, host: '127.0.0.1', dataDir, logLevel: 'warn', fleetToken, ...(modelDir ? { modelDir } : {}) });
   const master = await startMaster(config);
-  const preparer = new ImagePreparer(loadModelFiles(config.modelDir, config.modelInputRange).view.imageSize, config.maxImagePixels);
   const fleet = startFleet({ masterUrl: master.url, workers, namePrefix: 'bench', fleetToken, logger: createLogger('warn'), backend, tfjsFlags, extraArgs });
   try {
     await fleet.waitUntilReady(readyTimeoutMs);
@@ -78,7 +82,7 @@ export async function withBrowserGrid<T>(
             continue;
           }
           const started = performance.now();
-          const prepared = await preparer.prepare(image.path);
+          const prepared = await master.preparer.prepare(image.path);
           prepareMs.push(performance.now() - started);
           jobs.push({ ...job, prepared });
         }

@@ -11,8 +11,6 @@ import { browserLaunchOptions, launchBrowser, resolveBrowserPath } from '../head
 import { workerPageUrl } from '../headless-worker/fleet.ts';
 import { withFleetToken } from '../headless-worker/headless-worker.ts';
 import { makeConfig } from '../master/config.ts';
-import { ImagePreparer } from '../master/images/prepared-image.ts';
-import { loadModelFiles } from '../master/model/model-files.ts';
 import { startMaster, type Master } from '../master/server.ts';
 import { newJob } from './uploaded-files.ts';
 
@@ -30,7 +28,7 @@ export async function measureColdStarts(image: string, { rounds, modelDir }: { r
   const fleetToken = randomBytes(24).toString('base64url');
   const config = makeConfig({ port: 0, host: '127.0.0.1', dataDir, logLevel: 'warn', fleetToken, ...(modelDir ? { modelDir } : {}) });
   const master = await startMaster(config);
-  const prepared = await new ImagePreparer(loadModelFiles(config.modelDir, config.modelInputRange).view.imageSize, config.maxImagePixels).prepare(image);
+  const prepared = await master.preparer.prepare(image);
   const bytes = fs.readFileSync(image);
   const url = withFleetToken(workerPageUrl(master.url, 'cold-start'), fleetToken);
   try {

@@ -1,15 +1,13 @@
 // bench:browsers --page-thread: a real worker page in headless Chromium, fed by a real master, its thread profiled.
 import { describe, expect, it } from 'vitest';
 import { makeConfig } from '../../master/config.ts';
-import { ImagePreparer } from '../../master/images/prepared-image.ts';
-import { loadModelFiles } from '../../master/model/model-files.ts';
+import { preparerFor } from '../../metrics/browser-run.ts';
 import { profilePageThread } from '../../metrics/page-thread.ts';
 import { devImages } from '../support/paths.ts';
 
 describe("the worker page's thread profile", () => {
   it('accounts for the run, most of it in the model', async () => {
-    const config = makeConfig({});
-    const preparer = new ImagePreparer(loadModelFiles(config.modelDir, config.modelInputRange).view.imageSize, config.maxImagePixels);
+    const preparer = preparerFor(makeConfig({}));
     const images = await Promise.all(devImages(12).map((image) => preparer.prepare(image.path)));
     const thread = await profilePageThread(images);
     expect(thread.images).toBe(12);
