@@ -6,9 +6,9 @@ import type { WorkerSession } from '../hub/worker-session.ts';
 
 const MAX_LEASES_PER_WORKER_PER_BATCH = 8;
 /**
- * Workers of each class dealt in one batch, at least, those that have waited longest: a master with thousands of idle
- * workers asked the store for a job for each of them to place one. Per class, since only a trusted worker may take a
- * private job.
+ * How many workers of each class a batch deals, those that have waited longest (more only where the trust caps let more
+ * volunteers pass over one job): a master with thousands of idle workers asked the store for a job for each of them to
+ * place one. Per class, since only a trusted worker may take a private job.
  */
 const MIN_WORKERS_PER_CLASS_PER_BATCH = 64;
 
