@@ -5,11 +5,11 @@
 // or in one command; create.lua moves them into the hash when it accepts the
 // jobs. A refused create deletes them; one that never ran (the master died,
 // Redis went away) leaves them to expire.
-import fsp from 'node:fs/promises';
 import type { RedisClient } from '../store/redis/lua-scripts.ts';
 import { execBatch, reachRedis } from '../store/redis/redis-connection.ts';
 import type { RedisKeys } from '../store/redis/redis-keys.ts';
 import type { ImageStore, UploadedFile } from './image-store.ts';
+import { readUpload } from './read-upload.ts';
 
 /** Long enough for the create that follows the last file of the largest request; short enough that a dead master's leftovers go soon. */
 const INCOMING_TTL_MS = 10 * 60_000;
@@ -22,7 +22,7 @@ export class RedisImageStore implements ImageStore {
 
   async put(images: { jobId: string; file: UploadedFile; prepared?: Uint8Array }[]): Promise<void> {
     for (const { jobId, file, prepared } of images) {
-      const bytes = await fsp.readFile(file.path);
+      const bytes = await readUpload(file);
       await reachRedis(() => this.redis.set(this.keys.incoming(jobId), bytes, 'PX', INCOMING_TTL_MS));
       if (prepared) await reachRedis(() => this.redis.set(this.keys.incomingPrepared(jobId), Buffer.from(prepared), 'PX', INCOMING_TTL_MS));
     }
