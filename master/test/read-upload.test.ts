@@ -41,20 +41,14 @@ describe('readUpload', () => {
     expect((await readUpload(file)).equals(bytes)).toBe(true);
   });
 
-  it('reads a file up to the limit in place, without queueing behind a busy threadpool', async () => {
-    const { file, bytes } = upload('small', IN_PLACE_READ_MAX_BYTES);
+  it.each([
+    { size: IN_PLACE_READ_MAX_BYTES, how: 'in place, before a busy threadpool frees a thread', first: 'read' },
+    { size: IN_PLACE_READ_MAX_BYTES + 1, how: 'through the threadpool, so the event loop never stalls on it', first: 'threadpool' },
+  ])('reads a $size-byte file $how', async ({ size, first: expected }) => {
+    const { file, bytes } = upload(`timed-${size}`, size);
     const busy = busyThreadpool();
     const read = readUpload(file);
-    expect(await first(read, busy.first)).toBe('read');
-    expect((await read).equals(bytes)).toBe(true);
-    await busy.all;
-  });
-
-  it('reads a larger file through the threadpool, so the event loop never stalls on it', async () => {
-    const { file, bytes } = upload('large', IN_PLACE_READ_MAX_BYTES + 1);
-    const busy = busyThreadpool();
-    const read = readUpload(file);
-    expect(await first(read, busy.first)).toBe('threadpool');
+    expect(await first(read, busy.first)).toBe(expected);
     expect((await read).equals(bytes)).toBe(true);
     await busy.all;
   });
