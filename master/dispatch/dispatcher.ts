@@ -3,14 +3,15 @@
 // it, is the lifecycle's (master/lifecycle/job-lifecycle.ts).
 import type { WorkerRegistry } from '../hub/worker-registry.ts';
 import type { WorkerSession } from '../hub/worker-session.ts';
+import type { WorkerClass } from '../protocol.ts';
 
 const MAX_LEASES_PER_WORKER_PER_BATCH = 8;
 /**
- * How many workers of each class a batch deals, those that have waited longest (more only where the trust caps let more
+ * The most workers of each class a batch deals, those that have waited longest (more only where the trust caps let more
  * volunteers pass over one job): a master with thousands of idle workers asked the store for a job for each of them to
  * place one. Per class, since only a trusted worker may take a private job.
  */
-const MIN_WORKERS_PER_CLASS_PER_BATCH = 64;
+const WORKERS_PER_CLASS_PER_BATCH = 64;
 
 /** Leases one queued job to each worker in order while any is left for it; answers the deals served (a job or a spot check each). */
 export type LeaseJobs = (workers: WorkerSession[]) => Promise<WorkerSession[]>;
@@ -28,12 +29,19 @@ export class Dispatcher {
    */
   private readonly batchSize = new WeakMap<WorkerSession, number>();
 
-  private readonly workersPerClass: number;
+  private readonly maxWorkersPerClass: number;
+  private readonly minWorkersPerClass: number;
+  /**
+   * How many workers of each class the next batch deals: twice those the last batch served, within the bounds. At a
+   * trickle every master deals the fewest for each job (one is served), not 64 each; under load it is back at the most
+   * within two batches.
+   */
+  private readonly workersPerClass: Record<WorkerClass, number>;
 
   /**
-   * `passersPerJob`: the most volunteer identities that can have passed over one job still open to volunteers (answered
-   * it, or were refused on it or called it unprocessable, each under its cap). A batch deals more volunteers than that,
-   * one session an identity, so every such job has a volunteer in the batch that may take it.
+   * `passersPerJob`: the most identities that can have passed over one job still open to them (answered it, or were
+   * refused on it or called it unprocessable, each under its cap). A batch deals more workers of a class than that,
+   * one session a volunteer identity, so every such job has a worker in the batch that may take it.
    */
   constructor(
     private readonly workers: WorkerRegistry,
@@ -41,7 +49,9 @@ export class Dispatcher {
     private readonly onError: (error: unknown) => void,
     passersPerJob = 0,
   ) {
-    this.workersPerClass = Math.max(MIN_WORKERS_PER_CLASS_PER_BATCH, passersPerJob + 1);
+    this.minWorkersPerClass = passersPerJob + 1;
+    this.maxWorkersPerClass = Math.max(WORKERS_PER_CLASS_PER_BATCH, this.minWorkersPerClass);
+    this.workersPerClass = { trusted: this.maxWorkersPerClass, volunteer: this.maxWorkersPerClass };
   }
 
   /** Offers queued jobs to workers with free credit until one side runs out. */
@@ -90,6 +100,7 @@ export class Dispatcher {
       // volunteer drawn for a spot check gets that instead.
       for (const session of served) this.lastDealt.set(session, ++this.deals);
       this.noteServed(batch, dealt, served);
+      this.resizeBatch(batch, served);
       // A deal left unserved means the queue holds nothing more for that worker now (none left, or only jobs its
       // identity voted on), so asking again would cost a store round trip for nothing, and delay the next job's
       // dispatch behind it. Only a batch served in full may leave more to deal (the per-batch cap). A worker that got
@@ -106,7 +117,7 @@ export class Dispatcher {
     const taken = { trusted: 0, volunteer: 0 };
     const volunteers = new Set<string>();
     return ready.filter((session) => {
-      if (taken[session.workerClass] >= this.workersPerClass) return false;
+      if (taken[session.workerClass] >= this.workersPerClass[session.workerClass]) return false;
       if (session.workerClass === 'volunteer') {
         if (volunteers.has(session.identity.workerId)) return false;
         volunteers.add(session.identity.workerId);
@@ -114,6 +125,14 @@ export class Dispatcher {
       taken[session.workerClass] += 1;
       return true;
     });
+  }
+
+  /** The next batch's workers of each class the batch dealt: twice the workers it served, within the bounds. */
+  private resizeBatch(batch: WorkerSession[], served: WorkerSession[]): void {
+    for (const workerClass of new Set(batch.map((session) => session.workerClass))) {
+      const servedOfClass = new Set(served.filter((session) => session.workerClass === workerClass)).size;
+      this.workersPerClass[workerClass] = Math.min(Math.max(2 * servedOfClass, this.minWorkersPerClass), this.maxWorkersPerClass);
+    }
   }
 
   private sizeOf(session: WorkerSession): number {

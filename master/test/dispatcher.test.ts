@@ -123,7 +123,8 @@ describe('the dispatcher', () => {
   });
 
   it('deals about one job a worker at a trickle, not the per-batch cap for each, and grows back to the cap under load', async () => {
-    const { served, queue, calls, dispatcher, oneJob, workers } = setUp([8, 8, 8, 8]);
+    // The default caps (17 identities may pass over a job): every batch deals all four workers.
+    const { served, queue, calls, dispatcher, oneJob, workers } = setUp([8, 8, 8, 8], 0, undefined, 17);
     for (let i = 0; i < 4; i++) await oneJob();
     expect(served).toEqual(['w0', 'w1', 'w2', 'w3']);
     // The first job was dealt the cap to each (32 deals to place one). Each worker was then dealt what it was served
@@ -147,6 +148,22 @@ describe('the dispatcher', () => {
     await oneJob();
     expect(calls.dealt).toEqual([65]);
     expect(served).toEqual(['w100']);
+  });
+
+  it('deals the fewest workers of a class that keep a job from being held at a trickle, and twice those served under load', async () => {
+    // 100 idle trusted workers; caps that let 9 identities pass over a job, so a batch holds at least 10.
+    const { calls, queue, dispatcher, oneJob } = setUp(Array(100).fill(1), 0, undefined, 9);
+    await oneJob();
+    await oneJob();
+    // The first batch deals 64; it served one worker, so the next deals the fewest, 10, not 64 for one job.
+    expect(calls.dealt).toEqual([64, 10]);
+    calls.dealt = [];
+    queue.queued = 100;
+    dispatcher.pump();
+    await dispatcher.idle();
+    // Each batch served in full: twice as many workers in the next, up to 64, until every credit is used.
+    expect(calls.dealt).toEqual([10, 20, 40, 30]);
+    expect(queue.queued).toBe(0);
   });
 
   it('deals one session of a volunteer identity a batch, so the tabs of one that passed a job over cannot crowd out others', async () => {
