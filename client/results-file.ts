@@ -1,7 +1,6 @@
 // One row per file, as CSV or JSON lines (by the file's extension), written as files finish.
 import fs from 'node:fs';
-import { stringify } from 'csv-stringify';
-import { predictionCells, PREDICTION_COLUMNS } from '../master/http/job-rows.ts';
+import { csvWriter, predictionCells, PREDICTION_COLUMNS } from '../master/http/job-rows.ts';
 import type { FileOutcome } from './batch-submit.ts';
 
 export const RESULT_COLUMNS = ['path', 'jobId', 'status', 'error', ...PREDICTION_COLUMNS];
@@ -27,7 +26,7 @@ export function openResults(file: string | undefined): ResultsWriter {
       },
     };
   }
-  const csv = stringify({ header: true, columns: RESULT_COLUMNS });
+  const csv = csvWriter(RESULT_COLUMNS);
   csv.pipe(out, { end: Boolean(file) });
   return {
     write: (outcome) =>

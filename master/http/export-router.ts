@@ -3,13 +3,12 @@
 // only when the client has taken the last one (stream backpressure).
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { stringify } from 'csv-stringify';
 import { Router } from 'express';
 import type { JobPage, JobView } from '../api-types.ts';
 import type { Logger } from '../log.ts';
 import type { JobStore, ListQuery } from '../store/job-store.ts';
 import { visibleOwner, type Board } from './job-access.ts';
-import { JOB_COLUMNS, jobRow } from './job-rows.ts';
+import { csvWriter, JOB_COLUMNS, jobRow } from './job-rows.ts';
 import { ExportQuery, parseQuery, type ExportFormat } from './queries.ts';
 import type { Requesters } from './requester.ts';
 
@@ -34,7 +33,7 @@ export function exportRouter(store: JobStore, log: Logger, requesters: Requester
       'Cache-Control': 'no-store',
     });
     try {
-      if (format === 'csv') await pipeline(jobs, toRows(), stringify({ header: true, columns: JOB_COLUMNS }), res);
+      if (format === 'csv') await pipeline(jobs, toRows(), csvWriter(JOB_COLUMNS), res);
       else await pipeline(jobs, toJsonLines(), res);
     } catch (error) {
       // The headers are gone, so the pipeline's cut-off response is all the client learns; a client that left is no news.

