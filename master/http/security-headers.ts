@@ -45,4 +45,7 @@ function headers(directives: typeof APP_POLICY): RequestHandler {
 const forApp = headers(APP_POLICY);
 const forDocs = headers(DOCS_POLICY);
 
-export const securityHeaders: RequestHandler = (req, res, next) => (req.path === '/api/docs' ? forDocs : forApp)(req, res, next);
+/** The docs page, with or without the trailing slash its route also answers to. */
+const DOCS_PAGE = /^\/api\/docs\/?$/;
+
+export const securityHeaders: RequestHandler = (req, res, next) => (DOCS_PAGE.test(req.path) ? forDocs : forApp)(req, res, next);

@@ -55,9 +55,11 @@ describe('security headers', () => {
     },
   );
 
-  it('/api/docs allows the inline styles Swagger UI sets, and nothing else more', async () => {
+  it.each(['/api/docs', '/api/docs/'])('%s allows the inline styles Swagger UI sets, and nothing else more', async (path) => {
     master = await startTestMaster();
-    const csp = directives(await fetch(`${master.url}/api/docs`));
+    const response = await fetch(`${master.url}${path}`);
+    expect(response.headers.get('content-type')).toMatch(/^text\/html/);
+    const csp = directives(response);
     expect(csp.get('style-src')).toBe("'self' 'unsafe-inline'");
     expect(csp.get('script-src')).toBe("'self'");
     expect(csp.get('frame-ancestors')).toBe("'none'");
