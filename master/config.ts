@@ -9,6 +9,10 @@ import { MAX_PARTITIONS } from './store/redis/partitions.ts';
 export const DEFAULT_MAX_JOBS_PAGE = 500;
 
 const int = (min: number) => z.coerce.number().int().min(min);
+/** Node's timers wait at most 2³¹ − 1 ms (24.8 days) and fire at once when asked for longer. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+/** A wait the master keeps with a timer. */
+const timerMs = (min: number) => int(min).max(MAX_TIMER_MS, `at most ${MAX_TIMER_MS} ms (24.8 days, the longest a timer waits)`);
 /** A probability strictly between 0 and 1. */
 const fraction = z.coerce.number().gt(0, 'expected a number above 0').lt(1, 'expected a number below 1');
 /** A difference of two probabilities, 0 included. */
@@ -44,9 +48,10 @@ export const ConfigSchema = z
     /** Most images, and most jobs, one retention step deletes: one transaction or Lua script, so the store is never held long. */
     retentionBatch: int(1).max(100_000).default(500),
     /** How often each master sweeps; a sweep takes steps until none is due. */
-    retentionSweepMs: int(10).default(60_000),
-    leaseMs: int(100).default(30_000),
-    heartbeatMs: int(50).default(10_000),
+    retentionSweepMs: timerMs(10).default(60_000),
+    leaseMs: timerMs(100).default(30_000),
+    /** At most an hour: a page waits three of these before it calls the master gone, in a timer of its own. */
+    heartbeatMs: int(50).max(3_600_000, 'at most 3600000 (1 h)').default(10_000),
     maxAttempts: int(1).default(3),
     maxLeases: int(1).default(10),
     /** Queued jobs one lease reads at most for one worker, skipping those its identity already answered. */
@@ -55,7 +60,6 @@ export const ConfigSchema = z
     maxLeaderboardPage: int(1).max(10_000).default(100),
     /** Most jobs one page of GET /api/jobs may ask for. */
     maxJobsPage: int(1).max(100_000).default(DEFAULT_MAX_JOBS_PAGE),
-    /** With a Redis URL, jobs live in Redis and several masters share them; without, the embedded store. */
     /** Open connections at most (HTTP, event streams, worker sockets); keep it below the process's open-file limit. */
     maxConnections: int(1).default(10_000),
     /** Open connections at most from one client address (a headless fleet on one machine counts as one address). */
@@ -64,15 +68,15 @@ export const ConfigSchema = z
     maxNewIdentitiesPerAddress: int(1).default(30),
     newIdentityWindowMs: int(1_000).default(3_600_000),
     /** A request's headers must arrive within this. */
-    headersTimeoutMs: int(100).default(10_000),
+    headersTimeoutMs: timerMs(100).default(10_000),
     /** A whole request, body included, must arrive within this. */
-    requestTimeoutMs: int(100).default(300_000),
+    requestTimeoutMs: timerMs(100).default(300_000),
     /** An idle keep-alive connection is closed after this. */
-    keepAliveTimeoutMs: int(100).default(5_000),
+    keepAliveTimeoutMs: timerMs(100).default(5_000),
     /** An upload must average at least this many bytes a second over each window... */
     minBodyBytesPerSecond: int(1).default(4_096),
     /** ...of this length. */
-    bodyRateWindowMs: int(100).default(10_000),
+    bodyRateWindowMs: timerMs(100).default(10_000),
     /** Uploads being received at once, in all and from one address. */
     maxUploadsInFlight: int(1).default(16),
     maxUploadsPerAddress: int(1).default(4),
@@ -86,11 +90,12 @@ export const ConfigSchema = z
     /** Live event streams (GET /api/events) open at once; more are refused with 503. */
     maxEventStreams: int(1).default(1000),
     /** How long a board may stay behind its event stream before it is dropped (it reconnects and catches up). */
-    eventStreamStallMs: int(100).default(10_000),
+    eventStreamStallMs: timerMs(100).default(10_000),
     /** Recent live events kept so boards that fell behind or reconnected catch up. */
     eventReplayEvents: int(1).default(1000),
     /** Boards hear of worker changes at most this often. */
-    workerEventsEveryMs: int(10).default(250),
+    workerEventsEveryMs: timerMs(10).default(250),
+    /** With a Redis URL, jobs live in Redis and several masters share them; without, the embedded store. */
     redisUrl: z
       .string()
       .regex(/^rediss?:\/\//, 'expected a redis:// or rediss:// URL')
@@ -106,7 +111,7 @@ export const ConfigSchema = z
       .regex(/^[^{}]+$/, 'a prefix without { or } (the store adds its own hash tag)')
       .default('grid:'),
     /** A master sharing Redis silent this long has died: the others requeue the jobs its workers held without waiting for their leases. */
-    masterTimeoutMs: int(100).default(5_000),
+    masterTimeoutMs: timerMs(100).default(5_000),
     /** Partitions of the Redis queue (each its own hash tag, spread over a cluster's nodes); fixed when the store is first used. */
     queuePartitions: int(1).max(MAX_PARTITIONS, `QUEUE_PARTITIONS is at most ${MAX_PARTITIONS}`).default(1),
     /** Origins besides the master's own whose pages may change things (POST/PUT/PATCH/DELETE under /api, the worker socket). */

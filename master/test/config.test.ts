@@ -51,6 +51,14 @@ describe('configuration', () => {
     expect(message).toContain('--redis-url / REDIS_URL');
   });
 
+  it('refuses a wait longer than a timer can keep, naming the longest', () => {
+    expect(loadConfig(argv(), { LEASE_MS: String(2 ** 31 - 1) }).leaseMs).toBe(2 ** 31 - 1);
+    expect(() => loadConfig(argv(), { LEASE_MS: String(2 ** 31) })).toThrow(/--lease-ms \/ LEASE_MS: at most 2147483647 ms/);
+    expect(() => loadConfig(argv(), { KEEP_ALIVE_TIMEOUT_MS: '3000000000' })).toThrow(/KEEP_ALIVE_TIMEOUT_MS: at most 2147483647 ms/);
+    expect(loadConfig(argv(), { HEARTBEAT_MS: '3600000' }).heartbeatMs).toBe(3_600_000);
+    expect(() => loadConfig(argv(), { HEARTBEAT_MS: '3600001' })).toThrow(/HEARTBEAT_MS: at most 3600000 \(1 h\)/);
+  });
+
   it('takes the trust settings, refusing a secret or fleet token too short to be safe', () => {
     const defaults = loadConfig(argv(), {});
     expect([defaults.workerTokenSecret, defaults.fleetToken]).toEqual([undefined, undefined]);
