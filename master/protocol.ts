@@ -13,6 +13,10 @@ export const WORKER_SOCKET_PATH = '/ws/worker';
 
 const id = z.string().min(1).max(64);
 const text = (max: number) => z.string().max(max);
+/** Control and formatting characters could break a line or turn text around (bidi overrides) wherever people read it. */
+const PLAIN = /^[^\p{Cc}\p{Cf}]*$/u;
+/** Text a stranger's worker writes that people read as it is (its name, its backend), on boards and in exports. */
+const shownText = (max: number) => text(max).regex(PLAIN, 'no control or formatting characters');
 
 export const WorkerKind = z.enum(['volunteer', 'headless']);
 export type WorkerKind = z.infer<typeof WorkerKind>;
@@ -37,12 +41,7 @@ export const WorkerIdentity = z.object({
 export type WorkerIdentity = z.infer<typeof WorkerIdentity>;
 export const MAX_DISPLAY_NAME_LENGTH = 40;
 /** The name a volunteer chose to show on the leaderboard; shown as text only, never as markup. */
-export const DisplayName = z
-  .string()
-  .trim()
-  .min(1)
-  .max(MAX_DISPLAY_NAME_LENGTH)
-  .regex(/^[^\p{Cc}\p{Cf}]+$/u, 'a display name has no control or formatting characters');
+export const DisplayName = z.string().trim().min(1).max(MAX_DISPLAY_NAME_LENGTH).regex(PLAIN, 'a display name has no control or formatting characters');
 
 export const CPU_SHARES = [25, 50, 100] as const;
 export const MAX_IMAGES_PER_HOUR = 100_000;
@@ -86,9 +85,9 @@ export type Prediction = z.infer<typeof Prediction>;
 export const HelloMessage = z.object({
   type: z.literal('hello'),
   protocol: z.literal(PROTOCOL_VERSION),
-  name: z.string().min(1).max(64),
+  name: shownText(64).min(1),
   kind: WorkerKind,
-  backend: text(32),
+  backend: shownText(32),
   /** Content hash of the model the worker has loaded (from GET /api/model). */
   model: text(128),
   /** How many jobs the worker may hold at once, sized to its speed within its donor limits. */
@@ -140,7 +139,7 @@ export const ResultMessage = z.object({
   inferenceMs: z.number().nonnegative().max(3_600_000),
   /** Optional: synthetic workers (tests, benchmarks) do not measure them. */
   stages: PageStages.optional(),
-  backend: text(32),
+  backend: shownText(32),
   /** Optional: pages before it, and synthetic workers, do not say; the master then goes by the backend's name. */
   precision: Precision.optional(),
   model: text(128),

@@ -159,6 +159,23 @@ describe('dead and misbehaving workers', () => {
     expect(grid.master.hub.counters.badMessages).toBe(2);
   });
 
+  it('refuses a hello whose name or backend would break or reverse text on a board', async () => {
+    await grid.start();
+    const raw = new WebSocket(`${grid.master.url.replace('http', 'ws')}${WORKER_SOCKET_PATH}`);
+    await new Promise((r) => raw.once('open', r));
+    const replies: { code: string; message: string }[] = [];
+    raw.on('message', (d) => replies.push(JSON.parse(d.toString())));
+    const hello = { type: 'hello', protocol: 1, kind: 'volunteer', model: 'the-schema-refuses-first', credit: 1 };
+    raw.send(JSON.stringify({ ...hello, name: 'invoice\u202Egpj.exe', backend: 'wasm' }));
+    raw.send(JSON.stringify({ ...hello, name: 'two\nlines', backend: 'wasm' }));
+    raw.send(JSON.stringify({ ...hello, name: 'fine', backend: 'wasm\u0000' }));
+    await until(() => replies.length === 3, 'three refusals');
+    expect(replies.map((r) => r.code)).toEqual(['bad-message', 'bad-message', 'bad-message']);
+    for (const reply of replies) expect(reply.message).toContain('no control or formatting characters');
+    expect(grid.master.workers.size).toBe(0);
+    raw.close();
+  });
+
   it('closes a socket whose first message is not hello, and one that runs another model', async () => {
     await grid.start();
     const raw = new WebSocket(`${grid.master.url.replace('http', 'ws')}${WORKER_SOCKET_PATH}`);
