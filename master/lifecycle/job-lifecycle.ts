@@ -242,7 +242,7 @@ export class JobLifecycle {
    */
   async complete(session: WorkerSession, message: ResultMessage): Promise<boolean> {
     const lease = { jobId: message.jobId, leaseId: message.leaseId };
-    if (this.spotChecks?.isSpotCheck(lease)) {
+    if (this.isSpotCheckHeld(session, lease)) {
       const passed = await this.trust.judgeSpotCheck(session, lease, message.predictions[0]!.index);
       if (passed) session.recordDone(message.inferenceMs);
       return passed;
@@ -285,9 +285,9 @@ export class JobLifecycle {
   async fail(session: WorkerSession, message: FailureMessage): Promise<void> {
     const lease = { jobId: message.jobId, leaseId: message.leaseId };
     // An honest page may fail to decode now and then: a failed spot check says nothing either way.
-    if (this.spotChecks?.isSpotCheck(lease)) {
+    if (this.isSpotCheckHeld(session, lease)) {
       session.drop(lease);
-      this.spotChecks.forget(lease);
+      this.spotChecks?.forget(lease);
       return this.dispatch();
     }
     const transition = await this.store.fail(lease, session.id, message.reason, message.retryable, Date.now()).finally(() => session.drop(lease));
@@ -307,7 +307,7 @@ export class JobLifecycle {
    */
   async refuse(session: WorkerSession, message: ResultMessage, problem: string): Promise<void> {
     const lease = { jobId: message.jobId, leaseId: message.leaseId };
-    if (this.spotChecks?.isSpotCheck(lease)) return void (await this.trust.judgeSpotCheck(session, lease, null));
+    if (this.isSpotCheckHeld(session, lease)) return void (await this.trust.judgeSpotCheck(session, lease, null));
     const transition = await this.store.refuse(lease, session.id, `answer refused: ${problem}`, Date.now()).finally(() => session.drop(lease));
     if (transition.applied) {
       // Nonsense counts against the worker like any refused answer: logged once an interval, and a limit.
@@ -323,6 +323,14 @@ export class JobLifecycle {
       this.reject(session, lease, 'refused answer', transition.reason);
     }
     this.workers.changed(session);
+  }
+
+  /**
+   * Only the worker a spot check was dealt to may answer it: another's answer with its ids (a colluder's, to learn
+   * which frames are checks) goes to the store as any stray answer does, which refuses it as no lease of its.
+   */
+  private isSpotCheckHeld(session: WorkerSession, lease: LeaseRef): boolean {
+    return this.spotChecks?.isSpotCheck(lease) === true && session.holds(lease);
   }
 
   /** Jobs leased when the previous master died have no worker any more: queue them again (embedded store only). */

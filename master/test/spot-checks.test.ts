@@ -221,6 +221,28 @@ describe.each(['sqlite', 'redis'] as const)('spot checks on the %s store', (stor
     }
   });
 
+  it("refuses an answer to another worker's spot check: only the worker it was dealt to is judged on it", async () => {
+    const m = await master();
+    const ids = await submit(m, 24);
+    // The holder answers jobs honestly and holds the first spot check it is dealt (at GOLD_FRACTION 0.5, none among 24 jobs: 1 in 16 million).
+    const holder = await grid.connect(m, {
+      name: 'holder',
+      credit: 2,
+      onJob: (job, self) => void (ids.includes(job.header.jobId) && classify(job).then((index) => self.succeed(job.header, index))),
+    });
+    await until(() => holder.jobs.some((job) => !ids.includes(job.header.jobId)), 'a spot check dealt to the holder');
+    const check = holder.jobs.find((job) => !ids.includes(job.header.jobId))!;
+    const answer = await classify(check);
+    const colluder = await grid.connect(m, { name: 'colluder', credit: 0 });
+    colluder.succeed(check.header, answer);
+    // The store knows no job by a spot check's id: the answer is rejected as any stray one, and counted.
+    await until(() => m.lifecycle.counters.rejected['unknown-job'] === 1, 'the answer rejected');
+    expect(await m.identities.trustRecord(colluder.welcome.identity.workerId)).toMatchObject({ spotChecksPassed: 0, spotChecksFailed: 0 });
+    // The check is still the holder's to answer, and passing it counts for the holder.
+    holder.succeed(check.header, answer);
+    await until(async () => (await m.identities.trustRecord(holder.welcome.identity.workerId)).spotChecksPassed === 1, 'the holder judged');
+  });
+
   it('blacklists a liar at its first spot check: closed, refused on return, its jobs done by others', async () => {
     const m = await master();
     const ids = await submit(m, 12);
