@@ -11,6 +11,7 @@ import type { JobLifecycle } from '../lifecycle/job-lifecycle.ts';
 import type { Logger } from '../log.ts';
 import { CloseCode, ErrorCode, parseWorkerMessage, WORKER_SOCKET_PATH, type ErrorMessage, type HelloMessage, type WorkerMessage } from '../protocol.ts';
 import type { VolunteerCredit } from '../volunteers/volunteer-credit.ts';
+import { hangUp } from './hang-up.ts';
 import { resultProblem } from './result-checks.ts';
 import { RefusalLimiter } from './refusal-limiter.ts';
 import { WorkerSession } from './worker-session.ts';
@@ -100,7 +101,7 @@ export class WorkerHub {
     const connection: Connection = { socket, address, session: null, admitting: null, missedPongs: 0, badMessages: 0 };
     this.connections.add(connection);
     const helloTimer = setTimeout(() => {
-      if (!connection.session) socket.close(CloseCode.noHello, 'no hello within 10 s');
+      if (!connection.session) hangUp(socket, CloseCode.noHello, 'no hello within 10 s');
     }, HELLO_TIMEOUT_MS);
     socket.on('pong', () => (connection.missedPongs = 0));
     socket.on('message', (data, isBinary) => {
@@ -125,6 +126,8 @@ export class WorkerHub {
   }
 
   private receive(connection: Connection, data: RawData, isBinary: boolean): void {
+    // Once the master has hung up, nothing more the worker says counts, or costs a store call.
+    if (connection.socket.readyState !== connection.socket.OPEN) return;
     const parsed = isBinary ? ({ ok: false, error: 'workers send JSON text frames only' } as const) : parseWorkerMessage(data.toString());
     if (!parsed.ok) return this.refuse(connection, ErrorCode.badMessage, parsed.error);
     const { admitting, session } = connection;
@@ -140,7 +143,7 @@ export class WorkerHub {
       if (session || connection.admitting) return this.refuse(connection, ErrorCode.badMessage, 'hello was already received');
       if (message.model !== this.options.modelHash()) {
         this.sendError(connection, ErrorCode.modelMismatch, `this master serves model ${this.options.modelHash()}; reload the model`);
-        connection.socket.close(CloseCode.modelMismatch, 'model mismatch');
+        hangUp(connection.socket, CloseCode.modelMismatch, 'model mismatch');
         return;
       }
       connection.admitting = this.admit(connection, message);
@@ -180,13 +183,13 @@ export class WorkerHub {
       admission = await this.options.identities.admit(hello, connection.address);
     } catch (error) {
       this.log.warn({ err: error, worker: hello.name }, 'could not check a worker identity');
-      connection.socket.close(CloseCode.tryAgainLater, 'identity store unavailable');
+      hangUp(connection.socket, CloseCode.tryAgainLater, 'identity store unavailable');
       return;
     }
     if (connection.socket.readyState !== connection.socket.OPEN) return;
     if (!admission.admitted) {
       this.log.warn({ worker: hello.name, code: admission.closeCode, reason: admission.reason }, 'worker refused');
-      connection.socket.close(admission.closeCode, admission.reason);
+      hangUp(connection.socket, admission.closeCode, admission.reason);
       return;
     }
     const refusals = new RefusalLimiter(this.options.maxRefusedMessages, this.options.refusedLogIntervalMs);
@@ -207,7 +210,7 @@ export class WorkerHub {
     connection.badMessages += 1;
     this.log.warn({ worker: connection.session?.hello.name, code, problem: message }, 'malformed worker message');
     this.sendError(connection, code, message);
-    if (connection.badMessages >= BAD_MESSAGES_BEFORE_CLOSE) connection.socket.close(1008, 'too many malformed messages');
+    if (connection.badMessages >= BAD_MESSAGES_BEFORE_CLOSE) hangUp(connection.socket, 1008, 'too many malformed messages');
   }
 
   private sendError(connection: Connection, code: string, message: string): void {

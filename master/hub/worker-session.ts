@@ -13,6 +13,7 @@ import {
 } from '../protocol.ts';
 import type { Admitted } from '../identity/worker-identities.ts';
 import type { Lease, LeaseRef, WorkerRef } from '../store/job-store.ts';
+import { hangUp } from './hang-up.ts';
 import type { RefusalLimiter } from './refusal-limiter.ts';
 
 /** Jobs a new worker may hold before it has answered any: like TCP's slow start. */
@@ -122,7 +123,7 @@ export class WorkerSession {
 
   /** Hangs up on the worker (a policy close); its session ends as on any close. */
   disconnect(code: number, reason: string): void {
-    this.socket.close(code, reason);
+    hangUp(this.socket, code, reason);
   }
 
   send(message: MasterMessage): void {
@@ -131,7 +132,7 @@ export class WorkerSession {
 
   /** Ends the connection with a close code from the protocol (e.g. its identity was revoked). */
   close(code: number, reason: string): void {
-    this.socket.close(code, reason);
+    hangUp(this.socket, code, reason);
   }
 
   view(): WorkerView {

@@ -143,6 +143,25 @@ describe('dead and misbehaving workers', () => {
     expect(grid.master.hub.counters.heartbeatTimeouts).toBe(1);
   });
 
+  it('handles nothing more from a worker it hung up on, and cuts it off when the close is never answered', async () => {
+    await grid.start({ maxRefusedMessages: 3 });
+    const ids = await submit(1);
+    const forger = await connect({ name: 'forger' });
+    await until(() => forger.jobs.length === 1, 'leased to the forger');
+    // It reads nothing more, the close frame included, and keeps sending.
+    forger.goSilent();
+    const rejected = () => Object.values(grid.master.lifecycle.counters.rejected).reduce((sum, count) => sum + count, 0);
+    const forged = (i: number) => ({ ...forger.jobs[0]!.header, leaseId: `forged-${i}` });
+    for (let i = 0; i < 3; i++) forger.succeed(forged(i));
+    await until(() => rejected() === 3, 'three forged answers refused: the limit');
+    for (let i = 3; i < 100; i++) forger.succeed(forged(i));
+    await connect({ name: 'honest', onJob: (j, w) => w.succeed(j.header) });
+    // Cut off within a second of the close (ws alone would wait 30 s for the answer), its job requeued and done.
+    await until(() => allDone(ids), 'the job done by another worker', 5000);
+    expect(grid.master.workers.size).toBe(1);
+    expect(rejected()).toBe(3);
+  });
+
   it('answers a malformed message with an error frame and keeps serving', async () => {
     await grid.start();
     const worker = await connect({ credit: 1 });
