@@ -103,12 +103,10 @@ export class WorkerHub {
     const helloTimer = setTimeout(() => {
       if (!connection.session) hangUp(socket, CloseCode.noHello, 'no hello within 10 s');
     }, HELLO_TIMEOUT_MS);
+    // Only a pong proves the worker reads what it is sent: one that talks but never reads would have every job pushed
+    // to it pile up in the master's socket buffer (its pongs come after them, in order, as a reading worker's do).
     socket.on('pong', () => (connection.missedPongs = 0));
-    socket.on('message', (data, isBinary) => {
-      // Anything the worker says proves it is alive, as a pong does.
-      connection.missedPongs = 0;
-      this.receive(connection, data, isBinary);
-    });
+    socket.on('message', (data, isBinary) => this.receive(connection, data, isBinary));
     socket.on('error', (error) => this.log.warn({ err: error, worker: connection.session?.hello.name }, 'worker socket error'));
     socket.on('close', (code) => {
       clearTimeout(helloTimer);

@@ -162,6 +162,23 @@ describe('dead and misbehaving workers', () => {
     expect(rejected()).toBe(3);
   });
 
+  it('cuts off a worker that keeps talking but reads nothing, and reassigns its jobs', async () => {
+    await grid.start({ heartbeatMs: 100 });
+    const deaf = await connect({ name: 'deaf', credit: 2 });
+    const ids = await submit(2);
+    await until(() => deaf.jobs.length === 2, 'leased to deaf');
+    // It reads nothing more (pings included), but says something more often than the master pings.
+    deaf.goSilent();
+    const chatter = setInterval(() => deaf.send({ type: 'credit', credit: 2 }), 25);
+    try {
+      await connect({ name: 'healthy', onJob: (j, w) => w.succeed(j.header) });
+      await until(() => allDone(ids), 'reassigned and done', 5000);
+      expect(grid.master.hub.counters.heartbeatTimeouts).toBe(1);
+    } finally {
+      clearInterval(chatter);
+    }
+  });
+
   it('answers a malformed message with an error frame and keeps serving', async () => {
     await grid.start();
     const worker = await connect({ credit: 1 });
