@@ -124,6 +124,14 @@ export const ConfigSchema = z
     maxRefusedMessages: int(1).default(100),
     /** A worker's refused answers are logged at most once per this interval, with a count of the rest. */
     refusedLogIntervalMs: int(0).default(10_000),
+    /** Malformed messages (not JSON, not the protocol) after which a worker is disconnected. */
+    maxMalformedMessages: int(1).default(5),
+    /** The largest message a worker may send: answers are small JSON, so anything bigger closes the socket (1009). */
+    maxWorkerMessageBytes: int(1_024)
+      .max(16 * 1024 * 1024)
+      .default(64 * 1024),
+    /** A worker socket that has not said hello this long after opening is closed. */
+    helloTimeoutMs: timerMs(100).default(10_000),
     adminToken: z.string().min(8, 'ADMIN_TOKEN must be at least 8 characters').optional(),
     /** Named API keys ("name:key,..."); when set, submitting needs one of them and the key's name owns the jobs. */
     apiKeys: z
@@ -282,6 +290,9 @@ const OPTIONS: [string, string, keyof Config, string][] = [
   [
     '--worker-token-secret <s>',
     'WORKER_TOKEN_SECRET',
+  ['--max-malformed-messages <n>', 'MAX_MALFORMED_MESSAGES', 'maxMalformedMessages', 'malformed messages before a worker is disconnected'],
+  ['--max-worker-message-bytes <n>', 'MAX_WORKER_MESSAGE_BYTES', 'maxWorkerMessageBytes', 'largest message a worker may send'],
+  ['--hello-timeout-ms <n>', 'HELLO_TIMEOUT_MS', 'helloTimeoutMs', 'a worker socket must say hello within this'],
     'workerTokenSecret',
     'signs worker identities; shared by masters on one store (default: made once, kept in the store)',
   ],

@@ -115,6 +115,9 @@ export async function startMaster(config: Config, log: Logger = createLogger(con
     allowedOrigins: config.allowedOrigins,
     maxRefusedMessages: config.maxRefusedMessages,
     refusedLogIntervalMs: config.refusedLogIntervalMs,
+    maxMalformedMessages: config.maxMalformedMessages,
+    maxMessageBytes: config.maxWorkerMessageBytes,
+    helloTimeoutMs: config.helloTimeoutMs,
   });
   const boards = new BoardStreams(events, { maxClients: config.maxEventStreams, stallMs: config.eventStreamStallMs, replayEvents: config.eventReplayEvents });
   const stats = startMasterStats({ store, events, boards, lifecycle, workers, log });

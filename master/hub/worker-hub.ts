@@ -16,11 +16,8 @@ import { resultProblem } from './result-checks.ts';
 import { RefusalLimiter } from './refusal-limiter.ts';
 import { WorkerSession } from './worker-session.ts';
 
-const HELLO_TIMEOUT_MS = 10_000;
+/** Part of what HEARTBEAT_MS means: a worker that misses two pings in a row is cut off. */
 const MISSED_PONGS_BEFORE_DEAD = 2;
-const BAD_MESSAGES_BEFORE_CLOSE = 5;
-/** Worker messages are small JSON; anything bigger is not ours. */
-const MAX_MESSAGE_BYTES = 64 * 1024;
 
 interface Connection {
   socket: WebSocket;
@@ -46,11 +43,17 @@ export interface HubOptions {
   /** Refused answers before a worker is disconnected (MAX_REFUSED_MESSAGES), and how often they are logged. */
   maxRefusedMessages: number;
   refusedLogIntervalMs: number;
+  /** Malformed messages before a worker is disconnected (MAX_MALFORMED_MESSAGES). */
+  maxMalformedMessages: number;
+  /** The largest message a worker may send (MAX_WORKER_MESSAGE_BYTES); a bigger one closes the socket with 1009. */
+  maxMessageBytes: number;
+  /** A socket must say hello within this (HELLO_TIMEOUT_MS). */
+  helloTimeoutMs: number;
 }
 
 export class WorkerHub {
   readonly counters = { badMessages: 0, heartbeatTimeouts: 0 };
-  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
+  private readonly wss: WebSocketServer;
   private readonly connections = new Set<Connection>();
   /** Requeues of departed workers still being written, awaited on close. */
   private readonly departures = new Set<Promise<void>>();
@@ -60,7 +63,9 @@ export class WorkerHub {
     private readonly lifecycle: JobLifecycle,
     private readonly log: Logger,
     private readonly options: HubOptions,
-  ) {}
+  ) {
+    this.wss = new WebSocketServer({ noServer: true, maxPayload: options.maxMessageBytes });
+  }
 
   attach(server: Server): void {
     server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -101,8 +106,8 @@ export class WorkerHub {
     const connection: Connection = { socket, address, session: null, admitting: null, missedPongs: 0, badMessages: 0 };
     this.connections.add(connection);
     const helloTimer = setTimeout(() => {
-      if (!connection.session) hangUp(socket, CloseCode.noHello, 'no hello within 10 s');
-    }, HELLO_TIMEOUT_MS);
+      if (!connection.session) hangUp(socket, CloseCode.noHello, `no hello within ${this.options.helloTimeoutMs} ms`);
+    }, this.options.helloTimeoutMs);
     // Only a pong proves the worker reads what it is sent: one that talks but never reads would have every job pushed
     // to it pile up in the master's socket buffer (its pongs come after them, in order, as a reading worker's do).
     socket.on('pong', () => (connection.missedPongs = 0));
@@ -208,7 +213,7 @@ export class WorkerHub {
     connection.badMessages += 1;
     this.log.warn({ worker: connection.session?.hello.name, code, problem: message }, 'malformed worker message');
     this.sendError(connection, code, message);
-    if (connection.badMessages >= BAD_MESSAGES_BEFORE_CLOSE) hangUp(connection.socket, 1008, 'too many malformed messages');
+    if (connection.badMessages >= this.options.maxMalformedMessages) hangUp(connection.socket, 1008, 'too many malformed messages');
   }
 
   private sendError(connection: Connection, code: string, message: string): void {

@@ -9,7 +9,7 @@ import { useSyntheticGrid } from '../../test/support/synthetic-grid.ts';
 import { TEST_FLEET_TOKEN } from '../../test/support/test-master.ts';
 import type { JobDetailView, WorkerView } from '../api-types.ts';
 import { ImagePreparer } from '../images/prepared-image.ts';
-import { WORKER_SOCKET_PATH } from '../protocol.ts';
+import { CloseCode, WORKER_SOCKET_PATH } from '../protocol.ts';
 
 const grid = useSyntheticGrid();
 const { submit } = grid;
@@ -210,6 +210,26 @@ describe('dead and misbehaving workers', () => {
     for (const reply of replies) expect(reply.message).toContain('no control or formatting characters');
     expect(grid.master.workers.size).toBe(0);
     raw.close();
+  });
+
+  it('closes a socket past MAX_MALFORMED_MESSAGES, one over MAX_WORKER_MESSAGE_BYTES, and one silent past HELLO_TIMEOUT_MS', async () => {
+    await grid.start({ maxMalformedMessages: 2, maxWorkerMessageBytes: 2048, helloTimeoutMs: 300 });
+    const open = async () => {
+      const raw = new WebSocket(`${grid.master.url.replace('http', 'ws')}${WORKER_SOCKET_PATH}`);
+      await new Promise((r) => raw.once('open', r));
+      const closed = new Promise<[number, string]>((r) => raw.once('close', (code, reason) => r([code, reason.toString()])));
+      return { raw, closed };
+    };
+    const garbled = await open();
+    garbled.raw.send('not json');
+    garbled.raw.send('not json either');
+    expect(await garbled.closed).toEqual([1008, 'too many malformed messages']);
+    const bulky = await open();
+    bulky.raw.send(JSON.stringify({ type: 'drain', padding: 'x'.repeat(2048) }));
+    expect((await bulky.closed)[0]).toBe(1009);
+    const mute = await open();
+    expect(await mute.closed).toEqual([CloseCode.noHello, 'no hello within 300 ms']);
+    expect(grid.master.hub.counters.badMessages).toBe(2);
   });
 
   it('closes a socket whose first message is not hello, and one that runs another model', async () => {
