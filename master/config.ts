@@ -89,6 +89,8 @@ export const ConfigSchema = z
     apiRateWindowMs: int(1_000).default(10_000),
     /** Live event streams (GET /api/events) open at once; more are refused with 503. */
     maxEventStreams: int(1).default(1000),
+    /** Live event streams open at once from one client address (IPv6: its /64); more are refused with 429. */
+    maxEventStreamsPerAddress: int(1).default(16),
     /** How long a board may stay behind its event stream before it is dropped (it reconnects and catches up). */
     eventStreamStallMs: timerMs(100).default(10_000),
     /** Recent live events kept so boards that fell behind or reconnected catch up. */
@@ -272,6 +274,12 @@ const OPTIONS: [string, string, keyof Config, string][] = [
   ['--api-requests-per-window <n>', 'API_REQUESTS_PER_WINDOW', 'apiRequestsPerWindow', 'API requests per address per window; more get 429'],
   ['--api-rate-window-ms <n>', 'API_RATE_WINDOW_MS', 'apiRateWindowMs', 'the window API requests are counted over'],
   ['--max-event-streams <n>', 'MAX_EVENT_STREAMS', 'maxEventStreams', 'live event streams open at once; more get 503'],
+  [
+    '--max-event-streams-per-address <n>',
+    'MAX_EVENT_STREAMS_PER_ADDRESS',
+    'maxEventStreamsPerAddress',
+    'live event streams open at once from one address (IPv6: its /64); one more gets 429',
+  ],
   ['--event-stream-stall-ms <n>', 'EVENT_STREAM_STALL_MS', 'eventStreamStallMs', 'a board behind its stream this long is dropped'],
   ['--event-replay-events <n>', 'EVENT_REPLAY_EVENTS', 'eventReplayEvents', 'recent events kept for boards catching up (Last-Event-ID)'],
   ['--worker-events-every-ms <n>', 'WORKER_EVENTS_EVERY_MS', 'workerEventsEveryMs', 'boards hear of worker changes at most this often'],

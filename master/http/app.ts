@@ -75,7 +75,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use('/api/owner', ownerRouter(requesters));
   app.use('/api/workers', workersRouter(workers, identities, config.adminToken));
   app.use('/api/volunteers', volunteersRouter(ledger, identities, config.maxLeaderboardPage));
-  app.use('/api/events', eventsRouter(boards, requesters, config.board));
+  app.use('/api/events', eventsRouter(boards, requesters, config.board, config.maxEventStreamsPerAddress));
   app.use(statsRouter(stats));
   app.use(modelRouter(model));
   app.use(verificationRouter(verificationPolicy));

@@ -1,18 +1,36 @@
 // /api/events: live job and worker changes as Server-Sent Events (no polling);
 // job events name their transition (master/lifecycle/job-events.ts), and the
-// stream's backpressure and catch-up live in events/board-streams.ts.
+// stream's backpressure and catch-up live in events/board-streams.ts. Streams
+// are capped in all (MAX_EVENT_STREAMS) and per client address
+// (MAX_EVENT_STREAMS_PER_ADDRESS), so one address cannot take every stream.
 import { Router } from 'express';
 import type { BoardStreams } from '../events/board-streams.ts';
+import { AddressCounts } from './address-counts.ts';
+import { clientOf } from './client-address.ts';
 import { HttpError } from './errors.ts';
 import { maySee, type Board } from './job-access.ts';
 import type { Requesters } from './requester.ts';
 
-export function eventsRouter(boards: BoardStreams, requesters: Requesters, board: Board): Router {
+export function eventsRouter(boards: BoardStreams, requesters: Requesters, board: Board, maxPerAddress: number): Router {
   const router = Router();
+  const open = new AddressCounts();
   router.get('/', (req, res) => {
     const requester = requesters.of(req);
+    const address = clientOf(req.socket);
+    // A client at its own cap hears so first: that one it can do something about.
+    if (open.of(address) >= maxPerAddress) {
+      throw new HttpError(
+        429,
+        'too-many-event-streams-from-address',
+        `at most ${maxPerAddress} live event streams at once from one address; close a board (a tab) and try again`,
+        { 'Retry-After': '10' },
+      );
+    }
     if (boards.full)
       throw new HttpError(503, 'too-many-event-streams', 'this master has as many live boards as it serves; try again shortly', { 'Retry-After': '10' });
+    open.take(address);
+    // 'close' comes once, whether the master dropped the stream or the client went away.
+    res.once('close', () => open.release(address));
     res.set({ 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache', Connection: 'keep-alive' });
     res.flushHeaders();
     // On a private board each stream carries only its requester's job events (the admin's, every one).

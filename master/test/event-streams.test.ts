@@ -27,7 +27,7 @@ async function start(overrides: Partial<Record<keyof Config, unknown>>): Promise
   return master;
 }
 
-async function board(options: { lastEventId?: string; paused?: boolean } = {}): Promise<SseClient> {
+async function board(options: { lastEventId?: string; paused?: boolean; localAddress?: string } = {}): Promise<SseClient> {
   const client = await SseClient.open(master!.url, options);
   clients.push(client);
   return client;
@@ -119,6 +119,22 @@ describe('live event streams', () => {
     expect(third.headers['retry-after']).toBe('10');
     expect(await third.body()).toEqual({ error: { code: 'too-many-event-streams', message: expect.any(String) } });
     expect((await fetch(`${master!.url}/livez`)).status).toBe(200);
+  });
+
+  it('refuse a stream past MAX_EVENT_STREAMS_PER_ADDRESS with 429, while another address gets one; a closed stream frees its place', async () => {
+    await start({ maxEventStreams: 10, maxEventStreamsPerAddress: 2 });
+    const first = await board({ localAddress: '127.0.0.2' });
+    expect([first.status, (await board({ localAddress: '127.0.0.2' })).status]).toEqual([200, 200]);
+    const third = await board({ localAddress: '127.0.0.2' });
+    expect(third.status).toBe(429);
+    expect(third.headers['retry-after']).toBe('10');
+    expect(await third.body()).toEqual({ error: { code: 'too-many-event-streams-from-address', message: expect.any(String) } });
+    // Another address still gets a stream: one address cannot take every board's place.
+    expect((await board({ localAddress: '127.0.0.3' })).status).toBe(200);
+
+    first.close();
+    await until(async () => (await board({ localAddress: '127.0.0.2' })).status === 200, 'the closed stream to free its place');
+    expect((await board({ localAddress: '127.0.0.2' })).status).toBe(429);
   });
 
   it('send worker changes as coalesced diffs: who joined or changed, who left', async () => {

@@ -29,11 +29,17 @@ export class SseClient {
     response.on('data', (chunk: string) => this.take(chunk));
   }
 
-  /** Opens the stream; `paused` reads nothing until resume(); `headers` carry credentials (Authorization or Cookie). */
-  static open(masterUrl: string, options: { lastEventId?: string; paused?: boolean; headers?: Record<string, string> } = {}): Promise<SseClient> {
+  /**
+   * Opens the stream; `paused` reads nothing until resume(); `headers` carry credentials (Authorization or Cookie);
+   * `localAddress` is the loopback address it comes from (Linux answers on all of 127/8), for per-address limits.
+   */
+  static open(
+    masterUrl: string,
+    options: { lastEventId?: string; paused?: boolean; headers?: Record<string, string>; localAddress?: string } = {},
+  ): Promise<SseClient> {
     return new Promise((resolve, reject) => {
       const headers = { ...options.headers, ...(options.lastEventId !== undefined && { 'Last-Event-ID': options.lastEventId }) };
-      const request = http.get(`${masterUrl}/api/events`, { headers }, (response) => {
+      const request = http.get(`${masterUrl}/api/events`, { headers, localAddress: options.localAddress }, (response) => {
         if (options.paused) response.pause();
         resolve(new SseClient(response.statusCode ?? 0, response.headers, response, request));
       });

@@ -17,7 +17,12 @@ export const serviceRoutes: RouteConfig[] = [
     responses: {
       200: { description: 'An endless event stream.', content: { 'text/event-stream': { schema: StreamEvent } } },
       401: badCredentials,
-      503: error('As many event streams are open as the master serves (MAX_EVENT_STREAMS).', ['too-many-event-streams']),
+      429: error(
+        'As many event streams are open from this client address (an IPv6 one: its /64) as one may hold (MAX_EVENT_STREAMS_PER_ADDRESS).',
+        ['too-many-event-streams-from-address'],
+        retryAfter,
+      ),
+      503: error('As many event streams are open as the master serves (MAX_EVENT_STREAMS).', ['too-many-event-streams'], retryAfter),
     },
   },
   {
