@@ -142,8 +142,9 @@ export interface JobStore {
   /**
    * A queued job whose votes now settle it (its voters' credibility grew since they answered): done with `result`,
    * the vote of `result.workerId` becoming the attempt that finished it, but only while the job is still queued
-   * holding exactly `votesSeen` votes, at least one. Otherwise not applied ('stale-lease'): a lease, another answer
-   * or a backtracking came first, and that path decides (or the job holds no vote to settle on).
+   * holding exactly `votesSeen` votes, at least one, that vote among them. Otherwise not applied ('stale-lease'): a
+   * lease, another answer, a retry or a backtracking came first, and that path decides (or the job holds no vote to
+   * settle on).
    */
   settleWaiting(jobId: string, votesSeen: number, result: JobResult, now: number): Promise<Transition>;
   /** The votes kept on a job, oldest first: none while its lease is its first attempt (Lease.attempt 1). */

@@ -112,9 +112,11 @@ export class SqliteJobStore implements JobStore {
       if (!row) return { applied: false, reason: 'unknown-job' };
       // A job holding no votes is not waiting on any.
       if (row.status !== 'queued' || row.votes !== votesSeen || votesSeen < 1) return { applied: false, reason: 'stale-lease' };
+      // Only on a vote the job holds now: the count alone may have dropped and climbed back (a retry clears the votes).
       const settler = this.q.voteSettles.get(jobId, result.workerId ?? '') as { worker_name: string } | undefined;
+      if (!settler) return { applied: false, reason: 'stale-lease' };
       this.q.finish.run('done', now, JSON.stringify(result), null, row.failures, jobId);
-      this.q.settledBy.run(settler?.worker_name ?? null, jobId);
+      this.q.settledBy.run(settler.worker_name, jobId);
       return { applied: true, job: this.view(jobId)! };
     });
   }

@@ -113,6 +113,24 @@ describe.each(STORE_KINDS)('$name job store: votes and trusted-only jobs', (kind
     expect((await store.complete(lease, V2.id, answer(7, 'identity-2'), T0 + 5)).applied).toBe(true);
   });
 
+  it('settles a waiting job only on a vote it holds now, though its count of votes came back to the one decided on', async () => {
+    const store = await open();
+    const { jobs: created } = await store.create(jobs(1), T0);
+    const id = created[0]!.id;
+    await store.vote(await leaseOne(store, V1), V1.id, answer(7, 'identity-1'), false, T0 + 1);
+    // Decided on identity-1's vote, one vote held; meanwhile a trusted worker fails the job, it is retried (its votes
+    // cleared) and identity-2 votes otherwise: one vote again, not the one decided on.
+    expect((await store.fail(await leaseOne(store, FLEET, T0 + 2), FLEET.id, 'cannot decode', false, T0 + 3)).applied).toBe(true);
+    expect(await store.retry(id)).toMatchObject({ status: 'queued', votes: 0 });
+    await store.vote(await leaseOne(store, V2, T0 + 4), V2.id, answer(2, 'identity-2'), false, T0 + 5);
+    expect(await store.settleWaiting(id, 1, answer(7, 'identity-1'), T0 + 6)).toEqual({ applied: false, reason: 'stale-lease' });
+    expect(await store.get(id)).toMatchObject({ status: 'queued', result: null, votes: 1 });
+    expect((await store.getDetail(id))!.timeline.map((attempt) => [attempt.workerId, attempt.outcome])).toEqual([['identity-2', 'answered']]);
+    // The vote it holds still settles it.
+    const settled = await store.settleWaiting(id, 1, answer(2, 'identity-2'), T0 + 7);
+    expect(settled).toEqual({ applied: true, job: expect.objectContaining({ id, status: 'done', result: answer(2, 'identity-2'), worker: 'volunteer-v2' }) });
+  });
+
   it("reopens the jobs done on a blacklisted identity's word, keeping every answer as a vote, and no others", async () => {
     const store = await open();
     const { jobs: created } = await store.create(jobs(3), T0);
