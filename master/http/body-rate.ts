@@ -23,13 +23,18 @@ export function minimumBodyRate(limits: BodyRateLimits): RequestHandler {
       if (sent >= perWindow || req.readableEnded) return;
       clearInterval(check);
       const slow = new HttpError(408, 'body-too-slow', `the upload arrived slower than ${limits.minBodyBytesPerSecond} bytes a second; nothing was stored`);
-      if (!res.headersSent)
-        res
-          .status(slow.status)
-          .set('Connection', 'close')
-          .json({ error: { code: slow.code, message: slow.message } });
-      // The rest of the body is not worth waiting for.
-      res.once('finish', () => socket.destroy());
+      // The answer goes out first; then the request is cut off as a client hang-up is, so the upload's
+      // reader (multer) stops and deletes what it wrote. Answering alone would leave it waiting on a body
+      // Node no longer passes on, its file open and on disk.
+      const cutOff = () => req.destroy(slow);
+      if (res.headersSent) return cutOff();
+      res
+        .status(slow.status)
+        .set('Connection', 'close')
+        .json({ error: { code: slow.code, message: slow.message } });
+      // Once the answer is handed to the socket: destroying the request closes the socket too.
+      if (res.writableFinished) cutOff();
+      else res.once('finish', cutOff).once('close', cutOff);
     }, limits.bodyRateWindowMs);
     const stop = () => clearInterval(check);
     req.once('end', stop);

@@ -3,8 +3,10 @@
 // folder under the data directory, and every file of a request is deleted when
 // the request ends, however it ends: accepted (the embedded store has moved
 // its files away by then), refused, or cut off (multer removes those it was
-// writing). Whatever a client sends, a body that is not well-formed multipart
+// writing, and every path it was given is deleted when the answer closes).
+// Whatever a client sends, a body that is not well-formed multipart
 // is its mistake (400), never the master's (500).
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { RequestHandler } from 'express';
@@ -28,16 +30,31 @@ export function imageUpload(dataDir: string, { maxUploadBytes, maxFilesPerUpload
   const destination = incomingDir(dataDir);
   fs.mkdirSync(destination, { recursive: true });
   sweepLeftovers(destination, requestTimeoutMs);
+  /** Every path multer was given for a request, whether or not its file was finished: all of them go when the request ends. */
+  const written = new WeakMap<object, { paths: string[]; ended: boolean }>();
   const upload = multer({
-    storage: multer.diskStorage({ destination }),
+    storage: multer.diskStorage({
+      destination,
+      filename: (req, _file, callback) => {
+        const record = written.get(req);
+        // A request whose answer has gone writes no more files.
+        if (!record || record.ended) return callback(new Error('Request aborted'), '');
+        const name = randomBytes(16).toString('hex');
+        record.paths.push(path.join(destination, name));
+        callback(null, name);
+      },
+    }),
     limits: { fileSize: maxUploadBytes, files: maxFilesPerUpload },
     // Browsers send UTF-8 file names without saying so; busboy's default would read them as Latin-1.
     defParamCharset: 'utf8',
   }).array('image', maxFilesPerUpload);
   return (req, res, next) => {
+    const record = { paths: [] as string[], ended: false };
+    written.set(req, record);
     // 'close' comes once, whether the answer was sent or the client went away.
     res.once('close', () => {
-      for (const file of (req.files as Express.Multer.File[] | undefined) ?? []) if (file.path) fs.rm(file.path, { force: true }, () => {});
+      record.ended = true;
+      for (const file of record.paths) fs.rm(file, { force: true }, () => {});
     });
     upload(req, res, (error?: unknown) => {
       if (error !== undefined) return next(asClientError(error));

@@ -5,6 +5,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
+import net from 'node:net';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { Redis } from 'ioredis';
@@ -257,6 +258,41 @@ describe.each(STORES)('uploads on $name', ({ name, overrides }) => {
     await until(() => incomingFiles().length === 2, 'both files of the upload to be on disk');
     req.destroy();
     await expectNothingStored();
+  });
+
+  it('cuts off uploads that stall with 408 body-too-slow, leaving no file of them on disk and none open', async () => {
+    master = await startTestMaster({ ...overrides(), minBodyBytesPerSecond: 2_000, bodyRateWindowMs: 500 });
+    // The master runs in this process: its open files are ours.
+    const openFiles = () => fs.readdirSync('/proc/self/fd').length;
+    const openBefore = openFiles();
+    const body = Buffer.concat([
+      Buffer.from('--B\r\nContent-Disposition: form-data; name="image"; filename="a.jpg"\r\nContent-Type: image/jpeg\r\n\r\n'),
+      jpeg,
+      Buffer.alloc(2_000_000),
+      Buffer.from('\r\n--B--\r\n'),
+    ]);
+    /** Sends the headers and most of the body at once, then nothing; resolves with what the master sent before it hung up. */
+    const stall = () =>
+      new Promise<string>((resolve) => {
+        const socket = net.connect(master.port, '127.0.0.1');
+        let answer = '';
+        socket.on('data', (chunk) => (answer += chunk.toString()));
+        socket.on('error', () => {});
+        socket.once('close', () => resolve(answer));
+        socket.write(`POST /api/jobs HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=B\r\nContent-Length: ${body.length}\r\n\r\n`);
+        socket.write(body.subarray(0, 1_500_000));
+      });
+    for (let round = 0; round < 2; round++) {
+      const answers = await Promise.all([stall(), stall(), stall()]);
+      for (const answer of answers) {
+        expect(answer).toMatch(/^HTTP\/1\.1 408 /);
+        expect(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4))).toEqual({
+          error: { code: 'body-too-slow', message: 'the upload arrived slower than 2000 bytes a second; nothing was stored' },
+        });
+      }
+    }
+    await expectNothingStored();
+    if (process.platform === 'linux') await until(() => openFiles() <= openBefore, 'the files of the cut-off uploads to be closed');
   });
 
   it('keeps images across a restart', async () => {
