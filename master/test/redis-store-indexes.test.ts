@@ -133,4 +133,20 @@ describe('indexes that keep costs to what is asked, on Redis', () => {
     await again.remove(id);
     expect(await admin.zcard(keys.answersByIdentity)).toBe(0);
   });
+
+  it('takes a retried job’s answers out of the index with its attempts, so that nothing of it is left once it is purged', async () => {
+    const { store, keys } = await storeAt(`test:${randomUUID()}:`);
+    const id = await leaningOnLiar(store);
+    // Reopened when liar is blacklisted, then failed by a trusted worker: failed, its answers still indexed.
+    expect((await store.reopenAnsweredBy('liar', 'liar was blacklisted', 'unused')).reopened.map((job) => job.id)).toEqual([id]);
+    expect((await store.fail(await leaseOne(store, worker('fleet'), T0 + 1), 'fleet', 'cannot decode', false, T0 + 2)).applied).toBe(true);
+    expect(await admin.zrange(keys.answersByIdentity, 0, -1)).toEqual([`honest:${id}`, `liar:${id}`]);
+    // A retry deletes its attempts, and their entries with them.
+    expect(await store.retry(id)).toMatchObject({ id, status: 'queued' });
+    expect(await admin.zrange(keys.answersByIdentity, 0, -1)).toEqual([]);
+    await store.complete(await leaseOne(store, worker('fleet'), T0 + 3), 'fleet', result, T0 + 4);
+    expect(await admin.zrange(keys.answersByIdentity, 0, -1)).toEqual([`fleet:${id}`]);
+    expect(await store.expireJobs(T0 + 4, 10)).toEqual([id]);
+    expect(await admin.zcard(keys.answersByIdentity)).toBe(0);
+  });
 });

@@ -119,11 +119,16 @@ local function index_answers(id, attempts)
   end
 end
 
+-- Takes the job's attempts out of the answers index, before they are deleted (nothing else would remove them).
+local function unindex_answers(id)
+  for _, attempt in ipairs(load_attempts(id)) do
+    if attempt.identity then redis.call('ZREM', ANSWERS_BY_IDENTITY, attempt.identity .. ':' .. id) end
+  end
+end
+
 -- Removes a job and everything it owns; returns its lease id if it was leased, else ''.
 local function delete_job(job)
-  for _, attempt in ipairs(load_attempts(job.id)) do
-    if attempt.identity then redis.call('ZREM', ANSWERS_BY_IDENTITY, attempt.identity .. ':' .. job.id) end
-  end
+  unindex_answers(job.id)
   redis.call('HDEL', JOBS, job.id)
   redis.call('HDEL', IMAGES, job.id)
   redis.call('HDEL', PREPARED, job.id)

@@ -6,5 +6,6 @@ if not job or job.status ~= 'failed' or job.image_expired_at then return nil end
 set_status(job, 'queued')
 job.attempts, job.failures = 0, 0
 job.error, job.finished_at, job.started_at, job.worker, job.result, job.shunned, job.votes = nil, nil, nil, nil, nil, nil, nil
+unindex_answers(job.id)
 redis.call('HDEL', ATTEMPTS, job.id)
 return save_job(job)
