@@ -20,6 +20,15 @@ export interface UploadLimits {
   requestTimeoutMs: number;
 }
 
+/**
+ * Text fields a submission may carry. The API reads one (`private`, see jobs-router.ts); a few more are let through
+ * and ignored (a form's button, say). Protocol facts, not settings: without them a body of a million tiny fields
+ * would be held in memory.
+ */
+export const MAX_TEXT_FIELDS = 4;
+/** Bytes of one text field's value: `private` is "true" or "false". */
+export const MAX_TEXT_FIELD_BYTES = 256;
+
 /** Control characters (NUL included) have no place in a file name shown on a board or in a CSV. */
 const CONTROL_CHARACTERS = /\p{Cc}/u;
 
@@ -44,7 +53,14 @@ export function imageUpload(dataDir: string, { maxUploadBytes, maxFilesPerUpload
         callback(null, name);
       },
     }),
-    limits: { fileSize: maxUploadBytes, files: maxFilesPerUpload },
+    limits: {
+      fileSize: maxUploadBytes,
+      files: maxFilesPerUpload,
+      fields: MAX_TEXT_FIELDS,
+      fieldSize: MAX_TEXT_FIELD_BYTES,
+      // Every part is a file or a field, so this bounds nothing the two above do not; it says the whole.
+      parts: maxFilesPerUpload + MAX_TEXT_FIELDS,
+    },
     // Browsers send UTF-8 file names without saying so; busboy's default would read them as Latin-1.
     defParamCharset: 'utf8',
   }).array('image', maxFilesPerUpload);
@@ -76,8 +92,17 @@ function sweepLeftovers(dir: string, ageMs: number): void {
   }
 }
 
+/** The text-field limits, named (multer's own words name no limit the client can look up). */
+const TEXT_FIELD_LIMITS: Partial<Record<multer.ErrorCode, () => HttpError>> = {
+  LIMIT_FIELD_COUNT: () =>
+    new HttpError(413, 'too-many-fields', `at most ${MAX_TEXT_FIELDS} text fields per upload (the API reads "private"); nothing was stored`),
+  LIMIT_FIELD_VALUE: () => new HttpError(413, 'field-too-large', `a text field's value may be at most ${MAX_TEXT_FIELD_BYTES} bytes; nothing was stored`),
+  LIMIT_PART_COUNT: () => new HttpError(413, 'too-many-parts', 'more parts than images and text fields allowed together; nothing was stored'),
+};
+
 /** Multer's own limit errors and a client hanging up keep their meaning; anything else busboy throws is a malformed body. */
 function asClientError(error: unknown): unknown {
-  if (error instanceof multer.MulterError || !(error instanceof Error) || error.message === 'Request aborted') return error;
+  if (error instanceof multer.MulterError) return TEXT_FIELD_LIMITS[error.code]?.() ?? error;
+  if (!(error instanceof Error) || error.message === 'Request aborted') return error;
   return new HttpError(400, 'malformed-multipart', `the body is not well-formed multipart/form-data (${error.message}); nothing was stored`);
 }

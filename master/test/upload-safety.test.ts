@@ -11,7 +11,7 @@ import zlib from 'node:zlib';
 import { Redis } from 'ioredis';
 import sharp from 'sharp';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { incomingDir } from '../http/upload.ts';
+import { incomingDir, MAX_TEXT_FIELD_BYTES, MAX_TEXT_FIELDS } from '../http/upload.ts';
 import { RedisKeys } from '../store/redis/redis-keys.ts';
 import { newOwner, until } from '../../test/support/jobs-client.ts';
 import { devImages } from '../../test/support/paths.ts';
@@ -293,6 +293,43 @@ describe.each(STORES)('uploads on $name', ({ name, overrides }) => {
     }
     await expectNothingStored();
     if (process.platform === 'linux') await until(() => openFiles() <= openBefore, 'the files of the cut-off uploads to be closed');
+  });
+
+  /** A multipart body of one image followed by text fields. */
+  const withFields = (fields: [string, string][]) =>
+    Buffer.concat([
+      part('filename="a.jpg"').subarray(0, -'--B--\r\n'.length),
+      ...fields.map(([name, value]) => Buffer.from(`--B\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`)),
+      Buffer.from('--B--\r\n'),
+    ]);
+
+  it.each([
+    ['10,000 text fields', 'too-many-fields', () => Array.from({ length: 10_000 }, (_, i): [string, string] => [`f${i}`, 'v'])],
+    [
+      'one text field more than MAX_TEXT_FIELDS',
+      'too-many-fields',
+      () => Array.from({ length: MAX_TEXT_FIELDS + 1 }, (_, i): [string, string] => [`f${i}`, 'v']),
+    ],
+    ['a "private" field longer than MAX_TEXT_FIELD_BYTES', 'field-too-large', (): [string, string][] => [['private', 't'.repeat(MAX_TEXT_FIELD_BYTES + 1)]]],
+  ])('refuses an upload with %s (413 %s) and stores nothing', async (_case, code, fields) => {
+    master = await startTestMaster(overrides());
+    const answer = await post('multipart/form-data; boundary=B', withFields(fields()));
+    expect([answer.status, answer.body.error.code]).toEqual([413, code]);
+    await expectNothingStored();
+  });
+
+  it('takes an upload with "private" and other text fields up to MAX_TEXT_FIELDS', async () => {
+    master = await startTestMaster(overrides());
+    const fields = Array.from({ length: MAX_TEXT_FIELDS }, (_, i): [string, string] => (i === 0 ? ['private', 'true'] : [`f${i}`, 'v']));
+    const response = await fetch(`${master.url}/api/jobs`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'multipart/form-data; boundary=B' },
+      body: new Uint8Array(withFields(fields)),
+    });
+    expect(response.status).toBe(201);
+    const { jobs } = (await response.json()) as { jobs: { id: string }[] };
+    expect(jobs).toHaveLength(1);
+    expect((await master.store.get(jobs[0]!.id))?.trustedOnly).toBe(true);
   });
 
   it('keeps images across a restart', async () => {

@@ -58,8 +58,8 @@ export const jobRoutes: RouteConfig[] = [
         'bad-file-name',
       ]),
       413: error(
-        'An image is larger than MAX_UPLOAD_BYTES, more than MAX_FILES_PER_UPLOAD were sent, or the request is larger than MAX_UPLOAD_REQUEST_BYTES.',
-        ['file-too-large', 'too-many-files', 'request-too-large'],
+        'An image is larger than MAX_UPLOAD_BYTES, more than MAX_FILES_PER_UPLOAD were sent, the request is larger than MAX_UPLOAD_REQUEST_BYTES, or it carries more text fields, or a longer one, than the API takes; nothing was stored.',
+        ['file-too-large', 'too-many-files', 'request-too-large', 'too-many-fields', 'field-too-large', 'too-many-parts'],
       ),
       401: error('The Authorization header names no one, or API_KEYS is set and no API key was sent; nothing was read.', [
         'bad-credentials',
