@@ -20,6 +20,9 @@ export const Replica = z
     workerClass: WorkerClass,
     top1: z.number().int().describe('Its most probable class index: answers are compared on it.'),
     agreed: z.boolean().describe('Whether its top-1 is the final answer.'),
+    backend: z.string().optional().describe('Its TF.js backend (absent on results verified before replicas named it).'),
+    browser: z.string().optional().describe("Its browser family, as the worker's hello said, when it said."),
+    inferenceMs: z.number().optional().describe('Its inference time, as the worker reported it: what a volunteer is credited with.'),
   })
   .meta({ id: 'Replica' });
 export type Replica = z.infer<typeof Replica>;
@@ -55,6 +58,7 @@ export const JobResult = z
     stages: PageStages.optional().describe('Where the worker page spent its time on this image, ms: queued, decode, preprocess, predict, readback.'),
     workerId: z.string().optional().describe('The master-issued identity of the worker that answered (absent on results stored before identities).'),
     workerClass: WorkerClass.optional().describe("trusted (the operator's fleet) or volunteer, when it answered."),
+    browser: z.string().optional().describe("The worker's browser family, as its hello said, when it said."),
     verification: Verification.optional().describe('Absent on results stored before verification.'),
   })
   .meta({ id: 'JobResult' });

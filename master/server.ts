@@ -105,7 +105,7 @@ export async function startMaster(config: Config, log: Logger = createLogger(con
   if (!redis) await lifecycle.recover();
 
   const shared = redis && (await shareWithOtherMasters(redisAt!, config.redisPrefix, config.masterTimeoutMs, redis, events, lifecycle, log));
-  const credit = new VolunteerCredit(ledger, log);
+  const credit = new VolunteerCredit(ledger, log, events, config.leaseMs);
   const hub = new WorkerHub(lifecycle, log, {
     heartbeatMs: config.heartbeatMs,
     leaseMs: config.leaseMs,
@@ -169,6 +169,7 @@ export async function startMaster(config: Config, log: Logger = createLogger(con
       await shared?.close();
       await hub.close();
       await lifecycle.idle();
+      credit.stop();
       await retention.idle();
       workers.stop();
       boards.close();

@@ -36,7 +36,7 @@ export interface HubOptions {
   modelHash: () => string;
   /** Issues and checks worker identities and classes. */
   identities: WorkerIdentities;
-  /** Credits volunteers for accepted results; absent, nobody is credited. */
+  /** Keeps the names volunteers choose for the leaderboard. */
   credit?: VolunteerCredit;
   /** Origins besides the master's own whose pages may open a worker socket (ALLOWED_ORIGINS). */
   allowedOrigins?: string[];
@@ -171,7 +171,7 @@ export class WorkerHub {
           this.sendError(connection, ErrorCode.resultRefused, `answer for job ${message.jobId} refused: ${problem}`);
           return this.lifecycle.refuse(session, message, problem);
         }
-        if (await this.lifecycle.complete(session, message)) this.options.credit?.accepted(session, message);
+        await this.lifecycle.complete(session, message);
         return;
       }
       case 'failure':

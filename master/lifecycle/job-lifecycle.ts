@@ -256,6 +256,7 @@ export class JobLifecycle {
       ...(message.stages ? { stages: message.stages } : {}),
       workerId: session.identity.workerId,
       workerClass: session.workerClass,
+      ...(session.hello.browser ? { browser: session.hello.browser } : {}),
     };
     const checksBefore = session.trust.spotChecksPassed;
     // The lease is dropped even if a store call fails: unapplied, it expires and is redone.

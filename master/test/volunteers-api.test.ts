@@ -7,7 +7,7 @@ import WebSocket from 'ws';
 import { SyntheticWorker, WorkerRefusedError, type SyntheticWorkerOptions } from '../../metrics/synthetic-worker.ts';
 import { devImages } from '../../test/support/paths.ts';
 import { startTestMaster, tempDataDir, type TestMaster } from '../../test/support/test-master.ts';
-import type { OwnStandingView, VolunteersView, WorkerView } from '../api-types.ts';
+import type { JobDetailView, OwnStandingView, VolunteersView, WorkerView } from '../api-types.ts';
 import { CloseCode, PROTOCOL_VERSION, WORKER_SOCKET_PATH, type HelloMessage, type WorkerIdentity } from '../protocol.ts';
 
 const image = fs.readFileSync(devImages(1)[0]!.path);
@@ -135,6 +135,42 @@ describe('volunteer credit', () => {
     await until(async () => (await fetch(`${master.url}/api/jobs/${other}`).then((r) => r.json())).status === 'done', 'the second job done');
     expect((await own(ADA)).standing).toEqual({ rank: 1, displayName: null, images: 1, computeMs: 10 });
     expect((await volunteers()).total).toBe(1);
+  });
+
+  it('credits an answer once a job ends on it, verified or confirmed: never one outvoted, still a vote, or unverified', async () => {
+    const fleetToken = 'fleet-token-for-the-test';
+    // No spot checks here, so no volunteer has a say (MIN_CHECKS_TO_VERIFY 1): every volunteer's answer is a vote.
+    master = await startTestMaster({ fleetToken, minChecksToVerify: 1, maxReplicas: 3 });
+    const job = (id: string) => fetch(`${master.url}/api/jobs/${id}`).then((r) => r.json()) as Promise<JobDetailView>;
+    const voteOnce = async (name: string, index: number, id: string, votes: number) => {
+      const volunteer = await connect({ name, credit: 1, onJob: (j, worker) => worker.succeed(j.header, index, 40) });
+      await until(async () => (await job(id)).votes === votes, `${name}'s vote kept`);
+      volunteer.terminate();
+      return volunteer.welcome.identity;
+    };
+    const [confirmed] = await submit(1);
+    const LIAR = await voteOnce('liar', 7, confirmed!, 1);
+    expect((await own(LIAR)).standing).toBeNull();
+    // A third identity is asked; the fleet's worker comes first, and agrees with the second.
+    const HONEST = await voteOnce('honest', 1, confirmed!, 2);
+    expect((await own(HONEST)).standing).toBeNull();
+    const fleet = await answering('fleet', { fleetToken }, 10);
+    await until(async () => (await job(confirmed!)).status === 'done', 'the job confirmed by the fleet');
+    expect((await job(confirmed!)).result!.verification!.state).toBe('trusted');
+    await until(async () => (await own(HONEST)).standing !== null, 'the honest volunteer credited');
+    expect((await own(HONEST)).standing).toMatchObject({ images: 1, computeMs: 40 });
+    expect((await own(LIAR)).standing).toBeNull();
+    fleet.terminate();
+
+    // With no trusted worker connected, MAX_REPLICAS votes end the job unverified: nobody is credited for it.
+    const [unverified] = await submit(1);
+    const FIRST = await voteOnce('first', 1, unverified!, 1);
+    const SECOND = await voteOnce('second', 1, unverified!, 2);
+    const third = await connect({ name: 'third', credit: 1, onJob: (j, worker) => worker.succeed(j.header, 1, 40) });
+    await until(async () => (await job(unverified!)).status === 'done', 'the job ended');
+    expect((await job(unverified!)).result!.verification!.state).toBe('unverified');
+    for (const identity of [FIRST, SECOND, third.welcome.identity]) expect((await own(identity)).standing).toBeNull();
+    expect((await volunteers()).totals.images).toBe(1);
   });
 
   it('takes a name set or withdrawn over the socket, and shows the donor limits with the worker', async () => {

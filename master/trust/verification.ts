@@ -145,6 +145,9 @@ function settled(answers: JobResult[], newest: JobResult, winner: number, verdic
     workerClass: given.workerClass ?? 'volunteer',
     top1: top1(given),
     agreed: top1(given) === winner,
+    backend: given.backend,
+    ...(given.browser ? { browser: given.browser } : {}),
+    inferenceMs: given.inferenceMs,
   }));
   return { ...chosen, verification: { ...verdict, replicas } };
 }

@@ -1,36 +1,53 @@
-// Turns what workers do into volunteer credit: each accepted result adds one image and its compute
-// time to the identity the master issued the worker (proved by its signed token, so nobody can
-// claim another's credit by naming it). The operator's trusted fleet earns none. The ledger is bookkeeping beside the jobs:
-// if it cannot be written (Redis away), the job is still done and the miss is logged.
+// Turns what volunteers do into credit. A volunteer's answer earns it once a job ends on it, verified or confirmed by
+// the operator's fleet: each agreeing volunteer's answer adds one image and its inference time (at most a lease,
+// the longest an accepted answer can have taken) to the identity the master issued it (proved by its signed token, so
+// nobody can claim another's credit by naming it). An answer still waiting as a vote, outvoted, or in a job that ended
+// unverified earns nothing, so a liar's answers never do; the fleet earns none. Only this master's events count, so
+// masters sharing a store credit each job once. The ledger is bookkeeping beside the jobs: if it cannot be written
+// (Redis away), the job is still done and the miss is logged.
+import type { JobView } from '../api-types.ts';
+import type { LiveEvents } from '../events/live-events.ts';
 import type { WorkerSession } from '../hub/worker-session.ts';
 import type { Logger } from '../log.ts';
-import type { ResultMessage } from '../protocol.ts';
 import type { VolunteerLedger } from './volunteer-ledger.ts';
 
 export class VolunteerCredit {
+  private readonly unsubscribe: () => void;
+
   constructor(
     private readonly ledger: VolunteerLedger,
     private readonly log: Logger,
-  ) {}
-
-  accepted(session: WorkerSession, result: ResultMessage): void {
-    const volunteerId = this.volunteerOf(session);
-    if (!volunteerId) return;
-    const { browser = 'other' } = session.hello;
-    this.ledger
-      .record({ volunteerId, browser, backend: result.backend, computeMs: result.inferenceMs })
-      .catch((error: unknown) => this.log.warn({ err: error, worker: session.hello.name }, 'could not credit a volunteer'));
+    events: LiveEvents,
+    private readonly leaseMs: number,
+  ) {
+    this.unsubscribe = events.subscribeLocal((event) => {
+      if (event.type === 'job' && event.transition === 'completed') this.settled(event.job);
+    });
   }
 
   rename(session: WorkerSession): void {
-    const volunteerId = this.volunteerOf(session);
-    if (!volunteerId) return;
+    if (session.workerClass !== 'volunteer') return;
     this.ledger
-      .setDisplayName(volunteerId, session.displayName)
+      .setDisplayName(session.identity.workerId, session.displayName)
       .catch((error: unknown) => this.log.warn({ err: error, worker: session.hello.name }, 'could not store a display name'));
   }
 
-  private volunteerOf(session: WorkerSession): string | null {
-    return session.workerClass === 'volunteer' ? session.identity.workerId : null;
+  stop(): void {
+    this.unsubscribe();
+  }
+
+  private settled(job: JobView): void {
+    const verification = job.result?.verification;
+    if (!verification || verification.state === 'unverified') return;
+    for (const replica of verification.replicas) {
+      if (replica.workerClass !== 'volunteer' || !replica.agreed) continue;
+      const contribution = {
+        volunteerId: replica.workerId,
+        browser: replica.browser ?? 'other',
+        backend: replica.backend ?? 'other',
+        computeMs: Math.min(replica.inferenceMs ?? 0, this.leaseMs),
+      };
+      this.ledger.record(contribution).catch((error: unknown) => this.log.warn({ err: error, jobId: job.id }, 'could not credit a volunteer'));
+    }
   }
 }
