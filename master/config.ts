@@ -80,8 +80,8 @@ export const ConfigSchema = z
     /** Uploads being received at once, in all and from one address. */
     maxUploadsInFlight: int(1).default(16),
     maxUploadsPerAddress: int(1).default(4),
-    /** The largest upload request (all its files and framing), and the bytes of all uploads received at once. */
-    maxUploadRequestBytes: int(1).default(100 * 1024 * 1024),
+    /** The largest upload request (all its files and framing), and the bytes of all uploads received at once (never less than the largest request). */
+    maxUploadRequestBytes: int(1).default(64 * 1024 * 1024),
     maxUploadBytesInFlight: int(1).default(64 * 1024 * 1024),
     /** API requests one address may make per window (probes and /metrics not counted)... */
     apiRequestsPerWindow: int(1).default(600),
@@ -205,6 +205,11 @@ export const ConfigSchema = z
       path: ['jobRetentionMs'],
       message: `${config.jobRetentionMs} ms is shorter than IMAGE_RETENTION_MS (${config.imageRetentionMs} ms); a job keeps its result after its image is deleted, so it must be kept at least as long`,
     });
+  })
+  .refine((config) => config.maxUploadRequestBytes <= config.maxUploadBytesInFlight, {
+    path: ['maxUploadRequestBytes'],
+    message:
+      'must be at most MAX_UPLOAD_BYTES_IN_FLIGHT: a request larger than every upload in flight together could never be taken, and would get 503 too-many-uploads forever',
   })
   .refine((config) => config.headersTimeoutMs <= config.requestTimeoutMs, {
     path: ['headersTimeoutMs'],

@@ -238,14 +238,13 @@ export class JobLifecycle {
   /**
    * Fencing: the store writes the answer only for the job's current lease, held by this worker. Verification
    * (master/trust/verification.ts) says whether it settles the job (completed) or is kept as a vote while another
-   * identity is asked (answered). Resolves true when the answer was accepted either way.
+   * identity is asked (answered).
    */
-  async complete(session: WorkerSession, message: ResultMessage): Promise<boolean> {
+  async complete(session: WorkerSession, message: ResultMessage): Promise<void> {
     const lease = { jobId: message.jobId, leaseId: message.leaseId };
     if (this.isSpotCheckHeld(session, lease)) {
-      const passed = await this.trust.judgeSpotCheck(session, lease, message.predictions[0]!.index);
-      if (passed) session.recordDone(message.inferenceMs);
-      return passed;
+      if (await this.trust.judgeSpotCheck(session, lease, message.predictions[0]!.index)) session.recordDone(message.inferenceMs);
+      return;
     }
     const answer = {
       predictions: relabelled(message.predictions),
@@ -279,7 +278,6 @@ export class JobLifecycle {
       this.reject(session, lease, 'result', transition.reason);
     }
     this.workers.changed(session);
-    return transition.applied;
   }
 
   /** Fenced as complete is; the store requeues the job, or fails it when not retryable or out of attempts. */
