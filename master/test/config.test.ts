@@ -59,6 +59,16 @@ describe('configuration', () => {
     expect(() => loadConfig(argv(), { HEARTBEAT_MS: '3600001' })).toThrow(/HEARTBEAT_MS: at most 3600000 \(1 h\)/);
   });
 
+  it('refuses an upload request larger than every upload in flight may be together, which could never be taken', () => {
+    const defaults = loadConfig(argv(), {});
+    expect(defaults.maxUploadRequestBytes).toBeLessThanOrEqual(defaults.maxUploadBytesInFlight);
+    expect(loadConfig(argv(), { MAX_UPLOAD_REQUEST_BYTES: '1000', MAX_UPLOAD_BYTES_IN_FLIGHT: '1000' }).maxUploadRequestBytes).toBe(1000);
+    expect(() => loadConfig(argv(), { MAX_UPLOAD_REQUEST_BYTES: '1001', MAX_UPLOAD_BYTES_IN_FLIGHT: '1000' })).toThrow(
+      /--max-upload-request-bytes \/ MAX_UPLOAD_REQUEST_BYTES: must be at most MAX_UPLOAD_BYTES_IN_FLIGHT/,
+    );
+    expect(() => loadConfig(argv(), { MAX_UPLOAD_BYTES_IN_FLIGHT: String(32 * 1024 * 1024) })).toThrow(/must be at most MAX_UPLOAD_BYTES_IN_FLIGHT/);
+  });
+
   it('takes the trust settings, refusing a secret or fleet token too short to be safe', () => {
     const defaults = loadConfig(argv(), {});
     expect([defaults.workerTokenSecret, defaults.fleetToken]).toEqual([undefined, undefined]);

@@ -196,8 +196,40 @@ describe('upload sizes', () => {
     expect(await master.store.counts()).toEqual({ queued: 0, leased: 0, done: 0, failed: 0 });
   });
 
+  it('at the default limits, refuse an upload larger than any the master takes with 413, never 503 on an idle master', async () => {
+    const master = await start({});
+    // Between 64 and 100 MiB: once past MAX_UPLOAD_REQUEST_BYTES's default, but never within MAX_UPLOAD_BYTES_IN_FLIGHT's.
+    const bytes = 80 * 1024 * 1024;
+    const answer = await new Promise<Answer>((resolve, reject) => {
+      const req = http.request(
+        {
+          host: '127.0.0.1',
+          port: master.port,
+          method: 'POST',
+          path: '/api/jobs',
+          headers: { 'Content-Type': 'multipart/form-data; boundary=b', 'Content-Length': String(bytes) },
+          agent: false,
+        },
+        (res) => {
+          let body = '';
+          res.setEncoding('utf8');
+          res.on('data', (chunk) => (body += chunk));
+          res.on('end', () => {
+            resolve({ status: res.statusCode!, headers: res.headers, body });
+            req.destroy();
+          });
+        },
+      );
+      req.on('error', reject);
+      // The headers alone: it is refused from its Content-Length before a byte of the body is read.
+      req.flushHeaders();
+    });
+    expect([answer.status, errorCode(answer), answer.headers['retry-after']]).toEqual([413, 'request-too-large', undefined]);
+    expect(await master.store.counts()).toEqual({ queued: 0, leased: 0, done: 0, failed: 0 });
+  });
+
   it('take no more than MAX_UPLOAD_BYTES_IN_FLIGHT at once (503), and take uploads again once it has room', async () => {
-    const master = await start({ maxUploadBytesInFlight: 15_000 });
+    const master = await start({ maxUploadBytesInFlight: 15_000, maxUploadRequestBytes: 15_000 });
     const socket = await connect(master, '127.0.0.2');
     const held = multipart(10_000);
     socket.write(

@@ -216,7 +216,7 @@ describe.each(STORES)('uploads on $name', ({ name, overrides }) => {
   });
 
   it('stores a big upload (30 images of 2 MB) whole, serves the same bytes, leases their prepared images, and keeps no file of it in the incoming folder', async () => {
-    master = await startTestMaster({ ...overrides(), maxUploadBytesInFlight: 256 * 1024 * 1024 });
+    master = await startTestMaster({ ...overrides(), maxUploadBytesInFlight: 256 * 1024 * 1024, maxUploadRequestBytes: 256 * 1024 * 1024 });
     const noise = await sharp(randomBytes(1600 * 1200 * 3), { raw: { width: 1600, height: 1200, channels: 3 } })
       .jpeg({ quality: 95 })
       .toBuffer();
