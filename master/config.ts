@@ -83,6 +83,10 @@ export const ConfigSchema = z
     /** The largest upload request (all its files and framing), and the bytes of all uploads received at once (never less than the largest request). */
     maxUploadRequestBytes: int(1).default(64 * 1024 * 1024),
     maxUploadBytesInFlight: int(1).default(64 * 1024 * 1024),
+    /** Bytes of all images being sent at once (GET /api/jobs/:id/image), each held in memory until its client takes it. */
+    maxImageBytesInFlight: int(1).default(64 * 1024 * 1024),
+    /** An image response whose client takes nothing for this long is cut off, giving its bytes back. */
+    imageSendStallMs: timerMs(100).default(10_000),
     /** API requests one address may make per window (probes and /metrics not counted)... */
     apiRequestsPerWindow: int(1).default(600),
     /** ...of this length. */
@@ -208,6 +212,10 @@ export const ConfigSchema = z
   })
   .refine((config) => config.maxUploadRequestBytes <= config.maxUploadBytesInFlight, {
     path: ['maxUploadRequestBytes'],
+  .refine((config) => config.maxImageBytesInFlight >= config.maxUploadBytes, {
+    path: ['maxImageBytesInFlight'],
+    message: 'must be at least MAX_UPLOAD_BYTES, or the largest images could never be sent',
+  })
     message:
       'must be at most MAX_UPLOAD_BYTES_IN_FLIGHT: a request larger than every upload in flight together could never be taken, and would get 503 too-many-uploads forever',
   })
@@ -278,6 +286,8 @@ const OPTIONS: [string, string, keyof Config, string][] = [
   ['--max-upload-bytes-in-flight <n>', 'MAX_UPLOAD_BYTES_IN_FLIGHT', 'maxUploadBytesInFlight', 'bytes of all uploads received at once; past it 503'],
   ['--api-requests-per-window <n>', 'API_REQUESTS_PER_WINDOW', 'apiRequestsPerWindow', 'API requests per address per window; more get 429'],
   ['--api-rate-window-ms <n>', 'API_RATE_WINDOW_MS', 'apiRateWindowMs', 'the window API requests are counted over'],
+  ['--max-image-bytes-in-flight <n>', 'MAX_IMAGE_BYTES_IN_FLIGHT', 'maxImageBytesInFlight', 'bytes of all images being sent at once; past it 503'],
+  ['--image-send-stall-ms <n>', 'IMAGE_SEND_STALL_MS', 'imageSendStallMs', 'an image response whose client takes nothing this long is cut off'],
   ['--max-event-streams <n>', 'MAX_EVENT_STREAMS', 'maxEventStreams', 'live event streams open at once; more get 503'],
   [
     '--max-event-streams-per-address <n>',

@@ -8,6 +8,7 @@ import type { Logger } from '../log.ts';
 import type { JobStore, NewJob } from '../store/job-store.ts';
 import { requireAdmin } from './admin.ts';
 import { HttpError } from './errors.ts';
+import { ImageSends } from './image-sends.ts';
 import { checkImage, type ImageCheck } from './image-types.ts';
 import { checkMayChange, maySee, submitter, visibleOwner } from './job-access.ts';
 import { jobListQuery, parseQuery } from './queries.ts';
@@ -32,6 +33,7 @@ export function jobsRouter({ store, lifecycle, config, uploadGuards, requesters,
   const upload = imageUpload(config.dataDir, config);
   const board = config.board;
   const listQuery = jobListQuery(config.maxJobsPage);
+  const imageSends = new ImageSends(config);
 
   /** The job, if the requester may change it (401 without credentials, 403 for another's job). */
   async function changeableJob(req: Request) {
@@ -105,6 +107,7 @@ export function jobsRouter({ store, lifecycle, config, uploadGuards, requesters,
       const job = found(await store.get(req.params.id), req.params.id);
       if (!maySee(requester, job.owner, board)) throw unknownJob(job.id);
     }
+    imageSends.checkRoom();
     const image = await store.image(req.params.id);
     if (!image) {
       // No image: the job is gone (404), or it is kept without its image (410).
@@ -112,14 +115,15 @@ export function jobsRouter({ store, lifecycle, config, uploadGuards, requesters,
       if (job.imageExpiredAt) throw imageExpired(job, 410, `its result is kept: GET /api/jobs/${job.id}`);
       throw unknownJob(job.id);
     }
-    res
-      .type(image.contentType)
-      .set({
-        'X-Content-Type-Options': 'nosniff',
-        'Content-Security-Policy': "default-src 'none'",
-        'Cache-Control': 'private, max-age=86400, immutable',
-      })
-      .send(Buffer.from(image.bytes.buffer, image.bytes.byteOffset, image.bytes.byteLength));
+    res.type(image.contentType).set({
+      'X-Content-Type-Options': 'nosniff',
+      'Content-Security-Policy': "default-src 'none'",
+      'Cache-Control': 'private, max-age=86400, immutable',
+      // A job's image never changes (ids are never reused), so its id names it: no hashing megabytes per request.
+      ETag: `"${req.params.id}"`,
+    });
+    if (req.fresh) return void res.status(304).end();
+    imageSends.send(res, image.bytes);
   });
 
   router.delete('/:id', async (req, res) => {

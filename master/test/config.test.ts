@@ -69,6 +69,16 @@ describe('configuration', () => {
     expect(() => loadConfig(argv(), { MAX_UPLOAD_BYTES_IN_FLIGHT: String(32 * 1024 * 1024) })).toThrow(/must be at most MAX_UPLOAD_BYTES_IN_FLIGHT/);
   });
 
+  it('sends at most 64 MiB of images at once, cutting off a response stalled 10 s, and refuses a budget smaller than one upload could be', () => {
+    const defaults = loadConfig(argv(), {});
+    expect([defaults.maxImageBytesInFlight, defaults.imageSendStallMs]).toEqual([64 * 1024 * 1024, 10_000]);
+    expect(loadConfig(argv(), { MAX_UPLOAD_BYTES: '1000', MAX_IMAGE_BYTES_IN_FLIGHT: '1000' }).maxImageBytesInFlight).toBe(1000);
+    expect(() => loadConfig(argv(), { MAX_UPLOAD_BYTES: '1001', MAX_IMAGE_BYTES_IN_FLIGHT: '1000' })).toThrow(
+      /--max-image-bytes-in-flight \/ MAX_IMAGE_BYTES_IN_FLIGHT: must be at least MAX_UPLOAD_BYTES/,
+    );
+    expect(() => loadConfig(argv(), { IMAGE_SEND_STALL_MS: String(2 ** 31) })).toThrow(/IMAGE_SEND_STALL_MS: at most 2147483647 ms/);
+  });
+
   it('takes the trust settings, refusing a secret or fleet token too short to be safe', () => {
     const defaults = loadConfig(argv(), {});
     expect([defaults.workerTokenSecret, defaults.fleetToken]).toEqual([undefined, undefined]);

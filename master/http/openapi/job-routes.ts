@@ -149,15 +149,23 @@ export const jobRoutes: RouteConfig[] = [
     tags: ['jobs'],
     summary: 'The image as it was uploaded (on a private board: to its owner and the admin).',
     description:
-      'Images are kept IMAGE_RETENTION_MS after their job ended (done or failed), then deleted; the job and its result stay until JOB_RETENTION_MS after it ended, and say when the image went (imageExpiredAt).',
+      'Images are kept IMAGE_RETENTION_MS after their job ended (done or failed), then deleted; the job and its result stay until JOB_RETENTION_MS after it ended, and say when the image went (imageExpiredAt). A response the client takes nothing of for IMAGE_SEND_STALL_MS is cut off.',
     security: anyone,
     request: { params: jobId },
     responses: {
-      200: { description: 'The stored bytes, with their sniffed type.', content: { 'image/*': { schema: z.string().meta({ format: 'binary' }) } } },
+      200: {
+        description: "The stored bytes, with their sniffed type, and an ETag naming the job (a job's image never changes).",
+        content: { 'image/*': { schema: z.string().meta({ format: 'binary' }) } },
+      },
+      304: { description: 'The client has this image already: If-None-Match named its ETag.' },
       401: badCredentials,
       404: unknownJob,
       410: error('The job is kept but its image was deleted (IMAGE_RETENTION_MS after the job ended); its result is still there.', ['image-expired']),
-      503: storeUnavailable,
+      503: error(
+        'The job store is unreachable just now, or the master is sending as many image bytes at once as it holds (MAX_IMAGE_BYTES_IN_FLIGHT).',
+        ['store-unavailable', 'too-many-image-bytes'],
+        retryAfter,
+      ),
     },
   },
   {
