@@ -7,7 +7,7 @@ import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { parse } from 'csv-parse';
 import { parse as parseSync } from 'csv-parse/sync';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { deleteRedisKeys, TEST_REDIS_URL } from '../../test/support/stores.ts';
 import { startTestMaster, type TestMaster } from '../../test/support/test-master.ts';
 import type { JobResult, JobView } from '../api-types.ts';
@@ -143,6 +143,29 @@ describe.each(STORES)('export on $name', ({ overrides }) => {
     expect([row!.fileName, row!.worker]).toEqual([`'${fileName}`, "'@SUM(1+1)"]);
     const [line] = (await fetch(exportUrl(master, 'format=jsonl')).then((response) => response.text())).split('\n');
     expect(JSON.parse(line!)).toMatchObject({ fileName, worker: '@SUM(1+1)' });
+  });
+
+  it('answers HEAD with the headers of the export and no body, reading no job', async () => {
+    master = await startTestMaster(overrides());
+    // Several pages' worth: a HEAD that streamed would read them all, and send none.
+    await createJobs(master.store, 1_000, (i) => `${i}.png`);
+    const list = vi.spyOn(master.store, 'list');
+    for (const format of ['csv', 'jsonl']) {
+      list.mockClear();
+      const head = await fetch(exportUrl(master, `format=${format}&status=queued`), { method: 'HEAD' });
+      expect(head.status).toBe(200);
+      expect(await head.text()).toBe('');
+      expect(list).not.toHaveBeenCalled();
+      const get = await fetch(exportUrl(master, `format=${format}&status=queued`));
+      expect(get.status).toBe(200);
+      for (const name of ['content-type', 'content-disposition', 'cache-control'])
+        expect([name, head.headers.get(name)]).toEqual([name, get.headers.get(name)]);
+      expect((await get.text()).trim().split('\n')).toHaveLength(format === 'csv' ? 1_001 : 1_000);
+      // The GET read its pages through the same store: the spy counts.
+      expect(list.mock.calls.length).toBeGreaterThan(1);
+    }
+    // A bad query is as bad asked with HEAD (400, the body dropped).
+    expect((await fetch(exportUrl(master, 'format=xml'), { method: 'HEAD' })).status).toBe(400);
   });
 
   it('answers 400 with the field named for a bad query', async () => {
