@@ -128,8 +128,6 @@ export const ConfigSchema = z
       .optional(),
     /** Refused answers (forged or stale leases) after which a worker is disconnected. */
     maxRefusedMessages: int(1).default(100),
-    /** A worker's refused answers are logged at most once per this interval, with a count of the rest. */
-    refusedLogIntervalMs: int(0).default(10_000),
     /** Malformed messages (not JSON, not the protocol) after which a worker is disconnected. */
     maxMalformedMessages: int(1).default(5),
     /** The largest message a worker may send: answers are small JSON, so anything bigger closes the socket (1009). */
@@ -138,6 +136,10 @@ export const ConfigSchema = z
       .default(64 * 1024),
     /** A worker socket that has not said hello this long after opening is closed. */
     helloTimeoutMs: timerMs(100).default(10_000),
+    /** Messages a second one worker socket may send (a second's worth at once); faster, it is hung up on. */
+    maxWorkerMessagesPerSecond: int(1).default(2_000),
+    /** A worker's refused answers are logged at most once per this interval, with a count of the rest. */
+    refusedLogIntervalMs: int(0).default(10_000),
     adminToken: z.string().min(8, 'ADMIN_TOKEN must be at least 8 characters').optional(),
     /** Named API keys ("name:key,..."); when set, submitting needs one of them and the key's name owns the jobs. */
     apiKeys: z
@@ -210,12 +212,12 @@ export const ConfigSchema = z
       message: `${config.jobRetentionMs} ms is shorter than IMAGE_RETENTION_MS (${config.imageRetentionMs} ms); a job keeps its result after its image is deleted, so it must be kept at least as long`,
     });
   })
-  .refine((config) => config.maxUploadRequestBytes <= config.maxUploadBytesInFlight, {
-    path: ['maxUploadRequestBytes'],
   .refine((config) => config.maxImageBytesInFlight >= config.maxUploadBytes, {
     path: ['maxImageBytesInFlight'],
     message: 'must be at least MAX_UPLOAD_BYTES, or the largest images could never be sent',
   })
+  .refine((config) => config.maxUploadRequestBytes <= config.maxUploadBytesInFlight, {
+    path: ['maxUploadRequestBytes'],
     message:
       'must be at most MAX_UPLOAD_BYTES_IN_FLIGHT: a request larger than every upload in flight together could never be taken, and would get 503 too-many-uploads forever',
   })
@@ -284,10 +286,10 @@ const OPTIONS: [string, string, keyof Config, string][] = [
   ['--max-uploads-per-address <n>', 'MAX_UPLOADS_PER_ADDRESS', 'maxUploadsPerAddress', 'uploads at once from one address; one more gets 429'],
   ['--max-upload-request-bytes <n>', 'MAX_UPLOAD_REQUEST_BYTES', 'maxUploadRequestBytes', 'largest upload request; larger gets 413 before it is read'],
   ['--max-upload-bytes-in-flight <n>', 'MAX_UPLOAD_BYTES_IN_FLIGHT', 'maxUploadBytesInFlight', 'bytes of all uploads received at once; past it 503'],
-  ['--api-requests-per-window <n>', 'API_REQUESTS_PER_WINDOW', 'apiRequestsPerWindow', 'API requests per address per window; more get 429'],
-  ['--api-rate-window-ms <n>', 'API_RATE_WINDOW_MS', 'apiRateWindowMs', 'the window API requests are counted over'],
   ['--max-image-bytes-in-flight <n>', 'MAX_IMAGE_BYTES_IN_FLIGHT', 'maxImageBytesInFlight', 'bytes of all images being sent at once; past it 503'],
   ['--image-send-stall-ms <n>', 'IMAGE_SEND_STALL_MS', 'imageSendStallMs', 'an image response whose client takes nothing this long is cut off'],
+  ['--api-requests-per-window <n>', 'API_REQUESTS_PER_WINDOW', 'apiRequestsPerWindow', 'API requests per address per window; more get 429'],
+  ['--api-rate-window-ms <n>', 'API_RATE_WINDOW_MS', 'apiRateWindowMs', 'the window API requests are counted over'],
   ['--max-event-streams <n>', 'MAX_EVENT_STREAMS', 'maxEventStreams', 'live event streams open at once; more get 503'],
   [
     '--max-event-streams-per-address <n>',
@@ -305,6 +307,15 @@ const OPTIONS: [string, string, keyof Config, string][] = [
   ['--queue-partitions <n>', 'QUEUE_PARTITIONS', 'queuePartitions', 'partitions of the Redis queue, each its own hash tag (same on every master)'],
   ['--allowed-origins <list>', 'ALLOWED_ORIGINS', 'allowedOrigins', "other origins than the master's own whose pages may submit, delete and run workers"],
   ['--max-refused-messages <n>', 'MAX_REFUSED_MESSAGES', 'maxRefusedMessages', 'refused answers before a worker is disconnected'],
+  ['--max-malformed-messages <n>', 'MAX_MALFORMED_MESSAGES', 'maxMalformedMessages', 'malformed messages before a worker is disconnected'],
+  ['--max-worker-message-bytes <n>', 'MAX_WORKER_MESSAGE_BYTES', 'maxWorkerMessageBytes', 'largest message a worker may send'],
+  ['--hello-timeout-ms <n>', 'HELLO_TIMEOUT_MS', 'helloTimeoutMs', 'a worker socket must say hello within this'],
+  [
+    '--max-worker-messages-per-second <n>',
+    'MAX_WORKER_MESSAGES_PER_SECOND',
+    'maxWorkerMessagesPerSecond',
+    'messages a second one worker may send; faster, it is hung up on',
+  ],
   ['--refused-log-interval-ms <n>', 'REFUSED_LOG_INTERVAL_MS', 'refusedLogIntervalMs', 'at most one warning per worker per interval for refused answers'],
   ['--admin-token <t>', 'ADMIN_TOKEN', 'adminToken', 'token for clearing all jobs and changing any job; sees every job'],
   ['--api-keys <list>', 'API_KEYS', 'apiKeys', 'name:key pairs; when set, submitting needs one (unset: anyone, with an issued owner key)'],
@@ -313,9 +324,6 @@ const OPTIONS: [string, string, keyof Config, string][] = [
   [
     '--worker-token-secret <s>',
     'WORKER_TOKEN_SECRET',
-  ['--max-malformed-messages <n>', 'MAX_MALFORMED_MESSAGES', 'maxMalformedMessages', 'malformed messages before a worker is disconnected'],
-  ['--max-worker-message-bytes <n>', 'MAX_WORKER_MESSAGE_BYTES', 'maxWorkerMessageBytes', 'largest message a worker may send'],
-  ['--hello-timeout-ms <n>', 'HELLO_TIMEOUT_MS', 'helloTimeoutMs', 'a worker socket must say hello within this'],
     'workerTokenSecret',
     'signs worker identities; shared by masters on one store (default: made once, kept in the store)',
   ],

@@ -118,6 +118,7 @@ export async function startMaster(config: Config, log: Logger = createLogger(con
     maxMalformedMessages: config.maxMalformedMessages,
     maxMessageBytes: config.maxWorkerMessageBytes,
     helloTimeoutMs: config.helloTimeoutMs,
+    maxMessagesPerSecond: config.maxWorkerMessagesPerSecond,
   });
   const boards = new BoardStreams(events, { maxClients: config.maxEventStreams, stallMs: config.eventStreamStallMs, replayEvents: config.eventReplayEvents });
   const stats = startMasterStats({ store, events, boards, lifecycle, workers, log });

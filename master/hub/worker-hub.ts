@@ -12,6 +12,7 @@ import type { Logger } from '../log.ts';
 import { CloseCode, ErrorCode, parseWorkerMessage, WORKER_SOCKET_PATH, type ErrorMessage, type HelloMessage, type WorkerMessage } from '../protocol.ts';
 import type { VolunteerCredit } from '../volunteers/volunteer-credit.ts';
 import { hangUp } from './hang-up.ts';
+import { MessageRate } from './message-rate.ts';
 import { resultProblem } from './result-checks.ts';
 import { RefusalLimiter } from './refusal-limiter.ts';
 import { WorkerSession } from './worker-session.ts';
@@ -28,6 +29,7 @@ interface Connection {
   admitting: Promise<void> | null;
   missedPongs: number;
   badMessages: number;
+  rate: MessageRate;
 }
 
 export interface HubOptions {
@@ -49,10 +51,12 @@ export interface HubOptions {
   maxMessageBytes: number;
   /** A socket must say hello within this (HELLO_TIMEOUT_MS). */
   helloTimeoutMs: number;
+  /** Messages a second a worker may send, a second's worth at once (MAX_WORKER_MESSAGES_PER_SECOND). */
+  maxMessagesPerSecond: number;
 }
 
 export class WorkerHub {
-  readonly counters = { badMessages: 0, heartbeatTimeouts: 0 };
+  readonly counters = { badMessages: 0, heartbeatTimeouts: 0, tooFast: 0 };
   private readonly wss: WebSocketServer;
   private readonly connections = new Set<Connection>();
   /** Requeues of departed workers still being written, awaited on close. */
@@ -103,7 +107,15 @@ export class WorkerHub {
   }
 
   private accept(socket: WebSocket, address: string): void {
-    const connection: Connection = { socket, address, session: null, admitting: null, missedPongs: 0, badMessages: 0 };
+    const connection: Connection = {
+      socket,
+      address,
+      session: null,
+      admitting: null,
+      missedPongs: 0,
+      badMessages: 0,
+      rate: new MessageRate(this.options.maxMessagesPerSecond, performance.now()),
+    };
     this.connections.add(connection);
     const helloTimer = setTimeout(() => {
       if (!connection.session) hangUp(socket, CloseCode.noHello, `no hello within ${this.options.helloTimeoutMs} ms`);
@@ -131,6 +143,11 @@ export class WorkerHub {
   private receive(connection: Connection, data: RawData, isBinary: boolean): void {
     // Once the master has hung up, nothing more the worker says counts, or costs a store call.
     if (connection.socket.readyState !== connection.socket.OPEN) return;
+    if (!connection.rate.take(performance.now())) {
+      this.counters.tooFast += 1;
+      this.log.warn({ worker: connection.session?.hello.name }, 'worker sent messages too fast: hanging up');
+      return hangUp(connection.socket, 1008, 'too many messages');
+    }
     const parsed = isBinary ? ({ ok: false, error: 'workers send JSON text frames only' } as const) : parseWorkerMessage(data.toString());
     if (!parsed.ok) return this.refuse(connection, ErrorCode.badMessage, parsed.error);
     const { admitting, session } = connection;

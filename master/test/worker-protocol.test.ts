@@ -232,6 +232,19 @@ describe('dead and misbehaving workers', () => {
     expect(grid.master.hub.counters.badMessages).toBe(2);
   });
 
+  it('hangs up on a worker sending faster than MAX_WORKER_MESSAGES_PER_SECOND, handling nothing past it', async () => {
+    await grid.start({ maxWorkerMessagesPerSecond: 20 });
+    const chatty = await connect({ name: 'chatty', credit: 1 });
+    const closed = chatty.closed;
+    for (let i = 0; i < 100; i++) chatty.send({ type: 'profile', displayName: `name ${i}` });
+    expect(await closed).toBe(1008);
+    expect(grid.master.hub.counters.tooFast).toBe(1);
+    await until(() => grid.master.workers.size === 0, 'the session gone');
+    const ids = await submit(1);
+    await connect({ name: 'calm', onJob: (j, w) => w.succeed(j.header) });
+    await until(() => allDone(ids), 'another worker still served');
+  });
+
   it('closes a socket whose first message is not hello, and one that runs another model', async () => {
     await grid.start();
     const raw = new WebSocket(`${grid.master.url.replace('http', 'ws')}${WORKER_SOCKET_PATH}`);
