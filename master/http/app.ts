@@ -65,11 +65,12 @@ export function createApp(deps: AppDeps): express.Express {
   app.disable('x-powered-by');
   app.use(securityHeaders);
   app.use('/api', checkOrigin(config.allowedOrigins));
+  // Probes answer whatever clients do: before the request rate. /api/health reads the store's counts, so it is counted.
+  app.use(healthRouter({ store, model, draining }));
+  app.use('/api', requestRate(config, sharedRate));
   app.get('/api/health', async (_req, res) => {
     res.json({ ok: true, jobs: await store.counts(), workers: workers.size });
   });
-  app.use(healthRouter({ store, model, draining }));
-  app.use('/api', requestRate(config, sharedRate));
   app.use('/api/jobs/export', exportRouter(store, log, requesters, config.board));
   app.use('/api/jobs', jobsRouter({ store, lifecycle, config, requesters, preparer, log, uploadGuards: [uploadSlots(config), minimumBodyRate(config)] }));
   app.use('/api/owner', ownerRouter(requesters));

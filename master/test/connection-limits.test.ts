@@ -2,12 +2,13 @@
 // sockets: each cap answers 429 or 503 with Retry-After in plain words, stores
 // nothing, and leaves other clients (another loopback address) and the probes
 // answering. With Redis, the request rate is counted across masters.
+import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import net from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { until } from '../../test/support/jobs-client.ts';
 import { addLoopbackAddresses } from '../../test/support/loopback-ipv6.ts';
-import { TEST_REDIS_URL } from '../../test/support/stores.ts';
+import { deleteRedisKeys, TEST_REDIS_URL } from '../../test/support/stores.ts';
 import { startTestMaster, type TestMaster } from '../../test/support/test-master.ts';
 import type { Config } from '../config.ts';
 
@@ -265,6 +266,21 @@ describe('request rate', () => {
     expect((await request(master, { path: '/readyz' })).status).toBe(200);
     expect((await request(master, { path: '/metrics' })).status).toBe(200);
     expect((await request(master, { path: '/api/jobs', from: '127.0.0.2' })).status).toBe(200);
+  });
+
+  it.each([
+    ['sqlite', {}],
+    ['redis', { redisUrl: TEST_REDIS_URL, redisPrefix: `test:${randomUUID()}:` }],
+  ])('counts GET /api/health, which reads the store, toward API_REQUESTS_PER_WINDOW (%s)', async (_store, store) => {
+    const master = await start({ ...store, apiRequestsPerWindow: 3, apiRateWindowMs: 60_000 });
+    try {
+      for (let i = 0; i < 3; i++) expect((await request(master, { path: '/api/health' })).status).toBe(200);
+      const refused = await request(master, { path: '/api/health' });
+      expect([refused.status, errorCode(refused)]).toEqual([429, 'too-many-requests']);
+      expect((await request(master, { path: '/livez' })).status).toBe(200);
+    } finally {
+      if (master.config.redisUrl) await deleteRedisKeys(master.config.redisPrefix);
+    }
   });
 
   it('counts one allowance across masters sharing Redis', async () => {

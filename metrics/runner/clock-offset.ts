@@ -42,7 +42,7 @@ export interface OffsetMeasurement {
   budgetMs?: number;
 }
 
-/** Round trips to GET /api/health, spaced so that together they straddle a tick of the master's second. */
+/** Round trips to GET /livez (never rate-limited, and it reads nothing), spaced so that together they straddle a tick of the master's second. */
 export async function measureClockOffset(
   masterUrl: string,
   { probes = 100, spacingMs = 12, timeoutMs = 2_000, budgetMs = 5_000 }: OffsetMeasurement = {},
@@ -52,7 +52,7 @@ export async function measureClockOffset(
   for (let i = 0; i < probes && Date.now() < deadline; i++) {
     const sentAt = Date.now();
     try {
-      const response = await fetch(new URL('/api/health', masterUrl), { signal: AbortSignal.timeout(timeoutMs) });
+      const response = await fetch(new URL('/livez', masterUrl), { signal: AbortSignal.timeout(timeoutMs) });
       const receivedAt = Date.now();
       await response.arrayBuffer();
       const date = response.headers.get('date');
