@@ -27,6 +27,7 @@ import { relabelled } from '../model/class-labels.ts';
 import type { SpotCheckCounts, SpotChecks } from '../trust/spot-checks.ts';
 import type { Verifier } from '../trust/verification.ts';
 import { noTransitions, type JobEvent, type JobTransition, type TransitionCounts } from './job-events.ts';
+import { LeasesEndedElsewhere } from './leases-ended-elsewhere.ts';
 import { SpotCheckDealing } from './spot-check-dealing.ts';
 import { VolunteerTrust, type BlacklistCause } from './volunteer-trust.ts';
 
@@ -78,6 +79,7 @@ export class JobLifecycle {
   private readonly spotCheckDealing: SpotCheckDealing | undefined;
   private readonly trust: VolunteerTrust;
   private readonly dispatcher: Dispatcher;
+  private readonly endedElsewhere: LeasesEndedElsewhere;
   private reaper: NodeJS.Timeout | null = null;
 
   constructor({ store, events, workers, log, leaseMs, verifier, spotChecks, maxWaitingVotes, idleSpotCheckMs = 0, passersPerJob }: JobLifecycleDeps) {
@@ -115,6 +117,7 @@ export class JobLifecycle {
       blacklisted: this.trust.blacklisted,
       sent: { images: 0, bytes: 0 },
     };
+    this.endedElsewhere = new LeasesEndedElsewhere({ workers, store, log, revoke: (lease) => this.revoke(lease), dispatch: () => this.dispatch() });
     this.dispatcher = new Dispatcher(
       workers,
       (sessions) => this.lease(sessions),
@@ -394,18 +397,15 @@ export class JobLifecycle {
     return ids.length;
   }
 
-  /** An event another master published (shared store): boards see it, and it may concern the workers here. */
+  /**
+   * An event another master published (shared store): boards see it, and it may concern the workers here: a lease it
+   * ended (expired, recovered, deleted) that a worker here holds is revoked as the reaper here would.
+   */
   fromOtherMaster(event: JobEvent): void {
     this.events.deliver(event);
-    if (event.type === 'job-deleted') {
-      const lease = this.workers.leaseOf(event.id);
-      if (!lease) return;
-      this.revoke(lease);
-      this.dispatch();
-    } else if (event.job.status === 'queued') {
-      // A job queued there wakes the idle workers here.
-      this.dispatch();
-    }
+    this.endedElsewhere.heard(event);
+    // A job queued there wakes the idle workers here.
+    if (event.type === 'job' && event.job.status === 'queued') this.dispatch();
   }
 
   private async lose(lease: LeaseRef, reason: string): Promise<void> {

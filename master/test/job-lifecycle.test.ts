@@ -2,7 +2,8 @@
 // transition publishes exactly one event named after it and is counted; start-up
 // recovery publishes "recovered"; retention publishes "image-expired" and "purged";
 // an event relayed from another master arrives
-// with its name and is counted only where it was applied.
+// with its name and is counted only where it was applied, and a lease it ended (expired, requeued for a
+// silent master, deleted) is revoked on the master its worker is connected to, and only that lease.
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { SyntheticWorker, type SyntheticWorkerOptions } from '../../metrics/synthetic-worker.ts';
@@ -21,6 +22,7 @@ import { JobLifecycle } from '../lifecycle/job-lifecycle.ts';
 import { RetentionSweeper } from '../lifecycle/retention.ts';
 import { createLogger } from '../log.ts';
 import type { RedisTarget } from '../store/redis/redis-connection.ts';
+import type { RedisJobStore } from '../store/redis-job-store.ts';
 import { newJob } from '../../metrics/uploaded-files.ts';
 
 const uploads = uploadsFrom(devImages(3).map((image) => image.path));
@@ -262,5 +264,65 @@ describe('events between masters sharing Redis', () => {
     await until(async () => (await stats(b)).transitions.completed === 1, 'B completed the job');
     expect((await stats(a)).transitions).toMatchObject({ submitted: 1, leased: 0, completed: 0 });
     expect((await stats(b)).transitions).toMatchObject({ submitted: 0, leased: 1, completed: 1 });
+  });
+
+  /** Masters A and B on one Redis, and a worker on A holding one job at a time that never answers its first lease. */
+  async function stuckOnA(overrides: Overrides = {}, { reaperOnA = true } = {}) {
+    const shared = { ...storeConfig({ url: TEST_REDIS_URL }), ...overrides };
+    const [a, b] = [await master(shared), await master(shared)];
+    if (!reaperOnA) a.lifecycle.stop();
+    let leases = 0;
+    const held = await worker(a, { name: 'stuck-once', credit: 1, onJob: (job, w) => void (++leases > 1 && w.succeed(job.header)) });
+    const [id] = await submit(a, 1);
+    await until(() => held.jobs.length === 1, 'the worker on A to hold the job');
+    return { a, b, held, id: id!, lease: { jobId: id!, leaseId: held.jobs[0]!.header.leaseId } };
+  }
+
+  it('revoke on the worker’s master a lease another master’s reaper expired: it is told to drop it and is dealt the next job', async () => {
+    // A's reaper stopped, as when B's wins the race: only B expires the lease, and only A holds the worker.
+    const { a, b, held, id, lease } = await stuckOnA({ leaseMs: 1000 }, { reaperOnA: false });
+    await until(() => held.messages.some((message) => message.type === 'cancel'), 'the worker on A told to drop the expired lease');
+    expect(held.messages.filter((message) => message.type === 'cancel')).toEqual([{ type: 'cancel', ...lease }]);
+    // Its one slot is free again: A deals it the job again, and it answers.
+    await until(() => a.lifecycle.counters.transitions.completed === 1, 'the job done on A');
+    expect(await a.store.get(id)).toMatchObject({ status: 'done' });
+    expect(held.jobs.map((job) => job.header.jobId)).toEqual([id, id]);
+    expect(a.lifecycle.counters.transitions).toMatchObject({ expired: 0, leased: 2, completed: 1 });
+    expect(b.lifecycle.counters.transitions).toMatchObject({ expired: 1, leased: 0 });
+  });
+
+  it('revoke on the worker’s master a lease another master requeued, taking it for silent: told to drop it, then dealt the job again', async () => {
+    const { a, b, held, id, lease } = await stuckOnA();
+    // What B's MasterWatch does once A has been silent for MASTER_TIMEOUT_MS (A only stalled).
+    const orphaned = await (b.store as RedisJobStore).leasesHeldBy((a.store as RedisJobStore).masterId);
+    expect(orphaned).toEqual([lease]);
+    expect(await b.lifecycle.requeueOrphaned(orphaned, 'master a stopped answering')).toBe(1);
+    await until(async () => (await a.store.get(id))?.status === 'done', 'the job done on A');
+    expect(held.messages.filter((message) => message.type === 'cancel')).toEqual([{ type: 'cancel', ...lease }]);
+    expect(held.jobs.map((job) => job.header.jobId)).toEqual([id, id]);
+    expect(b.lifecycle.counters.transitions).toMatchObject({ recovered: 1 });
+  });
+
+  it('revoke on the worker’s master the lease of a job another master deleted, and deal it the next job', async () => {
+    const { a, b, held, id, lease } = await stuckOnA();
+    expect(await b.lifecycle.cancel(id)).toBe(true);
+    await until(() => held.messages.some((message) => message.type === 'cancel'), 'the worker on A told to drop the deleted job');
+    expect(held.messages.filter((message) => message.type === 'cancel')).toEqual([{ type: 'cancel', ...lease }]);
+    const [next] = await submit(a, 1);
+    await until(async () => (await a.store.get(next!))?.status === 'done', 'the next job done on A');
+    expect(held.jobs.map((job) => job.header.jobId)).toEqual([id, next]);
+  });
+
+  it('keep a lease held here that is its job’s current one, though another master ended an earlier lease of the job', async () => {
+    const { a, held, id, lease } = await stuckOnA();
+    // An earlier lease of this job, elsewhere, expired, and A heard of it only after leasing the job again here.
+    // A asks the store which lease of the job lives; once it has the answer (and a turn to act on it), it has decided.
+    let decided = false;
+    const getDetail = a.store.getDetail.bind(a.store);
+    a.store.getDetail = async (jobId) => getDetail(jobId).finally(() => setImmediate(() => (decided = true)));
+    a.lifecycle.fromOtherMaster({ type: 'job', transition: 'expired', job: (await a.store.get(id))! });
+    await until(() => decided, 'A to read which lease of the job lives');
+    expect(a.workers.all[0]!.leases).toEqual([lease]);
+    expect(held.messages.filter((message) => message.type === 'cancel')).toEqual([]);
   });
 });
