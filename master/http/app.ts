@@ -23,7 +23,7 @@ import { healthRouter } from './health-router.ts';
 import { jobsRouter } from './jobs-router.ts';
 import { checkOrigin } from './origin-check.ts';
 import { securityHeaders } from './security-headers.ts';
-import { methodNotAllowed } from './method-not-allowed.ts';
+import { answerOptions, methodNotAllowed } from './method-not-allowed.ts';
 import { modelRouter } from './model-router.ts';
 import { ownerRouter } from './owner-router.ts';
 import { requestRate } from './request-rate.ts';
@@ -68,6 +68,7 @@ export function createApp(deps: AppDeps): express.Express {
   // Probes answer whatever clients do: before the request rate. /api/health reads the store's counts, so it is counted.
   app.use(healthRouter({ store, model, draining }));
   app.use('/api', requestRate(config, sharedRate));
+  app.use(answerOptions);
   app.get('/api/health', async (_req, res) => {
     res.json({ ok: true, jobs: await store.counts(), workers: workers.size });
   });

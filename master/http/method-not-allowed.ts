@@ -1,5 +1,7 @@
-// 405 for a known path asked with a method it does not take. The known paths and
-// their methods are those of the OpenAPI description, which a test holds equal to the routes.
+// 405 for a known path asked with a method it does not take, and the answer to
+// OPTIONS on one (204 and Allow, as express's own answer, a text body, was not
+// this API's shape). The known paths and their methods are those of the OpenAPI
+// description, which a test holds equal to the routes.
 import type { RequestHandler } from 'express';
 import { HttpError } from './errors.ts';
 import { openApiDocument } from './openapi.ts';
@@ -13,11 +15,27 @@ const PATHS = Object.entries(openApiDocument.paths ?? {}).map(([template, operat
     .map((method) => method.toUpperCase()),
 }));
 
+/** The Allow header of a known path, or undefined for a path the API does not have. */
+function allowOn(path: string): string | undefined {
+  const allowed = new Set(PATHS.filter(({ pattern }) => pattern.test(path)).flatMap(({ methods }) => methods));
+  if (allowed.size === 0) return undefined;
+  if (allowed.has('GET')) allowed.add('HEAD');
+  allowed.add('OPTIONS');
+  return [...allowed].join(', ');
+}
+
+/** Place before the routes (express's routers would answer OPTIONS themselves): OPTIONS on a known /api path. */
+export const answerOptions: RequestHandler = (req, res, next) => {
+  if (req.method !== 'OPTIONS' || !req.path.startsWith('/api/')) return next();
+  const allow = allowOn(req.path);
+  // An unknown path goes on to its 404.
+  if (allow === undefined) return next();
+  res.status(204).set('Allow', allow).end();
+};
+
 /** Place after every route: a request that reaches it matched none. */
 export const methodNotAllowed: RequestHandler = (req, _res, next) => {
-  const allowed = new Set(PATHS.filter(({ pattern }) => pattern.test(req.path)).flatMap(({ methods }) => methods));
-  if (allowed.size === 0) return next();
-  if (allowed.has('GET')) allowed.add('HEAD');
-  const allow = [...allowed].join(', ');
+  const allow = allowOn(req.path);
+  if (allow === undefined) return next();
   next(new HttpError(405, 'method-not-allowed', `${req.method} is not allowed on ${req.path}; allowed: ${allow}`, { Allow: allow }));
 };
