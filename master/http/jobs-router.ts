@@ -103,27 +103,25 @@ export function jobsRouter({ store, lifecycle, config, uploadGuards, requesters,
 
   router.get('/:id/image', async (req, res) => {
     const requester = requesters.of(req);
-    if (board === 'private') {
-      const job = found(await store.get(req.params.id), req.params.id);
-      if (!maySee(requester, job.owner, board)) throw unknownJob(job.id);
-    }
-    imageSends.checkRoom();
-    const image = await store.image(req.params.id);
+    const job = found(await store.get(req.params.id), req.params.id);
+    // On a private board, another owner's job does not exist for the requester.
+    if (!maySee(requester, job.owner, board)) throw unknownJob(job.id);
+    if (job.imageExpiredAt) throw imageExpired(job, 410, `its result is kept: GET /api/jobs/${job.id}`);
+    // A job's image never changes (ids are never reused), so its id names it: no hashing megabytes per request.
+    res.set('ETag', `"${job.id}"`);
+    if (req.fresh) return void res.status(304).set(IMAGE_HEADERS).end();
+    res.removeHeader('ETag');
+    // Its bytes are counted before they are read, so a crowd of requests reads no more than the budget at once.
+    const sending = imageSends.reserve(res, job.size);
+    const image = await store.image(job.id);
     if (!image) {
-      // No image: the job is gone (404), or it is kept without its image (410).
-      const job = found(await store.get(req.params.id), req.params.id);
-      if (job.imageExpiredAt) throw imageExpired(job, 410, `its result is kept: GET /api/jobs/${job.id}`);
+      // Gone meanwhile: the job (404), or only its image (410).
+      const now = found(await store.get(job.id), job.id);
+      if (now.imageExpiredAt) throw imageExpired(now, 410, `its result is kept: GET /api/jobs/${now.id}`);
       throw unknownJob(job.id);
     }
-    res.type(image.contentType).set({
-      'X-Content-Type-Options': 'nosniff',
-      'Content-Security-Policy': "default-src 'none'",
-      'Cache-Control': 'private, max-age=86400, immutable',
-      // A job's image never changes (ids are never reused), so its id names it: no hashing megabytes per request.
-      ETag: `"${req.params.id}"`,
-    });
-    if (req.fresh) return void res.status(304).end();
-    imageSends.send(res, image.bytes);
+    res.type(image.contentType).set({ ...IMAGE_HEADERS, ETag: `"${job.id}"` });
+    sending.send(image.bytes);
   });
 
   router.delete('/:id', async (req, res) => {
@@ -169,6 +167,13 @@ const IMAGE_REFUSAL_STATUS: Record<Extract<ImageCheck, { ok: false }>['code'], n
   'image-too-large': 422,
   'undecodable-image': 422,
   'preparation-failed': 500,
+};
+
+/** An image is served as itself, never run as a page, and cached by the client alone. */
+const IMAGE_HEADERS = {
+  'X-Content-Type-Options': 'nosniff',
+  'Content-Security-Policy': "default-src 'none'",
+  'Cache-Control': 'private, max-age=86400, immutable',
 };
 
 const unknownJob = (id: string) => new HttpError(404, 'job-not-found', `no job with id ${id}`);
