@@ -56,15 +56,6 @@ export class WorkerRegistry {
     return undefined;
   }
 
-  /** The lease of this job a worker here holds, if any. */
-  leaseOf(jobId: string): LeaseRef | undefined {
-    for (const session of this.sessions) {
-      const lease = session.leases.find((held) => held.jobId === jobId);
-      if (lease) return lease;
-    }
-    return undefined;
-  }
-
   /** Something boards show about a worker changed (its credit, a job finished). */
   changed(session: WorkerSession): void {
     if (!this.sessions.has(session)) return;
