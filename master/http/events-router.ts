@@ -8,6 +8,7 @@ import type { BoardStreams } from '../events/board-streams.ts';
 import { AddressCounts } from './address-counts.ts';
 import { clientOf } from './client-address.ts';
 import { HttpError } from './errors.ts';
+import { holdUntilClosed } from './hold-until-closed.ts';
 import { maySee, type Board } from './job-access.ts';
 import type { Requesters } from './requester.ts';
 
@@ -28,9 +29,15 @@ export function eventsRouter(boards: BoardStreams, requesters: Requesters, board
     }
     if (boards.full)
       throw new HttpError(503, 'too-many-event-streams', 'this master has as many live boards as it serves; try again shortly', { 'Retry-After': '10' });
-    open.take(address);
-    // 'close' comes once, whether the master dropped the stream or the client went away.
-    res.once('close', () => open.release(address));
+    // A client that left while the request waited (on Redis's request count) gets no stream.
+    if (
+      !holdUntilClosed(
+        res,
+        () => open.take(address),
+        () => open.release(address),
+      )
+    )
+      return;
     res.set({ 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache', Connection: 'keep-alive' });
     res.flushHeaders();
     // On a private board each stream carries only its requester's job events (the admin's, every one).

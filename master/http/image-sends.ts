@@ -7,6 +7,7 @@
 // so a client that never reads cannot hold its share for ever.
 import type { Response } from 'express';
 import { HttpError } from './errors.ts';
+import { holdUntilClosed } from './hold-until-closed.ts';
 
 export interface ImageSendLimits {
   /** Bytes of all images being read and sent at once. */
@@ -47,13 +48,13 @@ export class ImageSends {
       this.held += bytes - mine;
       mine = bytes;
     };
-    take(size);
     let closed = false;
-    // 'close' comes once: when the last byte was handed to the socket, or the response was cut off.
-    res.once('close', () => {
+    const release = () => {
       closed = true;
       take(0);
-    });
+    };
+    // A client that left while the request waited on the store holds nothing and is sent nothing.
+    if (!holdUntilClosed(res, () => take(size), release)) return { send: () => {} };
     return {
       send: (bytes) => {
         // A client that went away while its image was read is owed nothing, and holds nothing.

@@ -8,6 +8,7 @@ import type { RequestHandler } from 'express';
 import { AddressCounts } from './address-counts.ts';
 import { clientOf } from './client-address.ts';
 import { HttpError } from './errors.ts';
+import { holdUntilClosed } from './hold-until-closed.ts';
 
 export interface UploadLimits {
   maxUploadsInFlight: number;
@@ -42,13 +43,18 @@ export function uploadSlots(limits: UploadLimits): RequestHandler {
         'Retry-After': '2',
       });
     }
-    inFlight.take(address);
-    bytesInFlight += bytes;
-    // 'close' comes once, whether the answer was sent or the client went away.
-    res.once('close', () => {
-      inFlight.release(address);
-      bytesInFlight -= bytes;
-    });
-    next();
+    const held = holdUntilClosed(
+      res,
+      () => {
+        inFlight.take(address);
+        bytesInFlight += bytes;
+      },
+      () => {
+        inFlight.release(address);
+        bytesInFlight -= bytes;
+      },
+    );
+    // A client that has gone is owed nothing.
+    if (held) next();
   };
 }
