@@ -23,6 +23,10 @@ export const Replica = z
     backend: z.string().optional().describe('Its TF.js backend (absent on results verified before replicas named it).'),
     browser: z.string().optional().describe("Its browser family, as the worker's hello said, when it said."),
     inferenceMs: z.number().optional().describe('Its inference time, as the worker reported it: what a volunteer is credited with.'),
+    blacklisted: z
+      .literal(true)
+      .optional()
+      .describe('Present when its identity was blacklisted after it answered: the answer counted for nothing, and earns no credit.'),
   })
   .meta({ id: 'Replica' });
 export type Replica = z.infer<typeof Replica>;

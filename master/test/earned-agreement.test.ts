@@ -64,6 +64,20 @@ describe.each(IDENTITY_STORE_KINDS)('agreement decided with the $name identity s
     expect(decision).toMatchObject({ final: true, result: { predictions: [{ index: 5 }], verification: { state: 'unverified', credibility: 0 } } });
   });
 
+  it('lists the vote of an identity blacklisted since it voted as blacklisted, counting for nothing', async () => {
+    const verifier = await verifierWith({ a: 1, b: 1, c: 1, caught: 1 });
+    await verifier.blacklist('caught', 'lied on a spot check');
+    const decision = await verifier.decide(volunteerAnswer(7, 'c'), votesOf(7, 'a', 'caught', 'b'), false);
+    expect(decision).toMatchObject({ final: true, result: { verification: { state: 'verified' } } });
+    const replicas = decision.final ? decision.result.verification!.replicas : [];
+    expect(replicas.map((replica) => [replica.workerId, replica.agreed, replica.blacklisted])).toEqual([
+      ['a', true, undefined],
+      ['caught', true, true],
+      ['b', true, undefined],
+      ['c', true, undefined],
+    ]);
+  });
+
   it("takes a trusted worker's answer as final without any volunteer's checks", async () => {
     const verifier = await verifierWith({});
     const trusted: JobResult = { ...volunteerAnswer(7, 'fleet-1'), workerClass: 'trusted' };

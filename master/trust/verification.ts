@@ -116,6 +116,8 @@ export class Verifier {
         observedSaboteurShare: this.observedShare(spotChecksPassed),
         answer: top1(given),
       }));
+    // Answers of identities blacklisted since they voted: listed among the replicas, marked as counting for nothing.
+    const ignored = new Set(answers.filter((given) => !counted.some((kept) => kept.answer === given)));
     const voting = counted.filter(({ answer: given, spotChecksPassed }) => this.hasSay(isTrusted(given), spotChecksPassed));
     const outcome = verdict(asVotes(voting), this.policy);
     if (outcome.final) {
@@ -123,14 +125,14 @@ export class Verifier {
       const state: VerificationState = agreeing.some(isTrusted) ? 'trusted' : 'verified';
       // A lone volunteer's close call may be an honest slip its credibility says nothing about: it waits for a second identity.
       const loneCloseCall = state === 'verified' && agreeing.length === 1 && isCloseCall(agreeing[0]!, this.policy);
-      if (!loneCloseCall) return { final: true, result: settled(answers, answer, outcome.answer, { state, credibility: outcome.credibility }) };
+      if (!loneCloseCall) return { final: true, result: settled(answers, answer, outcome.answer, { state, credibility: outcome.credibility }, ignored) };
     }
     const volunteerAnswers = counted.filter(({ answer: given }) => !isTrusted(given)).length;
     if (volunteerAnswers < this.policy.maxReplicas) return { final: false, trustedOnly: false };
     if (trustedWorkerConnected) return { final: false, trustedOnly: true };
     // With no answer that counts, the lead among all of them is still the best guess to show, unverified.
     const lead = leadOf(outcome) ?? leadOf(verdict(asVotes(counted), this.policy)) ?? top1(answer);
-    return { final: true, result: settled(answers, answer, lead, { state: 'unverified', credibility: outcome.credibility }) };
+    return { final: true, result: settled(answers, answer, lead, { state: 'unverified', credibility: outcome.credibility }, ignored) };
   }
 }
 
@@ -138,7 +140,13 @@ export class Verifier {
 const leadOf = (outcome: Verdict): number | null => (outcome.final ? outcome.answer : outcome.best);
 
 /** The final result: the predictions of an answer giving `winner` (the newest's if it does), with every replica listed. */
-function settled(answers: JobResult[], newest: JobResult, winner: number, verdict: Pick<Verification, 'state' | 'credibility'>): JobResult {
+function settled(
+  answers: JobResult[],
+  newest: JobResult,
+  winner: number,
+  verdict: Pick<Verification, 'state' | 'credibility'>,
+  ignored: ReadonlySet<JobResult>,
+): JobResult {
   const chosen = top1(newest) === winner ? newest : answers.find((given) => top1(given) === winner)!;
   const replicas: Replica[] = answers.map((given) => ({
     workerId: given.workerId ?? '',
@@ -148,6 +156,7 @@ function settled(answers: JobResult[], newest: JobResult, winner: number, verdic
     backend: given.backend,
     ...(given.browser ? { browser: given.browser } : {}),
     inferenceMs: given.inferenceMs,
+    ...(ignored.has(given) ? { blacklisted: true as const } : {}),
   }));
   return { ...chosen, verification: { ...verdict, replicas } };
 }

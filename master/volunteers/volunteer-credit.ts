@@ -2,9 +2,9 @@
 // the operator's fleet: each agreeing volunteer's answer adds one image and its inference time (at most a lease,
 // the longest an accepted answer can have taken) to the identity the master issued it (proved by its signed token, so
 // nobody can claim another's credit by naming it). An answer still waiting as a vote, outvoted, or in a job that ended
-// unverified earns nothing, so a liar's answers never do; the fleet earns none. Only this master's events count, so
-// masters sharing a store credit each job once. The ledger is bookkeeping beside the jobs: if it cannot be written
-// (Redis away), the job is still done and the miss is logged.
+// unverified earns nothing, so a liar's answers never do, nor any answer of an identity blacklisted since; the fleet
+// earns none. Only this master's events count, so masters sharing a store credit each job once. The ledger is
+// bookkeeping beside the jobs: if it cannot be written (Redis away), the job is still done and the miss is logged.
 import type { JobView } from '../api-types.ts';
 import type { LiveEvents } from '../events/live-events.ts';
 import type { WorkerSession } from '../hub/worker-session.ts';
@@ -40,7 +40,7 @@ export class VolunteerCredit {
     const verification = job.result?.verification;
     if (!verification || verification.state === 'unverified') return;
     for (const replica of verification.replicas) {
-      if (replica.workerClass !== 'volunteer' || !replica.agreed) continue;
+      if (replica.workerClass !== 'volunteer' || !replica.agreed || replica.blacklisted) continue;
       const contribution = {
         volunteerId: replica.workerId,
         browser: replica.browser ?? 'other',
