@@ -66,7 +66,7 @@ export const ConfigSchema = z
     maxConnectionsPerAddress: int(1).default(256),
     /** New volunteer identities one client address (IPv6: its /64) is issued per window (identity/new-identity-rate.ts). */
     maxNewIdentitiesPerAddress: int(1).default(30),
-    newIdentityWindowMs: int(1_000).default(3_600_000),
+    newIdentityWindowMs: timerMs(1_000).default(3_600_000),
     /** A request's headers must arrive within this. */
     headersTimeoutMs: timerMs(100).default(10_000),
     /** A whole request, body included, must arrive within this. */
@@ -90,7 +90,7 @@ export const ConfigSchema = z
     /** API requests one address may make per window (probes and /metrics not counted)... */
     apiRequestsPerWindow: int(1).default(600),
     /** ...of this length. */
-    apiRateWindowMs: int(1_000).default(10_000),
+    apiRateWindowMs: timerMs(1_000).default(10_000),
     /** Live event streams (GET /api/events) open at once; more are refused with 503. */
     maxEventStreams: int(1).default(1000),
     /** Live event streams open at once from one client address (IPv6: its /64); more are refused with 429. */

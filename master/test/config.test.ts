@@ -55,6 +55,9 @@ describe('configuration', () => {
     expect(loadConfig(argv(), { LEASE_MS: String(2 ** 31 - 1) }).leaseMs).toBe(2 ** 31 - 1);
     expect(() => loadConfig(argv(), { LEASE_MS: String(2 ** 31) })).toThrow(/--lease-ms \/ LEASE_MS: at most 2147483647 ms/);
     expect(() => loadConfig(argv(), { KEEP_ALIVE_TIMEOUT_MS: '3000000000' })).toThrow(/KEEP_ALIVE_TIMEOUT_MS: at most 2147483647 ms/);
+    // The request and identity rate windows are timers too (rate-limiter-flexible keeps its counts in one).
+    expect(() => loadConfig(argv(), { API_RATE_WINDOW_MS: '3000000000' })).toThrow(/API_RATE_WINDOW_MS: at most 2147483647 ms/);
+    expect(() => loadConfig(argv(), { NEW_IDENTITY_WINDOW_MS: '3000000000' })).toThrow(/NEW_IDENTITY_WINDOW_MS: at most 2147483647 ms/);
     expect(loadConfig(argv(), { HEARTBEAT_MS: '3600000' }).heartbeatMs).toBe(3_600_000);
     expect(() => loadConfig(argv(), { HEARTBEAT_MS: '3600001' })).toThrow(/HEARTBEAT_MS: at most 3600000 \(1 h\)/);
   });
