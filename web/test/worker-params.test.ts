@@ -27,6 +27,8 @@ describe('parseWorkerParams', () => {
 
   it('trims names to what the protocol accepts', () => {
     expect(parseWorkerParams(`?name=${'x'.repeat(100)}`).name).toHaveLength(64);
+    // A soft hyphen, a bidi override, a line break: the master would refuse the hello.
+    expect(parseWorkerParams(`?name=${encodeURIComponent('lab\u00AD-\u202Eone\n')}`).name).toBe('lab-one');
   });
 });
 

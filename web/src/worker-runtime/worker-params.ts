@@ -12,13 +12,15 @@ export interface WorkerParams {
 }
 
 const MAX_NAME_LENGTH = 64;
+/** The master refuses a name with control or formatting characters (a hello that would never be welcomed): they go. */
+const NOT_SHOWN = /[\p{Cc}\p{Cf}]/gu;
 const NAME_STORAGE_KEY = 'grid-worker-name';
 
 export function parseWorkerParams(search: string): WorkerParams {
   const params = new URLSearchParams(search);
   const autostart = ['1', 'true', 'yes'].includes(params.get('autostart') ?? '');
   const kind = WorkerKind.safeParse(params.get('kind'));
-  const name = params.get('name')?.trim().slice(0, MAX_NAME_LENGTH) || null;
+  const name = params.get('name')?.replace(NOT_SHOWN, '').trim().slice(0, MAX_NAME_LENGTH) || null;
   const backend = KNOWN_BACKENDS.find((known) => known === params.get('backend')) ?? null;
   return { autostart, kind: kind.success ? kind.data : 'volunteer', name, backend };
 }
