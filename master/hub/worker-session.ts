@@ -44,8 +44,11 @@ export class WorkerSession {
    * its leases, instead of megabytes of images that expire in transit.
    */
   private window = INITIAL_WINDOW;
-  /** Every lease this worker holds, by job id: the lease id, and the attempt it is (absent for a spot check, which is no job). */
-  private readonly held = new Map<string, { leaseId: string; attempt?: number }>();
+  /**
+   * Every lease this worker holds, by job id: the lease id, the attempt it is (absent for a spot check, which is no
+   * job), and when it was given (ms, this master's clock).
+   */
+  private readonly held = new Map<string, { leaseId: string; attempt?: number; givenAt: number }>();
 
   /** The master-issued identity this socket proved (several tabs of one browser share it); the id is per socket. */
   readonly identity: WorkerIdentity;
@@ -92,9 +95,22 @@ export class WorkerSession {
 
   /** Pushes a job (or a spot check, which looks the same) to the worker. */
   give(lease: Pick<Lease, 'jobId' | 'leaseId' | 'contentType' | 'image'> & Partial<Pick<Lease, 'attempt'>>): void {
-    this.held.set(lease.jobId, { leaseId: lease.leaseId, attempt: lease.attempt });
+    this.held.set(lease.jobId, { leaseId: lease.leaseId, attempt: lease.attempt, givenAt: Date.now() });
     const header = { type: 'job' as const, jobId: lease.jobId, leaseId: lease.leaseId, contentType: lease.contentType };
     this.socket.send(encodeJobFrame(header, lease.image));
+  }
+
+  /**
+   * Leases held past their time, as the master's own clock says: a spot check `leaseMs` after it was given (it has no
+   * lease in the store), a job `2 × leaseMs` after (its store lease ended by then, expired by some master or answered;
+   * this catches one whose end this master never heard of).
+   */
+  overdue(now: number, leaseMs: number): LeaseRef[] {
+    const over: LeaseRef[] = [];
+    for (const [jobId, { leaseId, attempt, givenAt }] of this.held) {
+      if (now - givenAt > (attempt === undefined ? leaseMs : 2 * leaseMs)) over.push({ jobId, leaseId });
+    }
+    return over;
   }
 
   /** Whether this lease, held here, is its job's first attempt (a job's first attempt holds no votes). */

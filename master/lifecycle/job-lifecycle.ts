@@ -428,6 +428,26 @@ export class JobLifecycle {
     } catch (error) {
       logStoreError(this.log, error, 'lease reaper failed');
     }
+    this.revokeOverdueHolds();
+  }
+
+  /**
+   * A spot check held past LEASE_MS is taken back as an expired job is (told to drop it, trusted with less), so holding
+   * one tells a worker nothing a job would not; a job held here long past its lease, whose end this master never heard
+   * of (a relay message lost), is let go too.
+   */
+  private revokeOverdueHolds(): void {
+    const now = Date.now();
+    let revoked = false;
+    for (const session of this.workers.all) {
+      for (const lease of session.overdue(now, this.leaseMs)) {
+        this.spotChecks?.forget(lease);
+        session.recordExpired();
+        this.revoke(lease);
+        revoked = true;
+      }
+    }
+    if (revoked) this.dispatch();
   }
 
   /** What follows every applied transition: count it, tell the boards and other masters, offer the queue to workers. */

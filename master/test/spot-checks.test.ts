@@ -243,6 +243,25 @@ describe.each(['sqlite', 'redis'] as const)('spot checks on the %s store', (stor
     await until(async () => (await m.identities.trustRecord(holder.welcome.identity.workerId)).spotChecksPassed === 1, 'the holder judged');
   });
 
+  it('takes back a spot check held past LEASE_MS as an expired job is: the worker is told to drop it', async () => {
+    const m = await grid.start(storeName, { goldDir, goldFraction: 0.5, leaseMs: 400 });
+    const ids = await submit(m, 24);
+    // It answers jobs and holds the first spot check (at GOLD_FRACTION 0.5, none among 24 jobs: 1 in 16 million).
+    const holder = await grid.connect(m, {
+      name: 'holder',
+      credit: 2,
+      onJob: (job, self) => void (ids.includes(job.header.jobId) && classify(job).then((index) => self.succeed(job.header, index))),
+    });
+    await until(() => holder.jobs.some((job) => !ids.includes(job.header.jobId)), 'a spot check dealt to the holder');
+    const check = holder.jobs.find((job) => !ids.includes(job.header.jobId))!;
+    await until(() => holder.messages.some((message) => message.type === 'cancel' && message.jobId === check.header.jobId), 'the check taken back');
+    // Answered now, it is no longer a check of its: refused as any stray answer, and nothing is judged.
+    const rejected = m.lifecycle.counters.rejected['unknown-job'];
+    holder.succeed(check.header, await classify(check));
+    await until(() => m.lifecycle.counters.rejected['unknown-job'] === rejected + 1, 'the late answer refused');
+    expect((await m.identities.trustRecord(holder.welcome.identity.workerId)).spotChecksPassed).toBe(0);
+  });
+
   it('blacklists a liar at its first spot check: closed, refused on return, its jobs done by others', async () => {
     const m = await master();
     const ids = await submit(m, 12);

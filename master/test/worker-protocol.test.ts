@@ -179,6 +179,20 @@ describe('dead and misbehaving workers', () => {
     }
   });
 
+  it('lets go of a job a worker holds long past its lease, whose end this master never heard of', async () => {
+    await grid.start({ leaseMs: 300 });
+    await submit(1);
+    const holder = await connect({ name: 'holder', credit: 1 });
+    await until(() => holder.jobs.length === 1, 'leased to the holder');
+    const lease = { jobId: holder.jobs[0]!.header.jobId, leaseId: holder.jobs[0]!.header.leaseId };
+    // Ended in the store behind this master's back, as another master's reaper would with its relay message lost.
+    await grid.master.store.release(lease, 'expired', 'ended elsewhere', Date.now());
+    await until(() => holder.messages.some((m) => m.type === 'cancel' && m.jobId === lease.jobId), 'the holder told to drop it');
+    // Its credit slot is free again: it is dealt the job anew.
+    await until(() => holder.jobs.length === 2, 'the job dealt again');
+    expect(holder.jobs[1]!.header.leaseId).not.toBe(lease.leaseId);
+  });
+
   it('answers a malformed message with an error frame and keeps serving', async () => {
     await grid.start();
     const worker = await connect({ credit: 1 });
