@@ -221,17 +221,24 @@ describe.each(['sqlite', 'redis'] as const)('spot checks on the %s store', (stor
     }
   });
 
-  it("refuses an answer to another worker's spot check: only the worker it was dealt to is judged on it", async () => {
-    const m = await master();
+  /**
+   * A worker that answers jobs honestly and holds, unanswered, every spot check it is dealt, once it holds one (at
+   * GOLD_FRACTION 0.5, none among 24 jobs is a 1 in 16 million event).
+   */
+  async function holdingASpotCheck(m: TestMaster): Promise<{ holder: SyntheticWorker; check: SyntheticJob }> {
     const ids = await submit(m, 24);
-    // The holder answers jobs honestly and holds the first spot check it is dealt (at GOLD_FRACTION 0.5, none among 24 jobs: 1 in 16 million).
     const holder = await grid.connect(m, {
       name: 'holder',
       credit: 2,
       onJob: (job, self) => void (ids.includes(job.header.jobId) && classify(job).then((index) => self.succeed(job.header, index))),
     });
     await until(() => holder.jobs.some((job) => !ids.includes(job.header.jobId)), 'a spot check dealt to the holder');
-    const check = holder.jobs.find((job) => !ids.includes(job.header.jobId))!;
+    return { holder, check: holder.jobs.find((job) => !ids.includes(job.header.jobId))! };
+  }
+
+  it("refuses an answer to another worker's spot check: only the worker it was dealt to is judged on it", async () => {
+    const m = await master();
+    const { holder, check } = await holdingASpotCheck(m);
     const answer = await classify(check);
     const colluder = await grid.connect(m, { name: 'colluder', credit: 0 });
     colluder.succeed(check.header, answer);
@@ -245,15 +252,7 @@ describe.each(['sqlite', 'redis'] as const)('spot checks on the %s store', (stor
 
   it('takes back a spot check held past LEASE_MS as an expired job is: the worker is told to drop it', async () => {
     const m = await grid.start(storeName, { goldDir, goldFraction: 0.5, leaseMs: 400 });
-    const ids = await submit(m, 24);
-    // It answers jobs and holds the first spot check (at GOLD_FRACTION 0.5, none among 24 jobs: 1 in 16 million).
-    const holder = await grid.connect(m, {
-      name: 'holder',
-      credit: 2,
-      onJob: (job, self) => void (ids.includes(job.header.jobId) && classify(job).then((index) => self.succeed(job.header, index))),
-    });
-    await until(() => holder.jobs.some((job) => !ids.includes(job.header.jobId)), 'a spot check dealt to the holder');
-    const check = holder.jobs.find((job) => !ids.includes(job.header.jobId))!;
+    const { holder, check } = await holdingASpotCheck(m);
     await until(() => holder.messages.some((message) => message.type === 'cancel' && message.jobId === check.header.jobId), 'the check taken back');
     // Answered now, it is no longer a check of its: refused as any stray answer, and nothing is judged.
     const rejected = m.lifecycle.counters.rejected['unknown-job'];
