@@ -137,16 +137,11 @@ export class WorkerSession {
     this.window = Math.max(1, Math.floor(this.window / 2));
   }
 
-  /** Hangs up on the worker (a policy close); its session ends as on any close. */
-  disconnect(code: number, reason: string): void {
-    hangUp(this.socket, code, reason);
-  }
-
   send(message: MasterMessage): void {
     if (this.isOpen) this.socket.send(JSON.stringify(message));
   }
 
-  /** Ends the connection with a close code from the protocol (e.g. its identity was revoked). */
+  /** Hangs up on the worker with a close code (a policy close, a revoked identity); its session ends as on any close. */
   close(code: number, reason: string): void {
     hangUp(this.socket, code, reason);
   }

@@ -319,7 +319,7 @@ export class JobLifecycle {
           { jobId: lease.jobId, worker: session.hello.name, workerId: session.identity.workerId, problem, suppressed: verdict.suppressed },
           'answer refused',
         );
-      if (verdict.overLimit) session.disconnect(1008, 'too many refused answers');
+      if (verdict.overLimit) session.close(1008, 'too many refused answers');
       this.applied({ type: 'job', transition: 'refused', job: transition.job });
     } else {
       this.reject(session, lease, 'refused answer', transition.reason);
@@ -468,7 +468,7 @@ export class JobLifecycle {
     this.counters.rejected[reason] += 1;
     const verdict = session.refusals.note(Date.now());
     if (verdict.log) this.log.warn({ ...lease, worker: session.hello.name, reason, suppressed: verdict.suppressed }, `${what} rejected`);
-    if (verdict.overLimit) session.disconnect(1008, 'too many refused answers');
+    if (verdict.overLimit) session.close(1008, 'too many refused answers');
     this.dispatch();
   }
 }
