@@ -4,11 +4,8 @@
 // honest worker passes every check and earns credibility; a liar is blacklisted at its first check, its socket
 // closed, its identity refused from then on, and its jobs done by others. A credible volunteer's close calls wait
 // for a second identity.
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { classify, submitColours, useColourGold } from '../../test/support/colour-gold.ts';
 import { settled, until } from '../../test/support/jobs-client.ts';
 import { encodingOf } from '../../test/support/image-encoding.ts';
 import type { TestMaster } from '../../test/support/test-master.ts';
@@ -17,50 +14,13 @@ import { WorkerRefusedError, type SyntheticJob, type SyntheticWorker } from '../
 import type { JobView, ModelView, StatsView, WorkerView } from '../api-types.ts';
 import { CloseCode, type Precision } from '../protocol.ts';
 
-/** Class 1 is red, 2 green, 3 blue: the "model" of these tests. */
-const COLOURS = [
-  { index: 1, rgb: { r: 220, g: 20, b: 20 } },
-  { index: 2, rgb: { r: 20, g: 220, b: 20 } },
-  { index: 3, rgb: { r: 20, g: 20, b: 220 } },
-];
-const [WIDTH, HEIGHT] = [96, 72];
-/** A noisy image of one colour, as a photo of it would be (a flat one compresses to the same size whatever its encoding). */
-function plain(rgb: { r: number; g: number; b: number }): Promise<Buffer> {
-  const pixels = Buffer.alloc(WIDTH * HEIGHT * 3);
-  const noisy = (value: number) => Math.max(0, Math.min(255, value + Math.round((Math.random() - 0.5) * 60)));
-  for (let i = 0; i < pixels.length; i += 3) [pixels[i], pixels[i + 1], pixels[i + 2]] = [noisy(rgb.r), noisy(rgb.g), noisy(rgb.b)];
-  return sharp(pixels, { raw: { width: WIDTH, height: HEIGHT, channels: 3 } })
-    .png()
-    .toBuffer();
-}
-
-/** What an honest worker answers: the class of the image's dominant colour, whatever its encoding. */
-async function classify(job: SyntheticJob): Promise<number> {
-  const { channels } = await sharp(job.image).stats();
-  const means = channels.slice(0, 3).map((channel) => channel.mean);
-  return means.indexOf(Math.max(...means)) + 1;
-}
-
-let goldDir: string;
-beforeAll(async () => {
-  goldDir = fs.mkdtempSync(path.join(os.tmpdir(), 'grid-gold-'));
-  for (const { index, rgb } of COLOURS) fs.writeFileSync(path.join(goldDir, `${index}.png`), await plain(rgb));
-  fs.writeFileSync(path.join(goldDir, 'gold.csv'), ['file,index,margin', ...COLOURS.map(({ index }) => `${index}.png,${index},0.9`)].join('\n'));
-});
-afterAll(() => fs.rmSync(goldDir, { recursive: true, force: true }));
-
+const colourGold = useColourGold();
 const grid = useTestMasters();
 
 describe.each(['sqlite', 'redis'] as const)('spot checks on the %s store', (storeName) => {
-  const master = () => grid.start(storeName, { goldDir, goldFraction: 0.5 });
+  const master = () => grid.start(storeName, { goldDir: colourGold.dir(), goldFraction: 0.5 });
 
-  async function submit(on: { url: string }, count: number): Promise<string[]> {
-    const data = new FormData();
-    for (let i = 0; i < count; i++) data.append('image', new Blob([new Uint8Array(await plain(COLOURS[i % 3]!.rgb))]), `${i}.png`);
-    const response = await fetch(`${on.url}/api/jobs`, { method: 'POST', body: data });
-    expect(response.status).toBe(201);
-    return ((await response.json()) as { jobs: JobView[] }).jobs.map((job) => job.id);
-  }
+  const submit = (on: { url: string }, count: number) => submitColours(on.url, count);
 
   const honest = (on: TestMaster) =>
     grid.connect(on, { name: 'honest', credit: 2, onJob: (job, self) => void classify(job).then((index) => self.succeed(job.header, index)) });
@@ -86,7 +46,7 @@ describe.each(['sqlite', 'redis'] as const)('spot checks on the %s store', (stor
         ),
     });
   /** Spot checks all but never dealt with work: only idle ones come. */
-  const idleOnly = (idleSpotCheckMs: number) => ({ goldDir, goldFraction: 1e-9, goldFractionNew: 1e-9, targetError: 0.05, idleSpotCheckMs });
+  const idleOnly = (idleSpotCheckMs: number) => ({ goldDir: colourGold.dir(), goldFraction: 1e-9, goldFractionNew: 1e-9, targetError: 0.05, idleSpotCheckMs });
 
   it('hands an honest volunteer gold among its jobs, never as a job, and counts every check it passes', async () => {
     const m = await master();
@@ -133,7 +93,7 @@ describe.each(['sqlite', 'redis'] as const)('spot checks on the %s store', (stor
   });
 
   it('shows a volunteer short of MIN_CHECKS_TO_VERIFY with credibility 0 on /api/workers: its answers count for nothing yet', async () => {
-    const m = await grid.start(storeName, { goldDir, goldFraction: 0.5, minChecksToVerify: 1_000 });
+    const m = await grid.start(storeName, { goldDir: colourGold.dir(), goldFraction: 0.5, minChecksToVerify: 1_000 });
     const shown = async () => ((await fetch(`${m.url}/api/workers`).then((r) => r.json())) as { workers: WorkerView[] }).workers[0];
     await honest(m);
     // At GOLD_FRACTION 0.5 over 30 jobs, no spot check at all would be a 1 in 10^9 event.
@@ -146,7 +106,7 @@ describe.each(['sqlite', 'redis'] as const)('spot checks on the %s store', (stor
   it('settles the jobs a new volunteer voted on once it passes a spot check, with no other identity there', async () => {
     // At TARGET_ERROR 0.05 a new volunteer's answer (credibility 0.9) waits for another's; past one check (0.959) it
     // settles a job alone, and so do the votes it gave before, decided again (lifecycle/waiting-votes.ts).
-    const m = await grid.start(storeName, { goldDir, goldFraction: 0.5, targetError: 0.05 });
+    const m = await grid.start(storeName, { goldDir: colourGold.dir(), goldFraction: 0.5, targetError: 0.05 });
     const ids = await submit(m, 20);
     const worker = await honest(m);
     const jobs = await settled(m.url, ids, 20_000);
@@ -158,7 +118,7 @@ describe.each(['sqlite', 'redis'] as const)('spot checks on the %s store', (stor
   it("never settles a job on one credible volunteer's close call: a second identity must agree", async () => {
     // The same lone volunteer as above, its top-1 now leading the second by 0.05 (< CLOSE_CALL_MARGIN 0.1) on every
     // image: past its checks it is credible enough to settle jobs alone, yet every job waits for another identity.
-    const m = await grid.start(storeName, { goldDir, goldFraction: 0.5, targetError: 0.05, closeCallMargin: 0.1 });
+    const m = await grid.start(storeName, { goldDir: colourGold.dir(), goldFraction: 0.5, targetError: 0.05, closeCallMargin: 0.1 });
     const ids = await submit(m, 20);
     const closeCalls = await closeCaller(m);
     const first = closeCalls.welcome.identity.workerId;
@@ -179,7 +139,7 @@ describe.each(['sqlite', 'redis'] as const)('spot checks on the %s store', (stor
   });
 
   it('settles a job on one credible volunteer’s lead of 0.05 when its WebGL computed in fp32', async () => {
-    const m = await grid.start(storeName, { goldDir, goldFraction: 0.5, targetError: 0.05, closeCallMargin: 0.1 });
+    const m = await grid.start(storeName, { goldDir: colourGold.dir(), goldFraction: 0.5, targetError: 0.05, closeCallMargin: 0.1 });
     const ids = await submit(m, 20);
     const { workerId } = (await closeCaller(m, 'fp32')).welcome.identity;
     const jobs = await settled(m.url, ids, 20_000);
@@ -251,7 +211,7 @@ describe.each(['sqlite', 'redis'] as const)('spot checks on the %s store', (stor
   });
 
   it('takes back a spot check held past LEASE_MS as an expired job is: the worker is told to drop it', async () => {
-    const m = await grid.start(storeName, { goldDir, goldFraction: 0.5, leaseMs: 400 });
+    const m = await grid.start(storeName, { goldDir: colourGold.dir(), goldFraction: 0.5, leaseMs: 400 });
     const { holder, check } = await holdingASpotCheck(m);
     await until(() => holder.messages.some((message) => message.type === 'cancel' && message.jobId === check.header.jobId), 'the check taken back');
     // Answered now, it is no longer a check of its: refused as any stray answer, and nothing is judged.
