@@ -45,7 +45,7 @@ export const ConfigSchema = z
     imageRetentionMs: int(1).default(24 * 3_600_000),
     /** The job itself (result, attempts, votes) is removed this long after it ended; at least imageRetentionMs. */
     jobRetentionMs: int(1).default(30 * 24 * 3_600_000),
-    /** Most images, and most jobs, one retention step deletes: one transaction or Lua script, so the store is never held long. */
+    /** Most images, most jobs, and most credited pairs one retention step deletes: one transaction or Lua script, so the store is never held long. */
     retentionBatch: int(1).max(100_000).default(500),
     /** How often each master sweeps; a sweep takes steps until none is due. */
     retentionSweepMs: timerMs(10).default(60_000),
@@ -249,7 +249,7 @@ const OPTIONS: [string, string, keyof Config, string][] = [
   ['--idempotency-ttl-ms <n>', 'IDEMPOTENCY_TTL_MS', 'idempotencyTtlMs', 'how long an Idempotency-Key is remembered'],
   ['--image-retention-ms <n>', 'IMAGE_RETENTION_MS', 'imageRetentionMs', "a job's image is deleted this long after the job ended; its result stays"],
   ['--job-retention-ms <n>', 'JOB_RETENTION_MS', 'jobRetentionMs', 'a job is removed this long after it ended (at least IMAGE_RETENTION_MS)'],
-  ['--retention-batch <n>', 'RETENTION_BATCH', 'retentionBatch', 'most images, and most jobs, one retention step deletes'],
+  ['--retention-batch <n>', 'RETENTION_BATCH', 'retentionBatch', "most images, most jobs, and most of the ledger's credited pairs one retention step deletes"],
   ['--retention-sweep-ms <n>', 'RETENTION_SWEEP_MS', 'retentionSweepMs', 'how often the master deletes what retention says is due'],
   ['--lease-ms <n>', 'LEASE_MS', 'leaseMs', 'how long a worker may hold a job'],
   ['--heartbeat-ms <n>', 'HEARTBEAT_MS', 'heartbeatMs', 'WebSocket ping interval; dead after 2 missed'],

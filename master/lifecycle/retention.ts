@@ -1,6 +1,7 @@
 // Retention: storage that does not grow without bound. A job's image is deleted
 // IMAGE_RETENTION_MS after the job ended (done or failed), its result kept; the
-// job itself, with its attempts and votes, JOB_RETENTION_MS after it ended.
+// job itself, with its attempts and votes, JOB_RETENTION_MS after it ended; the volunteer ledger's memory of whom it
+// credited for a job (credited once per job) as long after the job last ended on that answer, when the job is gone.
 // This is the one place that says when; the store finds what is due through an
 // index on the end time and deletes it in atomic steps of at most RETENTION_BATCH
 // (master/store/), the lifecycle publishes what changed. Queued and leased jobs
@@ -9,6 +10,7 @@
 // and a job retried or reopened meanwhile is no longer due.
 import type { Logger } from '../log.ts';
 import { StoreUnavailableError } from '../store/store-errors.ts';
+import type { VolunteerLedger } from '../volunteers/volunteer-ledger.ts';
 import type { JobLifecycle } from './job-lifecycle.ts';
 
 export interface RetentionPolicy {
@@ -23,9 +25,11 @@ export interface RetentionPolicy {
 export interface SweepCount {
   images: number;
   jobs: number;
+  credited: number;
 }
 
 type Steps = Pick<JobLifecycle, 'expireImages' | 'purge'>;
+type Credited = Pick<VolunteerLedger, 'forgetCredited'>;
 
 export class RetentionSweeper {
   private timer: NodeJS.Timeout | null = null;
@@ -34,6 +38,7 @@ export class RetentionSweeper {
 
   constructor(
     private readonly lifecycle: Steps,
+    private readonly ledger: Credited,
     private readonly policy: RetentionPolicy,
     private readonly log: Logger,
   ) {}
@@ -59,7 +64,8 @@ export class RetentionSweeper {
 
   /**
    * One sweep as of `now`: images of jobs that ended IMAGE_RETENTION_MS ago or earlier, then jobs that ended
-   * JOB_RETENTION_MS ago or earlier, each a step at a time until a step finds fewer than a batch (caught up).
+   * JOB_RETENTION_MS ago or earlier, then credited pairs as old, each a step at a time until a step finds fewer than a
+   * batch (caught up).
    * A sweep already under way is joined, not doubled.
    */
   sweep(now = Date.now()): Promise<SweepCount> {
@@ -69,10 +75,12 @@ export class RetentionSweeper {
 
   private async sweepAll(now: number): Promise<SweepCount> {
     const { imageRetentionMs, jobRetentionMs, retentionBatch: batch } = this.policy;
-    const count = { images: 0, jobs: 0 };
+    const count = { images: 0, jobs: 0, credited: 0 };
     count.images = await this.steps((n) => this.lifecycle.expireImages(now - imageRetentionMs, n), batch);
     count.jobs = await this.steps((n) => this.lifecycle.purge(now - jobRetentionMs, n), batch);
-    if (count.images || count.jobs) this.log.info({ imagesDeleted: count.images, jobsRemoved: count.jobs }, 'retention sweep');
+    count.credited = await this.steps((n) => this.ledger.forgetCredited(now - jobRetentionMs, n), batch);
+    if (count.images || count.jobs)
+      this.log.info({ imagesDeleted: count.images, jobsRemoved: count.jobs, creditedForgotten: count.credited }, 'retention sweep');
     return count;
   }
 

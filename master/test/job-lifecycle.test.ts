@@ -1,6 +1,6 @@
 // The job lifecycle on a real master and a real store (SQLite, Redis, Redis Cluster): every
 // transition publishes exactly one event named after it and is counted; start-up
-// recovery publishes "recovered"; retention publishes "image-expired" and "purged";
+// recovery publishes "recovered"; retention publishes "image-expired" and "purged" (and forgets whom the ledger credited);
 // an event relayed from another master arrives
 // with its name and is counted only where it was applied, and a lease it ended (expired, requeued for a
 // silent master, deleted) is revoked on the master its worker is connected to, and only that lease.
@@ -23,6 +23,7 @@ import { RetentionSweeper } from '../lifecycle/retention.ts';
 import { createLogger } from '../log.ts';
 import type { RedisTarget } from '../store/redis/redis-connection.ts';
 import type { RedisJobStore } from '../store/redis-job-store.ts';
+import { SqliteVolunteerLedger } from '../volunteers/sqlite-volunteer-ledger.ts';
 import { newJob } from '../../metrics/uploaded-files.ts';
 
 const uploads = uploadsFrom(devImages(3).map((image) => image.path));
@@ -235,14 +236,18 @@ describe.each(STORE_KINDS)('the lifecycle on the $name store', (kind) => {
       maxWaitingVotes: 32,
     });
     const policy = { imageRetentionMs: 100, jobRetentionMs: 1_000, retentionBatch: 2, retentionSweepMs: 60_000 };
-    const sweeper = new RetentionSweeper(lifecycle, policy, createLogger('silent'));
+    const ledger = new SqliteVolunteerLedger(tempDataDir());
     const ended = jobs.slice(0, 3).map((job) => job.id);
+    // The ledger remembers whom it credited for a job as long as the job is kept.
+    for (const [i, jobId] of ended.entries()) await ledger.record({ jobId, volunteerId: 'v', browser: 'b', backend: 'wasm', computeMs: 1 }, T0 + i);
+    const sweeper = new RetentionSweeper(lifecycle, ledger, policy, createLogger('silent'));
 
-    expect(await sweeper.sweep(T0 + 99)).toEqual({ images: 0, jobs: 0 });
+    expect(await sweeper.sweep(T0 + 99)).toEqual({ images: 0, jobs: 0, credited: 0 });
     // Steps of two until one finds fewer: 2 then 1.
-    expect(await sweeper.sweep(T0 + 102)).toEqual({ images: 3, jobs: 0 });
+    expect(await sweeper.sweep(T0 + 102)).toEqual({ images: 3, jobs: 0, credited: 0 });
     expect(seen).toEqual(ended.map((id) => ['image-expired', id]));
-    expect(await sweeper.sweep(T0 + 1_002)).toEqual({ images: 0, jobs: 3 });
+    expect(await sweeper.sweep(T0 + 1_002)).toEqual({ images: 0, jobs: 3, credited: 3 });
+    await ledger.close();
     expect(seen.slice(3)).toEqual(ended.map((id) => ['purged', id]));
     expect(lifecycle.counters.transitions).toMatchObject({ 'image-expired': 3, purged: 3 });
     expect(await store.store.counts()).toEqual({ queued: 1, leased: 0, done: 0, failed: 0 });

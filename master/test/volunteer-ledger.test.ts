@@ -52,6 +52,9 @@ afterEach(async () => {
 const A = 'volunteer-aaaaaaaaaaaa';
 const B = 'volunteer-bbbbbbbbbbbb';
 const C = 'volunteer-cccccccccccc';
+let jobs = 0;
+/** A job id of its own for each credit, unless a test means the same job. */
+const nextJob = () => `job-${++jobs}`;
 
 describe.each(KINDS)('volunteer ledger on $name', (kind) => {
   async function fresh() {
@@ -72,7 +75,7 @@ describe.each(KINDS)('volunteer ledger on $name', (kind) => {
       [B, 5],
       [C, 3],
     ] as const) {
-      for (let i = 0; i < count; i++) await ledger.record({ volunteerId, browser: 'firefox', backend: 'wasm', computeMs: 10 });
+      for (let i = 0; i < count; i++) await ledger.record({ jobId: nextJob(), volunteerId, browser: 'firefox', backend: 'wasm', computeMs: 10 });
     }
     expect(await ledger.standing(B)).toEqual({ rank: 1, displayName: null, images: 5, computeMs: 50 });
     expect(await ledger.standing(A)).toEqual({ rank: 2, displayName: null, images: 3, computeMs: 30 });
@@ -92,7 +95,7 @@ describe.each(KINDS)('volunteer ledger on $name', (kind) => {
     const { ledger } = await fresh();
     const ids = Array.from({ length: 5 }, (_, i) => `volunteer-page-${i}-xxxxxx`);
     for (const [i, volunteerId] of ids.entries()) {
-      for (let n = 0; n <= i; n++) await ledger.record({ volunteerId, browser: 'chromium', backend: 'wasm', computeMs: 1 });
+      for (let n = 0; n <= i; n++) await ledger.record({ jobId: nextJob(), volunteerId, browser: 'chromium', backend: 'wasm', computeMs: 1 });
     }
     const first = await ledger.leaderboard(0, 2);
     const second = await ledger.leaderboard(2, 2);
@@ -106,8 +109,8 @@ describe.each(KINDS)('volunteer ledger on $name', (kind) => {
     const { ledger } = await fresh();
     await ledger.setDisplayName(A, 'Ada'); // before any credit: kept, but not on the board yet
     expect((await ledger.leaderboard(0, 10)).total).toBe(0);
-    await ledger.record({ volunteerId: A, browser: 'firefox', backend: 'wasm', computeMs: 5 });
-    await ledger.record({ volunteerId: B, browser: 'firefox', backend: 'wasm', computeMs: 5 });
+    await ledger.record({ jobId: nextJob(), volunteerId: A, browser: 'firefox', backend: 'wasm', computeMs: 5 });
+    await ledger.record({ jobId: nextJob(), volunteerId: B, browser: 'firefox', backend: 'wasm', computeMs: 5 });
     expect((await ledger.leaderboard(0, 10)).volunteers.map((v) => v.displayName).sort()).toEqual(['Ada', null]);
     await ledger.setDisplayName(A, null);
     expect(await ledger.standing(A)).toMatchObject({ displayName: null, images: 1 });
@@ -115,9 +118,9 @@ describe.each(KINDS)('volunteer ledger on $name', (kind) => {
 
   it('totals by browser and by backend', async () => {
     const { ledger } = await fresh();
-    await ledger.record({ volunteerId: A, browser: 'firefox', backend: 'wasm', computeMs: 40 });
-    await ledger.record({ volunteerId: A, browser: 'firefox', backend: 'wasm', computeMs: 60 });
-    await ledger.record({ volunteerId: B, browser: 'chromium', backend: 'webgl', computeMs: 20 });
+    await ledger.record({ jobId: nextJob(), volunteerId: A, browser: 'firefox', backend: 'wasm', computeMs: 40 });
+    await ledger.record({ jobId: nextJob(), volunteerId: A, browser: 'firefox', backend: 'wasm', computeMs: 60 });
+    await ledger.record({ jobId: nextJob(), volunteerId: B, browser: 'chromium', backend: 'webgl', computeMs: 20 });
     expect(await ledger.totals()).toEqual({
       images: 3,
       computeMs: 120,
@@ -132,9 +135,33 @@ describe.each(KINDS)('volunteer ledger on $name', (kind) => {
     });
   });
 
+  it('credits a volunteer once per job however often the job ends on its answer, and forgets the pair at retention', async () => {
+    const { ledger } = await fresh();
+    const T0 = Date.UTC(2026, 0, 1);
+    const credit = (jobId: string, volunteerId: string, at: number) =>
+      ledger.record({ jobId, volunteerId, browser: 'firefox', backend: 'wasm', computeMs: 10 }, at);
+    expect(await credit('job-x', A, T0)).toBe(true);
+    expect(await credit('job-x', B, T0)).toBe(true);
+    // The same job verified again (after a blacklisting) ends on A's answer again: nothing more for A.
+    expect(await credit('job-x', A, T0 + 50)).toBe(false);
+    expect(await credit('job-y', A, T0 + 10)).toBe(true);
+    expect(await ledger.standing(A)).toMatchObject({ images: 2, computeMs: 20 });
+    expect((await ledger.totals()).images).toBe(3);
+
+    // Remembered as of the last time: (job-x, A) at T0 + 50, (job-x, B) at T0, (job-y, A) at T0 + 10.
+    expect(await ledger.forgetCredited(T0 - 1, 10)).toBe(0);
+    expect(await ledger.forgetCredited(T0 + 10, 1)).toBe(1);
+    expect(await ledger.forgetCredited(T0 + 10, 10)).toBe(1);
+    expect(await credit('job-x', A, T0 + 60)).toBe(false);
+    expect(await ledger.forgetCredited(T0 + 60, 10)).toBe(1);
+    // Forgotten pairs only go out of the memory: the credit they earned stays.
+    expect(await ledger.standing(A)).toMatchObject({ images: 2, computeMs: 20 });
+    expect(await ledger.standing(B)).toMatchObject({ images: 1 });
+  });
+
   it('keeps everything when reopened, as after a master restart', async () => {
     const { ledger, open } = await fresh();
-    await ledger.record({ volunteerId: A, browser: 'firefox', backend: 'wasm', computeMs: 7 });
+    await ledger.record({ jobId: nextJob(), volunteerId: A, browser: 'firefox', backend: 'wasm', computeMs: 7 });
     await ledger.setDisplayName(A, 'Ada');
     await ledger.close();
     opened.splice(opened.indexOf(ledger), 1);

@@ -1,6 +1,7 @@
 // The volunteer ledger in Redis, for masters that share a Redis. Every key carries the hash tag
-// {volunteers}, so each update is one MULTI that also runs on Redis Cluster.
-import type { RedisClient } from '../store/redis/lua-scripts.ts';
+// {volunteers}, so each credit is one Lua script (credited at most once per job, atomically) that also runs on
+// Redis Cluster.
+import { LuaScript, readLua, type RedisClient } from '../store/redis/lua-scripts.ts';
 import { closeRedis, connectRedis, execBatch, reachRedis, type RedisTarget } from '../store/redis/redis-connection.ts';
 import {
   sortTallies,
@@ -13,9 +14,13 @@ import {
 } from './volunteer-ledger.ts';
 
 const DIMENSIONS = ['browser', 'backend'] as const;
+const recordCredit = new LuaScript(readLua('record-credit'));
+const forgetCredited = new LuaScript(readLua('forget-credited'));
 
 export class RedisVolunteerLedger implements VolunteerLedger {
   private readonly key: {
+    /** Sorted set: "job id volunteer id" → when last credited (ms). */
+    credited: string;
     /** Sorted set: volunteer id → images. */
     ranking: string;
     /** Hash per volunteer: images, computeMs, name. */
@@ -34,6 +39,7 @@ export class RedisVolunteerLedger implements VolunteerLedger {
   ) {
     const base = `${prefix}{volunteers}:`;
     this.key = {
+      credited: `${base}credited`,
       ranking: `${base}ranking`,
       volunteer: (id) => `${base}v:${id}`,
       images: (dimension) => `${base}${dimension}:images`,
@@ -41,19 +47,15 @@ export class RedisVolunteerLedger implements VolunteerLedger {
     };
   }
 
-  async record({ volunteerId, browser, backend, computeMs }: Contribution): Promise<void> {
-    const batch = this.redis
-      .multi()
-      .zincrby(this.key.ranking, 1, volunteerId)
-      .hincrby(this.key.volunteer(volunteerId), 'images', 1)
-      .hincrbyfloat(this.key.volunteer(volunteerId), 'computeMs', computeMs);
-    for (const [dimension, key] of [
-      ['browser', browser],
-      ['backend', backend],
-    ] as const) {
-      batch.hincrby(this.key.images(dimension), key, 1).hincrbyfloat(this.key.computeMs(dimension), key, computeMs);
-    }
-    await execBatch(batch);
+  async record({ jobId, volunteerId, browser, backend, computeMs }: Contribution, at = Date.now()): Promise<boolean> {
+    const { credited, ranking, volunteer, images, computeMs: time } = this.key;
+    const keys = [credited, ranking, volunteer(volunteerId), images('browser'), time('browser'), images('backend'), time('backend')];
+    const added = await reachRedis(() => recordCredit.run(this.redis, keys, [jobId, volunteerId, at, browser, backend, computeMs]));
+    return added === 1;
+  }
+
+  async forgetCredited(rememberedBy: number, limit: number): Promise<number> {
+    return (await reachRedis(() => forgetCredited.run(this.redis, [this.key.credited], [rememberedBy, limit]))) as number;
   }
 
   async setDisplayName(volunteerId: string, displayName: string | null): Promise<void> {

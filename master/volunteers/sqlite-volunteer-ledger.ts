@@ -45,11 +45,23 @@ export class SqliteVolunteerLedger implements VolunteerLedger {
         compute_ms REAL NOT NULL DEFAULT 0,
         PRIMARY KEY (dimension, key)
       );
+      CREATE TABLE IF NOT EXISTS volunteer_credited (
+        job_id TEXT NOT NULL,
+        volunteer_id TEXT NOT NULL,
+        at INTEGER NOT NULL,
+        PRIMARY KEY (job_id, volunteer_id)
+      );
+      CREATE INDEX IF NOT EXISTS volunteer_credited_by_time ON volunteer_credited (at);
     `);
   }
 
-  async record({ volunteerId, browser, backend, computeMs }: Contribution): Promise<void> {
-    const add = this.db.transaction(() => {
+  async record({ jobId, volunteerId, browser, backend, computeMs }: Contribution, at = Date.now()): Promise<boolean> {
+    const add = this.db.transaction((): boolean => {
+      const first = this.sql('INSERT OR IGNORE INTO volunteer_credited (job_id, volunteer_id, at) VALUES (?, ?, ?)').run(jobId, volunteerId, at);
+      if (first.changes === 0) {
+        this.sql('UPDATE volunteer_credited SET at = max(at, ?) WHERE job_id = ? AND volunteer_id = ?').run(at, jobId, volunteerId);
+        return false;
+      }
       this.sql(
         `INSERT INTO volunteers (id, images, compute_ms) VALUES (?, 1, ?)
                   ON CONFLICT (id) DO UPDATE SET images = images + 1, compute_ms = compute_ms + excluded.compute_ms`,
@@ -58,8 +70,16 @@ export class SqliteVolunteerLedger implements VolunteerLedger {
                                      ON CONFLICT (dimension, key) DO UPDATE SET images = images + 1, compute_ms = compute_ms + excluded.compute_ms`);
       tally.run('browser', browser, computeMs);
       tally.run('backend', backend, computeMs);
+      return true;
     });
-    add();
+    return add();
+  }
+
+  async forgetCredited(rememberedBy: number, limit: number): Promise<number> {
+    return this.sql('DELETE FROM volunteer_credited WHERE rowid IN (SELECT rowid FROM volunteer_credited WHERE at <= ? ORDER BY at LIMIT ?)').run(
+      rememberedBy,
+      limit,
+    ).changes;
   }
 
   async setDisplayName(volunteerId: string, displayName: string | null): Promise<void> {

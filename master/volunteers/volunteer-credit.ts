@@ -3,7 +3,8 @@
 // the longest an accepted answer can have taken) to the identity the master issued it (proved by its signed token, so
 // nobody can claim another's credit by naming it). An answer still waiting as a vote, outvoted, or in a job that ended
 // unverified earns nothing, so a liar's answers never do, nor any answer of an identity blacklisted since; the fleet
-// earns none. Only this master's events count, so masters sharing a store credit each job once. The ledger is
+// earns none. Only this master's events count, so masters sharing a store credit each job once, and the ledger credits a
+// volunteer once per job however often the job ends (verified again after a blacklisting). The ledger is
 // bookkeeping beside the jobs: if it cannot be written (Redis away), the job is still done and the miss is logged.
 import type { JobView } from '../api-types.ts';
 import type { LiveEvents } from '../events/live-events.ts';
@@ -42,6 +43,7 @@ export class VolunteerCredit {
     for (const replica of verification.replicas) {
       if (replica.workerClass !== 'volunteer' || !replica.agreed || replica.blacklisted) continue;
       const contribution = {
+        jobId: job.id,
         volunteerId: replica.workerId,
         browser: replica.browser ?? 'other',
         backend: replica.backend ?? 'other',

@@ -1,0 +1,80 @@
+// Credit once per job, through the real master on both stores: a job verified again after a volunteer it leaned on
+// was blacklisted ends a second time on the same agreeing answers, and those answers earn nothing more. Otherwise
+// throwaway identities that agree on jobs and then fail a spot check on purpose would farm credit for an accomplice.
+import { describe, expect, it } from 'vitest';
+import { classify, submitColours, useColourGold } from '../../test/support/colour-gold.ts';
+import { settled, until } from '../../test/support/jobs-client.ts';
+import { useTestMasters } from '../../test/support/test-masters.ts';
+import type { StatsView } from '../api-types.ts';
+import { CloseCode } from '../protocol.ts';
+
+const colourGold = useColourGold();
+const grid = useTestMasters();
+
+describe.each(['sqlite', 'redis'] as const)('credit after a blacklisting on the %s store', (storeName) => {
+  it('credits each agreeing volunteer once per job, also when the job is verified again without a blacklisted vote', async () => {
+    // Every answer of the accomplice is a close call in half floats (CLOSE_CALL_MARGIN 0.1), so each job needs a second
+    // identity.
+    const m = await grid.start(storeName, { goldDir: colourGold.dir(), goldFraction: 0.5, targetError: 0.05, closeCallMargin: 0.1 });
+    const ids = await submitColours(m.url, 6);
+    const accomplice = await grid.connect(m, {
+      name: 'accomplice',
+      credit: 2,
+      onJob: (job, self) =>
+        void classify(job).then((index) =>
+          self.answer(
+            job.header,
+            [
+              { index, probability: 0.5 },
+              { index: (index % 3) + 1, probability: 0.45 },
+            ],
+            0,
+            { backend: 'webgl', precision: 'fp16' },
+          ),
+        ),
+    });
+    const A = accomplice.welcome.identity.workerId;
+    await until(() => ids.every((id) => accomplice.jobs.some((job) => job.header.jobId === id)), "every job holding the accomplice's vote");
+    // The throwaway identity answers jobs honestly; once told to, it fails its next spot check on purpose.
+    let failChecks = false;
+    const throwaway = await grid.connect(m, {
+      name: 'throwaway',
+      credit: 2,
+      onJob: (job, self) => void classify(job).then((index) => self.succeed(job.header, failChecks && !ids.includes(job.header.jobId) ? 999 : index)),
+    });
+    const B = throwaway.welcome.identity.workerId;
+    for (const job of await settled(m.url, ids, 20_000))
+      expect(job.result!.verification!.replicas.map((r) => [r.workerId, r.agreed])).toEqual([
+        [A, true],
+        [B, true],
+      ]);
+    await until(async () => (await m.ledger.standing(A))?.images === ids.length, 'the accomplice credited for each job');
+    accomplice.terminate();
+
+    failChecks = true;
+    ids.push(...(await submitColours(m.url, 6)));
+    expect(await throwaway.closed).toBe(CloseCode.identityRevoked);
+    // An honest newcomer finishes what the blacklisting reopened, and what the throwaway left.
+    const newcomer = (
+      await grid.connect(m, { name: 'newcomer', credit: 2, onJob: (job, self) => void classify(job).then((index) => self.succeed(job.header, index)) })
+    ).welcome.identity.workerId;
+    const jobs = await settled(m.url, ids, 20_000);
+    const stats = (await fetch(`${m.url}/api/stats`).then((r) => r.json())) as StatsView;
+    expect(stats.transitions.reopened).toBeGreaterThanOrEqual(6);
+    for (const job of jobs.slice(0, 6)) {
+      expect(job.result!.verification!.state).toBe('verified');
+      expect(job.result!.verification!.replicas.map((r) => [r.workerId, r.agreed, r.blacklisted ?? false])).toEqual([
+        [A, true, false],
+        [B, true, true],
+        [newcomer, true, false],
+      ]);
+    }
+    // Each of the first jobs ended twice on the accomplice's answer: it was credited once for each. Every volunteer's
+    // credit is the jobs it agreed in, once each.
+    const earned = (workerId: string) =>
+      jobs.filter((job) => job.result!.verification!.replicas.some((r) => r.workerId === workerId && r.agreed && !r.blacklisted)).length;
+    expect(earned(A)).toBe(6);
+    await until(async () => (await m.ledger.standing(newcomer))?.images === earned(newcomer), 'the newcomer credited for the jobs it verified');
+    expect(await m.ledger.standing(A)).toMatchObject({ images: 6 });
+  });
+});
