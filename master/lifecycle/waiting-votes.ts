@@ -39,7 +39,14 @@ export class WaitingVotes {
       if (!newest) continue;
       const decision = await this.verifier.decide(newest.answer, votes.slice(0, -1), trustedWorkerConnected);
       const credible = decision.final && decision.result.verification?.state !== 'unverified';
-      const transition = credible ? await this.store.settleWaiting(jobId, votes.length, decision.result, Date.now()) : null;
+      const transition = credible
+        ? await this.store.settleWaiting(
+            jobId,
+            votes.map((vote) => vote.leaseId),
+            decision.result,
+            Date.now(),
+          )
+        : null;
       if (transition?.applied) settled.push(transition.job);
       else open.push(jobId);
     }

@@ -58,6 +58,8 @@ export interface Lease {
 /** A volunteer's answer kept as a vote on a job (an attempt that ended 'answered'). */
 export interface Vote {
   identity: string;
+  /** The lease it answered: names this vote, as no other ever will (a vote kept after a retry has a lease of its own). */
+  leaseId: string;
   answer: JobResult;
 }
 
@@ -142,11 +144,12 @@ export interface JobStore {
   /**
    * A queued job whose votes now settle it (its voters' credibility grew since they answered): done with `result`,
    * the vote of `result.workerId` becoming the attempt that finished it, but only while the job is still queued
-   * holding exactly `votesSeen` votes, at least one, that vote among them. Otherwise not applied ('stale-lease'): a
-   * lease, another answer, a retry or a backtracking came first, and that path decides (or the job holds no vote to
-   * settle on).
+   * holding exactly the votes decided on (`votesSeen`, their lease ids in order, at least one), that vote among them.
+   * Otherwise not applied ('stale-lease'): a lease, another answer, a retry or a backtracking came first, and that
+   * path decides (or the job holds no vote to settle on). Lease ids, not a count: after a retry the same identities
+   * may vote again, as many, and otherwise.
    */
-  settleWaiting(jobId: string, votesSeen: number, result: JobResult, now: number): Promise<Transition>;
+  settleWaiting(jobId: string, votesSeen: readonly string[], result: JobResult, now: number): Promise<Transition>;
   /** The votes kept on a job, oldest first: none while its lease is its first attempt (Lease.attempt 1). */
   votes(jobId: string): Promise<Vote[]>;
   /**

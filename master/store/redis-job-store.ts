@@ -178,7 +178,7 @@ export class RedisJobStore implements JobStore {
     return this.of(lease.jobId).vote(lease, workerId, answer, trustedOnly, now);
   }
 
-  settleWaiting(jobId: string, votesSeen: number, result: JobResult, now: number): Promise<Transition> {
+  settleWaiting(jobId: string, votesSeen: readonly string[], result: JobResult, now: number): Promise<Transition> {
     return this.of(jobId).settleWaiting(jobId, votesSeen, result, now);
   }
 

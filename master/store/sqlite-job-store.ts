@@ -18,6 +18,13 @@ import { migrate } from './sqlite-schema.ts';
 import { idempotencyScope, requestDigest } from './request-digest.ts';
 import { IdempotencyKeyReusedError, QueueFullError } from './store-errors.ts';
 
+/** A vote as the votes statement reads it. */
+interface VoteRow {
+  identity: string;
+  lease_id: string;
+  answer: string;
+}
+
 interface PendingWrite {
   change: () => unknown;
   durable: boolean;
@@ -106,13 +113,13 @@ export class SqliteJobStore implements JobStore {
     });
   }
 
-  settleWaiting(jobId: string, votesSeen: number, result: JobResult, now: number): Promise<Transition> {
+  settleWaiting(jobId: string, votesSeen: readonly string[], result: JobResult, now: number): Promise<Transition> {
     return this.write((): Transition => {
       const row = this.q.job.get(jobId) as JobRow | undefined;
       if (!row) return { applied: false, reason: 'unknown-job' };
-      // A job holding no votes is not waiting on any.
-      if (row.status !== 'queued' || row.votes !== votesSeen || votesSeen < 1) return { applied: false, reason: 'stale-lease' };
-      // Only on a vote the job holds now: the count alone may have dropped and climbed back (a retry clears the votes).
+      // Only on exactly the votes decided on, which it holds now: not on none, nor on others come since.
+      const held = (this.q.votes.all(jobId) as VoteRow[]).map((vote) => vote.lease_id);
+      if (row.status !== 'queued' || votesSeen.length < 1 || held.join(' ') !== votesSeen.join(' ')) return { applied: false, reason: 'stale-lease' };
       const settler = this.q.voteSettles.get(jobId, result.workerId ?? '') as { worker_name: string } | undefined;
       if (!settler) return { applied: false, reason: 'stale-lease' };
       this.q.finish.run('done', now, JSON.stringify(result), null, row.failures, jobId);
@@ -122,8 +129,8 @@ export class SqliteJobStore implements JobStore {
   }
 
   async votes(jobId: string): Promise<Vote[]> {
-    const rows = this.q.votes.all(jobId) as { identity: string; answer: string }[];
-    return rows.map((row) => ({ identity: row.identity, answer: JSON.parse(row.answer) as JobResult }));
+    const rows = this.q.votes.all(jobId) as VoteRow[];
+    return rows.map((row) => ({ identity: row.identity, leaseId: row.lease_id, answer: JSON.parse(row.answer) as JobResult }));
   }
 
   reopenAnsweredBy(identity: string, reason: string, unverifiedReason: string): Promise<Reopened> {

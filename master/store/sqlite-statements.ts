@@ -39,7 +39,7 @@ export function prepareStatements(db: Database.Database) {
     ),
     endAttempt: db.prepare(`UPDATE attempts SET ended_at = ?, outcome = ?, reason = ?, final = ? WHERE job_id = ? AND lease_id = ?`),
     keepVote: db.prepare(`UPDATE attempts SET ended_at = ?, outcome = 'answered', answer = ? WHERE job_id = ? AND lease_id = ?`),
-    votes: db.prepare(`SELECT identity, answer FROM attempts WHERE job_id = ? AND outcome = 'answered' ORDER BY attempt`),
+    votes: db.prepare(`SELECT identity, lease_id, answer FROM attempts WHERE job_id = ? AND outcome = 'answered' ORDER BY attempt`),
     // The vote a waiting job is settled on becomes the attempt that finished it, as complete makes it (settleWaiting).
     voteSettles: db.prepare(
       `UPDATE attempts SET outcome = 'done', answer = NULL WHERE job_id = ? AND identity = ? AND outcome = 'answered' RETURNING worker_name`,

@@ -189,7 +189,9 @@ async function apply(side: Side, op: Op, now: number, step: number): Promise<unk
       case 'settleWaiting': {
         if (!pickedJob) return 'no job';
         const result = { ...resultOf(step), workerId: WORKERS[op.voter]!.identity };
-        return side.normalise(await store.settleWaiting(pickedJob, op.votes, result, now));
+        // Decided on some of the votes it holds: all of them, or fewer (another came since the decision).
+        const seen = (await store.votes(pickedJob)).slice(0, op.votes).map((vote) => vote.leaseId);
+        return side.normalise(await store.settleWaiting(pickedJob, seen, result, now));
       }
       case 'release':
         return picked ? side.normalise(await store.release(picked.lease, op.outcome, `${op.outcome} ${step}`, now)) : 'no lease';

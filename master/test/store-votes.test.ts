@@ -13,6 +13,9 @@ const V1b = volunteer('v1b', 'identity-1');
 const V2 = volunteer('v2', 'identity-2');
 const FLEET: WorkerRef = { id: 'f1', name: 'fleet-1', backend: 'wasm', identity: 'fleet-identity', workerClass: 'trusted' };
 
+/** The votes a job holds, as settleWaiting is told of them: their lease ids. */
+const seen = async (store: JobStore, jobId: string) => (await store.votes(jobId)).map((vote) => vote.leaseId);
+
 const jobs = (count: number, trustedOnly = false): NewJob[] => newJobs(count).map((job) => ({ ...job, trustedOnly }));
 
 describe.each(STORE_KINDS)('$name job store: votes and trusted-only jobs', (kind) => {
@@ -26,7 +29,8 @@ describe.each(STORE_KINDS)('$name job store: votes and trusted-only jobs', (kind
     const lease = await leaseOne(store, V1);
     const voted = await store.vote(lease, V1.id, answer(7, 'identity-1'), false, T0 + 1);
     expect(voted).toEqual({ applied: true, job: expect.objectContaining({ id, status: 'queued', result: null, worker: null, trustedOnly: false, votes: 1 }) });
-    expect(await store.votes(id)).toEqual([{ identity: 'identity-1', answer: answer(7, 'identity-1') }]);
+    // The vote is named by the lease that answered it.
+    expect(await store.votes(id)).toEqual([{ identity: 'identity-1', leaseId: lease.leaseId, answer: answer(7, 'identity-1') }]);
     // Never to the identity that answered, from any of its tabs; another identity gets it.
     expect(await store.lease([V1, V1b], LEASE_MS, T0 + 2)).toEqual([null, null]);
     const second = await leaseOne(store, V2, T0 + 3);
@@ -78,20 +82,22 @@ describe.each(STORE_KINDS)('$name job store: votes and trusted-only jobs', (kind
     await store.vote(await leaseOne(store, V2, T0 + 2), V2.id, answer(7, 'identity-2'), false, T0 + 3);
     const replicas = ['identity-1', 'identity-2'].map((workerId) => ({ workerId, workerClass: 'volunteer' as const, top1: 7, agreed: true }));
     const result = { ...answer(7, 'identity-2'), verification: { state: 'verified' as const, credibility: 0.9995, replicas } };
-    const settled = await store.settleWaiting(id, 2, result, T0 + 10);
+    const decidedOn = await seen(store, id);
+    expect(decidedOn).toHaveLength(2);
+    const settled = await store.settleWaiting(id, decidedOn, result, T0 + 10);
     expect(settled).toEqual({ applied: true, job: expect.objectContaining({ id, status: 'done', result, worker: 'volunteer-v2', error: null }) });
     expect((await store.getDetail(id))!.timeline.map((attempt) => [attempt.workerId, attempt.outcome])).toEqual([
       ['identity-1', 'answered'],
       ['identity-2', 'done'],
     ]);
-    expect(await store.votes(id)).toEqual([{ identity: 'identity-1', answer: answer(7, 'identity-1') }]);
+    expect(await store.votes(id)).toEqual([{ identity: 'identity-1', leaseId: decidedOn[0], answer: answer(7, 'identity-1') }]);
     expect(await store.counts()).toMatchObject({ queued: 1, done: 1 });
     // Ended now: retention counts from here; and backtracking finds it among the jobs done on identity-2's word (its
     // image expired, it stays done, unverified).
     expect((await store.expireImages(T0 + 10, T0 + 11, 10)).map((job) => job.id)).toEqual([id]);
     expect((await store.reopenAnsweredBy('identity-2', 'blacklisted', 'too late')).unverified.map((job) => job.id)).toEqual([id]);
     // Never twice, and no longer leased to anyone.
-    expect(await store.settleWaiting(id, 2, result, T0 + 12)).toEqual({ applied: false, reason: 'stale-lease' });
+    expect(await store.settleWaiting(id, decidedOn, result, T0 + 12)).toEqual({ applied: false, reason: 'stale-lease' });
     expect((await store.lease([volunteer('v3', 'identity-3')], LEASE_MS, T0 + 13))[0]!.jobId).toBe(created[1]!.id);
   });
 
@@ -100,35 +106,39 @@ describe.each(STORE_KINDS)('$name job store: votes and trusted-only jobs', (kind
     const { jobs: created } = await store.create(jobs(1), T0);
     const id = created[0]!.id;
     const result = answer(7, 'identity-1');
-    expect(await store.settleWaiting('nope', 1, result, T0)).toEqual({ applied: false, reason: 'unknown-job' });
+    expect(await store.settleWaiting('nope', ['a-lease'], result, T0)).toEqual({ applied: false, reason: 'unknown-job' });
     // No vote yet: nothing to settle on.
-    expect(await store.settleWaiting(id, 0, result, T0)).toEqual({ applied: false, reason: 'stale-lease' });
+    expect(await store.settleWaiting(id, [], result, T0)).toEqual({ applied: false, reason: 'stale-lease' });
     await store.vote(await leaseOne(store, V1), V1.id, answer(7, 'identity-1'), false, T0 + 1);
+    const decidedOn = await seen(store, id);
     // Another vote came since the decision: that answer's own decision wins.
-    expect(await store.settleWaiting(id, 0, result, T0 + 2)).toEqual({ applied: false, reason: 'stale-lease' });
+    expect(await store.settleWaiting(id, [], result, T0 + 2)).toEqual({ applied: false, reason: 'stale-lease' });
+    // Nor on a vote it does not hold.
+    expect(await store.settleWaiting(id, ['not-a-vote-of-it'], result, T0 + 2)).toEqual({ applied: false, reason: 'stale-lease' });
     // Leased meanwhile: the lease's answer decides.
     const lease = await leaseOne(store, V2, T0 + 3);
-    expect(await store.settleWaiting(id, 1, result, T0 + 4)).toEqual({ applied: false, reason: 'stale-lease' });
+    expect(await store.settleWaiting(id, decidedOn, result, T0 + 4)).toEqual({ applied: false, reason: 'stale-lease' });
     expect(await store.get(id)).toMatchObject({ status: 'leased', votes: 1 });
     expect((await store.complete(lease, V2.id, answer(7, 'identity-2'), T0 + 5)).applied).toBe(true);
   });
 
-  it('settles a waiting job only on a vote it holds now, though its count of votes came back to the one decided on', async () => {
+  it('settles a waiting job only on the votes decided on, though as many came back after a retry, from the same identity', async () => {
     const store = await open();
     const { jobs: created } = await store.create(jobs(1), T0);
     const id = created[0]!.id;
     await store.vote(await leaseOne(store, V1), V1.id, answer(7, 'identity-1'), false, T0 + 1);
-    // Decided on identity-1's vote, one vote held; meanwhile a trusted worker fails the job, it is retried (its votes
-    // cleared) and identity-2 votes otherwise: one vote again, not the one decided on.
+    const decidedOn = await seen(store, id);
+    // Decided on identity-1's vote for 7, one vote held; meanwhile a trusted worker fails the job, it is retried (its
+    // votes cleared) and identity-1 votes again, for 2: one vote from the same identity, not the one decided on.
     expect((await store.fail(await leaseOne(store, FLEET, T0 + 2), FLEET.id, 'cannot decode', false, T0 + 3)).applied).toBe(true);
     expect(await store.retry(id)).toMatchObject({ status: 'queued', votes: 0 });
-    await store.vote(await leaseOne(store, V2, T0 + 4), V2.id, answer(2, 'identity-2'), false, T0 + 5);
-    expect(await store.settleWaiting(id, 1, answer(7, 'identity-1'), T0 + 6)).toEqual({ applied: false, reason: 'stale-lease' });
+    await store.vote(await leaseOne(store, V1b, T0 + 4), V1b.id, answer(2, 'identity-1'), false, T0 + 5);
+    expect(await store.settleWaiting(id, decidedOn, answer(7, 'identity-1'), T0 + 6)).toEqual({ applied: false, reason: 'stale-lease' });
     expect(await store.get(id)).toMatchObject({ status: 'queued', result: null, votes: 1 });
-    expect((await store.getDetail(id))!.timeline.map((attempt) => [attempt.workerId, attempt.outcome])).toEqual([['identity-2', 'answered']]);
+    expect((await store.getDetail(id))!.timeline.map((attempt) => [attempt.workerId, attempt.outcome])).toEqual([['identity-1', 'answered']]);
     // The vote it holds still settles it.
-    const settled = await store.settleWaiting(id, 1, answer(2, 'identity-2'), T0 + 7);
-    expect(settled).toEqual({ applied: true, job: expect.objectContaining({ id, status: 'done', result: answer(2, 'identity-2'), worker: 'volunteer-v2' }) });
+    const settled = await store.settleWaiting(id, await seen(store, id), answer(2, 'identity-1'), T0 + 7);
+    expect(settled).toEqual({ applied: true, job: expect.objectContaining({ id, status: 'done', result: answer(2, 'identity-1'), worker: 'volunteer-v1b' }) });
   });
 
   it("reopens the jobs done on a blacklisted identity's word, keeping every answer as a vote, and no others", async () => {
@@ -184,8 +194,8 @@ describe.each(STORE_KINDS)('$name job store: votes and trusted-only jobs', (kind
     ]);
     expect(unverified).toEqual([]);
     expect(await store.votes(created[0]!.id)).toEqual([
-      { identity: 'identity-1', answer: answer(4, 'identity-1') },
-      { identity: 'identity-2', answer: answer(4, 'identity-2') },
+      { identity: 'identity-1', leaseId: expect.any(String), answer: answer(4, 'identity-1') },
+      { identity: 'identity-2', leaseId: expect.any(String), answer: answer(4, 'identity-2') },
     ]);
     expect((await store.get(created[1]!.id))!.status).toBe('done');
     expect((await store.get(created[2]!.id))!.status).toBe('done');

@@ -100,7 +100,7 @@ export class Verifier {
    * `answer` is the new one (its workerId and workerClass set), `earlier` the votes the job already holds.
    * The votes of identities blacklisted since they voted no longer count.
    */
-  async decide(answer: JobResult, earlier: readonly Vote[], trustedWorkerConnected: boolean): Promise<Decision> {
+  async decide(answer: JobResult, earlier: readonly Pick<Vote, 'identity' | 'answer'>[], trustedWorkerConnected: boolean): Promise<Decision> {
     const answers = [...earlier.map((vote) => vote.answer), answer];
     // Only a volunteer's credibility depends on how long saboteurs lasted: a trusted fleet's answer reads nothing.
     if (!answers.every(isTrusted)) this.survival = await this.records.survival();

@@ -114,8 +114,8 @@ export class RedisPartition {
     return this.transition(await this.run(jobScripts.vote, args));
   }
 
-  async settleWaiting(jobId: string, votesSeen: number, result: JobResult, now: number): Promise<Transition> {
-    const args = [jobId, votesSeen, JSON.stringify(result), result.workerId ?? '', now];
+  async settleWaiting(jobId: string, votesSeen: readonly string[], result: JobResult, now: number): Promise<Transition> {
+    const args = [jobId, JSON.stringify(result), result.workerId ?? '', now, ...votesSeen];
     return this.transition(await this.run(jobScripts.settleWaiting, args));
   }
 
@@ -123,7 +123,7 @@ export class RedisPartition {
     const attempts = attemptRows(await reachRedis(() => this.redis.hget(this.keys.attempts, jobId)));
     return attempts
       .filter((attempt) => attempt.outcome === 'answered' && attempt.answer !== null)
-      .map((attempt) => ({ identity: attempt.identity, answer: JSON.parse(attempt.answer!) as JobResult }));
+      .map((attempt) => ({ identity: attempt.identity, leaseId: attempt.lease_id, answer: JSON.parse(attempt.answer!) as JobResult }));
   }
 
   async reopenAnsweredBy(identity: string, reason: string, unverifiedReason: string, changed: Reopened): Promise<void> {
