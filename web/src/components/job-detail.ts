@@ -12,7 +12,7 @@ import { jobFeed } from '../state/job-feed.ts';
 import { SubscriptionController } from '../state/subscription-controller.ts';
 import { verificationPolicy } from '../state/verification-policy.ts';
 import { jobDetailStyles } from './job-detail.styles.ts';
-import { hideImage } from './hide-image.ts';
+import { retryImage, showImage } from './image-failures.ts';
 import { reportAction } from './report-action.ts';
 import { buttonStyles, dataTableStyles, factListStyles, panelStyles, trustedOnlyStyles } from './shared.styles.ts';
 import './attempt-timeline.ts';
@@ -118,7 +118,7 @@ export class JobDetail extends LitElement {
                   Image expired <time datetime=${job.imageExpiredAt}>${formatTime(job.imageExpiredAt)}</time>: images are deleted a while after their job
                   ends. ${job.status === 'failed' ? 'Without it the job cannot be retried.' : 'The result is kept.'}
                 </p>`
-              : html`<img src=${jobImageUrl(job.id)} alt=${`The uploaded image, ${job.fileName}`} @error=${hideImage} />`
+              : html`<img src=${jobImageUrl(job.id)} alt=${`The uploaded image, ${job.fileName}`} @load=${showImage} @error=${retryImage} />`
           }
           <figcaption>${job.contentType}, ${formatBytes(job.size)}</figcaption>
         </figure>

@@ -8,7 +8,7 @@ import { jobPagePath } from '../router.ts';
 import { SubscriptionController } from '../state/subscription-controller.ts';
 import { verificationPolicy } from '../state/verification-policy.ts';
 import { jobRowStyles } from './job-row.styles.ts';
-import { hideImage } from './hide-image.ts';
+import { retryImage, showImage } from './image-failures.ts';
 import { buttonStyles, trustedOnlyStyles } from './shared.styles.ts';
 import { thumbnailStyles } from './thumbnail.styles.ts';
 import './confidence-bars.ts';
@@ -61,7 +61,7 @@ export class JobRow extends LitElement {
         ${
           job.imageExpiredAt
             ? html`<span class="thumb expired" title=${`The image was deleted ${formatTime(job.imageExpiredAt)}; the result is kept`}>image expired</span>`
-            : html`<span class="thumb"><img src=${jobImageUrl(job.id)} alt="" loading="lazy" decoding="async" @error=${hideImage} /></span>`
+            : html`<span class="thumb"><img src=${jobImageUrl(job.id)} alt="" loading="lazy" decoding="async" @load=${showImage} @error=${retryImage} /></span>`
         }
         <div class="main">
           <div class="title">

@@ -3,7 +3,7 @@ import type { JobView } from '../../../master/api-types.ts';
 import { formatBytes } from '../lib/format.ts';
 import { jobPagePath } from '../router.ts';
 import type { UploadItem } from '../state/upload-queue.ts';
-import { hideImage } from './hide-image.ts';
+import { hideImage } from './image-failures.ts';
 import { buttonStyles, panelStyles } from './shared.styles.ts';
 import { thumbnailStyles } from './thumbnail.styles.ts';
 import { uploadItemStyles } from './upload-item.styles.ts';
