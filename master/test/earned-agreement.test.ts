@@ -11,7 +11,8 @@ import { DEFAULT_VERIFICATION } from '../../test/support/verification-policy.ts'
 
 const POLICY = { ...DEFAULT_VERIFICATION, maxReplicas: 9, closeCallMargin: 0 };
 
-const votesOf = (index: number, ...workerIds: string[]): Pick<Vote, 'identity' | 'answer'>[] => workerIds.map((identity) => ({ identity, answer: volunteerAnswer(index, identity) }));
+const votesOf = (index: number, ...workerIds: string[]): Pick<Vote, 'identity' | 'answer'>[] =>
+  workerIds.map((identity) => ({ identity, answer: volunteerAnswer(index, identity) }));
 
 describe.each(IDENTITY_STORE_KINDS)('agreement decided with the $name identity store', (kind) => {
   let opened: OpenedIdentityStore | undefined;
