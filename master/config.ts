@@ -85,6 +85,8 @@ export const ConfigSchema = z
     maxUploadBytesInFlight: int(1).default(64 * 1024 * 1024),
     /** Bytes of all images being sent at once (GET /api/jobs/:id/image), each held in memory until its client takes it. */
     maxImageBytesInFlight: int(1).default(64 * 1024 * 1024),
+    /** ...and to one client address (IPv6: its /64), so one address cannot take them all. */
+    maxImageBytesPerAddress: int(1).default(16 * 1024 * 1024),
     /** An image response whose client takes nothing for this long is cut off, giving its bytes back. */
     imageSendStallMs: timerMs(100).default(10_000),
     /** API requests one address may make per window (probes and /metrics not counted)... */
@@ -216,6 +218,10 @@ export const ConfigSchema = z
     path: ['maxImageBytesInFlight'],
     message: 'must be at least MAX_UPLOAD_BYTES, or the largest images could never be sent',
   })
+  .refine((config) => config.maxImageBytesPerAddress >= config.maxUploadBytes, {
+    path: ['maxImageBytesPerAddress'],
+    message: 'must be at least MAX_UPLOAD_BYTES, or the largest images could never be sent',
+  })
   .refine((config) => config.maxUploadRequestBytes <= config.maxUploadBytesInFlight, {
     path: ['maxUploadRequestBytes'],
     message:
@@ -287,6 +293,12 @@ const OPTIONS: [string, string, keyof Config, string][] = [
   ['--max-upload-request-bytes <n>', 'MAX_UPLOAD_REQUEST_BYTES', 'maxUploadRequestBytes', 'largest upload request; larger gets 413 before it is read'],
   ['--max-upload-bytes-in-flight <n>', 'MAX_UPLOAD_BYTES_IN_FLIGHT', 'maxUploadBytesInFlight', 'bytes of all uploads received at once; past it 503'],
   ['--max-image-bytes-in-flight <n>', 'MAX_IMAGE_BYTES_IN_FLIGHT', 'maxImageBytesInFlight', 'bytes of all images being sent at once; past it 503'],
+  [
+    '--max-image-bytes-per-address <n>',
+    'MAX_IMAGE_BYTES_PER_ADDRESS',
+    'maxImageBytesPerAddress',
+    'bytes of the images being sent at once to one address (IPv6: its /64); past it 429',
+  ],
   ['--image-send-stall-ms <n>', 'IMAGE_SEND_STALL_MS', 'imageSendStallMs', 'an image response whose client takes nothing this long is cut off'],
   ['--api-requests-per-window <n>', 'API_REQUESTS_PER_WINDOW', 'apiRequestsPerWindow', 'API requests per address per window; more get 429'],
   ['--api-rate-window-ms <n>', 'API_RATE_WINDOW_MS', 'apiRateWindowMs', 'the window API requests are counted over'],

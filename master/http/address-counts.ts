@@ -1,4 +1,4 @@
-// How many of something (connections, uploads) each client address holds now, and in all.
+// How much of something (connections, uploads, image bytes) each client address holds now, and in all.
 export class AddressCounts {
   private readonly byAddress = new Map<string, number>();
   private held = 0;
@@ -11,14 +11,14 @@ export class AddressCounts {
     return this.byAddress.get(address) ?? 0;
   }
 
-  take(address: string): void {
-    this.held += 1;
-    this.byAddress.set(address, this.of(address) + 1);
+  take(address: string, amount = 1): void {
+    this.held += amount;
+    this.byAddress.set(address, this.of(address) + amount);
   }
 
-  release(address: string): void {
-    this.held -= 1;
-    const left = this.of(address) - 1;
+  release(address: string, amount = 1): void {
+    this.held -= amount;
+    const left = this.of(address) - amount;
     if (left <= 0) this.byAddress.delete(address);
     else this.byAddress.set(address, left);
   }

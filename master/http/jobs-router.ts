@@ -9,6 +9,7 @@ import type { JobStore, NewJob } from '../store/job-store.ts';
 import { requireAdmin } from './admin.ts';
 import { HttpError } from './errors.ts';
 import { ImageSends } from './image-sends.ts';
+import { clientOf } from './client-address.ts';
 import { checkImage, type ImageCheck } from './image-types.ts';
 import { checkMayChange, maySee, submitter, visibleOwner } from './job-access.ts';
 import { jobListQuery, parseQuery } from './queries.ts';
@@ -112,7 +113,7 @@ export function jobsRouter({ store, lifecycle, config, uploadGuards, requesters,
     if (req.fresh) return void res.status(304).set(IMAGE_HEADERS).end();
     res.removeHeader('ETag');
     // Its bytes are counted before they are read, so a crowd of requests reads no more than the budget at once.
-    const sending = imageSends.reserve(res, job.size);
+    const sending = imageSends.reserve(res, job.size, clientOf(req.socket));
     const image = await store.image(job.id);
     if (!image) {
       // Gone meanwhile: the job (404), or only its image (410).

@@ -72,12 +72,16 @@ describe('configuration', () => {
     expect(() => loadConfig(argv(), { MAX_UPLOAD_BYTES_IN_FLIGHT: String(32 * 1024 * 1024) })).toThrow(/must be at most MAX_UPLOAD_BYTES_IN_FLIGHT/);
   });
 
-  it('sends at most 64 MiB of images at once, cutting off a response stalled 10 s, and refuses a budget smaller than one upload could be', () => {
+  it('sends at most 64 MiB of images at once, 16 MiB to one address, cutting off a response stalled 10 s, and refuses a budget smaller than one upload could be', () => {
     const defaults = loadConfig(argv(), {});
-    expect([defaults.maxImageBytesInFlight, defaults.imageSendStallMs]).toEqual([64 * 1024 * 1024, 10_000]);
-    expect(loadConfig(argv(), { MAX_UPLOAD_BYTES: '1000', MAX_IMAGE_BYTES_IN_FLIGHT: '1000' }).maxImageBytesInFlight).toBe(1000);
-    expect(() => loadConfig(argv(), { MAX_UPLOAD_BYTES: '1001', MAX_IMAGE_BYTES_IN_FLIGHT: '1000' })).toThrow(
+    expect([defaults.maxImageBytesInFlight, defaults.maxImageBytesPerAddress, defaults.imageSendStallMs]).toEqual([64 * 1024 * 1024, 16 * 1024 * 1024, 10_000]);
+    const tight = { MAX_UPLOAD_BYTES: '1000', MAX_IMAGE_BYTES_IN_FLIGHT: '1000', MAX_IMAGE_BYTES_PER_ADDRESS: '1000' };
+    expect(loadConfig(argv(), tight)).toMatchObject({ maxImageBytesInFlight: 1000, maxImageBytesPerAddress: 1000 });
+    expect(() => loadConfig(argv(), { ...tight, MAX_UPLOAD_BYTES: '1001', MAX_IMAGE_BYTES_PER_ADDRESS: '2000' })).toThrow(
       /--max-image-bytes-in-flight \/ MAX_IMAGE_BYTES_IN_FLIGHT: must be at least MAX_UPLOAD_BYTES/,
+    );
+    expect(() => loadConfig(argv(), { ...tight, MAX_UPLOAD_BYTES: '1001', MAX_IMAGE_BYTES_IN_FLIGHT: '2000' })).toThrow(
+      /--max-image-bytes-per-address \/ MAX_IMAGE_BYTES_PER_ADDRESS: must be at least MAX_UPLOAD_BYTES/,
     );
     expect(() => loadConfig(argv(), { IMAGE_SEND_STALL_MS: String(2 ** 31) })).toThrow(/IMAGE_SEND_STALL_MS: at most 2147483647 ms/);
   });

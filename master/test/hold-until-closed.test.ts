@@ -74,11 +74,11 @@ describe('a hold asked for after the client left', () => {
   });
 
   it('takes no image bytes', async () => {
-    const sends = new ImageSends({ maxImageBytesInFlight: 1000, imageSendStallMs: 10_000 });
+    const sends = new ImageSends({ maxImageBytesInFlight: 1000, maxImageBytesPerAddress: 1000, imageSendStallMs: 10_000 });
     const app = express();
     let taken = -1;
     app.get('/gone', untilClientLeft, (_req, res) => {
-      sends.reserve(res, 800).send(new Uint8Array(800));
+      sends.reserve(res, 800, '127.0.0.1').send(new Uint8Array(800));
       taken = sends.bytesInFlight;
     });
     const url = await serve(app);

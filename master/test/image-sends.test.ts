@@ -1,5 +1,6 @@
 // Images sent to clients that never read, against a real master on both stores: the bytes held for image
-// responses stay within MAX_IMAGE_BYTES_IN_FLIGHT (past it, 503 in plain words), and a response whose client takes
+// responses stay within MAX_IMAGE_BYTES_IN_FLIGHT (past it, 503 in plain words) and, for one address, within
+// MAX_IMAGE_BYTES_PER_ADDRESS (past it, 429, while other addresses are served), and a response whose client takes
 // nothing for IMAGE_SEND_STALL_MS is cut off, so the budget is free again and the image is sent whole to the next.
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
@@ -64,11 +65,18 @@ describe.each(STORES)('image responses on $name', ({ overrides }) => {
     socket.write(`GET /api/jobs/${id}/image HTTP/1.1\r\nHost: x\r\n\r\n`);
   }
 
-  /** The image asked for from another loopback address, read whole (node:http: fetch turns a conditional request into a no-cache one). */
-  function image(id: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> {
+  /**
+   * The image asked for, by default from another loopback address than holdImage's, read whole (node:http: fetch turns a
+   * conditional request into a no-cache one).
+   */
+  function image(
+    id: string,
+    headers: Record<string, string> = {},
+    localAddress = '127.0.0.1',
+  ): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> {
     return new Promise((resolve, reject) => {
       http
-        .get(`${master!.url}/api/jobs/${id}/image`, { headers, agent: false }, (res) => {
+        .get(`${master!.url}/api/jobs/${id}/image`, { headers, agent: false, localAddress }, (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (chunk: Buffer) => chunks.push(chunk));
           res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks) }));
@@ -95,6 +103,23 @@ describe.each(STORES)('image responses on $name', ({ overrides }) => {
     expect(sent.status).toBe(200);
     expect(sent.headers['content-type']).toBe('image/jpeg');
     expect(sent.body.equals(jpeg)).toBe(true);
+  });
+
+  it('hold at most MAX_IMAGE_BYTES_PER_ADDRESS for one address (then 429), and go on serving the others', async () => {
+    // The budget has room for three copies, one address for one.
+    const id = await start({ maxImageBytesInFlight: Math.floor(jpeg.length * 3.5), maxImageBytesPerAddress: Math.floor(jpeg.length * 1.5) });
+    for (let i = 0; i < 3; i++) await holdImage(id, '127.0.0.2');
+
+    await until(async () => (await image(id, {}, '127.0.0.2')).status === 429, 'the reader that never reads to hold its share');
+    const refused = await image(id, {}, '127.0.0.2');
+    expect(refused.headers['retry-after']).toBe('2');
+    expect(JSON.parse(refused.body.toString())).toEqual({
+      error: { code: 'too-many-image-bytes-from-address', message: expect.stringContaining('as many image bytes as one address may be') },
+    });
+    // Another address is served whole, twice at once.
+    const [one, two] = await Promise.all([image(id), image(id, {}, '127.0.0.3')]);
+    expect([one.status, two.status]).toEqual([200, 200]);
+    expect(one.body.equals(jpeg) && two.body.equals(jpeg)).toBe(true);
   });
 
   it("name an image by its job's id (a strong ETag), and answer 304 to a client that has it", async () => {

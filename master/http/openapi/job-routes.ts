@@ -161,6 +161,11 @@ export const jobRoutes: RouteConfig[] = [
       401: badCredentials,
       404: unknownJob,
       410: error('The job is kept but its image was deleted (IMAGE_RETENTION_MS after the job ended); its result is still there.', ['image-expired']),
+      429: error(
+        'This address is being sent MAX_IMAGE_BYTES_PER_ADDRESS image bytes at once already, or made API_REQUESTS_PER_WINDOW requests.',
+        ['too-many-image-bytes-from-address', 'too-many-requests'],
+        retryAfter,
+      ),
       503: error(
         'The job store is unreachable just now, or the master is sending as many image bytes at once as it holds (MAX_IMAGE_BYTES_IN_FLIGHT).',
         ['store-unavailable', 'too-many-image-bytes'],
