@@ -1,10 +1,12 @@
-// A job's life on this master, in one place. This is the only caller of the
-// store's transitions and the only publisher of job events: each applied
-// transition publishes one event named after it (job-events.ts), is counted,
-// and wakes the dispatcher. The rules a transition applies atomically (fencing,
-// attempt limits, admission) are the store's (master/store/job-store.ts); what
-// follows each one, here; what follows for the volunteers behind an answer (spot
-// checks judged, votes decided again, blacklisting), in volunteer-trust.ts.
+// A job's life on this master, in one place. This class and its helpers in this
+// folder are the only callers of the store's transitions, and this is the only
+// publisher of job events: each applied transition goes through `applied`, which
+// publishes one event named after it (job-events.ts), counts it, and wakes the
+// dispatcher. The rules a transition applies atomically (fencing, attempt
+// limits, admission) are the store's (master/store/job-store.ts); what follows
+// each one, here; what follows for the volunteers behind an answer (spot checks
+// judged, votes decided again, blacklisting), in volunteer-trust.ts; leases held
+// too long, in lease-reaper.ts.
 //
 //   submitted ─▶ queued ─leased─▶ leased ─completed─▶ done
 //                  ▲                │ ─answered─▶ queued again for another identity (a volunteer's vote, master/trust/)
@@ -27,6 +29,7 @@ import { relabelled } from '../model/class-labels.ts';
 import type { SpotCheckCounts, SpotChecks } from '../trust/spot-checks.ts';
 import type { Verifier } from '../trust/verification.ts';
 import { noTransitions, type JobEvent, type JobTransition, type TransitionCounts } from './job-events.ts';
+import { LeaseReaper } from './lease-reaper.ts';
 import { LeasesEndedElsewhere } from './leases-ended-elsewhere.ts';
 import { SpotCheckDealing } from './spot-check-dealing.ts';
 import { VolunteerTrust, type BlacklistCause } from './volunteer-trust.ts';
@@ -80,7 +83,7 @@ export class JobLifecycle {
   private readonly trust: VolunteerTrust;
   private readonly dispatcher: Dispatcher;
   private readonly endedElsewhere: LeasesEndedElsewhere;
-  private reaper: NodeJS.Timeout | null = null;
+  private readonly reaper: LeaseReaper;
 
   constructor({ store, events, workers, log, leaseMs, verifier, spotChecks, maxWaitingVotes, idleSpotCheckMs = 0, passersPerJob }: JobLifecycleDeps) {
     this.store = store;
@@ -117,7 +120,10 @@ export class JobLifecycle {
       blacklisted: this.trust.blacklisted,
       sent: { images: 0, bytes: 0 },
     };
-    this.endedElsewhere = new LeasesEndedElsewhere({ workers, store, log, revoke: (lease) => this.revoke(lease), dispatch: () => this.dispatch() });
+    const revoke = (lease: LeaseRef) => this.revoke(lease);
+    const dispatch = () => this.dispatch();
+    this.endedElsewhere = new LeasesEndedElsewhere({ workers, store, log, revoke, dispatch });
+    this.reaper = new LeaseReaper({ store, workers, log, leaseMs, spotChecks, revoke, applied: (event) => this.applied(event), dispatch });
     this.dispatcher = new Dispatcher(
       workers,
       (sessions) => this.lease(sessions),
@@ -126,16 +132,14 @@ export class JobLifecycle {
     );
   }
 
-  /** Starts the lease reaper (a lease is noticed expired within a quarter of its length) and offers the queue to workers. */
+  /** Starts the lease reaper (lease-reaper.ts) and offers the queue to workers. */
   start(): void {
-    const every = Math.max(50, Math.min(1000, Math.floor(this.leaseMs / 4)));
-    this.reaper = setInterval(() => void this.expireOverdue(), every);
+    this.reaper.start();
     this.dispatch();
   }
 
   stop(): void {
-    if (this.reaper) clearInterval(this.reaper);
-    this.reaper = null;
+    this.reaper.stop();
     this.spotCheckDealing?.stop();
   }
 
@@ -312,14 +316,8 @@ export class JobLifecycle {
     if (this.isSpotCheckHeld(session, lease)) return void (await this.trust.judgeSpotCheck(session, lease, null));
     const transition = await this.store.refuse(lease, session.id, `answer refused: ${problem}`, Date.now()).finally(() => session.drop(lease));
     if (transition.applied) {
-      // Nonsense counts against the worker like any refused answer: logged once an interval, and a limit.
-      const verdict = session.refusals.note(Date.now());
-      if (verdict.log)
-        this.log.warn(
-          { jobId: lease.jobId, worker: session.hello.name, workerId: session.identity.workerId, problem, suppressed: verdict.suppressed },
-          'answer refused',
-        );
-      if (verdict.overLimit) session.close(1008, 'too many refused answers');
+      // Nonsense counts against the worker like any refused answer.
+      this.countRefusal(session, { jobId: lease.jobId, workerId: session.identity.workerId, problem }, 'answer refused');
       this.applied({ type: 'job', transition: 'refused', job: transition.job });
     } else {
       this.reject(session, lease, 'refused answer', transition.reason);
@@ -413,43 +411,6 @@ export class JobLifecycle {
     if (transition.applied) this.applied({ type: 'job', transition: 'lost', job: transition.job });
   }
 
-  /** The lease reaper: a lease past its deadline goes back to the queue (or fails, out of attempts). */
-  private async expireOverdue(): Promise<void> {
-    try {
-      for (const lease of await this.store.expiredLeases(Date.now())) {
-        const transition = await this.store.release(lease, 'expired', 'lease expired before the worker answered', Date.now());
-        if (!transition.applied) continue;
-        // Tell the overrunning worker to drop it and trust it with less; a late answer would be fenced off anyway.
-        this.workers.holder(lease)?.recordExpired();
-        this.revoke(lease);
-        this.log.warn({ jobId: lease.jobId, status: transition.job.status }, 'lease expired');
-        this.applied({ type: 'job', transition: 'expired', job: transition.job });
-      }
-    } catch (error) {
-      logStoreError(this.log, error, 'lease reaper failed');
-    }
-    this.revokeOverdueHolds();
-  }
-
-  /**
-   * A spot check held past LEASE_MS is taken back as an expired job is (told to drop it, trusted with less), so holding
-   * one tells a worker nothing a job would not; a job held here long past its lease, whose end this master never heard
-   * of (a relay message lost), is let go too.
-   */
-  private revokeOverdueHolds(): void {
-    const now = Date.now();
-    let revoked = false;
-    for (const session of this.workers.all) {
-      for (const lease of session.overdue(now, this.leaseMs)) {
-        this.spotChecks?.forget(lease);
-        session.recordExpired();
-        this.revoke(lease);
-        revoked = true;
-      }
-    }
-    if (revoked) this.dispatch();
-  }
-
   /** What follows every applied transition: count it, tell the boards and other masters, offer the queue to workers. */
   private applied(event: JobEvent): void {
     this.counters.transitions[event.transition] += 1;
@@ -466,9 +427,14 @@ export class JobLifecycle {
 
   private reject(session: WorkerSession, lease: LeaseRef, what: string, reason: RejectReason): void {
     this.counters.rejected[reason] += 1;
-    const verdict = session.refusals.note(Date.now());
-    if (verdict.log) this.log.warn({ ...lease, worker: session.hello.name, reason, suppressed: verdict.suppressed }, `${what} rejected`);
-    if (verdict.overLimit) session.close(1008, 'too many refused answers');
+    this.countRefusal(session, { ...lease, reason }, `${what} rejected`);
     this.dispatch();
+  }
+
+  /** A refused answer counts against its worker: logged once an interval (refusal-limiter.ts), and past the limit its socket closed. */
+  private countRefusal(session: WorkerSession, details: Record<string, unknown>, message: string): void {
+    const verdict = session.refusals.note(Date.now());
+    if (verdict.log) this.log.warn({ ...details, worker: session.hello.name, suppressed: verdict.suppressed }, message);
+    if (verdict.overLimit) session.close(1008, 'too many refused answers');
   }
 }

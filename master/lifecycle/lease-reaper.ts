@@ -1,0 +1,80 @@
+// The lease reaper: what this master does about work held too long. A lease past its deadline in the store goes
+// back to the queue (or fails, out of attempts) and its worker, if connected here, is told to drop it and trusted
+// with less; a late answer would be fenced off anyway. A spot check held past LEASE_MS is taken back the same way, so
+// holding one tells a worker nothing a job would not; and a job held here long past its lease, whose end this master
+// never heard of (a relay message lost), is let go too. It runs every quarter lease (50 ms to 1 s), so a lease is
+// noticed expired within a quarter of its length.
+import type { WorkerRegistry } from '../hub/worker-registry.ts';
+import type { Logger } from '../log.ts';
+import type { JobStore, LeaseRef } from '../store/job-store.ts';
+import { logStoreError } from '../store/store-errors.ts';
+import type { SpotChecks } from '../trust/spot-checks.ts';
+import type { JobEvent } from './job-events.ts';
+
+export interface LeaseReaperDeps {
+  store: JobStore;
+  workers: WorkerRegistry;
+  log: Logger;
+  leaseMs: number;
+  /** Absent without GOLD_DIR: no spot checks. */
+  spotChecks: SpotChecks | undefined;
+  /** Forgets the lease held here and tells its worker to drop the job. */
+  revoke: (lease: LeaseRef) => void;
+  /** What follows an applied transition (job-lifecycle.ts). */
+  applied: (event: JobEvent) => void;
+  dispatch: () => void;
+}
+
+export class LeaseReaper {
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(private readonly deps: LeaseReaperDeps) {}
+
+  start(): void {
+    const every = Math.max(50, Math.min(1000, Math.floor(this.deps.leaseMs / 4)));
+    this.timer = setInterval(() => void this.sweep(), every);
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  private async sweep(): Promise<void> {
+    await this.expireOverdue();
+    this.revokeOverdueHolds();
+  }
+
+  /** Leases past their deadline go back to the queue (or fail, out of attempts). */
+  private async expireOverdue(): Promise<void> {
+    const { store, workers, log, revoke, applied } = this.deps;
+    try {
+      for (const lease of await store.expiredLeases(Date.now())) {
+        const transition = await store.release(lease, 'expired', 'lease expired before the worker answered', Date.now());
+        if (!transition.applied) continue;
+        workers.holder(lease)?.recordExpired();
+        revoke(lease);
+        log.warn({ jobId: lease.jobId, status: transition.job.status }, 'lease expired');
+        applied({ type: 'job', transition: 'expired', job: transition.job });
+      }
+    } catch (error) {
+      logStoreError(log, error, 'lease reaper failed');
+    }
+  }
+
+  /** Spot checks held past LEASE_MS, and jobs held here twice as long, are taken back from the sessions holding them. */
+  private revokeOverdueHolds(): void {
+    const { workers, leaseMs, spotChecks, revoke, dispatch } = this.deps;
+    const now = Date.now();
+    let revoked = false;
+    for (const session of workers.all) {
+      for (const lease of session.overdue(now, leaseMs)) {
+        spotChecks?.forget(lease);
+        session.recordExpired();
+        revoke(lease);
+        revoked = true;
+      }
+    }
+    if (revoked) dispatch();
+  }
+}
