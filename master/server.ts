@@ -57,6 +57,8 @@ export interface Master {
 /** Parts a test may swap for its own (e.g. a preparer that fails); each defaults to the real one. */
 export interface MasterParts {
   preparer?: ImagePreparer;
+  /** Makes the verifier from the config and the identities' trust records. */
+  verifier?: (config: Config, records: IdentityStore) => Verifier;
 }
 
 export async function startMaster(config: Config, log: Logger = createLogger(config.logLevel), parts: MasterParts = {}): Promise<Master> {
@@ -83,7 +85,7 @@ export async function startMaster(config: Config, log: Logger = createLogger(con
   const ownerKeys = new OwnerKeys(secret);
   const events = new LiveEvents();
   const workers = new WorkerRegistry(events, config.workerEventsEveryMs);
-  const verifier = new Verifier(config, identityStore);
+  const verifier = parts.verifier?.(config, identityStore) ?? new Verifier(config, identityStore);
   const spotChecks = config.goldDir ? await startSpotChecks(config, model.view.imageSize, identityStore, log) : undefined;
   if (!spotChecks && config.minChecksToVerify > 0)
     log.info(

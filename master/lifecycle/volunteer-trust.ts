@@ -71,9 +71,15 @@ export class VolunteerTrust {
     if (session.trust.spotChecksPassed > checksBefore) await this.revisitWaitingVotes(session);
   }
 
-  /** After a job ended on a credible answer: each volunteer outvoted far beyond honest disagreement is blacklisted. */
+  /**
+   * After a job ended on a credible answer: each volunteer outvoted far beyond honest disagreement is blacklisted; and
+   * one it leaned on that another master blacklisted while this one settled it (its backtracking looked before the job
+   * was done) is backtracked again here, so the job is verified again.
+   */
   async judgeVolunteers(result: JobResult): Promise<void> {
-    for (const { workerId, reason } of await this.deps.verifier.judge(result)) await this.blacklist(workerId, reason, 'outvoted');
+    const { outvoted, blacklistedSince } = await this.deps.verifier.judge(result);
+    for (const { workerId, reason } of outvoted) await this.blacklist(workerId, reason, 'outvoted');
+    for (const { workerId, reason } of blacklistedSince) await this.backtrack(workerId, reason);
   }
 
   private setTrust(session: WorkerSession, record: { spotChecksPassed: number }): void {
@@ -100,9 +106,14 @@ export class VolunteerTrust {
    * without its vote (verification.ts ignores a blacklisted identity's votes).
    */
   private async blacklist(workerId: string, reason: string, cause: BlacklistCause): Promise<void> {
-    const { verifier, workers, store, log, applied } = this.deps;
-    if (await verifier.blacklist(workerId, reason)) this.blacklisted[cause] += 1;
-    log.warn({ workerId, reason }, 'volunteer blacklisted');
+    if (await this.deps.verifier.blacklist(workerId, reason)) this.blacklisted[cause] += 1;
+    this.deps.log.warn({ workerId, reason }, 'volunteer blacklisted');
+    await this.backtrack(workerId, reason);
+  }
+
+  /** What follows a blacklisting, on whichever master learns of it: the identity's sockets here closed, its jobs reopened. */
+  private async backtrack(workerId: string, reason: string): Promise<void> {
+    const { workers, store, log, applied } = this.deps;
     for (const session of workers.all) {
       if (session.identity.workerId === workerId) session.close(CloseCode.identityRevoked, `worker identity blacklisted: ${reason}`);
     }

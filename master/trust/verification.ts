@@ -34,6 +34,12 @@ export type Decision = { final: true; result: JobResult } | { final: false; trus
 const top1 = (answer: JobResult) => answer.predictions[0]!.index;
 const isTrusted = (answer: JobResult) => answer.workerClass === 'trusted';
 
+/** What a job's ending says of the volunteers who answered it (Verifier.judge). */
+export interface Judgement {
+  outvoted: { workerId: string; reason: string }[];
+  blacklistedSince: { workerId: string; reason: string }[];
+}
+
 export class Verifier {
   /** How long saboteurs lasted, as last read (each decision on a volunteer's answer reads it afresh): what a session's credibility is shown with. */
   private survival: SurvivalCounts = NO_SURVIVAL;
@@ -55,19 +61,26 @@ export class Verifier {
 
   /**
    * After a job ended on a credible answer (trusted or verified, not unverified): counts each volunteer's answer to it
-   * as judged, outvoted when it disagreed. Answers the identities now outvoted far beyond honest disagreement, and why.
+   * as judged, outvoted when it disagreed. Answers the identities now outvoted far beyond honest disagreement, and
+   * those the result leans on (agreeing, counted) that are blacklisted now: blacklisted elsewhere between the decision
+   * and the commit, so that backtracking may have missed this job. Each with why.
    */
-  async judge(result: JobResult): Promise<{ workerId: string; reason: string }[]> {
+  async judge(result: JobResult): Promise<Judgement> {
+    const judgement: Judgement = { outvoted: [], blacklistedSince: [] };
     const verification = result.verification;
-    if (!verification || verification.state === 'unverified') return [];
-    const outvotedTooOften: { workerId: string; reason: string }[] = [];
+    if (!verification || verification.state === 'unverified') return judgement;
     for (const replica of verification.replicas.filter((r) => r.workerClass === 'volunteer')) {
       const record = await this.records.recordJudgedAnswer(replica.workerId, !replica.agreed);
       const { answersJudged: judged, answersOutvoted: outvoted } = record;
-      if (record.blacklisted || replica.agreed || judged < this.policy.outvotedMinAnswers || outvoted / judged <= this.policy.maxOutvotedShare) continue;
-      outvotedTooOften.push({ workerId: replica.workerId, reason: `outvoted in ${outvoted} of ${judged} verified jobs, far beyond honest disagreement` });
+      if (record.blacklisted) {
+        if (replica.agreed && !replica.blacklisted)
+          judgement.blacklistedSince.push({ workerId: replica.workerId, reason: record.blacklistedReason ?? 'blacklisted' });
+        continue;
+      }
+      if (replica.agreed || judged < this.policy.outvotedMinAnswers || outvoted / judged <= this.policy.maxOutvotedShare) continue;
+      judgement.outvoted.push({ workerId: replica.workerId, reason: `outvoted in ${outvoted} of ${judged} verified jobs, far beyond honest disagreement` });
     }
-    return outvotedTooOften;
+    return judgement;
   }
 
   /** Whether one answer of a worker this credible settles a job alone (no replica needed). */

@@ -1,0 +1,70 @@
+// A blacklisting on another master racing this one's settling of a job, through a real master on both stores. The
+// other master marks the volunteer blacklisted and reopens the jobs done on its word after this master decided a job
+// on that word but before it committed it: its backtracking found the job not done yet. This master reads the
+// volunteers' records again once the job is done (Verifier.judge), finds the one it leaned on blacklisted, and
+// backtracks itself: the job is verified again and the volunteer's socket here closed.
+import { describe, expect, it } from 'vitest';
+import { getJob, settled, submit, until, uploadsFrom } from '../../test/support/jobs-client.ts';
+import { devImages } from '../../test/support/paths.ts';
+import { TEST_FLEET_TOKEN } from '../../test/support/test-master.ts';
+import { useTestMasters } from '../../test/support/test-masters.ts';
+import { CloseCode } from '../protocol.ts';
+import { Verifier } from '../trust/verification.ts';
+
+const uploads = uploadsFrom(devImages(1).map((image) => image.path));
+const grid = useTestMasters();
+
+/** A verifier that holds each decision until the test lets it go: the window between deciding and committing. */
+class HeldVerifier extends Verifier {
+  private release: () => void = () => {};
+  private onDecided: () => void = () => {};
+  private held = Promise.resolve();
+  /** Resolves when a decision is held. */
+  decided = new Promise<void>(() => {});
+
+  hold(): void {
+    this.held = new Promise((resolve) => (this.release = resolve));
+    this.decided = new Promise((resolve) => (this.onDecided = resolve));
+  }
+
+  letGo(): void {
+    this.release();
+  }
+
+  override async decide(...args: Parameters<Verifier['decide']>): ReturnType<Verifier['decide']> {
+    const decision = await super.decide(...args);
+    this.onDecided();
+    await this.held;
+    return decision;
+  }
+}
+
+describe.each(['sqlite', 'redis'] as const)('a blacklisting racing a settling on the %s store', (storeName) => {
+  it('verifies again a job settled on the word of a volunteer blacklisted elsewhere between the decision and the commit', async () => {
+    let verifier: HeldVerifier | undefined;
+    const m = await grid.start(storeName, {}, { verifier: (config, records) => (verifier = new HeldVerifier(config, records)) });
+    verifier!.hold();
+    const [id] = await submit(m.url, uploads);
+    // On the test master one volunteer's answer settles a job.
+    const suspect = await grid.connect(m, { name: 'suspect', onJob: (j, self) => self.succeed(j.header, 3) });
+    await verifier!.decided;
+
+    // Meanwhile another master blacklists the suspect and backtracks: the job is not done yet, so it reopens nothing.
+    const { workerId } = suspect.welcome.identity;
+    expect(await verifier!.blacklist(workerId, 'failed a spot check on another master')).toBe(true);
+    expect(await m.store.reopenAnsweredBy(workerId, 'verifying again', 'unused: the image is kept')).toEqual({ reopened: [], unverified: [] });
+    verifier!.letGo();
+
+    // Done on its word, then verified again: reopened, the suspect cut off here, its answer a vote that counts for nothing.
+    expect(await suspect.closed).toBe(CloseCode.identityRevoked);
+    await until(async () => (await getJob(m.url, id!)).status === 'queued', 'the job reopened');
+    expect(m.lifecycle.counters.transitions).toMatchObject({ completed: 1, reopened: 1 });
+    // Caught with no spot check passed, it makes new identities less credible (survival.ts): the fleet redoes the job.
+    const fleet = await grid.connect(m, { name: 'fleet', hello: { fleetToken: TEST_FLEET_TOKEN }, onJob: (j, self) => self.succeed(j.header, 5) });
+    const [redone] = await settled(m.url, [id!], 20_000);
+    expect(redone!.result!.verification!.replicas.map((r) => [r.workerId, r.top1, r.agreed, r.blacklisted ?? false])).toEqual([
+      [workerId, 3, false, true],
+      [fleet.welcome.identity.workerId, 5, true, false],
+    ]);
+  });
+});
