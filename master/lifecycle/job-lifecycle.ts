@@ -22,7 +22,7 @@ import type { LiveEvents } from '../events/live-events.ts';
 import type { WorkerRegistry } from '../hub/worker-registry.ts';
 import type { WorkerSession } from '../hub/worker-session.ts';
 import type { Logger } from '../log.ts';
-import type { FailureMessage, ResultMessage } from '../protocol.ts';
+import { CloseCode, type FailureMessage, type ResultMessage } from '../protocol.ts';
 import type { CreateResult, JobStore, LeaseRef, NewJob, RejectReason } from '../store/job-store.ts';
 import { logStoreError } from '../store/store-errors.ts';
 import { relabelled } from '../model/class-labels.ts';
@@ -271,11 +271,14 @@ export class JobLifecycle {
       const earlier = session.isFirstAttempt(lease) ? [] : await this.store.votes(lease.jobId);
       const decision = await this.verifier.decide(answer, earlier, this.workers.hasTrusted());
       const now = Date.now();
+      const blacklisted = decision.answererBlacklisted === true;
       return decision.final
-        ? { name: 'completed' as const, transition: await this.store.complete(lease, session.id, decision.result, now) }
-        : { name: 'answered' as const, transition: await this.store.vote(lease, session.id, answer, decision.trustedOnly, now) };
+        ? { name: 'completed' as const, blacklisted, transition: await this.store.complete(lease, session.id, decision.result, now) }
+        : { name: 'answered' as const, blacklisted, transition: await this.store.vote(lease, session.id, answer, decision.trustedOnly, now) };
     };
-    const { name, transition } = await settle().finally(() => session.drop(lease));
+    const { name, blacklisted, transition } = await settle().finally(() => session.drop(lease));
+    // Blacklisted on another master while its socket here stayed open: its answer counted for nothing, and it is cut off.
+    if (blacklisted) session.close(CloseCode.identityRevoked, 'worker identity blacklisted');
     if (transition.applied) {
       session.recordDone(message.inferenceMs);
       this.applied({ type: 'job', transition: name, job: transition.job });

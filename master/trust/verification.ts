@@ -29,7 +29,11 @@ export interface VerificationPolicy {
 /** What the verifier keeps per identity (identity-store.ts). */
 export type TrustRecords = Pick<IdentityStore, 'trustRecord' | 'recordJudgedAnswer' | 'blacklist' | 'survival'>;
 
-export type Decision = { final: true; result: JobResult } | { final: false; trustedOnly: boolean };
+/**
+ * A verdict on a job's answers. `answererBlacklisted`: the new answer's identity is blacklisted already (on another
+ * master, while its socket here stayed open): its answer counted for nothing, and its socket should close.
+ */
+export type Decision = ({ final: true; result: JobResult } | { final: false; trustedOnly: boolean }) & { answererBlacklisted?: true };
 
 const top1 = (answer: JobResult) => answer.predictions[0]!.index;
 const isTrusted = (answer: JobResult) => answer.workerClass === 'trusted';
@@ -131,6 +135,7 @@ export class Verifier {
       }));
     // Answers of identities blacklisted since they voted: listed among the replicas, marked as counting for nothing.
     const ignored = new Set(answers.filter((given) => !counted.some((kept) => kept.answer === given)));
+    const flag = ignored.has(answer) ? { answererBlacklisted: true as const } : {};
     const voting = counted.filter(({ answer: given, spotChecksPassed }) => this.hasSay(isTrusted(given), spotChecksPassed));
     const outcome = verdict(asVotes(voting), this.policy);
     if (outcome.final) {
@@ -138,14 +143,15 @@ export class Verifier {
       const state: VerificationState = agreeing.some(isTrusted) ? 'trusted' : 'verified';
       // A lone volunteer's close call may be an honest slip its credibility says nothing about: it waits for a second identity.
       const loneCloseCall = state === 'verified' && agreeing.length === 1 && isCloseCall(agreeing[0]!, this.policy);
-      if (!loneCloseCall) return { final: true, result: settled(answers, answer, outcome.answer, { state, credibility: outcome.credibility }, ignored) };
+      if (!loneCloseCall)
+        return { final: true, result: settled(answers, answer, outcome.answer, { state, credibility: outcome.credibility }, ignored), ...flag };
     }
     const volunteerAnswers = counted.filter(({ answer: given }) => !isTrusted(given)).length;
-    if (volunteerAnswers < this.policy.maxReplicas) return { final: false, trustedOnly: false };
-    if (trustedWorkerConnected) return { final: false, trustedOnly: true };
+    if (volunteerAnswers < this.policy.maxReplicas) return { final: false, trustedOnly: false, ...flag };
+    if (trustedWorkerConnected) return { final: false, trustedOnly: true, ...flag };
     // With no answer that counts, the lead among all of them is still the best guess to show, unverified.
     const lead = leadOf(outcome) ?? leadOf(verdict(asVotes(counted), this.policy)) ?? top1(answer);
-    return { final: true, result: settled(answers, answer, lead, { state: 'unverified', credibility: outcome.credibility }, ignored) };
+    return { final: true, result: settled(answers, answer, lead, { state: 'unverified', credibility: outcome.credibility }, ignored), ...flag };
   }
 }
 

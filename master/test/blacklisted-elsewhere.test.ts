@@ -1,13 +1,16 @@
-// A blacklisting on another master racing this one's settling of a job, through a real master on both stores. The
-// other master marks the volunteer blacklisted and reopens the jobs done on its word after this master decided a job
-// on that word but before it committed it: its backtracking found the job not done yet. This master reads the
-// volunteers' records again once the job is done (Verifier.judge), finds the one it leaned on blacklisted, and
-// backtracks itself: the job is verified again and the volunteer's socket here closed.
+// A volunteer blacklisted on another master sharing the store, through a real master on both stores (the other
+// master's part played by the test through the same verifier and store). Its socket here stays open until it answers:
+// that answer counts for nothing and the socket is closed. A blacklisting racing this master's settling of a job: the
+// other master marks the volunteer and reopens the jobs done on its word after this master decided a job on that word
+// but before it committed it, so its backtracking found the job not done yet. This master reads the volunteers'
+// records again once the job is done (Verifier.judge), finds the one it leaned on blacklisted, and backtracks itself:
+// the job is verified again and the volunteer's socket here closed.
 import { describe, expect, it } from 'vitest';
 import { getJob, settled, submit, until, uploadsFrom } from '../../test/support/jobs-client.ts';
 import { devImages } from '../../test/support/paths.ts';
 import { TEST_FLEET_TOKEN } from '../../test/support/test-master.ts';
 import { useTestMasters } from '../../test/support/test-masters.ts';
+import type { SyntheticJob } from '../../metrics/synthetic-worker.ts';
 import { CloseCode } from '../protocol.ts';
 import { Verifier } from '../trust/verification.ts';
 
@@ -39,7 +42,29 @@ class HeldVerifier extends Verifier {
   }
 }
 
-describe.each(['sqlite', 'redis'] as const)('a blacklisting racing a settling on the %s store', (storeName) => {
+describe.each(['sqlite', 'redis'] as const)('a volunteer blacklisted on another master, on the %s store', (storeName) => {
+  it('cuts it off at its next answer here, which counts for nothing', async () => {
+    let verifier: Verifier | undefined;
+    const m = await grid.start(storeName, {}, { verifier: (config, records) => (verifier = new Verifier(config, records)) });
+    const [id] = await submit(m.url, uploads);
+    const held: SyntheticJob[] = [];
+    const suspect = await grid.connect(m, { name: 'suspect', onJob: (job) => void held.push(job) });
+    await until(() => held.length === 1, 'the job held by the suspect');
+    const { workerId } = suspect.welcome.identity;
+    expect(await verifier!.blacklist(workerId, 'failed a spot check on another master')).toBe(true);
+
+    suspect.succeed(held[0]!.header, 3);
+    expect(await suspect.closed).toBe(CloseCode.identityRevoked);
+    await until(async () => (await getJob(m.url, id!)).votes === 1, 'its answer kept as a vote');
+    expect(await getJob(m.url, id!)).toMatchObject({ status: 'queued', result: null });
+    const fleet = await grid.connect(m, { name: 'fleet', hello: { fleetToken: TEST_FLEET_TOKEN }, onJob: (j, self) => self.succeed(j.header, 5) });
+    const [done] = await settled(m.url, [id!], 20_000);
+    expect(done!.result!.verification!.replicas.map((r) => [r.workerId, r.agreed, r.blacklisted ?? false])).toEqual([
+      [workerId, false, true],
+      [fleet.welcome.identity.workerId, true, false],
+    ]);
+  });
+
   it('verifies again a job settled on the word of a volunteer blacklisted elsewhere between the decision and the commit', async () => {
     let verifier: HeldVerifier | undefined;
     const m = await grid.start(storeName, {}, { verifier: (config, records) => (verifier = new HeldVerifier(config, records)) });
