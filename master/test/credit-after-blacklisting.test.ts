@@ -2,7 +2,7 @@
 // was blacklisted ends a second time on the same agreeing answers, and those answers earn nothing more. Otherwise
 // throwaway identities that agree on jobs and then fail a spot check on purpose would farm credit for an accomplice.
 import { describe, expect, it } from 'vitest';
-import { classify, submitColours, useColourGold } from '../../test/support/colour-gold.ts';
+import { answerCloseCall, classify, submitColours, useColourGold } from '../../test/support/colour-gold.ts';
 import { settled, until } from '../../test/support/jobs-client.ts';
 import { useTestMasters } from '../../test/support/test-masters.ts';
 import type { StatsView } from '../api-types.ts';
@@ -17,22 +17,7 @@ describe.each(['sqlite', 'redis'] as const)('credit after a blacklisting on the 
     // identity.
     const m = await grid.start(storeName, { goldDir: colourGold.dir(), goldFraction: 0.5, targetError: 0.05, closeCallMargin: 0.1 });
     const ids = await submitColours(m.url, 6);
-    const accomplice = await grid.connect(m, {
-      name: 'accomplice',
-      credit: 2,
-      onJob: (job, self) =>
-        void classify(job).then((index) =>
-          self.answer(
-            job.header,
-            [
-              { index, probability: 0.5 },
-              { index: (index % 3) + 1, probability: 0.45 },
-            ],
-            0,
-            { backend: 'webgl', precision: 'fp16' },
-          ),
-        ),
-    });
+    const accomplice = await grid.connect(m, { name: 'accomplice', credit: 2, onJob: (job, self) => answerCloseCall(job, self) });
     const A = accomplice.welcome.identity.workerId;
     await until(() => ids.every((id) => accomplice.jobs.some((job) => job.header.jobId === id)), "every job holding the accomplice's vote");
     // The throwaway identity answers jobs honestly; once told to, it fails its next spot check on purpose.

@@ -5,7 +5,7 @@
 // closed, its identity refused from then on, and its jobs done by others. A credible volunteer's close calls wait
 // for a second identity.
 import { describe, expect, it } from 'vitest';
-import { classify, submitColours, useColourGold } from '../../test/support/colour-gold.ts';
+import { answerCloseCall, classify, submitColours, useColourGold } from '../../test/support/colour-gold.ts';
 import { settled, until } from '../../test/support/jobs-client.ts';
 import { encodingOf } from '../../test/support/image-encoding.ts';
 import type { TestMaster } from '../../test/support/test-master.ts';
@@ -24,27 +24,9 @@ describe.each(['sqlite', 'redis'] as const)('spot checks on the %s store', (stor
 
   const honest = (on: TestMaster) =>
     grid.connect(on, { name: 'honest', credit: 2, onJob: (job, self) => void classify(job).then((index) => self.succeed(job.header, index)) });
-  /**
-   * An honest volunteer on WebGL whose top-1 leads the second by 0.05 on every image: in half floats (the default)
-   * a close call (< CLOSE_CALL_MARGIN 0.1), in fp32 not (> CLOSE_CALL_MARGIN_FP32 0.001).
-   */
+  /** An honest volunteer whose every answer is a close call in half floats (or not, in fp32). */
   const closeCaller = (on: TestMaster, precision: Precision = 'fp16') =>
-    grid.connect(on, {
-      name: 'close-calls',
-      credit: 2,
-      onJob: (job, self) =>
-        void classify(job).then((index) =>
-          self.answer(
-            job.header,
-            [
-              { index, probability: 0.5 },
-              { index: (index % 3) + 1, probability: 0.45 },
-            ],
-            0,
-            { backend: 'webgl', precision },
-          ),
-        ),
-    });
+    grid.connect(on, { name: 'close-calls', credit: 2, onJob: (job, self) => answerCloseCall(job, self, precision) });
   /** Spot checks all but never dealt with work: only idle ones come. */
   const idleOnly = (idleSpotCheckMs: number) => ({ goldDir: colourGold.dir(), goldFraction: 1e-9, goldFractionNew: 1e-9, targetError: 0.05, idleSpotCheckMs });
 

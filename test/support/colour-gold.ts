@@ -5,7 +5,8 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll } from 'vitest';
-import type { SyntheticJob } from '../../metrics/synthetic-worker.ts';
+import type { SyntheticJob, SyntheticWorker } from '../../metrics/synthetic-worker.ts';
+import type { Precision } from '../../master/protocol.ts';
 
 /** Class 1 is red, 2 green, 3 blue: the "model" of these tests. */
 export const COLOURS = [
@@ -30,6 +31,24 @@ export async function classify(job: SyntheticJob): Promise<number> {
   const { channels } = await sharp(job.image).stats();
   const means = channels.slice(0, 3).map((channel) => channel.mean);
   return means.indexOf(Math.max(...means)) + 1;
+}
+
+/**
+ * Answers honestly on WebGL with a top-1 that leads the second by 0.05: in half floats (the default) a close call
+ * (< CLOSE_CALL_MARGIN 0.1), in fp32 not (> CLOSE_CALL_MARGIN_FP32 0.001).
+ */
+export function answerCloseCall(job: SyntheticJob, worker: SyntheticWorker, precision: Precision = 'fp16'): void {
+  void classify(job).then((index) =>
+    worker.answer(
+      job.header,
+      [
+        { index, probability: 0.5 },
+        { index: (index % 3) + 1, probability: 0.45 },
+      ],
+      0,
+      { backend: 'webgl', precision },
+    ),
+  );
 }
 
 /** A gold folder of one image per colour, made before the file's tests and deleted after: call at the top level. */
