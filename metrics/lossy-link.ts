@@ -2,7 +2,7 @@
 // by a veth pair, dropping a fraction of the packets in each direction.
 //
 // This kernel has no netem qdisc, so loss comes from nftables inside the
-// namespace (`numgen random mod 1000 < p*1000 drop` on input and output);
+// namespace (`numgen random mod 1000000 < p*1000000 drop` on input and output);
 // where `tc ... netem` works it is used instead. Programs run inside the
 // namespace see the master at `hostAddress`; traffic from the root namespace
 // to itself never crosses the link.
@@ -142,18 +142,22 @@ export async function createLossyLink({ loss }: LossyLinkOptions): Promise<Lossy
   };
 }
 
+/** A packet is dropped when a random number below this is below loss × this. */
+const LOSS_STEPS = 1_000_000;
+
 /**
  * One nftables transaction that replaces the whole table, so changing the loss
  * never leaves a moment without rules. Only the veth is touched, not loopback.
  */
 export function lossRuleset(nsInterface: string, loss: number): string {
-  const threshold = Math.round(loss * 1000);
+  // In millionths, so a loss like 0.0004 drops what it says (in thousandths it rounded to none).
+  const threshold = Math.round(loss * LOSS_STEPS);
   return [
     'table inet lossy',
     'delete table inet lossy',
     'table inet lossy {',
-    `  chain input { type filter hook input priority 0; policy accept; iifname "${nsInterface}" numgen random mod 1000 < ${threshold} drop; }`,
-    `  chain output { type filter hook output priority 0; policy accept; oifname "${nsInterface}" numgen random mod 1000 < ${threshold} drop; }`,
+    `  chain input { type filter hook input priority 0; policy accept; iifname "${nsInterface}" numgen random mod ${LOSS_STEPS} < ${threshold} drop; }`,
+    `  chain output { type filter hook output priority 0; policy accept; oifname "${nsInterface}" numgen random mod ${LOSS_STEPS} < ${threshold} drop; }`,
     '}',
     '',
   ].join('\n');

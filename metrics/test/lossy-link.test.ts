@@ -44,9 +44,11 @@ describe('lossy link', () => {
     expect(links()).not.toMatch(new RegExp(`lsy${subnet}h@`));
   });
 
-  it('drops by nftables only on the veth, never on loopback', () => {
+  it('drops by nftables only on the veth, never on loopback, in millionths', () => {
     const ruleset = lossRuleset('lsy7n', 0.067);
-    expect(ruleset).toContain('iifname "lsy7n" numgen random mod 1000 < 67 drop');
-    expect(ruleset).toContain('oifname "lsy7n" numgen random mod 1000 < 67 drop');
+    expect(ruleset).toContain('iifname "lsy7n" numgen random mod 1000000 < 67000 drop');
+    expect(ruleset).toContain('oifname "lsy7n" numgen random mod 1000000 < 67000 drop');
+    // A loss finer than a thousandth still drops what it says.
+    expect(lossRuleset('lsy7n', 0.0004)).toContain('numgen random mod 1000000 < 400 drop');
   });
 });
