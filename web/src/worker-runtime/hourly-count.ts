@@ -1,12 +1,13 @@
 const HOUR_MS = 3_600_000;
 
 /**
- * How many images were finished in the last hour, for the volunteer's hourly cap. It keeps an hour of finish times
- * at most, cap or no cap: a fleet page without one finishes millions of images a day.
+ * How many images were finished in the last hour, for the volunteer's hourly cap. It keeps under two hours of finish
+ * times, cap or no cap: a fleet page without one finishes millions of images a day.
  */
 export class HourlyCount {
-  /** Finish times, oldest first, none older than an hour before the newest. */
-  private readonly times: number[] = [];
+  /** Finish times, oldest first; those before `first` are forgotten (dropped in bulk, so each add costs O(1)). */
+  private times: number[] = [];
+  private first = 0;
 
   add(now: number): void {
     this.times.push(now);
@@ -15,12 +16,12 @@ export class HourlyCount {
 
   count(now: number): number {
     this.forgetBefore(now);
-    return this.times.length;
+    return this.times.length - this.first;
   }
 
   /** When the oldest image counted now leaves the window (the count drops), or null when none is counted. */
   nextDrop(now: number): number | null {
-    return this.count(now) === 0 ? null : this.times[0]! + HOUR_MS;
+    return this.count(now) === 0 ? null : this.times[this.first]! + HOUR_MS;
   }
 
   /** Finish times held: the bound's test reads it. */
@@ -29,6 +30,11 @@ export class HourlyCount {
   }
 
   private forgetBefore(now: number): void {
-    while (this.times.length > 0 && this.times[0]! <= now - HOUR_MS) this.times.shift();
+    while (this.first < this.times.length && this.times[this.first]! <= now - HOUR_MS) this.first++;
+    // Once the forgotten outnumber the counted, they go: what is held stays under twice an hour's finishes.
+    if (this.first > this.times.length / 2) {
+      this.times = this.times.slice(this.first);
+      this.first = 0;
+    }
   }
 }
