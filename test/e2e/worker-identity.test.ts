@@ -1,6 +1,7 @@
 // Worker identity in a real headless Chromium on the built worker page: the page is issued an
 // identity, keeps it in localStorage across a reconnect and a master restart, and a worker of the
-// fleet started with the master's FLEET_TOKEN is trusted while a plain page is a volunteer.
+// fleet started with the master's FLEET_TOKEN is trusted while a plain page is a volunteer; a fleet tab opened in the
+// volunteer's browser keeps its identity apart.
 import type { Browser, Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFleet, type Fleet } from '../../headless-worker/fleet.ts';
@@ -68,5 +69,22 @@ describe('worker identity in a real browser', () => {
     await until(async () => (await listed()).some((worker) => worker.name === 'identity-fleet-1'), 'the fleet worker');
     const classes = Object.fromEntries((await listed()).map((worker) => [worker.name, worker.workerClass]));
     expect(classes).toEqual({ [NAME]: 'volunteer', 'identity-fleet-1': 'trusted' });
+  });
+
+  it("keeps a volunteer's identity when a fleet tab opens in the same browser (kept apart)", async () => {
+    const { page: fleetTab } = await openPage(browser, master.url, `/worker?autostart=1&name=fleet-tab#fleet-token=${FLEET_TOKEN}`);
+    try {
+      await until(
+        async () => (await listed()).some((worker) => worker.name === 'fleet-tab' && worker.workerClass === 'trusted'),
+        'the fleet tab trusted',
+        90_000,
+      );
+      expect(await kept()).toEqual(identity);
+    } finally {
+      await fleetTab.close();
+    }
+    await page.reload({ waitUntil: 'domcontentloaded' });
+    await until(async () => (await tab())?.workerId === identity.workerId, 'the volunteer back with its identity', 60_000);
+    expect((await tab())?.workerClass).toBe('volunteer');
   });
 });

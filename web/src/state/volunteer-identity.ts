@@ -1,7 +1,11 @@
 import { DisplayName, WorkerIdentity } from '../../../master/protocol.ts';
 
-/** The identity the master issued this browser (id and signed token), as JSON. */
-export const IDENTITY_KEY = 'grid-worker-identity';
+/**
+ * Where the identity the master issued this browser (id and signed token) is kept, as JSON: a volunteer's, or the
+ * fleet's (a tab opened with the operator's fleet token), apart, so that opening a fleet tab in a volunteer's browser
+ * never replaces the volunteer's identity and its credit.
+ */
+export const IDENTITY_KEYS = { volunteer: 'grid-worker-identity', fleet: 'grid-fleet-identity' } as const;
 const NAME_KEY = 'grid-volunteer-name';
 
 type Storage = Pick<globalThis.Storage, 'getItem' | 'setItem' | 'removeItem'>;
@@ -24,8 +28,14 @@ export class VolunteerIdentity {
   current: WorkerIdentity | null;
   displayName: string | null;
 
-  constructor(private readonly storage: () => Storage) {
-    this.current = parseIdentity(this.load(IDENTITY_KEY));
+  private readonly key: string;
+
+  constructor(
+    private readonly storage: () => Storage,
+    kind: keyof typeof IDENTITY_KEYS = 'volunteer',
+  ) {
+    this.key = IDENTITY_KEYS[kind];
+    this.current = parseIdentity(this.load(this.key));
     const name = DisplayName.safeParse(this.load(NAME_KEY));
     this.displayName = name.success ? name.data : null;
   }
@@ -34,13 +44,13 @@ export class VolunteerIdentity {
   remember(identity: WorkerIdentity): void {
     if (this.current?.workerId === identity.workerId && this.current.token === identity.token) return;
     this.current = identity;
-    this.save(IDENTITY_KEY, JSON.stringify(identity));
+    this.save(this.key, JSON.stringify(identity));
   }
 
   /** The master refused the identity (revoked, or signed by another master): the next connect gets a new one. */
   forget(): void {
     this.current = null;
-    this.remove(IDENTITY_KEY);
+    this.remove(this.key);
   }
 
   /** Opts in with a name (checked as the master will), or out with null; returns an error message or null. */

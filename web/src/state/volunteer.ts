@@ -13,7 +13,7 @@ import { VolunteerIdentity } from './volunteer-identity.ts';
 const workerParams = parseWorkerParams(location.search);
 const fleetToken = takeFleetToken(location, history);
 
-export const identity = new VolunteerIdentity(() => localStorage);
+export const identity = new VolunteerIdentity(() => localStorage, fleetToken ? 'fleet' : 'volunteer');
 
 export const runtime = new WorkerRuntime({
   name: workerParams.name ?? rememberedWorkerName(() => localStorage),
