@@ -11,8 +11,7 @@ import { parseWorkerParams } from '../worker-runtime/worker-params.ts';
 
 const choice = await chooseBackend(parseWorkerParams(location.search).backend);
 const view = await fetchModel();
-const classifier = new Classifier((await loadModel(view, () => {})).model, view);
-await classifier.warmUp();
+const { classifier } = await Classifier.warmed((await loadModel(view, () => {})).model, view);
 const { decode } = new OffThreadDecoder();
 
 (window as StandaloneWindow).__standalone = {

@@ -22,8 +22,23 @@ export class Classifier {
     private readonly view: ModelView,
   ) {}
 
+  /**
+   * The classifier of a model just loaded, warmed up, with the warm-up's ms. A warm-up that fails (a wrong model, a
+   * lost WebGL context, out of GPU memory) disposes the model before it throws: the page tries again, and each try
+   * would otherwise keep a whole model's weights.
+   */
+  static async warmed(model: tf.GraphModel, view: ModelView): Promise<{ classifier: Classifier; warmupMs: number }> {
+    const classifier = new Classifier(model, view);
+    try {
+      return { classifier, warmupMs: await classifier.warmUp() };
+    } catch (error) {
+      classifier.dispose();
+      throw error;
+    }
+  }
+
   /** One inference on zeros, so shader compilation and buffer allocation happen before real work. Returns ms. */
-  async warmUp(): Promise<number> {
+  private async warmUp(): Promise<number> {
     const started = performance.now();
     const size = this.view.imageSize;
     // Checking the output width here makes a wrong model fail at load time, not on every job.

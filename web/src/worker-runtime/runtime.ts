@@ -202,8 +202,8 @@ export class WorkerRuntime extends EventTarget {
       bytesDownloaded: this.status.bytesDownloaded + (source === 'network' ? view.bytes : 0),
     });
     this.setPhase('warming');
-    const classifier = new Classifier(model, view);
-    this.update({ warmupMs: await classifier.warmUp() });
+    const { classifier, warmupMs } = await Classifier.warmed(model, view);
+    this.update({ warmupMs });
     return { classifier, view };
   }
 
