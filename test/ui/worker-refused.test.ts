@@ -1,5 +1,6 @@
-// The worker page in real Chromium when the master will issue its address no new identity for now
-// (MAX_NEW_IDENTITIES_PER_ADDRESS): it says why, in the master's words, and keeps trying rather than give up.
+// The worker page in real Chromium when the master refuses it. Its address may have no new identity for now
+// (MAX_NEW_IDENTITIES_PER_ADDRESS): it says why, in the master's words, and keeps trying rather than give up. Its fleet
+// token is not the master's: it stops, says why, and offers Start again (the fleet reads `refused` and stops too).
 import { describe, expect, it } from 'vitest';
 import { SyntheticWorker } from '../../metrics/synthetic-worker.ts';
 import { clickDeep, inApp, waitForTexts } from '../support/browser.ts';
@@ -26,5 +27,18 @@ describe('a worker page its address may not have a new identity for', () => {
     } finally {
       first.terminate();
     }
+  });
+});
+
+describe('a worker page whose fleet token the master refuses', () => {
+  it('stops for good, says why, and offers Start again', async () => {
+    const { page } = await ui.open('/worker#fleet-token=not-the-fleet-token-of-this-master');
+    await clickDeep(page, inApp('worker-page', '.control button'));
+    await waitForTexts(page, inApp('worker-page', '.state'), (texts) => texts[0] === 'Stopped', 'the page stopped', 90_000);
+    expect(await waitForTexts(page, inApp('worker-page', '.problem'), (texts) => texts.length === 1, 'the problem')).toEqual([
+      'Last problem: master: fleet token refused',
+    ]);
+    expect(await page.evaluate(() => window.__gridWorker?.refused)).toBe('fleet token refused');
+    expect(await waitForTexts(page, inApp('worker-page', '.control button'), (texts) => texts.length === 1, 'the control')).toEqual(['Start']);
   });
 });

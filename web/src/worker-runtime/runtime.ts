@@ -108,7 +108,7 @@ export class WorkerRuntime extends EventTarget {
     if (this.active) return;
     this.active = true;
     this.startedAt = performance.now();
-    this.update({ startupMs: null });
+    this.update({ startupMs: null, refused: null });
     await this.prepareAndConnect(++this.epoch);
   }
 
@@ -304,9 +304,12 @@ export class WorkerRuntime extends EventTarget {
       this.options.identity.forget();
       this.update({ workerId: null, workerClass: null, lastError: `master: ${reason}` });
     } else if (code === CloseCode.badFleetToken) {
+      // Stopped, not in error: nothing retries, and Start (with the right token) is the way back.
       this.connection.stopReconnecting();
       this.active = false;
-      this.update({ state: 'error', lastError: `master: ${reason}` });
+      this.epoch++;
+      this.dropQueue();
+      this.update({ state: 'stopped', lastError: `master: ${reason}`, refused: reason });
     }
   }
 

@@ -25,6 +25,11 @@ export interface GridWorkerStatus {
   /** The identity the master issued this page, and its class (trusted: the fleet), once welcomed. */
   workerId: string | null;
   workerClass: WorkerClass | null;
+  /**
+   * Why the master refused this page for good (its fleet token): the page stopped and does not retry until started
+   * again, and the fleet stops relaunching it. Null otherwise.
+   */
+  refused: string | null;
 }
 
 /** Everything the worker page shows: the public status plus details for people. */
@@ -65,6 +70,7 @@ export function initialSnapshot(name: string, kind: WorkerKind, credit: number):
     msPerImage: null,
     lastError: null,
     modelHash: null,
+    refused: null,
     name,
     kind,
     draining: false,
@@ -97,7 +103,21 @@ declare global {
 
 /** Mirrors the status onto the page, where the fleet and its screenshots can see it. */
 export function publishStatus(status: WorkerSnapshot): void {
-  const { state, backend, backendReason, jobsDone, jobsFailed, msPerImage, lastError, modelHash, busyMs, workingMs, workerId, workerClass } = status;
-  window.__gridWorker = { state, backend, backendReason, jobsDone, jobsFailed, msPerImage, lastError, modelHash, busyMs, workingMs, workerId, workerClass };
+  const { state, backend, backendReason, jobsDone, jobsFailed, msPerImage, lastError, modelHash, busyMs, workingMs, workerId, workerClass, refused } = status;
+  window.__gridWorker = {
+    state,
+    backend,
+    backendReason,
+    jobsDone,
+    jobsFailed,
+    msPerImage,
+    lastError,
+    modelHash,
+    busyMs,
+    workingMs,
+    workerId,
+    workerClass,
+    refused,
+  };
   document.documentElement.dataset.workerState = state;
 }
