@@ -49,6 +49,11 @@ export class WorkerSession {
    * job), and when it was given (ms, this master's clock).
    */
   private readonly held = new Map<string, { leaseId: string; attempt?: number; givenAt: number }>();
+  /**
+   * Leases taken back from it with a cancel, newest last, at most MAX_CREDIT (no more can be on their way back): an
+   * answer that crossed the cancel is late, not forged, and each excuses one answer.
+   */
+  private readonly cancelled: string[] = [];
 
   /** The master-issued identity this socket proved (several tabs of one browser share it); the id is per socket. */
   readonly identity: WorkerIdentity;
@@ -123,6 +128,22 @@ export class WorkerSession {
   drop(lease: LeaseRef): boolean {
     if (!this.holds(lease)) return false;
     this.held.delete(lease.jobId);
+    return true;
+  }
+
+  /** Takes a lease back and tells the worker to drop the job, if it holds it. */
+  cancel(lease: LeaseRef): void {
+    if (!this.drop(lease)) return;
+    this.cancelled.push(lease.leaseId);
+    if (this.cancelled.length > MAX_CREDIT) this.cancelled.shift();
+    this.send({ type: 'cancel', ...lease });
+  }
+
+  /** Whether an answer to this lease crossed the master's cancel of it (once per cancel): a late answer, not a forged one. */
+  excusesLateAnswer(lease: LeaseRef): boolean {
+    const at = this.cancelled.indexOf(lease.leaseId);
+    if (at < 0) return false;
+    this.cancelled.splice(at, 1);
     return true;
   }
 

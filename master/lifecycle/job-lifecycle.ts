@@ -424,13 +424,13 @@ export class JobLifecycle {
 
   /** The worker here holding this lease (if any) forgets it and is told to drop the job. */
   private revoke(lease: LeaseRef): void {
-    const holder = this.workers.holder(lease);
-    if (holder?.drop(lease)) holder.send({ type: 'cancel', ...lease });
+    this.workers.holder(lease)?.cancel(lease);
   }
 
   private reject(session: WorkerSession, lease: LeaseRef, what: string, reason: RejectReason): void {
     this.counters.rejected[reason] += 1;
-    this.countRefusal(session, { ...lease, reason }, `${what} rejected`);
+    // An honest page's answer to a job deleted or taken back while it worked on it is no strike against it.
+    if (!session.excusesLateAnswer(lease)) this.countRefusal(session, { ...lease, reason }, `${what} rejected`);
     this.dispatch();
   }
 
