@@ -2,7 +2,7 @@ import { LitElement, html, nothing } from 'lit';
 import { CPU_SHARES, MAX_IMAGES_PER_HOUR, type DonorLimits } from '../../../master/protocol.ts';
 import { formatBytes, formatCount } from '../lib/format.ts';
 import { SubscriptionController } from '../state/subscription-controller.ts';
-import { batteryPause, donorLimits, runtime } from '../state/volunteer.ts';
+import { batteryPause, donorLimits, runtime, RUNTIME_RENDER_MS } from '../state/volunteer.ts';
 import { busyShare } from '../worker-runtime/cpu-share.ts';
 import { factListStyles, panelStyles } from './shared.styles.ts';
 import { donorControlsStyles } from './donor-controls.styles.ts';
@@ -13,7 +13,7 @@ export class DonorControls extends LitElement {
 
   constructor() {
     super();
-    new SubscriptionController(this, (onChange) => runtime.subscribe(onChange));
+    new SubscriptionController(this, (onChange) => runtime.subscribe(onChange), RUNTIME_RENDER_MS);
   }
 
   protected override render() {

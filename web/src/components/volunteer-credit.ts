@@ -4,7 +4,7 @@ import { fetchOwnStanding } from '../api.ts';
 import { formatCount, formatMs } from '../lib/format.ts';
 import { Poller } from '../state/poller.ts';
 import { SubscriptionController } from '../state/subscription-controller.ts';
-import { identity, runtime } from '../state/volunteer.ts';
+import { identity, runtime, RUNTIME_RENDER_MS } from '../state/volunteer.ts';
 import { buttonStyles, factListStyles, panelStyles } from './shared.styles.ts';
 
 const standing = new Poller(() => fetchOwnStanding(identity.current));
@@ -57,7 +57,7 @@ export class VolunteerCredit extends LitElement {
   constructor() {
     super();
     new SubscriptionController(this, (onChange) => standing.subscribe(onChange));
-    new SubscriptionController(this, (onChange) => runtime.subscribe(onChange));
+    new SubscriptionController(this, (onChange) => runtime.subscribe(onChange), RUNTIME_RENDER_MS);
   }
 
   protected override render() {

@@ -2,7 +2,7 @@ import { LitElement, html, nothing } from 'lit';
 import { formatCount, formatMs, plural } from '../lib/format.ts';
 import { SubscriptionController } from '../state/subscription-controller.ts';
 import { verificationPolicy } from '../state/verification-policy.ts';
-import { autostartOnce, contribution, hiddenPause, runtime } from '../state/volunteer.ts';
+import { autostartOnce, contribution, hiddenPause, runtime, RUNTIME_RENDER_MS } from '../state/volunteer.ts';
 import type { WorkerClass } from '../../../master/protocol.ts';
 import type { PauseReason, WorkerSnapshot, WorkerState } from '../worker-runtime/status.ts';
 import { buttonStyles, cardGridStyles, factListStyles, introStyles, panelStyles } from './shared.styles.ts';
@@ -47,9 +47,7 @@ export class WorkerPage extends LitElement {
 
   constructor() {
     super();
-    // The runtime changes several times an image; a person reads a few updates a second, and each render is the
-    // page thread's time, taken from the model.
-    new SubscriptionController(this, (onChange) => runtime.subscribe(onChange), 250);
+    new SubscriptionController(this, (onChange) => runtime.subscribe(onChange), RUNTIME_RENDER_MS);
     new SubscriptionController(this, (onChange) => verificationPolicy.subscribe(onChange));
   }
 

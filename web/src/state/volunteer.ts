@@ -15,6 +15,12 @@ const fleetToken = takeFleetToken(location, history);
 
 export const identity = new VolunteerIdentity(() => localStorage, fleetToken ? 'fleet' : 'volunteer');
 
+/**
+ * How often a component showing the runtime may render, ms. The runtime changes several times an image; a person reads
+ * a few updates a second, and each render is the page thread's time, taken from the model.
+ */
+export const RUNTIME_RENDER_MS = 250;
+
 export const runtime = new WorkerRuntime({
   name: workerParams.name ?? rememberedWorkerName(() => localStorage),
   kind: workerParams.kind,
