@@ -277,12 +277,14 @@ export class WorkerRuntime extends EventTarget {
 
   /** The master now serves another model: load that one, then reconnect announcing it. */
   private async reloadModel(): Promise<void> {
+    // The start this reload belongs to: a Stop while the current job finishes ends it.
+    const epoch = this.epoch;
     this.connection.stopReconnecting(); // the master closes this socket; reconnecting now would be refused again
     this.dropQueue();
     await this.whenIdle();
     this.ready?.classifier.dispose();
     this.ready = null;
-    await this.prepareAndConnect(this.epoch);
+    if (epoch === this.epoch) await this.prepareAndConnect(epoch);
   }
 
   private onJob(header: JobHeader, image: Uint8Array, session: number): void {
