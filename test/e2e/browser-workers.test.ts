@@ -124,21 +124,23 @@ describe('browser workers end to end', () => {
     // Ready, so it takes its share of the jobs as they come (on a loaded machine the other tests' work may have
     // left its page reconnecting for a while).
     await until(() => victim.status().state === 'ready', `${victim.name} to be ready`, 60_000);
-    const ids = await submit(
-      master.url,
-      uploadsFrom(
-        devImages(60)
-          .slice(20)
-          .map((image) => image.path),
-      ),
+    const images = uploadsFrom(
+      devImages(60)
+        .slice(20)
+        .map((image) => image.path),
     );
+    const ids: string[] = [];
+    // Jobs keep coming while it holds none: on a loaded machine the Chromium workers may finish a batch before the
+    // slower Firefox page (or one reconnecting for a moment) is dealt any of it.
     await until(
       async () => {
         const { workers } = (await fetch(`${master.url}/api/workers`).then((r) => r.json())) as { workers: { name: string; inFlight: number }[] };
-        return (workers.find((worker) => worker.name === victim.name)?.inFlight ?? 0) > 0;
+        if ((workers.find((worker) => worker.name === victim.name)?.inFlight ?? 0) > 0) return true;
+        if ((await master.store.counts()).queued === 0) ids.push(...(await submit(master.url, images)));
+        return false;
       },
       `${victim.name} to hold jobs`,
-      60_000,
+      120_000,
     );
     const lostBefore = master.lifecycle.counters.transitions.lost;
     victim.kill();
