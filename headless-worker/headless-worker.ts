@@ -88,7 +88,7 @@ export class HeadlessWorker {
   }
 
   async #start(): Promise<void> {
-    const { name, browser: browserName, executablePath, extraArgs, pageUrl } = this.options;
+    const { name, browser: browserName, executablePath, extraArgs, pageUrl, fleetToken } = this.options;
     const signal = this.#abort.signal;
     this.#userDataDir = await mkdtemp(join(tmpdir(), `${PROFILE_DIR_PREFIX}${name}-`));
     signal.throwIfAborted();
@@ -129,7 +129,7 @@ export class HeadlessWorker {
     const page = await bounded(this.#openPage(browser, starting), 'opening the worker tab', PAGE_OPEN_TIMEOUT_MS, starting);
     this.#watch(page);
     const response = await bounded(
-      page.goto(withFleetToken(pageUrl, this.options.fleetToken), { waitUntil: 'domcontentloaded', timeout: PAGE_LOAD_TIMEOUT_MS }),
+      hidingFleetToken(page.goto(withFleetToken(pageUrl, fleetToken), { waitUntil: 'domcontentloaded', timeout: PAGE_LOAD_TIMEOUT_MS }), fleetToken),
       `loading ${pageUrl}`,
       PAGE_LOAD_TIMEOUT_MS + TIMEOUT_MARGIN_MS,
       starting,
@@ -258,4 +258,21 @@ export function withFleetToken(pageUrl: string, fleetToken: string | undefined):
   const url = new URL(pageUrl);
   url.hash = new URLSearchParams({ 'fleet-token': fleetToken }).toString();
   return url.toString();
+}
+
+/** Rejects like `promise`, but with the fleet token taken out of the message: Puppeteer's navigation errors end "at <url>", fragment and all. */
+async function hidingFleetToken<T>(promise: Promise<T>, fleetToken: string | undefined): Promise<T> {
+  try {
+    return await promise;
+  } catch (err) {
+    if (!fleetToken) throw err;
+    // eslint-disable-next-line preserve-caught-error -- the cause is the error that names the token
+    throw new Error(withoutFleetToken(err instanceof Error ? err.message : String(err), fleetToken));
+  }
+}
+
+/** `text` with the fleet token, as given and as withFleetToken encodes it, replaced by a placeholder. */
+export function withoutFleetToken(text: string, fleetToken: string): string {
+  const encoded = new URLSearchParams({ t: fleetToken }).toString().slice('t='.length);
+  return text.replaceAll(fleetToken, '<fleet token>').replaceAll(encoded, '<fleet token>');
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { workerPageUrl } from '../fleet.ts';
-import { withFleetToken } from '../headless-worker.ts';
+import { withFleetToken, withoutFleetToken } from '../headless-worker.ts';
 
 describe('worker page URL', () => {
   it('opens the worker page in autostart mode under the worker name', () => {
@@ -33,5 +33,13 @@ describe('worker page URL', () => {
     const page = workerPageUrl('http://127.0.0.1:5000', 'headless-1');
     expect(withFleetToken(page, 'fleet token/with+odd=chars')).toBe(`${page}#fleet-token=fleet+token%2Fwith%2Bodd%3Dchars`);
     expect(withFleetToken(page, undefined)).toBe(page);
+  });
+
+  it('takes the fleet token out of a message naming that URL, as given or as encoded there', () => {
+    const token = 'fleet token/with+odd=chars';
+    const url = withFleetToken('http://127.0.0.1:9/worker?name=h-1', token);
+    expect(withoutFleetToken(`net::ERR_CONNECTION_REFUSED at ${url} (token ${token})`, token)).toBe(
+      'net::ERR_CONNECTION_REFUSED at http://127.0.0.1:9/worker?name=h-1#fleet-token=<fleet token> (token <fleet token>)',
+    );
   });
 });
