@@ -1,6 +1,6 @@
 // Command-line options of `npm run fleet`, parsed and validated by commander.
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { KNOWN_BACKENDS, type KnownBackend } from '../master/protocol.ts';
+import { FLEET_TOKEN_LENGTH, KNOWN_BACKENDS, type KnownBackend } from '../master/protocol.ts';
 import { BROWSER_NAMES, type BrowserName } from './browsers.ts';
 
 export interface CliOptions {
@@ -37,7 +37,12 @@ export function createCli(): Command {
       parseSeconds,
       10,
     )
-    .addOption(new Option('--fleet-token <token>', "the master's FLEET_TOKEN: workers join as trusted (prefer the environment variable)").env('FLEET_TOKEN'))
+    .addOption(
+      new Option(
+        '--fleet-token <token>',
+        `the master's FLEET_TOKEN (${FLEET_TOKEN_LENGTH.min}-${FLEET_TOKEN_LENGTH.max} characters): workers join as trusted (prefer the environment variable)`,
+      ).env('FLEET_TOKEN'),
+    )
     .addOption(
       new Option('--backend <name>', 'a TF.js backend every page uses instead of the fastest it has (to measure how backends disagree)').choices(
         KNOWN_BACKENDS,
@@ -49,7 +54,15 @@ export function createCli(): Command {
 
 /** Parses user arguments (without node and script); commander prints help or errors and exits on its own. */
 export function parseCliOptions(args: readonly string[], command: Command = createCli()): CliOptions {
-  return command.parse(args, { from: 'user' }).opts<CliOptions>();
+  const options = command.parse(args, { from: 'user' }).opts<CliOptions>();
+  // Checked here rather than by an option parser, whose error would repeat the token.
+  const { fleetToken } = options;
+  if (fleetToken !== undefined && (fleetToken.length < FLEET_TOKEN_LENGTH.min || fleetToken.length > FLEET_TOKEN_LENGTH.max)) {
+    command.error(
+      `error: the fleet token (FLEET_TOKEN or --fleet-token) has ${fleetToken.length} characters; the master takes one of ${FLEET_TOKEN_LENGTH.min} to ${FLEET_TOKEN_LENGTH.max}`,
+    );
+  }
+  return options;
 }
 
 export function parseMasterUrl(value: string): string {

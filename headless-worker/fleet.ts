@@ -34,6 +34,8 @@ export interface FleetOptions {
   logger?: Logger;
   /** Report every worker's status this often; 0 (the default) turns the report off. */
   statusIntervalMs?: number;
+  /** Called once the fleet has stopped by itself, for a failure no relaunch can fix (the master refused the fleet token). */
+  onFatal?: (failure: string) => void;
   /** Where reports go; by default one JSON log line per worker. */
   onReport?: (statuses: ReportedStatus[]) => void;
   /** How often each worker page is asked for its status. Default 1000. */
@@ -53,9 +55,9 @@ export interface FleetWorker {
 
 export interface Fleet {
   readonly workers: readonly FleetWorker[];
-  /** Resolves when every worker page reports 'ready'; rejects after timeoutMs naming the laggards. */
+  /** Resolves when every worker page reports 'ready'; rejects after timeoutMs naming the laggards, or once the fleet stopped. */
   waitUntilReady(timeoutMs: number): Promise<void>;
-  /** Closes every browser and removes their profiles. */
+  /** Closes every browser and removes their profiles. Safe to call repeatedly. */
   stop(): Promise<void>;
 }
 
@@ -73,6 +75,14 @@ export function startFleet(options: FleetOptions): Fleet {
     ...options.restartPolicy,
     backoff: { ...DEFAULT_RESTART_POLICY.backoff, ...options.restartPolicy?.backoff },
   };
+  let fatal: string | undefined;
+  // Every worker presents the same token: one refusal is the whole fleet's, told once.
+  const onRefused = (failure: string) => {
+    if (fatal) return;
+    fatal = failure;
+    logger.error(failure);
+    void stop().then(() => options.onFatal?.(failure));
+  };
   const workers = Array.from({ length: options.workers }, (_, i) => {
     const name = `${namePrefix}-${i + 1}`;
     return new SupervisedWorker({
@@ -85,6 +95,7 @@ export function startFleet(options: FleetOptions): Fleet {
       logger: logger.child({ worker: name }),
       pollIntervalMs: options.pollIntervalMs ?? 1_000,
       restartPolicy,
+      onRefused,
     });
   });
 
@@ -104,7 +115,13 @@ export function startFleet(options: FleetOptions): Fleet {
         options.statusIntervalMs,
       )
     : undefined;
-  let stopped = false;
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> =>
+    (stopping ??= (async () => {
+      clearInterval(report);
+      await Promise.all(workers.map((w) => w.stop()));
+      logger.info('all headless workers stopped');
+    })());
 
   return {
     workers,
@@ -113,19 +130,14 @@ export function startFleet(options: FleetOptions): Fleet {
       for (;;) {
         const notReady = workers.map((w) => w.status()).filter((s) => s.state !== 'ready');
         if (notReady.length === 0) return;
-        if (stopped) throw new Error('fleet stopped before all workers were ready');
+        if (stopping) throw new Error(`fleet stopped before all workers were ready${fatal ? `: ${fatal}` : ''}`);
         if (Date.now() >= deadline) {
           throw new Error(`workers not ready after ${timeoutMs} ms: ${notReady.map(describeNotReady).join('; ')}`);
         }
         await sleep(READY_CHECK_INTERVAL_MS);
       }
     },
-    async stop() {
-      stopped = true;
-      clearInterval(report);
-      await Promise.all(workers.map((w) => w.stop()));
-      logger.info('all headless workers stopped');
-    },
+    stop,
   };
 }
 

@@ -29,6 +29,8 @@ try {
     ...(options.backend ? { backend: options.backend } : {}),
     ...report,
     logger,
+    // The fleet has stopped by itself and said why.
+    onFatal: () => process.exit(1),
   });
 } catch (err) {
   logger.fatal(err instanceof Error ? err.message : String(err));

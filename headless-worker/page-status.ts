@@ -13,6 +13,8 @@ export interface PageStatus {
   msPerImage?: number;
   lastError?: string;
   modelHash?: string;
+  /** Why the master refused the page for good (its fleet token): the page stopped, and a relaunch would be refused again. */
+  refused?: string;
 }
 
 /**
@@ -22,8 +24,8 @@ export interface PageStatus {
 export const READ_PAGE_STATUS_SCRIPT = `(() => {
   const status = window.__gridWorker;
   if (status && typeof status === 'object') {
-    const { state, backend, backendReason, jobsDone, jobsFailed, msPerImage, lastError, modelHash } = status;
-    return { state, backend, backendReason, jobsDone, jobsFailed, msPerImage, lastError, modelHash };
+    const { state, backend, backendReason, jobsDone, jobsFailed, msPerImage, lastError, modelHash, refused } = status;
+    return { state, backend, backendReason, jobsDone, jobsFailed, msPerImage, lastError, modelHash, refused };
   }
   const state = document.documentElement && document.documentElement.dataset.workerState;
   return state ? { state } : null;
@@ -41,6 +43,7 @@ export function parsePageStatus(raw: unknown): PageStatus | undefined {
     msPerImage: typeof raw.msPerImage === 'number' && Number.isFinite(raw.msPerImage) ? raw.msPerImage : undefined,
     lastError: optionalString(raw.lastError),
     modelHash: optionalString(raw.modelHash),
+    refused: optionalString(raw.refused),
   };
 }
 

@@ -1,5 +1,5 @@
 // Keeps one named worker alive: relaunches its browser, with backoff, when the
-// browser dies, the page crashes, or the page stays in 'error'.
+// browser dies, the page crashes, or the page stays in 'error'; gives up when the master refuses the fleet token.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { Backoff, type BackoffPolicy } from '../common/backoff.ts';
@@ -42,7 +42,12 @@ export interface WorkerStatus extends Omit<PageStatus, 'state'> {
 
 export interface SupervisedWorkerOptions extends Omit<HeadlessWorkerOptions, 'onStatus' | 'onDeath'> {
   restartPolicy: RestartPolicy;
+  /** Called once if the master refuses the fleet token; the worker has stopped for good, and says why in lastFailure. */
+  onRefused: (failure: string) => void;
 }
+
+/** The failure of a page the master refused: every relaunch would be refused again, so it is the operator's to fix. */
+export const FLEET_TOKEN_REFUSED = "the master refused the fleet token: check that FLEET_TOKEN is the master's";
 
 type Phase = 'launching' | 'running' | 'waiting-to-restart' | 'closed';
 
@@ -158,11 +163,24 @@ export class SupervisedWorker {
       return;
     }
     if (!status) return;
+    if (status.refused) {
+      this.#refuse();
+      return;
+    }
     const stateAgeMs = Date.now() - this.#stateSince;
     if (status.state === 'ready' && stateAgeMs >= resetAfterReadyMs) this.#backoff.reset();
     if (status.state === 'error' && stateAgeMs >= errorGraceMs) {
       this.#endLife?.(`page stuck in 'error' for ${Math.round(stateAgeMs / 1000)} s: ${status.lastError ?? 'no error message'}`);
     }
+  }
+
+  /** Stops for good, as the page did: relaunching would only be refused again. */
+  #refuse(): void {
+    if (this.#stopping.signal.aborted) return;
+    this.#lastFailure = FLEET_TOKEN_REFUSED;
+    this.#stopping.abort();
+    this.#endLife?.('refused');
+    this.#options.onRefused(FLEET_TOKEN_REFUSED);
   }
 
   #setPhase(phase: Phase): void {

@@ -3,6 +3,7 @@
 import path from 'node:path';
 import { Command } from 'commander';
 import { z } from 'zod';
+import { FLEET_TOKEN_LENGTH } from './protocol.ts';
 import { projectRoot } from './project-root.ts';
 import { MAX_PARTITIONS } from './store/redis/partitions.ts';
 
@@ -160,7 +161,11 @@ export const ConfigSchema = z
     /** Signs worker identity tokens and (with a key derived from it) owner keys; masters sharing a store must share it. Unset: one is made and kept in the store. */
     workerTokenSecret: z.string().min(32, 'WORKER_TOKEN_SECRET must be at least 32 characters').optional(),
     /** The operator's fleet presents it to be trusted; unset, no worker is trusted. */
-    fleetToken: z.string().min(16, 'FLEET_TOKEN must be at least 16 characters').max(256).optional(),
+    fleetToken: z
+      .string()
+      .min(FLEET_TOKEN_LENGTH.min, `FLEET_TOKEN must be at least ${FLEET_TOKEN_LENGTH.min} characters`)
+      .max(FLEET_TOKEN_LENGTH.max)
+      .optional(),
     /** Distinct volunteer identities that must say a job cannot be processed before it goes to trusted workers only (a trusted worker's word fails it). */
     failureQuorum: int(1).default(2),
     /** Spot-check images and their answers (gold.csv); unset, no spot checks. */

@@ -8,6 +8,8 @@ import { z } from 'zod';
 
 export const PROTOCOL_VERSION = 1;
 export const MAX_CREDIT = 32;
+/** How long the operator's fleet token (FLEET_TOKEN) is: the master refuses to start with, and the fleet to present, another. */
+export const FLEET_TOKEN_LENGTH = { min: 16, max: 256 } as const;
 /** The WebSocket path workers connect to. */
 export const WORKER_SOCKET_PATH = '/ws/worker';
 
@@ -95,7 +97,7 @@ export const HelloMessage = z.object({
   /** The identity a master issued to this page before; absent on its first visit (a new one is issued). */
   identity: WorkerIdentity.optional(),
   /** The operator's fleet token (FLEET_TOKEN): presented by the headless fleet, it makes the worker trusted. */
-  fleetToken: z.string().min(1).max(256).optional(),
+  fleetToken: z.string().min(1).max(FLEET_TOKEN_LENGTH.max).optional(),
   /** Shown on the leaderboard only when the volunteer opted in; null withdraws it. */
   displayName: DisplayName.nullable().optional(),
   /** The browser family, e.g. "firefox", for per-browser totals. */

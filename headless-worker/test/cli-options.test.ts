@@ -69,6 +69,21 @@ describe('fleet command line', () => {
     expect(() => parse(args)).toThrow(message);
   });
 
+  it('refuses a fleet token the master would not take, without repeating it', () => {
+    const saved = process.env.FLEET_TOKEN;
+    try {
+      expect(() => parse(['--fleet-token', 'short-token'])).toThrow(/fleet token .* has 11 characters; the master takes one of 16 to 256$/);
+      expect(() => parse(['--fleet-token', 'x'.repeat(257)])).toThrow(/has 257 characters/);
+      process.env.FLEET_TOKEN = 'short-token';
+      expect(() => parse([])).toThrow(/has 11 characters/);
+      expect(() => parse([])).not.toThrow(/short-token/);
+      expect(parse(['--fleet-token', 'x'.repeat(16)]).fleetToken).toBe('x'.repeat(16));
+    } finally {
+      if (saved === undefined) delete process.env.FLEET_TOKEN;
+      else process.env.FLEET_TOKEN = saved;
+    }
+  });
+
   it('takes the fleet token from FLEET_TOKEN, or from --fleet-token', () => {
     const saved = process.env.FLEET_TOKEN;
     try {

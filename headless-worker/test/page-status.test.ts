@@ -23,7 +23,16 @@ describe('reading the worker page status', () => {
       msPerImage: 55.5,
       lastError: undefined,
       modelHash: 'abc',
+      refused: undefined,
     });
+  });
+
+  it('tells a page the master refused for good', () => {
+    expect(parsePageStatus({ state: 'stopped', lastError: 'master: fleet token refused', refused: 'fleet token refused' })).toMatchObject({
+      state: 'stopped',
+      refused: 'fleet token refused',
+    });
+    expect(parsePageStatus({ state: 'stopped', refused: null })?.refused).toBeUndefined();
   });
 
   it('accepts a bare state from data-worker-state', () => {

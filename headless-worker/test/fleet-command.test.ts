@@ -1,0 +1,84 @@
+// `npm run fleet` as an operator runs it: a process of its own, with real Chromium (/usr/bin/chromium or
+// CHROMIUM_PATH) on a real master's worker page and the shipped model. Each run gets a TMPDIR of its own,
+// where its browsers' profiles go.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PROFILE_DIR_PREFIX } from '../headless-worker.ts';
+import { FLEET_TOKEN_REFUSED } from '../supervised-worker.ts';
+import { projectRoot } from '../../test/support/paths.ts';
+import { startTestMaster, type TestMaster } from '../../test/support/test-master.ts';
+
+interface LogLine {
+  level: number;
+  msg: string;
+}
+
+const scratch = mkdtempSync(join(tmpdir(), 'grid-fleet-command-'));
+const children: ChildProcess[] = [];
+let master: TestMaster;
+
+beforeAll(async () => {
+  master = await startTestMaster();
+});
+
+afterAll(async () => {
+  // A fleet that did not exit as it should is stopped the way an operator would, so it cleans up.
+  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+  await Promise.all(children.map((child) => (child.exitCode === null && child.signalCode === null ? new Promise((r) => child.once('exit', r)) : undefined)));
+  await master.close();
+  rmSync(scratch, { recursive: true, force: true });
+});
+
+function runFleet(name: string, fleetToken: string) {
+  const ownTmpdir = mkdtempSync(join(scratch, `${name}-`));
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'headless-worker/main.ts', '--master', master.url, '--workers', '1', '--name', name, '--status-interval', '0'],
+    { cwd: projectRoot, env: { ...process.env, FLEET_TOKEN: fleetToken, TMPDIR: ownTmpdir, LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  children.push(child);
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  return {
+    exited,
+    output: () => output,
+    /** Its log lines (JSON, as it logs when not at a terminal). */
+    logLines: () =>
+      output
+        .split('\n')
+        .filter((line) => line.startsWith('{'))
+        .map((line) => JSON.parse(line) as LogLine),
+    profileDirs: () => readdirSync(ownTmpdir).filter((entry) => entry.startsWith(PROFILE_DIR_PREFIX)),
+  };
+}
+
+/** Rejects, naming `what`, if `promise` has not settled within timeoutMs. */
+function within<T>(promise: Promise<T>, timeoutMs: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>(
+    (_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)), timeoutMs)),
+  );
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+describe('npm run fleet', () => {
+  it('stops at the first refusal of its fleet token, says so once, and exits 1', async () => {
+    const fleetToken = 'a-fleet-token-this-master-does-not-know';
+    const fleet = runFleet('refused', fleetToken);
+    const { code } = await within(fleet.exited, 90_000, 'the refused fleet to exit');
+    expect(code).toBe(1);
+    const lines = fleet.logLines();
+    expect(lines.filter((line) => line.msg.includes('refused'))).toEqual([expect.objectContaining({ level: 50, msg: FLEET_TOKEN_REFUSED })]);
+    expect(lines.filter((line) => line.msg.includes('relaunching'))).toEqual([]);
+    expect(lines.at(-1)?.msg).toBe('all headless workers stopped');
+    expect(fleet.profileDirs()).toEqual([]);
+    expect(fleet.output()).not.toContain(fleetToken);
+  }, 120_000);
+});
