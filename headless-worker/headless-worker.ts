@@ -8,6 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Browser, Page } from 'puppeteer-core';
 import type { Logger } from 'pino';
 import { browserLaunchOptions, launchBrowser, type BrowserName } from './browsers.ts';
+import { removeSingletonSocketDir } from './chromium.ts';
 import { parsePageStatus, READ_PAGE_STATUS_SCRIPT, type PageStatus } from './page-status.ts';
 
 export const PROFILE_DIR_PREFIX = 'grid-worker-';
@@ -194,8 +195,11 @@ export class HeadlessWorker {
     await this.#starting?.catch(() => undefined);
     await this.#closeBrowser(); // start() may have launched it while we were closing
     if (this.pid !== undefined) killProcessGroup(this.pid);
-    // Retries cover helpers that were still writing to the profile when killed.
-    if (this.#userDataDir) await rm(this.#userDataDir, { recursive: true, force: true, maxRetries: 5 });
+    if (this.#userDataDir) {
+      await removeSingletonSocketDir(this.#userDataDir);
+      // Retries cover helpers that were still writing to the profile when killed.
+      await rm(this.#userDataDir, { recursive: true, force: true, maxRetries: 5 });
+    }
   }
 
   async #closeBrowser(): Promise<void> {
