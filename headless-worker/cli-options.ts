@@ -10,7 +10,7 @@ export interface CliOptions {
   chromium?: string;
   firefox?: string;
   name: string;
-  /** Seconds between status reports; 0 turns them off. */
+  /** Seconds between status reports, 1 to MAX_STATUS_INTERVAL_S; 0 turns them off. */
   statusInterval: number;
   browserArg: string[];
   /** The master's FLEET_TOKEN, so the workers join as trusted. */
@@ -19,6 +19,12 @@ export interface CliOptions {
 }
 
 const MAX_WORKERS = 64;
+/**
+ * The status interval's range: a shorter one floods the log (a line per worker each time), and Node runs a timer
+ * longer than 2^31 - 1 ms (24.8 days) every 1 ms instead; a day is long enough.
+ */
+const MIN_STATUS_INTERVAL_S = 1;
+const MAX_STATUS_INTERVAL_S = 86_400;
 // Worker names travel in the hello message, which allows 64 characters.
 const NAME_PREFIX_PATTERN = /^[A-Za-z0-9._-]{1,48}$/;
 
@@ -33,8 +39,8 @@ export function createCli(): Command {
     .option('--name <prefix>', 'worker name prefix; workers are <prefix>-1 … <prefix>-N', parseNamePrefix, 'headless')
     .option(
       '--status-interval <seconds>',
-      'seconds between JSON status lines when not at a terminal (a terminal gets a live table), 0 for none',
-      parseSeconds,
+      `seconds between JSON status lines when not at a terminal (a terminal gets a live table): ${MIN_STATUS_INTERVAL_S}-${MAX_STATUS_INTERVAL_S}, or 0 for none`,
+      parseStatusInterval,
       10,
     )
     .addOption(
@@ -93,10 +99,10 @@ export function parseNamePrefix(value: string): string {
   return value;
 }
 
-export function parseSeconds(value: string): number {
+export function parseStatusInterval(value: string): number {
   const seconds = Number(value);
-  if (value.trim() === '' || !Number.isFinite(seconds) || seconds < 0) {
-    throw new InvalidArgumentError('must be a number of seconds, 0 or more');
+  if (value.trim() === '' || !(seconds === 0 || (seconds >= MIN_STATUS_INTERVAL_S && seconds <= MAX_STATUS_INTERVAL_S))) {
+    throw new InvalidArgumentError(`must be a number of seconds from ${MIN_STATUS_INTERVAL_S} to ${MAX_STATUS_INTERVAL_S} (a day), or 0 for none`);
   }
   return seconds;
 }

@@ -61,8 +61,13 @@ describe('fleet command line', () => {
     [['--master', 'not a url'], /must be a URL/],
     [['--name', 'bad name'], /letters, digits/],
     [['--browser', 'safari'], /--browser.*Allowed choices are chromium, firefox/],
-    [['--status-interval', '-1'], /seconds, 0 or more/],
-    [['--status-interval', 'soon'], /seconds, 0 or more/],
+    [['--status-interval', '-1'], /--status-interval.*seconds from 1 to 86400 \(a day\), or 0 for none/],
+    [['--status-interval', 'soon'], /seconds from 1 to 86400/],
+    [['--status-interval', '0.0001'], /seconds from 1 to 86400/],
+    [['--status-interval', '0.5'], /seconds from 1 to 86400/],
+    [['--status-interval', '86401'], /seconds from 1 to 86400/],
+    [['--status-interval', '3000000'], /seconds from 1 to 86400/],
+    [['--status-interval', 'Infinity'], /seconds from 1 to 86400/],
     [['--bogus'], /unknown option '--bogus'/],
     [['extra'], /too many arguments/],
   ])('rejects %j', (args, message) => {
@@ -82,6 +87,15 @@ describe('fleet command line', () => {
       if (saved === undefined) delete process.env.FLEET_TOKEN;
       else process.env.FLEET_TOKEN = saved;
     }
+  });
+
+  it.each([
+    ['0', 0],
+    ['1', 1],
+    ['2.5', 2.5],
+    ['86400', 86_400],
+  ])('takes --status-interval %s', (value, seconds) => {
+    expect(parse(['--status-interval', value]).statusInterval).toBe(seconds);
   });
 
   it('takes the fleet token from FLEET_TOKEN, or from --fleet-token', () => {
