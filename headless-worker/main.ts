@@ -48,3 +48,5 @@ async function shutDown(signal: NodeJS.Signals): Promise<void> {
 }
 process.on('SIGINT', (signal) => void shutDown(signal));
 process.on('SIGTERM', (signal) => void shutDown(signal));
+// The terminal closing: left to its default, the fleet would die at once and leave its browsers' profiles behind.
+process.on('SIGHUP', (signal) => void shutDown(signal));

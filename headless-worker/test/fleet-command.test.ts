@@ -8,16 +8,20 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROFILE_DIR_PREFIX } from '../headless-worker.ts';
 import { FLEET_TOKEN_REFUSED } from '../supervised-worker.ts';
+import { until } from '../../test/support/jobs-client.ts';
 import { projectRoot } from '../../test/support/paths.ts';
-import { startTestMaster, type TestMaster } from '../../test/support/test-master.ts';
+import { startTestMaster, TEST_FLEET_TOKEN, type TestMaster } from '../../test/support/test-master.ts';
 
 interface LogLine {
   level: number;
   msg: string;
+  browserPid?: number;
 }
 
 const scratch = mkdtempSync(join(tmpdir(), 'grid-fleet-command-'));
 const children: ChildProcess[] = [];
+/** Browsers the fleets logged launching: a fleet killed without its cleanup leaves them running. */
+const browserPids = new Set<number>();
 let master: TestMaster;
 
 beforeAll(async () => {
@@ -28,6 +32,13 @@ afterAll(async () => {
   // A fleet that did not exit as it should is stopped the way an operator would, so it cleans up.
   for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
   await Promise.all(children.map((child) => (child.exitCode === null && child.signalCode === null ? new Promise((r) => child.once('exit', r)) : undefined)));
+  for (const pid of browserPids) {
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      // ESRCH: its fleet closed it.
+    }
+  }
   await master.close();
   rmSync(scratch, { recursive: true, force: true });
 });
@@ -50,11 +61,17 @@ function runFleet(name: string, fleetToken: string) {
     exited,
     output: () => output,
     /** Its log lines (JSON, as it logs when not at a terminal). */
-    logLines: () =>
-      output
+    logLines: () => {
+      const lines = output
         .split('\n')
         .filter((line) => line.startsWith('{'))
-        .map((line) => JSON.parse(line) as LogLine),
+        .map((line) => JSON.parse(line) as LogLine);
+      for (const { browserPid } of lines) if (browserPid !== undefined) browserPids.add(browserPid);
+      return lines;
+    },
+    kill: (signal: NodeJS.Signals) => child.kill(signal),
+    /** What is in its TMPDIR besides the cache of tsx, which runs its TypeScript here. */
+    leftovers: () => readdirSync(ownTmpdir).filter((entry) => !entry.startsWith('tsx-')),
     profileDirs: () => readdirSync(ownTmpdir).filter((entry) => entry.startsWith(PROFILE_DIR_PREFIX)),
   };
 }
@@ -78,7 +95,19 @@ describe('npm run fleet', () => {
     expect(lines.filter((line) => line.msg.includes('refused'))).toEqual([expect.objectContaining({ level: 50, msg: FLEET_TOKEN_REFUSED })]);
     expect(lines.filter((line) => line.msg.includes('relaunching'))).toEqual([]);
     expect(lines.at(-1)?.msg).toBe('all headless workers stopped');
-    expect(fleet.profileDirs()).toEqual([]);
+    expect(fleet.leftovers()).toEqual([]);
     expect(fleet.output()).not.toContain(fleetToken);
+  }, 120_000);
+
+  it('closes its browsers and exits 0 when its terminal hangs up (SIGHUP), leaving nothing in TMPDIR', async () => {
+    const fleet = runFleet('hangup', TEST_FLEET_TOKEN);
+    await until(() => fleet.logLines().some((line) => line.msg === 'browser launched and worker page loaded'), 'the browser to be launched', 60_000);
+    expect(fleet.profileDirs()).toHaveLength(1);
+    fleet.kill('SIGHUP');
+    expect(await within(fleet.exited, 30_000, 'the fleet to exit')).toEqual({ code: 0, signal: null });
+    const messages = fleet.logLines().map((line) => line.msg);
+    expect(messages).toContain('SIGHUP: closing all browsers');
+    expect(messages.at(-1)).toBe('all headless workers stopped');
+    expect(fleet.leftovers()).toEqual([]);
   }, 120_000);
 });
