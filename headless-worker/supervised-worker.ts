@@ -19,7 +19,8 @@ export interface RestartPolicy {
 }
 
 export const DEFAULT_RESTART_POLICY: RestartPolicy = {
-  backoff: { initialMs: 1_000, maxMs: 30_000 },
+  // Jittered, so that workers that died together (their master restarting) do not relaunch together.
+  backoff: { initialMs: 1_000, maxMs: 30_000, jitter: true },
   resetAfterReadyMs: 60_000,
   errorGraceMs: 10_000,
   silentPageMs: 60_000,
@@ -116,7 +117,7 @@ export class SupervisedWorker {
       await this.#liveOnce();
       if (signal.aborted) return;
       const delayMs = this.#backoff.nextDelayMs();
-      this.#log.info(`relaunching in ${delayMs} ms`);
+      this.#log.info(`relaunching in ${Math.round(delayMs)} ms`); // jittered delays have fractions
       await sleep(delayMs, undefined, { signal }).catch(() => undefined);
       if (signal.aborted) return;
       this.#restarts++;
