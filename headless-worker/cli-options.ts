@@ -1,7 +1,7 @@
 // Command-line options of `npm run fleet`, parsed and validated by commander.
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { FLEET_TOKEN_LENGTH, KNOWN_BACKENDS, type KnownBackend } from '../master/protocol.ts';
-import { BROWSER_NAMES, type BrowserName } from './browsers.ts';
+import { BROWSER_INSTALLS, BROWSER_NAMES, type BrowserName } from './browsers.ts';
 
 export interface CliOptions {
   master: string;
@@ -61,14 +61,23 @@ export function createCli(): Command {
 /** Parses user arguments (without node and script); commander prints help or errors and exits on its own. */
 export function parseCliOptions(args: readonly string[], command: Command = createCli()): CliOptions {
   const options = command.parse(args, { from: 'user' }).opts<CliOptions>();
-  // Checked here rather than by an option parser, whose error would repeat the token.
-  const { fleetToken } = options;
-  if (fleetToken !== undefined && (fleetToken.length < FLEET_TOKEN_LENGTH.min || fleetToken.length > FLEET_TOKEN_LENGTH.max)) {
-    command.error(
-      `error: the fleet token (FLEET_TOKEN or --fleet-token) has ${fleetToken.length} characters; the master takes one of ${FLEET_TOKEN_LENGTH.min} to ${FLEET_TOKEN_LENGTH.max}`,
-    );
-  }
+  const problem = fleetTokenProblem(options.fleetToken) ?? otherBrowserPathProblem(options);
+  if (problem) command.error(`error: ${problem}`);
   return options;
+}
+
+/** Checked after parsing rather than by an option parser, whose error would repeat the token. */
+function fleetTokenProblem(fleetToken: string | undefined): string | undefined {
+  if (fleetToken === undefined || (fleetToken.length >= FLEET_TOKEN_LENGTH.min && fleetToken.length <= FLEET_TOKEN_LENGTH.max)) return undefined;
+  return `the fleet token (FLEET_TOKEN or --fleet-token) has ${fleetToken.length} characters; the master takes one of ${FLEET_TOKEN_LENGTH.min} to ${FLEET_TOKEN_LENGTH.max}`;
+}
+
+/** A path given for the browser the fleet does not run would be ignored: more likely a mistake than meant. */
+function otherBrowserPathProblem(options: CliOptions): string | undefined {
+  const other = BROWSER_NAMES.find((name) => name !== options.browser && options[name] !== undefined);
+  if (!other) return undefined;
+  const { flag, label } = BROWSER_INSTALLS[other];
+  return `${flag} gives a ${label} executable, but --browser is ${options.browser}: drop ${flag}, or use --browser ${other}`;
 }
 
 export function parseMasterUrl(value: string): string {

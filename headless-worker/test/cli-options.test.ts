@@ -28,8 +28,6 @@ describe('fleet command line', () => {
       '4',
       '--browser',
       'firefox',
-      '--chromium',
-      '/opt/chrome/chrome',
       '--firefox',
       '/opt/firefox/firefox',
       '--name',
@@ -44,7 +42,6 @@ describe('fleet command line', () => {
       master: 'https://grid.example:8443/base',
       workers: 4,
       browser: 'firefox',
-      chromium: '/opt/chrome/chrome',
       firefox: '/opt/firefox/firefox',
       name: 'lab-a',
       statusInterval: 2.5,
@@ -69,6 +66,11 @@ describe('fleet command line', () => {
     [['--status-interval', '3000000'], /seconds from 1 to 86400/],
     [['--status-interval', 'Infinity'], /seconds from 1 to 86400/],
     [['--bogus'], /unknown option '--bogus'/],
+    [
+      ['--browser', 'firefox', '--chromium', '/opt/chrome/chrome'],
+      /--chromium gives a Chromium executable, but --browser is firefox: drop --chromium, or use --browser chromium/,
+    ],
+    [['--firefox', '/opt/firefox/firefox'], /--firefox gives a Firefox executable, but --browser is chromium: drop --firefox, or use --browser firefox/],
     [['extra'], /too many arguments/],
   ])('rejects %j', (args, message) => {
     expect(() => parse(args)).toThrow(message);
@@ -87,6 +89,10 @@ describe('fleet command line', () => {
       if (saved === undefined) delete process.env.FLEET_TOKEN;
       else process.env.FLEET_TOKEN = saved;
     }
+  });
+
+  it('takes the path of the browser it runs', () => {
+    expect(parse(['--chromium', '/opt/chrome/chrome'])).toMatchObject({ browser: 'chromium', chromium: '/opt/chrome/chrome' });
   });
 
   it.each([
