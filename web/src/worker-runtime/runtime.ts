@@ -363,7 +363,6 @@ export class WorkerRuntime extends EventTarget {
       const backend = this.status.backend ?? 'unknown';
       const stagesMs = { queued: started - job.receivedAt, ...stages };
       const precision = this.backend?.precision;
-      this.connection.send({ type: 'result', jobId, leaseId, predictions, inferenceMs, stages: stagesMs, backend, precision, model: view.hash }, job.session);
       this.speed.add(inferenceMs);
       this.update({
         jobsDone: this.status.jobsDone + 1,
@@ -372,6 +371,10 @@ export class WorkerRuntime extends EventTarget {
       });
       this.gate.finished();
       this.resizeCredit();
+      // The credit this finish leaves goes first: the master deals on the result, and at the hourly cap the old
+      // credit would bring one job past it.
+      this.announceCredit();
+      this.connection.send({ type: 'result', jobId, leaseId, predictions, inferenceMs, stages: stagesMs, backend, precision, model: view.hash }, job.session);
     } catch (error) {
       const reason = errorMessage(error).slice(0, MAX_REASON_LENGTH);
       const retryable = !(error instanceof ImageDecodeError);
