@@ -71,7 +71,7 @@ describe('worker identity in a real browser', () => {
     expect(classes).toEqual({ [NAME]: 'volunteer', 'identity-fleet-1': 'trusted' });
   });
 
-  it("keeps a volunteer's identity when a fleet tab opens in the same browser (kept apart)", async () => {
+  it("keeps a volunteer's identity when a fleet tab opens in the same browser (kept apart), and never asks for credit", async () => {
     const { page: fleetTab } = await openPage(browser, master.url, `/worker?autostart=1&name=fleet-tab#fleet-token=${FLEET_TOKEN}`);
     try {
       await until(
@@ -80,6 +80,11 @@ describe('worker identity in a real browser', () => {
         90_000,
       );
       expect(await kept()).toEqual(identity);
+      // A fleet page earns no credit, so it never asks for it (one request each 5 s from each fleet page otherwise).
+      const asked: string[] = [];
+      fleetTab.on('request', (request) => void (new URL(request.url()).pathname === '/api/volunteers/me' && asked.push(request.url())));
+      await new Promise((resolve) => setTimeout(resolve, 6_000));
+      expect(asked).toEqual([]);
     } finally {
       await fleetTab.close();
     }

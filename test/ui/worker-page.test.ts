@@ -82,12 +82,13 @@ describe.each(BROWSER_NAMES)('donate compute page in %s', (browserName) => {
       'lastError',
       'modelHash',
       'msPerImage',
+      'refused',
       'state',
       'workerClass',
       'workerId',
       'workingMs',
     ]);
-    expect(status).toMatchObject({ state: 'ready', jobsDone: 4, backend, workerClass: 'volunteer' });
+    expect(status).toMatchObject({ state: 'ready', jobsDone: 4, backend, workerClass: 'volunteer', refused: null });
     // A lone volunteer's answer waits for agreement: the page says so rather than leave it wondering.
     expect(await card('Work')).toContain('Volunteer: your answers count once you have passed a spot check, and a job is done when enough such answers agree');
     expect(await axeViolations(page)).toEqual([]);
@@ -107,6 +108,26 @@ describe.each(BROWSER_NAMES)('donate compute page in %s', (browserName) => {
     await waitForState('Working: classifying images as they come');
     await settled(master.url, [id!], 30_000);
     await clickDeep(page, inApp('worker-page', '.option input')); // back to the default for the next visit
+  });
+
+  it('asks the master for its credit only while the tab is seen, and at once when it shows again', async () => {
+    const asked: string[] = [];
+    const onRequest = (request: { url(): string }) => {
+      if (new URL(request.url()).pathname === '/api/volunteers/me') asked.push(request.url());
+    };
+    page.on('request', onRequest);
+    try {
+      await setVisibility('hidden');
+      // A request already on its way when the tab went is no question asked while hidden.
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      asked.length = 0;
+      await new Promise((resolve) => setTimeout(resolve, 6_000)); // past the 5 s rhythm
+      expect(asked).toEqual([]);
+      await setVisibility('visible');
+      await until(() => asked.length > 0, 'the credit asked for once the tab shows', 3_000);
+    } finally {
+      page.off('request', onRequest);
+    }
   });
 
   /** Busy and working time the page accounted for while it classified `count` images. */
