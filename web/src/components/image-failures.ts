@@ -1,3 +1,5 @@
+import { backoffDelay, type BackoffPolicy } from '../../../common/backoff.ts';
+
 /** An image the browser cannot draw is hidden, leaving an empty tile rather than a broken-image icon. */
 export function hideImage(event: Event): void {
   (event.target as HTMLImageElement).hidden = true;
@@ -5,8 +7,8 @@ export function hideImage(event: Event): void {
 
 /** Asks for a job's image again this many times before its tile stays empty. */
 const IMAGE_RETRIES = 4;
-/** The first wait; each next one is twice as long (2, 4, 8, 16 s), each spread by ±50% so a board's tiles do not come back at once. */
-const FIRST_RETRY_MS = 2_000;
+/** Up to 2, 4, 8 and 16 s between tries, jittered so a board's tiles do not come back at once. */
+const IMAGE_RETRY_BACKOFF: BackoffPolicy = { initialMs: 2_000, maxMs: 16_000, jitter: true };
 
 /**
  * A job's image that did not come is hidden and asked for again, further apart each time: the master answers `503`
@@ -22,7 +24,7 @@ export function retryImage(event: Event): void {
   const tries = image.dataset.triedSrc === failed ? Number(image.dataset.tries) : 0;
   if (tries >= IMAGE_RETRIES) return;
   Object.assign(image.dataset, { triedSrc: failed, tries: String(tries + 1) });
-  const wait = FIRST_RETRY_MS * 2 ** tries * (0.5 + Math.random());
+  const wait = backoffDelay(tries, IMAGE_RETRY_BACKOFF);
   // Setting src again, even to the same URL, fetches it again: a failed response is not kept as the image. One that
   // shows another image by then loads that one by itself.
   setTimeout(() => {
