@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { encodeJobFrame, type HelloMessage } from '../../master/protocol.ts';
-import { MasterConnection, workerSocketUrl, type ConnectionHandlers } from '../src/worker-runtime/connection.ts';
+import { FIRST_WORD_TIMEOUT_MS, MasterConnection, workerSocketUrl, type ConnectionHandlers } from '../src/worker-runtime/connection.ts';
 
 /** Just enough of a browser WebSocket to drive MasterConnection. */
 class FakeSocket {
@@ -139,6 +139,23 @@ describe('MasterConnection', () => {
     expect(h.onDown).toHaveBeenCalledTimes(1);
     vi.advanceTimersByTime(h.onDown.mock.calls[0]![0] as number);
     expect(FakeSocket.all).toHaveLength(2);
+  });
+
+  it('gives up on a socket the master never welcomes, or that never opens, and tries again', () => {
+    const h = handlers();
+    const connection = new MasterConnection('ws://m/ws/worker', h);
+    connection.open();
+    FakeSocket.all[0]!.open(); // hello sent, no welcome ever comes
+    vi.advanceTimersByTime(FIRST_WORD_TIMEOUT_MS - 1);
+    expect(h.onDown).not.toHaveBeenCalled();
+    vi.advanceTimersByTime(1);
+    expect(FakeSocket.all[0]!.readyState).toBe(FakeSocket.CLOSED);
+    expect(h.onDown).toHaveBeenCalledTimes(1);
+    vi.advanceTimersByTime(h.onDown.mock.calls[0]![0] as number);
+    expect(FakeSocket.all).toHaveLength(2);
+    // The second socket hangs while connecting (a half-open route): given up on the same way.
+    vi.advanceTimersByTime(FIRST_WORD_TIMEOUT_MS);
+    expect(h.onDown).toHaveBeenCalledTimes(2);
   });
 
   it('does not send work for an old socket on a new one', () => {

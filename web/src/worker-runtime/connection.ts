@@ -22,6 +22,8 @@ export interface ConnectionHandlers {
 }
 
 const SILENT_INTERVALS_BEFORE_RECONNECT = 3;
+/** How long a socket may go unanswered before a welcome has said how often the master speaks. */
+export const FIRST_WORD_TIMEOUT_MS = 30_000;
 
 /** ws://host/ws/worker for http pages, wss:// for https ones. */
 export function workerSocketUrl(location: Pick<Location, 'protocol' | 'host'>): string {
@@ -40,7 +42,7 @@ export class MasterConnection {
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
   /** Increases with every socket, so late work for a dead socket can be recognised. */
   private currentSession = 0;
-  /** Fires when the master has been silent too long (set once its welcome says how often it speaks). */
+  /** Fires when the master has been silent too long: its welcome says how often it speaks. */
   private silenceTimer: ReturnType<typeof setTimeout> | null = null;
   private silenceLimitMs: number | null = null;
 
@@ -92,7 +94,7 @@ export class MasterConnection {
     socket.onopen = () => socket.send(JSON.stringify(this.handlers.hello()));
     socket.onmessage = (event: MessageEvent) => {
       this.receive(event.data, session);
-      if (this.socket === socket) this.heardFromMaster(socket);
+      if (this.socket === socket) this.listenForMaster(socket);
     };
     // Every failure, including "master down", ends in close; onerror adds nothing to act on.
     socket.onclose = (event: CloseEvent) => {
@@ -100,6 +102,8 @@ export class MasterConnection {
       this.lost(socket);
     };
     this.socket = socket;
+    // A socket that never opens, or a master that never welcomes us, is as lost as one fallen silent.
+    this.listenForMaster(socket);
   }
 
   /** The socket is gone (closed, or silent too long): forget it and reconnect if still wanted. */
@@ -111,17 +115,17 @@ export class MasterConnection {
   }
 
   /**
-   * A master that has said nothing for three heartbeat intervals has most likely
-   * cut us already (the browser would only notice after minutes of TCP timeouts).
+   * (Re)starts the wait for the master's next word. A master that has said nothing for three heartbeat
+   * intervals has most likely cut us already (the browser would only notice after minutes of TCP timeouts).
    */
-  private heardFromMaster(socket: WebSocket): void {
+  private listenForMaster(socket: WebSocket): void {
     this.clearSilenceTimer();
-    if (this.silenceLimitMs === null) return;
+    const limitMs = this.silenceLimitMs ?? FIRST_WORD_TIMEOUT_MS;
     this.silenceTimer = setTimeout(() => {
-      console.warn(`no word from the master for ${this.silenceLimitMs} ms: reconnecting`);
+      console.warn(`no word from the master for ${limitMs} ms: reconnecting`);
       socket.close();
       this.lost(socket);
-    }, this.silenceLimitMs);
+    }, limitMs);
   }
 
   private clearSilenceTimer(): void {
