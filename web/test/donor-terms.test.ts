@@ -91,6 +91,19 @@ describe('VolunteerIdentity', () => {
     expect(again.setDisplayName('')).toBeNull();
     expect(new VolunteerIdentity(() => storage).displayName).toBeNull();
   });
+
+  it('keeps one identity for tabs opened together: the first stored, presented by the others from their next connect', () => {
+    const storage = memoryStorage();
+    const [tabA, tabB, tabC] = [0, 1, 2].map(() => new VolunteerIdentity(() => storage));
+    expect([tabA!.current, tabB!.current]).toEqual([null, null]); // both said hello without one
+    const first = { workerId: 'A'.repeat(22), token: 'a'.repeat(43) };
+    tabA!.remember(first);
+    tabB!.remember({ workerId: 'B'.repeat(22), token: 'b'.repeat(43) });
+    expect(tabB!.current).toEqual(first);
+    expect(new VolunteerIdentity(() => storage).current).toEqual(first);
+    // A tab made before the first was stored, connecting only now, presents it too.
+    expect(tabC!.current).toEqual(first);
+  });
 });
 
 describe('BatteryPause', () => {

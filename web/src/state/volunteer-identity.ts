@@ -24,32 +24,43 @@ function parseIdentity(json: string | null): WorkerIdentity | null {
  * localStorage (never shown) and presented on every connect, and a display name only if the volunteer chose one.
  */
 export class VolunteerIdentity {
-  /** null until the master issued one (or after it refused the one kept). */
-  current: WorkerIdentity | null;
   displayName: string | null;
 
   private readonly key: string;
+  /** The identity this tab presents; null until the master issued one (or after it refused the one kept). */
+  private held: WorkerIdentity | null;
 
   constructor(
     private readonly storage: () => Storage,
     kind: keyof typeof IDENTITY_KEYS = 'volunteer',
   ) {
     this.key = IDENTITY_KEYS[kind];
-    this.current = parseIdentity(this.load(this.key));
+    this.held = this.stored();
     const name = DisplayName.safeParse(this.load(NAME_KEY));
     this.displayName = name.success ? name.data : null;
   }
 
-  /** Keeps the identity the master's welcome named (a new one, or the one presented). */
+  /** The identity to present; without one, whatever another tab of this browser has stored since. */
+  get current(): WorkerIdentity | null {
+    this.held ??= this.stored();
+    return this.held;
+  }
+
+  /**
+   * Keeps the identity the master's welcome named (a new one, or the one presented). Tabs opened together each
+   * ask for one: the first stored stays the browser's, and a later tab presents it from its next connect, so
+   * a volunteer's work is not split over identities.
+   */
   remember(identity: WorkerIdentity): void {
-    if (this.current?.workerId === identity.workerId && this.current.token === identity.token) return;
-    this.current = identity;
-    this.save(this.key, JSON.stringify(identity));
+    if (this.held?.workerId === identity.workerId && this.held.token === identity.token) return;
+    const otherTabs = this.held === null ? this.stored() : null;
+    this.held = otherTabs ?? identity;
+    if (!otherTabs) this.save(this.key, JSON.stringify(identity));
   }
 
   /** The master refused the identity (revoked, or signed by another master): the next connect gets a new one. */
   forget(): void {
-    this.current = null;
+    this.held = null;
     this.remove(this.key);
   }
 
@@ -65,6 +76,10 @@ export class VolunteerIdentity {
     this.displayName = parsed.data;
     this.save(NAME_KEY, parsed.data);
     return null;
+  }
+
+  private stored(): WorkerIdentity | null {
+    return parseIdentity(this.load(this.key));
   }
 
   private load(key: string): string | null {
