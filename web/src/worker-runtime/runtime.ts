@@ -12,7 +12,8 @@ import {
   type WorkerKind,
 } from '../../../master/protocol.ts';
 import { fetchModel } from '../api.ts';
-import { backoffDelay, delay } from '../lib/backoff.ts';
+import { Backoff } from '../../../common/backoff.ts';
+import { backoffDelay, delay, RECONNECT_BACKOFF } from '../lib/backoff.ts';
 import { errorMessage } from '../lib/errors.ts';
 import { chooseBackend, type BackendChoice, type BackendName } from './backend-choice.ts';
 import { Classifier, liveTensors } from './classifier.ts';
@@ -84,6 +85,8 @@ export class WorkerRuntime extends EventTarget {
   private readonly gate = new CreditGate(() => this.announceCredit());
   /** The credit the master was last told, so nothing is sent twice. */
   private announced: number | null = null;
+  /** Model reloads since the last welcome: a master that keeps refusing the model is asked again ever more slowly. */
+  private readonly modelReloads = new Backoff(RECONNECT_BACKOFF);
 
   constructor(private readonly options: RuntimeOptions) {
     super();
@@ -252,6 +255,7 @@ export class WorkerRuntime extends EventTarget {
         this.update({ workerId: message.identity.workerId, workerClass: message.workerClass });
         this.leaseMs = message.leaseMs;
         this.connection.markHealthy();
+        this.modelReloads.reset();
         this.update({ state: 'ready', lastError: null, ...this.startupTime() });
         break;
       case 'cancel':
@@ -275,7 +279,10 @@ export class WorkerRuntime extends EventTarget {
     return { startupMs };
   }
 
-  /** The master now serves another model: load that one, then reconnect announcing it. */
+  /**
+   * The master now serves another model: load that one, then reconnect announcing it. Should the master refuse
+   * the model just loaded too (masters behind one address serving different models), the next reload waits longer.
+   */
   private async reloadModel(): Promise<void> {
     // The start this reload belongs to: a Stop while the current job finishes ends it.
     const epoch = this.epoch;
@@ -284,6 +291,10 @@ export class WorkerRuntime extends EventTarget {
     await this.whenIdle();
     this.ready?.classifier.dispose();
     this.ready = null;
+    const waitMs = this.modelReloads.nextDelayMs();
+    if (epoch !== this.epoch) return;
+    this.update({ state: 'connecting', lastError: `the master serves another model: loading it in ${(waitMs / 1000).toFixed(1)} s` });
+    await delay(waitMs);
     if (epoch === this.epoch) await this.prepareAndConnect(epoch);
   }
 
