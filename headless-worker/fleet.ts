@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { KnownBackend } from '../master/protocol.ts';
 import { resolveBrowserPath, type BrowserName } from './browsers.ts';
+import { withoutPassword } from './headless-worker.ts';
 import { createLogger } from './logger.ts';
 import { statusRecord, ThroughputMeter, type ReportedStatus } from './status-report.ts';
 import { DEFAULT_RESTART_POLICY, SupervisedWorker, type RestartPolicy, type WorkerStatus } from './supervised-worker.ts';
@@ -99,7 +100,7 @@ export function startFleet(options: FleetOptions): Fleet {
     });
   });
 
-  logger.info({ browser, executablePath, masterUrl: options.masterUrl }, `starting ${workers.length} headless ${browser} worker(s)`);
+  logger.info({ browser, executablePath, masterUrl: withoutPassword(options.masterUrl) }, `starting ${workers.length} headless ${browser} worker(s)`);
   for (const worker of workers) worker.start();
   const meter = new ThroughputMeter();
   const onReport = options.onReport ?? ((statuses: ReportedStatus[]) => logStatus(statuses, logger));

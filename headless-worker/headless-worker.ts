@@ -130,13 +130,13 @@ export class HeadlessWorker {
     const page = await bounded(this.#openPage(browser, starting), 'opening the worker tab', PAGE_OPEN_TIMEOUT_MS, starting);
     this.#watch(page);
     const response = await bounded(
-      hidingFleetToken(page.goto(withFleetToken(pageUrl, fleetToken), { waitUntil: 'domcontentloaded', timeout: PAGE_LOAD_TIMEOUT_MS }), fleetToken),
-      `loading ${pageUrl}`,
+      hidingSecrets(page.goto(withFleetToken(pageUrl, fleetToken), { waitUntil: 'domcontentloaded', timeout: PAGE_LOAD_TIMEOUT_MS }), pageUrl, fleetToken),
+      `loading ${withoutPassword(pageUrl)}`,
       PAGE_LOAD_TIMEOUT_MS + TIMEOUT_MARGIN_MS,
       starting,
     );
     if (response && !response.ok()) {
-      throw new Error(`worker page ${pageUrl} answered HTTP ${response.status()} ${response.statusText()}`);
+      throw new Error(`worker page ${withoutPassword(pageUrl)} answered HTTP ${response.status()} ${response.statusText()}`);
     }
     this.#heardAt = Date.now();
     void this.#pollPageStatus(page);
@@ -264,15 +264,34 @@ export function withFleetToken(pageUrl: string, fleetToken: string | undefined):
   return url.toString();
 }
 
-/** Rejects like `promise`, but with the fleet token taken out of the message: Puppeteer's navigation errors end "at <url>", fragment and all. */
-async function hidingFleetToken<T>(promise: Promise<T>, fleetToken: string | undefined): Promise<T> {
+/**
+ * Rejects like `promise`, but with the fleet token and the password of the page's URL taken out of the message:
+ * Puppeteer's navigation errors end "at <url>", credentials and fragment and all.
+ */
+async function hidingSecrets<T>(promise: Promise<T>, pageUrl: string, fleetToken: string | undefined): Promise<T> {
   try {
     return await promise;
   } catch (err) {
-    if (!fleetToken) throw err;
-    // eslint-disable-next-line preserve-caught-error -- the cause is the error that names the token
-    throw new Error(withoutFleetToken(err instanceof Error ? err.message : String(err), fleetToken));
+    const message = err instanceof Error ? err.message : String(err);
+    const hidden = withoutPassword(fleetToken ? withoutFleetToken(message, fleetToken) : message, pageUrl);
+    if (hidden === message) throw err;
+    // eslint-disable-next-line preserve-caught-error -- the cause is the error that names a secret
+    throw new Error(hidden);
   }
+}
+
+/**
+ * `text` with the password of `url` (a master behind basic authentication) replaced by "***", wherever it names it;
+ * by default `text` is that URL.
+ */
+export function withoutPassword(text: string, url: string = text): string {
+  let password: string;
+  try {
+    password = new URL(url).password;
+  } catch {
+    return text;
+  }
+  return password ? text.replaceAll(`:${password}@`, ':***@') : text;
 }
 
 /** `text` with the fleet token, as given and as withFleetToken encodes it, replaced by a placeholder. */

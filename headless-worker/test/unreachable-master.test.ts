@@ -11,6 +11,8 @@ import { freePort } from '../../test/support/free-port.ts';
 import { until } from '../../test/support/jobs-client.ts';
 
 const FLEET_TOKEN = 'secret-token-ABCDEFGH-123';
+/** A master behind basic authentication: its password is as secret as the token. */
+const PASSWORD = 'basic-auth-PASSWORD-456';
 const namePrefix = `unreachable${process.pid}`;
 const logLines: string[] = [];
 const savedTmpdir = process.env.TMPDIR;
@@ -45,20 +47,24 @@ function launch(options: Partial<FleetOptions> = {}): Fleet {
 }
 
 describe('a fleet whose master is unreachable', () => {
-  it('never shows the fleet token: not in its logs, not in its status, not in why it is not ready', async () => {
-    const fleet = launch({ fleetToken: FLEET_TOKEN });
+  it('never shows the fleet token or the password of the master URL: not in its logs, not in its status, not in why it is not ready', async () => {
+    const fleet = launch({ fleetToken: FLEET_TOKEN, masterUrl: masterUrl.replace('//', `//grid:${PASSWORD}@`) });
     const [worker] = fleet.workers;
     await until(() => worker!.status().lastFailure !== undefined, 'the first launch to fail', 60_000);
     const notReady = await fleet.waitUntilReady(0).then(
       () => 'ready',
       (err: Error) => err.message,
     );
-    // The failure is told, with the page's address: only the token is left out.
-    const failure = /launch failed: net::ERR_CONNECTION_REFUSED at http:\/\/127\.0\.0\.1:\d+\/worker\?/;
+    // The failure is told, with the page's address: only the token and the password are left out.
+    const failure = /launch failed: net::ERR_CONNECTION_REFUSED at http:\/\/grid:\*\*\*@127\.0\.0\.1:\d+\/worker\?/;
     expect(worker!.status().lastFailure).toMatch(failure);
     expect(notReady).toMatch(failure);
     expect(logLines.join('')).toMatch(failure);
-    for (const text of [logLines.join(''), worker!.status().lastFailure, notReady]) expect(text).not.toContain(FLEET_TOKEN);
+    expect(logLines.join('')).toMatch(/"masterUrl":"http:\/\/grid:\*\*\*@127/);
+    for (const text of [logLines.join(''), worker!.status().lastFailure, notReady]) {
+      expect(text).not.toContain(FLEET_TOKEN);
+      expect(text).not.toContain(PASSWORD);
+    }
     await fleet.stop();
   }, 90_000);
 

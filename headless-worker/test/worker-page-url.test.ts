@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { workerPageUrl } from '../fleet.ts';
-import { withFleetToken, withoutFleetToken } from '../headless-worker.ts';
+import { withFleetToken, withoutFleetToken, withoutPassword } from '../headless-worker.ts';
 
 describe('worker page URL', () => {
   it('opens the worker page in autostart mode under the worker name', () => {
@@ -41,5 +41,15 @@ describe('worker page URL', () => {
     expect(withoutFleetToken(`net::ERR_CONNECTION_REFUSED at ${url} (token ${token})`, token)).toBe(
       'net::ERR_CONNECTION_REFUSED at http://127.0.0.1:9/worker?name=h-1#fleet-token=<fleet token> (token <fleet token>)',
     );
+  });
+
+  it('hides the password of a master behind basic authentication, as given or percent-encoded', () => {
+    expect(withoutPassword('https://grid:pa%2Fss@grid.example/base/')).toBe('https://grid:***@grid.example/base/');
+    const page = workerPageUrl('http://grid:secret@127.0.0.1:9', 'h-1');
+    expect(withoutPassword(`net::ERR_CONNECTION_REFUSED at ${page}`, page)).toBe(
+      'net::ERR_CONNECTION_REFUSED at http://grid:***@127.0.0.1:9/worker?autostart=1&kind=headless&name=h-1',
+    );
+    expect(withoutPassword('http://127.0.0.1:9/worker')).toBe('http://127.0.0.1:9/worker');
+    expect(withoutPassword('not a url')).toBe('not a url');
   });
 });
