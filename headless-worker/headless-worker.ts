@@ -9,6 +9,7 @@ import type { Browser, Page } from 'puppeteer-core';
 import type { Logger } from 'pino';
 import { browserLaunchOptions, launchBrowser, type BrowserName } from './browsers.ts';
 import { removeSingletonSocketDir } from './chromium.ts';
+import { killWithThisProcess } from './orphan-guard.ts';
 import { parsePageStatus, READ_PAGE_STATUS_SCRIPT, type PageStatus } from './page-status.ts';
 
 export const PROFILE_DIR_PREFIX = 'grid-worker-';
@@ -48,6 +49,8 @@ export class HeadlessWorker {
   #starting: Promise<void> | undefined;
   #closing: Promise<void> | undefined;
   #dead = false;
+  /** Takes back the order to kill the browser should this process die first (orphan-guard.ts). */
+  #unguard: (() => void) | undefined;
   readonly #abort = new AbortController();
 
   constructor(private readonly options: HeadlessWorkerOptions) {}
@@ -117,6 +120,7 @@ export class HeadlessWorker {
       throw err;
     }
     this.#browser = browser;
+    if (this.pid !== undefined) this.#unguard = killWithThisProcess(this.pid);
     signal.throwIfAborted();
     // Also stops the waits below when the browser dies while we are still starting.
     const disconnected = new AbortController();
@@ -195,6 +199,7 @@ export class HeadlessWorker {
     await this.#starting?.catch(() => undefined);
     await this.#closeBrowser(); // start() may have launched it while we were closing
     if (this.pid !== undefined) killProcessGroup(this.pid);
+    this.#unguard?.();
     if (this.#userDataDir) {
       await removeSingletonSocketDir(this.#userDataDir);
       // Retries cover helpers that were still writing to the profile when killed.

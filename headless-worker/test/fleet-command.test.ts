@@ -2,7 +2,7 @@
 // CHROMIUM_PATH) on a real master's worker page and the shipped model. Each run gets a TMPDIR of its own,
 // where its browsers' profiles go.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -43,11 +43,11 @@ afterAll(async () => {
   rmSync(scratch, { recursive: true, force: true });
 });
 
-function runFleet(name: string, fleetToken: string) {
+function runFleet(name: string, fleetToken: string, extraArgs: string[] = []) {
   const ownTmpdir = mkdtempSync(join(scratch, `${name}-`));
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', 'headless-worker/main.ts', '--master', master.url, '--workers', '1', '--name', name, '--status-interval', '0'],
+    ['--import', 'tsx', 'headless-worker/main.ts', '--master', master.url, '--workers', '1', '--name', name, '--status-interval', '0', ...extraArgs],
     { cwd: projectRoot, env: { ...process.env, FLEET_TOKEN: fleetToken, TMPDIR: ownTmpdir, LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   children.push(child);
@@ -74,6 +74,15 @@ function runFleet(name: string, fleetToken: string) {
     leftovers: () => readdirSync(ownTmpdir).filter((entry) => !entry.startsWith('tsx-')),
     profileDirs: () => readdirSync(ownTmpdir).filter((entry) => entry.startsWith(PROFILE_DIR_PREFIX)),
   };
+}
+
+/** Whether a process runs (a zombie, dead but not yet reaped by whoever adopted it, does not). */
+function running(pid: number): boolean {
+  try {
+    return !/^\d+ \(.*\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
 }
 
 /** Rejects, naming `what`, if `promise` has not settled within timeoutMs. */
@@ -109,5 +118,16 @@ describe('npm run fleet', () => {
     expect(messages).toContain('SIGHUP: closing all browsers');
     expect(messages.at(-1)).toBe('all headless workers stopped');
     expect(fleet.leftovers()).toEqual([]);
+  }, 120_000);
+
+  it('takes its Firefox down with it when killed with no chance to close it (kill -9)', async () => {
+    const fleet = runFleet('crashed', TEST_FLEET_TOKEN, ['--browser', 'firefox']);
+    await until(() => fleet.logLines().some((line) => line.msg === 'browser launched and worker page loaded'), 'Firefox to be launched', 60_000);
+    const [firefox] = fleet.logLines().flatMap(({ browserPid }) => (browserPid === undefined ? [] : [browserPid]));
+    expect(running(firefox!)).toBe(true);
+    fleet.kill('SIGKILL');
+    expect(await within(fleet.exited, 30_000, 'the fleet to die')).toEqual({ code: null, signal: 'SIGKILL' });
+    // Firefox, unlike Chromium on its pipe, does not notice: before the fleet had it killed, it worked on unseen.
+    await until(() => !running(firefox!), 'Firefox to be gone', 30_000);
   }, 120_000);
 });
