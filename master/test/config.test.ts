@@ -1,5 +1,9 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { OPTIONS } from '../config-options.ts';
 import { ConfigError, loadConfig } from '../config.ts';
+import { projectRoot } from '../project-root.ts';
 
 const argv = (...flags: string[]) => ['node', 'master', ...flags];
 
@@ -195,5 +199,18 @@ describe('configuration', () => {
     );
     expect(() => loadConfig(argv(), { IMAGE_RETENTION_MS: '0' })).toThrow(/--image-retention-ms \/ IMAGE_RETENTION_MS/);
     expect(() => loadConfig(argv(), { RETENTION_BATCH: '0' })).toThrow(/--retention-batch \/ RETENTION_BATCH/);
+  });
+
+  it("is documented whole: the README's settings table names every variable the master reads, and no other", () => {
+    const readme = fs.readFileSync(path.join(projectRoot, 'README.md'), 'utf8');
+    const rows = readme.split('| variable | default | meaning |\n|---|---|---|\n')[1]!.split('\n');
+    const firstCells = rows
+      .slice(
+        0,
+        rows.findIndex((row) => !row.startsWith('|')),
+      )
+      .map((row) => row.split('|')[1]!);
+    const documented = firstCells.flatMap((cell) => [...cell.matchAll(/`([A-Z0-9_]+)`/g)].map((match) => match[1]!));
+    expect(documented.sort()).toEqual(OPTIONS.map(([, envName]) => envName).sort());
   });
 });
