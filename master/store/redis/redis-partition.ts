@@ -136,10 +136,13 @@ export class RedisPartition {
       if (members.length === 0) return;
       after = `(${members[members.length - 1]}`;
       const ids = members.map((member) => member.slice(prefix.length));
-      const jobs = (await reachRedis(() => this.redis.hmget(this.keys.jobs, ...ids))).filter((json): json is string => json !== null).map(viewOf);
-      for (const job of jobs.filter((answered) => answered.status === 'done' && leanedOn(answered.result, identity))) {
-        // The script decides, atomically, between reopening and (its image expired) withdrawing the verification.
-        const args = [job.id, JSON.stringify(answerOf(job.result!)), reason, JSON.stringify(withdrawn(job.result!, unverifiedReason))];
+      const rows = (await reachRedis(() => this.redis.hmget(this.keys.jobs, ...ids))).filter((json): json is string => json !== null).map(jobRow);
+      for (const row of rows) {
+        const job = toView(row);
+        if (job.status !== 'done' || !leanedOn(job.result, identity)) continue;
+        // The script decides, atomically, between reopening and (its image expired) withdrawing the verification, and
+        // only while the job still holds the result read here: meanwhile it may have been reopened and done again.
+        const args = [job.id, JSON.stringify(answerOf(job.result!)), reason, JSON.stringify(withdrawn(job.result!, unverifiedReason)), row.result!];
         const reply = (await this.run(jobScripts.reopen, args)) as ['reopened' | 'unverified', string] | null;
         if (reply) changed[reply[0]].push(viewOf(reply[1]));
       }
