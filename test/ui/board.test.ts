@@ -115,6 +115,17 @@ describe('job board', () => {
     await waitForTexts(page, inApp('job-board', '.more'), (texts) => texts.some((text) => text.includes('That is every job')), 'the end');
     // Virtualized: a screenful of rows in the page, not 130.
     expect((await rows(page)).length).toBeLessThan(40);
+
+    // A filter chosen, then another page and back: the board still shows that filter, which is what it pages by.
+    await clickDeep(page, inApp('job-board', 'label.filter:nth-of-type(5) input')); // "failed": none is
+    await waitForTexts(page, inApp('job-board', '.more'), (texts) => texts.some((text) => text.includes('That is every failed job')), 'no failed job');
+    await clickDeep(page, 'app-shell >>> nav a[href="/submit"]');
+    await page.waitForSelector(inApp('submit-page'));
+    await clickDeep(page, 'app-shell >>> nav a[href="/"]');
+    const more = await waitForTexts(page, inApp('job-board', '.more'), (texts) => texts.length > 0, 'the board back');
+    expect(more).toEqual(['That is every failed job.']);
+    expect(await page.$eval(inApp('job-board', 'label.filter:nth-of-type(5) input'), (input) => (input as HTMLInputElement).checked)).toBe(true);
+    await clickDeep(page, inApp('job-board', 'label.filter:nth-of-type(1) input')); // "all"
     await ui.clearAllJobs();
   });
 

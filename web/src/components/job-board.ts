@@ -27,7 +27,8 @@ export class JobBoard extends LitElement {
     problem: { state: true },
   };
 
-  filter: JobStatus | null = null;
+  /** The feed's filter, which outlives a visit to another page: resyncs and "load older" follow it. */
+  filter: JobStatus | null = jobFeed.status ?? null;
   query = '';
   /** The outcome of the last action, announced politely. */
   notice = '';
@@ -70,7 +71,7 @@ export class JobBoard extends LitElement {
             <input type="search" placeholder="e.g. tabby cat" .value=${this.query} @input=${this.onSearch} />
           </label>
         </div>
-        <feed-banner .connection=${jobFeed.connection} .error=${jobFeed.error}></feed-banner>
+        <feed-banner .connection=${jobFeed.connection} .refusal=${jobFeed.refusal} .error=${jobFeed.error}></feed-banner>
         <p class="notice" role="status">${this.notice}</p>
         <p class="problem" role="alert">${this.problem}</p>
         ${shown.length === 0 ? this.renderEmpty(all.length, query) : this.renderList(shown)}

@@ -41,6 +41,11 @@ export class JobFeed extends EventTarget {
   /** Whether olderCursor belongs to snapshotStatus yet. */
   private paged = false;
 
+  /** The status the board last filtered by (undefined: all): resyncs and "load older" fetch jobs of it. */
+  get status(): JobStatus | undefined {
+    return this.snapshotStatus;
+  }
+
   jobs(status?: JobStatus): JobView[] {
     return this.store.list(status);
   }
