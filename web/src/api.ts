@@ -68,6 +68,31 @@ const bearer = (token: string | undefined): Record<string, string> => (token ? {
 
 export const fetchStats = () => request<StatsView>('/api/stats');
 
+/** The master turned a live event stream away: its reason, and how long it asked us to wait (ms, if it said). */
+export interface EventsRefusal {
+  message: string;
+  retryAfterMs: number | null;
+}
+
+/**
+ * Why the master turns our event stream away (too many boards from this address, or in all), which EventSource
+ * never says: asks once more with fetch and reads the answer. Null when the stream would be served now (it is
+ * closed at once) or the master cannot be reached at all.
+ */
+export async function eventsRefusal(path: string): Promise<EventsRefusal | null> {
+  const aborter = new AbortController();
+  try {
+    const response = await fetch(path, { headers: { accept: 'text/event-stream' }, signal: aborter.signal });
+    if (response.ok) return null;
+    const seconds = Number(response.headers.get('retry-after'));
+    return { message: (await errorFrom(response)).message, retryAfterMs: seconds > 0 ? seconds * 1000 : null };
+  } catch {
+    return null;
+  } finally {
+    aborter.abort();
+  }
+}
+
 export const fetchVolunteers = (offset = 0, limit = 20) => request<VolunteersView>(`/api/volunteers?offset=${offset}&limit=${limit}`);
 
 /** The volunteer's own totals and rank; the id travels in a header, not the URL. */

@@ -8,10 +8,13 @@ export class FeedBanner extends LitElement {
   static override properties = {
     connection: {},
     error: {},
+    refusal: {},
   };
 
   connection: FeedConnection = 'connecting';
   error: string | null = null;
+  /** The master's reason for turning the live stream away (connection 'refused'). */
+  refusal: string | null = null;
 
   protected override render() {
     return html`<div role="status">${this.message()}</div>`;
@@ -19,6 +22,7 @@ export class FeedBanner extends LitElement {
 
   private message() {
     if (this.connection === 'unreachable') return html`<p class="unreachable">Master unreachable — retrying…</p>`;
+    if (this.connection === 'refused') return html`<p class="unreachable">No live updates: the master says “${this.refusal}” — retrying…</p>`;
     if (this.connection === 'connecting') return html`<p>Connecting to the master…</p>`;
     if (this.error) return html`<p class="unreachable">${this.error}</p>`;
     return nothing;

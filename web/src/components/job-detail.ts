@@ -75,7 +75,7 @@ export class JobDetail extends LitElement {
   protected override render() {
     return html`
       <a class="back" href="/">← All jobs</a>
-      <feed-banner .connection=${jobFeed.connection} .error=${null}></feed-banner>
+      <feed-banner .connection=${jobFeed.connection} .refusal=${jobFeed.refusal} .error=${null}></feed-banner>
       ${this.detail ? this.renderJob(this.detail) : this.renderWaiting()} ${this.admin.render()}
     `;
   }

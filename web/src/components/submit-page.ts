@@ -82,7 +82,7 @@ export class SubmitPage extends LitElement {
             ${uploads.busy ? html`<span>· ${formatBytes(totals.loaded)} of ${formatBytes(totals.bytes)} sent</span>` : nothing}
           </p>
         </div>
-        <feed-banner .connection=${jobFeed.connection} .error=${null}></feed-banner>
+        <feed-banner .connection=${jobFeed.connection} .refusal=${jobFeed.refusal} .error=${null}></feed-banner>
         <ul class="panel" aria-label="Images">
           ${repeat(
             uploads.items,

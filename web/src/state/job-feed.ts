@@ -1,12 +1,13 @@
 import type { JobStatus, JobView, WorkerView } from '../../../master/api-types.ts';
-import { clearJobs, deleteJob, getJob, listJobs, listWorkers, retryJob } from '../api.ts';
+import { clearJobs, deleteJob, eventsRefusal, getJob, listJobs, listWorkers, retryJob } from '../api.ts';
 import { backoffDelay } from '../lib/backoff.ts';
 import { errorMessage } from '../lib/errors.ts';
 import { JobStore } from './job-store.ts';
 import { LIVE_EVENT_TYPES, parseLiveEvent } from './live-events.ts';
 import { applyWorkerChanges } from './worker-changes.ts';
 
-export type FeedConnection = 'connecting' | 'live' | 'unreachable';
+/** 'refused': the master answers, but turns our live stream away (refusal says why). */
+export type FeedConnection = 'connecting' | 'live' | 'unreachable' | 'refused';
 
 /** How many jobs the first snapshot asks for. */
 const SNAPSHOT_LIMIT = 100;
@@ -27,6 +28,8 @@ export class JobFeed extends EventTarget {
   connection: FeedConnection = 'connecting';
   /** Last failure of a REST call, for the banner; cleared by the next success. */
   error: string | null = null;
+  /** Why the master turns the live stream away, while it does. */
+  refusal: string | null = null;
   workers: WorkerView[] = [];
   /** Cursor of the next older page for the current filter; null once the oldest job is loaded. */
   olderCursor: string | null = null;
@@ -159,14 +162,18 @@ export class JobFeed extends EventTarget {
     source.onopen = () => {
       this.failures = 0;
       this.connection = 'live';
+      this.refusal = null;
       // Events sent while we were away are lost: resync from a snapshot.
       void this.load(this.snapshotStatus);
     };
     source.onerror = () => {
+      // While CONNECTING the browser retries by itself; CLOSED (an HTTP error) is final.
+      if (source.readyState === EventSource.CLOSED) {
+        void this.retryLater();
+        return;
+      }
       this.connection = 'unreachable';
       this.changed();
-      // While CONNECTING the browser retries by itself; CLOSED (e.g. an HTTP error) is final.
-      if (source.readyState === EventSource.CLOSED) this.retryLater();
     };
     for (const name of LIVE_EVENT_TYPES) {
       source.addEventListener(name, (event) => this.onEvent(name, (event as MessageEvent<string>).data));
@@ -174,9 +181,16 @@ export class JobFeed extends EventTarget {
     this.source = source;
   }
 
-  private retryLater(): void {
+  /** After an HTTP error: says why when the master turned us away, and waits at least as long as it asked. */
+  private async retryLater(): Promise<void> {
     this.disconnect();
-    this.retryTimer = setTimeout(() => this.connect(), backoffDelay(this.failures++));
+    const refusal = await eventsRefusal(EVENTS_URL);
+    // Meanwhile the last page let go of the feed, or a new one connected it again.
+    if (this.holders === 0 || this.source || this.retryTimer) return;
+    this.refusal = refusal?.message ?? null;
+    this.connection = refusal ? 'refused' : 'unreachable';
+    this.changed();
+    this.retryTimer = setTimeout(() => this.connect(), Math.max(backoffDelay(this.failures++), refusal?.retryAfterMs ?? 0));
   }
 
   private disconnect(): void {
