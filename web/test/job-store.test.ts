@@ -1,12 +1,22 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { JobView } from '../../master/api-types.ts';
-import { JobStore, MAX_KEPT_JOBS } from '../src/state/job-store.ts';
+import { JobStore, MAX_KEPT_DELETIONS, MAX_KEPT_JOBS } from '../src/state/job-store.ts';
 import { jobView } from '../../test/support/job-view.ts';
 
 /** Submitted `id` seconds into the day, so numbered jobs list in a known order. */
 function job(id: string, patch: Partial<JobView> = {}): JobView {
   return jobView(id, { submittedAt: `2025-01-01T00:00:${id.padStart(2, '0')}.000Z`, ...patch });
+}
+
+/** Job `i`, submitted `i` seconds into the day, for stores too big for `job`. */
+function numbered(i: number, patch: Partial<JobView> = {}): JobView {
+  return jobView(String(i), { submittedAt: new Date(Date.UTC(2025, 0, 1, 0, 0, i)).toISOString(), ...patch });
+}
+
+/** Adds jobs `from` to `from + count - 1`, in that order. */
+function fill(store: JobStore, count: number, from = 0): void {
+  for (let i = from; i < from + count; i++) store.upsert(numbered(i));
 }
 
 describe('JobStore', () => {
@@ -42,13 +52,49 @@ describe('JobStore', () => {
     expect(store.list()).toEqual([]);
   });
 
-  it('keeps only the newest jobs', () => {
+  it('drops the jobs least recently fetched or updated', () => {
     const store = new JobStore();
-    for (let i = 0; i <= MAX_KEPT_JOBS; i++) {
-      store.upsert(job(String(i), { submittedAt: new Date(Date.UTC(2025, 0, 1, 0, 0, i)).toISOString() }));
-    }
+    fill(store, MAX_KEPT_JOBS);
+    store.upsert(numbered(0, { status: 'done' }));
+    store.upsert(numbered(MAX_KEPT_JOBS));
     expect(store.list()).toHaveLength(MAX_KEPT_JOBS);
+    expect(store.get('0')?.status).toBe('done');
+    expect(store.get('1')).toBeUndefined();
+  });
+
+  it('keeps older jobs it was just asked to fetch when full', () => {
+    const store = new JobStore();
+    fill(store, MAX_KEPT_JOBS, 1);
+    // What the Failed filter or "Load older" fetches: jobs older than all those kept.
+    store.mergeSnapshot([numbered(0, { status: 'failed' })], store.mark());
+    expect(store.list('failed').map((j) => j.id)).toEqual(['0']);
+    store.upsert(numbered(MAX_KEPT_JOBS + 1));
+    expect(store.list('failed').map((j) => j.id)).toEqual(['0']);
+  });
+
+  it('does not bring back a job deleted while a snapshot was on its way, when full', () => {
+    const store = new JobStore();
+    fill(store, MAX_KEPT_JOBS);
+    const mark = store.mark();
+    store.remove('5');
+    store.upsert(numbered(MAX_KEPT_JOBS));
+    store.mergeSnapshot([numbered(5)], mark);
+    expect(store.get('5')).toBeUndefined();
+    expect(store.isDeleted('5')).toBe(true);
+  });
+
+  it('remembers past its bound the deletions a request in flight still needs, and only those', () => {
+    const store = new JobStore();
+    const ids = Array.from({ length: MAX_KEPT_DELETIONS + 1 }, (_, i) => String(i));
+    const mark = store.mark();
+    for (const id of ids) store.remove(id);
+    store.mergeSnapshot([numbered(0)], mark);
     expect(store.get('0')).toBeUndefined();
+    store.release(mark);
+    store.remove('next');
+    expect(store.isDeleted('0')).toBe(false);
+    expect(store.isDeleted('1')).toBe(false);
+    expect(store.isDeleted('2')).toBe(true);
   });
 
   it('deletes everything at once, and a snapshot from before cannot bring it back', () => {

@@ -89,6 +89,7 @@ export class JobFeed extends EventTarget {
         this.paged = true;
       }
     });
+    this.store.release(mark);
   }
 
   /** Fetches the page of jobs older than those loaded so far, for the current filter. */
@@ -104,6 +105,7 @@ export class JobFeed extends EventTarget {
       this.store.mergeSnapshot(page.jobs, mark);
       if (status === this.snapshotStatus) this.olderCursor = page.nextCursor;
     });
+    this.store.release(mark);
     this.loadingOlder = false;
     this.changed();
   }
@@ -115,6 +117,7 @@ export class JobFeed extends EventTarget {
       const jobs = await Promise.all(ids.map((id) => getJob(id)));
       this.store.mergeSnapshot(jobs, mark);
     });
+    this.store.release(mark);
   }
 
   /** Takes in a job the feed may not have heard of (one just uploaded); news from events always wins. */
