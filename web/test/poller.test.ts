@@ -37,4 +37,27 @@ describe('Poller', () => {
     await vi.advanceTimersByTimeAsync(5000);
     expect(poller.error).toBeNull();
   });
+
+  it('asks again when refreshed during a request, and shows only the answer for the new input', async () => {
+    let page = 1;
+    const answer: (() => void)[] = [];
+    const fetch = vi.fn((): Promise<StatsView> => {
+      const asked = page;
+      return new Promise((resolve) => answer.push(() => resolve(stats(`page ${asked}`))));
+    });
+    const poller = new Poller(fetch, 5000);
+    const shown: (string | undefined)[] = [];
+    poller.subscribe(() => shown.push(poller.value?.at));
+    page = 2;
+    void poller.refresh();
+    // Never two requests at once.
+    expect(fetch).toHaveBeenCalledTimes(1);
+    answer[0]!();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(fetch).toHaveBeenCalledTimes(2);
+    answer[1]!();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(shown).toEqual(['page 2']);
+    expect(poller.value?.at).toBe('page 2');
+  });
 });

@@ -14,6 +14,8 @@ export class Poller<T> extends EventTarget {
   private holders = 0;
   private timer: ReturnType<typeof setTimeout> | null = null;
   private inFlight = false;
+  /** Whether refresh() was called during the request out now. */
+  private again = false;
 
   constructor(
     private readonly fetch: () => Promise<T>,
@@ -33,17 +35,27 @@ export class Poller<T> extends EventTarget {
 
   /** Asks now (and restarts the 5 s rhythm from here). */
   async refresh(): Promise<void> {
-    if (this.inFlight) return;
+    if (this.inFlight) {
+      // What the request out asks for (a leaderboard's page, say) may have changed since: ask again once it ends.
+      this.again = true;
+      return;
+    }
     this.stop();
     this.inFlight = true;
-    try {
-      this.value = await this.fetch();
-      this.error = null;
-    } catch (error) {
-      this.error = errorMessage(error);
-    } finally {
-      this.inFlight = false;
-    }
+    do {
+      this.again = false;
+      // An answer overtaken by a refresh is stale: it is never shown.
+      try {
+        const value = await this.fetch();
+        if (!this.again) {
+          this.value = value;
+          this.error = null;
+        }
+      } catch (error) {
+        if (!this.again) this.error = errorMessage(error);
+      }
+    } while (this.again);
+    this.inFlight = false;
     // Chained timeouts, not an interval: a slow answer never overlaps the next request.
     if (this.holders > 0) this.timer = setTimeout(() => void this.refresh(), this.intervalMs);
     this.dispatchEvent(new Event('change'));
