@@ -2,6 +2,7 @@ import { LitElement, html, nothing } from 'lit';
 import type { Tally, VolunteersView } from '../../../master/api-types.ts';
 import { fetchVolunteers } from '../api.ts';
 import { formatCount, formatMs } from '../lib/format.ts';
+import { pageOffset } from '../lib/paging.ts';
 import { Poller } from '../state/poller.ts';
 import { SubscriptionController } from '../state/subscription-controller.ts';
 import { buttonStyles, cardGridStyles, dataTableStyles, introStyles, panelStyles } from './shared.styles.ts';
@@ -107,7 +108,8 @@ export class VolunteersPage extends LitElement {
   }
 
   private page(delta: number): void {
-    this.offset = Math.max(0, this.offset + delta);
+    // From the page asked for, not the one on show: a second click before the answer must not go past the end.
+    this.offset = pageOffset(this.offset, delta, this.poller.value?.total ?? 0, PAGE_SIZE);
     void this.poller.refresh();
   }
 }
