@@ -1,12 +1,7 @@
 import { LitElement, html, type PropertyValues } from 'lit';
 import uPlot from 'uplot';
+import { sameCategories, type ChartCategory } from '../lib/chart-categories.ts';
 import { uplotChartStyles } from './uplot-chart.styles.ts';
-
-/** A named bucket on a category axis: a long label for the legend, a short tick for the axis. */
-export interface ChartCategory {
-  label: string;
-  tick: string;
-}
 
 export interface ChartSeries {
   label: string;
@@ -32,7 +27,10 @@ export class UplotChart extends LitElement {
   static override properties = {
     data: { attribute: false },
     series: { attribute: false },
-    categories: { attribute: false },
+    categories: {
+      attribute: false,
+      hasChanged: (value: ChartCategory[] | null, old: ChartCategory[] | null) => !sameCategories(value, old),
+    },
     label: {},
     unit: {},
     whole: { type: Boolean },
