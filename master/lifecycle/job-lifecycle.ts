@@ -65,7 +65,7 @@ export interface JobLifecycleDeps {
   idleSpotCheckMs?: number;
   /**
    * The most volunteer identities that can have passed over one job still open to volunteers: MAX_REPLICAS answers,
-   * MAX_LEASES refused, FAILURE_QUORUM calling it unprocessable. A dispatch batch deals more volunteers than that.
+   * MAX_LEASES refused or dropping it too often, FAILURE_QUORUM calling it unprocessable. A dispatch batch deals more volunteers than that.
    */
   passersPerJob?: number;
 }

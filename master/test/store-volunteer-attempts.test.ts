@@ -1,5 +1,6 @@
 // A volunteer's failure is a vote, not a verdict, on every store: a job a volunteer cannot process goes to other
-// identities only; identities are counted once however often they return, and those of one network once together;
+// identities only; identities are counted once however often they return (and past MAX_LEASES unanswered leases are
+// not leased the job again), and those of one network once together;
 // volunteers alone never fail a job, and past a cap hand it to trusted workers, whose word or attempts do
 // (attempt-rules.ts and its Lua twin).
 import { describe, expect, it } from 'vitest';
@@ -125,16 +126,44 @@ describe.each(STORE_KINDS)('$name job store', (kind) => {
 
     it('counts one identity dropping its connection again and again as one lease', async () => {
       const { store } = await withJobs(1, { maxAttempts: 9, maxLeases: 2 });
-      for (let i = 0; i < 6; i++) {
+      // As many times as it may (MAX_LEASES), in two tabs.
+      for (let i = 0; i < 2; i++) {
         const outcome = await store.release(await leaseOne(store, i % 2 ? V1 : V1b, T0 + 2 * i), 'lost', 'tab closed', T0 + 2 * i + 1);
         expect(outcome.applied && outcome.job).toMatchObject({ status: 'queued', trustedOnly: false });
       }
       const outcome = await store.release(await leaseOne(store, V2, T0 + 20), 'lost', 'tab closed', T0 + 21);
-      expect(outcome.applied && outcome.job).toMatchObject({ status: 'queued', trustedOnly: true, attempts: 7 });
+      expect(outcome.applied && outcome.job).toMatchObject({ status: 'queued', trustedOnly: true, attempts: 3 });
       // Only trusted workers' leases can use up MAX_LEASES now.
       await store.release(await leaseOne(store, A, T0 + 22), 'lost', 'gone', T0 + 23);
       const last = await store.release(await leaseOne(store, A, T0 + 24), 'lost', 'gone again', T0 + 25);
-      expect(last.applied && last.job).toMatchObject({ status: 'failed', attempts: 9 });
+      expect(last.applied && last.job).toMatchObject({ status: 'failed', attempts: 5 });
+    });
+
+    it('leases a job to one identity at most MAX_LEASES times without an answer, then to other identities only', async () => {
+      const maxLeases = 3;
+      const { store, ids } = await withJobs(1, { maxAttempts: 9, maxLeases, failureQuorum: 2 });
+      let now = T0;
+      let leased = 0;
+      // 50 rounds of one identity, in two tabs, failing retryably, letting the lease expire or dropping it.
+      for (let i = 0; i < 50; i++) {
+        const [lease] = await store.lease([i % 2 ? V1 : V1b], LEASE_MS, ++now);
+        if (!lease) continue;
+        leased++;
+        const worker = i % 2 ? V1 : V1b;
+        const outcome = await [
+          () => store.fail(lease, worker.id, 'out of memory', true, ++now),
+          () => store.release(lease, 'expired', 'late', ++now),
+          () => store.release(lease, 'lost', 'tab closed', ++now),
+        ][i % 3]!();
+        expect(outcome.applied && outcome.job).toMatchObject({ status: 'queued', trustedOnly: false });
+      }
+      expect(leased).toBe(maxLeases);
+      expect((await store.getDetail(ids[0]!))!.timeline).toHaveLength(maxLeases);
+      // Another identity still gets the job, and finishes it.
+      const lease = await leaseOne(store, V2, ++now);
+      expect(lease.jobId).toBe(ids[0]);
+      expect((await store.complete(lease, V2.id, resultOf(4), ++now)).applied).toBe(true);
+      expect(await store.get(ids[0]!)).toMatchObject({ status: 'done', attempts: maxLeases + 1 });
     });
 
     it('counts one identity failing or expiring again and again as one failed attempt', async () => {
