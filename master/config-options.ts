@@ -33,7 +33,7 @@ export const OPTIONS: [string, string, keyof Config, string][] = [
     '--max-leases <n>',
     'MAX_LEASES',
     'maxLeases',
-    'leases that ended without an answer before a job fails (a vote uses up none; volunteers reaching it hand the job to trusted workers)',
+    'leases that ended without an answer before a job fails (a vote uses up none; volunteers reaching it hand the job to trusted workers; one volunteer identity reaching it alone is not leased the job again)',
   ],
   ['--lease-scan-limit <n>', 'LEASE_SCAN_LIMIT', 'leaseScanLimit', 'queued jobs one lease reads at most for one worker, skipping those it already answered'],
   ['--max-leaderboard-page <n>', 'MAX_LEADERBOARD_PAGE', 'maxLeaderboardPage', 'most volunteers per GET /api/volunteers page'],
