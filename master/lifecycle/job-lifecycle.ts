@@ -272,9 +272,11 @@ export class JobLifecycle {
       const decision = await this.verifier.decide(answer, earlier, this.workers.hasTrusted());
       const now = Date.now();
       const blacklisted = decision.answererBlacklisted === true;
-      return decision.final
-        ? { name: 'completed' as const, blacklisted, transition: await this.store.complete(lease, session.id, decision.result, now) }
-        : { name: 'answered' as const, blacklisted, transition: await this.store.vote(lease, session.id, answer, decision.trustedOnly, now) };
+      if (!decision.final)
+        return { name: 'answered' as const, blacklisted, transition: await this.store.vote(lease, session.id, answer, decision.trustedOnly, now) };
+      // A result settled on an earlier vote is that voter's answer: this one is kept beside it, its vote if the job is reopened.
+      const own = decision.result.workerId === answer.workerId ? undefined : answer;
+      return { name: 'completed' as const, blacklisted, transition: await this.store.complete(lease, session.id, decision.result, now, own) };
     };
     const { name, blacklisted, transition } = await settle().finally(() => session.drop(lease));
     // Blacklisted on another master while its socket here stayed open: its answer counted for nothing, and it is cut off.

@@ -133,8 +133,12 @@ export interface JobStore {
    * a worker may be given (the open queue's, for a volunteer) are considered for it.
    */
   lease(workers: WorkerRef[], leaseMs: number, now: number): Promise<(Lease | null)[]>;
-  /** Accepts a result only for the job's current lease held by this worker. */
-  complete(lease: LeaseRef, workerId: string, result: JobResult, now: number): Promise<Transition>;
+  /**
+   * Accepts a result only for the job's current lease held by this worker. `answer`: the worker's own answer, when the
+   * result is another's (verification settled on an earlier vote): kept on its attempt, as what it votes if the job is
+   * reopened (reopenAnsweredBy). Absent, the result is the worker's answer.
+   */
+  complete(lease: LeaseRef, workerId: string, result: JobResult, now: number, answer?: JobResult): Promise<Transition>;
   /**
    * A volunteer's answer that does not settle the job yet, fenced as complete is: kept as a vote (votes()), the job
    * goes back to the queue for another identity — never this one again — and, with `trustedOnly`, for trusted
@@ -154,9 +158,11 @@ export interface JobStore {
   votes(jobId: string): Promise<Vote[]>;
   /**
    * Backtracking after a blacklisting: every job done on this identity's word (its answer agreed with the result, and
-   * no trusted worker's did) goes back to the queue, its answers all kept as votes (the final one too) and `reason`
-   * as its error. A job whose image has expired cannot be verified again: it stays done, its result's verification
-   * unverified with `unverifiedReason` (job-views.ts, withdrawn). Reads only the jobs this identity answered.
+   * no trusted worker's did) goes back to the queue, its answers all kept as votes, each its own identity's (the
+   * finishing attempt's too, as complete kept it: a job finished before finishers kept their own answer, on another's,
+   * holds none of the finisher's, which may answer again) and `reason` as its error. A job whose image has expired
+   * cannot be verified again: it stays done, its result's verification unverified with `unverifiedReason`
+   * (job-views.ts, withdrawn). Reads only the jobs this identity answered.
    */
   reopenAnsweredBy(identity: string, reason: string, unverifiedReason: string): Promise<Reopened>;
   /**

@@ -170,8 +170,8 @@ export class RedisJobStore implements JobStore {
     return leases;
   }
 
-  complete(lease: LeaseRef, workerId: string, result: JobResult, now: number): Promise<Transition> {
-    return this.of(lease.jobId).complete(lease, workerId, result, now);
+  complete(lease: LeaseRef, workerId: string, result: JobResult, now: number, answer?: JobResult): Promise<Transition> {
+    return this.of(lease.jobId).complete(lease, workerId, result, now, answer);
   }
 
   vote(lease: LeaseRef, workerId: string, answer: JobResult, trustedOnly: boolean, now: number): Promise<Transition> {

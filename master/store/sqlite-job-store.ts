@@ -93,11 +93,11 @@ export class SqliteJobStore implements JobStore {
     );
   }
 
-  complete(lease: LeaseRef, workerId: string, result: JobResult, now: number): Promise<Transition> {
+  complete(lease: LeaseRef, workerId: string, result: JobResult, now: number, answer?: JobResult): Promise<Transition> {
     return this.write((): Transition => {
       const row = this.fenced(lease, workerId);
       if ('reason' in row) return { applied: false, reason: row.reason };
-      this.q.endAttempt.run(now, 'done', null, 0, lease.jobId, lease.leaseId);
+      this.q.endDone.run(now, answer ? JSON.stringify(answer) : null, lease.jobId, lease.leaseId);
       this.q.finish.run('done', now, JSON.stringify(result), null, row.failures, lease.jobId);
       return { applied: true, job: this.view(lease.jobId)! };
     });
@@ -145,7 +145,7 @@ export class SqliteJobStore implements JobStore {
           changed.unverified.push(this.view(row.id)!);
           continue;
         }
-        this.q.finalAnswerToVote.run(JSON.stringify(answerOf(result)), row.id);
+        this.q.doneToVote.run({ result: JSON.stringify(answerOf(result)), resultIdentity: result.workerId ?? null, jobId: row.id });
         this.q.reopen.run(reason, row.id);
         changed.reopened.push(this.view(row.id)!);
       }

@@ -44,6 +44,8 @@ export function prepareStatements(db: Database.Database) {
        VALUES (?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?)`,
     ),
     endAttempt: db.prepare(`UPDATE attempts SET ended_at = ?, outcome = ?, reason = ?, final = ? WHERE job_id = ? AND lease_id = ?`),
+    // The finishing attempt keeps its worker's own answer when the result is another's (complete): null, it is the result's.
+    endDone: db.prepare(`UPDATE attempts SET ended_at = ?, outcome = 'done', answer = ? WHERE job_id = ? AND lease_id = ?`),
     keepVote: db.prepare(`UPDATE attempts SET ended_at = ?, outcome = 'answered', answer = ? WHERE job_id = ? AND lease_id = ?`),
     votes: db.prepare(`SELECT identity, lease_id, answer FROM attempts WHERE job_id = ? AND outcome = 'answered' ORDER BY attempt`),
     // The vote a waiting job is settled on becomes the attempt that finished it, as complete makes it (settleWaiting).
@@ -54,7 +56,12 @@ export function prepareStatements(db: Database.Database) {
     doneAnsweredBy: db.prepare(
       `SELECT * FROM jobs WHERE status = 'done' AND id IN (SELECT job_id FROM attempts WHERE identity = ? AND outcome IN ('answered', 'done'))`,
     ),
-    finalAnswerToVote: db.prepare(`UPDATE attempts SET outcome = 'answered', answer = ? WHERE job_id = ? AND outcome = 'done'`),
+    // The finishing attempt votes its own answer: the one it kept, else the result's, if it is its identity's. One
+    // finished before finishers kept theirs, on another's answer, holds none to vote: it stays as it was.
+    doneToVote: db.prepare(
+      `UPDATE attempts SET outcome = 'answered', answer = COALESCE(answer, @result)
+       WHERE job_id = @jobId AND outcome = 'done' AND (answer IS NOT NULL OR identity = @resultIdentity)`,
+    ),
     reopen: db.prepare(
       `UPDATE jobs SET status = 'queued', result = NULL, finished_at = NULL, worker = NULL, error = ?, votes = ${VOTES_HELD}
        WHERE id = ? AND status = 'done'`,

@@ -205,6 +205,40 @@ describe.each(STORE_KINDS)('$name job store: votes and trusted-only jobs', (kind
     expect(await store.reopenAnsweredBy('identity-1', 'again', 'again')).toEqual({ reopened: [], unverified: [] });
   });
 
+  it("reopens a job finished on an earlier vote with the finisher's own answer as its vote, never a copy of the result", async () => {
+    const store = await open();
+    const { jobs: created } = await store.create(jobs(2), T0);
+    // identity-1 voted 4; identity-2 answered 7 and finished the job, on identity-1's answer (the result is its).
+    const onIdentity1: JobResult = {
+      ...answer(4, 'identity-1'),
+      verification: {
+        state: 'verified',
+        credibility: 0.9995,
+        replicas: [
+          { workerId: 'identity-1', workerClass: 'volunteer', top1: 4, agreed: true },
+          { workerId: 'identity-2', workerClass: 'volunteer', top1: 7, agreed: false },
+        ],
+      },
+    };
+    await store.vote(await leaseOne(store, V1), V1.id, answer(4, 'identity-1'), false, T0 + 1);
+    expect((await store.complete(await leaseOne(store, V2, T0 + 2), V2.id, onIdentity1, T0 + 3, answer(7, 'identity-2'))).applied).toBe(true);
+    expect(await store.get(created[0]!.id)).toMatchObject({ status: 'done', result: onIdentity1 });
+    // The same on a job finished before finishers kept their own answer: its answer unknown, it is not made a vote.
+    await store.vote(await leaseOne(store, V1, T0 + 4), V1.id, answer(4, 'identity-1'), false, T0 + 5);
+    expect((await store.complete(await leaseOne(store, V2, T0 + 6), V2.id, onIdentity1, T0 + 7)).applied).toBe(true);
+
+    const { reopened } = await store.reopenAnsweredBy('identity-1', 'identity-1 was blacklisted', 'unused');
+    expect(Object.fromEntries(reopened.map((job) => [job.id, job.votes]))).toEqual({ [created[0]!.id]: 2, [created[1]!.id]: 1 });
+    // Each vote is its own identity's answer: identity-2 says 7, and identity-1's 4 counts once.
+    expect(await store.votes(created[0]!.id)).toEqual([
+      { identity: 'identity-1', leaseId: expect.any(String), answer: answer(4, 'identity-1') },
+      { identity: 'identity-2', leaseId: expect.any(String), answer: answer(7, 'identity-2') },
+    ]);
+    expect((await store.votes(created[1]!.id)).map((vote) => [vote.identity, vote.answer])).toEqual([['identity-1', answer(4, 'identity-1')]]);
+    // identity-2, whose vote is kept, is not asked again; on the other job, whose vote it lost, it may answer again.
+    expect((await leaseOne(store, V2, T0 + 8)).jobId).toBe(created[1]!.id);
+  });
+
   it('holds no votes on a lease that is its attempt 1: on its first lease, and on its first after a retry', async () => {
     const store = await open();
     const { jobs: created } = await store.create(jobs(1), T0);

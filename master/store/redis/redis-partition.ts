@@ -104,8 +104,8 @@ export class RedisPartition {
     });
   }
 
-  async complete(lease: LeaseRef, workerId: string, result: JobResult, now: number): Promise<Transition> {
-    const args = [lease.jobId, lease.leaseId, workerId, JSON.stringify(result), now];
+  async complete(lease: LeaseRef, workerId: string, result: JobResult, now: number, answer?: JobResult): Promise<Transition> {
+    const args = [lease.jobId, lease.leaseId, workerId, JSON.stringify(result), now, answer ? JSON.stringify(answer) : ''];
     return this.transition(await this.run(jobScripts.complete, args));
   }
 
@@ -142,7 +142,15 @@ export class RedisPartition {
         if (job.status !== 'done' || !leanedOn(job.result, identity)) continue;
         // The script decides, atomically, between reopening and (its image expired) withdrawing the verification, and
         // only while the job still holds the result read here: meanwhile it may have been reopened and done again.
-        const args = [job.id, JSON.stringify(answerOf(job.result!)), reason, JSON.stringify(withdrawn(job.result!, unverifiedReason)), row.result!];
+        const result = job.result!;
+        const args = [
+          job.id,
+          JSON.stringify(answerOf(result)),
+          reason,
+          JSON.stringify(withdrawn(result, unverifiedReason)),
+          result.workerId ?? '',
+          row.result!,
+        ];
         const reply = (await this.run(jobScripts.reopen, args)) as ['reopened' | 'unverified', string] | null;
         if (reply) changed[reply[0]].push(viewOf(reply[1]));
       }
