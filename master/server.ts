@@ -154,7 +154,7 @@ export async function startMaster(config: Config, log: Logger = createLogger(con
     server.listen(config.port, config.host, resolve);
   });
   lifecycle.start();
-  const retention = new RetentionSweeper(lifecycle, ledger, config, log);
+  const retention = new RetentionSweeper(lifecycle, ledger, identityStore, config, log);
   retention.start();
 
   const { port } = server.address() as AddressInfo;

@@ -1,6 +1,7 @@
 // Where identities' shared state lives, beside the jobs: the signing secret (when the operator set
 // none, the first master makes one and every later master on the same data uses it), the revoked ids,
-// and each volunteer's trust record (spot checks passed and failed, and whether it was blacklisted).
+// and each volunteer's trust record (spot checks passed and failed, answers judged and outvoted, and whether it was
+// blacklisted), with the (job, identity) answers judged, so that each is judged once.
 // Revocation is the seam blacklisting builds on: a blacklisted identity is revoked too.
 import type { SurvivalCounts } from '../trust/survival.ts';
 
@@ -11,8 +12,14 @@ export interface IdentityStore {
   revoke(workerId: string): Promise<void>;
   /** Counts one spot check (a gold job) the identity answered, atomically across masters; returns the record after it. */
   recordSpotCheck(workerId: string, passed: boolean): Promise<TrustRecord>;
-  /** Counts one answer of the identity's weighed in a job's verified result, outvoted or not; returns the record after it. */
-  recordJudgedAnswer(workerId: string, outvoted: boolean): Promise<TrustRecord>;
+  /**
+   * Counts the identity's answer to a job weighed in the job's verified result, outvoted or not; returns the record
+   * after it. Once per (job, identity): a job verified again (reopened after a blacklisting) counts that answer as
+   * judged no more, only as outvoted or not by the newest result. The pair is remembered as of `at`.
+   */
+  recordJudgedAnswer(workerId: string, jobId: string, outvoted: boolean, at?: number): Promise<TrustRecord>;
+  /** Retention: forgets at most `limit` judged (job, identity) pairs last judged at or before `judgedBy`, oldest first; answers how many. */
+  forgetJudged(judgedBy: number, limit: number): Promise<number>;
   /** The identity's record; all zeros for one never checked. */
   trustRecord(workerId: string): Promise<TrustRecord>;
   /**

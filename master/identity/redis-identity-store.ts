@@ -1,8 +1,9 @@
 // Identities in Redis, for masters that share one: a secret key (SET NX, so masters started together
 // agree on the first one written), a set of revoked ids, one hash of trust records (fields
-// `<id>:passed`, `<id>:failed`, `<id>:judged`, `<id>:outvoted`, `<id>:blacklisted` = the reason) and one of how long
-// saboteurs lasted (trust/survival.ts; fields `reached:<k>`, `caught:<k>`). The keys share one hash tag, so the
-// scripts that touch two of them run on Cluster too.
+// `<id>:passed`, `<id>:failed`, `<id>:judged`, `<id>:outvoted`, `<id>:blacklisted` = the reason), one of how long
+// saboteurs lasted (trust/survival.ts; fields `reached:<k>`, `caught:<k>`), and the answers judged: a sorted set of
+// "<job id> <id>" by when last judged, and a set of those the newest result went against. The keys share one hash
+// tag, so the scripts that touch two of them run on Cluster too.
 import type { RedisClient } from '../store/redis/lua-scripts.ts';
 import { LuaScript } from '../store/redis/lua-scripts.ts';
 import { closeRedis, connectRedis, reachRedis, type RedisTarget } from '../store/redis/redis-connection.ts';
@@ -15,6 +16,8 @@ export const identityKeys = (prefix: string) => ({
   revoked: `${prefix}{identities}:revoked`,
   trust: `${prefix}{identities}:trust`,
   survival: `${prefix}{identities}:survival`,
+  judged: `${prefix}{identities}:judged`,
+  judgedOutvoted: `${prefix}{identities}:judged-outvoted`,
 });
 
 const FIELDS = ['passed', 'failed', 'judged', 'outvoted', 'blacklisted'] as const;
@@ -24,6 +27,34 @@ const trustFields = (workerId: string) => FIELDS.map((field) => `${workerId}:${f
 const countScript = new LuaScript(`
 for i = 2, #ARGV do redis.call('HINCRBY', KEYS[1], ARGV[1] .. ':' .. ARGV[i], 1) end
 return redis.call('HMGET', KEYS[1], ${FIELDS.map((field) => `ARGV[1] .. ':${field}'`).join(', ')})
+`);
+
+/**
+ * KEYS: trust, judged, judged-outvoted. ARGV: worker id, job id, outvoted (1 or 0), now (ms). Counts the answer judged
+ * once per (job, identity); judged again (the job verified again), only whether the newest result went against it
+ * changes. Returns the record after it (the fields of FIELDS).
+ */
+const judgeScript = new LuaScript(`
+local pair = ARGV[2] .. ' ' .. ARGV[1]
+local known = redis.call('ZSCORE', KEYS[2], pair)
+redis.call('ZADD', KEYS[2], 'GT', ARGV[4], pair)
+if not known then redis.call('HINCRBY', KEYS[1], ARGV[1] .. ':judged', 1) end
+if ARGV[3] == '1' then
+  if redis.call('SADD', KEYS[3], pair) == 1 then redis.call('HINCRBY', KEYS[1], ARGV[1] .. ':outvoted', 1) end
+elseif redis.call('SREM', KEYS[3], pair) == 1 then
+  redis.call('HINCRBY', KEYS[1], ARGV[1] .. ':outvoted', -1)
+end
+return redis.call('HMGET', KEYS[1], ${FIELDS.map((field) => `ARGV[1] .. ':${field}'`).join(', ')})
+`);
+
+/** KEYS: judged, judged-outvoted. ARGV: judged by (ms), batch size. Forgets at most a batch of pairs last judged by then, oldest first. */
+const forgetJudgedScript = new LuaScript(`
+local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
+if #due > 0 then
+  redis.call('ZREM', KEYS[1], unpack(due))
+  redis.call('SREM', KEYS[2], unpack(due))
+end
+return #due
 `);
 
 /**
@@ -52,6 +83,7 @@ export class RedisIdentityStore implements IdentityStore {
   private readonly revokedKey: string;
   private readonly trustKey: string;
   private readonly survivalKey: string;
+  private readonly judgedKeys: string[];
 
   static async connect(target: RedisTarget, keyPrefix: string, commandTimeoutMs = 5_000): Promise<RedisIdentityStore> {
     return new RedisIdentityStore(await connectRedis(target, commandTimeoutMs), keyPrefix);
@@ -61,7 +93,9 @@ export class RedisIdentityStore implements IdentityStore {
     private readonly redis: RedisClient,
     prefix: string,
   ) {
-    ({ secret: this.secretKey, revoked: this.revokedKey, trust: this.trustKey, survival: this.survivalKey } = identityKeys(prefix));
+    const keys = identityKeys(prefix);
+    ({ secret: this.secretKey, revoked: this.revokedKey, trust: this.trustKey, survival: this.survivalKey } = keys);
+    this.judgedKeys = [keys.judged, keys.judgedOutvoted];
   }
 
   async secretOr(candidate: string): Promise<string> {
@@ -84,8 +118,13 @@ export class RedisIdentityStore implements IdentityStore {
     return record;
   }
 
-  recordJudgedAnswer(workerId: string, outvoted: boolean): Promise<TrustRecord> {
-    return this.count(workerId, outvoted ? ['judged', 'outvoted'] : ['judged']);
+  async recordJudgedAnswer(workerId: string, jobId: string, outvoted: boolean, at = Date.now()): Promise<TrustRecord> {
+    const args = [workerId, jobId, outvoted ? 1 : 0, at];
+    return recordOf((await reachRedis(() => judgeScript.run(this.redis, [this.trustKey, ...this.judgedKeys], args))) as (string | null)[]);
+  }
+
+  async forgetJudged(judgedBy: number, limit: number): Promise<number> {
+    return (await reachRedis(() => forgetJudgedScript.run(this.redis, this.judgedKeys, [judgedBy, limit]))) as number;
   }
 
   private async count(workerId: string, fields: (typeof FIELDS)[number][]): Promise<TrustRecord> {

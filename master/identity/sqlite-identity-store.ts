@@ -54,6 +54,15 @@ export class SqliteIdentityStore implements IdentityStore {
         answers_outvoted INTEGER NOT NULL DEFAULT 0,
         blacklisted_reason TEXT
       );
+      -- Each answer judged (recordJudgedAnswer), once per (job, identity): whether the newest result went against it.
+      CREATE TABLE IF NOT EXISTS judged_answers (
+        job_id TEXT NOT NULL,
+        worker_id TEXT NOT NULL,
+        outvoted INTEGER NOT NULL,
+        at INTEGER NOT NULL,
+        PRIMARY KEY (job_id, worker_id)
+      );
+      CREATE INDEX IF NOT EXISTS judged_answers_by_time ON judged_answers (at);
       -- How long saboteurs last (trust/survival.ts): per bucket of passed spot checks, identities that reached it and were caught at it.
       CREATE TABLE IF NOT EXISTS identity_survival (
         bucket INTEGER PRIMARY KEY,
@@ -91,8 +100,23 @@ export class SqliteIdentityStore implements IdentityStore {
     })();
   }
 
-  async recordJudgedAnswer(workerId: string, outvoted: boolean): Promise<TrustRecord> {
-    return this.count(workerId, outvoted ? ['answers_judged', 'answers_outvoted'] : ['answers_judged']);
+  async recordJudgedAnswer(workerId: string, jobId: string, outvoted: boolean, at = Date.now()): Promise<TrustRecord> {
+    return this.db.transaction(() => {
+      const before = this.sql(`SELECT outvoted FROM judged_answers WHERE job_id = ? AND worker_id = ?`).pluck().get(jobId, workerId) as number | undefined;
+      this.sql(
+        `INSERT INTO judged_answers (job_id, worker_id, outvoted, at) VALUES (?, ?, ?, ?)
+           ON CONFLICT (job_id, worker_id) DO UPDATE SET outvoted = excluded.outvoted, at = max(at, excluded.at)`,
+      ).run(jobId, workerId, outvoted ? 1 : 0, at);
+      if (before === undefined) return this.count(workerId, outvoted ? ['answers_judged', 'answers_outvoted'] : ['answers_judged']);
+      // Judged before, by a result since withdrawn: only whether the newest went against it changes.
+      if (before === (outvoted ? 1 : 0)) return this.recordNow(workerId);
+      return this.count(workerId, ['answers_outvoted'], outvoted ? 1 : -1);
+    })();
+  }
+
+  async forgetJudged(judgedBy: number, limit: number): Promise<number> {
+    return this.sql('DELETE FROM judged_answers WHERE rowid IN (SELECT rowid FROM judged_answers WHERE at <= ? ORDER BY at LIMIT ?)').run(judgedBy, limit)
+      .changes;
   }
 
   async trustRecord(workerId: string): Promise<TrustRecord> {
@@ -134,13 +158,13 @@ export class SqliteIdentityStore implements IdentityStore {
     this.db.pragma('wal_checkpoint(PASSIVE)');
   }
 
-  /** Adds one to each of these columns of the identity's record, in one statement; returns the record after it. */
-  private count(workerId: string, columns: (keyof TrustRow)[]): TrustRecord {
+  /** Adds `by` (one, unless said) to each of these columns of the identity's record, in one statement; returns the record after it. */
+  private count(workerId: string, columns: (keyof TrustRow)[], by = 1): TrustRecord {
     const row = this.sql(
-      `INSERT INTO worker_trust (worker_id, ${columns.join(', ')}) VALUES (?, ${columns.map(() => '1').join(', ')})
-         ON CONFLICT (worker_id) DO UPDATE SET ${columns.map((column) => `${column} = ${column} + 1`).join(', ')}
+      `INSERT INTO worker_trust (worker_id, ${columns.join(', ')}) VALUES (?, ${columns.map(() => '?').join(', ')})
+         ON CONFLICT (worker_id) DO UPDATE SET ${columns.map((column) => `${column} = ${column} + excluded.${column}`).join(', ')}
          RETURNING ${TRUST_COLUMNS}`,
-    ).get(workerId) as TrustRow;
+    ).get(workerId, ...columns.map(() => by)) as TrustRow;
     return recordOf(row);
   }
 

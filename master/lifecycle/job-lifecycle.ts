@@ -284,7 +284,7 @@ export class JobLifecycle {
     if (transition.applied) {
       session.recordDone(message.inferenceMs);
       this.applied({ type: 'job', transition: name, job: transition.job });
-      if (name === 'completed') await this.trust.judgeVolunteers(transition.job.result!);
+      if (name === 'completed') await this.trust.judgeVolunteers(transition.job);
       else await this.trust.voteKept(session, lease.jobId, checksBefore);
     } else {
       this.reject(session, lease, 'result', transition.reason);

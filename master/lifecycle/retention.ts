@@ -1,13 +1,15 @@
 // Retention: storage that does not grow without bound. A job's image is deleted
 // IMAGE_RETENTION_MS after the job ended (done or failed), its result kept; the
 // job itself, with its attempts and votes, JOB_RETENTION_MS after it ended; the volunteer ledger's memory of whom it
-// credited for a job (credited once per job) as long after the job last ended on that answer, when the job is gone.
+// credited for a job (credited once per job) as long after the job last ended on that answer, and the identities'
+// memory of which answers were judged (judged once per job) as long after the last judgement, when the job is gone.
 // This is the one place that says when; the store finds what is due through an
 // index on the end time and deletes it in atomic steps of at most RETENTION_BATCH
 // (master/store/), the lifecycle publishes what changed. Queued and leased jobs
 // have not ended and are never touched. Every master sweeps: on a shared Redis
 // each step is one Lua script, so masters sweeping at once each take other jobs,
 // and a job retried or reopened meanwhile is no longer due.
+import type { IdentityStore } from '../identity/identity-store.ts';
 import type { Logger } from '../log.ts';
 import { StoreUnavailableError } from '../store/store-errors.ts';
 import type { VolunteerLedger } from '../volunteers/volunteer-ledger.ts';
@@ -26,10 +28,12 @@ export interface SweepCount {
   images: number;
   jobs: number;
   credited: number;
+  judged: number;
 }
 
 type Steps = Pick<JobLifecycle, 'expireImages' | 'purge'>;
 type Credited = Pick<VolunteerLedger, 'forgetCredited'>;
+type Judged = Pick<IdentityStore, 'forgetJudged'>;
 
 export class RetentionSweeper {
   private timer: NodeJS.Timeout | null = null;
@@ -39,6 +43,7 @@ export class RetentionSweeper {
   constructor(
     private readonly lifecycle: Steps,
     private readonly ledger: Credited,
+    private readonly judged: Judged,
     private readonly policy: RetentionPolicy,
     private readonly log: Logger,
   ) {}
@@ -64,8 +69,8 @@ export class RetentionSweeper {
 
   /**
    * One sweep as of `now`: images of jobs that ended IMAGE_RETENTION_MS ago or earlier, then jobs that ended
-   * JOB_RETENTION_MS ago or earlier, then credited pairs as old, each a step at a time until a step finds fewer than a
-   * batch (caught up).
+   * JOB_RETENTION_MS ago or earlier, then credited and judged pairs as old, each a step at a time until a step finds
+   * fewer than a batch (caught up).
    * A sweep already under way is joined, not doubled.
    */
   sweep(now = Date.now()): Promise<SweepCount> {
@@ -75,12 +80,16 @@ export class RetentionSweeper {
 
   private async sweepAll(now: number): Promise<SweepCount> {
     const { imageRetentionMs, jobRetentionMs, retentionBatch: batch } = this.policy;
-    const count = { images: 0, jobs: 0, credited: 0 };
+    const count = { images: 0, jobs: 0, credited: 0, judged: 0 };
     count.images = await this.steps((n) => this.lifecycle.expireImages(now - imageRetentionMs, n), batch);
     count.jobs = await this.steps((n) => this.lifecycle.purge(now - jobRetentionMs, n), batch);
     count.credited = await this.steps((n) => this.ledger.forgetCredited(now - jobRetentionMs, n), batch);
+    count.judged = await this.steps((n) => this.judged.forgetJudged(now - jobRetentionMs, n), batch);
     if (count.images || count.jobs)
-      this.log.info({ imagesDeleted: count.images, jobsRemoved: count.jobs, creditedForgotten: count.credited }, 'retention sweep');
+      this.log.info(
+        { imagesDeleted: count.images, jobsRemoved: count.jobs, creditedForgotten: count.credited, judgedForgotten: count.judged },
+        'retention sweep',
+      );
     return count;
   }
 

@@ -2,7 +2,7 @@
 // credibility each session shows, spot checks judged, waiting votes decided again as their volunteers earn
 // credibility (waiting-votes.ts), and blacklisting with its backtracking. Every job transition it causes goes
 // through the lifecycle's `applied`, so it is counted and published as any other.
-import type { JobResult } from '../api-types.ts';
+import type { JobView } from '../api-types.ts';
 import type { WorkerRegistry } from '../hub/worker-registry.ts';
 import type { WorkerSession } from '../hub/worker-session.ts';
 import type { Logger } from '../log.ts';
@@ -76,8 +76,8 @@ export class VolunteerTrust {
    * one it leaned on that another master blacklisted while this one settled it (its backtracking looked before the job
    * was done) is backtracked again here, so the job is verified again.
    */
-  async judgeVolunteers(result: JobResult): Promise<void> {
-    const { outvoted, blacklistedSince } = await this.deps.verifier.judge(result);
+  async judgeVolunteers(job: JobView): Promise<void> {
+    const { outvoted, blacklistedSince } = await this.deps.verifier.judge(job.id, job.result!);
     for (const { workerId, reason } of outvoted) await this.blacklist(workerId, reason, 'outvoted');
     for (const { workerId, reason } of blacklistedSince) await this.backtrack(workerId, reason);
   }
@@ -93,7 +93,7 @@ export class VolunteerTrust {
     try {
       for (const job of await this.waitingVotes.revisit(session, this.deps.workers.hasTrusted())) {
         this.deps.applied({ type: 'job', transition: 'completed', job });
-        await this.judgeVolunteers(job.result!);
+        await this.judgeVolunteers(job);
       }
     } catch (error) {
       logStoreError(this.deps.log, error, 'could not decide waiting jobs again');

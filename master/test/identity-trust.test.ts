@@ -4,6 +4,7 @@
 // lasted (passed checks reached, blacklistings at each) is counted once per event, across masters.
 import { afterEach, describe, expect, it } from 'vitest';
 import { IDENTITY_STORE_KINDS, type OpenedIdentityStore } from '../../test/support/identity-stores.ts';
+import type { TrustRecord } from '../identity/identity-store.ts';
 import { SURVIVAL_BUCKETS } from '../trust/survival.ts';
 
 describe.each(IDENTITY_STORE_KINDS)('trust records in the $name identity store', (kind) => {
@@ -49,14 +50,40 @@ describe.each(IDENTITY_STORE_KINDS)('trust records in the $name identity store',
     const store = await open();
     const other = await opened.again();
     await store.recordSpotCheck('voter', true);
-    await Promise.all(Array.from({ length: 30 }, (_, i) => (i % 2 ? store : other).recordJudgedAnswer('voter', i % 5 === 0)));
-    expect(await other.recordJudgedAnswer('voter', true)).toEqual({
+    await Promise.all(Array.from({ length: 30 }, (_, i) => (i % 2 ? store : other).recordJudgedAnswer('voter', `job-${i}`, i % 5 === 0)));
+    expect(await other.recordJudgedAnswer('voter', 'job-30', true)).toEqual({
       spotChecksPassed: 1,
       spotChecksFailed: 0,
       answersJudged: 31,
       answersOutvoted: 7,
       blacklisted: false,
     });
+  });
+
+  it('judges an answer once per job: a job that ends again changes only whether it counts as outvoted', async () => {
+    const store = await open();
+    const other = await opened.again();
+    const counts = async (record: Promise<TrustRecord>) => {
+      const { answersJudged, answersOutvoted } = await record;
+      return [answersJudged, answersOutvoted];
+    };
+    expect(await counts(store.recordJudgedAnswer('voter', 'job-1', true, 10))).toEqual([1, 1]);
+    // The job reopened and verified again, on another master: still outvoted, then no longer, then again.
+    expect(await counts(other.recordJudgedAnswer('voter', 'job-1', true, 20))).toEqual([1, 1]);
+    expect(await counts(store.recordJudgedAnswer('voter', 'job-1', false, 30))).toEqual([1, 0]);
+    expect(await counts(store.recordJudgedAnswer('voter', 'job-1', true, 40))).toEqual([1, 1]);
+    // Another job, and another identity on the same job, are judged apart; two masters judging one answer at once count it once.
+    expect(await counts(store.recordJudgedAnswer('voter', 'job-2', false, 40))).toEqual([2, 1]);
+    await Promise.all([store.recordJudgedAnswer('other-voter', 'job-1', true, 40), other.recordJudgedAnswer('other-voter', 'job-1', true, 40)]);
+    expect(await counts(store.trustRecord('other-voter'))).toEqual([1, 1]);
+
+    // Retention forgets the pairs last judged by then, oldest first, a batch at a time; each is remembered as of its
+    // last judgement (job-1's voter at 40, not 10).
+    expect(await store.forgetJudged(39, 10)).toBe(0);
+    expect(await store.forgetJudged(40, 2)).toBe(2);
+    expect(await other.forgetJudged(40, 10)).toBe(1);
+    // Forgotten, the answer would be judged anew: only ever once the job is gone and can end no more.
+    expect(await counts(store.recordJudgedAnswer('voter', 'job-1', false, 50))).toEqual([3, 1]);
   });
 
   it('counts every check exactly when two masters record checks of one identity at once', async () => {

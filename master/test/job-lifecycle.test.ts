@@ -1,6 +1,7 @@
 // The job lifecycle on a real master and a real store (SQLite, Redis, Redis Cluster): every
 // transition publishes exactly one event named after it and is counted; start-up
-// recovery publishes "recovered"; retention publishes "image-expired" and "purged" (and forgets whom the ledger credited);
+// recovery publishes "recovered"; retention publishes "image-expired" and "purged" (and forgets whom the ledger credited
+// and which answers were judged);
 // an event relayed from another master arrives
 // with its name and is counted only where it was applied, and a lease it ended (expired, requeued for a
 // silent master, deleted) is revoked on the master its worker is connected to, and only that lease.
@@ -199,7 +200,8 @@ describe.each(STORE_KINDS)('the lifecycle on the $name store', (kind) => {
     const events = new LiveEvents();
     const seen: JobEvent[] = [];
     events.subscribeLocal((event) => void (event.type === 'job' && seen.push(event)));
-    const verifier = new Verifier(makeConfig({ modelDir: defaultModelDir }), new SqliteIdentityStore(tempDataDir()));
+    const identities = new SqliteIdentityStore(tempDataDir());
+    const verifier = new Verifier(makeConfig({ modelDir: defaultModelDir }), identities);
     const workers = new WorkerRegistry(events, 250);
     const lifecycle = new JobLifecycle({ store: store.store, events, workers, log: createLogger('silent'), leaseMs: 30_000, verifier, maxWaitingVotes: 32 });
     await lifecycle.recover();
@@ -225,7 +227,8 @@ describe.each(STORE_KINDS)('the lifecycle on the $name store', (kind) => {
       if (event.type === 'job') seen.push([event.transition, event.job.id]);
       if (event.type === 'job-deleted') seen.push([event.transition, event.id]);
     });
-    const verifier = new Verifier(makeConfig({ modelDir: defaultModelDir }), new SqliteIdentityStore(tempDataDir()));
+    const identities = new SqliteIdentityStore(tempDataDir());
+    const verifier = new Verifier(makeConfig({ modelDir: defaultModelDir }), identities);
     const lifecycle = new JobLifecycle({
       store: store.store,
       events,
@@ -238,16 +241,20 @@ describe.each(STORE_KINDS)('the lifecycle on the $name store', (kind) => {
     const policy = { imageRetentionMs: 100, jobRetentionMs: 1_000, retentionBatch: 2, retentionSweepMs: 60_000 };
     const ledger = new SqliteVolunteerLedger(tempDataDir());
     const ended = jobs.slice(0, 3).map((job) => job.id);
-    // The ledger remembers whom it credited for a job as long as the job is kept.
-    for (const [i, jobId] of ended.entries()) await ledger.record({ jobId, volunteerId: 'v', browser: 'b', backend: 'wasm', computeMs: 1 }, T0 + i);
-    const sweeper = new RetentionSweeper(lifecycle, ledger, policy, createLogger('silent'));
+    // The ledger remembers whom it credited for a job, and the identities which answers were judged, as long as the job is kept.
+    for (const [i, jobId] of ended.entries()) {
+      await ledger.record({ jobId, volunteerId: 'v', browser: 'b', backend: 'wasm', computeMs: 1 }, T0 + i);
+      await identities.recordJudgedAnswer('v', jobId, false, T0 + i);
+    }
+    const sweeper = new RetentionSweeper(lifecycle, ledger, identities, policy, createLogger('silent'));
 
-    expect(await sweeper.sweep(T0 + 99)).toEqual({ images: 0, jobs: 0, credited: 0 });
+    expect(await sweeper.sweep(T0 + 99)).toEqual({ images: 0, jobs: 0, credited: 0, judged: 0 });
     // Steps of two until one finds fewer: 2 then 1.
-    expect(await sweeper.sweep(T0 + 102)).toEqual({ images: 3, jobs: 0, credited: 0 });
+    expect(await sweeper.sweep(T0 + 102)).toEqual({ images: 3, jobs: 0, credited: 0, judged: 0 });
     expect(seen).toEqual(ended.map((id) => ['image-expired', id]));
-    expect(await sweeper.sweep(T0 + 1_002)).toEqual({ images: 0, jobs: 3, credited: 3 });
+    expect(await sweeper.sweep(T0 + 1_002)).toEqual({ images: 0, jobs: 3, credited: 3, judged: 3 });
     await ledger.close();
+    await identities.close();
     expect(seen.slice(3)).toEqual(ended.map((id) => ['purged', id]));
     expect(lifecycle.counters.transitions).toMatchObject({ 'image-expired': 3, purged: 3 });
     expect(await store.store.counts()).toEqual({ queued: 1, leased: 0, done: 0, failed: 0 });

@@ -57,7 +57,7 @@ describe.each(IDENTITY_STORE_KINDS)('verification with survival counts in the $n
     let reads = 0;
     const counted: TrustRecords = {
       trustRecord: (workerId) => store.trustRecord(workerId),
-      recordJudgedAnswer: (workerId, outvoted) => store.recordJudgedAnswer(workerId, outvoted),
+      recordJudgedAnswer: (...args) => store.recordJudgedAnswer(...args),
       blacklist: (workerId, reason) => store.blacklist(workerId, reason),
       survival: () => {
         reads += 1;

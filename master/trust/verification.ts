@@ -6,8 +6,9 @@
 // (close-calls.ts) never settles it without another identity agreeing. Until then it goes to another identity, up
 // to MAX_REPLICAS answers; past them, to a trusted worker if one is connected, else it ends `unverified` on the
 // answer in the lead, and says so. Once a job ends on a
-// credible answer, each volunteer's answer to it is judged: one outvoted far more often than honest backends
-// disagree (MAX_OUTVOTED_SHARE of at least OUTVOTED_MIN_ANSWERS) is to be blacklisted.
+// credible answer, each volunteer's answer to it is judged, once however often the job ends (verified again after a
+// blacklisting): one outvoted far more often than honest backends disagree (MAX_OUTVOTED_SHARE of at least
+// OUTVOTED_MIN_ANSWERS) is to be blacklisted.
 import type { JobResult, Replica, Verification, VerificationState } from '../api-types.ts';
 import type { IdentityStore, TrustRecord } from '../identity/identity-store.ts';
 import type { Vote } from '../store/job-store.ts';
@@ -64,17 +65,19 @@ export class Verifier {
   }
 
   /**
-   * After a job ended on a credible answer (trusted or verified, not unverified): counts each volunteer's answer to it
-   * as judged, outvoted when it disagreed. Answers the identities now outvoted far beyond honest disagreement, and
-   * those the result leans on (agreeing, counted) that are blacklisted now: blacklisted elsewhere between the decision
-   * and the commit, so that backtracking may have missed this job. Each with why.
+   * After job `jobId` ended on a credible answer (trusted or verified, not unverified): counts each volunteer's answer
+   * to it as judged, outvoted when it disagreed; an answer judged when the job ended before (it was reopened since)
+   * is not counted again, only as outvoted by this result or not (identity-store.ts). Answers the identities now
+   * outvoted far beyond honest disagreement, and those the result leans on (agreeing, counted) that are blacklisted
+   * now: blacklisted elsewhere between the decision and the commit, so that backtracking may have missed this job.
+   * Each with why.
    */
-  async judge(result: JobResult): Promise<Judgement> {
+  async judge(jobId: string, result: JobResult): Promise<Judgement> {
     const judgement: Judgement = { outvoted: [], blacklistedSince: [] };
     const verification = result.verification;
     if (!verification || verification.state === 'unverified') return judgement;
     for (const replica of verification.replicas.filter((r) => r.workerClass === 'volunteer')) {
-      const record = await this.records.recordJudgedAnswer(replica.workerId, !replica.agreed);
+      const record = await this.records.recordJudgedAnswer(replica.workerId, jobId, !replica.agreed);
       const { answersJudged: judged, answersOutvoted: outvoted } = record;
       if (record.blacklisted) {
         if (replica.agreed && !replica.blacklisted)
