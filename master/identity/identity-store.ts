@@ -1,8 +1,8 @@
 // Where identities' shared state lives, beside the jobs: the signing secret (when the operator set
 // none, the first master makes one and every later master on the same data uses it), the revoked ids,
-// and each volunteer's trust record (spot checks passed and failed, answers judged and outvoted, and whether it was
-// blacklisted), with the (job, identity) answers judged, so that each is judged once.
-// Revocation is the seam blacklisting builds on: a blacklisted identity is revoked too.
+// each volunteer's trust record (spot checks passed and failed, answers judged and outvoted, and whether it was
+// blacklisted), with the (job, identity) answers judged, so that each is judged once, and the blacklistings whose
+// backtracking is still owed. Revocation is the seam blacklisting builds on: a blacklisted identity is revoked too.
 import type { SurvivalCounts } from '../trust/survival.ts';
 
 export interface IdentityStore {
@@ -23,10 +23,16 @@ export interface IdentityStore {
   /** The identity's record; all zeros for one never checked. */
   trustRecord(workerId: string): Promise<TrustRecord>;
   /**
-   * Marks the identity blacklisted with the reason (the first reason given stays) and revokes it, in one step.
-   * Resolves true for the call that blacklisted it, false when it already was (two masters, or two failed checks at once).
+   * Marks the identity blacklisted with the reason (the first reason given stays), revokes it, and owes its
+   * backtracking (the jobs that leaned on it reopened: owedBacktracks lists it until `backtracked`), in one step, so
+   * a master that dies, or a store call that fails, before the backtracking is done leaves it owed. Each call owes
+   * it anew, under a mark of its own.
    */
-  blacklist(workerId: string, reason: string): Promise<boolean>;
+  blacklist(workerId: string, reason: string): Promise<Blacklisting>;
+  /** The blacklisted identities whose backtracking is owed (few: each is cleared once done), each with its reason and latest mark. */
+  owedBacktracks(): Promise<OwedBacktrack[]>;
+  /** The backtracking owed under `mark` is done: no longer owed, unless a later blacklist call owed it anew. */
+  backtracked(workerId: string, mark: string): Promise<void>;
   /** How long saboteurs have lasted (trust/survival.ts), counted by recordSpotCheck and the first blacklist of each identity. */
   survival(): Promise<SurvivalCounts>;
   close(): Promise<void>;
@@ -42,6 +48,21 @@ export interface TrustCounts {
   /** Its answers weighed in jobs that ended verified (or on a trusted worker's word), and how many of them the result went against. */
   answersJudged: number;
   answersOutvoted: number;
+}
+
+/** What a blacklist call did. */
+export interface Blacklisting {
+  /** True for the call that blacklisted it, false when it already was (two masters, or two failed checks at once). */
+  first: boolean;
+  /** The mark this call owes the identity's backtracking under: `backtracked` with it clears it. */
+  mark: string;
+}
+
+/** A blacklisting whose backtracking is not done yet (a master died, or the store failed, midway). */
+export interface OwedBacktrack {
+  workerId: string;
+  reason: string;
+  mark: string;
 }
 
 export interface TrustRecord extends TrustCounts {

@@ -1,16 +1,18 @@
 // Identities in Redis, for masters that share one: a secret key (SET NX, so masters started together
 // agree on the first one written), a set of revoked ids, one hash of trust records (fields
 // `<id>:passed`, `<id>:failed`, `<id>:judged`, `<id>:outvoted`, `<id>:blacklisted` = the reason), one of how long
-// saboteurs lasted (trust/survival.ts; fields `reached:<k>`, `caught:<k>`), and the answers judged: a sorted set of
-// "<job id> <id>" by when last judged, and a set of those the newest result went against. The keys share one hash
-// tag, so the scripts that touch two of them run on Cluster too.
+// saboteurs lasted (trust/survival.ts; fields `reached:<k>`, `caught:<k>`), the answers judged: a sorted set of
+// "<job id> <id>" by when last judged, and a set of those the newest result went against, and one hash of the
+// blacklistings whose backtracking is owed (`<id>` = the latest mark). The keys share one hash tag, so the scripts
+// that touch several of them run on Cluster too.
+import { randomUUID } from 'node:crypto';
 import type { RedisClient } from '../store/redis/lua-scripts.ts';
 import { LuaScript } from '../store/redis/lua-scripts.ts';
 import { closeRedis, connectRedis, reachRedis, type RedisTarget } from '../store/redis/redis-connection.ts';
 import { afterBlacklisting, afterSpotCheck, survivalOf, type SurvivalCounts, type SurvivalField } from '../trust/survival.ts';
-import { trustRecordOf, type IdentityStore, type TrustRecord } from './identity-store.ts';
+import { trustRecordOf, type Blacklisting, type IdentityStore, type OwedBacktrack, type TrustRecord } from './identity-store.ts';
 
-/** The keys, one hash tag of their own: the secret (a string), the revoked ids (a set) and the trust records (a hash). */
+/** The keys, one hash tag of their own: the secret (a string), the revoked ids (a set), the trust records, the survival counts and the owed backtracking (hashes). */
 export const identityKeys = (prefix: string) => ({
   secret: `${prefix}{identities}:secret`,
   revoked: `${prefix}{identities}:revoked`,
@@ -18,6 +20,7 @@ export const identityKeys = (prefix: string) => ({
   survival: `${prefix}{identities}:survival`,
   judged: `${prefix}{identities}:judged`,
   judgedOutvoted: `${prefix}{identities}:judged-outvoted`,
+  backtracks: `${prefix}{identities}:backtracks`,
 });
 
 const FIELDS = ['passed', 'failed', 'judged', 'outvoted', 'blacklisted'] as const;
@@ -58,13 +61,20 @@ return #due
 `);
 
 /**
- * KEYS: trust, revoked. ARGV: worker id, reason. The first reason stays; the id is revoked in the same step.
+ * KEYS: trust, revoked, backtracks. ARGV: worker id, reason, mark. The first reason stays; the id is revoked, and its
+ * backtracking owed under the mark, in the same step.
  * Returns 1 if it was not blacklisted before, and its spot checks passed and failed.
  */
 const blacklistScript = new LuaScript(`
 local first = redis.call('HSETNX', KEYS[1], ARGV[1] .. ':blacklisted', ARGV[2])
 redis.call('SADD', KEYS[2], ARGV[1])
+redis.call('HSET', KEYS[3], ARGV[1], ARGV[3])
 return { first, redis.call('HGET', KEYS[1], ARGV[1] .. ':passed'), redis.call('HGET', KEYS[1], ARGV[1] .. ':failed') }
+`);
+
+/** KEYS: backtracks. ARGV: worker id, mark. Clears the owed backtracking only if no later blacklist call owed it anew. */
+const backtrackedScript = new LuaScript(`
+if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then redis.call('HDEL', KEYS[1], ARGV[1]) end
 `);
 
 const recordOf = ([passed, failed, judged, outvoted, reason]: (string | null)[]): TrustRecord =>
@@ -84,6 +94,7 @@ export class RedisIdentityStore implements IdentityStore {
   private readonly trustKey: string;
   private readonly survivalKey: string;
   private readonly judgedKeys: string[];
+  private readonly backtracksKey: string;
 
   static async connect(target: RedisTarget, keyPrefix: string, commandTimeoutMs = 5_000): Promise<RedisIdentityStore> {
     return new RedisIdentityStore(await connectRedis(target, commandTimeoutMs), keyPrefix);
@@ -94,7 +105,7 @@ export class RedisIdentityStore implements IdentityStore {
     prefix: string,
   ) {
     const keys = identityKeys(prefix);
-    ({ secret: this.secretKey, revoked: this.revokedKey, trust: this.trustKey, survival: this.survivalKey } = keys);
+    ({ secret: this.secretKey, revoked: this.revokedKey, trust: this.trustKey, survival: this.survivalKey, backtracks: this.backtracksKey } = keys);
     this.judgedKeys = [keys.judged, keys.judgedOutvoted];
   }
 
@@ -135,15 +146,28 @@ export class RedisIdentityStore implements IdentityStore {
     return recordOf(await reachRedis(() => this.redis.hmget(this.trustKey, ...trustFields(workerId))));
   }
 
-  async blacklist(workerId: string, reason: string): Promise<boolean> {
-    const [first, passed, failed] = (await reachRedis(() => blacklistScript.run(this.redis, [this.trustKey, this.revokedKey], [workerId, reason]))) as [
+  async blacklist(workerId: string, reason: string): Promise<Blacklisting> {
+    const mark = randomUUID();
+    const keys = [this.trustKey, this.revokedKey, this.backtracksKey];
+    const [first, passed, failed] = (await reachRedis(() => blacklistScript.run(this.redis, keys, [workerId, reason, mark]))) as [
       number,
       string | null,
       string | null,
     ];
-    if (first !== 1) return false;
+    if (first !== 1) return { first: false, mark };
     await this.countSurvival(afterBlacklisting({ spotChecksPassed: Number(passed ?? 0), spotChecksFailed: Number(failed ?? 0) }));
-    return true;
+    return { first: true, mark };
+  }
+
+  async owedBacktracks(): Promise<OwedBacktrack[]> {
+    const owed = Object.entries(await reachRedis(() => this.redis.hgetall(this.backtracksKey)));
+    if (owed.length === 0) return [];
+    const reasons = await reachRedis(() => this.redis.hmget(this.trustKey, ...owed.map(([workerId]) => `${workerId}:blacklisted`)));
+    return owed.map(([workerId, mark], i) => ({ workerId, reason: reasons[i] ?? 'blacklisted', mark }));
+  }
+
+  async backtracked(workerId: string, mark: string): Promise<void> {
+    await reachRedis(() => backtrackedScript.run(this.redis, [this.backtracksKey], [workerId, mark]));
   }
 
   async survival(): Promise<SurvivalCounts> {

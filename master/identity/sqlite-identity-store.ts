@@ -1,10 +1,11 @@
 // Identities in their own SQLite file in the data dir (identities.sqlite), apart from the jobs.
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { preparedOnce } from '../store/prepared-once.ts';
 import { afterBlacklisting, afterSpotCheck, survivalOf, type SurvivalCounts, type SurvivalField } from '../trust/survival.ts';
-import { NO_TRUST_COUNTS, trustRecordOf, type IdentityStore, type TrustRecord } from './identity-store.ts';
+import { NO_TRUST_COUNTS, trustRecordOf, type Blacklisting, type IdentityStore, type OwedBacktrack, type TrustRecord } from './identity-store.ts';
 
 interface TrustRow {
   spot_checks_passed: number;
@@ -69,6 +70,8 @@ export class SqliteIdentityStore implements IdentityStore {
         reached INTEGER NOT NULL DEFAULT 0,
         caught INTEGER NOT NULL DEFAULT 0
       );
+      -- Blacklistings whose backtracking is not done yet, under the mark of the latest blacklist call.
+      CREATE TABLE IF NOT EXISTS owed_backtracks (worker_id TEXT PRIMARY KEY, mark TEXT NOT NULL);
     `);
     // A store made before answers were judged gets their counts.
     const columns = new Set((this.db.prepare(`PRAGMA table_info(worker_trust)`).all() as { name: string }[]).map((c) => c.name));
@@ -127,7 +130,8 @@ export class SqliteIdentityStore implements IdentityStore {
     return recordOf(this.sql(`SELECT ${TRUST_COLUMNS} FROM worker_trust WHERE worker_id = ?`).get(workerId) as TrustRow | undefined);
   }
 
-  async blacklist(workerId: string, reason: string): Promise<boolean> {
+  async blacklist(workerId: string, reason: string): Promise<Blacklisting> {
+    const mark = randomUUID();
     const first = this.db.transaction(() => {
       const before = this.recordNow(workerId);
       if (!before.blacklisted) this.countSurvival(afterBlacklisting(before));
@@ -136,10 +140,22 @@ export class SqliteIdentityStore implements IdentityStore {
            ON CONFLICT (worker_id) DO UPDATE SET blacklisted_reason = COALESCE(blacklisted_reason, excluded.blacklisted_reason)`,
       ).run(workerId, reason);
       this.sql(`INSERT OR IGNORE INTO revoked_workers (worker_id, revoked_at) VALUES (?, ?)`).run(workerId, Date.now());
+      this.sql(`INSERT OR REPLACE INTO owed_backtracks (worker_id, mark) VALUES (?, ?)`).run(workerId, mark);
       return !before.blacklisted;
     })();
     this.durably();
-    return first;
+    return { first, mark };
+  }
+
+  async owedBacktracks(): Promise<OwedBacktrack[]> {
+    const rows = this.sql(
+      `SELECT owed.worker_id, owed.mark, trust.blacklisted_reason FROM owed_backtracks owed LEFT JOIN worker_trust trust USING (worker_id)`,
+    ).all() as { worker_id: string; mark: string; blacklisted_reason: string | null }[];
+    return rows.map((row) => ({ workerId: row.worker_id, reason: row.blacklisted_reason ?? 'blacklisted', mark: row.mark }));
+  }
+
+  async backtracked(workerId: string, mark: string): Promise<void> {
+    this.sql(`DELETE FROM owed_backtracks WHERE worker_id = ? AND mark = ?`).run(workerId, mark);
   }
 
   async survival(): Promise<SurvivalCounts> {

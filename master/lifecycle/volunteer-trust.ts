@@ -106,7 +106,7 @@ export class VolunteerTrust {
    * without its vote (verification.ts ignores a blacklisted identity's votes).
    */
   private async blacklist(workerId: string, reason: string, cause: BlacklistCause): Promise<void> {
-    if (await this.deps.verifier.blacklist(workerId, reason)) this.blacklisted[cause] += 1;
+    if ((await this.deps.verifier.blacklist(workerId, reason)).first) this.blacklisted[cause] += 1;
     this.deps.log.warn({ workerId, reason }, 'volunteer blacklisted');
     await this.backtrack(workerId, reason);
   }

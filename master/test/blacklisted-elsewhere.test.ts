@@ -51,7 +51,7 @@ describe.each(['sqlite', 'redis'] as const)('a volunteer blacklisted on another 
     const suspect = await grid.connect(m, { name: 'suspect', onJob: (job) => void held.push(job) });
     await until(() => held.length === 1, 'the job held by the suspect');
     const { workerId } = suspect.welcome.identity;
-    expect(await verifier!.blacklist(workerId, 'failed a spot check on another master')).toBe(true);
+    expect((await verifier!.blacklist(workerId, 'failed a spot check on another master')).first).toBe(true);
 
     suspect.succeed(held[0]!.header, 3);
     expect(await suspect.closed).toBe(CloseCode.identityRevoked);
@@ -76,7 +76,7 @@ describe.each(['sqlite', 'redis'] as const)('a volunteer blacklisted on another 
 
     // Meanwhile another master blacklists the suspect and backtracks: the job is not done yet, so it reopens nothing.
     const { workerId } = suspect.welcome.identity;
-    expect(await verifier!.blacklist(workerId, 'failed a spot check on another master')).toBe(true);
+    expect((await verifier!.blacklist(workerId, 'failed a spot check on another master')).first).toBe(true);
     expect(await m.store.reopenAnsweredBy(workerId, 'verifying again', 'unused: the image is kept')).toEqual({ reopened: [], unverified: [] });
     verifier!.letGo();
 

@@ -1,7 +1,8 @@
 // Trust records in both identity stores, on real SQLite and real Redis: spot checks counted per
 // identity, exactly, even when two masters count at once; blacklisting keeps its first reason and
-// revokes the identity; revoking alone still works as before and blacklists nothing; how long identities
-// lasted (passed checks reached, blacklistings at each) is counted once per event, across masters.
+// revokes the identity and owes its backtracking until it is marked done, on every master; revoking alone still works
+// as before and blacklists nothing; how long identities lasted (passed checks reached, blacklistings at each) is
+// counted once per event, across masters.
 import { afterEach, describe, expect, it } from 'vitest';
 import { IDENTITY_STORE_KINDS, type OpenedIdentityStore } from '../../test/support/identity-stores.ts';
 import type { TrustRecord } from '../identity/identity-store.ts';
@@ -98,8 +99,8 @@ describe.each(IDENTITY_STORE_KINDS)('trust records in the $name identity store',
     await store.recordSpotCheck('liar', true);
     await store.recordSpotCheck('liar', false);
     // The first call blacklists it (counted once, in the statistics); a later one finds it already blacklisted.
-    expect(await store.blacklist('liar', 'answered gold job g-1 with 7, expected 3')).toBe(true);
-    expect(await store.blacklist('liar', 'a later reason')).toBe(false);
+    expect((await store.blacklist('liar', 'answered gold job g-1 with 7, expected 3')).first).toBe(true);
+    expect((await store.blacklist('liar', 'a later reason')).first).toBe(false);
     expect(await store.isRevoked('liar')).toBe(true);
     const expected = {
       spotChecksPassed: 1,
@@ -125,6 +126,28 @@ describe.each(IDENTITY_STORE_KINDS)('trust records in the $name identity store',
     expect(await store.isRevoked('fresh')).toBe(true);
   });
 
+  it('owes the backtracking of a blacklisting, on every master, until it is marked done under the latest mark', async () => {
+    const store = await open();
+    const other = await opened.again();
+    expect(await store.owedBacktracks()).toEqual([]);
+    const first = await store.blacklist('liar', 'failed a check');
+    // Owed from the blacklisting's own write: a master that dies right after it leaves it owed for the others.
+    expect(await other.owedBacktracks()).toEqual([{ workerId: 'liar', reason: 'failed a check', mark: first.mark }]);
+    // Blacklisted again (another master, or a job found settled on its word since): owed anew, with the first reason.
+    const again = await other.blacklist('liar', 'outvoted too often');
+    expect(again.first).toBe(false);
+    expect(again.mark).not.toBe(first.mark);
+    // A walk begun before that call is not done with it.
+    await store.backtracked('liar', first.mark);
+    expect(await store.owedBacktracks()).toEqual([{ workerId: 'liar', reason: 'failed a check', mark: again.mark }]);
+    // Revoking alone owes nothing.
+    await store.revoke('revoked-only');
+    await other.backtracked('liar', again.mark);
+    expect(await store.owedBacktracks()).toEqual([]);
+    expect(await other.owedBacktracks()).toEqual([]);
+    expect((await store.trustRecord('liar')).blacklisted).toBe(true);
+  });
+
   it('counts how long identities lasted: the checks each passed, and those blacklisted at each, once, on every master', async () => {
     const store = await open();
     const other = await opened.again();
@@ -135,7 +158,8 @@ describe.each(IDENTITY_STORE_KINDS)('trust records in the $name identity store',
     await other.recordSpotCheck('liar', true);
     await other.recordSpotCheck('liar', false);
     // Two masters blacklisting it at once: exactly one of them did.
-    expect((await Promise.all([store.blacklist('liar', 'failed a check'), other.blacklist('liar', 'failed a check')])).sort()).toEqual([false, true]);
+    const both = await Promise.all([store.blacklist('liar', 'failed a check'), other.blacklist('liar', 'failed a check')]);
+    expect(both.map((call) => call.first).sort()).toEqual([false, true]);
     await other.blacklist('unchecked', 'outvoted too often');
     const survival = { reached: [3, 2, 2, 1], caught: [1, 0, 1, 0] };
     expect(await store.survival()).toEqual(survival);

@@ -30,6 +30,8 @@ describe.each(['sqlite', 'redis'] as const)('a job reopened after a blacklisting
             trustRecord: async (workerId) => ({ ...(await store.trustRecord(workerId)), spotChecksPassed: passed.get(workerId) ?? 0 }),
             recordJudgedAnswer: (...args) => store.recordJudgedAnswer(...args),
             blacklist: (...args) => store.blacklist(...args),
+            owedBacktracks: () => store.owedBacktracks(),
+            backtracked: (...args) => store.backtracked(...args),
             survival: () => store.survival(),
           });
         },

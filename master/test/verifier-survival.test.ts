@@ -59,6 +59,8 @@ describe.each(IDENTITY_STORE_KINDS)('verification with survival counts in the $n
       trustRecord: (workerId) => store.trustRecord(workerId),
       recordJudgedAnswer: (...args) => store.recordJudgedAnswer(...args),
       blacklist: (workerId, reason) => store.blacklist(workerId, reason),
+      owedBacktracks: () => store.owedBacktracks(),
+      backtracked: (workerId, mark) => store.backtracked(workerId, mark),
       survival: () => {
         reads += 1;
         return store.survival();

@@ -10,7 +10,7 @@
 // blacklisting): one outvoted far more often than honest backends disagree (MAX_OUTVOTED_SHARE of at least
 // OUTVOTED_MIN_ANSWERS) is to be blacklisted.
 import type { JobResult, Replica, Verification, VerificationState } from '../api-types.ts';
-import type { IdentityStore, TrustRecord } from '../identity/identity-store.ts';
+import type { Blacklisting, IdentityStore, OwedBacktrack, TrustRecord } from '../identity/identity-store.ts';
 import type { Vote } from '../store/job-store.ts';
 import { isCloseCall } from './close-calls.ts';
 import { reachesTarget, verdict, workerCredibility, type Verdict } from './credibility.ts';
@@ -28,7 +28,7 @@ export interface VerificationPolicy {
 }
 
 /** What the verifier keeps per identity (identity-store.ts). */
-export type TrustRecords = Pick<IdentityStore, 'trustRecord' | 'recordJudgedAnswer' | 'blacklist' | 'survival'>;
+export type TrustRecords = Pick<IdentityStore, 'trustRecord' | 'recordJudgedAnswer' | 'blacklist' | 'owedBacktracks' | 'backtracked' | 'survival'>;
 
 /**
  * A verdict on a job's answers. `answererBlacklisted`: the new answer's identity is blacklisted already (on another
@@ -59,9 +59,22 @@ export class Verifier {
     return this.records.trustRecord(workerId);
   }
 
-  /** Refuses the identity from now on, on every master, keeping the reason; its votes stop counting (decide). True if it was not yet. */
-  blacklist(workerId: string, reason: string): Promise<boolean> {
+  /**
+   * Refuses the identity from now on, on every master, keeping the reason; its votes stop counting (decide). Its
+   * backtracking is owed until `backtracked` with this call's mark; `first` if it was not blacklisted yet.
+   */
+  blacklist(workerId: string, reason: string): Promise<Blacklisting> {
     return this.records.blacklist(workerId, reason);
+  }
+
+  /** Blacklistings whose backtracking is still owed: a master died, or the store failed, before it was done. */
+  owedBacktracks(): Promise<OwedBacktrack[]> {
+    return this.records.owedBacktracks();
+  }
+
+  /** The backtracking owed under `mark` is done (owed still if blacklisted again since). */
+  backtracked(workerId: string, mark: string): Promise<void> {
+    return this.records.backtracked(workerId, mark);
   }
 
   /**
