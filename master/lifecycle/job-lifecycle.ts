@@ -123,7 +123,17 @@ export class JobLifecycle {
     const revoke = (lease: LeaseRef) => this.revoke(lease);
     const dispatch = () => this.dispatch();
     this.endedElsewhere = new LeasesEndedElsewhere({ workers, store, log, revoke, dispatch });
-    this.reaper = new LeaseReaper({ store, workers, log, leaseMs, spotChecks, revoke, applied: (event) => this.applied(event), dispatch });
+    this.reaper = new LeaseReaper({
+      store,
+      workers,
+      log,
+      leaseMs,
+      spotChecks,
+      revoke,
+      applied: (event) => this.applied(event),
+      dispatch,
+      retryBacktracks: () => this.trust.retryOwedBacktracks(),
+    });
     this.dispatcher = new Dispatcher(
       workers,
       (sessions) => this.lease(sessions),
@@ -160,9 +170,9 @@ export class JobLifecycle {
     }
   }
 
-  /** Resolves once no dispatch is in progress (for clean shutdown). */
-  idle(): Promise<void> {
-    return this.dispatcher.idle();
+  /** Resolves once no dispatch, nor retried backtracking, is in progress (for clean shutdown). */
+  async idle(): Promise<void> {
+    await Promise.all([this.dispatcher.idle(), this.trust.idle()]);
   }
 
   // ---- workers coming and going --------------------------------------------

@@ -3,7 +3,8 @@
 // with less; a late answer would be fenced off anyway. A spot check held past LEASE_MS is taken back the same way, so
 // holding one tells a worker nothing a job would not; and a job held here long past its lease, whose end this master
 // never heard of (a relay message lost), is let go too. It runs every quarter lease (50 ms to 1 s), so a lease is
-// noticed expired within a quarter of its length.
+// noticed expired within a quarter of its length. Its tick also retries the backtracking a blacklisting still owes
+// (volunteer-trust.ts): a master that died, or a store call that failed, midway left jobs resting on a liar's word.
 import type { WorkerRegistry } from '../hub/worker-registry.ts';
 import type { Logger } from '../log.ts';
 import type { JobStore, LeaseRef } from '../store/job-store.ts';
@@ -23,6 +24,8 @@ export interface LeaseReaperDeps {
   /** What follows an applied transition (job-lifecycle.ts). */
   applied: (event: JobEvent) => void;
   dispatch: () => void;
+  /** Walks again the backtracking blacklistings still owe (volunteer-trust.ts); never throws. */
+  retryBacktracks: () => Promise<void>;
 }
 
 export class LeaseReaper {
@@ -43,6 +46,7 @@ export class LeaseReaper {
   private async sweep(): Promise<void> {
     await this.expireOverdue();
     this.revokeOverdueHolds();
+    await this.deps.retryBacktracks();
   }
 
   /** Leases past their deadline go back to the queue (or fail, out of attempts). */

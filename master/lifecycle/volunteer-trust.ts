@@ -1,10 +1,12 @@
 // What the master does about volunteers it cannot trust, beside their jobs' transitions (job-lifecycle.ts): the
 // credibility each session shows, spot checks judged, waiting votes decided again as their volunteers earn
-// credibility (waiting-votes.ts), and blacklisting with its backtracking. Every job transition it causes goes
-// through the lifecycle's `applied`, so it is counted and published as any other.
+// credibility (waiting-votes.ts), and blacklisting with its backtracking, which the identity store keeps owed until
+// it is done and which is retried until then. Every job transition it causes goes through the lifecycle's `applied`,
+// so it is counted and published as any other.
 import type { JobView } from '../api-types.ts';
 import type { WorkerRegistry } from '../hub/worker-registry.ts';
 import type { WorkerSession } from '../hub/worker-session.ts';
+import type { OwedBacktrack } from '../identity/identity-store.ts';
 import type { Logger } from '../log.ts';
 import { CloseCode } from '../protocol.ts';
 import type { JobStore, LeaseRef } from '../store/job-store.ts';
@@ -36,6 +38,10 @@ export class VolunteerTrust {
   /** Volunteer identities this master blacklisted, by what caught them (one already blacklisted elsewhere is not counted again). */
   readonly blacklisted: Record<BlacklistCause, number> = { 'spot-check': 0, outvoted: 0 };
   private readonly waitingVotes: WaitingVotes;
+  /** Identities this master is backtracking now: a retry leaves them to the walk under way. */
+  private readonly backtracking = new Set<string>();
+  /** The retry of owed backtracking under way, joined rather than doubled. */
+  private retrying: Promise<void> | null = null;
 
   constructor(private readonly deps: VolunteerTrustDeps) {
     this.waitingVotes = new WaitingVotes(deps.store, deps.verifier, deps.maxWaitingVotes);
@@ -79,7 +85,23 @@ export class VolunteerTrust {
   async judgeVolunteers(job: JobView): Promise<void> {
     const { outvoted, blacklistedSince } = await this.deps.verifier.judge(job.id, job.result!);
     for (const { workerId, reason } of outvoted) await this.blacklist(workerId, reason, 'outvoted');
-    for (const { workerId, reason } of blacklistedSince) await this.backtrack(workerId, reason);
+    // Blacklisting it again changes nothing else, but owes its backtracking anew: a walk cut short here is retried.
+    for (const { workerId, reason } of blacklistedSince) await this.backtrack(workerId, reason, (await this.deps.verifier.blacklist(workerId, reason)).mark);
+  }
+
+  /**
+   * Backtracking a blacklisting still owes (a master died, or the store failed, before it was done), walked again: on
+   * every lease reaper tick (lease-reaper.ts), on every master sharing the store, until one finishes it. Walks of one
+   * identity by two masters at once do no harm: a job is reopened only while it still holds the result read.
+   */
+  retryOwedBacktracks(): Promise<void> {
+    this.retrying ??= this.backtrackOwed().finally(() => (this.retrying = null));
+    return this.retrying;
+  }
+
+  /** Resolves once no retry is under way (for clean shutdown). */
+  async idle(): Promise<void> {
+    await this.retrying;
   }
 
   private setTrust(session: WorkerSession, record: { spotChecksPassed: number }): void {
@@ -106,25 +128,55 @@ export class VolunteerTrust {
    * without its vote (verification.ts ignores a blacklisted identity's votes).
    */
   private async blacklist(workerId: string, reason: string, cause: BlacklistCause): Promise<void> {
-    if ((await this.deps.verifier.blacklist(workerId, reason)).first) this.blacklisted[cause] += 1;
+    const { first, mark } = await this.deps.verifier.blacklist(workerId, reason);
+    if (first) this.blacklisted[cause] += 1;
     this.deps.log.warn({ workerId, reason }, 'volunteer blacklisted');
-    await this.backtrack(workerId, reason);
+    await this.backtrack(workerId, reason, mark);
   }
 
-  /** What follows a blacklisting, on whichever master learns of it: the identity's sockets here closed, its jobs reopened. */
-  private async backtrack(workerId: string, reason: string): Promise<void> {
-    const { workers, store, log, applied } = this.deps;
+  /** Each owed backtracking not under way here, walked again; one that fails stays owed for the next tick. */
+  private async backtrackOwed(): Promise<void> {
+    const { verifier, log } = this.deps;
+    let owed: OwedBacktrack[];
+    try {
+      owed = await verifier.owedBacktracks();
+    } catch (error) {
+      return logStoreError(log, error, 'could not read the backtracking owed');
+    }
+    for (const { workerId, reason, mark } of owed) {
+      if (this.backtracking.has(workerId)) continue;
+      try {
+        await this.backtrack(workerId, reason, mark);
+        log.info({ workerId }, 'backtracking owed since an earlier blacklisting done');
+      } catch (error) {
+        logStoreError(log, error, 'could not backtrack an earlier blacklisting yet');
+      }
+    }
+  }
+
+  /**
+   * What follows a blacklisting, on whichever master learns of it: the identity's sockets here closed, its jobs
+   * reopened. Owed under `mark` until every job is: a walk cut short (a crash, a store error) is walked again.
+   */
+  private async backtrack(workerId: string, reason: string, mark: string): Promise<void> {
+    const { workers, store, log, applied, verifier } = this.deps;
     for (const session of workers.all) {
       if (session.identity.workerId === workerId) session.close(CloseCode.identityRevoked, `worker identity blacklisted: ${reason}`);
     }
-    const { reopened, unverified } = await store.reopenAnsweredBy(
-      workerId,
-      `verifying again: a volunteer that answered it was blacklisted (${reason})`,
-      `a volunteer whose answer it rests on was blacklisted (${reason}) after its image had expired, so it could not be verified again`,
-    );
-    for (const job of reopened) applied({ type: 'job', transition: 'reopened', job });
-    for (const job of unverified) applied({ type: 'job', transition: 'unverified', job });
-    if (reopened.length || unverified.length)
-      log.warn({ workerId, reopened: reopened.length, unverified: unverified.length }, 'jobs reopened for verification, or marked unverified');
+    this.backtracking.add(workerId);
+    try {
+      const { reopened, unverified } = await store.reopenAnsweredBy(
+        workerId,
+        `verifying again: a volunteer that answered it was blacklisted (${reason})`,
+        `a volunteer whose answer it rests on was blacklisted (${reason}) after its image had expired, so it could not be verified again`,
+      );
+      for (const job of reopened) applied({ type: 'job', transition: 'reopened', job });
+      for (const job of unverified) applied({ type: 'job', transition: 'unverified', job });
+      if (reopened.length || unverified.length)
+        log.warn({ workerId, reopened: reopened.length, unverified: unverified.length }, 'jobs reopened for verification, or marked unverified');
+      await verifier.backtracked(workerId, mark);
+    } finally {
+      this.backtracking.delete(workerId);
+    }
   }
 }
