@@ -258,6 +258,52 @@ describe('job page', () => {
     watch.expect((url, status) => status === 404 && url.endsWith('/api/jobs/no-such-job'));
     await waitForTexts(page, inApp('job-detail', '.problem'), (texts) => texts.some((text) => text.includes('There is no job no-such-job')), 'the 404');
   });
+
+  it('backs off while the master answers the job with errors, however busy the live feed is', async () => {
+    const [id] = await submit(ui.master.url, uploadsFrom([smallImage.path]));
+    const jobPath = `/api/jobs/${id}`;
+    const page = await ui.browser.newPage();
+    const watch = new PageWatch(page, ui.master.url);
+    watch.expect((url, status) => status === 503 && new URL(url).pathname === jobPath);
+    let failing = true;
+    const asked: number[] = [];
+    await page.setRequestInterception(true);
+    page.on('request', (request) => {
+      if (new URL(request.url()).pathname === jobPath && request.method() === 'GET') {
+        asked.push(Date.now());
+        if (failing) {
+          void request.respond({
+            status: 503,
+            contentType: 'application/json',
+            body: JSON.stringify({ error: 'store_unavailable', message: 'the store is down' }),
+          });
+          return;
+        }
+      }
+      void request.continue();
+    });
+    try {
+      await page.goto(`${ui.master.url}/jobs/${id}`, { waitUntil: 'domcontentloaded' });
+      await waitForTexts(page, inApp('job-detail', 'h1'), (texts) => texts[0] === 'Job not shown', 'the failed fetch');
+      // A busy grid: a new job every 100 ms, each a change of the live feed the page follows.
+      const start = asked[0]!;
+      const image = uploadsFrom([smallImage.path]);
+      while (Date.now() - start < 3_000) {
+        await submit(ui.master.url, image);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      // Backoff delays of at least 0.25, 0.5 and 1 s: at most four fetches in the first 3 s (each feed change used to make one).
+      expect(asked.filter((at) => at - start <= 3_000).length).toBeLessThanOrEqual(4);
+
+      // The master recovers: after one more change of the feed, the page shows the job once its wait (at most 10 s) is over.
+      failing = false;
+      await submit(ui.master.url, image);
+      await waitForTexts(page, inApp('job-detail', 'h1'), (texts) => texts[0] === smallImage.file, 'the job after the master recovered');
+      expect(watch.take()).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  });
 });
 
 describe('verification on the board and the job page', () => {

@@ -1,6 +1,7 @@
 import { LitElement, html, nothing, type PropertyValues } from 'lit';
 import type { JobDetailView, JobView, Verification } from '../../../master/api-types.ts';
 import { ApiError, getJob, jobImageUrl } from '../api.ts';
+import { backoffDelay } from '../lib/backoff.ts';
 import { errorMessage } from '../lib/errors.ts';
 import { classLabel } from '../lib/class-labels.ts';
 import { formatBytes, formatCredibility, formatMs, formatTime, shortLabel } from '../lib/format.ts';
@@ -50,6 +51,11 @@ export class JobDetail extends LitElement {
   private fetching = false;
   /** The job moved while a fetch was under way: fetch once more. */
   private stale = false;
+  /** Failed fetches in a row; after one, the feed's next refetch waits (a master answering 503 or 429 is not to be asked 20 times a second). */
+  private failures = 0;
+  /** Until when the feed may not ask for another fetch. */
+  private retryAt = 0;
+  private retryTimer: ReturnType<typeof setTimeout> | null = null;
   private readonly admin = new AdminGate(this);
 
   constructor() {
@@ -68,8 +74,15 @@ export class JobDetail extends LitElement {
       this.detail = null;
       this.error = null;
       this.confirming = false;
+      this.failures = 0;
+      this.retryAt = 0;
       void this.fetch();
     }
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.cancelRetry();
   }
 
   protected override render() {
@@ -213,39 +226,62 @@ export class JobDetail extends LitElement {
 
   /** Fetches the shown job; a request made while one is under way runs once that one is back. */
   private async fetch(): Promise<void> {
+    this.cancelRetry();
     if (this.fetching) {
       this.stale = true;
       return;
     }
     this.fetching = true;
+    let ok: boolean;
     try {
       do {
         this.stale = false;
-        await this.load(this.jobId);
-      } while (this.stale);
+        ok = await this.load(this.jobId);
+      } while (this.stale && ok);
     } finally {
       this.fetching = false;
     }
+    // The job moved again while a failed fetch was out: that one waits its turn too.
+    if (this.stale) this.fetchWhenAllowed();
   }
 
-  private async load(id: string): Promise<void> {
-    if (!id) return;
+  /** Answers whether the fetch worked (a fetch for a job no longer shown counts as working). */
+  private async load(id: string): Promise<boolean> {
+    if (!id) return true;
     try {
       const detail = await getJob(id);
-      if (id !== this.jobId) return;
+      if (id !== this.jobId) return true;
       this.detail = detail;
       this.error = null;
+      this.failures = 0;
+      this.retryAt = 0;
       document.title = `${detail.fileName} · Browser Grid`;
+      return true;
     } catch (error) {
-      if (id !== this.jobId) return;
+      if (id !== this.jobId) return true;
       this.error = error instanceof ApiError && error.status === 404 ? `There is no job ${id}. It may have been deleted.` : errorMessage(error);
+      this.retryAt = Date.now() + backoffDelay(this.failures++);
+      return false;
     }
   }
 
   /** Fetch again when the feed reports this job in a state the page does not show yet. */
   private followFeed(): void {
     const live = jobFeed.job(this.jobId);
-    if ((live && this.detail && moved(live, this.detail)) || (live && this.error)) void this.fetch();
+    if ((live && this.detail && moved(live, this.detail)) || (live && this.error)) this.fetchWhenAllowed();
+  }
+
+  /** Fetches now, or after the failed one's backoff delay: once, however often the feed asks meanwhile. */
+  private fetchWhenAllowed(): void {
+    if (this.retryTimer) return;
+    const wait = this.retryAt - Date.now();
+    if (wait <= 0) void this.fetch();
+    else this.retryTimer = setTimeout(() => void this.fetch(), wait);
+  }
+
+  private cancelRetry(): void {
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
   }
 
   private async retry(): Promise<void> {
