@@ -2,15 +2,23 @@
 // plain words, upload progress, paste and drop, private uploads.
 import fs from 'node:fs';
 import path from 'node:path';
-import type { ElementHandle } from 'puppeteer-core';
+import type { ElementHandle, Page } from 'puppeteer-core';
 import { describe, expect, it } from 'vitest';
+import { SyntheticWorker } from '../../metrics/synthetic-worker.ts';
 import { axeViolations, clickDeep, inApp, waitForElement, waitForTexts } from '../support/browser.ts';
-import { getJob } from '../support/jobs-client.ts';
+import { getJob, submit, until, uploadsFrom } from '../support/jobs-client.ts';
 import { devImages } from '../support/paths.ts';
-import { MAX_UPLOAD_BYTES, smallImage, threeImages, useUiHarness } from '../support/ui-harness.ts';
+import { TEST_FLEET_TOKEN } from '../support/test-master.ts';
+import { ADMIN_TOKEN, MAX_UPLOAD_BYTES, smallImage, threeImages, useUiHarness } from '../support/ui-harness.ts';
 import { TINY_PNG } from './fixtures.ts';
 
 const ui = useUiHarness();
+
+/** The id of the job an uploaded file became, from its "Details" link. */
+async function jobIdOf(page: Page, name: string): Promise<string> {
+  const link = await waitForElement(page, inApp('upload-item', `a[aria-label="Details of ${name}"]`));
+  return decodeURIComponent((await link.evaluate((a) => (a as HTMLAnchorElement).pathname)).split('/').pop()!);
+}
 
 describe('submit page', () => {
   it("shows each file's own error in plain words, from the master or from the pre-check", async () => {
@@ -113,11 +121,54 @@ describe('submit page', () => {
     await waitForTexts(page, inApp('submit-page', '.counts'), (texts) => /^2 of 2 images uploaded/.test(texts[0] ?? ''), 'the open upload');
     expect(await axeViolations(page)).toEqual([]);
 
-    const jobIdOf = async (name: string) => {
-      const link = await waitForElement(page, inApp('upload-item', `a[aria-label="Details of ${name}"]`));
-      return decodeURIComponent((await link.evaluate((a) => (a as HTMLAnchorElement).pathname)).split('/').pop()!);
-    };
-    expect((await getJob(ui.master.url, await jobIdOf(smallImage.file))).trustedOnly).toBe(true);
-    expect((await getJob(ui.master.url, await jobIdOf(open.file))).trustedOnly).toBe(false);
+    expect((await getJob(ui.master.url, await jobIdOf(page, smallImage.file))).trustedOnly).toBe(true);
+    expect((await getJob(ui.master.url, await jobIdOf(page, open.file))).trustedOnly).toBe(false);
+  });
+
+  it('says so when a job was deleted while the page was away, and still brings the other jobs up to date', async () => {
+    await ui.clearAllJobs();
+    const kept = threeImages[0]!;
+    const removed = threeImages[1]!;
+    const { page, watch } = await ui.open('/submit');
+    watch.expect((url, status) => status === 404 && /\/api\/jobs\/[^/]+$/.test(url));
+    const input = (await waitForElement(page, inApp('submit-page', 'drop-zone', 'input[type=file]'))) as ElementHandle<HTMLInputElement>;
+    await input.uploadFile(kept.path, removed.path);
+    await waitForTexts(page, inApp('submit-page', '.counts'), (texts) => /^2 of 2 images uploaded/.test(texts[0] ?? ''), 'the uploads');
+    const keptId = await jobIdOf(page, kept.file);
+    const removedId = await jobIdOf(page, removed.file);
+
+    // Away on the stats page, which does not follow the live feed: the submit page learns what happens now only by asking.
+    await clickDeep(page, 'app-shell >>> nav a[href="/stats"]');
+    await waitForElement(page, inApp('stats-page'));
+    const deleted = await fetch(`${ui.master.url}/api/jobs/${removedId}`, { method: 'DELETE', headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+    expect(deleted.status).toBe(204);
+    const worker = await SyntheticWorker.connect({
+      masterUrl: ui.master.url,
+      hello: { fleetToken: TEST_FLEET_TOKEN },
+      onJob: (job, self) => self.succeed(job.header),
+    });
+    try {
+      await until(async () => (await getJob(ui.master.url, keptId)).status === 'done', 'the kept job to finish');
+    } finally {
+      worker.terminate();
+    }
+    // Newer jobs keep these two out of the snapshot the feed loads on coming back.
+    await submit(
+      ui.master.url,
+      Array.from({ length: 100 }, () => uploadsFrom([smallImage.path])[0]!),
+    );
+
+    await clickDeep(page, 'app-shell >>> nav a[href="/submit"]');
+    const items = await waitForTexts(
+      page,
+      inApp('upload-item'),
+      (texts) => texts.length === 2 && texts.some((text) => text.includes('Deleted')),
+      'the deleted job said so',
+    );
+    const byName = (name: string) => items.find((text) => text.startsWith(name))!;
+    expect(byName(removed.file)).toContain('Deleted: this job is no longer on the grid.');
+    expect(byName(removed.file)).not.toMatch(/queued/i);
+    expect(byName(kept.file)).toMatch(/ done /);
+    await ui.clearAllJobs();
   });
 });

@@ -44,7 +44,7 @@ export class SubmitPage extends LitElement {
     document.addEventListener('paste', this.onPaste);
     const unfinished = uploads.items
       .map((item) => item.jobId)
-      .filter((id): id is string => id !== null && !isFinished(jobFeed.job(id)?.status))
+      .filter((id): id is string => id !== null && !isFinished(jobFeed.job(id)?.status) && !jobFeed.isDeleted(id))
       .slice(-MAX_TRACKED);
     if (unfinished.length > 0) void jobFeed.track(unfinished);
   }
@@ -87,7 +87,10 @@ export class SubmitPage extends LitElement {
           ${repeat(
             uploads.items,
             (item) => item.key,
-            (item) => html`<li><upload-item .item=${item} .job=${item.jobId ? (jobFeed.job(item.jobId) ?? null) : null}></upload-item></li>`,
+            (item) =>
+              html`<li>
+                <upload-item .item=${item} .job=${item.jobId ? (jobFeed.job(item.jobId) ?? null) : null} .deleted=${item.jobId ? jobFeed.isDeleted(item.jobId) : false}></upload-item>
+              </li>`,
           )}
         </ul>
       </section>

@@ -21,11 +21,14 @@ export class UploadItemView extends LitElement {
   static override properties = {
     item: { attribute: false },
     job: { attribute: false },
+    deleted: { attribute: false },
   };
 
   item: UploadItem | null = null;
   /** The job this file became, as the live feed knows it. */
   job: JobView | null = null;
+  /** The job this file became was deleted (by its owner, or the admin's "Clear all"). */
+  deleted = false;
   private preview: { file: File; url: string } | null = null;
 
   protected override willUpdate(changed: PropertyValues<this>): void {
@@ -90,6 +93,7 @@ export class UploadItemView extends LitElement {
         }
       `;
     }
+    if (this.deleted) return html`<span class="waiting">Deleted: this job is no longer on the grid.</span>`;
     const job = this.job;
     if (!job) return html`<span class="waiting">${item.state === 'sent' ? 'Queued…' : ''}</span>`;
     return html`

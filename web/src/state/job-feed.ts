@@ -1,5 +1,5 @@
 import type { JobStatus, JobView, WorkerView } from '../../../master/api-types.ts';
-import { clearJobs, deleteJob, eventsRefusal, getJob, listJobs, listWorkers, retryJob } from '../api.ts';
+import { ApiError, clearJobs, deleteJob, eventsRefusal, getJob, listJobs, listWorkers, retryJob } from '../api.ts';
 import { backoffDelay } from '../lib/backoff.ts';
 import { errorMessage } from '../lib/errors.ts';
 import { JobStore } from './job-store.ts';
@@ -110,12 +110,23 @@ export class JobFeed extends EventTarget {
     this.changed();
   }
 
-  /** Fetches specific jobs, e.g. ones just submitted, in case their events were missed. */
+  /**
+   * Fetches specific jobs, e.g. ones just submitted, in case their events were missed. Each on its own:
+   * one that fails leaves the others current, and one the master no longer has (404) counts as deleted.
+   */
   async track(ids: readonly string[]): Promise<void> {
     const mark = this.store.mark();
     await this.attempt(async () => {
-      const jobs = await Promise.all(ids.map((id) => getJob(id)));
-      this.store.mergeSnapshot(jobs, mark);
+      const results = await Promise.allSettled(ids.map((id) => getJob(id)));
+      const found: JobView[] = [];
+      let failure: unknown = null;
+      results.forEach((result, i) => {
+        if (result.status === 'fulfilled') found.push(result.value);
+        else if (isGone(result.reason)) this.store.remove(ids[i]!);
+        else failure ??= result.reason;
+      });
+      this.store.mergeSnapshot(found, mark);
+      if (failure) throw failure;
     });
     this.store.release(mark);
   }
@@ -237,6 +248,8 @@ export class JobFeed extends EventTarget {
     this.dispatchEvent(new Event('change'));
   }
 }
+
+const isGone = (error: unknown) => error instanceof ApiError && error.status === 404;
 
 /** One feed per tab, shared by the board, the job page and the submit page. */
 export const jobFeed = new JobFeed();
