@@ -56,6 +56,37 @@ describe('stats page', () => {
   });
 });
 
+describe.each([
+  { page: 'stats-page', path: '/stats', api: '/api/stats', said: 'Could not get statistics from the master. Trying again every 5 s.' },
+  { page: 'volunteers-page', path: '/volunteers', api: '/api/volunteers', said: 'Could not get the leaderboard; trying again.' },
+])('$path rate limited', ({ page: component, path, api, said }) => {
+  it("keeps its alert's words while the master's message counts down, which it shows beside", async () => {
+    const page = await ui.browser.newPage();
+    const watch = new PageWatch(page, ui.master.url);
+    watch.expect((url, status) => status === 429 && new URL(url).pathname === api);
+    await page.setRequestInterception(true);
+    let seconds = 9;
+    page.on('request', (request) => {
+      if (new URL(request.url()).pathname !== api) return void request.continue();
+      const message = `more than 600 requests in 10 s from your address; try again in ${seconds--} s`;
+      void request.respond({ status: 429, contentType: 'application/json', body: JSON.stringify({ error: { code: 'too-many-requests', message } }) });
+    });
+    try {
+      await page.goto(`${ui.master.url}${path}`, { waitUntil: 'domcontentloaded' });
+      const alert = inApp(component, '[role=alert]');
+      const detail = inApp(component, '.problem-detail');
+      const [first] = await waitForTexts(page, detail, (texts) => /try again in \d s$/.test(texts[0] ?? ''), 'the master’s words');
+      expect(await deepTexts(page, alert)).toEqual([said]);
+      // The next poll (every 5 s) hears a lower count.
+      await waitForTexts(page, detail, (texts) => texts[0] !== first, 'the next count');
+      expect(await deepTexts(page, alert)).toEqual([said]);
+      expect(watch.take()).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  });
+});
+
 describe('when the master goes away', () => {
   it('says so on the board, retries by itself, and is live again when the master is back', async () => {
     const port = await freePort();

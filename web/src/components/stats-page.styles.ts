@@ -22,6 +22,10 @@ export const statsPageStyles = css`
     background: var(--danger-soft);
     color: var(--danger);
   }
+  .problem-detail {
+    margin: -0.5rem 0 1rem;
+    color: var(--muted);
+  }
   .tiles {
     display: grid;
     grid-template-columns: repeat(auto-fit, minmax(9rem, 1fr));

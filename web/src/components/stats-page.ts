@@ -42,6 +42,8 @@ export class StatsPage extends LitElement {
 
   protected override render() {
     const stats = poller.value;
+    // The master's own words go below the alert, not in it: a rate limit's message counts down, and an alert whose
+    // text changes is read out again at every poll.
     return html`
       <div class="bar">
         <h1>Statistics</h1>
@@ -51,14 +53,9 @@ export class StatsPage extends LitElement {
         <button class="secondary small" @click=${() => poller.refresh()}>Refresh</button>
       </div>
       <div role="alert">
-        ${
-          poller.error
-            ? html`<p class="problem">
-              Could not get statistics from the master (${poller.error}). ${stats ? 'Showing the last figures; ' : ''}trying again every 5 s.
-            </p>`
-            : nothing
-        }
+        ${poller.error ? html`<p class="problem">Could not get statistics from the master${stats ? '; showing the last figures' : ''}. Trying again every 5 s.</p>` : nothing}
       </div>
+      ${poller.error ? html`<p class="problem-detail">The master said: ${poller.error}</p>` : nothing}
       ${stats ? this.renderStats(stats) : poller.error ? nothing : html`<p class="empty panel" role="status">Loading statistics…</p>`}
     `;
   }

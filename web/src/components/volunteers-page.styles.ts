@@ -23,7 +23,8 @@ export const volunteersPageStyles = css`
     margin-top: 0.75rem;
     color: var(--muted);
   }
-  .empty {
+  .empty,
+  .problem-detail {
     color: var(--muted);
   }
 `;

@@ -24,13 +24,15 @@ export class VolunteersPage extends LitElement {
 
   protected override render() {
     const view = this.poller.value;
+    // The master's own words go below the alert, not in it (see stats-page.ts).
     return html`
       <h1>Volunteers</h1>
       <p class="intro">
         Everyone whose browser classified images for the grid, by images the master accepted. Names appear only for those who
         chose one on the <a href="/worker">Donate compute</a> page. Updated every 5 s.
       </p>
-      ${this.poller.error ? html`<p class="problem" role="alert">Could not get the leaderboard (${this.poller.error}); trying again.</p>` : nothing}
+      <div role="alert">${this.poller.error ? html`<p class="problem">Could not get the leaderboard; trying again.</p>` : nothing}</div>
+      ${this.poller.error ? html`<p class="problem-detail">The master said: ${this.poller.error}</p>` : nothing}
       ${view ? this.renderView(view) : this.poller.error ? nothing : html`<p class="empty" role="status">Loading…</p>`}
     `;
   }
