@@ -98,6 +98,42 @@ describe('job board', () => {
     expect(await page.evaluate(() => sessionStorage.getItem('grid-admin-token'))).toBe(ADMIN_TOKEN);
   });
 
+  it('keeps the prompt of a second action open when a first, given up while it ran, ends', async () => {
+    await submit(ui.master.url, uploadsFrom([smallImage.path]));
+    const { page, watch } = await ui.open('/');
+    watch.expect((url, status) => status === 401 && /\/api\/jobs\/[^/]+$/.test(url));
+    await waitForTexts(page, inApp('job-row'), (texts) => texts.length === 1, 'one row');
+    // "Clear all" reaches the master only when the test lets it.
+    let letClearGo = () => {};
+    const clearHeld = new Promise<void>((resolve) => (letClearGo = resolve));
+    await page.setRequestInterception(true);
+    page.on('request', (request) => {
+      const clearing = request.method() === 'DELETE' && new URL(request.url()).pathname === '/api/jobs';
+      void (clearing ? clearHeld : Promise.resolve()).then(() => request.continue());
+    });
+    const submitButton = inApp('job-board', 'admin-dialog', 'button[type=submit]');
+    const dialogOpen = () => page.$eval(inApp('job-board', 'admin-dialog'), (dialog) => dialog.hasAttribute('open'));
+
+    await clickDeep(page, inApp('job-board', '.bar button.danger'));
+    await page.waitForSelector(TOKEN_INPUT, { visible: true });
+    await replaceText(page, TOKEN_INPUT, ADMIN_TOKEN);
+    await page.keyboard.press('Enter');
+    await waitForTexts(page, submitButton, (texts) => texts[0] === 'Working…', 'the clear under way');
+    await page.keyboard.press('Escape');
+    await until(async () => !(await dialogOpen()), 'the prompt given up');
+    // Another action asks for the token (a script submitted the job, not this browser).
+    await clickDeep(page, inApp('job-row', `button[aria-label="Delete ${smallImage.file}"]`));
+    await clickDeep(page, inApp('job-row', `button[aria-label="Really delete ${smallImage.file}?"]`));
+    await waitForTexts(page, inApp('job-board', 'admin-dialog', '#message'), (texts) => texts[0]?.includes('may delete it') === true, "the delete's prompt");
+    expect(await dialogOpen()).toBe(true);
+
+    letClearGo();
+    await waitForTexts(page, inApp('job-row'), (texts) => texts.length === 0, 'the clear done');
+    await waitForTexts(page, submitButton, (texts) => texts[0] !== 'Working…', 'the first action ended');
+    expect(await dialogOpen()).toBe(true);
+    expect(await deepTexts(page, submitButton)).toEqual(['Delete job']);
+  });
+
   it('pages back through older jobs with "Load older jobs"', async () => {
     const image = uploadsFrom([smallImage.path])[0]!;
     await submit(

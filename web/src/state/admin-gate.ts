@@ -81,15 +81,17 @@ export class AdminGate implements ReactiveController {
     this.busy = true;
     this.error = null;
     this.host.requestUpdate();
+    // Cancelled while it ran, the dialog may since ask for another action: what this one ends in is not that one's.
+    const current = () => this.pending === pending;
     try {
       await pending.run(token);
       saveAdminToken(token);
-      this.pending = null;
+      if (current()) this.pending = null;
       pending.settle(true);
     } catch (error) {
       if (isTokenRefusal(error)) forgetAdminToken();
       // 401 and 403 are the master's verdict on the token: its words say what is wrong.
-      this.error = error instanceof ApiError && error.status > 0 ? `The master refused (${error.status}): ${error.message}` : errorMessage(error);
+      if (current()) this.error = error instanceof ApiError && error.status > 0 ? `The master refused (${error.status}): ${error.message}` : errorMessage(error);
     } finally {
       this.busy = false;
       this.host.requestUpdate();
