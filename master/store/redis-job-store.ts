@@ -14,6 +14,7 @@ import { masterKeys, partitionCountKey, RedisKeys } from './redis/redis-keys.ts'
 import { RedisPartition, type Listed } from './redis/redis-partition.ts';
 import { idempotencyScope, requestDigest } from './request-digest.ts';
 import { IdempotencyKeyReusedError, PartitionCountMismatchError, QueueFullError, StoreUnavailableError } from './store-errors.ts';
+import { releaseUnsent } from './unsent-leases.ts';
 
 export interface RedisJobStoreOptions {
   /** One Redis ({url: 'redis://127.0.0.1:6379/0'}) or a Redis Cluster ({clusterNodes}). */
@@ -156,9 +157,13 @@ export class RedisJobStore implements JobStore {
         reached++;
       } catch (error) {
         // A lease whose reply was lost stays leased until its deadline, then is requeued as any expired lease.
-        if (!(error instanceof StoreUnavailableError)) throw error;
-        unreachable = error;
-        continue;
+        if (error instanceof StoreUnavailableError) {
+          unreachable = error;
+          continue;
+        }
+        // An answer that is an error (not an outage) fails the call: what earlier partitions leased goes back.
+        await releaseUnsent(this, leases, error, now);
+        throw error;
       }
       made.forEach((lease, k) => {
         if (lease) leases[waiting[k]!] = lease;

@@ -13,6 +13,7 @@ import { afterAttempt, finalError, WAITS_FOR_TRUSTED, type AttemptFacts, type En
 import type { CreateResult, JobStore, Lease, LeaseRef, Limits, ListQuery, NewJob, Reopened, StatusCounts, Transition, Vote, WorkerRef } from './job-store.ts';
 import { answerOf, leanedOn, toAttemptView, toView, withdrawn, type AttemptRow, type JobRow } from './job-views.ts';
 import { SqliteRetention } from './sqlite-retention.ts';
+import { releaseUnsent } from './unsent-leases.ts';
 import { prepareStatements, type Statements } from './sqlite-statements.ts';
 import { migrate } from './sqlite-schema.ts';
 import { idempotencyScope, requestDigest } from './request-digest.ts';
@@ -79,7 +80,7 @@ export class SqliteJobStore implements JobStore {
 
   async lease(workers: WorkerRef[], leaseMs: number, now: number): Promise<(Lease | null)[]> {
     const leased = await this.write(() => workers.map((worker) => this.leaseOne(worker, leaseMs, now)));
-    return Promise.all(
+    const read = await Promise.allSettled(
       leased.map(async (made) => {
         if (!made) return null;
         const { preparedType, ...lease } = made;
@@ -91,6 +92,11 @@ export class SqliteJobStore implements JobStore {
         return image && { ...lease, image };
       }),
     );
+    const failed = read.find((outcome) => outcome.status === 'rejected');
+    if (!failed) return read.map((outcome) => (outcome as PromiseFulfilledResult<Lease | null>).value);
+    // No worker gets any of these leases: they go back to the queue now, not after LEASE_MS as expired attempts.
+    await releaseUnsent(this, leased, failed.reason, now);
+    throw failed.reason;
   }
 
   complete(lease: LeaseRef, workerId: string, result: JobResult, now: number, answer?: JobResult): Promise<Transition> {

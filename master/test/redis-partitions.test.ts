@@ -2,16 +2,18 @@
 // contract, on a real three-node Redis Cluster: each partition's keys share one
 // hash tag and the partitions spread evenly over the slots and the nodes; requests are spread over
 // the partitions; leases take the partitions in turn, FIFO within each, and a
-// worker no job of one partition suits takes one from the next; a master with
+// worker no job of one partition suits takes one from the next; a lease call a
+// partition answers with an error puts back what the others leased; a master with
 // another partition count is refused.
 import { randomUUID } from 'node:crypto';
-import { Cluster } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { Cluster, ReplyError } from 'ioredis';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { JobStore, Lease, WorkerRef } from '../store/job-store.ts';
 import calculateSlot from 'cluster-key-slot';
 import { MAX_PARTITIONS, partitionOf } from '../store/redis/partitions.ts';
 import { partitionTag, RedisKeys } from '../store/redis/redis-keys.ts';
 import { RedisJobStore } from '../store/redis-job-store.ts';
+import { RedisPartition } from '../store/redis/redis-partition.ts';
 import { PartitionCountMismatchError } from '../store/store-errors.ts';
 import { CLUSTER_PARTITIONS, DEFAULT_TEST_LIMITS, deleteRedisKeys, STORE_KINDS, type OpenedStore } from '../../test/support/stores.ts';
 import { T0, newJobs } from '../../test/support/store-fixtures.ts';
@@ -112,6 +114,26 @@ describe('a queue in partitions on a Redis Cluster', () => {
     expect(first.jobId).toBe(open_.id);
     expect(await store.lease([volunteer], 1_000, T0 + 2)).toEqual([null]);
     expect(((await store.lease([trusted], 1_000, T0 + 2)) as [Lease])[0].jobId).toBe(trustedOnly.id);
+  });
+
+  it('puts back at once, as lost, what earlier partitions leased in a call a later one answers with an error', async () => {
+    const store = await open();
+    const ids = [...(await onePerPartition(store, 1)).values()].flat();
+    const lease = RedisPartition.prototype.lease;
+    let calls = 0;
+    const failure = new ReplyError('ERR a script error, not an outage');
+    const spy = vi.spyOn(RedisPartition.prototype, 'lease').mockImplementation(function (this: RedisPartition, ...args) {
+      return ++calls === 2 ? Promise.reject(failure) : lease.apply(this, args);
+    });
+    try {
+      await expect(store.lease([trusted, { ...trusted, id: 'w2' }], 1_000, T0)).rejects.toBe(failure);
+    } finally {
+      spy.mockRestore();
+    }
+    // The first partition's lease went to no worker: it is not left to expire as that worker's failed attempt.
+    const jobs = await Promise.all(ids.map((id) => store.getDetail(id)));
+    expect(jobs.map((job) => job!.status)).toEqual(ids.map(() => 'queued'));
+    expect(jobs.flatMap((job) => job!.timeline.map((attempt) => attempt.outcome))).toEqual(['lost']);
   });
 
   it('refuses a master started with another number of partitions, naming both', async () => {

@@ -6,12 +6,14 @@
 // move out of it; one image file per job, and its prepared image beside it; jobs
 // written before images were prepared are leased with their originals; a database
 // written before retention gets its column and indexes, and retention reads them,
-// never the whole table; jobs written before they showed their votes count them.
+// never the whole table; jobs written before they showed their votes count them; a lease call whose image cannot
+// be read puts back the leases it made.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { afterEach, expect, it } from 'vitest';
+import { afterEach, expect, it, vi } from 'vitest';
+import { FileImageStore } from '../images/file-image-store.ts';
 import { SqliteJobStore } from '../store/sqlite-job-store.ts';
 import { DUE_SQL } from '../store/sqlite-retention.ts';
 import { IdempotencyKeyReusedError, QueueFullError } from '../store/store-errors.ts';
@@ -274,5 +276,27 @@ it('deletes at the next open an image file left by a crash between expiring it a
   expect(imageFiles(dir)).toEqual([ids[1]]);
   expect(await store.image(ids[0]!)).toBeNull();
   expect((await store.get(ids[0]!))!.imageExpiredAt).toBe(new Date(T0 + 20).toISOString());
+  await store.close();
+});
+
+it('puts back at once, as lost, the leases of a call that could not read an image, and throws its error', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'grid-sqlite-'));
+  dirs.push(dir);
+  const store = new SqliteJobStore(dir, DEFAULT_TEST_LIMITS);
+  const ids = (await store.create(newJobs(2), T0)).jobs.map((job) => job.id);
+  const ioError = Object.assign(new Error('EIO: i/o error, read'), { code: 'EIO' });
+  const read = vi.spyOn(FileImageStore.prototype, 'get');
+  read.mockRejectedValueOnce(ioError);
+  await expect(store.lease([worker, { ...worker, id: 'w2' }], 1_000, T0)).rejects.toBe(ioError);
+  read.mockRestore();
+  // Not left leased to workers that never got them, to expire after the lease as their failed attempts.
+  for (const id of ids) {
+    const job = (await store.getDetail(id))!;
+    expect(job.status).toBe('queued');
+    expect(job.timeline.map((attempt) => [attempt.outcome, attempt.reason])).toEqual([
+      ['lost', 'the master could not hand the job out (EIO: i/o error, read)'],
+    ]);
+  }
+  expect((await store.lease([worker], 1_000, T0 + 1))[0]?.jobId).toBe(ids[0]);
   await store.close();
 });
