@@ -12,6 +12,7 @@ import type { Logger } from '../log.ts';
 import { CloseCode, ErrorCode, parseWorkerMessage, WORKER_SOCKET_PATH, type ErrorMessage, type HelloMessage, type WorkerMessage } from '../protocol.ts';
 import type { VolunteerCredit } from '../volunteers/volunteer-credit.ts';
 import { hangUp } from './hang-up.ts';
+import { refuseUpgrade } from './refuse-upgrade.ts';
 import { MessageRate } from './message-rate.ts';
 import { resultProblem } from './result-checks.ts';
 import { RefusalLimiter } from './refusal-limiter.ts';
@@ -73,14 +74,14 @@ export class WorkerHub {
 
   attach(server: Server): void {
     server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
-      const { pathname } = new URL(request.url ?? '/', 'http://localhost');
+      // Any request target reaches here, "//[" too: one that is no URL must not throw in this listener (it would end the process).
+      const pathname = pathOf(request.url ?? '/');
+      if (pathname === undefined) return refuseUpgrade(socket, 400, 'bad-request-target', 'the request target is not a URL path');
       if (pathname !== WORKER_SOCKET_PATH) {
-        socket.end('HTTP/1.1 404 Not Found\r\n\r\n');
-        return;
+        return refuseUpgrade(socket, 404, 'not-found', `only ${WORKER_SOCKET_PATH} takes a connection upgrade (a worker's WebSocket)`);
       }
       if (!originAllowed(request, this.options.allowedOrigins)) {
-        socket.end('HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\norigin not allowed (ALLOWED_ORIGINS)\n');
-        return;
+        return refuseUpgrade(socket, 403, 'origin-not-allowed', "this page may not run a worker here: its origin is not the master's, nor in ALLOWED_ORIGINS");
       }
       this.wss.handleUpgrade(request, socket, head, (ws) => this.accept(ws, request.socket.remoteAddress ?? 'unknown'));
     });
@@ -254,5 +255,14 @@ export class WorkerHub {
       connection.socket.ping();
       connection.session?.send({ type: 'heartbeat' });
     }
+  }
+}
+
+/** The path of a request target, or undefined when it is no URL. */
+function pathOf(target: string): string | undefined {
+  try {
+    return new URL(target, 'http://localhost').pathname;
+  } catch {
+    return undefined;
   }
 }

@@ -119,6 +119,40 @@ describe('connection limits', () => {
     expect(refused).toContain('"code":"too-many-connections"');
   });
 
+  it('answer an upgrade whose request target is no URL with 400, and stay up', async () => {
+    const master = await start({});
+    for (const target of ['//[', '//a:99999']) {
+      const socket = await connect(master);
+      const answer = received(socket);
+      socket.write(`GET ${target} HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n`);
+      const refused = await answer;
+      expect(refused).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
+      expect(refused).toContain('"code":"bad-request-target"');
+    }
+    expect((await request(master, { path: '/livez' })).status).toBe(200);
+  });
+
+  it('give back the place of a refused upgrade, even to a client that keeps its half of the connection open', async () => {
+    const master = await start({ maxConnectionsPerAddress: 2, keepAliveTimeoutMs: 200, headersTimeoutMs: 500, requestTimeoutMs: 1_000 });
+    const refusals = ['/not-the-worker-socket', '/ws/worker'].map(async (path) => {
+      const socket = net.connect({ host: '127.0.0.1', port: master.port, allowHalfOpen: true });
+      sockets.push(socket);
+      await new Promise((resolve) => socket.once('connect', resolve));
+      let text = '';
+      socket.on('data', (chunk) => (text += chunk.toString()));
+      socket.on('error', () => {});
+      socket.on('end', () => {}); // and never end our side
+      socket.write(`GET ${path} HTTP/1.1\r\nHost: x\r\nOrigin: http://elsewhere.example\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n`);
+      await until(() => text.includes('\r\n\r\n{'), `the refusal of ${path}`);
+      return text;
+    });
+    const [notFound, forbidden] = await Promise.all(refusals);
+    expect(notFound).toMatch(/^HTTP\/1\.1 404 Not Found\r\n[\s\S]*"code":"not-found"/);
+    expect(forbidden).toMatch(/^HTTP\/1\.1 403 Forbidden\r\n[\s\S]*"code":"origin-not-allowed"/);
+    // Both places are free again, well before any timeout would matter: a third connection is served.
+    await until(async () => (await request(master, { path: '/livez' }).catch(() => null))?.status === 200, 'a free place for 127.0.0.1', 5_000);
+  });
+
   it('close a connection whose headers do not arrive within HEADERS_TIMEOUT_MS', async () => {
     const master = await start({ headersTimeoutMs: 500 });
     const socket = await connect(master);
