@@ -23,7 +23,7 @@ import type { WorkerRegistry } from '../hub/worker-registry.ts';
 import type { WorkerSession } from '../hub/worker-session.ts';
 import type { Logger } from '../log.ts';
 import { CloseCode, type FailureMessage, type ResultMessage } from '../protocol.ts';
-import type { CreateResult, JobStore, LeaseRef, NewJob, RejectReason } from '../store/job-store.ts';
+import type { CreateResult, JobStore, Lease, LeaseRef, NewJob, RejectReason } from '../store/job-store.ts';
 import { logStoreError } from '../store/store-errors.ts';
 import { relabelled } from '../model/class-labels.ts';
 import type { SpotCheckCounts, SpotChecks } from '../trust/spot-checks.ts';
@@ -216,32 +216,43 @@ export class JobLifecycle {
   /**
    * Leases one queued job to each worker in order while the queue lasts, and pushes it; answers how many were leased.
    * A volunteer's slot may get a spot check instead, only while real jobs are queued; one dealt no job while jobs wait
-   * on its votes may get one now and then (spot-check-dealing.ts).
+   * on its votes may get one now and then (spot-check-dealing.ts). The checks are made before anything is pushed, and
+   * every frame goes out in the order of the slots dealt, so a check's place in a burst says nothing of it.
    */
   private async lease(dealt: WorkerSession[]): Promise<WorkerSession[]> {
-    const checked: WorkerSession[] = [];
-    const sessions: WorkerSession[] = [];
-    for (const session of dealt) (this.spotCheckDealing?.drawn(session) ? checked : sessions).push(session);
+    const drawn = dealt.map((session) => this.spotCheckDealing?.drawn(session) === true);
+    const sessions = dealt.filter((_, i) => !drawn[i]);
     const leases = await this.store.lease(
       sessions.map((session) => session.ref),
       this.leaseMs,
       Date.now(),
     );
+    const checkCount = drawn.filter(Boolean).length;
+    const checksDue = checkCount > 0 && (leases.some(Boolean) || (await this.store.counts()).queued > 0);
+    const checks = checksDue ? await this.spotCheckDealing!.make(checkCount) : [];
     const served: WorkerSession[] = [];
     // Dealt no job at all (the queue ran dry, or holds only jobs its identity voted against).
     const unserved = new Set(sessions);
-    for (const [i, lease] of leases.entries()) {
+    const lost: { session: WorkerSession; lease: Lease }[] = [];
+    let nextLease = 0;
+    let nextCheck = 0;
+    for (const [slot, session] of dealt.entries()) {
+      if (drawn[slot]) {
+        const check = checks[nextCheck++];
+        if (check && this.spotCheckDealing!.give(session, check)) served.push(session);
+        continue;
+      }
+      const lease = leases[nextLease++];
       if (!lease) continue;
-      const session = sessions[i]!;
       served.push(session);
       unserved.delete(session);
       if (session.isOpen) this.push(session, lease);
       this.applied({ type: 'job', transition: 'leased', job: lease.job });
-      // The worker left while the lease was being written: hand the job straight back.
-      if (!session.isOpen) await this.lose(lease, `worker ${session.hello.name} disconnected`);
+      if (!session.isOpen) lost.push({ session, lease });
     }
+    // The worker left while the lease was being written: hand the job straight back.
+    for (const { session, lease } of lost) await this.lose(lease, `worker ${session.hello.name} disconnected`);
     if (!this.spotCheckDealing) return served;
-    if (checked.length && (served.length > 0 || (await this.store.counts()).queued > 0)) served.push(...(await this.spotCheckDealing.give(checked)));
     return [...served, ...this.spotCheckDealing.giveIdle(unserved)];
   }
 

@@ -31,20 +31,33 @@ export class SpotCheckDealing {
     return session.workerClass === 'volunteer' && this.deps.checks.draw(this.deps.verifier.settlesAlone(session.trust.credibility));
   }
 
-  /** A spot check to each of these volunteers with credit left; one that cannot be made is skipped. Answers those given one. */
-  async give(sessions: WorkerSession[]): Promise<WorkerSession[]> {
-    const given: WorkerSession[] = [];
-    for (const session of sessions) {
-      if (session.freeCredit === 0) continue;
+  /**
+   * `count` spot checks, made before any frame of the deal is pushed (ready ones from the gold pool, else encoded now),
+   * so that each goes out in the slot it was drawn for, among the jobs: not after them, where its place in a burst would
+   * give it away. Null where one could not be made.
+   */
+  async make(count: number): Promise<(SpotCheckLease | null)[]> {
+    const made: (SpotCheckLease | null)[] = [];
+    for (let i = 0; i < count; i++) {
       try {
-        this.deps.push(session, await this.deps.checks.make());
-        this.idle.spaced(session, Date.now());
-        given.push(session);
+        made.push(await this.deps.checks.make());
       } catch (error) {
         this.deps.log.error({ err: error }, 'could not make a spot check');
+        made.push(null);
       }
     }
-    return given;
+    return made;
+  }
+
+  /** Sends a check made for this volunteer's slot; one it has no credit left for is withdrawn, never counted as given. Answers whether it was sent. */
+  give(session: WorkerSession, check: SpotCheckLease): boolean {
+    if (session.freeCredit === 0) {
+      this.deps.checks.withdraw(check);
+      return false;
+    }
+    this.deps.push(session, check);
+    this.idle.spaced(session, Date.now());
+    return true;
   }
 
   /** A spot check, made ahead, to each of these sessions dealt no job that is due one for being idle. Answers those given one. */

@@ -80,6 +80,13 @@ export class SpotChecks {
     return { passed, record, reason };
   }
 
+  /** A check made but never sent (its worker had no credit left for it): forgotten, and not counted as given. */
+  withdraw(lease: LeaseRef): void {
+    if (!this.isSpotCheck(lease)) return;
+    this.answers.delete(lease.jobId);
+    this.counts.given -= 1;
+  }
+
   /** The spot check ended unjudged (the worker left, or called the image undecodable). */
   forget(lease: LeaseRef): void {
     if (this.isSpotCheck(lease)) this.answers.delete(lease.jobId);
