@@ -75,7 +75,8 @@ export function createApp(deps: AppDeps): express.Express {
   app.use('/api/jobs/export', exportRouter(store, log, requesters, config.board));
   app.use('/api/jobs', jobsRouter({ store, lifecycle, config, requesters, preparer, log, uploadGuards: [uploadSlots(config), minimumBodyRate(config)] }));
   app.use('/api/owner', ownerRouter(requesters));
-  app.use('/api/workers', workersRouter(workers, identities, config.adminToken));
+  const revokeIdentity = (workerId: string) => lifecycle.revokeIdentity(workerId);
+  app.use('/api/workers', workersRouter(workers, revokeIdentity, config.adminToken));
   app.use('/api/volunteers', volunteersRouter(ledger, identities, config.maxLeaderboardPage));
   app.use('/api/events', eventsRouter(boards, requesters, config.board, config.maxEventStreamsPerAddress));
   app.use(statsRouter(stats));

@@ -73,11 +73,6 @@ export class WorkerIdentities {
     return this.store.trustRecord(workerId);
   }
 
-  /** Refuses the identity from now on, on every master sharing the store. */
-  revoke(workerId: string): Promise<void> {
-    return this.store.revoke(workerId);
-  }
-
   private isFleetToken(given: string): boolean {
     if (!this.fleetToken) return false;
     const a = Buffer.from(given);

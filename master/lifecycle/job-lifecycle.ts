@@ -200,6 +200,14 @@ export class JobLifecycle {
     this.dispatch();
   }
 
+  /**
+   * The admin revoked a worker identity: blacklisted as a caught liar is (volunteer-trust.ts), so its votes stop
+   * counting, the jobs that leaned on it are verified again and its sockets close. Answers how many closed here.
+   */
+  revokeIdentity(workerId: string): Promise<number> {
+    return this.trust.revoke(workerId);
+  }
+
   // ---- transitions ---------------------------------------------------------
 
   /**

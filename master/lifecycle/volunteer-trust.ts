@@ -19,6 +19,9 @@ import { WaitingVotes } from './waiting-votes.ts';
 /** What caught a volunteer: a wrong answer to a spot check, or being outvoted far beyond honest disagreement. */
 export type BlacklistCause = 'spot-check' | 'outvoted';
 
+/** The blacklisting reason of an identity the admin revoked (POST /api/workers/:workerId/revoke). */
+const REVOKED = 'revoked by the admin';
+
 export interface VolunteerTrustDeps {
   store: JobStore;
   workers: WorkerRegistry;
@@ -87,6 +90,25 @@ export class VolunteerTrust {
     for (const { workerId, reason } of outvoted) await this.blacklist(workerId, reason, 'outvoted');
     // Blacklisting it again changes nothing else, but owes its backtracking anew: a walk cut short here is retried.
     for (const { workerId, reason } of blacklistedSince) await this.backtrack(workerId, reason, (await this.deps.verifier.blacklist(workerId, reason)).mark);
+  }
+
+  /**
+   * The admin revoked the identity: it is blacklisted as a caught liar is (not counted among `blacklisted`'s causes),
+   * so it is refused on every master, its votes stop counting, its sockets here close (elsewhere, at their next
+   * answer or hello), and every job finished on its word is verified again. Answers how many sockets here it closed.
+   * Once the blacklisting is stored, a backtracking cut short stays owed and is retried (retryOwedBacktracks).
+   */
+  async revoke(workerId: string): Promise<number> {
+    const { workers, verifier, log } = this.deps;
+    const sockets = workers.all.filter((session) => session.identity.workerId === workerId).length;
+    const { mark } = await verifier.blacklist(workerId, REVOKED);
+    log.warn({ workerId }, 'worker identity revoked by the admin, and blacklisted');
+    try {
+      await this.backtrack(workerId, REVOKED, mark);
+    } catch (error) {
+      logStoreError(log, error, 'could not backtrack a revoked identity yet (owed: retried)');
+    }
+    return sockets;
   }
 
   /**

@@ -17,7 +17,8 @@ export const workerRoutes: RouteConfig[] = [
     method: 'post',
     path: '/api/workers/{workerId}/revoke',
     tags: ['workers'],
-    summary: 'Revoke a worker identity: its token is refused from now on by every master sharing the store, and its sockets here close (code 4004).',
+    summary:
+      'Revoke a worker identity, blacklisting it: its token is refused from now on by every master sharing the store, its votes count for nothing, every job verified on its word is verified again, and its sockets here close (code 4004).',
     security: [{ adminToken: [] }],
     request: { params: z.object({ workerId: WorkerIdentity.shape.workerId }) },
     responses: {
