@@ -91,7 +91,8 @@ export class AdminGate implements ReactiveController {
     } catch (error) {
       if (isTokenRefusal(error)) forgetAdminToken();
       // 401 and 403 are the master's verdict on the token: its words say what is wrong.
-      if (current()) this.error = error instanceof ApiError && error.status > 0 ? `The master refused (${error.status}): ${error.message}` : errorMessage(error);
+      if (current())
+        this.error = error instanceof ApiError && error.status > 0 ? `The master refused (${error.status}): ${error.message}` : errorMessage(error);
     } finally {
       this.busy = false;
       this.host.requestUpdate();
