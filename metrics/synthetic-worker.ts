@@ -105,6 +105,11 @@ export class SyntheticWorker {
     this.socket.pause();
   }
 
+  /** Sends a pong nobody asked for (a worker that no longer reads, faking signs of life). */
+  pong(): void {
+    this.socket.pong();
+  }
+
   get closed(): Promise<number> {
     return new Promise((resolve) => {
       if (this.socket.readyState === WebSocket.CLOSED) resolve(1006);

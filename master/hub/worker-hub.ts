@@ -1,7 +1,7 @@
 // The WebSocket endpoint for workers: handshake, message validation and
 // heartbeats. A socket that closes, or misses two pings in a row (half-open),
 // ends its session, and the lifecycle requeues what it held.
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
@@ -29,6 +29,8 @@ interface Connection {
   /** The hello's identity check while it runs: what the worker sends meanwhile waits for it. */
   admitting: Promise<void> | null;
   missedPongs: number;
+  /** What the latest two pings carried: only a pong that echoes one shows the worker read the ping. */
+  pings: Buffer[];
   badMessages: number;
   rate: MessageRate;
 }
@@ -114,6 +116,7 @@ export class WorkerHub {
       session: null,
       admitting: null,
       missedPongs: 0,
+      pings: [],
       badMessages: 0,
       rate: new MessageRate(this.options.maxMessagesPerSecond, performance.now()),
     };
@@ -123,7 +126,10 @@ export class WorkerHub {
     }, this.options.helloTimeoutMs);
     // Only a pong proves the worker reads what it is sent: one that talks but never reads would have every job pushed
     // to it pile up in the master's socket buffer (its pongs come after them, in order, as a reading worker's do).
-    socket.on('pong', () => (connection.missedPongs = 0));
+    // It must echo a ping's random payload, as every WebSocket does by itself: pongs nobody asked for prove nothing.
+    socket.on('pong', (data) => {
+      if (connection.pings.some((ping) => ping.equals(data))) connection.missedPongs = 0;
+    });
     socket.on('message', (data, isBinary) => this.receive(connection, data, isBinary));
     socket.on('error', (error) => this.log.warn({ err: error, worker: connection.session?.hello.name }, 'worker socket error'));
     socket.on('close', (code) => {
@@ -252,7 +258,9 @@ export class WorkerHub {
         continue;
       }
       connection.missedPongs += 1;
-      connection.socket.ping();
+      const ping = randomBytes(8);
+      connection.pings = [ping, ...connection.pings.slice(0, 1)];
+      connection.socket.ping(ping);
       connection.session?.send({ type: 'heartbeat' });
     }
   }

@@ -179,6 +179,23 @@ describe('dead and misbehaving workers', () => {
     }
   });
 
+  it('cuts off a worker that reads nothing and fakes its heartbeat with pongs nobody asked for', async () => {
+    await grid.start({ heartbeatMs: 100 });
+    const deaf = await connect({ name: 'deaf', credit: 2 });
+    const ids = await submit(2);
+    await until(() => deaf.jobs.length === 2, 'leased to deaf');
+    deaf.goSilent();
+    // Pongs more often than the master pings, but none echoing a ping: it never read one.
+    const faking = setInterval(() => deaf.pong(), 25);
+    try {
+      await connect({ name: 'healthy', onJob: (j, w) => w.succeed(j.header) });
+      await until(() => allDone(ids), 'reassigned and done', 5000);
+      expect(grid.master.hub.counters.heartbeatTimeouts).toBe(1);
+    } finally {
+      clearInterval(faking);
+    }
+  });
+
   it('lets go of a job a worker holds long past its lease, whose end this master never heard of', async () => {
     await grid.start({ leaseMs: 300 });
     await submit(1);
