@@ -151,7 +151,8 @@ export const FailureMessage = z.object({
   type: z.literal('failure'),
   jobId: id,
   leaseId: id,
-  reason: text(500),
+  /** Shown on boards as the job's error: a line break or a bidi override becomes a space (an honest page's error may hold one). */
+  reason: text(500).transform((reason) => reason.replace(/[\p{Cc}\p{Cf}]+/gu, ' ')),
   /** false when retrying cannot help, e.g. the image cannot be decoded. */
   retryable: z.boolean(),
 });

@@ -313,9 +313,11 @@ describe('poison jobs, retry, cancellation, drain', () => {
   it('fails an undecodable image at once, without retrying', async () => {
     await grid.start();
     const [id] = await submit(1);
-    await connect({ onJob: (j, w) => w.fail(j.header, 'the browser cannot decode this image', false) });
+    await connect({ onJob: (j, w) => w.fail(j.header, 'the browser cannot decode\r\nthis image\u202Egpj.exe', false) });
     await until(async () => (await job(id!)).status === 'failed', 'failed');
     expect((await job(id!)).attempts).toBe(1);
+    // The reason is shown on boards: what would break a line or turn text around there is a space.
+    expect((await job(id!)).error).toContain('(the browser cannot decode this image gpj.exe');
   });
 
   it('tells the worker to drop a leased job that is deleted', async () => {
