@@ -119,7 +119,7 @@ export const OPTIONS: [string, string, keyof Config, string][] = [
     '--idle-spot-check-ms <ms>',
     'IDLE_SPOT_CHECK_MS',
     'idleSpotCheckMs',
-    'a volunteer with no job it may take while jobs wait on its votes gets a spot check (made ahead) at most this often (0, the default: never; such a check is known by when it comes)',
+    'a volunteer with no job it may take while jobs wait on its votes gets a spot check (made ahead) at most this often (0: never)',
   ],
   ['--target-error <e>', 'TARGET_ERROR', 'targetError', "a job's answer is final when its credibility reaches 1 − this"],
   ['--saboteur-fraction <f>', 'SABOTEUR_FRACTION', 'saboteurFraction', 'assumed upper bound on the share of volunteer identities that are saboteurs'],

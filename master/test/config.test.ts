@@ -130,7 +130,7 @@ describe('configuration', () => {
       goldFraction: 0.05,
       goldFractionNew: 0.05,
       goldPoolSize: 8,
-      idleSpotCheckMs: 0,
+      idleSpotCheckMs: 5_000,
       targetError: 0.001,
       saboteurFraction: 0.1,
       maxReplicas: 5,
@@ -154,7 +154,7 @@ describe('configuration', () => {
         MAX_WAITING_VOTES: '0',
         CLOSE_CALL_MARGIN: '0',
         CLOSE_CALL_MARGIN_FP32: '0.01',
-        IDLE_SPOT_CHECK_MS: '5000',
+        IDLE_SPOT_CHECK_MS: '0',
       }),
     ).toMatchObject({
       targetError: 0.0001,
@@ -166,7 +166,7 @@ describe('configuration', () => {
       maxWaitingVotes: 0,
       closeCallMargin: 0,
       closeCallMarginFp32: 0.01,
-      idleSpotCheckMs: 5_000,
+      idleSpotCheckMs: 0,
     });
     expect(() => loadConfig(argv(), { GOLD_ANSWERS: '/tmp/answers.csv' })).toThrow(/--gold-answers \/ GOLD_ANSWERS: GOLD_ANSWERS names images in GOLD_DIR/);
     expect(() => loadConfig(argv(), { TARGET_ERROR: '0' })).toThrow(/--target-error \/ TARGET_ERROR: expected a number above 0/);

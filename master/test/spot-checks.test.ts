@@ -211,7 +211,10 @@ describe.each(['sqlite', 'redis'] as const)('spot checks on the %s store', (stor
     expect(closedWith).toBe(CloseCode.identityRevoked);
     const identity = liar.welcome.identity;
     const record = await m.identities.trustRecord(identity.workerId);
-    expect(record).toMatchObject({ spotChecksFailed: 1, blacklisted: true, blacklistedReason: expect.stringContaining('999') });
+    // Both its first frames may be checks, each answered before the first verdict closed it: one failure or two.
+    const failed = record.spotChecksFailed;
+    expect([1, 2]).toContain(failed);
+    expect(record).toMatchObject({ blacklisted: true, blacklistedReason: expect.stringContaining('999') });
     const back = await grid.connect(m, { hello: { identity } }).catch((error: unknown) => error);
     expect(back).toBeInstanceOf(WorkerRefusedError);
     expect((back as WorkerRefusedError).code).toBe(CloseCode.identityRevoked);
@@ -226,11 +229,11 @@ describe.each(['sqlite', 'redis'] as const)('spot checks on the %s store', (stor
     expect(jobs.map((job) => job.result!.predictions[0]!.index)).toEqual(ids.map((_, i) => (i % 3) + 1));
     expect(jobs.every((job) => job.result!.verification!.replicas.every((replica) => replica.top1 !== 999 || !replica.agreed))).toBe(true);
     const stats = (await fetch(`${m.url}/api/stats`).then((r) => r.json())) as StatsView;
-    expect(stats.dispatch.spotChecks.failed).toBe(1);
+    expect(stats.dispatch.spotChecks.failed).toBe(failed);
     expect(stats.dispatch.blacklisted).toEqual({ 'spot-check': 1, outvoted: 0 });
     const metrics = await fetch(`${m.url}/metrics`).then((r) => r.text());
     expect(metrics).toContain('browser_grid_volunteers_blacklisted_total{reason="spot-check"} 1\n');
-    expect(metrics).toContain('browser_grid_spot_checks_total{reason="failed"} 1\n');
+    expect(metrics).toContain(`browser_grid_spot_checks_total{reason="failed"} ${failed}\n`);
     // Each job the liar had finished (none, if its first answer was to a spot check) was reopened once, its answer kept as
     // a vote that no longer counts; so was any answer it sent while being caught.
     const answeredByLiar = jobs.filter((job) => job.timeline.some((attempt) => attempt.workerId === identity.workerId && attempt.outcome === 'answered'));
