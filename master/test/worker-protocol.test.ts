@@ -8,6 +8,7 @@ import { devImages } from '../../test/support/paths.ts';
 import { useSyntheticGrid } from '../../test/support/synthetic-grid.ts';
 import { TEST_FLEET_TOKEN } from '../../test/support/test-master.ts';
 import type { JobDetailView, WorkerView } from '../api-types.ts';
+import type { SyntheticWorker } from '../../metrics/synthetic-worker.ts';
 import { ImagePreparer } from '../images/prepared-image.ts';
 import { CloseCode, WORKER_SOCKET_PATH } from '../protocol.ts';
 
@@ -162,37 +163,24 @@ describe('dead and misbehaving workers', () => {
     expect(rejected()).toBe(3);
   });
 
-  it('cuts off a worker that keeps talking but reads nothing, and reassigns its jobs', async () => {
-    await grid.start({ heartbeatMs: 100 });
-    const deaf = await connect({ name: 'deaf', credit: 2 });
-    const ids = await submit(2);
-    await until(() => deaf.jobs.length === 2, 'leased to deaf');
-    // It reads nothing more (pings included), but says something more often than the master pings.
-    deaf.goSilent();
-    const chatter = setInterval(() => deaf.send({ type: 'credit', credit: 2 }), 25);
-    try {
-      await connect({ name: 'healthy', onJob: (j, w) => w.succeed(j.header) });
-      await until(() => allDone(ids), 'reassigned and done', 5000);
-      expect(grid.master.hub.counters.heartbeatTimeouts).toBe(1);
-    } finally {
-      clearInterval(chatter);
-    }
-  });
-
-  it('cuts off a worker that reads nothing and fakes its heartbeat with pongs nobody asked for', async () => {
+  // It reads nothing more (pings included), but sends something more often than the master pings: messages, or pongs
+  // nobody asked for (none echoing a ping: it never read one).
+  it.each([
+    ['keeps talking', (deaf: SyntheticWorker) => deaf.send({ type: 'credit', credit: 2 })],
+    ['fakes its heartbeat with pongs nobody asked for', (deaf: SyntheticWorker) => deaf.pong()],
+  ])('cuts off a worker that reads nothing but %s, and reassigns its jobs', async (_, chatter) => {
     await grid.start({ heartbeatMs: 100 });
     const deaf = await connect({ name: 'deaf', credit: 2 });
     const ids = await submit(2);
     await until(() => deaf.jobs.length === 2, 'leased to deaf');
     deaf.goSilent();
-    // Pongs more often than the master pings, but none echoing a ping: it never read one.
-    const faking = setInterval(() => deaf.pong(), 25);
+    const talking = setInterval(() => chatter(deaf), 25);
     try {
       await connect({ name: 'healthy', onJob: (j, w) => w.succeed(j.header) });
       await until(() => allDone(ids), 'reassigned and done', 5000);
       expect(grid.master.hub.counters.heartbeatTimeouts).toBe(1);
     } finally {
-      clearInterval(faking);
+      clearInterval(talking);
     }
   });
 
