@@ -3,6 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp } from './http/app.ts';
 import { limitConnections } from './http/connection-limits.ts';
+import { upgradeIgnorer } from './http/ignored-upgrade.ts';
 import { verificationPolicyView } from './http/verification-router.ts';
 import type { Config } from './config.ts';
 import { BoardStreams } from './events/board-streams.ts';
@@ -147,8 +148,9 @@ export async function startMaster(config: Config, log: Logger = createLogger(con
       sharedRate,
     }),
   );
+  const ignoreUpgrade = upgradeIgnorer(server);
   limitConnections(server, config);
-  hub.attach(server);
+  hub.attach(server, ignoreUpgrade);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, resolve);

@@ -3,9 +3,10 @@
 // ends its session, and the lifecycle requeues what it held.
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server } from 'node:http';
-import type { Duplex } from 'node:stream';
+import type { Socket } from 'node:net';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { WorkerIdentities } from '../identity/worker-identities.ts';
+import type { IgnoreUpgrade } from '../http/ignored-upgrade.ts';
 import { originAllowed } from '../http/origin-check.ts';
 import type { JobLifecycle } from '../lifecycle/job-lifecycle.ts';
 import type { Logger } from '../log.ts';
@@ -74,8 +75,10 @@ export class WorkerHub {
     this.wss = new WebSocketServer({ noServer: true, maxPayload: options.maxMessageBytes });
   }
 
-  attach(server: Server): void {
-    server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+  /** Takes the worker sockets' upgrades; every other protocol's offer is ignored and the request served as plain HTTP. */
+  attach(server: Server, ignoreUpgrade: IgnoreUpgrade): void {
+    server.on('upgrade', (request: IncomingMessage, socket: Socket, head: Buffer) => {
+      if (request.headers.upgrade?.toLowerCase() !== 'websocket') return ignoreUpgrade(request, socket, head);
       // Any request target reaches here, "//[" too: one that is no URL must not throw in this listener (it would end the process).
       const pathname = pathOf(request.url ?? '/');
       if (pathname === undefined) return refuseUpgrade(socket, 400, 'bad-request-target', 'the request target is not a URL path');
