@@ -59,6 +59,9 @@ export const UNLIMITED: DonorLimits = { cpuShare: 100, imagesPerHour: null };
 export const CLASS_COUNT = 1000;
 /** The TF.js backends a worker page can run on; a result naming another is refused (result-checks.ts). */
 export const KNOWN_BACKENDS = ['webgpu', 'webgl', 'wasm', 'cpu'] as const;
+/** The browser families the leaderboard totals (web/src/worker-runtime/browser-family.ts names a page's). */
+export const BROWSER_FAMILIES = ['chromium', 'firefox', 'edge', 'safari', 'other'] as const;
+export type BrowserFamily = (typeof BROWSER_FAMILIES)[number];
 export type KnownBackend = (typeof KNOWN_BACKENDS)[number];
 /**
  * The floats a backend keeps tensors in: fp16 where WebGL cannot render to float32 textures (many mobile GPUs),
@@ -100,11 +103,8 @@ export const HelloMessage = z.object({
   fleetToken: z.string().min(1).max(FLEET_TOKEN_LENGTH.max).optional(),
   /** Shown on the leaderboard only when the volunteer opted in; null withdraws it. */
   displayName: DisplayName.nullable().optional(),
-  /** The browser family, e.g. "firefox", for per-browser totals. */
-  browser: z
-    .string()
-    .regex(/^[a-z]{1,16}$/)
-    .optional(),
+  /** The browser family, for per-browser totals: one of a few, as each kept is a total for good. */
+  browser: z.enum(BROWSER_FAMILIES).optional(),
   limits: DonorLimits.optional(),
 });
 

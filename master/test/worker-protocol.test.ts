@@ -231,6 +231,31 @@ describe('dead and misbehaving workers', () => {
     raw.close();
   });
 
+  it('refuses a hello naming a browser family the leaderboard does not total, as each one kept would be a total for good', async () => {
+    await grid.start();
+    const raw = new WebSocket(`${grid.master.url.replace('http', 'ws')}${WORKER_SOCKET_PATH}`);
+    await new Promise((r) => raw.once('open', r));
+    const replies: { code: string; message: string }[] = [];
+    raw.on('message', (d) => replies.push(JSON.parse(d.toString())));
+    raw.send(
+      JSON.stringify({
+        type: 'hello',
+        protocol: 1,
+        kind: 'volunteer',
+        model: 'the-schema-refuses-first',
+        credit: 1,
+        name: 'fine',
+        backend: 'wasm',
+        browser: 'zzzz',
+      }),
+    );
+    await until(() => replies.length === 1, 'a refusal');
+    expect(replies[0]).toMatchObject({ code: 'bad-message' });
+    expect(replies[0]!.message).toContain('browser');
+    expect(grid.master.workers.size).toBe(0);
+    raw.close();
+  });
+
   it('closes a socket past MAX_MALFORMED_MESSAGES, one over MAX_WORKER_MESSAGE_BYTES, and one silent past HELLO_TIMEOUT_MS', async () => {
     await grid.start({ maxMalformedMessages: 2, maxWorkerMessageBytes: 2048, helloTimeoutMs: 300 });
     const open = async () => {

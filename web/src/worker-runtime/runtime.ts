@@ -4,6 +4,7 @@ import {
   ErrorCode,
   IDENTITY_CLOSE_CODES,
   PROTOCOL_VERSION,
+  type BrowserFamily,
   type DonorLimits,
   type HelloMessage,
   type JobHeader,
@@ -44,7 +45,7 @@ export interface RuntimeOptions {
   /** A backend asked for by name (see chooseBackend); the fastest when absent. */
   backend?: BackendName | null;
   /** Browser family, for per-browser totals. */
-  browser?: string;
+  browser?: BrowserFamily;
 }
 
 interface ReadyModel {
