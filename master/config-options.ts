@@ -50,6 +50,12 @@ export const OPTIONS: [string, string, keyof Config, string][] = [
   ['--headers-timeout-ms <n>', 'HEADERS_TIMEOUT_MS', 'headersTimeoutMs', "a request's headers must arrive within this"],
   ['--request-timeout-ms <n>', 'REQUEST_TIMEOUT_MS', 'requestTimeoutMs', 'a whole request, body included, must arrive within this'],
   ['--keep-alive-timeout-ms <n>', 'KEEP_ALIVE_TIMEOUT_MS', 'keepAliveTimeoutMs', 'idle keep-alive connections are closed after this'],
+  [
+    '--stalled-connection-ms <n>',
+    'STALLED_CONNECTION_MS',
+    'stalledConnectionMs',
+    'a connection on which nothing moves this long, mid-request or mid-answer, is closed (a client that stops reading cannot hold its place)',
+  ],
   ['--min-body-bytes-per-second <n>', 'MIN_BODY_BYTES_PER_SECOND', 'minBodyBytesPerSecond', 'slower uploads are cut off with 408'],
   ['--body-rate-window-ms <n>', 'BODY_RATE_WINDOW_MS', 'bodyRateWindowMs', 'the window the upload rate is measured over'],
   ['--max-uploads-in-flight <n>', 'MAX_UPLOADS_IN_FLIGHT', 'maxUploadsInFlight', 'uploads received at once; one more gets 503'],

@@ -75,6 +75,8 @@ export const ConfigSchema = z
     requestTimeoutMs: timerMs(100).default(300_000),
     /** An idle keep-alive connection is closed after this. */
     keepAliveTimeoutMs: timerMs(100).default(5_000),
+    /** A connection on which no byte moves either way for this long, mid-request or mid-answer, is closed (event streams excepted). */
+    stalledConnectionMs: timerMs(100).default(120_000),
     /** An upload must average at least this many bytes a second over each window... */
     minBodyBytesPerSecond: int(1).default(4_096),
     /** ...of this length. */

@@ -1,6 +1,6 @@
 // Caps on open connections, in all and per client address, and the server's
-// timeouts: what keeps a flood of idle, slow or half-open sockets from using up
-// the process's file descriptors. A connection past a cap gets a plain HTTP
+// timeouts: what keeps a flood of idle, slow, stalled or half-open sockets from
+// using up the process's file descriptors. A connection past a cap gets a plain HTTP
 // answer (503 or 429, Retry-After) and is closed before any request is read.
 import type http from 'node:http';
 import type net from 'node:net';
@@ -18,6 +18,8 @@ export interface ConnectionLimits {
   requestTimeoutMs: number;
   /** An idle keep-alive connection is closed after this. */
   keepAliveTimeoutMs: number;
+  /** A connection on which no byte moves either way for this long is closed: one that asked for an answer and reads none of it would hold its place for ever. Event streams, which have their own rule, turn it off. */
+  stalledConnectionMs: number;
 }
 
 const refusal = (status: string, code: string, message: string) => {
@@ -36,6 +38,7 @@ export function limitConnections(server: http.Server, limits: ConnectionLimits):
   server.headersTimeout = limits.headersTimeoutMs;
   server.requestTimeout = limits.requestTimeoutMs;
   server.keepAliveTimeout = limits.keepAliveTimeoutMs;
+  server.timeout = limits.stalledConnectionMs;
   const open = new AddressCounts();
   // The HTTP parser gets only the sockets let in: a refused one never costs a request.
   const [parse] = server.listeners('connection') as ((socket: net.Socket) => void)[];

@@ -40,6 +40,8 @@ export function eventsRouter(boards: BoardStreams, requesters: Requesters, board
       return;
     res.set({ 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache', Connection: 'keep-alive' });
     res.flushHeaders();
+    // A stream is quiet between events; a board behind it is dropped by its own rule (EVENT_STREAM_STALL_MS).
+    req.socket.setTimeout(0);
     // On a private board each stream carries only its requester's job events (the admin's, every one).
     boards.open(res, req.get('Last-Event-ID'), (owner) => maySee(requester, owner, board));
   });

@@ -65,6 +65,16 @@ describe('live event streams', () => {
     expect(jobIds(reading)).toEqual(sent);
   });
 
+  it('keep a quiet stream open past STALLED_CONNECTION_MS: a stream has its own rule for a board that stops reading', async () => {
+    await start({ stalledConnectionMs: 300 });
+    const quiet = await board();
+    await new Promise((resolve) => setTimeout(resolve, 1_200));
+    const sent = publishJobs(1);
+    await until(() => quiet.framesNamed('job').length === 1, 'the quiet board to get the event');
+    expect(jobIds(quiet)).toEqual(sent);
+    expect(await streamsOpen()).toBe(1);
+  });
+
   it('drop a board that stays behind; it resumes with Last-Event-ID and misses nothing', async () => {
     await start({ eventStreamStallMs: 300, eventReplayEvents: 10_000 });
     const stuck = await board({ paused: true });
