@@ -100,6 +100,22 @@ describe('indexes that keep costs to what is asked, on Redis', () => {
     expect((await leaseOne(again, volunteer('v1'))).jobId).toBe(ids[1]);
   });
 
+  it('leases no job the open queue still names once it is leased or finished, as a master from before the queue leaves it', async () => {
+    const { store, keys } = await storeAt(`test:${randomUUID()}:`);
+    const [done, leased, queued] = (await store.create(newJobs(3), T0)).jobs.map((job) => job.id);
+    await store.complete(await leaseOne(store, worker('a')), 'a', result, T0);
+    await leaseOne(store, worker('b'));
+    // A master of the older version leases and finishes jobs without taking them out of the open queue.
+    await admin.zadd(keys.openQueue, 0, done!, 0, leased!);
+
+    expect((await leaseOne(store, volunteer('v1'))).jobId).toBe(queued);
+    expect(await store.lease([volunteer('v2')], 1_000, T0)).toEqual([null]);
+    expect((await store.get(done!))!.status).toBe('done');
+    expect((await store.getDetail(leased!))!.timeline.map((attempt) => attempt.outcome)).toEqual(['running']);
+    // Let go of, so no later lease reads them again.
+    expect(await admin.zrange(keys.openQueue, 0, -1)).toEqual([]);
+  });
+
   it('reads only the jobs a blacklisted identity answered, not every done job', async () => {
     const { store, own } = await onOwnServer();
     await store.create(newJobs(2_000), T0);

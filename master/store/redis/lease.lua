@@ -19,11 +19,19 @@ local function oldest_for(identity, trusted)
   while from < scan_limit do
     local ids = redis.call('ZRANGE', queue, from, math.min(from + read, scan_limit) - 1)
     if #ids == 0 then return nil end
+    local stale = 0
     for _, id in ipairs(ids) do
       local job = load_job(id)
-      if not shuns(job, identity) then return job end
+      -- An id the queue holds for a job no longer queued is let go, never leased: a master older than the open
+      -- queue leases, finishes and deletes jobs without taking them out of it (a rolling upgrade).
+      if not job or job.status ~= 'queued' or (trusted ~= 1 and job.trusted_only == 1) then
+        redis.call('ZREM', queue, id)
+        stale = stale + 1
+      elseif not shuns(job, identity) then
+        return job
+      end
     end
-    from, read = from + read, math.min(read * 2, SCAN)
+    from, read = from + read - stale, math.min(read * 2, SCAN)
   end
   return nil
 end
