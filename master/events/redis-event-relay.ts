@@ -27,17 +27,13 @@ export class RedisEventRelay {
   private readonly publisher: Redis | Cluster;
   private readonly subscriber: Redis | Cluster;
   private readonly unsubscribe: () => void;
+  /** The channel named, and the database unless it is 0: Redis pub/sub ignores database numbers. */
+  private readonly channel: string;
   private publishFailing = false;
   /** This turn's events, not yet published. */
   private pending: JobEvent[] = [];
 
-  constructor(
-    target: RedisTarget,
-    private readonly channel: string,
-    events: LiveEvents,
-    onRemote: (event: JobEvent) => void,
-    log: Logger,
-  ) {
+  constructor(target: RedisTarget, channel: string, events: LiveEvents, onRemote: (event: JobEvent) => void, log: Logger) {
     // On a cluster, a message published on any node reaches subscribers on every node.
     const connect = (enableOfflineQueue: boolean) =>
       'url' in target
@@ -45,9 +41,12 @@ export class RedisEventRelay {
         : new Cluster(target.clusterNodes, { clusterRetryStrategy: reconnectDelay, enableOfflineQueue });
     this.publisher = connect(false);
     this.subscriber = connect(true);
+    // A Cluster has database 0 only. Other databases of one server would otherwise share their masters' events.
+    const db = this.publisher instanceof Redis ? (this.publisher.options.db ?? 0) : 0;
+    this.channel = db === 0 ? channel : `${channel}@db${db}`;
     logOutages(this.publisher, 'publisher', log);
     logOutages(this.subscriber, 'subscriber', log);
-    void this.subscriber.subscribe(channel).catch((error: unknown) => log.warn({ err: error }, 'event relay: subscribe failed'));
+    void this.subscriber.subscribe(this.channel).catch((error: unknown) => log.warn({ err: error }, 'event relay: subscribe failed'));
     this.subscriber.on('message', (_channel, raw: string) => {
       const envelope = JSON.parse(raw) as Envelope | SingleEventEnvelope;
       if (envelope.origin === this.origin) return;
