@@ -1,7 +1,6 @@
 // npm run submit -- PATH... : classify every image under the given files and folders.
 // Uploads with bounded concurrency and retries, shows progress, writes one row per
 // file, and exits 1 (naming them) if any file failed.
-import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import cliProgress from 'cli-progress';
 import { uploadOwner } from '../metrics/runner/upload-owner.ts';
@@ -84,7 +83,8 @@ function createProgress(total: number): BatchEvents & { stop(): void } {
     return {
       uploaded: (outcome) => void (outcome.jobId && counts.uploaded++),
       finished: (outcome) =>
-        console.error(`${++counts.done}/${total} ${path.relative('.', outcome.path)} ${outcome.jobId ?? '-'} ${outcome.status}${topLabel(outcome)}`),
+        // The path as the results file and the list of failures give it: `npm run` runs from the project's folder, not the caller's.
+        console.error(`${++counts.done}/${total} ${outcome.path} ${outcome.jobId ?? '-'} ${outcome.status}${topLabel(outcome)}`),
       stop: () => {},
     };
   }

@@ -65,6 +65,8 @@ describe('npm run submit', () => {
     const others = fs.readdirSync(devImagesDir).filter((file) => !file.endsWith('.JPEG'));
     expect(others.length).toBeGreaterThan(0);
     expect(stderr).toContain(`skipping ${others.length} file(s) that are not images`);
+    // Not a terminal: a line per file, naming it as the results file does.
+    expect(stderr).toContain(`/${devImages().length} ${path.join(devImagesDir, devImages()[0]!.file)} `);
 
     const rows = readRows(out);
     expect(Object.keys(rows[0]!)).toEqual(RESULT_COLUMNS);
