@@ -340,6 +340,16 @@ describe('request rate', () => {
     expect((await request(master, { path: '/api/jobs', from: '127.0.0.2' })).status).toBe(200);
   });
 
+  it('gives each address its API_REQUESTS_PER_WINDOW again once the API_RATE_WINDOW_MS it counted over has passed', async () => {
+    const master = await start({ apiRequestsPerWindow: 2, apiRateWindowMs: 1_000 });
+    for (let i = 0; i < 2; i++) expect((await request(master, { path: '/api/jobs' })).status).toBe(200);
+    const refused = await request(master, { path: '/api/jobs' });
+    expect(refused.status).toBe(429);
+    expect(refused.headers['retry-after']).toBe('1');
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    expect((await request(master, { path: '/api/jobs' })).status).toBe(200);
+  });
+
   it.each([
     ['sqlite', {}],
     ['redis', { redisUrl: TEST_REDIS_URL, redisPrefix: `test:${randomUUID()}:` }],

@@ -6,7 +6,7 @@
 // with its name and is counted only where it was applied, and a lease it ended (expired, requeued for a
 // silent master, deleted) is revoked on the master its worker is connected to, and only that lease.
 import { randomUUID } from 'node:crypto';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { SyntheticWorker, type SyntheticWorkerOptions } from '../../metrics/synthetic-worker.ts';
 import { submit as submitUploads, until, uploadsFrom } from '../../test/support/jobs-client.ts';
 import { defaultModelDir, devImages } from '../../test/support/paths.ts';
@@ -247,12 +247,18 @@ describe.each(STORE_KINDS)('the lifecycle on the $name store', (kind) => {
       await identities.recordJudgedAnswer('v', jobId, false, T0 + i);
     }
     const sweeper = new RetentionSweeper(lifecycle, ledger, identities, policy, createLogger('silent'));
+    // Each store call is held to RETENTION_BATCH (the second argument of each step).
+    const steps = [vi.spyOn(lifecycle, 'expireImages'), vi.spyOn(lifecycle, 'purge'), vi.spyOn(ledger, 'forgetCredited'), vi.spyOn(identities, 'forgetJudged')];
 
     expect(await sweeper.sweep(T0 + 99)).toEqual({ images: 0, jobs: 0, credited: 0, judged: 0 });
     // Steps of two until one finds fewer: 2 then 1.
     expect(await sweeper.sweep(T0 + 102)).toEqual({ images: 3, jobs: 0, credited: 0, judged: 0 });
     expect(seen).toEqual(ended.map((id) => ['image-expired', id]));
     expect(await sweeper.sweep(T0 + 1_002)).toEqual({ images: 0, jobs: 3, credited: 3, judged: 3 });
+    for (const step of steps) {
+      expect(step).toHaveBeenCalled();
+      expect(step.mock.calls.map((call) => call[1])).toEqual(step.mock.calls.map(() => policy.retentionBatch));
+    }
     await ledger.close();
     await identities.close();
     expect(seen.slice(3)).toEqual(ended.map((id) => ['purged', id]));
