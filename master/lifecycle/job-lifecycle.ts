@@ -24,7 +24,7 @@ import type { WorkerSession } from '../hub/worker-session.ts';
 import type { Logger } from '../log.ts';
 import { CloseCode, type FailureMessage, type ResultMessage } from '../protocol.ts';
 import type { CreateResult, JobStore, Lease, LeaseRef, NewJob, RejectReason } from '../store/job-store.ts';
-import { logStoreError } from '../store/store-errors.ts';
+import { logStoreError, StoreUnavailableError } from '../store/store-errors.ts';
 import { relabelled } from '../model/class-labels.ts';
 import type { SpotCheckCounts, SpotChecks } from '../trust/spot-checks.ts';
 import type { Verifier } from '../trust/verification.ts';
@@ -167,6 +167,8 @@ export class JobLifecycle {
       if ((await this.store.counts()).queued > 0) this.dispatch();
     } catch (error) {
       logStoreError(this.log, error, 'could not count the queue');
+      // One partition out of reach fails the count, and may hide jobs queued in the others: leasing passes over it.
+      if (error instanceof StoreUnavailableError) this.dispatch();
     }
   }
 

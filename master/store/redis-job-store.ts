@@ -351,12 +351,25 @@ export class RedisJobStore implements JobStore {
     return page.map(({ id }) => found.get(id)).filter((view): view is JobView => view !== undefined);
   }
 
+  /**
+   * A batch taken partition after partition. One whose node is down is passed over, as leasing passes over it, so
+   * it holds up no other's retention; a later sweep takes it in turn. Fails only when none is in reach.
+   */
   private async inBatch<T>(batch: number, step: (partition: RedisPartition, left: number) => Promise<T[]>): Promise<T[]> {
     const done: T[] = [];
+    let unreachable: StoreUnavailableError | null = null;
+    let answered = false;
     for (const partition of this.partitions) {
       if (done.length === batch) break;
-      done.push(...(await step(partition, batch - done.length)));
+      try {
+        done.push(...(await step(partition, batch - done.length)));
+        answered = true;
+      } catch (error) {
+        if (!(error instanceof StoreUnavailableError)) throw error;
+        unreachable = error;
+      }
     }
+    if (unreachable && !answered) throw unreachable;
     return done;
   }
 

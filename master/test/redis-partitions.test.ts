@@ -14,7 +14,7 @@ import { MAX_PARTITIONS, partitionOf } from '../store/redis/partitions.ts';
 import { partitionTag, RedisKeys } from '../store/redis/redis-keys.ts';
 import { RedisJobStore } from '../store/redis-job-store.ts';
 import { RedisPartition } from '../store/redis/redis-partition.ts';
-import { PartitionCountMismatchError } from '../store/store-errors.ts';
+import { PartitionCountMismatchError, StoreUnavailableError } from '../store/store-errors.ts';
 import { CLUSTER_PARTITIONS, DEFAULT_TEST_LIMITS, deleteRedisKeys, STORE_KINDS, type OpenedStore } from '../../test/support/stores.ts';
 import { T0, newJobs } from '../../test/support/store-fixtures.ts';
 
@@ -134,6 +134,31 @@ describe('a queue in partitions on a Redis Cluster', () => {
     const jobs = await Promise.all(ids.map((id) => store.getDetail(id)));
     expect(jobs.map((job) => job!.status)).toEqual(ids.map(() => 'queued'));
     expect(jobs.flatMap((job) => job!.timeline.map((attempt) => attempt.outcome))).toEqual(['lost']);
+  });
+
+  it('expires the images of the partitions in reach while one is out of reach, and fails only when none is', async () => {
+    const store = await open();
+    const ids = [...(await onePerPartition(store, 1)).values()].flat();
+    for (let i = 0; i < ids.length; i++) {
+      const [lease] = await store.lease([{ ...trusted, id: `w${i}` }], 1_000, T0);
+      await store.complete(lease!, `w${i}`, { predictions: [{ index: 1, label: 'x', probability: 1 }], model: 'm', backend: 'b', inferenceMs: 1 }, T0);
+    }
+    const down = `${partitionTag(partitionOf(ids[0]!, P), P)}:jobs`;
+    const expireImages = RedisPartition.prototype.expireImages;
+    let allDown = false;
+    const spy = vi.spyOn(RedisPartition.prototype, 'expireImages').mockImplementation(function (this: RedisPartition, ...args) {
+      return allDown || this.keys.jobs.endsWith(down) ? Promise.reject(new StoreUnavailableError('its node is down')) : expireImages.apply(this, args);
+    });
+    try {
+      const expired = await store.expireImages(T0 + 1, T0 + 1, 100);
+      expect(expired.map((job) => job.id).sort()).toEqual(ids.slice(1).sort());
+      allDown = true;
+      await expect(store.expireImages(T0 + 1, T0 + 1, 100)).rejects.toBeInstanceOf(StoreUnavailableError);
+    } finally {
+      spy.mockRestore();
+    }
+    // Its turn comes once it is back.
+    expect((await store.expireImages(T0 + 1, T0 + 1, 100)).map((job) => job.id)).toEqual([ids[0]]);
   });
 
   it('refuses a master started with another number of partitions, naming both', async () => {
