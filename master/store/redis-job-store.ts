@@ -156,7 +156,8 @@ export class RedisJobStore implements JobStore {
         );
         reached++;
       } catch (error) {
-        // A lease whose reply was lost stays leased until its deadline, then is requeued as any expired lease.
+        // Passed over. If its script ran late, the partition puts back what it leased (RedisPartition.lease); a lease
+        // whose reply was lost with the connection is requeued at its deadline as any expired lease.
         if (error instanceof StoreUnavailableError) {
           unreachable = error;
           continue;

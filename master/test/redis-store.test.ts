@@ -1,7 +1,7 @@
 // What only the Redis store promises (its Lua attempt rules: redis-attempt-rules.test.ts): several masters
 // share one queue without handing a job out twice or reaping a lease twice; retention's sets follow the jobs,
 // and a store from before retention has its ended jobs indexed at connect; and losing Redis fails calls fast,
-// then heals by itself once Redis is back.
+// then heals by itself once Redis is back; a lease script that timed out but ran late leaves no lease behind.
 import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { Cluster, Redis, ReplyError } from 'ioredis';
@@ -36,7 +36,7 @@ afterEach(async () => {
   for (const { dispose } of opened.splice(0)) await dispose();
 });
 
-async function connect(url: string, options: { commandTimeoutMs?: number } = {}) {
+async function connect(url: string, options: { commandTimeoutMs?: number; partitions?: number; firstTurn?: number } = {}) {
   const store = await RedisJobStore.connect({ target: { url }, limits: LIMITS, keyPrefix: `test:${randomUUID()}:`, ...options });
   stores.push(store);
   return store;
@@ -400,5 +400,43 @@ describe('when Redis goes away', () => {
       server.kill('SIGCONT');
     }
     await until(async () => (await store.counts().catch(() => null)) !== null, 'Redis answering again');
+  });
+
+  it.each([1, 3])('puts back, as lost, what a lease call that timed out leased once Redis ran it late (%i partitions)', async (partitions) => {
+    server = await startRedis(port);
+    const url = `redis://127.0.0.1:${port}`;
+    const store = await connect(url, { commandTimeoutMs: 100, partitions, firstTurn: 0 });
+    const own = new Redis(url);
+    try {
+      // One job a partition, leased and answered, so that the lease script is loaded: a paused call sends only EVALSHA.
+      for (let p = 0; p < partitions; p++) await store.create(newJobs(1), T0);
+      const warm = (await store.lease([worker('a'), worker('b'), worker('c')].slice(0, partitions), 1_000, T0)) as Lease[];
+      for (const lease of warm) await store.complete(lease, lease.job.worker!, result, T0);
+      const ids: string[] = [];
+      for (let p = 0; p < partitions; p++) ids.push((await store.create(newJobs(1), T0)).jobs[0]!.id);
+
+      const PAUSE_MS = 600;
+      for (let round = 0; round < 3; round++) {
+        // Redis stalls past the timeout of every partition's lease script, then runs each of them.
+        const resumed = Date.now() + PAUSE_MS;
+        await own.call('CLIENT', 'PAUSE', PAUSE_MS, 'WRITE');
+        await expect(store.lease([worker('w')], 1_000, T0)).rejects.toBeInstanceOf(StoreUnavailableError);
+        expect(Date.now()).toBeLessThan(resumed);
+        await new Promise((resolve) => setTimeout(resolve, resumed + 200 - Date.now()));
+        // The reaper, past every deadline: a lease left behind would end as an expired attempt of "w".
+        for (const lease of await store.expiredLeases(T0 + 2_000)) await store.release(lease, 'expired', 'lease expired', T0 + 2_000);
+      }
+
+      // No worker ever got these jobs: three expired attempts would have failed each.
+      for (const id of ids) {
+        const job = (await store.getDetail(id))!;
+        expect(job.status).toBe('queued');
+        expect(job.timeline.map((attempt) => [attempt.outcome, attempt.reason])).toEqual(
+          Array.from({ length: 3 }, () => ['lost', 'the master could not hand the job out (Redis unavailable: Command timed out)']),
+        );
+      }
+    } finally {
+      own.disconnect();
+    }
   });
 });

@@ -28,6 +28,14 @@ export class LuaScript {
     return this.send(keys, args, (command, commandArgs) => redis.call(command, commandArgs));
   }
 
+  /**
+   * Runs with its source (EVAL), for a script sent behind commands that may not have been answered yet: an EVALSHA
+   * that times out behind them never hears NOSCRIPT, so the script would never be sent again.
+   */
+  runBySource(redis: RedisClient, keys: string[], args: ScriptArg[]): Promise<unknown> {
+    return redis.call('EVAL', [this.source, keys.length, ...keys, ...args]);
+  }
+
   /** Runs with Buffer replies, for binary values such as images. */
   runForBuffers(redis: RedisClient, keys: string[], args: ScriptArg[]): Promise<unknown> {
     return this.send(keys, args, (command, commandArgs) => redis.callBuffer(command, commandArgs));
@@ -53,6 +61,8 @@ export const jobScripts = {
   settleWaiting: jobScript('settle-waiting'),
   reopen: jobScript('reopen'),
   endWithoutResult: jobScript('end-without-result'),
+  // Ends each lease as end-without-result.lua does: that script's body, as a function of its ARGV.
+  releaseUnsent: new LuaScript(`${LIBRARY}\nlocal function end_without_result(ARGV)\n${readLua('end-without-result')}\nend\n${readLua('release-unsent')}`),
   retry: jobScript('retry'),
   remove: jobScript('remove'),
   clear: jobScript('clear'),

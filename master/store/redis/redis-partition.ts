@@ -14,6 +14,7 @@ import { jobScripts, type LuaScript, type RedisClient, type ScriptArg } from './
 import { execBatch, reachRedis } from './redis-connection.ts';
 import { RedisKeys } from './redis-keys.ts';
 import { attemptRows, jobRow } from './redis-rows.ts';
+import { unsentReason } from '../unsent-leases.ts';
 
 type TransitionReply = [RejectReason] | ['ok', string];
 
@@ -84,10 +85,18 @@ export class RedisPartition {
 
   /** Leases as `masterId`'s (leasesHeldBy). */
   async lease(workers: WorkerRef[], leaseMs: number, now: number, masterId: string): Promise<(Lease | null)[]> {
-    const args: ScriptArg[] = [now, now + leaseMs, masterId, this.limits.leaseScanLimit];
-    for (const worker of workers)
-      args.push(randomUUID(), worker.id, worker.name, worker.backend, worker.identity, worker.workerClass === 'trusted' ? 1 : 0, worker.network ?? '');
-    const made = (await this.run(jobScripts.lease, args, { buffers: true })) as ([Buffer, Buffer, number] | [])[];
+    const deadline = now + leaseMs;
+    const leaseIds = workers.map(() => randomUUID());
+    const args: ScriptArg[] = [now, deadline, masterId, this.limits.leaseScanLimit];
+    for (const [i, worker] of workers.entries())
+      args.push(leaseIds[i]!, worker.id, worker.name, worker.backend, worker.identity, worker.workerClass === 'trusted' ? 1 : 0, worker.network ?? '');
+    let made: ([Buffer, Buffer, number] | [])[];
+    try {
+      made = (await this.run(jobScripts.lease, args, { buffers: true })) as typeof made;
+    } catch (error) {
+      this.releaseUnsent(deadline, leaseIds, error, now);
+      throw error;
+    }
     return workers.map((_, i) => {
       if (!made[i] || made[i].length === 0) return null;
       const [json, image, prepared] = made[i];
@@ -102,6 +111,19 @@ export class RedisPartition {
         job: toView(row),
       };
     });
+  }
+
+  /**
+   * A lease script that timed out on the client still runs in Redis once Redis gets to it: its leases would reach no
+   * worker and, at their deadline, count against the workers named on them as expired attempts. The release is sent
+   * on the same connection (on a cluster, the partition's node's), so Redis runs it after that script. Not awaited: it does its work in Redis whether or not
+   * its reply comes back in time, and waiting would hold the call up another timeout. If the connection is gone, the
+   * leases (if any) expire as before.
+   */
+  private releaseUnsent(deadline: number, leaseIds: string[], cause: unknown, now: number): void {
+    const { maxAttempts, maxLeases, failureQuorum } = this.limits;
+    const args = [deadline, unsentReason(cause), now, maxAttempts, maxLeases, failureQuorum, ...leaseIds];
+    void jobScripts.releaseUnsent.runBySource(this.redis, this.allKeys, args).catch(() => undefined);
   }
 
   async complete(lease: LeaseRef, workerId: string, result: JobResult, now: number, answer?: JobResult): Promise<Transition> {
