@@ -5,13 +5,26 @@
 // only paused that long (a stalled process, a network partition) finds its
 // leases gone when it wakes: any result it then relays is refused by the
 // store's fencing, so a job is still finished once.
+//
+// A lapsed key is proof of death only if its master could have renewed it:
+// while Redis itself is away longer than MASTER_TIMEOUT_MS (a Cluster
+// failover), every master's key lapses. So a master judges the others only
+// once it has itself been heard without a break for a full MASTER_TIMEOUT_MS
+// (after it starts, after Redis or this master was away): a living master has
+// had as long to say so again.
+import { performance } from 'node:perf_hooks';
 import type { Logger } from '../log.ts';
 import type { RedisJobStore } from '../store/redis-job-store.ts';
 import type { JobLifecycle } from './job-lifecycle.ts';
 
 export class MasterWatch {
   private readonly timer: NodeJS.Timeout;
-  private running: Promise<void> = Promise.resolve();
+  private saying: Promise<void> = Promise.resolve();
+  private requeueing: Promise<void> | null = null;
+  /** When the reply to the first heartbeat of this master's current unbroken run came; null after one failed. */
+  private heardSince: number | null = null;
+  /** When the last heartbeat that succeeded was sent. */
+  private lastSent = -Infinity;
 
   constructor(
     private readonly store: RedisJobStore,
@@ -19,30 +32,59 @@ export class MasterWatch {
     private readonly timeoutMs: number,
     private readonly log: Logger,
   ) {
-    this.timer = setInterval(() => void this.beat(), Math.max(1, Math.floor(timeoutMs / 4)));
-    void this.beat();
-  }
-
-  /** Says this master is alive, then requeues what any silent master held; one beat at a time. */
-  beat(): Promise<void> {
-    this.running = this.running.then(async () => {
-      try {
-        await this.store.sayAlive(this.timeoutMs);
-        for (const masterId of await this.store.silentMasters()) {
-          const requeued = await this.lifecycle.requeueOrphaned(await this.store.leasesHeldBy(masterId), `master ${masterId} stopped answering`);
-          await this.store.forgetMaster(masterId);
-          this.log.warn({ masterId, requeued }, 'a master sharing the store went silent: requeued the jobs its workers held');
-        }
-      } catch (error) {
-        // Redis away: the next beat tries again (the availability listener says so once, in server.ts).
-        this.log.debug({ err: error }, 'master watch beat failed');
-      }
-    });
-    return this.running;
+    this.timer = setInterval(() => this.beat(), Math.max(1, Math.floor(timeoutMs / 4)));
+    this.beat();
   }
 
   async close(): Promise<void> {
     clearInterval(this.timer);
-    await this.running;
+    await this.saying;
+    await this.requeueing;
+  }
+
+  /**
+   * Says this master is alive, then looks for silent masters. Requeueing runs beside the heartbeats, one pass at a
+   * time: a long one must not hold up this master's own heartbeat and get it taken for silent in turn.
+   */
+  private beat(): void {
+    this.saying = this.saying.then(async () => {
+      if (!(await this.sayAlive()) || this.requeueing || !this.heardLongEnough()) return;
+      this.requeueing = this.requeueSilent().finally(() => (this.requeueing = null));
+    });
+  }
+
+  private async sayAlive(): Promise<boolean> {
+    const sent = performance.now();
+    try {
+      await this.store.sayAlive(this.timeoutMs);
+    } catch (error) {
+      // Redis away: the next beat tries again (the availability listener says so once, in server.ts).
+      this.log.debug({ err: error }, 'master watch heartbeat failed');
+      this.heardSince = null;
+      return false;
+    }
+    const replied = performance.now();
+    // The run is unbroken if this key was set before the previous one could lapse (MASTER_TIMEOUT_MS after it was sent).
+    if (this.heardSince === null || replied - this.lastSent >= this.timeoutMs) this.heardSince = replied;
+    this.lastSent = sent;
+    return true;
+  }
+
+  private heardLongEnough(): boolean {
+    return this.heardSince !== null && performance.now() - this.heardSince >= this.timeoutMs;
+  }
+
+  /** Requeues what any silent master held, and forgets it. */
+  private async requeueSilent(): Promise<void> {
+    try {
+      for (const masterId of await this.store.silentMasters()) {
+        const requeued = await this.lifecycle.requeueOrphaned(await this.store.leasesHeldBy(masterId), `master ${masterId} stopped answering`);
+        await this.store.forgetMaster(masterId);
+        this.log.warn({ masterId, requeued }, 'a master sharing the store went silent: requeued the jobs its workers held');
+      }
+    } catch (error) {
+      // Redis away: the next beat looks again.
+      this.log.debug({ err: error }, 'master watch could not look for silent masters: Redis unreachable');
+    }
   }
 }

@@ -3,16 +3,26 @@
 // made — only its own, in every partition — requeue them at once, and forget it.
 // On one Redis and on a Redis Cluster with the queue in partitions, then with
 // master processes: a kill -9 of one costs MASTER_TIMEOUT_MS, not LEASE_MS.
+// A Redis outage longer than MASTER_TIMEOUT_MS lapses every master's key: none
+// is taken for dead once Redis is back, and requeueing never holds up a heartbeat.
+import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SyntheticWorker, type SyntheticWorkerOptions } from '../../metrics/synthetic-worker.ts';
-import type { Lease, WorkerRef } from '../store/job-store.ts';
+import { MasterWatch } from '../lifecycle/master-watch.ts';
+import { createLogger } from '../log.ts';
+import type { Lease, LeaseRef, WorkerRef } from '../store/job-store.ts';
 import { partitionOf } from '../store/redis/partitions.ts';
-import type { RedisJobStore } from '../store/redis-job-store.ts';
+import { RedisJobStore } from '../store/redis-job-store.ts';
 import { settled, submit, until, uploadsFrom } from '../../test/support/jobs-client.ts';
 import { spawnMaster, type MasterProcess } from '../../test/support/master-process.ts';
 import { devImages } from '../../test/support/paths.ts';
-import { deleteRedisKeys, STORE_KINDS, TEST_REDIS_URL } from '../../test/support/stores.ts';
+import { freePort } from '../../test/support/free-port.ts';
+import { startRedis, stopRedis } from '../../test/support/redis-server.ts';
+import { DEFAULT_TEST_LIMITS, deleteRedisKeys, STORE_KINDS, TEST_REDIS_URL } from '../../test/support/stores.ts';
 import { useStoreKind } from '../../test/support/use-store-kind.ts';
 import { T0, newJobs } from '../../test/support/store-fixtures.ts';
 
@@ -84,5 +94,88 @@ describe('a master killed with -9 among masters sharing Redis', () => {
     const requeued = jobs.filter((job) => job.timeline.some((attempt) => attempt.outcome === 'recovered'));
     expect(requeued.map((job) => job.id).sort()).toEqual(holder.jobs.map((job) => job.header.jobId).sort());
     expect(requeued.every((job) => /master \S+ stopped answering/.test(job.timeline[0]!.reason ?? ''))).toBe(true);
+  });
+});
+
+describe('masters watching each other through a Redis outage', () => {
+  const silent = createLogger('silent');
+  const cleanup: (() => Promise<unknown>)[] = [];
+  afterEach(async () => {
+    for (const step of cleanup.splice(0).reverse()) await step();
+  });
+
+  async function openStore(url: string, keyPrefix: string): Promise<RedisJobStore> {
+    const store = await RedisJobStore.connect({ target: { url }, limits: DEFAULT_TEST_LIMITS, keyPrefix });
+    cleanup.push(() => store.close());
+    return store;
+  }
+
+  /** A watch whose requeueing is only recorded (or held up `holdMs`), so the leases it would requeue can be checked. */
+  function watch(store: RedisJobStore, timeoutMs: number, holdMs = 0) {
+    const requeued: LeaseRef[] = [];
+    const lifecycle = {
+      requeueOrphaned: async (leases: LeaseRef[]) => {
+        requeued.push(...leases);
+        await sleep(holdMs);
+        return leases.length;
+      },
+    };
+    const masterWatch = new MasterWatch(store, lifecycle, timeoutMs, silent);
+    cleanup.push(() => masterWatch.close());
+    return { requeued, close: () => masterWatch.close() };
+  }
+
+  it('takes no master for dead when Redis was away longer than MASTER_TIMEOUT_MS, and still finds one that stays silent after', async () => {
+    const port = await freePort();
+    const dir = await mkdtemp(path.join(tmpdir(), 'master-outage-'));
+    cleanup.push(() => rm(dir, { recursive: true, force: true }));
+    // Kept on disk, so the restarted Redis has the leases back, and the alive keys with the deadlines they had.
+    let server: ChildProcess = await startRedis(port, { dir });
+    cleanup.push(() => stopRedis(server));
+    const url = `redis://127.0.0.1:${port}`;
+    const prefix = `test:${randomUUID()}:`;
+    const [a, b] = [await openStore(url, prefix), await openStore(url, prefix)];
+    await a.create(newJobs(2), T0);
+    const [lease] = (await a.lease([worker('a1')], 60_000, T0)) as [Lease];
+    const [leaseOfB] = (await b.lease([worker('b1')], 60_000, T0)) as [Lease];
+    const timeoutMs = 2_000;
+    // Out of step, as masters started apart are: the first to beat once Redis is back finds the other's key lapsed.
+    const watchA = watch(a, timeoutMs);
+    await sleep(timeoutMs / 8);
+    const watchB = watch(b, timeoutMs);
+    await sleep(timeoutMs + 500);
+
+    // A failover's worth of outage: every master's alive key lapses meanwhile.
+    await stopRedis(server);
+    await sleep(timeoutMs + 500);
+    server = await startRedis(port, { dir });
+    await until(async () => (await a.leasesHeldBy(a.masterId).catch(() => [])).length === 1, 'Redis back with A’s lease');
+    await sleep(2 * timeoutMs);
+    expect(watchB.requeued).toEqual([]);
+    expect(watchA.requeued).toEqual([]);
+    expect(await a.leasesHeldBy(a.masterId)).toEqual([{ jobId: lease.jobId, leaseId: lease.leaseId }]);
+    expect(await b.leasesHeldBy(b.masterId)).toEqual([{ jobId: leaseOfB.jobId, leaseId: leaseOfB.leaseId }]);
+
+    // A master that stays silent once Redis is back is still found dead.
+    await watchA.close();
+    await until(() => watchB.requeued.length === 1, 'B to requeue A’s lease', 3 * timeoutMs);
+    expect(watchB.requeued).toEqual([{ jobId: lease.jobId, leaseId: lease.leaseId }]);
+  });
+
+  it('keeps saying this master is alive while it requeues what a silent one held', async () => {
+    const prefix = `test:${randomUUID()}:`;
+    cleanup.push(() => deleteRedisKeys(prefix));
+    const [onlooker, b, dead] = [await openStore(TEST_REDIS_URL, prefix), await openStore(TEST_REDIS_URL, prefix), await openStore(TEST_REDIS_URL, prefix)];
+    await dead.create(newJobs(1), T0);
+    await dead.sayAlive(100);
+    await dead.lease([worker('d1')], 60_000, T0);
+    const timeoutMs = 1_000;
+    // Requeueing the dead master's lease takes three times MASTER_TIMEOUT_MS.
+    const watchB = watch(b, timeoutMs, 3 * timeoutMs);
+    await until(() => watchB.requeued.length === 1, 'B to requeue the dead master’s lease', 5 * timeoutMs);
+    for (let waited = 0; waited < 2.5 * timeoutMs; waited += 100) {
+      expect(await onlooker.silentMasters()).not.toContain(b.masterId);
+      await sleep(100);
+    }
   });
 });
