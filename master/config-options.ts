@@ -121,12 +121,6 @@ export const OPTIONS: [string, string, keyof Config, string][] = [
     'the same for a volunteer whose answer cannot settle a job alone yet (credibility below 1 − TARGET_ERROR)',
   ],
   ['--gold-pool-size <n>', 'GOLD_POOL_SIZE', 'goldPoolSize', 'spot checks encoded ahead, so handing one out never waits on the encoder (0: on demand)'],
-  [
-    '--idle-spot-check-ms <ms>',
-    'IDLE_SPOT_CHECK_MS',
-    'idleSpotCheckMs',
-    'a volunteer with no job it may take while jobs wait on its votes gets a spot check (made ahead) at most this often (0: never)',
-  ],
   ['--target-error <e>', 'TARGET_ERROR', 'targetError', "a job's answer is final when its credibility reaches 1 − this"],
   ['--saboteur-fraction <f>', 'SABOTEUR_FRACTION', 'saboteurFraction', 'assumed upper bound on the share of volunteer identities that are saboteurs'],
   ['--max-replicas <n>', 'MAX_REPLICAS', 'maxReplicas', 'most answers one job may collect while its answer is not yet credible'],

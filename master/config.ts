@@ -181,8 +181,6 @@ export const ConfigSchema = z
     goldFractionNew: fraction.default(0.05),
     /** Spot checks encoded ahead, so handing one out never waits on the encoder (trust/gold-pool.ts); 0: each encoded when handed out. */
     goldPoolSize: int(0).max(1_000).default(8),
-    /** A volunteer with no job it may take while jobs wait on its votes gets a spot check at most this often (lifecycle/idle-spot-checks.ts); 0: never. */
-    idleSpotCheckMs: int(0).max(3_600_000).default(5_000),
     /** A job's answer is final when its credibility reaches 1 − this. */
     targetError: fraction.default(0.001),
     /** The assumed upper bound on the share of volunteer identities that are saboteurs. */

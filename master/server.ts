@@ -101,7 +101,6 @@ export async function startMaster(config: Config, log: Logger = createLogger(con
     verifier,
     spotChecks,
     maxWaitingVotes: config.maxWaitingVotes,
-    idleSpotCheckMs: config.idleSpotCheckMs,
     passersPerJob: config.maxReplicas + config.maxLeases + config.failureQuorum,
   });
   // On a shared store the other masters requeue a dead master's leases once it goes silent (master-watch.ts).

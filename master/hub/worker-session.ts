@@ -34,8 +34,6 @@ export class WorkerSession {
   jobsFailed = 0;
   /** Jobs whose votes from this session may still wait, oldest first: decided again when its credibility grows (lifecycle/waiting-votes.ts). */
   readonly waitingVotes: string[] = [];
-  /** When it may next get a spot check for being idle (lifecycle/idle-spot-checks.ts); 0: not idle yet. */
-  idleCheckAfter = 0;
   private inferenceMsTotal = 0;
   /**
    * How many jobs the master trusts this worker with, whatever credit it asks

@@ -61,8 +61,6 @@ export interface JobLifecycleDeps {
   spotChecks?: SpotChecks;
   /** MAX_WAITING_VOTES: the jobs a session voted on that are decided again when it passes a spot check. */
   maxWaitingVotes: number;
-  /** IDLE_SPOT_CHECK_MS: how often a volunteer with nothing to take, while jobs wait on its votes, gets a spot check; absent or 0: never. */
-  idleSpotCheckMs?: number;
   /**
    * The most volunteer identities that can have passed over one job still open to volunteers: MAX_REPLICAS answers,
    * MAX_LEASES refused or dropping it too often, FAILURE_QUORUM calling it unprocessable. A dispatch batch deals more volunteers than that.
@@ -85,7 +83,7 @@ export class JobLifecycle {
   private readonly endedElsewhere: LeasesEndedElsewhere;
   private readonly reaper: LeaseReaper;
 
-  constructor({ store, events, workers, log, leaseMs, verifier, spotChecks, maxWaitingVotes, idleSpotCheckMs = 0, passersPerJob }: JobLifecycleDeps) {
+  constructor({ store, events, workers, log, leaseMs, verifier, spotChecks, maxWaitingVotes, passersPerJob }: JobLifecycleDeps) {
     this.store = store;
     this.events = events;
     this.workers = workers;
@@ -98,8 +96,6 @@ export class JobLifecycle {
       new SpotCheckDealing({
         checks: spotChecks,
         verifier,
-        idleSpotCheckMs,
-        dispatch: () => this.dispatch(),
         push: (session, check) => this.push(session, check),
         log,
       });
@@ -150,7 +146,6 @@ export class JobLifecycle {
 
   stop(): void {
     this.reaper.stop();
-    this.spotCheckDealing?.stop();
   }
 
   /** Offers queued jobs to workers with free credit (also after a Redis outage, or as a safety net). */
@@ -225,9 +220,9 @@ export class JobLifecycle {
 
   /**
    * Leases one queued job to each worker in order while the queue lasts, and pushes it; answers how many were leased.
-   * A volunteer's slot may get a spot check instead, only while real jobs are queued; one dealt no job while jobs wait
-   * on its votes may get one now and then (spot-check-dealing.ts). The checks are made before anything is pushed, and
-   * every frame goes out in the order of the slots dealt, so a check's place in a burst says nothing of it.
+   * A volunteer's slot may get a spot check instead, only while real jobs are queued (spot-check-dealing.ts): one
+   * dealt when no job could be would be known for a check by when it came. The checks are made before anything is
+   * pushed, and every frame goes out in the order of the slots dealt, so a check's place in a burst says nothing of it.
    */
   private async lease(dealt: WorkerSession[]): Promise<WorkerSession[]> {
     const drawn = dealt.map((session) => this.spotCheckDealing?.drawn(session) === true);
@@ -241,8 +236,6 @@ export class JobLifecycle {
     const checksDue = checkCount > 0 && (leases.some(Boolean) || (await this.store.counts()).queued > 0);
     const checks = checksDue ? await this.spotCheckDealing!.make(checkCount) : [];
     const served: WorkerSession[] = [];
-    // Dealt no job at all (the queue ran dry, or holds only jobs its identity voted against).
-    const unserved = new Set(sessions);
     const lost: { session: WorkerSession; lease: Lease }[] = [];
     let nextLease = 0;
     let nextCheck = 0;
@@ -255,15 +248,13 @@ export class JobLifecycle {
       const lease = leases[nextLease++];
       if (!lease) continue;
       served.push(session);
-      unserved.delete(session);
       if (session.isOpen) this.push(session, lease);
       this.applied({ type: 'job', transition: 'leased', job: lease.job });
       if (!session.isOpen) lost.push({ session, lease });
     }
     // The worker left while the lease was being written: hand the job straight back.
     for (const { session, lease } of lost) await this.lose(lease, `worker ${session.hello.name} disconnected`);
-    if (!this.spotCheckDealing) return served;
-    return [...served, ...this.spotCheckDealing.giveIdle(unserved)];
+    return served;
   }
 
   /** Hands a job, or a spot check, to the worker, and counts what it sends. */

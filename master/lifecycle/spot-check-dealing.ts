@@ -1,30 +1,22 @@
 // Handing spot checks to volunteers, beside the jobs the lifecycle deals: a share of the slots dealt to volunteers
-// while real jobs are queued (GOLD_FRACTION, trust/spot-checks.ts), and now and then one to a volunteer dealt
-// nothing while jobs wait on its votes (idle-spot-checks.ts). Judging the answers is volunteer-trust.ts's.
+// while real jobs are queued (GOLD_FRACTION, trust/spot-checks.ts), and never one to a volunteer dealt nothing: a
+// frame that reaches a volunteer with no job it may take can only be a check, and a check known for one proves
+// nothing (a liar answers it honestly). Judging the answers is volunteer-trust.ts's.
 import type { WorkerSession } from '../hub/worker-session.ts';
 import type { Logger } from '../log.ts';
 import type { SpotCheckLease, SpotChecks } from '../trust/spot-checks.ts';
 import type { Verifier } from '../trust/verification.ts';
-import { IdleSpotChecks } from './idle-spot-checks.ts';
 
 export interface SpotCheckDealingDeps {
   checks: SpotChecks;
   verifier: Verifier;
-  /** IDLE_SPOT_CHECK_MS; 0: no idle checks. */
-  idleSpotCheckMs: number;
-  /** Offers the queue to workers again (when an idle volunteer is next due). */
-  dispatch: () => void;
   /** Sends a spot check to the worker, counted as any image sent. */
   push: (session: WorkerSession, check: SpotCheckLease) => void;
   log: Logger;
 }
 
 export class SpotCheckDealing {
-  private readonly idle: IdleSpotChecks;
-
-  constructor(private readonly deps: SpotCheckDealingDeps) {
-    this.idle = new IdleSpotChecks(deps.idleSpotCheckMs, deps.dispatch);
-  }
+  constructor(private readonly deps: SpotCheckDealingDeps) {}
 
   /** Whether this slot dealt to the worker is a spot check instead of a job. */
   drawn(session: WorkerSession): boolean {
@@ -56,23 +48,6 @@ export class SpotCheckDealing {
       return false;
     }
     this.deps.push(session, check);
-    this.idle.spaced(session, Date.now());
     return true;
-  }
-
-  /** A spot check, made ahead, to each of these sessions dealt no job that is due one for being idle. Answers those given one. */
-  giveIdle(unserved: Iterable<WorkerSession>): WorkerSession[] {
-    const given: WorkerSession[] = [];
-    for (const session of this.idle.due(unserved, Date.now())) {
-      const check = session.freeCredit > 0 ? this.deps.checks.makeFromReady() : null;
-      if (!check) continue;
-      this.deps.push(session, check);
-      given.push(session);
-    }
-    return given;
-  }
-
-  stop(): void {
-    this.idle.stop();
   }
 }

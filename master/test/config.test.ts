@@ -130,7 +130,6 @@ describe('configuration', () => {
       goldFraction: 0.05,
       goldFractionNew: 0.05,
       goldPoolSize: 8,
-      idleSpotCheckMs: 5_000,
       targetError: 0.001,
       saboteurFraction: 0.1,
       maxReplicas: 5,
@@ -154,7 +153,6 @@ describe('configuration', () => {
         MAX_WAITING_VOTES: '0',
         CLOSE_CALL_MARGIN: '0',
         CLOSE_CALL_MARGIN_FP32: '0.01',
-        IDLE_SPOT_CHECK_MS: '0',
       }),
     ).toMatchObject({
       targetError: 0.0001,
@@ -166,7 +164,6 @@ describe('configuration', () => {
       maxWaitingVotes: 0,
       closeCallMargin: 0,
       closeCallMarginFp32: 0.01,
-      idleSpotCheckMs: 0,
     });
     expect(() => loadConfig(argv(), { GOLD_ANSWERS: '/tmp/answers.csv' })).toThrow(/--gold-answers \/ GOLD_ANSWERS: GOLD_ANSWERS names images in GOLD_DIR/);
     expect(() => loadConfig(argv(), { TARGET_ERROR: '0' })).toThrow(/--target-error \/ TARGET_ERROR: expected a number above 0/);
@@ -177,7 +174,6 @@ describe('configuration', () => {
     expect(() => loadConfig(argv(), { GOLD_POOL_SIZE: '1001' })).toThrow(/--gold-pool-size \/ GOLD_POOL_SIZE/);
     expect(() => loadConfig(argv(), { MAX_WAITING_VOTES: '-1' })).toThrow(/--max-waiting-votes \/ MAX_WAITING_VOTES/);
     expect(() => loadConfig(argv(), { MAX_WAITING_VOTES: '1001' })).toThrow(/--max-waiting-votes \/ MAX_WAITING_VOTES/);
-    expect(() => loadConfig(argv(), { IDLE_SPOT_CHECK_MS: '3600001' })).toThrow(/--idle-spot-check-ms \/ IDLE_SPOT_CHECK_MS/);
     expect(() => loadConfig(argv(), { CLOSE_CALL_MARGIN: '1.5' })).toThrow(/--close-call-margin \/ CLOSE_CALL_MARGIN: expected a number from 0 to 1/);
   });
 

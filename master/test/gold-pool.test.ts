@@ -55,18 +55,6 @@ describe('the gold pool', () => {
     expect(drawn.every((draw) => [1, 2, 3].includes(draw.answer))).toBe(true);
   });
 
-  it('hands out only ready draws when asked for one made ahead, and starts filling when it has none', async () => {
-    const source = counted();
-    const pool = new GoldPool(source, 2);
-    expect(pool.takeReady()).toBeUndefined();
-    await until(() => pool.readyCount === 2, 'the pool full');
-    const taken = [pool.takeReady(), pool.takeReady()];
-    expect(taken.every((draw) => draw !== undefined && [1, 2, 3].includes(draw.answer))).toBe(true);
-    // Both taken before the refill they started encoded anything.
-    expect([source.encoded, pool.readyCount]).toEqual([2, 0]);
-    expect(new GoldPool(source, 0).takeReady()).toBeUndefined();
-  });
-
   it('of size 0, encodes each draw when it is asked for', async () => {
     const source = counted();
     const pool = new GoldPool(source, 0);

@@ -26,7 +26,7 @@ describe('the order of spot checks within a burst', () => {
     // independently. Sent in the order of their slots, a burst shows no check before a job only when it is k jobs then
     // 8 − k checks (k = 0…8): 9 of the 256 equally likely patterns. No burst of 6 doing so: (9/256)^6 ≈ 1.9e-9.
     // With the checks pushed after the jobs (the bug), every burst is such a pattern, and the test fails every time.
-    const m = await grid.start('sqlite', { goldDir: colourGold.dir(), goldFraction: 0.5, goldFractionNew: 0.5, idleSpotCheckMs: 0 });
+    const m = await grid.start('sqlite', { goldDir: colourGold.dir(), goldFraction: 0.5, goldFractionNew: 0.5 });
     // More jobs than the warm-up (its 16 answers and at most 8 frames in flight) and 3 + 6 bursts of 8 can take: real jobs
     // stay queued (a check only while they are), and every slot is served.
     const ids = new Set(await submitColours(m.url, (WARM_UP + 1 + PRIMERS + BURSTS) * CREDIT));

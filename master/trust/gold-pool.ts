@@ -26,13 +26,6 @@ export class GoldPool {
     return draw;
   }
 
-  /** A ready draw, never handed out before, or none (the pool then starts filling): it costs no encoding now (idle spot checks). */
-  takeReady(): GoldDraw | undefined {
-    const draw = this.ready.shift();
-    this.refill();
-    return draw;
-  }
-
   /** Encodes one draw at a time until the pool is full. A failure stops it: the next draw, made on demand, reports it. */
   private refill(): void {
     if (this.filling) return;

@@ -34,7 +34,7 @@ export class SpotChecks {
 
   constructor(
     /** Where draws come from: a pool of the gold set's draws made ahead (gold-pool.ts). */
-    private readonly gold: Pick<GoldPool, 'next' | 'takeReady'>,
+    private readonly gold: Pick<GoldPool, 'next'>,
     private readonly fractions: { proven: number; unproven: number },
     private readonly identities: Pick<IdentityStore, 'recordSpotCheck'>,
     private readonly random: () => number = Math.random,
@@ -49,12 +49,6 @@ export class SpotChecks {
   /** A fresh spot check to hand out. */
   async make(): Promise<SpotCheckLease> {
     return this.issue(await this.gold.next());
-  }
-
-  /** A fresh spot check from a draw made ahead, or null when none is ready: it never waits on the encoder. */
-  makeFromReady(): SpotCheckLease | null {
-    const draw = this.gold.takeReady();
-    return draw ? this.issue(draw) : null;
   }
 
   private issue(draw: GoldDraw): SpotCheckLease {
