@@ -1,10 +1,14 @@
-// The lease reaper: what this master does about work held too long. A lease past its deadline in the store goes
-// back to the queue (or fails, out of attempts) and its worker, if connected here, is told to drop it and trusted
-// with less; a late answer would be fenced off anyway. A spot check held past LEASE_MS is taken back the same way, so
-// holding one tells a worker nothing a job would not; and a job held here long past its lease, whose end this master
-// never heard of (a relay message lost), is let go too. It runs every quarter lease (50 ms to 1 s), so a lease is
-// noticed expired within a quarter of its length. Its tick also retries the backtracking a blacklisting still owes
-// (volunteer-trust.ts): a master that died, or a store call that failed, midway left jobs resting on a liar's word.
+// The lease reaper: what this master does about work held too long. A lease past its deadline in the store goes back to
+// the queue (or fails, out of attempts) and its worker, if connected here, is told to drop it and trusted with less; a
+// late answer would be fenced off anyway. A deadline is on the clock of the master that made the lease, so a lease
+// another master sharing Redis made is taken only a further LEASE_MS past it: a clock running ahead of that master's by
+// less takes no lease early (each early one was an expired attempt, three fail a job). Those leases are their own
+// master's to reap, or the master watch's (master-watch.ts) once it died; this is the backstop. A spot check held past
+// LEASE_MS is taken back the same way, so holding one tells a worker nothing a job would not; and a job held here long
+// past its lease, whose end this master never heard of (a relay message lost), is let go too. It runs every quarter
+// lease (50 ms to 1 s), so a lease is noticed expired within a quarter of its length. Its tick also retries the
+// backtracking a blacklisting still owes (volunteer-trust.ts): a master that died, or a store call that failed, midway
+// left jobs resting on a liar's word.
 import type { WorkerRegistry } from '../hub/worker-registry.ts';
 import type { Logger } from '../log.ts';
 import type { JobStore, LeaseRef } from '../store/job-store.ts';
@@ -51,9 +55,9 @@ export class LeaseReaper {
 
   /** Leases past their deadline go back to the queue (or fail, out of attempts). */
   private async expireOverdue(): Promise<void> {
-    const { store, workers, log, revoke, applied } = this.deps;
+    const { store, workers, log, leaseMs, revoke, applied } = this.deps;
     try {
-      for (const lease of await store.expiredLeases(Date.now())) {
+      for (const lease of await store.expiredLeases(Date.now(), leaseMs)) {
         const transition = await store.release(lease, 'expired', 'lease expired before the worker answered', Date.now());
         if (!transition.applied) continue;
         workers.holder(lease)?.recordExpired();

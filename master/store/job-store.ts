@@ -177,8 +177,12 @@ export interface JobStore {
   refuse(lease: LeaseRef, workerId: string, reason: string, now: number): Promise<Transition>;
   /** The lease ended without an answer (worker lost, lease expired, master restarted): requeue or fail. */
   release(lease: LeaseRef, outcome: 'lost' | 'expired' | 'recovered', reason: string, now: number): Promise<Transition>;
-  /** Leases whose deadline has passed. */
-  expiredLeases(now: number): Promise<LeaseRef[]>;
+  /**
+   * Leases whose deadline has passed: this master's by `now`, on its clock, as it set them. A deadline another master
+   * sharing the store set is on that master's clock, which may run behind this one's: such a lease is due here only
+   * `othersGraceMs` later (its master reaps it, or the master watch when that master died; this is the backstop).
+   */
+  expiredLeases(now: number, othersGraceMs: number): Promise<LeaseRef[]>;
   /** Every lease currently held (used on start to recover jobs leased by a master that died). */
   activeLeases(): Promise<LeaseRef[]>;
   /** A failed job goes back to the queue with a fresh attempt budget; null when it is not failed, or its image expired. */

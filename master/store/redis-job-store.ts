@@ -210,12 +210,12 @@ export class RedisJobStore implements JobStore {
     return this.of(lease.jobId).endWithoutResult(lease, '', outcome, reason, true, now);
   }
 
-  expiredLeases(now: number): Promise<LeaseRef[]> {
-    return this.leasesDueBy(now);
+  expiredLeases(now: number, othersGraceMs: number): Promise<LeaseRef[]> {
+    return this.leasesDueBy(now, now - othersGraceMs);
   }
 
   activeLeases(): Promise<LeaseRef[]> {
-    return this.leasesDueBy('+inf');
+    return this.leasesDueBy('+inf', '+inf');
   }
 
   retry(jobId: string): Promise<JobView | null> {
@@ -374,8 +374,9 @@ export class RedisJobStore implements JobStore {
     return done;
   }
 
-  private leasesDueBy(deadline: number | '+inf'): Promise<LeaseRef[]> {
-    return this.fromEveryReachable((partition) => partition.leasesDueBy(deadline));
+  /** This master's leases due by `mine`, every other by `others`. */
+  private leasesDueBy(mine: number | '+inf', others: number | '+inf'): Promise<LeaseRef[]> {
+    return this.fromEveryReachable((partition) => partition.leasesDueBy(mine, this.masterId, others));
   }
 
   /**

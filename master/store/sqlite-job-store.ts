@@ -183,6 +183,7 @@ export class SqliteJobStore implements JobStore {
     });
   }
 
+  /** One master per store: every lease is its own, so none waits out the grace for another master's clock. */
   async expiredLeases(now: number): Promise<LeaseRef[]> {
     return this.q.expired.all(now) as LeaseRef[];
   }

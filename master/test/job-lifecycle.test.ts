@@ -297,7 +297,8 @@ describe('events between masters sharing Redis', () => {
   }
 
   it('revoke on the worker’s master a lease another master’s reaper expired: it is told to drop it and is dealt the next job', async () => {
-    // A's reaper stopped, as when B's wins the race: only B expires the lease, and only A holds the worker.
+    // A's reaper stopped: only B expires the lease, a lease after its deadline (the backstop for another
+    // master's lease), and only A holds the worker.
     const { a, b, held, id, lease } = await stuckOnA({ leaseMs: 1000 }, { reaperOnA: false });
     await until(() => held.messages.some((message) => message.type === 'cancel'), 'the worker on A told to drop the expired lease');
     expect(held.messages.filter((message) => message.type === 'cancel')).toEqual([{ type: 'cancel', ...lease }]);

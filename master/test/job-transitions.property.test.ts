@@ -64,7 +64,7 @@ async function runInterleaving(store: JobStore, jobCount: number, steps: Step[])
   const firstResult = new Map<string, number>();
   const oldLeases: Lease[] = [];
   const reap = async () => {
-    for (const lease of await store.expiredLeases(now)) await store.release(lease, 'expired', 'expired', now);
+    for (const lease of await store.expiredLeases(now, 0)) await store.release(lease, 'expired', 'expired', now);
   };
 
   for (const s of steps) {

@@ -19,7 +19,7 @@ import { freePort } from '../../test/support/free-port.ts';
 import { until } from '../../test/support/jobs-client.ts';
 import { startRedis, stopRedis } from '../../test/support/redis-server.ts';
 import { DEFAULT_TEST_LIMITS, deleteRedisKeys, STORE_KINDS, TEST_REDIS_URL, type OpenedStore } from '../../test/support/stores.ts';
-import { T0, leaseOne, newJobs } from '../../test/support/store-fixtures.ts';
+import { LEASE_MS, T0, leaseOne, newJobs } from '../../test/support/store-fixtures.ts';
 
 const REDIS_URL = TEST_REDIS_URL;
 const LIMITS: Limits = DEFAULT_TEST_LIMITS;
@@ -166,7 +166,8 @@ describe.each(STORE_KINDS.filter((kind) => kind.name !== 'sqlite'))('several mas
       T0,
     );
     const reap = async (master: JobStore) => {
-      const expired = await master.expiredLeases(T0 + 100);
+      // No grace: every master takes every lease at its deadline, as the backstop does once the grace is over.
+      const expired = await master.expiredLeases(T0 + 100, 0);
       return Promise.all(expired.map((lease) => master.release(lease, 'expired', 'lease expired', T0 + 100)));
     };
     const outcomes = (await Promise.all([reap(first), reap(second), reap(first)])).flat();
@@ -176,6 +177,24 @@ describe.each(STORE_KINDS.filter((kind) => kind.name !== 'sqlite'))('several mas
       expect(detail).toMatchObject({ status: 'queued', attempts: 1 });
       expect(detail.timeline.map((attempt) => attempt.outcome)).toEqual(['expired']);
     }
+  });
+
+  it('judge a lease by the clock of the master that made it: one whose clock runs ahead takes no other lease early', async () => {
+    const [a, b] = await twoMasters();
+    const LEASE = 30_000;
+    const AHEAD = LEASE - 1; // B's clock reads AHEAD ms more than A's
+    await a.create(newJobs(2), T0);
+    const [ofA] = (await a.lease([worker('wa')], LEASE, T0)) as Lease[];
+    const [ofB] = (await b.lease([worker('wb')], LEASE, T0 + AHEAD)) as Lease[];
+    const ref = ({ jobId, leaseId }: Lease) => ({ jobId, leaseId });
+    // 1 ms before A's deadline on A's clock: before, B took A's lease here (an expired attempt, the answer refused).
+    expect(await b.expiredLeases(T0 + LEASE - 1 + AHEAD, LEASE)).toEqual([]);
+    // A reaps its own at its deadline, on its clock; B its own on its own clock.
+    expect(await a.expiredLeases(T0 + LEASE, LEASE)).toEqual([ref(ofA!)]);
+    expect(await b.expiredLeases(T0 + AHEAD + LEASE, LEASE)).toEqual([ref(ofB!)]);
+    // The backstop: a lease past its deadline by a whole lease more is anyone's (its master may be gone unnoticed).
+    expect(await a.expiredLeases(T0 + AHEAD + 2 * LEASE, LEASE)).toEqual(expect.arrayContaining([ref(ofA!), ref(ofB!)]));
+    expect(await b.expiredLeases(T0 + 2 * LEASE + AHEAD, LEASE)).toEqual(expect.arrayContaining([ref(ofA!), ref(ofB!)]));
   });
 
   it('believe exactly one of a late result and the reaper racing for the same lease', async () => {
@@ -247,6 +266,26 @@ describe.each(STORE_KINDS.filter((kind) => kind.name !== 'sqlite'))('backtrackin
     expect(await first.store.reopenAnsweredBy('liar', 'liar was blacklisted', 'unused')).toEqual({ reopened: [], unverified: [] });
     expect(meanwhile).toBeNull();
     expect(await first.store.get(id)).toMatchObject({ status: 'done', result: trusted, worker: 'fleet' });
+  });
+});
+
+describe('a lease from a master older than leases naming their master', () => {
+  it('is any master’s to reap, but only once past its deadline by the grace for other clocks', async () => {
+    const keyPrefix = `test:${randomUUID()}:`;
+    const keys = new RedisKeys(keyPrefix);
+    const store = await RedisJobStore.connect({ target: { url: REDIS_URL }, limits: LIMITS, keyPrefix });
+    stores.push(store);
+    try {
+      await store.create(newJobs(1), T0);
+      const { jobId, leaseId } = await leaseOne(store, worker('w'), T0);
+      const row = JSON.parse((await admin.hget(keys.jobs, jobId))!) as Record<string, unknown>;
+      delete row.lease_master;
+      await admin.hset(keys.jobs, jobId, JSON.stringify(row));
+      expect(await store.expiredLeases(T0 + 2 * LEASE_MS - 1, LEASE_MS)).toEqual([]);
+      expect(await store.expiredLeases(T0 + 2 * LEASE_MS, LEASE_MS)).toEqual([{ jobId, leaseId }]);
+    } finally {
+      await deleteRedisKeys(keyPrefix);
+    }
   });
 });
 
@@ -366,7 +405,7 @@ describe('when Redis goes away', () => {
       () => store.create(newJobs(1), T0),
       () => store.lease([worker('w')], 1_000, T0),
       () => store.complete({ jobId: 'j', leaseId: 'l' }, 'w', result, T0),
-      () => store.expiredLeases(T0),
+      () => store.expiredLeases(T0, 0),
       () => store.get('j'),
       () => store.list({ limit: 10 }),
       () => store.counts(),
@@ -424,7 +463,7 @@ describe('when Redis goes away', () => {
         expect(Date.now()).toBeLessThan(resumed);
         await new Promise((resolve) => setTimeout(resolve, resumed + 200 - Date.now()));
         // The reaper, past every deadline: a lease left behind would end as an expired attempt of "w".
-        for (const lease of await store.expiredLeases(T0 + 2_000)) await store.release(lease, 'expired', 'lease expired', T0 + 2_000);
+        for (const lease of await store.expiredLeases(T0 + 2_000, 0)) await store.release(lease, 'expired', 'lease expired', T0 + 2_000);
       }
 
       // No worker ever got these jobs: three expired attempts would have failed each.

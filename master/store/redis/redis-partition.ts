@@ -185,8 +185,9 @@ export class RedisPartition {
     return this.transition(await this.run(jobScripts.endWithoutResult, args));
   }
 
-  async leasesDueBy(deadline: number | '+inf'): Promise<LeaseRef[]> {
-    return leaseRefs((await this.run(jobScripts.leasesDue, [deadline])) as string[]);
+  /** Leases `masterId` made due by `mine`, and any other due by `others` (leases-due.lua). */
+  async leasesDueBy(mine: number | '+inf', masterId: string, others: number | '+inf'): Promise<LeaseRef[]> {
+    return leaseRefs((await this.run(jobScripts.leasesDue, [mine, masterId, others])) as string[]);
   }
 
   /** The leases a master made that are still held. */
