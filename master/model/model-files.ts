@@ -27,7 +27,7 @@ export function loadModelFiles(dir: string, inputRange: [number, number]): Model
   if (!fs.existsSync(modelJsonPath)) {
     throw new ModelError(`no model.json in ${dir}: set MODEL_DIR to a TF.js graph model folder (see README, "The model")`);
   }
-  const modelJson = JSON.parse(fs.readFileSync(modelJsonPath, 'utf8')) as ModelJson;
+  const modelJson = readModelJson(modelJsonPath);
   if (modelJson.format !== 'graph-model') {
     throw new ModelError(`${modelJsonPath} is a "${modelJson.format ?? 'unknown'}" model; workers load TF.js graph models (format "graph-model")`);
   }
@@ -56,6 +56,16 @@ export function loadModelFiles(dir: string, inputRange: [number, number]): Model
       imageSize: inputSize(modelJson),
     },
   };
+}
+
+/** model.json, parsed; a truncated or damaged one is named in one line, not dumped in a SyntaxError. */
+function readModelJson(file: string): ModelJson {
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8')) as ModelJson;
+  } catch (error) {
+    if (!(error instanceof SyntaxError)) throw error;
+    throw new ModelError(`${file} is not valid JSON (truncated or damaged?): restore the model folder (see README, "The model")`);
+  }
 }
 
 /** Height of the input placeholder ([-1, H, W, 3]); MobileNets use 224. */

@@ -65,6 +65,15 @@ describe('SHA256SUMS in a model folder', () => {
     expect(error.message).toMatch(/its SHA-256 is [0-9a-f]{64}, expected 96278637e28b3413bb44efab290842e34e5c7baeaaad2ee74e44d429becebf0a/);
   });
 
+  it('refuses a truncated model.json in one line naming it, not with the JSON it could not parse', () => {
+    const dir = copyOfShippedModel();
+    const modelJson = path.join(dir, 'model.json');
+    fs.writeFileSync(modelJson, fs.readFileSync(modelJson).subarray(0, 500));
+    const error = loadError(dir);
+    expect(error).toBeInstanceOf(ModelError);
+    expect(error.message).toBe(`${modelJson} is not valid JSON (truncated or damaged?): restore the model folder (see README, "The model")`);
+  });
+
   it('refuses a served file the checksum file does not list', () => {
     const dir = copyOfShippedModel();
     const sums = path.join(dir, 'SHA256SUMS');
