@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { createApp } from './http/app.ts';
 import { limitConnections } from './http/connection-limits.ts';
 import { upgradeIgnorer } from './http/ignored-upgrade.ts';
+import { openFileLimit, openFileWarning } from './http/open-file-limit.ts';
 import { verificationPolicyView } from './http/verification-router.ts';
 import type { Config } from './config.ts';
 import { BoardStreams } from './events/board-streams.ts';
@@ -162,6 +163,8 @@ export async function startMaster(config: Config, log: Logger = createLogger(con
   const url = `http://127.0.0.1:${port}`;
   const storeName = redis ? `redis ${describeTarget(redisAt!)} prefix ${config.redisPrefix}` : `sqlite in ${config.dataDir}`;
   log.info({ url, model: model.view.name, modelHash: model.view.hash, modelChecksummed: model.checksummed, store: storeName }, 'master listening');
+  const fileWarning = openFileWarning(config.maxConnections, config.maxUploadsInFlight, openFileLimit());
+  if (fileWarning) log.warn(fileWarning);
 
   const close = () =>
     (closing ??= (async () => {
