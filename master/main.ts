@@ -4,6 +4,7 @@ import { createLogger } from './log.ts';
 import { ModelError } from './model/model-error.ts';
 import { startMaster } from './server.ts';
 import { StoreUnavailableError } from './store/store-errors.ts';
+import { DataDirInUseError } from './store/data-dir-lock.ts';
 
 try {
   const config = loadConfig(process.argv, process.env);
@@ -21,7 +22,7 @@ try {
   process.once('SIGINT', shutdown);
   process.once('SIGTERM', shutdown);
 } catch (error) {
-  if (error instanceof ConfigError || error instanceof ModelError || error instanceof StoreUnavailableError) {
+  if (error instanceof ConfigError || error instanceof ModelError || error instanceof StoreUnavailableError || error instanceof DataDirInUseError) {
     console.error(`master: ${error.message}`);
     process.exit(2);
   }

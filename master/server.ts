@@ -31,6 +31,7 @@ import type { JobStore } from './store/job-store.ts';
 import { RedisJobStore } from './store/redis-job-store.ts';
 import { MasterWatch } from './lifecycle/master-watch.ts';
 import { SqliteJobStore } from './store/sqlite-job-store.ts';
+import { DataDirLock } from './store/data-dir-lock.ts';
 import { closeRedis, connectRedis, describeTarget, type RedisTarget } from './store/redis/redis-connection.ts';
 import { RedisEventRelay } from './events/redis-event-relay.ts';
 import { startMasterStats } from './stats/master-stats.ts';
@@ -64,6 +65,18 @@ export interface MasterParts {
 }
 
 export async function startMaster(config: Config, log: Logger = createLogger(config.logLevel), parts: MasterParts = {}): Promise<Master> {
+  // The embedded store's data directory is this master's alone, taken before anything in it is read or written.
+  // Masters sharing Redis may share DATA_DIR: only uploads arrive there, each in a file of its own, swept by age.
+  const lock = redisTarget(config) ? null : DataDirLock.take(config.dataDir);
+  try {
+    return await startLocked(config, log, parts, lock);
+  } catch (error) {
+    lock?.release();
+    throw error;
+  }
+}
+
+async function startLocked(config: Config, log: Logger, parts: MasterParts, lock: DataDirLock | null): Promise<Master> {
   const model = loadModelFiles(config.modelDir, config.modelInputRange);
   // Uploads are prepared for the served model's input size: what workers receive (master/images/prepared-image.ts).
   const preparer = parts.preparer ?? new ImagePreparer(model.view.imageSize, config.maxImagePixels);
@@ -186,6 +199,7 @@ export async function startMaster(config: Config, log: Logger = createLogger(con
       await ledger.close();
       if (rateRedis) await closeRedis(rateRedis);
       await identityStore.close();
+      lock?.release();
       log.info('master stopped');
     })());
   return { url, port, store, ledger, identities, lifecycle, retention, workers, hub, events, preparer, close };
