@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { preparedOnce } from '../store/prepared-once.ts';
+import { openSqlite } from '../store/sqlite-file.ts';
 import { afterBlacklisting, afterSpotCheck, survivalOf, type SurvivalCounts, type SurvivalField } from '../trust/survival.ts';
 import { NO_TRUST_COUNTS, trustRecordOf, type Blacklisting, type IdentityStore, type OwedBacktrack, type TrustRecord } from './identity-store.ts';
 
@@ -36,13 +37,11 @@ export class SqliteIdentityStore implements IdentityStore {
 
   constructor(dataDir: string) {
     fs.mkdirSync(dataDir, { recursive: true });
-    this.db = new Database(path.join(dataDir, 'identities.sqlite'));
+    this.db = openSqlite(path.join(dataDir, 'identities.sqlite'));
     this.sql = preparedOnce(this.db);
-    this.db.pragma('journal_mode = WAL');
     // Counts are written on every volunteer answer, on the event loop: synced lazily (a power cut may lose the last
     // few, leaving a volunteer less credible than it was). A revocation is synced at once (durably).
     this.db.pragma('synchronous = NORMAL');
-    this.db.pragma('busy_timeout = 5000');
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS identity_settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS revoked_workers (worker_id TEXT PRIMARY KEY, revoked_at INTEGER NOT NULL);

@@ -16,6 +16,7 @@ import { SqliteRetention } from './sqlite-retention.ts';
 import { releaseUnsent } from './unsent-leases.ts';
 import { prepareStatements, type Statements } from './sqlite-statements.ts';
 import { migrate } from './sqlite-schema.ts';
+import { openSqlite, unavailableIfLocked } from './sqlite-file.ts';
 import { idempotencyScope, requestDigest } from './request-digest.ts';
 import { IdempotencyKeyReusedError, QueueFullError } from './store-errors.ts';
 
@@ -46,12 +47,10 @@ export class SqliteJobStore implements JobStore {
     private readonly limits: Limits,
   ) {
     fs.mkdirSync(dataDir, { recursive: true });
-    this.db = new Database(path.join(dataDir, 'jobs.sqlite'));
-    this.db.pragma('journal_mode = WAL');
+    this.db = openSqlite(path.join(dataDir, 'jobs.sqlite'));
     // Transitions are synced lazily: losing the last few to a power cut only
     // redoes work (a lease reverts and is recovered). Uploads are synced at once.
     this.db.pragma('synchronous = NORMAL');
-    this.db.pragma('busy_timeout = 5000');
     migrate(this.db);
     this.retention = new SqliteRetention(this.db);
     this.images = new FileImageStore(path.join(dataDir, 'images'));
@@ -340,7 +339,9 @@ export class SqliteJobStore implements JobStore {
         else write.reject(outcome.error);
       });
     } catch (error) {
-      for (const write of batch) write.reject(error);
+      // Mostly BEGIN IMMEDIATE refused: another program holds the write lock. Nothing of the batch was written.
+      const failed = unavailableIfLocked(error, 'jobs.sqlite');
+      for (const write of batch) write.reject(failed);
     } finally {
       if (durable) this.db.pragma('synchronous = NORMAL');
     }

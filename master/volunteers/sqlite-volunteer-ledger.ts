@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { preparedOnce } from '../store/prepared-once.ts';
+import { openSqlite } from '../store/sqlite-file.ts';
 import {
   sortTallies,
   type Contribution,
@@ -25,11 +26,9 @@ export class SqliteVolunteerLedger implements VolunteerLedger {
 
   constructor(dataDir: string) {
     fs.mkdirSync(dataDir, { recursive: true });
-    this.db = new Database(path.join(dataDir, 'volunteers.sqlite'));
+    this.db = openSqlite(path.join(dataDir, 'volunteers.sqlite'));
     this.sql = preparedOnce(this.db);
-    this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
-    this.db.pragma('busy_timeout = 5000');
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS volunteers (
         id TEXT PRIMARY KEY,

@@ -1,0 +1,50 @@
+// Another program (a backup, a sqlite3 shell) holding jobs.sqlite's write lock: the master neither freezes waiting
+// for it (the driver is synchronous) nor answers 500; an upload gets 503 store-unavailable, and is taken once the lock
+// is let go.
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, expect, it } from 'vitest';
+import type { ApiError } from '../api-types.ts';
+import { submit, uploadsFrom } from '../../test/support/jobs-client.ts';
+import { devImages } from '../../test/support/paths.ts';
+import { startTestMaster, type TestMaster } from '../../test/support/test-master.ts';
+
+const [image] = uploadsFrom([devImages(1)[0]!.path]);
+let master: TestMaster | null = null;
+let other: Database.Database | null = null;
+afterEach(async () => {
+  other?.close();
+  other = null;
+  await master?.close();
+  master = null;
+});
+
+function upload(url: string): Promise<Response> {
+  const form = new FormData();
+  form.append('image', new Blob([new Uint8Array(image!.bytes)]), image!.name);
+  return fetch(`${url}/api/jobs`, { method: 'POST', body: form });
+}
+
+it('answers an upload 503 store-unavailable at once while another program holds the write lock, and stays live', async () => {
+  master = await startTestMaster();
+  other = new Database(path.join(master.dataDir, 'jobs.sqlite'));
+  other.exec('BEGIN IMMEDIATE');
+
+  // /livez, asked again and again while the upload is answered: the slowest answer shows any freeze of the event loop.
+  let answered = false;
+  const uploaded = upload(master.url).finally(() => (answered = true));
+  let slowestLivezMs = 0;
+  while (!answered) {
+    const asked = performance.now();
+    expect((await fetch(`${master.url}/livez`)).status).toBe(200);
+    slowestLivezMs = Math.max(slowestLivezMs, performance.now() - asked);
+  }
+  const response = await uploaded;
+  expect(response.status).toBe(503);
+  expect(response.headers.get('retry-after')).toBe('2');
+  expect(((await response.json()) as ApiError).error.code).toBe('store-unavailable');
+  expect(slowestLivezMs).toBeLessThan(1_000);
+
+  other.exec('ROLLBACK');
+  expect(await submit(master.url, [image!])).toHaveLength(1);
+});
