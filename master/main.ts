@@ -3,7 +3,7 @@ import { ConfigError, loadConfig } from './config.ts';
 import { createLogger } from './log.ts';
 import { ModelError } from './model/model-error.ts';
 import { startMaster } from './server.ts';
-import { StoreUnavailableError } from './store/store-errors.ts';
+import { StoreFileError, StoreUnavailableError } from './store/store-errors.ts';
 import { DataDirInUseError } from './store/data-dir-lock.ts';
 
 try {
@@ -22,7 +22,13 @@ try {
   process.once('SIGINT', shutdown);
   process.once('SIGTERM', shutdown);
 } catch (error) {
-  if (error instanceof ConfigError || error instanceof ModelError || error instanceof StoreUnavailableError || error instanceof DataDirInUseError) {
+  if (
+    error instanceof ConfigError ||
+    error instanceof ModelError ||
+    error instanceof StoreUnavailableError ||
+    error instanceof DataDirInUseError ||
+    error instanceof StoreFileError
+  ) {
     console.error(`master: ${error.message}`);
     process.exit(2);
   }

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { preparedOnce } from '../store/prepared-once.ts';
-import { openSqlite } from '../store/sqlite-file.ts';
+import { openSqlite, unopenable } from '../store/sqlite-file.ts';
 import { afterBlacklisting, afterSpotCheck, survivalOf, type SurvivalCounts, type SurvivalField } from '../trust/survival.ts';
 import { NO_TRUST_COUNTS, trustRecordOf, type Blacklisting, type IdentityStore, type OwedBacktrack, type TrustRecord } from './identity-store.ts';
 
@@ -37,46 +37,52 @@ export class SqliteIdentityStore implements IdentityStore {
 
   constructor(dataDir: string) {
     fs.mkdirSync(dataDir, { recursive: true });
-    this.db = openSqlite(path.join(dataDir, 'identities.sqlite'));
+    const file = path.join(dataDir, 'identities.sqlite');
+    this.db = openSqlite(file);
     this.sql = preparedOnce(this.db);
-    // Counts are written on every volunteer answer, on the event loop: synced lazily (a power cut may lose the last
-    // few, leaving a volunteer less credible than it was). A revocation is synced at once (durably).
-    this.db.pragma('synchronous = NORMAL');
-    this.db.exec(`
-      CREATE TABLE IF NOT EXISTS identity_settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-      CREATE TABLE IF NOT EXISTS revoked_workers (worker_id TEXT PRIMARY KEY, revoked_at INTEGER NOT NULL);
-      -- One row per identity that answered a gold job or was blacklisted.
-      CREATE TABLE IF NOT EXISTS worker_trust (
-        worker_id TEXT PRIMARY KEY,
-        spot_checks_passed INTEGER NOT NULL DEFAULT 0,
-        spot_checks_failed INTEGER NOT NULL DEFAULT 0,
-        answers_judged INTEGER NOT NULL DEFAULT 0,
-        answers_outvoted INTEGER NOT NULL DEFAULT 0,
-        blacklisted_reason TEXT
-      );
-      -- Each answer judged (recordJudgedAnswer), once per (job, identity): whether the newest result went against it.
-      CREATE TABLE IF NOT EXISTS judged_answers (
-        job_id TEXT NOT NULL,
-        worker_id TEXT NOT NULL,
-        outvoted INTEGER NOT NULL,
-        at INTEGER NOT NULL,
-        PRIMARY KEY (job_id, worker_id)
-      );
-      CREATE INDEX IF NOT EXISTS judged_answers_by_time ON judged_answers (at);
-      -- How long saboteurs last (trust/survival.ts): per bucket of passed spot checks, identities that reached it and were caught at it.
-      CREATE TABLE IF NOT EXISTS identity_survival (
-        bucket INTEGER PRIMARY KEY,
-        reached INTEGER NOT NULL DEFAULT 0,
-        caught INTEGER NOT NULL DEFAULT 0
-      );
-      -- Blacklistings whose backtracking is not done yet, under the mark of the latest blacklist call.
-      CREATE TABLE IF NOT EXISTS owed_backtracks (worker_id TEXT PRIMARY KEY, mark TEXT NOT NULL);
-    `);
-    // A store made before answers were judged gets their counts.
-    const columns = new Set((this.db.prepare(`PRAGMA table_info(worker_trust)`).all() as { name: string }[]).map((c) => c.name));
-    if (!columns.has('answers_judged')) {
-      this.db.exec(`ALTER TABLE worker_trust ADD COLUMN answers_judged INTEGER NOT NULL DEFAULT 0;
-                    ALTER TABLE worker_trust ADD COLUMN answers_outvoted INTEGER NOT NULL DEFAULT 0;`);
+    try {
+      // Counts are written on every volunteer answer, on the event loop: synced lazily (a power cut may lose the last
+      // few, leaving a volunteer less credible than it was). A revocation is synced at once (durably).
+      this.db.pragma('synchronous = NORMAL');
+      this.db.exec(`
+        CREATE TABLE IF NOT EXISTS identity_settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS revoked_workers (worker_id TEXT PRIMARY KEY, revoked_at INTEGER NOT NULL);
+        -- One row per identity that answered a gold job or was blacklisted.
+        CREATE TABLE IF NOT EXISTS worker_trust (
+          worker_id TEXT PRIMARY KEY,
+          spot_checks_passed INTEGER NOT NULL DEFAULT 0,
+          spot_checks_failed INTEGER NOT NULL DEFAULT 0,
+          answers_judged INTEGER NOT NULL DEFAULT 0,
+          answers_outvoted INTEGER NOT NULL DEFAULT 0,
+          blacklisted_reason TEXT
+        );
+        -- Each answer judged (recordJudgedAnswer), once per (job, identity): whether the newest result went against it.
+        CREATE TABLE IF NOT EXISTS judged_answers (
+          job_id TEXT NOT NULL,
+          worker_id TEXT NOT NULL,
+          outvoted INTEGER NOT NULL,
+          at INTEGER NOT NULL,
+          PRIMARY KEY (job_id, worker_id)
+        );
+        CREATE INDEX IF NOT EXISTS judged_answers_by_time ON judged_answers (at);
+        -- How long saboteurs last (trust/survival.ts): per bucket of passed spot checks, identities that reached it and were caught at it.
+        CREATE TABLE IF NOT EXISTS identity_survival (
+          bucket INTEGER PRIMARY KEY,
+          reached INTEGER NOT NULL DEFAULT 0,
+          caught INTEGER NOT NULL DEFAULT 0
+        );
+        -- Blacklistings whose backtracking is not done yet, under the mark of the latest blacklist call.
+        CREATE TABLE IF NOT EXISTS owed_backtracks (worker_id TEXT PRIMARY KEY, mark TEXT NOT NULL);
+      `);
+      // A store made before answers were judged gets their counts.
+      const columns = new Set((this.db.prepare(`PRAGMA table_info(worker_trust)`).all() as { name: string }[]).map((c) => c.name));
+      if (!columns.has('answers_judged')) {
+        this.db.exec(`ALTER TABLE worker_trust ADD COLUMN answers_judged INTEGER NOT NULL DEFAULT 0;
+                      ALTER TABLE worker_trust ADD COLUMN answers_outvoted INTEGER NOT NULL DEFAULT 0;`);
+      }
+    } catch (error) {
+      this.db.close();
+      throw unopenable(error, file);
     }
   }
 

@@ -5,6 +5,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { unopenable } from './sqlite-file.ts';
+import { StoreFileError } from './store-errors.ts';
 
 /** Another master holds this data directory: this one stops before touching anything in it. */
 export class DataDirInUseError extends Error {
@@ -20,16 +22,20 @@ export class DataDirLock {
   /** Holds `dataDir` until release() or the end of the process; throws DataDirInUseError at once if another holds it. */
   static take(dataDir: string): DataDirLock {
     fs.mkdirSync(dataDir, { recursive: true });
+    const file = path.join(dataDir, 'master.lock');
     // No waiting: a holder keeps it for its whole life.
-    const db = new Database(path.join(dataDir, 'master.lock'), { timeout: 0 });
+    const db = new Database(file, { timeout: 0 });
     try {
       // The lock is kept after the first transaction too; the transaction, never ended, takes it now.
       db.pragma('locking_mode = EXCLUSIVE');
       db.exec('BEGIN EXCLUSIVE');
     } catch (error) {
       db.close();
-      if ((error as { code?: unknown }).code === 'SQLITE_BUSY') throw new DataDirInUseError(dataDir);
-      throw error;
+      const code = (error as { code?: unknown }).code;
+      if (code === 'SQLITE_BUSY') throw new DataDirInUseError(dataDir);
+      // It holds nothing: no backup to restore.
+      if (code === 'SQLITE_NOTADB') throw new StoreFileError(`${path.resolve(file)} is not the lock file a master makes; it holds no data: delete it`);
+      throw unopenable(error, file);
     }
     return new DataDirLock(db);
   }

@@ -16,7 +16,7 @@ import { SqliteRetention } from './sqlite-retention.ts';
 import { releaseUnsent } from './unsent-leases.ts';
 import { prepareStatements, type Statements } from './sqlite-statements.ts';
 import { migrate } from './sqlite-schema.ts';
-import { openSqlite, unavailableIfLocked } from './sqlite-file.ts';
+import { openSqlite, unavailableIfLocked, unopenable } from './sqlite-file.ts';
 import { idempotencyScope, requestDigest } from './request-digest.ts';
 import { IdempotencyKeyReusedError, QueueFullError } from './store-errors.ts';
 
@@ -47,18 +47,24 @@ export class SqliteJobStore implements JobStore {
     private readonly limits: Limits,
   ) {
     fs.mkdirSync(dataDir, { recursive: true });
-    this.db = openSqlite(path.join(dataDir, 'jobs.sqlite'));
-    // Transitions are synced lazily: losing the last few to a power cut only
-    // redoes work (a lease reverts and is recovered). Uploads are synced at once.
-    this.db.pragma('synchronous = NORMAL');
-    migrate(this.db);
-    this.retention = new SqliteRetention(this.db);
-    this.images = new FileImageStore(path.join(dataDir, 'images'));
-    this.moveImagesOutOfDatabase();
-    this.q = prepareStatements(this.db);
-    // Files left by a crash between putting images and committing their jobs, or between removing jobs (or expiring
-    // their images) and their files.
-    this.images.sweepSync((jobId) => this.retention.imageKept(jobId));
+    const file = path.join(dataDir, 'jobs.sqlite');
+    this.db = openSqlite(file);
+    try {
+      // Transitions are synced lazily: losing the last few to a power cut only
+      // redoes work (a lease reverts and is recovered). Uploads are synced at once.
+      this.db.pragma('synchronous = NORMAL');
+      migrate(this.db);
+      this.retention = new SqliteRetention(this.db);
+      this.images = new FileImageStore(path.join(dataDir, 'images'));
+      this.moveImagesOutOfDatabase();
+      this.q = prepareStatements(this.db);
+      // Files left by a crash between putting images and committing their jobs, or between removing jobs (or expiring
+      // their images) and their files.
+      this.images.sweepSync((jobId) => this.retention.imageKept(jobId));
+    } catch (error) {
+      this.db.close();
+      throw unopenable(error, file);
+    }
   }
 
   async create(jobs: NewJob[], now: number, idempotencyKey?: string, owner?: string): Promise<CreateResult> {

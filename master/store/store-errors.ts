@@ -13,6 +13,14 @@ export class StoreUnavailableError extends Error {
   }
 }
 
+/** One of the embedded store's files cannot be opened: damaged, not a database, out of reach. The master stops at start. */
+export class StoreFileError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StoreFileError';
+  }
+}
+
 /**
  * Admitting these jobs would take the queued and leased jobs past the limit.
  * Checked in the same atomic step as the create, so nothing was stored.

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { preparedOnce } from '../store/prepared-once.ts';
-import { openSqlite } from '../store/sqlite-file.ts';
+import { openSqlite, unopenable } from '../store/sqlite-file.ts';
 import {
   sortTallies,
   type Contribution,
@@ -26,32 +26,38 @@ export class SqliteVolunteerLedger implements VolunteerLedger {
 
   constructor(dataDir: string) {
     fs.mkdirSync(dataDir, { recursive: true });
-    this.db = openSqlite(path.join(dataDir, 'volunteers.sqlite'));
+    const file = path.join(dataDir, 'volunteers.sqlite');
+    this.db = openSqlite(file);
     this.sql = preparedOnce(this.db);
-    this.db.pragma('synchronous = NORMAL');
-    this.db.exec(`
-      CREATE TABLE IF NOT EXISTS volunteers (
-        id TEXT PRIMARY KEY,
-        display_name TEXT,
-        images INTEGER NOT NULL DEFAULT 0,
-        compute_ms REAL NOT NULL DEFAULT 0
-      );
-      CREATE INDEX IF NOT EXISTS volunteers_by_images ON volunteers (images);
-      CREATE TABLE IF NOT EXISTS volunteer_tallies (
-        dimension TEXT NOT NULL,
-        key TEXT NOT NULL,
-        images INTEGER NOT NULL DEFAULT 0,
-        compute_ms REAL NOT NULL DEFAULT 0,
-        PRIMARY KEY (dimension, key)
-      );
-      CREATE TABLE IF NOT EXISTS volunteer_credited (
-        job_id TEXT NOT NULL,
-        volunteer_id TEXT NOT NULL,
-        at INTEGER NOT NULL,
-        PRIMARY KEY (job_id, volunteer_id)
-      );
-      CREATE INDEX IF NOT EXISTS volunteer_credited_by_time ON volunteer_credited (at);
-    `);
+    try {
+      this.db.pragma('synchronous = NORMAL');
+      this.db.exec(`
+        CREATE TABLE IF NOT EXISTS volunteers (
+          id TEXT PRIMARY KEY,
+          display_name TEXT,
+          images INTEGER NOT NULL DEFAULT 0,
+          compute_ms REAL NOT NULL DEFAULT 0
+        );
+        CREATE INDEX IF NOT EXISTS volunteers_by_images ON volunteers (images);
+        CREATE TABLE IF NOT EXISTS volunteer_tallies (
+          dimension TEXT NOT NULL,
+          key TEXT NOT NULL,
+          images INTEGER NOT NULL DEFAULT 0,
+          compute_ms REAL NOT NULL DEFAULT 0,
+          PRIMARY KEY (dimension, key)
+        );
+        CREATE TABLE IF NOT EXISTS volunteer_credited (
+          job_id TEXT NOT NULL,
+          volunteer_id TEXT NOT NULL,
+          at INTEGER NOT NULL,
+          PRIMARY KEY (job_id, volunteer_id)
+        );
+        CREATE INDEX IF NOT EXISTS volunteer_credited_by_time ON volunteer_credited (at);
+      `);
+    } catch (error) {
+      this.db.close();
+      throw unopenable(error, file);
+    }
   }
 
   async record({ jobId, volunteerId, browser, backend, computeMs }: Contribution, at = Date.now()): Promise<boolean> {
