@@ -4,6 +4,7 @@ import multer from 'multer';
 import type { ApiError } from '../api-types.ts';
 import type { Logger } from '../log.ts';
 import { IdempotencyKeyReusedError, QueueFullError, StoreUnavailableError } from '../store/store-errors.ts';
+import { storageFailureCause } from './storage-failure.ts';
 
 export class HttpError extends Error {
   constructor(
@@ -15,6 +16,9 @@ export class HttpError extends Error {
     super(message);
   }
 }
+
+/** Freeing space or mending a folder takes an operator: asking again at once would meet the same failure. */
+const STORAGE_RETRY_AFTER_S = '30';
 
 const body = (code: string, message: string): ApiError => ({ error: { code, message } });
 
@@ -34,6 +38,7 @@ function fromMulter(error: multer.MulterError, limits: { maxUploadBytes: number;
 export function errorHandler(log: Logger, limits: { maxUploadBytes: number; maxFilesPerUpload: number }): ErrorRequestHandler {
   return (error: unknown, _req, res, _next) => {
     let http: HttpError;
+    const storageCause = storageFailureCause(error);
     if (error instanceof HttpError) http = error;
     else if (error instanceof multer.MulterError) http = fromMulter(error, limits);
     // Bounded queue: refuse new work instead of growing without bound.
@@ -44,6 +49,11 @@ export function errorHandler(log: Logger, limits: { maxUploadBytes: number; maxF
       http = new HttpError(503, 'store-unavailable', 'the job store is unreachable just now; nothing was stored, try again shortly', {
         'Retry-After': '2',
       });
+    } else if (storageCause !== undefined) {
+      // The master's disk, not the request: a 5xx the client may retry, and an operator's to mend.
+      log.error({ err: error }, 'storage unavailable');
+      const message = `the master cannot write uploads just now (${storageCause}); nothing was stored, try again later`;
+      http = new HttpError(503, 'storage-unavailable', message, { 'Retry-After': STORAGE_RETRY_AFTER_S });
     } else if (error instanceof Error && error.message === 'Request aborted') {
       // The client went away mid-upload (lossy links do this); it will retry, nothing was stored.
       log.info('upload aborted by the client');

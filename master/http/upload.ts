@@ -5,7 +5,8 @@
 // its files away by then), refused, or cut off (multer removes those it was
 // writing, and every path it was given is deleted when the answer closes).
 // Whatever a client sends, a body that is not well-formed multipart
-// is its mistake (400), never the master's (500).
+// is its mistake (400), never the master's (500); a file the master could not
+// write (disk full, say) is the master's (errors.ts answers it).
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -100,9 +101,12 @@ const TEXT_FIELD_LIMITS: Partial<Record<multer.ErrorCode, () => HttpError>> = {
   LIMIT_PART_COUNT: () => new HttpError(413, 'too-many-parts', 'more parts than images and text fields allowed together; nothing was stored'),
 };
 
-/** Multer's own limit errors and a client hanging up keep their meaning; anything else busboy throws is a malformed body. */
+/**
+ * Multer's own limit errors, a client hanging up and the file system's errors (a system call's, writing the file) keep
+ * their meaning; anything else busboy throws is a malformed body.
+ */
 function asClientError(error: unknown): unknown {
   if (error instanceof multer.MulterError) return TEXT_FIELD_LIMITS[error.code]?.() ?? error;
-  if (!(error instanceof Error) || error.message === 'Request aborted') return error;
+  if (!(error instanceof Error) || error.message === 'Request aborted' || 'syscall' in error) return error;
   return new HttpError(400, 'malformed-multipart', `the body is not well-formed multipart/form-data (${error.message}); nothing was stored`);
 }

@@ -1,0 +1,61 @@
+// The master's own disk failing under an upload (full, read-only, a folder of
+// DATA_DIR broken): the client gets a 5xx it may retry, in plain words, never a
+// 4xx blaming its request, and nothing is half stored.
+import fs from 'node:fs';
+import path from 'node:path';
+import pino from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import { incomingDir } from '../http/upload.ts';
+import { startMaster } from '../server.ts';
+import { makeConfig } from '../config.ts';
+import { devImages, defaultModelDir } from '../../test/support/paths.ts';
+import { tempDataDir, type TestMaster } from '../../test/support/test-master.ts';
+
+const jpeg = fs.readFileSync(devImages(1)[0]!.path);
+
+async function upload(url: string) {
+  const data = new FormData();
+  data.append('image', new Blob([new Uint8Array(jpeg)]), 'cat.jpg');
+  const response = await fetch(`${url}/api/jobs`, { method: 'POST', body: data });
+  return {
+    status: response.status,
+    retryAfter: response.headers.get('retry-after'),
+    body: (await response.json()) as { error: { code: string; message: string } },
+  };
+}
+
+/** A folder replaced by a plain file: no write under it succeeds, even for root (for whom chmod stops nothing). */
+function breakFolder(dir: string): void {
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.writeFileSync(dir, 'not a folder');
+}
+
+describe('an upload the master cannot write', () => {
+  let master: TestMaster | undefined;
+  afterEach(async () => {
+    await master?.close();
+    if (master) fs.rmSync(master.dataDir, { recursive: true, force: true });
+    master = undefined;
+  });
+
+  const storedJobs = async (m: TestMaster) => Object.values(await m.store.counts()).reduce((sum, count) => sum + count, 0);
+
+  it('answers 503 storage-unavailable, logged once, when the incoming folder cannot be written', async () => {
+    const lines: { level: number; msg: string }[] = [];
+    const log = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line) as { level: number; msg: string }) });
+    const dataDir = tempDataDir();
+    const config = makeConfig({ port: 0, host: '127.0.0.1', modelDir: defaultModelDir, dataDir });
+    const started = await startMaster(config, log);
+    master = { ...started, config, dataDir };
+    breakFolder(incomingDir(dataDir));
+
+    const answer = await upload(master.url);
+    expect(answer.status).toBe(503);
+    expect(answer.retryAfter).toBe('30');
+    expect(answer.body.error.code).toBe('storage-unavailable');
+    expect(answer.body.error.message).toMatch(/cannot write uploads just now .*nothing was stored/);
+    expect(await storedJobs(master)).toBe(0);
+    expect(fs.readdirSync(path.join(dataDir, 'images'))).toEqual([]);
+    expect(lines.filter((line) => line.level >= 50 && line.msg === 'storage unavailable')).toHaveLength(1);
+  });
+});
