@@ -14,9 +14,18 @@ const FILE_SYSTEM_CAUSES: Record<string, string> = {
   ENOTDIR: 'a folder of the data directory is not a folder',
 };
 
+/** SQLite's (primary) result codes for a database it cannot write; extended codes (SQLITE_IOERR_WRITE) share the primary's words. */
+const SQLITE_CAUSES: Record<string, string> = {
+  SQLITE_FULL: 'disk full',
+  SQLITE_READONLY: 'database read-only',
+  SQLITE_IOERR: 'disk I/O error',
+  SQLITE_CANTOPEN: 'database cannot be opened',
+};
+
 /** What went wrong, if `error` is a failure of the master's storage; undefined for anything else. */
 export function storageFailureCause(error: unknown): string | undefined {
   const code = (error as { code?: unknown } | null)?.code;
   if (typeof code !== 'string') return undefined;
+  if (code.startsWith('SQLITE_')) return SQLITE_CAUSES[code.split('_', 2).join('_')];
   return FILE_SYSTEM_CAUSES[code];
 }

@@ -26,7 +26,9 @@ export class FileImageStore implements ImageStore {
   async put(images: { jobId: string; file: UploadedFile; prepared?: Uint8Array }[]): Promise<void> {
     // Contents on disk before a name points at them; synced side by side (libuv runs a few at once). A prepared
     // image is written under its final name: until the job's row is committed, no row names it.
-    await Promise.all([
+    // All settled before any failure is thrown: a write still running then (another file of a full disk) would finish
+    // after the caller has deleted what was put, and leave its file behind.
+    await allOrFirstFailure([
       ...images.map(({ file }) => syncPath(file.path)),
       ...images.flatMap(({ jobId, prepared }) => (prepared ? [writeSynced(this.preparedPathOf(jobId), prepared)] : [])),
     ]);
@@ -103,6 +105,11 @@ export class FileImageStore implements ImageStore {
   private preparedPathOf(jobId: string): string {
     return this.pathOf(jobId) + PREPARED_SUFFIX;
   }
+}
+
+async function allOrFirstFailure(work: Promise<void>[]): Promise<void> {
+  const failed = (await Promise.allSettled(work)).find((outcome) => outcome.status === 'rejected');
+  if (failed) throw failed.reason;
 }
 
 async function readIfAny(file: string): Promise<Buffer | null> {

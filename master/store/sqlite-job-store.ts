@@ -76,7 +76,9 @@ export class SqliteJobStore implements JobStore {
       await this.images.put(jobs.map((job, i) => ({ jobId: ids[i]!, file: job.image, ...(job.prepared && { prepared: job.prepared.bytes }) })));
       created = await this.write(() => this.createNow(jobs, ids, now, scopedKey, digest, owner), { durable: true });
     } catch (error) {
-      await this.images.delete(ids);
+      // The create's own failure is the one to tell (a full disk, say); a file the delete cannot remove now has no
+      // row, and is swept at the next open as a crash's would be.
+      await this.images.delete(ids).catch(() => {});
       throw error;
     }
     if (created.replayed) await this.images.delete(ids);

@@ -3,13 +3,15 @@
 // 4xx blaming its request, and nothing is half stored.
 import fs from 'node:fs';
 import path from 'node:path';
+import type Database from 'better-sqlite3';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { incomingDir } from '../http/upload.ts';
 import { startMaster } from '../server.ts';
 import { makeConfig } from '../config.ts';
+import { until } from '../../test/support/jobs-client.ts';
 import { devImages, defaultModelDir } from '../../test/support/paths.ts';
-import { tempDataDir, type TestMaster } from '../../test/support/test-master.ts';
+import { startTestMaster, tempDataDir, type TestMaster } from '../../test/support/test-master.ts';
 
 const jpeg = fs.readFileSync(devImages(1)[0]!.path);
 
@@ -57,5 +59,30 @@ describe('an upload the master cannot write', () => {
     expect(await storedJobs(master)).toBe(0);
     expect(fs.readdirSync(path.join(dataDir, 'images'))).toEqual([]);
     expect(lines.filter((line) => line.level >= 50 && line.msg === 'storage unavailable')).toHaveLength(1);
+  });
+
+  it('answers 503 storage-unavailable when the images folder cannot be written, leaving no job and no file', async () => {
+    master = await startTestMaster();
+    breakFolder(path.join(master.dataDir, 'images'));
+
+    const answer = await upload(master.url);
+    expect(answer).toMatchObject({ status: 503, retryAfter: '30', body: { error: { code: 'storage-unavailable' } } });
+    expect(await storedJobs(master)).toBe(0);
+    const incoming = incomingDir(master.dataDir);
+    await until(() => fs.readdirSync(incoming).length === 0, 'the upload to be deleted from the incoming folder');
+  });
+
+  it('answers 503 storage-unavailable when the database cannot be written at commit, and removes the images it had put', async () => {
+    master = await startTestMaster();
+    // The database turned read-only under the master (as on a file system remounted read-only): SQLITE_READONLY.
+    const db = (master.store as unknown as { db: Database.Database }).db;
+    db.pragma('query_only = ON');
+
+    const answer = await upload(master.url);
+    expect(answer).toMatchObject({ status: 503, retryAfter: '30', body: { error: { code: 'storage-unavailable' } } });
+    expect(answer.body.error.message).toContain('database read-only');
+    db.pragma('query_only = OFF');
+    expect(await storedJobs(master)).toBe(0);
+    expect(fs.readdirSync(path.join(master.dataDir, 'images'))).toEqual([]);
   });
 });
