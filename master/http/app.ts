@@ -66,7 +66,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(securityHeaders);
   app.use('/api', checkOrigin(config.allowedOrigins));
   // Probes answer whatever clients do: before the request rate. /api/health reads the store's counts, so it is counted.
-  app.use(healthRouter({ store, model, draining }));
+  app.use(healthRouter({ store, model, draining, disk: { dir: config.dataDir, minFreeBytes: config.maxUploadRequestBytes } }));
   app.use('/api', requestRate(config, sharedRate));
   app.use(answerOptions);
   app.get('/api/health', async (_req, res) => {

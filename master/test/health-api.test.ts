@@ -84,7 +84,8 @@ describe('readiness reasons', () => {
     for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it('names draining and a model that is no longer readable', async () => {
+  /** A data directory with its store, and a model directory with its model.json. */
+  function fixture() {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'grid-health-'));
     const modelDir = fs.mkdtempSync(path.join(os.tmpdir(), 'grid-model-'));
     dirs.push(dataDir, modelDir);
@@ -96,9 +97,61 @@ describe('readiness reasons', () => {
       checksummed: false,
       view: { name: 'm', hash: 'h', url: '/models/h/model.json', inputRange: [-1, 1], bytes: 2, imageSize: 224 },
     } satisfies ModelFiles;
+    return { dataDir, modelDir, store, model };
+  }
+
+  it('turns unready with 503 storage-full while the data directory has less room than the largest upload request, and ready again when freed', async () => {
+    const { dataDir, store, model } = fixture();
+    let free = 1000;
+    const asked: string[] = [];
+    const freeBytes = async (dir: string) => {
+      asked.push(dir);
+      return free;
+    };
+    const app = express()
+      .use(healthRouter({ store, model, draining: () => false, disk: { dir: dataDir, minFreeBytes: 1000, freeBytes } }))
+      .use(errorHandler(createLogger('silent'), { maxUploadBytes: 1, maxFilesPerUpload: 1 }));
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      expect((await probe(`${url}/readyz`)).status).toBe(200);
+      free = 999;
+      const full = await fetch(`${url}/readyz`);
+      expect(full.status).toBe(503);
+      expect(full.headers.get('retry-after')).toBe('2');
+      expect(await full.json()).toEqual({
+        error: {
+          code: 'storage-full',
+          message: `${dataDir} has 999 bytes free, less than the largest upload request needs (MAX_UPLOAD_REQUEST_BYTES, 1000)`,
+        },
+      });
+      expect((await probe(`${url}/livez`)).status).toBe(200);
+      free = 5000;
+      expect((await probe(`${url}/readyz`)).status).toBe(200);
+      expect(new Set(asked)).toEqual(new Set([dataDir]));
+    } finally {
+      server.close();
+      await store.close();
+    }
+  });
+
+  it('reads the real free space of DATA_DIR: a master whose largest upload request would not fit is not ready', async () => {
+    const huge = Number.MAX_SAFE_INTEGER;
+    const master = await startTestMaster({ maxUploadRequestBytes: huge, maxUploadBytesInFlight: huge });
+    try {
+      expect(await probe(`${master.url}/readyz`)).toMatchObject({ status: 503, body: { error: { code: 'storage-full' } } });
+    } finally {
+      await master.close();
+      dirs.push(master.dataDir);
+    }
+  });
+
+  it('names draining and a model that is no longer readable', async () => {
+    const { dataDir, modelDir, store, model } = fixture();
     let draining = false;
     const app = express()
-      .use(healthRouter({ store, model, draining: () => draining }))
+      .use(healthRouter({ store, model, draining: () => draining, disk: { dir: dataDir, minFreeBytes: 1 } }))
       .use(errorHandler(createLogger('silent'), { maxUploadBytes: 1, maxFilesPerUpload: 1 }));
     const server = app.listen(0, '127.0.0.1');
     await new Promise((resolve) => server.once('listening', resolve));

@@ -93,10 +93,11 @@ export const serviceRoutes: RouteConfig[] = [
     method: 'get',
     path: '/readyz',
     tags: ['health'],
-    summary: 'Readiness: the store answers a ping, the model files are readable, the master is not stopping. Never counts jobs.',
+    summary:
+      'Readiness: the store answers a ping, the model files are readable, DATA_DIR has room for one largest upload request (MAX_UPLOAD_REQUEST_BYTES), the master is not stopping. Never counts jobs.',
     responses: {
       200: json(z.object({ status: z.literal('ready') }), 'Ready for traffic.'),
-      503: error('Not ready, and why.', ['store-unreachable', 'model-missing', 'draining'], retryAfter),
+      503: error('Not ready, and why.', ['store-unreachable', 'model-missing', 'storage-full', 'storage-unavailable', 'draining'], retryAfter),
     },
   },
   {
