@@ -78,8 +78,8 @@ export const jobRoutes: RouteConfig[] = [
         retryAfter,
       ),
       503: error(
-        'The queue is full (MAX_PENDING_JOBS), MAX_UPLOADS_IN_FLIGHT uploads or MAX_UPLOAD_BYTES_IN_FLIGHT bytes are being received, or the store is unreachable; nothing was stored.',
-        ['queue-full', 'too-many-uploads', 'store-unavailable'],
+        'The queue is full (MAX_PENDING_JOBS), MAX_UPLOADS_IN_FLIGHT uploads or MAX_UPLOAD_BYTES_IN_FLIGHT bytes are being received, the store is unreachable, or the master cannot write to its own disk (full, read-only); nothing was stored.',
+        ['queue-full', 'too-many-uploads', 'store-unavailable', 'storage-unavailable'],
         retryAfter,
       ),
     },
