@@ -4,6 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { createApp } from './http/app.ts';
 import { limitConnections } from './http/connection-limits.ts';
 import { upgradeIgnorer } from './http/ignored-upgrade.ts';
+import { IncomingSweeper } from './http/incoming-sweeper.ts';
+import { incomingDir } from './http/upload.ts';
 import { openFileLimit, openFileWarning } from './http/open-file-limit.ts';
 import { verificationPolicyView } from './http/verification-router.ts';
 import type { Config } from './config.ts';
@@ -171,6 +173,9 @@ async function startLocked(config: Config, log: Logger, parts: MasterParts, lock
   lifecycle.start();
   const retention = new RetentionSweeper(lifecycle, ledger, identityStore, config, log);
   retention.start();
+  // Uploads a master killed mid-request left on disk: swept now, and while this one runs.
+  const incoming = new IncomingSweeper(incomingDir(config.dataDir), config.requestTimeoutMs, log);
+  incoming.start();
 
   const { port } = server.address() as AddressInfo;
   const url = `http://127.0.0.1:${port}`;
@@ -186,6 +191,7 @@ async function startLocked(config: Config, log: Logger, parts: MasterParts, lock
       lifecycle.stop();
       retention.stop();
       stats.stop();
+      await incoming.stop();
       await shared?.close();
       await hub.close();
       await lifecycle.idle();

@@ -4,6 +4,7 @@
 // the request ends, however it ends: accepted (the embedded store has moved
 // its files away by then), refused, or cut off (multer removes those it was
 // writing, and every path it was given is deleted when the answer closes).
+// Files of a master killed mid-upload are incoming-sweeper.ts's.
 // Whatever a client sends, a body that is not well-formed multipart
 // is its mistake (400), never the master's (500); a file the master could not
 // write (disk full, say) is the master's (errors.ts answers it).
@@ -17,8 +18,6 @@ import { HttpError } from './errors.ts';
 export interface UploadLimits {
   maxUploadBytes: number;
   maxFilesPerUpload: number;
-  /** No upload can still be arriving after this long: older files in the incoming folder are leftovers. */
-  requestTimeoutMs: number;
 }
 
 /**
@@ -36,10 +35,9 @@ const CONTROL_CHARACTERS = /\p{Cc}/u;
 /** Where uploads are written while they arrive and are checked. */
 export const incomingDir = (dataDir: string) => path.join(dataDir, 'incoming');
 
-export function imageUpload(dataDir: string, { maxUploadBytes, maxFilesPerUpload, requestTimeoutMs }: UploadLimits): RequestHandler {
+export function imageUpload(dataDir: string, { maxUploadBytes, maxFilesPerUpload }: UploadLimits): RequestHandler {
   const destination = incomingDir(dataDir);
   fs.mkdirSync(destination, { recursive: true });
-  sweepLeftovers(destination, requestTimeoutMs);
   /** Every path multer was given for a request, whether or not its file was finished: all of them go when the request ends. */
   const written = new WeakMap<object, { paths: string[]; ended: boolean }>();
   const upload = multer({
@@ -81,16 +79,6 @@ export function imageUpload(dataDir: string, { maxUploadBytes, maxFilesPerUpload
       next();
     });
   };
-}
-
-/** Files a master that stopped mid-upload left behind; a file written to in the last `ageMs` may be another master's upload in progress. */
-function sweepLeftovers(dir: string, ageMs: number): void {
-  const before = Date.now() - ageMs;
-  for (const name of fs.readdirSync(dir)) {
-    const file = path.join(dir, name);
-    const modified = fs.statSync(file, { throwIfNoEntry: false })?.mtimeMs;
-    if (modified !== undefined && modified < before) fs.rmSync(file, { force: true, recursive: true });
-  }
 }
 
 /** The text-field limits, named (multer's own words name no limit the client can look up). */

@@ -1,6 +1,7 @@
 // The master's own disk failing under an upload (full, read-only, a folder of
 // DATA_DIR broken): the client gets a 5xx it may retry, in plain words, never a
-// 4xx blaming its request, and nothing is half stored.
+// 4xx blaming its request, and nothing is half stored. And what a master killed
+// mid-upload leaves on that disk goes while the others run, not at a restart.
 import fs from 'node:fs';
 import path from 'node:path';
 import type Database from 'better-sqlite3';
@@ -84,5 +85,31 @@ describe('an upload the master cannot write', () => {
     db.pragma('query_only = OFF');
     expect(await storedJobs(master)).toBe(0);
     expect(fs.readdirSync(path.join(master.dataDir, 'images'))).toEqual([]);
+  });
+});
+
+describe('files a master killed mid-upload left in the incoming folder', () => {
+  let master: TestMaster | undefined;
+  afterEach(async () => {
+    await master?.close();
+    if (master) fs.rmSync(master.dataDir, { recursive: true, force: true });
+    master = undefined;
+  });
+
+  it('are swept while the master runs, once older than REQUEST_TIMEOUT_MS; files in use are kept', async () => {
+    master = await startTestMaster({ requestTimeoutMs: 1_000, headersTimeoutMs: 500 });
+    const incoming = incomingDir(master.dataDir);
+    const left = path.join(incoming, 'left-by-a-killed-master');
+    const inUse = path.join(incoming, 'being-written');
+    fs.writeFileSync(left, jpeg);
+    fs.writeFileSync(inUse, jpeg);
+    const anHourAgo = new Date(Date.now() - 3_600_000);
+    fs.utimesSync(left, anHourAgo, anHourAgo);
+    // Written to "in an hour": younger than any request, however long the test waits.
+    const anHourAhead = new Date(Date.now() + 3_600_000);
+    fs.utimesSync(inUse, anHourAhead, anHourAhead);
+
+    await until(() => !fs.existsSync(left), 'the leftover to be swept', 5_000);
+    expect(fs.readdirSync(incoming)).toEqual(['being-written']);
   });
 });

@@ -1,0 +1,56 @@
+// Files an upload left in the incoming folder when its master was killed mid-request (SIGKILL: no 'close' ran to
+// delete them). No request outlives REQUEST_TIMEOUT_MS, so a file not written to for longer is a leftover: swept at
+// start and then every REQUEST_TIMEOUT_MS while the master runs, so a full disk's worth of them waits for no restart.
+// A younger file may be an upload in progress, of this master or another sharing DATA_DIR: it is kept.
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import type { Logger } from '../log.ts';
+
+export class IncomingSweeper {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | null = null;
+
+  constructor(
+    private readonly dir: string,
+    /** REQUEST_TIMEOUT_MS: the longest any request, and so any upload, can last. */
+    private readonly ageMs: number,
+    private readonly log: Logger,
+  ) {}
+
+  /** Sweeps once before the first request (synchronously: a start is no time to answer anything), then every ageMs. */
+  start(): void {
+    const before = Date.now() - this.ageMs;
+    for (const name of fs.readdirSync(this.dir)) {
+      const file = path.join(this.dir, name);
+      const modified = fs.statSync(file, { throwIfNoEntry: false })?.mtimeMs;
+      if (modified !== undefined && modified < before) fs.rmSync(file, { force: true, recursive: true });
+    }
+    this.timer = setInterval(() => {
+      // One sweep at a time: a slow disk's sweep is not joined by the next.
+      this.running ??= this.sweep().finally(() => (this.running = null));
+    }, this.ageMs);
+    // A sweep to come keeps no process alive.
+    this.timer.unref();
+  }
+
+  /** Stops sweeping, and waits for a sweep under way. */
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.running;
+  }
+
+  private async sweep(): Promise<void> {
+    const before = Date.now() - this.ageMs;
+    try {
+      for (const name of await fsp.readdir(this.dir)) {
+        const file = path.join(this.dir, name);
+        const modified = (await fsp.stat(file).catch(() => undefined))?.mtimeMs;
+        if (modified !== undefined && modified < before) await fsp.rm(file, { force: true, recursive: true });
+      }
+    } catch (error) {
+      // A broken folder fails every upload too (503 storage-unavailable); the sweep says so and tries again next time.
+      this.log.warn({ err: error, dir: this.dir }, 'could not sweep leftover uploads');
+    }
+  }
+}
