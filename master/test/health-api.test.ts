@@ -3,6 +3,7 @@
 // and starts again (never the shared one).
 import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -23,6 +24,16 @@ const probe = async (url: string) => {
   const response = await fetch(url);
   return { status: response.status, body: (await response.json()) as unknown };
 };
+
+/** The health router alone, with the API's error handler, on an ephemeral port. */
+async function serve(router: express.Router): Promise<{ server: Server; url: string }> {
+  const server = express()
+    .use(router)
+    .use(errorHandler(createLogger('silent'), { maxUploadBytes: 1, maxFilesPerUpload: 1 }))
+    .listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+}
 
 const gauge = async (masterUrl: string, name: string) => {
   const text = await (await fetch(`${masterUrl}/metrics`)).text();
@@ -108,12 +119,7 @@ describe('readiness reasons', () => {
       asked.push(dir);
       return free;
     };
-    const app = express()
-      .use(healthRouter({ store, model, draining: () => false, disk: { dir: dataDir, minFreeBytes: 1000, freeBytes } }))
-      .use(errorHandler(createLogger('silent'), { maxUploadBytes: 1, maxFilesPerUpload: 1 }));
-    const server = app.listen(0, '127.0.0.1');
-    await new Promise((resolve) => server.once('listening', resolve));
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const { server, url } = await serve(healthRouter({ store, model, draining: () => false, disk: { dir: dataDir, minFreeBytes: 1000, freeBytes } }));
     try {
       expect((await probe(`${url}/readyz`)).status).toBe(200);
       free = 999;
@@ -150,12 +156,7 @@ describe('readiness reasons', () => {
   it('names draining and a model that is no longer readable', async () => {
     const { dataDir, modelDir, store, model } = fixture();
     let draining = false;
-    const app = express()
-      .use(healthRouter({ store, model, draining: () => draining, disk: { dir: dataDir, minFreeBytes: 1 } }))
-      .use(errorHandler(createLogger('silent'), { maxUploadBytes: 1, maxFilesPerUpload: 1 }));
-    const server = app.listen(0, '127.0.0.1');
-    await new Promise((resolve) => server.once('listening', resolve));
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const { server, url } = await serve(healthRouter({ store, model, draining: () => draining, disk: { dir: dataDir, minFreeBytes: 1 } }));
     try {
       expect((await probe(`${url}/readyz`)).status).toBe(200);
       fs.rmSync(path.join(modelDir, 'model.json'));
