@@ -47,6 +47,12 @@ export const OPTIONS: [string, string, keyof Config, string][] = [
     'new volunteer identities one address (IPv6: its /64) is issued per NEW_IDENTITY_WINDOW_MS; one more is closed with 4007',
   ],
   ['--new-identity-window-ms <ms>', 'NEW_IDENTITY_WINDOW_MS', 'newIdentityWindowMs', 'the window MAX_NEW_IDENTITIES_PER_ADDRESS counts over'],
+  [
+    '--max-counted-addresses <n>',
+    'MAX_COUNTED_ADDRESSES',
+    'maxCountedAddresses',
+    'client addresses each per-address allowance counts apart in a window; past it, addresses not yet counted share one allowance',
+  ],
   ['--headers-timeout-ms <n>', 'HEADERS_TIMEOUT_MS', 'headersTimeoutMs', "a request's headers must arrive within this"],
   ['--request-timeout-ms <n>', 'REQUEST_TIMEOUT_MS', 'requestTimeoutMs', 'a whole request, body included, must arrive within this'],
   ['--keep-alive-timeout-ms <n>', 'KEEP_ALIVE_TIMEOUT_MS', 'keepAliveTimeoutMs', 'idle keep-alive connections are closed after this'],

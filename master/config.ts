@@ -69,6 +69,8 @@ export const ConfigSchema = z
     /** New volunteer identities one client address (IPv6: its /64) is issued per window (identity/new-identity-rate.ts). */
     maxNewIdentitiesPerAddress: int(1).default(30),
     newIdentityWindowMs: timerMs(1_000).default(3_600_000),
+    /** Client addresses (IPv6: /64s) each per-address allowance counts apart in a window; past it, new ones share one (http/counted-addresses.ts). */
+    maxCountedAddresses: int(1).max(10_000_000).default(100_000),
     /** A request's headers must arrive within this. */
     headersTimeoutMs: timerMs(100).default(10_000),
     /** A whole request, body included, must arrive within this. */

@@ -1,18 +1,29 @@
 // A count per client address over a fixed window, with rate-limiter-flexible: in memory on one master, in Redis
 // when masters share it (so spreading over them does not multiply an allowance), and in memory again while Redis
 // is away. Used for API requests (request-rate.ts) and new worker identities (identity/new-identity-rate.ts).
-import { RateLimiterMemory, RateLimiterRedis, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { RateLimiterMemory, RateLimiterRedis, type RateLimiterRes } from 'rate-limiter-flexible';
 import type { RedisClient } from '../store/redis/lua-scripts.ts';
+import { CountedAddresses } from './counted-addresses.ts';
 
 export interface SharedCounts {
   redis: RedisClient;
   keyPrefix: string;
 }
 
-/** `points` per address in each window of `windowMs`; `name` keeps this count's Redis keys apart from others'. */
-export function addressLimiter(points: number, windowMs: number, name: string, shared?: SharedCounts): RateLimiterAbstract {
+export interface AddressLimiter {
+  /** Counts one for the address; rejects with a RateLimiterRes past its allowance. */
+  consume(address: string): Promise<RateLimiterRes>;
+}
+
+/**
+ * `points` per address in each window of `windowMs`, at most `maxAddresses` addresses counted apart
+ * (counted-addresses.ts); `name` keeps this count's Redis keys apart from others'.
+ */
+export function addressLimiter(points: number, windowMs: number, maxAddresses: number, name: string, shared?: SharedCounts): AddressLimiter {
   const options = { points, duration: windowMs / 1000 };
-  return shared
+  const limiter = shared
     ? new RateLimiterRedis({ ...options, storeClient: shared.redis, keyPrefix: `${shared.keyPrefix}${name}`, insuranceLimiter: new RateLimiterMemory(options) })
     : new RateLimiterMemory(options);
+  const counted = new CountedAddresses(maxAddresses, windowMs);
+  return { consume: (address) => limiter.consume(counted.keyFor(address, Date.now())) };
 }

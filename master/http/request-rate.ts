@@ -12,10 +12,12 @@ export interface RequestRateLimits {
   apiRequestsPerWindow: number;
   /** ...of this length. */
   apiRateWindowMs: number;
+  /** Addresses counted apart in a window (counted-addresses.ts). */
+  maxCountedAddresses: number;
 }
 
 export function requestRate(limits: RequestRateLimits, shared?: SharedCounts): RequestHandler {
-  const limiter = addressLimiter(limits.apiRequestsPerWindow, limits.apiRateWindowMs, 'rate', shared);
+  const limiter = addressLimiter(limits.apiRequestsPerWindow, limits.apiRateWindowMs, limits.maxCountedAddresses, 'rate', shared);
   return async (req, _res, next) => {
     try {
       await limiter.consume(clientOf(req.socket));

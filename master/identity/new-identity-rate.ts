@@ -3,8 +3,8 @@
 // volunteers. Each address gets a few (a household, a classroom behind one NAT), then waits for the window to
 // pass; a page that keeps its identity is never counted again. IPv6 addresses count by /64 (http/client-address.ts).
 // Counted as API requests are (http/address-limiter.ts), across masters sharing Redis.
-import { RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
-import { addressLimiter, type SharedCounts } from '../http/address-limiter.ts';
+import { RateLimiterRes } from 'rate-limiter-flexible';
+import { addressLimiter, type AddressLimiter, type SharedCounts } from '../http/address-limiter.ts';
 import { addressGroup } from '../http/client-address.ts';
 
 export interface NewIdentityLimits {
@@ -12,16 +12,18 @@ export interface NewIdentityLimits {
   maxNewIdentitiesPerAddress: number;
   /** ...of this length. */
   newIdentityWindowMs: number;
+  /** Addresses counted apart in a window (http/counted-addresses.ts). */
+  maxCountedAddresses: number;
 }
 
 export class NewIdentityRate {
-  private readonly limiter: RateLimiterAbstract;
+  private readonly limiter: AddressLimiter;
 
   constructor(
     private readonly limits: NewIdentityLimits,
     shared?: SharedCounts,
   ) {
-    this.limiter = addressLimiter(limits.maxNewIdentitiesPerAddress, limits.newIdentityWindowMs, 'new-identities', shared);
+    this.limiter = addressLimiter(limits.maxNewIdentitiesPerAddress, limits.newIdentityWindowMs, limits.maxCountedAddresses, 'new-identities', shared);
   }
 
   /** Counts one new identity for the address: null if it may have it, else why not, in plain words. */

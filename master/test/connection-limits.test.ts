@@ -340,6 +340,15 @@ describe('request rate', () => {
     expect((await request(master, { path: '/api/jobs', from: '127.0.0.2' })).status).toBe(200);
   });
 
+  it('counts at most MAX_COUNTED_ADDRESSES addresses apart: the addresses past it share one allowance, the earlier keep theirs', async () => {
+    const master = await start({ apiRequestsPerWindow: 2, apiRateWindowMs: 60_000, maxCountedAddresses: 2 });
+    for (const from of ['127.0.0.2', '127.0.0.3']) expect((await request(master, { path: '/api/jobs', from })).status).toBe(200);
+    const past = [];
+    for (const from of ['127.0.0.4', '127.0.0.5', '127.0.0.6']) past.push((await request(master, { path: '/api/jobs', from })).status);
+    expect(past).toEqual([200, 200, 429]);
+    expect((await request(master, { path: '/api/jobs', from: '127.0.0.2' })).status).toBe(200);
+  });
+
   it('gives each address its API_REQUESTS_PER_WINDOW again once the API_RATE_WINDOW_MS it counted over has passed', async () => {
     const master = await start({ apiRequestsPerWindow: 2, apiRateWindowMs: 1_000 });
     for (let i = 0; i < 2; i++) expect((await request(master, { path: '/api/jobs' })).status).toBe(200);
