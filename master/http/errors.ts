@@ -4,6 +4,7 @@ import multer from 'multer';
 import type { ApiError } from '../api-types.ts';
 import type { Logger } from '../log.ts';
 import { IdempotencyKeyReusedError, QueueFullError, StoreUnavailableError } from '../store/store-errors.ts';
+import { isLocked } from '../store/sqlite-file.ts';
 import { storageFailureCause } from './storage-failure.ts';
 
 export class HttpError extends Error {
@@ -44,9 +45,10 @@ export function errorHandler(log: Logger, limits: { maxUploadBytes: number; maxF
     // Bounded queue: refuse new work instead of growing without bound.
     else if (error instanceof QueueFullError) http = new HttpError(503, 'queue-full', error.message, { 'Retry-After': '5' });
     else if (error instanceof IdempotencyKeyReusedError) http = new HttpError(422, 'idempotency-key-reused', `${error.message}; nothing was stored`);
-    else if (error instanceof StoreUnavailableError) {
+    // A SQLite file another program holds locked (a backup, a sqlite3 shell) is a store out of reach just now too.
+    else if (error instanceof StoreUnavailableError || isLocked(error)) {
       log.warn({ err: error }, 'store unavailable');
-      http = new HttpError(503, 'store-unavailable', 'the job store is unreachable just now; nothing was stored, try again shortly', {
+      http = new HttpError(503, 'store-unavailable', 'the store is unreachable just now; nothing was stored, try again shortly', {
         'Retry-After': '2',
       });
     } else if (storageCause !== undefined) {

@@ -48,3 +48,16 @@ it('answers an upload 503 store-unavailable at once while another program holds 
   other.exec('ROLLBACK');
   expect(await submit(master.url, [image!])).toHaveLength(1);
 });
+
+it('answers 503 store-unavailable, not 500, while another program holds identities.sqlite locked', async () => {
+  const adminToken = 'admin-token-of-this-test-0123456789';
+  master = await startTestMaster({ adminToken });
+  other = new Database(path.join(master.dataDir, 'identities.sqlite'));
+  other.exec('BEGIN IMMEDIATE');
+  const revoke = () => fetch(`${master!.url}/api/workers/some-volunteer-0123456789/revoke`, { method: 'POST', headers: { authorization: `Bearer ${adminToken}` } });
+  const response = await revoke();
+  expect(response.status).toBe(503);
+  expect(((await response.json()) as ApiError).error.code).toBe('store-unavailable');
+  other.exec('ROLLBACK');
+  expect((await revoke()).status).toBeLessThan(300);
+});
