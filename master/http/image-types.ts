@@ -4,6 +4,7 @@
 // fails any of these is refused at upload instead of being shipped to workers.
 // The decode that proves it is the one that prepares what workers receive
 // (master/images/prepared-image.ts), so an upload is decoded once.
+import fs from 'node:fs/promises';
 import { fileTypeFromBuffer, fileTypeFromFile } from 'file-type';
 import sharp from 'sharp';
 import { ImagePreparationError, UndecodableImageError, type ImagePreparer, type PreparedImage } from '../images/prepared-image.ts';
@@ -46,6 +47,7 @@ export async function checkImage(filePath: string, limits: ImageLimits, preparer
     // Reads the header only.
     ({ width, height } = await sharp(filePath, { limitInputPixels: false }).metadata());
   } catch (error) {
+    await mustOpen(filePath);
     return { ok: false, code: 'undecodable-image', problem: `does not decode as ${contentType} (${firstLine(error)})` };
   }
   const tooLarge = dimensionProblem(width, height, limits);
@@ -55,13 +57,24 @@ export async function checkImage(filePath: string, limits: ImageLimits, preparer
     // A full decode: truncated or corrupt data is refused.
     prepared = await preparer.prepare(filePath);
   } catch (error) {
-    if (error instanceof UndecodableImageError)
+    if (error instanceof UndecodableImageError) {
+      await mustOpen(filePath);
       return { ok: false, code: 'undecodable-image', problem: `does not decode as ${contentType} (${error.message})` };
+    }
     if (error instanceof ImagePreparationError)
       return { ok: false, code: 'preparation-failed', problem: `decodes, but the master could not prepare it for the workers (${error.message})` };
     throw error;
   }
   return { ok: true, contentType, width, height, prepared };
+}
+
+/**
+ * libvips reports a file it could not open (the process out of file descriptors) as one in an unsupported format: before
+ * an image is called undecodable, the file is opened once more, and a failure to open it is thrown as the master's
+ * own (errors.ts: 503 storage-unavailable), not blamed on the image.
+ */
+async function mustOpen(filePath: string): Promise<void> {
+  await (await fs.open(filePath)).close();
 }
 
 function dimensionProblem(width: number, height: number, { maxImageWidth, maxImageHeight, maxImagePixels }: ImageLimits): string | null {
