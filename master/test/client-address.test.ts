@@ -1,4 +1,4 @@
-// Who a client counts as for every per-address limit; through a real master's sockets in connection-limits.test.ts.
+// Who a client counts as for every per-address limit; through a real master's sockets in ipv6-clients.test.ts.
 import { describe, expect, it } from 'vitest';
 import { addressGroup, clientOf } from '../http/client-address.ts';
 
