@@ -54,7 +54,8 @@ it('answers 503 store-unavailable, not 500, while another program holds identiti
   master = await startTestMaster({ adminToken });
   other = new Database(path.join(master.dataDir, 'identities.sqlite'));
   other.exec('BEGIN IMMEDIATE');
-  const revoke = () => fetch(`${master!.url}/api/workers/some-volunteer-0123456789/revoke`, { method: 'POST', headers: { authorization: `Bearer ${adminToken}` } });
+  const revoke = () =>
+    fetch(`${master!.url}/api/workers/some-volunteer-0123456789/revoke`, { method: 'POST', headers: { authorization: `Bearer ${adminToken}` } });
   const response = await revoke();
   expect(response.status).toBe(503);
   expect(((await response.json()) as ApiError).error.code).toBe('store-unavailable');
