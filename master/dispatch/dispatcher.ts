@@ -1,6 +1,6 @@
 // Matches queued jobs with workers that have free credit, the moment either
-// appears (push, not poll). The leasing itself, and everything that follows
-// it, is the lifecycle's (master/lifecycle/job-lifecycle.ts).
+// appears (push, not poll). The leasing itself is master/lifecycle/job-dealing.ts's,
+// and everything that follows it the lifecycle's (master/lifecycle/job-lifecycle.ts).
 import type { WorkerRegistry } from '../hub/worker-registry.ts';
 import type { WorkerSession } from '../hub/worker-session.ts';
 import type { WorkerClass } from '../protocol.ts';

@@ -6,7 +6,8 @@
 // limits, admission) are the store's (master/store/job-store.ts); what follows
 // each one, here; what follows for the volunteers behind an answer (spot checks
 // judged, votes decided again, blacklisting), in volunteer-trust.ts; leases held
-// too long, in lease-reaper.ts.
+// too long, in lease-reaper.ts; jobs and spot checks dealt to the workers the
+// dispatcher picks, in job-dealing.ts.
 //
 //   submitted ─▶ queued ─leased─▶ leased ─completed─▶ done
 //                  ▲                │ ─answered─▶ queued again for another identity (a volunteer's vote, master/trust/)
@@ -23,15 +24,15 @@ import type { WorkerRegistry } from '../hub/worker-registry.ts';
 import type { WorkerSession } from '../hub/worker-session.ts';
 import type { Logger } from '../log.ts';
 import { CloseCode, type FailureMessage, type ResultMessage } from '../protocol.ts';
-import type { CreateResult, JobStore, Lease, LeaseRef, NewJob, RejectReason } from '../store/job-store.ts';
+import type { CreateResult, JobStore, LeaseRef, NewJob, RejectReason } from '../store/job-store.ts';
 import { logStoreError, StoreUnavailableError } from '../store/store-errors.ts';
 import { relabelled } from '../model/class-labels.ts';
 import type { SpotCheckCounts, SpotChecks } from '../trust/spot-checks.ts';
 import type { Verifier } from '../trust/verification.ts';
+import { JobDealing } from './job-dealing.ts';
 import { noTransitions, type JobEvent, type JobTransition, type TransitionCounts } from './job-events.ts';
 import { LeaseReaper } from './lease-reaper.ts';
 import { LeasesEndedElsewhere } from './leases-ended-elsewhere.ts';
-import { SpotCheckDealing } from './spot-check-dealing.ts';
 import { VolunteerTrust, type BlacklistCause } from './volunteer-trust.ts';
 
 /** Transitions that neither queue a job nor free a worker: no dispatch follows them. */
@@ -74,10 +75,9 @@ export class JobLifecycle {
   private readonly events: LiveEvents;
   private readonly workers: WorkerRegistry;
   private readonly log: Logger;
-  private readonly leaseMs: number;
   private readonly verifier: Verifier;
   private readonly spotChecks: SpotChecks | undefined;
-  private readonly spotCheckDealing: SpotCheckDealing | undefined;
+  private readonly dealing: JobDealing;
   private readonly trust: VolunteerTrust;
   private readonly dispatcher: Dispatcher;
   private readonly endedElsewhere: LeasesEndedElsewhere;
@@ -88,17 +88,17 @@ export class JobLifecycle {
     this.events = events;
     this.workers = workers;
     this.log = log;
-    this.leaseMs = leaseMs;
     this.verifier = verifier;
     this.spotChecks = spotChecks;
-    this.spotCheckDealing =
-      spotChecks &&
-      new SpotCheckDealing({
-        checks: spotChecks,
-        verifier,
-        push: (session, check) => this.push(session, check),
-        log,
-      });
+    this.dealing = new JobDealing({
+      store,
+      log,
+      leaseMs,
+      verifier,
+      spotChecks,
+      applied: (event) => this.applied(event),
+      lose: (lease, reason) => this.lose(lease, reason),
+    });
     this.trust = new VolunteerTrust({
       store,
       workers,
@@ -114,7 +114,7 @@ export class JobLifecycle {
       rejected: { 'unknown-job': 0, 'stale-lease': 0, 'not-your-lease': 0 },
       spotChecks: spotChecks?.counts ?? { given: 0, passed: 0, failed: 0 },
       blacklisted: this.trust.blacklisted,
-      sent: { images: 0, bytes: 0 },
+      sent: this.dealing.sent,
     };
     const revoke = (lease: LeaseRef) => this.revoke(lease);
     const dispatch = () => this.dispatch();
@@ -132,7 +132,7 @@ export class JobLifecycle {
     });
     this.dispatcher = new Dispatcher(
       workers,
-      (sessions) => this.lease(sessions),
+      (sessions) => this.dealing.lease(sessions),
       (error) => logStoreError(this.log, error, 'dispatch failed'),
       passersPerJob,
     );
@@ -216,52 +216,6 @@ export class JobLifecycle {
     const created = await this.store.create(jobs, Date.now(), idempotencyKey, owner);
     if (!created.replayed) for (const job of created.jobs) this.applied({ type: 'job', transition: 'submitted', job });
     return created;
-  }
-
-  /**
-   * Leases one queued job to each worker in order while the queue lasts, and pushes it; answers how many were leased.
-   * A volunteer's slot may get a spot check instead, only while real jobs are queued (spot-check-dealing.ts): one
-   * dealt when no job could be would be known for a check by when it came. The checks are made before anything is
-   * pushed, and every frame goes out in the order of the slots dealt, so a check's place in a burst says nothing of it.
-   */
-  private async lease(dealt: WorkerSession[]): Promise<WorkerSession[]> {
-    const drawn = dealt.map((session) => this.spotCheckDealing?.drawn(session) === true);
-    const sessions = dealt.filter((_, i) => !drawn[i]);
-    const leases = await this.store.lease(
-      sessions.map((session) => session.ref),
-      this.leaseMs,
-      Date.now(),
-    );
-    const checkCount = drawn.filter(Boolean).length;
-    const checksDue = checkCount > 0 && (leases.some(Boolean) || (await this.store.counts()).queued > 0);
-    const checks = checksDue ? await this.spotCheckDealing!.make(checkCount) : [];
-    const served: WorkerSession[] = [];
-    const lost: { session: WorkerSession; lease: Lease }[] = [];
-    let nextLease = 0;
-    let nextCheck = 0;
-    for (const [slot, session] of dealt.entries()) {
-      if (drawn[slot]) {
-        const check = checks[nextCheck++];
-        if (check && this.spotCheckDealing!.give(session, check)) served.push(session);
-        continue;
-      }
-      const lease = leases[nextLease++];
-      if (!lease) continue;
-      served.push(session);
-      if (session.isOpen) this.push(session, lease);
-      this.applied({ type: 'job', transition: 'leased', job: lease.job });
-      if (!session.isOpen) lost.push({ session, lease });
-    }
-    // The worker left while the lease was being written: hand the job straight back.
-    for (const { session, lease } of lost) await this.lose(lease, `worker ${session.hello.name} disconnected`);
-    return served;
-  }
-
-  /** Hands a job, or a spot check, to the worker, and counts what it sends. */
-  private push(session: WorkerSession, lease: Parameters<WorkerSession['give']>[0]): void {
-    session.give(lease);
-    this.counters.sent.images += 1;
-    this.counters.sent.bytes += lease.image.byteLength;
   }
 
   /**

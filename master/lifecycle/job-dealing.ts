@@ -1,0 +1,89 @@
+// Dealing work to the workers the dispatcher picked (master/dispatch/dispatcher.ts): one queued job leased to each, or,
+// in a volunteer's slot drawn for one, a spot check (spot-check-dealing.ts); every frame pushed in the order of the
+// slots dealt, and every image sent counted. Each lease goes through the lifecycle's `applied` (job-lifecycle.ts), so
+// it is counted and published as any other transition, and one whose worker left meanwhile is handed back (lost).
+import type { WorkerSession } from '../hub/worker-session.ts';
+import type { Logger } from '../log.ts';
+import type { JobStore, Lease, LeaseRef } from '../store/job-store.ts';
+import type { SpotChecks } from '../trust/spot-checks.ts';
+import type { Verifier } from '../trust/verification.ts';
+import type { JobEvent } from './job-events.ts';
+import { SpotCheckDealing } from './spot-check-dealing.ts';
+
+export interface JobDealingDeps {
+  store: JobStore;
+  log: Logger;
+  leaseMs: number;
+  verifier: Verifier;
+  /** Absent without GOLD_DIR: no spot checks. */
+  spotChecks: SpotChecks | undefined;
+  /** What follows an applied transition (job-lifecycle.ts). */
+  applied: (event: JobEvent) => void;
+  /** Hands a leased job straight back to the queue (lost). */
+  lose: (lease: LeaseRef, reason: string) => Promise<void>;
+}
+
+export class JobDealing {
+  /** Images pushed to workers (jobs and spot checks) and their bytes: what work costs the network. */
+  readonly sent = { images: 0, bytes: 0 };
+  private readonly spotCheckDealing: SpotCheckDealing | undefined;
+
+  constructor(private readonly deps: JobDealingDeps) {
+    const { spotChecks, verifier, log } = deps;
+    this.spotCheckDealing =
+      spotChecks &&
+      new SpotCheckDealing({
+        checks: spotChecks,
+        verifier,
+        push: (session, check) => this.push(session, check),
+        log,
+      });
+  }
+
+  /**
+   * Leases one queued job to each worker in order while the queue lasts, and pushes it; answers how many were leased.
+   * A volunteer's slot may get a spot check instead, only while real jobs are queued (spot-check-dealing.ts): one
+   * dealt when no job could be would be known for a check by when it came. The checks are made before anything is
+   * pushed, and every frame goes out in the order of the slots dealt, so a check's place in a burst says nothing of it.
+   */
+  async lease(dealt: WorkerSession[]): Promise<WorkerSession[]> {
+    const { store, leaseMs, applied, lose } = this.deps;
+    const drawn = dealt.map((session) => this.spotCheckDealing?.drawn(session) === true);
+    const sessions = dealt.filter((_, i) => !drawn[i]);
+    const leases = await store.lease(
+      sessions.map((session) => session.ref),
+      leaseMs,
+      Date.now(),
+    );
+    const checkCount = drawn.filter(Boolean).length;
+    const checksDue = checkCount > 0 && (leases.some(Boolean) || (await store.counts()).queued > 0);
+    const checks = checksDue ? await this.spotCheckDealing!.make(checkCount) : [];
+    const served: WorkerSession[] = [];
+    const lost: { session: WorkerSession; lease: Lease }[] = [];
+    let nextLease = 0;
+    let nextCheck = 0;
+    for (const [slot, session] of dealt.entries()) {
+      if (drawn[slot]) {
+        const check = checks[nextCheck++];
+        if (check && this.spotCheckDealing!.give(session, check)) served.push(session);
+        continue;
+      }
+      const lease = leases[nextLease++];
+      if (!lease) continue;
+      served.push(session);
+      if (session.isOpen) this.push(session, lease);
+      applied({ type: 'job', transition: 'leased', job: lease.job });
+      if (!session.isOpen) lost.push({ session, lease });
+    }
+    // The worker left while the lease was being written: hand the job straight back.
+    for (const { session, lease } of lost) await lose(lease, `worker ${session.hello.name} disconnected`);
+    return served;
+  }
+
+  /** Hands a job, or a spot check, to the worker, and counts what it sends. */
+  private push(session: WorkerSession, lease: Parameters<WorkerSession['give']>[0]): void {
+    session.give(lease);
+    this.sent.images += 1;
+    this.sent.bytes += lease.image.byteLength;
+  }
+}
