@@ -41,7 +41,7 @@ export class JobDealing {
   }
 
   /**
-   * Leases one queued job to each worker in order while the queue lasts, and pushes it; answers how many were leased.
+   * Leases one queued job to each worker in order while the queue lasts, and pushes it; answers the workers served (a job or a spot check each).
    * A volunteer's slot may get a spot check instead, only while real jobs are queued (spot-check-dealing.ts): one
    * dealt when no job could be would be known for a check by when it came. The checks are made before anything is
    * pushed, and every frame goes out in the order of the slots dealt, so a check's place in a burst says nothing of it.
