@@ -1,11 +1,14 @@
 // Files an upload left in the incoming folder when its master was killed mid-request (SIGKILL: no 'close' ran to
-// delete them). No request outlives REQUEST_TIMEOUT_MS, so a file not written to for longer is a leftover: swept at
-// start and then every REQUEST_TIMEOUT_MS while the master runs, so a full disk's worth of them waits for no restart.
-// A younger file may be an upload in progress, of this master or another sharing DATA_DIR: it is kept.
+// delete them). No upload is still arriving after REQUEST_TIMEOUT_MS, so a file not written to for longer, and not one
+// of this process's requests still being checked (upload.ts), is a leftover: swept at start and then every
+// REQUEST_TIMEOUT_MS while the master runs, so a full disk's worth of them waits for no restart. A younger file may be
+// an upload arriving, at this master or another sharing DATA_DIR: it is kept. (Another master's upload still being
+// checked past REQUEST_TIMEOUT_MS after its file arrived may lose that file; the upload then fails, nothing stored.)
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from '../log.ts';
+import { uploadInProgress } from './upload.ts';
 
 export class IncomingSweeper {
   private timer: NodeJS.Timeout | undefined;
@@ -21,10 +24,20 @@ export class IncomingSweeper {
   /** Sweeps once before the first request (synchronously: a start is no time to answer anything), then every ageMs. */
   start(): void {
     const before = Date.now() - this.ageMs;
-    for (const name of fs.readdirSync(this.dir)) {
-      const file = path.join(this.dir, name);
-      const modified = fs.statSync(file, { throwIfNoEntry: false })?.mtimeMs;
-      if (modified !== undefined && modified < before) fs.rmSync(file, { force: true, recursive: true });
+    try {
+      for (const name of fs.readdirSync(this.dir)) {
+        const file = path.join(this.dir, name);
+        const modified = fs.statSync(file, { throwIfNoEntry: false })?.mtimeMs;
+        if (modified === undefined || modified >= before || uploadInProgress(file)) continue;
+        try {
+          fs.rmSync(file, { force: true, recursive: true });
+        } catch (error) {
+          this.cannotRemove(error, file);
+        }
+      }
+    } catch (error) {
+      // A folder that cannot be read fails every upload too (503 storage-unavailable): no reason not to start.
+      this.log.warn({ err: error, dir: this.dir }, 'could not sweep leftover uploads');
     }
     this.timer = setInterval(() => {
       // One sweep at a time: a slow disk's sweep is not joined by the next.
@@ -46,11 +59,17 @@ export class IncomingSweeper {
       for (const name of await fsp.readdir(this.dir)) {
         const file = path.join(this.dir, name);
         const modified = (await fsp.stat(file).catch(() => undefined))?.mtimeMs;
-        if (modified !== undefined && modified < before) await fsp.rm(file, { force: true, recursive: true });
+        if (modified === undefined || modified >= before || uploadInProgress(file)) continue;
+        await fsp.rm(file, { force: true, recursive: true }).catch((error: unknown) => this.cannotRemove(error, file));
       }
     } catch (error) {
       // A broken folder fails every upload too (503 storage-unavailable); the sweep says so and tries again next time.
       this.log.warn({ err: error, dir: this.dir }, 'could not sweep leftover uploads');
     }
+  }
+
+  /** One leftover that cannot be removed is said and passed over: it does not keep the later ones. */
+  private cannotRemove(error: unknown, file: string): void {
+    this.log.warn({ err: error, file }, 'could not remove a leftover upload');
   }
 }

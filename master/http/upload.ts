@@ -35,6 +35,13 @@ const CONTROL_CHARACTERS = /\p{Cc}/u;
 /** Where uploads are written while they arrive and are checked. */
 export const incomingDir = (dataDir: string) => path.join(dataDir, 'incoming');
 
+/**
+ * The incoming files of this process's requests not yet ended: a request may be checked and prepared long after its
+ * body arrived (REQUEST_TIMEOUT_MS bounds only the arriving), so the leftover sweep asks here (incoming-sweeper.ts).
+ */
+const inProgress = new Set<string>();
+export const uploadInProgress = (file: string) => inProgress.has(file);
+
 export function imageUpload(dataDir: string, { maxUploadBytes, maxFilesPerUpload }: UploadLimits): RequestHandler {
   const destination = incomingDir(dataDir);
   fs.mkdirSync(destination, { recursive: true });
@@ -49,6 +56,7 @@ export function imageUpload(dataDir: string, { maxUploadBytes, maxFilesPerUpload
         if (!record || record.ended) return callback(new Error('Request aborted'), '');
         const name = randomBytes(16).toString('hex');
         record.paths.push(path.join(destination, name));
+        inProgress.add(path.join(destination, name));
         callback(null, name);
       },
     }),
@@ -69,7 +77,7 @@ export function imageUpload(dataDir: string, { maxUploadBytes, maxFilesPerUpload
     // 'close' comes once, whether the answer was sent or the client went away.
     res.once('close', () => {
       record.ended = true;
-      for (const file of record.paths) fs.rm(file, { force: true }, () => {});
+      for (const file of record.paths) fs.rm(file, { force: true }, () => inProgress.delete(file));
     });
     upload(req, res, (error?: unknown) => {
       if (error !== undefined) return next(asClientError(error));

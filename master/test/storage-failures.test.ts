@@ -8,6 +8,7 @@ import type Database from 'better-sqlite3';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { incomingDir } from '../http/upload.ts';
+import { ImagePreparer } from '../images/prepared-image.ts';
 import { startMaster } from '../server.ts';
 import { makeConfig } from '../config.ts';
 import { until } from '../../test/support/jobs-client.ts';
@@ -94,6 +95,23 @@ describe('files a master killed mid-upload left in the incoming folder', () => {
     await master?.close();
     if (master) fs.rmSync(master.dataDir, { recursive: true, force: true });
     master = undefined;
+  });
+
+  it('are never those of an upload still being checked, however long after REQUEST_TIMEOUT_MS its files arrived', async () => {
+    /** Checks each image, then takes 1.5 s more: two of them outlast a sweep every REQUEST_TIMEOUT_MS (1 s). */
+    class SlowPreparer extends ImagePreparer {
+      override async prepare(filePath: string) {
+        const prepared = await super.prepare(filePath);
+        await new Promise((resolve) => setTimeout(resolve, 1_500));
+        return prepared;
+      }
+    }
+    master = await startTestMaster({ requestTimeoutMs: 1_000, headersTimeoutMs: 500 }, { preparer: new SlowPreparer(224, 40_000_000) });
+    const data = new FormData();
+    for (const name of ['first.jpg', 'second.jpg']) data.append('image', new Blob([new Uint8Array(jpeg)]), name);
+    const response = await fetch(`${master.url}/api/jobs`, { method: 'POST', body: data });
+    expect(response.status, await response.clone().text()).toBe(201);
+    expect(((await response.json()) as { jobs: unknown[] }).jobs).toHaveLength(2);
   });
 
   it('are swept while the master runs, once older than REQUEST_TIMEOUT_MS; files in use are kept', async () => {
