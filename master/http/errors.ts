@@ -54,7 +54,8 @@ export function errorHandler(log: Logger, limits: { maxUploadBytes: number; maxF
     } else if (storageCause !== undefined) {
       // The master's disk, not the request: a 5xx the client may retry, and an operator's to mend.
       log.error({ err: error }, 'storage unavailable');
-      const message = `the master cannot write uploads just now (${storageCause}); nothing was stored, try again later`;
+      // Any route may meet it (an image read out of descriptors, a retry on a read-only database): worded for all.
+      const message = `the master cannot use its own storage just now (${storageCause}): nothing was changed; try again later`;
       http = new HttpError(503, 'storage-unavailable', message, { 'Retry-After': STORAGE_RETRY_AFTER_S });
     } else if (error instanceof Error && error.message === 'Request aborted') {
       // The client went away mid-upload (lossy links do this); it will retry, nothing was stored.

@@ -17,10 +17,14 @@ import { startTestMaster, tempDataDir, type TestMaster } from '../../test/suppor
 
 const jpeg = fs.readFileSync(devImages(1)[0]!.path);
 
-async function upload(url: string) {
+function fetchUpload(url: string): Promise<Response> {
   const data = new FormData();
   data.append('image', new Blob([new Uint8Array(jpeg)]), 'cat.jpg');
-  const response = await fetch(`${url}/api/jobs`, { method: 'POST', body: data });
+  return fetch(`${url}/api/jobs`, { method: 'POST', body: data });
+}
+
+async function upload(url: string) {
+  const response = await fetchUpload(url);
   return {
     status: response.status,
     retryAfter: response.headers.get('retry-after'),
@@ -57,7 +61,7 @@ describe('an upload the master cannot write', () => {
     expect(answer.status).toBe(503);
     expect(answer.retryAfter).toBe('30');
     expect(answer.body.error.code).toBe('storage-unavailable');
-    expect(answer.body.error.message).toMatch(/cannot write uploads just now .*nothing was stored/);
+    expect(answer.body.error.message).toMatch(/cannot use its own storage just now \(.*\): nothing was changed/);
     expect(await storedJobs(master)).toBe(0);
     expect(fs.readdirSync(path.join(dataDir, 'images'))).toEqual([]);
     expect(lines.filter((line) => line.level >= 50 && line.msg === 'storage unavailable')).toHaveLength(1);
@@ -129,5 +133,25 @@ describe('files a master killed mid-upload left in the incoming folder', () => {
 
     await until(() => !fs.existsSync(left), 'the leftover to be swept', 5_000);
     expect(fs.readdirSync(incoming)).toEqual(['being-written']);
+  });
+});
+
+describe('a storage failure on a route other than uploads', () => {
+  let master: TestMaster | undefined;
+  afterEach(async () => {
+    await master?.close();
+    if (master) fs.rmSync(master.dataDir, { recursive: true, force: true });
+    master = undefined;
+  });
+
+  it('is answered 503 storage-unavailable in words that fit it, not as an upload that could not be written', async () => {
+    master = await startTestMaster();
+    const created = (await (await fetchUpload(master.url)).json()) as { jobs: { id: string }[] };
+    breakFolder(path.join(master.dataDir, 'images'));
+    const response = await fetch(`${master.url}/api/jobs/${created.jobs[0]!.id}/image`);
+    expect(response.status).toBe(503);
+    const { error } = (await response.json()) as { error: { code: string; message: string } };
+    expect(error.code).toBe('storage-unavailable');
+    expect(error.message).toMatch(/^the master cannot use its own storage just now \(.+\): nothing was changed; try again later$/);
   });
 });
