@@ -95,6 +95,24 @@ describe('a request offering an upgrade to HTTP/2 (h2c)', () => {
     expect(JSON.parse(job.body)).toMatchObject({ id });
   });
 
+  it('is answered in turn when pipelined behind a request still being answered, its upload stored once', async () => {
+    const master = await start();
+    const { socket, next } = await connect(master);
+    // One write: Node meets the offer while the first answer is still pending.
+    socket.write(Buffer.concat([Buffer.from('GET /api/health HTTP/1.1\r\nHost: x\r\n\r\n'), upload()]));
+    const health = await next();
+    expect(health.status, health.body).toBe(200);
+    const created = await next();
+    expect(created.status, created.body).toBe(201);
+    const id = (JSON.parse(created.body) as { jobs: { id: string }[] }).jobs[0]!.id;
+
+    socket.write('GET /api/jobs HTTP/1.1\r\nHost: x\r\n\r\n');
+    const listed = await next();
+    expect(listed.status).toBe(200);
+    const jobs = (JSON.parse(listed.body) as { jobs: { id: string }[] }).jobs;
+    expect(jobs.map((job) => job.id)).toEqual([id]);
+  });
+
   it('leaves its connection counted once toward MAX_CONNECTIONS_PER_ADDRESS', async () => {
     const master = await start({ maxConnectionsPerAddress: 2 });
     for (let i = 0; i < 2; i++) {
