@@ -213,9 +213,9 @@ async function startLocked(config: Config, log: Logger, parts: MasterParts, lock
 
 /**
  * With Redis: job events travel between masters, a job queued anywhere wakes
- * idle workers here, and dispatch resumes the moment Redis comes back. A
- * look at the queue every second (a dispatch when it holds jobs) covers pub/sub
- * messages lost while Redis was away.
+ * idle workers here, and dispatch resumes the moment Redis comes back. The
+ * lifecycle's look at the queue every second (a dispatch when it holds jobs)
+ * covers pub/sub messages lost while Redis was away.
  */
 /** Spot checks drawn from GOLD_DIR, in the form jobs reach workers; a bad gold folder stops the master at start, naming the file and line. */
 async function startSpotChecks(config: Config, imageSize: number, identityStore: IdentityStore, log: Logger): Promise<SpotChecks> {
@@ -241,11 +241,9 @@ async function shareWithOtherMasters(
     log[available ? 'info' : 'warn']({ available }, available ? 'Redis is back: resuming dispatch' : 'Redis unreachable: submissions get 503');
     if (available) lifecycle.dispatch();
   });
-  const safetyNet = setInterval(() => void lifecycle.dispatchIfQueued(), 1000);
   const watch = new MasterWatch(redis, lifecycle, masterTimeoutMs, log);
   return {
     async close() {
-      clearInterval(safetyNet);
       await watch.close();
       unwatch();
       await relay.close();

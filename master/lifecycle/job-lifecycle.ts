@@ -69,6 +69,9 @@ export interface JobLifecycleDeps {
   passersPerJob?: number;
 }
 
+/** How often the safety net looks at the queue (dispatchIfQueued). */
+const SAFETY_NET_MS = 1_000;
+
 export class JobLifecycle {
   readonly counters: LifecycleCounters;
   private readonly store: JobStore;
@@ -82,6 +85,7 @@ export class JobLifecycle {
   private readonly dispatcher: Dispatcher;
   private readonly endedElsewhere: LeasesEndedElsewhere;
   private readonly reaper: LeaseReaper;
+  private safetyNet: NodeJS.Timeout | undefined;
 
   constructor({ store, events, workers, log, leaseMs, verifier, spotChecks, maxWaitingVotes, passersPerJob }: JobLifecycleDeps) {
     this.store = store;
@@ -138,14 +142,17 @@ export class JobLifecycle {
     );
   }
 
-  /** Starts the lease reaper (lease-reaper.ts) and offers the queue to workers. */
+  /** Starts the lease reaper (lease-reaper.ts) and the safety net, and offers the queue to workers. */
   start(): void {
     this.reaper.start();
+    this.safetyNet = setInterval(() => void this.dispatchIfQueued(), SAFETY_NET_MS);
+    this.safetyNet.unref();
     this.dispatch();
   }
 
   stop(): void {
     this.reaper.stop();
+    clearInterval(this.safetyNet);
   }
 
   /** Offers queued jobs to workers with free credit (also after a Redis outage, or as a safety net). */
@@ -154,8 +161,10 @@ export class JobLifecycle {
   }
 
   /**
-   * The shared store's safety net (server.ts, every second): offers the queue to workers only when the store holds
-   * queued jobs, so a master with thousands of idle workers does not hand them all to the store each second for nothing.
+   * The safety net, every second: a dispatch that failed (the store out of reach, a SQLite file another program held
+   * locked) or a wake-up that never came (a pub/sub message lost while Redis was away) leaves jobs queued beside idle
+   * workers until something else happens; this offers the queue again. Only when the store holds queued jobs, so a
+   * master with thousands of idle workers does not hand them all to the store each second for nothing.
    */
   async dispatchIfQueued(): Promise<void> {
     try {

@@ -5,9 +5,10 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, expect, it } from 'vitest';
 import type { ApiError } from '../api-types.ts';
-import { submit, uploadsFrom } from '../../test/support/jobs-client.ts';
+import { SyntheticWorker } from '../../metrics/synthetic-worker.ts';
+import { submit, until, uploadsFrom } from '../../test/support/jobs-client.ts';
 import { devImages } from '../../test/support/paths.ts';
-import { startTestMaster, type TestMaster } from '../../test/support/test-master.ts';
+import { startTestMaster, TEST_FLEET_TOKEN, type TestMaster } from '../../test/support/test-master.ts';
 
 const [image] = uploadsFrom([devImages(1)[0]!.path]);
 let master: TestMaster | null = null;
@@ -61,4 +62,20 @@ it('answers 503 store-unavailable, not 500, while another program holds identiti
   expect(((await response.json()) as ApiError).error.code).toBe('store-unavailable');
   other.exec('ROLLBACK');
   expect((await revoke()).status).toBeLessThan(300);
+});
+
+it('deals the queued jobs to a worker that came while another program held jobs.sqlite locked, once the lock is gone', async () => {
+  master = await startTestMaster();
+  await submit(master.url, [image!, image!]);
+  other = new Database(path.join(master.dataDir, 'jobs.sqlite'));
+  other.exec('BEGIN IMMEDIATE');
+  // Its hello and credit come while the lease cannot be written: that dispatch fails, and nothing else happens after.
+  const worker = await SyntheticWorker.connect({ masterUrl: master.url, credit: 2, hello: { fleetToken: TEST_FLEET_TOKEN }, onJob: () => {} });
+  try {
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    other.exec('ROLLBACK');
+    await until(() => worker.jobs.length === 2, 'both jobs dealt once the lock is gone', 5_000);
+  } finally {
+    worker.terminate();
+  }
 });
