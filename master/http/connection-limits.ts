@@ -18,7 +18,12 @@ export interface ConnectionLimits {
   requestTimeoutMs: number;
   /** An idle keep-alive connection is closed after this. */
   keepAliveTimeoutMs: number;
-  /** A connection on which no byte moves either way for this long is closed: one that asked for an answer and reads none of it would hold its place for ever. Event streams, which have their own rule, turn it off. */
+  /**
+   * A connection stalled on the client for this long is closed: no byte arriving while a request is still incomplete,
+   * or answer bytes queued that the client does not take (one that asked for an answer and reads none of it would hold
+   * its place for ever). A complete request the master is still working on, with nothing queued yet, is never cut off:
+   * that time is the master's. Event streams, which have their own rule, turn it off.
+   */
   stalledConnectionMs: number;
 }
 
@@ -39,6 +44,7 @@ export function limitConnections(server: http.Server, limits: ConnectionLimits):
   server.requestTimeout = limits.requestTimeoutMs;
   server.keepAliveTimeout = limits.keepAliveTimeoutMs;
   server.timeout = limits.stalledConnectionMs;
+  closeStalledConnections(server);
   const open = new AddressCounts();
   // The HTTP parser gets only the sockets let in: a refused one never costs a request.
   const [parse] = server.listeners('connection') as ((socket: net.Socket) => void)[];
@@ -55,5 +61,34 @@ export function limitConnections(server: http.Server, limits: ConnectionLimits):
     parse.call(server, socket);
     open.take(address);
     socket.once('close', () => open.release(address));
+  });
+}
+
+/**
+ * Node's socket timeout (`server.timeout`) fires after that long with no byte moving either way, and without a
+ * 'timeout' listener Node destroys the socket: also while the master itself is still working on a complete request
+ * (checking and preparing a large upload, say) and has nothing to send yet, which would reset a client that did
+ * nothing wrong, or lose the answer of a job already stored. With this listener Node destroys nothing by itself;
+ * it closes a connection only when it is stalled on the client:
+ * - no request in progress: an idle keep-alive connection (Node set its timeout to KEEP_ALIVE_TIMEOUT_MS when the
+ *   last answer finished) or one whose next request has not begun to arrive;
+ * - a request still incomplete: nothing of it arrived for that long;
+ * - answer bytes queued on the socket that the client does not take.
+ * Otherwise the master is working on a complete request and has queued nothing; the timer re-arms on the socket's
+ * next write (Node refreshes it on every read and write), so a client that then stops reading is still caught.
+ */
+function closeStalledConnections(server: http.Server): void {
+  const inProgress = new WeakMap<net.Socket, Set<http.ServerResponse>>();
+  server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
+    const responses = inProgress.get(req.socket) ?? new Set();
+    inProgress.set(req.socket, responses);
+    responses.add(res);
+    const done = () => responses.delete(res);
+    res.once('finish', done).once('close', done);
+  });
+  server.on('timeout', (socket: net.Socket) => {
+    const responses = [...(inProgress.get(socket) ?? [])];
+    const stalledOnClient = responses.length === 0 || responses.some((res) => !res.req.complete) || socket.writableLength > 0;
+    if (stalledOnClient) socket.destroy();
   });
 }

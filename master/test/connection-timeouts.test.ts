@@ -1,11 +1,47 @@
 // HTTP timeouts against a real master over real sockets: a connection whose headers (HEADERS_TIMEOUT_MS) or
 // whole request (REQUEST_TIMEOUT_MS) come too late, that idles (KEEP_ALIVE_TIMEOUT_MS) or that stops reading
-// its answers (STALLED_CONNECTION_MS) is closed, and gives its place back.
+// its answers (STALLED_CONNECTION_MS) is closed, and gives its place back; one the master itself is slow to
+// answer is not.
+import fs from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
+import { ImagePreparer, type PreparedImage } from '../images/prepared-image.ts';
 import { until } from '../../test/support/jobs-client.ts';
+import { devImages } from '../../test/support/paths.ts';
 import { multipart, received, request, useRawHttp } from '../../test/support/raw-http.ts';
+import { startTestMaster, type TestMaster } from '../../test/support/test-master.ts';
 
 const { start, connect } = useRawHttp();
+
+/** A master slow to check an upload, as one of 100 images of 40 MP each on two busy cores is. */
+class SlowPreparer extends ImagePreparer {
+  override async prepare(filePath: string): Promise<PreparedImage> {
+    await sleep(1_500);
+    return super.prepare(filePath);
+  }
+}
+
+/** A master with the slow preparer, closed after `test`. */
+async function withSlowMaster(overrides: Parameters<typeof startTestMaster>[0], test: (master: TestMaster) => Promise<void>) {
+  const master = await startTestMaster(overrides, { preparer: new SlowPreparer(224, 40e6) });
+  try {
+    await test(master);
+  } finally {
+    await master.close();
+  }
+}
+
+/** A multipart upload of one dev image. */
+function oneImageUpload(): { body: Buffer; contentType: string } {
+  const boundary = 'stall-test-boundary';
+  const [image] = devImages(1);
+  const body = Buffer.concat([
+    Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="image"; filename="${image!.file}"\r\nContent-Type: image/jpeg\r\n\r\n`),
+    fs.readFileSync(image!.path),
+    Buffer.from(`\r\n--${boundary}--\r\n`),
+  ]);
+  return { body, contentType: `multipart/form-data; boundary=${boundary}` };
+}
 
 describe('connection limits', () => {
   it('close a connection whose headers do not arrive within HEADERS_TIMEOUT_MS', async () => {
@@ -52,5 +88,44 @@ describe('connection limits', () => {
     socket.write(`GET /models/${model.hash}/group1-shard1of2.bin HTTP/1.1\r\nHost: x\r\n\r\n`.repeat(20));
     // The one place 127.0.0.1 has is free again: the stalled connection was closed.
     await until(async () => (await request(master, { path: '/livez' }).catch(() => null))?.status === 200, 'a free place for 127.0.0.1', 10_000);
+  });
+
+  it('close a connection whose request stops arriving midway after STALLED_CONNECTION_MS', async () => {
+    const master = await start({ stalledConnectionMs: 500, requestTimeoutMs: 60_000, bodyRateWindowMs: 60_000 });
+    const socket = await connect(master);
+    const answer = received(socket);
+    const { body, contentType } = oneImageUpload();
+    const sent = Date.now();
+    socket.write(`POST /api/jobs HTTP/1.1\r\nHost: x\r\nContent-Type: ${contentType}\r\nContent-Length: ${body.length}\r\n\r\n`);
+    socket.write(body.subarray(0, body.length / 2)); // and never the rest
+    await answer;
+    expect(Date.now() - sent).toBeLessThan(5_000);
+  });
+
+  it('keep a connection open past STALLED_CONNECTION_MS while the master is still working on its complete request', async () => {
+    await withSlowMaster({ stalledConnectionMs: 500 }, async (master) => {
+      const { body, contentType } = oneImageUpload();
+      const answer = await fetch(`${master.url}/api/jobs`, { method: 'POST', body: new Uint8Array(body), headers: { 'Content-Type': contentType } });
+      expect(answer.status).toBe(201);
+      expect(((await answer.json()) as { jobs: unknown[] }).jobs).toHaveLength(1);
+    });
+  });
+
+  it('still close a connection that stops reading the answers the master sends after thinking past STALLED_CONNECTION_MS', async () => {
+    await withSlowMaster({ stalledConnectionMs: 500, keepAliveTimeoutMs: 60_000, maxConnectionsPerAddress: 1 }, async (master) => {
+      const model = JSON.parse((await request(master, { path: '/api/model', from: '127.0.0.2' })).body) as { hash: string };
+      const { body, contentType } = oneImageUpload();
+      const socket = await connect(master);
+      socket.on('error', () => {});
+      socket.pause(); // and never read
+      const sent = Date.now();
+      // An upload the master checks for 1.5 s, then 40 MB of pipelined shards queued behind its answer.
+      socket.write(`POST /api/jobs HTTP/1.1\r\nHost: x\r\nContent-Type: ${contentType}\r\nContent-Length: ${body.length}\r\n\r\n`);
+      socket.write(body);
+      socket.write(`GET /models/${model.hash}/group1-shard1of2.bin HTTP/1.1\r\nHost: x\r\n\r\n`.repeat(20));
+      await until(async () => (await request(master, { path: '/livez' }).catch(() => null))?.status === 200, 'a free place for 127.0.0.1', 10_000);
+      // Not while the master was thinking: only once its answers stalled.
+      expect(Date.now() - sent).toBeGreaterThan(1_500);
+    });
   });
 });
