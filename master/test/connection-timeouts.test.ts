@@ -3,27 +3,18 @@
 // its answers (STALLED_CONNECTION_MS) is closed, and gives its place back; one the master itself is slow to
 // answer is not.
 import fs from 'node:fs';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { ImagePreparer, type PreparedImage } from '../images/prepared-image.ts';
 import { until } from '../../test/support/jobs-client.ts';
 import { devImages } from '../../test/support/paths.ts';
 import { multipart, received, request, useRawHttp } from '../../test/support/raw-http.ts';
+import { SLOW_PREPARE_MS, SlowPreparer } from '../../test/support/slow-preparer.ts';
 import { startTestMaster, type TestMaster } from '../../test/support/test-master.ts';
 
 const { start, connect } = useRawHttp();
 
-/** A master slow to check an upload, as one of 100 images of 40 MP each on two busy cores is. */
-class SlowPreparer extends ImagePreparer {
-  override async prepare(filePath: string): Promise<PreparedImage> {
-    await sleep(1_500);
-    return super.prepare(filePath);
-  }
-}
-
 /** A master with the slow preparer, closed after `test`. */
 async function withSlowMaster(overrides: Parameters<typeof startTestMaster>[0], test: (master: TestMaster) => Promise<void>) {
-  const master = await startTestMaster(overrides, { preparer: new SlowPreparer(224, 40e6) });
+  const master = await startTestMaster(overrides, { preparer: new SlowPreparer() });
   try {
     await test(master);
   } finally {
@@ -119,13 +110,13 @@ describe('connection limits', () => {
       socket.on('error', () => {});
       socket.pause(); // and never read
       const sent = Date.now();
-      // An upload the master checks for 1.5 s, then 40 MB of pipelined shards queued behind its answer.
+      // An upload the master checks for SLOW_PREPARE_MS, then 40 MB of pipelined shards queued behind its answer.
       socket.write(`POST /api/jobs HTTP/1.1\r\nHost: x\r\nContent-Type: ${contentType}\r\nContent-Length: ${body.length}\r\n\r\n`);
       socket.write(body);
       socket.write(`GET /models/${model.hash}/group1-shard1of2.bin HTTP/1.1\r\nHost: x\r\n\r\n`.repeat(20));
       await until(async () => (await request(master, { path: '/livez' }).catch(() => null))?.status === 200, 'a free place for 127.0.0.1', 10_000);
       // Not while the master was thinking: only once its answers stalled.
-      expect(Date.now() - sent).toBeGreaterThan(1_500);
+      expect(Date.now() - sent).toBeGreaterThan(SLOW_PREPARE_MS);
     });
   });
 });

@@ -8,11 +8,11 @@ import type Database from 'better-sqlite3';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { incomingDir } from '../http/upload.ts';
-import { ImagePreparer } from '../images/prepared-image.ts';
 import { startMaster } from '../server.ts';
 import { makeConfig } from '../config.ts';
 import { until } from '../../test/support/jobs-client.ts';
 import { devImages, defaultModelDir } from '../../test/support/paths.ts';
+import { SlowPreparer } from '../../test/support/slow-preparer.ts';
 import { startTestMaster, tempDataDir, type TestMaster } from '../../test/support/test-master.ts';
 
 const jpeg = fs.readFileSync(devImages(1)[0]!.path);
@@ -38,14 +38,14 @@ function breakFolder(dir: string): void {
   fs.writeFileSync(dir, 'not a folder');
 }
 
-describe('an upload the master cannot write', () => {
-  let master: TestMaster | undefined;
-  afterEach(async () => {
-    await master?.close();
-    if (master) fs.rmSync(master.dataDir, { recursive: true, force: true });
-    master = undefined;
-  });
+let master: TestMaster | undefined;
+afterEach(async () => {
+  await master?.close();
+  if (master) fs.rmSync(master.dataDir, { recursive: true, force: true });
+  master = undefined;
+});
 
+describe('an upload the master cannot write', () => {
   const storedJobs = async (m: TestMaster) => Object.values(await m.store.counts()).reduce((sum, count) => sum + count, 0);
 
   it('answers 503 storage-unavailable, logged once, when the incoming folder cannot be written', async () => {
@@ -94,23 +94,9 @@ describe('an upload the master cannot write', () => {
 });
 
 describe('files a master killed mid-upload left in the incoming folder', () => {
-  let master: TestMaster | undefined;
-  afterEach(async () => {
-    await master?.close();
-    if (master) fs.rmSync(master.dataDir, { recursive: true, force: true });
-    master = undefined;
-  });
-
   it('are never those of an upload still being checked, however long after REQUEST_TIMEOUT_MS its files arrived', async () => {
-    /** Checks each image, then takes 1.5 s more: two of them outlast a sweep every REQUEST_TIMEOUT_MS (1 s). */
-    class SlowPreparer extends ImagePreparer {
-      override async prepare(filePath: string) {
-        const prepared = await super.prepare(filePath);
-        await new Promise((resolve) => setTimeout(resolve, 1_500));
-        return prepared;
-      }
-    }
-    master = await startTestMaster({ requestTimeoutMs: 1_000, headersTimeoutMs: 500 }, { preparer: new SlowPreparer(224, 40_000_000) });
+    // Two images, each checked 1.5 s late: they outlast a sweep every REQUEST_TIMEOUT_MS (1 s).
+    master = await startTestMaster({ requestTimeoutMs: 1_000, headersTimeoutMs: 500 }, { preparer: new SlowPreparer() });
     const data = new FormData();
     for (const name of ['first.jpg', 'second.jpg']) data.append('image', new Blob([new Uint8Array(jpeg)]), name);
     const response = await fetch(`${master.url}/api/jobs`, { method: 'POST', body: data });
@@ -137,13 +123,6 @@ describe('files a master killed mid-upload left in the incoming folder', () => {
 });
 
 describe('a storage failure on a route other than uploads', () => {
-  let master: TestMaster | undefined;
-  afterEach(async () => {
-    await master?.close();
-    if (master) fs.rmSync(master.dataDir, { recursive: true, force: true });
-    master = undefined;
-  });
-
   it('is answered 503 storage-unavailable in words that fit it, not as an upload that could not be written', async () => {
     master = await startTestMaster();
     const created = (await (await fetchUpload(master.url)).json()) as { jobs: { id: string }[] };
