@@ -91,6 +91,27 @@ describe('an upload the master cannot write', () => {
     expect(await storedJobs(master)).toBe(0);
     expect(fs.readdirSync(path.join(master.dataDir, 'images'))).toEqual([]);
   });
+
+  it('answers 503 storage-unavailable (disk full) when the database has no room left, and keeps only the jobs it stored', async () => {
+    master = await startTestMaster();
+    // The database may not grow by a page (as on a full disk): uploads fit in its free room, then SQLITE_FULL.
+    const db = (master.store as unknown as { db: Database.Database }).db;
+    db.pragma(`max_page_count = ${db.pragma('page_count', { simple: true }) as number}`);
+    const images = () => fs.readdirSync(path.join(master!.dataDir, 'images')).length;
+
+    let stored = 0;
+    let imagesOfStored = 0;
+    let answer = await upload(master.url);
+    while (answer.status === 201 && stored < 1_000) {
+      stored++;
+      imagesOfStored = images();
+      answer = await upload(master.url);
+    }
+    expect(answer).toMatchObject({ status: 503, retryAfter: '30', body: { error: { code: 'storage-unavailable' } } });
+    expect(answer.body.error.message).toContain('disk full');
+    expect(await storedJobs(master)).toBe(stored);
+    expect(images()).toBe(imagesOfStored);
+  });
 });
 
 describe('files a master killed mid-upload left in the incoming folder', () => {
