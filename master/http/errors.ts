@@ -5,7 +5,7 @@ import type { ApiError } from '../api-types.ts';
 import type { Logger } from '../log.ts';
 import { IdempotencyKeyReusedError, QueueFullError, StoreUnavailableError } from '../store/store-errors.ts';
 import { isLocked } from '../store/sqlite-file.ts';
-import { storageFailureCause } from './storage-failure.ts';
+import { storageFailureCause } from '../store/storage-failure.ts';
 
 export class HttpError extends Error {
   constructor(

@@ -2,6 +2,7 @@
 // one means for a call.
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { storageFailureCause } from './storage-failure.ts';
 import { StoreFileError, StoreUnavailableError } from './store-errors.ts';
 
 /**
@@ -39,7 +40,7 @@ export function unopenable(error: unknown, file: string): unknown {
     return new StoreFileError(
       `${file} is not a readable SQLite database (${reason}): restore it from a backup, or move it aside to start without what it held`,
     );
-  if (/^SQLITE_(CANTOPEN|READONLY|PERM|IOERR|FULL)/.test(code))
+  if (storageFailureCause(error) !== undefined)
     return new StoreFileError(`${file} cannot be opened or written (${reason}): check the disk, and that the master may read and write it and its folder`);
   if (isLocked(error)) return new StoreFileError(`${file} is locked by another program (a backup or a sqlite3 shell?): start the master once it is done`);
   return error;

@@ -18,6 +18,7 @@ const FILE_SYSTEM_CAUSES: Record<string, string> = {
 const SQLITE_CAUSES: Record<string, string> = {
   SQLITE_FULL: 'disk full',
   SQLITE_READONLY: 'database read-only',
+  SQLITE_PERM: 'permission denied',
   SQLITE_IOERR: 'disk I/O error',
   SQLITE_CANTOPEN: 'database cannot be opened',
 };
