@@ -175,7 +175,7 @@ async function startLocked(config: Config, log: Logger, parts: MasterParts, lock
   retention.start();
   // Uploads a master killed mid-request left on disk: swept now, and while this one runs.
   const incoming = new IncomingSweeper(incomingDir(config.dataDir), config.requestTimeoutMs, log);
-  incoming.start();
+  await incoming.start();
 
   const { port } = server.address() as AddressInfo;
   const url = `http://127.0.0.1:${port}`;

@@ -4,7 +4,6 @@
 // REQUEST_TIMEOUT_MS while the master runs, so a full disk's worth of them waits for no restart. A younger file may be
 // an upload arriving, at this master or another sharing DATA_DIR: it is kept. (Another master's upload still being
 // checked past REQUEST_TIMEOUT_MS after its file arrived may lose that file; the upload then fails, nothing stored.)
-import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from '../log.ts';
@@ -21,24 +20,9 @@ export class IncomingSweeper {
     private readonly log: Logger,
   ) {}
 
-  /** Sweeps once before the first request (synchronously: a start is no time to answer anything), then every ageMs. */
-  start(): void {
-    const before = Date.now() - this.ageMs;
-    try {
-      for (const name of fs.readdirSync(this.dir)) {
-        const file = path.join(this.dir, name);
-        const modified = fs.statSync(file, { throwIfNoEntry: false })?.mtimeMs;
-        if (modified === undefined || modified >= before || uploadInProgress(file)) continue;
-        try {
-          fs.rmSync(file, { force: true, recursive: true });
-        } catch (error) {
-          this.cannotRemove(error, file);
-        }
-      }
-    } catch (error) {
-      // A folder that cannot be read fails every upload too (503 storage-unavailable): no reason not to start.
-      this.log.warn({ err: error, dir: this.dir }, 'could not sweep leftover uploads');
-    }
+  /** Sweeps once (the start waits for it), then every ageMs. */
+  async start(): Promise<void> {
+    await this.sweep();
     this.timer = setInterval(() => {
       // One sweep at a time: a slow disk's sweep is not joined by the next.
       this.running ??= this.sweep().finally(() => (this.running = null));
