@@ -396,7 +396,7 @@ export class SqliteJobStore implements JobStore {
   /** The lease written, with the original's content type, and the prepared image's if the job has one. */
   private leaseOne(worker: WorkerRef, leaseMs: number, now: number): (Omit<Lease, 'image'> & { preparedType: string | null }) | null {
     const oldest = worker.workerClass === 'trusted' ? this.q.oldestQueuedForTrusted : this.q.oldestQueuedForVolunteer;
-    const row = oldest.get({ identity: worker.identity, scan: this.limits.leaseScanLimit, maxLeases: this.limits.maxLeases }) as JobRow | undefined;
+    const row = oldest.get({ identity: worker.identity, scan: this.limits.leaseScanLimit }) as JobRow | undefined;
     if (!row) return null;
     const leaseId = randomUUID();
     const deadline = now + leaseMs;

@@ -132,26 +132,20 @@ describe.each(['sqlite', 'redis'] as const)('on the %s store', (storeName) => {
     expect(failed).toMatchObject({ status: 'failed', attempts: 2 });
   });
 
-  it('does not let one identity that grabs the job and drops its connection again and again use up MAX_LEASES, nor hold it past them', async () => {
+  it('never gives a job back to the volunteer identity that dropped it, which would tell it from a spot check', async () => {
     const m = await master({ maxLeases: 3 });
     const id = await submitOne(m);
-    let identity: WorkerIdentity | undefined;
-    for (let i = 0; i < 3; i++) {
-      const grabber = await connect(m, { name: 'grabber', hello: identity ? { identity } : {} });
-      identity = grabber.welcome.identity;
-      await until(() => grabber.jobs.length === 1, 'the job grabbed');
-      const closed = grabber.closed;
-      grabber.terminate();
-      await closed;
-      await until(async () => (await getJob(m.url, id)).status === 'queued', 'the job back in the queue');
-    }
-    expect(await getJob(m.url, id)).toMatchObject({ attempts: 3, trustedOnly: false });
-    // Its MAX_LEASES dropped leases spent, that identity is not given the job again.
-    const again = await connect(m, { name: 'grabber', hello: { identity: identity! } });
+    const grabber = await connect(m, { name: 'grabber' });
+    await until(() => grabber.jobs.length === 1, 'the job grabbed');
+    const closed = grabber.closed;
+    grabber.terminate();
+    await closed;
+    await until(async () => (await getJob(m.url, id)).status === 'queued', 'the job back in the queue');
+    const again = await connect(m, { name: 'grabber', hello: { identity: grabber.welcome.identity! } });
     await new Promise((r) => setTimeout(r, 300));
     expect(again.jobs).toHaveLength(0);
     await connect(m, { name: 'honest', onJob: (job, self) => self.succeed(job.header, 5) });
     const [done] = await settled(m.url, [id], 10_000);
-    expect(done).toMatchObject({ status: 'done', attempts: 4 });
+    expect(done).toMatchObject({ status: 'done', attempts: 2 });
   });
 });

@@ -9,14 +9,10 @@ if not job then return { refused } end
 local final = (outcome == 'failed' and ARGV[6] == '0') and 1 or 0
 local attempts = end_lease(job, now, outcome, reason, final)
 -- An identity that says the job cannot be processed, or answers it with nonsense, is not asked again; nor is a
--- volunteer whose leases of it ended without an answer max leases times: it counts once toward that cap however
--- often it returns, so this bounds what it adds to the attempts (sqlite-statements.ts, UNSHUNNED, is the twin).
-local DROPPED = { failed = true, expired = true, lost = true, recovered = true }
-local identity, dropped = attempts[#attempts].identity, 0
-for _, a in ipairs(attempts) do
-  if a.identity == identity and a.trusted == 0 and DROPPED[a.outcome] then dropped = dropped + 1 end
-end
-if identity and (final == 1 or outcome == 'refused' or dropped >= tonumber(ARGV[9])) then shun(job, identity) end
+-- volunteer whose lease of it ended without an answer: the job coming back would tell it from a spot check, which never
+-- comes back (sqlite-statements.ts, UNSHUNNED, is the twin).
+local last = attempts[#attempts]
+if last.identity and (final == 1 or outcome == 'refused' or last.trusted == 0) then shun(job, last.identity) end
 local next_status, failures, trusted_only = after_attempt(attempts, tonumber(ARGV[8]), tonumber(ARGV[9]), tonumber(ARGV[10]))
 if next_status == 'queued' and trusted_only then
   job.trusted_only = 1

@@ -146,8 +146,8 @@ local function delete_job(job)
   return job.status == 'leased' and job.lease_id or ''
 end
 
--- An identity that said a job cannot be processed, whose answer was refused, or that as a volunteer let max leases
--- of its leases of the job end without an answer (end-without-result.lua), is never leased it again: the
+-- An identity that said a job cannot be processed, whose answer was refused, or that as a volunteer let a lease of
+-- the job end without an answer (end-without-result.lua), is never leased it again: the
 -- job keeps them in `shunned`, as ',id,id,' (ids have no commas), until retried.
 local function shuns(job, identity)
   return job.shunned ~= nil and string.find(job.shunned, ',' .. identity .. ',', 1, true) ~= nil
