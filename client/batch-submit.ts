@@ -5,9 +5,9 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { backoffDelay, type BackoffPolicy } from '../common/backoff.ts';
 import type { JobView } from '../master/api-types.ts';
-import { uploadWithRetries, type RetryPolicy } from '../metrics/runner/upload-client.ts';
+import { describeAnswer, requestWithRetries, type RetryPolicy } from '../metrics/runner/retrying-request.ts';
+import { uploadWithRetries } from '../metrics/runner/upload-client.ts';
 
 export interface BatchOptions extends RetryPolicy {
   masterUrl: string;
@@ -18,13 +18,15 @@ export interface BatchOptions extends RetryPolicy {
   wait: boolean;
   /** How often a waited-for job is looked at again. */
   pollMs: number;
+  /** How long one read of a job keeps retrying a master that is away or busy (a restart) before the file is given up. */
+  readGiveUpAfterMs: number;
 }
 
 export interface FileOutcome {
   path: string;
   jobId: string | null;
-  /** The job's status, or `upload-failed` when the master never acknowledged the file. */
-  status: JobView['status'] | 'upload-failed';
+  /** The job's status; `upload-failed` when the master never acknowledged the file, `read-failed` when the job could no longer be read. */
+  status: JobView['status'] | 'upload-failed' | 'read-failed';
   job: JobView | null;
   /** Why the file failed, in plain words; null when it did not. */
   error: string | null;
@@ -51,52 +53,52 @@ export async function submitBatch(files: string[], options: BatchOptions, events
 }
 
 async function submitOne(file: string, options: BatchOptions, events: BatchEvents): Promise<FileOutcome> {
-  const bytes = await fs.readFile(file);
-  const key = idempotencyKey(file, bytes);
-  const upload = await uploadWithRetries(options, { key, fileName: path.basename(file), path: file }, bytes, Date.now());
-  if (!upload.jobId) {
-    const last = upload.attempts.at(-1);
-    const outcome: FileOutcome = {
-      path: file,
-      jobId: null,
-      status: 'upload-failed',
-      job: null,
-      error: `upload failed: ${last?.status ?? last?.outcome}${last?.detail ? ` ${last.detail}` : ''}`,
-    };
-    events.uploaded(outcome);
+  const settle = (outcome: FileOutcome) => {
     events.finished(outcome);
     return outcome;
+  };
+  const uploadFailed = (error: string): FileOutcome => {
+    const outcome: FileOutcome = { path: file, jobId: null, status: 'upload-failed', job: null, error };
+    events.uploaded(outcome);
+    return settle(outcome);
+  };
+  const bytes = await fs.readFile(file).catch((error: Error) => error);
+  if (bytes instanceof Error) return uploadFailed(`cannot read the file: ${bytes.message}`);
+  const upload = await uploadWithRetries(options, { key: idempotencyKey(file, bytes), fileName: path.basename(file), path: file }, bytes, Date.now());
+  const jobId = upload.jobId;
+  if (!jobId) {
+    const last = upload.attempts.at(-1);
+    return uploadFailed(`upload failed: ${last?.status ?? last?.outcome}${last?.detail ? ` ${last.detail}` : ''}`);
   }
-  let job = await getJob(options, upload.jobId);
-  const outcome = (): FileOutcome => ({ path: file, jobId: upload.jobId, status: job.status, job, error: job.status === 'failed' ? job.error : null });
-  events.uploaded(outcome());
+  const outcome = (job: JobView): FileOutcome => ({ path: file, jobId, status: job.status, job, error: job.status === 'failed' ? job.error : null });
+  // The job as last read: the file's row still says how far it got when a later read fails.
+  const readFailed = (job: JobView | null, error: string): FileOutcome => ({ path: file, jobId, status: 'read-failed', job, error });
+  let read = await getJob(options, jobId);
+  if (typeof read === 'string') {
+    const failed = readFailed(null, read);
+    events.uploaded(failed);
+    return settle(failed);
+  }
+  let job = read;
+  events.uploaded(outcome(job));
   while (options.wait && (job.status === 'queued' || job.status === 'leased')) {
     await new Promise((resolve) => setTimeout(resolve, options.pollMs));
-    job = await getJob(options, upload.jobId);
+    read = await getJob(options, jobId);
+    if (typeof read === 'string') return settle(readFailed(job, read));
+    job = read;
   }
-  events.finished(outcome());
-  return outcome();
+  return settle(outcome(job));
 }
 
-/** Reads a job, riding out a master that is briefly away (network errors and 5xx, with backoff). */
-async function getJob({ masterUrl, ownerKey }: BatchOptions, id: string): Promise<JobView> {
-  for (let failures = 1; ; failures++) {
-    let problem: string;
-    try {
-      // On a private board only the owner sees its jobs.
-      const response = await fetch(new URL(`/api/jobs/${encodeURIComponent(id)}`, masterUrl), { headers: { Authorization: `Bearer ${ownerKey}` } });
-      if (response.ok) return (await response.json()) as JobView;
-      problem = `the master answered ${response.status} for job ${id}: ${await response.text()}`;
-      if (response.status < 500) throw new Error(problem);
-    } catch (error) {
-      if (!(error instanceof TypeError)) throw error; // fetch's "could not reach"
-      problem = `cannot reach the master: ${error.message}`;
-    }
-    if (failures >= MAX_READ_FAILURES) throw new Error(problem);
-    await new Promise((resolve) => setTimeout(resolve, backoffDelay(failures, READ_BACKOFF)));
-  }
+/** Reads a job, riding out a master that is busy or briefly away (within readGiveUpAfterMs); a string says why it could not. */
+async function getJob(options: BatchOptions, id: string): Promise<JobView | string> {
+  // On a private board only the owner sees its jobs.
+  const init = () => ({ headers: { Authorization: `Bearer ${options.ownerKey}` } });
+  const answers = await requestWithRetries(new URL(`/api/jobs/${encodeURIComponent(id)}`, options.masterUrl), init, {
+    ...options,
+    giveUpAfterMs: options.readGiveUpAfterMs,
+  });
+  const last = answers.at(-1)!;
+  if (last.status === 200) return JSON.parse(last.text) as JobView;
+  return `cannot read job ${id} (${answers.length} tries): ${describeAnswer(last)}`;
 }
-
-const MAX_READ_FAILURES = 10;
-/** Between reads of a job that failed: 0.4 s (after the first failure) doubling to 5 s. */
-const READ_BACKOFF: BackoffPolicy = { initialMs: 200, maxMs: 5_000 };

@@ -24,12 +24,27 @@ const program = new Command('submit')
   .option('--poll-ms <n>', 'with --wait, how often an unfinished job is looked at again', positiveInt, 500)
   .option('--give-up-after-ms <n>', 'stop retrying an upload after this long', positiveInt, 300_000)
   .option(
+    '--read-give-up-after-ms <n>',
+    "stop retrying a job's status read after this long (a master restart longer than this fails the file)",
+    positiveInt,
+    300_000,
+  )
+  .option(
     '--key <key>',
     'an API key (required when the master sets API_KEYS) or the owner key of earlier runs [env GRID_KEY]; without one the master issues an owner key',
   )
   .parse();
 
-const options = program.opts<{ master: string; concurrency: number; out?: string; wait: boolean; pollMs: number; giveUpAfterMs: number; key?: string }>();
+const options = program.opts<{
+  master: string;
+  concurrency: number;
+  out?: string;
+  wait: boolean;
+  pollMs: number;
+  giveUpAfterMs: number;
+  readGiveUpAfterMs: number;
+  key?: string;
+}>();
 if (options.out && !/\.(csv|jsonl)$/.test(options.out)) program.error('--out must end in .csv or .jsonl');
 
 const { images, skipped } = await findImages(program.processedArgs[0] as string[]);
@@ -53,6 +68,7 @@ const outcomes = await submitBatch(
     concurrency: options.concurrency,
     wait: options.wait,
     pollMs: options.pollMs,
+    readGiveUpAfterMs: options.readGiveUpAfterMs,
     ...retry,
   },
   {

@@ -20,7 +20,7 @@ import { chromiumInNamespace, type NamespacedChromium } from './netns-chromium.t
 import { StudyProgress } from './progress.ts';
 import { writeResults } from './results-folder.ts';
 import { summarize, type LossSummary } from './summary.ts';
-import type { RetryPolicy } from './upload-client.ts';
+import type { RetryPolicy } from './retrying-request.ts';
 import { uploadOwner } from './upload-owner.ts';
 
 export interface StudyOptions {

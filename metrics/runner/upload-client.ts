@@ -6,8 +6,8 @@
 // (intended) time, so a stalled link cannot hide its backlog by slowing the
 // client down (no coordinated omission).
 import fs from 'node:fs';
-import { backoffDelay, type BackoffPolicy } from '../../common/backoff.ts';
 import type { SubmitResponse } from '../../master/api-types.ts';
+import { isBusy, requestWithRetries, type Answer, type RetryPolicy } from './retrying-request.ts';
 import { uploadOwner } from './upload-owner.ts';
 
 export interface PlannedUpload {
@@ -16,15 +16,6 @@ export interface PlannedUpload {
   /** The name the master stores; carries the key so a job whose 201 was lost can still be found. */
   fileName: string;
   path: string;
-}
-
-export interface RetryPolicy {
-  /** One attempt is abandoned after this long (a lossy TCP connection can stall indefinitely). */
-  attemptTimeoutMs: number;
-  /** No new attempt starts later than this after the intended send time; the upload is then given up. */
-  giveUpAfterMs: number;
-  backoffInitialMs: number;
-  backoffMaxMs: number;
 }
 
 export interface UploadPlan extends RetryPolicy {
@@ -87,70 +78,24 @@ export async function uploadWithRetries(
   body: Buffer,
   intendedAt: number,
 ): Promise<UploadResult> {
-  const attempts: UploadAttempt[] = [];
-  const lastStart = intendedAt + plan.giveUpAfterMs;
-  for (;;) {
-    const attempt = await attemptUpload(plan.masterUrl, plan.ownerKey, upload, body, plan.attemptTimeoutMs);
-    attempts.push(attempt.record);
-    if (attempt.jobId) return { key: upload.key, intendedAt, ackedAt: attempt.record.endedAt, jobId: attempt.jobId, attempts };
-    if (attempt.record.outcome === 'refused') break;
-    const delay = attempt.retryAfterMs ?? backoffDelay(attempts.length - 1, retryBackoff(plan));
-    if (Date.now() + delay > lastStart) break;
-    await sleep(delay);
-  }
-  return { key: upload.key, intendedAt, ackedAt: null, jobId: null, attempts };
+  const init = (): RequestInit => {
+    const form = new FormData();
+    form.append('image', new Blob([new Uint8Array(body)]), upload.fileName);
+    return { method: 'POST', body: form, headers: { 'Idempotency-Key': upload.key, ...(plan.ownerKey && { Authorization: `Bearer ${plan.ownerKey}` }) } };
+  };
+  const answers = await requestWithRetries(new URL('/api/jobs', plan.masterUrl), init, plan, intendedAt + plan.giveUpAfterMs);
+  const attempts = answers.map(uploadAttempt);
+  const last = answers.at(-1)!;
+  if (last.status !== 201) return { key: upload.key, intendedAt, ackedAt: null, jobId: null, attempts };
+  const jobId = (JSON.parse(last.text) as SubmitResponse).jobs[0]!.id;
+  return { key: upload.key, intendedAt, ackedAt: last.endedAt, jobId, attempts };
 }
 
-/** Doubling from backoffInitialMs to backoffMaxMs, with jitter so stalled uploads do not retry in step. */
-export const retryBackoff = (policy: Pick<RetryPolicy, 'backoffInitialMs' | 'backoffMaxMs'>): BackoffPolicy => ({
-  initialMs: policy.backoffInitialMs,
-  maxMs: policy.backoffMaxMs,
-  jitter: true,
-});
-
-async function attemptUpload(masterUrl: string, ownerKey: string | undefined, upload: PlannedUpload, body: Buffer, timeoutMs: number) {
-  const form = new FormData();
-  form.append('image', new Blob([new Uint8Array(body)]), upload.fileName);
-  const startedAt = Date.now();
-  const record = (outcome: AttemptOutcome, status: number | null, detail: string | null): UploadAttempt => ({
-    startedAt,
-    endedAt: Date.now(),
-    outcome,
-    status,
-    detail,
-  });
-  try {
-    const signal = AbortSignal.timeout(timeoutMs);
-    const response = await fetch(new URL('/api/jobs', masterUrl), {
-      method: 'POST',
-      body: form,
-      headers: { 'Idempotency-Key': upload.key, ...(ownerKey && { Authorization: `Bearer ${ownerKey}` }) },
-      signal,
-    });
-    const text = await response.text(); // still under the timeout: a body can stall too
-    if (response.status === 201) {
-      const jobId = (JSON.parse(text) as SubmitResponse).jobs[0]!.id;
-      const replayed = response.headers.get('idempotent-replayed') === 'true';
-      return { jobId, record: record(replayed ? 'replayed' : 'created', 201, null), retryAfterMs: null };
-    }
-    const retryAfter = Number(response.headers.get('retry-after'));
-    // Busy is worth another try: the master's own trouble (5xx), a cap on this client (429), an upload cut off as too slow (408).
-    const busy = response.status >= 500 || response.status === 429 || response.status === 408;
-    return {
-      jobId: null,
-      record: record(busy ? 'busy' : 'refused', response.status, text.slice(0, 200)),
-      retryAfterMs: busy && retryAfter > 0 ? retryAfter * 1000 : null,
-    };
-  } catch (error) {
-    const timedOut = error instanceof DOMException && (error.name === 'TimeoutError' || error.name === 'AbortError');
-    return { jobId: null, record: record(timedOut ? 'timeout' : 'network-error', null, describe(error)), retryAfterMs: null };
-  }
-}
-
-function describe(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  const cause = (error as { cause?: unknown }).cause;
-  return cause instanceof Error ? `${error.message}: ${cause.message}` : error.message;
+function uploadAttempt({ startedAt, endedAt, status, headers, text, timedOut }: Answer): UploadAttempt {
+  const record = (outcome: AttemptOutcome, detail: string | null): UploadAttempt => ({ startedAt, endedAt, outcome, status, detail });
+  if (status === null) return record(timedOut ? 'timeout' : 'network-error', text);
+  if (status === 201) return record(headers?.get('idempotent-replayed') === 'true' ? 'replayed' : 'created', null);
+  return record(isBusy(status) ? 'busy' : 'refused', text.slice(0, 200));
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));

@@ -2,7 +2,7 @@
 // retries uploads must send every attempt as one owner: with the API key or owner key it was given, or with an
 // owner key the master issues it once, before the first upload.
 import { backoffDelay } from '../../common/backoff.ts';
-import type { RetryPolicy } from './upload-client.ts';
+import type { RetryPolicy } from './retrying-request.ts';
 
 export interface UploadOwner {
   /** The owner id the master stores on the jobs. */

@@ -5,7 +5,8 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { retryBackoff, runOpenLoop, type PlannedUpload, type UploadPlan } from '../runner/upload-client.ts';
+import { retryBackoff } from '../runner/retrying-request.ts';
+import { runOpenLoop, type PlannedUpload, type UploadPlan } from '../runner/upload-client.ts';
 
 type Behaviour = (attempt: number, res: http.ServerResponse) => void;
 

@@ -1,0 +1,107 @@
+// The batch client's reads of job status against a scripted HTTP server standing in for the master:
+// a rate limit (429) on one read is waited out, and a master that stops answering fails only its file.
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { submitBatch, type BatchOptions, type FileOutcome } from '../../client/batch-submit.ts';
+import { jobView } from '../support/job-view.ts';
+
+/** What the server does with a GET of a job: answer it, or not. */
+type Read = (id: string, read: number, res: http.ServerResponse) => void;
+
+let server: http.Server;
+let masterUrl: string;
+let onRead: Read;
+const readsById = new Map<string, number>();
+const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'batch-submit-'));
+const files = ['a.jpg', 'b.jpg', 'c.jpg'].map((name) => path.join(folder, name));
+// Each file's job is named after it, so a test can script one file's reads.
+const jobIdOf = (fileName: string) => `job-${path.basename(fileName, '.jpg')}`;
+
+beforeAll(async () => {
+  files.forEach((file, i) => fs.writeFileSync(file, Buffer.from([0xff, 0xd8, 0xff, i])));
+  server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      if (req.method === 'POST') {
+        const fileName = /filename="([^"]+)"/.exec(Buffer.concat(chunks).toString('latin1'))![1]!;
+        res.writeHead(201, { 'content-type': 'application/json' }).end(JSON.stringify({ jobs: [{ id: jobIdOf(fileName) }] }));
+        return;
+      }
+      const id = decodeURIComponent(req.url!.split('/').at(-1)!);
+      const read = (readsById.get(id) ?? 0) + 1;
+      readsById.set(id, read);
+      onRead(id, read, res);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  masterUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterAll(() => {
+  server.closeAllConnections();
+  server.close();
+  fs.rmSync(folder, { recursive: true, force: true });
+});
+
+const done = (id: string, res: http.ServerResponse) =>
+  res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(jobView(id, { status: 'done' })));
+
+function options(overrides: Partial<BatchOptions> = {}): BatchOptions {
+  readsById.clear();
+  return {
+    masterUrl,
+    ownerKey: 'owner-key-of-the-test',
+    concurrency: 2,
+    wait: true,
+    pollMs: 10,
+    readGiveUpAfterMs: 10_000,
+    attemptTimeoutMs: 2_000,
+    giveUpAfterMs: 5_000,
+    backoffInitialMs: 20,
+    backoffMaxMs: 100,
+    ...overrides,
+  };
+}
+
+async function run(batch: BatchOptions) {
+  const finished: FileOutcome[] = [];
+  const outcomes = await submitBatch(files, batch, { uploaded: () => {}, finished: (outcome) => finished.push(outcome) });
+  return { outcomes, finished };
+}
+
+describe('batch client status reads', () => {
+  it('waits out a 429 with Retry-After on one job and ends every file with its outcome', async () => {
+    onRead = (id, read, res) => {
+      if (id === 'job-b' && read === 1) return void res.writeHead(429, { 'retry-after': '1' }).end('too many requests from this address');
+      done(id, res);
+    };
+    const { outcomes, finished } = await run(options());
+    expect(outcomes.map((outcome) => [outcome.jobId, outcome.status, outcome.error])).toEqual([
+      ['job-a', 'done', null],
+      ['job-b', 'done', null],
+      ['job-c', 'done', null],
+    ]);
+    expect(finished).toHaveLength(3);
+    expect(readsById.get('job-b')).toBe(2);
+  });
+
+  it('gives one file an error outcome when the master stops answering its reads, and finishes the others', async () => {
+    onRead = (id, _read, res) => {
+      if (id === 'job-b') return; // never answered: each read times out
+      done(id, res);
+    };
+    const { outcomes, finished } = await run(options({ attemptTimeoutMs: 200, readGiveUpAfterMs: 500 }));
+    expect(outcomes.map((outcome) => [outcome.jobId, outcome.status])).toEqual([
+      ['job-a', 'done'],
+      ['job-b', 'read-failed'],
+      ['job-c', 'done'],
+    ]);
+    expect(outcomes[1]!.error).toMatch(/^cannot read job job-b \(\d+ tries\): the master did not answer within 200 ms$/);
+    expect(finished).toHaveLength(3);
+  }, 20_000);
+});
