@@ -98,32 +98,48 @@ export function markdownTable(cells: CellSummary[], reference: { noSaboteurs: nu
   return [header, header.map(() => '---'), ...rows].map((row) => `| ${row.join(' | ')} |`).join('\n');
 }
 
-/** One line per goal: met or not, with the figure it was judged on. */
+/** A cell that did not finish every job it was given: its rates are over fewer jobs than it was given (or over none, NaN). */
+const unfinished = (cells: CellSummary[]) => cells.filter((c) => c.run.done < c.run.jobs);
+const shortfall = (cells: CellSummary[]) => cells.map((c) => `${cellName(c.spec)} finished ${c.run.done} of ${c.run.jobs} jobs`).join('; ');
+
+/** One line per goal: met or not, with the figure it was judged on. A goal whose cells did not finish their jobs is not met. */
 export function verdicts(cells: CellSummary[], reference: { noSaboteurs: number; unverified: number }): string[] {
   const guarded = cells.filter((c) => !c.spec.trusted && c.spec.saboteurs > 0 && c.spec.saboteurs <= GOAL_SABOTEUR_SHARE);
   const lines: string[] = [];
-  if (guarded.length) {
-    const worstError = guarded.reduce((worst, c) => (c.errors.value > worst.errors.value ? c : worst));
-    const worstRedundancy = guarded.reduce((worst, c) => (c.meanReplicas > worst.meanReplicas ? c : worst));
+  const errorGoal = `error rate ≤ ${GOAL_ERROR_RATE} with up to ${percent(GOAL_SABOTEUR_SHARE, 0)} saboteurs`;
+  const redundancyGoal = `mean redundancy ≤ ${GOAL_REDUNDANCY} answers per job in those cells`;
+  const short = unfinished(guarded);
+  const finished = guarded.filter((c) => !short.includes(c));
+  if (finished.length) {
+    const worstError = finished.reduce((worst, c) => (c.errors.value > worst.errors.value ? c : worst));
+    const worstRedundancy = finished.reduce((worst, c) => (c.meanReplicas > worst.meanReplicas ? c : worst));
     const pooled = wilsonInterval(
-      guarded.reduce((sum, c) => sum + c.run.wrong, 0),
-      guarded.reduce((sum, c) => sum + c.run.done, 0),
+      finished.reduce((sum, c) => sum + c.run.wrong, 0),
+      finished.reduce((sum, c) => sum + c.run.done, 0),
     );
-    const errorMet = worstError.errors.value <= GOAL_ERROR_RATE;
-    const redundancyMet = worstRedundancy.meanReplicas <= GOAL_REDUNDANCY;
+    const errorMet = short.length === 0 && worstError.errors.value <= GOAL_ERROR_RATE;
+    const redundancyMet = short.length === 0 && worstRedundancy.meanReplicas <= GOAL_REDUNDANCY;
+    const unjudged = short.length ? `; not judged: ${shortfall(short)}` : '';
     lines.push(
-      `error rate ≤ ${GOAL_ERROR_RATE} with up to ${percent(GOAL_SABOTEUR_SHARE, 0)} saboteurs: ${errorMet ? 'met' : 'NOT met'} — worst cell ${percent(worstError.errors.value, 2)} ` +
-        `(${cellName(worstError.spec)}); all such cells together ${errorCell(pooled)}, ${guarded.reduce((sum, c) => sum + c.run.wrongByLie, 0)} of them lies that stood` +
-        (errorMet && pooled.high > GOAL_ERROR_RATE ? `, so ${pooled.trials} jobs cannot show a rate below ${percent(pooled.high, 2)}` : ''),
-      `mean redundancy ≤ ${GOAL_REDUNDANCY} answers per job in those cells: ${redundancyMet ? 'met' : 'NOT met'} — at most ${figure(worstRedundancy.meanReplicas)} (${cellName(worstRedundancy.spec)})`,
+      `${errorGoal}: ${errorMet ? 'met' : 'NOT met'} — worst cell ${percent(worstError.errors.value, 2)} ` +
+        `(${cellName(worstError.spec)}); all such cells together ${errorCell(pooled)}, ${finished.reduce((sum, c) => sum + c.run.wrongByLie, 0)} of them lies that stood` +
+        (errorMet && pooled.high > GOAL_ERROR_RATE ? `, so ${pooled.trials} jobs cannot show a rate below ${percent(pooled.high, 2)}` : '') +
+        unjudged,
+      `${redundancyGoal}: ${redundancyMet ? 'met' : 'NOT met'} — at most ${figure(worstRedundancy.meanReplicas)} (${cellName(worstRedundancy.spec)})${unjudged}`,
     );
+  } else if (short.length) {
+    lines.push(`${errorGoal}: NOT met — ${shortfall(short)}`, `${redundancyGoal}: NOT met — ${shortfall(short)}`);
   }
   const cost = reference.unverified / reference.noSaboteurs;
   const noSaboteurs = cells.find((c) => !c.spec.trusted && c.spec.saboteurs === 0);
+  // The throughputs compared come from the unverified and the no-saboteur cells.
+  const shortReferences = unfinished(cells.filter((c) => c.spec.trusted || c.spec.saboteurs === 0));
+  const costMet = shortReferences.length === 0 && cost <= GOAL_NO_SABOTEUR_COST;
   lines.push(
-    `without saboteurs, cost ≤ ${GOAL_NO_SABOTEUR_COST}× the unverified throughput: ${cost <= GOAL_NO_SABOTEUR_COST ? 'met' : 'NOT met'} — ${figure(cost)}× ` +
+    `without saboteurs, cost ≤ ${GOAL_NO_SABOTEUR_COST}× the unverified throughput: ${costMet ? 'met' : 'NOT met'} — ${figure(cost)}× ` +
       `(${figure(reference.unverified, 1)} jobs/s unverified, ${figure(reference.noSaboteurs, 1)} verified)` +
-      (noSaboteurs ? `; volunteer work per job ${figure(noSaboteurs.meanReplicas + noSaboteurs.spotCheckOverhead)}× (answers and spot checks)` : ''),
+      (noSaboteurs ? `; volunteer work per job ${figure(noSaboteurs.meanReplicas + noSaboteurs.spotCheckOverhead)}× (answers and spot checks)` : '') +
+      (shortReferences.length ? `; not judged: ${shortfall(shortReferences)}` : ''),
   );
   return lines;
 }

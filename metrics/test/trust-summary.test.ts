@@ -76,6 +76,23 @@ describe('trust bench summary', () => {
     expect(bad[2]).toMatch(/NOT met — 2\.00×/);
   });
 
+  it('does not meet a goal whose cells did not finish their jobs, and names them', () => {
+    const reference = { unverified: 100, noSaboteurs: 95 };
+    const naive: CellSpec = { saboteurs: 0.1, kind: 'naive', rate: 1 };
+    const allDone = summarizeCell(thirty, run({ jobs: 300, done: 300, replicas: 600 }));
+    const noneDone = summarizeCell(naive, run({ jobs: 300, done: 0, replicas: 0, lastQuarter: { done: 0, replicas: 0 } }));
+    const lines = verdicts([summarizeCell(none, run()), allDone, noneDone], reference);
+    expect(lines[0]).toMatch(/^error rate .*: NOT met — .*not judged: naive, 10% saboteurs, lie rate 1 finished 0 of 300 jobs$/);
+    expect(lines[1]).toMatch(/: NOT met — .*not judged: naive, 10% saboteurs, lie rate 1 finished 0 of 300 jobs$/);
+    expect(verdicts([noneDone], reference).slice(0, 2)).toEqual([
+      'error rate ≤ 0.001 with up to 30% saboteurs: NOT met — naive, 10% saboteurs, lie rate 1 finished 0 of 300 jobs',
+      'mean redundancy ≤ 2.5 answers per job in those cells: NOT met — naive, 10% saboteurs, lie rate 1 finished 0 of 300 jobs',
+    ]);
+    // The cost goal compares the unverified and no-saboteur cells' throughput: one that stopped short cannot meet it.
+    const shortBaseline = verdicts([summarizeCell(none, run({ done: 200 })), allDone], reference);
+    expect(shortBaseline[2]).toMatch(/: NOT met — 1\.05× .*; not judged: no saboteurs finished 200 of 400 jobs$/);
+  });
+
   it('puts one row per cell under the header, throughput relative to both references', () => {
     const table = markdownTable([summarizeCell(none, run({ seconds: 5 }))], { unverified: 100, noSaboteurs: 80 }).split('\n');
     expect(table).toHaveLength(3);
