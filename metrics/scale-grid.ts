@@ -94,6 +94,7 @@ export async function capacity(grid: Grid, jobs: number, timeoutMs: number): Pro
   const shares = split(jobs, grid.live.length);
   const submitted = await Promise.all(grid.live.map((master, i) => master.submitBulk(shares[i]!, 500, timeoutMs)));
   const ids = submitted.flatMap((s) => s.jobIds);
+  // Jobs still not done after the timeout count as `missing` (finished() below): the goals judge them.
   await grid.log.untilCompleted(ids, timeoutMs);
   const ends = ids.map((id) => grid.log.completedAt(id)).filter((t) => t !== undefined);
   // No job done at all (a stalled grid) reads as no rate, not as a negative one.
@@ -145,6 +146,12 @@ export interface LatencyRun extends Finished {
   submitted: number;
   acked: number;
   refused: number;
+  /** Submissions neither acknowledged nor refused within the timeout. */
+  unanswered: number;
+  /** Submissions after the warm-up: the ones the latency figures are over. */
+  measured: number;
+  /** Of them, those never done: refused, unanswered or lost. They have no latency, so the figures below leave them out. */
+  measuredNotDone: number;
   /** Added latency, ms from when each measured job was due to when it was done; after the warm-up only. */
   p50: number;
   p90: number;
@@ -159,6 +166,7 @@ export async function latencyAt(grid: Grid, rate: number, seconds: number, timeo
   const cpu = gridCpu(grid);
   const warmup = Math.round(rate);
   const sent = await openLoop(grid, rate, 1 + seconds);
+  // Those still unanswered after the timeout are counted (unanswered, measuredNotDone) for the goals to judge.
   await grid.log.untilAnswered(
     sent.map((s) => s.seq),
     timeoutMs,
@@ -168,18 +176,23 @@ export async function latencyAt(grid: Grid, rate: number, seconds: number, timeo
   await grid.log.untilCompleted(ids, timeoutMs);
   const cpuShares = cpu();
   const latencies: number[] = [];
-  for (const submission of sent.slice(warmup)) {
+  const measured = sent.slice(warmup);
+  for (const submission of measured) {
     const jobId = grid.log.acks.get(submission.seq);
     const doneAt = jobId === undefined ? undefined : grid.log.completedAt(jobId);
     if (doneAt !== undefined) latencies.push(doneAt - submission.due);
   }
   const d = distribution(latencies);
+  const refused = sent.filter((s) => grid.log.refusals.has(s.seq)).length;
   return {
     ...finished(ids, (id) => grid.log.completions(id)),
     offeredRate: rate,
     submitted: sent.length,
     acked: acked.length,
-    refused: sent.filter((s) => grid.log.refusals.has(s.seq)).length,
+    refused,
+    unanswered: sent.length - acked.length - refused,
+    measured: measured.length,
+    measuredNotDone: measured.length - latencies.length,
     p50: d.p50,
     p90: d.p90,
     p99: d.p99,
