@@ -1,5 +1,6 @@
 // The batch client's reads of job status against a scripted HTTP server standing in for the master:
-// a rate limit (429) on one read is waited out, and a master that stops answering fails only its file.
+// a rate limit (429) on one read is waited out, and a master that stops answering, or a file that cannot be read,
+// fails only that file.
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -74,7 +75,7 @@ async function run(batch: BatchOptions) {
   return { outcomes, finished };
 }
 
-describe('batch client status reads', () => {
+describe('batch client, one file at a time', () => {
   it('waits out a 429 with Retry-After on one job and ends every file with its outcome', async () => {
     onRead = (id, read, res) => {
       if (id === 'job-b' && read === 1) return void res.writeHead(429, { 'retry-after': '1' }).end('too many requests from this address');
@@ -104,4 +105,14 @@ describe('batch client status reads', () => {
     expect(outcomes[1]!.error).toMatch(/^cannot read job job-b \(\d+ tries\): the master did not answer within 200 ms$/);
     expect(finished).toHaveLength(3);
   }, 20_000);
+
+  it('gives a file that cannot be read an error outcome and sends the others', async () => {
+    onRead = (id, _read, res) => done(id, res);
+    const outcomes = await submitBatch([files[0]!, path.join(folder, 'gone.jpg')], options(), { uploaded: () => {}, finished: () => {} });
+    expect(outcomes.map((outcome) => [outcome.jobId, outcome.status])).toEqual([
+      ['job-a', 'done'],
+      [null, 'upload-failed'],
+    ]);
+    expect(outcomes[1]!.error).toMatch(/^cannot read the file: ENOENT/);
+  });
 });
