@@ -1,10 +1,12 @@
 // A private board (BOARD=private) in real Chromium: the browser sees the jobs its submit page uploaded, and
 // their images and live events, by the owner key in its cookie (EventSource and <img> send no headers);
-// another owner's jobs never reach it.
+// another owner's jobs never reach it. The submit page's stream opened before the browser had that key.
 import type { ElementHandle } from 'puppeteer-core';
 import { describe, expect, it } from 'vitest';
+import { SyntheticWorker } from '../../metrics/synthetic-worker.ts';
 import { clickDeep, inApp, waitForElement, waitForTexts } from '../support/browser.ts';
 import { newOwner, submit, uploadsFrom } from '../support/jobs-client.ts';
+import { TEST_FLEET_TOKEN } from '../support/test-master.ts';
 import { smallImage, useUiHarness } from '../support/ui-harness.ts';
 
 const ui = useUiHarness({ master: { board: 'private' } });
@@ -18,6 +20,18 @@ describe('private board', () => {
     const input = await waitForElement(page, inApp('submit-page', 'drop-zone', 'input[type=file]'));
     await (input as ElementHandle<HTMLInputElement>).uploadFile(smallImage.path);
     await waitForTexts(page, inApp('submit-page', '.counts'), (texts) => /^1 of 1 images? uploaded/.test(texts[0] ?? ''), 'the upload');
+
+    // The page opened its live stream before this browser had an owner key; it still hears its own job finish.
+    const worker = await SyntheticWorker.connect({
+      masterUrl: ui.master.url,
+      hello: { fleetToken: TEST_FLEET_TOKEN },
+      onJob: (job, self) => self.succeed(job.header),
+    });
+    try {
+      await waitForTexts(page, inApp('submit-page', 'upload-item', 'confidence-bars'), (texts) => texts.length === 1, 'the labels, live on the submit page');
+    } finally {
+      worker.terminate();
+    }
 
     await clickDeep(page, 'app-shell >>> nav a[href="/"]');
     await waitForTexts(page, inApp('job-row'), (texts) => texts.length === 1 && texts[0]!.includes(smallImage.file), 'its own job only');

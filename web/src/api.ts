@@ -104,9 +104,9 @@ export const fetchOwnStanding = (identity: WorkerIdentity | null): Promise<OwnSt
 
 /**
  * Makes sure this browser has an owner key (its cookie) before it uploads: uploads sent side by side
- * without one would each be given another owner.
+ * without one would each be given another owner. ownerKey is there only when the master gave a new key just now.
  */
-export const claimOwner = () => request<{ owner: string }>('/api/owner', { method: 'POST' });
+export const claimOwner = () => request<{ owner: string; ownerKey?: string }>('/api/owner', { method: 'POST' });
 
 export interface UploadOptions {
   /** Sent as Idempotency-Key, so retrying an upload whose answer was lost cannot create the job twice. */

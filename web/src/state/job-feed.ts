@@ -4,6 +4,7 @@ import { backoffDelay } from '../lib/backoff.ts';
 import { errorMessage } from '../lib/errors.ts';
 import { JobStore } from './job-store.ts';
 import { LIVE_EVENT_TYPES, parseLiveEvent } from './live-events.ts';
+import { ownership } from './owner-claim.ts';
 import { applyWorkerChanges } from './worker-changes.ts';
 
 /** 'refused': the master answers, but turns our live stream away (refusal says why). */
@@ -72,6 +73,13 @@ export class JobFeed extends EventTarget {
       this.removeEventListener('change', listener);
       if (--this.holders === 0) this.disconnect();
     };
+  }
+
+  /** Opens the live stream anew while a page holds it: the master filters a stream by whom it was opened for. */
+  reopen(): void {
+    if (this.holders === 0) return;
+    this.disconnect();
+    this.connect();
   }
 
   /** Fetches the newest jobs (of one status, if given) and keeps that filter for resyncs after reconnects. */
@@ -253,3 +261,5 @@ const isGone = (error: unknown) => error instanceof ApiError && error.status ===
 
 /** One feed per tab, shared by the board, the job page and the submit page. */
 export const jobFeed = new JobFeed();
+// On a private board a stream opened before this browser had an owner key carries none of its own jobs' events.
+ownership.addEventListener('new-owner', () => jobFeed.reopen());

@@ -1,8 +1,9 @@
 import type { JobView } from '../../../master/api-types.ts';
-import { ApiError, claimOwner, uploadImage } from '../api.ts';
+import { ApiError, uploadImage } from '../api.ts';
 import { errorMessage } from '../lib/errors.ts';
 import { randomKey } from '../lib/random-key.ts';
 import { isRetryable, precheckFile, uploadErrorText } from '../lib/upload-errors.ts';
+import { ownerClaimed } from './owner-claim.ts';
 
 export type UploadState = 'waiting' | 'uploading' | 'sent' | 'failed';
 
@@ -131,13 +132,6 @@ export class UploadQueue extends EventTarget {
     this.dispatchEvent(new Event('change'));
   }
 }
-
-/** The owner this tab's uploads belong to, claimed once; a failure is asked again by the next upload (whose own error then says why). */
-let owner: Promise<unknown> | null = null;
-const ownerClaimed = () =>
-  (owner ??= claimOwner().catch(() => {
-    owner = null;
-  }));
 
 /** One queue per tab: uploads carry on, and stay listed, while the person looks at other pages. */
 export const uploads = new UploadQueue(async ({ file, key, trustedOnly }, onProgress) => {
