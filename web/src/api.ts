@@ -24,6 +24,8 @@ export class ApiError extends Error {
     /** HTTP status; 0 when the master could not be reached at all. */
     readonly status: number,
     readonly code: string,
+    /** How long the master asked us to wait before trying again (its Retry-After), when it said. */
+    readonly retryAfterMs: number | null = null,
   ) {
     super(message);
   }
@@ -84,8 +86,8 @@ export async function eventsRefusal(path: string): Promise<EventsRefusal | null>
   try {
     const response = await fetch(path, { headers: { accept: 'text/event-stream' }, signal: aborter.signal });
     if (response.ok) return null;
-    const seconds = Number(response.headers.get('retry-after'));
-    return { message: (await errorFrom(response)).message, retryAfterMs: seconds > 0 ? seconds * 1000 : null };
+    const { message, retryAfterMs } = await errorFrom(response);
+    return { message, retryAfterMs };
   } catch {
     return null;
   } finally {
@@ -135,7 +137,7 @@ export function uploadImage(file: File, { idempotencyKey, trustedOnly, onProgres
       const body = parseJson(xhr.responseText);
       const job = (body as SubmitResponse | null)?.jobs?.[0];
       if (xhr.status === 201 && job) resolve(job);
-      else reject(apiErrorOf(xhr.status, xhr.statusText, body));
+      else reject(apiErrorOf(xhr.status, xhr.statusText, body, xhr.getResponseHeader('retry-after')));
     };
     xhr.onerror = () => reject(new ApiError('the master is unreachable', 0, 'unreachable'));
     const form = new FormData();
@@ -176,13 +178,16 @@ async function request<T>(path: string, init: RequestInit = {}): Promise<T> {
 /** The master's own explanation when it sent one, else the HTTP status line. */
 export async function errorFrom(response: Response): Promise<ApiError> {
   const body: unknown = await response.json().catch(() => null);
-  return apiErrorOf(response.status, response.statusText, body);
+  return apiErrorOf(response.status, response.statusText, body, response.headers.get('retry-after'));
 }
 
 /** The ApiError for a failed answer whose body is already parsed (fetch and XMLHttpRequest both end here). */
-function apiErrorOf(status: number, statusText: string, body: unknown): ApiError {
-  if (isErrorBody(body)) return new ApiError(body.error.message, status, body.error.code);
-  return new ApiError(`${status} ${statusText}`.trim(), status, 'http_error');
+function apiErrorOf(status: number, statusText: string, body: unknown, retryAfter: string | null): ApiError {
+  // The master says Retry-After in seconds.
+  const seconds = Number(retryAfter);
+  const retryAfterMs = seconds > 0 ? seconds * 1000 : null;
+  if (isErrorBody(body)) return new ApiError(body.error.message, status, body.error.code, retryAfterMs);
+  return new ApiError(`${status} ${statusText}`.trim(), status, 'http_error', retryAfterMs);
 }
 
 function isErrorBody(body: unknown): body is ApiErrorBody {

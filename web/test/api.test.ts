@@ -13,6 +13,12 @@ describe('errorFrom', () => {
     expect(error).toMatchObject({ message: 'cat.txt is not an image', status: 415, code: 'not-an-image' });
   });
 
+  it('keeps how long the master asked us to wait', async () => {
+    const body = JSON.stringify({ error: { code: 'queue-full', message: 'the queue is full' } });
+    expect(await errorFrom(new Response(body, { status: 503, headers: { 'Retry-After': '5' } }))).toMatchObject({ status: 503, retryAfterMs: 5000 });
+    expect(await errorFrom(new Response(body, { status: 503 }))).toMatchObject({ retryAfterMs: null });
+  });
+
   it('falls back to the status line when the body is not an API error', async () => {
     const error = await errorFrom(new Response('<html>bad gateway</html>', { status: 502, statusText: 'Bad Gateway' }));
     expect(error).toMatchObject({ message: '502 Bad Gateway', status: 502 });
