@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { JobView } from '../../master/api-types.ts';
 import { ApiError } from '../src/api.ts';
 import { UploadQueue, type SendImage } from '../src/state/upload-queue.ts';
@@ -23,6 +23,8 @@ function fakeSend(): { send: SendImage; pending: Pending[] } {
 
 const image = (name: string, size = 100) => new File([new Uint8Array(size)], name, { type: 'image/jpeg' });
 const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+afterEach(() => vi.useRealTimers());
 
 describe('UploadQueue', () => {
   it('sends each file on its own, a few at a time', async () => {
@@ -97,6 +99,39 @@ describe('UploadQueue', () => {
     expect(queue.items[1]).toMatchObject({ state: 'failed', retryable: true });
     queue.retry(queue.items[0]!.key);
     expect(queue.items[0]!.state).toBe('failed');
+  });
+
+  it('waits as long as a busy master asks and sends that file again, the others after it, none failed', async () => {
+    vi.useFakeTimers();
+    const busyUntil = Date.now() + 5000;
+    const tried: string[] = [];
+    // For its first 5 s the master answers every upload "queue full, retry after 1 s".
+    const send: SendImage = async ({ file }) => {
+      tried.push(file.name);
+      if (Date.now() < busyUntil) throw new ApiError('the queue holds 10 pending jobs; try again shortly', 503, 'queue-full', 1000);
+      return jobView(`job-${file.name}`);
+    };
+    const queue = new UploadQueue(send, 3);
+    const names = Array.from({ length: 10 }, (_, i) => `${i}.jpg`);
+    queue.add(names.map((name) => image(name)));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(queue.items[0]).toMatchObject({ state: 'waiting', error: expect.stringContaining('Trying again in 1 s.') });
+
+    await vi.advanceTimersByTimeAsync(4999);
+    expect(new Set(tried)).toEqual(new Set(['0.jpg', '1.jpg', '2.jpg']));
+    await vi.advanceTimersByTimeAsync(1);
+    expect(queue.items.map((item) => item.state)).toEqual(names.map(() => 'sent'));
+  });
+
+  it('fails a file the master is busy for when it has waited its tries', async () => {
+    vi.useFakeTimers();
+    const send: SendImage = async () => {
+      throw new ApiError('at most 4 uploads at once from one address', 429, 'too-many-uploads-from-address', 2000);
+    };
+    const queue = new UploadQueue(send, 1);
+    queue.add([image('a.jpg')]);
+    await vi.advanceTimersByTimeAsync(60 * 60_000);
+    expect(queue.items[0]).toMatchObject({ state: 'failed', retryable: true });
   });
 
   it('refuses files that are plainly not images without sending them', () => {

@@ -69,7 +69,8 @@ export class UploadItemView extends LitElement {
     const size = item.file.size;
     switch (item.state) {
       case 'waiting':
-        return html`<span class="line">${formatBytes(size)} · waiting to upload</span>`;
+        // A file the master was too busy for says so while it waits for its next try.
+        return html`<span class="line">${formatBytes(size)} · waiting to upload</span>${item.error ? html`<span class="line">${item.error}</span>` : nothing}`;
       case 'uploading':
         return html`
           <progress max=${size} .value=${item.loaded} aria-label=${`Uploading ${item.file.name}`}></progress>

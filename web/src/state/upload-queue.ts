@@ -21,6 +21,8 @@ export interface UploadItem {
   retryable: boolean;
   /** Sent private: only the operator's trusted workers may see it. Chosen when the file was added. */
   trustedOnly: boolean;
+  /** Times in a row the master said it was too busy for this file and asked us to wait. */
+  busyTries: number;
 }
 
 export interface UploadTotals {
@@ -36,6 +38,10 @@ export type SendImage = (item: UploadItem, onProgress: (loaded: number) => void)
 
 /** Uploads at once; a few in parallel keep the pipe full without starving each file's progress. */
 const UPLOAD_CONCURRENCY = 3;
+/** A file the master keeps calling too busy for it fails after this many waits. */
+const MAX_BUSY_TRIES = 10;
+/** The longest one wait may be, whatever Retry-After asked: the person is watching the list. */
+const MAX_BUSY_WAIT_MS = 60_000;
 
 /**
  * The files chosen on the submit page and how their uploads go: each file is its own request,
@@ -45,6 +51,8 @@ const UPLOAD_CONCURRENCY = 3;
 export class UploadQueue extends EventTarget {
   items: UploadItem[] = [];
   private running = 0;
+  /** Set while the master asked us to wait (429 or 503 with Retry-After): no file is sent meanwhile. */
+  private hold: ReturnType<typeof setTimeout> | null = null;
 
   constructor(
     private readonly send: SendImage,
@@ -57,7 +65,7 @@ export class UploadQueue extends EventTarget {
     for (const file of files) {
       const problem = precheckFile(file);
       const state = problem ? 'failed' : 'waiting';
-      this.items = [...this.items, { key: randomKey(), file, state, loaded: 0, jobId: null, error: problem, retryable: false, trustedOnly }];
+      this.items = [...this.items, { key: randomKey(), file, state, loaded: 0, jobId: null, error: problem, retryable: false, trustedOnly, busyTries: 0 }];
     }
     this.changed();
     this.pump();
@@ -66,7 +74,7 @@ export class UploadQueue extends EventTarget {
   retry(key: string): void {
     const item = this.find(key);
     if (item?.state !== 'failed' || !item.retryable) return;
-    this.patch(key, { state: 'waiting', loaded: 0, error: null });
+    this.patch(key, { state: 'waiting', loaded: 0, error: null, busyTries: 0 });
     this.pump();
   }
 
@@ -95,7 +103,7 @@ export class UploadQueue extends EventTarget {
   }
 
   private pump(): void {
-    while (this.running < this.concurrency) {
+    while (!this.hold && this.running < this.concurrency) {
       const next = this.items.find((item) => item.state === 'waiting');
       if (!next) return;
       void this.upload(next);
@@ -104,7 +112,7 @@ export class UploadQueue extends EventTarget {
 
   private async upload(item: UploadItem): Promise<void> {
     this.running++;
-    this.patch(item.key, { state: 'uploading' });
+    this.patch(item.key, { state: 'uploading', error: null });
     try {
       const job = await this.send(item, (loaded) => this.patch(item.key, { loaded }));
       this.patch(item.key, { state: 'sent', loaded: item.file.size, jobId: job.id });
@@ -112,11 +120,26 @@ export class UploadQueue extends EventTarget {
     } catch (error) {
       const status = error instanceof ApiError ? error.status : 0;
       const text = error instanceof ApiError ? uploadErrorText(error) : errorMessage(error);
-      this.patch(item.key, { state: 'failed', error: text, retryable: isRetryable(status) });
+      const wait = busyWait(error);
+      if (wait !== null && item.busyTries < MAX_BUSY_TRIES) {
+        // Waiting again in its place in the list; the files after it would only be turned away too.
+        const seconds = Math.ceil(wait / 1000);
+        this.patch(item.key, { state: 'waiting', loaded: 0, error: `${text} Trying again in ${seconds} s.`, busyTries: item.busyTries + 1 });
+        this.holdFor(wait);
+      } else {
+        this.patch(item.key, { state: 'failed', error: text, retryable: isRetryable(status) });
+      }
     } finally {
       this.running--;
       this.pump();
     }
+  }
+
+  private holdFor(ms: number): void {
+    this.hold ??= setTimeout(() => {
+      this.hold = null;
+      this.pump();
+    }, ms);
   }
 
   private find(key: string): UploadItem | undefined {
@@ -131,6 +154,12 @@ export class UploadQueue extends EventTarget {
   private changed(): void {
     this.dispatchEvent(new Event('change'));
   }
+}
+
+/** How long to wait when the master is too busy or this address sends too much (503, 429) and says when to try again; else null. */
+function busyWait(error: unknown): number | null {
+  if (!(error instanceof ApiError) || (error.status !== 429 && error.status !== 503) || error.retryAfterMs === null) return null;
+  return Math.min(error.retryAfterMs, MAX_BUSY_WAIT_MS);
 }
 
 /** One queue per tab: uploads carry on, and stay listed, while the person looks at other pages. */
