@@ -1,8 +1,8 @@
-import type { JobStatus, JobView, WorkerView } from '../../../master/api-types.ts';
+import type { JobPage, JobStatus, JobView, WorkerView } from '../../../master/api-types.ts';
 import { ApiError, clearJobs, deleteJob, eventsRefusal, getJob, listJobs, listWorkers, retryJob } from '../api.ts';
 import { backoffDelay } from '../lib/backoff.ts';
 import { errorMessage } from '../lib/errors.ts';
-import { JobStore } from './job-store.ts';
+import { JobStore, newestFirst } from './job-store.ts';
 import { LIVE_EVENT_TYPES, parseLiveEvent } from './live-events.ts';
 import { ownership } from './owner-claim.ts';
 import { applyWorkerChanges } from './worker-changes.ts';
@@ -14,6 +14,8 @@ export type FeedConnection = 'connecting' | 'live' | 'unreachable' | 'refused';
 const SNAPSHOT_LIMIT = 100;
 /** How many older jobs one "load older" asks for. */
 const OLDER_PAGE_LIMIT = 200;
+/** After a resync, how many jobs outside the fresh snapshot are read again (the most recently written); the rest are let go. */
+const RESYNC_REREAD_LIMIT = 100;
 const EVENTS_URL = '/api/events';
 /**
  * Live events are gathered for this long before views re-render: a busy grid sends hundreds
@@ -83,11 +85,20 @@ export class JobFeed extends EventTarget {
   }
 
   /** Fetches the newest jobs (of one status, if given) and keeps that filter for resyncs after reconnects. */
-  async load(status?: JobStatus): Promise<void> {
-    // A resync keeps the place "load older" reached; a new filter starts paging afresh.
-    if (status !== this.snapshotStatus) this.paged = false;
+  load(status?: JobStatus): Promise<void> {
+    return this.fetchNewest(status, false);
+  }
+
+  /**
+   * The newest jobs of `status`. With `replace` (after missed events) they replace what the feed holds: jobs the
+   * snapshot would have listed but does not are gone, others it cannot vouch for are read again or let go.
+   */
+  private async fetchNewest(status: JobStatus | undefined, replace: boolean): Promise<void> {
+    // A resync by load() keeps the place "load older" reached; a new filter, or a replacing resync, starts paging afresh.
+    if (status !== this.snapshotStatus || replace) this.paged = false;
     this.snapshotStatus = status;
     const mark = this.store.mark();
+    let reread: string[] = [];
     await this.attempt(async () => {
       const [page, { workers }] = await Promise.all([listJobs({ status, limit: SNAPSHOT_LIMIT }), listWorkers()]);
       this.store.mergeSnapshot(page.jobs, mark);
@@ -96,8 +107,25 @@ export class JobFeed extends EventTarget {
         this.olderCursor = page.nextCursor;
         this.paged = true;
       }
+      if (replace) reread = this.dropUnvouched(page, status, mark);
     });
     this.store.release(mark);
+    if (reread.length > 0) await this.track(reread);
+  }
+
+  /** After a replacing snapshot: removes the jobs it shows are gone, lets go of most others; answers those to read again. */
+  private dropUnvouched(page: JobPage, status: JobStatus | undefined, mark: number): string[] {
+    const oldest = page.jobs.at(-1);
+    // Unfiltered, the snapshot lists every job from the newest down to its oldest (to the very first, on the last page).
+    const covers = (job: JobView) => !status && (page.nextCursor === null || (oldest !== undefined && newestFirst(job, oldest) <= 0));
+    const uncertain: string[] = [];
+    for (const job of this.store.unvouched(mark, new Set(page.jobs.map((listed) => listed.id)))) {
+      if (covers(job)) this.store.remove(job.id);
+      else uncertain.push(job.id);
+    }
+    const letGo = uncertain.length - RESYNC_REREAD_LIMIT;
+    for (const id of uncertain.slice(0, Math.max(0, letGo))) this.store.forget(id);
+    return uncertain.slice(Math.max(0, letGo));
   }
 
   /** Fetches the page of jobs older than those loaded so far, for the current filter. */
@@ -186,7 +214,7 @@ export class JobFeed extends EventTarget {
       this.connection = 'live';
       this.refusal = null;
       // Events sent while we were away are lost: resync from a snapshot.
-      void this.load(this.snapshotStatus);
+      void this.fetchNewest(this.snapshotStatus, true);
     };
     source.onerror = () => {
       // While CONNECTING the browser retries by itself; CLOSED (an HTTP error) is final.
@@ -240,7 +268,7 @@ export class JobFeed extends EventTarget {
         break;
       case 'resync':
         // The master no longer has the events we missed.
-        void this.load(this.snapshotStatus);
+        void this.fetchNewest(this.snapshotStatus, true);
         return;
     }
     this.changedSoon();

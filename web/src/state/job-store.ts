@@ -52,6 +52,18 @@ export class JobStore {
     this.trim();
   }
 
+  /** Jobs not written since `mark` and not among `fresh`, least recently written first: those a new snapshot does not vouch for. */
+  unvouched(mark: number, fresh: ReadonlySet<string>): JobView[] {
+    const jobs: JobView[] = [];
+    for (const [id, { job, seq }] of this.entries) if (seq <= mark && !fresh.has(id)) jobs.push(job);
+    return jobs;
+  }
+
+  /** Lets a job go without remembering it as deleted: the master may still have it. */
+  forget(id: string): void {
+    this.unlist(id);
+  }
+
   upsert(job: JobView): void {
     this.write(job, ++this.clock);
     this.trim();
@@ -137,7 +149,7 @@ export class JobStore {
 }
 
 // ISO-8601 timestamps from one clock sort correctly as plain strings.
-function newestFirst(a: JobView, b: JobView): number {
+export function newestFirst(a: JobView, b: JobView): number {
   return compare(b.submittedAt, a.submittedAt) || compare(b.id, a.id);
 }
 
