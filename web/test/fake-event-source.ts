@@ -1,3 +1,5 @@
+import type { StreamEvent } from '../../master/api-types.ts';
+
 /** Just enough of a browser EventSource to drive the job feed: the test opens it and sends it events. */
 export class FakeEventSource {
   static readonly CONNECTING = 0;
@@ -23,7 +25,7 @@ export class FakeEventSource {
     this.onopen?.();
   }
   /** Sends one live event, named by its type as the master names them. */
-  emit(event: { type: string }) {
+  emit(event: StreamEvent) {
     for (const listener of this.listeners.get(event.type) ?? []) listener({ data: JSON.stringify(event) });
   }
 }

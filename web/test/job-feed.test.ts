@@ -102,3 +102,22 @@ describe('JobFeed after missed events', () => {
     stop();
   });
 });
+
+describe('JobFeed workers', () => {
+  it('keeps a worker out that left while the worker list was on its way', async () => {
+    fakeMaster();
+    let answerWorkers!: (response: Response) => void;
+    const workers = new Promise<Response>((resolve) => (answerWorkers = resolve));
+    const jobsAndJob = globalThis.fetch;
+    vi.stubGlobal('fetch', (path: string) => (path === '/api/workers' ? workers : jobsAndJob(path)));
+    const feed = new JobFeed();
+    const stop = feed.subscribe(() => {});
+    const source = FakeEventSource.all[0]!;
+    source.open();
+    source.emit({ type: 'workers-changed', changed: [], left: ['w1'] });
+    answerWorkers(Response.json({ workers: [{ id: 'w1' }] }));
+    await settle();
+    expect(feed.workers).toEqual([]);
+    stop();
+  });
+});

@@ -1,4 +1,4 @@
-import type { JobPage, JobStatus, JobView, WorkerView } from '../../../master/api-types.ts';
+import type { JobPage, JobStatus, JobView, StreamEvent, WorkerView } from '../../../master/api-types.ts';
 import { ApiError, clearJobs, deleteJob, eventsRefusal, getJob, listJobs, listWorkers, retryJob } from '../api.ts';
 import { backoffDelay } from '../lib/backoff.ts';
 import { errorMessage } from '../lib/errors.ts';
@@ -46,6 +46,8 @@ export class JobFeed extends EventTarget {
   private snapshotStatus: JobStatus | undefined;
   /** Whether olderCursor belongs to snapshotStatus yet. */
   private paged = false;
+  /** For each worker list in flight, the "workers-changed" events heard meanwhile: the list may predate them. */
+  private readonly workerChangesInFlight = new Set<WorkersChanged[]>();
 
   /** The status the board last filtered by (undefined: all): resyncs and "load older" fetch jobs of it. */
   get status(): JobStatus | undefined {
@@ -99,10 +101,12 @@ export class JobFeed extends EventTarget {
     this.snapshotStatus = status;
     const mark = this.store.mark();
     let reread: string[] = [];
+    const heard: WorkersChanged[] = [];
+    this.workerChangesInFlight.add(heard);
     await this.attempt(async () => {
       const [page, { workers }] = await Promise.all([listJobs({ status, limit: SNAPSHOT_LIMIT }), listWorkers()]);
       this.store.mergeSnapshot(page.jobs, mark);
-      this.workers = workers;
+      this.workers = heard.reduce((list, { changed, left }) => applyWorkerChanges(list, changed, left), workers);
       if (!this.paged && status === this.snapshotStatus) {
         this.olderCursor = page.nextCursor;
         this.paged = true;
@@ -110,6 +114,7 @@ export class JobFeed extends EventTarget {
       if (replace) reread = this.dropUnvouched(page, status, mark);
     });
     this.store.release(mark);
+    this.workerChangesInFlight.delete(heard);
     if (reread.length > 0) await this.track(reread);
   }
 
@@ -265,6 +270,7 @@ export class JobFeed extends EventTarget {
         break;
       case 'workers-changed':
         this.workers = applyWorkerChanges(this.workers, event.changed, event.left);
+        for (const heard of this.workerChangesInFlight) heard.push(event);
         break;
       case 'resync':
         // The master no longer has the events we missed.
@@ -284,6 +290,8 @@ export class JobFeed extends EventTarget {
     this.dispatchEvent(new Event('change'));
   }
 }
+
+type WorkersChanged = Extract<StreamEvent, { type: 'workers-changed' }>;
 
 const isGone = (error: unknown) => error instanceof ApiError && error.status === 404;
 
