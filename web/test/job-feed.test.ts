@@ -1,18 +1,17 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { JobPage, JobView } from '../../master/api-types.ts';
+import type { JobPage } from '../../master/api-types.ts';
 import { JobFeed } from '../src/state/job-feed.ts';
 import { jobView } from '../../test/support/job-view.ts';
 import { FakeEventSource } from './fake-event-source.ts';
 
-/** A master the test sets by hand: the newest page of jobs it lists, and what GET /api/jobs/:id answers (404 when unset). */
+/** A master the test sets by hand: the newest page of jobs it lists, the older pages by cursor, and the paths asked for. */
 function fakeMaster() {
-  const master = { page: { jobs: [], nextCursor: null } as JobPage, jobs: new Map<string, JobView>() };
+  const master = { page: { jobs: [], nextCursor: null } as JobPage, older: new Map<string, JobPage>(), asked: [] as string[] };
   vi.stubGlobal('fetch', async (path: string) => {
+    master.asked.push(path);
     if (path === '/api/workers') return Response.json({ workers: [] });
-    const id = /^\/api\/jobs\/([^/?]+)$/.exec(path)?.[1];
-    if (id === undefined) return Response.json(master.page);
-    const job = master.jobs.get(id);
-    return job ? Response.json(job) : Response.json({ error: { code: 'not-found', message: 'no such job' } }, { status: 404 });
+    const cursor = new URL(path, 'http://master').searchParams.get('cursor');
+    return Response.json(cursor ? master.older.get(cursor) : master.page);
   });
   return master;
 }
@@ -57,35 +56,35 @@ describe('JobFeed after missed events', () => {
     stop();
   });
 
-  it('reads again the jobs older than the fresh snapshot reaches: deleted ones go, the others are brought up to date', async () => {
+  it('fetches older pages down to the oldest job it had loaded, and drops those gone there too', async () => {
     const master = fakeMaster();
     const oldest = jobView('Z', { status: 'leased', submittedAt: '2025-01-01T00:00:00.000Z' });
     master.page = { jobs: [newer, older, oldest], nextCursor: null };
     const { feed, source, stop } = await liveFeed();
 
-    // B is the newest page now; A was deleted and Z finished while the stream was down.
+    // B is the newest page now; A was deleted and Z finished while the stream was down; older jobs were never loaded.
     master.page = { jobs: [newer], nextCursor: 'after-B' };
-    master.jobs.set('Z', { ...oldest, status: 'done' });
+    master.older.set('after-B', { jobs: [{ ...oldest, status: 'done' }], nextCursor: 'after-Z' });
     source.emit({ type: 'resync' });
     await settle();
     expect(feed.job('A')).toBeUndefined();
     expect(feed.job('Z')?.status).toBe('done');
+    expect(master.asked.filter((path) => path.includes('cursor=after-Z'))).toEqual([]);
+    expect(feed.olderCursor).toBe('after-Z');
     stop();
   });
 
-  it('reads again only the most recently written of those older jobs, and lets the rest go without calling them deleted', async () => {
+  it('under a status filter, lets go of a job no longer listed with that status without calling it deleted', async () => {
     const master = fakeMaster();
-    const olderJobs = Array.from({ length: 101 }, (_, i) => jobView(`old-${i}`, { submittedAt: '2024-01-01T00:00:00.000Z' }));
-    master.page = { jobs: [newer, ...olderJobs], nextCursor: null };
-    for (const job of olderJobs) master.jobs.set(job.id, job);
+    master.page = { jobs: [older], nextCursor: null };
     const { feed, source, stop } = await liveFeed();
+    await feed.load('leased');
 
-    master.page = { jobs: [newer], nextCursor: 'after-B' };
+    master.page = { jobs: [], nextCursor: null };
     source.emit({ type: 'resync' });
     await settle();
-    expect(feed.size).toBe(1 + 100);
-    const letGo = olderJobs.find((job) => !feed.job(job.id))!;
-    expect(feed.isDeleted(letGo.id)).toBe(false);
+    expect(feed.job('A')).toBeUndefined();
+    expect(feed.isDeleted('A')).toBe(false);
     stop();
   });
 

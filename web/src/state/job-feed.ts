@@ -14,8 +14,8 @@ export type FeedConnection = 'connecting' | 'live' | 'unreachable' | 'refused';
 const SNAPSHOT_LIMIT = 100;
 /** How many older jobs one "load older" asks for. */
 const OLDER_PAGE_LIMIT = 200;
-/** After a resync, how many jobs outside the fresh snapshot are read again (the most recently written); the rest are let go. */
-const RESYNC_REREAD_LIMIT = 100;
+/** A resync fetches at most this many pages (the first and older ones) to cover the jobs the feed had loaded. */
+const RESYNC_MAX_PAGES = 10;
 const EVENTS_URL = '/api/events';
 /**
  * Live events are gathered for this long before views re-render: a busy grid sends hundreds
@@ -92,45 +92,57 @@ export class JobFeed extends EventTarget {
   }
 
   /**
-   * The newest jobs of `status`. With `replace` (after missed events) they replace what the feed holds: jobs the
-   * snapshot would have listed but does not are gone, others it cannot vouch for are read again or let go.
+   * The newest jobs of `status`. With `replace` (after missed events) they replace what the feed holds: older
+   * pages are fetched too, down to the oldest job it had loaded, and jobs they would list but do not are dropped.
    */
   private async fetchNewest(status: JobStatus | undefined, replace: boolean): Promise<void> {
     // A resync by load() keeps the place "load older" reached; a new filter, or a replacing resync, starts paging afresh.
     if (status !== this.snapshotStatus || replace) this.paged = false;
     this.snapshotStatus = status;
     const mark = this.store.mark();
-    let reread: string[] = [];
     const heard: WorkersChanged[] = [];
     this.workerChangesInFlight.add(heard);
     await this.attempt(async () => {
-      const [page, { workers }] = await Promise.all([listJobs({ status, limit: SNAPSHOT_LIMIT }), listWorkers()]);
+      const [first, { workers }] = await Promise.all([listJobs({ status, limit: SNAPSHOT_LIMIT }), listWorkers()]);
+      const page = replace ? await this.reachingHeld(first, status) : first;
       this.store.mergeSnapshot(page.jobs, mark);
       this.workers = heard.reduce((list, { changed, left }) => applyWorkerChanges(list, changed, left), workers);
       if (!this.paged && status === this.snapshotStatus) {
         this.olderCursor = page.nextCursor;
         this.paged = true;
       }
-      if (replace) reread = this.dropUnvouched(page, status, mark);
+      if (replace) this.dropUnlisted(page, status, mark);
     });
     this.store.release(mark);
     this.workerChangesInFlight.delete(heard);
-    if (reread.length > 0) await this.track(reread);
   }
 
-  /** After a replacing snapshot: removes the jobs it shows are gone, lets go of most others; answers those to read again. */
-  private dropUnvouched(page: JobPage, status: JobStatus | undefined, mark: number): string[] {
-    const oldest = page.jobs.at(-1);
-    // Unfiltered, the snapshot lists every job from the newest down to its oldest (to the very first, on the last page).
-    const covers = (job: JobView) => !status && (page.nextCursor === null || (oldest !== undefined && newestFirst(job, oldest) <= 0));
-    const uncertain: string[] = [];
-    for (const job of this.store.unvouched(mark, new Set(page.jobs.map((listed) => listed.id)))) {
-      if (covers(job)) this.store.remove(job.id);
-      else uncertain.push(job.id);
+  /** `first` and the pages after it, down to the oldest job of `status` the feed holds, as one page. */
+  private async reachingHeld(first: JobPage, status: JobStatus | undefined): Promise<JobPage> {
+    const held = this.store.list(status).at(-1);
+    const jobs = [...first.jobs];
+    let cursor = first.nextCursor;
+    for (let pages = 1; cursor && held && pages < RESYNC_MAX_PAGES; pages++) {
+      const reached = jobs.at(-1);
+      if (!reached || newestFirst(reached, held) >= 0) break;
+      const page = await listJobs({ status, limit: OLDER_PAGE_LIMIT, cursor });
+      jobs.push(...page.jobs);
+      cursor = page.nextCursor;
     }
-    const letGo = uncertain.length - RESYNC_REREAD_LIMIT;
-    for (const id of uncertain.slice(0, Math.max(0, letGo))) this.store.forget(id);
-    return uncertain.slice(Math.max(0, letGo));
+    return { jobs, nextCursor: cursor };
+  }
+
+  /** Drops the jobs of `status` that `page` would list, from its newest to its oldest, but does not. */
+  private dropUnlisted(page: JobPage, status: JobStatus | undefined, mark: number): void {
+    const oldest = page.jobs.at(-1);
+    // On the last page the snapshot reaches the very first job.
+    const inRange = (job: JobView) => page.nextCursor === null || (oldest !== undefined && newestFirst(job, oldest) <= 0);
+    for (const job of this.store.unvouched(mark, new Set(page.jobs.map((listed) => listed.id)))) {
+      if (!inRange(job)) continue;
+      // Unfiltered, a job not listed is gone; filtered, it may only have another status now.
+      if (!status) this.store.remove(job.id);
+      else if (job.status === status) this.store.forget(job.id);
+    }
   }
 
   /** Fetches the page of jobs older than those loaded so far, for the current filter. */

@@ -52,7 +52,7 @@ export class JobStore {
     this.trim();
   }
 
-  /** Jobs not written since `mark` and not among `fresh`, least recently written first: those a new snapshot does not vouch for. */
+  /** Jobs not written since `mark` and not among `fresh`: those a new snapshot does not vouch for. */
   unvouched(mark: number, fresh: ReadonlySet<string>): JobView[] {
     const jobs: JobView[] = [];
     for (const [id, { job, seq }] of this.entries) if (seq <= mark && !fresh.has(id)) jobs.push(job);
