@@ -42,13 +42,13 @@ export class JobDealing {
 
   /**
    * Leases one queued job to each worker in order while the queue lasts, and pushes it; answers the workers served (a job or a spot check each).
-   * A volunteer's slot may get a spot check instead, only while real jobs are queued (spot-check-dealing.ts): one
+   * A volunteer's slot may get a spot check instead, only while a real job is open to it (spot-check-dealing.ts): one
    * dealt when no job could be would be known for a check by when it came. The checks are made before anything is
    * pushed, and every frame goes out in the order of the slots dealt, so a check's place in a burst says nothing of it.
    */
   async lease(dealt: WorkerSession[]): Promise<WorkerSession[]> {
     const { store, leaseMs, applied, lose } = this.deps;
-    const drawn = dealt.map((session) => this.spotCheckDealing?.drawn(session) === true);
+    const drawn = await this.spotCheckSlots(dealt);
     const sessions = dealt.filter((_, i) => !drawn[i]);
     const leases = await store.lease(
       sessions.map((session) => session.ref),
@@ -56,8 +56,7 @@ export class JobDealing {
       Date.now(),
     );
     const checkCount = drawn.filter(Boolean).length;
-    const checksDue = checkCount > 0 && (leases.some(Boolean) || (await store.counts()).queued > 0);
-    const checks = checksDue ? await this.spotCheckDealing!.make(checkCount) : [];
+    const checks = checkCount > 0 ? await this.spotCheckDealing!.make(checkCount) : [];
     const served: WorkerSession[] = [];
     const lost: { session: WorkerSession; lease: Lease }[] = [];
     let nextLease = 0;
@@ -78,6 +77,15 @@ export class JobDealing {
     // The worker left while the lease was being written: hand the job straight back.
     for (const { session, lease } of lost) await lose(lease, `worker ${session.hello.name} disconnected`);
     return served;
+  }
+
+  /** Which slots get a spot check: drawn ones, of volunteers some job is open to (asked before any is leased). */
+  private async spotCheckSlots(dealt: WorkerSession[]): Promise<boolean[]> {
+    const drawn = dealt.map((session) => this.spotCheckDealing?.drawn(session) === true);
+    if (!drawn.includes(true)) return drawn;
+    const open = await this.deps.store.openTo(dealt.filter((_, i) => drawn[i]).map((session) => session.ref));
+    let next = 0;
+    return drawn.map((isDrawn) => isDrawn && open[next++]!);
   }
 
   /** Hands a job, or a spot check, to the worker, and counts what it sends. */

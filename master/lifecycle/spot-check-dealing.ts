@@ -1,6 +1,6 @@
 // Handing spot checks to volunteers, beside the jobs job-dealing.ts deals: a share of the slots dealt to volunteers
-// while real jobs are queued (GOLD_FRACTION, trust/spot-checks.ts), and never one to a volunteer dealt nothing: a
-// frame that reaches a volunteer with no job it may take can only be a check, and a check known for one proves
+// some real job is open to (GOLD_FRACTION, trust/spot-checks.ts), and never one to any other: a frame that reaches a
+// volunteer with no job it may take can only be a check, and a check known for one proves
 // nothing (a liar answers it honestly). Judging the answers is volunteer-trust.ts's.
 import type { WorkerSession } from '../hub/worker-session.ts';
 import type { Logger } from '../log.ts';

@@ -134,6 +134,11 @@ export interface JobStore {
    */
   lease(workers: WorkerRef[], leaseMs: number, now: number): Promise<(Lease | null)[]>;
   /**
+   * Whether lease would find each worker a job now, each on its own; nothing is leased. A spot check goes only to a
+   * volunteer some job is open to: one that came when none was would be known for a check (job-dealing.ts).
+   */
+  openTo(workers: WorkerRef[]): Promise<boolean[]>;
+  /**
    * Accepts a result only for the job's current lease held by this worker. `answer`: the worker's own answer, when the
    * result is another's (verification settled on an earlier vote): kept on its attempt, as what it votes if the job is
    * reopened (reopenAnsweredBy). Absent, the result is the worker's answer.

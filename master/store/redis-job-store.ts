@@ -176,6 +176,24 @@ export class RedisJobStore implements JobStore {
     return leases;
   }
 
+  /** Whether lease would find each worker a job in some partition now. A partition out of reach is passed over, unless every one is. */
+  async openTo(workers: WorkerRef[]): Promise<boolean[]> {
+    const open = workers.map(() => false);
+    let unreachable: StoreUnavailableError | null = null;
+    let reached = 0;
+    for (const p of await this.withQueuedJobs(this.partitions.map((_, i) => i))) {
+      try {
+        (await this.partitions[p]!.openTo(workers)).forEach((found, i) => (open[i] ||= found));
+        reached++;
+      } catch (error) {
+        if (!(error instanceof StoreUnavailableError)) throw error;
+        unreachable = error;
+      }
+    }
+    if (reached === 0 && unreachable) throw unreachable;
+    return open;
+  }
+
   complete(lease: LeaseRef, workerId: string, result: JobResult, now: number, answer?: JobResult): Promise<Transition> {
     return this.of(lease.jobId).complete(lease, workerId, result, now, answer);
   }

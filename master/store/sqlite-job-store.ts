@@ -106,6 +106,10 @@ export class SqliteJobStore implements JobStore {
     throw failed.reason;
   }
 
+  async openTo(workers: WorkerRef[]): Promise<boolean[]> {
+    return workers.map((worker) => this.oldestFor(worker) !== undefined);
+  }
+
   complete(lease: LeaseRef, workerId: string, result: JobResult, now: number, answer?: JobResult): Promise<Transition> {
     return this.write((): Transition => {
       const row = this.fenced(lease, workerId);
@@ -393,10 +397,15 @@ export class SqliteJobStore implements JobStore {
     return { jobs: ids.map((id) => this.view(id)!), replayed: false };
   }
 
+  /** The oldest queued job lease would give this worker now. */
+  private oldestFor(worker: WorkerRef): JobRow | undefined {
+    const oldest = worker.workerClass === 'trusted' ? this.q.oldestQueuedForTrusted : this.q.oldestQueuedForVolunteer;
+    return oldest.get({ identity: worker.identity, scan: this.limits.leaseScanLimit }) as JobRow | undefined;
+  }
+
   /** The lease written, with the original's content type, and the prepared image's if the job has one. */
   private leaseOne(worker: WorkerRef, leaseMs: number, now: number): (Omit<Lease, 'image'> & { preparedType: string | null }) | null {
-    const oldest = worker.workerClass === 'trusted' ? this.q.oldestQueuedForTrusted : this.q.oldestQueuedForVolunteer;
-    const row = oldest.get({ identity: worker.identity, scan: this.limits.leaseScanLimit }) as JobRow | undefined;
+    const row = this.oldestFor(worker);
     if (!row) return null;
     const leaseId = randomUUID();
     const deadline = now + leaseMs;

@@ -233,4 +233,18 @@ describe('a volunteer with nothing left to take', () => {
     expect(worker.jobs.map((job) => job.header.jobId).sort()).toEqual([...ids].sort());
     for (const job of await Promise.all(ids.map((id) => getJob(m.url, id)))) expect(job).toMatchObject({ status: 'queued', votes: 1 });
   });
+
+  it('is sent no spot check while the only queued jobs are private: a frame then could only be a check', async () => {
+    const m = await grid.start('sqlite', { goldDir: colourGold.dir(), goldFraction: 0.5, goldFractionNew: 0.5 });
+    const ids = await submitColours(m.url, 3, { privately: true });
+    expect((await getJob(m.url, ids[0]!)).trustedOnly).toBe(true);
+    const worker = await grid.connect(m, {
+      name: 'volunteer',
+      credit: 2,
+      onJob: (job, self) => void classify(job).then((index) => self.succeed(job.header, index)),
+    });
+    // Dealt every second (the safety net), with half its slots drawn for checks: the code before sent one in 5 s, all but surely.
+    await new Promise((resolve) => setTimeout(resolve, 5_000));
+    expect(worker.jobs).toHaveLength(0);
+  });
 });

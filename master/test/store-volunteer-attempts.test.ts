@@ -8,7 +8,7 @@ import { WAITS_FOR_TRUSTED } from '../store/attempt-rules.ts';
 import type { Lease, WorkerRef } from '../store/job-store.ts';
 import { STORE_KINDS } from '../../test/support/stores.ts';
 import { useStoreKind } from '../../test/support/use-store-kind.ts';
-import { T0, LEASE_MS, leaseOne, resultOf, storeWithJobs, TRUSTED_WORKERS, volunteerRef as volunteer } from '../../test/support/store-fixtures.ts';
+import { T0, LEASE_MS, leaseOne, newJobs, resultOf, storeWithJobs, TRUSTED_WORKERS, volunteerRef as volunteer } from '../../test/support/store-fixtures.ts';
 
 const [A] = TRUSTED_WORKERS as [WorkerRef];
 /** V1 and V1b are two tabs (sockets) of one identity, V2 and V3 other identities. */
@@ -122,6 +122,20 @@ describe.each(STORE_KINDS)('$name job store', (kind) => {
       expect((await store.get(ids[0]!))?.status).toBe('failed');
       await store.retry(ids[0]!);
       expect((await leaseOne(store, V1b, T0 + 2)).jobId).toBe(ids[0]);
+    });
+
+    it('tells which workers lease would give a job now, leasing nothing: a private job is open to trusted workers only', async () => {
+      const store = (await withJobs(0)).store;
+      expect(await store.openTo([V1, A])).toEqual([false, false]);
+      await store.create([{ ...newJobs(1)[0]!, trustedOnly: true }], T0);
+      expect(await store.openTo([V1, A])).toEqual([false, true]);
+      const { jobs } = await store.create(newJobs(1), T0);
+      expect(await store.openTo([V1, V2, A])).toEqual([true, true, true]);
+      // Not a job this identity held: its other tab finds nothing open either.
+      await store.release(await leaseOne(store, V1, T0 + 1), 'lost', 'tab closed', T0 + 2);
+      expect(await store.openTo([V1b, V2])).toEqual([false, true]);
+      expect(await store.counts()).toMatchObject({ queued: 2, leased: 0 });
+      expect((await leaseOne(store, V2, T0 + 3)).jobId).toBe(jobs[0]!.id);
     });
 
     it('never leases a job again to a volunteer identity whose lease of it ended without an answer, in any tab', async () => {

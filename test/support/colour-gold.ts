@@ -63,9 +63,10 @@ export function useColourGold(): { dir: () => string } {
   return { dir: () => goldDir };
 }
 
-/** Submits `count` plain-colour images (red, green, blue in turn) and answers their job ids. */
-export async function submitColours(url: string, count: number): Promise<string[]> {
+/** Submits `count` plain-colour images (red, green, blue in turn), private if asked, and answers their job ids. */
+export async function submitColours(url: string, count: number, { privately = false } = {}): Promise<string[]> {
   const data = new FormData();
+  if (privately) data.append('private', 'true');
   for (let i = 0; i < count; i++) data.append('image', new Blob([new Uint8Array(await plain(COLOURS[i % 3]!.rgb))]), `${i}.png`);
   const response = await fetch(`${url}/api/jobs`, { method: 'POST', body: data });
   if (response.status !== 201) throw new Error(`submitting ${count} images: ${response.status} ${await response.text()}`);

@@ -164,3 +164,32 @@ local function count_votes(job, attempts)
   end
   job.votes = votes
 end
+
+-- Queued ids read at first, doubled on each read up to SCAN: the head of the queue is almost always taken, and
+-- reading a hundred ids to use one cost each lease more than the rest of its work.
+local FIRST_READ, SCAN = 2, 128
+
+-- The oldest queued job this identity may take (lease.lua), among the first scan_limit, or nil. A volunteer reads the open
+-- queue, which holds no trusted-only job: private jobs waiting for the fleet cost its lease nothing.
+local function oldest_for(identity, trusted, scan_limit)
+  local queue = trusted == 1 and STATUS.queued or OPEN_QUEUE
+  local from, read = 0, FIRST_READ
+  while from < scan_limit do
+    local ids = redis.call('ZRANGE', queue, from, math.min(from + read, scan_limit) - 1)
+    if #ids == 0 then return nil end
+    local stale = 0
+    for _, id in ipairs(ids) do
+      local job = load_job(id)
+      -- An id the queue holds for a job no longer queued is let go, never leased: a master older than the open
+      -- queue leases, finishes and deletes jobs without taking them out of it (a rolling upgrade).
+      if not job or job.status ~= 'queued' or (trusted ~= 1 and job.trusted_only == 1) then
+        redis.call('ZREM', queue, id)
+        stale = stale + 1
+      elseif not shuns(job, identity) then
+        return job
+      end
+    end
+    from, read = from + read - stale, math.min(read * 2, SCAN)
+  end
+  return nil
+end

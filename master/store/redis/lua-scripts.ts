@@ -56,6 +56,7 @@ const jobScript = (name: string) => new LuaScript(`${LIBRARY}\n${readLua(name)}`
 export const jobScripts = {
   create: jobScript('create'),
   lease: jobScript('lease'),
+  openTo: jobScript('open-to'),
   complete: jobScript('complete'),
   vote: jobScript('vote'),
   settleWaiting: jobScript('settle-waiting'),

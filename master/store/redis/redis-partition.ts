@@ -113,6 +113,14 @@ export class RedisPartition {
     });
   }
 
+  /** Whether lease would find each worker a job in this partition now; nothing is leased. */
+  async openTo(workers: WorkerRef[]): Promise<boolean[]> {
+    const args: ScriptArg[] = [this.limits.leaseScanLimit];
+    for (const worker of workers) args.push(worker.identity, worker.workerClass === 'trusted' ? 1 : 0);
+    const open = (await this.run(jobScripts.openTo, args)) as number[];
+    return open.map((flag) => flag === 1);
+  }
+
   /**
    * A lease script that timed out on the client still runs in Redis once Redis gets to it: its leases would reach no
    * worker and, at their deadline, count against the workers named on them as expired attempts. The release is sent
