@@ -2,7 +2,8 @@
 //   submit  anyone (with API_KEYS set: an API key or the admin token); the submitter owns the jobs
 //   see     public board: anyone; private board: the job's owner and the admin (to others it does not exist)
 //   change  delete or retry one job: its owner or the admin, on either board (jobs stored before owners
-//           existed have none: only the admin); clear every job: the admin only (admin.ts)
+//           existed have none: only the admin; on a private board a job one may not see is not found, jobs-router.ts);
+//           clear every job: the admin only (admin.ts)
 import type { Config } from '../config.ts';
 import type { OwnerKeys } from '../identity/owner-keys.ts';
 import { HttpError } from './errors.ts';

@@ -36,11 +36,14 @@ export function jobsRouter({ store, lifecycle, config, uploadGuards, requesters,
   const listQuery = jobListQuery(config.maxJobsPage);
   const imageSends = new ImageSends(config);
 
-  /** The job, if the requester may change it (401 without credentials, 403 for another's job). */
+  /** The job, if the requester may change it (401 without credentials, 403 for another's job it may see). */
   async function changeableJob(req: Request) {
     const requester = requesters.of(req);
     const id = String(req.params.id);
-    const job = found(await store.get(id), id);
+    const job = await store.get(id);
+    // On a private board another's job does not exist: a 401 or 403 for it beside a 404 for a spot check's id (never
+    // stored) would tell a volunteer which of the ids it was given are real jobs.
+    if (job === null || !maySee(requester, job.owner, board)) throw unknownJob(id);
     checkMayChange(requester, job);
     return job;
   }

@@ -119,26 +119,35 @@ describe.each(STORES)('access on $name', ({ overrides }) => {
       }
     });
 
-    it.each(PARTIES)('changing as %s: retry and delete of one job need its owner or the admin', async (party) => {
-      const id = await grid.ownersJob();
-      const headers = grid.keys[party];
-      const retry = await grid.ask<ApiError>('POST', `/api/jobs/${id}/retry`, headers);
-      const removal = await grid.ask<ApiError>('DELETE', `/api/jobs/${id}`, headers);
-      if (party === 'owner' || party === 'admin') {
-        // Allowed: a queued job cannot be retried (409), and it is deleted.
-        expect(retry.body.error.code).toBe('not-failed');
-        expect(removal.status).toBe(204);
-        expect(await grid.master.store.get(id)).toBeNull();
-        return;
-      }
-      const refusal = party === 'nobody' ? { status: 401, code: 'credentials-required' } : { status: 403, code: 'not-your-job' };
-      for (const answer of [retry, removal]) {
-        expect(answer.status).toBe(refusal.status);
-        expect(answer.body.error.code).toBe(refusal.code);
-        expect(answer.body.error.message).toContain(id);
-      }
-      expect((await grid.master.store.get(id))?.status).toBe('queued');
-    });
+    it.each(PARTIES)(
+      'changing as %s: retry and delete of one job need its owner or the admin (to others, on a private board, it does not exist)',
+      async (party) => {
+        const id = await grid.ownersJob();
+        const headers = grid.keys[party];
+        const retry = await grid.ask<ApiError>('POST', `/api/jobs/${id}/retry`, headers);
+        const removal = await grid.ask<ApiError>('DELETE', `/api/jobs/${id}`, headers);
+        if (party === 'owner' || party === 'admin') {
+          // Allowed: a queued job cannot be retried (409), and it is deleted.
+          expect(retry.body.error.code).toBe('not-failed');
+          expect(removal.status).toBe(204);
+          expect(await grid.master.store.get(id)).toBeNull();
+          return;
+        }
+        // On a private board another's job does not exist, as a spot check's id (never stored) does not.
+        const refusal =
+          board === 'private'
+            ? { status: 404, code: 'job-not-found' }
+            : party === 'nobody'
+              ? { status: 401, code: 'credentials-required' }
+              : { status: 403, code: 'not-your-job' };
+        for (const answer of [retry, removal]) {
+          expect(answer.status).toBe(refusal.status);
+          expect(answer.body.error.code).toBe(refusal.code);
+          expect(answer.body.error.message).toContain(id);
+        }
+        expect((await grid.master.store.get(id))?.status).toBe('queued');
+      },
+    );
 
     it('leaves clearing every job to the admin', async () => {
       await grid.ownersJob();
@@ -153,7 +162,8 @@ describe.each(STORES)('access on $name', ({ overrides }) => {
     it('lets only the admin change a job stored before owners existed', async () => {
       const [old] = (await grid.master.store.create([newJob('old.jpg', 'image/jpeg', cat!)], Date.now())).jobs;
       expect(old!.owner).toBeNull();
-      for (const party of ['owner', 'stranger'] as const) expect((await grid.ask('DELETE', `/api/jobs/${old!.id}`, grid.keys[party])).status).toBe(403);
+      for (const party of ['owner', 'stranger'] as const)
+        expect((await grid.ask('DELETE', `/api/jobs/${old!.id}`, grid.keys[party])).status).toBe(board === 'public' ? 403 : 404);
       expect((await grid.ask('GET', `/api/jobs/${old!.id}`, grid.keys.owner)).status).toBe(board === 'public' ? 200 : 404);
       expect((await grid.ask('DELETE', `/api/jobs/${old!.id}`, grid.keys.admin)).status).toBe(204);
     });
@@ -205,8 +215,8 @@ describe.each(STORES)('access on $name', ({ overrides }) => {
 
       const forgedCookie = { Cookie: `grid_owner=${key.split('.')[0]}.${'B'.repeat(43)}` };
       const refused = await grid.ask<ApiError>('DELETE', `/api/jobs/${id}`, forgedCookie);
-      expect(refused.status).toBe(401);
-      expect(refused.body.error.code).toBe('credentials-required');
+      expect(refused.status).toBe(board === 'public' ? 401 : 404);
+      expect(refused.body.error.code).toBe(board === 'public' ? 'credentials-required' : 'job-not-found');
       expect((await grid.ask('GET', `/api/jobs/${id}/image`, forgedCookie)).status).toBe(board === 'public' ? 200 : 404);
       expect((await grid.ask('GET', `/api/jobs/${id}/image`, { Cookie: `grid_owner=${key}` })).status).toBe(200);
       expect((await grid.ask('DELETE', `/api/jobs/${id}`, { Cookie: `theme=dark; grid_owner=${key}` })).status).toBe(204);

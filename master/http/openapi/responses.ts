@@ -24,6 +24,9 @@ export const mayNotChange = {
     'credentials-required',
     'bad-credentials',
   ]),
-  403: error('The job belongs to someone else (jobs stored before owners existed belong to no one: only the admin may change them).', ['not-your-job']),
+  403: error(
+    'The job belongs to someone else (jobs stored before owners existed belong to no one: only the admin may change them). On a private board such a job is 404 job-not-found instead.',
+    ['not-your-job'],
+  ),
 };
 export const noContent: ResponseConfig = { description: 'Done; no body.' };
