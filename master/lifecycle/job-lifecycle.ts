@@ -195,15 +195,21 @@ export class JobLifecycle {
     this.dispatch();
   }
 
-  /** Requeue on close: the worker's socket closed, so everything it held goes back to the queue at once (lost). */
+  /**
+   * Requeue on close: the worker's socket closed, so everything it held goes back to the queue at once (lost). A lease
+   * the store cannot release now keeps none of the others back; it expires at its deadline. Rejects with the first
+   * such failure, once every lease was tried.
+   */
   async left(session: WorkerSession, why: string): Promise<void> {
     this.workers.remove(session);
+    const failures: unknown[] = [];
     for (const lease of session.leases) {
       session.drop(lease);
       if (this.spotChecks?.isSpotCheck(lease)) this.spotChecks.forget(lease);
-      else await this.lose(lease, `worker ${session.hello.name} ${why}`);
+      else await this.lose(lease, `worker ${session.hello.name} ${why}`).catch((error: unknown) => failures.push(error));
     }
     this.dispatch();
+    if (failures.length > 0) throw failures[0];
   }
 
   /**

@@ -26,6 +26,7 @@ import type { RedisTarget } from '../store/redis/redis-connection.ts';
 import type { RedisJobStore } from '../store/redis-job-store.ts';
 import { SqliteVolunteerLedger } from '../volunteers/sqlite-volunteer-ledger.ts';
 import { newJob } from '../../metrics/uploaded-files.ts';
+import { StoreUnavailableError } from '../store/store-errors.ts';
 
 const uploads = uploadsFrom(devImages(3).map((image) => image.path));
 const ADMIN_TOKEN = 'lifecycle-test-token';
@@ -163,6 +164,24 @@ describe.each(STORE_KINDS)('the lifecycle on the $name store', (kind) => {
     ]);
     expect(slow.messages).toContainEqual({ type: 'cancel', jobId: id, leaseId: slow.jobs[0]!.header.leaseId });
     expect(m.lifecycle.counters.transitions).toMatchObject({ leased: 3, lost: 1, expired: 1, completed: 1 });
+  });
+
+  it('requeues the rest of a leaving worker’s leases when the store cannot release one of them just now', async () => {
+    const m = await start({ leaseMs: 60_000 });
+    await submit(m, 2);
+    const leaving = await worker(m, { name: 'leaving', credit: 2, onJob: () => {} });
+    await until(() => leaving.jobs.length === 2, 'both jobs leased');
+    // The store refuses the first release only (as a Redis blip or a locked SQLite file would).
+    const release = m.store.release.bind(m.store);
+    let releases = 0;
+    vi.spyOn(m.store, 'release').mockImplementation((...args) =>
+      releases++ === 0 ? Promise.reject(new StoreUnavailableError('unreachable just now')) : release(...args),
+    );
+    const closed = leaving.closed;
+    leaving.terminate();
+    await closed;
+    await until(async () => (await m.store.counts()).queued === 1, 'the other lease requeued at once');
+    expect(await m.store.counts()).toMatchObject({ leased: 1 });
   });
 
   it('names deletions: one job cancelled, the rest cleared', async () => {
