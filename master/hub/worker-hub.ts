@@ -181,14 +181,16 @@ export class WorkerHub {
     }
     if (!session) return this.refuse(connection, ErrorCode.helloFirst, 'the first message must be hello');
     switch (message.type) {
+      // A message that changes nothing costs nothing: a stream of them would run dispatch after dispatch, or write after write.
       case 'credit':
-        session.credit = message.credit;
-        if (message.limits) session.limits = message.limits;
+        if (!session.setCredit(message.credit, message.limits)) return;
         return this.lifecycle.creditChanged(session);
       case 'profile':
+        if (message.displayName === session.displayName) return;
         session.displayName = message.displayName;
         return this.options.credit?.rename(session);
       case 'drain':
+        if (session.draining) return;
         session.draining = true;
         this.log.info({ worker: session.hello.name }, 'worker draining');
         return this.lifecycle.creditChanged(session);

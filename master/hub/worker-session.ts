@@ -80,6 +80,15 @@ export class WorkerSession {
     this.displayName = hello.displayName ?? null;
   }
 
+  /** Takes the credit (and limits, if sent) the worker asks for; answers whether anything changed. */
+  setCredit(credit: number, limits: DonorLimits | undefined): boolean {
+    const changed =
+      credit !== this.credit || (limits !== undefined && (limits.cpuShare !== this.limits.cpuShare || limits.imagesPerHour !== this.limits.imagesPerHour));
+    this.credit = credit;
+    if (limits) this.limits = limits;
+    return changed;
+  }
+
   get freeCredit(): number {
     return this.draining || !this.isOpen ? 0 : Math.max(0, Math.min(this.credit, this.window) - this.held.size);
   }

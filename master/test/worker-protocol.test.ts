@@ -1,7 +1,7 @@
 // The worker protocol against a real master and store, with synthetic workers
 // in Node: push up to credit, requeue on close, fencing, expiry, heartbeats,
 // poison jobs, cancellation, drain.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
 import { until } from '../../test/support/jobs-client.ts';
 import { devImages } from '../../test/support/paths.ts';
@@ -287,6 +287,24 @@ describe('dead and misbehaving workers', () => {
     const ids = await submit(1);
     await connect({ name: 'calm', onJob: (j, w) => w.succeed(j.header) });
     await until(() => allDone(ids), 'another worker still served');
+  });
+
+  it('spends no dispatch and no store write on a credit, profile or drain message that changes nothing', async () => {
+    await grid.start();
+    const creditChanges = vi.spyOn(grid.master.lifecycle, 'creditChanged');
+    const renames = vi.spyOn(grid.master.ledger, 'setDisplayName');
+    const volunteer = await grid.connect({ name: 'volunteer', credit: 1 });
+    for (let i = 0; i < 50; i++) {
+      volunteer.send({ type: 'credit', credit: 1 });
+      volunteer.send({ type: 'profile', displayName: 'Ada' });
+      volunteer.send({ type: 'drain' });
+    }
+    // Handled in order: once this one is, so are all before it.
+    volunteer.send({ type: 'credit', credit: 2 });
+    await until(() => creditChanges.mock.calls.length === 2, 'the last credit handled');
+    // The first drain and the last credit: nothing else changed anything.
+    expect(renames.mock.calls).toHaveLength(1);
+    expect(creditChanges.mock.calls).toHaveLength(2);
   });
 
   it('closes a socket whose first message is not hello, and one that runs another model', async () => {
