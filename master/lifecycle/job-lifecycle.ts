@@ -256,6 +256,7 @@ export class JobLifecycle {
       ...(session.hello.browser ? { browser: session.hello.browser } : {}),
     };
     const checksBefore = session.trust.spotChecksPassed;
+    const held = session.holds(lease);
     // The lease is dropped even if a store call fails: unapplied, it expires and is redone.
     const settle = async () => {
       // A first attempt holds no votes (store contract): no read for the common case of a job answered at once.
@@ -278,7 +279,7 @@ export class JobLifecycle {
       if (name === 'completed') await this.trust.judgeVolunteers(transition.job);
       else await this.trust.voteKept(session, lease.jobId, checksBefore);
     } else {
-      this.reject(session, lease, 'result', transition.reason);
+      this.reject(session, lease, held, 'result', transition.reason);
     }
     this.workers.changed(session);
   }
@@ -292,13 +293,14 @@ export class JobLifecycle {
       this.spotChecks?.forget(lease);
       return this.dispatch();
     }
+    const held = session.holds(lease);
     const transition = await this.store.fail(lease, session.id, message.reason, message.retryable, Date.now()).finally(() => session.drop(lease));
     if (transition.applied) {
       session.jobsFailed += 1;
       this.log.info({ jobId: lease.jobId, worker: session.hello.name, reason: message.reason, status: transition.job.status }, 'attempt failed');
       this.applied({ type: 'job', transition: 'failed', job: transition.job });
     } else {
-      this.reject(session, lease, 'failure', transition.reason);
+      this.reject(session, lease, held, 'failure', transition.reason);
     }
     this.workers.changed(session);
   }
@@ -310,13 +312,14 @@ export class JobLifecycle {
   async refuse(session: WorkerSession, message: ResultMessage, problem: string): Promise<void> {
     const lease = { jobId: message.jobId, leaseId: message.leaseId };
     if (this.isSpotCheckHeld(session, lease)) return void (await this.trust.judgeSpotCheck(session, lease, null));
+    const held = session.holds(lease);
     const transition = await this.store.refuse(lease, session.id, `answer refused: ${problem}`, Date.now()).finally(() => session.drop(lease));
     if (transition.applied) {
       // Nonsense counts against the worker like any refused answer.
       this.countRefusal(session, { jobId: lease.jobId, workerId: session.identity.workerId, problem }, 'answer refused');
       this.applied({ type: 'job', transition: 'refused', job: transition.job });
     } else {
-      this.reject(session, lease, 'refused answer', transition.reason);
+      this.reject(session, lease, held, 'refused answer', transition.reason);
     }
     this.workers.changed(session);
   }
@@ -420,10 +423,12 @@ export class JobLifecycle {
     this.workers.holder(lease)?.cancel(lease);
   }
 
-  private reject(session: WorkerSession, lease: LeaseRef, what: string, reason: RejectReason): void {
+  /** `held`: the worker held the lease when it answered, so the store ended it under the worker (a delete, a reaper). */
+  private reject(session: WorkerSession, lease: LeaseRef, held: boolean, what: string, reason: RejectReason): void {
     this.counters.rejected[reason] += 1;
-    // An honest page's answer to a job deleted or taken back while it worked on it is no strike against it.
-    if (!session.excusesLateAnswer(lease)) this.countRefusal(session, { ...lease, reason }, `${what} rejected`);
+    // An honest page's answer to a job deleted or taken back while it worked on it is no strike against it, whether
+    // its cancel was sent (excused) or not yet (still held: the store ended the lease before the master could tell it).
+    if (!held && !session.excusesLateAnswer(lease)) this.countRefusal(session, { ...lease, reason }, `${what} rejected`);
     this.dispatch();
   }
 

@@ -363,6 +363,26 @@ describe('poison jobs, retry, cancellation, drain', () => {
     await until(() => grid.master.lifecycle.counters.rejected['unknown-job'] === 1, 'answer for deleted job rejected');
   });
 
+  it('counts no strike for an answer to a job deleted under the worker before its cancel was sent', async () => {
+    await grid.start({ maxRefusedMessages: 1 });
+    const [id] = await submit(1);
+    const worker = await connect({ name: 'honest', credit: 1, onJob: () => {} });
+    await until(() => worker.jobs.length === 1, 'the job leased');
+    // The answer lands after the job's row is gone and before the master tells the worker (its images still being deleted).
+    const remove = grid.master.store.remove.bind(grid.master.store);
+    vi.spyOn(grid.master.store, 'remove').mockImplementation(async (jobId) => {
+      const removed = await remove(jobId);
+      worker.succeed(worker.jobs[0]!.header);
+      await until(() => grid.master.lifecycle.counters.rejected['unknown-job'] === 1, 'the answer refused');
+      return removed;
+    });
+    expect((await fetch(`${grid.master.url}/api/jobs/${id}`, { method: 'DELETE', headers: grid.owner })).status).toBe(204);
+    // With MAX_REFUSED_MESSAGES 1, one strike would have closed it.
+    expect(grid.master.workers.size).toBe(1);
+    const [next] = await submit(1);
+    await until(() => worker.jobs.some((job) => job.header.jobId === next), 'the worker still dealt jobs');
+  });
+
   it('sends a draining worker nothing new but accepts what it finishes', async () => {
     await grid.start();
     const worker = await connect({ credit: 1 });
