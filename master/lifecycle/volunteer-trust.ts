@@ -64,8 +64,15 @@ export class VolunteerTrust {
   /** Records a spot check's answer against the worker's identity; one that fails it is blacklisted. Answers whether it passed. */
   async judgeSpotCheck(session: WorkerSession, lease: LeaseRef, top1: number | null): Promise<boolean> {
     session.drop(lease);
-    const verdict = await this.deps.spotChecks!.judge(lease, session.identity.workerId, top1);
-    this.setTrust(session, verdict.record);
+    const checks = this.deps.spotChecks!;
+    const verdict = checks.judge(lease, top1);
+    try {
+      this.setTrust(session, await checks.record(session.identity.workerId, verdict.passed));
+    } catch (error) {
+      // A lie stands though its count could not be written just now: the liar is blacklisted all the same.
+      if (verdict.passed) throw error;
+      logStoreError(this.deps.log, error, 'could not count a failed spot check; blacklisting all the same');
+    }
     // The worker's credit is free again.
     this.deps.dispatch();
     if (verdict.passed) await this.revisitWaitingVotes(session);

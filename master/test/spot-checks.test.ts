@@ -4,7 +4,7 @@
 // honest worker passes every check and earns credibility; a liar is blacklisted at its first check, its socket
 // closed, its identity refused from then on, and its jobs done by others. A credible volunteer's close calls wait
 // for a second identity.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { answerCloseCall, classify, submitColours, useColourGold } from '../../test/support/colour-gold.ts';
 import { getJob, settled, until } from '../../test/support/jobs-client.ts';
 import { encodingOf } from '../../test/support/image-encoding.ts';
@@ -13,6 +13,8 @@ import { useTestMasters } from '../../test/support/test-masters.ts';
 import { WorkerRefusedError, type SyntheticJob, type SyntheticWorker } from '../../metrics/synthetic-worker.ts';
 import type { JobView, ModelView, StatsView, WorkerView } from '../api-types.ts';
 import { CloseCode, type Precision } from '../protocol.ts';
+import type { IdentityStore } from '../identity/identity-store.ts';
+import { StoreUnavailableError } from '../store/store-errors.ts';
 
 const colourGold = useColourGold();
 const grid = useTestMasters();
@@ -211,6 +213,20 @@ describe.each(['sqlite', 'redis'] as const)('spot checks on the %s store', (stor
     console.log(
       `spot checks: the liar answered ${answeredByLiar.length} jobs; ${stats.transitions.reopened} it had finished were reopened; all redone honestly`,
     );
+  });
+
+  it('blacklists a liar whose failed check could not be counted just now', async () => {
+    const m = await master();
+    await submit(m, 12);
+    // The identity store refuses to count spot checks for now (an outage); blacklisting still works.
+    const identityStore = (m.identities as unknown as { store: IdentityStore }).store;
+    vi.spyOn(identityStore, 'recordSpotCheck').mockRejectedValue(new StoreUnavailableError('unreachable just now'));
+    const liar: SyntheticWorker = await grid.connect(m, { name: 'liar', credit: 2, onJob: (job, self) => self.succeed(job.header, 999) });
+    expect(await liar.closed).toBe(CloseCode.identityRevoked);
+    expect(await m.identities.trustRecord(liar.welcome.identity.workerId)).toMatchObject({
+      blacklisted: true,
+      blacklistedReason: expect.stringContaining('999'),
+    });
   });
 });
 

@@ -1,6 +1,6 @@
 // Spot checks: a share (GOLD_FRACTION) of the work handed to volunteers is gold (gold-set.ts), an image whose
-// answer the master knows, sent like any job: a fresh encoding, random ids, the same frame, and only while real
-// jobs are queued, so that a worker cannot tell it from real work. It is never stored as a job. An answer that
+// answer the master knows, sent like any job: a fresh encoding, random ids, the same frame, and only to a volunteer
+// some real job is open to, so that a worker cannot tell it from real work. It is never stored as a job. An answer that
 // agrees raises the identity's credibility (credibility.ts); one that does not is to be blacklisted.
 // A volunteer whose answer cannot settle a job alone yet may get a larger share (GOLD_FRACTION_NEW): each passed
 // check raises its credibility, and until it is high enough every one of its answers needs replicas (Sarmenta's
@@ -25,7 +25,7 @@ export interface SpotCheckCounts {
   failed: number;
 }
 
-export type SpotCheckVerdict = { passed: true; record: TrustRecord } | { passed: false; record: TrustRecord; reason: string };
+export type SpotCheckVerdict = { passed: true } | { passed: false; reason: string };
 
 export class SpotChecks {
   readonly counts: SpotCheckCounts = { given: 0, passed: 0, failed: 0 };
@@ -62,16 +62,20 @@ export class SpotChecks {
     return this.answers.get(lease.jobId)?.leaseId === lease.leaseId;
   }
 
-  /** The worker's top-1 for a spot check (null: an answer refused as nonsense), recorded against its identity. */
-  async judge(lease: LeaseRef, workerId: string, top1: number | null): Promise<SpotCheckVerdict> {
+  /** The worker's top-1 for a spot check (null: an answer refused as nonsense) against the known answer; the check is over. */
+  judge(lease: LeaseRef, top1: number | null): SpotCheckVerdict {
     const expected = this.answers.get(lease.jobId)!.answer;
     this.forget(lease);
     const passed = top1 === expected;
     this.counts[passed ? 'passed' : 'failed'] += 1;
-    const record = await this.identities.recordSpotCheck(workerId, passed);
-    if (passed) return { passed, record };
+    if (passed) return { passed };
     const reason = top1 === null ? 'answered a spot check with nonsense' : `answered a spot check with class ${top1}; the served model says ${expected}`;
-    return { passed, record, reason };
+    return { passed, reason };
+  }
+
+  /** Records a verdict against the identity; answers its trust record after. */
+  record(workerId: string, passed: boolean): Promise<TrustRecord> {
+    return this.identities.recordSpotCheck(workerId, passed);
   }
 
   /** A check made but never sent (its worker had no credit left for it): forgotten, and not counted as given. */
