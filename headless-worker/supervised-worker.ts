@@ -146,7 +146,8 @@ export class SupervisedWorker {
       if (!this.#stopping.signal.aborted) this.#fail('error', `launch failed: ${errorMessage(err)}`);
     } finally {
       this.#setPhase(this.#stopping.signal.aborted ? 'closed' : 'waiting-to-restart');
-      await worker.close();
+      // A profile that cannot be removed is left behind, said once: it must not end the supervision (and the fleet).
+      await worker.close().catch((err: unknown) => this.#log.warn(`could not clean up after the browser: ${errorMessage(err)}`));
     }
   }
 
