@@ -177,10 +177,17 @@ export const WorkerView = z
       .number()
       .min(0)
       .max(1)
+      .nullable()
       .describe(
-        'How far its answers are believed (master/trust/): 1 for a trusted worker; 0 for a volunteer short of MIN_CHECKS_TO_VERIFY passed spot checks (its answers count toward no verdict yet), then growing with the checks it passed.',
+        'How far its answers are believed (master/trust/): 1 for a trusted worker; 0 for a volunteer short of MIN_CHECKS_TO_VERIFY passed spot checks (its answers count toward no verdict yet), then growing with the checks it passed. null on a private board to all but the admin: it moves right after a spot check is judged, so a volunteer watching it could tell which frames were checks.',
       ),
-    spotChecksPassed: z.number().int().describe('Spot checks (gold images) its identity answered right, on every master; one answered wrong blacklists it.'),
+    spotChecksPassed: z
+      .number()
+      .int()
+      .nullable()
+      .describe(
+        'Spot checks (gold images) its identity answered right, on every master; one answered wrong blacklists it. null on a private board to all but the admin, for the same reason as credibility.',
+      ),
     connectedAt: timestamp,
     draining: z.boolean(),
   })

@@ -6,6 +6,14 @@ import type { ServerResponse } from 'node:http';
 import type { LiveEvents } from './live-events.ts';
 import { RecentEvents, unnumberedFrame, type NumberedEvent } from './recent-events.ts';
 
+/** What one board may be shown: the jobs of which owners, and whether workers' credibility and checks passed. */
+export interface BoardViewer {
+  sees: (owner: string | null) => boolean;
+  seesTrust: boolean;
+}
+
+const EVERYTHING: BoardViewer = { sees: () => true, seesTrust: true };
+
 export interface BoardStreamLimits {
   /** Open streams at most; more are refused (503). */
   maxClients: number;
@@ -59,12 +67,12 @@ export class BoardStreams {
   /**
    * Streams events to a board whose headers are sent: those after Last-Event-ID first, when it names one still
    * kept. A job's events reach it only when `sees` the job's owner; events that name no owner (deletions, which
-   * carry only an id, and worker changes) reach every board.
+   * carry only an id, and worker changes) reach every board, worker changes without trust unless it `seesTrust`.
    */
-  open(res: ServerResponse, lastEventId: string | undefined, sees: (owner: string | null) => boolean = () => true): void {
+  open(res: ServerResponse, lastEventId: string | undefined, viewer: BoardViewer = EVERYTHING): void {
     const known = lastEventId === undefined ? null : this.recent.positionOf(lastEventId);
     const missed = known === null ? null : this.recent.after(known);
-    const board = new BoardStream(res, this.recent, this.limits.stallMs, known ?? this.recent.newest, sees);
+    const board = new BoardStream(res, this.recent, this.limits.stallMs, known ?? this.recent.newest, viewer);
     this.boards.add(board);
     res.on('close', () => {
       board.closed();
@@ -91,7 +99,7 @@ class BoardStream {
     private readonly recent: RecentEvents,
     private readonly stallMs: number,
     private position: number,
-    private readonly sees: (owner: string | null) => boolean,
+    private readonly viewer: BoardViewer,
   ) {}
 
   get bufferedBytes(): number {
@@ -101,8 +109,8 @@ class BoardStream {
   offer(event: NumberedEvent): void {
     if (this.stalled || event.seq <= this.position) return;
     this.position = event.seq;
-    if (event.owner !== undefined && !this.sees(event.owner)) return;
-    this.send(event.frame);
+    if (event.owner !== undefined && !this.viewer.sees(event.owner)) return;
+    this.send(this.viewer.seesTrust ? event.frame : event.frameWithoutTrust);
   }
 
   keepalive(): void {

@@ -3,9 +3,11 @@
 // but a position. Frames are serialised once, on first send, and shared.
 import { randomBytes } from 'node:crypto';
 import type { StreamEvent } from '../api-types.ts';
+import { withoutTrust } from '../trust/hidden-trust.ts';
 
 export class NumberedEvent {
   private cached: string | null = null;
+  private cachedWithoutTrust: string | null = null;
 
   constructor(
     readonly seq: number,
@@ -21,6 +23,13 @@ export class NumberedEvent {
   /** The SSE frame: its id, its name (the event's type) and its JSON. */
   get frame(): string {
     return (this.cached ??= `id: ${this.id}\n${unnumberedFrame(this.event)}`);
+  }
+
+  /** The frame for a board that may not see workers' credibility and spot checks passed (http/check-counters.ts). */
+  get frameWithoutTrust(): string {
+    const { event } = this;
+    if (event.type !== 'workers-changed') return this.frame;
+    return (this.cachedWithoutTrust ??= `id: ${this.id}\n${unnumberedFrame({ ...event, changed: event.changed.map(withoutTrust) })}`);
   }
 }
 

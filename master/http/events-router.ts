@@ -6,6 +6,7 @@
 import { Router } from 'express';
 import type { BoardStreams } from '../events/board-streams.ts';
 import { AddressCounts } from './address-counts.ts';
+import { seesCheckCounters } from './check-counters.ts';
 import { clientOf } from './client-address.ts';
 import { HttpError } from './errors.ts';
 import { holdUntilClosed } from './hold-until-closed.ts';
@@ -42,8 +43,9 @@ export function eventsRouter(boards: BoardStreams, requesters: Requesters, board
     res.flushHeaders();
     // A stream is quiet between events; a board behind it is dropped by its own rule (EVENT_STREAM_STALL_MS).
     req.socket.setTimeout(0);
-    // On a private board each stream carries only its requester's job events (the admin's, every one).
-    boards.open(res, req.get('Last-Event-ID'), (owner) => maySee(requester, owner, board));
+    // On a private board each stream carries only its requester's job events (the admin's, every one), and
+    // workers' credibility and checks passed only to the admin.
+    boards.open(res, req.get('Last-Event-ID'), { sees: (owner) => maySee(requester, owner, board), seesTrust: seesCheckCounters(requester, board) });
   });
   return router;
 }

@@ -1,23 +1,33 @@
-// /api/workers: the workers connected to this master; revoking a worker identity (admin).
+// /api/workers: the workers connected to this master (on a private board, their credibility and checks passed
+// to the admin only: check-counters.ts); revoking a worker identity (admin).
 import { Router } from 'express';
 import type { RevokedView } from '../api-types.ts';
 import type { WorkerRegistry } from '../hub/worker-registry.ts';
 import { WorkerIdentityId } from '../protocol.ts';
+import { withoutTrust } from '../trust/hidden-trust.ts';
 import { requireAdmin } from './admin.ts';
+import { seesCheckCounters } from './check-counters.ts';
 import { HttpError } from './errors.ts';
+import type { Board } from './job-access.ts';
+import type { Requesters } from './requester.ts';
 
 /** `revoke`: refuses the identity from now on and blacklists it (JobLifecycle.revokeIdentity); answers how many of its sockets here it closed. */
-export function workersRouter(workers: WorkerRegistry, revoke: (workerId: string) => Promise<number>, adminToken: string | undefined): Router {
+export function workersRouter(
+  workers: WorkerRegistry,
+  revoke: (workerId: string) => Promise<number>,
+  access: { requesters: Requesters; board: Board; adminToken: string | undefined },
+): Router {
   const router = Router();
-  router.get('/', (_req, res) => {
-    res.json({ workers: workers.views() });
+  router.get('/', (req, res) => {
+    const views = workers.views();
+    res.json({ workers: seesCheckCounters(access.requesters.of(req), access.board) ? views : views.map(withoutTrust) });
   });
   /**
    * Its token is refused from now on, on every master sharing the store, and it is blacklisted: its votes count for
    * nothing, every job verified on its word is verified again, its sockets here close (4004; elsewhere, at their next
    * answer or hello).
    */
-  router.post('/:workerId/revoke', requireAdmin(adminToken), async (req, res) => {
+  router.post('/:workerId/revoke', requireAdmin(access.adminToken), async (req, res) => {
     const id = WorkerIdentityId.safeParse(req.params.workerId);
     if (!id.success) throw new HttpError(400, 'bad-worker-id', 'a worker id is 16-64 letters, digits, - or _');
     const view: RevokedView = { workerId: id.data, revoked: true, disconnected: await revoke(id.data) };

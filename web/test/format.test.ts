@@ -1,11 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { formatBytes, formatCount, formatCredibility, formatUptime, plural } from '../src/lib/format.ts';
+import { formatBytes, formatCount, formatCredibility, formatOrDash, formatUptime, plural } from '../src/lib/format.ts';
 
 describe('format', () => {
   it('writes sizes in SI units', () => {
     expect(formatBytes(830)).toBe('830 B');
     expect(formatBytes(142_000)).toBe('142 kB');
     expect(formatBytes(10_485_760)).toBe('10.5 MB');
+  });
+
+  it('shows a figure the master kept back as a dash', () => {
+    expect(formatOrDash(null, formatCredibility)).toBe('—');
+    expect(formatOrDash(0.5, formatCredibility)).toBe('50.0%');
+    expect(formatOrDash(1200, formatCount)).toBe('1,200');
   });
 
   it('counts with separators and plurals', () => {

@@ -4,6 +4,14 @@ import { z } from 'zod';
 import { HealthView, ModelView, StatsView, StreamEvent, VerificationPolicyView } from '../../api-types.ts';
 import { anyone, json, error, retryAfter, badCredentials, storeUnavailable } from './responses.ts';
 
+const statsAccess =
+  'Anyone may read it on a public board (BOARD=public); on a private board only the admin, since it counts spot checks given, images sent and job transitions, by which a volunteer reading it after every frame could tell which of its frames were spot checks.';
+const statsSecurity: RouteConfig['security'] = [{ adminToken: [] }, {}];
+const adminOnPrivateBoard = {
+  401: error('A private board, and the admin token is missing or wrong.', ['admin-token-required']),
+  403: error('A private board, and the master has no ADMIN_TOKEN: nobody may read it.', ['admin-disabled']),
+};
+
 export const serviceRoutes: RouteConfig[] = [
   {
     method: 'get',
@@ -11,7 +19,7 @@ export const serviceRoutes: RouteConfig[] = [
     tags: ['live'],
     summary: 'Live job and worker changes as Server-Sent Events.',
     description:
-      "On a private board a stream carries only the job events of the requester's own jobs (every job's for the admin; a browser's owner key rides in its cookie). Each event is `id: <id>`, `event: <type>` and `data: <StreamEvent as JSON>`, with type one of `job` (a job changed: the transition that changed it and the JobView as it is now), `job-deleted` (the transition, cancelled, cleared or purged (JOB_RETENTION_MS after the job ended), and its id), `workers-changed` (workers of this master that connected or changed, and ids of those that left, coalesced; GET /api/workers gives the whole list) and `resync`. A client that reconnects with `Last-Event-ID` first gets the events it missed, or `resync` (reload what you show) when the master no longer keeps them. A client that does not read is skipped while its socket is full and dropped after EVENT_STREAM_STALL_MS; it reconnects and catches up. Comment lines keep idle streams open.",
+      "On a private board a stream carries only the job events of the requester's own jobs (every job's for the admin; a browser's owner key rides in its cookie). Each event is `id: <id>`, `event: <type>` and `data: <StreamEvent as JSON>`, with type one of `job` (a job changed: the transition that changed it and the JobView as it is now), `job-deleted` (the transition, cancelled, cleared or purged (JOB_RETENTION_MS after the job ended), and its id), `workers-changed` (workers of this master that connected or changed, and ids of those that left, coalesced; GET /api/workers gives the whole list; on a private board their credibility and spotChecksPassed are null but to the admin) and `resync`. A client that reconnects with `Last-Event-ID` first gets the events it missed, or `resync` (reload what you show) when the master no longer keeps them. A client that does not read is skipped while its socket is full and dropped after EVENT_STREAM_STALL_MS; it reconnects and catches up. Comment lines keep idle streams open.",
     security: anyone,
     request: { headers: z.object({ 'Last-Event-ID': z.string().optional().meta({ description: 'The id of the last event received, to resume after it.' }) }) },
     responses: {
@@ -30,14 +38,18 @@ export const serviceRoutes: RouteConfig[] = [
     path: '/api/stats',
     tags: ['statistics'],
     summary: "This master's live statistics: throughput and queue depth over 10 minutes, latency by stage, workers, dispatch counters.",
-    responses: { 200: json(StatsView, 'The statistics.') },
+    description: statsAccess,
+    security: statsSecurity,
+    responses: { 200: json(StatsView, 'The statistics.'), ...adminOnPrivateBoard },
   },
   {
     method: 'get',
     path: '/metrics',
     tags: ['statistics'],
     summary: 'The same for Prometheus, in its text format; latency histograms in seconds, store and event-stream health.',
-    responses: { 200: { description: 'Prometheus text format 0.0.4.', content: { 'text/plain': { schema: z.string() } } } },
+    description: statsAccess,
+    security: statsSecurity,
+    responses: { 200: { description: 'Prometheus text format 0.0.4.', content: { 'text/plain': { schema: z.string() } } }, ...adminOnPrivateBoard },
   },
   {
     method: 'get',

@@ -3,7 +3,7 @@ import type { RouteConfig } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
 import { OwnStandingView, RevokedView, VolunteersView, WorkerList } from '../../api-types.ts';
 import { WorkerIdentity } from '../../protocol.ts';
-import { json, error } from './responses.ts';
+import { anyone, badCredentials, json, error } from './responses.ts';
 
 export const workerRoutes: RouteConfig[] = [
   {
@@ -11,7 +11,10 @@ export const workerRoutes: RouteConfig[] = [
     path: '/api/workers',
     tags: ['workers'],
     summary: 'The workers connected to this master.',
-    responses: { 200: json(WorkerList, 'The workers.') },
+    description:
+      "On a private board each worker's credibility and spotChecksPassed are null to all but the admin: they move right after a spot check is judged, so a volunteer reading them after every frame could tell which frames were checks.",
+    security: anyone,
+    responses: { 200: json(WorkerList, 'The workers.'), 401: badCredentials },
   },
   {
     method: 'post',

@@ -1,12 +1,13 @@
 import { LitElement, html, nothing } from 'lit';
 import type { WorkerView } from '../../../master/api-types.ts';
-import { formatCount, formatCredibility, formatMs, formatTime } from '../lib/format.ts';
+import { formatCount, formatCredibility, formatMs, formatOrDash, formatTime } from '../lib/format.ts';
 import { dataTableStyles } from './shared.styles.ts';
 import { workersTableStyles } from './workers-table.styles.ts';
 
 /**
  * The connected workers, busiest first: what they run on, how fast, how much, how many errors, and
- * how far their answers are believed (spot checks are for volunteers; trusted workers get none).
+ * how far their answers are believed (spot checks are for volunteers; trusted workers get none). On a private board
+ * the master keeps credibility and checks from all but the admin (null): they show as "—".
  */
 export class WorkersTable extends LitElement {
   static override styles = [dataTableStyles, workersTableStyles];
@@ -46,8 +47,8 @@ export class WorkersTable extends LitElement {
                   <td class="number">${worker.meanInferenceMs === null ? '—' : formatMs(worker.meanInferenceMs)}</td>
                   <td class="number">${formatCount(worker.jobsDone)}</td>
                   <td class="number ${worker.jobsFailed > 0 ? 'errors' : ''}">${formatCount(worker.jobsFailed)}</td>
-                  <td class="number">${formatCredibility(worker.credibility)}</td>
-                  <td class="number">${worker.workerClass === 'trusted' ? '—' : formatCount(worker.spotChecksPassed)}</td>
+                  <td class="number">${formatOrDash(worker.credibility, formatCredibility)}</td>
+                  <td class="number">${worker.workerClass === 'trusted' ? '—' : formatOrDash(worker.spotChecksPassed, formatCount)}</td>
                   <td class="number">${worker.inFlight} of ${worker.credit}</td>
                   <td><time datetime=${worker.connectedAt}>${formatTime(worker.connectedAt)}</time></td>
                 </tr>

@@ -60,3 +60,8 @@ export function formatCredibility(credibility: number): string {
   }
   return `> ${(100 - 10 ** -MAX_CREDIBILITY_DIGITS).toFixed(MAX_CREDIBILITY_DIGITS)}%`;
 }
+
+/** A figure the master may keep back (on a private board, a worker's credibility and checks, to all but the admin) as "—". */
+export function formatOrDash(value: number | null, format: (value: number) => string): string {
+  return value === null ? '—' : format(value);
+}
