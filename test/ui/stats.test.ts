@@ -5,7 +5,7 @@ import { axeViolations, clickDeep, deepTexts, inApp, PageWatch, waitForTexts } f
 import { freePort } from '../support/free-port.ts';
 import { submit, uploadsFrom } from '../support/jobs-client.ts';
 import { startTestMaster, tempDataDir } from '../support/test-master.ts';
-import { smallImage, useUiHarness } from '../support/ui-harness.ts';
+import { ADMIN_TOKEN, replaceText, smallImage, useUiHarness } from '../support/ui-harness.ts';
 import { statsFixture } from './fixtures.ts';
 
 const ui = useUiHarness();
@@ -49,6 +49,40 @@ describe('stats page', () => {
       expect(await deepTexts(page, inApp('workers-table', 'tbody tr'))).toHaveLength(4);
       unreachable = false;
       await waitForTexts(page, inApp('stats-page', '.problem'), (texts) => texts.length === 0, 'the recovery', 15_000);
+      expect(watch.take()).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  });
+});
+
+describe('stats page on a private board', () => {
+  it('says the statistics are for the operator, and shows them once the admin token is given', async () => {
+    const page = await ui.browser.newPage();
+    const watch = new PageWatch(page, ui.master.url);
+    watch.expect((url, status) => status === 401 && url.endsWith('/api/stats'));
+    await page.setRequestInterception(true);
+    // As a master with BOARD=private answers: the figures to the admin token only.
+    page.on('request', (request) => {
+      if (new URL(request.url()).pathname !== '/api/stats') return void request.continue();
+      if (request.headers().authorization === `Bearer ${ADMIN_TOKEN}`)
+        return void request.respond({ contentType: 'application/json', body: JSON.stringify(statsFixture()) });
+      const error = { code: 'admin-token-required', message: 'send the admin token as "Authorization: Bearer <token>"' };
+      void request.respond({ status: 401, contentType: 'application/json', body: JSON.stringify({ error }) });
+    });
+    try {
+      await page.goto(`${ui.master.url}/stats`, { waitUntil: 'domcontentloaded' });
+      const [said] = await waitForTexts(page, inApp('stats-page', '[role=status]'), (texts) => texts.length === 1, 'the refusal');
+      expect(said).toMatch(/^Statistics on this board are for its operator/);
+      expect(await deepTexts(page, inApp('stats-page', '.problem'))).toEqual([]);
+      expect(await axeViolations(page)).toEqual([]);
+
+      await clickDeep(page, inApp('stats-page', '[role=status] button'));
+      const tokenInput = inApp('stats-page', 'admin-dialog', 'input[name=token]');
+      await page.waitForSelector(tokenInput, { visible: true });
+      await replaceText(page, tokenInput, ADMIN_TOKEN);
+      await page.keyboard.press('Enter');
+      await waitForTexts(page, inApp('workers-table', 'tbody tr'), (texts) => texts.length === 4, 'the figures');
       expect(watch.take()).toEqual([]);
     } finally {
       await page.close();

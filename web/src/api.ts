@@ -68,7 +68,8 @@ export const clearJobs = (adminToken: string) => request<{ deleted: number }>('/
 
 const bearer = (token: string | undefined): Record<string, string> => (token ? { authorization: `Bearer ${token}` } : {});
 
-export const fetchStats = () => request<StatsView>('/api/stats');
+/** On a private board the master gives its statistics to the admin only (they count spot checks). */
+export const fetchStats = (adminToken?: string) => request<StatsView>('/api/stats', { headers: bearer(adminToken) });
 
 /** The master turned a live event stream away: its reason, and how long it asked us to wait (ms, if it said). */
 export interface EventsRefusal {

@@ -2,8 +2,11 @@ import { LitElement, html, nothing } from 'lit';
 import type { Distribution, LatencyStage, StatsView } from '../../../master/api-types.ts';
 import { formatCount, formatMs, formatTime, formatUptime } from '../lib/format.ts';
 import { histogramBars } from '../lib/histogram.ts';
+import { statsRefusal, type StatsRefusal } from '../lib/stats-refusal.ts';
 import { recentCount, seriesColumns } from '../lib/stats-series.ts';
 import { fetchStats } from '../api.ts';
+import { AdminGate } from '../state/admin-gate.ts';
+import { savedAdminToken } from '../state/admin-token.ts';
 import { Poller } from '../state/poller.ts';
 import { SubscriptionController } from '../state/subscription-controller.ts';
 import { barStyles, buttonStyles, factListStyles, panelStyles } from './shared.styles.ts';
@@ -29,11 +32,15 @@ const STAGES: Array<{ stage: LatencyStage; title: string; about: string }> = [
   { stage: 'endToEnd', title: 'End to end', about: 'submitted → result stored' },
 ];
 
-const poller = new Poller(fetchStats);
+// The admin token this tab remembers (from the admin dialog) opens a private board's statistics.
+const poller = new Poller(() => fetchStats(savedAdminToken() || undefined));
+
+const STATS_PROMPT = { heading: 'Statistics', message: "This board's statistics are for its operator. The admin token:", action: 'Show statistics' };
 
 /** The master's live statistics: throughput, queue depth, latency and the workers, every 5 s. */
 export class StatsPage extends LitElement {
   static override styles = [buttonStyles, panelStyles, barStyles, factListStyles, statsPageStyles];
+  private readonly admin = new AdminGate(this);
 
   constructor() {
     super();
@@ -41,6 +48,8 @@ export class StatsPage extends LitElement {
   }
 
   protected override render() {
+    const refusal = statsRefusal(poller.failure);
+    if (refusal) return this.renderRefusal(refusal);
     const stats = poller.value;
     // The master's own words go below the alert, not in it: a rate limit's message counts down, and an alert whose
     // text changes is read out again at every poll.
@@ -58,6 +67,26 @@ export class StatsPage extends LitElement {
       ${poller.error ? html`<p class="problem-detail">The master said: ${poller.error}</p>` : nothing}
       ${stats ? this.renderStats(stats) : poller.error ? nothing : html`<p class="empty panel" role="status">Loading statistics…</p>`}
     `;
+  }
+
+  /** A private board's statistics, to anyone without the admin token: no figures, and why. */
+  private renderRefusal(refusal: StatsRefusal) {
+    return html`
+      <div class="bar">
+        <h1>Statistics</h1>
+        <button class="secondary small" @click=${() => poller.refresh()}>Refresh</button>
+      </div>
+      <div class="empty panel" role="status">
+        <p>${refusal.message}</p>
+        ${refusal.tokenHelps ? html`<button class="small" @click=${() => void this.enterToken()}>Enter the admin token</button>` : nothing}
+      </div>
+      ${this.admin.render()}
+    `;
+  }
+
+  private async enterToken(): Promise<void> {
+    // The dialog keeps the token for this tab once the master took it, and the poller sends it from then on.
+    if (await this.admin.run((token) => fetchStats(token).then(() => undefined), STATS_PROMPT, { confirmFirst: true })) await poller.refresh();
   }
 
   private renderStats(stats: StatsView) {

@@ -11,6 +11,8 @@ export class Poller<T> extends EventTarget {
   value: T | null = null;
   /** Why the last request failed; null after a success. The last good value stays on show. */
   error: string | null = null;
+  /** What the last request threw (null after a success), for a page to tell a refusal from an outage. */
+  failure: unknown = null;
   private holders = 0;
   private timer: ReturnType<typeof setTimeout> | null = null;
   private inFlight = false;
@@ -50,9 +52,13 @@ export class Poller<T> extends EventTarget {
         if (!this.again) {
           this.value = value;
           this.error = null;
+          this.failure = null;
         }
       } catch (error) {
-        if (!this.again) this.error = errorMessage(error);
+        if (!this.again) {
+          this.error = errorMessage(error);
+          this.failure = error;
+        }
       }
     } while (this.again);
     this.inFlight = false;
