@@ -1,5 +1,5 @@
 // Who may read the counters a volunteer could time spot checks by (spot checks given, images sent, job
-// transitions, each worker's credibility and checks passed): anyone on a public board, where a check is not
+// transitions and counts, each worker's credibility and checks passed): anyone on a public board, where a check is not
 // blind anyway (a job id can be looked up, a check's is on no board); on a private board the admin only.
 import type { RequestHandler } from 'express';
 import { requireAdmin } from './admin.ts';

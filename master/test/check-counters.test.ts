@@ -1,5 +1,5 @@
 // The counters a volunteer could time spot checks by (master/http/check-counters.ts), against a real master with a
-// gold folder and an honest volunteer: on a private board /api/stats and /metrics answer the admin only, and
+// gold folder and an honest volunteer: on a private board /api/stats, /metrics and /api/health answer the admin only, and
 // /api/workers and the workers-changed events show each worker's credibility and spot checks passed to the admin
 // only (null to the rest); on a public board, where checks are not blind anyway, everyone sees them as before.
 import { describe, expect, it } from 'vitest';
@@ -64,6 +64,20 @@ describe('the spot-check counters', () => {
             expect(refused.status).toBe(401);
             expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('admin-token-required');
           }
+        }
+      }
+    }
+  });
+
+  it('/api/health, whose leased count moves for a job and not for a check, answers only the admin on a private board', async () => {
+    for (const board of BOARDS) {
+      const { m, readers } = await checkedGrid(board);
+      for (const party of Object.keys(readers) as Party[]) {
+        const health = await fetch(`${m.url}/api/health`, { headers: readers[party] });
+        if (seesCounters(board, party)) expect(await health.json()).toMatchObject({ ok: true, jobs: { done: JOBS } });
+        else {
+          expect(health.status).toBe(401);
+          expect(((await health.json()) as { error: { code: string } }).error.code).toBe('admin-token-required');
         }
       }
     }

@@ -5,7 +5,7 @@ import { HealthView, ModelView, StatsView, StreamEvent, VerificationPolicyView }
 import { anyone, json, error, retryAfter, badCredentials, storeUnavailable } from './responses.ts';
 
 const statsAccess =
-  'Anyone may read it on a public board (BOARD=public); on a private board only the admin, since it counts spot checks given, images sent and job transitions, by which a volunteer reading it after every frame could tell which of its frames were spot checks.';
+  'Anyone may read it on a public board (BOARD=public); on a private board only the admin, since its counts (of spot checks given, images sent, jobs leased) move differently for a spot check than for a job, so a volunteer reading them after every frame could tell which of its frames were spot checks.';
 const statsSecurity: RouteConfig['security'] = [{ adminToken: [] }, {}];
 const adminOnPrivateBoard = {
   401: error('A private board, and the admin token is missing or wrong.', ['admin-token-required']),
@@ -92,7 +92,9 @@ export const serviceRoutes: RouteConfig[] = [
     path: '/api/health',
     tags: ['health'],
     summary: 'Job counts and connected workers, for people; probes want /livez and /readyz.',
-    responses: { 200: json(HealthView, 'The summary.'), 503: storeUnavailable },
+    description: statsAccess,
+    security: statsSecurity,
+    responses: { 200: json(HealthView, 'The summary.'), ...adminOnPrivateBoard, 503: storeUnavailable },
   },
   {
     method: 'get',
