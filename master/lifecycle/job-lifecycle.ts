@@ -287,10 +287,13 @@ export class JobLifecycle {
   /** Fenced as complete is; the store requeues the job, or fails it when not retryable or out of attempts. */
   async fail(session: WorkerSession, message: FailureMessage): Promise<void> {
     const lease = { jobId: message.jobId, leaseId: message.leaseId };
-    // An honest page may fail to decode now and then: a failed spot check says nothing either way.
+    // An honest page may fail to decode now and then: a failed spot check says nothing either way. It counts among
+    // the worker's failures as a job's would, or a volunteer failing a frame could tell from them whether it was a check.
     if (this.isSpotCheckHeld(session, lease)) {
       session.drop(lease);
       this.spotChecks?.forget(lease);
+      session.jobsFailed += 1;
+      this.workers.changed(session);
       return this.dispatch();
     }
     const held = session.holds(lease);

@@ -1,7 +1,8 @@
 // The counters a volunteer could time spot checks by (master/http/check-counters.ts), against a real master with a
 // gold folder and an honest volunteer: on a private board /api/stats, /metrics and /api/health answer the admin only, and
 // /api/workers and the workers-changed events show each worker's credibility and spot checks passed to the admin
-// only (null to the rest); on a public board, where checks are not blind anyway, everyone sees them as before.
+// only (null to the rest); on a public board, where checks are not blind anyway, everyone sees them as before. What a
+// volunteer sees of itself moves alike for a check and a job.
 import { describe, expect, it } from 'vitest';
 import { classify, submitColours, useColourGold } from '../../test/support/colour-gold.ts';
 import { newOwner, until } from '../../test/support/jobs-client.ts';
@@ -113,5 +114,25 @@ describe('the spot-check counters', () => {
         streams[party].close();
       }
     }
+  });
+});
+
+describe('what a volunteer sees of itself', () => {
+  it('counts a frame it failed among its jobsFailed whether it was a job or a spot check', async () => {
+    const m = await grid.start('sqlite', { goldDir: colourGold.dir(), goldFraction: 0.5, board: 'private', adminToken: ADMIN_TOKEN });
+    await submitColours(m.url, JOBS);
+    const worker = await grid.connect(m, { name: 'failing', credit: 2, onJob: (job, self) => self.fail(job.header, 'cannot decode', false) });
+    const adminStats = async () => (await fetch(`${m.url}/api/stats`, { headers: admin }).then((r) => r.json())) as StatsView;
+    // One volunteer's word does not fail a job: each goes back to the queue, no longer open to it, so once it failed
+    // every job it is dealt nothing more, checks included.
+    await until(async () => {
+      const { jobs, workers, dispatch } = await adminStats();
+      return jobs.queued === JOBS && workers[0]?.inFlight === 0 && worker.jobs.length === JOBS + dispatch.spotChecks.given;
+    }, 'every job failed once by it, and nothing held');
+    const { given } = (await adminStats()).dispatch.spotChecks;
+    // At GOLD_FRACTION 0.5 over 12 jobs, no spot check at all would be a 1 in 4096 event.
+    expect(given).toBeGreaterThan(0);
+    const { workers } = (await fetch(`${m.url}/api/workers`).then((r) => r.json())) as { workers: WorkerView[] };
+    expect(workers).toMatchObject([{ jobsFailed: JOBS + given, jobsDone: 0 }]);
   });
 });
