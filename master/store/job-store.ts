@@ -129,7 +129,7 @@ export interface JobStore {
   /**
    * Leases the oldest queued jobs, one to each worker in order, while the queue lasts (null once none is left for
    * it): never a job the worker's identity said cannot be processed, answered or answered with nonsense, or (as a
-   * volunteer) held before, which waits for other identities; never a trusted-only job to a volunteer. Only the oldest limits.leaseScanLimit jobs
+   * volunteer) failed or dropped, which waits for other identities; never a trusted-only job to a volunteer. Only the oldest limits.leaseScanLimit jobs
    * a worker may be given (the open queue's, for a volunteer) are considered for it.
    */
   lease(workers: WorkerRef[], leaseMs: number, now: number): Promise<(Lease | null)[]>;

@@ -5,12 +5,14 @@ import { VOTES_HELD } from './sqlite-schema.ts';
 
 /**
  * A queued job's condition that this identity never said it cannot be processed, answered it, or answered it with
- * nonsense, and, as a volunteer, never held it before: a job that came back to the volunteer that failed or dropped it
- * would tell it from a spot check, which never comes back (the twin of end-without-result.lua's shun).
+ * nonsense, and, as a volunteer, never held a lease of it that ended without an answer: a job that came back to the
+ * volunteer that failed or dropped it would tell it from a spot check, which never comes back (the twin of
+ * end-without-result.lua's shun).
  */
 const UNSHUNNED = `NOT EXISTS (
   SELECT 1 FROM attempts a WHERE a.job_id = jobs.id AND a.identity = @identity
-    AND (a.trusted = 0 OR a.outcome IN ('refused', 'answered') OR (a.outcome = 'failed' AND a.final = 1)))`;
+    AND (a.outcome IN ('refused', 'answered') OR (a.outcome = 'failed' AND a.final = 1)
+      OR (a.trusted = 0 AND a.outcome IN ('failed', 'expired', 'lost', 'recovered'))))`;
 
 export function prepareStatements(db: Database.Database) {
   return {
@@ -22,8 +24,8 @@ export function prepareStatements(db: Database.Database) {
     idempotencyPut: db.prepare(`INSERT OR REPLACE INTO idempotency (key, job_ids, created_at, request_digest) VALUES (?, ?, ?, ?)`),
     idempotencyForget: db.prepare(`DELETE FROM idempotency WHERE key IN (SELECT key FROM idempotency WHERE created_at <= ? ORDER BY created_at LIMIT 100)`),
     job: db.prepare(`SELECT * FROM jobs WHERE id = ?`),
-    // Never a job this identity said cannot be processed, answered, answered with nonsense, or (a volunteer) held
-    // before: that one waits for other identities. Never a trusted-only job to a volunteer, whose query
+    // Never a job this identity said cannot be processed, answered, answered with nonsense, or (a volunteer) failed
+    // or dropped: that one waits for other identities. Never a trusted-only job to a volunteer, whose query
     // walks the open queue's index (sqlite-schema.ts), so private jobs waiting for the fleet cost its lease nothing.
     // Among the oldest @scan only (LEASE_SCAN_LIMIT).
     oldestQueuedForTrusted: db.prepare(

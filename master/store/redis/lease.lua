@@ -2,7 +2,7 @@
 --       one worker (LEASE_SCAN_LIMIT), then per worker: lease id, worker id, worker name, backend, identity, trusted
 --       (1 or 0), network ('' for none).
 -- Leases the oldest queued jobs, one to each worker in order, while the queue lasts; never a job
--- the worker's identity said cannot be processed, answered or (a volunteer) held before (job-lib.lua, shuns), which waits for another;
+-- the worker's identity said cannot be processed, answered or (a volunteer) failed or dropped (job-lib.lua, shuns), which waits for another;
 -- never a trusted-only job to a volunteer.
 -- Returns, per worker in order, {job JSON, image bytes, 1 if they are the prepared image else 0}, or {} when no
 -- job is left for it. Workers get the prepared image; a job stored before images were prepared, its original.
