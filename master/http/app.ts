@@ -68,7 +68,10 @@ export function createApp(deps: AppDeps): express.Express {
   app.use('/api', checkOrigin(config.allowedOrigins));
   // Probes answer whatever clients do: before the request rate. /api/health reads the store's counts, so it is counted.
   app.use(healthRouter({ store, model, draining, disk: { dir: config.dataDir, minFreeBytes: config.maxUploadRequestBytes } }));
-  app.use('/api', requestRate(config, sharedRate));
+  const rate = requestRate(config, sharedRate);
+  app.use('/api', rate);
+  // On a private board /metrics takes the admin token: counted, so that it is no place to guess the token at leisure.
+  if (config.board === 'private') app.use('/metrics', rate);
   app.use(answerOptions);
   // Its leased count moves for a job dealt and not for a spot check, so on a private board it is the admin's too.
   const checkCounters = checkCountersGuard(config.board, config.adminToken);

@@ -22,6 +22,13 @@ describe('request rate', () => {
     expect((await request(master, { path: '/api/jobs', from: '127.0.0.2' })).status).toBe(200);
   });
 
+  it('counts /metrics on a private board, where it takes the admin token: no place to guess the token without limit', async () => {
+    const master = await start({ apiRequestsPerWindow: 5, apiRateWindowMs: 60_000, board: 'private', adminToken: 'the-admin-token-of-this-test' });
+    const guess = { authorization: 'Bearer a-wrong-guess-at-the-token' };
+    for (let i = 0; i < 5; i++) expect((await request(master, { path: '/metrics', headers: guess })).status).toBe(401);
+    expect((await request(master, { path: '/metrics', headers: guess })).status).toBe(429);
+  });
+
   it('counts at most MAX_COUNTED_ADDRESSES addresses apart: the addresses past it share one allowance, the earlier keep theirs', async () => {
     const master = await start({ apiRequestsPerWindow: 2, apiRateWindowMs: 60_000, maxCountedAddresses: 2 });
     for (const from of ['127.0.0.2', '127.0.0.3']) expect((await request(master, { path: '/api/jobs', from })).status).toBe(200);
