@@ -1,4 +1,5 @@
 // npm run metrics:export -- --master <url> [--out results/live-<timestamp>] [--interval 5 --samples N]
+//                         [--admin-token <token>, or ADMIN_TOKEN: a private board's stats are the admin's]
 //
 // Pulls a running master's GET /api/stats into CSV files, one per table
 // (series, latency, histograms, workers, dispatch). Every row starts with the
@@ -15,6 +16,8 @@ import type { StatsView } from '../master/api-types.ts';
 
 export interface ExportOptions {
   masterUrl: string;
+  /** Sent as a Bearer token: on a private board /api/stats answers the admin only. */
+  adminToken?: string;
   outDir: string;
   intervalSeconds: number;
   samples: number;
@@ -93,9 +96,9 @@ export function statsTables(stats: StatsView): Record<string, Table> {
   };
 }
 
-export async function fetchStats(masterUrl: string): Promise<StatsView> {
+export async function fetchStats(masterUrl: string, adminToken?: string): Promise<StatsView> {
   const url = new URL('/api/stats', masterUrl);
-  const response = await fetch(url);
+  const response = await fetch(url, { headers: adminToken ? { Authorization: `Bearer ${adminToken}` } : {} });
   if (!response.ok) throw new Error(`${url} answered ${response.status}: ${await response.text()}`);
   return (await response.json()) as StatsView;
 }
@@ -115,7 +118,7 @@ export async function exportStats(options: ExportOptions): Promise<StatsView[]> 
   for (let i = 0; i < options.samples; i++) {
     // Polls keep to a fixed schedule, so a slow answer does not push the later ones back.
     if (i > 0) await sleep(Math.max(0, began + i * options.intervalSeconds * 1000 - Date.now()));
-    const stats = await fetchStats(options.masterUrl);
+    const stats = await fetchStats(options.masterUrl, options.adminToken);
     for (const [file, table] of Object.entries(statsTables(stats))) appendTable(path.join(options.outDir, file), table);
     snapshots.push(stats);
   }
@@ -137,9 +140,16 @@ export async function main(argv: string[]): Promise<void> {
     .option('--out <dir>', 'output folder', `results/live-${new Date().toISOString().replace(/[:.]/g, '-')}`)
     .addOption(new Option('--interval <seconds>', 'seconds between samples').default(5).argParser(positive('--interval', false)))
     .addOption(new Option('--samples <n>', 'how many times to poll').default(1).argParser(positive('--samples', true)))
+    .addOption(new Option('--admin-token <token>', "the master's ADMIN_TOKEN: a private board's statistics are the admin's").env('ADMIN_TOKEN'))
     .parse(argv);
-  const opts = program.opts<{ master: string; out: string; interval: number; samples: number }>();
-  const snapshots = await exportStats({ masterUrl: opts.master, outDir: opts.out, intervalSeconds: opts.interval, samples: opts.samples });
+  const opts = program.opts<{ master: string; out: string; interval: number; samples: number; adminToken?: string }>();
+  const snapshots = await exportStats({
+    masterUrl: opts.master,
+    outDir: opts.out,
+    intervalSeconds: opts.interval,
+    samples: opts.samples,
+    adminToken: opts.adminToken,
+  });
   console.log(`wrote ${snapshots.length} sample(s) of ${opts.master} to ${opts.out}`);
 }
 

@@ -98,4 +98,25 @@ describe('metrics:export', () => {
       stderr: expect.stringContaining('--samples must be a positive integer'),
     });
   });
+
+  it("reads a private board's statistics with the admin token (ADMIN_TOKEN), which are the admin's only there", async () => {
+    const adminToken = 'the-admin-token-of-the-export-test';
+    const board = await startTestMaster({ board: 'private', adminToken });
+    try {
+      const run = promisify(execFile);
+      const tsx = path.join(projectRoot, 'node_modules/.bin/tsx');
+      const outDir = path.join(tempOutDir(), 'private');
+      await expect(run(tsx, ['metrics/export.ts', '--master', board.url, '--out', outDir], { cwd: projectRoot })).rejects.toMatchObject({
+        stderr: expect.stringContaining('answered 401'),
+      });
+      const { stdout } = await run(tsx, ['metrics/export.ts', '--master', board.url, '--out', outDir], {
+        cwd: projectRoot,
+        env: { ...process.env, ADMIN_TOKEN: adminToken },
+      });
+      expect(stdout).toContain('wrote 1 sample(s)');
+    } finally {
+      await board.close();
+      fs.rmSync(board.dataDir, { recursive: true, force: true });
+    }
+  });
 });
