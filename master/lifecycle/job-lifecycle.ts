@@ -241,7 +241,7 @@ export class JobLifecycle {
   async complete(session: WorkerSession, message: ResultMessage): Promise<void> {
     const lease = { jobId: message.jobId, leaseId: message.leaseId };
     if (this.isSpotCheckHeld(session, lease)) {
-      if (await this.trust.judgeSpotCheck(session, lease, message.predictions[0]!.index)) session.recordDone(message.inferenceMs);
+      await this.trust.judgeSpotCheck(session, lease, message.predictions[0]!.index, message.inferenceMs);
       return;
     }
     const answer = {

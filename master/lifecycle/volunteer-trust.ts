@@ -61,11 +61,16 @@ export class VolunteerTrust {
     }
   }
 
-  /** Records a spot check's answer against the worker's identity; one that fails it is blacklisted. Answers whether it passed. */
-  async judgeSpotCheck(session: WorkerSession, lease: LeaseRef, top1: number | null): Promise<boolean> {
+  /**
+   * Records a spot check's answer (`top1`, null for nonsense; `inferenceMs` its time) against the worker's identity;
+   * one that fails it is blacklisted.
+   */
+  async judgeSpotCheck(session: WorkerSession, lease: LeaseRef, top1: number | null, inferenceMs = 0): Promise<void> {
     session.drop(lease);
     const checks = this.deps.spotChecks!;
     const verdict = checks.judge(lease, top1);
+    // Counted done at once, as a job is before its worker is shown changed: a later count would tell a check apart.
+    if (verdict.passed) session.recordDone(inferenceMs);
     try {
       this.setTrust(session, await checks.record(session.identity.workerId, verdict.passed));
     } catch (error) {
@@ -77,7 +82,6 @@ export class VolunteerTrust {
     this.deps.dispatch();
     if (verdict.passed) await this.revisitWaitingVotes(session);
     else await this.blacklist(session.identity.workerId, verdict.reason, 'spot-check');
-    return verdict.passed;
   }
 
   /** The session's answer to this job was kept as a vote, decided on its record when it had `checksBefore` passed checks. */

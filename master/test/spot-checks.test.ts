@@ -259,8 +259,10 @@ describe('a volunteer with nothing left to take', () => {
       credit: 2,
       onJob: (job, self) => void classify(job).then((index) => self.succeed(job.header, index)),
     });
-    // Dealt every second (the safety net), with half its slots drawn for checks: the code before sent one in 5 s, all but surely.
-    await new Promise((resolve) => setTimeout(resolve, 5_000));
+    // Dealt every second (the safety net), half its slots drawn for checks: each draw asks whether a job is open to it.
+    const asked = vi.spyOn(m.store, 'openTo');
+    await until(() => asked.mock.calls.length >= 4, 'four slots drawn for a check');
+    // Deals run one at a time: the three before the last have pushed whatever they dealt.
     expect(worker.jobs).toHaveLength(0);
   });
 });
