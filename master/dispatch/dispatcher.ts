@@ -40,7 +40,7 @@ export class Dispatcher {
 
   /**
    * `passersPerJob`: the most identities that can have passed over one job still open to them (answered it, or were
-   * refused on it, dropped it MAX_LEASES times or called it unprocessable, each under its cap). A batch deals more workers of a class than that,
+   * refused on it, (a volunteer) failed or dropped it, or called it unprocessable, each under its cap). A batch deals more workers of a class than that,
    * one session a volunteer identity, so every such job has a worker in the batch that may take it.
    */
   constructor(

@@ -5,10 +5,10 @@
 // trusted workers' attempts can fail a job. Volunteers' attempts are counted by
 // who made them, so one identity that keeps failing, expiring or dropping its
 // connection counts once, and by the network they came from, so identities
-// minted by one script on one address count once too. Counted once, an identity
-// could take a job back without end: once MAX_LEASES of its leases of a job ended
-// without an answer, it is not leased that job again, so it adds at most that
-// many attempts (the stores' shuns: sqlite-statements.ts, end-without-result.lua).
+// minted by one script on one address count once too. A volunteer whose lease of
+// a job ended without an answer is not leased that job again (a job coming back
+// would tell it from a spot check), so it adds at most one such attempt (the
+// stores' shuns: sqlite-statements.ts, end-without-result.lua).
 // When the volunteers reach a cap (MAX_ATTEMPTS, MAX_LEASES, or FAILURE_QUORUM of
 // them saying "this image cannot be processed"), the job goes to trusted workers only and waits
 // for them, as a private job does, so that identities minted by one script can

@@ -185,6 +185,7 @@ export class RedisJobStore implements JobStore {
       try {
         (await this.partitions[p]!.openTo(workers)).forEach((found, i) => (open[i] ||= found));
         reached++;
+        if (open.every(Boolean)) break;
       } catch (error) {
         if (!(error instanceof StoreUnavailableError)) throw error;
         unreachable = error;
