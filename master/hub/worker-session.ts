@@ -25,8 +25,8 @@ export class WorkerSession {
   credit: number;
   /** What the volunteer allows this tab; its credit is already sized within them. */
   limits: DonorLimits;
-  /** Opt-in name for the leaderboard. */
-  displayName: string | null;
+  /** Opt-in name for the leaderboard; undefined when the last one sent could not be stored. */
+  displayName: string | null | undefined;
   draining = false;
   /** How far its answers are believed, and the spot checks behind that; set by the lifecycle from the identity's record. */
   trust = { credibility: 0, spotChecksPassed: 0 };

@@ -11,6 +11,7 @@ import type { JobDetailView, WorkerView } from '../api-types.ts';
 import type { SyntheticWorker } from '../../metrics/synthetic-worker.ts';
 import { ImagePreparer } from '../images/prepared-image.ts';
 import { CloseCode, WORKER_SOCKET_PATH } from '../protocol.ts';
+import { StoreUnavailableError } from '../store/store-errors.ts';
 
 const grid = useSyntheticGrid();
 const { submit } = grid;
@@ -305,6 +306,16 @@ describe('dead and misbehaving workers', () => {
     // The first drain and the last credit: nothing else changed anything.
     expect(renames.mock.calls).toHaveLength(1);
     expect(creditChanges.mock.calls).toHaveLength(2);
+  });
+
+  it('stores a display name sent again after the ledger could not store it', async () => {
+    await grid.start();
+    const renames = vi.spyOn(grid.master.ledger, 'setDisplayName').mockRejectedValueOnce(new StoreUnavailableError('unreachable just now'));
+    const volunteer = await grid.connect({ name: 'volunteer' });
+    volunteer.send({ type: 'profile', displayName: 'Ada' });
+    await until(() => renames.mock.calls.length === 1, 'the first name refused by the ledger');
+    volunteer.send({ type: 'profile', displayName: 'Ada' });
+    await until(() => renames.mock.calls.length === 2, 'the same name tried again');
   });
 
   it('closes a socket whose first message is not hello, and one that runs another model', async () => {

@@ -27,10 +27,13 @@ export class VolunteerCredit {
   }
 
   rename(session: WorkerSession): void {
-    if (session.workerClass !== 'volunteer') return;
-    this.ledger
-      .setDisplayName(session.identity.workerId, session.displayName)
-      .catch((error: unknown) => this.log.warn({ err: error, worker: session.hello.name }, 'could not store a display name'));
+    const { displayName } = session;
+    if (session.workerClass !== 'volunteer' || displayName === undefined) return;
+    this.ledger.setDisplayName(session.identity.workerId, displayName).catch((error: unknown) => {
+      // Not stored: the same name sent again is a change again (the hub ignores a name that changes nothing).
+      if (session.displayName === displayName) session.displayName = undefined;
+      this.log.warn({ err: error, worker: session.hello.name }, 'could not store a display name');
+    });
   }
 
   stop(): void {
