@@ -55,8 +55,9 @@ export function imageUpload(dataDir: string, { maxUploadBytes, maxFilesPerUpload
         // A request whose answer has gone writes no more files.
         if (!record || record.ended) return callback(new Error('Request aborted'), '');
         const name = randomBytes(16).toString('hex');
-        record.paths.push(path.join(destination, name));
-        inProgress.add(path.join(destination, name));
+        const file = path.join(destination, name);
+        record.paths.push(file);
+        inProgress.add(file);
         callback(null, name);
       },
     }),
