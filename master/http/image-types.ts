@@ -27,6 +27,12 @@ export type ImageCheck =
   | { ok: true; contentType: string; width: number; height: number; prepared: PreparedImage }
   | { ok: false; code: 'not-an-image' | 'image-too-large' | 'undecodable-image' | 'preparation-failed'; problem: string };
 
+/** The refusal of a file that does not decode, once it is sure the file could be opened (else the master's failure). */
+async function undecodable(filePath: string, contentType: string, why: string): Promise<ImageCheck> {
+  await mustOpen(filePath);
+  return { ok: false, code: 'undecodable-image', problem: `does not decode as ${contentType} (${why})` };
+}
+
 /** The format its first bytes name, if it is one the service accepts (enough for a client to choose files). */
 export async function sniffImageType(bytes: Uint8Array): Promise<string | null> {
   return accepted(await fileTypeFromBuffer(bytes));
@@ -47,8 +53,7 @@ export async function checkImage(filePath: string, limits: ImageLimits, preparer
     // Reads the header only.
     ({ width, height } = await sharp(filePath, { limitInputPixels: false }).metadata());
   } catch (error) {
-    await mustOpen(filePath);
-    return { ok: false, code: 'undecodable-image', problem: `does not decode as ${contentType} (${firstLine(error)})` };
+    return undecodable(filePath, contentType, firstLine(error));
   }
   const tooLarge = dimensionProblem(width, height, limits);
   if (tooLarge) return { ok: false, code: 'image-too-large', problem: tooLarge };
@@ -57,10 +62,7 @@ export async function checkImage(filePath: string, limits: ImageLimits, preparer
     // A full decode: truncated or corrupt data is refused.
     prepared = await preparer.prepare(filePath);
   } catch (error) {
-    if (error instanceof UndecodableImageError) {
-      await mustOpen(filePath);
-      return { ok: false, code: 'undecodable-image', problem: `does not decode as ${contentType} (${error.message})` };
-    }
+    if (error instanceof UndecodableImageError) return undecodable(filePath, contentType, error.message);
     if (error instanceof ImagePreparationError)
       return { ok: false, code: 'preparation-failed', problem: `decodes, but the master could not prepare it for the workers (${error.message})` };
     throw error;
