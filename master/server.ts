@@ -19,7 +19,7 @@ import { SqliteIdentityStore } from './identity/sqlite-identity-store.ts';
 import { OwnerKeys } from './identity/owner-keys.ts';
 import { NewIdentityRate } from './identity/new-identity-rate.ts';
 import { WorkerIdentities } from './identity/worker-identities.ts';
-import { newSecret } from './identity/worker-tokens.ts';
+import { derivedFleetToken, newSecret } from './identity/worker-tokens.ts';
 import { ImagePreparer } from './images/prepared-image.ts';
 import { JobLifecycle } from './lifecycle/job-lifecycle.ts';
 import { RetentionSweeper } from './lifecycle/retention.ts';
@@ -91,12 +91,13 @@ async function startLocked(config: Config, log: Logger, parts: MasterParts, lock
   const identityStore: IdentityStore = redisAt ? await RedisIdentityStore.connect(redisAt, config.redisPrefix) : new SqliteIdentityStore(config.dataDir);
   // One secret signs worker tokens and owner keys (each with a key of its own): set, or made once and kept in the store.
   const secret = config.workerTokenSecret ?? (await identityStore.secretOr(newSecret()));
+  const fleetToken = config.fleetToken ?? derivedFleetToken(secret);
   // Request rates and new identities per address are counted in Redis when masters share it: one allowance per client, not one per master.
   const rateRedis = redisAt ? await connectRedis(redisAt, 1_000) : null;
   const sharedRate = rateRedis ? { redis: rateRedis, keyPrefix: config.redisPrefix } : undefined;
   const identities = await WorkerIdentities.open(identityStore, {
     secret,
-    fleetToken: config.fleetToken,
+    fleetToken,
     newIdentities: new NewIdentityRate(config, sharedRate),
   });
   const ownerKeys = new OwnerKeys(secret);
@@ -183,6 +184,12 @@ async function startLocked(config: Config, log: Logger, parts: MasterParts, lock
   log.info({ url, model: model.view.name, modelHash: model.view.hash, modelChecksummed: model.checksummed, store: storeName }, 'master listening');
   const fileWarning = openFileWarning(config.maxConnections, config.maxUploadsInFlight, openFileLimit());
   if (fileWarning) log.warn(fileWarning);
+  // Without it, a first user's own page is one volunteer, whose answers alone never finish a job.
+  if (!config.fleetToken)
+    log.info(
+      { workerPage: `${url}/worker#fleet-token=${fleetToken}` },
+      "the operator's worker page: its answers are trusted (FLEET_TOKEN=<the token in it> npm run fleet runs headless ones; FLEET_TOKEN sets another)",
+    );
 
   const close = () =>
     (closing ??= (async () => {

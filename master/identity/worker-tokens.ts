@@ -14,6 +14,14 @@ export function newSecret(): string {
   return randomBytes(32).toString('base64url');
 }
 
+/**
+ * The operator's fleet token when FLEET_TOKEN is unset: derived from the master secret, so it outlives a restart
+ * and every master sharing the secret accepts it. Its input has no '.', so it is never a worker token.
+ */
+export function derivedFleetToken(secret: string): string {
+  return createHmac('sha256', secret).update('operator:fleet-token').digest('base64url');
+}
+
 export class WorkerTokens {
   constructor(private readonly secret: string) {}
 

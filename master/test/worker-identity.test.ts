@@ -2,6 +2,7 @@
 // them across reconnects and restarts (and across masters sharing Redis), only the fleet token makes a
 // worker trusted, and a forged, foreign or revoked token is refused with its own close code.
 import fs from 'node:fs';
+import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { WorkerRefusedError, type SyntheticWorkerOptions } from '../../metrics/synthetic-worker.ts';
 import { devImages } from '../../test/support/paths.ts';
@@ -15,8 +16,19 @@ const FLEET_TOKEN = 'the-fleet-token-of-this-test';
 const ADMIN_TOKEN = 'admin-token-of-this-test';
 
 const grid = useTestMasters();
-const master = (overrides: Parameters<typeof startTestMaster>[0] = {}, store: MasterStore = 'sqlite') =>
-  grid.start(store, { fleetToken: FLEET_TOKEN, adminToken: ADMIN_TOKEN, ...overrides });
+const master = (overrides: Parameters<typeof startTestMaster>[0] = {}, store: MasterStore = 'sqlite', log?: pino.Logger) =>
+  grid.start(store, { fleetToken: FLEET_TOKEN, adminToken: ADMIN_TOKEN, ...overrides }, {}, log);
+
+/** A master started with no FLEET_TOKEN, and the fleet token in the operator's worker page it logs at start (undefined: none logged). */
+async function withoutFleetToken(overrides: Parameters<typeof startTestMaster>[0] = {}, store: MasterStore = 'sqlite') {
+  const lines: string[] = [];
+  const log = pino({ level: 'info' }, { write: (line: string) => void lines.push(line) });
+  const m = await master({ fleetToken: undefined, ...overrides }, store, log);
+  const page = lines.map((line) => JSON.parse(line) as { workerPage?: string }).find((entry) => entry.workerPage)?.workerPage;
+  const token = page && new URL(page).hash.match(/^#fleet-token=(.+)$/)?.[1];
+  if (page) expect(page.startsWith(`${m.url}/worker#`)).toBe(true);
+  return { m, token };
+}
 const connect = grid.connect;
 
 /** The close code and reason a hello is refused with. */
@@ -79,6 +91,32 @@ describe('worker identity', () => {
     });
     const back = await connect(m, { hello: { identity: fleet.welcome.identity, fleetToken: FLEET_TOKEN } });
     expect(back.welcome).toMatchObject({ identity: fleet.welcome.identity, workerClass: 'trusted' });
+  });
+
+  it("without FLEET_TOKEN, logs the operator's worker page with a fleet token made from the secret: kept across a restart", async () => {
+    const dataDir = tempDataDir();
+    const first = await withoutFleetToken({ dataDir });
+    expect(first.token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect((await connect(first.m, { hello: { fleetToken: first.token! } })).welcome.workerClass).toBe('trusted');
+    expect(await refusal(first.m, { hello: { fleetToken: FLEET_TOKEN } })).toEqual({ code: CloseCode.badFleetToken, reason: 'fleet token refused' });
+    await first.m.close();
+    const restarted = await withoutFleetToken({ dataDir });
+    expect(restarted.token).toBe(first.token);
+    // A master given a FLEET_TOKEN logs no page, and takes no other token.
+    await restarted.m.close();
+    const configured = await withoutFleetToken({ dataDir, fleetToken: FLEET_TOKEN });
+    expect(configured.token).toBeUndefined();
+    expect((await refusal(configured.m, { hello: { fleetToken: first.token! } })).code).toBe(CloseCode.badFleetToken);
+  });
+
+  it('makes the same fleet token on masters sharing Redis, and another for another secret', async () => {
+    const redisPrefix = grid.redisPrefix();
+    const a = await withoutFleetToken({ redisPrefix }, 'redis');
+    const b = await withoutFleetToken({ redisPrefix }, 'redis');
+    expect(b.token).toBe(a.token);
+    expect((await connect(b.m, { hello: { fleetToken: a.token! } })).welcome.workerClass).toBe('trusted');
+    const other = await withoutFleetToken();
+    expect(other.token).not.toBe(a.token);
   });
 
   it('refuses a forged token, and one signed by masters with another secret', async () => {

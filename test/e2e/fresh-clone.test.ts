@@ -1,6 +1,6 @@
 // The README's promise, tried as a new user would: clone what is committed into an empty folder with nothing
-// beside it (no ../shared), run the README's install-and-start command exactly as written, open the worker page
-// in headless Chromium, and classify one dev image through the REST API. Slow by nature: `npm install` compiles
+// beside it (no ../shared), run the README's install-and-start command exactly as written, open the operator's
+// worker page it logs in headless Chromium, and classify one dev image through the REST API. Slow by nature: `npm install` compiles
 // better-sqlite3 and the first `npm start` builds the project (dist/ and web/dist/).
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -8,7 +8,6 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Browser } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { withFleetToken } from '../../headless-worker/headless-worker.ts';
 import { READ_PAGE_STATUS_SCRIPT, parsePageStatus, type PageStatus } from '../../headless-worker/page-status.ts';
 import { loadModelFiles } from '../../master/model/model-files.ts';
 import { launchTestBrowser, openPage, type OpenedPage } from '../support/browser.ts';
@@ -32,13 +31,20 @@ function readmeStartCommand(dir: string): string {
  * What a new user's shell has: PATH (without the node_modules/.bin that `npm test` puts first), HOME (the npm
  * cache), locale and proxies; none of this run's settings (MODEL_DIR, DATA_DIR, NODE_ENV, npm_config_*).
  */
-/** The operator's own worker page is trusted, so one page's answer finishes the job (a volunteer's would wait for others to agree). */
-const FLEET_TOKEN = 'fleet-token-of-the-fresh-clone';
-
 function newUserEnv(port: number): NodeJS.ProcessEnv {
   const kept = Object.entries(process.env).filter(([name]) => /^(HOME|USER|LANG|LC_ALL|TMPDIR|TERM|(https?|no)_proxy)$/i.test(name));
   const pathDirs = (process.env.PATH ?? '').split(path.delimiter).filter((dir) => !dir.includes(`node_modules${path.sep}.bin`));
-  return { ...Object.fromEntries(kept), PATH: pathDirs.join(path.delimiter), PORT: String(port), FLEET_TOKEN };
+  return { ...Object.fromEntries(kept), PATH: pathDirs.join(path.delimiter), PORT: String(port) };
+}
+
+/**
+ * The operator's worker page the master logs at start (no FLEET_TOKEN set): trusted, so one page's answer
+ * finishes the job, where a volunteer's would wait for others to agree.
+ */
+function operatorWorkerPage(log: string): URL {
+  const logged = /"workerPage":"([^"]+)"/.exec(log);
+  if (!logged) throw new Error(`the master logged no operator's worker page:\n${log.slice(-3000)}`);
+  return new URL(logged[1]!);
 }
 
 let home: string;
@@ -114,7 +120,10 @@ describe('a fresh clone with nothing beside it', () => {
 
   it('classifies a dev image through the REST API on a worker page opened in Chromium', async () => {
     browser = await launchTestBrowser();
-    const page = new URL(withFleetToken(`${url}/worker?autostart=1&name=fresh-clone`, FLEET_TOKEN));
+    const page = operatorWorkerPage(output);
+    expect(page.pathname).toBe('/worker');
+    // As a user pressing Start, naming the page.
+    page.search = '?autostart=1&name=fresh-clone';
     worker = await openPage(browser, url, `${page.pathname}${page.search}${page.hash}`);
     let status: PageStatus | undefined;
     await until(

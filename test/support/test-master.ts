@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { makeConfig, type Config } from '../../master/config.ts';
+import type { Logger } from '../../master/log.ts';
 import { startMaster, type Master, type MasterParts } from '../../master/server.ts';
 import { defaultModelDir } from './paths.ts';
 
@@ -32,8 +33,8 @@ export const TEST_CLOSE_CALL_MARGIN = 0;
 /** Nor need that volunteer have passed a spot check; tests of the rule set 1. */
 export const TEST_MIN_CHECKS_TO_VERIFY = 0;
 
-/** `parts` swaps a part of the master for the test's own (e.g. a preparer that fails). */
-export async function startTestMaster(overrides: Partial<Record<keyof Config, unknown>> = {}, parts: MasterParts = {}): Promise<TestMaster> {
+/** `parts` swaps a part of the master for the test's own (e.g. a preparer that fails); `log` reads what it logs. */
+export async function startTestMaster(overrides: Partial<Record<keyof Config, unknown>> = {}, parts: MasterParts = {}, log?: Logger): Promise<TestMaster> {
   const dataDir = (overrides.dataDir as string | undefined) ?? tempDataDir();
   const config = makeConfig({
     port: 0,
@@ -51,6 +52,6 @@ export async function startTestMaster(overrides: Partial<Record<keyof Config, un
     ...overrides,
     dataDir,
   });
-  const master = await startMaster(config, undefined, parts);
+  const master = await startMaster(config, log, parts);
   return { ...master, config, dataDir };
 }

@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach } from 'vitest';
 import type { Config } from '../../master/config.ts';
+import type { Logger } from '../../master/log.ts';
 import type { MasterParts } from '../../master/server.ts';
 import { SyntheticWorker, type SyntheticWorkerOptions } from '../../metrics/synthetic-worker.ts';
 import { deleteRedisKeys, TEST_REDIS_URL } from './stores.ts';
@@ -14,7 +15,7 @@ type Overrides = Partial<Record<keyof Config, unknown>>;
 
 export interface TestMasters {
   /** Starts a master on `store`; on Redis under `redisPrefix` when overrides name one (masters given one prefix share their jobs), else a fresh one. */
-  start(store?: MasterStore, overrides?: Overrides, parts?: MasterParts): Promise<TestMaster>;
+  start(store?: MasterStore, overrides?: Overrides, parts?: MasterParts, log?: Logger): Promise<TestMaster>;
   /** A fresh Redis key prefix, deleted after the test. */
   redisPrefix(): string;
   /** Connects a synthetic worker holding one job at a time unless `credit` says otherwise. */
@@ -39,9 +40,9 @@ export function useTestMasters(): TestMasters {
   };
   return {
     redisPrefix,
-    async start(store = 'sqlite', overrides = {}, parts = {}) {
+    async start(store = 'sqlite', overrides = {}, parts = {}, log) {
       const onStore = store === 'redis' ? { redisUrl: TEST_REDIS_URL, redisPrefix: overrides.redisPrefix ?? redisPrefix() } : {};
-      const master = await startTestMaster({ ...overrides, ...onStore }, parts);
+      const master = await startTestMaster({ ...overrides, ...onStore }, parts, log);
       masters.push(master);
       return master;
     },
