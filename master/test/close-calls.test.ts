@@ -92,13 +92,16 @@ describe.each(IDENTITY_STORE_KINDS)('close calls decided with the $name identity
     expect(await verifier.decide(answerWithMargin(7, 8, 0.05, 'veteran', 'webgl', 'fp16'), [], false)).toEqual({ final: false, trustedOnly: false });
   });
 
-  it('settles the close call once another identity agrees, and not when it disagrees', async () => {
+  it('settles the close call once another identity with a say agrees; not on a new identity’s echo, nor when it disagrees', async () => {
     const verifier = await withVeteran();
+    for (let i = 0; i < POLICY.minChecksToVerify; i++) await opened.store.recordSpotCheck('colleague', true);
     const closeCall = { identity: 'veteran', answer: answerWithMargin(7, 8, 0.05, 'veteran') };
-    const agreed = await verifier.decide(answerWithMargin(7, 8, 0.05, 'newcomer'), [closeCall], false);
+    // A new identity is free to make: its agreeing may be the veteran's own.
+    expect(await verifier.decide(answerWithMargin(7, 8, 0.05, 'newcomer'), [closeCall], false)).toEqual({ final: false, trustedOnly: false });
+    const agreed = await verifier.decide(answerWithMargin(7, 8, 0.05, 'colleague'), [closeCall], false);
     expect(agreed).toMatchObject({ final: true, result: { verification: { state: 'verified' } } });
     expect(agreed.final && agreed.result.predictions[0]!.index).toBe(7);
-    expect((await verifier.decide(answerWithMargin(8, 7, 0.05, 'newcomer'), [closeCall], false)).final).toBe(false);
+    expect((await verifier.decide(answerWithMargin(8, 7, 0.05, 'colleague'), [closeCall], false)).final).toBe(false);
   });
 
   it("takes a trusted worker's close call as final, and a volunteer's at CLOSE_CALL_MARGIN 0", async () => {

@@ -50,6 +50,23 @@ describe.each(IDENTITY_STORE_KINDS)('agreement decided with the $name identity s
     expect(first).toMatchObject({ final: true, result: { verification: { state: 'verified', replicas: { length: 4 } } } });
   });
 
+  it("makes the result a voter's own answer, not that of a newest answerer with no say or one blacklisted", async () => {
+    const verifier = await verifierWith({ a: 1, b: 1, c: 1, caught: 1 });
+    await verifier.blacklist('caught', 'lied on a spot check');
+    // The same top-1 as the voters', with a top-5 and probabilities of its own making.
+    const echo = (workerId: string): JobResult => ({
+      ...volunteerAnswer(7, workerId),
+      predictions: [7, 900, 901, 902, 903].map((index, rank) => ({ index, label: `made up ${index}`, probability: rank ? 0.001 : 0.99 })),
+    });
+    const voters = votesOf(7, 'a', 'b', 'c');
+    for (const newest of [echo('new-1'), echo('caught')]) {
+      const decision = await verifier.decide(newest, voters, false);
+      expect(decision).toMatchObject({ final: true, result: { verification: { state: 'verified' } } });
+      expect(decision.final && decision.result.workerId).toBe('c');
+      expect(decision.final && decision.result.predictions).toEqual(voters[2]!.answer.predictions);
+    }
+  });
+
   it('asks for as many checks as MIN_CHECKS_TO_VERIFY says, and lets no new identity outvote a checked one', async () => {
     const strict = await verifierWith({ a: 2, b: 2, c: 2 }, { ...POLICY, minChecksToVerify: 3 });
     expect((await strict.decide(volunteerAnswer(7, 'c'), votesOf(7, 'a', 'b'), false)).final).toBe(false);

@@ -154,35 +154,41 @@ export class Verifier {
     const flag = ignored.has(answer) ? { answererBlacklisted: true as const } : {};
     const voting = counted.filter(({ answer: given, spotChecksPassed }) => this.hasSay(isTrusted(given), spotChecksPassed));
     const outcome = verdict(asVotes(voting), this.policy);
+    const answersOf = (voters: typeof counted) => voters.map(({ answer: given }) => given);
     if (outcome.final) {
-      const agreeing = counted.map(({ answer: given }) => given).filter((given) => top1(given) === outcome.answer);
+      // Only identities with a say agree: a new one's echo is free to make, so it confirms nothing.
+      const agreeing = answersOf(voting).filter((given) => top1(given) === outcome.answer);
       const state: VerificationState = agreeing.some(isTrusted) ? 'trusted' : 'verified';
       // A lone volunteer's close call may be an honest slip its credibility says nothing about: it waits for a second identity.
       const loneCloseCall = state === 'verified' && agreeing.length === 1 && isCloseCall(agreeing[0]!, this.policy);
       if (!loneCloseCall)
-        return { final: true, result: settled(answers, answer, outcome.answer, { state, credibility: outcome.credibility }, ignored), ...flag };
+        return { final: true, result: settled(answers, agreeing, outcome.answer, { state, credibility: outcome.credibility }, ignored), ...flag };
     }
     const volunteerAnswers = counted.filter(({ answer: given }) => !isTrusted(given)).length;
     if (volunteerAnswers < this.policy.maxReplicas) return { final: false, trustedOnly: false, ...flag };
     if (trustedWorkerConnected) return { final: false, trustedOnly: true, ...flag };
     // With no answer that counts, the lead among all of them is still the best guess to show, unverified.
     const lead = leadOf(outcome) ?? leadOf(verdict(asVotes(counted), this.policy)) ?? top1(answer);
-    return { final: true, result: settled(answers, answer, lead, { state: 'unverified', credibility: outcome.credibility }, ignored), ...flag };
+    return { final: true, result: settled(answers, answersOf(counted), lead, { state: 'unverified', credibility: outcome.credibility }, ignored), ...flag };
   }
 }
 
 /** The answer in the lead: the final one, or the most credible so far (null with no votes). */
 const leadOf = (outcome: Verdict): number | null => (outcome.final ? outcome.answer : outcome.best);
 
-/** The final result: the predictions of an answer giving `winner` (the newest's if it does), with every replica listed. */
+/**
+ * The final result: the predictions (top-5, probabilities, worker) of the newest answer of `preferred` giving `winner`
+ * (the answers that decided it; any answer when none of them does), with every replica listed.
+ */
 function settled(
   answers: JobResult[],
-  newest: JobResult,
+  preferred: readonly JobResult[],
   winner: number,
   verdict: Pick<Verification, 'state' | 'credibility'>,
   ignored: ReadonlySet<JobResult>,
 ): JobResult {
-  const chosen = top1(newest) === winner ? newest : answers.find((given) => top1(given) === winner)!;
+  const newestGiving = (among: readonly JobResult[]) => among.findLast((given) => top1(given) === winner);
+  const chosen = newestGiving(preferred) ?? newestGiving(answers)!;
   const replicas: Replica[] = answers.map((given) => ({
     workerId: given.workerId ?? '',
     workerClass: given.workerClass ?? 'volunteer',
