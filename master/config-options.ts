@@ -87,6 +87,7 @@ export const OPTIONS: [string, string, keyof Config, string][] = [
   ],
   ['--event-stream-stall-ms <n>', 'EVENT_STREAM_STALL_MS', 'eventStreamStallMs', 'a board behind its stream this long is dropped'],
   ['--event-replay-events <n>', 'EVENT_REPLAY_EVENTS', 'eventReplayEvents', 'recent events kept for boards catching up (Last-Event-ID)'],
+  ['--event-replay-bytes <n>', 'EVENT_REPLAY_BYTES', 'eventReplayBytes', 'bytes of the recent events kept; past it the oldest are forgotten'],
   ['--worker-events-every-ms <n>', 'WORKER_EVENTS_EVERY_MS', 'workerEventsEveryMs', 'boards hear of worker changes at most this often'],
   ['--redis-url <url>', 'REDIS_URL', 'redisUrl', 'share jobs through Redis instead of the embedded store'],
   ['--redis-cluster-nodes <list>', 'REDIS_CLUSTER_NODES', 'redisClusterNodes', 'share jobs through a Redis Cluster (host:port,...)'],

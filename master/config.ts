@@ -107,6 +107,8 @@ export const ConfigSchema = z
     eventStreamStallMs: timerMs(100).default(10_000),
     /** Recent live events kept so boards that fell behind or reconnected catch up. */
     eventReplayEvents: int(1).default(1000),
+    /** ...and the bytes of their frames at most: one worker change can name thousands of workers (megabytes), and strangers can make one every WORKER_EVENTS_EVERY_MS. */
+    eventReplayBytes: int(1).default(64 * 1024 * 1024),
     /** Boards hear of worker changes at most this often. */
     workerEventsEveryMs: timerMs(10).default(250),
     /** With a Redis URL, jobs live in Redis and several masters share them; without, the embedded store. */

@@ -139,7 +139,12 @@ async function startLocked(config: Config, log: Logger, parts: MasterParts, lock
     helloTimeoutMs: config.helloTimeoutMs,
     maxMessagesPerSecond: config.maxWorkerMessagesPerSecond,
   });
-  const boards = new BoardStreams(events, { maxClients: config.maxEventStreams, stallMs: config.eventStreamStallMs, replayEvents: config.eventReplayEvents });
+  const boards = new BoardStreams(events, {
+    maxClients: config.maxEventStreams,
+    stallMs: config.eventStreamStallMs,
+    replayEvents: config.eventReplayEvents,
+    replayBytes: config.eventReplayBytes,
+  });
   const stats = startMasterStats({ store, events, boards, lifecycle, workers, log });
   let closing: Promise<void> | null = null;
   const draining = () => closing !== null;

@@ -19,8 +19,9 @@ export interface BoardStreamLimits {
   maxClients: number;
   /** How long a board may stay behind before it is dropped. */
   stallMs: number;
-  /** Recent events kept for boards catching up. */
+  /** Recent events kept for boards catching up, and the bytes of their frames at most. */
   replayEvents: number;
+  replayBytes: number;
 }
 
 /** Comments keep proxies from closing an idle stream. */
@@ -37,7 +38,7 @@ export class BoardStreams {
     events: LiveEvents,
     private readonly limits: BoardStreamLimits,
   ) {
-    this.recent = new RecentEvents(limits.replayEvents);
+    this.recent = new RecentEvents(limits.replayEvents, limits.replayBytes);
     this.unsubscribe = events.subscribe((event) => {
       const numbered = this.recent.add(event);
       for (const board of this.boards) board.offer(numbered);

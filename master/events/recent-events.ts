@@ -1,51 +1,67 @@
-// The last N board events, numbered, so a board that fell behind or reconnected
+// The last board events, numbered, so a board that fell behind or reconnected
 // with Last-Event-ID catches up from here: the master keeps nothing per board
-// but a position. Frames are serialised once, on first send, and shared.
+// but a position. Frames are serialised once, when the event is kept, and shared;
+// what they weigh bounds the events kept, as their number does.
 import { randomBytes } from 'node:crypto';
 import type { StreamEvent } from '../api-types.ts';
 import { withoutTrust } from '../trust/hidden-trust.ts';
 
 export class NumberedEvent {
-  private cached: string | null = null;
-  private cachedWithoutTrust: string | null = null;
+  /** The owner of the job the event is about; undefined for events about no one job's contents. */
+  readonly owner: string | null | undefined;
+  /** The SSE frame: its id, its name (the event's type) and its JSON. */
+  readonly frame: string;
+  /** The frame for a board that may not see workers' credibility and spot checks passed (http/check-counters.ts). */
+  readonly frameWithoutTrust: string;
 
+  // Only the frames are kept, not the event: they are what boards are sent, and what keeping it costs.
   constructor(
     readonly seq: number,
-    private readonly id: string,
-    private readonly event: StreamEvent,
-  ) {}
-
-  /** The owner of the job the event is about; undefined for events about no one job's contents. */
-  get owner(): string | null | undefined {
-    return this.event.type === 'job' ? this.event.job.owner : undefined;
+    id: string,
+    event: StreamEvent,
+  ) {
+    this.owner = event.type === 'job' ? event.job.owner : undefined;
+    this.frame = `id: ${id}\n${unnumberedFrame(event)}`;
+    this.frameWithoutTrust =
+      event.type === 'workers-changed' ? `id: ${id}\n${unnumberedFrame({ ...event, changed: event.changed.map(withoutTrust) })}` : this.frame;
   }
 
-  /** The SSE frame: its id, its name (the event's type) and its JSON. */
-  get frame(): string {
-    return (this.cached ??= `id: ${this.id}\n${unnumberedFrame(this.event)}`);
-  }
-
-  /** The frame for a board that may not see workers' credibility and spot checks passed (http/check-counters.ts). */
-  get frameWithoutTrust(): string {
-    const { event } = this;
-    if (event.type !== 'workers-changed') return this.frame;
-    return (this.cachedWithoutTrust ??= `id: ${this.id}\n${unnumberedFrame({ ...event, changed: event.changed.map(withoutTrust) })}`);
+  /** What keeping it costs: its frames' characters (a byte each in memory, the JSON being mostly ASCII). */
+  get bytes(): number {
+    return this.frame.length + (this.frameWithoutTrust === this.frame ? 0 : this.frameWithoutTrust.length);
   }
 }
 
 export class RecentEvents {
-  private readonly ring: NumberedEvent[] = [];
+  private readonly ring: (NumberedEvent | undefined)[] = [];
   private nextSeq = 1;
+  /** The position of the oldest event still kept. */
+  private oldest = 1;
+  private keptBytes = 0;
   /** Ids carry this incarnation's mark: an id from before a restart names nothing here. */
   private readonly epoch = randomBytes(4).toString('hex');
 
-  constructor(private readonly capacity: number) {}
+  constructor(
+    private readonly maxEvents: number,
+    private readonly maxBytes: number,
+  ) {}
 
-  /** Numbers an event and keeps it, forgetting the oldest past capacity. */
+  /** Bytes of the frames kept: at most maxBytes, unless the newest event alone weighs more. */
+  get bytes(): number {
+    return this.keptBytes;
+  }
+
+  /**
+   * Numbers an event and keeps it, forgetting the oldest past maxEvents or maxBytes; the newest is always kept,
+   * since boards stalled while it was sent catch up from here.
+   */
   add(event: StreamEvent): NumberedEvent {
     const seq = this.nextSeq++;
     const numbered = new NumberedEvent(seq, `${this.epoch}-${seq}`, event);
-    this.ring[seq % this.capacity] = numbered;
+    if (seq - this.oldest >= this.maxEvents) this.forgetOldest();
+    this.ring[seq % this.maxEvents] = numbered;
+    this.keptBytes += numbered.bytes;
+    while (this.keptBytes > this.maxBytes && this.oldest < seq) this.forgetOldest();
     return numbered;
   }
 
@@ -64,10 +80,16 @@ export class RecentEvents {
 
   /** Events after a position, oldest first, or null when some of them were already forgotten. */
   after(position: number): NumberedEvent[] | null {
-    if (position < this.newest - this.capacity) return null;
+    if (position + 1 < this.oldest) return null;
     const events: NumberedEvent[] = [];
-    for (let seq = position + 1; seq < this.nextSeq; seq++) events.push(this.ring[seq % this.capacity]!);
+    for (let seq = position + 1; seq < this.nextSeq; seq++) events.push(this.ring[seq % this.maxEvents]!);
     return events;
+  }
+
+  private forgetOldest(): void {
+    const slot = this.oldest++ % this.maxEvents;
+    this.keptBytes -= this.ring[slot]!.bytes;
+    this.ring[slot] = undefined;
   }
 }
 

@@ -90,6 +90,13 @@ describe('configuration', () => {
     expect(() => loadConfig(argv(), { IMAGE_SEND_STALL_MS: String(2 ** 31) })).toThrow(/IMAGE_SEND_STALL_MS: at most 2147483647 ms/);
   });
 
+  it('keeps 1000 recent events for boards catching up, and 64 MiB of their frames at most', () => {
+    const defaults = loadConfig(argv(), {});
+    expect([defaults.eventReplayEvents, defaults.eventReplayBytes]).toEqual([1000, 64 * 1024 * 1024]);
+    expect(loadConfig(argv('--event-replay-bytes', '2048'), { EVENT_REPLAY_BYTES: '1024' }).eventReplayBytes).toBe(2048);
+    expect(() => loadConfig(argv(), { EVENT_REPLAY_BYTES: '0' })).toThrow(/--event-replay-bytes \/ EVENT_REPLAY_BYTES/);
+  });
+
   it('takes the trust settings, refusing a secret or fleet token too short to be safe', () => {
     const defaults = loadConfig(argv(), {});
     expect([defaults.workerTokenSecret, defaults.fleetToken]).toEqual([undefined, undefined]);

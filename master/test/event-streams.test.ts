@@ -2,14 +2,17 @@
 // real sockets: a board that stops reading costs no more than its socket's
 // buffer, catches up in order when it reads again, is dropped when it stays
 // behind and resumes with Last-Event-ID; the number of streams is capped; and
-// worker changes arrive as coalesced diffs, not the whole list.
+// worker changes arrive as coalesced diffs, not the whole list. The events kept
+// for catching up are bounded in number and in bytes.
 import { afterEach, describe, expect, it } from 'vitest';
 import { SyntheticWorker } from '../../metrics/synthetic-worker.ts';
 import { until } from '../../test/support/jobs-client.ts';
 import { jobView } from '../../test/support/job-view.ts';
 import { SseClient } from '../../test/support/sse-client.ts';
 import { startTestMaster, type TestMaster } from '../../test/support/test-master.ts';
+import type { WorkerView } from '../api-types.ts';
 import type { Config } from '../config.ts';
+import { RecentEvents } from '../events/recent-events.ts';
 
 let master: TestMaster | undefined;
 const clients: SseClient[] = [];
@@ -162,5 +165,63 @@ describe('live event streams', () => {
     await until(() => watching.framesNamed('workers-changed').length === 2, 'the departure', 10_000);
     const left = watching.framesNamed('workers-changed')[1]!.data as { changed: unknown[]; left: string[] };
     expect(left).toEqual({ type: 'workers-changed', changed: [], left: [joined[0]!.changed.find((worker) => worker.name === 'w0')!.id] });
+  });
+});
+
+describe('recent events kept for catching up', () => {
+  const job = (id: string, bytes: number) => ({ type: 'job' as const, transition: 'submitted' as const, job: jobView(id, { fileName: 'x'.repeat(bytes) }) });
+  const ids = (events: { frame: string }[] | null) => events?.map((event) => /"id":"([^"]+)"/.exec(event.frame)![1]);
+
+  it('forget the oldest past EVENT_REPLAY_BYTES: a forgotten position answers null, recent ones still replay', () => {
+    const recent = new RecentEvents(1_000, 10_000);
+    for (let i = 1; i <= 5; i++) recent.add(job(`small-${i}`, 100));
+    expect(ids(recent.after(0))).toEqual(['small-1', 'small-2', 'small-3', 'small-4', 'small-5']);
+
+    // Three events of 4 KB fill the 10 KB with two of them: the small ones and the first big one are forgotten.
+    for (let i = 1; i <= 3; i++) recent.add(job(`big-${i}`, 4_000));
+    expect(recent.bytes).toBeLessThanOrEqual(10_000);
+    expect(recent.after(0)).toBeNull();
+    expect(recent.after(5)).toBeNull(); // big-1, position 6, is forgotten
+    expect(ids(recent.after(6))).toEqual(['big-2', 'big-3']);
+    expect(ids(recent.after(7))).toEqual(['big-3']);
+    expect(ids(recent.after(8))).toEqual([]);
+  });
+
+  it('never keep more bytes than EVENT_REPLAY_BYTES, counting both frames of a worker change, and always keep the newest', () => {
+    const bound = 50_000;
+    const recent = new RecentEvents(1_000, bound);
+    const worker = { id: 'c', workerId: 'w', workerClass: 'volunteer', name: 'n', kind: 'browser', browser: null, backend: 'wasm', model: 'm', credit: 0 };
+    const changed = Array.from({ length: 40 }, (_, i) => ({ ...worker, id: `c${i}`, credibility: 1, spotChecksPassed: 0 }) as unknown as WorkerView);
+    const workersChanged = recent.add({ type: 'workers-changed', changed, left: [] });
+    expect(workersChanged.frameWithoutTrust).not.toBe(workersChanged.frame);
+    expect(recent.bytes).toBe(workersChanged.frame.length + workersChanged.frameWithoutTrust.length);
+
+    let kept = [workersChanged.seq];
+    for (let i = 0; i < 300; i++) {
+      const added = recent.add(job(`job-${i}`, (i * 7_919) % 9_000));
+      kept = [...kept, added.seq];
+      expect(recent.bytes).toBeLessThanOrEqual(bound);
+      const replayed = recent.after(recent.newest - 1)!;
+      expect(replayed.map((event) => event.seq)).toEqual([added.seq]);
+      const total = (from: number) => recent.after(from)?.reduce((sum, event) => sum + event.bytes, 0);
+      // What after() can still replay is exactly what is counted.
+      const oldestKept = kept.find((seq) => recent.after(seq - 1) !== null)!;
+      expect(total(oldestKept - 1)).toBe(recent.bytes);
+      expect(recent.after(oldestKept - 2)).toBeNull();
+    }
+
+    // An event larger than the bound is still kept, alone, so a board stalled while it was sent catches up.
+    const huge = recent.add(job('huge', 2 * bound));
+    expect(recent.after(huge.seq - 1)).toEqual([huge]);
+    expect(recent.after(huge.seq - 2)).toBeNull();
+    expect(recent.bytes).toBe(huge.bytes);
+  });
+
+  it('still forget the oldest past EVENT_REPLAY_EVENTS when their bytes fit', () => {
+    const recent = new RecentEvents(3, 1_000_000);
+    for (let i = 1; i <= 5; i++) recent.add(job(`job-${i}`, 10));
+    expect(recent.after(1)).toBeNull();
+    expect(ids(recent.after(2))).toEqual(['job-3', 'job-4', 'job-5']);
+    expect(recent.bytes).toBe(recent.after(2)!.reduce((sum, event) => sum + event.bytes, 0));
   });
 });
