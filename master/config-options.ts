@@ -53,6 +53,7 @@ export const OPTIONS: [string, string, keyof Config, string][] = [
     'maxCountedAddresses',
     'client addresses each per-address allowance counts apart in a window; past it, addresses not yet counted share one allowance',
   ],
+  ['--max-header-bytes <n>', 'MAX_HEADER_BYTES', 'maxHeaderBytes', 'largest request line and headers; larger gets 431'],
   ['--headers-timeout-ms <n>', 'HEADERS_TIMEOUT_MS', 'headersTimeoutMs', "a request's headers must arrive within this"],
   ['--request-timeout-ms <n>', 'REQUEST_TIMEOUT_MS', 'requestTimeoutMs', 'a whole request, body included, must arrive within this'],
   ['--keep-alive-timeout-ms <n>', 'KEEP_ALIVE_TIMEOUT_MS', 'keepAliveTimeoutMs', 'idle keep-alive connections are closed after this'],

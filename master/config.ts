@@ -71,6 +71,10 @@ export const ConfigSchema = z
     newIdentityWindowMs: timerMs(1_000).default(3_600_000),
     /** Client addresses (IPv6: /64s) each per-address allowance counts apart in a window; past it, new ones share one (http/counted-addresses.ts). */
     maxCountedAddresses: int(1).max(10_000_000).default(100_000),
+    /** The largest request line and headers Node's parser reads (its maxHeaderSize); larger gets 431 headers-too-large. */
+    maxHeaderBytes: int(1_024)
+      .max(1024 * 1024)
+      .default(16 * 1024),
     /** A request's headers must arrive within this. */
     headersTimeoutMs: timerMs(100).default(10_000),
     /** A whole request, body included, must arrive within this. */

@@ -2,6 +2,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp } from './http/app.ts';
+import { answerClientErrors } from './http/client-errors.ts';
 import { limitConnections } from './http/connection-limits.ts';
 import { upgradeIgnorer } from './http/ignored-upgrade.ts';
 import { IncomingSweeper } from './http/incoming-sweeper.ts';
@@ -150,7 +151,7 @@ async function startLocked(config: Config, log: Logger, parts: MasterParts, lock
   const draining = () => closing !== null;
   // Headers and request timeouts are checked this often (Node's default, 30 s, would let slow headers linger).
   const server = http.createServer(
-    { connectionsCheckingInterval: 1_000 },
+    { connectionsCheckingInterval: 1_000, maxHeaderSize: config.maxHeaderBytes },
     createApp({
       config,
       store,
@@ -171,6 +172,7 @@ async function startLocked(config: Config, log: Logger, parts: MasterParts, lock
   );
   const ignoreUpgrade = upgradeIgnorer(server);
   limitConnections(server, config);
+  answerClientErrors(server, config);
   hub.attach(server, ignoreUpgrade);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -1,7 +1,8 @@
 // HTTP timeouts against a real master over real sockets: a connection whose headers (HEADERS_TIMEOUT_MS) or
 // whole request (REQUEST_TIMEOUT_MS) come too late, that idles (KEEP_ALIVE_TIMEOUT_MS) or that stops reading
 // its answers (STALLED_CONNECTION_MS) is closed, and gives its place back; one the master itself is slow to
-// answer is not.
+// answer is not. What Node's parser refuses before any request exists (late headers or requests, headers past
+// MAX_HEADER_BYTES, malformed HTTP) is answered in the API's JSON error shape, not bare.
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { until } from '../../test/support/jobs-client.ts';
@@ -22,6 +23,16 @@ async function withSlowMaster(overrides: Parameters<typeof startTestMaster>[0], 
   }
 }
 
+/** A raw answer, taken apart: its status, its headers (lower-cased names) and the `error.code` of its JSON body. */
+function parsed(raw: string): { status: number; headers: Record<string, string>; code: string } {
+  const [head = '', body = ''] = raw.split('\r\n\r\n', 2);
+  const [statusLine = '', ...lines] = head.split('\r\n');
+  const headers = Object.fromEntries(lines.map((line) => [line.slice(0, line.indexOf(':')).toLowerCase(), line.slice(line.indexOf(':') + 1).trim()]));
+  const { error } = JSON.parse(body) as { error: { code: string; message: string } };
+  expect(error.message).toEqual(expect.any(String));
+  return { status: Number(statusLine.split(' ')[1]), headers, code: error.code };
+}
+
 /** A multipart upload of one dev image. */
 function oneImageUpload(): { body: Buffer; contentType: string } {
   const boundary = 'stall-test-boundary';
@@ -40,7 +51,11 @@ describe('connection limits', () => {
     const socket = await connect(master);
     const answer = received(socket);
     socket.write('GET /api/jobs HTTP/1.1\r\nHost: x\r\n'); // and never the blank line
-    expect(await answer).toMatch(/^HTTP\/1\.1 408 /);
+    const { status, headers, code } = parsed(await answer);
+    expect(status).toBe(408);
+    expect(headers['content-type']).toMatch(/^application\/json/);
+    expect(headers.connection).toBe('close');
+    expect(code).toBe('request-timeout');
   });
 
   it('close a connection whose whole request does not arrive within REQUEST_TIMEOUT_MS, however steadily it trickles', async () => {
@@ -52,7 +67,10 @@ describe('connection limits', () => {
     // 50 bytes every 100 ms: well above MIN_BODY_BYTES_PER_SECOND, far too slow to finish in 1.5 s.
     const trickle = setInterval(() => socket.writable && socket.write(body.subarray(0, 50)), 100);
     try {
-      expect(await answer).toMatch(/^HTTP\/1\.1 408 /);
+      const { status, headers, code } = parsed(await answer);
+      expect(status).toBe(408);
+      expect(headers['content-type']).toMatch(/^application\/json/);
+      expect(code).toBe('request-timeout');
     } finally {
       clearInterval(trickle);
     }
@@ -118,5 +136,56 @@ describe('connection limits', () => {
       // Not while the master was thinking: only once its answers stalled.
       expect(Date.now() - sent).toBeGreaterThan(SLOW_PREPARE_MS);
     });
+  });
+});
+
+describe('requests the HTTP parser refuses', () => {
+  it('answer headers larger than MAX_HEADER_BYTES with 431 headers-too-large in JSON, and close the connection', async () => {
+    const master = await start({ maxHeaderBytes: 4_096 });
+    // Within the bound: served.
+    expect((await request(master, { path: '/livez', headers: { 'X-Padding': 'a'.repeat(3_000) } })).status).toBe(200);
+    const socket = await connect(master);
+    const answer = received(socket);
+    socket.write(`GET /api/jobs HTTP/1.1\r\nHost: x\r\nX-Padding: ${'a'.repeat(5_000)}\r\n\r\n`);
+    const { status, headers, code } = parsed(await answer);
+    expect(status).toBe(431);
+    expect(headers['content-type']).toMatch(/^application\/json/);
+    expect(headers.connection).toBe('close');
+    expect(code).toBe('headers-too-large');
+  });
+
+  it('hold headers to 16 KiB by default: a 20 KB header gets 431 headers-too-large', async () => {
+    const master = await start({});
+    const socket = await connect(master);
+    const answer = received(socket);
+    socket.write(`GET /api/jobs HTTP/1.1\r\nHost: x\r\nX-Padding: ${'a'.repeat(20_000)}\r\n\r\n`);
+    const { status, code } = parsed(await answer);
+    expect(status).toBe(431);
+    expect(code).toBe('headers-too-large');
+  });
+
+  it('answer a malformed header line or request line with 400 bad-request in JSON', async () => {
+    const master = await start({});
+    for (const malformed of ['GET /api/jobs HTTP/1.1\r\nHost: x\r\nNo colon here\r\n\r\n', 'HELLO THERE\r\n\r\n']) {
+      const socket = await connect(master);
+      const answer = received(socket);
+      socket.write(malformed);
+      const { status, headers, code } = parsed(await answer);
+      expect(status).toBe(400);
+      expect(headers['content-type']).toMatch(/^application\/json/);
+      expect(headers.connection).toBe('close');
+      expect(code).toBe('bad-request');
+    }
+  });
+
+  it('answer a malformed request pipelined behind a good one after the good one’s answer', async () => {
+    const master = await start({});
+    const socket = await connect(master);
+    const answer = received(socket);
+    socket.write('GET /livez HTTP/1.1\r\nHost: x\r\n\r\nHELLO THERE\r\n\r\n');
+    const raw = await answer;
+    expect(raw).toMatch(/^HTTP\/1\.1 200 /);
+    const second = raw.slice(raw.indexOf('HTTP/1.1 ', 1));
+    expect(parsed(second)).toMatchObject({ status: 400, code: 'bad-request' });
   });
 });

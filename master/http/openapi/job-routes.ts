@@ -65,7 +65,10 @@ export const jobRoutes: RouteConfig[] = [
         'bad-credentials',
         'api-key-required',
       ]),
-      408: error('The upload arrived slower than MIN_BODY_BYTES_PER_SECOND; nothing was stored.', ['body-too-slow']),
+      408: error('The upload arrived slower than MIN_BODY_BYTES_PER_SECOND, or not whole within REQUEST_TIMEOUT_MS; nothing was stored.', [
+        'body-too-slow',
+        'request-timeout',
+      ]),
       411: error('The upload did not say its size in Content-Length.', ['length-required']),
       415: error('A file is not an image this service can read; nothing was stored.', ['not-an-image']),
       422: error(
