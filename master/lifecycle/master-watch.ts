@@ -74,11 +74,17 @@ export class MasterWatch {
     return this.heardSince !== null && performance.now() - this.heardSince >= this.timeoutMs;
   }
 
-  /** Requeues what any silent master held, and forgets it. */
+  /** Requeues what any silent master held, and forgets it once every partition was read. */
   private async requeueSilent(): Promise<void> {
     try {
       for (const masterId of await this.store.silentMasters()) {
-        const requeued = await this.lifecycle.requeueOrphaned(await this.store.leasesHeldBy(masterId), `master ${masterId} stopped answering`);
+        const { leases, unreached } = await this.store.leasesHeldBy(masterId);
+        const requeued = await this.lifecycle.requeueOrphaned(leases, `master ${masterId} stopped answering`);
+        // A partition out of reach may hold more of its leases: it stays known, and is looked for again next beat.
+        if (unreached > 0) {
+          this.log.warn({ masterId, requeued, unreached }, 'a master sharing the store went silent: requeued what partitions in reach hold of its jobs');
+          continue;
+        }
         await this.store.forgetMaster(masterId);
         this.log.warn({ masterId, requeued }, 'a master sharing the store went silent: requeued the jobs its workers held');
       }

@@ -16,6 +16,11 @@ import { idempotencyScope, requestDigest } from './request-digest.ts';
 import { IdempotencyKeyReusedError, PartitionCountMismatchError, QueueFullError, StoreUnavailableError } from './store-errors.ts';
 import { releaseUnsent } from './unsent-leases.ts';
 
+/** Leases read from the partitions in reach; `unreached` partitions (nodes down) may hold more. */
+export interface ReachedLeases {
+  leases: LeaseRef[];
+  unreached: number;
+}
 export interface RedisJobStoreOptions {
   /** One Redis ({url: 'redis://127.0.0.1:6379/0'}) or a Redis Cluster ({clusterNodes}). */
   target: RedisTarget;
@@ -322,8 +327,8 @@ export class RedisJobStore implements JobStore {
     return others.filter((_, i) => alive[i] === 0);
   }
 
-  /** The leases a master made that are still held, in every partition in reach. */
-  leasesHeldBy(masterId: string): Promise<LeaseRef[]> {
+  /** The leases a master made that are still held, in every partition in reach, and how many partitions were not. */
+  leasesHeldBy(masterId: string): Promise<ReachedLeases> {
     return this.fromEveryReachable((partition) => partition.leasesHeldBy(masterId));
   }
 
@@ -394,20 +399,20 @@ export class RedisJobStore implements JobStore {
   }
 
   /** This master's leases due by `mine`, every other by `others`. */
-  private leasesDueBy(mine: number | '+inf', others: number | '+inf'): Promise<LeaseRef[]> {
-    return this.fromEveryReachable((partition) => partition.leasesDueBy(mine, this.masterId, others));
+  private async leasesDueBy(mine: number | '+inf', others: number | '+inf'): Promise<LeaseRef[]> {
+    return (await this.fromEveryReachable((partition) => partition.leasesDueBy(mine, this.masterId, others))).leases;
   }
 
   /**
    * Leases read from every partition in reach: one whose node is down is read again on a later pass (reaping and the
    * master watch run every few seconds). Fails only when none is in reach.
    */
-  private async fromEveryReachable(read: (partition: RedisPartition) => Promise<LeaseRef[]>): Promise<LeaseRef[]> {
+  private async fromEveryReachable(read: (partition: RedisPartition) => Promise<LeaseRef[]>): Promise<ReachedLeases> {
     const outcomes = await Promise.allSettled(this.partitions.map(read));
     const failures = outcomes.flatMap((outcome) => (outcome.status === 'rejected' ? [outcome.reason as unknown] : []));
     const other = failures.find((reason) => !(reason instanceof StoreUnavailableError));
     if (other !== undefined || failures.length === outcomes.length) throw other ?? failures[0];
-    return outcomes.flatMap((outcome) => (outcome.status === 'fulfilled' ? outcome.value : []));
+    return { leases: outcomes.flatMap((outcome) => (outcome.status === 'fulfilled' ? outcome.value : [])), unreached: failures.length };
   }
 
   private setAvailable(available: boolean): void {

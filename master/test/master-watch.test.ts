@@ -10,12 +10,15 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { SyntheticWorker, type SyntheticWorkerOptions } from '../../metrics/synthetic-worker.ts';
 import { MasterWatch } from '../lifecycle/master-watch.ts';
 import { createLogger } from '../log.ts';
 import type { Lease, LeaseRef, WorkerRef } from '../store/job-store.ts';
 import { partitionOf } from '../store/redis/partitions.ts';
+import { partitionTag } from '../store/redis/redis-keys.ts';
+import { RedisPartition } from '../store/redis/redis-partition.ts';
+import { StoreUnavailableError } from '../store/store-errors.ts';
 import { RedisJobStore } from '../store/redis-job-store.ts';
 import { settled, submit, until, uploadsFrom } from '../../test/support/jobs-client.ts';
 import { spawnMaster, type MasterProcess } from '../../test/support/master-process.ts';
@@ -47,10 +50,11 @@ describe.each(STORE_KINDS.filter((kind) => kind.name !== 'sqlite'))('masters wat
 
     await sleep(400);
     expect(await b.silentMasters()).toEqual([a.masterId]);
-    const held = await b.leasesHeldBy(a.masterId);
+    const { leases: held, unreached } = await b.leasesHeldBy(a.masterId);
+    expect(unreached).toBe(0);
     const ref = ({ jobId, leaseId }: Lease) => ({ jobId, leaseId });
     expect(held.sort((x, y) => x.jobId.localeCompare(y.jobId))).toEqual(byA.map(ref).sort((x, y) => x.jobId.localeCompare(y.jobId)));
-    expect(await b.leasesHeldBy(b.masterId)).toEqual(byB.map(ref));
+    expect((await b.leasesHeldBy(b.masterId)).leases).toEqual(byB.map(ref));
     await b.forgetMaster(a.masterId);
     expect(await b.silentMasters()).toEqual([]);
     // A master that comes back says so again, and is one of the store's masters once more.
@@ -149,17 +153,52 @@ describe('masters watching each other through a Redis outage', () => {
     await stopRedis(server);
     await sleep(timeoutMs + 500);
     server = await startRedis(port, { dir });
-    await until(async () => (await a.leasesHeldBy(a.masterId).catch(() => [])).length === 1, 'Redis back with A’s lease');
+    await until(async () => (await a.leasesHeldBy(a.masterId).catch(() => ({ leases: [] }))).leases.length === 1, 'Redis back with A’s lease');
     await sleep(2 * timeoutMs);
     expect(watchB.requeued).toEqual([]);
     expect(watchA.requeued).toEqual([]);
-    expect(await a.leasesHeldBy(a.masterId)).toEqual([{ jobId: lease.jobId, leaseId: lease.leaseId }]);
-    expect(await b.leasesHeldBy(b.masterId)).toEqual([{ jobId: leaseOfB.jobId, leaseId: leaseOfB.leaseId }]);
+    expect((await a.leasesHeldBy(a.masterId)).leases).toEqual([{ jobId: lease.jobId, leaseId: lease.leaseId }]);
+    expect((await b.leasesHeldBy(b.masterId)).leases).toEqual([{ jobId: leaseOfB.jobId, leaseId: leaseOfB.leaseId }]);
 
     // A master that stays silent once Redis is back is still found dead.
     await watchA.close();
     await until(() => watchB.requeued.length === 1, 'B to requeue A’s lease', 3 * timeoutMs);
     expect(watchB.requeued).toEqual([{ jobId: lease.jobId, leaseId: lease.leaseId }]);
+  });
+
+  it('keeps a silent master known while a partition that may hold its leases is out of reach, and requeues them once it is back', async () => {
+    const prefix = `test:${randomUUID()}:`;
+    cleanup.push(() => deleteRedisKeys(prefix));
+    const partitions = 2;
+    const openPartitioned = async () => {
+      const store = await RedisJobStore.connect({ target: { url: TEST_REDIS_URL }, limits: DEFAULT_TEST_LIMITS, keyPrefix: prefix, partitions, firstTurn: 0 });
+      cleanup.push(() => store.close());
+      return store;
+    };
+    const [dead, b] = [await openPartitioned(), await openPartitioned()];
+    for (let i = 0; i < partitions; i++) await dead.create(newJobs(1), T0);
+    await dead.sayAlive(100);
+    const leases = (await dead.lease([worker('d1'), worker('d2')], 60_000, T0)) as Lease[];
+    expect(new Set(leases.map((lease) => partitionOf(lease.jobId, partitions))).size).toBe(partitions);
+    const [inReach, outOfReach] = [0, 1].map((i) => leases.find((lease) => partitionOf(lease.jobId, partitions) === i)!) as [Lease, Lease];
+    const down = `${partitionTag(1, partitions)}:jobs`;
+    const leasesHeldBy = RedisPartition.prototype.leasesHeldBy;
+    const spy = vi.spyOn(RedisPartition.prototype, 'leasesHeldBy').mockImplementation(function (this: RedisPartition, ...args) {
+      return this.keys.jobs.endsWith(down) ? Promise.reject(new StoreUnavailableError('its node is down')) : leasesHeldBy.apply(this, args);
+    });
+    cleanup.push(async () => spy.mockRestore());
+    const timeoutMs = 400;
+    const watchB = watch(b, timeoutMs);
+    const ref = ({ jobId, leaseId }: Lease) => ({ jobId, leaseId });
+    await until(() => watchB.requeued.length > 0, 'B to requeue what it can reach', 10 * timeoutMs);
+    await sleep(2 * timeoutMs);
+    expect(new Set(watchB.requeued.map((lease) => lease.jobId))).toEqual(new Set([inReach.jobId]));
+    expect(await b.silentMasters()).toEqual([dead.masterId]);
+
+    spy.mockRestore();
+    await until(() => watchB.requeued.some((lease) => lease.jobId === outOfReach.jobId), 'B to requeue the rest once its partition is back', 10 * timeoutMs);
+    expect(watchB.requeued).toContainEqual(ref(outOfReach));
+    await until(async () => (await b.silentMasters()).length === 0, 'the dead master forgotten', 10 * timeoutMs);
   });
 
   it('keeps saying this master is alive while it requeues what a silent one held', async () => {
