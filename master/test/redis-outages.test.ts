@@ -29,8 +29,13 @@ describe('when Redis goes away', () => {
   });
 
   it('takes a reply saying Redis cannot serve now (a node loading, a cluster down) as unavailable, other replies as errors', async () => {
-    for (const reply of ['LOADING Redis is loading the dataset in memory', 'CLUSTERDOWN The cluster is down', 'MASTERDOWN Link with MASTER is down'])
-      await expect(reachRedis(() => Promise.reject(new ReplyError(reply)))).rejects.toBeInstanceOf(StoreUnavailableError);
+    const replies = [
+      'LOADING Redis is loading the dataset in memory',
+      'CLUSTERDOWN The cluster is down',
+      'MASTERDOWN Link with MASTER is down',
+      'BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.',
+    ];
+    for (const reply of replies) await expect(reachRedis(() => Promise.reject(new ReplyError(reply)))).rejects.toBeInstanceOf(StoreUnavailableError);
     const wrongType = reachRedis(() => admin.hget(`test:${randomUUID()}:not-a-hash`, 'x').then(() => admin.call('LPUSH', 'x')));
     await expect(wrongType).rejects.toBeInstanceOf(ReplyError);
   });
@@ -77,6 +82,25 @@ describe('when Redis goes away', () => {
     const [lease] = (await store.lease([worker('w')], 1_000, T0)) as [Lease];
     expect(lease.jobId).toBe(jobs[0]!.id);
     expect((await store.complete(lease, 'w', result, T0 + 1)).applied).toBe(true);
+  });
+
+  it("takes a Redis busy with a long script (another program's) as unavailable, and works again once it ends", async () => {
+    server = await startRedis(port);
+    const url = `redis://127.0.0.1:${port}`;
+    const store = await connect(url);
+    const busy = new Redis(url);
+    try {
+      await busy.config('SET', 'busy-reply-threshold', '100');
+      // A script that spins for a second: Redis answers others BUSY past the threshold, having run nothing for them.
+      const spinning = busy.eval("local t = redis.call('TIME'); repeat until tonumber(redis.call('TIME')[1]) > tonumber(t[1]) + 1", 0);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await expect(store.create(newJobs(1), T0)).rejects.toBeInstanceOf(StoreUnavailableError);
+      await spinning;
+    } finally {
+      busy.disconnect();
+    }
+    expect((await store.create(newJobs(1), T0)).jobs).toHaveLength(1);
+    expect(await store.counts()).toMatchObject({ queued: 1 });
   });
 
   it('fails calls to a Redis that stopped answering once the command timeout passes', async () => {

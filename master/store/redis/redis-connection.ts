@@ -62,9 +62,10 @@ export async function closeRedis(redis: RedisClient): Promise<void> {
 
 /**
  * Replies by which Redis says it cannot serve now, having run nothing: a cluster without every slot served, a node
- * loading its data after a restart, a replica cut from its master, a slot being moved.
+ * loading its data after a restart, a replica cut from its master, a slot being moved, a script running past
+ * busy-reply-threshold.
  */
-const NOT_SERVING_NOW = /^(CLUSTERDOWN|LOADING|MASTERDOWN|TRYAGAIN)\b/;
+const NOT_SERVING_NOW = /^(CLUSTERDOWN|LOADING|MASTERDOWN|TRYAGAIN|BUSY)\b/;
 
 /**
  * Runs a Redis call, turning "could not reach Redis" (and "cannot serve now") into StoreUnavailableError; other errors
