@@ -51,16 +51,19 @@ export class LeasesEndedElsewhere {
         if (transition) held.push({ session, lease, transition });
       }
     if (!held.length) return;
-    try {
-      for (const { session, lease, transition } of held) {
-        // Answered meanwhile (the store refused it), or still its job's lease: nothing to revoke.
-        if ((await this.isCurrent(lease, transition)) || !session.holds(lease)) continue;
-        if (transition === 'expired') session.recordExpired();
-        this.deps.revoke(lease);
-      }
-    } catch (error) {
-      logStoreError(this.deps.log, error, 'could not read the jobs another master ended');
+    let unread: unknown = null;
+    for (const { session, lease, transition } of held) {
+      // One lease the store could not be asked about is left to the session's overdue check; the others go on.
+      const current = await this.isCurrent(lease, transition).catch((error: unknown) => {
+        unread ??= error;
+        return true;
+      });
+      // Answered meanwhile (the store refused it), or still its job's lease: nothing to revoke.
+      if (current || !session.holds(lease)) continue;
+      if (transition === 'expired') session.recordExpired();
+      this.deps.revoke(lease);
     }
+    if (unread) logStoreError(this.deps.log, unread, 'could not read the jobs another master ended');
     this.deps.dispatch();
   }
 

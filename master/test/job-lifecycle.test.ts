@@ -352,6 +352,22 @@ describe('events between masters sharing Redis', () => {
     expect(held.jobs.map((job) => job.header.jobId)).toEqual([id, next]);
   });
 
+  it('revoke every lease another master ended in one turn, though the store could not say whether one of them lives', async () => {
+    const shared = storeConfig({ url: TEST_REDIS_URL });
+    const a = await master(shared);
+    const held = await worker(a, { name: 'stuck', credit: 2, onJob: () => {} });
+    const [expired, deleted] = (await submit(a, 2)) as [string, string];
+    await until(() => held.jobs.length === 2, 'the worker on A to hold both jobs');
+    const leaseOf = (id: string) => ({ jobId: id, leaseId: held.jobs.find((job) => job.header.jobId === id)!.header.leaseId });
+    a.store.getDetail = () => Promise.reject(new StoreUnavailableError('its node is down'));
+    // Heard in one turn: an expiry, whose lease A must ask the store about, and a deletion, which it need not.
+    a.lifecycle.fromOtherMaster({ type: 'job', transition: 'expired', job: (await a.store.get(expired))! });
+    a.lifecycle.fromOtherMaster({ type: 'job-deleted', transition: 'cancelled', id: deleted });
+    await until(() => held.messages.some((message) => message.type === 'cancel'), 'the worker told to drop the deleted job');
+    expect(held.messages.filter((message) => message.type === 'cancel')).toEqual([{ type: 'cancel', ...leaseOf(deleted) }]);
+    expect(a.workers.all[0]!.leases).toEqual([leaseOf(expired)]);
+  });
+
   it('keep a lease held here that is its job’s current one, though another master ended an earlier lease of the job', async () => {
     const { a, held, id, lease } = await stuckOnA();
     // An earlier lease of this job, elsewhere, expired, and A heard of it only after leasing the job again here.
