@@ -50,8 +50,8 @@ export async function checkImage(filePath: string, limits: ImageLimits, preparer
   let width: number;
   let height: number;
   try {
-    // Reads the header only.
-    ({ width, height } = await sharp(filePath, { limitInputPixels: false }).metadata());
+    // Reads the header only; the dimensions as shown, EXIF orientation applied, as the image is decoded.
+    ({ width, height } = (await sharp(filePath, { limitInputPixels: false }).metadata()).autoOrient);
   } catch (error) {
     return undecodable(filePath, contentType, firstLine(error));
   }

@@ -159,6 +159,20 @@ describe.each(STORES)('uploads on $name', ({ name, overrides }) => {
     await expectNothingStored();
   });
 
+  it('holds an image to the limits as it is shown: its EXIF orientation applied (a tall JPEG turned on its side is wide)', async () => {
+    master = await startTestMaster({ ...overrides(), maxImageWidth: 400, maxImageHeight: 1000 });
+    // Stored 100 × 600, shown (orientation 6: turned 90°) 600 × 100: too wide to be accepted.
+    const turned = await sharp({ create: { width: 100, height: 600, channels: 3, background: '#808080' } })
+      .jpeg()
+      .withMetadata({ orientation: 6 })
+      .toBuffer();
+    const answer = await upload([{ name: 'turned.jpg', bytes: turned }]);
+    expect(answer.status).toBe(422);
+    expect(answer.body.error.code).toBe('image-too-large');
+    expect(answer.body.error.message).toContain('"turned.jpg" is 600 × 100 pixels, wider than the limit of 400 (MAX_IMAGE_WIDTH)');
+    await expectNothingStored();
+  });
+
   // The dev image is 496 × 368.
   it.each([
     ['width', { maxImageWidth: 495 }, 'MAX_IMAGE_WIDTH'],
