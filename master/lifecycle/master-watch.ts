@@ -10,11 +10,12 @@
 // while Redis itself is away longer than MASTER_TIMEOUT_MS (a Cluster
 // failover), every master's key lapses. So a master judges the others only
 // once it has itself been heard without a break for a full MASTER_TIMEOUT_MS
-// (after it starts, after Redis or this master was away): a living master has
-// had as long to say so again.
+// (after it starts, after Redis or this master was away), and for as long as
+// another may wait to reconnect: a living master has had as long to say so again.
 import { performance } from 'node:perf_hooks';
 import type { Logger } from '../log.ts';
 import type { RedisJobStore } from '../store/redis-job-store.ts';
+import { MAX_RECONNECT_DELAY_MS } from '../store/redis/redis-connection.ts';
 import type { JobLifecycle } from './job-lifecycle.ts';
 
 export class MasterWatch {
@@ -71,7 +72,7 @@ export class MasterWatch {
   }
 
   private heardLongEnough(): boolean {
-    return this.heardSince !== null && performance.now() - this.heardSince >= this.timeoutMs;
+    return this.heardSince !== null && performance.now() - this.heardSince >= this.timeoutMs + MAX_RECONNECT_DELAY_MS;
   }
 
   /** Requeues what any silent master held, and forgets it once every partition was read. */

@@ -16,6 +16,7 @@ import { MasterWatch } from '../lifecycle/master-watch.ts';
 import { createLogger } from '../log.ts';
 import type { Lease, LeaseRef, WorkerRef } from '../store/job-store.ts';
 import { partitionOf } from '../store/redis/partitions.ts';
+import { MAX_RECONNECT_DELAY_MS } from '../store/redis/redis-connection.ts';
 import { partitionTag } from '../store/redis/redis-keys.ts';
 import { RedisPartition } from '../store/redis/redis-partition.ts';
 import { StoreUnavailableError } from '../store/store-errors.ts';
@@ -199,6 +200,23 @@ describe('masters watching each other through a Redis outage', () => {
     await until(() => watchB.requeued.some((lease) => lease.jobId === outOfReach.jobId), 'B to requeue the rest once its partition is back', 10 * timeoutMs);
     expect(watchB.requeued).toContainEqual(ref(outOfReach));
     await until(async () => (await b.silentMasters()).length === 0, 'the dead master forgotten', 10 * timeoutMs);
+  });
+
+  it('gives a master as long as its reconnect may take to say it is alive again before judging it', async () => {
+    const prefix = `test:${randomUUID()}:`;
+    cleanup.push(() => deleteRedisKeys(prefix));
+    const [a, b] = [await openStore(TEST_REDIS_URL, prefix), await openStore(TEST_REDIS_URL, prefix)];
+    await a.create(newJobs(1), T0);
+    await a.sayAlive(100);
+    await a.lease([worker('a1')], 60_000, T0);
+    // As after an outage: A's key lapsed, and A comes back just within the longest reconnect delay after B does.
+    await sleep(150);
+    const timeoutMs = 1_000;
+    const watchB = watch(b, timeoutMs);
+    await sleep(MAX_RECONNECT_DELAY_MS - 200);
+    watch(a, timeoutMs);
+    await sleep(timeoutMs + 1_000);
+    expect(watchB.requeued).toEqual([]);
   });
 
   it('keeps saying this master is alive while it requeues what a silent one held', async () => {

@@ -9,8 +9,11 @@ import type { RedisClient } from './lua-scripts.ts';
 /** Where the store lives: one Redis server, or the nodes of a Redis Cluster to discover it from. */
 export type RedisTarget = { url: string } | { clusterNodes: { host: string; port: number }[] };
 
-/** Reconnect after 50 ms, doubling up to 2 s, forever. */
-export const reconnectDelay = (attempt: number) => backoffDelay(attempt, { initialMs: 50, maxMs: 2_000 });
+/** The longest wait between reconnect attempts: a master may come back this long after Redis did. */
+export const MAX_RECONNECT_DELAY_MS = 2_000;
+
+/** Reconnect after 50 ms, doubling up to MAX_RECONNECT_DELAY_MS, forever. */
+export const reconnectDelay = (attempt: number) => backoffDelay(attempt, { initialMs: 50, maxMs: MAX_RECONNECT_DELAY_MS });
 
 /** For logs: where the target is. */
 export const describeTarget = (target: RedisTarget) =>
