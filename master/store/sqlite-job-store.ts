@@ -18,7 +18,7 @@ import { prepareStatements, type Statements } from './sqlite-statements.ts';
 import { migrate } from './sqlite-schema.ts';
 import { openSqlite, unavailableIfLocked, unopenable } from './sqlite-file.ts';
 import { idempotencyScope, requestDigest } from './request-digest.ts';
-import { IdempotencyKeyReusedError, QueueFullError } from './store-errors.ts';
+import { IdempotencyKeyReusedError, QueueFullError, StoreUnavailableError } from './store-errors.ts';
 
 /** A vote as the votes statement reads it. */
 interface VoteRow {
@@ -41,6 +41,7 @@ export class SqliteJobStore implements JobStore {
   private readonly retention: SqliteRetention;
   private pendingWrites: PendingWrite[] = [];
   private flushed: Promise<void> = Promise.resolve();
+  private closing = false;
 
   constructor(
     dataDir: string,
@@ -310,6 +311,8 @@ export class SqliteJobStore implements JobStore {
   }
 
   async close(): Promise<void> {
+    // A request still in flight (an upload being checked) may ask for a write later: it is refused, not run on a closed file.
+    this.closing = true;
     await this.flushed;
     this.db.close();
   }
@@ -323,6 +326,7 @@ export class SqliteJobStore implements JobStore {
    * cut (not a crash) only redoes work.
    */
   private write<T>(change: () => T, { durable = false } = {}): Promise<T> {
+    if (this.closing) return Promise.reject(new StoreUnavailableError('the job store is closed: the master is stopping'));
     return new Promise<T>((resolve, reject) => {
       this.pendingWrites.push({ change, durable, resolve: resolve as (value: unknown) => void, reject });
       if (this.pendingWrites.length === 1) this.flushed = new Promise((done) => setImmediate(() => done(this.flushWrites())));
@@ -338,12 +342,15 @@ export class SqliteJobStore implements JobStore {
         try {
           outcomes.push({ ok: true, value: this.db.transaction(write.change)() });
         } catch (error) {
+          // SQLite undid the whole transaction (an I/O error; a full disk, at times): nothing of the batch stands, and
+          // a write after it would commit on its own while reported failed with the rest.
+          if (!this.db.inTransaction) throw error;
           outcomes.push({ ok: false, error });
         }
       }
     });
-    if (durable) this.db.pragma('synchronous = FULL');
     try {
+      if (durable) this.db.pragma('synchronous = FULL');
       runAll.immediate();
       batch.forEach((write, i) => {
         const outcome = outcomes[i]!;
@@ -351,7 +358,7 @@ export class SqliteJobStore implements JobStore {
         else write.reject(outcome.error);
       });
     } catch (error) {
-      // Mostly BEGIN IMMEDIATE refused: another program holds the write lock. Nothing of the batch was written.
+      // BEGIN IMMEDIATE refused (another program holds the write lock), or the transaction undone: nothing of the batch was written.
       const failed = unavailableIfLocked(error, 'jobs.sqlite');
       for (const write of batch) write.reject(failed);
     } finally {

@@ -12,6 +12,7 @@ const FILE_SYSTEM_CAUSES: Record<string, string> = {
   EMFILE: 'out of file descriptors',
   ENFILE: 'out of file descriptors',
   ENOTDIR: 'a folder of the data directory is not a folder',
+  EIO: 'disk I/O error',
 };
 
 /** SQLite's (primary) result codes for a database it cannot write; extended codes (SQLITE_IOERR_WRITE) share the primary's words. */

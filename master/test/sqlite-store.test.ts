@@ -16,7 +16,7 @@ import { afterEach, expect, it, vi } from 'vitest';
 import { FileImageStore } from '../images/file-image-store.ts';
 import { SqliteJobStore } from '../store/sqlite-job-store.ts';
 import { DUE_SQL } from '../store/sqlite-retention.ts';
-import { IdempotencyKeyReusedError, QueueFullError } from '../store/store-errors.ts';
+import { IdempotencyKeyReusedError, QueueFullError, StoreUnavailableError } from '../store/store-errors.ts';
 import { DEFAULT_TEST_LIMITS } from '../../test/support/stores.ts';
 import { T0, newJobs } from '../../test/support/store-fixtures.ts';
 
@@ -299,4 +299,44 @@ it('puts back at once, as lost, the leases of a call that could not read an imag
   }
   expect((await store.lease([worker], 1_000, T0 + 1))[0]?.jobId).toBe(ids[0]);
   await store.close();
+});
+
+it('undoes every write of a batch SQLite rolled back whole, running none after it on its own', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'grid-sqlite-'));
+  dirs.push(dir);
+  const store = new SqliteJobStore(dir, DEFAULT_TEST_LIMITS);
+  await store.create(newJobs(1), T0);
+  // As SQLite does on an I/O error: the whole transaction undone under the write that met it.
+  const ioError = Object.assign(new Error('disk I/O error'), { code: 'SQLITE_IOERR_WRITE' });
+  const failing = store['write'](() => {
+    store['db'].exec('ROLLBACK');
+    throw ioError;
+  });
+  // Asked for in the same tick: the same batch, after the failing write.
+  const leasing = store.lease([worker], 1_000, T0);
+  await expect(failing).rejects.toBe(ioError);
+  await expect(leasing).rejects.toBe(ioError);
+  expect(await store.counts()).toEqual({ queued: 1, leased: 0, done: 0, failed: 0 });
+  expect(await store.lease([worker], 1_000, T0)).toHaveLength(1);
+  await store.close();
+});
+
+it('refuses a write asked for while it closes (an upload still being checked), and runs none on the closed file', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'grid-sqlite-'));
+  dirs.push(dir);
+  const store = new SqliteJobStore(dir, DEFAULT_TEST_LIMITS);
+  const uncaught: unknown[] = [];
+  const onUncaught = (error: unknown) => uncaught.push(error);
+  process.on('uncaughtException', onUncaught);
+  try {
+    // The create puts its image first, then asks for its write: by then the store is closing.
+    const creating = store.create(newJobs(1), T0);
+    await store.close();
+    await expect(creating).rejects.toBeInstanceOf(StoreUnavailableError);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(uncaught).toEqual([]);
+    expect(imageFiles(dir)).toEqual([]);
+  } finally {
+    process.off('uncaughtException', onUncaught);
+  }
 });

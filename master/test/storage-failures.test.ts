@@ -6,7 +6,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type Database from 'better-sqlite3';
 import pino from 'pino';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { FileImageStore } from '../images/file-image-store.ts';
 import { incomingDir } from '../http/upload.ts';
 import { startMaster } from '../server.ts';
 import { makeConfig } from '../config.ts';
@@ -76,6 +77,20 @@ describe('an upload the master cannot write', () => {
     expect(await storedJobs(master)).toBe(0);
     const incoming = incomingDir(master.dataDir);
     await until(() => fs.readdirSync(incoming).length === 0, 'the upload to be deleted from the incoming folder');
+  });
+
+  it('answers 503 storage-unavailable (disk I/O error) when the disk fails a write with EIO', async () => {
+    master = await startTestMaster();
+    // A failing disk: fdatasync or rename of the image answers EIO (no way to make a real one here).
+    const failing = vi.spyOn(FileImageStore.prototype, 'put').mockRejectedValue(Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' }));
+    try {
+      const answer = await upload(master.url);
+      expect(answer).toMatchObject({ status: 503, retryAfter: '30', body: { error: { code: 'storage-unavailable' } } });
+      expect(answer.body.error.message).toContain('disk I/O error');
+    } finally {
+      failing.mockRestore();
+    }
+    expect(await storedJobs(master)).toBe(0);
   });
 
   it('answers 503 storage-unavailable when the database cannot be written at commit, and removes the images it had put', async () => {
