@@ -140,52 +140,44 @@ describe('connection limits', () => {
 });
 
 describe('requests the HTTP parser refuses', () => {
+  /** What the master answers to `raw` sent on a fresh connection, all of it. */
+  async function answerTo(master: TestMaster, raw: string): Promise<string> {
+    const socket = await connect(master);
+    const answer = received(socket);
+    socket.write(raw);
+    return answer;
+  }
+
+  /** Refused in the API's shape: JSON, the connection closed. */
+  function expectRefusal(raw: string, status: number, code: string): void {
+    const answer = parsed(raw);
+    expect(answer).toMatchObject({ status, code });
+    expect(answer.headers['content-type']).toMatch(/^application\/json/);
+    expect(answer.headers.connection).toBe('close');
+  }
+
   it('answer headers larger than MAX_HEADER_BYTES with 431 headers-too-large in JSON, and close the connection', async () => {
     const master = await start({ maxHeaderBytes: 4_096 });
     // Within the bound: served.
     expect((await request(master, { path: '/livez', headers: { 'X-Padding': 'a'.repeat(3_000) } })).status).toBe(200);
-    const socket = await connect(master);
-    const answer = received(socket);
-    socket.write(`GET /api/jobs HTTP/1.1\r\nHost: x\r\nX-Padding: ${'a'.repeat(5_000)}\r\n\r\n`);
-    const { status, headers, code } = parsed(await answer);
-    expect(status).toBe(431);
-    expect(headers['content-type']).toMatch(/^application\/json/);
-    expect(headers.connection).toBe('close');
-    expect(code).toBe('headers-too-large');
+    expectRefusal(await answerTo(master, `GET /api/jobs HTTP/1.1\r\nHost: x\r\nX-Padding: ${'a'.repeat(5_000)}\r\n\r\n`), 431, 'headers-too-large');
   });
 
   it('hold headers to 16 KiB by default: a 20 KB header gets 431 headers-too-large', async () => {
     const master = await start({});
-    const socket = await connect(master);
-    const answer = received(socket);
-    socket.write(`GET /api/jobs HTTP/1.1\r\nHost: x\r\nX-Padding: ${'a'.repeat(20_000)}\r\n\r\n`);
-    const { status, code } = parsed(await answer);
-    expect(status).toBe(431);
-    expect(code).toBe('headers-too-large');
+    expectRefusal(await answerTo(master, `GET /api/jobs HTTP/1.1\r\nHost: x\r\nX-Padding: ${'a'.repeat(20_000)}\r\n\r\n`), 431, 'headers-too-large');
   });
 
   it('answer a malformed header line or request line with 400 bad-request in JSON', async () => {
     const master = await start({});
-    for (const malformed of ['GET /api/jobs HTTP/1.1\r\nHost: x\r\nNo colon here\r\n\r\n', 'HELLO THERE\r\n\r\n']) {
-      const socket = await connect(master);
-      const answer = received(socket);
-      socket.write(malformed);
-      const { status, headers, code } = parsed(await answer);
-      expect(status).toBe(400);
-      expect(headers['content-type']).toMatch(/^application\/json/);
-      expect(headers.connection).toBe('close');
-      expect(code).toBe('bad-request');
-    }
+    for (const malformed of ['GET /api/jobs HTTP/1.1\r\nHost: x\r\nNo colon here\r\n\r\n', 'HELLO THERE\r\n\r\n'])
+      expectRefusal(await answerTo(master, malformed), 400, 'bad-request');
   });
 
   it('answer a malformed request pipelined behind a good one after the good one’s answer', async () => {
     const master = await start({});
-    const socket = await connect(master);
-    const answer = received(socket);
-    socket.write('GET /livez HTTP/1.1\r\nHost: x\r\n\r\nHELLO THERE\r\n\r\n');
-    const raw = await answer;
+    const raw = await answerTo(master, 'GET /livez HTTP/1.1\r\nHost: x\r\n\r\nHELLO THERE\r\n\r\n');
     expect(raw).toMatch(/^HTTP\/1\.1 200 /);
-    const second = raw.slice(raw.indexOf('HTTP/1.1 ', 1));
-    expect(parsed(second)).toMatchObject({ status: 400, code: 'bad-request' });
+    expectRefusal(raw.slice(raw.indexOf('HTTP/1.1 ', 1)), 400, 'bad-request');
   });
 });
