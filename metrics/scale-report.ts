@@ -60,7 +60,6 @@ export interface Goal {
   met: boolean;
 }
 
-const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
 const f = (x: number, digits = 0) => (Number.isFinite(x) ? x.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : '–');
 
 /** Issue 12's goals, each against what this run measured. */
@@ -69,11 +68,12 @@ export function goals(report: ScaleReport): Goal[] {
   for (const phase of report.phases) {
     const store = phase.store;
     const sockets = phase.connect.connected;
-    const perSocket = mean(phase.masters.map((m) => m.rssPerSocketKb));
+    // Each master must meet it: a mean lets one heavy master hide behind light ones.
+    const perSocket = Math.max(...phase.masters.map((m) => m.rssPerSocketKb));
     out.push({
       store,
       goal: '10,000 sockets held, ≤ 30 KB master memory each',
-      measured: `${f(sockets)} sockets, ${f(perSocket, 1)} KB RSS each${phase.idle ? `, ${phase.idle.closedDuring} dropped in ${phase.idle.seconds} s idle` : ''}`,
+      measured: `${f(sockets)} sockets, ${f(perSocket, 1)} KB RSS each on the heaviest master${phase.idle ? `, ${phase.idle.closedDuring} dropped in ${phase.idle.seconds} s idle` : ''}`,
       met: sockets >= 10_000 && perSocket <= 30 && (phase.idle === null || phase.idle.closedDuring === 0),
     });
     // A rate or a percentile over the jobs that were done says nothing of those that were not: any such job fails the goal.

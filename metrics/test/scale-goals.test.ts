@@ -63,3 +63,27 @@ describe('bench:scale goals with jobs that never complete', () => {
     expect(latency!.measured).toMatch(/; 40 of 100 measured jobs never done \(0 refused, 0 unanswered of all submitted\)$/);
   });
 });
+
+describe('bench:scale memory goal', () => {
+  it('is judged on the heaviest master, not the mean over masters', () => {
+    const even = fairness([10, 10]);
+    const report = {
+      phases: [
+        {
+          store: 'redis',
+          masters: [10, 10, 10, 45].map((rssPerSocketKb, index) => ({ index, rssPerSocketKb })),
+          connect: { connected: 10_000 },
+          idle: null,
+          capacity: { jobsPerSecond: 6000, missing: 0, jobs: 1, refused: [] },
+          latency: { p99: 1, offeredRate: 1000, measuredNotDone: 0 },
+          fairness: { capacity: even, latency: even },
+          kill: null,
+          nodeKill: null,
+        },
+      ],
+    } as unknown as ScaleReport;
+    const [memory] = goals(report);
+    expect(memory).toMatchObject({ goal: expect.stringMatching(/≤ 30 KB master memory each/), met: false });
+    expect(memory!.measured).toMatch(/45\.0 KB RSS each on the heaviest master/);
+  });
+});
