@@ -71,8 +71,14 @@ export async function profilePageThread(images: PreparedImage[], { modelDir }: {
 export function threadTime(profile: Protocol.Profiler.Profile): Pick<PageThread, 'modelMs' | 'otherMs' | 'idleMs'> {
   const nodes = new Map(profile.nodes.map((node) => [node.id, node.callFrame]));
   const time = { modelMs: 0, otherMs: 0, idleMs: 0 };
-  profile.samples!.forEach((id, i) => {
-    const ms = (profile.timeDeltas![i] ?? 0) / 1000;
+  const samples = profile.samples!;
+  const deltas = profile.timeDeltas!;
+  const lastAt = profile.startTime + deltas.reduce((a, b) => a + b, 0);
+  samples.forEach((id, i) => {
+    // timeDeltas[i] is the gap before sample i; a sample holds the time up to the next one (as DevTools counts it),
+    // the last one up to the profile's end.
+    const us = i + 1 < samples.length ? (deltas[i + 1] ?? 0) : Math.max(0, profile.endTime - lastAt);
+    const ms = us / 1000;
     const frame = nodes.get(id)!;
     if (frame.functionName === '(idle)') time.idleMs += ms;
     else if (frame.url.endsWith('.wasm') || frame.url.startsWith('wasm://')) time.modelMs += ms;

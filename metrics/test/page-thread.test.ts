@@ -21,6 +21,32 @@ describe('threadTime', () => {
       samples: [2, 3, 4, 5, 6, 2],
       timeDeltas: [1000, 2000, 3000, 500, 250, 4000],
     };
-    expect(threadTime(profile)).toEqual({ modelMs: 7, idleMs: 3, otherMs: 0.75 });
+    // Each sample holds the gap after it (the next delta); the last one runs to endTime, here before it.
+    expect(threadTime(profile)).toEqual({ modelMs: 5, idleMs: 0.5, otherMs: 4.25 });
+  });
+
+  it('gives the time between two samples to the earlier one', () => {
+    const profile: Protocol.Profiler.Profile = {
+      nodes: [
+        { id: 1, callFrame: frame('predict', 'wasm://wasm/4886ec22') },
+        { id: 2, callFrame: frame('(idle)') },
+      ],
+      startTime: 0,
+      endTime: 10_000,
+      samples: [1, 2],
+      timeDeltas: [0, 10_000],
+    };
+    expect(threadTime(profile)).toEqual({ modelMs: 10, idleMs: 0, otherMs: 0 });
+  });
+
+  it('gives the last sample the time up to the end of the profile', () => {
+    const profile: Protocol.Profiler.Profile = {
+      nodes: [{ id: 1, callFrame: frame('(idle)') }],
+      startTime: 1000,
+      endTime: 4000,
+      samples: [1],
+      timeDeltas: [500],
+    };
+    expect(threadTime(profile)).toEqual({ modelMs: 0, idleMs: 2.5, otherMs: 0 });
   });
 });
