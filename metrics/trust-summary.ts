@@ -57,9 +57,16 @@ export function cellName(spec: CellSpec): string {
 const percent = (value: number, digits = 1) => `${(value * 100).toFixed(digits)}%`;
 const figure = (value: number, digits = 2) => (Number.isFinite(value) ? value.toFixed(digits) : '–');
 
-/** "0 / 300 (95% CI 0–1.3%)": zero errors in n only bounds the rate. */
+/** A rate as a percentage: below 1%, two significant digits, so that a bound near the 0.1% goal never reads 0.0%. */
+export function ratePercent(value: number): string {
+  const p = value * 100;
+  if (p === 0 || p >= 1) return `${p.toFixed(1)}%`;
+  return `${p.toLocaleString('en-US', { minimumSignificantDigits: 2, maximumSignificantDigits: 2 })}%`;
+}
+
+/** "0 / 8000 (0.0%–0.048%)": zero errors in n only bounds the rate. */
 export function errorCell({ successes, trials, low, high }: Proportion): string {
-  return `${successes} / ${trials} (${percent(low)}–${percent(high)})`;
+  return `${successes} / ${trials} (${ratePercent(low)}–${ratePercent(high)})`;
 }
 
 export function markdownTable(cells: CellSummary[], reference: { noSaboteurs: number; unverified: number }): string {

@@ -1,5 +1,6 @@
 // The trust bench's figures and verdicts from a cell's raw counts.
 import { describe, expect, it } from 'vitest';
+import { wilsonInterval } from '../runner/wilson.ts';
 import type { CellRun, CellSpec } from '../trust-cell.ts';
 import { errorCell, markdownTable, summarizeCell, verdicts } from '../trust-summary.ts';
 import type { IdentityRecord } from '../trust-workers.ts';
@@ -56,7 +57,13 @@ describe('trust bench summary', () => {
   });
 
   it('prints zero errors with the interval they bound, not as a rate of 0', () => {
-    expect(errorCell(summarizeCell(none, run()).errors)).toBe('0 / 400 (0.0%–1.0%)');
+    expect(errorCell(summarizeCell(none, run()).errors)).toBe('0 / 400 (0.0%–0.95%)');
+  });
+
+  it('never prints a nonzero bound as 0: small rates keep two significant digits', () => {
+    expect(errorCell(wilsonInterval(0, 8000))).toBe('0 / 8000 (0.0%–0.048%)');
+    expect(errorCell(wilsonInterval(4, 8000))).toBe('4 / 8000 (0.019%–0.13%)');
+    expect(errorCell(wilsonInterval(10, 400))).toBe('10 / 400 (1.4%–4.5%)');
   });
 
   it('judges the goals on the worst cell with up to 30% saboteurs and on the no-saboteur cost', () => {
@@ -96,6 +103,6 @@ describe('trust bench summary', () => {
   it('puts one row per cell under the header, throughput relative to both references', () => {
     const table = markdownTable([summarizeCell(none, run({ seconds: 5 }))], { unverified: 100, noSaboteurs: 80 }).split('\n');
     expect(table).toHaveLength(3);
-    expect(table[2]).toContain('| no saboteurs | 400 / 400 | 0 / 400 (0.0%–1.0%) | 0 | 0 (0) | 2.00 | 1.50 | 0.100 | 80.0 | 1.00 | 0.80 | – |');
+    expect(table[2]).toContain('| no saboteurs | 400 / 400 | 0 / 400 (0.0%–0.95%) | 0 | 0 (0) | 2.00 | 1.50 | 0.100 | 80.0 | 1.00 | 0.80 | – |');
   });
 });
