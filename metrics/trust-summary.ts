@@ -80,8 +80,9 @@ export function markdownTable(cells: CellSummary[], reference: { noSaboteurs: nu
     'answers per job, last quarter',
     'spot checks per job',
     'jobs/s',
-    'vs no saboteurs',
-    'vs unverified',
+    // Which way each ratio goes, said in the header: cost is often quoted the other way (unverified ÷ verified).
+    'jobs/s ÷ no saboteurs',
+    'jobs/s ÷ unverified',
     'saboteur identities caught / used',
     'answers until caught (mean)',
     's until caught (mean)',

@@ -103,6 +103,8 @@ describe('trust bench summary', () => {
   it('puts one row per cell under the header, throughput relative to both references', () => {
     const table = markdownTable([summarizeCell(none, run({ seconds: 5 }))], { unverified: 100, noSaboteurs: 80 }).split('\n');
     expect(table).toHaveLength(3);
+    // The ratios are this cell's jobs/s over each reference's, and the header says so.
+    expect(table[0]).toContain('| jobs/s | jobs/s ÷ no saboteurs | jobs/s ÷ unverified |');
     expect(table[2]).toContain('| no saboteurs | 400 / 400 | 0 / 400 (0.0%–0.95%) | 0 | 0 (0) | 2.00 | 1.50 | 0.100 | 80.0 | 1.00 | 0.80 | – |');
   });
 });
