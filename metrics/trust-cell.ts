@@ -8,6 +8,7 @@ import path from 'node:path';
 import { randomBytes, randomInt } from 'node:crypto';
 import type { JobView } from '../master/api-types.ts';
 import { makeConfig, type Config } from '../master/config.ts';
+import type { JobChanged } from '../master/lifecycle/job-events.ts';
 import { startMaster } from '../master/server.ts';
 import { reachesTarget } from '../master/trust/credibility.ts';
 import type { SpotCheckCounts } from '../master/trust/spot-checks.ts';
@@ -183,9 +184,12 @@ export async function runTrustCell(inputs: TrustBenchInputs, cell: CellSpec, opt
   const finished = new Map<string, JobView>();
   let lastFinishedAt = 0;
   let onFinished = (_id: string) => {};
+  let onReopened = (_id: string) => {};
   const unsubscribe = master.events.subscribe((event) => {
-    if (event.type !== 'job' || (event.job.status !== 'done' && event.job.status !== 'failed')) return;
-    finished.set(event.job.id, event.job);
+    if (event.type !== 'job') return;
+    const change = trackFinished(finished, event);
+    if (change === 'reopened') onReopened(event.job.id);
+    if (change !== 'finished') return;
     lastFinishedAt = performance.now();
     onFinished(event.job.id);
   });
@@ -198,6 +202,8 @@ export async function runTrustCell(inputs: TrustBenchInputs, cell: CellSpec, opt
     let resolveFinished = () => {};
     const finishedAll = new Promise<void>((resolve) => (resolveFinished = resolve));
     onFinished = (id) => unfinished.delete(id) && allFinished() && resolveFinished();
+    // A job not yet in jobImage is added at its submit's return, finished no longer holding it.
+    onReopened = (id) => jobImage.has(id) && unfinished.add(id);
     const order = imageOrder(inputs.images.length, count);
     for (let sent = 0; sent < order.length; sent += 500) {
       const chunk = order.slice(sent, sent + 500);
@@ -252,6 +258,19 @@ export async function runTrustCell(inputs: TrustBenchInputs, cell: CellSpec, opt
     await master.close();
     fs.rmSync(dataDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Keeps `finished` to the jobs whose latest event left them done or failed. A blacklisting reopens the jobs that
+ * leaned on the volunteer (back to queued): their answer is withdrawn, so the job is unfinished until it ends again.
+ */
+export function trackFinished(finished: Map<string, JobView>, event: Pick<JobChanged, 'transition' | 'job'>): 'finished' | 'reopened' | undefined {
+  if (event.job.status === 'done' || event.job.status === 'failed') {
+    finished.set(event.job.id, event.job);
+    return 'finished';
+  }
+  if (event.transition === 'reopened' && finished.delete(event.job.id)) return 'reopened';
+  return undefined;
 }
 
 function measure({
