@@ -16,6 +16,7 @@ import { Command } from 'commander';
 import { distribution } from '../common/percentiles.ts';
 import { Answers, attacks, closeAll, type Attack, type AttackContext } from './hostile-attacks.ts';
 import { get, rssBytes, settle, startMaster, submitImage, type ChildMaster } from './hostile-master.ts';
+import { ProbeWindow } from './probe-window.ts';
 import { SyntheticWorker } from './synthetic-worker.ts';
 
 const PROBE = '127.0.0.2';
@@ -48,16 +49,17 @@ interface Row {
   logMb: number;
 }
 
-/** The /livez probe, a separate process (metrics/hostile-probe.ts); its answers go to whoever listens. */
-const probe: { child?: ChildProcess; listen?: (ms: number, status: number) => void } = {};
+/** The /livez probe, a separate process (metrics/hostile-probe.ts); its lines go to whoever listens. */
+const probe: { child?: ChildProcess; listen?: (line: string) => void } = {};
+/** How long probes still in flight when an attack ends are waited for: past the probe's own 2 s timeout. */
+const PROBE_WAIT_MS = 3000;
 
 function startProbe(port: number): void {
   probe.child = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'hostile-probe.ts'), String(port), PROBE, '50'], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   readline.createInterface({ input: probe.child.stdout! }).on('line', (line) => {
-    const [ms, status] = line.split(' ').map(Number);
-    probe.listen?.(ms!, status!);
+    probe.listen?.(line);
   });
 }
 
@@ -71,12 +73,8 @@ async function runAttack(attack: Attack, master: ChildMaster, modelHash: string,
   const running = () => performance.now() - started < attackMs;
 
   const rssTimer = setInterval(() => (rssPeak = Math.max(rssPeak, rssBytes(pid))), 100);
-  const latencies: number[] = [];
-  let healthFailed = 0;
-  probe.listen = (ms, status) => {
-    latencies.push(ms);
-    if (status !== 200) healthFailed++;
-  };
+  const probes = new ProbeWindow();
+  probe.listen = (line) => probes.line(line);
   const submissions: Promise<string | null>[] = [];
   let next = 0;
   const submitTimer = setInterval(() => {
@@ -89,10 +87,15 @@ async function runAttack(attack: Attack, master: ChildMaster, modelHash: string,
   const ctx: AttackContext = { url: master.url, host: '127.0.0.1', port, modelHash, answers, running, msLeft };
   await attack.run(ctx);
   while (running()) await sleep(50);
-  probe.listen = undefined;
   clearInterval(submitTimer);
   clearInterval(rssTimer);
   closeAll();
+  // Probes sent during the attack are its, answered after it or not: a stall at its end must show.
+  probes.close();
+  const probeDeadline = performance.now() + PROBE_WAIT_MS;
+  while (probes.pending && performance.now() < probeDeadline) await sleep(50);
+  probes.giveUp();
+  probe.listen = undefined;
   const ids = await Promise.all(submissions);
   const created = ids.filter((id): id is string => id !== null);
 
@@ -106,7 +109,7 @@ async function runAttack(attack: Attack, master: ChildMaster, modelHash: string,
     }
     if (pending.size) await sleep(250);
   }
-  const health = distribution(latencies);
+  const health = distribution(probes.latencies);
   const logMb = (fs.statSync(logFile).size - logBefore) / 2 ** 20;
   return {
     name: attack.name,
@@ -114,7 +117,7 @@ async function runAttack(attack: Attack, master: ChildMaster, modelHash: string,
     rssGrowthMb: (rssPeak - rssBefore) / 2 ** 20,
     healthP99Ms: health.p99,
     healthMaxMs: health.max,
-    healthFailed,
+    healthFailed: probes.failed,
     submitted: ids.length,
     refused: ids.length - created.length,
     finished: created.length - pending.size,
