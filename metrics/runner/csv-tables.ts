@@ -27,6 +27,7 @@ export function summaryRows(summaries: readonly LossSummary[]): Record<string, C
     submitted: s.submitted,
     ...Object.fromEntries(BUCKETS.map((bucket) => [bucket, s.buckets[bucket]])),
     created_but_unacknowledged: s.createdButUnacknowledged,
+    duplicate_jobs: s.duplicateJobs,
     retries: s.retries,
     submission_rate: round(s.submissionRate, 4),
     completion_throughput: round(s.completionThroughput, 4),

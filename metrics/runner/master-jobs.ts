@@ -70,6 +70,21 @@ async function getJob(masterUrl: string, id: string, giveUpAt: number): Promise<
   return readJson<JobDetailView>(new URL(`/api/jobs/${encodeURIComponent(id)}`, masterUrl), giveUpAt);
 }
 
+/** The upload key a job was sent under: its file name is `<key>_<file>` (keys hold no "_"). */
+export const uploadKey = (job: Pick<JobView, 'fileName'>) => job.fileName.slice(0, job.fileName.indexOf('_'));
+
+/** Jobs beyond the first for each of `keys`: a retried upload the master took twice instead of replaying its 201. */
+export function duplicateJobs(jobs: readonly Pick<JobView, 'fileName'>[], keys: Iterable<string>): number {
+  const perKey = new Map<string, number>();
+  for (const key of keys) perKey.set(key, 0);
+  for (const job of jobs) {
+    const key = uploadKey(job);
+    const count = perKey.get(key);
+    if (count !== undefined) perKey.set(key, count + 1);
+  }
+  return [...perKey.values()].reduce((sum, count) => sum + Math.max(0, count - 1), 0);
+}
+
 /** Every job the master holds, newest first, page by page. */
 export async function listAllJobs(masterUrl: string): Promise<JobView[]> {
   const jobs = await listJobs(masterUrl, Date.now() + READ_GIVE_UP_AFTER_MS);

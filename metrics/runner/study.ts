@@ -15,7 +15,7 @@ import { createLossyLink, type LossyLink } from '../lossy-link.ts';
 import type { ClockOffset } from './clock-offset.ts';
 import { probeClockOffset, runUploadClient } from './client-process.ts';
 import { buildRecords, type JobRecord } from './job-records.ts';
-import { listAllJobs, waitForJobs } from './master-jobs.ts';
+import { duplicateJobs, listAllJobs, uploadKey, waitForJobs } from './master-jobs.ts';
 import { chromiumInNamespace, type NamespacedChromium } from './netns-chromium.ts';
 import { StudyProgress } from './progress.ts';
 import { writeResults } from './results-folder.ts';
@@ -176,27 +176,32 @@ async function measureAtLoss({ options, link, master, masterBehindLink, images, 
     deadline: Date.now() + options.resultTimeoutMs,
     onFinished: (job) => bars.jobFinished(job.status === 'done' ? 'done' : 'failed'),
   });
-  const unacknowledgedButCreated = await findUnacknowledgedJobs(
-    master.url,
+  // One read of the master's jobs (a few hundred a loss rate, read a page of 500 at a time) serves both checks.
+  const allJobs = await listAllJobs(master.url);
+  const unacknowledgedButCreated = findUnacknowledgedJobs(
+    allJobs,
     results.filter((upload) => !upload.jobId).map((upload) => upload.key),
+  );
+  const duplicates = duplicateJobs(
+    allJobs,
+    uploads.map((upload) => upload.key),
   );
 
   const records = buildRecords({ loss, images, uploads: results, acknowledged, unacknowledgedButCreated, clockOffsetMs: clock.offsetMs ?? 0 });
-  const summary = summarize(records, { loss, offeredRate: options.ratePerSecond, measuredLoss });
+  const summary = summarize(records, { loss, offeredRate: options.ratePerSecond, measuredLoss, duplicateJobs: duplicates });
   const { correct, wrong, failed, missing, unacknowledged } = summary.buckets;
   bars.end(
-    `loss ${loss}: correct ${correct}, wrong ${wrong}, failed ${failed}, missing ${missing}, unacknowledged ${unacknowledged}, retries ${summary.retries}`,
+    `loss ${loss}: correct ${correct}, wrong ${wrong}, failed ${failed}, missing ${missing}, unacknowledged ${unacknowledged}, retries ${summary.retries}, duplicate jobs ${summary.duplicateJobs}`,
   );
   return { records, summary };
 }
 
 /** A lost 201 can leave a job the client never heard of; its file name (`<key>_<file>`) gives it away. */
-async function findUnacknowledgedJobs(masterUrl: string, keys: string[]) {
+function findUnacknowledgedJobs(jobs: readonly JobView[], keys: string[]) {
   const found = new Map<string, JobView>();
-  if (keys.length === 0) return found;
   const wanted = new Set(keys);
-  for (const job of await listAllJobs(masterUrl)) {
-    const key = job.fileName.slice(0, job.fileName.indexOf('_'));
+  for (const job of jobs) {
+    const key = uploadKey(job);
     if (wanted.has(key)) found.set(key, job);
   }
   return found;

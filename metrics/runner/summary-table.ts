@@ -16,6 +16,7 @@ const COLUMNS: [string, (s: LossSummary) => string][] = [
   ['failed', (s) => String(s.buckets.failed)],
   ['missing', (s) => String(s.buckets.missing)],
   ['unacked', (s) => String(s.buckets.unacknowledged)],
+  ['dup jobs', (s) => String(s.duplicateJobs)],
   ['retries', (s) => String(s.retries)],
   ['201s/s', (s) => perSecond(s.submissionRate)],
   ['done/s', (s) => perSecond(s.completionThroughput)],

@@ -16,6 +16,8 @@ export interface LossSummary extends Rates {
   buckets: Record<Bucket, number>;
   /** Unacknowledged uploads for which the master did create a job (the 201 was lost and no retry got through). */
   createdButUnacknowledged: number;
+  /** Jobs the master holds beyond one per upload key (Idempotency-Key): an upload taken twice. */
+  duplicateJobs: number;
   /** Upload attempts beyond the first, over all uploads. */
   retries: number;
   /** Top-1 / top-5 over every image sent: anything not done counts as a miss. */
@@ -30,9 +32,11 @@ export interface SummaryContext {
   loss: number;
   offeredRate: number;
   measuredLoss: MeasuredLoss | null;
+  /** Counted from the master's jobs (master-jobs.ts duplicateJobs): records keep one job per key. */
+  duplicateJobs: number;
 }
 
-export function summarize(records: readonly JobRecord[], { loss, offeredRate, measuredLoss }: SummaryContext): LossSummary {
+export function summarize(records: readonly JobRecord[], { loss, offeredRate, measuredLoss, duplicateJobs }: SummaryContext): LossSummary {
   const buckets = countBuckets(records);
   const done = buckets.correct + buckets.wrong;
   return {
@@ -42,6 +46,7 @@ export function summarize(records: readonly JobRecord[], { loss, offeredRate, me
     submitted: records.length,
     buckets,
     createdButUnacknowledged: records.filter((r) => r.ackedAt === null && r.jobId !== null).length,
+    duplicateJobs,
     retries: records.reduce((sum, r) => sum + r.uploadAttempts.length - 1, 0),
     ...rates(records, offeredRate),
     top1: wilsonInterval(buckets.correct, records.length),

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { latencyRows, summaryRows, toCsv } from '../runner/csv-tables.ts';
+import { duplicateJobs } from '../runner/master-jobs.ts';
 import { summarize } from '../runner/summary.ts';
+import { formatSummaryTable } from '../runner/summary-table.ts';
 import { jobRecord } from './job-record-fixture.ts';
 
 const retried = [
@@ -16,7 +18,7 @@ const records = [
   jobRecord({ key: 'e', intendedAt: 1_400, ackedAt: null, jobId: 'created-anyway', uploadAttempts: [retried[0]!, retried[0]!, retried[0]!] }), // unacknowledged
   jobRecord({ key: 'f', intendedAt: 1_500, ackedAt: null, jobId: null }), // unacknowledged
 ];
-const context = { loss: 0.2, offeredRate: 10, measuredLoss: null };
+const context = { loss: 0.2, offeredRate: 10, measuredLoss: null, duplicateJobs: 1 };
 
 describe('loss-rate summary', () => {
   const summary = summarize(records, context);
@@ -26,6 +28,17 @@ describe('loss-rate summary', () => {
     expect(summary.buckets).toEqual({ correct: 1, wrong: 2, failed: 1, missing: 0, unacknowledged: 2 });
     expect(summary.createdButUnacknowledged).toBe(1);
     expect(summary.retries).toBe(1 + 2);
+  });
+
+  it('counts the jobs the master holds beyond one per upload key, and prints them', () => {
+    const jobs = ['k-0_a.jpg', 'k-1_b.jpg', 'k-1_b.jpg', 'k-2_c.jpg', 'k-2_c.jpg', 'k-2_c.jpg', 'other-0_d.jpg', 'other-0_d.jpg'].map((fileName) => ({
+      fileName,
+    }));
+    // k-1 twice, k-2 three times: three jobs too many; another run's keys are not this one's.
+    expect(duplicateJobs(jobs, ['k-0', 'k-1', 'k-2', 'k-3'])).toBe(3);
+    expect(duplicateJobs(jobs, ['k-0'])).toBe(0);
+    expect(summary.duplicateJobs).toBe(1);
+    expect(formatSummaryTable([summary]).split('\n')[0]).toMatch(/ dup jobs /);
   });
 
   it('scores accuracy over every image sent, and separately over done jobs, with Wilson intervals', () => {
@@ -42,7 +55,7 @@ describe('loss-rate summary', () => {
       .split('\n');
     expect(csv).toHaveLength(2);
     const row = Object.fromEntries(csv[0]!.split(',').map((column, i) => [column, csv[1]!.split(',')[i]]));
-    expect(row).toMatchObject({ loss: '0.2', submitted: '6', correct: '1', wrong: '2', failed: '1', missing: '0', unacknowledged: '2' });
+    expect(row).toMatchObject({ loss: '0.2', submitted: '6', correct: '1', wrong: '2', failed: '1', missing: '0', unacknowledged: '2', duplicate_jobs: '1' });
     expect(row.measured_forward_loss).toBe('');
 
     const latency = latencyRows([summary])[0]!;
