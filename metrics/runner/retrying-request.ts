@@ -18,6 +18,17 @@ export const retryBackoff = (policy: Pick<RetryPolicy, 'backoffInitialMs' | 'bac
   jitter: true,
 });
 
+/** The wait before retry number `retry` (0-based): the master's Retry-After when it gave one, else the backoff. */
+export function retryDelay(
+  answer: Pick<Answer, 'headers'>,
+  retry: number,
+  policy: Pick<RetryPolicy, 'backoffInitialMs' | 'backoffMaxMs'>,
+  random = Math.random,
+): number {
+  const retryAfter = Number(answer.headers?.get('retry-after'));
+  return retryAfter > 0 ? retryAfter * 1000 : backoffDelay(retry, retryBackoff(policy), random);
+}
+
 /** One attempt: the master's answer, or why none came (status null). */
 export interface Answer {
   startedAt: number;
@@ -48,8 +59,7 @@ export async function requestWithRetries(
     const answer = await requestOnce(url, init(), policy.attemptTimeoutMs);
     answers.push(answer);
     if (answer.status !== null && !isBusy(answer.status)) return answers;
-    const retryAfter = Number(answer.headers?.get('retry-after'));
-    const delay = retryAfter > 0 ? retryAfter * 1000 : backoffDelay(answers.length - 1, retryBackoff(policy));
+    const delay = retryDelay(answer, answers.length - 1, policy);
     if (Date.now() + delay > giveUpAt) return answers;
     await sleep(delay);
   }
