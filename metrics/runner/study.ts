@@ -176,7 +176,7 @@ async function measureAtLoss({ options, link, master, masterBehindLink, images, 
     deadline: Date.now() + options.resultTimeoutMs,
     onFinished: (job) => bars.jobFinished(job.status === 'done' ? 'done' : 'failed'),
   });
-  // One read of the master's jobs (a few hundred a loss rate, read a page of 500 at a time) serves both checks.
+  // One read of the master's jobs serves both checks: the run's jobs so far (count × loss rates), 500 a page.
   const allJobs = await listAllJobs(master.url);
   const unacknowledgedButCreated = findUnacknowledgedJobs(
     allJobs,
