@@ -64,6 +64,17 @@ describe('JobQueue', () => {
     expect(bitmaps.map((bitmap) => bitmap.close.mock.calls.length)).toEqual([1, 0]);
   });
 
+  it('marks the job being processed cancelled, as it can no longer be taken out', () => {
+    const queue = new JobQueue(decode);
+    for (const id of ['a', 'b']) queue.push(job(id));
+    const taken = queue.shift()!;
+    queue.cancel('a', 'lease-other');
+    expect(taken.cancelled).toBeFalsy();
+    queue.cancel('a', 'lease-a');
+    expect(taken.cancelled).toBe(true);
+    expect(queue.shift()?.cancelled).toBeFalsy();
+  });
+
   it('frees every decoded bitmap when cleared', async () => {
     const queue = new JobQueue(decode);
     for (const id of ['a', 'b', 'c']) queue.push(job(id));

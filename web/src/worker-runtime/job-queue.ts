@@ -12,6 +12,8 @@ export interface QueuedJob {
   receivedAt: number;
   /** Its decode, once started ahead of its turn (see decodeAhead). */
   decoding?: Promise<ImageBitmap>;
+  /** The master took its lease back while it was being processed: it must go unanswered and uncounted. */
+  cancelled?: boolean;
 }
 
 /**
@@ -22,6 +24,8 @@ const DECODE_AHEAD = 2;
 
 export class JobQueue {
   private jobs: QueuedJob[] = [];
+  /** The job last handed out: being processed, so a cancel can no longer remove it, only mark it. */
+  private taken: QueuedJob | undefined;
 
   constructor(private readonly decode: DecodeImage) {}
 
@@ -35,11 +39,13 @@ export class JobQueue {
 
   /** The next job in arrival order, if any. */
   shift(): QueuedJob | undefined {
-    return this.jobs.shift();
+    this.taken = this.jobs.shift();
+    return this.taken;
   }
 
-  /** Drops the job with this lease, if it is here (the master took it back). */
+  /** Drops the job with this lease, if it is here, or marks it cancelled if it is being processed (the master took it back). */
   cancel(jobId: string, leaseId: string): void {
+    if (this.taken?.header.jobId === jobId && this.taken.header.leaseId === leaseId) this.taken.cancelled = true;
     const cancelled = this.jobs.filter((job) => job.header.jobId === jobId && job.header.leaseId === leaseId);
     discard(cancelled);
     this.jobs = this.jobs.filter((job) => !cancelled.includes(job));

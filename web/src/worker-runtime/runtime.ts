@@ -372,6 +372,8 @@ export class WorkerRuntime extends EventTarget {
       const decodeMs = performance.now() - started;
       this.prefetch();
       const { predictions, inferenceMs, stages } = await classifier.classifyDecoded(bitmap, decodeMs);
+      // The master took the lease back meanwhile: the job is no longer ours to answer or count.
+      if (job.cancelled) return performance.now() - started;
       const backend = this.status.backend ?? 'unknown';
       const stagesMs = { queued: started - job.receivedAt, ...stages };
       const precision = this.backend?.precision;
@@ -388,6 +390,7 @@ export class WorkerRuntime extends EventTarget {
       this.announceCredit();
       this.connection.send({ type: 'result', jobId, leaseId, predictions, inferenceMs, stages: stagesMs, backend, precision, model: view.hash }, job.session);
     } catch (error) {
+      if (job.cancelled) return performance.now() - started;
       const reason = errorMessage(error).slice(0, MAX_REASON_LENGTH);
       const retryable = !(error instanceof ImageDecodeError);
       this.connection.send({ type: 'failure', jobId, leaseId, reason, retryable }, job.session);
