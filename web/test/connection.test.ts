@@ -158,6 +158,18 @@ describe('MasterConnection', () => {
     expect(h.onDown).toHaveBeenCalledTimes(2);
   });
 
+  it("gives a new socket the first-word wait, not the last master's silence limit", () => {
+    const h = handlers();
+    welcomed(h); // heartbeat 1000: a welcomed socket may be silent 3000 ms
+    FakeSocket.all[0]!.drop();
+    vi.advanceTimersByTime(h.onDown.mock.calls[0]![0] as number);
+    const second = FakeSocket.all[1]!;
+    second.open(); // the master is slow to welcome
+    vi.advanceTimersByTime(3001);
+    expect(second.readyState).toBe(FakeSocket.OPEN);
+    expect(h.onDown).toHaveBeenCalledTimes(1);
+  });
+
   it('does not send work for an old socket on a new one', () => {
     const connection = new MasterConnection('ws://m/ws/worker', handlers());
     connection.open();

@@ -90,6 +90,8 @@ export class MasterConnection {
   private connect(): void {
     const socket = new WebSocket(this.url);
     const session = ++this.currentSession;
+    // The last master's heartbeat is no measure for this socket, which may reach another: until welcomed, the first-word wait.
+    this.silenceLimitMs = null;
     socket.binaryType = 'arraybuffer';
     socket.onopen = () => socket.send(JSON.stringify(this.handlers.hello()));
     socket.onmessage = (event: MessageEvent) => {
