@@ -6,6 +6,7 @@ import { FIRST_WORD_TIMEOUT_MS, MasterConnection, workerSocketUrl, type Connecti
 class FakeSocket {
   static readonly CONNECTING = 0;
   static readonly OPEN = 1;
+  static readonly CLOSING = 2;
   static readonly CLOSED = 3;
   static all: FakeSocket[] = [];
   readyState = FakeSocket.CONNECTING;
@@ -13,7 +14,7 @@ class FakeSocket {
   sent: string[] = [];
   onopen: (() => void) | null = null;
   onmessage: ((event: { data: unknown }) => void) | null = null;
-  onclose: (() => void) | null = null;
+  onclose: ((event: { code: number; reason: string }) => void) | null = null;
 
   constructor(readonly url: string) {
     FakeSocket.all.push(this);
@@ -21,16 +22,17 @@ class FakeSocket {
   send(data: string) {
     this.sent.push(data);
   }
+  /** As in a browser, the close event comes later (see drop). */
   close() {
-    this.drop();
+    this.readyState = FakeSocket.CLOSING;
   }
   open() {
     this.readyState = FakeSocket.OPEN;
     this.onopen?.();
   }
-  drop() {
+  drop(code = 1006, reason = '') {
     this.readyState = FakeSocket.CLOSED;
-    this.onclose?.();
+    this.onclose?.({ code, reason });
   }
   receive(data: unknown) {
     this.onmessage?.({ data });
@@ -149,7 +151,7 @@ describe('MasterConnection', () => {
     vi.advanceTimersByTime(FIRST_WORD_TIMEOUT_MS - 1);
     expect(h.onDown).not.toHaveBeenCalled();
     vi.advanceTimersByTime(1);
-    expect(FakeSocket.all[0]!.readyState).toBe(FakeSocket.CLOSED);
+    expect(FakeSocket.all[0]!.readyState).toBe(FakeSocket.CLOSING);
     expect(h.onDown).toHaveBeenCalledTimes(1);
     vi.advanceTimersByTime(h.onDown.mock.calls[0]![0] as number);
     expect(FakeSocket.all).toHaveLength(2);
@@ -170,6 +172,21 @@ describe('MasterConnection', () => {
     expect(h.onDown).toHaveBeenCalledTimes(1);
   });
 
+  it("does not blame a silent master's outage on an earlier refusal", () => {
+    const h = handlers();
+    const connection = new MasterConnection('ws://m/ws/worker', h);
+    connection.open();
+    FakeSocket.all[0]!.open();
+    const refusal = { code: 4007, reason: 'too many new identities from this address' };
+    FakeSocket.all[0]!.drop(refusal.code, refusal.reason);
+    expect(h.onDown).toHaveBeenLastCalledWith(expect.any(Number), refusal);
+    vi.advanceTimersByTime(h.onDown.mock.calls[0]![0] as number);
+    FakeSocket.all[1]!.open(); // then the master falls silent
+    vi.advanceTimersByTime(FIRST_WORD_TIMEOUT_MS);
+    expect(h.onDown).toHaveBeenCalledTimes(2);
+    expect(h.onDown).toHaveBeenLastCalledWith(expect.any(Number), null);
+  });
+
   it('does not send work for an old socket on a new one', () => {
     const connection = new MasterConnection('ws://m/ws/worker', handlers());
     connection.open();
@@ -188,7 +205,8 @@ describe('MasterConnection', () => {
     connection.open();
     FakeSocket.all[0]!.open();
     connection.close();
-    expect(h.onDown).toHaveBeenCalledWith(null);
+    FakeSocket.all[0]!.drop(1000, 'worker stopped');
+    expect(h.onDown.mock.calls.map(([retryInMs]) => retryInMs)).toEqual([null]);
     vi.runAllTimers();
     expect(FakeSocket.all).toHaveLength(1);
   });

@@ -17,8 +17,16 @@ export interface ConnectionHandlers {
   onJob(header: JobHeader, image: Uint8Array, session: number): void;
   /** The master closed the socket with this code and reason; called before onDown, it may stop reconnecting. */
   onClosed?(code: number, reason: string): void;
-  /** The socket closed; `retryInMs` is null when no reconnect follows. */
-  onDown(retryInMs: number | null): void;
+  /**
+   * The socket closed; `retryInMs` is null when no reconnect follows. `closedBy` is the master's close of this
+   * socket, null when the page gave up on it (a silent master), so no earlier refusal is taken for this outage's cause.
+   */
+  onDown(retryInMs: number | null, closedBy: SocketClose | null): void;
+}
+
+export interface SocketClose {
+  code: number;
+  reason: string;
 }
 
 const SILENT_INTERVALS_BEFORE_RECONNECT = 3;
@@ -101,7 +109,7 @@ export class MasterConnection {
     // Every failure, including "master down", ends in close; onerror adds nothing to act on.
     socket.onclose = (event: CloseEvent) => {
       if (this.socket === socket) this.handlers.onClosed?.(event.code, event.reason);
-      this.lost(socket);
+      this.lost(socket, { code: event.code, reason: event.reason });
     };
     this.socket = socket;
     // A socket that never opens, or a master that never welcomes us, is as lost as one fallen silent.
@@ -109,11 +117,11 @@ export class MasterConnection {
   }
 
   /** The socket is gone (closed, or silent too long): forget it and reconnect if still wanted. */
-  private lost(socket: WebSocket): void {
+  private lost(socket: WebSocket, closedBy: SocketClose | null): void {
     if (this.socket !== socket) return;
     this.socket = null;
     this.clearSilenceTimer();
-    this.handlers.onDown(this.wanted ? this.scheduleReconnect() : null);
+    this.handlers.onDown(this.wanted ? this.scheduleReconnect() : null, closedBy);
   }
 
   /**
@@ -126,7 +134,7 @@ export class MasterConnection {
     this.silenceTimer = setTimeout(() => {
       console.warn(`no word from the master for ${limitMs} ms: reconnecting`);
       socket.close();
-      this.lost(socket);
+      this.lost(socket, null);
     }, limitMs);
   }
 

@@ -18,7 +18,7 @@ import { backoffDelay, delay, RECONNECT_BACKOFF } from '../lib/backoff.ts';
 import { errorMessage } from '../lib/errors.ts';
 import { chooseBackend, type BackendChoice, type BackendName } from './backend-choice.ts';
 import { Classifier, liveTensors } from './classifier.ts';
-import { MasterConnection, workerSocketUrl } from './connection.ts';
+import { MasterConnection, workerSocketUrl, type SocketClose } from './connection.ts';
 import { Pacer, pacedMsPerImage } from './cpu-share.ts';
 import { CreditGate } from './credit-gate.ts';
 import { CREDIT_SAMPLE_JOBS, INITIAL_CREDIT, nextCredit } from './credit.ts';
@@ -75,8 +75,6 @@ export class WorkerRuntime extends EventTarget {
   private busy = false;
   private idleWaiters: Array<() => void> = [];
   private leaseMs: number | null = null;
-  /** Why the master sent this page away for now (too many new identities from its address): said while it retries. */
-  private refusedFor: string | null = null;
   /** True between start() and stop(). */
   private active = false;
   /** Bumped by start() and stop(), so an outdated start sequence knows to give up. */
@@ -97,7 +95,7 @@ export class WorkerRuntime extends EventTarget {
       onMessage: (message) => this.onMessage(message),
       onJob: (header, image, session) => this.onJob(header, image, session),
       onClosed: (code, reason) => this.onClosed(code, reason),
-      onDown: (retryInMs) => this.onDown(retryInMs),
+      onDown: (retryInMs, closedBy) => this.onDown(retryInMs, closedBy),
     });
     publishStatus(this.status);
     window.__gridTensors = liveTensors;
@@ -309,10 +307,9 @@ export class WorkerRuntime extends EventTarget {
   /**
    * The master refused our identity: a revoked or unknown one is forgotten, and the next connect gets a
    * new one; a trusted one without the fleet token too. A fleet token the master does not take is the
-   * operator's to fix: stop. An address issued too many new identities waits: the page says why as it retries.
+   * operator's to fix: stop. An address issued too many new identities waits (onDown says why as it retries).
    */
   private onClosed(code: number, reason: string): void {
-    this.refusedFor = code === CloseCode.tooManyNewIdentities ? reason : null;
     if (IDENTITY_CLOSE_CODES.includes(code) || code === CloseCode.fleetTokenRequired) {
       console.warn(`master refused this worker identity (${code} ${reason}): asking for a new one`);
       this.options.identity.forget();
@@ -327,13 +324,15 @@ export class WorkerRuntime extends EventTarget {
     }
   }
 
-  private onDown(retryInMs: number | null): void {
+  private onDown(retryInMs: number | null, closedBy: SocketClose | null): void {
     // The master takes back every lease of a lost socket, so queued jobs are no longer ours.
     this.dropQueue();
     if (this.active && retryInMs !== null) {
+      // Sent away for now (too many new identities from this address): said while it retries.
+      const refusedFor = closedBy?.code === CloseCode.tooManyNewIdentities ? closedBy.reason : null;
       this.update({
         state: 'connecting',
-        lastError: `${this.refusedFor ? `master: ${this.refusedFor}` : 'no connection to the master'}; retrying in ${(retryInMs / 1000).toFixed(1)} s`,
+        lastError: `${refusedFor ? `master: ${refusedFor}` : 'no connection to the master'}; retrying in ${(retryInMs / 1000).toFixed(1)} s`,
       });
     }
   }
