@@ -199,6 +199,18 @@ describe('MasterConnection', () => {
     expect(connection.send({ type: 'drain' }, connection.session)).toBe(true);
   });
 
+  it('connects at once when opened again while the closed socket is still closing', () => {
+    const h = handlers();
+    const { connection, socket } = welcomed(h);
+    connection.close();
+    connection.open(); // Start right after Stop
+    expect(FakeSocket.all).toHaveLength(2);
+    socket.drop(1000, 'worker stopped');
+    expect(h.onDown.mock.calls.map(([retryInMs]) => retryInMs)).toEqual([null]);
+    FakeSocket.all[1]!.open();
+    expect(FakeSocket.all[1]!.sent.map((s) => JSON.parse(s))).toEqual([hello]);
+  });
+
   it('stays down after close', () => {
     const h = handlers();
     const connection = new MasterConnection('ws://m/ws/worker', h);

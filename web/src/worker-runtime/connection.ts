@@ -80,7 +80,11 @@ export class MasterConnection {
 
   close(): void {
     this.stopReconnecting();
-    this.socket?.close(1000, 'worker stopped');
+    const socket = this.socket;
+    if (!socket) return;
+    socket.close(1000, 'worker stopped');
+    // Forgotten now, not when its close event comes: a Start right after connects at once, not through a backoff.
+    this.lost(socket, null);
   }
 
   /** The master accepted us: the next outage starts again from the shortest delay. */
