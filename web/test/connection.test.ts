@@ -199,6 +199,21 @@ describe('MasterConnection', () => {
     expect(connection.send({ type: 'drain' }, connection.session)).toBe(true);
   });
 
+  it('says beforehand whether an answer would go, as the page counts only answers sent', () => {
+    const connection = new MasterConnection('ws://m/ws/worker', handlers());
+    connection.open();
+    const session = connection.session;
+    expect(connection.canSend(session)).toBe(false); // not open yet
+    FakeSocket.all[0]!.open();
+    expect(connection.canSend(session)).toBe(true);
+    FakeSocket.all[0]!.drop();
+    expect(connection.canSend(session)).toBe(false);
+    vi.runOnlyPendingTimers();
+    FakeSocket.all[1]!.open();
+    expect(connection.canSend(session)).toBe(false); // its lease died with its socket
+    expect(connection.canSend(connection.session)).toBe(true);
+  });
+
   it('connects at once when opened again while the closed socket is still closing', () => {
     const h = handlers();
     const { connection, socket } = welcomed(h);

@@ -92,9 +92,14 @@ export class MasterConnection {
     this.failures = 0;
   }
 
-  /** Sends if the socket is open and, when `session` is given, still the one the work came on. */
+  /** Whether send would send now: the socket is open and, when `session` is given, still the one the work came on. */
+  canSend(session?: number): boolean {
+    return this.isOpen && (session === undefined || session === this.currentSession);
+  }
+
+  /** Sends if canSend. */
   send(message: WorkerMessage, session?: number): boolean {
-    if (!this.isOpen || (session !== undefined && session !== this.currentSession)) return false;
+    if (!this.canSend(session)) return false;
     this.socket!.send(JSON.stringify(message));
     return true;
   }

@@ -371,8 +371,9 @@ export class WorkerRuntime extends EventTarget {
       const decodeMs = performance.now() - started;
       this.prefetch();
       const { predictions, inferenceMs, stages } = await classifier.classifyDecoded(bitmap, decodeMs);
-      // The master took the lease back meanwhile: the job is no longer ours to answer or count.
-      if (job.cancelled) return performance.now() - started;
+      // The master took the lease back meanwhile, or the socket it came on is gone: no answer goes, so none counts.
+      // Checked before the counting, as the credit it leaves must go before the result (below).
+      if (job.cancelled || !this.connection.canSend(job.session)) return performance.now() - started;
       const backend = this.status.backend ?? 'unknown';
       const stagesMs = { queued: started - job.receivedAt, ...stages };
       const precision = this.backend?.precision;
