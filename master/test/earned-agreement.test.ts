@@ -65,6 +65,13 @@ describe.each(IDENTITY_STORE_KINDS)('agreement decided with the $name identity s
       expect(decision.final && decision.result.workerId).toBe('c');
       expect(decision.final && decision.result.predictions).toEqual(voters[2]!.answer.predictions);
     }
+    // Ended unverified past MAX_REPLICAS, the lead shown is still the one voter's answer, not the newcomers' echoes.
+    const capped = await verifierWith({ a: 1 }, { ...POLICY, maxReplicas: 3 });
+    const lone = votesOf(7, 'a');
+    const unverified = await capped.decide(echo('new-3'), [...lone, { identity: 'new-2', answer: echo('new-2') }], false);
+    expect(unverified).toMatchObject({ final: true, result: { verification: { state: 'unverified' } } });
+    expect(unverified.final && unverified.result.workerId).toBe('a');
+    expect(unverified.final && unverified.result.predictions).toEqual(lone[0]!.answer.predictions);
   });
 
   it('asks for as many checks as MIN_CHECKS_TO_VERIFY says, and lets no new identity outvote a checked one', async () => {

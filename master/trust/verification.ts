@@ -162,14 +162,15 @@ export class Verifier {
       // A lone volunteer's close call may be an honest slip its credibility says nothing about: it waits for a second identity.
       const loneCloseCall = state === 'verified' && agreeing.length === 1 && isCloseCall(agreeing[0]!, this.policy);
       if (!loneCloseCall)
-        return { final: true, result: settled(answers, agreeing, outcome.answer, { state, credibility: outcome.credibility }, ignored), ...flag };
+        return { final: true, result: settled(answers, [agreeing], outcome.answer, { state, credibility: outcome.credibility }, ignored), ...flag };
     }
     const volunteerAnswers = counted.filter(({ answer: given }) => !isTrusted(given)).length;
     if (volunteerAnswers < this.policy.maxReplicas) return { final: false, trustedOnly: false, ...flag };
     if (trustedWorkerConnected) return { final: false, trustedOnly: true, ...flag };
     // With no answer that counts, the lead among all of them is still the best guess to show, unverified.
     const lead = leadOf(outcome) ?? leadOf(verdict(asVotes(counted), this.policy)) ?? top1(answer);
-    return { final: true, result: settled(answers, answersOf(counted), lead, { state: 'unverified', credibility: outcome.credibility }, ignored), ...flag };
+    const shown = [answersOf(voting), answersOf(counted)];
+    return { final: true, result: settled(answers, shown, lead, { state: 'unverified', credibility: outcome.credibility }, ignored), ...flag };
   }
 }
 
@@ -177,18 +178,18 @@ export class Verifier {
 const leadOf = (outcome: Verdict): number | null => (outcome.final ? outcome.answer : outcome.best);
 
 /**
- * The final result: the predictions (top-5, probabilities, worker) of the newest answer of `preferred` giving `winner`
- * (the answers that decided it; any answer when none of them does), with every replica listed.
+ * The final result: the predictions (top-5, probabilities, worker) of the newest answer giving `winner` from the first
+ * of `preferred` that has one (those that decided it, then those that count; any answer last), with every replica listed.
  */
 function settled(
   answers: JobResult[],
-  preferred: readonly JobResult[],
+  preferred: readonly (readonly JobResult[])[],
   winner: number,
   verdict: Pick<Verification, 'state' | 'credibility'>,
   ignored: ReadonlySet<JobResult>,
 ): JobResult {
   const newestGiving = (among: readonly JobResult[]) => among.findLast((given) => top1(given) === winner);
-  const chosen = newestGiving(preferred) ?? newestGiving(answers)!;
+  const chosen = [...preferred, answers].map(newestGiving).find((given) => given !== undefined)!;
   const replicas: Replica[] = answers.map((given) => ({
     workerId: given.workerId ?? '',
     workerClass: given.workerClass ?? 'volunteer',
