@@ -26,11 +26,15 @@ export class NumberedEvent {
       event.type === 'workers-changed' ? `id: ${id}\n${unnumberedFrame({ ...event, changed: event.changed.map(withoutTrust) })}` : this.frame;
   }
 
-  /** What keeping it costs: its frames' characters (a byte each in memory, the JSON being mostly ASCII). */
+  /** What keeping it costs: its frames' bytes in memory. */
   get bytes(): number {
-    return this.frame.length + (this.frameWithoutTrust === this.frame ? 0 : this.frameWithoutTrust.length);
+    return (this.weight ??= memoryBytes(this.frame) + (this.frameWithoutTrust === this.frame ? 0 : memoryBytes(this.frameWithoutTrust)));
   }
+  private weight: number | undefined;
 }
+
+/** V8 keeps a string one byte a character, or two once any character is past U+00FF (a stranger's emoji name). */
+const memoryBytes = (text: string) => text.length * (/[\u0100-\uffff]/.test(text) ? 2 : 1);
 
 export class RecentEvents {
   private readonly ring: (NumberedEvent | undefined)[] = [];

@@ -187,6 +187,14 @@ describe('recent events kept for catching up', () => {
     expect(ids(recent.after(8))).toEqual([]);
   });
 
+  it('count a frame with a character past U+00FF at two bytes a character, as V8 keeps it', () => {
+    const recent = new RecentEvents(1_000, 64 * 1024 * 1024);
+    const plain = recent.add(job('plain', 1_000));
+    const emoji = recent.add({ type: 'job', transition: 'submitted', job: jobView('emoji', { fileName: `🐈${'x'.repeat(1_000)}` }) });
+    expect(plain.bytes).toBe(plain.frame.length);
+    expect(emoji.bytes).toBe(2 * emoji.frame.length);
+  });
+
   it('never keep more bytes than EVENT_REPLAY_BYTES, counting both frames of a worker change, and always keep the newest', () => {
     const bound = 50_000;
     const recent = new RecentEvents(1_000, bound);
