@@ -51,19 +51,18 @@ export class LeasesEndedElsewhere {
         if (transition) held.push({ session, lease, transition });
       }
     if (!held.length) return;
-    let unread: unknown = null;
-    for (const { session, lease, transition } of held) {
-      // One lease the store could not be asked about is left to the session's overdue check; the others go on.
-      const current = await this.isCurrent(lease, transition).catch((error: unknown) => {
-        unread ??= error;
-        return true;
-      });
-      // Answered meanwhile (the store refused it), or still its job's lease: nothing to revoke.
-      if (current || !session.holds(lease)) continue;
+    // Asked all at once: a store that hangs costs one timeout, not one per lease.
+    const current = await Promise.allSettled(held.map(({ lease, transition }) => this.isCurrent(lease, transition)));
+    held.forEach(({ session, lease, transition }, i) => {
+      const asked = current[i]!;
+      // One the store could not be asked about is left to the session's overdue check; answered meanwhile (the store
+      // refused it), or still its job's lease: nothing to revoke.
+      if (asked.status === 'rejected' || asked.value || !session.holds(lease)) return;
       if (transition === 'expired') session.recordExpired();
       this.deps.revoke(lease);
-    }
-    if (unread) logStoreError(this.deps.log, unread, 'could not read the jobs another master ended');
+    });
+    const unread = current.find((asked) => asked.status === 'rejected');
+    if (unread) logStoreError(this.deps.log, unread.reason, 'could not read the jobs another master ended');
     this.deps.dispatch();
   }
 

@@ -368,6 +368,31 @@ describe('events between masters sharing Redis', () => {
     expect(a.workers.all[0]!.leases).toEqual([leaseOf(expired)]);
   });
 
+  it('ask the store about every lease another master ended at once, so a store that hangs costs one wait, not one a lease', async () => {
+    const a = await master(storeConfig({ url: TEST_REDIS_URL }));
+    const held = await worker(a, { name: 'stuck', credit: 2, onJob: () => {} });
+    const ids = (await submit(a, 2)) as [string, string];
+    await until(() => held.jobs.length === 2, 'the worker on A to hold both jobs');
+    const asked: string[] = [];
+    let answer!: () => void;
+    const answered = new Promise<void>((resolve) => (answer = resolve));
+    const getDetail = a.store.getDetail.bind(a.store);
+    let told = 0;
+    a.store.getDetail = async (jobId) => {
+      asked.push(jobId);
+      await answered;
+      return getDetail(jobId).finally(() => setImmediate(() => told++));
+    };
+    // Heard in one turn, as events relayed together are.
+    const jobs = await Promise.all(ids.map(async (id) => (await a.store.get(id))!));
+    for (const job of jobs) a.lifecycle.fromOtherMaster({ type: 'job', transition: 'expired', job });
+    await until(() => asked.length === 2, 'both leases asked about before either answer');
+    answer();
+    await until(() => told === 2, 'both answers acted on');
+    // Both still their jobs' current leases: kept.
+    expect(a.workers.all[0]!.leases).toHaveLength(2);
+  });
+
   it('keep a lease held here that is its job’s current one, though another master ended an earlier lease of the job', async () => {
     const { a, held, id, lease } = await stuckOnA();
     // An earlier lease of this job, elsewhere, expired, and A heard of it only after leasing the job again here.
