@@ -200,7 +200,6 @@ export async function runTrustCell(inputs: TrustBenchInputs, cell: CellSpec, opt
     const unfinished = new Set<string>();
     const allFinished = () => jobImage.size === count && unfinished.size === 0;
     let resolveFinished = () => {};
-    const finishedAll = new Promise<void>((resolve) => (resolveFinished = resolve));
     onFinished = (id) => unfinished.delete(id) && allFinished() && resolveFinished();
     // A job not yet in jobImage is added at its submit's return, finished no longer holding it.
     onReopened = (id) => jobImage.has(id) && unfinished.add(id);
@@ -216,10 +215,13 @@ export async function runTrustCell(inputs: TrustBenchInputs, cell: CellSpec, opt
         if (!finished.has(job.id)) unfinished.add(job.id);
       });
     }
-    if (allFinished()) resolveFinished();
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([finishedAll, new Promise((resolve) => (timer = setTimeout(resolve, deadline - performance.now())))]);
-    clearTimeout(timer);
+    // Waited for again when a job is reopened just as the last one finished (in the same turn).
+    while (!allFinished() && performance.now() < deadline) {
+      let timer: NodeJS.Timeout | undefined;
+      const finishedAll = new Promise<void>((resolve) => (resolveFinished = resolve));
+      await Promise.race([finishedAll, new Promise((resolve) => (timer = setTimeout(resolve, deadline - performance.now())))]);
+      clearTimeout(timer);
+    }
     return jobImage;
   };
   try {
