@@ -26,6 +26,8 @@ export class MasterWatch {
   private heardSince: number | null = null;
   /** When the last heartbeat that succeeded was sent. */
   private lastSent = -Infinity;
+  /** Silent masters some of whose partitions were out of reach: warned of once, not every beat. */
+  private readonly partlyRequeued = new Set<string>();
 
   constructor(
     private readonly store: RedisJobStore,
@@ -83,9 +85,12 @@ export class MasterWatch {
         const requeued = await this.lifecycle.requeueOrphaned(leases, `master ${masterId} stopped answering`);
         // A partition out of reach may hold more of its leases: it stays known, and is looked for again next beat.
         if (unreached > 0) {
-          this.log.warn({ masterId, requeued, unreached }, 'a master sharing the store went silent: requeued what partitions in reach hold of its jobs');
+          const level = this.partlyRequeued.has(masterId) ? 'debug' : 'warn';
+          this.partlyRequeued.add(masterId);
+          this.log[level]({ masterId, requeued, unreached }, 'a master sharing the store went silent: requeued what partitions in reach hold of its jobs');
           continue;
         }
+        this.partlyRequeued.delete(masterId);
         await this.store.forgetMaster(masterId);
         this.log.warn({ masterId, requeued }, 'a master sharing the store went silent: requeued the jobs its workers held');
       }

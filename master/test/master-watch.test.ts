@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import pino from 'pino';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { SyntheticWorker, type SyntheticWorkerOptions } from '../../metrics/synthetic-worker.ts';
 import { MasterWatch } from '../lifecycle/master-watch.ts';
@@ -116,7 +117,7 @@ describe('masters watching each other through a Redis outage', () => {
   }
 
   /** A watch whose requeueing is only recorded (or held up `holdMs`), so the leases it would requeue can be checked. */
-  function watch(store: RedisJobStore, timeoutMs: number, holdMs = 0) {
+  function watch(store: RedisJobStore, timeoutMs: number, holdMs = 0, log = silent) {
     const requeued: LeaseRef[] = [];
     const lifecycle = {
       requeueOrphaned: async (leases: LeaseRef[]) => {
@@ -125,7 +126,7 @@ describe('masters watching each other through a Redis outage', () => {
         return leases.length;
       },
     };
-    const masterWatch = new MasterWatch(store, lifecycle, timeoutMs, silent);
+    const masterWatch = new MasterWatch(store, lifecycle, timeoutMs, log);
     cleanup.push(() => masterWatch.close());
     return { requeued, close: () => masterWatch.close() };
   }
@@ -189,12 +190,16 @@ describe('masters watching each other through a Redis outage', () => {
     });
     cleanup.push(async () => spy.mockRestore());
     const timeoutMs = 400;
-    const watchB = watch(b, timeoutMs);
+    const warnings: string[] = [];
+    const log = pino({ level: 'warn' }, { write: (line: string) => void warnings.push((JSON.parse(line) as { msg: string }).msg) });
+    const watchB = watch(b, timeoutMs, 0, log);
     const ref = ({ jobId, leaseId }: Lease) => ({ jobId, leaseId });
     await until(() => watchB.requeued.length > 0, 'B to requeue what it can reach', 10 * timeoutMs);
-    await sleep(2 * timeoutMs);
+    await until(() => watchB.requeued.length >= 3, 'B to look again on later beats', 10 * timeoutMs);
     expect(new Set(watchB.requeued.map((lease) => lease.jobId))).toEqual(new Set([inReach.jobId]));
     expect(await b.silentMasters()).toEqual([dead.masterId]);
+    // Looked for every beat, warned of once.
+    expect(warnings.filter((message) => message.includes('partitions in reach'))).toHaveLength(1);
 
     spy.mockRestore();
     await until(() => watchB.requeued.some((lease) => lease.jobId === outOfReach.jobId), 'B to requeue the rest once its partition is back', 10 * timeoutMs);
