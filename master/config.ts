@@ -171,12 +171,19 @@ export const ConfigSchema = z
     // ---- trust: who workers are and how far their answers count (issue 9) ----
     /** Signs worker identity tokens and (with a key derived from it) owner keys; masters sharing a store must share it. Unset: one is made and kept in the store. */
     workerTokenSecret: z.string().min(32, 'WORKER_TOKEN_SECRET must be at least 32 characters').optional(),
-    /** The operator's fleet presents it to be trusted; unset, one is made from the secret and logged in the operator's worker page. */
-    fleetToken: z
-      .string()
-      .min(FLEET_TOKEN_LENGTH.min, `FLEET_TOKEN must be at least ${FLEET_TOKEN_LENGTH.min} characters`)
-      .max(FLEET_TOKEN_LENGTH.max)
-      .optional(),
+    /**
+     * The operator's fleet presents it to be trusted; unset, one is made from the secret and logged in the operator's
+     * worker page; `off` (null here): none, no worker is trusted.
+     */
+    fleetToken: z.preprocess(
+      (given) => (given === 'off' ? null : given),
+      z
+        .string()
+        .min(FLEET_TOKEN_LENGTH.min, `FLEET_TOKEN must be at least ${FLEET_TOKEN_LENGTH.min} characters (or off)`)
+        .max(FLEET_TOKEN_LENGTH.max)
+        .nullable()
+        .optional(),
+    ),
     /** Distinct volunteer identities that must say a job cannot be processed before it goes to trusted workers only (a trusted worker's word fails it). */
     failureQuorum: int(1).default(2),
     /** Spot-check images and their answers (gold.csv); unset, no spot checks. */

@@ -92,7 +92,7 @@ async function startLocked(config: Config, log: Logger, parts: MasterParts, lock
   const identityStore: IdentityStore = redisAt ? await RedisIdentityStore.connect(redisAt, config.redisPrefix) : new SqliteIdentityStore(config.dataDir);
   // One secret signs worker tokens and owner keys (each with a key of its own): set, or made once and kept in the store.
   const secret = config.workerTokenSecret ?? (await identityStore.secretOr(newSecret()));
-  const fleetToken = config.fleetToken ?? derivedFleetToken(secret);
+  const fleetToken = config.fleetToken === null ? undefined : (config.fleetToken ?? derivedFleetToken(secret));
   // Request rates and new identities per address are counted in Redis when masters share it: one allowance per client, not one per master.
   const rateRedis = redisAt ? await connectRedis(redisAt, 1_000) : null;
   const sharedRate = rateRedis ? { redis: rateRedis, keyPrefix: config.redisPrefix } : undefined;
@@ -192,7 +192,7 @@ async function startLocked(config: Config, log: Logger, parts: MasterParts, lock
   const fileWarning = openFileWarning(config.maxConnections, config.maxUploadsInFlight, openFileLimit());
   if (fileWarning) log.warn(fileWarning);
   // Without it, a first user's own page is one volunteer, whose answers alone never finish a job.
-  if (!config.fleetToken)
+  if (config.fleetToken === undefined)
     log.info(
       { workerPage: `${url}/worker#fleet-token=${fleetToken}` },
       "the operator's worker page: its answers are trusted (FLEET_TOKEN=<the token in it> npm run fleet runs headless ones; FLEET_TOKEN sets another)",

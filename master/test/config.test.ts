@@ -108,6 +108,8 @@ describe('configuration', () => {
       /--worker-token-secret \/ WORKER_TOKEN_SECRET: WORKER_TOKEN_SECRET must be at least 32/,
     );
     expect(() => loadConfig(argv(), { FLEET_TOKEN: 'short' })).toThrow(/--fleet-token \/ FLEET_TOKEN: FLEET_TOKEN must be at least 16/);
+    // off: no fleet token at all, none made from the secret.
+    expect(loadConfig(argv(), { FLEET_TOKEN: 'off' }).fleetToken).toBeNull();
     expect(defaults).toMatchObject({ maxNewIdentitiesPerAddress: 30, newIdentityWindowMs: 3_600_000 });
     expect(loadConfig(argv('--max-new-identities-per-address', '5'), { NEW_IDENTITY_WINDOW_MS: '60000' })).toMatchObject({
       maxNewIdentitiesPerAddress: 5,

@@ -9,6 +9,7 @@ import { devImages } from '../../test/support/paths.ts';
 import { startTestMaster, tempDataDir, type TestMaster } from '../../test/support/test-master.ts';
 import { useTestMasters, type MasterStore } from '../../test/support/test-masters.ts';
 import type { JobView, WorkerView } from '../api-types.ts';
+import { derivedFleetToken } from '../identity/worker-tokens.ts';
 import { CloseCode, type WorkerIdentity } from '../protocol.ts';
 
 const image = fs.readFileSync(devImages(1)[0]!.path);
@@ -107,6 +108,13 @@ describe('worker identity', () => {
     const configured = await withoutFleetToken({ dataDir, fleetToken: FLEET_TOKEN });
     expect(configured.token).toBeUndefined();
     expect((await refusal(configured.m, { hello: { fleetToken: first.token! } })).code).toBe(CloseCode.badFleetToken);
+  });
+
+  it('with FLEET_TOKEN=off, makes no fleet token: none is logged, and the one the secret would make is refused', async () => {
+    const workerTokenSecret = 's'.repeat(32);
+    const off = await withoutFleetToken({ workerTokenSecret, fleetToken: null });
+    expect(off.token).toBeUndefined();
+    expect((await refusal(off.m, { hello: { fleetToken: derivedFleetToken(workerTokenSecret) } })).code).toBe(CloseCode.badFleetToken);
   });
 
   it('makes the same fleet token on masters sharing Redis, and another for another secret', async () => {
