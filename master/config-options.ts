@@ -117,7 +117,12 @@ export const OPTIONS: [string, string, keyof Config, string][] = [
     'workerTokenSecret',
     'signs worker identities; shared by masters on one store (default: made once, kept in the store)',
   ],
-  ['--fleet-token <t>', 'FLEET_TOKEN', 'fleetToken', 'workers presenting it are trusted (npm run fleet passes it); unset: made from the secret and logged; off: none'],
+  [
+    '--fleet-token <t>',
+    'FLEET_TOKEN',
+    'fleetToken',
+    'workers presenting it are trusted (npm run fleet passes it); unset: made from the secret and logged; off: none',
+  ],
   ['--failure-quorum <n>', 'FAILURE_QUORUM', 'failureQuorum', 'distinct volunteers that must call a job unprocessable before it goes to trusted workers only'],
   ['--gold-dir <dir>', 'GOLD_DIR', 'goldDir', 'spot-check images with their answers (gold.csv, made by npm run gold); unset: no spot checks'],
   ['--gold-answers <file>', 'GOLD_ANSWERS', 'goldAnswers', "the spot checks' answers file (default: GOLD_DIR/gold.csv)"],
