@@ -22,6 +22,7 @@ import { MasterConnection, workerSocketUrl, type SocketClose } from './connectio
 import { Pacer, pacedMsPerImage } from './cpu-share.ts';
 import { CreditGate } from './credit-gate.ts';
 import { CREDIT_SAMPLE_JOBS, INITIAL_CREDIT, nextCredit } from './credit.ts';
+import { BROKEN_AFTER_FAILURES, FailureStreak } from './failure-streak.ts';
 import { JobQueue, type QueuedJob } from './job-queue.ts';
 import { loadModel } from './model.ts';
 import { ImageDecodeError, OffThreadDecoder } from './off-thread-decoder.ts';
@@ -58,13 +59,6 @@ const SPEED_WINDOW = 20;
 /** Inference times kept for the page's chart. */
 const HISTORY_LENGTH = 60;
 const MAX_REASON_LENGTH = 500;
-/**
- * Jobs failing in a row, in the page's own work (not an image that will not decode), after which the page takes its
- * backend for dead (a WASM out-of-memory, a lost WebGL context can fail every job in a millisecond) and reloads the classifier.
- */
-const BROKEN_AFTER_FAILURES = 3;
-/** A classifier broken again since its reload waits this long in 'error' for the next: long enough for a fleet to relaunch the page. */
-const BROKEN_AGAIN_RELOAD_MS = 60_000;
 
 /**
  * The worker loop: choose a backend, load and warm the model, connect, then classify the
@@ -93,10 +87,8 @@ export class WorkerRuntime extends EventTarget {
   private announced: number | null = null;
   /** Model reloads since the last welcome: a master that keeps refusing the model is asked again ever more slowly. */
   private readonly modelReloads = new Backoff(RECONNECT_BACKOFF);
-  /** The page's own job failures in a row (see BROKEN_AFTER_FAILURES). */
-  private failuresInARow = 0;
-  /** The classifier was reloaded for failing, and has classified nothing since. */
-  private reloadedBroken = false;
+  /** The page's own job failures in a row: a dead backend's (failure-streak.ts). */
+  private readonly failures = new FailureStreak();
 
   constructor(private readonly options: RuntimeOptions) {
     super();
@@ -308,15 +300,9 @@ export class WorkerRuntime extends EventTarget {
     if (epoch === this.epoch) await this.prepareAndConnect(epoch);
   }
 
-  /**
-   * The page fails every job (see BROKEN_AFTER_FAILURES): it hands its leases back and reloads the classifier, at once
-   * the first time; broken again with no job classified since, it waits in 'error', where a fleet relaunches the page.
-   */
-  private async reloadBrokenClassifier(reason: string): Promise<void> {
+  /** The page fails every job (failure-streak.ts): it hands its leases back and reloads the classifier after `waitMs` in 'error'. */
+  private async reloadBrokenClassifier(reason: string, waitMs: number): Promise<void> {
     const epoch = this.epoch;
-    const waitMs = this.reloadedBroken ? BROKEN_AGAIN_RELOAD_MS : 0;
-    this.reloadedBroken = true;
-    this.failuresInARow = 0;
     console.warn(`${BROKEN_AFTER_FAILURES} jobs failed in a row (${reason}): reloading the classifier`);
     this.connection.close();
     await this.whenIdle();
@@ -403,8 +389,7 @@ export class WorkerRuntime extends EventTarget {
       const decodeMs = performance.now() - started;
       this.prefetch();
       const { predictions, inferenceMs, stages } = await classifier.classifyDecoded(bitmap, decodeMs);
-      this.failuresInARow = 0;
-      this.reloadedBroken = false;
+      this.failures.succeeded();
       // The master took the lease back meanwhile, or the socket it came on is gone: no answer goes, so none counts.
       // Checked before the counting, as the credit it leaves must go before the result (below).
       if (job.cancelled || !this.connection.canSend(job.session)) return performance.now() - started;
@@ -429,7 +414,8 @@ export class WorkerRuntime extends EventTarget {
       const retryable = !(error instanceof ImageDecodeError);
       this.connection.send({ type: 'failure', jobId, leaseId, reason, retryable }, job.session);
       this.update({ jobsFailed: this.status.jobsFailed + 1, lastError: `job ${jobId}: ${reason}` });
-      if (retryable && ++this.failuresInARow === BROKEN_AFTER_FAILURES) void this.reloadBrokenClassifier(reason);
+      const reloadInMs = retryable ? this.failures.failed() : null;
+      if (reloadInMs !== null) void this.reloadBrokenClassifier(reason, reloadInMs);
     }
     this.announceCredit();
     return performance.now() - started;
