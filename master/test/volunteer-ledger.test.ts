@@ -105,6 +105,25 @@ describe.each(KINDS)('volunteer ledger on $name', (kind) => {
     expect((await ledger.leaderboard(10, 2)).volunteers).toEqual([]);
   });
 
+  it('ranks every page as the whole board does, ties sharing a rank across a page boundary', async () => {
+    const { ledger } = await fresh();
+    const scores = [5, 3, 3, 3, 2, 2, 1];
+    for (const [i, images] of scores.entries()) {
+      for (let n = 0; n < images; n++)
+        await ledger.record({ jobId: nextJob(), volunteerId: `volunteer-tie-${i}-xxxxxx`, browser: 'chromium', backend: 'wasm', computeMs: 1 });
+    }
+    const pages = await Promise.all([0, 2, 4, 6].map((offset) => ledger.leaderboard(offset, 2)));
+    expect(pages.flatMap((page) => page.volunteers.map((v) => [v.rank, v.images]))).toEqual([
+      [1, 5],
+      [2, 3],
+      [2, 3],
+      [2, 3],
+      [5, 2],
+      [5, 2],
+      [7, 1],
+    ]);
+  });
+
   it('shows a name only once the volunteer sets one, and forgets it when cleared', async () => {
     const { ledger } = await fresh();
     await ledger.setDisplayName(A, 'Ada'); // before any credit: kept, but not on the board yet
@@ -168,5 +187,57 @@ describe.each(KINDS)('volunteer ledger on $name', (kind) => {
     const again = await open();
     expect(await again.standing(A)).toEqual({ rank: 1, displayName: 'Ada', images: 1, computeMs: 7 });
     expect((await again.totals()).byBrowser).toEqual([{ key: 'firefox', images: 1, computeMs: 7 }]);
+  });
+});
+
+describe('the SQLite leaderboard', () => {
+  it('keeps no row for an identity that only said it has no name, as every page does at start', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'grid-ledger-'));
+    const ledger = new SqliteVolunteerLedger(dir);
+    try {
+      const rows = () => (ledger['db'].prepare('SELECT COUNT(*) AS n FROM volunteers').get() as { n: number }).n;
+      for (let i = 0; i < 10; i++) await ledger.setDisplayName(`nameless-${i}`, null);
+      expect(rows()).toBe(0);
+      await ledger.setDisplayName('named', 'Ada');
+      await ledger.setDisplayName('named', null);
+      expect(rows()).toBe(1);
+    } finally {
+      await ledger.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('reads a deep page off its index: no sort of all volunteers, no count for each row skipped', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'grid-ledger-'));
+    const ledger = new SqliteVolunteerLedger(dir);
+    try {
+      const db = ledger['db'];
+      const insert = db.prepare('INSERT INTO volunteers (id, images) VALUES (?, ?)');
+      db.transaction(() => {
+        for (let i = 0; i < 20_000; i++) insert.run(`volunteer-${i}`, 1 + (i % 997));
+      })();
+      // The statements the leaderboard runs, each explained as SQLite will run it.
+      const asked: string[] = [];
+      const internals = ledger as unknown as { sql: (text: string) => unknown };
+      const sql = internals.sql;
+      internals.sql = (text) => (asked.push(text), sql(text));
+      const page = await ledger.leaderboard(19_000, 100);
+      const plans = asked.map((text) =>
+        db
+          .prepare(`EXPLAIN QUERY PLAN ${text}`)
+          .all(...Array.from({ length: (text.match(/\?/g) ?? []).length }, () => 1))
+          .map((step) => (step as { detail: string }).detail)
+          .join('; '),
+      );
+      expect(plans.length).toBeGreaterThan(1);
+      for (const plan of plans) expect(plan).not.toMatch(/TEMP B-TREE|CORRELATED|SCAN volunteers$|SCAN volunteers;/);
+      // Ranked as the whole board ranks it.
+      const rankOf = (images: number) => (db.prepare('SELECT COUNT(*) AS n FROM volunteers WHERE images > ?').get(images) as { n: number }).n + 1;
+      expect(page.volunteers).toHaveLength(100);
+      expect(page.volunteers.map((v) => v.rank)).toEqual(page.volunteers.map((v) => rankOf(v.images)));
+    } finally {
+      await ledger.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

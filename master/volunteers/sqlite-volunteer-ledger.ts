@@ -38,7 +38,9 @@ export class SqliteVolunteerLedger implements VolunteerLedger {
           images INTEGER NOT NULL DEFAULT 0,
           compute_ms REAL NOT NULL DEFAULT 0
         );
-        CREATE INDEX IF NOT EXISTS volunteers_by_images ON volunteers (images);
+        -- The leaderboard's order, so a page is read off the index, and ranks counted on it.
+        DROP INDEX IF EXISTS volunteers_by_images;
+        CREATE INDEX IF NOT EXISTS volunteers_by_rank ON volunteers (images, id);
         CREATE TABLE IF NOT EXISTS volunteer_tallies (
           dimension TEXT NOT NULL,
           key TEXT NOT NULL,
@@ -88,6 +90,8 @@ export class SqliteVolunteerLedger implements VolunteerLedger {
   }
 
   async setDisplayName(volunteerId: string, displayName: string | null): Promise<void> {
+    // No name is no row: every page says so at start, and a row for each identity minted would be kept for good.
+    if (displayName === null) return void this.sql('UPDATE volunteers SET display_name = NULL WHERE id = ?').run(volunteerId);
     this.sql(`INSERT INTO volunteers (id, display_name) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET display_name = excluded.display_name`).run(
       volunteerId,
       displayName,
@@ -101,13 +105,25 @@ export class SqliteVolunteerLedger implements VolunteerLedger {
     return { rank: ahead + 1, ...view(row) };
   }
 
+  /**
+   * A page read off the index in rank order; ranks counted once for the page's first score and then added up score by
+   * score (ties share a rank), not per row over every volunteer ahead: a deep page cost the square of the volunteers.
+   */
   async leaderboard(offset: number, limit: number): Promise<LeaderboardPage> {
     const { total } = this.sql('SELECT COUNT(*) AS total FROM volunteers WHERE images > 0').get() as { total: number };
-    const rows = this.sql(
-      `SELECT display_name, images, compute_ms, (SELECT COUNT(*) FROM volunteers ahead WHERE ahead.images > v.images) + 1 AS rank
-                FROM volunteers v WHERE images > 0 ORDER BY images DESC, id DESC LIMIT ? OFFSET ?`,
-    ).all(limit, offset) as (StandingRow & { rank: number })[];
-    return { total, volunteers: rows.map((row) => ({ rank: row.rank, ...view(row) })) };
+    const rows = this.sql('SELECT display_name, images, compute_ms FROM volunteers WHERE images > 0 ORDER BY images DESC, id DESC LIMIT ? OFFSET ?').all(
+      limit,
+      offset,
+    ) as StandingRow[];
+    const countWhere = (condition: string, images: number) =>
+      (this.sql(`SELECT COUNT(*) AS n FROM volunteers WHERE images ${condition} ?`).get(images) as { n: number }).n;
+    let ahead = rows.length ? countWhere('>', rows[0]!.images) : 0;
+    const volunteers = rows.map((row, i) => {
+      const previous = rows[i - 1];
+      if (previous && previous.images !== row.images) ahead += countWhere('=', previous.images);
+      return { rank: ahead + 1, ...view(row) };
+    });
+    return { total, volunteers };
   }
 
   async totals(): Promise<LedgerTotals> {
