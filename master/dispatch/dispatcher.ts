@@ -22,6 +22,8 @@ export class Dispatcher {
   /** When each worker was last dealt a job (a count of deals): the longest-waiting go first, so a short queue is shared. */
   private readonly lastDealt = new WeakMap<WorkerSession, number>();
   private deals = 0;
+  /** Workers the last batch dealt more than the queue served them, since the last pump: it held nothing more for them. */
+  private passedOver = new WeakSet<WorkerSession>();
   /**
    * How many deals each worker gets in a batch: what it was served last time, doubled when it was served all it was
    * dealt, up to the cap. At a trickle a batch asks the store for about one job a worker, not the cap for each (a lease
@@ -54,8 +56,21 @@ export class Dispatcher {
     this.workersPerClass = { trusted: this.maxWorkersPerClass, volunteer: this.maxWorkersPerClass };
   }
 
-  /** Offers queued jobs to workers with free credit until one side runs out. */
+  /** Offers queued jobs to workers with free credit until one side runs out; the queue or the workers changed. */
   pump(): void {
+    this.passedOver = new WeakSet();
+    this.run();
+  }
+
+  /**
+   * One worker's free credit rose: offers it jobs, unless the queue held none for it when it was last dealt and has not
+   * changed since (no pump). A worker flipping its credit would otherwise cost a lease call a message.
+   */
+  offer(session: WorkerSession): void {
+    if (!this.passedOver.has(session)) this.run();
+  }
+
+  private run(): void {
     if (this.pumping) {
       this.pumpAgain = true;
       return;
@@ -66,7 +81,7 @@ export class Dispatcher {
         this.pumping = null;
         if (this.pumpAgain) {
           this.pumpAgain = false;
-          this.pump();
+          this.run();
         }
       });
   }
@@ -104,7 +119,7 @@ export class Dispatcher {
       // A deal left unserved means the queue holds nothing more for that worker now (none left, or only jobs its
       // identity voted on), so asking again would cost a store round trip for nothing, and delay the next job's
       // dispatch behind it. Only a batch served in full may leave more to deal (the per-batch cap). A worker that got
-      // its deals beside one that did not is dealt again when a job or credit next changes.
+      // its deals beside one that did not is dealt again when a job or its credit next changes.
       if (served.length < dealt.length) return;
     }
   }
@@ -139,7 +154,7 @@ export class Dispatcher {
     return this.batchSize.get(session) ?? MAX_LEASES_PER_WORKER_PER_BATCH;
   }
 
-  /** What a batch's answer says of each worker dealt: the size of its next deal. */
+  /** What a batch's answer says of each worker dealt: the size of its next deal, and whether the queue passed it over. */
   private noteServed(batch: WorkerSession[], dealt: WorkerSession[], served: WorkerSession[]): void {
     const count = (sessions: WorkerSession[]) => sessions.reduce((counts, s) => counts.set(s, (counts.get(s) ?? 0) + 1), new Map<WorkerSession, number>());
     const dealtTo = count(dealt);
@@ -148,6 +163,8 @@ export class Dispatcher {
       const gave = dealtTo.get(session) ?? 0;
       const got = servedTo.get(session) ?? 0;
       this.batchSize.set(session, got === gave ? Math.min(2 * gave, MAX_LEASES_PER_WORKER_PER_BATCH) : Math.max(got, 1));
+      if (got < gave) this.passedOver.add(session);
+      else this.passedOver.delete(session);
     }
   }
 }

@@ -192,7 +192,7 @@ export class JobLifecycle {
   /** The worker changed its credit or started draining. */
   creditChanged(session: WorkerSession): void {
     this.workers.changed(session);
-    this.dispatch();
+    this.dispatcher.offer(session);
   }
 
   /**

@@ -111,6 +111,37 @@ describe('the dispatcher', () => {
     expect(calls.count).toBe(1);
   });
 
+  it('asks the store again for a worker whose credit rose only once the queue changed since it was passed over', async () => {
+    const { workers, served, queue, calls, dispatcher } = setUp([1, 1]);
+    dispatcher.pump();
+    await dispatcher.idle();
+    expect(calls.count).toBe(1);
+    // w0 flips its credit, as a hostile page may a thousand times a second: the queue held nothing for it, and has not changed.
+    for (let flip = 0; flip < 100; flip++) {
+      workers[0]!.freeCredit = 1 + (flip % 2);
+      dispatcher.offer(workers[0] as unknown as WorkerSession);
+      await dispatcher.idle();
+    }
+    expect(calls.count).toBe(1);
+    // A job arrives (a pump): dealt again.
+    queue.queued = 1;
+    dispatcher.pump();
+    await dispatcher.idle();
+    expect(calls.count).toBeGreaterThan(1);
+    expect(served).toEqual(['w0']);
+  });
+
+  it('offers jobs to a worker whose credit rose from none, never passed over', async () => {
+    const { workers, served, queue, dispatcher } = setUp([0]);
+    queue.queued = 1;
+    dispatcher.pump();
+    await dispatcher.idle();
+    workers[0]!.freeCredit = 1;
+    dispatcher.offer(workers[0] as unknown as WorkerSession);
+    await dispatcher.idle();
+    expect(served).toEqual(['w0']);
+  });
+
   it('deals again after a batch served in full, up to a credit above the per-batch cap', async () => {
     const { served, queue, calls, dispatcher } = setUp([10]);
     queue.queued = 20;

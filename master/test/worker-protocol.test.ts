@@ -308,6 +308,24 @@ describe('dead and misbehaving workers', () => {
     expect(creditChanges.mock.calls).toHaveLength(2);
   });
 
+  it('asks the store for no lease when a worker flips its credit while the queue holds nothing new for it', async () => {
+    await grid.start();
+    const volunteer = await grid.connect({ name: 'flipper', credit: 1 });
+    const creditChanges = vi.spyOn(grid.master.lifecycle, 'creditChanged');
+    // Once the joined worker was dealt and passed over (nothing queued), count the store's lease calls.
+    await until(() => grid.master.workers.size === 1, 'the worker joined');
+    await grid.master.lifecycle.idle();
+    const leases = vi.spyOn(grid.master.store, 'lease');
+    for (let i = 0; i < 200; i++) volunteer.send({ type: 'credit', credit: 1 + ((i + 1) % 2) });
+    await until(() => creditChanges.mock.calls.length === 200, 'every credit handled');
+    await grid.master.lifecycle.idle();
+    expect(leases.mock.calls).toHaveLength(0);
+    // A job arriving is still dealt to it.
+    const ids = await submit(1);
+    await until(() => volunteer.jobs.length === 1, 'the job dealt to the worker');
+    expect(volunteer.jobs[0]!.header.jobId).toBe(ids[0]);
+  });
+
   it('stores a display name sent again after the ledger could not store it', async () => {
     await grid.start();
     const renames = vi.spyOn(grid.master.ledger, 'setDisplayName').mockRejectedValueOnce(new StoreUnavailableError('unreachable just now'));
