@@ -59,7 +59,13 @@ function setUp(credits: number[], volunteers = 0, identityOf = (i: number) => `i
     await dispatcher.idle();
     for (const worker of workers) worker.freeCredit = credits[workers.indexOf(worker)]!;
   };
-  return { workers, queue, served, calls, passedOver, dispatcher, oneJob };
+  /** A worker's credit rose to `credit`: it is offered jobs, and the deal is done. */
+  const creditRose = async (worker: StandIn, credit: number) => {
+    worker.freeCredit = credit;
+    dispatcher.offer(worker as unknown as WorkerSession);
+    await dispatcher.idle();
+  };
+  return { workers, queue, served, calls, passedOver, dispatcher, oneJob, creditRose };
 }
 
 describe('the dispatcher', () => {
@@ -112,16 +118,12 @@ describe('the dispatcher', () => {
   });
 
   it('asks the store again for a worker whose credit rose only once the queue changed since it was passed over', async () => {
-    const { workers, served, queue, calls, dispatcher } = setUp([1, 1]);
+    const { workers, served, queue, calls, dispatcher, creditRose } = setUp([1, 1]);
     dispatcher.pump();
     await dispatcher.idle();
     expect(calls.count).toBe(1);
     // w0 flips its credit, as a hostile page may a thousand times a second: the queue held nothing for it, and has not changed.
-    for (let flip = 0; flip < 100; flip++) {
-      workers[0]!.freeCredit = 1 + (flip % 2);
-      dispatcher.offer(workers[0] as unknown as WorkerSession);
-      await dispatcher.idle();
-    }
+    for (let flip = 0; flip < 100; flip++) await creditRose(workers[0]!, 1 + (flip % 2));
     expect(calls.count).toBe(1);
     // A job arrives (a pump): dealt again.
     queue.queued = 1;
@@ -132,13 +134,11 @@ describe('the dispatcher', () => {
   });
 
   it('offers jobs to a worker whose credit rose from none, never passed over', async () => {
-    const { workers, served, queue, dispatcher } = setUp([0]);
+    const { workers, served, queue, dispatcher, creditRose } = setUp([0]);
     queue.queued = 1;
     dispatcher.pump();
     await dispatcher.idle();
-    workers[0]!.freeCredit = 1;
-    dispatcher.offer(workers[0] as unknown as WorkerSession);
-    await dispatcher.idle();
+    await creditRose(workers[0]!, 1);
     expect(served).toEqual(['w0']);
   });
 
