@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatBytes, formatCount, formatCredibility, formatOrDash, formatUptime, plural } from '../src/lib/format.ts';
+import { formatBytes, formatCount, formatCredibility, formatMs, formatOrDash, formatTime, formatUptime, plural } from '../src/lib/format.ts';
 
 describe('format', () => {
   it('writes sizes in SI units', () => {
@@ -25,6 +25,25 @@ describe('format', () => {
     expect(formatUptime(125)).toBe('2 min');
     expect(formatUptime(3 * 3600 + 5 * 60)).toBe('3 h 5 min');
     expect(formatUptime(2 * 86400 + 4 * 3600)).toBe('2 d 4 h');
+  });
+
+  it('writes a duration in units that stay readable from milliseconds to days', () => {
+    expect(formatMs(830.4)).toBe('830 ms');
+    expect(formatMs(12_400)).toBe('12.4 s');
+    expect(formatMs(12 * 60_000)).toBe('12 min');
+    expect(formatMs(100 * 3_600_000)).toBe('4 d 4 h');
+  });
+
+  it('writes a time alone when it is today, with its date otherwise', () => {
+    const now = new Date('2026-12-06T12:00:00');
+    const today = formatTime('2026-12-06T09:03:27', now);
+    const weekAgo = formatTime('2026-11-29T14:03:27', now);
+    const lastYear = formatTime('2025-11-29T14:03:27', now);
+    expect(today).toMatch(/^\D*0?9\D03\D27\D*$/);
+    expect(weekAgo).toContain('29');
+    expect(weekAgo).not.toContain('2026');
+    expect(weekAgo).toMatch(/14\D03\D27|0?2\D03\D27/);
+    expect(lastYear).toContain('2025');
   });
 
   it('writes a credibility with one decimal, and more only as close to 1 as it is', () => {

@@ -7,13 +7,24 @@ export function formatPercent(probability: number): string {
   return `${(probability * 100).toFixed(1)}%`;
 }
 
+/** A duration as "830 ms", "12.4 s", then in its largest units ("12 min", "3 h 5 min", "4 d 4 h"). */
 export function formatMs(ms: number): string {
-  return ms >= 1000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms)} ms`;
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
+  return formatUptime(ms / 1000);
 }
 
-/** Local wall-clock time of an ISO timestamp, e.g. "14:03:27". */
-export function formatTime(iso: string): string {
-  return new Date(iso).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+const TIME_OF_DAY: Intl.DateTimeFormatOptions = { hour: '2-digit', minute: '2-digit', second: '2-digit' };
+
+/**
+ * Local wall-clock time of an ISO timestamp, e.g. "14:03:27", with its date when it is not today
+ * ("Nov 29, 14:03:27"): jobs are kept for weeks, and a time alone would read as today's.
+ */
+export function formatTime(iso: string, now = new Date()): string {
+  const at = new Date(iso);
+  if (at.toDateString() === now.toDateString()) return at.toLocaleTimeString(undefined, TIME_OF_DAY);
+  const year = at.getFullYear() === now.getFullYear() ? {} : { year: 'numeric' as const };
+  return at.toLocaleString(undefined, { month: 'short', day: 'numeric', ...year, ...TIME_OF_DAY });
 }
 
 /** A size people read at a glance: "830 B", "142 kB", "10.5 MB" (SI units, as file managers show). */
