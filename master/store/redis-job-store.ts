@@ -9,18 +9,15 @@ import { type JobDetailView, type JobPage, type JobResult, type JobView } from '
 import type { CreateResult, JobStore, Lease, LeaseRef, Limits, ListQuery, NewJob, Reopened, StatusCounts, Transition, Vote, WorkerRef } from './job-store.ts';
 import type { RedisClient } from './redis/lua-scripts.ts';
 import { idIn, partitionOf, shareOf } from './redis/partitions.ts';
-import { createRedisClient, describeTarget, execBatch, reachRedis, type RedisTarget } from './redis/redis-connection.ts';
-import { masterKeys, partitionCountKey, RedisKeys } from './redis/redis-keys.ts';
+import { MasterPresence } from './redis/master-presence.ts';
+import { fromEveryReachable, type ReachedLeases } from './redis/reachable-leases.ts';
+import { createRedisClient, describeTarget, reachRedis, type RedisTarget } from './redis/redis-connection.ts';
+import { partitionCountKey, RedisKeys } from './redis/redis-keys.ts';
 import { RedisPartition, type Listed } from './redis/redis-partition.ts';
 import { idempotencyScope, requestDigest } from './request-digest.ts';
 import { IdempotencyKeyReusedError, PartitionCountMismatchError, QueueFullError, StoreUnavailableError } from './store-errors.ts';
 import { releaseUnsent } from './unsent-leases.ts';
 
-/** Leases read from the partitions in reach; `unreached` partitions (nodes down) may hold more. */
-export interface ReachedLeases {
-  leases: LeaseRef[];
-  unreached: number;
-}
 export interface RedisJobStoreOptions {
   /** One Redis ({url: 'redis://127.0.0.1:6379/0'}) or a Redis Cluster ({clusterNodes}). */
   target: RedisTarget;
@@ -59,7 +56,7 @@ export class RedisJobStore implements JobStore {
   /** This master's id: its leases carry it, so that the others can requeue them if it dies (master-watch.ts). */
   readonly masterId = randomUUID();
   private readonly partitions: RedisPartition[];
-  private readonly masters: ReturnType<typeof masterKeys>;
+  private readonly presence: MasterPresence;
   private readonly createTurns: Turns;
   private readonly leaseTurns: Turns;
   private readonly availabilityListeners = new Set<AvailabilityListener>();
@@ -96,9 +93,9 @@ export class RedisJobStore implements JobStore {
     firstTurn: number,
     private readonly limits: Limits,
   ) {
-    this.masters = masterKeys(keyPrefix);
     const share = { ...limits, maxPendingJobs: shareOf(limits.maxPendingJobs, partitionCount) };
     this.partitions = Array.from({ length: partitionCount }, (_, i) => new RedisPartition(redis, keyPrefix, i, partitionCount, share));
+    this.presence = new MasterPresence(redis, keyPrefix, this.masterId, this.partitions);
     this.createTurns = new Turns(partitionCount, firstTurn);
     this.leaseTurns = new Turns(partitionCount, firstTurn);
     // Connection errors reach callers as StoreUnavailableError and listeners as availability.
@@ -314,27 +311,18 @@ export class RedisJobStore implements JobStore {
     }
   }
 
-  /** Says this master is alive for `ttlMs` more, and is one of the store's masters (master-watch.ts). */
-  async sayAlive(ttlMs: number): Promise<void> {
-    await execBatch(this.redis.multi().set(this.masters.alive(this.masterId), '1', 'PX', ttlMs).sadd(this.masters.known, this.masterId));
+  // Master presence (master-watch.ts), kept in redis/master-presence.ts.
+  sayAlive(ttlMs: number): Promise<void> {
+    return this.presence.sayAlive(ttlMs);
   }
-
-  /** The other masters of this store that stopped saying they are alive. */
-  async silentMasters(): Promise<string[]> {
-    const others = (await reachRedis(() => this.redis.smembers(this.masters.known))).filter((id) => id !== this.masterId);
-    if (others.length === 0) return [];
-    const alive = (await execBatch(others.reduce((batch, id) => batch.exists(this.masters.alive(id)), this.redis.multi()))) as number[];
-    return others.filter((_, i) => alive[i] === 0);
+  silentMasters(): Promise<string[]> {
+    return this.presence.silentMasters();
   }
-
-  /** The leases a master made that are still held, in every partition in reach, and how many partitions were not. */
   leasesHeldBy(masterId: string): Promise<ReachedLeases> {
-    return this.fromEveryReachable((partition) => partition.leasesHeldBy(masterId));
+    return this.presence.leasesHeldBy(masterId);
   }
-
-  /** A dead master whose leases were all requeued is forgotten. */
-  async forgetMaster(masterId: string): Promise<void> {
-    await reachRedis(() => this.redis.srem(this.masters.known, masterId));
+  forgetMaster(masterId: string): Promise<void> {
+    return this.presence.forgetMaster(masterId);
   }
 
   /**
@@ -400,19 +388,7 @@ export class RedisJobStore implements JobStore {
 
   /** This master's leases due by `mine`, every other by `others`. */
   private async leasesDueBy(mine: number | '+inf', others: number | '+inf'): Promise<LeaseRef[]> {
-    return (await this.fromEveryReachable((partition) => partition.leasesDueBy(mine, this.masterId, others))).leases;
-  }
-
-  /**
-   * Leases read from every partition in reach: one whose node is down is read again on a later pass (reaping and the
-   * master watch run every few seconds). Fails only when none is in reach.
-   */
-  private async fromEveryReachable(read: (partition: RedisPartition) => Promise<LeaseRef[]>): Promise<ReachedLeases> {
-    const outcomes = await Promise.allSettled(this.partitions.map(read));
-    const failures = outcomes.flatMap((outcome) => (outcome.status === 'rejected' ? [outcome.reason as unknown] : []));
-    const other = failures.find((reason) => !(reason instanceof StoreUnavailableError));
-    if (other !== undefined || failures.length === outcomes.length) throw other ?? failures[0];
-    return { leases: outcomes.flatMap((outcome) => (outcome.status === 'fulfilled' ? outcome.value : [])), unreached: failures.length };
+    return (await fromEveryReachable(this.partitions, (partition) => partition.leasesDueBy(mine, this.masterId, others))).leases;
   }
 
   private setAvailable(available: boolean): void {
