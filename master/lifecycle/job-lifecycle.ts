@@ -7,7 +7,8 @@
 // each one, here; what follows for the volunteers behind an answer (spot checks
 // judged, votes decided again, blacklisting), in volunteer-trust.ts; leases held
 // too long, in lease-reaper.ts; jobs and spot checks dealt to the workers the
-// dispatcher picks, in job-dealing.ts.
+// dispatcher picks, in job-dealing.ts; workers' answers fenced and settled, in
+// worker-answers.ts.
 //
 //   submitted ─▶ queued ─leased─▶ leased ─completed─▶ done
 //                  ▲                │ ─answered─▶ queued again for another identity (a volunteer's vote, master/trust/)
@@ -23,10 +24,9 @@ import type { LiveEvents } from '../events/live-events.ts';
 import type { WorkerRegistry } from '../hub/worker-registry.ts';
 import type { WorkerSession } from '../hub/worker-session.ts';
 import type { Logger } from '../log.ts';
-import { CloseCode, type FailureMessage, type ResultMessage } from '../protocol.ts';
+import type { FailureMessage, ResultMessage } from '../protocol.ts';
 import type { CreateResult, JobStore, LeaseRef, NewJob, RejectReason } from '../store/job-store.ts';
 import { logStoreError, StoreUnavailableError } from '../store/store-errors.ts';
-import { relabelled } from '../model/class-labels.ts';
 import type { SpotCheckCounts, SpotChecks } from '../trust/spot-checks.ts';
 import type { Verifier } from '../trust/verification.ts';
 import { JobDealing } from './job-dealing.ts';
@@ -34,6 +34,7 @@ import { noTransitions, type JobEvent, type JobTransition, type TransitionCounts
 import { LeaseReaper } from './lease-reaper.ts';
 import { LeasesEndedElsewhere } from './leases-ended-elsewhere.ts';
 import { VolunteerTrust, type BlacklistCause } from './volunteer-trust.ts';
+import { WorkerAnswers } from './worker-answers.ts';
 
 /** Transitions that neither queue a job nor free a worker: no dispatch follows them. */
 const QUEUE_UNCHANGED = new Set<JobTransition>(['leased', 'unverified', 'image-expired', 'purged']);
@@ -78,10 +79,10 @@ export class JobLifecycle {
   private readonly events: LiveEvents;
   private readonly workers: WorkerRegistry;
   private readonly log: Logger;
-  private readonly verifier: Verifier;
   private readonly spotChecks: SpotChecks | undefined;
   private readonly dealing: JobDealing;
   private readonly trust: VolunteerTrust;
+  private readonly answers: WorkerAnswers;
   private readonly dispatcher: Dispatcher;
   private readonly endedElsewhere: LeasesEndedElsewhere;
   private readonly reaper: LeaseReaper;
@@ -92,7 +93,6 @@ export class JobLifecycle {
     this.events = events;
     this.workers = workers;
     this.log = log;
-    this.verifier = verifier;
     this.spotChecks = spotChecks;
     this.dealing = new JobDealing({
       store,
@@ -113,9 +113,19 @@ export class JobLifecycle {
       applied: (event) => this.applied(event),
       dispatch: () => this.dispatch(),
     });
+    this.answers = new WorkerAnswers({
+      store,
+      workers,
+      log,
+      verifier,
+      spotChecks,
+      trust: this.trust,
+      applied: (event) => this.applied(event),
+      dispatch: () => this.dispatch(),
+    });
     this.counters = {
       transitions: noTransitions(),
-      rejected: { 'unknown-job': 0, 'stale-lease': 0, 'not-your-lease': 0 },
+      rejected: this.answers.rejected,
       spotChecks: spotChecks?.counts ?? { given: 0, passed: 0, failed: 0 },
       blacklisted: this.trust.blacklisted,
       sent: this.dealing.sent,
@@ -233,106 +243,15 @@ export class JobLifecycle {
     return created;
   }
 
-  /**
-   * Fencing: the store writes the answer only for the job's current lease, held by this worker. Verification
-   * (master/trust/verification.ts) says whether it settles the job (completed) or is kept as a vote while another
-   * identity is asked (answered).
-   */
-  async complete(session: WorkerSession, message: ResultMessage): Promise<void> {
-    const lease = { jobId: message.jobId, leaseId: message.leaseId };
-    if (this.isSpotCheckHeld(session, lease)) {
-      await this.trust.judgeSpotCheck(session, lease, message.predictions[0]!.index, message.inferenceMs);
-      return;
-    }
-    const answer = {
-      predictions: relabelled(message.predictions),
-      model: message.model,
-      backend: message.backend,
-      ...(message.precision ? { precision: message.precision } : {}),
-      inferenceMs: message.inferenceMs,
-      ...(message.stages ? { stages: message.stages } : {}),
-      workerId: session.identity.workerId,
-      workerClass: session.workerClass,
-      ...(session.hello.browser ? { browser: session.hello.browser } : {}),
-    };
-    const checksBefore = session.trust.spotChecksPassed;
-    const held = session.holds(lease);
-    // The lease is dropped even if a store call fails: unapplied, it expires and is redone.
-    const settle = async () => {
-      // A first attempt holds no votes (store contract): no read for the common case of a job answered at once.
-      const earlier = session.isFirstAttempt(lease) ? [] : await this.store.votes(lease.jobId);
-      const decision = await this.verifier.decide(answer, earlier, this.workers.hasTrusted());
-      const now = Date.now();
-      const blacklisted = decision.answererBlacklisted === true;
-      if (!decision.final)
-        return { name: 'answered' as const, blacklisted, transition: await this.store.vote(lease, session.id, answer, decision.trustedOnly, now) };
-      // A result settled on an earlier vote is that voter's answer: this one is kept beside it, its vote if the job is reopened.
-      const own = decision.result.workerId === answer.workerId ? undefined : answer;
-      return { name: 'completed' as const, blacklisted, transition: await this.store.complete(lease, session.id, decision.result, now, own) };
-    };
-    const { name, blacklisted, transition } = await settle().finally(() => session.drop(lease));
-    // Blacklisted on another master while its socket here stayed open: its answer counted for nothing, and it is cut off.
-    if (blacklisted) session.close(CloseCode.identityRevoked, 'worker identity blacklisted');
-    if (transition.applied) {
-      session.recordDone(message.inferenceMs);
-      this.applied({ type: 'job', transition: name, job: transition.job });
-      if (name === 'completed') await this.trust.judgeVolunteers(transition.job);
-      else await this.trust.voteKept(session, lease.jobId, checksBefore);
-    } else {
-      this.reject(session, lease, held, 'result', transition.reason);
-    }
-    this.workers.changed(session);
+  // A worker's answers, fenced and settled in worker-answers.ts.
+  complete(session: WorkerSession, message: ResultMessage): Promise<void> {
+    return this.answers.complete(session, message);
   }
-
-  /** Fenced as complete is; the store requeues the job, or fails it when not retryable or out of attempts. */
-  async fail(session: WorkerSession, message: FailureMessage): Promise<void> {
-    const lease = { jobId: message.jobId, leaseId: message.leaseId };
-    // An honest page may fail to decode now and then: a failed spot check says nothing either way. It counts among
-    // the worker's failures as a job's would, or a volunteer failing a frame could tell from them whether it was a check.
-    if (this.isSpotCheckHeld(session, lease)) {
-      session.drop(lease);
-      this.spotChecks?.forget(lease);
-      session.jobsFailed += 1;
-      this.workers.changed(session);
-      return this.dispatch();
-    }
-    const held = session.holds(lease);
-    const transition = await this.store.fail(lease, session.id, message.reason, message.retryable, Date.now()).finally(() => session.drop(lease));
-    if (transition.applied) {
-      session.jobsFailed += 1;
-      this.log.info({ jobId: lease.jobId, worker: session.hello.name, reason: message.reason, status: transition.job.status }, 'attempt failed');
-      this.applied({ type: 'job', transition: 'failed', job: transition.job });
-    } else {
-      this.reject(session, lease, held, 'failure', transition.reason);
-    }
-    this.workers.changed(session);
+  fail(session: WorkerSession, message: FailureMessage): Promise<void> {
+    return this.answers.fail(session, message);
   }
-
-  /**
-   * The worker's answer made no sense (result-checks.ts): fenced as complete is, nothing of it is stored, and the
-   * job goes back to the queue for another identity.
-   */
-  async refuse(session: WorkerSession, message: ResultMessage, problem: string): Promise<void> {
-    const lease = { jobId: message.jobId, leaseId: message.leaseId };
-    if (this.isSpotCheckHeld(session, lease)) return void (await this.trust.judgeSpotCheck(session, lease, null));
-    const held = session.holds(lease);
-    const transition = await this.store.refuse(lease, session.id, `answer refused: ${problem}`, Date.now()).finally(() => session.drop(lease));
-    if (transition.applied) {
-      // Nonsense counts against the worker like any refused answer.
-      this.countRefusal(session, { jobId: lease.jobId, workerId: session.identity.workerId, problem }, 'answer refused');
-      this.applied({ type: 'job', transition: 'refused', job: transition.job });
-    } else {
-      this.reject(session, lease, held, 'refused answer', transition.reason);
-    }
-    this.workers.changed(session);
-  }
-
-  /**
-   * Only the worker a spot check was dealt to may answer it: another's answer with its ids (a colluder's, to learn
-   * which frames are checks) goes to the store as any stray answer does, which refuses it as no lease of its.
-   */
-  private isSpotCheckHeld(session: WorkerSession, lease: LeaseRef): boolean {
-    return this.spotChecks?.isSpotCheck(lease) === true && session.holds(lease);
+  refuse(session: WorkerSession, message: ResultMessage, problem: string): Promise<void> {
+    return this.answers.refuse(session, message, problem);
   }
 
   /** Jobs leased when the previous master died have no worker any more: queue them again (embedded store only). */
@@ -424,21 +343,5 @@ export class JobLifecycle {
   /** The worker here holding this lease (if any) forgets it and is told to drop the job. */
   private revoke(lease: LeaseRef): void {
     this.workers.holder(lease)?.cancel(lease);
-  }
-
-  /** `held`: the worker held the lease when it answered, so the store ended it under the worker (a delete, a reaper). */
-  private reject(session: WorkerSession, lease: LeaseRef, held: boolean, what: string, reason: RejectReason): void {
-    this.counters.rejected[reason] += 1;
-    // An honest page's answer to a job deleted or taken back while it worked on it is no strike against it, whether
-    // its cancel was sent (excused) or not yet (still held: the store ended the lease before the master could tell it).
-    if (!held && !session.excusesLateAnswer(lease)) this.countRefusal(session, { ...lease, reason }, `${what} rejected`);
-    this.dispatch();
-  }
-
-  /** A refused answer counts against its worker: logged once an interval (refusal-limiter.ts), and past the limit its socket closed. */
-  private countRefusal(session: WorkerSession, details: Record<string, unknown>, message: string): void {
-    const verdict = session.refusals.note(Date.now());
-    if (verdict.log) this.log.warn({ ...details, worker: session.hello.name, suppressed: verdict.suppressed }, message);
-    if (verdict.overLimit) session.close(1008, 'too many refused answers');
   }
 }

@@ -1,0 +1,157 @@
+// A worker's answer to what it was leased: a result, a failure, or a result that
+// made no sense (result-checks.ts). The store fences each: it writes one only for
+// the job's current lease, held by this worker. A result settles the job or is
+// kept as a vote, as verification says (master/trust/verification.ts); an answer
+// to a spot check is judged in volunteer-trust.ts. A fenced-off answer, and one
+// that made no sense, count against the worker.
+import type { WorkerRegistry } from '../hub/worker-registry.ts';
+import type { WorkerSession } from '../hub/worker-session.ts';
+import type { Logger } from '../log.ts';
+import { relabelled } from '../model/class-labels.ts';
+import { CloseCode, type FailureMessage, type ResultMessage } from '../protocol.ts';
+import type { JobStore, LeaseRef, RejectReason } from '../store/job-store.ts';
+import type { SpotChecks } from '../trust/spot-checks.ts';
+import type { Verifier } from '../trust/verification.ts';
+import type { JobEvent } from './job-events.ts';
+import type { VolunteerTrust } from './volunteer-trust.ts';
+
+export interface WorkerAnswersDeps {
+  store: JobStore;
+  workers: WorkerRegistry;
+  log: Logger;
+  verifier: Verifier;
+  /** Absent without GOLD_DIR: no spot checks. */
+  spotChecks: SpotChecks | undefined;
+  trust: VolunteerTrust;
+  /** What follows an applied transition (job-lifecycle.ts). */
+  applied: (event: JobEvent) => void;
+  dispatch: () => void;
+}
+
+export class WorkerAnswers {
+  /** Worker answers refused by fencing, by reason: never written. */
+  readonly rejected: Record<RejectReason, number> = { 'unknown-job': 0, 'stale-lease': 0, 'not-your-lease': 0 };
+
+  constructor(private readonly deps: WorkerAnswersDeps) {}
+
+  /**
+   * Fencing: the store writes the answer only for the job's current lease, held by this worker. Verification
+   * (master/trust/verification.ts) says whether it settles the job (completed) or is kept as a vote while another
+   * identity is asked (answered).
+   */
+  async complete(session: WorkerSession, message: ResultMessage): Promise<void> {
+    const { store, workers, verifier, trust, applied } = this.deps;
+    const lease = { jobId: message.jobId, leaseId: message.leaseId };
+    if (this.isSpotCheckHeld(session, lease)) {
+      await trust.judgeSpotCheck(session, lease, message.predictions[0]!.index, message.inferenceMs);
+      return;
+    }
+    const answer = {
+      predictions: relabelled(message.predictions),
+      model: message.model,
+      backend: message.backend,
+      ...(message.precision ? { precision: message.precision } : {}),
+      inferenceMs: message.inferenceMs,
+      ...(message.stages ? { stages: message.stages } : {}),
+      workerId: session.identity.workerId,
+      workerClass: session.workerClass,
+      ...(session.hello.browser ? { browser: session.hello.browser } : {}),
+    };
+    const checksBefore = session.trust.spotChecksPassed;
+    const held = session.holds(lease);
+    // The lease is dropped even if a store call fails: unapplied, it expires and is redone.
+    const settle = async () => {
+      // A first attempt holds no votes (store contract): no read for the common case of a job answered at once.
+      const earlier = session.isFirstAttempt(lease) ? [] : await store.votes(lease.jobId);
+      const decision = await verifier.decide(answer, earlier, workers.hasTrusted());
+      const now = Date.now();
+      const blacklisted = decision.answererBlacklisted === true;
+      if (!decision.final)
+        return { name: 'answered' as const, blacklisted, transition: await store.vote(lease, session.id, answer, decision.trustedOnly, now) };
+      // A result settled on an earlier vote is that voter's answer: this one is kept beside it, its vote if the job is reopened.
+      const own = decision.result.workerId === answer.workerId ? undefined : answer;
+      return { name: 'completed' as const, blacklisted, transition: await store.complete(lease, session.id, decision.result, now, own) };
+    };
+    const { name, blacklisted, transition } = await settle().finally(() => session.drop(lease));
+    // Blacklisted on another master while its socket here stayed open: its answer counted for nothing, and it is cut off.
+    if (blacklisted) session.close(CloseCode.identityRevoked, 'worker identity blacklisted');
+    if (transition.applied) {
+      session.recordDone(message.inferenceMs);
+      applied({ type: 'job', transition: name, job: transition.job });
+      if (name === 'completed') await trust.judgeVolunteers(transition.job);
+      else await trust.voteKept(session, lease.jobId, checksBefore);
+    } else {
+      this.reject(session, lease, held, 'result', transition.reason);
+    }
+    workers.changed(session);
+  }
+
+  /** Fenced as complete is; the store requeues the job, or fails it when not retryable or out of attempts. */
+  async fail(session: WorkerSession, message: FailureMessage): Promise<void> {
+    const { store, workers, log, spotChecks, applied, dispatch } = this.deps;
+    const lease = { jobId: message.jobId, leaseId: message.leaseId };
+    // An honest page may fail to decode now and then: a failed spot check says nothing either way. It counts among
+    // the worker's failures as a job's would, or a volunteer failing a frame could tell from them whether it was a check.
+    if (this.isSpotCheckHeld(session, lease)) {
+      session.drop(lease);
+      spotChecks?.forget(lease);
+      session.jobsFailed += 1;
+      workers.changed(session);
+      return dispatch();
+    }
+    const held = session.holds(lease);
+    const transition = await store.fail(lease, session.id, message.reason, message.retryable, Date.now()).finally(() => session.drop(lease));
+    if (transition.applied) {
+      session.jobsFailed += 1;
+      log.info({ jobId: lease.jobId, worker: session.hello.name, reason: message.reason, status: transition.job.status }, 'attempt failed');
+      applied({ type: 'job', transition: 'failed', job: transition.job });
+    } else {
+      this.reject(session, lease, held, 'failure', transition.reason);
+    }
+    workers.changed(session);
+  }
+
+  /**
+   * The worker's answer made no sense (result-checks.ts): fenced as complete is, nothing of it is stored, and the
+   * job goes back to the queue for another identity.
+   */
+  async refuse(session: WorkerSession, message: ResultMessage, problem: string): Promise<void> {
+    const { store, workers, trust, applied } = this.deps;
+    const lease = { jobId: message.jobId, leaseId: message.leaseId };
+    if (this.isSpotCheckHeld(session, lease)) return void (await trust.judgeSpotCheck(session, lease, null));
+    const held = session.holds(lease);
+    const transition = await store.refuse(lease, session.id, `answer refused: ${problem}`, Date.now()).finally(() => session.drop(lease));
+    if (transition.applied) {
+      // Nonsense counts against the worker like any refused answer.
+      this.countRefusal(session, { jobId: lease.jobId, workerId: session.identity.workerId, problem }, 'answer refused');
+      applied({ type: 'job', transition: 'refused', job: transition.job });
+    } else {
+      this.reject(session, lease, held, 'refused answer', transition.reason);
+    }
+    workers.changed(session);
+  }
+
+  /**
+   * Only the worker a spot check was dealt to may answer it: another's answer with its ids (a colluder's, to learn
+   * which frames are checks) goes to the store as any stray answer does, which refuses it as no lease of its.
+   */
+  private isSpotCheckHeld(session: WorkerSession, lease: LeaseRef): boolean {
+    return this.deps.spotChecks?.isSpotCheck(lease) === true && session.holds(lease);
+  }
+
+  /** `held`: the worker held the lease when it answered, so the store ended it under the worker (a delete, a reaper). */
+  private reject(session: WorkerSession, lease: LeaseRef, held: boolean, what: string, reason: RejectReason): void {
+    this.rejected[reason] += 1;
+    // An honest page's answer to a job deleted or taken back while it worked on it is no strike against it, whether
+    // its cancel was sent (excused) or not yet (still held: the store ended the lease before the master could tell it).
+    if (!held && !session.excusesLateAnswer(lease)) this.countRefusal(session, { ...lease, reason }, `${what} rejected`);
+    this.deps.dispatch();
+  }
+
+  /** A refused answer counts against its worker: logged once an interval (refusal-limiter.ts), and past the limit its socket closed. */
+  private countRefusal(session: WorkerSession, details: Record<string, unknown>, message: string): void {
+    const verdict = session.refusals.note(Date.now());
+    if (verdict.log) this.deps.log.warn({ ...details, worker: session.hello.name, suppressed: verdict.suppressed }, message);
+    if (verdict.overLimit) session.close(1008, 'too many refused answers');
+  }
+}
