@@ -261,8 +261,8 @@ const kindNamed = (name: StoreKind['name']) => STORE_KINDS.find((kind) => kind.n
 
 // The embedded store against one Redis (one partition), and a Redis Cluster against one Redis with the same
 // partitions: a partitioned queue answers differently from one queue by design (which partition a lease is taken
-// from, each partition's share of the limit; store-contract.test.ts holds both to the contract), so the cluster is
-// held to what the same partitions answer on one server. The partitions take turns in the same order on both.
+// from, each partition's share of the limit; the store-contract-*.test.ts files hold both to the contract), so the
+// cluster is held to what the same partitions answer on one server. The partitions take turns in the same order on both.
 const PAIRS: { reference: StoreKind; kind: StoreKind; numRuns: number }[] = [
   { reference: kindNamed('sqlite'), kind: kindNamed('redis'), numRuns: 100 },
   { reference: PARTITIONED_REDIS, kind: kindNamed('redis-cluster'), numRuns: 40 },
