@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseWorkerParams, randomWorkerName, rememberedWorkerName, takeFleetToken } from '../src/worker-runtime/worker-params.ts';
+import { parseWorkerParams, randomWorkerName, rememberedWorkerName } from '../src/worker-runtime/worker-params.ts';
 
 describe('parseWorkerParams', () => {
   it('reads the headless fleet URL', () => {
@@ -29,26 +29,6 @@ describe('parseWorkerParams', () => {
     expect(parseWorkerParams(`?name=${'x'.repeat(100)}`).name).toHaveLength(64);
     // A soft hyphen, a bidi override, a line break: the master would refuse the hello.
     expect(parseWorkerParams(`?name=${encodeURIComponent('lab\u00AD-\u202Eone\n')}`).name).toBe('lab-one');
-  });
-});
-
-describe('takeFleetToken', () => {
-  const at = (href: string) => {
-    const replaced: string[] = [];
-    const location = { href, hash: new URL(href).hash };
-    const history = { state: null, replaceState: (_state: unknown, _title: string, url?: string | URL | null) => void replaced.push(String(url)) };
-    return { token: takeFleetToken(location, history), replaced };
-  };
-
-  it('reads the token from the fragment and takes it out of the address bar', () => {
-    expect(at('http://m/worker?autostart=1#fleet-token=s3cret-token-value')).toEqual({
-      token: 's3cret-token-value',
-      replaced: ['http://m/worker?autostart=1'],
-    });
-  });
-
-  it('leaves a volunteer page without one alone', () => {
-    expect(at('http://m/worker')).toEqual({ token: undefined, replaced: [] });
   });
 });
 

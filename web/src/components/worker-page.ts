@@ -2,7 +2,7 @@ import { LitElement, html, nothing } from 'lit';
 import { formatCount, formatMs, plural } from '../lib/format.ts';
 import { SubscriptionController } from '../state/subscription-controller.ts';
 import { verificationPolicy } from '../state/verification-policy.ts';
-import { autostartOnce, contribution, hiddenPause, runtime, RUNTIME_RENDER_MS } from '../state/volunteer.ts';
+import { autostartOnce, contribution, hiddenPause, isFleetTab, runtime, RUNTIME_RENDER_MS } from '../state/volunteer.ts';
 import type { WorkerClass } from '../../../master/protocol.ts';
 import type { PauseReason, WorkerSnapshot, WorkerState } from '../worker-runtime/status.ts';
 import { buttonStyles, cardGridStyles, factListStyles, introStyles, panelStyles } from './shared.styles.ts';
@@ -29,10 +29,22 @@ const STANDING_LABELS: Record<WorkerClass, string> = {
 const UNCHECKED_VOLUNTEER_LABEL =
   'Volunteer: this master runs no spot checks, so no volunteer’s answer can verify a job; the jobs you answer wait for a trusted worker, or end unverified';
 
-function standingLabel(workerClass: WorkerClass | null | undefined): string {
-  if (!workerClass) return '—';
-  if (workerClass === 'volunteer' && verificationPolicy.value?.volunteersCanVerify === false) return UNCHECKED_VOLUNTEER_LABEL;
-  return STANDING_LABELS[workerClass];
+/** A page holding the operator's fleet token, before the master has taken it. */
+const FLEET_TAB_LABEL = 'The operator’s fleet worker: trusted once the master takes its fleet token';
+/** How a volunteer's page becomes the operator's worker: the link the master logs at start holds the fleet token. */
+const FLEET_LINK_HINT =
+  'Running this grid yourself? Open the worker page the master logs at start ("workerPage"), or this one with #fleet-token=<your FLEET_TOKEN>: its answers count at once.';
+
+/** The class the master gave this page, or, until it has, the one this page asks for. */
+function standing(workerClass: WorkerClass | null): WorkerClass | 'fleet-tab' {
+  return workerClass ?? (isFleetTab ? 'fleet-tab' : 'volunteer');
+}
+
+function standingLabel(workerClass: WorkerClass | null): string {
+  const shown = standing(workerClass);
+  if (shown === 'fleet-tab') return FLEET_TAB_LABEL;
+  if (shown === 'volunteer' && verificationPolicy.value?.volunteersCanVerify === false) return UNCHECKED_VOLUNTEER_LABEL;
+  return STANDING_LABELS[shown];
 }
 
 const PAUSE_LABELS: Record<PauseReason, string> = {
@@ -111,10 +123,11 @@ export class WorkerPage extends LitElement {
             <dt>Credit</dt>
             <dd>${status.paused ? `0 (paused; ${status.credit} when working)` : status.credit}</dd>
             <dt>Name</dt>
-            <dd>${status.name} (${status.kind})</dd>
+            <dd>${status.name}${status.kind === 'headless' ? ' (headless)' : nothing}</dd>
             <dt>Standing</dt>
             <dd class="standing">${standingLabel(status.workerClass)}</dd>
           </dl>
+          ${standing(status.workerClass) === 'volunteer' ? html`<p class="reason fleet-hint">${FLEET_LINK_HINT}</p>` : nothing}
         </section>
       </div>
       ${status.lastError ? html`<p class="problem" role="alert">Last problem: ${status.lastError}</p>` : nothing}

@@ -1,9 +1,10 @@
 import { browserFamily } from '../worker-runtime/browser-family.ts';
 import { WorkerRuntime } from '../worker-runtime/runtime.ts';
-import { parseWorkerParams, rememberedWorkerName, takeFleetToken } from '../worker-runtime/worker-params.ts';
+import { parseWorkerParams, rememberedWorkerName } from '../worker-runtime/worker-params.ts';
 import { BatteryPause, type BatteryLike } from './battery-pause.ts';
 import { ContributionTally } from './contribution.ts';
 import { DonorLimitsSetting } from './donor-limits.ts';
+import { forgetFleetToken, takeFleetToken } from './fleet-token.ts';
 import { HiddenTabPause } from './hidden-pause.ts';
 import { VolunteerIdentity } from './volunteer-identity.ts';
 
@@ -11,9 +12,11 @@ import { VolunteerIdentity } from './volunteer-identity.ts';
 // volunteer looks at other pages of the app, so it lives here and not in the page component.
 
 const workerParams = parseWorkerParams(location.search);
-const fleetToken = takeFleetToken(location, history);
+const fleetToken = takeFleetToken(location, history, () => sessionStorage);
+/** This tab runs as the operator's fleet worker (trusted once the master takes its token), not as a volunteer's. */
+export const isFleetTab = fleetToken !== undefined;
 
-export const identity = new VolunteerIdentity(() => localStorage, fleetToken ? 'fleet' : 'volunteer');
+export const identity = new VolunteerIdentity(() => localStorage, isFleetTab ? 'fleet' : 'volunteer');
 
 /**
  * How often a component showing the runtime may render, ms. The runtime changes several times an image; a person reads
@@ -26,7 +29,7 @@ export const runtime = new WorkerRuntime({
   kind: workerParams.kind,
   backend: workerParams.backend,
   identity,
-  ...(fleetToken ? { fleetToken } : {}),
+  ...(fleetToken ? { fleetToken, onFleetTokenRefused: () => forgetFleetToken(() => sessionStorage) } : {}),
   browser: browserFamily(navigator.userAgent),
 });
 runtime.setDisplayName(identity.displayName);

@@ -43,6 +43,8 @@ export interface RuntimeOptions {
   identity: IdentityKeeper;
   /** The operator's fleet token, from the fleet's page URL fragment: makes this worker trusted. */
   fleetToken?: string;
+  /** The master refused the fleet token: the page drops the copy it keeps for its tab. */
+  onFleetTokenRefused?: () => void;
   /** A backend asked for by name (see chooseBackend); the fastest when absent. */
   backend?: BackendName | null;
   /** Browser family, for per-browser totals. */
@@ -338,6 +340,7 @@ export class WorkerRuntime extends EventTarget {
       this.active = false;
       this.epoch++;
       this.dropQueue();
+      this.options.onFleetTokenRefused?.();
       this.update({ state: 'stopped', lastError: `master: ${reason}`, refused: reason });
     }
   }

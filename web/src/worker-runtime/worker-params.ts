@@ -25,25 +25,6 @@ export function parseWorkerParams(search: string): WorkerParams {
   return { autostart, kind: kind.success ? kind.data : 'volunteer', name, backend };
 }
 
-/** The fragment key the fleet passes its token in: a fragment never reaches the server or its logs. */
-export const FLEET_TOKEN_PARAM = 'fleet-token';
-
-/**
- * The fleet token from the page URL's fragment (#fleet-token=...), taken out of the address bar at once
- * so it is not shown, bookmarked or shared. A volunteer's page has none.
- */
-export function takeFleetToken(location: Pick<Location, 'hash' | 'href'>, history: Pick<History, 'replaceState' | 'state'>): string | undefined {
-  const fragment = new URLSearchParams(location.hash.replace(/^#/, ''));
-  const token = fragment.get(FLEET_TOKEN_PARAM) ?? undefined;
-  if (token !== undefined) {
-    fragment.delete(FLEET_TOKEN_PARAM);
-    const url = new URL(location.href);
-    url.hash = fragment.toString();
-    history.replaceState(history.state, '', url.toString());
-  }
-  return token || undefined;
-}
-
 const ADJECTIVES = [
   'amber',
   'brisk',
