@@ -187,6 +187,19 @@ describe('MasterConnection', () => {
     expect(h.onDown).toHaveBeenLastCalledWith(expect.any(Number), null);
   });
 
+  it("tells the master's close once, and reconnects no more when told to stop then", () => {
+    const h = handlers();
+    const connection = new MasterConnection('ws://m/ws/worker', h);
+    h.onDown.mockImplementation(() => connection.stopReconnecting());
+    connection.open();
+    FakeSocket.all[0]!.open();
+    const refusal = { code: 4005, reason: 'fleet token refused' };
+    FakeSocket.all[0]!.drop(refusal.code, refusal.reason);
+    expect(h.onDown.mock.calls).toEqual([[expect.any(Number), refusal]]);
+    vi.runAllTimers();
+    expect(FakeSocket.all).toHaveLength(1);
+  });
+
   it('does not send work for an old socket on a new one', () => {
     const connection = new MasterConnection('ws://m/ws/worker', handlers());
     connection.open();

@@ -15,11 +15,10 @@ export interface ConnectionHandlers {
   onMessage(message: MasterMessage): void;
   /** `session` identifies the socket the job came on; its lease dies with that socket. */
   onJob(header: JobHeader, image: Uint8Array, session: number): void;
-  /** The master closed the socket with this code and reason; called before onDown, it may stop reconnecting. */
-  onClosed?(code: number, reason: string): void;
   /**
-   * The socket closed; `retryInMs` is null when no reconnect follows. `closedBy` is the master's close of this
-   * socket, null when the page gave up on it (a silent master), so no earlier refusal is taken for this outage's cause.
+   * The socket closed; `retryInMs` is null when no reconnect follows, and stopReconnecting calls off the one planned (a
+   * master's refusal that retrying would only meet again). `closedBy` is the master's close of this socket, null when
+   * the page gave up on it (a silent master), so no earlier refusal is taken for this outage's cause.
    */
   onDown(retryInMs: number | null, closedBy: SocketClose | null): void;
 }
@@ -116,10 +115,7 @@ export class MasterConnection {
       if (this.socket === socket) this.listenForMaster(socket);
     };
     // Every failure, including "master down", ends in close; onerror adds nothing to act on.
-    socket.onclose = (event: CloseEvent) => {
-      if (this.socket === socket) this.handlers.onClosed?.(event.code, event.reason);
-      this.lost(socket, { code: event.code, reason: event.reason });
-    };
+    socket.onclose = (event: CloseEvent) => this.lost(socket, { code: event.code, reason: event.reason });
     this.socket = socket;
     // A socket that never opens, or a master that never welcomes us, is as lost as one fallen silent.
     this.listenForMaster(socket);

@@ -99,7 +99,6 @@ export class WorkerRuntime extends EventTarget {
       hello: () => this.hello(),
       onMessage: (message) => this.onMessage(message),
       onJob: (header, image, session) => this.onJob(header, image, session),
-      onClosed: (code, reason) => this.onClosed(code, reason),
       onDown: (retryInMs, closedBy) => this.onDown(retryInMs, closedBy),
     });
     publishStatus(this.status);
@@ -325,37 +324,35 @@ export class WorkerRuntime extends EventTarget {
   }
 
   /**
-   * The master refused our identity: a revoked or unknown one is forgotten, and the next connect gets a
-   * new one; a trusted one without the fleet token too. A fleet token the master does not take is the
-   * operator's to fix: stop. An address issued too many new identities waits (onDown says why as it retries).
+   * The socket is gone, and with it every lease it held (the master takes them back), so the queued jobs are no longer
+   * ours. When the master closed it refusing our identity, a revoked or unknown one is forgotten, and the next connect
+   * gets a new one; a trusted one without the fleet token too. A fleet token the master does not take is the operator's
+   * to fix: stop. An address issued too many new identities waits, saying why as it retries.
    */
-  private onClosed(code: number, reason: string): void {
-    if (IDENTITY_CLOSE_CODES.includes(code) || code === CloseCode.fleetTokenRequired) {
-      console.warn(`master refused this worker identity (${code} ${reason}): asking for a new one`);
-      this.options.identity.forget();
-      this.update({ workerId: null, workerClass: null, lastError: `master: ${reason}` });
-    } else if (code === CloseCode.badFleetToken) {
-      // Stopped, not in error: nothing retries, and Start (with the right token) is the way back.
-      this.connection.stopReconnecting();
-      this.active = false;
-      this.epoch++;
-      this.dropQueue();
-      this.options.onFleetTokenRefused?.();
-      this.update({ state: 'stopped', lastError: `master: ${reason}`, refused: reason });
-    }
-  }
-
   private onDown(retryInMs: number | null, closedBy: SocketClose | null): void {
-    // The master takes back every lease of a lost socket, so queued jobs are no longer ours.
     this.dropQueue();
+    if (closedBy?.code === CloseCode.badFleetToken) return this.stopOnRefusedFleetToken(closedBy.reason);
+    if (closedBy && (IDENTITY_CLOSE_CODES.includes(closedBy.code) || closedBy.code === CloseCode.fleetTokenRequired)) {
+      console.warn(`master refused this worker identity (${closedBy.code} ${closedBy.reason}): asking for a new one`);
+      this.options.identity.forget();
+      this.update({ workerId: null, workerClass: null, lastError: `master: ${closedBy.reason}` });
+    }
     if (this.active && retryInMs !== null) {
-      // Sent away for now (too many new identities from this address): said while it retries.
       const refusedFor = closedBy?.code === CloseCode.tooManyNewIdentities ? closedBy.reason : null;
       this.update({
         state: 'connecting',
         lastError: `${refusedFor ? `master: ${refusedFor}` : 'no connection to the master'}; retrying in ${(retryInMs / 1000).toFixed(1)} s`,
       });
     }
+  }
+
+  /** Stopped, not in error: the reconnect planned is called off, and Start (with the right token) is the way back. */
+  private stopOnRefusedFleetToken(reason: string): void {
+    this.connection.stopReconnecting();
+    this.active = false;
+    this.epoch++;
+    this.options.onFleetTokenRefused?.();
+    this.update({ state: 'stopped', lastError: `master: ${reason}`, refused: reason });
   }
 
   private dropQueue(): void {
