@@ -1,5 +1,5 @@
 // The embedded job store: SQLite (better-sqlite3) in WAL mode, one file under
-// the data directory, no server. Each transition is atomic (a savepoint inside a group commit).
+// the data directory, no server. Each transition is atomic (a savepoint inside a group commit, sqlite-group-commit.ts).
 // Images are files beside it (master/images/file-image-store.ts): put before the
 // rows that name them are committed, deleted after those rows are. A job's
 // prepared_type says it has a prepared image, which workers receive instead of the original.
@@ -16,9 +16,10 @@ import { SqliteRetention } from './sqlite-retention.ts';
 import { releaseUnsent } from './unsent-leases.ts';
 import { prepareStatements, type Statements } from './sqlite-statements.ts';
 import { migrate } from './sqlite-schema.ts';
-import { openSqlite, unavailableIfLocked, unopenable } from './sqlite-file.ts';
+import { openSqlite, unopenable } from './sqlite-file.ts';
+import { SqliteGroupCommit } from './sqlite-group-commit.ts';
 import { idempotencyScope, requestDigest } from './request-digest.ts';
-import { IdempotencyKeyReusedError, QueueFullError, StoreUnavailableError } from './store-errors.ts';
+import { IdempotencyKeyReusedError, QueueFullError } from './store-errors.ts';
 
 /** A vote as the votes statement reads it. */
 interface VoteRow {
@@ -27,21 +28,12 @@ interface VoteRow {
   answer: string;
 }
 
-interface PendingWrite {
-  change: () => unknown;
-  durable: boolean;
-  resolve: (value: unknown) => void;
-  reject: (error: unknown) => void;
-}
-
 export class SqliteJobStore implements JobStore {
   private readonly db: Database.Database;
   private readonly images: FileImageStore;
   private readonly q: Statements;
   private readonly retention: SqliteRetention;
-  private pendingWrites: PendingWrite[] = [];
-  private flushed: Promise<void> = Promise.resolve();
-  private closing = false;
+  private readonly commits: SqliteGroupCommit;
 
   constructor(
     dataDir: string,
@@ -59,6 +51,7 @@ export class SqliteJobStore implements JobStore {
       this.images = new FileImageStore(path.join(dataDir, 'images'));
       this.moveImagesOutOfDatabase();
       this.q = prepareStatements(this.db);
+      this.commits = new SqliteGroupCommit(this.db, 'jobs.sqlite');
       // Files left by a crash between putting images and committing their jobs, or between removing jobs (or expiring
       // their images) and their files.
       this.images.sweepSync((jobId) => this.retention.imageKept(jobId));
@@ -75,7 +68,7 @@ export class SqliteJobStore implements JobStore {
     let created: CreateResult;
     try {
       await this.images.put(jobs.map((job, i) => ({ jobId: ids[i]!, file: job.image, ...(job.prepared && { prepared: job.prepared.bytes }) })));
-      created = await this.write(() => this.createNow(jobs, ids, now, scopedKey, digest, owner), { durable: true });
+      created = await this.commits.write(() => this.createNow(jobs, ids, now, scopedKey, digest, owner), { durable: true });
     } catch (error) {
       // The create's own failure is the one to tell (a full disk, say); a file the delete cannot remove now has no
       // row, and is swept at the next open as a crash's would be.
@@ -87,7 +80,7 @@ export class SqliteJobStore implements JobStore {
   }
 
   async lease(workers: WorkerRef[], leaseMs: number, now: number): Promise<(Lease | null)[]> {
-    const leased = await this.write(() => workers.map((worker) => this.leaseOne(worker, leaseMs, now)));
+    const leased = await this.commits.write(() => workers.map((worker) => this.leaseOne(worker, leaseMs, now)));
     const read = await Promise.allSettled(
       leased.map(async (made) => {
         if (!made) return null;
@@ -112,7 +105,7 @@ export class SqliteJobStore implements JobStore {
   }
 
   complete(lease: LeaseRef, workerId: string, result: JobResult, now: number, answer?: JobResult): Promise<Transition> {
-    return this.write((): Transition => {
+    return this.commits.write((): Transition => {
       const row = this.fenced(lease, workerId);
       if ('reason' in row) return { applied: false, reason: row.reason };
       this.q.endDone.run(now, answer ? JSON.stringify(answer) : null, lease.jobId, lease.leaseId);
@@ -122,7 +115,7 @@ export class SqliteJobStore implements JobStore {
   }
 
   vote(lease: LeaseRef, workerId: string, answer: JobResult, trustedOnly: boolean, now: number): Promise<Transition> {
-    return this.write((): Transition => {
+    return this.commits.write((): Transition => {
       const row = this.fenced(lease, workerId);
       if ('reason' in row) return { applied: false, reason: row.reason };
       this.q.keepVote.run(now, JSON.stringify(answer), lease.jobId, lease.leaseId);
@@ -132,7 +125,7 @@ export class SqliteJobStore implements JobStore {
   }
 
   settleWaiting(jobId: string, votesSeen: readonly string[], result: JobResult, now: number): Promise<Transition> {
-    return this.write((): Transition => {
+    return this.commits.write((): Transition => {
       const row = this.q.job.get(jobId) as JobRow | undefined;
       if (!row) return { applied: false, reason: 'unknown-job' };
       // Only on exactly the votes decided on, which it holds now: not on none, nor on others come since.
@@ -152,7 +145,7 @@ export class SqliteJobStore implements JobStore {
   }
 
   reopenAnsweredBy(identity: string, reason: string, unverifiedReason: string): Promise<Reopened> {
-    return this.write(() => {
+    return this.commits.write(() => {
       const rows = (this.q.doneAnsweredBy.all(identity) as JobRow[]).filter((row) => leanedOn(toView(row).result, identity));
       const changed: Reopened = { reopened: [], unverified: [] };
       for (const row of rows) {
@@ -172,7 +165,7 @@ export class SqliteJobStore implements JobStore {
   }
 
   fail(lease: LeaseRef, workerId: string, reason: string, retryable: boolean, now: number): Promise<Transition> {
-    return this.write((): Transition => {
+    return this.commits.write((): Transition => {
       const row = this.fenced(lease, workerId);
       if ('reason' in row) return { applied: false, reason: row.reason };
       return this.endWithoutResult(row, 'failed', reason, retryable, now);
@@ -180,7 +173,7 @@ export class SqliteJobStore implements JobStore {
   }
 
   refuse(lease: LeaseRef, workerId: string, reason: string, now: number): Promise<Transition> {
-    return this.write((): Transition => {
+    return this.commits.write((): Transition => {
       const row = this.fenced(lease, workerId);
       if ('reason' in row) return { applied: false, reason: row.reason };
       return this.endWithoutResult(row, 'refused', reason, true, now);
@@ -188,7 +181,7 @@ export class SqliteJobStore implements JobStore {
   }
 
   release(lease: LeaseRef, outcome: 'lost' | 'expired' | 'recovered', reason: string, now: number): Promise<Transition> {
-    return this.write((): Transition => {
+    return this.commits.write((): Transition => {
       const row = this.fenced(lease, null);
       if ('reason' in row) return { applied: false, reason: row.reason };
       return this.endWithoutResult(row, outcome, reason, true, now);
@@ -206,7 +199,7 @@ export class SqliteJobStore implements JobStore {
 
   /** A retried job starts a fresh life: new attempt budget, new timeline. */
   retry(jobId: string): Promise<JobView | null> {
-    return this.write(() => {
+    return this.commits.write(() => {
       if (!this.q.retry.run(jobId).changes) return null;
       this.q.deleteAttempts.run(jobId);
       return this.view(jobId);
@@ -215,7 +208,7 @@ export class SqliteJobStore implements JobStore {
 
   /** Rows first, synced (a power cut must not bring back a row whose image is gone), then the file. */
   async remove(jobId: string): Promise<{ removed: boolean; lease: LeaseRef | null }> {
-    const removed = await this.write(
+    const removed = await this.commits.write(
       () => {
         const row = this.q.job.get(jobId) as JobRow | undefined;
         if (!row) return { removed: false, lease: null };
@@ -232,7 +225,7 @@ export class SqliteJobStore implements JobStore {
 
   /** As remove: rows first, synced, then the files. */
   async clear(): Promise<{ ids: string[]; leases: LeaseRef[] }> {
-    const cleared = await this.write(
+    const cleared = await this.commits.write(
       () => {
         const rows = this.db.prepare(`SELECT id, status, lease_id FROM jobs`).all() as Pick<JobRow, 'id' | 'status' | 'lease_id'>[];
         this.db.exec(`DELETE FROM jobs; DELETE FROM attempts; DELETE FROM idempotency;`);
@@ -248,7 +241,7 @@ export class SqliteJobStore implements JobStore {
   /** Rows first, synced (a power cut must not bring back a row that keeps an image whose file is gone), then the files. */
   async expireImages(endedBy: number, now: number, batch: number): Promise<JobView[]> {
     if (!this.retention.anyDue('images', endedBy)) return [];
-    const expired = await this.write(() => this.retention.expireImages(endedBy, now, batch).map((id) => this.view(id)!), { durable: true });
+    const expired = await this.commits.write(() => this.retention.expireImages(endedBy, now, batch).map((id) => this.view(id)!), { durable: true });
     await this.images.delete(expired.map((job) => job.id));
     return expired;
   }
@@ -256,7 +249,7 @@ export class SqliteJobStore implements JobStore {
   /** As remove: rows first, synced, then the files. */
   async expireJobs(endedBy: number, batch: number): Promise<string[]> {
     if (!this.retention.anyDue('jobs', endedBy)) return [];
-    const ids = await this.write(() => this.retention.expireJobs(endedBy, batch), { durable: true });
+    const ids = await this.commits.write(() => this.retention.expireJobs(endedBy, batch), { durable: true });
     await this.images.delete(ids);
     return ids;
   }
@@ -311,59 +304,8 @@ export class SqliteJobStore implements JobStore {
   }
 
   async close(): Promise<void> {
-    // A request still in flight (an upload being checked) may ask for a write later: it is refused, not run on a closed file.
-    this.closing = true;
-    await this.flushed;
+    await this.commits.close();
     this.db.close();
-  }
-
-  /**
-   * Group commit: every write asked for in the same tick runs in one
-   * transaction with one commit, each in its own savepoint so one failing
-   * write does not undo the others. Uploads make the commit wait for fsync:
-   * they are acknowledged only once they would survive a power cut; the other
-   * transitions are synced lazily, since losing the last of them to a power
-   * cut (not a crash) only redoes work.
-   */
-  private write<T>(change: () => T, { durable = false } = {}): Promise<T> {
-    if (this.closing) return Promise.reject(new StoreUnavailableError('the job store is closed: the master is stopping'));
-    return new Promise<T>((resolve, reject) => {
-      this.pendingWrites.push({ change, durable, resolve: resolve as (value: unknown) => void, reject });
-      if (this.pendingWrites.length === 1) this.flushed = new Promise((done) => setImmediate(() => done(this.flushWrites())));
-    });
-  }
-
-  private flushWrites(): void {
-    const batch = this.pendingWrites.splice(0);
-    const durable = batch.some((write) => write.durable);
-    const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
-    const runAll = this.db.transaction(() => {
-      for (const write of batch) {
-        try {
-          outcomes.push({ ok: true, value: this.db.transaction(write.change)() });
-        } catch (error) {
-          // SQLite undid the whole transaction (an I/O error; a full disk, at times): nothing of the batch stands, and
-          // a write after it would commit on its own while reported failed with the rest.
-          if (!this.db.inTransaction) throw error;
-          outcomes.push({ ok: false, error });
-        }
-      }
-    });
-    try {
-      if (durable) this.db.pragma('synchronous = FULL');
-      runAll.immediate();
-      batch.forEach((write, i) => {
-        const outcome = outcomes[i]!;
-        if (outcome.ok) write.resolve(outcome.value);
-        else write.reject(outcome.error);
-      });
-    } catch (error) {
-      // BEGIN IMMEDIATE refused (another program holds the write lock), or the transaction undone: nothing of the batch was written.
-      const failed = unavailableIfLocked(error, 'jobs.sqlite');
-      for (const write of batch) write.reject(failed);
-    } finally {
-      if (durable) this.db.pragma('synchronous = NORMAL');
-    }
   }
 
   /** The rows of a create whose images are in place under `ids`. */

@@ -308,7 +308,7 @@ it('undoes every write of a batch SQLite rolled back whole, running none after i
   await store.create(newJobs(1), T0);
   // As SQLite does on an I/O error: the whole transaction undone under the write that met it.
   const ioError = Object.assign(new Error('disk I/O error'), { code: 'SQLITE_IOERR_WRITE' });
-  const failing = store['write'](() => {
+  const failing = store['commits'].write(() => {
     store['db'].exec('ROLLBACK');
     throw ioError;
   });
