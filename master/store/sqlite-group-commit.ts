@@ -17,6 +17,8 @@ interface PendingWrite {
 
 type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 
+const closedError = () => new StoreUnavailableError('the job store is closed: the master is stopping');
+
 export class SqliteGroupCommit {
   private pending: PendingWrite[] = [];
   private flushed: Promise<void> = Promise.resolve();
@@ -30,11 +32,19 @@ export class SqliteGroupCommit {
 
   /** Runs `change` in the next group commit; resolves with what it returned once committed (and synced, when durable). */
   write<T>(change: () => T, { durable = false } = {}): Promise<T> {
-    if (this.closing) return Promise.reject(new StoreUnavailableError('the job store is closed: the master is stopping'));
+    if (this.closing) return Promise.reject(closedError());
     return new Promise<T>((resolve, reject) => {
       this.pending.push({ change, durable, resolve: resolve as (value: unknown) => void, reject });
       if (this.pending.length === 1) this.flushed = new Promise((done) => setImmediate(() => done(this.flush())));
     });
+  }
+
+  /**
+   * Throws what a write asked for while closing is refused with: a read must not reach the closed file either, where
+   * it would meet a raw "connection is not open" (a 500) instead of the 503 a stopping master answers.
+   */
+  refuseIfClosing(): void {
+    if (this.closing) throw closedError();
   }
 
   /**

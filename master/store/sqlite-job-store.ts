@@ -101,6 +101,7 @@ export class SqliteJobStore implements JobStore {
   }
 
   async openTo(workers: WorkerRef[]): Promise<boolean[]> {
+    this.commits.refuseIfClosing();
     return workers.map((worker) => this.oldestFor(worker) !== undefined);
   }
 
@@ -140,6 +141,7 @@ export class SqliteJobStore implements JobStore {
   }
 
   async votes(jobId: string): Promise<Vote[]> {
+    this.commits.refuseIfClosing();
     const rows = this.q.votes.all(jobId) as VoteRow[];
     return rows.map((row) => ({ identity: row.identity, leaseId: row.lease_id, answer: JSON.parse(row.answer) as JobResult }));
   }
@@ -190,10 +192,12 @@ export class SqliteJobStore implements JobStore {
 
   /** One master per store: every lease is its own, so none waits out the grace for another master's clock. */
   async expiredLeases(now: number): Promise<LeaseRef[]> {
+    this.commits.refuseIfClosing();
     return this.q.expired.all(now) as LeaseRef[];
   }
 
   async activeLeases(): Promise<LeaseRef[]> {
+    this.commits.refuseIfClosing();
     return this.q.active.all() as LeaseRef[];
   }
 
@@ -255,10 +259,12 @@ export class SqliteJobStore implements JobStore {
   }
 
   async get(jobId: string): Promise<JobView | null> {
+    this.commits.refuseIfClosing();
     return this.view(jobId);
   }
 
   async getDetail(jobId: string): Promise<JobDetailView | null> {
+    this.commits.refuseIfClosing();
     const job = this.view(jobId);
     if (!job) return null;
     const timeline = (this.q.attempts.all(jobId) as AttemptRow[]).map(toAttemptView);
@@ -266,12 +272,14 @@ export class SqliteJobStore implements JobStore {
   }
 
   async image(jobId: string): Promise<{ contentType: string; bytes: Uint8Array } | null> {
+    this.commits.refuseIfClosing();
     const row = this.q.job.get(jobId) as JobRow | undefined;
     const bytes = row ? await this.images.get(jobId) : null;
     return row && bytes ? { contentType: row.content_type, bytes } : null;
   }
 
   async list({ status, owner, limit, cursor }: ListQuery): Promise<JobPage> {
+    this.commits.refuseIfClosing();
     const where: string[] = [];
     const params: (string | number)[] = [];
     if (owner !== undefined) {
@@ -294,12 +302,14 @@ export class SqliteJobStore implements JobStore {
   }
 
   async counts(): Promise<StatusCounts> {
+    this.commits.refuseIfClosing();
     const counts: StatusCounts = { queued: 0, leased: 0, done: 0, failed: 0 };
     for (const { status, n } of this.q.counts.all() as { status: JobStatus; n: number }[]) counts[status] = n;
     return counts;
   }
 
   async ping(): Promise<void> {
+    this.commits.refuseIfClosing();
     this.db.prepare('SELECT 1').get();
   }
 
