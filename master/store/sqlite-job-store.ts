@@ -18,8 +18,9 @@ import { prepareStatements, type Statements } from './sqlite-statements.ts';
 import { migrate } from './sqlite-schema.ts';
 import { openSqlite, unopenable } from './sqlite-file.ts';
 import { SqliteGroupCommit } from './sqlite-group-commit.ts';
+import { createRows } from './sqlite-create.ts';
+import { listJobs } from './sqlite-job-list.ts';
 import { idempotencyScope, requestDigest } from './request-digest.ts';
-import { IdempotencyKeyReusedError, QueueFullError } from './store-errors.ts';
 
 /** A vote as the votes statement reads it. */
 interface VoteRow {
@@ -68,7 +69,8 @@ export class SqliteJobStore implements JobStore {
     let created: CreateResult;
     try {
       await this.images.put(jobs.map((job, i) => ({ jobId: ids[i]!, file: job.image, ...(job.prepared && { prepared: job.prepared.bytes }) })));
-      created = await this.commits.write(() => this.createNow(jobs, ids, now, scopedKey, digest, owner), { durable: true });
+      const rows = { jobs, ids, now, idempotencyKey: scopedKey, digest, owner };
+      created = await this.commits.write(() => createRows(this.q, this.limits, rows), { durable: true });
     } catch (error) {
       // The create's own failure is the one to tell (a full disk, say); a file the delete cannot remove now has no
       // row, and is swept at the next open as a crash's would be.
@@ -278,27 +280,9 @@ export class SqliteJobStore implements JobStore {
     return row && bytes ? { contentType: row.content_type, bytes } : null;
   }
 
-  async list({ status, owner, limit, cursor }: ListQuery): Promise<JobPage> {
+  async list(query: ListQuery): Promise<JobPage> {
     this.commits.refuseIfClosing();
-    const where: string[] = [];
-    const params: (string | number)[] = [];
-    if (owner !== undefined) {
-      where.push('owner = ?');
-      params.push(owner);
-    }
-    if (status) {
-      where.push('status = ?');
-      params.push(status);
-    }
-    if (cursor) {
-      where.push('seq < ?');
-      params.push(Number(cursor));
-    }
-    const sql = `SELECT * FROM jobs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT ?`;
-    const rows = this.db.prepare(sql).all(...params, limit + 1) as JobRow[];
-    const page = rows.slice(0, limit);
-    const nextCursor = rows.length > limit ? String(page[page.length - 1]!.seq) : null;
-    return { jobs: page.map(toView), nextCursor };
+    return listJobs(this.db, query);
   }
 
   async counts(): Promise<StatusCounts> {
@@ -316,44 +300,6 @@ export class SqliteJobStore implements JobStore {
   async close(): Promise<void> {
     await this.commits.close();
     this.db.close();
-  }
-
-  /** The rows of a create whose images are in place under `ids`. */
-  private createNow(
-    jobs: NewJob[],
-    ids: string[],
-    now: number,
-    idempotencyKey: string | undefined,
-    digest: string | null,
-    owner: string | undefined,
-  ): CreateResult {
-    // Forget a bounded number of expired keys per create; a lookup ignores the expired ones not forgotten yet.
-    const expiredBy = now - this.limits.idempotencyTtlMs;
-    this.q.idempotencyForget.run(expiredBy);
-    if (idempotencyKey) {
-      const known = this.q.idempotencyGet.get(idempotencyKey, expiredBy) as { job_ids: string; request_digest: string | null } | undefined;
-      if (known !== undefined) {
-        if (known.request_digest !== null && known.request_digest !== digest) throw new IdempotencyKeyReusedError();
-        // The jobs the key created that still exist, as they are now.
-        const ids = JSON.parse(known.job_ids) as string[];
-        return { jobs: ids.map((id) => this.view(id)).filter((job): job is JobView => job !== null), replayed: true };
-      }
-    }
-    if ((this.q.pending.get() as number) + jobs.length > this.limits.maxPendingJobs) throw new QueueFullError(this.limits.maxPendingJobs);
-    jobs.forEach((job, i) =>
-      this.q.insertJob.run(
-        ids[i],
-        job.fileName,
-        job.contentType,
-        job.image.size,
-        now,
-        owner ?? null,
-        job.trustedOnly ? 1 : 0,
-        job.prepared?.contentType ?? null,
-      ),
-    );
-    if (idempotencyKey) this.q.idempotencyPut.run(idempotencyKey, JSON.stringify(ids), now, digest);
-    return { jobs: ids.map((id) => this.view(id)!), replayed: false };
   }
 
   /** The oldest queued job lease would give this worker now. */
