@@ -7,6 +7,7 @@
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
+import { allOrFirstFailure } from '../all-or-first-failure.ts';
 import type { ImageStore, UploadedFile } from './image-store.ts';
 
 /** Job ids are the master's UUIDs; anything else (a path from a URL) never names a file. */
@@ -105,11 +106,6 @@ export class FileImageStore implements ImageStore {
   private preparedPathOf(jobId: string): string {
     return this.pathOf(jobId) + PREPARED_SUFFIX;
   }
-}
-
-async function allOrFirstFailure(work: Promise<void>[]): Promise<void> {
-  const failed = (await Promise.allSettled(work)).find((outcome) => outcome.status === 'rejected');
-  if (failed) throw failed.reason;
 }
 
 async function readIfAny(file: string): Promise<Buffer | null> {
