@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { JobDetailView, JobPage, JobResult, JobStatus, JobView } from '../api-types.ts';
+import { allOrFirstFailure } from '../all-or-first-failure.ts';
 import { FileImageStore } from '../images/file-image-store.ts';
 import { afterAttempt, finalError, WAITS_FOR_TRUSTED, type AttemptFacts, type EndedWithoutResult } from './attempt-rules.ts';
 import type { CreateResult, JobStore, Lease, LeaseRef, Limits, ListQuery, NewJob, Reopened, StatusCounts, Transition, Vote, WorkerRef } from './job-store.ts';
@@ -28,6 +29,12 @@ interface VoteRow {
   lease_id: string;
   answer: string;
 }
+
+/** A lease as written, before its image is read: with the prepared image's content type, when the job has one. */
+type WrittenLease = Omit<Lease, 'image'> & { preparedType: string | null };
+
+/** Why a job whose image file is gone failed. */
+export const IMAGE_GONE = 'image-missing: the stored image is gone (removed from the data directory, or a damaged disk); submit it again';
 
 export class SqliteJobStore implements JobStore {
   private readonly db: Database.Database;
@@ -82,24 +89,27 @@ export class SqliteJobStore implements JobStore {
   }
 
   async lease(workers: WorkerRef[], leaseMs: number, now: number): Promise<(Lease | null)[]> {
-    const leased = await this.commits.write(() => workers.map((worker) => this.leaseOne(worker, leaseMs, now)));
-    const read = await Promise.allSettled(
-      leased.map(async (made) => {
-        if (!made) return null;
-        const { preparedType, ...lease } = made;
-        // Workers get the prepared image; a job stored before images were prepared, its original.
-        const prepared = preparedType === null ? null : await this.images.getPrepared(lease.jobId);
-        if (prepared) return { ...lease, contentType: preparedType!, image: prepared };
-        const image = await this.images.get(lease.jobId);
-        // Gone only with its job, removed since the lease was written: there is nothing to hand out.
-        return image && { ...lease, image };
-      }),
-    );
-    const failed = read.find((outcome) => outcome.status === 'rejected');
-    if (!failed) return read.map((outcome) => (outcome as PromiseFulfilledResult<Lease | null>).value);
-    // No worker gets any of these leases: they go back to the queue now, not after LEASE_MS as expired attempts.
-    await releaseUnsent(this, leased, failed.reason, now);
-    throw failed.reason;
+    const leases: (Lease | null)[] = workers.map(() => null);
+    const written: LeaseRef[] = [];
+    try {
+      // A worker whose job had no image to send is asked for again: that job failed, the next may be its.
+      for (let asking = workers.map((_, i) => i); asking.length > 0;) {
+        const made = await this.commits.write(() => asking.map((i) => this.leaseOne(workers[i]!, leaseMs, now)));
+        written.push(...made.filter((lease) => lease !== null));
+        const read = await allOrFirstFailure(made.map((lease) => lease && this.withImage(lease)));
+        const again: number[] = [];
+        for (const [k, lease] of read.entries()) {
+          if (lease) leases[asking[k]!] = lease;
+          else if (made[k] && (await this.failImageGone(made[k], now))) again.push(asking[k]!);
+        }
+        asking = again;
+      }
+    } catch (error) {
+      // No worker gets any of these leases: they go back to the queue now, not after LEASE_MS as expired attempts.
+      await releaseUnsent(this, written, error, now);
+      throw error;
+    }
+    return leases;
   }
 
   async openTo(workers: WorkerRef[]): Promise<boolean[]> {
@@ -309,7 +319,7 @@ export class SqliteJobStore implements JobStore {
   }
 
   /** The lease written, with the original's content type, and the prepared image's if the job has one. */
-  private leaseOne(worker: WorkerRef, leaseMs: number, now: number): (Omit<Lease, 'image'> & { preparedType: string | null }) | null {
+  private leaseOne(worker: WorkerRef, leaseMs: number, now: number): WrittenLease | null {
     const row = this.oldestFor(worker);
     if (!row) return null;
     const leaseId = randomUUID();
@@ -319,6 +329,31 @@ export class SqliteJobStore implements JobStore {
     const trusted = worker.workerClass === 'trusted' ? 1 : 0;
     this.q.insertAttempt.run(row.id, attempt, leaseId, worker.id, worker.name, worker.backend, now, worker.identity, trusted, worker.network ?? null);
     return { jobId: row.id, leaseId, attempt, deadline, contentType: row.content_type, preparedType: row.prepared_type, job: this.view(row.id)! };
+  }
+
+  /** The lease with the image its worker gets: the prepared one; a job stored before images were prepared, its original. Null when it has neither. */
+  private async withImage({ preparedType, ...lease }: WrittenLease): Promise<Lease | null> {
+    const prepared = preparedType === null ? null : await this.images.getPrepared(lease.jobId);
+    if (prepared) return { ...lease, contentType: preparedType!, image: prepared };
+    const image = await this.images.get(lease.jobId);
+    return image && { ...lease, image };
+  }
+
+  /**
+   * A leased job with no image to send: removed since its lease was written (the lease is gone too: false), or its file
+   * is (removed by hand, a damaged disk). No worker can ever be given it, so it fails now, saying why, not after its
+   * leases expire MAX_ATTEMPTS times for a reason that is not the one.
+   */
+  private failImageGone(lease: LeaseRef, now: number): Promise<boolean> {
+    return this.commits.write(() => {
+      const row = this.fenced(lease, null);
+      if ('reason' in row) return false;
+      this.q.endAttempt.run(now, 'failed', IMAGE_GONE, 1, row.id, row.lease_id);
+      const rows = this.q.attempts.all(row.id) as AttemptRow[];
+      const { failures } = afterAttempt(rows.map(attemptFacts), this.limits);
+      this.q.finish.run('failed', now, null, finalError(rows.map(toAttemptView)), failures, row.id);
+      return true;
+    });
   }
 
   /**
