@@ -3,7 +3,8 @@
 // An uploaded file is moved in by rename (no copy), the prepared bytes are
 // written, and both are synced, files and folder, before the job's row is
 // committed; files are deleted after their rows, so a crash leaves at worst a
-// file without a row, swept at the next open.
+// file without a row, swept at the next open. A delete that fails while the
+// master runs is tried again at each retention step (retryUndeleted).
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
@@ -19,6 +20,8 @@ export class FileImageStore implements ImageStore {
   /** The folder sync not started yet, which every rename done before it starts may join; and the one running. */
   private queuedFolderSync: Promise<void> | null = null;
   private runningFolderSync: Promise<void> = Promise.resolve();
+  /** Jobs whose files a delete could not remove. */
+  private readonly undeleted = new Set<string>();
 
   constructor(private readonly dir: string) {
     fs.mkdirSync(dir, { recursive: true });
@@ -46,9 +49,25 @@ export class FileImageStore implements ImageStore {
     return JOB_ID.test(jobId) ? readIfAny(this.preparedPathOf(jobId)) : Promise.resolve(null);
   }
 
+  /** A file that cannot be deleted now (a disk error) is remembered for retryUndeleted, and thrown. */
   async delete(jobIds: string[]): Promise<void> {
     const files = jobIds.flatMap((jobId) => [this.pathOf(jobId), this.preparedPathOf(jobId)]);
-    await Promise.all(files.map((file) => fsp.rm(file, { force: true })));
+    try {
+      await allOrFirstFailure(files.map((file) => fsp.rm(file, { force: true })));
+    } catch (error) {
+      for (const jobId of jobIds) this.undeleted.add(jobId);
+      throw error;
+    }
+  }
+
+  /**
+   * Deletes again the files of the deletes that failed: their rows are gone, so nothing else would ask until the
+   * sweep at the next open. Those that fail again stay remembered.
+   */
+  async retryUndeleted(): Promise<void> {
+    const jobIds = [...this.undeleted];
+    this.undeleted.clear();
+    if (jobIds.length > 0) await this.delete(jobIds);
   }
 
   /** Writes an image given as bytes, synced; only for moving the images of an older store out of its database. */

@@ -256,6 +256,8 @@ export class SqliteJobStore implements JobStore {
 
   /** Rows first, synced (a power cut must not bring back a row that keeps an image whose file is gone), then the files. */
   async expireImages(endedBy: number, now: number, batch: number): Promise<JobView[]> {
+    // Retention's every step: the files a delete failed on (a disk error) are tried again, not left to the next open.
+    await this.images.retryUndeleted().catch(() => {});
     if (!this.retention.anyDue('images', endedBy)) return [];
     const expired = await this.commits.write(() => this.retention.expireImages(endedBy, now, batch).map((id) => this.view(id)!), { durable: true });
     await this.images.delete(expired.map((job) => job.id));
