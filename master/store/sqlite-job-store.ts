@@ -21,6 +21,7 @@ import { openSqlite, unopenable } from './sqlite-file.ts';
 import { SqliteGroupCommit } from './sqlite-group-commit.ts';
 import { createRows } from './sqlite-create.ts';
 import { listJobs } from './sqlite-job-list.ts';
+import { moveImagesOutOfDatabase } from './sqlite-image-migration.ts';
 import { idempotencyScope, requestDigest } from './request-digest.ts';
 
 /** A vote as the votes statement reads it. */
@@ -57,7 +58,7 @@ export class SqliteJobStore implements JobStore {
       migrate(this.db);
       this.retention = new SqliteRetention(this.db);
       this.images = new FileImageStore(path.join(dataDir, 'images'));
-      this.moveImagesOutOfDatabase();
+      moveImagesOutOfDatabase(this.db, this.images);
       this.q = prepareStatements(this.db);
       this.commits = new SqliteGroupCommit(this.db, 'jobs.sqlite');
       // Files left by a crash between putting images and committing their jobs, or between removing jobs (or expiring
@@ -356,18 +357,6 @@ export class SqliteJobStore implements JobStore {
       this.q.finish.run('failed', now, null, finalError(rows.map(toAttemptView)), failures, row.id);
       return true;
     });
-  }
-
-  /**
-   * A store written before images were files keeps them in an `images` table: they move out once, at open, each
-   * written and synced before the table is dropped, so a crash halfway only means moving them again.
-   */
-  private moveImagesOutOfDatabase(): void {
-    if (!this.db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'images'`).get()) return;
-    const rows = this.db.prepare(`SELECT job_id, bytes FROM images`).iterate() as IterableIterator<{ job_id: string; bytes: Buffer }>;
-    for (const { job_id, bytes } of rows) this.images.writeSync(job_id, bytes);
-    this.images.syncSync();
-    this.db.exec(`DROP TABLE images`);
   }
 
   private view(jobId: string): JobView | null {
