@@ -322,7 +322,12 @@ export const StatsView = z
       .describe(
         'Mean ms per image in each stage inside the worker pages, over the jobs completed in the last 10 minutes whose page measured them; null with none.',
       ),
-    workers: z.array(WorkerView),
+    workers: z
+      .array(WorkerView)
+      .describe(
+        'At most STATS_WORKERS_SHOWN of the workers connected to this master (50 unless set): those with most jobs done, the longest connected first among equals.',
+      ),
+    workersConnected: z.number().int().describe('How many workers are connected to this master, those listed and the rest (GET /api/workers lists them all).'),
     dispatch: z.object({
       dispatched: z.number().int(),
       completed: z.number().int(),

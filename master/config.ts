@@ -62,6 +62,8 @@ export const ConfigSchema = z
     maxLeaderboardPage: int(1).max(10_000).default(100),
     /** Most jobs one page of GET /api/jobs may ask for. */
     maxJobsPage: int(1).max(100_000).default(DEFAULT_MAX_JOBS_PAGE),
+    /** Most workers GET /api/stats lists (it counts them all): anyone may poll it, and ten thousand would be megabytes each time. */
+    statsWorkersShown: int(1).max(10_000).default(50),
     /** Open connections at most (HTTP, event streams, worker sockets); keep it below the process's open-file limit. */
     maxConnections: int(1).default(10_000),
     /** Open connections at most from one client address (a headless fleet on one machine counts as one address). */

@@ -146,7 +146,7 @@ async function startLocked(config: Config, log: Logger, parts: MasterParts, lock
     replayEvents: config.eventReplayEvents,
     replayBytes: config.eventReplayBytes,
   });
-  const stats = startMasterStats({ store, events, boards, lifecycle, workers, log });
+  const stats = startMasterStats({ store, events, boards, lifecycle, workers, log, workersShown: config.statsWorkersShown });
   let closing: Promise<void> | null = null;
   const draining = () => closing !== null;
   // Headers and request timeouts are checked this often (Node's default, 30 s, would let slow headers linger).

@@ -24,11 +24,13 @@ export interface MasterStatsDeps {
   lifecycle: JobLifecycle;
   workers: WorkerRegistry;
   log: Logger;
+  /** Most workers /api/stats lists (STATS_WORKERS_SHOWN). */
+  workersShown: number;
 }
 
-export function startMasterStats({ store, events, boards, lifecycle, workers, log }: MasterStatsDeps): MasterStats {
+export function startMasterStats({ store, events, boards, lifecycle, workers, log, workersShown }: MasterStatsDeps): MasterStats {
   const queueDepth = new QueueDepth(store, log);
-  const collector = new StatsCollector({ events, lifecycle, workers, queueDepth });
+  const collector = new StatsCollector({ events, lifecycle, workers, queueDepth, workersShown });
   const prometheus = new PrometheusMetrics({ store, events, boards, lifecycle, workers, queueDepth });
   collector.start();
   prometheus.start();

@@ -12,6 +12,7 @@ import { LatencyRecord, summarize } from './latency-record.ts';
 import { byStage, LATENCY_STAGES } from './latency-stages.ts';
 import type { QueueDepth } from './queue-depth.ts';
 import { RollingWindow } from './rolling-window.ts';
+import { workersShown } from './workers-shown.ts';
 
 const SLOT_MS = 5_000;
 /** Ten minutes of slots. */
@@ -47,6 +48,8 @@ export interface StatsCollectorDeps {
   lifecycle: JobLifecycle;
   workers: WorkerRegistry;
   queueDepth: QueueDepth;
+  /** Most workers a view lists (STATS_WORKERS_SHOWN). */
+  workersShown: number;
 }
 
 /** The dispatch counters of /api/stats, read off the transitions this master applied. */
@@ -109,7 +112,7 @@ export class StatsCollector {
       latencyMs: byStage((stage) => summaries[stage].distribution),
       histogramsMs: byStage((stage) => summaries[stage].histogram),
       pageStagesMs: meanPageStages(slots.map((slot) => slot.value.pageStages)),
-      workers: this.deps.workers.views(),
+      ...workersShown(this.deps.workers.all, this.deps.workersShown),
       dispatch: dispatchCounters(this.deps.lifecycle.counters),
       transitions: { ...this.deps.lifecycle.counters.transitions },
     };

@@ -94,6 +94,7 @@ export function statsFixture(): StatsView {
       worker('volunteer-1', 40, 0, { credibility: 0.9731, spotChecksPassed: 12 }),
       worker('volunteer-2', 30, 0, { credibility: 0.99999, spotChecksPassed: 500 }),
     ],
+    workersConnected: 4,
     dispatch: {
       dispatched: 5100,
       completed: 5000,
