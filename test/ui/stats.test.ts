@@ -1,9 +1,10 @@
 // The stats page against a stubbed /api/stats, and the board when the master goes away and
 // comes back, in real Chromium.
 import { describe, expect, it } from 'vitest';
+import type { Page } from 'puppeteer-core';
 import { axeViolations, clickDeep, deepTexts, inApp, PageWatch, waitForTexts } from '../support/browser.ts';
 import { freePort } from '../support/free-port.ts';
-import { submit, uploadsFrom } from '../support/jobs-client.ts';
+import { submit, until, uploadsFrom } from '../support/jobs-client.ts';
 import { startTestMaster, tempDataDir } from '../support/test-master.ts';
 import { ADMIN_TOKEN, replaceText, smallImage, useUiHarness } from '../support/ui-harness.ts';
 import { statsFixture } from './fixtures.ts';
@@ -53,6 +54,31 @@ describe('stats page', () => {
     } finally {
       await page.close();
     }
+  });
+});
+
+describe('stats page in a hidden tab', () => {
+  /** What the browser does when the tab goes to the background and back, which a headless tab never does by itself. */
+  const setVisibility = (page: Page, visibility: DocumentVisibilityState) =>
+    page.evaluate((visibility) => {
+      Object.defineProperty(document, 'visibilityState', { value: visibility, configurable: true });
+      document.dispatchEvent(new Event('visibilitychange'));
+    }, visibility);
+
+  it('asks the master nothing while hidden, and asks again once shown', async () => {
+    const { page } = await ui.open('/stats');
+    let asked = 0;
+    page.on('request', (request) => {
+      if (new URL(request.url()).pathname === '/api/stats') asked++;
+    });
+    await waitForTexts(page, inApp('stats-page', '.updated'), (texts) => /^Updated/.test(texts[0] ?? ''), 'the first figures');
+    await setVisibility(page, 'hidden');
+    const whenHidden = asked;
+    // Two of the 5 s polls would have come by now.
+    await new Promise((resolve) => setTimeout(resolve, 11_000));
+    expect(asked).toBe(whenHidden);
+    await setVisibility(page, 'visible');
+    await until(() => asked > whenHidden, 'a poll once shown');
   });
 });
 

@@ -9,18 +9,13 @@ import { identity, runtime, RUNTIME_RENDER_MS } from '../state/volunteer.ts';
 import { buttonStyles, factListStyles, panelStyles } from './shared.styles.ts';
 
 /**
- * The volunteer's standing, read while someone can see it and only for a volunteer: a hidden tab (where donors leave
- * the page) and a fleet page (which earns no credit) ask nothing, as 10,000 pages at one request each 5 s would be
- * 2,000 requests a second to the master for nobody. A tab shown again asks at once.
+ * The volunteer's standing, read only for a volunteer: a fleet page (which earns no credit) asks nothing, as 10,000
+ * pages at one request each 5 s would be 2,000 requests a second to the master for nobody. A hidden tab (where donors
+ * leave the page) asks nothing either: the poller waits until it is seen.
  */
 const standing: Poller<OwnStandingView> = new Poller(async () =>
-  document.visibilityState === 'hidden' || runtime.status.workerClass === 'trusted'
-    ? (standing.value ?? { standing: null })
-    : fetchOwnStanding(identity.current),
+  runtime.status.workerClass === 'trusted' ? (standing.value ?? { standing: null }) : fetchOwnStanding(identity.current),
 );
-document.addEventListener('visibilitychange', () => {
-  if (document.visibilityState === 'visible') void standing.refresh();
-});
 
 /** The volunteer's credit as the master counts it (verified images, compute time, rank) and the opt-in name. */
 export class VolunteerCredit extends LitElement {

@@ -1,11 +1,19 @@
+import { ApiError } from '../api.ts';
 import { errorMessage } from '../lib/errors.ts';
 
 const DEFAULT_INTERVAL_MS = 5000;
+
+/** What tells the poller whether anyone can see the page: the document, in a browser. */
+export type PageVisibility = Pick<Document, 'visibilityState' | 'addEventListener' | 'removeEventListener'>;
 
 /**
  * Asks the master for something every 5 s while a page holds it (GET /api/stats: the master's
  * series are themselves 5 s slots, so polling faster would show nothing new; GET /api/volunteers).
  * Emits "change" after every answer or failure.
+ *
+ * A hidden tab asks nothing: a board left open in the background for days would otherwise poll the whole time
+ * for nobody. A poll that fell due while hidden is made as soon as the tab is shown again. When the master
+ * answers with Retry-After (a rate limit, an overload), the next poll waits at least that long.
  */
 export class Poller<T> extends EventTarget {
   value: T | null = null;
@@ -18,20 +26,33 @@ export class Poller<T> extends EventTarget {
   private inFlight = false;
   /** Whether refresh() was called during the request out now. */
   private again = false;
+  /** Whether a poll fell due while the page was hidden. */
+  private due = false;
+  private readonly onVisibilityChange = () => {
+    if (this.due && this.holders > 0 && !this.hidden) void this.refresh();
+  };
 
   constructor(
     private readonly fetch: () => Promise<T>,
     private readonly intervalMs = DEFAULT_INTERVAL_MS,
+    // Outside a browser (tests in Node) there is no document: always visible.
+    private readonly page: PageVisibility | null = typeof document === 'undefined' ? null : document,
   ) {
     super();
   }
 
   subscribe(listener: () => void): () => void {
     this.addEventListener('change', listener);
-    if (this.holders++ === 0) void this.refresh();
+    if (this.holders++ === 0) {
+      this.page?.addEventListener('visibilitychange', this.onVisibilityChange);
+      this.poll();
+    }
     return () => {
       this.removeEventListener('change', listener);
-      if (--this.holders === 0) this.stop();
+      if (--this.holders === 0) {
+        this.page?.removeEventListener('visibilitychange', this.onVisibilityChange);
+        this.stop();
+      }
     };
   }
 
@@ -63,12 +84,29 @@ export class Poller<T> extends EventTarget {
     } while (this.again);
     this.inFlight = false;
     // Chained timeouts, not an interval: a slow answer never overlaps the next request.
-    if (this.holders > 0) this.timer = setTimeout(() => void this.refresh(), this.intervalMs);
+    if (this.holders > 0) this.timer = setTimeout(() => this.poll(), this.nextDelayMs());
     this.dispatchEvent(new Event('change'));
+  }
+
+  /** The rhythm's poll: made now while the page is seen, else left due until it is. */
+  private poll(): void {
+    this.timer = null;
+    this.due = this.hidden;
+    if (!this.due) void this.refresh();
+  }
+
+  private nextDelayMs(): number {
+    const askedMs = this.failure instanceof ApiError ? (this.failure.retryAfterMs ?? 0) : 0;
+    return Math.max(this.intervalMs, askedMs);
+  }
+
+  private get hidden(): boolean {
+    return this.page?.visibilityState === 'hidden';
   }
 
   private stop(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
+    this.due = false;
   }
 }
