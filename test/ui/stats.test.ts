@@ -1,8 +1,9 @@
-// The stats page against a stubbed /api/stats, and the board when the master goes away and
-// comes back, in real Chromium.
+// The stats page against a stubbed /api/stats or a real master with many workers, and the board when the master
+// goes away and comes back, in real Chromium.
 import { describe, expect, it } from 'vitest';
 import type { Page } from 'puppeteer-core';
-import { axeViolations, clickDeep, deepTexts, inApp, PageWatch, waitForTexts } from '../support/browser.ts';
+import { SyntheticWorker } from '../../metrics/synthetic-worker.ts';
+import { axeViolations, clickDeep, deepTexts, inApp, openPage, PageWatch, waitForTexts } from '../support/browser.ts';
 import { freePort } from '../support/free-port.ts';
 import { submit, until, uploadsFrom } from '../support/jobs-client.ts';
 import { startTestMaster, tempDataDir } from '../support/test-master.ts';
@@ -57,6 +58,27 @@ describe('stats page', () => {
   });
 });
 
+describe('stats page with more workers than the master lists', () => {
+  it('shows the busiest STATS_WORKERS_SHOWN, counts them all, and says how many more and where they are', async () => {
+    const master = await startTestMaster({ statsWorkersShown: 5 });
+    const workers = await Promise.all(Array.from({ length: 12 }, (_, i) => SyntheticWorker.connect({ masterUrl: master.url, name: `worker-${i}` })));
+    const { page, watch } = await openPage(ui.browser, master.url, '/stats');
+    try {
+      await waitForTexts(page, inApp('workers-table', 'tbody tr'), (texts) => texts.length === 5, 'five workers');
+      expect((await deepTexts(page, inApp('stats-page', '.tiles')))[0]).toMatch(/12\s+Workers/);
+      const [more] = await deepTexts(page, inApp('stats-page', '.more-workers'));
+      expect(more?.replace(/\s+/g, ' ').trim()).toBe('The 5 with most jobs done, and 7 more: /api/workers lists them all.');
+      expect(await page.$eval(inApp('stats-page', '.more-workers a'), (link) => link.getAttribute('href'))).toBe('/api/workers');
+      expect(await axeViolations(page)).toEqual([]);
+      expect(watch.take()).toEqual([]);
+    } finally {
+      await page.close();
+      for (const worker of workers) worker.terminate();
+      await master.close();
+    }
+  });
+});
+
 describe('stats page in a hidden tab', () => {
   /** What the browser does when the tab goes to the background and back, which a headless tab never does by itself. */
   const setVisibility = (page: Page, visibility: DocumentVisibilityState) =>
@@ -79,6 +101,32 @@ describe('stats page in a hidden tab', () => {
     expect(asked).toBe(whenHidden);
     await setVisibility(page, 'visible');
     await until(() => asked > whenHidden, 'a poll once shown');
+  });
+});
+
+describe('stats page told to wait', () => {
+  it('says it waits as the master asked when refused with Retry-After', async () => {
+    const page = await ui.browser.newPage();
+    const watch = new PageWatch(page, ui.master.url);
+    watch.expect((url, status) => status === 503 && new URL(url).pathname === '/api/stats');
+    await page.setRequestInterception(true);
+    page.on('request', (request) => {
+      if (new URL(request.url()).pathname !== '/api/stats') return void request.continue();
+      const error = { code: 'storage-unavailable', message: 'the store is not answering; try again shortly' };
+      void request.respond({ status: 503, headers: { 'retry-after': '60' }, contentType: 'application/json', body: JSON.stringify({ error }) });
+    });
+    try {
+      await page.goto(`${ui.master.url}/stats`, { waitUntil: 'domcontentloaded' });
+      await waitForTexts(
+        page,
+        inApp('stats-page', '[role=alert]'),
+        (texts) => texts[0] === 'Could not get statistics from the master. Trying again after the wait the master asked for.',
+        'the wait',
+      );
+      expect(watch.take()).toEqual([]);
+    } finally {
+      await page.close();
+    }
   });
 });
 

@@ -4,7 +4,7 @@ import { formatCount, formatMs, formatTime, formatUptime } from '../lib/format.t
 import { histogramBars } from '../lib/histogram.ts';
 import { statsRefusal, type StatsRefusal } from '../lib/stats-refusal.ts';
 import { recentCount, seriesColumns } from '../lib/stats-series.ts';
-import { fetchStats } from '../api.ts';
+import { ApiError, fetchStats } from '../api.ts';
 import { AdminGate } from '../state/admin-gate.ts';
 import { savedAdminToken } from '../state/admin-token.ts';
 import { Poller } from '../state/poller.ts';
@@ -62,7 +62,7 @@ export class StatsPage extends LitElement {
         <button class="secondary small" @click=${() => poller.refresh()}>Refresh</button>
       </div>
       <div role="alert">
-        ${poller.error ? html`<p class="problem">Could not get statistics from the master${stats ? '; showing the last figures' : ''}. Trying again every 5 s.</p>` : nothing}
+        ${poller.error ? html`<p class="problem">Could not get statistics from the master${stats ? '; showing the last figures' : ''}. ${retrying(poller.failure)}</p>` : nothing}
       </div>
       ${poller.error ? html`<p class="problem-detail">The master said: ${poller.error}</p>` : nothing}
       ${stats ? this.renderStats(stats) : poller.error ? nothing : html`<p class="empty panel" role="status">Loading statistics…</p>`}
@@ -96,7 +96,7 @@ export class StatsPage extends LitElement {
       <ul class="tiles" aria-label="Jobs now">
         ${tile('Queued', formatCount(stats.jobs.queued))} ${tile('Running', formatCount(stats.jobs.leased))}
         ${tile('Done', formatCount(stats.jobs.done))} ${tile('Failed', formatCount(stats.jobs.failed))}
-        ${tile('Workers', formatCount(stats.workers.length))} ${tile('Done, last minute', formatCount(recentCount(stats.series, 'completed')))}
+        ${tile('Workers', formatCount(stats.workersConnected))} ${tile('Done, last minute', formatCount(recentCount(stats.series, 'completed')))}
       </ul>
       <div class="charts">
         <section class="panel" aria-labelledby="throughput">
@@ -125,6 +125,7 @@ export class StatsPage extends LitElement {
       <section class="panel" aria-labelledby="workers">
         <h2 id="workers">Workers</h2>
         <workers-table .workers=${stats.workers}></workers-table>
+        ${moreWorkers(stats)}
       </section>
       ${this.renderDispatch(stats)}
     `;
@@ -192,6 +193,20 @@ export class StatsPage extends LitElement {
       </section>
     `;
   }
+}
+
+/** The master lists only the busiest workers (STATS_WORKERS_SHOWN): how many it left out, and where they all are. */
+function moreWorkers({ workers, workersConnected }: StatsView) {
+  const more = workersConnected - workers.length;
+  if (more <= 0) return nothing;
+  return html`<p class="note more-workers">
+    The ${formatCount(workers.length)} with most jobs done, and ${formatCount(more)} more: <a href="/api/workers">/api/workers</a> lists them all.
+  </p>`;
+}
+
+/** When the next poll comes: every 5 s, unless the master asked for longer (Retry-After), which the poller waits. */
+function retrying(failure: unknown): string {
+  return failure instanceof ApiError && failure.retryAfterMs !== null ? 'Trying again after the wait the master asked for.' : 'Trying again every 5 s.';
 }
 
 function tile(name: string, value: string) {
