@@ -2,7 +2,8 @@
 //                         [--admin-token <token>, or ADMIN_TOKEN: a private board's stats are the admin's]
 //
 // Pulls a running master's GET /api/stats into CSV files, one per table
-// (series, latency, histograms, workers, dispatch). Every row starts with the
+// (series, latency, histograms, workers, dispatch; workers: the busiest
+// STATS_WORKERS_SHOWN the master lists). Every row starts with the
 // sampledAt of its snapshot; with --samples N the master is polled N times,
 // --interval seconds apart, and each snapshot is appended whole, so any one
 // sample can be read back on its own.
