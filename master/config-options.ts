@@ -88,6 +88,12 @@ export const OPTIONS: [string, string, keyof Config, string][] = [
     'live event streams open at once from one address (IPv6: its /64); one more gets 429',
   ],
   ['--event-stream-stall-ms <n>', 'EVENT_STREAM_STALL_MS', 'eventStreamStallMs', 'a board behind its stream this long is dropped'],
+  [
+    '--event-reconnect-ms <n>',
+    'EVENT_RECONNECT_MS',
+    'eventReconnectMs',
+    'boards reconnect a lost stream after between this and twice this, at random (the SSE retry: field)',
+  ],
   ['--event-replay-events <n>', 'EVENT_REPLAY_EVENTS', 'eventReplayEvents', 'recent events kept for boards catching up (Last-Event-ID)'],
   ['--event-replay-bytes <n>', 'EVENT_REPLAY_BYTES', 'eventReplayBytes', 'bytes of the recent events kept; past it the oldest are forgotten'],
   ['--worker-events-every-ms <n>', 'WORKER_EVENTS_EVERY_MS', 'workerEventsEveryMs', 'boards hear of worker changes at most this often'],

@@ -111,6 +111,8 @@ export const ConfigSchema = z
     maxEventStreamsPerAddress: int(1).default(16),
     /** How long a board may stay behind its event stream before it is dropped (it reconnects and catches up). */
     eventStreamStallMs: timerMs(100).default(10_000),
+    /** Boards wait between this and twice this, at random, before reconnecting a lost stream: after a restart they come back spread out. */
+    eventReconnectMs: timerMs(100).default(5_000),
     /** Recent live events kept so boards that fell behind or reconnected catch up. */
     eventReplayEvents: int(1).default(1000),
     /** ...and the bytes of their frames at most: one worker change can name thousands of workers (megabytes), and strangers can make one every WORKER_EVENTS_EVERY_MS. */

@@ -145,6 +145,7 @@ async function startLocked(config: Config, log: Logger, parts: MasterParts, lock
     stallMs: config.eventStreamStallMs,
     replayEvents: config.eventReplayEvents,
     replayBytes: config.eventReplayBytes,
+    reconnectMs: config.eventReconnectMs,
   });
   const stats = startMasterStats({ store, events, boards, lifecycle, workers, log, workersShown: config.statsWorkersShown });
   let closing: Promise<void> | null = null;

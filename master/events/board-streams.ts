@@ -22,6 +22,8 @@ export interface BoardStreamLimits {
   /** Recent events kept for boards catching up, and the bytes of their frames at most. */
   replayEvents: number;
   replayBytes: number;
+  /** Boards are told to wait between this and twice this, at random, before reconnecting to a lost stream. */
+  reconnectMs: number;
 }
 
 /** Comments keep proxies from closing an idle stream. */
@@ -73,12 +75,16 @@ export class BoardStreams {
   open(res: ServerResponse, lastEventId: string | undefined, viewer: BoardViewer = EVERYTHING): void {
     const known = lastEventId === undefined ? null : this.recent.positionOf(lastEventId);
     const missed = known === null ? null : this.recent.after(known);
-    const board = new BoardStream(res, this.recent, this.limits.stallMs, known ?? this.recent.newest, viewer);
+    const position = known ?? this.recent.newest;
+    const board = new BoardStream(res, this.recent, this.limits.stallMs, position, viewer);
     this.boards.add(board);
     res.on('close', () => {
       board.closed();
       this.boards.delete(board);
     });
+    // A jittered wait, so that boards losing a master together (a restart) do not all come back at once; and an id,
+    // so that a board that has heard nothing yet also resumes from here rather than missing what comes meanwhile.
+    board.send(`retry: ${Math.floor(this.limits.reconnectMs * (1 + Math.random()))}\nid: ${this.recent.idOf(position)}\n\n`);
     // A board that asked to resume and cannot must reload what it shows.
     if (lastEventId !== undefined && missed === null) board.send(RESYNC);
     for (const event of missed ?? []) board.offer(event);

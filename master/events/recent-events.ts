@@ -61,12 +61,17 @@ export class RecentEvents {
    */
   add(event: StreamEvent): NumberedEvent {
     const seq = this.nextSeq++;
-    const numbered = new NumberedEvent(seq, `${this.epoch}-${seq}`, event);
+    const numbered = new NumberedEvent(seq, this.idOf(seq), event);
     if (seq - this.oldest >= this.maxEvents) this.forgetOldest();
     this.ring[seq % this.maxEvents] = numbered;
     this.keptBytes += numbered.bytes;
     while (this.keptBytes > this.maxBytes && this.oldest < seq) this.forgetOldest();
     return numbered;
+  }
+
+  /** The id of a position, as sent in `id:`. */
+  idOf(position: number): string {
+    return `${this.epoch}-${position}`;
   }
 
   /** The position an event id (as sent in `id:`, back in Last-Event-ID) names, or null if it is not one of ours. */

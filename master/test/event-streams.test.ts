@@ -1,7 +1,8 @@
 // Live event streams under hostile and slow boards, against a real master and
 // real sockets: a board that stops reading costs no more than its socket's
 // buffer, catches up in order when it reads again, is dropped when it stays
-// behind and resumes with Last-Event-ID; the number of streams is capped; and
+// behind and resumes with Last-Event-ID (one that heard nothing yet too, and
+// each is told a jittered reconnection wait); the number of streams is capped; and
 // worker changes arrive as coalesced diffs, not the whole list. The events kept
 // for catching up are bounded in number and in bytes.
 import { afterEach, describe, expect, it } from 'vitest';
@@ -121,6 +122,30 @@ describe('live event streams', () => {
     expect(late.frames.map((frame) => frame.name)).toEqual(['resync']);
     expect(foreign.frames.map((frame) => frame.name)).toEqual(['resync']);
     expect(jobIds(recent)).toEqual(['job-48', 'job-49']);
+  });
+
+  it('tell each board a jittered wait before reconnecting, between EVENT_RECONNECT_MS and twice it', async () => {
+    await start({ eventReconnectMs: 1_000 });
+    const boards = await Promise.all(Array.from({ length: 5 }, () => board()));
+    await until(() => boards.every((client) => client.retryMs !== undefined), 'every board to be told its wait');
+    const waits = boards.map((client) => client.retryMs!);
+    expect(Math.min(...waits)).toBeGreaterThanOrEqual(1_000);
+    expect(Math.max(...waits)).toBeLessThan(2_000);
+    // Five equal draws out of a thousand values would take a broken random.
+    expect(new Set(waits).size).toBeGreaterThan(1);
+  });
+
+  it('let a board that has heard no event yet resume from where it opened, missing nothing', async () => {
+    await start({});
+    const quiet = await board();
+    await until(() => quiet.lastEventId !== undefined, 'the id the stream opened at');
+    quiet.close();
+    await quiet.ended;
+    const sent = publishJobs(2, 10);
+    const resumed = await board({ lastEventId: quiet.lastEventId });
+    await until(() => jobIds(resumed).length === 2, 'the events sent while the board was away');
+    expect(jobIds(resumed)).toEqual(sent);
+    expect(resumed.framesNamed('resync')).toEqual([]);
   });
 
   it('refuse streams past MAX_EVENT_STREAMS with 503 and Retry-After, while health answers', async () => {

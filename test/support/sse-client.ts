@@ -10,6 +10,10 @@ export interface SseFrame {
 
 export class SseClient {
   readonly frames: SseFrame[] = [];
+  /** The reconnection wait the master asked for (`retry:`), once it has. */
+  retryMs: number | undefined;
+  /** The id a browser would reconnect with: the last `id:` heard, in a frame with data or not. */
+  lastEventId: string | undefined;
   /** Resolves when the master ends the stream (or drops it). */
   readonly ended: Promise<void>;
   private buffer = '';
@@ -78,7 +82,11 @@ export class SseClient {
       this.buffer = this.buffer.slice(end + 2);
       const name = /^event: (.*)$/m.exec(text)?.[1];
       const data = /^data: (.*)$/m.exec(text)?.[1];
-      if (name && data) this.frames.push({ id: /^id: (.*)$/m.exec(text)?.[1], name, data: JSON.parse(data) });
+      const id = /^id: (.*)$/m.exec(text)?.[1];
+      const retry = /^retry: (\d+)$/m.exec(text)?.[1];
+      this.lastEventId = id ?? this.lastEventId;
+      if (retry) this.retryMs = Number(retry);
+      if (name && data) this.frames.push({ id, name, data: JSON.parse(data) });
     }
   }
 }
