@@ -4,22 +4,38 @@ import { JobFeed } from '../src/state/job-feed.ts';
 import { jobView } from '../../test/support/job-view.ts';
 import { FakeEventSource } from './fake-event-source.ts';
 
-/** A master the test sets by hand: the newest page of jobs it lists, the older pages by cursor, and the paths asked for. */
+/**
+ * A master the test sets by hand: the newest page of jobs it lists, the older pages by cursor, the paths asked for,
+ * and the most requests for the newest jobs it had at once.
+ */
 function fakeMaster() {
-  const master = { page: { jobs: [], nextCursor: null } as JobPage, older: new Map<string, JobPage>(), asked: [] as string[] };
+  const master = {
+    page: { jobs: [], nextCursor: null } as JobPage,
+    older: new Map<string, JobPage>(),
+    asked: [] as string[],
+    newestInFlight: 0,
+    mostNewestInFlight: 0,
+  };
   vi.stubGlobal('fetch', async (path: string) => {
     master.asked.push(path);
     if (path === '/api/workers') return Response.json({ workers: [] });
     const cursor = new URL(path, 'http://master').searchParams.get('cursor');
-    return Response.json(cursor ? master.older.get(cursor) : master.page);
+    if (cursor) return Response.json(master.older.get(cursor));
+    master.mostNewestInFlight = Math.max(master.mostNewestInFlight, ++master.newestInFlight);
+    // Answers a turn later, so that requests sent together are in flight together.
+    await new Promise((resolve) => setImmediate(resolve));
+    master.newestInFlight--;
+    return Response.json(master.page);
   });
   return master;
 }
 
+const newestAsked = (master: { asked: string[] }) => master.asked.filter((path) => path === '/api/jobs?limit=100').length;
+
 /** Lets every request and answer in flight finish. */
-const settle = async () => {
-  for (let round = 0; round < 5; round++) await new Promise((resolve) => setTimeout(resolve, 0));
-};
+async function settle() {
+  for (let round = 0; round < 50; round++) await new Promise((resolve) => setImmediate(resolve));
+}
 
 /** A feed held by a page, its live stream open and its first snapshot in. */
 async function liveFeed() {
@@ -88,16 +104,43 @@ describe('JobFeed after missed events', () => {
     stop();
   });
 
-  it('does the same when the stream reconnects', async () => {
+  it('fetches the newest jobs once after a master restart: the browser reconnects, then the master says resync', async () => {
     const master = fakeMaster();
-    master.page = { jobs: [newer, older], nextCursor: null };
-    const { feed, source, stop } = await liveFeed();
+    const { stop, source } = await liveFeed();
+    master.asked = [];
 
-    master.page = { jobs: [newer], nextCursor: null };
-    // The browser got the stream back by itself.
+    // The browser got the stream back by itself, resuming from the last id: replay or "resync" is the master's call.
     source.open();
     await settle();
-    expect(feed.job('A')).toBeUndefined();
+    expect(master.asked).toEqual([]);
+    source.emit({ type: 'resync' });
+    await settle();
+    expect(newestAsked(master)).toBe(1);
+    expect(master.asked.filter((path) => path === '/api/workers').length).toBeLessThanOrEqual(1);
+    stop();
+  });
+
+  it('fetches the newest jobs one request at a time: asked again meanwhile, once more after', async () => {
+    const master = fakeMaster();
+    const { stop, source } = await liveFeed();
+    master.asked = [];
+
+    for (let i = 0; i < 3; i++) source.emit({ type: 'resync' });
+    await settle();
+    expect(master.mostNewestInFlight).toBe(1);
+    expect(newestAsked(master)).toBe(2);
+    stop();
+  });
+
+  it('opens a new stream with a resync: a new EventSource resumes from nothing', async () => {
+    const master = fakeMaster();
+    const { feed, stop } = await liveFeed();
+    master.asked = [];
+
+    feed.reopen();
+    FakeEventSource.all.at(-1)!.open();
+    await settle();
+    expect(newestAsked(master)).toBe(1);
     stop();
   });
 });

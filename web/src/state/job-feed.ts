@@ -42,6 +42,9 @@ export class JobFeed extends EventTarget {
   private holders = 0;
   private failures = 0;
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
+  /** The fetchNewest running now, and whether another is asked for after it (and whether that one replaces). */
+  private refreshing: Promise<void> | null = null;
+  private queued: { replace: boolean } | null = null;
   private changeTimer: ReturnType<typeof setTimeout> | null = null;
   private snapshotStatus: JobStatus | undefined;
   /** Whether olderCursor belongs to snapshotStatus yet. */
@@ -88,17 +91,40 @@ export class JobFeed extends EventTarget {
 
   /** Fetches the newest jobs (of one status, if given) and keeps that filter for resyncs after reconnects. */
   load(status?: JobStatus): Promise<void> {
-    return this.fetchNewest(status, false);
+    // The same filter keeps the place "load older" reached; a new one starts paging afresh.
+    if (status !== this.snapshotStatus) this.paged = false;
+    this.snapshotStatus = status;
+    return this.refresh(false);
   }
 
   /**
-   * The newest jobs of `status`. With `replace` (after missed events) they replace what the feed holds: older
-   * pages are fetched too, down to the oldest job it had loaded, and jobs they would list but do not are dropped.
+   * Runs fetchNewest for the current filter, one at a time: asked again meanwhile, it runs once more after the
+   * current one, replacing if any asker wanted that. Answers once the feed is as fresh as asked.
    */
-  private async fetchNewest(status: JobStatus | undefined, replace: boolean): Promise<void> {
-    // A resync by load() keeps the place "load older" reached; a new filter, or a replacing resync, starts paging afresh.
-    if (status !== this.snapshotStatus || replace) this.paged = false;
-    this.snapshotStatus = status;
+  private refresh(replace: boolean): Promise<void> {
+    this.queued = { replace: replace || (this.queued?.replace ?? false) };
+    return (this.refreshing ??= this.refreshQueued());
+  }
+
+  private async refreshQueued(): Promise<void> {
+    try {
+      for (let next = this.queued; next; next = this.queued) {
+        this.queued = null;
+        await this.fetchNewest(next.replace);
+      }
+    } finally {
+      this.refreshing = null;
+    }
+  }
+
+  /**
+   * The newest jobs of the current filter. With `replace` (after missed events) they replace what the feed holds:
+   * older pages are fetched too, down to the oldest job it had loaded, and jobs they would list but do not are
+   * dropped.
+   */
+  private async fetchNewest(replace: boolean): Promise<void> {
+    const status = this.snapshotStatus;
+    if (replace) this.paged = false;
     const mark = this.store.mark();
     const heard: WorkersChanged[] = [];
     this.workerChangesInFlight.add(heard);
@@ -226,12 +252,16 @@ export class JobFeed extends EventTarget {
 
   private connect(): void {
     const source = new EventSource(EVENTS_URL);
+    let opened = false;
     source.onopen = () => {
       this.failures = 0;
       this.connection = 'live';
       this.refusal = null;
-      // Events sent while we were away are lost: resync from a snapshot.
-      void this.fetchNewest(this.snapshotStatus, true);
+      this.changed();
+      // A new stream heard nothing of what came before it: resync. The browser's own reconnects resume from the
+      // last id (the master sends one as a stream opens), and hear "resync" when the master cannot replay the gap.
+      if (!opened) void this.refresh(true);
+      opened = true;
     };
     source.onerror = () => {
       // While CONNECTING the browser retries by itself; CLOSED (an HTTP error) is final.
@@ -286,7 +316,7 @@ export class JobFeed extends EventTarget {
         break;
       case 'resync':
         // The master no longer has the events we missed.
-        void this.fetchNewest(this.snapshotStatus, true);
+        void this.refresh(true);
         return;
     }
     this.changedSoon();
