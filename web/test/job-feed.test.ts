@@ -6,19 +6,24 @@ import { FakeEventSource } from './fake-event-source.ts';
 
 /**
  * A master the test sets by hand: the newest page of jobs it lists, the older pages by cursor, the paths asked for,
- * and the most requests for the newest jobs it had at once.
+ * how many requests for jobs it still turns away (429), and the most requests for the newest jobs it had at once.
  */
 function fakeMaster() {
   const master = {
     page: { jobs: [], nextCursor: null } as JobPage,
     older: new Map<string, JobPage>(),
     asked: [] as string[],
+    refusing: 0,
     newestInFlight: 0,
     mostNewestInFlight: 0,
   };
   vi.stubGlobal('fetch', async (path: string) => {
     master.asked.push(path);
     if (path === '/api/workers') return Response.json({ workers: [] });
+    if (master.refusing > 0) {
+      master.refusing--;
+      return Response.json({ error: { code: 'too-many-requests', message: 'slow down' } }, { status: 429 });
+    }
     const cursor = new URL(path, 'http://master').searchParams.get('cursor');
     if (cursor) return Response.json(master.older.get(cursor));
     master.mostNewestInFlight = Math.max(master.mostNewestInFlight, ++master.newestInFlight);
@@ -32,7 +37,7 @@ function fakeMaster() {
 
 const newestAsked = (master: { asked: string[] }) => master.asked.filter((path) => path === '/api/jobs?limit=100').length;
 
-/** Lets every request and answer in flight finish. */
+/** Lets every request and answer in flight finish (setImmediate, which the tests' fake timers leave alone). */
 async function settle() {
   for (let round = 0; round < 50; round++) await new Promise((resolve) => setImmediate(resolve));
 }
@@ -52,7 +57,10 @@ beforeEach(() => {
   vi.stubGlobal('EventSource', FakeEventSource);
 });
 
-afterEach(() => vi.unstubAllGlobals());
+afterEach(() => {
+  vi.unstubAllGlobals();
+  vi.useRealTimers();
+});
 
 const older = jobView('A', { status: 'leased', submittedAt: '2025-01-01T00:00:01.000Z' });
 const newer = jobView('B', { submittedAt: '2025-01-01T00:00:02.000Z' });
@@ -141,6 +149,27 @@ describe('JobFeed after missed events', () => {
     FakeEventSource.all.at(-1)!.open();
     await settle();
     expect(newestAsked(master)).toBe(1);
+    stop();
+  });
+
+  it('says it could not refresh and tries again after a backoff until it can', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const master = fakeMaster();
+    master.page = { jobs: [older], nextCursor: null };
+    const { feed, source, stop } = await liveFeed();
+
+    master.refusing = 1;
+    master.page = { jobs: [{ ...older, status: 'done' }], nextCursor: null };
+    source.emit({ type: 'resync' });
+    await settle();
+    expect(feed.error).toMatch(/^Could not refresh the board .*; retrying…$/);
+    expect(feed.job('A')?.status).toBe('leased');
+
+    // The longest first backoff (common/backoff.ts: 500 ms, jittered below it).
+    await vi.advanceTimersByTimeAsync(500);
+    await settle();
+    expect(feed.job('A')?.status).toBe('done');
+    expect(feed.error).toBeNull();
     stop();
   });
 });

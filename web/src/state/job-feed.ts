@@ -45,6 +45,8 @@ export class JobFeed extends EventTarget {
   /** The fetchNewest running now, and whether another is asked for after it (and whether that one replaces). */
   private refreshing: Promise<void> | null = null;
   private queued: { replace: boolean } | null = null;
+  private refreshFailures = 0;
+  private refreshTimer: ReturnType<typeof setTimeout> | null = null;
   private changeTimer: ReturnType<typeof setTimeout> | null = null;
   private snapshotStatus: JobStatus | undefined;
   /** Whether olderCursor belongs to snapshotStatus yet. */
@@ -120,7 +122,7 @@ export class JobFeed extends EventTarget {
   /**
    * The newest jobs of the current filter. With `replace` (after missed events) they replace what the feed holds:
    * older pages are fetched too, down to the oldest job it had loaded, and jobs they would list but do not are
-   * dropped.
+   * dropped. A failure leaves the board stale, so it says so and tries again after a backoff.
    */
   private async fetchNewest(replace: boolean): Promise<void> {
     const status = this.snapshotStatus;
@@ -128,7 +130,7 @@ export class JobFeed extends EventTarget {
     const mark = this.store.mark();
     const heard: WorkersChanged[] = [];
     this.workerChangesInFlight.add(heard);
-    await this.attempt(async () => {
+    try {
       const [first, { workers }] = await Promise.all([listJobs({ status, limit: SNAPSHOT_LIMIT }), listWorkers()]);
       const page = replace ? await this.reachingHeld(first, status) : first;
       this.store.mergeSnapshot(page.jobs, mark);
@@ -138,9 +140,28 @@ export class JobFeed extends EventTarget {
         this.paged = true;
       }
       if (replace) this.dropUnlisted(page, status, mark);
-    });
+      this.error = null;
+      this.refreshFailures = 0;
+    } catch (error) {
+      this.error = `Could not refresh the board (${errorMessage(error)}); retrying…`;
+      this.refreshLater(replace, error);
+    }
     this.store.release(mark);
     this.workerChangesInFlight.delete(heard);
+    this.changed();
+  }
+
+  /** Tries a failed refresh again while a page holds the feed, no sooner than the master asked. */
+  private refreshLater(replace: boolean, error: unknown): void {
+    if (this.holders === 0 || this.refreshTimer) return;
+    const asked = error instanceof ApiError ? (error.retryAfterMs ?? 0) : 0;
+    this.refreshTimer = setTimeout(
+      () => {
+        this.refreshTimer = null;
+        void this.refresh(replace);
+      },
+      Math.max(backoffDelay(this.refreshFailures++), asked),
+    );
   }
 
   /** `first` and the pages after it, down to the oldest job of `status` the feed holds, as one page. */
@@ -295,6 +316,9 @@ export class JobFeed extends EventTarget {
     this.source = null;
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = null;
+    // A stream opened again resyncs anyway.
+    if (this.refreshTimer) clearTimeout(this.refreshTimer);
+    this.refreshTimer = null;
   }
 
   private onEvent(name: string, data: string): void {
