@@ -172,6 +172,32 @@ describe('JobFeed after missed events', () => {
     expect(feed.error).toBeNull();
     stop();
   });
+
+  it('past RESYNC_MAX_PAGES, lets go of the older jobs it loaded, and "load older" fetches them fresh', async () => {
+    const master = fakeMaster();
+    // Twelve jobs, one a page, newest first: J11 … J0.
+    const jobs = Array.from({ length: 12 }, (_, i) =>
+      jobView(`J${11 - i}`, { status: 'leased', submittedAt: new Date(Date.UTC(2025, 0, 1, 0, 0, 11 - i)).toISOString() }),
+    );
+    const serve = (list: typeof jobs) => {
+      master.page = { jobs: [list[0]!], nextCursor: 'after-0' };
+      list.slice(1).forEach((job, i) => master.older.set(`after-${i}`, { jobs: [job], nextCursor: i + 1 < list.length - 1 ? `after-${i + 1}` : null }));
+    };
+    serve(jobs);
+    const { feed, source, stop } = await liveFeed();
+    while (feed.olderCursor) await feed.loadOlder();
+    expect(feed.size).toBe(12);
+
+    // Every job finished while the stream was down.
+    serve(jobs.map((job) => ({ ...job, status: 'done' })));
+    source.emit({ type: 'resync' });
+    await settle();
+    expect(feed.jobs().map((job) => job.status)).toEqual(Array(10).fill('done'));
+    expect(feed.olderCursor).toBe('after-9');
+    await feed.loadOlder();
+    expect(feed.job('J1')?.status).toBe('done');
+    stop();
+  });
 });
 
 describe('JobFeed workers', () => {

@@ -14,7 +14,7 @@ export type FeedConnection = 'connecting' | 'live' | 'unreachable' | 'refused';
 const SNAPSHOT_LIMIT = 100;
 /** How many older jobs one "load older" asks for. */
 const OLDER_PAGE_LIMIT = 200;
-/** A resync fetches at most this many pages (the first and older ones) to cover the jobs the feed had loaded. */
+/** A resync fetches at most this many pages (the first and older ones) to cover the jobs the feed had loaded; it lets go of older ones. */
 const RESYNC_MAX_PAGES = 10;
 const EVENTS_URL = '/api/events';
 /**
@@ -179,16 +179,19 @@ export class JobFeed extends EventTarget {
     return { jobs, nextCursor: cursor };
   }
 
-  /** Drops the jobs of `status` that `page` would list, from its newest to its oldest, but does not. */
+  /**
+   * Drops the jobs of `status` that `page` would list, from its newest to its oldest, but does not; and lets go of
+   * those older than it reaches (past RESYNC_MAX_PAGES), which nothing vouches for: "load older" fetches them again.
+   */
   private dropUnlisted(page: JobPage, status: JobStatus | undefined, mark: number): void {
     const oldest = page.jobs.at(-1);
     // On the last page the snapshot reaches the very first job.
     const inRange = (job: JobView) => page.nextCursor === null || (oldest !== undefined && newestFirst(job, oldest) <= 0);
     for (const job of this.store.unvouched(mark, new Set(page.jobs.map((listed) => listed.id)))) {
-      if (!inRange(job)) continue;
-      // Unfiltered, a job not listed is gone; filtered, it may only have another status now.
-      if (!status) this.store.remove(job.id);
-      else if (job.status === status) this.store.forget(job.id);
+      if (status && job.status !== status) continue;
+      // Unfiltered, a job listed in range no more is gone; filtered, it may only have another status now.
+      if (inRange(job) && !status) this.store.remove(job.id);
+      else this.store.forget(job.id);
     }
   }
 
