@@ -201,6 +201,17 @@ describe('JobFeed after missed events', () => {
 });
 
 describe('JobFeed workers', () => {
+  it('fetches no worker list for a new filter: between resyncs the stream keeps it current', async () => {
+    const master = fakeMaster();
+    const { feed, stop } = await liveFeed();
+    expect(master.asked.filter((path) => path === '/api/workers')).toHaveLength(1);
+    master.asked = [];
+
+    await feed.load('done');
+    expect(master.asked).toEqual(['/api/jobs?status=done&limit=100']);
+    stop();
+  });
+
   it('keeps a worker out that left while the worker list was on its way', async () => {
     fakeMaster();
     let answerWorkers!: (response: Response) => void;

@@ -131,10 +131,11 @@ export class JobFeed extends EventTarget {
     const heard: WorkersChanged[] = [];
     this.workerChangesInFlight.add(heard);
     try {
-      const [first, { workers }] = await Promise.all([listJobs({ status, limit: SNAPSHOT_LIMIT }), listWorkers()]);
+      // The worker list can be thousands long; between resyncs the stream's diffs keep it current.
+      const [first, listed] = await Promise.all([listJobs({ status, limit: SNAPSHOT_LIMIT }), replace ? listWorkers() : null]);
       const page = replace ? await this.reachingHeld(first, status) : first;
       this.store.mergeSnapshot(page.jobs, mark);
-      this.workers = heard.reduce((list, { changed, left }) => applyWorkerChanges(list, changed, left), workers);
+      if (listed) this.workers = heard.reduce((list, { changed, left }) => applyWorkerChanges(list, changed, left), listed.workers);
       if (!this.paged && status === this.snapshotStatus) {
         this.olderCursor = page.nextCursor;
         this.paged = true;
