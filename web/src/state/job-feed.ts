@@ -45,6 +45,7 @@ export class JobFeed extends EventTarget {
   /** The fetchNewest running now, and whether another is asked for after it (and whether that one replaces). */
   private refreshing: Promise<void> | null = null;
   private queued: { replace: boolean } | null = null;
+  /** Failed refreshes in a row, which size the wait before the next try; and its timer. */
   private refreshFailures = 0;
   private refreshTimer: ReturnType<typeof setTimeout> | null = null;
   private changeTimer: ReturnType<typeof setTimeout> | null = null;
