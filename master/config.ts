@@ -156,6 +156,8 @@ export const ConfigSchema = z
     helloTimeoutMs: timerMs(100).default(10_000),
     /** Messages a second one worker socket may send (a second's worth at once); faster, it is hung up on. */
     maxWorkerMessagesPerSecond: int(1).default(2_000),
+    /** Bytes sent to one worker socket that it has not yet taken; past it, the socket is hung up on (a client that stopped reading). */
+    maxWorkerSendBufferBytes: int(1).default(16 * 1024 * 1024),
     /** A worker's refused answers are logged at most once per this interval, with a count of the rest. */
     refusedLogIntervalMs: int(0).default(10_000),
     adminToken: z.string().min(8, 'ADMIN_TOKEN must be at least 8 characters').optional(),
@@ -246,6 +248,10 @@ export const ConfigSchema = z
   .refine((config) => config.maxImageBytesPerAddress >= config.maxUploadBytes, {
     path: ['maxImageBytesPerAddress'],
     message: 'must be at least MAX_UPLOAD_BYTES, or the largest images could never be sent',
+  })
+  .refine((config) => config.maxWorkerSendBufferBytes >= config.maxUploadBytes, {
+    path: ['maxWorkerSendBufferBytes'],
+    message: 'must be at least MAX_UPLOAD_BYTES, or a worker still taking one of the largest images would be hung up on when dealt the next',
   })
   .refine((config) => config.maxUploadRequestBytes <= config.maxUploadBytesInFlight, {
     path: ['maxUploadRequestBytes'],

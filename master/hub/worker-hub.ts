@@ -12,6 +12,7 @@ import type { JobLifecycle } from '../lifecycle/job-lifecycle.ts';
 import type { Logger } from '../log.ts';
 import { CloseCode, ErrorCode, parseWorkerMessage, WORKER_SOCKET_PATH, type ErrorMessage, type HelloMessage, type WorkerMessage } from '../protocol.ts';
 import type { VolunteerCredit } from '../volunteers/volunteer-credit.ts';
+import { boundedSend, type SendFrame } from './bounded-send.ts';
 import { hangUp } from './hang-up.ts';
 import { refuseUpgrade } from './refuse-upgrade.ts';
 import { MessageRate } from './message-rate.ts';
@@ -34,6 +35,8 @@ interface Connection {
   pings: Buffer[];
   badMessages: number;
   rate: MessageRate;
+  /** Sends a frame to the worker within MAX_WORKER_SEND_BUFFER_BYTES. */
+  send: SendFrame;
 }
 
 export interface HubOptions {
@@ -57,10 +60,12 @@ export interface HubOptions {
   helloTimeoutMs: number;
   /** Messages a second a worker may send, a second's worth at once (MAX_WORKER_MESSAGES_PER_SECOND). */
   maxMessagesPerSecond: number;
+  /** Bytes sent to a worker and not yet taken before it is hung up on (MAX_WORKER_SEND_BUFFER_BYTES). */
+  maxSendBufferBytes: number;
 }
 
 export class WorkerHub {
-  readonly counters = { badMessages: 0, heartbeatTimeouts: 0, tooFast: 0 };
+  readonly counters = { badMessages: 0, heartbeatTimeouts: 0, tooFast: 0, notReading: 0 };
   private readonly wss: WebSocketServer;
   private readonly connections = new Set<Connection>();
   /** Requeues of departed workers still being written, awaited on close. */
@@ -122,6 +127,10 @@ export class WorkerHub {
       pings: [],
       badMessages: 0,
       rate: new MessageRate(this.options.maxMessagesPerSecond, performance.now()),
+      send: boundedSend(socket, this.options.maxSendBufferBytes, () => {
+        this.counters.notReading += 1;
+        this.log.warn({ worker: connection.session?.hello.name, unreadBytes: socket.bufferedAmount }, 'worker does not read what it is sent: hanging up');
+      }),
     };
     this.connections.add(connection);
     const helloTimer = setTimeout(() => {
@@ -225,7 +234,7 @@ export class WorkerHub {
       return;
     }
     const refusals = new RefusalLimiter(this.options.maxRefusedMessages, this.options.refusedLogIntervalMs);
-    const created = new WorkerSession(randomUUID(), hello, connection.socket, admission, refusals);
+    const created = new WorkerSession(randomUUID(), hello, connection.socket, connection.send, admission, refusals);
     connection.session = created;
     const { identity, workerClass } = admission;
     created.send({ type: 'welcome', workerId: created.id, identity, workerClass, leaseMs: this.options.leaseMs, heartbeatMs: this.options.heartbeatMs });
@@ -247,7 +256,7 @@ export class WorkerHub {
 
   private sendError(connection: Connection, code: string, message: string): void {
     const frame: ErrorMessage = { type: 'error', code, message: message.slice(0, 1000) };
-    if (connection.socket.readyState === connection.socket.OPEN) connection.socket.send(JSON.stringify(frame));
+    connection.send(JSON.stringify(frame));
   }
 
   /**

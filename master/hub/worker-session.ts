@@ -13,6 +13,7 @@ import {
 } from '../protocol.ts';
 import type { Admitted } from '../identity/worker-identities.ts';
 import type { Lease, LeaseRef, WorkerRef } from '../store/job-store.ts';
+import type { SendFrame } from './bounded-send.ts';
 import { hangUp } from './hang-up.ts';
 import type { RefusalLimiter } from './refusal-limiter.ts';
 
@@ -61,6 +62,8 @@ export class WorkerSession {
     readonly id: string,
     readonly hello: HelloMessage,
     private readonly socket: WebSocket,
+    /** Sends within MAX_WORKER_SEND_BUFFER_BYTES: a worker that stopped reading is hung up on instead. */
+    private readonly sendFrame: SendFrame,
     admitted: Admitted,
     /** Its refused answers: how many, and which to log. */
     readonly refusals: RefusalLimiter,
@@ -109,7 +112,7 @@ export class WorkerSession {
   give(lease: Pick<Lease, 'jobId' | 'leaseId' | 'contentType' | 'image'> & Partial<Pick<Lease, 'attempt'>>): void {
     this.held.set(lease.jobId, { leaseId: lease.leaseId, attempt: lease.attempt, givenAt: Date.now() });
     const header = { type: 'job' as const, jobId: lease.jobId, leaseId: lease.leaseId, contentType: lease.contentType };
-    this.socket.send(encodeJobFrame(header, lease.image));
+    this.sendFrame(encodeJobFrame(header, lease.image));
   }
 
   /**
@@ -166,7 +169,7 @@ export class WorkerSession {
   }
 
   send(message: MasterMessage): void {
-    if (this.isOpen) this.socket.send(JSON.stringify(message));
+    this.sendFrame(JSON.stringify(message));
   }
 
   /** Hangs up on the worker with a close code (a policy close, a revoked identity); its session ends as on any close. */

@@ -90,6 +90,14 @@ describe('configuration', () => {
     expect(() => loadConfig(argv(), { IMAGE_SEND_STALL_MS: String(2 ** 31) })).toThrow(/IMAGE_SEND_STALL_MS: at most 2147483647 ms/);
   });
 
+  it('hangs up on a worker with 16 MiB unread, and refuses a bound smaller than one upload could be', () => {
+    expect(loadConfig(argv(), {}).maxWorkerSendBufferBytes).toBe(16 * 1024 * 1024);
+    expect(loadConfig(argv(), { MAX_UPLOAD_BYTES: '1000', MAX_WORKER_SEND_BUFFER_BYTES: '1000' }).maxWorkerSendBufferBytes).toBe(1000);
+    expect(() => loadConfig(argv(), { MAX_UPLOAD_BYTES: '1001', MAX_WORKER_SEND_BUFFER_BYTES: '1000' })).toThrow(
+      /--max-worker-send-buffer-bytes \/ MAX_WORKER_SEND_BUFFER_BYTES: must be at least MAX_UPLOAD_BYTES/,
+    );
+  });
+
   it('keeps 1000 recent events for boards catching up, and 64 MiB of their frames at most', () => {
     const defaults = loadConfig(argv(), {});
     expect([defaults.eventReplayEvents, defaults.eventReplayBytes]).toEqual([1000, 64 * 1024 * 1024]);
