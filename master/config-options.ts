@@ -114,6 +114,12 @@ export const OPTIONS: [string, string, keyof Config, string][] = [
     'messages a second one worker may send; faster, it is hung up on',
   ],
   [
+    '--max-worker-messages-in-flight <n>',
+    'MAX_WORKER_MESSAGES_IN_FLIGHT',
+    'maxWorkerMessagesInFlight',
+    "one worker's messages being handled at once (each may wait on the store); past it, it is hung up on",
+  ],
+  [
     '--max-worker-send-buffer-bytes <n>',
     'MAX_WORKER_SEND_BUFFER_BYTES',
     'maxWorkerSendBufferBytes',

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Command } from 'commander';
 import { z } from 'zod';
 import { OPTIONS } from './config-options.ts';
-import { FLEET_TOKEN_LENGTH } from './protocol.ts';
+import { FLEET_TOKEN_LENGTH, MAX_CREDIT } from './protocol.ts';
 import { projectRoot } from './project-root.ts';
 import { MAX_PARTITIONS } from './store/redis/partitions.ts';
 
@@ -156,6 +156,8 @@ export const ConfigSchema = z
     helloTimeoutMs: timerMs(100).default(10_000),
     /** Messages a second one worker socket may send (a second's worth at once); faster, it is hung up on. */
     maxWorkerMessagesPerSecond: int(1).default(2_000),
+    /** One worker socket's messages waiting on the store at once; past it, it is hung up on. At least a full window of answers. */
+    maxWorkerMessagesInFlight: int(MAX_CREDIT + 2).default(64),
     /** Bytes sent to one worker socket that it has not yet taken; past it, the socket is hung up on (a client that stopped reading). */
     maxWorkerSendBufferBytes: int(1).default(16 * 1024 * 1024),
     /** A worker's refused answers are logged at most once per this interval, with a count of the rest. */

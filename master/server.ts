@@ -139,6 +139,7 @@ async function startLocked(config: Config, log: Logger, parts: MasterParts, lock
     maxMessageBytes: config.maxWorkerMessageBytes,
     helloTimeoutMs: config.helloTimeoutMs,
     maxMessagesPerSecond: config.maxWorkerMessagesPerSecond,
+    maxMessagesInFlight: config.maxWorkerMessagesInFlight,
     maxSendBufferBytes: config.maxWorkerSendBufferBytes,
   });
   const boards = new BoardStreams(events, {

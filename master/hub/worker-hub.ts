@@ -35,6 +35,8 @@ interface Connection {
   pings: Buffer[];
   badMessages: number;
   rate: MessageRate;
+  /** Its messages being handled: each may wait on the store, so a slow store must not let them pile up. */
+  inFlight: number;
   /** Sends a frame to the worker within MAX_WORKER_SEND_BUFFER_BYTES. */
   send: SendFrame;
 }
@@ -60,12 +62,14 @@ export interface HubOptions {
   helloTimeoutMs: number;
   /** Messages a second a worker may send, a second's worth at once (MAX_WORKER_MESSAGES_PER_SECOND). */
   maxMessagesPerSecond: number;
+  /** Its messages being handled at once before a worker is hung up on (MAX_WORKER_MESSAGES_IN_FLIGHT). */
+  maxMessagesInFlight: number;
   /** Bytes sent to a worker and not yet taken before it is hung up on (MAX_WORKER_SEND_BUFFER_BYTES). */
   maxSendBufferBytes: number;
 }
 
 export class WorkerHub {
-  readonly counters = { badMessages: 0, heartbeatTimeouts: 0, tooFast: 0, notReading: 0 };
+  readonly counters = { badMessages: 0, heartbeatTimeouts: 0, tooFast: 0, tooManyInFlight: 0, notReading: 0 };
   private readonly wss: WebSocketServer;
   private readonly connections = new Set<Connection>();
   /** Requeues of departed workers still being written, awaited on close. */
@@ -127,6 +131,7 @@ export class WorkerHub {
       pings: [],
       badMessages: 0,
       rate: new MessageRate(this.options.maxMessagesPerSecond, performance.now()),
+      inFlight: 0,
       send: boundedSend(socket, this.options.maxSendBufferBytes, () => {
         this.counters.notReading += 1;
         this.log.warn({ worker: connection.session?.hello.name, unreadBytes: socket.bufferedAmount }, 'worker does not read what it is sent: hanging up');
@@ -167,16 +172,33 @@ export class WorkerHub {
       this.log.warn({ worker: connection.session?.hello.name }, 'worker sent messages too fast: hanging up');
       return hangUp(connection.socket, 1008, 'too many messages');
     }
+    // An honest page waits on at most its window of answers (MAX_CREDIT).
+    if (connection.inFlight >= this.options.maxMessagesInFlight) {
+      this.counters.tooManyInFlight += 1;
+      this.log.warn({ worker: connection.session?.hello.name }, 'worker has too many messages in flight: hanging up');
+      return hangUp(connection.socket, 1008, 'too many messages in flight');
+    }
     const parsed = isBinary ? ({ ok: false, error: 'workers send JSON text frames only' } as const) : parseWorkerMessage(data.toString());
     if (!parsed.ok) return this.refuse(connection, ErrorCode.badMessage, parsed.error);
     const { admitting, session } = connection;
-    const handled = admitting && !session ? admitting.then(() => this.handle(connection, parsed.message)) : this.handle(connection, parsed.message);
-    void handled.catch((error: unknown) => {
-      this.log.error({ err: error }, 'handling a worker message failed');
-    });
+    let waiting;
+    try {
+      waiting = admitting && !session ? admitting.then(() => this.handle(connection, parsed.message)) : this.handle(connection, parsed.message);
+    } catch (error) {
+      return this.handlingFailed(error);
+    }
+    // Only what waits is in flight: a burst of messages handled at once (a credit, a name) holds nothing.
+    if (!(waiting instanceof Promise)) return;
+    connection.inFlight += 1;
+    void waiting.catch((error: unknown) => this.handlingFailed(error)).finally(() => (connection.inFlight -= 1));
   }
 
-  private async handle(connection: Connection, message: WorkerMessage): Promise<void> {
+  private handlingFailed(error: unknown): void {
+    this.log.error({ err: error }, 'handling a worker message failed');
+  }
+
+  /** Handles a message at once, or answers what it waits on (the store, an identity check). */
+  private handle(connection: Connection, message: WorkerMessage): void | Promise<void> {
     const { session } = connection;
     if (message.type === 'hello') {
       if (session || connection.admitting) return this.refuse(connection, ErrorCode.badMessage, 'hello was already received');
@@ -209,8 +231,7 @@ export class WorkerHub {
           this.sendError(connection, ErrorCode.resultRefused, `answer for job ${message.jobId} refused: ${problem}`);
           return this.lifecycle.refuse(session, message, problem);
         }
-        await this.lifecycle.complete(session, message);
-        return;
+        return this.lifecycle.complete(session, message);
       }
       case 'failure':
         return this.lifecycle.fail(session, message);

@@ -90,6 +90,12 @@ describe('configuration', () => {
     expect(() => loadConfig(argv(), { IMAGE_SEND_STALL_MS: String(2 ** 31) })).toThrow(/IMAGE_SEND_STALL_MS: at most 2147483647 ms/);
   });
 
+  it('hangs up on a worker with more than 64 messages in flight, and refuses a bound that a full window of answers could reach', () => {
+    expect(loadConfig(argv(), {}).maxWorkerMessagesInFlight).toBe(64);
+    expect(loadConfig(argv(), { MAX_WORKER_MESSAGES_IN_FLIGHT: '34' }).maxWorkerMessagesInFlight).toBe(34);
+    expect(() => loadConfig(argv(), { MAX_WORKER_MESSAGES_IN_FLIGHT: '33' })).toThrow(/MAX_WORKER_MESSAGES_IN_FLIGHT/);
+  });
+
   it('hangs up on a worker with 16 MiB unread, and refuses a bound smaller than one upload could be', () => {
     expect(loadConfig(argv(), {}).maxWorkerSendBufferBytes).toBe(16 * 1024 * 1024);
     expect(loadConfig(argv(), { MAX_UPLOAD_BYTES: '1000', MAX_WORKER_SEND_BUFFER_BYTES: '1000' }).maxWorkerSendBufferBytes).toBe(1000);
