@@ -117,7 +117,7 @@ class BoardStream {
     if (this.stalled || event.seq <= this.position) return;
     this.position = event.seq;
     if (event.owner !== undefined && !this.viewer.sees(event.owner)) return;
-    this.send(this.viewer.seesTrust ? event.frame : event.frameWithoutTrust);
+    this.send(this.recent.frameFor(event, this.viewer.seesTrust));
   }
 
   keepalive(): void {

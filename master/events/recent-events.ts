@@ -1,7 +1,8 @@
 // The last board events, numbered, so a board that fell behind or reconnected
 // with Last-Event-ID catches up from here: the master keeps nothing per board
-// but a position. Frames are serialised once, when the event is kept, and shared;
-// what they weigh bounds the events kept, as their number does.
+// but a position. Frames are serialised once and shared: the frame when the event
+// is kept, a worker change's frame without trust when a board first needs it; what
+// they weigh bounds the events kept, as their number does.
 import { randomBytes } from 'node:crypto';
 import type { StreamEvent } from '../api-types.ts';
 import { withoutTrust } from '../trust/hidden-trust.ts';
@@ -11,26 +12,42 @@ export class NumberedEvent {
   readonly owner: string | null | undefined;
   /** The SSE frame: its id, its name (the event's type) and its JSON. */
   readonly frame: string;
-  /** The frame for a board that may not see workers' credibility and spot checks passed (http/check-counters.ts). */
-  readonly frameWithoutTrust: string;
+  /** A worker change's frame without trust, once a board needed it. */
+  private hiddenTrustFrame: string | undefined;
+  private readonly namesWorkers: boolean;
+  private weight: number;
 
   // Only the frames are kept, not the event: they are what boards are sent, and what keeping it costs.
   constructor(
     readonly seq: number,
-    id: string,
+    private readonly id: string,
     event: StreamEvent,
   ) {
     this.owner = event.type === 'job' ? event.job.owner : undefined;
     this.frame = `id: ${id}\n${unnumberedFrame(event)}`;
-    this.frameWithoutTrust =
-      event.type === 'workers-changed' ? `id: ${id}\n${unnumberedFrame({ ...event, changed: event.changed.map(withoutTrust) })}` : this.frame;
+    this.namesWorkers = event.type === 'workers-changed';
+    this.weight = memoryBytes(this.frame);
   }
 
   /** What keeping it costs: its frames' bytes in memory. */
   get bytes(): number {
-    return (this.weight ??= memoryBytes(this.frame) + (this.frameWithoutTrust === this.frame ? 0 : memoryBytes(this.frameWithoutTrust)));
+    return this.weight;
   }
-  private weight: number | undefined;
+
+  /**
+   * The frame for a board that may not see workers' credibility and spot checks passed (http/check-counters.ts). A
+   * worker change's is made from the frame the first time a board needs it (none does where every board sees trust)
+   * and weighs from then on; RecentEvents.frameFor counts it.
+   */
+  frameWithoutTrust(): string {
+    if (!this.namesWorkers) return this.frame;
+    if (this.hiddenTrustFrame === undefined) {
+      const event = JSON.parse(this.frame.slice(this.frame.indexOf('\ndata: ') + '\ndata: '.length, -2)) as Extract<StreamEvent, { type: 'workers-changed' }>;
+      this.hiddenTrustFrame = `id: ${this.id}\n${unnumberedFrame({ ...event, changed: event.changed.map(withoutTrust) })}`;
+      this.weight += memoryBytes(this.hiddenTrustFrame);
+    }
+    return this.hiddenTrustFrame;
+  }
 }
 
 /** V8 keeps a string one byte a character, or two once any character is past U+00FF (a stranger's emoji name). */
@@ -65,13 +82,25 @@ export class RecentEvents {
     if (seq - this.oldest >= this.maxEvents) this.forgetOldest();
     this.ring[seq % this.maxEvents] = numbered;
     this.keptBytes += numbered.bytes;
-    while (this.keptBytes > this.maxBytes && this.oldest < seq) this.forgetOldest();
+    this.keepWithinBytes();
     return numbered;
   }
 
   /** The id of a position, as sent in `id:`. */
   idOf(position: number): string {
     return `${this.epoch}-${position}`;
+  }
+
+  /** The frame a board is sent; one made now for a board that may not see trust counts while its event is kept. */
+  frameFor(event: NumberedEvent, seesTrust: boolean): string {
+    if (seesTrust) return event.frame;
+    const before = event.bytes;
+    const frame = event.frameWithoutTrust();
+    if (event.seq >= this.oldest) {
+      this.keptBytes += event.bytes - before;
+      this.keepWithinBytes();
+    }
+    return frame;
   }
 
   /** The position an event id (as sent in `id:`, back in Last-Event-ID) names, or null if it is not one of ours. */
@@ -93,6 +122,11 @@ export class RecentEvents {
     const events: NumberedEvent[] = [];
     for (let seq = position + 1; seq < this.nextSeq; seq++) events.push(this.ring[seq % this.maxEvents]!);
     return events;
+  }
+
+  /** Forgets the oldest past maxBytes, never the newest. */
+  private keepWithinBytes(): void {
+    while (this.keptBytes > this.maxBytes && this.oldest < this.newest) this.forgetOldest();
   }
 
   private forgetOldest(): void {

@@ -220,16 +220,59 @@ describe('recent events kept for catching up', () => {
     expect(emoji.bytes).toBe(2 * emoji.frame.length);
   });
 
+  const worker = { id: 'c', workerId: 'w', workerClass: 'volunteer', name: 'n', kind: 'browser', browser: null, backend: 'wasm', model: 'm', credit: 0 };
+  const workersChanged = (count: number) => ({
+    type: 'workers-changed' as const,
+    changed: Array.from({ length: count }, (_, i) => ({ ...worker, id: `c${i}`, credibility: 1, spotChecksPassed: 0 }) as unknown as WorkerView),
+    left: [],
+  });
+
+  /** The bytes of every event recent can still replay. */
+  const replayedBytes = (recent: RecentEvents) => {
+    let from = 0;
+    while (recent.after(from) === null) from++;
+    return recent.after(from)!.reduce((sum, event) => sum + event.bytes, 0);
+  };
+
+  it('make a worker change’s frame without trust only when a board needs it, and count it from then on within EVENT_REPLAY_BYTES', () => {
+    const bound = 50_000;
+    const recent = new RecentEvents(1_000, bound);
+    const change = recent.add(workersChanged(40));
+    expect(recent.bytes).toBe(change.frame.length);
+    // A board that sees trust (every board of a public master) costs no second frame.
+    expect(recent.frameFor(change, true)).toBe(change.frame);
+    expect(recent.bytes).toBe(change.frame.length);
+
+    const hidden = recent.frameFor(change, false);
+    expect(hidden.split('\n')[0]).toBe(change.frame.split('\n')[0]);
+    const data = JSON.parse(/^data: (.*)$/m.exec(hidden)![1]!) as { changed: WorkerView[] };
+    expect(data.changed).toHaveLength(40);
+    expect(data.changed.every((view) => view.credibility === null && view.spotChecksPassed === null)).toBe(true);
+    expect(recent.bytes).toBe(change.frame.length + hidden.length);
+    expect(recent.frameFor(change, false)).toBe(hidden);
+    expect(recent.bytes).toBe(change.frame.length + hidden.length);
+    const plain = recent.add(job('plain', 100));
+    expect(recent.frameFor(plain, false)).toBe(plain.frame);
+
+    // Made with the bound nearly reached, it forgets the oldest, as an event added would.
+    const late = recent.add(workersChanged(40));
+    recent.add(job('filler', bound - recent.bytes - 1_000));
+    expect(recent.after(change.seq - 1)).not.toBeNull();
+    recent.frameFor(late, false);
+    expect(recent.after(change.seq - 1)).toBeNull();
+    expect(recent.bytes).toBeLessThanOrEqual(bound);
+    expect(replayedBytes(recent)).toBe(recent.bytes);
+  });
+
   it('never keep more bytes than EVENT_REPLAY_BYTES, counting both frames of a worker change, and always keep the newest', () => {
     const bound = 50_000;
     const recent = new RecentEvents(1_000, bound);
-    const worker = { id: 'c', workerId: 'w', workerClass: 'volunteer', name: 'n', kind: 'browser', browser: null, backend: 'wasm', model: 'm', credit: 0 };
-    const changed = Array.from({ length: 40 }, (_, i) => ({ ...worker, id: `c${i}`, credibility: 1, spotChecksPassed: 0 }) as unknown as WorkerView);
-    const workersChanged = recent.add({ type: 'workers-changed', changed, left: [] });
-    expect(workersChanged.frameWithoutTrust).not.toBe(workersChanged.frame);
-    expect(recent.bytes).toBe(workersChanged.frame.length + workersChanged.frameWithoutTrust.length);
+    const workersChanged40 = recent.add(workersChanged(40));
+    const hidden = recent.frameFor(workersChanged40, false);
+    expect(hidden).not.toBe(workersChanged40.frame);
+    expect(recent.bytes).toBe(workersChanged40.frame.length + hidden.length);
 
-    let kept = [workersChanged.seq];
+    let kept = [workersChanged40.seq];
     for (let i = 0; i < 300; i++) {
       const added = recent.add(job(`job-${i}`, (i * 7_919) % 9_000));
       kept = [...kept, added.seq];
