@@ -114,6 +114,12 @@ export const OPTIONS: [string, string, keyof Config, string][] = [
     'messages a second one worker may send; faster, it is hung up on',
   ],
   [
+    '--display-name-write-interval-ms <n>',
+    'DISPLAY_NAME_WRITE_INTERVAL_MS',
+    'displayNameWriteIntervalMs',
+    "a volunteer's display name is written at most once per this per identity, the newest name winning",
+  ],
+  [
     '--max-worker-messages-in-flight <n>',
     'MAX_WORKER_MESSAGES_IN_FLIGHT',
     'maxWorkerMessagesInFlight',

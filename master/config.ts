@@ -156,6 +156,8 @@ export const ConfigSchema = z
     helloTimeoutMs: timerMs(100).default(10_000),
     /** Messages a second one worker socket may send (a second's worth at once); faster, it is hung up on. */
     maxWorkerMessagesPerSecond: int(1).default(2_000),
+    /** A volunteer's display name is written at most once per this per identity, the newest winning. */
+    displayNameWriteIntervalMs: timerMs(0).default(1_000),
     /** One worker socket's messages waiting on the store at once; past it, it is hung up on. At least a full window of answers. */
     maxWorkerMessagesInFlight: int(MAX_CREDIT + 2).default(64),
     /** Bytes sent to one worker socket that it has not yet taken; past it, the socket is hung up on (a client that stopped reading). */

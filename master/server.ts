@@ -125,7 +125,7 @@ async function startLocked(config: Config, log: Logger, parts: MasterParts, lock
   if (!redis) await lifecycle.recover();
 
   const shared = redis && (await shareWithOtherMasters(redisAt!, config.redisPrefix, config.masterTimeoutMs, redis, events, lifecycle, log));
-  const credit = new VolunteerCredit(ledger, log, events, config.leaseMs);
+  const credit = new VolunteerCredit(ledger, log, events, config.leaseMs, config.displayNameWriteIntervalMs);
   const hub = new WorkerHub(lifecycle, log, {
     heartbeatMs: config.heartbeatMs,
     leaseMs: config.leaseMs,

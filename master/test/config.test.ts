@@ -90,6 +90,11 @@ describe('configuration', () => {
     expect(() => loadConfig(argv(), { IMAGE_SEND_STALL_MS: String(2 ** 31) })).toThrow(/IMAGE_SEND_STALL_MS: at most 2147483647 ms/);
   });
 
+  it('writes a volunteer’s display name at most once a second per identity', () => {
+    expect(loadConfig(argv(), {}).displayNameWriteIntervalMs).toBe(1_000);
+    expect(loadConfig(argv(), { DISPLAY_NAME_WRITE_INTERVAL_MS: '0' }).displayNameWriteIntervalMs).toBe(0);
+  });
+
   it('hangs up on a worker with more than 64 messages in flight, and refuses a bound that a full window of answers could reach', () => {
     expect(loadConfig(argv(), {}).maxWorkerMessagesInFlight).toBe(64);
     expect(loadConfig(argv(), { MAX_WORKER_MESSAGES_IN_FLIGHT: '34' }).maxWorkerMessagesInFlight).toBe(34);

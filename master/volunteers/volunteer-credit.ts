@@ -10,34 +10,35 @@ import type { JobView } from '../api-types.ts';
 import type { LiveEvents } from '../events/live-events.ts';
 import type { WorkerSession } from '../hub/worker-session.ts';
 import type { Logger } from '../log.ts';
+import { DisplayNameWrites } from './display-name-writes.ts';
 import type { VolunteerLedger } from './volunteer-ledger.ts';
 
 export class VolunteerCredit {
   private readonly unsubscribe: () => void;
+  private readonly names: DisplayNameWrites;
 
   constructor(
     private readonly ledger: VolunteerLedger,
     private readonly log: Logger,
     events: LiveEvents,
     private readonly leaseMs: number,
+    /** DISPLAY_NAME_WRITE_INTERVAL_MS */
+    nameWriteIntervalMs: number,
   ) {
+    this.names = new DisplayNameWrites(ledger, log, nameWriteIntervalMs);
     this.unsubscribe = events.subscribeLocal((event) => {
       if (event.type === 'job' && event.transition === 'completed') this.settled(event.job);
     });
   }
 
+  /** Keeps the name a volunteer's session chose for the leaderboard (the fleet earns no credit, so shows none). */
   rename(session: WorkerSession): void {
-    const { displayName } = session;
-    if (session.workerClass !== 'volunteer' || displayName === undefined) return;
-    this.ledger.setDisplayName(session.identity.workerId, displayName).catch((error: unknown) => {
-      // Not stored: the same name sent again is a change again (the hub ignores a name that changes nothing).
-      if (session.displayName === displayName) session.displayName = undefined;
-      this.log.warn({ err: error, worker: session.hello.name }, 'could not store a display name');
-    });
+    if (session.workerClass === 'volunteer') this.names.rename(session);
   }
 
   stop(): void {
     this.unsubscribe();
+    this.names.stop();
   }
 
   private settled(job: JobView): void {
