@@ -13,7 +13,7 @@ interface Interval {
   written: string | null | undefined;
   /** The session whose name came last since, if any: written when the interval ends. */
   wanted?: WorkerSession;
-  timer: NodeJS.Timeout;
+  timer?: NodeJS.Timeout;
 }
 
 export class DisplayNameWrites {
@@ -41,14 +41,15 @@ export class DisplayNameWrites {
     const { displayName } = session;
     if (displayName === undefined) return;
     const id = session.identity.workerId;
+    const interval: Interval = { written: displayName };
+    this.intervals.set(id, interval);
     const finished = this.ledger.setDisplayName(id, displayName).catch((error: unknown) => {
       interval.written = undefined;
       // Not stored: the same name sent again is a change again (the hub ignores a name that changes nothing).
       if (session.displayName === displayName) session.displayName = undefined;
       this.log.warn({ err: error, worker: session.hello.name }, 'could not store a display name');
     });
-    const interval: Interval = { written: displayName, timer: setTimeout(() => void finished.then(() => this.end(id, interval)), this.intervalMs).unref() };
-    this.intervals.set(id, interval);
+    interval.timer = setTimeout(() => void finished.then(() => this.end(id, interval)), this.intervalMs).unref();
   }
 
   private end(id: string, interval: Interval): void {
