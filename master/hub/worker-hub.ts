@@ -35,7 +35,7 @@ interface Connection {
   pings: Buffer[];
   badMessages: number;
   rate: MessageRate;
-  /** Its messages being handled: each may wait on the store, so a slow store must not let them pile up. */
+  /** Its messages still waiting (on the store, an identity check): a slow store must not let them pile up. */
   inFlight: number;
   /** Sends a frame to the worker within MAX_WORKER_SEND_BUFFER_BYTES. */
   send: SendFrame;
@@ -62,7 +62,7 @@ export interface HubOptions {
   helloTimeoutMs: number;
   /** Messages a second a worker may send, a second's worth at once (MAX_WORKER_MESSAGES_PER_SECOND). */
   maxMessagesPerSecond: number;
-  /** Its messages being handled at once before a worker is hung up on (MAX_WORKER_MESSAGES_IN_FLIGHT). */
+  /** Its messages waiting at once before a worker is hung up on (MAX_WORKER_MESSAGES_IN_FLIGHT). */
   maxMessagesInFlight: number;
   /** Bytes sent to a worker and not yet taken before it is hung up on (MAX_WORKER_SEND_BUFFER_BYTES). */
   maxSendBufferBytes: number;
@@ -181,7 +181,7 @@ export class WorkerHub {
     const parsed = isBinary ? ({ ok: false, error: 'workers send JSON text frames only' } as const) : parseWorkerMessage(data.toString());
     if (!parsed.ok) return this.refuse(connection, ErrorCode.badMessage, parsed.error);
     const { admitting, session } = connection;
-    let waiting;
+    let waiting: void | Promise<void>;
     try {
       waiting = admitting && !session ? admitting.then(() => this.handle(connection, parsed.message)) : this.handle(connection, parsed.message);
     } catch (error) {
