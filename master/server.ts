@@ -149,7 +149,7 @@ async function startLocked(config: Config, log: Logger, parts: MasterParts, lock
     replayBytes: config.eventReplayBytes,
     reconnectMs: config.eventReconnectMs,
   });
-  const stats = startMasterStats({ store, events, boards, lifecycle, workers, log, workersShown: config.statsWorkersShown });
+  const stats = startMasterStats({ store, events, boards, lifecycle, workers, hubCounters: hub.counters, log, workersShown: config.statsWorkersShown });
   let closing: Promise<void> | null = null;
   const draining = () => closing !== null;
   // Headers and request timeouts are checked this often (Node's default, 30 s, would let slow headers linger).

@@ -2,6 +2,7 @@
 // sharing one reader of the store's job counts, started and stopped together.
 import type { BoardStreams } from '../events/board-streams.ts';
 import type { LiveEvents } from '../events/live-events.ts';
+import type { WorkerHub } from '../hub/worker-hub.ts';
 import type { WorkerRegistry } from '../hub/worker-registry.ts';
 import type { JobLifecycle } from '../lifecycle/job-lifecycle.ts';
 import type { Logger } from '../log.ts';
@@ -23,15 +24,16 @@ export interface MasterStatsDeps {
   boards: BoardStreams;
   lifecycle: JobLifecycle;
   workers: WorkerRegistry;
+  hubCounters: WorkerHub['counters'];
   log: Logger;
   /** Most workers /api/stats lists (STATS_WORKERS_SHOWN). */
   workersShown: number;
 }
 
-export function startMasterStats({ store, events, boards, lifecycle, workers, log, workersShown }: MasterStatsDeps): MasterStats {
+export function startMasterStats({ store, events, boards, lifecycle, workers, hubCounters, log, workersShown }: MasterStatsDeps): MasterStats {
   const queueDepth = new QueueDepth(store, log);
   const collector = new StatsCollector({ events, lifecycle, workers, queueDepth, workersShown });
-  const prometheus = new PrometheusMetrics({ store, events, boards, lifecycle, workers, queueDepth });
+  const prometheus = new PrometheusMetrics({ store, events, boards, lifecycle, workers, hubCounters, queueDepth });
   collector.start();
   prometheus.start();
   return {

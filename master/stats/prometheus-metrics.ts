@@ -5,6 +5,7 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { LatencyStage } from '../api-types.ts';
 import type { BoardStreams } from '../events/board-streams.ts';
 import type { LiveEvents } from '../events/live-events.ts';
+import type { WorkerHub } from '../hub/worker-hub.ts';
 import type { WorkerRegistry } from '../hub/worker-registry.ts';
 import type { JobLifecycle } from '../lifecycle/job-lifecycle.ts';
 import type { JobStore } from '../store/job-store.ts';
@@ -19,6 +20,8 @@ export interface PrometheusMetricsDeps {
   boards: BoardStreams;
   lifecycle: JobLifecycle;
   workers: WorkerRegistry;
+  /** What the hub refused of worker sockets: an operator under attack sees it here. */
+  hubCounters: WorkerHub['counters'];
   queueDepth: QueueDepth;
 }
 
@@ -48,7 +51,7 @@ export class PrometheusMetrics {
     // The same bounds as /api/stats, in seconds.
     const buckets = LATENCY_BOUNDS_MS.map((ms) => ms / 1000);
     this.latencySeconds = byStage((stage) => new Histogram({ ...STAGE_METRIC[stage], buckets, registers }));
-    this.mirrorDispatchCounters();
+    this.mirrorCounters();
     this.addGauges();
   }
 
@@ -78,9 +81,10 @@ export class PrometheusMetrics {
     this.unsubscribe = null;
   }
 
-  /** The lifecycle counts transitions itself: they are read at scrape time rather than counted twice. */
-  private mirrorDispatchCounters(): void {
+  /** The lifecycle and the hub count for themselves: their counts are read at scrape time rather than counted twice. */
+  private mirrorCounters(): void {
     const { transitions, rejected, spotChecks, blacklisted } = this.deps.lifecycle.counters;
+    const hub = this.deps.hubCounters;
     const registers = [this.registry];
     const mirror = (name: string, help: string, read: () => number) =>
       new Counter({
@@ -114,6 +118,13 @@ export class PrometheusMetrics {
       ...spotChecks,
     }));
     mirrorByReason('browser_grid_volunteers_blacklisted_total', 'Volunteer identities blacklisted by this master, by what caught them.', () => blacklisted);
+    mirror('browser_grid_worker_messages_malformed_total', 'Worker messages refused as malformed (each answered with an error).', () => hub.badMessages);
+    mirrorByReason('browser_grid_worker_sockets_cut_off_total', 'Worker sockets this master hung up on or cut off, by why.', () => ({
+      'heartbeat-timeout': hub.heartbeatTimeouts,
+      'too-fast': hub.tooFast,
+      'too-many-in-flight': hub.tooManyInFlight,
+      'not-reading': hub.notReading,
+    }));
   }
 
   private addGauges(): void {

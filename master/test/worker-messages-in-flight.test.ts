@@ -34,6 +34,7 @@ it('hangs up on a worker with more than MAX_WORKER_MESSAGES_IN_FLIGHT messages w
   await until(() => closedWith !== undefined, 'the flooder hung up on', 5_000);
   expect(closedWith).toBe(1008);
   expect(master.hub.counters.tooManyInFlight).toBe(1);
+  expect(await fetch(`${master.url}/metrics`).then((r) => r.text())).toContain('browser_grid_worker_sockets_cut_off_total{reason="too-many-in-flight"} 1\n');
   expect(slowFail).toHaveBeenCalledTimes(IN_FLIGHT);
 
   openStore();

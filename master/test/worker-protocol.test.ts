@@ -213,6 +213,7 @@ describe('dead and misbehaving workers', () => {
     worker.succeed(worker.jobs[0]!.header);
     await until(async () => (await job(id!)).status === 'done', 'done');
     expect(grid.master.hub.counters.badMessages).toBe(2);
+    expect(await fetch(`${grid.master.url}/metrics`).then((r) => r.text())).toContain('browser_grid_worker_messages_malformed_total 2\n');
   });
 
   it('refuses a hello whose name or backend would break or reverse text on a board', async () => {
