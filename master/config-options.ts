@@ -12,6 +12,7 @@ export const OPTIONS: [string, string, keyof Config, string][] = [
   ['--web-dir <dir>', 'WEB_DIR', 'webDir', 'built web app (npm run build)'],
   ['--max-upload-bytes <n>', 'MAX_UPLOAD_BYTES', 'maxUploadBytes', 'largest accepted image'],
   ['--max-files-per-upload <n>', 'MAX_FILES_PER_UPLOAD', 'maxFilesPerUpload', 'most images in one request'],
+  ['--max-file-name-chars <n>', 'MAX_FILE_NAME_CHARS', 'maxFileNameChars', 'longest file name an upload may carry, in characters; longer gets 400'],
   ['--max-image-width <n>', 'MAX_IMAGE_WIDTH', 'maxImageWidth', 'widest accepted image, in pixels'],
   ['--max-image-height <n>', 'MAX_IMAGE_HEIGHT', 'maxImageHeight', 'tallest accepted image, in pixels'],
   ['--max-image-pixels <n>', 'MAX_IMAGE_PIXELS', 'maxImagePixels', 'most pixels (width × height) in an accepted image'],

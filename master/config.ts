@@ -34,6 +34,8 @@ export const ConfigSchema = z
     webDir: z.string().default(path.join(projectRoot, 'web/dist')),
     maxUploadBytes: int(1).default(10 * 1024 * 1024),
     maxFilesPerUpload: int(1).default(100),
+    /** The longest file name an upload may carry, in characters: it is shown on boards and job pages as it is. */
+    maxFileNameChars: int(1).default(255),
     /** Image dimensions, read from the header before anything is decoded. */
     maxImageWidth: int(1).default(16_384),
     maxImageHeight: int(1).default(16_384),

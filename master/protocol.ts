@@ -5,6 +5,7 @@
 // [u32 big-endian header length][JSON JobHeader][image bytes], so the image is
 // pushed as-is, without base64 inflation or a second request.
 import { z } from 'zod';
+import { flattened, isPlain } from './shown-text.ts';
 
 export const PROTOCOL_VERSION = 1;
 export const MAX_CREDIT = 32;
@@ -15,10 +16,8 @@ export const WORKER_SOCKET_PATH = '/ws/worker';
 
 const id = z.string().min(1).max(64);
 const text = (max: number) => z.string().max(max);
-/** Control and formatting characters could break a line or turn text around (bidi overrides) wherever people read it. */
-const PLAIN = /^[^\p{Cc}\p{Cf}]*$/u;
 /** Text a stranger's worker writes that people read as it is (its name, its backend), on boards and in exports. */
-const shownText = (max: number) => text(max).regex(PLAIN, 'no control or formatting characters');
+const shownText = (max: number) => text(max).refine(isPlain, 'no control or formatting characters');
 
 export const WorkerKind = z.enum(['volunteer', 'headless']);
 export type WorkerKind = z.infer<typeof WorkerKind>;
@@ -43,7 +42,7 @@ export const WorkerIdentity = z.object({
 export type WorkerIdentity = z.infer<typeof WorkerIdentity>;
 export const MAX_DISPLAY_NAME_LENGTH = 40;
 /** The name a volunteer chose to show on the leaderboard; shown as text only, never as markup. */
-export const DisplayName = z.string().trim().min(1).max(MAX_DISPLAY_NAME_LENGTH).regex(PLAIN, 'a display name has no control or formatting characters');
+export const DisplayName = z.string().trim().min(1).max(MAX_DISPLAY_NAME_LENGTH).refine(isPlain, 'a display name has no control or formatting characters');
 
 export const CPU_SHARES = [25, 50, 100] as const;
 export const MAX_IMAGES_PER_HOUR = 100_000;
@@ -152,7 +151,7 @@ export const FailureMessage = z.object({
   jobId: id,
   leaseId: id,
   /** Shown on boards as the job's error: a line break or a bidi override becomes a space (an honest page's error may hold one). */
-  reason: text(500).transform((reason) => reason.replace(/[\p{Cc}\p{Cf}]+/gu, ' ')),
+  reason: text(500).transform(flattened),
   /** false when retrying cannot help, e.g. the image cannot be decoded. */
   retryable: z.boolean(),
 });

@@ -13,11 +13,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { RequestHandler } from 'express';
 import multer from 'multer';
+import { isPlain } from '../shown-text.ts';
 import { HttpError } from './errors.ts';
 
 export interface UploadLimits {
   maxUploadBytes: number;
   maxFilesPerUpload: number;
+  maxFileNameChars: number;
 }
 
 /**
@@ -29,9 +31,6 @@ export const MAX_TEXT_FIELDS = 4;
 /** Bytes of one text field's value: `private` is "true" or "false". */
 export const MAX_TEXT_FIELD_BYTES = 256;
 
-/** Control characters (NUL included) have no place in a file name shown on a board or in a CSV. */
-const CONTROL_CHARACTERS = /\p{Cc}/u;
-
 /** Where uploads are written while they arrive and are checked. */
 export const incomingDir = (dataDir: string) => path.join(dataDir, 'incoming');
 
@@ -42,7 +41,7 @@ export const incomingDir = (dataDir: string) => path.join(dataDir, 'incoming');
 const inProgress = new Set<string>();
 export const uploadInProgress = (file: string) => inProgress.has(file);
 
-export function imageUpload(dataDir: string, { maxUploadBytes, maxFilesPerUpload }: UploadLimits): RequestHandler {
+export function imageUpload(dataDir: string, { maxUploadBytes, maxFilesPerUpload, maxFileNameChars }: UploadLimits): RequestHandler {
   const destination = incomingDir(dataDir);
   fs.mkdirSync(destination, { recursive: true });
   /** Every path multer was given for a request, whether or not its file was finished: all of them go when the request ends. */
@@ -83,11 +82,26 @@ export function imageUpload(dataDir: string, { maxUploadBytes, maxFilesPerUpload
     upload(req, res, (error?: unknown) => {
       if (error !== undefined) return next(asClientError(error));
       const files = (req.files as Express.Multer.File[] | undefined) ?? [];
-      const badName = files.find((file) => CONTROL_CHARACTERS.test(file.originalname));
-      if (badName) return next(new HttpError(400, 'bad-file-name', 'a file name contains control characters; nothing was stored'));
-      next();
+      next(fileNamesProblem(files, maxFileNameChars));
     });
   };
+}
+
+/**
+ * A file name is shown on boards, job pages and in exports as it was sent: one that breaks a line or turns the text
+ * around (`cat\u202Egnp.exe` shows as "catexe.png"), or that is too long to show, is refused.
+ */
+function fileNamesProblem(files: Express.Multer.File[], maxChars: number): HttpError | undefined {
+  for (const { originalname } of files) {
+    if (!isPlain(originalname)) {
+      return new HttpError(400, 'bad-file-name', 'a file name holds a control or formatting character (a line break, a bidi override); nothing was stored');
+    }
+    // Counted in code points, as a person counts characters, not in UTF-16 units.
+    if ([...originalname].length > maxChars) {
+      return new HttpError(400, 'bad-file-name', `a file name is longer than ${maxChars} characters (MAX_FILE_NAME_CHARS); nothing was stored`);
+    }
+  }
+  return undefined;
 }
 
 /** The text-field limits, named (multer's own words name no limit the client can look up). */

@@ -134,6 +134,38 @@ describe.each(STORES)('uploads on $name', ({ name, overrides }) => {
     await expectNothingStored();
   });
 
+  // U+202E turns the rest around: "cat\u202Egnp.exe.png" shows as "catexe.png" (reversed: "gnp.exe"); U+2028 breaks a line.
+  it.each([
+    ['a bidi override', "filename*=utf-8''cat%E2%80%AEgnp.exe.png"],
+    ['a zero-width space', "filename*=utf-8''cat%E2%80%8B.png"],
+    ['a line separator', "filename*=utf-8''cat%E2%80%A8.png"],
+  ])('refuses a file name with %s (400 bad-file-name, in plain words) and stores nothing', async (_case, fileName) => {
+    master = await startTestMaster(overrides());
+    const answer = await post('multipart/form-data; boundary=B', part(fileName));
+    expect(answer.status).toBe(400);
+    expect(answer.body.error).toEqual({
+      code: 'bad-file-name',
+      message: 'a file name holds a control or formatting character (a line break, a bidi override); nothing was stored',
+    });
+    await expectNothingStored();
+  });
+
+  it('refuses a file name longer than MAX_FILE_NAME_CHARS (400 bad-file-name), and takes one as long, counted in characters', async () => {
+    master = await startTestMaster(overrides());
+    const answer = await upload([{ name: `${'a'.repeat(996)}.jpg`, bytes: jpeg }]);
+    expect(answer.status).toBe(400);
+    expect(answer.body.error).toEqual({
+      code: 'bad-file-name',
+      message: 'a file name is longer than 255 characters (MAX_FILE_NAME_CHARS); nothing was stored',
+    });
+    await expectNothingStored();
+    // 255 characters, 251 of them cats of two UTF-16 units each.
+    const longest = `${'🐈'.repeat(251)}.jpg`;
+    const accepted = await upload([{ name: longest, bytes: jpeg }]);
+    expect(accepted.status).toBe(201);
+    expect((accepted.body as unknown as { jobs: { fileName: string }[] }).jobs[0]!.fileName).toBe(longest);
+  });
+
   const undecodable: [string, () => Buffer][] = [
     ['JPEG magic followed by 10 MB of zeros', () => Buffer.concat([jpeg.subarray(0, 4), Buffer.alloc(10 * 1024 * 1024 - 4)])],
     ['a JPEG cut off halfway', () => jpeg.subarray(0, Math.floor(jpeg.length / 2))],

@@ -106,7 +106,7 @@ export class JobDetail extends LitElement {
     const gone = jobFeed.isDeleted(job.id);
     return html`
       <div class="head">
-        <h1 tabindex="-1">${job.fileName}</h1>
+        <h1 tabindex="-1"><bdi>${job.fileName}</bdi></h1>
         <status-chip .status=${job.status}></status-chip>
         ${job.status === 'done' ? html`<verification-badge .verification=${job.result?.verification}></verification-badge>` : nothing}
         ${job.trustedOnly ? html`<span class="trusted-only">trusted workers only</span>` : nothing}

@@ -31,11 +31,13 @@ export const jobRowStyles = css`
     gap: 0.25rem 0.5rem;
     min-width: 0;
   }
+  /* A stranger's file name: right-to-left letters in it reorder nothing around it. */
   .name {
     max-width: 100%;
     overflow: hidden;
     text-overflow: ellipsis;
     white-space: nowrap;
+    unicode-bidi: isolate;
     font-weight: 600;
     color: var(--text);
   }

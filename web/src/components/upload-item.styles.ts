@@ -27,6 +27,7 @@ export const uploadItemStyles = css`
     overflow: hidden;
     text-overflow: ellipsis;
     white-space: nowrap;
+    unicode-bidi: isolate;
     font-weight: 600;
   }
   .line {
