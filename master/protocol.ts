@@ -5,7 +5,7 @@
 // [u32 big-endian header length][JSON JobHeader][image bytes], so the image is
 // pushed as-is, without base64 inflation or a second request.
 import { z } from 'zod';
-import { flattened, isPlain } from './shown-text.ts';
+import { flattened, isPlain, nameProblem } from './shown-text.ts';
 
 export const PROTOCOL_VERSION = 1;
 export const MAX_CREDIT = 32;
@@ -16,8 +16,20 @@ export const WORKER_SOCKET_PATH = '/ws/worker';
 
 const id = z.string().min(1).max(64);
 const text = (max: number) => z.string().max(max);
-/** Text a stranger's worker writes that people read as it is (its name, its backend), on boards and in exports. */
+/** Text a stranger's worker writes that people read as it is (its backend), on boards and in exports. */
 const shownText = (max: number) => text(max).refine(isPlain, 'no control or formatting characters');
+/** A name a stranger chose, shown as it is: composed (NFC), and refused if it would hide, spill over its neighbours or turn text around. */
+const shownName = (max: number) =>
+  z
+    .string()
+    .normalize('NFC')
+    .trim()
+    .min(1)
+    .max(max)
+    .check((context) => {
+      const problem = nameProblem(context.value);
+      if (problem) context.issues.push({ code: 'custom', message: problem, input: context.value });
+    });
 
 export const WorkerKind = z.enum(['volunteer', 'headless']);
 export type WorkerKind = z.infer<typeof WorkerKind>;
@@ -42,7 +54,7 @@ export const WorkerIdentity = z.object({
 export type WorkerIdentity = z.infer<typeof WorkerIdentity>;
 export const MAX_DISPLAY_NAME_LENGTH = 40;
 /** The name a volunteer chose to show on the leaderboard; shown as text only, never as markup. */
-export const DisplayName = z.string().trim().min(1).max(MAX_DISPLAY_NAME_LENGTH).refine(isPlain, 'a display name has no control or formatting characters');
+export const DisplayName = shownName(MAX_DISPLAY_NAME_LENGTH);
 
 export const CPU_SHARES = [25, 50, 100] as const;
 export const MAX_IMAGES_PER_HOUR = 100_000;
@@ -89,7 +101,7 @@ export type Prediction = z.infer<typeof Prediction>;
 export const HelloMessage = z.object({
   type: z.literal('hello'),
   protocol: z.literal(PROTOCOL_VERSION),
-  name: shownText(64).min(1),
+  name: shownName(64),
   kind: WorkerKind,
   backend: shownText(32),
   /** Content hash of the model the worker has loaded (from GET /api/model). */

@@ -233,6 +233,35 @@ describe('dead and misbehaving workers', () => {
     raw.close();
   });
 
+  it('refuses a hello whose name would spill over the rows around it or show blank, saying why; takes real scripts, composed', async () => {
+    await grid.start();
+    const raw = new WebSocket(`${grid.master.url.replace('http', 'ws')}${WORKER_SOCKET_PATH}`);
+    await new Promise((r) => raw.once('open', r));
+    const replies: { code: string; message: string }[] = [];
+    raw.on('message', (d) => replies.push(JSON.parse(d.toString())));
+    const hello = { type: 'hello', protocol: 1, kind: 'volunteer', model: 'the-schema-refuses-first', credit: 1, backend: 'wasm' };
+    const zalgo = 'A' + '\u0336\u0489\u035c'.repeat(13);
+    const hangulFiller = '\u3164';
+    const brailleBlank = '\u2800'.repeat(3);
+    for (const name of [zalgo, hangulFiller, brailleBlank]) raw.send(JSON.stringify({ ...hello, name }));
+    await until(() => replies.length === 3, 'three refusals');
+    expect(replies.map((r) => r.code)).toEqual(['bad-message', 'bad-message', 'bad-message']);
+    expect(replies[0]!.message).toContain('a name may put at most 4 combining marks on one character');
+    expect(replies[1]!.message).toContain('a name needs a visible letter, digit, punctuation mark or symbol');
+    expect(replies[2]!.message).toContain('a name needs a visible letter, digit, punctuation mark or symbol');
+    expect(grid.master.workers.size).toBe(0);
+    raw.close();
+
+    // Tibetan stacks three marks on a letter; "e" + a combining acute is listed as the one character "é".
+    await grid.connect({ name: 'བསྒྲུབས' });
+    const rene = await grid.connect({ name: 'Rene\u0301' });
+    // A leaderboard name follows the same rule.
+    rene.send({ type: 'profile', displayName: '\u3164\u3164' });
+    await until(() => rene.messages.some((m) => m.type === 'error' && m.message.includes('a name needs a visible letter')), 'the blank name refused');
+    const listed = (await fetch(`${grid.master.url}/api/workers`).then((r) => r.json())) as { workers: WorkerView[] };
+    expect(listed.workers.map((worker) => worker.name).sort()).toEqual(['René', 'བསྒྲུབས'].sort());
+  });
+
   it('refuses a hello naming a browser family the leaderboard does not total, as each one kept would be a total for good', async () => {
     await grid.start();
     const raw = new WebSocket(`${grid.master.url.replace('http', 'ws')}${WORKER_SOCKET_PATH}`);

@@ -3,6 +3,7 @@ import type { AttemptOutcome, AttemptView } from '../../../master/api-types.ts';
 import { formatMs, formatTime } from '../lib/format.ts';
 import { msBetween } from '../lib/job-timing.ts';
 import { attemptTimelineStyles } from './attempt-timeline.styles.ts';
+import { strangerName, strangerNameStyles } from './stranger-name.ts';
 
 const OUTCOME_LABELS: Record<AttemptOutcome, string> = {
   running: 'running',
@@ -17,7 +18,7 @@ const OUTCOME_LABELS: Record<AttemptOutcome, string> = {
 
 /** Every lease of a job, oldest first: who ran it, on what, when, and how it ended. */
 export class AttemptTimeline extends LitElement {
-  static override styles = attemptTimelineStyles;
+  static override styles = [strangerNameStyles, attemptTimelineStyles];
   static override properties = { attempts: { attribute: false } };
 
   attempts: readonly AttemptView[] = [];
@@ -32,7 +33,7 @@ export class AttemptTimeline extends LitElement {
       <li data-outcome=${attempt.outcome}>
         <div class="head">
           <strong>Attempt ${attempt.attempt}</strong>
-          <span>${attempt.workerName} · ${attempt.backend}</span>
+          <span>${strangerName(attempt.workerName)} · ${attempt.backend}</span>
           <span class="outcome">${OUTCOME_LABELS[attempt.outcome]}</span>
         </div>
         <div class="when">

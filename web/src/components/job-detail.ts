@@ -15,6 +15,7 @@ import { verificationPolicy } from '../state/verification-policy.ts';
 import { jobDetailStyles } from './job-detail.styles.ts';
 import { retryImage, showImage } from './image-failures.ts';
 import { reportAction } from './report-action.ts';
+import { strangerNameStyles, workerNamed } from './stranger-name.ts';
 import { buttonStyles, dataTableStyles, factListStyles, panelStyles, trustedOnlyStyles } from './shared.styles.ts';
 import './attempt-timeline.ts';
 import './confidence-bars.ts';
@@ -31,7 +32,7 @@ const WORKER_ID_SHOWN = 8;
  * feed says when the job moves; the page then fetches the detail (with its timeline) again.
  */
 export class JobDetail extends LitElement {
-  static override styles = [buttonStyles, panelStyles, factListStyles, dataTableStyles, trustedOnlyStyles, jobDetailStyles];
+  static override styles = [buttonStyles, panelStyles, factListStyles, dataTableStyles, trustedOnlyStyles, strangerNameStyles, jobDetailStyles];
   static override properties = {
     jobId: { attribute: 'job-id' },
     detail: { state: true },
@@ -157,7 +158,8 @@ export class JobDetail extends LitElement {
   private renderOutcome(job: JobDetailView) {
     if (job.result) return html`<confidence-bars .predictions=${job.result.predictions} limit="5"></confidence-bars>`;
     if (job.status === 'failed') return html`<p class="failure">${job.error ?? 'It failed, with no reason given.'}</p>`;
-    const waiting = job.status === 'leased' ? `Running on ${job.worker ?? 'a worker'}…` : `Waiting for ${job.trustedOnly ? 'a trusted worker' : 'a worker'}…`;
+    const waiting =
+      job.status === 'leased' ? html`Running on ${workerNamed(job.worker)}…` : `Waiting for ${job.trustedOnly ? 'a trusted worker' : 'a worker'}…`;
     const answers = waitingAnswers(job, verificationPolicy.value);
     // A job back in the queue says why: an attempt failed, or its result leaned on a blacklisted volunteer.
     return html`
@@ -217,7 +219,7 @@ export class JobDetail extends LitElement {
         ${queue === null ? nothing : row('Queue', formatMs(queue))}
         ${job.result ? row('Inference', formatMs(job.result.inferenceMs)) : nothing}
         ${total === null ? nothing : row('End to end', formatMs(total))}
-        ${job.result ? row('Backend', `${job.result.backend} on ${job.worker ?? 'a worker'}`) : nothing}
+        ${job.result ? row('Backend', html`${job.result.backend} on ${workerNamed(job.worker)}`) : nothing}
         ${job.result ? row('Model', html`<code title=${job.result.model}>${job.result.model.slice(0, 12)}</code>`) : nothing}
         ${row('Attempts', job.attempts)}
       </dl>

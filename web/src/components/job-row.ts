@@ -9,6 +9,7 @@ import { SubscriptionController } from '../state/subscription-controller.ts';
 import { verificationPolicy } from '../state/verification-policy.ts';
 import { jobRowStyles } from './job-row.styles.ts';
 import { retryImage, showImage } from './image-failures.ts';
+import { strangerNameStyles, workerNamed } from './stranger-name.ts';
 import { buttonStyles, trustedOnlyStyles } from './shared.styles.ts';
 import { thumbnailStyles } from './thumbnail.styles.ts';
 import './confidence-bars.ts';
@@ -26,7 +27,7 @@ export type JobActionEvent = CustomEvent<{ id: string }>;
  * Actions are asked for with "job-retry" and "job-delete" events; the board carries them out.
  */
 export class JobRow extends LitElement {
-  static override styles = [buttonStyles, thumbnailStyles, trustedOnlyStyles, jobRowStyles];
+  static override styles = [buttonStyles, thumbnailStyles, trustedOnlyStyles, strangerNameStyles, jobRowStyles];
   static override properties = {
     job: { attribute: false },
     confirming: { state: true },
@@ -83,8 +84,8 @@ export class JobRow extends LitElement {
     if (job.status === 'failed') return html`<span class="error">${job.error ?? 'failed'}</span>`;
     const answers = waitingAnswers(job, verificationPolicy.value);
     // A job holding volunteers' answers says so, or it would look as if no one had looked at it.
-    if (answers) return html`<span class="waiting votes">${answers}${job.status === 'leased' ? `; running on ${job.worker ?? 'a worker'}` : ''}…</span>`;
-    if (job.status === 'leased') return html`<span class="waiting">Running on ${job.worker ?? 'a worker'}…</span>`;
+    if (answers) return html`<span class="waiting votes">${answers}${job.status === 'leased' ? html`; running on ${workerNamed(job.worker)}` : ''}…</span>`;
+    if (job.status === 'leased') return html`<span class="waiting">Running on ${workerNamed(job.worker)}…</span>`;
     return html`<span class="waiting">Waiting for ${job.trustedOnly ? 'a trusted worker' : 'a worker'}…</span>`;
   }
 
@@ -94,7 +95,7 @@ export class JobRow extends LitElement {
       html`<span>Submitted <time datetime=${job.submittedAt}>${formatTime(job.submittedAt)}</time></span>`,
       queue === null ? nothing : html`<span>Queue ${formatMs(queue)}</span>`,
       job.result ? html`<span>Inference ${formatMs(job.result.inferenceMs)}</span>` : nothing,
-      job.result ? html`<span>${job.result.backend} on ${job.worker ?? 'a worker'}</span>` : nothing,
+      job.result ? html`<span>${job.result.backend} on ${workerNamed(job.worker)}</span>` : nothing,
       job.attempts > 1 ? html`<span>Attempt ${job.attempts}</span>` : nothing,
     ];
   }

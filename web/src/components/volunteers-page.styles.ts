@@ -8,10 +8,6 @@ export const volunteersPageStyles = css`
     padding: 1rem;
     margin-bottom: 1rem;
   }
-  /* A long name without spaces breaks; words do not (the table scrolls sideways on a phone instead). */
-  td.name {
-    overflow-wrap: break-word;
-  }
   .anonymous {
     color: var(--muted);
     font-style: italic;

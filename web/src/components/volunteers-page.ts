@@ -6,13 +6,14 @@ import { pageOffset } from '../lib/paging.ts';
 import { Poller } from '../state/poller.ts';
 import { SubscriptionController } from '../state/subscription-controller.ts';
 import { buttonStyles, cardGridStyles, dataTableStyles, introStyles, panelStyles } from './shared.styles.ts';
+import { strangerName, strangerNameStyles } from './stranger-name.ts';
 import { volunteersPageStyles } from './volunteers-page.styles.ts';
 
 const PAGE_SIZE = 20;
 
 /** The leaderboard of volunteers (live, paged) and what every browser and backend contributed. */
 export class VolunteersPage extends LitElement {
-  static override styles = [buttonStyles, panelStyles, introStyles, dataTableStyles, cardGridStyles, volunteersPageStyles];
+  static override styles = [buttonStyles, panelStyles, introStyles, dataTableStyles, cardGridStyles, strangerNameStyles, volunteersPageStyles];
 
   private offset = 0;
   private readonly poller = new Poller<VolunteersView>(() => fetchVolunteers(this.offset, PAGE_SIZE));
@@ -59,7 +60,7 @@ export class VolunteersPage extends LitElement {
                     ${view.volunteers.map(
                       (volunteer) => html`<tr>
                         <td class="number">${volunteer.rank}</td>
-                        <td class="name">${volunteer.displayName ?? html`<span class="anonymous">Anonymous volunteer</span>`}</td>
+                        <td class="name">${volunteer.displayName === null ? html`<span class="anonymous">Anonymous volunteer</span>` : strangerName(volunteer.displayName)}</td>
                         <td class="number">${formatCount(volunteer.images)}</td>
                         <td class="number">${formatMs(volunteer.computeMs)}</td>
                       </tr>`,

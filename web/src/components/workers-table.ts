@@ -2,6 +2,7 @@ import { LitElement, html, nothing } from 'lit';
 import type { WorkerView } from '../../../master/api-types.ts';
 import { formatCount, formatCredibility, formatMs, formatOrDash, formatTime } from '../lib/format.ts';
 import { dataTableStyles } from './shared.styles.ts';
+import { strangerName, strangerNameStyles } from './stranger-name.ts';
 import { workersTableStyles } from './workers-table.styles.ts';
 
 /**
@@ -10,7 +11,7 @@ import { workersTableStyles } from './workers-table.styles.ts';
  * the master keeps credibility and checks from all but the admin (null): they show as "—".
  */
 export class WorkersTable extends LitElement {
-  static override styles = [dataTableStyles, workersTableStyles];
+  static override styles = [dataTableStyles, strangerNameStyles, workersTableStyles];
   static override properties = { workers: { attribute: false } };
 
   workers: readonly WorkerView[] = [];
@@ -41,7 +42,7 @@ export class WorkersTable extends LitElement {
             ${workers.map(
               (worker) => html`
                 <tr>
-                  <td>${worker.name} ${worker.draining ? html`<span class="draining">(leaving)</span>` : nothing}</td>
+                  <td>${strangerName(worker.name)} ${worker.draining ? html`<span class="draining">(leaving)</span>` : nothing}</td>
                   <td>${worker.kind}</td>
                   <td>${worker.backend}</td>
                   <td class="number">${worker.meanInferenceMs === null ? '—' : formatMs(worker.meanInferenceMs)}</td>
