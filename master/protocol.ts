@@ -40,6 +40,8 @@ export type WorkerKind = z.infer<typeof WorkerKind>;
  */
 export const WorkerClass = z.enum(['trusted', 'volunteer']);
 export type WorkerClass = z.infer<typeof WorkerClass>;
+/** The kind a worker is listed as: headless is the fleet's to claim; a volunteer is one whatever kind it says. */
+export const listedKind = (claimed: WorkerKind, workerClass: WorkerClass): WorkerKind => (workerClass === 'trusted' ? claimed : 'volunteer');
 
 /** A worker identity id, issued by the master; credit and history accrue to it. */
 export const WorkerIdentityId = z.string().regex(/^[A-Za-z0-9_-]{16,64}$/, 'a worker id is 16-64 letters, digits, - or _');

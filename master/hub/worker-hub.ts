@@ -10,7 +10,16 @@ import type { IgnoreUpgrade } from '../http/ignored-upgrade.ts';
 import { originAllowed } from '../http/origin-check.ts';
 import type { JobLifecycle } from '../lifecycle/job-lifecycle.ts';
 import type { Logger } from '../log.ts';
-import { CloseCode, ErrorCode, parseWorkerMessage, WORKER_SOCKET_PATH, type ErrorMessage, type HelloMessage, type WorkerMessage } from '../protocol.ts';
+import {
+  CloseCode,
+  ErrorCode,
+  listedKind,
+  parseWorkerMessage,
+  WORKER_SOCKET_PATH,
+  type ErrorMessage,
+  type HelloMessage,
+  type WorkerMessage,
+} from '../protocol.ts';
 import type { VolunteerCredit } from '../volunteers/volunteer-credit.ts';
 import { boundedSend, type SendFrame } from './bounded-send.ts';
 import { hangUp } from './hang-up.ts';
@@ -255,7 +264,14 @@ export class WorkerHub {
       return;
     }
     const refusals = new RefusalLimiter(this.options.maxRefusedMessages, this.options.refusedLogIntervalMs);
-    const created = new WorkerSession(randomUUID(), hello, connection.socket, connection.send, admission, refusals);
+    const created = new WorkerSession(
+      randomUUID(),
+      { ...hello, kind: listedKind(hello.kind, admission.workerClass) },
+      connection.socket,
+      connection.send,
+      admission,
+      refusals,
+    );
     connection.session = created;
     const { identity, workerClass } = admission;
     created.send({ type: 'welcome', workerId: created.id, identity, workerClass, leaseMs: this.options.leaseMs, heartbeatMs: this.options.heartbeatMs });

@@ -216,6 +216,16 @@ describe('dead and misbehaving workers', () => {
     expect(await fetch(`${grid.master.url}/metrics`).then((r) => r.text())).toContain('browser_grid_worker_messages_malformed_total 2\n');
   });
 
+  it("lists a volunteer saying it is the fleet's headless worker as the volunteer it is: kind and class are the master's word", async () => {
+    await grid.start();
+    await grid.connect({ name: 'headless-1', hello: { kind: 'headless' } });
+    await connect({ name: 'headless-2', hello: { kind: 'headless' } });
+    const listed = (await fetch(`${grid.master.url}/api/workers`).then((r) => r.json())) as { workers: WorkerView[] };
+    const byName = Object.fromEntries(listed.workers.map((worker) => [worker.name, worker]));
+    expect(byName['headless-1']).toMatchObject({ kind: 'volunteer', workerClass: 'volunteer' });
+    expect(byName['headless-2']).toMatchObject({ kind: 'headless', workerClass: 'trusted' });
+  });
+
   it('refuses a hello whose name or backend would break or reverse text on a board', async () => {
     await grid.start();
     const raw = new WebSocket(`${grid.master.url.replace('http', 'ws')}${WORKER_SOCKET_PATH}`);

@@ -59,7 +59,7 @@ export function statsFixture(): StatsView {
     workerId: `${name}-identity-0000`,
     workerClass: trust ? ('volunteer' as const) : ('trusted' as const),
     name,
-    kind: 'headless' as const,
+    kind: trust ? ('volunteer' as const) : ('headless' as const),
     browser: 'chromium',
     cpuShare: 100,
     imagesPerHour: null,

@@ -3,7 +3,7 @@ import type { AttemptOutcome, AttemptView } from '../../../master/api-types.ts';
 import { formatMs, formatTime } from '../lib/format.ts';
 import { msBetween } from '../lib/job-timing.ts';
 import { attemptTimelineStyles } from './attempt-timeline.styles.ts';
-import { strangerName, strangerNameStyles } from './stranger-name.ts';
+import { strangerNameStyles, workerNamed } from './stranger-name.ts';
 
 const OUTCOME_LABELS: Record<AttemptOutcome, string> = {
   running: 'running',
@@ -33,7 +33,7 @@ export class AttemptTimeline extends LitElement {
       <li data-outcome=${attempt.outcome}>
         <div class="head">
           <strong>Attempt ${attempt.attempt}</strong>
-          <span>${strangerName(attempt.workerName)} · ${attempt.backend}</span>
+          <span>${workerNamed(attempt.workerName, attempt.workerClass)} · ${attempt.backend}</span>
           <span class="outcome">${OUTCOME_LABELS[attempt.outcome]}</span>
         </div>
         <div class="when">

@@ -15,7 +15,7 @@ import { verificationPolicy } from '../state/verification-policy.ts';
 import { jobDetailStyles } from './job-detail.styles.ts';
 import { retryImage, showImage } from './image-failures.ts';
 import { reportAction } from './report-action.ts';
-import { strangerNameStyles, workerNamed } from './stranger-name.ts';
+import { CLASS_LABELS, strangerNameStyles, workerNamed } from './stranger-name.ts';
 import { buttonStyles, dataTableStyles, factListStyles, panelStyles, trustedOnlyStyles } from './shared.styles.ts';
 import './attempt-timeline.ts';
 import './confidence-bars.ts';
@@ -159,7 +159,9 @@ export class JobDetail extends LitElement {
     if (job.result) return html`<confidence-bars .predictions=${job.result.predictions} limit="5"></confidence-bars>`;
     if (job.status === 'failed') return html`<p class="failure">${job.error ?? 'It failed, with no reason given.'}</p>`;
     const waiting =
-      job.status === 'leased' ? html`Running on ${workerNamed(job.worker)}…` : `Waiting for ${job.trustedOnly ? 'a trusted worker' : 'a worker'}…`;
+      job.status === 'leased'
+        ? html`Running on ${workerNamed(job.worker, runningAttempt(job)?.workerClass)}…`
+        : `Waiting for ${job.trustedOnly ? 'a trusted worker' : 'a worker'}…`;
     const answers = waitingAnswers(job, verificationPolicy.value);
     // A job back in the queue says why: an attempt failed, or its result leaned on a blacklisted volunteer.
     return html`
@@ -192,7 +194,7 @@ export class JobDetail extends LitElement {
                 (replica) => html`
                   <tr>
                     <td><code title=${replica.workerId}>${replica.workerId.slice(0, WORKER_ID_SHOWN)}</code></td>
-                    <td>${replica.workerClass}</td>
+                    <td>${CLASS_LABELS[replica.workerClass]}</td>
                     <td title=${classLabel(replica.top1)}>${shortLabel(classLabel(replica.top1))}</td>
                     <td>
                       <span class=${replica.agreed ? 'agreed' : 'disagreed'} role="img" aria-label=${replica.agreed ? 'agreed' : 'did not agree'}
@@ -219,7 +221,7 @@ export class JobDetail extends LitElement {
         ${queue === null ? nothing : row('Queue', formatMs(queue))}
         ${job.result ? row('Inference', formatMs(job.result.inferenceMs)) : nothing}
         ${total === null ? nothing : row('End to end', formatMs(total))}
-        ${job.result ? row('Backend', html`${job.result.backend} on ${workerNamed(job.worker)}`) : nothing}
+        ${job.result ? row('Backend', html`${job.result.backend} on ${workerNamed(job.worker, job.result.workerClass)}`) : nothing}
         ${job.result ? row('Model', html`<code title=${job.result.model}>${job.result.model.slice(0, 12)}</code>`) : nothing}
         ${row('Attempts', job.attempts)}
       </dl>
@@ -303,6 +305,8 @@ export class JobDetail extends LitElement {
     if (await reportAction(this, () => this.admin.run((token) => jobFeed.remove(id, token), prompt), 'Deleted.', 'Could not delete')) navigate('/');
   }
 }
+
+const runningAttempt = (job: JobDetailView) => job.timeline.findLast((attempt) => attempt.outcome === 'running');
 
 function moved(live: JobView, shown: JobView): boolean {
   return live.status !== shown.status || live.attempts !== shown.attempts || live.finishedAt !== shown.finishedAt || live.startedAt !== shown.startedAt;

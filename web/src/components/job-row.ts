@@ -95,7 +95,7 @@ export class JobRow extends LitElement {
       html`<span>Submitted <time datetime=${job.submittedAt}>${formatTime(job.submittedAt)}</time></span>`,
       queue === null ? nothing : html`<span>Queue ${formatMs(queue)}</span>`,
       job.result ? html`<span>Inference ${formatMs(job.result.inferenceMs)}</span>` : nothing,
-      job.result ? html`<span>${job.result.backend} on ${workerNamed(job.worker)}</span>` : nothing,
+      job.result ? html`<span>${job.result.backend} on ${workerNamed(job.worker, job.result.workerClass)}</span>` : nothing,
       job.attempts > 1 ? html`<span>Attempt ${job.attempts}</span>` : nothing,
     ];
   }

@@ -1,4 +1,5 @@
 import { css, html } from 'lit';
+import type { WorkerClass } from '../../../master/protocol.ts';
 
 /**
  * A name a stranger chose (a worker's, a volunteer's), shown on one line of its own: clipped with an ellipsis (the
@@ -7,8 +8,17 @@ import { css, html } from 'lit';
  */
 export const strangerName = (name: string) => html`<span class="stranger-name" title=${name}>${name}</span>`;
 
-/** The worker a job names (its claimed name), or "a worker" when it names none. */
-export const workerNamed = (name: string | null) => (name === null ? 'a worker' : strangerName(name));
+/** What each class is called where people read it. */
+export const CLASS_LABELS: Record<WorkerClass, string> = { trusted: 'operator fleet', volunteer: 'volunteer' };
+
+/**
+ * The worker a job or attempt names, or "a worker" when it names none. The name is the worker's own claim, the class
+ * the master's word: a volunteer's is marked, so a volunteer calling itself "headless-1" never passes for the fleet.
+ */
+export function workerNamed(name: string | null, workerClass?: WorkerClass) {
+  const named = name === null ? 'a worker' : strangerName(name);
+  return workerClass === 'volunteer' ? html`${named} <span class="volunteer-mark">(volunteer)</span>` : named;
+}
 
 export const strangerNameStyles = css`
   .stranger-name {
@@ -19,5 +29,9 @@ export const strangerNameStyles = css`
     white-space: nowrap;
     vertical-align: bottom;
     unicode-bidi: isolate;
+  }
+  .volunteer-mark {
+    color: var(--muted);
+    white-space: nowrap;
   }
 `;

@@ -2,7 +2,7 @@ import { LitElement, html, nothing } from 'lit';
 import type { WorkerView } from '../../../master/api-types.ts';
 import { formatCount, formatCredibility, formatMs, formatOrDash, formatTime } from '../lib/format.ts';
 import { dataTableStyles } from './shared.styles.ts';
-import { strangerName, strangerNameStyles } from './stranger-name.ts';
+import { CLASS_LABELS, strangerName, strangerNameStyles } from './stranger-name.ts';
 import { workersTableStyles } from './workers-table.styles.ts';
 
 /**
@@ -27,6 +27,7 @@ export class WorkersTable extends LitElement {
           <thead>
             <tr>
               <th scope="col">Name</th>
+              <th scope="col">Class</th>
               <th scope="col">Kind</th>
               <th scope="col">Backend</th>
               <th scope="col" class="number">ms / image</th>
@@ -43,6 +44,7 @@ export class WorkersTable extends LitElement {
               (worker) => html`
                 <tr>
                   <td>${strangerName(worker.name)} ${worker.draining ? html`<span class="draining">(leaving)</span>` : nothing}</td>
+                  <td>${CLASS_LABELS[worker.workerClass]}</td>
                   <td>${worker.kind}</td>
                   <td>${worker.backend}</td>
                   <td class="number">${worker.meanInferenceMs === null ? '—' : formatMs(worker.meanInferenceMs)}</td>

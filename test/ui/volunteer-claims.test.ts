@@ -1,0 +1,54 @@
+// What a volunteer says about itself, in real Chromium against a real master, with synthetic workers speaking the
+// real protocol from Node: a volunteer calling itself the fleet's "headless-1" is shown as the volunteer it is,
+// and its result is marked as a volunteer's.
+import { afterEach, describe, expect, it } from 'vitest';
+import { SyntheticWorker } from '../../metrics/synthetic-worker.ts';
+import { inApp, waitForTexts } from '../support/browser.ts';
+import { getJob, submit, until, uploadsFrom } from '../support/jobs-client.ts';
+import { TEST_FLEET_TOKEN } from '../support/test-master.ts';
+import { smallImage, useUiHarness } from '../support/ui-harness.ts';
+
+const ui = useUiHarness();
+const workers: SyntheticWorker[] = [];
+
+afterEach(async () => {
+  for (const worker of workers.splice(0)) worker.terminate();
+  await until(
+    async () => ((await fetch(`${ui.master.url}/api/workers`).then((r) => r.json())) as { workers: unknown[] }).workers.length === 0,
+    'the workers to leave',
+  );
+});
+
+async function connect(options: Omit<Parameters<typeof SyntheticWorker.connect>[0], 'masterUrl'>): Promise<SyntheticWorker> {
+  const worker = await SyntheticWorker.connect({ masterUrl: ui.master.url, ...options });
+  workers.push(worker);
+  return worker;
+}
+
+describe('what a volunteer claims', () => {
+  it('lists a volunteer calling itself the fleet\'s "headless-1" as a volunteer, and marks the result and attempt it gave', async () => {
+    await connect({ name: 'headless-1', credit: 0, hello: { fleetToken: TEST_FLEET_TOKEN } });
+    await connect({ name: 'headless-1', hello: { kind: 'headless' }, onJob: (job, self) => self.succeed(job.header, 281) });
+
+    const { page } = await ui.open('/stats');
+    const workerRows = await waitForTexts(page, inApp('workers-table', 'tbody tr'), (texts) => texts.length === 2, 'both workers');
+    const [fleet, volunteer] = [...workerRows].sort();
+    expect(fleet).toMatch(/^headless-1 operator fleet headless synthetic /);
+    expect(volunteer).toMatch(/^headless-1 volunteer volunteer synthetic /);
+
+    const [id] = await submit(ui.master.url, uploadsFrom([smallImage.path]));
+    await until(async () => (await getJob(ui.master.url, id!)).status === 'done', 'the volunteer to answer');
+    await page.goto(`${ui.master.url}/`, { waitUntil: 'domcontentloaded' });
+    const [row] = await waitForTexts(page, inApp('job-row'), (texts) => texts.some((text) => text.includes(' on headless-1')), 'the done job');
+    expect(row).toContain('cpu on headless-1 (volunteer)');
+    await page.goto(`${ui.master.url}/jobs/${id}`, { waitUntil: 'domcontentloaded' });
+    await waitForTexts(
+      page,
+      inApp('attempt-timeline', 'li'),
+      (texts) => texts[0]?.startsWith('Attempt 1 headless-1 (volunteer) · synthetic done') ?? false,
+      'the attempt',
+    );
+    const [timing] = await waitForTexts(page, inApp('job-detail', 'section[aria-labelledby=timing]'), (texts) => texts.length === 1, 'the timing');
+    expect(timing).toContain('Backend cpu on headless-1 (volunteer)');
+  });
+});
