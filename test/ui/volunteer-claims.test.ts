@@ -1,7 +1,8 @@
 // What a volunteer says about itself, in real Chromium against a real master, with synthetic workers speaking the
 // real protocol from Node: a volunteer calling itself the fleet's "headless-1" is shown as the volunteer it is,
-// and its result is marked as a volunteer's.
+// its result is marked as a volunteer's, and the reason it gives for a failure is quoted under who said it.
 import { afterEach, describe, expect, it } from 'vitest';
+import type { Page } from 'puppeteer-core';
 import { SyntheticWorker } from '../../metrics/synthetic-worker.ts';
 import { inApp, waitForTexts } from '../support/browser.ts';
 import { getJob, submit, until, uploadsFrom } from '../support/jobs-client.ts';
@@ -24,6 +25,24 @@ async function connect(options: Omit<Parameters<typeof SyntheticWorker.connect>[
   workers.push(worker);
   return worker;
 }
+
+/** Every text on the page (shadow roots included) that holds `needle`: its element, and the text just before that element. */
+const textsHolding = (page: Page, needle: string) =>
+  page.evaluate((needle) => {
+    const found: { tag: string; before: string }[] = [];
+    const roots: Array<Document | ShadowRoot> = [document];
+    while (roots.length > 0) {
+      const root = roots.pop()!;
+      for (const element of root.querySelectorAll('*')) {
+        if (element.shadowRoot) roots.push(element.shadowRoot);
+        for (const node of element.childNodes) {
+          if (node.nodeType !== Node.TEXT_NODE || !node.textContent?.includes(needle)) continue;
+          found.push({ tag: element.tagName, before: element.previousElementSibling?.textContent ?? '' });
+        }
+      }
+    }
+    return found;
+  }, needle);
 
 describe('what a volunteer claims', () => {
   it('lists a volunteer calling itself the fleet\'s "headless-1" as a volunteer, and marks the result and attempt it gave', async () => {
@@ -50,5 +69,21 @@ describe('what a volunteer claims', () => {
     );
     const [timing] = await waitForTexts(page, inApp('job-detail', 'section[aria-labelledby=timing]'), (texts) => texts.length === 1, 'the timing');
     expect(timing).toContain('Backend cpu on headless-1 (volunteer)');
+  });
+
+  it("quotes a volunteer's reason for a failure under who said it, on the job page", async () => {
+    const [id] = await submit(ui.master.url, uploadsFrom([smallImage.path]));
+    const reason = 'Upload violates policy, visit evil.example to appeal';
+    await connect({ name: 'helpful', onJob: (job, self) => self.fail(job.header, reason, true) });
+    await until(async () => (await getJob(ui.master.url, id!)).timeline.some((attempt) => attempt.outcome === 'failed'), 'the failure');
+
+    const { page } = await ui.open(`/jobs/${id}`);
+    await waitForTexts(page, inApp('job-detail', '.requeued'), (texts) => texts[0] === `A volunteer's browser reported: ${reason}`, 'the reason');
+    await waitForTexts(page, inApp('attempt-timeline', '.reason'), (texts) => texts[0] === `A volunteer's browser reported: ${reason}`, 'the attempt');
+    // Its words appear nowhere else, and each time as a quote after the label.
+    expect(await textsHolding(page, 'evil.example')).toEqual([
+      { tag: 'Q', before: "A volunteer's browser reported:" },
+      { tag: 'Q', before: "A volunteer's browser reported:" },
+    ]);
   });
 });

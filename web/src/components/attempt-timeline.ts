@@ -4,6 +4,7 @@ import { formatMs, formatTime } from '../lib/format.ts';
 import { msBetween } from '../lib/job-timing.ts';
 import { attemptTimelineStyles } from './attempt-timeline.styles.ts';
 import { strangerNameStyles, workerNamed } from './stranger-name.ts';
+import { attemptReason, workerWordsStyles } from './worker-words.ts';
 
 const OUTCOME_LABELS: Record<AttemptOutcome, string> = {
   running: 'running',
@@ -18,7 +19,7 @@ const OUTCOME_LABELS: Record<AttemptOutcome, string> = {
 
 /** Every lease of a job, oldest first: who ran it, on what, when, and how it ended. */
 export class AttemptTimeline extends LitElement {
-  static override styles = [strangerNameStyles, attemptTimelineStyles];
+  static override styles = [strangerNameStyles, workerWordsStyles, attemptTimelineStyles];
   static override properties = { attempts: { attribute: false } };
 
   attempts: readonly AttemptView[] = [];
@@ -45,7 +46,7 @@ export class AttemptTimeline extends LitElement {
               : '→ still running'
           }
         </div>
-        ${attempt.reason ? html`<p class="reason">${attempt.reason}</p>` : nothing}
+        ${attempt.reason ? html`<p class="reason">${attemptReason(attempt)}</p>` : nothing}
       </li>
     `;
   }

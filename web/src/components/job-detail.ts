@@ -16,6 +16,7 @@ import { jobDetailStyles } from './job-detail.styles.ts';
 import { retryImage, showImage } from './image-failures.ts';
 import { reportAction } from './report-action.ts';
 import { CLASS_LABELS, strangerNameStyles, workerNamed } from './stranger-name.ts';
+import { attemptReason, workerWordsStyles } from './worker-words.ts';
 import { buttonStyles, dataTableStyles, factListStyles, panelStyles, trustedOnlyStyles } from './shared.styles.ts';
 import './attempt-timeline.ts';
 import './confidence-bars.ts';
@@ -32,7 +33,16 @@ const WORKER_ID_SHOWN = 8;
  * feed says when the job moves; the page then fetches the detail (with its timeline) again.
  */
 export class JobDetail extends LitElement {
-  static override styles = [buttonStyles, panelStyles, factListStyles, dataTableStyles, trustedOnlyStyles, strangerNameStyles, jobDetailStyles];
+  static override styles = [
+    buttonStyles,
+    panelStyles,
+    factListStyles,
+    dataTableStyles,
+    trustedOnlyStyles,
+    strangerNameStyles,
+    workerWordsStyles,
+    jobDetailStyles,
+  ];
   static override properties = {
     jobId: { attribute: 'job-id' },
     detail: { state: true },
@@ -166,7 +176,7 @@ export class JobDetail extends LitElement {
     // A job back in the queue says why: an attempt failed, or its result leaned on a blacklisted volunteer.
     return html`
       <p class="muted">${waiting}</p>
-      ${answers ? html`<p class="votes">${answers}.</p>` : nothing} ${job.error ? html`<p class="requeued">${job.error}</p>` : nothing}
+      ${answers ? html`<p class="votes">${answers}.</p>` : nothing} ${job.error ? html`<p class="requeued">${requeuedBecause(job)}</p>` : nothing}
     `;
   }
 
@@ -307,6 +317,12 @@ export class JobDetail extends LitElement {
 }
 
 const runningAttempt = (job: JobDetailView) => job.timeline.findLast((attempt) => attempt.outcome === 'running');
+
+/** Why a queued job is back in the queue: a failure in its worker's words, quoted under who said them; else the master's reason. */
+function requeuedBecause(job: JobDetailView) {
+  const last = job.timeline.at(-1);
+  return last?.outcome === 'failed' ? attemptReason(last) : job.error;
+}
 
 function moved(live: JobView, shown: JobView): boolean {
   return live.status !== shown.status || live.attempts !== shown.attempts || live.finishedAt !== shown.finishedAt || live.startedAt !== shown.startedAt;
