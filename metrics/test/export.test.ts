@@ -73,7 +73,7 @@ describe('metrics:export', () => {
     );
 
     const workers = ofLast(readCsv(outDir, 'workers.csv'));
-    expect(workers).toMatchObject([{ name: WORKER_NAME, kind: 'headless', backend: 'synthetic', jobsDone: '5', meanInferenceMs: '42', draining: 'false' }]);
+    expect(workers).toMatchObject([{ name: WORKER_NAME, kind: 'volunteer', backend: 'synthetic', jobsDone: '5', meanInferenceMs: '42', draining: 'false' }]);
 
     const dispatch = readCsv(outDir, 'dispatch.csv');
     expect(dispatch.map((row) => row.sampledAt)).toEqual(snapshots.map((snapshot) => snapshot.at));
