@@ -197,6 +197,8 @@ describe('volunteer credit', () => {
     ['a malformed identity', { identity: { workerId: 'short', token: 'x' } }],
     ['a display name with a control character', { displayName: 'Ada\u0000' }],
     ['a display name over 40 characters', { displayName: 'x'.repeat(41) }],
+    ['a display name that shows blank (Hangul fillers)', { displayName: '\u3164\u3164' }],
+    ['a display name stacking 6 marks on one letter', { displayName: 'A' + '\u0336'.repeat(6) }],
     ['a CPU share not offered', { limits: { cpuShare: 30, imagesPerHour: null } }],
     ['an hourly cap of 0', { limits: { cpuShare: 100, imagesPerHour: 0 } }],
   ])('refuses a hello with %s', async (_what, extra) => {
