@@ -1,6 +1,7 @@
 // What a volunteer says about itself, in real Chromium against a real master, with synthetic workers speaking the
 // real protocol from Node: a volunteer calling itself the fleet's "headless-1" is shown as the volunteer it is,
-// its result is marked as a volunteer's, and the reason it gives for a failure is quoted under who said it.
+// its result is marked as a volunteer's, the reason it gives for a failure is quoted under who said it, and its
+// name, however long, keeps to one short line.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Page } from 'puppeteer-core';
 import { SyntheticWorker } from '../../metrics/synthetic-worker.ts';
@@ -85,5 +86,19 @@ describe('what a volunteer claims', () => {
       { tag: 'Q', before: "A volunteer's browser reported:" },
       { tag: 'Q', before: "A volunteer's browser reported:" },
     ]);
+  });
+
+  it('keeps a long name to one line of at most 16rem in the workers table, the whole name its title', async () => {
+    const name = 'W'.repeat(64);
+    await connect({ name });
+    const { page } = await ui.open('/stats');
+    await waitForTexts(page, inApp('workers-table', 'tbody tr'), (texts) => texts[0]?.startsWith(name) ?? false, 'the worker');
+    const cell = await page.$eval(inApp('workers-table', 'tbody td'), (td) => {
+      const shown = td.querySelector('[title]');
+      return { width: td.getBoundingClientRect().width, title: shown?.getAttribute('title'), clipped: shown !== null && shown.scrollWidth > shown.clientWidth };
+    });
+    // 16rem of name and 0.75rem of padding each side; 64 Ws unclipped take about 900 px.
+    expect(cell.width).toBeLessThanOrEqual(18 * 16);
+    expect(cell).toMatchObject({ title: name, clipped: true });
   });
 });
