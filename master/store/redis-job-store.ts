@@ -17,6 +17,7 @@ import { RedisPartition, type Listed } from './redis/redis-partition.ts';
 import { idempotencyScope, requestDigest } from './request-digest.ts';
 import { IdempotencyKeyReusedError, PartitionCountMismatchError, QueueFullError, StoreUnavailableError } from './store-errors.ts';
 import { releaseUnsent } from './unsent-leases.ts';
+import { Turns } from './redis/turns.ts';
 
 export interface RedisJobStoreOptions {
   /** One Redis ({url: 'redis://127.0.0.1:6379/0'}) or a Redis Cluster ({clusterNodes}). */
@@ -36,21 +37,6 @@ export interface RedisJobStoreOptions {
 }
 
 export type AvailabilityListener = (available: boolean) => void;
-
-/** Takes turns over the partitions: each call starts one further on, so none is always asked last. */
-class Turns {
-  constructor(
-    private readonly count: number,
-    private next: number,
-  ) {}
-
-  /** Every partition once, starting with this turn's. */
-  take(): number[] {
-    const first = this.next;
-    this.next = (first + 1) % this.count;
-    return Array.from({ length: this.count }, (_, i) => (first + i) % this.count);
-  }
-}
 
 export class RedisJobStore implements JobStore {
   /** This master's id: its leases carry it, so that the others can requeue them if it dies (master-watch.ts). */
