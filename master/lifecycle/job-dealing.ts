@@ -1,14 +1,19 @@
 // Dealing work to the workers the dispatcher picked (master/dispatch/dispatcher.ts): one queued job leased to each, or,
 // in a volunteer's slot drawn for one, a spot check (spot-check-dealing.ts); every frame pushed in the order of the
 // slots dealt, and every image sent counted. Each lease goes through the lifecycle's `applied` (job-lifecycle.ts), so
-// it is counted and published as any other transition, and one whose worker left meanwhile is handed back (lost).
+// it is counted and published as any other transition, and one whose worker left meanwhile is handed back (lost). A
+// job whose image is gone fails (failed), and the dispatch that follows deals its worker the next job.
 import type { WorkerSession } from '../hub/worker-session.ts';
 import type { Logger } from '../log.ts';
-import type { JobStore, Lease, LeaseRef } from '../store/job-store.ts';
+import type { JobStore, Lease, LeaseRef, LeaseWithoutImage } from '../store/job-store.ts';
 import type { SpotChecks } from '../trust/spot-checks.ts';
 import type { Verifier } from '../trust/verification.ts';
 import type { JobEvent } from './job-events.ts';
 import { SpotCheckDealing } from './spot-check-dealing.ts';
+
+/** Why a job whose image is gone failed: no worker can ever be given it. */
+export const IMAGE_MISSING =
+  'image-missing: the stored image is gone (removed from the data directory or from Redis, or lost to a damaged disk); submit it again';
 
 export interface JobDealingDeps {
   store: JobStore;
@@ -59,6 +64,7 @@ export class JobDealing {
     const checks = checkCount > 0 ? await this.spotCheckDealing!.make(checkCount) : [];
     const served: WorkerSession[] = [];
     const lost: { session: WorkerSession; lease: Lease }[] = [];
+    const imageless: LeaseWithoutImage[] = [];
     let nextLease = 0;
     let nextCheck = 0;
     for (const [slot, session] of dealt.entries()) {
@@ -69,6 +75,10 @@ export class JobDealing {
       }
       const lease = leases[nextLease++];
       if (!lease) continue;
+      if (lease.image === null) {
+        imageless.push(lease);
+        continue;
+      }
       served.push(session);
       if (session.isOpen) this.push(session, lease);
       applied({ type: 'job', transition: 'leased', job: lease.job });
@@ -76,7 +86,18 @@ export class JobDealing {
     }
     // The worker left while the lease was being written: hand the job straight back.
     for (const { session, lease } of lost) await lose(lease, `worker ${session.hello.name} disconnected`);
+    for (const lease of imageless) await this.failImageMissing(lease);
     return served;
+  }
+
+  /**
+   * A job leased whose image is gone fails now, saying why, not after its leases expire MAX_ATTEMPTS times for a reason
+   * that is not the one. Its worker was sent nothing: the dispatch that follows the failure deals it the next job.
+   */
+  private async failImageMissing(lease: LeaseWithoutImage): Promise<void> {
+    this.deps.log.warn({ jobId: lease.jobId }, 'the stored image of a leased job is gone: the job fails');
+    const transition = await this.deps.store.failForGood(lease, IMAGE_MISSING, Date.now());
+    if (transition.applied) this.deps.applied({ type: 'job', transition: 'failed', job: transition.job });
   }
 
   /** Which slots get a spot check: drawn ones, of volunteers some job is open to (asked before any is leased). */

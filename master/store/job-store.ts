@@ -55,6 +55,15 @@ export interface Lease {
   job: JobView;
 }
 
+/**
+ * A lease written for a job whose image is gone (removed from the data directory or from Redis by hand, lost to a
+ * damaged disk): there is nothing to hand its worker. The lifecycle fails the job (failForGood) instead.
+ */
+export type LeaseWithoutImage = Omit<Lease, 'image'> & { image: null };
+
+/** What lease hands back for a worker it found a job for. */
+export type Leased = Lease | LeaseWithoutImage;
+
 /** A volunteer's answer kept as a vote on a job (an attempt that ended 'answered'). */
 export interface Vote {
   identity: string;
@@ -130,9 +139,10 @@ export interface JobStore {
    * Leases the oldest queued jobs, one to each worker in order, while the queue lasts (null once none is left for
    * it): never a job the worker's identity said cannot be processed, answered or answered with nonsense, or (as a
    * volunteer) failed or dropped, which waits for other identities; never a trusted-only job to a volunteer. Only the oldest limits.leaseScanLimit jobs
-   * a worker may be given (the open queue's, for a volunteer) are considered for it.
+   * a worker may be given (the open queue's, for a volunteer) are considered for it. A job whose image is gone is
+   * leased all the same, without it (LeaseWithoutImage), for the lifecycle to fail: the store only finds out here.
    */
-  lease(workers: WorkerRef[], leaseMs: number, now: number): Promise<(Lease | null)[]>;
+  lease(workers: WorkerRef[], leaseMs: number, now: number): Promise<(Leased | null)[]>;
   /**
    * Whether lease would find each worker a job now, each on its own; nothing is leased. A spot check goes only to a
    * volunteer some job is open to: one that came when none was would be known for a check (job-dealing.ts).
@@ -180,6 +190,11 @@ export interface JobStore {
    * requeued (or fails per the attempt rules, as any attempt may) and never leased to that identity again.
    */
   refuse(lease: LeaseRef, workerId: string, reason: string, now: number): Promise<Transition>;
+  /**
+   * The master fails the job on this lease for good, whatever the attempt rules say, fenced as release is: no worker
+   * could ever be given it (its image is gone). Its attempt ends failed with `reason`, which its error names.
+   */
+  failForGood(lease: LeaseRef, reason: string, now: number): Promise<Transition>;
   /** The lease ended without an answer (worker lost, lease expired, master restarted): requeue or fail. */
   release(lease: LeaseRef, outcome: 'lost' | 'expired' | 'recovered', reason: string, now: number): Promise<Transition>;
   /**

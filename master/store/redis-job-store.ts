@@ -6,7 +6,7 @@
 // `now` arguments), never Redis's, as in sqlite.
 import { randomUUID } from 'node:crypto';
 import { type JobDetailView, type JobPage, type JobResult, type JobView } from '../api-types.ts';
-import type { CreateResult, JobStore, Lease, LeaseRef, Limits, ListQuery, NewJob, Reopened, StatusCounts, Transition, Vote, WorkerRef } from './job-store.ts';
+import type { CreateResult, JobStore, Leased, LeaseRef, Limits, ListQuery, NewJob, Reopened, StatusCounts, Transition, Vote, WorkerRef } from './job-store.ts';
 import type { RedisClient } from './redis/lua-scripts.ts';
 import { idIn, partitionOf, shareOf } from './redis/partitions.ts';
 import { MasterPresence } from './redis/master-presence.ts';
@@ -128,13 +128,13 @@ export class RedisJobStore implements JobStore {
    * FIFO within a partition; the partitions take turns at being asked first, and workers left without a job ask the
    * next. A partition out of reach (its cluster node is down) is passed over, unless every one is: its jobs wait.
    */
-  async lease(workers: WorkerRef[], leaseMs: number, now: number): Promise<(Lease | null)[]> {
-    const leases: (Lease | null)[] = workers.map(() => null);
+  async lease(workers: WorkerRef[], leaseMs: number, now: number): Promise<(Leased | null)[]> {
+    const leases: (Leased | null)[] = workers.map(() => null);
     let waiting = workers.map((_, i) => i);
     let unreachable: StoreUnavailableError | null = null;
     let reached = 0;
     for (const p of await this.withQueuedJobs(this.leaseTurns.take())) {
-      let made: (Lease | null)[];
+      let made: (Leased | null)[];
       try {
         made = await this.partitions[p]!.lease(
           waiting.map((i) => workers[i]!),
@@ -211,6 +211,10 @@ export class RedisJobStore implements JobStore {
 
   refuse(lease: LeaseRef, workerId: string, reason: string, now: number): Promise<Transition> {
     return this.of(lease.jobId).endWithoutResult(lease, workerId, 'refused', reason, true, now);
+  }
+
+  failForGood(lease: LeaseRef, reason: string, now: number): Promise<Transition> {
+    return this.of(lease.jobId).endWithoutResult(lease, '', 'failed', reason, false, now, true);
   }
 
   release(lease: LeaseRef, outcome: 'lost' | 'expired' | 'recovered', reason: string, now: number): Promise<Transition> {

@@ -11,7 +11,21 @@ import type { JobDetailView, JobPage, JobResult, JobStatus, JobView } from '../a
 import { allOrFirstFailure } from '../all-or-first-failure.ts';
 import { FileImageStore } from '../images/file-image-store.ts';
 import { afterAttempt, finalError, WAITS_FOR_TRUSTED, type AttemptFacts, type EndedWithoutResult } from './attempt-rules.ts';
-import type { CreateResult, JobStore, Lease, LeaseRef, Limits, ListQuery, NewJob, Reopened, StatusCounts, Transition, Vote, WorkerRef } from './job-store.ts';
+import type {
+  CreateResult,
+  JobStore,
+  Lease,
+  Leased,
+  LeaseRef,
+  Limits,
+  ListQuery,
+  NewJob,
+  Reopened,
+  StatusCounts,
+  Transition,
+  Vote,
+  WorkerRef,
+} from './job-store.ts';
 import { answerOf, leanedOn, toAttemptView, toView, withdrawn, type AttemptRow, type JobRow } from './job-views.ts';
 import { SqliteRetention } from './sqlite-retention.ts';
 import { releaseUnsent } from './unsent-leases.ts';
@@ -33,9 +47,6 @@ interface VoteRow {
 
 /** A lease as written, before its image is read: with the prepared image's content type, when the job has one. */
 type WrittenLease = Omit<Lease, 'image'> & { preparedType: string | null };
-
-/** Why a job whose image file is gone failed. */
-export const IMAGE_GONE = 'image-missing: the stored image is gone (removed from the data directory, or a damaged disk); submit it again';
 
 export class SqliteJobStore implements JobStore {
   private readonly db: Database.Database;
@@ -89,28 +100,15 @@ export class SqliteJobStore implements JobStore {
     return created;
   }
 
-  async lease(workers: WorkerRef[], leaseMs: number, now: number): Promise<(Lease | null)[]> {
-    const leases: (Lease | null)[] = workers.map(() => null);
-    const written: LeaseRef[] = [];
+  async lease(workers: WorkerRef[], leaseMs: number, now: number): Promise<(Leased | null)[]> {
+    const leased = await this.commits.write(() => workers.map((worker) => this.leaseOne(worker, leaseMs, now)));
     try {
-      // A worker whose job had no image to send is asked for again: that job failed, the next may be its.
-      for (let asking = workers.map((_, i) => i); asking.length > 0;) {
-        const made = await this.commits.write(() => asking.map((i) => this.leaseOne(workers[i]!, leaseMs, now)));
-        written.push(...made.filter((lease) => lease !== null));
-        const read = await allOrFirstFailure(made.map((lease) => lease && this.withImage(lease)));
-        const again: number[] = [];
-        for (const [k, lease] of read.entries()) {
-          if (lease) leases[asking[k]!] = lease;
-          else if (made[k] && (await this.failImageGone(made[k], now))) again.push(asking[k]!);
-        }
-        asking = again;
-      }
+      return await allOrFirstFailure(leased.map((lease) => lease && this.withImage(lease)));
     } catch (error) {
       // No worker gets any of these leases: they go back to the queue now, not after LEASE_MS as expired attempts.
-      await releaseUnsent(this, written, error, now);
+      await releaseUnsent(this, leased, error, now);
       throw error;
     }
-    return leases;
   }
 
   async openTo(workers: WorkerRef[]): Promise<boolean[]> {
@@ -192,6 +190,14 @@ export class SqliteJobStore implements JobStore {
       const row = this.fenced(lease, workerId);
       if ('reason' in row) return { applied: false, reason: row.reason };
       return this.endWithoutResult(row, 'refused', reason, true, now);
+    });
+  }
+
+  failForGood(lease: LeaseRef, reason: string, now: number): Promise<Transition> {
+    return this.commits.write((): Transition => {
+      const row = this.fenced(lease, null);
+      if ('reason' in row) return { applied: false, reason: row.reason };
+      return this.endWithoutResult(row, 'failed', reason, false, now, true);
     });
   }
 
@@ -334,29 +340,11 @@ export class SqliteJobStore implements JobStore {
     return { jobId: row.id, leaseId, attempt, deadline, contentType: row.content_type, preparedType: row.prepared_type, job: this.view(row.id)! };
   }
 
-  /** The lease with the image its worker gets: the prepared one; a job stored before images were prepared, its original. Null when it has neither. */
-  private async withImage({ preparedType, ...lease }: WrittenLease): Promise<Lease | null> {
+  /** The lease with the image its worker gets: the prepared one; a job stored before images were prepared, its original; none when both are gone. */
+  private async withImage({ preparedType, ...lease }: WrittenLease): Promise<Leased> {
     const prepared = preparedType === null ? null : await this.images.getPrepared(lease.jobId);
     if (prepared) return { ...lease, contentType: preparedType!, image: prepared };
-    const image = await this.images.get(lease.jobId);
-    return image && { ...lease, image };
-  }
-
-  /**
-   * A leased job with no image to send: removed since its lease was written (the lease is gone too: false), or its file
-   * is (removed by hand, a damaged disk). No worker can ever be given it, so it fails now, saying why, not after its
-   * leases expire MAX_ATTEMPTS times for a reason that is not the one.
-   */
-  private failImageGone(lease: LeaseRef, now: number): Promise<boolean> {
-    return this.commits.write(() => {
-      const row = this.fenced(lease, null);
-      if ('reason' in row) return false;
-      this.q.endAttempt.run(now, 'failed', IMAGE_GONE, 1, row.id, row.lease_id);
-      const rows = this.q.attempts.all(row.id) as AttemptRow[];
-      const { failures } = afterAttempt(rows.map(attemptFacts), this.limits);
-      this.q.finish.run('failed', now, null, finalError(rows.map(toAttemptView)), failures, row.id);
-      return true;
-    });
+    return { ...lease, image: await this.images.get(lease.jobId) };
   }
 
   private view(jobId: string): JobView | null {
@@ -373,11 +361,12 @@ export class SqliteJobStore implements JobStore {
     return row;
   }
 
-  private endWithoutResult(row: JobRow, outcome: EndedWithoutResult, reason: string, retryable: boolean, now: number): Transition {
+  /** `forGood`: the master's own verdict (failForGood), which fails the job whatever the attempt rules say. */
+  private endWithoutResult(row: JobRow, outcome: EndedWithoutResult, reason: string, retryable: boolean, now: number, forGood = false): Transition {
     this.q.endAttempt.run(now, outcome, reason, outcome === 'failed' && !retryable ? 1 : 0, row.id, row.lease_id);
     const rows = this.q.attempts.all(row.id) as AttemptRow[];
     const next = afterAttempt(rows.map(attemptFacts), this.limits);
-    if (next.status === 'failed') {
+    if (forGood || next.status === 'failed') {
       this.q.finish.run('failed', now, null, finalError(rows.map(toAttemptView)), next.failures, row.id);
     } else {
       this.q.requeue.run(next.failures, next.trustedOnly ? `${reason}; ${WAITS_FOR_TRUSTED}` : reason, next.trustedOnly ? 1 : 0, row.id);

@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobResult } from '../api-types.ts';
 import { afterAttempt, type AttemptFacts, finalError } from '../store/attempt-rules.ts';
-import type { JobStore, Lease, WorkerRef } from '../store/job-store.ts';
+import type { JobStore, LeaseRef, WorkerRef } from '../store/job-store.ts';
 import { STORE_KINDS } from '../../test/support/stores.ts';
 import { T0, newJobs } from '../../test/support/store-fixtures.ts';
 
@@ -60,9 +60,9 @@ async function runInterleaving(store: JobStore, jobCount: number, steps: Step[])
   let now = T0;
   const { jobs } = await store.create(newJobs(jobCount), now);
   /** What each worker believes it holds (may be stale after expiry). */
-  const held: Lease[][] = WORKERS.map(() => []);
+  const held: LeaseRef[][] = WORKERS.map(() => []);
   const firstResult = new Map<string, number>();
-  const oldLeases: Lease[] = [];
+  const oldLeases: LeaseRef[] = [];
   const reap = async () => {
     for (const lease of await store.expiredLeases(now, 0)) await store.release(lease, 'expired', 'expired', now);
   };
@@ -82,7 +82,7 @@ async function runInterleaving(store: JobStore, jobCount: number, steps: Step[])
     } else {
       const mine = held[s.worker]!;
       if (mine.length === 0) continue;
-      const [lease] = mine.splice(s.pick % mine.length, 1) as [Lease];
+      const [lease] = mine.splice(s.pick % mine.length, 1) as [LeaseRef];
       oldLeases.push(lease);
       if (s.kind === 'fail') {
         await store.fail(lease, WORKERS[s.worker]!.id, 'boom', s.retryable, now);

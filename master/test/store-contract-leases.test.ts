@@ -1,16 +1,16 @@
-// The store contract for leases: who gets which job and image, leases ended without a result
-// (lost, expired, recovered), and the leases due or held.
+// The store contract for leases: who gets which job and image, a job whose image is gone (leased without it, failed
+// for good), leases ended without a result (lost, expired, recovered), and the leases due or held.
 // Every store kind runs every case (test/support/store-contract.ts).
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { Lease, WorkerRef } from '../store/job-store.ts';
 import { describeEveryStore } from '../../test/support/store-contract.ts';
 import { newJob } from '../../metrics/uploaded-files.ts';
-import { T0, LEASE_MS, leaseOne, resultOf, TRUSTED_WORKERS as WORKERS } from '../../test/support/store-fixtures.ts';
+import { T0, LEASE_MS, leaseOne, resultOf, TRUSTED_WORKERS as WORKERS, volunteerRef } from '../../test/support/store-fixtures.ts';
 
 const [A, B, C] = WORKERS as [WorkerRef, WorkerRef, WorkerRef];
 
-describeEveryStore(({ open, withJobs }) => {
+describeEveryStore(({ open, openData, withJobs }) => {
   describe('lease', () => {
     it('hands out the oldest jobs first, one to each worker in order, then null once the queue is empty', async () => {
       const { store, ids } = await withJobs(5);
@@ -62,7 +62,7 @@ describeEveryStore(({ open, withJobs }) => {
         T0,
       );
       const leases = await store.lease([A, B], LEASE_MS, T0 + 10);
-      expect(leases.map((lease) => [lease!.jobId, lease!.contentType, Buffer.from(lease!.image).toString('hex')])).toEqual([
+      expect(leases.map((lease) => [lease!.jobId, lease!.contentType, Buffer.from(lease!.image!).toString('hex')])).toEqual([
         [jobs[0]!.id, 'image/png', '050607'],
         [jobs[1]!.id, 'image/webp', '01'],
       ]);
@@ -73,6 +73,37 @@ describeEveryStore(({ open, withJobs }) => {
       const lease = await leaseOne(store, A);
       await store.release(lease, 'lost', 'gone', T0 + 1);
       expect((await leaseOne(store, B, T0 + 2)).jobId).toBe(ids[0]);
+    });
+  });
+
+  describe('a job whose image is gone', () => {
+    it('is leased without it, its prepared image and its original both gone, and the jobs after it with theirs', async () => {
+      const { store, loseImages } = await openData();
+      const prepared = { bytes: Buffer.from([1]), contentType: 'image/webp' };
+      const { jobs } = await store.create(
+        [{ ...newJob('gone.jpg', 'image/jpeg', new Uint8Array([5])), prepared }, newJob('kept.png', 'image/png', new Uint8Array([6]))],
+        T0,
+      );
+      await loseImages(jobs[0]!.id);
+      const [gone, kept] = await store.lease([A, B], LEASE_MS, T0 + 10);
+      expect(gone).toMatchObject({ jobId: jobs[0]!.id, attempt: 1, image: null, job: { status: 'leased', worker: A.name } });
+      expect([kept!.jobId, Buffer.from(kept!.image!).toString('hex')]).toEqual([jobs[1]!.id, '06']);
+    });
+
+    it('fails for good on failForGood, saying why, even on a lease a volunteer holds, and its lease is over', async () => {
+      const { store, loseImages } = await openData();
+      const { jobs } = await store.create([newJob('gone.png', 'image/png', new Uint8Array([5]))], T0);
+      await loseImages(jobs[0]!.id);
+      const [lease] = await store.lease([volunteerRef('v', 'identity-v')], LEASE_MS, T0 + 10);
+      const failed = await store.failForGood(lease!, 'image-missing: gone', T0 + 20);
+      expect(failed).toMatchObject({ applied: true, job: { status: 'failed', error: 'attempt 1 on volunteer-v: failed (image-missing: gone)' } });
+      const detail = (await store.getDetail(jobs[0]!.id))!;
+      expect(detail.timeline.map((attempt) => [attempt.outcome, attempt.reason])).toEqual([['failed', 'image-missing: gone']]);
+      expect(await store.counts()).toEqual({ queued: 0, leased: 0, done: 0, failed: 1 });
+      expect(await store.activeLeases()).toEqual([]);
+      // Fenced: once, and never on a lease that is not the job's.
+      expect(await store.failForGood(lease!, 'again', T0 + 30)).toEqual({ applied: false, reason: 'stale-lease' });
+      expect(await store.lease([A], LEASE_MS, T0 + 40)).toEqual([null]);
     });
   });
 

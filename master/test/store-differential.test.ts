@@ -11,7 +11,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JOB_STATUSES, type JobResult } from '../api-types.ts';
-import type { JobStore, Lease, Limits, NewJob, WorkerRef } from '../store/job-store.ts';
+import type { JobStore, LeaseRef, Limits, NewJob, WorkerRef } from '../store/job-store.ts';
 import { PARTITIONED_REDIS, STORE_KINDS, type OpenedStore, type StoreKind } from '../../test/support/stores.ts';
 import { newJob } from '../../metrics/uploaded-files.ts';
 
@@ -111,7 +111,7 @@ class Side {
   private readonly names = new Map<string, string>();
   /** Every job id and lease seen, in order of appearance: picks index these, so both sides pick the same. */
   readonly jobIds: string[] = [];
-  readonly leases: { lease: Lease; worker: string }[] = [];
+  readonly leases: { lease: LeaseRef; worker: string }[] = [];
 
   constructor(
     readonly opened: OpenedStore,

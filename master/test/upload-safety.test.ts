@@ -282,7 +282,7 @@ describe.each(STORES)('uploads on $name', ({ name, overrides }) => {
     const workers = jobs.map((_, i) => ({ id: `w${i}`, name: `w${i}`, backend: 'wasm', identity: `w${i}`, workerClass: 'trusted' as const }));
     // Workers get each image prepared: the model's size, a few KB.
     const leases = await master.store.lease(workers, 30_000, Date.now());
-    const leased = await Promise.all(leases.map(async (lease) => lease && { type: lease.contentType, ...(await sharp(lease.image).metadata()) }));
+    const leased = await Promise.all(leases.map(async (lease) => lease && { type: lease.contentType, ...(await sharp(lease.image!).metadata()) }));
     expect(leased.map((lease) => lease && [lease.type, lease.format, lease.width, lease.height])).toEqual(jobs.map(() => ['image/webp', 'webp', 224, 224]));
     await incomingEmptied();
     expect(await imagesHeld()).toBe(60);

@@ -12,11 +12,11 @@ export const LEASE_MS = 1_000;
 export const newJobs = (count: number, image = new Uint8Array([1, 2, 3])): NewJob[] =>
   Array.from({ length: count }, (_, i) => newJob(`${i}.jpg`, 'image/jpeg', image));
 
-/** Leases one job to `worker`; the test fails if none is left for it. */
+/** Leases one job to `worker`, with its image; the test fails if none is left for it. */
 export async function leaseOne(store: JobStore, worker: WorkerRef, now = T0): Promise<Lease> {
   const [lease] = await store.lease([worker], LEASE_MS, now);
-  expect(lease).toBeTruthy();
-  return lease!;
+  expect(lease?.image).toBeTruthy();
+  return lease as Lease;
 }
 
 /** A volunteer's answer of class `index`, as the master stores it with the identity that gave it. */

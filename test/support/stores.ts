@@ -13,6 +13,7 @@ import { RedisJobStore } from '../../master/store/redis-job-store.ts';
 import type { RedisTarget } from '../../master/store/redis/redis-connection.ts';
 import { masterKeys, partitionCountKey, RedisKeys } from '../../master/store/redis/redis-keys.ts';
 import { SqliteJobStore } from '../../master/store/sqlite-job-store.ts';
+import { loseImageFiles, loseRedisImages } from './lost-images.ts';
 import { startRedisCluster, type RedisCluster } from './redis-cluster.ts';
 
 export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/0';
@@ -25,6 +26,8 @@ export interface OpenedStore {
   restart(store: JobStore): Promise<JobStore>;
   /** Closes every store opened on this data and deletes the data. */
   dispose(): Promise<void>;
+  /** Deletes a job's stored images behind the stores' backs (lost-images.ts). */
+  loseImages(jobId: string): Promise<void>;
 }
 
 export interface StoreKind {
@@ -67,7 +70,11 @@ export async function deleteRedisKeys(prefix: string, target: RedisTarget = { ur
 }
 
 /** Stores opened on one set of data, closed together. */
-async function openedStores(open: () => JobStore | Promise<JobStore>, deleteData: () => Promise<void>): Promise<OpenedStore> {
+async function openedStores(
+  open: () => JobStore | Promise<JobStore>,
+  deleteData: () => Promise<void>,
+  loseImages: (jobId: string) => Promise<void>,
+): Promise<OpenedStore> {
   const stores = [await open()];
   return {
     store: stores[0]!,
@@ -85,6 +92,7 @@ async function openedStores(open: () => JobStore | Promise<JobStore>, deleteData
       for (const store of stores) await store.close();
       await deleteData();
     },
+    loseImages,
   };
 }
 
@@ -97,6 +105,7 @@ const sqlite: StoreKind = {
     return openedStores(
       () => new SqliteJobStore(dir, { ...DEFAULT_TEST_LIMITS, ...limits }),
       async () => fs.rmSync(dir, { recursive: true, force: true }),
+      async (jobId) => loseImageFiles(dir, jobId),
     );
   },
 };
@@ -114,6 +123,7 @@ function redisKind(name: 'redis' | 'redis-cluster' | 'redis-partitioned', target
         // The partitions' turns start at the first, so that two stores given the same calls answer the same.
         () => RedisJobStore.connect({ target: target(), keyPrefix, partitions, firstTurn: 0, limits: { ...DEFAULT_TEST_LIMITS, ...limits } }),
         () => deleteRedisKeys(keyPrefix, target()),
+        (jobId) => loseRedisImages(target(), keyPrefix, partitions, jobId),
       );
     },
   };

@@ -1,5 +1,6 @@
 -- ARGV: job id, lease id, worker id ('' when the master releases it),
---       outcome, reason, retryable (1 or 0), now, max attempts, max leases, failure quorum.
+--       outcome, reason, retryable (1 or 0), now, max attempts, max leases, failure quorum,
+--       and '1' when the master fails the job for good whatever the rules say (its image is gone: failForGood).
 -- The lease ended without a result (failed, expired, lost, recovered, refused): requeue
 -- the job (for trusted workers only once volunteers gave up on it) or fail it for good, per the attempt rules.
 -- Returns {'ok', job JSON} or {reject reason}.
@@ -14,6 +15,7 @@ local attempts = end_lease(job, now, outcome, reason, final)
 local last = attempts[#attempts]
 if last.identity and (final == 1 or outcome == 'refused' or last.trusted == 0) then shun(job, last.identity) end
 local next_status, failures, trusted_only = after_attempt(attempts, tonumber(ARGV[8]), tonumber(ARGV[9]), tonumber(ARGV[10]))
+if ARGV[11] == '1' then next_status = 'failed' end
 if next_status == 'queued' and trusted_only then
   job.trusted_only = 1
   reason = reason .. '; ' .. WAITS_FOR_TRUSTED

@@ -5,7 +5,8 @@
 -- the worker's identity said cannot be processed, answered or (a volunteer) failed or dropped (job-lib.lua, shuns), which waits for another;
 -- never a trusted-only job to a volunteer.
 -- Returns, per worker in order, {job JSON, image bytes, 1 if they are the prepared image else 0}, or {} when no
--- job is left for it. Workers get the prepared image; a job stored before images were prepared, its original.
+-- job is left for it. Workers get the prepared image; a job stored before images were prepared, its original; a job
+-- whose image fields are gone (deleted by hand) is leased with none (nil), for the master to fail.
 local now, deadline, master, scan_limit = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
 local leases = {}
 for i = 5, #ARGV, 7 do

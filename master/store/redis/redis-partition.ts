@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { RedisImageStore } from '../../images/redis-image-store.ts';
 import { JOB_STATUSES, type JobDetailView, type JobResult, type JobStatus, type JobView } from '../../api-types.ts';
 import type { EndedWithoutResult } from '../attempt-rules.ts';
-import type { Lease, LeaseRef, Limits, NewJob, RejectReason, Reopened, StatusCounts, Transition, Vote, WorkerRef } from '../job-store.ts';
+import type { Leased, LeaseRef, Limits, NewJob, RejectReason, Reopened, StatusCounts, Transition, Vote, WorkerRef } from '../job-store.ts';
 import { answerOf, leanedOn, toAttemptView, toView, withdrawn } from '../job-views.ts';
 import { jobScripts, type LuaScript, type RedisClient, type ScriptArg } from './lua-scripts.ts';
 import { execBatch, reachRedis } from './redis-connection.ts';
@@ -84,13 +84,13 @@ export class RedisPartition {
   }
 
   /** Leases as `masterId`'s (leasesHeldBy). */
-  async lease(workers: WorkerRef[], leaseMs: number, now: number, masterId: string): Promise<(Lease | null)[]> {
+  async lease(workers: WorkerRef[], leaseMs: number, now: number, masterId: string): Promise<(Leased | null)[]> {
     const deadline = now + leaseMs;
     const leaseIds = workers.map(() => randomUUID());
     const args: ScriptArg[] = [now, deadline, masterId, this.limits.leaseScanLimit];
     for (const [i, worker] of workers.entries())
       args.push(leaseIds[i]!, worker.id, worker.name, worker.backend, worker.identity, worker.workerClass === 'trusted' ? 1 : 0, worker.network ?? '');
-    let made: ([Buffer, Buffer, number] | [])[];
+    let made: ([Buffer, Buffer | null, number] | [])[];
     try {
       made = (await this.run(jobScripts.lease, args, { buffers: true })) as typeof made;
     } catch (error) {
@@ -187,9 +187,18 @@ export class RedisPartition {
     }
   }
 
-  async endWithoutResult(lease: LeaseRef, workerId: string, outcome: EndedWithoutResult, reason: string, retryable: boolean, now: number): Promise<Transition> {
+  /** `forGood`: the master's own verdict (failForGood), which fails the job whatever the attempt rules say. */
+  async endWithoutResult(
+    lease: LeaseRef,
+    workerId: string,
+    outcome: EndedWithoutResult,
+    reason: string,
+    retryable: boolean,
+    now: number,
+    forGood = false,
+  ): Promise<Transition> {
     const { maxAttempts, maxLeases, failureQuorum } = this.limits;
-    const args = [lease.jobId, lease.leaseId, workerId, outcome, reason, retryable ? 1 : 0, now, maxAttempts, maxLeases, failureQuorum];
+    const args = [lease.jobId, lease.leaseId, workerId, outcome, reason, retryable ? 1 : 0, now, maxAttempts, maxLeases, failureQuorum, forGood ? 1 : 0];
     return this.transition(await this.run(jobScripts.endWithoutResult, args));
   }
 

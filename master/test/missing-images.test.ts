@@ -1,0 +1,47 @@
+// A job whose stored image is gone (deleted by hand from DATA_DIR/images or from Redis, lost to a damaged disk), on a
+// real master, a real store and a worker speaking the real protocol: the lease that finds it fails it through the
+// lifecycle, so a board's event stream hears `failed` with the reason, and its worker, sent nothing for it, is dealt
+// the next job.
+import { describe, expect, it } from 'vitest';
+import { until } from '../../test/support/jobs-client.ts';
+import { submit, useLifecycleMasters } from '../../test/support/lifecycle-masters.ts';
+import { loseImageFiles, loseRedisImages } from '../../test/support/lost-images.ts';
+import { SseClient } from '../../test/support/sse-client.ts';
+import { TEST_REDIS_URL } from '../../test/support/stores.ts';
+import type { JobView } from '../api-types.ts';
+import { IMAGE_MISSING } from '../lifecycle/job-dealing.ts';
+
+const { storeConfig, master, worker } = useLifecycleMasters();
+
+describe.each(['sqlite', 'redis'] as const)('on the %s store', (kind) => {
+  it('fails a job whose image is gone when it is leased, tells the boards, and deals its worker the next job', async () => {
+    const config = storeConfig(kind === 'redis' ? { url: TEST_REDIS_URL } : undefined);
+    const m = await master(config);
+    const [gone, next] = (await submit(m, 2)) as [string, string];
+    if (kind === 'redis') await loseRedisImages({ url: TEST_REDIS_URL }, config.redisPrefix as string, 1, gone);
+    else loseImageFiles(m.dataDir, gone);
+    const board = await SseClient.open(m.url);
+    try {
+      const w = await worker(m, { onJob: (job, self) => self.succeed(job.header) });
+      const events = () => board.framesNamed('job').map((frame) => frame.data as { transition: string; job: JobView });
+      await until(() => events().some(({ job }) => job.id === next && job.status === 'done'), 'the next job to be done');
+
+      expect(
+        events()
+          .filter(({ job }) => job.id === gone)
+          .map(({ transition, job }) => [transition, job.status]),
+      ).toEqual([['failed', 'failed']]);
+      const failed = events().find(({ job }) => job.id === gone)!.job;
+      expect(failed.error).toBe(`attempt 1 on ${failed.worker}: failed (${IMAGE_MISSING})`);
+      expect(
+        events()
+          .filter(({ job }) => job.id === next)
+          .map(({ transition }) => transition),
+      ).toEqual(['leased', 'completed']);
+      expect(w.jobs.map((job) => job.header.jobId)).toEqual([next]);
+      expect(await m.store.counts()).toEqual({ queued: 0, leased: 0, done: 1, failed: 1 });
+    } finally {
+      board.close();
+    }
+  });
+});
