@@ -4,11 +4,13 @@
 // written, and both are synced, files and folder, before the job's row is
 // committed; files are deleted after their rows, so a crash leaves at worst a
 // file without a row, swept at the next open. A delete that fails while the
-// master runs is tried again at each retention step (retryUndeleted).
+// master runs never fails the change whose rows are gone: the file is warned of
+// once and tried again at each retention step (retryUndeleted).
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { allOrFirstFailure } from '../all-or-first-failure.ts';
+import type { Logger } from '../log.ts';
 import type { ImageStore, UploadedFile } from './image-store.ts';
 
 /** Job ids are the master's UUIDs; anything else (a path from a URL) never names a file. */
@@ -20,10 +22,13 @@ export class FileImageStore implements ImageStore {
   /** The folder sync not started yet, which every rename done before it starts may join; and the one running. */
   private queuedFolderSync: Promise<void> | null = null;
   private runningFolderSync: Promise<void> = Promise.resolve();
-  /** Jobs whose files a delete could not remove. */
+  /** Files a delete could not remove. */
   private readonly undeleted = new Set<string>();
 
-  constructor(private readonly dir: string) {
+  constructor(
+    private readonly dir: string,
+    private readonly log: Logger,
+  ) {
     fs.mkdirSync(dir, { recursive: true });
   }
 
@@ -49,25 +54,30 @@ export class FileImageStore implements ImageStore {
     return JOB_ID.test(jobId) ? readIfAny(this.preparedPathOf(jobId)) : Promise.resolve(null);
   }
 
-  /** A file that cannot be deleted now (a disk error) is remembered for retryUndeleted, and thrown. */
+  /**
+   * Deletes the jobs' images, original and prepared. Their rows are gone already, so the change that removed them
+   * stands: a file that cannot be deleted now (a disk error) fails nothing; it is warned of once and tried again.
+   */
   async delete(jobIds: string[]): Promise<void> {
-    const files = jobIds.flatMap((jobId) => [this.pathOf(jobId), this.preparedPathOf(jobId)]);
-    try {
-      await allOrFirstFailure(files.map((file) => fsp.rm(file, { force: true })));
-    } catch (error) {
-      for (const jobId of jobIds) this.undeleted.add(jobId);
-      throw error;
-    }
+    await this.deleteFiles(jobIds.flatMap((jobId) => [this.pathOf(jobId), this.preparedPathOf(jobId)]));
   }
 
-  /**
-   * Deletes again the files of the deletes that failed: their rows are gone, so nothing else would ask until the
-   * sweep at the next open. Those that fail again stay remembered.
-   */
+  /** Deletes again the files deletes failed on: their rows are gone, so nothing else would ask until the sweep at the next open. */
   async retryUndeleted(): Promise<void> {
-    const jobIds = [...this.undeleted];
-    this.undeleted.clear();
-    if (jobIds.length > 0) await this.delete(jobIds);
+    await this.deleteFiles([...this.undeleted]);
+  }
+
+  /** Each file settles on its own: one that fails is remembered for retryUndeleted, and warned of the first time only. */
+  private async deleteFiles(files: string[]): Promise<void> {
+    const outcomes = await Promise.allSettled(files.map((file) => fsp.rm(file, { force: true })));
+    for (const [i, outcome] of outcomes.entries()) {
+      const file = files[i]!;
+      if (outcome.status === 'fulfilled') this.undeleted.delete(file);
+      else if (!this.undeleted.has(file)) {
+        this.undeleted.add(file);
+        this.log.warn({ file, err: outcome.reason as unknown }, 'could not delete an image file: it is tried again at each retention step');
+      }
+    }
   }
 
   /** Writes an image given as bytes, synced; only for moving the images of an older store out of its database. */

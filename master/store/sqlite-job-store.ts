@@ -10,6 +10,7 @@ import Database from 'better-sqlite3';
 import type { JobDetailView, JobPage, JobResult, JobStatus, JobView } from '../api-types.ts';
 import { allOrFirstFailure } from '../all-or-first-failure.ts';
 import { FileImageStore } from '../images/file-image-store.ts';
+import { createLogger, type Logger } from '../log.ts';
 import { afterAttempt, finalError, WAITS_FOR_TRUSTED, type AttemptFacts, type EndedWithoutResult } from './attempt-rules.ts';
 import type {
   CreateResult,
@@ -55,9 +56,11 @@ export class SqliteJobStore implements JobStore {
   private readonly retention: SqliteRetention;
   private readonly commits: SqliteGroupCommit;
 
+  /** `log`: where an image file that could not be deleted is warned of (file-image-store.ts). */
   constructor(
     dataDir: string,
     private readonly limits: Limits,
+    log: Logger = createLogger('silent'),
   ) {
     fs.mkdirSync(dataDir, { recursive: true });
     const file = path.join(dataDir, 'jobs.sqlite');
@@ -68,7 +71,7 @@ export class SqliteJobStore implements JobStore {
       this.db.pragma('synchronous = NORMAL');
       migrate(this.db);
       this.retention = new SqliteRetention(this.db);
-      this.images = new FileImageStore(path.join(dataDir, 'images'));
+      this.images = new FileImageStore(path.join(dataDir, 'images'), log);
       moveImagesOutOfDatabase(this.db, this.images);
       this.q = prepareStatements(this.db);
       this.commits = new SqliteGroupCommit(this.db, 'jobs.sqlite');
@@ -92,8 +95,8 @@ export class SqliteJobStore implements JobStore {
       created = await this.commits.write(() => createRows(this.q, this.limits, rows), { durable: true });
     } catch (error) {
       // The create's own failure is the one to tell (a full disk, say); a file the delete cannot remove now has no
-      // row, and is swept at the next open as a crash's would be.
-      await this.images.delete(ids).catch(() => {});
+      // row, and is tried again at the next retention step.
+      await this.images.delete(ids);
       throw error;
     }
     if (created.replayed) await this.images.delete(ids);
@@ -264,7 +267,7 @@ export class SqliteJobStore implements JobStore {
   /** Rows first, synced (a power cut must not bring back a row that keeps an image whose file is gone), then the files. */
   async expireImages(endedBy: number, now: number, batch: number): Promise<JobView[]> {
     // Retention's every step: the files a delete failed on (a disk error) are tried again, not left to the next open.
-    await this.images.retryUndeleted().catch(() => {});
+    await this.images.retryUndeleted();
     if (!this.retention.anyDue('images', endedBy)) return [];
     const expired = await this.commits.write(() => this.retention.expireImages(endedBy, now, batch).map((id) => this.view(id)!), { durable: true });
     await this.images.delete(expired.map((job) => job.id));

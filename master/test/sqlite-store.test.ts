@@ -7,7 +7,7 @@
 // written before images were prepared are leased with their originals; a database
 // written before retention gets its column and indexes, and retention reads them,
 // never the whole table; jobs written before they showed their votes count them; a lease call whose image cannot
-// be read puts back the leases it made; an image file a delete could not remove is deleted at the next retention step.
+// be read puts back the leases it made. (An image file a delete could not remove: undeletable-images.test.ts.)
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -298,29 +298,6 @@ it('puts back at once, as lost, the leases of a call that could not read an imag
     ]);
   }
   expect((await store.lease([worker], 1_000, T0 + 1))[0]?.jobId).toBe(ids[0]);
-  await store.close();
-});
-
-it('deletes at the next retention step an image file a delete could not remove, not only at the next open', async () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'grid-sqlite-'));
-  dirs.push(dir);
-  const store = new SqliteJobStore(dir, DEFAULT_TEST_LIMITS);
-  const { id } = (await store.create(newJobs(1), T0)).jobs[0]!;
-  const [lease] = await store.lease([worker], 1_000, T0);
-  await store.complete(lease!, 'w', { predictions: [], model: 'm', backend: 'b', inferenceMs: 1 }, T0);
-  // A damaged tree: where the file was, a folder that a file's delete cannot remove.
-  const image = path.join(dir, 'images', id);
-  fs.rmSync(image);
-  fs.mkdirSync(image);
-  fs.writeFileSync(path.join(image, 'debris'), 'x');
-  await expect(store.expireImages(T0, T0 + 1, 10)).rejects.toMatchObject({ code: 'ERR_FS_EISDIR' });
-  expect((await store.get(id))!.imageExpiredAt).not.toBeNull();
-
-  // Mended, its file still there: the next step, with nothing more due, deletes it.
-  fs.rmSync(image, { recursive: true });
-  fs.writeFileSync(image, 'the image');
-  expect(await store.expireImages(T0, T0 + 2, 10)).toEqual([]);
-  expect(imageFiles(dir)).toEqual([]);
   await store.close();
 });
 
