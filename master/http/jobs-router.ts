@@ -140,9 +140,11 @@ export function jobsRouter({ store, lifecycle, config, uploadGuards, requesters,
     if (job.imageExpiredAt) throw imageExpired(job, 409, 'there is nothing left to retry it on; submit the image again');
     const retried = await lifecycle.retry(job.id);
     if (retried) return void res.json(retried);
-    // The store refused: the job changed meanwhile, or its image expired just now.
+    // The store refused: the job changed meanwhile, its image expired just now, or its image is gone.
     const now = await store.get(job.id);
     if (now?.imageExpiredAt) throw imageExpired(now, 409, 'there is nothing left to retry it on; submit the image again');
+    // Still failed and its image not expired: the store refused because the image is gone.
+    if (now?.status === 'failed') throw imageMissing(now);
     throw new HttpError(409, 'not-failed', `job ${job.id} changed while retrying; look again`);
   });
 
@@ -188,6 +190,14 @@ const imageExpired = (job: JobView, status: 410 | 409, then: string) =>
     status,
     'image-expired',
     `the image of job ${job.id} was deleted at ${job.imageExpiredAt}, a while after the job ended (images are kept only for a time); ${then}`,
+  );
+
+/** A failed job whose stored image is gone (LeaseWithoutImage): retried, it would only fail again. */
+const imageMissing = (job: JobView) =>
+  new HttpError(
+    409,
+    'image-missing',
+    `the image of job ${job.id} is gone from the master's storage (removed by hand, or lost to a damaged disk), so there is nothing to retry it on; submit the image again`,
   );
 
 function found<T>(value: T | null, id: string): T {

@@ -54,6 +54,20 @@ export class FileImageStore implements ImageStore {
     return JOB_ID.test(jobId) ? readIfAny(this.preparedPathOf(jobId)) : Promise.resolve(null);
   }
 
+  /** Whether the job has an image a worker could be given: its prepared one, or its original. */
+  async has(jobId: string): Promise<boolean> {
+    if (!JOB_ID.test(jobId)) return false;
+    const found = await Promise.all(
+      [this.pathOf(jobId), this.preparedPathOf(jobId)].map((file) =>
+        fsp.access(file).then(
+          () => true,
+          () => false,
+        ),
+      ),
+    );
+    return found.includes(true);
+  }
+
   /**
    * Deletes the jobs' images, original and prepared. Their rows are gone already, so the change that removed them
    * stands: a file that cannot be deleted now (a disk error) fails nothing; it is warned of once and tried again.

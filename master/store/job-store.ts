@@ -205,7 +205,10 @@ export interface JobStore {
   expiredLeases(now: number, othersGraceMs: number): Promise<LeaseRef[]>;
   /** Every lease currently held (used on start to recover jobs leased by a master that died). */
   activeLeases(): Promise<LeaseRef[]>;
-  /** A failed job goes back to the queue with a fresh attempt budget; null when it is not failed, or its image expired. */
+  /**
+   * A failed job goes back to the queue with a fresh attempt budget; null when it is not failed, or its image expired
+   * or is gone (LeaseWithoutImage): it would only fail again.
+   */
   retry(jobId: string): Promise<JobView | null>;
   /** Removes a job; returns its lease if it was leased, so the worker can be told to drop it. */
   remove(jobId: string): Promise<{ removed: boolean; lease: LeaseRef | null }>;

@@ -224,7 +224,9 @@ export class SqliteJobStore implements JobStore {
   }
 
   /** A retried job starts a fresh life: new attempt budget, new timeline. */
-  retry(jobId: string): Promise<JobView | null> {
+  async retry(jobId: string): Promise<JobView | null> {
+    // Its image gone, it would only fail again at its next lease.
+    if (!(await this.images.has(jobId))) return null;
     return this.commits.write(() => {
       if (!this.q.retry.run(jobId).changes) return null;
       this.q.deleteAttempts.run(jobId);

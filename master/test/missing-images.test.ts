@@ -1,10 +1,10 @@
 // A job whose stored image is gone (deleted by hand from DATA_DIR/images or from Redis, lost to a damaged disk), on a
 // real master, a real store and a worker speaking the real protocol: the lease that finds it fails it through the
 // lifecycle, so a board's event stream hears `failed` with the reason, and its worker, sent nothing for it, is dealt
-// the next job.
+// the next job. Nor can it be retried: it would only fail again.
 import { describe, expect, it } from 'vitest';
 import { until } from '../../test/support/jobs-client.ts';
-import { submit, useLifecycleMasters } from '../../test/support/lifecycle-masters.ts';
+import { ADMIN_TOKEN, submit, useLifecycleMasters } from '../../test/support/lifecycle-masters.ts';
 import { loseImageFiles, loseRedisImages } from '../../test/support/lost-images.ts';
 import { SseClient } from '../../test/support/sse-client.ts';
 import { TEST_REDIS_URL } from '../../test/support/stores.ts';
@@ -14,12 +14,19 @@ import { IMAGE_MISSING } from '../lifecycle/job-dealing.ts';
 const { storeConfig, master, worker } = useLifecycleMasters();
 
 describe.each(['sqlite', 'redis'] as const)('on the %s store', (kind) => {
-  it('fails a job whose image is gone when it is leased, tells the boards, and deals its worker the next job', async () => {
+  /** A master holding `count` jobs, the first one's images lost. */
+  async function withImageLost(count: number) {
     const config = storeConfig(kind === 'redis' ? { url: TEST_REDIS_URL } : undefined);
     const m = await master(config);
-    const [gone, next] = (await submit(m, 2)) as [string, string];
-    if (kind === 'redis') await loseRedisImages({ url: TEST_REDIS_URL }, config.redisPrefix as string, 1, gone);
-    else loseImageFiles(m.dataDir, gone);
+    const ids = await submit(m, count);
+    if (kind === 'redis') await loseRedisImages({ url: TEST_REDIS_URL }, config.redisPrefix as string, 1, ids[0]!);
+    else loseImageFiles(m.dataDir, ids[0]!);
+    return { m, ids };
+  }
+
+  it('fails a job whose image is gone when it is leased, tells the boards, and deals its worker the next job', async () => {
+    const { m, ids } = await withImageLost(2);
+    const [gone, next] = ids as [string, string];
     const board = await SseClient.open(m.url);
     try {
       const w = await worker(m, { onJob: (job, self) => self.succeed(job.header) });
@@ -43,5 +50,22 @@ describe.each(['sqlite', 'redis'] as const)('on the %s store', (kind) => {
     } finally {
       board.close();
     }
+  });
+
+  it('refuses to retry a failed job whose image is gone: 409 image-missing, in plain words, the job left failed', async () => {
+    const { m, ids } = await withImageLost(1);
+    const [gone] = ids as [string];
+    await worker(m);
+    await until(async () => (await m.store.get(gone))?.status === 'failed', 'the job to fail');
+
+    const retried = await fetch(`${m.url}/api/jobs/${gone}/retry`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+    expect(retried.status).toBe(409);
+    expect(await retried.json()).toEqual({
+      error: {
+        code: 'image-missing',
+        message: `the image of job ${gone} is gone from the master's storage (removed by hand, or lost to a damaged disk), so there is nothing to retry it on; submit the image again`,
+      },
+    });
+    expect(await m.store.get(gone)).toMatchObject({ status: 'failed' });
   });
 });

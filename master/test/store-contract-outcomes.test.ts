@@ -1,16 +1,17 @@
 // The store contract for what a worker answers to a lease: a result or a failure, both fenced,
-// the attempts they use up, and a failed job retried.
+// the attempts they use up, and a failed job retried (never one whose image is gone).
 // Every store kind runs every case (test/support/store-contract.ts).
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { finalError } from '../store/attempt-rules.ts';
 import type { WorkerRef } from '../store/job-store.ts';
 import { describeEveryStore } from '../../test/support/store-contract.ts';
-import { T0, leaseOne, resultOf, TRUSTED_WORKERS as WORKERS } from '../../test/support/store-fixtures.ts';
+import { newJob } from '../../metrics/uploaded-files.ts';
+import { T0, LEASE_MS, leaseOne, resultOf, TRUSTED_WORKERS as WORKERS } from '../../test/support/store-fixtures.ts';
 
 const [A, B, C] = WORKERS as [WorkerRef, WorkerRef, WorkerRef];
 
-describeEveryStore(({ withJobs }) => {
+describeEveryStore(({ openData, withJobs }) => {
   describe('complete', () => {
     it('accepts the current lease from its holder and records the result', async () => {
       const { store, ids } = await withJobs(1);
@@ -113,6 +114,17 @@ describeEveryStore(({ withJobs }) => {
       expect((await store.complete(lease, B.id, resultOf(4), T0 + 4)).applied).toBe(true);
       const detail = await store.getDetail(ids[0]!);
       expect(detail?.attempts).toBe(detail?.timeline.length);
+    });
+
+    it('refuses a failed job whose image is gone, leaving it failed: it would only fail again', async () => {
+      const { store, loseImages } = await openData();
+      const { jobs } = await store.create([newJob('gone.png', 'image/png', new Uint8Array([5]))], T0);
+      await loseImages(jobs[0]!.id);
+      const [lease] = await store.lease([A], LEASE_MS, T0 + 1);
+      await store.failForGood(lease!, 'image-missing', T0 + 2);
+      expect(await store.retry(jobs[0]!.id)).toBeNull();
+      expect(await store.get(jobs[0]!.id)).toMatchObject({ status: 'failed', imageExpiredAt: null });
+      expect(await store.counts()).toMatchObject({ queued: 0, failed: 1 });
     });
 
     it('leaves jobs that are not failed alone', async () => {

@@ -201,10 +201,10 @@ export const jobRoutes: RouteConfig[] = [
       200: json(JobView, 'The job, queued again.'),
       ...mayNotChange,
       404: unknownJob,
-      409: error('The job is not failed, or its image was deleted (IMAGE_RETENTION_MS after it failed), so there is nothing to retry it on.', [
-        'not-failed',
-        'image-expired',
-      ]),
+      409: error(
+        'The job is not failed, or its image was deleted (IMAGE_RETENTION_MS after it failed) or is gone (removed from the store by hand, lost to a damaged disk), so there is nothing to retry it on.',
+        ['not-failed', 'image-expired', 'image-missing'],
+      ),
       503: storeUnavailable,
     },
   },
