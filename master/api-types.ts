@@ -248,8 +248,15 @@ export const WorkersChangedEvent = z
     type: z.literal('workers-changed'),
     changed: z.array(WorkerView).describe('Workers that connected or changed, as they are now.'),
     left: z.array(z.string()).describe('Ids of workers that left.'),
+    connected: z
+      .number()
+      .int()
+      .describe(
+        'Workers connected to this master now, these changes included: the master serving the stream, as worker changes are not relayed between masters. A stream opens with one such event naming no worker, so a board has the count without listing the workers.',
+      ),
   })
   .meta({ id: 'WorkersChangedEvent' });
+export type WorkersChangedEvent = z.infer<typeof WorkersChangedEvent>;
 export const LiveEvent = z.discriminatedUnion('type', [JobEvent, JobDeletedEvent, WorkersChangedEvent]).meta({ id: 'LiveEvent' });
 export type LiveEvent = z.infer<typeof LiveEvent>;
 /** Sent to a board that asked to resume from an event no longer kept: reload what it shows. */

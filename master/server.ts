@@ -142,13 +142,17 @@ async function startLocked(config: Config, log: Logger, parts: MasterParts, lock
     maxMessagesInFlight: config.maxWorkerMessagesInFlight,
     maxSendBufferBytes: config.maxWorkerSendBufferBytes,
   });
-  const boards = new BoardStreams(events, {
-    maxClients: config.maxEventStreams,
-    stallMs: config.eventStreamStallMs,
-    replayEvents: config.eventReplayEvents,
-    replayBytes: config.eventReplayBytes,
-    reconnectMs: config.eventReconnectMs,
-  });
+  const boards = new BoardStreams(
+    events,
+    {
+      maxClients: config.maxEventStreams,
+      stallMs: config.eventStreamStallMs,
+      replayEvents: config.eventReplayEvents,
+      replayBytes: config.eventReplayBytes,
+      reconnectMs: config.eventReconnectMs,
+    },
+    () => workers.size,
+  );
   const stats = startMasterStats({ store, events, boards, lifecycle, workers, hubCounters: hub.counters, log, workersShown: config.statsWorkersShown });
   let closing: Promise<void> | null = null;
   const draining = () => closing !== null;

@@ -39,6 +39,8 @@ export class BoardStreams {
   constructor(
     events: LiveEvents,
     private readonly limits: BoardStreamLimits,
+    /** Workers connected to this master now: a stream opens with the count, which later worker changes carry. */
+    private readonly workersConnected: () => number,
   ) {
     this.recent = new RecentEvents(limits.replayEvents, limits.replayBytes);
     this.unsubscribe = events.subscribe((event) => {
@@ -85,6 +87,9 @@ export class BoardStreams {
     // A jittered wait, so that boards losing a master together (a restart) do not all come back at once; and an id,
     // so that a board that has heard nothing yet also resumes from here rather than missing what comes meanwhile.
     board.send(`retry: ${Math.floor(this.limits.reconnectMs * (1 + Math.random()))}\nid: ${this.recent.idOf(position)}\n\n`);
+    // Unnumbered, so it moves no board's place; the newest worker change replayed after it, if older, is corrected
+    // by the one the registry still owes (it publishes after every arrival and departure).
+    board.send(unnumberedFrame({ type: 'workers-changed', changed: [], left: [], connected: this.workersConnected() }));
     // A board that asked to resume and cannot must reload what it shows.
     if (lastEventId !== undefined && missed === null) board.send(RESYNC);
     for (const event of missed ?? []) board.offer(event);

@@ -3,7 +3,8 @@
 // Boards hear of changes as coalesced "workers-changed" diffs (the workers that
 // changed, the ids that left), at most once an interval: results can arrive
 // thousands of times a second, and a full list of thousands of workers each
-// time would cost every board megabytes.
+// time would cost every board megabytes. Each diff carries how many are connected,
+// which is all a board shows of them.
 import type { WorkerView } from '../api-types.ts';
 import type { LiveEvents } from '../events/live-events.ts';
 import type { LeaseRef } from '../store/job-store.ts';
@@ -73,7 +74,7 @@ export class WorkerRegistry {
     const left = [...this.leftSince];
     this.changedSince.clear();
     this.leftSince.clear();
-    this.events.publish({ type: 'workers-changed', changed, left });
+    this.events.publish({ type: 'workers-changed', changed, left, connected: this.sessions.size });
   }
 
   stop(): void {

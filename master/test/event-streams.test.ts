@@ -11,7 +11,7 @@ import { until } from '../../test/support/jobs-client.ts';
 import { jobView } from '../../test/support/job-view.ts';
 import { SseClient } from '../../test/support/sse-client.ts';
 import { startTestMaster, type TestMaster } from '../../test/support/test-master.ts';
-import type { WorkerView } from '../api-types.ts';
+import type { WorkersChangedEvent, WorkerView } from '../api-types.ts';
 import type { Config } from '../config.ts';
 import { RecentEvents } from '../events/recent-events.ts';
 
@@ -113,14 +113,15 @@ describe('live event streams', () => {
     const first = await board();
     publishJobs(50, 10);
     await until(() => first.framesNamed('job').length === 50, 'the events');
-    const oldest = first.frames[0]!.id!;
+    const oldest = first.framesNamed('job')[0]!.id!;
 
     const late = await board({ lastEventId: oldest });
     const foreign = await board({ lastEventId: '00000000-5' });
     const recent = await board({ lastEventId: first.frames.at(-3)!.id });
-    await until(() => late.frames.length > 0 && foreign.frames.length > 0 && recent.frames.length === 2, 'the answers');
-    expect(late.frames.map((frame) => frame.name)).toEqual(['resync']);
-    expect(foreign.frames.map((frame) => frame.name)).toEqual(['resync']);
+    await until(() => late.frames.length > 1 && foreign.frames.length > 1 && recent.frames.length === 3, 'the answers');
+    // Each stream opens with the workers connected (none here), then resyncs or replays.
+    expect(late.frames.map((frame) => frame.name)).toEqual(['workers-changed', 'resync']);
+    expect(foreign.frames.map((frame) => frame.name)).toEqual(['workers-changed', 'resync']);
     expect(jobIds(recent)).toEqual(['job-48', 'job-49']);
   });
 
@@ -175,21 +176,30 @@ describe('live event streams', () => {
     expect((await board({ localAddress: '127.0.0.2' })).status).toBe(429);
   });
 
-  it('send worker changes as coalesced diffs: who joined or changed, who left', async () => {
+  it('send worker changes as coalesced diffs with the count connected: who joined or changed, who left', async () => {
     await start({ workerEventsEveryMs: 3_000 });
     const watching = await board();
+    const changes = () => watching.framesNamed('workers-changed').map((frame) => frame.data as WorkersChangedEvent);
+    await until(() => changes().length === 1, 'the count the stream opens with');
+    expect(changes()).toEqual([{ type: 'workers-changed', changed: [], left: [], connected: 0 }]);
     const names = Array.from({ length: 20 }, (_, i) => `w${i}`);
     workers.push(...(await Promise.all(names.map((name) => SyntheticWorker.connect({ masterUrl: master!.url, name })))));
-    await until(() => watching.framesNamed('workers-changed').length > 0, 'the workers to be announced', 10_000);
-    const joined = watching.framesNamed('workers-changed').map((frame) => frame.data as { changed: { id: string; name: string }[]; left: string[] });
+    await until(() => changes().length > 1, 'the workers to be announced', 10_000);
     // All twenty joined within one interval: one event names them all.
+    const joined = changes().slice(1);
     expect(joined).toHaveLength(1);
     expect(joined[0]!.changed.map((worker) => worker.name).sort()).toEqual([...names].sort());
+    expect(joined[0]!.connected).toBe(20);
 
     workers.splice(0, 1)[0]!.terminate();
-    await until(() => watching.framesNamed('workers-changed').length === 2, 'the departure', 10_000);
-    const left = watching.framesNamed('workers-changed')[1]!.data as { changed: unknown[]; left: string[] };
-    expect(left).toEqual({ type: 'workers-changed', changed: [], left: [joined[0]!.changed.find((worker) => worker.name === 'w0')!.id] });
+    await until(() => changes().length === 3, 'the departure', 10_000);
+    const left = [joined[0]!.changed.find((worker) => worker.name === 'w0')!.id];
+    expect(changes()[2]).toEqual({ type: 'workers-changed', changed: [], left, connected: 19 });
+
+    // A board opened now hears the count at once, naming no worker: it needs no list of them.
+    const late = await board();
+    await until(() => late.frames.length === 1, 'the count the late stream opens with');
+    expect(late.frames[0]!.data).toEqual({ type: 'workers-changed', changed: [], left: [], connected: 19 });
   });
 });
 
@@ -225,6 +235,7 @@ describe('recent events kept for catching up', () => {
     type: 'workers-changed' as const,
     changed: Array.from({ length: count }, (_, i) => ({ ...worker, id: `c${i}`, credibility: 1, spotChecksPassed: 0 }) as unknown as WorkerView),
     left: [],
+    connected: count,
   });
 
   /** The bytes of every event recent can still replay. */

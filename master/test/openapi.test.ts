@@ -77,7 +77,7 @@ describe('the OpenAPI document', () => {
     const store = new SqliteJobStore(dataDir, DEFAULT_TEST_LIMITS);
     const events = new LiveEvents();
     const workers = new WorkerRegistry(events, config.workerEventsEveryMs);
-    const boards = new BoardStreams(events, { maxClients: 1, stallMs: 1_000, replayEvents: 1, replayBytes: 1 << 20, reconnectMs: 5_000 });
+    const boards = new BoardStreams(events, { maxClients: 1, stallMs: 1_000, replayEvents: 1, replayBytes: 1 << 20, reconnectMs: 5_000 }, () => workers.size);
     const identityStore = new SqliteIdentityStore(dataDir);
     const verifier = new Verifier(config, identityStore);
     const lifecycle = new JobLifecycle({ store, events, workers, log, leaseMs: config.leaseMs, verifier, maxWaitingVotes: config.maxWaitingVotes });

@@ -1,10 +1,12 @@
-// The job board in real Chromium against a real master: with no workers, live updates, filters, search,
+// The job board in real Chromium against a real master: with no workers, the count of workers as one comes and
+// goes, live updates, filters, search,
 // paging, 10,000 jobs in the virtual list, actions and the admin dialog.
 import { describe, expect, it } from 'vitest';
 import type { ElementHandle } from 'puppeteer-core';
 import { axeViolations, clickDeep, deepTexts, inApp, PageWatch, waitForElement, waitForTexts } from '../support/browser.ts';
 import { newOwner, submit, until, uploadsFrom } from '../support/jobs-client.ts';
 import { ADMIN_TOKEN, replaceText, rows, smallImage, threeImages, TOKEN_INPUT, useUiHarness } from '../support/ui-harness.ts';
+import { SyntheticWorker } from '../../metrics/synthetic-worker.ts';
 import { syntheticJob, TINY_PNG } from './fixtures.ts';
 
 const ui = useUiHarness();
@@ -19,6 +21,24 @@ describe('job board', () => {
     await submit(ui.master.url, uploadsFrom(threeImages.map((image) => image.path)));
     const shown = await waitForTexts(page, inApp('job-row'), (texts) => texts.length === 3, 'three rows');
     expect(shown.every((text) => text.includes('queued') && text.includes('Waiting for a worker'))).toBe(true);
+  });
+
+  it('shows how many workers are connected to its master, live as one connects and leaves, without listing them', async () => {
+    const { page } = await ui.open('/');
+    const asked: string[] = [];
+    page.on('request', (request) => asked.push(new URL(request.url()).pathname));
+    const summary = (count: string) =>
+      waitForTexts(page, inApp('job-board', '.summary'), (texts) => texts.some((text) => text.startsWith(`${count} connected to this master`)), count);
+    await summary('0 workers');
+    // Credit 0: it takes none of the jobs the other tests expect to find queued.
+    const worker = await SyntheticWorker.connect({ masterUrl: ui.master.url, name: 'counted', credit: 0 });
+    try {
+      await summary('1 worker');
+    } finally {
+      worker.terminate();
+    }
+    await summary('0 workers');
+    expect(asked.filter((path) => path.startsWith('/api/workers'))).toEqual([]);
   });
 
   it('filters by status and searches the loaded jobs', async () => {

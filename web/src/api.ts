@@ -12,7 +12,6 @@ import type {
   SubmitResponse,
   VerificationPolicyView,
   VolunteersView,
-  WorkerView,
 } from '../../master/api-types.ts';
 import type { WorkerIdentity } from '../../master/protocol.ts';
 
@@ -51,8 +50,6 @@ export function listJobs(query: JobQuery = {}): Promise<JobPage> {
 }
 
 export const getJob = (id: string) => request<JobDetailView>(jobPath(id));
-
-export const listWorkers = () => request<{ workers: WorkerView[] }>('/api/workers');
 
 // Changing a job needs its owner's key, which this browser holds as a cookie (sent by itself) for the
 // jobs it submitted, or the admin token.

@@ -5,7 +5,6 @@ import { FakeEventSource } from './fake-event-source.ts';
 function masterAnsweringOwner(status: 200 | 201) {
   vi.stubGlobal('fetch', async (path: string) => {
     if (path === '/api/owner') return Response.json(status === 201 ? { owner: 'anon-x', ownerKey: 'k'.repeat(43) } : { owner: 'anon-x' }, { status });
-    if (path === '/api/workers') return Response.json({ workers: [] });
     return Response.json({ jobs: [], nextCursor: null });
   });
 }

@@ -49,12 +49,12 @@ export class JobBoard extends LitElement {
     // Client-side over the loaded jobs only: the master has no search endpoint (yet).
     const query = this.query.trim();
     const shown = query ? ofStatus.filter((job) => matchesSearch(job, query)) : ofStatus;
-    const workers = jobFeed.workers.length;
+    const workers = jobFeed.workersConnected;
     return html`
       <section aria-labelledby="title">
         <div class="bar">
           <h1 id="title" tabindex="-1">Jobs</h1>
-          <p class="summary">${plural(workers, 'worker')} connected · ${formatCount(all.length)} loaded</p>
+          <p class="summary">${plural(workers, 'worker')} connected to this master · ${formatCount(all.length)} loaded</p>
           <a class="button secondary export" href=${exportHref(this.filter)} download>
             Download ${this.filter ? `${STATUS_LABELS[this.filter]} ` : ''}results (CSV)
           </a>

@@ -1,11 +1,10 @@
-import type { JobPage, JobStatus, JobView, StreamEvent, WorkerView } from '../../../master/api-types.ts';
-import { ApiError, clearJobs, deleteJob, eventsRefusal, getJob, listJobs, listWorkers, retryJob } from '../api.ts';
+import type { JobPage, JobStatus, JobView } from '../../../master/api-types.ts';
+import { ApiError, clearJobs, deleteJob, eventsRefusal, getJob, listJobs, retryJob } from '../api.ts';
 import { backoffDelay } from '../lib/backoff.ts';
 import { errorMessage } from '../lib/errors.ts';
 import { JobStore, newestFirst } from './job-store.ts';
 import { LIVE_EVENT_TYPES, parseLiveEvent } from './live-events.ts';
 import { ownership } from './owner-claim.ts';
-import { applyWorkerChanges } from './worker-changes.ts';
 
 /** 'refused': the master answers, but turns our live stream away (refusal says why). */
 export type FeedConnection = 'connecting' | 'live' | 'unreachable' | 'refused';
@@ -24,7 +23,7 @@ const EVENTS_URL = '/api/events';
 const CHANGE_BATCH_MS = 50;
 
 /**
- * Jobs and workers as the master reports them, kept current by Server-Sent Events.
+ * Jobs, and how many workers are connected, as the master reports them, kept current by Server-Sent Events.
  * Connected while at least one page holds it; emits "change" whenever anything moves.
  */
 export class JobFeed extends EventTarget {
@@ -33,7 +32,12 @@ export class JobFeed extends EventTarget {
   error: string | null = null;
   /** Why the master turns the live stream away, while it does. */
   refusal: string | null = null;
-  workers: WorkerView[] = [];
+  /**
+   * Workers connected to the master serving the stream (worker changes are not relayed between masters): a stream
+   * opens with the count and every worker change carries it, so the board never fetches the list, which may be
+   * thousands long.
+   */
+  workersConnected = 0;
   /** Cursor of the next older page for the current filter; null once the oldest job is loaded. */
   olderCursor: string | null = null;
   loadingOlder = false;
@@ -52,8 +56,6 @@ export class JobFeed extends EventTarget {
   private snapshotStatus: JobStatus | undefined;
   /** Whether olderCursor belongs to snapshotStatus yet. */
   private paged = false;
-  /** For each worker list in flight, the "workers-changed" events heard meanwhile: the list may predate them. */
-  private readonly workerChangesInFlight = new Set<WorkersChanged[]>();
 
   /** The status the board last filtered by (undefined: all): resyncs and "load older" fetch jobs of it. */
   get status(): JobStatus | undefined {
@@ -129,14 +131,10 @@ export class JobFeed extends EventTarget {
     const status = this.snapshotStatus;
     if (replace) this.paged = false;
     const mark = this.store.mark();
-    const heard: WorkersChanged[] = [];
-    this.workerChangesInFlight.add(heard);
     try {
-      // The worker list can be thousands long; between resyncs the stream's diffs keep it current.
-      const [first, listed] = await Promise.all([listJobs({ status, limit: SNAPSHOT_LIMIT }), replace ? listWorkers() : null]);
+      const first = await listJobs({ status, limit: SNAPSHOT_LIMIT });
       const page = replace ? await this.reachingHeld(first, status) : first;
       this.store.mergeSnapshot(page.jobs, mark);
-      if (listed) this.workers = heard.reduce((list, { changed, left }) => applyWorkerChanges(list, changed, left), listed.workers);
       if (!this.paged && status === this.snapshotStatus) {
         this.olderCursor = page.nextCursor;
         this.paged = true;
@@ -149,7 +147,6 @@ export class JobFeed extends EventTarget {
       this.refreshLater(replace, error);
     }
     this.store.release(mark);
-    this.workerChangesInFlight.delete(heard);
     this.changed();
   }
 
@@ -340,8 +337,7 @@ export class JobFeed extends EventTarget {
         this.store.remove(event.id);
         break;
       case 'workers-changed':
-        this.workers = applyWorkerChanges(this.workers, event.changed, event.left);
-        for (const heard of this.workerChangesInFlight) heard.push(event);
+        this.workersConnected = event.connected;
         break;
       case 'resync':
         // The master no longer has the events we missed.
@@ -361,8 +357,6 @@ export class JobFeed extends EventTarget {
     this.dispatchEvent(new Event('change'));
   }
 }
-
-type WorkersChanged = Extract<StreamEvent, { type: 'workers-changed' }>;
 
 const isGone = (error: unknown) => error instanceof ApiError && error.status === 404;
 

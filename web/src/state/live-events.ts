@@ -18,7 +18,13 @@ export function parseLiveEvent(name: string, data: string): StreamEvent | null {
     case 'job-deleted':
       return 'id' in value && typeof value.id === 'string' ? (value as StreamEvent) : null;
     case 'workers-changed':
-      return 'changed' in value && Array.isArray(value.changed) && value.changed.every(isObjectWithId) && 'left' in value && Array.isArray(value.left)
+      return 'changed' in value &&
+        Array.isArray(value.changed) &&
+        value.changed.every(isObjectWithId) &&
+        'left' in value &&
+        Array.isArray(value.left) &&
+        'connected' in value &&
+        Number.isInteger(value.connected)
         ? (value as StreamEvent)
         : null;
     case 'resync':
