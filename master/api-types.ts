@@ -194,7 +194,15 @@ export const WorkerView = z
   .meta({ id: 'WorkerView' });
 export type WorkerView = z.infer<typeof WorkerView>;
 
-export const WorkerList = z.object({ workers: z.array(WorkerView) }).meta({ id: 'WorkerList' });
+/** GET /api/workers: one page of the workers connected to this master, in the order they connected. */
+export const WorkerPage = z
+  .object({
+    total: z.number().int().describe('Workers connected to this master now, on every page.'),
+    workers: z.array(WorkerView),
+    nextCursor: z.string().nullable().describe('Pass as ?cursor= to get the next page (workers connected later); null on the last page.'),
+  })
+  .meta({ id: 'WorkerPage' });
+export type WorkerPage = z.infer<typeof WorkerPage>;
 
 /** POST /api/workers/{workerId}/revoke answer. */
 export const RevokedView = z
@@ -334,7 +342,10 @@ export const StatsView = z
       .describe(
         'At most STATS_WORKERS_SHOWN of the workers connected to this master (50 unless set): those with most jobs done, the longest connected first among equals.',
       ),
-    workersConnected: z.number().int().describe('How many workers are connected to this master, those listed and the rest (GET /api/workers lists them all).'),
+    workersConnected: z
+      .number()
+      .int()
+      .describe('How many workers are connected to this master, those listed and the rest (GET /api/workers lists them all, a page at a time).'),
     dispatch: z.object({
       dispatched: z.number().int(),
       completed: z.number().int(),

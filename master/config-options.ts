@@ -39,6 +39,7 @@ export const OPTIONS: [string, string, keyof Config, string][] = [
   ['--lease-scan-limit <n>', 'LEASE_SCAN_LIMIT', 'leaseScanLimit', 'queued jobs one lease reads at most for one worker, skipping those it already answered'],
   ['--max-leaderboard-page <n>', 'MAX_LEADERBOARD_PAGE', 'maxLeaderboardPage', 'most volunteers per GET /api/volunteers page'],
   ['--max-jobs-page <n>', 'MAX_JOBS_PAGE', 'maxJobsPage', 'most jobs per GET /api/jobs page'],
+  ['--max-workers-page <n>', 'MAX_WORKERS_PAGE', 'maxWorkersPage', 'most workers per GET /api/workers page'],
   ['--stats-workers-shown <n>', 'STATS_WORKERS_SHOWN', 'statsWorkersShown', 'most workers GET /api/stats lists, most jobs done first (it counts them all)'],
   ['--max-connections <n>', 'MAX_CONNECTIONS', 'maxConnections', 'open connections at most; one more gets 503'],
   ['--max-connections-per-address <n>', 'MAX_CONNECTIONS_PER_ADDRESS', 'maxConnectionsPerAddress', 'open connections from one address; one more gets 429'],

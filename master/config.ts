@@ -9,6 +9,7 @@ import { projectRoot } from './project-root.ts';
 import { MAX_PARTITIONS } from './store/redis/partitions.ts';
 
 export const DEFAULT_MAX_JOBS_PAGE = 500;
+export const DEFAULT_MAX_WORKERS_PAGE = 200;
 
 const int = (min: number) => z.coerce.number().int().min(min);
 /** Node's timers wait at most 2³¹ − 1 ms (24.8 days) and fire at once when asked for longer. */
@@ -64,6 +65,8 @@ export const ConfigSchema = z
     maxLeaderboardPage: int(1).max(10_000).default(100),
     /** Most jobs one page of GET /api/jobs may ask for. */
     maxJobsPage: int(1).max(100_000).default(DEFAULT_MAX_JOBS_PAGE),
+    /** Most workers one page of GET /api/workers may ask for: anyone may ask, and ten thousand workers are megabytes. */
+    maxWorkersPage: int(1).max(100_000).default(DEFAULT_MAX_WORKERS_PAGE),
     /** Most workers GET /api/stats lists (it counts them all): anyone may poll it, and ten thousand would be megabytes each time. */
     statsWorkersShown: int(1).max(10_000).default(50),
     /** Open connections at most (HTTP, event streams, worker sockets); keep it below the process's open-file limit. */

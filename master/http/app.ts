@@ -82,7 +82,10 @@ export function createApp(deps: AppDeps): express.Express {
   app.use('/api/jobs', jobsRouter({ store, lifecycle, config, requesters, preparer, log, uploadGuards: [uploadSlots(config), minimumBodyRate(config)] }));
   app.use('/api/owner', ownerRouter(requesters));
   const revokeIdentity = (workerId: string) => lifecycle.revokeIdentity(workerId);
-  app.use('/api/workers', workersRouter(workers, revokeIdentity, { requesters, board: config.board, adminToken: config.adminToken }));
+  app.use(
+    '/api/workers',
+    workersRouter(workers, revokeIdentity, { requesters, board: config.board, adminToken: config.adminToken, maxPage: config.maxWorkersPage }),
+  );
   app.use('/api/volunteers', volunteersRouter(ledger, identities, config.maxLeaderboardPage));
   app.use('/api/events', eventsRouter(boards, requesters, config.board, config.maxEventStreamsPerAddress));
   app.use(statsRouter(stats, checkCounters));

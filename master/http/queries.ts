@@ -3,10 +3,10 @@
 import type { Request } from 'express';
 import { z } from 'zod';
 import { JOB_STATUSES, JobStatus } from '../api-types.ts';
-import { DEFAULT_MAX_JOBS_PAGE } from '../config.ts';
+import { DEFAULT_MAX_JOBS_PAGE, DEFAULT_MAX_WORKERS_PAGE } from '../config.ts';
 import { HttpError } from './errors.ts';
 
-/** Jobs per page of GET /api/jobs when the request names no limit. */
+/** Jobs, and workers, per page of GET /api/jobs and GET /api/workers when the request names no limit. */
 const DEFAULT_PAGE = 50;
 
 const status = z
@@ -14,22 +14,42 @@ const status = z
   .optional()
   .meta({ description: 'Only jobs of this status.' });
 
+/** `limit`: 1 to `maxPage` (the config option `option`, `defaultMax` unless set), DEFAULT_PAGE when not given. */
+function pageLimit(maxPage: number, things: string, option: string, defaultMax: number) {
+  const message = `limit must be a whole number from 1 to ${maxPage}`;
+  return z.coerce
+    .number({ error: message })
+    .int({ error: message })
+    .min(1, { error: message })
+    .max(maxPage, { error: `${message} (${option})` })
+    .default(Math.min(DEFAULT_PAGE, maxPage))
+    .meta({ description: `${things} per page, 1 to ${option} (${defaultMax} unless set); ${DEFAULT_PAGE} when not given.` });
+}
+
 /** GET /api/jobs's query, with pages of at most `maxPage` jobs (MAX_JOBS_PAGE). */
 export const jobListQuery = (maxPage: number) =>
   z.object({
     status,
-    limit: z.coerce
-      .number({ error: `limit must be a whole number from 1 to ${maxPage}` })
-      .int({ error: `limit must be a whole number from 1 to ${maxPage}` })
-      .min(1, { error: `limit must be a whole number from 1 to ${maxPage}` })
-      .max(maxPage, { error: `limit must be a whole number from 1 to ${maxPage} (MAX_JOBS_PAGE)` })
-      .default(Math.min(DEFAULT_PAGE, maxPage))
-      .meta({ description: `Jobs per page, 1 to MAX_JOBS_PAGE (${DEFAULT_MAX_JOBS_PAGE} unless set); ${DEFAULT_PAGE} when not given.` }),
+    limit: pageLimit(maxPage, 'Jobs', 'MAX_JOBS_PAGE', DEFAULT_MAX_JOBS_PAGE),
     cursor: z.string().regex(/^\d+$/).optional().meta({ description: 'The nextCursor of the previous page.' }),
   });
 
 /** The query as the API description shows it, with the default MAX_JOBS_PAGE. */
 export const JobListQuery = jobListQuery(DEFAULT_MAX_JOBS_PAGE);
+
+/** GET /api/workers's query, with pages of at most `maxPage` workers (MAX_WORKERS_PAGE). */
+export const workerListQuery = (maxPage: number) =>
+  z.object({
+    limit: pageLimit(maxPage, 'Workers', 'MAX_WORKERS_PAGE', DEFAULT_MAX_WORKERS_PAGE),
+    cursor: z
+      .string()
+      .regex(/^\d{1,15}$/)
+      .optional()
+      .meta({ description: 'The nextCursor of the previous page.' }),
+  });
+
+/** The query as the API description shows it, with the default MAX_WORKERS_PAGE. */
+export const WorkerListQuery = workerListQuery(DEFAULT_MAX_WORKERS_PAGE);
 
 export const ExportFormat = z.enum(['csv', 'jsonl']);
 export type ExportFormat = z.infer<typeof ExportFormat>;

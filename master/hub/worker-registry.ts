@@ -5,13 +5,20 @@
 // thousands of times a second, and a full list of thousands of workers each
 // time would cost every board megabytes. Each diff carries how many are connected,
 // which is all a board shows of them.
-import type { WorkerView } from '../api-types.ts';
 import type { LiveEvents } from '../events/live-events.ts';
 import type { LeaseRef } from '../store/job-store.ts';
 import type { WorkerSession } from './worker-session.ts';
 
+/** One page of the workers, in the order they connected, and the place after its last when more follow. */
+export interface SessionPage {
+  sessions: WorkerSession[];
+  next: number | null;
+}
+
 export class WorkerRegistry {
-  private readonly sessions = new Set<WorkerSession>();
+  /** Each session and its place in the order of connection (a Map keeps that order), which pages count from. */
+  private readonly sessions = new Map<WorkerSession, number>();
+  private nextPlace = 1;
   private readonly changedSince = new Set<WorkerSession>();
   private readonly leftSince = new Set<string>();
   private publishTimer: NodeJS.Timeout | null = null;
@@ -22,19 +29,31 @@ export class WorkerRegistry {
   ) {}
 
   get all(): WorkerSession[] {
-    return [...this.sessions];
+    return [...this.sessions.keys()];
   }
 
   get size(): number {
     return this.sessions.size;
   }
 
-  views(): WorkerView[] {
-    return this.all.map((session) => session.view());
+  /**
+   * At most `limit` sessions connected after place `after` (0: from the first), oldest first. A place is never
+   * reused, so a walk from page to page lists every worker connected throughout it once, however many leave meanwhile.
+   */
+  page(after: number, limit: number): SessionPage {
+    const sessions: WorkerSession[] = [];
+    let last = after;
+    for (const [session, place] of this.sessions) {
+      if (place <= after) continue;
+      if (sessions.length === limit) return { sessions, next: last };
+      sessions.push(session);
+      last = place;
+    }
+    return { sessions, next: null };
   }
 
   add(session: WorkerSession): void {
-    this.sessions.add(session);
+    this.sessions.set(session, this.nextPlace++);
     this.changed(session);
   }
 
@@ -47,13 +66,13 @@ export class WorkerRegistry {
 
   /** Whether a trusted worker (the operator's fleet) is connected here. */
   hasTrusted(): boolean {
-    for (const session of this.sessions) if (session.workerClass === 'trusted') return true;
+    for (const session of this.sessions.keys()) if (session.workerClass === 'trusted') return true;
     return false;
   }
 
   /** The worker holding this lease, if it is connected here. */
   holder(lease: LeaseRef): WorkerSession | undefined {
-    for (const session of this.sessions) if (session.holds(lease)) return session;
+    for (const session of this.sessions.keys()) if (session.holds(lease)) return session;
     return undefined;
   }
 

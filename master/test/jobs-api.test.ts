@@ -210,7 +210,7 @@ describe('model, workers and the web app', () => {
 
   it('lists no workers before any connects, and 404s unknown API paths as JSON', async () => {
     await start();
-    expect(await fetch(`${master.url}/api/workers`).then((r) => r.json())).toEqual({ workers: [] });
+    expect(await fetch(`${master.url}/api/workers`).then((r) => r.json())).toEqual({ total: 0, workers: [], nextCursor: null });
     const missing = await fetch(`${master.url}/api/nothing`);
     expect(missing.status).toBe(404);
     expect(((await missing.json()) as ApiError).error.code).toBe('not-found');

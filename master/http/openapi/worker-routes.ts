@@ -1,8 +1,9 @@
 // The worker and volunteer routes of the OpenAPI description (openapi.ts): the workers list, revoking an identity, the volunteers' standings.
 import type { RouteConfig } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
-import { OwnStandingView, RevokedView, VolunteersView, WorkerList } from '../../api-types.ts';
+import { OwnStandingView, RevokedView, VolunteersView, WorkerPage } from '../../api-types.ts';
 import { WorkerIdentity } from '../../protocol.ts';
+import { WorkerListQuery } from '../queries.ts';
 import { anyone, badCredentials, json, error } from './responses.ts';
 
 export const workerRoutes: RouteConfig[] = [
@@ -10,11 +11,16 @@ export const workerRoutes: RouteConfig[] = [
     method: 'get',
     path: '/api/workers',
     tags: ['workers'],
-    summary: 'The workers connected to this master.',
+    summary: 'One page of the workers connected to this master, in the order they connected; nextCursor leads to the next.',
     description:
-      "On a private board each worker's credibility and spotChecksPassed are null to all but the admin: they move right after a spot check is judged, so a volunteer reading them after every frame could tell which frames were checks.",
+      "Pages hold at most MAX_WORKERS_PAGE workers; total counts them all. On a private board each worker's credibility and spotChecksPassed are null to all but the admin: they move right after a spot check is judged, so a volunteer reading them after every frame could tell which frames were checks.",
     security: anyone,
-    responses: { 200: json(WorkerList, 'The workers.'), 401: badCredentials },
+    request: { query: WorkerListQuery },
+    responses: {
+      200: json(WorkerPage, 'The page.'),
+      400: error('A query parameter is not valid.', ['bad-limit', 'bad-cursor']),
+      401: badCredentials,
+    },
   },
   {
     method: 'post',
