@@ -2,8 +2,9 @@
 //                         [--admin-token <token>, or ADMIN_TOKEN: a private board's stats are the admin's]
 //
 // Pulls a running master's GET /api/stats into CSV files, one per table
-// (series, latency, histograms, workers, dispatch; workers: the busiest
-// STATS_WORKERS_SHOWN the master lists). Every row starts with the
+// (series, latency, histograms, workers, dispatch; workers: every worker
+// connected, from GET /api/workers page by page, as the stats list only the
+// busiest STATS_WORKERS_SHOWN). Every row starts with the
 // sampledAt of its snapshot; with --samples N the master is polled N times,
 // --interval seconds apart, and each snapshot is appended whole, so any one
 // sample can be read back on its own.
@@ -13,7 +14,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { stringify } from 'csv-stringify/sync';
-import type { StatsView } from '../master/api-types.ts';
+import type { StatsView, WorkerPage, WorkerView } from '../master/api-types.ts';
+import { DEFAULT_MAX_WORKERS_PAGE } from '../master/config.ts';
 
 export interface ExportOptions {
   masterUrl: string;
@@ -22,6 +24,8 @@ export interface ExportOptions {
   outDir: string;
   intervalSeconds: number;
   samples: number;
+  /** Workers asked for per page of GET /api/workers: at most the master's MAX_WORKERS_PAGE (200 unless set). */
+  workersPage?: number;
 }
 
 type Row = Record<string, string | number | boolean | null>;
@@ -31,8 +35,8 @@ interface Table {
   rows: Row[];
 }
 
-/** The tables of one snapshot; file name → columns and rows. */
-export function statsTables(stats: StatsView): Record<string, Table> {
+/** The tables of one snapshot, with every worker connected then; file name → columns and rows. */
+export function statsTables(stats: StatsView, workers: WorkerView[]): Record<string, Table> {
   const sampledAt = stats.at;
   const latencyStages = Object.entries(stats.latencyMs);
   const histogramStages = Object.entries(stats.histogramsMs);
@@ -66,7 +70,7 @@ export function statsTables(stats: StatsView): Record<string, Table> {
         'connectedAt',
         'draining',
       ],
-      rows: stats.workers.map((worker) => ({ sampledAt, ...worker })),
+      rows: workers.map((worker) => ({ sampledAt, ...worker })),
     },
     'dispatch.csv': {
       columns: [
@@ -97,11 +101,25 @@ export function statsTables(stats: StatsView): Record<string, Table> {
   };
 }
 
-export async function fetchStats(masterUrl: string, adminToken?: string): Promise<StatsView> {
-  const url = new URL('/api/stats', masterUrl);
+async function getJson<T>(masterUrl: string, path: string, adminToken?: string): Promise<T> {
+  const url = new URL(path, masterUrl);
   const response = await fetch(url, { headers: adminToken ? { Authorization: `Bearer ${adminToken}` } : {} });
   if (!response.ok) throw new Error(`${url} answered ${response.status}: ${await response.text()}`);
-  return (await response.json()) as StatsView;
+  return (await response.json()) as T;
+}
+
+export const fetchStats = (masterUrl: string, adminToken?: string) => getJson<StatsView>(masterUrl, '/api/stats', adminToken);
+
+/** Every worker connected to the master, page by page: each connected throughout the walk once. */
+export async function fetchWorkers(masterUrl: string, pageSize: number, adminToken?: string): Promise<WorkerView[]> {
+  const workers: WorkerView[] = [];
+  let cursor: string | null = null;
+  do {
+    const page: WorkerPage = await getJson(masterUrl, `/api/workers?limit=${pageSize}${cursor === null ? '' : `&cursor=${cursor}`}`, adminToken);
+    workers.push(...page.workers);
+    cursor = page.nextCursor;
+  } while (cursor !== null);
+  return workers;
 }
 
 /** Appends a table to its file, writing the header only when the file is new. */
@@ -120,7 +138,8 @@ export async function exportStats(options: ExportOptions): Promise<StatsView[]> 
     // Polls keep to a fixed schedule, so a slow answer does not push the later ones back.
     if (i > 0) await sleep(Math.max(0, began + i * options.intervalSeconds * 1000 - Date.now()));
     const stats = await fetchStats(options.masterUrl, options.adminToken);
-    for (const [file, table] of Object.entries(statsTables(stats))) appendTable(path.join(options.outDir, file), table);
+    const workers = await fetchWorkers(options.masterUrl, options.workersPage ?? DEFAULT_MAX_WORKERS_PAGE, options.adminToken);
+    for (const [file, table] of Object.entries(statsTables(stats, workers))) appendTable(path.join(options.outDir, file), table);
     snapshots.push(stats);
   }
   return snapshots;
@@ -141,14 +160,20 @@ export async function main(argv: string[]): Promise<void> {
     .option('--out <dir>', 'output folder', `results/live-${new Date().toISOString().replace(/[:.]/g, '-')}`)
     .addOption(new Option('--interval <seconds>', 'seconds between samples').default(5).argParser(positive('--interval', false)))
     .addOption(new Option('--samples <n>', 'how many times to poll').default(1).argParser(positive('--samples', true)))
+    .addOption(
+      new Option('--workers-page <n>', "workers per page of GET /api/workers, at most the master's MAX_WORKERS_PAGE")
+        .default(DEFAULT_MAX_WORKERS_PAGE)
+        .argParser(positive('--workers-page', true)),
+    )
     .addOption(new Option('--admin-token <token>', "the master's ADMIN_TOKEN: a private board's statistics are the admin's").env('ADMIN_TOKEN'))
     .parse(argv);
-  const opts = program.opts<{ master: string; out: string; interval: number; samples: number; adminToken?: string }>();
+  const opts = program.opts<{ master: string; out: string; interval: number; samples: number; workersPage: number; adminToken?: string }>();
   const snapshots = await exportStats({
     masterUrl: opts.master,
     outDir: opts.out,
     intervalSeconds: opts.interval,
     samples: opts.samples,
+    workersPage: opts.workersPage,
     adminToken: opts.adminToken,
   });
   console.log(`wrote ${snapshots.length} sample(s) of ${opts.master} to ${opts.out}`);

@@ -1,4 +1,5 @@
-// npm run metrics:export against a real master: the CSV files agree with GET /api/stats.
+// npm run metrics:export against a real master: the CSV files agree with GET /api/stats, and workers.csv lists
+// every worker connected (GET /api/workers, page by page).
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -83,6 +84,24 @@ describe('metrics:export', () => {
     const fresh = (await fetch(`${master.url}/api/stats`).then((r) => r.json())) as StatsView;
     expect(fresh.latencyMs).toEqual(last.latencyMs);
     expect(fresh.dispatch).toEqual(last.dispatch);
+  });
+
+  it('writes every worker connected to workers.csv, walking the pages of /api/workers, not only the busiest the stats list', async () => {
+    const many = await startTestMaster({ statsWorkersShown: 1, maxWorkersPage: 2 });
+    const names = ['w0', 'w1', 'w2', 'w3', 'w4'];
+    const connected = await Promise.all(names.map((name) => SyntheticWorker.connect({ masterUrl: many.url, name })));
+    try {
+      const outDir = tempOutDir();
+      const [snapshot] = await exportStats({ masterUrl: many.url, outDir, intervalSeconds: 0, samples: 1, workersPage: 2 });
+      expect(snapshot!.workers).toHaveLength(1);
+      const rows = readCsv(outDir, 'workers.csv');
+      expect(rows.map((row) => row.name).sort()).toEqual(names);
+      expect(new Set(rows.map((row) => row.id)).size).toBe(names.length);
+    } finally {
+      for (const worker of connected) worker.terminate();
+      await many.close();
+      fs.rmSync(many.dataDir, { recursive: true, force: true });
+    }
   });
 
   it('runs as a command, and refuses a sample count that is not a positive integer', async () => {

@@ -67,7 +67,9 @@ describe('stats page with more workers than the master lists', () => {
       await waitForTexts(page, inApp('workers-table', 'tbody tr'), (texts) => texts.length === 5, 'five workers');
       expect((await deepTexts(page, inApp('stats-page', '.tiles')))[0]).toMatch(/12\s+Workers/);
       const [more] = await deepTexts(page, inApp('stats-page', '.more-workers'));
-      expect(more?.replace(/\s+/g, ' ').trim()).toBe('The 5 with most jobs done, and 7 more: /api/workers lists them all.');
+      expect(more?.replace(/\s+/g, ' ').trim()).toBe(
+        "The 5 with most jobs done, and 7 more: all 12 as JSON, 50 a page (each page's nextCursor leads to the next), or npm run metrics:export for a CSV file.",
+      );
       expect(await page.$eval(inApp('stats-page', '.more-workers a'), (link) => link.getAttribute('href'))).toBe('/api/workers');
       expect(await axeViolations(page)).toEqual([]);
       expect(watch.take()).toEqual([]);

@@ -200,7 +200,9 @@ function moreWorkers({ workers, workersConnected }: StatsView) {
   const more = workersConnected - workers.length;
   if (more <= 0) return nothing;
   return html`<p class="note more-workers">
-    The ${formatCount(workers.length)} with most jobs done, and ${formatCount(more)} more: <a href="/api/workers">/api/workers</a> lists them all.
+    The ${formatCount(workers.length)} with most jobs done, and ${formatCount(more)} more:
+    <a href="/api/workers">all ${formatCount(workersConnected)} as JSON, 50 a page</a> (each page's <code>nextCursor</code> leads to the next), or
+    <code>npm run metrics:export</code> for a CSV file.
   </p>`;
 }
 
