@@ -1,4 +1,3 @@
-import type { ModelView } from '../../../master/api-types.ts';
 import {
   CloseCode,
   ErrorCode,
@@ -12,19 +11,18 @@ import {
   type WorkerIdentity,
   type WorkerKind,
 } from '../../../master/protocol.ts';
-import { fetchModel } from '../api.ts';
 import { Backoff } from '../../../common/backoff.ts';
-import { backoffDelay, delay, RECONNECT_BACKOFF } from '../lib/backoff.ts';
+import { delay, RECONNECT_BACKOFF } from '../lib/backoff.ts';
 import { errorMessage } from '../lib/errors.ts';
-import { chooseBackend, type BackendChoice, type BackendName } from './backend-choice.ts';
-import { Classifier, liveTensors } from './classifier.ts';
+import type { BackendName } from './backend-choice.ts';
+import { ClassifierLoader, type ReadyModel } from './classifier-loader.ts';
+import { liveTensors } from './classifier.ts';
 import { MasterConnection, workerSocketUrl, type SocketClose } from './connection.ts';
 import { Pacer, pacedMsPerImage } from './cpu-share.ts';
 import { CreditGate } from './credit-gate.ts';
 import { CREDIT_SAMPLE_JOBS, INITIAL_CREDIT, nextCredit } from './credit.ts';
 import { BROKEN_AFTER_FAILURES, FailureStreak } from './failure-streak.ts';
 import { JobQueue, type QueuedJob } from './job-queue.ts';
-import { loadModel } from './model.ts';
 import { ImageDecodeError, OffThreadDecoder } from './off-thread-decoder.ts';
 import { RollingMean } from './rolling-mean.ts';
 import { initialSnapshot, publishStatus, type PauseReason, type WorkerSnapshot } from './status.ts';
@@ -51,11 +49,6 @@ export interface RuntimeOptions {
   browser?: BrowserFamily;
 }
 
-interface ReadyModel {
-  classifier: Classifier;
-  view: ModelView;
-}
-
 /** "ms per image" follows roughly the last 20 jobs. */
 const SPEED_WINDOW = 20;
 /** Inference times kept for the page's chart. */
@@ -70,10 +63,8 @@ const MAX_REASON_LENGTH = 500;
 export class WorkerRuntime extends EventTarget {
   status: WorkerSnapshot;
   private readonly connection: MasterConnection;
+  private readonly model: ClassifierLoader;
   private readonly speed = new RollingMean(SPEED_WINDOW);
-  private backend: BackendChoice | null = null;
-  private ready: ReadyModel | null = null;
-  private loading: Promise<ReadyModel> | null = null;
   private readonly queue = new JobQueue(new OffThreadDecoder().decode);
   private busy = false;
   private idleWaiters: Array<() => void> = [];
@@ -95,6 +86,13 @@ export class WorkerRuntime extends EventTarget {
   constructor(private readonly options: RuntimeOptions) {
     super();
     this.status = initialSnapshot(options.name, options.kind, INITIAL_CREDIT);
+    this.model = new ClassifierLoader(options.backend ?? null, {
+      update: (patch) => this.update(patch),
+      showPhase: (state) => {
+        if (this.active) this.update({ state });
+      },
+      bytesDownloaded: () => this.status.bytesDownloaded,
+    });
     this.connection = new MasterConnection(workerSocketUrl(location), {
       hello: () => this.hello(),
       onMessage: (message) => this.onMessage(message),
@@ -169,53 +167,9 @@ export class WorkerRuntime extends EventTarget {
   }
 
   private async prepareAndConnect(epoch: number): Promise<void> {
-    if (!(await this.prepare(epoch))) return;
+    if (!(await this.model.prepare(() => epoch === this.epoch))) return;
     this.update({ state: 'connecting' });
     this.connection.open();
-  }
-
-  /** Loads backend and model, retrying with backoff (the master may not be up yet). False if stopped meanwhile. */
-  private async prepare(epoch: number): Promise<boolean> {
-    for (let attempt = 0; epoch === this.epoch; attempt++) {
-      try {
-        if (!this.ready) {
-          // A stop and restart during loading joins the load already under way.
-          this.loading ??= this.loadClassifier().finally(() => (this.loading = null));
-          this.ready = await this.loading;
-        }
-        return epoch === this.epoch;
-      } catch (error) {
-        if (epoch !== this.epoch) return false;
-        console.error('worker failed to load', error);
-        this.update({ state: 'error', lastError: errorMessage(error) });
-        await delay(backoffDelay(attempt));
-      }
-    }
-    return false;
-  }
-
-  private async loadClassifier(): Promise<ReadyModel> {
-    this.setPhase('loading');
-    this.backend ??= await chooseBackend(this.options.backend ?? null);
-    this.update({ backend: this.backend.backend, backendReason: this.backend.reason });
-    const view = await fetchModel();
-    this.update({ modelHash: view.hash, modelName: view.name, modelProgress: 0, modelSource: null });
-    const { model, source } = await loadModel(view, (fraction) => this.update({ modelProgress: fraction }));
-    this.update({
-      modelProgress: 1,
-      modelSource: source,
-      modelBytes: view.bytes,
-      bytesDownloaded: this.status.bytesDownloaded + (source === 'network' ? view.bytes : 0),
-    });
-    this.setPhase('warming');
-    const { classifier, warmupMs } = await Classifier.warmed(model, view);
-    this.update({ warmupMs });
-    return { classifier, view };
-  }
-
-  /** Loading continues after a stop (the model stays useful), but must not overwrite "stopped". */
-  private setPhase(state: 'loading' | 'warming'): void {
-    if (this.active) this.update({ state });
   }
 
   private hello(): HelloMessage {
@@ -226,8 +180,8 @@ export class WorkerRuntime extends EventTarget {
       protocol: PROTOCOL_VERSION,
       name: this.status.name,
       kind: this.status.kind,
-      backend: this.backend?.backend ?? 'unknown',
-      model: this.ready?.view.hash ?? '',
+      backend: this.model.backend?.backend ?? 'unknown',
+      model: this.model.ready?.view.hash ?? '',
       credit: this.announced,
       ...(identity.current ? { identity: identity.current } : {}),
       ...(fleetToken ? { fleetToken } : {}),
@@ -292,8 +246,7 @@ export class WorkerRuntime extends EventTarget {
     this.connection.stopReconnecting(); // the master closes this socket; reconnecting now would be refused again
     this.dropQueue();
     await this.whenIdle();
-    this.ready?.classifier.dispose();
-    this.ready = null;
+    this.model.discard();
     const waitMs = this.modelReloads.nextDelayMs();
     if (epoch !== this.epoch) return;
     this.update({ state: 'connecting', lastError: `the master serves another model: loading it in ${(waitMs / 1000).toFixed(1)} s` });
@@ -307,8 +260,7 @@ export class WorkerRuntime extends EventTarget {
     console.warn(`${BROKEN_AFTER_FAILURES} jobs failed in a row (${reason}): reloading the classifier`);
     this.connection.close();
     await this.whenIdle();
-    this.ready?.classifier.dispose();
-    this.ready = null;
+    this.model.discard();
     if (epoch !== this.epoch) return;
     const when = waitMs > 0 ? ` in ${waitMs / 1000} s` : '';
     this.update({ state: 'error', lastError: `${BROKEN_AFTER_FAILURES} jobs in a row failed here (${reason}): reloading the classifier${when}` });
@@ -363,14 +315,14 @@ export class WorkerRuntime extends EventTarget {
 
   /** Works through the queue, paced to the volunteer's CPU share, and accounts the effort. */
   private async pump(): Promise<void> {
-    if (this.busy || !this.ready) return;
+    if (this.busy || !this.model.ready) return;
     this.busy = true;
     const pacer = new Pacer();
     try {
       for (let job = this.queue.shift(); job; job = this.queue.shift()) {
         this.update({ queued: this.queue.length });
         this.prefetch();
-        const effort = await pacer.rest(await this.process(job, this.ready), this.status.limits.cpuShare);
+        const effort = await pacer.rest(await this.process(job, this.model.ready), this.status.limits.cpuShare);
         this.update({ busyMs: this.status.busyMs + effort.busyMs, workingMs: this.status.workingMs + effort.workingMs });
       }
     } finally {
@@ -395,7 +347,7 @@ export class WorkerRuntime extends EventTarget {
       if (job.cancelled || !this.connection.canSend(job.session)) return performance.now() - started;
       const backend = this.status.backend ?? 'unknown';
       const stagesMs = { queued: started - job.receivedAt, ...stages };
-      const precision = this.backend?.precision;
+      const precision = this.model.backend?.precision;
       this.speed.add(inferenceMs);
       this.update({
         jobsDone: this.status.jobsDone + 1,
