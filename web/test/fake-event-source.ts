@@ -24,6 +24,11 @@ export class FakeEventSource {
     this.readyState = FakeEventSource.OPEN;
     this.onopen?.();
   }
+  /** The master answers with an HTTP error (a refusal): the browser gives the stream up for good. */
+  fail() {
+    this.readyState = FakeEventSource.CLOSED;
+    this.onerror?.();
+  }
   /** Sends one live event, named by its type as the master names them. */
   emit(event: StreamEvent) {
     for (const listener of this.listeners.get(event.type) ?? []) listener({ data: JSON.stringify(event) });

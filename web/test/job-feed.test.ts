@@ -7,6 +7,7 @@ import { FakeEventSource } from './fake-event-source.ts';
 /**
  * A master the test sets by hand: the newest page of jobs it lists, the older pages by cursor, the paths asked for,
  * how many requests for jobs it still turns away (429), and the most requests for the newest jobs it had at once.
+ * It turns every live stream away (429, wait 10 s): this address has as many as it may.
  */
 function fakeMaster() {
   const master = {
@@ -18,6 +19,10 @@ function fakeMaster() {
     mostNewestInFlight: 0,
   };
   vi.stubGlobal('fetch', async (path: string) => {
+    if (path === '/api/events') {
+      const error = { code: 'too-many-event-streams-from-address', message: 'too many live streams from your address' };
+      return Response.json({ error }, { status: 429, headers: { 'retry-after': '10' } });
+    }
     master.asked.push(path);
     if (master.refusing > 0) {
       master.refusing--;
@@ -167,6 +172,28 @@ describe('JobFeed after missed events', () => {
     await vi.advanceTimersByTimeAsync(500);
     await settle();
     expect(feed.job('A')?.status).toBe('done');
+    expect(feed.error).toBeNull();
+    stop();
+  });
+
+  it('tries a failed refresh again while its live stream is refused, as its banner says', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const master = fakeMaster();
+    master.page = { jobs: [older], nextCursor: null };
+    const feed = new JobFeed();
+    const stop = feed.subscribe(() => {});
+    master.refusing = 1;
+    await feed.load();
+    expect(feed.error).toMatch(/^Could not refresh the board .*; retrying…$/);
+
+    FakeEventSource.all.at(-1)!.fail();
+    await settle();
+    expect(feed.connection).toBe('refused');
+    // Past the longest first backoff (500 ms), well before the stream may be asked for again (10 s).
+    await vi.advanceTimersByTimeAsync(500);
+    await settle();
+    expect(newestAsked(master)).toBe(2);
+    expect(feed.job('A')).toBeDefined();
     expect(feed.error).toBeNull();
     stop();
   });

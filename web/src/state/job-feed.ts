@@ -83,7 +83,10 @@ export class JobFeed extends EventTarget {
     if (this.holders++ === 0) this.connect();
     return () => {
       this.removeEventListener('change', listener);
-      if (--this.holders === 0) this.disconnect();
+      if (--this.holders === 0) {
+        this.disconnect();
+        this.cancelRefreshRetry();
+      }
     };
   }
 
@@ -161,6 +164,11 @@ export class JobFeed extends EventTarget {
       },
       Math.max(backoffDelay(this.refreshFailures++), asked),
     );
+  }
+
+  private cancelRefreshRetry(): void {
+    if (this.refreshTimer) clearTimeout(this.refreshTimer);
+    this.refreshTimer = null;
   }
 
   /** `first` and the pages after it, down to the oldest job of `status` the feed holds, as one page. */
@@ -283,7 +291,11 @@ export class JobFeed extends EventTarget {
       this.changed();
       // A new stream heard nothing of what came before it: resync. The browser's own reconnects resume from the
       // last id (the master sends one as a stream opens), and hear "resync" when the master cannot replay the gap.
-      if (!opened) void this.refresh(true);
+      // That resync stands for a failed refresh still waiting to be tried again.
+      if (!opened) {
+        this.cancelRefreshRetry();
+        void this.refresh(true);
+      }
       opened = true;
     };
     source.onerror = () => {
@@ -318,9 +330,6 @@ export class JobFeed extends EventTarget {
     this.source = null;
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = null;
-    // A stream opened again resyncs anyway.
-    if (this.refreshTimer) clearTimeout(this.refreshTimer);
-    this.refreshTimer = null;
   }
 
   private onEvent(name: string, data: string): void {
