@@ -77,7 +77,8 @@ export class BoardStreams {
   open(res: ServerResponse, lastEventId: string | undefined, viewer: BoardViewer = EVERYTHING): void {
     const known = lastEventId === undefined ? null : this.recent.positionOf(lastEventId);
     const missed = known === null ? null : this.recent.after(known);
-    const position = known ?? this.recent.newest;
+    // A board whose missed events are gone reloads, and so starts at the newest, as a new one does.
+    const position = known !== null && missed !== null ? known : this.recent.newest;
     const board = new BoardStream(res, this.recent, this.limits.stallMs, position, viewer);
     this.boards.add(board);
     res.on('close', () => {

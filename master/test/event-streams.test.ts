@@ -125,6 +125,28 @@ describe('live event streams', () => {
     expect(jobIds(recent)).toEqual(['job-48', 'job-49']);
   });
 
+  it('start a board told to resync at the newest event, so that reconnecting before the next one costs no second resync', async () => {
+    await start({ eventReplayEvents: 10 });
+    const first = await board();
+    // The ten kept start after the second: the first board has missed one.
+    publishJobs(12, 10);
+    await until(() => first.framesNamed('job').length === 12, 'the events');
+    const newest = first.frames.at(-1)!.id;
+
+    const late = await board({ lastEventId: first.framesNamed('job')[0]!.id });
+    await until(() => late.framesNamed('resync').length === 1, 'the resync');
+    expect(late.lastEventId).toBe(newest);
+    late.close();
+    await late.ended;
+    const reconnected = await board({ lastEventId: late.lastEventId });
+    // What a stream opens with comes before any event published after it opened.
+    await until(() => reconnected.frames.length > 0, 'the count the stream opens with');
+    const next = publishJobs(1, 10, 12);
+    await until(() => jobIds(reconnected).length === 1, 'the next event');
+    expect(reconnected.frames.map((frame) => frame.name)).toEqual(['workers-changed', 'job']);
+    expect(jobIds(reconnected)).toEqual(next);
+  });
+
   it('tell each board a jittered wait before reconnecting, between EVENT_RECONNECT_MS and twice it', async () => {
     await start({ eventReconnectMs: 1_000 });
     const boards = await Promise.all(Array.from({ length: 5 }, () => board()));
