@@ -46,14 +46,19 @@ async function settle() {
   for (let round = 0; round < 50; round++) await new Promise((resolve) => setImmediate(resolve));
 }
 
-/** A feed held by a page, its live stream open and its first snapshot in. */
-async function liveFeed() {
+/** A feed held by a page, and the live stream it asked for, not open yet. */
+function heldFeed() {
   const feed = new JobFeed();
   const stop = feed.subscribe(() => {});
-  const source = FakeEventSource.all.at(-1)!;
-  source.open();
+  return { feed, source: FakeEventSource.all.at(-1)!, stop };
+}
+
+/** A feed held by a page, its live stream open and its first snapshot in. */
+async function liveFeed() {
+  const held = heldFeed();
+  held.source.open();
   await settle();
-  return { feed, source, stop };
+  return held;
 }
 
 beforeEach(() => {
@@ -180,13 +185,12 @@ describe('JobFeed after missed events', () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     const master = fakeMaster();
     master.page = { jobs: [older], nextCursor: null };
-    const feed = new JobFeed();
-    const stop = feed.subscribe(() => {});
+    const { feed, source, stop } = heldFeed();
     master.refusing = 1;
     await feed.load();
     expect(feed.error).toMatch(/^Could not refresh the board .*; retrying…$/);
 
-    FakeEventSource.all.at(-1)!.fail();
+    source.fail();
     await settle();
     expect(feed.connection).toBe('refused');
     // Past the longest first backoff (500 ms), well before the stream may be asked for again (10 s).
@@ -228,9 +232,7 @@ describe('JobFeed after missed events', () => {
 describe('JobFeed workers', () => {
   it('shows the count its stream gives, and never fetches the worker list, which may be thousands long', async () => {
     const master = fakeMaster();
-    const feed = new JobFeed();
-    const stop = feed.subscribe(() => {});
-    const source = FakeEventSource.all[0]!;
+    const { feed, source, stop } = heldFeed();
     source.open();
     // The master opens every stream with the count, then every worker change carries it.
     source.emit({ type: 'workers-changed', changed: [], left: [], connected: 2 });

@@ -8,11 +8,27 @@ afterEach(() => vi.useRealTimers());
 
 const stats = (at: string) => ({ at }) as StatsView;
 
+/** A page whose visibility the test sets, as a browser does when its tab goes to the background and back. */
+class FakePage extends EventTarget {
+  visibilityState: DocumentVisibilityState = 'visible';
+
+  show(state: DocumentVisibilityState): void {
+    this.visibilityState = state;
+    this.dispatchEvent(new Event('visibilitychange'));
+  }
+}
+
+/** A poller asking every 5 s (in a page, when given one), held by a listener; fetch counts its requests. */
+function heldPoller(page?: FakePage) {
+  const fetch = vi.fn(async () => stats('t'));
+  const poller = new Poller(fetch, 5000, page);
+  const stop = poller.subscribe(() => {});
+  return { fetch, stop };
+}
+
 describe('Poller', () => {
   it('asks at once, then every interval, only while someone listens', async () => {
-    const fetch = vi.fn(async () => stats('t'));
-    const poller = new Poller(fetch, 5000);
-    const stop = poller.subscribe(() => {});
+    const { fetch, stop } = heldPoller();
     await vi.advanceTimersByTimeAsync(0);
     expect(fetch).toHaveBeenCalledTimes(1);
     await vi.advanceTimersByTimeAsync(5000);
@@ -63,22 +79,10 @@ describe('Poller', () => {
   });
 });
 
-/** A page whose visibility the test sets, as a browser does when its tab goes to the background and back. */
-class FakePage extends EventTarget {
-  visibilityState: DocumentVisibilityState = 'visible';
-
-  show(state: DocumentVisibilityState): void {
-    this.visibilityState = state;
-    this.dispatchEvent(new Event('visibilitychange'));
-  }
-}
-
 describe('Poller in a hidden tab', () => {
   it('asks nothing while the tab is hidden, and asks at once when it is shown again after a poll fell due', async () => {
     const page = new FakePage();
-    const fetch = vi.fn(async () => stats('t'));
-    const poller = new Poller(fetch, 5000, page);
-    poller.subscribe(() => {});
+    const { fetch } = heldPoller(page);
     await vi.advanceTimersByTimeAsync(0);
     expect(fetch).toHaveBeenCalledTimes(1);
     page.show('hidden');
@@ -94,9 +98,7 @@ describe('Poller in a hidden tab', () => {
 
   it('keeps its rhythm when the tab is shown again before a poll fell due', async () => {
     const page = new FakePage();
-    const fetch = vi.fn(async () => stats('t'));
-    const poller = new Poller(fetch, 5000, page);
-    poller.subscribe(() => {});
+    const { fetch } = heldPoller(page);
     await vi.advanceTimersByTimeAsync(0);
     page.show('hidden');
     await vi.advanceTimersByTimeAsync(2000);
@@ -110,9 +112,7 @@ describe('Poller in a hidden tab', () => {
   it('makes no first request in a tab opened in the background until it is shown, nor after nobody holds it', async () => {
     const page = new FakePage();
     page.visibilityState = 'hidden';
-    const fetch = vi.fn(async () => stats('t'));
-    const poller = new Poller(fetch, 5000, page);
-    const stop = poller.subscribe(() => {});
+    const { fetch, stop } = heldPoller(page);
     await vi.advanceTimersByTimeAsync(20_000);
     expect(fetch).not.toHaveBeenCalled();
     page.show('visible');
