@@ -202,6 +202,27 @@ describe('JobFeed after missed events', () => {
     stop();
   });
 
+  it('lets the resync of a new stream stand for a failed refresh waiting to be tried again', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const master = fakeMaster();
+    const { feed, source, stop } = await liveFeed();
+    master.asked = [];
+    master.refusing = 1;
+    source.emit({ type: 'resync' });
+    await settle();
+    expect(feed.error).not.toBeNull();
+
+    feed.reopen();
+    FakeEventSource.all.at(-1)!.open();
+    await settle();
+    await vi.advanceTimersByTimeAsync(500);
+    await settle();
+    // The refused one and the new stream's: the backoff's try is not made as well.
+    expect(newestAsked(master)).toBe(2);
+    expect(feed.error).toBeNull();
+    stop();
+  });
+
   it('past RESYNC_MAX_PAGES, lets go of the older jobs it loaded, and "load older" fetches them fresh', async () => {
     const master = fakeMaster();
     // Twelve jobs, one a page, newest first: J11 … J0.
