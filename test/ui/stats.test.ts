@@ -30,8 +30,8 @@ describe('stats page', () => {
       const workerRows = await waitForTexts(page, inApp('workers-table', 'tbody tr'), (texts) => texts.length === 4, 'four workers');
       expect(workerRows[0]).toMatch(/^fleet-1 operator fleet headless wasm 62 ms 1,200 3 100% — 3 of 8 /);
       // A volunteer's credibility, with the digits that tell it from 100%, and the spot checks it passed.
-      expect(workerRows[2]).toMatch(/^volunteer-1 volunteer volunteer wasm 62 ms 40 0 97\.3% 12 3 of 8 /);
-      expect(workerRows[3]).toMatch(/^volunteer-2 volunteer volunteer wasm 62 ms 30 0 99\.999% 500 3 of 8 /);
+      expect(workerRows[2]).toMatch(/^volunteer-1 volunteer browser tab wasm 62 ms 40 0 97\.3% 12 3 of 8 /);
+      expect(workerRows[3]).toMatch(/^volunteer-2 volunteer browser tab wasm 62 ms 30 0 99\.999% 500 3 of 8 /);
       expect(await page.$$eval(inApp('stats-page', 'uplot-chart', 'canvas'), (canvases) => canvases.length)).toBe(5);
       expect((await deepTexts(page, inApp('stats-page', '.tiles')))[0]).toMatch(/12\s+Queued/);
       // Who was blacklisted, and why, beside the spot checks.

@@ -54,7 +54,7 @@ describe('what a volunteer claims', () => {
     const workerRows = await waitForTexts(page, inApp('workers-table', 'tbody tr'), (texts) => texts.length === 2, 'both workers');
     const [fleet, volunteer] = [...workerRows].sort();
     expect(fleet).toMatch(/^headless-1 operator fleet headless synthetic /);
-    expect(volunteer).toMatch(/^headless-1 volunteer volunteer synthetic /);
+    expect(volunteer).toMatch(/^headless-1 volunteer browser tab synthetic /);
 
     const [id] = await submit(ui.master.url, uploadsFrom([smallImage.path]));
     await until(async () => (await getJob(ui.master.url, id!)).status === 'done', 'the volunteer to answer');

@@ -1,5 +1,5 @@
 import { css, html } from 'lit';
-import type { WorkerClass } from '../../../master/protocol.ts';
+import type { WorkerClass, WorkerKind } from '../../../master/protocol.ts';
 
 /**
  * A name a stranger chose (a worker's, a volunteer's), shown on one line of its own: clipped with an ellipsis (the
@@ -10,6 +10,9 @@ export const strangerName = (name: string) => html`<span class="stranger-name" t
 
 /** What each class is called where people read it. */
 export const CLASS_LABELS: Record<WorkerClass, string> = { trusted: 'operator fleet', volunteer: 'volunteer' };
+
+/** What each kind of worker is called where people read it: a page a person opened, whoever's, is a browser tab. */
+export const KIND_LABELS: Record<WorkerKind, string> = { volunteer: 'browser tab', headless: 'headless' };
 
 /**
  * The worker a job or attempt names, or "a worker" when it names none. The name is the worker's own claim, the class

@@ -2,7 +2,7 @@ import { LitElement, html, nothing } from 'lit';
 import type { WorkerView } from '../../../master/api-types.ts';
 import { formatCount, formatCredibility, formatMs, formatOrDash, formatTime } from '../lib/format.ts';
 import { dataTableStyles } from './shared.styles.ts';
-import { CLASS_LABELS, strangerName, strangerNameStyles } from './stranger-name.ts';
+import { CLASS_LABELS, KIND_LABELS, strangerName, strangerNameStyles } from './stranger-name.ts';
 import { workersTableStyles } from './workers-table.styles.ts';
 
 /**
@@ -45,7 +45,7 @@ export class WorkersTable extends LitElement {
                 <tr>
                   <td>${strangerName(worker.name)} ${worker.draining ? html`<span class="draining">(leaving)</span>` : nothing}</td>
                   <td>${CLASS_LABELS[worker.workerClass]}</td>
-                  <td>${worker.kind}</td>
+                  <td>${KIND_LABELS[worker.kind]}</td>
                   <td>${worker.backend}</td>
                   <td class="number">${worker.meanInferenceMs === null ? '—' : formatMs(worker.meanInferenceMs)}</td>
                   <td class="number">${formatCount(worker.jobsDone)}</td>
