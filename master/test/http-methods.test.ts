@@ -1,0 +1,50 @@
+// Methods an endpoint does not take, OPTIONS, and unknown /api paths, against a real master: each answered in the
+// API's shape, with the methods it does take.
+import { afterEach, describe, expect, it } from 'vitest';
+import { startTestMaster, type TestMaster } from '../../test/support/test-master.ts';
+
+describe('methods', () => {
+  let master: TestMaster;
+  afterEach(async () => {
+    await master?.close();
+  });
+
+  it.each([
+    ['PUT', '/api/jobs', 'POST, GET, DELETE, HEAD, OPTIONS'],
+    ['PATCH', '/api/jobs/some-id', 'GET, DELETE, HEAD, OPTIONS'],
+    ['POST', '/api/health', 'GET, HEAD, OPTIONS'],
+    ['DELETE', '/api/workers', 'GET, HEAD, OPTIONS'],
+  ])('%s %s answers 405 method-not-allowed with Allow: %s', async (method, path, allow) => {
+    master = await startTestMaster();
+    const response = await fetch(`${master.url}${path}`, { method });
+    expect(response.status).toBe(405);
+    expect(response.headers.get('allow')).toBe(allow);
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe('method-not-allowed');
+  });
+
+  it.each([
+    ['/api/jobs', 'POST, GET, DELETE, HEAD, OPTIONS'],
+    ['/api/jobs/some-id/retry', 'POST, OPTIONS'],
+    ['/api/health', 'GET, HEAD, OPTIONS'],
+  ])('OPTIONS %s answers 204 with Allow: %s and no body', async (path, allow) => {
+    master = await startTestMaster();
+    const response = await fetch(`${master.url}${path}`, { method: 'OPTIONS' });
+    expect(response.status).toBe(204);
+    expect(response.headers.get('allow')).toBe(allow);
+    expect(await response.text()).toBe('');
+  });
+
+  it("OPTIONS on an unknown /api path is 404 in the API's shape", async () => {
+    master = await startTestMaster();
+    const response = await fetch(`${master.url}/api/nothing-here`, { method: 'OPTIONS' });
+    expect(response.status).toBe(404);
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe('not-found');
+  });
+
+  it('an unknown /api path stays 404 and names the whole path', async () => {
+    master = await startTestMaster();
+    const response = await fetch(`${master.url}/api/jobs/a/b/c`, { method: 'PUT' });
+    expect(response.status).toBe(404);
+    expect(((await response.json()) as { error: { message: string } }).error.message).toBe('no such endpoint: PUT /api/jobs/a/b/c');
+  });
+});

@@ -1,0 +1,61 @@
+// File names a stranger sends, against a real master on both stores: one that would break a line, hide or turn text
+// around on a board, or that is too long, is 400 bad-file-name and stores nothing; real scripts and emoji are kept
+// as they were sent.
+import { describe, expect, it } from 'vitest';
+import { jpeg, part, UPLOAD_STORES, uploadMasters } from '../../test/support/upload-masters.ts';
+
+describe.each(UPLOAD_STORES)('uploads on $name', (store) => {
+  const uploads = uploadMasters(store);
+
+  it('refuses a file name with a NUL encoded in it (400 bad-file-name) and stores nothing', async () => {
+    await uploads.start();
+    const answer = await uploads.post('multipart/form-data; boundary=B', part("filename*=utf-8''a%00b.jpg"));
+    expect(answer.status).toBe(400);
+    expect(answer.body.error.code).toBe('bad-file-name');
+    await uploads.expectNothingStored();
+  });
+
+  // U+202E turns the rest around: "cat\u202Egnp.exe.png" shows as "catexe.png" (reversed: "gnp.exe"); U+2028 breaks a line.
+  it.each([
+    ['a bidi override', "filename*=utf-8''cat%E2%80%AEgnp.exe.png"],
+    ['a zero-width space', "filename*=utf-8''cat%E2%80%8B.png"],
+    ['a line separator', "filename*=utf-8''cat%E2%80%A8.png"],
+  ])('refuses a file name with %s (400 bad-file-name, in plain words) and stores nothing', async (_case, fileName) => {
+    await uploads.start();
+    const answer = await uploads.post('multipart/form-data; boundary=B', part(fileName));
+    expect(answer.status).toBe(400);
+    expect(answer.body.error).toEqual({
+      code: 'bad-file-name',
+      message: 'a file name holds a control or formatting character (a line break, a bidi override); nothing was stored',
+    });
+    await uploads.expectNothingStored();
+  });
+
+  it('refuses a file name longer than MAX_FILE_NAME_CHARS (400 bad-file-name), and takes one as long, counted in characters', async () => {
+    await uploads.start();
+    const answer = await uploads.upload([{ name: `${'a'.repeat(996)}.jpg`, bytes: jpeg }]);
+    expect(answer.status).toBe(400);
+    expect(answer.body.error).toEqual({
+      code: 'bad-file-name',
+      message: 'a file name is longer than 255 characters (MAX_FILE_NAME_CHARS); nothing was stored',
+    });
+    await uploads.expectNothingStored();
+    // 255 characters, 251 of them cats of two UTF-16 units each.
+    const longest = `${'🐈'.repeat(251)}.jpg`;
+    const accepted = await uploads.upload([{ name: longest, bytes: jpeg }]);
+    expect(accepted.status).toBe(201);
+    expect((accepted.body as unknown as { jobs: { fileName: string }[] }).jobs[0]!.fileName).toBe(longest);
+  });
+
+  it('keeps a UTF-8 file name intact, as browsers send it', async () => {
+    const master = await uploads.start();
+    const data = new FormData();
+    data.append('image', new Blob([new Uint8Array(jpeg)], { type: 'image/jpeg' }), '猫 café.png');
+    const created = await fetch(`${master.url}/api/jobs`, { method: 'POST', body: data });
+    expect(created.status).toBe(201);
+    const { jobs } = (await created.json()) as { jobs: { id: string; fileName: string }[] };
+    expect(jobs[0]!.fileName).toBe('猫 café.png');
+    const stored = (await fetch(`${master.url}/api/jobs/${jobs[0]!.id}`).then((r) => r.json())) as { fileName: string };
+    expect(stored.fileName).toBe('猫 café.png');
+  });
+});
