@@ -2,15 +2,36 @@
 // a file name, a failure's reason. Shown on boards, job pages and in exports, so what it may hold is decided here
 // once (the web app imports this file through protocol.ts: it must stay free of Node).
 
-/** Control and format characters and the line and paragraph separators break a line or turn text around (U+202E). */
-const HIDDEN_OR_BREAKING = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u;
-const HIDDEN_OR_BREAKING_RUNS = new RegExp(HIDDEN_OR_BREAKING.source + '+', 'gu');
+/** A character that shows: a letter, digit, punctuation or symbol, but not a Hangul filler (ignorable) or the blank braille pattern. */
+const VISIBLE = /(?![\p{Default_Ignorable_Code_Point}\u2800])[\p{L}\p{N}\p{P}\p{S}]/u;
 
-/** Whether the text has no character that breaks a line or turns text around. */
-export const isPlain = (text: string) => !HIDDEN_OR_BREAKING.test(text);
+/**
+ * Characters that break a line (controls, the line and paragraph separators), hide the text they annotate (U+FFF9-FFFB),
+ * or show nothing, by Unicode's own list of the invisible (default-ignorable): the bidi controls that turn text around
+ * (U+202E), zero-width spaces, the word joiner, the soft hyphen (a name is shown on one line, so it never shows), the
+ * tag characters (text smuggled unseen) and the code points kept for more of them. Letters and marks on that list
+ * (Hangul fillers, variation selectors) hide nothing on their own: the rules for names below cover them. The format
+ * characters that do show (the Arabic number signs, Egyptian hieroglyphs' quadrat controls) stay.
+ */
+const HIDDEN_OR_BREAKING = /[\p{Cc}\p{Zl}\p{Zp}\uFFF9-\uFFFB]|(?![\p{L}\p{M}])\p{Default_Ignorable_Code_Point}/u;
 
-/** The text with each run of line-breaking or text-turning characters made one space. */
-export const flattened = (text: string) => text.replace(HIDDEN_OR_BREAKING_RUNS, ' ');
+/**
+ * The invisible characters a script or an emoji needs, where it needs them: a joiner between visible characters (the
+ * ZWNJ of Persian and Indic words, the ZWJ of 👩‍💻 and Sinhala conjuncts) and the tags that make 🏴 a subdivision's
+ * flag (🏴󠁧󠁢󠁳󠁣󠁴󠁿: a code of lowercase letters and digits, then the cancel tag). Anywhere else they only hide.
+ */
+const SHAPING = new RegExp(
+  `(?<=${VISIBLE.source}\\p{M}*)[\\u200C\\u200D](?=${VISIBLE.source})|(?<=\\u{1F3F4})[\\u{E0030}-\\u{E0039}\\u{E0061}-\\u{E007A}]{1,7}\\u{E007F}`,
+  'gu',
+);
+/** A shaping character in its place (captured, to be kept), or a run of hidden or breaking ones. */
+const SHAPING_OR_HIDDEN_RUN = new RegExp(`(${SHAPING.source})|(?:${HIDDEN_OR_BREAKING.source})+`, 'gu');
+
+/** Whether the text has no character that breaks a line, hides or turns text around. */
+export const isPlain = (text: string) => !HIDDEN_OR_BREAKING.test(text.replace(SHAPING, ''));
+
+/** The text with each run of line-breaking, hiding or text-turning characters made one space. */
+export const flattened = (text: string) => text.replace(SHAPING_OR_HIDDEN_RUN, (_run, shaping?: string) => shaping ?? ' ');
 
 /**
  * Combining marks one character may carry in a name. Real scripts stack up to four (Tibetan's subjoined letters and
@@ -18,9 +39,6 @@ export const flattened = (text: string) => text.replace(HIDDEN_OR_BREAKING_RUNS,
  */
 export const MAX_MARKS_PER_CHARACTER = 4;
 const MARK_STACK = new RegExp(`\\p{M}{${MAX_MARKS_PER_CHARACTER + 1},}`, 'u');
-
-/** A character that shows: a letter, digit, punctuation or symbol, but not a Hangul filler (ignorable) or the blank braille pattern. */
-const VISIBLE = /(?![\p{Default_Ignorable_Code_Point}\u2800])[\p{L}\p{N}\p{P}\p{S}]/u;
 
 /** Why a name (already NFC-normalised) cannot be shown as it is, in plain words; null when it can. */
 export function nameProblem(name: string): string | null {

@@ -20,6 +20,7 @@ describe.each(UPLOAD_STORES)('uploads on $name', (store) => {
     ['a bidi override', "filename*=utf-8''cat%E2%80%AEgnp.exe.png"],
     ['a zero-width space', "filename*=utf-8''cat%E2%80%8B.png"],
     ['a line separator', "filename*=utf-8''cat%E2%80%A8.png"],
+    ['a soft hyphen', "filename*=utf-8''cat%C2%AD.png"],
   ])('refuses a file name with %s (400 bad-file-name, in plain words) and stores nothing', async (_case, fileName) => {
     await uploads.start();
     const answer = await uploads.post('multipart/form-data; boundary=B', part(fileName));
@@ -29,6 +30,17 @@ describe.each(UPLOAD_STORES)('uploads on $name', (store) => {
       message: 'a file name holds a control or formatting character (a line break, a bidi override); nothing was stored',
     });
     await uploads.expectNothingStored();
+  });
+
+  // Persian puts a zero-width non-joiner (U+200C) between letters that must not join; an emoji's ZWJ (U+200D) joins two.
+  it.each([
+    ['Persian, with a zero-width non-joiner', "filename*=utf-8''%D9%86%D8%A7%D9%85%D9%87%E2%80%8C%D9%87%D8%A7.jpg", 'نامه\u200Cها.jpg'],
+    ['an emoji joined by a zero-width joiner', "filename*=utf-8''%F0%9F%91%A9%E2%80%8D%F0%9F%92%BB.jpg", '👩\u200D💻.jpg'],
+  ])('takes a file name in %s (201) and keeps it as it was sent', async (_case, fileName, sent) => {
+    await uploads.start();
+    const answer = await uploads.post('multipart/form-data; boundary=B', part(fileName));
+    expect(answer.status).toBe(201);
+    expect((answer.body as unknown as { jobs: { fileName: string }[] }).jobs[0]!.fileName).toBe(sent);
   });
 
   it('refuses a file name longer than MAX_FILE_NAME_CHARS (400 bad-file-name), and takes one as long, counted in characters', async () => {

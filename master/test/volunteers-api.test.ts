@@ -193,9 +193,25 @@ describe('volunteer credit', () => {
     await until(async () => (await own(ADA)).standing?.displayName === null, 'the name withdrawn');
   });
 
+  // Joined by a zero-width joiner (U+200D), the rainbow's after a variation selector; Scotland's flag is 🏴 and tags.
+  it.each(['👩\u200D💻 ana', '🏳\uFE0F\u200D🌈', '\u{1F3F4}\u{E0067}\u{E0062}\u{E0073}\u{E0063}\u{E0074}\u{E007F}'])(
+    'takes %s as a worker name and a leaderboard name, as it was written',
+    async (name) => {
+      master = await startTestMaster();
+      const worker = await answering(name, { displayName: name }, 10);
+      await submit(1);
+      await until(async () => (await own(worker.welcome.identity)).standing !== null, 'the volunteer credited');
+      expect((await own(worker.welcome.identity)).standing?.displayName).toBe(name);
+      const listed = (await fetch(`${master.url}/api/workers`).then((r) => r.json())) as { workers: WorkerView[] };
+      expect(listed.workers.map((listedWorker) => listedWorker.name)).toEqual([name]);
+    },
+  );
+
   it.each([
     ['a malformed identity', { identity: { workerId: 'short', token: 'x' } }],
     ['a display name with a control character', { displayName: 'Ada\u0000' }],
+    ['a worker name that turns the text after it around (U+202E)', { name: '\u202Eevil' }],
+    ['a display name with a zero-width space', { displayName: 'a\u200Bb' }],
     ['a display name over 40 characters', { displayName: 'x'.repeat(41) }],
     ['a display name that shows blank (Hangul fillers)', { displayName: '\u3164\u3164' }],
     ['a display name stacking 6 marks on one letter', { displayName: 'A' + '\u0336'.repeat(6) }],
