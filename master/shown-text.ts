@@ -30,8 +30,13 @@ const SHAPING_OR_HIDDEN_RUN = new RegExp(`(${SHAPING.source})|(?:${HIDDEN_OR_BRE
 /** Whether the text has no character that breaks a line, hides or turns text around. */
 export const isPlain = (text: string) => !HIDDEN_OR_BREAKING.test(text.replace(SHAPING, ''));
 
+const replacingHiddenRuns = (text: string, replacement: string) => text.replace(SHAPING_OR_HIDDEN_RUN, (_run, shaping?: string) => shaping ?? replacement);
+
 /** The text with each run of line-breaking, hiding or text-turning characters made one space. */
-export const flattened = (text: string) => text.replace(SHAPING_OR_HIDDEN_RUN, (_run, shaping?: string) => shaping ?? ' ');
+export const flattened = (text: string) => replacingHiddenRuns(text, ' ');
+
+/** The text without its line-breaking, hiding or text-turning characters: what is left the master takes. */
+export const withoutHidden = (text: string) => replacingHiddenRuns(text, '');
 
 /**
  * Combining marks one character may carry in a name. Real scripts stack up to four (Tibetan's subjoined letters and

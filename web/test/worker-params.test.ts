@@ -29,6 +29,10 @@ describe('parseWorkerParams', () => {
     expect(parseWorkerParams(`?name=${'x'.repeat(100)}`).name).toHaveLength(64);
     // A soft hyphen, a bidi override, a line break: the master would refuse the hello.
     expect(parseWorkerParams(`?name=${encodeURIComponent('lab\u00AD-\u202Eone\n')}`).name).toBe('lab-one');
+    // The zero-width joiner that makes 👩‍💻 one emoji, and Persian's non-joiner between letters, the master takes.
+    expect(parseWorkerParams(`?name=${encodeURIComponent('👩\u200D💻 نامه\u200Cها')}`).name).toBe('👩\u200D💻 نامه\u200Cها');
+    // Cut after a joiner, the name would end in one: it goes too.
+    expect(parseWorkerParams(`?name=${encodeURIComponent(`${'x'.repeat(62)}a\u200Db`)}`).name).toBe(`${'x'.repeat(62)}a`);
   });
 });
 

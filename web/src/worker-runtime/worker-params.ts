@@ -1,4 +1,5 @@
 import { KNOWN_BACKENDS, WorkerKind } from '../../../master/protocol.ts';
+import { withoutHidden } from '../../../master/shown-text.ts';
 import type { BackendName } from './backend-choice.ts';
 
 export interface WorkerParams {
@@ -12,15 +13,15 @@ export interface WorkerParams {
 }
 
 const MAX_NAME_LENGTH = 64;
-/** The master refuses a name with control or formatting characters (a hello that would never be welcomed): they go. */
-const NOT_SHOWN = /[\p{Cc}\p{Cf}]/gu;
 const NAME_STORAGE_KEY = 'grid-worker-name';
 
 export function parseWorkerParams(search: string): WorkerParams {
   const params = new URLSearchParams(search);
   const autostart = ['1', 'true', 'yes'].includes(params.get('autostart') ?? '');
   const kind = WorkerKind.safeParse(params.get('kind'));
-  const name = params.get('name')?.replace(NOT_SHOWN, '').trim().slice(0, MAX_NAME_LENGTH) || null;
+  // The master refuses a name that breaks a line, hides or turns text around (a hello never welcomed): those characters
+  // go, after the cut, which may leave a joiner with nothing after it.
+  const name = withoutHidden((params.get('name') ?? '').slice(0, MAX_NAME_LENGTH)).trim() || null;
   const backend = KNOWN_BACKENDS.find((known) => known === params.get('backend')) ?? null;
   return { autostart, kind: kind.success ? kind.data : 'volunteer', name, backend };
 }
