@@ -93,12 +93,13 @@ export function imageUpload(dataDir: string, { maxUploadBytes, maxFilesPerUpload
  */
 function fileNamesProblem(files: Express.Multer.File[], maxChars: number): HttpError | undefined {
   for (const { originalname } of files) {
-    if (!isPlain(originalname)) {
-      return new HttpError(400, 'bad-file-name', 'a file name holds a control or formatting character (a line break, a bidi override); nothing was stored');
-    }
-    // Counted in code points, as a person counts characters, not in UTF-16 units.
+    // Counted in code points, as a person counts characters, not in UTF-16 units; first, so the character rule only
+    // ever reads a name of a length worth showing.
     if ([...originalname].length > maxChars) {
       return new HttpError(400, 'bad-file-name', `a file name is longer than ${maxChars} characters (MAX_FILE_NAME_CHARS); nothing was stored`);
+    }
+    if (!isPlain(originalname)) {
+      return new HttpError(400, 'bad-file-name', 'a file name holds a control or formatting character (a line break, a bidi override); nothing was stored');
     }
   }
   return undefined;
