@@ -78,7 +78,16 @@ export interface HubOptions {
 }
 
 export class WorkerHub {
-  readonly counters = { badMessages: 0, heartbeatTimeouts: 0, tooFast: 0, tooManyInFlight: 0, notReading: 0 };
+  readonly counters = {
+    badMessages: 0,
+    heartbeatTimeouts: 0,
+    tooFast: 0,
+    tooManyInFlight: 0,
+    notReading: 0,
+    tooManyMalformed: 0,
+    tooManyRefused: 0,
+    blacklisted: 0,
+  };
   private readonly wss: WebSocketServer;
   private readonly connections = new Set<Connection>();
   /** Requeues of departed workers still being written, awaited on close. */
@@ -271,6 +280,7 @@ export class WorkerHub {
       connection.send,
       admission,
       refusals,
+      (why) => (this.counters[why] += 1),
     );
     connection.session = created;
     const { identity, workerClass } = admission;
@@ -288,7 +298,10 @@ export class WorkerHub {
     connection.badMessages += 1;
     this.log.warn({ worker: connection.session?.hello.name, code, problem: message }, 'malformed worker message');
     this.sendError(connection, code, message);
-    if (connection.badMessages >= this.options.maxMalformedMessages) hangUp(connection.socket, 1008, 'too many malformed messages');
+    // Once: messages the worker sent before it was hung up on may still be refused after.
+    if (connection.badMessages !== this.options.maxMalformedMessages) return;
+    this.counters.tooManyMalformed += 1;
+    hangUp(connection.socket, 1008, 'too many malformed messages');
   }
 
   private sendError(connection: Connection, code: string, message: string): void {

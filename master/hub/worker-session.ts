@@ -17,6 +17,9 @@ import type { SendFrame } from './bounded-send.ts';
 import { hangUp } from './hang-up.ts';
 import type { RefusalLimiter } from './refusal-limiter.ts';
 
+/** Why the lifecycle hangs up on a session (counted in /metrics' browser_grid_worker_sockets_cut_off_total). */
+export type SessionCutOff = 'tooManyRefused' | 'blacklisted';
+
 /** Jobs a new worker may hold before it has answered any: like TCP's slow start. */
 const INITIAL_WINDOW = 2;
 
@@ -67,6 +70,8 @@ export class WorkerSession {
     admitted: Admitted,
     /** Its refused answers: how many, and which to log. */
     readonly refusals: RefusalLimiter,
+    /** Counts a hang-up by why. */
+    private readonly countCutOff: (why: SessionCutOff) => void,
   ) {
     this.identity = admitted.identity;
     this.workerClass = admitted.workerClass;
@@ -172,8 +177,9 @@ export class WorkerSession {
     this.sendFrame(JSON.stringify(message));
   }
 
-  /** Hangs up on the worker with a close code (a policy close, a revoked identity); its session ends as on any close. */
-  close(code: number, reason: string): void {
+  /** Hangs up on the worker with a close code (too many refused answers, a blacklisted identity); its session ends as on any close. */
+  close(why: SessionCutOff, code: number, reason: string): void {
+    if (this.isOpen) this.countCutOff(why);
     hangUp(this.socket, code, reason);
   }
 

@@ -194,7 +194,7 @@ export class VolunteerTrust {
   private async backtrack(workerId: string, reason: string, mark: string): Promise<void> {
     const { workers, store, log, applied, verifier } = this.deps;
     for (const session of workers.all) {
-      if (session.identity.workerId === workerId) session.close(CloseCode.identityRevoked, `worker identity blacklisted: ${reason}`);
+      if (session.identity.workerId === workerId) session.close('blacklisted', CloseCode.identityRevoked, `worker identity blacklisted: ${reason}`);
     }
     this.backtracking.add(workerId);
     try {

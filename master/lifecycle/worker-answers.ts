@@ -74,7 +74,7 @@ export class WorkerAnswers {
     };
     const { name, blacklisted, transition } = await settle().finally(() => session.drop(lease));
     // Blacklisted on another master while its socket here stayed open: its answer counted for nothing, and it is cut off.
-    if (blacklisted) session.close(CloseCode.identityRevoked, 'worker identity blacklisted');
+    if (blacklisted) session.close('blacklisted', CloseCode.identityRevoked, 'worker identity blacklisted');
     if (transition.applied) {
       session.recordDone(message.inferenceMs);
       applied({ type: 'job', transition: name, job: transition.job });
@@ -152,6 +152,6 @@ export class WorkerAnswers {
   private countRefusal(session: WorkerSession, details: Record<string, unknown>, message: string): void {
     const verdict = session.refusals.note(Date.now());
     if (verdict.log) this.deps.log.warn({ ...details, worker: session.hello.name, suppressed: verdict.suppressed }, message);
-    if (verdict.overLimit) session.close(1008, 'too many refused answers');
+    if (verdict.overLimit) session.close('tooManyRefused', 1008, 'too many refused answers');
   }
 }

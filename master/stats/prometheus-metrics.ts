@@ -124,6 +124,9 @@ export class PrometheusMetrics {
       'too-fast': hub.tooFast,
       'too-many-in-flight': hub.tooManyInFlight,
       'not-reading': hub.notReading,
+      'too-many-malformed': hub.tooManyMalformed,
+      'too-many-refused-answers': hub.tooManyRefused,
+      blacklisted: hub.blacklisted,
     }));
   }
 

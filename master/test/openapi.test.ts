@@ -81,7 +81,16 @@ describe('the OpenAPI document', () => {
     const identityStore = new SqliteIdentityStore(dataDir);
     const verifier = new Verifier(config, identityStore);
     const lifecycle = new JobLifecycle({ store, events, workers, log, leaseMs: config.leaseMs, verifier, maxWaitingVotes: config.maxWaitingVotes });
-    const hubCounters = { badMessages: 0, heartbeatTimeouts: 0, tooFast: 0, tooManyInFlight: 0, notReading: 0 };
+    const hubCounters = {
+      badMessages: 0,
+      heartbeatTimeouts: 0,
+      tooFast: 0,
+      tooManyInFlight: 0,
+      notReading: 0,
+      tooManyMalformed: 0,
+      tooManyRefused: 0,
+      blacklisted: 0,
+    };
     const stats = startMasterStats({ store, events, boards, lifecycle, workers, hubCounters, log, workersShown: config.statsWorkersShown });
     const model = loadModelFiles(config.modelDir, config.modelInputRange);
     const ledger = new SqliteVolunteerLedger(dataDir);
