@@ -163,8 +163,11 @@ export const ConfigSchema = z
     maxWorkerMessagesPerSecond: int(1).default(2_000),
     /** A volunteer's display name is written at most once per this per identity, the newest winning. */
     displayNameWriteIntervalMs: timerMs(0).default(1_000),
-    /** One worker socket's messages waiting on the store at once; past it, it is hung up on. At least a full window of answers. */
-    maxWorkerMessagesInFlight: int(MAX_CREDIT + 2).default(64),
+    /**
+     * One worker socket's answers waiting on the store at once; past it, it is hung up on. At least an honest page's
+     * most: a full window of answers, and as many that crossed the master's cancel of their leases.
+     */
+    maxWorkerMessagesInFlight: int(2 * MAX_CREDIT).default(128),
     /** Bytes sent to one worker socket that it has not yet taken; past it, the socket is hung up on (a client that stopped reading). */
     maxWorkerSendBufferBytes: int(1).default(16 * 1024 * 1024),
     /** A worker's refused answers are logged at most once per this interval, with a count of the rest. */

@@ -44,7 +44,7 @@ interface Connection {
   pings: Buffer[];
   badMessages: number;
   rate: MessageRate;
-  /** Its messages still waiting (on the store, an identity check): a slow store must not let them pile up. */
+  /** Its messages still waiting (answers on the store, anything on the hello's identity check): a slow store must not let them pile up. */
   inFlight: number;
   /** Sends a frame to the worker within MAX_WORKER_SEND_BUFFER_BYTES. */
   send: SendFrame;
@@ -71,7 +71,7 @@ export interface HubOptions {
   helloTimeoutMs: number;
   /** Messages a second a worker may send, a second's worth at once (MAX_WORKER_MESSAGES_PER_SECOND). */
   maxMessagesPerSecond: number;
-  /** Its messages waiting at once before a worker is hung up on (MAX_WORKER_MESSAGES_IN_FLIGHT). */
+  /** Its answers waiting on the store at once before a worker is hung up on (MAX_WORKER_MESSAGES_IN_FLIGHT). */
   maxMessagesInFlight: number;
   /** Bytes sent to a worker and not yet taken before it is hung up on (MAX_WORKER_SEND_BUFFER_BYTES). */
   maxSendBufferBytes: number;
@@ -190,22 +190,24 @@ export class WorkerHub {
       this.log.warn({ worker: connection.session?.hello.name }, 'worker sent messages too fast: hanging up');
       return hangUp(connection.socket, 1008, 'too many messages');
     }
-    // An honest page waits on at most its window of answers (MAX_CREDIT).
-    if (connection.inFlight >= this.options.maxMessagesInFlight) {
+    const parsed = isBinary ? ({ ok: false, error: 'workers send JSON text frames only' } as const) : parseWorkerMessage(data.toString());
+    if (!parsed.ok) return this.refuse(connection, ErrorCode.badMessage, parsed.error);
+    const { admitting, session } = connection;
+    // Only an answer (it waits on the store until its lease is done with) or what waits for the hello's identity check
+    // takes a place: a credit, a drain or a name is handled at once, and never trips the bound.
+    const mayWait = (admitting !== null && !session) || parsed.message.type === 'result' || parsed.message.type === 'failure';
+    if (mayWait && connection.inFlight >= this.options.maxMessagesInFlight) {
       this.counters.tooManyInFlight += 1;
       this.log.warn({ worker: connection.session?.hello.name }, 'worker has too many messages in flight: hanging up');
       return hangUp(connection.socket, 1008, 'too many messages in flight');
     }
-    const parsed = isBinary ? ({ ok: false, error: 'workers send JSON text frames only' } as const) : parseWorkerMessage(data.toString());
-    if (!parsed.ok) return this.refuse(connection, ErrorCode.badMessage, parsed.error);
-    const { admitting, session } = connection;
     let waiting: void | Promise<void>;
     try {
       waiting = admitting && !session ? admitting.then(() => this.handle(connection, parsed.message)) : this.handle(connection, parsed.message);
     } catch (error) {
       return this.handlingFailed(error);
     }
-    // Only what waits is in flight: a burst of messages handled at once (a credit, a name) holds nothing.
+    // Only what waits is in flight: a spot check's answer, handled at once, holds nothing either.
     if (!(waiting instanceof Promise)) return;
     connection.inFlight += 1;
     void waiting.catch((error: unknown) => this.handlingFailed(error)).finally(() => (connection.inFlight -= 1));

@@ -10,6 +10,7 @@ import type { Logger } from '../log.ts';
 import { relabelled } from '../model/class-labels.ts';
 import { CloseCode, type FailureMessage, type ResultMessage } from '../protocol.ts';
 import type { JobStore, LeaseRef, RejectReason } from '../store/job-store.ts';
+import { logStoreError } from '../store/store-errors.ts';
 import type { SpotChecks } from '../trust/spot-checks.ts';
 import type { Verifier } from '../trust/verification.ts';
 import type { JobEvent } from './job-events.ts';
@@ -42,10 +43,7 @@ export class WorkerAnswers {
   async complete(session: WorkerSession, message: ResultMessage): Promise<void> {
     const { store, workers, verifier, trust, applied } = this.deps;
     const lease = { jobId: message.jobId, leaseId: message.leaseId };
-    if (this.isSpotCheckHeld(session, lease)) {
-      await trust.judgeSpotCheck(session, lease, message.predictions[0]!.index, message.inferenceMs);
-      return;
-    }
+    if (this.isSpotCheckHeld(session, lease)) return this.followUp(trust.judgeSpotCheck(session, lease, message.predictions[0]!.index, message.inferenceMs));
     const answer = {
       predictions: relabelled(message.predictions),
       model: message.model,
@@ -78,8 +76,7 @@ export class WorkerAnswers {
     if (transition.applied) {
       session.recordDone(message.inferenceMs);
       applied({ type: 'job', transition: name, job: transition.job });
-      if (name === 'completed') await trust.judgeVolunteers(transition.job);
-      else await trust.voteKept(session, lease.jobId, checksBefore);
+      this.followUp(name === 'completed' ? trust.judgeVolunteers(transition.job) : trust.voteKept(session, lease.jobId, checksBefore));
     } else {
       this.reject(session, lease, held, 'result', transition.reason);
     }
@@ -118,7 +115,7 @@ export class WorkerAnswers {
   async refuse(session: WorkerSession, message: ResultMessage, problem: string): Promise<void> {
     const { store, workers, trust, applied } = this.deps;
     const lease = { jobId: message.jobId, leaseId: message.leaseId };
-    if (this.isSpotCheckHeld(session, lease)) return void (await trust.judgeSpotCheck(session, lease, null));
+    if (this.isSpotCheckHeld(session, lease)) return this.followUp(trust.judgeSpotCheck(session, lease, null));
     const held = session.holds(lease);
     const transition = await store.refuse(lease, session.id, `answer refused: ${problem}`, Date.now()).finally(() => session.drop(lease));
     if (transition.applied) {
@@ -129,6 +126,16 @@ export class WorkerAnswers {
       this.reject(session, lease, held, 'refused answer', transition.reason);
     }
     workers.changed(session);
+  }
+
+  /**
+   * What an answer leads to once its lease is done with (a spot check or the job's volunteers judged, waiting votes
+   * decided again) waits on the identity store while the worker may already be dealt a job in its place: it runs
+   * beside the worker's messages, not as one (MAX_WORKER_MESSAGES_IN_FLIGHT counts only what the worker waits on).
+   * There is one per answered job or check, whatever the socket sends.
+   */
+  private followUp(judging: Promise<void>): void {
+    judging.catch((error: unknown) => logStoreError(this.deps.log, error, 'could not finish judging an answer'));
   }
 
   /**

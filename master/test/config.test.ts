@@ -95,10 +95,10 @@ describe('configuration', () => {
     expect(loadConfig(argv(), { DISPLAY_NAME_WRITE_INTERVAL_MS: '0' }).displayNameWriteIntervalMs).toBe(0);
   });
 
-  it('hangs up on a worker with more than 64 messages in flight, and refuses a bound that a full window of answers could reach', () => {
-    expect(loadConfig(argv(), {}).maxWorkerMessagesInFlight).toBe(64);
-    expect(loadConfig(argv(), { MAX_WORKER_MESSAGES_IN_FLIGHT: '34' }).maxWorkerMessagesInFlight).toBe(34);
-    expect(() => loadConfig(argv(), { MAX_WORKER_MESSAGES_IN_FLIGHT: '33' })).toThrow(/MAX_WORKER_MESSAGES_IN_FLIGHT/);
+  it('hangs up on a worker with more than 128 messages in flight, and refuses a bound that an honest page could reach', () => {
+    expect(loadConfig(argv(), {}).maxWorkerMessagesInFlight).toBe(128);
+    expect(loadConfig(argv(), { MAX_WORKER_MESSAGES_IN_FLIGHT: '64' }).maxWorkerMessagesInFlight).toBe(64);
+    expect(() => loadConfig(argv(), { MAX_WORKER_MESSAGES_IN_FLIGHT: '63' })).toThrow(/MAX_WORKER_MESSAGES_IN_FLIGHT/);
   });
 
   it('hangs up on a worker with 16 MiB unread, and refuses a bound smaller than one upload could be', () => {

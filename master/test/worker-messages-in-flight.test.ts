@@ -1,15 +1,18 @@
 // A worker flooding a master whose store is slow, within the message rate: each failure it sends waits on the store,
 // so without a bound the waiting handlers would pile up as fast as it sends. Past MAX_WORKER_MESSAGES_IN_FLIGHT the
-// socket is hung up on, the master handles nothing more of it, and it serves other workers as before.
-import { expect, it, vi } from 'vitest';
-import { until } from '../../test/support/jobs-client.ts';
-import { useSyntheticGrid } from '../../test/support/synthetic-grid.ts';
-import { TEST_FLEET_TOKEN } from '../../test/support/test-master.ts';
+// socket is hung up on, the master handles nothing more of it, and it serves other workers as before. An honest
+// volunteer answering within its window is never hung up on, however slow the identity store judging its answers.
+import { afterEach, expect, it, vi } from 'vitest';
+import { SyntheticWorker } from '../../metrics/synthetic-worker.ts';
+import { getJob, newOwner, submit, until } from '../../test/support/jobs-client.ts';
+import { gridImage, useSyntheticGrid } from '../../test/support/synthetic-grid.ts';
+import { startTestMaster, TEST_FLEET_TOKEN, type TestMaster } from '../../test/support/test-master.ts';
 import { MAX_CREDIT } from '../protocol.ts';
+import { Verifier, type TrustRecords } from '../trust/verification.ts';
 
 const grid = useSyntheticGrid();
-/** The least the bound may be: a page's full window of answers, with room to spare. */
-const IN_FLIGHT = MAX_CREDIT + 2;
+/** The least the bound may be: an honest page's most (config.ts). */
+const IN_FLIGHT = 2 * MAX_CREDIT;
 
 it('hangs up on a worker with more than MAX_WORKER_MESSAGES_IN_FLIGHT messages waiting on a slow store, and keeps serving others', async () => {
   const master = await grid.start({ maxWorkerMessagesInFlight: IN_FLIGHT });
@@ -29,6 +32,10 @@ it('hangs up on a worker with more than MAX_WORKER_MESSAGES_IN_FLIGHT messages w
   await until(() => slowFail.mock.calls.length === IN_FLIGHT, 'as many failures as the bound waiting on the store');
   expect(master.workers.size).toBe(1);
   expect(closedWith).toBeUndefined();
+  // At the bound, a credit change is handled at once: it holds no place, and trips nothing.
+  flooder.send({ type: 'credit', credit: 1 });
+  await until(() => master.workers.all[0]!.credit === 1, 'the credit change handled');
+  expect(master.hub.counters.tooManyInFlight).toBe(0);
 
   for (let i = IN_FLIGHT; i < 2 * IN_FLIGHT; i++) flooder.send(forgedFailure(i));
   await until(() => closedWith !== undefined, 'the flooder hung up on', 5_000);
@@ -42,4 +49,68 @@ it('hangs up on a worker with more than MAX_WORKER_MESSAGES_IN_FLIGHT messages w
   await grid.connect({ name: 'honest', hello: { fleetToken: TEST_FLEET_TOKEN }, onJob: (job, worker) => worker.succeed(job.header) });
   await until(async () => (await fetch(`${master.url}/api/jobs/${ids[0]}`).then((r) => r.json())).status === 'done', 'a job done by another worker');
   expect(slowFail).toHaveBeenCalledTimes(IN_FLIGHT);
+});
+
+/** The identity store's trust records, their judged answers' writes held until `open`: judging volunteers waits on them. */
+function slowJudging(records: TrustRecords) {
+  let open!: () => void;
+  const opened = new Promise<void>((resolve) => (open = resolve));
+  const gated: TrustRecords & { held: number } = {
+    held: 0,
+    trustRecord: (...args) => records.trustRecord(...args),
+    recordJudgedAnswer: async (...args) => {
+      gated.held += 1;
+      await opened;
+      return records.recordJudgedAnswer(...args);
+    },
+    blacklist: (...args) => records.blacklist(...args),
+    owedBacktracks: (...args) => records.owedBacktracks(...args),
+    backtracked: (...args) => records.backtracked(...args),
+    survival: (...args) => records.survival(...args),
+  };
+  return { gated, open };
+}
+
+let slowMaster: TestMaster | undefined;
+afterEach(async () => {
+  await slowMaster?.close();
+  slowMaster = undefined;
+});
+
+it('never hangs up on a volunteer answering at once within its window while the identity store is slow to judge its answers', async () => {
+  let judging!: ReturnType<typeof slowJudging>;
+  // Test masters settle a job on one volunteer's answer, then judge its volunteers: one judged answer written per job.
+  slowMaster = await startTestMaster(
+    { maxWorkerMessagesInFlight: IN_FLIGHT },
+    {
+      verifier: (config, records) => {
+        judging = slowJudging(records);
+        return new Verifier(config, judging.gated);
+      },
+    },
+  );
+  const volunteer = await SyntheticWorker.connect({
+    masterUrl: slowMaster.url,
+    name: 'volunteer',
+    credit: MAX_CREDIT,
+    onJob: (job, worker) => worker.succeed(job.header),
+  });
+  let closedWith: number | undefined;
+  void volunteer.closed.then((code) => (closedWith = code));
+  const jobs = 3 * IN_FLIGHT;
+  const owner = await newOwner(slowMaster.url);
+  const ids = await submit(
+    slowMaster.url,
+    Array.from({ length: jobs }, (_, i) => ({ name: `image-${i}.jpg`, bytes: gridImage })),
+    owner,
+  );
+
+  // Every job answered and settled, its judging still waiting: more than the bound, and the volunteer still connected.
+  await until(() => judging.gated.held === jobs || closedWith !== undefined, 'every answer judged, or the volunteer hung up on');
+  expect(closedWith).toBeUndefined();
+  expect(slowMaster.hub.counters.tooManyInFlight).toBe(0);
+  expect(new Set(await Promise.all(ids.map(async (id) => (await getJob(slowMaster!.url, id)).status)))).toEqual(new Set(['done']));
+
+  judging.open();
+  volunteer.terminate();
 });
