@@ -131,7 +131,7 @@ export const OPTIONS: [string, string, keyof Config, string][] = [
     '--max-worker-send-buffer-bytes <n>',
     'MAX_WORKER_SEND_BUFFER_BYTES',
     'maxWorkerSendBufferBytes',
-    'bytes sent to one worker socket and not yet taken; past it, it is hung up on',
+    'bytes sent to one worker socket and not yet taken, beyond the job frames it holds; past it, it is hung up on',
   ],
   ['--refused-log-interval-ms <n>', 'REFUSED_LOG_INTERVAL_MS', 'refusedLogIntervalMs', 'at most one warning per worker per interval for refused answers'],
   ['--admin-token <t>', 'ADMIN_TOKEN', 'adminToken', 'token for clearing all jobs and changing any job; sees every job'],

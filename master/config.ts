@@ -168,7 +168,7 @@ export const ConfigSchema = z
      * most: a full window of answers, and as many that crossed the master's cancel of their leases.
      */
     maxWorkerMessagesInFlight: int(2 * MAX_CREDIT).default(128),
-    /** Bytes sent to one worker socket that it has not yet taken; past it, the socket is hung up on (a client that stopped reading). */
+    /** Bytes sent to one worker socket that it has not yet taken, beyond the job frames it holds; past it, the socket is hung up on (a client that stopped reading). */
     maxWorkerSendBufferBytes: int(1).default(16 * 1024 * 1024),
     /** A worker's refused answers are logged at most once per this interval, with a count of the rest. */
     refusedLogIntervalMs: int(0).default(10_000),
@@ -263,7 +263,7 @@ export const ConfigSchema = z
   })
   .refine((config) => config.maxWorkerSendBufferBytes >= config.maxUploadBytes, {
     path: ['maxWorkerSendBufferBytes'],
-    message: 'must be at least MAX_UPLOAD_BYTES, or a worker still taking one of the largest images would be hung up on when dealt the next',
+    message: 'must be at least MAX_UPLOAD_BYTES, or a worker still taking one of the largest images when its job is taken back would be hung up on',
   })
   .refine((config) => config.maxUploadRequestBytes <= config.maxUploadBytesInFlight, {
     path: ['maxUploadRequestBytes'],

@@ -73,7 +73,7 @@ export interface HubOptions {
   maxMessagesPerSecond: number;
   /** Its answers waiting on the store at once before a worker is hung up on (MAX_WORKER_MESSAGES_IN_FLIGHT). */
   maxMessagesInFlight: number;
-  /** Bytes sent to a worker and not yet taken before it is hung up on (MAX_WORKER_SEND_BUFFER_BYTES). */
+  /** Bytes sent to a worker and not yet taken, beyond the job frames it holds, before it is hung up on (MAX_WORKER_SEND_BUFFER_BYTES). */
   maxSendBufferBytes: number;
 }
 
@@ -150,10 +150,15 @@ export class WorkerHub {
       badMessages: 0,
       rate: new MessageRate(this.options.maxMessagesPerSecond, performance.now()),
       inFlight: 0,
-      send: boundedSend(socket, this.options.maxSendBufferBytes, () => {
-        this.counters.notReading += 1;
-        this.log.warn({ worker: connection.session?.hello.name, unreadBytes: socket.bufferedAmount }, 'worker does not read what it is sent: hanging up');
-      }),
+      send: boundedSend(
+        socket,
+        this.options.maxSendBufferBytes,
+        () => connection.session?.owedBytes ?? 0,
+        () => {
+          this.counters.notReading += 1;
+          this.log.warn({ worker: connection.session?.hello.name, unreadBytes: socket.bufferedAmount }, 'worker does not read what it is sent: hanging up');
+        },
+      ),
     };
     this.connections.add(connection);
     const helloTimer = setTimeout(() => {

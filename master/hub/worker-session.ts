@@ -48,9 +48,9 @@ export class WorkerSession {
   private window = INITIAL_WINDOW;
   /**
    * Every lease this worker holds, by job id: the lease id, the attempt it is (absent for a spot check, which is no
-   * job), and when it was given (ms, this master's clock).
+   * job), when it was given (ms, this master's clock) and the bytes of the frame that carried it.
    */
-  private readonly held = new Map<string, { leaseId: string; attempt?: number; givenAt: number }>();
+  private readonly held = new Map<string, { leaseId: string; attempt?: number; givenAt: number; frameBytes: number }>();
   /**
    * Leases taken back from it with a cancel, newest last, at most MAX_CREDIT (no more can be on their way back): an
    * answer that crossed the cancel is late, not forged, and each excuses one answer.
@@ -115,9 +115,17 @@ export class WorkerSession {
 
   /** Pushes a job (or a spot check, which looks the same) to the worker. */
   give(lease: Pick<Lease, 'jobId' | 'leaseId' | 'contentType' | 'image'> & Partial<Pick<Lease, 'attempt'>>): void {
-    this.held.set(lease.jobId, { leaseId: lease.leaseId, attempt: lease.attempt, givenAt: Date.now() });
     const header = { type: 'job' as const, jobId: lease.jobId, leaseId: lease.leaseId, contentType: lease.contentType };
-    this.sendFrame(encodeJobFrame(header, lease.image));
+    const frame = encodeJobFrame(header, lease.image);
+    this.held.set(lease.jobId, { leaseId: lease.leaseId, attempt: lease.attempt, givenAt: Date.now(), frameBytes: frame.length });
+    this.sendFrame(frame);
+  }
+
+  /** The bytes of the job frames it holds and has not answered: its credit asked for them, so it may still be taking them. */
+  get owedBytes(): number {
+    let bytes = 0;
+    for (const { frameBytes } of this.held.values()) bytes += frameBytes;
+    return bytes;
   }
 
   /**
