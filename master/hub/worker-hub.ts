@@ -212,7 +212,7 @@ export class WorkerHub {
     } catch (error) {
       return this.handlingFailed(error);
     }
-    // Only what waits is in flight: a spot check's answer, handled at once, holds nothing either.
+    // What waits holds its place until done: an answer until its lease is done with (the judging it leads to runs after).
     if (!(waiting instanceof Promise)) return;
     connection.inFlight += 1;
     void waiting.catch((error: unknown) => this.handlingFailed(error)).finally(() => (connection.inFlight -= 1));
