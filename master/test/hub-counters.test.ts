@@ -3,6 +3,7 @@
 import { expect, it } from 'vitest';
 import { until } from '../../test/support/jobs-client.ts';
 import { useSyntheticGrid } from '../../test/support/synthetic-grid.ts';
+import { CloseCode } from '../protocol.ts';
 
 const grid = useSyntheticGrid();
 const LIMIT = 3;
@@ -31,4 +32,19 @@ it('counts a worker hung up on for too many refused answers, once', async () => 
   expect(closedWith).toBe(1008);
   expect(grid.master.hub.counters.tooManyRefused).toBe(1);
   expect(await cutOffCount('too-many-refused-answers')).toBe('1');
+});
+
+it('counts a worker hung up on for a blacklisted identity, once', async () => {
+  const adminToken = 'admin-token-of-this-test';
+  await grid.start({ adminToken });
+  const worker = await grid.connect({ name: 'revoked', credit: 0 });
+  const closed = worker.closed;
+  const revoked = await fetch(`${grid.master.url}/api/workers/${worker.welcome.identity.workerId}/revoke`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${adminToken}` },
+  });
+  expect(revoked.status).toBe(200);
+  expect(await closed).toBe(CloseCode.identityRevoked);
+  expect(grid.master.hub.counters.blacklisted).toBe(1);
+  expect(await cutOffCount('blacklisted')).toBe('1');
 });
