@@ -71,8 +71,10 @@ export type JobResult = z.infer<typeof JobResult>;
 /**
  * refused: the worker's answer made no sense (wrong model, unknown backend, impossible probabilities) and was not taken.
  * answered: a volunteer's answer, kept as a vote while the job waits for another replica (its top-1 is shown once the job is done).
+ * image-missing: the master found the job's stored image gone as it leased it, and failed the job: its reason is the
+ * master's, not the worker's, whose lease this attempt was.
  */
-export const AttemptOutcome = z.enum(['running', 'done', 'answered', 'failed', 'expired', 'lost', 'recovered', 'refused']);
+export const AttemptOutcome = z.enum(['running', 'done', 'answered', 'failed', 'expired', 'lost', 'recovered', 'refused', 'image-missing']);
 export type AttemptOutcome = z.infer<typeof AttemptOutcome>;
 
 /** One lease of a job to a worker. */

@@ -17,7 +17,7 @@
 import type { AttemptOutcome } from '../api-types.ts';
 import type { Limits } from './job-store.ts';
 
-export type EndedWithoutResult = Extract<AttemptOutcome, 'failed' | 'expired' | 'lost' | 'recovered' | 'refused'>;
+export type EndedWithoutResult = Extract<AttemptOutcome, 'failed' | 'expired' | 'lost' | 'recovered' | 'refused' | 'image-missing'>;
 
 /** What the rules need to know of each attempt of a job, the one just ended included. */
 export interface AttemptFacts {

@@ -192,7 +192,8 @@ export interface JobStore {
   refuse(lease: LeaseRef, workerId: string, reason: string, now: number): Promise<Transition>;
   /**
    * The master fails the job on this lease for good, whatever the attempt rules say, fenced as release is: no worker
-   * could ever be given it (its image is gone). Its attempt ends failed with `reason`, which its error names.
+   * could ever be given it (its image is gone). Its attempt ends 'image-missing', the master's verdict and not its
+   * worker's failure (counted as none, its identity not shunned), and the job's error is `reason` alone.
    */
   failForGood(lease: LeaseRef, reason: string, now: number): Promise<Transition>;
   /** The lease ended without an answer (worker lost, lease expired, master restarted): requeue or fail. */

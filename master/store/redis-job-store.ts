@@ -214,7 +214,7 @@ export class RedisJobStore implements JobStore {
   }
 
   failForGood(lease: LeaseRef, reason: string, now: number): Promise<Transition> {
-    return this.of(lease.jobId).endWithoutResult(lease, '', 'failed', reason, false, now, true);
+    return this.of(lease.jobId).endWithoutResult(lease, '', 'image-missing', reason, true, now);
   }
 
   release(lease: LeaseRef, outcome: 'lost' | 'expired' | 'recovered', reason: string, now: number): Promise<Transition> {

@@ -200,7 +200,7 @@ export class SqliteJobStore implements JobStore {
     return this.commits.write((): Transition => {
       const row = this.fenced(lease, null);
       if ('reason' in row) return { applied: false, reason: row.reason };
-      return this.endWithoutResult(row, 'failed', reason, false, now, true);
+      return this.endWithoutResult(row, 'image-missing', reason, true, now);
     });
   }
 
@@ -366,12 +366,14 @@ export class SqliteJobStore implements JobStore {
     return row;
   }
 
-  /** `forGood`: the master's own verdict (failForGood), which fails the job whatever the attempt rules say. */
-  private endWithoutResult(row: JobRow, outcome: EndedWithoutResult, reason: string, retryable: boolean, now: number, forGood = false): Transition {
+  /** 'image-missing' is the master's own verdict (failForGood): it fails the job whatever the attempt rules say, naming no worker. */
+  private endWithoutResult(row: JobRow, outcome: EndedWithoutResult, reason: string, retryable: boolean, now: number): Transition {
     this.q.endAttempt.run(now, outcome, reason, outcome === 'failed' && !retryable ? 1 : 0, row.id, row.lease_id);
     const rows = this.q.attempts.all(row.id) as AttemptRow[];
     const next = afterAttempt(rows.map(attemptFacts), this.limits);
-    if (forGood || next.status === 'failed') {
+    if (outcome === 'image-missing') {
+      this.q.finish.run('failed', now, null, reason, next.failures, row.id);
+    } else if (next.status === 'failed') {
       this.q.finish.run('failed', now, null, finalError(rows.map(toAttemptView)), next.failures, row.id);
     } else {
       this.q.requeue.run(next.failures, next.trustedOnly ? `${reason}; ${WAITS_FOR_TRUSTED}` : reason, next.trustedOnly ? 1 : 0, row.id);

@@ -1,9 +1,9 @@
 // A job whose stored image is gone (deleted by hand from DATA_DIR/images or from Redis, lost to a damaged disk), on a
 // real master, a real store and a worker speaking the real protocol: the lease that finds it fails it through the
 // lifecycle, so a board's event stream hears `failed` with the reason, and its worker, sent nothing for it, is dealt
-// the next job. Nor can it be retried: it would only fail again.
+// the next job; it fails in the master's words, never as the failure of the volunteer that leased it. Nor can it be retried: it would only fail again.
 import { describe, expect, it } from 'vitest';
-import { until } from '../../test/support/jobs-client.ts';
+import { getJob, until } from '../../test/support/jobs-client.ts';
 import { ADMIN_TOKEN, submit, useLifecycleMasters } from '../../test/support/lifecycle-masters.ts';
 import { loseImageFiles, loseRedisImages } from '../../test/support/lost-images.ts';
 import { SseClient } from '../../test/support/sse-client.ts';
@@ -39,7 +39,7 @@ describe.each(['sqlite', 'redis'] as const)('on the %s store', (kind) => {
           .map(({ transition, job }) => [transition, job.status]),
       ).toEqual([['failed', 'failed']]);
       const failed = events().find(({ job }) => job.id === gone)!.job;
-      expect(failed.error).toBe(`attempt 1 on ${failed.worker}: failed (${IMAGE_MISSING})`);
+      expect(failed.error).toBe(IMAGE_MISSING);
       expect(
         events()
           .filter(({ job }) => job.id === next)
@@ -50,6 +50,17 @@ describe.each(['sqlite', 'redis'] as const)('on the %s store', (kind) => {
     } finally {
       board.close();
     }
+  });
+
+  it("fails it in the master's words when a volunteer leases it: its attempt and error are not the volunteer's", async () => {
+    const { m, ids } = await withImageLost(1);
+    const [gone] = ids as [string];
+    await worker(m, { hello: { fleetToken: undefined } });
+    await until(async () => (await m.store.get(gone))?.status === 'failed', 'the job to fail');
+
+    const job = await getJob(m.url, gone);
+    expect(job.error).toBe(IMAGE_MISSING);
+    expect(job.timeline.map((attempt) => [attempt.workerClass, attempt.outcome, attempt.reason])).toEqual([['volunteer', 'image-missing', IMAGE_MISSING]]);
   });
 
   it('refuses to retry a failed job whose image is gone: 409 image-missing, in plain words, the job left failed', async () => {

@@ -90,15 +90,16 @@ describeEveryStore(({ open, openData, withJobs }) => {
       expect([kept!.jobId, Buffer.from(kept!.image!).toString('hex')]).toEqual([jobs[1]!.id, '06']);
     });
 
-    it('fails for good on failForGood, saying why, even on a lease a volunteer holds, and its lease is over', async () => {
+    it("fails for good on failForGood, in the master's words, even on a lease a volunteer holds, and its lease is over", async () => {
       const { store, loseImages } = await openData();
       const { jobs } = await store.create([newJob('gone.png', 'image/png', new Uint8Array([5]))], T0);
       await loseImages(jobs[0]!.id);
       const [lease] = await store.lease([volunteerRef('v', 'identity-v')], LEASE_MS, T0 + 10);
       const failed = await store.failForGood(lease!, 'image-missing: gone', T0 + 20);
-      expect(failed).toMatchObject({ applied: true, job: { status: 'failed', error: 'attempt 1 on volunteer-v: failed (image-missing: gone)' } });
+      // The master's verdict, not the volunteer's failure: its error names no worker.
+      expect(failed).toMatchObject({ applied: true, job: { status: 'failed', error: 'image-missing: gone' } });
       const detail = (await store.getDetail(jobs[0]!.id))!;
-      expect(detail.timeline.map((attempt) => [attempt.outcome, attempt.reason])).toEqual([['failed', 'image-missing: gone']]);
+      expect(detail.timeline.map((attempt) => [attempt.outcome, attempt.reason])).toEqual([['image-missing', 'image-missing: gone']]);
       expect(await store.counts()).toEqual({ queued: 0, leased: 0, done: 0, failed: 1 });
       expect(await store.activeLeases()).toEqual([]);
       // Fenced: once, and never on a lease that is not the job's.

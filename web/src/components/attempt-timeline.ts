@@ -15,6 +15,7 @@ const OUTCOME_LABELS: Record<AttemptOutcome, string> = {
   lost: 'worker lost',
   recovered: 'recovered after a master restart',
   refused: 'answer refused as nonsense',
+  'image-missing': 'image missing: failed by the master',
 };
 
 /** Every lease of a job, oldest first: who ran it, on what, when, and how it ended. */
