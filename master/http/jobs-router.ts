@@ -139,12 +139,11 @@ export function jobsRouter({ store, lifecycle, config, uploadGuards, requesters,
     if (job.status !== 'failed') throw new HttpError(409, 'not-failed', `job ${job.id} is ${job.status}; only failed jobs can be retried`);
     if (job.imageExpiredAt) throw imageExpired(job, 409, 'there is nothing left to retry it on; submit the image again');
     const retried = await lifecycle.retry(job.id);
-    if (retried) return void res.json(retried);
-    // The store refused: the job changed meanwhile, its image expired just now, or its image is gone.
-    const now = await store.get(job.id);
-    if (now?.imageExpiredAt) throw imageExpired(now, 409, 'there is nothing left to retry it on; submit the image again');
-    // Still failed and its image not expired: the store refused because the image is gone.
-    if (now?.status === 'failed') throw imageMissing(now);
+    if ('job' in retried) return void res.json(retried.job);
+    // The store refused, saying why: the job changed meanwhile, or its image expired just now or is gone.
+    if (retried.refused === 'image-missing') throw imageMissing(job);
+    const expired = retried.refused === 'image-expired' ? await store.get(job.id) : null;
+    if (expired?.imageExpiredAt) throw imageExpired(expired, 409, 'there is nothing left to retry it on; submit the image again');
     throw new HttpError(409, 'not-failed', `job ${job.id} changed while retrying; look again`);
   });
 

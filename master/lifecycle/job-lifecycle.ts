@@ -18,14 +18,13 @@
 //                                         unverified instead when its image has expired: it stays done, saying so)
 //   queued, holding votes ─completed─▶ done (a voter passed a spot check and the votes became credible: waiting-votes.ts)
 //   done / failed ─image-expired─▶ the same, its image deleted ─purged─▶ deleted (retention, lifecycle/retention.ts)
-import type { JobView } from '../api-types.ts';
 import { Dispatcher } from '../dispatch/dispatcher.ts';
 import type { LiveEvents } from '../events/live-events.ts';
 import type { WorkerRegistry } from '../hub/worker-registry.ts';
 import type { WorkerSession } from '../hub/worker-session.ts';
 import type { Logger } from '../log.ts';
 import type { FailureMessage, ResultMessage } from '../protocol.ts';
-import type { CreateResult, JobStore, LeaseRef, NewJob, RejectReason } from '../store/job-store.ts';
+import type { CreateResult, JobStore, LeaseRef, NewJob, RejectReason, Retried } from '../store/job-store.ts';
 import { logStoreError, StoreUnavailableError } from '../store/store-errors.ts';
 import type { SpotCheckCounts, SpotChecks } from '../trust/spot-checks.ts';
 import type { Verifier } from '../trust/verification.ts';
@@ -275,11 +274,11 @@ export class JobLifecycle {
     return requeued;
   }
 
-  /** A failed job goes back to the queue with a fresh attempt budget; null if it is not failed (any more). */
-  async retry(jobId: string): Promise<JobView | null> {
-    const job = await this.store.retry(jobId);
-    if (job) this.applied({ type: 'job', transition: 'retried', job });
-    return job;
+  /** A failed job goes back to the queue with a fresh attempt budget, or the store says why not (Retried). */
+  async retry(jobId: string): Promise<Retried> {
+    const retried = await this.store.retry(jobId);
+    if ('job' in retried) this.applied({ type: 'job', transition: 'retried', job: retried.job });
+    return retried;
   }
 
   /** Deletes a job; a worker here holding it is told to drop it. Answers whether it existed. */

@@ -6,7 +6,21 @@
 // `now` arguments), never Redis's, as in sqlite.
 import { randomUUID } from 'node:crypto';
 import { type JobDetailView, type JobPage, type JobResult, type JobView } from '../api-types.ts';
-import type { CreateResult, JobStore, Leased, LeaseRef, Limits, ListQuery, NewJob, Reopened, StatusCounts, Transition, Vote, WorkerRef } from './job-store.ts';
+import type {
+  CreateResult,
+  JobStore,
+  Leased,
+  LeaseRef,
+  Limits,
+  ListQuery,
+  NewJob,
+  Reopened,
+  Retried,
+  StatusCounts,
+  Transition,
+  Vote,
+  WorkerRef,
+} from './job-store.ts';
 import type { RedisClient } from './redis/lua-scripts.ts';
 import { idIn, partitionOf, shareOf } from './redis/partitions.ts';
 import { MasterPresence } from './redis/master-presence.ts';
@@ -229,7 +243,7 @@ export class RedisJobStore implements JobStore {
     return this.leasesDueBy('+inf', '+inf');
   }
 
-  retry(jobId: string): Promise<JobView | null> {
+  retry(jobId: string): Promise<Retried> {
     return this.of(jobId).retry(jobId);
   }
 

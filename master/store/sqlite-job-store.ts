@@ -22,6 +22,7 @@ import type {
   ListQuery,
   NewJob,
   Reopened,
+  Retried,
   StatusCounts,
   Transition,
   Vote,
@@ -224,13 +225,17 @@ export class SqliteJobStore implements JobStore {
   }
 
   /** A retried job starts a fresh life: new attempt budget, new timeline. */
-  async retry(jobId: string): Promise<JobView | null> {
-    // Its image gone, it would only fail again at its next lease.
-    if (!(await this.images.has(jobId))) return null;
-    return this.commits.write(() => {
-      if (!this.q.retry.run(jobId).changes) return null;
+  async retry(jobId: string): Promise<Retried> {
+    const hasImage = await this.images.has(jobId);
+    return this.commits.write((): Retried => {
+      const row = this.q.job.get(jobId) as JobRow | undefined;
+      if (row?.status !== 'failed') return { refused: 'not-failed' };
+      if (row.image_expired_at !== null) return { refused: 'image-expired' };
+      // Its image gone, it would only fail again at its next lease.
+      if (!hasImage) return { refused: 'image-missing' };
+      this.q.retry.run(jobId);
       this.q.deleteAttempts.run(jobId);
-      return this.view(jobId);
+      return { job: this.view(jobId)! };
     });
   }
 

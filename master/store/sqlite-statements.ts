@@ -83,7 +83,7 @@ export function prepareStatements(db: Database.Database) {
     active: db.prepare(`SELECT id AS jobId, lease_id AS leaseId FROM jobs WHERE status = 'leased'`),
     retry: db.prepare(
       `UPDATE jobs SET status = 'queued', attempts = 0, failures = 0, error = NULL, finished_at = NULL, started_at = NULL,
-       worker = NULL, result = NULL, votes = 0 WHERE id = ? AND status = 'failed' AND image_expired_at IS NULL`,
+       worker = NULL, result = NULL, votes = 0 WHERE id = ?`,
     ),
     deleteJob: db.prepare(`DELETE FROM jobs WHERE id = ?`),
     deleteAttempts: db.prepare(`DELETE FROM attempts WHERE job_id = ?`),

@@ -2,7 +2,7 @@
 // real master, a real store and a worker speaking the real protocol: the lease that finds it fails it through the
 // lifecycle, so a board's event stream hears `failed` with the reason, and its worker, sent nothing for it, is dealt
 // the next job; it fails in the master's words, never as the failure of the volunteer that leased it. Nor can it be retried: it would only fail again.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { getJob, until } from '../../test/support/jobs-client.ts';
 import { ADMIN_TOKEN, submit, useLifecycleMasters } from '../../test/support/lifecycle-masters.ts';
 import { loseImageFiles, loseRedisImages } from '../../test/support/lost-images.ts';
@@ -78,5 +78,18 @@ describe.each(['sqlite', 'redis'] as const)('on the %s store', (kind) => {
       },
     });
     expect(await m.store.get(gone)).toMatchObject({ status: 'failed' });
+  });
+
+  it('answers a retry the store refused as not failed with 409 not-failed, though the job reads back failed with its image', async () => {
+    const { m, ids } = await withImageLost(2);
+    const failed = ids[1]!;
+    await worker(m, { onJob: (job, self) => self.fail(job.header, 'cannot decode', false) });
+    await until(async () => (await m.store.get(failed))?.status === 'failed', 'the job with its image to fail');
+    // Another master's retry won, and the job failed again at once: this one's store saw it not failed.
+    vi.spyOn(m.store, 'retry').mockResolvedValueOnce({ refused: 'not-failed' });
+
+    const retried = await fetch(`${m.url}/api/jobs/${failed}/retry`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+    expect(retried.status).toBe(409);
+    expect(await retried.json()).toEqual({ error: { code: 'not-failed', message: `job ${failed} changed while retrying; look again` } });
   });
 });

@@ -101,7 +101,9 @@ describeEveryStore(({ openData, withJobs }) => {
       const { store, ids } = await withJobs(1, { maxAttempts: 1, maxLeases: 9 });
       await store.fail(await leaseOne(store, A), A.id, 'bad', true, T0 + 1);
       const retried = await store.retry(ids[0]!);
-      expect(retried).toMatchObject({ id: ids[0], status: 'queued', attempts: 0, startedAt: null, finishedAt: null, worker: null, error: null, result: null });
+      expect(retried).toMatchObject({
+        job: { id: ids[0], status: 'queued', attempts: 0, startedAt: null, finishedAt: null, worker: null, error: null, result: null },
+      });
       expect(await store.counts()).toMatchObject({ queued: 1, failed: 0 });
     });
 
@@ -122,17 +124,18 @@ describeEveryStore(({ openData, withJobs }) => {
       await loseImages(jobs[0]!.id);
       const [lease] = await store.lease([A], LEASE_MS, T0 + 1);
       await store.failForGood(lease!, 'image-missing', T0 + 2);
-      expect(await store.retry(jobs[0]!.id)).toBeNull();
+      expect(await store.retry(jobs[0]!.id)).toEqual({ refused: 'image-missing' });
       expect(await store.get(jobs[0]!.id)).toMatchObject({ status: 'failed', imageExpiredAt: null });
       expect(await store.counts()).toMatchObject({ queued: 0, failed: 1 });
     });
 
-    it('leaves jobs that are not failed alone', async () => {
+    it('leaves jobs that are not failed alone, saying so', async () => {
       const { store, ids } = await withJobs(2);
       await leaseOne(store, A);
-      expect(await store.retry(ids[0]!)).toBeNull();
-      expect(await store.retry(ids[1]!)).toBeNull();
-      expect(await store.retry(randomUUID())).toBeNull();
+      expect(await store.retry(ids[0]!)).toEqual({ refused: 'not-failed' });
+      expect(await store.retry(ids[1]!)).toEqual({ refused: 'not-failed' });
+      expect(await store.retry(randomUUID())).toEqual({ refused: 'not-failed' });
+      expect(await store.counts()).toMatchObject({ queued: 1, leased: 1 });
     });
   });
 });

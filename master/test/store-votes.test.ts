@@ -131,7 +131,7 @@ describe.each(STORE_KINDS)('$name job store: votes and trusted-only jobs', (kind
     // Decided on identity-1's vote for 7, one vote held; meanwhile a trusted worker fails the job, it is retried (its
     // votes cleared) and identity-1 votes again, for 2: one vote from the same identity, not the one decided on.
     expect((await store.fail(await leaseOne(store, FLEET, T0 + 2), FLEET.id, 'cannot decode', false, T0 + 3)).applied).toBe(true);
-    expect(await store.retry(id)).toMatchObject({ status: 'queued', votes: 0 });
+    expect(await store.retry(id)).toMatchObject({ job: { status: 'queued', votes: 0 } });
     await store.vote(await leaseOne(store, V1b, T0 + 4), V1b.id, answer(2, 'identity-1'), false, T0 + 5);
     expect(await store.settleWaiting(id, decidedOn, answer(7, 'identity-1'), T0 + 6)).toEqual({ applied: false, reason: 'stale-lease' });
     expect(await store.get(id)).toMatchObject({ status: 'queued', result: null, votes: 1 });
@@ -250,7 +250,7 @@ describe.each(STORE_KINDS)('$name job store: votes and trusted-only jobs', (kind
     expect([second.attempt, (await store.votes(id)).length]).toEqual([2, 1]);
     expect(await store.fail(second, FLEET.id, 'not an image', false, T0 + 3)).toMatchObject({ applied: true, job: { status: 'failed' } });
     expect(await store.get(id)).toMatchObject({ status: 'failed', votes: 0 });
-    expect(await store.retry(id)).toMatchObject({ status: 'queued', votes: 0 });
+    expect(await store.retry(id)).toMatchObject({ job: { status: 'queued', votes: 0 } });
     const afresh = await leaseOne(store, V1, T0 + 4);
     expect([afresh.jobId, afresh.attempt, await store.votes(id)]).toEqual([id, 1, []]);
   });

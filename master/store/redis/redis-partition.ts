@@ -8,7 +8,20 @@ import { randomUUID } from 'node:crypto';
 import { RedisImageStore } from '../../images/redis-image-store.ts';
 import { JOB_STATUSES, type JobDetailView, type JobResult, type JobStatus, type JobView } from '../../api-types.ts';
 import type { EndedWithoutResult } from '../attempt-rules.ts';
-import type { Leased, LeaseRef, Limits, NewJob, RejectReason, Reopened, StatusCounts, Transition, Vote, WorkerRef } from '../job-store.ts';
+import type {
+  Leased,
+  LeaseRef,
+  Retried,
+  RetryRefusal,
+  Limits,
+  NewJob,
+  RejectReason,
+  Reopened,
+  StatusCounts,
+  Transition,
+  Vote,
+  WorkerRef,
+} from '../job-store.ts';
 import { answerOf, leanedOn, toAttemptView, toView, withdrawn } from '../job-views.ts';
 import { jobScripts, type LuaScript, type RedisClient, type ScriptArg } from './lua-scripts.ts';
 import { execBatch, reachRedis } from './redis-connection.ts';
@@ -204,9 +217,9 @@ export class RedisPartition {
     return leaseRefs((await this.run(jobScripts.leasesHeldBy, [masterId])) as string[]);
   }
 
-  async retry(jobId: string): Promise<JobView | null> {
-    const json = (await this.run(jobScripts.retry, [jobId])) as string | null;
-    return json ? viewOf(json) : null;
+  async retry(jobId: string): Promise<Retried> {
+    const [outcome, json] = (await this.run(jobScripts.retry, [jobId])) as [string, string?];
+    return outcome === 'ok' ? { job: viewOf(json!) } : { refused: outcome as RetryRefusal };
   }
 
   async remove(jobId: string): Promise<{ removed: boolean; lease: LeaseRef | null }> {
