@@ -1,6 +1,7 @@
 // A job's stored row and its public view, shared by every store so that each
 // returns the same shapes (ISO times, nulls, parsed results).
 import type { AttemptOutcome, AttemptView, JobResult, JobStatus, JobView } from '../api-types.ts';
+import type { AttemptFacts } from './attempt-rules.ts';
 
 export interface JobRow {
   seq: number;
@@ -118,3 +119,13 @@ export function toAttemptView(row: AttemptRow): AttemptView {
     workerClass: row.trusted ? 'trusted' : 'volunteer',
   };
 }
+
+/** A stored attempt as the attempt rules see it (attempt-rules.ts). */
+export const toAttemptFacts = (row: AttemptRow): AttemptFacts => ({
+  attempt: row.attempt,
+  identity: row.identity,
+  network: row.network,
+  trusted: row.trusted === 1,
+  outcome: row.outcome,
+  final: row.final === 1,
+});

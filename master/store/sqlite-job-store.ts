@@ -11,7 +11,7 @@ import type { JobDetailView, JobPage, JobResult, JobStatus, JobView } from '../a
 import { allOrFirstFailure } from '../all-or-first-failure.ts';
 import { FileImageStore } from '../images/file-image-store.ts';
 import { createLogger, type Logger } from '../log.ts';
-import { afterAttempt, finalError, WAITS_FOR_TRUSTED, type AttemptFacts, type EndedWithoutResult } from './attempt-rules.ts';
+import { afterAttempt, finalError, WAITS_FOR_TRUSTED, type EndedWithoutResult } from './attempt-rules.ts';
 import type {
   CreateResult,
   JobStore,
@@ -28,7 +28,7 @@ import type {
   Vote,
   WorkerRef,
 } from './job-store.ts';
-import { answerOf, leanedOn, toAttemptView, toView, withdrawn, type AttemptRow, type JobRow } from './job-views.ts';
+import { answerOf, leanedOn, toAttemptFacts, toAttemptView, toView, withdrawn, type AttemptRow, type JobRow } from './job-views.ts';
 import { SqliteRetention } from './sqlite-retention.ts';
 import { releaseUnsent } from './unsent-leases.ts';
 import { prepareStatements, type Statements } from './sqlite-statements.ts';
@@ -375,7 +375,7 @@ export class SqliteJobStore implements JobStore {
   private endWithoutResult(row: JobRow, outcome: EndedWithoutResult, reason: string, retryable: boolean, now: number): Transition {
     this.q.endAttempt.run(now, outcome, reason, outcome === 'failed' && !retryable ? 1 : 0, row.id, row.lease_id);
     const rows = this.q.attempts.all(row.id) as AttemptRow[];
-    const next = afterAttempt(rows.map(attemptFacts), this.limits);
+    const next = afterAttempt(rows.map(toAttemptFacts), this.limits);
     if (outcome === 'image-missing') {
       this.q.finish.run('failed', now, null, reason, next.failures, row.id);
     } else if (next.status === 'failed') {
@@ -386,12 +386,3 @@ export class SqliteJobStore implements JobStore {
     return { applied: true, job: this.view(row.id)! };
   }
 }
-
-const attemptFacts = (row: AttemptRow): AttemptFacts => ({
-  attempt: row.attempt,
-  identity: row.identity,
-  network: row.network,
-  trusted: row.trusted === 1,
-  outcome: row.outcome,
-  final: row.final === 1,
-});
