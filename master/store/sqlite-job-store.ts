@@ -350,11 +350,16 @@ export class SqliteJobStore implements JobStore {
     return { jobId: row.id, leaseId, attempt, deadline, contentType: row.content_type, preparedType: row.prepared_type, job: this.view(row.id)! };
   }
 
-  /** The lease with the image its worker gets: the prepared one; a job stored before images were prepared, its original; none when both are gone. */
-  private async withImage({ preparedType, ...lease }: WrittenLease): Promise<Leased> {
+  /**
+   * The lease with the image its worker gets: the prepared one; a job stored before images were prepared, its original;
+   * none when both are gone. Null when the job was deleted meanwhile, its files with it: that is no image gone.
+   */
+  private async withImage({ preparedType, ...lease }: WrittenLease): Promise<Leased | null> {
     const prepared = preparedType === null ? null : await this.images.getPrepared(lease.jobId);
     if (prepared) return { ...lease, contentType: preparedType!, image: prepared };
-    return { ...lease, image: await this.images.get(lease.jobId) };
+    const image = await this.images.get(lease.jobId);
+    if (image) return { ...lease, image };
+    return 'reason' in this.fenced(lease, null) ? null : { ...lease, image: null };
   }
 
   private view(jobId: string): JobView | null {

@@ -1,7 +1,9 @@
 // A job whose stored image is gone (deleted by hand from DATA_DIR/images or from Redis, lost to a damaged disk), on a
 // real master, a real store and a worker speaking the real protocol: the lease that finds it fails it through the
 // lifecycle, so a board's event stream hears `failed` with the reason, and its worker, sent nothing for it, is dealt
-// the next job; it fails in the master's words, never as the failure of the volunteer that leased it. Nor can it be retried: it would only fail again.
+// the next job; it fails in the master's words, never as the failure of the volunteer that leased it. Nor can it be
+// retried: it would only fail again. A job deleted while its lease was being written is no image gone.
+import pino from 'pino';
 import { describe, expect, it, vi } from 'vitest';
 import { getJob, until } from '../../test/support/jobs-client.ts';
 import { ADMIN_TOKEN, submit, useLifecycleMasters } from '../../test/support/lifecycle-masters.ts';
@@ -9,6 +11,7 @@ import { loseImageFiles, loseRedisImages } from '../../test/support/lost-images.
 import { SseClient } from '../../test/support/sse-client.ts';
 import { TEST_REDIS_URL } from '../../test/support/stores.ts';
 import type { JobView } from '../api-types.ts';
+import { FileImageStore } from '../images/file-image-store.ts';
 import { IMAGE_MISSING } from '../lifecycle/job-dealing.ts';
 
 const { storeConfig, master, worker } = useLifecycleMasters();
@@ -92,4 +95,39 @@ describe.each(['sqlite', 'redis'] as const)('on the %s store', (kind) => {
     expect(retried.status).toBe(409);
     expect(await retried.json()).toEqual({ error: { code: 'not-failed', message: `job ${failed} changed while retrying; look again` } });
   });
+});
+
+it('takes a job deleted while its lease is being written for deleted, not for one whose image is gone', async () => {
+  const warnings: string[] = [];
+  const log = pino({ level: 'warn' }, { write: (line: string) => void warnings.push((JSON.parse(line) as { msg: string }).msg) });
+  const m = await master(storeConfig(undefined), log);
+  const [id] = (await submit(m, 1)) as [string];
+  // The lease is written; its image is read only once the job is deleted.
+  let reached!: () => void;
+  const atImage = new Promise<void>((resolve) => (reached = resolve));
+  let openGate!: () => void;
+  const gate = new Promise<void>((resolve) => (openGate = resolve));
+  const getPrepared = FileImageStore.prototype.getPrepared;
+  const held = vi.spyOn(FileImageStore.prototype, 'getPrepared').mockImplementationOnce(async function (this: FileImageStore, jobId: string) {
+    reached();
+    await gate;
+    return getPrepared.call(this, jobId);
+  });
+  const failForGood = vi.spyOn(m.store, 'failForGood');
+  try {
+    const w = await worker(m);
+    await atImage;
+    const deleted = await fetch(`${m.url}/api/jobs/${id}`, { method: 'DELETE', headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+    expect(deleted.status).toBe(204);
+    openGate();
+    await m.lifecycle.idle();
+
+    expect(warnings).toEqual([]);
+    expect(failForGood).not.toHaveBeenCalled();
+    expect(w.jobs).toEqual([]);
+    expect(await m.store.get(id)).toBeNull();
+    expect(await m.store.counts()).toEqual({ queued: 0, leased: 0, done: 0, failed: 0 });
+  } finally {
+    held.mockRestore();
+  }
 });

@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { afterEach } from 'vitest';
 import type { StatsView } from '../../master/api-types.ts';
 import type { Config } from '../../master/config.ts';
+import type { Logger } from '../../master/log.ts';
 import type { RedisTarget } from '../../master/store/redis/redis-connection.ts';
 import { SyntheticWorker, type SyntheticWorkerOptions } from '../../metrics/synthetic-worker.ts';
 import { submit as submitUploads, uploadsFrom } from './jobs-client.ts';
@@ -23,7 +24,7 @@ export const stats = (at: TestMaster) => fetch(`${at.url}/api/stats`).then((r) =
 export interface LifecycleMasters {
   /** A master's config for a kind of store (no target: SQLite); on Redis a fresh prefix. */
   storeConfig(target: RedisTarget | undefined): Overrides;
-  master(overrides: Overrides): Promise<TestMaster>;
+  master(overrides: Overrides, log?: Logger): Promise<TestMaster>;
   /** A trusted worker: a failure it calls final fails the job at once. */
   worker(at: TestMaster, options?: Omit<SyntheticWorkerOptions, 'masterUrl'>): Promise<SyntheticWorker>;
 }
@@ -48,8 +49,8 @@ export function useLifecycleMasters(): LifecycleMasters {
         'url' in target ? { redisUrl: target.url } : { redisClusterNodes: target.clusterNodes.map(({ host, port }) => `${host}:${port}`).join(',') };
       return { ...where, redisPrefix: prefix };
     },
-    async master(overrides) {
-      const started = await startTestMaster({ adminToken: ADMIN_TOKEN, ...overrides });
+    async master(overrides, log) {
+      const started = await startTestMaster({ adminToken: ADMIN_TOKEN, ...overrides }, {}, log);
       masters.push(started);
       return started;
     },
