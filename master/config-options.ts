@@ -20,6 +20,12 @@ export const OPTIONS: [string, string, keyof Config, string][] = [
   ['--idempotency-ttl-ms <n>', 'IDEMPOTENCY_TTL_MS', 'idempotencyTtlMs', 'how long an Idempotency-Key is remembered'],
   ['--image-retention-ms <n>', 'IMAGE_RETENTION_MS', 'imageRetentionMs', "a job's image is deleted this long after the job ended; its result stays"],
   ['--job-retention-ms <n>', 'JOB_RETENTION_MS', 'jobRetentionMs', 'a job is removed this long after it ended (at least IMAGE_RETENTION_MS)'],
+  [
+    '--max-undeleted-images <n>',
+    'MAX_UNDELETED_IMAGES',
+    'maxUndeletedImages',
+    'image files a delete could not remove that the embedded store remembers to delete again; past it the oldest is left to the next start',
+  ],
   ['--retention-batch <n>', 'RETENTION_BATCH', 'retentionBatch', "most images, jobs, the ledger's credited pairs or judged answers one retention step deletes"],
   ['--retention-sweep-ms <n>', 'RETENTION_SWEEP_MS', 'retentionSweepMs', 'how often the master deletes what retention says is due'],
   ['--lease-ms <n>', 'LEASE_MS', 'leaseMs', 'how long a worker may hold a job'],

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { Command } from 'commander';
 import { z } from 'zod';
 import { OPTIONS } from './config-options.ts';
+import { DEFAULT_MAX_UNDELETED_IMAGES } from './images/file-image-store.ts';
 import { FLEET_TOKEN_LENGTH, MAX_CREDIT } from './protocol.ts';
 import { projectRoot } from './project-root.ts';
 import { MAX_PARTITIONS } from './store/redis/partitions.ts';
@@ -50,6 +51,8 @@ export const ConfigSchema = z
     imageRetentionMs: int(1).default(24 * 3_600_000),
     /** The job itself (result, attempts, votes) is removed this long after it ended; at least imageRetentionMs. */
     jobRetentionMs: int(1).default(30 * 24 * 3_600_000),
+    /** Image files a delete could not remove that the embedded store remembers, to delete them at each retention step. */
+    maxUndeletedImages: int(1).default(DEFAULT_MAX_UNDELETED_IMAGES),
     /** Most images, most jobs, and most credited pairs one retention step deletes: one transaction or Lua script, so the store is never held long. */
     retentionBatch: int(1).max(100_000).default(500),
     /** How often each master sweeps; a sweep takes steps until none is due. */

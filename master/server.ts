@@ -87,7 +87,7 @@ async function startLocked(config: Config, log: Logger, parts: MasterParts, lock
   const limits = { maxAttempts, maxLeases, failureQuorum, maxPendingJobs, idempotencyTtlMs, leaseScanLimit };
   const redisAt = redisTarget(config);
   const redis = redisAt ? await RedisJobStore.connect({ target: redisAt, keyPrefix: config.redisPrefix, partitions: config.queuePartitions, limits }) : null;
-  const store: JobStore = redis ?? new SqliteJobStore(config.dataDir, limits, log);
+  const store: JobStore = redis ?? new SqliteJobStore(config.dataDir, limits, log, config.maxUndeletedImages);
   const ledger: VolunteerLedger = redisAt ? await RedisVolunteerLedger.connect(redisAt, config.redisPrefix) : new SqliteVolunteerLedger(config.dataDir);
   const identityStore: IdentityStore = redisAt ? await RedisIdentityStore.connect(redisAt, config.redisPrefix) : new SqliteIdentityStore(config.dataDir);
   // One secret signs worker tokens and owner keys (each with a key of its own): set, or made once and kept in the store.

@@ -5,7 +5,10 @@
 // committed; files are deleted after their rows, so a crash leaves at worst a
 // file without a row, swept at the next open. A delete that fails while the
 // master runs never fails the change whose rows are gone: the file is warned of
-// once and tried again at each retention step (retryUndeleted).
+// once and tried again at each retention step (retryUndeleted). At most
+// MAX_UNDELETED_IMAGES such files are remembered, so a lasting disk error does
+// not grow memory with every delete: past it the oldest is forgotten, with a
+// warning, and left to the sweep at the next open.
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
@@ -17,17 +20,20 @@ import type { ImageStore, UploadedFile } from './image-store.ts';
 const JOB_ID = /^[\w-]+$/;
 /** The prepared image's file is the original's name and this. */
 const PREPARED_SUFFIX = '.prepared';
+/** Files a delete could not remove that are remembered to be deleted again (MAX_UNDELETED_IMAGES). */
+export const DEFAULT_MAX_UNDELETED_IMAGES = 10_000;
 
 export class FileImageStore implements ImageStore {
   /** The folder sync not started yet, which every rename done before it starts may join; and the one running. */
   private queuedFolderSync: Promise<void> | null = null;
   private runningFolderSync: Promise<void> = Promise.resolve();
-  /** Files a delete could not remove. */
+  /** Files a delete could not remove, oldest first. */
   private readonly undeleted = new Set<string>();
 
   constructor(
     private readonly dir: string,
     private readonly log: Logger,
+    private readonly maxUndeleted = DEFAULT_MAX_UNDELETED_IMAGES,
   ) {
     fs.mkdirSync(dir, { recursive: true });
   }
@@ -88,10 +94,23 @@ export class FileImageStore implements ImageStore {
       const file = files[i]!;
       if (outcome.status === 'fulfilled') this.undeleted.delete(file);
       else if (!this.undeleted.has(file)) {
-        this.undeleted.add(file);
+        this.rememberUndeleted(file);
         this.log.warn({ file, err: outcome.reason as unknown }, 'could not delete an image file: it is tried again at each retention step');
       }
     }
+  }
+
+  /** Remembers a file for retryUndeleted; past maxUndeleted, the oldest remembered is forgotten, saying so. */
+  private rememberUndeleted(file: string): void {
+    if (this.undeleted.size >= this.maxUndeleted) {
+      const oldest = this.undeleted.values().next().value!;
+      this.undeleted.delete(oldest);
+      this.log.warn(
+        { file: oldest, maxUndeletedImages: this.maxUndeleted },
+        'too many image files could not be deleted to remember them all (MAX_UNDELETED_IMAGES): the oldest is no longer tried again, only at the next start',
+      );
+    }
+    this.undeleted.add(file);
   }
 
   /** Writes an image given as bytes, synced; only for moving the images of an older store out of its database. */

@@ -9,7 +9,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { JobDetailView, JobPage, JobResult, JobStatus, JobView } from '../api-types.ts';
 import { allOrFirstFailure } from '../all-or-first-failure.ts';
-import { FileImageStore } from '../images/file-image-store.ts';
+import { DEFAULT_MAX_UNDELETED_IMAGES, FileImageStore } from '../images/file-image-store.ts';
 import { createLogger, type Logger } from '../log.ts';
 import { afterAttempt, finalError, WAITS_FOR_TRUSTED, type EndedWithoutResult } from './attempt-rules.ts';
 import type {
@@ -57,11 +57,12 @@ export class SqliteJobStore implements JobStore {
   private readonly retention: SqliteRetention;
   private readonly commits: SqliteGroupCommit;
 
-  /** `log`: where an image file that could not be deleted is warned of (file-image-store.ts). */
+  /** `log`: where an image file that could not be deleted is warned of; `maxUndeletedImages`: how many are remembered (file-image-store.ts). */
   constructor(
     dataDir: string,
     private readonly limits: Limits,
     log: Logger = createLogger('silent'),
+    maxUndeletedImages = DEFAULT_MAX_UNDELETED_IMAGES,
   ) {
     fs.mkdirSync(dataDir, { recursive: true });
     const file = path.join(dataDir, 'jobs.sqlite');
@@ -72,7 +73,7 @@ export class SqliteJobStore implements JobStore {
       this.db.pragma('synchronous = NORMAL');
       migrate(this.db);
       this.retention = new SqliteRetention(this.db);
-      this.images = new FileImageStore(path.join(dataDir, 'images'), log);
+      this.images = new FileImageStore(path.join(dataDir, 'images'), log, maxUndeletedImages);
       moveImagesOutOfDatabase(this.db, this.images);
       this.q = prepareStatements(this.db);
       this.commits = new SqliteGroupCommit(this.db, 'jobs.sqlite');

@@ -225,6 +225,13 @@ describe('configuration', () => {
     expect(() => loadConfig(argv(), { RETENTION_BATCH: '0' })).toThrow(/--retention-batch \/ RETENTION_BATCH/);
   });
 
+  it('bounds the image files a delete could not remove that the embedded store remembers: 10,000 unless set', () => {
+    expect(loadConfig(argv(), {}).maxUndeletedImages).toBe(10_000);
+    expect(loadConfig(argv(), { MAX_UNDELETED_IMAGES: '50' }).maxUndeletedImages).toBe(50);
+    expect(loadConfig(argv('--max-undeleted-images', '7'), {}).maxUndeletedImages).toBe(7);
+    expect(() => loadConfig(argv(), { MAX_UNDELETED_IMAGES: '0' })).toThrow(/--max-undeleted-images \/ MAX_UNDELETED_IMAGES/);
+  });
+
   it("is documented whole: the README's settings table names every variable the master reads, and no other", () => {
     const readme = fs.readFileSync(path.join(projectRoot, 'README.md'), 'utf8');
     const rows = readme.split('| variable | default | meaning |\n|---|---|---|\n')[1]!.split('\n');

@@ -33,11 +33,11 @@ afterEach(async () => {
   for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
 });
 
-/** A logger that keeps the files it warns of. */
+/** A logger that keeps the warnings it writes, each as its file and message. */
 function warnings() {
-  const files: string[] = [];
-  const log = pino({ level: 'warn' }, { write: (line: string) => void files.push((JSON.parse(line) as { file?: string }).file ?? '') });
-  return { log, files: () => files.filter(Boolean) };
+  const warned: { file?: string; msg: string }[] = [];
+  const log = pino({ level: 'warn' }, { write: (line: string) => void warned.push(JSON.parse(line) as { file?: string; msg: string }) });
+  return { log, files: () => warned.flatMap(({ file }) => (file ? [file] : [])), warned: () => warned.map(({ file, msg }) => ({ file, msg })) };
 }
 
 /** Where the job's image file was, a folder that a file's delete cannot remove. */
@@ -49,11 +49,11 @@ function jamImageFile(dataDir: string, jobId: string): string {
   return image;
 }
 
-function openStore() {
+function openStore(maxUndeletedImages?: number) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'grid-sqlite-'));
   dirs.push(dir);
-  const { log, files } = warnings();
-  return { dir, store: new SqliteJobStore(dir, DEFAULT_TEST_LIMITS, log), warnedFiles: files };
+  const { log, files, warned } = warnings();
+  return { dir, store: new SqliteJobStore(dir, DEFAULT_TEST_LIMITS, log, maxUndeletedImages), warnedFiles: files, warned };
 }
 
 it('expires an image whose file a delete could not remove, warns of the file once, and deletes it at a later retention step', async () => {
@@ -88,6 +88,33 @@ it('removes, clears and purges jobs whose image files a delete could not remove,
   expect(await store.counts()).toEqual({ queued: 0, leased: 0, done: 0, failed: 0 });
   expect(warnedFiles()).toEqual(jammed);
   await store.close();
+});
+
+it('remembers at most MAX_UNDELETED_IMAGES files to delete again: past it the oldest is forgotten, saying so, and left to the next open', async () => {
+  const { dir, store, warned } = openStore(2);
+  const ids = (await store.create(newJobs(3), T0)).jobs.map((job) => job.id);
+  const jammed = ids.map((id) => jamImageFile(dir, id));
+  expect(await store.clear()).toMatchObject({ ids });
+  const couldNotDelete = 'could not delete an image file: it is tried again at each retention step';
+  const forgotten =
+    'too many image files could not be deleted to remember them all (MAX_UNDELETED_IMAGES): the oldest is no longer tried again, only at the next start';
+  expect(warned()).toEqual([
+    { file: jammed[0], msg: couldNotDelete },
+    { file: jammed[1], msg: couldNotDelete },
+    { file: jammed[0], msg: forgotten },
+    { file: jammed[2], msg: couldNotDelete },
+  ]);
+
+  // Mended: the next retention step deletes the two remembered; the forgotten one waits for the next open's sweep.
+  for (const image of jammed) {
+    fs.rmSync(image, { recursive: true });
+    fs.writeFileSync(image, 'the image');
+  }
+  expect(await store.expireImages(T0, T0 + 1, 10)).toEqual([]);
+  expect(fs.readdirSync(path.join(dir, 'images'))).toEqual([ids[0]]);
+  await store.close();
+  await new SqliteJobStore(dir, DEFAULT_TEST_LIMITS).close();
+  expect(fs.readdirSync(path.join(dir, 'images'))).toEqual([]);
 });
 
 /** A master whose log keeps the files it warns of, a board on its events, and one submitted job. */
