@@ -262,7 +262,7 @@ async function shareWithOtherMasters(
     log[available ? 'info' : 'warn']({ available }, available ? 'Redis is back: resuming dispatch' : 'Redis unreachable: submissions get 503');
     if (available) lifecycle.dispatch();
   });
-  const watch = new MasterWatch(redis, lifecycle, masterTimeoutMs, log);
+  const watch = new MasterWatch(redis.presence, lifecycle, masterTimeoutMs, log);
   return {
     async close() {
       await watch.close();

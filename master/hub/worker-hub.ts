@@ -77,17 +77,21 @@ export interface HubOptions {
   maxSendBufferBytes: number;
 }
 
+/** What a hub refused of worker sockets since it started: malformed messages, and sockets cut off by why (/metrics). */
+export const newHubCounters = () => ({
+  badMessages: 0,
+  heartbeatTimeouts: 0,
+  tooFast: 0,
+  tooManyInFlight: 0,
+  notReading: 0,
+  tooManyMalformed: 0,
+  tooManyRefused: 0,
+  blacklisted: 0,
+});
+export type HubCounters = ReturnType<typeof newHubCounters>;
+
 export class WorkerHub {
-  readonly counters = {
-    badMessages: 0,
-    heartbeatTimeouts: 0,
-    tooFast: 0,
-    tooManyInFlight: 0,
-    notReading: 0,
-    tooManyMalformed: 0,
-    tooManyRefused: 0,
-    blacklisted: 0,
-  };
+  readonly counters = newHubCounters();
   private readonly wss: WebSocketServer;
   private readonly connections = new Set<Connection>();
   /** Requeues of departed workers still being written, awaited on close. */

@@ -14,7 +14,7 @@
 // another may wait to reconnect: a living master has had as long to say so again.
 import { performance } from 'node:perf_hooks';
 import type { Logger } from '../log.ts';
-import type { RedisJobStore } from '../store/redis-job-store.ts';
+import type { MasterPresence } from '../store/redis/master-presence.ts';
 import { MAX_RECONNECT_DELAY_MS } from '../store/redis/redis-connection.ts';
 import type { JobLifecycle } from './job-lifecycle.ts';
 
@@ -30,7 +30,7 @@ export class MasterWatch {
   private readonly partlyRequeued = new Set<string>();
 
   constructor(
-    private readonly store: RedisJobStore,
+    private readonly presence: MasterPresence,
     private readonly lifecycle: Pick<JobLifecycle, 'requeueOrphaned'>,
     private readonly timeoutMs: number,
     private readonly log: Logger,
@@ -59,7 +59,7 @@ export class MasterWatch {
   private async sayAlive(): Promise<boolean> {
     const sent = performance.now();
     try {
-      await this.store.sayAlive(this.timeoutMs);
+      await this.presence.sayAlive(this.timeoutMs);
     } catch (error) {
       // Redis away: the next beat tries again (the availability listener says so once, in server.ts).
       this.log.debug({ err: error }, 'master watch heartbeat failed');
@@ -80,8 +80,8 @@ export class MasterWatch {
   /** Requeues what any silent master held, and forgets it once every partition was read. */
   private async requeueSilent(): Promise<void> {
     try {
-      for (const masterId of await this.store.silentMasters()) {
-        const { leases, unreached } = await this.store.leasesHeldBy(masterId);
+      for (const masterId of await this.presence.silentMasters()) {
+        const { leases, unreached } = await this.presence.leasesHeldBy(masterId);
         const requeued = await this.lifecycle.requeueOrphaned(leases, `master ${masterId} stopped answering`);
         // A partition out of reach may hold more of its leases: it stays known, and is looked for again next beat.
         if (unreached > 0) {
@@ -91,7 +91,7 @@ export class MasterWatch {
           continue;
         }
         this.partlyRequeued.delete(masterId);
-        await this.store.forgetMaster(masterId);
+        await this.presence.forgetMaster(masterId);
         this.log.warn({ masterId, requeued }, 'a master sharing the store went silent: requeued the jobs its workers held');
       }
     } catch (error) {

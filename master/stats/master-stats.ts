@@ -2,7 +2,7 @@
 // sharing one reader of the store's job counts, started and stopped together.
 import type { BoardStreams } from '../events/board-streams.ts';
 import type { LiveEvents } from '../events/live-events.ts';
-import type { WorkerHub } from '../hub/worker-hub.ts';
+import type { HubCounters } from '../hub/worker-hub.ts';
 import type { WorkerRegistry } from '../hub/worker-registry.ts';
 import type { JobLifecycle } from '../lifecycle/job-lifecycle.ts';
 import type { Logger } from '../log.ts';
@@ -24,7 +24,7 @@ export interface MasterStatsDeps {
   boards: BoardStreams;
   lifecycle: JobLifecycle;
   workers: WorkerRegistry;
-  hubCounters: WorkerHub['counters'];
+  hubCounters: HubCounters;
   log: Logger;
   /** Most workers /api/stats lists (STATS_WORKERS_SHOWN). */
   workersShown: number;

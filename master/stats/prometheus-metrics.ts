@@ -5,7 +5,7 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { LatencyStage } from '../api-types.ts';
 import type { BoardStreams } from '../events/board-streams.ts';
 import type { LiveEvents } from '../events/live-events.ts';
-import type { WorkerHub } from '../hub/worker-hub.ts';
+import type { HubCounters } from '../hub/worker-hub.ts';
 import type { WorkerRegistry } from '../hub/worker-registry.ts';
 import type { JobLifecycle } from '../lifecycle/job-lifecycle.ts';
 import type { JobStore } from '../store/job-store.ts';
@@ -21,7 +21,7 @@ export interface PrometheusMetricsDeps {
   lifecycle: JobLifecycle;
   workers: WorkerRegistry;
   /** What the hub refused of worker sockets: an operator under attack sees it here. */
-  hubCounters: WorkerHub['counters'];
+  hubCounters: HubCounters;
   queueDepth: QueueDepth;
 }
 

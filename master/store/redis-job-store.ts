@@ -24,7 +24,7 @@ import type {
 import type { RedisClient } from './redis/lua-scripts.ts';
 import { idIn, partitionOf, shareOf } from './redis/partitions.ts';
 import { MasterPresence } from './redis/master-presence.ts';
-import { fromEveryReachable, type ReachedLeases } from './redis/reachable-leases.ts';
+import { fromEveryReachable } from './redis/reachable-leases.ts';
 import { createRedisClient, describeTarget, reachRedis, type RedisTarget } from './redis/redis-connection.ts';
 import { partitionCountKey, RedisKeys } from './redis/redis-keys.ts';
 import { RedisPartition, type Listed } from './redis/redis-partition.ts';
@@ -56,7 +56,8 @@ export class RedisJobStore implements JobStore {
   /** This master's id: its leases carry it, so that the others can requeue them if it dies (master-watch.ts). */
   readonly masterId = randomUUID();
   private readonly partitions: RedisPartition[];
-  private readonly presence: MasterPresence;
+  /** This master's presence among those sharing the store, for master-watch.ts. */
+  readonly presence: MasterPresence;
   private readonly createTurns: Turns;
   private readonly leaseTurns: Turns;
   private readonly availabilityListeners = new Set<AvailabilityListener>();
@@ -313,20 +314,6 @@ export class RedisJobStore implements JobStore {
       // Redis is away: nothing to say goodbye to.
       this.redis.disconnect();
     }
-  }
-
-  // Master presence (master-watch.ts), kept in redis/master-presence.ts.
-  sayAlive(ttlMs: number): Promise<void> {
-    return this.presence.sayAlive(ttlMs);
-  }
-  silentMasters(): Promise<string[]> {
-    return this.presence.silentMasters();
-  }
-  leasesHeldBy(masterId: string): Promise<ReachedLeases> {
-    return this.presence.leasesHeldBy(masterId);
-  }
-  forgetMaster(masterId: string): Promise<void> {
-    return this.presence.forgetMaster(masterId);
   }
 
   /**

@@ -57,7 +57,7 @@ describe('events between masters sharing Redis', () => {
   it('revoke on the worker’s master a lease another master requeued, taking it for silent: told to drop it, then dealt the job again', async () => {
     const { a, b, held, id, lease } = await stuckOnA();
     // What B's MasterWatch does once A has been silent for MASTER_TIMEOUT_MS (A only stalled).
-    const { leases: orphaned, unreached } = await (b.store as RedisJobStore).leasesHeldBy((a.store as RedisJobStore).masterId);
+    const { leases: orphaned, unreached } = await (b.store as RedisJobStore).presence.leasesHeldBy((a.store as RedisJobStore).masterId);
     expect(orphaned).toEqual([lease]);
     expect(unreached).toBe(0);
     expect(await b.lifecycle.requeueOrphaned(orphaned, 'master a stopped answering')).toBe(1);

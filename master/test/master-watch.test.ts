@@ -43,25 +43,25 @@ describe.each(STORE_KINDS.filter((kind) => kind.name !== 'sqlite'))('masters wat
     const partitions = kind.partitions ?? 1;
     // One request per partition, so A's leases lie in every one of them.
     for (let i = 0; i < partitions; i++) await a.create(newJobs(4), T0);
-    await a.sayAlive(300);
-    await b.sayAlive(60_000);
+    await a.presence.sayAlive(300);
+    await b.presence.sayAlive(60_000);
     const byA = (await a.lease([worker('a1'), worker('a2')], 60_000, T0)).concat(await a.lease([worker('a3')], 60_000, T0)) as Lease[];
     const byB = (await b.lease([worker('b1')], 60_000, T0)) as Lease[];
     expect(new Set(byA.map((lease) => partitionOf(lease.jobId, partitions))).size).toBe(Math.min(partitions, 2));
-    expect(await b.silentMasters()).toEqual([]);
+    expect(await b.presence.silentMasters()).toEqual([]);
 
     await sleep(400);
-    expect(await b.silentMasters()).toEqual([a.masterId]);
-    const { leases: held, unreached } = await b.leasesHeldBy(a.masterId);
+    expect(await b.presence.silentMasters()).toEqual([a.masterId]);
+    const { leases: held, unreached } = await b.presence.leasesHeldBy(a.masterId);
     expect(unreached).toBe(0);
     const ref = ({ jobId, leaseId }: Lease) => ({ jobId, leaseId });
     expect(held.sort((x, y) => x.jobId.localeCompare(y.jobId))).toEqual(byA.map(ref).sort((x, y) => x.jobId.localeCompare(y.jobId)));
-    expect((await b.leasesHeldBy(b.masterId)).leases).toEqual(byB.map(ref));
-    await b.forgetMaster(a.masterId);
-    expect(await b.silentMasters()).toEqual([]);
+    expect((await b.presence.leasesHeldBy(b.masterId)).leases).toEqual(byB.map(ref));
+    await b.presence.forgetMaster(a.masterId);
+    expect(await b.presence.silentMasters()).toEqual([]);
     // A master that comes back says so again, and is one of the store's masters once more.
-    await a.sayAlive(60_000);
-    expect(await b.silentMasters()).toEqual([]);
+    await a.presence.sayAlive(60_000);
+    expect(await b.presence.silentMasters()).toEqual([]);
   });
 });
 
@@ -126,7 +126,7 @@ describe('masters watching each other through a Redis outage', () => {
         return leases.length;
       },
     };
-    const masterWatch = new MasterWatch(store, lifecycle, timeoutMs, log);
+    const masterWatch = new MasterWatch(store.presence, lifecycle, timeoutMs, log);
     cleanup.push(() => masterWatch.close());
     return { requeued, close: () => masterWatch.close() };
   }
@@ -155,12 +155,12 @@ describe('masters watching each other through a Redis outage', () => {
     await stopRedis(server);
     await sleep(timeoutMs + 500);
     server = await startRedis(port, { dir });
-    await until(async () => (await a.leasesHeldBy(a.masterId).catch(() => ({ leases: [] }))).leases.length === 1, 'Redis back with A’s lease');
+    await until(async () => (await a.presence.leasesHeldBy(a.masterId).catch(() => ({ leases: [] }))).leases.length === 1, 'Redis back with A’s lease');
     await sleep(2 * timeoutMs);
     expect(watchB.requeued).toEqual([]);
     expect(watchA.requeued).toEqual([]);
-    expect((await a.leasesHeldBy(a.masterId)).leases).toEqual([{ jobId: lease.jobId, leaseId: lease.leaseId }]);
-    expect((await b.leasesHeldBy(b.masterId)).leases).toEqual([{ jobId: leaseOfB.jobId, leaseId: leaseOfB.leaseId }]);
+    expect((await a.presence.leasesHeldBy(a.masterId)).leases).toEqual([{ jobId: lease.jobId, leaseId: lease.leaseId }]);
+    expect((await b.presence.leasesHeldBy(b.masterId)).leases).toEqual([{ jobId: leaseOfB.jobId, leaseId: leaseOfB.leaseId }]);
 
     // A master that stays silent once Redis is back is still found dead.
     await watchA.close();
@@ -179,7 +179,7 @@ describe('masters watching each other through a Redis outage', () => {
     };
     const [dead, b] = [await openPartitioned(), await openPartitioned()];
     for (let i = 0; i < partitions; i++) await dead.create(newJobs(1), T0);
-    await dead.sayAlive(100);
+    await dead.presence.sayAlive(100);
     const leases = (await dead.lease([worker('d1'), worker('d2')], 60_000, T0)) as Lease[];
     expect(new Set(leases.map((lease) => partitionOf(lease.jobId, partitions))).size).toBe(partitions);
     const [inReach, outOfReach] = [0, 1].map((i) => leases.find((lease) => partitionOf(lease.jobId, partitions) === i)!) as [Lease, Lease];
@@ -197,14 +197,14 @@ describe('masters watching each other through a Redis outage', () => {
     await until(() => watchB.requeued.length > 0, 'B to requeue what it can reach', 10 * timeoutMs);
     await until(() => watchB.requeued.length >= 3, 'B to look again on later beats', 10 * timeoutMs);
     expect(new Set(watchB.requeued.map((lease) => lease.jobId))).toEqual(new Set([inReach.jobId]));
-    expect(await b.silentMasters()).toEqual([dead.masterId]);
+    expect(await b.presence.silentMasters()).toEqual([dead.masterId]);
     // Looked for every beat, warned of once.
     expect(warnings.filter((message) => message.includes('partitions in reach'))).toHaveLength(1);
 
     spy.mockRestore();
     await until(() => watchB.requeued.some((lease) => lease.jobId === outOfReach.jobId), 'B to requeue the rest once its partition is back', 10 * timeoutMs);
     expect(watchB.requeued).toContainEqual(ref(outOfReach));
-    await until(async () => (await b.silentMasters()).length === 0, 'the dead master forgotten', 10 * timeoutMs);
+    await until(async () => (await b.presence.silentMasters()).length === 0, 'the dead master forgotten', 10 * timeoutMs);
   });
 
   it('gives a master as long as its reconnect may take to say it is alive again before judging it', async () => {
@@ -212,7 +212,7 @@ describe('masters watching each other through a Redis outage', () => {
     cleanup.push(() => deleteRedisKeys(prefix));
     const [a, b] = [await openStore(TEST_REDIS_URL, prefix), await openStore(TEST_REDIS_URL, prefix)];
     await a.create(newJobs(1), T0);
-    await a.sayAlive(100);
+    await a.presence.sayAlive(100);
     await a.lease([worker('a1')], 60_000, T0);
     // As after an outage: A's key lapsed, and A comes back just within the longest reconnect delay after B does.
     await sleep(150);
@@ -229,14 +229,14 @@ describe('masters watching each other through a Redis outage', () => {
     cleanup.push(() => deleteRedisKeys(prefix));
     const [onlooker, b, dead] = [await openStore(TEST_REDIS_URL, prefix), await openStore(TEST_REDIS_URL, prefix), await openStore(TEST_REDIS_URL, prefix)];
     await dead.create(newJobs(1), T0);
-    await dead.sayAlive(100);
+    await dead.presence.sayAlive(100);
     await dead.lease([worker('d1')], 60_000, T0);
     const timeoutMs = 1_000;
     // Requeueing the dead master's lease takes three times MASTER_TIMEOUT_MS.
     const watchB = watch(b, timeoutMs, 3 * timeoutMs);
     await until(() => watchB.requeued.length === 1, 'B to requeue the dead master’s lease', 5 * timeoutMs);
     for (let waited = 0; waited < 2.5 * timeoutMs; waited += 100) {
-      expect(await onlooker.silentMasters()).not.toContain(b.masterId);
+      expect(await onlooker.presence.silentMasters()).not.toContain(b.masterId);
       await sleep(100);
     }
   });

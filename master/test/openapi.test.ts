@@ -17,6 +17,7 @@ import { startTestMaster, TEST_FLEET_TOKEN, tempDataDir, type TestMaster } from 
 import { makeConfig } from '../config.ts';
 import { BoardStreams } from '../events/board-streams.ts';
 import { LiveEvents } from '../events/live-events.ts';
+import { newHubCounters } from '../hub/worker-hub.ts';
 import { WorkerRegistry } from '../hub/worker-registry.ts';
 import { ImagePreparer } from '../images/prepared-image.ts';
 import { JobLifecycle } from '../lifecycle/job-lifecycle.ts';
@@ -81,17 +82,7 @@ describe('the OpenAPI document', () => {
     const identityStore = new SqliteIdentityStore(dataDir);
     const verifier = new Verifier(config, identityStore);
     const lifecycle = new JobLifecycle({ store, events, workers, log, leaseMs: config.leaseMs, verifier, maxWaitingVotes: config.maxWaitingVotes });
-    const hubCounters = {
-      badMessages: 0,
-      heartbeatTimeouts: 0,
-      tooFast: 0,
-      tooManyInFlight: 0,
-      notReading: 0,
-      tooManyMalformed: 0,
-      tooManyRefused: 0,
-      blacklisted: 0,
-    };
-    const stats = startMasterStats({ store, events, boards, lifecycle, workers, hubCounters, log, workersShown: config.statsWorkersShown });
+    const stats = startMasterStats({ store, events, boards, lifecycle, workers, hubCounters: newHubCounters(), log, workersShown: config.statsWorkersShown });
     const model = loadModelFiles(config.modelDir, config.modelInputRange);
     const ledger = new SqliteVolunteerLedger(dataDir);
     const identities = await WorkerIdentities.open(identityStore, { newIdentities: new NewIdentityRate(config) });
