@@ -1,5 +1,5 @@
 // Percentiles by the nearest-rank method: every reported value was really observed.
-import type { Distribution } from '../master/api-types.ts';
+import type { Distribution } from '../master/stats-api-types.ts';
 export function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;
   const rank = Math.ceil((p / 100) * sorted.length);

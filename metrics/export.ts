@@ -14,7 +14,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { stringify } from 'csv-stringify/sync';
-import type { StatsView, WorkerPage, WorkerView } from '../master/api-types.ts';
+import type { WorkerPage, WorkerView } from '../master/api-types.ts';
+import type { StatsView } from '../master/stats-api-types.ts';
 import { DEFAULT_MAX_WORKERS_PAGE } from '../master/config.ts';
 
 export interface ExportOptions {

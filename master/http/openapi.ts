@@ -1,6 +1,6 @@
 // The OpenAPI 3.1 description of the REST API, generated from the zod schemas the
-// routes validate with and the answers are typed with (api-types.ts, queries.ts),
-// so the description cannot drift from the code; master/test/openapi.test.ts
+// routes validate with and the answers are typed with (api-types.ts, stats-api-types.ts,
+// queries.ts), so the description cannot drift from the code; master/test/openapi.test.ts
 // checks every route's real answers against it. The routes are described in
 // openapi/, one file per part of the API.
 import fs from 'node:fs';

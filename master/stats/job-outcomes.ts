@@ -2,7 +2,7 @@
 // name: a job entering the queue afresh (an upload, or a failed job retried,
 // which will reach an outcome again, so submitted = completed + failed + pending
 // holds), or a job reaching its end. Leases and requeues are neither.
-import type { LatencyStage } from '../api-types.ts';
+import type { LatencyStage } from '../stats-api-types.ts';
 import type { JobChanged } from '../lifecycle/job-events.ts';
 import { stageLatencies } from './latency-stages.ts';
 

@@ -1,5 +1,5 @@
 // Fixed latency bucket bounds, shared by /api/stats (ms) and /metrics (s) so the two always agree.
-import type { HistogramBucket } from '../api-types.ts';
+import type { HistogramBucket } from '../stats-api-types.ts';
 
 /** Upper bounds in ms; a last, unbounded bucket (+Inf) follows. */
 export const LATENCY_BOUNDS_MS: readonly number[] = [5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10_000];

@@ -2,7 +2,7 @@
 // histogram are exact; percentiles come from a uniform sample of the values,
 // so a burst of thousands of jobs a second costs no more than SAMPLE_CAP numbers.
 import { distribution } from '../../common/percentiles.ts';
-import type { Distribution, HistogramBucket } from '../api-types.ts';
+import type { Distribution, HistogramBucket } from '../stats-api-types.ts';
 import { bucketIndex, cumulativeHistogram, emptyBucketCounts } from './latency-histogram.ts';
 
 const SAMPLE_CAP = 1000;

@@ -1,6 +1,7 @@
 // The three latency stages of a completed job, all from the master's clock
 // except inference, which the worker measures and reports.
-import type { JobView, LatencyStage } from '../api-types.ts';
+import type { JobView } from '../api-types.ts';
+import type { LatencyStage } from '../stats-api-types.ts';
 
 export const LATENCY_STAGES: readonly LatencyStage[] = ['queue', 'inference', 'endToEnd'];
 

@@ -2,7 +2,7 @@
 // Prometheus text format. The registry is this master's own, so several masters
 // in one process (tests, benches) never clash.
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { LatencyStage } from '../api-types.ts';
+import type { LatencyStage } from '../stats-api-types.ts';
 import type { BoardStreams } from '../events/board-streams.ts';
 import type { LiveEvents } from '../events/live-events.ts';
 import type { HubCounters } from '../hub/worker-hub.ts';

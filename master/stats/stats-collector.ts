@@ -1,6 +1,6 @@
 // GET /api/stats: this master's last ten minutes in 5-second slots, built from
 // its own job events (subscribeLocal: with several masters each counts its own work).
-import type { LatencyStage, StatsView } from '../api-types.ts';
+import type { LatencyStage, StatsView } from '../stats-api-types.ts';
 import type { LiveEvents } from '../events/live-events.ts';
 import type { WorkerRegistry } from '../hub/worker-registry.ts';
 import type { JobChanged } from '../lifecycle/job-events.ts';

@@ -1,6 +1,6 @@
 // Which workers GET /api/stats lists: a public board lets anyone poll it, so it names at most
 // STATS_WORKERS_SHOWN of them (the busiest) and counts the rest.
-import type { StatsView } from '../api-types.ts';
+import type { StatsView } from '../stats-api-types.ts';
 import type { WorkerSession } from '../hub/worker-session.ts';
 
 /** The `shown` workers with most jobs done (the longest connected first among equals), as views, and how many are connected. */

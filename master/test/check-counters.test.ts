@@ -9,7 +9,8 @@ import { newOwner, until } from '../../test/support/jobs-client.ts';
 import { SseClient } from '../../test/support/sse-client.ts';
 import { useTestMasters } from '../../test/support/test-masters.ts';
 import type { TestMaster } from '../../test/support/test-master.ts';
-import type { StatsView, WorkerView } from '../api-types.ts';
+import type { WorkerView } from '../api-types.ts';
+import type { StatsView } from '../stats-api-types.ts';
 
 const ADMIN_TOKEN = 'admin-token-of-the-check-counter-tests';
 const admin = { Authorization: `Bearer ${ADMIN_TOKEN}` };

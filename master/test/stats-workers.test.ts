@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { settled } from '../../test/support/jobs-client.ts';
 import { useSyntheticGrid } from '../../test/support/synthetic-grid.ts';
 import { TEST_FLEET_TOKEN } from '../../test/support/test-master.ts';
-import type { StatsView, WorkerPage } from '../api-types.ts';
+import type { WorkerPage } from '../api-types.ts';
+import type { StatsView } from '../stats-api-types.ts';
 
 const grid = useSyntheticGrid();
 const IDLE_WORKERS = 300;

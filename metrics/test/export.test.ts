@@ -7,7 +7,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { StatsView } from '../../master/api-types.ts';
+import type { StatsView } from '../../master/stats-api-types.ts';
 import { settled, submit, uploadsFrom } from '../../test/support/jobs-client.ts';
 import { devImages, projectRoot } from '../../test/support/paths.ts';
 import { startTestMaster, type TestMaster } from '../../test/support/test-master.ts';

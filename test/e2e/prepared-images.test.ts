@@ -7,7 +7,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFleet, type Fleet } from '../../headless-worker/fleet.ts';
 import { createLogger } from '../../headless-worker/logger.ts';
-import type { StatsView } from '../../master/api-types.ts';
+import type { StatsView } from '../../master/stats-api-types.ts';
 import { settled, submit, type Upload } from '../support/jobs-client.ts';
 import { devImages } from '../support/paths.ts';
 import { startTestMaster, TEST_FLEET_TOKEN, type TestMaster } from '../support/test-master.ts';

@@ -3,7 +3,7 @@
 // each test its workers are cut off, its masters closed and its Redis keys deleted.
 import { randomUUID } from 'node:crypto';
 import { afterEach } from 'vitest';
-import type { StatsView } from '../../master/api-types.ts';
+import type { StatsView } from '../../master/stats-api-types.ts';
 import type { Config } from '../../master/config.ts';
 import type { Logger } from '../../master/log.ts';
 import type { RedisTarget } from '../../master/store/redis/redis-connection.ts';

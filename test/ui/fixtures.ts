@@ -1,5 +1,6 @@
 // Made-up data for UI tests: jobs for the 10,000-row list, a stats answer, a tiny PNG.
-import type { JobView, StatsView } from '../../master/api-types.ts';
+import type { JobView } from '../../master/api-types.ts';
+import type { StatsView } from '../../master/stats-api-types.ts';
 
 export function syntheticJob(i: number): JobView {
   const at = new Date(Date.UTC(2025, 0, 1) + i * 1000).toISOString();

@@ -8,11 +8,11 @@ import type {
   JobView,
   ModelView,
   OwnStandingView,
-  StatsView,
   SubmitResponse,
   VerificationPolicyView,
   VolunteersView,
 } from '../../master/api-types.ts';
+import type { StatsView } from '../../master/stats-api-types.ts';
 import type { WorkerIdentity } from '../../master/protocol.ts';
 
 export class ApiError extends Error {

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { StatsView } from '../../master/api-types.ts';
+import type { StatsView } from '../../master/stats-api-types.ts';
 import { ApiError } from '../src/api.ts';
 import { Poller } from '../src/state/poller.ts';
 

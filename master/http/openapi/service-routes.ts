@@ -1,7 +1,8 @@
 // The OpenAPI description's routes for watching and running the master (openapi.ts): events, statistics, metrics, the model, health, the description itself.
 import type { RouteConfig } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
-import { HealthView, ModelView, StatsView, StreamEvent, VerificationPolicyView } from '../../api-types.ts';
+import { HealthView, ModelView, StreamEvent, VerificationPolicyView } from '../../api-types.ts';
+import { StatsView } from '../../stats-api-types.ts';
 import { anyone, json, error, retryAfter, badCredentials, storeUnavailable } from './responses.ts';
 
 const statsAccess =

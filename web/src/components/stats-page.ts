@@ -1,5 +1,5 @@
 import { LitElement, html, nothing } from 'lit';
-import type { Distribution, LatencyStage, StatsView } from '../../../master/api-types.ts';
+import type { Distribution, LatencyStage, StatsView } from '../../../master/stats-api-types.ts';
 import { formatCount, formatMs, formatTime, formatUptime } from '../lib/format.ts';
 import { histogramBars } from '../lib/histogram.ts';
 import { statsRefusal, type StatsRefusal } from '../lib/stats-refusal.ts';

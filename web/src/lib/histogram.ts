@@ -1,4 +1,4 @@
-import type { HistogramBucket } from '../../../master/api-types.ts';
+import type { HistogramBucket } from '../../../master/stats-api-types.ts';
 import { formatMs } from './format.ts';
 
 export interface HistogramBar {

@@ -1,4 +1,4 @@
-import type { StatsView } from '../../../master/api-types.ts';
+import type { StatsView } from '../../../master/stats-api-types.ts';
 
 /** The master's slot length when the series is too short to tell. */
 const DEFAULT_SLOT_SECONDS = 5;
