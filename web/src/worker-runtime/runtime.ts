@@ -1,7 +1,5 @@
 import {
-  CloseCode,
   ErrorCode,
-  IDENTITY_CLOSE_CODES,
   PROTOCOL_VERSION,
   type BrowserFamily,
   type DonorLimits,
@@ -17,7 +15,7 @@ import { errorMessage } from '../lib/errors.ts';
 import type { BackendName } from './backend-choice.ts';
 import { ClassifierLoader, type ReadyModel } from './classifier-loader.ts';
 import { liveTensors } from './classifier.ts';
-import { MasterConnection, workerSocketUrl, type SocketClose } from './connection.ts';
+import { MasterConnection, workerSocketUrl } from './connection.ts';
 import { Pacer, pacedMsPerImage } from './cpu-share.ts';
 import { CreditGate } from './credit-gate.ts';
 import { CREDIT_SAMPLE_JOBS, INITIAL_CREDIT, nextCredit } from './credit.ts';
@@ -25,6 +23,7 @@ import { BROKEN_AFTER_FAILURES, FailureStreak } from './failure-streak.ts';
 import { JobQueue, type QueuedJob } from './job-queue.ts';
 import { ImageDecodeError, OffThreadDecoder } from './off-thread-decoder.ts';
 import { RollingMean } from './rolling-mean.ts';
+import { handleSocketClose, type SocketCloseHost } from './socket-close.ts';
 import { initialSnapshot, publishStatus, type PauseReason, type WorkerSnapshot } from './status.ts';
 
 /** Keeps the identity the master issued (localStorage on the page), presented in every hello. */
@@ -82,6 +81,14 @@ export class WorkerRuntime extends EventTarget {
   private readonly modelReloads = new Backoff(RECONNECT_BACKOFF);
   /** The page's own job failures in a row: a dead backend's (failure-streak.ts). */
   private readonly failures = new FailureStreak();
+  /** What the close handling (socket-close.ts) needs of the runtime. */
+  private readonly closeHost: SocketCloseHost = {
+    isActive: () => this.active,
+    dropQueue: () => this.dropQueue(),
+    update: (patch) => this.update(patch),
+    forgetIdentity: () => this.options.identity.forget(),
+    stopOnRefusedFleetToken: (reason) => this.stopOnRefusedFleetToken(reason),
+  };
 
   constructor(private readonly options: RuntimeOptions) {
     super();
@@ -97,7 +104,7 @@ export class WorkerRuntime extends EventTarget {
       hello: () => this.hello(),
       onMessage: (message) => this.onMessage(message),
       onJob: (header, image, session) => this.onJob(header, image, session),
-      onDown: (retryInMs, closedBy) => this.onDown(retryInMs, closedBy),
+      onDown: (retryInMs, closedBy) => handleSocketClose(this.closeHost, retryInMs, closedBy),
     });
     publishStatus(this.status);
     window.__gridTensors = liveTensors;
@@ -273,29 +280,6 @@ export class WorkerRuntime extends EventTarget {
     this.update({ queued: this.queue.length, bytesDownloaded: this.status.bytesDownloaded + image.byteLength });
     this.prefetch();
     void this.pump();
-  }
-
-  /**
-   * The socket is gone, and with it every lease it held (the master takes them back), so the queued jobs are no longer
-   * ours. When the master closed it refusing our identity, a revoked or unknown one is forgotten, and the next connect
-   * gets a new one; a trusted one without the fleet token too. A fleet token the master does not take is the operator's
-   * to fix: stop. An address issued too many new identities waits, saying why as it retries.
-   */
-  private onDown(retryInMs: number | null, closedBy: SocketClose | null): void {
-    this.dropQueue();
-    if (closedBy?.code === CloseCode.badFleetToken) return this.stopOnRefusedFleetToken(closedBy.reason);
-    if (closedBy && (IDENTITY_CLOSE_CODES.includes(closedBy.code) || closedBy.code === CloseCode.fleetTokenRequired)) {
-      console.warn(`master refused this worker identity (${closedBy.code} ${closedBy.reason}): asking for a new one`);
-      this.options.identity.forget();
-      this.update({ workerId: null, workerClass: null, lastError: `master: ${closedBy.reason}` });
-    }
-    if (this.active && retryInMs !== null) {
-      const refusedFor = closedBy?.code === CloseCode.tooManyNewIdentities ? closedBy.reason : null;
-      this.update({
-        state: 'connecting',
-        lastError: `${refusedFor ? `master: ${refusedFor}` : 'no connection to the master'}; retrying in ${(retryInMs / 1000).toFixed(1)} s`,
-      });
-    }
   }
 
   /** Stopped, not in error: the reconnect planned is called off, and Start (with the right token) is the way back. */
