@@ -7,24 +7,38 @@ const VISIBLE = /(?![\p{Default_Ignorable_Code_Point}\u2800])[\p{L}\p{N}\p{P}\p{
 
 /**
  * Characters that break a line (controls, the line and paragraph separators), hide the text they annotate (U+FFF9-FFFB),
- * or show nothing, by Unicode's own list of the invisible (default-ignorable): the bidi controls that turn text around
- * (U+202E), zero-width spaces, the word joiner, the soft hyphen (a name is shown on one line, so it never shows), the
- * tag characters (text smuggled unseen) and the code points kept for more of them. Letters and marks on that list
- * (Hangul fillers, variation selectors) hide nothing on their own: the rules for names below cover them. The format
+ * are half of a character (a lone surrogate, shown as �), or show nothing, by Unicode's own list of the invisible
+ * (default-ignorable): the bidi controls that turn text around (U+202E), zero-width spaces and joiners, the word joiner,
+ * the soft hyphen (a name is shown on one line, so it never shows), the combining grapheme joiner, variation selectors,
+ * Hangul fillers, the tag characters (text smuggled unseen) and the code points kept for more of them. The format
  * characters that do show (the Arabic number signs, Egyptian hieroglyphs' quadrat controls) stay.
  */
-const HIDDEN_OR_BREAKING = /[\p{Cc}\p{Zl}\p{Zp}\uFFF9-\uFFFB]|(?![\p{L}\p{M}])\p{Default_Ignorable_Code_Point}/u;
+const HIDDEN_OR_BREAKING = /[\p{Cc}\p{Cs}\p{Zl}\p{Zp}\p{Default_Ignorable_Code_Point}\uFFF9-\uFFFB]/u;
 
 /**
- * The invisible characters a script or an emoji needs, where it needs them: a joiner between visible characters (the
- * ZWNJ of Persian and Indic words, the ZWJ of 👩‍💻 and Sinhala conjuncts) and the tags that make 🏴 a subdivision's
- * flag (🏴󠁧󠁢󠁳󠁣󠁴󠁿: a code of lowercase letters and digits, then the cancel tag). Anywhere else they only hide.
+ * The invisible characters a script or an emoji needs, only where it needs them (anywhere else they only hide, and a
+ * joiner between two Latin letters would make "ad\u200Cmin" pass for "admin"):
+ * - a zero-width joiner between emoji (👩‍💻; 🏳️‍🌈 after its variation selector, 👩🏽‍💻 after a skin tone);
+ * - a joiner after a virama of an Indic script or Sinhala, before a letter (ශ්‍රී, half forms, Malayalam chillus);
+ * - a joiner between Arabic-script letters (Persian's non-joiner: نامه‌ها);
+ * - a variation selector choosing an emoji's or text's look (❤️, ☺︎, 1️⃣) or a CJK ideograph's variant (葛󠄀);
+ * - the tags that make 🏴 a subdivision's flag, in the emoji standard's form: a region's two letters, one to three
+ *   letters or digits, then the cancel tag (🏴󠁧󠁢󠁳󠁣󠁴󠁿).
+ * A joiner is matched before what precedes it is read back: a lookbehind tried at every character would read each run
+ * of marks again from each mark in it (50,000 marks: 25 s).
  */
-const JOINER = '[\\u200C\\u200D]';
-// A joiner is matched before what precedes it is read back: a lookbehind tried at every character would read each run
-// of marks again from each mark in it (50,000 marks: 25 s).
+const EMOJI = '\\p{Extended_Pictographic}';
+const VIRAMA = '[\\u094D\\u09CD\\u0A4D\\u0ACD\\u0B4D\\u0BCD\\u0C4D\\u0CCD\\u0D4D\\u0DCA]';
+const ARABIC_LETTER = '(?=\\p{Script=Arabic})\\p{L}';
+const TAG_LETTER = '[\\u{E0061}-\\u{E007A}]';
 const SHAPING = new RegExp(
-  `${JOINER}(?<=${VISIBLE.source}\\p{M}*${JOINER})(?=${VISIBLE.source})|(?<=\\u{1F3F4})[\\u{E0030}-\\u{E0039}\\u{E0061}-\\u{E007A}]{1,7}\\u{E007F}`,
+  [
+    `\\u200D(?<=${EMOJI}(?:\\uFE0F|\\p{Emoji_Modifier})?\\u200D)(?=${EMOJI})`,
+    `[\\u200C\\u200D](?<=${VIRAMA}[\\u200C\\u200D])(?=\\p{L})`,
+    `[\\u200C\\u200D](?<=${ARABIC_LETTER}\\p{M}*[\\u200C\\u200D])(?=${ARABIC_LETTER})`,
+    `(?<=${EMOJI})[\\uFE0E\\uFE0F]|(?<=[#*0-9])\\uFE0F(?=\\u20E3)|(?<=\\p{Unified_Ideograph})[\\uFE00-\\uFE0F\\u{E0100}-\\u{E01EF}]`,
+    `(?<=\\u{1F3F4})${TAG_LETTER}{2}(?:${TAG_LETTER}|[\\u{E0030}-\\u{E0039}]){1,3}\\u{E007F}`,
+  ].join('|'),
   'gu',
 );
 /** A shaping character in its place (captured, to be kept), or a run of hidden or breaking ones. */

@@ -14,6 +14,12 @@ describe('shown text', () => {
     ['the rainbow flag (variation selector, then ZWJ)', '🏳\uFE0F\u200D🌈'],
     ["Scotland's flag (tags after the black flag)", SCOTLAND],
     ['an Arabic number sign (a format character that shows)', '\u0600١٢'],
+    ['a kiss emoji (ZWJs, a variation selector between them)', '👩\u200D\u2764\uFE0F\u200D💋\u200D👨'],
+    ['a Devanagari half form (ZWJ after a virama)', 'क्\u200Dष'],
+    ['a keycap (variation selector before the enclosing keycap)', '1\uFE0F\u20E3'],
+    ['a CJK ideograph variant (ideographic variation selector)', '葛\u{E0100}'],
+    ['Tibetan stacks', 'བསྒྲུབས'],
+    ['a composed accent', 'René'],
   ])('takes %s', (_case, text) => {
     expect(isPlain(text)).toBe(true);
     expect(nameProblem(text)).toBeNull();
@@ -39,6 +45,18 @@ describe('shown text', () => {
     ['tags after the black flag without the cancel tag', '\u{1F3F4}\u{E0067}\u{E0062}', '\u{1F3F4} '],
     ['a line break', 'two\nlines', 'two lines'],
     ['a line separator', 'a\u2028b', 'a b'],
+    ['a non-joiner between Latin letters (ad\u200Cmin passing for admin)', 'ad\u200Cmin', 'ad min'],
+    ['a joiner between Latin letters', 'ad\u200Dmin', 'ad min'],
+    ['a non-joiner between an Arabic and a Latin letter', 'ن\u200Ca', 'ن a'],
+    ['a combining grapheme joiner', 'a\u034Fb', 'a b'],
+    ['a variation selector after a Latin letter', 'a\uFE0Fb', 'a b'],
+    ['a second variation selector after an emoji', '🏳\uFE0F\uFE0F', '🏳\uFE0F '],
+    ['a Mongolian free variation selector', 'ᠠ\u180Bᠠ', 'ᠠ ᠠ'],
+    ['a Hangul filler between letters', 'a\u3164b', 'a b'],
+    ['a lone surrogate (half an emoji, shown as �)', 'a\uD83D', 'a '],
+    ['a subdivision tag of one letter', '\u{1F3F4}\u{E0061}\u{E007F}', '\u{1F3F4} '],
+    ['a subdivision tag of seven letters', '\u{1F3F4}\u{E0061}\u{E0062}\u{E0063}\u{E0064}\u{E0065}\u{E0066}\u{E0067}\u{E007F}', '\u{1F3F4} '],
+    ['a subdivision tag starting with a digit', '\u{1F3F4}\u{E0031}\u{E0062}\u{E0063}\u{E007F}', '\u{1F3F4} '],
   ])('refuses %s, and flattens it to a space', (_case, text, flat) => {
     expect(isPlain(text)).toBe(false);
     expect(nameProblem(text)).toMatch(/^a name may hold no control or formatting characters/);
@@ -51,6 +69,6 @@ describe('shown text', () => {
 
   it('still refuses a name stacking marks or showing nothing', () => {
     expect(nameProblem('A' + '\u0336'.repeat(5))).toBe('a name may put at most 4 combining marks on one character');
-    expect(nameProblem('\u3164\u3164')).toBe('a name needs a visible letter, digit, punctuation mark or symbol');
+    expect(nameProblem('\u2800\u2800')).toBe('a name needs a visible letter, digit, punctuation mark or symbol');
   });
 });
