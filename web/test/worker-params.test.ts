@@ -33,6 +33,16 @@ describe('parseWorkerParams', () => {
     expect(parseWorkerParams(`?name=${encodeURIComponent('👩\u200D💻 نامه\u200Cها')}`).name).toBe('👩\u200D💻 نامه\u200Cها');
     // Cut after a joiner, the name would end in one: it goes too.
     expect(parseWorkerParams(`?name=${encodeURIComponent(`${'x'.repeat(62)}a\u200Db`)}`).name).toBe(`${'x'.repeat(62)}a`);
+    // Cut in the middle of an emoji, the name would end in half of it (a lone surrogate): it goes too.
+    expect(parseWorkerParams(`?name=${encodeURIComponent('a'.repeat(63))}%F0%9F%98%80`).name).toBe('a'.repeat(63));
+  });
+
+  it.each([
+    ['a Hangul filler', '%E3%85%A4'],
+    ['the blank braille pattern', '%E2%A0%80'],
+    ['a letter under 5 marks', 'A%CC%B6%CC%B6%CC%B6%CC%B6%CC%B6'],
+  ])('drops a name the master would refuse (%s), for the remembered one', (_case, name) => {
+    expect(parseWorkerParams(`?name=${name}`).name).toBeNull();
   });
 });
 

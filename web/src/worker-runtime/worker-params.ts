@@ -1,5 +1,5 @@
 import { KNOWN_BACKENDS, WorkerKind } from '../../../master/protocol.ts';
-import { withoutHidden } from '../../../master/shown-text.ts';
+import { nameProblem, withoutHidden } from '../../../master/shown-text.ts';
 import type { BackendName } from './backend-choice.ts';
 
 export interface WorkerParams {
@@ -19,11 +19,19 @@ export function parseWorkerParams(search: string): WorkerParams {
   const params = new URLSearchParams(search);
   const autostart = ['1', 'true', 'yes'].includes(params.get('autostart') ?? '');
   const kind = WorkerKind.safeParse(params.get('kind'));
-  // The master refuses a name that breaks a line, hides or turns text around (a hello never welcomed): those characters
-  // go, after the cut, which may leave a joiner with nothing after it.
-  const name = withoutHidden((params.get('name') ?? '').slice(0, MAX_NAME_LENGTH)).trim() || null;
   const backend = KNOWN_BACKENDS.find((known) => known === params.get('backend')) ?? null;
-  return { autostart, kind: kind.success ? kind.data : 'volunteer', name, backend };
+  return { autostart, kind: kind.success ? kind.data : 'volunteer', name: nameFromUrl(params.get('name') ?? ''), backend };
+}
+
+/**
+ * A name the master would refuse is never welcomed, and the page would reconnect with it forever. Hidden characters go,
+ * after the cut (counted in UTF-16 units, as the master counts): it may leave a joiner with nothing after it or half an
+ * emoji (a lone surrogate). A name still refused (the blank braille pattern, a letter under 5 marks) gives way to the
+ * remembered one.
+ */
+function nameFromUrl(asked: string): string | null {
+  const name = withoutHidden(asked.slice(0, MAX_NAME_LENGTH)).trim();
+  return name && !nameProblem(name.normalize('NFC')) ? name : null;
 }
 
 const ADJECTIVES = [
