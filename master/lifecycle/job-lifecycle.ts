@@ -185,9 +185,18 @@ export class JobLifecycle {
     }
   }
 
-  /** Resolves once no dispatch, nor retried backtracking, is in progress (for clean shutdown). */
+  /**
+   * Resolves once what answers led to is done (judging, blacklisting: worker-answers.ts), and no dispatch, nor retried
+   * backtracking, is in progress (for clean shutdown, once the hub is closed; a follow-up may dispatch, so it goes first).
+   */
   async idle(): Promise<void> {
+    await this.answers.settled();
     await Promise.all([this.dispatcher.idle(), this.trust.idle()]);
+  }
+
+  /** Answers whose judging still runs (worker-answers.ts). */
+  get pendingFollowUps(): number {
+    return this.answers.pendingFollowUps;
   }
 
   // ---- workers coming and going --------------------------------------------

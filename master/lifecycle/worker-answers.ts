@@ -32,6 +32,8 @@ export interface WorkerAnswersDeps {
 export class WorkerAnswers {
   /** Worker answers refused by fencing, by reason: never written. */
   readonly rejected: Record<RejectReason, number> = { 'unknown-job': 0, 'stale-lease': 0, 'not-your-lease': 0 };
+  /** Follow-ups still running: a closing master waits for them before it closes the stores they write to. */
+  private readonly followUps = new Set<Promise<void>>();
 
   constructor(private readonly deps: WorkerAnswersDeps) {}
 
@@ -135,7 +137,21 @@ export class WorkerAnswers {
    * There is one per answered job or check, whatever the socket sends.
    */
   private followUp(judging: Promise<void>): void {
-    judging.catch((error: unknown) => logStoreError(this.deps.log, error, 'could not finish judging an answer'));
+    const followUp = judging
+      .catch((error: unknown) => logStoreError(this.deps.log, error, 'could not finish judging an answer'))
+      .finally(() => this.followUps.delete(followUp));
+    this.followUps.add(followUp);
+  }
+
+  /** Follow-ups still running (/metrics: a slow identity store shows here). */
+  get pendingFollowUps(): number {
+    return this.followUps.size;
+  }
+
+  /** Resolves once no follow-up runs, those begun meanwhile included (for clean shutdown, once no answer can arrive). */
+  async settled(): Promise<void> {
+    if (this.followUps.size > 0) this.deps.log.info({ pending: this.followUps.size }, 'waiting for the judging of answers already in');
+    while (this.followUps.size > 0) await Promise.all(this.followUps);
   }
 
   /**

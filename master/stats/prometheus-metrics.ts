@@ -131,7 +131,7 @@ export class PrometheusMetrics {
   }
 
   private addGauges(): void {
-    const { store, boards, workers, queueDepth } = this.deps;
+    const { store, boards, workers, queueDepth, lifecycle } = this.deps;
     const registers = [this.registry];
     new Gauge({
       name: 'browser_grid_queue_depth',
@@ -172,6 +172,14 @@ export class PrometheusMetrics {
       registers,
       collect() {
         this.set(boards.bufferedBytes);
+      },
+    });
+    new Gauge({
+      name: 'browser_grid_answer_judgings_pending',
+      help: 'Answers whose judging (a spot check, the volunteers of a job, waiting votes) still waits on the identity store.',
+      registers,
+      collect() {
+        this.set(lifecycle.pendingFollowUps);
       },
     });
     new Gauge({

@@ -313,6 +313,7 @@ describe('GET /metrics', () => {
       browser_grid_store_reachable: 1,
       browser_grid_event_streams_connected: 0,
       browser_grid_event_stream_buffered_bytes: 0,
+      browser_grid_answer_judgings_pending: 0,
     });
     expect(metrics.get('browser_grid_job_inference_seconds_count')).toBe(10);
     expect(metrics.get('browser_grid_job_inference_seconds_sum')).toBeCloseTo(INFERENCE_MS.reduce((a, b) => a + b) / 1000, 6);

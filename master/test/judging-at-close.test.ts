@@ -1,0 +1,62 @@
+// A master closing while the identity store still judges answers already in (worker-answers.ts runs that judging
+// beside the worker's messages) waits for it before closing its stores: a liar caught by a spot check just before a
+// SIGTERM is blacklisted for good, with nothing logged as lost.
+import pino from 'pino';
+import { afterEach, expect, it, vi } from 'vitest';
+import { SyntheticWorker } from '../../metrics/synthetic-worker.ts';
+import { submitColours, useColourGold } from '../../test/support/colour-gold.ts';
+import { until } from '../../test/support/jobs-client.ts';
+import { startTestMaster, tempDataDir, type TestMaster } from '../../test/support/test-master.ts';
+import type { IdentityStore } from '../identity/identity-store.ts';
+
+const colourGold = useColourGold();
+const masters: TestMaster[] = [];
+afterEach(async () => {
+  for (const master of masters.splice(0)) await master.close();
+});
+
+it('judges a spot check answered before the master closed, its stores still open: the liar stays blacklisted', async () => {
+  const lines: { level: number; msg: string }[] = [];
+  const log = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line) as { level: number; msg: string }) });
+  const dataDir = tempDataDir();
+  // Every frame a new volunteer is dealt is all but surely a check.
+  const overrides = { dataDir, goldDir: colourGold.dir(), goldFraction: 0.999, goldFractionNew: 0.999 };
+  const first = await startTestMaster(overrides, {}, log);
+  await submitColours(first.url, 3);
+  // The identity store counts the check only once the test says so, as a slow one would; then it closes as it must.
+  const identityStore = (first.identities as unknown as { store: IdentityStore }).store;
+  const record = identityStore.recordSpotCheck.bind(identityStore);
+  const closeStore = identityStore.close.bind(identityStore);
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  vi.spyOn(identityStore, 'recordSpotCheck').mockImplementation(async (...args) => {
+    await released;
+    return record(...args);
+  });
+  // A master closing its stores without waiting lets the count go on only then, against a closed store.
+  vi.spyOn(identityStore, 'close').mockImplementation(() => {
+    release();
+    return closeStore();
+  });
+  const liar = await SyntheticWorker.connect({ masterUrl: first.url, name: 'liar', credit: 1, onJob: (job, self) => self.succeed(job.header, 999) });
+  await until(() => vi.mocked(identityStore.recordSpotCheck).mock.calls.length > 0, 'a wrong answer to a check being counted');
+  const gauge = await fetch(`${first.url}/metrics`).then((r) => r.text());
+  expect(gauge).toMatch(/^browser_grid_answer_judgings_pending [1-9]\d*$/m);
+
+  let closed = false;
+  const closing = first.close().then(() => (closed = true));
+  // Once no answer can arrive, the master waits on the judging, and says so: the count goes on.
+  const waiting = () => lines.some((line) => line.msg === 'waiting for the judging of answers already in');
+  await until(() => waiting() || closed, 'the master waiting on the judging, or closed');
+  release();
+  await closing;
+  liar.terminate();
+  expect(lines.filter((line) => line.level >= 50)).toEqual([]);
+
+  const reopened = await startTestMaster(overrides);
+  masters.push(reopened);
+  expect(await reopened.identities.trustRecord(liar.welcome.identity.workerId)).toMatchObject({
+    blacklisted: true,
+    blacklistedReason: expect.stringContaining('999'),
+  });
+});
