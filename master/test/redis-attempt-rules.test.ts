@@ -56,7 +56,7 @@ describe('Lua attempt rules', () => {
       ['volunteer-a', false],
       ['volunteer-b', false],
     ] as const)
-      for (const outcome of ['failed', 'expired', 'lost', 'recovered', 'refused', 'answered'] as const)
+      for (const outcome of ['failed', 'expired', 'lost', 'recovered', 'refused', 'image-missing', 'answered'] as const)
         for (const final of outcome === 'failed' ? [true, false] : [false]) kinds.push({ identity, trusted, outcome, final });
     const answers = await expectTwinsAgree(kinds);
     expect(new Set(answers.map((next) => `${next.status}/${next.trustedOnly}`))).toEqual(

@@ -1,7 +1,7 @@
 -- ARGV: job id, lease id, worker id ('' when the master releases it),
 --       outcome, reason, retryable (1 or 0), now, max attempts, max leases, failure quorum.
--- The lease ended without a result (failed, expired, lost, recovered, refused): requeue
--- the job (for trusted workers only once volunteers gave up on it) or fail it for good, per the attempt rules.
+-- The lease ended without a result (failed, expired, lost, recovered, refused, image-missing): requeue
+-- the job (for trusted workers only once volunteers gave up on it) or fail it for good, per the attempt rules;
 -- 'image-missing' is the master's own verdict (failForGood): the job fails whatever the rules say, its error the
 -- reason alone, naming no worker, whose identity is not shunned for it.
 -- Returns {'ok', job JSON} or {reject reason}.

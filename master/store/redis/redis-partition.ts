@@ -200,7 +200,7 @@ export class RedisPartition {
     }
   }
 
-  /** `forGood`: the master's own verdict (failForGood), which fails the job whatever the attempt rules say. */
+  /** Outcome 'image-missing' is the master's own verdict (failForGood): the script fails the job whatever the attempt rules say. */
   async endWithoutResult(lease: LeaseRef, workerId: string, outcome: EndedWithoutResult, reason: string, retryable: boolean, now: number): Promise<Transition> {
     const { maxAttempts, maxLeases, failureQuorum } = this.limits;
     const args = [lease.jobId, lease.leaseId, workerId, outcome, reason, retryable ? 1 : 0, now, maxAttempts, maxLeases, failureQuorum];
