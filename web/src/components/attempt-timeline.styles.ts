@@ -44,9 +44,12 @@ export const attemptTimelineStyles = css`
   li[data-outcome='running'] {
     --outcome: var(--status-leased);
   }
+  /* Ended without an answer the master took: the master's image-missing verdict and an answer it refused read so too. */
   li[data-outcome='failed'],
   li[data-outcome='expired'],
-  li[data-outcome='lost'] {
+  li[data-outcome='lost'],
+  li[data-outcome='refused'],
+  li[data-outcome='image-missing'] {
     --outcome: var(--status-failed);
   }
   .head {
