@@ -137,13 +137,14 @@ export function jobsRouter({ store, lifecycle, config, uploadGuards, requesters,
   router.post('/:id/retry', async (req, res) => {
     const job = await changeableJob(req);
     if (job.status !== 'failed') throw new HttpError(409, 'not-failed', `job ${job.id} is ${job.status}; only failed jobs can be retried`);
-    if (job.imageExpiredAt) throw imageExpired(job, 409, 'there is nothing left to retry it on; submit the image again');
+    if (job.imageExpiredAt) throw imageExpired(job, 409, NOTHING_TO_RETRY);
     const retried = await lifecycle.retry(job.id);
     if ('job' in retried) return void res.json(retried.job);
-    // The store refused, saying why: the job changed meanwhile, or its image expired just now or is gone.
+    // The store refused, saying why: the job was deleted or changed meanwhile, or its image expired just now or is gone.
+    if (retried.refused === 'not-found') throw unknownJob(job.id);
     if (retried.refused === 'image-missing') throw imageMissing(job);
-    const expired = retried.refused === 'image-expired' ? await store.get(job.id) : null;
-    if (expired?.imageExpiredAt) throw imageExpired(expired, 409, 'there is nothing left to retry it on; submit the image again');
+    // `job` was read before retention deleted its image, so its imageExpiredAt is null and the answer says "just now".
+    if (retried.refused === 'image-expired') throw imageExpired(job, 409, NOTHING_TO_RETRY);
     throw new HttpError(409, 'not-failed', `job ${job.id} changed while retrying; look again`);
   });
 
@@ -188,8 +189,10 @@ const imageExpired = (job: JobView, status: 410 | 409, then: string) =>
   new HttpError(
     status,
     'image-expired',
-    `the image of job ${job.id} was deleted at ${job.imageExpiredAt}, a while after the job ended (images are kept only for a time); ${then}`,
+    `the image of job ${job.id} was deleted ${job.imageExpiredAt ? `at ${job.imageExpiredAt}` : 'just now'}, a while after the job ended (images are kept only for a time); ${then}`,
   );
+
+const NOTHING_TO_RETRY = 'there is nothing left to retry it on; submit the image again';
 
 /** A failed job whose stored image is gone (LeaseWithoutImage): retried, it would only fail again. */
 const imageMissing = (job: JobView) =>

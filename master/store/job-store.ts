@@ -64,8 +64,8 @@ export type LeaseWithoutImage = Omit<Lease, 'image'> & { image: null };
 /** What lease hands back for a worker it found a job for. */
 export type Leased = Lease | LeaseWithoutImage;
 
-/** Why retry left a job as it was: not failed (or not there), or its image expired or is gone. */
-export type RetryRefusal = 'not-failed' | 'image-expired' | 'image-missing';
+/** Why retry left a job as it was: not there, not failed, or its image expired or is gone. */
+export type RetryRefusal = 'not-found' | 'not-failed' | 'image-expired' | 'image-missing';
 
 /** What retry did: the job queued again, or why it was not. */
 export type Retried = { job: JobView } | { refused: RetryRefusal };
@@ -213,8 +213,8 @@ export interface JobStore {
   /** Every lease currently held (used on start to recover jobs leased by a master that died). */
   activeLeases(): Promise<LeaseRef[]>;
   /**
-   * A failed job goes back to the queue with a fresh attempt budget. Refused, saying why, when it is not failed (or
-   * not there), or its image expired or is gone (LeaseWithoutImage): it would only fail again.
+   * A failed job goes back to the queue with a fresh attempt budget. Refused, saying why, when it is not there or not
+   * failed, or its image expired or is gone (LeaseWithoutImage): it would only fail again.
    */
   retry(jobId: string): Promise<Retried>;
   /** Removes a job; returns its lease if it was leased, so the worker can be told to drop it. */

@@ -230,7 +230,8 @@ export class SqliteJobStore implements JobStore {
     const hasImage = await this.images.has(jobId);
     return this.commits.write((): Retried => {
       const row = this.q.job.get(jobId) as JobRow | undefined;
-      if (row?.status !== 'failed') return { refused: 'not-failed' };
+      if (!row) return { refused: 'not-found' };
+      if (row.status !== 'failed') return { refused: 'not-failed' };
       if (row.image_expired_at !== null) return { refused: 'image-expired' };
       // Its image gone, it would only fail again at its next lease.
       if (!hasImage) return { refused: 'image-missing' };

@@ -134,8 +134,15 @@ describeEveryStore(({ openData, withJobs }) => {
       await leaseOne(store, A);
       expect(await store.retry(ids[0]!)).toEqual({ refused: 'not-failed' });
       expect(await store.retry(ids[1]!)).toEqual({ refused: 'not-failed' });
-      expect(await store.retry(randomUUID())).toEqual({ refused: 'not-failed' });
       expect(await store.counts()).toMatchObject({ queued: 1, leased: 1 });
+    });
+
+    it('says a job that is not there, never stored or deleted, is not found', async () => {
+      const { store, ids } = await withJobs(1, { maxAttempts: 1, maxLeases: 9 });
+      await store.fail(await leaseOne(store, A), A.id, 'bad', true, T0 + 1);
+      await store.remove(ids[0]!);
+      expect(await store.retry(ids[0]!)).toEqual({ refused: 'not-found' });
+      expect(await store.retry(randomUUID())).toEqual({ refused: 'not-found' });
     });
   });
 });

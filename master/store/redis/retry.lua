@@ -1,9 +1,10 @@
 -- ARGV: job id.
 -- A failed job goes back to the queue with a fresh attempt budget and timeline.
--- Returns {'ok', job JSON}, or {why not}: 'not-failed' (or not there), 'image-expired', or 'image-missing' (its image
+-- Returns {'ok', job JSON}, or {why not}: 'not-found', 'not-failed', 'image-expired', or 'image-missing' (its image
 -- is gone: it would only fail again).
 local job = load_job(ARGV[1])
-if not job or job.status ~= 'failed' then return { 'not-failed' } end
+if not job then return { 'not-found' } end
+if job.status ~= 'failed' then return { 'not-failed' } end
 if job.image_expired_at then return { 'image-expired' } end
 if redis.call('HEXISTS', IMAGES, job.id) == 0 and redis.call('HEXISTS', PREPARED, job.id) == 0 then return { 'image-missing' } end
 set_status(job, 'queued')
