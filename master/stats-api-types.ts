@@ -66,7 +66,10 @@ export const StatsView = z
       dispatched: z.number().int(),
       completed: z.number().int(),
       replicasAsked: z.number().int().describe("Volunteers' answers kept as votes while the job went to another identity for agreement."),
-      failedAttempts: z.number().int(),
+      failedAttempts: z
+        .number()
+        .int()
+        .describe("Attempts that ended failing: a worker's failure, and the master's own image-missing verdict on a job whose stored image is gone."),
       reassigned: byReason(['lost', 'expired']),
       rejected: byReason(['unknown-job', 'stale-lease', 'not-your-lease']),
       spotChecks: byReason(['given', 'passed', 'failed']).describe(

@@ -6,7 +6,7 @@
 import pino from 'pino';
 import { describe, expect, it, vi } from 'vitest';
 import { getJob, until } from '../../test/support/jobs-client.ts';
-import { ADMIN_TOKEN, submit, useLifecycleMasters } from '../../test/support/lifecycle-masters.ts';
+import { ADMIN_TOKEN, stats, submit, useLifecycleMasters } from '../../test/support/lifecycle-masters.ts';
 import { loseImageFiles, loseRedisImages } from '../../test/support/lost-images.ts';
 import { SseClient } from '../../test/support/sse-client.ts';
 import { TEST_REDIS_URL } from '../../test/support/stores.ts';
@@ -64,6 +64,8 @@ describe.each(['sqlite', 'redis'] as const)('on the %s store', (kind) => {
     const job = await getJob(m.url, gone);
     expect(job.error).toBe(IMAGE_MISSING);
     expect(job.timeline.map((attempt) => [attempt.workerClass, attempt.outcome, attempt.reason])).toEqual([['volunteer', 'image-missing', IMAGE_MISSING]]);
+    // The statistics count it among failed attempts, as the README and OpenAPI say.
+    expect((await stats(m)).dispatch.failedAttempts).toBe(1);
   });
 
   it('refuses to retry a failed job whose image is gone: 409 image-missing, in plain words, the job left failed', async () => {
