@@ -52,7 +52,8 @@ describe('hellos refused', () => {
     await until(() => replies.length === 3, 'three refusals');
     expect(replies.map((r) => r.code)).toEqual(['bad-message', 'bad-message', 'bad-message']);
     expect(replies[0]!.message).toContain('a name may put at most 4 combining marks on one character');
-    expect(replies[1]!.message).toContain('a name needs a visible letter, digit, punctuation mark or symbol');
+    // A Hangul filler is one of the invisible characters no name may hold; blank braille shows, but nothing one can read.
+    expect(replies[1]!.message).toContain('a name may hold no control or formatting characters');
     expect(replies[2]!.message).toContain('a name needs a visible letter, digit, punctuation mark or symbol');
     expect(grid.master.workers.size).toBe(0);
     raw.close();
@@ -61,7 +62,7 @@ describe('hellos refused', () => {
     await grid.connect({ name: 'བསྒྲུབས' });
     const rene = await grid.connect({ name: 'Rene\u0301' });
     // A leaderboard name follows the same rule.
-    rene.send({ type: 'profile', displayName: '\u3164\u3164' });
+    rene.send({ type: 'profile', displayName: '\u2800\u2800' });
     await until(() => rene.messages.some((m) => m.type === 'error' && m.message.includes('a name needs a visible letter')), 'the blank name refused');
     const listed = (await fetch(`${grid.master.url}/api/workers`).then((r) => r.json())) as { workers: WorkerView[] };
     expect(listed.workers.map((worker) => worker.name).sort()).toEqual(['René', 'བསྒྲུབས'].sort());
