@@ -83,6 +83,8 @@ async function capture(name: string, pathname: string, ready: (page: Page) => Pr
   const opened = await openPage(browser, master.url, pathname, 'desktop');
   await ready(opened.page);
   await settleForScreenshot(opened.page);
+  // Typing into a field below the fold scrolls the page, and a full-page shot taken scrolled draws the sticky header mid-page.
+  await opened.page.evaluate(() => window.scrollTo(0, 0));
   const file = path.join(outDir, `${name}.png`);
   // The board's list is virtual: rows exist only near the viewport, so a full-page shot would be half blank.
   await opened.page.screenshot({ path: file, fullPage: name !== 'board' });
