@@ -19,6 +19,9 @@ const text = (max: number) => z.string().max(max);
 /** Text a stranger's worker writes that people read as it is (its backend), on boards and in exports. */
 const shownText = (max: number) => text(max).refine(isPlain, 'no control or formatting characters');
 /** A name a stranger chose, shown as it is: composed (NFC), and refused if it would hide, spill over its neighbours or turn text around. */
+/** The longest worker name, in UTF-16 units as the schema counts: the page cuts a ?name= to it. */
+export const MAX_WORKER_NAME_LENGTH = 64;
+
 const shownName = (max: number) =>
   z
     .string()
@@ -103,7 +106,7 @@ export type Prediction = z.infer<typeof Prediction>;
 export const HelloMessage = z.object({
   type: z.literal('hello'),
   protocol: z.literal(PROTOCOL_VERSION),
-  name: shownName(64),
+  name: shownName(MAX_WORKER_NAME_LENGTH),
   kind: WorkerKind,
   backend: shownText(32),
   /** Content hash of the model the worker has loaded (from GET /api/model). */

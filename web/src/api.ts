@@ -30,6 +30,9 @@ export class ApiError extends Error {
   }
 }
 
+/** How long the master asked a client to wait before asking again (Retry-After), 0 if it did not. */
+export const askedWaitMs = (error: unknown): number => (error instanceof ApiError ? (error.retryAfterMs ?? 0) : 0);
+
 export interface JobQuery {
   status?: JobStatus;
   limit?: number;

@@ -4,7 +4,7 @@ import { formatCount, formatMs, formatTime, formatUptime } from '../lib/format.t
 import { histogramBars } from '../lib/histogram.ts';
 import { statsRefusal, type StatsRefusal } from '../lib/stats-refusal.ts';
 import { recentCount, seriesColumns } from '../lib/stats-series.ts';
-import { ApiError, fetchStats } from '../api.ts';
+import { askedWaitMs, fetchStats } from '../api.ts';
 import { AdminGate } from '../state/admin-gate.ts';
 import { savedAdminToken } from '../state/admin-token.ts';
 import { Poller } from '../state/poller.ts';
@@ -208,7 +208,7 @@ function moreWorkers({ workers, workersConnected }: StatsView) {
 
 /** When the next poll comes: every 5 s, unless the master asked for longer (Retry-After), which the poller waits. */
 function retrying(failure: unknown): string {
-  return failure instanceof ApiError && failure.retryAfterMs !== null ? 'Trying again after the wait the master asked for.' : 'Trying again every 5 s.';
+  return askedWaitMs(failure) > 0 ? 'Trying again after the wait the master asked for.' : 'Trying again every 5 s.';
 }
 
 function tile(name: string, value: string) {

@@ -1,5 +1,5 @@
 import type { JobPage, JobStatus, JobView } from '../../../master/api-types.ts';
-import { ApiError, clearJobs, deleteJob, eventsRefusal, getJob, listJobs, retryJob } from '../api.ts';
+import { ApiError, askedWaitMs, clearJobs, deleteJob, eventsRefusal, getJob, listJobs, retryJob } from '../api.ts';
 import { backoffDelay } from '../lib/backoff.ts';
 import { errorMessage } from '../lib/errors.ts';
 import { JobStore, newestFirst } from './job-store.ts';
@@ -156,7 +156,7 @@ export class JobFeed extends EventTarget {
   /** Tries a failed refresh again while a page holds the feed, no sooner than the master asked. */
   private refreshLater(replace: boolean, error: unknown): void {
     if (this.holders === 0 || this.refreshTimer) return;
-    const asked = error instanceof ApiError ? (error.retryAfterMs ?? 0) : 0;
+    const asked = askedWaitMs(error);
     this.refreshTimer = setTimeout(
       () => {
         this.refreshTimer = null;

@@ -1,4 +1,4 @@
-import { ApiError } from '../api.ts';
+import { askedWaitMs } from '../api.ts';
 import { errorMessage } from '../lib/errors.ts';
 
 const DEFAULT_INTERVAL_MS = 5000;
@@ -96,7 +96,7 @@ export class Poller<T> extends EventTarget {
   }
 
   private nextDelayMs(): number {
-    const askedMs = this.failure instanceof ApiError ? (this.failure.retryAfterMs ?? 0) : 0;
+    const askedMs = askedWaitMs(this.failure);
     return Math.max(this.intervalMs, askedMs);
   }
 

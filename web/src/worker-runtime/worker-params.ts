@@ -1,4 +1,4 @@
-import { KNOWN_BACKENDS, WorkerKind } from '../../../master/protocol.ts';
+import { KNOWN_BACKENDS, MAX_WORKER_NAME_LENGTH, WorkerKind } from '../../../master/protocol.ts';
 import { nameProblem, withoutHidden } from '../../../master/shown-text.ts';
 import type { BackendName } from './backend-choice.ts';
 
@@ -12,7 +12,6 @@ export interface WorkerParams {
   backend: BackendName | null;
 }
 
-const MAX_NAME_LENGTH = 64;
 const NAME_STORAGE_KEY = 'grid-worker-name';
 
 export function parseWorkerParams(search: string): WorkerParams {
@@ -30,7 +29,7 @@ export function parseWorkerParams(search: string): WorkerParams {
  * remembered one.
  */
 function nameFromUrl(asked: string): string | null {
-  const name = withoutHidden(asked.slice(0, MAX_NAME_LENGTH)).trim();
+  const name = withoutHidden(asked.slice(0, MAX_WORKER_NAME_LENGTH)).trim();
   return name && !nameProblem(name.normalize('NFC')) ? name : null;
 }
 
@@ -94,7 +93,7 @@ export function rememberedWorkerName(storage: () => Pick<Storage, 'getItem' | 's
   try {
     const store = storage(); // merely touching localStorage throws when the browser blocks it
     const saved = store.getItem(NAME_STORAGE_KEY);
-    if (saved) return saved.slice(0, MAX_NAME_LENGTH);
+    if (saved) return saved.slice(0, MAX_WORKER_NAME_LENGTH);
     const name = randomWorkerName();
     store.setItem(NAME_STORAGE_KEY, name);
     return name;
