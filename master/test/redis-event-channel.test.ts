@@ -4,7 +4,6 @@
 // number, so before the relay's channel named it, staging on /1 and production on /0 under the default prefix
 // showed each other's jobs on their boards. Real masters, a real Redis, real event streams.
 import { randomUUID } from 'node:crypto';
-import { Cluster, Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { LiveEvent } from '../api-types.ts';
 import { LiveEvents } from '../events/live-events.ts';
@@ -13,7 +12,7 @@ import { createLogger } from '../log.ts';
 import { submit, until, uploadsFrom } from '../../test/support/jobs-client.ts';
 import { devImages } from '../../test/support/paths.ts';
 import { SseClient } from '../../test/support/sse-client.ts';
-import { deleteRedisKeys, STORE_KINDS, TEST_REDIS_URL } from '../../test/support/stores.ts';
+import { deleteRedisKeys, redisAdmin, STORE_KINDS, TEST_REDIS_URL } from '../../test/support/stores.ts';
 import { startTestMaster, type TestMaster } from '../../test/support/test-master.ts';
 
 const silent = createLogger('silent');
@@ -87,7 +86,7 @@ describe.each(STORE_KINDS.filter((kind) => kind.name !== 'sqlite'))('several mas
     const heard: LiveEvent[] = [];
     const messages: { events: LiveEvent[] }[] = [];
     const target = kind.redisTarget!();
-    const connect = () => ('url' in target ? new Redis(target.url) : new Cluster(target.clusterNodes));
+    const connect = () => redisAdmin(target);
     const [listener, olderMaster] = [connect(), connect()];
     listener.on('message', (_channel: string, raw: string) => messages.push(JSON.parse(raw) as { events: LiveEvent[] }));
     await listener.subscribe(channel);

@@ -55,9 +55,12 @@ export const DEFAULT_TEST_LIMITS: Limits = {
 /** Partitions of the cluster kind's queue: more than its nodes, so some node holds several. */
 export const CLUSTER_PARTITIONS = 4;
 
+/** A client of its own on a Redis or a cluster, for a test to look behind a store's back; the caller quits it. */
+export const redisAdmin = (target: RedisTarget) => ('url' in target ? new Redis(target.url) : new Cluster(target.clusterNodes));
+
 /** Deletes every key of the store under a prefix (tests never share one), each partition's keys in a command of their own (one slot each). */
 export async function deleteRedisKeys(prefix: string, target: RedisTarget = { url: TEST_REDIS_URL }): Promise<void> {
-  const admin = 'url' in target ? new Redis(target.url) : new Cluster(target.clusterNodes);
+  const admin = redisAdmin(target);
   try {
     const partitions = Number((await admin.get(partitionCountKey(prefix))) ?? 1);
     for (let partition = 0; partition < partitions; partition++) await admin.del(...new RedisKeys(prefix, partition, partitions).all());
