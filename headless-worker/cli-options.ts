@@ -46,7 +46,7 @@ export function createCli(): Command {
     .addOption(
       new Option(
         '--fleet-token <token>',
-        `the master's FLEET_TOKEN (${FLEET_TOKEN_LENGTH.min}-${FLEET_TOKEN_LENGTH.max} characters): workers join as trusted (prefer the environment variable)`,
+        `the master's FLEET_TOKEN (${FLEET_TOKEN_LENGTH.min}-${FLEET_TOKEN_LENGTH.max} characters, or off for none): workers join as trusted (prefer the environment variable)`,
       ).env('FLEET_TOKEN'),
     )
     .addOption(
@@ -61,6 +61,8 @@ export function createCli(): Command {
 /** Parses user arguments (without node and script); commander prints help or errors and exits on its own. */
 export function parseCliOptions(args: readonly string[], command: Command = createCli()): CliOptions {
   const options = command.parse(args, { from: 'user' }).opts<CliOptions>();
+  // A shell that runs the master with FLEET_TOKEN=off (no worker trusted) runs its fleet as volunteers.
+  if (options.fleetToken === 'off') delete options.fleetToken;
   const problem = fleetTokenProblem(options.fleetToken) ?? otherBrowserPathProblem(options);
   if (problem) command.error(`error: ${problem}`);
   return options;

@@ -104,12 +104,15 @@ describe('fleet command line', () => {
     expect(parse(['--status-interval', value]).statusInterval).toBe(seconds);
   });
 
-  it('takes the fleet token from FLEET_TOKEN, or from --fleet-token', () => {
+  it('takes the fleet token from FLEET_TOKEN, or from --fleet-token; off is none', () => {
     const saved = process.env.FLEET_TOKEN;
     try {
       process.env.FLEET_TOKEN = 'token-from-the-environment';
       expect(parse([]).fleetToken).toBe('token-from-the-environment');
       expect(parse(['--fleet-token', 'token-on-the-command-line']).fleetToken).toBe('token-on-the-command-line');
+      // The master's word for no token means the same here: the workers join untrusted.
+      process.env.FLEET_TOKEN = 'off';
+      expect(parse([]).fleetToken).toBeUndefined();
     } finally {
       if (saved === undefined) delete process.env.FLEET_TOKEN;
       else process.env.FLEET_TOKEN = saved;

@@ -1,6 +1,4 @@
-import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { LiveTable } from '../live-table.ts';
 import { formatStatusTable, statusRecord, ThroughputMeter } from '../status-report.ts';
 import type { WorkerStatus } from '../supervised-worker.ts';
 
@@ -52,17 +50,5 @@ describe('fleet status', () => {
       restarts: 2,
       lastError: undefined,
     });
-  });
-
-  it('redraws the table in place, with log lines above it', () => {
-    const out = Object.assign(new PassThrough(), { columns: 80 }) as unknown as NodeJS.WriteStream & PassThrough;
-    let written = '';
-    out.on('data', (chunk: Buffer) => (written += chunk.toString()));
-    const table = new LiveTable(out);
-    table.draw(['a', 'b']);
-    table.log('hello\n');
-    table.draw(['c', 'd']);
-    // Up two lines, erase to the end, then the text: the terminal shows "hello", then the latest table.
-    expect(written).toBe('\r\x1b[0Ja\nb\n' + '\x1b[2A\r\x1b[0Jhello\na\nb\n' + '\x1b[2A\r\x1b[0Jc\nd\n');
   });
 });
