@@ -40,11 +40,13 @@ export class SqliteGroupCommit {
   }
 
   /**
-   * Throws what a write asked for while closing is refused with: a read must not reach the closed file either, where
-   * it would meet a raw "connection is not open" (a 500) instead of the 503 a stopping master answers.
+   * Runs `read` on the file now, outside any group commit; once closing, throws what a write is refused with instead: a
+   * read must not reach the closed file either, where it would meet a raw "connection is not open" (a 500) instead of
+   * the 503 a stopping master answers.
    */
-  refuseIfClosing(): void {
+  read<T>(read: () => T): T {
     if (this.closing) throw closedError();
+    return read();
   }
 
   /**

@@ -117,8 +117,7 @@ export class SqliteJobStore implements JobStore {
   }
 
   async openTo(workers: WorkerRef[]): Promise<boolean[]> {
-    this.commits.refuseIfClosing();
-    return workers.map((worker) => this.oldestFor(worker) !== undefined);
+    return this.commits.read(() => workers.map((worker) => this.oldestFor(worker) !== undefined));
   }
 
   complete(lease: LeaseRef, workerId: string, result: JobResult, now: number, answer?: JobResult): Promise<Transition> {
@@ -157,8 +156,7 @@ export class SqliteJobStore implements JobStore {
   }
 
   async votes(jobId: string): Promise<Vote[]> {
-    this.commits.refuseIfClosing();
-    const rows = this.q.votes.all(jobId) as VoteRow[];
+    const rows = this.commits.read(() => this.q.votes.all(jobId) as VoteRow[]);
     return rows.map((row) => ({ identity: row.identity, leaseId: row.lease_id, answer: JSON.parse(row.answer) as JobResult }));
   }
 
@@ -216,13 +214,11 @@ export class SqliteJobStore implements JobStore {
 
   /** One master per store: every lease is its own, so none waits out the grace for another master's clock. */
   async expiredLeases(now: number): Promise<LeaseRef[]> {
-    this.commits.refuseIfClosing();
-    return this.q.expired.all(now) as LeaseRef[];
+    return this.commits.read(() => this.q.expired.all(now) as LeaseRef[]);
   }
 
   async activeLeases(): Promise<LeaseRef[]> {
-    this.commits.refuseIfClosing();
-    return this.q.active.all() as LeaseRef[];
+    return this.commits.read(() => this.q.active.all() as LeaseRef[]);
   }
 
   /** A retried job starts a fresh life: new attempt budget, new timeline. */
@@ -277,7 +273,7 @@ export class SqliteJobStore implements JobStore {
   async expireImages(endedBy: number, now: number, batch: number): Promise<JobView[]> {
     // Retention's every step: the files a delete failed on (a disk error) are tried again, not left to the next open.
     await this.images.retryUndeleted();
-    if (!this.retention.anyDue('images', endedBy)) return [];
+    if (!this.commits.read(() => this.retention.anyDue('images', endedBy))) return [];
     const expired = await this.commits.write(() => this.retention.expireImages(endedBy, now, batch).map((id) => this.view(id)!), { durable: true });
     await this.images.delete(expired.map((job) => job.id));
     return expired;
@@ -285,47 +281,44 @@ export class SqliteJobStore implements JobStore {
 
   /** As remove: rows first, synced, then the files. */
   async expireJobs(endedBy: number, batch: number): Promise<string[]> {
-    if (!this.retention.anyDue('jobs', endedBy)) return [];
+    if (!this.commits.read(() => this.retention.anyDue('jobs', endedBy))) return [];
     const ids = await this.commits.write(() => this.retention.expireJobs(endedBy, batch), { durable: true });
     await this.images.delete(ids);
     return ids;
   }
 
   async get(jobId: string): Promise<JobView | null> {
-    this.commits.refuseIfClosing();
-    return this.view(jobId);
+    return this.commits.read(() => this.view(jobId));
   }
 
   async getDetail(jobId: string): Promise<JobDetailView | null> {
-    this.commits.refuseIfClosing();
-    const job = this.view(jobId);
-    if (!job) return null;
-    const timeline = (this.q.attempts.all(jobId) as AttemptRow[]).map(toAttemptView);
-    return { ...job, timeline };
+    return this.commits.read(() => {
+      const job = this.view(jobId);
+      if (!job) return null;
+      const timeline = (this.q.attempts.all(jobId) as AttemptRow[]).map(toAttemptView);
+      return { ...job, timeline };
+    });
   }
 
   async image(jobId: string): Promise<{ contentType: string; bytes: Uint8Array } | null> {
-    this.commits.refuseIfClosing();
-    const row = this.q.job.get(jobId) as JobRow | undefined;
+    const row = this.commits.read(() => this.q.job.get(jobId) as JobRow | undefined);
     const bytes = row ? await this.images.get(jobId) : null;
     return row && bytes ? { contentType: row.content_type, bytes } : null;
   }
 
   async list(query: ListQuery): Promise<JobPage> {
-    this.commits.refuseIfClosing();
-    return listJobs(this.db, query);
+    return this.commits.read(() => listJobs(this.db, query));
   }
 
   async counts(): Promise<StatusCounts> {
-    this.commits.refuseIfClosing();
     const counts: StatusCounts = { queued: 0, leased: 0, done: 0, failed: 0 };
-    for (const { status, n } of this.q.counts.all() as { status: JobStatus; n: number }[]) counts[status] = n;
+    const rows = this.commits.read(() => this.q.counts.all() as { status: JobStatus; n: number }[]);
+    for (const { status, n } of rows) counts[status] = n;
     return counts;
   }
 
   async ping(): Promise<void> {
-    this.commits.refuseIfClosing();
-    this.db.prepare('SELECT 1').get();
+    this.commits.read(() => this.db.prepare('SELECT 1').get());
   }
 
   async close(): Promise<void> {
