@@ -7,6 +7,7 @@
 // which is all a board shows of them.
 import type { LiveEvents } from '../events/live-events.ts';
 import type { LeaseRef } from '../store/job-store.ts';
+import { ConnectionOrder } from './connection-order.ts';
 import type { WorkerSession } from './worker-session.ts';
 
 /** One page of the workers, in the order they connected, and the place after its last when more follow. */
@@ -16,9 +17,8 @@ export interface SessionPage {
 }
 
 export class WorkerRegistry {
-  /** Each session and its place in the order of connection (a Map keeps that order), which pages count from. */
-  private readonly sessions = new Map<WorkerSession, number>();
-  private nextPlace = 1;
+  /** In the order they connected, each at its place, which pages count from. */
+  private readonly sessions = new ConnectionOrder<WorkerSession>();
   private readonly changedSince = new Set<WorkerSession>();
   private readonly leftSince = new Set<string>();
   private publishTimer: NodeJS.Timeout | null = null;
@@ -29,7 +29,7 @@ export class WorkerRegistry {
   ) {}
 
   get all(): WorkerSession[] {
-    return [...this.sessions.keys()];
+    return [...this.sessions.values()];
   }
 
   get size(): number {
@@ -41,24 +41,17 @@ export class WorkerRegistry {
    * reused, so a walk from page to page lists every worker connected throughout it once, however many leave meanwhile.
    */
   page(after: number, limit: number): SessionPage {
-    const sessions: WorkerSession[] = [];
-    let last = after;
-    for (const [session, place] of this.sessions) {
-      if (place <= after) continue;
-      if (sessions.length === limit) return { sessions, next: last };
-      sessions.push(session);
-      last = place;
-    }
-    return { sessions, next: null };
+    const { items, next } = this.sessions.page(after, limit);
+    return { sessions: items, next };
   }
 
   add(session: WorkerSession): void {
-    this.sessions.set(session, this.nextPlace++);
+    this.sessions.add(session);
     this.changed(session);
   }
 
   remove(session: WorkerSession): void {
-    if (!this.sessions.delete(session)) return;
+    if (!this.sessions.remove(session)) return;
     this.changedSince.delete(session);
     this.leftSince.add(session.id);
     this.publishSoon();
@@ -66,13 +59,13 @@ export class WorkerRegistry {
 
   /** Whether a trusted worker (the operator's fleet) is connected here. */
   hasTrusted(): boolean {
-    for (const session of this.sessions.keys()) if (session.workerClass === 'trusted') return true;
+    for (const session of this.sessions.values()) if (session.workerClass === 'trusted') return true;
     return false;
   }
 
   /** The worker holding this lease, if it is connected here. */
   holder(lease: LeaseRef): WorkerSession | undefined {
-    for (const session of this.sessions.keys()) if (session.holds(lease)) return session;
+    for (const session of this.sessions.values()) if (session.holds(lease)) return session;
     return undefined;
   }
 

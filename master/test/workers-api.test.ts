@@ -1,5 +1,6 @@
 // GET /api/workers on a master with hundreds of worker sockets: anyone may ask, so it answers a page at a time
-// (MAX_WORKERS_PAGE), in the order the workers connected, and a walk from page to page lists each worker once.
+// (MAX_WORKERS_PAGE), in the order the workers connected, and a walk from page to page lists each worker once, also
+// while workers join and leave between its pages.
 import { describe, expect, it } from 'vitest';
 import { until } from '../../test/support/jobs-client.ts';
 import { useSyntheticGrid } from '../../test/support/synthetic-grid.ts';
@@ -60,5 +61,36 @@ describe('GET /api/workers with many workers', () => {
     expect(rest.flatMap((page) => page.workers.map((worker) => worker.name))).toEqual(
       Array.from({ length: WORKERS - MAX_PAGE }, (_, i) => `worker-${MAX_PAGE + i}`),
     );
+  });
+
+  it('lists each worker once in a walk while workers join and leave between its pages', async () => {
+    const byName = new Map((await connectWorkers()).map((worker, i) => [`worker-${i}`, worker]));
+    const inOrder = [...byName.keys()];
+    const leftUnlisted = new Set<string>();
+    const seen: string[] = [];
+    let page = await getPage(`?limit=${MAX_PAGE}`);
+    for (;;) {
+      seen.push(...page.workers.map((worker) => worker.name));
+      if (page.nextCursor === null) break;
+      // Ten already listed leave, ten not yet listed leave, ten new ones join (after every place already read).
+      const present = [...byName.keys()];
+      const lastListed = present.indexOf(seen.at(-1)!);
+      const unlisted = present.slice(lastListed + 1, lastListed + 11);
+      for (const name of [...present.slice(lastListed - 9, lastListed + 1), ...unlisted]) {
+        byName.get(name)!.terminate();
+        byName.delete(name);
+      }
+      for (const name of unlisted) leftUnlisted.add(name);
+      for (let i = 0; i < 10; i++) {
+        const name = `joined-${inOrder.length - WORKERS}`;
+        byName.set(name, await grid.connect({ name, record: false }));
+        inOrder.push(name);
+      }
+      await until(async () => (await getPage('?limit=1')).total === byName.size, 'the master to see 20 workers leave');
+      page = await getPage(`?limit=${MAX_PAGE}&cursor=${page.nextCursor}`);
+    }
+    // In the order they connected, once each: every worker but those that left before their page was read.
+    expect(seen).toEqual(inOrder.filter((name) => !leftUnlisted.has(name)));
+    expect(seen.filter((name) => name.startsWith('joined-')).length).toBeGreaterThan(0);
   });
 });
