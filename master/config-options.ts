@@ -43,6 +43,7 @@ export const OPTIONS: [string, string, keyof Config, string][] = [
     'leases that ended without an answer before a job fails (a vote uses up none; volunteers reaching it hand the job to trusted workers; one volunteer identity reaching it alone is not leased the job again)',
   ],
   ['--lease-scan-limit <n>', 'LEASE_SCAN_LIMIT', 'leaseScanLimit', 'queued jobs one lease reads at most for one worker, skipping those it already answered'],
+  ['--error-attempts-shown <n>', 'ERROR_ATTEMPTS_SHOWN', 'errorAttemptsShown', "the latest attempts a failed job's error lists; earlier ones it counts"],
   ['--max-leaderboard-page <n>', 'MAX_LEADERBOARD_PAGE', 'maxLeaderboardPage', 'most volunteers per GET /api/volunteers page'],
   ['--max-jobs-page <n>', 'MAX_JOBS_PAGE', 'maxJobsPage', 'most jobs per GET /api/jobs page'],
   ['--max-workers-page <n>', 'MAX_WORKERS_PAGE', 'maxWorkersPage', 'most workers per GET /api/workers page'],

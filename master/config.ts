@@ -64,6 +64,8 @@ export const ConfigSchema = z
     maxLeases: int(1).default(10),
     /** Queued jobs one lease reads at most for one worker, skipping those its identity already answered. */
     leaseScanLimit: int(1).default(1_000),
+    /** The latest attempts a failed job's error lists (volunteers' attempts are not capped; a reason is up to 500 characters). */
+    errorAttemptsShown: int(1).max(1_000).default(10),
     /** Most volunteers one GET /api/volunteers page may ask for. */
     maxLeaderboardPage: int(1).max(10_000).default(100),
     /** Most jobs one page of GET /api/jobs may ask for. */

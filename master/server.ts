@@ -83,8 +83,8 @@ async function startLocked(config: Config, log: Logger, parts: MasterParts, lock
   const model = loadModelFiles(config.modelDir, config.modelInputRange);
   // Uploads are prepared for the served model's input size: what workers receive (master/images/prepared-image.ts).
   const preparer = parts.preparer ?? new ImagePreparer(model.view.imageSize, config.maxImagePixels);
-  const { maxAttempts, maxLeases, failureQuorum, maxPendingJobs, idempotencyTtlMs, leaseScanLimit } = config;
-  const limits = { maxAttempts, maxLeases, failureQuorum, maxPendingJobs, idempotencyTtlMs, leaseScanLimit };
+  const { maxAttempts, maxLeases, failureQuorum, maxPendingJobs, idempotencyTtlMs, leaseScanLimit, errorAttemptsShown } = config;
+  const limits = { maxAttempts, maxLeases, failureQuorum, maxPendingJobs, idempotencyTtlMs, leaseScanLimit, errorAttemptsShown };
   const redisAt = redisTarget(config);
   const redis = redisAt ? await RedisJobStore.connect({ target: redisAt, keyPrefix: config.redisPrefix, partitions: config.queuePartitions, limits }) : null;
   const store: JobStore = redis ?? new SqliteJobStore(config.dataDir, limits, log, config.maxUndeletedImages);

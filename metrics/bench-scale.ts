@@ -158,7 +158,15 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-scale-'));
 teardowns.push(async () => fs.rmSync(tmp, { recursive: true, force: true }));
 const fleetToken = randomBytes(24).toString('base64url');
 const workerTokenSecret = randomBytes(32).toString('base64url');
-const limits = { maxAttempts: 3, maxLeases: 10, failureQuorum: 2, maxPendingJobs: 100_000, idempotencyTtlMs: 3_600_000, leaseScanLimit: 1_000 };
+const limits = {
+  maxAttempts: 3,
+  maxLeases: 10,
+  failureQuorum: 2,
+  maxPendingJobs: 100_000,
+  idempotencyTtlMs: 3_600_000,
+  leaseScanLimit: 1_000,
+  errorAttemptsShown: 10,
+};
 
 function masterSettings(target: RedisTarget, partitions: number, index: number) {
   return {

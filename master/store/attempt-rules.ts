@@ -76,7 +76,20 @@ export function afterAttempt(attempts: AttemptFacts[], limits: Pick<Limits, 'max
   return { status: failed ? 'failed' : 'queued', failures: distinctVoters(attempts, failedOrExpired), trustedOnly: volunteersGaveUp };
 }
 
-/** The reason a job failed for good, naming every attempt. */
-export function finalError(attempts: { attempt: number; workerName: string; outcome: string; reason: string | null }[]): string {
-  return attempts.map((a) => `attempt ${a.attempt} on ${a.workerName}: ${a.outcome}${a.reason ? ` (${a.reason})` : ''}`).join('; ');
+/**
+ * The reason a job failed for good: its last `shown` attempts (ERROR_ATTEMPTS_SHOWN), each with whose it was, the
+ * worker's (clipped) name and whether a volunteer or the operator's fleet; the earlier ones are counted, not listed
+ * (the job's timeline has them all), as volunteers' attempts are not capped and each reason may be long.
+ */
+export function finalError(
+  attempts: { attempt: number; workerName: string; workerClass: 'trusted' | 'volunteer'; outcome: string; reason: string | null }[],
+  shown: number,
+): string {
+  const listed = attempts.slice(-shown).map((a) => {
+    const whose = a.workerClass === 'trusted' ? 'operator fleet' : 'volunteer';
+    return `attempt ${a.attempt}, worker ${a.workerName} (${whose}): ${a.outcome}${a.reason ? ` (${a.reason})` : ''}`;
+  });
+  const earlier = attempts.length - listed.length;
+  const counted = earlier === 1 ? "1 earlier attempt is in the job's timeline" : `${earlier} earlier attempts are in the job's timeline`;
+  return [...(earlier > 0 ? [counted] : []), ...listed].join('; ');
 }

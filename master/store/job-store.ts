@@ -111,6 +111,8 @@ export interface Limits {
    * volunteer that answered a long queue alone costs each lease this much, not the queue's length.
    */
   leaseScanLimit: number;
+  /** The latest attempts a failed job's error lists, each with its reason; the earlier ones it only counts. */
+  errorAttemptsShown: number;
 }
 
 export interface ListQuery {

@@ -379,7 +379,7 @@ export class SqliteJobStore implements JobStore {
     if (outcome === 'image-missing') {
       this.q.finish.run('failed', now, null, reason, next.failures, row.id);
     } else if (next.status === 'failed') {
-      this.q.finish.run('failed', now, null, finalError(rows.map(toAttemptView)), next.failures, row.id);
+      this.q.finish.run('failed', now, null, finalError(rows.map(toAttemptView), this.limits.errorAttemptsShown), next.failures, row.id);
     } else {
       this.q.requeue.run(next.failures, next.trustedOnly ? `${reason}; ${WAITS_FOR_TRUSTED}` : reason, next.trustedOnly ? 1 : 0, row.id);
     }

@@ -155,6 +155,7 @@ describe('configuration', () => {
     const defaults = loadConfig(argv(), {});
     expect(defaults).toMatchObject({
       leaseScanLimit: 1_000,
+      errorAttemptsShown: 10,
       goldFraction: 0.05,
       goldFractionNew: 0.05,
       goldPoolSize: 8,

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobResult } from '../api-types.ts';
 import { afterAttempt, type AttemptFacts, finalError } from '../store/attempt-rules.ts';
 import type { JobStore, LeaseRef, WorkerRef } from '../store/job-store.ts';
-import { STORE_KINDS } from '../../test/support/stores.ts';
+import { DEFAULT_TEST_LIMITS, STORE_KINDS } from '../../test/support/stores.ts';
 import { T0, newJobs } from '../../test/support/store-fixtures.ts';
 
 const WORKERS: WorkerRef[] = ['a', 'b', 'c'].map((id) => ({ id, name: `worker-${id}`, backend: 'test', identity: id, workerClass: 'trusted' as const }));
@@ -125,7 +125,7 @@ async function runInterleaving(store: JobStore, jobCount: number, steps: Step[])
     expect(detail.attempts).toBe(detail.timeline.length);
     expect(detail.timeline.filter((a) => a.outcome === 'done')).toHaveLength(detail.status === 'done' ? 1 : 0);
     expect(detail.timeline.filter((a) => a.outcome === 'running')).toHaveLength(0);
-    if (detail.status === 'failed') expect(detail.error).toBe(finalError(detail.timeline));
+    if (detail.status === 'failed') expect(detail.error).toBe(finalError(detail.timeline, DEFAULT_TEST_LIMITS.errorAttemptsShown));
   }
 }
 

@@ -119,7 +119,10 @@ describeEveryStore(({ open, openData, withJobs }) => {
     it('counts an expired lease as a failed attempt', async () => {
       const { store } = await withJobs(1, { maxAttempts: 1, maxLeases: 9 });
       const outcome = await store.release(await leaseOne(store, A), 'expired', 'lease expired', T0 + LEASE_MS);
-      expect(outcome).toEqual({ applied: true, job: expect.objectContaining({ status: 'failed', error: 'attempt 1 on worker-a: expired (lease expired)' }) });
+      expect(outcome).toEqual({
+        applied: true,
+        job: expect.objectContaining({ status: 'failed', error: 'attempt 1, worker worker-a (operator fleet): expired (lease expired)' }),
+      });
     });
 
     it('fails a job leased too often, even when no lease counted as a failure', async () => {

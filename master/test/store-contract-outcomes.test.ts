@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { finalError } from '../store/attempt-rules.ts';
 import type { WorkerRef } from '../store/job-store.ts';
 import { describeEveryStore } from '../../test/support/store-contract.ts';
+import { DEFAULT_TEST_LIMITS } from '../../test/support/stores.ts';
 import { newJob } from '../../metrics/uploaded-files.ts';
 import { T0, LEASE_MS, leaseOne, resultOf, TRUSTED_WORKERS as WORKERS } from '../../test/support/store-fixtures.ts';
 
@@ -71,7 +72,7 @@ describeEveryStore(({ openData, withJobs }) => {
           status: 'failed',
           worker: A.name,
           finishedAt: new Date(T0 + 10).toISOString(),
-          error: 'attempt 1 on worker-a: failed (not an image)',
+          error: 'attempt 1, worker worker-a (operator fleet): failed (not an image)',
         }),
       });
     });
@@ -89,10 +90,23 @@ describeEveryStore(({ openData, withJobs }) => {
       await store.release(await leaseOne(store, B, T0 + 2), 'lost', 'tab closed', T0 + 3);
       const outcome = await store.fail(await leaseOne(store, C, T0 + 4), C.id, 'out of memory again', true, T0 + 5);
       const expected =
-        'attempt 1 on worker-a: failed (out of memory); attempt 2 on worker-b: lost (tab closed); attempt 3 on worker-c: failed (out of memory again)';
+        'attempt 1, worker worker-a (operator fleet): failed (out of memory); attempt 2, worker worker-b (operator fleet): lost (tab closed); ' +
+        'attempt 3, worker worker-c (operator fleet): failed (out of memory again)';
       expect(outcome).toEqual({ applied: true, job: expect.objectContaining({ status: 'failed', attempts: 3, error: expected }) });
       const detail = await store.getDetail(ids[0]!);
-      expect(detail?.error).toBe(finalError(detail!.timeline));
+      expect(detail?.error).toBe(finalError(detail!.timeline, DEFAULT_TEST_LIMITS.errorAttemptsShown));
+    });
+
+    it('lists only the latest ERROR_ATTEMPTS_SHOWN attempts in the error, counting the earlier ones', async () => {
+      const { store, ids } = await withJobs(1, { maxAttempts: 3, maxLeases: 9, errorAttemptsShown: 2 });
+      await store.fail(await leaseOne(store, A, T0), A.id, 'out of memory', true, T0 + 1);
+      await store.fail(await leaseOne(store, B, T0 + 2), B.id, 'out of memory', true, T0 + 3);
+      const outcome = await store.fail(await leaseOne(store, C, T0 + 4), C.id, 'out of memory again', true, T0 + 5);
+      const expected =
+        "1 earlier attempt is in the job's timeline; attempt 2, worker worker-b (operator fleet): failed (out of memory); " +
+        'attempt 3, worker worker-c (operator fleet): failed (out of memory again)';
+      expect(outcome).toEqual({ applied: true, job: expect.objectContaining({ status: 'failed', error: expected }) });
+      expect((await store.getDetail(ids[0]!))!.timeline).toHaveLength(3);
     });
   });
 

@@ -56,7 +56,7 @@ describe.each(STORE_KINDS)('$name job store: retention', (kind) => {
     expect((await store.get(ids[2]!))!.result).toEqual(resultOf(2));
     expect((await store.getDetail(ids[1]!))!).toMatchObject({
       status: 'failed',
-      error: 'attempt 1 on worker-b: failed (not an image)',
+      error: 'attempt 1, worker worker-b (operator fleet): failed (not an image)',
       timeline: [{ attempt: 1 }],
     });
 

@@ -39,7 +39,8 @@ describe.each(STORE_KINDS)('$name job store', (kind) => {
         job: expect.objectContaining({
           status: 'failed',
           error:
-            'attempt 1 on volunteer-v1: failed (cannot decode); attempt 2 on volunteer-v2: failed (cannot decode either); attempt 3 on worker-a: failed (cannot decode)',
+            'attempt 1, worker volunteer-v1 (volunteer): failed (cannot decode); attempt 2, worker volunteer-v2 (volunteer): failed (cannot decode either); ' +
+            'attempt 3, worker worker-a (operator fleet): failed (cannot decode)',
         }),
       });
       const detail = await store.getDetail(ids[0]!);

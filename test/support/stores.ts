@@ -50,6 +50,7 @@ export const DEFAULT_TEST_LIMITS: Limits = {
   maxPendingJobs: 100_000,
   idempotencyTtlMs: 24 * 3_600_000,
   leaseScanLimit: 1_000,
+  errorAttemptsShown: 10,
 };
 
 /** Partitions of the cluster kind's queue: more than its nodes, so some node holds several. */

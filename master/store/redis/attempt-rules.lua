@@ -48,13 +48,19 @@ local function after_attempt(attempts, max_attempts, max_leases, failure_quorum)
   return failed and 'failed' or 'queued', distinct_voters(attempts, failed_or_expired), gave_up
 end
 
--- The reason a job failed for good, naming every attempt (decoded attempt rows, in order).
-local function final_error(attempts)
+-- The reason a job failed for good: its last `shown` attempts (decoded attempt rows, in order), each with whose it was;
+-- the earlier ones counted, not listed.
+local function final_error(attempts, shown)
   local parts = {}
-  for i, a in ipairs(attempts) do
-    local part = 'attempt ' .. a.attempt .. ' on ' .. a.worker_name .. ': ' .. a.outcome
+  local first = math.max(1, #attempts - shown + 1)
+  if first == 2 then parts[1] = "1 earlier attempt is in the job's timeline" end
+  if first > 2 then parts[1] = (first - 1) .. " earlier attempts are in the job's timeline" end
+  for i = first, #attempts do
+    local a = attempts[i]
+    local whose = a.trusted == 0 and 'volunteer' or 'operator fleet'
+    local part = 'attempt ' .. a.attempt .. ', worker ' .. a.worker_name .. ' (' .. whose .. '): ' .. a.outcome
     if a.reason ~= cjson.null and a.reason ~= '' then part = part .. ' (' .. a.reason .. ')' end
-    parts[i] = part
+    parts[#parts + 1] = part
   end
   return table.concat(parts, '; ')
 end

@@ -1,5 +1,5 @@
 -- ARGV: job id, lease id, worker id ('' when the master releases it),
---       outcome, reason, retryable (1 or 0), now, max attempts, max leases, failure quorum.
+--       outcome, reason, retryable (1 or 0), now, max attempts, max leases, failure quorum, error attempts shown.
 -- The lease ended without a result (failed, expired, lost, recovered, refused, image-missing): requeue
 -- the job (for trusted workers only once volunteers gave up on it) or fail it for good, per the attempt rules;
 -- 'image-missing' is the master's own verdict (failForGood): the job fails whatever the rules say, its error the
@@ -26,7 +26,7 @@ set_status(job, next_status)
 job.failures = failures
 if next_status == 'failed' then
   mark_ended(job, now)
-  job.error = masters_verdict and reason or final_error(attempts)
+  job.error = masters_verdict and reason or final_error(attempts, tonumber(ARGV[11]))
 else
   job.error, job.worker = reason, nil
 end

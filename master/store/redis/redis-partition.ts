@@ -142,8 +142,8 @@ export class RedisPartition {
    * leases (if any) expire as before.
    */
   private releaseUnsent(deadline: number, leaseIds: string[], cause: unknown, now: number): void {
-    const { maxAttempts, maxLeases, failureQuorum } = this.limits;
-    const args = [deadline, unsentReason(cause), now, maxAttempts, maxLeases, failureQuorum, ...leaseIds];
+    const { maxAttempts, maxLeases, failureQuorum, errorAttemptsShown } = this.limits;
+    const args = [deadline, unsentReason(cause), now, maxAttempts, maxLeases, failureQuorum, errorAttemptsShown, ...leaseIds];
     void jobScripts.releaseUnsent.runBySource(this.redis, this.allKeys, args).catch(() => undefined);
   }
 
@@ -202,8 +202,8 @@ export class RedisPartition {
 
   /** Outcome 'image-missing' is the master's own verdict (failForGood): the script fails the job whatever the attempt rules say. */
   async endWithoutResult(lease: LeaseRef, workerId: string, outcome: EndedWithoutResult, reason: string, retryable: boolean, now: number): Promise<Transition> {
-    const { maxAttempts, maxLeases, failureQuorum } = this.limits;
-    const args = [lease.jobId, lease.leaseId, workerId, outcome, reason, retryable ? 1 : 0, now, maxAttempts, maxLeases, failureQuorum];
+    const { maxAttempts, maxLeases, failureQuorum, errorAttemptsShown } = this.limits;
+    const args = [lease.jobId, lease.leaseId, workerId, outcome, reason, retryable ? 1 : 0, now, maxAttempts, maxLeases, failureQuorum, errorAttemptsShown];
     return this.transition(await this.run(jobScripts.endWithoutResult, args));
   }
 
