@@ -51,6 +51,8 @@ export class WorkerSession {
    * job), when it was given (ms, this master's clock) and the bytes of the frame that carried it.
    */
   private readonly held = new Map<string, { leaseId: string; attempt?: number; givenAt: number; frameBytes: number }>();
+  /** The held frames' bytes summed as leases come and go: every frame sent reads it (bounded-send.ts). */
+  private heldFrameBytes = 0;
   /**
    * Leases taken back from it with a cancel, newest last, at most MAX_CREDIT (no more can be on their way back): an
    * answer that crossed the cancel is late, not forged, and each excuses one answer.
@@ -117,15 +119,15 @@ export class WorkerSession {
   give(lease: Pick<Lease, 'jobId' | 'leaseId' | 'contentType' | 'image'> & Partial<Pick<Lease, 'attempt'>>): void {
     const header = { type: 'job' as const, jobId: lease.jobId, leaseId: lease.leaseId, contentType: lease.contentType };
     const frame = encodeJobFrame(header, lease.image);
+    // A job given again under a new lease replaces the old one's entry, and its bytes.
+    this.heldFrameBytes += frame.length - (this.held.get(lease.jobId)?.frameBytes ?? 0);
     this.held.set(lease.jobId, { leaseId: lease.leaseId, attempt: lease.attempt, givenAt: Date.now(), frameBytes: frame.length });
     this.sendFrame(frame);
   }
 
   /** The bytes of the job frames it holds and has not answered: its credit asked for them, so it may still be taking them. */
   get owedBytes(): number {
-    let bytes = 0;
-    for (const { frameBytes } of this.held.values()) bytes += frameBytes;
-    return bytes;
+    return this.heldFrameBytes;
   }
 
   /**
@@ -149,7 +151,9 @@ export class WorkerSession {
 
   /** Forgets a lease; returns whether it was held. */
   drop(lease: LeaseRef): boolean {
-    if (!this.holds(lease)) return false;
+    const held = this.held.get(lease.jobId);
+    if (held?.leaseId !== lease.leaseId) return false;
+    this.heldFrameBytes -= held.frameBytes;
     this.held.delete(lease.jobId);
     return true;
   }
