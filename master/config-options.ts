@@ -132,7 +132,7 @@ export const OPTIONS: [string, string, keyof Config, string][] = [
     '--max-worker-messages-in-flight <n>',
     'MAX_WORKER_MESSAGES_IN_FLIGHT',
     'maxWorkerMessagesInFlight',
-    "one worker's answers waiting on the store at once; past it, it is hung up on",
+    "one worker's answers waiting on the stores at once, their judging included; past it, it is hung up on",
   ],
   [
     '--max-worker-send-buffer-bytes <n>',

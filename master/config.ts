@@ -169,8 +169,9 @@ export const ConfigSchema = z
     /** A volunteer's display name is written at most once per this per identity, the newest winning. */
     displayNameWriteIntervalMs: timerMs(0).default(1_000),
     /**
-     * One worker socket's answers waiting on the store at once; past it, it is hung up on. At least an honest page's
-     * most: a full window of answers, and as many that crossed the master's cancel of their leases.
+     * One worker socket's answers waiting on the stores at once, the judging each leads to included; past it, it is hung
+     * up on. At least an honest page's most: a full window of answers, and as many that crossed the master's cancel of
+     * their leases (a worker is dealt no more while its answers in flight leave no room for them).
      */
     maxWorkerMessagesInFlight: int(2 * MAX_CREDIT).default(128),
     /** Bytes sent to one worker socket that it has not yet taken, beyond the job frames it holds; past it, the socket is hung up on (a client that stopped reading). */

@@ -14,6 +14,7 @@ import {
   CloseCode,
   ErrorCode,
   listedKind,
+  MAX_CREDIT,
   parseWorkerMessage,
   WORKER_SOCKET_PATH,
   type ErrorMessage,
@@ -44,7 +45,10 @@ interface Connection {
   pings: Buffer[];
   badMessages: number;
   rate: MessageRate;
-  /** Its messages still waiting (answers on the store, anything on the hello's identity check): a slow store must not let them pile up. */
+  /**
+   * Its messages still waiting (answers on the store and the judging they lead to, anything on the hello's identity
+   * check): a slow store must not let them pile up.
+   */
   inFlight: number;
   /** Sends a frame to the worker within MAX_WORKER_SEND_BUFFER_BYTES. */
   send: SendFrame;
@@ -71,7 +75,7 @@ export interface HubOptions {
   helloTimeoutMs: number;
   /** Messages a second a worker may send, a second's worth at once (MAX_WORKER_MESSAGES_PER_SECOND). */
   maxMessagesPerSecond: number;
-  /** Its answers waiting on the store at once before a worker is hung up on (MAX_WORKER_MESSAGES_IN_FLIGHT). */
+  /** Its answers waiting on the stores at once, their judging included, before a worker is hung up on (MAX_WORKER_MESSAGES_IN_FLIGHT). */
   maxMessagesInFlight: number;
   /** Bytes sent to a worker and not yet taken, beyond the job frames it holds, before it is hung up on (MAX_WORKER_SEND_BUFFER_BYTES). */
   maxSendBufferBytes: number;
@@ -202,8 +206,8 @@ export class WorkerHub {
     const parsed = isBinary ? ({ ok: false, error: 'workers send JSON text frames only' } as const) : parseWorkerMessage(data.toString());
     if (!parsed.ok) return this.refuse(connection, ErrorCode.badMessage, parsed.error);
     const { admitting, session } = connection;
-    // Only an answer (it waits on the store until its lease is done with) or what waits for the hello's identity check
-    // takes a place: a credit, a drain or a name is handled at once, and never trips the bound.
+    // Only an answer (it waits on the stores until its lease is done with and its judging done) or what waits for the
+    // hello's identity check takes a place: a credit, a drain or a name is handled at once, and never trips the bound.
     const mayWait = (admitting !== null && !session) || parsed.message.type === 'result' || parsed.message.type === 'failure';
     if (mayWait && connection.inFlight >= this.options.maxMessagesInFlight) {
       this.counters.tooManyInFlight += 1;
@@ -216,10 +220,27 @@ export class WorkerHub {
     } catch (error) {
       return this.handlingFailed(error);
     }
-    // What waits holds its place until done: an answer until its lease is done with (the judging it leads to runs after).
+    // What waits holds its place until done: an answer until the judging it leads to is done too.
     if (!(waiting instanceof Promise)) return;
     connection.inFlight += 1;
-    void waiting.catch((error: unknown) => this.handlingFailed(error)).finally(() => (connection.inFlight -= 1));
+    void waiting
+      .catch((error: unknown) => this.handlingFailed(error))
+      .finally(() => {
+        const { session } = connection;
+        const freeBefore = session?.freeCredit ?? 0;
+        connection.inFlight -= 1;
+        // A worker its messages in flight kept from being dealt more (a slow store) is dealt again as they end.
+        if (session && session.freeCredit > freeBefore) this.lifecycle.creditChanged(session);
+      });
+  }
+
+  /**
+   * How many jobs a worker may hold while these many of its messages are in flight: an honest page answers only the
+   * jobs it holds, and up to MAX_CREDIT more whose cancel crossed its answer, so dealt within this it never passes the
+   * bound, however slow the stores (config.ts keeps the bound at least twice MAX_CREDIT).
+   */
+  private messageRoom(connection: Connection): number {
+    return this.options.maxMessagesInFlight - MAX_CREDIT - connection.inFlight;
   }
 
   private handlingFailed(error: unknown): void {
@@ -292,6 +313,7 @@ export class WorkerHub {
       admission,
       refusals,
       (why) => (this.counters[why] += 1),
+      () => this.messageRoom(connection),
     );
     connection.session = created;
     const { identity, workerClass } = admission;

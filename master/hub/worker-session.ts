@@ -74,6 +74,8 @@ export class WorkerSession {
     readonly refusals: RefusalLimiter,
     /** Counts a hang-up by why. */
     private readonly countCutOff: (why: SessionCutOff) => void,
+    /** How many jobs its messages in flight leave room for it to hold (worker-hub.ts): past it, it is dealt none. */
+    private readonly messageRoom: () => number,
   ) {
     this.identity = admitted.identity;
     this.workerClass = admitted.workerClass;
@@ -100,7 +102,7 @@ export class WorkerSession {
   }
 
   get freeCredit(): number {
-    return this.draining || !this.isOpen ? 0 : Math.max(0, Math.min(this.credit, this.window) - this.held.size);
+    return this.draining || !this.isOpen ? 0 : Math.max(0, Math.min(this.credit, this.window, this.messageRoom()) - this.held.size);
   }
 
   get isOpen(): boolean {

@@ -75,14 +75,16 @@ export class WorkerAnswers {
     const { name, blacklisted, transition } = await settle().finally(() => session.drop(lease));
     // Blacklisted on another master while its socket here stayed open: its answer counted for nothing, and it is cut off.
     if (blacklisted) session.close('blacklisted', CloseCode.identityRevoked, 'worker identity blacklisted');
+    let judging: Promise<void> | undefined;
     if (transition.applied) {
       session.recordDone(message.inferenceMs);
       applied({ type: 'job', transition: name, job: transition.job });
-      this.followUp(name === 'completed' ? trust.judgeVolunteers(transition.job) : trust.voteKept(session, lease.jobId, checksBefore));
+      judging = this.followUp(name === 'completed' ? trust.judgeVolunteers(transition.job) : trust.voteKept(session, lease.jobId, checksBefore));
     } else {
       this.reject(session, lease, held, 'result', transition.reason);
     }
     workers.changed(session);
+    await judging;
   }
 
   /** Fenced as complete is; the store requeues the job, or fails it when not retryable or out of attempts. */
@@ -132,15 +134,16 @@ export class WorkerAnswers {
 
   /**
    * What an answer leads to once its lease is done with (a spot check or the job's volunteers judged, waiting votes
-   * decided again) waits on the identity store while the worker may already be dealt a job in its place: it runs
-   * beside the worker's messages, not as one (MAX_WORKER_MESSAGES_IN_FLIGHT counts only what the worker waits on).
-   * There is one per answered job or check, whatever the socket sends.
+   * decided again) waits on the identity store. The answer is handled only once it is done: it holds its place among
+   * the worker's messages in flight until then (MAX_WORKER_MESSAGES_IN_FLIGHT), so a slow identity store cannot let
+   * one socket's judgings pile up. Tracked here as well, for a closing master to wait for. Never rejects.
    */
-  private followUp(judging: Promise<void>): void {
+  private followUp(judging: Promise<void>): Promise<void> {
     const followUp = judging
       .catch((error: unknown) => logStoreError(this.deps.log, error, 'could not finish judging an answer'))
       .finally(() => this.followUps.delete(followUp));
     this.followUps.add(followUp);
+    return followUp;
   }
 
   /** Follow-ups still running (/metrics: a slow identity store shows here). */

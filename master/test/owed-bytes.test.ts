@@ -17,6 +17,7 @@ function newSession(): WorkerSession {
     { identity: { workerId: 'worker-1', token: 'x'.repeat(43) }, workerClass: 'volunteer', network: '127.0.0.0/24' },
     new RefusalLimiter(10, 1_000),
     () => undefined,
+    () => 4,
   );
 }
 

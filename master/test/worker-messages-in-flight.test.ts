@@ -1,7 +1,8 @@
 // A worker flooding a master whose store is slow, within the message rate: each failure it sends waits on the store,
 // so without a bound the waiting handlers would pile up as fast as it sends. Past MAX_WORKER_MESSAGES_IN_FLIGHT the
-// socket is hung up on, the master handles nothing more of it, and it serves other workers as before. An honest
-// volunteer answering within its window is never hung up on, however slow the identity store judging its answers.
+// socket is hung up on, the master handles nothing more of it, and it serves other workers as before. An answer holds
+// its place until the judging it leads to is done too, so a slow identity store cannot let one socket's judgings pile
+// up; an honest volunteer answering within its window is then dealt no more while they wait, never hung up on.
 import { afterEach, expect, it, vi } from 'vitest';
 import { SyntheticWorker } from '../../metrics/synthetic-worker.ts';
 import { getJob, newOwner, submit, until } from '../../test/support/jobs-client.ts';
@@ -13,6 +14,8 @@ import { Verifier, type TrustRecords } from '../trust/verification.ts';
 const grid = useSyntheticGrid();
 /** The least the bound may be: an honest page's most (config.ts). */
 const IN_FLIGHT = 2 * MAX_CREDIT;
+/** The judgings a worker answering at once has waiting when it is dealt no more: the bound less the answers that may cross a cancel. */
+const JUDGINGS_HELD_BACK = IN_FLIGHT - MAX_CREDIT;
 
 it('hangs up on a worker with more than MAX_WORKER_MESSAGES_IN_FLIGHT messages waiting on a slow store, and keeps serving others', async () => {
   const master = await grid.start({ maxWorkerMessagesInFlight: IN_FLIGHT });
@@ -72,20 +75,23 @@ function slowJudging(records: TrustRecords) {
 }
 
 let slowMaster: TestMaster | undefined;
+let slowJudgingOf: ReturnType<typeof slowJudging> | undefined;
 afterEach(async () => {
+  // Judgings still held back would keep the master's close waiting for them.
+  slowJudgingOf?.open();
   await slowMaster?.close();
   slowMaster = undefined;
+  slowJudgingOf = undefined;
 });
 
-it('never hangs up on a volunteer answering at once within its window while the identity store is slow to judge its answers', async () => {
-  let judging!: ReturnType<typeof slowJudging>;
-  // Test masters settle a job on one volunteer's answer, then judge its volunteers: one judged answer written per job.
+/** A master whose identity store is slow to write judged answers, and a volunteer answering every job at once, a full window of them. */
+async function volunteerJudgedSlowly() {
   slowMaster = await startTestMaster(
     { maxWorkerMessagesInFlight: IN_FLIGHT },
     {
       verifier: (config, records) => {
-        judging = slowJudging(records);
-        return new Verifier(config, judging.gated);
+        slowJudgingOf = slowJudging(records);
+        return new Verifier(config, slowJudgingOf.gated);
       },
     },
   );
@@ -95,22 +101,66 @@ it('never hangs up on a volunteer answering at once within its window while the 
     credit: MAX_CREDIT,
     onJob: (job, worker) => worker.succeed(job.header),
   });
-  let closedWith: number | undefined;
-  void volunteer.closed.then((code) => (closedWith = code));
-  const jobs = 3 * IN_FLIGHT;
+  const closed: { code?: number } = {};
+  void volunteer.closed.then((code) => (closed.code = code));
   const owner = await newOwner(slowMaster.url);
-  const ids = await submit(
-    slowMaster.url,
-    Array.from({ length: jobs }, (_, i) => ({ name: `image-${i}.jpg`, bytes: gridImage })),
-    owner,
-  );
+  const submitJobs = (count: number) =>
+    submit(
+      slowMaster!.url,
+      Array.from({ length: count }, (_, i) => ({ name: `image-${i}.jpg`, bytes: gridImage })),
+      owner,
+    );
+  return { master: slowMaster, judging: slowJudgingOf!, volunteer, closed, submitJobs };
+}
 
-  // Every job answered and settled, its judging still waiting: more than the bound, and the volunteer still connected.
-  await until(() => judging.gated.held === jobs || closedWith !== undefined, 'every answer judged, or the volunteer hung up on');
-  expect(closedWith).toBeUndefined();
-  expect(slowMaster.hub.counters.tooManyInFlight).toBe(0);
-  expect(new Set(await Promise.all(ids.map(async (id) => (await getJob(slowMaster!.url, id)).status)))).toEqual(new Set(['done']));
+const statuses = async (url: string, ids: string[]) => Promise.all(ids.map(async (id) => (await getJob(url, id)).status));
 
+it('never hangs up on a volunteer answering at once within its window while the identity store is slow to judge its answers', async () => {
+  const { master, judging, volunteer, closed, submitJobs } = await volunteerJudgedSlowly();
+  // Test masters settle a job on one volunteer's answer, then judge its volunteers: one judged answer written per job.
+  const ids = await submitJobs(3 * IN_FLIGHT);
+
+  // Its answers' judgings waiting fill the room left for it: it is dealt no more, and still connected.
+  await until(() => judging.gated.held >= JUDGINGS_HELD_BACK || closed.code !== undefined, 'the judgings held back, or the volunteer hung up on');
+  expect(closed.code).toBeUndefined();
+  expect(judging.gated.held).toBe(JUDGINGS_HELD_BACK);
+  expect(master.lifecycle.pendingFollowUps).toBe(JUDGINGS_HELD_BACK);
+  expect(master.workers.all[0]!.freeCredit).toBe(0);
+  expect((await statuses(master.url, ids)).filter((status) => status === 'done')).toHaveLength(JUDGINGS_HELD_BACK);
+
+  // Once they are judged it is dealt again, and ends every job without ever being hung up on.
   judging.open();
+  await until(async () => (await statuses(master.url, ids)).every((status) => status === 'done'), 'every job done');
+  expect(closed.code).toBeUndefined();
+  expect(master.hub.counters.tooManyInFlight).toBe(0);
   volunteer.terminate();
+});
+
+it('counts the judgings of its answers among a worker’s messages in flight, so they cannot pile up past the bound', async () => {
+  const { master, judging, volunteer, closed, submitJobs } = await volunteerJudgedSlowly();
+  await submitJobs(2 * IN_FLIGHT);
+  await until(() => judging.gated.held >= JUDGINGS_HELD_BACK || closed.code !== undefined, 'the judgings held back, or the volunteer hung up on');
+  expect(closed.code).toBeUndefined();
+
+  // Its failures now wait on a store held back too: with its judgings they reach the bound, and one more is refused.
+  let openStore!: () => void;
+  const storeOpen = new Promise<void>((resolve) => (openStore = resolve));
+  const fail = master.store.fail.bind(master.store);
+  const slowFail = vi.spyOn(master.store, 'fail').mockImplementation(async (...args) => {
+    await storeOpen;
+    return fail(...args);
+  });
+  const forgedFailure = (i: number) => ({ type: 'failure' as const, jobId: `job-${i}`, leaseId: `lease-${i}`, reason: 'forged', retryable: true });
+  const room = IN_FLIGHT - JUDGINGS_HELD_BACK;
+  for (let i = 0; i < room; i++) volunteer.send(forgedFailure(i));
+  await until(() => slowFail.mock.calls.length === room, 'failures up to the bound waiting on the store');
+  expect(closed.code).toBeUndefined();
+  expect(master.hub.counters.tooManyInFlight).toBe(0);
+
+  volunteer.send(forgedFailure(room));
+  await until(() => closed.code !== undefined, 'the worker hung up on', 5_000);
+  expect(closed.code).toBe(1008);
+  expect(master.hub.counters.tooManyInFlight).toBe(1);
+  expect(slowFail).toHaveBeenCalledTimes(room);
+  openStore();
 });
