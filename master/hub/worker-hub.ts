@@ -100,6 +100,10 @@ export class WorkerHub {
   private readonly connections = new Set<Connection>();
   /** Requeues of departed workers still being written, awaited on close. */
   private readonly departures = new Set<Promise<void>>();
+  /** Worker messages still being handled (answers on the stores, hellos on the identity check), awaited on close. */
+  private readonly handling = new Set<Promise<void>>();
+  /** Once closing, nothing more a worker sends is handled. */
+  private closing = false;
   private heartbeat: NodeJS.Timeout | null = null;
 
   constructor(
@@ -128,9 +132,15 @@ export class WorkerHub {
     this.heartbeat = setInterval(() => this.beat(), this.options.heartbeatMs);
   }
 
-  /** Closes every worker socket; their leases go back to the queue. */
+  /**
+   * Closes every worker socket; their leases go back to the queue. Answers already being handled end first, their
+   * stores still open: one cut short would be lost (its lease lost with the socket) or fail on a store closed under it.
+   */
   async close(): Promise<void> {
     if (this.heartbeat) clearInterval(this.heartbeat);
+    this.closing = true;
+    if (this.handling.size > 0) this.log.info({ pending: this.handling.size }, 'waiting for the worker messages being handled');
+    while (this.handling.size > 0) await Promise.all(this.handling);
     const closing = [...this.connections].map(
       (connection) =>
         new Promise<void>((resolve) => {
@@ -196,8 +206,8 @@ export class WorkerHub {
   }
 
   private receive(connection: Connection, data: RawData, isBinary: boolean): void {
-    // Once the master has hung up, nothing more the worker says counts, or costs a store call.
-    if (connection.socket.readyState !== connection.socket.OPEN) return;
+    // Once the master has hung up, or is closing, nothing more the worker says counts, or costs a store call.
+    if (this.closing || connection.socket.readyState !== connection.socket.OPEN) return;
     if (!connection.rate.take(performance.now())) {
       this.counters.tooFast += 1;
       this.log.warn({ worker: connection.session?.hello.name }, 'worker sent messages too fast: hanging up');
@@ -223,15 +233,17 @@ export class WorkerHub {
     // What waits holds its place until done: an answer until the judging it leads to is done too.
     if (!(waiting instanceof Promise)) return;
     connection.inFlight += 1;
-    void waiting
+    const handled = waiting
       .catch((error: unknown) => this.handlingFailed(error))
       .finally(() => {
+        this.handling.delete(handled);
         const { session } = connection;
         const freeBefore = session?.freeCredit ?? 0;
         connection.inFlight -= 1;
         // A worker its messages in flight kept from being dealt more (a slow store) is dealt again as they end.
         if (session && session.freeCredit > freeBefore) this.lifecycle.creditChanged(session);
       });
+    this.handling.add(handled);
   }
 
   /**

@@ -1,5 +1,5 @@
-// A master closing while the identity store still judges answers already in (worker-answers.ts runs that judging
-// beside the worker's messages) waits for it before closing its stores: a liar caught by a spot check just before a
+// A master closing while the identity store still judges answers already in (worker-answers.ts: an answer is handled
+// once its judging is done) waits for it before closing its stores: a liar caught by a spot check just before a
 // SIGTERM is blacklisted for good, with nothing logged as lost.
 import pino from 'pino';
 import { afterEach, expect, it, vi } from 'vitest';
@@ -45,8 +45,8 @@ it('judges a spot check answered before the master closed, its stores still open
 
   let closed = false;
   const closing = first.close().then(() => (closed = true));
-  // Once no answer can arrive, the master waits on the judging, and says so: the count goes on.
-  const waiting = () => lines.some((line) => line.msg === 'waiting for the judging of answers already in');
+  // Once no answer can arrive, the master waits on the answer being handled, its judging with it, and says so: the count goes on.
+  const waiting = () => lines.some((line) => line.msg === 'waiting for the worker messages being handled');
   await until(() => waiting() || closed, 'the master waiting on the judging, or closed');
   release();
   await closing;

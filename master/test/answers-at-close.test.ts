@@ -1,0 +1,61 @@
+// A master closing while an answer is still being handled against Redis (its store write on its way) lets that
+// answer end before it closes the worker sockets and the stores: cut short, it would be lost with its lease, or its
+// write would fail against a store closed under it.
+import { randomUUID } from 'node:crypto';
+import pino from 'pino';
+import { afterEach, expect, it, vi } from 'vitest';
+import { SyntheticWorker } from '../../metrics/synthetic-worker.ts';
+import { newOwner, submit, until } from '../../test/support/jobs-client.ts';
+import { deleteRedisKeys, TEST_REDIS_URL } from '../../test/support/stores.ts';
+import { gridImage } from '../../test/support/synthetic-grid.ts';
+import { startTestMaster, TEST_FLEET_TOKEN, type TestMaster } from '../../test/support/test-master.ts';
+
+const prefix = `test:${randomUUID()}:`;
+const masters: TestMaster[] = [];
+afterEach(async () => {
+  for (const master of masters.splice(0)) await master.close();
+  await deleteRedisKeys(prefix);
+});
+
+it('ends an answer being handled when the master closes before closing its stores: the job done, nothing logged as failed', async () => {
+  const lines: { level: number; msg: string }[] = [];
+  const log = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line) as { level: number; msg: string }) });
+  const overrides = { redisUrl: TEST_REDIS_URL, redisPrefix: prefix };
+  const first = await startTestMaster(overrides, {}, log);
+  const [id] = await submit(first.url, [{ name: 'image.jpg', bytes: gridImage }], await newOwner(first.url));
+
+  // The store writes the answer only once the test says so, as a slow one would; a master closing its job store
+  // without waiting lets the write go on only then, against the closed store.
+  const { store } = first;
+  const complete = store.complete.bind(store);
+  const closeStore = store.close.bind(store);
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  vi.spyOn(store, 'complete').mockImplementation(async (...args) => {
+    await released;
+    return complete(...args);
+  });
+  vi.spyOn(store, 'close').mockImplementation(async () => {
+    await closeStore();
+    release();
+  });
+  const worker = await SyntheticWorker.connect({
+    masterUrl: first.url,
+    hello: { fleetToken: TEST_FLEET_TOKEN },
+    onJob: (job, self) => self.succeed(job.header),
+  });
+  await until(() => vi.mocked(store.complete).mock.calls.length > 0, 'the answer being written');
+
+  let closed = false;
+  const closing = first.close().then(() => (closed = true));
+  const waiting = () => lines.some((line) => line.msg === 'waiting for the worker messages being handled');
+  await until(() => waiting() || closed, 'the master waiting on the answer, or closed');
+  release();
+  await closing;
+  worker.terminate();
+  expect(lines.filter((line) => line.level >= 50)).toEqual([]);
+
+  const reopened = await startTestMaster(overrides);
+  masters.push(reopened);
+  expect((await reopened.store.get(id!))?.status).toBe('done');
+});
