@@ -108,6 +108,9 @@ export const JobView = z
     startedAt: timestamp.nullable(),
     finishedAt: timestamp.nullable(),
     worker: z.string().nullable().describe('Name of the worker holding or that finished the job.'),
+    holderClass: WorkerClass.nullable().describe(
+      "The class of the worker holding a leased job, the master's word (the name is the worker's own claim): trusted (the operator's fleet) or volunteer; null when no worker holds it. A finished job's is result.workerClass.",
+    ),
     error: z.string().nullable(),
     result: JobResult.nullable(),
     owner: z

@@ -19,6 +19,8 @@ export interface JobRow {
   lease_id: string | null;
   lease_worker: string | null;
   lease_deadline: number | null;
+  /** 1 when the worker holding its lease is trusted, 0 a volunteer; null when none holds it, or for a lease written before it was kept. */
+  lease_trusted: number | null;
   error: string | null;
   result: string | null;
   /** Who submitted the job (an owner id, never a key); null for jobs stored before owners. */
@@ -69,6 +71,7 @@ export function toView(row: JobRow): JobView {
     startedAt: iso(row.started_at),
     finishedAt: iso(row.finished_at),
     worker: row.worker,
+    holderClass: row.lease_trusted === null ? null : row.lease_trusted ? 'trusted' : 'volunteer',
     error: row.error,
     result: row.result ? (JSON.parse(row.result) as JobResult) : null,
     owner: row.owner,

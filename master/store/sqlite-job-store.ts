@@ -339,8 +339,8 @@ export class SqliteJobStore implements JobStore {
     const leaseId = randomUUID();
     const deadline = now + leaseMs;
     const attempt = row.attempts + 1;
-    this.q.lease.run(now, worker.name, leaseId, worker.id, deadline, row.id);
     const trusted = worker.workerClass === 'trusted' ? 1 : 0;
+    this.q.lease.run(now, worker.name, leaseId, worker.id, deadline, trusted, row.id);
     this.q.insertAttempt.run(row.id, attempt, leaseId, worker.id, worker.name, worker.backend, now, worker.identity, trusted, worker.network ?? null);
     return { jobId: row.id, leaseId, attempt, deadline, contentType: row.content_type, preparedType: row.prepared_type, job: this.view(row.id)! };
   }

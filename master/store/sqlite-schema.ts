@@ -20,6 +20,7 @@ CREATE TABLE IF NOT EXISTS jobs (
   lease_id TEXT,
   lease_worker TEXT,
   lease_deadline INTEGER,
+  lease_trusted INTEGER,
   error TEXT,
   result TEXT,
   owner TEXT,
@@ -116,6 +117,8 @@ export function migrate(db: Database.Database): void {
   if (!jobColumns.has('votes')) {
     db.transaction(() => db.exec(`ALTER TABLE jobs ADD COLUMN votes INTEGER NOT NULL DEFAULT 0; UPDATE jobs SET votes = ${VOTES_HELD};`))();
   }
+  // A store written before jobs named their holder's class gets the column; a lease it holds names none.
+  if (!jobColumns.has('lease_trusted')) db.exec('ALTER TABLE jobs ADD COLUMN lease_trusted INTEGER');
   db.exec(OWNER_INDEXES);
   db.exec(ANSWERS_INDEX);
   db.exec(OPEN_QUEUE_INDEX);

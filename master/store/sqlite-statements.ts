@@ -37,7 +37,7 @@ export function prepareStatements(db: Database.Database) {
     ),
     lease: db.prepare(
       `UPDATE jobs SET status = 'leased', attempts = attempts + 1, started_at = ?, worker = ?, lease_id = ?,
-       lease_worker = ?, lease_deadline = ?, error = NULL WHERE id = ? AND status = 'queued'`,
+       lease_worker = ?, lease_deadline = ?, lease_trusted = ?, error = NULL WHERE id = ? AND status = 'queued'`,
     ),
     insertAttempt: db.prepare(
       `INSERT INTO attempts (job_id, attempt, lease_id, worker_id, worker_name, backend, started_at, outcome, identity, trusted, network)
@@ -69,14 +69,14 @@ export function prepareStatements(db: Database.Database) {
     attempts: db.prepare(`SELECT * FROM attempts WHERE job_id = ? ORDER BY attempt`),
     finish: db.prepare(
       `UPDATE jobs SET status = ?, finished_at = ?, result = ?, error = ?, failures = ?,
-       lease_id = NULL, lease_worker = NULL, lease_deadline = NULL WHERE id = ?`,
+       lease_id = NULL, lease_worker = NULL, lease_deadline = NULL, lease_trusted = NULL WHERE id = ?`,
     ),
     requeue: db.prepare(
-      `UPDATE jobs SET status = 'queued', failures = ?, lease_id = NULL, lease_worker = NULL, lease_deadline = NULL,
+      `UPDATE jobs SET status = 'queued', failures = ?, lease_id = NULL, lease_worker = NULL, lease_deadline = NULL, lease_trusted = NULL,
        worker = NULL, error = ?, trusted_only = MAX(trusted_only, ?) WHERE id = ?`,
     ),
     requeueForReplica: db.prepare(
-      `UPDATE jobs SET status = 'queued', lease_id = NULL, lease_worker = NULL, lease_deadline = NULL, worker = NULL,
+      `UPDATE jobs SET status = 'queued', lease_id = NULL, lease_worker = NULL, lease_deadline = NULL, lease_trusted = NULL, worker = NULL,
        error = NULL, trusted_only = MAX(trusted_only, ?), votes = ${VOTES_HELD} WHERE id = ?`,
     ),
     expired: db.prepare(`SELECT id AS jobId, lease_id AS leaseId FROM jobs WHERE status = 'leased' AND lease_deadline <= ?`),

@@ -6,7 +6,8 @@
 // move out of it; one image file per job, and its prepared image beside it; jobs
 // written before images were prepared are leased with their originals; a database
 // written before retention gets its column and indexes, and retention reads them,
-// never the whole table; jobs written before they showed their votes count them; a lease call whose image cannot
+// never the whole table; jobs written before they showed their votes count them, and a lease held before jobs named
+// their holder's class names none; a lease call whose image cannot
 // be read puts back the leases it made. (An image file a delete could not remove: undeletable-images.test.ts.)
 import fs from 'node:fs';
 import os from 'node:os';
@@ -123,6 +124,16 @@ it('opens a database written before jobs showed their votes: a waiting job count
 
   store = new SqliteJobStore(dir, DEFAULT_TEST_LIMITS);
   expect(await store.get(id)).toMatchObject({ status: 'queued', votes: 1 });
+  await store.close();
+});
+
+it("opens a database written before jobs named their holder's class: a lease held then names none, the next its class", async () => {
+  // As an older master left it, with a job leased: no lease_trusted column on its jobs.
+  const { dir, old } = await olderDatabase(`ALTER TABLE jobs DROP COLUMN lease_trusted; UPDATE jobs SET status = 'leased', lease_id = 'old-lease'`);
+  const store = new SqliteJobStore(dir, DEFAULT_TEST_LIMITS);
+  expect(await store.get(old.id)).toMatchObject({ status: 'leased', holderClass: null });
+  await store.create(newJobs(1), T0 + 1);
+  expect((await store.lease([worker], 1_000, T0 + 2))[0]!.job.holderClass).toBe('trusted');
   await store.close();
 });
 

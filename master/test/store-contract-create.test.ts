@@ -28,6 +28,7 @@ describeEveryStore(({ kind, open }) => {
         startedAt: null,
         finishedAt: null,
         worker: null,
+        holderClass: null,
         error: null,
         result: null,
         owner: 'anon-owner',

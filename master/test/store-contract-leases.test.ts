@@ -33,6 +33,20 @@ describeEveryStore(({ open, openData, withJobs }) => {
       expect(await store.get(lease.jobId)).toEqual(lease.job);
     });
 
+    it("names the holder's class, the master's word, while the job is leased, and none once its lease is over", async () => {
+      const { store, ids } = await withJobs(2);
+      const volunteer = volunteerRef('v', 'identity-v');
+      const [trusted, volunteers] = await store.lease([A, volunteer], LEASE_MS, T0 + 1);
+      expect([trusted!.job.holderClass, volunteers!.job.holderClass]).toEqual(['trusted', 'volunteer']);
+      expect((await store.get(ids[1]!))!.holderClass).toBe('volunteer');
+      await store.complete(trusted!, A.id, resultOf(1), T0 + 2);
+      await store.release(volunteers!, 'lost', 'tab closed', T0 + 3);
+      expect((await store.list({ limit: 10 })).jobs.map((job) => [job.status, job.holderClass])).toEqual([
+        ['queued', null],
+        ['done', null],
+      ]);
+    });
+
     it('hands out the prepared image, keeping the original for display, on every lease', async () => {
       const original = new Uint8Array([9, 8, 7, 6]);
       const prepared = Buffer.from([1, 2, 3, 4, 5]);

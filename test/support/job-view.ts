@@ -13,6 +13,7 @@ export function jobView(id: string, patch: Partial<JobView> = {}): JobView {
     startedAt: null,
     finishedAt: null,
     worker: null,
+    holderClass: null,
     error: null,
     result: null,
     owner: null,

@@ -15,6 +15,7 @@ export function syntheticJob(i: number): JobView {
     startedAt: at,
     finishedAt: at,
     worker: 'fleet-1',
+    holderClass: null,
     owner: null,
     trustedOnly: false,
     imageExpiredAt: null,

@@ -96,7 +96,7 @@ local function end_lease(job, now, outcome, reason, final)
   attempt.final = final
   save_attempts(job.id, attempts)
   redis.call('ZREM', LEASES, job.id)
-  job.lease_id, job.lease_worker, job.lease_deadline, job.lease_master = nil, nil, nil, nil
+  job.lease_id, job.lease_worker, job.lease_deadline, job.lease_master, job.lease_trusted = nil, nil, nil, nil, nil
   return attempts
 end
 

@@ -19,6 +19,7 @@ for i = 5, #ARGV, 7 do
     set_status(job, 'leased')
     job.attempts, job.started_at, job.worker = job.attempts + 1, now, worker_name
     job.lease_id, job.lease_worker, job.lease_deadline, job.lease_master, job.error = lease_id, worker_id, deadline, master, nil
+    job.lease_trusted = trusted
     local json = save_job(job)
     redis.call('ZADD', LEASES, deadline, job.id)
     add_attempt(job.id, {

@@ -27,6 +27,7 @@ export function jobRow(json: string | Buffer): JobRow {
     lease_id: stringOrNull(job.lease_id),
     lease_worker: stringOrNull(job.lease_worker),
     lease_deadline: numberOrNull(job.lease_deadline),
+    lease_trusted: numberOrNull(job.lease_trusted),
     error: stringOrNull(job.error),
     result: stringOrNull(job.result),
     owner: stringOrNull(job.owner),

@@ -84,8 +84,9 @@ export class JobRow extends LitElement {
     if (job.status === 'failed') return html`<span class="error">${job.error ?? 'failed'}</span>`;
     const answers = waitingAnswers(job, verificationPolicy.value);
     // A job holding volunteers' answers says so, or it would look as if no one had looked at it.
-    if (answers) return html`<span class="waiting votes">${answers}${job.status === 'leased' ? html`; running on ${workerNamed(job.worker)}` : ''}…</span>`;
-    if (job.status === 'leased') return html`<span class="waiting">Running on ${workerNamed(job.worker)}…</span>`;
+    if (answers)
+      return html`<span class="waiting votes">${answers}${job.status === 'leased' ? html`; running on ${workerNamed(job.worker, job.holderClass)}` : ''}…</span>`;
+    if (job.status === 'leased') return html`<span class="waiting">Running on ${workerNamed(job.worker, job.holderClass)}…</span>`;
     return html`<span class="waiting">Waiting for ${job.trustedOnly ? 'a trusted worker' : 'a worker'}…</span>`;
   }
 

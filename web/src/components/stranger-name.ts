@@ -18,7 +18,7 @@ export const KIND_LABELS: Record<WorkerKind, string> = { volunteer: 'browser tab
  * The worker a job or attempt names, or "a worker" when it names none. The name is the worker's own claim, the class
  * the master's word: a volunteer's is marked, so a volunteer calling itself "headless-1" never passes for the fleet.
  */
-export function workerNamed(name: string | null, workerClass?: WorkerClass) {
+export function workerNamed(name: string | null, workerClass?: WorkerClass | null) {
   const named = name === null ? 'a worker' : strangerName(name);
   return workerClass === 'volunteer' ? html`${named} <span class="volunteer-mark">(volunteer)</span>` : named;
 }
