@@ -1,6 +1,7 @@
 import { LitElement, html, type PropertyValues } from 'lit';
 import { adminDialogStyles } from './admin-dialog.styles.ts';
 import { buttonStyles, panelStyles } from './shared.styles.ts';
+import { strangerNameStyles, type ShownText } from './stranger-name.ts';
 
 export type AdminConfirmEvent = CustomEvent<{ token: string }>;
 
@@ -10,7 +11,7 @@ export type AdminConfirmEvent = CustomEvent<{ token: string }>;
  * or "admin-cancel"; the page runs the action and passes any refusal back in `error`.
  */
 export class AdminDialog extends LitElement {
-  static override styles = [buttonStyles, panelStyles, adminDialogStyles];
+  static override styles = [buttonStyles, panelStyles, strangerNameStyles, adminDialogStyles];
   static override properties = {
     open: { type: Boolean },
     busy: { type: Boolean },
@@ -24,7 +25,8 @@ export class AdminDialog extends LitElement {
   open = false;
   busy = false;
   heading = 'Admin token needed';
-  message = '';
+  /** May name a stranger's file (ownerOrAdmin), isolated. */
+  message: ShownText = '';
   /** The confirming button's words, e.g. "Delete all jobs". */
   action = 'Confirm';
   /** Pre-filled token (remembered for this tab). */

@@ -11,6 +11,7 @@ import type { JobActionEvent } from './job-row.ts';
 import { reportAction } from './report-action.ts';
 import { barStyles, buttonStyles, panelStyles } from './shared.styles.ts';
 import { STATUS_LABELS } from './status-chip.ts';
+import { strangerName, strangerNameStyles, type ShownText } from './stranger-name.ts';
 import './feed-banner.ts';
 import './job-row.ts';
 
@@ -19,7 +20,7 @@ import './job-row.ts';
  * everything. Rows are virtualized, so ten thousand loaded jobs scroll as smoothly as ten.
  */
 export class JobBoard extends LitElement {
-  static override styles = [buttonStyles, panelStyles, barStyles, jobBoardStyles];
+  static override styles = [buttonStyles, panelStyles, barStyles, strangerNameStyles, jobBoardStyles];
   static override properties = {
     filter: { state: true },
     query: { state: true },
@@ -30,10 +31,10 @@ export class JobBoard extends LitElement {
   /** The feed's filter, which outlives a visit to another page: resyncs and "load older" follow it. */
   filter: JobStatus | null = jobFeed.status ?? null;
   query = '';
-  /** The outcome of the last action, announced politely. */
-  notice = '';
+  /** The outcome of the last action, announced politely; a file name in it is a stranger's, isolated. */
+  notice: ShownText = '';
   /** What went wrong with the last action. */
-  problem = '';
+  problem: ShownText = '';
   private readonly admin = new AdminGate(this);
 
   constructor() {
@@ -140,27 +141,29 @@ export class JobBoard extends LitElement {
   }
 
   private async retry(event: JobActionEvent): Promise<void> {
-    const name = jobFeed.job(event.detail.id)?.fileName ?? 'the job';
+    const fileName = jobFeed.job(event.detail.id)?.fileName ?? null;
+    const name = shownFileName(fileName);
     await this.act(
-      () => this.admin.run((token) => jobFeed.retry(event.detail.id, token), { ...RETRY_PROMPT, message: ownerOrAdmin(name, 'retry') }),
-      `${name} is queued again.`,
-      `Could not retry ${name}`,
+      () => this.admin.run((token) => jobFeed.retry(event.detail.id, token), { ...RETRY_PROMPT, message: ownerOrAdmin(fileName, 'retry') }),
+      html`${name} is queued again.`,
+      html`Could not retry ${name}`,
     );
   }
 
   private async deleteJob(event: JobActionEvent): Promise<void> {
-    const name = jobFeed.job(event.detail.id)?.fileName ?? 'the job';
+    const fileName = jobFeed.job(event.detail.id)?.fileName ?? null;
+    const name = shownFileName(fileName);
     const done = await this.act(
-      () => this.admin.run((token) => jobFeed.remove(event.detail.id, token), { ...DELETE_PROMPT, message: ownerOrAdmin(name, 'delete') }),
-      `Deleted ${name}.`,
-      `Could not delete ${name}`,
+      () => this.admin.run((token) => jobFeed.remove(event.detail.id, token), { ...DELETE_PROMPT, message: ownerOrAdmin(fileName, 'delete') }),
+      html`Deleted ${name}.`,
+      html`Could not delete ${name}`,
     );
     // The row that had focus is gone; the heading is a sensible place to pick up from.
     if (done) this.renderRoot.querySelector<HTMLElement>('h1')?.focus();
   }
 
   /** Runs an action and says how it went; a failure also clears the last notice, which may be about another job. */
-  private async act(action: () => Promise<boolean | void>, success: string, failure: string): Promise<boolean> {
+  private async act(action: () => Promise<boolean | void>, success: ShownText, failure: ShownText): Promise<boolean> {
     const done = await reportAction(this, action, success, failure);
     if (this.problem) this.notice = '';
     return done;
@@ -185,6 +188,9 @@ export class JobBoard extends LitElement {
 
 /** Every job the master holds with the board's status filter, not only the loaded ones: the master streams them. */
 const exportHref = (status: JobStatus | null) => `/api/jobs/export?format=csv${status ? `&status=${status}` : ''}`;
+
+/** A job's file name in a notice: the uploader's, so isolated; "the job" once it is gone from the feed. */
+const shownFileName = (fileName: string | null) => (fileName === null ? 'the job' : strangerName(fileName));
 
 const DELETE_PROMPT = { heading: 'Admin token needed', action: 'Delete job' };
 const RETRY_PROMPT = { heading: 'Admin token needed', action: 'Retry job' };

@@ -15,7 +15,7 @@ import { verificationPolicy } from '../state/verification-policy.ts';
 import { jobDetailStyles } from './job-detail.styles.ts';
 import { retryImage, showImage } from './image-failures.ts';
 import { reportAction } from './report-action.ts';
-import { CLASS_LABELS, strangerNameStyles, workerNamed } from './stranger-name.ts';
+import { CLASS_LABELS, strangerNameStyles, workerNamed, type ShownText } from './stranger-name.ts';
 import { attemptReason, workerWordsStyles } from './worker-words.ts';
 import { buttonStyles, dataTableStyles, factListStyles, panelStyles, trustedOnlyStyles } from './shared.styles.ts';
 import './attempt-timeline.ts';
@@ -56,8 +56,8 @@ export class JobDetail extends LitElement {
   detail: JobDetailView | null = null;
   /** Why the job could not be shown (not found, master unreachable). */
   error: string | null = null;
-  notice = '';
-  problem = '';
+  notice: ShownText = '';
+  problem: ShownText = '';
   confirming = false;
   private fetching = false;
   /** The job moved while a fetch was under way: fetch once more. */
@@ -299,7 +299,7 @@ export class JobDetail extends LitElement {
   }
 
   private async retry(): Promise<void> {
-    const prompt = { heading: 'Admin token needed', message: ownerOrAdmin('this job', 'retry'), action: 'Retry job' };
+    const prompt = { heading: 'Admin token needed', message: ownerOrAdmin(null, 'retry'), action: 'Retry job' };
     await reportAction(this, () => this.admin.run((token) => jobFeed.retry(this.jobId, token), prompt), 'Queued again.', 'Could not retry');
     void this.fetch();
   }
@@ -311,7 +311,7 @@ export class JobDetail extends LitElement {
     }
     this.confirming = false;
     const id = this.jobId;
-    const prompt = { heading: 'Admin token needed', message: ownerOrAdmin('this job', 'delete'), action: 'Delete job' };
+    const prompt = { heading: 'Admin token needed', message: ownerOrAdmin(null, 'delete'), action: 'Delete job' };
     if (await reportAction(this, () => this.admin.run((token) => jobFeed.remove(id, token), prompt), 'Deleted.', 'Could not delete')) navigate('/');
   }
 }

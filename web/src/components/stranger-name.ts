@@ -1,4 +1,4 @@
-import { css, html } from 'lit';
+import { css, html, type TemplateResult } from 'lit';
 import type { WorkerClass, WorkerKind } from '../../../master/protocol.ts';
 
 /**
@@ -7,6 +7,9 @@ import type { WorkerClass, WorkerKind } from '../../../master/protocol.ts';
  * marks it stacks, or reorders the text beside it.
  */
 export const strangerName = (name: string) => html`<span class="stranger-name" title=${name}>${name}</span>`;
+
+/** Words for people that may hold a stranger's name, which they show as strangerName does. */
+export type ShownText = string | TemplateResult;
 
 /** What each class is called where people read it. */
 export const CLASS_LABELS: Record<WorkerClass, string> = { trusted: 'operator fleet', volunteer: 'volunteer' };

@@ -1,16 +1,18 @@
 import { html, type ReactiveController, type ReactiveControllerHost } from 'lit';
 import { ApiError } from '../api.ts';
 import type { AdminConfirmEvent } from '../components/admin-dialog.ts';
+import { strangerName, type ShownText } from '../components/stranger-name.ts';
 import { errorMessage } from '../lib/errors.ts';
 import { forgetAdminToken, saveAdminToken, savedAdminToken } from './admin-token.ts';
 import '../components/admin-dialog.ts';
 
-/** The prompt's words when this browser holds no owner key for the job (it did not submit it). */
-export const ownerOrAdmin = (name: string, verb: string) => `Only the browser that submitted ${name} or the admin may ${verb} it. The admin token:`;
+/** The prompt's words when this browser holds no owner key for the job (it did not submit it): its file name, isolated. */
+export const ownerOrAdmin = (fileName: string | null, verb: string) =>
+  html`Only the browser that submitted ${fileName === null ? 'this job' : strangerName(fileName)} or the admin may ${verb} it. The admin token:`;
 
 export interface AdminPrompt {
   heading: string;
-  message: string;
+  message: ShownText;
   /** The confirming button's words. */
   action: string;
 }
