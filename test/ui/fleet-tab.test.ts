@@ -1,6 +1,7 @@
 // The operator's worker page (the `workerPage` link the master logs at start, with its fleet token in the fragment) in
 // real Chromium against a real master: it says it is the operator's worker, and a reload of its tab (F5) stays
-// trusted, while a tab opened afresh is a volunteer's page and a token the master refused is not presented again.
+// trusted, while a tab opened afresh is a volunteer's page and a token the master refused is not presented again,
+// neither by a reload nor by Start pressed again.
 import type { Page } from 'puppeteer-core';
 import { describe, expect, it } from 'vitest';
 import type { WorkerView } from '../../master/api-types.ts';
@@ -10,6 +11,13 @@ import { TEST_FLEET_TOKEN } from '../support/test-master.ts';
 import { useUiHarness } from '../support/ui-harness.ts';
 
 const ui = useUiHarness();
+
+declare global {
+  interface Window {
+    /** Whether each hello the page sent presented a fleet token. */
+    __helloTokens?: boolean[];
+  }
+}
 
 const FLEET_TAB_STANDING = 'The operator’s fleet worker: trusted once the master takes its fleet token';
 const VOLUNTEER_STANDING = 'Volunteer: your answers count once you have passed a spot check, and a job is done when enough such answers agree';
@@ -70,5 +78,32 @@ describe("the operator's worker page", () => {
     const welcomed = await startAndWelcome(page);
     expect(welcomed.workerClass).toBe('volunteer');
     expect(await listedAs('refused-tab', welcomed)).toBe('volunteer');
+  });
+
+  it('sends a refused fleet token no more: Start again runs the tab as a volunteer, and it says so', async () => {
+    const { page } = await ui.open('/worker?name=restarted-tab#fleet-token=not-the-fleet-token-of-this-master');
+    await page.evaluateOnNewDocument(() => {
+      window.__helloTokens = [];
+      window.WebSocket = class extends WebSocket {
+        override send(data: string) {
+          const message = JSON.parse(data) as { type: string; fleetToken?: string };
+          if (message.type === 'hello') window.__helloTokens!.push(message.fleetToken !== undefined);
+          super.send(data);
+        }
+      };
+    });
+    // The tab keeps the token over a reload until the master refuses it; this load watches what its hellos present.
+    await page.reload({ waitUntil: 'domcontentloaded' });
+    expect(await standing(page)).toBe(FLEET_TAB_STANDING);
+    await clickDeep(page, inApp('worker-page', '.control button'));
+    await page.waitForFunction(() => window.__gridWorker?.refused, { timeout: 90_000 });
+    await waitForTexts(page, inApp('worker-page', '.standing'), (texts) => texts[0] === VOLUNTEER_STANDING, 'the volunteer standing');
+
+    await clickDeep(page, inApp('worker-page', '.control button'));
+    await page.waitForFunction(() => window.__gridWorker?.workerClass ?? window.__gridWorker?.refused, { timeout: 90_000 });
+    expect(await page.evaluate(() => window.__helloTokens)).toEqual([true, false]);
+    const welcomed = await page.evaluate(() => ({ workerId: window.__gridWorker!.workerId!, workerClass: window.__gridWorker!.workerClass! }));
+    expect(welcomed.workerClass).toBe('volunteer');
+    expect(await listedAs('restarted-tab', welcomed)).toBe('volunteer');
   });
 });

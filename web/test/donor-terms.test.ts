@@ -104,6 +104,20 @@ describe('VolunteerIdentity', () => {
     // A tab made before the first was stored, connecting only now, presents it too.
     expect(tabC!.current).toEqual(first);
   });
+
+  it("a fleet tab whose token the master refused presents the volunteer's identity from then on, leaving the fleet's kept", () => {
+    const storage = memoryStorage();
+    const fleet = { workerId: 'F'.repeat(22), token: 'f'.repeat(43) };
+    const volunteer = { workerId: 'V'.repeat(22), token: 'v'.repeat(43) };
+    new VolunteerIdentity(() => storage, 'fleet').remember(fleet);
+    new VolunteerIdentity(() => storage).remember(volunteer);
+    const tab = new VolunteerIdentity(() => storage, 'fleet');
+    expect(tab.current).toEqual(fleet);
+    tab.becomeVolunteer();
+    expect(tab.current).toEqual(volunteer);
+    tab.forget();
+    expect(new VolunteerIdentity(() => storage, 'fleet').current).toEqual(fleet);
+  });
 });
 
 describe('BatteryPause', () => {

@@ -37,7 +37,7 @@ const FLEET_LINK_HINT =
 
 /** The class the master gave this page, or, until it has, the one this page asks for. */
 function standing(workerClass: WorkerClass | null): WorkerClass | 'fleet-tab' {
-  return workerClass ?? (isFleetTab ? 'fleet-tab' : 'volunteer');
+  return workerClass ?? (isFleetTab() ? 'fleet-tab' : 'volunteer');
 }
 
 function standingLabel(workerClass: WorkerClass | null): string {

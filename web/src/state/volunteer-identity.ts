@@ -26,7 +26,7 @@ function parseIdentity(json: string | null): WorkerIdentity | null {
 export class VolunteerIdentity {
   displayName: string | null;
 
-  private readonly key: string;
+  private key: string;
   /** The identity this tab presents; null until the master issued one (or after it refused the one kept). */
   private held: WorkerIdentity | null;
 
@@ -56,6 +56,16 @@ export class VolunteerIdentity {
     const otherTabs = this.held === null ? this.stored() : null;
     this.held = otherTabs ?? identity;
     if (!otherTabs) this.save(this.key, JSON.stringify(identity));
+  }
+
+  /**
+   * The tab runs as a volunteer's page from now on (the master refused its fleet token): it presents the volunteer's
+   * identity, as a reload of the tab would, and leaves the fleet's where it is kept.
+   */
+  becomeVolunteer(): void {
+    if (this.key === IDENTITY_KEYS.volunteer) return;
+    this.key = IDENTITY_KEYS.volunteer;
+    this.held = this.stored();
   }
 
   /** The master refused the identity (revoked, or signed by another master): the next connect gets a new one. */

@@ -12,11 +12,12 @@ import { VolunteerIdentity } from './volunteer-identity.ts';
 // volunteer looks at other pages of the app, so it lives here and not in the page component.
 
 const workerParams = parseWorkerParams(location.search);
-const fleetToken = takeFleetToken(location, history, () => sessionStorage);
+/** The fleet token this tab presents; none once the master refused it (runAsVolunteer). */
+let fleetToken = takeFleetToken(location, history, () => sessionStorage);
 /** This tab runs as the operator's fleet worker (trusted once the master takes its token), not as a volunteer's. */
-export const isFleetTab = fleetToken !== undefined;
+export const isFleetTab = () => fleetToken !== undefined;
 
-export const identity = new VolunteerIdentity(() => localStorage, isFleetTab ? 'fleet' : 'volunteer');
+export const identity = new VolunteerIdentity(() => localStorage, fleetToken !== undefined ? 'fleet' : 'volunteer');
 
 /**
  * How often a component showing the runtime may render, ms. The runtime changes several times an image; a person reads
@@ -29,10 +30,18 @@ export const runtime = new WorkerRuntime({
   kind: workerParams.kind,
   backend: workerParams.backend,
   identity,
-  ...(fleetToken ? { fleetToken, onFleetTokenRefused: () => forgetFleetToken(() => sessionStorage) } : {}),
+  fleetToken: () => fleetToken,
+  onFleetTokenRefused: runAsVolunteer,
   browser: browserFamily(navigator.userAgent),
 });
 runtime.setDisplayName(identity.displayName);
+
+/** The master refused the tab's fleet token: neither this load nor a reload presents it again; the tab is a volunteer's. */
+function runAsVolunteer(): void {
+  fleetToken = undefined;
+  forgetFleetToken(() => sessionStorage);
+  identity.becomeVolunteer();
+}
 
 export const contribution = new ContributionTally(() => localStorage);
 runtime.subscribe(() => contribution.sync(runtime.status.jobsDone));

@@ -38,9 +38,9 @@ export interface RuntimeOptions {
   kind: WorkerKind;
   /** Who is credited for the work: the identity the master issued. */
   identity: IdentityKeeper;
-  /** The operator's fleet token, from the fleet's page URL fragment: makes this worker trusted. */
-  fleetToken?: string;
-  /** The master refused the fleet token: the page drops the copy it keeps for its tab. */
+  /** The operator's fleet token the tab holds (from the fleet's page URL fragment), read at each hello: makes this worker trusted. */
+  fleetToken?: () => string | undefined;
+  /** The master refused the fleet token: the page drops it, so no later hello presents it, and runs as a volunteer's. */
   onFleetTokenRefused?: () => void;
   /** A backend asked for by name (see chooseBackend); the fastest when absent. */
   backend?: BackendName | null;
@@ -181,7 +181,8 @@ export class WorkerRuntime extends EventTarget {
 
   private hello(): HelloMessage {
     this.announced = this.creditToAnnounce();
-    const { identity, fleetToken, browser } = this.options;
+    const { identity, browser } = this.options;
+    const fleetToken = this.options.fleetToken?.();
     return {
       type: 'hello',
       protocol: PROTOCOL_VERSION,
