@@ -66,28 +66,39 @@ const opts = program.opts<{
   probePackets: number;
 }>();
 
-// A signal must still run the exit hooks that remove the network namespace.
-for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
+// The first signal stops the study and lets it clean up (the network namespace, browsers, temp folders); the loss
+// rates finished are already written. A second one exits at once (the exit hooks still remove the namespace).
+const stop = new AbortController();
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (stop.signal.aborted) process.exit(130);
+    console.error(`metrics: ${signal}: stopping and cleaning up (again to exit at once)`);
+    stop.abort(new Error(`stopped by ${signal}; the loss rates finished are in ${path.resolve(opts.out)}`));
+  });
+}
 
 try {
-  const { files, summaries } = await runStudy({
-    imagesDir: path.resolve(opts.images),
-    count: opts.count,
-    losses: opts.loss,
-    ratePerSecond: opts.rate,
-    workers: opts.workers,
-    outDir: path.resolve(opts.out),
-    dataDir: opts.dataDir && path.resolve(opts.dataDir),
-    workersBehindLink: opts.workersBehindLink,
-    retry: { attemptTimeoutMs: opts.attemptTimeout * 1000, giveUpAfterMs: opts.giveUpAfter * 1000, backoffInitialMs: 250, backoffMaxMs: 4000 },
-    resultTimeoutMs: opts.resultTimeout * 1000,
-    lossProbePackets: opts.probePackets,
-  });
+  const { files, summaries } = await runStudy(
+    {
+      imagesDir: path.resolve(opts.images),
+      count: opts.count,
+      losses: opts.loss,
+      ratePerSecond: opts.rate,
+      workers: opts.workers,
+      outDir: path.resolve(opts.out),
+      dataDir: opts.dataDir && path.resolve(opts.dataDir),
+      workersBehindLink: opts.workersBehindLink,
+      retry: { attemptTimeoutMs: opts.attemptTimeout * 1000, giveUpAfterMs: opts.giveUpAfter * 1000, backoffInitialMs: 250, backoffMaxMs: 4000 },
+      resultTimeoutMs: opts.resultTimeout * 1000,
+      lossProbePackets: opts.probePackets,
+    },
+    { signal: stop.signal },
+  );
   console.log(formatSummaryTable(summaries));
   console.log(`\nwrote ${files.length} files to ${path.dirname(files[0]!)}`);
   // Lingering keep-alive sockets must not hold the process open.
   process.exit(0);
 } catch (error) {
   console.error(`metrics: ${error instanceof Error ? error.message : String(error)}`);
-  process.exit(1);
+  process.exit(stop.signal.aborted ? 130 : 1);
 }

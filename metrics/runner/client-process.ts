@@ -23,13 +23,15 @@ interface ScriptRun {
   stdin?: string;
   wrap?: CommandWrapper | undefined;
   onLine: (line: string) => void;
+  /** Kills the child when aborted (the study stopped by a signal). */
+  signal?: AbortSignal | undefined;
 }
 
 /** Runs an entry point in a child Node; rejects with its stderr unless it exits 0. */
-async function runScript({ entry, args = [], stdin = '', wrap, onLine }: ScriptRun): Promise<void> {
+async function runScript({ entry, args = [], stdin = '', wrap, onLine, signal }: ScriptRun): Promise<void> {
   const nodeArgs = compiled ? [entry, ...args] : ['--import', 'tsx', entry, ...args];
   const { command, args: commandArgs } = wrap ? wrap(process.execPath, nodeArgs) : { command: process.execPath, args: nodeArgs };
-  const child = spawn(command, commandArgs, { cwd: projectRoot, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(command, commandArgs, { cwd: projectRoot, stdio: ['pipe', 'pipe', 'pipe'], signal });
   child.stdin.end(stdin);
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
@@ -44,13 +46,18 @@ async function runScript({ entry, args = [], stdin = '', wrap, onLine }: ScriptR
 /** Uploads as planned; resolves with every upload's result, in the plan's order. */
 export async function runUploadClient(
   plan: UploadPlan,
-  { wrap, onUpload = () => {} }: { wrap?: CommandWrapper | undefined; onUpload?: (result: UploadResult) => void } = {},
+  {
+    wrap,
+    onUpload = () => {},
+    signal,
+  }: { wrap?: CommandWrapper | undefined; onUpload?: (result: UploadResult) => void; signal?: AbortSignal | undefined } = {},
 ): Promise<UploadResult[]> {
   const results: UploadResult[] = [];
   await runScript({
     entry: UPLOAD_CLIENT,
     stdin: JSON.stringify(plan),
     wrap,
+    signal,
     onLine: (line) => {
       const result = JSON.parse(line) as UploadResult;
       results.push(result);
@@ -63,9 +70,9 @@ export async function runUploadClient(
 }
 
 /** The master's clock offset as seen from where the client runs. */
-export async function probeClockOffset(masterUrl: string, wrap?: CommandWrapper): Promise<ClockOffset> {
+export async function probeClockOffset(masterUrl: string, wrap?: CommandWrapper, signal?: AbortSignal): Promise<ClockOffset> {
   let offset: ClockOffset | null = null;
-  await runScript({ entry: CLOCK_PROBE, args: [masterUrl], wrap, onLine: (line) => (offset = JSON.parse(line) as ClockOffset) });
+  await runScript({ entry: CLOCK_PROBE, args: [masterUrl], wrap, signal, onLine: (line) => (offset = JSON.parse(line) as ClockOffset) });
   if (!offset) throw new Error('the clock probe printed nothing');
   return offset;
 }

@@ -19,6 +19,7 @@ import { duplicateJobs, listAllJobs, uploadKey, waitForJobs } from './master-job
 import { chromiumInNamespace, type NamespacedChromium } from './netns-chromium.ts';
 import { StudyProgress } from './progress.ts';
 import { writeResults } from './results-folder.ts';
+import { runRounds, untilAborted } from './study-rounds.ts';
 import { summarize, type LossSummary } from './summary.ts';
 import type { RetryPolicy } from './retrying-request.ts';
 import { uploadOwner } from './upload-owner.ts';
@@ -49,7 +50,11 @@ export interface StudyResult {
 
 const FLEET_READY_TIMEOUT_MS = 180_000;
 
-export async function runStudy(options: StudyOptions, progress = new StudyProgress()): Promise<StudyResult> {
+/** Aborting `signal` stops the study where it is; the loss rates finished by then are already written to outDir. */
+export async function runStudy(
+  options: StudyOptions,
+  { progress = new StudyProgress(), signal }: { progress?: StudyProgress; signal?: AbortSignal } = {},
+): Promise<StudyResult> {
   const images = selectImages(options.imagesDir, options.count);
   const startedAt = new Date().toISOString();
   const runId = `study-${randomBytes(4).toString('hex')}`;
@@ -77,19 +82,11 @@ export async function runStudy(options: StudyOptions, progress = new StudyProgre
       () => chromium?.remove(),
       () => fleet.stop(),
     );
-    await fleet.waitUntilReady(FLEET_READY_TIMEOUT_MS);
-    const model = (await fetch(new URL('/api/model', master.url)).then((r) => r.json())) as ModelView;
-    const clock = await probeClockOffset(masterBehindLink, link.wrap); // the link is still clean here
+    await untilAborted(fleet.waitUntilReady(FLEET_READY_TIMEOUT_MS), signal);
+    const model = (await fetch(new URL('/api/model', master.url), { signal }).then((r) => r.json())) as ModelView;
+    const clock = await untilAborted(probeClockOffset(masterBehindLink, link.wrap, signal), signal); // the link is still clean here
 
-    const records: JobRecord[] = [];
-    const summaries: LossSummary[] = [];
-    for (const [round, loss] of options.losses.entries()) {
-      const perLoss = await measureAtLoss({ options, link, master, masterBehindLink, images, loss, clock, keyPrefix: `${runId}-${round}`, progress });
-      records.push(...perLoss.records);
-      summaries.push(perLoss.summary);
-    }
-
-    const runConfig = {
+    const runConfig = (summaries: readonly LossSummary[]) => ({
       startedAt,
       finishedAt: new Date().toISOString(),
       argv: process.argv.slice(2),
@@ -106,9 +103,24 @@ export async function runStudy(options: StudyOptions, progress = new StudyProgre
       master: { model, leaseMs: config.leaseMs, heartbeatMs: config.heartbeatMs, maxAttempts: config.maxAttempts, store: 'sqlite' },
       clock,
       measuredLoss: summaries.map((s) => ({ loss: s.loss, ...s.measuredLoss })),
-    };
-    const files = await writeResults(options.outDir, runConfig, records, summaries);
-    return { files, summaries, records };
+    });
+    let files: string[] = [];
+    const rounds = await runRounds({
+      losses: options.losses,
+      signal,
+      measure: (loss, round) =>
+        measureAtLoss({ options, link, master, masterBehindLink, images, loss, clock, keyPrefix: `${runId}-${round}`, progress, signal }),
+      save: async (done) => {
+        const summaries = done.map((round) => round.summary);
+        files = await writeResults(
+          options.outDir,
+          runConfig(summaries),
+          done.flatMap((round) => round.records),
+          summaries,
+        );
+      },
+    });
+    return { files, summaries: rounds.map((round) => round.summary), records: rounds.flatMap((round) => round.records) };
   } finally {
     progress.stop();
     for (const cleanup of cleanups.reverse()) {
@@ -154,9 +166,10 @@ interface LossRound {
   clock: ClockOffset;
   keyPrefix: string;
   progress: StudyProgress;
+  signal: AbortSignal | undefined;
 }
 
-async function measureAtLoss({ options, link, master, masterBehindLink, images, loss, clock, keyPrefix, progress }: LossRound) {
+async function measureAtLoss({ options, link, master, masterBehindLink, images, loss, clock, keyPrefix, progress, signal }: LossRound) {
   await link.setLoss(loss);
   const measuredLoss = await link.measureLoss(options.lossProbePackets);
   const uploads = images.map((image, i) => {
@@ -168,7 +181,7 @@ async function measureAtLoss({ options, link, master, masterBehindLink, images, 
   const { key: ownerKey } = await uploadOwner(master.url, undefined, options.retry);
   const results = await runUploadClient(
     { masterUrl: masterBehindLink, ownerKey, ratePerSecond: options.ratePerSecond, uploads, ...options.retry },
-    { wrap: link.wrap, onUpload: bars.uploadSettled },
+    { wrap: link.wrap, onUpload: bars.uploadSettled, signal },
   );
 
   const ackedIds = results.flatMap((upload) => (upload.jobId ? [upload.jobId] : []));

@@ -1,0 +1,32 @@
+// The study's loss rates, one after another. What is finished is saved after
+// each round, so a later failure or a Ctrl-C keeps the rounds done so far; an
+// abort stops the round in progress at once.
+
+export interface Rounds<Round> {
+  losses: readonly number[];
+  measure: (loss: number, round: number) => Promise<Round>;
+  /** Called with every round finished so far, after each one. */
+  save: (done: readonly Round[]) => Promise<unknown>;
+  signal?: AbortSignal | undefined;
+}
+
+export async function runRounds<Round>({ losses, measure, save, signal }: Rounds<Round>): Promise<Round[]> {
+  const done: Round[] = [];
+  for (const [round, loss] of losses.entries()) {
+    signal?.throwIfAborted();
+    done.push(await untilAborted(measure(loss, round), signal));
+    await save(done);
+  }
+  return done;
+}
+
+/** The work's outcome, or the signal's reason as soon as it is aborted (the work itself is left to the cleanup). */
+export function untilAborted<T>(work: Promise<T>, signal?: AbortSignal): Promise<T> {
+  if (!signal) return work;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason as Error);
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}

@@ -1,0 +1,46 @@
+// The study's loss rates: each finished one is saved before the next starts, so a failure or a Ctrl-C in a later
+// round keeps the earlier ones, and an abort stops the round in progress.
+import { describe, expect, it } from 'vitest';
+import { runRounds } from '../runner/study-rounds.ts';
+
+describe('study rounds', () => {
+  it('saves every round finished so far after each one', async () => {
+    const saved: number[][] = [];
+    const rounds = await runRounds({ losses: [0, 0.2, 0.4], measure: async (loss) => loss, save: async (done) => saved.push([...done]) });
+    expect(rounds).toEqual([0, 0.2, 0.4]);
+    expect(saved).toEqual([[0], [0, 0.2], [0, 0.2, 0.4]]);
+  });
+
+  it('keeps the rounds saved before a later round fails', async () => {
+    const saved: number[][] = [];
+    const measure = async (loss: number, round: number) => {
+      if (round === 2) throw new Error('the upload client died');
+      return loss;
+    };
+    await expect(runRounds({ losses: [0, 0.2, 0.4], measure, save: async (done) => saved.push([...done]) })).rejects.toThrow('the upload client died');
+    expect(saved.at(-1)).toEqual([0, 0.2]);
+  });
+
+  it('stops the round in progress when aborted, the rounds before it saved', async () => {
+    const stop = new AbortController();
+    const saved: number[][] = [];
+    const measure = (loss: number, round: number) => {
+      if (round < 2) return Promise.resolve(loss);
+      stop.abort(new Error('stopped by SIGINT'));
+      return new Promise<number>(() => {}); // a round that would never end on its own
+    };
+    await expect(runRounds({ losses: [0, 0.2, 0.4, 0.6], measure, save: async (done) => saved.push([...done]), signal: stop.signal })).rejects.toThrow(
+      'stopped by SIGINT',
+    );
+    expect(saved).toEqual([[0], [0, 0.2]]);
+  });
+
+  it('starts no round once aborted', async () => {
+    const stop = new AbortController();
+    stop.abort(new Error('stopped by SIGTERM'));
+    const started: number[] = [];
+    const measure = async (loss: number) => started.push(loss);
+    await expect(runRounds({ losses: [0], measure, save: async () => {}, signal: stop.signal })).rejects.toThrow('stopped by SIGTERM');
+    expect(started).toEqual([]);
+  });
+});
