@@ -25,8 +25,8 @@ export interface ExportOptions {
   outDir: string;
   intervalSeconds: number;
   samples: number;
-  /** Workers asked for per page of GET /api/workers: at most the master's MAX_WORKERS_PAGE (200 unless set). */
-  workersPage?: number;
+  /** Workers asked for per page of GET /api/workers: at most the master's MAX_WORKERS_PAGE (see fetchWorkers when not given). */
+  workersPage?: number | undefined;
 }
 
 type Row = Record<string, string | number | boolean | null>;
@@ -102,25 +102,57 @@ export function statsTables(stats: StatsView, workers: WorkerView[]): Record<str
   };
 }
 
+/** A refusal from the master, with the code of its error body (`{ error: { code } }`) when it has one. */
+class Refused extends Error {
+  readonly code: string | undefined;
+  constructor(url: URL, status: number, body: string) {
+    super(`${url} answered ${status}: ${body}`);
+    this.code = errorCode(body);
+  }
+}
+
+function errorCode(body: string): string | undefined {
+  try {
+    return (JSON.parse(body) as { error?: { code?: string } }).error?.code;
+  } catch {
+    return undefined;
+  }
+}
+
 async function getJson<T>(masterUrl: string, path: string, adminToken?: string): Promise<T> {
   const url = new URL(path, masterUrl);
   const response = await fetch(url, { headers: adminToken ? { Authorization: `Bearer ${adminToken}` } : {} });
-  if (!response.ok) throw new Error(`${url} answered ${response.status}: ${await response.text()}`);
+  if (!response.ok) throw new Refused(url, response.status, await response.text());
   return (await response.json()) as T;
 }
 
 export const fetchStats = (masterUrl: string, adminToken?: string) => getJson<StatsView>(masterUrl, '/api/stats', adminToken);
 
-/** Every worker connected to the master, page by page: each connected throughout the walk once. */
-export async function fetchWorkers(masterUrl: string, pageSize: number, adminToken?: string): Promise<WorkerView[]> {
+/**
+ * Every worker connected to the master, page by page: each connected throughout the walk once. Without `pageSize`,
+ * pages of DEFAULT_MAX_WORKERS_PAGE, or the master's own page size where its MAX_WORKERS_PAGE is lower (it refuses the
+ * larger limit with bad-limit, and publishes its maximum nowhere else).
+ */
+export async function fetchWorkers(masterUrl: string, pageSize: number | undefined, adminToken?: string): Promise<WorkerView[]> {
   const workers: WorkerView[] = [];
+  let limit: number | null = pageSize ?? DEFAULT_MAX_WORKERS_PAGE;
   let cursor: string | null = null;
-  do {
-    const page: WorkerPage = await getJson(masterUrl, `/api/workers?limit=${pageSize}${cursor === null ? '' : `&cursor=${cursor}`}`, adminToken);
+  for (;;) {
+    const query = new URLSearchParams();
+    if (limit !== null) query.set('limit', String(limit));
+    if (cursor !== null) query.set('cursor', cursor);
+    let page: WorkerPage;
+    try {
+      page = await getJson(masterUrl, `/api/workers?${query}`, adminToken);
+    } catch (error) {
+      if (pageSize !== undefined || limit === null || !(error instanceof Refused && error.code === 'bad-limit')) throw error;
+      limit = null;
+      continue;
+    }
     workers.push(...page.workers);
+    if (page.nextCursor === null) return workers;
     cursor = page.nextCursor;
-  } while (cursor !== null);
-  return workers;
+  }
 }
 
 /** Appends a table to its file, writing the header only when the file is new. */
@@ -139,7 +171,7 @@ export async function exportStats(options: ExportOptions): Promise<StatsView[]> 
     // Polls keep to a fixed schedule, so a slow answer does not push the later ones back.
     if (i > 0) await sleep(Math.max(0, began + i * options.intervalSeconds * 1000 - Date.now()));
     const stats = await fetchStats(options.masterUrl, options.adminToken);
-    const workers = await fetchWorkers(options.masterUrl, options.workersPage ?? DEFAULT_MAX_WORKERS_PAGE, options.adminToken);
+    const workers = await fetchWorkers(options.masterUrl, options.workersPage, options.adminToken);
     for (const [file, table] of Object.entries(statsTables(stats, workers))) appendTable(path.join(options.outDir, file), table);
     snapshots.push(stats);
   }
@@ -162,13 +194,14 @@ export async function main(argv: string[]): Promise<void> {
     .addOption(new Option('--interval <seconds>', 'seconds between samples').default(5).argParser(positive('--interval', false)))
     .addOption(new Option('--samples <n>', 'how many times to poll').default(1).argParser(positive('--samples', true)))
     .addOption(
-      new Option('--workers-page <n>', "workers per page of GET /api/workers, at most the master's MAX_WORKERS_PAGE")
-        .default(DEFAULT_MAX_WORKERS_PAGE)
-        .argParser(positive('--workers-page', true)),
+      new Option(
+        '--workers-page <n>',
+        `workers per page of GET /api/workers, at most the master's MAX_WORKERS_PAGE (default: ${DEFAULT_MAX_WORKERS_PAGE}, or the master's own page size where its MAX_WORKERS_PAGE is lower)`,
+      ).argParser(positive('--workers-page', true)),
     )
     .addOption(new Option('--admin-token <token>', "the master's ADMIN_TOKEN: a private board's statistics are the admin's").env('ADMIN_TOKEN'))
     .parse(argv);
-  const opts = program.opts<{ master: string; out: string; interval: number; samples: number; workersPage: number; adminToken?: string }>();
+  const opts = program.opts<{ master: string; out: string; interval: number; samples: number; workersPage?: number; adminToken?: string }>();
   const snapshots = await exportStats({
     masterUrl: opts.master,
     outDir: opts.out,

@@ -104,6 +104,27 @@ describe('metrics:export', () => {
     }
   });
 
+  it("walks the workers of a master whose MAX_WORKERS_PAGE is below the default page, in that master's own pages", async () => {
+    const small = await startTestMaster({ maxWorkersPage: 3 });
+    const names = ['s0', 's1', 's2', 's3', 's4'];
+    const connected = await Promise.all(names.map((name) => SyntheticWorker.connect({ masterUrl: small.url, name })));
+    try {
+      const outDir = tempOutDir();
+      await exportStats({ masterUrl: small.url, outDir, intervalSeconds: 0, samples: 1 });
+      expect(
+        readCsv(outDir, 'workers.csv')
+          .map((row) => row.name)
+          .sort(),
+      ).toEqual(names);
+      // A page size asked for explicitly is the operator's: above the master's maximum it is an error, not adapted.
+      await expect(exportStats({ masterUrl: small.url, outDir: tempOutDir(), intervalSeconds: 0, samples: 1, workersPage: 4 })).rejects.toThrow('answered 400');
+    } finally {
+      for (const worker of connected) worker.terminate();
+      await small.close();
+      fs.rmSync(small.dataDir, { recursive: true, force: true });
+    }
+  });
+
   it('runs as a command, and refuses a sample count that is not a positive integer', async () => {
     const run = promisify(execFile);
     const tsx = path.join(projectRoot, 'node_modules/.bin/tsx');
