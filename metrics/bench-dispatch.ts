@@ -17,6 +17,7 @@ import { startMaster, type Master } from '../master/server.ts';
 import { distribution } from '../common/percentiles.ts';
 import { runBullmqPeer, bullmqVersion } from './bullmq-peer.ts';
 import { SyntheticWorker } from './synthetic-worker.ts';
+import { positiveInteger, positiveIntegerList, positiveNumber, wholeNumber } from './option-parsers.ts';
 import { newJob } from './uploaded-files.ts';
 
 // A 1×1 PNG: dispatch cost, not image transfer, is what this measures.
@@ -35,26 +36,26 @@ const program = new Command('bench:dispatch')
     'Redis for --store redis (keys under the prefix "bench:" are cleared; --peer bullmq\'s are deleted after)',
     'redis://127.0.0.1:6379/0',
   )
-  .option('--workers <n>', 'synthetic workers', '4')
-  .option('--credit <n>', 'credit per worker', '32')
-  .option('--capacity-jobs <n>', 'jobs for the capacity run', '20000')
-  .option('--warm-up-jobs <n>', 'jobs run first and not counted, by ours and by --peer alike (JIT, caches), as the latency runs warm up', '2000')
-  .option('--rates <list>', 'offered rates for the latency runs, jobs/s', '500,1000,2000')
-  .option('--seconds <n>', 'length of each latency run', '5')
+  .option('--workers <n>', 'synthetic workers', positiveInteger, 4)
+  .option('--credit <n>', 'credit per worker', positiveInteger, 32)
+  .option('--capacity-jobs <n>', 'jobs for the capacity run', positiveInteger, 20_000)
+  .option('--warm-up-jobs <n>', 'jobs run first and not counted, by ours and by --peer alike (JIT, caches), as the latency runs warm up', wholeNumber, 2000)
+  .option('--rates <list>', 'offered rates for the latency runs, jobs/s', positiveIntegerList, [500, 1000, 2000])
+  .option('--seconds <n>', 'length of each latency run', positiveNumber, 5)
   .option('--peer <name>', "also run a peer queue on the same Redis with the capacity run's job count: bullmq (needs --store redis)")
-  .option('--peer-concurrency <n>', "the peer worker's concurrency", '128')
+  .option('--peer-concurrency <n>', "the peer worker's concurrency", positiveInteger, 128)
   .parse();
 const opts = program.opts<{
   store: string;
   redisUrl: string;
-  workers: string;
-  credit: string;
-  capacityJobs: string;
-  warmUpJobs: string;
-  rates: string;
-  seconds: string;
+  workers: number;
+  credit: number;
+  capacityJobs: number;
+  warmUpJobs: number;
+  rates: number[];
+  seconds: number;
   peer?: string;
-  peerConcurrency: string;
+  peerConcurrency: number;
 }>();
 
 async function withMaster<T>(run: (master: Master) => Promise<T>): Promise<T> {
@@ -69,11 +70,11 @@ async function withMaster<T>(run: (master: Master) => Promise<T>): Promise<T> {
   );
   await master.store.clear();
   const workers = await Promise.all(
-    Array.from({ length: Number(opts.workers) }, (_, i) =>
+    Array.from({ length: opts.workers }, (_, i) =>
       SyntheticWorker.connect({
         masterUrl: master.url,
         name: `bench-${i}`,
-        credit: Number(opts.credit),
+        credit: opts.credit,
         hello: { fleetToken },
         onJob: (j, w) => w.succeed(j.header),
       }),
@@ -93,6 +94,7 @@ async function withMaster<T>(run: (master: Master) => Promise<T>): Promise<T> {
 function completions(master: Master, count: number): { doneAt: Map<string, number>; all: Promise<void> } {
   const doneAt = new Map<string, number>();
   const all = new Promise<void>((resolve) => {
+    if (count === 0) return resolve(); // no event would ever come
     const unsubscribe = master.events.subscribe((event) => {
       if (event.type !== 'job' || event.job.status !== 'done') return;
       doneAt.set(event.job.id, performance.now());
@@ -183,8 +185,8 @@ if (opts.peer === 'bullmq' && opts.store !== 'redis') {
 console.log(
   `dispatch benchmark: store=${opts.store === 'redis' ? `redis (${opts.redisUrl})` : 'sqlite (embedded)'}, ${opts.workers} synthetic workers × credit ${opts.credit}, ${os.cpus().length} cores, node ${process.version}`,
 );
-const warmUpJobs = Number(opts.warmUpJobs);
-const { jobsPerSecond, processUs, redisUs } = await capacity(Number(opts.capacityJobs), warmUpJobs);
+const warmUpJobs = opts.warmUpJobs;
+const { jobsPerSecond, processUs, redisUs } = await capacity(opts.capacityJobs, warmUpJobs);
 console.log(
   `capacity: ${Math.round(jobsPerSecond)} jobs/s (${opts.capacityJobs} jobs submitted at once, submit → result accepted, after ${warmUpJobs} not counted)`,
 );
@@ -194,9 +196,9 @@ console.log(
 if (opts.peer === 'bullmq') {
   // A prefix apart from ours ("bench:"), unique to this run; its keys are deleted after.
   const prefix = `bench-bullmq-${randomBytes(6).toString('hex')}`;
-  const concurrency = Number(opts.peerConcurrency);
+  const concurrency = opts.peerConcurrency;
   if (warmUpJobs > 0) await runBullmqPeer({ redisUrl: opts.redisUrl, prefix, jobs: warmUpJobs, concurrency });
-  const peer = await runBullmqPeer({ redisUrl: opts.redisUrl, prefix, jobs: Number(opts.capacityJobs), concurrency });
+  const peer = await runBullmqPeer({ redisUrl: opts.redisUrl, prefix, jobs: opts.capacityJobs, concurrency });
   console.log(`side by side, ${opts.capacityJobs} jobs each after ${warmUpJobs} not counted, same Redis:`);
   console.log('what | jobs/s');
   console.log(`ours (submit with its image file, Lua create + lease, push over WebSocket, fenced result) | ${Math.round(jobsPerSecond)}`);
@@ -208,8 +210,8 @@ if (opts.peer === 'bullmq') {
 console.log(
   'offered rate | jobs measured | added latency p50 | p90 | p99 | max (ms, from intended submit time, after 1 s warm-up) | CPU per job, this process (µs, warm-up included)',
 );
-for (const rate of opts.rates.split(',').map(Number)) {
-  const d = await latencyAt(rate, Number(opts.seconds));
+for (const rate of opts.rates) {
+  const d = await latencyAt(rate, opts.seconds);
   console.log(
     `${rate} jobs/s | ${d.count} | ${d.p50.toFixed(2)} | ${d.p90.toFixed(2)} | ${d.p99.toFixed(2)} | ${d.max.toFixed(2)} | ${Math.round(d.processUs)}`,
   );

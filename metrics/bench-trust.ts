@@ -13,6 +13,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { loadDataset } from './dataset.ts';
 import { ImageIndex } from './image-fingerprint.ts';
 import { modelAnswers } from './model-answers.ts';
+import { positiveInteger, wholeNumber } from './option-parsers.ts';
 import { runTrustCell, type CellOptions, type CellSpec, type TrustBenchInputs } from './trust-cell.ts';
 import { markdownTable, summarizeCell, verdicts, type CellSummary } from './trust-summary.ts';
 import { SABOTEUR_KINDS, type SaboteurKind } from './worker-behaviours.ts';
@@ -28,35 +29,25 @@ const kindList = (value: string) => {
   if (unknown) throw new InvalidArgumentError(`unknown saboteur kind "${unknown}" (${SABOTEUR_KINDS.join(', ')})`);
   return list as SaboteurKind[];
 };
-const positive = (value: string) => {
-  const n = Number(value);
-  if (!(Number.isInteger(n) && n > 0)) throw new InvalidArgumentError('expected a whole number above 0');
-  return n;
-};
 const fraction = (value: string) => fractionList(value)[0]!;
-const count = (value: string) => {
-  const n = Number(value);
-  if (!(Number.isInteger(n) && n >= 0)) throw new InvalidArgumentError('expected a whole number');
-  return n;
-};
 
 const opts = new Command('bench:trust')
   .description('Saboteurs against verification and spot checks: error rate, redundancy, overhead, throughput, time to catch.')
   .option('--images <dir>', 'labelled image folder (labels.csv): the jobs, and the gold folder', '../shared/datasets/imagenet-dev')
   .option('--model-dir <dir>', 'model folder (default: the master’s default)')
-  .option('--jobs <n>', 'jobs per cell', positive, 300)
+  .option('--jobs <n>', 'jobs per cell', positiveInteger, 300)
   .option(
     '--prepare',
     'prepare each job’s image on submit as POST /api/jobs does (decode, resize, WebP: the master’s CPU per upload); without it jobs go out as uploaded',
   )
-  .option('--warm-up <n>', 'jobs the same workers answer first in each cell, counted in no figure: volunteers with histories, not new ones', count, 0)
-  .option('--workers <n>', 'synthetic workers per cell', positive, 20)
-  .option('--credit <n>', 'credit per worker (jobs it holds at once)', positive, 2)
-  .option('--answer-ms <ms>', 'time a worker takes per image (the worker page measured 41-44 ms here with WASM)', positive, 50)
+  .option('--warm-up <n>', 'jobs the same workers answer first in each cell, counted in no figure: volunteers with histories, not new ones', wholeNumber, 0)
+  .option('--workers <n>', 'synthetic workers per cell', positiveInteger, 20)
+  .option('--credit <n>', 'credit per worker (jobs it holds at once)', positiveInteger, 2)
+  .option('--answer-ms <ms>', 'time a worker takes per image (the worker page measured 41-44 ms here with WASM)', positiveInteger, 50)
   .option('--fractions <list>', 'shares of the workers that are saboteurs', fractionList, [0.1, 0.3, 0.5])
   .option('--rates <list>', 'sabotage rates: share of a lying saboteur’s answers that are lies', fractionList, [0.1, 0.5, 1])
   .option('--kinds <list>', `saboteur kinds (${SABOTEUR_KINDS.join(', ')})`, kindList, ['naive', 'smart', 'colluding'])
-  .option('--honest-for <n>', 'answers a smart saboteur gives honestly under each identity before it lies', count, 20)
+  .option('--honest-for <n>', 'answers a smart saboteur gives honestly under each identity before it lies', wholeNumber, 20)
   .option('--flip-rate <p>', 'chance an honest answer on a low-margin image is the second class', fraction, 0.01)
   .option('--low-margin <m>', 'images whose top-1 beats the second by less than this are low-margin', fraction, 0.1)
   .option(
@@ -66,18 +57,18 @@ const opts = new Command('bench:trust')
     1,
   )
   .option('--quick', 'a short run: 120 jobs per cell, lie rates 0.5 and 1 only')
-  .option('--cell-timeout <s>', 'seconds a cell may run before what is unfinished is counted as such', positive, 300)
+  .option('--cell-timeout <s>', 'seconds a cell may run before what is unfinished is counted as such', positiveInteger, 300)
   .option('--store <kind>', 'job store: sqlite (embedded) or redis', 'sqlite')
   .option('--redis-url <url>', 'Redis for --store redis (keys under the prefix "bench-trust:" are cleared)', 'redis://127.0.0.1:6379/0')
   .option('--target-error <e>', 'TARGET_ERROR (default: the master’s)', fraction)
   .option('--saboteur-fraction <f>', 'SABOTEUR_FRACTION, the share the master assumes (default: the master’s)', fraction)
-  .option('--max-replicas <n>', 'MAX_REPLICAS (default: the master’s)', positive)
+  .option('--max-replicas <n>', 'MAX_REPLICAS (default: the master’s)', positiveInteger)
   .option('--close-call-margin <m>', 'CLOSE_CALL_MARGIN, 0 for none (default: the master’s)', fraction)
   .option('--close-call-margin-fp32 <m>', 'CLOSE_CALL_MARGIN_FP32, for fp32 answers (the wasm workers’; default: the master’s)', fraction)
-  .option('--min-checks-to-verify <n>', 'MIN_CHECKS_TO_VERIFY, 0 for none (default: the master’s)', count)
+  .option('--min-checks-to-verify <n>', 'MIN_CHECKS_TO_VERIFY, 0 for none (default: the master’s)', wholeNumber)
   .option('--gold-fraction <q>', 'GOLD_FRACTION (default: the master’s)', fraction)
   .option('--gold-fraction-new <q>', 'GOLD_FRACTION_NEW (default: the master’s)', fraction)
-  .option('--gold-pool-size <n>', 'GOLD_POOL_SIZE, spot checks encoded ahead (default: the master’s)', count)
+  .option('--gold-pool-size <n>', 'GOLD_POOL_SIZE, spot checks encoded ahead (default: the master’s)', wholeNumber)
   .parse()
   .opts<{
     images: string;
