@@ -15,7 +15,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Command } from 'commander';
 import { distribution } from '../common/percentiles.ts';
 import { Answers, attacks, closeAll, type Attack, type AttackContext } from './hostile-attacks.ts';
-import { get, rssBytes, settle, startMaster, submitImage, type ChildMaster } from './hostile-master.ts';
+import { get, hasExited, rssBytes, settle, startMaster, submitImage, type ChildMaster } from './hostile-master.ts';
 import { ProbeWindow } from './probe-window.ts';
 import { SyntheticWorker } from './synthetic-worker.ts';
 
@@ -47,6 +47,8 @@ interface Row {
   finished: number;
   answers: string;
   logMb: number;
+  /** The attack killed the master: its later figures are those of a dead process. */
+  masterDied: boolean;
 }
 
 /** The /livez probe, a separate process (metrics/hostile-probe.ts); its lines go to whoever listens. */
@@ -66,13 +68,13 @@ function startProbe(port: number): void {
 async function runAttack(attack: Attack, master: ChildMaster, modelHash: string, images: string[]): Promise<Row> {
   const pid = master.child.pid!;
   const port = Number(new URL(master.url).port);
-  const rssBefore = rssBytes(pid);
+  const rssBefore = rssBytes(pid) ?? 0;
   const logBefore = fs.statSync(logFile).size;
   let rssPeak = rssBefore;
   const started = performance.now();
   const running = () => performance.now() - started < attackMs;
 
-  const rssTimer = setInterval(() => (rssPeak = Math.max(rssPeak, rssBytes(pid))), 100);
+  const rssTimer = setInterval(() => (rssPeak = Math.max(rssPeak, rssBytes(pid) ?? 0)), 100);
   const probes = new ProbeWindow();
   probe.listen = (line) => probes.line(line);
   const submissions: Promise<string | null>[] = [];
@@ -85,7 +87,10 @@ async function runAttack(attack: Attack, master: ChildMaster, modelHash: string,
   const answers = new Answers();
   const msLeft = () => Math.max(0, attackMs - (performance.now() - started));
   const ctx: AttackContext = { url: master.url, host: '127.0.0.1', port, modelHash, answers, running, msLeft };
-  await attack.run(ctx);
+  // An attack that kills the master may fail on the way: that is the finding, reported below, not a crash.
+  await attack.run(ctx).catch((error: unknown) => {
+    if (!hasExited(master)) throw error;
+  });
   while (running()) await sleep(50);
   clearInterval(submitTimer);
   clearInterval(rssTimer);
@@ -101,7 +106,7 @@ async function runAttack(attack: Attack, master: ChildMaster, modelHash: string,
 
   // Jobs submitted during the attack get 10 s more to finish.
   const pending = new Set(created);
-  const deadline = performance.now() + 10_000;
+  const deadline = hasExited(master) ? 0 : performance.now() + 10_000;
   while (pending.size && performance.now() < deadline) {
     for (const id of [...pending]) {
       const { status, body } = await get(port, CLIENT, `/api/jobs/${id}`);
@@ -123,11 +128,13 @@ async function runAttack(attack: Attack, master: ChildMaster, modelHash: string,
     finished: created.length - pending.size,
     answers: answers.toString(),
     logMb,
+    masterDied: hasExited(master),
   };
 }
 
 function verdict(row: Row): string {
   const broken = [
+    row.masterDied && 'master died',
     row.rssGrowthMb > GOALS.rssGrowthMb && 'RSS',
     (row.healthP99Ms > GOALS.healthP99Ms || row.healthFailed > 0) && 'health',
     (row.refused > 0 || row.finished < row.submitted) && 'jobs',
@@ -195,6 +202,10 @@ try {
     console.log(
       `${row.name} | ${row.rssBeforeMb.toFixed(0)} | ${row.rssGrowthMb.toFixed(1)} | ${row.healthP99Ms.toFixed(1)} | ${row.healthMaxMs.toFixed(1)} | ${row.healthFailed} | ${row.submitted} | ${row.refused} | ${row.finished} | ${row.logMb.toFixed(1)} | ${row.answers} | ${verdict(row)}`,
     );
+    if (row.masterDied) {
+      console.log(`  (the master died during ${row.name}: the attacks after it were not run)`);
+      break;
+    }
     await settle(port, CLIENT);
   }
 } finally {

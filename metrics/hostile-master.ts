@@ -37,10 +37,22 @@ export async function startMaster(dataDir: string, logFile: string, fleetToken: 
   }
 }
 
-export function rssBytes(pid: number): number {
-  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-  return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? Number.NaN) * 1024;
+/** The process's resident memory, or null once it is gone (an attack may kill the master). */
+export function rssBytes(pid: number): number | null {
+  let status: string;
+  try {
+    status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ESRCH') return null;
+    throw error;
+  }
+  // A zombie, exited but not yet reaped, has no VmRSS line.
+  const kB = /VmRSS:\s+(\d+) kB/.exec(status)?.[1];
+  return kB === undefined ? null : Number(kB) * 1024;
 }
+
+/** Whether the master's process has exited (or been killed). */
+export const hasExited = (master: ChildMaster): boolean => master.child.exitCode !== null || master.child.signalCode !== null;
 
 /** GET path from a given loopback address on a fresh connection; resolves with status (0 on error). */
 export function get(port: number, localAddress: string, pathName: string, timeoutMs = 2000): Promise<{ status: number; body: string }> {
