@@ -8,7 +8,7 @@ import type { RedisTarget } from '../master/store/redis/redis-connection.ts';
 import { cpuSeconds, type ClientsChild, type MasterChild } from './scale-children.ts';
 import type { TransitionLog } from './scale-log.ts';
 import { epochNow, type ClientCounts } from './scale-messages.ts';
-import { finished, split, type Finished } from './scale-stats.ts';
+import { finished, maxOf, split, type Finished } from './scale-stats.ts';
 
 export interface Grid {
   masters: MasterChild[];
@@ -98,7 +98,7 @@ export async function capacity(grid: Grid, jobs: number, timeoutMs: number): Pro
   await grid.log.untilCompleted(ids, timeoutMs);
   const ends = ids.map((id) => grid.log.completedAt(id)).filter((t) => t !== undefined);
   // No job done at all (a stalled grid) reads as no rate, not as a negative one.
-  const seconds = ends.length ? (Math.max(...ends) - started) / 1000 : Number.NaN;
+  const seconds = ((maxOf(ends) ?? Number.NaN) - started) / 1000;
   return {
     ...finished(ids, (id) => grid.log.completions(id)),
     refused: submitted.flatMap((s) => s.errors),

@@ -11,6 +11,7 @@ import { RedisKeys } from '../master/store/redis/redis-keys.ts';
 import type { BenchCluster } from './scale-cluster.ts';
 import { epochNow } from './scale-messages.ts';
 import { openLoop, sleep, workerCounts, type Grid } from './scale-grid.ts';
+import { maxOf, minOf } from './scale-stats.ts';
 
 export interface MasterKillRun {
   /** Index of the master killed, and the sockets it held. */
@@ -123,10 +124,10 @@ export async function killMaster(
     heldByWorkers: closes.reduce((n, c) => n + c.held, 0),
     requeued: requeuedAt.length,
     finishedElsewhere: finishedAt.length,
-    firstRequeuedMs: since(requeuedAt.length ? Math.min(...requeuedAt) : undefined),
-    lastRequeuedMs: since(requeuedAt.length ? Math.max(...requeuedAt) : undefined),
-    lastFinishedMs: since(finishedAt.length ? Math.max(...finishedAt) : undefined),
-    lastDeadlineMs: since(held.length ? Math.max(...held.map((h) => h.startedAt + leaseMs)) : undefined),
+    firstRequeuedMs: since(minOf(requeuedAt)),
+    lastRequeuedMs: since(maxOf(requeuedAt)),
+    lastFinishedMs: since(maxOf(finishedAt)),
+    lastDeadlineMs: since(maxOf(held.map((h) => h.startedAt + leaseMs))),
     jobsChecked: jobIds.length,
     doneOnce,
     notDone: checked.filter((job) => job?.status !== 'done').length,

@@ -12,6 +12,20 @@ export function jainIndex(values: readonly number[]): number {
   return squares === 0 ? Number.NaN : (sum * sum) / (values.length * squares);
 }
 
+/** The smallest of `values`, undefined with none; a loop, as Math.min(...values) overflows the stack past ~125,000. */
+export function minOf(values: Iterable<number>): number | undefined {
+  let min: number | undefined;
+  for (const value of values) if (min === undefined || value < min) min = value;
+  return min;
+}
+
+/** The largest of `values`, undefined with none; a loop, as Math.max(...values) overflows the stack past ~125,000. */
+export function maxOf(values: Iterable<number>): number | undefined {
+  let max: number | undefined;
+  for (const value of values) if (max === undefined || value > max) max = value;
+  return max;
+}
+
 export interface Fairness {
   workers: number;
   jobs: number;
@@ -37,8 +51,8 @@ export function fairness(jobsPerWorker: readonly number[]): Fairness {
     workers: jobsPerWorker.length,
     jobs,
     mean,
-    min: jobsPerWorker.length ? Math.min(...jobsPerWorker) : Number.NaN,
-    max: jobsPerWorker.length ? Math.max(...jobsPerWorker) : Number.NaN,
+    min: minOf(jobsPerWorker) ?? Number.NaN,
+    max: maxOf(jobsPerWorker) ?? Number.NaN,
     idleWorkers: jobsPerWorker.filter((x) => x === 0).length,
     jain: jainIndex(jobsPerWorker),
     jainIfRandom: mean / (mean + 1),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bestJain, fairness, finished, jainIndex, split } from '../scale-stats.ts';
+import { bestJain, fairness, finished, jainIndex, maxOf, minOf, split } from '../scale-stats.ts';
 
 describe("Jain's index", () => {
   it('is 1 for an even deal, 1/n when one worker got everything, NaN with no jobs', () => {
@@ -34,5 +34,20 @@ describe('split', () => {
   it('shares a total out evenly, the larger shares first', () => {
     expect(split(10, 4)).toEqual([3, 3, 2, 2]);
     expect(split(3, 3)).toEqual([1, 1, 1]);
+  });
+});
+
+describe('200,000 values (a capacity run of that many jobs, that many workers)', () => {
+  const many = Array.from({ length: 200_000 }, (_, i) => (i * 7919) % 200_000);
+
+  it('have a smallest and a largest, where spreading them into Math.min/max overflows the stack', () => {
+    expect(minOf(many)).toBe(0);
+    expect(maxOf(many)).toBe(199_999);
+    expect(minOf([])).toBeUndefined();
+    expect(maxOf([])).toBeUndefined();
+  });
+
+  it('give a fairness with its min and max', () => {
+    expect(fairness(many)).toMatchObject({ workers: 200_000, min: 0, max: 199_999 });
   });
 });
