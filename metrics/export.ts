@@ -7,7 +7,8 @@
 // busiest STATS_WORKERS_SHOWN). Every row starts with the
 // sampledAt of its snapshot; with --samples N the master is polled N times,
 // --interval seconds apart, and each snapshot is appended whole, so any one
-// sample can be read back on its own.
+// sample can be read back on its own. A poll that fails after the first is
+// reported and skipped, a gap in the series; a first one that fails ends it.
 import fs from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -27,6 +28,17 @@ export interface ExportOptions {
   samples: number;
   /** Workers asked for per page of GET /api/workers: at most the master's MAX_WORKERS_PAGE (see fetchWorkers when not given). */
   workersPage?: number | undefined;
+  /** Called after each poll, with its error when it failed and was skipped (by default, that error is printed). */
+  afterPoll?: (sample: number, skipped?: Error) => unknown;
+}
+
+export interface ExportResult {
+  /** Samples written. */
+  written: number;
+  /** Polls that failed after the first and were skipped: gaps in the series. */
+  skipped: number;
+  /** The last sample written. */
+  last: StatsView;
 }
 
 type Row = Record<string, string | number | boolean | null>;
@@ -162,20 +174,48 @@ function appendTable(file: string, { columns, rows }: Table): void {
   fs.appendFileSync(file, stringify(rows, { columns, header, cast: { boolean: (value) => String(value) } }));
 }
 
-/** Polls the master `samples` times and appends every snapshot; resolves with the snapshots written. */
-export async function exportStats(options: ExportOptions): Promise<StatsView[]> {
+/**
+ * Polls the master `samples` times and appends every snapshot. A later poll that fails is skipped, a gap in the
+ * series (one failed request must not end a long export); a first one that fails ends it, as the master is then
+ * unreachable, or refuses us, from the start.
+ */
+export async function exportStats({ afterPoll = printSkipped, ...options }: ExportOptions): Promise<ExportResult> {
   fs.mkdirSync(options.outDir, { recursive: true });
-  const snapshots: StatsView[] = [];
+  let written = 0;
+  let skipped = 0;
+  let last: StatsView | undefined;
   const began = Date.now();
   for (let i = 0; i < options.samples; i++) {
     // Polls keep to a fixed schedule, so a slow answer does not push the later ones back.
     if (i > 0) await sleep(Math.max(0, began + i * options.intervalSeconds * 1000 - Date.now()));
-    const stats = await fetchStats(options.masterUrl, options.adminToken);
-    const workers = await fetchWorkers(options.masterUrl, options.workersPage, options.adminToken);
+    let stats: StatsView;
+    let workers: WorkerView[];
+    try {
+      stats = await fetchStats(options.masterUrl, options.adminToken);
+      workers = await fetchWorkers(options.masterUrl, options.workersPage, options.adminToken);
+    } catch (error) {
+      if (last === undefined) throw new Error(`the first poll of ${options.masterUrl} failed: ${describe(error)}`, { cause: error });
+      skipped++;
+      await afterPoll(i, new Error(describe(error)));
+      continue;
+    }
     for (const [file, table] of Object.entries(statsTables(stats, workers))) appendTable(path.join(options.outDir, file), table);
-    snapshots.push(stats);
+    written++;
+    last = stats;
+    await afterPoll(i);
   }
-  return snapshots;
+  return { written, skipped, last: last! };
+}
+
+/** An error's message, with its cause's code where fetch only says "fetch failed". */
+function describe(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const cause = error.cause as NodeJS.ErrnoException | undefined;
+  return cause ? `${error.message} (${cause.code ?? cause.message})` : error.message;
+}
+
+function printSkipped(sample: number, skipped?: Error): void {
+  if (skipped) console.error(`metrics:export: sample ${sample + 1} skipped: ${skipped.message}`);
 }
 
 function positive(name: string, integer: boolean) {
@@ -202,7 +242,7 @@ export async function main(argv: string[]): Promise<void> {
     .addOption(new Option('--admin-token <token>', "the master's ADMIN_TOKEN: a private board's statistics are the admin's").env('ADMIN_TOKEN'))
     .parse(argv);
   const opts = program.opts<{ master: string; out: string; interval: number; samples: number; workersPage?: number; adminToken?: string }>();
-  const snapshots = await exportStats({
+  const { written, skipped } = await exportStats({
     masterUrl: opts.master,
     outDir: opts.out,
     intervalSeconds: opts.interval,
@@ -210,7 +250,7 @@ export async function main(argv: string[]): Promise<void> {
     workersPage: opts.workersPage,
     adminToken: opts.adminToken,
   });
-  console.log(`wrote ${snapshots.length} sample(s) of ${opts.master} to ${opts.out}`);
+  console.log(`wrote ${written} sample(s) of ${opts.master} to ${opts.out}${skipped ? `; ${skipped} failed poll(s) skipped` : ''}`);
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

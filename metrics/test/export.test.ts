@@ -47,14 +47,12 @@ const asText = (value: number | string | boolean | null) => (value === null ? ''
 describe('metrics:export', () => {
   it('writes each snapshot, rows tagged with its sampledAt, agreeing with /api/stats', async () => {
     const outDir = tempOutDir();
-    const snapshots = await exportStats({ masterUrl: master.url, outDir, intervalSeconds: 0.2, samples: 2 });
-    expect(snapshots).toHaveLength(2);
+    const { written, skipped, last } = await exportStats({ masterUrl: master.url, outDir, intervalSeconds: 0.2, samples: 2 });
+    expect({ written, skipped }).toEqual({ written: 2, skipped: 0 });
     expect(fs.readdirSync(outDir).sort()).toEqual(['dispatch.csv', 'histograms.csv', 'latency.csv', 'series.csv', 'workers.csv']);
-    const last = snapshots[1]!;
     const ofLast = (rows: Record<string, string>[]) => rows.filter((row) => row.sampledAt === last.at);
 
     const series = readCsv(outDir, 'series.csv');
-    expect(series).toHaveLength(snapshots[0]!.series.length + last.series.length);
     expect(ofLast(series)).toEqual(
       last.series.map((point) => ({ sampledAt: last.at, ...Object.fromEntries(Object.entries(point).map(([k, v]) => [k, asText(v)])) })),
     );
@@ -77,7 +75,9 @@ describe('metrics:export', () => {
     expect(workers).toMatchObject([{ name: WORKER_NAME, kind: 'volunteer', backend: 'synthetic', jobsDone: '5', meanInferenceMs: '42', draining: 'false' }]);
 
     const dispatch = readCsv(outDir, 'dispatch.csv');
-    expect(dispatch.map((row) => row.sampledAt)).toEqual(snapshots.map((snapshot) => snapshot.at));
+    expect(dispatch).toHaveLength(2);
+    expect(dispatch[1]!.sampledAt).toBe(last.at);
+    expect(new Set(series.map((row) => row.sampledAt))).toEqual(new Set(dispatch.map((row) => row.sampledAt)));
     expect(dispatch[1]).toMatchObject({ dispatched: '5', completed: '5', failedAttempts: '0', reassignedLost: '0', rejectedStaleLease: '0' });
 
     // Nothing ran since: a fresh read of the stats agrees with what was written.
@@ -92,8 +92,8 @@ describe('metrics:export', () => {
     const connected = await Promise.all(names.map((name) => SyntheticWorker.connect({ masterUrl: many.url, name })));
     try {
       const outDir = tempOutDir();
-      const [snapshot] = await exportStats({ masterUrl: many.url, outDir, intervalSeconds: 0, samples: 1, workersPage: 2 });
-      expect(snapshot!.workers).toHaveLength(1);
+      const { last } = await exportStats({ masterUrl: many.url, outDir, intervalSeconds: 0, samples: 1, workersPage: 2 });
+      expect(last.workers).toHaveLength(1);
       const rows = readCsv(outDir, 'workers.csv');
       expect(rows.map((row) => row.name).sort()).toEqual(names);
       expect(new Set(rows.map((row) => row.id)).size).toBe(names.length);
@@ -122,6 +122,28 @@ describe('metrics:export', () => {
       for (const worker of connected) worker.terminate();
       await small.close();
       fs.rmSync(small.dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('skips a poll that fails after the first, a gap in the series, and fails at once when the first poll does', async () => {
+    const going = await startTestMaster();
+    try {
+      const outDir = tempOutDir();
+      const skippedErrors: string[] = [];
+      const afterPoll = async (sample: number, skipped?: Error) => {
+        if (skipped) skippedErrors.push(skipped.message);
+        if (sample === 0) await going.close(); // gone after the first sample
+      };
+      const result = await exportStats({ masterUrl: going.url, outDir, intervalSeconds: 0, samples: 3, afterPoll });
+      expect(result).toMatchObject({ written: 1, skipped: 2 });
+      expect(skippedErrors).toEqual([expect.stringContaining('ECONNREFUSED'), expect.stringContaining('ECONNREFUSED')]);
+      expect(readCsv(outDir, 'dispatch.csv')).toHaveLength(1);
+
+      await expect(exportStats({ masterUrl: going.url, outDir: tempOutDir(), intervalSeconds: 0, samples: 3 })).rejects.toThrow(
+        `the first poll of ${going.url} failed: fetch failed (ECONNREFUSED)`,
+      );
+    } finally {
+      fs.rmSync(going.dataDir, { recursive: true, force: true });
     }
   });
 
