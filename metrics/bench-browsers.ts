@@ -15,17 +15,18 @@ import { PAGE_STAGES, type PageStage, type PageStages } from '../master/protocol
 import { preparerFor, withBrowserGrid } from './browser-run.ts';
 import { measureColdStarts } from './cold-start.ts';
 import { loadDataset } from './dataset.ts';
+import { positiveInteger } from './option-parsers.ts';
 import { profilePageThread } from './page-thread.ts';
 import { classifyStandalone, type StandaloneResult } from './standalone-run.ts';
 
 const opts = new Command('bench:browsers')
   .option('--images <dir>', 'labelled image folder (labels.csv)', '../shared/datasets/imagenet-dev')
-  .option('--workers <n>', 'headless Chromium workers', '2')
+  .option('--workers <n>', 'headless Chromium workers', positiveInteger, 2)
   .option('--model-dir <dir>', 'model folder (default: the master’s default)')
   .option('--cold-start [rounds]', 'only time page open → first result, with an empty and a warm model cache, in fresh profiles')
   .option('--page-thread [runs]', "only profile one worker page's thread as it classifies the images: ms per image in the model, elsewhere, idle")
   .parse()
-  .opts<{ images: string; workers: string; modelDir?: string; coldStart?: true | string; pageThread?: true | string }>();
+  .opts<{ images: string; workers: number; modelDir?: string; coldStart?: true | string; pageThread?: true | string }>();
 
 if (opts.coldStart) {
   const rounds = opts.coldStart === true ? 3 : Number(opts.coldStart);
@@ -41,7 +42,7 @@ if (opts.coldStart) {
   process.exit(0);
 }
 
-const workers = Number(opts.workers);
+const workers = opts.workers;
 const images = loadDataset(path.resolve(opts.images));
 // What a worker receives for each image (master/images/prepared-image.ts), so the page alone gets what the grid's pages get.
 const modelOption = opts.modelDir ? { modelDir: opts.modelDir } : {};

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startFleet } from '../headless-worker/fleet.ts';
+import { startFleet, type Fleet } from '../headless-worker/fleet.ts';
 import { createLogger } from '../headless-worker/logger.ts';
 import type { JobDetailView } from '../master/api-types.ts';
 import { makeConfig, type Config } from '../master/config.ts';
@@ -67,9 +67,13 @@ export async function withBrowserGrid<T>(
   // The pages are the operator's fleet: trusted, so each image is classified once, as measured.
   const fleetToken = randomBytes(24).toString('base64url');
   const config = makeConfig({ port: 0, host: '127.0.0.1', dataDir, logLevel: 'warn', fleetToken, ...(modelDir ? { modelDir } : {}) });
-  const master = await startMaster(config);
-  const fleet = startFleet({ masterUrl: master.url, workers, namePrefix: 'bench', fleetToken, logger: createLogger('warn'), backend, tfjsFlags, extraArgs });
+  const master = await startMaster(config).catch((error: unknown) => {
+    fs.rmSync(dataDir, { recursive: true, force: true });
+    throw error;
+  });
+  let fleet: Fleet | undefined;
   try {
+    fleet = startFleet({ masterUrl: master.url, workers, namePrefix: 'bench', fleetToken, logger: createLogger('warn'), backend, tfjsFlags, extraArgs });
     await fleet.waitUntilReady(readyTimeoutMs);
     return await use({
       async classify(images, { originals = false } = {}) {
@@ -101,7 +105,7 @@ export async function withBrowserGrid<T>(
       },
     });
   } finally {
-    await fleet.stop();
+    await fleet?.stop();
     await master.close();
     fs.rmSync(dataDir, { recursive: true, force: true });
   }

@@ -1,5 +1,5 @@
 // The benches refuse option values that would make them hang or mean nothing before they start anything:
-// the shared parsers, and bench:dispatch run as a command.
+// the shared parsers, and bench:dispatch and bench:browsers run as commands.
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -37,5 +37,12 @@ describe('bench:dispatch', () => {
   ])('refuses %s %s at once, with exit code 1, instead of waiting forever', async (option, value) => {
     const refused = run(tsx, ['metrics/bench-dispatch.ts', option, value], { cwd: projectRoot, env: benchEnv, timeout: REFUSAL_TIMEOUT_MS });
     await expect(refused).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining(`option '${option} <`) });
+  });
+});
+
+describe('bench:browsers', () => {
+  it.each(['0', 'abc'])('refuses --workers %s before the standalone runs, with exit code 1', async (value) => {
+    const refused = run(tsx, ['metrics/bench-browsers.ts', '--workers', value], { cwd: projectRoot, env: benchEnv, timeout: REFUSAL_TIMEOUT_MS });
+    await expect(refused).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining("option '--workers <n>' argument") });
   });
 });

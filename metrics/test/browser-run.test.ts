@@ -1,0 +1,32 @@
+// withBrowserGrid leaves nothing behind when its fleet cannot start: the master's data folder is removed too.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { withBrowserGrid } from '../browser-run.ts';
+
+let tmp: string;
+let tmpBefore: string | undefined;
+
+// A TMPDIR of its own, so what the grid leaves there is the grid's alone.
+beforeEach(() => {
+  tmpBefore = process.env.TMPDIR;
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'browser-run-test-'));
+  process.env.TMPDIR = tmp;
+});
+
+afterEach(() => {
+  if (tmpBefore === undefined) delete process.env.TMPDIR;
+  else process.env.TMPDIR = tmpBefore;
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+describe('withBrowserGrid', () => {
+  it("removes the master's data folder when the fleet fails to start", async () => {
+    let used = false;
+    const grid = withBrowserGrid({ workers: 0 }, async () => (used = true));
+    await expect(grid).rejects.toThrow('workers must be a positive integer');
+    expect(used).toBe(false);
+    expect(fs.readdirSync(tmp).filter((name) => name.startsWith('browser-run-'))).toEqual([]);
+  });
+});
