@@ -216,4 +216,7 @@ console.log(
   `\nsummary: ${rows.length - failed.length}/${rows.length} attacks met every goal${failed.length ? `; failed: ${failed.map((r) => `${r.name} ${verdict(r)}`).join(', ')}` : ''}`,
 );
 console.log('attacks:');
-for (const attack of chosen) console.log(`  ${attack.name}: ${attack.what}`);
+const ran = new Set(rows.map((row) => row.name));
+for (const attack of chosen) console.log(`  ${attack.name}: ${attack.what}${ran.has(attack.name) ? '' : ' (not run: the master had died)'}`);
+// A goal missed is a finding; a master that died leaves the run incomplete, which a script running the bench must see.
+if (rows.some((row) => row.masterDied)) process.exitCode = 1;
