@@ -58,6 +58,12 @@ export const OPTIONS: [string, string, keyof Config, string][] = [
   ],
   ['--new-identity-window-ms <ms>', 'NEW_IDENTITY_WINDOW_MS', 'newIdentityWindowMs', 'the window MAX_NEW_IDENTITIES_PER_ADDRESS counts over'],
   [
+    '--identity-token-max-age-ms <ms>',
+    'IDENTITY_TOKEN_MAX_AGE_MS',
+    'identityTokenMaxAgeMs',
+    'a worker token older than this is refused with 4008 (each hello renews it); an identity idle this long has its trust record and revocation forgotten',
+  ],
+  [
     '--max-counted-addresses <n>',
     'MAX_COUNTED_ADDRESSES',
     'maxCountedAddresses',

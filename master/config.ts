@@ -81,6 +81,13 @@ export const ConfigSchema = z
     /** New volunteer identities one client address (IPv6: its /64) is issued per window (identity/new-identity-rate.ts). */
     maxNewIdentitiesPerAddress: int(1).default(30),
     newIdentityWindowMs: timerMs(1_000).default(3_600_000),
+    /**
+     * A worker token older than this is refused (4008) and the identity's trust record and revocation are forgotten
+     * once it was idle this long (identity/worker-tokens.ts, lifecycle/retention.ts). Only compared with a token's
+     * age, never waited for with a timer, so not bound to a timer's 24.8 days. As long as JOB_RETENTION_MS by default:
+     * a volunteer back within a month stays itself.
+     */
+    identityTokenMaxAgeMs: int(60_000).default(30 * 24 * 3_600_000),
     /** Client addresses (IPv6: /64s) each per-address allowance counts apart in a window; past it, new ones share one (http/counted-addresses.ts). */
     maxCountedAddresses: int(1).max(10_000_000).default(100_000),
     /** The largest request line and headers Node's parser reads (its maxHeaderSize); larger gets 431 headers-too-large. */

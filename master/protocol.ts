@@ -49,12 +49,28 @@ export const listedKind = (claimed: WorkerKind, workerClass: WorkerClass): Worke
 /** A worker identity id, issued by the master; credit and history accrue to it. */
 export const WorkerIdentityId = z.string().regex(/^[A-Za-z0-9_-]{16,64}$/, 'a worker id is 16-64 letters, digits, - or _');
 /**
- * The identity a master issued: its id and a token signed over the id and class (HMAC-SHA256 with the
- * master secret). The page keeps it (localStorage) and presents it in every hello, so it stays itself.
+ * A worker token: `<issued at, ms since 1970>.<HMAC-SHA256 over id, class and issue time, 43 base64url characters>`.
+ * The issue time lets a master refuse a token older than IDENTITY_TOKEN_MAX_AGE_MS, so an identity idle that long
+ * can be forgotten. Also taken: the undated token (the HMAC alone) masters issued before tokens expired, only to be
+ * refused as expired, so that a page keeping one is closed with a code it answers by asking for a new identity.
+ */
+const DATED_TOKEN = /^(\d{1,15})\.([A-Za-z0-9_-]{43})$/;
+export const WorkerToken = z.string().regex(/^(?:\d{1,15}\.)?[A-Za-z0-9_-]{43}$/, 'a worker token is its issue time in ms, a dot and 43 base64url characters');
+/** A dated token's issue time and signature; null for an undated one (from before tokens expired). */
+export function tokenParts(token: string): { issuedAt: number; signature: string } | null {
+  const [, issuedAt, signature] = DATED_TOKEN.exec(token) ?? [];
+  return issuedAt && signature ? { issuedAt: Number(issuedAt), signature } : null;
+}
+/** The token for an identity signed as `signature` at `issuedAt`. */
+export const datedToken = (issuedAt: number, signature: string): string => `${issuedAt}.${signature}`;
+/**
+ * The identity a master issued: its id and a dated token signed over the id and class (HMAC-SHA256 with the
+ * master secret). The page keeps it (localStorage) and presents it in every hello, so it stays itself; each welcome
+ * brings a fresh token, so a volunteer who keeps coming back never holds an expired one.
  */
 export const WorkerIdentity = z.object({
   workerId: WorkerIdentityId,
-  token: z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'a worker token is 43 base64url characters'),
+  token: WorkerToken,
 });
 export type WorkerIdentity = z.infer<typeof WorkerIdentity>;
 export const MAX_DISPLAY_NAME_LENGTH = 40;
@@ -238,9 +254,11 @@ export const CloseCode = {
   fleetTokenRequired: 4006,
   /** The address was issued MAX_NEW_IDENTITIES_PER_ADDRESS new identities this window: reconnect later. */
   tooManyNewIdentities: 4007,
+  /** The identity token is older than IDENTITY_TOKEN_MAX_AGE_MS (or undated, from before tokens expired): ask for a new identity. */
+  identityExpired: 4008,
 } as const;
 /** The close codes after which the page should forget its identity (and, for the fleet ones, stop). */
-export const IDENTITY_CLOSE_CODES: readonly number[] = [CloseCode.badIdentityToken, CloseCode.identityRevoked];
+export const IDENTITY_CLOSE_CODES: readonly number[] = [CloseCode.badIdentityToken, CloseCode.identityRevoked, CloseCode.identityExpired];
 
 export const ErrorMessage = z.object({
   type: z.literal('error'),

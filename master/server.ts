@@ -100,6 +100,7 @@ async function startLocked(config: Config, log: Logger, parts: MasterParts, lock
     secret,
     fleetToken,
     newIdentities: new NewIdentityRate(config, sharedRate),
+    tokenMaxAgeMs: config.identityTokenMaxAgeMs,
   });
   const ownerKeys = new OwnerKeys(secret);
   const events = new LiveEvents();

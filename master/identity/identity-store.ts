@@ -1,8 +1,8 @@
 // Where identities' shared state lives, beside the jobs: the signing secret (when the operator set
 // none, the first master makes one and every later master on the same data uses it), the revoked ids,
 // each volunteer's trust record (spot checks passed and failed, answers judged and outvoted, and whether it was
-// blacklisted), with the (job, identity) answers judged, so that each is judged once, and the blacklistings whose
-// backtracking is still owed. Revocation is the seam blacklisting builds on: a blacklisted identity is revoked too.
+// blacklisted), with the (job, identity) answers judged, so that each is judged once, the blacklistings whose
+// backtracking is still owed, and when each identity was last seen, so that idle ones are forgotten. Revocation is the seam blacklisting builds on: a blacklisted identity is revoked too.
 import type { SurvivalCounts } from '../trust/survival.ts';
 
 export interface IdentityStore {
@@ -20,6 +20,17 @@ export interface IdentityStore {
   recordJudgedAnswer(workerId: string, jobId: string, outvoted: boolean, at?: number): Promise<TrustRecord>;
   /** Retention: forgets at most `limit` judged (job, identity) pairs last judged at or before `judgedBy`, oldest first; answers how many. */
   forgetJudged(judgedBy: number, limit: number): Promise<number>;
+  /**
+   * Notes the identity seen at `at` (a hello admitted it), before its token is issued: retention forgets an identity
+   * idle past IDENTITY_TOKEN_MAX_AGE_MS, when no token it holds can be presented any more.
+   */
+  seen(workerId: string, at?: number): Promise<void>;
+  /**
+   * Retention: forgets at most `limit` identities last seen at or before `seenBy`, oldest first: their trust record,
+   * their revocation and their sighting. Their tokens are expired, so forgetting a revocation lets no one back in.
+   * Answers how many.
+   */
+  forgetIdle(seenBy: number, limit: number): Promise<number>;
   /** The identity's record; all zeros for one never checked. */
   trustRecord(workerId: string): Promise<TrustRecord>;
   /**
@@ -40,7 +51,8 @@ export interface IdentityStore {
 
 /**
  * What spot checks have shown about one identity. The bound: one record per identity that answered a
- * gold job or was blacklisted (ids are signed, so a record is only ever made for one the master issued).
+ * gold job or was blacklisted (ids are signed, so a record is only ever made for one the master issued), and seen
+ * within IDENTITY_TOKEN_MAX_AGE_MS (forgetIdle).
  */
 export interface TrustCounts {
   spotChecksPassed: number;

@@ -44,6 +44,7 @@ export class SqliteIdentityStore implements IdentityStore {
       // Counts are written on every volunteer answer, on the event loop: synced lazily (a power cut may lose the last
       // few, leaving a volunteer less credible than it was). A revocation is synced at once (durably).
       this.db.pragma('synchronous = NORMAL');
+      const seenBefore = this.hasTable('identity_seen');
       this.db.exec(`
         CREATE TABLE IF NOT EXISTS identity_settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
         CREATE TABLE IF NOT EXISTS revoked_workers (worker_id TEXT PRIMARY KEY, revoked_at INTEGER NOT NULL);
@@ -73,7 +74,16 @@ export class SqliteIdentityStore implements IdentityStore {
         );
         -- Blacklistings whose backtracking is not done yet, under the mark of the latest blacklist call.
         CREATE TABLE IF NOT EXISTS owed_backtracks (worker_id TEXT PRIMARY KEY, mark TEXT NOT NULL);
+        -- When each identity was last seen (a hello, or a record written), for forgetIdle.
+        CREATE TABLE IF NOT EXISTS identity_seen (worker_id TEXT PRIMARY KEY, seen_at INTEGER NOT NULL);
+        CREATE INDEX IF NOT EXISTS identity_seen_by_time ON identity_seen (seen_at);
       `);
+      // A store made before identities were forgotten: its identities count as seen now, so they go one max age on.
+      if (!seenBefore) {
+        this.db
+          .prepare(`INSERT OR IGNORE INTO identity_seen SELECT worker_id, ? FROM worker_trust UNION SELECT worker_id, ? FROM revoked_workers`)
+          .run(Date.now(), Date.now());
+      }
       // A store made before answers were judged gets their counts.
       const columns = new Set((this.db.prepare(`PRAGMA table_info(worker_trust)`).all() as { name: string }[]).map((c) => c.name));
       if (!columns.has('answers_judged')) {
@@ -96,8 +106,37 @@ export class SqliteIdentityStore implements IdentityStore {
   }
 
   async revoke(workerId: string): Promise<void> {
-    this.sql(`INSERT OR IGNORE INTO revoked_workers (worker_id, revoked_at) VALUES (?, ?)`).run(workerId, Date.now());
+    this.db.transaction(() => {
+      this.sql(`INSERT OR IGNORE INTO revoked_workers (worker_id, revoked_at) VALUES (?, ?)`).run(workerId, Date.now());
+      this.sighted(workerId);
+    })();
     this.durably();
+  }
+
+  async seen(workerId: string, at = Date.now()): Promise<void> {
+    this.sql(`INSERT INTO identity_seen (worker_id, seen_at) VALUES (?, ?) ON CONFLICT (worker_id) DO UPDATE SET seen_at = max(seen_at, excluded.seen_at)`).run(
+      workerId,
+      at,
+    );
+  }
+
+  async forgetIdle(seenBy: number, limit: number): Promise<number> {
+    return this.db.transaction(() => {
+      const idle = this.sql(`SELECT worker_id FROM identity_seen WHERE seen_at <= ? ORDER BY seen_at LIMIT ?`).pluck().all(seenBy, limit) as string[];
+      for (const workerId of idle) {
+        for (const table of ['worker_trust', 'revoked_workers', 'identity_seen']) this.sql(`DELETE FROM ${table} WHERE worker_id = ?`).run(workerId);
+      }
+      return idle.length;
+    })();
+  }
+
+  /** A record written for an identity never seen (revoked by the operator, a store from before sightings) gets a sighting, so it is forgotten in time. */
+  private sighted(workerId: string): void {
+    this.sql(`INSERT OR IGNORE INTO identity_seen (worker_id, seen_at) VALUES (?, ?)`).run(workerId, Date.now());
+  }
+
+  private hasTable(name: string): boolean {
+    return this.db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?`).get(name) !== undefined;
   }
 
   async recordSpotCheck(workerId: string, passed: boolean): Promise<TrustRecord> {
@@ -146,6 +185,7 @@ export class SqliteIdentityStore implements IdentityStore {
       ).run(workerId, reason);
       this.sql(`INSERT OR IGNORE INTO revoked_workers (worker_id, revoked_at) VALUES (?, ?)`).run(workerId, Date.now());
       this.sql(`INSERT OR REPLACE INTO owed_backtracks (worker_id, mark) VALUES (?, ?)`).run(workerId, mark);
+      this.sighted(workerId);
       return !before.blacklisted;
     })();
     this.durably();
@@ -181,6 +221,7 @@ export class SqliteIdentityStore implements IdentityStore {
 
   /** Adds `by` (one, unless said) to each of these columns of the identity's record, in one statement; returns the record after it. */
   private count(workerId: string, columns: (keyof TrustRow)[], by = 1): TrustRecord {
+    this.sighted(workerId);
     const row = this.sql(
       `INSERT INTO worker_trust (worker_id, ${columns.join(', ')}) VALUES (?, ${columns.map(() => '?').join(', ')})
          ON CONFLICT (worker_id) DO UPDATE SET ${columns.map((column) => `${column} = ${column} + excluded.${column}`).join(', ')}

@@ -1,12 +1,13 @@
 // Who a connecting worker is, and how far its answers are trusted. The master issues each new worker
-// an identity (id + signed token); a returning page presents it in its hello and stays itself, with
-// its credit and history. Only the fleet token earns the trusted class: a name or a kind claims nothing.
+// an identity (id + signed, dated token); a returning page presents it in its hello and stays itself, with
+// its credit and history, and is welcomed with a fresh token, so only an identity idle past the token max age
+// expires. Only the fleet token earns the trusted class: a name or a kind claims nothing.
 import { timingSafeEqual } from 'node:crypto';
 import { addressGroup } from '../http/client-address.ts';
 import { CloseCode, type HelloMessage, type WorkerClass, type WorkerIdentity } from '../protocol.ts';
 import type { IdentityStore, TrustRecord } from './identity-store.ts';
 import type { NewIdentityRate } from './new-identity-rate.ts';
-import { newSecret, WorkerTokens } from './worker-tokens.ts';
+import { newSecret, newWorkerId, WorkerTokens } from './worker-tokens.ts';
 
 /** An admitted worker: its identity, its class, and the tag of the network it connected from (WorkerRef.network). */
 export interface Admitted {
@@ -24,9 +25,12 @@ export class WorkerIdentities {
    * With no configured secret, the one kept in the store (made by the first master to need it), so
    * tokens outlive a restart and every master on the same Redis accepts them.
    */
-  static async open(store: IdentityStore, options: { secret?: string; fleetToken?: string; newIdentities: NewIdentityRate }): Promise<WorkerIdentities> {
+  static async open(
+    store: IdentityStore,
+    options: { secret?: string; fleetToken?: string; newIdentities: NewIdentityRate; tokenMaxAgeMs: number },
+  ): Promise<WorkerIdentities> {
     const secret = options.secret ?? (await store.secretOr(newSecret()));
-    return new WorkerIdentities(store, new WorkerTokens(secret), options.fleetToken, options.newIdentities);
+    return new WorkerIdentities(store, new WorkerTokens(secret, options.tokenMaxAgeMs), options.fleetToken, options.newIdentities);
   }
 
   private constructor(
@@ -36,14 +40,16 @@ export class WorkerIdentities {
     private readonly newIdentities: NewIdentityRate,
   ) {}
 
-  /** The identity and class a hello from `address` earns, or the close code and reason that refuse it. */
+  /**
+   * The identity and class a hello from `address` earns, with a token issued now, or the close code and reason that
+   * refuse it. The identity is noted as seen before its token is issued, so no token is newer than the identity's
+   * last sighting, and one forgotten by retention (idle past the max age) can present none that is not expired.
+   */
   async admit(hello: Pick<HelloMessage, 'identity' | 'fleetToken'>, address: string): Promise<Admission> {
-    const admitted = (identity: WorkerIdentity, workerClass: WorkerClass): Admission => ({
-      admitted: true,
-      identity,
-      workerClass,
-      network: this.tokens.networkTag(addressGroup(address)),
-    });
+    const admitted = async (workerId: string, workerClass: WorkerClass): Promise<Admission> => {
+      await this.store.seen(workerId);
+      return { admitted: true, identity: this.tokens.renew(workerId, workerClass), workerClass, network: this.tokens.networkTag(addressGroup(address)) };
+    };
     if (hello.fleetToken !== undefined && !this.isFleetToken(hello.fleetToken)) {
       return refuse(CloseCode.badFleetToken, 'fleet token refused');
     }
@@ -52,20 +58,21 @@ export class WorkerIdentities {
       // Only the operator's fleet mints trusted identities; a volunteer's are bounded per address.
       const refusal = earned === 'volunteer' ? await this.newIdentities.take(address) : null;
       if (refusal) return refuse(CloseCode.tooManyNewIdentities, refusal);
-      return admitted(this.tokens.issue(earned), earned);
+      return admitted(newWorkerId(), earned);
     }
-    const issuedAs = this.tokens.classOf(hello.identity);
-    if (issuedAs === null) return refuse(CloseCode.badIdentityToken, 'worker identity token does not verify');
+    const token = this.tokens.check(hello.identity);
+    if (!token.valid && token.why === 'expired') return refuse(CloseCode.identityExpired, 'worker identity token expired (unused too long)');
+    if (!token.valid) return refuse(CloseCode.badIdentityToken, 'worker identity token does not verify');
     if (await this.store.isRevoked(hello.identity.workerId)) return refuse(CloseCode.identityRevoked, 'worker identity revoked');
-    if (issuedAs === 'trusted' && earned === 'volunteer') return refuse(CloseCode.fleetTokenRequired, 'a trusted identity needs the fleet token');
+    if (token.workerClass === 'trusted' && earned === 'volunteer') return refuse(CloseCode.fleetTokenRequired, 'a trusted identity needs the fleet token');
     // A volunteer page that now holds the fleet token becomes a new, trusted identity.
-    if (issuedAs !== earned) return admitted(this.tokens.issue(earned), earned);
-    return admitted(hello.identity, issuedAs);
+    if (token.workerClass !== earned) return admitted(newWorkerId(), earned);
+    return admitted(hello.identity.workerId, earned);
   }
 
-  /** Whether the credentials are an identity this master issued and has not revoked (for HTTP asks). */
+  /** Whether the credentials are an unexpired identity this master issued and has not revoked (for HTTP asks). */
   async verify(identity: WorkerIdentity): Promise<boolean> {
-    return this.tokens.classOf(identity) !== null && !(await this.store.isRevoked(identity.workerId));
+    return this.tokens.check(identity).valid && !(await this.store.isRevoked(identity.workerId));
   }
 
   /** What spot checks have shown about the identity (identity-store.ts). */

@@ -1,8 +1,8 @@
-// Signing and checking worker identity tokens: HMAC-SHA256 over the id and the class, keyed with the
-// master secret, so a token cannot be made for another id or class without the secret. The same key tags
-// the networks workers connect from.
+// Signing and checking worker identity tokens: HMAC-SHA256 over the id, the class and the issue time, keyed with the
+// master secret, so a token cannot be made for another id, class or time without the secret, and one older than the
+// max age is refused. The same key tags the networks workers connect from.
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { WorkerClass, WorkerIdentity } from '../protocol.ts';
+import { datedToken, tokenParts, type WorkerClass, type WorkerIdentity } from '../protocol.ts';
 
 /** 22 random URL-safe characters (132 bits): unguessable. */
 export function newWorkerId(): string {
@@ -22,22 +22,37 @@ export function derivedFleetToken(secret: string): string {
   return createHmac('sha256', secret).update('operator:fleet-token').digest('base64url');
 }
 
-export class WorkerTokens {
-  constructor(private readonly secret: string) {}
+/** What a presented token proves: the class it was issued for, or why it proves none. */
+export type TokenCheck = { valid: true; workerClass: WorkerClass } | { valid: false; why: 'forged' | 'expired' };
 
-  issue(workerClass: WorkerClass): WorkerIdentity {
-    const workerId = newWorkerId();
-    return { workerId, token: this.sign(workerId, workerClass) };
+export class WorkerTokens {
+  /** `maxAgeMs`: IDENTITY_TOKEN_MAX_AGE_MS; `now` is the clock the issue times are read and checked by. */
+  constructor(
+    private readonly secret: string,
+    private readonly maxAgeMs: number,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** A token for the id and class, dated now: for a new identity, or renewing one presented. */
+  renew(workerId: string, workerClass: WorkerClass): WorkerIdentity {
+    const issuedAt = this.now();
+    return { workerId, token: datedToken(issuedAt, this.sign(workerId, workerClass, issuedAt)) };
   }
 
-  /** The class the token was issued for, or null when it verifies for none (forged, or another secret's). */
-  classOf({ workerId, token }: WorkerIdentity): WorkerClass | null {
-    const given = Buffer.from(token);
+  /**
+   * The class the token was issued for; forged when it verifies for none (altered, or another secret's), expired when
+   * it is older than the max age or undated (issued before tokens expired, so its age is unknown).
+   */
+  check({ workerId, token }: WorkerIdentity): TokenCheck {
+    const parts = tokenParts(token);
+    if (!parts) return { valid: false, why: 'expired' };
+    const given = Buffer.from(parts.signature);
     for (const workerClass of ['trusted', 'volunteer'] as const) {
-      const expected = Buffer.from(this.sign(workerId, workerClass));
-      if (given.length === expected.length && timingSafeEqual(given, expected)) return workerClass;
+      const expected = Buffer.from(this.sign(workerId, workerClass, parts.issuedAt));
+      if (given.length !== expected.length || !timingSafeEqual(given, expected)) continue;
+      return this.now() - parts.issuedAt > this.maxAgeMs ? { valid: false, why: 'expired' } : { valid: true, workerClass };
     }
-    return null;
+    return { valid: false, why: 'forged' };
   }
 
   /**
@@ -48,7 +63,7 @@ export class WorkerTokens {
     return createHmac('sha256', this.secret).update(`network:${network}`).digest('base64url').slice(0, 16);
   }
 
-  private sign(workerId: string, workerClass: WorkerClass): string {
-    return createHmac('sha256', this.secret).update(`${workerId}.${workerClass}`).digest('base64url');
+  private sign(workerId: string, workerClass: WorkerClass, issuedAt: number): string {
+    return createHmac('sha256', this.secret).update(`${workerId}.${workerClass}.${issuedAt}`).digest('base64url');
   }
 }

@@ -2,7 +2,10 @@
 // IMAGE_RETENTION_MS after the job ended (done or failed), its result kept; the
 // job itself, with its attempts and votes, JOB_RETENTION_MS after it ended; the volunteer ledger's memory of whom it
 // credited for a job (credited once per job) as long after the job last ended on that answer, and the identities'
-// memory of which answers were judged (judged once per job) as long after the last judgement, when the job is gone.
+// memory of which answers were judged (judged once per job) as long after the last judgement, when the job is gone;
+// and an identity's trust record and revocation once it was not seen for IDENTITY_TOKEN_MAX_AGE_MS (every token it
+// holds has expired then, so none can be presented to undo a revocation). The ledger's credited rows stay: credit
+// is their point.
 // This is the one place that says when; the store finds what is due through an
 // index on the end time and deletes it in atomic steps of at most RETENTION_BATCH
 // (master/store/), the lifecycle publishes what changed. Queued and leased jobs
@@ -22,6 +25,8 @@ export interface RetentionPolicy {
   retentionBatch: number;
   /** How often a sweep starts. */
   retentionSweepMs: number;
+  /** An identity not seen this long is forgotten: no token it holds is accepted any more. */
+  identityTokenMaxAgeMs: number;
 }
 
 export interface SweepCount {
@@ -29,11 +34,12 @@ export interface SweepCount {
   jobs: number;
   credited: number;
   judged: number;
+  identities: number;
 }
 
 type Steps = Pick<JobLifecycle, 'expireImages' | 'purge'>;
 type Credited = Pick<VolunteerLedger, 'forgetCredited'>;
-type Judged = Pick<IdentityStore, 'forgetJudged'>;
+type Identities = Pick<IdentityStore, 'forgetJudged' | 'forgetIdle'>;
 
 export class RetentionSweeper {
   private timer: NodeJS.Timeout | null = null;
@@ -43,7 +49,7 @@ export class RetentionSweeper {
   constructor(
     private readonly lifecycle: Steps,
     private readonly ledger: Credited,
-    private readonly judged: Judged,
+    private readonly identities: Identities,
     private readonly policy: RetentionPolicy,
     private readonly log: Logger,
   ) {}
@@ -69,8 +75,8 @@ export class RetentionSweeper {
 
   /**
    * One sweep as of `now`: images of jobs that ended IMAGE_RETENTION_MS ago or earlier, then jobs that ended
-   * JOB_RETENTION_MS ago or earlier, then credited and judged pairs as old, each a step at a time until a step finds
-   * fewer than a batch (caught up).
+   * JOB_RETENTION_MS ago or earlier, then credited and judged pairs as old, then identities last seen
+   * IDENTITY_TOKEN_MAX_AGE_MS ago or earlier, each a step at a time until a step finds fewer than a batch (caught up).
    * A sweep already under way is joined, not doubled.
    */
   sweep(now = Date.now()): Promise<SweepCount> {
@@ -79,15 +85,22 @@ export class RetentionSweeper {
   }
 
   private async sweepAll(now: number): Promise<SweepCount> {
-    const { imageRetentionMs, jobRetentionMs, retentionBatch: batch } = this.policy;
-    const count = { images: 0, jobs: 0, credited: 0, judged: 0 };
+    const { imageRetentionMs, jobRetentionMs, identityTokenMaxAgeMs, retentionBatch: batch } = this.policy;
+    const count = { images: 0, jobs: 0, credited: 0, judged: 0, identities: 0 };
     count.images = await this.steps((n) => this.lifecycle.expireImages(now - imageRetentionMs, n), batch);
     count.jobs = await this.steps((n) => this.lifecycle.purge(now - jobRetentionMs, n), batch);
     count.credited = await this.steps((n) => this.ledger.forgetCredited(now - jobRetentionMs, n), batch);
-    count.judged = await this.steps((n) => this.judged.forgetJudged(now - jobRetentionMs, n), batch);
-    if (count.images || count.jobs)
+    count.judged = await this.steps((n) => this.identities.forgetJudged(now - jobRetentionMs, n), batch);
+    count.identities = await this.steps((n) => this.identities.forgetIdle(now - identityTokenMaxAgeMs, n), batch);
+    if (count.images || count.jobs || count.identities)
       this.log.info(
-        { imagesDeleted: count.images, jobsRemoved: count.jobs, creditedForgotten: count.credited, judgedForgotten: count.judged },
+        {
+          imagesDeleted: count.images,
+          jobsRemoved: count.jobs,
+          creditedForgotten: count.credited,
+          judgedForgotten: count.judged,
+          idleIdentitiesForgotten: count.identities,
+        },
         'retention sweep',
       );
     return count;

@@ -206,7 +206,7 @@ describe.each(STORE_KINDS)('the lifecycle on the $name store', (kind) => {
       verifier,
       maxWaitingVotes: 32,
     });
-    const policy = { imageRetentionMs: 100, jobRetentionMs: 1_000, retentionBatch: 2, retentionSweepMs: 60_000 };
+    const policy = { imageRetentionMs: 100, jobRetentionMs: 1_000, retentionBatch: 2, retentionSweepMs: 60_000, identityTokenMaxAgeMs: 1_000 };
     const ledger = new SqliteVolunteerLedger(tempDataDir());
     const ended = jobs.slice(0, 3).map((job) => job.id);
     // The ledger remembers whom it credited for a job, and the identities which answers were judged, as long as the job is kept.
@@ -218,11 +218,11 @@ describe.each(STORE_KINDS)('the lifecycle on the $name store', (kind) => {
     // Each store call is held to RETENTION_BATCH (the second argument of each step).
     const steps = [vi.spyOn(lifecycle, 'expireImages'), vi.spyOn(lifecycle, 'purge'), vi.spyOn(ledger, 'forgetCredited'), vi.spyOn(identities, 'forgetJudged')];
 
-    expect(await sweeper.sweep(T0 + 99)).toEqual({ images: 0, jobs: 0, credited: 0, judged: 0 });
+    expect(await sweeper.sweep(T0 + 99)).toEqual({ images: 0, jobs: 0, credited: 0, judged: 0, identities: 0 });
     // Steps of two until one finds fewer: 2 then 1.
-    expect(await sweeper.sweep(T0 + 102)).toEqual({ images: 3, jobs: 0, credited: 0, judged: 0 });
+    expect(await sweeper.sweep(T0 + 102)).toEqual({ images: 3, jobs: 0, credited: 0, judged: 0, identities: 0 });
     expect(seen).toEqual(ended.map((id) => ['image-expired', id]));
-    expect(await sweeper.sweep(T0 + 1_002)).toEqual({ images: 0, jobs: 3, credited: 3, judged: 3 });
+    expect(await sweeper.sweep(T0 + 1_002)).toEqual({ images: 0, jobs: 3, credited: 3, judged: 3, identities: 0 });
     for (const step of steps) {
       expect(step).toHaveBeenCalled();
       expect(step.mock.calls.map((call) => call[1])).toEqual(step.mock.calls.map(() => policy.retentionBatch));

@@ -85,7 +85,7 @@ describe('the OpenAPI document', () => {
     const stats = startMasterStats({ store, events, boards, lifecycle, workers, hubCounters: newHubCounters(), log, workersShown: config.statsWorkersShown });
     const model = loadModelFiles(config.modelDir, config.modelInputRange);
     const ledger = new SqliteVolunteerLedger(dataDir);
-    const identities = await WorkerIdentities.open(identityStore, { newIdentities: new NewIdentityRate(config) });
+    const identities = await WorkerIdentities.open(identityStore, { newIdentities: new NewIdentityRate(config), tokenMaxAgeMs: config.identityTokenMaxAgeMs });
     const app = createApp({
       config,
       store,

@@ -59,7 +59,7 @@ describe('volunteer credit', () => {
     workers.splice(0).forEach((worker) => worker.terminate());
     // Ada comes back with the identity she was given: the same volunteer.
     const back = await answering('ada-firefox', { identity: ADA, browser: 'firefox', displayName: 'Ada' }, 30);
-    expect(back.welcome.identity).toEqual(ADA);
+    expect(back.welcome.identity.workerId).toBe(ADA.workerId);
     await submit(1);
     await until(async () => (await own(ADA)).standing?.images === 3, 'Ada credited for 3');
     workers.splice(0).forEach((worker) => worker.terminate());
@@ -91,7 +91,7 @@ describe('volunteer credit', () => {
     master = await startTestMaster({ dataDir });
     expect((await own(ADA)).standing).toEqual({ rank: 2, displayName: 'Ada', images: 3, computeMs: 90 });
     // The restarted master still accepts the identity (its secret is kept in the data dir).
-    expect((await answering('ada-firefox', { identity: ADA }, 30)).welcome.identity).toEqual(ADA);
+    expect((await answering('ada-firefox', { identity: ADA }, 30)).welcome.identity.workerId).toBe(ADA.workerId);
   });
 
   it("lets nobody claim another volunteer's credit: a forged token is refused, an unsigned id gets its own identity", async () => {
@@ -101,7 +101,7 @@ describe('volunteer credit', () => {
     await until(async () => (await own(ADA)).standing?.images === 2, 'Ada credited');
     workers.splice(0).forEach((worker) => worker.terminate());
 
-    const forged = { workerId: ADA.workerId, token: `${ADA.token[0] === 'A' ? 'B' : 'A'}${ADA.token.slice(1)}` };
+    const forged = { workerId: ADA.workerId, token: `${ADA.token.slice(0, -2)}${ADA.token.at(-2) === 'A' ? 'B' : 'A'}${ADA.token.at(-1)}` };
     const refusal = await connect({ name: 'eve', credit: 1, hello: { identity: forged } }).catch((error: unknown) => error);
     expect(refusal).toBeInstanceOf(WorkerRefusedError);
     expect(refusal).toMatchObject({ code: CloseCode.badIdentityToken, reason: 'worker identity token does not verify' });

@@ -1,6 +1,8 @@
 // Worker identities through the real master: a new worker is issued an id and a signed token, keeps
-// them across reconnects and restarts (and across masters sharing Redis), only the fleet token makes a
-// worker trusted, and a forged, foreign or revoked token is refused with its own close code.
+// them across reconnects and restarts (and across masters sharing Redis), is given a fresh token at each hello, only
+// the fleet token makes a worker trusted, and a forged, foreign, expired or revoked token is refused with its own
+// close code.
+import { createHmac } from 'node:crypto';
 import fs from 'node:fs';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
@@ -9,12 +11,13 @@ import { devImages } from '../../test/support/paths.ts';
 import { startTestMaster, tempDataDir, type TestMaster } from '../../test/support/test-master.ts';
 import { useTestMasters, type MasterStore } from '../../test/support/test-masters.ts';
 import type { JobView, WorkerView } from '../api-types.ts';
-import { derivedFleetToken } from '../identity/worker-tokens.ts';
-import { CloseCode, type WorkerIdentity } from '../protocol.ts';
+import { derivedFleetToken, newWorkerId, WorkerTokens } from '../identity/worker-tokens.ts';
+import { CloseCode, tokenParts, type WorkerClass, type WorkerIdentity } from '../protocol.ts';
 
 const image = fs.readFileSync(devImages(1)[0]!.path);
 const FLEET_TOKEN = 'the-fleet-token-of-this-test';
 const ADMIN_TOKEN = 'admin-token-of-this-test';
+const DAY = 24 * 3_600_000;
 
 const grid = useTestMasters();
 const master = (overrides: Parameters<typeof startTestMaster>[0] = {}, store: MasterStore = 'sqlite', log?: pino.Logger) =>
@@ -53,7 +56,11 @@ async function until(condition: () => boolean | Promise<boolean>, what: string, 
   }
 }
 
-const tampered = ({ workerId, token }: WorkerIdentity): WorkerIdentity => ({ workerId, token: `${token[0] === 'A' ? 'B' : 'A'}${token.slice(1)}` });
+/** The token with one character of its signature changed. */
+const tampered = ({ workerId, token }: WorkerIdentity): WorkerIdentity => ({
+  workerId,
+  token: `${token.slice(0, -2)}${token.at(-2) === 'A' ? 'B' : 'A'}${token.at(-1)}`,
+});
 
 describe('worker identity', () => {
   it('issues a new worker an id and token, and a worker returning with them stays the same identity', async () => {
@@ -62,10 +69,10 @@ describe('worker identity', () => {
     const { identity, workerClass } = first.welcome;
     expect(workerClass).toBe('volunteer');
     expect(identity.workerId).toMatch(/^[A-Za-z0-9_-]{22}$/);
-    expect(identity.token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(identity.token).toMatch(/^\d+\.[A-Za-z0-9_-]{43}$/);
     first.terminate();
     const again = await connect(m, { name: 'another name', hello: { identity } });
-    expect(again.welcome.identity).toEqual(identity);
+    expect(again.welcome.identity.workerId).toBe(identity.workerId);
     expect(await listed(m)).toMatchObject([{ workerId: identity.workerId, workerClass: 'volunteer', name: 'another name' }]);
     // Names claim nothing: a second worker with the same name is another identity.
     const namesake = await connect(m, { name: 'another name' });
@@ -91,7 +98,7 @@ describe('worker identity', () => {
       reason: 'a trusted identity needs the fleet token',
     });
     const back = await connect(m, { hello: { identity: fleet.welcome.identity, fleetToken: FLEET_TOKEN } });
-    expect(back.welcome).toMatchObject({ identity: fleet.welcome.identity, workerClass: 'trusted' });
+    expect(back.welcome).toMatchObject({ identity: { workerId: fleet.welcome.identity.workerId }, workerClass: 'trusted' });
   });
 
   it("without FLEET_TOKEN, logs the operator's worker page with a fleet token made from the secret: kept across a restart", async () => {
@@ -137,6 +144,33 @@ describe('worker identity', () => {
     expect(await refusal(other, { hello: { identity } })).toEqual(forged);
   });
 
+  it('renews the token at each hello, same id and class; refuses one older than IDENTITY_TOKEN_MAX_AGE_MS, or undated, with 4008', async () => {
+    const secret = 'the-token-secret-of-this-test-'.repeat(2);
+    const m = await master({ workerTokenSecret: secret, identityTokenMaxAgeMs: 30 * DAY });
+    const issuedDaysAgo = (days: number, workerId = newWorkerId(), workerClass: WorkerClass = 'volunteer') =>
+      new WorkerTokens(secret, 30 * DAY, () => Date.now() - days * DAY).renew(workerId, workerClass);
+    const old = issuedDaysAgo(10);
+    const helloAt = Date.now();
+    const welcomed = (await connect(m, { hello: { identity: old } })).welcome;
+    expect(welcomed).toMatchObject({ identity: { workerId: old.workerId }, workerClass: 'volunteer' });
+    expect(tokenParts(welcomed.identity.token)!.issuedAt).toBeGreaterThanOrEqual(helloAt);
+    expect((await connect(m, { hello: { identity: welcomed.identity } })).welcome.identity.workerId).toBe(old.workerId);
+    // The fleet's trusted identities are renewed too.
+    const fleet = issuedDaysAgo(29, newWorkerId(), 'trusted');
+    expect((await connect(m, { hello: { identity: fleet, fleetToken: FLEET_TOKEN } })).welcome).toMatchObject({
+      identity: { workerId: fleet.workerId },
+      workerClass: 'trusted',
+    });
+
+    const expired = { code: CloseCode.identityExpired, reason: 'worker identity token expired (unused too long)' };
+    const stale = issuedDaysAgo(31);
+    expect(await refusal(m, { hello: { identity: stale } })).toEqual(expired);
+    expect((await fetch(`${m.url}/api/volunteers/me`, { headers: { 'x-worker-id': stale.workerId, 'x-worker-token': stale.token } })).status).toBe(403);
+    // A token from before tokens expired (the HMAC over id and class alone) is refused as expired: the page asks for a new identity.
+    const undated = { workerId: old.workerId, token: createHmac('sha256', secret).update(`${old.workerId}.volunteer`).digest('base64url') };
+    expect(await refusal(m, { hello: { identity: undated } })).toEqual(expired);
+  });
+
   it('revokes an identity by admin request: its socket closes, and it is refused from then on', async () => {
     const m = await master();
     const worker = await connect(m);
@@ -161,7 +195,7 @@ describe('worker identity', () => {
     await fetch(`${first.url}/api/workers/${revoked.workerId}/revoke`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
     await first.close();
     const restarted = await master({ dataDir });
-    expect((await connect(restarted, { hello: { identity: kept } })).welcome.identity).toEqual(kept);
+    expect((await connect(restarted, { hello: { identity: kept } })).welcome.identity.workerId).toBe(kept.workerId);
     expect((await refusal(restarted, { hello: { identity: revoked } })).code).toBe(CloseCode.identityRevoked);
   });
 
@@ -169,7 +203,7 @@ describe('worker identity', () => {
     const redisPrefix = grid.redisPrefix();
     const [a, b] = [await master({ redisPrefix }, 'redis'), await master({ redisPrefix }, 'redis')];
     const identity = (await connect(a)).welcome.identity;
-    expect((await connect(b, { hello: { identity } })).welcome.identity).toEqual(identity);
+    expect((await connect(b, { hello: { identity } })).welcome.identity.workerId).toBe(identity.workerId);
     await fetch(`${a.url}/api/workers/${identity.workerId}/revoke`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
     expect((await refusal(b, { hello: { identity } })).code).toBe(CloseCode.identityRevoked);
   });
@@ -182,7 +216,7 @@ describe('worker identity', () => {
     expect(refused.code).toBe(CloseCode.tooManyNewIdentities);
     expect(refused.reason).toMatch(/^over 3 new identities from your address in 1 min; try again in \d+ s$/);
     // An identity it was issued still comes back; another address, and the operator's fleet, are not counted.
-    expect((await connect(m, { localAddress: '127.0.0.2', hello: { identity: issued[0]! } })).welcome.identity).toEqual(issued[0]);
+    expect((await connect(m, { localAddress: '127.0.0.2', hello: { identity: issued[0]! } })).welcome.identity.workerId).toBe(issued[0]!.workerId);
     expect((await connect(m, { localAddress: '127.0.0.3' })).welcome.workerClass).toBe('volunteer');
     expect((await connect(m, { localAddress: '127.0.0.2', hello: { fleetToken: FLEET_TOKEN } })).welcome.workerClass).toBe('trusted');
   });
