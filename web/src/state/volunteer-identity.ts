@@ -47,9 +47,10 @@ export class VolunteerIdentity {
   }
 
   /**
-   * Keeps the identity the master's welcome named (a new one, or the one presented). Tabs opened together each
-   * ask for one: the first stored stays the browser's, and a later tab presents it from its next connect, so
-   * a volunteer's work is not split over identities.
+   * Keeps the identity the master's welcome named: a new one, or the one presented with a fresh token (each welcome
+   * renews it, so a volunteer who keeps coming back never holds one older than IDENTITY_TOKEN_MAX_AGE_MS). Tabs
+   * opened together each ask for one: the first stored stays the browser's, and a later tab presents it from its next
+   * connect, so a volunteer's work is not split over identities.
    */
   remember(identity: WorkerIdentity): void {
     if (this.held?.workerId === identity.workerId && this.held.token === identity.token) return;
