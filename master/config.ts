@@ -87,7 +87,7 @@ export const ConfigSchema = z
      * age, never waited for with a timer, so not bound to a timer's 24.8 days. As long as JOB_RETENTION_MS by default:
      * a volunteer back within a month stays itself.
      */
-    identityTokenMaxAgeMs: int(60_000).default(30 * 24 * 3_600_000),
+    identityTokenMaxAgeMs: int(1_000).default(30 * 24 * 3_600_000),
     /** Client addresses (IPv6: /64s) each per-address allowance counts apart in a window; past it, new ones share one (http/counted-addresses.ts). */
     maxCountedAddresses: int(1).max(10_000_000).default(100_000),
     /** The largest request line and headers Node's parser reads (its maxHeaderSize); larger gets 431 headers-too-large. */

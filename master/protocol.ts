@@ -217,7 +217,14 @@ export const WelcomeMessage = z.object({
  * without it a page whose connection the master has cut (a half-open socket
  * on a lossy link) would wait for work that never comes.
  */
-export const HeartbeatMessage = z.object({ type: z.literal('heartbeat') });
+export const HeartbeatMessage = z.object({
+  type: z.literal('heartbeat'),
+  /**
+   * A fresh token for the identity this socket was welcomed as, sent once the one the page holds is a quarter of
+   * IDENTITY_TOKEN_MAX_AGE_MS old: a page that stays connected longer than that never holds an expired one. Keep it.
+   */
+  identity: WorkerIdentity.optional(),
+});
 
 export const CancelMessage = z.object({
   type: z.literal('cancel'),

@@ -371,7 +371,28 @@ export class WorkerHub {
       connection.pings = [ping, ...connection.pings.slice(0, 1)];
       connection.socket.ping(ping);
       connection.session?.send({ type: 'heartbeat' });
+      if (connection.session) this.renewToken(connection.session);
     }
+  }
+
+  /**
+   * A page's token is renewed at each hello; one that stays connected a quarter of IDENTITY_TOKEN_MAX_AGE_MS is sent a
+   * fresh token with a heartbeat, so it never holds an expired one, and its identity is noted as seen (kept by retention).
+   */
+  private renewToken(session: WorkerSession): void {
+    if (session.renewing || !this.options.identities.renewalDue(session.identity)) return;
+    session.renewing = true;
+    this.options.identities
+      .renew(session.identity.workerId, session.workerClass)
+      .then(
+        (identity) => {
+          session.identity = identity;
+          session.send({ type: 'heartbeat', identity });
+        },
+        // The store away: the next heartbeat tries again.
+        (error: unknown) => this.log.debug({ err: error, worker: session.hello.name }, 'could not renew a worker token'),
+      )
+      .finally(() => (session.renewing = false));
   }
 }
 

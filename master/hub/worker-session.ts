@@ -59,8 +59,13 @@ export class WorkerSession {
    */
   private readonly cancelled: string[] = [];
 
-  /** The master-issued identity this socket proved (several tabs of one browser share it); the id is per socket. */
-  readonly identity: WorkerIdentity;
+  /**
+   * The master-issued identity this socket proved (several tabs of one browser share it); the id is per socket. Its
+   * token is the newest the page was given: renewed over a long connection (WorkerHub.renewToken).
+   */
+  identity: WorkerIdentity;
+  /** A renewal of its token is under way: one at a time. */
+  renewing = false;
   readonly workerClass: WorkerClass;
 
   constructor(

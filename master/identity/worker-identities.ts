@@ -46,10 +46,12 @@ export class WorkerIdentities {
    * last sighting, and one forgotten by retention (idle past the max age) can present none that is not expired.
    */
   async admit(hello: Pick<HelloMessage, 'identity' | 'fleetToken'>, address: string): Promise<Admission> {
-    const admitted = async (workerId: string, workerClass: WorkerClass): Promise<Admission> => {
-      await this.store.seen(workerId);
-      return { admitted: true, identity: this.tokens.renew(workerId, workerClass), workerClass, network: this.tokens.networkTag(addressGroup(address)) };
-    };
+    const admitted = async (workerId: string, workerClass: WorkerClass): Promise<Admission> => ({
+      admitted: true,
+      identity: await this.renew(workerId, workerClass),
+      workerClass,
+      network: this.tokens.networkTag(addressGroup(address)),
+    });
     if (hello.fleetToken !== undefined && !this.isFleetToken(hello.fleetToken)) {
       return refuse(CloseCode.badFleetToken, 'fleet token refused');
     }
@@ -68,6 +70,17 @@ export class WorkerIdentities {
     // A volunteer page that now holds the fleet token becomes a new, trusted identity.
     if (token.workerClass !== earned) return admitted(newWorkerId(), earned);
     return admitted(hello.identity.workerId, earned);
+  }
+
+  /** The identity with a token issued now, noted as seen first (see admit). */
+  async renew(workerId: string, workerClass: WorkerClass): Promise<WorkerIdentity> {
+    await this.store.seen(workerId);
+    return this.tokens.renew(workerId, workerClass);
+  }
+
+  /** Whether the token a connected page holds is old enough to renew over its socket (a quarter of the max age). */
+  renewalDue(identity: WorkerIdentity): boolean {
+    return this.tokens.renewalDue(identity.token);
   }
 
   /** Whether the credentials are an unexpired identity this master issued and has not revoked (for HTTP asks). */

@@ -39,6 +39,12 @@ export class WorkerTokens {
     return { workerId, token: datedToken(issuedAt, this.sign(workerId, workerClass, issuedAt)) };
   }
 
+  /** Whether a token a connected page holds should be renewed: a quarter of the max age old (or undated). */
+  renewalDue(token: string): boolean {
+    const issuedAt = tokenParts(token)?.issuedAt;
+    return issuedAt === undefined || this.now() - issuedAt >= this.maxAgeMs / 4;
+  }
+
   /**
    * The class the token was issued for; forged when it verifies for none (altered, or another secret's), expired when
    * it is older than the max age or undated (issued before tokens expired, so its age is unknown).

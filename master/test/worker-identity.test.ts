@@ -171,6 +171,19 @@ describe('worker identity', () => {
     expect(await refusal(m, { hello: { identity: undated } })).toEqual(expired);
   });
 
+  it('sends a page connected a quarter of IDENTITY_TOKEN_MAX_AGE_MS a fresh token with a heartbeat, so it never holds an expired one', async () => {
+    const m = await master({ identityTokenMaxAgeMs: 2_000, heartbeatMs: 100 });
+    const worker = await connect(m);
+    const welcomed = worker.welcome.identity;
+    const renewals = () => worker.messages.flatMap((message) => (message.type === 'heartbeat' && message.identity ? [message.identity] : []));
+    await until(() => renewals().length > 0, 'a renewed token');
+    const renewed = renewals()[0]!;
+    expect(renewed.workerId).toBe(welcomed.workerId);
+    expect(tokenParts(renewed.token)!.issuedAt).toBeGreaterThan(tokenParts(welcomed.token)!.issuedAt);
+    worker.terminate();
+    expect((await connect(m, { hello: { identity: renewed } })).welcome.identity.workerId).toBe(welcomed.workerId);
+  });
+
   it('revokes an identity by admin request: its socket closes, and it is refused from then on', async () => {
     const m = await master();
     const worker = await connect(m);

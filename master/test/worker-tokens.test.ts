@@ -33,6 +33,16 @@ describe('worker tokens', () => {
     expect(tokens.check(renewed)).toEqual({ valid: true, workerClass: 'volunteer' });
   });
 
+  it('are due for renewal over a long connection once a quarter of the max age old', () => {
+    const issuedAt = clock;
+    const { token } = tokens.renew(newWorkerId(), 'volunteer');
+    expect(tokens.renewalDue(token)).toBe(false);
+    clock = issuedAt + MAX_AGE / 4 - 1;
+    expect(tokens.renewalDue(token)).toBe(false);
+    clock = issuedAt + MAX_AGE / 4;
+    expect(tokens.renewalDue(token)).toBe(true);
+  });
+
   it('refuse an altered signature, class or issue time as forged, and one of another secret', () => {
     const identity = tokens.renew(newWorkerId(), 'trusted');
     const [issuedAt, signature] = identity.token.split('.') as [string, string];

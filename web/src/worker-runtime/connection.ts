@@ -166,7 +166,7 @@ export class MasterConnection {
     if (typeof data === 'string') {
       const parsed = parseMasterMessage(data);
       if (!parsed.ok) console.warn('ignoring malformed message from the master:', parsed.error);
-      else if (parsed.message.type === 'heartbeat') return;
+      else if (parsed.message.type === 'heartbeat' && !parsed.message.identity) return;
       else {
         if (parsed.message.type === 'welcome') this.silenceLimitMs = SILENT_INTERVALS_BEFORE_RECONNECT * parsed.message.heartbeatMs;
         this.handlers.onMessage(parsed.message);

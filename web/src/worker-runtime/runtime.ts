@@ -223,6 +223,10 @@ export class WorkerRuntime extends EventTarget {
         this.modelReloads.reset();
         this.update({ state: 'ready', lastError: null, ...this.startupTime() });
         break;
+      case 'heartbeat':
+        // A fresh token for a connection that outlived a quarter of the token max age.
+        if (message.identity) this.options.identity.remember(message.identity);
+        break;
       case 'cancel':
         this.queue.cancel(message.jobId, message.leaseId);
         this.prefetch();
