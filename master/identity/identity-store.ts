@@ -2,7 +2,8 @@
 // none, the first master makes one and every later master on the same data uses it), the revoked ids,
 // each volunteer's trust record (spot checks passed and failed, answers judged and outvoted, and whether it was
 // blacklisted), with the (job, identity) answers judged, so that each is judged once, the blacklistings whose
-// backtracking is still owed, and when each identity was last seen, so that idle ones are forgotten. Revocation is the seam blacklisting builds on: a blacklisted identity is revoked too.
+// backtracking is still owed, and when each identity was last seen, so that idle ones are forgotten. Revocation is the
+// seam blacklisting builds on: a blacklisted identity is revoked too.
 import type { SurvivalCounts } from '../trust/survival.ts';
 
 export interface IdentityStore {

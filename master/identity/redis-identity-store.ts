@@ -95,10 +95,8 @@ const forgetIdleScript = new LuaScript(`
 local idle = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
 for _, id in ipairs(idle) do
   redis.call('HDEL', KEYS[2], ${FIELDS.map((field) => `id .. ':${field}'`).join(', ')})
-end
-if #idle > 0 then
-  redis.call('SREM', KEYS[3], unpack(idle))
-  redis.call('ZREM', KEYS[1], unpack(idle))
+  redis.call('SREM', KEYS[3], id)
+  redis.call('ZREM', KEYS[1], id)
 end
 return #idle
 `);
