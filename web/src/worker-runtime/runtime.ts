@@ -214,18 +214,15 @@ export class WorkerRuntime extends EventTarget {
   }
 
   private onMessage(message: MasterMessage): void {
+    // A welcome, or a heartbeat to a page connected a quarter of the token max age, brings a fresh token: keep it.
+    if ('identity' in message && message.identity) this.options.identity.remember(message.identity);
     switch (message.type) {
       case 'welcome':
-        this.options.identity.remember(message.identity);
         this.update({ workerId: message.identity.workerId, workerClass: message.workerClass });
         this.leaseMs = message.leaseMs;
         this.connection.markHealthy();
         this.modelReloads.reset();
         this.update({ state: 'ready', lastError: null, ...this.startupTime() });
-        break;
-      case 'heartbeat':
-        // A fresh token for a connection that outlived a quarter of the token max age.
-        if (message.identity) this.options.identity.remember(message.identity);
         break;
       case 'cancel':
         this.queue.cancel(message.jobId, message.leaseId);
