@@ -35,6 +35,7 @@ describe('handleSocketClose', () => {
   it.each([
     ['a token that does not verify', CloseCode.badIdentityToken],
     ['a revoked identity', CloseCode.identityRevoked],
+    ['a token past its age', CloseCode.identityExpired],
     ['a trusted identity without its fleet token', CloseCode.fleetTokenRequired],
   ])('forgets the identity after %s, saying why, and retries for a new one', (_, code) => {
     const page = host();
