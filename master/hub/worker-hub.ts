@@ -27,6 +27,7 @@ import { hangUp } from './hang-up.ts';
 import { refuseUpgrade } from './refuse-upgrade.ts';
 import { MessageRate } from './message-rate.ts';
 import { resultProblem } from './result-checks.ts';
+import { TokenRenewal } from './token-renewal.ts';
 import { RefusalLimiter } from './refusal-limiter.ts';
 import { WorkerSession } from './worker-session.ts';
 
@@ -105,6 +106,7 @@ export class WorkerHub {
   /** Once closing, nothing more a worker sends is handled. */
   private closing = false;
   private heartbeat: NodeJS.Timeout | null = null;
+  private readonly tokens: TokenRenewal;
 
   constructor(
     private readonly lifecycle: JobLifecycle,
@@ -112,6 +114,7 @@ export class WorkerHub {
     private readonly options: HubOptions,
   ) {
     this.wss = new WebSocketServer({ noServer: true, maxPayload: options.maxMessageBytes });
+    this.tokens = new TokenRenewal(options.identities, log);
   }
 
   /** Takes the worker sockets' upgrades; every other protocol's offer is ignored and the request served as plain HTTP. */
@@ -371,28 +374,8 @@ export class WorkerHub {
       connection.pings = [ping, ...connection.pings.slice(0, 1)];
       connection.socket.ping(ping);
       connection.session?.send({ type: 'heartbeat' });
-      if (connection.session) this.renewToken(connection.session);
+      if (connection.session) this.tokens.renewIfDue(connection.session);
     }
-  }
-
-  /**
-   * A page's token is renewed at each hello; one that stays connected a quarter of IDENTITY_TOKEN_MAX_AGE_MS is sent a
-   * fresh token with a heartbeat, so it never holds an expired one, and its identity is noted as seen (kept by retention).
-   */
-  private renewToken(session: WorkerSession): void {
-    if (session.renewing || !this.options.identities.renewalDue(session.identity)) return;
-    session.renewing = true;
-    this.options.identities
-      .renew(session.identity.workerId, session.workerClass)
-      .then(
-        (identity) => {
-          session.identity = identity;
-          session.send({ type: 'heartbeat', identity });
-        },
-        // The store away: the next heartbeat tries again.
-        (error: unknown) => this.log.debug({ err: error, worker: session.hello.name }, 'could not renew a worker token'),
-      )
-      .finally(() => (session.renewing = false));
   }
 }
 

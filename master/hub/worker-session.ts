@@ -61,11 +61,9 @@ export class WorkerSession {
 
   /**
    * The master-issued identity this socket proved (several tabs of one browser share it); the id is per socket. Its
-   * token is the newest the page was given: renewed over a long connection (WorkerHub.renewToken).
+   * token is the newest the page was given: renewed over a long connection (token-renewal.ts).
    */
   identity: WorkerIdentity;
-  /** A renewal of its token is under way: one at a time. */
-  renewing = false;
   readonly workerClass: WorkerClass;
 
   constructor(

@@ -1,18 +1,7 @@
-import {
-  ErrorCode,
-  PROTOCOL_VERSION,
-  type BrowserFamily,
-  type DonorLimits,
-  type HelloMessage,
-  type JobHeader,
-  type MasterMessage,
-  type WorkerIdentity,
-  type WorkerKind,
-} from '../../../master/protocol.ts';
+import { ErrorCode, PROTOCOL_VERSION, type DonorLimits, type HelloMessage, type JobHeader, type MasterMessage } from '../../../master/protocol.ts';
 import { Backoff } from '../../../common/backoff.ts';
 import { delay, RECONNECT_BACKOFF } from '../lib/backoff.ts';
 import { errorMessage } from '../lib/errors.ts';
-import type { BackendName } from './backend-choice.ts';
 import { ClassifierLoader, type ReadyModel } from './classifier-loader.ts';
 import { liveTensors } from './classifier.ts';
 import { MasterConnection, workerSocketUrl } from './connection.ts';
@@ -23,30 +12,9 @@ import { BROKEN_AFTER_FAILURES, FailureStreak } from './failure-streak.ts';
 import { JobQueue, type QueuedJob } from './job-queue.ts';
 import { ImageDecodeError, OffThreadDecoder } from './off-thread-decoder.ts';
 import { RollingMean } from './rolling-mean.ts';
+import type { RuntimeOptions } from './runtime-options.ts';
 import { handleSocketClose, type SocketCloseHost } from './socket-close.ts';
 import { initialSnapshot, publishStatus, type PauseReason, type WorkerSnapshot } from './status.ts';
-
-/** Keeps the identity the master issued (localStorage on the page), presented in every hello. */
-export interface IdentityKeeper {
-  readonly current: WorkerIdentity | null;
-  remember(identity: WorkerIdentity): void;
-  forget(): void;
-}
-
-export interface RuntimeOptions {
-  name: string;
-  kind: WorkerKind;
-  /** Who is credited for the work: the identity the master issued. */
-  identity: IdentityKeeper;
-  /** The operator's fleet token the tab holds (from the fleet's page URL fragment), read at each hello: makes this worker trusted. */
-  fleetToken?: () => string | undefined;
-  /** The master refused the fleet token: the page drops it, so no later hello presents it, and runs as a volunteer's. */
-  onFleetTokenRefused?: () => void;
-  /** A backend asked for by name (see chooseBackend); the fastest when absent. */
-  backend?: BackendName | null;
-  /** Browser family, for per-browser totals. */
-  browser?: BrowserFamily;
-}
 
 /** "ms per image" follows roughly the last 20 jobs. */
 const SPEED_WINDOW = 20;
