@@ -64,9 +64,11 @@ return redis.call('HMGET', KEYS[1], ${FIELDS.map((field) => `ARGV[1] .. ':${fiel
 /** KEYS: judged, judged-outvoted. ARGV: judged by (ms), batch size. Forgets at most a batch of pairs last judged by then, oldest first. */
 const forgetJudgedScript = new LuaScript(`
 local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
-if #due > 0 then
-  redis.call('ZREM', KEYS[1], unpack(due))
-  redis.call('SREM', KEYS[2], unpack(due))
+-- In slices: Lua unpacks at most about 8,000 values at once, and a batch may be up to 100,000.
+for first = 1, #due, 1000 do
+  local last = math.min(first + 999, #due)
+  redis.call('ZREM', KEYS[1], unpack(due, first, last))
+  redis.call('SREM', KEYS[2], unpack(due, first, last))
 end
 return #due
 `);

@@ -87,6 +87,19 @@ describe.each(IDENTITY_STORE_KINDS)('trust records in the $name identity store',
     expect(await counts(store.recordJudgedAnswer('voter', 'job-1', false, 50))).toEqual([3, 1]);
   });
 
+  it('forgets a retention batch larger than a Lua script can unpack at once (RETENTION_BATCH goes up to 100,000)', async () => {
+    const store = await open();
+    const pairs = 9_000;
+    for (let done = 0; done < pairs; done += 500) {
+      await Promise.all(Array.from({ length: 500 }, (_, i) => store.recordJudgedAnswer('voter', `job-${done + i}`, true, 1_000)));
+    }
+    expect(await store.forgetJudged(1_000, 10_000)).toBe(pairs);
+    expect(await store.forgetJudged(1_000, 10_000)).toBe(0);
+    // Its outvoted pairs went with them: judged anew, job-0 counts once more and is no longer outvoted.
+    const { answersJudged, answersOutvoted } = await store.recordJudgedAnswer('voter', 'job-0', false, 2_000);
+    expect([answersJudged, answersOutvoted]).toEqual([pairs + 1, pairs]);
+  });
+
   it('counts every check exactly when two masters record checks of one identity at once', async () => {
     const store = await open();
     const other = await opened.again();

@@ -178,6 +178,21 @@ describe.each(KINDS)('volunteer ledger on $name', (kind) => {
     expect(await ledger.standing(B)).toMatchObject({ images: 1 });
   });
 
+  it('forgets a retention batch larger than a Lua script can unpack at once (RETENTION_BATCH goes up to 100,000)', async () => {
+    const { ledger } = await fresh();
+    const pairs = 9_000;
+    for (let done = 0; done < pairs; done += 500) {
+      await Promise.all(
+        Array.from({ length: 500 }, (_, i) =>
+          ledger.record({ jobId: `job-${done + i}`, volunteerId: A, browser: 'firefox', backend: 'wasm', computeMs: 1 }, 1_000),
+        ),
+      );
+    }
+    expect(await ledger.forgetCredited(1_000, 10_000)).toBe(pairs);
+    expect(await ledger.forgetCredited(1_000, 10_000)).toBe(0);
+    expect((await ledger.standing(A))?.images).toBe(pairs);
+  });
+
   it('keeps everything when reopened, as after a master restart', async () => {
     const { ledger, open } = await fresh();
     await ledger.record({ jobId: nextJob(), volunteerId: A, browser: 'firefox', backend: 'wasm', computeMs: 7 });
