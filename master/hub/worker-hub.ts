@@ -138,6 +138,7 @@ export class WorkerHub {
   /**
    * Closes every worker socket; their leases go back to the queue. Answers already being handled end first, their
    * stores still open: one cut short would be lost (its lease lost with the socket) or fail on a store closed under it.
+   * Meanwhile no worker is dealt a job (messageRoom).
    */
   async close(): Promise<void> {
     if (this.heartbeat) clearInterval(this.heartbeat);
@@ -255,6 +256,8 @@ export class WorkerHub {
    * bound, however slow the stores (config.ts keeps the bound at least twice MAX_CREDIT).
    */
   private messageRoom(connection: Connection): number {
+    // A closing hub deals nothing: a job dealt to a socket about to close would be lost, an attempt spent.
+    if (this.closing) return 0;
     return this.options.maxMessagesInFlight - MAX_CREDIT - connection.inFlight;
   }
 

@@ -17,12 +17,13 @@ afterEach(async () => {
   await deleteRedisKeys(prefix);
 });
 
-it('ends an answer being handled when the master closes before closing its stores: the job done, nothing logged as failed', async () => {
+it('ends an answer being handled when the master closes before closing its stores: the job done, nothing logged as failed, nothing more dealt', async () => {
   const lines: { level: number; msg: string }[] = [];
   const log = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line) as { level: number; msg: string }) });
   const overrides = { redisUrl: TEST_REDIS_URL, redisPrefix: prefix };
   const first = await startTestMaster(overrides, {}, log);
-  const [id] = await submit(first.url, [{ name: 'image.jpg', bytes: gridImage }], await newOwner(first.url));
+  const images = ['first.jpg', 'second.jpg'].map((name) => ({ name, bytes: gridImage }));
+  const [id, queued] = await submit(first.url, images, await newOwner(first.url));
 
   // The store writes the answer only once the test says so, as a slow one would; a master closing its job store
   // without waiting lets the write go on only then, against the closed store.
@@ -39,10 +40,15 @@ it('ends an answer being handled when the master closes before closing its store
     await closeStore();
     release();
   });
+  const dealt: string[] = [];
   const worker = await SyntheticWorker.connect({
     masterUrl: first.url,
+    credit: 1,
     hello: { fleetToken: TEST_FLEET_TOKEN },
-    onJob: (job, self) => self.succeed(job.header),
+    onJob: (job, self) => {
+      dealt.push(job.header.jobId);
+      self.succeed(job.header);
+    },
   });
   await until(() => vi.mocked(store.complete).mock.calls.length > 0, 'the answer being written');
 
@@ -58,4 +64,8 @@ it('ends an answer being handled when the master closes before closing its store
   const reopened = await startTestMaster(overrides);
   masters.push(reopened);
   expect((await reopened.store.get(id!))?.status).toBe('done');
+  // The credit its answer freed was not used: a job dealt to a socket about to close would be lost, an attempt spent.
+  expect(dealt).toEqual([id]);
+  const second = await reopened.store.get(queued!);
+  expect(second, JSON.stringify(second)).toMatchObject({ status: 'queued', attempts: 0 });
 });
