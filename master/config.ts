@@ -283,6 +283,10 @@ export const ConfigSchema = z
     message:
       'must be at most MAX_UPLOAD_BYTES_IN_FLIGHT: a request larger than every upload in flight together could never be taken, and would get 503 too-many-uploads forever',
   })
+  .refine((config) => config.identityTokenMaxAgeMs >= 4 * config.heartbeatMs, {
+    path: ['identityTokenMaxAgeMs'],
+    message: "must be at least 4 × HEARTBEAT_MS: a connected page's token is renewed at a heartbeat a quarter of it old, so it could expire first",
+  })
   .refine((config) => config.headersTimeoutMs <= config.requestTimeoutMs, {
     path: ['headersTimeoutMs'],
     message: 'the headers must be allowed no longer than the whole request (REQUEST_TIMEOUT_MS)',

@@ -54,8 +54,11 @@ export const WorkerIdentityId = z.string().regex(/^[A-Za-z0-9_-]{16,64}$/, 'a wo
  * can be forgotten. Also taken: the undated token (the HMAC alone) masters issued before tokens expired, only to be
  * refused as expired, so that a page keeping one is closed with a code it answers by asking for a new identity.
  */
-const DATED_TOKEN = /^(\d{1,15})\.([A-Za-z0-9_-]{43})$/;
-export const WorkerToken = z.string().regex(/^(?:\d{1,15}\.)?[A-Za-z0-9_-]{43}$/, 'a worker token is its issue time in ms, a dot and 43 base64url characters');
+// The issue time in its one form (no leading zero), so that one token has one spelling.
+const DATED_TOKEN = /^(0|[1-9]\d{0,14})\.([A-Za-z0-9_-]{43})$/;
+export const WorkerToken = z
+  .string()
+  .regex(/^(?:(?:0|[1-9]\d{0,14})\.)?[A-Za-z0-9_-]{43}$/, 'a worker token is its issue time in ms, a dot and 43 base64url characters');
 /** A dated token's issue time and signature; null for an undated one (from before tokens expired). */
 export function tokenParts(token: string): { issuedAt: number; signature: string } | null {
   const [, issuedAt, signature] = DATED_TOKEN.exec(token) ?? [];

@@ -44,8 +44,10 @@ export class SqliteIdentityStore implements IdentityStore {
       // Counts are written on every volunteer answer, on the event loop: synced lazily (a power cut may lose the last
       // few, leaving a volunteer less credible than it was). A revocation is synced at once (durably).
       this.db.pragma('synchronous = NORMAL');
-      const seenBefore = this.hasTable('identity_seen');
-      this.db.exec(`
+      // One transaction: a store that died between making identity_seen and filling it would never fill it.
+      this.db.transaction(() => {
+        const seenBefore = this.hasTable('identity_seen');
+        this.db.exec(`
         CREATE TABLE IF NOT EXISTS identity_settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
         CREATE TABLE IF NOT EXISTS revoked_workers (worker_id TEXT PRIMARY KEY, revoked_at INTEGER NOT NULL);
         -- One row per identity that answered a gold job or was blacklisted.
@@ -78,12 +80,13 @@ export class SqliteIdentityStore implements IdentityStore {
         CREATE TABLE IF NOT EXISTS identity_seen (worker_id TEXT PRIMARY KEY, seen_at INTEGER NOT NULL);
         CREATE INDEX IF NOT EXISTS identity_seen_by_time ON identity_seen (seen_at);
       `);
-      // A store made before identities were forgotten: its identities count as seen now, so they go one max age on.
-      if (!seenBefore) {
-        this.db
-          .prepare(`INSERT OR IGNORE INTO identity_seen SELECT worker_id, ? FROM worker_trust UNION SELECT worker_id, ? FROM revoked_workers`)
-          .run(Date.now(), Date.now());
-      }
+        // A store made before identities were forgotten: its identities count as seen now, so they go one max age on.
+        if (!seenBefore) {
+          this.db
+            .prepare(`INSERT OR IGNORE INTO identity_seen SELECT worker_id, ? FROM worker_trust UNION SELECT worker_id, ? FROM revoked_workers`)
+            .run(Date.now(), Date.now());
+        }
+      })();
       // A store made before answers were judged gets their counts.
       const columns = new Set((this.db.prepare(`PRAGMA table_info(worker_trust)`).all() as { name: string }[]).map((c) => c.name));
       if (!columns.has('answers_judged')) {

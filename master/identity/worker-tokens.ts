@@ -47,7 +47,8 @@ export class WorkerTokens {
 
   /**
    * The class the token was issued for; forged when it verifies for none (altered, or another secret's), expired when
-   * it is older than the max age or undated (issued before tokens expired, so its age is unknown).
+   * it is older than the max age, dated more than that ahead, or undated (issued before tokens expired, so its age is
+   * unknown).
    */
   check({ workerId, token }: WorkerIdentity): TokenCheck {
     const parts = tokenParts(token);
@@ -56,7 +57,9 @@ export class WorkerTokens {
     for (const workerClass of ['trusted', 'volunteer'] as const) {
       const expected = Buffer.from(this.sign(workerId, workerClass, parts.issuedAt));
       if (given.length !== expected.length || !timingSafeEqual(given, expected)) continue;
-      return this.now() - parts.issuedAt > this.maxAgeMs ? { valid: false, why: 'expired' } : { valid: true, workerClass };
+      // Dated ahead by more than a max age, it was signed on a clock too far off to judge its age by.
+      const age = this.now() - parts.issuedAt;
+      return Math.abs(age) > this.maxAgeMs ? { valid: false, why: 'expired' } : { valid: true, workerClass };
     }
     return { valid: false, why: 'forged' };
   }

@@ -91,7 +91,9 @@ export class RetentionSweeper {
     count.jobs = await this.steps((n) => this.lifecycle.purge(now - jobRetentionMs, n), batch);
     count.credited = await this.steps((n) => this.ledger.forgetCredited(now - jobRetentionMs, n), batch);
     count.judged = await this.steps((n) => this.identities.forgetJudged(now - jobRetentionMs, n), batch);
-    count.identities = await this.steps((n) => this.identities.forgetIdle(now - identityTokenMaxAgeMs, n), batch);
+    // Twice the max age: a master whose clock runs behind still takes a token this master's clock calls expired, and
+    // an identity's revocation must outlive its last token on every master's clock, or that token gets back in.
+    count.identities = await this.steps((n) => this.identities.forgetIdle(now - 2 * identityTokenMaxAgeMs, n), batch);
     if (count.images || count.jobs || count.identities)
       this.log.info(
         {

@@ -226,11 +226,15 @@ describe('configuration', () => {
     expect(() => loadConfig(argv(), { RETENTION_BATCH: '0' })).toThrow(/--retention-batch \/ RETENTION_BATCH/);
   });
 
-  it('expires worker tokens unused for 30 days unless set: at least a second, and longer than a timer could wait, as it is only compared', () => {
+  it('expires worker tokens unused for 30 days unless set: at least a second and four heartbeats, and longer than a timer could wait, as it is only compared', () => {
     expect(loadConfig(argv(), {}).identityTokenMaxAgeMs).toBe(30 * 86_400_000);
     expect(loadConfig(argv(), { IDENTITY_TOKEN_MAX_AGE_MS: String(365 * 86_400_000) }).identityTokenMaxAgeMs).toBe(365 * 86_400_000);
-    expect(loadConfig(argv('--identity-token-max-age-ms', '1000'), {}).identityTokenMaxAgeMs).toBe(1_000);
+    expect(loadConfig(argv('--identity-token-max-age-ms', '1000'), { HEARTBEAT_MS: '250' }).identityTokenMaxAgeMs).toBe(1_000);
     expect(() => loadConfig(argv(), { IDENTITY_TOKEN_MAX_AGE_MS: '999' })).toThrow(/--identity-token-max-age-ms \/ IDENTITY_TOKEN_MAX_AGE_MS/);
+    // A connected page's token is renewed only at a heartbeat: with fewer than four in a max age, it could expire first.
+    expect(() => loadConfig(argv(), { IDENTITY_TOKEN_MAX_AGE_MS: '1000', HEARTBEAT_MS: '251' })).toThrow(
+      /--identity-token-max-age-ms \/ IDENTITY_TOKEN_MAX_AGE_MS: must be at least 4 × HEARTBEAT_MS/,
+    );
   });
 
   it('bounds the image files a delete could not remove that the embedded store remembers: 10,000 unless set', () => {

@@ -26,6 +26,16 @@ describe.each(IDENTITY_STORE_KINDS)('idle identities in the $name identity store
   afterEach(() => opened?.dispose());
   const open = async () => (opened = await kind.open()).store;
 
+  it('forgets a retention batch larger than a Lua script can unpack at once (RETENTION_BATCH goes up to 100,000)', async () => {
+    const store = await open();
+    const idle = 9_000;
+    for (let done = 0; done < idle; done += 500) await Promise.all(Array.from({ length: 500 }, (_, i) => store.seen(`idle-${done + i}`, 1_000)));
+    await store.revoke('idle-0');
+    expect(await store.forgetIdle(1_000, 10_000)).toBe(idle);
+    expect(await store.forgetIdle(1_000, 10_000)).toBe(0);
+    expect(await store.isRevoked('idle-0')).toBe(false);
+  });
+
   it('forgets the trust record and revocation of identities idle past the max age, oldest first, and keeps those seen since', async () => {
     const store = await open();
     const now = Date.now();
@@ -121,15 +131,21 @@ describe('an identity forgotten by retention', () => {
     const identities = (m.identities as unknown as { store: IdentityStore }).store;
     // The sweep at start is over, so the one below is a sweep of its own, not that one joined.
     await m.retention.idle();
-    // Revoked, and last seen a month and a day ago, when its newest token was issued.
-    const lastSeen = Date.now() - MAX_AGE - DAY;
-    const revoked = new WorkerTokens(secret, MAX_AGE, () => lastSeen).renew(newWorkerId(), 'volunteer');
-    await identities.seen(revoked.workerId, lastSeen);
-    await identities.revoke(revoked.workerId);
+    // Revoked, and last seen twice the max age and a day ago, when its newest token was issued.
+    const revokedLongAgo = async (lastSeen: number) => {
+      const identity = new WorkerTokens(secret, MAX_AGE, () => lastSeen).renew(newWorkerId(), 'volunteer');
+      await identities.seen(identity.workerId, lastSeen);
+      await identities.revoke(identity.workerId);
+      return identity;
+    };
+    const revoked = await revokedLongAgo(Date.now() - 2 * MAX_AGE - DAY);
+    // Its token expired on this clock too, but a master whose clock runs a day behind still takes it: kept revoked.
+    const lately = await revokedLongAgo(Date.now() - MAX_AGE - DAY);
     const active = (await grid.connect(m)).welcome.identity;
 
     expect(await m.retention.sweep()).toMatchObject({ identities: 1 });
     expect(await identities.isRevoked(revoked.workerId)).toBe(false);
+    expect(await identities.isRevoked(lately.workerId)).toBe(true);
     const refused = await grid.connect(m, { hello: { identity: revoked } }).catch((error: unknown) => error);
     expect(refused).toBeInstanceOf(WorkerRefusedError);
     expect(refused).toMatchObject({ code: CloseCode.identityExpired });

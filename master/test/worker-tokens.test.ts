@@ -57,6 +57,19 @@ describe('worker tokens', () => {
     expect(new WorkerTokens(newSecret(), MAX_AGE, () => clock).check(identity)).toEqual({ valid: false, why: 'forged' });
   });
 
+  it('refuse a token dated more than the max age ahead, signed on a clock too far off to judge its age by', () => {
+    const now = clock;
+    const ahead = (ms: number) => new WorkerTokens(secret, MAX_AGE, () => now + ms).renew(newWorkerId(), 'volunteer');
+    expect(tokens.check(ahead(MAX_AGE))).toEqual({ valid: true, workerClass: 'volunteer' });
+    expect(tokens.check(ahead(MAX_AGE + 1))).toEqual({ valid: false, why: 'expired' });
+  });
+
+  it('take an issue time in one spelling only: no leading zero', () => {
+    const identity = tokens.renew(newWorkerId(), 'volunteer');
+    expect(WorkerIdentity.safeParse({ ...identity, token: `0${identity.token}` }).success).toBe(false);
+    expect(WorkerIdentity.safeParse({ ...identity, token: `0.${identity.token.split('.')[1]}` }).success).toBe(true);
+  });
+
   it('refuse an undated token, as issued before tokens expired, as expired however it was signed', () => {
     const workerId = newWorkerId();
     const undated = createHmac('sha256', secret).update(`${workerId}.volunteer`).digest('base64url');
