@@ -116,6 +116,7 @@ export const OPTIONS: [string, string, keyof Config, string][] = [
   ['--redis-cluster-nodes <list>', 'REDIS_CLUSTER_NODES', 'redisClusterNodes', 'share jobs through a Redis Cluster (host:port,...)'],
   ['--redis-prefix <p>', 'REDIS_PREFIX', 'redisPrefix', 'key prefix; masters with the same prefix share jobs'],
   ['--master-timeout-ms <n>', 'MASTER_TIMEOUT_MS', 'masterTimeoutMs', "a master sharing Redis silent this long is dead: its workers' jobs are requeued"],
+  ['--shutdown-timeout-ms <n>', 'SHUTDOWN_TIMEOUT_MS', 'shutdownTimeoutMs', 'a master told to stop (SIGINT/SIGTERM) that has not closed within this exits 1'],
   ['--queue-partitions <n>', 'QUEUE_PARTITIONS', 'queuePartitions', 'partitions of the Redis queue, each its own hash tag (same on every master)'],
   ['--allowed-origins <list>', 'ALLOWED_ORIGINS', 'allowedOrigins', "other origins than the master's own whose pages may submit, delete and run workers"],
   ['--max-refused-messages <n>', 'MAX_REFUSED_MESSAGES', 'maxRefusedMessages', 'refused answers before a worker is disconnected'],

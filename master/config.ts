@@ -153,6 +153,11 @@ export const ConfigSchema = z
       .default('grid:'),
     /** A master sharing Redis silent this long has died: the others requeue the jobs its workers held without waiting for their leases. */
     masterTimeoutMs: timerMs(100).default(5_000),
+    /**
+     * A master told to stop that has not closed within this exits 1, naming what it still waited for. Under the 30 s a
+     * Kubernetes pod is given before SIGKILL, so the master says why it hung instead of being killed without a word.
+     */
+    shutdownTimeoutMs: timerMs(100).default(25_000),
     /** Partitions of the Redis queue (each its own hash tag, spread over a cluster's nodes); fixed when the store is first used. */
     queuePartitions: int(1).max(MAX_PARTITIONS, `QUEUE_PARTITIONS is at most ${MAX_PARTITIONS}`).default(1),
     /** Origins besides the master's own whose pages may change things (POST/PUT/PATCH/DELETE under /api, the worker socket). */

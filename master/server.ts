@@ -58,6 +58,8 @@ export interface Master {
   preparer: ImagePreparer;
   /** Stops taking requests, closes worker sockets (their jobs go back to the queue), closes the store. */
   close(): Promise<void>;
+  /** What close() is waiting for now, named for a shutdown that outlasts SHUTDOWN_TIMEOUT_MS. */
+  closeStep(): string;
 }
 
 /** Parts a test may swap for its own (e.g. a preparer that fails); each defaults to the real one. */
@@ -206,6 +208,12 @@ async function startLocked(config: Config, log: Logger, parts: MasterParts, lock
       "the operator's worker page: its answers are trusted (FLEET_TOKEN=<the token in it> npm run fleet runs headless ones; FLEET_TOKEN sets another)",
     );
 
+  let closeStep = 'not closing';
+  /** Names what close() waits for next, so a shutdown cut off by its deadline says where it hung. */
+  const waitFor = <T>(step: string, work: Promise<T>): Promise<T> => {
+    closeStep = step;
+    return work;
+  };
   const close = () =>
     (closing ??= (async () => {
       const stopped = new Promise((resolve) => server.close(resolve));
@@ -213,24 +221,24 @@ async function startLocked(config: Config, log: Logger, parts: MasterParts, lock
       lifecycle.stop();
       retention.stop();
       stats.stop();
-      await incoming.stop();
-      await shared?.close();
-      await hub.close();
-      await lifecycle.idle();
+      await waitFor('uploads being written', incoming.stop());
+      if (shared) await waitFor('the relay between masters', shared.close());
+      await waitFor('worker answers being handled', hub.close());
+      await waitFor('job transitions under way', lifecycle.idle());
       credit.stop();
-      await retention.idle();
+      await waitFor('the retention step under way', retention.idle());
       workers.stop();
       boards.close();
       server.closeAllConnections();
-      await stopped;
-      await store.close();
-      await ledger.close();
-      if (rateRedis) await closeRedis(rateRedis);
-      await identityStore.close();
+      await waitFor('HTTP connections to close', stopped);
+      await waitFor('the job store to close', store.close());
+      await waitFor('the volunteer ledger to close', ledger.close());
+      if (rateRedis) await waitFor("the rate limiter's Redis to close", closeRedis(rateRedis));
+      await waitFor('the identity store to close', identityStore.close());
       lock?.release();
       log.info('master stopped');
     })());
-  return { url, port, store, ledger, identities, lifecycle, retention, workers, hub, events, preparer, close };
+  return { url, port, store, ledger, identities, lifecycle, retention, workers, hub, events, preparer, close, closeStep: () => closeStep };
 }
 
 /**

@@ -15,6 +15,7 @@ describe('configuration', () => {
     expect(loadConfig(argv(), { MODEL_INPUT_RANGE: '0,1' }).modelInputRange).toEqual([0, 1]);
     expect(loadConfig(argv(), {}).redisUrl).toBeUndefined();
     expect(loadConfig(argv(), {}).idempotencyTtlMs).toBe(24 * 3_600_000);
+    expect(loadConfig(argv(), {}).shutdownTimeoutMs).toBe(25_000);
     expect(loadConfig(argv(), { REDIS_CLUSTER_NODES: '10.0.0.1:7000,redis-b:7001' }).redisClusterNodes).toEqual([
       { host: '10.0.0.1', port: 7000 },
       { host: 'redis-b', port: 7001 },
@@ -62,6 +63,7 @@ describe('configuration', () => {
     // The request and identity rate windows are timers too (rate-limiter-flexible keeps its counts in one).
     expect(() => loadConfig(argv(), { API_RATE_WINDOW_MS: '3000000000' })).toThrow(/API_RATE_WINDOW_MS: at most 2147483647 ms/);
     expect(() => loadConfig(argv(), { NEW_IDENTITY_WINDOW_MS: '3000000000' })).toThrow(/NEW_IDENTITY_WINDOW_MS: at most 2147483647 ms/);
+    expect(() => loadConfig(argv(), { SHUTDOWN_TIMEOUT_MS: String(2 ** 31) })).toThrow(/SHUTDOWN_TIMEOUT_MS: at most 2147483647 ms/);
     expect(loadConfig(argv(), { HEARTBEAT_MS: '3600000' }).heartbeatMs).toBe(3_600_000);
     expect(() => loadConfig(argv(), { HEARTBEAT_MS: '3600001' })).toThrow(/HEARTBEAT_MS: at most 3600000 \(1 h\)/);
   });
