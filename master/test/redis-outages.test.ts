@@ -13,6 +13,7 @@ import { freePort } from '../../test/support/free-port.ts';
 import { until } from '../../test/support/jobs-client.ts';
 import { result, useRedisStores, worker } from '../../test/support/redis-stores.ts';
 import { startRedis, stopRedis } from '../../test/support/redis-server.ts';
+import { DEFAULT_TEST_LIMITS } from '../../test/support/stores.ts';
 import { T0, newJobs } from '../../test/support/store-fixtures.ts';
 
 const { admin, connect } = useRedisStores();
@@ -150,6 +151,43 @@ describe('when Redis goes away', () => {
           Array.from({ length: 3 }, () => ['lost', 'the master could not hand the job out (Redis unavailable: Command timed out)']),
         );
       }
+    } finally {
+      own.disconnect();
+    }
+  });
+
+  it("ends a lease put back so at the job's last lease with the limits and the time it was handed", async () => {
+    server = await startRedis(port);
+    const url = `redis://127.0.0.1:${port}`;
+    // Each limit its own value, so that a limit read from its neighbour's place changes the end: the second unanswered
+    // lease fails the job (MAX_LEASES 2, not MAX_ATTEMPTS 3 nor FAILURE_QUORUM 4), its error listing one attempt.
+    const limits = { ...DEFAULT_TEST_LIMITS, maxAttempts: 3, maxLeases: 2, failureQuorum: 4, errorAttemptsShown: 1 };
+    const store = await connect(url, { commandTimeoutMs: 100, limits });
+    const own = new Redis(url);
+    try {
+      await store.create(newJobs(1), T0);
+      const [warm] = (await store.lease([worker('a')], 1_000, T0)) as Lease[];
+      await store.complete(warm!, 'a', result, T0);
+      const id = (await store.create(newJobs(1), T0)).jobs[0]!.id;
+      const [first] = (await store.lease([worker('w')], 1_000, T0)) as Lease[];
+      await store.release(first!, 'lost', 'socket closed', T0 + 1);
+
+      const PAUSE_MS = 600;
+      await own.call('CLIENT', 'PAUSE', PAUSE_MS, 'WRITE');
+      await expect(store.lease([worker('w')], 1_000, T0 + 7)).rejects.toBeInstanceOf(StoreUnavailableError);
+      // A read answered at all is answered after the late lease and its release, sent before it on the same connection.
+      let job: Awaited<ReturnType<typeof store.getDetail>> = null;
+      await until(async () => (job = await store.getDetail(id).catch(() => null)) !== null, 'Redis answering again');
+
+      const reason = 'the master could not hand the job out (Redis unavailable: Command timed out)';
+      const at = (ms: number) => new Date(ms).toISOString();
+      expect(job!.status).toBe('failed');
+      expect(job!.error).toBe(`1 earlier attempt is in the job's timeline; attempt 2, worker w (operator fleet): lost (${reason})`);
+      expect(job!.finishedAt).toBe(at(T0 + 7));
+      expect(job!.timeline.map((attempt) => [attempt.outcome, attempt.reason, attempt.endedAt])).toEqual([
+        ['lost', 'socket closed', at(T0 + 1)],
+        ['lost', reason, at(T0 + 7)],
+      ]);
     } finally {
       own.disconnect();
     }

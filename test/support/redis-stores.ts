@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach } from 'vitest';
-import type { WorkerRef } from '../../master/store/job-store.ts';
+import type { Limits, WorkerRef } from '../../master/store/job-store.ts';
 import { RedisJobStore } from '../../master/store/redis-job-store.ts';
 import { DEFAULT_TEST_LIMITS, TEST_REDIS_URL, type OpenedStore } from './stores.ts';
 
@@ -26,7 +26,7 @@ export function useRedisStores() {
     for (const { dispose } of opened.splice(0)) await dispose();
   });
 
-  async function connect(url: string, options: { commandTimeoutMs?: number; partitions?: number; firstTurn?: number } = {}) {
+  async function connect(url: string, options: { commandTimeoutMs?: number; partitions?: number; firstTurn?: number; limits?: Limits } = {}) {
     const store = await RedisJobStore.connect({ target: { url }, limits: DEFAULT_TEST_LIMITS, keyPrefix: `test:${randomUUID()}:`, ...options });
     stores.push(store);
     return store;
