@@ -170,7 +170,7 @@ export class JobDetail extends LitElement {
     if (job.status === 'failed') return html`<p class="failure">${job.error ?? 'It failed, with no reason given.'}</p>`;
     const waiting =
       job.status === 'leased'
-        ? html`Running on ${workerNamed(job.worker, runningAttempt(job)?.workerClass)}…`
+        ? html`Running on ${workerNamed(job.worker, job.holderClass)}…`
         : `Waiting for ${job.trustedOnly ? 'a trusted worker' : 'a worker'}…`;
     const answers = waitingAnswers(job, verificationPolicy.value);
     // A job back in the queue says why: an attempt failed, or its result leaned on a blacklisted volunteer.
@@ -315,8 +315,6 @@ export class JobDetail extends LitElement {
     if (await reportAction(this, () => this.admin.run((token) => jobFeed.remove(id, token), prompt), 'Deleted.', 'Could not delete')) navigate('/');
   }
 }
-
-const runningAttempt = (job: JobDetailView) => job.timeline.findLast((attempt) => attempt.outcome === 'running');
 
 /** Why a queued job is back in the queue: a failure in its worker's words, quoted under who said them; else the master's reason. */
 function requeuedBecause(job: JobDetailView) {
