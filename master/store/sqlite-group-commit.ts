@@ -45,8 +45,13 @@ export class SqliteGroupCommit {
    * the 503 a stopping master answers.
    */
   read<T>(read: () => T): T {
-    if (this.closing) throw closedError();
+    this.refuseIfClosing();
     return read();
+  }
+
+  /** Throws what a write is refused with once closing: for a caller to refuse before work the write would undo. */
+  refuseIfClosing(): void {
+    if (this.closing) throw closedError();
   }
 
   /**

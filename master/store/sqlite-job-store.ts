@@ -90,6 +90,8 @@ export class SqliteJobStore implements JobStore {
     const scopedKey = idempotencyKey === undefined ? undefined : idempotencyScope(owner, idempotencyKey);
     const digest = scopedKey ? await requestDigest(jobs) : null;
     const ids = jobs.map(() => randomUUID());
+    // Refused before the uploads are moved in: once closing, the write would be refused and the files deleted again.
+    this.commits.refuseIfClosing();
     let created: CreateResult;
     try {
       await this.images.put(jobs.map((job, i) => ({ jobId: ids[i]!, file: job.image, ...(job.prepared && { prepared: job.prepared.bytes }) })));

@@ -1,6 +1,7 @@
 // A read asked of the embedded store once it closes (a request still in flight while the master stops) is refused as a
 // write is: StoreUnavailableError, which the API answers 503 store-unavailable, never the driver's raw
-// "connection is not open" answered 500. So is every write, and the writes that read first (retention's steps).
+// "connection is not open" answered 500. So is every write, and the writes that read first (retention's steps); a create
+// before it moves its uploads in.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -69,6 +70,18 @@ it.each(Object.entries(callsAfterClose))('refuses %s asked for after close as it
   )) as Error | null;
   expect(refused).toBeInstanceOf(StoreUnavailableError);
   expect(refused!.message).toBe(writeRefused.message);
+});
+
+it('refuses a create after close before touching its files: the upload left where it was, nothing in the images folder', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'grid-sqlite-'));
+  dirs.push(dir);
+  const store = new SqliteJobStore(dir, DEFAULT_TEST_LIMITS);
+  await store.close();
+
+  const jobs = newJobs(2);
+  await expect(store.create(jobs, T0)).rejects.toBeInstanceOf(StoreUnavailableError);
+  expect(jobs.map((job) => fs.existsSync(job.image.path))).toEqual([true, true]);
+  expect(fs.readdirSync(path.join(dir, 'images'))).toEqual([]);
 });
 
 it('answers a request that reads the closed store 503 store-unavailable, not 500', async () => {
