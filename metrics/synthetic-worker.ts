@@ -41,6 +41,11 @@ export interface SyntheticWorkerOptions {
   modelHash?: string;
   /** Keep every job and message in `jobs` / `messages` (default); off, a worker that runs for long holds no history. */
   record?: boolean;
+  /**
+   * Hold each job the inference time its answer claims before sending it, as a page that computed that long would:
+   * the master credits no more than it saw a lease held. Off (default), answers go at once.
+   */
+  holdClaimedTime?: boolean;
 }
 
 export class SyntheticWorker {
@@ -65,7 +70,7 @@ export class SyntheticWorker {
 
   /** Answers a job with these classes and probabilities, most probable first, as computed on `computedOn`'s backend (and in its precision, if said). */
   answer(header: JobHeader, predictions: { index: number; probability: number }[], inferenceMs = 0, computedOn: ComputedOn = { backend: 'cpu' }): void {
-    this.send({
+    const result: WorkerMessage = {
       type: 'result',
       jobId: header.jobId,
       leaseId: header.leaseId,
@@ -73,7 +78,16 @@ export class SyntheticWorker {
       inferenceMs,
       ...computedOn,
       model: this.modelHash,
-    });
+    };
+    if (this.options.holdClaimedTime) this.sendAt(Date.now() + inferenceMs, result);
+    else this.send(result);
+  }
+
+  /** Sends once the clock reads `due` (a timer may fire a little early): the master, on the same clock, then saw the job held that long. */
+  private sendAt(due: number, message: WorkerMessage): void {
+    const left = due - Date.now();
+    if (left <= 0) this.send(message);
+    else setTimeout(() => this.sendAt(due, message), left);
   }
 
   fail(header: JobHeader, reason: string, retryable = true): void {

@@ -154,11 +154,12 @@ async function startMaster(): Promise<TestMaster> {
   return master;
 }
 
-/** A worker answering the i-th job it receives with INFERENCE_MS[i]. */
+/** A worker answering the i-th job it receives with INFERENCE_MS[i], after holding it that long (the master records no more). */
 async function answeringWorker(master: TestMaster): Promise<SyntheticWorker> {
   let answered = 0;
   const worker = await SyntheticWorker.connect({
     masterUrl: master.url,
+    holdClaimedTime: true,
     onJob: (job, self) => self.succeed(job.header, 0, INFERENCE_MS[answered++ % INFERENCE_MS.length]),
   });
   workers.push(worker);
@@ -254,6 +255,7 @@ describe('GET /api/stats', () => {
       await SyntheticWorker.connect({
         masterUrl: master.url,
         hello: { fleetToken: TEST_FLEET_TOKEN }, // trusted: its word that the image cannot be decoded is final
+        holdClaimedTime: true,
         onJob: ({ header }, self) => {
           if (header.jobId === poison) self.fail(header, 'cannot decode', false);
           else if (tried.has(header.jobId)) self.succeed(header, 0, 5);

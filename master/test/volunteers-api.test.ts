@@ -20,7 +20,8 @@ afterEach(async () => {
 });
 
 async function connect(options: Omit<SyntheticWorkerOptions, 'masterUrl'>) {
-  const worker = await SyntheticWorker.connect({ masterUrl: master.url, ...options });
+  // Each holds a job the time it claims: the master credits no more than it saw a lease held.
+  const worker = await SyntheticWorker.connect({ masterUrl: master.url, holdClaimedTime: true, ...options });
   workers.push(worker);
   return worker;
 }

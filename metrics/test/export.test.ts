@@ -23,7 +23,12 @@ const outDirs: string[] = [];
 
 beforeAll(async () => {
   master = await startTestMaster();
-  worker = await SyntheticWorker.connect({ masterUrl: master.url, name: WORKER_NAME, onJob: (job, self) => self.succeed(job.header, 0, 42) });
+  worker = await SyntheticWorker.connect({
+    masterUrl: master.url,
+    name: WORKER_NAME,
+    holdClaimedTime: true,
+    onJob: (job, self) => self.succeed(job.header, 0, 42),
+  });
   const ids = await submit(master.url, uploadsFrom(devImages(5).map((image) => image.path)));
   await settled(master.url, ids, 20_000);
 });
