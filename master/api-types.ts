@@ -23,7 +23,10 @@ export const Replica = z
     agreed: z.boolean().describe('Whether its top-1 is the final answer.'),
     backend: z.string().optional().describe('Its TF.js backend (absent on results verified before replicas named it).'),
     browser: z.string().optional().describe("Its browser family, as the worker's hello said, when it said."),
-    inferenceMs: z.number().optional().describe('Its inference time, as the worker reported it: what a volunteer is credited with.'),
+    inferenceMs: z
+      .number()
+      .optional()
+      .describe('Its inference time, as the worker reported it, cut to the time the master saw the lease held: what a volunteer is credited with.'),
     blacklisted: z
       .literal(true)
       .optional()

@@ -45,13 +45,15 @@ export class WorkerAnswers {
   async complete(session: WorkerSession, message: ResultMessage): Promise<void> {
     const { store, workers, verifier, trust, applied } = this.deps;
     const lease = { jobId: message.jobId, leaseId: message.leaseId };
-    if (this.isSpotCheckHeld(session, lease)) return this.followUp(trust.judgeSpotCheck(session, lease, message.predictions[0]!.index, message.inferenceMs));
+    // Every worker's claim is bounded, the fleet's too: the bound is physical, and one rule is simpler than two.
+    const inferenceMs = session.boundedInferenceMs(lease, message.inferenceMs, Date.now());
+    if (this.isSpotCheckHeld(session, lease)) return this.followUp(trust.judgeSpotCheck(session, lease, message.predictions[0]!.index, inferenceMs));
     const answer = {
       predictions: relabelled(message.predictions),
       model: message.model,
       backend: message.backend,
       ...(message.precision ? { precision: message.precision } : {}),
-      inferenceMs: message.inferenceMs,
+      inferenceMs,
       ...(message.stages ? { stages: message.stages } : {}),
       workerId: session.identity.workerId,
       workerClass: session.workerClass,
@@ -77,7 +79,7 @@ export class WorkerAnswers {
     if (blacklisted) session.close('blacklisted', CloseCode.identityRevoked, 'worker identity blacklisted');
     let judging: Promise<void> | undefined;
     if (transition.applied) {
-      session.recordDone(message.inferenceMs);
+      session.recordDone(inferenceMs);
       applied({ type: 'job', transition: name, job: transition.job });
       judging = this.followUp(name === 'completed' ? trust.judgeVolunteers(transition.job) : trust.voteKept(session, lease.jobId, checksBefore));
     } else {

@@ -1,0 +1,48 @@
+// A worker's answer says how long its model ran; the master keeps no more than the time it saw the lease held.
+// Through a real master: a volunteer answering at once while claiming 30 s is recorded and credited at most the
+// time the job was out, and an honest worker that held the job as long as it claims keeps its claim exactly.
+import { afterEach, describe, expect, it } from 'vitest';
+import { SyntheticWorker } from '../../metrics/synthetic-worker.ts';
+import { settled, submit, until, uploadsFrom } from '../../test/support/jobs-client.ts';
+import { devImages } from '../../test/support/paths.ts';
+import { startTestMaster, type TestMaster } from '../../test/support/test-master.ts';
+import type { VolunteersView, WorkerView } from '../api-types.ts';
+
+const uploads = uploadsFrom(devImages(1).map((image) => image.path));
+
+let master: TestMaster;
+let worker: SyntheticWorker | undefined;
+afterEach(async () => {
+  worker?.terminate();
+  await master?.close();
+});
+
+const volunteers = (): Promise<VolunteersView> => fetch(`${master.url}/api/volunteers`).then((r) => r.json()) as Promise<VolunteersView>;
+const listedWorker = async (): Promise<WorkerView> =>
+  ((await fetch(`${master.url}/api/workers`).then((r) => r.json())) as { workers: WorkerView[] }).workers[0]!;
+
+/** Runs one job through a volunteer claiming `claimedMs`; returns what the master recorded and the most it can have seen the job held. */
+async function oneJob(claimedMs: number, holdClaimedTime: boolean) {
+  master = await startTestMaster();
+  worker = await SyntheticWorker.connect({ masterUrl: master.url, credit: 1, holdClaimedTime, onJob: (job, self) => self.succeed(job.header, 1, claimedMs) });
+  // The lease is given after the upload starts and the answer taken before the job reads done: the job was held no longer.
+  const before = Date.now();
+  const [job] = await settled(master.url, await submit(master.url, uploads), 20_000);
+  const heldAtMost = Date.now() - before;
+  await until(async () => (await volunteers()).totals.images === 1, 'the volunteer credited');
+  return { recorded: job!.result!.inferenceMs, credited: (await volunteers()).totals.computeMs, mean: (await listedWorker()).meanInferenceMs!, heldAtMost };
+}
+
+describe('claimed inference time', () => {
+  it('cuts a volunteer claiming 30 s for an answer sent at once to the time the master saw the job held', async () => {
+    const { recorded, credited, mean, heldAtMost } = await oneJob(30_000, false);
+    expect(recorded).toBeLessThanOrEqual(heldAtMost);
+    expect(credited).toBe(recorded);
+    expect(mean).toBe(recorded);
+  });
+
+  it('keeps an honest claim exactly: the worker held the job at least as long as it says its model ran', async () => {
+    const { recorded, credited, mean } = await oneJob(25, true);
+    expect([recorded, credited, mean]).toEqual([25, 25, 25]);
+  });
+});
