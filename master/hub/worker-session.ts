@@ -157,11 +157,12 @@ export class WorkerSession {
   /**
    * A worker's claimed inference time, cut to how long this master saw it hold the lease: no page computes for longer
    * than it held the job, so an honest claim is kept and an inflated one (to pad a volunteer's credit or the stats) is
-   * not believed. An answer to a lease it no longer holds is fenced off anyway: it is credited nothing.
+   * not believed. The clock counts whole milliseconds, so the job may have been held up to 1 ms longer than it reads:
+   * a page's fractional claim is allowed that. An answer to a lease it no longer holds is fenced off anyway: it counts 0.
    */
   boundedInferenceMs(lease: LeaseRef, claimedMs: number, now: number): number {
     const held = this.held.get(lease.jobId);
-    return held?.leaseId === lease.leaseId ? Math.min(claimedMs, Math.max(0, now - held.givenAt)) : 0;
+    return held?.leaseId === lease.leaseId ? Math.min(claimedMs, Math.max(0, now - held.givenAt + 1)) : 0;
   }
 
   /** Forgets a lease; returns whether it was held. */

@@ -36,7 +36,7 @@ async function oneJob(claimedMs: number, holdClaimedTime: boolean) {
 describe('claimed inference time', () => {
   it('cuts a volunteer claiming 30 s for an answer sent at once to the time the master saw the job held', async () => {
     const { recorded, credited, mean, heldAtMost } = await oneJob(30_000, false);
-    expect(recorded).toBeLessThanOrEqual(heldAtMost);
+    expect(recorded).toBeLessThanOrEqual(heldAtMost + 1); // the clock's whole milliseconds: see WorkerSession.boundedInferenceMs
     expect(credited).toBe(recorded);
     expect(mean).toBe(recorded);
   });
