@@ -20,6 +20,7 @@ beforeAll(async () => {
     name: 'firefox-pages',
     credit: 2,
     hello: { browser: 'firefox', displayName: 'Ada' }, // a volunteer: credited under the identity the master issues it
+    holdClaimedTime: true, // credited what it claims: it held each job that long
     onJob: (job, self) => self.succeed(job.header, 1, 20),
   });
   const ids = await submit(ui.master.url, uploadsFrom(threeImages.map((image) => image.path)));
