@@ -1,14 +1,18 @@
 // A worker's answer says how long its model ran; the master keeps no more than the time it saw the lease held.
 // Through a real master: a volunteer answering at once while claiming 30 s is recorded and credited at most the
-// time the job was out, and an honest worker that held the job as long as it claims keeps its claim exactly.
+// time the job was out, so is its claim for a spot check, and an honest worker that held the job as long as it
+// claims keeps its claim exactly.
 import { afterEach, describe, expect, it } from 'vitest';
 import { SyntheticWorker } from '../../metrics/synthetic-worker.ts';
+import { classify, submitColours, useColourGold } from '../../test/support/colour-gold.ts';
 import { settled, submit, until, uploadsFrom } from '../../test/support/jobs-client.ts';
 import { devImages } from '../../test/support/paths.ts';
 import { startTestMaster, type TestMaster } from '../../test/support/test-master.ts';
 import type { VolunteersView, WorkerView } from '../api-types.ts';
+import type { StatsView } from '../stats-api-types.ts';
 
 const uploads = uploadsFrom(devImages(1).map((image) => image.path));
+const colourGold = useColourGold();
 
 let master: TestMaster;
 let worker: SyntheticWorker | undefined;
@@ -44,5 +48,27 @@ describe('claimed inference time', () => {
   it('keeps an honest claim exactly: the worker held the job at least as long as it says its model ran', async () => {
     const { recorded, credited, mean } = await oneJob(25, true);
     expect([recorded, credited, mean]).toEqual([25, 25, 25]);
+  });
+
+  it("cuts a spot check's claim too: a volunteer claiming 30 s for each check, answered at once, is recorded at most the time it held it", async () => {
+    master = await startTestMaster({ goldDir: colourGold.dir(), goldFraction: 0.5 });
+    const before = Date.now();
+    const ids = await submitColours(master.url, 30);
+    // Jobs claim nothing, checks 30 s: whatever the worker's mean holds beyond 0 came from its checks.
+    worker = await SyntheticWorker.connect({
+      masterUrl: master.url,
+      credit: 2,
+      onJob: (job, self) => void classify(job).then((index) => self.succeed(job.header, index, ids.includes(job.header.jobId) ? 0 : 30_000)),
+    });
+    await settled(master.url, ids, 20_000);
+    const checks = () => worker!.jobs.length - ids.length;
+    const passed = async () => ((await fetch(`${master.url}/api/stats`).then((r) => r.json())) as StatsView).dispatch.spotChecks.passed;
+    await until(async () => (await passed()) === checks(), 'every check it answered judged');
+    const heldAtMost = Date.now() - before;
+    // At GOLD_FRACTION 0.5 over 30 jobs, no spot check at all would be a 1 in 10^9 event.
+    expect(checks()).toBeGreaterThan(0);
+    const { jobsDone, meanInferenceMs } = await listedWorker();
+    expect(jobsDone).toBe(ids.length + checks());
+    expect(meanInferenceMs! * jobsDone).toBeLessThanOrEqual(checks() * (heldAtMost + 1));
   });
 });
