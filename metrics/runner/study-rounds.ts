@@ -8,16 +8,30 @@ export interface Rounds<Round> {
   /** Called with every round finished so far, after each one. */
   save: (done: readonly Round[]) => Promise<unknown>;
   signal?: AbortSignal | undefined;
+  /** Where `save` writes: a round that fails says so, and which rounds are there. */
+  savedIn: string;
 }
 
-export async function runRounds<Round>({ losses, measure, save, signal }: Rounds<Round>): Promise<Round[]> {
+export async function runRounds<Round>({ losses, measure, save, signal, savedIn }: Rounds<Round>): Promise<Round[]> {
   const done: Round[] = [];
   for (const [round, loss] of losses.entries()) {
     signal?.throwIfAborted();
-    done.push(await untilAborted(measure(loss, round), signal));
+    try {
+      done.push(await untilAborted(measure(loss, round), signal));
+    } catch (error) {
+      // An abort's reason already says where the results are (metrics/main.ts).
+      throw signal?.aborted ? error : roundFailed(error, loss, losses.slice(0, round), savedIn);
+    }
     await save(done);
   }
   return done;
+}
+
+/** A failed round's error, saying which rounds are saved and where, so nobody reruns those. */
+function roundFailed(error: unknown, loss: number, finished: readonly number[], savedIn: string): Error {
+  const why = error instanceof Error ? error.message : String(error);
+  const kept = finished.length ? `the loss rates finished (${finished.join(', ')}) are in ${savedIn}` : 'no loss rate had finished: nothing was written';
+  return new Error(`loss rate ${loss} failed: ${why}; ${kept}`, { cause: error });
 }
 
 /** The work's outcome, or the signal's reason as soon as it is aborted (the work itself is left to the cleanup). */

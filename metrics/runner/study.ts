@@ -108,6 +108,7 @@ export async function runStudy(
     const rounds = await runRounds({
       losses: options.losses,
       signal,
+      savedIn: options.outDir,
       measure: (loss, round) =>
         measureAtLoss({ options, link, master, masterBehindLink, images, loss, clock, keyPrefix: `${runId}-${round}`, progress, signal }),
       save: async (done) => {

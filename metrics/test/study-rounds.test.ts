@@ -6,19 +6,28 @@ import { runRounds } from '../runner/study-rounds.ts';
 describe('study rounds', () => {
   it('saves every round finished so far after each one', async () => {
     const saved: number[][] = [];
-    const rounds = await runRounds({ losses: [0, 0.2, 0.4], measure: async (loss) => loss, save: async (done) => saved.push([...done]) });
+    const rounds = await runRounds({ losses: [0, 0.2, 0.4], measure: async (loss) => loss, save: async (done) => saved.push([...done]), savedIn: 'results/x' });
     expect(rounds).toEqual([0, 0.2, 0.4]);
     expect(saved).toEqual([[0], [0, 0.2], [0, 0.2, 0.4]]);
   });
 
-  it('keeps the rounds saved before a later round fails', async () => {
+  it('keeps the rounds saved before a later round fails, and its error says which and where', async () => {
     const saved: number[][] = [];
     const measure = async (loss: number, round: number) => {
       if (round === 2) throw new Error('the upload client died');
       return loss;
     };
-    await expect(runRounds({ losses: [0, 0.2, 0.4], measure, save: async (done) => saved.push([...done]) })).rejects.toThrow('the upload client died');
+    await expect(runRounds({ losses: [0, 0.2, 0.4], measure, save: async (done) => saved.push([...done]), savedIn: 'results/x' })).rejects.toThrow(
+      'loss rate 0.4 failed: the upload client died; the loss rates finished (0, 0.2) are in results/x',
+    );
     expect(saved.at(-1)).toEqual([0, 0.2]);
+  });
+
+  it('says nothing was written when the first round fails', async () => {
+    const measure = () => Promise.reject(new Error('no worker connected'));
+    await expect(runRounds({ losses: [0, 0.2], measure, save: async () => {}, savedIn: 'results/x' })).rejects.toThrow(
+      'loss rate 0 failed: no worker connected; no loss rate had finished: nothing was written',
+    );
   });
 
   it('stops the round in progress when aborted, the rounds before it saved', async () => {
@@ -29,9 +38,9 @@ describe('study rounds', () => {
       stop.abort(new Error('stopped by SIGINT'));
       return new Promise<number>(() => {}); // a round that would never end on its own
     };
-    await expect(runRounds({ losses: [0, 0.2, 0.4, 0.6], measure, save: async (done) => saved.push([...done]), signal: stop.signal })).rejects.toThrow(
-      'stopped by SIGINT',
-    );
+    await expect(
+      runRounds({ losses: [0, 0.2, 0.4, 0.6], measure, save: async (done) => saved.push([...done]), signal: stop.signal, savedIn: 'results/x' }),
+    ).rejects.toThrow('stopped by SIGINT');
     expect(saved).toEqual([[0], [0, 0.2]]);
   });
 
@@ -40,7 +49,7 @@ describe('study rounds', () => {
     stop.abort(new Error('stopped by SIGTERM'));
     const started: number[] = [];
     const measure = async (loss: number) => started.push(loss);
-    await expect(runRounds({ losses: [0], measure, save: async () => {}, signal: stop.signal })).rejects.toThrow('stopped by SIGTERM');
+    await expect(runRounds({ losses: [0], measure, save: async () => {}, signal: stop.signal, savedIn: 'results/x' })).rejects.toThrow('stopped by SIGTERM');
     expect(started).toEqual([]);
   });
 });
