@@ -4,11 +4,12 @@
 // floats, as GPUs without float32 render targets do), then every pair compared image by image.
 import os from 'node:os';
 import path from 'node:path';
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { KNOWN_BACKENDS, type KnownBackend } from '../master/protocol.ts';
 import { answersOf, comparePair, type Answer } from './backend-agreement.ts';
 import { classifyInBrowsers } from './browser-run.ts';
 import { loadDataset } from './dataset.ts';
+import { positiveInteger } from './option-parsers.ts';
 
 /**
  * What the pages can be asked to run: each backend as it comes (WebGPU with the flag Chromium on Linux still wants),
@@ -28,15 +29,15 @@ const opts = new Command('bench:agreement')
       .default('wasm,cpu')
       .argParser((value) => parseBackends(value)),
   )
-  .option('--workers <n>', 'headless Chromium workers per backend', '1')
+  .option('--workers <n>', 'headless Chromium workers per backend', positiveInteger, 1)
   .option('--model-dir <dir>', 'model folder (default: the master’s default)')
   .parse()
-  .opts<{ images: string; backends: string[] | string; workers: string; modelDir?: string }>();
+  .opts<{ images: string; backends: string[] | string; workers: number; modelDir?: string }>();
 
 function parseBackends(value: string): string[] {
   const names = [...new Set(value.split(',').map((name) => name.trim()))];
   const unknown = names.filter((name) => !VARIANT_NAMES.includes(name));
-  if (unknown.length > 0 || names.length < 2) throw new Error(`--backends needs at least two of ${VARIANT_NAMES.join(', ')}; got "${value}"`);
+  if (unknown.length > 0 || names.length < 2) throw new InvalidArgumentError(`expected at least two of ${VARIANT_NAMES.join(', ')}, comma-separated`);
   return names;
 }
 
@@ -47,7 +48,7 @@ console.log(`${images.length} images, ${opts.workers} headless Chromium worker(s
 const answers = new Map<string, (Answer | null)[]>();
 for (const name of backends) {
   const variant = VARIANTS[name]!;
-  const jobs = await classifyInBrowsers({ images, workers: Number(opts.workers), ...variant, ...(opts.modelDir ? { modelDir: opts.modelDir } : {}) });
+  const jobs = await classifyInBrowsers({ images, workers: opts.workers, ...variant, ...(opts.modelDir ? { modelDir: opts.modelDir } : {}) });
   const ran = [...new Set(jobs.flatMap((job) => (job.result ? [job.result.backend] : [])))];
   if (ran.join() !== variant.backend) {
     console.log(`${name}: the pages ran on ${ran.join(', ') || 'nothing'} instead (the backend did not start here); left out`);

@@ -23,13 +23,17 @@ const opts = new Command('bench:browsers')
   .option('--images <dir>', 'labelled image folder (labels.csv)', '../shared/datasets/imagenet-dev')
   .option('--workers <n>', 'headless Chromium workers', positiveInteger, 2)
   .option('--model-dir <dir>', 'model folder (default: the master’s default)')
-  .option('--cold-start [rounds]', 'only time page open → first result, with an empty and a warm model cache, in fresh profiles')
-  .option('--page-thread [runs]', "only profile one worker page's thread as it classifies the images: ms per image in the model, elsewhere, idle")
+  .option('--cold-start [rounds]', 'only time page open → first result, with an empty and a warm model cache, in fresh profiles (3 rounds)', positiveInteger)
+  .option(
+    '--page-thread [runs]',
+    "only profile one worker page's thread as it classifies the images: ms per image in the model, elsewhere, idle (1 run)",
+    positiveInteger,
+  )
   .parse()
-  .opts<{ images: string; workers: number; modelDir?: string; coldStart?: true | string; pageThread?: true | string }>();
+  .opts<{ images: string; workers: number; modelDir?: string; coldStart?: true | number; pageThread?: true | number }>();
 
 if (opts.coldStart) {
-  const rounds = opts.coldStart === true ? 3 : Number(opts.coldStart);
+  const rounds = opts.coldStart === true ? 3 : opts.coldStart;
   const runs = await measureColdStarts(loadDataset(path.resolve(opts.images))[0]!.path, { rounds, ...(opts.modelDir ? { modelDir: opts.modelDir } : {}) });
   const seconds = (values: number[]) => values.map((ms) => (ms / 1000).toFixed(2)).join(', ');
   console.log(`cold start, worker page open → first result (headless Chromium, ${rounds} fresh profiles, ${os.cpus().length} cores):`);
@@ -50,7 +54,7 @@ const preparer = preparerFor(makeConfig(modelOption));
 const prepared = await Promise.all(images.map((image) => preparer.prepare(image.path)));
 
 if (opts.pageThread) {
-  const runs = opts.pageThread === true ? 1 : Number(opts.pageThread);
+  const runs = opts.pageThread === true ? 1 : opts.pageThread;
   console.log(`one worker page's thread, per image (${images.length} prepared images, a master, headless Chromium, ${os.cpus().length} cores):`);
   for (let run = 0; run < runs; run++) {
     const thread = await profilePageThread(prepared, modelOption);

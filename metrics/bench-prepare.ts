@@ -16,15 +16,16 @@ import { ImagePreparer, PREPARED_WEBP } from '../master/images/prepared-image.ts
 import { loadModelFiles } from '../master/model/model-files.ts';
 import { withBrowserGrid, type GridRun } from './browser-run.ts';
 import { loadDataset, type LabelledImage } from './dataset.ts';
+import { positiveInteger } from './option-parsers.ts';
 import { classifyStandalone } from './standalone-run.ts';
 
 const opts = new Command('bench:prepare')
   .option('--images <dir>', 'labelled image folder (labels.csv)', '../shared/datasets/imagenet-dev')
-  .option('--workers <n>', 'headless Chromium workers', '1')
+  .option('--workers <n>', 'headless Chromium workers', positiveInteger, 1)
   .option('--model-dir <dir>', 'model folder (default: the master’s default)')
   .option('--compare', 'first classify the candidate encodings in a standalone page (about 3 more minutes)')
   .parse()
-  .opts<{ images: string; workers: string; modelDir?: string; compare?: boolean }>();
+  .opts<{ images: string; workers: number; modelDir?: string; compare?: boolean }>();
 
 const images = loadDataset(path.resolve(opts.images));
 const modelDir = opts.modelDir ?? makeConfig({}).modelDir;
@@ -53,7 +54,7 @@ console.log(
     `mean ${prepared.mean.toFixed(1)} ms, max ${prepared.max.toFixed(1)} ms`,
 );
 
-const workers = Number(opts.workers);
+const workers = opts.workers;
 const [before, after] = await withBrowserGrid({ workers, ...(opts.modelDir ? { modelDir: opts.modelDir } : {}) }, async (grid) => [
   await grid.classify(images, { originals: true }),
   await grid.classify(images),

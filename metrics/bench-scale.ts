@@ -22,6 +22,7 @@ import { Command } from 'commander';
 import { RedisJobStore } from '../master/store/redis-job-store.ts';
 import { MAX_PARTITIONS } from '../master/store/redis/partitions.ts';
 import type { RedisTarget } from '../master/store/redis/redis-connection.ts';
+import { integerFrom, nameList, nonNegativeNumber, positiveInteger, positiveNumber, wholeNumber } from './option-parsers.ts';
 import { BenchCluster } from './scale-cluster.ts';
 import { ClientsChild, MasterChild, openFileLimit } from './scale-children.ts';
 import { capacity, gridCpu, latencyAt, receivedBetween, sleep, workerCounts, type CpuShares, type Grid } from './scale-grid.ts';
@@ -32,101 +33,83 @@ import { clearPrefix, jobsPerPartition, redisServerInfo } from './scale-redis.ts
 import { printReport, toCsv, type PhaseReport, type ScaleReport } from './scale-report.ts';
 import { fairness, split } from './scale-stats.ts';
 
+const STORES = ['redis', 'cluster'] as const;
+type Store = (typeof STORES)[number];
+
+// A typo (abc, 0, -1) is refused before anything starts: it used to become NaN or 0 and run nonsense or hang.
 const program = new Command('bench:scale')
-  .option('--sockets <n>', 'synthetic worker sockets, spread over the masters', '10000')
-  .option('--masters <n>', 'masters, each a process of its own', '4')
-  .option('--client-processes <n>', 'processes holding the sockets (each needs an open file per socket)', '2')
-  .option('--credit <n>', 'jobs each worker may hold at once', '1')
-  .option('--stores <list>', 'redis (one Redis) and/or cluster (a 3-node Redis Cluster started here), in that order', 'redis,cluster')
+  .option('--sockets <n>', 'synthetic worker sockets, spread over the masters (at least one per master)', positiveInteger, 10_000)
+  .option('--masters <n>', 'masters, each a process of its own', positiveInteger, 4)
+  .option('--client-processes <n>', 'processes holding the sockets (each needs an open file per socket)', positiveInteger, 2)
+  .option('--credit <n>', 'jobs each worker may hold at once', positiveInteger, 1)
+  .option('--stores <list>', 'redis (one Redis) and/or cluster (a 3-node Redis Cluster started here), in that order', nameList(STORES), [...STORES])
   .option('--redis-url <url>', 'the one Redis', 'redis://127.0.0.1:6379/0')
   .option('--redis-prefix <p>', 'key prefix of every key the bench makes (deleted before and after)', 'bench-scale:')
-  .option('--partitions <n>', 'QUEUE_PARTITIONS on the cluster store: a multiple of its 3 nodes, so each holds as many', '9')
-  .option('--redis-partitions <n>', 'QUEUE_PARTITIONS on the one-Redis store (1: as the figures before partitions)', '1')
-  .option('--cluster-port <n>', 'first port tried for the cluster nodes (each also needs port + 10000)', '7101')
-  .option('--heartbeat-ms <n>', "masters' HEARTBEAT_MS", '10000')
-  .option('--lease-ms <n>', "masters' LEASE_MS", '5000')
-  .option('--master-timeout-ms <n>', "masters' MASTER_TIMEOUT_MS: how soon the others requeue a killed master's leases", '2000')
-  .option('--idle-seconds <n>', 'idle time with every socket connected, for heartbeat cost and drops (first store only; 0: none)', '30')
-  .option('--capacity-jobs <n>', 'jobs submitted at once for the capacity run', '10000')
-  .option('--seconds <n>', 'length of the latency run at half the capacity, after 1 s of warm-up', '5')
+  .option('--partitions <n>', 'QUEUE_PARTITIONS on the cluster store: a multiple of its 3 nodes, so each holds as many', integerFrom(1, MAX_PARTITIONS), 9)
+  .option('--redis-partitions <n>', 'QUEUE_PARTITIONS on the one-Redis store (1: as the figures before partitions)', integerFrom(1, MAX_PARTITIONS), 1)
+  .option('--cluster-port <n>', 'first port tried for the cluster nodes (each also needs port + 10000)', integerFrom(1024, 65_535 - 10_000), 7101)
+  .option('--heartbeat-ms <n>', "masters' HEARTBEAT_MS", positiveInteger, 10_000)
+  .option('--lease-ms <n>', "masters' LEASE_MS", positiveInteger, 5000)
+  .option('--master-timeout-ms <n>', "masters' MASTER_TIMEOUT_MS: how soon the others requeue a killed master's leases", positiveInteger, 2000)
+  .option('--idle-seconds <n>', 'idle time with every socket connected, for heartbeat cost and drops (first store only; 0: none)', nonNegativeNumber, 30)
+  .option('--capacity-jobs <n>', 'jobs submitted at once for the capacity run', positiveInteger, 10_000)
+  .option('--seconds <n>', 'length of the latency run at half the capacity, after 1 s of warm-up', positiveNumber, 5)
   .option('--no-kill', 'skip killing a master (on the last store)')
-  .option('--kill-rate <n>', 'jobs/s offered around the master kill', '500')
-  .option('--kill-work-ms <n>', 'how long each worker takes per job around the master kill, so leases are held', '200')
+  .option('--kill-rate <n>', 'jobs/s offered around the master kill', positiveNumber, 500)
+  .option('--kill-work-ms <n>', 'how long each worker takes per job around the master kill, so leases are held (0: answers at once)', wholeNumber, 200)
   .option('--no-node-kill', 'skip killing a cluster node')
   .option(
     '--kill-counter-node',
     'kill the node of partition 0 (the submission counter: every submission 503 while it is down) instead of one holding only other partitions',
   )
-  .option('--node-down-seconds <n>', 'how long the cluster node stays dead', '3')
-  .option('--post-rate <n>', 'uploads/s through HTTP around the node kill', '50')
-  .option('--connect-concurrency <n>', 'handshakes in flight per client process', '64')
-  .option('--max-seconds <n>', 'the whole bench is stopped (and torn down) after this', '300')
+  .option('--node-down-seconds <n>', 'how long the cluster node stays dead', positiveNumber, 3)
+  .option('--post-rate <n>', 'uploads/s through HTTP around the node kill', positiveNumber, 50)
+  .option('--connect-concurrency <n>', 'handshakes in flight per client process', positiveInteger, 64)
+  .option('--max-seconds <n>', 'the whole bench is stopped (and torn down) after this', positiveNumber, 300)
   .option('--json <file>', 'write the report as JSON')
   .option('--csv <file>', 'write the report as CSV (store, section, metric, value)')
   .parse();
-const opts = program.opts<{
-  sockets: string;
-  masters: string;
-  clientProcesses: string;
-  credit: string;
-  stores: string;
+const {
+  stores,
+  redisUrl,
+  redisPrefix,
+  clusterPort,
+  kill: killsMaster,
+  nodeKill: killsNode,
+  killCounterNode,
+  json,
+  csv,
+  ...n
+} = program.opts<{
+  sockets: number;
+  masters: number;
+  clientProcesses: number;
+  credit: number;
+  stores: Store[];
   redisUrl: string;
   redisPrefix: string;
-  partitions: string;
-  redisPartitions: string;
-  clusterPort: string;
-  heartbeatMs: string;
-  leaseMs: string;
-  masterTimeoutMs: string;
-  idleSeconds: string;
-  capacityJobs: string;
-  seconds: string;
+  partitions: number;
+  redisPartitions: number;
+  clusterPort: number;
+  heartbeatMs: number;
+  leaseMs: number;
+  masterTimeoutMs: number;
+  idleSeconds: number;
+  capacityJobs: number;
+  seconds: number;
   kill: boolean;
-  killRate: string;
-  killWorkMs: string;
+  killRate: number;
+  killWorkMs: number;
   nodeKill: boolean;
   killCounterNode?: boolean;
-  nodeDownSeconds: string;
-  postRate: string;
-  connectConcurrency: string;
-  maxSeconds: string;
+  nodeDownSeconds: number;
+  postRate: number;
+  connectConcurrency: number;
+  maxSeconds: number;
   json?: string;
   csv?: string;
 }>();
-
-const n = {
-  sockets: Number(opts.sockets),
-  masters: Number(opts.masters),
-  clientProcesses: Number(opts.clientProcesses),
-  credit: Number(opts.credit),
-  partitions: Number(opts.partitions),
-  redisPartitions: Number(opts.redisPartitions),
-  heartbeatMs: Number(opts.heartbeatMs),
-  leaseMs: Number(opts.leaseMs),
-  masterTimeoutMs: Number(opts.masterTimeoutMs),
-  idleSeconds: Number(opts.idleSeconds),
-  capacityJobs: Number(opts.capacityJobs),
-  seconds: Number(opts.seconds),
-  killRate: Number(opts.killRate),
-  killWorkMs: Number(opts.killWorkMs),
-  nodeDownSeconds: Number(opts.nodeDownSeconds),
-  postRate: Number(opts.postRate),
-  connectConcurrency: Number(opts.connectConcurrency),
-  maxSeconds: Number(opts.maxSeconds),
-};
-const stores = opts.stores.split(',').filter(Boolean);
-const bad =
-  Object.entries(n).find(([, v]) => !Number.isFinite(v) || v < 0) ?? (stores.some((s) => s !== 'redis' && s !== 'cluster') && ['--stores', opts.stores]);
-const badPartitions = [n.partitions, n.redisPartitions].some((p) => !Number.isInteger(p) || p < 1 || p > MAX_PARTITIONS);
-if (bad || badPartitions || n.masters < 1 || n.clientProcesses < 1 || n.sockets < n.masters) {
-  const why = bad
-    ? `${bad[0]} = ${bad[1]}`
-    : badPartitions
-      ? `(--partitions and --redis-partitions are whole numbers from 1 to ${MAX_PARTITIONS})`
-      : '(need at least one master, one client process and one socket per master)';
-  console.error(`bench:scale: bad option ${why}`);
-  process.exit(2);
-}
+if (n.sockets < n.masters) program.error(`bench:scale: --sockets (${n.sockets}) must be at least --masters (${n.masters}): one socket per master`);
 
 // Each socket is an open file in its client process and in its master: say so before starting, not halfway.
 const fileLimit = openFileLimit();
@@ -180,7 +163,7 @@ function masterSettings(target: RedisTarget, partitions: number, index: number) 
     fleetToken,
     workerTokenSecret,
     ...('url' in target ? { redisUrl: target.url } : { redisClusterNodes: target.clusterNodes.map(({ host, port }) => `${host}:${port}`).join(',') }),
-    redisPrefix: opts.redisPrefix,
+    redisPrefix,
     queuePartitions: partitions,
     // Every socket and request comes from 127.0.0.1: the per-address caps an attacker meets would stop the bench.
     maxConnections: socketsPerMaster + 1000,
@@ -199,22 +182,22 @@ async function storePhase(store: 'redis' | 'cluster', first: boolean, last: bool
   let target: RedisTarget;
   let redisPids: number[];
   if (store === 'cluster') {
-    cluster = await BenchCluster.start(Number(opts.clusterPort));
+    cluster = await BenchCluster.start(clusterPort);
     const started = cluster;
     teardowns.push(() => started.stop());
     target = { clusterNodes: cluster.addresses };
     redisPids = cluster.pids();
   } else {
-    target = { url: opts.redisUrl };
-    redisPids = [(await redisServerInfo(opts.redisUrl)).pid];
+    target = { url: redisUrl };
+    redisPids = [(await redisServerInfo(redisUrl)).pid];
   }
   const partitions = store === 'cluster' ? n.partitions : n.redisPartitions;
   const where = 'url' in target ? target.url : target.clusterNodes.map(({ port }) => port).join(',');
-  console.log(`\n== ${store === 'redis' ? 'one Redis' : '3-node Redis Cluster'} (${where}), ${partitions} queue partition(s), prefix ${opts.redisPrefix}`);
-  await clearPrefix(target, opts.redisPrefix);
-  teardowns.push(() => clearPrefix(target, opts.redisPrefix));
+  console.log(`\n== ${store === 'redis' ? 'one Redis' : '3-node Redis Cluster'} (${where}), ${partitions} queue partition(s), prefix ${redisPrefix}`);
+  await clearPrefix(target, redisPrefix);
+  teardowns.push(() => clearPrefix(target, redisPrefix));
   // The first to connect records the store's partition count: the masters must (and do) say the same.
-  const reader = await RedisJobStore.connect({ target, keyPrefix: opts.redisPrefix, partitions, limits });
+  const reader = await RedisJobStore.connect({ target, keyPrefix: redisPrefix, partitions, limits });
   teardowns.push(() => reader.close());
 
   const log = new TransitionLog();
@@ -228,7 +211,7 @@ async function storePhase(store: 'redis' | 'cluster', first: boolean, last: bool
   teardowns.push(() => Promise.all(masters.map((m) => m.kill())));
   const clients = Array.from({ length: n.clientProcesses }, () => ClientsChild.start());
   teardowns.push(() => Promise.all(clients.map((c) => c.kill())));
-  const grid: Grid = { masters, live: [...masters], clients, log, reader, target, prefix: opts.redisPrefix, redisPids };
+  const grid: Grid = { masters, live: [...masters], clients, log, reader, target, prefix: redisPrefix, redisPids };
 
   // Bare masters: memory once start-up's garbage is collected and returned (the second of two measures a second
   // apart: the first collection frees what start-up left), and what they burn idle with no socket.
@@ -289,20 +272,20 @@ async function storePhase(store: 'redis' | 'cluster', first: boolean, last: bool
   const latency = await latencyAt(grid, rate, n.seconds, 60_000);
   const counts2 = await workerCounts(grid);
   const storeAfterDispatch = await reader.counts();
-  const partitionJobs = await jobsPerPartition(target, opts.redisPrefix, partitions);
+  const partitionJobs = await jobsPerPartition(target, redisPrefix, partitions);
 
   let kill: PhaseReport['kill'] = null;
-  if (last && opts.kill && n.masters > 1) {
+  if (last && killsMaster && n.masters > 1) {
     console.log(`kill -9 of master 0 while jobs are leased (${n.killRate} jobs/s, ${n.killWorkMs} ms per job, LEASE_MS ${n.leaseMs})`);
     kill = await killMaster(grid, { rate: n.killRate, preSeconds: 2, postSeconds: 1, workMs: n.killWorkMs, leaseMs: n.leaseMs });
   }
   let nodeKill: PhaseReport['nodeKill'] = null;
-  if (cluster && opts.nodeKill) {
-    const which = opts.killCounterNode ? "partition 0's (the submission counter's)" : 'one holding partitions other than 0';
+  if (cluster && killsNode) {
+    const which = killCounterNode ? "partition 0's (the submission counter's)" : 'one holding partitions other than 0';
     console.log(`kill -9 of a cluster node, ${which}, restarted after ${n.nodeDownSeconds} s (${n.postRate} uploads/s over HTTP)`);
     nodeKill = await killNode(grid, cluster, {
       partitions,
-      counterNode: Boolean(opts.killCounterNode),
+      counterNode: Boolean(killCounterNode),
       rate: n.postRate,
       preSeconds: 2,
       downSeconds: n.nodeDownSeconds,
@@ -367,7 +350,7 @@ const startedAt = new Date();
 const loadBefore = os.loadavg();
 const phases: PhaseReport[] = [];
 try {
-  for (const [i, store] of stores.entries()) phases.push(await storePhase(store as 'redis' | 'cluster', i === 0, i === stores.length - 1));
+  for (const [i, store] of stores.entries()) phases.push(await storePhase(store, i === 0, i === stores.length - 1));
 } catch (error) {
   console.error(error);
   await abort('failed');
@@ -379,11 +362,11 @@ const report: ScaleReport = {
   command: `npm run bench:scale -- ${process.argv.slice(2).join(' ')}`.trim(),
   startedAt: startedAt.toISOString(),
   seconds: (Date.now() - startedAt.getTime()) / 1000,
-  settings: { ...n, stores, redisUrl: opts.redisUrl, redisPrefix: opts.redisPrefix, killCounterNode: Boolean(opts.killCounterNode) },
+  settings: { ...n, stores, redisUrl: redisUrl, redisPrefix, killCounterNode: Boolean(killCounterNode) },
   machine: {
     cores: os.cpus().length,
     node: process.version,
-    redis: (await redisServerInfo(opts.redisUrl).catch(() => ({ version: 'unknown' }))).version,
+    redis: (await redisServerInfo(redisUrl).catch(() => ({ version: 'unknown' }))).version,
     openFileLimit: fileLimit,
     loadBefore,
     loadAfter: os.loadavg(),
@@ -391,6 +374,6 @@ const report: ScaleReport = {
   phases,
 };
 printReport(report);
-if (opts.json) fs.writeFileSync(opts.json, `${JSON.stringify(report, null, 2)}\n`);
-if (opts.csv) fs.writeFileSync(opts.csv, toCsv(report));
+if (json) fs.writeFileSync(json, `${JSON.stringify(report, null, 2)}\n`);
+if (csv) fs.writeFileSync(csv, toCsv(report));
 process.exit(0);

@@ -9,27 +9,16 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import { loadDataset } from './dataset.ts';
 import { ImageIndex } from './image-fingerprint.ts';
 import { modelAnswers } from './model-answers.ts';
-import { positiveInteger, wholeNumber } from './option-parsers.ts';
+import { fraction, fractionList, nameList, positiveInteger, wholeNumber } from './option-parsers.ts';
 import { runTrustCell, type CellOptions, type CellSpec, type TrustBenchInputs } from './trust-cell.ts';
 import { markdownTable, summarizeCell, verdicts, type CellSummary } from './trust-summary.ts';
 import { SABOTEUR_KINDS, type SaboteurKind } from './worker-behaviours.ts';
 
-const fractionList = (value: string) => {
-  const list = value.split(',').map(Number);
-  if (list.some((n) => !(n >= 0 && n <= 1))) throw new InvalidArgumentError('expected numbers between 0 and 1, comma-separated');
-  return list;
-};
-const kindList = (value: string) => {
-  const list = value.split(',');
-  const unknown = list.find((kind) => !(SABOTEUR_KINDS as readonly string[]).includes(kind));
-  if (unknown) throw new InvalidArgumentError(`unknown saboteur kind "${unknown}" (${SABOTEUR_KINDS.join(', ')})`);
-  return list as SaboteurKind[];
-};
-const fraction = (value: string) => fractionList(value)[0]!;
+const kindList = (value: string) => nameList(SABOTEUR_KINDS)(value) as SaboteurKind[];
 
 const opts = new Command('bench:trust')
   .description('Saboteurs against verification and spot checks: error rate, redundancy, overhead, throughput, time to catch.')

@@ -1,21 +1,16 @@
 // npm run gold -- --images <dir> [--model <dir>] [--min-margin 0.5] [--out <file>]: the answers file
 // for a folder of spot-check images (GOLD_DIR), from the served model in headless Chromium.
 import path from 'node:path';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import { GOLD_MIN_MARGIN } from '../master/trust/gold-set.ts';
 import { GOLD_CHECK_REENCODINGS, makeGoldAnswers } from './gold-answers.ts';
-
-const margin = (value: string) => {
-  const n = Number(value);
-  if (!(n >= 0 && n <= 1)) throw new InvalidArgumentError('expected a number between 0 and 1');
-  return n;
-};
+import { fraction } from './option-parsers.ts';
 
 const opts = new Command('gold')
   .description('Classify a folder of images with the served model and write gold.csv (file,index,margin) for the ones that make good spot checks.')
   .requiredOption('--images <dir>', 'the image folder (GOLD_DIR)')
   .option('--model <dir>', 'TF.js graph model folder (default: the master’s default model)')
-  .option('--min-margin <m>', 'keep images whose top-1 probability beats the second by at least this', margin, GOLD_MIN_MARGIN)
+  .option('--min-margin <m>', 'keep images whose top-1 probability beats the second by at least this', fraction, GOLD_MIN_MARGIN)
   .option('--out <file>', 'where to write the answers (default: <images>/gold.csv)')
   .parse()
   .opts<{ images: string; model?: string; minMargin: number; out?: string }>();

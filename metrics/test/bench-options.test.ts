@@ -1,11 +1,23 @@
 // The benches refuse option values that would make them hang or mean nothing before they start anything:
-// the shared parsers, and bench:dispatch and bench:browsers run as commands.
+// the shared parsers, and every bench (and metrics, metrics:export, gold) run as commands with bad values.
 import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { projectRoot } from '../../test/support/paths.ts';
-import { positiveInteger, positiveIntegerList, positiveNumber, wholeNumber } from '../option-parsers.ts';
+import {
+  fraction,
+  fractionList,
+  integerFrom,
+  nameList,
+  nonNegativeNumber,
+  positiveInteger,
+  positiveIntegerList,
+  positiveNumber,
+  wholeNumber,
+} from '../option-parsers.ts';
 
 const run = promisify(execFile);
 const tsx = path.join(projectRoot, 'node_modules/.bin/tsx');
@@ -24,6 +36,69 @@ describe('option parsers', () => {
     expect(() => positiveNumber('0')).toThrow('expected a number above 0');
     expect(positiveIntegerList('500,1000')).toEqual([500, 1000]);
     for (const bad of ['0', 'abc', '500,', '500,0']) expect(() => positiveIntegerList(bad), bad).toThrow('expected whole numbers above 0, comma-separated');
+  });
+
+  it('take 0 where it means none, ranges, fractions from 0 to 1 and known names, and refuse the rest', () => {
+    expect(nonNegativeNumber('0')).toBe(0);
+    for (const bad of ['-1', 'abc', '']) expect(() => nonNegativeNumber(bad), bad).toThrow('expected a number, 0 or more');
+    expect(integerFrom(1, 64)('64')).toBe(64);
+    for (const bad of ['0', '65', '1.5', 'abc', '']) expect(() => integerFrom(1, 64)(bad), bad).toThrow('expected a whole number from 1 to 64');
+    expect(fractionList('0,0.5,1')).toEqual([0, 0.5, 1]);
+    for (const bad of ['1.5', '-0.1', 'abc', '0.1,', '']) expect(() => fractionList(bad), bad).toThrow('expected numbers from 0 to 1, comma-separated');
+    expect(fraction('0.25')).toBe(0.25);
+    for (const bad of ['2', '0.1,0.2', '']) expect(() => fraction(bad), bad).toThrow('expected a number from 0 to 1');
+    expect(nameList(['redis', 'cluster'])('cluster,redis')).toEqual(['cluster', 'redis']);
+    expect(() => nameList(['redis', 'cluster'])('redis,')).toThrow('unknown "" (expected redis, cluster, comma-separated)');
+  });
+});
+
+// Each refusal runs with a temp folder of its own: a bench that started would leave its bench-* folder (or still be
+// running it) there, and print its header.
+const tmpRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-options-test-'));
+afterAll(() => fs.rmSync(tmpRoot, { recursive: true, force: true }));
+
+async function expectRefused(script: string, args: string[], message: string): Promise<void> {
+  const tmp = fs.mkdtempSync(path.join(tmpRoot, 'run-'));
+  const refused = run(tsx, [`metrics/${script}`, ...args], { cwd: projectRoot, env: { ...benchEnv, TMPDIR: tmp }, timeout: REFUSAL_TIMEOUT_MS });
+  await expect(refused).rejects.toMatchObject({ code: 1, stdout: '', stderr: expect.stringContaining(message) });
+  // tsx keeps its cache there (tsx-<uid>); anything else is what the bench started.
+  expect(fs.readdirSync(tmp).filter((name) => !name.startsWith('tsx-'))).toEqual([]);
+}
+
+// [script, option, bad value]: each once silently NaN, 0 or ignored (bench:scale, bench:hostile, --cold-start, ...).
+describe.each([
+  ['bench-scale.ts', '--sockets', 'abc'],
+  ['bench-scale.ts', '--masters', '0'],
+  ['bench-scale.ts', '--credit', '-1'],
+  ['bench-scale.ts', '--stores', 'redis,clutser'],
+  ['bench-scale.ts', '--partitions', '0'],
+  ['bench-scale.ts', '--cluster-port', '70000'],
+  ['bench-scale.ts', '--heartbeat-ms', '1.5'],
+  ['bench-scale.ts', '--idle-seconds', '-1'],
+  ['bench-scale.ts', '--seconds', '0'],
+  ['bench-scale.ts', '--max-seconds', 'abc'],
+  ['bench-hostile.ts', '--seconds', 'abc'],
+  ['bench-hostile.ts', '--only', 'api-flod'],
+  ['bench-browsers.ts', '--cold-start', '0'],
+  ['bench-browsers.ts', '--page-thread', 'abc'],
+  ['bench-agreement.ts', '--workers', '0'],
+  ['bench-agreement.ts', '--backends', 'wasm'],
+  ['bench-prepare.ts', '--workers', 'abc'],
+  ['bench-trust.ts', '--fractions', '0.1,1.5'],
+  ['bench-trust.ts', '--kinds', 'naive,sneaky'],
+  ['main.ts', '--loss', '0,2'],
+  ['main.ts', '--give-up-after', '-1'],
+  ['make-gold.ts', '--min-margin', '2'],
+])('%s', (script, option, value) => {
+  it(`refuses ${option} ${value} at once, with exit code 1 and the option named, starting nothing`, async () => {
+    const required = script === 'make-gold.ts' ? ['--images', tmpRoot] : [];
+    await expectRefused(script, [...required, option, value], `option '${option} `);
+  });
+});
+
+describe('bench:scale', () => {
+  it('refuses fewer sockets than masters, naming both, before starting anything', async () => {
+    await expectRefused('bench-scale.ts', ['--sockets', '2', '--masters', '4'], '--sockets (2) must be at least --masters (4)');
   });
 });
 
