@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { Redis } from 'ioredis';
 import { makeConfig } from '../master/config.ts';
 import { startMaster, type Master } from '../master/server.ts';
@@ -30,7 +30,7 @@ const TINY_PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADU
 const jobs = (count: number) => Array.from({ length: count }, () => newJob('tiny.png', 'image/png', TINY_PNG));
 
 const program = new Command('bench:dispatch')
-  .option('--store <kind>', 'job store: sqlite (embedded) or redis', 'sqlite')
+  .addOption(new Option('--store <kind>', 'job store: sqlite (embedded) or redis').choices(['sqlite', 'redis']).default('sqlite'))
   .option(
     '--redis-url <url>',
     'Redis for --store redis (keys under the prefix "bench:" are cleared; --peer bullmq\'s are deleted after)',
@@ -42,7 +42,9 @@ const program = new Command('bench:dispatch')
   .option('--warm-up-jobs <n>', 'jobs run first and not counted, by ours and by --peer alike (JIT, caches), as the latency runs warm up', wholeNumber, 2000)
   .option('--rates <list>', 'offered rates for the latency runs, jobs/s', positiveIntegerList, [500, 1000, 2000])
   .option('--seconds <n>', 'length of each latency run', positiveNumber, 5)
-  .option('--peer <name>', "also run a peer queue on the same Redis with the capacity run's job count: bullmq (needs --store redis)")
+  .addOption(
+    new Option('--peer <name>', "also run a peer queue on the same Redis with the capacity run's job count: bullmq (needs --store redis)").choices(['bullmq']),
+  )
   .option('--peer-concurrency <n>', "the peer worker's concurrency", positiveInteger, 128)
   .parse();
 const opts = program.opts<{
@@ -169,19 +171,8 @@ async function latencyAt(rate: number, seconds: number) {
   });
 }
 
-if (opts.store !== 'sqlite' && opts.store !== 'redis') {
-  console.error(`bench:dispatch: unknown store "${opts.store}" (sqlite or redis)`);
-  process.exit(2);
-}
-if (opts.peer !== undefined && opts.peer !== 'bullmq') {
-  console.error(`bench:dispatch: unknown peer "${opts.peer}" (bullmq)`);
-  process.exit(2);
-}
 // BullMQ lives on Redis: against the embedded store the two figures would differ by more than the dispatch.
-if (opts.peer === 'bullmq' && opts.store !== 'redis') {
-  console.error('bench:dispatch: --peer bullmq needs --store redis (both are measured on the same Redis)');
-  process.exit(2);
-}
+if (opts.peer === 'bullmq' && opts.store !== 'redis') program.error('bench:dispatch: --peer bullmq needs --store redis (both are measured on the same Redis)');
 console.log(
   `dispatch benchmark: store=${opts.store === 'redis' ? `redis (${opts.redisUrl})` : 'sqlite (embedded)'}, ${opts.workers} synthetic workers × credit ${opts.credit}, ${os.cpus().length} cores, node ${process.version}`,
 );

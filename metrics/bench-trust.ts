@@ -9,7 +9,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { loadDataset } from './dataset.ts';
 import { ImageIndex } from './image-fingerprint.ts';
 import { modelAnswers } from './model-answers.ts';
@@ -47,7 +47,7 @@ const opts = new Command('bench:trust')
   )
   .option('--quick', 'a short run: 120 jobs per cell, lie rates 0.5 and 1 only')
   .option('--cell-timeout <s>', 'seconds a cell may run before what is unfinished is counted as such', positiveInteger, 300)
-  .option('--store <kind>', 'job store: sqlite (embedded) or redis', 'sqlite')
+  .addOption(new Option('--store <kind>', 'job store: sqlite (embedded) or redis').choices(['sqlite', 'redis']).default('sqlite'))
   .option('--redis-url <url>', 'Redis for --store redis (keys under the prefix "bench-trust:" are cleared)', 'redis://127.0.0.1:6379/0')
   .option('--target-error <e>', 'TARGET_ERROR (default: the master’s)', fraction)
   .option('--saboteur-fraction <f>', 'SABOTEUR_FRACTION, the share the master assumes (default: the master’s)', fraction)
@@ -90,10 +90,6 @@ const opts = new Command('bench:trust')
     goldPoolSize?: number;
   }>();
 
-if (opts.store !== 'sqlite' && opts.store !== 'redis') {
-  console.error(`bench:trust: unknown store "${opts.store}" (sqlite or redis)`);
-  process.exit(2);
-}
 const jobs = opts.quick ? 120 : opts.jobs;
 const rates = opts.quick ? opts.rates.filter((rate) => rate >= 0.5) : opts.rates;
 const policy = Object.fromEntries(

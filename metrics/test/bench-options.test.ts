@@ -86,6 +86,9 @@ describe.each([
   ['bench-prepare.ts', '--workers', 'abc'],
   ['bench-trust.ts', '--fractions', '0.1,1.5'],
   ['bench-trust.ts', '--kinds', 'naive,sneaky'],
+  ['bench-trust.ts', '--store', 'postgres'],
+  ['bench-dispatch.ts', '--store', 'postgres'],
+  ['bench-dispatch.ts', '--peer', 'kafka'],
   ['main.ts', '--loss', '0,2'],
   ['main.ts', '--give-up-after', '-1'],
   ['make-gold.ts', '--min-margin', '2'],
@@ -96,9 +99,13 @@ describe.each([
   });
 });
 
-describe('bench:scale', () => {
-  it('refuses fewer sockets than masters, naming both, before starting anything', async () => {
+describe('options that need each other', () => {
+  it('bench:scale refuses fewer sockets than masters, naming both, before starting anything', async () => {
     await expectRefused('bench-scale.ts', ['--sockets', '2', '--masters', '4'], '--sockets (2) must be at least --masters (4)');
+  });
+
+  it('bench:dispatch refuses --peer bullmq without --store redis, before starting anything', async () => {
+    await expectRefused('bench-dispatch.ts', ['--peer', 'bullmq'], '--peer bullmq needs --store redis');
   });
 });
 
