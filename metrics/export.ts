@@ -13,11 +13,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
 import { stringify } from 'csv-stringify/sync';
 import type { WorkerPage, WorkerView } from '../master/api-types.ts';
 import type { StatsView } from '../master/stats-api-types.ts';
 import { DEFAULT_MAX_WORKERS_PAGE } from '../master/config.ts';
+import { positiveInteger, positiveNumber } from './option-parsers.ts';
 
 export interface ExportOptions {
   masterUrl: string;
@@ -218,26 +219,18 @@ function printSkipped(sample: number, skipped?: Error): void {
   if (skipped) console.error(`metrics:export: sample ${sample + 1} skipped: ${skipped.message}`);
 }
 
-function positive(name: string, integer: boolean) {
-  return (value: string): number => {
-    const number = Number(value);
-    if (!(number > 0) || (integer && !Number.isInteger(number))) throw new InvalidArgumentError(`${name} must be a positive ${integer ? 'integer' : 'number'}`);
-    return number;
-  };
-}
-
 export async function main(argv: string[]): Promise<void> {
   const program = new Command('metrics:export')
     .description("Writes a running master's /api/stats to CSV files")
     .requiredOption('--master <url>', 'the master to read, e.g. http://127.0.0.1:8080')
     .option('--out <dir>', 'output folder', `results/live-${new Date().toISOString().replace(/[:.]/g, '-')}`)
-    .addOption(new Option('--interval <seconds>', 'seconds between samples').default(5).argParser(positive('--interval', false)))
-    .addOption(new Option('--samples <n>', 'how many times to poll').default(1).argParser(positive('--samples', true)))
+    .addOption(new Option('--interval <seconds>', 'seconds between samples').default(5).argParser(positiveNumber))
+    .addOption(new Option('--samples <n>', 'how many times to poll').default(1).argParser(positiveInteger))
     .addOption(
       new Option(
         '--workers-page <n>',
         `workers per page of GET /api/workers, at most the master's MAX_WORKERS_PAGE (default: ${DEFAULT_MAX_WORKERS_PAGE}, or the master's own page size where its MAX_WORKERS_PAGE is lower)`,
-      ).argParser(positive('--workers-page', true)),
+      ).argParser(positiveInteger),
     )
     .addOption(new Option('--admin-token <token>', "the master's ADMIN_TOKEN: a private board's statistics are the admin's").env('ADMIN_TOKEN'))
     .parse(argv);

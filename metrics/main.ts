@@ -5,23 +5,10 @@
 // headless browser workers classify them; every image sent is accounted for.
 // Needs root (network namespaces) and nftables. See metrics/runner/study.ts.
 import path from 'node:path';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
+import { fractionList, nonNegativeNumber, positiveInteger, positiveNumber } from './option-parsers.ts';
 import { formatSummaryTable } from './runner/summary-table.ts';
 import { runStudy } from './runner/study.ts';
-
-const number =
-  (name: string, { min = 0, max = Infinity, integer = false, exclusiveMin = false } = {}) =>
-  (value: string): number => {
-    const n = Number(value);
-    const aboveMin = exclusiveMin ? n > min : n >= min;
-    if (value.trim() === '' || !Number.isFinite(n) || !aboveMin || n > max || (integer && !Number.isInteger(n))) {
-      const range = `${exclusiveMin ? 'above' : 'at least'} ${min}${max < Infinity ? ` and at most ${max}` : ''}`;
-      throw new InvalidArgumentError(`${name} must be a${integer ? ' whole' : ''} number ${range}, got "${value}"`);
-    }
-    return n;
-  };
-
-const lossList = (value: string): number[] => value.split(',').map((part) => number('each loss rate', { max: 1 })(part));
 
 const program = new Command('metrics')
   .description('Packet loss vs throughput, goodput, accuracy and latency, with browser workers and a real lossy link')
@@ -29,26 +16,18 @@ const program = new Command('metrics')
   .addOption(
     new Option('--loss <list>', 'loss rates per direction, comma separated')
       .default([0, 0.067, 0.13, 0.2, 0.27, 0.33, 0.4, 0.47, 0.53, 0.6], '0,0.067,…,0.6')
-      .argParser(lossList),
+      .argParser(fractionList),
   )
-  .addOption(new Option('--rate <jobs/s>', 'open-loop upload rate').default(10).argParser(number('--rate', { exclusiveMin: true })))
-  .addOption(new Option('--workers <n>', 'headless Chromium workers').default(2).argParser(number('--workers', { min: 1, integer: true })))
-  .addOption(new Option('--count <n>', 'images per loss rate (the first n of labels.csv)').default(100).argParser(number('--count', { min: 1, integer: true })))
+  .addOption(new Option('--rate <jobs/s>', 'open-loop upload rate').default(10).argParser(positiveNumber))
+  .addOption(new Option('--workers <n>', 'headless Chromium workers').default(2).argParser(positiveInteger))
+  .addOption(new Option('--count <n>', 'images per loss rate (the first n of labels.csv)').default(100).argParser(positiveInteger))
   .option('--out <dir>', 'results folder', path.join('results', new Date().toISOString().replace(/[:.]/g, '-')))
   .option('--data-dir <dir>', "keep the master's job store here (default: a temp folder, removed afterwards)")
   .option('--workers-behind-link', 'put the workers behind the lossy link too', false)
-  .addOption(
-    new Option('--attempt-timeout <s>', 'abandon one upload attempt after this long')
-      .default(10)
-      .argParser(number('--attempt-timeout', { exclusiveMin: true })),
-  )
-  .addOption(new Option('--give-up-after <s>', 'no retry starts later than this after the intended send').default(60).argParser(number('--give-up-after')))
-  .addOption(new Option('--result-timeout <s>', 'wait this long for acknowledged jobs to finish').default(120).argParser(number('--result-timeout')))
-  .addOption(
-    new Option('--probe-packets <n>', 'UDP probes per direction to measure the real loss')
-      .default(400)
-      .argParser(number('--probe-packets', { min: 1, integer: true })),
-  )
+  .addOption(new Option('--attempt-timeout <s>', 'abandon one upload attempt after this long').default(10).argParser(positiveNumber))
+  .addOption(new Option('--give-up-after <s>', 'no retry starts later than this after the intended send').default(60).argParser(nonNegativeNumber))
+  .addOption(new Option('--result-timeout <s>', 'wait this long for acknowledged jobs to finish').default(120).argParser(nonNegativeNumber))
+  .addOption(new Option('--probe-packets <n>', 'UDP probes per direction to measure the real loss').default(400).argParser(positiveInteger))
   .parse();
 
 const opts = program.opts<{

@@ -162,7 +162,7 @@ describe('metrics:export', () => {
 
     await expect(run(tsx, ['metrics/export.ts', '--master', master.url, '--samples', '0'], { cwd: projectRoot })).rejects.toMatchObject({
       code: 1,
-      stderr: expect.stringContaining('--samples must be a positive integer'),
+      stderr: expect.stringContaining("option '--samples <n>' argument '0' is invalid. expected a whole number above 0"),
     });
   });
 
