@@ -105,6 +105,31 @@ describe('VolunteerIdentity', () => {
     expect(tabC!.current).toEqual(first);
   });
 
+  it('presents the newest token of its identity another tab renewed, and forgets only the token the master refused', () => {
+    const storage = memoryStorage();
+    const workerId = 'A'.repeat(22);
+    const dated = (issuedAt: number) => ({ workerId, token: `${issuedAt}.${'s'.repeat(43)}` });
+    const [working, idle] = [0, 1].map(() => new VolunteerIdentity(() => storage));
+    working!.remember(dated(1_000));
+    expect(idle!.current).toEqual(dated(1_000));
+    // The working tab's welcomes renew the token; the idle tab, started again, presents the renewed one.
+    working!.remember(dated(2_000));
+    expect(idle!.current).toEqual(dated(2_000));
+    // A stored token older than the one held (a tab whose save failed) is not taken back.
+    storage.setItem('grid-worker-identity', JSON.stringify(dated(1_500)));
+    expect(idle!.current).toEqual(dated(2_000));
+
+    // The idle tab's token is refused while another tab has stored another identity: that one stays.
+    const other = { workerId: 'B'.repeat(22), token: `5000.${'t'.repeat(43)}` };
+    storage.setItem('grid-worker-identity', JSON.stringify(other));
+    idle!.forget();
+    expect(new VolunteerIdentity(() => storage).current).toEqual(other);
+    // The refused token itself, stored, is forgotten.
+    const holder = new VolunteerIdentity(() => storage);
+    holder.forget();
+    expect(new VolunteerIdentity(() => storage).current).toBeNull();
+  });
+
   it("a fleet tab whose token the master refused presents the volunteer's identity from then on, leaving the fleet's kept", () => {
     const storage = memoryStorage();
     const fleet = { workerId: 'F'.repeat(22), token: 'f'.repeat(43) };

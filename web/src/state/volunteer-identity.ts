@@ -1,4 +1,4 @@
-import { DisplayName, WorkerIdentity } from '../../../master/protocol.ts';
+import { DisplayName, tokenParts, WorkerIdentity } from '../../../master/protocol.ts';
 
 /**
  * Where the identity the master issued this browser (id and signed token) is kept, as JSON: a volunteer's, or the
@@ -9,6 +9,9 @@ export const IDENTITY_KEYS = { volunteer: 'grid-worker-identity', fleet: 'grid-f
 const NAME_KEY = 'grid-volunteer-name';
 
 type Storage = Pick<globalThis.Storage, 'getItem' | 'setItem' | 'removeItem'>;
+
+/** When the token was issued; undated ones (from before tokens expired) count as oldest. */
+const issuedAt = ({ token }: WorkerIdentity): number => tokenParts(token)?.issuedAt ?? -1;
 
 function parseIdentity(json: string | null): WorkerIdentity | null {
   try {
@@ -40,9 +43,15 @@ export class VolunteerIdentity {
     this.displayName = name.success ? name.data : null;
   }
 
-  /** The identity to present; without one, whatever another tab of this browser has stored since. */
+  /**
+   * The identity to present; without one, whatever another tab of this browser has stored since. Another tab working
+   * on renews the token they share: the newest is presented, or a tab idle past the max age would be refused and
+   * start another identity.
+   */
   get current(): WorkerIdentity | null {
-    this.held ??= this.stored();
+    const stored = this.stored();
+    if (this.held && stored?.workerId === this.held.workerId && issuedAt(stored) > issuedAt(this.held)) this.held = stored;
+    this.held ??= stored;
     return this.held;
   }
 
@@ -69,10 +78,14 @@ export class VolunteerIdentity {
     this.held = this.stored();
   }
 
-  /** The master refused the identity (revoked, or signed by another master): the next connect gets a new one. */
+  /**
+   * The master refused the identity (revoked, expired, or signed by another master): the next connect gets a new one.
+   * What another tab stored since (a fresher token, a new identity) is not the refused one, and stays.
+   */
   forget(): void {
+    const refused = this.held;
     this.held = null;
-    this.remove(this.key);
+    if (!refused || this.stored()?.token === refused.token) this.remove(this.key);
   }
 
   /** Opts in with a name (checked as the master will), or out with null; returns an error message or null. */
