@@ -4,6 +4,7 @@
 // kept as a vote, as verification says (master/trust/verification.ts); an answer
 // to a spot check is judged in volunteer-trust.ts. A fenced-off answer, and one
 // that made no sense, count against the worker.
+import { believedTimes } from '../hub/claimed-times.ts';
 import type { WorkerRegistry } from '../hub/worker-registry.ts';
 import type { WorkerSession } from '../hub/worker-session.ts';
 import type { Logger } from '../log.ts';
@@ -46,7 +47,7 @@ export class WorkerAnswers {
     const { store, workers, verifier, trust, applied } = this.deps;
     const lease = { jobId: message.jobId, leaseId: message.leaseId };
     // Every worker's claim is bounded, the fleet's too: the bound is physical, and one rule is simpler than two.
-    const inferenceMs = session.boundedInferenceMs(lease, message.inferenceMs, Date.now());
+    const { inferenceMs, stages } = believedTimes(session, lease, message, Date.now());
     if (this.isSpotCheckHeld(session, lease)) return this.followUp(trust.judgeSpotCheck(session, lease, message.predictions[0]!.index, inferenceMs));
     const answer = {
       predictions: relabelled(message.predictions),
@@ -54,7 +55,7 @@ export class WorkerAnswers {
       backend: message.backend,
       ...(message.precision ? { precision: message.precision } : {}),
       inferenceMs,
-      ...(message.stages ? { stages: message.stages } : {}),
+      ...(stages ? { stages } : {}),
       workerId: session.identity.workerId,
       workerClass: session.workerClass,
       ...(session.hello.browser ? { browser: session.hello.browser } : {}),

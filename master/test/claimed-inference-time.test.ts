@@ -1,7 +1,7 @@
 // A worker's answer says how long its model ran; the master keeps no more than the time it saw the lease held.
 // Through a real master: a volunteer answering at once while claiming 30 s is recorded and credited at most the
 // time the job was out, so is its claim for a spot check, and an honest worker that held the job as long as it
-// claims keeps its claim exactly.
+// claims keeps its claim exactly; a page's stages are kept only when they add up and fit in that time.
 import { afterEach, describe, expect, it } from 'vitest';
 import { SyntheticWorker } from '../../metrics/synthetic-worker.ts';
 import { classify, submitColours, useColourGold } from '../../test/support/colour-gold.ts';
@@ -9,6 +9,7 @@ import { settled, submit, until, uploadsFrom } from '../../test/support/jobs-cli
 import { devImages } from '../../test/support/paths.ts';
 import { startTestMaster, type TestMaster } from '../../test/support/test-master.ts';
 import type { VolunteersView, WorkerView } from '../api-types.ts';
+import type { PageStages } from '../protocol.ts';
 import type { StatsView } from '../stats-api-types.ts';
 
 const uploads = uploadsFrom(devImages(1).map((image) => image.path));
@@ -48,6 +49,32 @@ describe('claimed inference time', () => {
   it('keeps an honest claim exactly: the worker held the job at least as long as it says its model ran', async () => {
     const { recorded, credited, mean } = await oneJob(25, true);
     expect([recorded, credited, mean]).toEqual([25, 25, 25]);
+  });
+
+  it('keeps the stages of a page only when they could be true: adding up to its inference time, and with its queue wait within the time held', async () => {
+    master = await startTestMaster();
+    // Each job is held 40 ms before the answer: an honest page's 30 ms in all fits, a claim of more does not.
+    const claims: Record<string, { inferenceMs: number; stages: PageStages }> = {
+      honest: { inferenceMs: 20, stages: { queued: 10, decode: 5, preprocess: 5, predict: 8, readback: 2 } },
+      'not adding up': { inferenceMs: 20, stages: { queued: 0, decode: 5, preprocess: 5, predict: 800, readback: 2 } },
+      'queued for longer than held': { inferenceMs: 20, stages: { queued: 60_000, decode: 5, preprocess: 5, predict: 8, readback: 2 } },
+    };
+    const names = Object.keys(claims);
+    const ids = await submit(master.url, uploadsFrom(devImages(names.length).map((image) => image.path)));
+    const claimOf = new Map(ids.map((id, i) => [id, claims[names[i]!]!]));
+    const model = ((await fetch(`${master.url}/api/model`).then((r) => r.json())) as { hash: string }).hash;
+    worker = await SyntheticWorker.connect({
+      masterUrl: master.url,
+      credit: 1,
+      onJob: (job, self) => {
+        const { jobId, leaseId } = job.header;
+        const predictions = [{ index: 1, label: 'class 1', probability: 1 }];
+        setTimeout(() => self.send({ type: 'result', jobId, leaseId, predictions, ...claimOf.get(jobId)!, backend: 'cpu', model }), 40);
+      },
+    });
+    const jobs = await settled(master.url, ids, 20_000);
+    expect(jobs.map((job) => job.result!.inferenceMs)).toEqual([20, 20, 20]);
+    expect(jobs.map((job) => job.result!.stages ?? null)).toEqual([claims.honest!.stages, null, null]);
   });
 
   it("cuts a spot check's claim too: a volunteer claiming 30 s for each check, answered at once, is recorded at most the time it held it", async () => {
