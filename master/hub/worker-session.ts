@@ -23,6 +23,12 @@ export type SessionCutOff = 'tooManyRefused' | 'blacklisted';
 /** Jobs a new worker may hold before it has answered any: like TCP's slow start. */
 const INITIAL_WINDOW = 2;
 
+/**
+ * How much longer than the master's clock reads a page may honestly have held a job: the master's clock counts whole
+ * milliseconds, and a page's may too (Firefox rounds performance.now() to 1 ms), so together up to 2 ms.
+ */
+export const CLOCK_GRAIN_MS = 2;
+
 export class WorkerSession {
   readonly ref: WorkerRef;
   readonly connectedAt = Date.now();
@@ -157,12 +163,12 @@ export class WorkerSession {
   /**
    * A worker's claimed inference time, cut to how long this master saw it hold the lease: no page computes for longer
    * than it held the job, so an honest claim is kept and an inflated one (to pad a volunteer's credit or the stats) is
-   * not believed. The clock counts whole milliseconds, so the job may have been held up to 1 ms longer than it reads:
-   * a page's fractional claim is allowed that. An answer to a lease it no longer holds is fenced off anyway: it counts 0.
+   * not believed, with CLOCK_GRAIN_MS to spare for the clocks' rounding. An answer to a lease it no longer holds is
+   * fenced off anyway: it counts 0.
    */
   boundedInferenceMs(lease: LeaseRef, claimedMs: number, now: number): number {
     const held = this.held.get(lease.jobId);
-    return held?.leaseId === lease.leaseId ? Math.min(claimedMs, Math.max(0, now - held.givenAt + 1)) : 0;
+    return held?.leaseId === lease.leaseId ? Math.min(claimedMs, Math.max(0, now - held.givenAt + CLOCK_GRAIN_MS)) : 0;
   }
 
   /** Forgets a lease; returns whether it was held. */
