@@ -17,8 +17,11 @@ const IN_FLIGHT = 2 * MAX_CREDIT;
 /** The judgings a worker answering at once has waiting when it is dealt no more: the bound less the answers that may cross a cancel. */
 const JUDGINGS_HELD_BACK = IN_FLIGHT - MAX_CREDIT;
 
-it('hangs up on a worker with more than MAX_WORKER_MESSAGES_IN_FLIGHT messages waiting on a slow store, and keeps serving others', async () => {
-  const master = await grid.start({ maxWorkerMessagesInFlight: IN_FLIGHT });
+/** A failure a worker sends of a job it never held: it waits on the store like any. */
+const forgedFailure = (i: number) => ({ type: 'failure' as const, jobId: `job-${i}`, leaseId: `lease-${i}`, reason: 'forged', retryable: true });
+
+/** The master's store holds every failure written until `openStore`, as a slow store would. */
+function holdFailures(master: TestMaster) {
   let openStore!: () => void;
   const storeOpen = new Promise<void>((resolve) => (openStore = resolve));
   const fail = master.store.fail.bind(master.store);
@@ -26,10 +29,15 @@ it('hangs up on a worker with more than MAX_WORKER_MESSAGES_IN_FLIGHT messages w
     await storeOpen;
     return fail(...args);
   });
+  return { slowFail, openStore };
+}
+
+it('hangs up on a worker with more than MAX_WORKER_MESSAGES_IN_FLIGHT messages waiting on a slow store, and keeps serving others', async () => {
+  const master = await grid.start({ maxWorkerMessagesInFlight: IN_FLIGHT });
+  const { slowFail, openStore } = holdFailures(master);
   const flooder = await grid.connect({ name: 'flooder', credit: 0 });
   let closedWith: number | undefined;
   void flooder.closed.then((code) => (closedWith = code));
-  const forgedFailure = (i: number) => ({ type: 'failure' as const, jobId: `job-${i}`, leaseId: `lease-${i}`, reason: 'forged', retryable: true });
 
   for (let i = 0; i < IN_FLIGHT; i++) flooder.send(forgedFailure(i));
   await until(() => slowFail.mock.calls.length === IN_FLIGHT, 'as many failures as the bound waiting on the store');
@@ -145,14 +153,7 @@ it('counts the judgings of its answers among a worker’s messages in flight, so
   expect(closed.code).toBeUndefined();
 
   // Its failures now wait on a store held back too: with its judgings they reach the bound, and one more is refused.
-  let openStore!: () => void;
-  const storeOpen = new Promise<void>((resolve) => (openStore = resolve));
-  const fail = master.store.fail.bind(master.store);
-  const slowFail = vi.spyOn(master.store, 'fail').mockImplementation(async (...args) => {
-    await storeOpen;
-    return fail(...args);
-  });
-  const forgedFailure = (i: number) => ({ type: 'failure' as const, jobId: `job-${i}`, leaseId: `lease-${i}`, reason: 'forged', retryable: true });
+  const { slowFail, openStore } = holdFailures(master);
   const room = IN_FLIGHT - JUDGINGS_HELD_BACK;
   for (let i = 0; i < room; i++) volunteer.send(forgedFailure(i));
   await until(() => slowFail.mock.calls.length === room, 'failures up to the bound waiting on the store');
