@@ -2,9 +2,9 @@
 // answer end before it closes the worker sockets and the stores: cut short, it would be lost with its lease, or its
 // write would fail against a store closed under it.
 import { randomUUID } from 'node:crypto';
-import pino from 'pino';
 import { afterEach, expect, it, vi } from 'vitest';
 import { SyntheticWorker } from '../../metrics/synthetic-worker.ts';
+import { capturedLog, closeWhileHandling } from '../../test/support/captured-log.ts';
 import { newOwner, submit, until } from '../../test/support/jobs-client.ts';
 import { deleteRedisKeys, TEST_REDIS_URL } from '../../test/support/stores.ts';
 import { gridImage } from '../../test/support/synthetic-grid.ts';
@@ -18,8 +18,7 @@ afterEach(async () => {
 });
 
 it('ends an answer being handled when the master closes before closing its stores: the job done, nothing logged as failed, nothing more dealt', async () => {
-  const lines: { level: number; msg: string }[] = [];
-  const log = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line) as { level: number; msg: string }) });
+  const { log, lines } = capturedLog();
   const overrides = { redisUrl: TEST_REDIS_URL, redisPrefix: prefix };
   const first = await startTestMaster(overrides, {}, log);
   const images = ['first.jpg', 'second.jpg'].map((name) => ({ name, bytes: gridImage }));
@@ -52,12 +51,7 @@ it('ends an answer being handled when the master closes before closing its store
   });
   await until(() => vi.mocked(store.complete).mock.calls.length > 0, 'the answer being written');
 
-  let closed = false;
-  const closing = first.close().then(() => (closed = true));
-  const waiting = () => lines.some((line) => line.msg === 'waiting for the worker messages being handled');
-  await until(() => waiting() || closed, 'the master waiting on the answer, or closed');
-  release();
-  await closing;
+  await closeWhileHandling(first, lines, release);
   worker.terminate();
   expect(lines.filter((line) => line.level >= 50)).toEqual([]);
 

@@ -1,10 +1,10 @@
 // A master closing while the identity store still judges answers already in (worker-answers.ts: an answer is handled
 // once its judging is done) waits for it before closing its stores: a liar caught by a spot check just before a
 // SIGTERM is blacklisted for good, with nothing logged as lost.
-import pino from 'pino';
 import { afterEach, expect, it, vi } from 'vitest';
 import { SyntheticWorker } from '../../metrics/synthetic-worker.ts';
 import { submitColours, useColourGold } from '../../test/support/colour-gold.ts';
+import { capturedLog, closeWhileHandling } from '../../test/support/captured-log.ts';
 import { until } from '../../test/support/jobs-client.ts';
 import { startTestMaster, tempDataDir, type TestMaster } from '../../test/support/test-master.ts';
 import type { IdentityStore } from '../identity/identity-store.ts';
@@ -16,8 +16,7 @@ afterEach(async () => {
 });
 
 it('judges a spot check answered before the master closed, its stores still open: the liar stays blacklisted', async () => {
-  const lines: { level: number; msg: string }[] = [];
-  const log = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line) as { level: number; msg: string }) });
+  const { log, lines } = capturedLog();
   const dataDir = tempDataDir();
   // Every frame a new volunteer is dealt is all but surely a check.
   const overrides = { dataDir, goldDir: colourGold.dir(), goldFraction: 0.999, goldFractionNew: 0.999 };
@@ -43,13 +42,8 @@ it('judges a spot check answered before the master closed, its stores still open
   const gauge = await fetch(`${first.url}/metrics`).then((r) => r.text());
   expect(gauge).toMatch(/^browser_grid_answer_judgings_pending [1-9]\d*$/m);
 
-  let closed = false;
-  const closing = first.close().then(() => (closed = true));
   // Once no answer can arrive, the master waits on the answer being handled, its judging with it, and says so: the count goes on.
-  const waiting = () => lines.some((line) => line.msg === 'waiting for the worker messages being handled');
-  await until(() => waiting() || closed, 'the master waiting on the judging, or closed');
-  release();
-  await closing;
+  await closeWhileHandling(first, lines, release);
   liar.terminate();
   expect(lines.filter((line) => line.level >= 50)).toEqual([]);
 

@@ -5,12 +5,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type Database from 'better-sqlite3';
-import pino from 'pino';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { FileImageStore } from '../images/file-image-store.ts';
 import { incomingDir } from '../http/upload.ts';
 import { startMaster } from '../server.ts';
 import { makeConfig } from '../config.ts';
+import { capturedLog } from '../../test/support/captured-log.ts';
 import { until } from '../../test/support/jobs-client.ts';
 import { devImages, defaultModelDir } from '../../test/support/paths.ts';
 import { SlowPreparer } from '../../test/support/slow-preparer.ts';
@@ -50,8 +50,7 @@ describe('an upload the master cannot write', () => {
   const storedJobs = async (m: TestMaster) => Object.values(await m.store.counts()).reduce((sum, count) => sum + count, 0);
 
   it('answers 503 storage-unavailable, logged once, when the incoming folder cannot be written', async () => {
-    const lines: { level: number; msg: string }[] = [];
-    const log = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line) as { level: number; msg: string }) });
+    const { log, lines } = capturedLog();
     const dataDir = tempDataDir();
     const config = makeConfig({ port: 0, host: '127.0.0.1', modelDir: defaultModelDir, dataDir });
     const started = await startMaster(config, log);
