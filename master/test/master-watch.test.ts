@@ -117,6 +117,12 @@ describe('masters watching each other through a Redis outage', () => {
   }
 
   /** A watch whose requeueing is only recorded (or held up `holdMs`), so the leases it would requeue can be checked. */
+  /**
+   * How long a new watch may take to requeue what a silent master held: it judges others only once heard for
+   * MASTER_TIMEOUT_MS and the longest reconnect (master-watch.ts), then at its next beats; room for a loaded machine.
+   */
+  const firstJudgedWithin = (timeoutMs: number) => timeoutMs + MAX_RECONNECT_DELAY_MS + 10 * timeoutMs;
+
   function watch(store: RedisJobStore, timeoutMs: number, holdMs = 0, log = silent) {
     const requeued: LeaseRef[] = [];
     const lifecycle = {
@@ -194,7 +200,7 @@ describe('masters watching each other through a Redis outage', () => {
     const log = pino({ level: 'warn' }, { write: (line: string) => void warnings.push((JSON.parse(line) as { msg: string }).msg) });
     const watchB = watch(b, timeoutMs, 0, log);
     const ref = ({ jobId, leaseId }: Lease) => ({ jobId, leaseId });
-    await until(() => watchB.requeued.length > 0, 'B to requeue what it can reach', 10 * timeoutMs);
+    await until(() => watchB.requeued.length > 0, 'B to requeue what it can reach', firstJudgedWithin(timeoutMs));
     await until(() => watchB.requeued.length >= 3, 'B to look again on later beats', 10 * timeoutMs);
     expect(new Set(watchB.requeued.map((lease) => lease.jobId))).toEqual(new Set([inReach.jobId]));
     expect(await b.presence.silentMasters()).toEqual([dead.masterId]);
@@ -234,7 +240,7 @@ describe('masters watching each other through a Redis outage', () => {
     const timeoutMs = 1_000;
     // Requeueing the dead master's lease takes three times MASTER_TIMEOUT_MS.
     const watchB = watch(b, timeoutMs, 3 * timeoutMs);
-    await until(() => watchB.requeued.length === 1, 'B to requeue the dead master’s lease', 5 * timeoutMs);
+    await until(() => watchB.requeued.length === 1, 'B to requeue the dead master’s lease', firstJudgedWithin(timeoutMs));
     for (let waited = 0; waited < 2.5 * timeoutMs; waited += 100) {
       expect(await onlooker.presence.silentMasters()).not.toContain(b.masterId);
       await sleep(100);

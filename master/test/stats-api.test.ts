@@ -199,17 +199,20 @@ describe('GET /api/stats', () => {
       masterUrl: master.url,
       onJob: ({ header }, self) => {
         const n = answered++;
+        // Stages that could be true (the master keeps no others): they add up to the inference time, and the job is
+        // held as long as its queue wait and inference time before the answer.
         const stages = n % 2 === 0 ? { stages: { queued: n, decode: 2, preprocess: 3, predict: 20 + n, readback: 1 } } : {};
-        self.send({
-          type: 'result',
+        const answer = {
+          type: 'result' as const,
           jobId: header.jobId,
           leaseId: header.leaseId,
           predictions: [{ index: 1, label: 'x', probability: 1 }],
-          inferenceMs: 26,
+          inferenceMs: 26 + n,
           ...stages,
           backend: 'wasm',
           model,
-        });
+        };
+        setTimeout(() => self.send(answer), 2 * n + 30);
       },
     });
     workers.push(worker);
