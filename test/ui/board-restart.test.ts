@@ -27,6 +27,12 @@ describe('a board whose master restarts', () => {
     try {
       await page.goto(`${master.url}/`, { waitUntil: 'domcontentloaded' });
       await waitForTexts(page, inApp('job-row'), (texts) => texts.length === 1, 'the job');
+      // Its thumbnail shown first: one still loading when the master closes fails, and is asked for again while it is down.
+      const thumbnailShown = () =>
+        page.$$eval(inApp('job-row', '.thumb img'), (images) =>
+          images.some((img) => (img as HTMLImageElement).complete && (img as HTMLImageElement).naturalWidth > 0),
+        );
+      await until(thumbnailShown, 'the thumbnail shown');
       await master.close();
       asked.length = 0;
 
