@@ -23,12 +23,6 @@ export type SessionCutOff = 'tooManyRefused' | 'blacklisted';
 /** Jobs a new worker may hold before it has answered any: like TCP's slow start. */
 const INITIAL_WINDOW = 2;
 
-/**
- * How much longer than the master's clock reads a page may honestly have held a job: the master's clock counts whole
- * milliseconds, and a page's may too (Firefox rounds performance.now() to 1 ms), so together up to 2 ms.
- */
-export const CLOCK_GRAIN_MS = 2;
-
 export class WorkerSession {
   readonly ref: WorkerRef;
   readonly connectedAt = Date.now();
@@ -160,15 +154,10 @@ export class WorkerSession {
     return held?.leaseId === lease.leaseId && held.attempt === 1;
   }
 
-  /**
-   * A worker's claimed inference time, cut to how long this master saw it hold the lease: no page computes for longer
-   * than it held the job, so an honest claim is kept and an inflated one (to pad a volunteer's credit or the stats) is
-   * not believed, with CLOCK_GRAIN_MS to spare for the clocks' rounding. An answer to a lease it no longer holds is
-   * fenced off anyway: it counts 0.
-   */
-  boundedInferenceMs(lease: LeaseRef, claimedMs: number, now: number): number {
+  /** How long ago this master gave it the lease, by its own clock; null when it does not hold that lease (fenced off). */
+  heldMs(lease: LeaseRef, now: number): number | null {
     const held = this.held.get(lease.jobId);
-    return held?.leaseId === lease.leaseId ? Math.min(claimedMs, Math.max(0, now - held.givenAt + CLOCK_GRAIN_MS)) : 0;
+    return held?.leaseId === lease.leaseId ? now - held.givenAt : null;
   }
 
   /** Forgets a lease; returns whether it was held. */

@@ -46,7 +46,6 @@ export class WorkerAnswers {
   async complete(session: WorkerSession, message: ResultMessage): Promise<void> {
     const { store, workers, verifier, trust, applied } = this.deps;
     const lease = { jobId: message.jobId, leaseId: message.leaseId };
-    // Every worker's claim is bounded, the fleet's too: the bound is physical, and one rule is simpler than two.
     const { inferenceMs, stages } = believedTimes(session, lease, message, Date.now());
     if (this.isSpotCheckHeld(session, lease)) return this.followUp(trust.judgeSpotCheck(session, lease, message.predictions[0]!.index, inferenceMs));
     const answer = {

@@ -9,7 +9,7 @@ import { settled, submit, until, uploadsFrom } from '../../test/support/jobs-cli
 import { devImages } from '../../test/support/paths.ts';
 import { startTestMaster, type TestMaster } from '../../test/support/test-master.ts';
 import type { VolunteersView, WorkerView } from '../api-types.ts';
-import { CLOCK_GRAIN_MS } from '../hub/worker-session.ts';
+import { CLOCK_GRAIN_MS } from '../hub/claimed-times.ts';
 import type { PageStages } from '../protocol.ts';
 import type { StatsView } from '../stats-api-types.ts';
 
