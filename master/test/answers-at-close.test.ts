@@ -2,10 +2,11 @@
 // answer end before it closes the worker sockets and the stores: cut short, it would be lost with its lease, or its
 // write would fail against a store closed under it.
 import { randomUUID } from 'node:crypto';
-import { afterEach, expect, it, vi } from 'vitest';
+import { afterEach, expect, it } from 'vitest';
 import { SyntheticWorker } from '../../metrics/synthetic-worker.ts';
 import { capturedLog, closeWhileHandling } from '../../test/support/captured-log.ts';
 import { newOwner, submit, until } from '../../test/support/jobs-client.ts';
+import { holdCalls } from '../../test/support/held-calls.ts';
 import { deleteRedisKeys, TEST_REDIS_URL } from '../../test/support/stores.ts';
 import { gridImage } from '../../test/support/synthetic-grid.ts';
 import { startTestMaster, TEST_FLEET_TOKEN, type TestMaster } from '../../test/support/test-master.ts';
@@ -26,19 +27,7 @@ it('ends an answer being handled when the master closes before closing its store
 
   // The store writes the answer only once the test says so, as a slow one would; a master closing its job store
   // without waiting lets the write go on only then, against the closed store.
-  const { store } = first;
-  const complete = store.complete.bind(store);
-  const closeStore = store.close.bind(store);
-  let release!: () => void;
-  const released = new Promise<void>((resolve) => (release = resolve));
-  vi.spyOn(store, 'complete').mockImplementation(async (...args) => {
-    await released;
-    return complete(...args);
-  });
-  vi.spyOn(store, 'close').mockImplementation(async () => {
-    await closeStore();
-    release();
-  });
+  const writing = holdCalls(first.store, 'complete');
   const dealt: string[] = [];
   const worker = await SyntheticWorker.connect({
     masterUrl: first.url,
@@ -49,9 +38,9 @@ it('ends an answer being handled when the master closes before closing its store
       self.succeed(job.header);
     },
   });
-  await until(() => vi.mocked(store.complete).mock.calls.length > 0, 'the answer being written');
+  await until(() => writing.count() > 0, 'the answer being written');
 
-  await closeWhileHandling(first, lines, release);
+  await closeWhileHandling(first, lines, writing.release);
   worker.terminate();
   expect(lines.filter((line) => line.level >= 50)).toEqual([]);
 

@@ -1,10 +1,11 @@
 // A master closing while the identity store still judges answers already in (worker-answers.ts: an answer is handled
 // once its judging is done) waits for it before closing its stores: a liar caught by a spot check just before a
 // SIGTERM is blacklisted for good, with nothing logged as lost.
-import { afterEach, expect, it, vi } from 'vitest';
+import { afterEach, expect, it } from 'vitest';
 import { SyntheticWorker } from '../../metrics/synthetic-worker.ts';
 import { submitColours, useColourGold } from '../../test/support/colour-gold.ts';
 import { capturedLog, closeWhileHandling } from '../../test/support/captured-log.ts';
+import { holdCalls } from '../../test/support/held-calls.ts';
 import { until } from '../../test/support/jobs-client.ts';
 import { startTestMaster, tempDataDir, type TestMaster } from '../../test/support/test-master.ts';
 import type { IdentityStore } from '../identity/identity-store.ts';
@@ -22,28 +23,17 @@ it('judges a spot check answered before the master closed, its stores still open
   const overrides = { dataDir, goldDir: colourGold.dir(), goldFraction: 0.999, goldFractionNew: 0.999 };
   const first = await startTestMaster(overrides, {}, log);
   await submitColours(first.url, 3);
-  // The identity store counts the check only once the test says so, as a slow one would; then it closes as it must.
+  // The identity store counts the check only once the test says so, as a slow one would; a master closing its
+  // stores without waiting lets the count go on only then, against the closed store.
   const identityStore = (first.identities as unknown as { store: IdentityStore }).store;
-  const record = identityStore.recordSpotCheck.bind(identityStore);
-  const closeStore = identityStore.close.bind(identityStore);
-  let release!: () => void;
-  const released = new Promise<void>((resolve) => (release = resolve));
-  vi.spyOn(identityStore, 'recordSpotCheck').mockImplementation(async (...args) => {
-    await released;
-    return record(...args);
-  });
-  // A master closing its stores without waiting lets the count go on only then, against a closed store.
-  vi.spyOn(identityStore, 'close').mockImplementation(() => {
-    release();
-    return closeStore();
-  });
+  const recording = holdCalls(identityStore, 'recordSpotCheck');
   const liar = await SyntheticWorker.connect({ masterUrl: first.url, name: 'liar', credit: 1, onJob: (job, self) => self.succeed(job.header, 999) });
-  await until(() => vi.mocked(identityStore.recordSpotCheck).mock.calls.length > 0, 'a wrong answer to a check being counted');
+  await until(() => recording.count() > 0, 'a wrong answer to a check being counted');
   const gauge = await fetch(`${first.url}/metrics`).then((r) => r.text());
   expect(gauge).toMatch(/^browser_grid_answer_judgings_pending [1-9]\d*$/m);
 
   // Once no answer can arrive, the master waits on the answer being handled, its judging with it, and says so: the count goes on.
-  await closeWhileHandling(first, lines, release);
+  await closeWhileHandling(first, lines, recording.release);
   liar.terminate();
   expect(lines.filter((line) => line.level >= 50)).toEqual([]);
 
