@@ -186,11 +186,10 @@ export class JobLifecycle {
   }
 
   /**
-   * Resolves once what answers led to is done (judging, blacklisting: worker-answers.ts), and no dispatch, nor retried
-   * backtracking, is in progress (for clean shutdown, once the hub is closed; a follow-up may dispatch, so it goes first).
+   * Resolves once no dispatch, nor retried backtracking, is in progress (for clean shutdown, once the hub is closed:
+   * what answers led to, judging included, ended with them).
    */
   async idle(): Promise<void> {
-    await this.answers.settled();
     await Promise.all([this.dispatcher.idle(), this.trust.idle()]);
   }
 

@@ -33,8 +33,8 @@ export interface WorkerAnswersDeps {
 export class WorkerAnswers {
   /** Worker answers refused by fencing, by reason: never written. */
   readonly rejected: Record<RejectReason, number> = { 'unknown-job': 0, 'stale-lease': 0, 'not-your-lease': 0 };
-  /** Follow-ups still running: a closing master waits for them before it closes the stores they write to. */
-  private readonly followUps = new Set<Promise<void>>();
+  /** Follow-ups still running (/metrics); each is awaited by the answer that led to it. */
+  private followUpsRunning = 0;
 
   constructor(private readonly deps: WorkerAnswersDeps) {}
 
@@ -138,25 +138,19 @@ export class WorkerAnswers {
    * What an answer leads to once its lease is done with (a spot check or the job's volunteers judged, waiting votes
    * decided again) waits on the identity store. The answer is handled only once it is done: it holds its place among
    * the worker's messages in flight until then (MAX_WORKER_MESSAGES_IN_FLIGHT), so a slow identity store cannot let
-   * one socket's judgings pile up. Tracked here as well, for a closing master to wait for. Never rejects.
+   * one socket's judgings pile up, and a closing master, which waits for the messages being handled (worker-hub.ts),
+   * waits for it before it closes the stores. Never rejects.
    */
   private followUp(judging: Promise<void>): Promise<void> {
-    const followUp = judging
+    this.followUpsRunning += 1;
+    return judging
       .catch((error: unknown) => logStoreError(this.deps.log, error, 'could not finish judging an answer'))
-      .finally(() => this.followUps.delete(followUp));
-    this.followUps.add(followUp);
-    return followUp;
+      .finally(() => (this.followUpsRunning -= 1));
   }
 
   /** Follow-ups still running (/metrics: a slow identity store shows here). */
   get pendingFollowUps(): number {
-    return this.followUps.size;
-  }
-
-  /** Resolves once no follow-up runs, those begun meanwhile included (for clean shutdown, once no answer can arrive). */
-  async settled(): Promise<void> {
-    if (this.followUps.size > 0) this.deps.log.info({ pending: this.followUps.size }, 'waiting for the judging of answers already in');
-    while (this.followUps.size > 0) await Promise.all(this.followUps);
+    return this.followUpsRunning;
   }
 
   /**
