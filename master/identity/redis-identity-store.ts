@@ -6,8 +6,7 @@
 // blacklistings whose backtracking is owed (`<id>` = the latest mark), and a sorted set of ids by when last seen, for
 // forgetting idle ones. The keys share one hash tag, so the scripts that touch several of them run on Cluster too.
 import { randomUUID } from 'node:crypto';
-import type { RedisClient } from '../store/redis/lua-scripts.ts';
-import { LuaScript } from '../store/redis/lua-scripts.ts';
+import { LuaScript, slicedScript, type RedisClient } from '../store/redis/lua-scripts.ts';
 import { closeRedis, connectRedis, reachRedis, type RedisTarget } from '../store/redis/redis-connection.ts';
 import { afterBlacklisting, afterSpotCheck, survivalOf, type SurvivalCounts, type SurvivalField } from '../trust/survival.ts';
 import { trustRecordOf, type Blacklisting, type IdentityStore, type OwedBacktrack, type TrustRecord } from './identity-store.ts';
@@ -62,14 +61,10 @@ return redis.call('HMGET', KEYS[1], ${FIELDS.map((field) => `ARGV[1] .. ':${fiel
 `);
 
 /** KEYS: judged, judged-outvoted. ARGV: judged by (ms), batch size. Forgets at most a batch of pairs last judged by then, oldest first. */
-const forgetJudgedScript = new LuaScript(`
+const forgetJudgedScript = slicedScript(`
 local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
--- In slices: Lua unpacks at most about 8,000 values at once, and a batch may be up to 100,000.
-for first = 1, #due, 1000 do
-  local last = math.min(first + 999, #due)
-  redis.call('ZREM', KEYS[1], unpack(due, first, last))
-  redis.call('SREM', KEYS[2], unpack(due, first, last))
-end
+call_in_slices('ZREM', KEYS[1], due)
+call_in_slices('SREM', KEYS[2], due)
 return #due
 `);
 

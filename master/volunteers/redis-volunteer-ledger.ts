@@ -1,7 +1,7 @@
 // The volunteer ledger in Redis, for masters that share a Redis. Every key carries the hash tag
 // {volunteers}, so each credit is one Lua script (credited at most once per job, atomically) that also runs on
 // Redis Cluster.
-import { LuaScript, readLua, type RedisClient } from '../store/redis/lua-scripts.ts';
+import { LuaScript, readLua, slicedScript, type RedisClient } from '../store/redis/lua-scripts.ts';
 import { closeRedis, connectRedis, execBatch, reachRedis, type RedisTarget } from '../store/redis/redis-connection.ts';
 import {
   sortTallies,
@@ -15,7 +15,7 @@ import {
 
 const DIMENSIONS = ['browser', 'backend'] as const;
 const recordCredit = new LuaScript(readLua('record-credit'));
-const forgetCredited = new LuaScript(readLua('forget-credited'));
+const forgetCredited = slicedScript(readLua('forget-credited'));
 
 export class RedisVolunteerLedger implements VolunteerLedger {
   private readonly key: {

@@ -51,6 +51,9 @@ export class LuaScript {
   }
 }
 
+/** A script that may call call_in_slices (call-in-slices.lua) on a batch too long for one unpack. */
+export const slicedScript = (body: string) => new LuaScript(`${readLua('call-in-slices')}\n${body}`);
+
 const jobScript = (name: string) => new LuaScript(`${LIBRARY}\n${readLua(name)}`);
 
 export const jobScripts = {
