@@ -60,11 +60,11 @@ export class WorkerAnswers {
       ...(session.hello.browser ? { browser: session.hello.browser } : {}),
     };
     const checksBefore = session.trust.spotChecksPassed;
-    const held = session.holds(lease);
-    // The lease is dropped even if a store call fails: unapplied, it expires and is redone.
+    // A first attempt holds no votes (store contract): no read for the common case of a job answered at once.
+    const firstAttempt = session.isFirstAttempt(lease);
+    const held = this.answered(session, lease);
     const settle = async () => {
-      // A first attempt holds no votes (store contract): no read for the common case of a job answered at once.
-      const earlier = session.isFirstAttempt(lease) ? [] : await store.votes(lease.jobId);
+      const earlier = firstAttempt ? [] : await store.votes(lease.jobId);
       const decision = await verifier.decide(answer, earlier, workers.hasTrusted());
       const now = Date.now();
       const blacklisted = decision.answererBlacklisted === true;
@@ -74,7 +74,7 @@ export class WorkerAnswers {
       const own = decision.result.workerId === answer.workerId ? undefined : answer;
       return { name: 'completed' as const, blacklisted, transition: await store.complete(lease, session.id, decision.result, now, own) };
     };
-    const { name, blacklisted, transition } = await settle().finally(() => session.drop(lease));
+    const { name, blacklisted, transition } = await settle();
     // Blacklisted on another master while its socket here stayed open: its answer counted for nothing, and it is cut off.
     if (blacklisted) session.close('blacklisted', CloseCode.identityRevoked, 'worker identity blacklisted');
     let judging: Promise<void> | undefined;
@@ -102,8 +102,8 @@ export class WorkerAnswers {
       workers.changed(session);
       return dispatch();
     }
-    const held = session.holds(lease);
-    const transition = await store.fail(lease, session.id, message.reason, message.retryable, Date.now()).finally(() => session.drop(lease));
+    const held = this.answered(session, lease);
+    const transition = await store.fail(lease, session.id, message.reason, message.retryable, Date.now());
     if (transition.applied) {
       session.jobsFailed += 1;
       log.info({ jobId: lease.jobId, worker: session.hello.name, reason: message.reason, status: transition.job.status }, 'attempt failed');
@@ -122,8 +122,8 @@ export class WorkerAnswers {
     const { store, workers, trust, applied } = this.deps;
     const lease = { jobId: message.jobId, leaseId: message.leaseId };
     if (this.isSpotCheckHeld(session, lease)) return this.followUp(trust.judgeSpotCheck(session, lease, null));
-    const held = session.holds(lease);
-    const transition = await store.refuse(lease, session.id, `answer refused: ${problem}`, Date.now()).finally(() => session.drop(lease));
+    const held = this.answered(session, lease);
+    const transition = await store.refuse(lease, session.id, `answer refused: ${problem}`, Date.now());
     if (transition.applied) {
       // Nonsense counts against the worker like any refused answer.
       this.countRefusal(session, { jobId: lease.jobId, workerId: session.identity.workerId, problem }, 'answer refused');
@@ -159,6 +159,16 @@ export class WorkerAnswers {
    */
   private isSpotCheckHeld(session: WorkerSession, lease: LeaseRef): boolean {
     return this.deps.spotChecks?.isSpotCheck(lease) === true && session.holds(lease);
+  }
+
+  /**
+   * The worker answered this lease: it holds it no more, from now. Were it kept until the store has written the answer,
+   * the socket closing meanwhile (a tab closed right after its last answer) would release it as lost (job-lifecycle.ts
+   * left()), and the answer that had arrived would be refused as stale. One whose store call then fails expires at its
+   * deadline and is redone. Returns whether the worker held it.
+   */
+  private answered(session: WorkerSession, lease: LeaseRef): boolean {
+    return session.drop(lease);
   }
 
   /** `held`: the worker held the lease when it answered, so the store ended it under the worker (a delete, a reaper). */
