@@ -30,6 +30,7 @@ import { ownerRouter } from './owner-router.ts';
 import { requestRate } from './request-rate.ts';
 import { Requesters } from './requester.ts';
 import { statsRouter } from './stats-router.ts';
+import { closeWhenBodyUnread } from './unread-body.ts';
 import { uploadSlots } from './upload-slots.ts';
 import { verificationRouter } from './verification-router.ts';
 import { volunteersRouter } from './volunteers-router.ts';
@@ -64,6 +65,7 @@ export function createApp(deps: AppDeps): express.Express {
   const requesters = new Requesters(config, ownerKeys);
   const app = express();
   app.disable('x-powered-by');
+  app.use(closeWhenBodyUnread);
   app.use(securityHeaders);
   app.use('/api', checkOrigin(config.allowedOrigins));
   // Probes answer whatever clients do: before the request rate. /api/health reads the store's counts, so it is counted.

@@ -79,6 +79,26 @@ describe('upload sizes', () => {
     expect(await master.store.counts()).toEqual({ queued: 0, leased: 0, done: 0, failed: 0 });
   });
 
+  it.each([
+    ['an upload refused from its headers', '/api/jobs', 413, 'request-too-large'],
+    ['a request to no route, which reads no body', '/api/nowhere', 404, 'not-found'],
+  ])('close the connection after answering %s, reading no more of the body the client goes on sending', async (_case, path, status, code) => {
+    const master = await start({ maxUploadRequestBytes: 1_000 });
+    const socket = await connect(master);
+    const answer = received(socket);
+    socket.write(`POST ${path} HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=b\r\nContent-Length: 10000000000\r\n\r\n`);
+    // A client that sends on regardless: read to the end and thrown away, its 10 GB would hold the connection for as long.
+    const chunk = Buffer.alloc(64 * 1024);
+    const pour = setInterval(() => socket.writable && socket.write(chunk), 5);
+    let closed = false;
+    void answer.then(() => (closed = true));
+    await until(() => closed, 'the master to close the connection after its answer', 5_000).finally(() => clearInterval(pour));
+    const text = await answer;
+    expect(text).toMatch(new RegExp(`^HTTP/1\\.1 ${status} `));
+    expect(text).toMatch(/\r\nConnection: close\r\n/i);
+    expect(text).toContain(`"code":"${code}"`);
+  });
+
   it('at the default limits, refuse an upload larger than any the master takes with 413, never 503 on an idle master', async () => {
     const master = await start({});
     // Between 64 and 100 MiB: once past MAX_UPLOAD_REQUEST_BYTES's default, but never within MAX_UPLOAD_BYTES_IN_FLIGHT's.
