@@ -62,7 +62,12 @@ export function errorHandler(log: Logger, limits: { maxUploadBytes: number; maxF
       log.info('upload aborted by the client');
       http = new HttpError(400, 'upload-aborted', 'the upload was cut off before it finished; nothing was stored');
     } else if (isBodyError(error)) http = new HttpError(error.status, 'bad-request', error.message);
-    else {
+    else if (res.destroyed) {
+      // The client hung up before its answer: there is no one to tell, and what failed next may be its doing (its
+      // upload's files deleted as it left: upload.ts), not a fault of the master's.
+      log.info({ problem: error instanceof Error ? error.message : String(error) }, 'request abandoned by its client');
+      return;
+    } else {
       log.error({ err: error }, 'unhandled error');
       http = new HttpError(500, 'internal', 'the master hit an unexpected error; it has been logged');
     }

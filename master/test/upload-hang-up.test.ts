@@ -1,0 +1,36 @@
+// A client that hangs up while the master still checks its upload: its files are deleted at once (upload.ts), and
+// what the master was doing with them ends quietly, storing nothing and logging no error of the master's.
+import fs from 'node:fs';
+import { afterEach, expect, it } from 'vitest';
+import { incomingDir } from '../http/upload.ts';
+import { capturedLog } from '../../test/support/captured-log.ts';
+import { until } from '../../test/support/jobs-client.ts';
+import { devImages } from '../../test/support/paths.ts';
+import { SlowPreparer } from '../../test/support/slow-preparer.ts';
+import { startTestMaster, type TestMaster } from '../../test/support/test-master.ts';
+
+const jpeg = fs.readFileSync(devImages(1)[0]!.path);
+let master: TestMaster | undefined;
+afterEach(async () => {
+  await master?.close();
+  master = undefined;
+});
+
+it('stores nothing and logs no error when the client hangs up while its images are being checked', async () => {
+  const { log, lines } = capturedLog();
+  master = await startTestMaster({}, { preparer: new SlowPreparer() }, log);
+  const incoming = incomingDir(master.dataDir);
+  const data = new FormData();
+  for (const name of ['first.jpg', 'second.jpg']) data.append('image', new Blob([new Uint8Array(jpeg)]), name);
+  const hangUp = new AbortController();
+  const answer = fetch(`${master.url}/api/jobs`, { method: 'POST', body: data, signal: hangUp.signal }).catch((error: unknown) => error);
+  // Both files in: the body has arrived, and the first image is being prepared (1.5 s late).
+  await until(() => fs.readdirSync(incoming).length === 2, 'the upload to arrive');
+  hangUp.abort();
+  expect(await answer).toMatchObject({ name: 'AbortError' });
+
+  await until(() => lines.some((line) => line.msg === 'request abandoned by its client'), 'the master to give up the upload');
+  expect(lines.filter((line) => line.level >= 50)).toEqual([]);
+  expect(await master.store.counts()).toEqual({ queued: 0, leased: 0, done: 0, failed: 0 });
+  expect(fs.readdirSync(incoming)).toEqual([]);
+});
