@@ -51,6 +51,12 @@ export const OPTIONS: [string, string, keyof Config, string][] = [
   ['--max-connections <n>', 'MAX_CONNECTIONS', 'maxConnections', 'open connections at most; one more gets 503'],
   ['--max-connections-per-address <n>', 'MAX_CONNECTIONS_PER_ADDRESS', 'maxConnectionsPerAddress', 'open connections from one address; one more gets 429'],
   [
+    '--max-pipelined-requests <n>',
+    'MAX_PIPELINED_REQUESTS',
+    'maxPipelinedRequests',
+    'answers in progress on one connection (requests sent without reading the answers); one more gets 429 and the connection closes',
+  ],
+  [
     '--max-new-identities-per-address <n>',
     'MAX_NEW_IDENTITIES_PER_ADDRESS',
     'maxNewIdentitiesPerAddress',

@@ -102,6 +102,8 @@ export const ConfigSchema = z
     keepAliveTimeoutMs: timerMs(100).default(5_000),
     /** A connection on which no byte moves either way for this long, mid-request or mid-answer, is closed (event streams excepted). */
     stalledConnectionMs: timerMs(100).default(120_000),
+    /** Answers in progress on one connection at most (HTTP/1.1 pipelining, which browsers never use); one more gets 429 (http/connection-limits.ts). */
+    maxPipelinedRequests: int(1).max(1_000).default(8),
     /** An upload must average at least this many bytes a second over each window... */
     minBodyBytesPerSecond: int(1).default(4_096),
     /** ...of this length. */

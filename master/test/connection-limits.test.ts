@@ -1,6 +1,6 @@
 // Connection caps against a real master over real sockets: past MAX_CONNECTIONS_PER_ADDRESS (429) or
-// MAX_CONNECTIONS (503) a connection is refused in plain words while other addresses and the probes answer,
-// and a refused upgrade answers and gives its place back.
+// MAX_CONNECTIONS (503) a connection is refused in plain words while other addresses and the probes answer, past
+// MAX_PIPELINED_REQUESTS a request on one connection, and a refused upgrade answers and gives its place back.
 import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { until } from '../../test/support/jobs-client.ts';
@@ -31,6 +31,20 @@ describe('connection limits', () => {
     const refused = await received(await connect(master, '127.0.0.5'));
     expect(refused).toMatch(/^HTTP\/1\.1 503 Service Unavailable\r\n/);
     expect(refused).toContain('"code":"too-many-connections"');
+  });
+
+  it('run at most MAX_PIPELINED_REQUESTS requests sent on one connection without reading the answers: the next is answered 429 and the connection closed', async () => {
+    const master = await start({ maxPipelinedRequests: 4 });
+    const socket = await connect(master);
+    const answers = received(socket);
+    // Twenty requests in one packet, each answered after a store read, the last asking to close: all are in progress at once.
+    socket.write('GET /api/stats HTTP/1.1\r\nHost: x\r\n\r\n'.repeat(19) + 'GET /api/stats HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+    const text = await answers;
+    const statuses = [...text.matchAll(/HTTP\/1\.1 (\d+) /g)].map((match) => Number(match[1]));
+    expect(statuses).toEqual([200, 200, 200, 200, 429]);
+    expect(text.slice(text.lastIndexOf('HTTP/1.1 429'))).toMatch(/\r\nConnection: close\r\n[\s\S]*"code":"too-many-pipelined-requests"/i);
+    // One request at a time on a connection, as browsers send them, is never refused.
+    for (let i = 0; i < 6; i++) expect((await request(master, { path: '/api/stats' })).status).toBe(200);
   });
 
   it('answer an upgrade whose request target is no URL with 400, and stay up', async () => {
