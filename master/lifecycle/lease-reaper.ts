@@ -34,6 +34,8 @@ export interface LeaseReaperDeps {
 
 export class LeaseReaper {
   private timer: NodeJS.Timeout | null = null;
+  /** A sweep runs: a tick meanwhile is skipped, or a slow store would have sweeps pile up, each walking the same leases. */
+  private sweeping = false;
 
   constructor(private readonly deps: LeaseReaperDeps) {}
 
@@ -48,9 +50,15 @@ export class LeaseReaper {
   }
 
   private async sweep(): Promise<void> {
-    await this.expireOverdue();
-    this.revokeOverdueHolds();
-    await this.deps.retryBacktracks();
+    if (this.sweeping) return;
+    this.sweeping = true;
+    try {
+      await this.expireOverdue();
+      this.revokeOverdueHolds();
+      await this.deps.retryBacktracks();
+    } finally {
+      this.sweeping = false;
+    }
   }
 
   /** Leases past their deadline go back to the queue (or fail, out of attempts). */
