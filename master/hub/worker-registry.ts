@@ -21,6 +21,8 @@ export class WorkerRegistry {
   private readonly sessions = new ConnectionOrder<WorkerSession>();
   private readonly changedSince = new Set<WorkerSession>();
   private readonly leftSince = new Set<string>();
+  /** The session holding each lease held here, by lease id: a holder found at once, not by asking every session. */
+  private readonly holders = new Map<string, WorkerSession>();
   private publishTimer: NodeJS.Timeout | null = null;
 
   constructor(
@@ -47,11 +49,15 @@ export class WorkerRegistry {
 
   add(session: WorkerSession): void {
     this.sessions.add(session);
+    for (const { leaseId } of session.leases) this.holders.set(leaseId, session);
+    session.leaseWatcher = { held: (leaseId) => this.holders.set(leaseId, session), dropped: (leaseId) => this.holders.delete(leaseId) };
     this.changed(session);
   }
 
   remove(session: WorkerSession): void {
     if (!this.sessions.remove(session)) return;
+    session.leaseWatcher = undefined;
+    for (const { leaseId } of session.leases) this.holders.delete(leaseId);
     this.changedSince.delete(session);
     this.leftSince.add(session.id);
     this.publishSoon();
@@ -65,8 +71,8 @@ export class WorkerRegistry {
 
   /** The worker holding this lease, if it is connected here. */
   holder(lease: LeaseRef): WorkerSession | undefined {
-    for (const session of this.sessions.values()) if (session.holds(lease)) return session;
-    return undefined;
+    const session = this.holders.get(lease.leaseId);
+    return session?.holds(lease) ? session : undefined;
   }
 
   /** Something boards show about a worker changed (its credit, a job finished). */

@@ -20,6 +20,12 @@ import type { RefusalLimiter } from './refusal-limiter.ts';
 /** Why the lifecycle hangs up on a session (counted in /metrics' browser_grid_worker_sockets_cut_off_total). */
 export type SessionCutOff = 'tooManyRefused' | 'blacklisted';
 
+/** Told of each lease a session takes and lets go (worker-registry.ts finds a lease's holder by it). */
+export interface LeaseWatcher {
+  held(leaseId: string): void;
+  dropped(leaseId: string): void;
+}
+
 /** Jobs a new worker may hold before it has answered any: like TCP's slow start. */
 const INITIAL_WINDOW = 2;
 
@@ -58,6 +64,8 @@ export class WorkerSession {
    * answer that crossed the cancel is late, not forged, and each excuses one answer.
    */
   private readonly cancelled: string[] = [];
+  /** Set by the registry while the session is in it. */
+  leaseWatcher: LeaseWatcher | undefined;
 
   /**
    * The master-issued identity this socket proved (several tabs of one browser share it); the id is per socket. Its
@@ -125,8 +133,11 @@ export class WorkerSession {
     const header = { type: 'job' as const, jobId: lease.jobId, leaseId: lease.leaseId, contentType: lease.contentType };
     const frame = encodeJobFrame(header, lease.image);
     // A job given again under a new lease replaces the old one's entry, and its bytes.
-    this.heldFrameBytes += frame.length - (this.held.get(lease.jobId)?.frameBytes ?? 0);
+    const replaced = this.held.get(lease.jobId);
+    if (replaced) this.leaseWatcher?.dropped(replaced.leaseId);
+    this.heldFrameBytes += frame.length - (replaced?.frameBytes ?? 0);
     this.held.set(lease.jobId, { leaseId: lease.leaseId, attempt: lease.attempt, givenAt: Date.now(), frameBytes: frame.length });
+    this.leaseWatcher?.held(lease.leaseId);
     this.sendFrame(frame);
   }
 
@@ -166,6 +177,7 @@ export class WorkerSession {
     if (held?.leaseId !== lease.leaseId) return false;
     this.heldFrameBytes -= held.frameBytes;
     this.held.delete(lease.jobId);
+    this.leaseWatcher?.dropped(lease.leaseId);
     return true;
   }
 

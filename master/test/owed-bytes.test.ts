@@ -1,27 +1,9 @@
 // WorkerSession.owedBytes, read for every frame sent to a worker (bounded-send.ts), is a running total of the job
 // frames it holds: it must follow each give and forget exactly, never drift (pure logic, a socket of the test's own).
-import type { WebSocket } from 'ws';
 import { expect, it } from 'vitest';
-import { RefusalLimiter } from '../hub/refusal-limiter.ts';
-import { WorkerSession } from '../hub/worker-session.ts';
-import { encodeJobFrame, PROTOCOL_VERSION } from '../protocol.ts';
+import { encodeJobFrame } from '../protocol.ts';
+import { leaseOf as lease, newSession } from '../../test/support/worker-sessions.ts';
 
-const openSocket = { OPEN: 1, readyState: 1 } as WebSocket;
-
-function newSession(): WorkerSession {
-  return new WorkerSession(
-    'session-1',
-    { type: 'hello', protocol: PROTOCOL_VERSION, name: 'tab', kind: 'volunteer', backend: 'wasm', model: 'model', credit: 4 },
-    openSocket,
-    () => undefined,
-    { identity: { workerId: 'worker-1', token: 'x'.repeat(43) }, workerClass: 'volunteer', network: '127.0.0.0/24' },
-    new RefusalLimiter(10, 1_000),
-    () => undefined,
-    () => 4,
-  );
-}
-
-const lease = (jobId: string, leaseId: string, bytes: number) => ({ jobId, leaseId, contentType: 'image/jpeg', image: new Uint8Array(bytes), attempt: 1 });
 const frameBytes = (jobId: string, leaseId: string, bytes: number) =>
   encodeJobFrame({ type: 'job', jobId, leaseId, contentType: 'image/jpeg' }, new Uint8Array(bytes)).length;
 
