@@ -52,6 +52,15 @@ describe('JobStore', () => {
     expect(store.list()).toEqual([]);
   });
 
+  it('does not bring back a deleted job on a live event about it that came after its deletion', () => {
+    const store = new JobStore();
+    store.upsert(job('1', { status: 'queued' }));
+    store.remove('1');
+    store.upsert(job('1', { status: 'leased' }));
+    expect(store.get('1')).toBeUndefined();
+    expect(store.list()).toEqual([]);
+  });
+
   it('drops the jobs least recently fetched or updated', () => {
     const store = new JobStore();
     fill(store, MAX_KEPT_JOBS);
@@ -127,14 +136,21 @@ describe('JobStore', () => {
       fc.property(fc.array(write, { maxLength: 40 }), (writes) => {
         const store = new JobStore();
         const model = new Map<string, JobView>();
+        const deleted = new Set<string>();
         for (const w of writes) {
           if (w.kind === 'remove') {
             store.remove(w.id);
             model.delete(w.id);
+            deleted.add(w.id);
             continue;
           }
           const submittedAt = `2025-01-01T00:00:0${w.second}.000Z`;
           if (w.kind === 'upsert') {
+            // A deleted job is gone for good: an event about it after is stale.
+            if (deleted.has(w.id)) {
+              store.upsert(job(w.id, { submittedAt }));
+              continue;
+            }
             const next = job(w.id, { submittedAt, status: w.done ? 'done' : 'queued' });
             store.upsert(next);
             model.set(w.id, next);

@@ -65,6 +65,9 @@ export class JobStore {
   }
 
   upsert(job: JobView): void {
+    // Ids are never reused, so a deleted job is gone for good: an event about it after its deletion is stale (a lease
+    // the master dealt as the job was being deleted is published after the deletion).
+    if (this.deletions.has(job.id)) return;
     this.write(job, ++this.clock);
     this.trim();
   }
