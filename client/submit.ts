@@ -47,6 +47,9 @@ const options = program.opts<{
 }>();
 if (options.out && !/\.(csv|jsonl)$/.test(options.out)) program.error('--out must end in .csv or .jsonl');
 
+// `npm run submit` runs in the project folder: the paths a person typed are from the folder they typed them in.
+if (process.env.npm_lifecycle_event === 'submit' && process.env.INIT_CWD) process.chdir(process.env.INIT_CWD);
+
 const { images, skipped } = await findImages(program.processedArgs[0] as string[]);
 if (skipped.length) console.error(`skipping ${skipped.length} file(s) that are not images this service reads, e.g. ${skipped[0]}`);
 if (images.length === 0) program.error('no images found under the given paths');

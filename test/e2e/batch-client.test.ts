@@ -1,7 +1,8 @@
 // The batch client (npm run submit) as a person runs it: a separate process
 // against a real master. With real headless Chromium workers it classifies the
 // 200 dev images and writes 200 rows that agree with the master; killed
-// half-way and run again, it creates no job twice.
+// half-way and run again, it creates no job twice; run through npm from another folder, the relative paths typed
+// are from that folder.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -114,6 +115,25 @@ describe('npm run submit', () => {
     const rows = readRows(out);
     expect(rows).toHaveLength(60);
     expect(new Set(rows.map((row) => row.jobId))).toEqual(new Set(jobs.map((job) => job.id)));
+  });
+
+  it('run through npm from another folder, reads and writes the relative paths typed from that folder', async () => {
+    const master = await startTestMaster();
+    masters.push(master);
+    const here = path.join(scratch, 'typed-in');
+    fs.mkdirSync(path.join(here, 'photos'), { recursive: true });
+    const image = devImages(1)[0]!;
+    fs.copyFileSync(image.path, path.join(here, 'photos', image.file));
+    // npm runs the script in the project folder, and says in INIT_CWD where it was typed.
+    const child = spawn('npm', ['--prefix', projectRoot, 'run', '-s', 'submit', '--', 'photos', '--master', master.url, '--out', 'results.csv'], {
+      cwd: here,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    expect(code, stderr).toBe(0);
+    expect(readRows(path.join(here, 'results.csv')).map((row) => row.path)).toEqual([path.join(here, 'photos', image.file)]);
   });
 
   it('exits non-zero and names the files that failed', async () => {
