@@ -23,10 +23,14 @@ describe('job page', () => {
     expect(await axeViolations(page)).toEqual([]);
   });
 
-  it('says so when the job does not exist', async () => {
-    const { page, watch } = await ui.open('/jobs/no-such-job');
-    watch.expect((url, status) => status === 404 && url.endsWith('/api/jobs/no-such-job'));
-    await waitForTexts(page, inApp('job-detail', '.problem'), (texts) => texts.some((text) => text.includes('There is no job no-such-job')), 'the 404');
+  it('says so when the job does not exist, in its own words only', async () => {
+    // A crafted link (found by review): a right-to-left override and reversed words, which the alert used to echo
+    // so that they read as the page's own.
+    const crafted = `x\u202E${[...'Your account is suspended. Call +1-555-0100'].reverse().join('')}`;
+    const { page, watch } = await ui.open(`/jobs/${encodeURIComponent(crafted)}`);
+    watch.expect((url, status) => status === 404 && new URL(url).pathname.startsWith('/api/jobs/'));
+    const alerts = await waitForTexts(page, inApp('job-detail', '[role=alert]'), (texts) => texts.some((text) => text !== ''), 'the 404');
+    expect(alerts.filter((text) => text !== '')).toEqual(['There is no such job; it may have been deleted.']);
   });
 
   it('backs off while the master answers the job with errors, however busy the live feed is', async () => {

@@ -273,7 +273,8 @@ export class JobDetail extends LitElement {
       return true;
     } catch (error) {
       if (id !== this.jobId) return true;
-      this.error = error instanceof ApiError && error.status === 404 ? `There is no job ${id}. It may have been deleted.` : errorMessage(error);
+      // Not the id: it comes from the link, and anyone can craft one to put their words (bidi tricks too) in this alert.
+      this.error = error instanceof ApiError && error.status === 404 ? 'There is no such job; it may have been deleted.' : errorMessage(error);
       this.retryAt = Date.now() + backoffDelay(this.failures++);
       return false;
     }
