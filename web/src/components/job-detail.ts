@@ -323,8 +323,15 @@ function requeuedBecause(job: JobDetailView) {
   return last?.outcome === 'failed' ? attemptReason(last) : job.error;
 }
 
+/** Whether the feed's job differs from the shown one in anything the page shows: an image expiring too, which takes away the image and the retry. */
 function moved(live: JobView, shown: JobView): boolean {
-  return live.status !== shown.status || live.attempts !== shown.attempts || live.finishedAt !== shown.finishedAt || live.startedAt !== shown.startedAt;
+  return (
+    live.status !== shown.status ||
+    live.attempts !== shown.attempts ||
+    live.finishedAt !== shown.finishedAt ||
+    live.startedAt !== shown.startedAt ||
+    live.imageExpiredAt !== shown.imageExpiredAt
+  );
 }
 
 customElements.define('job-detail', JobDetail);
