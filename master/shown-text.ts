@@ -56,16 +56,19 @@ export const flattened = (text: string) => replacingHiddenRuns(text, ' ');
 export const withoutHidden = (text: string) => replacingHiddenRuns(text, '');
 
 /**
- * Combining marks one character may carry in a name. Real scripts stack up to four (Tibetan's subjoined letters and
+ * Combining marks one character may carry in a name or a file name. Real scripts stack up to four (Tibetan's subjoined letters and
  * vowel, pointed Hebrew); taller stacks ("Zalgo" text) only spill over the rows around them.
  */
 export const MAX_MARKS_PER_CHARACTER = 4;
 const MARK_STACK = new RegExp(`\\p{M}{${MAX_MARKS_PER_CHARACTER + 1},}`, 'u');
 
+/** Whether the text (NFC-normalised) puts more than MAX_MARKS_PER_CHARACTER combining marks on one character: the rule for names and file names alike. */
+export const stacksMarks = (text: string) => MARK_STACK.test(text);
+
 /** Why a name (already NFC-normalised) cannot be shown as it is, in plain words; null when it can. */
 export function nameProblem(name: string): string | null {
   if (!isPlain(name)) return 'a name may hold no control or formatting characters (a line break, a bidi override that turns text around)';
-  if (MARK_STACK.test(name)) return `a name may put at most ${MAX_MARKS_PER_CHARACTER} combining marks on one character`;
+  if (stacksMarks(name)) return `a name may put at most ${MAX_MARKS_PER_CHARACTER} combining marks on one character`;
   if (!VISIBLE.test(name)) return 'a name needs a visible letter, digit, punctuation mark or symbol';
   return null;
 }

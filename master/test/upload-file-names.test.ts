@@ -1,6 +1,6 @@
 // File names a stranger sends, against a real master on both stores: one that would break a line, hide or turn text
-// around on a board, or that is too long, is 400 bad-file-name and stores nothing; real scripts and emoji are kept
-// as they were sent.
+// around on a board, stack marks over the rows around it, or that is too long, is 400 bad-file-name and stores
+// nothing; real scripts and emoji are kept as they were sent.
 import { describe, expect, it } from 'vitest';
 import { jpeg, part, UPLOAD_STORES, uploadMasters } from '../../test/support/upload-masters.ts';
 
@@ -41,6 +41,23 @@ describe.each(UPLOAD_STORES)('uploads on $name', (store) => {
     const answer = await uploads.post('multipart/form-data; boundary=B', part(fileName));
     expect(answer.status).toBe(201);
     expect((answer.body as unknown as { jobs: { fileName: string }[] }).jobs[0]!.fileName).toBe(sent);
+  });
+
+  // Marks stacked on one character ("Zalgo" text) draw over the rows above and below on the job page (found by review);
+  // real scripts stack up to four, the rule worker names follow. U+0353 composes with nothing, so NFC keeps every one.
+  it('refuses a file name stacking more than 4 combining marks on one character (400 bad-file-name), and takes one with 4', async () => {
+    await uploads.start();
+    const answer = await uploads.upload([{ name: `ca${'\u0353'.repeat(5)}t.jpg`, bytes: jpeg }]);
+    expect(answer.status).toBe(400);
+    expect(answer.body.error).toEqual({
+      code: 'bad-file-name',
+      message: 'a file name puts more than 4 combining marks on one character; nothing was stored',
+    });
+    await uploads.expectNothingStored();
+    const four = `ca${'\u0353'.repeat(4)}t.jpg`;
+    const accepted = await uploads.upload([{ name: four, bytes: jpeg }]);
+    expect(accepted.status).toBe(201);
+    expect((accepted.body as unknown as { jobs: { fileName: string }[] }).jobs[0]!.fileName).toBe(four);
   });
 
   it('refuses a file name longer than MAX_FILE_NAME_CHARS (400 bad-file-name), and takes one as long, counted in characters', async () => {
