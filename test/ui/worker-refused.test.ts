@@ -3,7 +3,7 @@
 // token is not the master's: it stops, says why, and offers Start again (the fleet reads `refused` and stops too).
 import { describe, expect, it } from 'vitest';
 import { SyntheticWorker } from '../../metrics/synthetic-worker.ts';
-import { clickDeep, inApp, waitForTexts } from '../support/browser.ts';
+import { clickDeep, deepTexts, inApp, waitForTexts } from '../support/browser.ts';
 import { useUiHarness } from '../support/ui-harness.ts';
 
 const ui = useUiHarness({ master: { maxNewIdentitiesPerAddress: 1 } });
@@ -15,14 +15,16 @@ describe('a worker page its address may not have a new identity for', () => {
     try {
       const { page } = await ui.open('/worker');
       await clickDeep(page, inApp('worker-page', '.control button'));
-      const [problem] = await waitForTexts(
+      const [note] = await waitForTexts(
         page,
-        inApp('worker-page', '.problem'),
+        inApp('worker-page', '.retry-note'),
         (texts) => texts[0]?.includes('over 1 new identity from your address in 60 min') ?? false,
         'the refusal, in the master’s words',
         90_000,
       );
-      expect(problem).toMatch(/^Last problem: master: over 1 new identity from your address in 60 min; try again in \d+ s; retrying in [\d.]+ s$/);
+      expect(note).toMatch(/^The master said: over 1 new identity from your address in 60 min; try again in \d+ s\. Retrying in [\d.]+ s\.$/);
+      // The alert says what stays true from try to try; the master's countdown is beside it.
+      expect(await deepTexts(page, inApp('worker-page', '[role=alert]'))).toEqual(['Last problem: the master takes no new identity from this address for now']);
       expect((await waitForTexts(page, inApp('worker-page', '.state'), (texts) => texts.length === 1, 'the state'))[0]).toBe('Connecting to the master…');
     } finally {
       first.terminate();

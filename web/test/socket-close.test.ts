@@ -17,7 +17,7 @@ describe('handleSocketClose', () => {
     handleSocketClose(page.runtime, 2_500, null);
     expect(page.dropQueue).toHaveBeenCalledOnce();
     expect(page.forgetIdentity).not.toHaveBeenCalled();
-    expect(page.patches).toEqual([{ state: 'connecting', lastError: 'no connection to the master; retrying in 2.5 s' }]);
+    expect(page.patches).toEqual([{ state: 'connecting', lastError: 'no connection to the master', retryNote: 'Retrying in 2.5 s.' }]);
   });
 
   it('shows no retry once stopped, or when none is planned', () => {
@@ -46,7 +46,7 @@ describe('handleSocketClose', () => {
     expect(page.forgetIdentity).toHaveBeenCalledOnce();
     expect(page.patches).toEqual([
       { workerId: null, workerClass: null, lastError: 'master: refused' },
-      { state: 'connecting', lastError: 'no connection to the master; retrying in 1.0 s' },
+      { state: 'connecting', lastError: 'no connection to the master', retryNote: 'Retrying in 1.0 s.' },
     ]);
   });
 
@@ -62,6 +62,12 @@ describe('handleSocketClose', () => {
     const page = host();
     handleSocketClose(page.runtime, 60_000, { code: CloseCode.tooManyNewIdentities, reason: 'try again in 12 min' });
     expect(page.forgetIdentity).not.toHaveBeenCalled();
-    expect(page.patches).toEqual([{ state: 'connecting', lastError: 'master: try again in 12 min; retrying in 60.0 s' }]);
+    expect(page.patches).toEqual([
+      {
+        state: 'connecting',
+        lastError: 'the master takes no new identity from this address for now',
+        retryNote: 'The master said: try again in 12 min. Retrying in 60.0 s.',
+      },
+    ]);
   });
 });

@@ -114,6 +114,11 @@ export const workerPageStyles = css`
     color: var(--danger);
     overflow-wrap: anywhere;
   }
+  .retry-note {
+    margin: 0.25rem 0 0;
+    color: var(--muted);
+    overflow-wrap: anywhere;
+  }
   @media (max-width: 40rem) {
     .hero {
       grid-template-columns: minmax(0, 1fr);

@@ -70,6 +70,8 @@ export class WorkerPage extends LitElement {
 
   protected override render() {
     const status = runtime.status;
+    // The alert keeps one text while the page retries, so a screen reader reads it once; the wait, which changes at
+    // every try, goes beside it.
     return html`
       <h1>Donate compute</h1>
       <p class="intro">
@@ -130,7 +132,8 @@ export class WorkerPage extends LitElement {
           ${standing(status.workerClass) === 'volunteer' ? html`<p class="reason fleet-hint">${FLEET_LINK_HINT}</p>` : nothing}
         </section>
       </div>
-      ${status.lastError ? html`<p class="problem" role="alert">Last problem: ${status.lastError}</p>` : nothing}
+      <div role="alert">${status.lastError ? html`<p class="problem">Last problem: ${status.lastError}</p>` : nothing}</div>
+      ${status.retryNote ? html`<p class="retry-note">${status.retryNote}</p>` : nothing}
       <div class="cards terms">
         <donor-controls></donor-controls>
         <volunteer-credit></volunteer-credit>

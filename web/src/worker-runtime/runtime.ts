@@ -132,7 +132,7 @@ export class WorkerRuntime extends EventTarget {
     }
     this.connection.close();
     this.dropQueue();
-    this.update({ state: 'stopped', draining: false });
+    this.update({ state: 'stopped', draining: false, retryNote: null });
   }
 
   private update(patch: Partial<WorkerSnapshot>): void {
@@ -190,7 +190,7 @@ export class WorkerRuntime extends EventTarget {
         this.leaseMs = message.leaseMs;
         this.connection.markHealthy();
         this.modelReloads.reset();
-        this.update({ state: 'ready', lastError: null, ...this.startupTime() });
+        this.update({ state: 'ready', lastError: null, retryNote: null, ...this.startupTime() });
         break;
       case 'cancel':
         this.queue.cancel(message.jobId, message.leaseId);
@@ -258,7 +258,7 @@ export class WorkerRuntime extends EventTarget {
     this.active = false;
     this.epoch++;
     this.options.onFleetTokenRefused?.();
-    this.update({ state: 'stopped', lastError: `master: ${reason}`, refused: reason });
+    this.update({ state: 'stopped', lastError: `master: ${reason}`, refused: reason, retryNote: null });
   }
 
   private dropQueue(): void {

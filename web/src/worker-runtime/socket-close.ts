@@ -29,11 +29,18 @@ export function handleSocketClose(host: SocketCloseHost, retryInMs: number | nul
     host.forgetIdentity();
     host.update({ workerId: null, workerClass: null, lastError: `master: ${closedBy.reason}` });
   }
-  if (host.isActive() && retryInMs !== null) host.update({ state: 'connecting', lastError: retryMessage(retryInMs, closedBy) });
+  if (host.isActive() && retryInMs !== null) host.update({ state: 'connecting', ...retrying(retryInMs, closedBy) });
 }
 
-/** What the page shows while it waits to reconnect: the master's reason when it is too many new identities. */
-function retryMessage(retryInMs: number, closedBy: SocketClose | null): string {
-  const refusedFor = closedBy?.code === CloseCode.tooManyNewIdentities ? closedBy.reason : null;
-  return `${refusedFor ? `master: ${refusedFor}` : 'no connection to the master'}; retrying in ${(retryInMs / 1000).toFixed(1)} s`;
+/**
+ * What the page shows while it waits to reconnect: a problem that stays the same from try to try (the page's alert),
+ * and a note with what changes at each (the wait; the master's reason when it is too many new identities, which
+ * counts down too).
+ */
+function retrying(retryInMs: number, closedBy: SocketClose | null): Pick<WorkerSnapshot, 'lastError' | 'retryNote'> {
+  const wait = `Retrying in ${(retryInMs / 1000).toFixed(1)} s.`;
+  if (closedBy?.code === CloseCode.tooManyNewIdentities) {
+    return { lastError: 'the master takes no new identity from this address for now', retryNote: `The master said: ${closedBy.reason}. ${wait}` };
+  }
+  return { lastError: 'no connection to the master', retryNote: wait };
 }

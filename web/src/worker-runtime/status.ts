@@ -57,6 +57,11 @@ export interface WorkerSnapshot extends GridWorkerStatus {
   startupMs: number | null;
   /** The latest inference times, oldest first, for the page's chart. */
   recentMs: number[];
+  /**
+   * While the page waits to reconnect: the wait, and the master's reason when it gave one. It changes at every try,
+   * so the page shows it beside its alert, never in it (an alert whose text changes is read out again). Null otherwise.
+   */
+  retryNote: string | null;
 }
 
 /** A stopped worker that has done nothing yet, with no limits and the given starting credit. */
@@ -90,6 +95,7 @@ export function initialSnapshot(name: string, kind: WorkerKind, credit: number):
     modelBytes: null,
     startupMs: null,
     recentMs: [],
+    retryNote: null,
     workerId: null,
     workerClass: null,
   };
