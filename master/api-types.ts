@@ -278,8 +278,23 @@ export const LiveEvent = z.discriminatedUnion('type', [JobEvent, JobDeletedEvent
 export type LiveEvent = z.infer<typeof LiveEvent>;
 /** Sent to a board that asked to resume from an event no longer kept: reload what it shows. */
 export const ResyncEvent = z.object({ type: z.literal('resync') }).meta({ id: 'ResyncEvent' });
-/** What GET /api/events carries: live events, and resync. */
-export const StreamEvent = z.discriminatedUnion('type', [JobEvent, JobDeletedEvent, WorkersChangedEvent, ResyncEvent]).meta({ id: 'StreamEvent' });
+/**
+ * Sent as a stream opens and every EVENT_KEEPALIVE_MS after: an event, not an SSE comment, so that a page can tell a
+ * quiet stream from a dead one (a connection lost without being closed, which EventSource never notices).
+ */
+export const KeepaliveEvent = z
+  .object({
+    type: z.literal('keepalive'),
+    intervalMs: z
+      .number()
+      .int()
+      .describe('How often this stream sends a keepalive (EVENT_KEEPALIVE_MS): a client that hears nothing for a few of these may reconnect.'),
+  })
+  .meta({ id: 'KeepaliveEvent' });
+/** What GET /api/events carries: live events, resync and keepalives. */
+export const StreamEvent = z
+  .discriminatedUnion('type', [JobEvent, JobDeletedEvent, WorkersChangedEvent, ResyncEvent, KeepaliveEvent])
+  .meta({ id: 'StreamEvent' });
 export type StreamEvent = z.infer<typeof StreamEvent>;
 
 /** GET /api/health: a summary for people; probes want /livez and /readyz. */

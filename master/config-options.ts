@@ -115,6 +115,12 @@ export const OPTIONS: [string, string, keyof Config, string][] = [
     'eventReconnectMs',
     'boards reconnect a lost stream after between this and twice this, at random (the SSE retry: field)',
   ],
+  [
+    '--event-keepalive-ms <n>',
+    'EVENT_KEEPALIVE_MS',
+    'eventKeepaliveMs',
+    'every stream hears a keepalive event this often; a board that hears nothing for three of these reconnects',
+  ],
   ['--event-replay-events <n>', 'EVENT_REPLAY_EVENTS', 'eventReplayEvents', 'recent events kept for boards catching up (Last-Event-ID)'],
   ['--event-replay-bytes <n>', 'EVENT_REPLAY_BYTES', 'eventReplayBytes', 'bytes of the recent events kept; past it the oldest are forgotten'],
   ['--worker-events-every-ms <n>', 'WORKER_EVENTS_EVERY_MS', 'workerEventsEveryMs', 'boards hear of worker changes at most this often'],

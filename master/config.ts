@@ -132,6 +132,8 @@ export const ConfigSchema = z
     eventStreamStallMs: timerMs(100).default(10_000),
     /** Boards wait between this and twice this, at random, before reconnecting a lost stream: after a restart they come back spread out. */
     eventReconnectMs: timerMs(100).default(5_000),
+    /** Every stream hears a `keepalive` event this often (and one as it opens, saying how often): a board that hears nothing for three of these reconnects. */
+    eventKeepaliveMs: int(100).max(3_600_000, 'at most 3600000 (1 h)').default(15_000),
     /** Recent live events kept so boards that fell behind or reconnected catch up. */
     eventReplayEvents: int(1).default(1000),
     /** ...and the bytes of their frames at most: one worker change can name thousands of workers (megabytes), and strangers can make one every WORKER_EVENTS_EVERY_MS. */

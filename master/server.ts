@@ -153,6 +153,7 @@ async function startLocked(config: Config, log: Logger, parts: MasterParts, lock
       replayEvents: config.eventReplayEvents,
       replayBytes: config.eventReplayBytes,
       reconnectMs: config.eventReconnectMs,
+      keepaliveMs: config.eventKeepaliveMs,
     },
     () => workers.size,
   );

@@ -24,10 +24,10 @@ export interface BoardStreamLimits {
   replayBytes: number;
   /** Boards are told to wait between this and twice this, at random, before reconnecting to a lost stream. */
   reconnectMs: number;
+  /** Every board hears a keepalive event this often, and one as its stream opens. */
+  keepaliveMs: number;
 }
 
-/** Comments keep proxies from closing an idle stream. */
-const KEEPALIVE_MS = 15_000;
 const RESYNC = unnumberedFrame({ type: 'resync' });
 
 export class BoardStreams {
@@ -35,6 +35,7 @@ export class BoardStreams {
   private readonly boards = new Set<BoardStream>();
   private readonly unsubscribe: () => void;
   private readonly keepalive: NodeJS.Timeout;
+  private readonly keepaliveFrame: string;
 
   constructor(
     events: LiveEvents,
@@ -47,10 +48,12 @@ export class BoardStreams {
       const numbered = this.recent.add(event);
       for (const board of this.boards) board.offer(numbered);
     });
-    // One timer for every board, not one each.
+    // One timer for every board, not one each. The keepalive keeps proxies from closing an idle stream, and is an
+    // event, not a comment, so that a board can tell a quiet stream from a connection lost without a close.
+    this.keepaliveFrame = unnumberedFrame({ type: 'keepalive', intervalMs: limits.keepaliveMs });
     this.keepalive = setInterval(() => {
-      for (const board of this.boards) board.keepalive();
-    }, KEEPALIVE_MS).unref();
+      for (const board of this.boards) board.keepalive(this.keepaliveFrame);
+    }, limits.keepaliveMs).unref();
   }
 
   /** Streams open now. */
@@ -91,6 +94,8 @@ export class BoardStreams {
     // Unnumbered, so it moves no board's place; the newest worker change replayed after it, if older, is corrected
     // by the one the registry still owes (it publishes after every arrival and departure).
     board.send(unnumberedFrame({ type: 'workers-changed', changed: [], left: [], connected: this.workersConnected() }));
+    // How often the board will hear from us, told now: it need not wait for the first interval to know.
+    board.send(this.keepaliveFrame);
     // A board that asked to resume and cannot must reload what it shows.
     if (lastEventId !== undefined && missed === null) board.send(RESYNC);
     for (const event of missed ?? []) board.offer(event);
@@ -126,8 +131,8 @@ class BoardStream {
     this.send(this.recent.frameFor(event, this.viewer.seesTrust));
   }
 
-  keepalive(): void {
-    if (!this.stalled) this.send(': keepalive\n\n');
+  keepalive(frame: string): void {
+    if (!this.stalled) this.send(frame);
   }
 
   send(frame: string): void {

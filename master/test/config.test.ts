@@ -66,6 +66,10 @@ describe('configuration', () => {
     expect(() => loadConfig(argv(), { SHUTDOWN_TIMEOUT_MS: String(2 ** 31) })).toThrow(/SHUTDOWN_TIMEOUT_MS: at most 2147483647 ms/);
     expect(loadConfig(argv(), { HEARTBEAT_MS: '3600000' }).heartbeatMs).toBe(3_600_000);
     expect(() => loadConfig(argv(), { HEARTBEAT_MS: '3600001' })).toThrow(/HEARTBEAT_MS: at most 3600000 \(1 h\)/);
+    // A board waits three keepalives before it calls its stream dead: that wait must still be a timer's.
+    expect(loadConfig(argv(), {}).eventKeepaliveMs).toBe(15_000);
+    expect(() => loadConfig(argv(), { EVENT_KEEPALIVE_MS: '3600001' })).toThrow(/EVENT_KEEPALIVE_MS: at most 3600000 \(1 h\)/);
+    expect(() => loadConfig(argv(), { EVENT_KEEPALIVE_MS: '99' })).toThrow(/EVENT_KEEPALIVE_MS/);
   });
 
   it('refuses an upload request larger than every upload in flight may be together, which could never be taken', () => {

@@ -158,6 +158,20 @@ describe('live event streams', () => {
     expect(new Set(waits).size).toBeGreaterThan(1);
   });
 
+  it('send a keepalive event as a stream opens and every EVENT_KEEPALIVE_MS, saying the interval, unnumbered', async () => {
+    await start({ eventKeepaliveMs: 200 });
+    const listening = await board();
+    await until(() => listening.keepalives.length >= 1, 'the keepalive the stream opens with');
+    const opened = listening.lastEventId;
+    await until(() => listening.keepalives.length >= 4, 'keepalives on the interval');
+    // A page cannot see an SSE comment: these are events, so a page can tell a quiet stream from a dead one.
+    expect(new Set(listening.keepalives.map((frame) => JSON.stringify(frame)))).toEqual(
+      new Set([JSON.stringify({ name: 'keepalive', data: { type: 'keepalive', intervalMs: 200 } })]),
+    );
+    expect(listening.lastEventId).toBe(opened);
+    expect(listening.frames.map((frame) => frame.name)).toEqual(['workers-changed']);
+  });
+
   it('let a board that has heard no event yet resume from where it opened, missing nothing', async () => {
     await start({});
     const quiet = await board();

@@ -55,7 +55,11 @@ describe('a hold asked for after the client left', () => {
   });
 
   it("takes no event stream's place: the next board still gets the only one", async () => {
-    const boards = new BoardStreams(new LiveEvents(), { maxClients: 1, stallMs: 10_000, replayEvents: 10, replayBytes: 1 << 20, reconnectMs: 5_000 }, () => 0);
+    const boards = new BoardStreams(
+      new LiveEvents(),
+      { maxClients: 1, stallMs: 10_000, replayEvents: 10, replayBytes: 1 << 20, reconnectMs: 5_000, keepaliveMs: 15_000 },
+      () => 0,
+    );
     const app = express();
     const events = eventsRouter(boards, new Requesters({}, new OwnerKeys('s'.repeat(32))), 'public', 10);
     app.use('/gone', untilClientLeft, events);

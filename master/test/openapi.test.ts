@@ -78,7 +78,11 @@ describe('the OpenAPI document', () => {
     const store = new SqliteJobStore(dataDir, DEFAULT_TEST_LIMITS);
     const events = new LiveEvents();
     const workers = new WorkerRegistry(events, config.workerEventsEveryMs);
-    const boards = new BoardStreams(events, { maxClients: 1, stallMs: 1_000, replayEvents: 1, replayBytes: 1 << 20, reconnectMs: 5_000 }, () => workers.size);
+    const boards = new BoardStreams(
+      events,
+      { maxClients: 1, stallMs: 1_000, replayEvents: 1, replayBytes: 1 << 20, reconnectMs: 5_000, keepaliveMs: 15_000 },
+      () => workers.size,
+    );
     const identityStore = new SqliteIdentityStore(dataDir);
     const verifier = new Verifier(config, identityStore);
     const lifecycle = new JobLifecycle({ store, events, workers, log, leaseMs: config.leaseMs, verifier, maxWaitingVotes: config.maxWaitingVotes });
@@ -340,6 +344,6 @@ describe.each(STORES)('real answers on $name match the description', ({ override
       expect(validateEvent(event.data) ? [] : validateEvent.errors).toEqual([]);
       expect(event.name).toBe((event.data as { type: string }).type);
     }
-    expect(new Set(streamed.map((event) => event.name))).toEqual(new Set(['workers-changed', 'job', 'job-deleted']));
+    expect(new Set(streamed.map((event) => event.name))).toEqual(new Set(['workers-changed', 'keepalive', 'job', 'job-deleted']));
   });
 });

@@ -9,7 +9,10 @@ export interface SseFrame {
 }
 
 export class SseClient {
+  /** What the stream carried, keepalives apart. */
   readonly frames: SseFrame[] = [];
+  /** The keepalive events heard (the stream opens with one), kept apart: they carry no news. */
+  readonly keepalives: SseFrame[] = [];
   /** The reconnection wait the master asked for (`retry:`), once it has. */
   retryMs: number | undefined;
   /** The id a browser would reconnect with: the last `id:` heard, in a frame with data or not. */
@@ -86,7 +89,7 @@ export class SseClient {
       const retry = /^retry: (\d+)$/m.exec(text)?.[1];
       this.lastEventId = id ?? this.lastEventId;
       if (retry) this.retryMs = Number(retry);
-      if (name && data) this.frames.push({ id, name, data: JSON.parse(data) });
+      if (name && data) (name === 'keepalive' ? this.keepalives : this.frames).push({ id, name, data: JSON.parse(data) });
     }
   }
 }
