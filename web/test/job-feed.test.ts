@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { JobPage } from '../../master/api-types.ts';
 import { JobFeed } from '../src/state/job-feed.ts';
+import { FIRST_WORD_TIMEOUT_MS } from '../src/state/stream-silence.ts';
 import { jobView } from '../../test/support/job-view.ts';
 import { FakeEventSource } from './fake-event-source.ts';
 
@@ -221,6 +222,34 @@ describe('JobFeed after missed events', () => {
     expect(newestAsked(master)).toBe(2);
     expect(feed.error).toBeNull();
     stop();
+  });
+
+  it('takes a stream silent for three keepalive intervals for dead: closes it, says unreachable, and opens a new one after a backoff', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const master = fakeMaster();
+    const { feed, source, stop } = await liveFeed();
+    master.asked = [];
+    source.emit({ type: 'keepalive', intervalMs: 1_000 });
+    // Anything heard puts the deadline off: a quiet stream that keeps its keepalives is live.
+    await vi.advanceTimersByTimeAsync(2_900);
+    source.emit({ type: 'keepalive', intervalMs: 1_000 });
+    await vi.advanceTimersByTimeAsync(2_900);
+    expect([FakeEventSource.all.length, feed.connection]).toEqual([1, 'live']);
+
+    await vi.advanceTimersByTimeAsync(100);
+    expect([source.readyState, feed.connection]).toEqual([FakeEventSource.CLOSED, 'unreachable']);
+    // The longest first backoff (500 ms); the new stream resyncs, as any new one does.
+    await vi.advanceTimersByTimeAsync(500);
+    expect(FakeEventSource.all).toHaveLength(2);
+    FakeEventSource.all[1]!.open();
+    await settle();
+    expect([feed.connection, newestAsked(master)]).toEqual(['live', 1]);
+
+    // A new stream that says nothing at all, not even how often it will speak, is dead after the first-word wait.
+    await vi.advanceTimersByTimeAsync(FIRST_WORD_TIMEOUT_MS);
+    expect(feed.connection).toBe('unreachable');
+    stop();
+    expect(FakeEventSource.all.every((each) => each.readyState === FakeEventSource.CLOSED)).toBe(true);
   });
 
   it('past RESYNC_MAX_PAGES, lets go of the older jobs it loaded, and "load older" fetches them fresh', async () => {

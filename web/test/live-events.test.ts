@@ -8,6 +8,7 @@ describe('parseLiveEvent', () => {
     const diff = { type: 'workers-changed', changed: [{ id: 'w1' }], left: ['w2'], connected: 1 };
     expect(parseLiveEvent('workers-changed', JSON.stringify(diff))).toEqual(diff);
     expect(parseLiveEvent('resync', JSON.stringify({ type: 'resync' }))).toEqual({ type: 'resync' });
+    expect(parseLiveEvent('keepalive', JSON.stringify({ type: 'keepalive', intervalMs: 15_000 }))).toEqual({ type: 'keepalive', intervalMs: 15_000 });
   });
 
   it('rejects data that is not JSON or not the promised event', () => {
@@ -19,5 +20,8 @@ describe('parseLiveEvent', () => {
     expect(parseLiveEvent('job', JSON.stringify({ type: 'job' }))).toBeNull();
     expect(parseLiveEvent('job-deleted', JSON.stringify({ type: 'job-deleted', id: 7 }))).toBeNull();
     expect(parseLiveEvent('other', JSON.stringify({ type: 'other' }))).toBeNull();
+    // A keepalive's interval sizes the board's wait before it calls its stream dead.
+    expect(parseLiveEvent('keepalive', JSON.stringify({ type: 'keepalive' }))).toBeNull();
+    expect(parseLiveEvent('keepalive', JSON.stringify({ type: 'keepalive', intervalMs: 0 }))).toBeNull();
   });
 });

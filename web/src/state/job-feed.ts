@@ -5,6 +5,7 @@ import { errorMessage } from '../lib/errors.ts';
 import { JobStore, newestFirst } from './job-store.ts';
 import { LIVE_EVENT_TYPES, parseLiveEvent } from './live-events.ts';
 import { ownership } from './owner-claim.ts';
+import { SilenceWatch } from './stream-silence.ts';
 
 /** 'refused': the master answers, but turns our live stream away (refusal says why). */
 export type FeedConnection = 'connecting' | 'live' | 'unreachable' | 'refused';
@@ -46,6 +47,8 @@ export class JobFeed extends EventTarget {
   private holders = 0;
   private failures = 0;
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
+  /** A stream silent too long is dead though the browser thinks it open: it is replaced. */
+  private readonly silence = new SilenceWatch(() => this.replaceSilent());
   /** The fetchNewest running now, and whether another is asked for after it (and whether that one replaces). */
   private refreshing: Promise<void> | null = null;
   private queued: { replace: boolean } | null = null;
@@ -284,7 +287,10 @@ export class JobFeed extends EventTarget {
   private connect(): void {
     const source = new EventSource(EVENTS_URL);
     let opened = false;
+    // Kept through the browser's own reconnects too: one that never gets an answer is as lost.
+    this.silence.start();
     source.onopen = () => {
+      this.silence.heard();
       this.failures = 0;
       this.connection = 'live';
       this.refusal = null;
@@ -308,7 +314,10 @@ export class JobFeed extends EventTarget {
       this.changed();
     };
     for (const name of LIVE_EVENT_TYPES) {
-      source.addEventListener(name, (event) => this.onEvent(name, (event as MessageEvent<string>).data));
+      source.addEventListener(name, (event) => {
+        this.silence.heard();
+        this.onEvent(name, (event as MessageEvent<string>).data);
+      });
     }
     this.source = source;
   }
@@ -325,9 +334,18 @@ export class JobFeed extends EventTarget {
     this.retryTimer = setTimeout(() => this.connect(), Math.max(backoffDelay(this.failures++), refusal?.retryAfterMs ?? 0));
   }
 
+  /** The stream fell silent: a new one after a backoff, as after an error (no refusal to ask for: the master never said no). */
+  private replaceSilent(): void {
+    this.disconnect();
+    this.connection = 'unreachable';
+    this.changed();
+    this.retryTimer = setTimeout(() => this.connect(), backoffDelay(this.failures++));
+  }
+
   private disconnect(): void {
     this.source?.close();
     this.source = null;
+    this.silence.stop();
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = null;
   }
@@ -351,6 +369,9 @@ export class JobFeed extends EventTarget {
       case 'resync':
         // The master no longer has the events we missed.
         void this.refresh(true);
+        return;
+      case 'keepalive':
+        this.silence.heard(event.intervalMs);
         return;
     }
     this.changedSoon();

@@ -1,7 +1,7 @@
 import type { StreamEvent } from '../../../master/api-types.ts';
 
 /** SSE event names on GET /api/events; each event's data is the JSON StreamEvent of that type. */
-export const LIVE_EVENT_TYPES = ['job', 'job-deleted', 'workers-changed', 'resync'] as const satisfies ReadonlyArray<StreamEvent['type']>;
+export const LIVE_EVENT_TYPES = ['job', 'job-deleted', 'workers-changed', 'resync', 'keepalive'] as const satisfies ReadonlyArray<StreamEvent['type']>;
 
 /** Parses one event's data, or null when it is not the event its name promises. */
 export function parseLiveEvent(name: string, data: string): StreamEvent | null {
@@ -29,6 +29,8 @@ export function parseLiveEvent(name: string, data: string): StreamEvent | null {
         : null;
     case 'resync':
       return value as StreamEvent;
+    case 'keepalive':
+      return 'intervalMs' in value && Number.isInteger(value.intervalMs) && (value.intervalMs as number) > 0 ? (value as StreamEvent) : null;
     default:
       return null;
   }

@@ -1,0 +1,71 @@
+// A board whose live stream dies without being closed (a crashed host, a dropped NAT entry), in real Chromium
+// against a real master behind a TCP proxy that freezes the connections open at the time and lets new ones through:
+// EventSource never notices such a stream, but the board hears no keepalive for three EVENT_KEEPALIVE_MS, says the
+// master is unreachable, opens a new stream and shows a job submitted after the freeze. Before, it stayed "live" on
+// the dead stream, showing stale jobs, for ever.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inApp, openPage, waitForTexts } from '../support/browser.ts';
+import { submit, until, uploadsFrom } from '../support/jobs-client.ts';
+import { stallingProxy, type StallingProxy } from '../support/stalling-proxy.ts';
+import { threeImages, useUiHarness } from '../support/ui-harness.ts';
+
+// Idle keep-alive connections closed soon, so that the stream is soon the only connection open to freeze.
+const ui = useUiHarness({ master: { eventKeepaliveMs: 300, keepAliveTimeoutMs: 300 } });
+let proxy: StallingProxy;
+
+beforeAll(async () => {
+  proxy = await stallingProxy({ host: '127.0.0.1', port: Number(new URL(ui.master.url).port) });
+});
+
+afterAll(async () => {
+  await proxy?.close();
+});
+
+/** Every text the board's banner shows, as it changes; read with bannerSeen. */
+const WATCH_BANNER = `(() => {
+  const find = (root) => {
+    for (const element of root.querySelectorAll('*')) {
+      if (element.tagName === 'FEED-BANNER') return element;
+      const inner = element.shadowRoot && find(element.shadowRoot);
+      if (inner) return inner;
+    }
+    return null;
+  };
+  window.bannerSeen = [];
+  setInterval(() => {
+    const text = (find(document)?.shadowRoot?.textContent ?? '').trim();
+    if (window.bannerSeen.at(-1) !== text) window.bannerSeen.push(text);
+  }, 10);
+})()`;
+
+describe('a board whose live stream dies without a close', () => {
+  it('says the master is unreachable, opens a new stream and shows a job submitted after the freeze', async () => {
+    const [before, after] = threeImages;
+    await submit(ui.master.url, uploadsFrom([before!.path]));
+    const proxyUrl = `http://127.0.0.1:${proxy.port}`;
+    const { page, watch } = await openPage(ui.browser, proxyUrl, '/');
+    const streams: string[] = [];
+    page.on('request', (request) => void (request.url().endsWith('/api/events') && streams.push(request.url())));
+    try {
+      await waitForTexts(page, inApp('job-row'), (texts) => texts.length === 1, 'the job submitted before');
+      // Its thumbnail and the page's files fetched, their connections closed: only the live stream is left to freeze.
+      await until(() => proxy.open === 1, 'the live stream to be the only connection open');
+      await page.evaluate(WATCH_BANNER);
+      const streamsBefore = streams.length;
+
+      proxy.freezeOpen();
+      await submit(ui.master.url, uploadsFrom([after!.path]));
+      const shown = await waitForTexts(page, inApp('job-row'), (texts) => texts.length === 2, 'the job submitted after the freeze');
+      expect(shown.some((text) => text.includes(after!.file))).toBe(true);
+
+      // It noticed, said so, and came back on a new stream of its own, no longer saying so.
+      const seen = (await page.evaluate('window.bannerSeen')) as string[];
+      expect(seen).toContain('Master unreachable — retrying…');
+      expect(seen.at(-1)).toBe('');
+      expect(streams.length - streamsBefore).toBe(1);
+      expect(watch.take()).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  });
+});
