@@ -2,9 +2,12 @@
 // against a real master behind a TCP proxy that freezes the connections open at the time and lets new ones through:
 // EventSource never notices such a stream, but the board hears no keepalive for three EVENT_KEEPALIVE_MS, says the
 // master is unreachable, opens a new stream and shows a job submitted after the freeze. Before, it stayed "live" on
-// the dead stream, showing stale jobs, for ever.
+// the dead stream, showing stale jobs, for ever. A refresh whose answer died with its connection is given up after
+// API_TIMEOUT_MS and run again; before, it held every later refresh for as long as the system kept the connection.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inApp, openPage, waitForTexts } from '../support/browser.ts';
+import { API_TIMEOUT_MS } from '../../web/src/api.ts';
+import { clickDeep, inApp, openPage, waitForTexts } from '../support/browser.ts';
+import { holdCalls } from '../support/held-calls.ts';
 import { submit, until, uploadsFrom } from '../support/jobs-client.ts';
 import { stallingProxy, type StallingProxy } from '../support/stalling-proxy.ts';
 import { threeImages, useUiHarness } from '../support/ui-harness.ts';
@@ -64,6 +67,36 @@ describe('a board whose live stream dies without a close', () => {
       expect(seen.at(-1)).toBe('');
       expect(streams.length - streamsBefore).toBe(1);
       expect(watch.take()).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('gives up on a refresh whose answer died with its connection after API_TIMEOUT_MS, and refreshes again', async () => {
+    const [, , later] = threeImages;
+    const proxyUrl = `http://127.0.0.1:${proxy.port}`;
+    const { page, watch } = await openPage(ui.browser, proxyUrl, '/');
+    // The refresh given up is the test's doing: its request fails, aborted by the page.
+    watch.expect((url, status) => status === 'failed' && url.includes('/api/jobs?status=queued'));
+    try {
+      await waitForTexts(page, inApp('job-row'), (texts) => texts.length > 0, 'the board loaded');
+      await until(() => proxy.open === 1, 'the live stream to be the only connection open');
+      // A refresh held by the master until its connection, and the stream's, are frozen: its answer never arrives.
+      const listing = holdCalls(ui.master.store, 'list');
+      await clickDeep(page, inApp('job-board', 'label.filter:nth-of-type(2) input')); // "queued"
+      await until(() => listing.count() > 0, 'the refresh to reach the master');
+      proxy.freezeOpen();
+      listing.release();
+      await submit(ui.master.url, uploadsFrom([later!.path]));
+      // The new stream's resync waits for the refresh under way: before, for ever.
+      const shown = await waitForTexts(
+        page,
+        inApp('job-row'),
+        (texts) => texts.some((text) => text.includes(later!.file)),
+        'the job submitted after the freeze',
+        API_TIMEOUT_MS + 15_000,
+      );
+      expect(shown.length).toBeGreaterThan(0);
     } finally {
       await page.close();
     }

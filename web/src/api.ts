@@ -160,21 +160,38 @@ export const jobImageUrl = (id: string) => `${jobPath(id)}/image`;
 
 const jobPath = (id: string) => `/api/jobs/${encodeURIComponent(id)}`;
 
+/**
+ * How long a request may wait for its whole answer. One sent on a connection that died without a close (a host gone,
+ * a NAT entry dropped) would wait until the system gives up on the connection, minutes later, and the board's
+ * refreshes, one at a time, with it.
+ */
+export const API_TIMEOUT_MS = 30_000;
+
 async function request<T>(path: string, init: RequestInit = {}): Promise<T> {
-  let response: Response;
+  const aborter = new AbortController();
+  const timer = setTimeout(() => aborter.abort(), API_TIMEOUT_MS);
   try {
-    response = await fetch(path, { ...init, headers: { accept: 'application/json', ...init.headers } });
-  } catch {
-    throw new ApiError('the master is unreachable', 0, 'unreachable');
+    let response: Response;
+    try {
+      response = await fetch(path, { ...init, headers: { accept: 'application/json', ...init.headers }, signal: aborter.signal });
+    } catch {
+      throw unanswered(aborter.signal);
+    }
+    if (!response.ok) throw await errorFrom(response);
+    // 204 No Content (a delete) has no body to parse; reading it to the end still lets the request finish cleanly.
+    if (response.status === 204) {
+      await response.text();
+      return undefined as T;
+    }
+    return (await response.json().catch((error: unknown) => Promise.reject(aborter.signal.aborted ? unanswered(aborter.signal) : error))) as T;
+  } finally {
+    clearTimeout(timer);
   }
-  if (!response.ok) throw await errorFrom(response);
-  // 204 No Content (a delete) has no body to parse; reading it to the end still lets the request finish cleanly.
-  if (response.status === 204) {
-    await response.text();
-    return undefined as T;
-  }
-  return (await response.json()) as T;
 }
+
+/** A request that failed before its answer arrived: the master out of reach, or too slow to answer at all. */
+const unanswered = (signal: AbortSignal) =>
+  new ApiError(signal.aborted ? `the master did not answer within ${API_TIMEOUT_MS / 1000} s` : 'the master is unreachable', 0, 'unreachable');
 
 /** The master's own explanation when it sent one, else the HTTP status line. */
 export async function errorFrom(response: Response): Promise<ApiError> {

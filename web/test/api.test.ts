@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { ApiError, claimOwner, clearJobs, deleteJob, errorFrom, listJobs, retryJob } from '../src/api.ts';
+import { API_TIMEOUT_MS, ApiError, claimOwner, clearJobs, deleteJob, errorFrom, listJobs, retryJob } from '../src/api.ts';
 
 afterEach(() => vi.unstubAllGlobals());
 
@@ -38,6 +38,35 @@ describe('requests', () => {
       throw new TypeError('Failed to fetch');
     });
     await expect(listJobs()).rejects.toMatchObject({ status: 0, code: 'unreachable' });
+  });
+
+  it('gives up on a request unanswered for API_TIMEOUT_MS, headers or body, as the master out of reach', async () => {
+    vi.useFakeTimers();
+    try {
+      const aborted = (signal: AbortSignal) =>
+        new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(new DOMException('aborted', 'AbortError'))));
+      // No answer at all, as on a connection that died without a close.
+      vi.stubGlobal('fetch', (_path: string, init: RequestInit) => aborted(init.signal!));
+      const silent = listJobs().catch((error: unknown) => error);
+      await vi.advanceTimersByTimeAsync(API_TIMEOUT_MS - 1);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(await silent).toMatchObject({ status: 0, code: 'unreachable', message: `the master did not answer within ${API_TIMEOUT_MS / 1000} s` });
+      // Headers, then a body that stops half-way.
+      vi.stubGlobal('fetch', async (_path: string, init: RequestInit) => {
+        const body = new ReadableStream({
+          start(controller) {
+            controller.enqueue(new TextEncoder().encode('{"jobs": ['));
+            void aborted(init.signal!).catch((error: unknown) => controller.error(error));
+          },
+        });
+        return new Response(body, { headers: { 'content-type': 'application/json' } });
+      });
+      const cut = listJobs().catch((error: unknown) => error);
+      await vi.advanceTimersByTimeAsync(API_TIMEOUT_MS);
+      expect(await cut).toMatchObject({ status: 0, code: 'unreachable' });
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('sends the admin token to clear all jobs', async () => {
