@@ -329,17 +329,20 @@ export class JobFeed extends EventTarget {
     // Meanwhile the last page let go of the feed, or a new one connected it again.
     if (this.holders === 0 || this.source || this.retryTimer) return;
     this.refusal = refusal?.message ?? null;
-    this.connection = refusal ? 'refused' : 'unreachable';
-    this.changed();
-    this.retryTimer = setTimeout(() => this.connect(), Math.max(backoffDelay(this.failures++), refusal?.retryAfterMs ?? 0));
+    this.reconnectLater(refusal ? 'refused' : 'unreachable', refusal?.retryAfterMs ?? 0);
   }
 
   /** The stream fell silent: a new one after a backoff, as after an error (no refusal to ask for: the master never said no). */
   private replaceSilent(): void {
     this.disconnect();
-    this.connection = 'unreachable';
+    this.reconnectLater('unreachable');
+  }
+
+  /** Says why the stream is down, and opens a new one after the backoff, no sooner than the master asked. */
+  private reconnectLater(connection: 'refused' | 'unreachable', askedMs = 0): void {
+    this.connection = connection;
     this.changed();
-    this.retryTimer = setTimeout(() => this.connect(), backoffDelay(this.failures++));
+    this.retryTimer = setTimeout(() => this.connect(), Math.max(backoffDelay(this.failures++), askedMs));
   }
 
   private disconnect(): void {
