@@ -25,8 +25,8 @@ export function launchTestBrowser(browser: BrowserName = 'chromium'): Promise<Br
 export type Expected = (url: string, status: number | 'failed') => boolean;
 
 /**
- * Everything a page did wrong: console errors, uncaught exceptions, failed requests, HTTP errors,
- * and any request to a host other than the master.
+ * Everything a page did wrong: console errors, Chromium's DOM hints, uncaught exceptions, failed
+ * requests, HTTP errors, and any request to a host other than the master.
  */
 export class PageWatch {
   readonly problems: string[] = [];
@@ -38,6 +38,8 @@ export class PageWatch {
   ) {
     const origin = new URL(masterUrl).origin;
     page.on('console', (message) => {
+      // Chromium's hints about the page's markup (e.g. a password form without a username field).
+      if (message.type() === 'verbose' && message.text().startsWith('[DOM]')) this.problems.push(`DOM hint: ${message.text()}`);
       if (message.type() !== 'error') return;
       // Chromium logs every HTTP error as a console error too; an expected one is no problem.
       const url = message.location().url ?? '';

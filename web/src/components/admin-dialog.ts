@@ -39,6 +39,8 @@ export class AdminDialog extends LitElement {
         <form method="dialog" @submit=${this.onSubmit}>
           <h2 id="heading">${this.heading}</h2>
           <p id="message">${this.message}</p>
+          <!-- Tells password managers whose token this is (and Chromium wants one beside a password). -->
+          <input name="username" type="text" autocomplete="username" value="admin" hidden />
           <label>
             Admin token
             <input name="token" type="password" autocomplete="current-password" required .value=${this.token} />
