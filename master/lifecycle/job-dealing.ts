@@ -54,14 +54,21 @@ export class JobDealing {
   async lease(dealt: WorkerSession[]): Promise<WorkerSession[]> {
     const { store, leaseMs, applied, lose } = this.deps;
     const drawn = await this.spotCheckSlots(dealt);
-    const sessions = dealt.filter((_, i) => !drawn[i]);
-    const leases = await store.lease(
-      sessions.map((session) => session.ref),
-      leaseMs,
-      Date.now(),
-    );
     const checkCount = drawn.filter(Boolean).length;
+    // Made before the leases: nothing may wait between a lease and its push, or a job deleted meanwhile (no holder to
+    // revoke yet) would still be pushed.
     const checks = checkCount > 0 ? await this.spotCheckDealing!.make(checkCount) : [];
+    const sessions = dealt.filter((_, i) => !drawn[i]);
+    const leases = await store
+      .lease(
+        sessions.map((session) => session.ref),
+        leaseMs,
+        Date.now(),
+      )
+      .catch((error: unknown) => {
+        for (const check of checks) if (check) this.spotCheckDealing!.withdraw(check);
+        throw error;
+      });
     const served: WorkerSession[] = [];
     const lost: { session: WorkerSession; lease: Lease }[] = [];
     const imageless: LeaseWithoutImage[] = [];

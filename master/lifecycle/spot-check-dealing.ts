@@ -44,10 +44,15 @@ export class SpotCheckDealing {
   /** Sends a check made for this volunteer's slot; one it has no credit left for is withdrawn, never counted as given. Answers whether it was sent. */
   give(session: WorkerSession, check: SpotCheckLease): boolean {
     if (session.freeCredit === 0) {
-      this.deps.checks.withdraw(check);
+      this.withdraw(check);
       return false;
     }
     this.deps.push(session, check);
     return true;
+  }
+
+  /** A check made for a deal that never went out (no credit left for it, or the deal failed): not counted as given. */
+  withdraw(check: SpotCheckLease): void {
+    this.deps.checks.withdraw(check);
   }
 }
