@@ -29,9 +29,9 @@ export interface IdentityStore {
   /**
    * Retention: forgets at most `limit` identities last seen at or before `seenBy`, oldest first: their trust record,
    * their revocation and their sighting. Their tokens are expired, so forgetting a revocation lets no one back in.
-   * Answers how many.
+   * Answers their ids.
    */
-  forgetIdle(seenBy: number, limit: number): Promise<number>;
+  forgetIdle(seenBy: number, limit: number): Promise<string[]>;
   /** The identity's record; all zeros for one never checked. */
   trustRecord(workerId: string): Promise<TrustRecord>;
   /**

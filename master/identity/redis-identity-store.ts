@@ -87,7 +87,7 @@ redis.call('SADD', KEYS[1], ARGV[1])
 ${SIGHTED('KEYS[2]', 'ARGV[1]', 'ARGV[2]')}
 `);
 
-/** KEYS: seen, trust, revoked. ARGV: seen by (ms), batch size. Forgets at most a batch of identities last seen by then, oldest first. */
+/** KEYS: seen, trust, revoked. ARGV: seen by (ms), batch size. Forgets at most a batch of identities last seen by then, oldest first; returns their ids. */
 const forgetIdleScript = new LuaScript(`
 local idle = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
 for _, id in ipairs(idle) do
@@ -95,7 +95,7 @@ for _, id in ipairs(idle) do
   redis.call('SREM', KEYS[3], id)
   redis.call('ZREM', KEYS[1], id)
 end
-return #idle
+return idle
 `);
 
 /** KEYS: backtracks. ARGV: worker id, mark. Clears the owed backtracking only if no later blacklist call owed it anew. */
@@ -169,8 +169,8 @@ export class RedisIdentityStore implements IdentityStore {
     await reachRedis(() => this.redis.zadd(this.seenKey, 'GT', at, workerId));
   }
 
-  async forgetIdle(seenBy: number, limit: number): Promise<number> {
-    return (await reachRedis(() => forgetIdleScript.run(this.redis, [this.seenKey, this.trustKey, this.revokedKey], [seenBy, limit]))) as number;
+  async forgetIdle(seenBy: number, limit: number): Promise<string[]> {
+    return (await reachRedis(() => forgetIdleScript.run(this.redis, [this.seenKey, this.trustKey, this.revokedKey], [seenBy, limit]))) as string[];
   }
 
   /**

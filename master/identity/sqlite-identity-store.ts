@@ -123,13 +123,13 @@ export class SqliteIdentityStore implements IdentityStore {
     );
   }
 
-  async forgetIdle(seenBy: number, limit: number): Promise<number> {
+  async forgetIdle(seenBy: number, limit: number): Promise<string[]> {
     return this.db.transaction(() => {
       const idle = this.sql(`SELECT worker_id FROM identity_seen WHERE seen_at <= ? ORDER BY seen_at LIMIT ?`).pluck().all(seenBy, limit) as string[];
       for (const workerId of idle) {
         for (const table of ['worker_trust', 'revoked_workers', 'identity_seen']) this.sql(`DELETE FROM ${table} WHERE worker_id = ?`).run(workerId);
       }
-      return idle.length;
+      return idle;
     })();
   }
 

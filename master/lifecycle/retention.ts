@@ -4,8 +4,8 @@
 // credited for a job (credited once per job) as long after the job last ended on that answer, and the identities'
 // memory of which answers were judged (judged once per job) as long after the last judgement, when the job is gone;
 // and an identity's trust record and revocation once it was not seen for IDENTITY_TOKEN_MAX_AGE_MS (every token it
-// holds has expired then, so none can be presented to undo a revocation). The ledger's credited rows stay: credit
-// is their point.
+// holds has expired then, so none can be presented to undo a revocation), with its name in the ledger unless it was
+// credited. The ledger's credited rows stay: credit is their point.
 // This is the one place that says when; the store finds what is due through an
 // index on the end time and deletes it in atomic steps of at most RETENTION_BATCH
 // (master/store/), the lifecycle publishes what changed. Queued and leased jobs
@@ -38,7 +38,7 @@ export interface SweepCount {
 }
 
 type Steps = Pick<JobLifecycle, 'expireImages' | 'purge'>;
-type Credited = Pick<VolunteerLedger, 'forgetCredited'>;
+type Credited = Pick<VolunteerLedger, 'forgetCredited' | 'forgetNames'>;
 type Identities = Pick<IdentityStore, 'forgetJudged' | 'forgetIdle'>;
 
 export class RetentionSweeper {
@@ -93,7 +93,11 @@ export class RetentionSweeper {
     count.judged = await this.steps((n) => this.identities.forgetJudged(now - jobRetentionMs, n), batch);
     // Twice the max age: a master whose clock runs behind still takes a token this master's clock calls expired, and
     // an identity's revocation must outlive its last token on every master's clock, or that token gets back in.
-    count.identities = await this.steps((n) => this.identities.forgetIdle(now - 2 * identityTokenMaxAgeMs, n), batch);
+    count.identities = await this.steps(async (n) => {
+      const forgotten = await this.identities.forgetIdle(now - 2 * identityTokenMaxAgeMs, n);
+      await this.ledger.forgetNames(forgotten);
+      return forgotten.length;
+    }, batch);
     if (count.images || count.jobs || count.identities)
       this.log.info(
         {

@@ -180,7 +180,7 @@ describe.each(STORE_KINDS)('the lifecycle on the $name store', (kind) => {
     expect(await store.store.counts()).toMatchObject({ queued: jobs.length, leased: 0 });
   });
 
-  it('names retention: each image expired, then each job purged, a batch at a time, and touches no unfinished job', async () => {
+  it('names retention: each image expired, then each job purged, a batch at a time, and touches no unfinished job, then idle identities and their names', async () => {
     const store = await openStore(LIMITS);
     const T0 = Date.UTC(2025, 0, 1);
     const image = () => newJob('a.jpg', 'image/jpeg', uploads[0]!.bytes);
@@ -214,11 +214,16 @@ describe.each(STORE_KINDS)('the lifecycle on the $name store', (kind) => {
       await ledger.record({ jobId, volunteerId: 'v', browser: 'b', backend: 'wasm', computeMs: 1 }, T0 + i);
       await identities.recordJudgedAnswer('v', jobId, false, T0 + i);
     }
+    // An identity idle past twice the max age, named by its page but never credited: its name goes with it.
+    await identities.seen('idle-named', T0 - 5_000);
+    await ledger.setDisplayName('idle-named', 'Spam');
     const sweeper = new RetentionSweeper(lifecycle, ledger, identities, policy, createLogger('silent'));
     // Each store call is held to RETENTION_BATCH (the second argument of each step).
     const steps = [vi.spyOn(lifecycle, 'expireImages'), vi.spyOn(lifecycle, 'purge'), vi.spyOn(ledger, 'forgetCredited'), vi.spyOn(identities, 'forgetJudged')];
 
-    expect(await sweeper.sweep(T0 + 99)).toEqual({ images: 0, jobs: 0, credited: 0, judged: 0, identities: 0 });
+    expect(await sweeper.sweep(T0 + 99)).toEqual({ images: 0, jobs: 0, credited: 0, judged: 0, identities: 1 });
+    await ledger.record({ jobId: 'later', volunteerId: 'idle-named', browser: 'b', backend: 'wasm', computeMs: 1 });
+    expect(await ledger.standing('idle-named')).toMatchObject({ displayName: null });
     // Steps of two until one finds fewer: 2 then 1.
     expect(await sweeper.sweep(T0 + 102)).toEqual({ images: 3, jobs: 0, credited: 0, judged: 0, identities: 0 });
     expect(seen).toEqual(ended.map((id) => ['image-expired', id]));

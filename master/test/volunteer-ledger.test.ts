@@ -193,6 +193,22 @@ describe.each(KINDS)('volunteer ledger on $name', (kind) => {
     expect((await ledger.standing(A))?.images).toBe(pairs);
   });
 
+  it("forgets the names of identities retention forgot that were never credited, a retention batch at a time, and keeps a credited volunteer's", async () => {
+    const { ledger } = await fresh();
+    // More than one script's worth of names (the Redis ledger passes them a thousand at a time).
+    const named = Array.from({ length: 2_500 }, (_, i) => `named-${i}`);
+    for (let done = 0; done < named.length; done += 500) await Promise.all(named.slice(done, done + 500).map((id) => ledger.setDisplayName(id, 'Spam')));
+    await ledger.setDisplayName(A, 'Ada');
+    await ledger.record({ jobId: nextJob(), volunteerId: A, browser: 'firefox', backend: 'wasm', computeMs: 5 });
+    await ledger.forgetNames([...named, A]);
+    // A credit that comes later (a job verified on an old vote) starts the row anew, with no name.
+    for (const id of [named[0]!, named[2_499]!]) {
+      await ledger.record({ jobId: nextJob(), volunteerId: id, browser: 'firefox', backend: 'wasm', computeMs: 5 });
+      expect(await ledger.standing(id)).toMatchObject({ displayName: null, images: 1 });
+    }
+    expect(await ledger.standing(A)).toMatchObject({ displayName: 'Ada', images: 1 });
+  });
+
   it('keeps everything when reopened, as after a master restart', async () => {
     const { ledger, open } = await fresh();
     await ledger.record({ jobId: nextJob(), volunteerId: A, browser: 'firefox', backend: 'wasm', computeMs: 7 });

@@ -16,6 +16,9 @@ import {
 const DIMENSIONS = ['browser', 'backend'] as const;
 const recordCredit = new LuaScript(readLua('record-credit'));
 const forgetCredited = slicedScript(readLua('forget-credited'));
+const forgetNames = new LuaScript(readLua('forget-names'));
+/** Volunteer hashes one forget-names script is given: a retention batch may name 100,000. */
+const NAMES_PER_SCRIPT = 1_000;
 
 export class RedisVolunteerLedger implements VolunteerLedger {
   private readonly key: {
@@ -56,6 +59,13 @@ export class RedisVolunteerLedger implements VolunteerLedger {
 
   async forgetCredited(rememberedBy: number, limit: number): Promise<number> {
     return (await reachRedis(() => forgetCredited.run(this.redis, [this.key.credited], [rememberedBy, limit]))) as number;
+  }
+
+  async forgetNames(volunteerIds: readonly string[]): Promise<void> {
+    for (let start = 0; start < volunteerIds.length; start += NAMES_PER_SCRIPT) {
+      const keys = volunteerIds.slice(start, start + NAMES_PER_SCRIPT).map(this.key.volunteer);
+      await reachRedis(() => forgetNames.run(this.redis, keys, []));
+    }
   }
 
   async setDisplayName(volunteerId: string, displayName: string | null): Promise<void> {

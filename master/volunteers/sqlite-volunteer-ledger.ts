@@ -89,6 +89,11 @@ export class SqliteVolunteerLedger implements VolunteerLedger {
     ).changes;
   }
 
+  async forgetNames(volunteerIds: readonly string[]): Promise<void> {
+    const forget = this.sql('DELETE FROM volunteers WHERE id = ? AND images = 0');
+    this.db.transaction(() => volunteerIds.forEach((id) => forget.run(id)))();
+  }
+
   async setDisplayName(volunteerId: string, displayName: string | null): Promise<void> {
     // No name is no row: every page says so at start, and a row for each identity minted would be kept for good.
     if (displayName === null) return void this.sql('UPDATE volunteers SET display_name = NULL WHERE id = ?').run(volunteerId);

@@ -26,6 +26,11 @@ export interface VolunteerLedger {
   record(contribution: Contribution, at?: number): Promise<boolean>;
   /** Forgets up to `limit` credited pairs last remembered at `rememberedBy` or earlier, oldest first; answers how many. */
   forgetCredited(rememberedBy: number, limit: number): Promise<number>;
+  /**
+   * Forgets the rows of these volunteers (identities retention forgot) that hold no credit, a name alone: strangers
+   * mint identities and name them, and such a row would otherwise be kept for good. A credited row stays.
+   */
+  forgetNames(volunteerIds: readonly string[]): Promise<void>;
   /** Sets or clears (null) the name shown for a volunteer. */
   setDisplayName(volunteerId: string, displayName: string | null): Promise<void>;
   /** A volunteer's totals and rank, or null before their first accepted image. */
