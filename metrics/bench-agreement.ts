@@ -61,6 +61,10 @@ for (const name of backends) {
 
 const percent = (x: number) => `${(100 * x).toFixed(2)}%`;
 const ran = [...answers.keys()];
+if (ran.length < 2) {
+  console.error(`only ${ran.join(', ') || 'no backend'} ran here: nothing to compare`);
+  process.exit(1);
+}
 for (let i = 0; i < ran.length; i++) {
   for (let j = i + 1; j < ran.length; j++) {
     const pair = comparePair(ran[i]!, answers.get(ran[i]!)!, ran[j]!, answers.get(ran[j]!)!);

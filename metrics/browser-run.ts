@@ -95,6 +95,12 @@ export async function withBrowserGrid<T>(
         const ids = await submitAndWait(master, jobs);
         const { user, system } = process.cpuUsage(cpuBefore);
         const settled = (await Promise.all(ids.map((id) => master.store.getDetail(id)))) as JobDetailView[];
+        // Figures over the jobs that happened to finish would describe another run: the bench stops and says why.
+        const unfinished = settled.filter((job) => job.status !== 'done');
+        if (unfinished.length > 0) {
+          const reasons = [...new Set(unfinished.map((job) => job.error ?? job.status))].slice(0, 3);
+          throw new Error(`${unfinished.length} of ${settled.length} jobs did not finish: ${reasons.join('; ')}`);
+        }
         const after = master.lifecycle.counters.sent;
         return {
           jobs: settled,
