@@ -46,10 +46,33 @@ export const fetchVerificationPolicy = () => request<VerificationPolicyView>('/a
 export function listJobs(query: JobQuery = {}): Promise<JobPage> {
   const params = new URLSearchParams();
   if (query.status) params.set('status', query.status);
-  if (query.limit !== undefined) params.set('limit', String(query.limit));
   if (query.cursor) params.set('cursor', query.cursor);
-  const search = params.toString();
-  return request<JobPage>(search ? `/api/jobs?${search}` : '/api/jobs');
+  return requestPage<JobPage>('/api/jobs', params, query.limit);
+}
+
+/**
+ * The smallest page size each path was refused (bad-limit): the master's MAX_JOBS_PAGE or MAX_LEADERBOARD_PAGE is
+ * lower, and it publishes its maximum nowhere else. That size or a larger one is not asked for again.
+ */
+const refusedLimits = new Map<string, number>();
+
+/** A page of `limit` rows, or of the master's default size (never past its maximum) where it refuses that many. */
+async function requestPage<T>(path: string, params: URLSearchParams, limit: number | undefined): Promise<T> {
+  const refused = refusedLimits.get(path) ?? Infinity;
+  if (limit !== undefined && limit < refused) {
+    try {
+      return await request<T>(withQuery(path, params, { limit: String(limit) }));
+    } catch (error) {
+      if (!(error instanceof ApiError && error.code === 'bad-limit')) throw error;
+      refusedLimits.set(path, limit);
+    }
+  }
+  return request<T>(withQuery(path, params));
+}
+
+function withQuery(path: string, params: URLSearchParams, extra: Record<string, string> = {}): string {
+  const search = new URLSearchParams([...params, ...Object.entries(extra)]).toString();
+  return search ? `${path}?${search}` : path;
 }
 
 export const getJob = (id: string) => request<JobDetailView>(jobPath(id));
@@ -96,7 +119,9 @@ export async function eventsRefusal(path: string): Promise<EventsRefusal | null>
   }
 }
 
-export const fetchVolunteers = (offset = 0, limit = 20) => request<VolunteersView>(`/api/volunteers?offset=${offset}&limit=${limit}`);
+/** A page of the leaderboard from `offset`: `limit` volunteers, or fewer where the master allows fewer (the view's limit says). */
+export const fetchVolunteers = (offset: number, limit: number) =>
+  requestPage<VolunteersView>('/api/volunteers', new URLSearchParams({ offset: String(offset) }), limit);
 
 /** The volunteer's own totals and rank; the id travels in a header, not the URL. */
 /** The standing of the identity the master issued this browser (none before its first welcome). */

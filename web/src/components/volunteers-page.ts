@@ -9,6 +9,7 @@ import { buttonStyles, cardGridStyles, dataTableStyles, introStyles, panelStyles
 import { strangerName, strangerNameStyles } from './stranger-name.ts';
 import { volunteersPageStyles } from './volunteers-page.styles.ts';
 
+/** Volunteers per page asked for; the master may answer fewer (its MAX_LEADERBOARD_PAGE), and paging follows its answer. */
 const PAGE_SIZE = 20;
 
 /** The leaderboard of volunteers (live, paged) and what every browser and backend contributed. */
@@ -69,9 +70,9 @@ export class VolunteersPage extends LitElement {
                 </table>
               </div>
               <div class="pager">
-                <button class="secondary small" ?disabled=${view.offset === 0} @click=${() => this.page(-PAGE_SIZE)}>Previous</button>
+                <button class="secondary small" ?disabled=${view.offset === 0} @click=${() => this.page(-1)}>Previous</button>
                 <span>${view.offset + 1}–${last} of ${formatCount(view.total)}</span>
-                <button class="secondary small" ?disabled=${last >= view.total} @click=${() => this.page(PAGE_SIZE)}>Next</button>
+                <button class="secondary small" ?disabled=${last >= view.total} @click=${() => this.page(1)}>Next</button>
               </div>`
         }
       </section>
@@ -110,9 +111,11 @@ export class VolunteersPage extends LitElement {
     </section>`;
   }
 
-  private page(delta: number): void {
+  private page(direction: 1 | -1): void {
+    // By the size the master answered, which may be under PAGE_SIZE: a larger step would skip volunteers.
+    const size = this.poller.value?.limit ?? PAGE_SIZE;
     // From the page asked for, not the one on show: a second click before the answer must not go past the end.
-    this.offset = pageOffset(this.offset, delta, this.poller.value?.total ?? 0, PAGE_SIZE);
+    this.offset = pageOffset(this.offset, direction * size, this.poller.value?.total ?? 0, size);
     void this.poller.refresh();
   }
 }

@@ -10,7 +10,7 @@ import { SilenceWatch } from './stream-silence.ts';
 /** 'refused': the master answers, but turns our live stream away (refusal says why). */
 export type FeedConnection = 'connecting' | 'live' | 'unreachable' | 'refused';
 
-/** How many jobs the first snapshot asks for. */
+/** How many jobs the first snapshot asks for (api.ts takes the master's default where it allows fewer). */
 const SNAPSHOT_LIMIT = 100;
 /** How many older jobs one "load older" asks for. */
 const OLDER_PAGE_LIMIT = 200;
