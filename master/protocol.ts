@@ -182,12 +182,15 @@ export const ResultMessage = z.object({
   model: text(128),
 });
 
+/** The longest failure reason a worker may send, in UTF-16 units as the schema counts: the page cuts its errors to it. */
+export const MAX_FAILURE_REASON_LENGTH = 500;
+
 export const FailureMessage = z.object({
   type: z.literal('failure'),
   jobId: id,
   leaseId: id,
   /** Shown on boards as the job's error: a line break or a bidi override becomes a space (an honest page's error may hold one). */
-  reason: text(500).transform(flattened),
+  reason: text(MAX_FAILURE_REASON_LENGTH).transform(flattened),
   /** false when retrying cannot help, e.g. the image cannot be decoded. */
   retryable: z.boolean(),
 });

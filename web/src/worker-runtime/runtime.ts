@@ -1,13 +1,13 @@
 import { ErrorCode, PROTOCOL_VERSION, type DonorLimits, type HelloMessage, type JobHeader, type MasterMessage } from '../../../master/protocol.ts';
 import { Backoff } from '../../../common/backoff.ts';
 import { delay, RECONNECT_BACKOFF } from '../lib/backoff.ts';
-import { errorMessage } from '../lib/errors.ts';
 import { ClassifierLoader, type ReadyModel } from './classifier-loader.ts';
 import { liveTensors } from './classifier.ts';
 import { MasterConnection, workerSocketUrl } from './connection.ts';
 import { Pacer, pacedMsPerImage } from './cpu-share.ts';
 import { CreditGate } from './credit-gate.ts';
 import { CREDIT_SAMPLE_JOBS, INITIAL_CREDIT, nextCredit } from './credit.ts';
+import { failureReason } from './failure-reason.ts';
 import { BROKEN_AFTER_FAILURES, FailureStreak } from './failure-streak.ts';
 import { JobQueue, type QueuedJob } from './job-queue.ts';
 import { ImageDecodeError, OffThreadDecoder } from './off-thread-decoder.ts';
@@ -20,7 +20,6 @@ import { initialSnapshot, publishStatus, type PauseReason, type WorkerSnapshot }
 const SPEED_WINDOW = 20;
 /** Inference times kept for the page's chart. */
 const HISTORY_LENGTH = 60;
-const MAX_REASON_LENGTH = 500;
 
 /**
  * The worker loop: choose a backend, load and warm the model, connect, then classify the
@@ -316,7 +315,7 @@ export class WorkerRuntime extends EventTarget {
       this.connection.send({ type: 'result', jobId, leaseId, predictions, inferenceMs, stages: stagesMs, backend, precision, model: view.hash }, job.session);
     } catch (error) {
       if (job.cancelled) return performance.now() - started;
-      const reason = errorMessage(error).slice(0, MAX_REASON_LENGTH);
+      const reason = failureReason(error);
       const retryable = !(error instanceof ImageDecodeError);
       this.connection.send({ type: 'failure', jobId, leaseId, reason, retryable }, job.session);
       this.update({ jobsFailed: this.status.jobsFailed + 1, lastError: `job ${jobId}: ${reason}` });
