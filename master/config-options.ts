@@ -26,7 +26,12 @@ export const OPTIONS: [string, string, keyof Config, string][] = [
     'maxUndeletedImages',
     'image files a delete could not remove that the embedded store remembers to delete again; past it the oldest is left to the next start',
   ],
-  ['--retention-batch <n>', 'RETENTION_BATCH', 'retentionBatch', "most images, jobs, the ledger's credited pairs or judged answers one retention step deletes"],
+  [
+    '--retention-batch <n>',
+    'RETENTION_BATCH',
+    'retentionBatch',
+    "most images, jobs, the ledger's credited pairs, judged answers or idle identities one retention step deletes",
+  ],
   ['--retention-sweep-ms <n>', 'RETENTION_SWEEP_MS', 'retentionSweepMs', 'how often the master deletes what retention says is due'],
   ['--lease-ms <n>', 'LEASE_MS', 'leaseMs', 'how long a worker may hold a job'],
   ['--heartbeat-ms <n>', 'HEARTBEAT_MS', 'heartbeatMs', 'WebSocket ping interval; dead after 2 missed'],

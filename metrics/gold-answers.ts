@@ -10,7 +10,7 @@ import { makeConfig } from '../master/config.ts';
 import { ImagePreparer } from '../master/images/prepared-image.ts';
 import { loadModelFiles } from '../master/model/model-files.ts';
 import { reencodeGold } from '../master/trust/gold-reencoding.ts';
-import { GOLD_CSV_HEADER, GOLD_MIN_MARGIN, type GoldRow } from '../master/trust/gold-set.ts';
+import { GOLD_CSV_HEADER, GOLD_MIN_MARGIN, GoldSetError, MAX_GOLD_IMAGE_BYTES, MAX_GOLD_IMAGES, type GoldRow } from '../master/trust/gold-set.ts';
 import { classifyStandalone, type StandaloneImage } from './standalone-run.ts';
 
 /**
@@ -57,6 +57,7 @@ export async function makeGoldAnswers({
   reencodings = GOLD_CHECK_REENCODINGS,
   out = path.join(images, 'gold.csv'),
 }: GoldAnswersOptions): Promise<{ candidates: GoldCandidate[]; rows: GoldRow[]; out: string; backend: string }> {
+  refuseOversized(images, files);
   const candidates: GoldCandidate[] = [];
   let backend = '';
   const size = loadModelFiles(modelDir ?? makeConfig({}).modelDir, [-1, 1]).view.imageSize;
@@ -83,6 +84,26 @@ export async function makeGoldAnswers({
   }
   // Margins rounded down, so a kept row never reads wider than it was.
   const rows = candidates.filter((c) => c.kept).map((c) => ({ file: c.file, index: c.top1s[0]!, margin: Math.floor(c.margin * 10_000) / 10_000 }));
-  fs.writeFileSync(out, [GOLD_CSV_HEADER, ...rows.map((row) => `${row.file},${row.index},${row.margin}`)].join('\n') + '\n');
+  writeGoldAnswers(out, rows);
   return { candidates, rows, out, backend };
+}
+
+/** Refuses, before hours of classifying, an image larger than the master takes in a gold set. */
+function refuseOversized(images: string, files: string[]): void {
+  for (const file of files) {
+    const size = fs.statSync(path.join(images, file)).size;
+    if (size > MAX_GOLD_IMAGE_BYTES) {
+      throw new GoldSetError(`${file} is ${size} bytes; a gold image may be at most ${MAX_GOLD_IMAGE_BYTES} (the master refuses to start with a larger one)`);
+    }
+  }
+}
+
+/** Writes gold.csv; refuses a set with more rows than the master starts with, writing nothing. */
+export function writeGoldAnswers(out: string, rows: GoldRow[]): void {
+  if (rows.length > MAX_GOLD_IMAGES) {
+    throw new GoldSetError(
+      `${rows.length} images kept; a gold set holds at most ${MAX_GOLD_IMAGES} (the master refuses to start with more): use fewer images or a higher --min-margin`,
+    );
+  }
+  fs.writeFileSync(out, [GOLD_CSV_HEADER, ...rows.map((row) => `${row.file},${row.index},${row.margin}`)].join('\n') + '\n');
 }

@@ -2,7 +2,7 @@
 // for a folder of spot-check images (GOLD_DIR), from the served model in headless Chromium.
 import path from 'node:path';
 import { Command } from 'commander';
-import { GOLD_MIN_MARGIN } from '../master/trust/gold-set.ts';
+import { GOLD_MIN_MARGIN, GoldSetError } from '../master/trust/gold-set.ts';
 import { GOLD_CHECK_REENCODINGS, makeGoldAnswers } from './gold-answers.ts';
 import { fraction } from './option-parsers.ts';
 
@@ -21,6 +21,11 @@ const { candidates, rows, out, backend } = await makeGoldAnswers({
   modelDir: opts.model && path.resolve(opts.model),
   minMargin: opts.minMargin,
   out: opts.out && path.resolve(opts.out),
+}).catch((error: unknown) => {
+  // A set past the master's caps: one line saying which, not a stack trace.
+  if (!(error instanceof GoldSetError)) throw error;
+  console.error(`gold: ${error.message}`);
+  process.exit(1);
 });
 const unstable = candidates.filter((c) => c.top1s.some((top1) => top1 !== c.top1s[0])).length;
 console.log(
