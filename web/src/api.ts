@@ -123,7 +123,6 @@ export async function eventsRefusal(path: string): Promise<EventsRefusal | null>
 export const fetchVolunteers = (offset: number, limit: number) =>
   requestPage<VolunteersView>('/api/volunteers', new URLSearchParams({ offset: String(offset) }), limit);
 
-/** The volunteer's own totals and rank; the id travels in a header, not the URL. */
 /** The standing of the identity the master issued this browser (none before its first welcome). */
 export const fetchOwnStanding = (identity: WorkerIdentity | null): Promise<OwnStandingView> =>
   identity
