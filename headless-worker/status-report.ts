@@ -9,15 +9,17 @@ export interface ReportedStatus extends WorkerStatus {
 
 /** Images per second for each worker, from the growth of its jobsDone between two reports. */
 export class ThroughputMeter {
-  readonly #last = new Map<string, { jobsDone: number; at: number }>();
+  readonly #last = new Map<string, { jobsDone: number; restarts: number; at: number }>();
 
   measure(statuses: readonly WorkerStatus[], now: number): ReportedStatus[] {
     return statuses.map((status) => {
       const last = this.#last.get(status.name);
-      this.#last.set(status.name, { jobsDone: status.jobsDone, at: now });
+      this.#last.set(status.name, { jobsDone: status.jobsDone, restarts: status.restarts, at: now });
       if (!last || now <= last.at) return { ...status, imagesPerSecond: 0 };
-      // A relaunched page counts from 0 again: what it shows now was all done since the last report.
-      const done = status.jobsDone >= last.jobsDone ? status.jobsDone - last.jobsDone : status.jobsDone;
+      // A relaunched page counts from 0 again: what it shows now was all done since the last report, though it may
+      // already have done more than the page before it had.
+      const relaunched = status.restarts !== last.restarts || status.jobsDone < last.jobsDone;
+      const done = relaunched ? status.jobsDone : status.jobsDone - last.jobsDone;
       return { ...status, imagesPerSecond: (done * 1000) / (now - last.at) };
     });
   }

@@ -27,11 +27,14 @@ export async function measureColdStarts(image: string, { rounds, modelDir }: { r
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cold-start-'));
   const fleetToken = randomBytes(24).toString('base64url');
   const config = makeConfig({ port: 0, host: '127.0.0.1', dataDir, logLevel: 'warn', fleetToken, ...(modelDir ? { modelDir } : {}) });
-  const master = await startMaster(config);
-  const prepared = await master.preparer.prepare(image);
-  const bytes = fs.readFileSync(image);
-  const url = withFleetToken(workerPageUrl(master.url, 'cold-start'), fleetToken);
+  const master = await startMaster(config).catch((error: unknown) => {
+    fs.rmSync(dataDir, { recursive: true, force: true });
+    throw error;
+  });
   try {
+    const prepared = await master.preparer.prepare(image);
+    const bytes = fs.readFileSync(image);
+    const url = withFleetToken(workerPageUrl(master.url, 'cold-start'), fleetToken);
     const runs: ColdStart[] = [];
     for (let round = 0; round < rounds; round++) {
       const profileDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cold-start-profile-'));

@@ -22,6 +22,8 @@ describe('fleet status', () => {
     expect(meter.measure([{ ...chromium, jobsDone: 32 }], 2_000)[0]!.imagesPerSecond).toBe(10);
     // The page was relaunched and counts from 0: its 6 images are all new.
     expect(meter.measure([{ ...chromium, jobsDone: 6 }], 3_000)[0]!.imagesPerSecond).toBe(6);
+    // Relaunched again, and its new page already past the old one's count: all 40 are new too.
+    expect(meter.measure([{ ...chromium, jobsDone: 40, restarts: 3 }], 4_000)[0]!.imagesPerSecond).toBe(40);
   });
 
   it('lays out a table with browser, backend, images/s and restarts, dashes for what is not known yet', () => {
