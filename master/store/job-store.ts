@@ -180,7 +180,7 @@ export interface JobStore {
   /** The votes kept on a job, oldest first: none while its lease is its first attempt (Lease.attempt 1). */
   votes(jobId: string): Promise<Vote[]>;
   /**
-   * Backtracking after a blacklisting: every job done on this identity's word (its answer agreed with the result, and
+   * Backtracking after a blacklisting: every job done on this identity's word (its answer agreed with the result and counted, and
    * no trusted worker's did) goes back to the queue, its answers all kept as votes, each its own identity's (the
    * finishing attempt's too, as complete kept it: a job finished before finishers kept their own answer, on another's,
    * holds none of the finisher's, which may answer again) and `reason` as its error. A job whose image has expired

@@ -84,12 +84,14 @@ export function toView(row: JobRow): JobView {
 
 /**
  * Whether a done job's result leaned on this identity: its answer agreed, and no trusted worker's did. A result
- * already made unverified after the fact (withdrawn) is left as it is: it says why already.
+ * already made unverified after the fact (withdrawn) is left as it is: it says why already. An answer marked
+ * blacklisted counted for nothing when the job ended: the result did not lean on it, and its backtracking walked
+ * again must not reopen the job once more.
  */
 export function leanedOn(result: JobResult | null, identity: string): boolean {
   const verification = result?.verification;
   if (!verification || verification.state === 'trusted' || verification.reason !== undefined) return false;
-  return verification.replicas.some((replica) => replica.workerId === identity && replica.agreed);
+  return verification.replicas.some((replica) => replica.workerId === identity && replica.agreed && !replica.blacklisted);
 }
 
 /**
