@@ -24,7 +24,9 @@ const probabilityGap = z.coerce.number().min(0, 'expected a number from 0 to 1')
 const range = z
   .string()
   .regex(/^-?\d+(\.\d+)?,-?\d+(\.\d+)?$/, 'expected two numbers "min,max", e.g. "-1,1"')
-  .transform((s) => s.split(',').map(Number) as [number, number]);
+  .transform((s) => s.split(',').map(Number) as [number, number])
+  // Reversed or empty, every pixel would be scaled upside down or to one value, and every answer silently wrong.
+  .refine(([min, max]) => min < max, 'expected min below max, e.g. "-1,1"');
 
 export const ConfigSchema = z
   .object({
@@ -286,6 +288,10 @@ export const ConfigSchema = z
   .refine((config) => config.maxWorkerSendBufferBytes >= config.maxUploadBytes, {
     path: ['maxWorkerSendBufferBytes'],
     message: 'must be at least MAX_UPLOAD_BYTES, or a worker still taking one of the largest images when its job is taken back would be hung up on',
+  })
+  .refine((config) => config.maxUploadBytes <= config.maxUploadRequestBytes, {
+    path: ['maxUploadBytes'],
+    message: 'must be at most MAX_UPLOAD_REQUEST_BYTES: a file larger than any upload request could never be uploaded',
   })
   .refine((config) => config.maxUploadRequestBytes <= config.maxUploadBytesInFlight, {
     path: ['maxUploadRequestBytes'],

@@ -75,11 +75,25 @@ describe('configuration', () => {
   it('refuses an upload request larger than every upload in flight may be together, which could never be taken', () => {
     const defaults = loadConfig(argv(), {});
     expect(defaults.maxUploadRequestBytes).toBeLessThanOrEqual(defaults.maxUploadBytesInFlight);
-    expect(loadConfig(argv(), { MAX_UPLOAD_REQUEST_BYTES: '1000', MAX_UPLOAD_BYTES_IN_FLIGHT: '1000' }).maxUploadRequestBytes).toBe(1000);
-    expect(() => loadConfig(argv(), { MAX_UPLOAD_REQUEST_BYTES: '1001', MAX_UPLOAD_BYTES_IN_FLIGHT: '1000' })).toThrow(
+    const small = { MAX_UPLOAD_BYTES: '1000', MAX_UPLOAD_REQUEST_BYTES: '1000', MAX_UPLOAD_BYTES_IN_FLIGHT: '1000' };
+    expect(loadConfig(argv(), small).maxUploadRequestBytes).toBe(1000);
+    expect(() => loadConfig(argv(), { ...small, MAX_UPLOAD_REQUEST_BYTES: '1001' })).toThrow(
       /--max-upload-request-bytes \/ MAX_UPLOAD_REQUEST_BYTES: must be at most MAX_UPLOAD_BYTES_IN_FLIGHT/,
     );
     expect(() => loadConfig(argv(), { MAX_UPLOAD_BYTES_IN_FLIGHT: String(32 * 1024 * 1024) })).toThrow(/must be at most MAX_UPLOAD_BYTES_IN_FLIGHT/);
+  });
+
+  it('refuses a file limit larger than an upload request may be, which no file could reach', () => {
+    expect(loadConfig(argv(), { MAX_UPLOAD_BYTES: '1000', MAX_UPLOAD_REQUEST_BYTES: '1000' }).maxUploadBytes).toBe(1000);
+    expect(() => loadConfig(argv(), { MAX_UPLOAD_BYTES: '1001', MAX_UPLOAD_REQUEST_BYTES: '1000' })).toThrow(
+      /--max-upload-bytes \/ MAX_UPLOAD_BYTES: must be at most MAX_UPLOAD_REQUEST_BYTES/,
+    );
+  });
+
+  it('refuses a model input range that is reversed or empty, which would scale every image wrong', () => {
+    expect(loadConfig(argv(), { MODEL_INPUT_RANGE: '-1,1' }).modelInputRange).toEqual([-1, 1]);
+    expect(() => loadConfig(argv(), { MODEL_INPUT_RANGE: '1,-1' })).toThrow(/MODEL_INPUT_RANGE: expected min below max/);
+    expect(() => loadConfig(argv(), { MODEL_INPUT_RANGE: '0,0' })).toThrow(/MODEL_INPUT_RANGE: expected min below max/);
   });
 
   it('sends at most 64 MiB of images at once, 16 MiB to one address, cutting off a response stalled 10 s, and refuses a budget smaller than one upload could be', () => {

@@ -65,7 +65,7 @@ describe('connection limits', () => {
 
 describe('upload sizes', () => {
   it('refuse an upload larger than MAX_UPLOAD_REQUEST_BYTES (413) or without Content-Length (411) before reading it', async () => {
-    const master = await start({ maxUploadRequestBytes: 1_000 });
+    const master = await start({ maxUploadBytes: 1_000, maxUploadRequestBytes: 1_000 });
     const large = await request(master, { method: 'POST', path: '/api/jobs', ...multipart(2_000) });
     expect([large.status, errorCode(large)]).toEqual([413, 'request-too-large']);
     const { body, headers } = multipart(10);
@@ -83,7 +83,7 @@ describe('upload sizes', () => {
     ['an upload refused from its headers', '/api/jobs', 413, 'request-too-large'],
     ['a request to no route, which reads no body', '/api/nowhere', 404, 'not-found'],
   ])('close the connection after answering %s, reading no more of the body the client goes on sending', async (_case, path, status, code) => {
-    const master = await start({ maxUploadRequestBytes: 1_000 });
+    const master = await start({ maxUploadBytes: 1_000, maxUploadRequestBytes: 1_000 });
     const socket = await connect(master);
     const answer = received(socket);
     socket.write(`POST ${path} HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=b\r\nContent-Length: 10000000000\r\n\r\n`);
@@ -132,7 +132,7 @@ describe('upload sizes', () => {
   });
 
   it('take no more than MAX_UPLOAD_BYTES_IN_FLIGHT at once (503), and take uploads again once it has room', async () => {
-    const master = await start({ maxUploadBytesInFlight: 15_000, maxUploadRequestBytes: 15_000 });
+    const master = await start({ maxUploadBytes: 15_000, maxUploadBytesInFlight: 15_000, maxUploadRequestBytes: 15_000 });
     const socket = await connect(master, '127.0.0.2');
     const held = multipart(10_000);
     socket.write(
