@@ -13,6 +13,13 @@ const positiveInt = (value: string) => {
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a whole number ≥ 1');
   return n;
 };
+/** Node's setTimeout fires after 1 ms for any delay past 2^31 − 1 ms (about 24.8 days): every ms option stays within it. */
+const MAX_CLIENT_MS = 2 ** 31 - 1;
+const milliseconds = (value: string) => {
+  const n = positiveInt(value);
+  if (n > MAX_CLIENT_MS) throw new InvalidArgumentError(`expected at most ${MAX_CLIENT_MS} ms (MAX_CLIENT_MS)`);
+  return n;
+};
 
 const program = new Command('submit')
   .description('Upload images (files or folders, recursively) to a browser-grid master and write one result row per file.')
@@ -21,12 +28,12 @@ const program = new Command('submit')
   .option('--concurrency <n>', 'uploads in flight at once (a master takes MAX_UPLOADS_PER_ADDRESS, 4 by default, from one address)', positiveInt, 4)
   .option('--out <file>', 'results file, .csv or .jsonl (default: CSV on stdout)')
   .option('--wait', 'wait for every job to finish and write its predictions', false)
-  .option('--poll-ms <n>', 'with --wait, how often an unfinished job is looked at again', positiveInt, 500)
-  .option('--give-up-after-ms <n>', 'stop retrying an upload after this long', positiveInt, 300_000)
+  .option('--poll-ms <n>', 'with --wait, how often an unfinished job is looked at again', milliseconds, 500)
+  .option('--give-up-after-ms <n>', 'stop retrying an upload after this long', milliseconds, 300_000)
   .option(
     '--read-give-up-after-ms <n>',
     "stop retrying a job's status read after this long (a master restart longer than this fails the file)",
-    positiveInt,
+    milliseconds,
     300_000,
   )
   .option(

@@ -136,6 +136,16 @@ describe('npm run submit', () => {
     expect(readRows(path.join(here, 'results.csv')).map((row) => row.path)).toEqual([path.join(here, 'photos', image.file)]);
   });
 
+  it('refuses a millisecond option past what a Node timer can wait (2^31 − 1), naming the flag', async () => {
+    const empty = path.join(scratch, 'no-images');
+    fs.mkdirSync(empty);
+    for (const flag of ['--poll-ms', '--give-up-after-ms', '--read-give-up-after-ms']) {
+      const { code, stderr } = await runClient([empty, flag, String(2 ** 31), '--master', 'http://127.0.0.1:9']).exited;
+      expect(code).toBe(1);
+      expect(stderr).toContain(`option '${flag} <n>' argument '${2 ** 31}' is invalid. expected at most ${2 ** 31 - 1} ms (MAX_CLIENT_MS)`);
+    }
+  });
+
   it('exits non-zero and names the files that failed', async () => {
     const master = await startTestMaster({ maxUploadBytes: 100_000 });
     masters.push(master);
