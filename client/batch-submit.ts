@@ -37,6 +37,15 @@ export interface BatchEvents {
   finished(outcome: FileOutcome): void;
 }
 
+/** A file that could not be read: it fails on its own and the run goes on. */
+export const cannotRead = (file: string, why: string): FileOutcome => ({
+  path: file,
+  jobId: null,
+  status: 'upload-failed',
+  job: null,
+  error: `cannot read the file: ${why}`,
+});
+
 export const idempotencyKey = (file: string, bytes: Uint8Array) => createHash('sha256').update(path.resolve(file)).update('\0').update(bytes).digest('hex');
 
 export async function submitBatch(files: string[], options: BatchOptions, events: BatchEvents): Promise<FileOutcome[]> {
@@ -57,18 +66,18 @@ async function submitOne(file: string, options: BatchOptions, events: BatchEvent
     events.finished(outcome);
     return outcome;
   };
-  const uploadFailed = (error: string): FileOutcome => {
-    const outcome: FileOutcome = { path: file, jobId: null, status: 'upload-failed', job: null, error };
+  const uploadFailed = (outcome: FileOutcome): FileOutcome => {
     events.uploaded(outcome);
     return settle(outcome);
   };
   const bytes = await fs.readFile(file).catch((error: Error) => error);
-  if (bytes instanceof Error) return uploadFailed(`cannot read the file: ${bytes.message}`);
+  if (bytes instanceof Error) return uploadFailed(cannotRead(file, bytes.message));
   const upload = await uploadWithRetries(options, { key: idempotencyKey(file, bytes), fileName: path.basename(file), path: file }, bytes, Date.now());
   const jobId = upload.jobId;
   if (!jobId) {
     const last = upload.attempts.at(-1);
-    return uploadFailed(`upload failed: ${last?.status ?? last?.outcome}${last?.detail ? ` ${last.detail}` : ''}`);
+    const error = `upload failed: ${last?.status ?? last?.outcome}${last?.detail ? ` ${last.detail}` : ''}`;
+    return uploadFailed({ path: file, jobId: null, status: 'upload-failed', job: null, error });
   }
   const outcome = (job: JobView): FileOutcome => ({ path: file, jobId, status: job.status, job, error: job.status === 'failed' ? job.error : null });
   // The job as last read: the file's row still says how far it got when a later read fails.

@@ -11,22 +11,28 @@ export interface FoundFiles {
   images: string[];
   /** Files that are not an image the service can read. */
   skipped: string[];
+  /** Entries that could not be looked at (a broken link, a link loop, no permission), with why: failed files, not a failed run. */
+  unreadable: { path: string; error: string }[];
 }
 
 export async function findImages(paths: string[]): Promise<FoundFiles> {
-  const found: FoundFiles = { images: [], skipped: [] };
+  const found: FoundFiles = { images: [], skipped: [], unreadable: [] };
   for (const given of paths) await visit(path.resolve(given), found);
   found.images.sort();
   return found;
 }
 
 async function visit(file: string, found: FoundFiles): Promise<void> {
-  const stat = await fs.stat(file);
-  if (stat.isDirectory()) {
-    for (const entry of await fs.readdir(file)) await visit(path.join(file, entry), found);
-  } else if (stat.isFile()) {
-    if (await isImage(file)) found.images.push(file);
-    else found.skipped.push(file);
+  try {
+    const stat = await fs.stat(file);
+    if (stat.isDirectory()) {
+      for (const entry of await fs.readdir(file)) await visit(path.join(file, entry), found);
+    } else if (stat.isFile()) {
+      if (await isImage(file)) found.images.push(file);
+      else found.skipped.push(file);
+    }
+  } catch (error) {
+    found.unreadable.push({ path: file, error: (error as Error).message });
   }
 }
 

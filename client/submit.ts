@@ -4,7 +4,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import cliProgress from 'cli-progress';
 import { uploadOwner } from '../metrics/runner/upload-owner.ts';
-import { submitBatch, type BatchEvents, type FileOutcome } from './batch-submit.ts';
+import { cannotRead, submitBatch, type BatchEvents, type FileOutcome } from './batch-submit.ts';
 import { findImages } from './image-files.ts';
 import { openResults } from './results-file.ts';
 
@@ -57,9 +57,9 @@ if (options.out && !/\.(csv|jsonl)$/.test(options.out)) program.error('--out mus
 // `npm run submit` runs in the project folder: the paths a person typed are from the folder they typed them in.
 if (process.env.npm_lifecycle_event === 'submit' && process.env.INIT_CWD) process.chdir(process.env.INIT_CWD);
 
-const { images, skipped } = await findImages(program.processedArgs[0] as string[]);
+const { images, skipped, unreadable } = await findImages(program.processedArgs[0] as string[]);
 if (skipped.length) console.error(`skipping ${skipped.length} file(s) that are not images this service reads, e.g. ${skipped[0]}`);
-if (images.length === 0) program.error('no images found under the given paths');
+if (images.length === 0 && unreadable.length === 0) program.error('no images found under the given paths');
 
 const retry = { attemptTimeoutMs: 60_000, giveUpAfterMs: options.giveUpAfterMs, backoffInitialMs: 250, backoffMaxMs: 10_000 };
 // Every upload as one owner, so a retried upload finds the job its lost attempt created.
@@ -69,8 +69,15 @@ const owner = await uploadOwner(options.master, options.key ?? (process.env.GRID
 if (owner.issued) console.error(`owner key (keep it: --key or GRID_KEY deletes, retries and, on a private board, reads these jobs): ${owner.key}`);
 
 const results = openResults(options.out);
-const progress = createProgress(images.length);
-const outcomes = await submitBatch(
+const progress = createProgress(images.length + unreadable.length);
+// Entries that could not even be looked at fail as files the batch could not read; the rest still go.
+const unread = unreadable.map((entry) => cannotRead(entry.path, entry.error));
+for (const outcome of unread) {
+  progress.uploaded(outcome);
+  progress.finished(outcome);
+  results.write(outcome);
+}
+const submitted = await submitBatch(
   images,
   {
     masterUrl: options.master,
@@ -91,6 +98,7 @@ const outcomes = await submitBatch(
 );
 progress.stop();
 await results.close();
+const outcomes = [...unread, ...submitted];
 
 const failed = outcomes.filter((outcome) => outcome.error !== null);
 console.error(

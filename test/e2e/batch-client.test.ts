@@ -136,6 +136,29 @@ describe('npm run submit', () => {
     expect(readRows(path.join(here, 'results.csv')).map((row) => row.path)).toEqual([path.join(here, 'photos', image.file)]);
   });
 
+  it('reports a broken link and a link loop as files it could not read, and submits the rest', async () => {
+    const master = await startTestMaster();
+    masters.push(master);
+    const folder = path.join(scratch, 'bad-entries');
+    fs.mkdirSync(folder);
+    const image = devImages(1)[0]!;
+    fs.copyFileSync(image.path, path.join(folder, image.file));
+    fs.symlinkSync(path.join(folder, 'nowhere.jpg'), path.join(folder, 'broken.jpg'));
+    fs.symlinkSync(path.join(folder, 'loop.jpg'), path.join(folder, 'loop.jpg'));
+
+    const out = path.join(scratch, 'bad-entries.csv');
+    const { code, stderr } = await runClient([folder, '--master', master.url, '--out', out]).exited;
+    expect(code, stderr).toBe(1);
+    expect(stderr).toContain('1 of 3 file(s) submitted');
+    expect(stderr).toMatch(new RegExp(`2 failed:\\n  ${path.join(folder, 'broken.jpg')}: cannot read the file: ENOENT`));
+    expect(stderr).toContain(`${path.join(folder, 'loop.jpg')}: cannot read the file: ELOOP`);
+    expect(readRows(out).map((row) => [path.basename(row.path!), row.status])).toEqual([
+      ['broken.jpg', 'upload-failed'],
+      ['loop.jpg', 'upload-failed'],
+      [image.file, 'queued'],
+    ]);
+  });
+
   it('refuses a millisecond option past what a Node timer can wait (2^31 − 1), naming the flag', async () => {
     const empty = path.join(scratch, 'no-images');
     fs.mkdirSync(empty);
