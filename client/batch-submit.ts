@@ -1,5 +1,5 @@
 // Submits many files with bounded concurrency. Each file's Idempotency-Key is
-// derived from its path and content, so running again (as the same owner: the
+// derived from its real path and content, so running again (as the same owner: the
 // same --key) after a crash or a lost connection creates nothing twice: the master
 // answers the jobs it already has, and the run resumes where it stopped.
 import { createHash } from 'node:crypto';
@@ -46,7 +46,8 @@ export const cannotRead = (file: string, why: string): FileOutcome => ({
   error: `cannot read the file: ${why}`,
 });
 
-export const idempotencyKey = (file: string, bytes: Uint8Array) => createHash('sha256').update(path.resolve(file)).update('\0').update(bytes).digest('hex');
+/** The real path (links resolved), so one file reached through a linked folder has one key. */
+const idempotencyKey = (realPath: string, bytes: Uint8Array) => createHash('sha256').update(realPath).update('\0').update(bytes).digest('hex');
 
 export async function submitBatch(files: string[], options: BatchOptions, events: BatchEvents): Promise<FileOutcome[]> {
   const outcomes: FileOutcome[] = new Array(files.length);
@@ -72,7 +73,9 @@ async function submitOne(file: string, options: BatchOptions, events: BatchEvent
   };
   const bytes = await fs.readFile(file).catch((error: Error) => error);
   if (bytes instanceof Error) return uploadFailed(cannotRead(file, bytes.message));
-  const upload = await uploadWithRetries(options, { key: idempotencyKey(file, bytes), fileName: path.basename(file), path: file }, bytes, Date.now());
+  const real = await fs.realpath(file).catch((error: Error) => error);
+  if (real instanceof Error) return uploadFailed(cannotRead(file, real.message));
+  const upload = await uploadWithRetries(options, { key: idempotencyKey(real, bytes), fileName: path.basename(file), path: file }, bytes, Date.now());
   const jobId = upload.jobId;
   if (!jobId) {
     const last = upload.attempts.at(-1);

@@ -15,18 +15,32 @@ export interface FoundFiles {
   unreadable: { path: string; error: string }[];
 }
 
+/** Each real file (links resolved) once, under the first of its paths in sorted order; each real folder walked once. */
 export async function findImages(paths: string[]): Promise<FoundFiles> {
   const found: FoundFiles = { images: [], skipped: [], unreadable: [] };
-  for (const given of paths) await visit(path.resolve(given), found);
+  const walked = new Set<string>();
+  for (const given of paths) await visit(path.resolve(given), found, walked);
   found.images.sort();
-  return found;
+  const seen = new Set<string>();
+  const images: string[] = [];
+  for (const image of found.images) {
+    const real = await fs.realpath(image).catch((error: Error) => void found.unreadable.push({ path: image, error: error.message }));
+    if (real === undefined || seen.has(real)) continue;
+    seen.add(real);
+    images.push(image);
+  }
+  return { ...found, images };
 }
 
-async function visit(file: string, found: FoundFiles): Promise<void> {
+async function visit(file: string, found: FoundFiles, walked: Set<string>): Promise<void> {
   try {
     const stat = await fs.stat(file);
     if (stat.isDirectory()) {
-      for (const entry of await fs.readdir(file)) await visit(path.join(file, entry), found);
+      // A linked folder is walked once, and a link to a folder above it does not walk forever.
+      const real = await fs.realpath(file);
+      if (walked.has(real)) return;
+      walked.add(real);
+      for (const entry of await fs.readdir(file)) await visit(path.join(file, entry), found, walked);
     } else if (stat.isFile()) {
       if (await isImage(file)) found.images.push(file);
       else found.skipped.push(file);

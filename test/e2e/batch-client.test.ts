@@ -159,6 +159,26 @@ describe('npm run submit', () => {
     ]);
   });
 
+  it('submits a file reached through a linked folder once, under one key however it is reached', async () => {
+    const master = await startTestMaster();
+    masters.push(master);
+    const folder = path.join(scratch, 'linked');
+    fs.mkdirSync(path.join(folder, 'real'), { recursive: true });
+    const image = devImages(1)[0]!;
+    fs.copyFileSync(image.path, path.join(folder, 'real', image.file));
+    fs.symlinkSync(path.join(folder, 'real'), path.join(folder, 'alias'));
+    fs.symlinkSync(folder, path.join(folder, 'real', 'up')); // a link to a folder above: walked once, not forever
+
+    const first = runClient([folder, '--master', master.url, '--out', path.join(scratch, 'linked.csv')]);
+    const { code, stderr } = await first.exited;
+    expect(code, stderr).toBe(0);
+    expect(stderr).toContain('1 of 1 file(s) submitted');
+    // Named through the link alone, the same file is the same upload: the master answers the job it has.
+    const again = await runClient([path.join(folder, 'alias'), '--master', master.url, '--key', first.ownerKey()!]).exited;
+    expect(again.code, again.stderr).toBe(0);
+    expect(await allJobs(master.url)).toHaveLength(1);
+  });
+
   it('refuses a millisecond option past what a Node timer can wait (2^31 − 1), naming the flag', async () => {
     const empty = path.join(scratch, 'no-images');
     fs.mkdirSync(empty);
