@@ -1,5 +1,8 @@
 // One row per file, as CSV or JSON lines (by the file's extension), written as files finish.
+// A results file is written beside itself and renamed into place when the run ends, so a run that is
+// interrupted (or fails to finish) leaves the file from the run before untouched, never half-written.
 import fs from 'node:fs';
+import path from 'node:path';
 import { csvWriter, predictionCells, PREDICTION_COLUMNS } from '../master/http/job-rows.ts';
 import type { FileOutcome } from './batch-submit.ts';
 
@@ -7,13 +10,26 @@ export const RESULT_COLUMNS = ['path', 'jobId', 'status', 'error', ...PREDICTION
 
 export interface ResultsWriter {
   write(outcome: FileOutcome): void;
+  /** Ends the rows and puts the file in place. */
   close(): Promise<void>;
+  /** Drops the rows written so far; the results file stays as it was. */
+  abandon(): void;
 }
 
 /** To `file` (.csv or .jsonl), or CSV on stdout without one. */
 export function openResults(file: string | undefined): ResultsWriter {
-  const out = file ? fs.createWriteStream(file) : process.stdout;
-  const done = file ? new Promise<void>((resolve, reject) => out.once('finish', resolve).once('error', reject)) : Promise.resolve();
+  const partial = file && path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.partial`);
+  const out = partial ? fs.createWriteStream(partial) : process.stdout;
+  const done = partial ? new Promise<void>((resolve, reject) => out.once('finish', resolve).once('error', reject)) : Promise.resolve();
+  const settle = async () => {
+    await done;
+    if (file && partial) await fs.promises.rename(partial, file);
+  };
+  const abandon = () => {
+    if (!partial) return;
+    (out as fs.WriteStream).destroy();
+    fs.rmSync(partial, { force: true });
+  };
   if (file?.endsWith('.jsonl')) {
     return {
       write: (outcome) =>
@@ -21,9 +37,10 @@ export function openResults(file: string | undefined): ResultsWriter {
           `${JSON.stringify({ path: outcome.path, jobId: outcome.jobId, status: outcome.status, error: outcome.error, result: outcome.job?.result ?? null })}\n`,
         ),
       close: async () => {
-        if (file) out.end();
-        await done;
+        out.end();
+        await settle();
       },
+      abandon,
     };
   }
   const csv = csvWriter(RESULT_COLUMNS);
@@ -33,7 +50,8 @@ export function openResults(file: string | undefined): ResultsWriter {
       csv.write([outcome.path, outcome.jobId ?? '', outcome.status, outcome.error ?? '', ...predictionCells(outcome.job ?? { result: null })]),
     close: async () => {
       csv.end();
-      await (file ? done : new Promise((resolve) => csv.once('end', resolve)));
+      await (file ? settle() : new Promise((resolve) => csv.once('end', resolve)));
     },
+    abandon,
   };
 }

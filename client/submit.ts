@@ -70,6 +70,18 @@ if (owner.issued) console.error(`owner key (keep it: --key or GRID_KEY deletes, 
 
 const results = openResults(options.out);
 const progress = createProgress(images.length + unreadable.length);
+// Interrupted, the results file from the run before stays as it was: running again with the same --key resumes.
+for (const [signal, code] of [
+  ['SIGINT', 130],
+  ['SIGTERM', 143],
+] as const) {
+  process.once(signal, () => {
+    progress.stop();
+    results.abandon();
+    console.error(`\ninterrupted (${signal})${options.out ? `; ${options.out} left as it was` : ''}`);
+    process.exit(code);
+  });
+}
 // Entries that could not even be looked at fail as files the batch could not read; the rest still go.
 const unread = unreadable.map((entry) => cannotRead(entry.path, entry.error));
 for (const outcome of unread) {

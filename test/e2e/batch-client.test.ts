@@ -179,6 +179,28 @@ describe('npm run submit', () => {
     expect(await allJobs(master.url)).toHaveLength(1);
   });
 
+  it('interrupted (SIGINT), leaves the results file of the run before untouched and no partial file', async () => {
+    const master = await startTestMaster(); // no workers: with --wait the run waits until it is interrupted
+    masters.push(master);
+    const folder = path.join(scratch, 'interrupted');
+    const outDir = path.join(scratch, 'interrupted-out');
+    for (const dir of [folder, outDir]) fs.mkdirSync(dir);
+    const image = devImages(1)[0]!;
+    fs.copyFileSync(image.path, path.join(folder, image.file));
+    const out = path.join(outDir, 'results.csv');
+    const complete = `${RESULT_COLUMNS.join(',')}\n${path.join(folder, image.file)},job-of-the-first-run,done,,tabby,0.9,,,,,,,,\n`;
+    fs.writeFileSync(out, complete);
+
+    const run = runClient([folder, '--master', master.url, '--out', out, '--wait']);
+    await until(async () => (await allJobs(master.url)).length === 1, 'the run to create its job', 30_000);
+    run.child.kill('SIGINT');
+    const { code, stderr } = await run.exited;
+    expect(code, stderr).toBe(130);
+    expect(stderr).toContain(`interrupted (SIGINT); ${out} left as it was`);
+    expect(fs.readFileSync(out, 'utf8')).toBe(complete);
+    expect(fs.readdirSync(outDir)).toEqual(['results.csv']);
+  });
+
   it('refuses a millisecond option past what a Node timer can wait (2^31 − 1), naming the flag', async () => {
     const empty = path.join(scratch, 'no-images');
     fs.mkdirSync(empty);
