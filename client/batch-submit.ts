@@ -5,9 +5,9 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import type { JobView } from '../master/api-types.ts';
+import type { JobView, UploadLimits } from '../master/api-types.ts';
 import { describeAnswer, requestWithRetries, type RetryPolicy } from '../metrics/runner/retrying-request.ts';
-import { uploadWithRetries } from '../metrics/runner/upload-client.ts';
+import { uploadForm, uploadWithRetries } from '../metrics/runner/upload-client.ts';
 
 export interface BatchOptions extends RetryPolicy {
   masterUrl: string;
@@ -20,6 +20,8 @@ export interface BatchOptions extends RetryPolicy {
   pollMs: number;
   /** How long one read of a job keeps retrying a master that is away or busy (a restart) before the file is given up. */
   readGiveUpAfterMs: number;
+  /** The master's upload limits (POST /api/owner): a file past them is refused here, not sent; null: a master too old to say. */
+  uploadLimits: UploadLimits | null;
 }
 
 export interface FileOutcome {
@@ -75,6 +77,8 @@ async function submitOne(file: string, options: BatchOptions, events: BatchEvent
   if (bytes instanceof Error) return uploadFailed(cannotRead(file, bytes.message));
   const real = await fs.realpath(file).catch((error: Error) => error);
   if (real instanceof Error) return uploadFailed(cannotRead(file, real.message));
+  const refusal = await tooLarge(bytes, path.basename(file), options.uploadLimits);
+  if (refusal) return uploadFailed({ path: file, jobId: null, status: 'upload-failed', job: null, error: refusal });
   const upload = await uploadWithRetries(options, { key: idempotencyKey(real, bytes), fileName: path.basename(file), path: file }, bytes, Date.now());
   const jobId = upload.jobId;
   if (!jobId) {
@@ -100,6 +104,21 @@ async function submitOne(file: string, options: BatchOptions, events: BatchEvent
     job = read;
   }
   return settle(outcome(job));
+}
+
+/**
+ * Why the master would refuse this upload as too large, or null. The master answers such an upload 413 and closes
+ * the connection while the body is still being sent, so the client mostly sees a broken pipe, which it would retry.
+ */
+async function tooLarge(bytes: Uint8Array, fileName: string, limits: UploadLimits | null): Promise<string | null> {
+  if (!limits) return null;
+  if (bytes.length > limits.maxUploadBytes)
+    return `too large: ${bytes.length} bytes, more than the master's MAX_UPLOAD_BYTES (${limits.maxUploadBytes}); not sent`;
+  const requestBytes = (await new Response(uploadForm(bytes, fileName)).arrayBuffer()).byteLength;
+  if (requestBytes > limits.maxUploadRequestBytes) {
+    return `too large: its upload request is ${requestBytes} bytes, more than the master's MAX_UPLOAD_REQUEST_BYTES (${limits.maxUploadRequestBytes}); not sent`;
+  }
+  return null;
 }
 
 /** Reads a job, riding out a master that is busy or briefly away (within readGiveUpAfterMs); a string says why it could not. */

@@ -98,6 +98,7 @@ const submitted = await submitBatch(
     wait: options.wait,
     pollMs: options.pollMs,
     readGiveUpAfterMs: options.readGiveUpAfterMs,
+    uploadLimits: owner.uploadLimits,
     ...retry,
   },
   {

@@ -146,6 +146,15 @@ export const JobDetailView = JobView.extend({ timeline: z.array(AttemptView) }).
 export type JobDetailView = z.infer<typeof JobDetailView>;
 
 /** POST /api/jobs answer. */
+/** What one upload may carry (POST /api/owner answers it), so a client refuses a file locally instead of sending it to a 413. */
+export const UploadLimits = z
+  .object({
+    maxUploadBytes: z.number().int().describe('Largest image this master takes (MAX_UPLOAD_BYTES).'),
+    maxUploadRequestBytes: z.number().int().describe('Largest upload request, multipart encoding included (MAX_UPLOAD_REQUEST_BYTES).'),
+  })
+  .meta({ id: 'UploadLimits' });
+export type UploadLimits = z.infer<typeof UploadLimits>;
+
 export const SubmitResponse = z
   .object({
     jobs: z.array(JobView).describe('The jobs created, in upload order.'),

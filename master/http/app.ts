@@ -82,7 +82,7 @@ export function createApp(deps: AppDeps): express.Express {
   });
   app.use('/api/jobs/export', exportRouter(store, log, requesters, config.board));
   app.use('/api/jobs', jobsRouter({ store, lifecycle, config, requesters, preparer, log, uploadGuards: [uploadSlots(config), minimumBodyRate(config)] }));
-  app.use('/api/owner', ownerRouter(requesters));
+  app.use('/api/owner', ownerRouter(requesters, config));
   const revokeIdentity = (workerId: string) => lifecycle.revokeIdentity(workerId);
   app.use(
     '/api/workers',

@@ -293,7 +293,7 @@ describe.each(STORES)('access on $name', ({ overrides }) => {
       expect(lab.headers.get('set-cookie')).toBeNull();
       const id = lab.body.jobs[0]!.id;
       expect(lab.body.jobs[0]!.owner).toBe('key-lab');
-      expect((await grid.ask('POST', '/api/owner', bearer('lab-key-0123456789abcdef'))).body).toEqual({ owner: 'key-lab' });
+      expect((await grid.ask('POST', '/api/owner', bearer('lab-key-0123456789abcdef'))).body).toMatchObject({ owner: 'key-lab' });
 
       expect((await grid.ask('DELETE', `/api/jobs/${id}`, bearer('ci-key-0123456789abcdef'))).status).toBe(403);
       expect((await grid.ask('DELETE', `/api/jobs/${id}`, bearer('lab-key-0123456789abcdef'))).status).toBe(204);

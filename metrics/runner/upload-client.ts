@@ -79,9 +79,11 @@ export async function uploadWithRetries(
   intendedAt: number,
 ): Promise<UploadResult> {
   const init = (): RequestInit => {
-    const form = new FormData();
-    form.append('image', new Blob([new Uint8Array(body)]), upload.fileName);
-    return { method: 'POST', body: form, headers: { 'Idempotency-Key': upload.key, ...(plan.ownerKey && { Authorization: `Bearer ${plan.ownerKey}` }) } };
+    return {
+      method: 'POST',
+      body: uploadForm(body, upload.fileName),
+      headers: { 'Idempotency-Key': upload.key, ...(plan.ownerKey && { Authorization: `Bearer ${plan.ownerKey}` }) },
+    };
   };
   const answers = await requestWithRetries(new URL('/api/jobs', plan.masterUrl), init, plan, intendedAt + plan.giveUpAfterMs);
   const attempts = answers.map(uploadAttempt);
@@ -89,6 +91,13 @@ export async function uploadWithRetries(
   if (last.status !== 201) return { key: upload.key, intendedAt, ackedAt: null, jobId: null, attempts };
   const jobId = (JSON.parse(last.text) as SubmitResponse).jobs[0]!.id;
   return { key: upload.key, intendedAt, ackedAt: last.endedAt, jobId, attempts };
+}
+
+/** The multipart body of one upload (a fresh one per attempt: a sent body is spent). */
+export function uploadForm(body: Uint8Array, fileName: string): FormData {
+  const form = new FormData();
+  form.append('image', new Blob([new Uint8Array(body)]), fileName);
+  return form;
 }
 
 function uploadAttempt({ startedAt, endedAt, status, headers, text, timedOut }: Answer): UploadAttempt {

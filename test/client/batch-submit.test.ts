@@ -61,6 +61,7 @@ function options(overrides: Partial<BatchOptions> = {}): BatchOptions {
     wait: true,
     pollMs: 10,
     readGiveUpAfterMs: 10_000,
+    uploadLimits: null,
     attemptTimeoutMs: 2_000,
     giveUpAfterMs: 5_000,
     backoffInitialMs: 20,

@@ -225,7 +225,9 @@ describe('npm run submit', () => {
     const out = path.join(scratch, 'partial.jsonl');
     const { code, stderr } = await runClient([folder, '--master', master.url, '--out', out]).exited;
     expect(code).toBe(1);
-    expect(stderr).toContain(`1 failed:\n  ${path.join(folder, big.file)}: upload failed: 413`);
+    expect(stderr).toContain(
+      `1 failed:\n  ${path.join(folder, big.file)}: too large: ${fs.statSync(big.path).size} bytes, more than the master's MAX_UPLOAD_BYTES (100000); not sent`,
+    );
     const lines = fs
       .readFileSync(out, 'utf8')
       .trimEnd()
@@ -238,4 +240,26 @@ describe('npm run submit', () => {
       ].sort(),
     );
   });
+
+  it('refuses a file whose upload request is past MAX_UPLOAD_REQUEST_BYTES without sending or retrying it, and says so', async () => {
+    const master = await startTestMaster({ maxUploadBytes: 100_000, maxUploadRequestBytes: 100_000 });
+    masters.push(master);
+    const folder = path.join(scratch, 'too-big-a-request');
+    fs.mkdirSync(folder);
+    const small = devImages().find((image) => fs.statSync(image.path).size < 50_000)!;
+    fs.copyFileSync(small.path, path.join(folder, small.file));
+    // Within MAX_UPLOAD_BYTES, but not with the multipart encoding around it: the master answers 413 and hangs up mid-body.
+    const padded = Buffer.alloc(99_950);
+    fs.readFileSync(small.path).copy(padded);
+    fs.writeFileSync(path.join(folder, 'padded.jpg'), padded);
+
+    const started = Date.now();
+    const { code, stderr } = await runClient([folder, '--master', master.url, '--give-up-after-ms', '20000']).exited;
+    expect(code).toBe(1);
+    expect(stderr).toMatch(
+      /1 failed:\n {2}\S+padded\.jpg: too large: its upload request is \d+ bytes, more than the master's MAX_UPLOAD_REQUEST_BYTES \(100000\); not sent\n/,
+    );
+    expect(Date.now() - started).toBeLessThan(15_000);
+    expect(await allJobs(master.url)).toHaveLength(1);
+  }, 60_000);
 });

@@ -1,7 +1,7 @@
 // The job routes of the OpenAPI description (openapi.ts): submitting, listing, exporting, reading, changing jobs, and owner keys.
 import type { RouteConfig } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
-import { JobDetailView, JobPage, JobView, SubmitResponse } from '../../api-types.ts';
+import { JobDetailView, JobPage, JobView, SubmitResponse, UploadLimits } from '../../api-types.ts';
 import { ExportQuery, JobListQuery } from '../queries.ts';
 import { anyone, json, error, retryAfter, badCredentials, storeUnavailable, jobId, unknownJob, mayNotChange, noContent } from './responses.ts';
 
@@ -217,8 +217,15 @@ export const jobRoutes: RouteConfig[] = [
       'A client that sends several uploads at once asks here first, so they all get one owner and its Idempotency-Keys stay its own across retries. The key is shown only when issued.',
     security: anyone,
     responses: {
-      200: json(z.object({ owner: z.string() }), 'The requester already owns: its owner id.'),
-      201: json(z.object({ owner: z.string(), ownerKey: z.string().describe('Send as "Authorization: Bearer <ownerKey>"; shown this once.') }), 'A new owner.'),
+      200: json(z.object({ owner: z.string(), uploadLimits: UploadLimits }), 'The requester already owns: its owner id.'),
+      201: json(
+        z.object({
+          owner: z.string(),
+          ownerKey: z.string().describe('Send as "Authorization: Bearer <ownerKey>"; shown this once.'),
+          uploadLimits: UploadLimits,
+        }),
+        'A new owner.',
+      ),
       401: error('The Authorization header names no one, or API_KEYS is set and no API key was sent.', ['bad-credentials', 'api-key-required']),
     },
   },
