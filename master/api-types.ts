@@ -145,7 +145,6 @@ export type JobView = z.infer<typeof JobView>;
 export const JobDetailView = JobView.extend({ timeline: z.array(AttemptView) }).meta({ id: 'JobDetailView' });
 export type JobDetailView = z.infer<typeof JobDetailView>;
 
-/** POST /api/jobs answer. */
 /** What one upload may carry (POST /api/owner answers it), so a client refuses a file locally instead of sending it to a 413. */
 export const UploadLimits = z
   .object({
@@ -155,6 +154,7 @@ export const UploadLimits = z
   .meta({ id: 'UploadLimits' });
 export type UploadLimits = z.infer<typeof UploadLimits>;
 
+/** POST /api/jobs answer. */
 export const SubmitResponse = z
   .object({
     jobs: z.array(JobView).describe('The jobs created, in upload order.'),
