@@ -39,14 +39,11 @@ export interface BatchEvents {
   finished(outcome: FileOutcome): void;
 }
 
+/** A file that never became a job, and why. */
+const notUploaded = (file: string, error: string): FileOutcome => ({ path: file, jobId: null, status: 'upload-failed', job: null, error });
+
 /** A file that could not be read: it fails on its own and the run goes on. */
-export const cannotRead = (file: string, why: string): FileOutcome => ({
-  path: file,
-  jobId: null,
-  status: 'upload-failed',
-  job: null,
-  error: `cannot read the file: ${why}`,
-});
+export const cannotRead = (file: string, why: string): FileOutcome => notUploaded(file, `cannot read the file: ${why}`);
 
 /** The real path (links resolved), so one file reached through a linked folder has one key. */
 const idempotencyKey = (realPath: string, bytes: Uint8Array) => createHash('sha256').update(realPath).update('\0').update(bytes).digest('hex');
@@ -78,13 +75,12 @@ async function submitOne(file: string, options: BatchOptions, events: BatchEvent
   const real = await fs.realpath(file).catch((error: Error) => error);
   if (real instanceof Error) return uploadFailed(cannotRead(file, real.message));
   const refusal = await tooLarge(bytes, path.basename(file), options.uploadLimits);
-  if (refusal) return uploadFailed({ path: file, jobId: null, status: 'upload-failed', job: null, error: refusal });
+  if (refusal) return uploadFailed(notUploaded(file, refusal));
   const upload = await uploadWithRetries(options, { key: idempotencyKey(real, bytes), fileName: path.basename(file), path: file }, bytes, Date.now());
   const jobId = upload.jobId;
   if (!jobId) {
     const last = upload.attempts.at(-1);
-    const error = `upload failed: ${last?.status ?? last?.outcome}${last?.detail ? ` ${last.detail}` : ''}`;
-    return uploadFailed({ path: file, jobId: null, status: 'upload-failed', job: null, error });
+    return uploadFailed(notUploaded(file, `upload failed: ${last?.status ?? last?.outcome}${last?.detail ? ` ${last.detail}` : ''}`));
   }
   const outcome = (job: JobView): FileOutcome => ({ path: file, jobId, status: job.status, job, error: job.status === 'failed' ? job.error : null });
   // The job as last read: the file's row still says how far it got when a later read fails.
@@ -114,7 +110,8 @@ async function tooLarge(bytes: Uint8Array, fileName: string, limits: UploadLimit
   if (!limits) return null;
   if (bytes.length > limits.maxUploadBytes)
     return `too large: ${bytes.length} bytes, more than the master's MAX_UPLOAD_BYTES (${limits.maxUploadBytes}); not sent`;
-  const requestBytes = (await new Response(uploadForm(bytes, fileName)).arrayBuffer()).byteLength;
+  // The request as sent, less the file, measured on an empty one: the file is not encoded twice to be measured.
+  const requestBytes = (await new Response(uploadForm(new Uint8Array(0), fileName)).arrayBuffer()).byteLength + bytes.length;
   if (requestBytes > limits.maxUploadRequestBytes) {
     return `too large: its upload request is ${requestBytes} bytes, more than the master's MAX_UPLOAD_REQUEST_BYTES (${limits.maxUploadRequestBytes}); not sent`;
   }
