@@ -50,6 +50,16 @@ async function allJobs(masterUrl: string): Promise<JobView[]> {
   return jobs;
 }
 
+/** A master of the test's own (no workers), and a dev image copied into `folder/within` (folders made). */
+async function masterAndOneImage(folder: string, within = '') {
+  const master = await startTestMaster();
+  masters.push(master);
+  fs.mkdirSync(path.join(folder, within), { recursive: true });
+  const image = devImages(1)[0]!;
+  fs.copyFileSync(image.path, path.join(folder, within, image.file));
+  return { master, image };
+}
+
 const readRows = (file: string) => parse(fs.readFileSync(file), { columns: true }) as Record<string, string>[];
 
 describe('npm run submit', () => {
@@ -118,12 +128,8 @@ describe('npm run submit', () => {
   });
 
   it('run through npm from another folder, reads and writes the relative paths typed from that folder', async () => {
-    const master = await startTestMaster();
-    masters.push(master);
     const here = path.join(scratch, 'typed-in');
-    fs.mkdirSync(path.join(here, 'photos'), { recursive: true });
-    const image = devImages(1)[0]!;
-    fs.copyFileSync(image.path, path.join(here, 'photos', image.file));
+    const { master, image } = await masterAndOneImage(here, 'photos');
     // npm runs the script in the project folder, and says in INIT_CWD where it was typed.
     const child = spawn('npm', ['--prefix', projectRoot, 'run', '-s', 'submit', '--', 'photos', '--master', master.url, '--out', 'results.csv'], {
       cwd: here,
@@ -137,12 +143,8 @@ describe('npm run submit', () => {
   });
 
   it('reports a broken link and a link loop as files it could not read, and submits the rest', async () => {
-    const master = await startTestMaster();
-    masters.push(master);
     const folder = path.join(scratch, 'bad-entries');
-    fs.mkdirSync(folder);
-    const image = devImages(1)[0]!;
-    fs.copyFileSync(image.path, path.join(folder, image.file));
+    const { master, image } = await masterAndOneImage(folder);
     fs.symlinkSync(path.join(folder, 'nowhere.jpg'), path.join(folder, 'broken.jpg'));
     fs.symlinkSync(path.join(folder, 'loop.jpg'), path.join(folder, 'loop.jpg'));
 
@@ -160,12 +162,8 @@ describe('npm run submit', () => {
   });
 
   it('submits a file reached through a linked folder once, under one key however it is reached', async () => {
-    const master = await startTestMaster();
-    masters.push(master);
     const folder = path.join(scratch, 'linked');
-    fs.mkdirSync(path.join(folder, 'real'), { recursive: true });
-    const image = devImages(1)[0]!;
-    fs.copyFileSync(image.path, path.join(folder, 'real', image.file));
+    const { master } = await masterAndOneImage(folder, 'real');
     fs.symlinkSync(path.join(folder, 'real'), path.join(folder, 'alias'));
     fs.symlinkSync(folder, path.join(folder, 'real', 'up')); // a link to a folder above: walked once, not forever
 
@@ -180,13 +178,11 @@ describe('npm run submit', () => {
   });
 
   it('interrupted (SIGINT), leaves the results file of the run before untouched and no partial file', async () => {
-    const master = await startTestMaster(); // no workers: with --wait the run waits until it is interrupted
-    masters.push(master);
+    // No workers: with --wait the run waits until it is interrupted.
     const folder = path.join(scratch, 'interrupted');
+    const { master, image } = await masterAndOneImage(folder);
     const outDir = path.join(scratch, 'interrupted-out');
-    for (const dir of [folder, outDir]) fs.mkdirSync(dir);
-    const image = devImages(1)[0]!;
-    fs.copyFileSync(image.path, path.join(folder, image.file));
+    fs.mkdirSync(outDir);
     const out = path.join(outDir, 'results.csv');
     const complete = `${RESULT_COLUMNS.join(',')}\n${path.join(folder, image.file)},job-of-the-first-run,done,,tabby,0.9,,,,,,,,\n`;
     fs.writeFileSync(out, complete);
