@@ -148,7 +148,13 @@ describe('stats page on a private board', () => {
     });
     try {
       await page.goto(`${ui.master.url}/stats`, { waitUntil: 'domcontentloaded' });
-      const [said] = await waitForTexts(page, inApp('stats-page', '[role=status]'), (texts) => texts.length === 1, 'the refusal');
+      // The page says "Loading statistics…" in the same place until the master answers: wait past it.
+      const [said] = await waitForTexts(
+        page,
+        inApp('stats-page', '[role=status]'),
+        (texts) => texts.length === 1 && !texts[0]!.startsWith('Loading'),
+        'the refusal',
+      );
       expect(said).toMatch(/^Statistics on this board are for its operator/);
       expect(await deepTexts(page, inApp('stats-page', '.problem'))).toEqual([]);
       expect(await axeViolations(page)).toEqual([]);
