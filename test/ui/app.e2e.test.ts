@@ -94,7 +94,9 @@ describe('the web app end to end', () => {
     expect(labels).toContain(job.result!.predictions[4]!.label.split(',')[0]);
     const timeline = (await deepTexts(page, inApp('attempt-timeline')))[0]!;
     expect(timeline).toMatch(/^Attempt 1 ui-e2e-1 · wasm done \d/);
-    expect(await page.$eval(inApp('job-detail', 'figure img'), (img) => (img as HTMLImageElement).naturalWidth)).toBeGreaterThan(0);
+    // The image loads after the render that shows the heading.
+    const imageWidth = () => page.$eval(inApp('job-detail', 'figure img'), (img) => (img as HTMLImageElement).naturalWidth);
+    await until(async () => (await imageWidth()) > 0, 'the image to load');
     expect(watch.take()).toEqual([]);
   });
 

@@ -14,7 +14,10 @@ describe('the hourly cap', () => {
     await clickDeep(page, inApp('worker-page', 'donor-controls', 'input[name=cap]'));
     await replaceText(page, inApp('worker-page', 'donor-controls', 'input[name=images-per-hour]'), String(CAP));
     await page.keyboard.press('Tab'); // the number is taken on change
-    await until(async () => (await page.evaluate(() => localStorage.getItem('grid-donor-limits'))) !== null, 'the cap kept');
+    // Ticking the box already keeps a default cap: wait for the one typed.
+    const keptCap = () =>
+      page.evaluate(() => (JSON.parse(localStorage.getItem('grid-donor-limits') ?? 'null') as { imagesPerHour?: number } | null)?.imagesPerHour);
+    await until(async () => (await keptCap()) === CAP, 'the cap kept');
     await clickDeep(page, inApp('worker-page', '.control button'));
     await waitForTexts(page, inApp('worker-page', '.state'), (texts) => texts[0] === 'Working: classifying images as they come', 'the page working', 90_000);
 

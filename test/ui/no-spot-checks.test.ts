@@ -22,7 +22,8 @@ describe('a master where volunteers cannot earn a say', () => {
     expect(work).toContain('Volunteer: this master runs no spot checks, so no volunteer’s answer can verify a job');
 
     await page.goto(`${ui.master.url}/`);
-    const [row] = await waitForTexts(page, inApp('job-row'), (texts) => texts.length === 1, 'the job on the board');
+    // The row first renders without the master's verification policy (asked for once the row exists): wait for its words.
+    const [row] = await waitForTexts(page, inApp('job-row'), (texts) => texts.length === 1 && texts[0]!.includes(NO_SPOT_CHECKS), 'the job on the board');
     expect(row).toContain(`1 volunteer answer; ${NO_SPOT_CHECKS}`);
     expect((await getJob(ui.master.url, id!)).status).toBe('queued');
 

@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { SyntheticWorker } from '../../metrics/synthetic-worker.ts';
 import { clickDeep, deepTexts, inApp, waitForTexts } from '../support/browser.ts';
+import { until } from '../support/jobs-client.ts';
 import { useUiHarness } from '../support/ui-harness.ts';
 
 const ui = useUiHarness({ master: { maxNewIdentitiesPerAddress: 1 } });
@@ -36,11 +37,12 @@ describe('a worker page whose fleet token the master refuses', () => {
   it('stops for good, says why, and offers Start again', async () => {
     const { page } = await ui.open('/worker#fleet-token=not-the-fleet-token-of-this-master');
     await clickDeep(page, inApp('worker-page', '.control button'));
-    await waitForTexts(page, inApp('worker-page', '.state'), (texts) => texts[0] === 'Stopped', 'the page stopped', 90_000);
+    // 'Stopped' is also what the page said before Start: wait for the refusal itself, then for the screen.
+    await until(async () => (await page.evaluate(() => window.__gridWorker?.refused)) === 'fleet token refused', 'the refusal', 90_000);
+    await waitForTexts(page, inApp('worker-page', '.state'), (texts) => texts[0] === 'Stopped', 'the page stopped');
     expect(await waitForTexts(page, inApp('worker-page', '.problem'), (texts) => texts.length === 1, 'the problem')).toEqual([
       'Last problem: master: fleet token refused',
     ]);
-    expect(await page.evaluate(() => window.__gridWorker?.refused)).toBe('fleet token refused');
     expect(await waitForTexts(page, inApp('worker-page', '.control button'), (texts) => texts.length === 1, 'the control')).toEqual(['Start']);
   });
 });
