@@ -214,6 +214,12 @@ export const OPTIONS: [string, string, keyof Config, string][] = [
     'spot checks a volunteer identity must have passed before its answers count toward a verdict (0: from its first answer)',
   ],
   [
+    '--max-voters-per-network <n>',
+    'MAX_VOTERS_PER_NETWORK',
+    'maxVotersPerNetwork',
+    'volunteer identities from one network (an IPv4 address, an IPv6 /64) whose answers count toward a job’s verdict: the ones that passed the most spot checks',
+  ],
+  [
     '--max-waiting-votes <n>',
     'MAX_WAITING_VOTES',
     'maxWaitingVotes',

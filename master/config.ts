@@ -250,6 +250,8 @@ export const ConfigSchema = z
     closeCallMarginFp32: probabilityGap.default(0.001),
     /** Spot checks a volunteer identity must have passed before its answers count toward a verdict (trust/verification.ts); 0: from its first answer. */
     minChecksToVerify: int(0).max(1_000).default(1),
+    /** Volunteer identities from one network whose answers count toward a job's verdict: its most checked ones (trust/verification.ts). */
+    maxVotersPerNetwork: int(1).max(1_000).default(1),
     /** Jobs a volunteer's session voted on (the newest) that are decided again when it passes a spot check (lifecycle/waiting-votes.ts). */
     maxWaitingVotes: int(0).max(1_000).default(32),
     /** A volunteer outvoted in more than this share of its judged answers (once it has OUTVOTED_MIN_ANSWERS) is blacklisted. */

@@ -115,6 +115,13 @@ export interface CellRun {
 
 const REDIS_PREFIX = 'bench-trust:';
 
+/**
+ * Each bench worker on a network of its own (a loopback address: Linux answers on all of 127/8), saboteurs too: the
+ * worst case for the master, which counts the identities of one network as one voter, a botnet's colluders spread
+ * over as many networks as there are of them. 127.1.0.1 on, 250 a block.
+ */
+const benchWorkerAddress = (i: number) => `127.1.${Math.floor(i / 250)}.${(i % 250) + 1}`;
+
 function shuffled<T>(items: T[]): T[] {
   const copy = [...items];
   for (let i = copy.length - 1; i > 0; i--) {
@@ -171,6 +178,7 @@ export async function runTrustCell(inputs: TrustBenchInputs, cell: CellSpec, opt
         credit: options.credit,
         answerMs: options.answerMs,
         fleetToken,
+        localAddress: benchWorkerAddress(i),
         table: inputs.table,
         index: inputs.index,
         computedOn: inFp16[i] ? { backend: 'webgl', precision: 'fp16' } : { backend: 'wasm' },

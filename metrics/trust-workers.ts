@@ -41,6 +41,8 @@ export interface BenchWorkerOptions {
   answerMs: number;
   /** Present: the worker is the operator's fleet (trusted). */
   fleetToken?: string;
+  /** The loopback address it connects from: its network, which its every identity shares (the master counts a voter a network). */
+  localAddress: string;
   table: ModelAnswer[];
   index: ImageIndex;
   /** What its answers say they were computed on: fp16 ones may slip on low-margin images (`disagreement`), fp32 ones do not. */
@@ -81,12 +83,13 @@ export class BenchWorker {
 
   /** A fresh identity each time: the master issues one to a hello without any. */
   private async connect(): Promise<void> {
-    const { masterUrl, name, credit, fleetToken } = this.options;
+    const { masterUrl, name, credit, fleetToken, localAddress } = this.options;
     const record: IdentityRecord = { workerId: '', answers: 0, lies: 0, connectedAt: performance.now() };
     const worker = await SyntheticWorker.connect({
       masterUrl,
       name: `${name}-${this.identities.length}`,
       credit,
+      localAddress,
       hello: fleetToken ? { fleetToken } : {},
       onJob: (job, self) => {
         this.busy = this.busy.then(() => this.work(job, self, record));

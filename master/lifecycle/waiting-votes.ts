@@ -37,7 +37,7 @@ export class WaitingVotes {
       const newest = votes.at(-1);
       // Retried between the two reads: no vote left to settle on.
       if (!newest) continue;
-      const decision = await this.verifier.decide(newest.answer, votes.slice(0, -1), trustedWorkerConnected);
+      const decision = await this.verifier.decide(newest, votes.slice(0, -1), trustedWorkerConnected);
       const credible = decision.final && decision.result.verification?.state !== 'unverified';
       const transition = credible
         ? await this.store.settleWaiting(

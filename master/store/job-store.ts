@@ -73,6 +73,8 @@ export type Retried = { job: JobView } | { refused: RetryRefusal };
 /** A volunteer's answer kept as a vote on a job (an attempt that ended 'answered'). */
 export interface Vote {
   identity: string;
+  /** The network tag of the socket that gave it (WorkerRef.network); null when it had none or was stored before networks. */
+  network: string | null;
   /** The lease it answered: names this vote, as no other ever will (a vote kept after a retry has a lease of its own). */
   leaseId: string;
   answer: JobResult;

@@ -43,6 +43,7 @@ import { idempotencyScope, requestDigest } from './request-digest.ts';
 /** A vote as the votes statement reads it. */
 interface VoteRow {
   identity: string;
+  network: string | null;
   lease_id: string;
   answer: string;
 }
@@ -159,7 +160,7 @@ export class SqliteJobStore implements JobStore {
 
   async votes(jobId: string): Promise<Vote[]> {
     const rows = this.commits.read(() => this.q.votes.all(jobId) as VoteRow[]);
-    return rows.map((row) => ({ identity: row.identity, leaseId: row.lease_id, answer: JSON.parse(row.answer) as JobResult }));
+    return rows.map((row) => ({ identity: row.identity, network: row.network, leaseId: row.lease_id, answer: JSON.parse(row.answer) as JobResult }));
   }
 
   reopenAnsweredBy(identity: string, reason: string, unverifiedReason: string): Promise<Reopened> {

@@ -47,7 +47,7 @@ export function prepareStatements(db: Database.Database) {
     // The finishing attempt keeps its worker's own answer when the result is another's (complete): null, it is the result's.
     endDone: db.prepare(`UPDATE attempts SET ended_at = ?, outcome = 'done', answer = ? WHERE job_id = ? AND lease_id = ?`),
     keepVote: db.prepare(`UPDATE attempts SET ended_at = ?, outcome = 'answered', answer = ? WHERE job_id = ? AND lease_id = ?`),
-    votes: db.prepare(`SELECT identity, lease_id, answer FROM attempts WHERE job_id = ? AND outcome = 'answered' ORDER BY attempt`),
+    votes: db.prepare(`SELECT identity, network, lease_id, answer FROM attempts WHERE job_id = ? AND outcome = 'answered' ORDER BY attempt`),
     // The vote a waiting job is settled on becomes the attempt that finished it, as complete makes it (settleWaiting).
     voteSettles: db.prepare(
       `UPDATE attempts SET outcome = 'done', answer = NULL WHERE job_id = ? AND identity = ? AND outcome = 'answered' RETURNING worker_name`,

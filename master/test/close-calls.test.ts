@@ -76,20 +76,23 @@ describe.each(IDENTITY_STORE_KINDS)('close calls decided with the $name identity
 
   it("settles a job on a credible volunteer's wide answer alone, not on its close call", async () => {
     const verifier = await withVeteran();
-    expect((await verifier.decide(answerWithMargin(7, 8, 0.5, 'veteran'), [], false)).final).toBe(true);
-    expect(await verifier.decide(answerWithMargin(7, 8, 0.05, 'veteran'), [], false)).toEqual({ final: false, trustedOnly: false });
+    expect((await verifier.decide({ answer: answerWithMargin(7, 8, 0.5, 'veteran') }, [], false)).final).toBe(true);
+    expect(await verifier.decide({ answer: answerWithMargin(7, 8, 0.05, 'veteran') }, [], false)).toEqual({ final: false, trustedOnly: false });
   });
 
   it("settles a job on a credible volunteer's lead from a CPU backend alone, unless it is within CLOSE_CALL_MARGIN_FP32", async () => {
     const verifier = await withVeteran();
-    expect((await verifier.decide(answerWithMargin(7, 8, 0.05, 'veteran', 'wasm'), [], false)).final).toBe(true);
-    expect(await verifier.decide(answerWithMargin(7, 8, 0.0005, 'veteran', 'wasm'), [], false)).toEqual({ final: false, trustedOnly: false });
+    expect((await verifier.decide({ answer: answerWithMargin(7, 8, 0.05, 'veteran', 'wasm') }, [], false)).final).toBe(true);
+    expect(await verifier.decide({ answer: answerWithMargin(7, 8, 0.0005, 'veteran', 'wasm') }, [], false)).toEqual({ final: false, trustedOnly: false });
   });
 
   it("settles a job on a credible volunteer's lead from WebGL in fp32 alone, and waits on the same lead in fp16", async () => {
     const verifier = await withVeteran();
-    expect((await verifier.decide(answerWithMargin(7, 8, 0.05, 'veteran', 'webgl', 'fp32'), [], false)).final).toBe(true);
-    expect(await verifier.decide(answerWithMargin(7, 8, 0.05, 'veteran', 'webgl', 'fp16'), [], false)).toEqual({ final: false, trustedOnly: false });
+    expect((await verifier.decide({ answer: answerWithMargin(7, 8, 0.05, 'veteran', 'webgl', 'fp32') }, [], false)).final).toBe(true);
+    expect(await verifier.decide({ answer: answerWithMargin(7, 8, 0.05, 'veteran', 'webgl', 'fp16') }, [], false)).toEqual({
+      final: false,
+      trustedOnly: false,
+    });
   });
 
   it('settles the close call once another identity with a say agrees; not on a new identity’s echo, nor when it disagrees', async () => {
@@ -97,27 +100,27 @@ describe.each(IDENTITY_STORE_KINDS)('close calls decided with the $name identity
     for (let i = 0; i < POLICY.minChecksToVerify; i++) await opened.store.recordSpotCheck('colleague', true);
     const closeCall = { identity: 'veteran', answer: answerWithMargin(7, 8, 0.05, 'veteran') };
     // A new identity is free to make: its agreeing may be the veteran's own.
-    expect(await verifier.decide(answerWithMargin(7, 8, 0.05, 'newcomer'), [closeCall], false)).toEqual({ final: false, trustedOnly: false });
-    const agreed = await verifier.decide(answerWithMargin(7, 8, 0.05, 'colleague'), [closeCall], false);
+    expect(await verifier.decide({ answer: answerWithMargin(7, 8, 0.05, 'newcomer') }, [closeCall], false)).toEqual({ final: false, trustedOnly: false });
+    const agreed = await verifier.decide({ answer: answerWithMargin(7, 8, 0.05, 'colleague') }, [closeCall], false);
     expect(agreed).toMatchObject({ final: true, result: { verification: { state: 'verified' } } });
     expect(agreed.final && agreed.result.predictions[0]!.index).toBe(7);
-    expect((await verifier.decide(answerWithMargin(8, 7, 0.05, 'colleague'), [closeCall], false)).final).toBe(false);
+    expect((await verifier.decide({ answer: answerWithMargin(8, 7, 0.05, 'colleague') }, [closeCall], false)).final).toBe(false);
   });
 
   it("takes a trusted worker's close call as final, and a volunteer's at CLOSE_CALL_MARGIN 0", async () => {
     const verifier = await withVeteran();
     const trusted: JobResult = { ...answerWithMargin(7, 8, 0.01, 'fleet-1'), workerClass: 'trusted' };
-    expect(await verifier.decide(trusted, [], false)).toMatchObject({ final: true, result: { verification: { state: 'trusted' } } });
+    expect(await verifier.decide({ answer: trusted }, [], false)).toMatchObject({ final: true, result: { verification: { state: 'trusted' } } });
     await opened.dispose();
     const off = await withVeteran({ ...POLICY, closeCallMargin: 0 });
-    expect((await off.decide(answerWithMargin(7, 8, 0.05, 'veteran'), [], false)).final).toBe(true);
+    expect((await off.decide({ answer: answerWithMargin(7, 8, 0.05, 'veteran') }, [], false)).final).toBe(true);
   });
 
   it('ends a lone close call unverified past MAX_REPLICAS with no trusted worker, naming it the answer in the lead', async () => {
     const verifier = await withVeteran({ ...POLICY, maxReplicas: 1 });
-    const decision = await verifier.decide(answerWithMargin(7, 8, 0.05, 'veteran'), [], false);
+    const decision = await verifier.decide({ answer: answerWithMargin(7, 8, 0.05, 'veteran') }, [], false);
     expect(decision).toMatchObject({ final: true, result: { verification: { state: 'unverified' } } });
     expect(decision.final && decision.result.predictions[0]!.index).toBe(7);
-    expect(await verifier.decide(answerWithMargin(7, 8, 0.05, 'veteran'), [], true)).toEqual({ final: false, trustedOnly: true });
+    expect(await verifier.decide({ answer: answerWithMargin(7, 8, 0.05, 'veteran') }, [], true)).toEqual({ final: false, trustedOnly: true });
   });
 });

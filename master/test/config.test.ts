@@ -185,6 +185,7 @@ describe('configuration', () => {
       closeCallMargin: 0.1,
       closeCallMarginFp32: 0.001,
       minChecksToVerify: 1,
+      maxVotersPerNetwork: 1,
       maxWaitingVotes: 32,
       maxOutvotedShare: 0.25,
       outvotedMinAnswers: 20,

@@ -19,11 +19,13 @@ describe.each(['sqlite', 'redis'] as const)('credit after a blacklisting on the 
     const accomplice = await grid.connect(m, { name: 'accomplice', credit: 2, onJob: (job, self) => answerCloseCall(job, self) });
     const A = accomplice.welcome.identity.workerId;
     await until(() => ids.every((id) => accomplice.jobs.some((job) => job.header.jobId === id)), "every job holding the accomplice's vote");
-    // The throwaway identity answers jobs honestly; once told to, it fails its next spot check on purpose.
+    // The throwaway identity answers jobs honestly; once told to, it fails its next spot check on purpose. Each
+    // volunteer here comes from a network of its own: the identities of one count as one voter.
     let failChecks = false;
     const throwaway = await grid.connect(m, {
       name: 'throwaway',
       credit: 2,
+      localAddress: '127.0.0.2',
       onJob: (job, self) => void classify(job).then((index) => self.succeed(job.header, failChecks && !ids.includes(job.header.jobId) ? 999 : index)),
     });
     const B = throwaway.welcome.identity.workerId;
@@ -51,6 +53,7 @@ describe.each(['sqlite', 'redis'] as const)('credit after a blacklisting on the 
     const newcomerWorker = await grid.connect(m, {
       name: 'newcomer',
       credit: 2,
+      localAddress: '127.0.0.3',
       onJob: (job, self) => void classify(job).then((index) => self.succeed(job.header, index)),
     });
     const newcomer = newcomerWorker.welcome.identity.workerId;

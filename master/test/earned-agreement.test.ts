@@ -32,9 +32,9 @@ describe.each(IDENTITY_STORE_KINDS)('agreement decided with the $name identity s
   it('does not verify new identities, however many agree: credible as SABOTEUR_FRACTION makes them, they count for nothing', async () => {
     const verifier = await verifierWith({});
     const eight = votesOf(7, 'new-1', 'new-2', 'new-3', 'new-4', 'new-5', 'new-6', 'new-7');
-    expect(await verifier.decide(volunteerAnswer(7, 'new-8'), eight, false)).toEqual({ final: false, trustedOnly: false });
+    expect(await verifier.decide({ answer: volunteerAnswer(7, 'new-8') }, eight, false)).toEqual({ final: false, trustedOnly: false });
     const off = await verifierWith({}, { ...POLICY, minChecksToVerify: 0 });
-    expect(await off.decide(volunteerAnswer(7, 'new-4'), votesOf(7, 'new-1', 'new-2', 'new-3'), false)).toMatchObject({
+    expect(await off.decide({ answer: volunteerAnswer(7, 'new-4') }, votesOf(7, 'new-1', 'new-2', 'new-3'), false)).toMatchObject({
       final: true,
       result: { verification: { state: 'verified' } },
     });
@@ -43,10 +43,10 @@ describe.each(IDENTITY_STORE_KINDS)('agreement decided with the $name identity s
   it('verifies once the identities that passed checks agree credibly enough, whichever answered last', async () => {
     // One passed check: 0.959 each, so three agreeing reach 0.999 and two do not; new identities add nothing.
     const verifier = await verifierWith({ a: 1, b: 1, c: 1 });
-    expect((await verifier.decide(volunteerAnswer(7, 'b'), votesOf(7, 'a', 'new-1', 'new-2', 'new-3'), false)).final).toBe(false);
-    const last = await verifier.decide(volunteerAnswer(7, 'c'), votesOf(7, 'a', 'new-1', 'b'), false);
+    expect((await verifier.decide({ answer: volunteerAnswer(7, 'b') }, votesOf(7, 'a', 'new-1', 'new-2', 'new-3'), false)).final).toBe(false);
+    const last = await verifier.decide({ answer: volunteerAnswer(7, 'c') }, votesOf(7, 'a', 'new-1', 'b'), false);
     expect(last).toMatchObject({ final: true, result: { verification: { state: 'verified' } } });
-    const first = await verifier.decide(volunteerAnswer(7, 'new-1'), votesOf(7, 'a', 'b', 'c'), false);
+    const first = await verifier.decide({ answer: volunteerAnswer(7, 'new-1') }, votesOf(7, 'a', 'b', 'c'), false);
     expect(first).toMatchObject({ final: true, result: { verification: { state: 'verified', replicas: { length: 4 } } } });
   });
 
@@ -60,7 +60,7 @@ describe.each(IDENTITY_STORE_KINDS)('agreement decided with the $name identity s
     });
     const voters = votesOf(7, 'a', 'b', 'c');
     for (const newest of [echo('new-1'), echo('caught')]) {
-      const decision = await verifier.decide(newest, voters, false);
+      const decision = await verifier.decide({ answer: newest }, voters, false);
       expect(decision).toMatchObject({ final: true, result: { verification: { state: 'verified' } } });
       expect(decision.final && decision.result.workerId).toBe('c');
       expect(decision.final && decision.result.predictions).toEqual(voters[2]!.answer.predictions);
@@ -68,7 +68,7 @@ describe.each(IDENTITY_STORE_KINDS)('agreement decided with the $name identity s
     // Ended unverified past MAX_REPLICAS, the lead shown is still the one voter's answer, not the newcomers' echoes.
     const capped = await verifierWith({ a: 1 }, { ...POLICY, maxReplicas: 3 });
     const lone = votesOf(7, 'a');
-    const unverified = await capped.decide(echo('new-3'), [...lone, { identity: 'new-2', answer: echo('new-2') }], false);
+    const unverified = await capped.decide({ answer: echo('new-3') }, [...lone, { identity: 'new-2', answer: echo('new-2') }], false);
     expect(unverified).toMatchObject({ final: true, result: { verification: { state: 'unverified' } } });
     expect(unverified.final && unverified.result.workerId).toBe('a');
     expect(unverified.final && unverified.result.predictions).toEqual(lone[0]!.answer.predictions);
@@ -76,23 +76,26 @@ describe.each(IDENTITY_STORE_KINDS)('agreement decided with the $name identity s
 
   it('asks for as many checks as MIN_CHECKS_TO_VERIFY says, and lets no new identity outvote a checked one', async () => {
     const strict = await verifierWith({ a: 2, b: 2, c: 2 }, { ...POLICY, minChecksToVerify: 3 });
-    expect((await strict.decide(volunteerAnswer(7, 'c'), votesOf(7, 'a', 'b'), false)).final).toBe(false);
+    expect((await strict.decide({ answer: volunteerAnswer(7, 'c') }, votesOf(7, 'a', 'b'), false)).final).toBe(false);
     // A veteran past 41 checks settles alone, and six new identities answering otherwise do not hold it up.
     const veteran = await verifierWith({ veteran: 50 });
     const dissent = votesOf(8, 'new-1', 'new-2', 'new-3', 'new-4', 'new-5', 'new-6');
-    expect(await veteran.decide(volunteerAnswer(7, 'veteran'), dissent, false)).toMatchObject({ final: true, result: { predictions: [{ index: 7 }] } });
+    expect(await veteran.decide({ answer: volunteerAnswer(7, 'veteran') }, dissent, false)).toMatchObject({
+      final: true,
+      result: { predictions: [{ index: 7 }] },
+    });
   });
 
   it('ends past MAX_REPLICAS unverified on the answer in the lead among all, with no credibility when none counted', async () => {
     const verifier = await verifierWith({}, { ...POLICY, maxReplicas: 3 });
-    const decision = await verifier.decide(volunteerAnswer(5, 'new-3'), [...votesOf(5, 'new-1'), ...votesOf(6, 'new-2')], false);
+    const decision = await verifier.decide({ answer: volunteerAnswer(5, 'new-3') }, [...votesOf(5, 'new-1'), ...votesOf(6, 'new-2')], false);
     expect(decision).toMatchObject({ final: true, result: { predictions: [{ index: 5 }], verification: { state: 'unverified', credibility: 0 } } });
   });
 
   it('lists the vote of an identity blacklisted since it voted as blacklisted, counting for nothing', async () => {
     const verifier = await verifierWith({ a: 1, b: 1, c: 1, caught: 1 });
     await verifier.blacklist('caught', 'lied on a spot check');
-    const decision = await verifier.decide(volunteerAnswer(7, 'c'), votesOf(7, 'a', 'caught', 'b'), false);
+    const decision = await verifier.decide({ answer: volunteerAnswer(7, 'c') }, votesOf(7, 'a', 'caught', 'b'), false);
     expect(decision).toMatchObject({ final: true, result: { verification: { state: 'verified' } } });
     const replicas = decision.final ? decision.result.verification!.replicas : [];
     expect(replicas.map((replica) => [replica.workerId, replica.agreed, replica.blacklisted])).toEqual([
@@ -103,9 +106,36 @@ describe.each(IDENTITY_STORE_KINDS)('agreement decided with the $name identity s
     ]);
   });
 
+  it('counts the identities of one network as one voter, the one that passed the most checks', async () => {
+    const verifier = await verifierWith({ a: 1, b: 1, c: 1, veteran: 50 });
+    const from = (network: string, index: number, ...workerIds: string[]) =>
+      workerIds.map((workerId) => ({ answer: volunteerAnswer(index, workerId), network }));
+    // One passed check each (0.959): three agreeing reach 0.999 from three networks, never from one or two.
+    expect((await verifier.decide(from('net-1', 7, 'c')[0]!, from('net-1', 7, 'a', 'b'), false)).final).toBe(false);
+    expect((await verifier.decide(from('net-2', 7, 'c')[0]!, from('net-1', 7, 'a', 'b'), false)).final).toBe(false);
+    const three = await verifier.decide(from('net-3', 7, 'c')[0]!, [...from('net-1', 7, 'a'), ...from('net-2', 7, 'b')], false);
+    expect(three).toMatchObject({ final: true, result: { verification: { state: 'verified', replicas: { length: 3 } } } });
+    // A network's vote is its most checked identity's, whichever answered first: the veteran's settles alone, and
+    // a newer identity beside it, agreeing or not, adds and takes nothing.
+    for (const neighbour of [7, 8]) {
+      const decision = await verifier.decide(from('net-1', 7, 'veteran')[0]!, from('net-1', neighbour, 'a'), false);
+      expect(decision).toMatchObject({ final: true, result: { workerId: 'veteran', verification: { state: 'verified' } } });
+    }
+    // MAX_VOTERS_PER_NETWORK 3 (volunteers known to share a NAT): three on one network verify; two of them do not.
+    const sharing = await verifierWith({ a: 1, b: 1, c: 1 }, { ...POLICY, maxVotersPerNetwork: 3 });
+    expect(await sharing.decide(from('net-1', 7, 'c')[0]!, from('net-1', 7, 'a', 'b'), false)).toMatchObject({
+      final: true,
+      result: { verification: { state: 'verified' } },
+    });
+    expect((await sharing.decide(from('net-1', 7, 'c')[0]!, from('net-1', 7, 'a'), false)).final).toBe(false);
+  });
+
   it("takes a trusted worker's answer as final without any volunteer's checks", async () => {
     const verifier = await verifierWith({});
     const trusted: JobResult = { ...volunteerAnswer(7, 'fleet-1'), workerClass: 'trusted' };
-    expect(await verifier.decide(trusted, votesOf(8, 'new-1'), false)).toMatchObject({ final: true, result: { verification: { state: 'trusted' } } });
+    expect(await verifier.decide({ answer: trusted }, votesOf(8, 'new-1'), false)).toMatchObject({
+      final: true,
+      result: { verification: { state: 'trusted' } },
+    });
   });
 });

@@ -25,8 +25,14 @@ describe.each(['sqlite', 'redis'] as const)('spot checks on the %s store', (stor
 
   const submit = (on: { url: string }, count: number) => submitColours(on.url, count);
 
-  const honest = (on: TestMaster) =>
-    grid.connect(on, { name: 'honest', credit: 2, onJob: (job, self) => void classify(job).then((index) => self.succeed(job.header, index)) });
+  /** An honest volunteer, from loopback address `from` (its network). */
+  const honest = (on: TestMaster, from = '127.0.0.1') =>
+    grid.connect(on, {
+      name: 'honest',
+      credit: 2,
+      localAddress: from,
+      onJob: (job, self) => void classify(job).then((index) => self.succeed(job.header, index)),
+    });
   /** An honest volunteer whose every answer is a close call in half floats (or not, in fp32). */
   const closeCaller = (on: TestMaster, precision: Precision = 'fp16') =>
     grid.connect(on, { name: 'close-calls', credit: 2, onJob: (job, self) => answerCloseCall(job, self, precision) });
@@ -112,7 +118,8 @@ describe.each(['sqlite', 'redis'] as const)('spot checks on the %s store', (stor
       const answeredAll = ids.every((id) => closeCalls.jobs.some((job) => job.header.jobId === id));
       return answeredAll && (await m.identities.trustRecord(first)).spotChecksPassed > 0;
     }, 'every job answered and a spot check passed');
-    const second = (await honest(m)).welcome.identity.workerId;
+    // From another network: the identities of one count as one voter.
+    const second = (await honest(m, '127.0.0.2')).welcome.identity.workerId;
     const jobs = await settled(m.url, ids, 20_000);
     expect(jobs.map((job) => job.result!.predictions[0]!.index)).toEqual(ids.map((_, i) => (i % 3) + 1));
     for (const job of jobs) {

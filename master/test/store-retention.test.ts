@@ -209,7 +209,7 @@ describe.each(STORE_KINDS)('$name job store: retention', (kind) => {
     expect(changed.unverified).toEqual([expect.objectContaining({ id: ids[0], status: 'done', result: withdrawn, error: null, imageExpiredAt: iso(T0 + 15) })]);
     expect(await store.get(ids[0]!)).toEqual(changed.unverified[0]);
     // Its votes and timeline are as they were; it is not queued, so only the reopened job is leased to a third identity.
-    expect(await store.votes(ids[0]!)).toEqual([{ identity: 'identity-1', leaseId: expect.any(String), answer: answer(4, 'identity-1') }]);
+    expect(await store.votes(ids[0]!)).toEqual([{ identity: 'identity-1', network: null, leaseId: expect.any(String), answer: answer(4, 'identity-1') }]);
     expect(await store.counts()).toEqual({ queued: 1, leased: 0, done: 1, failed: 0 });
     expect((await leaseOne(store, V3, T0 + 30)).jobId).toBe(ids[1]);
     // Withdrawn once: another blacklisting leaves it as it is.

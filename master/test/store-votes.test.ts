@@ -7,7 +7,15 @@ import { STORE_KINDS } from '../../test/support/stores.ts';
 import { useStoreKind } from '../../test/support/use-store-kind.ts';
 import { T0, LEASE_MS, leaseOne, newJobs, volunteerAnswer as answer } from '../../test/support/store-fixtures.ts';
 
-const volunteer = (id: string, identity: string): WorkerRef => ({ id, name: `volunteer-${id}`, backend: 'wasm', identity, workerClass: 'volunteer' });
+/** A volunteer's socket; each identity on a network of its own, which its votes carry (the verifier counts a voter a network). */
+const volunteer = (id: string, identity: string): WorkerRef => ({
+  id,
+  name: `volunteer-${id}`,
+  backend: 'wasm',
+  identity,
+  workerClass: 'volunteer',
+  network: `net-${identity}`,
+});
 const V1 = volunteer('v1', 'identity-1');
 const V1b = volunteer('v1b', 'identity-1');
 const V2 = volunteer('v2', 'identity-2');
@@ -30,7 +38,7 @@ describe.each(STORE_KINDS)('$name job store: votes and trusted-only jobs', (kind
     const voted = await store.vote(lease, V1.id, answer(7, 'identity-1'), false, T0 + 1);
     expect(voted).toEqual({ applied: true, job: expect.objectContaining({ id, status: 'queued', result: null, worker: null, trustedOnly: false, votes: 1 }) });
     // The vote is named by the lease that answered it.
-    expect(await store.votes(id)).toEqual([{ identity: 'identity-1', leaseId: lease.leaseId, answer: answer(7, 'identity-1') }]);
+    expect(await store.votes(id)).toEqual([{ identity: 'identity-1', network: 'net-identity-1', leaseId: lease.leaseId, answer: answer(7, 'identity-1') }]);
     // Never to the identity that answered, from any of its tabs; another identity gets it.
     expect(await store.lease([V1, V1b], LEASE_MS, T0 + 2)).toEqual([null, null]);
     const second = await leaseOne(store, V2, T0 + 3);
@@ -90,7 +98,7 @@ describe.each(STORE_KINDS)('$name job store: votes and trusted-only jobs', (kind
       ['identity-1', 'answered'],
       ['identity-2', 'done'],
     ]);
-    expect(await store.votes(id)).toEqual([{ identity: 'identity-1', leaseId: decidedOn[0], answer: answer(7, 'identity-1') }]);
+    expect(await store.votes(id)).toEqual([{ identity: 'identity-1', network: 'net-identity-1', leaseId: decidedOn[0], answer: answer(7, 'identity-1') }]);
     expect(await store.counts()).toMatchObject({ queued: 1, done: 1 });
     // Ended now: retention counts from here; and backtracking finds it among the jobs done on identity-2's word (its
     // image expired, it stays done, unverified).
@@ -194,8 +202,8 @@ describe.each(STORE_KINDS)('$name job store: votes and trusted-only jobs', (kind
     ]);
     expect(unverified).toEqual([]);
     expect(await store.votes(created[0]!.id)).toEqual([
-      { identity: 'identity-1', leaseId: expect.any(String), answer: answer(4, 'identity-1') },
-      { identity: 'identity-2', leaseId: expect.any(String), answer: answer(4, 'identity-2') },
+      { identity: 'identity-1', network: 'net-identity-1', leaseId: expect.any(String), answer: answer(4, 'identity-1') },
+      { identity: 'identity-2', network: 'net-identity-2', leaseId: expect.any(String), answer: answer(4, 'identity-2') },
     ]);
     expect((await store.get(created[1]!.id))!.status).toBe('done');
     expect((await store.get(created[2]!.id))!.status).toBe('done');
@@ -231,8 +239,8 @@ describe.each(STORE_KINDS)('$name job store: votes and trusted-only jobs', (kind
     expect(Object.fromEntries(reopened.map((job) => [job.id, job.votes]))).toEqual({ [created[0]!.id]: 2, [created[1]!.id]: 1 });
     // Each vote is its own identity's answer: identity-2 says 7, and identity-1's 4 counts once.
     expect(await store.votes(created[0]!.id)).toEqual([
-      { identity: 'identity-1', leaseId: expect.any(String), answer: answer(4, 'identity-1') },
-      { identity: 'identity-2', leaseId: expect.any(String), answer: answer(7, 'identity-2') },
+      { identity: 'identity-1', network: 'net-identity-1', leaseId: expect.any(String), answer: answer(4, 'identity-1') },
+      { identity: 'identity-2', network: 'net-identity-2', leaseId: expect.any(String), answer: answer(7, 'identity-2') },
     ]);
     expect((await store.votes(created[1]!.id)).map((vote) => [vote.identity, vote.answer])).toEqual([['identity-1', answer(4, 'identity-1')]]);
     // identity-2, whose vote is kept, is not asked again; on the other job, whose vote it lost, it may answer again.

@@ -31,8 +31,9 @@ describe.each(['sqlite', 'redis'] as const)('verification on the %s store', (sto
     return ((await response.json()) as { jobs: JobView[] }).jobs[0]!.id;
   }
 
-  /** A volunteer (a new identity) answering every job with class `index`. */
-  const volunteer = (on: TestMaster, index: number) => grid.connect(on, { name: `volunteer-${index}`, onJob: (job, self) => self.succeed(job.header, index) });
+  /** A volunteer (a new identity) answering every job with class `index`, from loopback address `from` (its network). */
+  const volunteer = (on: TestMaster, index: number, from = '127.0.0.1') =>
+    grid.connect(on, { name: `volunteer-${index}`, localAddress: from, onJob: (job, self) => self.succeed(job.header, index) });
   const fleetWorker = (on: TestMaster, index: number) =>
     grid.connect(on, { name: 'fleet', hello: { fleetToken: TEST_FLEET_TOKEN }, onJob: (job, self) => self.succeed(job.header, index) });
 
@@ -40,21 +41,21 @@ describe.each(['sqlite', 'redis'] as const)('verification on the %s store', (sto
   const answered = (on: TestMaster, id: string, count: number) =>
     until(async () => (await getJob(on.url, id)).timeline.filter((attempt) => attempt.outcome === 'answered').length === count, `${count} answers`);
 
-  it('finishes a job when four new identities agree (MIN_CHECKS_TO_VERIFY 0), never asking one twice, and lists them', async () => {
+  it('finishes a job when four new identities on four networks agree (MIN_CHECKS_TO_VERIFY 0), never asking one twice, and lists them', async () => {
     const m = await grid.start(storeName, { ...DEFAULT_POLICY, minChecksToVerify: 0 });
     const id = await submitOne(m);
-    const first = await volunteer(m, 7);
+    const first = await volunteer(m, 7, '127.0.0.1');
     await answered(m, id, 1);
     // The same identity again, in another tab, is not asked: the job waits for another identity.
     const again = await grid.connect(m, { hello: { identity: first.welcome.identity }, onJob: (job, self) => self.succeed(job.header, 7) });
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(again.jobs).toHaveLength(0);
     for (const count of [2, 3]) {
-      await volunteer(m, 7);
+      await volunteer(m, 7, `127.0.0.${count}`);
       await answered(m, id, count);
       expect((await getJob(m.url, id)).status).toBe('queued');
     }
-    await volunteer(m, 7);
+    await volunteer(m, 7, '127.0.0.4');
     const [job] = await settled(m.url, [id], 10_000);
     expect(job!.status).toBe('done');
     const verification = job!.result!.verification!;
@@ -66,6 +67,21 @@ describe.each(['sqlite', 'redis'] as const)('verification on the %s store', (sto
     expect(job!.timeline.map((attempt) => attempt.outcome)).toEqual(['answered', 'answered', 'answered', 'done']);
     const stats = (await fetch(`${m.url}/api/stats`).then((r) => r.json())) as StatsView;
     expect(stats.dispatch.replicasAsked).toBe(3);
+  });
+
+  it('counts the identities of one network as one voter: four on one address and one more elsewhere do not verify a job', async () => {
+    const m = await grid.start(storeName, { ...DEFAULT_POLICY, minChecksToVerify: 0 });
+    const id = await submitOne(m);
+    for (let count = 1; count <= 4; count++) {
+      await volunteer(m, 7, '127.0.0.1');
+      await answered(m, id, count);
+      expect((await getJob(m.url, id)).status).toBe('queued');
+    }
+    // The fifth answer is MAX_REPLICAS: two networks agreeing are not credible enough, so the job ends unverified.
+    await volunteer(m, 7, '127.0.0.2');
+    const [job] = await settled(m.url, [id], 10_000);
+    expect(job!.result!.verification).toMatchObject({ state: 'unverified', replicas: { length: 5 } });
+    expect(job!.result!.verification!.credibility).toBeLessThan(0.999);
   });
 
   it('never verifies a job on new identities alone, however many agree: they may be one person, so past MAX_REPLICAS it ends unverified', async () => {
@@ -151,11 +167,12 @@ describe.each(['sqlite', 'redis'] as const)('verification on the %s store', (sto
   });
 
   it('blacklists a volunteer outvoted in more than MAX_OUTVOTED_SHARE of its judged answers, and no honest one', async () => {
-    // A looser target, so that jobs it answered end verified despite it, on new identities' agreement, and a small OUTVOTED_MIN_ANSWERS.
+    // A looser target, so that jobs it answered end verified despite it, on new identities' agreement (each on a network of
+    // its own), and a small OUTVOTED_MIN_ANSWERS.
     const m = await grid.start(storeName, { ...DEFAULT_POLICY, targetError: 0.01, minChecksToVerify: 0, outvotedMinAnswers: 3 });
     const contrarian = await grid.connect(m, { name: 'contrarian', onJob: (job, self) => self.succeed(job.header, 8) });
     const closed = contrarian.closed;
-    const honest = await Promise.all([1, 2, 3, 4].map(() => volunteer(m, 7)));
+    const honest = await Promise.all([1, 2, 3, 4].map((n) => volunteer(m, 7, `127.0.0.${n + 1}`)));
     const ids = [];
     for (let i = 0; i < 20; i++) ids.push(await submitOne(m));
     expect(await closed).toBe(CloseCode.identityRevoked);

@@ -30,7 +30,7 @@ describe.each(IDENTITY_STORE_KINDS)('verification with survival counts in the $n
   it('lets two volunteers with 2 passed checks settle a job together where no saboteur was caught', async () => {
     const store = (opened = await kind.open()).store;
     const { first, second } = await colluders(store);
-    const decision = await new Verifier(POLICY, store).decide(second, [{ identity: 'colluder-a', answer: first }], false);
+    const decision = await new Verifier(POLICY, store).decide({ answer: second }, [{ answer: first }], false);
     expect(decision.final).toBe(true);
   });
 
@@ -44,12 +44,12 @@ describe.each(IDENTITY_STORE_KINDS)('verification with survival counts in the $n
     }
     const { first, second } = await colluders(store);
     const elsewhere = new Verifier(POLICY, await opened.again());
-    expect(await elsewhere.decide(second, [{ identity: 'colluder-a', answer: first }], false)).toEqual({ final: false, trustedOnly: false });
+    expect(await elsewhere.decide({ answer: second }, [{ answer: first }], false)).toEqual({ final: false, trustedOnly: false });
     // The session's credibility, as boards show it, says the same once read.
     expect(elsewhere.credibilityOf(false, { spotChecksPassed: 2 })).toBeLessThan(0.9);
     // A volunteer with 50 passed checks, past every catch, still settles a job alone.
     await passChecks(store, 'veteran', 50);
-    expect((await elsewhere.decide(volunteerAnswer(3, 'veteran'), [], false)).final).toBe(true);
+    expect((await elsewhere.decide({ answer: volunteerAnswer(3, 'veteran') }, [], false)).final).toBe(true);
   });
 
   it('reads the survival counts for a volunteer’s answer only', async () => {
@@ -68,12 +68,12 @@ describe.each(IDENTITY_STORE_KINDS)('verification with survival counts in the $n
     };
     const verifier = new Verifier(POLICY, counted);
     const trusted: JobResult = { ...volunteerAnswer(5, 'fleet-1'), workerClass: 'trusted' };
-    expect(await verifier.decide(trusted, [], false)).toMatchObject({ final: true, result: { verification: { state: 'trusted' } } });
+    expect(await verifier.decide({ answer: trusted }, [], false)).toMatchObject({ final: true, result: { verification: { state: 'trusted' } } });
     expect(reads).toBe(0);
-    await verifier.decide(volunteerAnswer(5, 'volunteer-1'), [], false);
+    await verifier.decide({ answer: volunteerAnswer(5, 'volunteer-1') }, [], false);
     expect(reads).toBe(1);
     // A trusted answer to a job holding a volunteer's vote weighs that vote: it reads them.
-    await verifier.decide(trusted, [{ identity: 'volunteer-1', answer: volunteerAnswer(5, 'volunteer-1') }], false);
+    await verifier.decide({ answer: trusted }, [{ answer: volunteerAnswer(5, 'volunteer-1') }], false);
     expect(reads).toBe(2);
   });
 });

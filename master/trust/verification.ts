@@ -3,7 +3,8 @@
 // credibility (credibility.ts, from the spot checks each voter survived and how long saboteurs with as many
 // lasted, survival.ts) reaches 1 − TARGET_ERROR, counting only volunteers that passed MIN_CHECKS_TO_VERIFY spot
 // checks (identities are free: agreement among new ones may be one person's); a volunteer's close call
-// (close-calls.ts) never settles it without another identity agreeing. Until then it goes to another identity, up
+// (close-calls.ts) never settles it without another identity agreeing. Identities minted on one network count as at
+// most MAX_VOTERS_PER_NETWORK voters (votersPerNetwork). Until then it goes to another identity, up
 // to MAX_REPLICAS answers; past them, to a trusted worker if one is connected, else it ends `unverified` on the
 // answer in the lead, and says so. Once a job ends on a
 // credible answer, each volunteer's answer to it is judged, once however often the job ends (verified again after a
@@ -11,7 +12,6 @@
 // OUTVOTED_MIN_ANSWERS) is to be blacklisted.
 import type { JobResult, Replica, Verification, VerificationState } from '../api-types.ts';
 import type { Blacklisting, IdentityStore, OwedBacktrack, TrustRecord } from '../identity/identity-store.ts';
-import type { Vote } from '../store/job-store.ts';
 import { isCloseCall } from './close-calls.ts';
 import { reachesTarget, verdict, workerCredibility, type Verdict } from './credibility.ts';
 import { NO_SURVIVAL, observedSaboteurShare, type SurvivalCounts } from './survival.ts';
@@ -23,12 +23,19 @@ export interface VerificationPolicy {
   closeCallMargin: number;
   closeCallMarginFp32: number;
   minChecksToVerify: number;
+  maxVotersPerNetwork: number;
   maxOutvotedShare: number;
   outvotedMinAnswers: number;
 }
 
 /** What the verifier keeps per identity (identity-store.ts). */
 export type TrustRecords = Pick<IdentityStore, 'trustRecord' | 'recordJudgedAnswer' | 'blacklist' | 'owedBacktracks' | 'backtracked' | 'survival'>;
+
+/**
+ * An answer given to a job and the network tag of the socket it came from (WorkerRef.network): null when it had
+ * none (a worker made in a test, a vote stored before networks), and its identity then counts as its own network.
+ */
+export type Ballot = { answer: JobResult; network?: string | null };
 
 /**
  * A verdict on a job's answers. `answererBlacklisted`: the new answer's identity is blacklisted already (on another
@@ -130,17 +137,20 @@ export class Verifier {
   }
 
   /**
-   * `answer` is the new one (its workerId and workerClass set), `earlier` the votes the job already holds.
+   * `newest` is the new answer (its workerId and workerClass set), `earlier` the votes the job already holds.
    * The votes of identities blacklisted since they voted no longer count.
    */
-  async decide(answer: JobResult, earlier: readonly Pick<Vote, 'identity' | 'answer'>[], trustedWorkerConnected: boolean): Promise<Decision> {
-    const answers = [...earlier.map((vote) => vote.answer), answer];
+  async decide(newest: Ballot, earlier: readonly Ballot[], trustedWorkerConnected: boolean): Promise<Decision> {
+    const ballots = [...earlier, newest];
+    const answer = newest.answer;
+    const answers = ballots.map((ballot) => ballot.answer);
     // Only a volunteer's credibility depends on how long saboteurs lasted: a trusted fleet's answer reads nothing.
     if (!answers.every(isTrusted)) this.survival = await this.records.survival();
-    const counted: { answer: JobResult; spotChecksPassed: number }[] = [];
-    for (const given of answers) {
+    const counted: Voter[] = [];
+    for (const { answer: given, network } of ballots) {
       const record = isTrusted(given) ? null : await this.recordOf(given.workerId ?? '');
-      if (!record?.blacklisted) counted.push({ answer: given, spotChecksPassed: record?.spotChecksPassed ?? 0 });
+      if (!record?.blacklisted)
+        counted.push({ answer: given, spotChecksPassed: record?.spotChecksPassed ?? 0, network: network ?? `identity:${given.workerId}` });
     }
     const asVotes = (voters: typeof counted) =>
       voters.map(({ answer: given, spotChecksPassed }) => ({
@@ -152,7 +162,8 @@ export class Verifier {
     // Answers of identities blacklisted since they voted: listed among the replicas, marked as counting for nothing.
     const ignored = new Set(answers.filter((given) => !counted.some((kept) => kept.answer === given)));
     const flag = ignored.has(answer) ? { answererBlacklisted: true as const } : {};
-    const voting = counted.filter(({ answer: given, spotChecksPassed }) => this.hasSay(isTrusted(given), spotChecksPassed));
+    const withSay = counted.filter(({ answer: given, spotChecksPassed }) => this.hasSay(isTrusted(given), spotChecksPassed));
+    const voting = votersPerNetwork(withSay, this.policy.maxVotersPerNetwork);
     const outcome = verdict(asVotes(voting), this.policy);
     const answersOf = (voters: typeof counted) => voters.map(({ answer: given }) => given);
     if (outcome.final) {
@@ -172,6 +183,29 @@ export class Verifier {
     const shown = [answersOf(voting), answersOf(counted)];
     return { final: true, result: settled(answers, shown, lead, { state: 'unverified', credibility: outcome.credibility }, ignored), ...flag };
   }
+}
+
+/** An answer counted (its identity not blacklisted), with what its voter's say rests on. */
+interface Voter {
+  answer: JobResult;
+  spotChecksPassed: number;
+  /** Its network tag, or `identity:<workerId>` when it came with none. */
+  network: string;
+}
+
+/**
+ * Identities are free, and a script mints them on one address (up to MAX_NEW_IDENTITIES_PER_ADDRESS an hour), each
+ * passing checks honestly: of the volunteers with a say from one network (an IPv4 address, an IPv6 /64: the unit
+ * attempt-rules.ts counts), only the `max` that passed the most spot checks vote (the first among equals), so at the
+ * default of 1 agreement takes as many networks as voters. Honest volunteers behind one NAT count so too: the job
+ * waits for another network. A trusted worker's answer is final on its own and always counts. Order is kept.
+ */
+function votersPerNetwork(voters: readonly Voter[], max: number): Voter[] {
+  const byNetwork = new Map<string, Voter[]>();
+  for (const voter of voters) if (!isTrusted(voter.answer)) byNetwork.set(voter.network, [...(byNetwork.get(voter.network) ?? []), voter]);
+  // A stable sort: among equals, the first to answer.
+  const kept = new Set([...byNetwork.values()].flatMap((group) => group.toSorted((a, b) => b.spotChecksPassed - a.spotChecksPassed).slice(0, max)));
+  return voters.filter((voter) => isTrusted(voter.answer) || kept.has(voter));
 }
 
 /** The answer in the lead: the final one, or the most credible so far (null with no votes). */

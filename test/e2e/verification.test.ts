@@ -1,7 +1,9 @@
 // Right answers from volunteers nobody trusts, end to end at the default verification policy: four
 // real headless Chromium pages (each its own identity, no fleet token) classify real images beside a liar and a
 // colluding pair (synthetic workers on the real protocol), with spot checks drawn from dev images whose answers the
-// served model gave. Every final result must be what an honest page says; no job may end on a saboteur's word;
+// served model gave. A browser cannot pick its source address, so the four pages share 127.0.0.1, as volunteers behind
+// one NAT do: the master counts all four (MAX_VOTERS_PER_NETWORK 4, its one setting off the defaults), and each
+// saboteur comes from an address of its own, the worst case. Every final result must be what an honest page says; no job may end on a saboteur's word;
 // each saboteur that met a spot check is blacklisted, refused on return, and its votes stop counting.
 import fs from 'node:fs';
 import os from 'node:os';
@@ -44,6 +46,7 @@ beforeAll(async () => {
     maxReplicas: 5,
     closeCallMargin: 0.1,
     minChecksToVerify: 1,
+    maxVotersPerNetwork: 4,
     goldDir: devImagesDir,
     goldAnswers: answers,
     goldFraction: 0.3,
@@ -51,12 +54,20 @@ beforeAll(async () => {
   fleet = startFleet({ masterUrl: master.url, workers: 4, namePrefix: 'honest', logger: createLogger('error') });
   await fleet.waitUntilReady(180_000);
   const wrong = (answer: number) => (answer + 1) % 1000;
-  for (const [name, lie] of [
-    ['liar', () => Math.floor(Math.random() * 1000)],
-    ['colluder-1', () => 999],
-    ['colluder-2', () => 999],
+  for (const [name, lie, from] of [
+    ['liar', () => Math.floor(Math.random() * 1000), '127.0.4.1'],
+    ['colluder-1', () => 999, '127.0.4.2'],
+    ['colluder-2', () => 999, '127.0.4.3'],
   ] as const) {
-    saboteurs.push(await SyntheticWorker.connect({ masterUrl: master.url, name, credit: 2, onJob: (job, self) => self.succeed(job.header, wrong(lie())) }));
+    saboteurs.push(
+      await SyntheticWorker.connect({
+        masterUrl: master.url,
+        name,
+        credit: 2,
+        localAddress: from,
+        onJob: (job, self) => self.succeed(job.header, wrong(lie())),
+      }),
+    );
   }
 }, 300_000);
 

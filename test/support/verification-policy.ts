@@ -10,6 +10,7 @@ export const DEFAULT_VERIFICATION: VerificationPolicy = {
   closeCallMargin: 0.1,
   closeCallMarginFp32: 0.001,
   minChecksToVerify: 1,
+  maxVotersPerNetwork: 1,
   maxOutvotedShare: 0.25,
   outvotedMinAnswers: 20,
 };

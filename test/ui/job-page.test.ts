@@ -94,10 +94,12 @@ describe('verification on the board and the job page', () => {
   const submitAs = async (name: keyof typeof ids, headers: Record<string, string> = {}) =>
     (ids[name] = (await submit(ui.master.url, [{ name: `${name}.jpg`, bytes: image }], headers))[0]!);
 
-  /** A new identity (or the fleet) answers the one queued job with class `index`, then goes away. */
+  let networks = 0;
+  /** A new identity (or the fleet), each from a loopback address of its own (its network), answers the one queued job with class `index`, then goes away. */
   async function answer(id: string, index: number, trusted = false): Promise<void> {
     const worker = await SyntheticWorker.connect({
       masterUrl: ui.master.url,
+      localAddress: `127.0.3.${++networks}`,
       name: trusted ? 'fleet' : 'volunteer',
       hello: trusted ? { fleetToken: TEST_FLEET_TOKEN } : {},
       onJob: (job, self) => self.succeed(job.header, index),

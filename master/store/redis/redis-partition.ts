@@ -166,7 +166,12 @@ export class RedisPartition {
     const attempts = attemptRows(await reachRedis(() => this.redis.hget(this.keys.attempts, jobId)));
     return attempts
       .filter((attempt) => attempt.outcome === 'answered' && attempt.answer !== null)
-      .map((attempt) => ({ identity: attempt.identity, leaseId: attempt.lease_id, answer: JSON.parse(attempt.answer!) as JobResult }));
+      .map((attempt) => ({
+        identity: attempt.identity,
+        network: attempt.network,
+        leaseId: attempt.lease_id,
+        answer: JSON.parse(attempt.answer!) as JobResult,
+      }));
   }
 
   async reopenAnsweredBy(identity: string, reason: string, unverifiedReason: string, changed: Reopened): Promise<void> {
