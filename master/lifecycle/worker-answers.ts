@@ -65,7 +65,7 @@ export class WorkerAnswers {
     const held = this.answered(session, lease);
     const settle = async () => {
       const earlier = firstAttempt ? [] : await store.votes(lease.jobId);
-      const decision = await verifier.decide({ answer, network: session.ref.network ?? null }, earlier, workers.hasTrusted());
+      const decision = await verifier.decide({ answer, network: session.ref.network }, earlier, workers.hasTrusted());
       const now = Date.now();
       const blacklisted = decision.answererBlacklisted === true;
       if (!decision.final)

@@ -43,6 +43,9 @@ export interface AfterAttempt {
 /** Why a job the volunteers gave up on waits: said after the last attempt's reason. */
 export const WAITS_FOR_TRUSTED = 'volunteers could not process it: it waits for a trusted worker';
 
+/** The network an attempt or a vote counts as: its tag, or its identity's own when it came with none (stored before networks, a test's worker). */
+export const networkOf = (network: string | null | undefined, identity: string): string => network ?? `identity:${identity}`;
+
 /**
  * The independent voters among the attempts that `counted`: each trusted attempt on its own; volunteers by distinct
  * identity, but never more than the distinct networks they came from (an attempt with no network counts as its
@@ -52,7 +55,7 @@ function distinctVoters(attempts: AttemptFacts[], counted: (a: AttemptFacts) => 
   const chosen = attempts.filter(counted);
   const volunteers = chosen.filter((a) => !a.trusted);
   const identities = new Set(volunteers.map((a) => a.identity)).size;
-  const networks = new Set(volunteers.map((a) => a.network ?? `identity:${a.identity}`)).size;
+  const networks = new Set(volunteers.map((a) => networkOf(a.network, a.identity))).size;
   return chosen.length - volunteers.length + Math.min(identities, networks);
 }
 

@@ -12,6 +12,7 @@
 // OUTVOTED_MIN_ANSWERS) is to be blacklisted.
 import type { JobResult, Replica, Verification, VerificationState } from '../api-types.ts';
 import type { Blacklisting, IdentityStore, OwedBacktrack, TrustRecord } from '../identity/identity-store.ts';
+import { networkOf } from '../store/attempt-rules.ts';
 import { isCloseCall } from './close-calls.ts';
 import { reachesTarget, verdict, workerCredibility, type Verdict } from './credibility.ts';
 import { NO_SURVIVAL, observedSaboteurShare, type SurvivalCounts } from './survival.ts';
@@ -150,7 +151,7 @@ export class Verifier {
     for (const { answer: given, network } of ballots) {
       const record = isTrusted(given) ? null : await this.recordOf(given.workerId ?? '');
       if (!record?.blacklisted)
-        counted.push({ answer: given, spotChecksPassed: record?.spotChecksPassed ?? 0, network: network ?? `identity:${given.workerId}` });
+        counted.push({ answer: given, spotChecksPassed: record?.spotChecksPassed ?? 0, network: networkOf(network, given.workerId ?? '') });
     }
     const asVotes = (voters: typeof counted) =>
       voters.map(({ answer: given, spotChecksPassed }) => ({
@@ -189,7 +190,7 @@ export class Verifier {
 interface Voter {
   answer: JobResult;
   spotChecksPassed: number;
-  /** Its network tag, or `identity:<workerId>` when it came with none. */
+  /** Its network tag, or its identity's own when it came with none (networkOf). */
   network: string;
 }
 
@@ -202,7 +203,11 @@ interface Voter {
  */
 function votersPerNetwork(voters: readonly Voter[], max: number): Voter[] {
   const byNetwork = new Map<string, Voter[]>();
-  for (const voter of voters) if (!isTrusted(voter.answer)) byNetwork.set(voter.network, [...(byNetwork.get(voter.network) ?? []), voter]);
+  for (const voter of voters.filter((v) => !isTrusted(v.answer))) {
+    const group = byNetwork.get(voter.network);
+    if (group) group.push(voter);
+    else byNetwork.set(voter.network, [voter]);
+  }
   // A stable sort: among equals, the first to answer.
   const kept = new Set([...byNetwork.values()].flatMap((group) => group.toSorted((a, b) => b.spotChecksPassed - a.spotChecksPassed).slice(0, max)));
   return voters.filter((voter) => isTrusted(voter.answer) || kept.has(voter));
