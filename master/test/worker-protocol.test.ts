@@ -16,7 +16,8 @@ const connect = grid.connectTrusted;
 describe('dispatch', () => {
   it('pushes jobs up to the credit and no further, then more as answers come', async () => {
     await grid.start();
-    const worker = await connect({ credit: 2 });
+    // Credited the 12 ms it claims only when it held each job that long: an answer sent the moment its frame came is not.
+    const worker = await connect({ credit: 2, holdClaimedTime: true });
     const ids = await submit(5);
     await until(() => worker.jobs.length === 2, 'two jobs pushed');
     await new Promise((r) => setTimeout(r, 200));
@@ -59,7 +60,8 @@ describe('dispatch', () => {
   });
 
   it('trusts a new worker with two jobs, one more per answer, half as many after an expired lease', async () => {
-    await grid.start({ leaseMs: 300 });
+    // Long enough that the two leases the test needs held are not lost to a stalled machine while it looks at them.
+    await grid.start({ leaseMs: 1500 });
     const worker = await connect({ credit: 8 });
     await submit(20);
     await until(() => worker.jobs.length === 2, 'two pushed');
@@ -103,7 +105,8 @@ describe('fencing', () => {
   });
 
   it('expires an overrun lease, gives the job to another worker and fences off the late answer', async () => {
-    await grid.start({ leaseMs: 300 });
+    // Long enough that the fast worker's own lease cannot run out on a stalled machine before it answers.
+    await grid.start({ leaseMs: 1500 });
     const slow = await connect({ name: 'slow', credit: 1 });
     const [id] = await submit(1);
     await until(() => slow.jobs.length === 1, 'leased to slow');

@@ -87,7 +87,8 @@ describe('open-loop upload client', () => {
       if (attempt === 1) return; // the first answer never comes: the attempt times out
       created(res, true);
     };
-    const [result] = await runOpenLoop(plan(['stalled'], { attemptTimeoutMs: 200 }));
+    // A second's timeout, which the answered retry, in this process, does not reach on a loaded machine.
+    const [result] = await runOpenLoop(plan(['stalled'], { attemptTimeoutMs: 1_000 }));
     expect(result!.attempts.map((a) => a.outcome)).toEqual(['timeout', 'replayed']);
     expect(arrivals.map((a) => a.key)).toEqual(['stalled', 'stalled']);
     expect(result!.jobId).toBe('job-1');

@@ -12,8 +12,9 @@ import { submit, until, uploadsFrom } from '../support/jobs-client.ts';
 import { stallingProxy, type StallingProxy } from '../support/stalling-proxy.ts';
 import { threeImages, useUiHarness } from '../support/ui-harness.ts';
 
-// Idle keep-alive connections closed soon, so that the stream is soon the only connection open to freeze.
-const ui = useUiHarness({ master: { eventKeepaliveMs: 300, keepAliveTimeoutMs: 300 } });
+// Idle keep-alive connections closed soon, so that the stream is soon the only connection open to freeze. Keepalives
+// 1 s apart: a live stream is given up after 3 s of silence, which a keepalive late on a loaded machine does not reach.
+const ui = useUiHarness({ master: { eventKeepaliveMs: 1000, keepAliveTimeoutMs: 300 } });
 let proxy: StallingProxy;
 
 beforeAll(async () => {
