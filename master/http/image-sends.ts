@@ -3,9 +3,10 @@
 // (MAX_IMAGE_BYTES_IN_FLIGHT): a response takes its image's size (known from the job) before the image is read,
 // and one that would pass the cap gets 503 and Retry-After, so a crowd of requests cannot read more than the cap
 // either. One client address holds at most MAX_IMAGE_BYTES_PER_ADDRESS of it (past it 429), so one address cannot take
-// the whole budget from everyone else. The bytes go back when the response closes, sent or cut off. The body is written a chunk at a time,
-// each when the socket has taken the last, and a response that takes nothing for IMAGE_SEND_STALL_MS is cut off,
-// so a client that never reads cannot hold its share for ever.
+// the whole budget from everyone else. The bytes go back when the response closes, sent or cut off, and the image's
+// read has ended (master/http/jobs-router.ts). The body is written a chunk at a time, each when the socket has taken
+// the last, and a response that takes nothing for IMAGE_SEND_STALL_MS is cut off, so a client that never reads cannot
+// hold its share for ever.
 import type { Response } from 'express';
 import { AddressCounts } from './address-counts.ts';
 import { HttpError } from './errors.ts';

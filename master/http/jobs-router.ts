@@ -1,5 +1,5 @@
 // /api/jobs: submit images, read jobs and their images, delete, retry; who may do which is job-access.ts's.
-import { Router, type Request, type RequestHandler } from 'express';
+import { Router, type Request, type RequestHandler, type Response } from 'express';
 import type { JobView } from '../api-types.ts';
 import type { Config } from '../config.ts';
 import type { ImagePreparer } from '../images/prepared-image.ts';
@@ -10,6 +10,7 @@ import { requireAdmin } from './admin.ts';
 import { HttpError } from './errors.ts';
 import { ImageSends } from './image-sends.ts';
 import { clientOf } from './client-address.ts';
+import { holdWhile } from './hold-until-closed.ts';
 import { checkImage, type ImageCheck } from './image-types.ts';
 import { checkMayChange, maySee, submitter, visibleOwner } from './job-access.ts';
 import { jobListQuery, parseQuery } from './queries.ts';
@@ -54,7 +55,13 @@ export function jobsRouter({ store, lifecycle, config, uploadGuards, requesters,
     next();
   };
 
-  router.post('/', identifySubmitter, ...uploadGuards, upload, async (req, res) => {
+  // The upload's slot (upload-slots.ts) is kept until its images are checked even if its client hangs up: a decode
+  // under way cannot be stopped.
+  router.post('/', identifySubmitter, ...uploadGuards, upload, (req, res) => holdWhile(res, acceptUpload(req, res)));
+
+  async function acceptUpload(req: Request, res: Response): Promise<void> {
+    // A client that left before its upload was looked at is owed nothing: none of its images is decoded.
+    if (res.closed) return;
     const files = (req.files as Express.Multer.File[] | undefined) ?? [];
     if (files.length === 0) {
       throw new HttpError(400, 'no-file', 'attach at least one image in the multipart field "image"');
@@ -85,7 +92,7 @@ export function jobsRouter({ store, lifecycle, config, uploadGuards, requesters,
       .status(201)
       .set('Idempotent-Replayed', String(created.replayed))
       .json({ jobs: created.jobs, ...(newKey && { ownerKey: newKey }) });
-  });
+  }
 
   router.get('/', async (req, res) => {
     const query = parseQuery(listQuery, req);
@@ -117,7 +124,10 @@ export function jobsRouter({ store, lifecycle, config, uploadGuards, requesters,
     res.removeHeader('ETag');
     // Its bytes are counted before they are read, so a crowd of requests reads no more than the budget at once.
     const sending = imageSends.reserve(res, job.size, clientOf(req.socket));
-    const image = await store.image(job.id);
+    // A client gone while the job was looked up holds nothing and is read nothing; one that leaves during the read
+    // holds its share until the read has ended.
+    if (res.closed) return;
+    const image = await holdWhile(res, store.image(job.id));
     if (!image) {
       // Gone meanwhile: the job (404), or only its image (410).
       const now = found(await store.get(job.id), job.id);

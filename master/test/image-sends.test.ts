@@ -2,11 +2,13 @@
 // responses stay within MAX_IMAGE_BYTES_IN_FLIGHT (past it, 503 in plain words) and, for one address, within
 // MAX_IMAGE_BYTES_PER_ADDRESS (past it, 429, while other addresses are served), and a response whose client takes
 // nothing for IMAGE_SEND_STALL_MS is cut off, so the budget is free again and the image is sent whole to the next.
+// A client that hangs up while its image is read holds its share until the read has ended.
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import net from 'node:net';
 import sharp from 'sharp';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { holdCalls } from '../../test/support/held-calls.ts';
 import { until } from '../../test/support/jobs-client.ts';
 import { deleteRedisKeys, TEST_REDIS_URL } from '../../test/support/stores.ts';
 import { startTestMaster, type TestMaster } from '../../test/support/test-master.ts';
@@ -120,6 +122,23 @@ describe.each(STORES)('image responses on $name', ({ overrides }) => {
     const [one, two] = await Promise.all([image(id), image(id, {}, '127.0.0.3')]);
     expect([one.status, two.status]).toEqual([200, 200]);
     expect(one.body.equals(jpeg) && two.body.equals(jpeg)).toBe(true);
+  });
+
+  it('keep the share of a client that hung up while its image was read until the read has ended', async () => {
+    const id = await start({ maxImageBytesPerAddress: jpeg.length });
+    const reads = holdCalls(master!.store, 'image');
+    await holdImage(id, '127.0.0.4');
+    await until(() => reads.count() === 1, 'the image to be read');
+    sockets.pop()!.destroy();
+
+    // The read goes on, its bytes on their way into memory: that address's share is still taken.
+    let meanwhile: Awaited<ReturnType<typeof image>> | undefined;
+    void image(id, {}, '127.0.0.4').then((answer) => (meanwhile = answer));
+    await until(() => meanwhile !== undefined || reads.count() > 1, 'an answer, or a second read');
+    expect(reads.count()).toBe(1);
+    expect([meanwhile!.status, JSON.parse(meanwhile!.body.toString()).error.code]).toEqual([429, 'too-many-image-bytes-from-address']);
+    reads.release();
+    await until(async () => (await image(id, {}, '127.0.0.4')).status === 200, 'the share given back once the read ended');
   });
 
   it("name an image by its job's id (a strong ETag), and answer 304 to a client that has it", async () => {
