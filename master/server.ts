@@ -2,6 +2,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp } from './http/app.ts';
+import { refuseUnmetExpectations } from './http/bare-refusals.ts';
 import { answerClientErrors } from './http/client-errors.ts';
 import { limitConnections } from './http/connection-limits.ts';
 import { upgradeIgnorer } from './http/ignored-upgrade.ts';
@@ -160,9 +161,10 @@ async function startLocked(config: Config, log: Logger, parts: MasterParts, lock
   const stats = startMasterStats({ store, events, boards, lifecycle, workers, hubCounters: hub.counters, log, workersShown: config.statsWorkersShown });
   let closing: Promise<void> | null = null;
   const draining = () => closing !== null;
-  // Headers and request timeouts are checked this often (Node's default, 30 s, would let slow headers linger).
+  // Headers and request timeouts are checked this often (Node's default, 30 s, would let slow headers linger). A
+  // request without Host is refused by the app, in the API's error shape (http/bare-refusals.ts).
   const server = http.createServer(
-    { connectionsCheckingInterval: 1_000, maxHeaderSize: config.maxHeaderBytes },
+    { connectionsCheckingInterval: 1_000, maxHeaderSize: config.maxHeaderBytes, requireHostHeader: false },
     createApp({
       config,
       store,
@@ -184,6 +186,7 @@ async function startLocked(config: Config, log: Logger, parts: MasterParts, lock
   const ignoreUpgrade = upgradeIgnorer(server);
   limitConnections(server, config);
   answerClientErrors(server, config);
+  refuseUnmetExpectations(server);
   hub.attach(server, ignoreUpgrade);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

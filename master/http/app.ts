@@ -24,6 +24,7 @@ import { healthRouter } from './health-router.ts';
 import { jobsRouter } from './jobs-router.ts';
 import { checkOrigin } from './origin-check.ts';
 import { securityHeaders } from './security-headers.ts';
+import { requireHost } from './bare-refusals.ts';
 import { answerOptions, methodNotAllowed } from './method-not-allowed.ts';
 import { modelRouter } from './model-router.ts';
 import { ownerRouter } from './owner-router.ts';
@@ -67,6 +68,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.disable('x-powered-by');
   app.use(closeWhenBodyUnread);
   app.use(securityHeaders);
+  app.use(requireHost);
   app.use('/api', checkOrigin(config.allowedOrigins));
   // Probes answer whatever clients do: before the request rate. /api/health reads the store's counts, so it is counted.
   app.use(healthRouter({ store, model, draining, disk: { dir: config.dataDir, minFreeBytes: config.maxUploadRequestBytes } }));

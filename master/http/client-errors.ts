@@ -6,7 +6,7 @@
 // destroyed: nothing can be told to it without corrupting what it reads.
 import type http from 'node:http';
 import type net from 'node:net';
-import type { ApiError } from '../api-types.ts';
+import { rawRefusal, refuseOnSocket } from './raw-refusal.ts';
 
 export interface ClientErrorLimits {
   /** MAX_HEADER_BYTES: the server's maxHeaderSize. */
@@ -16,7 +16,7 @@ export interface ClientErrorLimits {
 }
 
 interface Refusal {
-  status: string;
+  status: number;
   code: string;
   message: string;
 }
@@ -26,21 +26,21 @@ function refusalFor(error: NodeJS.ErrnoException, limits: ClientErrorLimits, req
   const code = error.code ?? '';
   if (code === 'HPE_HEADER_OVERFLOW')
     return {
-      status: '431 Request Header Fields Too Large',
+      status: 431,
       code: 'headers-too-large',
       message: `the request line and headers are larger than the limit of ${limits.maxHeaderBytes} bytes; send fewer or shorter headers`,
     };
   if (code === 'HPE_CHUNK_EXTENSIONS_OVERFLOW')
-    return { status: '413 Payload Too Large', code: 'chunk-extensions-too-large', message: "the request body's chunk extensions are too large" };
+    return { status: 413, code: 'chunk-extensions-too-large', message: "the request body's chunk extensions are too large" };
   if (code === 'ERR_HTTP_REQUEST_TIMEOUT')
     return {
-      status: '408 Request Timeout',
+      status: 408,
       code: 'request-timeout',
       message: requestArrived
         ? `the whole request did not arrive within ${limits.requestTimeoutMs} ms; nothing was stored`
         : `the request's headers did not arrive within ${limits.headersTimeoutMs} ms`,
     };
-  if (code.startsWith('HPE_')) return { status: '400 Bad Request', code: 'bad-request', message: `the request is not well-formed HTTP/1.1 (${code})` };
+  if (code.startsWith('HPE_')) return { status: 400, code: 'bad-request', message: `the request is not well-formed HTTP/1.1 (${code})` };
   return null; // ECONNRESET and other socket errors: the client is gone, or the connection broken
 }
 
@@ -62,13 +62,6 @@ export function answerClientErrors(server: http.Server, limits: ClientErrorLimit
       return;
     }
     answered.add(socket);
-    const body = JSON.stringify({ error: { code: refusal.code, message: refusal.message } } satisfies ApiError);
-    socket.on('error', () => {}); // the client may reset first; there is nothing left to tell it
-    // Destroyed once written: a socket only half-closed would hold its connection slot while the client kept its half open.
-    socket.once('finish', () => socket.destroy());
-    socket.end(
-      `HTTP/1.1 ${refusal.status}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
-        `X-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n${body}`,
-    );
+    refuseOnSocket(socket, rawRefusal(refusal.status, refusal.code, refusal.message));
   });
 }

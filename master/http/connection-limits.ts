@@ -7,6 +7,7 @@ import type http from 'node:http';
 import type net from 'node:net';
 import { AddressCounts } from './address-counts.ts';
 import { clientOf } from './client-address.ts';
+import { rawRefusal, refuseOnSocket } from './raw-refusal.ts';
 
 export interface ConnectionLimits {
   /** Open connections at most (HTTP, event streams and worker sockets alike). */
@@ -35,16 +36,9 @@ export interface ConnectionLimits {
   maxPipelinedRequests: number;
 }
 
-const refusal = (status: string, code: string, message: string) => {
-  const body = JSON.stringify({ error: { code, message } });
-  return `HTTP/1.1 ${status}\r\nRetry-After: 5\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`;
-};
-const SERVER_FULL = refusal('503 Service Unavailable', 'too-many-connections', 'the master has as many open connections as it serves; try again shortly');
-const ADDRESS_FULL = refusal(
-  '429 Too Many Requests',
-  'too-many-connections-from-address',
-  'too many open connections from your address; close some and try again',
-);
+const RETRY = { 'Retry-After': '5' };
+const SERVER_FULL = rawRefusal(503, 'too-many-connections', 'the master has as many open connections as it serves; try again shortly', RETRY);
+const ADDRESS_FULL = rawRefusal(429, 'too-many-connections-from-address', 'too many open connections from your address; close some and try again', RETRY);
 
 /** Applies the limits to a server. */
 export function limitConnections(server: http.Server, limits: ConnectionLimits): void {
@@ -61,11 +55,7 @@ export function limitConnections(server: http.Server, limits: ConnectionLimits):
   server.on('connection', (socket: net.Socket) => {
     const address = clientOf(socket);
     const refused = open.total >= limits.maxConnections ? SERVER_FULL : open.of(address) >= limits.maxConnectionsPerAddress ? ADDRESS_FULL : null;
-    if (refused) {
-      socket.on('error', () => {}); // the client may reset first; there is nothing left to tell it
-      socket.end(refused, () => socket.destroy());
-      return;
-    }
+    if (refused) return refuseOnSocket(socket, refused);
     parse.call(server, socket);
     open.take(address);
     socket.once('close', () => open.release(address));

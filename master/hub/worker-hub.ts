@@ -8,6 +8,7 @@ import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { WorkerIdentities } from '../identity/worker-identities.ts';
 import type { IgnoreUpgrade } from '../http/ignored-upgrade.ts';
 import { originAllowed } from '../http/origin-check.ts';
+import { rawRefusal, refuseOnSocket } from '../http/raw-refusal.ts';
 import type { JobLifecycle } from '../lifecycle/job-lifecycle.ts';
 import type { Logger } from '../log.ts';
 import {
@@ -22,9 +23,9 @@ import {
   type WorkerMessage,
 } from '../protocol.ts';
 import type { VolunteerCredit } from '../volunteers/volunteer-credit.ts';
+import { answerBadHandshakes } from './bad-handshakes.ts';
 import { boundedSend, type SendFrame } from './bounded-send.ts';
 import { hangUp } from './hang-up.ts';
-import { refuseUpgrade } from './refuse-upgrade.ts';
 import { MessageRate } from './message-rate.ts';
 import { resultProblem } from './result-checks.ts';
 import { TokenRenewal } from './token-renewal.ts';
@@ -114,6 +115,7 @@ export class WorkerHub {
     private readonly options: HubOptions,
   ) {
     this.wss = new WebSocketServer({ noServer: true, maxPayload: options.maxMessageBytes });
+    answerBadHandshakes(this.wss);
     this.tokens = new TokenRenewal(options.identities, log);
   }
 
@@ -123,12 +125,13 @@ export class WorkerHub {
       if (request.headers.upgrade?.toLowerCase() !== 'websocket') return ignoreUpgrade(request, socket, head);
       // Any request target reaches here, "//[" too: one that is no URL must not throw in this listener (it would end the process).
       const pathname = pathOf(request.url ?? '/');
-      if (pathname === undefined) return refuseUpgrade(socket, 400, 'bad-request-target', 'the request target is not a URL path');
+      if (pathname === undefined) return refuseOnSocket(socket, rawRefusal(400, 'bad-request-target', 'the request target is not a URL path'));
       if (pathname !== WORKER_SOCKET_PATH) {
-        return refuseUpgrade(socket, 404, 'not-found', `only ${WORKER_SOCKET_PATH} takes a connection upgrade (a worker's WebSocket)`);
+        return refuseOnSocket(socket, rawRefusal(404, 'not-found', `only ${WORKER_SOCKET_PATH} takes a connection upgrade (a worker's WebSocket)`));
       }
       if (!originAllowed(request, this.options.allowedOrigins)) {
-        return refuseUpgrade(socket, 403, 'origin-not-allowed', "this page may not run a worker here: its origin is not the master's, nor in ALLOWED_ORIGINS");
+        const message = "this page may not run a worker here: its origin is not the master's, nor in ALLOWED_ORIGINS";
+        return refuseOnSocket(socket, rawRefusal(403, 'origin-not-allowed', message));
       }
       this.wss.handleUpgrade(request, socket, head, (ws) => this.accept(ws, request.socket.remoteAddress ?? 'unknown'));
     });

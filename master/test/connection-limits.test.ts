@@ -1,6 +1,7 @@
 // Connection caps against a real master over real sockets: past MAX_CONNECTIONS_PER_ADDRESS (429) or
 // MAX_CONNECTIONS (503) a connection is refused in plain words while other addresses and the probes answer, past
-// MAX_PIPELINED_REQUESTS a request on one connection, and a refused upgrade answers and gives its place back.
+// MAX_PIPELINED_REQUESTS a request on one connection, and a refused upgrade answers in the API's error shape (ws's own
+// refusals of a bad handshake too) and gives its place back.
 import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { until } from '../../test/support/jobs-client.ts';
@@ -57,6 +58,25 @@ describe('connection limits', () => {
       expect(refused).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
       expect(refused).toContain('"code":"bad-request-target"');
     }
+    expect((await request(master, { path: '/livez' })).status).toBe(200);
+  });
+
+  it("answer a worker socket's handshake ws will not take in the API's error shape: 400 without a key or with another version, 405 for a POST", async () => {
+    const master = await start({});
+    const handshake = async (method: string, headers: string) => {
+      const socket = await connect(master);
+      const answer = received(socket);
+      socket.write(`${method} /ws/worker HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n${headers}\r\n`);
+      return answer;
+    };
+    const key = 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n';
+    const noKey = await handshake('GET', 'Sec-WebSocket-Version: 13\r\n');
+    expect(noKey).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n[\s\S]*Content-Type: application\/json/);
+    expect(noKey).toContain('{"error":{"code":"bad-websocket-handshake","message":"not a WebSocket handshake: Missing or invalid Sec-WebSocket-Key header"}}');
+    const otherVersion = await handshake('GET', `${key}Sec-WebSocket-Version: 7\r\n`);
+    expect(otherVersion).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n[\s\S]*Sec-WebSocket-Version: 13, 8\r\n[\s\S]*"code":"bad-websocket-handshake"/);
+    const posted = await handshake('POST', `${key}Sec-WebSocket-Version: 13\r\nContent-Length: 0\r\n`);
+    expect(posted).toMatch(/^HTTP\/1\.1 405 Method Not Allowed\r\n[\s\S]*Allow: GET\r\n[\s\S]*"code":"method-not-allowed"/);
     expect((await request(master, { path: '/livez' })).status).toBe(200);
   });
 

@@ -2,7 +2,8 @@
 // whole request (REQUEST_TIMEOUT_MS) come too late, that idles (KEEP_ALIVE_TIMEOUT_MS) or that stops reading
 // its answers (STALLED_CONNECTION_MS) is closed, and gives its place back; one the master itself is slow to
 // answer is not. What Node's parser refuses before any request exists (late headers or requests, headers past
-// MAX_HEADER_BYTES, malformed HTTP) is answered in the API's JSON error shape, not bare.
+// MAX_HEADER_BYTES, malformed HTTP), and what Node's server would refuse on its own (no Host, an unmet Expect), is
+// answered in the API's JSON error shape, not bare.
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { until } from '../../test/support/jobs-client.ts';
@@ -172,6 +173,16 @@ describe('requests the HTTP parser refuses', () => {
     const master = await start({});
     for (const malformed of ['GET /api/jobs HTTP/1.1\r\nHost: x\r\nNo colon here\r\n\r\n', 'HELLO THERE\r\n\r\n'])
       expectRefusal(await answerTo(master, malformed), 400, 'bad-request');
+  });
+
+  it('answer an HTTP/1.1 request without Host with 400 host-required, and an Expect it cannot meet with 417, in JSON', async () => {
+    const master = await start({});
+    expectRefusal(await answerTo(master, 'GET /livez HTTP/1.1\r\n\r\n'), 400, 'host-required');
+    expectRefusal(await answerTo(master, 'GET /livez HTTP/1.1\r\nHost: x\r\nExpect: 200-ok\r\n\r\n'), 417, 'expectation-failed');
+    // HTTP/1.0 has no Host to require; 100-continue is met.
+    expect(await answerTo(master, 'GET /livez HTTP/1.0\r\n\r\n')).toMatch(/^HTTP\/1\.1 200 /);
+    const continued = await answerTo(master, 'GET /livez HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n');
+    expect(continued).toMatch(/^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 /);
   });
 
   it('answer a malformed request pipelined behind a good one after the good one’s answer', async () => {
