@@ -91,8 +91,13 @@ export class WorkerAnswers {
 
   /** Fenced as complete is; the store requeues the job, or fails it when not retryable or out of attempts. */
   async fail(session: WorkerSession, message: FailureMessage): Promise<void> {
-    const { store, workers, log, spotChecks, applied, dispatch } = this.deps;
+    const { store, workers, log, verifier, spotChecks, applied, dispatch } = this.deps;
     const lease = { jobId: message.jobId, leaseId: message.leaseId };
+    // Blacklisted on another master while its socket here stayed open: its failure would count toward failing the
+    // job (FAILURE_QUORUM). It counts for nothing, and the worker is cut off, which requeues what it held.
+    if (session.workerClass === 'volunteer' && (await verifier.recordOf(session.identity.workerId)).blacklisted) {
+      return session.close('blacklisted', CloseCode.identityRevoked, 'worker identity blacklisted');
+    }
     // An honest page may fail to decode now and then: a failed spot check says nothing either way. It counts among
     // the worker's failures as a job's would, or a volunteer failing a frame could tell from them whether it was a check.
     if (this.isSpotCheckHeld(session, lease)) {

@@ -1,6 +1,6 @@
 // A volunteer blacklisted on another master sharing the store, through a real master on both stores (the other
 // master's part played by the test through the same verifier and store). Its socket here stays open until it answers:
-// that answer counts for nothing and the socket is closed. A blacklisting racing this master's settling of a job: the
+// that answer, result or failure, counts for nothing and the socket is closed. A blacklisting racing this master's settling of a job: the
 // other master marks the volunteer and reopens the jobs done on its word after this master decided a job on that word
 // but before it committed it, so its backtracking found the job not done yet. This master reads the volunteers'
 // records again once the job is done (Verifier.judge), finds the one it leaned on blacklisted, and backtracks itself:
@@ -63,6 +63,23 @@ describe.each(['sqlite', 'redis'] as const)('a volunteer blacklisted on another 
       [workerId, false, true],
       [fleet.welcome.identity.workerId, true, false],
     ]);
+  });
+
+  it('cuts it off at its next failure here, which fails nothing', async () => {
+    let verifier: Verifier | undefined;
+    const m = await grid.start(storeName, {}, { verifier: (config, records) => (verifier = new Verifier(config, records)) });
+    const [id] = await submit(m.url, uploads);
+    const held: SyntheticJob[] = [];
+    const suspect = await grid.connect(m, { name: 'suspect', onJob: (job) => void held.push(job) });
+    await until(() => held.length === 1, 'the job held by the suspect');
+    expect((await verifier!.blacklist(suspect.welcome.identity.workerId, 'failed a spot check on another master')).first).toBe(true);
+
+    suspect.fail(held[0]!.header, 'cannot decode this image', false);
+    expect(await suspect.closed).toBe(CloseCode.identityRevoked);
+    // Its lease went back with its socket, as any departed worker's: lost, not a failure that counts.
+    await until(async () => (await getJob(m.url, id!)).status === 'queued', 'the job back in the queue');
+    expect((await getJob(m.url, id!)).timeline.map((attempt) => [attempt.workerName, attempt.outcome])).toEqual([['suspect', 'lost']]);
+    expect(m.lifecycle.counters.transitions.failed).toBe(0);
   });
 
   it('verifies again a job settled on the word of a volunteer blacklisted elsewhere between the decision and the commit', async () => {
