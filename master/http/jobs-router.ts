@@ -61,7 +61,7 @@ export function jobsRouter({ store, lifecycle, config, uploadGuards, requesters,
 
   async function acceptUpload(req: Request, res: Response): Promise<void> {
     // A client that left before its upload was looked at is owed nothing: none of its images is decoded.
-    if (res.closed) return;
+    if (res.closed) throw new Error('its client left before its images were checked');
     const files = (req.files as Express.Multer.File[] | undefined) ?? [];
     if (files.length === 0) {
       throw new HttpError(400, 'no-file', 'attach at least one image in the multipart field "image"');
