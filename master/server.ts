@@ -3,6 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp } from './http/app.ts';
 import { refuseUnmetExpectations } from './http/bare-refusals.ts';
+import { RequestRate } from './http/request-rate.ts';
 import { answerClientErrors } from './http/client-errors.ts';
 import { limitConnections } from './http/connection-limits.ts';
 import { upgradeIgnorer } from './http/ignored-upgrade.ts';
@@ -106,6 +107,7 @@ async function startLocked(config: Config, log: Logger, parts: MasterParts, lock
     tokenMaxAgeMs: config.identityTokenMaxAgeMs,
   });
   const ownerKeys = new OwnerKeys(secret);
+  const requestRate = new RequestRate(config, sharedRate);
   const events = new LiveEvents();
   const workers = new WorkerRegistry(events, config.workerEventsEveryMs);
   const verifier = parts.verifier?.(config, identityStore) ?? new Verifier(config, identityStore);
@@ -137,6 +139,7 @@ async function startLocked(config: Config, log: Logger, parts: MasterParts, lock
     identities,
     credit,
     allowedOrigins: config.allowedOrigins,
+    requestRate,
     maxRefusedMessages: config.maxRefusedMessages,
     refusedLogIntervalMs: config.refusedLogIntervalMs,
     maxMalformedMessages: config.maxMalformedMessages,
@@ -180,7 +183,7 @@ async function startLocked(config: Config, log: Logger, parts: MasterParts, lock
       identities,
       ownerKeys,
       draining,
-      sharedRate,
+      requestRate,
     }),
   );
   const ignoreUpgrade = upgradeIgnorer(server);

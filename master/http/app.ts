@@ -11,7 +11,6 @@ import type { Logger } from '../log.ts';
 import type { ModelFiles } from '../model/model-files.ts';
 import type { MasterStats } from '../stats/master-stats.ts';
 import type { JobStore } from '../store/job-store.ts';
-import type { RedisClient } from '../store/redis/lua-scripts.ts';
 import type { VerificationPolicyView } from '../api-types.ts';
 import type { VolunteerLedger } from '../volunteers/volunteer-ledger.ts';
 import { minimumBodyRate } from './body-rate.ts';
@@ -28,7 +27,7 @@ import { requireHost } from './bare-refusals.ts';
 import { answerOptions, methodNotAllowed } from './method-not-allowed.ts';
 import { modelRouter } from './model-router.ts';
 import { ownerRouter } from './owner-router.ts';
-import { requestRate } from './request-rate.ts';
+import type { RequestRate } from './request-rate.ts';
 import { Requesters } from './requester.ts';
 import { statsRouter } from './stats-router.ts';
 import { closeWhenBodyUnread } from './unread-body.ts';
@@ -56,12 +55,12 @@ export interface AppDeps {
   verificationPolicy: VerificationPolicyView;
   /** true once the master has begun to stop (readiness turns 503). */
   draining: () => boolean;
-  /** With masters sharing Redis, request rates are counted there, across them. */
-  sharedRate?: { redis: RedisClient; keyPrefix: string };
+  /** Requests per address, counted with the worker sockets opened (the hub's upgrades) against one allowance. */
+  requestRate: RequestRate;
 }
 
 export function createApp(deps: AppDeps): express.Express {
-  const { config, store, lifecycle, workers, boards, model, log, stats, ledger, identities, ownerKeys, preparer, verificationPolicy, draining, sharedRate } =
+  const { config, store, lifecycle, workers, boards, model, log, stats, ledger, identities, ownerKeys, preparer, verificationPolicy, draining, requestRate } =
     deps;
   const requesters = new Requesters(config, ownerKeys);
   const app = express();
@@ -72,7 +71,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use('/api', checkOrigin(config.allowedOrigins));
   // Probes answer whatever clients do: before the request rate. /api/health reads the store's counts, so it is counted.
   app.use(healthRouter({ store, model, draining, disk: { dir: config.dataDir, minFreeBytes: config.maxUploadRequestBytes } }));
-  const rate = requestRate(config, sharedRate);
+  const rate = requestRate.guard;
   app.use('/api', rate);
   // On a private board /metrics takes the admin token: counted, so that it is no place to guess the token at leisure.
   if (config.board === 'private') app.use('/metrics', rate);

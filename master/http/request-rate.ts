@@ -1,9 +1,9 @@
-// Requests per client address to the API (address-limiter.ts: one allowance per
-// client across masters sharing Redis; an IPv6 client by its /64, client-address.ts). Probes and /metrics are not counted: they
-// must answer whatever a client does.
+// Requests per client address (address-limiter.ts: one allowance per client across masters sharing Redis; an IPv6
+// client by its /64, client-address.ts): API requests, and worker sockets opened, which cost a hello's checks and
+// store writes each, from one allowance. Probes and /metrics are not counted: they must answer whatever a client does.
 import type { RequestHandler } from 'express';
 import { RateLimiterRes } from 'rate-limiter-flexible';
-import { addressLimiter, type SharedCounts } from './address-limiter.ts';
+import { addressLimiter, type AddressLimiter, type SharedCounts } from './address-limiter.ts';
 import { clientOf } from './client-address.ts';
 import { HttpError } from './errors.ts';
 
@@ -16,21 +16,34 @@ export interface RequestRateLimits {
   maxCountedAddresses: number;
 }
 
-export function requestRate(limits: RequestRateLimits, shared?: SharedCounts): RequestHandler {
-  const limiter = addressLimiter(limits.apiRequestsPerWindow, limits.apiRateWindowMs, limits.maxCountedAddresses, 'rate', shared);
-  return async (req, _res, next) => {
+export class RequestRate {
+  private readonly limiter: AddressLimiter;
+
+  constructor(
+    private readonly limits: RequestRateLimits,
+    shared?: SharedCounts,
+  ) {
+    this.limiter = addressLimiter(limits.apiRequestsPerWindow, limits.apiRateWindowMs, limits.maxCountedAddresses, 'rate', shared);
+  }
+
+  /** Counts one request from `address`: null within its allowance, else the 429 to answer. */
+  async count(address: string): Promise<HttpError | null> {
     try {
-      await limiter.consume(clientOf(req.socket));
+      await this.limiter.consume(address);
+      return null;
     } catch (refusal) {
       if (!(refusal instanceof RateLimiterRes)) throw refusal;
       const seconds = Math.max(1, Math.ceil(refusal.msBeforeNext / 1000));
-      throw new HttpError(
-        429,
-        'too-many-requests',
-        `more than ${limits.apiRequestsPerWindow} requests in ${limits.apiRateWindowMs / 1000} s from your address; try again in ${seconds} s`,
-        { 'Retry-After': String(seconds) },
-      );
+      const { apiRequestsPerWindow, apiRateWindowMs } = this.limits;
+      const message = `more than ${apiRequestsPerWindow} requests in ${apiRateWindowMs / 1000} s from your address; try again in ${seconds} s`;
+      return new HttpError(429, 'too-many-requests', message, { 'Retry-After': String(seconds) });
     }
+  }
+
+  /** Express middleware: each request counted, one past the allowance refused. */
+  readonly guard: RequestHandler = async (req, _res, next) => {
+    const refused = await this.count(clientOf(req.socket));
+    if (refused) throw refused;
     next();
   };
 }

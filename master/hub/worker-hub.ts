@@ -2,26 +2,13 @@
 // heartbeats. A socket that closes, or misses two pings in a row (half-open),
 // ends its session, and the lifecycle requeues what it held.
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { IncomingMessage, Server } from 'node:http';
-import type { Socket } from 'node:net';
+import type { Server } from 'node:http';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { WorkerIdentities } from '../identity/worker-identities.ts';
 import type { IgnoreUpgrade } from '../http/ignored-upgrade.ts';
-import { originAllowed } from '../http/origin-check.ts';
-import { rawRefusal, refuseOnSocket } from '../http/raw-refusal.ts';
 import type { JobLifecycle } from '../lifecycle/job-lifecycle.ts';
 import type { Logger } from '../log.ts';
-import {
-  CloseCode,
-  ErrorCode,
-  listedKind,
-  MAX_CREDIT,
-  parseWorkerMessage,
-  WORKER_SOCKET_PATH,
-  type ErrorMessage,
-  type HelloMessage,
-  type WorkerMessage,
-} from '../protocol.ts';
+import { CloseCode, ErrorCode, listedKind, MAX_CREDIT, parseWorkerMessage, type ErrorMessage, type HelloMessage, type WorkerMessage } from '../protocol.ts';
 import type { VolunteerCredit } from '../volunteers/volunteer-credit.ts';
 import { answerBadHandshakes } from './bad-handshakes.ts';
 import { boundedSend, type SendFrame } from './bounded-send.ts';
@@ -31,6 +18,7 @@ import { resultProblem } from './result-checks.ts';
 import { TokenRenewal } from './token-renewal.ts';
 import { RefusalLimiter } from './refusal-limiter.ts';
 import { WorkerSession } from './worker-session.ts';
+import { takeWorkerUpgrades, type UpgradeRules } from './worker-upgrades.ts';
 
 /** Part of what HEARTBEAT_MS means: a worker that misses two pings in a row is cut off. */
 const MISSED_PONGS_BEFORE_DEAD = 2;
@@ -56,7 +44,7 @@ interface Connection {
   send: SendFrame;
 }
 
-export interface HubOptions {
+export interface HubOptions extends UpgradeRules {
   heartbeatMs: number;
   leaseMs: number;
   modelHash: () => string;
@@ -64,8 +52,6 @@ export interface HubOptions {
   identities: WorkerIdentities;
   /** Keeps the names volunteers choose for the leaderboard. */
   credit?: VolunteerCredit;
-  /** Origins besides the master's own whose pages may open a worker socket (ALLOWED_ORIGINS). */
-  allowedOrigins?: string[];
   /** Refused answers before a worker is disconnected (MAX_REFUSED_MESSAGES), and how often they are logged. */
   maxRefusedMessages: number;
   refusedLogIntervalMs: number;
@@ -121,20 +107,9 @@ export class WorkerHub {
 
   /** Takes the worker sockets' upgrades; every other protocol's offer is ignored and the request served as plain HTTP. */
   attach(server: Server, ignoreUpgrade: IgnoreUpgrade): void {
-    server.on('upgrade', (request: IncomingMessage, socket: Socket, head: Buffer) => {
-      if (request.headers.upgrade?.toLowerCase() !== 'websocket') return ignoreUpgrade(request, socket, head);
-      // Any request target reaches here, "//[" too: one that is no URL must not throw in this listener (it would end the process).
-      const pathname = pathOf(request.url ?? '/');
-      if (pathname === undefined) return refuseOnSocket(socket, rawRefusal(400, 'bad-request-target', 'the request target is not a URL path'));
-      if (pathname !== WORKER_SOCKET_PATH) {
-        return refuseOnSocket(socket, rawRefusal(404, 'not-found', `only ${WORKER_SOCKET_PATH} takes a connection upgrade (a worker's WebSocket)`));
-      }
-      if (!originAllowed(request, this.options.allowedOrigins)) {
-        const message = "this page may not run a worker here: its origin is not the master's, nor in ALLOWED_ORIGINS";
-        return refuseOnSocket(socket, rawRefusal(403, 'origin-not-allowed', message));
-      }
-      this.wss.handleUpgrade(request, socket, head, (ws) => this.accept(ws, request.socket.remoteAddress ?? 'unknown'));
-    });
+    takeWorkerUpgrades(server, ignoreUpgrade, this.options, this.log, (request, socket, head) =>
+      this.wss.handleUpgrade(request, socket, head, (ws) => this.accept(ws, request.socket.remoteAddress ?? 'unknown')),
+    );
     this.heartbeat = setInterval(() => this.beat(), this.options.heartbeatMs);
   }
 
@@ -386,10 +361,3 @@ export class WorkerHub {
 }
 
 /** The path of a request target, or undefined when it is no URL. */
-function pathOf(target: string): string | undefined {
-  try {
-    return new URL(target, 'http://localhost').pathname;
-  } catch {
-    return undefined;
-  }
-}

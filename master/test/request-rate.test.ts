@@ -1,12 +1,33 @@
 // The request rate against a real master: past API_REQUESTS_PER_WINDOW in API_RATE_WINDOW_MS one address is
 // answered 429 with Retry-After while the probes and other addresses go on, at most MAX_COUNTED_ADDRESSES are
-// counted apart, and with Redis the allowance is counted across masters.
+// counted apart, worker sockets opened count against the same allowance, and with Redis the allowance is counted across
+// masters.
 import { randomUUID } from 'node:crypto';
+import type http from 'node:http';
 import { describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { WORKER_SOCKET_PATH } from '../protocol.ts';
 import { errorCode, request, useRawHttp } from '../../test/support/raw-http.ts';
 import { deleteRedisKeys, TEST_REDIS_URL } from '../../test/support/stores.ts';
 
 const { start } = useRawHttp();
+
+/** Opens a worker socket from `from` and closes it: 101 once open, else the status and error code it was refused with. */
+function openWorkerSocket(port: number, from: string): Promise<{ status: number; code?: string }> {
+  return new Promise((resolve, reject) => {
+    const socket = new WebSocket(`ws://127.0.0.1:${port}${WORKER_SOCKET_PATH}`, { localAddress: from });
+    socket.once('open', () => {
+      socket.close();
+      resolve({ status: 101 });
+    });
+    socket.once('unexpected-response', (_request, response: http.IncomingMessage) => {
+      let body = '';
+      response.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      response.on('end', () => resolve({ status: response.statusCode!, code: (JSON.parse(body) as { error: { code: string } }).error.code }));
+    });
+    socket.once('error', reject);
+  });
+}
 
 describe('request rate', () => {
   it('answers 429 with Retry-After past API_REQUESTS_PER_WINDOW from one address; probes, metrics and other addresses go on', async () => {
@@ -20,6 +41,14 @@ describe('request rate', () => {
     expect((await request(master, { path: '/readyz' })).status).toBe(200);
     expect((await request(master, { path: '/metrics' })).status).toBe(200);
     expect((await request(master, { path: '/api/jobs', from: '127.0.0.2' })).status).toBe(200);
+  });
+
+  it('counts each worker socket opened as a request: a reconnect loop is refused 429 past the allowance, as the API is', async () => {
+    const master = await start({ apiRequestsPerWindow: 3, apiRateWindowMs: 60_000 });
+    for (let i = 0; i < 3; i++) expect(await openWorkerSocket(master.port, '127.0.0.7')).toEqual({ status: 101 });
+    expect(await openWorkerSocket(master.port, '127.0.0.7')).toEqual({ status: 429, code: 'too-many-requests' });
+    expect((await request(master, { path: '/api/jobs', from: '127.0.0.7' })).status).toBe(429);
+    expect(await openWorkerSocket(master.port, '127.0.0.8')).toEqual({ status: 101 });
   });
 
   it('counts /metrics on a private board, where it takes the admin token: no place to guess the token without limit', async () => {

@@ -1,0 +1,57 @@
+// Which connection upgrades become worker sockets, checked before any WebSocket exists: the worker socket's path, the
+// page's Origin (ALLOWED_ORIGINS), and the address's request rate (API_REQUESTS_PER_WINDOW: each socket opened costs a
+// hello's checks and store writes). Refusals are in the API's error shape; another protocol's offer (h2c) is served
+// as plain HTTP.
+import type { IncomingMessage, Server } from 'node:http';
+import type { Socket } from 'node:net';
+import type { IgnoreUpgrade } from '../http/ignored-upgrade.ts';
+import { clientOf } from '../http/client-address.ts';
+import { originAllowed } from '../http/origin-check.ts';
+import { rawRefusal, refuseOnSocket } from '../http/raw-refusal.ts';
+import type { RequestRate } from '../http/request-rate.ts';
+import type { Logger } from '../log.ts';
+import { WORKER_SOCKET_PATH } from '../protocol.ts';
+
+export interface UpgradeRules {
+  /** Origins besides the master's own whose pages may open a worker socket (ALLOWED_ORIGINS). */
+  allowedOrigins?: string[];
+  /** Each socket opened counts as a request from its address: a reconnect loop costs hellos. */
+  requestRate: RequestRate;
+}
+
+type Upgrade = (request: IncomingMessage, socket: Socket, head: Buffer) => void;
+
+/** Hands each upgrade that passes the rules to `take`. */
+export function takeWorkerUpgrades(server: Server, ignoreUpgrade: IgnoreUpgrade, rules: UpgradeRules, log: Logger, take: Upgrade): void {
+  server.on('upgrade', (request: IncomingMessage, socket: Socket, head: Buffer) => {
+    if (request.headers.upgrade?.toLowerCase() !== 'websocket') return ignoreUpgrade(request, socket, head);
+    // Any request target reaches here, "//[" too: one that is no URL must not throw in this listener (it would end the process).
+    const pathname = pathOf(request.url ?? '/');
+    if (pathname === undefined) return refuseOnSocket(socket, rawRefusal(400, 'bad-request-target', 'the request target is not a URL path'));
+    if (pathname !== WORKER_SOCKET_PATH) {
+      return refuseOnSocket(socket, rawRefusal(404, 'not-found', `only ${WORKER_SOCKET_PATH} takes a connection upgrade (a worker's WebSocket)`));
+    }
+    if (!originAllowed(request, rules.allowedOrigins)) {
+      const message = "this page may not run a worker here: its origin is not the master's, nor in ALLOWED_ORIGINS";
+      return refuseOnSocket(socket, rawRefusal(403, 'origin-not-allowed', message));
+    }
+    void rules.requestRate.count(clientOf(socket)).then(
+      (refused) => {
+        if (refused) return refuseOnSocket(socket, rawRefusal(refused.status, refused.code, refused.message, refused.headers));
+        take(request, socket, head);
+      },
+      (error: unknown) => {
+        log.warn({ err: error }, 'could not count a worker socket against its address');
+        refuseOnSocket(socket, rawRefusal(503, 'unavailable', 'the master cannot take a worker socket just now; try again shortly', { 'Retry-After': '5' }));
+      },
+    );
+  });
+}
+
+function pathOf(target: string): string | undefined {
+  try {
+    return new URL(target, 'http://localhost').pathname;
+  } catch {
+    return undefined;
+  }
+}
