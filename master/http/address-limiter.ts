@@ -1,7 +1,7 @@
 // A count per client address over a fixed window, with rate-limiter-flexible: in memory on one master, in Redis
 // when masters share it (so spreading over them does not multiply an allowance), and in memory again while Redis
 // is away. Used for API requests (request-rate.ts) and new worker identities (identity/new-identity-rate.ts).
-import { RateLimiterMemory, RateLimiterRedis, type RateLimiterRes } from 'rate-limiter-flexible';
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { RedisClient } from '../store/redis/lua-scripts.ts';
 import { CountedAddresses } from './counted-addresses.ts';
 
@@ -11,8 +11,8 @@ export interface SharedCounts {
 }
 
 export interface AddressLimiter {
-  /** Counts one for the address; rejects with a RateLimiterRes past its allowance. */
-  consume(address: string): Promise<RateLimiterRes>;
+  /** Counts one for the address: null within its allowance, else the whole seconds (at least 1) until it has one again. */
+  take(address: string): Promise<number | null>;
 }
 
 /**
@@ -25,5 +25,15 @@ export function addressLimiter(points: number, windowMs: number, maxAddresses: n
     ? new RateLimiterRedis({ ...options, storeClient: shared.redis, keyPrefix: `${shared.keyPrefix}${name}`, insuranceLimiter: new RateLimiterMemory(options) })
     : new RateLimiterMemory(options);
   const counted = new CountedAddresses(maxAddresses, windowMs);
-  return { consume: (address) => limiter.consume(counted.keyFor(address, Date.now())) };
+  return {
+    take: async (address) => {
+      try {
+        await limiter.consume(counted.keyFor(address, Date.now()));
+        return null;
+      } catch (refusal) {
+        if (!(refusal instanceof RateLimiterRes)) throw refusal;
+        return Math.max(1, Math.ceil(refusal.msBeforeNext / 1000));
+      }
+    },
+  };
 }

@@ -2,7 +2,6 @@
 // client by its /64, client-address.ts): API requests, and worker sockets opened, which cost a hello's checks and
 // store writes each, from one allowance. Probes and /metrics are not counted: they must answer whatever a client does.
 import type { RequestHandler } from 'express';
-import { RateLimiterRes } from 'rate-limiter-flexible';
 import { addressLimiter, type AddressLimiter, type SharedCounts } from './address-limiter.ts';
 import { clientOf } from './client-address.ts';
 import { HttpError } from './errors.ts';
@@ -28,16 +27,11 @@ export class RequestRate {
 
   /** Counts one request from `address`: null within its allowance, else the 429 to answer. */
   async count(address: string): Promise<HttpError | null> {
-    try {
-      await this.limiter.consume(address);
-      return null;
-    } catch (refusal) {
-      if (!(refusal instanceof RateLimiterRes)) throw refusal;
-      const seconds = Math.max(1, Math.ceil(refusal.msBeforeNext / 1000));
-      const { apiRequestsPerWindow, apiRateWindowMs } = this.limits;
-      const message = `more than ${apiRequestsPerWindow} requests in ${apiRateWindowMs / 1000} s from your address; try again in ${seconds} s`;
-      return new HttpError(429, 'too-many-requests', message, { 'Retry-After': String(seconds) });
-    }
+    const seconds = await this.limiter.take(address);
+    if (seconds === null) return null;
+    const { apiRequestsPerWindow, apiRateWindowMs } = this.limits;
+    const message = `more than ${apiRequestsPerWindow} requests in ${apiRateWindowMs / 1000} s from your address; try again in ${seconds} s`;
+    return new HttpError(429, 'too-many-requests', message, { 'Retry-After': String(seconds) });
   }
 
   /** Express middleware: each request counted, one past the allowance refused. */

@@ -3,7 +3,6 @@
 // volunteers. Each address gets a few (a household, a classroom behind one NAT), then waits for the window to
 // pass; a page that keeps its identity is never counted again. IPv6 addresses count by /64 (http/client-address.ts).
 // Counted as API requests are (http/address-limiter.ts), across masters sharing Redis.
-import { RateLimiterRes } from 'rate-limiter-flexible';
 import { addressLimiter, type AddressLimiter, type SharedCounts } from '../http/address-limiter.ts';
 import { addressGroup } from '../http/client-address.ts';
 
@@ -28,14 +27,9 @@ export class NewIdentityRate {
 
   /** Counts one new identity for the address: null if it may have it, else why not, in plain words. */
   async take(address: string): Promise<string | null> {
-    try {
-      await this.limiter.consume(addressGroup(address));
-      return null;
-    } catch (refusal) {
-      if (!(refusal instanceof RateLimiterRes)) throw refusal;
-      const seconds = Math.max(1, Math.ceil(refusal.msBeforeNext / 1000));
-      const { maxNewIdentitiesPerAddress: most, newIdentityWindowMs: windowMs } = this.limits;
-      return `over ${most} new ${most === 1 ? 'identity' : 'identities'} from your address in ${windowMs / 60_000} min; try again in ${seconds} s`;
-    }
+    const seconds = await this.limiter.take(addressGroup(address));
+    if (seconds === null) return null;
+    const { maxNewIdentitiesPerAddress: most, newIdentityWindowMs: windowMs } = this.limits;
+    return `over ${most} new ${most === 1 ? 'identity' : 'identities'} from your address in ${windowMs / 60_000} min; try again in ${seconds} s`;
   }
 }

@@ -43,7 +43,8 @@ class HeldVerifier extends Verifier {
 }
 
 describe.each(['sqlite', 'redis'] as const)('a volunteer blacklisted on another master, on the %s store', (storeName) => {
-  it('cuts it off at its next answer here, which counts for nothing', async () => {
+  /** A master with a job held by a volunteer, "suspect", which another master has just blacklisted. */
+  async function suspectBlacklistedElsewhere() {
     let verifier: Verifier | undefined;
     const m = await grid.start(storeName, {}, { verifier: (config, records) => (verifier = new Verifier(config, records)) });
     const [id] = await submit(m.url, uploads);
@@ -52,13 +53,17 @@ describe.each(['sqlite', 'redis'] as const)('a volunteer blacklisted on another 
     await until(() => held.length === 1, 'the job held by the suspect');
     const { workerId } = suspect.welcome.identity;
     expect((await verifier!.blacklist(workerId, 'failed a spot check on another master')).first).toBe(true);
+    return { m, id: id!, held, suspect, workerId };
+  }
 
+  it('cuts it off at its next answer here, which counts for nothing', async () => {
+    const { m, id, held, suspect, workerId } = await suspectBlacklistedElsewhere();
     suspect.succeed(held[0]!.header, 3);
     expect(await suspect.closed).toBe(CloseCode.identityRevoked);
-    await until(async () => (await getJob(m.url, id!)).votes === 1, 'its answer kept as a vote');
-    expect(await getJob(m.url, id!)).toMatchObject({ status: 'queued', result: null });
+    await until(async () => (await getJob(m.url, id)).votes === 1, 'its answer kept as a vote');
+    expect(await getJob(m.url, id)).toMatchObject({ status: 'queued', result: null });
     const fleet = await grid.connect(m, { name: 'fleet', hello: { fleetToken: TEST_FLEET_TOKEN }, onJob: (j, self) => self.succeed(j.header, 5) });
-    const [done] = await settled(m.url, [id!], 20_000);
+    const [done] = await settled(m.url, [id], 20_000);
     expect(done!.result!.verification!.replicas.map((r) => [r.workerId, r.agreed, r.blacklisted ?? false])).toEqual([
       [workerId, false, true],
       [fleet.welcome.identity.workerId, true, false],
@@ -66,19 +71,12 @@ describe.each(['sqlite', 'redis'] as const)('a volunteer blacklisted on another 
   });
 
   it('cuts it off at its next failure here, which fails nothing', async () => {
-    let verifier: Verifier | undefined;
-    const m = await grid.start(storeName, {}, { verifier: (config, records) => (verifier = new Verifier(config, records)) });
-    const [id] = await submit(m.url, uploads);
-    const held: SyntheticJob[] = [];
-    const suspect = await grid.connect(m, { name: 'suspect', onJob: (job) => void held.push(job) });
-    await until(() => held.length === 1, 'the job held by the suspect');
-    expect((await verifier!.blacklist(suspect.welcome.identity.workerId, 'failed a spot check on another master')).first).toBe(true);
-
+    const { m, id, held, suspect } = await suspectBlacklistedElsewhere();
     suspect.fail(held[0]!.header, 'cannot decode this image', false);
     expect(await suspect.closed).toBe(CloseCode.identityRevoked);
     // Its lease went back with its socket, as any departed worker's: lost, not a failure that counts.
-    await until(async () => (await getJob(m.url, id!)).status === 'queued', 'the job back in the queue');
-    expect((await getJob(m.url, id!)).timeline.map((attempt) => [attempt.workerName, attempt.outcome])).toEqual([['suspect', 'lost']]);
+    await until(async () => (await getJob(m.url, id)).status === 'queued', 'the job back in the queue');
+    expect((await getJob(m.url, id)).timeline.map((attempt) => [attempt.workerName, attempt.outcome])).toEqual([['suspect', 'lost']]);
     expect(m.lifecycle.counters.transitions.failed).toBe(0);
   });
 
