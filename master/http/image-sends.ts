@@ -78,8 +78,9 @@ export class ImageSends {
     if (!holdUntilClosed(res, () => take(size), release)) return { send: () => {} };
     return {
       send: (bytes) => {
-        // A client that went away while its image was read is owed nothing, and holds nothing.
-        if (closed) return;
+        // A client that went away while its image was read is owed nothing; its share goes back once the read has
+        // ended (release, which may run just after this).
+        if (closed || res.closed) return;
         take(bytes.byteLength);
         this.write(res, bytes);
       },

@@ -55,8 +55,8 @@ export function jobsRouter({ store, lifecycle, config, uploadGuards, requesters,
     next();
   };
 
-  // The upload's slot (upload-slots.ts) is kept until its images are checked even if its client hangs up: a decode
-  // under way cannot be stopped.
+  // The upload's slot (upload-slots.ts) is kept until its images are checked and stored, even if its client hangs up:
+  // a decode under way cannot be stopped.
   router.post('/', identifySubmitter, ...uploadGuards, upload, (req, res) => holdWhile(res, acceptUpload(req, res)));
 
   async function acceptUpload(req: Request, res: Response): Promise<void> {

@@ -6,6 +6,7 @@ import type { Server } from 'node:http';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { WorkerIdentities } from '../identity/worker-identities.ts';
 import type { IgnoreUpgrade } from '../http/ignored-upgrade.ts';
+import { rawRefusal, refuseOnSocket } from '../http/raw-refusal.ts';
 import type { JobLifecycle } from '../lifecycle/job-lifecycle.ts';
 import type { Logger } from '../log.ts';
 import { CloseCode, ErrorCode, listedKind, MAX_CREDIT, parseWorkerMessage, type ErrorMessage, type HelloMessage, type WorkerMessage } from '../protocol.ts';
@@ -90,7 +91,7 @@ export class WorkerHub {
   private readonly departures = new Set<Promise<void>>();
   /** Worker messages still being handled (answers on the stores, hellos on the identity check), awaited on close. */
   private readonly handling = new Set<Promise<void>>();
-  /** Once closing, nothing more a worker sends is handled. */
+  /** Once closing, nothing more a worker sends is handled, and no worker socket is taken. */
   private closing = false;
   private heartbeat: NodeJS.Timeout | null = null;
   private readonly tokens: TokenRenewal;
@@ -107,9 +108,12 @@ export class WorkerHub {
 
   /** Takes the worker sockets' upgrades; every other protocol's offer is ignored and the request served as plain HTTP. */
   attach(server: Server, ignoreUpgrade: IgnoreUpgrade): void {
-    takeWorkerUpgrades(server, ignoreUpgrade, this.options, this.log, (request, socket, head) =>
-      this.wss.handleUpgrade(request, socket, head, (ws) => this.accept(ws, request.socket.remoteAddress ?? 'unknown')),
-    );
+    takeWorkerUpgrades(server, ignoreUpgrade, this.options, this.log, (request, socket, head) => {
+      // One that passed its checks after close() began would be a socket nothing closes, holding the close up.
+      if (this.closing)
+        return refuseOnSocket(socket, rawRefusal(503, 'master-stopping', 'the master is stopping; connect again shortly', { 'Retry-After': '5' }));
+      this.wss.handleUpgrade(request, socket, head, (ws) => this.accept(ws, request.socket.remoteAddress ?? 'unknown'));
+    });
     this.heartbeat = setInterval(() => this.beat(), this.options.heartbeatMs);
   }
 

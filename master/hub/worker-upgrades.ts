@@ -24,6 +24,10 @@ type Upgrade = (request: IncomingMessage, socket: Socket, head: Buffer) => void;
 /** Hands each upgrade that passes the rules to `take`. */
 export function takeWorkerUpgrades(server: Server, ignoreUpgrade: IgnoreUpgrade, rules: UpgradeRules, log: Logger, take: Upgrade): void {
   server.on('upgrade', (request: IncomingMessage, socket: Socket, head: Buffer) => {
+    // Node takes its own error listener off an upgrading socket, and ws adds one only in take: a client that resets
+    // while its rate is counted (a Redis round trip) would otherwise raise an error no one listens to, ending the process.
+    const destroyOnError = () => socket.destroy();
+    socket.on('error', destroyOnError);
     if (request.headers.upgrade?.toLowerCase() !== 'websocket') return ignoreUpgrade(request, socket, head);
     // Any request target reaches here, "//[" too: one that is no URL must not throw in this listener (it would end the process).
     const pathname = pathOf(request.url ?? '/');
@@ -37,7 +41,9 @@ export function takeWorkerUpgrades(server: Server, ignoreUpgrade: IgnoreUpgrade,
     }
     void rules.requestRate.count(clientOf(socket)).then(
       (refused) => {
+        if (socket.destroyed) return;
         if (refused) return refuseOnSocket(socket, rawRefusal(refused.status, refused.code, refused.message, refused.headers));
+        socket.off('error', destroyOnError);
         take(request, socket, head);
       },
       (error: unknown) => {

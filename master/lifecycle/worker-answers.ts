@@ -91,13 +91,8 @@ export class WorkerAnswers {
 
   /** Fenced as complete is; the store requeues the job, or fails it when not retryable or out of attempts. */
   async fail(session: WorkerSession, message: FailureMessage): Promise<void> {
-    const { store, workers, log, verifier, spotChecks, applied, dispatch } = this.deps;
+    const { store, workers, log, spotChecks, applied, dispatch } = this.deps;
     const lease = { jobId: message.jobId, leaseId: message.leaseId };
-    // Blacklisted on another master while its socket here stayed open: its failure would count toward failing the
-    // job (FAILURE_QUORUM). It counts for nothing, and the worker is cut off, which requeues what it held.
-    if (session.workerClass === 'volunteer' && (await verifier.recordOf(session.identity.workerId)).blacklisted) {
-      return session.close('blacklisted', CloseCode.identityRevoked, 'worker identity blacklisted');
-    }
     // An honest page may fail to decode now and then: a failed spot check says nothing either way. It counts among
     // the worker's failures as a job's would, or a volunteer failing a frame could tell from them whether it was a check.
     if (this.isSpotCheckHeld(session, lease)) {
@@ -108,6 +103,14 @@ export class WorkerAnswers {
       return dispatch();
     }
     const held = this.answered(session, lease);
+    // Blacklisted on another master while its socket here stayed open: its failure would count toward failing the job
+    // (FAILURE_QUORUM). It counts for nothing: the lease goes back as lost, and the worker is cut off.
+    if (await this.blacklistedVolunteer(session)) {
+      session.close('blacklisted', CloseCode.identityRevoked, 'worker identity blacklisted');
+      const lost = await store.release(lease, 'lost', `worker ${session.hello.name} blacklisted`, Date.now());
+      if (lost.applied) applied({ type: 'job', transition: 'lost', job: lost.job });
+      return;
+    }
     const transition = await store.fail(lease, session.id, message.reason, message.retryable, Date.now());
     if (transition.applied) {
       session.jobsFailed += 1;
@@ -156,6 +159,15 @@ export class WorkerAnswers {
   /** Follow-ups still running (/metrics: a slow identity store shows here). */
   get pendingFollowUps(): number {
     return this.followUpsRunning;
+  }
+
+  /** Whether a volunteer's identity is blacklisted; when its record cannot be read now, it is taken as it was. */
+  private async blacklistedVolunteer(session: WorkerSession): Promise<boolean> {
+    if (session.workerClass !== 'volunteer') return false;
+    return this.deps.verifier.recordOf(session.identity.workerId).then(
+      (record) => record.blacklisted,
+      () => false,
+    );
   }
 
   /**

@@ -1,6 +1,6 @@
 // A hold taken for a request whose client left while the request waited (on the store, say) is never taken, so it
 // cannot leak: through a real HTTP server, an upload slot, an event stream's place and image bytes asked for after
-// the client hung up.
+// the client hung up. Image bytes whose client left during their read stay taken until the read ends, and none is written.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
@@ -9,10 +9,12 @@ import { BoardStreams } from '../events/board-streams.ts';
 import { LiveEvents } from '../events/live-events.ts';
 import { HttpError } from '../http/errors.ts';
 import { eventsRouter } from '../http/events-router.ts';
+import { holdWhile } from '../http/hold-until-closed.ts';
 import { ImageSends } from '../http/image-sends.ts';
 import { Requesters } from '../http/requester.ts';
 import { uploadSlots } from '../http/upload-slots.ts';
 import { OwnerKeys } from '../identity/owner-keys.ts';
+import { until } from '../../test/support/jobs-client.ts';
 
 let server: http.Server | undefined;
 afterEach(() => new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve())));
@@ -88,5 +90,31 @@ describe('a hold asked for after the client left', () => {
     const url = await serve(app);
     await hangUp(`${url}/gone`, 'GET');
     await expect.poll(() => taken).toBe(0);
+  });
+
+  it('takes image bytes until the read its client left during has ended, and writes none of them', async () => {
+    const sends = new ImageSends({ maxImageBytesInFlight: 1000, maxImageBytesPerAddress: 1000, imageSendStallMs: 10_000 });
+    let endRead: (bytes: Uint8Array) => void = () => {};
+    let reading = false;
+    const written: unknown[] = [];
+    const app = express();
+    app.get('/read', async (_req, res) => {
+      const sending = sends.reserve(res, 800, '127.0.0.1');
+      const write = res.write.bind(res);
+      res.write = ((chunk: unknown, ...rest: never[]) => (written.push(chunk), write(chunk as Buffer, ...rest))) as typeof res.write;
+      reading = true;
+      sending.send(await holdWhile(res, new Promise<Uint8Array>((resolve) => (endRead = resolve))));
+    });
+    const url = await serve(app);
+    const request = http.get(`${url}/read`);
+    request.on('error', () => {});
+    await until(() => reading, 'the image being read');
+    request.destroy();
+    // The client is gone, the read goes on: its 800 bytes are still taken.
+    await until(async () => (await new Promise<number>((resolve) => server!.getConnections((_e, n) => resolve(n)))) === 0, 'the hang-up seen');
+    expect(sends.bytesInFlight).toBe(800);
+    endRead(new Uint8Array(800));
+    await expect.poll(() => sends.bytesInFlight).toBe(0);
+    expect(written).toEqual([]);
   });
 });
