@@ -4,6 +4,7 @@
 import type http from 'node:http';
 import type { RequestHandler } from 'express';
 import { HttpError } from './errors.ts';
+import { errorBody, refusalHeaders } from './raw-refusal.ts';
 
 /** Express middleware: 400 host-required for an HTTP/1.1 request without a Host header. */
 export const requireHost: RequestHandler = (req, _res, next) => {
@@ -16,16 +17,7 @@ export const requireHost: RequestHandler = (req, _res, next) => {
 /** Answers an Expect header the server cannot meet with 417 expectation-failed, and closes the connection. */
 export function refuseUnmetExpectations(server: http.Server): void {
   server.on('checkExpectation', (req, res) => {
-    const body = JSON.stringify({
-      error: { code: 'expectation-failed', message: `the master cannot meet "Expect: ${req.headers.expect}"; send the request without it` },
-    });
-    res
-      .writeHead(417, {
-        'Content-Type': 'application/json; charset=utf-8',
-        'Content-Length': Buffer.byteLength(body),
-        'X-Content-Type-Options': 'nosniff',
-        Connection: 'close',
-      })
-      .end(body);
+    const body = errorBody('expectation-failed', `the master cannot meet "Expect: ${req.headers.expect}"; send the request without it`);
+    res.writeHead(417, refusalHeaders(body)).end(body);
   });
 }

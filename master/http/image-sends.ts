@@ -69,18 +69,14 @@ export class ImageSends {
       } else if (more < 0) this.held.release(address, -more);
       mine = bytes;
     };
-    let closed = false;
-    const release = () => {
-      closed = true;
-      take(0);
-    };
+    const release = () => take(0);
     // A client that left while the request waited on the store holds nothing and is sent nothing.
     if (!holdUntilClosed(res, () => take(size), release)) return { send: () => {} };
     return {
       send: (bytes) => {
         // A client that went away while its image was read is owed nothing; its share goes back once the read has
         // ended (release, which may run just after this).
-        if (closed || res.closed) return;
+        if (res.closed) return;
         take(bytes.byteLength);
         this.write(res, bytes);
       },

@@ -7,16 +7,21 @@ import http from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { ApiError } from '../api-types.ts';
 
+/** The body of an answer in the API's error shape. */
+export const errorBody = (code: string, message: string) => JSON.stringify({ error: { code, message } } satisfies ApiError);
+
+/** The headers of a refusal with this body that closes its connection. */
+export const refusalHeaders = (body: string): Record<string, string> => ({
+  'Content-Type': 'application/json; charset=utf-8',
+  'Content-Length': String(Buffer.byteLength(body)),
+  'X-Content-Type-Options': 'nosniff',
+  Connection: 'close',
+});
+
 /** The bytes of such an answer. */
 export function rawRefusal(status: number, code: string, message: string, headers: Record<string, string> = {}): string {
-  const body = JSON.stringify({ error: { code, message } } satisfies ApiError);
-  const head = {
-    'Content-Type': 'application/json; charset=utf-8',
-    'Content-Length': String(Buffer.byteLength(body)),
-    'X-Content-Type-Options': 'nosniff',
-    Connection: 'close',
-    ...headers,
-  };
+  const body = errorBody(code, message);
+  const head = { ...refusalHeaders(body), ...headers };
   const lines = Object.entries(head).map(([name, value]) => `${name}: ${value}\r\n`);
   return `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\n${lines.join('')}\r\n${body}`;
 }

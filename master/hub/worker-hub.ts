@@ -363,5 +363,3 @@ export class WorkerHub {
     }
   }
 }
-
-/** The path of a request target, or undefined when it is no URL. */

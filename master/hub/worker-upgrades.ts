@@ -24,10 +24,6 @@ type Upgrade = (request: IncomingMessage, socket: Socket, head: Buffer) => void;
 /** Hands each upgrade that passes the rules to `take`. */
 export function takeWorkerUpgrades(server: Server, ignoreUpgrade: IgnoreUpgrade, rules: UpgradeRules, log: Logger, take: Upgrade): void {
   server.on('upgrade', (request: IncomingMessage, socket: Socket, head: Buffer) => {
-    // Node takes its own error listener off an upgrading socket, and ws adds one only in take: a client that resets
-    // while its rate is counted (a Redis round trip) would otherwise raise an error no one listens to, ending the process.
-    const destroyOnError = () => socket.destroy();
-    socket.on('error', destroyOnError);
     if (request.headers.upgrade?.toLowerCase() !== 'websocket') return ignoreUpgrade(request, socket, head);
     // Any request target reaches here, "//[" too: one that is no URL must not throw in this listener (it would end the process).
     const pathname = pathOf(request.url ?? '/');
@@ -39,6 +35,10 @@ export function takeWorkerUpgrades(server: Server, ignoreUpgrade: IgnoreUpgrade,
       const message = "this page may not run a worker here: its origin is not the master's, nor in ALLOWED_ORIGINS";
       return refuseOnSocket(socket, rawRefusal(403, 'origin-not-allowed', message));
     }
+    // Node takes its own error listener off an upgrading socket, and ws adds one only in take: a client that resets
+    // while its rate is counted (a Redis round trip) would otherwise raise an error no one listens to, ending the process.
+    const destroyOnError = () => socket.destroy();
+    socket.on('error', destroyOnError);
     void rules.requestRate.count(clientOf(socket)).then(
       (refused) => {
         if (socket.destroyed) return;
@@ -54,6 +54,7 @@ export function takeWorkerUpgrades(server: Server, ignoreUpgrade: IgnoreUpgrade,
   });
 }
 
+/** The path of a request target, or undefined when it is no URL. */
 function pathOf(target: string): string | undefined {
   try {
     return new URL(target, 'http://localhost').pathname;

@@ -76,7 +76,7 @@ export class WorkerAnswers {
     };
     const { name, blacklisted, transition } = await settle();
     // Blacklisted on another master while its socket here stayed open: its answer counted for nothing, and it is cut off.
-    if (blacklisted) session.close('blacklisted', CloseCode.identityRevoked, 'worker identity blacklisted');
+    if (blacklisted) cutOffBlacklisted(session);
     let judging: Promise<void> | undefined;
     if (transition.applied) {
       session.recordDone(inferenceMs);
@@ -106,7 +106,7 @@ export class WorkerAnswers {
     // Blacklisted on another master while its socket here stayed open: its failure would count toward failing the job
     // (FAILURE_QUORUM). It counts for nothing: the lease goes back as lost, and the worker is cut off.
     if (await this.blacklistedVolunteer(session)) {
-      session.close('blacklisted', CloseCode.identityRevoked, 'worker identity blacklisted');
+      cutOffBlacklisted(session);
       const lost = await store.release(lease, 'lost', `worker ${session.hello.name} blacklisted`, Date.now());
       if (lost.applied) applied({ type: 'job', transition: 'lost', job: lost.job });
       return;
@@ -204,3 +204,6 @@ export class WorkerAnswers {
     if (verdict.overLimit) session.close('tooManyRefused', 1008, 'too many refused answers');
   }
 }
+
+/** Closes the socket of a volunteer found blacklisted (on another master, while its socket here stayed open). */
+const cutOffBlacklisted = (session: WorkerSession) => session.close('blacklisted', CloseCode.identityRevoked, 'worker identity blacklisted');
