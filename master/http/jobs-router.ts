@@ -13,7 +13,7 @@ import { clientOf } from './client-address.ts';
 import { holdWhile } from './hold-until-closed.ts';
 import { checkImage, type ImageCheck } from './image-types.ts';
 import { checkMayChange, maySee, submitter, visibleOwner } from './job-access.ts';
-import { jobListQuery, parseQuery } from './queries.ts';
+import { idempotencyKey, jobListQuery, parseQuery } from './queries.ts';
 import { giveOwnerCookie, type Requesters } from './requester.ts';
 import { imageUpload } from './upload.ts';
 
@@ -159,13 +159,6 @@ export function jobsRouter({ store, lifecycle, config, uploadGuards, requesters,
   });
 
   return router;
-}
-
-function idempotencyKey(req: Request): string | undefined {
-  const key = req.get('Idempotency-Key');
-  if (key === undefined) return undefined;
-  if (key.length < 1 || key.length > 200) throw new HttpError(400, 'bad-idempotency-key', 'Idempotency-Key must be 1 to 200 characters');
-  return key;
 }
 
 /** A private submission (form field `private` or header `Private-Job`, "true" or "false") goes to trusted workers only. */

@@ -1,4 +1,4 @@
-// Query strings of the REST API as zod schemas: the routes validate with them and
+// Query strings and request headers of the REST API as zod schemas: the routes validate with them and
 // the OpenAPI description (openapi.ts) is generated from them.
 import type { Request } from 'express';
 import { z } from 'zod';
@@ -62,6 +62,22 @@ export const ExportQuery = z.object({
     .meta({ description: 'Only jobs submitted at or after this time (ISO 8601).' }),
   format: ExportFormat.default('csv').meta({ description: 'csv (one row per job, top-5 predictions in columns) or jsonl (one job per line).' }),
 });
+
+/** Long enough for any UUID or digest a client makes a key of; each key is stored, so it is bounded. */
+const MAX_IDEMPOTENCY_KEY_CHARS = 200;
+
+/** POST /api/jobs's Idempotency-Key header. */
+export const IdempotencyKey = z.string().min(1).max(MAX_IDEMPOTENCY_KEY_CHARS).meta({
+  description:
+    "The submitter's own (another owner's same key is another key), remembered IDEMPOTENCY_TTL_MS: a retry with it creates nothing new and answers the jobs the first request created.",
+});
+
+/** The Idempotency-Key of a request, if it sent one; one out of bounds answers 400 bad-idempotency-key. */
+export function idempotencyKey(req: Request): string | undefined {
+  const key = req.get('Idempotency-Key');
+  if (key === undefined || IdempotencyKey.safeParse(key).success) return key;
+  throw new HttpError(400, 'bad-idempotency-key', `Idempotency-Key must be 1 to ${MAX_IDEMPOTENCY_KEY_CHARS} characters`);
+}
 
 /** Plain-words messages for the fields whose schema gives none. */
 const HINTS: Record<string, string> = {

@@ -132,6 +132,20 @@ describe.each(UPLOAD_STORES)('uploads on $name', (store) => {
     expect(await uploads.imagesHeld()).toBe(2);
   });
 
+  it('refuses an Idempotency-Key past 200 characters (400 bad-idempotency-key), storing nothing; 200 are taken', async () => {
+    const master = await uploads.start();
+    const submit = async (key: string) => {
+      const data = new FormData();
+      data.append('image', new Blob([new Uint8Array(jpeg)]), 'cat.jpg');
+      return fetch(`${master.url}/api/jobs`, { method: 'POST', body: data, headers: { 'Idempotency-Key': key } });
+    };
+    const long = await submit('k'.repeat(201));
+    expect(long.status).toBe(400);
+    expect(await long.json()).toEqual({ error: { code: 'bad-idempotency-key', message: 'Idempotency-Key must be 1 to 200 characters' } });
+    await uploads.expectNothingStored();
+    expect((await submit('k'.repeat(200))).status).toBe(201);
+  });
+
   it('refuses a batch past MAX_PENDING_JOBS (503 queue-full), leaving none of its images', async () => {
     await uploads.start({ maxPendingJobs: 1 });
     const answer = await uploads.upload([

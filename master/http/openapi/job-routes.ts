@@ -2,7 +2,7 @@
 import type { RouteConfig } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
 import { JobDetailView, JobPage, JobView, SubmitResponse, UploadLimits } from '../../api-types.ts';
-import { ExportQuery, JobListQuery } from '../queries.ts';
+import { ExportQuery, IdempotencyKey, JobListQuery } from '../queries.ts';
 import { anyone, json, error, retryAfter, badCredentials, storeUnavailable, jobId, unknownJob, mayNotChange, noContent } from './responses.ts';
 
 export const jobRoutes: RouteConfig[] = [
@@ -16,10 +16,7 @@ export const jobRoutes: RouteConfig[] = [
     security: anyone,
     request: {
       headers: z.object({
-        'Idempotency-Key': z.string().min(1).max(200).optional().meta({
-          description:
-            "The submitter's own (another owner's same key is another key), remembered IDEMPOTENCY_TTL_MS: a retry with it creates nothing new and answers the jobs the first request created.",
-        }),
+        'Idempotency-Key': IdempotencyKey.optional(),
         'Private-Job': z.enum(['true', 'false']).optional().meta({
           description: "true: the images go only to the operator's trusted workers (the fleet), never to a volunteer's page; they wait for one.",
         }),
