@@ -7,7 +7,7 @@ import { incomingDir } from '../http/upload.ts';
 import { capturedLog } from '../../test/support/captured-log.ts';
 import { until } from '../../test/support/jobs-client.ts';
 import { devImages } from '../../test/support/paths.ts';
-import { SlowPreparer } from '../../test/support/slow-preparer.ts';
+import { HeldPreparer } from '../../test/support/slow-preparer.ts';
 import { startTestMaster, type TestMaster } from '../../test/support/test-master.ts';
 
 const jpeg = fs.readFileSync(devImages(1)[0]!.path);
@@ -19,16 +19,20 @@ afterEach(async () => {
 
 it('stores nothing and logs no error when the client hangs up while its images are being checked', async () => {
   const { log, lines } = capturedLog();
-  master = await startTestMaster({}, { preparer: new SlowPreparer() }, log);
+  const preparer = new HeldPreparer();
+  master = await startTestMaster({}, { preparer }, log);
   const incoming = incomingDir(master.dataDir);
   const data = new FormData();
   for (const name of ['first.jpg', 'second.jpg']) data.append('image', new Blob([new Uint8Array(jpeg)]), name);
   const hangUp = new AbortController();
   const answer = fetch(`${master.url}/api/jobs`, { method: 'POST', body: data, signal: hangUp.signal }).catch((error: unknown) => error);
-  // Both files in: the body has arrived, and the first image is being prepared (1.5 s late).
+  // Both files in: the body has arrived, and the first image is being prepared (held until the master saw the hang-up).
   await until(() => fs.readdirSync(incoming).length === 2, 'the upload to arrive');
   hangUp.abort();
   expect(await answer).toMatchObject({ name: 'AbortError' });
+  // The master has seen the hang-up: it deleted the upload's files.
+  await until(() => fs.readdirSync(incoming).length === 0, 'the upload deleted');
+  preparer.release();
 
   await until(() => lines.some((line) => line.msg === 'request abandoned by its client'), 'the master to give up the upload');
   expect(lines.filter((line) => line.level >= 50)).toEqual([]);
@@ -45,7 +49,8 @@ function upload(signal?: AbortSignal): Promise<Response> {
 
 it('holds the upload slot of a client that hung up until the image it sent is prepared', async () => {
   const { log, lines } = capturedLog();
-  master = await startTestMaster({ maxUploadsPerAddress: 1 }, { preparer: new SlowPreparer() }, log);
+  const preparer = new HeldPreparer();
+  master = await startTestMaster({ maxUploadsPerAddress: 1 }, { preparer }, log);
   const incoming = incomingDir(master.dataDir);
   const hangUp = new AbortController();
   const abandoned = upload(hangUp.signal).catch((error: unknown) => error);
@@ -55,10 +60,11 @@ it('holds the upload slot of a client that hung up until the image it sent is pr
   // The master has seen the hang-up: it deleted the upload's file.
   await until(() => fs.readdirSync(incoming).length === 0, 'the upload deleted');
 
-  // Its image is still being prepared (1.5 s late), so the address's one slot is still taken.
+  // Its image is still being prepared (held), so the address's one slot is still taken.
   const meanwhile = await upload();
   expect([meanwhile.status, ((await meanwhile.json()) as { error: { code: string } }).error.code]).toEqual([429, 'too-many-uploads-from-address']);
   expect(lines.some((line) => line.msg === 'request abandoned by its client')).toBe(false);
+  preparer.release();
 
   await until(() => lines.some((line) => line.msg === 'request abandoned by its client'), 'the master to give up the upload');
   expect((await upload()).status).toBe(201);
