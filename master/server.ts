@@ -87,8 +87,8 @@ async function startLocked(config: Config, log: Logger, parts: MasterParts, lock
   const model = loadModelFiles(config.modelDir, config.modelInputRange);
   // Uploads are prepared for the served model's input size: what workers receive (master/images/prepared-image.ts).
   const preparer = parts.preparer ?? new ImagePreparer(model.view.imageSize, config.maxImagePixels);
-  const { maxAttempts, maxLeases, failureQuorum, maxPendingJobs, idempotencyTtlMs, leaseScanLimit, errorAttemptsShown } = config;
-  const limits = { maxAttempts, maxLeases, failureQuorum, maxPendingJobs, idempotencyTtlMs, leaseScanLimit, errorAttemptsShown };
+  const { maxAttempts, maxLeases, failureQuorum, maxPendingJobs, idempotencyTtlMs, leaseScanLimit, maxVotersPerNetwork, errorAttemptsShown } = config;
+  const limits = { maxAttempts, maxLeases, failureQuorum, maxPendingJobs, idempotencyTtlMs, leaseScanLimit, maxVotersPerNetwork, errorAttemptsShown };
   const redisAt = redisTarget(config);
   const redis = redisAt ? await RedisJobStore.connect({ target: redisAt, keyPrefix: config.redisPrefix, partitions: config.queuePartitions, limits }) : null;
   const store: JobStore = redis ?? new SqliteJobStore(config.dataDir, limits, log, config.maxUndeletedImages);
@@ -125,7 +125,12 @@ async function startLocked(config: Config, log: Logger, parts: MasterParts, lock
     verifier,
     spotChecks,
     maxWaitingVotes: config.maxWaitingVotes,
-    passersPerJob: config.maxReplicas + config.maxLeases + config.failureQuorum,
+    batchRules: {
+      // Volunteers that can have passed over one job still open to others: its MAX_REPLICAS answers and the rest of
+      // their networks' identities in a batch, MAX_LEASES refused or dropping it too often, FAILURE_QUORUM calling it unprocessable.
+      passersPerJob: config.maxReplicas * config.maxVotersPerNetwork + config.maxLeases + config.failureQuorum,
+      volunteersPerNetwork: config.maxVotersPerNetwork,
+    },
   });
   // On a shared store the other masters requeue a dead master's leases once it goes silent (master-watch.ts).
   if (!redis) await lifecycle.recover();

@@ -148,6 +148,7 @@ const limits = {
   maxPendingJobs: 100_000,
   idempotencyTtlMs: 3_600_000,
   leaseScanLimit: 1_000,
+  maxVotersPerNetwork: 1,
   errorAttemptsShown: 10,
 };
 

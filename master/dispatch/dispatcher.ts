@@ -4,6 +4,7 @@
 import type { WorkerRegistry } from '../hub/worker-registry.ts';
 import type { WorkerSession } from '../hub/worker-session.ts';
 import type { WorkerClass } from '../protocol.ts';
+import { networkOf } from '../store/attempt-rules.ts';
 
 const MAX_LEASES_PER_WORKER_PER_BATCH = 8;
 /**
@@ -12,6 +13,22 @@ const MAX_LEASES_PER_WORKER_PER_BATCH = 8;
  * place one. Per class, since only a trusted worker may take a private job.
  */
 const WORKERS_PER_CLASS_PER_BATCH = 64;
+
+/** What keeps a batch from being filled with volunteers that all passed over the jobs left. */
+export interface BatchRules {
+  /**
+   * The most volunteer identities in a batch that can have passed over one job still open to them (answered it, or
+   * were refused on it, (a volunteer) failed or dropped it, or called it unprocessable, each under its cap; or, on the
+   * network of identities that answered it, were not dealt it). A batch deals more workers of a class than that.
+   */
+  passersPerJob: number;
+  /**
+   * Volunteers of one network (an IPv4 address, an IPv6 /64) a batch deals at most: as many as may vote on one job
+   * (MAX_VOTERS_PER_NETWORK). The others of a network pass over every job its voters answered, so identities minted on
+   * one address could otherwise fill the batch.
+   */
+  volunteersPerNetwork: number;
+}
 
 /** Leases one queued job to each worker in order while any is left for it; answers the deals served (a job or a spot check each). */
 export type LeaseJobs = (workers: WorkerSession[]) => Promise<WorkerSession[]>;
@@ -24,6 +41,8 @@ export class Dispatcher {
   private deals = 0;
   /** Workers the last batch dealt more than the queue served them, since the last pump: it held nothing more for them. */
   private passedOver = new WeakSet<WorkerSession>();
+  /** Workers the queue served less than they were dealt when last dealt, pumps since or not. */
+  private readonly missedLast = new WeakSet<WorkerSession>();
   /**
    * How many deals each worker gets in a batch: what it was served last time, doubled when it was served all it was
    * dealt, up to the cap. At a trickle a batch asks the store for about one job a worker, not the cap for each (a lease
@@ -41,17 +60,16 @@ export class Dispatcher {
   private readonly workersPerClass: Record<WorkerClass, number>;
 
   /**
-   * `passersPerJob`: the most identities that can have passed over one job still open to them (answered it, or were
-   * refused on it, (a volunteer) failed or dropped it, or called it unprocessable, each under its cap). A batch deals more workers of a class than that,
-   * one session a volunteer identity, so every such job has a worker in the batch that may take it.
+   * A batch deals more workers of a class than `rules.passersPerJob`, one session a volunteer identity and at most
+   * `rules.volunteersPerNetwork` of one network, so every job open to a volunteer has one in the batch that may take it.
    */
   constructor(
     private readonly workers: WorkerRegistry,
     private readonly leaseJobs: LeaseJobs,
     private readonly onError: (error: unknown) => void,
-    passersPerJob = 0,
+    private readonly rules: BatchRules = { passersPerJob: 0, volunteersPerNetwork: Infinity },
   ) {
-    this.minWorkersPerClass = passersPerJob + 1;
+    this.minWorkersPerClass = rules.passersPerJob + 1;
     this.maxWorkersPerClass = Math.max(WORKERS_PER_CLASS_PER_BATCH, this.minWorkersPerClass);
     this.workersPerClass = { trusted: this.maxWorkersPerClass, volunteer: this.maxWorkersPerClass };
   }
@@ -124,22 +142,38 @@ export class Dispatcher {
     }
   }
 
-  /**
-   * The first workers of `ready` (longest-waiting first), up to workersPerClass of each class. A volunteer identity's
-   * tabs pass over the same jobs, so one of them is in a batch at a time: they could not fill it.
-   */
+  /** The first workers of `ready` (longest-waiting first), up to workersPerClass of each class; volunteers as dealable() picks them. */
   private longestWaiting(ready: WorkerSession[]): WorkerSession[] {
     const taken = { trusted: 0, volunteer: 0 };
-    const volunteers = new Set<string>();
+    const volunteers = this.dealable(ready.filter((session) => session.workerClass === 'volunteer'));
     return ready.filter((session) => {
       if (taken[session.workerClass] >= this.workersPerClass[session.workerClass]) return false;
-      if (session.workerClass === 'volunteer') {
-        if (volunteers.has(session.identity.workerId)) return false;
-        volunteers.add(session.identity.workerId);
-      }
+      if (session.workerClass === 'volunteer' && !volunteers.has(session)) return false;
       taken[session.workerClass] += 1;
       return true;
     });
+  }
+
+  /**
+   * The volunteers a batch may deal, so that those passing over the jobs left cannot fill it: one session of each
+   * identity (its tabs pass over the same jobs), and volunteersPerNetwork of each network (its identities pass over the
+   * jobs its voters answered). A network's sessions the store passed over when last dealt come after its others, which
+   * may take what they could not: else one that refused a job would hold its network's place in every batch.
+   */
+  private dealable(volunteers: WorkerSession[]): Set<WorkerSession> {
+    const firstTabs = new Map<string, WorkerSession>();
+    for (const session of volunteers) if (!firstTabs.has(session.identity.workerId)) firstTabs.set(session.identity.workerId, session);
+    const sessions = [...firstTabs.values()];
+    const byTurn = [...sessions.filter((session) => !this.missedLast.has(session)), ...sessions.filter((session) => this.missedLast.has(session))];
+    const perNetwork = new Map<string, number>();
+    return new Set(
+      byTurn.filter((session) => {
+        const network = networkOf(session.ref.network, session.identity.workerId);
+        const taken = perNetwork.get(network) ?? 0;
+        perNetwork.set(network, taken + 1);
+        return taken < this.rules.volunteersPerNetwork;
+      }),
+    );
   }
 
   /** The next batch's workers of each class the batch dealt: twice the workers it served, within the bounds. */
@@ -163,8 +197,10 @@ export class Dispatcher {
       const gave = dealtTo.get(session) ?? 0;
       const got = servedTo.get(session) ?? 0;
       this.batchSize.set(session, got === gave ? Math.min(2 * gave, MAX_LEASES_PER_WORKER_PER_BATCH) : Math.max(got, 1));
-      if (got < gave) this.passedOver.add(session);
-      else this.passedOver.delete(session);
+      for (const missed of [this.passedOver, this.missedLast]) {
+        if (got < gave) missed.add(session);
+        else missed.delete(session);
+      }
     }
   }
 }

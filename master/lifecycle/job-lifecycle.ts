@@ -18,7 +18,7 @@
 //                                         unverified instead when its image has expired: it stays done, saying so)
 //   queued, holding votes ─completed─▶ done (a voter passed a spot check and the votes became credible: waiting-votes.ts)
 //   done / failed ─image-expired─▶ the same, its image deleted ─purged─▶ deleted (retention, lifecycle/retention.ts)
-import { Dispatcher } from '../dispatch/dispatcher.ts';
+import { Dispatcher, type BatchRules } from '../dispatch/dispatcher.ts';
 import type { LiveEvents } from '../events/live-events.ts';
 import type { WorkerRegistry } from '../hub/worker-registry.ts';
 import type { WorkerSession } from '../hub/worker-session.ts';
@@ -62,11 +62,8 @@ export interface JobLifecycleDeps {
   spotChecks?: SpotChecks;
   /** MAX_WAITING_VOTES: the jobs a session voted on that are decided again when it passes a spot check. */
   maxWaitingVotes: number;
-  /**
-   * The most volunteer identities that can have passed over one job still open to volunteers: MAX_REPLICAS answers,
-   * MAX_LEASES refused or dropping it too often, FAILURE_QUORUM calling it unprocessable. A dispatch batch deals more volunteers than that.
-   */
-  passersPerJob?: number;
+  /** What keeps a dispatch batch from being filled with volunteers that all passed over the jobs left (dispatcher.ts). */
+  batchRules?: BatchRules;
 }
 
 /** How often the safety net looks at the queue (dispatchIfQueued). */
@@ -87,7 +84,7 @@ export class JobLifecycle {
   private readonly reaper: LeaseReaper;
   private safetyNet: NodeJS.Timeout | undefined;
 
-  constructor({ store, events, workers, log, leaseMs, verifier, spotChecks, maxWaitingVotes, passersPerJob }: JobLifecycleDeps) {
+  constructor({ store, events, workers, log, leaseMs, verifier, spotChecks, maxWaitingVotes, batchRules }: JobLifecycleDeps) {
     this.store = store;
     this.events = events;
     this.workers = workers;
@@ -147,7 +144,7 @@ export class JobLifecycle {
       workers,
       (sessions) => this.dealing.lease(sessions),
       (error) => logStoreError(this.log, error, 'dispatch failed'),
-      passersPerJob,
+      batchRules,
     );
   }
 

@@ -113,6 +113,11 @@ export interface Limits {
    * volunteer that answered a long queue alone costs each lease this much, not the queue's length.
    */
   leaseScanLimit: number;
+  /**
+   * Votes one network (WorkerRef.network) may hold on a job (MAX_VOTERS_PER_NETWORK): a volunteer from a network that
+   * holds this many is not leased the job, so identities minted on one address neither vote twice nor use up its replicas.
+   */
+  maxVotersPerNetwork: number;
   /** The latest attempts a failed job's error lists, each with its reason; the earlier ones it only counts. */
   errorAttemptsShown: number;
 }

@@ -331,8 +331,10 @@ export class SqliteJobStore implements JobStore {
 
   /** The oldest queued job lease would give this worker now. */
   private oldestFor(worker: WorkerRef): JobRow | undefined {
-    const oldest = worker.workerClass === 'trusted' ? this.q.oldestQueuedForTrusted : this.q.oldestQueuedForVolunteer;
-    return oldest.get({ identity: worker.identity, scan: this.limits.leaseScanLimit }) as JobRow | undefined;
+    const scan = { identity: worker.identity, scan: this.limits.leaseScanLimit };
+    if (worker.workerClass === 'trusted') return this.q.oldestQueuedForTrusted.get(scan) as JobRow | undefined;
+    const network = { network: worker.network ?? null, votersPerNetwork: this.limits.maxVotersPerNetwork };
+    return this.q.oldestQueuedForVolunteer.get({ ...scan, ...network }) as JobRow | undefined;
   }
 
   /** The lease written, with the original's content type, and the prepared image's if the job has one. */

@@ -14,6 +14,14 @@ const UNSHUNNED = `NOT EXISTS (
     AND (a.outcome IN ('refused', 'answered') OR (a.outcome = 'failed' AND a.final = 1)
       OR (a.trusted = 0 AND a.outcome IN ('failed', 'expired', 'lost', 'recovered'))))`;
 
+/**
+ * A queued job's condition that a volunteer's network (@network, null for none) holds fewer than @votersPerNetwork
+ * of its votes (MAX_VOTERS_PER_NETWORK): identities are free, so one network's further identities are never dealt a
+ * job its voters answered, and its answers never fill a job's replicas (the twin of job-lib.lua's network_voted).
+ */
+const NETWORK_MAY_VOTE = `(@network IS NULL OR (
+  SELECT COUNT(*) FROM attempts v WHERE v.job_id = jobs.id AND v.network = @network AND v.trusted = 0 AND v.outcome = 'answered') < @votersPerNetwork)`;
+
 export function prepareStatements(db: Database.Database) {
   return {
     insertJob: db.prepare(
@@ -33,7 +41,7 @@ export function prepareStatements(db: Database.Database) {
     ),
     oldestQueuedForVolunteer: db.prepare(
       `SELECT * FROM (SELECT * FROM jobs INDEXED BY jobs_open_queue WHERE status = 'queued' AND trusted_only = 0 ORDER BY seq LIMIT @scan) AS jobs
-       WHERE ${UNSHUNNED} ORDER BY seq LIMIT 1`,
+       WHERE ${UNSHUNNED} AND ${NETWORK_MAY_VOTE} ORDER BY seq LIMIT 1`,
     ),
     lease: db.prepare(
       `UPDATE jobs SET status = 'leased', attempts = attempts + 1, started_at = ?, worker = ?, lease_id = ?,

@@ -2,7 +2,7 @@
 // workers that have waited longest, so with more workers than jobs each gets its turn; a long one is dealt
 // round-robin up to each worker's credit.
 import { describe, expect, it } from 'vitest';
-import { Dispatcher } from '../dispatch/dispatcher.ts';
+import { Dispatcher, type BatchRules } from '../dispatch/dispatcher.ts';
 import type { WorkerRegistry } from '../hub/worker-registry.ts';
 import type { WorkerSession } from '../hub/worker-session.ts';
 
@@ -11,6 +11,7 @@ interface StandIn {
   freeCredit: number;
   workerClass: 'trusted' | 'volunteer';
   identity: { workerId: string };
+  ref: { network?: string };
 }
 
 /**
@@ -31,13 +32,23 @@ function standInStore(queue: { queued: number }, served: string[], calls: { coun
   };
 }
 
-/** Workers w0, w1, ... with these credits; the first `volunteers` are volunteers, each its own identity unless `identityOf` says. */
-function setUp(credits: number[], volunteers = 0, identityOf = (i: number) => `id${i}`, passersPerJob?: number) {
+/**
+ * Workers w0, w1, ... with these credits; the first `volunteers` are volunteers, each its own identity unless
+ * `identityOf` says, on no network unless `networkOf` names one.
+ */
+function setUp(
+  credits: number[],
+  volunteers = 0,
+  identityOf = (i: number) => `id${i}`,
+  rules?: BatchRules,
+  networkOf: (i: number) => string | undefined = () => undefined,
+) {
   const workers: StandIn[] = credits.map((freeCredit, i) => ({
     name: `w${i}`,
     freeCredit,
     workerClass: i < volunteers ? 'volunteer' : 'trusted',
     identity: { workerId: identityOf(i) },
+    ref: { network: networkOf(i) },
   }));
   const queue = { queued: 0 };
   const served: string[] = [];
@@ -50,7 +61,7 @@ function setUp(credits: number[], volunteers = 0, identityOf = (i: number) => `i
     (error) => {
       throw error;
     },
-    passersPerJob,
+    rules,
   );
   /** One job arrives, is dispatched, is answered at once (its worker's credit back). */
   const oneJob = async () => {
@@ -155,7 +166,7 @@ describe('the dispatcher', () => {
 
   it('deals about one job a worker at a trickle, not the per-batch cap for each, and grows back to the cap under load', async () => {
     // The default caps (17 identities may pass over a job): every batch deals all four workers.
-    const { served, queue, calls, dispatcher, oneJob, workers } = setUp([8, 8, 8, 8], 0, undefined, 17);
+    const { served, queue, calls, dispatcher, oneJob, workers } = setUp([8, 8, 8, 8], 0, undefined, { passersPerJob: 17, volunteersPerNetwork: 1 });
     for (let i = 0; i < 4; i++) await oneJob();
     expect(served).toEqual(['w0', 'w1', 'w2', 'w3']);
     // The first job was dealt the cap to each (32 deals to place one). Each worker was then dealt what it was served
@@ -183,7 +194,7 @@ describe('the dispatcher', () => {
 
   it('deals the fewest workers of a class that keep a job from being held at a trickle, and twice those served under load', async () => {
     // 100 idle trusted workers; caps that let 9 identities pass over a job, so a batch holds at least 10.
-    const { calls, queue, dispatcher, oneJob } = setUp(Array(100).fill(1), 0, undefined, 9);
+    const { calls, queue, dispatcher, oneJob } = setUp(Array(100).fill(1), 0, undefined, { passersPerJob: 9, volunteersPerNetwork: 1 });
     await oneJob();
     await oneJob();
     // The first batch deals 64; it served one worker, so the next deals the fewest, 10, not 64 for one job.
@@ -206,9 +217,34 @@ describe('the dispatcher', () => {
     expect(served).toEqual(['w70']);
   });
 
+  it('deals at most MAX_VOTERS_PER_NETWORK volunteers of one network a batch, so identities minted on one address cannot crowd out others', async () => {
+    // 70 identities of one network first in the order (its voter answered the queued job), then one of another network.
+    const sameNetwork = (i: number) => (i < 70 ? 'net-a' : 'net-b');
+    for (const volunteersPerNetwork of [1, 3]) {
+      const rules = { passersPerJob: 17, volunteersPerNetwork };
+      const { served, calls, passedOver, workers, oneJob } = setUp(Array(71).fill(1), 71, undefined, rules, sameNetwork);
+      for (const worker of workers.slice(0, 70)) passedOver.add(worker.name);
+      await oneJob();
+      expect(calls.dealt).toEqual([volunteersPerNetwork + 1]);
+      expect(served).toEqual(['w70']);
+    }
+  });
+
+  it("puts a network's volunteer the store passed over after its others, so one that refused a job cannot hold the network's place", async () => {
+    // Two identities of one network; the store passes over the first in the order (it refused the queued job).
+    const rules = { passersPerJob: 17, volunteersPerNetwork: 1 };
+    const { served, passedOver, oneJob } = setUp([1, 1], 2, undefined, rules, () => 'net-a');
+    passedOver.add('w0');
+    await oneJob();
+    expect(served).toEqual([]);
+    // The next deal (a job came, or the once-a-second pump) gives the network's place to the other.
+    await oneJob();
+    expect(served).toEqual(['w1']);
+  });
+
   it('deals more volunteers a batch than can have passed over one job, when the caps allow more than 64', async () => {
     // Caps that let 100 identities pass over a job: 100 that did come first, then one that may take it.
-    const { served, calls, passedOver, workers, oneJob } = setUp(Array(101).fill(1), 101, undefined, 100);
+    const { served, calls, passedOver, workers, oneJob } = setUp(Array(101).fill(1), 101, undefined, { passersPerJob: 100, volunteersPerNetwork: 1 });
     for (const worker of workers.slice(0, 100)) passedOver.add(worker.name);
     await oneJob();
     expect(calls.dealt).toEqual([101]);

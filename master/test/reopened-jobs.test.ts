@@ -40,10 +40,10 @@ describe.each(['sqlite', 'redis'] as const)('a job reopened after a blacklisting
       },
     );
     const [id] = await submit(m.url, uploads);
-    /** A volunteer that answers the job it is dealt when the test says. */
-    const volunteer = async (name: string) => {
+    /** A volunteer that answers the job it is dealt when the test says, from a network of its own (a loopback address). */
+    const volunteer = async (name: string, localAddress: string) => {
       const dealt: SyntheticJob[] = [];
-      const worker = await grid.connect(m, { name, onJob: (job) => void dealt.push(job) });
+      const worker = await grid.connect(m, { name, localAddress, onJob: (job) => void dealt.push(job) });
       const answer = async (index: number) => {
         await until(() => dealt.length === 1, `the job dealt to ${name}`);
         worker.succeed(dealt[0]!.header, index);
@@ -56,12 +56,12 @@ describe.each(['sqlite', 'redis'] as const)('a job reopened after a blacklisting
     };
 
     // E answers 4 with no say yet: a vote. Once E has passed checks, G (no say) answers 7, and the job ends on E's 4.
-    const { worker: e, id: E, answer: eAnswers } = await volunteer('e');
+    const { worker: e, id: E, answer: eAnswers } = await volunteer('e', '127.0.0.1');
     await eAnswers(4);
     await until(async () => (await getJob(m.url, id!)).votes === 1, "E's vote");
     e.terminate();
     passed.set(E, 50);
-    const { id: G, answer: gAnswers } = await volunteer('g');
+    const { id: G, answer: gAnswers } = await volunteer('g', '127.0.0.2');
     await gAnswers(7);
     await until(async () => (await getJob(m.url, id!)).status === 'done', 'the job done on E');
     expect((await getJob(m.url, id!)).result).toMatchObject({ workerId: E, predictions: [{ index: 4 }] });
@@ -80,7 +80,7 @@ describe.each(['sqlite', 'redis'] as const)('a job reopened after a blacklisting
 
     // H, with a say, answers 4: the job ends again, on H's word, going against G's 7 again. G's answer is still one
     // judged answer, outvoted once.
-    const { id: H, answer: hAnswers } = await volunteer('h');
+    const { id: H, answer: hAnswers } = await volunteer('h', '127.0.0.3');
     passed.set(H, 50);
     await hAnswers(4);
     await until(async () => (await getJob(m.url, id!)).status === 'done', 'the job done again, on H');

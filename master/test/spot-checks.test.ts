@@ -201,8 +201,9 @@ describe.each(['sqlite', 'redis'] as const)('spot checks on the %s store', (stor
 
     // The liar was caught with no check passed, so a new identity is now believed no more than that catch shows
     // (survival.ts): until an honest volunteer passes its first check, its answer waits for a second volunteer's.
-    // Two honest ones finish the work whichever comes first, gold or jobs.
-    await Promise.all([honest(m), honest(m)]);
+    // Two honest ones finish the work whichever comes first, gold or jobs, each on a network of its own: the liar's
+    // (127.0.0.1) had its say on the jobs it answered.
+    await Promise.all([honest(m, '127.0.0.2'), honest(m, '127.0.0.3')]);
     const jobs = await settled(m.url, ids, 20_000);
     // On this test master one credible volunteer's answer settles a job, so the liar's answers before it was caught
     // were final: blacklisting reopened them, and every job now carries the honest answer.

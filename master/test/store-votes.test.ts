@@ -283,6 +283,32 @@ describe.each(STORE_KINDS)('$name job store: votes and trusted-only jobs', (kind
     expect((await leaseOne(store, V2, T0 + 21)).jobId).toBe(created[0]!.id);
   });
 
+  it("never deals a job to another identity of a network holding MAX_VOTERS_PER_NETWORK of its votes; other networks' and the fleet's take it", async () => {
+    // Identities minted on one address, one network: they would each vote, and use up the job's replicas.
+    const sibling = (n: number): WorkerRef => ({ ...volunteer(`s${n}`, `sibling-${n}`), network: V1.network });
+    const untagged: WorkerRef = { ...volunteer('u', 'untagged'), network: undefined };
+    const fleetOnV1sNetwork: WorkerRef = { ...FLEET, network: V1.network };
+    for (const votersPerNetwork of [1, 2]) {
+      const store = await open({ maxVotersPerNetwork: votersPerNetwork });
+      const { jobs: created } = await store.create(jobs(1), T0);
+      const id = created[0]!.id;
+      await store.vote(await leaseOne(store, V1), V1.id, answer(7, 'identity-1'), false, T0 + 1);
+      for (let n = 1; n < votersPerNetwork; n++) {
+        const lease = await leaseOne(store, sibling(n), T0 + 1 + n);
+        expect(lease.jobId).toBe(id);
+        await store.vote(lease, sibling(n).id, answer(7, `sibling-${n}`), false, T0 + 1 + n);
+      }
+      const next = sibling(votersPerNetwork);
+      expect(await store.openTo([next, V2, fleetOnV1sNetwork, untagged])).toEqual([false, true, true, true]);
+      expect(await store.lease([next], LEASE_MS, T0 + 10)).toEqual([null]);
+      // Another network's volunteer takes it; its vote changes nothing for the first network.
+      await store.vote(await leaseOne(store, V2, T0 + 11), V2.id, answer(7, 'identity-2'), false, T0 + 12);
+      expect(await store.lease([next], LEASE_MS, T0 + 13)).toEqual([null]);
+      expect(await store.get(id)).toMatchObject({ status: 'queued', votes: votersPerNetwork + 1 });
+      expect((await leaseOne(store, fleetOnV1sNetwork, T0 + 14)).jobId).toBe(id);
+    }
+  });
+
   it('never leases a trusted-only job to a volunteer, and leases it to a trusted worker', async () => {
     const store = await open();
     const { jobs: created } = await store.create([...jobs(1, true), ...jobs(1)], T0);

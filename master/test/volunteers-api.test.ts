@@ -143,17 +143,18 @@ describe('volunteer credit', () => {
     // No spot checks here, so no volunteer has a say (MIN_CHECKS_TO_VERIFY 1): every volunteer's answer is a vote.
     master = await startTestMaster({ fleetToken, minChecksToVerify: 1, maxReplicas: 3 });
     const job = (id: string) => fetch(`${master.url}/api/jobs/${id}`).then((r) => r.json()) as Promise<JobDetailView>;
-    const voteOnce = async (name: string, index: number, id: string, votes: number) => {
-      const volunteer = await connect({ name, credit: 1, onJob: (j, worker) => worker.succeed(j.header, index, 40) });
+    /** Each volunteer on a network of its own (a loopback address): one network's identities vote once on a job. */
+    const voteOnce = async (name: string, index: number, id: string, votes: number, localAddress: string) => {
+      const volunteer = await connect({ name, credit: 1, localAddress, onJob: (j, worker) => worker.succeed(j.header, index, 40) });
       await until(async () => (await job(id)).votes === votes, `${name}'s vote kept`);
       volunteer.terminate();
       return volunteer.welcome.identity;
     };
     const [confirmed] = await submit(1);
-    const LIAR = await voteOnce('liar', 7, confirmed!, 1);
+    const LIAR = await voteOnce('liar', 7, confirmed!, 1, '127.0.0.1');
     expect((await own(LIAR)).standing).toBeNull();
     // A third identity is asked; the fleet's worker comes first, and agrees with the second.
-    const HONEST = await voteOnce('honest', 1, confirmed!, 2);
+    const HONEST = await voteOnce('honest', 1, confirmed!, 2, '127.0.0.2');
     expect((await own(HONEST)).standing).toBeNull();
     const fleet = await answering('fleet', { fleetToken }, 10);
     await until(async () => (await job(confirmed!)).status === 'done', 'the job confirmed by the fleet');
@@ -165,9 +166,9 @@ describe('volunteer credit', () => {
 
     // With no trusted worker connected, MAX_REPLICAS votes end the job unverified: nobody is credited for it.
     const [unverified] = await submit(1);
-    const FIRST = await voteOnce('first', 1, unverified!, 1);
-    const SECOND = await voteOnce('second', 1, unverified!, 2);
-    const third = await connect({ name: 'third', credit: 1, onJob: (j, worker) => worker.succeed(j.header, 1, 40) });
+    const FIRST = await voteOnce('first', 1, unverified!, 1, '127.0.0.1');
+    const SECOND = await voteOnce('second', 1, unverified!, 2, '127.0.0.2');
+    const third = await connect({ name: 'third', credit: 1, localAddress: '127.0.0.3', onJob: (j, worker) => worker.succeed(j.header, 1, 40) });
     await until(async () => (await job(unverified!)).status === 'done', 'the job ended');
     expect((await job(unverified!)).result!.verification!.state).toBe('unverified');
     for (const identity of [FIRST, SECOND, third.welcome.identity]) expect((await own(identity)).standing).toBeNull();

@@ -50,6 +50,7 @@ export const DEFAULT_TEST_LIMITS: Limits = {
   maxPendingJobs: 100_000,
   idempotencyTtlMs: 24 * 3_600_000,
   leaseScanLimit: 1_000,
+  maxVotersPerNetwork: 1,
   errorAttemptsShown: 10,
 };
 

@@ -169,9 +169,21 @@ end
 -- reading a hundred ids to use one cost each lease more than the rest of its work.
 local FIRST_READ, SCAN = 2, 128
 
--- The oldest queued job this identity may take (lease.lua), among the first scan_limit, or nil. A volunteer reads the open
+-- Whether a volunteer's network (its tag, nil for none) holds voters_per_network of a job's votes
+-- (MAX_VOTERS_PER_NETWORK): identities are free, so one network's further identities are never dealt a job its
+-- voters answered (the twin of sqlite-statements.ts's NETWORK_MAY_VOTE). Attempts are read only for a job with votes.
+local function network_voted(job, network, voters_per_network)
+  if not network or job.votes == 0 then return false end
+  local votes = 0
+  for _, attempt in ipairs(load_attempts(job.id)) do
+    if attempt.outcome == 'answered' and attempt.trusted == 0 and attempt.network == network then votes = votes + 1 end
+  end
+  return votes >= voters_per_network
+end
+
+-- The oldest queued job this worker may take (lease.lua), among the first scan_limit, or nil. A volunteer reads the open
 -- queue, which holds no trusted-only job: private jobs waiting for the fleet cost its lease nothing.
-local function oldest_for(identity, trusted, scan_limit)
+local function oldest_for(identity, trusted, network, voters_per_network, scan_limit)
   local queue = trusted == 1 and STATUS.queued or OPEN_QUEUE
   local from, read = 0, FIRST_READ
   while from < scan_limit do
@@ -185,7 +197,7 @@ local function oldest_for(identity, trusted, scan_limit)
       if not job or job.status ~= 'queued' or (trusted ~= 1 and job.trusted_only == 1) then
         redis.call('ZREM', queue, id)
         stale = stale + 1
-      elseif not shuns(job, identity) then
+      elseif not shuns(job, identity) and not (trusted ~= 1 and network_voted(job, network, voters_per_network)) then
         return job
       end
     end

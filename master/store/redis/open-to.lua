@@ -1,9 +1,11 @@
--- ARGV: the most queued jobs to read for one worker (LEASE_SCAN_LIMIT), then per worker: identity, trusted (1 or 0).
+-- ARGV: the most queued jobs to read for one worker (LEASE_SCAN_LIMIT), the votes one network may hold on a job
+--       (MAX_VOTERS_PER_NETWORK), then per worker: identity, trusted (1 or 0), network ('' for none).
 -- Whether lease.lua would find each worker a job now, on its own; nothing is leased (only ids of jobs no longer queued
 -- are let go, as lease.lua does). Returns 1 or 0 per worker in order.
-local scan_limit = tonumber(ARGV[1])
+local scan_limit, voters_per_network = tonumber(ARGV[1]), tonumber(ARGV[2])
 local open = {}
-for i = 2, #ARGV, 2 do
-  open[#open + 1] = oldest_for(ARGV[i], tonumber(ARGV[i + 1]), scan_limit) and 1 or 0
+for i = 3, #ARGV, 3 do
+  local network = ARGV[i + 2] ~= '' and ARGV[i + 2] or nil
+  open[#open + 1] = oldest_for(ARGV[i], tonumber(ARGV[i + 1]), network, voters_per_network, scan_limit) and 1 or 0
 end
 return open

@@ -100,7 +100,7 @@ export class RedisPartition {
   async lease(workers: WorkerRef[], leaseMs: number, now: number, masterId: string): Promise<(Leased | null)[]> {
     const deadline = now + leaseMs;
     const leaseIds = workers.map(() => randomUUID());
-    const args: ScriptArg[] = [now, deadline, masterId, this.limits.leaseScanLimit];
+    const args: ScriptArg[] = [now, deadline, masterId, this.limits.leaseScanLimit, this.limits.maxVotersPerNetwork];
     for (const [i, worker] of workers.entries())
       args.push(leaseIds[i]!, worker.id, worker.name, worker.backend, worker.identity, worker.workerClass === 'trusted' ? 1 : 0, worker.network ?? '');
     let made: ([Buffer, Buffer | null, number] | [])[];
@@ -128,8 +128,8 @@ export class RedisPartition {
 
   /** Whether lease would find each worker a job in this partition now; nothing is leased. */
   async openTo(workers: WorkerRef[]): Promise<boolean[]> {
-    const args: ScriptArg[] = [this.limits.leaseScanLimit];
-    for (const worker of workers) args.push(worker.identity, worker.workerClass === 'trusted' ? 1 : 0);
+    const args: ScriptArg[] = [this.limits.leaseScanLimit, this.limits.maxVotersPerNetwork];
+    for (const worker of workers) args.push(worker.identity, worker.workerClass === 'trusted' ? 1 : 0, worker.network ?? '');
     const open = (await this.run(jobScripts.openTo, args)) as number[];
     return open.map((flag) => flag === 1);
   }
