@@ -126,9 +126,10 @@ async function startLocked(config: Config, log: Logger, parts: MasterParts, lock
     spotChecks,
     maxWaitingVotes: config.maxWaitingVotes,
     batchRules: {
-      // Volunteers that can have passed over one job still open to others: its MAX_REPLICAS answers and the rest of
-      // their networks' identities in a batch, MAX_LEASES refused or dropping it too often, FAILURE_QUORUM calling it unprocessable.
-      passersPerJob: config.maxReplicas * config.maxVotersPerNetwork + config.maxLeases + config.failureQuorum,
+      // Volunteers that can have passed over one job still open to others: its MAX_REPLICAS answers, MAX_LEASES refused
+      // or dropping it too often, FAILURE_QUORUM calling it unprocessable, each cap counting a network once, so each
+      // network's sessions in a batch (MAX_VOTERS_PER_NETWORK of it).
+      passersPerJob: (config.maxReplicas + config.maxLeases + config.failureQuorum) * config.maxVotersPerNetwork,
       volunteersPerNetwork: config.maxVotersPerNetwork,
     },
   });

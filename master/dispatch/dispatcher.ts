@@ -41,8 +41,9 @@ export class Dispatcher {
   private deals = 0;
   /** Workers the last batch dealt more than the queue served them, since the last pump: it held nothing more for them. */
   private passedOver = new WeakSet<WorkerSession>();
-  /** Workers the queue served less than they were dealt when last dealt, pumps since or not. */
-  private readonly missedLast = new WeakSet<WorkerSession>();
+  /** The batch each worker was last dealt in, served or not (a count of batches): a network's volunteers take turns. */
+  private readonly lastBatch = new WeakMap<WorkerSession, number>();
+  private batches = 0;
   /**
    * How many deals each worker gets in a batch: what it was served last time, doubled when it was served all it was
    * dealt, up to the cap. At a trickle a batch asks the store for about one job a worker, not the cap for each (a lease
@@ -124,6 +125,8 @@ export class Dispatcher {
       if (ready.length === 0) return;
       ready.sort((a, b) => (this.lastDealt.get(a) ?? 0) - (this.lastDealt.get(b) ?? 0));
       const batch = this.longestWaiting(ready);
+      this.batches += 1;
+      for (const session of batch) this.lastBatch.set(session, this.batches);
       const dealt: WorkerSession[] = [];
       for (let turn = 0; turn < MAX_LEASES_PER_WORKER_PER_BATCH; turn++) {
         for (const session of batch) if (session.freeCredit > turn && this.sizeOf(session) > turn) dealt.push(session);
@@ -157,14 +160,15 @@ export class Dispatcher {
   /**
    * The volunteers a batch may deal, so that those passing over the jobs left cannot fill it: one session of each
    * identity (its tabs pass over the same jobs), and volunteersPerNetwork of each network (its identities pass over the
-   * jobs its voters answered). A network's sessions the store passed over when last dealt come after its others, which
-   * may take what they could not: else one that refused a job would hold its network's place in every batch.
+   * jobs its voters answered). A network's volunteers take its places in turn, those dealt longest ago first, whether
+   * they were served or passed over: else one that refused a job would hold its network's place in every batch, and
+   * the others, which may take that job, would never be dealt it.
    */
   private dealable(volunteers: WorkerSession[]): Set<WorkerSession> {
     const firstTabs = new Map<string, WorkerSession>();
     for (const session of volunteers) if (!firstTabs.has(session.identity.workerId)) firstTabs.set(session.identity.workerId, session);
     const sessions = [...firstTabs.values()];
-    const byTurn = [...sessions.filter((session) => !this.missedLast.has(session)), ...sessions.filter((session) => this.missedLast.has(session))];
+    const byTurn = sessions.toSorted((a, b) => (this.lastBatch.get(a) ?? 0) - (this.lastBatch.get(b) ?? 0));
     const perNetwork = new Map<string, number>();
     return new Set(
       byTurn.filter((session) => {
@@ -197,10 +201,8 @@ export class Dispatcher {
       const gave = dealtTo.get(session) ?? 0;
       const got = servedTo.get(session) ?? 0;
       this.batchSize.set(session, got === gave ? Math.min(2 * gave, MAX_LEASES_PER_WORKER_PER_BATCH) : Math.max(got, 1));
-      for (const missed of [this.passedOver, this.missedLast]) {
-        if (got < gave) missed.add(session);
-        else missed.delete(session);
-      }
+      if (got < gave) this.passedOver.add(session);
+      else this.passedOver.delete(session);
     }
   }
 }

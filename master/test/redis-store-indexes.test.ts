@@ -84,6 +84,34 @@ describe('indexes that keep costs to what is asked, on Redis', () => {
     expect(hgets).toBeLessThan(10);
   });
 
+  /** A volunteer on network `network` (the tag its attempts carry). */
+  const onNetwork = (id: string, network: string): WorkerRef => ({ ...volunteer(id), network });
+
+  it("lets a voter's network pass over the jobs it answered reading the job alone, not its attempts", async () => {
+    const { store, own } = await onOwnServer();
+    await store.create(newJobs(200), T0);
+    for (let i = 0; i < 200; i++) await store.vote(await leaseOne(store, onNetwork('voter', 'net-a')), 'voter', result, false, T0);
+    await own.config('RESETSTAT');
+    expect(await store.lease([onNetwork('sibling', 'net-a')], 1_000, T0)).toEqual([null]);
+    // One read a job passed over (its JSON holds its votes' networks); reading each one's attempts too was 400.
+    const hgets = Number(/cmdstat_hget:calls=(\d+)/.exec(await own.info('commandstats'))?.[1] ?? 0);
+    expect(hgets).toBeLessThan(210);
+  });
+
+  it("keeps a job's votes from a network's other identities when its votes were counted before their networks were", async () => {
+    const { store, keys } = await storeAt(`test:${randomUUID()}:`);
+    const { jobs } = await store.create(newJobs(1), T0);
+    const id = jobs[0]!.id;
+    await store.vote(await leaseOne(store, onNetwork('voter', 'net-a')), 'voter', result, false, T0);
+    // As a master from before the tally stored the job.
+    const stored = JSON.parse((await admin.hget(keys.jobs, id))!) as Record<string, unknown>;
+    expect(stored.voted_networks).toBe(',net-a,');
+    delete stored.voted_networks;
+    await admin.hset(keys.jobs, id, JSON.stringify(stored));
+    expect(await store.lease([onNetwork('sibling', 'net-a')], 1_000, T0)).toEqual([null]);
+    expect((await leaseOne(store, onNetwork('other', 'net-b'))).jobId).toBe(id);
+  });
+
   it('adds the queued jobs of a store written before the open queue to it, private ones aside, once at connect, a batch at a time', async () => {
     const prefix = `test:${randomUUID()}:`;
     const { store, keys } = await storeAt(prefix);

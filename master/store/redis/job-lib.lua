@@ -156,13 +156,23 @@ local function shun(job, identity)
   if not shuns(job, identity) then job.shunned = (job.shunned or ',') .. identity .. ',' end
 end
 
--- The votes a job holds (its 'answered' attempts), kept on the job so its view says so without reading attempts.
+-- The networks of a job's volunteers' votes, ',tag,tag,' (a tag once a vote; tags have no commas).
+local function voting_networks(attempts)
+  local tally = ','
+  for _, attempt in ipairs(attempts) do
+    if attempt.outcome == 'answered' and attempt.trusted == 0 and attempt.network then tally = tally .. attempt.network .. ',' end
+  end
+  return tally
+end
+
+-- The votes a job holds (its 'answered' attempts), and their networks, kept on the job so its view and its leases
+-- say so without reading attempts.
 local function count_votes(job, attempts)
   local votes = 0
   for _, attempt in ipairs(attempts) do
     if attempt.outcome == 'answered' then votes = votes + 1 end
   end
-  job.votes = votes
+  job.votes, job.voted_networks = votes, voting_networks(attempts)
 end
 
 -- Queued ids read at first, doubled on each read up to SCAN: the head of the queue is almost always taken, and
@@ -171,12 +181,14 @@ local FIRST_READ, SCAN = 2, 128
 
 -- Whether a volunteer's network (its tag, nil for none) holds voters_per_network of a job's votes
 -- (MAX_VOTERS_PER_NETWORK): identities are free, so one network's further identities are never dealt a job its
--- voters answered (the twin of sqlite-statements.ts's NETWORK_MAY_VOTE). Attempts are read only for a job with votes.
+-- voters answered (the twin of sqlite-statements.ts's NETWORK_MAY_VOTE). Read from the tally count_votes keeps; only a
+-- job whose votes were counted before it (or were never counted: stored before jobs counted votes) reads its attempts.
 local function network_voted(job, network, voters_per_network)
   if not network or job.votes == 0 then return false end
+  local tally = job.voted_networks or voting_networks(load_attempts(job.id))
   local votes = 0
-  for _, attempt in ipairs(load_attempts(job.id)) do
-    if attempt.outcome == 'answered' and attempt.trusted == 0 and attempt.network == network then votes = votes + 1 end
+  for tag in string.gmatch(tally, '[^,]+') do
+    if tag == network then votes = votes + 1 end
   end
   return votes >= voters_per_network
 end

@@ -8,8 +8,8 @@ if job.status ~= 'failed' then return { 'not-failed' } end
 if job.image_expired_at then return { 'image-expired' } end
 if redis.call('HEXISTS', IMAGES, job.id) == 0 and redis.call('HEXISTS', PREPARED, job.id) == 0 then return { 'image-missing' } end
 set_status(job, 'queued')
-job.attempts, job.failures = 0, 0
-job.error, job.finished_at, job.started_at, job.worker, job.result, job.shunned, job.votes = nil, nil, nil, nil, nil, nil, nil
+job.attempts, job.failures, job.votes = 0, 0, 0
+job.error, job.finished_at, job.started_at, job.worker, job.result, job.shunned, job.voted_networks = nil, nil, nil, nil, nil, nil, nil
 unindex_answers(job.id)
 redis.call('HDEL', ATTEMPTS, job.id)
 return { 'ok', save_job(job) }
