@@ -136,6 +136,12 @@ export const OPTIONS: [string, string, keyof Config, string][] = [
   ['--shutdown-timeout-ms <n>', 'SHUTDOWN_TIMEOUT_MS', 'shutdownTimeoutMs', 'a master told to stop (SIGINT/SIGTERM) that has not closed within this exits 1'],
   ['--queue-partitions <n>', 'QUEUE_PARTITIONS', 'queuePartitions', 'partitions of the Redis queue, each its own hash tag (same on every master)'],
   ['--allowed-origins <list>', 'ALLOWED_ORIGINS', 'allowedOrigins', "other origins than the master's own whose pages may submit, delete and run workers"],
+  [
+    '--trusted-proxies <list>',
+    'TRUSTED_PROXIES',
+    'trustedProxies',
+    'reverse proxies whose X-Forwarded-For is believed: clients behind them count by the address forwarded',
+  ],
   ['--max-refused-messages <n>', 'MAX_REFUSED_MESSAGES', 'maxRefusedMessages', 'refused answers before a worker is disconnected'],
   ['--max-malformed-messages <n>', 'MAX_MALFORMED_MESSAGES', 'maxMalformedMessages', 'malformed messages before a worker is disconnected'],
   ['--max-worker-message-bytes <n>', 'MAX_WORKER_MESSAGE_BYTES', 'maxWorkerMessageBytes', 'largest message a worker may send'],

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { Command } from 'commander';
 import { z } from 'zod';
 import { OPTIONS } from './config-options.ts';
+import { proxyTrust } from './http/client-address.ts';
 import { DEFAULT_MAX_UNDELETED_IMAGES } from './images/file-image-store.ts';
 import { FLEET_TOKEN_LENGTH, MAX_CREDIT } from './protocol.ts';
 import { projectRoot } from './project-root.ts';
@@ -17,6 +18,15 @@ const int = (min: number) => z.coerce.number().int().min(min);
 const MAX_TIMER_MS = 2 ** 31 - 1;
 /** A wait the master keeps with a timer. */
 const timerMs = (min: number) => int(min).max(MAX_TIMER_MS, `at most ${MAX_TIMER_MS} ms (24.8 days, the longest a timer waits)`);
+/** Whether proxy-addr reads the list as proxies to trust: it throws on an address or block it cannot parse. */
+function compilesAsProxies(list: string[]): boolean {
+  try {
+    proxyTrust(list);
+    return true;
+  } catch {
+    return false;
+  }
+}
 /** A probability strictly between 0 and 1. */
 const fraction = z.coerce.number().gt(0, 'expected a number above 0').lt(1, 'expected a number below 1');
 /** A difference of two probabilities, 0 included. */
@@ -172,6 +182,15 @@ export const ConfigSchema = z
       .regex(/^https?:\/\/[^\s,/]+(,https?:\/\/[^\s,/]+)*$/, 'expected origins separated by commas, e.g. "https://grid.example.org,http://localhost:5173"')
       .transform((list) => list.toLowerCase().split(','))
       .optional(),
+    /**
+     * Reverse proxies (addresses, CIDR blocks, or loopback, linklocal, uniquelocal) whose X-Forwarded-For the master
+     * believes: a client behind one counts as the address it forwarded, for every per-address limit. None by default.
+     */
+    trustedProxies: z
+      .string()
+      .transform((list) => list.split(',').map((entry) => entry.trim()))
+      .refine(compilesAsProxies, 'expected addresses or CIDR blocks separated by commas, e.g. "10.0.0.5,192.168.0.0/24" (or loopback, linklocal, uniquelocal)')
+      .default([]),
     /** Refused answers (forged or stale leases) after which a worker is disconnected. */
     maxRefusedMessages: int(1).default(100),
     /** Malformed messages (not JSON, not the protocol) after which a worker is disconnected. */

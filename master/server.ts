@@ -5,6 +5,7 @@ import { createApp } from './http/app.ts';
 import { refuseUnmetExpectations } from './http/bare-refusals.ts';
 import { RequestRate } from './http/request-rate.ts';
 import { answerClientErrors } from './http/client-errors.ts';
+import { proxyTrust } from './http/client-address.ts';
 import { limitConnections } from './http/connection-limits.ts';
 import { upgradeIgnorer } from './http/ignored-upgrade.ts';
 import { IncomingSweeper } from './http/incoming-sweeper.ts';
@@ -108,6 +109,8 @@ async function startLocked(config: Config, log: Logger, parts: MasterParts, lock
   });
   const ownerKeys = new OwnerKeys(secret);
   const requestRate = new RequestRate(config, sharedRate);
+  // Who each request comes from, for every per-address limit: the one reading of TRUSTED_PROXIES (client-address.ts).
+  const clients = proxyTrust(config.trustedProxies);
   const events = new LiveEvents();
   const workers = new WorkerRegistry(events, config.workerEventsEveryMs);
   const verifier = parts.verifier?.(config, identityStore) ?? new Verifier(config, identityStore);
@@ -146,6 +149,7 @@ async function startLocked(config: Config, log: Logger, parts: MasterParts, lock
     credit,
     allowedOrigins: config.allowedOrigins,
     requestRate,
+    proxyTrust: clients,
     maxRefusedMessages: config.maxRefusedMessages,
     refusedLogIntervalMs: config.refusedLogIntervalMs,
     maxMalformedMessages: config.maxMalformedMessages,
@@ -190,10 +194,11 @@ async function startLocked(config: Config, log: Logger, parts: MasterParts, lock
       ownerKeys,
       draining,
       requestRate,
+      proxyTrust: clients,
     }),
   );
   const ignoreUpgrade = upgradeIgnorer(server);
-  limitConnections(server, config);
+  limitConnections(server, config, clients);
   answerClientErrors(server, config);
   refuseUnmetExpectations(server);
   hub.attach(server, ignoreUpgrade);

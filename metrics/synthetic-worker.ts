@@ -35,6 +35,8 @@ export interface SyntheticWorkerOptions {
   hello?: Partial<HelloMessage>;
   /** The loopback address to connect from, so per-address caps on other clients do not reach this one. */
   localAddress?: string;
+  /** Headers of the socket's opening request, e.g. the X-Forwarded-For a reverse proxy adds. */
+  headers?: Record<string, string>;
   /** Called for every job; answer with worker.succeed / worker.fail, or not at all. */
   onJob?: (job: SyntheticJob, worker: SyntheticWorker) => void;
   /** The served model's hash, when the caller already has it: the worker then skips GET /api/model (thousands of workers, one master). */
@@ -144,7 +146,10 @@ export class SyntheticWorker {
   private async open(): Promise<void> {
     const { masterUrl, name = 'synthetic', credit = 8 } = this.options;
     this.modelHash = this.options.modelHash ?? ((await fetch(`${masterUrl}/api/model`).then((r) => r.json())) as { hash: string }).hash;
-    this.socket = new WebSocket(`${masterUrl.replace(/^http/, 'ws')}${WORKER_SOCKET_PATH}`, { localAddress: this.options.localAddress });
+    this.socket = new WebSocket(`${masterUrl.replace(/^http/, 'ws')}${WORKER_SOCKET_PATH}`, {
+      localAddress: this.options.localAddress,
+      headers: this.options.headers,
+    });
     this.socket.on('message', (data, isBinary) => this.receive(data, isBinary));
     await new Promise<void>((resolve, reject) => {
       this.socket.once('open', resolve);

@@ -28,6 +28,7 @@ import { answerOptions, methodNotAllowed } from './method-not-allowed.ts';
 import { modelRouter } from './model-router.ts';
 import { ownerRouter } from './owner-router.ts';
 import type { RequestRate } from './request-rate.ts';
+import type { ProxyTrust } from './client-address.ts';
 import { Requesters } from './requester.ts';
 import { statsRouter } from './stats-router.ts';
 import { closeWhenBodyUnread } from './unread-body.ts';
@@ -57,6 +58,8 @@ export interface AppDeps {
   draining: () => boolean;
   /** Requests per address, counted with the worker sockets opened (the hub's upgrades) against one allowance. */
   requestRate: RequestRate;
+  /** The reverse proxies whose forwarded addresses are believed (TRUSTED_PROXIES): Express's req.ip reads them so. */
+  proxyTrust: ProxyTrust;
 }
 
 export function createApp(deps: AppDeps): express.Express {
@@ -65,6 +68,7 @@ export function createApp(deps: AppDeps): express.Express {
   const requesters = new Requesters(config, ownerKeys);
   const app = express();
   app.disable('x-powered-by');
+  app.set('trust proxy', deps.proxyTrust);
   app.use(closeWhenBodyUnread);
   app.use(securityHeaders);
   app.use(requireHost);

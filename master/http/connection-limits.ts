@@ -6,7 +6,7 @@
 import type http from 'node:http';
 import type net from 'node:net';
 import { AddressCounts } from './address-counts.ts';
-import { clientOf } from './client-address.ts';
+import { peerOf, type ProxyTrust } from './client-address.ts';
 import { rawRefusal, refuseOnSocket } from './raw-refusal.ts';
 
 export interface ConnectionLimits {
@@ -40,8 +40,11 @@ const RETRY = { 'Retry-After': '5' };
 const SERVER_FULL = rawRefusal(503, 'too-many-connections', 'the master has as many open connections as it serves; try again shortly', RETRY);
 const ADDRESS_FULL = rawRefusal(429, 'too-many-connections-from-address', 'too many open connections from your address; close some and try again', RETRY);
 
-/** Applies the limits to a server. */
-export function limitConnections(server: http.Server, limits: ConnectionLimits): void {
+/**
+ * Applies the limits to a server. A trusted proxy's connections (`trust`, TRUSTED_PROXIES) carry many clients, so only
+ * MAX_CONNECTIONS counts them; its clients meet the per-address limits by request (client-address.ts).
+ */
+export function limitConnections(server: http.Server, limits: ConnectionLimits, trust: ProxyTrust): void {
   server.headersTimeout = limits.headersTimeoutMs;
   server.requestTimeout = limits.requestTimeoutMs;
   server.keepAliveTimeout = limits.keepAliveTimeoutMs;
@@ -53,8 +56,9 @@ export function limitConnections(server: http.Server, limits: ConnectionLimits):
   if (!parse) throw new Error('limitConnections needs an http.Server');
   server.removeListener('connection', parse);
   server.on('connection', (socket: net.Socket) => {
-    const address = clientOf(socket);
-    const refused = open.total >= limits.maxConnections ? SERVER_FULL : open.of(address) >= limits.maxConnectionsPerAddress ? ADDRESS_FULL : null;
+    const address = peerOf(socket);
+    const perAddress = !trust(socket.remoteAddress ?? '', 0);
+    const refused = open.total >= limits.maxConnections ? SERVER_FULL : perAddress && open.of(address) >= limits.maxConnectionsPerAddress ? ADDRESS_FULL : null;
     if (refused) return refuseOnSocket(socket, refused);
     parse.call(server, socket);
     open.take(address);

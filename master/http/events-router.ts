@@ -7,7 +7,7 @@ import { Router } from 'express';
 import type { BoardStreams } from '../events/board-streams.ts';
 import { AddressCounts } from './address-counts.ts';
 import { seesCheckCounters } from './check-counters.ts';
-import { clientOf } from './client-address.ts';
+import { requestClient } from './client-address.ts';
 import { HttpError } from './errors.ts';
 import { holdUntilClosed } from './hold-until-closed.ts';
 import { maySee, type Board } from './job-access.ts';
@@ -18,7 +18,7 @@ export function eventsRouter(boards: BoardStreams, requesters: Requesters, board
   const open = new AddressCounts();
   router.get('/', (req, res) => {
     const requester = requesters.of(req);
-    const address = clientOf(req.socket);
+    const address = requestClient(req);
     // A client at its own cap hears so first: that one it can do something about.
     if (open.of(address) >= maxPerAddress) {
       throw new HttpError(

@@ -9,7 +9,7 @@ import type { JobStore, NewJob } from '../store/job-store.ts';
 import { requireAdmin } from './admin.ts';
 import { HttpError } from './errors.ts';
 import { ImageSends } from './image-sends.ts';
-import { clientOf } from './client-address.ts';
+import { requestClient } from './client-address.ts';
 import { holdWhile } from './hold-until-closed.ts';
 import { checkImage, type ImageCheck } from './image-types.ts';
 import { checkMayChange, maySee, submitter, visibleOwner } from './job-access.ts';
@@ -123,7 +123,7 @@ export function jobsRouter({ store, lifecycle, config, uploadGuards, requesters,
     if (req.fresh) return void res.status(304).set(IMAGE_HEADERS).end();
     res.removeHeader('ETag');
     // Its bytes are counted before they are read, so a crowd of requests reads no more than the budget at once.
-    const sending = imageSends.reserve(res, job.size, clientOf(req.socket));
+    const sending = imageSends.reserve(res, job.size, requestClient(req));
     // A client gone while the job was looked up holds nothing and is read nothing; one that leaves during the read
     // holds its share until the read has ended.
     if (res.closed) return;

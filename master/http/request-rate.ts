@@ -3,7 +3,7 @@
 // store writes each, from one allowance. Probes and /metrics are not counted: they must answer whatever a client does.
 import type { RequestHandler } from 'express';
 import { addressLimiter, type AddressLimiter, type SharedCounts } from './address-limiter.ts';
-import { clientOf } from './client-address.ts';
+import { requestClient } from './client-address.ts';
 import { HttpError } from './errors.ts';
 
 export interface RequestRateLimits {
@@ -36,7 +36,7 @@ export class RequestRate {
 
   /** Express middleware: each request counted, one past the allowance refused. */
   readonly guard: RequestHandler = async (req, _res, next) => {
-    const refused = await this.count(clientOf(req.socket));
+    const refused = await this.count(requestClient(req));
     if (refused) throw refused;
     next();
   };

@@ -6,7 +6,7 @@
 // one that would not fit is refused before a byte of it is read.
 import type { RequestHandler } from 'express';
 import { AddressCounts } from './address-counts.ts';
-import { clientOf } from './client-address.ts';
+import { requestClient } from './client-address.ts';
 import { HttpError } from './errors.ts';
 import { holdUntilClosed } from './hold-until-closed.ts';
 
@@ -23,7 +23,7 @@ export function uploadSlots(limits: UploadLimits): RequestHandler {
   const inFlight = new AddressCounts();
   let bytesInFlight = 0;
   return (req, res, next) => {
-    const address = clientOf(req.socket);
+    const address = requestClient(req);
     const declared = req.headers['content-length'];
     if (declared === undefined || !/^\d+$/.test(declared)) {
       throw new HttpError(411, 'length-required', "say the upload's size in a Content-Length header (browsers, curl and fetch do); nothing was stored");

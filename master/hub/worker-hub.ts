@@ -5,6 +5,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { WorkerIdentities } from '../identity/worker-identities.ts';
+import { clientOf } from '../http/client-address.ts';
 import type { IgnoreUpgrade } from '../http/ignored-upgrade.ts';
 import { rawRefusal, refuseOnSocket } from '../http/raw-refusal.ts';
 import type { JobLifecycle } from '../lifecycle/job-lifecycle.ts';
@@ -26,7 +27,7 @@ const MISSED_PONGS_BEFORE_DEAD = 2;
 
 interface Connection {
   socket: WebSocket;
-  /** The client's address, as the socket sees it. */
+  /** The client's address as every per-address rule counts it (client-address.ts: its socket's, or a trusted proxy's forwarded one). */
   address: string;
   session: WorkerSession | null;
   /** The hello's identity check while it runs: what the worker sends meanwhile waits for it. */
@@ -112,7 +113,7 @@ export class WorkerHub {
       // One that passed its checks after close() began would be a socket nothing closes, holding the close up.
       if (this.closing)
         return refuseOnSocket(socket, rawRefusal(503, 'master-stopping', 'the master is stopping; connect again shortly', { 'Retry-After': '5' }));
-      this.wss.handleUpgrade(request, socket, head, (ws) => this.accept(ws, request.socket.remoteAddress ?? 'unknown'));
+      this.wss.handleUpgrade(request, socket, head, (ws) => this.accept(ws, clientOf(request, this.options.proxyTrust)));
     });
     this.heartbeat = setInterval(() => this.beat(), this.options.heartbeatMs);
   }

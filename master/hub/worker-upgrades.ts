@@ -5,7 +5,7 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Socket } from 'node:net';
 import type { IgnoreUpgrade } from '../http/ignored-upgrade.ts';
-import { clientOf } from '../http/client-address.ts';
+import { clientOf, type ProxyTrust } from '../http/client-address.ts';
 import { originAllowed } from '../http/origin-check.ts';
 import { rawRefusal, refuseOnSocket } from '../http/raw-refusal.ts';
 import type { RequestRate } from '../http/request-rate.ts';
@@ -17,6 +17,8 @@ export interface UpgradeRules {
   allowedOrigins?: string[];
   /** Each socket opened counts as a request from its address: a reconnect loop costs hellos. */
   requestRate: RequestRate;
+  /** The reverse proxies whose forwarded addresses are believed (TRUSTED_PROXIES; client-address.ts). */
+  proxyTrust: ProxyTrust;
 }
 
 type Upgrade = (request: IncomingMessage, socket: Socket, head: Buffer) => void;
@@ -39,7 +41,7 @@ export function takeWorkerUpgrades(server: Server, ignoreUpgrade: IgnoreUpgrade,
     // while its rate is counted (a Redis round trip) would otherwise raise an error no one listens to, ending the process.
     const destroyOnError = () => socket.destroy();
     socket.on('error', destroyOnError);
-    void rules.requestRate.count(clientOf(socket)).then(
+    void rules.requestRate.count(clientOf(request, rules.proxyTrust)).then(
       (refused) => {
         if (socket.destroyed) return;
         if (refused) return refuseOnSocket(socket, rawRefusal(refused.status, refused.code, refused.message, refused.headers));

@@ -29,6 +29,13 @@ describe('configuration', () => {
     expect(() => loadConfig(argv(), { REDIS_PREFIX: 'grid:{x}:' })).toThrow(/REDIS_PREFIX: a prefix without \{ or \}/);
   });
 
+  it('trusts no proxy by default, reads a list of addresses, blocks and names, and refuses one it cannot read', () => {
+    expect(loadConfig(argv(), {}).trustedProxies).toEqual([]);
+    expect(loadConfig(argv(), { TRUSTED_PROXIES: '10.0.0.5, 192.168.0.0/24,loopback' }).trustedProxies).toEqual(['10.0.0.5', '192.168.0.0/24', 'loopback']);
+    for (const bad of ['proxy.example.org', '10.0.0.0/33', '10.0.0.5,'])
+      expect(() => loadConfig(argv(), { TRUSTED_PROXIES: bad }), bad).toThrow(/TRUSTED_PROXIES: expected addresses or CIDR blocks separated by commas/);
+  });
+
   it('partitions only a Redis queue, at most 64, each with room for a whole request', () => {
     expect(loadConfig(argv(), {}).queuePartitions).toBe(1);
     expect(loadConfig(argv('--queue-partitions', '8'), { REDIS_URL: 'redis://a:6379' }).queuePartitions).toBe(8);

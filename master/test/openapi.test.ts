@@ -22,6 +22,7 @@ import { WorkerRegistry } from '../hub/worker-registry.ts';
 import { ImagePreparer } from '../images/prepared-image.ts';
 import { JobLifecycle } from '../lifecycle/job-lifecycle.ts';
 import { createApp } from '../http/app.ts';
+import { proxyTrust } from '../http/client-address.ts';
 import { RequestRate } from '../http/request-rate.ts';
 import { NewIdentityRate } from '../identity/new-identity-rate.ts';
 import { verificationPolicyView } from '../http/verification-router.ts';
@@ -107,6 +108,7 @@ describe('the OpenAPI document', () => {
       ownerKeys: new OwnerKeys('a secret for the test'),
       draining: () => false,
       requestRate: new RequestRate(config),
+      proxyTrust: proxyTrust(config.trustedProxies),
     });
     stats.stop();
     boards.close();

@@ -7,6 +7,7 @@ import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterEach, expect, it } from 'vitest';
 import { until } from '../../test/support/jobs-client.ts';
+import { proxyTrust } from '../http/client-address.ts';
 import { upgradeIgnorer } from '../http/ignored-upgrade.ts';
 import type { HttpError } from '../http/errors.ts';
 import type { RequestRate } from '../http/request-rate.ts';
@@ -28,7 +29,13 @@ it('drops an upgrade whose client reset the connection while its rate was counte
   } as unknown as RequestRate;
   const taken: net.Socket[] = [];
   server = http.createServer((_req, res) => void res.end('plain'));
-  takeWorkerUpgrades(server, upgradeIgnorer(server), { requestRate }, createLogger('silent'), (_request, socket) => void taken.push(socket));
+  takeWorkerUpgrades(
+    server,
+    upgradeIgnorer(server),
+    { requestRate, proxyTrust: proxyTrust() },
+    createLogger('silent'),
+    (_request, socket) => void taken.push(socket),
+  );
   await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
 

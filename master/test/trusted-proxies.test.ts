@@ -1,0 +1,59 @@
+// TRUSTED_PROXIES through a real master: the test's own connections (from 127.0.0.1) stand for a reverse proxy, and
+// each request's X-Forwarded-For for the client behind it. Every per-address limit counts that client, a volunteer
+// votes and is dealt from its network, and the proxy's connections meet only the master's total; from a peer that is
+// no trusted proxy, the header is never read.
+import { afterEach, expect, it } from 'vitest';
+import { SyntheticWorker } from '../../metrics/synthetic-worker.ts';
+import { getJob, submit, until, uploadsFrom } from '../../test/support/jobs-client.ts';
+import { devImages } from '../../test/support/paths.ts';
+import { request, useRawHttp } from '../../test/support/raw-http.ts';
+import { DEFAULT_VERIFICATION } from '../../test/support/verification-policy.ts';
+
+const { start, connect } = useRawHttp();
+const workers: SyntheticWorker[] = [];
+afterEach(() => {
+  for (const worker of workers.splice(0)) worker.terminate();
+});
+
+/** GET /api/jobs as a proxy forwarding `client`: its status. */
+const listAs = (url: string, client: string) => fetch(`${url}/api/jobs`, { headers: { 'X-Forwarded-For': client } }).then((r) => r.status);
+
+it('counts requests through a trusted proxy by the address it forwarded: each client has an allowance of its own', async () => {
+  const master = await start({ trustedProxies: '127.0.0.1', apiRequestsPerWindow: 2 });
+  expect([await listAs(master.url, '203.0.113.1'), await listAs(master.url, '203.0.113.1'), await listAs(master.url, '203.0.113.1')]).toEqual([200, 200, 429]);
+  expect(await listAs(master.url, '203.0.113.2')).toBe(200);
+});
+
+it('reads no X-Forwarded-For from a peer that is no trusted proxy: clients naming other addresses share its allowance', async () => {
+  const master = await start({ trustedProxies: '10.0.0.0/8', apiRequestsPerWindow: 2 });
+  expect([await listAs(master.url, '203.0.113.1'), await listAs(master.url, '203.0.113.2'), await listAs(master.url, '203.0.113.3')]).toEqual([200, 200, 429]);
+});
+
+it("lets a trusted proxy's connections pass MAX_CONNECTIONS_PER_ADDRESS: they carry many clients", async () => {
+  const master = await start({ trustedProxies: '127.0.0.1', maxConnectionsPerAddress: 3 });
+  for (let i = 0; i < 3; i++) await connect(master);
+  expect((await request(master, { path: '/livez' })).status).toBe(200);
+});
+
+it('deals a job to volunteers behind a trusted proxy by the network each was forwarded from', async () => {
+  const master = await start({ ...DEFAULT_VERIFICATION, trustedProxies: '127.0.0.1' });
+  const [id] = await submit(master.url, uploadsFrom(devImages(1).map((image) => image.path)));
+  const volunteer = async (client: string) => {
+    const worker = await SyntheticWorker.connect({
+      masterUrl: master.url,
+      headers: { 'X-Forwarded-For': client },
+      onJob: (job, self) => self.succeed(job.header, 7),
+    });
+    workers.push(worker);
+    return worker;
+  };
+  const votes = (count: number) => until(async () => (await getJob(master.url, id!)).votes === count, `${count} votes`);
+  await volunteer('203.0.113.1');
+  await votes(1);
+  // A new identity forwarded from the voter's address is of its network; one from another address is not.
+  const sameNetwork = await volunteer('203.0.113.1');
+  const other = await volunteer('203.0.113.2');
+  await votes(2);
+  expect(other.jobs.map((job) => job.header.jobId)).toEqual([id]);
+  expect(sameNetwork.jobs).toEqual([]);
+});
