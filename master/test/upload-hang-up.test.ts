@@ -26,8 +26,8 @@ it('stores nothing and logs no error when the client hangs up while its images a
   for (const name of ['first.jpg', 'second.jpg']) data.append('image', new Blob([new Uint8Array(jpeg)]), name);
   const hangUp = new AbortController();
   const answer = fetch(`${master.url}/api/jobs`, { method: 'POST', body: data, signal: hangUp.signal }).catch((error: unknown) => error);
-  // Both files in: the body has arrived, and the first image is being prepared (held until the master saw the hang-up).
-  await until(() => fs.readdirSync(incoming).length === 2, 'the upload to arrive');
+  // The body has arrived, and the first image is being prepared (held until the master saw the hang-up).
+  await until(() => preparer.started === 1, 'the upload to be prepared');
   hangUp.abort();
   expect(await answer).toMatchObject({ name: 'AbortError' });
   // The master has seen the hang-up: it deleted the upload's files.
@@ -54,7 +54,8 @@ it('holds the upload slot of a client that hung up until the image it sent is pr
   const incoming = incomingDir(master.dataDir);
   const hangUp = new AbortController();
   const abandoned = upload(hangUp.signal).catch((error: unknown) => error);
-  await until(() => fs.readdirSync(incoming).length === 1, 'the upload to arrive');
+  // Its body has arrived and its image is being prepared (held): hung up on before, it would be prepared never.
+  await until(() => preparer.started === 1, 'the upload to be prepared');
   hangUp.abort();
   await abandoned;
   // The master has seen the hang-up: it deleted the upload's file.

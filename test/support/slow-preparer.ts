@@ -21,6 +21,8 @@ export class SlowPreparer extends ImagePreparer {
 export class HeldPreparer extends ImagePreparer {
   private release_!: () => void;
   private readonly released = new Promise<void>((resolve) => (this.release_ = resolve));
+  /** Images whose preparation has begun: the master has the whole upload and is working on it. */
+  started = 0;
 
   /** For the shipped model's input size (224). */
   constructor() {
@@ -32,6 +34,7 @@ export class HeldPreparer extends ImagePreparer {
   }
 
   override async prepare(filePath: string): Promise<PreparedImage> {
+    this.started += 1;
     await this.released;
     return super.prepare(filePath);
   }
