@@ -150,6 +150,7 @@ async function startLocked(config: Config, log: Logger, parts: MasterParts, lock
     allowedOrigins: config.allowedOrigins,
     requestRate,
     proxyTrust: clients,
+    maxConnectionsPerAddress: config.maxConnectionsPerAddress,
     maxRefusedMessages: config.maxRefusedMessages,
     refusedLogIntervalMs: config.refusedLogIntervalMs,
     maxMalformedMessages: config.maxMalformedMessages,

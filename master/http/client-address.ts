@@ -35,10 +35,18 @@ export function peerOf(socket: Pick<net.Socket, 'remoteAddress'>): string {
  * gives it the same trust), which requestClient reads.
  */
 export function clientOf(req: IncomingMessage, trust: ProxyTrust): string {
-  return addressGroup(proxyaddr(req, trust) || 'unknown');
+  return forwardedOrPeer(proxyaddr(req, trust), req.socket);
 }
 
 /** An Express request's client (its req.ip), as clientOf works it out. */
-export function requestClient(req: { ip?: string }): string {
-  return addressGroup(req.ip ?? 'unknown');
+export function requestClient(req: Pick<IncomingMessage, 'socket'> & { ip?: string }): string {
+  return forwardedOrPeer(req.ip, req.socket);
+}
+
+/**
+ * A forwarded entry that is no address (a proxy that writes "ip:port", or "unknown") counts as the peer: taken as it
+ * is, each source port would be a client of its own, or every such client one.
+ */
+function forwardedOrPeer(address: string | undefined, socket: Pick<net.Socket, 'remoteAddress'>): string {
+  return address !== undefined && ipaddr.isValid(address) ? addressGroup(address) : peerOf(socket);
 }

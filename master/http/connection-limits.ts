@@ -38,7 +38,12 @@ export interface ConnectionLimits {
 
 const RETRY = { 'Retry-After': '5' };
 const SERVER_FULL = rawRefusal(503, 'too-many-connections', 'the master has as many open connections as it serves; try again shortly', RETRY);
-const ADDRESS_FULL = rawRefusal(429, 'too-many-connections-from-address', 'too many open connections from your address; close some and try again', RETRY);
+export const ADDRESS_FULL = rawRefusal(
+  429,
+  'too-many-connections-from-address',
+  'too many open connections from your address; close some and try again',
+  RETRY,
+);
 
 /**
  * Applies the limits to a server. A trusted proxy's connections (`trust`, TRUSTED_PROXIES) carry many clients, so only

@@ -5,7 +5,9 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Socket } from 'node:net';
 import type { IgnoreUpgrade } from '../http/ignored-upgrade.ts';
+import { AddressCounts } from '../http/address-counts.ts';
 import { clientOf, type ProxyTrust } from '../http/client-address.ts';
+import { ADDRESS_FULL } from '../http/connection-limits.ts';
 import { originAllowed } from '../http/origin-check.ts';
 import { rawRefusal, refuseOnSocket } from '../http/raw-refusal.ts';
 import type { RequestRate } from '../http/request-rate.ts';
@@ -19,12 +21,18 @@ export interface UpgradeRules {
   requestRate: RequestRate;
   /** The reverse proxies whose forwarded addresses are believed (TRUSTED_PROXIES; client-address.ts). */
   proxyTrust: ProxyTrust;
+  /**
+   * Worker sockets open at once from one client behind a trusted proxy (MAX_CONNECTIONS_PER_ADDRESS): the proxy's
+   * connections pass that cap, as they carry many clients, so its clients' long-lived sockets are counted here.
+   */
+  maxConnectionsPerAddress: number;
 }
 
 type Upgrade = (request: IncomingMessage, socket: Socket, head: Buffer) => void;
 
 /** Hands each upgrade that passes the rules to `take`. */
 export function takeWorkerUpgrades(server: Server, ignoreUpgrade: IgnoreUpgrade, rules: UpgradeRules, log: Logger, take: Upgrade): void {
+  const proxied = new AddressCounts();
   server.on('upgrade', (request: IncomingMessage, socket: Socket, head: Buffer) => {
     if (request.headers.upgrade?.toLowerCase() !== 'websocket') return ignoreUpgrade(request, socket, head);
     // Any request target reaches here, "//[" too: one that is no URL must not throw in this listener (it would end the process).
@@ -39,13 +47,20 @@ export function takeWorkerUpgrades(server: Server, ignoreUpgrade: IgnoreUpgrade,
     }
     // Node takes its own error listener off an upgrading socket, and ws adds one only in take: a client that resets
     // while its rate is counted (a Redis round trip) would otherwise raise an error no one listens to, ending the process.
+    const address = clientOf(request, rules.proxyTrust);
+    const throughProxy = rules.proxyTrust(socket.remoteAddress ?? '', 0);
+    if (throughProxy && proxied.of(address) >= rules.maxConnectionsPerAddress) return refuseOnSocket(socket, ADDRESS_FULL);
     const destroyOnError = () => socket.destroy();
     socket.on('error', destroyOnError);
-    void rules.requestRate.count(clientOf(request, rules.proxyTrust)).then(
+    void rules.requestRate.count(address).then(
       (refused) => {
         if (socket.destroyed) return;
         if (refused) return refuseOnSocket(socket, rawRefusal(refused.status, refused.code, refused.message, refused.headers));
         socket.off('error', destroyOnError);
+        if (throughProxy) {
+          proxied.take(address);
+          socket.once('close', () => proxied.release(address));
+        }
         take(request, socket, head);
       },
       (error: unknown) => {

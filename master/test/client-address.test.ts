@@ -38,6 +38,11 @@ describe('client addresses', () => {
     expect(clientOf(request('10.0.0.1'), trust)).toBe('10.0.0.1');
   });
 
+  it("count a forwarded entry that is no address (a proxy writing a port, or 'unknown') as the proxy itself", () => {
+    const trust = proxyTrust(['10.0.0.0/8']);
+    for (const written of ['203.0.113.9:5555', 'unknown', '[2001:db8::1]:443']) expect(clientOf(request('10.0.0.1', written), trust), written).toBe('10.0.0.1');
+  });
+
   it('never read X-Forwarded-For from a peer that is no trusted proxy: a client cannot name its address', () => {
     expect(clientOf(request('203.0.113.9', '198.51.100.1'), proxyTrust())).toBe('203.0.113.9');
     expect(clientOf(request('203.0.113.9', '198.51.100.1'), proxyTrust(['10.0.0.0/8']))).toBe('203.0.113.9');

@@ -3,7 +3,7 @@
 // votes and is dealt from its network, and the proxy's connections meet only the master's total; from a peer that is
 // no trusted proxy, the header is never read.
 import { afterEach, expect, it } from 'vitest';
-import { SyntheticWorker } from '../../metrics/synthetic-worker.ts';
+import { SyntheticWorker, type SyntheticWorkerOptions } from '../../metrics/synthetic-worker.ts';
 import { getJob, submit, until, uploadsFrom } from '../../test/support/jobs-client.ts';
 import { devImages } from '../../test/support/paths.ts';
 import { request, useRawHttp } from '../../test/support/raw-http.ts';
@@ -35,18 +35,41 @@ it("lets a trusted proxy's connections pass MAX_CONNECTIONS_PER_ADDRESS: they ca
   expect((await request(master, { path: '/livez' })).status).toBe(200);
 });
 
+const modelHashes = new Map<string, string>();
+
+/** A synthetic worker whose socket a proxy forwards from `client`. */
+async function workerFrom(url: string, client: string, onJob?: SyntheticWorkerOptions['onJob']): Promise<SyntheticWorker> {
+  // Asked once a master, so that the test's own requests leave the allowances to the sockets.
+  const modelHash = modelHashes.get(url) ?? ((await fetch(`${url}/api/model`).then((r) => r.json())) as { hash: string }).hash;
+  modelHashes.set(url, modelHash);
+  const worker = await SyntheticWorker.connect({ masterUrl: url, modelHash, headers: { 'X-Forwarded-For': client }, onJob });
+  workers.push(worker);
+  return worker;
+}
+
+it('counts the worker sockets opened through a trusted proxy against the forwarded address, each its own allowance', async () => {
+  const master = await start({ trustedProxies: '127.0.0.1', apiRequestsPerWindow: 2 });
+  // A socket opened is a request of its forwarded client's.
+  await workerFrom(master.url, '203.0.113.1');
+  await workerFrom(master.url, '203.0.113.2');
+  await workerFrom(master.url, '203.0.113.1');
+  await expect(workerFrom(master.url, '203.0.113.1')).rejects.toThrow(/429/);
+});
+
+it('caps the worker sockets one client behind a trusted proxy holds open at MAX_CONNECTIONS_PER_ADDRESS', async () => {
+  const master = await start({ trustedProxies: '127.0.0.1', maxConnectionsPerAddress: 2 });
+  const held = [await workerFrom(master.url, '203.0.113.1'), await workerFrom(master.url, '203.0.113.1')];
+  await expect(workerFrom(master.url, '203.0.113.1')).rejects.toThrow(/429/);
+  await workerFrom(master.url, '203.0.113.2');
+  // A socket closed gives its place back.
+  held[0]!.terminate();
+  await until(async () => (await workerFrom(master.url, '203.0.113.1').catch(() => null)) !== null, 'a free place for 203.0.113.1');
+});
+
 it('deals a job to volunteers behind a trusted proxy by the network each was forwarded from', async () => {
   const master = await start({ ...DEFAULT_VERIFICATION, trustedProxies: '127.0.0.1' });
   const [id] = await submit(master.url, uploadsFrom(devImages(1).map((image) => image.path)));
-  const volunteer = async (client: string) => {
-    const worker = await SyntheticWorker.connect({
-      masterUrl: master.url,
-      headers: { 'X-Forwarded-For': client },
-      onJob: (job, self) => self.succeed(job.header, 7),
-    });
-    workers.push(worker);
-    return worker;
-  };
+  const volunteer = (client: string) => workerFrom(master.url, client, (job, self) => self.succeed(job.header, 7));
   const votes = (count: number) => until(async () => (await getJob(master.url, id!)).votes === count, `${count} votes`);
   await volunteer('203.0.113.1');
   await votes(1);

@@ -32,7 +32,7 @@ it('drops an upgrade whose client reset the connection while its rate was counte
   takeWorkerUpgrades(
     server,
     upgradeIgnorer(server),
-    { requestRate, proxyTrust: proxyTrust() },
+    { requestRate, proxyTrust: proxyTrust(), maxConnectionsPerAddress: 10 },
     createLogger('silent'),
     (_request, socket) => void taken.push(socket),
   );
