@@ -28,6 +28,11 @@ export function peerOf(socket: Pick<net.Socket, 'remoteAddress'>): string {
   return addressGroup(socket.remoteAddress ?? 'unknown');
 }
 
+/** Whether a socket comes from a trusted proxy (TRUSTED_PROXIES): its requests carry many clients. */
+export function fromTrustedProxy(socket: Pick<net.Socket, 'remoteAddress'>, trust: ProxyTrust): boolean {
+  return trust(socket.remoteAddress ?? '', 0);
+}
+
 /**
  * The client a request comes from, as addressGroup counts it: its socket's peer, or, where that is a trusted proxy, the
  * address the proxies forwarded, X-Forwarded-For read from the right past each trusted hop and no further, so a client

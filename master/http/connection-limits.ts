@@ -6,7 +6,7 @@
 import type http from 'node:http';
 import type net from 'node:net';
 import { AddressCounts } from './address-counts.ts';
-import { peerOf, type ProxyTrust } from './client-address.ts';
+import { fromTrustedProxy, peerOf, type ProxyTrust } from './client-address.ts';
 import { rawRefusal, refuseOnSocket } from './raw-refusal.ts';
 
 export interface ConnectionLimits {
@@ -62,7 +62,7 @@ export function limitConnections(server: http.Server, limits: ConnectionLimits, 
   server.removeListener('connection', parse);
   server.on('connection', (socket: net.Socket) => {
     const address = peerOf(socket);
-    const perAddress = !trust(socket.remoteAddress ?? '', 0);
+    const perAddress = !fromTrustedProxy(socket, trust);
     const refused = open.total >= limits.maxConnections ? SERVER_FULL : perAddress && open.of(address) >= limits.maxConnectionsPerAddress ? ADDRESS_FULL : null;
     if (refused) return refuseOnSocket(socket, refused);
     parse.call(server, socket);

@@ -6,7 +6,7 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Socket } from 'node:net';
 import type { IgnoreUpgrade } from '../http/ignored-upgrade.ts';
 import { AddressCounts } from '../http/address-counts.ts';
-import { clientOf, type ProxyTrust } from '../http/client-address.ts';
+import { clientOf, fromTrustedProxy, type ProxyTrust } from '../http/client-address.ts';
 import { ADDRESS_FULL } from '../http/connection-limits.ts';
 import { originAllowed } from '../http/origin-check.ts';
 import { rawRefusal, refuseOnSocket } from '../http/raw-refusal.ts';
@@ -45,11 +45,11 @@ export function takeWorkerUpgrades(server: Server, ignoreUpgrade: IgnoreUpgrade,
       const message = "this page may not run a worker here: its origin is not the master's, nor in ALLOWED_ORIGINS";
       return refuseOnSocket(socket, rawRefusal(403, 'origin-not-allowed', message));
     }
+    const address = clientOf(request, rules.proxyTrust);
+    const throughProxy = fromTrustedProxy(socket, rules.proxyTrust);
+    if (throughProxy && proxied.of(address) >= rules.maxConnectionsPerAddress) return refuseOnSocket(socket, ADDRESS_FULL);
     // Node takes its own error listener off an upgrading socket, and ws adds one only in take: a client that resets
     // while its rate is counted (a Redis round trip) would otherwise raise an error no one listens to, ending the process.
-    const address = clientOf(request, rules.proxyTrust);
-    const throughProxy = rules.proxyTrust(socket.remoteAddress ?? '', 0);
-    if (throughProxy && proxied.of(address) >= rules.maxConnectionsPerAddress) return refuseOnSocket(socket, ADDRESS_FULL);
     const destroyOnError = () => socket.destroy();
     socket.on('error', destroyOnError);
     void rules.requestRate.count(address).then(
