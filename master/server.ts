@@ -285,7 +285,13 @@ async function shareWithOtherMasters(
   lifecycle: JobLifecycle,
   log: Logger,
 ) {
-  const relay = new RedisEventRelay(target, `${prefix}events`, events, (event) => lifecycle.fromOtherMaster(event), log);
+  const relay = new RedisEventRelay(
+    target,
+    `${prefix}events`,
+    events,
+    { event: (event) => lifecycle.fromOtherMaster(event), blacklisting: (notice) => lifecycle.blacklistedElsewhere(notice) },
+    log,
+  );
   const unwatch = redis.onAvailabilityChange((available) => {
     log[available ? 'info' : 'warn']({ available }, available ? 'Redis is back: resuming dispatch' : 'Redis unreachable: submissions get 503');
     if (available) lifecycle.dispatch();

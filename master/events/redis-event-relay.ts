@@ -1,5 +1,6 @@
 // Job events across masters that share a Redis store: every board sees every
 // job, and a job queued on one master wakes the idle workers of the others.
+// Blacklistings too: the identity's sockets on the others close at once.
 // Pub/sub may drop messages while Redis is away; the dispatcher's periodic
 // pump covers that, so nothing waits forever on a lost message. The events of one
 // turn of the event loop go out as one message: one PUBLISH, and one parse on
@@ -10,11 +11,13 @@ import { Cluster, Redis } from 'ioredis';
 import type { JobEvent } from '../lifecycle/job-events.ts';
 import type { Logger } from '../log.ts';
 import { reconnectDelay, type RedisTarget } from '../store/redis/redis-connection.ts';
-import type { LiveEvents } from './live-events.ts';
+import type { BlacklistNotice, LiveEvents } from './live-events.ts';
 
 interface Envelope {
   origin: string;
   events: JobEvent[];
+  /** Only when there are some; never from a master before blacklistings were relayed (a rolling upgrade has both). */
+  blacklistings?: BlacklistNotice[];
 }
 /** What a master before batching published: one event a message (a rolling upgrade has both). */
 interface SingleEventEnvelope {
@@ -22,18 +25,32 @@ interface SingleEventEnvelope {
   event: JobEvent;
 }
 
+/** What this master does with what another one tells. */
+export interface FromOtherMasters {
+  event(event: JobEvent): void;
+  blacklisting(notice: BlacklistNotice): void;
+}
+
 export class RedisEventRelay {
   private readonly origin = randomUUID();
   private readonly publisher: Redis | Cluster;
   private readonly subscriber: Redis | Cluster;
-  private readonly unsubscribe: () => void;
+  private readonly unsubscribe: (() => void)[];
   /** The channel named, and the database unless it is 0: Redis pub/sub ignores database numbers. */
   private readonly channel: string;
   private publishFailing = false;
-  /** This turn's events, not yet published. */
-  private pending: JobEvent[] = [];
+  /** This turn's events and blacklistings, not yet published. */
+  private pending: { events: JobEvent[]; blacklistings: BlacklistNotice[] } = { events: [], blacklistings: [] };
+  /** The publish at the end of this turn, once something is pending. */
+  private scheduled: NodeJS.Immediate | null = null;
 
-  constructor(target: RedisTarget, channel: string, events: LiveEvents, onRemote: (event: JobEvent) => void, log: Logger) {
+  constructor(
+    target: RedisTarget,
+    channel: string,
+    events: LiveEvents,
+    fromOthers: FromOtherMasters,
+    private readonly log: Logger,
+  ) {
     // On a cluster, a message published on any node reaches subscribers on every node.
     const connect = (enableOfflineQueue: boolean) =>
       'url' in target
@@ -50,33 +67,56 @@ export class RedisEventRelay {
     this.subscriber.on('message', (_channel, raw: string) => {
       const envelope = JSON.parse(raw) as Envelope | SingleEventEnvelope;
       if (envelope.origin === this.origin) return;
-      for (const event of 'events' in envelope ? envelope.events : [envelope.event]) onRemote(event);
+      const { events, blacklistings = [] } = 'events' in envelope ? envelope : { events: [envelope.event] };
+      // Blacklistings first: a job queued in the same message would wake the dispatcher, which could deal it to a
+      // socket of the identity still open here.
+      for (const notice of blacklistings) fromOthers.blacklisting(notice);
+      for (const event of events) fromOthers.event(event);
     });
-    // Worker lists stay per master: /api/workers shows the workers connected here.
-    this.unsubscribe = events.subscribeLocal((event) => {
-      if (event.type === 'workers-changed') return;
-      if (this.pending.push(event) === 1) setImmediate(() => this.publish(log));
-    });
+    this.unsubscribe = [
+      // Worker lists stay per master: /api/workers shows the workers connected here.
+      events.subscribeLocal((event) => {
+        if (event.type === 'workers-changed') return;
+        this.pending.events.push(event);
+        this.scheduled ??= setImmediate(() => this.publish());
+      }),
+      events.subscribeBlacklistings((notice) => {
+        this.pending.blacklistings.push(notice);
+        this.scheduled ??= setImmediate(() => this.publish());
+      }),
+    ];
   }
 
-  private publish(log: Logger): void {
-    const events = this.pending;
-    this.pending = [];
-    this.publisher.publish(this.channel, JSON.stringify({ origin: this.origin, events } satisfies Envelope)).then(
+  private publish(): void {
+    const { events, blacklistings } = this.pending;
+    this.pending = { events: [], blacklistings: [] };
+    this.scheduled = null;
+    const envelope: Envelope = blacklistings.length ? { origin: this.origin, events, blacklistings } : { origin: this.origin, events };
+    this.publisher.publish(this.channel, JSON.stringify(envelope)).then(
       () => {
         this.publishFailing = false;
       },
       (error: unknown) => {
         if (this.publishFailing) return; // one warning per outage, not one per message
         this.publishFailing = true;
-        log.warn({ err: error, events: events.length }, 'event relay: cannot tell other masters of job events until Redis is back');
+        this.log.warn(
+          { err: error, events: events.length, blacklistings: blacklistings.length },
+          'event relay: cannot tell other masters of job events and blacklistings until Redis is back',
+        );
       },
     );
   }
 
+  /** What this turn still holds is published first: a blacklisting at shutdown would otherwise reach no other master. */
   async close(): Promise<void> {
-    this.unsubscribe();
-    this.publisher.disconnect();
+    for (const unsubscribe of this.unsubscribe) unsubscribe();
+    if (this.scheduled) {
+      clearImmediate(this.scheduled);
+      this.publish();
+    }
+    // QUIT goes after the publish and is answered once it is done. Without a connection there is nothing to wait for.
+    if (this.publisher.status === 'ready') await this.publisher.quit().catch(() => this.publisher.disconnect());
+    else this.publisher.disconnect();
     this.subscriber.disconnect();
   }
 }

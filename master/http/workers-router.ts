@@ -34,8 +34,8 @@ export function workersRouter(
   });
   /**
    * Its token is refused from now on, on every master sharing the store, and it is blacklisted: its votes count for
-   * nothing, every job verified on its word is verified again, its sockets here close (4004; elsewhere, at their next
-   * answer or hello).
+   * nothing, every job verified on its word is verified again, its sockets close (4004) here and on the masters it tells
+   * (elsewhere, for a master the message missed, at their next answer or hello).
    */
   router.post('/:workerId/revoke', requireAdmin(access.adminToken), async (req, res) => {
     const id = WorkerIdentityId.safeParse(req.params.workerId);

@@ -19,7 +19,7 @@
 //   queued, holding votes ─completed─▶ done (a voter passed a spot check and the votes became credible: waiting-votes.ts)
 //   done / failed ─image-expired─▶ the same, its image deleted ─purged─▶ deleted (retention, lifecycle/retention.ts)
 import { Dispatcher, type BatchRules } from '../dispatch/dispatcher.ts';
-import type { LiveEvents } from '../events/live-events.ts';
+import type { BlacklistNotice, LiveEvents } from '../events/live-events.ts';
 import type { WorkerRegistry } from '../hub/worker-registry.ts';
 import type { WorkerSession } from '../hub/worker-session.ts';
 import type { Logger } from '../log.ts';
@@ -108,6 +108,7 @@ export class JobLifecycle {
       maxWaitingVotes,
       applied: (event) => this.applied(event),
       dispatch: () => this.dispatch(),
+      tellOtherMasters: (notice) => events.announceBlacklisting(notice),
     });
     this.answers = new WorkerAnswers({
       store,
@@ -329,6 +330,11 @@ export class JobLifecycle {
     this.endedElsewhere.heard(event);
     // A job queued there wakes the idle workers here.
     if (event.type === 'job' && event.job.status === 'queued') this.dispatch();
+  }
+
+  /** A volunteer identity another master blacklisted: its sockets here close too, which requeues what they held. */
+  blacklistedElsewhere(notice: BlacklistNotice): void {
+    this.trust.cutOff(notice);
   }
 
   private async lose(lease: LeaseRef, reason: string): Promise<void> {

@@ -4,9 +4,10 @@
 // it is done and which is retried until then. Every job transition it causes goes through the lifecycle's `applied`,
 // so it is counted and published as any other.
 import type { JobView } from '../api-types.ts';
+import type { BlacklistNotice } from '../events/live-events.ts';
 import type { WorkerRegistry } from '../hub/worker-registry.ts';
 import type { WorkerSession } from '../hub/worker-session.ts';
-import type { OwedBacktrack } from '../identity/identity-store.ts';
+import type { Blacklisting, OwedBacktrack } from '../identity/identity-store.ts';
 import type { Logger } from '../log.ts';
 import { CloseCode } from '../protocol.ts';
 import type { JobStore, LeaseRef } from '../store/job-store.ts';
@@ -35,6 +36,8 @@ export interface VolunteerTrustDeps {
   applied: (event: JobEvent) => void;
   /** Offers the queue to workers. */
   dispatch: () => void;
+  /** Tells the other masters sharing the store, which close the identity's sockets there (cutOff). */
+  tellOtherMasters: (notice: BlacklistNotice) => void;
 }
 
 export class VolunteerTrust {
@@ -105,14 +108,14 @@ export class VolunteerTrust {
 
   /**
    * The admin revoked the identity: it is blacklisted as a caught liar is (not counted among `blacklisted`'s causes),
-   * so it is refused on every master, its votes stop counting, its sockets here close (elsewhere, at their next
-   * answer or hello), and every job finished on its word is verified again. Answers how many sockets here it closed.
+   * so it is refused on every master, its votes stop counting, its sockets close on every master, and every job
+   * finished on its word is verified again. Answers how many sockets here it closed.
    * Once the blacklisting is stored, a backtracking cut short stays owed and is retried (retryOwedBacktracks).
    */
   async revoke(workerId: string): Promise<number> {
-    const { workers, verifier, log } = this.deps;
+    const { workers, log } = this.deps;
     const sockets = workers.all.filter((session) => session.identity.workerId === workerId).length;
-    const { mark } = await verifier.blacklist(workerId, REVOKED);
+    const { mark } = await this.stored(workerId, REVOKED);
     log.warn({ workerId }, 'worker identity revoked by the admin, and blacklisted');
     try {
       await this.backtrack(workerId, REVOKED, mark);
@@ -157,14 +160,24 @@ export class VolunteerTrust {
 
   /**
    * A volunteer caught lying (a failed spot check, or outvoted far too often) is refused on every master from now on;
-   * its sockets here are closed, which requeues what they held, and every job finished on its word is verified again,
-   * without its vote (verification.ts ignores a blacklisted identity's votes).
+   * its sockets are closed on every master, which requeues what they held, and every job finished on its word is
+   * verified again, without its vote (verification.ts ignores a blacklisted identity's votes).
    */
   private async blacklist(workerId: string, reason: string, cause: BlacklistCause): Promise<void> {
-    const { first, mark } = await this.deps.verifier.blacklist(workerId, reason);
+    const { first, mark } = await this.stored(workerId, reason);
     if (first) this.blacklisted[cause] += 1;
     this.deps.log.warn({ workerId, reason }, 'volunteer blacklisted');
     await this.backtrack(workerId, reason, mark);
+  }
+
+  /**
+   * The blacklisting stored, then told to the other masters: once, here, not at each walk of an owed backtracking (a
+   * master that missed the message closes the sockets at their next answer or hello).
+   */
+  private async stored(workerId: string, reason: string): Promise<Blacklisting> {
+    const blacklisting = await this.deps.verifier.blacklist(workerId, reason);
+    this.deps.tellOtherMasters({ workerId, reason });
+    return blacklisting;
   }
 
   /** Each owed backtracking not under way here, walked again; one that fails stays owed for the next tick. */
@@ -188,14 +201,22 @@ export class VolunteerTrust {
   }
 
   /**
+   * The identity's sockets here closed, which requeues what they held: on the master that blacklisted it, and on every
+   * other one it tells. One that missed the message (Redis away) closes them at their next answer or hello.
+   */
+  cutOff({ workerId, reason }: BlacklistNotice): void {
+    for (const session of this.deps.workers.all) {
+      if (session.identity.workerId === workerId) session.close('blacklisted', CloseCode.identityRevoked, `worker identity blacklisted: ${reason}`);
+    }
+  }
+
+  /**
    * What follows a blacklisting, on whichever master learns of it: the identity's sockets here closed, its jobs
    * reopened. Owed under `mark` until every job is: a walk cut short (a crash, a store error) is walked again.
    */
   private async backtrack(workerId: string, reason: string, mark: string): Promise<void> {
-    const { workers, store, log, applied, verifier } = this.deps;
-    for (const session of workers.all) {
-      if (session.identity.workerId === workerId) session.close('blacklisted', CloseCode.identityRevoked, `worker identity blacklisted: ${reason}`);
-    }
+    const { store, log, applied, verifier } = this.deps;
+    this.cutOff({ workerId, reason });
     this.backtracking.add(workerId);
     try {
       const { reopened, unverified } = await store.reopenAnsweredBy(

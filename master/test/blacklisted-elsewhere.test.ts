@@ -1,6 +1,7 @@
 // A volunteer blacklisted on another master sharing the store, through a real master on both stores (the other
-// master's part played by the test through the same verifier and store). Its socket here stays open until it answers:
-// that answer, result or failure, counts for nothing and the socket is closed. A blacklisting racing this master's settling of a job: the
+// master's part played by the test through the same verifier and store, telling this master nothing: as when the
+// relay's message is lost while Redis is away). Its socket here stays open until it answers: that answer, result or
+// failure, counts for nothing and the socket is closed. A blacklisting racing this master's settling of a job: the
 // other master marks the volunteer and reopens the jobs done on its word after this master decided a job on that word
 // but before it committed it, so its backtracking found the job not done yet. This master reads the volunteers'
 // records again once the job is done (Verifier.judge), finds the one it leaned on blacklisted, and backtracks itself:

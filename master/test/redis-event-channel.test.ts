@@ -1,13 +1,14 @@
 // The event relay between masters on Redis. Several masters on one Redis (and on a Redis Cluster) hear each
-// other's job events, the events of one turn as one message in order, and an older master's one-event messages too.
+// other's job events and blacklistings, the events of one turn as one message in order, and an older master's
+// one-event messages too.
 // Deployments on different databases of one Redis server share no job events. Redis pub/sub ignores the database
 // number, so before the relay's channel named it, staging on /1 and production on /0 under the default prefix
 // showed each other's jobs on their boards. Real masters, a real Redis, real event streams.
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { LiveEvent } from '../api-types.ts';
-import { LiveEvents } from '../events/live-events.ts';
-import { RedisEventRelay } from '../events/redis-event-relay.ts';
+import { LiveEvents, type BlacklistNotice } from '../events/live-events.ts';
+import { RedisEventRelay, type FromOtherMasters } from '../events/redis-event-relay.ts';
 import { createLogger } from '../log.ts';
 import { submit, until, uploadsFrom } from '../../test/support/jobs-client.ts';
 import { devImages } from '../../test/support/paths.ts';
@@ -16,6 +17,11 @@ import { deleteRedisKeys, redisAdmin, STORE_KINDS, TEST_REDIS_URL } from '../../
 import { startTestMaster, type TestMaster } from '../../test/support/test-master.ts';
 
 const silent = createLogger('silent');
+/** Keeps what the relay hears from other masters. */
+const hearing = (heard: LiveEvent[] = [], blacklistings: BlacklistNotice[] = []): FromOtherMasters => ({
+  event: (event) => void heard.push(event),
+  blacklisting: (notice) => void blacklistings.push(notice),
+});
 const masters: TestMaster[] = [];
 const boards: SseClient[] = [];
 const cleanups: (() => Promise<void>)[] = [];
@@ -65,8 +71,8 @@ describe.each(STORE_KINDS.filter((kind) => kind.name !== 'sqlite'))('several mas
     const channel = `test:${randomUUID()}:events`;
     const heard: LiveEvent[] = [];
     const relays = [
-      new RedisEventRelay(kind.redisTarget!(), channel, here, () => {}, silent),
-      new RedisEventRelay(kind.redisTarget!(), channel, there, (event) => heard.push(event), silent),
+      new RedisEventRelay(kind.redisTarget!(), channel, here, hearing(), silent),
+      new RedisEventRelay(kind.redisTarget!(), channel, there, hearing(heard), silent),
     ];
     try {
       // Pub/sub keeps nothing for a subscriber not yet listening: publish until the other side hears.
@@ -91,8 +97,8 @@ describe.each(STORE_KINDS.filter((kind) => kind.name !== 'sqlite'))('several mas
     listener.on('message', (_channel: string, raw: string) => messages.push(JSON.parse(raw) as { events: LiveEvent[] }));
     await listener.subscribe(channel);
     const relays = [
-      new RedisEventRelay(kind.redisTarget!(), channel, here, () => {}, silent),
-      new RedisEventRelay(kind.redisTarget!(), channel, new LiveEvents(), (event) => heard.push(event), silent),
+      new RedisEventRelay(kind.redisTarget!(), channel, here, hearing(), silent),
+      new RedisEventRelay(kind.redisTarget!(), channel, new LiveEvents(), hearing(heard), silent),
     ];
     try {
       await until(() => {
@@ -114,6 +120,54 @@ describe.each(STORE_KINDS.filter((kind) => kind.name !== 'sqlite'))('several mas
       for (const relay of relays) await relay.close();
       listener.disconnect();
       olderMaster.disconnect();
+    }
+  });
+
+  it('relay blacklistings, alone or in the message of their turn’s events', async () => {
+    const here = new LiveEvents();
+    const channel = `test:${randomUUID()}:events`;
+    const [heard, blacklistings]: [LiveEvent[], BlacklistNotice[]] = [[], []];
+    const messages: { events: LiveEvent[]; blacklistings?: BlacklistNotice[] }[] = [];
+    const listener = redisAdmin(kind.redisTarget!());
+    listener.on('message', (_channel: string, raw: string) => messages.push(JSON.parse(raw) as (typeof messages)[number]));
+    await listener.subscribe(channel);
+    const relays = [
+      new RedisEventRelay(kind.redisTarget!(), channel, here, hearing(), silent),
+      new RedisEventRelay(kind.redisTarget!(), channel, new LiveEvents(), hearing(heard, blacklistings), silent),
+    ];
+    try {
+      await until(() => {
+        here.publish({ type: 'job-deleted', transition: 'cancelled', id: 'warm-up' });
+        return heard.length > 0;
+      }, 'the relays to hear each other');
+      // The last warm-up goes out at the end of this turn, in a message of its own.
+      await new Promise((resolve) => setImmediate(resolve));
+      // As a master blacklists: in a turn of its own.
+      here.announceBlacklisting({ workerId: 'suspect-identity-1', reason: 'failed a spot check' });
+      await until(() => blacklistings.length === 1, 'the blacklisting to cross over');
+      expect(blacklistings).toEqual([{ workerId: 'suspect-identity-1', reason: 'failed a spot check' }]);
+      // With a job event of the same turn: one message carries both.
+      here.announceBlacklisting({ workerId: 'suspect-identity-2', reason: 'outvoted' });
+      here.publish({ type: 'job-deleted', transition: 'cancelled', id: 'job-1' });
+      await until(() => blacklistings.length === 2, 'the second blacklisting to cross over');
+      expect(blacklistings[1]).toEqual({ workerId: 'suspect-identity-2', reason: 'outvoted' });
+      expect(heard).toContainEqual({ type: 'job-deleted', transition: 'cancelled', id: 'job-1' });
+      await until(() => messages.some((message) => message.blacklistings?.[0]?.workerId === 'suspect-identity-2'), 'the listener to hear it');
+      const carried = messages.filter(
+        (message) => message.blacklistings || message.events.some((event) => event.type === 'job-deleted' && event.id === 'job-1'),
+      );
+      // Sorted: on a Cluster each message is published on a node of its own, and may reach the listener first.
+      expect(carried.map((message) => [message.events.length, message.blacklistings?.length]).sort()).toEqual([
+        [0, 1],
+        [1, 1],
+      ]);
+      // A message of job events alone carries no blacklistings at all, as an older master's did.
+      const warmUps = messages.filter((message) => message.events.some((event) => event.type === 'job-deleted' && event.id === 'warm-up'));
+      expect(warmUps.length).toBeGreaterThan(0);
+      expect(warmUps.filter((message) => 'blacklistings' in message)).toEqual([]);
+    } finally {
+      for (const relay of relays) await relay.close();
+      listener.disconnect();
     }
   });
 });

@@ -27,7 +27,7 @@ export const workerRoutes: RouteConfig[] = [
     path: '/api/workers/{workerId}/revoke',
     tags: ['workers'],
     summary:
-      'Revoke a worker identity, blacklisting it: its token is refused from now on by every master sharing the store, its votes count for nothing, every job verified on its word is verified again, and its sockets here close (code 4004).',
+      'Revoke a worker identity, blacklisting it: its token is refused from now on by every master sharing the store, its votes count for nothing, every job verified on its word is verified again, and its sockets close (code 4004) on every master that hears of it over the shared store.',
     security: [{ adminToken: [] }],
     request: { params: z.object({ workerId: WorkerIdentity.shape.workerId }) },
     responses: {
