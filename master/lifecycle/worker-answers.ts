@@ -104,9 +104,12 @@ export class WorkerAnswers {
     }
     const held = this.answered(session, lease);
     // Blacklisted on another master while its socket here stayed open: its failure would count toward failing the job
-    // (FAILURE_QUORUM). It counts for nothing: the lease goes back as lost, and the worker is cut off.
+    // (FAILURE_QUORUM). It counts for nothing: the lease goes back as lost, and the worker is cut off. Only a lease it
+    // held: release() is the master's own verdict and fences nothing, and a running attempt's lease id is on the
+    // board, so a failure naming another worker's lease would end that worker's.
     if (await this.blacklistedVolunteer(session)) {
       cutOffBlacklisted(session);
+      if (!held) return;
       const lost = await store.release(lease, 'lost', `worker ${session.hello.name} blacklisted`, Date.now());
       if (lost.applied) applied({ type: 'job', transition: 'lost', job: lost.job });
       return;

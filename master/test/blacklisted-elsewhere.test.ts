@@ -6,7 +6,7 @@
 // but before it committed it, so its backtracking found the job not done yet. This master reads the volunteers'
 // records again once the job is done (Verifier.judge), finds the one it leaned on blacklisted, and backtracks itself:
 // the job is verified again and the volunteer's socket here closed.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { getJob, settled, submit, until, uploadsFrom } from '../../test/support/jobs-client.ts';
 import { devImages } from '../../test/support/paths.ts';
 import { TEST_FLEET_TOKEN } from '../../test/support/test-master.ts';
@@ -79,6 +79,39 @@ describe.each(['sqlite', 'redis'] as const)('a volunteer blacklisted on another 
     await until(async () => (await getJob(m.url, id)).status === 'queued', 'the job back in the queue');
     expect((await getJob(m.url, id)).timeline.map((attempt) => [attempt.workerName, attempt.outcome])).toEqual([['suspect', 'lost']]);
     expect(m.lifecycle.counters.transitions.failed).toBe(0);
+  });
+
+  it('cuts it off at a failure naming another worker’s lease, which ends nothing', async () => {
+    const { m, id, held, suspect } = await suspectBlacklistedElsewhere();
+    const fleetJobs: SyntheticJob[] = [];
+    const fleet = await grid.connect(m, { name: 'fleet', hello: { fleetToken: TEST_FLEET_TOKEN }, onJob: (job) => void fleetJobs.push(job) });
+    const [other] = await submit(m.url, uploads);
+    await until(() => fleetJobs.length === 1, 'the fleet worker holding the second job');
+    // A running attempt's lease id is on the board.
+    const { leaseId } = (await getJob(m.url, other!)).timeline.find((attempt) => attempt.outcome === 'running')!;
+    expect(leaseId).toBe(fleetJobs[0]!.header.leaseId);
+
+    const handled: Promise<void>[] = [];
+    const fail = m.lifecycle.fail.bind(m.lifecycle);
+    vi.spyOn(m.lifecycle, 'fail').mockImplementation((session, message) => {
+      handled.push(fail(session, message));
+      return handled.at(-1)!;
+    });
+    suspect.send({ type: 'failure', jobId: other!, leaseId, reason: 'cannot decode this image', retryable: true });
+    expect(await suspect.closed).toBe(CloseCode.identityRevoked);
+    await until(() => handled.length === 1, 'the forged failure handled');
+    await handled[0];
+
+    // Before, the fleet worker's lease was ended as lost (an attempt of its own toward MAX_LEASES) and its answer refused.
+    fleet.succeed(fleetJobs[0]!.header, 5);
+    const [done] = await settled(m.url, [other!], 20_000);
+    expect(done!.timeline.map((attempt) => [attempt.workerName, attempt.outcome])).toEqual([['fleet', 'done']]);
+    // The suspect's own lease went back with its socket, as any departed worker's.
+    await until(
+      async () => (await getJob(m.url, id)).timeline.some((attempt) => attempt.workerName === 'suspect' && attempt.outcome === 'lost'),
+      'its own job back',
+    );
+    expect(held).toHaveLength(1);
   });
 
   it('verifies again a job settled on the word of a volunteer blacklisted elsewhere between the decision and the commit', async () => {
