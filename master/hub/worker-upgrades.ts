@@ -46,8 +46,13 @@ export function takeWorkerUpgrades(server: Server, ignoreUpgrade: IgnoreUpgrade,
       return refuseOnSocket(socket, rawRefusal(403, 'origin-not-allowed', message));
     }
     const address = clientOf(request, rules.proxyTrust);
-    const throughProxy = fromTrustedProxy(socket, rules.proxyTrust);
-    if (throughProxy && proxied.of(address) >= rules.maxConnectionsPerAddress) return refuseOnSocket(socket, ADDRESS_FULL);
+    if (fromTrustedProxy(socket, rules.proxyTrust)) {
+      if (proxied.of(address) >= rules.maxConnectionsPerAddress) return refuseOnSocket(socket, ADDRESS_FULL);
+      // Taken before the rate is counted (with Redis, a round trip): the client's upgrades arriving meanwhile see it.
+      // The socket's close gives it back, whether it became a worker's or was refused.
+      proxied.take(address);
+      socket.once('close', () => proxied.release(address));
+    }
     // Node takes its own error listener off an upgrading socket, and ws adds one only in take: a client that resets
     // while its rate is counted (a Redis round trip) would otherwise raise an error no one listens to, ending the process.
     const destroyOnError = () => socket.destroy();
@@ -57,10 +62,6 @@ export function takeWorkerUpgrades(server: Server, ignoreUpgrade: IgnoreUpgrade,
         if (socket.destroyed) return;
         if (refused) return refuseOnSocket(socket, rawRefusal(refused.status, refused.code, refused.message, refused.headers));
         socket.off('error', destroyOnError);
-        if (throughProxy) {
-          proxied.take(address);
-          socket.once('close', () => proxied.release(address));
-        }
         take(request, socket, head);
       },
       (error: unknown) => {

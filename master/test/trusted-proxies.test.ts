@@ -2,7 +2,8 @@
 // each request's X-Forwarded-For for the client behind it. Every per-address limit counts that client, a volunteer
 // votes and is dealt from its network, and the proxy's connections meet only the master's total; from a peer that is
 // no trusted proxy, the header is never read.
-import { afterEach, expect, it } from 'vitest';
+import { afterEach, expect, it, vi } from 'vitest';
+import { RequestRate } from '../http/request-rate.ts';
 import { SyntheticWorker, type SyntheticWorkerOptions } from '../../metrics/synthetic-worker.ts';
 import { getJob, submit, until, uploadsFrom } from '../../test/support/jobs-client.ts';
 import { devImages } from '../../test/support/paths.ts';
@@ -13,6 +14,7 @@ const { start, connect } = useRawHttp();
 const workers: SyntheticWorker[] = [];
 afterEach(() => {
   for (const worker of workers.splice(0)) worker.terminate();
+  vi.restoreAllMocks();
 });
 
 /** GET /api/jobs as a proxy forwarding `client`: its status. */
@@ -64,6 +66,35 @@ it('caps the worker sockets one client behind a trusted proxy holds open at MAX_
   // A socket closed gives its place back.
   held[0]!.terminate();
   await until(async () => (await workerFrom(master.url, '203.0.113.1').catch(() => null)) !== null, 'a free place for 203.0.113.1');
+});
+
+it('caps them while their request rate is being counted: the place is taken before the count, not after', async () => {
+  const master = await start({ trustedProxies: '127.0.0.1', maxConnectionsPerAddress: 2 });
+  await workerFrom(master.url, '203.0.113.9'); // another client's, which learns the model's hash before the counts are held
+  // Each count held, as a Redis round trip holds it (masters sharing a store count rates there).
+  let release = () => {};
+  const held = new Promise<void>((resolve) => (release = resolve));
+  const count = RequestRate.prototype.count;
+  vi.spyOn(RequestRate.prototype, 'count').mockImplementation(async function (this: RequestRate, address: string) {
+    await held;
+    return count.call(this, address);
+  });
+  const outcomes: string[] = [];
+  const opening = Array.from({ length: 5 }, () =>
+    workerFrom(master.url, '203.0.113.1').then(
+      () => void outcomes.push('open'),
+      (error: Error) => void outcomes.push(error.message),
+    ),
+  );
+  try {
+    // Before, all five passed the cap while their counts were on the way, and each became a worker's socket.
+    await until(() => outcomes.length === 3, 'three refused while the first two are counted');
+    expect(outcomes.every((outcome) => /429/.test(outcome))).toBe(true);
+  } finally {
+    release();
+  }
+  await Promise.all(opening);
+  expect(outcomes.filter((outcome) => outcome === 'open')).toHaveLength(2);
 });
 
 it('deals a job to volunteers behind a trusted proxy by the network each was forwarded from', async () => {
