@@ -213,7 +213,8 @@ local function oldest_for(identity, trusted, network, voters_per_network, scan_l
         return job
       end
     end
-    from, read = from + read - stale, math.min(read * 2, SCAN)
+    -- What was read, less what was let go (the ids after them moved up): the last read may be shorter than asked.
+    from, read = from + #ids - stale, math.min(read * 2, SCAN)
   end
   return nil
 end
