@@ -24,7 +24,7 @@ import type { WorkerRegistry } from '../hub/worker-registry.ts';
 import type { WorkerSession } from '../hub/worker-session.ts';
 import type { Logger } from '../log.ts';
 import type { FailureMessage, ResultMessage } from '../protocol.ts';
-import type { CreateResult, JobStore, LeaseRef, NewJob, RejectReason, Retried } from '../store/job-store.ts';
+import type { Cleared, CreateResult, JobStore, LeaseRef, NewJob, RejectReason, Retried } from '../store/job-store.ts';
 import { logStoreError, StoreUnavailableError } from '../store/store-errors.ts';
 import type { SpotCheckCounts, SpotChecks } from '../trust/spot-checks.ts';
 import type { Verifier } from '../trust/verification.ts';
@@ -296,11 +296,18 @@ export class JobLifecycle {
     return true;
   }
 
-  /** Deletes every job; answers how many. */
+  /**
+   * Deletes every job; answers how many. A clear cut short by the store (Redis clears a batch at a time) still tells
+   * the workers and boards of the jobs it did delete before it throws.
+   */
   async clear(): Promise<number> {
-    const cleared = await this.store.clear();
-    for (const lease of cleared.leases) this.revoke(lease);
-    for (const id of cleared.ids) this.applied({ type: 'job-deleted', transition: 'cleared', id });
+    const cleared: Cleared = { ids: [], leases: [] };
+    try {
+      await this.store.clear(cleared);
+    } finally {
+      for (const lease of cleared.leases) this.revoke(lease);
+      for (const id of cleared.ids) this.applied({ type: 'job-deleted', transition: 'cleared', id });
+    }
     return cleared.ids.length;
   }
 

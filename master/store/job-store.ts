@@ -132,6 +132,12 @@ export interface ListQuery {
 
 export type StatusCounts = Record<JobStatus, number>;
 
+/** What clear deleted: every job's id, and the leases to cancel. */
+export interface Cleared {
+  ids: string[];
+  leases: LeaseRef[];
+}
+
 /** What backtracking changed (reopenAnsweredBy). */
 export interface Reopened {
   /** Done jobs put back in the queue to be verified again. */
@@ -192,9 +198,11 @@ export interface JobStore {
    * finishing attempt's too, as complete kept it: a job finished before finishers kept their own answer, on another's,
    * holds none of the finisher's, which may answer again) and `reason` as its error. A job whose image has expired
    * cannot be verified again: it stays done, its result's verification unverified with `unverifiedReason`
-   * (job-views.ts, withdrawn). Reads only the jobs this identity answered.
+   * (job-views.ts, withdrawn). Reads only the jobs this identity answered. Each job changed is added to `changed` (a
+   * new one when not given) once committed, and `changed` is the answer: on a store whose walk is several steps
+   * (Redis), one cut short by an error leaves there what it did, for the caller to tell the boards.
    */
-  reopenAnsweredBy(identity: string, reason: string, unverifiedReason: string): Promise<Reopened>;
+  reopenAnsweredBy(identity: string, reason: string, unverifiedReason: string, changed?: Reopened): Promise<Reopened>;
   /**
    * The worker could not process the job: requeue, or fail it per the attempt rules (attempt-rules.ts): out of
    * attempts, or not retryable in the word of a trusted worker or of limits.failureQuorum volunteer identities.
@@ -228,8 +236,12 @@ export interface JobStore {
   retry(jobId: string): Promise<Retried>;
   /** Removes a job; returns its lease if it was leased, so the worker can be told to drop it. */
   remove(jobId: string): Promise<{ removed: boolean; lease: LeaseRef | null }>;
-  /** Removes every job; returns their ids and the leases to cancel. */
-  clear(): Promise<{ ids: string[]; leases: LeaseRef[] }>;
+  /**
+   * Removes every job; answers their ids and the leases to cancel, added to `cleared` (a new one when not given) as
+   * each step commits: on a store that clears a batch at a time (Redis), a call cut short by an error leaves there
+   * what it did delete.
+   */
+  clear(cleared?: Cleared): Promise<Cleared>;
   /**
    * Retention, one bounded atomic step: deletes the images of at most `batch` jobs that ended (done or failed) at or
    * before `endedBy`, oldest ending first, found through an index on the end time; each job keeps its result and says

@@ -14,6 +14,7 @@ import type {
   Limits,
   ListQuery,
   NewJob,
+  Cleared,
   Reopened,
   Retried,
   StatusCounts,
@@ -214,8 +215,8 @@ export class RedisJobStore implements JobStore {
     return this.of(jobId).votes(jobId);
   }
 
-  async reopenAnsweredBy(identity: string, reason: string, unverifiedReason: string): Promise<Reopened> {
-    const changed: Reopened = { reopened: [], unverified: [] };
+  /** A script a job, partition after partition: each job is added to `changed` as its script commits. */
+  async reopenAnsweredBy(identity: string, reason: string, unverifiedReason: string, changed: Reopened = { reopened: [], unverified: [] }): Promise<Reopened> {
     for (const partition of this.partitions) await partition.reopenAnsweredBy(identity, reason, unverifiedReason, changed);
     return changed;
   }
@@ -252,11 +253,17 @@ export class RedisJobStore implements JobStore {
     return this.of(jobId).remove(jobId);
   }
 
-  async clear(): Promise<{ ids: string[]; leases: LeaseRef[] }> {
-    const removed: [string, string][] = [];
-    for (const partition of this.partitions) removed.push(...(await partition.clear()));
-    const leases = removed.filter(([, leaseId]) => leaseId).map(([jobId, leaseId]) => ({ jobId, leaseId }));
-    return { ids: removed.map(([id]) => id), leases };
+  /** A script a batch, partition after partition: each batch is added to `cleared` as its script commits. */
+  async clear(cleared: Cleared = { ids: [], leases: [] }): Promise<Cleared> {
+    for (const partition of this.partitions) {
+      await partition.clear((removed) => {
+        for (const [jobId, leaseId] of removed) {
+          cleared.ids.push(jobId);
+          if (leaseId) cleared.leases.push({ jobId, leaseId });
+        }
+      });
+    }
+    return cleared;
   }
 
   /** At most `batch` in all, taken partition after partition (a step that fills its batch is followed by another). */

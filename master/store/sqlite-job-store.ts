@@ -21,6 +21,7 @@ import type {
   Limits,
   ListQuery,
   NewJob,
+  Cleared,
   Reopened,
   Retried,
   StatusCounts,
@@ -163,8 +164,9 @@ export class SqliteJobStore implements JobStore {
     return rows.map((row) => ({ identity: row.identity, network: row.network, leaseId: row.lease_id, answer: JSON.parse(row.answer) as JobResult }));
   }
 
-  reopenAnsweredBy(identity: string, reason: string, unverifiedReason: string): Promise<Reopened> {
-    return this.commits.write(() => {
+  /** One transaction: `changed` is filled once it commits. */
+  async reopenAnsweredBy(identity: string, reason: string, unverifiedReason: string, changed: Reopened = { reopened: [], unverified: [] }): Promise<Reopened> {
+    const committed = await this.commits.write(() => {
       const rows = (this.q.doneAnsweredBy.all(identity) as JobRow[]).filter((row) => leanedOn(toView(row).result, identity));
       const changed: Reopened = { reopened: [], unverified: [] };
       for (const row of rows) {
@@ -181,6 +183,9 @@ export class SqliteJobStore implements JobStore {
       }
       return changed;
     });
+    changed.reopened.push(...committed.reopened);
+    changed.unverified.push(...committed.unverified);
+    return changed;
   }
 
   fail(lease: LeaseRef, workerId: string, reason: string, retryable: boolean, now: number): Promise<Transition> {
@@ -257,9 +262,9 @@ export class SqliteJobStore implements JobStore {
     return removed;
   }
 
-  /** As remove: rows first, synced, then the files. */
-  async clear(): Promise<{ ids: string[]; leases: LeaseRef[] }> {
-    const cleared = await this.commits.write(
+  /** As remove: rows first, synced, then the files. One transaction: `cleared` is filled once it commits. */
+  async clear(cleared: Cleared = { ids: [], leases: [] }): Promise<Cleared> {
+    const committed = await this.commits.write(
       () => {
         const rows = this.db.prepare(`SELECT id, status, lease_id FROM jobs`).all() as Pick<JobRow, 'id' | 'status' | 'lease_id'>[];
         this.db.exec(`DELETE FROM jobs; DELETE FROM attempts; DELETE FROM idempotency;`);
@@ -268,7 +273,9 @@ export class SqliteJobStore implements JobStore {
       },
       { durable: true },
     );
-    await this.images.delete(cleared.ids);
+    cleared.ids.push(...committed.ids);
+    cleared.leases.push(...committed.leases);
+    await this.images.delete(committed.ids);
     return cleared;
   }
 

@@ -232,15 +232,13 @@ export class RedisPartition {
     return { removed: removed === 1, lease: leaseId ? { jobId, leaseId } : null };
   }
 
-  /** Removes every job of the partition, a batch per script; answers [job id, lease id or ''] for each. */
-  async clear(): Promise<[string, string][]> {
-    const removed: [string, string][] = [];
+  /** Removes every job of the partition, a batch per script; hands each batch to `removed`: [job id, lease id or ''] for each job. */
+  async clear(removed: (batch: [string, string][]) => void): Promise<void> {
     for (let done = 0; !done;) {
       let batch: [string, string][];
       [batch, done] = (await this.run(jobScripts.clear, [CLEAR_BATCH])) as [[string, string][], number];
-      removed.push(...batch);
+      removed(batch);
     }
-    return removed;
   }
 
   async expireImages(endedBy: number, now: number, batch: number): Promise<JobView[]> {
