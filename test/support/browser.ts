@@ -30,8 +30,6 @@ export type Expected = (url: string, status: number | 'failed') => boolean;
  */
 export class PageWatch {
   readonly problems: string[] = [];
-  /** Console warnings: not problems everywhere (a test provokes some), but a page at rest should show none. */
-  readonly warnings: string[] = [];
   private expected: Expected[] = [];
 
   constructor(
@@ -42,7 +40,6 @@ export class PageWatch {
     page.on('console', (message) => {
       // Chromium's hints about the page's markup (e.g. a password form without a username field).
       if (message.type() === 'verbose' && message.text().startsWith('[DOM]')) this.problems.push(`DOM hint: ${message.text()}`);
-      if (message.type() === 'warn') this.warnings.push(message.text());
       if (message.type() !== 'error') return;
       // Chromium logs every HTTP error as a console error too; an expected one is no problem.
       const url = message.location().url ?? '';

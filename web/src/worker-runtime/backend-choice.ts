@@ -8,7 +8,7 @@ export type BackendName = KnownBackend;
 
 export interface BackendChoice {
   backend: BackendName;
-  /** Why, for people: "WebGL renderer is SwiftShader (software), so no GPU for WebGPU either: using WASM (SIMD, 1 thread)". */
+  /** Why, for people: "WebGL renderer is SwiftShader (software): using WASM (SIMD, 1 thread)". */
   reason: string;
   /** The floats it keeps tensors in, sent with every answer: it decides how close a call the master may trust. */
   precision: Precision;
@@ -31,20 +31,13 @@ export async function chooseBackend(asked: BackendName | null = null): Promise<B
   const skipped: string[] = [];
   const because = () => (skipped.length > 0 ? `${skipped.join('; ')}: ` : '');
 
-  // WebGL names the GPU without a word on the console. A software renderer there means the browser has no GPU it
-  // will use, so WebGPU is not asked: asked, Chromium warns "No available adapters." on every worker page without one.
-  const renderer = webGlRenderer();
-  const softwareGl = renderer === null ? null : softwareRendererName(renderer);
-  if (softwareGl) skipped.push(`WebGL renderer is ${softwareGl} (software), so no GPU for WebGPU either`);
-  else {
-    const webgpu = await probeWebGpu();
-    if (webgpu.ok) return { backend: 'webgpu', reason: `${webgpu.detail}: using WebGPU`, precision: precisionOf('webgpu') };
-    skipped.push(webgpu.note);
+  const webgpu = await probeWebGpu();
+  if (webgpu.ok) return { backend: 'webgpu', reason: `${webgpu.detail}: using WebGPU`, precision: precisionOf('webgpu') };
+  skipped.push(webgpu.note);
 
-    const webgl = await probeWebGl(renderer);
-    if (webgl.ok) return { backend: 'webgl', reason: `${because()}${webgl.detail}: using WebGL`, precision: precisionOf('webgl') };
-    skipped.push(webgl.note);
-  }
+  const webgl = await probeWebGl();
+  if (webgl.ok) return { backend: 'webgl', reason: `${because()}${webgl.detail}: using WebGL`, precision: precisionOf('webgl') };
+  skipped.push(webgl.note);
 
   const wasmDetail = await useWasmBackend();
   return { backend: 'wasm', reason: `${because()}using WASM (${wasmDetail})`, precision: precisionOf('wasm') };
@@ -100,9 +93,11 @@ async function probeWebGpu(): Promise<Probe> {
   }
 }
 
-/** `renderer`: the GPU behind WebGL, known to be hardware; null without WebGL. */
-async function probeWebGl(renderer: string | null): Promise<Probe> {
+async function probeWebGl(): Promise<Probe> {
+  const renderer = webGlRenderer();
   if (renderer === null) return { ok: false, note: 'no WebGL context' };
+  const software = softwareRendererName(renderer);
+  if (software) return { ok: false, note: `WebGL renderer is ${software} (software)` };
   try {
     if (await tf.setBackend('webgl')) return { ok: true, detail: `WebGL renderer ${renderer}, ${webGlTextures()}` };
     return { ok: false, note: 'tfjs WebGL backend failed to initialise' };
