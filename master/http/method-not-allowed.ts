@@ -1,7 +1,8 @@
 // 405 for a known path asked with a method it does not take, and the answer to
 // OPTIONS on one (204 and Allow, as express's own answer, a text body, was not
 // this API's shape). The known paths and their methods are those of the OpenAPI
-// description, which a test holds equal to the routes.
+// description, which a test holds equal to the routes. Express routes regardless of
+// case (/API/JOBS is /api/jobs), and so do these.
 import type { RequestHandler } from 'express';
 import { HttpError } from './errors.ts';
 import { openApiDocument } from './openapi.ts';
@@ -9,7 +10,7 @@ import { openApiDocument } from './openapi.ts';
 const METHODS = ['get', 'post', 'put', 'patch', 'delete'];
 
 const PATHS = Object.entries(openApiDocument.paths ?? {}).map(([template, operations]) => ({
-  pattern: new RegExp(`^${template.replace(/\{\w+\}/g, '[^/]+')}/?$`),
+  pattern: new RegExp(`^${template.replace(/\{\w+\}/g, '[^/]+')}/?$`, 'i'),
   methods: Object.keys(operations ?? {})
     .filter((method) => METHODS.includes(method))
     .map((method) => method.toUpperCase()),
@@ -26,7 +27,7 @@ function allowOn(path: string): string | undefined {
 
 /** Place before the routes (express's routers would answer OPTIONS themselves): OPTIONS on a known /api path. */
 export const answerOptions: RequestHandler = (req, res, next) => {
-  if (req.method !== 'OPTIONS' || !req.path.startsWith('/api/')) return next();
+  if (req.method !== 'OPTIONS' || !req.path.toLowerCase().startsWith('/api/')) return next();
   const allow = allowOn(req.path);
   // An unknown path goes on to its 404.
   if (allow === undefined) return next();

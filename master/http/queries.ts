@@ -31,7 +31,12 @@ export const jobListQuery = (maxPage: number) =>
   z.object({
     status,
     limit: pageLimit(maxPage, 'Jobs', 'MAX_JOBS_PAGE', DEFAULT_MAX_JOBS_PAGE),
-    cursor: z.string().regex(/^\d+$/).optional().meta({ description: 'The nextCursor of the previous page.' }),
+    // A job's number, as nextCursor writes it: no leading zero, at most 16 digits (Redis compares it as 16-digit text).
+    cursor: z
+      .string()
+      .regex(/^(0|[1-9]\d{0,15})$/)
+      .optional()
+      .meta({ description: 'The nextCursor of the previous page.' }),
   });
 
 /** The query as the API description shows it, with the default MAX_JOBS_PAGE. */

@@ -34,6 +34,15 @@ describe('methods', () => {
     expect(await response.text()).toBe('');
   });
 
+  it('a known /api path in another case is answered as in lower case: Express routes it so', async () => {
+    master = await startTestMaster();
+    const options = await fetch(`${master.url}/API/JOBS`, { method: 'OPTIONS' });
+    // Before, Express's own answer: 200, text/plain "DELETE, GET, HEAD, POST".
+    expect([options.status, options.headers.get('allow'), await options.text()]).toEqual([204, 'POST, GET, DELETE, HEAD, OPTIONS', '']);
+    const put = await fetch(`${master.url}/Api/Jobs`, { method: 'PUT' });
+    expect([put.status, put.headers.get('allow')]).toEqual([405, 'POST, GET, DELETE, HEAD, OPTIONS']);
+  });
+
   it("OPTIONS on an unknown /api path is 404 in the API's shape", async () => {
     master = await startTestMaster();
     const response = await fetch(`${master.url}/api/nothing-here`, { method: 'OPTIONS' });
