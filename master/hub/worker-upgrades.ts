@@ -22,8 +22,9 @@ export interface UpgradeRules {
   /** The reverse proxies whose forwarded addresses are believed (TRUSTED_PROXIES; client-address.ts). */
   proxyTrust: ProxyTrust;
   /**
-   * Worker sockets open at once from one client behind a trusted proxy (MAX_CONNECTIONS_PER_ADDRESS): the proxy's
-   * connections pass that cap, as they carry many clients, so its clients' long-lived sockets are counted here.
+   * Worker sockets open at once from one client behind a trusted proxy (MAX_CONNECTIONS_PER_ADDRESS), its upgrades
+   * still being counted included: the proxy's connections pass that cap, as they carry many clients, so its clients'
+   * long-lived sockets are counted here.
    */
   maxConnectionsPerAddress: number;
 }

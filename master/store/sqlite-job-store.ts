@@ -168,20 +168,20 @@ export class SqliteJobStore implements JobStore {
   async reopenAnsweredBy(identity: string, reason: string, unverifiedReason: string, changed: Reopened = { reopened: [], unverified: [] }): Promise<Reopened> {
     const committed = await this.commits.write(() => {
       const rows = (this.q.doneAnsweredBy.all(identity) as JobRow[]).filter((row) => leanedOn(toView(row).result, identity));
-      const changed: Reopened = { reopened: [], unverified: [] };
+      const walked: Reopened = { reopened: [], unverified: [] };
       for (const row of rows) {
         const result = toView(row).result!;
         // Without its image no one can be asked again: the job stays done and its result says it is not verified.
         if (row.image_expired_at !== null) {
           this.retention.setResult(row.id, JSON.stringify(withdrawn(result, unverifiedReason)));
-          changed.unverified.push(this.view(row.id)!);
+          walked.unverified.push(this.view(row.id)!);
           continue;
         }
         this.q.doneToVote.run({ result: JSON.stringify(answerOf(result)), resultIdentity: result.workerId ?? null, jobId: row.id });
         this.q.reopen.run(reason, row.id);
-        changed.reopened.push(this.view(row.id)!);
+        walked.reopened.push(this.view(row.id)!);
       }
-      return changed;
+      return walked;
     });
     changed.reopened.push(...committed.reopened);
     changed.unverified.push(...committed.unverified);

@@ -22,7 +22,7 @@ afterEach(() => {
   originalRuns.clear();
 });
 
-/** The script's `nth` run fails as a command that timed out does; the others run. */
+/** The script's `nth` run fails before it runs, as with Redis away (one that times out and runs late is not told). */
 function failNth(script: Script, nth: number): void {
   const run = script.run.bind(script);
   originalRuns.set(script, script.run);

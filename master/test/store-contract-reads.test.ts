@@ -115,10 +115,12 @@ describeEveryStore(({ open, withJobs }) => {
       expect(await store.lease([A], LEASE_MS, T0 + 2)).toEqual([null]);
     });
 
-    it('clears every job, returning their ids and the leases to cancel', async () => {
+    it('clears every job, returning their ids and the leases to cancel, in what the caller passed', async () => {
       const { store, ids } = await withJobs(3);
       const lease = await leaseOne(store, A);
-      const cleared = await store.clear();
+      const passed = { ids: [], leases: [] };
+      const cleared = await store.clear(passed);
+      expect(cleared).toBe(passed);
       expect([...cleared.ids].sort()).toEqual([...ids].sort());
       expect(cleared.leases).toEqual([{ jobId: lease.jobId, leaseId: lease.leaseId }]);
       expect(await store.list({ limit: 10 })).toEqual({ jobs: [], nextCursor: null });

@@ -196,7 +196,11 @@ describe.each(STORE_KINDS)('$name job store: votes and trusted-only jobs', (kind
       T0 + 11,
     );
 
-    const { reopened, unverified } = await store.reopenAnsweredBy('identity-1', 'identity-1 was blacklisted', 'unused: every image is kept');
+    const passed = { reopened: [], unverified: [] };
+    const changed = await store.reopenAnsweredBy('identity-1', 'identity-1 was blacklisted', 'unused: every image is kept', passed);
+    // Filled in what the caller passed: what a walk cut short had done is there (cut-short-walks.test.ts).
+    expect(changed).toBe(passed);
+    const { reopened, unverified } = changed;
     expect(reopened.map((job) => [job.id, job.status, job.result, job.error, job.votes])).toEqual([
       [created[0]!.id, 'queued', null, 'identity-1 was blacklisted', 2],
     ]);

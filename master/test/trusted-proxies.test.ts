@@ -97,6 +97,17 @@ it('caps them while their request rate is being counted: the place is taken befo
   expect(outcomes.filter((outcome) => outcome === 'open')).toHaveLength(2);
 });
 
+it('gives back the place of an upgrade refused while it was counted', async () => {
+  const master = await start({ trustedProxies: '127.0.0.1', maxConnectionsPerAddress: 1 });
+  await workerFrom(master.url, '203.0.113.9'); // another client's, which learns the model's hash
+  const unavailable = new Error('the rate store is away');
+  vi.spyOn(RequestRate.prototype, 'count').mockRejectedValueOnce(unavailable).mockRejectedValueOnce(unavailable);
+  await expect(workerFrom(master.url, '203.0.113.1')).rejects.toThrow(/503/);
+  await expect(workerFrom(master.url, '203.0.113.1')).rejects.toThrow(/503/);
+  // Its one place is free once the refused sockets have closed: had a refusal kept it, this would be 429 for good.
+  await until(async () => (await workerFrom(master.url, '203.0.113.1').catch(() => null)) !== null, 'a worker socket for 203.0.113.1');
+});
+
 it('deals a job to volunteers behind a trusted proxy by the network each was forwarded from', async () => {
   const master = await start({ ...DEFAULT_VERIFICATION, trustedProxies: '127.0.0.1' });
   const [id] = await submit(master.url, uploadsFrom(devImages(1).map((image) => image.path)));
