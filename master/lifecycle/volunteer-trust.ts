@@ -7,7 +7,7 @@ import type { JobView } from '../api-types.ts';
 import type { BlacklistNotice } from '../events/live-events.ts';
 import type { WorkerRegistry } from '../hub/worker-registry.ts';
 import type { WorkerSession } from '../hub/worker-session.ts';
-import type { Blacklisting, OwedBacktrack } from '../identity/identity-store.ts';
+import type { Blacklisting, OwedBacktrack, TrustRecord } from '../identity/identity-store.ts';
 import type { Logger } from '../log.ts';
 import { CloseCode } from '../protocol.ts';
 import type { JobStore, LeaseRef, Reopened } from '../store/job-store.ts';
@@ -74,8 +74,10 @@ export class VolunteerTrust {
     const verdict = checks.judge(lease, top1);
     // Counted done at once, as a job is before its worker is shown changed: a later count would tell a check apart.
     if (verdict.passed) session.recordDone(inferenceMs);
+    let record: TrustRecord | undefined;
     try {
-      this.setTrust(session, await checks.record(session.identity.workerId, verdict.passed));
+      record = await checks.record(session.identity.workerId, verdict.passed);
+      this.setTrust(session, record);
     } catch (error) {
       // A lie stands though its count could not be written just now: the liar is blacklisted all the same.
       if (verdict.passed) throw error;
@@ -83,6 +85,9 @@ export class VolunteerTrust {
     }
     // The worker's credit is free again.
     this.deps.dispatch();
+    // Blacklisted on another master while its socket here stayed open (the relay's message missed): cut off here, as
+    // at its next answer to a job, rather than dealt more.
+    if (record?.blacklisted) return this.cutOff({ workerId: session.identity.workerId, reason: record.blacklistedReason ?? 'blacklisted' });
     if (verdict.passed) await this.revisitWaitingVotes(session);
     else await this.blacklist(session.identity.workerId, verdict.reason, 'spot-check');
   }

@@ -16,6 +16,7 @@ import type { StatsView } from '../stats-api-types.ts';
 import { CloseCode, type Precision } from '../protocol.ts';
 import type { IdentityStore } from '../identity/identity-store.ts';
 import { StoreUnavailableError } from '../store/store-errors.ts';
+import { Verifier } from '../trust/verification.ts';
 
 const colourGold = useColourGold();
 const grid = useTestMasters();
@@ -170,6 +171,31 @@ describe.each(['sqlite', 'redis'] as const)('spot checks on the %s store', (stor
     // The check is still the holder's to answer, and passing it counts for the holder.
     holder.succeed(check.header, answer);
     await until(async () => (await m.identities.trustRecord(holder.welcome.identity.workerId)).spotChecksPassed === 1, 'the holder judged');
+  });
+
+  it('cuts off at its answer to a spot check a volunteer blacklisted on another master, its socket here still open', async () => {
+    let verifier: Verifier | undefined;
+    const m = await grid.start(
+      storeName,
+      { goldDir: colourGold.dir(), goldFraction: 0.9 },
+      { verifier: (config, records) => (verifier = new Verifier(config, records)) },
+    );
+    const ids = await submit(m, 10);
+    // At GOLD_FRACTION 0.9, no check among its 8 slots would be a 1 in 10^8 event.
+    const suspect = await grid.connect(m, { name: 'suspect', credit: 8 });
+    await until(() => suspect.jobs.some((job) => !ids.includes(job.header.jobId)), 'a spot check dealt');
+    const check = suspect.jobs.find((job) => !ids.includes(job.header.jobId))!;
+    // Blacklisted there, and its backtracking done there: this master's tick has no walk left to close the socket on.
+    const { workerId } = suspect.welcome.identity;
+    const { first, mark } = await verifier!.blacklist(workerId, 'failed a spot check on another master');
+    expect(first).toBe(true);
+    await verifier!.backtracked(workerId, mark);
+    // Before, an honest answer to a check kept its socket open, dealt more, until it answered a job.
+    let closedWith: number | undefined;
+    void suspect.closed.then((code) => (closedWith = code));
+    suspect.succeed(check.header, await classify(check));
+    await until(() => closedWith !== undefined, 'its socket closed');
+    expect(closedWith).toBe(CloseCode.identityRevoked);
   });
 
   it('takes back a spot check held past LEASE_MS as an expired job is: the worker is told to drop it', async () => {
