@@ -118,8 +118,8 @@ export class VolunteerTrust {
    * Once the blacklisting is stored, a backtracking cut short stays owed and is retried (retryOwedBacktracks).
    */
   async revoke(workerId: string): Promise<number> {
-    const { workers, log } = this.deps;
-    const sockets = workers.all.filter((session) => session.identity.workerId === workerId).length;
+    const { log } = this.deps;
+    const sockets = this.sessionsOf(workerId).length;
     const { mark } = await this.stored(workerId, REVOKED);
     log.warn({ workerId }, 'worker identity revoked by the admin, and blacklisted');
     try {
@@ -210,9 +210,12 @@ export class VolunteerTrust {
    * other one it tells. One that missed the message (Redis away) closes them at their next answer or hello.
    */
   cutOff({ workerId, reason }: BlacklistNotice): void {
-    for (const session of this.deps.workers.all) {
-      if (session.identity.workerId === workerId) session.close('blacklisted', CloseCode.identityRevoked, `worker identity blacklisted: ${reason}`);
-    }
+    for (const session of this.sessionsOf(workerId)) session.close('blacklisted', CloseCode.identityRevoked, `worker identity blacklisted: ${reason}`);
+  }
+
+  /** The identity's sockets connected here. */
+  private sessionsOf(workerId: string): WorkerSession[] {
+    return this.deps.workers.all.filter((session) => session.identity.workerId === workerId);
   }
 
   /**
