@@ -235,6 +235,7 @@ async function startLocked(config: Config, log: Logger, parts: MasterParts, lock
   };
   const close = () =>
     (closing ??= (async () => {
+      hub.stopDealing();
       const stopped = new Promise((resolve) => server.close(resolve));
       server.closeIdleConnections();
       lifecycle.stop();

@@ -94,6 +94,8 @@ export class WorkerHub {
   private readonly handling = new Set<Promise<void>>();
   /** Once closing, nothing more a worker sends is handled, and no worker socket is taken. */
   private closing = false;
+  /** Cleared as the master begins to close (stopDealing), before it waits on anything: no worker is dealt a job after. */
+  private dealing = true;
   private heartbeat: NodeJS.Timeout | null = null;
   private readonly tokens: TokenRenewal;
 
@@ -119,6 +121,15 @@ export class WorkerHub {
   }
 
   /**
+   * No worker is dealt a job from now on (messageRoom), while what they send is still handled: a master beginning to
+   * close calls it first, as what it waits on before closing the hub (an upload being written, the relay's last
+   * message) may wake a dispatch that would deal jobs to sockets about to close, each lost, an attempt spent.
+   */
+  stopDealing(): void {
+    this.dealing = false;
+  }
+
+  /**
    * Closes every worker socket; their leases go back to the queue. Answers already being handled end first, their
    * stores still open: one cut short would be lost (its lease lost with the socket) or fail on a store closed under it.
    * Meanwhile no worker is dealt a job (messageRoom).
@@ -126,6 +137,7 @@ export class WorkerHub {
   async close(): Promise<void> {
     if (this.heartbeat) clearInterval(this.heartbeat);
     this.closing = true;
+    this.stopDealing();
     if (this.handling.size > 0) this.log.info({ pending: this.handling.size }, 'waiting for the worker messages being handled');
     while (this.handling.size > 0) await Promise.all(this.handling);
     const closing = [...this.connections].map(
@@ -240,7 +252,7 @@ export class WorkerHub {
    */
   private messageRoom(connection: Connection): number {
     // A closing hub deals nothing: a job dealt to a socket about to close would be lost, an attempt spent.
-    if (this.closing) return 0;
+    if (!this.dealing) return 0;
     return this.options.maxMessagesInFlight - MAX_CREDIT - connection.inFlight;
   }
 

@@ -12,9 +12,10 @@ type AsyncMethodKey<S> = { [K in keyof S]: S[K] extends (...args: never[]) => Pr
 
 /**
  * Holds every call of `store[method]` until `release()`, and releases them once `store.close()` has closed the store:
- * a master that closes its stores without waiting for the call sees it go on against a closed store.
+ * a master that closes its stores without waiting for the call sees it go on against a closed store. `onCall` runs as
+ * each call is made, before anything else can happen: a test may close the master at that very point.
  */
-export function holdCalls<S extends { close(): Promise<void> }, K extends AsyncMethodKey<S>>(store: S, method: K): HeldCalls {
+export function holdCalls<S extends { close(): Promise<void> }, K extends AsyncMethodKey<S>>(store: S, method: K, onCall?: () => void): HeldCalls {
   const methods = store as unknown as Record<string, Call>;
   const original = (methods[method] as Call).bind(store);
   const closeStore = store.close.bind(store);
@@ -23,6 +24,7 @@ export function holdCalls<S extends { close(): Promise<void> }, K extends AsyncM
   let calls = 0;
   methods[method] = async (...args) => {
     calls++;
+    onCall?.();
     await released;
     return original(...args);
   };
