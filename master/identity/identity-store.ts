@@ -11,7 +11,11 @@ export interface IdentityStore {
   secretOr(candidate: string): Promise<string>;
   isRevoked(workerId: string): Promise<boolean>;
   revoke(workerId: string): Promise<void>;
-  /** Counts one spot check (a gold job) the identity answered, atomically across masters; returns the record after it. */
+  /**
+   * Counts one spot check (a gold job) the identity answered, atomically across masters; returns the record after it.
+   * A blacklisted identity's checks count no more (one blacklisted elsewhere may answer one before its socket here
+   * closes): its record, and how long saboteurs lasted, stay as they were when it was caught.
+   */
   recordSpotCheck(workerId: string, passed: boolean): Promise<TrustRecord>;
   /**
    * Counts the identity's answer to a job weighed in the job's verified result, outvoted or not; returns the record

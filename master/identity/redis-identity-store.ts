@@ -34,10 +34,15 @@ const trustFields = (workerId: string) => FIELDS.map((field) => `${workerId}:${f
 /** A record written for an identity never seen (revoked by the operator, say) gets a sighting, so it is forgotten in time. */
 const SIGHTED = (seenKey: string, idArg: string, nowArg: string) => `redis.call('ZADD', ${seenKey}, 'NX', ${nowArg}, ${idArg})`;
 
-/** KEYS: trust, seen. ARGV: worker id, now (ms), then the counts to add one to. Returns the record after it (the fields of FIELDS). */
+/**
+ * KEYS: trust, seen. ARGV: worker id, now (ms), then the counts to add one to, unless the identity is blacklisted.
+ * Returns the record after it (the fields of FIELDS).
+ */
 const countScript = new LuaScript(`
 ${SIGHTED('KEYS[2]', 'ARGV[1]', 'ARGV[2]')}
-for i = 3, #ARGV do redis.call('HINCRBY', KEYS[1], ARGV[1] .. ':' .. ARGV[i], 1) end
+if redis.call('HEXISTS', KEYS[1], ARGV[1] .. ':blacklisted') == 0 then
+  for i = 3, #ARGV do redis.call('HINCRBY', KEYS[1], ARGV[1] .. ':' .. ARGV[i], 1) end
+end
 return redis.call('HMGET', KEYS[1], ${FIELDS.map((field) => `ARGV[1] .. ':${field}'`).join(', ')})
 `);
 
@@ -198,7 +203,7 @@ export class RedisIdentityStore implements IdentityStore {
   async recordSpotCheck(workerId: string, passed: boolean): Promise<TrustRecord> {
     const record = await this.count(workerId, [passed ? 'passed' : 'failed']);
     // Each record after a count is reached once (HINCRBY is atomic), so each bump is counted once across masters.
-    await this.countSurvival(afterSpotCheck(record, passed));
+    if (!record.blacklisted) await this.countSurvival(afterSpotCheck(record, passed));
     return record;
   }
 

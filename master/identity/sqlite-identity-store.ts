@@ -144,6 +144,8 @@ export class SqliteIdentityStore implements IdentityStore {
 
   async recordSpotCheck(workerId: string, passed: boolean): Promise<TrustRecord> {
     return this.db.transaction(() => {
+      const before = this.recordNow(workerId);
+      if (before.blacklisted) return before;
       const record = this.count(workerId, [passed ? 'spot_checks_passed' : 'spot_checks_failed']);
       this.countSurvival(afterSpotCheck(record, passed));
       return record;

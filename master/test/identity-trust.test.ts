@@ -124,6 +124,8 @@ describe.each(IDENTITY_STORE_KINDS)('trust records in the $name identity store',
       blacklistedReason: 'answered gold job g-1 with 7, expected 3',
     };
     expect(await store.trustRecord('liar')).toEqual(expected);
+    // A check it answers after (its socket on another master still open) counts for nothing.
+    expect(await store.recordSpotCheck('liar', true)).toEqual(expected);
     // Another master sees it too, and a blacklisted identity never checked before has a record.
     const other = await opened.again();
     expect(await other.trustRecord('liar')).toEqual(expected);
@@ -174,6 +176,9 @@ describe.each(IDENTITY_STORE_KINDS)('trust records in the $name identity store',
     const both = await Promise.all([store.blacklist('liar', 'failed a check'), other.blacklist('liar', 'failed a check')]);
     expect(both.map((call) => call.first).sort()).toEqual([false, true]);
     await other.blacklist('unchecked', 'outvoted too often');
+    // Caught, it lasts no longer for the checks it answers after.
+    await store.recordSpotCheck('liar', true);
+    await other.recordSpotCheck('unchecked', true);
     const survival = { reached: [3, 2, 2, 1], caught: [1, 0, 1, 0] };
     expect(await store.survival()).toEqual(survival);
     expect(await other.survival()).toEqual(survival);
