@@ -9,7 +9,7 @@ import type { WorkerRegistry } from '../hub/worker-registry.ts';
 import type { WorkerSession } from '../hub/worker-session.ts';
 import type { Logger } from '../log.ts';
 import { relabelled } from '../model/class-labels.ts';
-import { CloseCode, type FailureMessage, type ResultMessage } from '../protocol.ts';
+import { type FailureMessage, type ResultMessage } from '../protocol.ts';
 import type { JobStore, LeaseRef, RejectReason } from '../store/job-store.ts';
 import { logStoreError } from '../store/store-errors.ts';
 import type { SpotChecks } from '../trust/spot-checks.ts';
@@ -67,7 +67,7 @@ export class WorkerAnswers {
       const earlier = firstAttempt ? [] : await store.votes(lease.jobId);
       const decision = await verifier.decide({ answer, network: session.ref.network }, earlier, workers.hasTrusted());
       const now = Date.now();
-      const blacklisted = decision.answererBlacklisted === true;
+      const blacklisted = decision.answererBlacklisted;
       if (!decision.final)
         return { name: 'answered' as const, blacklisted, transition: await store.vote(lease, session.id, answer, decision.trustedOnly, now) };
       // A result settled on an earlier vote is that voter's answer: this one is kept beside it, its vote if the job is reopened.
@@ -76,7 +76,7 @@ export class WorkerAnswers {
     };
     const { name, blacklisted, transition } = await settle();
     // Blacklisted on another master while its socket here stayed open: its answer counted for nothing, and it is cut off.
-    if (blacklisted) cutOffBlacklisted(session);
+    if (blacklisted !== undefined) trust.cutOff({ workerId: session.identity.workerId, reason: blacklisted });
     let judging: Promise<void> | undefined;
     if (transition.applied) {
       session.recordDone(inferenceMs);
@@ -91,7 +91,7 @@ export class WorkerAnswers {
 
   /** Fenced as complete is; the store requeues the job, or fails it when not retryable or out of attempts. */
   async fail(session: WorkerSession, message: FailureMessage): Promise<void> {
-    const { store, workers, log, spotChecks, applied, dispatch } = this.deps;
+    const { store, workers, log, spotChecks, trust, applied, dispatch } = this.deps;
     const lease = { jobId: message.jobId, leaseId: message.leaseId };
     // An honest page may fail to decode now and then: a failed spot check says nothing either way. It counts among
     // the worker's failures as a job's would, or a volunteer failing a frame could tell from them whether it was a check.
@@ -107,8 +107,9 @@ export class WorkerAnswers {
     // (FAILURE_QUORUM). It counts for nothing: the lease goes back as lost, and the worker is cut off. Only a lease it
     // held: release() is the master's own verdict and fences nothing, and a running attempt's lease id is on the
     // board, so a failure naming another worker's lease would end that worker's.
-    if (await this.blacklistedVolunteer(session)) {
-      cutOffBlacklisted(session);
+    const blacklisted = await this.blacklistedVolunteer(session);
+    if (blacklisted !== undefined) {
+      trust.cutOff({ workerId: session.identity.workerId, reason: blacklisted });
       if (!held) return;
       const lost = await store.release(lease, 'lost', `worker ${session.hello.name} blacklisted`, Date.now());
       if (lost.applied) applied({ type: 'job', transition: 'lost', job: lost.job });
@@ -164,12 +165,12 @@ export class WorkerAnswers {
     return this.followUpsRunning;
   }
 
-  /** Whether a volunteer's identity is blacklisted; when its record cannot be read now, it is taken as it was. */
-  private async blacklistedVolunteer(session: WorkerSession): Promise<boolean> {
-    if (session.workerClass !== 'volunteer') return false;
+  /** Why a volunteer's identity is blacklisted, if it is; when its record cannot be read now, it is taken as it was. */
+  private async blacklistedVolunteer(session: WorkerSession): Promise<string | undefined> {
+    if (session.workerClass !== 'volunteer') return undefined;
     return this.deps.verifier.recordOf(session.identity.workerId).then(
-      (record) => record.blacklisted,
-      () => false,
+      (record) => (record.blacklisted ? (record.blacklistedReason ?? 'blacklisted') : undefined),
+      () => undefined,
     );
   }
 
@@ -207,6 +208,3 @@ export class WorkerAnswers {
     if (verdict.overLimit) session.close('tooManyRefused', 1008, 'too many refused answers');
   }
 }
-
-/** Closes the socket of a volunteer found blacklisted (on another master, while its socket here stayed open). */
-const cutOffBlacklisted = (session: WorkerSession) => session.close('blacklisted', CloseCode.identityRevoked, 'worker identity blacklisted');

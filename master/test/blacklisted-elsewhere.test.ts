@@ -1,7 +1,7 @@
 // A volunteer blacklisted on another master sharing the store, through a real master on both stores (the other
 // master's part played by the test through the same verifier and store, telling this master nothing: as when the
-// relay's message is lost while Redis is away). Its socket here stays open until it answers: that answer, result or
-// failure, counts for nothing and the socket is closed. A blacklisting racing this master's settling of a job: the
+// relay's message is lost while Redis is away). Its sockets here stay open until one answers: that answer, result or
+// failure, counts for nothing and every socket of it here is closed. A blacklisting racing this master's settling of a job: the
 // other master marks the volunteer and reopens the jobs done on its word after this master decided a job on that word
 // but before it committed it, so its backtracking found the job not done yet. This master reads the volunteers'
 // records again once the job is done (Verifier.judge), finds the one it leaned on blacklisted, and backtracks itself:
@@ -44,17 +44,25 @@ class HeldVerifier extends Verifier {
 }
 
 describe.each(['sqlite', 'redis'] as const)('a volunteer blacklisted on another master, on the %s store', (storeName) => {
-  /** A master with a job held by a volunteer, "suspect", which another master has just blacklisted. */
-  async function suspectBlacklistedElsewhere() {
+  /**
+   * A master with a job held by a volunteer, "suspect", which another master has just blacklisted; with `twin`, the
+   * same identity connected on a second socket before that (in another tab: a hello after it is refused).
+   */
+  async function suspectBlacklistedElsewhere({ twin = false } = {}) {
     let verifier: Verifier | undefined;
     const m = await grid.start(storeName, {}, { verifier: (config, records) => (verifier = new Verifier(config, records)) });
     const [id] = await submit(m.url, uploads);
     const held: SyntheticJob[] = [];
     const suspect = await grid.connect(m, { name: 'suspect', onJob: (job) => void held.push(job) });
     await until(() => held.length === 1, 'the job held by the suspect');
+    const other = twin ? await grid.connect(m, { name: 'twin', hello: { identity: suspect.welcome.identity }, onJob: () => {} }) : undefined;
     const { workerId } = suspect.welcome.identity;
-    expect((await verifier!.blacklist(workerId, 'failed a spot check on another master')).first).toBe(true);
-    return { m, id: id!, held, suspect, workerId };
+    const { first, mark } = await verifier!.blacklist(workerId, 'failed a spot check on another master');
+    expect(first).toBe(true);
+    // The other master's own walk is done (it cut off nothing here): this one learns of the blacklisting only from
+    // the volunteer's next answer.
+    await verifier!.backtracked(workerId, mark);
+    return { m, id: id!, held, suspect, workerId, twin: other };
   }
 
   it('cuts it off at its next answer here, which counts for nothing', async () => {
@@ -69,6 +77,12 @@ describe.each(['sqlite', 'redis'] as const)('a volunteer blacklisted on another 
       [workerId, false, true],
       [fleet.welcome.identity.workerId, true, false],
     ]);
+  });
+
+  it('cuts off every socket of it here at the answer of one', async () => {
+    const { held, suspect, twin } = await suspectBlacklistedElsewhere({ twin: true });
+    suspect.succeed(held[0]!.header, 3);
+    expect(await Promise.all([suspect.closed, twin!.closed])).toEqual([CloseCode.identityRevoked, CloseCode.identityRevoked]);
   });
 
   it('cuts it off at its next failure here, which fails nothing', async () => {

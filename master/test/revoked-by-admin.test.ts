@@ -49,7 +49,7 @@ describe.each(['sqlite', 'redis'] as const)('an identity revoked by the admin, o
 
     // A vote of its own counts for nothing, and says its socket should close.
     const answer = { ...done!.result!, workerId, workerClass: 'volunteer' } as JobResult;
-    expect(await verifier!.decide({ answer: answer }, [], false)).toMatchObject({ final: false, answererBlacklisted: true });
+    expect(await verifier!.decide({ answer: answer }, [], false)).toMatchObject({ final: false, answererBlacklisted: 'revoked by the admin' });
 
     // The job is redone without its vote: its answer kept beside the result, agreeing with nothing.
     const fleet = await grid.connect(m, { name: 'fleet', hello: { fleetToken: TEST_FLEET_TOKEN }, onJob: (j, self) => self.succeed(j.header, 5) });

@@ -39,10 +39,10 @@ export type TrustRecords = Pick<IdentityStore, 'trustRecord' | 'recordJudgedAnsw
 export type Ballot = { answer: JobResult; network?: string | null };
 
 /**
- * A verdict on a job's answers. `answererBlacklisted`: the new answer's identity is blacklisted already (on another
- * master, while its socket here stayed open): its answer counted for nothing, and its socket should close.
+ * A verdict on a job's answers. `answererBlacklisted`, why the new answer's identity is blacklisted already (on another
+ * master, while its socket here stayed open): its answer counted for nothing, and its sockets should close.
  */
-export type Decision = ({ final: true; result: JobResult } | { final: false; trustedOnly: boolean }) & { answererBlacklisted?: true };
+export type Decision = ({ final: true; result: JobResult } | { final: false; trustedOnly: boolean }) & { answererBlacklisted?: string };
 
 const top1 = (answer: JobResult) => answer.predictions[0]!.index;
 const isTrusted = (answer: JobResult) => answer.workerClass === 'trusted';
@@ -148,10 +148,12 @@ export class Verifier {
     // Only a volunteer's credibility depends on how long saboteurs lasted: a trusted fleet's answer reads nothing.
     if (!answers.every(isTrusted)) this.survival = await this.records.survival();
     const counted: Voter[] = [];
+    let answererBlacklisted: string | undefined;
     for (const { answer: given, network } of ballots) {
       const record = isTrusted(given) ? null : await this.recordOf(given.workerId ?? '');
       if (!record?.blacklisted)
         counted.push({ answer: given, spotChecksPassed: record?.spotChecksPassed ?? 0, network: networkOf(network, given.workerId ?? '') });
+      else if (given === answer) answererBlacklisted = record.blacklistedReason ?? 'blacklisted';
     }
     const asVotes = (voters: typeof counted) =>
       voters.map(({ answer: given, spotChecksPassed }) => ({
@@ -162,7 +164,7 @@ export class Verifier {
       }));
     // Answers of identities blacklisted since they voted: listed among the replicas, marked as counting for nothing.
     const ignored = new Set(answers.filter((given) => !counted.some((kept) => kept.answer === given)));
-    const flag = ignored.has(answer) ? { answererBlacklisted: true as const } : {};
+    const flag = answererBlacklisted === undefined ? {} : { answererBlacklisted };
     const withSay = counted.filter(({ answer: given, spotChecksPassed }) => this.hasSay(isTrusted(given), spotChecksPassed));
     const voting = votersPerNetwork(withSay, this.policy.maxVotersPerNetwork);
     const outcome = verdict(asVotes(voting), this.policy);
