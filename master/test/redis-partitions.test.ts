@@ -1,8 +1,8 @@
 // What a partitioned Redis queue (QUEUE_PARTITIONS) promises beyond the store
 // contract, on a real three-node Redis Cluster: each partition's keys share one
 // hash tag and the partitions spread evenly over the slots and the nodes; requests are spread over
-// the partitions; leases take the partitions in turn, FIFO within each, and a
-// worker no job of one partition suits takes one from the next; a lease call a
+// the partitions; leases take the partitions in turn, FIFO within each (a lease call's
+// slots filled from the partition asked first), and a worker no job of one partition suits takes one from the next; a lease call a
 // partition answers with an error puts back what the others leased; a master with
 // another partition count is refused.
 import { randomUUID } from 'node:crypto';
@@ -102,6 +102,17 @@ describe('a queue in partitions on a Redis Cluster', () => {
     // ...and each partition's jobs in the order they were submitted.
     for (const [partition, ids] of byPartition) expect(leased.filter((id) => partitionOf(id, P) === partition)).toEqual(ids);
     expect(await store.lease([trusted], 1_000, T0 + 10)).toEqual([null]);
+  });
+
+  it('fills a lease call of several slots from the partition asked first, so the oldest job waits at most P - 1 calls', async () => {
+    const store = await open();
+    const byPartition = await onePerPartition(store, 2);
+    const calls: string[][] = [];
+    for (let i = 0; i < P; i++) calls.push(((await store.lease([trusted, trusted], 1_000, T0 + 10)) as Lease[]).map((lease) => lease.jobId));
+    // Each call's two slots go to one partition's jobs, oldest first, though older jobs wait in the others...
+    for (const leased of calls) expect(byPartition.get(partitionOf(leased[0]!, P))).toEqual(leased);
+    // ...and each partition is asked first once in P calls.
+    expect(new Set(calls.map((leased) => partitionOf(leased[0]!, P))).size).toBe(P);
   });
 
   it('gives a worker that no job of one partition suits a job of another', async () => {
