@@ -89,7 +89,17 @@ async function startLocked(config: Config, log: Logger, parts: MasterParts, lock
   // Uploads are prepared for the served model's input size: what workers receive (master/images/prepared-image.ts).
   const preparer = parts.preparer ?? new ImagePreparer(model.view.imageSize, config.maxImagePixels);
   const { maxAttempts, maxLeases, failureQuorum, maxPendingJobs, idempotencyTtlMs, leaseScanLimit, maxVotersPerNetwork, errorAttemptsShown } = config;
-  const limits = { maxAttempts, maxLeases, failureQuorum, maxPendingJobs, idempotencyTtlMs, leaseScanLimit, maxVotersPerNetwork, errorAttemptsShown };
+  const limits = {
+    maxAttempts,
+    maxLeases,
+    failureQuorum,
+    maxPendingJobs,
+    idempotencyTtlMs,
+    leaseScanLimit,
+    maxVotersPerNetwork,
+    errorAttemptsShown,
+    reopenBatch: config.retentionBatch,
+  };
   const redisAt = redisTarget(config);
   const redis = redisAt ? await RedisJobStore.connect({ target: redisAt, keyPrefix: config.redisPrefix, partitions: config.queuePartitions, limits }) : null;
   const store: JobStore = redis ?? new SqliteJobStore(config.dataDir, limits, log, config.maxUndeletedImages);

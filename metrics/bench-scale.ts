@@ -150,6 +150,7 @@ const limits = {
   leaseScanLimit: 1_000,
   maxVotersPerNetwork: 1,
   errorAttemptsShown: 10,
+  reopenBatch: 500,
 };
 
 function masterSettings(target: RedisTarget, partitions: number, index: number) {

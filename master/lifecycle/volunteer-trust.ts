@@ -10,7 +10,7 @@ import type { WorkerSession } from '../hub/worker-session.ts';
 import type { Blacklisting, OwedBacktrack, TrustRecord } from '../identity/identity-store.ts';
 import type { Logger } from '../log.ts';
 import { CloseCode } from '../protocol.ts';
-import type { JobStore, LeaseRef, Reopened } from '../store/job-store.ts';
+import type { JobStore, LeaseRef } from '../store/job-store.ts';
 import { logStoreError } from '../store/store-errors.ts';
 import type { SpotChecks } from '../trust/spot-checks.ts';
 import type { Verifier } from '../trust/verification.ts';
@@ -227,22 +227,23 @@ export class VolunteerTrust {
     this.cutOff({ workerId, reason });
     this.backtracking.add(workerId);
     try {
-      // A walk cut short (Redis reopens a job at a time) still tells of the jobs it changed: walked again, it finds
-      // them no longer done.
-      const changed: Reopened = { reopened: [], unverified: [] };
+      // Each step is told as it commits, so a walk cut short has told what it did (walked again, it finds those jobs
+      // no longer done), and a long one holds at most a step's jobs.
+      const counts = { reopened: 0, unverified: 0 };
       try {
         await store.reopenAnsweredBy(
           workerId,
           `verifying again: a volunteer that answered it was blacklisted (${reason})`,
           `a volunteer whose answer it rests on was blacklisted (${reason}) after its image had expired, so it could not be verified again`,
-          changed,
+          ({ reopened, unverified }) => {
+            for (const job of reopened) applied({ type: 'job', transition: 'reopened', job });
+            for (const job of unverified) applied({ type: 'job', transition: 'unverified', job });
+            counts.reopened += reopened.length;
+            counts.unverified += unverified.length;
+          },
         );
       } finally {
-        const { reopened, unverified } = changed;
-        for (const job of reopened) applied({ type: 'job', transition: 'reopened', job });
-        for (const job of unverified) applied({ type: 'job', transition: 'unverified', job });
-        if (reopened.length || unverified.length)
-          log.warn({ workerId, reopened: reopened.length, unverified: unverified.length }, 'jobs reopened for verification, or marked unverified');
+        if (counts.reopened || counts.unverified) log.warn({ workerId, ...counts }, 'jobs reopened for verification, or marked unverified');
       }
       await verifier.backtracked(workerId, mark);
     } finally {

@@ -120,6 +120,8 @@ export interface Limits {
   maxVotersPerNetwork: number;
   /** The latest attempts a failed job's error lists, each with its reason; the earlier ones it only counts. */
   errorAttemptsShown: number;
+  /** Jobs one step of a backtracking walk (reopenAnsweredBy) reads at most (RETENTION_BATCH): the store is never held long. */
+  reopenBatch: number;
 }
 
 export interface ListQuery {
@@ -138,7 +140,7 @@ export interface Cleared {
   leases: LeaseRef[];
 }
 
-/** What backtracking changed (reopenAnsweredBy). */
+/** What a step of backtracking changed (reopenAnsweredBy). */
 export interface Reopened {
   /** Done jobs put back in the queue to be verified again. */
   reopened: JobView[];
@@ -198,11 +200,12 @@ export interface JobStore {
    * finishing attempt's too, as complete kept it: a job finished before finishers kept their own answer, on another's,
    * holds none of the finisher's, which may answer again) and `reason` as its error. A job whose image has expired
    * cannot be verified again: it stays done, its result's verification unverified with `unverifiedReason`
-   * (job-views.ts, withdrawn). Reads only the jobs this identity answered. Each job changed is added to `changed` (a
-   * new one when not given) once committed, and `changed` is the answer: on a store whose walk is several steps
-   * (Redis), one cut short by an error leaves there what it did, for the caller to tell the boards.
+   * (job-views.ts, withdrawn). Reads only the jobs this identity answered, in steps of at most limits.reopenBatch, each
+   * committed on its own and told to `told` as it commits, the event loop free between them: an identity that answered
+   * a hundred thousand jobs holds neither the store nor the master's memory, and a walk cut short by an error has
+   * told what it did.
    */
-  reopenAnsweredBy(identity: string, reason: string, unverifiedReason: string, changed?: Reopened): Promise<Reopened>;
+  reopenAnsweredBy(identity: string, reason: string, unverifiedReason: string, told: (step: Reopened) => void): Promise<void>;
   /**
    * The worker could not process the job: requeue, or fail it per the attempt rules (attempt-rules.ts): out of
    * attempts, or not retryable in the word of a trusted worker or of limits.failureQuorum volunteer identities.

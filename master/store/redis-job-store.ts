@@ -215,10 +215,9 @@ export class RedisJobStore implements JobStore {
     return this.of(jobId).votes(jobId);
   }
 
-  /** A script a job, partition after partition: each job is added to `changed` as its script commits. */
-  async reopenAnsweredBy(identity: string, reason: string, unverifiedReason: string, changed: Reopened = { reopened: [], unverified: [] }): Promise<Reopened> {
-    for (const partition of this.partitions) await partition.reopenAnsweredBy(identity, reason, unverifiedReason, changed);
-    return changed;
+  /** A script a job, partition after partition, each step (a read of the identity's index) told once its scripts ran. */
+  async reopenAnsweredBy(identity: string, reason: string, unverifiedReason: string, told: (step: Reopened) => void): Promise<void> {
+    for (const partition of this.partitions) await partition.reopenAnsweredBy(identity, reason, unverifiedReason, told);
   }
 
   fail(lease: LeaseRef, workerId: string, reason: string, retryable: boolean, now: number): Promise<Transition> {

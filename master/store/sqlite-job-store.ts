@@ -164,28 +164,30 @@ export class SqliteJobStore implements JobStore {
     return rows.map((row) => ({ identity: row.identity, network: row.network, leaseId: row.lease_id, answer: JSON.parse(row.answer) as JobResult }));
   }
 
-  /** One transaction: `changed` is filled once it commits. */
-  async reopenAnsweredBy(identity: string, reason: string, unverifiedReason: string, changed: Reopened = { reopened: [], unverified: [] }): Promise<Reopened> {
-    const committed = await this.commits.write(() => {
-      const rows = (this.q.doneAnsweredBy.all(identity) as JobRow[]).filter((row) => leanedOn(toView(row).result, identity));
-      const walked: Reopened = { reopened: [], unverified: [] };
-      for (const row of rows) {
-        const result = toView(row).result!;
-        // Without its image no one can be asked again: the job stays done and its result says it is not verified.
-        if (row.image_expired_at !== null) {
-          this.retention.setResult(row.id, JSON.stringify(withdrawn(result, unverifiedReason)));
-          walked.unverified.push(this.view(row.id)!);
-          continue;
+  /** A transaction a step, the event loop free between them. */
+  async reopenAnsweredBy(identity: string, reason: string, unverifiedReason: string, told: (step: Reopened) => void): Promise<void> {
+    for (let after = ''; ; await new Promise((resolve) => setImmediate(resolve))) {
+      const step = await this.commits.write(() => {
+        const rows = this.q.doneAnsweredBy.all({ identity, after, limit: this.limits.reopenBatch }) as JobRow[];
+        const walked: Reopened = { reopened: [], unverified: [] };
+        for (const row of rows.filter((read) => leanedOn(toView(read).result, identity))) {
+          const result = toView(row).result!;
+          // Without its image no one can be asked again: the job stays done and its result says it is not verified.
+          if (row.image_expired_at !== null) {
+            this.retention.setResult(row.id, JSON.stringify(withdrawn(result, unverifiedReason)));
+            walked.unverified.push(this.view(row.id)!);
+            continue;
+          }
+          this.q.doneToVote.run({ result: JSON.stringify(answerOf(result)), resultIdentity: result.workerId ?? null, jobId: row.id });
+          this.q.reopen.run(reason, row.id);
+          walked.reopened.push(this.view(row.id)!);
         }
-        this.q.doneToVote.run({ result: JSON.stringify(answerOf(result)), resultIdentity: result.workerId ?? null, jobId: row.id });
-        this.q.reopen.run(reason, row.id);
-        walked.reopened.push(this.view(row.id)!);
-      }
-      return walked;
-    });
-    changed.reopened.push(...committed.reopened);
-    changed.unverified.push(...committed.unverified);
-    return changed;
+        return { walked, next: rows.length === this.limits.reopenBatch ? rows.at(-1)!.id : undefined };
+      });
+      if (step.walked.reopened.length > 0 || step.walked.unverified.length > 0) told(step.walked);
+      if (step.next === undefined) return;
+      after = step.next;
+    }
   }
 
   fail(lease: LeaseRef, workerId: string, reason: string, retryable: boolean, now: number): Promise<Transition> {

@@ -61,8 +61,11 @@ export function prepareStatements(db: Database.Database) {
       `UPDATE attempts SET outcome = 'done', answer = NULL WHERE job_id = ? AND identity = ? AND outcome = 'answered' RETURNING worker_name`,
     ),
     settledBy: db.prepare(`UPDATE jobs SET worker = ? WHERE id = ?`),
+    // A step of a backtracking walk: the next done jobs the identity answered, after the last one the walk read.
     doneAnsweredBy: db.prepare(
-      `SELECT * FROM jobs WHERE status = 'done' AND id IN (SELECT job_id FROM attempts WHERE identity = ? AND outcome IN ('answered', 'done'))`,
+      `SELECT * FROM jobs WHERE status = 'done' AND id > @after
+         AND id IN (SELECT job_id FROM attempts WHERE identity = @identity AND outcome IN ('answered', 'done'))
+       ORDER BY id LIMIT @limit`,
     ),
     // The finishing attempt votes its own answer: the one it kept, else the result's, if it is its identity's. One
     // finished before finishers kept theirs, on another's answer, holds none to vote: it stays as it was.

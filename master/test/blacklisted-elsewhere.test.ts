@@ -14,6 +14,7 @@ import { useTestMasters } from '../../test/support/test-masters.ts';
 import type { SyntheticJob } from '../../metrics/synthetic-worker.ts';
 import { CloseCode } from '../protocol.ts';
 import { Verifier } from '../trust/verification.ts';
+import { reopenedBy } from '../../test/support/store-fixtures.ts';
 
 const uploads = uploadsFrom(devImages(1).map((image) => image.path));
 const grid = useTestMasters();
@@ -140,7 +141,7 @@ describe.each(['sqlite', 'redis'] as const)('a volunteer blacklisted on another 
     // Meanwhile another master blacklists the suspect and backtracks: the job is not done yet, so it reopens nothing.
     const { workerId } = suspect.welcome.identity;
     expect((await verifier!.blacklist(workerId, 'failed a spot check on another master')).first).toBe(true);
-    expect(await m.store.reopenAnsweredBy(workerId, 'verifying again', 'unused: the image is kept')).toEqual({ reopened: [], unverified: [] });
+    expect(await reopenedBy(m.store, workerId, 'verifying again', 'unused: the image is kept')).toEqual({ reopened: [], unverified: [] });
     verifier!.letGo();
 
     // Done on its word, then verified again: reopened, the suspect cut off here, its answer a vote that counts for nothing.

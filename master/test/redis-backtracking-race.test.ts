@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import type { WorkerRef } from '../store/job-store.ts';
 import { result, useRedisStores, worker } from '../../test/support/redis-stores.ts';
 import { STORE_KINDS } from '../../test/support/stores.ts';
-import { T0, leaseOne, newJobs } from '../../test/support/store-fixtures.ts';
+import { T0, leaseOne, newJobs, reopenedBy } from '../../test/support/store-fixtures.ts';
 
 const { opened } = useRedisStores();
 
@@ -42,7 +42,7 @@ describe.each(STORE_KINDS.filter((kind) => kind.name !== 'sqlite'))('backtrackin
     // Between the first master's read of the jobs "liar" answered and its reopening of them, the second master
     // backtracks on "other" (blacklisted there), and the fleet answers the job again.
     let meanwhile: (() => Promise<void>) | null = async () => {
-      await second.reopenAnsweredBy('other', 'other was blacklisted', 'unused');
+      await reopenedBy(second, 'other', 'other was blacklisted', 'unused');
       await second.complete(await leaseOne(second, worker('fleet')), 'fleet', trusted, T0 + 1);
     };
     for (const client of [Redis.prototype, Cluster.prototype]) {
@@ -55,7 +55,7 @@ describe.each(STORE_KINDS.filter((kind) => kind.name !== 'sqlite'))('backtrackin
         return read;
       } as never);
     }
-    expect(await first.store.reopenAnsweredBy('liar', 'liar was blacklisted', 'unused')).toEqual({ reopened: [], unverified: [] });
+    expect(await reopenedBy(first.store, 'liar', 'liar was blacklisted', 'unused')).toEqual({ reopened: [], unverified: [] });
     expect(meanwhile).toBeNull();
     expect(await first.store.get(id)).toMatchObject({ status: 'done', result: trusted, worker: 'fleet' });
   });

@@ -11,7 +11,7 @@ import { RedisKeys } from '../store/redis/redis-keys.ts';
 import { RedisJobStore } from '../store/redis-job-store.ts';
 import { freePort } from '../../test/support/free-port.ts';
 import { startRedis, stopRedis } from '../../test/support/redis-server.ts';
-import { leaseOne, newJobs, T0 } from '../../test/support/store-fixtures.ts';
+import { leaseOne, newJobs, T0, reopenedBy } from '../../test/support/store-fixtures.ts';
 import { DEFAULT_TEST_LIMITS, deleteRedisKeys, TEST_REDIS_URL } from '../../test/support/stores.ts';
 
 const worker = (id: string): WorkerRef => ({ id, name: id, backend: 'test', identity: id, workerClass: 'trusted' });
@@ -176,7 +176,7 @@ describe('indexes that keep costs to what is asked, on Redis', () => {
     const id = await leaningOnLiar(store);
     const sent = async () => Number(/total_net_output_bytes:(\d+)/.exec(await own.info('stats'))![1]);
     const before = await sent();
-    const { reopened } = await store.reopenAnsweredBy('liar', 'liar was blacklisted', 'unused');
+    const { reopened } = await reopenedBy(store, 'liar', 'liar was blacklisted', 'unused');
     expect(reopened.map((job) => job.id)).toEqual([id]);
     // Walking every done job would send all 2,001 of them, some 700 KB.
     expect((await sent()) - before).toBeLessThan(20_000);
@@ -188,12 +188,12 @@ describe('indexes that keep costs to what is asked, on Redis', () => {
     const id = await leaningOnLiar(store);
     // As a master from before the index left it.
     await admin.del(keys.answersByIdentity, keys.answersIndexed);
-    expect((await store.reopenAnsweredBy('liar', 'liar was blacklisted', 'unused')).reopened).toEqual([]);
+    expect((await reopenedBy(store, 'liar', 'liar was blacklisted', 'unused')).reopened).toEqual([]);
 
     const { store: again } = await storeAt(prefix);
     expect(await admin.zrange(keys.answersByIdentity, 0, -1)).toEqual([`honest:${id}`, `liar:${id}`]);
     expect(await admin.get(keys.answersIndexed)).toBe('1');
-    expect((await again.reopenAnsweredBy('liar', 'liar was blacklisted', 'unused')).reopened.map((job) => job.id)).toEqual([id]);
+    expect((await reopenedBy(again, 'liar', 'liar was blacklisted', 'unused')).reopened.map((job) => job.id)).toEqual([id]);
     await again.remove(id);
     expect(await admin.zcard(keys.answersByIdentity)).toBe(0);
   });
@@ -202,7 +202,7 @@ describe('indexes that keep costs to what is asked, on Redis', () => {
     const { store, keys } = await storeAt(`test:${randomUUID()}:`);
     const id = await leaningOnLiar(store);
     // Reopened when liar is blacklisted, then failed by a trusted worker: failed, its answers still indexed.
-    expect((await store.reopenAnsweredBy('liar', 'liar was blacklisted', 'unused')).reopened.map((job) => job.id)).toEqual([id]);
+    expect((await reopenedBy(store, 'liar', 'liar was blacklisted', 'unused')).reopened.map((job) => job.id)).toEqual([id]);
     expect((await store.fail(await leaseOne(store, worker('fleet'), T0 + 1), 'fleet', 'cannot decode', false, T0 + 2)).applied).toBe(true);
     expect(await admin.zrange(keys.answersByIdentity, 0, -1)).toEqual([`honest:${id}`, `liar:${id}`]);
     // A retry deletes its attempts, and their entries with them.

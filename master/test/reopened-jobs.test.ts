@@ -13,6 +13,7 @@ import { useTestMasters } from '../../test/support/test-masters.ts';
 import type { SyntheticJob } from '../../metrics/synthetic-worker.ts';
 import type { IdentityStore } from '../identity/identity-store.ts';
 import { Verifier } from '../trust/verification.ts';
+import { reopenedBy } from '../../test/support/store-fixtures.ts';
 
 const uploads = uploadsFrom(devImages(1).map((image) => image.path));
 const grid = useTestMasters();
@@ -94,7 +95,7 @@ describe.each(['sqlite', 'redis'] as const)('a job reopened after a blacklisting
     expect(await judged(G)).toEqual([1, 1]);
     // E's backtracking walked again (a tick that read it owed before it was done, or another master): the job ended
     // without E's vote, so it did not lean on E and stays done.
-    expect((await m.store.reopenAnsweredBy(E, 'E was blacklisted', 'unused')).reopened).toEqual([]);
+    expect((await reopenedBy(m.store, E, 'E was blacklisted', 'unused')).reopened).toEqual([]);
     expect((await getJob(m.url, id!)).status).toBe('done');
   });
 });

@@ -7,7 +7,7 @@ import type { JobStore, Lease, WorkerRef } from '../store/job-store.ts';
 import { STORE_KINDS } from '../../test/support/stores.ts';
 import { useStoreKind } from '../../test/support/use-store-kind.ts';
 import { newJob } from '../../metrics/uploaded-files.ts';
-import { T0, LEASE_MS, leaseOne } from '../../test/support/store-fixtures.ts';
+import { T0, LEASE_MS, leaseOne, reopenedBy } from '../../test/support/store-fixtures.ts';
 
 const WORKERS: WorkerRef[] = ['a', 'b', 'c'].map((id) => ({ id, name: `worker-${id}`, backend: 'wasm', identity: id, workerClass: 'trusted' }));
 const [A, B, C] = WORKERS as [WorkerRef, WorkerRef, WorkerRef];
@@ -200,7 +200,7 @@ describe.each(STORE_KINDS)('$name job store: retention', (kind) => {
     }
     await store.expireImages(T0 + 10, T0 + 15, 10);
 
-    const changed = await store.reopenAnsweredBy('identity-1', 'verifying again', 'identity-1 was blacklisted after the image expired');
+    const changed = await reopenedBy(store, 'identity-1', 'verifying again', 'identity-1 was blacklisted after the image expired');
     expect(idsOf(changed.reopened)).toEqual([ids[1]]);
     const withdrawn = {
       ...verified,
@@ -213,7 +213,7 @@ describe.each(STORE_KINDS)('$name job store: retention', (kind) => {
     expect(await store.counts()).toEqual({ queued: 1, leased: 0, done: 1, failed: 0 });
     expect((await leaseOne(store, V3, T0 + 30)).jobId).toBe(ids[1]);
     // Withdrawn once: another blacklisting leaves it as it is.
-    expect(await store.reopenAnsweredBy('identity-2', 'again', 'again')).toEqual({ reopened: [], unverified: [] });
+    expect(await reopenedBy(store, 'identity-2', 'again', 'again')).toEqual({ reopened: [], unverified: [] });
     expect(await store.expireJobs(T0 + 10, 10)).toEqual([ids[0]]);
   });
 });

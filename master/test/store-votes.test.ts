@@ -5,7 +5,7 @@ import type { JobResult } from '../api-types.ts';
 import type { JobStore, Limits, NewJob, WorkerRef } from '../store/job-store.ts';
 import { STORE_KINDS } from '../../test/support/stores.ts';
 import { useStoreKind } from '../../test/support/use-store-kind.ts';
-import { T0, LEASE_MS, leaseOne, newJobs, volunteerAnswer as answer } from '../../test/support/store-fixtures.ts';
+import { T0, LEASE_MS, leaseOne, newJobs, volunteerAnswer as answer, reopenedBy } from '../../test/support/store-fixtures.ts';
 
 /** A volunteer's socket; each identity on a network of its own, which its votes carry (the verifier counts a voter a network). */
 const volunteer = (id: string, identity: string): WorkerRef => ({
@@ -103,7 +103,7 @@ describe.each(STORE_KINDS)('$name job store: votes and trusted-only jobs', (kind
     // Ended now: retention counts from here; and backtracking finds it among the jobs done on identity-2's word (its
     // image expired, it stays done, unverified).
     expect((await store.expireImages(T0 + 10, T0 + 11, 10)).map((job) => job.id)).toEqual([id]);
-    expect((await store.reopenAnsweredBy('identity-2', 'blacklisted', 'too late')).unverified.map((job) => job.id)).toEqual([id]);
+    expect((await reopenedBy(store, 'identity-2', 'blacklisted', 'too late')).unverified.map((job) => job.id)).toEqual([id]);
     // Never twice, and no longer leased to anyone.
     expect(await store.settleWaiting(id, decidedOn, result, T0 + 12)).toEqual({ applied: false, reason: 'stale-lease' });
     expect((await store.lease([volunteer('v3', 'identity-3')], LEASE_MS, T0 + 13))[0]!.jobId).toBe(created[1]!.id);
@@ -196,11 +196,7 @@ describe.each(STORE_KINDS)('$name job store: votes and trusted-only jobs', (kind
       T0 + 11,
     );
 
-    const passed = { reopened: [], unverified: [] };
-    const changed = await store.reopenAnsweredBy('identity-1', 'identity-1 was blacklisted', 'unused: every image is kept', passed);
-    // Filled in what the caller passed: what a walk cut short had done is there (cut-short-walks.test.ts).
-    expect(changed).toBe(passed);
-    const { reopened, unverified } = changed;
+    const { reopened, unverified } = await reopenedBy(store, 'identity-1', 'identity-1 was blacklisted', 'unused: every image is kept');
     expect(reopened.map((job) => [job.id, job.status, job.result, job.error, job.votes])).toEqual([
       [created[0]!.id, 'queued', null, 'identity-1 was blacklisted', 2],
     ]);
@@ -214,7 +210,24 @@ describe.each(STORE_KINDS)('$name job store: votes and trusted-only jobs', (kind
     // Neither voter is asked again; a third identity is.
     expect(await store.lease([V1, V2], LEASE_MS, T0 + 12)).toEqual([null, null]);
     expect((await leaseOne(store, volunteer('v3', 'identity-3'), T0 + 13)).jobId).toBe(created[0]!.id);
-    expect(await store.reopenAnsweredBy('identity-1', 'again', 'again')).toEqual({ reopened: [], unverified: [] });
+    expect(await reopenedBy(store, 'identity-1', 'again', 'again')).toEqual({ reopened: [], unverified: [] });
+  });
+
+  it('walks the jobs in steps of at most limits.reopenBatch, each told as it commits', async () => {
+    const store = await open({ reopenBatch: 2 });
+    const { jobs: created } = await store.create(jobs(5), T0);
+    const onIdentity1: JobResult = {
+      ...answer(4, 'identity-1'),
+      verification: { state: 'verified', credibility: 0.9995, replicas: [{ workerId: 'identity-1', workerClass: 'volunteer', top1: 4, agreed: true }] },
+    };
+    for (let i = 0; i < created.length; i++) await store.complete(await leaseOne(store, V1, T0 + i), V1.id, onIdentity1, T0 + i);
+    const steps: string[][] = [];
+    await store.reopenAnsweredBy('identity-1', 'identity-1 was blacklisted', 'unused', (step) => {
+      expect(step.unverified).toEqual([]);
+      steps.push(step.reopened.map((job) => job.id));
+    });
+    expect(steps.every((step) => step.length <= 2)).toBe(true);
+    expect(steps.flat().sort()).toEqual(created.map((job) => job.id).sort());
   });
 
   it("reopens a job finished on an earlier vote with the finisher's own answer as its vote, never a copy of the result", async () => {
@@ -239,7 +252,7 @@ describe.each(STORE_KINDS)('$name job store: votes and trusted-only jobs', (kind
     await store.vote(await leaseOne(store, V1, T0 + 4), V1.id, answer(4, 'identity-1'), false, T0 + 5);
     expect((await store.complete(await leaseOne(store, V2, T0 + 6), V2.id, onIdentity1, T0 + 7)).applied).toBe(true);
 
-    const { reopened } = await store.reopenAnsweredBy('identity-1', 'identity-1 was blacklisted', 'unused');
+    const { reopened } = await reopenedBy(store, 'identity-1', 'identity-1 was blacklisted', 'unused');
     expect(Object.fromEntries(reopened.map((job) => [job.id, job.votes]))).toEqual({ [created[0]!.id]: 2, [created[1]!.id]: 1 });
     // Each vote is its own identity's answer: identity-2 says 7, and identity-1's 4 counts once.
     expect(await store.votes(created[0]!.id)).toEqual([

@@ -1,7 +1,7 @@
 // What the store tests build jobs and leases from: a fixed clock, tiny uploads, one lease at a time.
 import { expect } from 'vitest';
 import type { JobResult } from '../../master/api-types.ts';
-import type { JobStore, Lease, Limits, NewJob, WorkerRef } from '../../master/store/job-store.ts';
+import type { JobStore, Lease, Limits, NewJob, Reopened, WorkerRef } from '../../master/store/job-store.ts';
 import { newJob } from '../../metrics/uploaded-files.ts';
 
 /** "Now" for store calls: a fixed instant, so times in assertions are exact. */
@@ -17,6 +17,16 @@ export async function leaseOne(store: JobStore, worker: WorkerRef, now = T0): Pr
   const [lease] = await store.lease([worker], LEASE_MS, now);
   expect(lease?.image).toBeTruthy();
   return lease as Lease;
+}
+
+/** A whole backtracking walk (reopenAnsweredBy): what its steps told, gathered. */
+export async function reopenedBy(store: Pick<JobStore, 'reopenAnsweredBy'>, identity: string, reason: string, unverifiedReason: string): Promise<Reopened> {
+  const walked: Reopened = { reopened: [], unverified: [] };
+  await store.reopenAnsweredBy(identity, reason, unverifiedReason, (step) => {
+    walked.reopened.push(...step.reopened);
+    walked.unverified.push(...step.unverified);
+  });
+  return walked;
 }
 
 /** A volunteer's answer of class `index`, as the master stores it with the identity that gave it. */

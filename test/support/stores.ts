@@ -52,6 +52,7 @@ export const DEFAULT_TEST_LIMITS: Limits = {
   leaseScanLimit: 1_000,
   maxVotersPerNetwork: 1,
   errorAttemptsShown: 10,
+  reopenBatch: 500,
 };
 
 /** Partitions of the cluster kind's queue: more than its nodes, so some node holds several. */

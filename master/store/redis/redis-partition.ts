@@ -48,9 +48,6 @@ function leaseRefs(flat: string[]): LeaseRef[] {
   return leases;
 }
 
-/** Done jobs read per batch when reopening an identity's (reopenAnsweredBy). */
-const SCAN_BATCH = 500;
-
 /** Jobs removed per clear script, so a large store never blocks Redis for long. */
 const CLEAR_BATCH = 500;
 
@@ -174,33 +171,39 @@ export class RedisPartition {
       }));
   }
 
-  async reopenAnsweredBy(identity: string, reason: string, unverifiedReason: string, changed: Reopened): Promise<void> {
+  async reopenAnsweredBy(identity: string, reason: string, unverifiedReason: string, told: (step: Reopened) => void): Promise<void> {
     // Walks the jobs the identity answered (keys.answersByIdentity), not every done job: a blacklisting costs what
     // the identity did. Reopening leaves the index as it is, so the walk's place holds.
     // Its members are "identity:…", between "identity:" and "identity;" (';' follows ':').
     const prefix = `${identity}:`;
     for (let after = `(${prefix}`; ;) {
-      const members = await reachRedis(() => this.redis.zrangebylex(this.keys.answersByIdentity, after, `(${identity};`, 'LIMIT', 0, SCAN_BATCH));
+      const members = await reachRedis(() => this.redis.zrangebylex(this.keys.answersByIdentity, after, `(${identity};`, 'LIMIT', 0, this.limits.reopenBatch));
       if (members.length === 0) return;
       after = `(${members[members.length - 1]}`;
       const ids = members.map((member) => member.slice(prefix.length));
       const rows = (await reachRedis(() => this.redis.hmget(this.keys.jobs, ...ids))).filter((json): json is string => json !== null).map(jobRow);
-      for (const row of rows) {
-        const job = toView(row);
-        if (job.status !== 'done' || !leanedOn(job.result, identity)) continue;
-        // The script decides, atomically, between reopening and (its image expired) withdrawing the verification, and
-        // only while the job still holds the result read here: meanwhile it may have been reopened and done again.
-        const result = job.result!;
-        const args = [
-          job.id,
-          JSON.stringify(answerOf(result)),
-          reason,
-          JSON.stringify(withdrawn(result, unverifiedReason)),
-          result.workerId ?? '',
-          row.result!,
-        ];
-        const reply = (await this.run(jobScripts.reopen, args)) as ['reopened' | 'unverified', string] | null;
-        if (reply) changed[reply[0]].push(viewOf(reply[1]));
+      const walked: Reopened = { reopened: [], unverified: [] };
+      try {
+        for (const row of rows) {
+          const job = toView(row);
+          if (job.status !== 'done' || !leanedOn(job.result, identity)) continue;
+          // The script decides, atomically, between reopening and (its image expired) withdrawing the verification, and
+          // only while the job still holds the result read here: meanwhile it may have been reopened and done again.
+          const result = job.result!;
+          const args = [
+            job.id,
+            JSON.stringify(answerOf(result)),
+            reason,
+            JSON.stringify(withdrawn(result, unverifiedReason)),
+            result.workerId ?? '',
+            row.result!,
+          ];
+          const reply = (await this.run(jobScripts.reopen, args)) as ['reopened' | 'unverified', string] | null;
+          if (reply) walked[reply[0]].push(viewOf(reply[1]));
+        }
+      } finally {
+        // A step cut short by an error tells what its scripts did.
+        if (walked.reopened.length > 0 || walked.unverified.length > 0) told(walked);
       }
     }
   }
