@@ -42,7 +42,7 @@ export class SqliteIdentityStore implements IdentityStore {
     this.sql = preparedOnce(this.db);
     try {
       // Counts are written on every volunteer answer, on the event loop: synced lazily (a power cut may lose the last
-      // few, leaving a volunteer less credible than it was). A revocation is synced at once (durably).
+      // few, leaving a volunteer less credible than it was). The secret and a revocation are synced at once (durably).
       this.db.pragma('synchronous = NORMAL');
       // One transaction: a store that died between making identity_seen and filling it would never fill it.
       this.db.transaction(() => {
@@ -100,7 +100,8 @@ export class SqliteIdentityStore implements IdentityStore {
   }
 
   async secretOr(candidate: string): Promise<string> {
-    this.sql(`INSERT OR IGNORE INTO identity_settings (key, value) VALUES ('secret', ?)`).run(candidate);
+    // Synced at once: it signs every owner key and token handed out from now on, which a new one would void.
+    if (this.sql(`INSERT OR IGNORE INTO identity_settings (key, value) VALUES ('secret', ?)`).run(candidate).changes > 0) this.durably();
     return this.sql(`SELECT value FROM identity_settings WHERE key = 'secret'`).pluck().get() as string;
   }
 
