@@ -66,12 +66,17 @@ export class LeaseReaper {
     const { store, workers, log, leaseMs, revoke, applied } = this.deps;
     try {
       for (const lease of await store.expiredLeases(Date.now(), leaseMs)) {
-        const transition = await store.release(lease, 'expired', 'lease expired before the worker answered', Date.now());
+        // Another master's lease still there past the grace: that master stopped reaping (it died while none
+        // watched, as a lone master restarted after a long downtime; or it stalls), not its worker.
+        const [outcome, reason] = lease.abandoned
+          ? (['recovered', 'the master that leased it stopped answering'] as const)
+          : (['expired', 'lease expired before the worker answered'] as const);
+        const transition = await store.release(lease, outcome, reason, Date.now());
         if (!transition.applied) continue;
         workers.holder(lease)?.recordExpired();
         revoke(lease);
-        log.warn({ jobId: lease.jobId, status: transition.job.status }, 'lease expired');
-        applied({ type: 'job', transition: 'expired', job: transition.job });
+        log.warn({ jobId: lease.jobId, status: transition.job.status, outcome }, 'lease expired');
+        applied({ type: 'job', transition: outcome, job: transition.job });
       }
     } catch (error) {
       logStoreError(log, error, 'lease reaper failed');

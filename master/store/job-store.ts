@@ -140,6 +140,14 @@ export interface Cleared {
   leases: LeaseRef[];
 }
 
+/**
+ * A lease past its deadline (expiredLeases). `abandoned`: another master made it and has not ended it though past
+ * the grace, so that master stopped reaping (it died, stalled, or its clock is far behind): no fault of the worker.
+ */
+export interface DueLease extends LeaseRef {
+  abandoned: boolean;
+}
+
 /** What a step of backtracking changed (reopenAnsweredBy). */
 export interface Reopened {
   /** Done jobs put back in the queue to be verified again. */
@@ -229,7 +237,7 @@ export interface JobStore {
    * sharing the store set is on that master's clock, which may run behind this one's: such a lease is due here only
    * `othersGraceMs` later (its master reaps it, or the master watch when that master died; this is the backstop).
    */
-  expiredLeases(now: number, othersGraceMs: number): Promise<LeaseRef[]>;
+  expiredLeases(now: number, othersGraceMs: number): Promise<DueLease[]>;
   /** Every lease currently held (used on start to recover jobs leased by a master that died). */
   activeLeases(): Promise<LeaseRef[]>;
   /**

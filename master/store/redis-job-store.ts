@@ -9,6 +9,7 @@ import { type JobDetailView, type JobPage, type JobResult, type JobView } from '
 import type {
   CreateResult,
   JobStore,
+  DueLease,
   Leased,
   LeaseRef,
   Limits,
@@ -236,12 +237,12 @@ export class RedisJobStore implements JobStore {
     return this.of(lease.jobId).endWithoutResult(lease, '', outcome, reason, true, now);
   }
 
-  expiredLeases(now: number, othersGraceMs: number): Promise<LeaseRef[]> {
+  expiredLeases(now: number, othersGraceMs: number): Promise<DueLease[]> {
     return this.leasesDueBy(now, now - othersGraceMs);
   }
 
-  activeLeases(): Promise<LeaseRef[]> {
-    return this.leasesDueBy('+inf', '+inf');
+  async activeLeases(): Promise<LeaseRef[]> {
+    return (await this.leasesDueBy('+inf', '+inf')).map(({ jobId, leaseId }) => ({ jobId, leaseId }));
   }
 
   retry(jobId: string): Promise<Retried> {
@@ -384,7 +385,7 @@ export class RedisJobStore implements JobStore {
   }
 
   /** This master's leases due by `mine`, every other by `others`. */
-  private async leasesDueBy(mine: number | '+inf', others: number | '+inf'): Promise<LeaseRef[]> {
+  private async leasesDueBy(mine: number | '+inf', others: number | '+inf'): Promise<DueLease[]> {
     return (await fromEveryReachable(this.partitions, (partition) => partition.leasesDueBy(mine, this.masterId, others))).leases;
   }
 

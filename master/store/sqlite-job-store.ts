@@ -23,6 +23,7 @@ import type {
   NewJob,
   Cleared,
   Reopened,
+  DueLease,
   Retried,
   StatusCounts,
   Transition,
@@ -223,8 +224,8 @@ export class SqliteJobStore implements JobStore {
   }
 
   /** One master per store: every lease is its own, so none waits out the grace for another master's clock. */
-  async expiredLeases(now: number): Promise<LeaseRef[]> {
-    return this.commits.read(() => this.q.expired.all(now) as LeaseRef[]);
+  async expiredLeases(now: number): Promise<DueLease[]> {
+    return this.commits.read(() => (this.q.expired.all(now) as LeaseRef[]).map((lease) => ({ ...lease, abandoned: false })));
   }
 
   async activeLeases(): Promise<LeaseRef[]> {

@@ -1,17 +1,22 @@
 // Durable before acknowledged: a master killed with -9, or stopped before any
-// worker came, loses no accepted job, and recovers the ones it had leased.
+// worker came, loses no accepted job, and recovers the ones it had leased; on Redis too,
+// after a downtime its leases outlived, without charging their workers.
+import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SyntheticWorker } from '../../metrics/synthetic-worker.ts';
 import { getJob, settled, submit as submitUploads, until, uploadsFrom } from '../../test/support/jobs-client.ts';
 import { spawnMaster, type MasterProcess } from '../../test/support/master-process.ts';
 import { devImages } from '../../test/support/paths.ts';
-import { tempDataDir } from '../../test/support/test-master.ts';
+import { deleteRedisKeys, TEST_REDIS_URL } from '../../test/support/stores.ts';
+import { tempDataDir, TEST_FLEET_TOKEN } from '../../test/support/test-master.ts';
 
 const [image] = uploadsFrom([devImages(1)[0]!.path]);
 let running: MasterProcess | null = null;
+const prefixes: string[] = [];
 afterEach(async () => {
   await running?.stop('SIGKILL');
   running = null;
+  for (const prefix of prefixes.splice(0)) await deleteRedisKeys(prefix);
 });
 
 const submit = (url: string, count: number) =>
@@ -74,5 +79,45 @@ describe('master restarts', () => {
     for (const job of jobs) {
       expect(job.timeline.map((a) => a.outcome)).toEqual(held.has(job.id) ? ['lost', 'done'] : ['done']);
     }
+  });
+
+  it('on Redis, a lone master restarted after its leases ran out takes them back as recovered, not expired', async () => {
+    const prefix = `test:${randomUUID()}:`;
+    prefixes.push(prefix);
+    // One attempt: a lease charged to its worker as expired would fail the job.
+    const env = {
+      DATA_DIR: tempDataDir(),
+      FLEET_TOKEN: TEST_FLEET_TOKEN,
+      LEASE_MS: '1500',
+      MAX_ATTEMPTS: '1',
+      REDIS_URL: TEST_REDIS_URL,
+      REDIS_PREFIX: prefix,
+    };
+    running = await spawnMaster(env);
+    const [id] = await submit(running.url, 1);
+    const holder = await SyntheticWorker.connect({ masterUrl: running.url, name: 'holder', hello: { fleetToken: TEST_FLEET_TOKEN } });
+    await until(() => holder.jobs.length === 1, 'the job leased');
+    await running.stop('SIGKILL');
+    holder.terminate();
+    // Down past the lease and the grace for other masters' clocks (a reboot, with the default 30 s lease): no master
+    // watched it die, so the lease reaper of the next one finds its lease, another master's, past that grace.
+    await new Promise((resolve) => setTimeout(resolve, 3 * 1500 + 500));
+
+    running = await spawnMaster(env);
+    const url = running.url;
+    const worker = await SyntheticWorker.connect({
+      masterUrl: url,
+      name: 'after-restart',
+      hello: { fleetToken: TEST_FLEET_TOKEN },
+      onJob: (j, w) => w.succeed(j.header),
+    });
+    await until(async () => ['done', 'failed'].includes((await getJob(url, id!)).status), 'the job to end');
+    worker.terminate();
+    const job = await getJob(url, id!);
+    expect({ status: job.status, outcomes: job.timeline.map((attempt) => attempt.outcome), error: job.error }).toEqual({
+      status: 'done',
+      outcomes: ['recovered', 'done'],
+      error: null,
+    });
   });
 });

@@ -102,15 +102,17 @@ describe.each(STORE_KINDS.filter((kind) => kind.name !== 'sqlite'))('several mas
     await a.create(newJobs(2), T0);
     const [ofA] = (await a.lease([worker('wa')], LEASE, T0)) as Lease[];
     const [ofB] = (await b.lease([worker('wb')], LEASE, T0 + AHEAD)) as Lease[];
-    const ref = ({ jobId, leaseId }: Lease) => ({ jobId, leaseId });
+    const own = ({ jobId, leaseId }: Lease) => ({ jobId, leaseId, abandoned: false });
+    const abandoned = ({ jobId, leaseId }: Lease) => ({ jobId, leaseId, abandoned: true });
     // 1 ms before A's deadline on A's clock: before, B took A's lease here (an expired attempt, the answer refused).
     expect(await b.expiredLeases(T0 + LEASE - 1 + AHEAD, LEASE)).toEqual([]);
     // A reaps its own at its deadline, on its clock; B its own on its own clock.
-    expect(await a.expiredLeases(T0 + LEASE, LEASE)).toEqual([ref(ofA!)]);
-    expect(await b.expiredLeases(T0 + AHEAD + LEASE, LEASE)).toEqual([ref(ofB!)]);
-    // The backstop: a lease past its deadline by a whole lease more is anyone's (its master may be gone unnoticed).
-    expect(await a.expiredLeases(T0 + AHEAD + 2 * LEASE, LEASE)).toEqual(expect.arrayContaining([ref(ofA!), ref(ofB!)]));
-    expect(await b.expiredLeases(T0 + 2 * LEASE + AHEAD, LEASE)).toEqual(expect.arrayContaining([ref(ofA!), ref(ofB!)]));
+    expect(await a.expiredLeases(T0 + LEASE, LEASE)).toEqual([own(ofA!)]);
+    expect(await b.expiredLeases(T0 + AHEAD + LEASE, LEASE)).toEqual([own(ofB!)]);
+    // The backstop: a lease past its deadline by a whole lease more is anyone's (its master may be gone unnoticed),
+    // and another master's is abandoned: its master did not reap it, so its end is no fault of its worker.
+    expect(await a.expiredLeases(T0 + AHEAD + 2 * LEASE, LEASE)).toEqual(expect.arrayContaining([own(ofA!), abandoned(ofB!)]));
+    expect(await b.expiredLeases(T0 + 2 * LEASE + AHEAD, LEASE)).toEqual(expect.arrayContaining([abandoned(ofA!), own(ofB!)]));
   });
 
   it('believe exactly one of a late result and the reaper racing for the same lease', async () => {
@@ -147,7 +149,7 @@ describe('a lease from a master older than leases naming their master', () => {
       delete row.lease_master;
       await admin.hset(keys.jobs, jobId, JSON.stringify(row));
       expect(await store.expiredLeases(T0 + 2 * LEASE_MS - 1, LEASE_MS)).toEqual([]);
-      expect(await store.expiredLeases(T0 + 2 * LEASE_MS, LEASE_MS)).toEqual([{ jobId, leaseId }]);
+      expect(await store.expiredLeases(T0 + 2 * LEASE_MS, LEASE_MS)).toEqual([{ jobId, leaseId, abandoned: true }]);
     } finally {
       await deleteRedisKeys(keyPrefix);
     }

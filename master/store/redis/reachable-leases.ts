@@ -6,16 +6,16 @@ import { StoreUnavailableError } from '../store-errors.ts';
 import type { RedisPartition } from './redis-partition.ts';
 
 /** Leases read from the partitions in reach; `unreached` partitions (nodes down) may hold more. */
-export interface ReachedLeases {
-  leases: LeaseRef[];
+export interface ReachedLeases<L extends LeaseRef = LeaseRef> {
+  leases: L[];
   unreached: number;
 }
 
 /** Leases read from every partition in reach. Fails only when none is in reach, or with any error that is not an outage. */
-export async function fromEveryReachable(
+export async function fromEveryReachable<L extends LeaseRef>(
   partitions: readonly RedisPartition[],
-  read: (partition: RedisPartition) => Promise<LeaseRef[]>,
-): Promise<ReachedLeases> {
+  read: (partition: RedisPartition) => Promise<L[]>,
+): Promise<ReachedLeases<L>> {
   const outcomes = await Promise.allSettled(partitions.map(read));
   const failures = outcomes.flatMap((outcome) => (outcome.status === 'rejected' ? [outcome.reason as unknown] : []));
   const other = failures.find((reason) => !(reason instanceof StoreUnavailableError));

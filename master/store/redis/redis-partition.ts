@@ -9,6 +9,7 @@ import { RedisImageStore } from '../../images/redis-image-store.ts';
 import { JOB_STATUSES, type JobDetailView, type JobResult, type JobStatus, type JobView } from '../../api-types.ts';
 import type { EndedWithoutResult } from '../attempt-rules.ts';
 import type {
+  DueLease,
   Leased,
   LeaseRef,
   Retried,
@@ -216,8 +217,11 @@ export class RedisPartition {
   }
 
   /** Leases `masterId` made due by `mine`, and any other due by `others` (leases-due.lua). */
-  async leasesDueBy(mine: number | '+inf', masterId: string, others: number | '+inf'): Promise<LeaseRef[]> {
-    return leaseRefs((await this.run(jobScripts.leasesDue, [mine, masterId, others])) as string[]);
+  async leasesDueBy(mine: number | '+inf', masterId: string, others: number | '+inf'): Promise<DueLease[]> {
+    const flat = (await this.run(jobScripts.leasesDue, [mine, masterId, others])) as string[];
+    const due: DueLease[] = [];
+    for (let i = 0; i < flat.length; i += 3) due.push({ jobId: flat[i]!, leaseId: flat[i + 1]!, abandoned: flat[i + 2] !== '1' });
+    return due;
   }
 
   /** The leases a master made that are still held. */
