@@ -12,18 +12,10 @@ import type { JobEvent } from '../lifecycle/job-events.ts';
 import type { Logger } from '../log.ts';
 import { reconnectDelay, type RedisTarget } from '../store/redis/redis-connection.ts';
 import type { BlacklistNotice, LiveEvents } from './live-events.ts';
+import { readEnvelope, type Envelope } from './relay-envelope.ts';
 
-interface Envelope {
-  origin: string;
-  events: JobEvent[];
-  /** Only when there are some; never from a master before blacklistings were relayed (a rolling upgrade has both). */
-  blacklistings?: BlacklistNotice[];
-}
-/** What a master before batching published: one event a message (a rolling upgrade has both). */
-interface SingleEventEnvelope {
-  origin: string;
-  event: JobEvent;
-}
+/** At most one warning this often about unreadable messages: a flood of them must not flood the log too. */
+const DROP_WARNING_INTERVAL_MS = 60_000;
 
 /** What this master does with what another one tells. */
 export interface FromOtherMasters {
@@ -43,6 +35,9 @@ export class RedisEventRelay {
   private pending: { events: JobEvent[]; blacklistings: BlacklistNotice[] } = { events: [], blacklistings: [] };
   /** The publish at the end of this turn, once something is pending. */
   private scheduled: NodeJS.Immediate | null = null;
+  /** Unreadable messages dropped since the last warning about them. */
+  private dropped = 0;
+  private lastDropWarningAt = -Infinity;
 
   constructor(
     target: RedisTarget,
@@ -65,9 +60,10 @@ export class RedisEventRelay {
     logOutages(this.subscriber, 'subscriber', log);
     void this.subscriber.subscribe(this.channel).catch((error: unknown) => log.warn({ err: error }, 'event relay: subscribe failed'));
     this.subscriber.on('message', (_channel, raw: string) => {
-      const envelope = JSON.parse(raw) as Envelope | SingleEventEnvelope;
-      if (envelope.origin === this.origin) return;
-      const { events, blacklistings = [] } = 'events' in envelope ? envelope : { events: [envelope.event] };
+      const read = readEnvelope(raw);
+      if ('problem' in read) return this.drop(read.problem);
+      const { origin, events, blacklistings = [] } = read.envelope;
+      if (origin === this.origin) return;
       // Blacklistings first: a job queued in the same message would wake the dispatcher, which could deal it to a
       // socket of the identity still open here.
       for (const notice of blacklistings) fromOthers.blacklisting(notice);
@@ -105,6 +101,16 @@ export class RedisEventRelay {
         );
       },
     );
+  }
+
+  /** A message thrown away, not acted on: one bad PUBLISH must not stop a master, nor every master sharing the channel. */
+  private drop(problem: string): void {
+    this.dropped += 1;
+    const now = Date.now();
+    if (now - this.lastDropWarningAt < DROP_WARNING_INTERVAL_MS) return;
+    this.log.warn({ problem, dropped: this.dropped }, 'event relay: dropped unreadable messages from the events channel');
+    this.lastDropWarningAt = now;
+    this.dropped = 0;
   }
 
   /** What this turn still holds is published first: a blacklisting at shutdown would otherwise reach no other master. */
