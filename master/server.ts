@@ -252,11 +252,13 @@ async function startLocked(config: Config, log: Logger, parts: MasterParts, lock
       retention.stop();
       stats.stop();
       await waitFor('uploads being written', incoming.stop());
-      if (shared) await waitFor('the relay between masters', shared.close());
       await waitFor('worker answers being handled', hub.close());
       await waitFor('job transitions under way', lifecycle.idle());
       credit.stop();
       await waitFor('the retention step under way', retention.idle());
+      // Only now: the transitions of the drain must reach the other masters, and this master must still say it is
+      // alive while it drains, or another takes it for dead and requeues the leases whose answers it is finishing.
+      if (shared) await waitFor('the relay between masters', shared.close());
       workers.stop();
       boards.close();
       server.closeAllConnections();
