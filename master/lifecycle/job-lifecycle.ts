@@ -143,7 +143,7 @@ export class JobLifecycle {
     });
     this.dispatcher = new Dispatcher(
       workers,
-      (sessions) => this.dealing.lease(sessions),
+      (sessions) => this.endedElsewhere.whileLeasing(() => this.dealing.lease(sessions)),
       (error) => logStoreError(this.log, error, 'dispatch failed'),
       batchRules,
     );

@@ -30,6 +30,8 @@ export interface LeasesEndedElsewhereDeps {
 export class LeasesEndedElsewhere {
   /** Jobs whose leases another master ended this turn of the event loop, with how. */
   private pending = new Map<string, JobTransition>();
+  /** For each lease call under way, the jobs heard ended since it began. */
+  private readonly heardWhileLeasing = new Set<Map<string, JobTransition>>();
 
   constructor(private readonly deps: LeasesEndedElsewhereDeps) {}
 
@@ -37,8 +39,28 @@ export class LeasesEndedElsewhere {
   heard(event: JobEvent): void {
     if (!ENDING_ANY_LEASE.has(event.transition)) return;
     const jobId = event.type === 'job' ? event.job.id : event.id;
-    // The events of a turn are checked together, with one pass over the sessions here.
-    if (this.pending.set(jobId, event.transition).size === 1) setImmediate(() => void this.revokeEnded());
+    for (const heard of this.heardWhileLeasing) heard.set(jobId, event.transition);
+    this.check(jobId, event.transition);
+  }
+
+  /**
+   * Runs a lease call. What it leases reaches its sessions only once it returns (with the queue in partitions, once
+   * the last has answered): a job ended elsewhere meanwhile had no holder here yet, so it is looked for again after.
+   */
+  async whileLeasing<T>(lease: () => Promise<T>): Promise<T> {
+    const heard = new Map<string, JobTransition>();
+    this.heardWhileLeasing.add(heard);
+    try {
+      return await lease();
+    } finally {
+      this.heardWhileLeasing.delete(heard);
+      for (const [jobId, transition] of heard) this.check(jobId, transition);
+    }
+  }
+
+  private check(jobId: string, transition: JobTransition): void {
+    // The jobs of a turn are checked together, with one pass over the sessions here.
+    if (this.pending.set(jobId, transition).size === 1) setImmediate(() => void this.revokeEnded());
   }
 
   private async revokeEnded(): Promise<void> {
