@@ -32,6 +32,7 @@ export const SERIAL = [
   'master/test/multi-master.test.ts',
   'master/test/open-file-limit.test.ts',
   'master/test/recovery.test.ts',
+  'master/test/relay-unreadable-messages.test.ts',
   'master/test/shutdown-deadline.test.ts',
 ];
 
