@@ -16,7 +16,7 @@ export const WORKER_SOCKET_PATH = '/ws/worker';
 
 const id = z.string().min(1).max(64);
 const text = (max: number) => z.string().max(max);
-/** Text a stranger's worker writes that people read as it is (its backend), on boards and in exports. */
+/** Text a stranger's worker writes that people read as it is (a result's backend), on boards and in exports. */
 const shownText = (max: number) => text(max).refine(isPlain, 'no control or formatting characters');
 /** A name a stranger chose, shown as it is: composed (NFC), and refused if it would hide, spill over its neighbours or turn text around. */
 /** The longest worker name, in UTF-16 units as the schema counts: the page cuts a ?name= to it. */
@@ -92,7 +92,7 @@ export const UNLIMITED: DonorLimits = { cpuShare: 100, imagesPerHour: null };
 
 /** The classes the served model (MobileNet, ImageNet) tells apart; a prediction's index is one of them. */
 export const CLASS_COUNT = 1000;
-/** The TF.js backends a worker page can run on; a result naming another is refused (result-checks.ts). */
+/** The TF.js backends a worker page can run on: a hello naming another is refused, and so is a result (result-checks.ts). */
 export const KNOWN_BACKENDS = ['webgpu', 'webgl', 'wasm', 'cpu'] as const;
 /** The browser families the leaderboard totals (web/src/worker-runtime/browser-family.ts names a page's). */
 export const BROWSER_FAMILIES = ['chromium', 'firefox', 'edge', 'safari', 'other'] as const;
@@ -127,7 +127,8 @@ export const HelloMessage = z.object({
   protocol: z.literal(PROTOCOL_VERSION),
   name: shownName(MAX_WORKER_NAME_LENGTH),
   kind: WorkerKind,
-  backend: shownText(32),
+  /** Shown on /stats and every job page it works on, and a metrics label: one of a few, never a stranger's words. */
+  backend: z.enum(KNOWN_BACKENDS),
   /** Content hash of the model the worker has loaded (from GET /api/model). */
   model: text(128),
   /** How many jobs the worker may hold at once, sized to its speed within its donor limits. */

@@ -162,7 +162,7 @@ export class SyntheticWorker {
       protocol: PROTOCOL_VERSION,
       name,
       kind: 'headless',
-      backend: 'synthetic',
+      backend: 'cpu', // the one its answers name by default
       model: this.modelHash,
       credit,
       ...this.options.hello,

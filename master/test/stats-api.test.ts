@@ -245,7 +245,7 @@ describe('GET /api/stats', () => {
       expect(histogram.every((bucket, i) => i === 0 || bucket.count >= histogram[i - 1]!.count)).toBe(true);
       expect(histogram.at(-1)!.count).toBe(10);
     }
-    expect(stats.workers).toMatchObject([{ kind: 'volunteer', workerClass: 'volunteer', backend: 'synthetic', jobsDone: 10 }]);
+    expect(stats.workers).toMatchObject([{ kind: 'volunteer', workerClass: 'volunteer', backend: 'cpu', jobsDone: 10 }]);
     expect(stats.dispatch).toMatchObject({ dispatched: 10, completed: 10, failedAttempts: 0 });
   });
 
@@ -314,7 +314,7 @@ describe('GET /metrics', () => {
       'browser_grid_worker_sockets_cut_off_total{reason="blacklisted"}': 0,
       'browser_grid_queue_depth{status="queued"}': 0,
       'browser_grid_queue_depth{status="leased"}': 0,
-      'browser_grid_workers_connected{kind="volunteer",backend="synthetic"}': 1,
+      'browser_grid_workers_connected{kind="volunteer",backend="cpu"}': 1,
       browser_grid_store_reachable: 1,
       browser_grid_event_streams_connected: 0,
       browser_grid_event_stream_buffered_bytes: 0,

@@ -1,4 +1,4 @@
-// Hellos the master refuses or reads its own way: names and backends that would break a board,
+// Hellos the master refuses or reads its own way: names that would break a board, a backend TF.js does not have,
 // a browser family it does not total, a kind a volunteer is not, a first message that is not hello,
 // another model.
 import { describe, expect, it } from 'vitest';
@@ -27,16 +27,30 @@ describe('hellos refused', () => {
     expect(byName['headless-2']).toMatchObject({ kind: 'headless', workerClass: 'trusted' });
   });
 
-  it('refuses a hello whose name or backend would break or reverse text on a board', async () => {
+  it('refuses a hello whose name would break or reverse text on a board', async () => {
     await grid.start();
     const { raw, replies } = await rawSocket();
-    const hello = { type: 'hello', protocol: 1, kind: 'volunteer', model: 'the-schema-refuses-first', credit: 1 };
-    raw.send(JSON.stringify({ ...hello, name: 'invoice\u202Egpj.exe', backend: 'wasm' }));
-    raw.send(JSON.stringify({ ...hello, name: 'two\nlines', backend: 'wasm' }));
-    raw.send(JSON.stringify({ ...hello, name: 'fine', backend: 'wasm\u0000' }));
+    const hello = { type: 'hello', protocol: 1, kind: 'volunteer', model: 'the-schema-refuses-first', credit: 1, backend: 'wasm' };
+    raw.send(JSON.stringify({ ...hello, name: 'invoice\u202Egpj.exe' }));
+    raw.send(JSON.stringify({ ...hello, name: 'two\nlines' }));
+    await until(() => replies.length === 2, 'two refusals');
+    expect(replies.map((r) => r.code)).toEqual(['bad-message', 'bad-message']);
+    for (const reply of replies) expect(reply.message).toContain('no control or formatting characters');
+    expect(grid.master.workers.size).toBe(0);
+    raw.close();
+  });
+
+  // The backend is shown as it is on /stats and on every job page the worker works on; before, any text went, so a
+  // stranger could stack marks over those rows or write a sentence of theirs there.
+  it("refuses a hello naming a backend that is not one of TF.js's, as a result naming one is refused", async () => {
+    await grid.start();
+    const { raw, replies } = await rawSocket();
+    const hello = { type: 'hello', protocol: 1, kind: 'volunteer', model: 'the-schema-refuses-first', credit: 1, name: 'fine' };
+    const zalgo = 'w' + '\u0336\u0489\u035c'.repeat(10);
+    for (const backend of [zalgo, 'Visit evil.example', 'wasm\u0000']) raw.send(JSON.stringify({ ...hello, backend }));
     await until(() => replies.length === 3, 'three refusals');
     expect(replies.map((r) => r.code)).toEqual(['bad-message', 'bad-message', 'bad-message']);
-    for (const reply of replies) expect(reply.message).toContain('no control or formatting characters');
+    for (const reply of replies) expect(reply.message).toBe('✖ Invalid option: expected one of "webgpu"|"webgl"|"wasm"|"cpu"\n  → at backend');
     expect(grid.master.workers.size).toBe(0);
     raw.close();
   });

@@ -77,7 +77,7 @@ describe('metrics:export', () => {
     );
 
     const workers = ofLast(readCsv(outDir, 'workers.csv'));
-    expect(workers).toMatchObject([{ name: WORKER_NAME, kind: 'volunteer', backend: 'synthetic', jobsDone: '5', meanInferenceMs: '42', draining: 'false' }]);
+    expect(workers).toMatchObject([{ name: WORKER_NAME, kind: 'volunteer', backend: 'cpu', jobsDone: '5', meanInferenceMs: '42', draining: 'false' }]);
 
     const dispatch = readCsv(outDir, 'dispatch.csv');
     expect(dispatch).toHaveLength(2);

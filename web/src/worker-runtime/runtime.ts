@@ -155,7 +155,8 @@ export class WorkerRuntime extends EventTarget {
       protocol: PROTOCOL_VERSION,
       name: this.status.name,
       kind: this.status.kind,
-      backend: this.model.backend?.backend ?? 'unknown',
+      // Chosen before the socket opens (prepareAndConnect), and kept for every reload.
+      backend: this.model.backend!.backend,
       model: this.model.ready?.view.hash ?? '',
       credit: this.announced,
       ...(identity.current ? { identity: identity.current } : {}),
