@@ -5,7 +5,7 @@
 // [u32 big-endian header length][JSON JobHeader][image bytes], so the image is
 // pushed as-is, without base64 inflation or a second request.
 import { z } from 'zod';
-import { flattened, isPlain, nameProblem } from './shown-text.ts';
+import { flattened, isPlain, MAX_MARKS_PER_CHARACTER, nameProblem, stacksMarks } from './shown-text.ts';
 
 export const PROTOCOL_VERSION = 1;
 export const MAX_CREDIT = 32;
@@ -190,8 +190,13 @@ export const FailureMessage = z.object({
   type: z.literal('failure'),
   jobId: id,
   leaseId: id,
-  /** Shown on boards as the job's error: a line break or a bidi override becomes a space (an honest page's error may hold one). */
-  reason: text(MAX_FAILURE_REASON_LENGTH).transform(flattened),
+  /**
+   * Shown on the job's page and boards as its error: a line break or a bidi override becomes a space (an honest page's
+   * error may hold one); a stack of marks that would draw over the rows around it is refused, as in a name.
+   */
+  reason: text(MAX_FAILURE_REASON_LENGTH)
+    .refine((reason) => !stacksMarks(reason.normalize('NFC')), `a reason may put at most ${MAX_MARKS_PER_CHARACTER} combining marks on one character`)
+    .transform(flattened),
   /** false when retrying cannot help, e.g. the image cannot be decoded. */
   retryable: z.boolean(),
 });

@@ -154,6 +154,24 @@ describe('poison jobs, retry, cancellation, drain', () => {
     expect((await job(id!)).error).toContain('(the browser cannot decode this image gpj.exe');
   });
 
+  // The reason is shown on the page of whoever submitted the job: before, a stranger's volunteer could stack hundreds
+  // of marks on one letter there, drawing over the rows around it. Real scripts stack up to four, as in a name.
+  it('refuses a failure whose reason stacks more than 4 marks on one character, and takes one with 4', async () => {
+    await grid.start();
+    const [id] = await submit(1);
+    const worker = await connect({ credit: 1, onJob: () => {} });
+    await until(() => worker.jobs.length === 1, 'leased');
+    const { header } = worker.jobs[0]!;
+    const refusal = worker.next('error');
+    worker.fail(header, 'x' + '\u0336\u0489\u035c'.repeat(150), false);
+    expect(await refusal).toMatchObject({ code: 'bad-message', message: expect.stringContaining('at most 4 combining marks on one character') });
+    expect((await job(id!)).status).toBe('leased');
+    const four = `ca${'\u0353'.repeat(4)}t cannot be decoded`;
+    worker.fail(header, four, false);
+    await until(async () => (await job(id!)).status === 'failed', 'failed');
+    expect((await job(id!)).timeline).toMatchObject([{ outcome: 'failed', reason: four }]);
+  });
+
   it('tells the worker to drop a leased job that is deleted', async () => {
     await grid.start();
     const worker = await connect({ credit: 1 });
