@@ -65,10 +65,13 @@ const MARK_STACK = new RegExp(`\\p{M}{${MAX_MARKS_PER_CHARACTER + 1},}`, 'u');
 /** Whether the text (NFC-normalised) puts more than MAX_MARKS_PER_CHARACTER combining marks on one character: the rule for names and file names alike. */
 export const stacksMarks = (text: string) => MARK_STACK.test(text);
 
+/** Whether the text holds a character that shows: the rule for names and file names alike, as a blank one links nowhere one can see. */
+export const showsSomething = (text: string) => VISIBLE.test(text);
+
 /** Why a name (already NFC-normalised) cannot be shown as it is, in plain words; null when it can. */
 export function nameProblem(name: string): string | null {
   if (!isPlain(name)) return 'a name may hold no control or formatting characters (a line break, a bidi override that turns text around)';
   if (stacksMarks(name)) return `a name may put at most ${MAX_MARKS_PER_CHARACTER} combining marks on one character`;
-  if (!VISIBLE.test(name)) return 'a name needs a visible letter, digit, punctuation mark or symbol';
+  if (!showsSomething(name)) return 'a name needs a visible letter, digit, punctuation mark or symbol';
   return null;
 }

@@ -13,7 +13,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { RequestHandler } from 'express';
 import multer from 'multer';
-import { isPlain, MAX_MARKS_PER_CHARACTER, stacksMarks } from '../shown-text.ts';
+import { isPlain, MAX_MARKS_PER_CHARACTER, showsSomething, stacksMarks } from '../shown-text.ts';
 import { HttpError } from './errors.ts';
 
 export interface UploadLimits {
@@ -89,8 +89,8 @@ export function imageUpload(dataDir: string, { maxUploadBytes, maxFilesPerUpload
 
 /**
  * A file name is shown on boards, job pages and in exports as it was sent: one that breaks a line or turns the text
- * around (`cat\u202Egnp.exe` shows as "catexe.png"), stacks marks that draw over the rows around it, or is too long
- * to show, is refused.
+ * around (`cat\u202Egnp.exe` shows as "catexe.png"), stacks marks that draw over the rows around it, shows nothing
+ * (the board's link to its job would be blank), or is too long to show, is refused.
  */
 function fileNamesProblem(files: Express.Multer.File[], maxChars: number): HttpError | undefined {
   for (const { originalname } of files) {
@@ -105,6 +105,9 @@ function fileNamesProblem(files: Express.Multer.File[], maxChars: number): HttpE
     // Compared in NFC, as names are: a name sent decomposed (as macOS stores them) carries no more marks than it shows.
     if (stacksMarks(originalname.normalize('NFC'))) {
       return new HttpError(400, 'bad-file-name', `a file name puts more than ${MAX_MARKS_PER_CHARACTER} combining marks on one character; nothing was stored`);
+    }
+    if (!showsSomething(originalname)) {
+      return new HttpError(400, 'bad-file-name', 'a file name needs a visible letter, digit, punctuation mark or symbol; nothing was stored');
     }
   }
   return undefined;

@@ -1,6 +1,6 @@
 // File names a stranger sends, against a real master on both stores: one that would break a line, hide or turn text
-// around on a board, stack marks over the rows around it, or that is too long, is 400 bad-file-name and stores
-// nothing; real scripts and emoji are kept as they were sent.
+// around on a board, stack marks over the rows around it, show nothing, or that is too long, is 400 bad-file-name and
+// stores nothing; real scripts and emoji are kept as they were sent.
 import { describe, expect, it } from 'vitest';
 import { jpeg, part, UPLOAD_STORES, uploadMasters } from '../../test/support/upload-masters.ts';
 
@@ -58,6 +58,22 @@ describe.each(UPLOAD_STORES)('uploads on $name', (store) => {
     const accepted = await uploads.upload([{ name: four, bytes: jpeg }]);
     expect(accepted.status).toBe(201);
     expect((accepted.body as unknown as { jobs: { fileName: string }[] }).jobs[0]!.fileName).toBe(four);
+  });
+
+  // A file name is the board row's only link to its job page: before, a name of spaces or blank braille made that
+  // link invisible. The rule worker and leaderboard names follow: a visible character.
+  it.each([
+    ['spaces', '   '],
+    ['the blank braille pattern', '\u2800\u2800'],
+  ])('refuses a file name of only %s (400 bad-file-name, in plain words) and stores nothing', async (_case, name) => {
+    await uploads.start();
+    const answer = await uploads.upload([{ name, bytes: jpeg }]);
+    expect(answer.status).toBe(400);
+    expect(answer.body.error).toEqual({
+      code: 'bad-file-name',
+      message: 'a file name needs a visible letter, digit, punctuation mark or symbol; nothing was stored',
+    });
+    await uploads.expectNothingStored();
   });
 
   it('refuses a file name longer than MAX_FILE_NAME_CHARS (400 bad-file-name), and takes one as long, counted in characters', async () => {
