@@ -4,6 +4,8 @@ import { ROUTES, routeFor, type Location, type Route, type RouteInfo } from '../
 import { appShellStyles } from './app-shell.styles.ts';
 
 const APP_NAME = 'Browser Grid';
+/** The pages one can go to from anywhere (a job's page needs its id). */
+const NAV_PAGES = (Object.entries(ROUTES) as Array<[Route, RouteInfo]>).filter(([, info]) => info.nav);
 
 /** Page frame and client-side router: links to the app's pages change the page without a reload. */
 export class AppShell extends LitElement {
@@ -47,15 +49,13 @@ export class AppShell extends LitElement {
         <a class="brand" href="/"><span class="logo" aria-hidden="true"></span>${APP_NAME}</a>
         <nav aria-label="Main">
           <ul>
-            ${(Object.entries(ROUTES) as Array<[Route, RouteInfo]>)
-              .filter(([, info]) => info.nav)
-              .map(
-                ([route, info]) => html`
-                  <li>
-                    <a href=${info.path} aria-current=${route === this.current ? 'page' : 'false'}>${info.title}</a>
-                  </li>
-                `,
-              )}
+            ${NAV_PAGES.map(
+              ([route, info]) => html`
+                <li>
+                  <a href=${info.path} aria-current=${route === this.current ? 'page' : 'false'}>${info.title}</a>
+                </li>
+              `,
+            )}
           </ul>
         </nav>
       </header>
@@ -79,8 +79,12 @@ export class AppShell extends LitElement {
       case 'stats':
         return html`<stats-page></stats-page>`;
       case null:
+        // The address is not echoed: anyone can link here with a path that reads as their own sentence (as job-detail.ts).
         return html`<h1>Page not found</h1>
-          <p>There is nothing at ${location.pathname}. <a href="/">Go to the jobs board.</a></p>`;
+          <p>There is no page at this address. These are the site's pages:</p>
+          <ul>
+            ${NAV_PAGES.map(([, info]) => html`<li><a href=${info.path}>${info.title}</a></li>`)}
+          </ul>`;
     }
   }
 
