@@ -6,6 +6,7 @@
 import type http from 'node:http';
 import type net from 'node:net';
 import { AddressCounts } from './address-counts.ts';
+import { answerInTurn, answersOn } from './answers-in-turn.ts';
 import { fromTrustedProxy, peerOf, type ProxyTrust } from './client-address.ts';
 import { rawRefusal, refuseOnSocket } from './raw-refusal.ts';
 
@@ -31,7 +32,7 @@ export interface ConnectionLimits {
    * Answers in progress on one connection at most. HTTP/1.1 lets a client send requests one after another without
    * reading the answers (pipelining); Node starts them all at once and holds each answer whole until those before it
    * are read, so hundreds sent in one packet and never read would hold hundreds of answers in memory until the
-   * connection is found stalled. Browsers never pipeline; one more is answered 429 and its connection closed.
+   * connection is found stalled. Browsers never pipeline; one more closes the connection at once (answers-in-turn.ts).
    */
   maxPipelinedRequests: number;
 }
@@ -54,7 +55,8 @@ export function limitConnections(server: http.Server, limits: ConnectionLimits, 
   server.requestTimeout = limits.requestTimeoutMs;
   server.keepAliveTimeout = limits.keepAliveTimeoutMs;
   server.timeout = limits.stalledConnectionMs;
-  answerInTurn(server, limits, closeStalledConnections(server));
+  answerInTurn(server, limits.maxPipelinedRequests);
+  closeStalledConnections(server);
   const open = new AddressCounts();
   // The HTTP parser gets only the sockets let in: a refused one never costs a request.
   const [parse] = server.listeners('connection') as ((socket: net.Socket) => void)[];
@@ -84,48 +86,10 @@ export function limitConnections(server: http.Server, limits: ConnectionLimits, 
  * Otherwise the master is working on a complete request and has queued nothing; the timer re-arms on the socket's
  * next write (Node refreshes it on every read and write), so a client that then stops reading is still caught.
  */
-function closeStalledConnections(server: http.Server): AnswersInProgress {
-  const inProgress: AnswersInProgress = new WeakMap();
+function closeStalledConnections(server: http.Server): void {
   server.on('timeout', (socket: net.Socket) => {
-    const responses = [...(inProgress.get(socket) ?? [])];
+    const responses = answersOn(socket);
     const stalledOnClient = responses.length === 0 || responses.some((res) => !res.req.complete) || socket.writableLength > 0;
     if (stalledOnClient) socket.destroy();
-  });
-  return inProgress;
-}
-
-/** The answers each connection has begun and not finished, in the order its requests came. */
-type AnswersInProgress = WeakMap<net.Socket, Set<http.ServerResponse>>;
-
-/**
- * Counts each connection's answers in progress (for the stall rule) and, ahead of the app, refuses a request past
- * MAX_PIPELINED_REQUESTS of them without running it: its small answer queues behind the others, and the connection
- * closes once it is written.
- */
-function answerInTurn(server: http.Server, limits: ConnectionLimits, inProgress: AnswersInProgress): void {
-  const [app] = server.listeners('request') as ((req: http.IncomingMessage, res: http.ServerResponse) => void)[];
-  if (!app) throw new Error('limitConnections needs a server with its app');
-  server.removeListener('request', app);
-  server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
-    const responses = inProgress.get(req.socket) ?? new Set();
-    inProgress.set(req.socket, responses);
-    const refused = responses.size >= limits.maxPipelinedRequests;
-    responses.add(res);
-    const done = () => responses.delete(res);
-    res.once('finish', done).once('close', done);
-    if (!refused) return app.call(server, req, res);
-    const body = JSON.stringify({
-      error: {
-        code: 'too-many-pipelined-requests',
-        message: `at most ${limits.maxPipelinedRequests} requests in progress on one connection (MAX_PIPELINED_REQUESTS); read the answers before sending more`,
-      },
-    });
-    res.writeHead(429, {
-      'Content-Type': 'application/json; charset=utf-8',
-      'Content-Length': Buffer.byteLength(body),
-      'X-Content-Type-Options': 'nosniff',
-      Connection: 'close',
-    });
-    res.end(body);
   });
 }

@@ -6,6 +6,7 @@
 import { Router } from 'express';
 import type { BoardStreams } from '../events/board-streams.ts';
 import { AddressCounts } from './address-counts.ts';
+import { takeForStream } from './answers-in-turn.ts';
 import { seesCheckCounters } from './check-counters.ts';
 import { requestClient } from './client-address.ts';
 import { HttpError } from './errors.ts';
@@ -30,6 +31,8 @@ export function eventsRouter(boards: BoardStreams, requesters: Requesters, board
     }
     if (boards.full)
       throw new HttpError(503, 'too-many-event-streams', 'this master has as many live boards as it serves; try again shortly', { 'Retry-After': '10' });
+    // A connection carrying a stream can answer nothing behind it: one with requests queued behind it is closed.
+    if (!takeForStream(res)) return;
     // A client that left while the request waited (on Redis's request count) gets no stream.
     if (
       !holdUntilClosed(
@@ -41,8 +44,6 @@ export function eventsRouter(boards: BoardStreams, requesters: Requesters, board
       return;
     res.set({ 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache', Connection: 'keep-alive' });
     res.flushHeaders();
-    // A stream is quiet between events; a board behind it is dropped by its own rule (EVENT_STREAM_STALL_MS).
-    req.socket.setTimeout(0);
     // On a private board each stream carries only its requester's job events (the admin's, every one), and
     // workers' credibility and checks passed only to the admin.
     boards.open(res, req.get('Last-Event-ID'), { sees: (owner) => maySee(requester, owner, board), seesTrust: seesCheckCounters(requester, board) });

@@ -10,10 +10,10 @@ const unstoppable = new WeakMap<ServerResponse, Promise<unknown>>();
 
 /**
  * Takes the hold and gives it back once the response has closed and the work registered with holdWhile has ended;
- * false, taking nothing, when it has closed already.
+ * false, taking nothing, when it has closed or been cut off already.
  */
 export function holdUntilClosed(res: ServerResponse, take: () => void, release: () => void): boolean {
-  if (res.closed) return false;
+  if (res.destroyed) return false;
   take();
   // 'close' comes once, whether the answer was sent or the client went away.
   res.once('close', () => {

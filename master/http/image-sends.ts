@@ -76,7 +76,7 @@ export class ImageSends {
       send: (bytes) => {
         // A client that went away while its image was read is owed nothing; its share goes back once the read has
         // ended (release, which may run just after this).
-        if (res.closed) return;
+        if (res.destroyed) return;
         take(bytes.byteLength);
         this.write(res, bytes);
       },

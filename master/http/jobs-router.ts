@@ -61,7 +61,7 @@ export function jobsRouter({ store, lifecycle, config, uploadGuards, requesters,
 
   async function acceptUpload(req: Request, res: Response): Promise<void> {
     // A client that left before its upload was looked at is owed nothing: none of its images is decoded.
-    if (res.closed) throw new Error('its client left before its images were checked');
+    if (res.destroyed) throw new Error('its client left before its images were checked');
     const files = (req.files as Express.Multer.File[] | undefined) ?? [];
     if (files.length === 0) {
       throw new HttpError(400, 'no-file', 'attach at least one image in the multipart field "image"');
@@ -126,7 +126,7 @@ export function jobsRouter({ store, lifecycle, config, uploadGuards, requesters,
     const sending = imageSends.reserve(res, job.size, requestClient(req));
     // A client gone while the job was looked up holds nothing and is read nothing; one that leaves during the read
     // holds its share until the read has ended.
-    if (res.closed) return;
+    if (res.destroyed) return;
     const image = await holdWhile(res, store.image(job.id));
     if (!image) {
       // Gone meanwhile: the job (404), or only its image (410).

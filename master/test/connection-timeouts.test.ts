@@ -89,7 +89,8 @@ describe('connection limits', () => {
   });
 
   it('close a connection that stops reading its answers after STALLED_CONNECTION_MS, giving its place back', async () => {
-    const master = await start({ stalledConnectionMs: 1_000, keepAliveTimeoutMs: 60_000, maxConnectionsPerAddress: 1 });
+    // More pipelined requests than MAX_PIPELINED_REQUESTS's default, which would close the connection at once.
+    const master = await start({ stalledConnectionMs: 1_000, keepAliveTimeoutMs: 60_000, maxConnectionsPerAddress: 1, maxPipelinedRequests: 32 });
     const model = JSON.parse((await request(master, { path: '/api/model', from: '127.0.0.2' })).body) as { hash: string };
     const socket = await connect(master);
     socket.on('error', () => {});
@@ -122,7 +123,7 @@ describe('connection limits', () => {
   });
 
   it('still close a connection that stops reading the answers the master sends after thinking past STALLED_CONNECTION_MS', async () => {
-    await withSlowMaster({ stalledConnectionMs: 500, keepAliveTimeoutMs: 60_000, maxConnectionsPerAddress: 1 }, async (master) => {
+    await withSlowMaster({ stalledConnectionMs: 500, keepAliveTimeoutMs: 60_000, maxConnectionsPerAddress: 1, maxPipelinedRequests: 32 }, async (master) => {
       const model = JSON.parse((await request(master, { path: '/api/model', from: '127.0.0.2' })).body) as { hash: string };
       const { body, contentType } = oneImageUpload();
       const socket = await connect(master);
