@@ -1,7 +1,8 @@
 // Boards' live event streams (GET /api/events), with backpressure: a board whose
 // socket will not take more is skipped, and catches up from RecentEvents once it
 // drains; one that stays behind is dropped and reconnects with Last-Event-ID.
-// So a board costs at most its socket's buffer, whatever it reads.
+// An event's frame is handed over a piece at a time, so a board costs at most its
+// socket's buffer and one piece, whatever it reads and however large the frame.
 import type { ServerResponse } from 'node:http';
 import type { LiveEvents } from './live-events.ts';
 import { RecentEvents, unnumberedFrame, type NumberedEvent } from './recent-events.ts';
@@ -29,6 +30,13 @@ export interface BoardStreamLimits {
 }
 
 const RESYNC = unnumberedFrame({ type: 'resync' });
+
+/**
+ * What a board's socket is handed at a time, in characters (at most 12 KiB of UTF-8). A socket takes a whole write
+ * even when full, and a worker change names every worker that changed (strangers' sockets, thousands): written whole,
+ * each stalled board would hold its own copy of it.
+ */
+const PIECE_CHARS = 4096;
 
 export class BoardStreams {
   private readonly recent: RecentEvents;
@@ -111,6 +119,8 @@ export class BoardStreams {
 /** One board's stream: where it is in the event sequence, and whether it is waiting for its socket to drain. */
 class BoardStream {
   private stalled: NodeJS.Timeout | null = null;
+  /** Characters of the next event's frame its socket has taken: it stalled midway, and goes on from there. */
+  private sent = 0;
 
   constructor(
     private readonly res: ServerResponse,
@@ -126,19 +136,34 @@ class BoardStream {
 
   offer(event: NumberedEvent): void {
     if (this.stalled || event.seq <= this.position) return;
+    if (event.owner === undefined || this.viewer.sees(event.owner)) {
+      const frame = this.recent.frameFor(event, this.viewer.seesTrust);
+      while (this.sent < frame.length && !this.stalled) this.send(this.pieceOf(frame));
+      // The rest once the socket drains (catchUp), taken again from RecentEvents: nothing of it is held here.
+      if (this.sent < frame.length) return;
+    }
+    this.sent = 0;
     this.position = event.seq;
-    if (event.owner !== undefined && !this.viewer.sees(event.owner)) return;
-    this.send(this.recent.frameFor(event, this.viewer.seesTrust));
   }
 
   keepalive(frame: string): void {
     if (!this.stalled) this.send(frame);
   }
 
-  send(frame: string): void {
-    if (this.res.write(frame)) return;
+  send(frame: string | Buffer): void {
+    if (this.res.write(frame) || this.stalled) return;
     this.stalled = setTimeout(() => this.drop(), this.stallMs);
     this.res.once('drain', () => this.catchUp());
+  }
+
+  /** The frame's next piece, a copy: a slice of the string would keep the whole frame alive while the socket holds it. */
+  private pieceOf(frame: string): Buffer {
+    let end = Math.min(this.sent + PIECE_CHARS, frame.length);
+    // A character outside the BMP is two UTF-16 units; the piece ends before it rather than in its middle.
+    if (end < frame.length && isHighSurrogate(frame.charCodeAt(end - 1))) end--;
+    const piece = Buffer.from(frame.slice(this.sent, end));
+    this.sent = end;
+    return piece;
   }
 
   drop(): void {
@@ -157,3 +182,5 @@ class BoardStream {
     for (const event of missed) this.offer(event);
   }
 }
+
+const isHighSurrogate = (code: number) => code >= 0xd800 && code <= 0xdbff;

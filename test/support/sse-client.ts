@@ -77,8 +77,10 @@ export class SseClient {
   }
 
   private take(chunk: string): void {
+    // A frame megabytes long comes in many chunks; scanning all that came so far at each one would take minutes.
+    const mayEndFrame = chunk.includes('\n\n') || (chunk.startsWith('\n') && this.buffer.endsWith('\n'));
     this.buffer += chunk;
-    if (this.status !== 200) return;
+    if (this.status !== 200 || !mayEndFrame) return;
     let end;
     while ((end = this.buffer.indexOf('\n\n')) >= 0) {
       const text = this.buffer.slice(0, end);
