@@ -59,7 +59,7 @@ export const OPTIONS: [string, string, keyof Config, string][] = [
     '--max-pipelined-requests <n>',
     'MAX_PIPELINED_REQUESTS',
     'maxPipelinedRequests',
-    'answers in progress on one connection (requests sent without reading the answers); one more gets 429 and the connection closes',
+    'answers in progress on one connection (requests sent without reading the answers); one more closes the connection at once',
   ],
   [
     '--max-new-identities-per-address <n>',

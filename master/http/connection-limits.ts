@@ -2,7 +2,8 @@
 // connection has in progress, and the server's timeouts: what keeps a flood of idle,
 // slow, stalled, half-open or pipelining sockets from using up the process's file
 // descriptors or memory. A connection past a cap gets a plain HTTP answer (503 or 429,
-// Retry-After) and is closed before any request is read.
+// Retry-After) and is closed before any request is read; one sent more requests than it
+// may have answers in progress is closed at once (answers-in-turn.ts).
 import type http from 'node:http';
 import type net from 'node:net';
 import { AddressCounts } from './address-counts.ts';
