@@ -323,14 +323,18 @@ function requeuedBecause(job: JobDetailView) {
   return last?.outcome === 'failed' ? attemptReason(last) : job.error;
 }
 
-/** Whether the feed's job differs from the shown one in anything the page shows: an image expiring too, which takes away the image and the retry. */
+/**
+ * Whether the feed's job differs from the shown one in anything the page shows: an image expiring too, which takes away
+ * the image and the retry, and a done job's verification, which the master can withdraw after the job ended.
+ */
 function moved(live: JobView, shown: JobView): boolean {
   return (
     live.status !== shown.status ||
     live.attempts !== shown.attempts ||
     live.finishedAt !== shown.finishedAt ||
     live.startedAt !== shown.startedAt ||
-    live.imageExpiredAt !== shown.imageExpiredAt
+    live.imageExpiredAt !== shown.imageExpiredAt ||
+    live.result?.verification?.state !== shown.result?.verification?.state
   );
 }
 
