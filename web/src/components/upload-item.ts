@@ -9,6 +9,7 @@ import { thumbnailStyles } from './thumbnail.styles.ts';
 import { uploadItemStyles } from './upload-item.styles.ts';
 import './confidence-bars.ts';
 import './status-chip.ts';
+import './verification-badge.ts';
 
 export type UploadRetryEvent = CustomEvent<{ key: string }>;
 
@@ -98,7 +99,11 @@ export class UploadItemView extends LitElement {
     const job = this.job;
     if (!job) return html`<span class="waiting">${item.state === 'sent' ? 'Queued…' : ''}</span>`;
     return html`
-      <span><status-chip .status=${job.status}></status-chip> <a href=${jobPagePath(job.id)} aria-label=${`Details of ${item.file.name}`}>Details</a></span>
+      <span>
+        <status-chip .status=${job.status}></status-chip>
+        ${job.status === 'done' ? html`<verification-badge .verification=${job.result?.verification}></verification-badge>` : nothing}
+        <a href=${jobPagePath(job.id)} aria-label=${`Details of ${item.file.name}`}>Details</a>
+      </span>
       ${
         job.result
           ? html`<confidence-bars .predictions=${job.result.predictions} limit="3"></confidence-bars>`
