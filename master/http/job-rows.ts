@@ -23,6 +23,8 @@ export const JOB_COLUMNS = [
   'backend',
   'inferenceMs',
   ...PREDICTION_COLUMNS,
+  // Last, so a script reading the columns before it by position reads what it did.
+  'verification',
 ];
 
 /** label1, probability1, … label5, probability5; empty cells where there is no result. */
@@ -49,6 +51,7 @@ export function jobRow(job: JobView): (string | number)[] {
     result?.backend ?? '',
     result?.inferenceMs ?? '',
     ...predictionCells(job),
+    job.status === 'done' ? (result?.verification?.state ?? '') : '',
   ];
 }
 
