@@ -63,9 +63,13 @@ export const donorLimits = new DonorLimitsSetting(
 
 let autostarted = false;
 
-/** ?autostart=1 starts once per tab, with no click: the headless fleet depends on it. */
+/**
+ * ?autostart=1 starts once per tab, with no click: the headless fleet depends on it. Only in a browser under remote
+ * control (navigator.webdriver: the fleet's, a test's), which no link can make a person's browser be: a stranger's
+ * link must not set a visitor's machine working, under a name of the link's choosing, before the visitor presses Start.
+ */
 export function autostartOnce(): void {
-  if (!workerParams.autostart || autostarted) return;
+  if (!workerParams.autostart || !navigator.webdriver || autostarted) return;
   autostarted = true;
   void runtime.start();
 }

@@ -3,7 +3,7 @@ import { nameProblem, withoutHidden } from '../../../master/shown-text.ts';
 import type { BackendName } from './backend-choice.ts';
 
 export interface WorkerParams {
-  /** Start without a click (the headless fleet opens /worker?autostart=1). */
+  /** Start without a click (the headless fleet opens /worker?autostart=1), in a browser under remote control only. */
   autostart: boolean;
   kind: WorkerKind;
   /** Name given in the URL, or null to use this browser's remembered name. */
