@@ -73,9 +73,9 @@ export class LeaseReaper {
           : (['expired', 'lease expired before the worker answered'] as const);
         const transition = await store.release(lease, outcome, reason, Date.now());
         if (!transition.applied) continue;
-        workers.holder(lease)?.recordExpired();
+        if (outcome === 'expired') workers.holder(lease)?.recordExpired();
         revoke(lease);
-        log.warn({ jobId: lease.jobId, status: transition.job.status, outcome }, 'lease expired');
+        log.warn({ jobId: lease.jobId, status: transition.job.status }, outcome === 'expired' ? 'lease expired' : `lease recovered: ${reason}`);
         applied({ type: 'job', transition: outcome, job: transition.job });
       }
     } catch (error) {

@@ -40,9 +40,9 @@ describe('events between masters sharing Redis', () => {
     return { a, b, held, id: id!, lease: { jobId: id!, leaseId: held.jobs[0]!.header.leaseId } };
   }
 
-  it('revoke on the worker’s master a lease another master’s reaper expired: it is told to drop it and is dealt the next job', async () => {
-    // A's reaper stopped: only B expires the lease, a lease after its deadline (the backstop for another
-    // master's lease), and only A holds the worker.
+  it('revoke on the worker’s master a lease another master’s reaper ended: it is told to drop it and is dealt the next job', async () => {
+    // A's reaper stopped: only B ends the lease, a lease after its deadline (the backstop for another master's
+    // lease), as recovered (A did not reap it: no fault of its worker), and only A holds the worker.
     const { a, b, held, id, lease } = await stuckOnA({ leaseMs: 1000 }, { reaperOnA: false });
     await until(() => held.messages.some((message) => message.type === 'cancel'), 'the worker on A told to drop the expired lease');
     expect(held.messages.filter((message) => message.type === 'cancel')).toEqual([{ type: 'cancel', ...lease }]);
@@ -51,7 +51,7 @@ describe('events between masters sharing Redis', () => {
     expect(await a.store.get(id)).toMatchObject({ status: 'done' });
     expect(held.jobs.map((job) => job.header.jobId)).toEqual([id, id]);
     expect(a.lifecycle.counters.transitions).toMatchObject({ expired: 0, leased: 2, completed: 1 });
-    expect(b.lifecycle.counters.transitions).toMatchObject({ expired: 1, leased: 0 });
+    expect(b.lifecycle.counters.transitions).toMatchObject({ recovered: 1, expired: 0, leased: 0 });
   });
 
   it('revoke on the worker’s master a lease another master requeued, taking it for silent: told to drop it, then dealt the job again', async () => {

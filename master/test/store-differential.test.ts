@@ -196,7 +196,7 @@ async function apply(side: Side, op: Op, now: number, step: number): Promise<unk
       case 'release':
         return picked ? side.normalise(await store.release(picked.lease, op.outcome, `${op.outcome} ${step}`, now)) : 'no lease';
       case 'reap': {
-        const expired = await store.expiredLeases(now, 0);
+        const expired = (await store.expiredLeases(now, 0)).map(({ jobId, leaseId }) => ({ jobId, leaseId }));
         const released = [];
         for (const lease of expired) released.push(await store.release(lease, 'expired', 'lease expired', now));
         return [sorted(side.normalise(expired) as unknown[]), sorted(side.normalise(released) as unknown[])];
@@ -231,6 +231,9 @@ async function apply(side: Side, op: Op, now: number, step: number): Promise<unk
   }
 }
 
+// Whether another master made a lease (DueLease.abandoned) is Redis's alone, and left out of the comparisons: an
+// embedded store has one master, and a restart here is a store instance of another master id there.
+
 /** Everything a store holds, as its clients can see it. */
 async function finalState(side: Side, now: number): Promise<unknown> {
   const store = side.instances[0]!;
@@ -247,7 +250,7 @@ async function finalState(side: Side, now: number): Promise<unknown> {
     expect(mine.jobs.map((job) => job.id)).toEqual(jobs.filter((job) => job.owner === ownerId(n)).map((job) => job.id));
   }
   const active = sorted(side.normalise(await store.activeLeases()) as unknown[]);
-  const expired = sorted(side.normalise(await store.expiredLeases(now, 0)) as unknown[]);
+  const expired = sorted(side.normalise((await store.expiredLeases(now, 0)).map(({ jobId, leaseId }) => ({ jobId, leaseId }))) as unknown[]);
   return { ...(side.normalise({ jobs, nextCursor, details, images, votes, counts }) as object), active, expired };
 }
 
