@@ -53,8 +53,8 @@ describe('what a volunteer claims', () => {
     const { page } = await ui.open('/stats');
     const workerRows = await waitForTexts(page, inApp('workers-table', 'tbody tr'), (texts) => texts.length === 2, 'both workers');
     const [fleet, volunteer] = [...workerRows].sort();
-    expect(fleet).toMatch(/^headless-1 operator fleet headless synthetic /);
-    expect(volunteer).toMatch(/^headless-1 volunteer browser tab synthetic /);
+    expect(fleet).toMatch(/^headless-1 operator fleet headless cpu /);
+    expect(volunteer).toMatch(/^headless-1 volunteer browser tab cpu /);
 
     const [id] = await submit(ui.master.url, uploadsFrom([smallImage.path]));
     await until(async () => (await getJob(ui.master.url, id!)).status === 'done', 'the volunteer to answer');
@@ -65,7 +65,7 @@ describe('what a volunteer claims', () => {
     await waitForTexts(
       page,
       inApp('attempt-timeline', 'li'),
-      (texts) => texts[0]?.startsWith('Attempt 1 headless-1 (volunteer) · synthetic done') ?? false,
+      (texts) => texts[0]?.startsWith('Attempt 1 headless-1 (volunteer) · cpu done') ?? false,
       'the attempt',
     );
     const [timing] = await waitForTexts(page, inApp('job-detail', 'section[aria-labelledby=timing]'), (texts) => texts.length === 1, 'the timing');
