@@ -169,9 +169,9 @@ export class SqliteJobStore implements JobStore {
   async reopenAnsweredBy(identity: string, reason: string, unverifiedReason: string, told: (step: Reopened) => void): Promise<void> {
     for (let after = ''; ; await new Promise((resolve) => setImmediate(resolve))) {
       const step = await this.commits.write(() => {
-        const rows = this.q.doneAnsweredBy.all({ identity, after, limit: this.limits.reopenBatch }) as JobRow[];
+        const rows = this.q.answeredBy.all({ identity, after, limit: this.limits.reopenBatch }) as (JobRow & { walked: string })[];
         const walked: Reopened = { reopened: [], unverified: [] };
-        for (const row of rows.filter((read) => leanedOn(toView(read).result, identity))) {
+        for (const row of rows.filter((read) => read.status === 'done' && leanedOn(toView(read).result, identity))) {
           const result = toView(row).result!;
           // Without its image no one can be asked again: the job stays done and its result says it is not verified.
           if (row.image_expired_at !== null) {
@@ -183,7 +183,7 @@ export class SqliteJobStore implements JobStore {
           this.q.reopen.run(reason, row.id);
           walked.reopened.push(this.view(row.id)!);
         }
-        return { walked, next: rows.length === this.limits.reopenBatch ? rows.at(-1)!.id : undefined };
+        return { walked, next: rows.length === this.limits.reopenBatch ? rows.at(-1)!.walked : undefined };
       });
       if (step.walked.reopened.length > 0 || step.walked.unverified.length > 0) told(step.walked);
       if (step.next === undefined) return;

@@ -22,6 +22,17 @@ const UNSHUNNED = `NOT EXISTS (
 const NETWORK_MAY_VOTE = `(@network IS NULL OR (
   SELECT COUNT(*) FROM attempts v WHERE v.job_id = jobs.id AND v.network = @network AND v.trusted = 0 AND v.outcome = 'answered') < @votersPerNetwork)`;
 
+/**
+ * A step of a backtracking walk: the next jobs the identity answered, after the last one the walk read, in the order
+ * of its attempts' index (identity, job_id), each with its job as it is now (none once deleted): a step reads at most
+ * @limit of them, however many jobs the store holds.
+ */
+export const ANSWERED_BY_SQL = `SELECT answered.job_id AS walked, jobs.* FROM (
+    SELECT DISTINCT job_id FROM attempts WHERE identity = @identity AND job_id > @after AND outcome IN ('answered', 'done')
+    ORDER BY job_id LIMIT @limit
+  ) AS answered LEFT JOIN jobs ON jobs.id = answered.job_id
+  ORDER BY answered.job_id`;
+
 export function prepareStatements(db: Database.Database) {
   return {
     insertJob: db.prepare(
@@ -61,12 +72,7 @@ export function prepareStatements(db: Database.Database) {
       `UPDATE attempts SET outcome = 'done', answer = NULL WHERE job_id = ? AND identity = ? AND outcome = 'answered' RETURNING worker_name`,
     ),
     settledBy: db.prepare(`UPDATE jobs SET worker = ? WHERE id = ?`),
-    // A step of a backtracking walk: the next done jobs the identity answered, after the last one the walk read.
-    doneAnsweredBy: db.prepare(
-      `SELECT * FROM jobs WHERE status = 'done' AND id > @after
-         AND id IN (SELECT job_id FROM attempts WHERE identity = @identity AND outcome IN ('answered', 'done'))
-       ORDER BY id LIMIT @limit`,
-    ),
+    answeredBy: db.prepare(ANSWERED_BY_SQL),
     // The finishing attempt votes its own answer: the one it kept, else the result's, if it is its identity's. One
     // finished before finishers kept theirs, on another's answer, holds none to vote: it stays as it was.
     doneToVote: db.prepare(

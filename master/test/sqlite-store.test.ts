@@ -17,6 +17,7 @@ import { afterEach, expect, it, vi } from 'vitest';
 import { FileImageStore } from '../images/file-image-store.ts';
 import { SqliteJobStore } from '../store/sqlite-job-store.ts';
 import { DUE_SQL } from '../store/sqlite-retention.ts';
+import { ANSWERED_BY_SQL } from '../store/sqlite-statements.ts';
 import { IdempotencyKeyReusedError, QueueFullError, StoreUnavailableError } from '../store/store-errors.ts';
 import { DEFAULT_TEST_LIMITS } from '../../test/support/stores.ts';
 import { T0, newJobs } from '../../test/support/store-fixtures.ts';
@@ -269,6 +270,21 @@ it('opens a database written before retention: its ended jobs are found through 
   expect(plan(DUE_SQL.images)).toEqual([expect.stringMatching(/^SEARCH jobs USING INDEX jobs_images_by_end \(finished_at[^)]*\)$/)]);
   expect(plan(DUE_SQL.jobs)).toEqual([expect.stringMatching(/^SEARCH jobs USING INDEX jobs_by_end \(finished_at[^)]*\)$/)]);
   after.close();
+});
+
+it('walks a backtracking step through the identity’s attempts index, looking each job up by id: O(step), not a read of every done job', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'grid-sqlite-'));
+  dirs.push(dir);
+  await new SqliteJobStore(dir, DEFAULT_TEST_LIMITS).close();
+  const db = new Database(path.join(dir, 'jobs.sqlite'));
+  const plan = db.prepare(`EXPLAIN QUERY PLAN ${ANSWERED_BY_SQL}`).all({ identity: 'i', after: '', limit: 1 }) as { detail: string }[];
+  db.close();
+  expect(plan.map((row) => row.detail)).toEqual([
+    'CO-ROUTINE answered',
+    expect.stringMatching(/^SEARCH attempts USING INDEX attempts_by_identity \(identity=\? AND job_id>\?\)$/),
+    'SCAN answered',
+    expect.stringMatching(/^SEARCH jobs USING INDEX \w+ \(id=\?\) LEFT-JOIN$/),
+  ]);
 });
 
 it('deletes at the next open an image file left by a crash between expiring it and deleting the file', async () => {
