@@ -40,13 +40,15 @@ export function answerInTurn(server: http.Server, maxPipelinedRequests: number):
 }
 
 /**
- * Gives `res`'s connection to an event stream, an answer that never ends: false, and the connection closed, when
- * requests came behind it on that connection, since their answers could never be sent.
+ * Gives `res`'s connection to an event stream, an answer that never ends: false, and the connection closed, unless it
+ * is the connection's only answer in progress. Requests behind it could never be answered; one before it still being
+ * sent would lose the stall rule (a stream's connection has no timeout) and hold the stream, with no socket yet, where
+ * dropping it closes nothing. A browser never sends a request before the answers before it are done.
  */
 export function takeForStream(res: http.ServerResponse): boolean {
   const socket = res.req.socket;
   const answers = answersOn(socket);
-  if (answers.length > 0 && answers.at(-1) !== res) {
+  if (answers.length !== 1 || answers[0] !== res) {
     socket.destroy();
     return false;
   }

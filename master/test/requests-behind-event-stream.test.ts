@@ -5,6 +5,7 @@
 import type net from 'node:net';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
+import { holdCalls } from '../../test/support/held-calls.ts';
 import { until } from '../../test/support/jobs-client.ts';
 import { request, useRawHttp } from '../../test/support/raw-http.ts';
 import type { TestMaster } from '../../test/support/test-master.ts';
@@ -45,6 +46,17 @@ async function closedAfter(master: TestMaster, from: string, bytes: Buffer | str
 
 const streamsConnected = async (master: TestMaster) =>
   Number(/^browser_grid_event_streams_connected (\d+)$/m.exec((await request(master, { path: '/metrics' })).body)![1]);
+
+describe('an event stream pipelined behind an answer still being made', () => {
+  it('closes the connection at once: a stream there would switch off the stall rule for the answer before it', async () => {
+    const master = await start({});
+    // The job lookup answers only once the test lets it: the answer before the stream is unfinished when it comes.
+    const looking = holdCalls(master.store, 'get');
+    await closedAfter(master, '127.0.0.6', 'GET /api/jobs/00000000-0000-4000-8000-000000000000 HTTP/1.1\r\nHost: x\r\n\r\n' + STREAM);
+    looking.release();
+    expect(await streamsConnected(master)).toBe(0);
+  });
+});
 
 describe('a request pipelined behind a live event stream', () => {
   it('closes the connection at once, however many are sent', async () => {
