@@ -64,6 +64,7 @@ export class RedisEventRelay {
       if ('problem' in read) return this.drop(read.problem);
       const { origin, events, blacklistings = [] } = read.envelope;
       if (origin === this.origin) return;
+      if (read.unread > 0) this.drop(`${read.unread} of its events or blacklistings unreadable`);
       // Blacklistings first: a job queued in the same message would wake the dispatcher, which could deal it to a
       // socket of the identity still open here.
       for (const notice of blacklistings) fromOthers.blacklisting(notice);
@@ -103,12 +104,15 @@ export class RedisEventRelay {
     );
   }
 
-  /** A message thrown away, not acted on: one bad PUBLISH must not stop a master, nor every master sharing the channel. */
+  /**
+   * A message, or part of one, thrown away, not acted on: one bad PUBLISH must not stop a master, nor every master
+   * sharing the channel.
+   */
   private drop(problem: string): void {
     this.dropped += 1;
     const now = Date.now();
     if (now - this.lastDropWarningAt < DROP_WARNING_INTERVAL_MS) return;
-    this.log.warn({ problem, dropped: this.dropped }, 'event relay: dropped unreadable messages from the events channel');
+    this.log.warn({ problem, dropped: this.dropped }, 'event relay: dropped what it could not read from the events channel');
     this.lastDropWarningAt = now;
     this.dropped = 0;
   }

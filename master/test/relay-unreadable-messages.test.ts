@@ -64,10 +64,17 @@ describe('a message on the events channel that no master wrote', () => {
     const channel = `test:${randomUUID()}:events`;
     const { log, lines } = capturedLog();
     const heard: LiveEvent[] = [];
+    const blacklisted: string[] = [];
     const here = new LiveEvents();
     const relays = [
       new RedisEventRelay({ url: TEST_REDIS_URL }, channel, here, { event: () => {}, blacklisting: () => {} }, log),
-      new RedisEventRelay({ url: TEST_REDIS_URL }, channel, new LiveEvents(), { event: (event) => void heard.push(event), blacklisting: () => {} }, log),
+      new RedisEventRelay(
+        { url: TEST_REDIS_URL },
+        channel,
+        new LiveEvents(),
+        { event: (event) => void heard.push(event), blacklisting: (notice) => void blacklisted.push(notice.workerId) },
+        log,
+      ),
     ];
     try {
       await until(() => {
@@ -81,13 +88,23 @@ describe('a message on the events channel that no master wrote', () => {
         JSON.stringify({ origin: 'x', event: null }),
       ];
       await publish(channel, ...Array.from({ length: 25 }, () => bad).flat());
+      // One item it cannot read costs only itself: the message's other event and its blacklisting are heard.
+      const unknown = { type: 'job-deleted', transition: 'vanished', id: 'job-2' };
+      const mixed = {
+        origin: 'x',
+        events: [unknown, { type: 'job-deleted', transition: 'cancelled', id: 'job-3' }],
+        blacklistings: [{ workerId: 'w', reason: 'r' }],
+      };
+      await publish(channel, JSON.stringify(mixed));
       here.publish({ type: 'job-deleted', transition: 'cancelled', id: 'after' });
       await until(() => heard.some((event) => event.type === 'job-deleted' && event.id === 'after'), 'the good message after the bad ones');
       expect(heard.filter((event) => event.type === 'job-deleted' && event.id !== 'warm-up')).toEqual([
+        { type: 'job-deleted', transition: 'cancelled', id: 'job-3' },
         { type: 'job-deleted', transition: 'cancelled', id: 'after' },
       ]);
+      expect(blacklisted).toEqual(['w']);
       // Two relays heard them: one warning each.
-      expect(lines.filter((line) => line.msg.includes('dropped unreadable messages'))).toHaveLength(2);
+      expect(lines.filter((line) => line.msg.includes('dropped what it could not read'))).toHaveLength(2);
     } finally {
       for (const relay of relays) await relay.close();
     }
