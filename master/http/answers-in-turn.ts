@@ -47,8 +47,7 @@ export function answerInTurn(server: http.Server, maxPipelinedRequests: number):
  */
 export function takeForStream(res: http.ServerResponse): boolean {
   const socket = res.req.socket;
-  const answers = answersOn(socket);
-  if (answers.length !== 1 || answers[0] !== res) {
+  if (answersOn(socket).some((answer) => answer !== res)) {
     socket.destroy();
     return false;
   }
