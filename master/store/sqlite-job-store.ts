@@ -167,12 +167,13 @@ export class SqliteJobStore implements JobStore {
 
   /** A transaction a step, the event loop free between them. */
   async reopenAnsweredBy(identity: string, reason: string, unverifiedReason: string, told: (step: Reopened) => void): Promise<void> {
-    for (let after = ''; ; await new Promise((resolve) => setImmediate(resolve))) {
+    for (let after: string | undefined = ''; after !== undefined; await new Promise((resolve) => setImmediate(resolve))) {
       const step = await this.commits.write(() => {
         const rows = this.q.answeredBy.all({ identity, after, limit: this.limits.reopenBatch }) as (JobRow & { walked: string })[];
         const walked: Reopened = { reopened: [], unverified: [] };
-        for (const row of rows.filter((read) => read.status === 'done' && leanedOn(toView(read).result, identity))) {
-          const result = toView(row).result!;
+        for (const row of rows) {
+          const result = row.status === 'done' ? toView(row).result : null;
+          if (!result || !leanedOn(result, identity)) continue;
           // Without its image no one can be asked again: the job stays done and its result says it is not verified.
           if (row.image_expired_at !== null) {
             this.retention.setResult(row.id, JSON.stringify(withdrawn(result, unverifiedReason)));
@@ -186,7 +187,6 @@ export class SqliteJobStore implements JobStore {
         return { walked, next: rows.length === this.limits.reopenBatch ? rows.at(-1)!.walked : undefined };
       });
       if (step.walked.reopened.length > 0 || step.walked.unverified.length > 0) told(step.walked);
-      if (step.next === undefined) return;
       after = step.next;
     }
   }
