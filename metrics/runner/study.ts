@@ -12,6 +12,7 @@ import { makeConfig } from '../../master/config.ts';
 import { startMaster, type Master } from '../../master/server.ts';
 import { loadDataset, type LabelledImage } from '../dataset.ts';
 import { createLossyLink, type LossyLink } from '../lossy-link.ts';
+import { lossNotApplied } from './applied-loss.ts';
 import type { ClockOffset } from './clock-offset.ts';
 import { probeClockOffset, runUploadClient } from './client-process.ts';
 import { buildRecords, type JobRecord } from './job-records.ts';
@@ -173,6 +174,9 @@ interface LossRound {
 async function measureAtLoss({ options, link, master, masterBehindLink, images, loss, clock, keyPrefix, progress, signal }: LossRound) {
   await link.setLoss(loss);
   const measuredLoss = await link.measureLoss(options.lossProbePackets);
+  // Figures under a loss the link did not apply would be false: the round stops instead (runRounds names it).
+  const notApplied = lossNotApplied(loss, measuredLoss);
+  if (notApplied) throw new Error(notApplied);
   const uploads = images.map((image, i) => {
     const key = `${keyPrefix}-${i}`;
     return { key, fileName: `${key}_${image.file}`, path: image.path };

@@ -3,6 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createLossyLink, lossRuleset, type LossyLink } from '../lossy-link.ts';
+import { lossNotApplied } from '../runner/applied-loss.ts';
 
 const namespaces = () => execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' });
 const links = () => execFileSync('ip', ['-o', 'link', 'show'], { encoding: 'utf8' });
@@ -33,6 +34,16 @@ describe('lossy link', () => {
     expect(measured.forwardLoss).toBeLessThan(0.45);
     expect(measured.returnLoss).toBeGreaterThan(0.15);
     expect(measured.returnLoss).toBeLessThan(0.45);
+    expect(lossNotApplied(0.3, measured)).toBeNull();
+  });
+
+  it('is found out when its drops are gone', async () => {
+    // What a study would otherwise report as 30% loss: the rules removed behind the link's back.
+    if (link!.mechanism === 'nftables') await link!.exec('nft', ['delete', 'table', 'inet', 'lossy']);
+    else await link!.exec('tc', ['qdisc', 'del', 'dev', `lsy${link!.hostAddress.split('.')[2]}n`, 'root']);
+    const measured = await link!.measureLoss(400);
+    expect(lossNotApplied(0.3, measured)).toMatch(/asked for 0\.3 loss/);
+    await link!.setLoss(0.3); // back as it was, for the test after
   });
 
   it('removes the namespace and both veth ends on destroy', async () => {
