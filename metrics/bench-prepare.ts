@@ -17,6 +17,7 @@ import { loadModelFiles } from '../master/model/model-files.ts';
 import { withBrowserGrid, type GridRun } from './browser-run.ts';
 import { loadDataset, type LabelledImage } from './dataset.ts';
 import { positiveInteger } from './option-parsers.ts';
+import { pageStageMeans } from './page-stage-means.ts';
 import { classifyStandalone } from './standalone-run.ts';
 
 const opts = new Command('bench:prepare')
@@ -64,13 +65,14 @@ const row = (name: string, run: GridRun) => {
   const done = run.jobs.filter((job) => job.status === 'done');
   const top1 = run.jobs.filter((job, i) => job.result?.predictions[0]?.index === images[i]!.index).length;
   const top5 = run.jobs.filter((job, i) => job.result?.predictions.some((p) => p.index === images[i]!.index)).length;
-  const stage = (key: 'decode' | 'preprocess' | 'predict') => mean(done.map((job) => job.result!.stages?.[key] ?? 0)).toFixed(1);
+  const { means, measuredJobs } = pageStageMeans(done, ['decode', 'preprocess', 'predict']);
+  const stage = (key: keyof typeof means) => means[key].toFixed(1);
   const first = Math.min(...run.jobs.map((job) => Date.parse(job.submittedAt)));
   const last = Math.max(...done.map((job) => Date.parse(job.finishedAt!)));
   console.log(
     `  ${name.padEnd(24)} done ${done.length}/${run.jobs.length}, ${kib(run.sent.bytes / done.length)} per job (${run.sent.images} pushed), ` +
       `top-1 ${percent(top1)}, top-5 ${percent(top5)}; in the page: decode ${stage('decode')}, preprocess ${stage('preprocess')}, ` +
-      `predict ${stage('predict')} ms; ${(done.length / ((last - first) / 1000)).toFixed(1)} jobs/s`,
+      `predict ${stage('predict')} ms (over the ${measuredJobs} jobs whose stages the master kept); ${(done.length / ((last - first) / 1000)).toFixed(1)} jobs/s`,
   );
   return { top1, bytes: run.sent.bytes / done.length, answers: run.jobs.map((job) => job.result?.predictions[0]?.index ?? -1) };
 };
