@@ -61,12 +61,21 @@ export function statsTables(stats: StatsView, workers: WorkerView[]): Record<str
       rows: stats.series.map((point) => ({ sampledAt, ...point })),
     },
     'latency.csv': {
-      columns: ['sampledAt', 'stage', 'count', 'mean', 'p50', 'p90', 'p99', 'max'],
-      rows: latencyStages.map(([stage, distribution]) => ({ sampledAt, stage, ...distribution })),
+      columns: ['sampledAt', 'stage', 'count', 'mean_ms', 'p50_ms', 'p90_ms', 'p99_ms', 'max_ms'],
+      rows: latencyStages.map(([stage, { count, mean, p50, p90, p99, max }]) => ({
+        sampledAt,
+        stage,
+        count,
+        mean_ms: mean,
+        p50_ms: p50,
+        p90_ms: p90,
+        p99_ms: p99,
+        max_ms: max,
+      })),
     },
     'histograms.csv': {
-      columns: ['sampledAt', 'stage', 'le', 'count'],
-      rows: histogramStages.flatMap(([stage, buckets]) => buckets.map((bucket) => ({ sampledAt, stage, le: bucket.le ?? '+Inf', count: bucket.count }))),
+      columns: ['sampledAt', 'stage', 'le_ms', 'count'],
+      rows: histogramStages.flatMap(([stage, buckets]) => buckets.map((bucket) => ({ sampledAt, stage, le_ms: bucket.le ?? '+Inf', count: bucket.count }))),
     },
     'workers.csv': {
       columns: [

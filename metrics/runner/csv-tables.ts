@@ -1,6 +1,7 @@
 // The summary as CSV, one row per loss rate: summary.csv (outcomes, rates,
 // accuracy) and latency.csv (percentiles per stage). Unknown values (no data)
-// are empty cells, never zeros.
+// are empty cells, never zeros. Every rate and time column names its unit
+// (_per_s, _s, _ms): loss and accuracy columns are fractions.
 import { stringify } from 'csv-stringify/sync';
 import { STAGES } from './latency.ts';
 import { BUCKETS } from './outcomes.ts';
@@ -23,15 +24,15 @@ export function summaryRows(summaries: readonly LossSummary[]): Record<string, C
     loss: s.loss,
     measured_forward_loss: round(s.measuredLoss?.forwardLoss, 4),
     measured_return_loss: round(s.measuredLoss?.returnLoss, 4),
-    offered_rate: s.offeredRate,
+    offered_per_s: s.offeredRate,
     submitted: s.submitted,
     ...Object.fromEntries(BUCKETS.map((bucket) => [bucket, s.buckets[bucket]])),
     created_but_unacknowledged: s.createdButUnacknowledged,
     duplicate_jobs: s.duplicateJobs,
     retries: s.retries,
-    submission_rate: round(s.submissionRate, 4),
-    completion_throughput: round(s.completionThroughput, 4),
-    goodput: round(s.goodput, 4),
+    submission_rate_per_s: round(s.submissionRate, 4),
+    completion_throughput_per_s: round(s.completionThroughput, 4),
+    goodput_per_s: round(s.goodput, 4),
     submission_window_s: round(s.submissionWindowSeconds, 3),
     completion_window_s: round(s.completionWindowSeconds, 3),
     ...proportionCells('top1', s.top1),

@@ -67,12 +67,14 @@ describe('metrics:export', () => {
     expect(latency.map((row) => row.stage)).toEqual(['queue', 'inference', 'endToEnd']);
     for (const row of latency) {
       const distribution = last.latencyMs[row.stage as keyof StatsView['latencyMs']];
-      for (const field of ['count', 'mean', 'p50', 'p90', 'p99', 'max'] as const) expect(Number(row[field])).toBe(distribution[field]);
+      expect(Number(row.count)).toBe(distribution.count);
+      // Milliseconds, as the header says.
+      for (const field of ['mean', 'p50', 'p90', 'p99', 'max'] as const) expect(Number(row[`${field}_ms`])).toBe(distribution[field]);
     }
-    expect(latency[1]).toMatchObject({ count: '5', p50: '42', max: '42' });
+    expect(latency[1]).toMatchObject({ count: '5', p50_ms: '42', max_ms: '42' });
 
     const histograms = ofLast(readCsv(outDir, 'histograms.csv')).filter((row) => row.stage === 'inference');
-    expect(histograms.map((row) => [row.le, Number(row.count)])).toEqual(
+    expect(histograms.map((row) => [row.le_ms, Number(row.count)])).toEqual(
       last.histogramsMs.inference.map((bucket) => [bucket.le === null ? '+Inf' : String(bucket.le), bucket.count]),
     );
 

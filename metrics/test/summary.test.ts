@@ -58,8 +58,23 @@ describe('loss-rate summary', () => {
     expect(row).toMatchObject({ loss: '0.2', submitted: '6', correct: '1', wrong: '2', failed: '1', missing: '0', unacknowledged: '2', duplicate_jobs: '1' });
     expect(row.measured_forward_loss).toBe('');
 
+    expect(row).toMatchObject({ offered_per_s: '10', completion_window_s: expect.any(String) });
+    expect(Number(row.goodput_per_s)).toBeCloseTo(summary.goodput, 3);
+
     const latency = latencyRows([summary])[0]!;
     expect(latency.upload_count).toBe(4);
     expect(latency.endToEnd_count).toBe(3);
+  });
+
+  it('names the unit of every rate and time column', () => {
+    // Counts, and fractions (loss, accuracy), have none; everything else must say per second, seconds or milliseconds.
+    const unitless =
+      /^(loss|measured_\w+_loss|submitted|correct|wrong|failed|missing|unacknowledged|created_but_unacknowledged|duplicate_jobs|retries|top[15](_of_done)?(_low|_high)?)$/;
+    const measured = Object.keys(summaryRows([summary])[0]!).filter((column) => !unitless.test(column));
+    expect(measured.sort()).toEqual(
+      ['completion_throughput_per_s', 'completion_window_s', 'goodput_per_s', 'offered_per_s', 'submission_rate_per_s', 'submission_window_s'].sort(),
+    );
+    const times = Object.keys(latencyRows([summary])[0]!).filter((column) => !/^loss$|_count$/.test(column));
+    expect(times.filter((column) => !column.endsWith('_ms'))).toEqual([]);
   });
 });
