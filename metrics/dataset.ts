@@ -1,5 +1,7 @@
 // A labelled image folder: labels.csv with `file,wnid,index,label` (ImageNet
 // class index 0..999; compare by index — two classes share the label "crane").
+// Columns are read by position, so the header must be that one, and every index
+// a whole number: a class read wrongly would score every answer without a word.
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -9,16 +11,16 @@ export interface LabelledImage {
   index: number;
 }
 
+const HEADER = 'file,wnid,index,label';
+
 export function loadDataset(dir: string): LabelledImage[] {
   const csv = path.join(dir, 'labels.csv');
-  if (!fs.existsSync(csv)) throw new Error(`no labels.csv in ${dir}: expected lines "file,wnid,index,label"`);
-  return fs
-    .readFileSync(csv, 'utf8')
-    .trim()
-    .split('\n')
-    .slice(1)
-    .map((line) => {
-      const [file, , index] = line.split(',');
-      return { file: file!, path: path.join(dir, file!), index: Number(index) };
-    });
+  if (!fs.existsSync(csv)) throw new Error(`no labels.csv in ${dir}: expected lines "${HEADER}"`);
+  const [header, ...lines] = fs.readFileSync(csv, 'utf8').trim().split(/\r?\n/);
+  if (header !== HEADER) throw new Error(`${csv}: expected the header "${HEADER}", not "${header}"`);
+  return lines.map((line, i) => {
+    const [file, , index] = line.split(',');
+    if (!file || !/^\d+$/.test(index ?? '')) throw new Error(`${csv}:${i + 2}: expected a file and a whole class index, got "${line}"`);
+    return { file, path: path.join(dir, file), index: Number(index) };
+  });
 }
