@@ -3,10 +3,11 @@
 // interrupted (or fails to finish) leaves the file from the run before untouched, never half-written.
 import fs from 'node:fs';
 import path from 'node:path';
-import { csvWriter, predictionCells, PREDICTION_COLUMNS } from '../master/http/job-rows.ts';
+import { csvWriter, indexCells, INDEX_COLUMNS, predictionCells, PREDICTION_COLUMNS } from '../master/http/job-rows.ts';
 import type { FileOutcome } from './batch-submit.ts';
 
-export const RESULT_COLUMNS = ['path', 'jobId', 'status', 'error', ...PREDICTION_COLUMNS];
+// The class indexes last, so a script reading the columns before them by position reads what it did.
+export const RESULT_COLUMNS = ['path', 'jobId', 'status', 'error', ...PREDICTION_COLUMNS, ...INDEX_COLUMNS];
 
 export interface ResultsWriter {
   write(outcome: FileOutcome): void;
@@ -47,7 +48,14 @@ export function openResults(file: string | undefined): ResultsWriter {
   csv.pipe(out, { end: Boolean(file) });
   return {
     write: (outcome) =>
-      csv.write([outcome.path, outcome.jobId ?? '', outcome.status, outcome.error ?? '', ...predictionCells(outcome.job ?? { result: null })]),
+      csv.write([
+        outcome.path,
+        outcome.jobId ?? '',
+        outcome.status,
+        outcome.error ?? '',
+        ...predictionCells(outcome.job ?? { result: null }),
+        ...indexCells(outcome.job ?? { result: null }),
+      ]),
     close: async () => {
       csv.end();
       await (file ? settle() : new Promise((resolve) => csv.once('end', resolve)));

@@ -7,6 +7,9 @@ export const TOP_K = 5;
 
 export const PREDICTION_COLUMNS = Array.from({ length: TOP_K }, (_, i) => [`label${i + 1}`, `probability${i + 1}`]).flat();
 
+/** Each prediction's class index: labels are not unique (two ImageNet classes are both "crane"), so score by these. */
+export const INDEX_COLUMNS = Array.from({ length: TOP_K }, (_, i) => `index${i + 1}`);
+
 export const JOB_COLUMNS = [
   'id',
   'status',
@@ -23,14 +26,21 @@ export const JOB_COLUMNS = [
   'backend',
   'inferenceMs',
   ...PREDICTION_COLUMNS,
-  // Last, so a script reading the columns before it by position reads what it did.
+  // Last, so a script reading the columns before it by position reads what it did; the indexes came later still.
   'verification',
+  ...INDEX_COLUMNS,
 ];
 
 /** label1, probability1, … label5, probability5; empty cells where there is no result. */
 export function predictionCells(job: Pick<JobView, 'result'>): (string | number)[] {
   const predictions = job.result?.predictions ?? [];
   return Array.from({ length: TOP_K }, (_, i) => [predictions[i]?.label ?? '', predictions[i]?.probability ?? '']).flat();
+}
+
+/** index1 … index5; empty cells where there is no result. */
+export function indexCells(job: Pick<JobView, 'result'>): (number | '')[] {
+  const predictions = job.result?.predictions ?? [];
+  return Array.from({ length: TOP_K }, (_, i) => predictions[i]?.index ?? '');
 }
 
 export function jobRow(job: JobView): (string | number)[] {
@@ -52,6 +62,7 @@ export function jobRow(job: JobView): (string | number)[] {
     result?.inferenceMs ?? '',
     ...predictionCells(job),
     job.status === 'done' ? (result?.verification?.state ?? '') : '',
+    ...indexCells(job),
   ];
 }
 

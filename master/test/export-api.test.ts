@@ -117,6 +117,8 @@ describe.each(STORES)('export on $name', ({ overrides }) => {
     expect(others).toEqual([]);
     expect(doneRow).toMatchObject({ id: done.id, status: 'done', fileName: 'old-0.png', worker: 'test worker', model: 'abc123', backend: 'cpu' });
     expect([doneRow!.label1, Number(doneRow!.probability1), doneRow!.label5, Number(doneRow!.probability5)]).toEqual(['tabby, tabby cat', 0.5, 'tiger', 0.1]);
+    // Labels are not unique (two ImageNet classes are both "crane"): each prediction's class index is there to score by.
+    expect([1, 2, 3, 4, 5].map((k) => doneRow![`index${k}`])).toEqual(['0', '1', '2', '3', '4']);
 
     const recent = await exportRows(master, `since=${encodeURIComponent('2026-06-01T00:00:00Z')}`);
     expect(recent.map((row) => row.fileName)).toEqual(['new-1.png', 'new-0.png']);

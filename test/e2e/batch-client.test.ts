@@ -94,6 +94,7 @@ describe('npm run submit', () => {
       expect(row.status).toBe('done');
       expect(row.label1).toBe(job!.result!.predictions[0]!.label);
       expect(Number(row.probability1)).toBe(job!.result!.predictions[0]!.probability);
+      expect(Number(row.index1)).toBe(job!.result!.predictions[0]!.index);
       expect(row.label5).not.toBe('');
     }
   });

@@ -119,7 +119,7 @@ export const jobRoutes: RouteConfig[] = [
     summary: 'Every matching job the requester may see (as GET /api/jobs), newest first, streamed (no page limit).',
     security: anyone,
     description:
-      'CSV has one row per job with columns id, status, fileName, contentType, size, attempts, submittedAt, startedAt, finishedAt, worker, error, model, backend, inferenceMs, label1, probability1 … label5, probability5, verification (trusted, verified or unverified on a done job: result.verification.state; empty otherwise). JSON lines have one JobView per line.',
+      'CSV has one row per job with columns id, status, fileName, contentType, size, attempts, submittedAt, startedAt, finishedAt, worker, error, model, backend, inferenceMs, label1, probability1 … label5, probability5, verification (trusted, verified or unverified on a done job: result.verification.state; empty otherwise), index1 … index5 (the class index of each prediction: labels are not unique). JSON lines have one JobView per line.',
     request: { query: ExportQuery },
     responses: {
       200: {
