@@ -47,8 +47,10 @@ const opts = program.opts<{
 
 // The first signal stops the study and lets it clean up (the network namespace, browsers, temp folders); the loss
 // rates finished are already written. A second one exits at once (the exit hooks still remove the namespace).
+// SIGHUP too: a closed terminal or dropped ssh session would otherwise end the process with no exit hook run,
+// leaving the namespace, its veth and loss rules until the next run.
 const stop = new AbortController();
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
   process.on(signal, () => {
     if (stop.signal.aborted) process.exit(130);
     console.error(`metrics: ${signal}: stopping and cleaning up (again to exit at once)`);

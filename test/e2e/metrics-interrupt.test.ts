@@ -1,5 +1,6 @@
 // `npm run metrics` stopped with Ctrl-C after its first loss rate: the rate finished is kept in the results
-// folder, the study cleans up (network namespace, its temp job store) and exits 130. Needs root and nftables.
+// folder, the study cleans up (network namespace, its temp job store) and exits 130; hung up (SIGHUP), the same.
+// Needs root and nftables.
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -37,6 +38,33 @@ it('keeps the loss rates finished before a SIGINT, and cleans up', async () => {
   expect(records.map((record) => record.loss)).toEqual(Array(6).fill(0));
   expect(fs.readFileSync(path.join(outDir, 'summary.csv'), 'utf8').trim().split('\n')).toHaveLength(2);
   expect(execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' })).not.toContain(`-${child.pid}`);
+  expect(
+    [...studyTempDirs()].filter((name) => !tempBefore.has(name)),
+    'its temp job store is removed',
+  ).toEqual([]);
+}, 300_000);
+
+it('cleans up when its terminal closes (SIGHUP), as on a Ctrl-C', async () => {
+  const tempBefore = studyTempDirs();
+  const args = ['--import', 'tsx', 'metrics/main.ts', '--images', devImagesDir, '--loss', '0', '--count', '6', '--rate', '5', '--workers', '1'];
+  args.push('--out', path.join(work, 'hangup'), '--probe-packets', '100');
+  const child = spawn(process.execPath, args, { cwd: projectRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const closed = new Promise<number | null>((resolve) => child.once('close', resolve));
+  let exited = false;
+  void closed.then(() => (exited = true));
+  const namespaces = () => execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' });
+
+  // Hung up as soon as its lossy link exists: an ssh session dropped mid-run.
+  while (!exited && !namespaces().includes(`-${child.pid}`)) await sleep(50);
+  child.kill('SIGHUP');
+  const code = await closed;
+
+  expect(code, output.slice(-4000)).toBe(130);
+  expect(output).toContain('stopped by SIGHUP');
+  expect(namespaces()).not.toContain(`-${child.pid}`);
   expect(
     [...studyTempDirs()].filter((name) => !tempBefore.has(name)),
     'its temp job store is removed',
