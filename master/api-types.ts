@@ -41,7 +41,7 @@ export const Verification = z
     state: z
       .enum(['trusted', 'verified', 'unverified'])
       .describe(
-        "trusted: a worker of the operator's fleet answered; verified: volunteers agreed until the answer's credibility reached 1 − TARGET_ERROR; unverified: MAX_REPLICAS volunteers answered without reaching it and no trusted worker was there.",
+        "trusted: a worker of the operator's fleet answered; verified: volunteers agreed until the answer's credibility reached 1 − TARGET_ERROR; unverified: MAX_REPLICAS volunteers whose answers count answered without reaching it, or the job held MAX_ANSWERS_PER_JOB volunteer answers, those of identities blacklisted since included (reason then says so), and no trusted worker was there.",
       ),
     credibility: z.number().min(0).max(1).describe("The final answer's credibility: the estimated probability that it is what an honest worker says."),
     replicas: z.array(Replica).describe('Every answer the job received, in order.'),
@@ -49,7 +49,7 @@ export const Verification = z
       .string()
       .optional()
       .describe(
-        'Only on a result made unverified after the job was done: why. A volunteer it leaned on was blacklisted when its image had already expired, so it could not be verified again; the credibility is the one it had when it was done, which counted that volunteer.',
+        'Only on an unverified result, and not on one that ended so past MAX_REPLICAS: why. Either it was made unverified after the job was done: a volunteer it leaned on was blacklisted when its image had already expired, so it could not be verified again, and the credibility is the one it had when it was done, which counted that volunteer. Or the job ended holding MAX_ANSWERS_PER_JOB volunteer answers, the most one job may, before MAX_REPLICAS of them counted (the others came from identities blacklisted since they answered, marked blacklisted among the replicas), with no trusted worker connected; the credibility is that of the answers that count.',
       ),
   })
   .meta({ id: 'Verification' });
@@ -125,7 +125,7 @@ export const JobView = z
     trustedOnly: z
       .boolean()
       .describe(
-        "Only the operator's trusted workers may take it: it was submitted private, volunteers' answers did not verify it, or volunteers could not process it.",
+        "Only the operator's trusted workers may take it: it was submitted private, volunteers' answers did not verify it (past MAX_REPLICAS, or holding MAX_ANSWERS_PER_JOB volunteer answers), or volunteers could not process it.",
       ),
     imageExpiredAt: timestamp
       .nullable()
@@ -256,7 +256,12 @@ export const VerificationPolicyView = z
       .describe(
         "false when no volunteer can ever earn a say (no spot checks, MIN_CHECKS_TO_VERIFY above 0): volunteers' answers then never verify a job; it goes to a trusted worker, or ends unverified after maxReplicas answers.",
       ),
-    maxReplicas: z.number().int().describe('Most answers one job collects while its answer is not yet credible (MAX_REPLICAS).'),
+    maxReplicas: z
+      .number()
+      .int()
+      .describe(
+        'Most answers one job collects while its answer is not yet credible (MAX_REPLICAS), counting those of identities not blacklisted since; every volunteer answer counts toward MAX_ANSWERS_PER_JOB, a bound of its own.',
+      ),
     targetError: z.number().describe('A volunteer-answered job is verified when its credibility reaches 1 − this (TARGET_ERROR).'),
   })
   .meta({ id: 'VerificationPolicyView' });

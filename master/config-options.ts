@@ -202,6 +202,12 @@ export const OPTIONS: [string, string, keyof Config, string][] = [
   ['--saboteur-fraction <f>', 'SABOTEUR_FRACTION', 'saboteurFraction', 'assumed upper bound on the share of volunteer identities that are saboteurs'],
   ['--max-replicas <n>', 'MAX_REPLICAS', 'maxReplicas', 'most answers one job may collect while its answer is not yet credible'],
   [
+    '--max-answers-per-job <n>',
+    'MAX_ANSWERS_PER_JOB',
+    'maxAnswersPerJob',
+    'most volunteer answers one job may hold, those of identities blacklisted since included; past it, trusted workers only or unverified (at least MAX_REPLICAS)',
+  ],
+  [
     '--close-call-margin <m>',
     'CLOSE_CALL_MARGIN',
     'closeCallMargin',

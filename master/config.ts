@@ -12,6 +12,7 @@ import { MAX_PARTITIONS } from './store/redis/partitions.ts';
 
 export const DEFAULT_MAX_JOBS_PAGE = 500;
 export const DEFAULT_MAX_WORKERS_PAGE = 200;
+export const DEFAULT_MAX_ANSWERS_PER_JOB = 20;
 
 const int = (min: number) => z.coerce.number().int().min(min);
 /** Node's timers wait at most 2³¹ − 1 ms (24.8 days) and fire at once when asked for longer. */
@@ -263,6 +264,11 @@ export const ConfigSchema = z
     saboteurFraction: fraction.default(0.1),
     /** Most answers (replicas) one job may collect before it ends without a credible answer. */
     maxReplicas: int(1).default(5),
+    /**
+     * Most volunteer answers one job may hold, those of identities blacklisted since they answered included: past it the
+     * job goes to a trusted worker or ends unverified (trust/verification.ts), and no volunteer is leased it again.
+     */
+    maxAnswersPerJob: int(1).default(DEFAULT_MAX_ANSWERS_PER_JOB),
     /** A volunteer's answer whose top-1 leads the second by less than this never settles a job alone (trust/close-calls.ts); 0: off. */
     closeCallMargin: probabilityGap.default(0.1),
     /** The same for an answer computed in fp32 (trust/close-calls.ts: fp32 backends agree to the fifth decimal); never above closeCallMargin. */
@@ -326,6 +332,14 @@ export const ConfigSchema = z
   .refine((config) => config.headersTimeoutMs <= config.requestTimeoutMs, {
     path: ['headersTimeoutMs'],
     message: 'the headers must be allowed no longer than the whole request (REQUEST_TIMEOUT_MS)',
+  })
+  .superRefine((config, ctx) => {
+    if (config.maxAnswersPerJob >= config.maxReplicas) return;
+    ctx.addIssue({
+      code: 'custom',
+      path: ['maxAnswersPerJob'],
+      message: `${config.maxAnswersPerJob} is below MAX_REPLICAS (${config.maxReplicas}); it counts every volunteer answer a job holds, those of blacklisted identities included, so it must be at least MAX_REPLICAS or a job could never collect the answers MAX_REPLICAS allows`,
+    });
   })
   .refine((config) => config.goldDir !== undefined || config.goldAnswers === undefined, {
     path: ['goldAnswers'],

@@ -88,7 +88,8 @@ async function startLocked(config: Config, log: Logger, parts: MasterParts, lock
   const model = loadModelFiles(config.modelDir, config.modelInputRange);
   // Uploads are prepared for the served model's input size: what workers receive (master/images/prepared-image.ts).
   const preparer = parts.preparer ?? new ImagePreparer(model.view.imageSize, config.maxImagePixels);
-  const { maxAttempts, maxLeases, failureQuorum, maxPendingJobs, idempotencyTtlMs, leaseScanLimit, maxVotersPerNetwork, errorAttemptsShown } = config;
+  const { maxAttempts, maxLeases, failureQuorum, maxPendingJobs, idempotencyTtlMs, leaseScanLimit, maxVotersPerNetwork, maxAnswersPerJob, errorAttemptsShown } =
+    config;
   const limits = {
     maxAttempts,
     maxLeases,
@@ -97,6 +98,7 @@ async function startLocked(config: Config, log: Logger, parts: MasterParts, lock
     idempotencyTtlMs,
     leaseScanLimit,
     maxVotersPerNetwork,
+    maxAnswersPerJob,
     errorAttemptsShown,
     reopenBatch: config.retentionBatch,
   };
@@ -139,10 +141,11 @@ async function startLocked(config: Config, log: Logger, parts: MasterParts, lock
     spotChecks,
     maxWaitingVotes: config.maxWaitingVotes,
     batchRules: {
-      // Volunteers that can have passed over one job still open to others: its MAX_REPLICAS answers, MAX_LEASES refused
-      // or dropping it too often, FAILURE_QUORUM calling it unprocessable, each cap counting a network once, so each
-      // network's sessions in a batch (MAX_VOTERS_PER_NETWORK of it).
-      passersPerJob: (config.maxReplicas + config.maxLeases + config.failureQuorum) * config.maxVotersPerNetwork,
+      // Volunteers that can have passed over one job still open to others: its MAX_ANSWERS_PER_JOB answers (every
+      // volunteer answer it holds, those of identities blacklisted since included, which MAX_REPLICAS does not count:
+      // it is at least MAX_REPLICAS, config.ts), MAX_LEASES refused or dropping it too often, FAILURE_QUORUM calling it
+      // unprocessable, each cap counting a network once, so each network's sessions in a batch (MAX_VOTERS_PER_NETWORK of it).
+      passersPerJob: (config.maxAnswersPerJob + config.maxLeases + config.failureQuorum) * config.maxVotersPerNetwork,
       volunteersPerNetwork: config.maxVotersPerNetwork,
     },
   });

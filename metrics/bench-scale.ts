@@ -149,6 +149,7 @@ const limits = {
   idempotencyTtlMs: 3_600_000,
   leaseScanLimit: 1_000,
   maxVotersPerNetwork: 1,
+  maxAnswersPerJob: 20,
   errorAttemptsShown: 10,
   reopenBatch: 500,
 };

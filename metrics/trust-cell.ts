@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomBytes, randomInt } from 'node:crypto';
 import type { JobView } from '../master/api-types.ts';
-import { makeConfig, type Config } from '../master/config.ts';
+import { DEFAULT_MAX_ANSWERS_PER_JOB, makeConfig, type Config } from '../master/config.ts';
 import type { JobChanged } from '../master/lifecycle/job-events.ts';
 import { startMaster } from '../master/server.ts';
 import { reachesTarget } from '../master/trust/credibility.ts';
@@ -153,6 +153,8 @@ export async function runTrustCell(inputs: TrustBenchInputs, cell: CellSpec, opt
     goldDir: inputs.goldDir,
     goldAnswers: inputs.goldAnswers,
     ...options.policy,
+    // MAX_ANSWERS_PER_JOB must be at least MAX_REPLICAS: a cell asking for more replicas than its default gets as many.
+    ...(options.policy.maxReplicas !== undefined && { maxAnswersPerJob: Math.max(options.policy.maxReplicas, DEFAULT_MAX_ANSWERS_PER_JOB) }),
     ...(fleetToken && { fleetToken }),
     ...(options.store.kind === 'redis' && { redisUrl: options.store.url, redisPrefix: REDIS_PREFIX }),
   });

@@ -118,6 +118,12 @@ export interface Limits {
    * holds this many is not leased the job, so identities minted on one address neither vote twice nor use up its replicas.
    */
   maxVotersPerNetwork: number;
+  /**
+   * Volunteer answers (votes) one job may hold, those of identities blacklisted since included (MAX_ANSWERS_PER_JOB):
+   * a vote or a reopening that leaves the job holding this many makes it trusted-only, whatever the caller asked, and
+   * no volunteer is leased a job holding this many.
+   */
+  maxAnswersPerJob: number;
   /** The latest attempts a failed job's error lists, each with its reason; the earlier ones it only counts. */
   errorAttemptsShown: number;
   /** Jobs one step of a backtracking walk (reopenAnsweredBy) reads at most (RETENTION_BATCH): the store is never held long. */
@@ -187,8 +193,8 @@ export interface JobStore {
   complete(lease: LeaseRef, workerId: string, result: JobResult, now: number, answer?: JobResult): Promise<Transition>;
   /**
    * A volunteer's answer that does not settle the job yet, fenced as complete is: kept as a vote (votes()), the job
-   * goes back to the queue for another identity — never this one again — and, with `trustedOnly`, for trusted
-   * workers only from now on. Uses up no attempt.
+   * goes back to the queue for another identity — never this one again — and, with `trustedOnly` or once it holds
+   * limits.maxAnswersPerJob votes, for trusted workers only from now on. Uses up no attempt.
    */
   vote(lease: LeaseRef, workerId: string, answer: JobResult, trustedOnly: boolean, now: number): Promise<Transition>;
   /**
@@ -206,7 +212,8 @@ export interface JobStore {
    * Backtracking after a blacklisting: every job done on this identity's word (its answer agreed with the result and counted, and
    * no trusted worker's did) goes back to the queue, its answers all kept as votes, each its own identity's (the
    * finishing attempt's too, as complete kept it: a job finished before finishers kept their own answer, on another's,
-   * holds none of the finisher's, which may answer again) and `reason` as its error. A job whose image has expired
+   * holds none of the finisher's, which may answer again) and `reason` as its error, for trusted workers only if it
+   * holds limits.maxAnswersPerJob answers. A job whose image has expired
    * cannot be verified again: it stays done, its result's verification unverified with `unverifiedReason`
    * (job-views.ts, withdrawn). Reads only the jobs this identity answered, in steps of at most limits.reopenBatch, each
    * committed on its own and told to `told` as it commits, the event loop free between them: an identity that answered

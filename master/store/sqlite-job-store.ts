@@ -140,7 +140,7 @@ export class SqliteJobStore implements JobStore {
       const row = this.fenced(lease, workerId);
       if ('reason' in row) return { applied: false, reason: row.reason };
       this.q.keepVote.run(now, JSON.stringify(answer), lease.jobId, lease.leaseId);
-      this.q.requeueForReplica.run(trustedOnly ? 1 : 0, lease.jobId);
+      this.q.requeueForReplica.run(trustedOnly ? 1 : 0, this.limits.maxAnswersPerJob, lease.jobId);
       return { applied: true, job: this.view(lease.jobId)! };
     });
   }
@@ -181,7 +181,7 @@ export class SqliteJobStore implements JobStore {
             continue;
           }
           this.q.doneToVote.run({ result: JSON.stringify(answerOf(result)), resultIdentity: result.workerId ?? null, jobId: row.id });
-          this.q.reopen.run(reason, row.id);
+          this.q.reopen.run(reason, this.limits.maxAnswersPerJob, row.id);
           walked.reopened.push(this.view(row.id)!);
         }
         return { walked, next: rows.length === this.limits.reopenBatch ? rows.at(-1)!.walked : undefined };
@@ -343,7 +343,7 @@ export class SqliteJobStore implements JobStore {
   private oldestFor(worker: WorkerRef): JobRow | undefined {
     const scan = { identity: worker.identity, scan: this.limits.leaseScanLimit };
     if (worker.workerClass === 'trusted') return this.q.oldestQueuedForTrusted.get(scan) as JobRow | undefined;
-    const network = { network: worker.network ?? null, votersPerNetwork: this.limits.maxVotersPerNetwork };
+    const network = { network: worker.network ?? null, votersPerNetwork: this.limits.maxVotersPerNetwork, maxAnswers: this.limits.maxAnswersPerJob };
     return this.q.oldestQueuedForVolunteer.get({ ...scan, ...network }) as JobRow | undefined;
   }
 

@@ -23,6 +23,17 @@ const NETWORK_MAY_VOTE = `(@network IS NULL OR (
   SELECT COUNT(*) FROM attempts v WHERE v.job_id = jobs.id AND v.network = @network AND v.trusted = 0 AND v.outcome = 'answered') < @votersPerNetwork)`;
 
 /**
+ * A queued job's condition that it holds fewer than @maxAnswers volunteer answers (MAX_ANSWERS_PER_JOB, those of
+ * identities blacklisted since included): no volunteer is leased it again. vote and reopen make such a job
+ * trusted-only, out of the open queue; this keeps from volunteers one left holding that many by a master older than
+ * the limit, or before it was lowered (the twin of job-lib.lua's answers_full).
+ */
+const ANSWERS_LEFT = `jobs.votes < @maxAnswers`;
+
+/** Whether a job holds ? volunteer answers or more (MAX_ANSWERS_PER_JOB), counted as VOTES_HELD: 1 or 0. */
+const ANSWERS_FULL = `(${VOTES_HELD} >= ?)`;
+
+/**
  * A step of a backtracking walk: the next jobs the identity answered, after the last one the walk read, in the order
  * of its attempts' index (identity, job_id), each with its job as it is now (none once deleted): a step reads at most
  * @limit of them, however many jobs the store holds.
@@ -45,14 +56,14 @@ export function prepareStatements(db: Database.Database) {
     job: db.prepare(`SELECT * FROM jobs WHERE id = ?`),
     // Never a job this identity said cannot be processed, answered, answered with nonsense, or (a volunteer) failed
     // or dropped: that one waits for other identities. Never a trusted-only job to a volunteer, whose query
-    // walks the open queue's index (sqlite-schema.ts), so private jobs waiting for the fleet cost its lease nothing.
-    // Among the oldest @scan only (LEASE_SCAN_LIMIT).
+    // walks the open queue's index (sqlite-schema.ts), so private jobs waiting for the fleet cost its lease nothing,
+    // nor one holding MAX_ANSWERS_PER_JOB answers. Among the oldest @scan only (LEASE_SCAN_LIMIT).
     oldestQueuedForTrusted: db.prepare(
       `SELECT * FROM (SELECT * FROM jobs WHERE status = 'queued' ORDER BY seq LIMIT @scan) AS jobs WHERE ${UNSHUNNED} ORDER BY seq LIMIT 1`,
     ),
     oldestQueuedForVolunteer: db.prepare(
       `SELECT * FROM (SELECT * FROM jobs INDEXED BY jobs_open_queue WHERE status = 'queued' AND trusted_only = 0 ORDER BY seq LIMIT @scan) AS jobs
-       WHERE ${UNSHUNNED} AND ${NETWORK_MAY_VOTE} ORDER BY seq LIMIT 1`,
+       WHERE ${UNSHUNNED} AND ${NETWORK_MAY_VOTE} AND ${ANSWERS_LEFT} ORDER BY seq LIMIT 1`,
     ),
     lease: db.prepare(
       `UPDATE jobs SET status = 'leased', attempts = attempts + 1, started_at = ?, worker = ?, lease_id = ?,
@@ -79,9 +90,10 @@ export function prepareStatements(db: Database.Database) {
       `UPDATE attempts SET outcome = 'answered', answer = COALESCE(answer, @result)
        WHERE job_id = @jobId AND outcome = 'done' AND (answer IS NOT NULL OR identity = @resultIdentity)`,
     ),
+    // A job reopened holding MAX_ANSWERS_PER_JOB answers goes to trusted workers only.
     reopen: db.prepare(
-      `UPDATE jobs SET status = 'queued', result = NULL, finished_at = NULL, worker = NULL, error = ?, votes = ${VOTES_HELD}
-       WHERE id = ? AND status = 'done'`,
+      `UPDATE jobs SET status = 'queued', result = NULL, finished_at = NULL, worker = NULL, error = ?, votes = ${VOTES_HELD},
+       trusted_only = MAX(trusted_only, ${ANSWERS_FULL}) WHERE id = ? AND status = 'done'`,
     ),
     attempts: db.prepare(`SELECT * FROM attempts WHERE job_id = ? ORDER BY attempt`),
     finish: db.prepare(
@@ -92,9 +104,10 @@ export function prepareStatements(db: Database.Database) {
       `UPDATE jobs SET status = 'queued', failures = ?, lease_id = NULL, lease_worker = NULL, lease_deadline = NULL, lease_trusted = NULL,
        worker = NULL, error = ?, trusted_only = MAX(trusted_only, ?) WHERE id = ?`,
     ),
+    // Trusted-only if asked, or once the job holds MAX_ANSWERS_PER_JOB answers, whatever the caller asked.
     requeueForReplica: db.prepare(
       `UPDATE jobs SET status = 'queued', lease_id = NULL, lease_worker = NULL, lease_deadline = NULL, lease_trusted = NULL, worker = NULL,
-       error = NULL, trusted_only = MAX(trusted_only, ?), votes = ${VOTES_HELD} WHERE id = ?`,
+       error = NULL, trusted_only = MAX(trusted_only, ?, ${ANSWERS_FULL}), votes = ${VOTES_HELD} WHERE id = ?`,
     ),
     expired: db.prepare(`SELECT id AS jobId, lease_id AS leaseId FROM jobs WHERE status = 'leased' AND lease_deadline <= ?`),
     active: db.prepare(`SELECT id AS jobId, lease_id AS leaseId FROM jobs WHERE status = 'leased'`),

@@ -189,6 +189,7 @@ describe('configuration', () => {
       targetError: 0.001,
       saboteurFraction: 0.1,
       maxReplicas: 5,
+      maxAnswersPerJob: 20,
       closeCallMargin: 0.1,
       closeCallMarginFp32: 0.001,
       minChecksToVerify: 1,
@@ -227,6 +228,14 @@ describe('configuration', () => {
     expect(() => loadConfig(argv(), { SABOTEUR_FRACTION: '1' })).toThrow(/--saboteur-fraction \/ SABOTEUR_FRACTION: expected a number below 1/);
     expect(() => loadConfig(argv(), { GOLD_FRACTION: 'some' })).toThrow(/--gold-fraction \/ GOLD_FRACTION/);
     expect(() => loadConfig(argv(), { MAX_REPLICAS: '0' })).toThrow(/--max-replicas \/ MAX_REPLICAS/);
+    expect(loadConfig(argv('--max-answers-per-job', '7'), { MAX_REPLICAS: '7' })).toMatchObject({ maxReplicas: 7, maxAnswersPerJob: 7 });
+    expect(loadConfig(argv(), { MAX_ANSWERS_PER_JOB: '40' }).maxAnswersPerJob).toBe(40);
+    // It counts every answer MAX_REPLICAS does, and those of identities blacklisted since: below it, it would cut MAX_REPLICAS short.
+    expect(() => loadConfig(argv(), { MAX_REPLICAS: '7', MAX_ANSWERS_PER_JOB: '6' })).toThrow(
+      /--max-answers-per-job \/ MAX_ANSWERS_PER_JOB: 6 is below MAX_REPLICAS \(7\)/,
+    );
+    expect(() => loadConfig(argv(), { MAX_REPLICAS: '21' })).toThrow(/MAX_ANSWERS_PER_JOB: 20 is below MAX_REPLICAS \(21\)/);
+    expect(() => loadConfig(argv(), { MAX_ANSWERS_PER_JOB: '0' })).toThrow(/--max-answers-per-job \/ MAX_ANSWERS_PER_JOB/);
     expect(() => loadConfig(argv(), { GOLD_POOL_SIZE: '-1' })).toThrow(/--gold-pool-size \/ GOLD_POOL_SIZE/);
     expect(() => loadConfig(argv(), { GOLD_POOL_SIZE: '1001' })).toThrow(/--gold-pool-size \/ GOLD_POOL_SIZE/);
     expect(() => loadConfig(argv(), { MAX_WAITING_VOTES: '-1' })).toThrow(/--max-waiting-votes \/ MAX_WAITING_VOTES/);

@@ -344,4 +344,38 @@ describe.each(STORE_KINDS)('$name job store: votes and trusted-only jobs', (kind
     expect(await store.lease([V2], LEASE_MS, T0 + 2)).toEqual([null]);
     expect((await leaseOne(store, FLEET, T0 + 3)).jobId).toBe(created[0]!.id);
   });
+
+  it('makes a job trusted-only once it holds limits.maxAnswersPerJob votes, whatever the caller asked, and deals it to no volunteer', async () => {
+    const store = await open({ maxAnswersPerJob: 2 });
+    const { jobs: created } = await store.create(jobs(1), T0);
+    const id = created[0]!.id;
+    const first = await store.vote(await leaseOne(store, V1), V1.id, answer(5, 'identity-1'), false, T0 + 1);
+    expect(first.applied && [first.job.votes, first.job.trustedOnly]).toEqual([1, false]);
+    const second = await store.vote(await leaseOne(store, V2, T0 + 2), V2.id, answer(5, 'identity-2'), false, T0 + 3);
+    expect(second.applied && [second.job.votes, second.job.trustedOnly]).toEqual([2, true]);
+    const V3 = volunteer('v3', 'identity-3');
+    expect(await store.openTo([V3, FLEET])).toEqual([false, true]);
+    expect(await store.lease([V3], LEASE_MS, T0 + 4)).toEqual([null]);
+    expect((await leaseOne(store, FLEET, T0 + 5)).jobId).toBe(id);
+  });
+
+  it('makes a job reopened holding limits.maxAnswersPerJob votes trusted-only', async () => {
+    const store = await open({ maxAnswersPerJob: 2 });
+    const { jobs: created } = await store.create(jobs(1), T0);
+    const id = created[0]!.id;
+    await store.vote(await leaseOne(store, V1), V1.id, answer(4, 'identity-1'), false, T0 + 1);
+    const result: JobResult = {
+      ...answer(4, 'identity-2'),
+      verification: {
+        state: 'verified',
+        credibility: 0.9995,
+        replicas: ['identity-1', 'identity-2'].map((workerId) => ({ workerId, workerClass: 'volunteer' as const, top1: 4, agreed: true })),
+      },
+    };
+    await store.complete(await leaseOne(store, V2, T0 + 2), V2.id, result, T0 + 3);
+    const { reopened } = await reopenedBy(store, 'identity-2', 'identity-2 was blacklisted', 'unused: every image is kept');
+    expect(reopened.map((job) => [job.id, job.status, job.votes, job.trustedOnly])).toEqual([[id, 'queued', 2, true]]);
+    expect(await store.lease([volunteer('v3', 'identity-3')], LEASE_MS, T0 + 4)).toEqual([null]);
+    expect((await leaseOne(store, FLEET, T0 + 5)).jobId).toBe(id);
+  });
 });

@@ -6,7 +6,10 @@
 // (close-calls.ts) never settles it without another identity agreeing. Identities minted on one network count as at
 // most MAX_VOTERS_PER_NETWORK voters (votersPerNetwork). Until then it goes to another identity, up
 // to MAX_REPLICAS answers; past them, to a trusted worker if one is connected, else it ends `unverified` on the
-// answer in the lead, and says so. Once a job ends on a
+// answer in the lead, and says so. The answers of identities blacklisted since count for nothing toward MAX_REPLICAS
+// (a handful of saboteurs would otherwise push jobs to `unverified`), but a job holds at most MAX_ANSWERS_PER_JOB
+// volunteer answers, theirs included: past it, the same (trusted workers only, else `unverified`, its reason saying
+// why), so identities that answer and then get blacklisted cannot make one job collect answers without end. Once a job ends on a
 // credible answer, each volunteer's answer to it is judged, once however often the job ends (verified again after a
 // blacklisting): one outvoted far more often than honest backends disagree (MAX_OUTVOTED_SHARE of at least
 // OUTVOTED_MIN_ANSWERS) is to be blacklisted.
@@ -21,6 +24,8 @@ export interface VerificationPolicy {
   targetError: number;
   saboteurFraction: number;
   maxReplicas: number;
+  /** Most volunteer answers one job may hold, those of identities blacklisted since included (MAX_ANSWERS_PER_JOB, ≥ maxReplicas). */
+  maxAnswersPerJob: number;
   closeCallMargin: number;
   closeCallMarginFp32: number;
   minChecksToVerify: number;
@@ -139,7 +144,8 @@ export class Verifier {
 
   /**
    * `newest` is the new answer (its workerId and workerClass set), `earlier` the votes the job already holds.
-   * The votes of identities blacklisted since they voted no longer count.
+   * The votes of identities blacklisted since they voted no longer count, toward a verdict or MAX_REPLICAS; every
+   * volunteer answer counts toward MAX_ANSWERS_PER_JOB, theirs and the newest included.
    */
   async decide(newest: Ballot, earlier: readonly Ballot[], trustedWorkerConnected: boolean): Promise<Decision> {
     const ballots = [...earlier, newest];
@@ -179,13 +185,27 @@ export class Verifier {
         return { final: true, result: settled(answers, [agreeing], outcome.answer, { state, credibility: outcome.credibility }, ignored), ...flag };
     }
     const volunteerAnswers = counted.filter(({ answer: given }) => !isTrusted(given)).length;
-    if (volunteerAnswers < this.policy.maxReplicas) return { final: false, trustedOnly: false, ...flag };
+    // Every volunteer answer the job would hold, counted or not: the bound on what one job keeps and reads back.
+    const heldAnswers = answers.filter((given) => !isTrusted(given)).length;
+    const belowReplicas = volunteerAnswers < this.policy.maxReplicas;
+    if (belowReplicas && heldAnswers < this.policy.maxAnswersPerJob) return { final: false, trustedOnly: false, ...flag };
     if (trustedWorkerConnected) return { final: false, trustedOnly: true, ...flag };
     // With no answer that counts, the lead among all of them is still the best guess to show, unverified.
     const lead = leadOf(outcome) ?? leadOf(verdict(asVotes(counted), this.policy)) ?? top1(answer);
     const shown = [answersOf(voting), answersOf(counted)];
-    return { final: true, result: settled(answers, shown, lead, { state: 'unverified', credibility: outcome.credibility }, ignored), ...flag };
+    // Ended by MAX_ANSWERS_PER_JOB before MAX_REPLICAS counted answers: unlike the usual unverified, it says why.
+    const why = belowReplicas ? { reason: answersCapReason(heldAnswers, heldAnswers - volunteerAnswers) } : {};
+    const unverified = { state: 'unverified' as const, credibility: outcome.credibility, ...why };
+    return { final: true, result: settled(answers, shown, lead, unverified, ignored), ...flag };
   }
+}
+
+/**
+ * Why a job ended unverified at MAX_ANSWERS_PER_JOB (Verification.reason): `held` volunteer answers, `blacklisted` of
+ * them from identities blacklisted since, and no trusted worker connected.
+ */
+export function answersCapReason(held: number, blacklisted: number): string {
+  return `it holds ${held} volunteer answers, the most one job may (MAX_ANSWERS_PER_JOB), ${blacklisted} of them from identities blacklisted since they answered, which count for nothing, with no credible answer among the rest, and no trusted worker was connected to settle it`;
 }
 
 /** An answer counted (its identity not blacklisted), with what its voter's say rests on. */
@@ -226,7 +246,7 @@ function settled(
   answers: JobResult[],
   preferred: readonly (readonly JobResult[])[],
   winner: number,
-  verdict: Pick<Verification, 'state' | 'credibility'>,
+  verdict: Pick<Verification, 'state' | 'credibility' | 'reason'>,
   ignored: ReadonlySet<JobResult>,
 ): JobResult {
   const newestGiving = (among: readonly JobResult[]) => among.findLast((given) => top1(given) === winner);

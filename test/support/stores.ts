@@ -51,6 +51,7 @@ export const DEFAULT_TEST_LIMITS: Limits = {
   idempotencyTtlMs: 24 * 3_600_000,
   leaseScanLimit: 1_000,
   maxVotersPerNetwork: 1,
+  maxAnswersPerJob: 20,
   errorAttemptsShown: 10,
   reopenBatch: 500,
 };

@@ -7,6 +7,7 @@ export const DEFAULT_VERIFICATION: VerificationPolicy = {
   targetError: 0.001,
   saboteurFraction: 0.1,
   maxReplicas: 5,
+  maxAnswersPerJob: 20,
   closeCallMargin: 0.1,
   closeCallMarginFp32: 0.001,
   minChecksToVerify: 1,

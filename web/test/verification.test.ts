@@ -20,7 +20,7 @@ describe('verification words', () => {
       /^2 volunteer answers did not verify it \(not enough of those from volunteers that had passed spot checks agreed\), and no trusted worker was there/,
     );
     const withdrawn = { state: 'unverified' as const, credibility: 0.9995, replicas: [replica(true)], reason: 'a volunteer it rests on was blacklisted' };
-    expect(verificationExplanation(withdrawn)).toBe('This answer was verified once, but a volunteer it rests on was blacklisted: treat it with care.');
+    expect(verificationExplanation(withdrawn)).toBe('This answer is not verified: a volunteer it rests on was blacklisted. Treat it with care.');
   });
 
   const policy = (volunteersCanVerify: boolean) => ({

@@ -193,9 +193,17 @@ local function network_voted(job, network, voters_per_network)
   return votes >= voters_per_network
 end
 
+-- Whether a job holds max_answers volunteer answers (MAX_ANSWERS_PER_JOB, those of identities blacklisted since
+-- included): no volunteer is leased it again. vote.lua and reopen.lua make such a job trusted-only, out of the open
+-- queue; this keeps from volunteers one left holding that many by a master older than the limit, or before it was
+-- lowered (the twin of sqlite-statements.ts's ANSWERS_LEFT).
+local function answers_full(job, max_answers)
+  return (job.votes or 0) >= max_answers
+end
+
 -- The oldest queued job this worker may take (lease.lua), among the first scan_limit, or nil. A volunteer reads the open
 -- queue, which holds no trusted-only job: private jobs waiting for the fleet cost its lease nothing.
-local function oldest_for(identity, trusted, network, voters_per_network, scan_limit)
+local function oldest_for(identity, trusted, network, voters_per_network, max_answers, scan_limit)
   local queue = trusted == 1 and STATUS.queued or OPEN_QUEUE
   local from, read = 0, FIRST_READ
   while from < scan_limit do
@@ -209,7 +217,7 @@ local function oldest_for(identity, trusted, network, voters_per_network, scan_l
       if not job or job.status ~= 'queued' or (trusted ~= 1 and job.trusted_only == 1) then
         redis.call('ZREM', queue, id)
         stale = stale + 1
-      elseif not shuns(job, identity) and not (trusted ~= 1 and network_voted(job, network, voters_per_network)) then
+      elseif not shuns(job, identity) and not (trusted ~= 1 and (answers_full(job, max_answers) or network_voted(job, network, voters_per_network))) then
         return job
       end
     end

@@ -1,18 +1,21 @@
 -- ARGV: now, deadline, the leasing master's id (the lease is its: master-watch.ts), the most queued jobs to read for
---       one worker (LEASE_SCAN_LIMIT), the votes one network may hold on a job (MAX_VOTERS_PER_NETWORK), then per
---       worker: lease id, worker id, worker name, backend, identity, trusted (1 or 0), network ('' for none).
+--       one worker (LEASE_SCAN_LIMIT), the votes one network may hold on a job (MAX_VOTERS_PER_NETWORK), the most
+--       volunteer answers a job may hold (MAX_ANSWERS_PER_JOB), then per worker: lease id, worker id, worker name,
+--       backend, identity, trusted (1 or 0), network ('' for none).
 -- Leases the oldest queued jobs, one to each worker in order, while the queue lasts; never a job
 -- the worker's identity said cannot be processed, answered or (a volunteer) failed or dropped (job-lib.lua, shuns), which waits for another;
--- never a trusted-only job to a volunteer, nor one its network holds all its votes on (network_voted).
+-- never a trusted-only job to a volunteer, nor one its network holds all its votes on (network_voted), nor one holding
+-- MAX_ANSWERS_PER_JOB answers (answers_full).
 -- Returns, per worker in order, {job JSON, image bytes, 1 if they are the prepared image else 0}, or {} when no
 -- job is left for it. Workers get the prepared image; a job stored before images were prepared, its original; a job
 -- whose image fields are gone (deleted by hand) is leased with none (nil), for the master to fail.
 local now, deadline, master, scan_limit, voters_per_network = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5])
+local max_answers = tonumber(ARGV[6])
 local leases = {}
-for i = 6, #ARGV, 7 do
+for i = 7, #ARGV, 7 do
   local lease_id, worker_id, worker_name, backend, identity, trusted = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4], tonumber(ARGV[i + 5])
   local network = ARGV[i + 6] ~= '' and ARGV[i + 6] or nil
-  local job = oldest_for(identity, trusted, network, voters_per_network, scan_limit)
+  local job = oldest_for(identity, trusted, network, voters_per_network, max_answers, scan_limit)
   if not job then
     leases[#leases + 1] = {}
   else

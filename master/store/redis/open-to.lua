@@ -1,11 +1,12 @@
 -- ARGV: the most queued jobs to read for one worker (LEASE_SCAN_LIMIT), the votes one network may hold on a job
---       (MAX_VOTERS_PER_NETWORK), then per worker: identity, trusted (1 or 0), network ('' for none).
+--       (MAX_VOTERS_PER_NETWORK), the most volunteer answers a job may hold (MAX_ANSWERS_PER_JOB), then per worker:
+--       identity, trusted (1 or 0), network ('' for none).
 -- Whether lease.lua would find each worker a job now, on its own; nothing is leased (only ids of jobs no longer queued
 -- are let go, as lease.lua does). Returns 1 or 0 per worker in order.
-local scan_limit, voters_per_network = tonumber(ARGV[1]), tonumber(ARGV[2])
+local scan_limit, voters_per_network, max_answers = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 local open = {}
-for i = 3, #ARGV, 3 do
+for i = 4, #ARGV, 3 do
   local network = ARGV[i + 2] ~= '' and ARGV[i + 2] or nil
-  open[#open + 1] = oldest_for(ARGV[i], tonumber(ARGV[i + 1]), network, voters_per_network, scan_limit) and 1 or 0
+  open[#open + 1] = oldest_for(ARGV[i], tonumber(ARGV[i + 1]), network, voters_per_network, max_answers, scan_limit) and 1 or 0
 end
 return open

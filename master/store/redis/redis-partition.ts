@@ -98,7 +98,7 @@ export class RedisPartition {
   async lease(workers: WorkerRef[], leaseMs: number, now: number, masterId: string): Promise<(Leased | null)[]> {
     const deadline = now + leaseMs;
     const leaseIds = workers.map(() => randomUUID());
-    const args: ScriptArg[] = [now, deadline, masterId, this.limits.leaseScanLimit, this.limits.maxVotersPerNetwork];
+    const args: ScriptArg[] = [now, deadline, masterId, this.limits.leaseScanLimit, this.limits.maxVotersPerNetwork, this.limits.maxAnswersPerJob];
     for (const [i, worker] of workers.entries())
       args.push(leaseIds[i]!, worker.id, worker.name, worker.backend, worker.identity, worker.workerClass === 'trusted' ? 1 : 0, worker.network ?? '');
     let made: ([Buffer, Buffer | null, number] | [])[];
@@ -126,7 +126,7 @@ export class RedisPartition {
 
   /** Whether lease would find each worker a job in this partition now; nothing is leased. */
   async openTo(workers: WorkerRef[]): Promise<boolean[]> {
-    const args: ScriptArg[] = [this.limits.leaseScanLimit, this.limits.maxVotersPerNetwork];
+    const args: ScriptArg[] = [this.limits.leaseScanLimit, this.limits.maxVotersPerNetwork, this.limits.maxAnswersPerJob];
     for (const worker of workers) args.push(worker.identity, worker.workerClass === 'trusted' ? 1 : 0, worker.network ?? '');
     const open = (await this.run(jobScripts.openTo, args)) as number[];
     return open.map((flag) => flag === 1);
@@ -151,7 +151,7 @@ export class RedisPartition {
   }
 
   async vote(lease: LeaseRef, workerId: string, answer: JobResult, trustedOnly: boolean, now: number): Promise<Transition> {
-    const args = [lease.jobId, lease.leaseId, workerId, JSON.stringify(answer), trustedOnly ? 1 : 0, now];
+    const args = [lease.jobId, lease.leaseId, workerId, JSON.stringify(answer), trustedOnly ? 1 : 0, now, this.limits.maxAnswersPerJob];
     return this.transition(await this.run(jobScripts.vote, args));
   }
 
@@ -198,6 +198,7 @@ export class RedisPartition {
             JSON.stringify(withdrawn(result, unverifiedReason)),
             result.workerId ?? '',
             row.result!,
+            this.limits.maxAnswersPerJob,
           ];
           const reply = (await this.run(jobScripts.reopen, args)) as ['reopened' | 'unverified', string] | null;
           if (reply) walked[reply[0]].push(viewOf(reply[1]));

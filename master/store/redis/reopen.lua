@@ -1,9 +1,11 @@
 -- ARGV: job id, the result's answer as a vote (JSON), reason, the result made unverified (JSON, job-views.ts
--- withdrawn), the identity whose answer the result is, the result the caller read (JSON, as stored).
+-- withdrawn), the identity whose answer the result is, the result the caller read (JSON, as stored), the most
+-- volunteer answers a job may hold (MAX_ANSWERS_PER_JOB).
 -- Backtracking (reopenAnsweredBy): a done job goes back to the queue, the finishing attempt's answer kept as a vote
 -- like the others: the answer it kept, else the result's if it is its identity's (one finished before finishers kept
 -- theirs, on another's answer, holds none to vote and stays as it was); one whose image has expired cannot be asked
--- again, so it stays done and takes the unverified result instead.
+-- again, so it stays done and takes the unverified result instead. A job reopened holding MAX_ANSWERS_PER_JOB answers
+-- goes to trusted workers only.
 -- The caller chose the job from a read; it changes only if it is still done with that very result (not one a trusted
 -- worker gave after another backtrack reopened it).
 -- Returns {'reopened' or 'unverified', job JSON}, or nil.
@@ -22,6 +24,7 @@ for _, attempt in ipairs(attempts) do
 end
 save_attempts(job.id, attempts)
 count_votes(job, attempts)
+if answers_full(job, tonumber(ARGV[7])) then job.trusted_only = 1 end
 set_status(job, 'queued')
 job.result, job.finished_at, job.worker, job.error = nil, nil, nil, ARGV[3]
 return { 'reopened', save_job(job) }

@@ -3,8 +3,8 @@ import { formatCredibility, plural } from './format.ts';
 
 /** What a result's verification means, in one plain sentence. */
 export function verificationExplanation({ state, credibility, replicas, reason }: Verification): string {
-  // Made unverified after the job was done (its image had expired, so it could not be asked again): say why.
-  if (state === 'unverified' && reason) return `This answer was verified once, but ${reason}: treat it with care.`;
+  // Unverified for a reason of its own (made so after the job was done, or ended at MAX_ANSWERS_PER_JOB): say why.
+  if (state === 'unverified' && reason) return `This answer is not verified: ${reason}. Treat it with care.`;
   switch (state) {
     case 'trusted':
       return 'A worker of the operator’s own fleet gave this answer, so it is taken as it is.';
