@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ModelView } from '../../../master/api-types.ts';
+import { stallGuardedFetch } from './stall-guard.ts';
 
 export type ModelSource = 'cache' | 'network';
 
@@ -22,7 +23,7 @@ export async function loadModel(view: ModelView, onProgress: (fraction: number) 
     onProgress(1);
     return { model: cached, source: 'cache' };
   }
-  const model = await tf.loadGraphModel(view.url, { onProgress });
+  const model = await tf.loadGraphModel(view.url, { onProgress, fetchFunc: stallGuardedFetch() });
   await saveToCache(model, cacheKey);
   return { model, source: 'network' };
 }
