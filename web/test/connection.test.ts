@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { encodeJobFrame, type HelloMessage } from '../../master/protocol.ts';
-import { FIRST_WORD_TIMEOUT_MS, MasterConnection, workerSocketUrl, type ConnectionHandlers } from '../src/worker-runtime/connection.ts';
+import { FIRST_WORD_TIMEOUT_MS, HEALTHY_AFTER_MS, MasterConnection, workerSocketUrl, type ConnectionHandlers } from '../src/worker-runtime/connection.ts';
 
 /** Just enough of a browser WebSocket to drive MasterConnection. */
 class FakeSocket {
@@ -45,22 +45,22 @@ function handlers(): ConnectionHandlers & { [K in keyof ConnectionHandlers]: Ret
   return { hello: vi.fn(() => hello), onMessage: vi.fn(), onJob: vi.fn(), onDown: vi.fn() };
 }
 
+const welcomeFrame = JSON.stringify({
+  type: 'welcome',
+  workerId: 'w1',
+  identity: { workerId: 'A'.repeat(22), token: 'b'.repeat(43) },
+  workerClass: 'volunteer',
+  leaseMs: 30000,
+  heartbeatMs: 1000,
+});
+
 /** A connection whose socket is open and has been welcomed by the master. */
 function welcomed(h: ReturnType<typeof handlers>) {
   const connection = new MasterConnection('ws://m/ws/worker', h);
   connection.open();
   const socket = FakeSocket.all[0]!;
   socket.open();
-  socket.receive(
-    JSON.stringify({
-      type: 'welcome',
-      workerId: 'w1',
-      identity: { workerId: 'A'.repeat(22), token: 'b'.repeat(43) },
-      workerClass: 'volunteer',
-      leaseMs: 30000,
-      heartbeatMs: 1000,
-    }),
-  );
+  socket.receive(welcomeFrame);
   return { connection, socket };
 }
 
@@ -158,6 +158,31 @@ describe('MasterConnection', () => {
     // The second socket hangs while connecting (a half-open route): given up on the same way.
     vi.advanceTimersByTime(FIRST_WORD_TIMEOUT_MS);
     expect(h.onDown).toHaveBeenCalledTimes(2);
+  });
+
+  it('keeps backing off from a master that welcomes the page and closes at once, and starts over after a lasting connection', () => {
+    const h = handlers();
+    const connection = new MasterConnection('ws://m/ws/worker', h);
+    connection.open();
+    /** Opens the newest socket, is welcomed on it (the runtime then calls markHealthy), lives `livesMs`, and is dropped: the wait before the next. */
+    const welcomedThenDropped = (livesMs: number): number => {
+      const socket = FakeSocket.all.at(-1)!;
+      socket.open();
+      socket.receive(welcomeFrame);
+      connection.markHealthy();
+      for (let lived = 0; lived < livesMs; lived += 500) {
+        vi.advanceTimersByTime(500);
+        socket.receive(JSON.stringify({ type: 'heartbeat' }));
+      }
+      socket.drop(1011, 'internal error');
+      const wait = h.onDown.mock.calls.at(-1)![0] as number;
+      vi.advanceTimersByTime(wait);
+      return wait;
+    };
+    const waits = Array.from({ length: 6 }, () => welcomedThenDropped(0));
+    // 0.5 s doubling, each jittered down by up to half: the sixth is at least 5 s, where a reset at each welcome keeps it at 0.5 s at most.
+    expect(waits[5]).toBeGreaterThanOrEqual(5_000);
+    expect(welcomedThenDropped(HEALTHY_AFTER_MS)).toBeLessThanOrEqual(500);
   });
 
   it("gives a new socket the first-word wait, not the last master's silence limit", () => {

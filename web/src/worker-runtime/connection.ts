@@ -31,6 +31,11 @@ export interface SocketClose {
 const SILENT_INTERVALS_BEFORE_RECONNECT = 3;
 /** How long a socket may go unanswered before a welcome has said how often the master speaks. */
 export const FIRST_WORD_TIMEOUT_MS = 30_000;
+/**
+ * How long a welcomed socket must last before the next outage starts again from the shortest delay: a master that
+ * welcomes the page and closes at once (crashing on it, or a proxy cutting it) is a failure like any other.
+ */
+export const HEALTHY_AFTER_MS = 10_000;
 
 /** ws://host/ws/worker for http pages, wss:// for https ones. */
 export function workerSocketUrl(location: Pick<Location, 'protocol' | 'host'>): string {
@@ -46,6 +51,8 @@ export class MasterConnection {
   private socket: WebSocket | null = null;
   private wanted = false;
   private failures = 0;
+  /** Date.now() when the current socket was welcomed; null before. */
+  private welcomedAt: number | null = null;
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
   /** Increases with every socket, so late work for a dead socket can be recognised. */
   private currentSession = 0;
@@ -86,9 +93,9 @@ export class MasterConnection {
     this.lost(socket, null);
   }
 
-  /** The master accepted us: the next outage starts again from the shortest delay. */
+  /** The master accepted us: if this socket lasts HEALTHY_AFTER_MS, the next outage starts again from the shortest delay. */
   markHealthy(): void {
-    this.failures = 0;
+    this.welcomedAt ??= Date.now();
   }
 
   /** Whether send would send now: the socket is open and, when `session` is given, still the one the work came on. */
@@ -106,6 +113,7 @@ export class MasterConnection {
   private connect(): void {
     const socket = new WebSocket(this.url);
     const session = ++this.currentSession;
+    this.welcomedAt = null;
     // The last master's heartbeat is no measure for this socket, which may reach another: until welcomed, the first-word wait.
     this.silenceLimitMs = null;
     socket.binaryType = 'arraybuffer';
@@ -126,6 +134,8 @@ export class MasterConnection {
     if (this.socket !== socket) return;
     this.socket = null;
     this.clearSilenceTimer();
+    if (this.welcomedAt !== null && Date.now() - this.welcomedAt >= HEALTHY_AFTER_MS) this.failures = 0;
+    this.welcomedAt = null;
     this.handlers.onDown(this.wanted ? this.scheduleReconnect() : null, closedBy);
   }
 
