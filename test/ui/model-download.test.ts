@@ -1,5 +1,5 @@
 // A worker page whose model download goes wrong, in real Chromium against a real master: the page must say so and try
-// again with backoff, never sit in 'loading' for good, where neither a person nor the fleet sees anything wrong (found
+// again with backoff, never sit in 'loading' for good or take a description of the model it cannot use, where neither a person nor the fleet sees anything wrong (found
 // by audit: a model file whose download stalled, as on a connection lost without a close, held the page there forever).
 import type { BrowserContext, HTTPRequest, Page } from 'puppeteer-core';
 import { afterEach, expect, it } from 'vitest';
@@ -14,14 +14,17 @@ afterEach(async () => {
   context = undefined;
 });
 
-/** A page in a context of its own: no model cached by another test, so the model comes over the network. */
-async function freshPage(onModelFile: (request: HTTPRequest) => void): Promise<Page> {
+/**
+ * A page in a context of its own (no model cached by another test, so the model comes over the network) whose
+ * requests to paths starting with `prefix` go to `intercept`.
+ */
+async function freshPage(intercept: (request: HTTPRequest) => void, prefix = '/models/'): Promise<Page> {
   context = await ui.browser.createBrowserContext();
   const page = await context.newPage();
   await page.setRequestInterception(true);
   page.on('request', (request) => {
     if (request.isInterceptResolutionHandled()) return;
-    if (new URL(request.url()).pathname.startsWith('/models/')) onModelFile(request);
+    if (new URL(request.url()).pathname.startsWith(prefix)) intercept(request);
     else void request.continue();
   });
   return page;
@@ -64,4 +67,20 @@ it('shows why a model file the master fails to serve cannot load, and asks again
 
   missing = false;
   await page.waitForFunction(() => window.__gridWorker?.state === 'ready', { timeout: 90_000 });
+});
+
+it('refuses a model description it cannot use, saying what is wrong, rather than failing every job later', async () => {
+  const view = (await fetch(`${ui.master.url}/api/model`).then((response) => response.json())) as Record<string, unknown>;
+  delete view.inputRange; // a master of another version, or a proxy's rewrite: the page would fail on every image
+  let served = 0;
+  const page = await freshPage((request) => {
+    served++;
+    void request.respond({ status: 200, contentType: 'application/json', body: JSON.stringify(view) });
+  }, '/api/model');
+  await page.goto(`${ui.master.url}/worker?autostart=1&name=bad-model-view`, { waitUntil: 'domcontentloaded' });
+
+  await page.waitForFunction(() => ['error', 'ready'].includes(window.__gridWorker?.state ?? ''), { timeout: 90_000 });
+  expect(await page.evaluate(() => window.__gridWorker?.state)).toBe('error');
+  expect(await page.evaluate(() => window.__gridWorker?.lastError)).toMatch(/^the master's model description is not usable: .*inputRange/s);
+  expect(served).toBeGreaterThanOrEqual(1);
 });

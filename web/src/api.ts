@@ -6,14 +6,15 @@ import type {
   JobPage,
   JobStatus,
   JobView,
-  ModelView,
   OwnStandingView,
   SubmitResponse,
   VerificationPolicyView,
   VolunteersView,
 } from '../../master/api-types.ts';
+import { ModelView } from '../../master/api-types.ts';
 import type { StatsView } from '../../master/stats-api-types.ts';
 import type { WorkerIdentity } from '../../master/protocol.ts';
+import { z } from 'zod';
 
 export class ApiError extends Error {
   override name = 'ApiError';
@@ -39,7 +40,12 @@ export interface JobQuery {
   cursor?: string;
 }
 
-export const fetchModel = () => request<ModelView>('/api/model');
+/** The served model's description, checked: the page builds every image's input from it, so a wrong one fails here, once. */
+export async function fetchModel(): Promise<ModelView> {
+  const parsed = ModelView.safeParse(await request<unknown>('/api/model'));
+  if (!parsed.success) throw new Error(`the master's model description is not usable: ${z.prettifyError(parsed.error).replaceAll('\n', ' ')}`);
+  return parsed.data;
+}
 
 export const fetchVerificationPolicy = () => request<VerificationPolicyView>('/api/verification');
 
