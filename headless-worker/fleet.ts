@@ -5,6 +5,7 @@ import type { KnownBackend } from '../master/protocol.ts';
 import { resolveBrowserPath, type BrowserName } from './browsers.ts';
 import { withoutPassword } from './headless-worker.ts';
 import { createLogger } from './logger.ts';
+import { removeStaleProfiles } from './stale-profiles.ts';
 import { statusRecord, ThroughputMeter, type ReportedStatus } from './status-report.ts';
 import { DEFAULT_RESTART_POLICY, SupervisedWorker, type RestartPolicy, type WorkerStatus } from './supervised-worker.ts';
 
@@ -102,6 +103,11 @@ export function startFleet(options: FleetOptions): Fleet {
 
   logger.info({ browser, executablePath, masterUrl: withoutPassword(options.masterUrl) }, `starting ${workers.length} headless ${browser} worker(s)`);
   for (const worker of workers) worker.start();
+  // Beside the launches: it removes no profile whose browser runs or is still starting.
+  void removeStaleProfiles().then(
+    (removed) => removed && logger.info(`removed ${removed} browser profile(s) left in TMPDIR by a fleet that was killed`),
+    (err: unknown) => logger.warn(`could not remove the profiles a killed fleet left: ${err instanceof Error ? err.message : String(err)}`),
+  );
   const meter = new ThroughputMeter();
   const onReport = options.onReport ?? ((statuses: ReportedStatus[]) => logStatus(statuses, logger));
   const report = options.statusIntervalMs

@@ -2,9 +2,9 @@
 // CHROMIUM_PATH) on a real master's worker page and the shipped model. Each run gets a TMPDIR of its own,
 // where its browsers' profiles go.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROFILE_DIR_PREFIX } from '../headless-worker.ts';
 import { FLEET_TOKEN_REFUSED } from '../supervised-worker.ts';
@@ -43,8 +43,8 @@ afterAll(async () => {
   rmSync(scratch, { recursive: true, force: true });
 });
 
-function runFleet(name: string, fleetToken: string, extraArgs: string[] = []) {
-  const ownTmpdir = mkdtempSync(join(scratch, `${name}-`));
+/** `ownTmpdir`: a TMPDIR another run had, to see what this one makes of what that one left. */
+function runFleet(name: string, fleetToken: string, extraArgs: string[] = [], ownTmpdir = mkdtempSync(join(scratch, `${name}-`))) {
   const child = spawn(
     process.execPath,
     ['--import', 'tsx', 'headless-worker/main.ts', '--master', master.url, '--workers', '1', '--name', name, '--status-interval', '0', ...extraArgs],
@@ -58,6 +58,7 @@ function runFleet(name: string, fleetToken: string, extraArgs: string[] = []) {
     child.once('exit', (code, signal) => resolve({ code, signal })),
   );
   return {
+    tmpdir: ownTmpdir,
     exited,
     output: () => output,
     /** Its log lines (JSON, as it logs when not at a terminal). */
@@ -119,6 +120,31 @@ describe('npm run fleet', () => {
     expect(messages.at(-1)).toBe('all headless workers stopped');
     expect(fleet.leftovers()).toEqual([]);
   }, 120_000);
+
+  it('removes, when it starts, the profiles a fleet killed with kill -9 left in TMPDIR, and no other', async () => {
+    const killed = runFleet('killed', TEST_FLEET_TOKEN);
+    await until(() => killed.logLines().some((line) => line.msg === 'browser launched and worker page loaded'), 'the browser to be launched', 60_000);
+    const [chromium] = killed.logLines().flatMap(({ browserPid }) => (browserPid === undefined ? [] : [browserPid]));
+    killed.kill('SIGKILL');
+    await within(killed.exited, 30_000, 'the fleet to die');
+    await until(() => !running(chromium!), 'its Chromium to exit', 30_000);
+    // Chromium exits when its pipe to the fleet closes, but its profile (with the model it cached) stays.
+    expect(killed.profileDirs()).toEqual([expect.stringMatching(new RegExp(`^${PROFILE_DIR_PREFIX}killed-1-`))]);
+    // A profile whose browser is still starting, or running for another fleet, has no lock naming a dead process.
+    const starting = join(killed.tmpdir, `${PROFILE_DIR_PREFIX}starting-1-abcdef`);
+    mkdirSync(starting);
+    symlinkSync(`${hostname()}-${process.pid}`, join(starting, 'SingletonLock'));
+
+    const next = runFleet('next', TEST_FLEET_TOKEN, [], killed.tmpdir);
+    await until(() => next.logLines().some((line) => line.msg === 'browser launched and worker page loaded'), 'the next browser to be launched', 60_000);
+    await until(() => next.profileDirs().length === 2, 'the profile left behind to be removed', 30_000);
+    expect(next.logLines().map((line) => line.msg)).toContain('removed 1 browser profile(s) left in TMPDIR by a fleet that was killed');
+    expect(next.profileDirs().sort()).toEqual([expect.stringMatching(new RegExp(`^${PROFILE_DIR_PREFIX}next-1-`)), basename(starting)]);
+    rmSync(starting, { recursive: true });
+    next.kill('SIGTERM');
+    expect(await within(next.exited, 30_000, 'the fleet to exit')).toEqual({ code: 0, signal: null });
+    expect(next.leftovers()).toEqual([]);
+  }, 180_000);
 
   it('takes its Firefox down with it when killed with no chance to close it (kill -9)', async () => {
     const fleet = runFleet('crashed', TEST_FLEET_TOKEN, ['--browser', 'firefox']);

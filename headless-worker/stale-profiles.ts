@@ -1,0 +1,51 @@
+// The profiles a fleet killed outright (kill -9, the OOM killer) left in TMPDIR: its browsers die with it
+// (orphan-guard.ts), but nothing removed their profiles, each holding the cached model, and a fleet restarted
+// after every such death would fill TMPDIR. A starting fleet removes them.
+import { readdir, readFile, readlink, rm } from 'node:fs/promises';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { removeSingletonSocketDir } from './chromium.ts';
+import { PROFILE_DIR_PREFIX } from './headless-worker.ts';
+
+/**
+ * Removes the worker profiles under `dir` whose browser is dead, and says how many. A profile is known dead only by its
+ * browser's lock naming a process of this machine that no longer runs: Chromium's SingletonLock ("host-pid"), Firefox's
+ * lock ("address:+pid"). One without a lock (its browser still starting) or whose browser runs (another fleet's) stays.
+ */
+export async function removeStaleProfiles(dir: string = tmpdir()): Promise<number> {
+  const entries = await readdir(dir).catch(() => []);
+  let removed = 0;
+  for (const entry of entries.filter((name) => name.startsWith(PROFILE_DIR_PREFIX))) {
+    const profile = join(dir, entry);
+    const pid = await lockOwner(profile);
+    if (pid === undefined || (await isRunning(pid))) continue;
+    await removeSingletonSocketDir(profile);
+    await rm(profile, { recursive: true, force: true, maxRetries: 5 });
+    removed++;
+  }
+  return removed;
+}
+
+/** The process the profile's lock names, if it names one of this machine. */
+async function lockOwner(profile: string): Promise<number | undefined> {
+  const chromium = await readlink(join(profile, 'SingletonLock')).catch(() => undefined);
+  if (chromium !== undefined) {
+    const match = /^(.*)-(\d+)$/.exec(chromium);
+    return match && match[1] === hostname() ? Number(match[2]) : undefined;
+  }
+  // Firefox names an address, not the host; a profile under this TMPDIR is taken to be this machine's.
+  const firefox = await readlink(join(profile, 'lock')).catch(() => undefined);
+  const match = firefox === undefined ? null : /:\+(\d+)$/.exec(firefox);
+  return match ? Number(match[1]) : undefined;
+}
+
+async function isRunning(pid: number): Promise<boolean> {
+  try {
+    process.kill(pid, 0);
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM'; // another user's process: running
+  }
+  // A zombie (dead, not yet reaped by whoever adopted it) runs no more; without /proc, it is taken to run.
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+  return !/^\d+ \(.*\) Z /.test(stat);
+}
