@@ -203,12 +203,8 @@ export class SupervisedWorker {
     this.#lastState = state;
     this.#stateSince = Date.now();
     const { backend, backendReason, lastError } = this.status();
-    const detail =
-      state === 'ready'
-        ? ` (backend ${backend ?? 'unknown'}${backendReason ? `: ${backendReason}` : ''})`
-        : state === 'error' && lastError
-          ? `: ${lastError}`
-          : '';
+    // Any state but ready says the page's last problem: why it is in error, and also why it is connecting again.
+    const detail = state === 'ready' ? ` (backend ${backend ?? 'unknown'}${backendReason ? `: ${backendReason}` : ''})` : lastError ? `: ${lastError}` : '';
     this.#log.info({ from, to: state }, `state ${from ?? 'new'} -> ${state}${detail}`);
   }
 }
