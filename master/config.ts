@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { OPTIONS } from './config-options.ts';
 import { proxyTrust } from './http/client-address.ts';
 import { DEFAULT_MAX_UNDELETED_IMAGES } from './images/file-image-store.ts';
-import { FLEET_TOKEN_LENGTH, MAX_CREDIT } from './protocol.ts';
+import { FLEET_TOKEN_LENGTH, MAX_CREDIT, MAX_HEARTBEAT_MS } from './protocol.ts';
 import { projectRoot } from './project-root.ts';
 import { MAX_PARTITIONS } from './store/redis/partitions.ts';
 
@@ -72,7 +72,7 @@ export const ConfigSchema = z
     retentionSweepMs: timerMs(10).default(60_000),
     leaseMs: timerMs(100).default(30_000),
     /** At most an hour: a page waits three of these before it calls the master gone, in a timer of its own. */
-    heartbeatMs: int(50).max(3_600_000, 'at most 3600000 (1 h)').default(10_000),
+    heartbeatMs: int(50).max(MAX_HEARTBEAT_MS, `at most ${MAX_HEARTBEAT_MS} (1 h)`).default(10_000),
     maxAttempts: int(1).default(3),
     maxLeases: int(1).default(10),
     /** Queued jobs one lease reads at most for one worker, skipping those its identity already answered. */

@@ -13,6 +13,8 @@ export const MAX_CREDIT = 32;
 export const FLEET_TOKEN_LENGTH = { min: 16, max: 256 } as const;
 /** The WebSocket path workers connect to. */
 export const WORKER_SOCKET_PATH = '/ws/worker';
+/** The longest heartbeat interval: a page waits three of them in one timer, which cannot wait past 2^31 - 1 ms. */
+export const MAX_HEARTBEAT_MS = 3_600_000;
 
 const id = z.string().min(1).max(64);
 const text = (max: number) => z.string().max(max);
@@ -221,7 +223,7 @@ export const WelcomeMessage = z.object({
   /** How long a lease lasts; the worker sizes its credit to fit a few seconds of work. */
   leaseMs: z.number().int().positive(),
   /** The master sends something at least this often; a worker that hears nothing for a few intervals reconnects. */
-  heartbeatMs: z.number().int().positive(),
+  heartbeatMs: z.number().int().positive().max(MAX_HEARTBEAT_MS),
 });
 
 /**

@@ -185,6 +185,20 @@ describe('MasterConnection', () => {
     expect(welcomedThenDropped(HEALTHY_AFTER_MS)).toBeLessThanOrEqual(500);
   });
 
+  it('ignores a welcome whose heartbeat, three times over, is longer than a timer can wait, rather than dropping every socket at once', () => {
+    const h = handlers();
+    const connection = new MasterConnection('ws://m/ws/worker', h);
+    connection.open();
+    const socket = FakeSocket.all[0]!;
+    socket.open();
+    // A timer asked to wait past 2^31 - 1 ms fires at once, in browsers as here.
+    socket.receive(welcomeFrame.replace('"heartbeatMs":1000', `"heartbeatMs":${2 ** 30}`));
+    expect(h.onMessage).not.toHaveBeenCalled();
+    vi.advanceTimersByTime(1_000);
+    expect(socket.readyState).toBe(FakeSocket.OPEN);
+    expect(h.onDown).not.toHaveBeenCalled();
+  });
+
   it("gives a new socket the first-word wait, not the last master's silence limit", () => {
     const h = handlers();
     welcomed(h); // heartbeat 1000: a welcomed socket may be silent 3000 ms
