@@ -132,6 +132,12 @@ export const OPTIONS: [string, string, keyof Config, string][] = [
   ['--redis-url <url>', 'REDIS_URL', 'redisUrl', 'share jobs through Redis instead of the embedded store'],
   ['--redis-cluster-nodes <list>', 'REDIS_CLUSTER_NODES', 'redisClusterNodes', 'share jobs through a Redis Cluster (host:port,...)'],
   ['--redis-prefix <p>', 'REDIS_PREFIX', 'redisPrefix', 'key prefix; masters with the same prefix share jobs'],
+  [
+    '--redis-command-timeout-ms <n>',
+    'REDIS_COMMAND_TIMEOUT_MS',
+    'redisCommandTimeoutMs',
+    'a Redis call not answered within this fails as unavailable (503 store-unavailable)',
+  ],
   ['--master-timeout-ms <n>', 'MASTER_TIMEOUT_MS', 'masterTimeoutMs', "a master sharing Redis silent this long is dead: its workers' jobs are requeued"],
   ['--shutdown-timeout-ms <n>', 'SHUTDOWN_TIMEOUT_MS', 'shutdownTimeoutMs', 'a master told to stop (SIGINT/SIGTERM) that has not closed within this exits 1'],
   ['--queue-partitions <n>', 'QUEUE_PARTITIONS', 'queuePartitions', 'partitions of the Redis queue, each its own hash tag (same on every master)'],

@@ -9,6 +9,7 @@ import { DEFAULT_MAX_UNDELETED_IMAGES } from './images/file-image-store.ts';
 import { FLEET_TOKEN_LENGTH, MAX_CREDIT, MAX_HEARTBEAT_MS } from './protocol.ts';
 import { projectRoot } from './project-root.ts';
 import { MAX_PARTITIONS } from './store/redis/partitions.ts';
+import { DEFAULT_COMMAND_TIMEOUT_MS } from './store/redis/redis-connection.ts';
 
 export const DEFAULT_MAX_JOBS_PAGE = 500;
 export const DEFAULT_MAX_WORKERS_PAGE = 200;
@@ -168,6 +169,8 @@ export const ConfigSchema = z
       .string()
       .regex(/^[^{}]+$/, 'a prefix without { or } (the store adds its own hash tag)')
       .default('grid:'),
+    /** A call a Redis that is up but does not answer (hung, partitioned) has not answered within this fails, and the request that made it gets 503. */
+    redisCommandTimeoutMs: timerMs(100).default(DEFAULT_COMMAND_TIMEOUT_MS),
     /** A master sharing Redis silent this long has died: the others requeue the jobs its workers held without waiting for their leases. */
     masterTimeoutMs: timerMs(100).default(5_000),
     /**

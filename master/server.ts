@@ -2,6 +2,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp } from './http/app.ts';
+import { RATE_COUNT_TIMEOUT_MS } from './http/address-limiter.ts';
 import { refuseUnmetExpectations } from './http/bare-refusals.ts';
 import { RequestRate } from './http/request-rate.ts';
 import { answerClientErrors } from './http/client-errors.ts';
@@ -103,15 +104,22 @@ async function startLocked(config: Config, log: Logger, parts: MasterParts, lock
     reopenBatch: config.retentionBatch,
   };
   const redisAt = redisTarget(config);
-  const redis = redisAt ? await RedisJobStore.connect({ target: redisAt, keyPrefix: config.redisPrefix, partitions: config.queuePartitions, limits }) : null;
+  const commandTimeoutMs = config.redisCommandTimeoutMs;
+  const redis = redisAt
+    ? await RedisJobStore.connect({ target: redisAt, keyPrefix: config.redisPrefix, partitions: config.queuePartitions, limits, commandTimeoutMs })
+    : null;
   const store: JobStore = redis ?? new SqliteJobStore(config.dataDir, limits, log, config.maxUndeletedImages);
-  const ledger: VolunteerLedger = redisAt ? await RedisVolunteerLedger.connect(redisAt, config.redisPrefix) : new SqliteVolunteerLedger(config.dataDir);
-  const identityStore: IdentityStore = redisAt ? await RedisIdentityStore.connect(redisAt, config.redisPrefix) : new SqliteIdentityStore(config.dataDir);
+  const ledger: VolunteerLedger = redisAt
+    ? await RedisVolunteerLedger.connect(redisAt, config.redisPrefix, commandTimeoutMs)
+    : new SqliteVolunteerLedger(config.dataDir);
+  const identityStore: IdentityStore = redisAt
+    ? await RedisIdentityStore.connect(redisAt, config.redisPrefix, commandTimeoutMs)
+    : new SqliteIdentityStore(config.dataDir);
   // One secret signs worker tokens and owner keys (each with a key of its own): set, or made once and kept in the store.
   const secret = config.workerTokenSecret ?? (await identityStore.secretOr(newSecret()));
   const fleetToken = config.fleetToken === null ? undefined : (config.fleetToken ?? derivedFleetToken(secret));
   // Request rates and new identities per address are counted in Redis when masters share it: one allowance per client, not one per master.
-  const rateRedis = redisAt ? await connectRedis(redisAt, 1_000) : null;
+  const rateRedis = redisAt ? await connectRedis(redisAt, Math.min(RATE_COUNT_TIMEOUT_MS, commandTimeoutMs)) : null;
   const sharedRate = rateRedis ? { redis: rateRedis, keyPrefix: config.redisPrefix } : undefined;
   const identities = await WorkerIdentities.open(identityStore, {
     secret,

@@ -5,6 +5,12 @@ import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limite
 import type { RedisClient } from '../store/redis/lua-scripts.ts';
 import { CountedAddresses } from './counted-addresses.ts';
 
+/**
+ * How long a count waits on Redis (at most REDIS_COMMAND_TIMEOUT_MS) before it is kept in memory instead: every API
+ * request and socket open waits on its count, so a hung Redis delays each by this, not by a store call's timeout.
+ */
+export const RATE_COUNT_TIMEOUT_MS = 1_000;
+
 export interface SharedCounts {
   redis: RedisClient;
   keyPrefix: string;

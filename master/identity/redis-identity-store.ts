@@ -7,7 +7,7 @@
 // forgetting idle ones. The keys share one hash tag, so the scripts that touch several of them run on Cluster too.
 import { randomUUID } from 'node:crypto';
 import { LuaScript, slicedScript, type RedisClient } from '../store/redis/lua-scripts.ts';
-import { closeRedis, connectRedis, reachRedis, type RedisTarget } from '../store/redis/redis-connection.ts';
+import { closeRedis, connectRedis, DEFAULT_COMMAND_TIMEOUT_MS, reachRedis, type RedisTarget } from '../store/redis/redis-connection.ts';
 import { afterBlacklisting, afterSpotCheck, survivalOf, type SurvivalCounts, type SurvivalField } from '../trust/survival.ts';
 import { trustRecordOf, type Blacklisting, type IdentityStore, type OwedBacktrack, type TrustRecord } from './identity-store.ts';
 
@@ -129,7 +129,7 @@ export class RedisIdentityStore implements IdentityStore {
   private readonly seenKey: string;
   private readonly seenIndexedKey: string;
 
-  static async connect(target: RedisTarget, keyPrefix: string, commandTimeoutMs = 5_000): Promise<RedisIdentityStore> {
+  static async connect(target: RedisTarget, keyPrefix: string, commandTimeoutMs = DEFAULT_COMMAND_TIMEOUT_MS): Promise<RedisIdentityStore> {
     const store = new RedisIdentityStore(await connectRedis(target, commandTimeoutMs), keyPrefix);
     try {
       await store.indexSeen();

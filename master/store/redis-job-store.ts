@@ -27,7 +27,7 @@ import type { RedisClient } from './redis/lua-scripts.ts';
 import { idIn, partitionOf, shareOf } from './redis/partitions.ts';
 import { MasterPresence } from './redis/master-presence.ts';
 import { fromEveryReachable } from './redis/reachable-leases.ts';
-import { createRedisClient, describeTarget, reachRedis, type RedisTarget } from './redis/redis-connection.ts';
+import { createRedisClient, DEFAULT_COMMAND_TIMEOUT_MS, describeTarget, reachRedis, type RedisTarget } from './redis/redis-connection.ts';
 import { partitionCountKey, RedisKeys } from './redis/redis-keys.ts';
 import { RedisPartition, type Listed } from './redis/redis-partition.ts';
 import { idempotencyScope, requestDigest } from './request-digest.ts';
@@ -48,7 +48,7 @@ export interface RedisJobStoreOptions {
    * masters started together do not all begin with the same; tests fix it to compare two stores call for call.
    */
   firstTurn?: number;
-  /** A command slower than this fails with StoreUnavailableError. Default 5000. */
+  /** A command slower than this fails with StoreUnavailableError. Default DEFAULT_COMMAND_TIMEOUT_MS. */
   commandTimeoutMs?: number;
 }
 
@@ -70,7 +70,7 @@ export class RedisJobStore implements JobStore {
    * and with PartitionCountMismatchError if the store was created with another number of partitions.
    */
   static async connect(options: RedisJobStoreOptions): Promise<RedisJobStore> {
-    const { target, limits, keyPrefix = 'grid:', partitions = 1, commandTimeoutMs = 5_000 } = options;
+    const { target, limits, keyPrefix = 'grid:', partitions = 1, commandTimeoutMs = DEFAULT_COMMAND_TIMEOUT_MS } = options;
     const firstTurn = options.firstTurn ?? Math.floor(Math.random() * partitions);
     const store = new RedisJobStore(createRedisClient(target, commandTimeoutMs), keyPrefix, partitions, firstTurn, limits);
     try {

@@ -2,7 +2,7 @@
 // {volunteers}, so each credit is one Lua script (credited at most once per job, atomically) that also runs on
 // Redis Cluster.
 import { LuaScript, readLua, slicedScript, type RedisClient } from '../store/redis/lua-scripts.ts';
-import { closeRedis, connectRedis, execBatch, reachRedis, type RedisTarget } from '../store/redis/redis-connection.ts';
+import { closeRedis, connectRedis, DEFAULT_COMMAND_TIMEOUT_MS, execBatch, reachRedis, type RedisTarget } from '../store/redis/redis-connection.ts';
 import {
   sortTallies,
   type Contribution,
@@ -32,7 +32,7 @@ export class RedisVolunteerLedger implements VolunteerLedger {
     computeMs: (dimension: string) => string;
   };
 
-  static async connect(target: RedisTarget, keyPrefix: string, commandTimeoutMs = 5_000): Promise<RedisVolunteerLedger> {
+  static async connect(target: RedisTarget, keyPrefix: string, commandTimeoutMs = DEFAULT_COMMAND_TIMEOUT_MS): Promise<RedisVolunteerLedger> {
     return new RedisVolunteerLedger(await connectRedis(target, commandTimeoutMs), keyPrefix);
   }
 

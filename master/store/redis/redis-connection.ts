@@ -9,6 +9,9 @@ import type { RedisClient } from './lua-scripts.ts';
 /** Where the store lives: one Redis server, or the nodes of a Redis Cluster to discover it from. */
 export type RedisTarget = { url: string } | { clusterNodes: { host: string; port: number }[] };
 
+/** How long a call waits on a Redis that does not answer before it fails as unavailable, unless REDIS_COMMAND_TIMEOUT_MS says otherwise. */
+export const DEFAULT_COMMAND_TIMEOUT_MS = 5_000;
+
 /** The longest wait between reconnect attempts: a master may come back this long after Redis did. */
 export const MAX_RECONNECT_DELAY_MS = 2_000;
 
