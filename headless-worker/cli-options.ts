@@ -18,21 +18,28 @@ export interface CliOptions {
   backend?: KnownBackend;
 }
 
-const MAX_WORKERS = 64;
-/**
- * The status interval's range: a shorter one floods the log (a line per worker each time), and Node runs a timer
- * longer than 2^31 - 1 ms (24.8 days) every 1 ms instead; a day is long enough.
- */
-const MIN_STATUS_INTERVAL_S = 1;
-const MAX_STATUS_INTERVAL_S = 86_400;
-// Worker names travel in the hello message, which allows 64 characters.
-const NAME_PREFIX_PATTERN = /^[A-Za-z0-9._-]{1,48}$/;
+/** The bounds the fleet refuses values past, each stated in headless-worker/README.md (test/docs/fleet-options.test.ts). */
+export const FLEET_LIMITS = {
+  /** Each worker is a whole browser with its own profile: a fleet larger than this belongs on more machines. */
+  workers: { min: 1, max: 64 },
+  /**
+   * Seconds between status reports: a shorter interval floods the log (a line per worker each time), and Node runs a
+   * timer longer than 2^31 - 1 ms (24.8 days) every 1 ms instead; a day is long enough.
+   */
+  statusInterval: { min: 1, max: 86_400 },
+  /** Characters of the name prefix: with `-<i>` after it, a worker name stays within the hello's MAX_WORKER_NAME_LENGTH (64). */
+  name: { min: 1, max: 48 },
+} as const;
+const MAX_WORKERS = FLEET_LIMITS.workers.max;
+const MIN_STATUS_INTERVAL_S = FLEET_LIMITS.statusInterval.min;
+const MAX_STATUS_INTERVAL_S = FLEET_LIMITS.statusInterval.max;
+const NAME_PREFIX_PATTERN = new RegExp(`^[A-Za-z0-9._-]{${FLEET_LIMITS.name.min},${FLEET_LIMITS.name.max}}$`);
 
 export function createCli(): Command {
   return new Command('fleet')
     .description('Run headless Chromium or Firefox workers on the worker page of a browser-grid master.')
     .option('--master <url>', 'master base URL', parseMasterUrl, 'http://127.0.0.1:5000')
-    .option('--workers <n>', `number of browsers (1-${MAX_WORKERS})`, parseWorkerCount, 2)
+    .option('--workers <n>', `number of browsers (${FLEET_LIMITS.workers.min}-${MAX_WORKERS})`, parseWorkerCount, 2)
     .addOption(new Option('--browser <name>', 'which browser the workers run').choices(BROWSER_NAMES).default('chromium'))
     .option('--chromium <path>', 'Chromium/Chrome executable (default: $CHROMIUM_PATH, then /usr/bin/chromium)')
     .option('--firefox <path>', 'Firefox executable (default: $FIREFOX_PATH, then /usr/bin/firefox-esr)')
@@ -97,15 +104,15 @@ export function parseMasterUrl(value: string): string {
 
 export function parseWorkerCount(value: string): number {
   const count = Number(value);
-  if (!/^\d+$/.test(value) || count < 1 || count > MAX_WORKERS) {
-    throw new InvalidArgumentError(`must be a whole number from 1 to ${MAX_WORKERS}`);
+  if (!/^\d+$/.test(value) || count < FLEET_LIMITS.workers.min || count > MAX_WORKERS) {
+    throw new InvalidArgumentError(`must be a whole number from ${FLEET_LIMITS.workers.min} to ${MAX_WORKERS}`);
   }
   return count;
 }
 
 export function parseNamePrefix(value: string): string {
   if (!NAME_PREFIX_PATTERN.test(value)) {
-    throw new InvalidArgumentError('must be 1-48 letters, digits, dots, dashes or underscores');
+    throw new InvalidArgumentError(`must be ${FLEET_LIMITS.name.min}-${FLEET_LIMITS.name.max} letters, digits, dots, dashes or underscores`);
   }
   return value;
 }
