@@ -98,7 +98,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(statsRouter(stats, checkCounters));
   app.use(modelRouter(model));
   app.use(verificationRouter(verificationPolicy));
-  app.use(docsRouter());
+  app.use(docsRouter(config));
   app.use(methodNotAllowed);
   app.use('/api', notFound);
   app.use(webAppRouter(config.webDir));

@@ -3,7 +3,8 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { Router } from 'express';
-import { openApiDocument } from './openapi.ts';
+import { apiDocument } from './openapi.ts';
+import type { PageLimits } from './queries.ts';
 
 const swaggerUiDir = path.dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
 
@@ -25,10 +26,12 @@ const PAGE = `<!doctype html>
 // A script file rather than inline, so a strict Content-Security-Policy allows it. No validator badge: it would call out.
 const INIT = `window.ui = SwaggerUIBundle({ url: '/api/openapi.json', dom_id: '#swagger-ui', deepLinking: true, validatorUrl: null });\n`;
 
-export function docsRouter(): Router {
+/** `pages`: the master's page sizes, which its description states. */
+export function docsRouter(pages: PageLimits): Router {
   const router = Router();
+  const document = apiDocument(pages);
   router.get('/api/openapi.json', (_req, res) => {
-    res.json(openApiDocument);
+    res.json(document);
   });
   router.get('/api/docs', (_req, res) => {
     res.type('html').send(PAGE);

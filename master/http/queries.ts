@@ -3,8 +3,11 @@
 import type { Request } from 'express';
 import { z } from 'zod';
 import { JOB_STATUSES, JobStatus } from '../api-types.ts';
-import { DEFAULT_MAX_JOBS_PAGE, DEFAULT_MAX_WORKERS_PAGE } from '../config.ts';
+import { DEFAULT_MAX_JOBS_PAGE, DEFAULT_MAX_WORKERS_PAGE, type Config } from '../config.ts';
 import { HttpError } from './errors.ts';
+
+/** The page sizes a master takes, as its settings say: the routes refuse larger pages, and its API description states them. */
+export type PageLimits = Pick<Config, 'maxJobsPage' | 'maxWorkersPage' | 'maxLeaderboardPage'>;
 
 /** Jobs, and workers, per page of GET /api/jobs and GET /api/workers when the request names no limit. */
 const DEFAULT_PAGE = 50;
@@ -39,9 +42,6 @@ export const jobListQuery = (maxPage: number) =>
       .meta({ description: 'The nextCursor of the previous page.' }),
   });
 
-/** The query as the API description shows it, with the default MAX_JOBS_PAGE. */
-export const JobListQuery = jobListQuery(DEFAULT_MAX_JOBS_PAGE);
-
 /** GET /api/workers's query, with pages of at most `maxPage` workers (MAX_WORKERS_PAGE). */
 export const workerListQuery = (maxPage: number) =>
   z.object({
@@ -52,9 +52,6 @@ export const workerListQuery = (maxPage: number) =>
       .optional()
       .meta({ description: 'The nextCursor of the previous page.' }),
   });
-
-/** The query as the API description shows it, with the default MAX_WORKERS_PAGE. */
-export const WorkerListQuery = workerListQuery(DEFAULT_MAX_WORKERS_PAGE);
 
 export const ExportFormat = z.enum(['csv', 'jsonl']);
 export type ExportFormat = z.infer<typeof ExportFormat>;

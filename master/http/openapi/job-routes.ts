@@ -2,10 +2,11 @@
 import type { RouteConfig } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
 import { JobDetailView, JobPage, JobView, SubmitResponse, UploadLimits } from '../../api-types.ts';
-import { ExportQuery, IdempotencyKey, JobListQuery } from '../queries.ts';
+import { ExportQuery, IdempotencyKey, jobListQuery, type PageLimits } from '../queries.ts';
 import { anyone, json, error, retryAfter, badCredentials, storeUnavailable, jobId, unknownJob, mayNotChange, noContent } from './responses.ts';
 
-export const jobRoutes: RouteConfig[] = [
+/** The job routes of a master whose pages are `pages`. */
+export const jobRoutes = (pages: PageLimits): RouteConfig[] => [
   {
     method: 'post',
     path: '/api/jobs',
@@ -91,7 +92,7 @@ export const jobRoutes: RouteConfig[] = [
     summary:
       "A page of jobs, newest first: every job on a public board; on a private one the requester's own (every job for the admin, none without credentials).",
     security: anyone,
-    request: { query: JobListQuery },
+    request: { query: jobListQuery(pages.maxJobsPage) },
     responses: {
       200: json(JobPage, 'The page.'),
       401: badCredentials,

@@ -3,10 +3,11 @@ import type { RouteConfig } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
 import { OwnStandingView, RevokedView, VolunteersView, WorkerPage } from '../../api-types.ts';
 import { WorkerIdentity } from '../../protocol.ts';
-import { WorkerListQuery } from '../queries.ts';
+import { workerListQuery, type PageLimits } from '../queries.ts';
 import { anyone, badCredentials, json, error } from './responses.ts';
 
-export const workerRoutes: RouteConfig[] = [
+/** The worker and volunteer routes of a master whose pages are `pages`. */
+export const workerRoutes = (pages: PageLimits): RouteConfig[] => [
   {
     method: 'get',
     path: '/api/workers',
@@ -15,7 +16,7 @@ export const workerRoutes: RouteConfig[] = [
     description:
       "Pages hold at most MAX_WORKERS_PAGE workers; total counts them all. On a private board each worker's credibility and spotChecksPassed are null to all but the admin: they move right after a spot check is judged, so a volunteer reading them after every frame could tell which frames were checks.",
     security: anyone,
-    request: { query: WorkerListQuery },
+    request: { query: workerListQuery(pages.maxWorkersPage) },
     responses: {
       200: json(WorkerPage, 'The page.'),
       400: error('A query parameter is not valid.', ['bad-limit', 'bad-cursor']),
@@ -49,6 +50,7 @@ export const workerRoutes: RouteConfig[] = [
           .number()
           .int()
           .min(1)
+          .max(pages.maxLeaderboardPage)
           .optional()
           .meta({ description: 'Standings per page, 1 to MAX_LEADERBOARD_PAGE (default 20, or less if that is lower).' }),
       }),
