@@ -30,7 +30,7 @@ export const OPTIONS: [string, string, keyof Config, string][] = [
     '--retention-batch <n>',
     'RETENTION_BATCH',
     'retentionBatch',
-    "most images, jobs, the ledger's credited pairs, judged answers or idle identities one retention step deletes",
+    "most images, jobs, the ledger's credited pairs, judged answers, idle identities or expired Idempotency-Keys one retention step deletes",
   ],
   ['--retention-sweep-ms <n>', 'RETENTION_SWEEP_MS', 'retentionSweepMs', 'how often the master deletes what retention says is due'],
   ['--lease-ms <n>', 'LEASE_MS', 'leaseMs', 'how long a worker may hold a job'],

@@ -229,7 +229,7 @@ async function startLocked(config: Config, log: Logger, parts: MasterParts, lock
     server.listen(config.port, config.host, resolve);
   });
   lifecycle.start();
-  const retention = new RetentionSweeper(lifecycle, ledger, identityStore, config, log);
+  const retention = new RetentionSweeper(lifecycle, store, ledger, identityStore, config, log);
   retention.start();
   // Uploads a master killed mid-request left on disk: swept now, and while this one runs.
   const incoming = new IncomingSweeper(incomingDir(config.dataDir), config.requestTimeoutMs, log);

@@ -5,7 +5,8 @@
 // memory of which answers were judged (judged once per job) as long after the last judgement, when the job is gone;
 // and an identity's trust record and revocation once it was not seen for IDENTITY_TOKEN_MAX_AGE_MS (every token it
 // holds has expired then, so none can be presented to undo a revocation), with its name in the ledger unless it was
-// credited. The ledger's credited rows stay: credit is their point.
+// credited. The ledger's credited rows stay: credit is their point. Idempotency-Keys are forgotten IDEMPOTENCY_TTL_MS
+// after their first use, so a master whose submissions stopped does not keep them for good.
 // This is the one place that says when; the store finds what is due through an
 // index on the end time and deletes it in atomic steps of at most RETENTION_BATCH
 // (master/store/), the lifecycle publishes what changed. Queued and leased jobs
@@ -14,6 +15,7 @@
 // and a job retried or reopened meanwhile is no longer due.
 import type { IdentityStore } from '../identity/identity-store.ts';
 import type { Logger } from '../log.ts';
+import type { JobStore } from '../store/job-store.ts';
 import { StoreUnavailableError } from '../store/store-errors.ts';
 import type { VolunteerLedger } from '../volunteers/volunteer-ledger.ts';
 import type { JobLifecycle } from './job-lifecycle.ts';
@@ -27,6 +29,8 @@ export interface RetentionPolicy {
   retentionSweepMs: number;
   /** An identity not seen this long is forgotten: no token it holds is accepted any more. */
   identityTokenMaxAgeMs: number;
+  /** An Idempotency-Key first used this long ago is forgotten. */
+  idempotencyTtlMs: number;
 }
 
 export interface SweepCount {
@@ -35,11 +39,13 @@ export interface SweepCount {
   credited: number;
   judged: number;
   identities: number;
+  idempotencyKeys: number;
 }
 
 type Steps = Pick<JobLifecycle, 'expireImages' | 'purge'>;
 type Credited = Pick<VolunteerLedger, 'forgetCredited' | 'forgetNames'>;
 type Identities = Pick<IdentityStore, 'forgetJudged' | 'forgetIdle'>;
+type Keys = Pick<JobStore, 'forgetIdempotencyKeys'>;
 
 export class RetentionSweeper {
   private timer: NodeJS.Timeout | null = null;
@@ -48,6 +54,7 @@ export class RetentionSweeper {
 
   constructor(
     private readonly lifecycle: Steps,
+    private readonly keys: Keys,
     private readonly ledger: Credited,
     private readonly identities: Identities,
     private readonly policy: RetentionPolicy,
@@ -76,7 +83,7 @@ export class RetentionSweeper {
   /**
    * One sweep as of `now`: images of jobs that ended IMAGE_RETENTION_MS ago or earlier, then jobs that ended
    * JOB_RETENTION_MS ago or earlier, then credited and judged pairs as old, then identities last seen
-   * IDENTITY_TOKEN_MAX_AGE_MS ago or earlier, each a step at a time until a step finds fewer than a batch (caught up).
+   * IDENTITY_TOKEN_MAX_AGE_MS ago or earlier, then Idempotency-Keys first used IDEMPOTENCY_TTL_MS ago, each a step at a time until a step finds fewer than a batch (caught up).
    * A sweep already under way is joined, not doubled.
    */
   sweep(now = Date.now()): Promise<SweepCount> {
@@ -85,8 +92,8 @@ export class RetentionSweeper {
   }
 
   private async sweepAll(now: number): Promise<SweepCount> {
-    const { imageRetentionMs, jobRetentionMs, identityTokenMaxAgeMs, retentionBatch: batch } = this.policy;
-    const count = { images: 0, jobs: 0, credited: 0, judged: 0, identities: 0 };
+    const { imageRetentionMs, jobRetentionMs, identityTokenMaxAgeMs, idempotencyTtlMs, retentionBatch: batch } = this.policy;
+    const count = { images: 0, jobs: 0, credited: 0, judged: 0, identities: 0, idempotencyKeys: 0 };
     count.images = await this.steps((n) => this.lifecycle.expireImages(now - imageRetentionMs, n), batch);
     count.jobs = await this.steps((n) => this.lifecycle.purge(now - jobRetentionMs, n), batch);
     count.credited = await this.steps((n) => this.ledger.forgetCredited(now - jobRetentionMs, n), batch);
@@ -98,7 +105,8 @@ export class RetentionSweeper {
       await this.ledger.forgetNames(forgotten);
       return forgotten.length;
     }, batch);
-    if (count.images || count.jobs || count.identities)
+    count.idempotencyKeys = await this.steps((n) => this.keys.forgetIdempotencyKeys(now - idempotencyTtlMs, n), batch);
+    if (count.images || count.jobs || count.identities || count.idempotencyKeys)
       this.log.info(
         {
           imagesDeleted: count.images,
@@ -106,6 +114,7 @@ export class RetentionSweeper {
           creditedForgotten: count.credited,
           judgedForgotten: count.judged,
           idleIdentitiesForgotten: count.identities,
+          idempotencyKeysForgotten: count.idempotencyKeys,
         },
         'retention sweep',
       );

@@ -269,6 +269,11 @@ export interface JobStore {
   expireImages(endedBy: number, now: number, batch: number): Promise<JobView[]>;
   /** Retention, the same for whole jobs: removes at most `batch` jobs ended at or before `endedBy`, with their attempts and image. Answers their ids. */
   expireJobs(endedBy: number, batch: number): Promise<string[]>;
+  /**
+   * Retention, the same for Idempotency-Keys: forgets at most `batch` first used at or before `usedBy`, oldest first,
+   * with the job ids each names (a create forgets a few too, but only a create). Answers how many it forgot.
+   */
+  forgetIdempotencyKeys(usedBy: number, batch: number): Promise<number>;
   get(jobId: string): Promise<JobView | null>;
   getDetail(jobId: string): Promise<JobDetailView | null>;
   /** The original image, as uploaded (for display; workers get the prepared one, through lease); null when there is no such job or its image is gone (imageExpiredAt says which). */

@@ -275,6 +275,10 @@ export class RedisJobStore implements JobStore {
     return this.inBatch(batch, (partition, left) => partition.expireJobs(endedBy, left));
   }
 
+  async forgetIdempotencyKeys(usedBy: number, batch: number): Promise<number> {
+    return (await this.inBatch(batch, (partition, left) => partition.forgetIdempotencyKeys(usedBy, left))).length;
+  }
+
   get(jobId: string): Promise<JobView | null> {
     return this.of(jobId).get(jobId);
   }

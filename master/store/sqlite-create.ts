@@ -19,6 +19,9 @@ export interface NewRows {
   owner: string | undefined;
 }
 
+/** Expired Idempotency-Keys a create forgets, as create.lua does; retention forgets the rest (forgetIdempotencyKeys). */
+const EXPIRED_KEYS_PER_CREATE = 100;
+
 export function createRows(q: Statements, limits: Pick<Limits, 'idempotencyTtlMs' | 'maxPendingJobs'>, rows: NewRows): CreateResult {
   const { jobs, ids, now, idempotencyKey, digest, owner } = rows;
   const view = (id: string) => {
@@ -27,7 +30,7 @@ export function createRows(q: Statements, limits: Pick<Limits, 'idempotencyTtlMs
   };
   // Forget a bounded number of expired keys per create; a lookup ignores the expired ones not forgotten yet.
   const expiredBy = now - limits.idempotencyTtlMs;
-  q.idempotencyForget.run(expiredBy);
+  q.idempotencyForget.run(expiredBy, EXPIRED_KEYS_PER_CREATE);
   if (idempotencyKey) {
     const known = q.idempotencyGet.get(idempotencyKey, expiredBy) as { job_ids: string; request_digest: string | null } | undefined;
     if (known !== undefined) {

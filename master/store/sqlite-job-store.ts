@@ -292,6 +292,10 @@ export class SqliteJobStore implements JobStore {
   }
 
   /** As remove: rows first, synced, then the files. */
+  forgetIdempotencyKeys(usedBy: number, batch: number): Promise<number> {
+    return this.commits.write(() => this.q.idempotencyForget.run(usedBy, batch).changes, { durable: true });
+  }
+
   async expireJobs(endedBy: number, batch: number): Promise<string[]> {
     if (!this.commits.read(() => this.retention.anyDue('jobs', endedBy))) return [];
     const ids = await this.commits.write(() => this.retention.expireJobs(endedBy, batch), { durable: true });

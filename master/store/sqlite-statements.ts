@@ -52,7 +52,7 @@ export function prepareStatements(db: Database.Database) {
     ),
     idempotencyGet: db.prepare(`SELECT job_ids, request_digest FROM idempotency WHERE key = ? AND created_at > ?`),
     idempotencyPut: db.prepare(`INSERT OR REPLACE INTO idempotency (key, job_ids, created_at, request_digest) VALUES (?, ?, ?, ?)`),
-    idempotencyForget: db.prepare(`DELETE FROM idempotency WHERE key IN (SELECT key FROM idempotency WHERE created_at <= ? ORDER BY created_at LIMIT 100)`),
+    idempotencyForget: db.prepare(`DELETE FROM idempotency WHERE key IN (SELECT key FROM idempotency WHERE created_at <= ? ORDER BY created_at LIMIT ?)`),
     job: db.prepare(`SELECT * FROM jobs WHERE id = ?`),
     // Never a job this identity said cannot be processed, answered, answered with nonsense, or (a volunteer) failed
     // or dropped: that one waits for other identities. Never a trusted-only job to a volunteer, whose query

@@ -180,11 +180,11 @@ describe.each(STORE_KINDS)('the lifecycle on the $name store', (kind) => {
     expect(await store.store.counts()).toMatchObject({ queued: jobs.length, leased: 0 });
   });
 
-  it('names retention: each image expired, then each job purged, a batch at a time, and touches no unfinished job, then idle identities and their names', async () => {
+  it('names retention: each image expired, then each job purged, a batch at a time, and touches no unfinished job, then idle identities and their names, then Idempotency-Keys', async () => {
     const store = await openStore(LIMITS);
     const T0 = Date.UTC(2025, 0, 1);
     const image = () => newJob('a.jpg', 'image/jpeg', uploads[0]!.bytes);
-    const { jobs } = await store.store.create([image(), image(), image(), image()], T0);
+    const { jobs } = await store.store.create([image(), image(), image(), image()], T0, 'key');
     const fleet = { id: 'w', name: 'w', backend: 'wasm', identity: 'w', workerClass: 'trusted' as const };
     const leases = await store.store.lease([fleet, fleet, fleet], 30_000, T0);
     for (const [i, lease] of leases.entries()) await store.store.complete(lease!, 'w', { predictions: [], model: 'm', backend: 'b', inferenceMs: 1 }, T0 + i);
@@ -206,7 +206,14 @@ describe.each(STORE_KINDS)('the lifecycle on the $name store', (kind) => {
       verifier,
       maxWaitingVotes: 32,
     });
-    const policy = { imageRetentionMs: 100, jobRetentionMs: 1_000, retentionBatch: 2, retentionSweepMs: 60_000, identityTokenMaxAgeMs: 1_000 };
+    const policy = {
+      imageRetentionMs: 100,
+      jobRetentionMs: 1_000,
+      retentionBatch: 2,
+      retentionSweepMs: 60_000,
+      identityTokenMaxAgeMs: 1_000,
+      idempotencyTtlMs: 1_000,
+    };
     const ledger = new SqliteVolunteerLedger(tempDataDir());
     const ended = jobs.slice(0, 3).map((job) => job.id);
     // The ledger remembers whom it credited for a job, and the identities which answers were judged, as long as the job is kept.
@@ -217,17 +224,23 @@ describe.each(STORE_KINDS)('the lifecycle on the $name store', (kind) => {
     // An identity idle past twice the max age, named by its page but never credited: its name goes with it.
     await identities.seen('idle-named', T0 - 5_000);
     await ledger.setDisplayName('idle-named', 'Spam');
-    const sweeper = new RetentionSweeper(lifecycle, ledger, identities, policy, createLogger('silent'));
+    const sweeper = new RetentionSweeper(lifecycle, store.store, ledger, identities, policy, createLogger('silent'));
     // Each store call is held to RETENTION_BATCH (the second argument of each step).
-    const steps = [vi.spyOn(lifecycle, 'expireImages'), vi.spyOn(lifecycle, 'purge'), vi.spyOn(ledger, 'forgetCredited'), vi.spyOn(identities, 'forgetJudged')];
+    const steps = [
+      vi.spyOn(lifecycle, 'expireImages'),
+      vi.spyOn(lifecycle, 'purge'),
+      vi.spyOn(ledger, 'forgetCredited'),
+      vi.spyOn(identities, 'forgetJudged'),
+      vi.spyOn(store.store, 'forgetIdempotencyKeys'),
+    ];
 
-    expect(await sweeper.sweep(T0 + 99)).toEqual({ images: 0, jobs: 0, credited: 0, judged: 0, identities: 1 });
+    expect(await sweeper.sweep(T0 + 99)).toEqual({ images: 0, jobs: 0, credited: 0, judged: 0, identities: 1, idempotencyKeys: 0 });
     await ledger.record({ jobId: 'later', volunteerId: 'idle-named', browser: 'b', backend: 'wasm', computeMs: 1 });
     expect(await ledger.standing('idle-named')).toMatchObject({ displayName: null });
     // Steps of two until one finds fewer: 2 then 1.
-    expect(await sweeper.sweep(T0 + 102)).toEqual({ images: 3, jobs: 0, credited: 0, judged: 0, identities: 0 });
+    expect(await sweeper.sweep(T0 + 102)).toEqual({ images: 3, jobs: 0, credited: 0, judged: 0, identities: 0, idempotencyKeys: 0 });
     expect(seen).toEqual(ended.map((id) => ['image-expired', id]));
-    expect(await sweeper.sweep(T0 + 1_002)).toEqual({ images: 0, jobs: 3, credited: 3, judged: 3, identities: 0 });
+    expect(await sweeper.sweep(T0 + 1_002)).toEqual({ images: 0, jobs: 3, credited: 3, judged: 3, identities: 0, idempotencyKeys: 1 });
     for (const step of steps) {
       expect(step).toHaveBeenCalled();
       expect(step.mock.calls.map((call) => call[1])).toEqual(step.mock.calls.map(() => policy.retentionBatch));

@@ -40,6 +40,7 @@ const callsAfterClose: Record<Exclude<keyof JobStore, 'close'>, (store: JobStore
   ping: (store) => store.ping(),
   expireImages: (store) => store.expireImages(T0, T0, 10),
   expireJobs: (store) => store.expireJobs(T0, 10),
+  forgetIdempotencyKeys: (store) => store.forgetIdempotencyKeys(T0, 10),
   create: (store) => store.create(newJobs(1), T0),
   lease: (store) => store.lease([worker], 1_000, T0),
   complete: (store) => store.complete(lease, 'w', result, T0),

@@ -216,4 +216,17 @@ describe.each(STORE_KINDS)('$name job store: retention', (kind) => {
     expect(await reopenedBy(store, 'identity-2', 'again', 'again')).toEqual({ reopened: [], unverified: [] });
     expect(await store.expireJobs(T0 + 10, 10)).toEqual([ids[0]]);
   });
+
+  it('forgets Idempotency-Keys first used by the horizon, oldest first, a batch at a time, with no submission to do it', async () => {
+    const { store } = await open();
+    for (const [i, key] of ['k0', 'k1', 'k2'].entries()) await store.create(newJobs(1), T0 + 10 * i, key);
+    expect(await store.forgetIdempotencyKeys(T0 - 1, 10)).toBe(0);
+    expect(await store.forgetIdempotencyKeys(T0 + 10, 1)).toBe(1);
+    expect(await store.forgetIdempotencyKeys(T0 + 10, 10)).toBe(1);
+    expect(await store.forgetIdempotencyKeys(T0 + 10, 10)).toBe(0);
+    // The key not due is kept: its request again replays the job it made.
+    const replay = await store.create(newJobs(1), T0 + 25, 'k2');
+    expect(replay.replayed).toBe(true);
+    expect(await store.counts()).toEqual({ queued: 3, leased: 0, done: 0, failed: 0 });
+  });
 });

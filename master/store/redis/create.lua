@@ -20,7 +20,8 @@ local function prepared_type(n)
   return given ~= '' and given or nil
 end
 
--- Forget a bounded number of expired keys per create; a lookup ignores the expired ones not forgotten yet.
+-- Forget a bounded number of expired keys per create (retention forgets the rest: forget-idempotency.lua); a lookup
+-- ignores the expired ones not forgotten yet.
 local expired = redis.call('ZRANGEBYSCORE', IDEMPOTENCY_AGE, '-inf', now - ttl, 'LIMIT', 0, 100)
 if #expired > 0 then
   redis.call('HDEL', IDEMPOTENCY, unpack(expired))

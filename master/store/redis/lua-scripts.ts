@@ -74,6 +74,7 @@ export const jobScripts = {
   leasesHeldBy: jobScript('leases-held-by'),
   expireImages: jobScript('expire-images'),
   expireJobs: jobScript('expire-jobs'),
+  forgetIdempotency: jobScript('forget-idempotency'),
   indexEnded: jobScript('index-ended'),
   indexOpen: jobScript('index-open'),
   indexAnswers: jobScript('index-answers'),

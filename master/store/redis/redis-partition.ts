@@ -257,6 +257,11 @@ export class RedisPartition {
     return (await this.run(jobScripts.expireJobs, [endedBy, batch])) as string[];
   }
 
+  /** The keys forgotten. */
+  async forgetIdempotencyKeys(usedBy: number, batch: number): Promise<string[]> {
+    return (await this.run(jobScripts.forgetIdempotency, [usedBy, batch])) as string[];
+  }
+
   async get(jobId: string): Promise<JobView | null> {
     const json = await reachRedis(() => this.redis.hget(this.keys.jobs, jobId));
     return json === null ? null : viewOf(json);
