@@ -73,7 +73,7 @@ export class SqliteJobStore implements JobStore {
     this.db = openSqlite(file);
     try {
       // Transitions are synced lazily: losing the last few to a power cut only
-      // redoes work (a lease reverts and is recovered). Uploads are synced at once.
+      // redoes work (a lease reverts and is recovered). Uploads and retries are synced at once.
       this.db.pragma('synchronous = NORMAL');
       migrate(this.db);
       this.retention = new SqliteRetention(this.db);
@@ -231,20 +231,23 @@ export class SqliteJobStore implements JobStore {
     return this.commits.read(() => this.q.active.all() as LeaseRef[]);
   }
 
-  /** A retried job starts a fresh life: new attempt budget, new timeline. */
+  /** A retried job starts a fresh life (new attempt budget, new timeline); synced before the client is told, as an upload is. */
   async retry(jobId: string): Promise<Retried> {
     const hasImage = await this.images.has(jobId);
-    return this.commits.write((): Retried => {
-      const row = this.q.job.get(jobId) as JobRow | undefined;
-      if (!row) return { refused: 'not-found' };
-      if (row.status !== 'failed') return { refused: 'not-failed' };
-      if (row.image_expired_at !== null) return { refused: 'image-expired' };
-      // Its image gone, it would only fail again at its next lease.
-      if (!hasImage) return { refused: 'image-missing' };
-      this.q.retry.run(jobId);
-      this.q.deleteAttempts.run(jobId);
-      return { job: this.view(jobId)! };
-    });
+    return this.commits.write(
+      (): Retried => {
+        const row = this.q.job.get(jobId) as JobRow | undefined;
+        if (!row) return { refused: 'not-found' };
+        if (row.status !== 'failed') return { refused: 'not-failed' };
+        if (row.image_expired_at !== null) return { refused: 'image-expired' };
+        // Its image gone, it would only fail again at its next lease.
+        if (!hasImage) return { refused: 'image-missing' };
+        this.q.retry.run(jobId);
+        this.q.deleteAttempts.run(jobId);
+        return { job: this.view(jobId)! };
+      },
+      { durable: true },
+    );
   }
 
   /** Rows first, synced (a power cut must not bring back a row whose image is gone), then the file. */
