@@ -164,30 +164,38 @@ export class SqliteJobStore implements JobStore {
     return rows.map((row) => ({ identity: row.identity, network: row.network, leaseId: row.lease_id, answer: JSON.parse(row.answer) as JobResult }));
   }
 
-  /** A transaction a step, the event loop free between them. */
+  /**
+   * A transaction a step, each synced before the next: the identity store clears the backtracking owed once the walk
+   * resolves, and a power cut must not keep that and lose jobs reopened (they would stay done on a liar's word, with
+   * nothing owed to walk again).
+   */
   async reopenAnsweredBy(identity: string, reason: string, unverifiedReason: string, told: (step: Reopened) => void): Promise<void> {
     for (let after: string | undefined = ''; after !== undefined; await new Promise((resolve) => setImmediate(resolve))) {
-      const step = await this.commits.write(() => {
-        const rows = this.q.answeredBy.all({ identity, after, limit: this.limits.reopenBatch }) as (JobRow & { walked: string })[];
-        const walked: Reopened = { reopened: [], unverified: [] };
-        for (const row of rows) {
-          const result = row.status === 'done' ? toView(row).result : null;
-          if (!result || !leanedOn(result, identity)) continue;
-          // Without its image no one can be asked again: the job stays done and its result says it is not verified.
-          if (row.image_expired_at !== null) {
-            this.retention.setResult(row.id, JSON.stringify(withdrawn(result, unverifiedReason)));
-            walked.unverified.push(this.view(row.id)!);
-            continue;
-          }
-          this.q.doneToVote.run({ result: JSON.stringify(answerOf(result)), resultIdentity: result.workerId ?? null, jobId: row.id });
-          this.q.reopen.run(reason, this.limits.maxAnswersPerJob, row.id);
-          walked.reopened.push(this.view(row.id)!);
-        }
-        return { walked, next: rows.length === this.limits.reopenBatch ? rows.at(-1)!.walked : undefined };
-      });
+      const from: string = after;
+      const step = await this.commits.write(() => this.reopenStep(identity, from, reason, unverifiedReason), { durable: true });
       if (step.walked.reopened.length > 0 || step.walked.unverified.length > 0) told(step.walked);
       after = step.next;
     }
+  }
+
+  /** One step of reopenAnsweredBy: up to limits.reopenBatch jobs the identity answered, after `after`. */
+  private reopenStep(identity: string, after: string, reason: string, unverifiedReason: string): { walked: Reopened; next: string | undefined } {
+    const rows = this.q.answeredBy.all({ identity, after, limit: this.limits.reopenBatch }) as (JobRow & { walked: string })[];
+    const walked: Reopened = { reopened: [], unverified: [] };
+    for (const row of rows) {
+      const result = row.status === 'done' ? toView(row).result : null;
+      if (!result || !leanedOn(result, identity)) continue;
+      // Without its image no one can be asked again: the job stays done and its result says it is not verified.
+      if (row.image_expired_at !== null) {
+        this.retention.setResult(row.id, JSON.stringify(withdrawn(result, unverifiedReason)));
+        walked.unverified.push(this.view(row.id)!);
+        continue;
+      }
+      this.q.doneToVote.run({ result: JSON.stringify(answerOf(result)), resultIdentity: result.workerId ?? null, jobId: row.id });
+      this.q.reopen.run(reason, this.limits.maxAnswersPerJob, row.id);
+      walked.reopened.push(this.view(row.id)!);
+    }
+    return { walked, next: rows.length === this.limits.reopenBatch ? rows.at(-1)!.walked : undefined };
   }
 
   fail(lease: LeaseRef, workerId: string, reason: string, retryable: boolean, now: number): Promise<Transition> {

@@ -9,7 +9,7 @@ import path from 'node:path';
 import type Database from 'better-sqlite3';
 import { afterEach, expect, it } from 'vitest';
 import { SqliteJobStore } from '../store/sqlite-job-store.ts';
-import { T0, TRUSTED_WORKERS, leaseOne, newJobs } from '../../test/support/store-fixtures.ts';
+import { T0, TRUSTED_WORKERS, leaseOne, newJobs, reopenedBy, volunteerAnswer, volunteerRef } from '../../test/support/store-fixtures.ts';
 import { DEFAULT_TEST_LIMITS } from '../../test/support/stores.ts';
 
 /** SQLite's PRAGMA synchronous: FULL syncs the log at each commit. */
@@ -49,5 +49,17 @@ it('syncs a retry before it answers, as a submission is: the client is told the 
   await store.fail(await leaseOne(store, TRUSTED_WORKERS[0]!), 'a', 'cannot decode', false, T0 + 1);
   const seen = synchronousAt(store, 'retry');
   expect(await store.retry(jobs[0]!.id)).toMatchObject({ job: { status: 'queued' } });
+  expect(seen).toEqual([FULL]);
+});
+
+it("syncs each step of a backtracking before it resolves: the identity store's record of it owed is cleared after", async () => {
+  const store = open();
+  const { jobs } = await store.create(newJobs(1), T0);
+  const liar = volunteerRef('v1', 'liar');
+  const lease = await leaseOne(store, liar);
+  const replicas = [{ workerId: 'liar', workerClass: 'volunteer' as const, top1: 1, agreed: true }];
+  await store.complete(lease, liar.id, { ...volunteerAnswer(1, 'liar'), verification: { state: 'verified', credibility: 0.99, replicas } }, T0 + 1);
+  const seen = synchronousAt(store, 'reopen');
+  expect(await reopenedBy(store, 'liar', 'liar blacklisted', 'unused: the image is kept')).toMatchObject({ reopened: [{ id: jobs[0]!.id, status: 'queued' }] });
   expect(seen).toEqual([FULL]);
 });
