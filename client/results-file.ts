@@ -3,11 +3,12 @@
 // interrupted (or fails to finish) leaves the file from the run before untouched, never half-written.
 import fs from 'node:fs';
 import path from 'node:path';
-import { csvWriter, indexCells, INDEX_COLUMNS, predictionCells, PREDICTION_COLUMNS } from '../master/http/job-rows.ts';
+import { csvWriter, indexCells, INDEX_COLUMNS, predictionCells, PREDICTION_COLUMNS, verificationCell } from '../master/http/job-rows.ts';
 import type { FileOutcome } from './batch-submit.ts';
 
-// The class indexes last, so a script reading the columns before them by position reads what it did.
-export const RESULT_COLUMNS = ['path', 'jobId', 'status', 'error', ...PREDICTION_COLUMNS, ...INDEX_COLUMNS];
+// Each column added last, so a script reading the columns before it by position reads what it did: the class indexes,
+// then the verification (the export's column of that name, which the export has before its indexes).
+export const RESULT_COLUMNS = ['path', 'jobId', 'status', 'error', ...PREDICTION_COLUMNS, ...INDEX_COLUMNS, 'verification'];
 
 export interface ResultsWriter {
   write(outcome: FileOutcome): void;
@@ -47,14 +48,15 @@ export function openResults(file: string | undefined): ResultsWriter {
   const csv = csvWriter(RESULT_COLUMNS);
   csv.pipe(out, { end: Boolean(file) });
   return {
-    write: (outcome) =>
+    write: ({ path: filePath, jobId, status, error, job }) =>
       csv.write([
-        outcome.path,
-        outcome.jobId ?? '',
-        outcome.status,
-        outcome.error ?? '',
-        ...predictionCells(outcome.job ?? { result: null }),
-        ...indexCells(outcome.job ?? { result: null }),
+        filePath,
+        jobId ?? '',
+        status,
+        error ?? '',
+        ...predictionCells(job ?? { result: null }),
+        ...indexCells(job ?? { result: null }),
+        job ? verificationCell(job) : '',
       ]),
     close: async () => {
       csv.end();

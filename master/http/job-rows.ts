@@ -43,6 +43,9 @@ export function indexCells(job: Pick<JobView, 'result'>): (number | '')[] {
   return Array.from({ length: TOP_K }, (_, i) => predictions[i]?.index ?? '');
 }
 
+/** The verification's state of a done job (trusted, verified, unverified); empty for any other, or a result stored before verification. */
+export const verificationCell = (job: Pick<JobView, 'status' | 'result'>): string => (job.status === 'done' ? (job.result?.verification?.state ?? '') : '');
+
 export function jobRow(job: JobView): (string | number)[] {
   const { result } = job;
   return [
@@ -61,7 +64,7 @@ export function jobRow(job: JobView): (string | number)[] {
     result?.backend ?? '',
     result?.inferenceMs ?? '',
     ...predictionCells(job),
-    job.status === 'done' ? (result?.verification?.state ?? '') : '',
+    verificationCell(job),
     ...indexCells(job),
   ];
 }

@@ -185,7 +185,7 @@ describe('npm run submit', () => {
     const outDir = path.join(scratch, 'interrupted-out');
     fs.mkdirSync(outDir);
     const out = path.join(outDir, 'results.csv');
-    const complete = `${RESULT_COLUMNS.join(',')}\n${path.join(folder, image.file)},job-of-the-first-run,done,,tabby,0.9,,,,,,,,\n`;
+    const complete = `${RESULT_COLUMNS.join(',')}\n${path.join(folder, image.file)},job-of-the-first-run,done,,tabby,0.9,,,,,,,,,281,,,,,trusted\n`;
     fs.writeFileSync(out, complete);
 
     const run = runClient([folder, '--master', master.url, '--out', out, '--wait']);

@@ -1,0 +1,46 @@
+// The batch client's CSV results file has the columns of the master's CSV export that a row of it can fill: each
+// file's top-5 predictions and, for a job done, its verification (trusted, verified, unverified), as the export says it.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { afterAll, expect, it } from 'vitest';
+import type { FileOutcome } from '../../client/batch-submit.ts';
+import { openResults } from '../../client/results-file.ts';
+import type { JobResult } from '../../master/api-types.ts';
+import { JOB_COLUMNS } from '../../master/http/job-rows.ts';
+import { jobView } from '../support/job-view.ts';
+
+const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'results-file-'));
+afterAll(() => fs.rmSync(folder, { recursive: true, force: true }));
+
+const result = (state: 'trusted' | 'verified' | 'unverified'): JobResult => ({
+  predictions: [{ index: 281, label: 'tabby', probability: 0.9 }],
+  model: 'm',
+  backend: 'wasm',
+  inferenceMs: 3,
+  verification: { state, credibility: 0.99, replicas: [] },
+});
+
+it("writes each done job's verification, as the master's CSV export does, and none for a file without a done job", async () => {
+  const outcomes: FileOutcome[] = [
+    { path: 'a.jpg', jobId: 'a', status: 'done', error: null, job: jobView('a', { status: 'done', result: result('verified') }) },
+    { path: 'b.jpg', jobId: 'b', status: 'done', error: null, job: jobView('b', { status: 'done', result: result('unverified') }) },
+    { path: 'c.jpg', jobId: 'c', status: 'failed', error: 'cannot decode', job: jobView('c', { status: 'failed', error: 'cannot decode' }) },
+    { path: 'd.jpg', jobId: null, status: 'upload-failed', error: 'refused', job: null },
+  ];
+  const file = path.join(folder, 'results.csv');
+  const results = openResults(file);
+  outcomes.forEach((outcome) => results.write(outcome));
+  await results.close();
+
+  const rows = parse(fs.readFileSync(file, 'utf8'), { columns: true }) as Record<string, string>[];
+  expect(Object.keys(rows[0]!)).toContain('verification');
+  expect(JOB_COLUMNS).toContain('verification');
+  expect(rows.map((row) => [row.path, row.label1, row.verification])).toEqual([
+    ['a.jpg', 'tabby', 'verified'],
+    ['b.jpg', 'tabby', 'unverified'],
+    ['c.jpg', '', ''],
+    ['d.jpg', '', ''],
+  ]);
+});
