@@ -45,7 +45,7 @@ export const OPTIONS: [string, string, keyof Config, string][] = [
     '--max-leases <n>',
     'MAX_LEASES',
     'maxLeases',
-    'leases that ended without an answer before a job fails (a vote uses up none; volunteers reaching it hand the job to trusted workers; one volunteer identity reaching it alone is not leased the job again)',
+    'leases that ended without an answer before a job fails (a vote uses up none, nor a lease recovered from a dead master; volunteers reaching it hand the job to trusted workers; one volunteer identity reaching it alone is not leased the job again)',
   ],
   ['--lease-scan-limit <n>', 'LEASE_SCAN_LIMIT', 'leaseScanLimit', 'queued jobs one lease reads at most for one worker, skipping those it already answered'],
   ['--error-attempts-shown <n>', 'ERROR_ATTEMPTS_SHOWN', 'errorAttemptsShown', "the latest attempts a failed job's error lists; earlier ones it counts"],

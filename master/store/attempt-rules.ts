@@ -60,14 +60,18 @@ function distinctVoters(attempts: AttemptFacts[], counted: (a: AttemptFacts) => 
 }
 
 const failedOrExpired = (a: AttemptFacts) => a.outcome === 'failed' || a.outcome === 'expired';
-/** A worker that vanished (lost), a master that restarted (recovered) or an answer refused as nonsense (refused) still held a lease. */
-const unanswered = (a: AttemptFacts) => a.outcome !== 'answered';
+/**
+ * A lease that ended without an answer (lost with its worker, refused as nonsense, failed, expired) by the worker's
+ * doing or the job's. Not one recovered: its master restarted or was taken for dead, which tells nothing of the job,
+ * and counted, a master restarted MAX_LEASES times while a job was leased failed that healthy job.
+ */
+const unanswered = (a: AttemptFacts) => a.outcome !== 'answered' && a.outcome !== 'recovered';
 const saysFinal = (a: AttemptFacts) => a.outcome === 'failed' && a.final;
 
 /**
  * Only failures and expiries use up attempts; the lease cap still ends an image that crashes every browser it
  * touches. A lease answered (a volunteer's vote) shows the image does not, so it uses up no lease: a job collecting
- * votes while saboteurs holding it are blacklisted stays queued.
+ * votes while saboteurs holding it are blacklisted stays queued. Nor does a lease recovered from a dead master.
  */
 export function afterAttempt(attempts: AttemptFacts[], limits: Pick<Limits, 'maxAttempts' | 'maxLeases' | 'failureQuorum'>): AfterAttempt {
   const pastCaps = (among: AttemptFacts[]) =>

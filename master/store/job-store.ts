@@ -99,7 +99,7 @@ export interface CreateResult {
 export interface Limits {
   /** Attempts that may end in failure or lease expiry before the job fails for good. */
   maxAttempts: number;
-  /** Leases of any outcome (including lost workers) before the job fails: bounds crash loops. */
+  /** Leases ended without an answer (lost workers included, recovered ones not) before the job fails: bounds crash loops. */
   maxLeases: number;
   /** Distinct volunteer identities that must say a job cannot be processed before it fails (a trusted worker's word is enough). */
   failureQuorum: number;

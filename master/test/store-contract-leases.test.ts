@@ -146,6 +146,18 @@ describeEveryStore(({ open, openData, withJobs }) => {
       expect(outcome.applied && outcome.job.status).toBe('failed');
     });
 
+    it("never fails a job on leases recovered from a master taken for dead or restarted: no worker's fault, nor the job's", async () => {
+      const { store } = await withJobs(1, { maxAttempts: 9, maxLeases: 2 });
+      await store.release(await leaseOne(store, A), 'recovered', 'master restarted', T0 + 1);
+      await store.release(await leaseOne(store, A, T0 + 2), 'recovered', 'master stopped answering', T0 + 3);
+      const outcome = await store.release(await leaseOne(store, A, T0 + 4), 'recovered', 'master restarted', T0 + 5);
+      expect(outcome).toEqual({ applied: true, job: expect.objectContaining({ status: 'queued', attempts: 3 }) });
+      // The crash loop the cap bounds still ends it: leases lost with their worker count, the recovered ones not.
+      await store.release(await leaseOne(store, A, T0 + 6), 'lost', 'tab crashed', T0 + 7);
+      const lost = await store.release(await leaseOne(store, A, T0 + 8), 'lost', 'tab crashed again', T0 + 9);
+      expect(lost.applied && lost.job.status).toBe('failed');
+    });
+
     it('applies once: a second release of the same lease is stale', async () => {
       const { store } = await withJobs(1);
       const lease = await leaseOne(store, A);

@@ -5,7 +5,7 @@
 -- once together, and when the volunteers reach a cap (max attempts, max
 -- leases, failure_quorum of them saying the job cannot be processed) the job
 -- goes to trusted workers only. An answered
--- lease (a vote) uses up no lease. Attempts stored before identities have no
+-- lease (a vote) uses up no lease, nor one recovered from a dead master. Attempts stored before identities have no
 -- `trusted` and count as trusted.
 local WAITS_FOR_TRUSTED = 'volunteers could not process it: it waits for a trusted worker'
 
@@ -30,7 +30,8 @@ local function distinct_voters(attempts, counted)
 end
 
 local function failed_or_expired(a) return a.outcome == 'failed' or a.outcome == 'expired' end
-local function unanswered(a) return a.outcome ~= 'answered' end
+-- A lease recovered from a master restarted or taken for dead tells nothing of the job: it uses up no lease either.
+local function unanswered(a) return a.outcome ~= 'answered' and a.outcome ~= 'recovered' end
 local function says_final(a) return a.outcome == 'failed' and a.final == 1 end
 local function both(first, second) return function(a) return first(a) and second(a) end end
 local function by_trusted(a) return a.trusted ~= 0 end
