@@ -3,7 +3,7 @@ import { parseWorkerParams, randomWorkerName, rememberedWorkerName } from '../sr
 
 describe('parseWorkerParams', () => {
   it('reads the headless fleet URL', () => {
-    expect(parseWorkerParams('?autostart=1&kind=headless&name=headless-3')).toEqual({
+    expect(parseWorkerParams('?autostart=1&kind=headless&name=headless-3', true)).toEqual({
       autostart: true,
       kind: 'headless',
       name: 'headless-3',
@@ -11,30 +11,35 @@ describe('parseWorkerParams', () => {
     });
   });
 
+  it("takes no name from a link in a person's browser (not under remote control): it keeps the one it remembers", () => {
+    expect(parseWorkerParams('?name=chosen-by-the-link-author', false).name).toBeNull();
+    expect(parseWorkerParams('?name=chosen-by-the-link-author', true).name).toBe('chosen-by-the-link-author');
+  });
+
   it('defaults to a volunteer that waits for a click and uses its remembered name', () => {
-    expect(parseWorkerParams('')).toEqual({ autostart: false, kind: 'volunteer', name: null, backend: null });
+    expect(parseWorkerParams('', true)).toEqual({ autostart: false, kind: 'volunteer', name: null, backend: null });
   });
 
   it('falls back to volunteer for an unknown kind and ignores a blank name', () => {
-    expect(parseWorkerParams('?kind=robot&name=%20%20')).toMatchObject({ kind: 'volunteer', name: null });
+    expect(parseWorkerParams('?kind=robot&name=%20%20', true)).toMatchObject({ kind: 'volunteer', name: null });
   });
 
   it('reads a backend asked for by name, and ignores one it does not know', () => {
-    expect(parseWorkerParams('?backend=cpu').backend).toBe('cpu');
-    expect(parseWorkerParams('?backend=webgl').backend).toBe('webgl');
-    expect(parseWorkerParams('?backend=quantum').backend).toBeNull();
+    expect(parseWorkerParams('?backend=cpu', false).backend).toBe('cpu');
+    expect(parseWorkerParams('?backend=webgl', false).backend).toBe('webgl');
+    expect(parseWorkerParams('?backend=quantum', false).backend).toBeNull();
   });
 
   it('trims names to what the protocol accepts', () => {
-    expect(parseWorkerParams(`?name=${'x'.repeat(100)}`).name).toHaveLength(64);
+    expect(parseWorkerParams(`?name=${'x'.repeat(100)}`, true).name).toHaveLength(64);
     // A soft hyphen, a bidi override, a line break: the master would refuse the hello.
-    expect(parseWorkerParams(`?name=${encodeURIComponent('lab\u00AD-\u202Eone\n')}`).name).toBe('lab-one');
+    expect(parseWorkerParams(`?name=${encodeURIComponent('lab\u00AD-\u202Eone\n')}`, true).name).toBe('lab-one');
     // The zero-width joiner that makes 👩‍💻 one emoji, and Persian's non-joiner between letters, the master takes.
-    expect(parseWorkerParams(`?name=${encodeURIComponent('👩\u200D💻 نامه\u200Cها')}`).name).toBe('👩\u200D💻 نامه\u200Cها');
+    expect(parseWorkerParams(`?name=${encodeURIComponent('👩\u200D💻 نامه\u200Cها')}`, true).name).toBe('👩\u200D💻 نامه\u200Cها');
     // Cut after a joiner, the name would end in one: it goes too.
-    expect(parseWorkerParams(`?name=${encodeURIComponent(`${'x'.repeat(62)}a\u200Db`)}`).name).toBe(`${'x'.repeat(62)}a`);
+    expect(parseWorkerParams(`?name=${encodeURIComponent(`${'x'.repeat(62)}a\u200Db`)}`, true).name).toBe(`${'x'.repeat(62)}a`);
     // Cut in the middle of an emoji, the name would end in half of it (a lone surrogate): it goes too.
-    expect(parseWorkerParams(`?name=${encodeURIComponent('a'.repeat(63))}%F0%9F%98%80`).name).toBe('a'.repeat(63));
+    expect(parseWorkerParams(`?name=${encodeURIComponent('a'.repeat(63))}%F0%9F%98%80`, true).name).toBe('a'.repeat(63));
   });
 
   it.each([
@@ -42,7 +47,7 @@ describe('parseWorkerParams', () => {
     ['the blank braille pattern', '%E2%A0%80'],
     ['a letter under 5 marks', 'A%CC%B6%CC%B6%CC%B6%CC%B6%CC%B6'],
   ])('drops a name the master would refuse (%s), for the remembered one', (_case, name) => {
-    expect(parseWorkerParams(`?name=${name}`).name).toBeNull();
+    expect(parseWorkerParams(`?name=${name}`, true).name).toBeNull();
   });
 });
 

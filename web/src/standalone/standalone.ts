@@ -9,7 +9,7 @@ import { loadModel } from '../worker-runtime/model.ts';
 import { OffThreadDecoder } from '../worker-runtime/off-thread-decoder.ts';
 import { parseWorkerParams } from '../worker-runtime/worker-params.ts';
 
-const choice = await chooseBackend(parseWorkerParams(location.search).backend);
+const choice = await chooseBackend(parseWorkerParams(location.search, navigator.webdriver).backend);
 const view = await fetchModel();
 const { classifier } = await Classifier.warmed((await loadModel(view, () => {})).model, view);
 const { decode } = new OffThreadDecoder();

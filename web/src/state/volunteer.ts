@@ -11,7 +11,7 @@ import { VolunteerIdentity } from './volunteer-identity.ts';
 // One worker per tab, made on the first visit to /worker: it keeps working while the
 // volunteer looks at other pages of the app, so it lives here and not in the page component.
 
-const workerParams = parseWorkerParams(location.search);
+const workerParams = parseWorkerParams(location.search, navigator.webdriver);
 /** The fleet token this tab presents; none once the master refused it (runAsVolunteer). */
 let fleetToken = takeFleetToken(location, history, () => sessionStorage);
 /** This tab runs as the operator's fleet worker (trusted once the master takes its token), not as a volunteer's. */
@@ -66,7 +66,7 @@ let autostarted = false;
 /**
  * ?autostart=1 starts once per tab, with no click: the headless fleet depends on it. Only in a browser under remote
  * control (navigator.webdriver: the fleet's, a test's), which no link can make a person's browser be: a stranger's
- * link must not set a visitor's machine working, under a name of the link's choosing, before the visitor presses Start.
+ * link must not set a visitor's machine working before the visitor presses Start (nor name it: parseWorkerParams).
  */
 export function autostartOnce(): void {
   if (!workerParams.autostart || !navigator.webdriver || autostarted) return;

@@ -6,7 +6,10 @@ export interface WorkerParams {
   /** Start without a click (the headless fleet opens /worker?autostart=1), in a browser under remote control only. */
   autostart: boolean;
   kind: WorkerKind;
-  /** Name given in the URL, or null to use this browser's remembered name. */
+  /**
+   * Name given in the URL, in a browser under remote control only (the fleet's, a test's); null to use this browser's
+   * remembered name. A link anyone can post must not choose the name a visitor's worker is listed under.
+   */
   name: string | null;
   /** A backend to use instead of the fastest (?backend=cpu), to measure how backends disagree; null for the usual choice. */
   backend: BackendName | null;
@@ -14,12 +17,14 @@ export interface WorkerParams {
 
 const NAME_STORAGE_KEY = 'grid-worker-name';
 
-export function parseWorkerParams(search: string): WorkerParams {
+/** `underRemoteControl`: navigator.webdriver, which no link can make a person's browser be. */
+export function parseWorkerParams(search: string, underRemoteControl: boolean): WorkerParams {
   const params = new URLSearchParams(search);
+  const name = underRemoteControl ? nameFromUrl(params.get('name') ?? '') : null;
   const autostart = ['1', 'true', 'yes'].includes(params.get('autostart') ?? '');
   const kind = WorkerKind.safeParse(params.get('kind'));
   const backend = KNOWN_BACKENDS.find((known) => known === params.get('backend')) ?? null;
-  return { autostart, kind: kind.success ? kind.data : 'volunteer', name: nameFromUrl(params.get('name') ?? ''), backend };
+  return { autostart, kind: kind.success ? kind.data : 'volunteer', name, backend };
 }
 
 /**
