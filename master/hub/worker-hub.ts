@@ -195,8 +195,9 @@ export class WorkerHub {
       if (connection.session) {
         this.log.info({ worker: connection.session.hello.name, code }, 'worker disconnected');
         // If the store is unreachable the leases stay put and expire; any master's reaper requeues them.
+        // Closing, this master hung up on it (close()): what it held goes back as the master's doing, not the worker's.
         const departure = this.lifecycle
-          .left(connection.session, code === 1006 ? 'vanished' : `disconnected (${code})`)
+          .left(connection.session, code === 1006 ? 'vanished' : `disconnected (${code})`, this.closing)
           .catch((error: unknown) => this.log.warn({ err: error }, 'could not requeue a departed worker’s jobs yet'));
         this.departures.add(departure);
         void departure.finally(() => this.departures.delete(departure));

@@ -211,17 +211,18 @@ export class JobLifecycle {
   }
 
   /**
-   * Requeue on close: the worker's socket closed, so everything it held goes back to the queue at once (lost). A lease
-   * the store cannot release now keeps none of the others back; it expires at its deadline. Rejects with the first
-   * such failure, once every lease was tried.
+   * Requeue on close: the worker's socket closed, so everything it held goes back to the queue at once: lost, or
+   * recovered when this master hung up on it (`byMaster`: it is shutting down), which is no fault of the worker nor of
+   * the job and uses up no lease (attempt-rules.ts). A lease the store cannot release now keeps none of the others
+   * back; it expires at its deadline. Rejects with the first such failure, once every lease was tried.
    */
-  async left(session: WorkerSession, why: string): Promise<void> {
+  async left(session: WorkerSession, why: string, byMaster = false): Promise<void> {
     this.workers.remove(session);
     const failures: unknown[] = [];
     for (const lease of session.leases) {
       session.drop(lease);
       if (this.spotChecks?.isSpotCheck(lease)) this.spotChecks.forget(lease);
-      else await this.lose(lease, `worker ${session.hello.name} ${why}`).catch((error: unknown) => failures.push(error));
+      else await this.lose(lease, `worker ${session.hello.name} ${why}`, byMaster ? 'recovered' : 'lost').catch((error: unknown) => failures.push(error));
     }
     this.dispatch();
     if (failures.length > 0) throw failures[0];
@@ -344,9 +345,9 @@ export class JobLifecycle {
     this.trust.cutOff(notice);
   }
 
-  private async lose(lease: LeaseRef, reason: string): Promise<void> {
-    const transition = await this.store.release(lease, 'lost', reason, Date.now());
-    if (transition.applied) this.applied({ type: 'job', transition: 'lost', job: transition.job });
+  private async lose(lease: LeaseRef, reason: string, outcome: 'lost' | 'recovered' = 'lost'): Promise<void> {
+    const transition = await this.store.release(lease, outcome, reason, Date.now());
+    if (transition.applied) this.applied({ type: 'job', transition: outcome, job: transition.job });
   }
 
   /** What follows every applied transition: count it, tell the boards and other masters, offer the queue to workers. */
