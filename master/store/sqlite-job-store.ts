@@ -30,8 +30,9 @@ import type {
   Vote,
   WorkerRef,
 } from './job-store.ts';
-import { answerOf, leanedOn, toAttemptFacts, toAttemptView, toView, withdrawn, type AttemptRow, type JobRow } from './job-views.ts';
+import { toAttemptFacts, toAttemptView, toView, type AttemptRow, type JobRow } from './job-views.ts';
 import { SqliteRetention } from './sqlite-retention.ts';
+import { reopenStep } from './sqlite-backtracking.ts';
 import { releaseUnsent } from './unsent-leases.ts';
 import { prepareStatements, type Statements } from './sqlite-statements.ts';
 import { migrate } from './sqlite-schema.ts';
@@ -172,30 +173,11 @@ export class SqliteJobStore implements JobStore {
   async reopenAnsweredBy(identity: string, reason: string, unverifiedReason: string, told: (step: Reopened) => void): Promise<void> {
     for (let after: string | undefined = ''; after !== undefined; await new Promise((resolve) => setImmediate(resolve))) {
       const from: string = after;
-      const step = await this.commits.write(() => this.reopenStep(identity, from, reason, unverifiedReason), { durable: true });
+      const parts = { q: this.q, limits: this.limits, retention: this.retention, view: (id: string) => this.view(id) };
+      const step = await this.commits.write(() => reopenStep(parts, identity, from, reason, unverifiedReason), { durable: true });
       if (step.walked.reopened.length > 0 || step.walked.unverified.length > 0) told(step.walked);
       after = step.next;
     }
-  }
-
-  /** One step of reopenAnsweredBy: up to limits.reopenBatch jobs the identity answered, after `after`. */
-  private reopenStep(identity: string, after: string, reason: string, unverifiedReason: string): { walked: Reopened; next: string | undefined } {
-    const rows = this.q.answeredBy.all({ identity, after, limit: this.limits.reopenBatch }) as (JobRow & { walked: string })[];
-    const walked: Reopened = { reopened: [], unverified: [] };
-    for (const row of rows) {
-      const result = row.status === 'done' ? toView(row).result : null;
-      if (!result || !leanedOn(result, identity)) continue;
-      // Without its image no one can be asked again: the job stays done and its result says it is not verified.
-      if (row.image_expired_at !== null) {
-        this.retention.setResult(row.id, JSON.stringify(withdrawn(result, unverifiedReason)));
-        walked.unverified.push(this.view(row.id)!);
-        continue;
-      }
-      this.q.doneToVote.run({ result: JSON.stringify(answerOf(result)), resultIdentity: result.workerId ?? null, jobId: row.id });
-      this.q.reopen.run(reason, this.limits.maxAnswersPerJob, row.id);
-      walked.reopened.push(this.view(row.id)!);
-    }
-    return { walked, next: rows.length === this.limits.reopenBatch ? rows.at(-1)!.walked : undefined };
   }
 
   fail(lease: LeaseRef, workerId: string, reason: string, retryable: boolean, now: number): Promise<Transition> {
