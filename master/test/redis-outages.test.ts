@@ -118,7 +118,7 @@ describe('when Redis goes away', () => {
     await until(async () => (await store.counts().catch(() => null)) !== null, 'Redis answering again');
   });
 
-  it.each([1, 3])('puts back, as recovered, what a lease call that timed out leased once Redis ran it late (%i partitions)', async (partitions) => {
+  it.each([1, 3])('puts back, as lost, what a lease call that timed out leased once Redis ran it late (%i partitions)', async (partitions) => {
     server = await startRedis(port);
     const url = `redis://127.0.0.1:${port}`;
     const store = await connect(url, { commandTimeoutMs: 100, partitions, firstTurn: 0 });
@@ -146,7 +146,7 @@ describe('when Redis goes away', () => {
         const job = (await store.getDetail(id))!;
         expect(job.status).toBe('queued');
         expect(job.timeline.map((attempt) => [attempt.outcome, attempt.reason])).toEqual(
-          Array.from({ length: 3 }, () => ['recovered', 'the master could not hand the job out (Redis unavailable: Command timed out)']),
+          Array.from({ length: 3 }, () => ['lost', 'the master could not hand the job out (Redis unavailable: Command timed out)']),
         );
       }
     } finally {
@@ -154,12 +154,11 @@ describe('when Redis goes away', () => {
     }
   });
 
-  it("ends a lease put back so at the job's last lease with the limits and the time it was handed, failing no job", async () => {
+  it("ends a lease put back so at the job's last lease with the limits and the time it was handed", async () => {
     server = await startRedis(port);
     const url = `redis://127.0.0.1:${port}`;
-    // Each limit its own value, so that a limit read from its neighbour's place changes the end: one unanswered lease
-    // before, and the one put back uses up none (the master's doing), so the job stays queued under MAX_LEASES 2, where
-    // ERROR_ATTEMPTS_SHOWN's 1 read in its place would fail it.
+    // Each limit its own value, so that a limit read from its neighbour's place changes the end: the second unanswered
+    // lease fails the job (MAX_LEASES 2, not MAX_ATTEMPTS 3 nor FAILURE_QUORUM 4), its error listing one attempt.
     const limits = { ...DEFAULT_TEST_LIMITS, maxAttempts: 3, maxLeases: 2, failureQuorum: 4, errorAttemptsShown: 1 };
     const store = await connect(url, { commandTimeoutMs: 100, limits });
     const own = new Redis(url);
@@ -180,10 +179,12 @@ describe('when Redis goes away', () => {
 
       const reason = 'the master could not hand the job out (Redis unavailable: Command timed out)';
       const at = (ms: number) => new Date(ms).toISOString();
-      expect(job!).toMatchObject({ status: 'queued', error: reason, finishedAt: null });
+      expect(job!.status).toBe('failed');
+      expect(job!.error).toBe(`1 earlier attempt is in the job's timeline; attempt 2, worker w (operator fleet): lost (${reason})`);
+      expect(job!.finishedAt).toBe(at(T0 + 7));
       expect(job!.timeline.map((attempt) => [attempt.outcome, attempt.reason, attempt.endedAt])).toEqual([
         ['lost', 'socket closed', at(T0 + 1)],
-        ['recovered', reason, at(T0 + 7)],
+        ['lost', reason, at(T0 + 7)],
       ]);
     } finally {
       own.disconnect();
