@@ -74,11 +74,6 @@ export class FileImageStore implements ImageStore {
     return found.includes(true);
   }
 
-  /** has(), for the store's open, which is synchronous. */
-  hasSync(jobId: string): boolean {
-    return JOB_ID.test(jobId) && [this.pathOf(jobId), this.preparedPathOf(jobId)].some((file) => fs.existsSync(file));
-  }
-
   /**
    * Deletes the jobs' images, original and prepared. Their rows are gone already, so the change that removed them
    * stands: a file that cannot be deleted now (a disk error) fails nothing; it is warned of once and tried again.

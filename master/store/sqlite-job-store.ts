@@ -41,7 +41,6 @@ import { SqliteGroupCommit } from './sqlite-group-commit.ts';
 import { createRows } from './sqlite-create.ts';
 import { listJobs } from './sqlite-job-list.ts';
 import { moveImagesOutOfDatabase } from './sqlite-image-migration.ts';
-import { sweepAtOpen } from './sqlite-open-sweep.ts';
 import { idempotencyScope, requestDigest } from './request-digest.ts';
 
 /** A vote as the votes statement reads it. */
@@ -82,7 +81,9 @@ export class SqliteJobStore implements JobStore {
       moveImagesOutOfDatabase(this.db, this.images);
       this.q = prepareStatements(this.db);
       this.commits = new SqliteGroupCommit(this.db, 'jobs.sqlite');
-      sweepAtOpen(this.db, this.images, this.retention, log);
+      // Files left by a crash between putting images and committing their jobs, or between removing jobs (or expiring
+      // their images) and their files.
+      this.images.sweepSync((jobId) => this.retention.imageKept(jobId));
     } catch (error) {
       this.db.close();
       throw unopenable(error, file);
