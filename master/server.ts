@@ -160,7 +160,7 @@ async function startLocked(config: Config, log: Logger, parts: MasterParts, lock
   // On a shared store the other masters requeue a dead master's leases once it goes silent (master-watch.ts).
   if (!redis) await lifecycle.recover();
 
-  const shared = redis && (await shareWithOtherMasters(redisAt!, config.redisPrefix, config.masterTimeoutMs, redis, events, lifecycle, log));
+  const shared = redis && (await shareWithOtherMasters(redisAt!, config.redisPrefix, config.masterTimeoutMs, commandTimeoutMs, redis, events, lifecycle, log));
   const credit = new VolunteerCredit(ledger, log, events, config.leaseMs, config.displayNameWriteIntervalMs);
   const hub = new WorkerHub(lifecycle, log, {
     heartbeatMs: config.heartbeatMs,
@@ -304,6 +304,7 @@ async function shareWithOtherMasters(
   target: RedisTarget,
   prefix: string,
   masterTimeoutMs: number,
+  commandTimeoutMs: number,
   redis: RedisJobStore,
   events: LiveEvents,
   lifecycle: JobLifecycle,
@@ -315,6 +316,7 @@ async function shareWithOtherMasters(
     events,
     { event: (event) => lifecycle.fromOtherMaster(event), blacklisting: (notice) => lifecycle.blacklistedElsewhere(notice) },
     log,
+    commandTimeoutMs,
   );
   const unwatch = redis.onAvailabilityChange((available) => {
     log[available ? 'info' : 'warn']({ available }, available ? 'Redis is back: resuming dispatch' : 'Redis unreachable: submissions get 503');

@@ -45,13 +45,16 @@ export class RedisEventRelay {
     events: LiveEvents,
     fromOthers: FromOtherMasters,
     private readonly log: Logger,
+    commandTimeoutMs: number,
   ) {
     // On a cluster, a message published on any node reaches subscribers on every node.
-    const connect = (enableOfflineQueue: boolean) =>
+    const connect = (enableOfflineQueue: boolean, commandTimeout?: number) =>
       'url' in target
-        ? new Redis(target.url, { retryStrategy: reconnectDelay, enableOfflineQueue })
-        : new Cluster(target.clusterNodes, { clusterRetryStrategy: reconnectDelay, enableOfflineQueue });
-    this.publisher = connect(false);
+        ? new Redis(target.url, { retryStrategy: reconnectDelay, enableOfflineQueue, commandTimeout })
+        : new Cluster(target.clusterNodes, { clusterRetryStrategy: reconnectDelay, enableOfflineQueue, redisOptions: { commandTimeout } });
+    // A publish to a Redis that is up but does not answer fails after REDIS_COMMAND_TIMEOUT_MS, as store calls do,
+    // rather than holding its envelope for as long as the hang lasts: one a turn would pile up.
+    this.publisher = connect(false, commandTimeoutMs);
     this.subscriber = connect(true);
     // A Cluster has database 0 only. Other databases of one server would otherwise share their masters' events.
     const db = this.publisher instanceof Redis ? (this.publisher.options.db ?? 0) : 0;

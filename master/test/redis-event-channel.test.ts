@@ -71,8 +71,8 @@ describe.each(STORE_KINDS.filter((kind) => kind.name !== 'sqlite'))('several mas
     const channel = `test:${randomUUID()}:events`;
     const heard: LiveEvent[] = [];
     const relays = [
-      new RedisEventRelay(kind.redisTarget!(), channel, here, hearing(), silent),
-      new RedisEventRelay(kind.redisTarget!(), channel, there, hearing(heard), silent),
+      new RedisEventRelay(kind.redisTarget!(), channel, here, hearing(), silent, 5_000),
+      new RedisEventRelay(kind.redisTarget!(), channel, there, hearing(heard), silent, 5_000),
     ];
     try {
       // Pub/sub keeps nothing for a subscriber not yet listening: publish until the other side hears.
@@ -97,8 +97,8 @@ describe.each(STORE_KINDS.filter((kind) => kind.name !== 'sqlite'))('several mas
     listener.on('message', (_channel: string, raw: string) => messages.push(JSON.parse(raw) as { events: LiveEvent[] }));
     await listener.subscribe(channel);
     const relays = [
-      new RedisEventRelay(kind.redisTarget!(), channel, here, hearing(), silent),
-      new RedisEventRelay(kind.redisTarget!(), channel, new LiveEvents(), hearing(heard), silent),
+      new RedisEventRelay(kind.redisTarget!(), channel, here, hearing(), silent, 5_000),
+      new RedisEventRelay(kind.redisTarget!(), channel, new LiveEvents(), hearing(heard), silent, 5_000),
     ];
     try {
       await until(() => {
@@ -132,8 +132,8 @@ describe.each(STORE_KINDS.filter((kind) => kind.name !== 'sqlite'))('several mas
     listener.on('message', (_channel: string, raw: string) => messages.push(JSON.parse(raw) as (typeof messages)[number]));
     await listener.subscribe(channel);
     const relays = [
-      new RedisEventRelay(kind.redisTarget!(), channel, here, hearing(), silent),
-      new RedisEventRelay(kind.redisTarget!(), channel, new LiveEvents(), hearing(heard, blacklistings), silent),
+      new RedisEventRelay(kind.redisTarget!(), channel, here, hearing(), silent, 5_000),
+      new RedisEventRelay(kind.redisTarget!(), channel, new LiveEvents(), hearing(heard, blacklistings), silent, 5_000),
     ];
     try {
       await until(() => {

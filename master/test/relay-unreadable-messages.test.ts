@@ -67,13 +67,14 @@ describe('a message on the events channel that no master wrote', () => {
     const blacklisted: string[] = [];
     const here = new LiveEvents();
     const relays = [
-      new RedisEventRelay({ url: TEST_REDIS_URL }, channel, here, { event: () => {}, blacklisting: () => {} }, log),
+      new RedisEventRelay({ url: TEST_REDIS_URL }, channel, here, { event: () => {}, blacklisting: () => {} }, log, 5_000),
       new RedisEventRelay(
         { url: TEST_REDIS_URL },
         channel,
         new LiveEvents(),
         { event: (event) => void heard.push(event), blacklisting: (notice) => void blacklisted.push(notice.workerId) },
         log,
+        5_000,
       ),
     ];
     try {
