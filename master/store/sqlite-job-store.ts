@@ -285,11 +285,11 @@ export class SqliteJobStore implements JobStore {
     return expired;
   }
 
-  /** As remove: rows first, synced, then the files. */
   forgetIdempotencyKeys(usedBy: number, batch: number): Promise<number> {
     return this.commits.write(() => this.q.idempotencyForget.run(usedBy, batch).changes, { durable: true });
   }
 
+  /** As remove: rows first, synced, then the files. */
   async expireJobs(endedBy: number, batch: number): Promise<string[]> {
     if (!this.commits.read(() => this.retention.anyDue('jobs', endedBy))) return [];
     const ids = await this.commits.write(() => this.retention.expireJobs(endedBy, batch), { durable: true });
