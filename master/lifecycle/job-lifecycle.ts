@@ -30,6 +30,7 @@ import type { SpotCheckCounts, SpotChecks } from '../trust/spot-checks.ts';
 import type { Verifier } from '../trust/verification.ts';
 import { JobDealing } from './job-dealing.ts';
 import { noTransitions, type JobEvent, type JobTransition, type TransitionCounts } from './job-events.ts';
+import { followedEvenLate } from './late-replies.ts';
 import { LeaseReaper } from './lease-reaper.ts';
 import { LeasesEndedElsewhere } from './leases-ended-elsewhere.ts';
 import { VolunteerTrust, type BlacklistCause } from './volunteer-trust.ts';
@@ -288,12 +289,21 @@ export class JobLifecycle {
     return retried;
   }
 
-  /** Deletes a job; a worker here holding it is told to drop it. Answers whether it existed. */
+  /**
+   * Deletes a job; a worker here holding it is told to drop it. Answers whether it existed. A delete Redis ran after
+   * the call timed out is announced once the store learns the job is gone (late-replies.ts); its lease id went with
+   * the job, so a worker here holding it is found by job id, as for another master's delete.
+   */
   async cancel(jobId: string): Promise<boolean> {
-    const { removed, lease } = await this.store.remove(jobId);
+    const deleted = { type: 'job-deleted', transition: 'cancelled', id: jobId } as const;
+    const deletedLate = () => {
+      this.applied(deleted);
+      this.endedElsewhere.heard(deleted);
+    };
+    const { removed, lease } = await followedEvenLate(this.store.remove(jobId), deletedLate, this.log);
     if (!removed) return false;
     if (lease) this.revoke(lease);
-    this.applied({ type: 'job-deleted', transition: 'cancelled', id: jobId });
+    this.applied(deleted);
     return true;
   }
 

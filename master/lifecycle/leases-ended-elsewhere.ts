@@ -35,7 +35,10 @@ export class LeasesEndedElsewhere {
 
   constructor(private readonly deps: LeasesEndedElsewhereDeps) {}
 
-  /** An event another master published: a lease of the job it names may be held here. */
+  /**
+   * An event another master published, or a delete this master learnt of late (its lease id gone with the job): a
+   * lease of the job it names may be held here.
+   */
   heard(event: JobEvent): void {
     if (!ENDING_ANY_LEASE.has(event.transition)) return;
     const jobId = event.type === 'job' ? event.job.id : event.id;

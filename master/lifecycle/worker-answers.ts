@@ -10,11 +10,12 @@ import type { WorkerSession } from '../hub/worker-session.ts';
 import type { Logger } from '../log.ts';
 import { relabelled } from '../model/class-labels.ts';
 import { type FailureMessage, type ResultMessage } from '../protocol.ts';
-import type { JobStore, LeaseRef, RejectReason } from '../store/job-store.ts';
+import type { JobStore, LeaseRef, RejectReason, Transition } from '../store/job-store.ts';
 import { logStoreError } from '../store/store-errors.ts';
 import type { SpotChecks } from '../trust/spot-checks.ts';
 import type { Verifier } from '../trust/verification.ts';
 import type { JobEvent } from './job-events.ts';
+import { followedEvenLate } from './late-replies.ts';
 import type { VolunteerTrust } from './volunteer-trust.ts';
 
 export interface WorkerAnswersDeps {
@@ -63,28 +64,42 @@ export class WorkerAnswers {
     // A first attempt holds no votes (store contract): no read for the common case of a job answered at once.
     const firstAttempt = session.isFirstAttempt(lease);
     const held = this.answered(session, lease);
+    /** What follows an answer the store wrote: in time, or once the store learns that Redis ran it late (late-replies.ts). */
+    const follow = (name: 'answered' | 'completed', transition: Transition) => {
+      if (!transition.applied) return undefined;
+      session.recordDone(inferenceMs);
+      applied({ type: 'job', transition: name, job: transition.job });
+      return this.followUp(name === 'completed' ? trust.judgeVolunteers(transition.job) : trust.voteKept(session, lease.jobId, checksBefore));
+    };
+    const written = (name: 'answered' | 'completed', call: Promise<Transition>) =>
+      followedEvenLate(
+        call,
+        (transition) => {
+          void follow(name, transition);
+          workers.changed(session);
+        },
+        this.deps.log,
+      );
     const settle = async () => {
       const earlier = firstAttempt ? [] : await store.votes(lease.jobId);
       const decision = await verifier.decide({ answer, network: session.ref.network }, earlier, workers.hasTrusted());
       const now = Date.now();
       const blacklisted = decision.answererBlacklisted;
       if (!decision.final)
-        return { name: 'answered' as const, blacklisted, transition: await store.vote(lease, session.id, answer, decision.trustedOnly, now) };
+        return {
+          name: 'answered' as const,
+          blacklisted,
+          transition: await written('answered', store.vote(lease, session.id, answer, decision.trustedOnly, now)),
+        };
       // A result settled on an earlier vote is that voter's answer: this one is kept beside it, its vote if the job is reopened.
       const own = decision.result.workerId === answer.workerId ? undefined : answer;
-      return { name: 'completed' as const, blacklisted, transition: await store.complete(lease, session.id, decision.result, now, own) };
+      return { name: 'completed' as const, blacklisted, transition: await written('completed', store.complete(lease, session.id, decision.result, now, own)) };
     };
     const { name, blacklisted, transition } = await settle();
     // Blacklisted on another master while its socket here stayed open: its answer counted for nothing, and it is cut off.
     if (blacklisted !== undefined) trust.cutOff({ workerId: session.identity.workerId, reason: blacklisted });
-    let judging: Promise<void> | undefined;
-    if (transition.applied) {
-      session.recordDone(inferenceMs);
-      applied({ type: 'job', transition: name, job: transition.job });
-      judging = this.followUp(name === 'completed' ? trust.judgeVolunteers(transition.job) : trust.voteKept(session, lease.jobId, checksBefore));
-    } else {
-      this.reject(session, lease, held, 'result', transition.reason);
-    }
+    const judging = follow(name, transition);
+    if (!transition.applied) this.reject(session, lease, held, 'result', transition.reason);
     workers.changed(session);
     await judging;
   }

@@ -152,13 +152,9 @@ export class RedisJobStore implements JobStore {
     let reached = 0;
     for (const p of await this.withQueuedJobs(this.leaseTurns.take())) {
       let made: (Leased | null)[];
+      const asking = waiting.map((i) => workers[i]!);
       try {
-        made = await this.partitions[p]!.lease(
-          waiting.map((i) => workers[i]!),
-          leaseMs,
-          now,
-          this.masterId,
-        );
+        made = await this.partitions[p]!.lease(asking, leaseMs, now, this.masterId);
         reached++;
       } catch (error) {
         // Passed over. If its script ran late, the partition puts back what it leased (RedisPartition.lease); a lease

@@ -13,6 +13,21 @@ export class StoreUnavailableError extends Error {
   }
 }
 
+/**
+ * A call the store sent but heard no answer to in time (Redis stalled past the command timeout, or the connection
+ * dropped): Redis may still run it, or may have. `late` resolves, once the store can tell from the job itself, with
+ * what the call did (redis/late-outcomes.ts), or undefined when it did not run or could not be told in time. Never rejects.
+ */
+export class UnansweredCallError<T = unknown> extends StoreUnavailableError {
+  constructor(
+    cause: StoreUnavailableError,
+    readonly late: Promise<T | undefined>,
+  ) {
+    super(cause.message, { cause });
+    this.name = 'UnansweredCallError';
+  }
+}
+
 /** One of the embedded store's files cannot be opened: damaged, not a database, out of reach. The master stops at start. */
 export class StoreFileError extends Error {
   constructor(message: string) {

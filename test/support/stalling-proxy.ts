@@ -1,7 +1,8 @@
 // A TCP proxy (to Redis, or to a master) that a test can make stop answering: what is sent through it is held, never
 // forwarded, and the sockets stay open, as with a server that hangs or a network that drops packets without
 // resetting connections. stall() stops every connection, new ones too; freezeOpen() only those open now, as when a
-// NAT entry is dropped or a route lost: the old connections are dead, but a new one gets through.
+// NAT entry is dropped or a route lost: the old connections are dead, but a new one gets through; dropFrozen() then
+// closes them on the client's side, as its system does once it gives up on them, and what they held never arrives.
 import net from 'node:net';
 
 export interface StallingProxy {
@@ -13,6 +14,8 @@ export interface StallingProxy {
   stall(): void;
   /** From now on nothing passes either way on the connections open now, not even a close; new ones pass as before. */
   freezeOpen(): void;
+  /** The frozen connections close on the client's side; the server never hears of it, nor of what they held. */
+  dropFrozen(): void;
   close(): Promise<void>;
 }
 
@@ -50,6 +53,9 @@ export async function stallingProxy(target: { host: string; port: number }): Pro
     stall: () => void (stalled = true),
     freezeOpen: () => {
       for (const pair of pairs.values()) pair.frozen = true;
+    },
+    dropFrozen: () => {
+      for (const [client, pair] of pairs) if (pair.frozen) client.destroy();
     },
     close: async () => {
       for (const socket of sockets) socket.destroy();

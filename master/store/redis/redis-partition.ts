@@ -25,6 +25,7 @@ import type {
 } from '../job-store.ts';
 import { answerOf, leanedOn, toAttemptView, toView, withdrawn } from '../job-views.ts';
 import { jobScripts, type LuaScript, type RedisClient, type ScriptArg } from './lua-scripts.ts';
+import { toldEvenLate } from './late-outcomes.ts';
 import { execBatch, reachRedis } from './redis-connection.ts';
 import { RedisKeys } from './redis-keys.ts';
 import { attemptRows, jobRow } from './redis-rows.ts';
@@ -147,12 +148,20 @@ export class RedisPartition {
 
   async complete(lease: LeaseRef, workerId: string, result: JobResult, now: number, answer?: JobResult): Promise<Transition> {
     const args = [lease.jobId, lease.leaseId, workerId, JSON.stringify(result), now, answer ? JSON.stringify(answer) : ''];
-    return this.transition(await this.run(jobScripts.complete, args));
+    return toldEvenLate(
+      this.redis,
+      async () => this.transition(await this.run(jobScripts.complete, args)),
+      () => this.endedAs(lease, 'done'),
+    );
   }
 
   async vote(lease: LeaseRef, workerId: string, answer: JobResult, trustedOnly: boolean, now: number): Promise<Transition> {
     const args = [lease.jobId, lease.leaseId, workerId, JSON.stringify(answer), trustedOnly ? 1 : 0, now, this.limits.maxAnswersPerJob];
-    return this.transition(await this.run(jobScripts.vote, args));
+    return toldEvenLate(
+      this.redis,
+      async () => this.transition(await this.run(jobScripts.vote, args)),
+      () => this.endedAs(lease, 'answered'),
+    );
   }
 
   async settleWaiting(jobId: string, votesSeen: readonly string[], result: JobResult, now: number): Promise<Transition> {
@@ -235,9 +244,17 @@ export class RedisPartition {
     return outcome === 'ok' ? { job: viewOf(json!) } : { refused: outcome as RetryRefusal };
   }
 
-  async remove(jobId: string): Promise<{ removed: boolean; lease: LeaseRef | null }> {
-    const [removed, leaseId] = (await this.run(jobScripts.remove, [jobId])) as [number, string];
-    return { removed: removed === 1, lease: leaseId ? { jobId, leaseId } : null };
+  /**
+   * One that went unanswered is told late as a removal once the job is gone, whatever removed it (the remove ran, or
+   * another master or retention did: gone all the same); its lease id went with it.
+   */
+  remove(jobId: string): Promise<{ removed: boolean; lease: LeaseRef | null }> {
+    const removal = async () => {
+      const [removed, leaseId] = (await this.run(jobScripts.remove, [jobId])) as [number, string];
+      return { removed: removed === 1, lease: leaseId ? { jobId, leaseId } : null };
+    };
+    const gone = async () => ((await reachRedis(() => this.redis.hexists(this.keys.jobs, jobId))) ? undefined : { removed: true, lease: null });
+    return toldEvenLate(this.redis, removal, gone);
   }
 
   /** Removes every job of the partition, a batch per script; hands each batch to `removed`: [job id, lease id or ''] for each job. */
@@ -357,6 +374,18 @@ export class RedisPartition {
   private run(script: LuaScript, args: ScriptArg[], { buffers = false, keys: jobKeys = [] as string[] } = {}): Promise<unknown> {
     const keys = jobKeys.length ? [...this.allKeys, ...jobKeys] : this.allKeys;
     return reachRedis(() => (buffers ? script.runForBuffers(this.redis, keys, args) : script.run(this.redis, keys, args)));
+  }
+
+  /**
+   * For a worker's answer that went unanswered (late-outcomes.ts): the job as it is now, if the lease's attempt ended
+   * `outcome`, which only an answer on that lease could do (fenced by lease id), and its worker answers it once. Else
+   * undefined: the answer did not run, or was refused.
+   */
+  private async endedAs(lease: LeaseRef, outcome: 'done' | 'answered'): Promise<Transition | undefined> {
+    const batch = this.redis.multi().hget(this.keys.jobs, lease.jobId).hget(this.keys.attempts, lease.jobId);
+    const [json, attempts] = (await execBatch(batch)) as [string | null, string | null];
+    const ended = attemptRows(attempts).find((attempt) => attempt.lease_id === lease.leaseId)?.outcome === outcome;
+    return json !== null && ended ? { applied: true, job: viewOf(json) } : undefined;
   }
 
   private transition(reply: unknown): Transition {
