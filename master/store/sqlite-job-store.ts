@@ -1,8 +1,7 @@
-// The embedded job store: SQLite (better-sqlite3) in WAL mode, one file under
-// the data directory, no server. Each transition is atomic (a savepoint inside a group commit, sqlite-group-commit.ts).
-// Images are files beside it (master/images/file-image-store.ts): put before the
-// rows that name them are committed, deleted after those rows are. A job's
-// prepared_type says it has a prepared image, which workers receive instead of the original.
+// The embedded job store: SQLite (better-sqlite3) in WAL mode, one file under the data directory, no server. Each
+// transition is atomic (a savepoint inside a group commit, sqlite-group-commit.ts). Images are files beside it
+// (master/images/file-image-store.ts): put before the rows that name them are committed, deleted after those rows are.
+// A job's prepared_type says it has a prepared image, which workers receive instead of the original.
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
