@@ -9,13 +9,12 @@ import fs from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SyntheticJob, SyntheticWorker } from '../../metrics/synthetic-worker.ts';
 import { IDENTITY_STORE_KINDS, type OpenedIdentityStore } from '../../test/support/identity-stores.ts';
-import { getJob, settled, until } from '../../test/support/jobs-client.ts';
+import { getJob, settled, submit, until } from '../../test/support/jobs-client.ts';
 import { devImages } from '../../test/support/paths.ts';
 import { volunteerAnswer } from '../../test/support/store-fixtures.ts';
 import { TEST_FLEET_TOKEN, type TestMaster } from '../../test/support/test-master.ts';
 import { useTestMasters } from '../../test/support/test-masters.ts';
 import { DEFAULT_VERIFICATION } from '../../test/support/verification-policy.ts';
-import type { JobView } from '../api-types.ts';
 import { CloseCode } from '../protocol.ts';
 import type { Ballot } from '../trust/verification.ts';
 import { Verifier } from '../trust/verification.ts';
@@ -84,13 +83,7 @@ describe.each(['sqlite', 'redis'] as const)('a job answered by identities then b
   // No spot checks: no volunteer earns a say, so no answer settles the job, and each new identity's answer counts toward MAX_REPLICAS until it is blacklisted.
   const start = () => grid.start(storeName, { ...POLICY, adminToken: ADMIN_TOKEN });
 
-  async function submitOne(on: TestMaster, headers: Record<string, string> = {}): Promise<string> {
-    const data = new FormData();
-    data.append('image', new Blob([new Uint8Array(image)]), 'a.jpg');
-    const response = await fetch(`${on.url}/api/jobs`, { method: 'POST', body: data, headers });
-    expect(response.status).toBe(201);
-    return ((await response.json()) as { jobs: JobView[] }).jobs[0]!.id;
-  }
+  const submitOne = async (on: TestMaster, headers: Record<string, string> = {}) => (await submit(on.url, [{ name: 'a.jpg', bytes: image }], headers))[0]!;
 
   const answers = async (on: TestMaster, id: string) => (await getJob(on.url, id)).timeline.filter((attempt) => attempt.outcome === 'answered').length;
 
