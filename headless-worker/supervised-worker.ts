@@ -203,8 +203,10 @@ export class SupervisedWorker {
     this.#lastState = state;
     this.#stateSince = Date.now();
     const { backend, backendReason, lastError } = this.status();
-    // Any state but ready says the page's last problem: why it is in error, and also why it is connecting again.
-    const detail = state === 'ready' ? ` (backend ${backend ?? 'unknown'}${backendReason ? `: ${backendReason}` : ''})` : lastError ? `: ${lastError}` : '';
+    // Error and connecting say the page's last problem: why it is in error, and why it is connecting again. A page
+    // stopped for good (its fleet token refused) has said why already, at error level, once.
+    const saysWhy = (state === 'error' || state === 'connecting') && lastError;
+    const detail = state === 'ready' ? ` (backend ${backend ?? 'unknown'}${backendReason ? `: ${backendReason}` : ''})` : saysWhy ? `: ${lastError}` : '';
     this.#log.info({ from, to: state }, `state ${from ?? 'new'} -> ${state}${detail}`);
   }
 }
