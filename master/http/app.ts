@@ -24,7 +24,8 @@ import { jobsRouter } from './jobs-router.ts';
 import { checkOrigin } from './origin-check.ts';
 import { securityHeaders } from './security-headers.ts';
 import { requireHost } from './bare-refusals.ts';
-import { answerOptions, methodNotAllowed } from './method-not-allowed.ts';
+import { methodAnswers } from './method-not-allowed.ts';
+import { apiDocument } from './openapi.ts';
 import { modelRouter } from './model-router.ts';
 import { ownerRouter } from './owner-router.ts';
 import type { RequestRate } from './request-rate.ts';
@@ -66,6 +67,9 @@ export function createApp(deps: AppDeps): express.Express {
   const { config, store, lifecycle, workers, boards, model, log, stats, ledger, identities, ownerKeys, preparer, verificationPolicy, draining, requestRate } =
     deps;
   const requesters = new Requesters(config, ownerKeys);
+  // The master's own description, stating its page sizes: served, and what 405 and OPTIONS answer from.
+  const document = apiDocument(config);
+  const { answerOptions, methodNotAllowed } = methodAnswers(document);
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', deps.proxyTrust);
@@ -98,7 +102,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(statsRouter(stats, checkCounters));
   app.use(modelRouter(model));
   app.use(verificationRouter(verificationPolicy));
-  app.use(docsRouter(config));
+  app.use(docsRouter(document));
   app.use(methodNotAllowed);
   app.use('/api', notFound);
   app.use(webAppRouter(config.webDir));

@@ -3,8 +3,7 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { Router } from 'express';
-import { apiDocument } from './openapi.ts';
-import type { PageLimits } from './queries.ts';
+import type { ApiDocument } from './openapi.ts';
 
 const swaggerUiDir = path.dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
 
@@ -26,10 +25,9 @@ const PAGE = `<!doctype html>
 // A script file rather than inline, so a strict Content-Security-Policy allows it. No validator badge: it would call out.
 const INIT = `window.ui = SwaggerUIBundle({ url: '/api/openapi.json', dom_id: '#swagger-ui', deepLinking: true, validatorUrl: null });\n`;
 
-/** `pages`: the master's page sizes, which its description states. */
-export function docsRouter(pages: PageLimits): Router {
+/** `document`: the master's own description (openapi.ts), stating its page sizes. */
+export function docsRouter(document: ApiDocument): Router {
   const router = Router();
-  const document = apiDocument(pages);
   router.get('/api/openapi.json', (_req, res) => {
     res.json(document);
   });

@@ -6,7 +6,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
-import { makeConfig } from '../config.ts';
 import { projectRoot } from '../project-root.ts';
 import { jobRoutes } from './openapi/job-routes.ts';
 import { serviceRoutes } from './openapi/service-routes.ts';
@@ -16,8 +15,13 @@ import { OWNER_COOKIE } from './requester.ts';
 
 const packageJson = JSON.parse(fs.readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as { version: string; description: string };
 
-/** The description of a master whose pages are `pages` (its MAX_JOBS_PAGE, MAX_WORKERS_PAGE and MAX_LEADERBOARD_PAGE). */
-export function apiDocument(pages: PageLimits) {
+export type ApiDocument = ReturnType<OpenApiGeneratorV31['generateDocument']>;
+
+/**
+ * The description of a master whose pages are `pages` (its MAX_JOBS_PAGE, MAX_WORKERS_PAGE and MAX_LEADERBOARD_PAGE):
+ * built once per master (app.ts), for /api/openapi.json and the 405 and OPTIONS answers.
+ */
+export function apiDocument(pages: PageLimits): ApiDocument {
   const registry = new OpenAPIRegistry();
   registry.registerComponent('securitySchemes', 'adminToken', {
     type: 'http',
@@ -48,6 +52,3 @@ export function apiDocument(pages: PageLimits) {
     servers: [{ url: '/' }],
   });
 }
-
-/** The description of a master on the default settings: the paths every master serves, whatever its settings. */
-export const openApiDocument = apiDocument(makeConfig({}));

@@ -26,7 +26,7 @@ import { proxyTrust } from '../http/client-address.ts';
 import { RequestRate } from '../http/request-rate.ts';
 import { NewIdentityRate } from '../identity/new-identity-rate.ts';
 import { verificationPolicyView } from '../http/verification-router.ts';
-import { openApiDocument } from '../http/openapi.ts';
+import { openApiDocument } from '../../test/support/api-document.ts';
 import { createLogger } from '../log.ts';
 import { loadModelFiles } from '../model/model-files.ts';
 import { startMasterStats } from '../stats/master-stats.ts';

@@ -20,7 +20,7 @@ import { startTestMaster, tempDataDir, TEST_FLEET_TOKEN, type TestMaster } from 
 import { ApiError, JobDetailView } from '../api-types.ts';
 import type { StatsView } from '../stats-api-types.ts';
 import { CloseCode } from '../protocol.ts';
-import { openApiDocument } from '../http/openapi.ts';
+import { openApiDocument } from '../../test/support/api-document.ts';
 import { RedisKeys } from '../store/redis/redis-keys.ts';
 
 const STORES: { name: string; overrides: () => { redisUrl?: string; redisPrefix?: string } }[] = [

@@ -2,7 +2,7 @@
 // own description, from the master alone (the harness fails any request to
 // another host, console error or failed request), under its COEP headers.
 import { describe, expect, it } from 'vitest';
-import { openApiDocument } from '../../master/http/openapi.ts';
+import { openApiDocument } from '../support/api-document.ts';
 import { useUiHarness } from '../support/ui-harness.ts';
 
 const ui = useUiHarness();
