@@ -10,7 +10,7 @@ export interface CliOptions {
   chromium?: string;
   firefox?: string;
   name: string;
-  /** Seconds between status reports, 1 to MAX_STATUS_INTERVAL_S; 0 turns them off. */
+  /** Seconds between status reports, within FLEET_LIMITS.statusInterval; 0 turns them off. */
   statusInterval: number;
   browserArg: string[];
   /** The master's FLEET_TOKEN, so the workers join as trusted. */
@@ -30,23 +30,21 @@ export const FLEET_LIMITS = {
   /** Characters of the name prefix: with `-<i>` after it, a worker name stays within the hello's MAX_WORKER_NAME_LENGTH (64). */
   name: { min: 1, max: 48 },
 } as const;
-const MAX_WORKERS = FLEET_LIMITS.workers.max;
-const MIN_STATUS_INTERVAL_S = FLEET_LIMITS.statusInterval.min;
-const MAX_STATUS_INTERVAL_S = FLEET_LIMITS.statusInterval.max;
+const { workers: WORKERS, statusInterval: STATUS_INTERVAL_S } = FLEET_LIMITS;
 const NAME_PREFIX_PATTERN = new RegExp(`^[A-Za-z0-9._-]{${FLEET_LIMITS.name.min},${FLEET_LIMITS.name.max}}$`);
 
 export function createCli(): Command {
   return new Command('fleet')
     .description('Run headless Chromium or Firefox workers on the worker page of a browser-grid master.')
     .option('--master <url>', 'master base URL', parseMasterUrl, 'http://127.0.0.1:5000')
-    .option('--workers <n>', `number of browsers (${FLEET_LIMITS.workers.min}-${MAX_WORKERS})`, parseWorkerCount, 2)
+    .option('--workers <n>', `number of browsers (${WORKERS.min}-${WORKERS.max})`, parseWorkerCount, 2)
     .addOption(new Option('--browser <name>', 'which browser the workers run').choices(BROWSER_NAMES).default('chromium'))
     .option('--chromium <path>', 'Chromium/Chrome executable (default: $CHROMIUM_PATH, then /usr/bin/chromium)')
     .option('--firefox <path>', 'Firefox executable (default: $FIREFOX_PATH, then /usr/bin/firefox-esr)')
     .option('--name <prefix>', 'worker name prefix; workers are <prefix>-1 … <prefix>-N', parseNamePrefix, 'headless')
     .option(
       '--status-interval <seconds>',
-      `seconds between JSON status lines when not at a terminal (a terminal gets a live table): ${MIN_STATUS_INTERVAL_S}-${MAX_STATUS_INTERVAL_S}, or 0 for none`,
+      `seconds between JSON status lines when not at a terminal (a terminal gets a live table): ${STATUS_INTERVAL_S.min}-${STATUS_INTERVAL_S.max}, or 0 for none`,
       parseStatusInterval,
       10,
     )
@@ -104,8 +102,8 @@ export function parseMasterUrl(value: string): string {
 
 export function parseWorkerCount(value: string): number {
   const count = Number(value);
-  if (!/^\d+$/.test(value) || count < FLEET_LIMITS.workers.min || count > MAX_WORKERS) {
-    throw new InvalidArgumentError(`must be a whole number from ${FLEET_LIMITS.workers.min} to ${MAX_WORKERS}`);
+  if (!/^\d+$/.test(value) || count < WORKERS.min || count > WORKERS.max) {
+    throw new InvalidArgumentError(`must be a whole number from ${WORKERS.min} to ${WORKERS.max}`);
   }
   return count;
 }
@@ -119,8 +117,8 @@ export function parseNamePrefix(value: string): string {
 
 export function parseStatusInterval(value: string): number {
   const seconds = Number(value);
-  if (value.trim() === '' || !(seconds === 0 || (seconds >= MIN_STATUS_INTERVAL_S && seconds <= MAX_STATUS_INTERVAL_S))) {
-    throw new InvalidArgumentError(`must be a number of seconds from ${MIN_STATUS_INTERVAL_S} to ${MAX_STATUS_INTERVAL_S} (a day), or 0 for none`);
+  if (value.trim() === '' || !(seconds === 0 || (seconds >= STATUS_INTERVAL_S.min && seconds <= STATUS_INTERVAL_S.max))) {
+    throw new InvalidArgumentError(`must be a number of seconds from ${STATUS_INTERVAL_S.min} to ${STATUS_INTERVAL_S.max} (a day), or 0 for none`);
   }
   return seconds;
 }
