@@ -15,10 +15,10 @@ const studyTempDirs = () => new Set(fs.readdirSync(os.tmpdir()).filter((name) =>
 
 afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 
-it('keeps the loss rates finished before a SIGINT, and cleans up', async () => {
-  const tempBefore = studyTempDirs();
-  const args = ['--import', 'tsx', 'metrics/main.ts', '--images', devImagesDir, '--loss', '0,0.2,0.4', '--count', '6', '--rate', '5', '--workers', '1'];
-  args.push('--out', outDir, '--probe-packets', '100');
+/** `npm run metrics` on 6 dev images at 5 a second, one worker, at each loss rate of `losses`, writing to `out`. */
+function startStudy(losses: string, out: string) {
+  const args = ['--import', 'tsx', 'metrics/main.ts', '--images', devImagesDir, '--loss', losses, '--count', '6', '--rate', '5', '--workers', '1'];
+  args.push('--out', out, '--probe-packets', '100');
   const child = spawn(process.execPath, args, { cwd: projectRoot, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -26,14 +26,20 @@ it('keeps the loss rates finished before a SIGINT, and cleans up', async () => {
   const closed = new Promise<number | null>((resolve) => child.once('close', resolve));
   let exited = false;
   void closed.then(() => (exited = true));
+  return { child, closed, output: () => output, exited: () => exited };
+}
+
+it('keeps the loss rates finished before a SIGINT, and cleans up', async () => {
+  const tempBefore = studyTempDirs();
+  const { child, closed, output, exited } = startStudy('0,0.2,0.4', outDir);
 
   // The first loss rate is written as soon as it is finished; the study is then in its second.
-  while (!exited && !fs.existsSync(path.join(outDir, 'summary.csv'))) await sleep(100);
+  while (!exited() && !fs.existsSync(path.join(outDir, 'summary.csv'))) await sleep(100);
   child.kill('SIGINT');
   const code = await closed;
 
-  expect(code, output.slice(-4000)).toBe(130);
-  expect(output).toContain('stopped by SIGINT');
+  expect(code, output().slice(-4000)).toBe(130);
+  expect(output()).toContain('stopped by SIGINT');
   const records = JSON.parse(fs.readFileSync(path.join(outDir, 'records.json'), 'utf8')) as { loss: number }[];
   expect(records.map((record) => record.loss)).toEqual(Array(6).fill(0));
   expect(fs.readFileSync(path.join(outDir, 'summary.csv'), 'utf8').trim().split('\n')).toHaveLength(2);
@@ -46,24 +52,16 @@ it('keeps the loss rates finished before a SIGINT, and cleans up', async () => {
 
 it('cleans up when its terminal closes (SIGHUP), as on a Ctrl-C', async () => {
   const tempBefore = studyTempDirs();
-  const args = ['--import', 'tsx', 'metrics/main.ts', '--images', devImagesDir, '--loss', '0', '--count', '6', '--rate', '5', '--workers', '1'];
-  args.push('--out', path.join(work, 'hangup'), '--probe-packets', '100');
-  const child = spawn(process.execPath, args, { cwd: projectRoot, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const closed = new Promise<number | null>((resolve) => child.once('close', resolve));
-  let exited = false;
-  void closed.then(() => (exited = true));
+  const { child, closed, output, exited } = startStudy('0', path.join(work, 'hangup'));
   const namespaces = () => execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' });
 
   // Hung up as soon as its lossy link exists: an ssh session dropped mid-run.
-  while (!exited && !namespaces().includes(`-${child.pid}`)) await sleep(50);
+  while (!exited() && !namespaces().includes(`-${child.pid}`)) await sleep(50);
   child.kill('SIGHUP');
   const code = await closed;
 
-  expect(code, output.slice(-4000)).toBe(130);
-  expect(output).toContain('stopped by SIGHUP');
+  expect(code, output().slice(-4000)).toBe(130);
+  expect(output()).toContain('stopped by SIGHUP');
   expect(namespaces()).not.toContain(`-${child.pid}`);
   expect(
     [...studyTempDirs()].filter((name) => !tempBefore.has(name)),
