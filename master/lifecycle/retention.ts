@@ -83,8 +83,8 @@ export class RetentionSweeper {
   /**
    * One sweep as of `now`: images of jobs that ended IMAGE_RETENTION_MS ago or earlier, then jobs that ended
    * JOB_RETENTION_MS ago or earlier, then credited and judged pairs as old, then identities last seen
-   * IDENTITY_TOKEN_MAX_AGE_MS ago or earlier, then Idempotency-Keys first used IDEMPOTENCY_TTL_MS ago, each a step at a time until a step finds fewer than a batch (caught up).
-   * A sweep already under way is joined, not doubled.
+   * IDENTITY_TOKEN_MAX_AGE_MS ago or earlier, then Idempotency-Keys first used IDEMPOTENCY_TTL_MS ago, each a step at
+   * a time until a step finds fewer than a batch (caught up). A sweep already under way is joined, not doubled.
    */
   sweep(now = Date.now()): Promise<SweepCount> {
     this.running ??= this.sweepAll(now).finally(() => (this.running = null));

@@ -171,9 +171,9 @@ export class SqliteJobStore implements JobStore {
    * nothing owed to walk again).
    */
   async reopenAnsweredBy(identity: string, reason: string, unverifiedReason: string, told: (step: Reopened) => void): Promise<void> {
+    const parts = { q: this.q, limits: this.limits, retention: this.retention, view: (id: string) => this.view(id) };
     for (let after: string | undefined = ''; after !== undefined; await new Promise((resolve) => setImmediate(resolve))) {
       const from: string = after;
-      const parts = { q: this.q, limits: this.limits, retention: this.retention, view: (id: string) => this.view(id) };
       const step = await this.commits.write(() => reopenStep(parts, identity, from, reason, unverifiedReason), { durable: true });
       if (step.walked.reopened.length > 0 || step.walked.unverified.length > 0) told(step.walked);
       after = step.next;

@@ -9,10 +9,10 @@
 // answer in the lead, and says so. The answers of identities blacklisted since count for nothing toward MAX_REPLICAS
 // (a handful of saboteurs would otherwise push jobs to `unverified`), but a job holds at most MAX_ANSWERS_PER_JOB
 // volunteer answers, theirs included: past it, the same (trusted workers only, else `unverified`, its reason saying
-// why), so identities that answer and then get blacklisted cannot make one job collect answers without end. Once a job ends on a
-// credible answer, each volunteer's answer to it is judged, once however often the job ends (verified again after a
-// blacklisting): one outvoted far more often than honest backends disagree (MAX_OUTVOTED_SHARE of at least
-// OUTVOTED_MIN_ANSWERS) is to be blacklisted.
+// why), so identities that answer and then get blacklisted cannot make one job collect answers without end. Once a
+// job ends on a credible answer, each volunteer's answer to it is judged, once however often the job ends (verified
+// again after a blacklisting): one outvoted far more often than honest backends disagree (MAX_OUTVOTED_SHARE of at
+// least OUTVOTED_MIN_ANSWERS) is to be blacklisted.
 import type { JobResult, Replica, Verification, VerificationState } from '../api-types.ts';
 import type { Blacklisting, IdentityStore, OwedBacktrack, TrustRecord } from '../identity/identity-store.ts';
 import { networkOf } from '../store/attempt-rules.ts';

@@ -14,9 +14,10 @@ import { reconnectDelay } from './redis-connection.ts';
  * How long after such a call failed the store keeps asking (a read that fails waits a reconnect delay, then another
  * is sent): a minute, well past the stalls and failovers a master rides out (seconds), yet short enough that what
  * waits on the answer (a follow-up held in memory per call, each worker's answer or delete failed meanwhile: bounded
- * by the leases held and the deletes asked in a minute) does not pile up through a long outage. Each read waits at most REDIS_COMMAND_TIMEOUT_MS, so the last answers by then past this. A call not told
- * by then is not announced: its job shows what happened at its boards' next load, and a worker holding a deleted job
- * drops it at its 2 × LEASE_MS fallback.
+ * by the leases held and the deletes asked in a minute) does not pile up through a long outage. Each read waits at
+ * most REDIS_COMMAND_TIMEOUT_MS, so the last answers by then past this. A call not told by then is not announced: its
+ * job shows what happened at its boards' next load, and a worker holding a deleted job drops it at its 2 × LEASE_MS
+ * fallback.
  */
 export const LATE_OUTCOME_LOOKOUT_MS = 60_000;
 
