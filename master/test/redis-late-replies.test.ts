@@ -1,8 +1,10 @@
 // A delete or a worker's answer that Redis ran after the master's call had timed out (Redis stalled, then caught up):
 // the master finds out once Redis answers again and announces it as it would have in time (its event, the worker
 // holding a deleted job told to drop it, the follow-ups of an answer), once; a call Redis never ran is told as not
-// run. Each test runs a redis-server of its own, to pause.
+// run, and one the master never sent, or Redis refused having run nothing, has nothing to tell late. Each test runs a
+// redis-server of its own, to pause.
 import type { ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { makeConfig } from '../config.ts';
@@ -14,7 +16,8 @@ import { JobLifecycle } from '../lifecycle/job-lifecycle.ts';
 import { createLogger } from '../log.ts';
 import type { WorkerClass } from '../protocol.ts';
 import type { Lease } from '../store/job-store.ts';
-import type { RedisJobStore } from '../store/redis-job-store.ts';
+import { RedisJobStore } from '../store/redis-job-store.ts';
+import { RedisKeys } from '../store/redis/redis-keys.ts';
 import { StoreUnavailableError, UnansweredCallError } from '../store/store-errors.ts';
 import { Verifier } from '../trust/verification.ts';
 import { freePort } from '../../test/support/free-port.ts';
@@ -22,8 +25,10 @@ import { until } from '../../test/support/jobs-client.ts';
 import { defaultModelDir } from '../../test/support/paths.ts';
 import { result, useRedisStores, worker } from '../../test/support/redis-stores.ts';
 import { startRedis, stopRedis } from '../../test/support/redis-server.ts';
+import { startRedisCluster } from '../../test/support/redis-cluster.ts';
 import { stallingProxy } from '../../test/support/stalling-proxy.ts';
 import { newJobs, T0 } from '../../test/support/store-fixtures.ts';
+import { DEFAULT_TEST_LIMITS } from '../../test/support/stores.ts';
 import { tempDataDir } from '../../test/support/test-master.ts';
 import { newSession } from '../../test/support/worker-sessions.ts';
 
@@ -55,7 +60,7 @@ beforeEach(async () => {
   for (const lease of [toDelete!, toVote!]) await store.remove(lease.jobId);
 });
 afterEach(async () => {
-  for (const closed of closing.splice(0)) await closed.close();
+  for (const closed of closing.splice(0).reverse()) await closed.close();
   own.disconnect();
   await stopRedis(server);
 });
@@ -123,6 +128,71 @@ describe('the store', () => {
     const { late, job, lease } = await lost((proxied, held) => proxied.complete(held, 'w', result, T0));
     expect(late).toBeUndefined();
     expect(job).toMatchObject({ id: lease.jobId, status: 'leased', timeline: [{ leaseId: lease.leaseId, outcome: 'running' }] });
+  });
+
+  /** A call that fails as unavailable yet certainly did not run: its error carries no late outcome to watch for. */
+  function unavailableOnly(error: unknown) {
+    expect(error).toBeInstanceOf(StoreUnavailableError);
+    expect(error).not.toBeInstanceOf(UnansweredCallError);
+  }
+
+  it('fails a delete or an answer it never sent, not connected to Redis, as unavailable, with nothing to tell late', async () => {
+    await store.create(newJobs(1), T0);
+    const [lease] = (await store.lease([worker('w')], 60_000, T0)) as Lease[];
+    await stopRedis(server);
+    await until(() => !store.available, 'the store to see Redis gone', 10_000);
+    unavailableOnly(await store.remove(lease!.jobId).catch((error: unknown) => error));
+    unavailableOnly(await store.complete(lease!, 'w', result, T0).catch((error: unknown) => error));
+    unavailableOnly(await store.vote(lease!, 'w', result, false, T0).catch((error: unknown) => error));
+  });
+
+  it('fails a delete or an answer Redis refused, busy with a script, as unavailable, with nothing to tell late', async () => {
+    await store.create(newJobs(1), T0);
+    const [lease] = (await store.lease([worker('w')], 60_000, T0)) as Lease[];
+    await own.call('CONFIG', 'SET', 'busy-reply-threshold', 100);
+    const busy = new Redis(`redis://127.0.0.1:${serverPort}`);
+    closing.push({ close: async () => busy.disconnect() });
+    const looping = busy.eval('while true do end', 0).catch((error: unknown) => error);
+    const refusesAsBusy = () =>
+      own.ping().then(
+        () => false,
+        (error: Error) => error.message.startsWith('BUSY'),
+      );
+    await until(refusesAsBusy, 'Redis to refuse calls as busy', 10_000);
+    for (const call of [() => store.remove(lease!.jobId), () => store.complete(lease!, 'w', result, T0), () => store.vote(lease!, 'w', result, false, T0)]) {
+      const error = await call().catch((rejected: unknown) => rejected);
+      unavailableOnly(error);
+      expect((error as Error).message).toMatch(/BUSY/);
+    }
+    await own.call('SCRIPT', 'KILL');
+    expect(await looping).toBeInstanceOf(Error);
+    // None of them ran: the job is as the lease left it, and the answer is taken now.
+    expect(await store.getDetail(lease!.jobId)).toMatchObject({ status: 'leased', timeline: [{ leaseId: lease!.leaseId, outcome: 'running' }] });
+    expect(await store.complete(lease!, 'w', result, T0)).toMatchObject({ applied: true, job: { status: 'done' } });
+  });
+
+  it('fails an answer a cluster refused, its slot served by no node, as unavailable, with nothing to tell late', async () => {
+    const cluster = await startRedisCluster();
+    closing.push({ close: () => cluster.stop() });
+    const keyPrefix = `test:${randomUUID()}:`;
+    const clustered = await RedisJobStore.connect({ target: { clusterNodes: cluster.addresses }, limits: DEFAULT_TEST_LIMITS, keyPrefix });
+    closing.push(clustered);
+    await clustered.create(newJobs(1), T0);
+    const [lease] = (await clustered.lease([worker('w')], 60_000, T0)) as Lease[];
+    const nodes = cluster.nodes.map(({ port }) => new Redis(port, '127.0.0.1'));
+    closing.push({ close: async () => nodes.forEach((node) => node.disconnect()) });
+    const jobs = new RedisKeys(keyPrefix).jobs;
+    const slot = Number(await nodes[0]!.cluster('KEYSLOT', jobs));
+    const owner = nodes[cluster.nodes.indexOf(await cluster.nodeOf(jobs))]!;
+    // Every node forgets the slot: each answers CLUSTERDOWN, which the client asks again a while (1.6 s), then gives up
+    // on. One call: the same refusal ends a delete or a vote, and each takes that long.
+    for (const node of nodes) await node.cluster('DELSLOTS', slot);
+    const error = await clustered.complete(lease!, 'w', result, T0).catch((rejected: unknown) => rejected);
+    unavailableOnly(error);
+    expect((error as Error).message).toMatch(/CLUSTERDOWN/);
+    await owner.cluster('ADDSLOTS', slot);
+    await until(() => clustered.get(lease!.jobId).then(Boolean, () => false), 'the slot served again', 10_000);
+    expect(await clustered.getDetail(lease!.jobId)).toMatchObject({ status: 'leased', timeline: [{ leaseId: lease!.leaseId, outcome: 'running' }] });
   });
 });
 

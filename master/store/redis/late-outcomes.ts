@@ -1,6 +1,8 @@
 // A transition whose outcome the master acts on (a delete; a worker's answer, a result or a vote: their events, the
 // worker told to drop a deleted job, an answer's judging) may fail on the client as unavailable, the command timeout
-// passed or the connection dropped, yet run in Redis when Redis gets to it, or have run already. The store then asks
+// passed or the connection dropped, yet run in Redis when Redis gets to it, or have run already. (Not one the client
+// never sent, not connected, nor one Redis refused having run nothing, busy or loading: that fails as unavailable, and
+// nothing is asked later; redis-connection.ts, mayHaveRun.) The store then asks
 // the job itself, once Redis answers again, whether the call took effect, and tells the caller
 // (UnansweredCallError.late), so that it is announced late rather than never. Nothing is written for it: a read
 // answered on the call's connection runs after the call (Redis runs one connection's commands in order), and one on a
@@ -8,7 +10,7 @@
 // the call never ran, and never will.
 import { StoreUnavailableError, UnansweredCallError } from '../store-errors.ts';
 import type { RedisClient } from './lua-scripts.ts';
-import { reconnectDelay } from './redis-connection.ts';
+import { mayHaveRun, reconnectDelay } from './redis-connection.ts';
 
 /**
  * How long after such a call failed the store keeps asking (a read that fails waits a reconnect delay, then another
@@ -22,14 +24,14 @@ import { reconnectDelay } from './redis-connection.ts';
 export const LATE_OUTCOME_LOOKOUT_MS = 60_000;
 
 /**
- * Runs `call`; one that fails as unavailable throws UnansweredCallError, whose `late` is what `tookEffect` reads once
- * Redis answers: what the call did, or undefined when the job shows it did not run.
+ * Runs `call`; one that fails unanswered (it may have run, or may yet) throws UnansweredCallError, whose `late` is what
+ * `tookEffect` reads once Redis answers: what the call did, or undefined when the job shows it did not run.
  */
 export async function toldEvenLate<T>(redis: RedisClient, call: () => Promise<T>, tookEffect: () => Promise<T | undefined>): Promise<T> {
   try {
     return await call();
   } catch (error) {
-    if (!(error instanceof StoreUnavailableError)) throw error;
+    if (!(error instanceof StoreUnavailableError) || !mayHaveRun(error)) throw error;
     throw new UnansweredCallError<T>(error, lateOutcome(redis, tookEffect, Date.now() + LATE_OUTCOME_LOOKOUT_MS));
   }
 }

@@ -74,6 +74,19 @@ export async function closeRedis(redis: RedisClient): Promise<void> {
 const NOT_SERVING_NOW = /^(CLUSTERDOWN|LOADING|MASTERDOWN|TRYAGAIN|BUSY)\b/;
 
 /**
+ * The client's failures for a call it never sent: not connected, with no offline queue to hold the call
+ * (createRedisClient). Matched by message, ioredis having no error class for them: one these miss is taken as sent.
+ */
+const NEVER_SENT = new Set(["Stream isn't writeable and enableOfflineQueue options is false", "Cluster isn't ready and enableOfflineQueue options is false"]);
+
+/**
+ * How a cluster client gives up on a call it sent again and again, each time refused: redirected to another node
+ * (MOVED, ASK) or told to wait (TRYAGAIN, CLUSTERDOWN), the refusals it retries (a connection that closed under a call
+ * it does not: retryDelayOnFailover 0, createRedisClient). The last reply, if a refusal too, says it never ran.
+ */
+const REFUSED_EVERY_TIME = /^Too many Cluster redirections\. Last error: ReplyError: (MOVED|ASK|CLUSTERDOWN|LOADING|MASTERDOWN|TRYAGAIN|BUSY)\b/;
+
+/**
  * Runs a Redis call, turning "could not reach Redis" (and "cannot serve now") into StoreUnavailableError; other errors
  * Redis replied with pass through.
  */
@@ -84,6 +97,21 @@ export async function reachRedis<T>(call: () => Promise<T>): Promise<T> {
     if (error instanceof ReplyError && !NOT_SERVING_NOW.test((error as Error).message)) throw error;
     throw new StoreUnavailableError(`Redis unavailable: ${(error as Error).message}`, { cause: error });
   }
+}
+
+/**
+ * Whether a call reachRedis failed as unavailable may run in Redis yet, or may have run: it was sent and went
+ * unanswered, its command timeout passed or its connection dropped. Not when Redis answered that it cannot serve now
+ * (NOT_SERVING_NOW, or a cluster's every answer a refusal: REFUSED_EVERY_TIME; it ran nothing, a BUSY script being
+ * another's), nor when the client never sent it (NEVER_SENT). Any other failure may have run. So does "Connection is
+ * closed.": a cluster fails so a call in flight on a node's connection that closed, as it does one it never sent (from
+ * one Redis it comes only once the client has ended, when nothing more is read anyway).
+ */
+export function mayHaveRun(error: StoreUnavailableError): boolean {
+  const { cause } = error;
+  if (cause instanceof ReplyError) return false;
+  if (!(cause instanceof Error)) return true;
+  return !NEVER_SENT.has(cause.message) && !REFUSED_EVERY_TIME.test(cause.message);
 }
 
 /** Runs a pipeline or MULTI and returns its replies; fails like one command if any command in it failed. */
