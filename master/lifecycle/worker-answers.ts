@@ -15,7 +15,7 @@ import { logStoreError } from '../store/store-errors.ts';
 import type { SpotChecks } from '../trust/spot-checks.ts';
 import type { Verifier } from '../trust/verification.ts';
 import type { JobEvent } from './job-events.ts';
-import { followedEvenLate } from './late-replies.ts';
+import { AnswersFollowedLate } from './late-replies.ts';
 import type { VolunteerTrust } from './volunteer-trust.ts';
 
 export interface WorkerAnswersDeps {
@@ -36,8 +36,12 @@ export class WorkerAnswers {
   readonly rejected: Record<RejectReason, number> = { 'unknown-job': 0, 'stale-lease': 0, 'not-your-lease': 0 };
   /** Follow-ups still running (/metrics); each is awaited by the answer that led to it. */
   private followUpsRunning = 0;
+  /** Answers whose store call went unanswered, followed once the store learns they ran: a lease's once. */
+  private readonly followedLate: AnswersFollowedLate;
 
-  constructor(private readonly deps: WorkerAnswersDeps) {}
+  constructor(private readonly deps: WorkerAnswersDeps) {
+    this.followedLate = new AnswersFollowedLate(deps.log);
+  }
 
   /**
    * Fencing: the store writes the answer only for the job's current lease, held by this worker. Verification
@@ -64,22 +68,22 @@ export class WorkerAnswers {
     // A first attempt holds no votes (store contract): no read for the common case of a job answered at once.
     const firstAttempt = session.isFirstAttempt(lease);
     const held = this.answered(session, lease);
-    /** What follows an answer the store wrote: in time, or once the store learns that Redis ran it late (late-replies.ts). */
+    /**
+     * What follows an answer the store wrote: in time, or once the store learns that Redis ran it late (late-replies.ts),
+     * if it is this lease's first answer and no other answer to the lease was followed meanwhile.
+     */
     const follow = (name: 'answered' | 'completed', transition: Transition) => {
       if (!transition.applied) return undefined;
+      this.followedLate.followed(lease);
       session.recordDone(inferenceMs);
       applied({ type: 'job', transition: name, job: transition.job });
       return this.followUp(name === 'completed' ? trust.judgeVolunteers(transition.job) : trust.voteKept(session, lease.jobId, checksBefore));
     };
     const written = (name: 'answered' | 'completed', call: Promise<Transition>) =>
-      followedEvenLate(
-        call,
-        (transition) => {
-          void follow(name, transition);
-          workers.changed(session);
-        },
-        this.deps.log,
-      );
+      this.followedLate.call(lease, held, call, (transition) => {
+        void follow(name, transition);
+        workers.changed(session);
+      });
     const settle = async () => {
       const earlier = firstAttempt ? [] : await store.votes(lease.jobId);
       const decision = await verifier.decide({ answer, network: session.ref.network }, earlier, workers.hasTrusted());

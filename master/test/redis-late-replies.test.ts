@@ -15,7 +15,7 @@ import { SqliteIdentityStore } from '../identity/sqlite-identity-store.ts';
 import { JobLifecycle } from '../lifecycle/job-lifecycle.ts';
 import { createLogger } from '../log.ts';
 import type { WorkerClass } from '../protocol.ts';
-import type { Lease } from '../store/job-store.ts';
+import type { Lease, LeaseRef, Transition } from '../store/job-store.ts';
 import { RedisJobStore } from '../store/redis-job-store.ts';
 import { RedisKeys } from '../store/redis/redis-keys.ts';
 import { StoreUnavailableError, UnansweredCallError } from '../store/store-errors.ts';
@@ -237,12 +237,22 @@ describe('the lifecycle', () => {
     expect(await store.get(lease.jobId)).toBeNull();
   });
 
+  /** The result a worker sends for its lease. */
+  const answerTo = (lease: LeaseRef) => ({
+    type: 'result' as const,
+    ...lease,
+    predictions: [{ index: 1, label: 'x', probability: 1 }],
+    inferenceMs: 5,
+    backend: 'wasm',
+    model: 'm',
+  });
+
   it.each([
     ['trusted', 'completed', 'done'],
     ['volunteer', 'answered', 'queued'],
   ] as const)("announces a %s worker's answer Redis ran after the call timed out, once, as %s", async (workerClass, transition, status) => {
     const { lifecycle, seen, session, lease } = await holding(workerClass);
-    const message = { type: 'result' as const, ...lease, predictions: [{ index: 1, label: 'x', probability: 1 }], inferenceMs: 5, backend: 'wasm', model: 'm' };
+    const message = answerTo(lease);
     const { error, resume } = await stalled(() => lifecycle.complete(session, message));
     expect(error).toBeInstanceOf(StoreUnavailableError);
     expect(seen).toEqual([]);
@@ -252,5 +262,60 @@ describe('the lifecycle', () => {
     expect(lifecycle.counters.transitions[transition]).toBe(1);
     expect(session.jobsDone).toBe(1);
     expect(await store.get(lease.jobId)).toMatchObject({ status });
+  });
+
+  it.each([
+    ['trusted', 'completed', 'done'],
+    ['volunteer', 'answered', 'queued'],
+  ] as const)("announces a %s worker's answer sent twice while Redis stalled, both calls timed out, once, as %s", async (workerClass, transition, status) => {
+    const { lifecycle, seen, session, lease } = await holding(workerClass);
+    const message = answerTo(lease);
+    const { error, resume } = await stalled(async () => {
+      const answers = await Promise.allSettled([lifecycle.complete(session, message), lifecycle.complete(session, message)]);
+      if (answers.every((answer) => answer.status === 'rejected')) throw answers.map((answer) => (answer as PromiseRejectedResult).reason as unknown);
+    });
+    expect(error).toEqual([expect.any(UnansweredCallError), expect.any(UnansweredCallError)]);
+    await resume();
+    // Redis ran one and refused the other (its lease ended): both calls' lookouts find the lease's attempt ended so.
+    for (const unanswered of error as UnansweredCallError[]) expect(await unanswered.late).toMatchObject({ applied: true, job: { status } });
+    await settle(seen, 1);
+    expect(seen).toMatchObject([{ type: 'job', transition, job: { id: lease.jobId, status } }]);
+    expect(lifecycle.counters.transitions[transition]).toBe(1);
+    expect(session.jobsDone).toBe(1);
+  });
+
+  it("does not announce again a worker's answer sent a second time, after the first was announced, when the second call timed out", async () => {
+    const { lifecycle, seen, session, lease } = await holding('trusted');
+    const message = answerTo(lease);
+    await lifecycle.complete(session, message);
+    expect(seen).toMatchObject([{ type: 'job', transition: 'completed', job: { id: lease.jobId, status: 'done' } }]);
+    const { error, resume } = await stalled(() => lifecycle.complete(session, message));
+    expect(error).toBeInstanceOf(UnansweredCallError);
+    await resume();
+    // Its lookout finds the lease's attempt done, as the first answer left it.
+    expect(await (error as UnansweredCallError).late).toMatchObject({ applied: true, job: { status: 'done' } });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(seen).toHaveLength(1);
+    expect(lifecycle.counters.transitions.completed).toBe(1);
+    expect(session.jobsDone).toBe(1);
+  });
+
+  it("does not announce late a worker's answer whose call was lost, once the same answer sent again was announced in time", async () => {
+    const { lifecycle, seen, session, lease } = await holding('trusted');
+    const message = answerTo(lease);
+    // The first call is lost with its connection (never ran); what its lookout reads, the test tells once the second ran.
+    let tellLate!: (transition: Transition | undefined) => void;
+    const late = new Promise<Transition | undefined>((resolve) => (tellLate = resolve));
+    vi.spyOn(store, 'complete').mockImplementationOnce(() => Promise.reject(new UnansweredCallError(new StoreUnavailableError('connection dropped'), late)));
+    await expect(lifecycle.complete(session, message)).rejects.toBeInstanceOf(UnansweredCallError);
+    await lifecycle.complete(session, message);
+    expect(seen).toMatchObject([{ type: 'job', transition: 'completed', job: { id: lease.jobId, status: 'done' } }]);
+    // As the store's lookout would find it: the lease's attempt done (by the second call).
+    tellLate({ applied: true, job: (await store.get(lease.jobId))! });
+    await late;
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(seen).toHaveLength(1);
+    expect(lifecycle.counters.transitions.completed).toBe(1);
+    expect(session.jobsDone).toBe(1);
   });
 });
