@@ -44,6 +44,12 @@ interface Connection {
   inFlight: number;
   /** Sends a frame to the worker within MAX_WORKER_SEND_BUFFER_BYTES. */
   send: SendFrame;
+  /**
+   * Set by close() just before it hangs up on this socket, still open: what the worker held goes back as the master's
+   * doing (recovered). A worker that leaves by itself while the master drains, before that, or one already being hung
+   * up on for its own doing, leaves as at any other time (lost).
+   */
+  hungUpByMaster: boolean;
 }
 
 export interface HubOptions extends UpgradeRules {
@@ -92,7 +98,10 @@ export class WorkerHub {
   private readonly departures = new Set<Promise<void>>();
   /** Worker messages still being handled (answers on the stores, hellos on the identity check), awaited on close. */
   private readonly handling = new Set<Promise<void>>();
-  /** Once closing, nothing more a worker sends is handled, and no worker socket is taken. */
+  /**
+   * Once closing, nothing more a worker sends is handled, and no worker socket is taken. It says nothing of who ended a
+   * socket: a worker may still leave by itself while the master drains (Connection.hungUpByMaster says who).
+   */
   private closing = false;
   /** Cleared as the master begins to close (stopDealing), before it waits on anything: no worker is dealt a job after. */
   private dealing = true;
@@ -144,6 +153,9 @@ export class WorkerHub {
       (connection) =>
         new Promise<void>((resolve) => {
           connection.socket.once('close', () => resolve());
+          // Only a socket still open is this hang-up's: one already closing was ended by the worker, or hung up on
+          // for its own doing (hangUp), and leaves as such.
+          if (connection.socket.readyState === connection.socket.OPEN) connection.hungUpByMaster = true;
           connection.socket.close(1001, 'master shutting down');
           setTimeout(() => {
             connection.socket.terminate();
@@ -167,6 +179,7 @@ export class WorkerHub {
       badMessages: 0,
       rate: new MessageRate(this.options.maxMessagesPerSecond, performance.now()),
       inFlight: 0,
+      hungUpByMaster: false,
       send: boundedSend(
         socket,
         this.options.maxSendBufferBytes,
@@ -195,9 +208,10 @@ export class WorkerHub {
       if (connection.session) {
         this.log.info({ worker: connection.session.hello.name, code }, 'worker disconnected');
         // If the store is unreachable the leases stay put and expire; any master's reaper requeues them.
-        // Closing, this master hung up on it (close()): what it held goes back as the master's doing, not the worker's.
+        // Hung up on by close(), as this master shuts down: what it held goes back as the master's doing, not the
+        // worker's. One that left by itself, even while the master drains, leaves as at any other time.
         const departure = this.lifecycle
-          .left(connection.session, code === 1006 ? 'vanished' : `disconnected (${code})`, this.closing)
+          .left(connection.session, code === 1006 ? 'vanished' : `disconnected (${code})`, connection.hungUpByMaster)
           .catch((error: unknown) => this.log.warn({ err: error }, 'could not requeue a departed worker’s jobs yet'));
         this.departures.add(departure);
         void departure.finally(() => this.departures.delete(departure));
