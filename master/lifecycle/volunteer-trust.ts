@@ -231,17 +231,18 @@ export class VolunteerTrust {
       // no longer done), and a long one holds at most a step's jobs.
       const counts = { reopened: 0, unverified: 0 };
       try {
-        await store.reopenAnsweredBy(
-          workerId,
-          `verifying again: a volunteer that answered it was blacklisted (${reason})`,
-          `a volunteer whose answer it rests on was blacklisted (${reason}) after its image had expired, so it could not be verified again`,
-          ({ reopened, unverified }) => {
-            for (const job of reopened) applied({ type: 'job', transition: 'reopened', job });
-            for (const job of unverified) applied({ type: 'job', transition: 'unverified', job });
-            counts.reopened += reopened.length;
-            counts.unverified += unverified.length;
-          },
-        );
+        const walk = {
+          reason: `verifying again: a volunteer that answered it was blacklisted (${reason})`,
+          imageExpiredReason: `a volunteer whose answer it rests on was blacklisted (${reason}) after its image had expired, so it could not be verified again`,
+          answersFullReason: `a volunteer whose answer it rests on was blacklisted (${reason}) when it held as many volunteer answers as one job may (MAX_ANSWERS_PER_JOB), so no volunteer could answer it again, and no trusted worker was connected to verify it again`,
+          trustedWorkerConnected: this.deps.workers.hasTrusted(),
+        };
+        await store.reopenAnsweredBy(workerId, walk, ({ reopened, unverified }) => {
+          for (const job of reopened) applied({ type: 'job', transition: 'reopened', job });
+          for (const job of unverified) applied({ type: 'job', transition: 'unverified', job });
+          counts.reopened += reopened.length;
+          counts.unverified += unverified.length;
+        });
       } finally {
         if (counts.reopened || counts.unverified) log.warn({ workerId, ...counts }, 'jobs reopened for verification, or marked unverified');
       }

@@ -154,11 +154,32 @@ export interface DueLease extends LeaseRef {
   abandoned: boolean;
 }
 
+/** What a backtracking walk (reopenAnsweredBy) writes on the jobs it changes, and whether the fleet can take them. */
+export interface Backtracking {
+  /** A reopened job's error while it waits: why it is verified again. */
+  reason: string;
+  /** The verification reason of a job left done and unverified because its image has expired. */
+  imageExpiredReason: string;
+  /**
+   * The verification reason of a job left done and unverified because, reopened, it would hold limits.maxAnswersPerJob
+   * answers (no volunteer may answer it again) while no trusted worker is connected.
+   */
+  answersFullReason: string;
+  /**
+   * Whether a trusted worker is connected (WorkerRegistry.hasTrusted), as the verifier is told at each answer: a job
+   * that would hold limits.maxAnswersPerJob answers is then reopened for trusted workers only, else left unverified.
+   */
+  trustedWorkerConnected: boolean;
+}
+
 /** What a step of backtracking changed (reopenAnsweredBy). */
 export interface Reopened {
   /** Done jobs put back in the queue to be verified again. */
   reopened: JobView[];
-  /** Done jobs whose image had expired, so they could not be: left done, their result marked unverified with the reason. */
+  /**
+   * Done jobs that could not be verified again: their image had expired, or they held limits.maxAnswersPerJob answers
+   * with no trusted worker connected. Left done, their result marked unverified with the reason.
+   */
   unverified: JobView[];
 }
 
@@ -212,15 +233,16 @@ export interface JobStore {
    * Backtracking after a blacklisting: every job done on this identity's word (its answer agreed with the result and counted, and
    * no trusted worker's did) goes back to the queue, its answers all kept as votes, each its own identity's (the
    * finishing attempt's too, as complete kept it: a job finished before finishers kept their own answer, on another's,
-   * holds none of the finisher's, which may answer again) and `reason` as its error, for trusted workers only if it
-   * holds limits.maxAnswersPerJob answers. A job whose image has expired
-   * cannot be verified again: it stays done, its result's verification unverified with `unverifiedReason`
-   * (job-views.ts, withdrawn). Reads only the jobs this identity answered, in steps of at most limits.reopenBatch, each
-   * committed on its own and told to `told` as it commits, the event loop free between them: an identity that answered
-   * a hundred thousand jobs holds neither the store nor the master's memory, and a walk cut short by an error has
-   * told what it did.
+   * holds none of the finisher's, which may answer again) and `walk.reason` as its error. A job that would hold
+   * limits.maxAnswersPerJob answers goes to trusted workers only if `walk.trustedWorkerConnected`; with none connected
+   * it would wait for ever, so it stays done, its result's verification unverified with `walk.answersFullReason`, as
+   * the verifier ends a job at that limit. A job whose image has expired cannot be verified again: it stays done, its
+   * result's verification unverified with `walk.imageExpiredReason` (job-views.ts, withdrawn). Reads only the jobs
+   * this identity answered, in steps of at most limits.reopenBatch, each committed on its own and told to `told` as it
+   * commits, the event loop free between them: an identity that answered a hundred thousand jobs holds neither the
+   * store nor the master's memory, and a walk cut short by an error has told what it did.
    */
-  reopenAnsweredBy(identity: string, reason: string, unverifiedReason: string, told: (step: Reopened) => void): Promise<void>;
+  reopenAnsweredBy(identity: string, walk: Backtracking, told: (step: Reopened) => void): Promise<void>;
   /**
    * The worker could not process the job: requeue, or fail it per the attempt rules (attempt-rules.ts): out of
    * attempts, or not retryable in the word of a trusted worker or of limits.failureQuorum volunteer identities.

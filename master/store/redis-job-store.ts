@@ -17,6 +17,7 @@ import type {
   NewJob,
   Cleared,
   Reopened,
+  Backtracking,
   Retried,
   StatusCounts,
   Transition,
@@ -213,8 +214,8 @@ export class RedisJobStore implements JobStore {
   }
 
   /** A script a job, partition after partition, each step (a read of the identity's index) told once its scripts ran. */
-  async reopenAnsweredBy(identity: string, reason: string, unverifiedReason: string, told: (step: Reopened) => void): Promise<void> {
-    for (const partition of this.partitions) await partition.reopenAnsweredBy(identity, reason, unverifiedReason, told);
+  async reopenAnsweredBy(identity: string, walk: Backtracking, told: (step: Reopened) => void): Promise<void> {
+    for (const partition of this.partitions) await partition.reopenAnsweredBy(identity, walk, told);
   }
 
   fail(lease: LeaseRef, workerId: string, reason: string, retryable: boolean, now: number): Promise<Transition> {

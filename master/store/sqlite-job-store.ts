@@ -12,6 +12,7 @@ import { DEFAULT_MAX_UNDELETED_IMAGES, FileImageStore } from '../images/file-ima
 import { createLogger, type Logger } from '../log.ts';
 import { afterAttempt, finalError, WAITS_FOR_TRUSTED, type EndedWithoutResult } from './attempt-rules.ts';
 import type {
+  Backtracking,
   CreateResult,
   JobStore,
   Lease,
@@ -170,11 +171,11 @@ export class SqliteJobStore implements JobStore {
    * resolves, and a power cut must not keep that and lose jobs reopened (they would stay done on a liar's word, with
    * nothing owed to walk again).
    */
-  async reopenAnsweredBy(identity: string, reason: string, unverifiedReason: string, told: (step: Reopened) => void): Promise<void> {
+  async reopenAnsweredBy(identity: string, walk: Backtracking, told: (step: Reopened) => void): Promise<void> {
     const parts = { q: this.q, limits: this.limits, retention: this.retention, view: (id: string) => this.view(id) };
     for (let after: string | undefined = ''; after !== undefined; await new Promise((resolve) => setImmediate(resolve))) {
       const from: string = after;
-      const step = await this.commits.write(() => reopenStep(parts, identity, from, reason, unverifiedReason), { durable: true });
+      const step = await this.commits.write(() => reopenStep(parts, identity, from, walk), { durable: true });
       if (step.walked.reopened.length > 0 || step.walked.unverified.length > 0) told(step.walked);
       after = step.next;
     }

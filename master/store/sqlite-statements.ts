@@ -25,13 +25,21 @@ const NETWORK_MAY_VOTE = `(@network IS NULL OR (
 /**
  * A queued job's condition that it holds fewer than @maxAnswers volunteer answers (MAX_ANSWERS_PER_JOB, those of
  * identities blacklisted since included): no volunteer is leased it again. vote and reopen make such a job
- * trusted-only, out of the open queue; this keeps from volunteers one left holding that many by a master older than
- * the limit, or before it was lowered (the twin of job-lib.lua's answers_full).
+ * trusted-only, out of the open queue (a backtracking with no trusted worker connected leaves it done and unverified
+ * instead: sqlite-backtracking.ts); this keeps from volunteers one left holding that many by a master older than the
+ * limit, or before it was lowered (the twin of job-lib.lua's answers_full).
  */
 const ANSWERS_LEFT = `jobs.votes < @maxAnswers`;
 
 /** Whether a job holds ? volunteer answers or more (MAX_ANSWERS_PER_JOB), counted as VOTES_HELD: 1 or 0. */
 const ANSWERS_FULL = `(${VOTES_HELD} >= ?)`;
+
+/**
+ * An attempt's condition that it is a vote once its done job is reopened (@jobId, its result the answer of
+ * @resultIdentity): one already, or the finishing attempt with its own answer kept, or whose answer the result is. One
+ * finished before finishers kept theirs, on another's answer, holds none to vote (the twin of reopen.lua's votes).
+ */
+const VOTES_WHEN_REOPENED = `job_id = @jobId AND (outcome = 'answered' OR (outcome = 'done' AND (answer IS NOT NULL OR identity = @resultIdentity)))`;
 
 /**
  * A step of a backtracking walk: the next jobs the identity answered, after the last one the walk read, in the order
@@ -84,13 +92,15 @@ export function prepareStatements(db: Database.Database) {
     ),
     settledBy: db.prepare(`UPDATE jobs SET worker = ? WHERE id = ?`),
     answeredBy: db.prepare(ANSWERED_BY_SQL),
+    // The answers a done job would hold as votes if it were reopened: at MAX_ANSWERS_PER_JOB, with no trusted worker
+    // connected, it stays done instead (sqlite-backtracking.ts).
+    votesWhenReopened: db
+      .prepare<{ jobId: string; resultIdentity: string | null }, number>(`SELECT COUNT(*) FROM attempts WHERE ${VOTES_WHEN_REOPENED}`)
+      .pluck(),
     // The finishing attempt votes its own answer: the one it kept, else the result's, if it is its identity's. One
     // finished before finishers kept theirs, on another's answer, holds none to vote: it stays as it was.
-    doneToVote: db.prepare(
-      `UPDATE attempts SET outcome = 'answered', answer = COALESCE(answer, @result)
-       WHERE job_id = @jobId AND outcome = 'done' AND (answer IS NOT NULL OR identity = @resultIdentity)`,
-    ),
-    // A job reopened holding MAX_ANSWERS_PER_JOB answers goes to trusted workers only.
+    doneToVote: db.prepare(`UPDATE attempts SET outcome = 'answered', answer = COALESCE(answer, @result) WHERE outcome = 'done' AND ${VOTES_WHEN_REOPENED}`),
+    // A job reopened holding MAX_ANSWERS_PER_JOB answers goes to trusted workers only (a trusted worker is connected).
     reopen: db.prepare(
       `UPDATE jobs SET status = 'queued', result = NULL, finished_at = NULL, worker = NULL, error = ?, votes = ${VOTES_HELD},
        trusted_only = MAX(trusted_only, ${ANSWERS_FULL}) WHERE id = ? AND status = 'done'`,

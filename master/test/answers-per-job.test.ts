@@ -155,3 +155,66 @@ describe.each(['sqlite', 'redis'] as const)('a job answered by identities then b
     expect(job!.timeline.filter((attempt) => attempt.workerClass === 'volunteer')).toHaveLength(5);
   });
 });
+
+describe.each(['sqlite', 'redis'] as const)('a done job holding MAX_ANSWERS_PER_JOB answers, reopened by a blacklisting, on the %s store', (storeName) => {
+  // Test masters settle a job on one volunteer's answer, but not on a lone close call (CLOSE_CALL_MARGIN set): the
+  // first answer, a close call, is a vote, and the second identity agreeing settles the job, holding 2 answers, the
+  // most it may. Reopened when the first is blacklisted, it holds them still: no volunteer may answer it again.
+  const start = () => grid.start(storeName, { maxReplicas: 2, maxAnswersPerJob: 2, closeCallMargin: 0.1, adminToken: ADMIN_TOKEN });
+
+  /** A job done on two identities' answers of class 8, the first a close call; and the first of them. */
+  async function doneOnTwo(m: TestMaster): Promise<{ id: string; first: SyntheticWorker }> {
+    const [id] = await submit(m.url, [{ name: 'a.jpg', bytes: image }]);
+    const closeCall = (job: SyntheticJob, self: SyntheticWorker) =>
+      self.answer(job.header, [
+        { index: 8, probability: 0.5 },
+        { index: 3, probability: 0.4995 },
+      ]);
+    const first = await grid.connect(m, { name: 'volunteer-1', localAddress: '127.0.0.1', onJob: closeCall });
+    await until(async () => (await getJob(m.url, id!)).votes === 1, 'the close call kept as a vote');
+    await grid.connect(m, { name: 'volunteer-2', localAddress: '127.0.0.2', onJob: (job, self) => self.succeed(job.header, 8) });
+    const [job] = await settled(m.url, [id!], 10_000);
+    expect(job!.result!.verification).toMatchObject({ state: 'verified', replicas: { length: 2 } });
+    return { id: id!, first };
+  }
+
+  const revoke = async (m: TestMaster, worker: SyntheticWorker) => {
+    const response = await fetch(`${m.url}/api/workers/${worker.welcome.identity.workerId}/revoke`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    });
+    expect(response.status).toBe(200);
+  };
+
+  it('ends it unverified at once when no trusted worker is connected, its reason saying why', async () => {
+    const m = await start();
+    const { id, first } = await doneOnTwo(m);
+    const before = await getJob(m.url, id);
+    // The revocation answers once its backtracking is walked.
+    await revoke(m, first);
+    // Before, it was reopened for trusted workers only, and with none connected it waited for ever.
+    const job = await getJob(m.url, id);
+    expect(job).toMatchObject({ status: 'done', trustedOnly: false, finishedAt: before.finishedAt, result: { verification: { state: 'unverified' } } });
+    expect(job.result!.predictions[0]!.index).toBe(8);
+    expect(job.result!.verification!.reason).toMatch(
+      /blacklisted \(revoked by the admin\) when it held as many volunteer answers as one job may \(MAX_ANSWERS_PER_JOB\)/,
+    );
+    expect(job.result!.verification!.reason).toMatch(/no trusted worker was connected/);
+    // Its answers are kept as they were: nothing was asked again.
+    expect(job.timeline.map((attempt) => attempt.outcome)).toEqual(['answered', 'done']);
+    expect(await m.store.counts()).toMatchObject({ queued: 0, done: 1 });
+  });
+
+  it('reopens it for trusted workers only when one is connected, which settles it', async () => {
+    const m = await start();
+    const { id, first } = await doneOnTwo(m);
+    const dealt: SyntheticJob[] = [];
+    const fleet = await grid.connect(m, { name: 'fleet', hello: { fleetToken: TEST_FLEET_TOKEN }, onJob: (job) => void dealt.push(job) });
+    await revoke(m, first);
+    await until(() => dealt.length === 1, 'the fleet dealt the reopened job', 10_000);
+    expect(await getJob(m.url, id)).toMatchObject({ status: 'leased', trustedOnly: true, votes: 2 });
+    fleet.succeed(dealt[0]!.header, 8);
+    const [job] = await settled(m.url, [id], 10_000);
+    expect(job!.result!.verification).toMatchObject({ state: 'trusted' });
+  });
+});

@@ -46,7 +46,8 @@ const callsAfterClose: Record<Exclude<keyof JobStore, 'close'>, (store: JobStore
   complete: (store) => store.complete(lease, 'w', result, T0),
   vote: (store) => store.vote(lease, 'w', result, false, T0),
   settleWaiting: (store, id) => store.settleWaiting(id, ['l'], result, T0),
-  reopenAnsweredBy: (store) => store.reopenAnsweredBy('w', 'reopened', 'unverified', () => {}),
+  reopenAnsweredBy: (store) =>
+    store.reopenAnsweredBy('w', { reason: 'reopened', imageExpiredReason: 'unverified', answersFullReason: 'full', trustedWorkerConnected: false }, () => {}),
   fail: (store) => store.fail(lease, 'w', 'failed', true, T0),
   refuse: (store) => store.refuse(lease, 'w', 'refused', T0),
   failForGood: (store) => store.failForGood(lease, 'gone', T0),

@@ -19,10 +19,23 @@ export async function leaseOne(store: JobStore, worker: WorkerRef, now = T0): Pr
   return lease as Lease;
 }
 
-/** A whole backtracking walk (reopenAnsweredBy): what its steps told, gathered. */
-export async function reopenedBy(store: Pick<JobStore, 'reopenAnsweredBy'>, identity: string, reason: string, unverifiedReason: string): Promise<Reopened> {
+/** Why a job full of answers stays done at a backtracking with no trusted worker connected, unless a test says. */
+export const ANSWERS_FULL_REASON = 'it held MAX_ANSWERS_PER_JOB answers and no trusted worker was connected';
+
+/**
+ * A whole backtracking walk (reopenAnsweredBy): what its steps told, gathered. `imageExpiredReason` is a job's whose
+ * image has expired; with no trusted worker connected (unless `fleet` says), a job that would hold
+ * limits.maxAnswersPerJob answers stays done with ANSWERS_FULL_REASON.
+ */
+export async function reopenedBy(
+  store: Pick<JobStore, 'reopenAnsweredBy'>,
+  identity: string,
+  reason: string,
+  imageExpiredReason: string,
+  fleet: { trustedWorkerConnected: boolean } = { trustedWorkerConnected: false },
+): Promise<Reopened> {
   const walked: Reopened = { reopened: [], unverified: [] };
-  await store.reopenAnsweredBy(identity, reason, unverifiedReason, (step) => {
+  await store.reopenAnsweredBy(identity, { reason, imageExpiredReason, answersFullReason: ANSWERS_FULL_REASON, ...fleet }, (step) => {
     walked.reopened.push(...step.reopened);
     walked.unverified.push(...step.unverified);
   });

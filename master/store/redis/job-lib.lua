@@ -195,8 +195,9 @@ end
 
 -- Whether a job holds max_answers volunteer answers (MAX_ANSWERS_PER_JOB, those of identities blacklisted since
 -- included): no volunteer is leased it again. vote.lua and reopen.lua make such a job trusted-only, out of the open
--- queue; this keeps from volunteers one left holding that many by a master older than the limit, or before it was
--- lowered (the twin of sqlite-statements.ts's ANSWERS_LEFT).
+-- queue (reopen.lua, with no trusted worker connected, leaves it done and unverified instead); this keeps from
+-- volunteers one left holding that many by a master older than the limit, or before it was lowered (the twin of
+-- sqlite-statements.ts's ANSWERS_LEFT).
 local function answers_full(job, max_answers)
   return (job.votes or 0) >= max_answers
 end

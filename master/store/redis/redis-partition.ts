@@ -18,6 +18,7 @@ import type {
   NewJob,
   RejectReason,
   Reopened,
+  Backtracking,
   StatusCounts,
   Transition,
   Vote,
@@ -181,7 +182,7 @@ export class RedisPartition {
       }));
   }
 
-  async reopenAnsweredBy(identity: string, reason: string, unverifiedReason: string, told: (step: Reopened) => void): Promise<void> {
+  async reopenAnsweredBy(identity: string, walk: Backtracking, told: (step: Reopened) => void): Promise<void> {
     // Walks the jobs the identity answered (keys.answersByIdentity), not every done job: a blacklisting costs what
     // the identity did. Reopening leaves the index as it is, so the walk's place holds.
     // Its members are "identity:…", between "identity:" and "identity;" (';' follows ':').
@@ -197,17 +198,20 @@ export class RedisPartition {
         for (const row of rows) {
           const job = toView(row);
           if (job.status !== 'done' || !leanedOn(job.result, identity)) continue;
-          // The script decides, atomically, between reopening and (its image expired) withdrawing the verification, and
-          // only while the job still holds the result read here: meanwhile it may have been reopened and done again.
+          // The script decides, atomically, between reopening and (its image expired, or the job full of answers with
+          // no trusted worker connected) withdrawing the verification, and only while the job still holds the result
+          // read here: meanwhile it may have been reopened and done again.
           const result = job.result!;
           const args = [
             job.id,
             JSON.stringify(answerOf(result)),
-            reason,
-            JSON.stringify(withdrawn(result, unverifiedReason)),
+            walk.reason,
+            JSON.stringify(withdrawn(result, walk.imageExpiredReason)),
             result.workerId ?? '',
             row.result!,
             this.limits.maxAnswersPerJob,
+            walk.trustedWorkerConnected ? 1 : 0,
+            JSON.stringify(withdrawn(result, walk.answersFullReason)),
           ];
           const reply = (await this.run(jobScripts.reopen, args)) as ['reopened' | 'unverified', string] | null;
           if (reply) walked[reply[0]].push(viewOf(reply[1]));
