@@ -105,7 +105,10 @@ export function startFleet(options: FleetOptions): Fleet {
   for (const worker of workers) worker.start();
   // Beside the launches: it removes no profile whose browser runs or is still starting.
   void removeStaleProfiles().then(
-    (removed) => removed && logger.info(`removed ${removed} browser profile(s) left in TMPDIR by a fleet that was killed`),
+    ({ removed, failed }) => {
+      if (removed) logger.info(`removed ${removed} browser profile(s) left in TMPDIR by a fleet that was killed`);
+      for (const { profile, reason } of failed) logger.warn(`could not remove the browser profile ${profile} a killed fleet left: ${reason}`);
+    },
     (err: unknown) => logger.warn(`could not remove the profiles a killed fleet left: ${err instanceof Error ? err.message : String(err)}`),
   );
   const meter = new ThroughputMeter();

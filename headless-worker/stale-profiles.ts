@@ -7,23 +7,35 @@ import { join } from 'node:path';
 import { removeSingletonSocketDir } from './chromium.ts';
 import { PROFILE_DIR_PREFIX } from './headless-worker.ts';
 
+/** What a sweep did: how many profiles it removed, and those judged stale that it could not remove, each with why. */
+export interface ProfileSweep {
+  removed: number;
+  failed: { profile: string; reason: string }[];
+}
+
 /**
- * Removes the worker profiles under `dir` whose browser is dead, and says how many. A profile is known dead only by its
- * browser's lock naming a process of this machine that no longer runs: Chromium's SingletonLock ("host-pid"), Firefox's
- * lock ("address:+pid"). One without a lock (its browser still starting) or whose browser runs (another fleet's) stays.
+ * Removes the worker profiles under `dir` whose browser is dead. A profile is known dead only by its browser's lock
+ * naming a process of this machine that no longer runs: Chromium's SingletonLock ("host-pid", judged only when the
+ * host is this one: a pid of another host or container means nothing here), Firefox's lock ("address:+pid"). One
+ * without a lock (its browser still starting) or whose browser runs (another fleet's, another user's) stays. Each
+ * profile is dealt with on its own: one that cannot be removed (another user's files) is reported and the rest swept.
  */
-export async function removeStaleProfiles(dir: string = tmpdir()): Promise<number> {
+export async function removeStaleProfiles(dir: string = tmpdir()): Promise<ProfileSweep> {
   const entries = await readdir(dir).catch(() => []);
-  let removed = 0;
+  const sweep: ProfileSweep = { removed: 0, failed: [] };
   for (const entry of entries.filter((name) => name.startsWith(PROFILE_DIR_PREFIX))) {
     const profile = join(dir, entry);
     const pid = await lockOwner(profile);
     if (pid === undefined || (await isRunning(pid))) continue;
-    await removeSingletonSocketDir(profile);
-    await rm(profile, { recursive: true, force: true, maxRetries: 5 });
-    removed++;
+    try {
+      await removeSingletonSocketDir(profile);
+      await rm(profile, { recursive: true, force: true, maxRetries: 5 });
+      sweep.removed++;
+    } catch (err) {
+      sweep.failed.push({ profile, reason: err instanceof Error ? err.message : String(err) });
+    }
   }
-  return removed;
+  return sweep;
 }
 
 /** The process the profile's lock names, if it names one of this machine. */
@@ -43,7 +55,8 @@ async function isRunning(pid: number): Promise<boolean> {
   try {
     process.kill(pid, 0);
   } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM'; // another user's process: running
+    // Only ESRCH says no such process; EPERM is another user's process, running, and anything else proves nothing.
+    return (err as NodeJS.ErrnoException).code !== 'ESRCH';
   }
   // A zombie (dead, not yet reaped by whoever adopted it) runs no more; without /proc, it is taken to run.
   const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');

@@ -1,0 +1,134 @@
+// The sweep a starting fleet makes of the profiles a killed fleet left in TMPDIR, on real files: real profile dirs with
+// real SingletonLock links named as Chromium names them ("host-pid"), naming real processes, live and dead. A lock
+// is judged only when its host is this one (a TMPDIR shared between hosts or containers holds locks whose pids mean
+// nothing here), a process of another user runs (kill says EPERM), and a profile that cannot be removed is reported
+// while the sweep goes on to the rest: one of another user's once stopped the whole sweep, with an error.
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, expect, it } from 'vitest';
+import { PROFILE_DIR_PREFIX } from '../headless-worker.ts';
+import { removeStaleProfiles, type ProfileSweep } from '../stale-profiles.ts';
+import { projectRoot } from '../../test/support/paths.ts';
+
+const scratch = mkdtempSync(join(tmpdir(), 'grid-stale-profiles-'));
+chmodSync(scratch, 0o755); // for the sweeps run as another user
+let dirs = 0;
+
+afterAll(() => {
+  // The read-only folders made below, writable again so they can go.
+  execFileSync('chmod', ['-R', 'u+rwX', scratch]);
+  rmSync(scratch, { recursive: true, force: true });
+});
+
+/** A TMPDIR of the test's own. */
+function tmpdirOfItsOwn(): string {
+  const dir = join(scratch, `tmp-${++dirs}`);
+  mkdirSync(dir);
+  return dir;
+}
+
+/** A worker profile as a fleet leaves it (a folder of files), locked by `lock` (Chromium's SingletonLock) if given. */
+function profile(dir: string, name: string, lock?: string): string {
+  const path = join(dir, `${PROFILE_DIR_PREFIX}${name}-1-AbC123`);
+  mkdirSync(join(path, 'Default'), { recursive: true });
+  writeFileSync(join(path, 'Default', 'Preferences'), '{}');
+  if (lock !== undefined) symlinkSync(lock, join(path, 'SingletonLock'));
+  return path;
+}
+
+/** The pid of a process that ran here and has exited (and been reaped). */
+async function deadPid(): Promise<number> {
+  const child = spawn(process.execPath, ['-e', '']);
+  await once(child, 'exit');
+  return child.pid!;
+}
+
+const left = (dir: string) => readdirSync(dir).sort();
+const named = (path: string) => path.slice(path.lastIndexOf('/') + 1);
+
+it('removes a profile whose lock names this host and a dead process, and keeps those it cannot judge', async () => {
+  const dir = tmpdirOfItsOwn();
+  const dead = await deadPid();
+  const stale = profile(dir, 'stale', `${hostname()}-${dead}`);
+  const running = profile(dir, 'running', `${hostname()}-${process.pid}`);
+  const starting = profile(dir, 'starting');
+  // Another host or container sharing this TMPDIR: its pids mean nothing here, dead here or not.
+  const otherHost = profile(dir, 'other-host', `another-container-${dead}`);
+  const otherHostRunningHere = profile(dir, 'other-host-running-here', `another-container-${process.pid}`);
+  // Hosts whose names only begin or end as this one's does.
+  const longerName = profile(dir, 'longer-name', `${hostname()}-2-${dead}`);
+  const prefixedName = profile(dir, 'prefixed-name', `build-${hostname()}-${dead}`);
+
+  expect(await removeStaleProfiles(dir)).toEqual({ removed: 1, failed: [] });
+  expect(existsSync(stale)).toBe(false);
+  expect(left(dir)).toEqual([running, starting, otherHost, otherHostRunningHere, longerName, prefixedName].map(named).sort());
+});
+
+it('keeps a profile whose lock names a pid no kill can ask about: only "no such process" (ESRCH) says its browser is dead', async () => {
+  const dir = tmpdirOfItsOwn();
+  // Past any pid this system gives: kill throws, but not ESRCH.
+  const absurd = profile(dir, 'absurd-pid', `${hostname()}-99999999999`);
+
+  expect(await removeStaleProfiles(dir)).toEqual({ removed: 0, failed: [] });
+  expect(left(dir)).toEqual([named(absurd)]);
+});
+
+// A sweep by a user other than the one whose files and processes these are: as root (who may remove anything and
+// signal any process) the sweep runs as nobody, the files made its own.
+const asRoot = process.getuid?.() === 0;
+const nobody = asRoot
+  ? { uid: Number(execFileSync('id', ['-u', 'nobody'], { encoding: 'utf8' })), gid: Number(execFileSync('id', ['-g', 'nobody'], { encoding: 'utf8' })) }
+  : null;
+
+/** A real process of a user other than the one sweeping: this one, when the sweep runs as nobody; else init, if not ours. */
+const othersProcess = asRoot ? process.pid : statSync('/proc/1', { throwIfNoEntry: false })?.uid !== process.getuid?.() ? 1 : undefined;
+
+/** The files under `dir` become the sweeping user's. */
+function ownedBySweeper(dir: string): void {
+  if (!nobody) return;
+  execFileSync('chown', ['-R', `${nobody.uid}:${nobody.gid}`, dir]);
+  chownSync(dir, nobody.uid, nobody.gid);
+}
+
+/** removeStaleProfiles(dir) in a process of its own, as the sweeping user. */
+function sweepAsAnotherUser(dir: string): ProfileSweep {
+  const script = `const { removeStaleProfiles } = await import(${JSON.stringify(join(projectRoot, 'headless-worker/stale-profiles.ts'))});
+process.stdout.write(JSON.stringify(await removeStaleProfiles(${JSON.stringify(dir)})));`;
+  const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+    cwd: projectRoot,
+    encoding: 'utf8',
+    ...nobody,
+  });
+  expect(run.stderr).toBe('');
+  expect(run.status).toBe(0);
+  return JSON.parse(run.stdout) as ProfileSweep;
+}
+
+it('goes on past a stale profile it cannot remove, saying which and why, and removes the rest', async () => {
+  const dir = tmpdirOfItsOwn();
+  const dead = await deadPid();
+  const removable = ['first', 'second', 'third', 'fourth'].map((name) => profile(dir, name, `${hostname()}-${dead}`));
+  const stuck = profile(dir, 'stuck', `${hostname()}-${dead}`);
+  ownedBySweeper(dir);
+  // A folder whose entries its owner may not remove: rm gets EACCES, as on another user's files.
+  chmodSync(join(stuck, 'Default'), 0o555);
+
+  const sweep = sweepAsAnotherUser(dir);
+  expect(sweep).toEqual({ removed: 4, failed: [{ profile: stuck, reason: expect.stringMatching(/^EACCES: permission denied/) }] });
+  expect(removable.filter((path) => existsSync(path))).toEqual([]);
+  expect(left(dir)).toEqual([named(stuck)]);
+});
+
+it.skipIf(othersProcess === undefined)("keeps a profile whose browser is another user's process (kill says EPERM: it runs)", async () => {
+  const dir = tmpdirOfItsOwn();
+  const others = profile(dir, 'others', `${hostname()}-${othersProcess}`);
+  const stale = profile(dir, 'stale', `${hostname()}-${await deadPid()}`);
+  ownedBySweeper(dir);
+
+  expect(sweepAsAnotherUser(dir)).toEqual({ removed: 1, failed: [] });
+  expect(left(dir)).toEqual([named(others)]);
+  expect(existsSync(stale)).toBe(false);
+});
