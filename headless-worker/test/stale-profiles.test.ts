@@ -8,6 +8,7 @@ import { once } from 'node:events';
 import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { buildSync } from 'esbuild';
 import { afterAll, expect, it } from 'vitest';
 import { PROFILE_DIR_PREFIX } from '../headless-worker.ts';
 import { removeStaleProfiles, type ProfileSweep } from '../stale-profiles.ts';
@@ -93,15 +94,25 @@ function ownedBySweeper(dir: string): void {
   chownSync(dir, nobody.uid, nobody.gid);
 }
 
+/**
+ * The sweep bundled into one file in the scratch folder, so that the sweeping user needs to read nothing of the
+ * checkout's (which may lie in a folder only its owner may enter, as root's home).
+ */
+const sweepScript = join(scratch, 'sweep.cjs');
+buildSync({
+  entryPoints: [join(projectRoot, 'headless-worker/stale-profiles.ts')],
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  outfile: sweepScript,
+  logLevel: 'error',
+});
+chmodSync(sweepScript, 0o644);
+
 /** removeStaleProfiles(dir) in a process of its own, as the sweeping user. */
 function sweepAsAnotherUser(dir: string): ProfileSweep {
-  const script = `const { removeStaleProfiles } = await import(${JSON.stringify(join(projectRoot, 'headless-worker/stale-profiles.ts'))});
-process.stdout.write(JSON.stringify(await removeStaleProfiles(${JSON.stringify(dir)})));`;
-  const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
-    cwd: projectRoot,
-    encoding: 'utf8',
-    ...nobody,
-  });
+  const script = `require(${JSON.stringify(sweepScript)}).removeStaleProfiles(${JSON.stringify(dir)}).then((sweep) => process.stdout.write(JSON.stringify(sweep)));`;
+  const run = spawnSync(process.execPath, ['-e', script], { cwd: scratch, encoding: 'utf8', ...nobody });
   expect(run.stderr).toBe('');
   expect(run.status).toBe(0);
   return JSON.parse(run.stdout) as ProfileSweep;
