@@ -40,6 +40,7 @@ import { MasterWatch } from './lifecycle/master-watch.ts';
 import { SqliteJobStore } from './store/sqlite-job-store.ts';
 import { DataDirLock } from './store/data-dir-lock.ts';
 import { closeRedis, connectRedis, describeTarget, type RedisTarget } from './store/redis/redis-connection.ts';
+import { nodesRequiringFullCoverage } from './store/redis/cluster-coverage.ts';
 import { RedisEventRelay } from './events/redis-event-relay.ts';
 import { startMasterStats } from './stats/master-stats.ts';
 import { RedisVolunteerLedger } from './volunteers/redis-volunteer-ledger.ts';
@@ -241,6 +242,12 @@ async function startLocked(config: Config, log: Logger, parts: MasterParts, lock
   log.info({ url, model: model.view.name, modelHash: model.view.hash, modelChecksummed: model.checksummed, store: storeName }, 'master listening');
   const fileWarning = openFileWarning(config.maxConnections, config.maxUploadsInFlight, openFileLimit());
   if (fileWarning) log.warn(fileWarning);
+  const strictNodes = rateRedis ? await nodesRequiringFullCoverage(rateRedis) : [];
+  if (strictNodes.length > 0)
+    log.warn(
+      { nodes: strictNodes },
+      'Redis Cluster nodes with cluster-require-full-coverage yes (Redis’s default): while any node is down, every node refuses every call, so every queue partition stops, not only that node’s; set it to no',
+    );
   // Without it, a first user's own page is one volunteer, whose answers alone never finish a job.
   if (config.fleetToken === undefined)
     log.info(
