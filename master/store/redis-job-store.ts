@@ -27,6 +27,7 @@ import type {
 import type { RedisClient } from './redis/lua-scripts.ts';
 import { idIn, partitionOf, shareOf } from './redis/partitions.ts';
 import { MasterPresence } from './redis/master-presence.ts';
+import { PartitionsInReach } from './redis/partitions-in-reach.ts';
 import { fromEveryReachable } from './redis/reachable-leases.ts';
 import { createRedisClient, DEFAULT_COMMAND_TIMEOUT_MS, describeTarget, reachRedis, type RedisTarget } from './redis/redis-connection.ts';
 import { partitionCountKey, RedisKeys } from './redis/redis-keys.ts';
@@ -63,6 +64,7 @@ export class RedisJobStore implements JobStore {
   readonly presence: MasterPresence;
   private readonly createTurns: Turns;
   private readonly leaseTurns: Turns;
+  private readonly inReach: PartitionsInReach;
   private readonly availabilityListeners = new Set<AvailabilityListener>();
   private isAvailable = false;
 
@@ -102,6 +104,7 @@ export class RedisJobStore implements JobStore {
     this.presence = new MasterPresence(redis, keyPrefix, this.masterId, this.partitions);
     this.createTurns = new Turns(partitionCount, firstTurn);
     this.leaseTurns = new Turns(partitionCount, firstTurn);
+    this.inReach = new PartitionsInReach(this.partitions);
     // Connection errors reach callers as StoreUnavailableError and listeners as availability.
     redis.on('error', () => {});
     redis.on('ready', () => this.setAvailable(true));
@@ -144,20 +147,22 @@ export class RedisJobStore implements JobStore {
 
   /**
    * FIFO within a partition; the partitions take turns at being asked first, and workers left without a job ask the
-   * next. A partition out of reach (its cluster node is down) is passed over, unless every one is: its jobs wait.
+   * next. A partition out of reach (its cluster node is down or hangs) is passed over, unless every one is: its jobs
+   * wait (redis/partitions-in-reach.ts).
    */
   async lease(workers: WorkerRef[], leaseMs: number, now: number): Promise<(Leased | null)[]> {
     const leases: (Leased | null)[] = workers.map(() => null);
     let waiting = workers.map((_, i) => i);
     let unreachable: StoreUnavailableError | null = null;
     let reached = 0;
-    for (const p of await this.withQueuedJobs(this.leaseTurns.take())) {
+    for (const p of await this.inReach.withQueuedJobs(this.leaseTurns.take())) {
       let made: (Leased | null)[];
       const asking = waiting.map((i) => workers[i]!);
       try {
         made = await this.partitions[p]!.lease(asking, leaseMs, now, this.masterId);
         reached++;
       } catch (error) {
+        this.inReach.failed(p, error);
         // Passed over. If its script ran late, the partition puts back what it leased (RedisPartition.lease); a lease
         // whose reply was lost with the connection is requeued at its deadline as any expired lease.
         if (error instanceof StoreUnavailableError) {
@@ -183,12 +188,13 @@ export class RedisJobStore implements JobStore {
     const open = workers.map(() => false);
     let unreachable: StoreUnavailableError | null = null;
     let reached = 0;
-    for (const p of await this.withQueuedJobs(this.partitions.map((_, i) => i))) {
+    for (const p of await this.inReach.withQueuedJobs(this.partitions.map((_, i) => i))) {
       try {
         (await this.partitions[p]!.openTo(workers)).forEach((found, i) => (open[i] ||= found));
         reached++;
         if (open.every(Boolean)) break;
       } catch (error) {
+        this.inReach.failed(p, error);
         if (!(error instanceof StoreUnavailableError)) throw error;
         unreachable = error;
       }
@@ -322,16 +328,6 @@ export class RedisJobStore implements JobStore {
       // Redis is away: nothing to say goodbye to.
       this.redis.disconnect();
     }
-  }
-
-  /**
-   * Of these partitions, in order, those that hold queued jobs (or could not say: leasing then finds out), read all at
-   * once: a worker freed while the queue is empty costs one read per partition, not one lease script after another.
-   */
-  private async withQueuedJobs(turns: number[]): Promise<number[]> {
-    if (turns.length === 1) return turns;
-    const sizes = await Promise.allSettled(turns.map((p) => this.partitions[p]!.queuedCount()));
-    return turns.filter((_, i) => sizes[i]!.status === 'rejected' || (sizes[i] as PromiseFulfilledResult<number>).value > 0);
   }
 
   private of(jobId: string): RedisPartition {

@@ -2,7 +2,10 @@
 // says: once the other nodes have marked it failed, the partitions they hold go on taking and leasing jobs. Before,
 // the nodes were left to require full coverage of the slots (Redis's default), so the moment the down node was marked
 // failed every node answered CLUSTERDOWN to everything: one node down stopped every partition, not its own. A master
-// names the nodes still set so (cluster-coverage.ts), to warn at start.
+// names the nodes still set so (cluster-coverage.ts), to warn at start. A node that hangs (stopped, or cut off
+// without a reset) costs leasing one command timeout, not one each call: a partition found out of reach is passed
+// over, a read at a time asking whether it is back. Before, every lease call waited for it, so while it hung every
+// partition was dealt one batch per REDIS_COMMAND_TIMEOUT_MS.
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,9 +13,11 @@ import type { ClusterNode } from '../../metrics/scale-cluster.ts';
 import { startRedisCluster, type RedisCluster } from '../../test/support/redis-cluster.ts';
 import { T0, newJobs } from '../../test/support/store-fixtures.ts';
 import { DEFAULT_TEST_LIMITS } from '../../test/support/stores.ts';
+import { until } from '../../test/support/jobs-client.ts';
 import type { WorkerRef } from '../store/job-store.ts';
 import { nodesRequiringFullCoverage } from '../store/redis/cluster-coverage.ts';
 import { createRedisClient } from '../store/redis/redis-connection.ts';
+import { idIn, partitionOf } from '../store/redis/partitions.ts';
 import { RedisKeys } from '../store/redis/redis-keys.ts';
 import { RedisJobStore } from '../store/redis-job-store.ts';
 import { StoreUnavailableError } from '../store/store-errors.ts';
@@ -50,7 +55,7 @@ async function untilMarkedFailed(survivors: ClusterNode[], down: ClusterNode): P
   }
 }
 
-describe('a Redis Cluster node down for good, the queue in partitions', () => {
+describe('a Redis Cluster node out of reach, the queue in partitions', () => {
   it('names the nodes that require full coverage, which would stop every partition while any node is down', async () => {
     const redis = createRedisClient({ clusterNodes: cluster.addresses }, 5_000);
     const [strict] = cluster.nodes;
@@ -62,6 +67,46 @@ describe('a Redis Cluster node down for good, the queue in partitions', () => {
     } finally {
       await onNode(strict!, (client) => client.config('SET', 'cluster-require-full-coverage', 'no'));
       redis.disconnect();
+    }
+  });
+
+  it('costs leasing one command timeout while a node hangs, passing over its partitions until it answers again', async () => {
+    const prefix = `test:${randomUUID()}:`;
+    const counterNode = await cluster.nodeOf(new RedisKeys(prefix, 0, PARTITIONS).seq);
+    const nodes = await Promise.all(Array.from({ length: PARTITIONS }, (_, p) => cluster.nodeOf(new RedisKeys(prefix, p, PARTITIONS).jobs)));
+    const hung = nodes.find((node) => node !== counterNode)!;
+    const target = { clusterNodes: cluster.addresses };
+    const options = { target, keyPrefix: prefix, partitions: PARTITIONS, firstTurn: 0, limits: DEFAULT_TEST_LIMITS, commandTimeoutMs: 1_000 };
+    const store = await RedisJobStore.connect(options);
+    try {
+      // One job per partition (requests without a key take the partitions in turn).
+      const ids = [];
+      for (let p = 0; p < PARTITIONS; p++) ids.push(...(await store.create(newJobs(1), T0)).jobs.map((job) => job.id));
+      const inHung = ids.filter((id) => nodes[partitionOf(id, PARTITIONS)] === hung);
+      hung.process.kill('SIGSTOP');
+      // The first lease call waits for the hung node, and finds it out of reach.
+      const first = await store.lease([{ ...worker, id: 'w0' }], 60_000, T0);
+      const workers = ids.map((_, i) => ({ ...worker, id: `w${i + 1}` }));
+      // The next is not held up by it: it answers before a read of the hung node sent just before it gives up.
+      const read = store.get(idIn(partitionOf(inHung[0]!, PARTITIONS), PARTITIONS)).then(
+        () => 'read',
+        () => 'read',
+      );
+      const next = store.lease(workers, 60_000, T0);
+      expect(await Promise.race([next.then(() => 'lease'), read])).toBe('lease');
+      const leased = [first[0]?.jobId, ...(await next).map((lease) => lease?.jobId)].filter(Boolean);
+      expect(leased.sort()).toEqual(ids.filter((id) => !inHung.includes(id)).sort());
+      // Once it answers again, its partitions are leased from again.
+      hung.process.kill('SIGCONT');
+      const back: string[] = [];
+      await until(async () => {
+        back.push(...(await store.lease(workers, 60_000, T0)).flatMap((lease) => (lease ? [lease.jobId] : [])));
+        return back.length === inHung.length;
+      }, 'the hung node’s jobs to be leased');
+      expect(back.sort()).toEqual([...inHung].sort());
+    } finally {
+      hung.process.kill('SIGCONT');
+      await store.close();
     }
   });
 

@@ -1,0 +1,49 @@
+// Which partitions a lease call asks (redis-job-store.ts). A partition whose node hangs (stopped, or cut off without
+// a reset) answers nothing until the command timeout, and a master deals one lease call at a time: asking it on every
+// call would hold every partition's dealing to one batch per REDIS_COMMAND_TIMEOUT_MS. So one found out of reach is
+// passed over, while another is in reach, and a read at a time asks whether it is back.
+import { StoreUnavailableError } from '../store-errors.ts';
+import type { RedisPartition } from './redis-partition.ts';
+
+export class PartitionsInReach {
+  private readonly outOfReach = new Set<number>();
+  private readonly probing = new Set<number>();
+
+  constructor(private readonly partitions: readonly RedisPartition[]) {}
+
+  /** A call to partition `p` failed as unavailable: leasing passes over it until a read of it answers. */
+  failed(p: number, error: unknown): void {
+    if (error instanceof StoreUnavailableError) this.outOfReach.add(p);
+  }
+
+  /**
+   * Of these partitions, in order, those that hold queued jobs (or could not say: leasing then finds out), read all at
+   * once: a worker freed while the queue is empty costs one read per partition, not one lease script after another.
+   * Those out of reach are left out, unless every one is.
+   */
+  async withQueuedJobs(turns: number[]): Promise<number[]> {
+    if (turns.length === 1) return turns;
+    const inReach = turns.filter((p) => !this.outOfReach.has(p));
+    const asked = inReach.length > 0 ? inReach : turns;
+    for (const p of turns) if (!asked.includes(p)) this.probe(p);
+    const sizes = await Promise.allSettled(asked.map((p) => this.partitions[p]!.queuedCount()));
+    return asked.filter((p, i) => {
+      const size = sizes[i]!;
+      if (size.status === 'rejected') this.failed(p, size.reason);
+      else this.outOfReach.delete(p);
+      return size.status === 'rejected' || size.value > 0;
+    });
+  }
+
+  /** Asks, without holding the caller up, whether a partition out of reach answers again; one read at a time. */
+  private probe(p: number): void {
+    if (this.probing.has(p)) return;
+    this.probing.add(p);
+    void this.partitions[p]!.queuedCount()
+      .then(
+        () => this.outOfReach.delete(p),
+        () => undefined,
+      )
+      .finally(() => this.probing.delete(p));
+  }
+}
