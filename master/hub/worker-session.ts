@@ -15,7 +15,6 @@ import type { Admitted } from '../identity/worker-identities.ts';
 import type { Lease, LeaseRef, WorkerRef } from '../store/job-store.ts';
 import type { SendFrame } from './bounded-send.ts';
 import { hangUp } from './hang-up.ts';
-import { RecentLeaseIds } from './recent-lease-ids.ts';
 import type { RefusalLimiter } from './refusal-limiter.ts';
 
 /** Why the lifecycle hangs up on a session (counted in /metrics' browser_grid_worker_sockets_cut_off_total). */
@@ -64,12 +63,7 @@ export class WorkerSession {
    * Leases taken back from it with a cancel, newest last, at most MAX_CREDIT (no more can be on their way back): an
    * answer that crossed the cancel is late, not forged, and each excuses one answer.
    */
-  private readonly cancelled = new RecentLeaseIds(MAX_CREDIT);
-  /**
-   * Leases whose answer the store never wrote, having run nothing (refused, unreachable), at most MAX_CREDIT: the
-   * lease is still the worker's in the store, so its next answer to one is still its first (worker-answers.ts).
-   */
-  private readonly unwritten = new RecentLeaseIds(MAX_CREDIT);
+  private readonly cancelled: string[] = [];
   /** Set by the registry while the session is in it. */
   leaseWatcher: LeaseWatcher | undefined;
 
@@ -190,26 +184,17 @@ export class WorkerSession {
   /** Takes a lease back and tells the worker to drop the job, if it holds it. */
   cancel(lease: LeaseRef): void {
     if (!this.drop(lease)) return;
-    this.cancelled.add(lease.leaseId);
+    this.cancelled.push(lease.leaseId);
+    if (this.cancelled.length > MAX_CREDIT) this.cancelled.shift();
     this.send({ type: 'cancel', ...lease });
   }
 
   /** Whether an answer to this lease crossed the master's cancel of it (once per cancel): a late answer, not a forged one. */
   excusesLateAnswer(lease: LeaseRef): boolean {
-    return this.cancelled.take(lease.leaseId);
-  }
-
-  /** The answer to this lease, which the worker held, was never written: the worker's next answer to it is its first. */
-  answerUnwritten(lease: LeaseRef): void {
-    this.unwritten.add(lease.leaseId);
-  }
-
-  /**
-   * The worker answered this lease: it holds it no more. Returns whether this is its first answer to it: it held the
-   * lease, or its answer before was never written (answerUnwritten).
-   */
-  answers(lease: LeaseRef): boolean {
-    return this.drop(lease) || this.unwritten.take(lease.leaseId);
+    const at = this.cancelled.indexOf(lease.leaseId);
+    if (at < 0) return false;
+    this.cancelled.splice(at, 1);
+    return true;
   }
 
   recordDone(inferenceMs: number): void {

@@ -11,7 +11,7 @@ import type { Logger } from '../log.ts';
 import { relabelled } from '../model/class-labels.ts';
 import { type FailureMessage, type ResultMessage } from '../protocol.ts';
 import type { JobStore, LeaseRef, RejectReason, Transition } from '../store/job-store.ts';
-import { logStoreError, UnansweredCallError } from '../store/store-errors.ts';
+import { logStoreError } from '../store/store-errors.ts';
 import type { SpotChecks } from '../trust/spot-checks.ts';
 import type { Verifier } from '../trust/verification.ts';
 import type { JobEvent } from './job-events.ts';
@@ -99,11 +99,7 @@ export class WorkerAnswers {
       const own = decision.result.workerId === answer.workerId ? undefined : answer;
       return { name: 'completed' as const, blacklisted, transition: await written('completed', store.complete(lease, session.id, decision.result, now, own)) };
     };
-    const { name, blacklisted, transition } = await settle().catch((error: unknown) => {
-      // Nothing written and nothing to learn late: the lease is still the worker's, and an answer it sends again is its first.
-      if (held && !(error instanceof UnansweredCallError)) session.answerUnwritten(lease);
-      throw error;
-    });
+    const { name, blacklisted, transition } = await settle();
     // Blacklisted on another master while its socket here stayed open: its answer counted for nothing, and it is cut off.
     if (blacklisted !== undefined) trust.cutOff({ workerId: session.identity.workerId, reason: blacklisted });
     const judging = follow(name, transition);
@@ -209,11 +205,10 @@ export class WorkerAnswers {
    * The worker answered this lease: it holds it no more, from now. Were it kept until the store has written the answer,
    * the socket closing meanwhile (a tab closed right after its last answer) would release it as lost (job-lifecycle.ts
    * left()), and the answer that had arrived would be refused as stale. One whose store call then fails expires at its
-   * deadline and is redone, unless the worker answers again. Returns whether this is the worker's first answer to it
-   * (WorkerSession.answers).
+   * deadline and is redone. Returns whether the worker held it.
    */
   private answered(session: WorkerSession, lease: LeaseRef): boolean {
-    return session.answers(lease);
+    return session.drop(lease);
   }
 
   /** `held`: the worker held the lease when it answered, so the store ended it under the worker (a delete, a reaper). */
