@@ -197,7 +197,7 @@ export class VolunteerTrust {
     for (const { workerId, reason, mark } of owed) {
       if (this.backtracking.has(workerId)) continue;
       try {
-        await this.backtrack(workerId, reason, mark, { owed: true });
+        await this.backtrack(workerId, reason, mark);
         log.info({ workerId }, 'backtracking owed since an earlier blacklisting done');
       } catch (error) {
         logStoreError(log, error, 'could not backtrack an earlier blacklisting yet');
@@ -221,10 +221,8 @@ export class VolunteerTrust {
   /**
    * What follows a blacklisting, on whichever master learns of it: the identity's sockets here closed, its jobs
    * reopened. Owed under `mark` until every job is: a walk cut short (a crash, a store error) is walked again.
-   * `owed`: walked again so (backtrackOwed), as likely as not by a master just started, before the fleet that was
-   * connected has come back: a job full of answers then waits for it rather than end unverified for good.
    */
-  private async backtrack(workerId: string, reason: string, mark: string, { owed = false } = {}): Promise<void> {
+  private async backtrack(workerId: string, reason: string, mark: string): Promise<void> {
     const { store, log, applied, verifier } = this.deps;
     this.cutOff({ workerId, reason });
     this.backtracking.add(workerId);
@@ -237,7 +235,7 @@ export class VolunteerTrust {
           reason: `verifying again: a volunteer that answered it was blacklisted (${reason})`,
           imageExpiredReason: `a volunteer whose answer it rests on was blacklisted (${reason}) after its image had expired, so it could not be verified again`,
           answersFullReason: `a volunteer whose answer it rests on was blacklisted (${reason}) when it held as many volunteer answers as one job may (MAX_ANSWERS_PER_JOB), so no volunteer could answer it again, and no trusted worker was connected to verify it again`,
-          forTrustedWorkers: owed || this.deps.workers.hasTrusted(),
+          trustedWorkerConnected: this.deps.workers.hasTrusted(),
         };
         await store.reopenAnsweredBy(workerId, walk, ({ reopened, unverified }) => {
           for (const job of reopened) applied({ type: 'job', transition: 'reopened', job });

@@ -166,11 +166,10 @@ export interface Backtracking {
    */
   answersFullReason: string;
   /**
-   * Whether a job that would hold limits.maxAnswersPerJob answers is reopened for trusted workers only (else left
-   * unverified): when one is connected (WorkerRegistry.hasTrusted, as the verifier is told at each answer), and on a
-   * walk owed from before (a master just started walks it before the fleet that was connected has come back).
+   * Whether a trusted worker is connected (WorkerRegistry.hasTrusted), as the verifier is told at each answer: a job
+   * that would hold limits.maxAnswersPerJob answers is then reopened for trusted workers only, else left unverified.
    */
-  forTrustedWorkers: boolean;
+  trustedWorkerConnected: boolean;
 }
 
 /** What a step of backtracking changed (reopenAnsweredBy). */
@@ -235,7 +234,7 @@ export interface JobStore {
    * no trusted worker's did) goes back to the queue, its answers all kept as votes, each its own identity's (the
    * finishing attempt's too, as complete kept it: a job finished before finishers kept their own answer, on another's,
    * holds none of the finisher's, which may answer again) and `walk.reason` as its error. A job that would hold
-   * limits.maxAnswersPerJob answers goes to trusted workers only if `walk.forTrustedWorkers`; else (none connected)
+   * limits.maxAnswersPerJob answers goes to trusted workers only if `walk.trustedWorkerConnected`; with none connected
    * it would wait for ever, so it stays done, its result's verification unverified with `walk.answersFullReason`, as
    * the verifier ends a job at that limit. A job whose image has expired cannot be verified again: it stays done, its
    * result's verification unverified with `walk.imageExpiredReason` (job-views.ts, withdrawn). Reads only the jobs

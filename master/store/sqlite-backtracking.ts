@@ -38,7 +38,7 @@ export function reopenStep(
       continue;
     }
     const votes = { jobId: row.id, resultIdentity: result.workerId ?? null };
-    if (!walk.forTrustedWorkers && q.votesWhenReopened.get(votes)! >= limits.maxAnswersPerJob) {
+    if (!walk.trustedWorkerConnected && q.votesWhenReopened.get(votes)! >= limits.maxAnswersPerJob) {
       unverified(row.id, result, walk.answersFullReason);
       continue;
     }

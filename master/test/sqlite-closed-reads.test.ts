@@ -47,7 +47,7 @@ const callsAfterClose: Record<Exclude<keyof JobStore, 'close'>, (store: JobStore
   vote: (store) => store.vote(lease, 'w', result, false, T0),
   settleWaiting: (store, id) => store.settleWaiting(id, ['l'], result, T0),
   reopenAnsweredBy: (store) =>
-    store.reopenAnsweredBy('w', { reason: 'reopened', imageExpiredReason: 'unverified', answersFullReason: 'full', forTrustedWorkers: false }, () => {}),
+    store.reopenAnsweredBy('w', { reason: 'reopened', imageExpiredReason: 'unverified', answersFullReason: 'full', trustedWorkerConnected: false }, () => {}),
   fail: (store) => store.fail(lease, 'w', 'failed', true, T0),
   refuse: (store) => store.refuse(lease, 'w', 'refused', T0),
   failForGood: (store) => store.failForGood(lease, 'gone', T0),

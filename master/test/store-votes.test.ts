@@ -222,7 +222,7 @@ describe.each(STORE_KINDS)('$name job store: votes and trusted-only jobs', (kind
     };
     for (let i = 0; i < created.length; i++) await store.complete(await leaseOne(store, V1, T0 + i), V1.id, onIdentity1, T0 + i);
     const steps: string[][] = [];
-    const walk = { reason: 'identity-1 was blacklisted', imageExpiredReason: 'unused', answersFullReason: 'unused', forTrustedWorkers: false };
+    const walk = { reason: 'identity-1 was blacklisted', imageExpiredReason: 'unused', answersFullReason: 'unused', trustedWorkerConnected: false };
     await store.reopenAnsweredBy('identity-1', walk, (step) => {
       expect(step.unverified).toEqual([]);
       steps.push(step.reopened.map((job) => job.id));
@@ -379,7 +379,7 @@ describe.each(STORE_KINDS)('$name job store: votes and trusted-only jobs', (kind
   it('makes a job reopened holding limits.maxAnswersPerJob votes trusted-only when a trusted worker is connected', async () => {
     const store = await open({ maxAnswersPerJob: 2 });
     const { id } = await doneOnTwoAnswers(store);
-    const { reopened } = await reopenedBy(store, 'identity-2', 'identity-2 was blacklisted', 'unused: every image is kept', { forTrustedWorkers: true });
+    const { reopened } = await reopenedBy(store, 'identity-2', 'identity-2 was blacklisted', 'unused: every image is kept', { trustedWorkerConnected: true });
     expect(reopened.map((job) => [job.id, job.status, job.votes, job.trustedOnly])).toEqual([[id, 'queued', 2, true]]);
     expect(await store.lease([volunteer('v3', 'identity-3')], LEASE_MS, T0 + 4)).toEqual([null]);
     expect((await leaseOne(store, FLEET, T0 + 5)).jobId).toBe(id);

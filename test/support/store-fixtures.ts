@@ -32,7 +32,7 @@ export async function reopenedBy(
   identity: string,
   reason: string,
   imageExpiredReason: string,
-  fleet: { forTrustedWorkers: boolean } = { forTrustedWorkers: false },
+  fleet: { trustedWorkerConnected: boolean } = { trustedWorkerConnected: false },
 ): Promise<Reopened> {
   const walked: Reopened = { reopened: [], unverified: [] };
   await store.reopenAnsweredBy(identity, { reason, imageExpiredReason, answersFullReason: ANSWERS_FULL_REASON, ...fleet }, (step) => {

@@ -210,7 +210,7 @@ export class RedisPartition {
             result.workerId ?? '',
             row.result!,
             this.limits.maxAnswersPerJob,
-            walk.forTrustedWorkers ? 1 : 0,
+            walk.trustedWorkerConnected ? 1 : 0,
             JSON.stringify(withdrawn(result, walk.answersFullReason)),
           ];
           const reply = (await this.run(jobScripts.reopen, args)) as ['reopened' | 'unverified', string] | null;
