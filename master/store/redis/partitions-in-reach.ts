@@ -19,7 +19,8 @@ export class PartitionsInReach {
   /**
    * Of these partitions, in order, those that hold queued jobs (or could not say: leasing then finds out), read all at
    * once: a worker freed while the queue is empty costs one read per partition, not one lease script after another.
-   * Those out of reach are left out, unless every one is.
+   * Those out of reach are left out, unless every one is (leasing then fails as unavailable), and so are those this
+   * read finds out of reach: asked to lease, each would cost another command timeout.
    */
   async withQueuedJobs(turns: number[]): Promise<number[]> {
     if (turns.length === 1) return turns;
@@ -27,10 +28,14 @@ export class PartitionsInReach {
     const asked = inReach.length > 0 ? inReach : turns;
     for (const p of turns) if (!asked.includes(p)) this.probe(p);
     const sizes = await Promise.allSettled(asked.map((p) => this.partitions[p]!.queuedCount()));
-    return asked.filter((p, i) => {
+    asked.forEach((p, i) => {
       const size = sizes[i]!;
       if (size.status === 'rejected') this.failed(p, size.reason);
       else this.outOfReach.delete(p);
+    });
+    const reached = asked.filter((p) => !this.outOfReach.has(p));
+    return (reached.length > 0 ? reached : asked).filter((p) => {
+      const size = sizes[asked.indexOf(p)]!;
       return size.status === 'rejected' || size.value > 0;
     });
   }
@@ -42,7 +47,8 @@ export class PartitionsInReach {
     void this.partitions[p]!.queuedCount()
       .then(
         () => this.outOfReach.delete(p),
-        () => undefined,
+        // Only unavailable keeps it out: any other reply is its node answering.
+        (error: unknown) => error instanceof StoreUnavailableError || this.outOfReach.delete(p),
       )
       .finally(() => this.probing.delete(p));
   }
