@@ -1,9 +1,11 @@
 // The worker page in real Chromium against a real master, with a job taken from its queue and not yet answered: the
 // test holds the page's decodes (the messages to its decoding worker) to keep the job there. A job the master takes back
-// meanwhile (deleted: a `cancel`) is neither answered nor counted; nor is one whose socket is gone, as no answer can go.
+// meanwhile (deleted: a `cancel`) is neither answered nor counted; nor is one whose socket is gone, as no answer can go,
+// whether it was classified or failed.
 import type { Page } from 'puppeteer-core';
 import { describe, expect, it } from 'vitest';
 import { clickDeep, inApp, waitForTexts } from '../support/browser.ts';
+import { newJob } from '../../metrics/uploaded-files.ts';
 import { submit, until, uploadsFrom } from '../support/jobs-client.ts';
 import { ADMIN_TOKEN, threeImages, useUiHarness } from '../support/ui-harness.ts';
 
@@ -79,6 +81,8 @@ async function releaseAndDoAnother(page: Page): Promise<void> {
 }
 
 const jobsDone = (page: Page) => page.evaluate(() => window.__gridWorker?.jobsDone);
+/** JPEG's first bytes, then nothing an image decoder can read. */
+const UNDECODABLE = new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3, 4, 5, 6, 7, 8]);
 
 describe('a job the worker page is processing', () => {
   it('is neither answered nor counted once the master cancels it', async () => {
@@ -98,6 +102,17 @@ describe('a job the worker page is processing', () => {
     await page.evaluate(() => window.__closeSocket!());
     await releaseAndDoAnother(page);
     expect(await page.evaluate(() => window.__answered!)).not.toContain(id);
+    expect(await jobsDone(page)).toBe(1);
+  });
+
+  it('that fails is not counted when its socket is gone', async () => {
+    const page = await startWatchedPage();
+    await page.evaluate(() => (window.__holdDecodes = true));
+    await ui.master.lifecycle.submit([newJob('broken.jpg', 'image/jpeg', UNDECODABLE)]);
+    await until(async () => (await page.evaluate(() => window.__heldDecodes!())) > 0, 'the job taken, its decode held');
+    await page.evaluate(() => window.__closeSocket!());
+    await releaseAndDoAnother(page);
+    expect(await page.evaluate(() => window.__gridWorker!.jobsFailed)).toBe(0);
     expect(await jobsDone(page)).toBe(1);
   });
 });

@@ -315,7 +315,8 @@ export class WorkerRuntime extends EventTarget {
       this.announceCredit();
       this.connection.send({ type: 'result', jobId, leaseId, predictions, inferenceMs, stages: stagesMs, backend, precision, model: view.hash }, job.session);
     } catch (error) {
-      if (job.cancelled) return performance.now() - started;
+      // As for a result: a failure that cannot reach the master (the lease taken back, or its socket gone) is not counted.
+      if (job.cancelled || !this.connection.canSend(job.session)) return performance.now() - started;
       const reason = failureReason(error);
       const retryable = !(error instanceof ImageDecodeError);
       this.connection.send({ type: 'failure', jobId, leaseId, reason, retryable }, job.session);
