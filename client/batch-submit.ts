@@ -5,8 +5,8 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import type { JobView, UploadLimits } from '../master/api-types.ts';
-import { describeAnswer, requestWithRetries, type RetryPolicy } from '../metrics/runner/retrying-request.ts';
+import { JobView, type UploadLimits } from '../master/api-types.ts';
+import { describeAnswer, quoteAnswer, requestWithRetries, type RetryPolicy } from '../metrics/runner/retrying-request.ts';
 import { uploadForm, uploadWithRetries } from '../metrics/runner/upload-client.ts';
 
 export interface BatchOptions extends RetryPolicy {
@@ -127,6 +127,16 @@ async function getJob(options: BatchOptions, id: string): Promise<JobView | stri
     giveUpAfterMs: options.readGiveUpAfterMs,
   });
   const last = answers.at(-1)!;
-  if (last.status === 200) return JSON.parse(last.text) as JobView;
+  if (last.status === 200) return parseJob(last.text) ?? `cannot read job ${id}: the master's answer is not a job (${quoteAnswer(last)})`;
   return `cannot read job ${id} (${answers.length} tries): ${describeAnswer(last)}`;
+}
+
+/** The job a 200 answer carries, or null for anything else (a proxy's HTML page, other JSON): that file fails, not the run. */
+function parseJob(text: string): JobView | null {
+  try {
+    const parsed = JobView.safeParse(JSON.parse(text));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null; // not JSON at all
+  }
 }

@@ -90,6 +90,9 @@ export function describeAnswer(answer: Answer): string {
   return answer.status === null ? `cannot reach the master: ${answer.text}` : `the master answered ${answer.status}: ${answer.text.slice(0, 200)}`;
 }
 
+/** An answer that is not what was asked for (a proxy's page, other JSON), quoted in short so a person can tell what answered. */
+export const quoteAnswer = (answer: Answer): string => `${answer.headers?.get('content-type') ?? 'no content type'}: ${answer.text.slice(0, 200)}`;
+
 function describe(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
   const cause = (error as { cause?: unknown }).cause;

@@ -6,8 +6,8 @@
 // (intended) time, so a stalled link cannot hide its backlog by slowing the
 // client down (no coordinated omission).
 import fs from 'node:fs';
-import type { SubmitResponse } from '../../master/api-types.ts';
-import { isBusy, requestWithRetries, type Answer, type RetryPolicy } from './retrying-request.ts';
+import { z } from 'zod';
+import { isBusy, quoteAnswer, requestWithRetries, type Answer, type RetryPolicy } from './retrying-request.ts';
 import { uploadOwner } from './upload-owner.ts';
 
 export interface PlannedUpload {
@@ -89,8 +89,25 @@ export async function uploadWithRetries(
   const attempts = answers.map(uploadAttempt);
   const last = answers.at(-1)!;
   if (last.status !== 201) return { key: upload.key, intendedAt, ackedAt: null, jobId: null, attempts };
-  const jobId = (JSON.parse(last.text) as SubmitResponse).jobs[0]!.id;
+  const jobId = acknowledgedJobId(last.text);
+  // A 201 naming no job is no acknowledgement (a proxy's page, another service): the upload is refused, not the run ended.
+  if (jobId === null) {
+    attempts[attempts.length - 1] = { ...attempts.at(-1)!, outcome: 'refused', detail: `the master's answer names no job (${quoteAnswer(last)})` };
+    return { key: upload.key, intendedAt, ackedAt: null, jobId: null, attempts };
+  }
   return { key: upload.key, intendedAt, ackedAt: last.endedAt, jobId, attempts };
+}
+
+/** What an upload's acknowledgement must hold: the id of its job (api-types.ts SubmitResponse). */
+const Acknowledgement = z.object({ jobs: z.array(z.object({ id: z.string() })).min(1) });
+
+function acknowledgedJobId(text: string): string | null {
+  try {
+    const parsed = Acknowledgement.safeParse(JSON.parse(text));
+    return parsed.success ? parsed.data.jobs[0]!.id : null;
+  } catch {
+    return null; // not JSON at all
+  }
 }
 
 /** The multipart body of one upload (a fresh one per attempt: a sent body is spent). */

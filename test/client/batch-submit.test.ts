@@ -16,6 +16,10 @@ type Read = (id: string, read: number, res: http.ServerResponse) => void;
 let server: http.Server;
 let masterUrl: string;
 let onRead: Read;
+/** What the server answers an upload: the job named after the file, unless a test says otherwise. */
+const acknowledge = (fileName: string, res: http.ServerResponse) =>
+  res.writeHead(201, { 'content-type': 'application/json' }).end(JSON.stringify({ jobs: [{ id: jobIdOf(fileName) }] }));
+let onUpload: (fileName: string, res: http.ServerResponse) => void = acknowledge;
 const readsById = new Map<string, number>();
 const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'batch-submit-'));
 const files = ['a.jpg', 'b.jpg', 'c.jpg'].map((name) => path.join(folder, name));
@@ -30,8 +34,7 @@ beforeAll(async () => {
     req.on('end', () => {
       if (req.method === 'POST') {
         const fileName = /filename="([^"]+)"/.exec(Buffer.concat(chunks).toString('latin1'))![1]!;
-        res.writeHead(201, { 'content-type': 'application/json' }).end(JSON.stringify({ jobs: [{ id: jobIdOf(fileName) }] }));
-        return;
+        return onUpload(fileName, res);
       }
       const id = decodeURIComponent(req.url!.split('/').at(-1)!);
       const read = (readsById.get(id) ?? 0) + 1;
@@ -54,6 +57,7 @@ const done = (id: string, res: http.ServerResponse) =>
 
 function options(overrides: Partial<BatchOptions> = {}): BatchOptions {
   readsById.clear();
+  onUpload = acknowledge;
   return {
     masterUrl,
     ownerKey: 'owner-key-of-the-test',
@@ -115,5 +119,37 @@ describe('batch client, one file at a time', () => {
       [null, 'upload-failed'],
     ]);
     expect(outcomes[1]!.error).toMatch(/^cannot read the file: ENOENT/);
+  });
+
+  it("fails only the file whose job the master answers with something that is not a job (a proxy's HTML page, other JSON)", async () => {
+    onRead = (id, _read, res) => {
+      if (id === 'job-b') return void res.writeHead(200, { 'content-type': 'text/html' }).end('<html><body>Welcome to nginx!</body></html>');
+      if (id === 'job-c') return void res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"fine"}');
+      done(id, res);
+    };
+    const { outcomes, finished } = await run(options());
+    expect(outcomes.map((outcome) => [outcome.jobId, outcome.status])).toEqual([
+      ['job-a', 'done'],
+      ['job-b', 'read-failed'],
+      ['job-c', 'read-failed'],
+    ]);
+    expect(outcomes[1]!.error).toBe("cannot read job job-b: the master's answer is not a job (text/html: <html><body>Welcome to nginx!</body></html>)");
+    expect(outcomes[2]!.error).toMatch(/^cannot read job job-c: the master's answer is not a job \(application\/json: \{"status":"fine"\}\)$/);
+    expect(finished).toHaveLength(3);
+  });
+
+  it('fails only the file whose upload the master acknowledges with something that is not its jobs', async () => {
+    onRead = (id, _read, res) => done(id, res);
+    const batch = options();
+    onUpload = (fileName, res) => {
+      if (fileName !== 'b.jpg') return acknowledge(fileName, res);
+      res.writeHead(201, { 'content-type': 'text/html' }).end('<h1>Created</h1>');
+    };
+    const { outcomes } = await run(batch);
+    expect(outcomes.map((outcome) => [outcome.jobId, outcome.status, outcome.error])).toEqual([
+      ['job-a', 'done', null],
+      [null, 'upload-failed', "upload failed: 201 the master's answer names no job (text/html: <h1>Created</h1>)"],
+      ['job-c', 'done', null],
+    ]);
   });
 });
