@@ -22,6 +22,7 @@ export const SERIAL = [
   'headless-worker/test/**/*.test.ts',
   'metrics/test/**/*.test.ts',
   'web/test/classifier-warm-up.test.ts',
+  'test/client/batch-submit.test.ts',
   'test/docs/readme-references.test.ts',
   'master/test/cluster-masters.test.ts',
   'master/test/damaged-store-files.test.ts',

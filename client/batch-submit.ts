@@ -3,6 +3,7 @@
 // same --key) after a crash or a lost connection creates nothing twice: the master
 // answers the jobs it already has, and the run resumes where it stopped.
 import { createHash } from 'node:crypto';
+import { constants as fsConstants } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { JobView, type UploadLimits } from '../master/api-types.ts';
@@ -70,12 +71,10 @@ async function submitOne(file: string, options: BatchOptions, events: BatchEvent
     events.uploaded(outcome);
     return settle(outcome);
   };
-  const bytes = await fs.readFile(file).catch((error: Error) => error);
-  if (bytes instanceof Error) return uploadFailed(cannotRead(file, bytes.message));
+  const bytes = await readUpload(file, options.uploadLimits);
+  if (!Buffer.isBuffer(bytes)) return uploadFailed(bytes);
   const real = await fs.realpath(file).catch((error: Error) => error);
   if (real instanceof Error) return uploadFailed(cannotRead(file, real.message));
-  const refusal = await tooLarge(bytes, path.basename(file), options.uploadLimits);
-  if (refusal) return uploadFailed(notUploaded(file, refusal));
   const upload = await uploadWithRetries(options, { key: idempotencyKey(real, bytes), fileName: path.basename(file), path: file }, bytes, Date.now());
   const jobId = upload.jobId;
   if (!jobId) {
@@ -103,15 +102,38 @@ async function submitOne(file: string, options: BatchOptions, events: BatchEvent
 }
 
 /**
- * Why the master would refuse this upload as too large, or null. The master answers such an upload 413 and closes
- * the connection while the body is still being sent, so the client mostly sees a broken pipe, which it would retry.
+ * The file's bytes, or its outcome when it is not sent. It is looked at before it is read: a FIFO put where an image
+ * was would block a read for ever (opened without blocking, it is refused), and a file past the master's limits is
+ * refused by its size on disk, so a run holds at most `concurrency` files of at most MAX_UPLOAD_BYTES each.
  */
-async function tooLarge(bytes: Uint8Array, fileName: string, limits: UploadLimits | null): Promise<string | null> {
+async function readUpload(file: string, limits: UploadLimits | null): Promise<Buffer | FileOutcome> {
+  const handle = await fs.open(file, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK).catch((error: Error) => error);
+  if (handle instanceof Error) return cannotRead(file, handle.message);
+  try {
+    const stat = await handle.stat();
+    if (!stat.isFile()) return cannotRead(file, 'not a regular file (a FIFO, socket or device)');
+    const before = await tooLarge(stat.size, path.basename(file), limits);
+    if (before) return notUploaded(file, before);
+    const bytes = await handle.readFile();
+    // It may have grown since it was looked at.
+    const after = await tooLarge(bytes.length, path.basename(file), limits);
+    return after ? notUploaded(file, after) : bytes;
+  } catch (error) {
+    return cannotRead(file, (error as Error).message);
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Why the master would refuse an upload of this many bytes as too large, or null. The master answers such an upload 413
+ * and closes the connection while the body is still being sent, so the client mostly sees a broken pipe, which it would retry.
+ */
+async function tooLarge(size: number, fileName: string, limits: UploadLimits | null): Promise<string | null> {
   if (!limits) return null;
-  if (bytes.length > limits.maxUploadBytes)
-    return `too large: ${bytes.length} bytes, more than the master's MAX_UPLOAD_BYTES (${limits.maxUploadBytes}); not sent`;
+  if (size > limits.maxUploadBytes) return `too large: ${size} bytes, more than the master's MAX_UPLOAD_BYTES (${limits.maxUploadBytes}); not sent`;
   // The request as sent, less the file, measured on an empty one: the file is not encoded twice to be measured.
-  const requestBytes = (await new Response(uploadForm(new Uint8Array(0), fileName)).arrayBuffer()).byteLength + bytes.length;
+  const requestBytes = (await new Response(uploadForm(new Uint8Array(0), fileName)).arrayBuffer()).byteLength + size;
   if (requestBytes > limits.maxUploadRequestBytes) {
     return `too large: its upload request is ${requestBytes} bytes, more than the master's MAX_UPLOAD_REQUEST_BYTES (${limits.maxUploadRequestBytes}); not sent`;
   }

@@ -1,6 +1,7 @@
 // The batch client's reads of job status against a scripted HTTP server standing in for the master:
 // a rate limit (429) on one read is waited out, and a master that stops answering, or a file that cannot be read,
 // fails only that file.
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -22,6 +23,7 @@ const acknowledge = (fileName: string, res: http.ServerResponse) =>
 let onUpload: (fileName: string, res: http.ServerResponse) => void = acknowledge;
 const readsById = new Map<string, number>();
 const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'batch-submit-'));
+const fifo = path.join(folder, 'fifo.jpg');
 const files = ['a.jpg', 'b.jpg', 'c.jpg'].map((name) => path.join(folder, name));
 // Each file's job is named after it, so a test can script one file's reads.
 const jobIdOf = (fileName: string) => `job-${path.basename(fileName, '.jpg')}`;
@@ -47,6 +49,12 @@ beforeAll(async () => {
 });
 
 afterAll(() => {
+  // A read left blocked on the FIFO (the bug its test catches) ends once a writer opens it, so the test process can exit.
+  try {
+    fs.closeSync(fs.openSync(fifo, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK));
+  } catch {
+    // no reader waiting, or no FIFO: nothing to let go
+  }
   server.closeAllConnections();
   server.close();
   fs.rmSync(folder, { recursive: true, force: true });
@@ -150,6 +158,29 @@ describe('batch client, one file at a time', () => {
       ['job-a', 'done', null],
       [null, 'upload-failed', "upload failed: 201 the master's answer names no job (text/html: <h1>Created</h1>)"],
       ['job-c', 'done', null],
+    ]);
+  });
+
+  it('fails a FIFO put where an image was (after the walk) as not a regular file, instead of waiting for ever to read it', async () => {
+    onRead = (id, _read, res) => done(id, res);
+    execFileSync('mkfifo', [fifo]);
+    const outcomes = await submitBatch([files[0]!, fifo], options(), { uploaded: () => {}, finished: () => {} });
+    expect(outcomes.map((outcome) => [outcome.jobId, outcome.status, outcome.error])).toEqual([
+      ['job-a', 'done', null],
+      [null, 'upload-failed', 'cannot read the file: not a regular file (a FIFO, socket or device)'],
+    ]);
+  }, 10_000); // before the fix it never ends: fail it soon rather than after the default two minutes
+
+  it('refuses a file past MAX_UPLOAD_BYTES by its size on disk, without reading it into memory', async () => {
+    onRead = (id, _read, res) => done(id, res);
+    // 3 GiB, sparse: more than Node can read into one buffer (2 GiB), so a client that reads before it looks fails otherwise.
+    const huge = path.join(folder, 'huge.jpg');
+    fs.writeFileSync(huge, Buffer.from([0xff, 0xd8, 0xff, 0xe0]));
+    fs.truncateSync(huge, 3 * 2 ** 30);
+    const limits = { maxUploadBytes: 1000, maxUploadRequestBytes: 2000 };
+    const outcomes = await submitBatch([huge], options({ uploadLimits: limits }), { uploaded: () => {}, finished: () => {} });
+    expect(outcomes.map((outcome) => [outcome.jobId, outcome.status, outcome.error])).toEqual([
+      [null, 'upload-failed', `too large: ${3 * 2 ** 30} bytes, more than the master's MAX_UPLOAD_BYTES (1000); not sent`],
     ]);
   });
 });
