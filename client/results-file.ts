@@ -18,11 +18,16 @@ export interface ResultsWriter {
   abandon(): void;
 }
 
-/** To `file` (.csv or .jsonl), or CSV on stdout without one. */
+/**
+ * To `file` (.csv or .jsonl), or CSV on stdout without one. Its partial file is opened here, at once, so a results file
+ * that cannot be written stops the run before it uploads anything, not after it uploaded everything.
+ */
 export function openResults(file: string | undefined): ResultsWriter {
   const partial = file && path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.partial`);
-  const out = partial ? fs.createWriteStream(partial) : process.stdout;
+  const out = partial ? fs.createWriteStream(partial, { fd: openPartial(file, partial) }) : process.stdout;
   const done = partial ? new Promise<void>((resolve, reject) => out.once('finish', resolve).once('error', reject)) : Promise.resolve();
+  // A write that fails (a full disk) is reported when the run closes the file, not as a crash meanwhile.
+  done.catch(() => {});
   const settle = async () => {
     await done;
     if (file && partial) await fs.promises.rename(partial, file);
@@ -64,4 +69,14 @@ export function openResults(file: string | undefined): ResultsWriter {
     },
     abandon,
   };
+}
+
+/** The partial file, opened for writing, or an error in plain words naming the results file. */
+function openPartial(file: string, partial: string): number {
+  if (fs.statSync(file, { throwIfNoEntry: false })?.isDirectory()) throw new Error(`cannot write the results file ${file}: it is a folder`);
+  try {
+    return fs.openSync(partial, 'w');
+  } catch (error) {
+    throw new Error(`cannot write the results file ${file}: ${(error as Error).message}`, { cause: error });
+  }
 }

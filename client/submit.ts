@@ -57,31 +57,39 @@ if (options.out && !/\.(csv|jsonl)$/.test(options.out)) program.error('--out mus
 // `npm run submit` runs in the project folder: the paths a person typed are from the folder they typed them in.
 if (process.env.npm_lifecycle_event === 'submit' && process.env.INIT_CWD) process.chdir(process.env.INIT_CWD);
 
-const { images, skipped, unreadable } = await findImages(program.processedArgs[0] as string[]);
-if (skipped.length) console.error(`skipping ${skipped.length} file(s) that are not images this service reads, e.g. ${skipped[0]}`);
-if (images.length === 0 && unreadable.length === 0) program.error('no images found under the given paths');
-
-const retry = { attemptTimeoutMs: 60_000, giveUpAfterMs: options.giveUpAfterMs, backoffInitialMs: 250, backoffMaxMs: 10_000 };
-// Every upload as one owner, so a retried upload finds the job its lost attempt created.
-const owner = await uploadOwner(options.master, options.key ?? (process.env.GRID_KEY || undefined), retry).catch((error: Error) =>
-  program.error(error.message),
-);
-if (owner.issued) console.error(`owner key (keep it: --key or GRID_KEY deletes, retries and, on a private board, reads these jobs): ${owner.key}`);
-
-const results = openResults(options.out);
-const progress = createProgress(images.length + unreadable.length);
+// First, so a results file that cannot be written stops the run before the walk and the uploads, in one line.
+const results = (() => {
+  try {
+    return openResults(options.out);
+  } catch (error) {
+    return program.error((error as Error).message);
+  }
+})();
+let stopProgress = () => {};
 // Interrupted, the results file from the run before stays as it was: running again with the same --key resumes.
 for (const [signal, code] of [
   ['SIGINT', 130],
   ['SIGTERM', 143],
 ] as const) {
   process.once(signal, () => {
-    progress.stop();
+    stopProgress();
     results.abandon();
     console.error(`\ninterrupted (${signal})${options.out ? `; ${options.out} left as it was` : ''}`);
     process.exit(code);
   });
 }
+
+const { images, skipped, unreadable } = await findImages(program.processedArgs[0] as string[]);
+if (skipped.length) console.error(`skipping ${skipped.length} file(s) that are not images this service reads, e.g. ${skipped[0]}`);
+if (images.length === 0 && unreadable.length === 0) giveUp('no images found under the given paths');
+
+const retry = { attemptTimeoutMs: 60_000, giveUpAfterMs: options.giveUpAfterMs, backoffInitialMs: 250, backoffMaxMs: 10_000 };
+// Every upload as one owner, so a retried upload finds the job its lost attempt created.
+const owner = await uploadOwner(options.master, options.key ?? (process.env.GRID_KEY || undefined), retry).catch((error: Error) => giveUp(error.message));
+if (owner.issued) console.error(`owner key (keep it: --key or GRID_KEY deletes, retries and, on a private board, reads these jobs): ${owner.key}`);
+
+const progress = createProgress(images.length + unreadable.length);
+stopProgress = progress.stop;
 // Entries that could not even be looked at fail as files the batch could not read; the rest still go.
 const unread = unreadable.map((entry) => cannotRead(entry.path, entry.error));
 for (const outcome of unread) {
@@ -121,6 +129,12 @@ if (failed.length) {
   console.error(`${failed.length} failed:`);
   for (const outcome of failed) console.error(`  ${outcome.path}: ${outcome.error}`);
   process.exitCode = 1;
+}
+
+/** Ends the run with one line, its partial results file removed. */
+function giveUp(message: string): never {
+  results.abandon();
+  return program.error(message);
 }
 
 /** A bar (uploaded, done, failed, rate, ETA) on a terminal; one plain line per file otherwise. */

@@ -198,6 +198,35 @@ describe('npm run submit', () => {
     expect(fs.readdirSync(outDir)).toEqual(['results.csv']);
   });
 
+  it('stops before uploading anything when the results file cannot be written, and says why in one line', async () => {
+    const folder = path.join(scratch, 'unwritable-out');
+    const { master } = await masterAndOneImage(folder);
+    const aFolder = path.join(scratch, 'a-folder.csv');
+    fs.mkdirSync(aFolder);
+    for (const [out, why] of [
+      [path.join(scratch, 'no-such-folder', 'results.csv'), 'ENOENT'],
+      [aFolder, 'a folder'],
+    ] as const) {
+      const { code, stderr } = await runClient([folder, '--master', master.url, '--out', out]).exited;
+      expect(code, stderr).toBe(1);
+      expect(stderr).toContain(`cannot write the results file ${out}: `);
+      expect(stderr).toContain(why);
+      expect(stderr).not.toMatch(/^\s+at /m); // no stack trace
+    }
+    expect(await allJobs(master.url)).toHaveLength(0);
+    // Only this test's partial files: a run killed outright in another test leaves its own, as the README says.
+    expect(fs.readdirSync(scratch).filter((name) => name.startsWith('.a-folder.csv.'))).toEqual([]);
+  });
+
+  it('finding no images, stops in one line and leaves no partial results file beside --out', async () => {
+    const empty = path.join(scratch, 'nothing-here');
+    fs.mkdirSync(empty);
+    const { code, stderr } = await runClient([empty, '--master', 'http://127.0.0.1:9', '--out', path.join(empty, 'results.csv')]).exited;
+    expect(code).toBe(1);
+    expect(stderr).toContain('no images found under the given paths');
+    expect(fs.readdirSync(empty)).toEqual([]);
+  });
+
   it('refuses a millisecond option past what a Node timer can wait (2^31 − 1), naming the flag', async () => {
     const empty = path.join(scratch, 'no-images');
     fs.mkdirSync(empty);
