@@ -9,7 +9,7 @@ const SNIFF_BYTES = 4100;
 
 export interface FoundFiles {
   images: string[];
-  /** Files that are not an image the service can read. */
+  /** Files that are not an image the service can read, FIFOs, sockets and devices among them. */
   skipped: string[];
   /** Entries that could not be looked at (a broken link, a link loop, no permission), with why: failed files, not a failed run. */
   unreadable: { path: string; error: string }[];
@@ -41,9 +41,11 @@ async function visit(file: string, found: FoundFiles, walked: Set<string>): Prom
       if (walked.has(real)) return;
       walked.add(real);
       for (const entry of await fs.readdir(file)) await visit(path.join(file, entry), found, walked);
-    } else if (stat.isFile()) {
-      if (await isImage(file)) found.images.push(file);
-      else found.skipped.push(file);
+    } else if (stat.isFile() && (await isImage(file))) {
+      found.images.push(file);
+    } else {
+      // Not an image, or not a regular file at all (a FIFO, socket or device): never opened, as reading a FIFO waits for ever.
+      found.skipped.push(file);
     }
   } catch (error) {
     found.unreadable.push({ path: file, error: (error as Error).message });

@@ -3,7 +3,7 @@
 // 200 dev images and writes 200 rows that agree with the master; killed
 // half-way and run again, it creates no job twice; run through npm from another folder, the relative paths typed
 // are from that folder.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -160,6 +160,16 @@ describe('npm run submit', () => {
       ['loop.jpg', 'upload-failed'],
       [image.file, 'queued'],
     ]);
+  });
+
+  it('skips a FIFO found in the walk as not an image, and says so, instead of passing over it in silence', async () => {
+    const folder = path.join(scratch, 'with-a-fifo');
+    const { master } = await masterAndOneImage(folder);
+    execFileSync('mkfifo', [path.join(folder, 'pipe.jpg')]);
+    const { code, stderr } = await runClient([folder, '--master', master.url]).exited;
+    expect(code, stderr).toBe(0);
+    expect(stderr).toContain(`skipping 1 file(s) that are not images this service reads, e.g. ${path.join(folder, 'pipe.jpg')}`);
+    expect(stderr).toContain('1 of 1 file(s) submitted');
   });
 
   it('submits a file reached through a linked folder once, under one key however it is reached', async () => {
