@@ -131,12 +131,15 @@ describe('browser workers end to end', () => {
     );
     const ids: string[] = [];
     // Jobs keep coming while it holds none: on a loaded machine the Chromium workers may finish a batch before the
-    // slower Firefox page (or one reconnecting for a moment) is dealt any of it.
+    // slower Firefox page (or one reconnecting for a moment) is dealt any of it. It is killed while jobs are still
+    // queued too: each it finishes is then followed by another, so it still holds some when the kill lands (with the
+    // queue empty, it could answer its last between this look and the kill, and lose nothing).
     await until(
       async () => {
         const { workers } = (await fetch(`${master.url}/api/workers`).then((r) => r.json())) as { workers: { name: string; inFlight: number }[] };
-        if ((workers.find((worker) => worker.name === victim.name)?.inFlight ?? 0) > 0) return true;
-        if ((await master.store.counts()).queued === 0) ids.push(...(await submit(master.url, images)));
+        const { queued } = await master.store.counts();
+        if ((workers.find((worker) => worker.name === victim.name)?.inFlight ?? 0) > 0 && queued > 0) return true;
+        if (queued === 0) ids.push(...(await submit(master.url, images)));
         return false;
       },
       `${victim.name} to hold jobs`,
