@@ -1,0 +1,79 @@
+// MAX_ANSWERS_PER_JOB in the store contract, for every store: a job holding that many votes goes to trusted workers
+// only, and one a backtracking would reopen holding that many is reopened for the fleet or, with none connected, left
+// done and unverified, saying why.
+import { describe, expect, it } from 'vitest';
+import type { JobResult } from '../api-types.ts';
+import type { JobStore, Limits } from '../store/job-store.ts';
+import { STORE_KINDS } from '../../test/support/stores.ts';
+import { useStoreKind } from '../../test/support/use-store-kind.ts';
+import { T0, LEASE_MS, ANSWERS_FULL_REASON, leaseOne, volunteerAnswer as answer, reopenedBy } from '../../test/support/store-fixtures.ts';
+import { FLEET, V1, V2, jobs, volunteer } from '../../test/support/store-voters.ts';
+
+describe.each(STORE_KINDS)('$name job store: MAX_ANSWERS_PER_JOB', (kind) => {
+  const openStore = useStoreKind(kind);
+  const open = async (limits: Partial<Limits> = {}): Promise<JobStore> => (await openStore(limits)).store;
+
+  it('makes a job trusted-only once it holds limits.maxAnswersPerJob votes, whatever the caller asked, and deals it to no volunteer', async () => {
+    const store = await open({ maxAnswersPerJob: 2 });
+    const { jobs: created } = await store.create(jobs(1), T0);
+    const id = created[0]!.id;
+    const first = await store.vote(await leaseOne(store, V1), V1.id, answer(5, 'identity-1'), false, T0 + 1);
+    expect(first.applied && [first.job.votes, first.job.trustedOnly]).toEqual([1, false]);
+    const second = await store.vote(await leaseOne(store, V2, T0 + 2), V2.id, answer(5, 'identity-2'), false, T0 + 3);
+    expect(second.applied && [second.job.votes, second.job.trustedOnly]).toEqual([2, true]);
+    const V3 = volunteer('v3', 'identity-3');
+    expect(await store.openTo([V3, FLEET])).toEqual([false, true]);
+    expect(await store.lease([V3], LEASE_MS, T0 + 4)).toEqual([null]);
+    expect((await leaseOne(store, FLEET, T0 + 5)).jobId).toBe(id);
+  });
+
+  /** A job done on identity-2's word, holding identity-1's vote for the same answer: 2 answers once reopened. */
+  async function doneOnTwoAnswers(store: JobStore): Promise<{ id: string; result: JobResult }> {
+    const { jobs: created } = await store.create(jobs(1), T0);
+    await store.vote(await leaseOne(store, V1), V1.id, answer(4, 'identity-1'), false, T0 + 1);
+    const result: JobResult = {
+      ...answer(4, 'identity-2'),
+      verification: {
+        state: 'verified',
+        credibility: 0.9995,
+        replicas: ['identity-1', 'identity-2'].map((workerId) => ({ workerId, workerClass: 'volunteer' as const, top1: 4, agreed: true })),
+      },
+    };
+    await store.complete(await leaseOne(store, V2, T0 + 2), V2.id, result, T0 + 3);
+    return { id: created[0]!.id, result };
+  }
+
+  it('makes a job reopened holding limits.maxAnswersPerJob votes trusted-only when a trusted worker is connected', async () => {
+    const store = await open({ maxAnswersPerJob: 2 });
+    const { id } = await doneOnTwoAnswers(store);
+    const { reopened } = await reopenedBy(store, 'identity-2', 'identity-2 was blacklisted', 'unused: every image is kept', { trustedWorkerConnected: true });
+    expect(reopened.map((job) => [job.id, job.status, job.votes, job.trustedOnly])).toEqual([[id, 'queued', 2, true]]);
+    expect(await store.lease([volunteer('v3', 'identity-3')], LEASE_MS, T0 + 4)).toEqual([null]);
+    expect((await leaseOne(store, FLEET, T0 + 5)).jobId).toBe(id);
+  });
+
+  it('leaves a job that would hold limits.maxAnswersPerJob votes done and unverified, saying why, when no trusted worker is connected', async () => {
+    const store = await open({ maxAnswersPerJob: 2 });
+    const { id, result } = await doneOnTwoAnswers(store);
+    const before = await store.getDetail(id);
+    // Before, it was reopened for trusted workers only whether one was connected or not: with none, it waited for ever.
+    const walked = await reopenedBy(store, 'identity-2', 'identity-2 was blacklisted', 'unused: every image is kept');
+    const unverified = { ...result, verification: { ...result.verification!, state: 'unverified', reason: ANSWERS_FULL_REASON } };
+    expect(walked).toEqual({ reopened: [], unverified: [expect.objectContaining({ id, status: 'done', result: unverified, trustedOnly: false })] });
+    // Nothing else changed: its answers as they were, ended when it ended, in no queue.
+    expect(await store.getDetail(id)).toEqual({ ...before, result: unverified });
+    expect(await store.votes(id)).toHaveLength(1);
+    expect(await store.counts()).toMatchObject({ queued: 0, done: 1 });
+    expect(await store.lease([volunteer('v3', 'identity-3'), FLEET], LEASE_MS, T0 + 4)).toEqual([null, null]);
+    // It no longer leans on anyone (its result says why already): a walk again changes nothing.
+    expect(await reopenedBy(store, 'identity-1', 'again', 'again')).toEqual({ reopened: [], unverified: [] });
+  });
+
+  it('reopens a job holding fewer than limits.maxAnswersPerJob votes for volunteers, with no trusted worker connected', async () => {
+    const store = await open({ maxAnswersPerJob: 3 });
+    const { id } = await doneOnTwoAnswers(store);
+    const { reopened } = await reopenedBy(store, 'identity-2', 'identity-2 was blacklisted', 'unused: every image is kept');
+    expect(reopened.map((job) => [job.id, job.status, job.votes, job.trustedOnly])).toEqual([[id, 'queued', 2, false]]);
+    expect((await leaseOne(store, volunteer('v3', 'identity-3'), T0 + 4)).jobId).toBe(id);
+  });
+});
