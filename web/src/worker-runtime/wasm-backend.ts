@@ -5,6 +5,9 @@ import plainWasm from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm
 import simdWasm from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import threadedSimdWasm from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 
+/** tfjs gives XNNPACK half the logical cores: from 4 on, more than one thread. */
+const MIN_CORES_FOR_THREADS = 4;
+
 /** Initialises the WASM backend and describes the build it picked, e.g. "SIMD, 1 thread". */
 export async function useWasmBackend(): Promise<string> {
   setWasmPaths({
@@ -12,8 +15,9 @@ export async function useWasmBackend(): Promise<string> {
     'tfjs-backend-wasm-simd.wasm': simdWasm,
     'tfjs-backend-wasm-threaded-simd.wasm': threadedSimdWasm,
   });
-  // Threads need SharedArrayBuffer, which browsers only grant to cross-origin-isolated pages.
-  if (!crossOriginIsolated) tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+  // Threads need SharedArrayBuffer, which browsers only grant to cross-origin-isolated pages, and pay only from
+  // MIN_CORES_FOR_THREADS: below it the threaded build runs one thread and still starts its pool of 8 Web Workers.
+  if (!crossOriginIsolated || navigator.hardwareConcurrency < MIN_CORES_FOR_THREADS) tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
   if (!(await tf.setBackend('wasm'))) throw new Error('the WASM backend failed to initialise');
   await tf.ready();
 
