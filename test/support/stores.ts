@@ -20,10 +20,10 @@ export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6
 
 export interface OpenedStore {
   store: JobStore;
-  /** Another store on the same data, as a second master would open it. */
-  openAgain(): Promise<JobStore>;
-  /** Closes one of these stores and opens it again on the same data, as a restarted master would. */
-  restart(store: JobStore): Promise<JobStore>;
+  /** Another store on the same data, as a second master would open it (with other limits, if given). */
+  openAgain(limits?: Partial<Limits>): Promise<JobStore>;
+  /** Closes one of these stores and opens it again on the same data, as a restarted master would (with other limits, if given). */
+  restart(store: JobStore, limits?: Partial<Limits>): Promise<JobStore>;
   /** Closes every store opened on this data and deletes the data. */
   dispose(): Promise<void>;
   /** Deletes a job's stored images behind the stores' backs (lost-images.ts). */
@@ -78,21 +78,21 @@ export async function deleteRedisKeys(prefix: string, target: RedisTarget = { ur
 
 /** Stores opened on one set of data, closed together. */
 async function openedStores(
-  open: () => JobStore | Promise<JobStore>,
+  open: (limits?: Partial<Limits>) => JobStore | Promise<JobStore>,
   deleteData: () => Promise<void>,
   loseImages: (jobId: string) => Promise<void>,
 ): Promise<OpenedStore> {
   const stores = [await open()];
   return {
     store: stores[0]!,
-    async openAgain() {
-      stores.push(await open());
+    async openAgain(limits) {
+      stores.push(await open(limits));
       return stores[stores.length - 1]!;
     },
-    async restart(store) {
+    async restart(store, limits) {
       stores.splice(stores.indexOf(store), 1);
       await store.close();
-      stores.push(await open());
+      stores.push(await open(limits));
       return stores[stores.length - 1]!;
     },
     async dispose() {
@@ -110,7 +110,7 @@ const sqlite: StoreKind = {
   async open(limits) {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'grid-store-'));
     return openedStores(
-      () => new SqliteJobStore(dir, { ...DEFAULT_TEST_LIMITS, ...limits }),
+      (other) => new SqliteJobStore(dir, { ...DEFAULT_TEST_LIMITS, ...limits, ...other }),
       async () => fs.rmSync(dir, { recursive: true, force: true }),
       async (jobId) => loseImageFiles(dir, jobId),
     );
@@ -128,7 +128,7 @@ function redisKind(name: 'redis' | 'redis-cluster' | 'redis-partitioned', target
       const keyPrefix = `test:${randomUUID()}:`;
       return openedStores(
         // The partitions' turns start at the first, so that two stores given the same calls answer the same.
-        () => RedisJobStore.connect({ target: target(), keyPrefix, partitions, firstTurn: 0, limits: { ...DEFAULT_TEST_LIMITS, ...limits } }),
+        (other) => RedisJobStore.connect({ target: target(), keyPrefix, partitions, firstTurn: 0, limits: { ...DEFAULT_TEST_LIMITS, ...limits, ...other } }),
         () => deleteRedisKeys(keyPrefix, target()),
         (jobId) => loseRedisImages(target(), keyPrefix, partitions, jobId),
       );
