@@ -40,6 +40,7 @@ import { openSqlite, unopenable } from './sqlite-file.ts';
 import { SqliteGroupCommit } from './sqlite-group-commit.ts';
 import { createRows } from './sqlite-create.ts';
 import { listJobs } from './sqlite-job-list.ts';
+import { jobToLease, oldestFor } from './sqlite-lease-scan.ts';
 import { moveImagesOutOfDatabase } from './sqlite-image-migration.ts';
 import { idempotencyScope, requestDigest } from './request-digest.ts';
 
@@ -123,7 +124,7 @@ export class SqliteJobStore implements JobStore {
   }
 
   async openTo(workers: WorkerRef[]): Promise<boolean[]> {
-    return this.commits.read(() => workers.map((worker) => this.oldestFor(worker) !== undefined));
+    return this.commits.read(() => workers.map((worker) => oldestFor(this.q, this.limits, worker) !== undefined));
   }
 
   complete(lease: LeaseRef, workerId: string, result: JobResult, now: number, answer?: JobResult): Promise<Transition> {
@@ -336,17 +337,9 @@ export class SqliteJobStore implements JobStore {
     this.db.close();
   }
 
-  /** The oldest queued job lease would give this worker now. */
-  private oldestFor(worker: WorkerRef): JobRow | undefined {
-    const scan = { identity: worker.identity, scan: this.limits.leaseScanLimit };
-    if (worker.workerClass === 'trusted') return this.q.oldestQueuedForTrusted.get(scan) as JobRow | undefined;
-    const network = { network: worker.network ?? null, votersPerNetwork: this.limits.maxVotersPerNetwork, maxAnswers: this.limits.maxAnswersPerJob };
-    return this.q.oldestQueuedForVolunteer.get({ ...scan, ...network }) as JobRow | undefined;
-  }
-
   /** The lease written, with the original's content type, and the prepared image's if the job has one. */
   private leaseOne(worker: WorkerRef, leaseMs: number, now: number): WrittenLease | null {
-    const row = this.oldestFor(worker);
+    const row = jobToLease(this.q, this.limits, worker);
     if (!row) return null;
     const leaseId = randomUUID();
     const deadline = now + leaseMs;

@@ -27,9 +27,20 @@ const NETWORK_MAY_VOTE = `(@network IS NULL OR (
  * identities blacklisted since included): no volunteer is leased it again. vote and reopen make such a job
  * trusted-only, out of the open queue (a backtracking with no trusted worker connected leaves it done and unverified
  * instead: sqlite-backtracking.ts); this keeps from volunteers one left holding that many by a master older than the
- * limit, or before it was lowered (the twin of job-lib.lua's answers_full).
+ * limit, or before it was lowered (the twin of job-lib.lua's answers_full), and MARK_ANSWERS_FULL takes it out.
  */
 const ANSWERS_LEFT = `jobs.votes < @maxAnswers`;
+
+/**
+ * Makes trusted-only the jobs of the open queue holding @maxAnswers answers or more that a volunteer's lease passed
+ * over: among its oldest @scan, those before the job leased (@before, its seq; null when none was). Left there, they
+ * would take a slot of every volunteer's scan, and LEASE_SCAN_LIMIT of them at the head would leave every volunteer
+ * idle (the twin of job-lib.lua's oldest_for). Reads no row before the job leased when it is the oldest.
+ */
+const MARK_ANSWERS_FULL = `UPDATE jobs SET trusted_only = 1 WHERE id IN (
+    SELECT id FROM jobs INDEXED BY jobs_open_queue WHERE status = 'queued' AND trusted_only = 0 AND (@before IS NULL OR seq < @before)
+    ORDER BY seq LIMIT @scan
+  ) AND votes >= @maxAnswers`;
 
 /** Whether a job holds ? volunteer answers or more (MAX_ANSWERS_PER_JOB), counted as VOTES_HELD: 1 or 0. */
 const ANSWERS_FULL = `(${VOTES_HELD} >= ?)`;
@@ -73,6 +84,7 @@ export function prepareStatements(db: Database.Database) {
       `SELECT * FROM (SELECT * FROM jobs INDEXED BY jobs_open_queue WHERE status = 'queued' AND trusted_only = 0 ORDER BY seq LIMIT @scan) AS jobs
        WHERE ${UNSHUNNED} AND ${NETWORK_MAY_VOTE} AND ${ANSWERS_LEFT} ORDER BY seq LIMIT 1`,
     ),
+    markAnswersFull: db.prepare(MARK_ANSWERS_FULL),
     lease: db.prepare(
       `UPDATE jobs SET status = 'leased', attempts = attempts + 1, started_at = ?, worker = ?, lease_id = ?,
        lease_worker = ?, lease_deadline = ?, lease_trusted = ?, error = NULL WHERE id = ? AND status = 'queued'`,

@@ -164,6 +164,21 @@ describe('indexes that keep costs to what is asked, on Redis', () => {
     expect((await leaseOne(store, volunteer('v1'))).jobId).toBe(ids[3]);
   });
 
+  it('takes a job holding a lower MAX_ANSWERS_PER_JOB out of the open queue once a volunteer lease with that limit passes over it', async () => {
+    const prefix = `test:${randomUUID()}:`;
+    const { store: higher, keys } = await storeAt(prefix);
+    const [over, plain] = (await higher.create(newJobs(2), T0)).jobs.map((job) => job.id);
+    await higher.vote(await leaseOne(higher, volunteer('v1')), 'v1', result, false, T0);
+    // A master beside it with a limit of 1: the first job holds as many answers as it allows.
+    const lower = await RedisJobStore.connect({ target: { url: TEST_REDIS_URL }, limits: { ...DEFAULT_TEST_LIMITS, maxAnswersPerJob: 1 }, keyPrefix: prefix });
+    stores.push(lower);
+    expect((await leaseOne(lower, volunteer('v2'))).jobId).toBe(plain);
+    // Trusted-only now, so out of the open queue: before, it stayed there, read at every volunteer lease.
+    expect(await admin.zrange(keys.openQueue, 0, -1)).toEqual([]);
+    expect(await higher.lease([volunteer('v3')], 1_000, T0)).toEqual([null]);
+    expect((await leaseOne(higher, worker('fleet'))).jobId).toBe(over);
+  });
+
   it('reads only the jobs a blacklisted identity answered, not every done job', async () => {
     const { store, own } = await onOwnServer();
     await store.create(newJobs(2_000), T0);

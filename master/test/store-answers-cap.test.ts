@@ -27,6 +27,25 @@ describe.each(STORE_KINDS)('$name job store: MAX_ANSWERS_PER_JOB', (kind) => {
     expect((await leaseOne(store, FLEET, T0 + 5)).jobId).toBe(id);
   });
 
+  it('marks trusted-only a job left holding more votes than a lowered limits.maxAnswersPerJob, and deals volunteers the jobs behind it', async () => {
+    const data = await openStore();
+    // One request: the jobs share a partition, so the lease that follows scans them in order.
+    const { jobs: created } = await data.store.create(jobs(3), T0);
+    const [over, alsoOver, plain] = created.map((job) => job.id);
+    // identity-1 votes on the first two under the default limit (20): neither is trusted-only.
+    for (const at of [1, 2]) await data.store.vote(await leaseOne(data.store, V1, T0 + at), V1.id, answer(5, 'identity-1'), false, T0 + at);
+    // The limit lowered to 1 at a restart, with the lease scanning the two oldest queued jobs only.
+    const store = await data.restart(data.store, { maxAnswersPerJob: 1, leaseScanLimit: 2 });
+    // Before, the lease passed over both and scanned no further: no volunteer was dealt anything, for ever.
+    expect((await leaseOne(store, V2, T0 + 3)).jobId).toBe(plain);
+    expect([await store.get(over!), await store.get(alsoOver!)].map((job) => [job?.status, job?.votes, job?.trustedOnly])).toEqual([
+      ['queued', 1, true],
+      ['queued', 1, true],
+    ]);
+    expect(await store.lease([volunteer('v3', 'identity-3')], LEASE_MS, T0 + 4)).toEqual([null]);
+    expect((await leaseOne(store, FLEET, T0 + 5)).jobId).toBe(over);
+  });
+
   /** A job done on identity-2's word, holding identity-1's vote for the same answer: 2 answers once reopened. */
   async function doneOnTwoAnswers(store: JobStore): Promise<{ id: string; result: JobResult }> {
     const { jobs: created } = await store.create(jobs(1), T0);

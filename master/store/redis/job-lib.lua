@@ -195,15 +195,17 @@ end
 
 -- Whether a job holds max_answers volunteer answers (MAX_ANSWERS_PER_JOB, those of identities blacklisted since
 -- included): no volunteer is leased it again. vote.lua and reopen.lua make such a job trusted-only, out of the open
--- queue (reopen.lua, with no trusted worker connected, leaves it done and unverified instead); this keeps from
--- volunteers one left holding that many by a master older than the limit, or before it was lowered (the twin of
--- sqlite-statements.ts's ANSWERS_LEFT).
+-- queue (reopen.lua, with no trusted worker connected, leaves it done and unverified instead); oldest_for does the
+-- same to one left holding that many by a master older than the limit, before it was lowered, or with a higher one
+-- on the same Redis (the twin of sqlite-statements.ts's ANSWERS_LEFT and MARK_ANSWERS_FULL).
 local function answers_full(job, max_answers)
   return (job.votes or 0) >= max_answers
 end
 
 -- The oldest queued job this worker may take (lease.lua), among the first scan_limit, or nil. A volunteer reads the open
--- queue, which holds no trusted-only job: private jobs waiting for the fleet cost its lease nothing.
+-- queue, which holds no trusted-only job: private jobs waiting for the fleet cost its lease nothing. A job there
+-- holding max_answers answers is made trusted-only as it is passed over and let go like a stale id, so that it takes
+-- no volunteer's scan again: left there, LEASE_SCAN_LIMIT of them at the head would leave every volunteer idle.
 local function oldest_for(identity, trusted, network, voters_per_network, max_answers, scan_limit)
   local queue = trusted == 1 and STATUS.queued or OPEN_QUEUE
   local from, read = 0, FIRST_READ
@@ -218,7 +220,12 @@ local function oldest_for(identity, trusted, network, voters_per_network, max_an
       if not job or job.status ~= 'queued' or (trusted ~= 1 and job.trusted_only == 1) then
         redis.call('ZREM', queue, id)
         stale = stale + 1
-      elseif not shuns(job, identity) and not (trusted ~= 1 and (answers_full(job, max_answers) or network_voted(job, network, voters_per_network))) then
+      elseif trusted ~= 1 and answers_full(job, max_answers) then
+        job.trusted_only = 1
+        save_job(job)
+        redis.call('ZREM', queue, id)
+        stale = stale + 1
+      elseif not shuns(job, identity) and not (trusted ~= 1 and network_voted(job, network, voters_per_network)) then
         return job
       end
     end
