@@ -1,8 +1,8 @@
 // One life of one worker: a browser (Chromium or Firefox) with a throwaway profile showing the
 // worker page. It reports what the page says and when the browser or page dies;
 // deciding what to do about it is the supervisor's job.
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Browser, Page } from 'puppeteer-core';
@@ -13,6 +13,8 @@ import { killWithThisProcess } from './orphan-guard.ts';
 import { parsePageStatus, READ_PAGE_STATUS_SCRIPT, type PageStatus } from './page-status.ts';
 
 export const PROFILE_DIR_PREFIX = 'grid-worker-';
+/** A file in each profile naming the host whose fleet made it: Firefox's lock names an address, not the host. */
+export const PROFILE_HOST_FILE = 'grid-worker-host';
 
 const LAUNCH_TIMEOUT_MS = 30_000;
 const INITIAL_TAB_TIMEOUT_MS = 5_000;
@@ -95,6 +97,7 @@ export class HeadlessWorker {
     const { name, browser: browserName, executablePath, extraArgs, pageUrl, fleetToken } = this.options;
     const signal = this.#abort.signal;
     this.#userDataDir = await mkdtemp(join(tmpdir(), `${PROFILE_DIR_PREFIX}${name}-`));
+    await writeFile(join(this.#userDataDir, PROFILE_HOST_FILE), hostname());
     signal.throwIfAborted();
     // Puppeteer SIGKILLs the browser when `signal` aborts, but a launch interrupted that way does not
     // always settle: its wait for the first tab ignores both the signal and the dead connection and

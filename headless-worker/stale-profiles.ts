@@ -5,7 +5,7 @@ import { readdir, readFile, readlink, rm } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { removeSingletonSocketDir } from './chromium.ts';
-import { PROFILE_DIR_PREFIX } from './headless-worker.ts';
+import { PROFILE_DIR_PREFIX, PROFILE_HOST_FILE } from './headless-worker.ts';
 
 /** What a sweep did: how many profiles it removed, and those judged stale that it could not remove, each with why. */
 export interface ProfileSweep {
@@ -16,7 +16,8 @@ export interface ProfileSweep {
 /**
  * Removes the worker profiles under `dir` whose browser is dead. A profile is known dead only by its browser's lock
  * naming a process of this machine that no longer runs: Chromium's SingletonLock ("host-pid", judged only when the
- * host is this one: a pid of another host or container means nothing here), Firefox's lock ("address:+pid"). One
+ * host is this one: a pid of another host or container means nothing here), Firefox's lock ("address:+pid", judged
+ * only where the profile's PROFILE_HOST_FILE names this host, as the lock does not). One
  * without a lock (its browser still starting) or whose browser runs (another fleet's, another user's) stays. Each
  * profile is dealt with on its own: one that cannot be removed (another user's files) is reported and the rest swept.
  */
@@ -45,10 +46,11 @@ async function lockOwner(profile: string): Promise<number | undefined> {
     const match = /^(.*)-(\d+)$/.exec(chromium);
     return match && match[1] === hostname() ? Number(match[2]) : undefined;
   }
-  // Firefox names an address, not the host; a profile under this TMPDIR is taken to be this machine's.
+  // Firefox names an address, not the host: judged only where the fleet that made the profile named this host.
   const firefox = await readlink(join(profile, 'lock')).catch(() => undefined);
   const match = firefox === undefined ? null : /:\+(\d+)$/.exec(firefox);
-  return match ? Number(match[1]) : undefined;
+  if (!match || (await readFile(join(profile, PROFILE_HOST_FILE), 'utf8').catch(() => undefined)) !== hostname()) return undefined;
+  return Number(match[1]);
 }
 
 async function isRunning(pid: number): Promise<boolean> {

@@ -7,6 +7,7 @@ import { hostname, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROFILE_DIR_PREFIX } from '../headless-worker.ts';
+import { removeStaleProfiles } from '../stale-profiles.ts';
 import { FLEET_TOKEN_REFUSED } from '../supervised-worker.ts';
 import { until } from '../../test/support/jobs-client.ts';
 import { projectRoot } from '../../test/support/paths.ts';
@@ -155,5 +156,9 @@ describe('npm run fleet', () => {
     expect(await within(fleet.exited, 30_000, 'the fleet to die')).toEqual({ code: null, signal: 'SIGKILL' });
     // Firefox, unlike Chromium on its pipe, does not notice: before the fleet had it killed, it worked on unseen.
     await until(() => !running(firefox!), 'Firefox to be gone', 30_000);
+    // Its profile stays, locked by an address, not a host: the host the fleet wrote in it lets a sweep judge the lock.
+    expect(fleet.profileDirs()).toHaveLength(1);
+    expect(await removeStaleProfiles(fleet.tmpdir)).toEqual({ removed: 1, failed: [] });
+    expect(fleet.profileDirs()).toEqual([]);
   }, 120_000);
 });

@@ -10,7 +10,7 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildSync } from 'esbuild';
 import { afterAll, expect, it } from 'vitest';
-import { PROFILE_DIR_PREFIX } from '../headless-worker.ts';
+import { PROFILE_DIR_PREFIX, PROFILE_HOST_FILE } from '../headless-worker.ts';
 import { removeStaleProfiles, type ProfileSweep } from '../stale-profiles.ts';
 import { projectRoot } from '../../test/support/paths.ts';
 
@@ -66,6 +66,31 @@ it('removes a profile whose lock names this host and a dead process, and keeps t
   expect(await removeStaleProfiles(dir)).toEqual({ removed: 1, failed: [] });
   expect(existsSync(stale)).toBe(false);
   expect(left(dir)).toEqual([running, starting, otherHost, otherHostRunningHere, longerName, prefixedName].map(named).sort());
+});
+
+/** A Firefox worker profile as a fleet leaves it: its lock ("address:+pid") and the host the fleet wrote in it. */
+function firefoxProfile(dir: string, name: string, pid: number, host?: string): string {
+  const path = join(dir, `${PROFILE_DIR_PREFIX}${name}-1-AbC123`);
+  mkdirSync(path);
+  writeFileSync(join(path, 'prefs.js'), '');
+  symlinkSync(`127.0.0.1:+${pid}`, join(path, 'lock'));
+  if (host !== undefined) writeFileSync(join(path, PROFILE_HOST_FILE), host);
+  return path;
+}
+
+it('judges a Firefox lock, which names an address and not the host, only in a profile a fleet of this host made', async () => {
+  const dir = tmpdirOfItsOwn();
+  const dead = await deadPid();
+  const stale = firefoxProfile(dir, 'stale', dead, hostname());
+  const running = firefoxProfile(dir, 'running', process.pid, hostname());
+  // Another container sharing this TMPDIR: its Firefox's pid means nothing here. Before, it was taken for this host's.
+  const otherHost = firefoxProfile(dir, 'other-host', dead, 'another-container');
+  // Made by a fleet that wrote no host: nothing says whose it is.
+  const unnamed = firefoxProfile(dir, 'unnamed', dead);
+
+  expect(await removeStaleProfiles(dir)).toEqual({ removed: 1, failed: [] });
+  expect(existsSync(stale)).toBe(false);
+  expect(left(dir)).toEqual([running, otherHost, unnamed].map(named).sort());
 });
 
 it('keeps a profile whose lock names a pid no kill can ask about: only "no such process" (ESRCH) says its browser is dead', async () => {
