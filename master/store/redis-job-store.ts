@@ -27,13 +27,13 @@ import type {
 import type { RedisClient } from './redis/lua-scripts.ts';
 import { idIn, partitionOf, shareOf } from './redis/partitions.ts';
 import { MasterPresence } from './redis/master-presence.ts';
+import { claimPartitionCount } from './redis/partition-count.ts';
 import { PartitionsInReach } from './redis/partitions-in-reach.ts';
 import { fromEveryReachable } from './redis/reachable-leases.ts';
 import { createRedisClient, DEFAULT_COMMAND_TIMEOUT_MS, describeTarget, reachRedis, type RedisTarget } from './redis/redis-connection.ts';
-import { partitionCountKey, RedisKeys } from './redis/redis-keys.ts';
 import { RedisPartition, type Listed } from './redis/redis-partition.ts';
 import { idempotencyScope, requestDigest } from './request-digest.ts';
-import { IdempotencyKeyReusedError, PartitionCountMismatchError, QueueFullError, StoreUnavailableError } from './store-errors.ts';
+import { IdempotencyKeyReusedError, QueueFullError, StoreUnavailableError } from './store-errors.ts';
 import { releaseUnsent } from './unsent-leases.ts';
 import { Turns } from './redis/turns.ts';
 
@@ -83,7 +83,7 @@ export class RedisJobStore implements JobStore {
       throw new StoreUnavailableError(`cannot reach Redis at ${describeTarget(target)}`, { cause: error });
     }
     try {
-      await store.claimPartitionCount(keyPrefix);
+      await claimPartitionCount(store.redis, keyPrefix, partitions);
       for (const partition of store.partitions) await partition.indexOlderJobs();
     } catch (error) {
       await store.close();
@@ -340,18 +340,6 @@ export class RedisJobStore implements JobStore {
 
   private of(jobId: string): RedisPartition {
     return this.partitions[partitionOf(jobId, this.partitions.length)]!;
-  }
-
-  /**
-   * The first master of a store records its number of partitions; every later one must have the same, or jobs would
-   * be looked for in the wrong partition. A store written before partitions has one.
-   */
-  private async claimPartitionCount(prefix: string): Promise<void> {
-    const key = partitionCountKey(prefix);
-    const olderStore = await reachRedis(() => this.redis.exists(new RedisKeys(prefix).seq));
-    await reachRedis(() => this.redis.set(key, olderStore ? 1 : this.partitions.length, 'NX'));
-    const stored = Number(await reachRedis(() => this.redis.get(key)));
-    if (stored !== this.partitions.length) throw new PartitionCountMismatchError(prefix, stored, this.partitions.length);
   }
 
   private async getInOrder(page: Listed[]): Promise<JobView[]> {
