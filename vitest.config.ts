@@ -25,6 +25,7 @@ export const SERIAL = [
   'test/client/batch-submit.test.ts',
   'test/docs/readme-references.test.ts',
   'master/test/cluster-masters.test.ts',
+  'master/test/cluster-start-node-down.test.ts',
   'master/test/damaged-store-files.test.ts',
   'master/test/data-dir-lock.test.ts',
   'master/test/descriptors-exhausted.test.ts',

@@ -107,7 +107,7 @@ async function startLocked(config: Config, log: Logger, parts: MasterParts, lock
   const redisAt = redisTarget(config);
   const commandTimeoutMs = config.redisCommandTimeoutMs;
   const redis = redisAt
-    ? await RedisJobStore.connect({ target: redisAt, keyPrefix: config.redisPrefix, partitions: config.queuePartitions, limits, commandTimeoutMs })
+    ? await RedisJobStore.connect({ target: redisAt, keyPrefix: config.redisPrefix, partitions: config.queuePartitions, limits, commandTimeoutMs, log })
     : null;
   const store: JobStore = redis ?? new SqliteJobStore(config.dataDir, limits, log, config.maxUndeletedImages);
   const ledger: VolunteerLedger = redisAt

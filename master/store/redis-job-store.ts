@@ -24,10 +24,12 @@ import type {
   Vote,
   WorkerRef,
 } from './job-store.ts';
+import type { Logger } from '../log.ts';
 import type { RedisClient } from './redis/lua-scripts.ts';
 import { idIn, partitionOf, shareOf } from './redis/partitions.ts';
 import { MasterPresence } from './redis/master-presence.ts';
 import { claimPartitionCount } from './redis/partition-count.ts';
+import { OlderJobsIndex } from './redis/older-jobs-index.ts';
 import { PartitionsInReach } from './redis/partitions-in-reach.ts';
 import { fromEveryReachable } from './redis/reachable-leases.ts';
 import { createRedisClient, DEFAULT_COMMAND_TIMEOUT_MS, describeTarget, reachRedis, type RedisTarget } from './redis/redis-connection.ts';
@@ -52,6 +54,8 @@ export interface RedisJobStoreOptions {
   firstTurn?: number;
   /** A command slower than this fails with StoreUnavailableError. Default DEFAULT_COMMAND_TIMEOUT_MS. */
   commandTimeoutMs?: number;
+  /** Where partitions out of reach at connect, and their indexing later (redis/older-jobs-index.ts), are told. */
+  log?: Logger;
 }
 
 export type AvailabilityListener = (available: boolean) => void;
@@ -65,17 +69,19 @@ export class RedisJobStore implements JobStore {
   private readonly createTurns: Turns;
   private readonly leaseTurns: Turns;
   private readonly inReach: PartitionsInReach;
+  private readonly olderJobs: OlderJobsIndex;
   private readonly availabilityListeners = new Set<AvailabilityListener>();
   private isAvailable = false;
 
   /**
    * Connects, failing with StoreUnavailableError if Redis cannot be reached now (afterwards it reconnects by itself),
-   * and with PartitionCountMismatchError if the store was created with another number of partitions.
+   * and with PartitionCountMismatchError if the store was created with another number of partitions. On a cluster, a
+   * node down fails it only if it holds a key claimPartitionCount reads: its partitions wait (redis/older-jobs-index.ts).
    */
   static async connect(options: RedisJobStoreOptions): Promise<RedisJobStore> {
-    const { target, limits, keyPrefix = 'grid:', partitions = 1, commandTimeoutMs = DEFAULT_COMMAND_TIMEOUT_MS } = options;
+    const { target, limits, keyPrefix = 'grid:', partitions = 1, commandTimeoutMs = DEFAULT_COMMAND_TIMEOUT_MS, log } = options;
     const firstTurn = options.firstTurn ?? Math.floor(Math.random() * partitions);
-    const store = new RedisJobStore(createRedisClient(target, commandTimeoutMs), keyPrefix, partitions, firstTurn, limits);
+    const store = new RedisJobStore(createRedisClient(target, commandTimeoutMs), keyPrefix, partitions, firstTurn, limits, log);
     try {
       await store.redis.connect();
     } catch (error) {
@@ -84,7 +90,7 @@ export class RedisJobStore implements JobStore {
     }
     try {
       await claimPartitionCount(store.redis, keyPrefix, partitions);
-      for (const partition of store.partitions) await partition.indexOlderJobs();
+      await store.olderJobs.atConnect();
     } catch (error) {
       await store.close();
       throw error;
@@ -98,6 +104,7 @@ export class RedisJobStore implements JobStore {
     partitionCount: number,
     firstTurn: number,
     private readonly limits: Limits,
+    log: Logger | undefined,
   ) {
     const share = { ...limits, maxPendingJobs: shareOf(limits.maxPendingJobs, partitionCount) };
     this.partitions = Array.from({ length: partitionCount }, (_, i) => new RedisPartition(redis, keyPrefix, i, partitionCount, share));
@@ -105,6 +112,7 @@ export class RedisJobStore implements JobStore {
     this.createTurns = new Turns(partitionCount, firstTurn);
     this.leaseTurns = new Turns(partitionCount, firstTurn);
     this.inReach = new PartitionsInReach(this.partitions);
+    this.olderJobs = new OlderJobsIndex(this.partitions, log);
     // Connection errors reach callers as StoreUnavailableError and listeners as availability.
     redis.on('error', () => {});
     redis.on('ready', () => this.setAvailable(true));
@@ -148,14 +156,14 @@ export class RedisJobStore implements JobStore {
   /**
    * FIFO within a partition; the partitions take turns at being asked first, and workers left without a job ask the
    * next. A partition out of reach (its cluster node is down or hangs) is passed over, unless every one is: its jobs
-   * wait (redis/partitions-in-reach.ts).
+   * wait (redis/partitions-in-reach.ts). So is one whose older jobs are not yet indexed (redis/older-jobs-index.ts).
    */
   async lease(workers: WorkerRef[], leaseMs: number, now: number): Promise<(Leased | null)[]> {
     const leases: (Leased | null)[] = workers.map(() => null);
     let waiting = workers.map((_, i) => i);
     let unreachable: StoreUnavailableError | null = null;
     let reached = 0;
-    for (const p of await this.inReach.withQueuedJobs(this.leaseTurns.take())) {
+    for (const p of await this.inReach.withQueuedJobs(this.olderJobs.indexedOf(this.leaseTurns.take()))) {
       let made: (Leased | null)[];
       const asking = waiting.map((i) => workers[i]!);
       try {
@@ -188,7 +196,7 @@ export class RedisJobStore implements JobStore {
     const open = workers.map(() => false);
     let unreachable: StoreUnavailableError | null = null;
     let reached = 0;
-    for (const p of await this.inReach.withQueuedJobs(this.partitions.map((_, i) => i))) {
+    for (const p of await this.inReach.withQueuedJobs(this.olderJobs.indexedOf(this.partitions.map((_, i) => i)))) {
       try {
         (await this.partitions[p]!.openTo(workers)).forEach((found, i) => (open[i] ||= found));
         reached++;
@@ -219,9 +227,15 @@ export class RedisJobStore implements JobStore {
     return this.of(jobId).votes(jobId);
   }
 
-  /** A script a job, partition after partition, each step (a read of the identity's index) told once its scripts ran. */
+  /**
+   * A script a job, partition after partition, each step (a read of the identity's index) told once its scripts ran.
+   * A partition not yet indexed (out of reach at connect) is indexed first: its index may lack older jobs.
+   */
   async reopenAnsweredBy(identity: string, walk: Backtracking, told: (step: Reopened) => void): Promise<void> {
-    for (const partition of this.partitions) await partition.reopenAnsweredBy(identity, walk, told);
+    for (const [p, partition] of this.partitions.entries()) {
+      await this.olderJobs.ensure(p);
+      await partition.reopenAnsweredBy(identity, walk, told);
+    }
   }
 
   fail(lease: LeaseRef, workerId: string, reason: string, retryable: boolean, now: number): Promise<Transition> {
@@ -240,7 +254,9 @@ export class RedisJobStore implements JobStore {
     return this.of(lease.jobId).endWithoutResult(lease, '', outcome, reason, true, now);
   }
 
+  /** Called by the reaper every tick, which also has partitions out of reach at connect indexed once back (not waited for). */
   expiredLeases(now: number, othersGraceMs: number): Promise<DueLease[]> {
+    this.olderJobs.catchUp();
     return this.leasesDueBy(now, now - othersGraceMs);
   }
 

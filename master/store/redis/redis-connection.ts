@@ -41,6 +41,11 @@ export function createRedisClient(target: RedisTarget, commandTimeoutMs: number)
     // The cluster client would otherwise send again, on its own, a command whose node connection closed: the same
     // lost-reply hazard as above. Redirections and CLUSTERDOWN stay retried a while: the node ran nothing.
     retryDelayOnFailover: 0,
+    // The ready check asks one node, at random, for CLUSTER INFO; with that node down it fails, the client reconnects,
+    // and the connect() that started it never settles (about one connect in four with one node of four down), so a
+    // master could not start. Without it the client is ready once it has read the slots, and a call to a partition
+    // whose node is down fails as unavailable (reachRedis), as it does once connected.
+    enableReadyCheck: false,
     redisOptions: options,
   });
 }

@@ -1,0 +1,75 @@
+// Indexing each partition's older jobs (RedisPartition.indexOlderJobs: a store written before an index has it filled
+// once) without holding a master's start to every cluster node. At connect the partitions in reach are indexed, and
+// one whose node is down (or hangs) is passed over; each reaper tick (expiredLeases) tries again, in the background,
+// those not yet done. Until a partition's indexing has finished, leasing passes over it as over one out of reach
+// (redis-job-store.ts): its queued jobs, some perhaps not yet in the open queue, wait, and none is leased twice. Its
+// other calls need no index to be right (creates add their jobs to every index themselves; retention only finds
+// older ended jobs later), but a blacklisting's walk reads the answers index, so it first has the partition indexed.
+import type { Logger } from '../../log.ts';
+import { logStoreError, StoreUnavailableError } from '../store-errors.ts';
+import type { RedisPartition } from './redis-partition.ts';
+
+export class OlderJobsIndex {
+  private readonly done: boolean[];
+  /** Indexing under way, by partition: one run at a time, shared by whoever asks meanwhile. */
+  private readonly running = new Map<number, Promise<void>>();
+
+  constructor(
+    private readonly partitions: readonly RedisPartition[],
+    private readonly log: Logger | undefined,
+  ) {
+    this.done = partitions.map(() => false);
+  }
+
+  /** Of these partitions, in order, those whose older jobs are indexed: leasing asks no other. Never none: connect indexed one at least. */
+  indexedOf(partitions: number[]): number[] {
+    return partitions.filter((p) => this.done[p]);
+  }
+
+  /** Indexes partition `p` unless that is done; fails as the indexing does (StoreUnavailableError while out of reach). */
+  ensure(p: number): Promise<void> {
+    if (this.done[p]) return Promise.resolve();
+    let running = this.running.get(p);
+    if (!running) {
+      running = this.partitions[p]!.indexOlderJobs()
+        .then(() => {
+          this.done[p] = true;
+        })
+        .finally(() => this.running.delete(p));
+      this.running.set(p, running);
+    }
+    return running;
+  }
+
+  /**
+   * At connect: every partition at once, those out of reach passed over. Fails with any error that is not an outage,
+   * and when none is in reach (so one Redis away fails the connect as before).
+   */
+  async atConnect(): Promise<void> {
+    const outcomes = await Promise.allSettled(this.partitions.map((_, p) => this.ensure(p)));
+    const failures = outcomes.flatMap((outcome) => (outcome.status === 'rejected' ? [outcome.reason as unknown] : []));
+    const other = failures.find((reason) => !(reason instanceof StoreUnavailableError));
+    if (other !== undefined || failures.length === outcomes.length) throw other ?? failures[0];
+    const passedOver = this.pending();
+    if (passedOver.length > 0)
+      this.log?.warn({ partitions: passedOver }, 'queue partitions out of reach at start (their Redis node is down): their jobs wait until it is back');
+  }
+
+  /** Tries again, without waiting, each partition not yet indexed and not being indexed; one that fails waits for the next call. */
+  catchUp(): void {
+    for (const p of this.pending()) {
+      if (this.running.has(p)) continue;
+      void this.ensure(p).then(
+        () => this.log?.info({ partition: p }, 'queue partition back in reach: its older jobs are indexed, and leasing takes from it again'),
+        (error: unknown) => {
+          if (this.log)
+            logStoreError(this.log, error, `indexing the older jobs of queue partition ${p} failed; leasing passes over it until a later try succeeds`);
+        },
+      );
+    }
+  }
+
+  private pending(): number[] {
+    return this.done.flatMap((done, p) => (done ? [] : [p]));
+  }
+}
