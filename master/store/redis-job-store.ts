@@ -332,16 +332,9 @@ export class RedisJobStore implements JobStore {
     }));
   }
 
-  /**
-   * Ready while any partition's node answers: on a cluster a node down or hung stops only its partitions, and a bare
-   * PING went to a random node, so readiness flapped with one node hung. The first failure when none answers.
-   */
-  async ping(): Promise<void> {
-    try {
-      await Promise.any(this.partitions.map((partition) => partition.queuedCount()));
-    } catch (error) {
-      throw (error as AggregateError).errors[0];
-    }
+  /** Ready while any partition's node answers (redis/partitions-in-reach.ts). */
+  ping(): Promise<void> {
+    return this.inReach.anyAnswers();
   }
 
   async close(): Promise<void> {

@@ -40,6 +40,19 @@ export class PartitionsInReach {
     });
   }
 
+  /**
+   * Resolves once any partition's node answers a read (readiness): on a cluster a node down or hung stops only its
+   * partitions, and a bare PING went to a random node, so readiness flapped with one node hung. The first failure when
+   * none answers.
+   */
+  async anyAnswers(): Promise<void> {
+    try {
+      await Promise.any(this.partitions.map((partition) => partition.queuedCount()));
+    } catch (error) {
+      throw (error as AggregateError).errors[0];
+    }
+  }
+
   /** Asks, without holding the caller up, whether a partition out of reach answers again; one read at a time. */
   private probe(p: number): void {
     if (this.probing.has(p)) return;
