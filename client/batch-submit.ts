@@ -49,17 +49,13 @@ export const cannotRead = (file: string, why: string): FileOutcome => notUploade
 /** The real path (links resolved), so one file reached through a linked folder has one key. */
 const idempotencyKey = (realPath: string, bytes: Uint8Array) => createHash('sha256').update(realPath).update('\0').update(bytes).digest('hex');
 
-export async function submitBatch(files: string[], options: BatchOptions, events: BatchEvents): Promise<FileOutcome[]> {
-  const outcomes: FileOutcome[] = new Array(files.length);
+/** Each file's outcome goes to `events.finished` and is not kept: a run's memory does not grow with its files. */
+export async function submitBatch(files: string[], options: BatchOptions, events: BatchEvents): Promise<void> {
   let next = 0;
   const lane = async () => {
-    while (next < files.length) {
-      const i = next++;
-      outcomes[i] = await submitOne(files[i]!, options, events);
-    }
+    while (next < files.length) await submitOne(files[next++]!, options, events);
   };
   await Promise.all(Array.from({ length: Math.min(options.concurrency, files.length) }, lane));
-  return outcomes;
 }
 
 async function submitOne(file: string, options: BatchOptions, events: BatchEvents): Promise<FileOutcome> {

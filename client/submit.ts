@@ -7,6 +7,7 @@ import { uploadOwner } from '../metrics/runner/upload-owner.ts';
 import { cannotRead, submitBatch, type BatchEvents, type FileOutcome } from './batch-submit.ts';
 import { findImages } from './image-files.ts';
 import { openResults } from './results-file.ts';
+import { RunTally } from './run-tally.ts';
 
 const positiveInt = (value: string) => {
   const n = Number(value);
@@ -90,14 +91,20 @@ if (owner.issued) console.error(`owner key (keep it: --key or GRID_KEY deletes, 
 
 const progress = createProgress(images.length + unreadable.length);
 stopProgress = progress.stop;
-// Entries that could not even be looked at fail as files the batch could not read; the rest still go.
-const unread = unreadable.map((entry) => cannotRead(entry.path, entry.error));
-for (const outcome of unread) {
-  progress.uploaded(outcome);
+// Counts and failures only: each file's row goes to the results file as it finishes, and nothing else of it is kept.
+const tally = new RunTally();
+const finished = (outcome: FileOutcome) => {
   progress.finished(outcome);
   results.write(outcome);
+  tally.record(outcome);
+};
+// Entries that could not even be looked at fail as files the batch could not read; the rest still go.
+for (const entry of unreadable) {
+  const outcome = cannotRead(entry.path, entry.error);
+  progress.uploaded(outcome);
+  finished(outcome);
 }
-const submitted = await submitBatch(
+await submitBatch(
   images,
   {
     masterUrl: options.master,
@@ -109,25 +116,15 @@ const submitted = await submitBatch(
     uploadLimits: owner.uploadLimits,
     ...retry,
   },
-  {
-    uploaded: progress.uploaded,
-    finished(outcome) {
-      progress.finished(outcome);
-      results.write(outcome);
-    },
-  },
+  { uploaded: progress.uploaded, finished },
 );
 progress.stop();
 await results.close();
-const outcomes = [...unread, ...submitted];
 
-const failed = outcomes.filter((outcome) => outcome.error !== null);
-console.error(
-  `${outcomes.length - failed.length} of ${outcomes.length} file(s) ${options.wait ? 'classified' : 'submitted'}${options.out ? `; results in ${options.out}` : ''}`,
-);
-if (failed.length) {
-  console.error(`${failed.length} failed:`);
-  for (const outcome of failed) console.error(`  ${outcome.path}: ${outcome.error}`);
+console.error(`${tally.succeeded} of ${tally.files} file(s) ${options.wait ? 'classified' : 'submitted'}${options.out ? `; results in ${options.out}` : ''}`);
+if (tally.failures.length) {
+  console.error(`${tally.failures.length} failed:`);
+  for (const failure of tally.failures) console.error(`  ${failure.path}: ${failure.error}`);
   process.exitCode = 1;
 }
 

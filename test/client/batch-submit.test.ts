@@ -7,6 +7,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { submitBatch, type BatchOptions, type FileOutcome } from '../../client/batch-submit.ts';
 import { jobView } from '../support/job-view.ts';
@@ -82,9 +84,11 @@ function options(overrides: Partial<BatchOptions> = {}): BatchOptions {
   };
 }
 
-async function run(batch: BatchOptions) {
+/** Each file's outcome as the batch hands it on, in the order of `list`. */
+async function run(batch: BatchOptions, list = files) {
   const finished: FileOutcome[] = [];
-  const outcomes = await submitBatch(files, batch, { uploaded: () => {}, finished: (outcome) => finished.push(outcome) });
+  await submitBatch(list, batch, { uploaded: () => {}, finished: (outcome) => finished.push(outcome) });
+  const outcomes = list.map((file) => finished.find((outcome) => outcome.path === file)!);
   return { outcomes, finished };
 }
 
@@ -104,6 +108,19 @@ describe('batch client, one file at a time', () => {
     expect(readsById.get('job-b')).toBe(2);
   });
 
+  it("keeps no file's outcome once it is finished and handed on: a run does not grow with its files", async () => {
+    onRead = (id, _read, res) => done(id, res);
+    v8.setFlagsFromString('--expose-gc');
+    const gc = vm.runInNewContext('gc') as () => void;
+    const handedOn: WeakRef<FileOutcome>[] = [];
+    const kept: unknown = await submitBatch(files, options(), { uploaded: () => {}, finished: (outcome) => void handedOn.push(new WeakRef(outcome)) });
+    // A WeakRef holds its target to the end of the turn that made or read it.
+    await new Promise((resolve) => setImmediate(resolve));
+    gc();
+    expect(handedOn).toHaveLength(3);
+    expect({ kept, alive: handedOn.filter((ref) => ref.deref() !== undefined).length }).toEqual({ kept: undefined, alive: 0 });
+  });
+
   it('gives one file an error outcome when the master stops answering its reads, and finishes the others', async () => {
     onRead = (id, _read, res) => {
       if (id === 'job-b') return; // never answered: each read times out
@@ -121,7 +138,7 @@ describe('batch client, one file at a time', () => {
 
   it('gives a file that cannot be read an error outcome and sends the others', async () => {
     onRead = (id, _read, res) => done(id, res);
-    const outcomes = await submitBatch([files[0]!, path.join(folder, 'gone.jpg')], options(), { uploaded: () => {}, finished: () => {} });
+    const { outcomes } = await run(options(), [files[0]!, path.join(folder, 'gone.jpg')]);
     expect(outcomes.map((outcome) => [outcome.jobId, outcome.status])).toEqual([
       ['job-a', 'done'],
       [null, 'upload-failed'],
@@ -164,7 +181,7 @@ describe('batch client, one file at a time', () => {
   it('fails a FIFO put where an image was (after the walk) as not a regular file, instead of waiting for ever to read it', async () => {
     onRead = (id, _read, res) => done(id, res);
     execFileSync('mkfifo', [fifo]);
-    const outcomes = await submitBatch([files[0]!, fifo], options(), { uploaded: () => {}, finished: () => {} });
+    const { outcomes } = await run(options(), [files[0]!, fifo]);
     expect(outcomes.map((outcome) => [outcome.jobId, outcome.status, outcome.error])).toEqual([
       ['job-a', 'done', null],
       [null, 'upload-failed', 'cannot read the file: not a regular file (a FIFO, socket or device)'],
@@ -178,7 +195,7 @@ describe('batch client, one file at a time', () => {
     fs.writeFileSync(huge, Buffer.from([0xff, 0xd8, 0xff, 0xe0]));
     fs.truncateSync(huge, 3 * 2 ** 30);
     const limits = { maxUploadBytes: 1000, maxUploadRequestBytes: 2000 };
-    const outcomes = await submitBatch([huge], options({ uploadLimits: limits }), { uploaded: () => {}, finished: () => {} });
+    const { outcomes } = await run(options({ uploadLimits: limits }), [huge]);
     expect(outcomes.map((outcome) => [outcome.jobId, outcome.status, outcome.error])).toEqual([
       [null, 'upload-failed', `too large: ${3 * 2 ** 30} bytes, more than the master's MAX_UPLOAD_BYTES (1000); not sent`],
     ]);
