@@ -12,7 +12,7 @@ export const RESULT_COLUMNS = ['path', 'jobId', 'status', 'error', ...PREDICTION
 
 export interface ResultsWriter {
   write(outcome: FileOutcome): void;
-  /** Ends the rows and puts the file in place. */
+  /** Ends the rows and puts the file in place; rejects, naming the file in plain words, when a write failed (a full disk). */
   close(): Promise<void>;
   /** Drops the rows written so far; the results file stays as it was. */
   abandon(): void;
@@ -29,8 +29,12 @@ export function openResults(file: string | undefined): ResultsWriter {
   // A write that fails (a full disk) is reported when the run closes the file, not as a crash meanwhile.
   done.catch(() => {});
   const settle = async () => {
-    await done;
-    if (file && partial) await fs.promises.rename(partial, file);
+    try {
+      await done;
+      if (file && partial) await fs.promises.rename(partial, file);
+    } catch (error) {
+      throw new Error(`cannot write the results file ${file}: ${(error as Error).message}`, { cause: error });
+    }
   };
   const abandon = () => {
     if (!partial) return;

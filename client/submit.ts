@@ -119,7 +119,8 @@ await submitBatch(
   { uploaded: progress.uploaded, finished },
 );
 progress.stop();
-await results.close();
+// A write that failed (a full disk) ends the run in one line, its partial file removed and the results file of the run before whole.
+await results.close().catch((error: Error) => giveUp(`${error.message}; ${options.out} left as it was`));
 
 console.error(`${tally.succeeded} of ${tally.files} file(s) ${options.wait ? 'classified' : 'submitted'}${options.out ? `; results in ${options.out}` : ''}`);
 if (tally.failures.length) {

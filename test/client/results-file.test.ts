@@ -44,3 +44,20 @@ it("writes each done job's verification, as the master's CSV export does, and no
     ['d.jpg', '', ''],
   ]);
 });
+
+it.each(['csv', 'jsonl'])(
+  'a .%s whose writes fail (a full disk) closes with the reason in plain words, and abandoned leaves the old file whole',
+  async (format) => {
+    const file = path.join(folder, `full.${format}`);
+    fs.writeFileSync(file, 'the run before\n');
+    // The partial file is named after this process: made the full device, it opens and every write to it fails with ENOSPC.
+    const partial = path.join(folder, `.full.${format}.${process.pid}.partial`);
+    fs.symlinkSync('/dev/full', partial);
+    const results = openResults(file);
+    results.write({ path: 'a.jpg', jobId: 'a', status: 'queued', error: null, job: jobView('a') });
+    await expect(results.close()).rejects.toThrow(`cannot write the results file ${file}: ENOSPC: no space left on device, write`);
+    results.abandon();
+    expect(fs.readFileSync(file, 'utf8')).toBe('the run before\n');
+    expect(fs.existsSync(partial)).toBe(false);
+  },
+);

@@ -27,8 +27,10 @@ afterAll(async () => {
   fs.rmSync(scratch, { recursive: true, force: true });
 });
 
-function runClient(args: string[]) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'client/submit.ts', ...args], { cwd: projectRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+/** The client with these arguments, run by `wrapper` (a command that ends by running the rest) if one is given. */
+function runClient(args: string[], wrapper: string[] = []) {
+  const [command, ...rest] = [...wrapper, process.execPath, '--import', 'tsx', 'client/submit.ts', ...args];
+  const child = spawn(command!, rest, { cwd: projectRoot, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>((resolve) =>
@@ -226,6 +228,24 @@ describe('npm run submit', () => {
     expect(await allJobs(master.url)).toHaveLength(0);
     // Only this test's partial files: a run killed outright in another test leaves its own, as the README says.
     expect(fs.readdirSync(scratch).filter((name) => name.startsWith('.a-folder.csv.'))).toEqual([]);
+  });
+
+  it('a results file that cannot be written mid-run (a full disk) ends the run in one line, exit 1, the results file of the run before whole', async () => {
+    const folder = path.join(scratch, 'disk-full');
+    const { master } = await masterAndOneImage(folder);
+    const outDir = path.join(scratch, 'disk-full-out');
+    fs.mkdirSync(outDir);
+    const out = path.join(outDir, 'results.csv');
+    const before = `${RESULT_COLUMNS.join(',')}\n/photos/a.jpg,job-of-the-run-before,queued,,,,,,,,,,,,,,,,,\n`;
+    fs.writeFileSync(out, before);
+    // The run's partial file (named after its pid, which exec keeps) is the full device: it opens, and every write fails, ENOSPC.
+    const fullDisk = ['sh', '-c', 'ln -s /dev/full "$0/.results.csv.$$.partial" && exec "$@"', outDir];
+    const { code, stderr } = await runClient([folder, '--master', master.url, '--out', out], fullDisk).exited;
+    expect(code, stderr).toBe(1);
+    expect(stderr.trimEnd().split('\n').at(-1)).toBe(`cannot write the results file ${out}: ENOSPC: no space left on device, write; ${out} left as it was`);
+    expect(stderr).not.toMatch(/^\s+at /m); // no stack trace
+    expect(fs.readFileSync(out, 'utf8')).toBe(before);
+    expect(fs.readdirSync(outDir)).toEqual(['results.csv']);
   });
 
   it('finding no images, stops in one line and leaves no partial results file beside --out', async () => {
