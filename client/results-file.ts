@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { csvWriter, indexCells, INDEX_COLUMNS, predictionCells, PREDICTION_COLUMNS, verificationCell } from '../master/http/job-rows.ts';
 import type { FileOutcome } from './batch-submit.ts';
+import { shownPath } from './printable.ts';
 
 // Each column added last, so a script reading the columns before it by position reads what it did: the class indexes,
 // then the verification (the export's column of that name, which the export has before its indexes).
@@ -33,7 +34,7 @@ export function openResults(file: string | undefined): ResultsWriter {
       await done;
       if (file && partial) await fs.promises.rename(partial, file);
     } catch (error) {
-      throw new Error(`cannot write the results file ${file}: ${(error as Error).message}`, { cause: error });
+      throw new Error(`cannot write the results file ${shownPath(file!)}: ${(error as Error).message}`, { cause: error });
     }
   };
   const abandon = () => {
@@ -77,10 +78,10 @@ export function openResults(file: string | undefined): ResultsWriter {
 
 /** The partial file, opened for writing, or an error in plain words naming the results file. */
 function openPartial(file: string, partial: string): number {
-  if (fs.statSync(file, { throwIfNoEntry: false })?.isDirectory()) throw new Error(`cannot write the results file ${file}: it is a folder`);
+  if (fs.statSync(file, { throwIfNoEntry: false })?.isDirectory()) throw new Error(`cannot write the results file ${shownPath(file)}: it is a folder`);
   try {
     return fs.openSync(partial, 'w');
   } catch (error) {
-    throw new Error(`cannot write the results file ${file}: ${(error as Error).message}`, { cause: error });
+    throw new Error(`cannot write the results file ${shownPath(file)}: ${(error as Error).message}`, { cause: error });
   }
 }

@@ -6,6 +6,7 @@ import cliProgress from 'cli-progress';
 import { uploadOwner } from '../metrics/runner/upload-owner.ts';
 import { cannotRead, submitBatch, type BatchEvents, type FileOutcome } from './batch-submit.ts';
 import { findImages } from './image-files.ts';
+import { escapeControls, shownPath } from './printable.ts';
 import { openResults } from './results-file.ts';
 import { RunTally } from './run-tally.ts';
 
@@ -63,7 +64,7 @@ const results = (() => {
   try {
     return openResults(options.out);
   } catch (error) {
-    return program.error((error as Error).message);
+    return program.error(escapeControls((error as Error).message));
   }
 })();
 let stopProgress = () => {};
@@ -75,13 +76,13 @@ for (const [signal, code] of [
   process.once(signal, () => {
     stopProgress();
     results.abandon();
-    console.error(`\ninterrupted (${signal})${options.out ? `; ${options.out} left as it was` : ''}`);
+    console.error(`\ninterrupted (${signal})${options.out ? `; ${shownPath(options.out)} left as it was` : ''}`);
     process.exit(code);
   });
 }
 
 const { images, skipped, unreadable } = await findImages(program.processedArgs[0] as string[]);
-if (skipped.length) console.error(`skipping ${skipped.length} file(s) that are not images this service reads, e.g. ${skipped[0]}`);
+if (skipped.length) console.error(`skipping ${skipped.length} file(s) that are not images this service reads, e.g. ${shownPath(skipped[0]!)}`);
 if (images.length === 0 && unreadable.length === 0) giveUp('no images found under the given paths');
 
 const retry = { attemptTimeoutMs: 60_000, giveUpAfterMs: options.giveUpAfterMs, backoffInitialMs: 250, backoffMaxMs: 10_000 };
@@ -120,19 +121,21 @@ await submitBatch(
 );
 progress.stop();
 // A write that failed (a full disk) ends the run in one line, its partial file removed and the results file of the run before whole.
-await results.close().catch((error: Error) => giveUp(`${error.message}; ${options.out} left as it was`));
+await results.close().catch((error: Error) => giveUp(`${error.message}; ${shownPath(options.out!)} left as it was`));
 
-console.error(`${tally.succeeded} of ${tally.files} file(s) ${options.wait ? 'classified' : 'submitted'}${options.out ? `; results in ${options.out}` : ''}`);
+console.error(
+  `${tally.succeeded} of ${tally.files} file(s) ${options.wait ? 'classified' : 'submitted'}${options.out ? `; results in ${shownPath(options.out)}` : ''}`,
+);
 if (tally.failures.length) {
   console.error(`${tally.failures.length} failed:`);
-  for (const failure of tally.failures) console.error(`  ${failure.path}: ${failure.error}`);
+  for (const failure of tally.failures) console.error(`  ${shownPath(failure.path)}: ${escapeControls(failure.error)}`);
   process.exitCode = 1;
 }
 
 /** Ends the run with one line, its partial results file removed. */
 function giveUp(message: string): never {
   results.abandon();
-  return program.error(message);
+  return program.error(escapeControls(message));
 }
 
 /** A bar (uploaded, done, failed, rate, ETA) on a terminal; one plain line per file otherwise. */
@@ -143,7 +146,7 @@ function createProgress(total: number): BatchEvents & { stop(): void } {
       uploaded: (outcome) => void (outcome.jobId && counts.uploaded++),
       finished: (outcome) =>
         // The path as the results file and the list of failures give it: `npm run` runs from the project's folder, not the caller's.
-        console.error(`${++counts.done}/${total} ${outcome.path} ${outcome.jobId ?? '-'} ${outcome.status}${topLabel(outcome)}`),
+        console.error(`${++counts.done}/${total} ${shownPath(outcome.path)} ${outcome.jobId ?? '-'} ${outcome.status}${topLabel(outcome)}`),
       stop: () => {},
     };
   }
@@ -174,5 +177,5 @@ function createProgress(total: number): BatchEvents & { stop(): void } {
 
 function topLabel(outcome: FileOutcome): string {
   const top = outcome.job?.result?.predictions[0];
-  return top ? ` ${top.label} ${top.probability.toFixed(3)}` : outcome.error ? ` ${outcome.error}` : '';
+  return top ? ` ${escapeControls(top.label)} ${top.probability.toFixed(3)}` : outcome.error ? ` ${escapeControls(outcome.error)}` : '';
 }

@@ -62,6 +62,7 @@ async function masterAndOneImage(folder: string, within = '') {
   return { master, image };
 }
 
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const readRows = (file: string) => parse(fs.readFileSync(file), { columns: true }) as Record<string, string>[];
 
 describe('npm run submit', () => {
@@ -162,6 +163,26 @@ describe('npm run submit', () => {
       ['loop.jpg', 'upload-failed'],
       [image.file, 'queued'],
     ]);
+  });
+
+  it('prints a path with a newline in it escaped, so each file is one line of the progress and of the failures', async () => {
+    const folder = path.join(scratch, 'odd-names');
+    const { master, image } = await masterAndOneImage(folder);
+    const odd = path.join(folder, 'new\nline.jpg');
+    fs.renameSync(path.join(folder, image.file), odd);
+    const broken = path.join(folder, 'bro\nken.jpg');
+    fs.symlinkSync(path.join(folder, 'nowhere.jpg'), broken);
+
+    const { code, stderr } = await runClient([folder, '--master', master.url]).exited;
+    // The master takes no file name with a line break in it (400 bad-file-name): both files fail, and are listed.
+    expect(code, stderr).toBe(1);
+    // JSON-quoted: what JSON.parse reads back as the path.
+    for (const file of [odd, broken]) expect(stderr).toMatch(new RegExp(`^[12]/2 ${escapeRegExp(JSON.stringify(file))} - upload-failed `, 'm'));
+    expect(stderr).toContain(
+      `\n  ${JSON.stringify(broken)}: cannot read the file: ENOENT: no such file or directory, stat '${JSON.stringify(broken).slice(1, -1)}'\n`,
+    );
+    expect(stderr).toContain(`\n  ${JSON.stringify(odd)}: upload failed: 400 `);
+    expect(stderr.split('\n').filter((line) => /^(line|ken)\.jpg/.test(line))).toEqual([]);
   });
 
   it('skips a FIFO found in the walk as not an image, and says so, instead of passing over it in silence', async () => {
