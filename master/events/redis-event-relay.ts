@@ -51,7 +51,14 @@ export class RedisEventRelay {
     const connect = (enableOfflineQueue: boolean, commandTimeout?: number) =>
       'url' in target
         ? new Redis(target.url, { retryStrategy: reconnectDelay, enableOfflineQueue, commandTimeout })
-        : new Cluster(target.clusterNodes, { clusterRetryStrategy: reconnectDelay, enableOfflineQueue, redisOptions: { commandTimeout } });
+        : // No ready check: it asks a random node, and with that node down the client reconnects until it draws another
+          // (redis-connection.ts), while messages published meanwhile are missed.
+          new Cluster(target.clusterNodes, {
+            clusterRetryStrategy: reconnectDelay,
+            enableOfflineQueue,
+            enableReadyCheck: false,
+            redisOptions: { commandTimeout },
+          });
     // A publish to a Redis that is up but does not answer fails after REDIS_COMMAND_TIMEOUT_MS, as store calls do,
     // rather than holding its envelope for as long as the hang lasts: one a turn would pile up.
     this.publisher = connect(false, commandTimeoutMs);
