@@ -8,7 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { SyntheticWorker, type SyntheticWorkerOptions } from '../../metrics/synthetic-worker.ts';
 import { partitionOf } from '../store/redis/partitions.ts';
 import { RedisKeys } from '../store/redis/redis-keys.ts';
-import { settled, until, uploadsFrom, type Upload } from '../../test/support/jobs-client.ts';
+import { settled, submitEach, until, uploadsFrom } from '../../test/support/jobs-client.ts';
 import { spawnMaster, type MasterProcess } from '../../test/support/master-process.ts';
 import { devImages } from '../../test/support/paths.ts';
 import { startRedisCluster, type RedisCluster } from '../../test/support/redis-cluster.ts';
@@ -49,21 +49,6 @@ function answering(answers: Map<string, number>): SyntheticWorkerOptions['onJob'
     answers.set(job.header.jobId, (answers.get(job.header.jobId) ?? 0) + 1);
     w.succeed(job.header);
   };
-}
-
-/** One request per image (so they spread over the partitions): the status of each, and the ids of those accepted. */
-async function submitEach(masterUrl: string, images: Upload[]): Promise<{ statuses: number[]; ids: string[] }> {
-  const statuses: number[] = [];
-  const ids: string[] = [];
-  for (const { name, bytes } of images) {
-    const form = new FormData();
-    form.append('image', new Blob([new Uint8Array(bytes)]), name);
-    const response = await fetch(`${masterUrl}/api/jobs`, { method: 'POST', body: form });
-    statuses.push(response.status);
-    const body = (await response.json()) as { jobs?: { id: string }[] };
-    if (response.status === 201) ids.push(...body.jobs!.map((job) => job.id));
-  }
-  return { statuses, ids };
 }
 
 describe('masters sharing a Redis Cluster, the queue in partitions', () => {

@@ -10,7 +10,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClusterNode } from '../../metrics/scale-cluster.ts';
 import { SyntheticWorker } from '../../metrics/synthetic-worker.ts';
-import { settled, until, uploadsFrom, type Upload } from '../../test/support/jobs-client.ts';
+import { settled, submitEach, until, uploadsFrom } from '../../test/support/jobs-client.ts';
 import { spawnMaster, type MasterProcess } from '../../test/support/master-process.ts';
 import { devImages } from '../../test/support/paths.ts';
 import { startRedisCluster, type RedisCluster } from '../../test/support/redis-cluster.ts';
@@ -32,21 +32,6 @@ beforeAll(async () => {
   cluster = await startRedisCluster(4);
 }, 60_000);
 afterAll(() => cluster?.stop());
-
-/** One request per image, so that they take the partitions in turn: the status of each, and the ids of those accepted. */
-async function submitEach(masterUrl: string, images: Upload[]): Promise<{ statuses: number[]; ids: string[] }> {
-  const statuses: number[] = [];
-  const ids: string[] = [];
-  for (const { name, bytes } of images) {
-    const form = new FormData();
-    form.append('image', new Blob([new Uint8Array(bytes)]), name);
-    const response = await fetch(`${masterUrl}/api/jobs`, { method: 'POST', body: form });
-    statuses.push(response.status);
-    const body = (await response.json()) as { jobs?: { id: string }[] };
-    if (response.status === 201) ids.push(...body.jobs!.map((job) => job.id));
-  }
-  return { statuses, ids };
-}
 
 /** A store's connect, or an error once it has been pending CONNECT_DEADLINE_MS. */
 async function connectWithin(options: RedisJobStoreOptions): Promise<RedisJobStore> {

@@ -25,6 +25,21 @@ async function submitOnce(masterUrl: string, uploads: Upload[], headers: Record<
   return ((await response.json()) as { jobs: { id: string }[] }).jobs.map((job) => job.id);
 }
 
+/** One request per image (so that, with the queue in partitions, they take them in turn): the status of each, and the ids of those accepted. */
+export async function submitEach(masterUrl: string, images: Upload[]): Promise<{ statuses: number[]; ids: string[] }> {
+  const statuses: number[] = [];
+  const ids: string[] = [];
+  for (const { name, bytes } of images) {
+    const form = new FormData();
+    form.append('image', new Blob([new Uint8Array(bytes)]), name);
+    const response = await fetch(`${masterUrl}/api/jobs`, { method: 'POST', body: form });
+    statuses.push(response.status);
+    const body = (await response.json()) as { jobs?: { id: string }[] };
+    if (response.status === 201) ids.push(...body.jobs!.map((job) => job.id));
+  }
+  return { statuses, ids };
+}
+
 /** A new owner (POST /api/owner): the headers that submit as it, and may then delete and retry its jobs. */
 export async function newOwner(masterUrl: string): Promise<Record<string, string>> {
   const response = await fetch(`${masterUrl}/api/owner`, { method: 'POST' });
