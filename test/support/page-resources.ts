@@ -31,6 +31,8 @@ export interface PageResources {
   /** The bytes of array buffers and external strings, outside the JS heap: a job's image arrives in one. */
   backingBytes: number;
   workerHeapBytes: number[];
+  /** Every Web Worker the page runs, the WASM build's threads among them. */
+  workers: number;
 }
 
 /** Call before the page loads the app. */
@@ -111,11 +113,15 @@ export async function instrumentPage(page: Page): Promise<void> {
   });
 }
 
-/** Counts what the page holds, after a full garbage collection in it and in its workers. */
+/**
+ * Counts what the page holds, after a full garbage collection in it and in its image decoder. Not in the threaded WASM
+ * build's workers (4 cores or more): idle, they wait blocked and never answer, and their memory is the module's,
+ * counted in wasmBytes.
+ */
 export async function measurePage(page: Page, cdp: CDPSession): Promise<PageResources> {
   await cdp.send('HeapProfiler.collectGarbage');
   const workerHeapBytes: number[] = [];
-  for (const worker of page.workers()) {
+  for (const worker of page.workers().filter((each) => each.url().includes('image-decoder'))) {
     await worker.client.send('HeapProfiler.collectGarbage');
     workerHeapBytes.push(((await worker.client.send('Runtime.getHeapUsage')) as { usedSize: number }).usedSize);
   }
@@ -127,5 +133,5 @@ export async function measurePage(page: Page, cdp: CDPSession): Promise<PageReso
     openBitmaps: window.__resources!.openBitmaps(),
     timers: window.__resources!.timers(),
   }));
-  return { ...inPage, jsEventListeners, nodes, documents, heapBytes, backingBytes, workerHeapBytes };
+  return { ...inPage, jsEventListeners, nodes, documents, heapBytes, backingBytes, workerHeapBytes, workers: page.workers().length };
 }
