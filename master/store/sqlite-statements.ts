@@ -35,10 +35,11 @@ const ANSWERS_LEFT = `jobs.votes < @maxAnswers`;
  * Makes trusted-only the jobs of the open queue holding @maxAnswers answers or more that a volunteer's lease passed
  * over: among its oldest @scan, those before the job leased (@before, its seq; null when none was). Left there, they
  * would take a slot of every volunteer's scan, and LEASE_SCAN_LIMIT of them at the head would leave every volunteer
- * idle (the twin of job-lib.lua's oldest_for). Reads no row before the job leased when it is the oldest.
+ * idle (the twin of job-lib.lua's oldest_for). A range of the index up to the job leased: no row read when it is the
+ * oldest, at most @scan otherwise (`@before IS NULL OR seq < @before` was no range: it read every open job after it).
  */
-const MARK_ANSWERS_FULL = `UPDATE jobs SET trusted_only = 1 WHERE id IN (
-    SELECT id FROM jobs INDEXED BY jobs_open_queue WHERE status = 'queued' AND trusted_only = 0 AND (@before IS NULL OR seq < @before)
+export const MARK_ANSWERS_FULL = `UPDATE jobs SET trusted_only = 1 WHERE id IN (
+    SELECT id FROM jobs INDEXED BY jobs_open_queue WHERE status = 'queued' AND trusted_only = 0 AND seq < COALESCE(@before, ${Number.MAX_SAFE_INTEGER})
     ORDER BY seq LIMIT @scan
   ) AND votes >= @maxAnswers`;
 

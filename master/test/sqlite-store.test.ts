@@ -17,7 +17,7 @@ import { afterEach, expect, it, vi } from 'vitest';
 import { FileImageStore } from '../images/file-image-store.ts';
 import { SqliteJobStore } from '../store/sqlite-job-store.ts';
 import { DUE_SQL } from '../store/sqlite-retention.ts';
-import { ANSWERED_BY_SQL } from '../store/sqlite-statements.ts';
+import { ANSWERED_BY_SQL, MARK_ANSWERS_FULL } from '../store/sqlite-statements.ts';
 import { IdempotencyKeyReusedError, QueueFullError, StoreUnavailableError } from '../store/store-errors.ts';
 import { DEFAULT_TEST_LIMITS } from '../../test/support/stores.ts';
 import { T0, newJobs } from '../../test/support/store-fixtures.ts';
@@ -285,6 +285,18 @@ it('walks a backtracking step through the identity’s attempts index, looking e
     'SCAN answered',
     expect.stringMatching(/^SEARCH jobs USING INDEX \w+ \(id=\?\) LEFT-JOIN$/),
   ]);
+});
+
+it('marks the jobs over MAX_ANSWERS_PER_JOB a volunteer lease passed over reading only the open queue before the job leased', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'grid-sqlite-'));
+  dirs.push(dir);
+  await new SqliteJobStore(dir, DEFAULT_TEST_LIMITS).close();
+  const db = new Database(path.join(dir, 'jobs.sqlite'));
+  const plan = db.prepare(`EXPLAIN QUERY PLAN ${MARK_ANSWERS_FULL}`).all({ before: 1, scan: 1, maxAnswers: 1 }) as { detail: string }[];
+  db.close();
+  // A range up to the job leased, not a scan of the index: with fewer than LEASE_SCAN_LIMIT jobs before it (the head
+  // of the queue taken, always), a scan read every open job to the end, on every volunteer's lease.
+  expect(plan.map((row) => row.detail)).toContain('SEARCH jobs USING INDEX jobs_open_queue (seq<?)');
 });
 
 it('deletes at the next open an image file left by a crash between expiring it and deleting the file', async () => {
