@@ -1,8 +1,9 @@
 -- ARGV: the most queued jobs to read for one worker (LEASE_SCAN_LIMIT), the votes one network may hold on a job
 --       (MAX_VOTERS_PER_NETWORK), the most volunteer answers a job may hold (MAX_ANSWERS_PER_JOB), then per worker:
 --       identity, trusted (1 or 0), network ('' for none).
--- Whether lease.lua would find each worker a job now, on its own; nothing is leased (only ids of jobs no longer queued
--- are let go, as lease.lua does). Returns 1 or 0 per worker in order.
+-- Whether lease.lua would find each worker a job now, on its own; nothing is leased (ids of jobs no longer queued are
+-- let go, and jobs a volunteer passes over holding MAX_ANSWERS_PER_JOB answers made trusted-only, as lease.lua does:
+-- oldest_for). Returns 1 or 0 per worker in order.
 local scan_limit, voters_per_network, max_answers = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 local open = {}
 for i = 4, #ARGV, 3 do

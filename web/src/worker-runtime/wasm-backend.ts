@@ -17,7 +17,7 @@ export async function useWasmBackend(): Promise<string> {
   });
   // Threads need SharedArrayBuffer, which browsers only grant to cross-origin-isolated pages, and pay only from
   // MIN_CORES_FOR_THREADS: below it the threaded build runs one thread and still starts its pool of 8 Web Workers.
-  if (!crossOriginIsolated || navigator.hardwareConcurrency < MIN_CORES_FOR_THREADS) tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+  if (!crossOriginIsolated || !(navigator.hardwareConcurrency >= MIN_CORES_FOR_THREADS)) tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
   if (!(await tf.setBackend('wasm'))) throw new Error('the WASM backend failed to initialise');
   await tf.ready();
 
