@@ -31,7 +31,7 @@ import { MasterPresence } from './redis/master-presence.ts';
 import { claimPartitionCount } from './redis/partition-count.ts';
 import { OlderJobsIndex } from './redis/older-jobs-index.ts';
 import { PartitionsInReach } from './redis/partitions-in-reach.ts';
-import { fromEveryReachable } from './redis/reachable-leases.ts';
+import { fromEveryReachable } from './redis/reachable-partitions.ts';
 import { createRedisClient, DEFAULT_COMMAND_TIMEOUT_MS, describeTarget, reachRedis, type RedisTarget } from './redis/redis-connection.ts';
 import { RedisPartition, type Listed } from './redis/redis-partition.ts';
 import { idempotencyScope, requestDigest } from './request-digest.ts';

@@ -2,7 +2,7 @@
 // master renews a key that lapses unless renewed, and stays listed among the
 // store's masters until another, having requeued its leases, forgets it.
 import type { RedisClient } from './lua-scripts.ts';
-import { fromEveryReachable, type ReachedLeases } from './reachable-leases.ts';
+import { fromEveryReachable, type ReachedLeases } from './reachable-partitions.ts';
 import { execBatch, reachRedis } from './redis-connection.ts';
 import { masterKeys } from './redis-keys.ts';
 import type { RedisPartition } from './redis-partition.ts';

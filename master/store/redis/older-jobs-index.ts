@@ -6,7 +6,8 @@
 // other calls need no index to be right (creates add their jobs to every index themselves; retention only finds
 // older ended jobs later), but a blacklisting's walk reads the answers index, so it first has the partition indexed.
 import type { Logger } from '../../log.ts';
-import { logStoreError, StoreUnavailableError } from '../store-errors.ts';
+import { logStoreError } from '../store-errors.ts';
+import { inEveryReachable } from './reachable-partitions.ts';
 import type { RedisPartition } from './redis-partition.ts';
 
 export class OlderJobsIndex {
@@ -46,10 +47,7 @@ export class OlderJobsIndex {
    * and when none is in reach (so one Redis away fails the connect as before).
    */
   async atConnect(): Promise<void> {
-    const outcomes = await Promise.allSettled(this.partitions.map((_, p) => this.ensure(p)));
-    const failures = outcomes.flatMap((outcome) => (outcome.status === 'rejected' ? [outcome.reason as unknown] : []));
-    const other = failures.find((reason) => !(reason instanceof StoreUnavailableError));
-    if (other !== undefined || failures.length === outcomes.length) throw other ?? failures[0];
+    await inEveryReachable(this.partitions.map((_, p) => this.ensure(p)));
     const passedOver = this.pending();
     if (passedOver.length > 0)
       this.log?.warn({ partitions: passedOver }, 'queue partitions out of reach at start (their Redis node is down): their jobs wait until it is back');
