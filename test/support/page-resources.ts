@@ -38,7 +38,7 @@ export interface PageResources {
 /** Call before the page loads the app. */
 export async function instrumentPage(page: Page): Promise<void> {
   await page.evaluateOnNewDocument(() => {
-    // Timers set and neither fired nor cleared.
+    // Timers set and neither fired nor cleared, and intervals not cleared.
     const live = new Set<number>();
     const setTimer = window.setTimeout;
     const clearTimer = window.clearTimeout;
@@ -54,6 +54,18 @@ export async function instrumentPage(page: Page): Promise<void> {
       live.delete(id);
       clearTimer(id);
     }) as typeof clearTimeout;
+    // Intervals until cleared (either clear function clears either kind).
+    const setRepeating = window.setInterval;
+    const clearRepeating = window.clearInterval;
+    window.setInterval = ((handler: (...args: unknown[]) => void, ms?: number, ...args: unknown[]) => {
+      const id = setRepeating(handler, ms, ...args);
+      live.add(id);
+      return id;
+    }) as typeof setInterval;
+    window.clearInterval = ((id: number) => {
+      live.delete(id);
+      clearRepeating(id);
+    }) as typeof clearInterval;
     // The WASM backend's memory: Emscripten grows it from JavaScript, which is where it shows.
     const memories: WebAssembly.Memory[] = [];
     const grow = WebAssembly.Memory.prototype.grow;
