@@ -9,15 +9,15 @@ const SNIFF_BYTES = 4100;
 
 export interface FoundFiles {
   images: string[];
-  /** Files that are not an image the service can read, FIFOs, sockets and devices among them. */
-  skipped: string[];
+  /** Files that are not an image the service reads (FIFOs, sockets, devices): counted, the first kept as an example; a list would grow with them. */
+  skipped: { count: number; first: string | null };
   /** Entries that could not be looked at (a broken link, a link loop, no permission), with why: failed files, not a failed run. */
   unreadable: { path: string; error: string }[];
 }
 
 /** Each real file (links resolved) once, under the first of its paths in sorted order; each real folder walked once. */
 export async function findImages(paths: string[]): Promise<FoundFiles> {
-  const found: FoundFiles = { images: [], skipped: [], unreadable: [] };
+  const found: FoundFiles = { images: [], skipped: { count: 0, first: null }, unreadable: [] };
   const walked = new Set<string>();
   for (const given of paths) await visit(path.resolve(given), found, walked);
   found.images.sort();
@@ -45,7 +45,8 @@ async function visit(file: string, found: FoundFiles, walked: Set<string>): Prom
       found.images.push(file);
     } else {
       // Not an image, or not a regular file at all (a FIFO, socket or device): never opened, as reading a FIFO waits for ever.
-      found.skipped.push(file);
+      found.skipped.count++;
+      found.skipped.first ??= file;
     }
   } catch (error) {
     found.unreadable.push({ path: file, error: (error as Error).message });

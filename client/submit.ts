@@ -82,7 +82,7 @@ for (const [signal, code] of [
 }
 
 const { images, skipped, unreadable } = await findImages(program.processedArgs[0] as string[]);
-if (skipped.length) console.error(`skipping ${skipped.length} file(s) that are not images this service reads, e.g. ${shownPath(skipped[0]!)}`);
+if (skipped.first !== null) console.error(`skipping ${skipped.count} file(s) that are not images this service reads, e.g. ${shownPath(skipped.first)}`);
 if (images.length === 0 && unreadable.length === 0) giveUp('no images found under the given paths');
 
 const retry = { attemptTimeoutMs: 60_000, giveUpAfterMs: options.giveUpAfterMs, backoffInitialMs: 250, backoffMaxMs: 10_000 };
