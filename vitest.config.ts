@@ -23,6 +23,7 @@ export const SERIAL = [
   'metrics/test/**/*.test.ts',
   'web/test/classifier-warm-up.test.ts',
   'test/client/batch-submit.test.ts',
+  'test/client/submit-run.test.ts',
   'test/docs/readme-references.test.ts',
   'master/test/cluster-masters.test.ts',
   'master/test/cluster-start-node-down.test.ts',

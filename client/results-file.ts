@@ -13,7 +13,7 @@ export const RESULT_COLUMNS = ['path', 'jobId', 'status', 'error', ...PREDICTION
 
 export interface ResultsWriter {
   write(outcome: FileOutcome): void;
-  /** Ends the rows and puts the file in place; rejects, naming the file in plain words, when a write failed (a full disk). */
+  /** Ends the rows and puts the file in place; rejects, naming the file in plain words, when a write or the rename failed. */
   close(): Promise<void>;
   /** Drops the rows written so far; the results file stays as it was. */
   abandon(): void;
@@ -21,20 +21,22 @@ export interface ResultsWriter {
 
 /**
  * To `file` (.csv or .jsonl), or CSV on stdout without one. Its partial file is opened here, at once, so a results file
- * that cannot be written stops the run before it uploads anything, not after it uploaded everything.
+ * that cannot be written stops the run before it uploads anything, not after it uploaded everything; a write that
+ * fails later (a full disk) calls `onWriteError` at once, so the run can stop then rather than upload and wait on the rest.
  */
-export function openResults(file: string | undefined): ResultsWriter {
+export function openResults(file: string | undefined, onWriteError: (error: Error) => void): ResultsWriter {
   const partial = file && path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.partial`);
   const out = partial ? fs.createWriteStream(partial, { fd: openPartial(file, partial) }) : process.stdout;
+  const named = (error: Error) => new Error(`cannot write the results file ${shownPath(file!)}: ${error.message}`, { cause: error });
   const done = partial ? new Promise<void>((resolve, reject) => out.once('finish', resolve).once('error', reject)) : Promise.resolve();
-  // A write that fails (a full disk) is reported when the run closes the file, not as a crash meanwhile.
-  done.catch(() => {});
+  // Said once, by onWriteError, not as a crash.
+  done.catch((error: Error) => onWriteError(named(error)));
   const settle = async () => {
     try {
       await done;
       if (file && partial) await fs.promises.rename(partial, file);
     } catch (error) {
-      throw new Error(`cannot write the results file ${shownPath(file!)}: ${(error as Error).message}`, { cause: error });
+      throw named(error as Error);
     }
   };
   const abandon = () => {

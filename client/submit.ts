@@ -60,9 +60,11 @@ if (options.out && !/\.(csv|jsonl)$/.test(options.out)) program.error('--out mus
 if (process.env.npm_lifecycle_event === 'submit' && process.env.INIT_CWD) process.chdir(process.env.INIT_CWD);
 
 // First, so a results file that cannot be written stops the run before the walk and the uploads, in one line.
+// A write that fails later (a full disk) stops the run at once, as an interruption does: nothing more is uploaded or
+// waited on, its partial file is removed and the results file of the run before left whole; the same --key resumes.
 const results = (() => {
   try {
-    return openResults(options.out);
+    return openResults(options.out, (error) => giveUp(`${error.message}; ${shownPath(options.out!)} left as it was`));
   } catch (error) {
     return program.error(escapeControls((error as Error).message));
   }
@@ -134,6 +136,7 @@ if (tally.failures.length) {
 
 /** Ends the run with one line, its partial results file removed. */
 function giveUp(message: string): never {
+  stopProgress();
   results.abandon();
   return program.error(escapeControls(message));
 }

@@ -30,7 +30,7 @@ it("writes each done job's verification, as the master's CSV export does, and no
     { path: 'd.jpg', jobId: null, status: 'upload-failed', error: 'refused', job: null },
   ];
   const file = path.join(folder, 'results.csv');
-  const results = openResults(file);
+  const results = openResults(file, (error) => expect.fail(error.message));
   outcomes.forEach((outcome) => results.write(outcome));
   await results.close();
 
@@ -46,16 +46,21 @@ it("writes each done job's verification, as the master's CSV export does, and no
 });
 
 it.each(['csv', 'jsonl'])(
-  'a .%s whose writes fail (a full disk) closes with the reason in plain words, and abandoned leaves the old file whole',
+  'a .%s whose writes fail (a full disk) says so at once, in plain words, closes with the reason, and abandoned leaves the old file whole',
   async (format) => {
     const file = path.join(folder, `full.${format}`);
     fs.writeFileSync(file, 'the run before\n');
     // The partial file is named after this process: made the full device, it opens and every write to it fails with ENOSPC.
     const partial = path.join(folder, `.full.${format}.${process.pid}.partial`);
     fs.symlinkSync('/dev/full', partial);
-    const results = openResults(file);
+    let failed: (error: Error) => void = () => {};
+    const writeError = new Promise<Error>((resolve) => (failed = resolve));
+    const results = openResults(file, (error) => failed(error));
     results.write({ path: 'a.jpg', jobId: 'a', status: 'queued', error: null, job: jobView('a') });
-    await expect(results.close()).rejects.toThrow(`cannot write the results file ${file}: ENOSPC: no space left on device, write`);
+    const reason = `cannot write the results file ${file}: ENOSPC: no space left on device, write`;
+    // Before the rows end: a run can stop at the first row it cannot write.
+    expect((await writeError).message).toBe(reason);
+    await expect(results.close()).rejects.toThrow(reason);
     results.abandon();
     expect(fs.readFileSync(file, 'utf8')).toBe('the run before\n');
     expect(fs.existsSync(partial)).toBe(false);
