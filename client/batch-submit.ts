@@ -37,7 +37,8 @@ export interface FileOutcome {
 
 export interface BatchEvents {
   uploaded(outcome: FileOutcome): void;
-  finished(outcome: FileOutcome): void;
+  /** Its lane starts no other file until this resolves: a results file or reader that does not keep up holds the run back. */
+  finished(outcome: FileOutcome): void | Promise<void>;
 }
 
 /** A file that never became a job, and why. */
@@ -59,11 +60,11 @@ export async function submitBatch(files: string[], options: BatchOptions, events
 }
 
 async function submitOne(file: string, options: BatchOptions, events: BatchEvents): Promise<FileOutcome> {
-  const settle = (outcome: FileOutcome) => {
-    events.finished(outcome);
+  const settle = async (outcome: FileOutcome) => {
+    await events.finished(outcome);
     return outcome;
   };
-  const uploadFailed = (outcome: FileOutcome): FileOutcome => {
+  const uploadFailed = (outcome: FileOutcome): Promise<FileOutcome> => {
     events.uploaded(outcome);
     return settle(outcome);
   };

@@ -7,7 +7,7 @@ import { uploadOwner } from '../metrics/runner/upload-owner.ts';
 import { cannotRead, submitBatch, type BatchEvents, type FileOutcome } from './batch-submit.ts';
 import { findImages } from './image-files.ts';
 import { escapeControls, shownPath } from './printable.ts';
-import { openResults } from './results-file.ts';
+import { openResults, readerGone } from './results-file.ts';
 import { RunTally } from './run-tally.ts';
 
 const positiveInt = (value: string) => {
@@ -59,12 +59,21 @@ if (options.out && !/\.(csv|jsonl)$/.test(options.out)) program.error('--out mus
 // `npm run submit` runs in the project folder: the paths a person typed are from the folder they typed them in.
 if (process.env.npm_lifecycle_event === 'submit' && process.env.INIT_CWD) process.chdir(process.env.INIT_CWD);
 
+/** 128 + SIGPIPE: what a shell reports of a tool that wrote to a pipe whose reader was gone. */
+const READER_GONE_EXIT = 141;
 // First, so a results file that cannot be written stops the run before the walk and the uploads, in one line.
 // A write that fails later (a full disk) stops the run at once, as an interruption does: nothing more is uploaded or
 // waited on, its partial file is removed and the results file of the run before left whole; the same --key resumes.
+// Stdout's reader gone (`| head`) ends it quietly, as SIGPIPE ends a Unix tool.
 const results = (() => {
   try {
-    return openResults(options.out, (error) => giveUp(`${error.message}; ${shownPath(options.out!)} left as it was`));
+    return openResults(options.out, (error) => {
+      if (!options.out && readerGone(error)) {
+        stopProgress();
+        process.exit(READER_GONE_EXIT);
+      }
+      giveUp(options.out ? `${error.message}; ${shownPath(options.out)} left as it was` : error.message);
+    });
   } catch (error) {
     return program.error(escapeControls((error as Error).message));
   }
@@ -96,16 +105,16 @@ const progress = createProgress(images.length + unreadable.length);
 stopProgress = progress.stop;
 // Counts and failures only: each file's row goes to the results file as it finishes, and nothing else of it is kept.
 const tally = new RunTally();
-const finished = (outcome: FileOutcome) => {
+const finished = async (outcome: FileOutcome) => {
   progress.finished(outcome);
-  results.write(outcome);
   tally.record(outcome);
+  await results.write(outcome);
 };
 // Entries that could not even be looked at fail as files the batch could not read; the rest still go.
 for (const entry of unreadable) {
   const outcome = cannotRead(entry.path, entry.error);
   progress.uploaded(outcome);
-  finished(outcome);
+  await finished(outcome);
 }
 await submitBatch(
   images,

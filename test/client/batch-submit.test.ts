@@ -87,7 +87,7 @@ function options(overrides: Partial<BatchOptions> = {}): BatchOptions {
 /** Each file's outcome as the batch hands it on, in the order of `list`. */
 async function run(batch: BatchOptions, list = files) {
   const finished: FileOutcome[] = [];
-  await submitBatch(list, batch, { uploaded: () => {}, finished: (outcome) => finished.push(outcome) });
+  await submitBatch(list, batch, { uploaded: () => {}, finished: (outcome) => void finished.push(outcome) });
   const outcomes = list.map((file) => finished.find((outcome) => outcome.path === file)!);
   return { outcomes, finished };
 }
@@ -119,6 +119,23 @@ describe('batch client, one file at a time', () => {
     gc();
     expect(handedOn).toHaveLength(3);
     expect({ kept, alive: handedOn.filter((ref) => ref.deref() !== undefined).length }).toEqual({ kept: undefined, alive: 0 });
+  });
+
+  it('starts no file until the row of the one before is taken: a results file or stdout that does not keep up holds the run back', async () => {
+    onRead = (id, _read, res) => done(id, res);
+    const batch = options({ concurrency: 1 });
+    const happened: string[] = [];
+    onUpload = (fileName, res) => {
+      happened.push(`uploaded ${fileName}`);
+      acknowledge(fileName, res);
+    };
+    // A row taken only a while after it is handed on, as by a reader that is slow to drain.
+    const finished = async (outcome: FileOutcome) => {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      happened.push(`taken ${path.basename(outcome.path)}`);
+    };
+    await submitBatch(files, batch, { uploaded: () => {}, finished });
+    expect(happened).toEqual(['uploaded a.jpg', 'taken a.jpg', 'uploaded b.jpg', 'taken b.jpg', 'uploaded c.jpg', 'taken c.jpg']);
   });
 
   it('gives one file an error outcome when the master stops answering its reads, and finishes the others', async () => {

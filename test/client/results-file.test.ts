@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Writable } from 'node:stream';
 import { parse } from 'csv-parse/sync';
 import { afterAll, expect, it } from 'vitest';
 import type { FileOutcome } from '../../client/batch-submit.ts';
@@ -66,3 +67,36 @@ it.each(['csv', 'jsonl'])(
     expect(fs.existsSync(partial)).toBe(false);
   },
 );
+
+it('on stdout, waits for a reader that does not keep up rather than hold the rows in memory, then writes them all', async () => {
+  // A reader that takes nothing until the test lets it: what a pipe to a slow or stopped reader does.
+  const held: (() => void)[] = [];
+  let reading = false;
+  let received = '';
+  const stdout = new Writable({
+    highWaterMark: 1024,
+    write(chunk: Buffer, _encoding, callback) {
+      received += chunk.toString();
+      if (reading) callback();
+      else held.push(callback);
+    },
+  });
+  const results = openResults(undefined, (error) => expect.fail(error.message), stdout);
+  let taken = 0;
+  const writing = (async () => {
+    for (let i = 0; i < 5000; i++) {
+      await results.write({ path: `${i}.jpg`, jobId: `job-${i}`, status: 'queued', error: null, job: jobView(`job-${i}`) });
+      taken++;
+    }
+  })();
+  await new Promise((resolve) => setImmediate(resolve));
+  // Rows of about 40 bytes: the writer stops taking them once the buffers on the way are full (the stringifier's 16 KiB
+  // and the reader's 1 KiB hold some 450), not after all 5000.
+  expect(taken).toBeLessThan(1000);
+  reading = true;
+  held.splice(0).forEach((callback) => callback());
+  await writing;
+  await results.close();
+  expect(taken).toBe(5000);
+  expect(parse(received, { columns: true })).toHaveLength(5000);
+});

@@ -86,3 +86,16 @@ it('stops at the first row it cannot write (a full disk), without waiting on the
   expect(fs.readFileSync(out, 'utf8')).toBe('the run before\n');
   expect(fs.readdirSync(outDir)).toEqual(['results.csv']);
 }, 30_000); // before the fix the run waits on b for ever: fail it soon
+
+it('writing to stdout, stops quietly with exit 141 when the reader is gone (`| head`), as a tool that SIGPIPE ends', async () => {
+  const folder = imagesIn('reader-gone', ['a.jpg', 'b.jpg']);
+  statusOf = () => 'done';
+  const run = runClient([folder, '--master', masterUrl, '--concurrency', '1']);
+  // The reading end closed before the first row: the run's first write to stdout fails, EPIPE.
+  run.child.stdout.destroy();
+  const { code, stderr } = await run.exited;
+  expect(code, stderr).toBe(141);
+  expect(stderr).not.toContain('EPIPE');
+  expect(stderr).not.toMatch(/^\s+at /m); // no stack trace
+  expect(stderr).not.toContain('file(s) submitted'); // no summary of a run that stopped
+});
