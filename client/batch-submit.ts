@@ -7,6 +7,7 @@ import { constants as fsConstants } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { JobView, type UploadLimits } from '../master/api-types.ts';
+import { flattened } from '../master/shown-text.ts';
 import { describeAnswer, quoteAnswer, requestWithRetries, type RetryPolicy } from '../metrics/runner/retrying-request.ts';
 import { uploadForm, uploadWithRetries } from '../metrics/runner/upload-client.ts';
 
@@ -47,6 +48,13 @@ const notUploaded = (file: string, error: string): FileOutcome => ({ path: file,
 /** A file that could not be read: it fails on its own and the run goes on. */
 export const cannotRead = (file: string, why: string): FileOutcome => notUploaded(file, `cannot read the file: ${why}`);
 
+/**
+ * The name the master stores and shows: the file's own with each run of characters that break a line, hide or turn text
+ * around made one space, as the master shows a worker's failure reason; sent as it is, the master refuses it (400
+ * bad-file-name). The results file and the progress lines keep the real path.
+ */
+const uploadName = (file: string) => flattened(path.basename(file));
+
 /** The real path (links resolved), so one file reached through a linked folder has one key. */
 const idempotencyKey = (realPath: string, bytes: Uint8Array) => createHash('sha256').update(realPath).update('\0').update(bytes).digest('hex');
 
@@ -72,7 +80,7 @@ async function submitOne(file: string, options: BatchOptions, events: BatchEvent
   if (!Buffer.isBuffer(bytes)) return uploadFailed(bytes);
   const real = await fs.realpath(file).catch((error: Error) => error);
   if (real instanceof Error) return uploadFailed(cannotRead(file, real.message));
-  const upload = await uploadWithRetries(options, { key: idempotencyKey(real, bytes), fileName: path.basename(file), path: file }, bytes, Date.now());
+  const upload = await uploadWithRetries(options, { key: idempotencyKey(real, bytes), fileName: uploadName(file), path: file }, bytes, Date.now());
   const jobId = upload.jobId;
   if (!jobId) {
     const last = upload.attempts.at(-1);
@@ -109,11 +117,11 @@ async function readUpload(file: string, limits: UploadLimits | null): Promise<Bu
   try {
     const stat = await handle.stat();
     if (!stat.isFile()) return cannotRead(file, 'not a regular file (a FIFO, socket or device)');
-    const before = await tooLarge(stat.size, path.basename(file), limits);
+    const before = await tooLarge(stat.size, uploadName(file), limits);
     if (before) return notUploaded(file, before);
     const bytes = await handle.readFile();
     // It may have grown since it was looked at.
-    const after = await tooLarge(bytes.length, path.basename(file), limits);
+    const after = await tooLarge(bytes.length, uploadName(file), limits);
     return after ? notUploaded(file, after) : bytes;
   } catch (error) {
     return cannotRead(file, (error as Error).message);

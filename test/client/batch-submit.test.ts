@@ -11,6 +11,7 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { submitBatch, type BatchOptions, type FileOutcome } from '../../client/batch-submit.ts';
+import { isPlain } from '../../master/shown-text.ts';
 import { jobView } from '../support/job-view.ts';
 
 /** What the server does with a GET of a job: answer it, or not. */
@@ -136,6 +137,23 @@ describe('batch client, one file at a time', () => {
     };
     await submitBatch(files, batch, { uploaded: () => {}, finished });
     expect(happened).toEqual(['uploaded a.jpg', 'taken a.jpg', 'uploaded b.jpg', 'taken b.jpg', 'uploaded c.jpg', 'taken c.jpg']);
+  });
+
+  it('sends a file name with a line break or a bidi control cleaned as the master takes it, the real path kept in the outcome', async () => {
+    onRead = (id, _read, res) => done(id, res);
+    const odd = ['new\nline.jpg', 'turned\u202egpj.jpg', 'tab\t\r\n.jpg'].map((name) => path.join(folder, name));
+    odd.forEach((file) => fs.writeFileSync(file, Buffer.from([0xff, 0xd8, 0xff, 0xe0])));
+    const batch = options({ concurrency: 1 });
+    const sent: string[] = [];
+    onUpload = (fileName, res) => {
+      sent.push(fileName);
+      acknowledge(fileName, res);
+    };
+    const { outcomes } = await run(batch, odd);
+    // Each run of such characters one space, as the master shows a worker's failure reason: what its upload check passes.
+    expect(sent).toEqual(['new line.jpg', 'turned gpj.jpg', 'tab .jpg']);
+    for (const name of sent) expect(isPlain(name)).toBe(true);
+    expect(outcomes.map((outcome) => [outcome.path, outcome.status])).toEqual(odd.map((file) => [file, 'done']));
   });
 
   it('gives one file an error outcome when the master stops answering its reads, and finishes the others', async () => {
