@@ -99,3 +99,12 @@ it('writing to stdout, stops quietly with exit 141 when the reader is gone (`| h
   expect(stderr).not.toMatch(/^\s+at /m); // no stack trace
   expect(stderr).not.toContain('file(s) submitted'); // no summary of a run that stopped
 });
+
+it('writing to a stdout that cannot be written (a full disk), stops in one line, exit 1', async () => {
+  const folder = imagesIn('stdout-full', ['a.jpg', 'b.jpg']);
+  statusOf = () => 'done';
+  const { code, stderr } = await runClient([folder, '--master', masterUrl], ['sh', '-c', 'exec "$@" > /dev/full', 'sh']).exited;
+  expect(code, stderr).toBe(1);
+  expect(stderr.trimEnd().split('\n').at(-1)).toBe('cannot write the results to stdout: ENOSPC: no space left on device, write');
+  expect(stderr).not.toMatch(/^\s+at /m); // no stack trace
+});
