@@ -1,6 +1,8 @@
 // How far the master's clock is from the client's, from the HTTP Date header.
 // Measured once per study over the clean link: the offset belongs to the two
-// hosts, and probes on a lossy link mostly stall and widen the bound.
+// hosts, and probes on a lossy link mostly stall and widen the bound. The
+// study's client shares the master's host, so there it is a check that the
+// clocks agree, kept in config.json, not a correction (runner/study.ts).
 //
 // A Date header says only which second the master was in, sometime between
 // our send and our receive. Each round trip therefore bounds the offset

@@ -31,7 +31,7 @@ export interface JobRecord {
   top5: number[] | null;
   worker: string | null;
   error: string | null;
-  /** master − client, ms, as measured for this loss rate (0 when it could not be measured). */
+  /** master − client, ms: 0 in the study, whose client shares the master's host clock (runner/study.ts). */
   clockOffsetMs: number;
 }
 

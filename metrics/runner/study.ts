@@ -13,7 +13,6 @@ import { startMaster, type Master } from '../../master/server.ts';
 import { loadDataset, type LabelledImage } from '../dataset.ts';
 import { createLossyLink, type LossyLink } from '../lossy-link.ts';
 import { lossNotApplied } from './applied-loss.ts';
-import type { ClockOffset } from './clock-offset.ts';
 import { probeClockOffset, runUploadClient } from './client-process.ts';
 import { buildRecords, type JobRecord } from './job-records.ts';
 import { duplicateJobs, listAllJobs, uploadKey, waitForJobs } from './master-jobs.ts';
@@ -85,6 +84,8 @@ export async function runStudy(
     );
     await untilAborted(fleet.waitUntilReady(FLEET_READY_TIMEOUT_MS), signal);
     const model = (await fetch(new URL('/api/model', master.url), { signal }).then((r) => r.json())) as ModelView;
+    // The client's namespace is on this host, so it reads the master's clock: records take no offset, as subtracting
+    // the Date-header estimate would only add its error (a few ms either way). The probe stays in config.json as a check.
     const clock = await untilAborted(probeClockOffset(masterBehindLink, link.wrap, signal), signal); // the link is still clean here
 
     const runConfig = (summaries: readonly LossSummary[]) => ({
@@ -110,8 +111,7 @@ export async function runStudy(
       losses: options.losses,
       signal,
       savedIn: options.outDir,
-      measure: (loss, round) =>
-        measureAtLoss({ options, link, master, masterBehindLink, images, loss, clock, keyPrefix: `${runId}-${round}`, progress, signal }),
+      measure: (loss, round) => measureAtLoss({ options, link, master, masterBehindLink, images, loss, keyPrefix: `${runId}-${round}`, progress, signal }),
       save: async (done) => {
         const summaries = done.map((round) => round.summary);
         files = await writeResults(
@@ -165,13 +165,12 @@ interface LossRound {
   masterBehindLink: string;
   images: LabelledImage[];
   loss: number;
-  clock: ClockOffset;
   keyPrefix: string;
   progress: StudyProgress;
   signal: AbortSignal | undefined;
 }
 
-async function measureAtLoss({ options, link, master, masterBehindLink, images, loss, clock, keyPrefix, progress, signal }: LossRound) {
+async function measureAtLoss({ options, link, master, masterBehindLink, images, loss, keyPrefix, progress, signal }: LossRound) {
   await link.setLoss(loss);
   const measuredLoss = await link.measureLoss(options.lossProbePackets);
   // Figures under a loss the link did not apply would be false: the round stops instead (runRounds names it).
@@ -205,7 +204,7 @@ async function measureAtLoss({ options, link, master, masterBehindLink, images, 
     uploads.map((upload) => upload.key),
   );
 
-  const records = buildRecords({ loss, images, uploads: results, acknowledged, unacknowledgedButCreated, clockOffsetMs: clock.offsetMs ?? 0 });
+  const records = buildRecords({ loss, images, uploads: results, acknowledged, unacknowledgedButCreated, clockOffsetMs: 0 });
   const summary = summarize(records, { loss, offeredRate: options.ratePerSecond, measuredLoss, duplicateJobs: duplicates });
   const { correct, wrong, failed, missing, unacknowledged } = summary.buckets;
   bars.end(

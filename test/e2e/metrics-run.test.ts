@@ -20,17 +20,20 @@ const dataDir = path.join(work, 'data');
 interface RawRecord {
   loss: number;
   trueIndex: number;
+  intendedAt: number;
   ackedAt: number | null;
   jobId: string | null;
   status: string | null;
   finishedAt: number | null;
   top5: number[] | null;
+  clockOffsetMs: number;
   bucket: string;
 }
 
 let run: { code: number | null; pid: number; stdout: string; stderr: string };
 let records: RawRecord[];
 let summary: Record<string, string>[];
+let latency: Record<string, string>[];
 let master: TestMaster | undefined;
 
 /** Rows of a CSV without quoted commas (the summary has none). */
@@ -60,6 +63,7 @@ beforeAll(async () => {
   if (code === 0) {
     records = JSON.parse(fs.readFileSync(path.join(outDir, 'records.json'), 'utf8')) as RawRecord[];
     summary = readCsv(path.join(outDir, 'summary.csv'));
+    latency = readCsv(path.join(outDir, 'latency.csv'));
   }
 }, 300_000);
 
@@ -97,7 +101,7 @@ describe('npm run metrics', () => {
     expect(config.clock.samples, 'clock probes answered').toBeGreaterThan(0);
     // One machine, one clock; Node may serve the previous second's Date header for a timer's delay past the tick.
     expect(Math.abs(config.clock.offsetMs)).toBeLessThanOrEqual(config.clock.uncertaintyMs + 20);
-    expect(readCsv(path.join(outDir, 'latency.csv'))).toHaveLength(2);
+    expect(latency).toHaveLength(2);
 
     // Parsed by a real SVG parser: Chromium's DOMParser.
     const browser = await launchBrowser({ executablePath: resolveBrowserPath('chromium'), args: ['--headless=new', '--no-sandbox'], pipe: true });
@@ -129,6 +133,19 @@ describe('npm run metrics', () => {
       }
       // With the workers on a clean link and TCP under the client, 20% loss still gets every upload through.
       expect(Number(row.correct) + Number(row.wrong), `done at loss ${row.loss}`).toBe(20);
+    }
+  });
+
+  it('times end to end on the one clock the client and the master share, not shifted by the estimate of an offset', () => {
+    // The client's namespace is on this host: its clock is the master's, and the Date-header estimate only adds its error.
+    for (const record of records) expect(record.clockOffsetMs).toBe(0);
+    for (const row of latency) {
+      const times = records
+        .filter((record) => record.loss === Number(row.loss) && record.ackedAt !== null && record.status === 'done')
+        .map((record) => record.finishedAt! - record.intendedAt)
+        .sort((a, b) => a - b);
+      // Nearest rank, computed here from the raw records.
+      expect(Number(row.endToEnd_p50_ms), `end to end p50 at loss ${row.loss}`).toBe(times[Math.ceil(times.length / 2) - 1]);
     }
   });
 
