@@ -88,9 +88,13 @@ export async function runStudy(
     // the Date-header estimate would only add its error (a few ms either way). The probe stays in config.json as a check.
     const clock = await untilAborted(probeClockOffset(masterBehindLink, link.wrap, signal), signal); // the link is still clean here
 
+    // Written after each loss rate: a run stopped or failed later says so here, and which rates its tables hold.
     const runConfig = (summaries: readonly LossSummary[]) => ({
       startedAt,
-      finishedAt: new Date().toISOString(),
+      writtenAt: new Date().toISOString(),
+      complete: summaries.length === options.losses.length,
+      lossesFinished: summaries.map((s) => s.loss),
+      lossesNotRun: options.losses.slice(summaries.length),
       argv: process.argv.slice(2),
       options,
       runId,

@@ -43,6 +43,9 @@ it('keeps the loss rates finished before a SIGINT, and cleans up', async () => {
   const records = JSON.parse(fs.readFileSync(path.join(outDir, 'records.json'), 'utf8')) as { loss: number }[];
   expect(records.map((record) => record.loss)).toEqual(Array(6).fill(0));
   expect(fs.readFileSync(path.join(outDir, 'summary.csv'), 'utf8').trim().split('\n')).toHaveLength(2);
+  // The folder itself says the run stopped short, and which rates it holds: its tables and graphs cover only those.
+  const config = JSON.parse(fs.readFileSync(path.join(outDir, 'config.json'), 'utf8')) as Record<string, unknown>;
+  expect(config).toMatchObject({ complete: false, lossesFinished: [0], lossesNotRun: [0.2, 0.4] });
   expect(execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' })).not.toContain(`-${child.pid}`);
   expect(
     [...studyTempDirs()].filter((name) => !tempBefore.has(name)),

@@ -98,6 +98,7 @@ describe('npm run metrics', () => {
     );
     const config = JSON.parse(fs.readFileSync(path.join(outDir, 'config.json'), 'utf8'));
     expect(config.options).toMatchObject({ losses: [0, 0.2], count: 20, ratePerSecond: 5, workers: 2 });
+    expect(config).toMatchObject({ complete: true, lossesFinished: [0, 0.2], lossesNotRun: [] });
     expect(config.clock.samples, 'clock probes answered').toBeGreaterThan(0);
     // One machine, one clock; Node may serve the previous second's Date header for a timer's delay past the tick.
     expect(Math.abs(config.clock.offsetMs)).toBeLessThanOrEqual(config.clock.uncertaintyMs + 20);
