@@ -1,4 +1,5 @@
 // The summary as a plain-text table for the terminal, one row per loss rate.
+import type { Distribution } from '../../common/percentiles.ts';
 import type { LossSummary } from './summary.ts';
 import type { Proportion } from './wilson.ts';
 
@@ -6,6 +7,7 @@ const percent = (value: number) => (Number.isFinite(value) ? `${(value * 100).to
 const withInterval = (p: Proportion) => `${percent(p.value)} [${percent(p.low)}, ${percent(p.high)}]`;
 const perSecond = (value: number) => value.toFixed(2);
 const seconds = (ms: number) => (Number.isFinite(ms) ? (ms / 1000).toFixed(2) : '–');
+const percentiles = (d: Distribution) => `${seconds(d.p50)}/${seconds(d.p99)} (${d.count})`;
 
 const COLUMNS: [string, (s: LossSummary) => string][] = [
   ['loss', (s) => String(s.loss)],
@@ -24,8 +26,9 @@ const COLUMNS: [string, (s: LossSummary) => string][] = [
   ['top-1 of sent [95% CI]', (s) => withInterval(s.top1)],
   ['top-5 of sent', (s) => percent(s.top5.value)],
   ['top-1 of done', (s) => percent(s.top1OfDone.value)],
-  ['upload p50/p99 s', (s) => `${seconds(s.latency.upload.p50)}/${seconds(s.latency.upload.p99)}`],
-  ['end-to-end p50/p99 s', (s) => `${seconds(s.latency.endToEnd.p50)}/${seconds(s.latency.endToEnd.p99)}`],
+  // Taken over the images that got that far (n): those never acknowledged or never done, the slowest, are not in them.
+  ['upload p50/p99 s (n)', (s) => percentiles(s.latency.upload)],
+  ['end-to-end p50/p99 s (n)', (s) => percentiles(s.latency.endToEnd)],
 ];
 
 export function formatSummaryTable(summaries: readonly LossSummary[]): string {

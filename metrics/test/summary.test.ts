@@ -41,6 +41,13 @@ describe('loss-rate summary', () => {
     expect(formatSummaryTable([summary]).split('\n')[0]).toMatch(/ dup jobs /);
   });
 
+  it('prints how many images each latency was taken over, as the slowest, never answered, are not among them', () => {
+    // 6 sent: 4 acknowledged (upload times), 3 done (end-to-end times).
+    const [header, , row] = formatSummaryTable([summary]).split('\n');
+    expect(header).toMatch(/upload p50\/p99 s \(n\)/);
+    expect(row).toMatch(/\d\.\d\d\/\d\.\d\d \(4\)\s+\d\.\d\d\/\d\.\d\d \(3\)$/);
+  });
+
   it('scores accuracy over every image sent, and separately over done jobs, with Wilson intervals', () => {
     expect(summary.top1).toMatchObject({ successes: 1, trials: 6 });
     expect(summary.top5).toMatchObject({ successes: 2, trials: 6 });
