@@ -62,15 +62,16 @@ export function statsTables(stats: StatsView, workers: WorkerView[]): Record<str
     },
     'latency.csv': {
       columns: ['sampledAt', 'stage', 'count', 'mean_ms', 'p50_ms', 'p90_ms', 'p99_ms', 'max_ms'],
+      // The master sends zeros for a stage no job finished in its window (JSON has no NaN): no data, not 0 ms.
       rows: latencyStages.map(([stage, { count, mean, p50, p90, p99, max }]) => ({
         sampledAt,
         stage,
         count,
-        mean_ms: mean,
-        p50_ms: p50,
-        p90_ms: p90,
-        p99_ms: p99,
-        max_ms: max,
+        mean_ms: count ? mean : null,
+        p50_ms: count ? p50 : null,
+        p90_ms: count ? p90 : null,
+        p99_ms: count ? p99 : null,
+        max_ms: count ? max : null,
       })),
     },
     'histograms.csv': {
