@@ -56,9 +56,10 @@ export function statsTables(stats: StatsView, workers: WorkerView[]): Record<str
   const histogramStages = Object.entries(stats.histogramsMs);
   const { dispatch } = stats;
   return {
+    // Counts are per slot, from at to until: 5 s, but the last slot is still running at the sample and covers less.
     'series.csv': {
-      columns: ['sampledAt', 'at', 'submitted', 'completed', 'failed', 'queued', 'leased'],
-      rows: stats.series.map((point) => ({ sampledAt, ...point })),
+      columns: ['sampledAt', 'at', 'until', 'submitted', 'completed', 'failed', 'queued', 'leased'],
+      rows: stats.series.map((point, i) => ({ sampledAt, ...point, until: stats.series[i + 1]?.at ?? sampledAt })),
     },
     'latency.csv': {
       columns: ['sampledAt', 'stage', 'count', 'mean_ms', 'p50_ms', 'p90_ms', 'p99_ms', 'max_ms'],

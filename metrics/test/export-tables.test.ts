@@ -39,4 +39,16 @@ describe('metrics:export tables', () => {
     });
     expect(rows.find((row) => row.stage === 'inference')).toMatchObject({ count: 2, mean_ms: 40, p50_ms: 38, max_ms: 42 });
   });
+
+  it('says when each point of the series ends: the next one, or the sample for the slot still running', () => {
+    const point = (at: string, completed: number) => ({ at, submitted: completed, completed, failed: 0, queued: 0, leased: 0 });
+    const stats = snapshot({ series: [point('2026-12-07T12:00:00.000Z', 10), point('2026-12-07T12:00:05.000Z', 4)] });
+    const rows = statsTables(stats, [])['series.csv']!;
+    expect(rows.columns).toContain('until');
+    // The last point's 4 jobs are 2 s' worth, not 5 s'.
+    expect(rows.rows.map((row) => [row.at, row.until, row.completed])).toEqual([
+      ['2026-12-07T12:00:00.000Z', '2026-12-07T12:00:05.000Z', 10],
+      ['2026-12-07T12:00:05.000Z', '2026-12-07T12:00:07.000Z', 4],
+    ]);
+  });
 });

@@ -59,7 +59,11 @@ describe('metrics:export', () => {
 
     const series = readCsv(outDir, 'series.csv');
     expect(ofLast(series)).toEqual(
-      last.series.map((point) => ({ sampledAt: last.at, ...Object.fromEntries(Object.entries(point).map(([k, v]) => [k, asText(v)])) })),
+      last.series.map((point, i) => ({
+        sampledAt: last.at,
+        ...Object.fromEntries(Object.entries(point).map(([k, v]) => [k, asText(v)])),
+        until: last.series[i + 1]?.at ?? last.at,
+      })),
     );
     expect(ofLast(series).reduce((total, row) => total + Number(row.completed), 0)).toBe(5);
 
