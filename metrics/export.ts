@@ -56,7 +56,8 @@ export function statsTables(stats: StatsView, workers: WorkerView[]): Record<str
   const histogramStages = Object.entries(stats.histogramsMs);
   const { dispatch } = stats;
   return {
-    // Counts are per slot, from at to until: 5 s, but the last slot is still running at the sample and covers less.
+    // Counts are per slot, from at to until: 5 s, but the last slot is still running at the sample and covers less (and
+    // the first after the master started covers only the time since).
     'series.csv': {
       columns: ['sampledAt', 'at', 'until', 'submitted', 'completed', 'failed', 'queued', 'leased'],
       rows: stats.series.map((point, i) => ({ sampledAt, ...point, until: stats.series[i + 1]?.at ?? sampledAt })),

@@ -1,6 +1,6 @@
 // One raw record per image sent: what the client saw, joined with what the
 // master holds for it. Times stay on the clock that took them; clockOffsetMs
-// (master − client) converts between the two.
+// (master − client) converts between the two: 0 in the study, whose client shares the master's host clock.
 import type { AttemptOutcome as MasterAttemptOutcome, JobStatus, JobView, JobDetailView } from '../../master/api-types.ts';
 import type { LabelledImage } from '../dataset.ts';
 import type { UploadAttempt, UploadResult } from './upload-client.ts';

@@ -5,7 +5,7 @@
 //   transfer   worker lease minus inference: finishedAt − startedAt − inferenceMs
 //              (image to the worker, decoding, result back)
 //   inference  the worker's own measure of the model run
-//   endToEnd   intended send (client) → finishedAt (master), via the clock offset
+//   endToEnd   intended send (client) → finishedAt (master): one host clock in the study (offset 0)
 import { distribution, type Distribution } from '../../common/percentiles.ts';
 import type { JobRecord } from './job-records.ts';
 import { bucketOf } from './outcomes.ts';

@@ -2,7 +2,7 @@
 // schedule, one send interval before the first intended send, so n uploads
 // fill n slots and a system that keeps up with zero delay reads exactly the
 // offered rate. Windows are on the client's clock; master times are converted
-// with the clock offset.
+// with the clock offset (0 in the study: client and master share the host clock).
 //
 // submissionRate: uploads acknowledged (201) per second, until the last 201.
 //   This is what the 2020 study called throughput.

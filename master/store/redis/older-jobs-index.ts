@@ -6,7 +6,7 @@
 // other calls need no index to be right (creates add their jobs to every index themselves; retention only finds
 // older ended jobs later), but a blacklisting's walk reads the answers index, so it first has the partition indexed.
 import type { Logger } from '../../log.ts';
-import { logStoreError } from '../store-errors.ts';
+import { logStoreError, StoreUnavailableError } from '../store-errors.ts';
 import { inEveryReachable } from './reachable-partitions.ts';
 import type { RedisPartition } from './redis-partition.ts';
 
@@ -14,6 +14,8 @@ export class OlderJobsIndex {
   private readonly done: boolean[];
   /** Indexing under way, by partition: one run at a time, shared by whoever asks meanwhile. */
   private readonly running = new Map<number, Promise<void>>();
+  /** Partitions whose indexing at a reaper tick failed other than as out of reach, and was logged so. */
+  private readonly failureLogged = new Set<number>();
 
   constructor(
     private readonly partitions: readonly RedisPartition[],
@@ -53,15 +55,27 @@ export class OlderJobsIndex {
       this.log?.warn({ partitions: passedOver }, 'queue partitions out of reach at start (their Redis node is down): their jobs wait until it is back');
   }
 
-  /** Tries again, without waiting, each partition not yet indexed and not being indexed; one that fails waits for the next call. */
+  /**
+   * Tries again, without waiting, each partition not yet indexed and not being indexed; one that fails waits for the
+   * next call. An error other than its node being out of reach (logged at debug) is logged once: the reaper ticks
+   * every second or less.
+   */
   catchUp(): void {
     for (const p of this.pending()) {
       if (this.running.has(p)) continue;
       void this.ensure(p).then(
         () => this.log?.info({ partition: p }, 'queue partition back in reach: its older jobs are indexed, and leasing takes from it again'),
         (error: unknown) => {
-          if (this.log)
-            logStoreError(this.log, error, `indexing the older jobs of queue partition ${p} failed; leasing passes over it until a later try succeeds`);
+          if (!this.log) return;
+          if (!(error instanceof StoreUnavailableError)) {
+            if (this.failureLogged.has(p)) return;
+            this.failureLogged.add(p);
+          }
+          logStoreError(
+            this.log,
+            error,
+            `indexing the older jobs of queue partition ${p} failed; leasing passes over it, and it is tried again at each reaper tick`,
+          );
         },
       );
     }
