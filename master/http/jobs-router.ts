@@ -49,15 +49,16 @@ export function jobsRouter({ store, lifecycle, config, uploadGuards, requesters,
     return job;
   }
 
-  // Credentials are judged before the body is read: a refused submitter costs no upload.
-  const identifySubmitter: RequestHandler = (req, res, next) => {
+  // Credentials and the Idempotency-Key are judged before the body is read: a refusal they earn costs no upload.
+  const judgeHeaders: RequestHandler = (req, res, next) => {
     res.locals.submitter = submitter(requesters.of(req), requesters.ownerKeys, requesters.keysRequired);
+    res.locals.idempotencyKey = idempotencyKey(req);
     next();
   };
 
   // The upload's slot (upload-slots.ts) is kept until its images are checked and stored, even if its client hangs up:
   // a decode under way cannot be stopped.
-  router.post('/', identifySubmitter, ...uploadGuards, upload, (req, res) => holdWhile(res, acceptUpload(req, res)));
+  router.post('/', judgeHeaders, ...uploadGuards, upload, (req, res) => holdWhile(res, acceptUpload(req, res)));
 
   async function acceptUpload(req: Request, res: Response): Promise<void> {
     // A client that left before its upload was looked at is owed nothing: none of its images is decoded.
@@ -85,7 +86,7 @@ export function jobsRouter({ store, lifecycle, config, uploadGuards, requesters,
       });
     }
     const { owner, newKey } = res.locals.submitter as ReturnType<typeof submitter>;
-    const created = await lifecycle.submit(jobs, idempotencyKey(req), owner);
+    const created = await lifecycle.submit(jobs, res.locals.idempotencyKey as string | undefined, owner);
     // A new owner's key is shown once: in the answer for scripts, in a cookie for browsers.
     if (newKey) giveOwnerCookie(req, res, newKey);
     res

@@ -146,6 +146,17 @@ describe.each(UPLOAD_STORES)('uploads on $name', (store) => {
     expect((await submit('k'.repeat(200))).status).toBe(201);
   });
 
+  it('refuses an Idempotency-Key past 200 characters from the headers, before any image is read or decoded', async () => {
+    const master = await uploads.start();
+    // A body the master would refuse too (415 not-an-image), once it had read and looked at it: before, that was the answer.
+    const data = new FormData();
+    data.append('image', new Blob([new Uint8Array(Buffer.from('not an image'))]), 'a.jpg');
+    const response = await fetch(`${master.url}/api/jobs`, { method: 'POST', body: data, headers: { 'Idempotency-Key': 'k'.repeat(201) } });
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe('bad-idempotency-key');
+    await uploads.expectNothingStored();
+  });
+
   it('refuses a batch past MAX_PENDING_JOBS (503 queue-full), leaving none of its images', async () => {
     await uploads.start({ maxPendingJobs: 1 });
     const answer = await uploads.upload([
