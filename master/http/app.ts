@@ -105,7 +105,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(docsRouter(document));
   app.use(methodNotAllowed);
   app.use('/api', notFound);
-  app.use(webAppRouter(config.webDir));
+  app.use(webAppRouter(config.webDir, log));
   app.use(notFound);
   app.use(errorHandler(log, config));
   return app;

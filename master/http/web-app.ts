@@ -2,16 +2,22 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import express, { Router } from 'express';
+import type { Logger } from '../log.ts';
 import { HttpError } from './errors.ts';
 
-export function webAppRouter(webDir: string): Router {
+export function webAppRouter(webDir: string, log: Logger): Router {
   const router = Router();
   const index = path.join(webDir, 'index.html');
+  // The folder is the operator's to know, not a stranger's: logged (once until it is built), never answered.
+  let missingLogged = false;
   router.use(express.static(webDir, { index: false, maxAge: '1h' }));
   router.get(/^\/(?!api\/|models\/|ws\/).*/, (_req, res) => {
     if (!fs.existsSync(index)) {
-      throw new HttpError(503, 'web-not-built', `the web app is not built in ${webDir}: run "npm run build"`);
+      if (!missingLogged) log.warn({ webDir }, 'the web app is not built: run "npm run build" or set WEB_DIR');
+      missingLogged = true;
+      throw new HttpError(503, 'web-not-built', 'the web app is not built on this master; its operator can build it with "npm run build"');
     }
+    missingLogged = false;
     res.set('Cache-Control', 'no-cache').sendFile(index);
   });
   return router;
