@@ -3,7 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp } from './http/app.ts';
 import { RATE_COUNT_TIMEOUT_MS } from './http/address-limiter.ts';
-import { refuseUnmetExpectations } from './http/bare-refusals.ts';
+import { refuseConnect, refuseUnmetExpectations } from './http/bare-refusals.ts';
 import { RequestRate } from './http/request-rate.ts';
 import { answerClientErrors } from './http/client-errors.ts';
 import { proxyTrust } from './http/client-address.ts';
@@ -224,6 +224,7 @@ async function startLocked(config: Config, log: Logger, parts: MasterParts, lock
   limitConnections(server, config, clients);
   answerClientErrors(server, config);
   refuseUnmetExpectations(server);
+  refuseConnect(server);
   hub.attach(server, ignoreUpgrade);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -2,7 +2,7 @@
 // whole request (REQUEST_TIMEOUT_MS) come too late, that idles (KEEP_ALIVE_TIMEOUT_MS) or that stops reading
 // its answers (STALLED_CONNECTION_MS) is closed, and gives its place back; one the master itself is slow to
 // answer is not. What Node's parser refuses before any request exists (late headers or requests, headers past
-// MAX_HEADER_BYTES, malformed HTTP), and what Node's server would refuse on its own (no Host, an unmet Expect), is
+// MAX_HEADER_BYTES, malformed HTTP), and what Node's server would refuse on its own (no Host, an unmet Expect, CONNECT), is
 // answered in the API's JSON error shape, not bare.
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
@@ -184,6 +184,15 @@ describe('requests the HTTP parser refuses', () => {
     expect(await answerTo(master, 'GET /livez HTTP/1.0\r\n\r\n')).toMatch(/^HTTP\/1\.1 200 /);
     const continued = await answerTo(master, 'GET /livez HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n');
     expect(continued).toMatch(/^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 /);
+  });
+
+  it('answer a CONNECT (a proxy tunnel, which the master is not) with 405 method-not-allowed in JSON', async () => {
+    const master = await start({});
+    // Before, Node closed the socket without a word: an empty answer.
+    const raw = await answerTo(master, 'CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n');
+    expectRefusal(raw, 405, 'method-not-allowed');
+    expect(parsed(raw).headers.allow).toBe('GET, HEAD, POST, DELETE, OPTIONS');
+    expect((await request(master, { path: '/livez' })).status).toBe(200);
   });
 
   it('answer a malformed request pipelined behind a good one after the good one’s answer', async () => {
