@@ -1,4 +1,5 @@
 // One error shape for the whole API: HTTP status + {error: {code, message}} in plain words.
+import { STATUS_CODES } from 'node:http';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import multer from 'multer';
 import type { ApiError } from '../api-types.ts';
@@ -61,7 +62,7 @@ export function errorHandler(log: Logger, limits: { maxUploadBytes: number; maxF
       // The client went away mid-upload (lossy links do this); it will retry, nothing was stored.
       log.info('upload aborted by the client');
       http = new HttpError(400, 'upload-aborted', 'the upload was cut off before it finished; nothing was stored');
-    } else if (isBodyError(error)) http = new HttpError(error.status, 'bad-request', error.message);
+    } else if (isBodyError(error)) http = fromLibrary(error);
     else if (res.destroyed) {
       // The client hung up before its answer: there is no one to tell, and what failed next may be its doing (its
       // upload's files deleted as it left: upload.ts), not a fault of the master's.
@@ -80,6 +81,22 @@ export const notFound: RequestHandler = (req, res) => {
   // originalUrl: req.path is relative to the router that gave up.
   res.status(404).json(body('not-found', `no such endpoint: ${req.method} ${req.originalUrl.split('?')[0]}`));
 };
+
+/** Plain words for the 4xx statuses the libraries under the routes answer with (`send` serving a model file). */
+const LIBRARY_WORDS: Record<number, string> = {
+  412: 'a precondition of the request (If-Match, If-Unmodified-Since) does not hold for this file',
+  416: 'the Range asked for lies outside the file; Content-Range says its length',
+};
+
+/** A 4xx a library threw (Express's router decoding a path, `send`): a code of its own and plain words, its headers kept. */
+function fromLibrary(error: { status: number; message: string; headers?: unknown }): HttpError {
+  if (error instanceof URIError) {
+    return new HttpError(400, 'bad-path', 'the path holds a "%" that starts no valid percent-encoding (%XX bytes of UTF-8 text)');
+  }
+  const reason = STATUS_CODES[error.status] ?? 'Bad Request';
+  const headers = typeof error.headers === 'object' && error.headers !== null ? (error.headers as Record<string, string>) : {};
+  return new HttpError(error.status, reason.toLowerCase().replace(/[^a-z]+/g, '-'), LIBRARY_WORDS[error.status] ?? error.message, headers);
+}
 
 function isBodyError(error: unknown): error is { status: number; message: string } {
   const status = (error as { status?: unknown })?.status;

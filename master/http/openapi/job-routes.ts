@@ -3,7 +3,7 @@ import type { RouteConfig } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
 import { JobDetailView, JobPage, JobView, SubmitResponse, UploadLimits } from '../../api-types.ts';
 import { ExportQuery, IdempotencyKey, jobListQuery, type PageLimits } from '../queries.ts';
-import { anyone, json, error, retryAfter, badCredentials, storeUnavailable, jobId, unknownJob, mayNotChange, noContent } from './responses.ts';
+import { anyone, json, error, retryAfter, badCredentials, storeUnavailable, jobId, unknownJob, mayNotChange, noContent, badPath } from './responses.ts';
 
 /** The job routes of a master whose pages are `pages`. */
 export const jobRoutes = (pages: PageLimits): RouteConfig[] => [
@@ -142,7 +142,7 @@ export const jobRoutes = (pages: PageLimits): RouteConfig[] => [
     summary: 'A job, its result and the timeline of its attempts (on a private board: to its owner and the admin).',
     security: anyone,
     request: { params: jobId },
-    responses: { 200: json(JobDetailView, 'The job.'), 401: badCredentials, 404: unknownJob, 503: storeUnavailable },
+    responses: { 200: json(JobDetailView, 'The job.'), 400: badPath, 401: badCredentials, 404: unknownJob, 503: storeUnavailable },
   },
   {
     method: 'get',
@@ -159,6 +159,7 @@ export const jobRoutes = (pages: PageLimits): RouteConfig[] => [
         content: { 'image/*': { schema: z.string().meta({ format: 'binary' }) } },
       },
       304: { description: 'The client has this image already: If-None-Match named its ETag.' },
+      400: badPath,
       401: badCredentials,
       404: unknownJob,
       410: error('The job is kept but its image was deleted (IMAGE_RETENTION_MS after the job ended); its result is still there.', ['image-expired']),
@@ -183,6 +184,7 @@ export const jobRoutes = (pages: PageLimits): RouteConfig[] => [
     request: { params: jobId },
     responses: {
       204: noContent,
+      400: badPath,
       ...mayNotChange,
       404: unknownJob,
       503: storeUnavailable,
@@ -197,6 +199,7 @@ export const jobRoutes = (pages: PageLimits): RouteConfig[] => [
     request: { params: jobId },
     responses: {
       200: json(JobView, 'The job, queued again.'),
+      400: badPath,
       ...mayNotChange,
       404: unknownJob,
       409: error(

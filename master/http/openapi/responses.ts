@@ -18,6 +18,8 @@ export const retryAfter = { 'Retry-After': { description: 'Seconds to wait befor
 export const badCredentials = error('The Authorization header holds no admin token, API key or owner key of this master.', ['bad-credentials']);
 export const storeUnavailable = error('The job store is unreachable just now; nothing was stored.', ['store-unavailable'], retryAfter);
 export const jobId = z.object({ id: z.string().meta({ description: 'A job id, as POST /api/jobs answered it.' }) });
+/** A path parameter with a "%" that starts no valid percent-encoding: Express cannot decode it. */
+export const badPath = error('The path holds a broken percent-encoding.', ['bad-path']);
 export const unknownJob = error('No job with this id (on a private board: none the requester may see).', ['job-not-found']);
 export const mayNotChange = {
   401: error('No credentials were sent (or the Authorization header names no one); changing a job needs its owner key or the admin token.', [

@@ -3,7 +3,7 @@ import type { RouteConfig } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
 import { HealthView, ModelView, StreamEvent, VerificationPolicyView } from '../../api-types.ts';
 import { StatsView } from '../../stats-api-types.ts';
-import { anyone, json, error, retryAfter, badCredentials, storeUnavailable } from './responses.ts';
+import { anyone, json, error, retryAfter, badCredentials, storeUnavailable, badPath } from './responses.ts';
 
 const statsAccess =
   'Anyone may read it on a public board (BOARD=public); on a private board only the admin, since its counts (of spot checks given, images sent, jobs leased) move differently for a spot check than for a job, so a volunteer reading them after every frame could tell which of its frames were spot checks.';
@@ -85,7 +85,10 @@ export const serviceRoutes: RouteConfig[] = [
           'application/octet-stream': { schema: z.string().meta({ format: 'binary' }) },
         },
       },
+      400: badPath,
       404: error('This master serves no such file (or another model).', ['model-file-not-found']),
+      412: error('A precondition of the request (If-Match, If-Unmodified-Since) does not hold for the file.', ['precondition-failed']),
+      416: error('The Range asked for lies outside the file; Content-Range says its length.', ['range-not-satisfiable']),
     },
   },
   {

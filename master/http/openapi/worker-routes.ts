@@ -33,7 +33,7 @@ export const workerRoutes = (pages: PageLimits): RouteConfig[] => [
     request: { params: z.object({ workerId: WorkerIdentity.shape.workerId }) },
     responses: {
       200: json(RevokedView, 'Revoked.'),
-      400: error('Not a worker id.', ['bad-worker-id']),
+      400: error('Not a worker id, or a path with a broken percent-encoding.', ['bad-worker-id', 'bad-path']),
       401: error('The admin token is missing or wrong.', ['admin-token-required']),
       403: error('The master has no ADMIN_TOKEN, so revoking is off.', ['admin-disabled']),
     },
