@@ -31,6 +31,10 @@ export function eventsRouter(boards: BoardStreams, requesters: Requesters, board
     }
     if (boards.full)
       throw new HttpError(503, 'too-many-event-streams', 'this master has as many live boards as it serves; try again shortly', { 'Retry-After': '10' });
+    const headers = { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache', Connection: 'keep-alive' };
+    // HEAD: the headers, and no stream. Node drops what is written to a HEAD answer, so a stream would never end, hold
+    // a board's place for nothing and close its connection to the requests behind it.
+    if (req.method === 'HEAD') return void res.set(headers).end();
     // A connection carrying a stream can answer nothing behind it: one with requests queued behind it is closed.
     if (!takeForStream(res)) return;
     // A client that left while the request waited (on Redis's request count) gets no stream.
@@ -42,7 +46,7 @@ export function eventsRouter(boards: BoardStreams, requesters: Requesters, board
       )
     )
       return;
-    res.set({ 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache', Connection: 'keep-alive' });
+    res.set(headers);
     res.flushHeaders();
     // On a private board each stream carries only its requester's job events (the admin's, every one), and
     // workers' credibility and checks passed only to the admin.

@@ -5,9 +5,11 @@
 // each is told a jittered reconnection wait); the number of streams is capped; and
 // worker changes arrive as coalesced diffs, not the whole list. The events kept
 // for catching up are bounded in number and in bytes.
+import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SyntheticWorker } from '../../metrics/synthetic-worker.ts';
 import { until } from '../../test/support/jobs-client.ts';
+import { received } from '../../test/support/raw-http.ts';
 import { jobView } from '../../test/support/job-view.ts';
 import { SseClient } from '../../test/support/sse-client.ts';
 import { startTestMaster, type TestMaster } from '../../test/support/test-master.ts';
@@ -210,6 +212,20 @@ describe('live event streams', () => {
     first.close();
     await until(async () => (await board({ localAddress: '127.0.0.2' })).status === 200, 'the closed stream to free its place');
     expect((await board({ localAddress: '127.0.0.2' })).status).toBe(429);
+  });
+
+  it('answer HEAD with the headers alone and end it: no stream is opened, and the connection serves the next request', async () => {
+    await start({ maxEventStreamsPerAddress: 1 });
+    const socket = net.connect({ host: '127.0.0.1', port: master!.port });
+    await new Promise((resolve) => socket.once('connect', resolve));
+    const answers = received(socket);
+    // A HEAD, then a stream's request and a probe behind it on the same connection.
+    socket.write('HEAD /api/events HTTP/1.1\r\nHost: x\r\n\r\nGET /livez HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+    const raw = await answers;
+    // Before, the HEAD opened a stream that never ended, and the probe behind it closed the connection unanswered.
+    expect(raw).toMatch(/^HTTP\/1\.1 200 [^]*text\/event-stream[^]*HTTP\/1\.1 200 [^]*"status":"live"/);
+    // It held no stream: the address's one place is free.
+    expect((await board({})).status).toBe(200);
   });
 
   it('send worker changes as coalesced diffs with the count connected: who joined or changed, who left', async () => {
