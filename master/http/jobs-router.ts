@@ -49,10 +49,11 @@ export function jobsRouter({ store, lifecycle, config, uploadGuards, requesters,
     return job;
   }
 
-  // Credentials and the Idempotency-Key are judged before the body is read: a refusal they earn costs no upload.
+  // Credentials, the Idempotency-Key and Private-Job are judged before the body is read: a refusal they earn costs no upload.
   const judgeHeaders: RequestHandler = (req, res, next) => {
     res.locals.submitter = submitter(requesters.of(req), requesters.ownerKeys, requesters.keysRequired);
     res.locals.idempotencyKey = idempotencyKey(req);
+    checkPrivateFlag(req.get('Private-Job'));
     next();
   };
 
@@ -166,10 +167,14 @@ export function jobsRouter({ store, lifecycle, config, uploadGuards, requesters,
 function isPrivate(req: Request): boolean {
   const field: unknown = (req.body as Record<string, unknown> | undefined)?.private;
   const given = [field, req.get('Private-Job')].filter((value) => value !== undefined);
-  if (given.some((value) => value !== 'true' && value !== 'false')) {
+  for (const value of given) checkPrivateFlag(value);
+  return given.includes('true');
+}
+
+function checkPrivateFlag(value: unknown): void {
+  if (value !== undefined && value !== 'true' && value !== 'false') {
     throw new HttpError(400, 'bad-private-flag', 'the form field "private" and the header Private-Job take "true" or "false"');
   }
-  return given.includes('true');
 }
 
 const IMAGE_REFUSAL_STATUS: Record<Extract<ImageCheck, { ok: false }>['code'], number> = {

@@ -2,11 +2,13 @@
 // does not decode or is too large, a reused key, a full queue, too many text fields. Each gets a 4xx or 503 with a
 // plain {error: {code, message}} and stores nothing, and leaves no file of it behind (uploads are written to disk as
 // they arrive). File names: upload-file-names.test.ts; what is stored: upload-storage.test.ts.
+import net from 'node:net';
 import zlib from 'node:zlib';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { MAX_TEXT_FIELD_BYTES, MAX_TEXT_FIELDS } from '../http/upload.ts';
 import { newOwner } from '../../test/support/jobs-client.ts';
+import { received } from '../../test/support/raw-http.ts';
 import { jpeg, part, UPLOAD_STORES, uploadMasters } from '../../test/support/upload-masters.ts';
 
 /** A valid PNG whose header declares width × height; its pixel data is a few bytes (a decoder that trusted it would allocate them all). */
@@ -146,14 +148,20 @@ describe.each(UPLOAD_STORES)('uploads on $name', (store) => {
     expect((await submit('k'.repeat(200))).status).toBe(201);
   });
 
-  it('refuses an Idempotency-Key past 200 characters from the headers, before any image is read or decoded', async () => {
-    const master = await uploads.start();
-    // A body the master would refuse too (415 not-an-image), once it had read and looked at it: before, that was the answer.
-    const data = new FormData();
-    data.append('image', new Blob([new Uint8Array(Buffer.from('not an image'))]), 'a.jpg');
-    const response = await fetch(`${master.url}/api/jobs`, { method: 'POST', body: data, headers: { 'Idempotency-Key': 'k'.repeat(201) } });
-    expect(response.status).toBe(400);
-    expect(((await response.json()) as { error: { code: string } }).error.code).toBe('bad-idempotency-key');
+  it.each([
+    ['an Idempotency-Key past 200 characters', `Idempotency-Key: ${'k'.repeat(201)}`, 'bad-idempotency-key'],
+    ['a Private-Job other than true or false', 'Private-Job: yes', 'bad-private-flag'],
+  ])('answers %s before the body has arrived', async (_case, header, code) => {
+    // Timeouts short enough that a master waiting for the rest of the body says so (408) within the test.
+    const master = await uploads.start({ headersTimeoutMs: 1_000, requestTimeoutMs: 2_000 });
+    const socket = net.connect({ host: '127.0.0.1', port: master.port });
+    await new Promise((resolve) => socket.once('connect', resolve));
+    const answer = received(socket);
+    const head = `POST /api/jobs HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=B\r\nContent-Length: 1000000\r\n${header}\r\n\r\n`;
+    // The first part of a megabyte: the rest never comes.
+    socket.write(Buffer.concat([Buffer.from(head), part('filename="a.jpg"').subarray(0, 100)]));
+    // Before, the Private-Job header was read only with the whole body: 408, once the master had waited for it.
+    expect(await answer).toMatch(new RegExp(`^HTTP/1\\.1 400 [^]*"code":"${code}"`));
     await uploads.expectNothingStored();
   });
 
