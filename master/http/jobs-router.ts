@@ -123,6 +123,13 @@ export function jobsRouter({ store, lifecycle, config, uploadGuards, requesters,
     // A job's image never changes (ids are never reused), so its id names it: no hashing megabytes per request.
     res.set('ETag', `"${job.id}"`);
     if (req.fresh) return void res.status(304).set(IMAGE_HEADERS).end();
+    // HEAD: the job says the type and length. Node drops a HEAD answer's body, so reading the image (and counting its
+    // bytes against the budget of images being sent) would be for nothing.
+    if (req.method === 'HEAD')
+      return void res
+        .type(job.contentType)
+        .set({ ...IMAGE_HEADERS, 'Content-Length': String(job.size) })
+        .end();
     res.removeHeader('ETag');
     // Its bytes are counted before they are read, so a crowd of requests reads no more than the budget at once.
     const sending = imageSends.reserve(res, job.size, requestClient(req));

@@ -141,6 +141,22 @@ describe.each(STORES)('image responses on $name', ({ overrides }) => {
     await until(async () => (await image(id, {}, '127.0.0.4')).status === 200, 'the share given back once the read ended');
   });
 
+  it('answer HEAD from the job, reading no image: it is answered even while readers that never read hold the budget', async () => {
+    const id = await start({ maxImageBytesInFlight: Math.floor(jpeg.length * 1.5) });
+    await holdImage(id, '127.0.0.2');
+    await until(async () => (await image(id)).status === 503, 'the reader that never reads to hold the budget');
+    const head = await new Promise<http.IncomingMessage>((resolve, reject) =>
+      http.request(`${master!.url}/api/jobs/${id}/image`, { method: 'HEAD', agent: false }, resolve).on('error', reject).end(),
+    );
+    // Before: 503 too-many-image-bytes, the HEAD's bytes counted and read as a GET's, then dropped by Node.
+    expect([head.statusCode, head.headers['content-type'], head.headers['content-length'], head.headers.etag]).toEqual([
+      200,
+      'image/jpeg',
+      String(jpeg.length),
+      `"${id}"`,
+    ]);
+  });
+
   it("name an image by its job's id (a strong ETag), and answer 304 to a client that has it", async () => {
     const id = await start({});
     const first = await image(id);
