@@ -20,7 +20,8 @@ const status = z
 /** `limit`: 1 to `maxPage` (the config option `option`, `defaultMax` unless set), DEFAULT_PAGE when not given. */
 function pageLimit(maxPage: number, things: string, option: string, defaultMax: number) {
   const message = `limit must be a whole number from 1 to ${maxPage}`;
-  return z.coerce
+  // A number here, not coerced: parseQuery reads it from plain digits, and Number() would take "0x10" or "1e2" too.
+  return z
     .number({ error: message })
     .int({ error: message })
     .min(1, { error: message })
@@ -87,9 +88,17 @@ const HINTS: Record<string, string> = {
   format: 'format must be csv or jsonl',
 };
 
+/** The query's fields that are whole numbers (pageLimit's): each read from plain digits, else left for the schema to refuse. */
+const WHOLE_NUMBERS = new Set(['limit']);
+
+function withWholeNumbers(query: Request['query']): Record<string, unknown> {
+  const digits = (field: string, value: unknown) => WHOLE_NUMBERS.has(field) && typeof value === 'string' && /^\d{1,15}$/.test(value);
+  return Object.fromEntries(Object.entries(query).map(([field, value]) => [field, digits(field, value) ? Number(value) : value]));
+}
+
 /** Validates a query string; a bad field answers 400 with code `bad-<field>`. */
 export function parseQuery<T extends z.ZodType>(schema: T, req: Request): z.infer<T> {
-  const parsed = schema.safeParse(req.query);
+  const parsed = schema.safeParse(withWholeNumbers(req.query));
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0]!;
   const field = String(issue.path[0] ?? 'query');

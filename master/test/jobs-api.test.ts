@@ -142,7 +142,8 @@ describe('reading jobs', () => {
     // Without a limit, a page is 50 jobs, or MAX_JOBS_PAGE when that is smaller.
     expect(((await fetch(`${master.url}/api/jobs`).then((r) => r.json())) as JobPage).jobs).toHaveLength(2);
     expect(((await fetch(`${master.url}/api/jobs?limit=2`).then((r) => r.json())) as JobPage).jobs).toHaveLength(2);
-    for (const limit of ['3', '0', '1.5', 'many']) {
+    // Plain digits only: before, '0x2', '1e0', '2.0', '+1' and ' 1' were taken (Number() reads each as a whole number).
+    for (const limit of ['3', '0', '1.5', 'many', '0x2', '1e0', '2.0', '+1', '%201']) {
       const refused = await fetch(`${master.url}/api/jobs?limit=${limit}`);
       expect(refused.status, limit).toBe(400);
       expect(((await refused.json()) as ApiError).error).toMatchObject({ code: 'bad-limit', message: expect.stringContaining('from 1 to 2') });
