@@ -45,7 +45,9 @@ describe('submit page', () => {
     const byName = (name: string) => items.find((text) => text.includes(name))!;
     expect(byName('not-really.png')).toContain('Not an image the grid can read: "not-really.png" is not an image this service can read');
     expect(byName('notes.txt')).toContain('Not an image: this is a text/plain file.');
-    expect(byName(tooLarge.file)).toContain('Too large: an image is larger than the limit of 180 kB.');
+    expect(byName(tooLarge.file)).toContain(
+      `Too large: this file is ${Math.round(fs.statSync(tooLarge.path).size / 1000)} kB, larger than the limit of 180 kB.`,
+    );
     expect(byName(smallImage.file)).toMatch(/queued/);
     await waitForTexts(
       page,

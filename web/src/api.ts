@@ -8,6 +8,7 @@ import type {
   JobView,
   OwnStandingView,
   SubmitResponse,
+  UploadLimits,
   VerificationPolicyView,
   VolunteersView,
 } from '../../master/api-types.ts';
@@ -139,7 +140,7 @@ export const fetchOwnStanding = (identity: WorkerIdentity | null): Promise<OwnSt
  * Makes sure this browser has an owner key (its cookie) before it uploads: uploads sent side by side
  * without one would each be given another owner. ownerKey is there only when the master gave a new key just now.
  */
-export const claimOwner = () => request<{ owner: string; ownerKey?: string }>('/api/owner', { method: 'POST' });
+export const claimOwner = () => request<{ owner: string; ownerKey?: string; uploadLimits?: UploadLimits }>('/api/owner', { method: 'POST' });
 
 export interface UploadOptions {
   /** Sent as Idempotency-Key, so retrying an upload whose answer was lost cannot create the job twice. */
@@ -160,8 +161,20 @@ export function uploadImage(file: File, { idempotencyKey, trustedOnly, onProgres
     xhr.open('POST', '/api/jobs');
     xhr.setRequestHeader('accept', 'application/json');
     xhr.setRequestHeader('idempotency-key', idempotencyKey);
+    // Given up once nothing moves for API_TIMEOUT_MS, neither bytes out nor an answer (a master that hangs, a
+    // connection dead without a close); a slow uplink still sending keeps it going. Else it waited for ever.
+    let stall: ReturnType<typeof setTimeout> | undefined;
+    const moved = () => {
+      clearTimeout(stall);
+      stall = setTimeout(() => {
+        xhr.abort();
+        reject(new ApiError(`the master did not answer within ${API_TIMEOUT_MS / 1000} s`, 0, 'timeout'));
+      }, API_TIMEOUT_MS);
+    };
+    xhr.onloadend = () => clearTimeout(stall);
     // The request also carries multipart headers: scale its progress to the file's own size.
     xhr.upload.onprogress = (event) => {
+      moved();
       if (event.lengthComputable && event.total > 0) onProgress(Math.min(file.size, (event.loaded / event.total) * file.size));
     };
     xhr.onload = () => {
@@ -175,6 +188,7 @@ export function uploadImage(file: File, { idempotencyKey, trustedOnly, onProgres
     form.append('private', String(trustedOnly));
     form.append('image', file, file.name);
     xhr.send(form);
+    moved();
   });
 }
 

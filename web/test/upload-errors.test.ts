@@ -25,6 +25,9 @@ describe('uploadErrorText', () => {
 
   it('says plainly when the master cannot be reached', () => {
     expect(uploadErrorText({ status: 0, message: 'the master is unreachable' })).toMatch(/Could not reach the master/);
+    expect(uploadErrorText({ status: 0, code: 'timeout', message: 'the master did not answer within 30 s' })).toBe(
+      'The master did not answer within 30 s. Retry, or try again later.',
+    );
   });
 });
 

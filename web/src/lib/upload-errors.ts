@@ -1,4 +1,4 @@
-import type { ApiError } from '../api.ts';
+import { API_TIMEOUT_MS, type ApiError } from '../api.ts';
 import { formatBytes } from './format.ts';
 
 export interface FileFacts {
@@ -17,11 +17,16 @@ export function precheckFile(file: FileFacts): string | null {
   return null;
 }
 
+/** Why a file larger than the master's MAX_UPLOAD_BYTES is not sent: it would be read whole only to be refused. */
+export const tooLargeText = (size: number, limit: number) => `this file is ${formatBytes(size)}, larger than the limit of ${formatBytes(limit)}`;
+
 /** What went wrong with one upload, in plain words, keeping the master's explanation. */
-export function uploadErrorText(error: Pick<ApiError, 'status' | 'message'>): string {
+export function uploadErrorText(error: Pick<ApiError, 'status' | 'message'> & Partial<Pick<ApiError, 'code'>>): string {
   const said = withReadableSizes(error.message);
   switch (error.status) {
     case 0:
+      // Given up on a master that answered nothing (api.ts), as against one out of reach.
+      if (error.code === 'timeout') return `The master did not answer within ${API_TIMEOUT_MS / 1000} s. Retry, or try again later.`;
       return 'Could not reach the master. Check the connection, then retry.';
     case 413:
       return `Too large: ${said}.`;

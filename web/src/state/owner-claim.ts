@@ -1,3 +1,4 @@
+import type { UploadLimits } from '../../../master/api-types.ts';
 import { claimOwner } from '../api.ts';
 
 /**
@@ -6,15 +7,20 @@ import { claimOwner } from '../api.ts';
  */
 export const ownership = new EventTarget();
 
-/** The owner this tab's uploads belong to, claimed once; a failure is asked again by the next upload (whose own error then says why). */
-let owner: Promise<unknown> | null = null;
+/**
+ * The owner this tab's uploads belong to, claimed once; a failure is asked again by the next upload (whose own error
+ * then says why). Resolves to the master's upload limits, or null when it did not say them.
+ */
+let owner: Promise<UploadLimits | null> | null = null;
 
 export const ownerClaimed = () =>
   (owner ??= claimOwner().then(
-    ({ ownerKey }) => {
+    ({ ownerKey, uploadLimits }) => {
       if (ownerKey) ownership.dispatchEvent(new Event('new-owner'));
+      return uploadLimits ?? null;
     },
     () => {
       owner = null;
+      return null;
     },
   ));

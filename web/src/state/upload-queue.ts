@@ -2,7 +2,7 @@ import type { JobView } from '../../../master/api-types.ts';
 import { ApiError, uploadImage } from '../api.ts';
 import { errorMessage } from '../lib/errors.ts';
 import { randomKey } from '../lib/random-key.ts';
-import { isRetryable, precheckFile, uploadErrorText } from '../lib/upload-errors.ts';
+import { isRetryable, precheckFile, tooLargeText, uploadErrorText } from '../lib/upload-errors.ts';
 import { ownerClaimed } from './owner-claim.ts';
 
 export type UploadState = 'waiting' | 'uploading' | 'sent' | 'failed';
@@ -164,6 +164,8 @@ function busyWait(error: unknown): number | null {
 
 /** One queue per tab: uploads carry on, and stay listed, while the person looks at other pages. */
 export const uploads = new UploadQueue(async ({ file, key, trustedOnly }, onProgress) => {
-  await ownerClaimed();
+  const limits = await ownerClaimed();
+  // Refused before a byte is sent: on a slow uplink, sending it whole only to hear 413 took minutes.
+  if (limits && file.size > limits.maxUploadBytes) throw new ApiError(tooLargeText(file.size, limits.maxUploadBytes), 413, 'file-too-large');
   return uploadImage(file, { idempotencyKey: key, trustedOnly, onProgress });
 });
