@@ -73,6 +73,10 @@ export const jobDetailStyles = css`
   dd {
     overflow-wrap: anywhere;
   }
+  /* A name's 16rem is wider than a phone leaves beside its term: the page scrolled sideways. */
+  dd .stranger-name {
+    max-width: 100%;
+  }
   code {
     font-family: var(--mono);
     font-size: 0.9em;
