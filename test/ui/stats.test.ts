@@ -203,6 +203,27 @@ describe.each([
   });
 });
 
+describe.each([
+  { page: 'stats-page', path: '/stats', api: '/api/stats' },
+  { page: 'volunteers-page', path: '/volunteers', api: '/api/volunteers' },
+])('$path with the master out of reach', ({ page: component, path, api }) => {
+  it('says so in its own words, not as words of the master', async () => {
+    const page = await ui.browser.newPage();
+    const watch = new PageWatch(page, ui.master.url);
+    watch.expect((url, status) => status === 'failed' && new URL(url).pathname === api);
+    await page.setRequestInterception(true);
+    page.on('request', (request) => void (new URL(request.url()).pathname === api ? request.abort('connectionrefused') : request.continue()));
+    try {
+      await page.goto(`${ui.master.url}${path}`, { waitUntil: 'domcontentloaded' });
+      const [detail] = await waitForTexts(page, inApp(component, '.problem-detail'), (texts) => texts.length === 1, 'the outage');
+      expect(detail).toBe('The master is unreachable.');
+      expect(watch.take()).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  });
+});
+
 describe('when the master goes away', () => {
   it('says so on the board, retries by itself, and is live again when the master is back', async () => {
     const port = await freePort();

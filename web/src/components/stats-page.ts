@@ -1,5 +1,6 @@
 import { LitElement, html, nothing } from 'lit';
 import type { Distribution, LatencyStage, StatsView } from '../../../master/stats-api-types.ts';
+import { failureDetail } from '../lib/failure-detail.ts';
 import { formatCount, formatMs, formatTime, formatUptime } from '../lib/format.ts';
 import { histogramBars } from '../lib/histogram.ts';
 import { statsRefusal, type StatsRefusal } from '../lib/stats-refusal.ts';
@@ -64,7 +65,7 @@ export class StatsPage extends LitElement {
       <div role="alert">
         ${poller.error ? html`<p class="problem">Could not get statistics from the master${stats ? '; showing the last figures' : ''}. ${retrying(poller.failure)}</p>` : nothing}
       </div>
-      ${poller.error ? html`<p class="problem-detail">The master said: ${poller.error}</p>` : nothing}
+      ${poller.error ? html`<p class="problem-detail">${failureDetail(poller.failure)}</p>` : nothing}
       ${stats ? this.renderStats(stats) : poller.error ? nothing : html`<p class="empty panel" role="status">Loading statistics…</p>`}
     `;
   }

@@ -1,6 +1,7 @@
 import { LitElement, html, nothing } from 'lit';
 import type { Tally, VolunteersView } from '../../../master/api-types.ts';
 import { fetchVolunteers } from '../api.ts';
+import { failureDetail } from '../lib/failure-detail.ts';
 import { formatCount, formatMs } from '../lib/format.ts';
 import { pageOffset } from '../lib/paging.ts';
 import { Poller } from '../state/poller.ts';
@@ -34,7 +35,7 @@ export class VolunteersPage extends LitElement {
         chose one on the <a href="/worker">Donate compute</a> page. Updated every 5 s.
       </p>
       <div role="alert">${this.poller.error ? html`<p class="problem">Could not get the leaderboard; trying again.</p>` : nothing}</div>
-      ${this.poller.error ? html`<p class="problem-detail">The master said: ${this.poller.error}</p>` : nothing}
+      ${this.poller.error ? html`<p class="problem-detail">${failureDetail(this.poller.failure)}</p>` : nothing}
       ${view ? this.renderView(view) : this.poller.error ? nothing : html`<p class="empty" role="status">Loading…</p>`}
     `;
   }
