@@ -106,6 +106,8 @@ export class JobBoard extends LitElement {
   }
 
   private renderEmpty(loaded: number, query: string) {
+    // On a slow master the stream opens before the list arrives: "No jobs yet" said there were none.
+    if (loaded === 0 && !jobFeed.fetched && !jobFeed.error) return html`<div class="empty panel"><p role="status">Loading jobs…</p></div>`;
     let message: string;
     if (loaded === 0) message = jobFeed.connection === 'live' ? 'No jobs yet.' : 'No jobs to show.';
     else if (query) message = `No ${this.filter ? `${STATUS_LABELS[this.filter]} ` : ''}job among the loaded ones matches “${query}”.`;

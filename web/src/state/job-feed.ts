@@ -42,6 +42,8 @@ export class JobFeed extends EventTarget {
   /** Cursor of the next older page for the current filter; null once the oldest job is loaded. */
   olderCursor: string | null = null;
   loadingOlder = false;
+  /** Whether a list of jobs has arrived yet: before it, a board holding none is loading, not empty. */
+  fetched = false;
   private readonly store = new JobStore();
   private source: EventSource | null = null;
   private holders = 0;
@@ -146,6 +148,7 @@ export class JobFeed extends EventTarget {
         this.paged = true;
       }
       if (replace) this.dropUnlisted(page, status, mark);
+      this.fetched = true;
       this.error = null;
       this.refreshFailures = 0;
     } catch (error) {
