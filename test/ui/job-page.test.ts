@@ -7,7 +7,7 @@ import { SyntheticWorker } from '../../metrics/synthetic-worker.ts';
 import { axeViolations, deepTexts, inApp, PageWatch, waitForTexts } from '../support/browser.ts';
 import { getJob, settled, submit, until, uploadsFrom } from '../support/jobs-client.ts';
 import { TEST_FLEET_TOKEN } from '../support/test-master.ts';
-import { smallImage, useUiHarness } from '../support/ui-harness.ts';
+import { ADMIN_TOKEN, smallImage, useUiHarness } from '../support/ui-harness.ts';
 
 // A new volunteer's answer alone is 90% credible, two that agree 98.8%: below 95% a job waits for a
 // second answer, and two that disagree end it unverified (MAX_REPLICAS 2).
@@ -21,6 +21,17 @@ describe('job page', () => {
     const texts = await deepTexts(page, inApp('attempt-timeline'));
     expect(texts[0]).toContain('No worker has picked this job up yet.');
     expect(await axeViolations(page)).toEqual([]);
+  });
+
+  it('once the job is deleted while shown, no longer says it waits for a worker', async () => {
+    const [id] = await submit(ui.master.url, uploadsFrom([smallImage.path]));
+    const { page } = await ui.open(`/jobs/${id}`);
+    await waitForTexts(page, inApp('job-detail', 'section.panel'), (texts) => texts[0]?.includes('Waiting for a worker…') ?? false, 'the queued job');
+    const deleted = await fetch(`${ui.master.url}/api/jobs/${id}`, { method: 'DELETE', headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+    expect(deleted.status).toBe(204);
+    await waitForTexts(page, inApp('job-detail', '.notice'), (texts) => texts[0] === 'This job has been deleted.', 'the deletion');
+    expect((await deepTexts(page, inApp('job-detail', 'section.panel')))[0]).toBe('What the model sees Deleted before any worker finished it.');
+    expect(await deepTexts(page, inApp('job-detail', 'status-chip'))).toEqual([]);
   });
 
   it('says so when the job does not exist, in its own words only', async () => {

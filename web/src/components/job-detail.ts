@@ -118,7 +118,7 @@ export class JobDetail extends LitElement {
     return html`
       <div class="head">
         <h1 tabindex="-1"><bdi>${job.fileName}</bdi></h1>
-        <status-chip .status=${job.status}></status-chip>
+        ${gone ? nothing : html`<status-chip .status=${job.status}></status-chip>`}
         ${job.status === 'done' ? html`<verification-badge .verification=${job.result?.verification}></verification-badge>` : nothing}
         ${job.trustedOnly ? html`<span class="trusted-only">trusted workers only</span>` : nothing}
         <div class="actions">
@@ -149,7 +149,7 @@ export class JobDetail extends LitElement {
         <div class="facts">
           <section class="panel" aria-labelledby="labels">
             <h2 id="labels">What the model sees</h2>
-            ${this.renderOutcome(job)}
+            ${this.renderOutcome(job, gone)}
           </section>
           ${job.result?.verification ? this.renderVerification(job.result.verification) : nothing}
           <section class="panel" aria-labelledby="timing">
@@ -165,9 +165,11 @@ export class JobDetail extends LitElement {
     `;
   }
 
-  private renderOutcome(job: JobDetailView) {
+  private renderOutcome(job: JobDetailView, gone: boolean) {
     if (job.result) return html`<confidence-bars .predictions=${job.result.predictions} limit="5"></confidence-bars>`;
     if (job.status === 'failed') return html`<p class="failure">${job.error ?? 'It failed, with no reason given.'}</p>`;
+    // Its last known status (queued, running) will never move again: no worker is coming.
+    if (gone) return html`<p class="muted">Deleted before any worker finished it.</p>`;
     const waiting =
       job.status === 'leased'
         ? html`Running on ${workerNamed(job.worker, job.holderClass)}…`
