@@ -1,4 +1,5 @@
-// Serves the built web app; every page path falls back to index.html (a single-page app).
+// Serves the built web app; every page path falls back to index.html (a single-page app). A build's file that is not
+// there (/assets/…: a tab holding an older build's names) is a 404, not the app run as a script.
 import fs from 'node:fs';
 import path from 'node:path';
 import express, { Router } from 'express';
@@ -10,8 +11,8 @@ export function webAppRouter(webDir: string, log: Logger): Router {
   const index = path.join(webDir, 'index.html');
   // The folder is the operator's to know, not a stranger's: logged (once until it is built), never answered.
   let missingLogged = false;
-  router.use(express.static(webDir, { index: false, maxAge: '1h' }));
-  router.get(/^\/(?!api\/|models\/|ws\/).*/, (_req, res) => {
+  router.use(express.static(webDir, { index: false, redirect: false, maxAge: '1h' }));
+  router.get(/^\/(?!api\/|models\/|ws\/|assets(\/|$)).*/, (_req, res) => {
     if (!fs.existsSync(index)) {
       if (!missingLogged) log.warn({ webDir }, 'the web app is not built: run "npm run build" or set WEB_DIR');
       missingLogged = true;

@@ -1,4 +1,4 @@
-// The app's "Page not found", in real Chromium. Every path outside /api, /models and /ws is answered with the app, so
+// The app's "Page not found", in real Chromium. Every path outside /api, /models, /ws and /assets is answered with the app, so
 // anyone can post a link on the master's own origin whose path is a sentence of theirs: before, the page printed the
 // path as its text. It says the page does not exist, without the path, and links to the site's real pages.
 import { describe, expect, it } from 'vitest';
