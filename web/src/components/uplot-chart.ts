@@ -12,6 +12,8 @@ export interface ChartSeries {
 }
 
 const HEIGHT = 200;
+/** The time span shown before the first sample: the stats page's 10 minutes. */
+const EMPTY_SPAN_SECONDS = 600;
 /** Narrower than this per category, only every other tick is written. */
 const MIN_TICK_PX = 30;
 /** Steps for axes of whole things (jobs): never "0.5 jobs". */
@@ -82,7 +84,7 @@ export class UplotChart extends LitElement {
       width: target.clientWidth || 600,
       height: HEIGHT,
       scales: {
-        x: categories ? { time: false, range: () => [-0.5, categories.length - 0.5] } : { time: true },
+        x: categories ? { time: false, range: () => [-0.5, categories.length - 0.5] } : { time: true, range: timeRange },
         y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.1 : 1] },
       },
       axes: [
@@ -96,11 +98,12 @@ export class UplotChart extends LitElement {
                 return splits.map((i) => (crowded && i % 2 === 1 ? '' : (categories[i]?.tick ?? '')));
               },
             }
-          : axis,
+          : { ...axis, values: timeTicks },
         {
           ...axis,
           incrs: this.whole ? WHOLE_STEPS : undefined,
-          values: (_u, splits) => splits.map((value) => `${formatNumber(value)}${this.unit}`),
+          // As many decimals as the step has: 0.25 steps read 0.25 and 0.75, not 0.3 and 0.8.
+          values: (_u, splits, _axis, _space, step) => splits.map((value) => `${formatTick(value, step)}${this.unit}`),
           size: 56,
         },
       ],
@@ -128,6 +131,32 @@ export class UplotChart extends LitElement {
       this.plot.setSize({ width: target.clientWidth, height: HEIGHT });
     }
   }
+}
+
+/**
+ * Before two samples, the 10 minutes up to the one sample (or now): uPlot pads a lone time point by 86400 of
+ * the scale's units, which here are seconds read as ms, and spans years.
+ */
+function timeRange(u: uPlot, min: number | null, max: number | null): uPlot.Range.MinMax {
+  const times = u.data[0];
+  if (times.length > 1) return [min, max];
+  const end = times[0] ?? Date.now() / 1000;
+  return [end - EMPTY_SPAN_SECONDS, end];
+}
+
+const minuteTick = uPlot.fmtDate('{h}:{mm}{aa}');
+const secondTick = uPlot.fmtDate('{h}:{mm}:{ss}{aa}');
+
+/** Times of day only: uPlot's default writes a date under the first one, too wide for a phone. */
+function timeTicks(_u: uPlot, splits: number[], _axis: number, _space: number, step: number): string[] {
+  const format = step < 60 ? secondTick : minuteTick;
+  return splits.map((time) => format(new Date(time * 1000)));
+}
+
+/** A y tick: fractions to the decimals of the step between ticks. */
+function formatTick(value: number, step: number): string {
+  const decimals = Number.isInteger(step) ? 0 : (String(step).split('.')[1]?.length ?? 1);
+  return Math.abs(value) >= 10 ? formatNumber(value) : value.toLocaleString('en-US', { maximumFractionDigits: decimals });
 }
 
 /** Axis and legend numbers: whole numbers plain, small ones with one decimal. */
