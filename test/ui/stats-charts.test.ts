@@ -1,8 +1,8 @@
-// The stats page's charts on a master with no samples yet, in real Chromium: what their axes say.
+// The stats page's charts on a master with no samples yet, in real Chromium: what their axes and latency cards say.
 // The axes are drawn on a canvas, so the page's fillText calls are recorded (the last drawing of each canvas).
 import { describe, expect, it } from 'vitest';
 import type { Page } from 'puppeteer-core';
-import { PageWatch, VIEWPORTS, type ViewportName } from '../support/browser.ts';
+import { deepTexts, inApp, PageWatch, VIEWPORTS, waitForTexts, type ViewportName } from '../support/browser.ts';
 import { useUiHarness } from '../support/ui-harness.ts';
 
 const ui = useUiHarness();
@@ -76,6 +76,18 @@ describe('stats charts on a master with no samples yet', () => {
       // No label reaches under the next one, even on another line.
       const spans = time.map((label) => [label.x - label.width / 2, label.x + label.width / 2] as const).sort((a, b) => a[0] - b[0]);
       for (let i = 1; i < spans.length; i++) expect(spans[i]![0]).toBeGreaterThan(spans[i - 1]![1]);
+      expect(watch.take()).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('says once on each latency card that no jobs finished yet', async () => {
+    const { page, watch } = await openStats('desktop');
+    try {
+      const cards = await waitForTexts(page, inApp('stats-page', '.latency section'), (texts) => texts.length === 3, 'the latency cards');
+      for (const card of cards) expect(card.match(/No (finished )?jobs yet/gi)).toHaveLength(1);
+      expect(await deepTexts(page, inApp('stats-page', '.latency uplot-chart'))).toEqual([]);
       expect(watch.take()).toEqual([]);
     } finally {
       await page.close();

@@ -139,7 +139,7 @@ export class StatsPage extends LitElement {
     return html`
       <section class="panel" aria-labelledby=${id}>
         <h2 id=${id}>${title}</h2>
-        <p class="note">${about}; bars count jobs per bucket of ms.<br />${summarize(distribution)}</p>
+        <p class="note">${about}; bars count jobs per bucket of ms.${distribution.count === 0 ? nothing : html`<br />${summarize(distribution)}`}</p>
         ${
           distribution.count === 0
             ? html`<p class="muted">No finished jobs yet.</p>`
@@ -216,8 +216,8 @@ function tile(name: string, value: string) {
   return html`<li class="panel"><span class="value">${value}</span><span class="name">${name}</span></li>`;
 }
 
+/** The figures of a stage with jobs; one with none says so below, once. */
 function summarize(distribution: Distribution): string {
-  if (distribution.count === 0) return 'No jobs yet.';
   return `${formatCount(distribution.count)} jobs · median ${formatMs(distribution.p50)} · p90 ${formatMs(distribution.p90)} · p99 ${formatMs(distribution.p99)} · max ${formatMs(distribution.max)}`;
 }
 
