@@ -6,13 +6,16 @@ import express, { Router } from 'express';
 import type { Logger } from '../log.ts';
 import { HttpError } from './errors.ts';
 
+/** The paths answered with the app: all but the API, the model, the worker sockets and the build's own files. */
+export const APP_PAGES = /^\/(?!api\/|models\/|ws\/|assets(\/|$)).*/;
+
 export function webAppRouter(webDir: string, log: Logger): Router {
   const router = Router();
   const index = path.join(webDir, 'index.html');
   // The folder is the operator's to know, not a stranger's: logged (once until it is built), never answered.
   let missingLogged = false;
   router.use(express.static(webDir, { index: false, redirect: false, maxAge: '1h' }));
-  router.get(/^\/(?!api\/|models\/|ws\/|assets(\/|$)).*/, (_req, res) => {
+  router.get(APP_PAGES, (_req, res) => {
     if (!fs.existsSync(index)) {
       if (!missingLogged) log.warn({ webDir }, 'the web app is not built: run "npm run build" or set WEB_DIR');
       missingLogged = true;
