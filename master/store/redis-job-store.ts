@@ -29,9 +29,9 @@ import type { RedisClient } from './redis/lua-scripts.ts';
 import { idIn, partitionOf, shareOf } from './redis/partitions.ts';
 import { MasterPresence } from './redis/master-presence.ts';
 import { claimPartitionCount } from './redis/partition-count.ts';
+import { LeasablePartitions } from './redis/leasable-partitions.ts';
 import { OlderJobsIndex } from './redis/older-jobs-index.ts';
-import { PartitionsInReach } from './redis/partitions-in-reach.ts';
-import { fromEveryReachable } from './redis/reachable-partitions.ts';
+import { anyAnswers, fromEveryReachable } from './redis/reachable-partitions.ts';
 import { createRedisClient, DEFAULT_COMMAND_TIMEOUT_MS, describeTarget, reachRedis, type RedisTarget } from './redis/redis-connection.ts';
 import { RedisPartition, type Listed } from './redis/redis-partition.ts';
 import { idempotencyScope, requestDigest } from './request-digest.ts';
@@ -68,7 +68,8 @@ export class RedisJobStore implements JobStore {
   readonly presence: MasterPresence;
   private readonly createTurns: Turns;
   private readonly leaseTurns: Turns;
-  private readonly inReach: PartitionsInReach;
+  /** Which partitions leasing may take from: those indexed and in reach (redis/leasable-partitions.ts). */
+  private readonly leasable: LeasablePartitions;
   private readonly olderJobs: OlderJobsIndex;
   private readonly availabilityListeners = new Set<AvailabilityListener>();
   private isAvailable = false;
@@ -111,8 +112,8 @@ export class RedisJobStore implements JobStore {
     this.presence = new MasterPresence(redis, keyPrefix, this.masterId, this.partitions);
     this.createTurns = new Turns(partitionCount, firstTurn);
     this.leaseTurns = new Turns(partitionCount, firstTurn);
-    this.inReach = new PartitionsInReach(this.partitions);
-    this.olderJobs = new OlderJobsIndex(this.partitions, log);
+    this.leasable = new LeasablePartitions(this.partitions);
+    this.olderJobs = new OlderJobsIndex(this.partitions, this.leasable, log);
     // Connection errors reach callers as StoreUnavailableError and listeners as availability.
     redis.on('error', () => {});
     redis.on('ready', () => this.setAvailable(true));
@@ -156,21 +157,21 @@ export class RedisJobStore implements JobStore {
   /**
    * FIFO within a partition; the partitions take turns at being asked first, and workers left without a job ask the
    * next. A partition out of reach (its cluster node is down or hangs) is passed over, unless every one is: its jobs
-   * wait (redis/partitions-in-reach.ts). So is one whose older jobs are not yet indexed (redis/older-jobs-index.ts).
+   * wait. So is one whose older jobs are not yet indexed (redis/leasable-partitions.ts).
    */
   async lease(workers: WorkerRef[], leaseMs: number, now: number): Promise<(Leased | null)[]> {
     const leases: (Leased | null)[] = workers.map(() => null);
     let waiting = workers.map((_, i) => i);
     let unreachable: StoreUnavailableError | null = null;
     let reached = 0;
-    for (const p of await this.inReach.withQueuedJobs(this.olderJobs.indexedOf(this.leaseTurns.take()))) {
+    for (const p of await this.leasable.toLeaseFrom(this.leaseTurns.take())) {
       let made: (Leased | null)[];
       const asking = waiting.map((i) => workers[i]!);
       try {
         made = await this.partitions[p]!.lease(asking, leaseMs, now, this.masterId);
         reached++;
       } catch (error) {
-        this.inReach.failed(p, error);
+        this.leasable.failed(p, error);
         // Passed over. If its script ran late, the partition puts back what it leased (RedisPartition.lease); a lease
         // whose reply was lost with the connection is requeued at its deadline as any expired lease.
         if (error instanceof StoreUnavailableError) {
@@ -196,13 +197,13 @@ export class RedisJobStore implements JobStore {
     const open = workers.map(() => false);
     let unreachable: StoreUnavailableError | null = null;
     let reached = 0;
-    for (const p of await this.inReach.withQueuedJobs(this.olderJobs.indexedOf(this.partitions.map((_, i) => i)))) {
+    for (const p of await this.leasable.toLeaseFrom(this.partitions.map((_, i) => i))) {
       try {
         (await this.partitions[p]!.openTo(workers)).forEach((found, i) => (open[i] ||= found));
         reached++;
         if (open.every(Boolean)) break;
       } catch (error) {
-        this.inReach.failed(p, error);
+        this.leasable.failed(p, error);
         if (!(error instanceof StoreUnavailableError)) throw error;
         unreachable = error;
       }
@@ -332,9 +333,9 @@ export class RedisJobStore implements JobStore {
     }));
   }
 
-  /** Ready while any partition's node answers (redis/partitions-in-reach.ts). */
+  /** Ready while any partition's node answers (redis/reachable-partitions.ts). */
   ping(): Promise<void> {
-    return this.inReach.anyAnswers();
+    return anyAnswers(this.partitions);
   }
 
   async close(): Promise<void> {

@@ -1,7 +1,9 @@
 // Indexing a partition's older jobs at reaper ticks after it was out of reach at connect (older-jobs-index.ts), with
 // partitions whose indexing the test decides: a lasting error other than an outage (a script error, say) is logged
-// once, not at every tick, and the partition is leased from once a later try succeeds.
+// once, not at every tick, and the partition is marked indexed, for leasing (leasable-partitions.ts), once a later
+// try succeeds.
 import { expect, it } from 'vitest';
+import { LeasablePartitions } from '../store/redis/leasable-partitions.ts';
 import { OlderJobsIndex } from '../store/redis/older-jobs-index.ts';
 import type { RedisPartition } from '../store/redis/redis-partition.ts';
 import { StoreUnavailableError } from '../store/store-errors.ts';
@@ -25,23 +27,22 @@ const ticks = async (index: OlderJobsIndex, count: number) => {
   }
 };
 
-it('logs a lasting indexing error once, not at every reaper tick, and leases from the partition once it is indexed', async () => {
+it('logs a lasting indexing error once, not at every reaper tick, and marks the partition indexed once it is', async () => {
   const { log, lines } = capturedLog();
   let second: 'ok' | 'down' | 'broken' = 'down';
-  const index = new OlderJobsIndex(
-    partitions(2, (p) => (p === 0 ? 'ok' : second)),
-    log,
-  );
+  const all = partitions(2, (p) => (p === 0 ? 'ok' : second));
+  const leasable = new LeasablePartitions(all);
+  const index = new OlderJobsIndex(all, leasable, log);
   await index.atConnect();
-  expect(index.indexedOf([0, 1])).toEqual([0]);
+  expect(leasable.notIndexed()).toEqual([1]);
 
   second = 'broken';
   await ticks(index, 5);
   expect(lines.filter((line) => line.msg.startsWith('indexing the older jobs of queue partition 1 failed'))).toHaveLength(1);
-  expect(index.indexedOf([0, 1])).toEqual([0]);
+  expect(leasable.notIndexed()).toEqual([1]);
 
   second = 'ok';
   await ticks(index, 1);
-  expect(index.indexedOf([0, 1])).toEqual([0, 1]);
+  expect(leasable.notIndexed()).toEqual([]);
   expect(lines.filter((line) => line.msg.startsWith('queue partition back in reach'))).toHaveLength(1);
 });

@@ -1,17 +1,17 @@
 // Indexing each partition's older jobs (RedisPartition.indexOlderJobs: a store written before an index has it filled
 // once) without holding a master's start to every cluster node. At connect the partitions in reach are indexed, and
 // one whose node is down (or hangs) is passed over; each reaper tick (expiredLeases) tries again, in the background,
-// those not yet done. Until a partition's indexing has finished, leasing passes over it as over one out of reach
-// (redis-job-store.ts): its queued jobs, some perhaps not yet in the open queue, wait, and none is leased twice. Its
-// other calls need no index to be right (creates add their jobs to every index themselves; retention only finds
-// older ended jobs later), but a blacklisting's walk reads the answers index, so it first has the partition indexed.
+// those not yet done. Which are done is kept in the record of the partitions leasing may take from
+// (leasable-partitions.ts), which passes over the others. Their other calls need no index to be right (creates add
+// their jobs to every index themselves; retention only finds older ended jobs later), but a blacklisting's walk reads
+// the answers index, so it first has the partition indexed.
 import type { Logger } from '../../log.ts';
 import { logStoreError, StoreUnavailableError } from '../store-errors.ts';
+import type { LeasablePartitions } from './leasable-partitions.ts';
 import { inEveryReachable } from './reachable-partitions.ts';
 import type { RedisPartition } from './redis-partition.ts';
 
 export class OlderJobsIndex {
-  private readonly done: boolean[];
   /** Indexing under way, by partition: one run at a time, shared by whoever asks meanwhile. */
   private readonly running = new Map<number, Promise<void>>();
   /** Partitions whose indexing at a reaper tick failed other than as out of reach, and was logged so. */
@@ -19,25 +19,18 @@ export class OlderJobsIndex {
 
   constructor(
     private readonly partitions: readonly RedisPartition[],
+    /** Where each partition is marked indexed once done. */
+    private readonly leasable: LeasablePartitions,
     private readonly log: Logger | undefined,
-  ) {
-    this.done = partitions.map(() => false);
-  }
-
-  /** Of these partitions, in order, those whose older jobs are indexed: leasing asks no other. Never none: connect indexed one at least. */
-  indexedOf(partitions: number[]): number[] {
-    return partitions.filter((p) => this.done[p]);
-  }
+  ) {}
 
   /** Indexes partition `p` unless that is done; fails as the indexing does (StoreUnavailableError while out of reach). */
   ensure(p: number): Promise<void> {
-    if (this.done[p]) return Promise.resolve();
+    if (this.leasable.isIndexed(p)) return Promise.resolve();
     let running = this.running.get(p);
     if (!running) {
       running = this.partitions[p]!.indexOlderJobs()
-        .then(() => {
-          this.done[p] = true;
-        })
+        .then(() => this.leasable.markIndexed(p))
         .finally(() => this.running.delete(p));
       this.running.set(p, running);
     }
@@ -50,7 +43,7 @@ export class OlderJobsIndex {
    */
   async atConnect(): Promise<void> {
     await inEveryReachable(this.partitions.map((_, p) => this.ensure(p)));
-    const passedOver = this.pending();
+    const passedOver = this.leasable.notIndexed();
     if (passedOver.length > 0)
       this.log?.warn({ partitions: passedOver }, 'queue partitions out of reach at start (their Redis node is down): their jobs wait until it is back');
   }
@@ -61,7 +54,7 @@ export class OlderJobsIndex {
    * every second or less.
    */
   catchUp(): void {
-    for (const p of this.pending()) {
+    for (const p of this.leasable.notIndexed()) {
       if (this.running.has(p)) continue;
       void this.ensure(p).then(
         () => this.log?.info({ partition: p }, 'queue partition back in reach: its older jobs are indexed, and leasing takes from it again'),
@@ -79,9 +72,5 @@ export class OlderJobsIndex {
         },
       );
     }
-  }
-
-  private pending(): number[] {
-    return this.done.flatMap((done, p) => (done ? [] : [p]));
   }
 }

@@ -1,6 +1,7 @@
 // Calls to every partition while some may be out of reach (their cluster node is down): what those in reach answer,
 // and how many did not. Reaping, the master watch and indexing at connect go on with the partitions in reach; each
 // runs again later (every few seconds, or at a reaper tick), so a partition missed now is reached on a later pass.
+// Readiness holds while any one answers.
 import type { LeaseRef } from '../job-store.ts';
 import { StoreUnavailableError } from '../store-errors.ts';
 import type { RedisPartition } from './redis-partition.ts';
@@ -33,4 +34,17 @@ export async function fromEveryReachable<L extends LeaseRef>(
 ): Promise<ReachedLeases<L>> {
   const { values, unreached } = await inEveryReachable(partitions.map(read));
   return { leases: values.flat(), unreached };
+}
+
+/**
+ * Resolves once any partition's node answers a read (readiness): on a cluster a node down or hung stops only its
+ * partitions, and a bare PING went to a random node, so readiness flapped with one node hung. The first failure when
+ * none answers.
+ */
+export async function anyAnswers(partitions: readonly RedisPartition[]): Promise<void> {
+  try {
+    await Promise.any(partitions.map((partition) => partition.queuedCount()));
+  } catch (error) {
+    throw (error as AggregateError).errors[0];
+  }
 }
