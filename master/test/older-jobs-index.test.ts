@@ -1,7 +1,7 @@
 // Indexing a partition's older jobs at reaper ticks after it was out of reach at connect (older-jobs-index.ts), with
 // partitions whose indexing the test decides: a lasting error other than an outage (a script error, say) is logged
 // once, not at every tick, and the partition is marked indexed, for leasing (leasable-partitions.ts), once a later
-// try succeeds.
+// try succeeds; that it is back is said once, whoever had it indexed (a tick, or a blacklisting's walk first).
 import { expect, it } from 'vitest';
 import { LeasablePartitions } from '../store/redis/leasable-partitions.ts';
 import { OlderJobsIndex } from '../store/redis/older-jobs-index.ts';
@@ -43,6 +43,21 @@ it('logs a lasting indexing error once, not at every reaper tick, and marks the 
 
   second = 'ok';
   await ticks(index, 1);
+  expect(leasable.notIndexed()).toEqual([]);
+  expect(lines.filter((line) => line.msg.startsWith('queue partition back in reach'))).toHaveLength(1);
+});
+
+it('says a partition passed over at start is back once it is indexed, when a blacklisting walk indexed it first', async () => {
+  const { log, lines } = capturedLog();
+  let second: 'ok' | 'down' = 'down';
+  const all = partitions(2, (p) => (p === 0 ? 'ok' : second));
+  const leasable = new LeasablePartitions(all);
+  const index = new OlderJobsIndex(all, leasable, log);
+  await index.atConnect();
+
+  second = 'ok';
+  await index.ensure(1); // as RedisJobStore.reopenAnsweredBy does, before a reaper tick gets to it
+  await ticks(index, 2);
   expect(leasable.notIndexed()).toEqual([]);
   expect(lines.filter((line) => line.msg.startsWith('queue partition back in reach'))).toHaveLength(1);
 });

@@ -16,6 +16,8 @@ export class OlderJobsIndex {
   private readonly running = new Map<number, Promise<void>>();
   /** Partitions whose indexing at a reaper tick failed other than as out of reach, and was logged so. */
   private readonly failureLogged = new Set<number>();
+  /** Whether atConnect is over: a partition indexed after it was passed over there, and is said to be back. */
+  private connected = false;
 
   constructor(
     private readonly partitions: readonly RedisPartition[],
@@ -30,7 +32,11 @@ export class OlderJobsIndex {
     let running = this.running.get(p);
     if (!running) {
       running = this.partitions[p]!.indexOlderJobs()
-        .then(() => this.leasable.markIndexed(p))
+        .then(() => {
+          this.leasable.markIndexed(p);
+          // Whoever had it indexed (a reaper tick, or a blacklisting's walk first): the warning at start is answered.
+          if (this.connected) this.log?.info({ partition: p }, 'queue partition back in reach: its older jobs are indexed, and leasing takes from it again');
+        })
         .finally(() => this.running.delete(p));
       this.running.set(p, running);
     }
@@ -43,6 +49,7 @@ export class OlderJobsIndex {
    */
   async atConnect(): Promise<void> {
     await inEveryReachable(this.partitions.map((_, p) => this.ensure(p)));
+    this.connected = true;
     const passedOver = this.leasable.notIndexed();
     if (passedOver.length > 0)
       this.log?.warn({ partitions: passedOver }, 'queue partitions out of reach at start (their Redis node is down): their jobs wait until it is back');
@@ -56,21 +63,18 @@ export class OlderJobsIndex {
   catchUp(): void {
     for (const p of this.leasable.notIndexed()) {
       if (this.running.has(p)) continue;
-      void this.ensure(p).then(
-        () => this.log?.info({ partition: p }, 'queue partition back in reach: its older jobs are indexed, and leasing takes from it again'),
-        (error: unknown) => {
-          if (!this.log) return;
-          if (!(error instanceof StoreUnavailableError)) {
-            if (this.failureLogged.has(p)) return;
-            this.failureLogged.add(p);
-          }
-          logStoreError(
-            this.log,
-            error,
-            `indexing the older jobs of queue partition ${p} failed; leasing passes over it, and it is tried again at each reaper tick`,
-          );
-        },
-      );
+      void this.ensure(p).catch((error: unknown) => {
+        if (!this.log) return;
+        if (!(error instanceof StoreUnavailableError)) {
+          if (this.failureLogged.has(p)) return;
+          this.failureLogged.add(p);
+        }
+        logStoreError(
+          this.log,
+          error,
+          `indexing the older jobs of queue partition ${p} failed; leasing passes over it, and it is tried again at each reaper tick`,
+        );
+      });
     }
   }
 }
