@@ -83,6 +83,8 @@ it('asks the one indexed partition alone, without a read, while the others are n
 it('falls back on the indexed partitions alone when every one of them is out of reach: not on one not yet indexed', async () => {
   const notYet = queued(4);
   const record = leasable([notYet.fake, hung().fake, hung().fake], [0]);
+  expect(await record.toLeaseFrom([0, 1, 2])).toEqual([1, 2]); // their own reads find them out of reach
+  // Now known out of reach before any read: the fallback itself asks them, not the one not yet indexed.
   expect(await record.toLeaseFrom([0, 1, 2])).toEqual([1, 2]);
   expect(notYet.reads.count).toBe(0);
 });
