@@ -1,8 +1,9 @@
-import type { JobPage, JobStatus, JobView } from '../../../master/api-types.ts';
-import { ApiError, askedWaitMs, clearJobs, deleteJob, eventsRefusal, getJob, listJobs, retryJob } from '../api.ts';
+import type { JobStatus, JobView } from '../../../master/api-types.ts';
+import { ApiError, clearJobs, deleteJob, eventsRefusal, getJob, retryJob } from '../api.ts';
 import { backoffDelay } from '../lib/backoff.ts';
 import { errorMessage } from '../lib/errors.ts';
-import { JobStore, newestFirst } from './job-store.ts';
+import { JobPaging } from './job-paging.ts';
+import { JobStore } from './job-store.ts';
 import { LIVE_EVENT_TYPES, parseLiveEvent } from './live-events.ts';
 import { ownership } from './owner-claim.ts';
 import { SilenceWatch } from './stream-silence.ts';
@@ -10,12 +11,6 @@ import { SilenceWatch } from './stream-silence.ts';
 /** 'refused': the master answers, but turns our live stream away (refusal says why). */
 export type FeedConnection = 'connecting' | 'live' | 'unreachable' | 'refused';
 
-/** How many jobs the first snapshot asks for (api.ts takes the master's default where it allows fewer). */
-const SNAPSHOT_LIMIT = 100;
-/** How many older jobs one "load older" asks for. */
-const OLDER_PAGE_LIMIT = 200;
-/** A resync fetches at most this many pages (the first and older ones) to cover the jobs the feed had loaded; it lets go of older ones. */
-const RESYNC_MAX_PAGES = 10;
 const EVENTS_URL = '/api/events';
 /**
  * Live events are gathered for this long before views re-render: a busy grid sends hundreds
@@ -24,8 +19,10 @@ const EVENTS_URL = '/api/events';
 const CHANGE_BATCH_MS = 50;
 
 /**
- * Jobs, and how many workers are connected, as the master reports them, kept current by Server-Sent Events.
- * Connected while at least one page holds it; emits "change" whenever anything moves.
+ * Jobs, and how many workers are connected, as the master reports them, kept current by Server-Sent Events: the live
+ * stream, its events and the batching of the changes they make. The jobs' pages (snapshots, resyncs after missed
+ * events, "load older") are job-paging.ts's. Connected while at least one page holds it; emits "change" whenever
+ * anything moves.
  */
 export class JobFeed extends EventTarget {
   connection: FeedConnection = 'connecting';
@@ -39,32 +36,38 @@ export class JobFeed extends EventTarget {
    * thousands long.
    */
   workersConnected = 0;
-  /** Cursor of the next older page for the current filter; null once the oldest job is loaded. */
-  olderCursor: string | null = null;
-  loadingOlder = false;
-  /** Whether a list of jobs has arrived yet: before it, a board holding none is loading, not empty. */
-  fetched = false;
   private readonly store = new JobStore();
+  /** The jobs as the master lists them, page by page; live events keep them current. */
+  private readonly paging = new JobPaging(this.store, {
+    held: () => this.holders > 0,
+    reported: (error) => (this.error = error),
+    changed: () => this.changed(),
+  });
   private source: EventSource | null = null;
   private holders = 0;
   private failures = 0;
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
   /** A stream silent too long is dead though the browser thinks it open: it is replaced. */
   private readonly silence = new SilenceWatch(() => this.replaceSilent());
-  /** The fetchNewest running now, and whether another is asked for after it (and whether that one replaces). */
-  private refreshing: Promise<void> | null = null;
-  private queued: { replace: boolean } | null = null;
-  /** Failed refreshes in a row, which size the wait before the next try; and its timer. */
-  private refreshFailures = 0;
-  private refreshTimer: ReturnType<typeof setTimeout> | null = null;
   private changeTimer: ReturnType<typeof setTimeout> | null = null;
-  private snapshotStatus: JobStatus | undefined;
-  /** Whether olderCursor belongs to snapshotStatus yet. */
-  private paged = false;
 
   /** The status the board last filtered by (undefined: all): resyncs and "load older" fetch jobs of it. */
   get status(): JobStatus | undefined {
-    return this.snapshotStatus;
+    return this.paging.status;
+  }
+
+  /** Cursor of the next older page for the current filter; null once the oldest job is loaded. */
+  get olderCursor(): string | null {
+    return this.paging.olderCursor;
+  }
+
+  get loadingOlder(): boolean {
+    return this.paging.loadingOlder;
+  }
+
+  /** Whether a list of jobs has arrived yet: before it, a board holding none is loading, not empty. */
+  get fetched(): boolean {
+    return this.paging.fetched;
   }
 
   jobs(status?: JobStatus): JobView[] {
@@ -90,7 +93,7 @@ export class JobFeed extends EventTarget {
       this.removeEventListener('change', listener);
       if (--this.holders === 0) {
         this.disconnect();
-        this.cancelRefreshRetry();
+        this.paging.cancelRetry();
       }
     };
   }
@@ -104,126 +107,12 @@ export class JobFeed extends EventTarget {
 
   /** Fetches the newest jobs (of one status, if given) and keeps that filter for resyncs after reconnects. */
   load(status?: JobStatus): Promise<void> {
-    // The same filter keeps the place "load older" reached; a new one starts paging afresh.
-    if (status !== this.snapshotStatus) this.paged = false;
-    this.snapshotStatus = status;
-    return this.refresh(false);
-  }
-
-  /**
-   * Runs fetchNewest for the current filter, one at a time: asked again meanwhile, it runs once more after the
-   * current one, replacing if any asker wanted that. Answers once the feed is as fresh as asked.
-   */
-  private refresh(replace: boolean): Promise<void> {
-    this.queued = { replace: replace || (this.queued?.replace ?? false) };
-    return (this.refreshing ??= this.refreshQueued());
-  }
-
-  private async refreshQueued(): Promise<void> {
-    try {
-      for (let next = this.queued; next; next = this.queued) {
-        this.queued = null;
-        await this.fetchNewest(next.replace);
-      }
-    } finally {
-      this.refreshing = null;
-    }
-  }
-
-  /**
-   * The newest jobs of the current filter. With `replace` (after missed events) they replace what the feed holds:
-   * older pages are fetched too, down to the oldest job it had loaded, and jobs they would list but do not are
-   * dropped. A failure leaves the board stale, so it says so and tries again after a backoff.
-   */
-  private async fetchNewest(replace: boolean): Promise<void> {
-    const status = this.snapshotStatus;
-    if (replace) this.paged = false;
-    const mark = this.store.mark();
-    try {
-      const first = await listJobs({ status, limit: SNAPSHOT_LIMIT });
-      const page = replace ? await this.reachingHeld(first, status) : first;
-      this.store.mergeSnapshot(page.jobs, mark);
-      if (!this.paged && status === this.snapshotStatus) {
-        this.olderCursor = page.nextCursor;
-        this.paged = true;
-      }
-      if (replace) this.dropUnlisted(page, status, mark);
-      this.fetched = true;
-      this.error = null;
-      this.refreshFailures = 0;
-    } catch (error) {
-      this.error = `Could not refresh the board (${errorMessage(error)}); retrying…`;
-      this.refreshLater(replace, error);
-    }
-    this.store.release(mark);
-    this.changed();
-  }
-
-  /** Tries a failed refresh again while a page holds the feed, no sooner than the master asked. */
-  private refreshLater(replace: boolean, error: unknown): void {
-    if (this.holders === 0 || this.refreshTimer) return;
-    const asked = askedWaitMs(error);
-    this.refreshTimer = setTimeout(
-      () => {
-        this.refreshTimer = null;
-        void this.refresh(replace);
-      },
-      Math.max(backoffDelay(this.refreshFailures++), asked),
-    );
-  }
-
-  private cancelRefreshRetry(): void {
-    if (this.refreshTimer) clearTimeout(this.refreshTimer);
-    this.refreshTimer = null;
-  }
-
-  /** `first` and the pages after it, down to the oldest job of `status` the feed holds, as one page. */
-  private async reachingHeld(first: JobPage, status: JobStatus | undefined): Promise<JobPage> {
-    const held = this.store.list(status).at(-1);
-    const jobs = [...first.jobs];
-    let cursor = first.nextCursor;
-    for (let pages = 1; cursor && held && pages < RESYNC_MAX_PAGES; pages++) {
-      const reached = jobs.at(-1);
-      if (!reached || newestFirst(reached, held) >= 0) break;
-      const page = await listJobs({ status, limit: OLDER_PAGE_LIMIT, cursor });
-      jobs.push(...page.jobs);
-      cursor = page.nextCursor;
-    }
-    return { jobs, nextCursor: cursor };
-  }
-
-  /**
-   * Drops the jobs of `status` that `page` would list, from its newest to its oldest, but does not; and lets go of
-   * those older than it reaches (past RESYNC_MAX_PAGES), which nothing vouches for: "load older" fetches them again.
-   */
-  private dropUnlisted(page: JobPage, status: JobStatus | undefined, mark: number): void {
-    const oldest = page.jobs.at(-1);
-    // On the last page the snapshot reaches the very first job.
-    const inRange = (job: JobView) => page.nextCursor === null || (oldest !== undefined && newestFirst(job, oldest) <= 0);
-    for (const job of this.store.unvouched(mark, new Set(page.jobs.map((listed) => listed.id)))) {
-      if (status && job.status !== status) continue;
-      // Unfiltered, a job listed in range no more is gone; filtered, it may only have another status now.
-      if (inRange(job) && !status) this.store.remove(job.id);
-      else this.store.forget(job.id);
-    }
+    return this.paging.load(status);
   }
 
   /** Fetches the page of jobs older than those loaded so far, for the current filter. */
-  async loadOlder(): Promise<void> {
-    const cursor = this.olderCursor;
-    if (!cursor || this.loadingOlder) return;
-    const status = this.snapshotStatus;
-    this.loadingOlder = true;
-    this.changed();
-    const mark = this.store.mark();
-    await this.attempt(async () => {
-      const page = await listJobs({ status, limit: OLDER_PAGE_LIMIT, cursor });
-      this.store.mergeSnapshot(page.jobs, mark);
-      if (status === this.snapshotStatus) this.olderCursor = page.nextCursor;
-    });
-    this.store.release(mark);
-    this.loadingOlder = false;
-    this.changed();
+  loadOlder(): Promise<void> {
+    return this.paging.loadOlder();
   }
 
   /**
@@ -272,7 +161,7 @@ export class JobFeed extends EventTarget {
   async clearAll(adminToken: string): Promise<number> {
     const { deleted } = await clearJobs(adminToken);
     this.store.removeAll();
-    this.olderCursor = null;
+    this.paging.emptied();
     this.changed();
     return deleted;
   }
@@ -302,8 +191,8 @@ export class JobFeed extends EventTarget {
       // last id (the master sends one as a stream opens), and hear "resync" when the master cannot replay the gap.
       // That resync stands for a failed refresh still waiting to be tried again.
       if (!opened) {
-        this.cancelRefreshRetry();
-        void this.refresh(true);
+        this.paging.cancelRetry();
+        void this.paging.resync();
       }
       opened = true;
     };
@@ -374,7 +263,7 @@ export class JobFeed extends EventTarget {
         break;
       case 'resync':
         // The master no longer has the events we missed.
-        void this.refresh(true);
+        void this.paging.resync();
         return;
       case 'keepalive':
         this.silence.heard(event.intervalMs);
