@@ -108,7 +108,14 @@ export const JobView = z
     contentType: z.string(),
     size: z.number().int(),
     submittedAt: timestamp,
-    startedAt: timestamp.nullable(),
+    queuedAt: timestamp.describe(
+      'When the job last went into the queue: its submission, or when it went back (its lease lost, expired or failed, a volunteer answered and it waits for another, its result reopened, or it was retried). A queued job has waited since then. Jobs stored before it was kept give their submission.',
+    ),
+    startedAt: timestamp
+      .nullable()
+      .describe(
+        'When its latest lease began (null before any, and once retried). A job back in the queue keeps it until its next lease: queuedAt is when it went back.',
+      ),
     finishedAt: timestamp.nullable(),
     worker: z.string().nullable().describe('Name of the worker holding or that finished the job.'),
     holderClass: WorkerClass.nullable().describe(

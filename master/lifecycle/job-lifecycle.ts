@@ -284,7 +284,7 @@ export class JobLifecycle {
 
   /** A failed job goes back to the queue with a fresh attempt budget, or the store says why not (Retried). */
   async retry(jobId: string): Promise<Retried> {
-    const retried = await this.store.retry(jobId);
+    const retried = await this.store.retry(jobId, Date.now());
     if ('job' in retried) this.applied({ type: 'job', transition: 'retried', job: retried.job });
     return retried;
   }

@@ -158,6 +158,8 @@ export interface DueLease extends LeaseRef {
 export interface Backtracking {
   /** A reopened job's error while it waits: why it is verified again. */
   reason: string;
+  /** When the walk runs: a reopened job went back into the queue then. */
+  now: number;
   /** The verification reason of a job left done and unverified because its image has expired. */
   imageExpiredReason: string;
   /**
@@ -271,9 +273,9 @@ export interface JobStore {
   activeLeases(): Promise<LeaseRef[]>;
   /**
    * A failed job goes back to the queue with a fresh attempt budget. Refused, saying why, when it is not there or not
-   * failed, or its image expired or is gone (LeaseWithoutImage): it would only fail again.
+   * failed, or its image expired or is gone (LeaseWithoutImage): it would only fail again. `now` is when it went back.
    */
-  retry(jobId: string): Promise<Retried>;
+  retry(jobId: string, now: number): Promise<Retried>;
   /** Removes a job; returns its lease if it was leased, so the worker can be told to drop it. */
   remove(jobId: string): Promise<{ removed: boolean; lease: LeaseRef | null }>;
   /**

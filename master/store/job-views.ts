@@ -13,6 +13,8 @@ export interface JobRow {
   content_type: string;
   size: number;
   submitted_at: number;
+  /** When it last went into the queue (submitted, requeued, reopened, retried); null for a job stored before it was kept. */
+  queued_at: number | null;
   started_at: number | null;
   finished_at: number | null;
   worker: string | null;
@@ -68,6 +70,7 @@ export function toView(row: JobRow): JobView {
     contentType: row.content_type,
     size: row.size,
     submittedAt: new Date(row.submitted_at).toISOString(),
+    queuedAt: new Date(row.queued_at ?? row.submitted_at).toISOString(),
     startedAt: iso(row.started_at),
     finishedAt: iso(row.finished_at),
     worker: row.worker,

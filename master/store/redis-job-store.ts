@@ -265,8 +265,8 @@ export class RedisJobStore implements JobStore {
     return (await this.leasesDueBy('+inf', '+inf')).map(({ jobId, leaseId }) => ({ jobId, leaseId }));
   }
 
-  retry(jobId: string): Promise<Retried> {
-    return this.of(jobId).retry(jobId);
+  retry(jobId: string, now: number): Promise<Retried> {
+    return this.of(jobId).retry(jobId, now);
   }
 
   remove(jobId: string): Promise<{ removed: boolean; lease: LeaseRef | null }> {

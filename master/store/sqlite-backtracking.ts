@@ -43,7 +43,7 @@ export function reopenStep(
       continue;
     }
     q.doneToVote.run({ ...votes, result: JSON.stringify(answerOf(result)) });
-    q.reopen.run(walk.reason, limits.maxAnswersPerJob, row.id);
+    q.reopen.run(walk.now, walk.reason, limits.maxAnswersPerJob, row.id);
     walked.reopened.push(view(row.id)!);
   }
   return { walked, next: rows.length === limits.reopenBatch ? rows.at(-1)!.walked : undefined };

@@ -42,7 +42,16 @@ export function createRows(q: Statements, limits: Pick<Limits, 'idempotencyTtlMs
   }
   if ((q.pending.get() as number) + jobs.length > limits.maxPendingJobs) throw new QueueFullError(limits.maxPendingJobs);
   jobs.forEach((job, i) =>
-    q.insertJob.run(ids[i], job.fileName, job.contentType, job.image.size, now, owner ?? null, job.trustedOnly ? 1 : 0, job.prepared?.contentType ?? null),
+    q.insertJob.run({
+      id: ids[i],
+      fileName: job.fileName,
+      contentType: job.contentType,
+      size: job.image.size,
+      now,
+      owner: owner ?? null,
+      trustedOnly: job.trustedOnly ? 1 : 0,
+      preparedType: job.prepared?.contentType ?? null,
+    }),
   );
   if (idempotencyKey) q.idempotencyPut.run(idempotencyKey, JSON.stringify(ids), now, digest);
   return { jobs: ids.map((id) => view(id)!), replayed: false };

@@ -142,7 +142,7 @@ export class SqliteJobStore implements JobStore {
       const row = this.fenced(lease, workerId);
       if ('reason' in row) return { applied: false, reason: row.reason };
       this.q.keepVote.run(now, JSON.stringify(answer), lease.jobId, lease.leaseId);
-      this.q.requeueForReplica.run(trustedOnly ? 1 : 0, this.limits.maxAnswersPerJob, lease.jobId);
+      this.q.requeueForReplica.run(now, trustedOnly ? 1 : 0, this.limits.maxAnswersPerJob, lease.jobId);
       return { applied: true, job: this.view(lease.jobId)! };
     });
   }
@@ -224,7 +224,7 @@ export class SqliteJobStore implements JobStore {
   }
 
   /** A retried job starts a fresh life (new attempt budget, new timeline); synced before the client is told, as an upload is. */
-  async retry(jobId: string): Promise<Retried> {
+  async retry(jobId: string, now: number): Promise<Retried> {
     const hasImage = await this.images.has(jobId);
     return this.commits.write(
       (): Retried => {
@@ -234,7 +234,7 @@ export class SqliteJobStore implements JobStore {
         if (row.image_expired_at !== null) return { refused: 'image-expired' };
         // Its image gone, it would only fail again at its next lease.
         if (!hasImage) return { refused: 'image-missing' };
-        this.q.retry.run(jobId);
+        this.q.retry.run(now, jobId);
         this.q.deleteAttempts.run(jobId);
         return { job: this.view(jobId)! };
       },
@@ -386,7 +386,7 @@ export class SqliteJobStore implements JobStore {
     } else if (next.status === 'failed') {
       this.q.finish.run('failed', now, null, finalError(rows.map(toAttemptView), this.limits.errorAttemptsShown), next.failures, row.id);
     } else {
-      this.q.requeue.run(next.failures, next.trustedOnly ? `${reason}; ${WAITS_FOR_TRUSTED}` : reason, next.trustedOnly ? 1 : 0, row.id);
+      this.q.requeue.run(now, next.failures, next.trustedOnly ? `${reason}; ${WAITS_FOR_TRUSTED}` : reason, next.trustedOnly ? 1 : 0, row.id);
     }
     return { applied: true, job: this.view(row.id)! };
   }

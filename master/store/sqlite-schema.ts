@@ -14,6 +14,7 @@ CREATE TABLE IF NOT EXISTS jobs (
   content_type TEXT NOT NULL,
   size INTEGER NOT NULL,
   submitted_at INTEGER NOT NULL,
+  queued_at INTEGER,
   started_at INTEGER,
   finished_at INTEGER,
   worker TEXT,
@@ -119,6 +120,8 @@ export function migrate(db: Database.Database): void {
   }
   // A store written before jobs named their holder's class gets the column; a lease it holds names none.
   if (!jobColumns.has('lease_trusted')) db.exec('ALTER TABLE jobs ADD COLUMN lease_trusted INTEGER');
+  // A store written before jobs said when they last went into the queue gets the column; its jobs give their submission.
+  if (!jobColumns.has('queued_at')) db.exec('ALTER TABLE jobs ADD COLUMN queued_at INTEGER');
   db.exec(OWNER_INDEXES);
   db.exec(ANSWERS_INDEX);
   db.exec(OPEN_QUEUE_INDEX);

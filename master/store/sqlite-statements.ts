@@ -67,8 +67,8 @@ export const ANSWERED_BY_SQL = `SELECT answered.job_id AS walked, jobs.* FROM (
 export function prepareStatements(db: Database.Database) {
   return {
     insertJob: db.prepare(
-      `INSERT INTO jobs (id, status, file_name, content_type, size, submitted_at, owner, trusted_only, prepared_type)
-       VALUES (?, 'queued', ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO jobs (id, status, file_name, content_type, size, submitted_at, queued_at, owner, trusted_only, prepared_type)
+       VALUES (@id, 'queued', @fileName, @contentType, @size, @now, @now, @owner, @trustedOnly, @preparedType)`,
     ),
     idempotencyGet: db.prepare(`SELECT job_ids, request_digest FROM idempotency WHERE key = ? AND created_at > ?`),
     idempotencyPut: db.prepare(`INSERT OR REPLACE INTO idempotency (key, job_ids, created_at, request_digest) VALUES (?, ?, ?, ?)`),
@@ -115,7 +115,7 @@ export function prepareStatements(db: Database.Database) {
     doneToVote: db.prepare(`UPDATE attempts SET outcome = 'answered', answer = COALESCE(answer, @result) WHERE outcome = 'done' AND ${VOTES_WHEN_REOPENED}`),
     // A job reopened holding MAX_ANSWERS_PER_JOB answers goes to trusted workers only (a trusted worker is connected).
     reopen: db.prepare(
-      `UPDATE jobs SET status = 'queued', result = NULL, finished_at = NULL, worker = NULL, error = ?, votes = ${VOTES_HELD},
+      `UPDATE jobs SET status = 'queued', queued_at = ?, result = NULL, finished_at = NULL, worker = NULL, error = ?, votes = ${VOTES_HELD},
        trusted_only = MAX(trusted_only, ${ANSWERS_FULL}) WHERE id = ? AND status = 'done'`,
     ),
     attempts: db.prepare(`SELECT * FROM attempts WHERE job_id = ? ORDER BY attempt`),
@@ -124,18 +124,18 @@ export function prepareStatements(db: Database.Database) {
        lease_id = NULL, lease_worker = NULL, lease_deadline = NULL, lease_trusted = NULL WHERE id = ?`,
     ),
     requeue: db.prepare(
-      `UPDATE jobs SET status = 'queued', failures = ?, lease_id = NULL, lease_worker = NULL, lease_deadline = NULL, lease_trusted = NULL,
+      `UPDATE jobs SET status = 'queued', queued_at = ?, failures = ?, lease_id = NULL, lease_worker = NULL, lease_deadline = NULL, lease_trusted = NULL,
        worker = NULL, error = ?, trusted_only = MAX(trusted_only, ?) WHERE id = ?`,
     ),
     // Trusted-only if asked, or once the job holds MAX_ANSWERS_PER_JOB answers, whatever the caller asked.
     requeueForReplica: db.prepare(
-      `UPDATE jobs SET status = 'queued', lease_id = NULL, lease_worker = NULL, lease_deadline = NULL, lease_trusted = NULL, worker = NULL,
+      `UPDATE jobs SET status = 'queued', queued_at = ?, lease_id = NULL, lease_worker = NULL, lease_deadline = NULL, lease_trusted = NULL, worker = NULL,
        error = NULL, trusted_only = MAX(trusted_only, ?, ${ANSWERS_FULL}), votes = ${VOTES_HELD} WHERE id = ?`,
     ),
     expired: db.prepare(`SELECT id AS jobId, lease_id AS leaseId FROM jobs WHERE status = 'leased' AND lease_deadline <= ?`),
     active: db.prepare(`SELECT id AS jobId, lease_id AS leaseId FROM jobs WHERE status = 'leased'`),
     retry: db.prepare(
-      `UPDATE jobs SET status = 'queued', attempts = 0, failures = 0, error = NULL, finished_at = NULL, started_at = NULL,
+      `UPDATE jobs SET status = 'queued', queued_at = ?, attempts = 0, failures = 0, error = NULL, finished_at = NULL, started_at = NULL,
        worker = NULL, result = NULL, votes = 0 WHERE id = ?`,
     ),
     deleteJob: db.prepare(`DELETE FROM jobs WHERE id = ?`),

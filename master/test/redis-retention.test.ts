@@ -44,7 +44,7 @@ describe('retention on Redis', () => {
     expect(await members(keys.ended)).toEqual(pairs([ids[0]!, T0 + 10], [ids[1]!, T0 + 20], [ids[2]!, T0 + 30]));
     expect(await members(keys.imagesByEnd)).toEqual(await members(keys.ended));
 
-    await store.retry(ids[1]!);
+    await store.retry(ids[1]!, Date.now());
     await store.remove(ids[2]!);
     await store.expireImages(T0 + 10, T0 + 50, 10);
     expect(await members(keys.ended)).toEqual(pairs([ids[0]!, T0 + 10]));

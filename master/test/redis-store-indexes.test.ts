@@ -221,7 +221,7 @@ describe('indexes that keep costs to what is asked, on Redis', () => {
     expect((await store.fail(await leaseOne(store, worker('fleet'), T0 + 1), 'fleet', 'cannot decode', false, T0 + 2)).applied).toBe(true);
     expect(await admin.zrange(keys.answersByIdentity, 0, -1)).toEqual([`honest:${id}`, `liar:${id}`]);
     // A retry deletes its attempts, and their entries with them.
-    expect(await store.retry(id)).toMatchObject({ job: { id, status: 'queued' } });
+    expect(await store.retry(id, Date.now())).toMatchObject({ job: { id, status: 'queued' } });
     expect(await admin.zrange(keys.answersByIdentity, 0, -1)).toEqual([]);
     await store.complete(await leaseOne(store, worker('fleet'), T0 + 3), 'fleet', result, T0 + 4);
     expect(await admin.zrange(keys.answersByIdentity, 0, -1)).toEqual([`fleet:${id}`]);

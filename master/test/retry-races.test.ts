@@ -21,9 +21,9 @@ describe.each(['sqlite', 'redis'] as const)('on the %s store', (kind) => {
   it('answers 404 job-not-found for a job deleted between the lookup and the store retrying it', async () => {
     const { m, id, retry } = await withFailedJob();
     const storeRetry = m.store.retry.bind(m.store);
-    vi.spyOn(m.store, 'retry').mockImplementationOnce(async (jobId) => {
+    vi.spyOn(m.store, 'retry').mockImplementationOnce(async (jobId, now) => {
       await m.store.remove(jobId);
-      return storeRetry(jobId);
+      return storeRetry(jobId, now);
     });
 
     const answer = await retry();

@@ -47,12 +47,16 @@ const callsAfterClose: Record<Exclude<keyof JobStore, 'close'>, (store: JobStore
   vote: (store) => store.vote(lease, 'w', result, false, T0),
   settleWaiting: (store, id) => store.settleWaiting(id, ['l'], result, T0),
   reopenAnsweredBy: (store) =>
-    store.reopenAnsweredBy('w', { reason: 'reopened', imageExpiredReason: 'unverified', answersFullReason: 'full', trustedWorkerConnected: false }, () => {}),
+    store.reopenAnsweredBy(
+      'w',
+      { reason: 'reopened', now: T0, imageExpiredReason: 'unverified', answersFullReason: 'full', trustedWorkerConnected: false },
+      () => {},
+    ),
   fail: (store) => store.fail(lease, 'w', 'failed', true, T0),
   refuse: (store) => store.refuse(lease, 'w', 'refused', T0),
   failForGood: (store) => store.failForGood(lease, 'gone', T0),
   release: (store) => store.release(lease, 'lost', 'lost', T0),
-  retry: (store, id) => store.retry(id),
+  retry: (store, id) => store.retry(id, T0),
   remove: (store, id) => store.remove(id),
   clear: (store) => store.clear(),
 };
@@ -64,7 +68,7 @@ it.each(Object.entries(callsAfterClose))('refuses %s asked for after close as it
   const { id } = (await store.create(newJobs(1), T0)).jobs[0]!;
   await store.close();
 
-  const writeRefused = (await store.retry(id).catch((error: unknown) => error)) as Error;
+  const writeRefused = (await store.retry(id, T0).catch((error: unknown) => error)) as Error;
   expect(writeRefused).toBeInstanceOf(StoreUnavailableError);
   const refused = (await call(store, id).then(
     () => null,

@@ -48,7 +48,7 @@ it('syncs a retry before it answers, as a submission is: the client is told the 
   const { jobs } = await store.create(newJobs(1), T0);
   await store.fail(await leaseOne(store, TRUSTED_WORKERS[0]!), 'a', 'cannot decode', false, T0 + 1);
   const seen = synchronousAt(store, 'retry');
-  expect(await store.retry(jobs[0]!.id)).toMatchObject({ job: { status: 'queued' } });
+  expect(await store.retry(jobs[0]!.id, Date.now())).toMatchObject({ job: { status: 'queued' } });
   expect(seen).toEqual([FULL]);
 });
 

@@ -25,6 +25,7 @@ describeEveryStore(({ kind, open }) => {
         contentType: 'image/jpeg',
         size: 3,
         submittedAt: new Date(T0).toISOString(),
+        queuedAt: new Date(T0).toISOString(),
         startedAt: null,
         finishedAt: null,
         worker: null,
@@ -189,7 +190,7 @@ describeEveryStore(({ kind, open }) => {
       const [job] = (await store.create(newJobs(1), T0, undefined, 'anon-a')).jobs;
       await store.fail(await leaseOne(store, A), A.id, 'bad', true, T0 + 1);
       expect((await store.list({ owner: 'anon-a', status: 'failed', limit: 10 })).jobs.map((j) => j.id)).toEqual([job!.id]);
-      await store.retry(job!.id);
+      await store.retry(job!.id, Date.now());
       expect((await store.list({ owner: 'anon-a', status: 'failed', limit: 10 })).jobs).toEqual([]);
       expect((await store.list({ owner: 'anon-a', status: 'queued', limit: 10 })).jobs.map((j) => ({ id: j.id, owner: j.owner }))).toEqual([
         { id: job!.id, owner: 'anon-a' },

@@ -51,13 +51,22 @@ describeEveryStore(({ openData, withJobs }) => {
   });
 
   describe('fail', () => {
-    it('requeues a retryable failure, keeping the reason as the error', async () => {
+    it('requeues a retryable failure, keeping the reason as the error and saying when it went back', async () => {
       const { store, ids } = await withJobs(1);
       const lease = await leaseOne(store, A);
       const outcome = await store.fail(lease, A.id, 'decoder hiccup', true, T0 + 10);
       expect(outcome).toEqual({
         applied: true,
-        job: expect.objectContaining({ id: ids[0], status: 'queued', attempts: 1, worker: null, error: 'decoder hiccup', finishedAt: null }),
+        job: expect.objectContaining({
+          id: ids[0],
+          status: 'queued',
+          attempts: 1,
+          worker: null,
+          holderClass: null,
+          error: 'decoder hiccup',
+          finishedAt: null,
+          queuedAt: new Date(T0 + 10).toISOString(),
+        }),
       });
       expect((await leaseOne(store, B, T0 + 20)).attempt).toBe(2);
     });
@@ -114,9 +123,19 @@ describeEveryStore(({ openData, withJobs }) => {
     it('queues a failed job again with a fresh attempt budget', async () => {
       const { store, ids } = await withJobs(1, { maxAttempts: 1, maxLeases: 9 });
       await store.fail(await leaseOne(store, A), A.id, 'bad', true, T0 + 1);
-      const retried = await store.retry(ids[0]!);
+      const retried = await store.retry(ids[0]!, T0 + 5);
       expect(retried).toMatchObject({
-        job: { id: ids[0], status: 'queued', attempts: 0, startedAt: null, finishedAt: null, worker: null, error: null, result: null },
+        job: {
+          id: ids[0],
+          status: 'queued',
+          queuedAt: new Date(T0 + 5).toISOString(),
+          attempts: 0,
+          startedAt: null,
+          finishedAt: null,
+          worker: null,
+          error: null,
+          result: null,
+        },
       });
       expect(await store.counts()).toMatchObject({ queued: 1, failed: 0 });
     });
@@ -124,7 +143,7 @@ describeEveryStore(({ openData, withJobs }) => {
     it('lets a retried job be leased and finished again', async () => {
       const { store, ids } = await withJobs(1, { maxAttempts: 1, maxLeases: 9 });
       await store.fail(await leaseOne(store, A), A.id, 'bad', true, T0 + 1);
-      await store.retry(ids[0]!);
+      await store.retry(ids[0]!, Date.now());
       const lease = await leaseOne(store, B, T0 + 3);
       expect(lease.attempt).toBe(1);
       expect((await store.complete(lease, B.id, resultOf(4), T0 + 4)).applied).toBe(true);
@@ -138,7 +157,7 @@ describeEveryStore(({ openData, withJobs }) => {
       await loseImages(jobs[0]!.id);
       const [lease] = await store.lease([A], LEASE_MS, T0 + 1);
       await store.failForGood(lease!, 'image-missing', T0 + 2);
-      expect(await store.retry(jobs[0]!.id)).toEqual({ refused: 'image-missing' });
+      expect(await store.retry(jobs[0]!.id, Date.now())).toEqual({ refused: 'image-missing' });
       expect(await store.get(jobs[0]!.id)).toMatchObject({ status: 'failed', imageExpiredAt: null });
       expect(await store.counts()).toMatchObject({ queued: 0, failed: 1 });
     });
@@ -146,8 +165,8 @@ describeEveryStore(({ openData, withJobs }) => {
     it('leaves jobs that are not failed alone, saying so', async () => {
       const { store, ids } = await withJobs(2);
       await leaseOne(store, A);
-      expect(await store.retry(ids[0]!)).toEqual({ refused: 'not-failed' });
-      expect(await store.retry(ids[1]!)).toEqual({ refused: 'not-failed' });
+      expect(await store.retry(ids[0]!, Date.now())).toEqual({ refused: 'not-failed' });
+      expect(await store.retry(ids[1]!, Date.now())).toEqual({ refused: 'not-failed' });
       expect(await store.counts()).toMatchObject({ queued: 1, leased: 1 });
     });
 
@@ -155,8 +174,8 @@ describeEveryStore(({ openData, withJobs }) => {
       const { store, ids } = await withJobs(1, { maxAttempts: 1, maxLeases: 9 });
       await store.fail(await leaseOne(store, A), A.id, 'bad', true, T0 + 1);
       await store.remove(ids[0]!);
-      expect(await store.retry(ids[0]!)).toEqual({ refused: 'not-found' });
-      expect(await store.retry(randomUUID())).toEqual({ refused: 'not-found' });
+      expect(await store.retry(ids[0]!, Date.now())).toEqual({ refused: 'not-found' });
+      expect(await store.retry(randomUUID(), Date.now())).toEqual({ refused: 'not-found' });
     });
   });
 });

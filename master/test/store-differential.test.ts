@@ -202,7 +202,7 @@ async function apply(side: Side, op: Op, now: number, step: number): Promise<unk
         return [sorted(side.normalise(expired) as unknown[]), sorted(side.normalise(released) as unknown[])];
       }
       case 'retry':
-        return pickedJob ? side.normalise(await store.retry(pickedJob)) : 'no job';
+        return pickedJob ? side.normalise(await store.retry(pickedJob, now)) : 'no job';
       case 'remove':
         return pickedJob ? side.normalise(await store.remove(pickedJob)) : 'no job';
       case 'clear': {

@@ -99,7 +99,7 @@ describe.each(STORE_KINDS)('$name job store: retention', (kind) => {
     const { store } = await open({ maxAttempts: 1 });
     const [id] = idsOf((await store.create(newJobs(1), T0)).jobs);
     await store.fail(await leaseOne(store, A), A.id, 'bad', true, T0 + 10);
-    expect(await store.retry(id!)).toMatchObject({ job: { status: 'queued' } });
+    expect(await store.retry(id!, Date.now())).toMatchObject({ job: { status: 'queued' } });
     expect(await store.expireImages(LATER, LATER, 10)).toEqual([]);
     expect(await store.expireJobs(LATER, 10)).toEqual([]);
     await store.complete(await leaseOne(store, B, T0 + 20), B.id, resultOf(1), T0 + 50);
@@ -114,7 +114,7 @@ describe.each(STORE_KINDS)('$name job store: retention', (kind) => {
     const [id] = idsOf((await store.create(newJobs(1), T0)).jobs);
     await store.fail(await leaseOne(store, A), A.id, 'not an image', false, T0 + 10);
     await store.expireImages(T0 + 10, T0 + 20, 10);
-    expect(await store.retry(id!)).toEqual({ refused: 'image-expired' });
+    expect(await store.retry(id!, Date.now())).toEqual({ refused: 'image-expired' });
     expect(await store.get(id!)).toMatchObject({ status: 'failed', imageExpiredAt: iso(T0 + 20) });
     expect(await store.counts()).toEqual({ queued: 0, leased: 0, done: 0, failed: 1 });
     expect(await store.lease([B], LEASE_MS, T0 + 30)).toEqual([null]);

@@ -121,7 +121,7 @@ describe.each(STORE_KINDS)('$name job store', (kind) => {
       expect(await store.lease([V1b], LEASE_MS, T0 + 2)).toEqual([null]);
       await store.fail(await leaseOne(store, A, T0 + 2), A.id, 'out of memory', true, T0 + 3);
       expect((await store.get(ids[0]!))?.status).toBe('failed');
-      await store.retry(ids[0]!);
+      await store.retry(ids[0]!, Date.now());
       expect((await leaseOne(store, V1b, T0 + 2)).jobId).toBe(ids[0]);
     });
 

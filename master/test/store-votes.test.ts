@@ -5,7 +5,7 @@ import type { JobResult } from '../api-types.ts';
 import type { JobStore, Limits, WorkerRef } from '../store/job-store.ts';
 import { STORE_KINDS } from '../../test/support/stores.ts';
 import { useStoreKind } from '../../test/support/use-store-kind.ts';
-import { T0, LEASE_MS, leaseOne, volunteerAnswer as answer, reopenedBy } from '../../test/support/store-fixtures.ts';
+import { T0, LEASE_MS, leaseOne, volunteerAnswer as answer, REOPENED_AT, reopenedBy } from '../../test/support/store-fixtures.ts';
 import { FLEET, V1, V1b, V2, jobs, volunteer } from '../../test/support/store-voters.ts';
 
 /** The votes a job holds, as settleWaiting is told of them: their lease ids. */
@@ -21,7 +21,18 @@ describe.each(STORE_KINDS)('$name job store: votes and trusted-only jobs', (kind
     const id = created[0]!.id;
     const lease = await leaseOne(store, V1);
     const voted = await store.vote(lease, V1.id, answer(7, 'identity-1'), false, T0 + 1);
-    expect(voted).toEqual({ applied: true, job: expect.objectContaining({ id, status: 'queued', result: null, worker: null, trustedOnly: false, votes: 1 }) });
+    expect(voted).toEqual({
+      applied: true,
+      job: expect.objectContaining({
+        id,
+        status: 'queued',
+        queuedAt: new Date(T0 + 1).toISOString(),
+        result: null,
+        worker: null,
+        trustedOnly: false,
+        votes: 1,
+      }),
+    });
     // The vote is named by the lease that answered it.
     expect(await store.votes(id)).toEqual([{ identity: 'identity-1', network: 'net-identity-1', leaseId: lease.leaseId, answer: answer(7, 'identity-1') }]);
     // Never to the identity that answered, from any of its tabs; another identity gets it.
@@ -124,7 +135,7 @@ describe.each(STORE_KINDS)('$name job store: votes and trusted-only jobs', (kind
     // Decided on identity-1's vote for 7, one vote held; meanwhile a trusted worker fails the job, it is retried (its
     // votes cleared) and identity-1 votes again, for 2: one vote from the same identity, not the one decided on.
     expect((await store.fail(await leaseOne(store, FLEET, T0 + 2), FLEET.id, 'cannot decode', false, T0 + 3)).applied).toBe(true);
-    expect(await store.retry(id)).toMatchObject({ job: { status: 'queued', votes: 0 } });
+    expect(await store.retry(id, Date.now())).toMatchObject({ job: { status: 'queued', votes: 0 } });
     await store.vote(await leaseOne(store, V1b, T0 + 4), V1b.id, answer(2, 'identity-1'), false, T0 + 5);
     expect(await store.settleWaiting(id, decidedOn, answer(7, 'identity-1'), T0 + 6)).toEqual({ applied: false, reason: 'stale-lease' });
     expect(await store.get(id)).toMatchObject({ status: 'queued', result: null, votes: 1 });
@@ -182,8 +193,8 @@ describe.each(STORE_KINDS)('$name job store: votes and trusted-only jobs', (kind
     );
 
     const { reopened, unverified } = await reopenedBy(store, 'identity-1', 'identity-1 was blacklisted', 'unused: every image is kept');
-    expect(reopened.map((job) => [job.id, job.status, job.result, job.error, job.votes])).toEqual([
-      [created[0]!.id, 'queued', null, 'identity-1 was blacklisted', 2],
+    expect(reopened.map((job) => [job.id, job.status, job.result, job.error, job.votes, job.worker, job.queuedAt])).toEqual([
+      [created[0]!.id, 'queued', null, 'identity-1 was blacklisted', 2, null, new Date(REOPENED_AT).toISOString()],
     ]);
     expect(unverified).toEqual([]);
     expect(await store.votes(created[0]!.id)).toEqual([
@@ -207,7 +218,7 @@ describe.each(STORE_KINDS)('$name job store: votes and trusted-only jobs', (kind
     };
     for (let i = 0; i < created.length; i++) await store.complete(await leaseOne(store, V1, T0 + i), V1.id, onIdentity1, T0 + i);
     const steps: string[][] = [];
-    const walk = { reason: 'identity-1 was blacklisted', imageExpiredReason: 'unused', answersFullReason: 'unused', trustedWorkerConnected: false };
+    const walk = { reason: 'identity-1 was blacklisted', now: T0, imageExpiredReason: 'unused', answersFullReason: 'unused', trustedWorkerConnected: false };
     await store.reopenAnsweredBy('identity-1', walk, (step) => {
       expect(step.unverified).toEqual([]);
       steps.push(step.reopened.map((job) => job.id));
@@ -261,7 +272,7 @@ describe.each(STORE_KINDS)('$name job store: votes and trusted-only jobs', (kind
     expect([second.attempt, (await store.votes(id)).length]).toEqual([2, 1]);
     expect(await store.fail(second, FLEET.id, 'not an image', false, T0 + 3)).toMatchObject({ applied: true, job: { status: 'failed' } });
     expect(await store.get(id)).toMatchObject({ status: 'failed', votes: 0 });
-    expect(await store.retry(id)).toMatchObject({ job: { status: 'queued', votes: 0 } });
+    expect(await store.retry(id, Date.now())).toMatchObject({ job: { status: 'queued', votes: 0 } });
     const afresh = await leaseOne(store, V1, T0 + 4);
     expect([afresh.jobId, afresh.attempt, await store.votes(id)]).toEqual([id, 1, []]);
   });

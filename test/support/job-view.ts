@@ -10,6 +10,7 @@ export function jobView(id: string, patch: Partial<JobView> = {}): JobView {
     contentType: 'image/jpeg',
     size: 1000,
     submittedAt: '2025-01-01T00:00:00.000Z',
+    queuedAt: patch.submittedAt ?? '2025-01-01T00:00:00.000Z',
     startedAt: null,
     finishedAt: null,
     worker: null,

@@ -19,6 +19,9 @@ export async function leaseOne(store: JobStore, worker: WorkerRef, now = T0): Pr
   return lease as Lease;
 }
 
+/** When reopenedBy's walk runs: a job it reopens went back into the queue then. */
+export const REOPENED_AT = T0 + 60_000;
+
 /** Why a job full of answers stays done at a backtracking with no trusted worker connected, unless a test says. */
 export const ANSWERS_FULL_REASON = 'it held MAX_ANSWERS_PER_JOB answers and no trusted worker was connected';
 
@@ -35,7 +38,7 @@ export async function reopenedBy(
   fleet: { trustedWorkerConnected: boolean } = { trustedWorkerConnected: false },
 ): Promise<Reopened> {
   const walked: Reopened = { reopened: [], unverified: [] };
-  await store.reopenAnsweredBy(identity, { reason, imageExpiredReason, answersFullReason: ANSWERS_FULL_REASON, ...fleet }, (step) => {
+  await store.reopenAnsweredBy(identity, { reason, now: REOPENED_AT, imageExpiredReason, answersFullReason: ANSWERS_FULL_REASON, ...fleet }, (step) => {
     walked.reopened.push(...step.reopened);
     walked.unverified.push(...step.unverified);
   });

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ElementHandle } from 'puppeteer-core';
 import { axeViolations, clickDeep, deepTexts, inApp, PageWatch, waitForElement, waitForTexts } from '../support/browser.ts';
-import { newOwner, submit, until, uploadsFrom } from '../support/jobs-client.ts';
+import { getJob, newOwner, submit, until, uploadsFrom } from '../support/jobs-client.ts';
 import { ADMIN_TOKEN, replaceText, rows, smallImage, threeImages, TOKEN_INPUT, useUiHarness } from '../support/ui-harness.ts';
 import { SyntheticWorker } from '../../metrics/synthetic-worker.ts';
 import { syntheticJob, TINY_PNG } from './fixtures.ts';
@@ -177,6 +177,30 @@ describe('job board', () => {
     expect(more).toEqual(['That is every failed job.']);
     expect(await page.$eval(inApp('job-board', 'label.filter:nth-of-type(5) input'), (input) => (input as HTMLInputElement).checked)).toBe(true);
     await clickDeep(page, inApp('job-board', 'label.filter:nth-of-type(1) input')); // "all"
+    await ui.clearAllJobs();
+  });
+
+  it('shows a job requeued after its worker left as waiting since it went back, not with its earlier wait', async () => {
+    await ui.clearAllJobs();
+    const { page } = await ui.open('/');
+    const worker = await SyntheticWorker.connect({ masterUrl: ui.master.url, name: 'leaving', credit: 1 });
+    let id: string;
+    try {
+      [id] = (await submit(ui.master.url, uploadsFrom([smallImage.path]))) as [string];
+      await waitForTexts(page, inApp('job-row'), (texts) => texts.length === 1 && texts[0]!.includes('Running on leaving'), 'the job running');
+    } finally {
+      // Its socket closes: the master takes the job back into the queue (lost).
+      worker.terminate();
+    }
+    const [row] = await waitForTexts(page, inApp('job-row'), (texts) => texts[0]?.includes('Waiting for a worker') === true, 'the job back in the queue');
+    // The earlier attempt's wait (submitted to leased) belongs to a lease that is gone, as does its worker.
+    expect(row).not.toMatch(/Queue \d/);
+    expect(row).not.toContain('leaving');
+    expect(row).toContain('Queued again');
+    const job = await getJob(ui.master.url, id);
+    expect(job.status).toBe('queued');
+    expect(job.queuedAt > job.startedAt!).toBe(true);
+    expect(await page.$eval(inApp('job-row', '.meta time.queued'), (time) => time.getAttribute('datetime'))).toBe(job.queuedAt);
     await ui.clearAllJobs();
   });
 

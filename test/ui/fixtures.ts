@@ -12,6 +12,7 @@ export function syntheticJob(i: number): JobView {
     contentType: 'image/png',
     size: 100,
     submittedAt: at,
+    queuedAt: at,
     startedAt: at,
     finishedAt: at,
     worker: 'fleet-1',

@@ -52,7 +52,7 @@ for n = 0, job_count - 1 do
   local i, incoming = FIRST_JOB_ARG + ARGS_PER_JOB * n, KEYS[FIRST_IMAGE_KEY + n]
   local id, image = ARGV[i], redis.call('GET', incoming)
   local job = { seq = first_seq and first_seq + n or redis.call('INCR', SEQ), id = id, status = 'queued', attempts = 0, failures = 0, votes = 0,
-    file_name = ARGV[i + 1], content_type = ARGV[i + 2], size = #image, submitted_at = ARGV[1], owner = owner,
+    file_name = ARGV[i + 1], content_type = ARGV[i + 2], size = #image, submitted_at = ARGV[1], queued_at = ARGV[1], owner = owner,
     trusted_only = tonumber(ARGV[i + 3]), prepared_type = prepared_type(n) }
   jobs[#jobs + 1] = save_job(job)
   if owner then

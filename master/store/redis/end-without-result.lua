@@ -28,6 +28,6 @@ if next_status == 'failed' then
   mark_ended(job, now)
   job.error = masters_verdict and reason or final_error(attempts, tonumber(ARGV[11]))
 else
-  job.error, job.worker = reason, nil
+  job.error, job.worker, job.queued_at = reason, nil, now
 end
 return { 'ok', save_job(job) }

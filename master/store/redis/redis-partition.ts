@@ -212,6 +212,7 @@ export class RedisPartition {
             this.limits.maxAnswersPerJob,
             walk.trustedWorkerConnected ? 1 : 0,
             JSON.stringify(withdrawn(result, walk.answersFullReason)),
+            walk.now,
           ];
           const reply = (await this.run(jobScripts.reopen, args)) as ['reopened' | 'unverified', string] | null;
           if (reply) walked[reply[0]].push(viewOf(reply[1]));
@@ -243,8 +244,8 @@ export class RedisPartition {
     return leaseRefs((await this.run(jobScripts.leasesHeldBy, [masterId])) as string[]);
   }
 
-  async retry(jobId: string): Promise<Retried> {
-    const [outcome, json] = (await this.run(jobScripts.retry, [jobId])) as [string, string?];
+  async retry(jobId: string, now: number): Promise<Retried> {
+    const [outcome, json] = (await this.run(jobScripts.retry, [jobId, now])) as [string, string?];
     return outcome === 'ok' ? { job: viewOf(json!) } : { refused: outcome as RetryRefusal };
   }
 

@@ -21,6 +21,7 @@ export function jobRow(json: string | Buffer): JobRow {
     content_type: String(job.content_type),
     size: Number(job.size),
     submitted_at: Number(job.submitted_at),
+    queued_at: numberOrNull(job.queued_at),
     started_at: numberOrNull(job.started_at),
     finished_at: numberOrNull(job.finished_at),
     worker: stringOrNull(job.worker),

@@ -13,5 +13,5 @@ shun(job, attempts[#attempts].identity)
 count_votes(job, attempts)
 if ARGV[5] == '1' or answers_full(job, tonumber(ARGV[7])) then job.trusted_only = 1 end
 set_status(job, 'queued')
-job.worker, job.error = nil, nil
+job.worker, job.error, job.queued_at = nil, nil, ARGV[6]
 return { 'ok', save_job(job) }

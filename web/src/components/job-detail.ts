@@ -5,7 +5,7 @@ import { backoffDelay } from '../lib/backoff.ts';
 import { errorMessage } from '../lib/errors.ts';
 import { classLabel } from '../lib/class-labels.ts';
 import { formatBytes, formatCredibility, formatMs, formatTime, shortLabel } from '../lib/format.ts';
-import { endToEndMs, queueMs } from '../lib/job-timing.ts';
+import { endToEndMs, queuedAgainAt, queueMs } from '../lib/job-timing.ts';
 import { verificationExplanation, waitingAnswers } from '../lib/verification.ts';
 import { navigate } from '../router.ts';
 import { AdminGate, ownerOrAdmin } from '../state/admin-gate.ts';
@@ -225,12 +225,14 @@ export class JobDetail extends LitElement {
 
   private renderTiming(job: JobDetailView) {
     const queue = queueMs(job);
+    const queuedAgain = queuedAgainAt(job);
     const total = endToEndMs(job);
     const row = (term: string, value: unknown) => html`<dt>${term}</dt><dd>${value}</dd>`;
     return html`
       <dl>
         ${row('Submitted', html`<time datetime=${job.submittedAt}>${formatTime(job.submittedAt)}</time>`)}
         ${queue === null ? nothing : row('Queue', formatMs(queue))}
+        ${queuedAgain === null ? nothing : row('Queued again', html`<time datetime=${queuedAgain}>${formatTime(queuedAgain)}</time>`)}
         ${job.result ? row('Inference', formatMs(job.result.inferenceMs)) : nothing}
         ${total === null ? nothing : row('End to end', formatMs(total))}
         ${job.result ? row('Backend', html`${job.result.backend} on ${workerNamed(job.worker, job.result.workerClass)}`) : nothing}
@@ -335,6 +337,7 @@ function moved(live: JobView, shown: JobView): boolean {
     live.attempts !== shown.attempts ||
     live.finishedAt !== shown.finishedAt ||
     live.startedAt !== shown.startedAt ||
+    live.queuedAt !== shown.queuedAt ||
     live.imageExpiredAt !== shown.imageExpiredAt ||
     live.result?.verification?.state !== shown.result?.verification?.state
   );

@@ -2,7 +2,7 @@ import { LitElement, html, nothing, type PropertyValues } from 'lit';
 import type { JobView } from '../../../master/api-types.ts';
 import { jobImageUrl } from '../api.ts';
 import { formatMs, formatTime } from '../lib/format.ts';
-import { queueMs } from '../lib/job-timing.ts';
+import { queuedAgainAt, queueMs } from '../lib/job-timing.ts';
 import { waitingAnswers } from '../lib/verification.ts';
 import { jobPagePath } from '../router.ts';
 import { SubscriptionController } from '../state/subscription-controller.ts';
@@ -92,9 +92,12 @@ export class JobRow extends LitElement {
 
   private renderMeta(job: JobView) {
     const queue = queueMs(job);
+    const queuedAgain = queuedAgainAt(job);
     return [
       html`<span>Submitted <time datetime=${job.submittedAt}>${formatTime(job.submittedAt)}</time></span>`,
       queue === null ? nothing : html`<span>Queue ${formatMs(queue)}</span>`,
+      // A job back in the queue has waited since then, not since it was submitted.
+      queuedAgain === null ? nothing : html`<span>Queued again <time class="queued" datetime=${queuedAgain}>${formatTime(queuedAgain)}</time></span>`,
       job.result ? html`<span>Inference ${formatMs(job.result.inferenceMs)}</span>` : nothing,
       job.result ? html`<span>${job.result.backend} on ${workerNamed(job.worker, job.result.workerClass)}</span>` : nothing,
       job.attempts > 1 ? html`<span>Attempt ${job.attempts}</span>` : nothing,
