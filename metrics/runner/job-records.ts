@@ -1,6 +1,6 @@
 // One raw record per image sent: what the client saw, joined with what the
-// master holds for it. Times stay on the clock that took them; clockOffsetMs
-// (master − client) converts between the two: 0 in the study, whose client shares the master's host clock.
+// master holds for it. Client and master times are on one clock: the study's
+// client runs on the master's host (runner/study.ts), so no offset converts between them.
 import type { AttemptOutcome as MasterAttemptOutcome, JobStatus, JobView, JobDetailView } from '../../master/api-types.ts';
 import type { LabelledImage } from '../dataset.ts';
 import type { UploadAttempt, UploadResult } from './upload-client.ts';
@@ -31,8 +31,6 @@ export interface JobRecord {
   top5: number[] | null;
   worker: string | null;
   error: string | null;
-  /** master − client, ms: 0 in the study, whose client shares the master's host clock (runner/study.ts). */
-  clockOffsetMs: number;
 }
 
 export interface RecordInputs {
@@ -43,11 +41,10 @@ export interface RecordInputs {
   acknowledged: ReadonlyMap<string, JobDetailView | null>;
   /** Jobs the master created for uploads that never got their 201, by upload key. */
   unacknowledgedButCreated: ReadonlyMap<string, JobView>;
-  clockOffsetMs: number;
 }
 
 /** Records in the order of `images`; `uploads[i]` must be the upload of `images[i]`. */
-export function buildRecords({ loss, images, uploads, acknowledged, unacknowledgedButCreated, clockOffsetMs }: RecordInputs): JobRecord[] {
+export function buildRecords({ loss, images, uploads, acknowledged, unacknowledgedButCreated }: RecordInputs): JobRecord[] {
   return uploads.map((upload, i) => {
     const image = images[i]!;
     const job: (JobView & Partial<JobDetailView>) | null = upload.jobId
@@ -72,7 +69,6 @@ export function buildRecords({ loss, images, uploads, acknowledged, unacknowledg
       top5: job?.result?.predictions.map((prediction) => prediction.index) ?? null,
       worker: job?.worker ?? null,
       error: job?.error ?? null,
-      clockOffsetMs,
     };
   });
 }

@@ -5,7 +5,7 @@
 //   transfer   worker lease minus inference: finishedAt − startedAt − inferenceMs
 //              (image to the worker, decoding, result back)
 //   inference  the worker's own measure of the model run
-//   endToEnd   intended send (client) → finishedAt (master): one host clock in the study (offset 0)
+//   endToEnd   intended send (client) → finishedAt (master), on the one host clock they share in the study
 import { distribution, type Distribution } from '../../common/percentiles.ts';
 import type { JobRecord } from './job-records.ts';
 import { bucketOf } from './outcomes.ts';
@@ -23,7 +23,7 @@ export function latencySplits(record: JobRecord): Partial<Record<Stage, number>>
   splits.queue = startedAt - submittedAt;
   splits.transfer = finishedAt - startedAt - inferenceMs;
   splits.inference = inferenceMs;
-  splits.endToEnd = finishedAt - record.clockOffsetMs - record.intendedAt;
+  splits.endToEnd = finishedAt - record.intendedAt;
   return splits;
 }
 

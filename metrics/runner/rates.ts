@@ -1,8 +1,8 @@
 // Rates per loss level. Every window opens at the start of the open-loop
 // schedule, one send interval before the first intended send, so n uploads
 // fill n slots and a system that keeps up with zero delay reads exactly the
-// offered rate. Windows are on the client's clock; master times are converted
-// with the clock offset (0 in the study: client and master share the host clock).
+// offered rate. Windows are on the one host clock the client and the master
+// share in the study, so the master's finish times end them as they are.
 //
 // submissionRate: uploads acknowledged (201) per second, until the last 201.
 //   This is what the 2020 study called throughput.
@@ -26,7 +26,7 @@ export function rates(records: readonly JobRecord[], offeredRate: number): Rates
   const done = records.filter((r) => ['correct', 'wrong'].includes(bucketOf(r)));
   const correct = done.filter((r) => bucketOf(r) === 'correct');
   const submissionWindowSeconds = acked.length ? (Math.max(...acked.map((r) => r.ackedAt!)) - start) / 1000 : 0;
-  const completionWindowSeconds = done.length ? (Math.max(...done.map((r) => r.finishedAt! - r.clockOffsetMs)) - start) / 1000 : 0;
+  const completionWindowSeconds = done.length ? (Math.max(...done.map((r) => r.finishedAt!)) - start) / 1000 : 0;
   const per = (count: number, seconds: number) => (seconds > 0 ? count / seconds : 0);
   return {
     submissionRate: per(acked.length, submissionWindowSeconds),

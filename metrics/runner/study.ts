@@ -84,7 +84,7 @@ export async function runStudy(
     );
     await untilAborted(fleet.waitUntilReady(FLEET_READY_TIMEOUT_MS), signal);
     const model = (await fetch(new URL('/api/model', master.url), { signal }).then((r) => r.json())) as ModelView;
-    // The client's namespace is on this host, so it reads the master's clock: records take no offset, as subtracting
+    // The client's namespace is on this host, so it reads the master's clock: records hold no offset, as subtracting
     // the Date-header estimate would only add its error (a few ms either way). The probe stays in config.json as a check.
     const clock = await untilAborted(probeClockOffset(masterBehindLink, link.wrap, signal), signal); // the link is still clean here
 
@@ -208,7 +208,7 @@ async function measureAtLoss({ options, link, master, masterBehindLink, images, 
     uploads.map((upload) => upload.key),
   );
 
-  const records = buildRecords({ loss, images, uploads: results, acknowledged, unacknowledgedButCreated, clockOffsetMs: 0 });
+  const records = buildRecords({ loss, images, uploads: results, acknowledged, unacknowledgedButCreated });
   const summary = summarize(records, { loss, offeredRate: options.ratePerSecond, measuredLoss, duplicateJobs: duplicates });
   const { correct, wrong, failed, missing, unacknowledged } = summary.buckets;
   bars.end(

@@ -21,7 +21,6 @@ export function jobRecord(overrides: Partial<JobRecord> = {}): JobRecord {
     top5: [7, 1, 2, 3, 4],
     worker: 'w-1',
     error: null,
-    clockOffsetMs: 0,
     ...overrides,
   };
 }
