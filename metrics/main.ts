@@ -6,7 +6,7 @@
 // Needs root (network namespaces) and nftables. See metrics/runner/study.ts.
 import path from 'node:path';
 import { Command, Option } from 'commander';
-import { fractionList, nonNegativeNumber, positiveInteger, positiveNumber } from './option-parsers.ts';
+import { fractionList, nonNegativeNumber, positiveInteger, positiveNumber, wholeNumber } from './option-parsers.ts';
 import { formatSummaryTable } from './runner/summary-table.ts';
 import { runStudy } from './runner/study.ts';
 
@@ -21,6 +21,11 @@ const program = new Command('metrics')
   .addOption(new Option('--rate <jobs/s>', 'open-loop upload rate').default(10).argParser(positiveNumber))
   .addOption(new Option('--workers <n>', 'headless Chromium workers').default(2).argParser(positiveInteger))
   .addOption(new Option('--count <n>', 'images per loss rate (the first n of labels.csv)').default(100).argParser(positiveInteger))
+  .addOption(
+    new Option('--warm-up-uploads <n>', 'uploads sent first at each loss rate and not measured (they pay its start-up cost)')
+      .default(10)
+      .argParser(wholeNumber),
+  )
   .option('--out <dir>', 'results folder', path.join('results', new Date().toISOString().replace(/[:.]/g, '-')))
   .option('--data-dir <dir>', "keep the master's job store here (default: a temp folder, removed afterwards)")
   .option('--workers-behind-link', 'put the workers behind the lossy link too', false)
@@ -36,6 +41,7 @@ const opts = program.opts<{
   rate: number;
   workers: number;
   count: number;
+  warmUpUploads: number;
   out: string;
   dataDir?: string;
   workersBehindLink: boolean;
@@ -63,6 +69,7 @@ try {
     {
       imagesDir: path.resolve(opts.images),
       count: opts.count,
+      warmUpUploads: opts.warmUpUploads,
       losses: opts.loss,
       ratePerSecond: opts.rate,
       workers: opts.workers,

@@ -23,11 +23,14 @@ import { runRounds, untilAborted } from './study-rounds.ts';
 import { summarize, type LossSummary } from './summary.ts';
 import type { RetryPolicy } from './retrying-request.ts';
 import { uploadOwner } from './upload-owner.ts';
+import { countWarmUp, planRoundUploads, splitWarmUp, type WarmUpCount } from './warm-up.ts';
 
 export interface StudyOptions {
   imagesDir: string;
   /** The first `count` images of labels.csv, sent once per loss rate. */
   count: number;
+  /** Uploads sent at the start of each loss rate and not measured: they pay its start-up cost (warm-up.ts). */
+  warmUpUploads: number;
   losses: number[];
   ratePerSecond: number;
   workers: number;
@@ -89,7 +92,7 @@ export async function runStudy(
     const clock = await untilAborted(probeClockOffset(masterBehindLink, link.wrap, signal), signal); // the link is still clean here
 
     // Written after each loss rate: a run stopped or failed later says so here, and which rates its tables hold.
-    const runConfig = (summaries: readonly LossSummary[]) => ({
+    const runConfig = (summaries: readonly LossSummary[], warmUps: readonly WarmUpCount[]) => ({
       startedAt,
       writtenAt: new Date().toISOString(),
       complete: summaries.length === options.losses.length,
@@ -109,6 +112,8 @@ export async function runStudy(
       master: { model, leaseMs: config.leaseMs, heartbeatMs: config.heartbeatMs, maxAttempts: config.maxAttempts, store: 'sqlite' },
       clock,
       measuredLoss: summaries.map((s) => ({ loss: s.loss, ...s.measuredLoss })),
+      // Sent before each round's measured uploads, in none of the records or tables.
+      warmUp: summaries.map((s, i) => ({ loss: s.loss, ...warmUps[i] })),
     });
     let files: string[] = [];
     const rounds = await runRounds({
@@ -120,7 +125,10 @@ export async function runStudy(
         const summaries = done.map((round) => round.summary);
         files = await writeResults(
           options.outDir,
-          runConfig(summaries),
+          runConfig(
+            summaries,
+            done.map((round) => round.warmUp),
+          ),
           done.flatMap((round) => round.records),
           summaries,
         );
@@ -174,28 +182,48 @@ interface LossRound {
   signal: AbortSignal | undefined;
 }
 
-async function measureAtLoss({ options, link, master, masterBehindLink, images, loss, keyPrefix, progress, signal }: LossRound) {
+interface MeasuredRound {
+  records: JobRecord[];
+  summary: LossSummary;
+  warmUp: WarmUpCount;
+}
+
+async function measureAtLoss({ options, link, master, masterBehindLink, images, loss, keyPrefix, progress, signal }: LossRound): Promise<MeasuredRound> {
   await link.setLoss(loss);
   const measuredLoss = await link.measureLoss(options.lossProbePackets);
   // Figures under a loss the link did not apply would be false: the round stops instead (runRounds names it).
   const notApplied = lossNotApplied(loss, measuredLoss);
   if (notApplied) throw new Error(notApplied);
-  const uploads = images.map((image, i) => {
-    const key = `${keyPrefix}-${i}`;
-    return { key, fileName: `${key}_${image.file}`, path: image.path };
-  });
+  const round = planRoundUploads(images, keyPrefix, options.warmUpUploads);
+  const uploads = round.measured;
+  const measuredKeys = new Set(uploads.map((upload) => upload.key));
   const bars = progress.startLoss(loss, images.length);
   // Asked of the master directly, not through the lossy link: the uploads are what is measured.
   const { key: ownerKey } = await uploadOwner(master.url, undefined, options.retry);
-  const results = await runUploadClient(
-    { masterUrl: masterBehindLink, ownerKey, ratePerSecond: options.ratePerSecond, uploads, ...options.retry },
-    { wrap: link.wrap, onUpload: bars.uploadSettled, signal },
+  // One client process and one open-loop schedule: the warm-up first, the measured uploads right after it.
+  const { warmUp, measured: results } = splitWarmUp(
+    await runUploadClient(
+      { masterUrl: masterBehindLink, ownerKey, ratePerSecond: options.ratePerSecond, uploads: [...round.warmUp, ...uploads], ...options.retry },
+      {
+        wrap: link.wrap,
+        onUpload: (upload) => {
+          if (measuredKeys.has(upload.key)) bars.uploadSettled(upload);
+        },
+        signal,
+      },
+    ),
+    round,
   );
 
   const ackedIds = results.flatMap((upload) => (upload.jobId ? [upload.jobId] : []));
-  const acknowledged = await waitForJobs(master.url, ackedIds, {
+  const measuredIds = new Set(ackedIds);
+  // The warm-up's jobs are waited for too, so that none is still in flight during the next round's.
+  const warmUpIds = warmUp.flatMap((upload) => (upload.jobId ? [upload.jobId] : []));
+  const acknowledged = await waitForJobs(master.url, [...warmUpIds, ...ackedIds], {
     deadline: Date.now() + options.resultTimeoutMs,
-    onFinished: (job) => bars.jobFinished(job.status === 'done' ? 'done' : 'failed'),
+    onFinished: (job) => {
+      if (measuredIds.has(job.id)) bars.jobFinished(job.status === 'done' ? 'done' : 'failed');
+    },
   });
   // One read of the master's jobs serves both checks: the run's jobs so far (count × loss rates), 500 a page.
   const allJobs = await listAllJobs(master.url);
@@ -214,7 +242,7 @@ async function measureAtLoss({ options, link, master, masterBehindLink, images, 
   bars.end(
     `loss ${loss}: correct ${correct}, wrong ${wrong}, failed ${failed}, missing ${missing}, unacknowledged ${unacknowledged}, retries ${summary.retries}, duplicate jobs ${summary.duplicateJobs}`,
   );
-  return { records, summary };
+  return { records, summary, warmUp: countWarmUp(warmUp) };
 }
 
 /** A lost 201 can leave a job the client never heard of; its file name (`<key>_<file>`) gives it away. */

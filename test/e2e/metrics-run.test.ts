@@ -1,14 +1,15 @@
 // One short real run of `npm run metrics`: a master, two headless browser
-// workers, the client behind a real lossy link at 0 and 20% loss, 20 images.
-// The outputs must exist, parse, and agree with the raw records and with the
-// jobs the master itself stored. Needs root and nftables, like the study.
+// workers, the client behind a real lossy link at 0 and 20% loss, 20 images
+// measured after 4 warm-up uploads. The outputs must exist, parse, and agree
+// with the raw records and with the jobs the master itself stored. Needs root
+// and nftables, like the study.
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, resolveBrowserPath } from '../../headless-worker/browsers.ts';
-import type { JobDetailView } from '../../master/api-types.ts';
+import type { JobDetailView, JobPage } from '../../master/api-types.ts';
 import { BUCKETS } from '../../metrics/runner/outcomes.ts';
 import { devImagesDir, projectRoot } from '../support/paths.ts';
 import { startTestMaster, type TestMaster } from '../support/test-master.ts';
@@ -19,6 +20,7 @@ const dataDir = path.join(work, 'data');
 
 interface RawRecord {
   loss: number;
+  key: string;
   trueIndex: number;
   intendedAt: number;
   ackedAt: number | null;
@@ -51,7 +53,7 @@ function classify(record: RawRecord): string {
 
 beforeAll(async () => {
   const args = ['--import', 'tsx', 'metrics/main.ts', '--images', devImagesDir, '--loss', '0,0.2', '--count', '20', '--rate', '5', '--workers', '2'];
-  args.push('--out', outDir, '--data-dir', dataDir, '--probe-packets', '200');
+  args.push('--out', outDir, '--data-dir', dataDir, '--probe-packets', '200', '--warm-up-uploads', '4');
   const child = spawn(process.execPath, args, { cwd: projectRoot, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
@@ -96,8 +98,13 @@ describe('npm run metrics', () => {
       ].sort(),
     );
     const config = JSON.parse(fs.readFileSync(path.join(outDir, 'config.json'), 'utf8'));
-    expect(config.options).toMatchObject({ losses: [0, 0.2], count: 20, ratePerSecond: 5, workers: 2 });
+    expect(config.options).toMatchObject({ losses: [0, 0.2], count: 20, ratePerSecond: 5, workers: 2, warmUpUploads: 4 });
     expect(config).toMatchObject({ complete: true, lossesFinished: [0, 0.2], lossesNotRun: [] });
+    // How many uploads each round sent before its measured ones, and how many of those got through.
+    expect(config.warmUp).toEqual([
+      { loss: 0, uploads: 4, acknowledged: 4 },
+      { loss: 0.2, uploads: 4, acknowledged: expect.any(Number) },
+    ]);
     expect(config.clock.samples, 'clock probes answered').toBeGreaterThan(0);
     // One machine, one clock; Node may serve the previous second's Date header for a timer's delay past the tick.
     expect(Math.abs(config.clock.offsetMs)).toBeLessThanOrEqual(config.clock.uncertaintyMs + 20);
@@ -121,8 +128,9 @@ describe('npm run metrics', () => {
     }
   });
 
-  it('has one record per image and loss rate, and CSV bucket counts equal to the records', () => {
+  it('has one record per image and loss rate, none of them a warm-up upload, and CSV bucket counts equal to the records', () => {
     expect(records).toHaveLength(40);
+    expect(records.filter((record) => record.key.includes('warm-up'))).toEqual([]);
     for (const record of records) expect(record.bucket).toBe(classify(record));
     expect(summary.map((row) => Number(row.loss))).toEqual([0, 0.2]);
     for (const row of summary) {
@@ -163,9 +171,17 @@ describe('npm run metrics', () => {
         expect(job.result!.predictions.map((prediction) => prediction.index)).toEqual(record.top5);
       }
     });
+    // Beside the records' jobs the master holds only the warm-up's, which no record or table counts.
+    const recorded = new Set(withJobs.map((record) => record.jobId));
+    const listed = (await fetch(`${master.url}/api/jobs?limit=500`).then((r) => r.json())) as JobPage;
+    expect(listed.nextCursor).toBeNull();
+    const warmUpJobs = listed.jobs.filter((job) => !recorded.has(job.id));
+    for (const job of warmUpJobs) expect(job.fileName).toMatch(/-warm-up-\d+_/);
+    const config = JSON.parse(fs.readFileSync(path.join(outDir, 'config.json'), 'utf8')) as { warmUp: { acknowledged: number }[] };
+    expect(warmUpJobs.length).toBeGreaterThanOrEqual(config.warmUp.reduce((sum, round) => sum + round.acknowledged, 0));
     const health = (await fetch(`${master.url}/api/health`).then((r) => r.json())) as { jobs: Record<string, number> };
     const total = Object.values(health.jobs).reduce((a, b) => a + b, 0);
-    expect(total, 'every job in the master belongs to exactly one record').toBe(new Set(withJobs.map((record) => record.jobId)).size);
-    expect(health.jobs.done).toBe(records.filter((record) => record.status === 'done').length);
+    expect(total, 'every job in the master belongs to exactly one record or to a warm-up').toBe(recorded.size + warmUpJobs.length);
+    expect(health.jobs.done! - warmUpJobs.filter((job) => job.status === 'done').length).toBe(records.filter((record) => record.status === 'done').length);
   });
 });
