@@ -7,6 +7,7 @@
 import path from 'node:path';
 import { Command, Option } from 'commander';
 import { fractionList, nonNegativeNumber, positiveInteger, positiveNumber, wholeNumber } from './option-parsers.ts';
+import { formatRangeTable } from './runner/range-table.ts';
 import { formatSummaryTable } from './runner/summary-table.ts';
 import { runStudy } from './runner/study.ts';
 
@@ -18,6 +19,7 @@ const program = new Command('metrics')
       .default([0, 0.067, 0.13, 0.2, 0.27, 0.33, 0.4, 0.47, 0.53, 0.6], '0,0.067,…,0.6')
       .argParser(fractionList),
   )
+  .addOption(new Option('--repeats <n>', 'runs of each loss rate; the table gives each figure as min–max over them').default(1).argParser(positiveInteger))
   .addOption(new Option('--rate <jobs/s>', 'open-loop upload rate').default(10).argParser(positiveNumber))
   .addOption(new Option('--workers <n>', 'headless Chromium workers').default(2).argParser(positiveInteger))
   .addOption(new Option('--count <n>', 'images per loss rate (the first n of labels.csv)').default(100).argParser(positiveInteger))
@@ -38,6 +40,7 @@ const program = new Command('metrics')
 const opts = program.opts<{
   images: string;
   loss: number[];
+  repeats: number;
   rate: number;
   workers: number;
   count: number;
@@ -71,6 +74,7 @@ try {
       count: opts.count,
       warmUpUploads: opts.warmUpUploads,
       losses: opts.loss,
+      repeats: opts.repeats,
       ratePerSecond: opts.rate,
       workers: opts.workers,
       outDir: path.resolve(opts.out),
@@ -82,7 +86,7 @@ try {
     },
     { signal: stop.signal },
   );
-  console.log(formatSummaryTable(summaries));
+  console.log(opts.repeats > 1 ? formatRangeTable(summaries) : formatSummaryTable(summaries));
   console.log(`\nwrote ${files.length} files to ${path.dirname(files[0]!)}`);
   // Lingering keep-alive sockets must not hold the process open.
   process.exit(0);

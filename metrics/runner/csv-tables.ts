@@ -1,4 +1,4 @@
-// The summary as CSV, one row per loss rate: summary.csv (outcomes, rates,
+// The summary as CSV, one row per loss rate and repeat: summary.csv (outcomes, rates,
 // accuracy) and latency.csv (percentiles per stage). Unknown values (no data)
 // are empty cells, never zeros. Every rate and time column names its unit
 // (_per_s, _s, _ms): loss and accuracy columns are fractions.
@@ -22,6 +22,7 @@ const proportionCells = (name: string, p: Proportion): Record<string, Cell> => (
 export function summaryRows(summaries: readonly LossSummary[]): Record<string, Cell>[] {
   return summaries.map((s) => ({
     loss: s.loss,
+    repeat: s.repeat,
     measured_forward_loss: round(s.measuredLoss?.forwardLoss, 4),
     measured_return_loss: round(s.measuredLoss?.returnLoss, 4),
     offered_per_s: s.offeredRate,
@@ -44,6 +45,7 @@ export function summaryRows(summaries: readonly LossSummary[]): Record<string, C
 export function latencyRows(summaries: readonly LossSummary[]): Record<string, Cell>[] {
   return summaries.map((s) => ({
     loss: s.loss,
+    repeat: s.repeat,
     ...Object.fromEntries(
       STAGES.flatMap((stage) => {
         const d = s.latency[stage];

@@ -8,6 +8,8 @@ import type { UploadAttempt, UploadResult } from './upload-client.ts';
 export interface JobRecord {
   /** Packet loss configured on the client's link, each direction. */
   loss: number;
+  /** Which run of that loss rate, from 1 (--repeats). */
+  repeat: number;
   key: string;
   image: string;
   /** ImageNet class index of the image's label. */
@@ -35,6 +37,7 @@ export interface JobRecord {
 
 export interface RecordInputs {
   loss: number;
+  repeat: number;
   images: readonly LabelledImage[];
   uploads: readonly UploadResult[];
   /** The master's view of each acknowledged job, by id (null: unknown to the master). */
@@ -44,7 +47,7 @@ export interface RecordInputs {
 }
 
 /** Records in the order of `images`; `uploads[i]` must be the upload of `images[i]`. */
-export function buildRecords({ loss, images, uploads, acknowledged, unacknowledgedButCreated }: RecordInputs): JobRecord[] {
+export function buildRecords({ loss, repeat, images, uploads, acknowledged, unacknowledgedButCreated }: RecordInputs): JobRecord[] {
   return uploads.map((upload, i) => {
     const image = images[i]!;
     const job: (JobView & Partial<JobDetailView>) | null = upload.jobId
@@ -53,6 +56,7 @@ export function buildRecords({ loss, images, uploads, acknowledged, unacknowledg
     const time = (iso: string | null | undefined) => (iso ? Date.parse(iso) : null);
     return {
       loss,
+      repeat,
       key: upload.key,
       image: image.file,
       trueIndex: image.index,

@@ -1,6 +1,6 @@
 // Writes one study's outputs: config.json (how it was run), records.json
 // (every image sent, raw), summary.csv and latency.csv (one row per loss
-// rate), and the graphs as SVG.
+// rate and repeat), and the graphs as SVG.
 import fs from 'node:fs';
 import path from 'node:path';
 import { latencyRows, summaryRows, toCsv } from './csv-tables.ts';

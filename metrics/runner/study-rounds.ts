@@ -27,6 +27,11 @@ export async function runRounds<Round>({ losses, measure, save, signal, savedIn 
   return done;
 }
 
+/** Each loss rate `repeats` times in a row (--repeats), each run of it numbered from 1: the study's rounds, in order. */
+export function repeatedRounds(losses: readonly number[], repeats: number): { loss: number; repeat: number }[] {
+  return losses.flatMap((loss) => Array.from({ length: repeats }, (_, i) => ({ loss, repeat: i + 1 })));
+}
+
 /** A failed round's error, saying which rounds are saved and where, so nobody reruns those. */
 function roundFailed(error: unknown, loss: number, finished: readonly number[], savedIn: string): Error {
   const why = error instanceof Error ? error.message : String(error);

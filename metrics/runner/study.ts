@@ -19,7 +19,7 @@ import { duplicateJobs, listAllJobs, uploadKey, waitForJobs } from './master-job
 import { chromiumInNamespace, type NamespacedChromium } from './netns-chromium.ts';
 import { StudyProgress } from './progress.ts';
 import { writeResults } from './results-folder.ts';
-import { runRounds, untilAborted } from './study-rounds.ts';
+import { repeatedRounds, runRounds, untilAborted } from './study-rounds.ts';
 import { summarize, type LossSummary } from './summary.ts';
 import type { RetryPolicy } from './retrying-request.ts';
 import { uploadOwner } from './upload-owner.ts';
@@ -32,6 +32,8 @@ export interface StudyOptions {
   /** Uploads sent at the start of each loss rate and not measured: they pay its start-up cost (warm-up.ts). */
   warmUpUploads: number;
   losses: number[];
+  /** Runs of each loss rate, one after another (1: each once). */
+  repeats: number;
   ratePerSecond: number;
   workers: number;
   outDir: string;
@@ -91,13 +93,15 @@ export async function runStudy(
     // the Date-header estimate would only add its error (a few ms either way). The probe stays in config.json as a check.
     const clock = await untilAborted(probeClockOffset(masterBehindLink, link.wrap, signal), signal); // the link is still clean here
 
-    // Written after each loss rate: a run stopped or failed later says so here, and which rates its tables hold.
+    const planned = repeatedRounds(options.losses, options.repeats);
+    const roundLosses = planned.map((round) => round.loss);
+    // Written after each round: a run stopped or failed later says so here, and which rates its tables hold (once a repeat).
     const runConfig = (summaries: readonly LossSummary[], warmUps: readonly WarmUpCount[]) => ({
       startedAt,
       writtenAt: new Date().toISOString(),
-      complete: summaries.length === options.losses.length,
+      complete: summaries.length === roundLosses.length,
       lossesFinished: summaries.map((s) => s.loss),
-      lossesNotRun: options.losses.slice(summaries.length),
+      lossesNotRun: roundLosses.slice(summaries.length),
       argv: process.argv.slice(2),
       options,
       runId,
@@ -111,16 +115,28 @@ export async function runStudy(
       },
       master: { model, leaseMs: config.leaseMs, heartbeatMs: config.heartbeatMs, maxAttempts: config.maxAttempts, store: 'sqlite' },
       clock,
-      measuredLoss: summaries.map((s) => ({ loss: s.loss, ...s.measuredLoss })),
+      measuredLoss: summaries.map((s) => ({ loss: s.loss, repeat: s.repeat, ...s.measuredLoss })),
       // Sent before each round's measured uploads, in none of the records or tables.
-      warmUp: summaries.map((s, i) => ({ loss: s.loss, ...warmUps[i] })),
+      warmUp: summaries.map((s, i) => ({ loss: s.loss, repeat: s.repeat, ...warmUps[i] })),
     });
     let files: string[] = [];
     const rounds = await runRounds({
-      losses: options.losses,
+      losses: roundLosses,
       signal,
       savedIn: options.outDir,
-      measure: (loss, round) => measureAtLoss({ options, link, master, masterBehindLink, images, loss, keyPrefix: `${runId}-${round}`, progress, signal }),
+      measure: (loss, round) =>
+        measureAtLoss({
+          options,
+          link,
+          master,
+          masterBehindLink,
+          images,
+          loss,
+          repeat: planned[round]!.repeat,
+          keyPrefix: `${runId}-${round}`,
+          progress,
+          signal,
+        }),
       save: async (done) => {
         const summaries = done.map((round) => round.summary);
         files = await writeResults(
@@ -177,6 +193,8 @@ interface LossRound {
   masterBehindLink: string;
   images: LabelledImage[];
   loss: number;
+  /** Which run of this loss rate, from 1. */
+  repeat: number;
   keyPrefix: string;
   progress: StudyProgress;
   signal: AbortSignal | undefined;
@@ -188,7 +206,18 @@ interface MeasuredRound {
   warmUp: WarmUpCount;
 }
 
-async function measureAtLoss({ options, link, master, masterBehindLink, images, loss, keyPrefix, progress, signal }: LossRound): Promise<MeasuredRound> {
+async function measureAtLoss({
+  options,
+  link,
+  master,
+  masterBehindLink,
+  images,
+  loss,
+  repeat,
+  keyPrefix,
+  progress,
+  signal,
+}: LossRound): Promise<MeasuredRound> {
   await link.setLoss(loss);
   const measuredLoss = await link.measureLoss(options.lossProbePackets);
   // Figures under a loss the link did not apply would be false: the round stops instead (runRounds names it).
@@ -236,11 +265,11 @@ async function measureAtLoss({ options, link, master, masterBehindLink, images, 
     uploads.map((upload) => upload.key),
   );
 
-  const records = buildRecords({ loss, images, uploads: results, acknowledged, unacknowledgedButCreated });
-  const summary = summarize(records, { loss, offeredRate: options.ratePerSecond, measuredLoss, duplicateJobs: duplicates });
+  const records = buildRecords({ loss, repeat, images, uploads: results, acknowledged, unacknowledgedButCreated });
+  const summary = summarize(records, { loss, repeat, offeredRate: options.ratePerSecond, measuredLoss, duplicateJobs: duplicates });
   const { correct, wrong, failed, missing, unacknowledged } = summary.buckets;
   bars.end(
-    `loss ${loss}: correct ${correct}, wrong ${wrong}, failed ${failed}, missing ${missing}, unacknowledged ${unacknowledged}, retries ${summary.retries}, duplicate jobs ${summary.duplicateJobs}`,
+    `loss ${loss}${options.repeats > 1 ? ` (repeat ${repeat} of ${options.repeats})` : ''}: correct ${correct}, wrong ${wrong}, failed ${failed}, missing ${missing}, unacknowledged ${unacknowledged}, retries ${summary.retries}, duplicate jobs ${summary.duplicateJobs}`,
   );
   return { records, summary, warmUp: countWarmUp(warmUp) };
 }

@@ -1,4 +1,5 @@
-// The summary as a plain-text table for the terminal, one row per loss rate.
+// The summary as a plain-text table for the terminal, one row per loss rate
+// (a study with --repeats prints range-table.ts instead).
 import type { Distribution } from '../../common/percentiles.ts';
 import type { LossSummary } from './summary.ts';
 import type { Proportion } from './wilson.ts';

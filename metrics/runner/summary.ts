@@ -9,6 +9,8 @@ import { wilsonInterval, type Proportion } from './wilson.ts';
 
 export interface LossSummary extends Rates {
   loss: number;
+  /** Which run of that loss rate, from 1 (--repeats). */
+  repeat: number;
   /** What the link really dropped, by UDP probes just before the uploads. */
   measuredLoss: MeasuredLoss | null;
   offeredRate: number;
@@ -30,17 +32,19 @@ export interface LossSummary extends Rates {
 
 export interface SummaryContext {
   loss: number;
+  repeat: number;
   offeredRate: number;
   measuredLoss: MeasuredLoss | null;
   /** Counted from the master's jobs (master-jobs.ts duplicateJobs): records keep one job per key. */
   duplicateJobs: number;
 }
 
-export function summarize(records: readonly JobRecord[], { loss, offeredRate, measuredLoss, duplicateJobs }: SummaryContext): LossSummary {
+export function summarize(records: readonly JobRecord[], { loss, repeat, offeredRate, measuredLoss, duplicateJobs }: SummaryContext): LossSummary {
   const buckets = countBuckets(records);
   const done = buckets.correct + buckets.wrong;
   return {
     loss,
+    repeat,
     measuredLoss,
     offeredRate,
     submitted: records.length,

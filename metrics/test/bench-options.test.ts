@@ -92,6 +92,7 @@ describe.each([
   ['main.ts', '--loss', '0,2'],
   ['main.ts', '--give-up-after', '-1'],
   ['main.ts', '--warm-up-uploads', '-1'],
+  ['main.ts', '--repeats', '0'],
   ['make-gold.ts', '--min-margin', '2'],
 ])('%s', (script, option, value) => {
   it(`refuses ${option} ${value} at once, with exit code 1 and the option named, starting nothing`, async () => {

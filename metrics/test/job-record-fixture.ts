@@ -5,6 +5,7 @@ import type { JobRecord } from '../runner/job-records.ts';
 export function jobRecord(overrides: Partial<JobRecord> = {}): JobRecord {
   return {
     loss: 0,
+    repeat: 1,
     key: 'k',
     image: 'a.JPEG',
     trueIndex: 7,

@@ -16,9 +16,10 @@ const hopeless = [jobRecord({ ackedAt: null, jobId: null, status: null, top5: nu
 describe('results folder', () => {
   it('writes config, raw records, one CSV row per loss rate and the five graphs, even for a loss rate with no data', async () => {
     const summaries = [
-      summarize(calm, { loss: 0, offeredRate: 10, measuredLoss: null, duplicateJobs: 0 }),
+      summarize(calm, { loss: 0, repeat: 1, offeredRate: 10, measuredLoss: null, duplicateJobs: 0 }),
       summarize(hopeless, {
         loss: 0.6,
+        repeat: 1,
         offeredRate: 10,
         measuredLoss: { packets: 400, forwardLoss: 0.6, returnLoss: 0.61, roundTripLoss: 0.84 },
         duplicateJobs: 0,

@@ -1,9 +1,24 @@
 // The study's loss rates: each finished one is saved before the next starts, so a failure or a Ctrl-C in a later
 // round keeps the earlier ones, and an abort stops the round in progress.
 import { describe, expect, it } from 'vitest';
-import { runRounds } from '../runner/study-rounds.ts';
+import { repeatedRounds, runRounds } from '../runner/study-rounds.ts';
 
 describe('study rounds', () => {
+  it('run each loss rate as many times as asked, in a row, numbering the repeats from 1', () => {
+    expect(repeatedRounds([0, 0.2], 3)).toEqual([
+      { loss: 0, repeat: 1 },
+      { loss: 0, repeat: 2 },
+      { loss: 0, repeat: 3 },
+      { loss: 0.2, repeat: 1 },
+      { loss: 0.2, repeat: 2 },
+      { loss: 0.2, repeat: 3 },
+    ]);
+    expect(repeatedRounds([0, 0.2], 1)).toEqual([
+      { loss: 0, repeat: 1 },
+      { loss: 0.2, repeat: 1 },
+    ]);
+  });
+
   it('saves every round finished so far after each one', async () => {
     const saved: number[][] = [];
     const rounds = await runRounds({ losses: [0, 0.2, 0.4], measure: async (loss) => loss, save: async (done) => saved.push([...done]), savedIn: 'results/x' });

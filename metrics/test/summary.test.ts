@@ -18,7 +18,7 @@ const records = [
   jobRecord({ key: 'e', intendedAt: 1_400, ackedAt: null, jobId: 'created-anyway', uploadAttempts: [retried[0]!, retried[0]!, retried[0]!] }), // unacknowledged
   jobRecord({ key: 'f', intendedAt: 1_500, ackedAt: null, jobId: null }), // unacknowledged
 ];
-const context = { loss: 0.2, offeredRate: 10, measuredLoss: null, duplicateJobs: 1 };
+const context = { loss: 0.2, repeat: 1, offeredRate: 10, measuredLoss: null, duplicateJobs: 1 };
 
 describe('loss-rate summary', () => {
   const summary = summarize(records, context);
@@ -76,12 +76,12 @@ describe('loss-rate summary', () => {
   it('names the unit of every rate and time column', () => {
     // Counts, and fractions (loss, accuracy), have none; everything else must say per second, seconds or milliseconds.
     const unitless =
-      /^(loss|measured_\w+_loss|submitted|correct|wrong|failed|missing|unacknowledged|created_but_unacknowledged|duplicate_jobs|retries|top[15](_of_done)?(_low|_high)?)$/;
+      /^(loss|repeat|measured_\w+_loss|submitted|correct|wrong|failed|missing|unacknowledged|created_but_unacknowledged|duplicate_jobs|retries|top[15](_of_done)?(_low|_high)?)$/;
     const measured = Object.keys(summaryRows([summary])[0]!).filter((column) => !unitless.test(column));
     expect(measured.sort()).toEqual(
       ['completion_throughput_per_s', 'completion_window_s', 'goodput_per_s', 'offered_per_s', 'submission_rate_per_s', 'submission_window_s'].sort(),
     );
-    const times = Object.keys(latencyRows([summary])[0]!).filter((column) => !/^loss$|_count$/.test(column));
+    const times = Object.keys(latencyRows([summary])[0]!).filter((column) => !/^(loss|repeat)$|_count$/.test(column));
     expect(times.filter((column) => !column.endsWith('_ms'))).toEqual([]);
   });
 });

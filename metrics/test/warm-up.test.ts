@@ -48,7 +48,7 @@ describe('warm-up uploads', () => {
     expect(warmUp.map((upload) => upload.key)).toEqual(['run-1-warm-up-0', 'run-1-warm-up-1']);
     expect(countWarmUp(warmUp)).toEqual({ uploads: 2, acknowledged: 1 });
 
-    const records = buildRecords({ loss: 0, images, uploads: measured, acknowledged: new Map(), unacknowledgedButCreated: new Map() });
+    const records = buildRecords({ loss: 0, repeat: 1, images, uploads: measured, acknowledged: new Map(), unacknowledgedButCreated: new Map() });
     expect(records.map((record) => [record.key, record.image])).toEqual([
       ['run-1-0', 'a.JPEG'],
       ['run-1-1', 'b.JPEG'],

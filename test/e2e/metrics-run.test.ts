@@ -20,6 +20,7 @@ const dataDir = path.join(work, 'data');
 
 interface RawRecord {
   loss: number;
+  repeat: number;
   key: string;
   trueIndex: number;
   intendedAt: number;
@@ -98,12 +99,12 @@ describe('npm run metrics', () => {
       ].sort(),
     );
     const config = JSON.parse(fs.readFileSync(path.join(outDir, 'config.json'), 'utf8'));
-    expect(config.options).toMatchObject({ losses: [0, 0.2], count: 20, ratePerSecond: 5, workers: 2, warmUpUploads: 4 });
+    expect(config.options).toMatchObject({ losses: [0, 0.2], count: 20, ratePerSecond: 5, workers: 2, warmUpUploads: 4, repeats: 1 });
     expect(config).toMatchObject({ complete: true, lossesFinished: [0, 0.2], lossesNotRun: [] });
     // How many uploads each round sent before its measured ones, and how many of those got through.
     expect(config.warmUp).toEqual([
-      { loss: 0, uploads: 4, acknowledged: 4 },
-      { loss: 0.2, uploads: 4, acknowledged: expect.any(Number) },
+      { loss: 0, repeat: 1, uploads: 4, acknowledged: 4 },
+      { loss: 0.2, repeat: 1, uploads: 4, acknowledged: expect.any(Number) },
     ]);
     expect(config.clock.samples, 'clock probes answered').toBeGreaterThan(0);
     // One machine, one clock; Node may serve the previous second's Date header for a timer's delay past the tick.
@@ -132,7 +133,11 @@ describe('npm run metrics', () => {
     expect(records).toHaveLength(40);
     expect(records.filter((record) => record.key.includes('warm-up'))).toEqual([]);
     for (const record of records) expect(record.bucket).toBe(classify(record));
-    expect(summary.map((row) => Number(row.loss))).toEqual([0, 0.2]);
+    expect(summary.map((row) => [Number(row.loss), Number(row.repeat)])).toEqual([
+      [0, 1],
+      [0.2, 1],
+    ]);
+    for (const record of records) expect(record.repeat).toBe(1);
     for (const row of summary) {
       const mine = records.filter((record) => record.loss === Number(row.loss));
       expect(Number(row.submitted)).toBe(mine.length);
