@@ -38,12 +38,12 @@ export function reopenStep(
       continue;
     }
     const votes = { jobId: row.id, resultIdentity: result.workerId ?? null };
-    if (!walk.trustedWorkerConnected && q.votesWhenReopened.get(votes)! >= limits.maxAnswersPerJob) {
+    if (!walk.trustedWorkerConnected && q.fullWhenReopened.get({ ...votes, maxAnswers: limits.maxAnswersPerJob }) === 1) {
       unverified(row.id, result, walk.answersFullReason);
       continue;
     }
     q.doneToVote.run({ ...votes, result: JSON.stringify(answerOf(result)) });
-    q.reopen.run(walk.now, walk.reason, limits.maxAnswersPerJob, row.id);
+    q.reopen.run({ now: walk.now, error: walk.reason, maxAnswers: limits.maxAnswersPerJob, jobId: row.id });
     walked.reopened.push(view(row.id)!);
   }
   return { walked, next: rows.length === limits.reopenBatch ? rows.at(-1)!.walked : undefined };

@@ -142,7 +142,7 @@ export class SqliteJobStore implements JobStore {
       const row = this.fenced(lease, workerId);
       if ('reason' in row) return { applied: false, reason: row.reason };
       this.q.keepVote.run(now, JSON.stringify(answer), lease.jobId, lease.leaseId);
-      this.q.requeueForReplica.run(now, trustedOnly ? 1 : 0, this.limits.maxAnswersPerJob, lease.jobId);
+      this.q.requeueForReplica.run({ now, trustedOnly: trustedOnly ? 1 : 0, maxAnswers: this.limits.maxAnswersPerJob, jobId: lease.jobId });
       return { applied: true, job: this.view(lease.jobId)! };
     });
   }

@@ -23,13 +23,15 @@ const NETWORK_MAY_VOTE = `(@network IS NULL OR (
   SELECT COUNT(*) FROM attempts v WHERE v.job_id = jobs.id AND v.network = @network AND v.trusted = 0 AND v.outcome = 'answered') < @votersPerNetwork)`;
 
 /**
- * A queued job's condition that it holds fewer than @maxAnswers volunteer answers (MAX_ANSWERS_PER_JOB, those of
- * identities blacklisted since included): no volunteer is leased it again. vote and reopen make such a job
- * trusted-only, out of the open queue (a backtracking with no trusted worker connected leaves it done and unverified
- * instead: sqlite-backtracking.ts); this keeps from volunteers one left holding that many by a master older than the
- * limit, or before it was lowered (the twin of job-lib.lua's answers_full), and MARK_ANSWERS_FULL takes it out.
+ * Whether a job holding `votes` volunteer answers (an SQL count: the votes column, or VOTES_HELD while they change)
+ * holds too many: @maxAnswers or more (MAX_ANSWERS_PER_JOB, those of identities blacklisted since included), 1 or 0.
+ * No volunteer is leased such a job again: vote and reopen make it trusted-only, out of the open queue (a backtracking
+ * with no trusted worker connected leaves it done and unverified instead: sqlite-backtracking.ts); the volunteer's
+ * lease passes over one left holding that many by a master older than the limit, or before it was lowered, and
+ * MARK_ANSWERS_FULL takes it out. Every such decision of this store reads this one (the twin of job-lib.lua's
+ * answers_full).
  */
-const ANSWERS_LEFT = `jobs.votes < @maxAnswers`;
+const answersFull = (votes: string) => `(${votes} >= @maxAnswers)`;
 
 /**
  * Makes trusted-only the jobs of the open queue holding @maxAnswers answers or more that a volunteer's lease passed
@@ -41,10 +43,7 @@ const ANSWERS_LEFT = `jobs.votes < @maxAnswers`;
 export const MARK_ANSWERS_FULL = `UPDATE jobs SET trusted_only = 1 WHERE id IN (
     SELECT id FROM jobs INDEXED BY jobs_open_queue WHERE status = 'queued' AND trusted_only = 0 AND seq < COALESCE(@before, ${Number.MAX_SAFE_INTEGER})
     ORDER BY seq LIMIT @scan
-  ) AND votes >= @maxAnswers`;
-
-/** Whether a job holds ? volunteer answers or more (MAX_ANSWERS_PER_JOB), counted as VOTES_HELD: 1 or 0. */
-const ANSWERS_FULL = `(${VOTES_HELD} >= ?)`;
+  ) AND ${answersFull('votes')}`;
 
 /**
  * An attempt's condition that it is a vote once its done job is reopened (@jobId, its result the answer of
@@ -83,7 +82,7 @@ export function prepareStatements(db: Database.Database) {
     ),
     oldestQueuedForVolunteer: db.prepare(
       `SELECT * FROM (SELECT * FROM jobs INDEXED BY jobs_open_queue WHERE status = 'queued' AND trusted_only = 0 ORDER BY seq LIMIT @scan) AS jobs
-       WHERE ${UNSHUNNED} AND ${NETWORK_MAY_VOTE} AND ${ANSWERS_LEFT} ORDER BY seq LIMIT 1`,
+       WHERE ${UNSHUNNED} AND ${NETWORK_MAY_VOTE} AND NOT ${answersFull('jobs.votes')} ORDER BY seq LIMIT 1`,
     ),
     markAnswersFull: db.prepare(MARK_ANSWERS_FULL),
     lease: db.prepare(
@@ -105,18 +104,20 @@ export function prepareStatements(db: Database.Database) {
     ),
     settledBy: db.prepare(`UPDATE jobs SET worker = ? WHERE id = ?`),
     answeredBy: db.prepare(ANSWERED_BY_SQL),
-    // The answers a done job would hold as votes if it were reopened: at MAX_ANSWERS_PER_JOB, with no trusted worker
-    // connected, it stays done instead (sqlite-backtracking.ts).
-    votesWhenReopened: db
-      .prepare<{ jobId: string; resultIdentity: string | null }, number>(`SELECT COUNT(*) FROM attempts WHERE ${VOTES_WHEN_REOPENED}`)
+    // Whether a done job, reopened, would hold MAX_ANSWERS_PER_JOB answers: with no trusted worker connected, it stays
+    // done instead (sqlite-backtracking.ts).
+    fullWhenReopened: db
+      .prepare<{ jobId: string; resultIdentity: string | null; maxAnswers: number }, number>(
+        `SELECT ${answersFull(`(SELECT COUNT(*) FROM attempts WHERE ${VOTES_WHEN_REOPENED})`)}`,
+      )
       .pluck(),
     // The finishing attempt votes its own answer: the one it kept, else the result's, if it is its identity's. One
     // finished before finishers kept theirs, on another's answer, holds none to vote: it stays as it was.
     doneToVote: db.prepare(`UPDATE attempts SET outcome = 'answered', answer = COALESCE(answer, @result) WHERE outcome = 'done' AND ${VOTES_WHEN_REOPENED}`),
     // A job reopened holding MAX_ANSWERS_PER_JOB answers goes to trusted workers only (a trusted worker is connected).
     reopen: db.prepare(
-      `UPDATE jobs SET status = 'queued', queued_at = ?, result = NULL, finished_at = NULL, worker = NULL, error = ?, votes = ${VOTES_HELD},
-       trusted_only = MAX(trusted_only, ${ANSWERS_FULL}) WHERE id = ? AND status = 'done'`,
+      `UPDATE jobs SET status = 'queued', queued_at = @now, result = NULL, finished_at = NULL, worker = NULL, error = @error, votes = ${VOTES_HELD},
+       trusted_only = MAX(trusted_only, ${answersFull(VOTES_HELD)}) WHERE id = @jobId AND status = 'done'`,
     ),
     attempts: db.prepare(`SELECT * FROM attempts WHERE job_id = ? ORDER BY attempt`),
     finish: db.prepare(
@@ -129,8 +130,8 @@ export function prepareStatements(db: Database.Database) {
     ),
     // Trusted-only if asked, or once the job holds MAX_ANSWERS_PER_JOB answers, whatever the caller asked.
     requeueForReplica: db.prepare(
-      `UPDATE jobs SET status = 'queued', queued_at = ?, lease_id = NULL, lease_worker = NULL, lease_deadline = NULL, lease_trusted = NULL, worker = NULL,
-       error = NULL, trusted_only = MAX(trusted_only, ?, ${ANSWERS_FULL}), votes = ${VOTES_HELD} WHERE id = ?`,
+      `UPDATE jobs SET status = 'queued', queued_at = @now, lease_id = NULL, lease_worker = NULL, lease_deadline = NULL, lease_trusted = NULL, worker = NULL,
+       error = NULL, trusted_only = MAX(trusted_only, @trustedOnly, ${answersFull(VOTES_HELD)}), votes = ${VOTES_HELD} WHERE id = @jobId`,
     ),
     expired: db.prepare(`SELECT id AS jobId, lease_id AS leaseId FROM jobs WHERE status = 'leased' AND lease_deadline <= ?`),
     active: db.prepare(`SELECT id AS jobId, lease_id AS leaseId FROM jobs WHERE status = 'leased'`),
