@@ -165,14 +165,14 @@ local function voting_networks(attempts)
   return tally
 end
 
--- The votes a job holds (its 'answered' attempts), and their networks, kept on the job so its view and its leases
--- say so without reading attempts.
-local function count_votes(job, attempts)
+-- The votes a job's attempts hold (its 'answered' attempts), and their networks, as kept on the job (job.votes,
+-- job.voted_networks) so its view and its leases say so without reading attempts.
+local function count_votes(attempts)
   local votes = 0
   for _, attempt in ipairs(attempts) do
     if attempt.outcome == 'answered' then votes = votes + 1 end
   end
-  job.votes, job.voted_networks = votes, voting_networks(attempts)
+  return votes, voting_networks(attempts)
 end
 
 -- Queued ids read at first, doubled on each read up to SCAN: the head of the queue is almost always taken, and
@@ -193,13 +193,15 @@ local function network_voted(job, network, voters_per_network)
   return votes >= voters_per_network
 end
 
--- Whether a job holds max_answers volunteer answers (MAX_ANSWERS_PER_JOB, those of identities blacklisted since
--- included): no volunteer is leased it again. vote.lua and reopen.lua make such a job trusted-only, out of the open
--- queue (reopen.lua, with no trusted worker connected, leaves it done and unverified instead); oldest_for does the
--- same to one left holding that many by a master older than the limit, before it was lowered, or with a higher one
--- on the same Redis (the twin of sqlite-statements.ts's ANSWERS_LEFT and MARK_ANSWERS_FULL).
-local function answers_full(job, max_answers)
-  return (job.votes or 0) >= max_answers
+-- Whether a job holding `votes` volunteer answers (job.votes, nil for a job stored before jobs counted them; or the
+-- votes a reopening would leave it) holds too many: max_answers or more (MAX_ANSWERS_PER_JOB, those of identities
+-- blacklisted since included). No volunteer is leased such a job again: vote.lua and reopen.lua make it trusted-only,
+-- out of the open queue (reopen.lua, with no trusted worker connected, leaves it done and unverified instead);
+-- oldest_for does the same to one left holding that many by a master older than the limit, before it was lowered, or
+-- with a higher one on the same Redis. Every such decision of the scripts reads this one (the twin of
+-- sqlite-statements.ts's answersFull).
+local function answers_full(votes, max_answers)
+  return (votes or 0) >= max_answers
 end
 
 -- The oldest queued job this worker may take (lease.lua), among the first scan_limit, or nil. A volunteer reads the open
@@ -220,7 +222,7 @@ local function oldest_for(identity, trusted, network, voters_per_network, max_an
       if not job or job.status ~= 'queued' or (trusted ~= 1 and job.trusted_only == 1) then
         redis.call('ZREM', queue, id)
         stale = stale + 1
-      elseif trusted ~= 1 and answers_full(job, max_answers) then
+      elseif trusted ~= 1 and answers_full(job.votes, max_answers) then
         job.trusted_only = 1
         save_job(job)
         redis.call('ZREM', queue, id)

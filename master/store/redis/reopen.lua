@@ -18,27 +18,25 @@ if job.image_expired_at then
   return { 'unverified', save_job(job) }
 end
 local attempts = load_attempts(job.id)
--- Whether the attempt is a vote once the job is reopened (the twin of sqlite-statements.ts's VOTES_WHEN_REOPENED).
-local function votes(attempt)
-  return attempt.outcome == 'answered' or (attempt.outcome == 'done' and (attempt.answer or attempt.identity == ARGV[5]))
-end
-local held = 0
+-- Each finishing attempt that is a vote once the job is reopened becomes one, here in memory: the answer it kept, else
+-- the result's if it is its identity's (the twin of sqlite-statements.ts's VOTES_WHEN_REOPENED). Saved only if the job
+-- is reopened; its votes are then counted once, for the limit and for the job.
+local voters = {}
 for _, attempt in ipairs(attempts) do
-  if votes(attempt) then held = held + 1 end
+  if attempt.outcome == 'done' and (attempt.answer or attempt.identity == ARGV[5]) then
+    attempt.outcome, attempt.answer = 'answered', attempt.answer or ARGV[2]
+    voters[#voters + 1] = attempt.identity
+  end
 end
-local full = held >= tonumber(ARGV[7])
+local votes, networks = count_votes(attempts)
+local full = answers_full(votes, tonumber(ARGV[7]))
 if full and ARGV[8] ~= '1' then
   job.result = ARGV[9]
   return { 'unverified', save_job(job) }
 end
-for _, attempt in ipairs(attempts) do
-  if attempt.outcome == 'done' and votes(attempt) then
-    attempt.outcome, attempt.answer = 'answered', attempt.answer or ARGV[2]
-    shun(job, attempt.identity)
-  end
-end
+for _, identity in ipairs(voters) do shun(job, identity) end
 save_attempts(job.id, attempts)
-count_votes(job, attempts)
+job.votes, job.voted_networks = votes, networks
 if full then job.trusted_only = 1 end
 set_status(job, 'queued')
 job.result, job.finished_at, job.worker, job.error, job.queued_at = nil, nil, nil, ARGV[3], ARGV[10]

@@ -10,8 +10,8 @@ local attempts = end_lease(job, ARGV[6], 'answered', cjson.null, 0)
 attempts[#attempts].answer = ARGV[4]
 save_attempts(job.id, attempts)
 shun(job, attempts[#attempts].identity)
-count_votes(job, attempts)
-if ARGV[5] == '1' or answers_full(job, tonumber(ARGV[7])) then job.trusted_only = 1 end
+job.votes, job.voted_networks = count_votes(attempts)
+if ARGV[5] == '1' or answers_full(job.votes, tonumber(ARGV[7])) then job.trusted_only = 1 end
 set_status(job, 'queued')
 job.worker, job.error, job.queued_at = nil, nil, ARGV[6]
 return { 'ok', save_job(job) }
