@@ -64,6 +64,13 @@ export type LeaseWithoutImage = Omit<Lease, 'image'> & { image: null };
 /** What lease hands back for a worker it found a job for. */
 export type Leased = Lease | LeaseWithoutImage;
 
+/**
+ * Told the jobs a volunteer's lease (or openTo) passed over holding limits.maxAnswersPerJob answers and made
+ * trusted-only as it did, as they are now, once they are written: none when it marked none (never called then), so a
+ * lease pays nothing for it; the lifecycle announces them ('answers-capped').
+ */
+export type CappedJobs = (jobs: JobView[]) => void;
+
 /** Why retry left a job as it was: not there, not failed, or its image expired or is gone. */
 export type RetryRefusal = 'not-found' | 'not-failed' | 'image-expired' | 'image-missing';
 
@@ -201,13 +208,17 @@ export interface JobStore {
    * volunteer) failed or dropped, which waits for other identities; never a trusted-only job to a volunteer. Only the oldest limits.leaseScanLimit jobs
    * a worker may be given (the open queue's, for a volunteer) are considered for it. A job whose image is gone is
    * leased all the same, without it (LeaseWithoutImage), for the lifecycle to fail: the store only finds out here.
+   * A job a volunteer's lease passes over holding limits.maxAnswersPerJob answers is made trusted-only and told to
+   * `capped`.
    */
-  lease(workers: WorkerRef[], leaseMs: number, now: number): Promise<(Leased | null)[]>;
+  lease(workers: WorkerRef[], leaseMs: number, now: number, capped?: CappedJobs): Promise<(Leased | null)[]>;
   /**
    * Whether lease would find each worker a job now, each on its own; nothing is leased. A spot check goes only to a
-   * volunteer some job is open to: one that came when none was would be known for a check (job-dealing.ts).
+   * volunteer some job is open to: one that came when none was would be known for a check (job-dealing.ts). Redis
+   * marks trusted-only the jobs holding limits.maxAnswersPerJob answers that a volunteer passes over, as lease does,
+   * and tells them to `capped`; SQLite only reads, leaving them to the next lease.
    */
-  openTo(workers: WorkerRef[]): Promise<boolean[]>;
+  openTo(workers: WorkerRef[], capped?: CappedJobs): Promise<boolean[]>;
   /**
    * Accepts a result only for the job's current lease held by this worker. `answer`: the worker's own answer, when the
    * result is another's (verification settled on an earlier vote): kept on its attempt, as what it votes if the job is

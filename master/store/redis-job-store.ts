@@ -10,6 +10,7 @@ import type {
   CreateResult,
   JobStore,
   DueLease,
+  CappedJobs,
   Leased,
   LeaseRef,
   Limits,
@@ -159,7 +160,7 @@ export class RedisJobStore implements JobStore {
    * next. A partition out of reach (its cluster node is down or hangs) is passed over, unless every one is: its jobs
    * wait. So is one whose older jobs are not yet indexed (redis/leasable-partitions.ts).
    */
-  async lease(workers: WorkerRef[], leaseMs: number, now: number): Promise<(Leased | null)[]> {
+  async lease(workers: WorkerRef[], leaseMs: number, now: number, capped?: CappedJobs): Promise<(Leased | null)[]> {
     const leases: (Leased | null)[] = workers.map(() => null);
     let waiting = workers.map((_, i) => i);
     let unreachable: StoreUnavailableError | null = null;
@@ -168,7 +169,7 @@ export class RedisJobStore implements JobStore {
       let made: (Leased | null)[];
       const asking = waiting.map((i) => workers[i]!);
       try {
-        made = await this.partitions[p]!.lease(asking, leaseMs, now, this.masterId);
+        made = await this.partitions[p]!.lease(asking, leaseMs, now, this.masterId, capped);
         reached++;
       } catch (error) {
         this.leasable.failed(p, error);
@@ -193,13 +194,13 @@ export class RedisJobStore implements JobStore {
   }
 
   /** Whether lease would find each worker a job in some partition now. A partition out of reach is passed over, unless every one is. */
-  async openTo(workers: WorkerRef[]): Promise<boolean[]> {
+  async openTo(workers: WorkerRef[], capped?: CappedJobs): Promise<boolean[]> {
     const open = workers.map(() => false);
     let unreachable: StoreUnavailableError | null = null;
     let reached = 0;
     for (const p of await this.leasable.toLeaseFrom(this.partitions.map((_, i) => i))) {
       try {
-        (await this.partitions[p]!.openTo(workers)).forEach((found, i) => (open[i] ||= found));
+        (await this.partitions[p]!.openTo(workers, capped)).forEach((found, i) => (open[i] ||= found));
         reached++;
         if (open.every(Boolean)) break;
       } catch (error) {

@@ -29,6 +29,7 @@ import type {
   Transition,
   Vote,
   WorkerRef,
+  CappedJobs,
 } from './job-store.ts';
 import { toAttemptFacts, toAttemptView, toView, type AttemptRow, type JobRow } from './job-views.ts';
 import { SqliteRetention } from './sqlite-retention.ts';
@@ -112,8 +113,13 @@ export class SqliteJobStore implements JobStore {
     return created;
   }
 
-  async lease(workers: WorkerRef[], leaseMs: number, now: number): Promise<(Leased | null)[]> {
-    const leased = await this.commits.write(() => workers.map((worker) => this.leaseOne(worker, leaseMs, now)));
+  async lease(workers: WorkerRef[], leaseMs: number, now: number, capped?: CappedJobs): Promise<(Leased | null)[]> {
+    const { leased, cappedJobs } = await this.commits.write(() => {
+      const marked: string[] = [];
+      const leased = workers.map((worker) => this.leaseOne(worker, leaseMs, now, marked));
+      return { leased, cappedJobs: marked.map((id) => this.view(id)!) };
+    });
+    if (cappedJobs.length > 0) capped?.(cappedJobs);
     try {
       return await allOrFirstFailure(leased.map((lease) => lease && this.withImage(lease)));
     } catch (error) {
@@ -338,8 +344,8 @@ export class SqliteJobStore implements JobStore {
   }
 
   /** The lease written, with the original's content type, and the prepared image's if the job has one. */
-  private leaseOne(worker: WorkerRef, leaseMs: number, now: number): WrittenLease | null {
-    const row = jobToLease(this.q, this.limits, worker);
+  private leaseOne(worker: WorkerRef, leaseMs: number, now: number, capped: string[]): WrittenLease | null {
+    const row = jobToLease(this.q, this.limits, worker, capped);
     if (!row) return null;
     const leaseId = randomUUID();
     const deadline = now + leaseMs;

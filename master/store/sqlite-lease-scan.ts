@@ -20,13 +20,17 @@ export function oldestFor(q: Statements, limits: ScanLimits, worker: WorkerRef):
 
 /**
  * The job to lease to this worker, in a write: as oldestFor, but a volunteer's lease makes the jobs holding
- * MAX_ANSWERS_PER_JOB answers that it passed over trusted-only (markAnswersFull), and with none found reads on past
- * them. Each such job is marked once, so reading on costs each a single read over the store's life.
+ * MAX_ANSWERS_PER_JOB answers that it passed over trusted-only (markAnswersFull), adding their ids to `capped`, and
+ * with none found reads on past them. Each such job is marked once, so reading on costs each a single read over the
+ * store's life.
  */
-export function jobToLease(q: Statements, limits: ScanLimits, worker: WorkerRef): JobRow | undefined {
+export function jobToLease(q: Statements, limits: ScanLimits, worker: WorkerRef, capped: string[]): JobRow | undefined {
   let row = oldestFor(q, limits, worker);
   if (worker.workerClass === 'trusted') return row;
-  const passedOver = () => ({ before: row?.seq ?? null, scan: limits.leaseScanLimit, maxAnswers: limits.maxAnswersPerJob });
-  while (q.markAnswersFull.run(passedOver()).changes > 0 && !row) row = oldestFor(q, limits, worker);
-  return row;
+  for (;;) {
+    const marked = q.markAnswersFull.all({ before: row?.seq ?? null, scan: limits.leaseScanLimit, maxAnswers: limits.maxAnswersPerJob });
+    capped.push(...marked);
+    if (marked.length === 0 || row) return row;
+    row = oldestFor(q, limits, worker);
+  }
 }

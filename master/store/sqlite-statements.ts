@@ -39,11 +39,12 @@ const answersFull = (votes: string) => `(${votes} >= @maxAnswers)`;
  * would take a slot of every volunteer's scan, and LEASE_SCAN_LIMIT of them at the head would leave every volunteer
  * idle (the twin of job-lib.lua's oldest_for). A range of the index up to the job leased: no row read when it is the
  * oldest, at most @scan otherwise (`@before IS NULL OR seq < @before` was no range: it read every open job after it).
+ * Returns the ids marked, for the lease to tell (CappedJobs): none, at no cost, when it marked none.
  */
 export const MARK_ANSWERS_FULL = `UPDATE jobs SET trusted_only = 1 WHERE id IN (
     SELECT id FROM jobs INDEXED BY jobs_open_queue WHERE status = 'queued' AND trusted_only = 0 AND seq < COALESCE(@before, ${Number.MAX_SAFE_INTEGER})
     ORDER BY seq LIMIT @scan
-  ) AND ${answersFull('votes')}`;
+  ) AND ${answersFull('votes')} RETURNING id`;
 
 /**
  * An attempt's condition that it is a vote once its done job is reopened (@jobId, its result the answer of
@@ -84,7 +85,7 @@ export function prepareStatements(db: Database.Database) {
       `SELECT * FROM (SELECT * FROM jobs INDEXED BY jobs_open_queue WHERE status = 'queued' AND trusted_only = 0 ORDER BY seq LIMIT @scan) AS jobs
        WHERE ${UNSHUNNED} AND ${NETWORK_MAY_VOTE} AND NOT ${answersFull('jobs.votes')} ORDER BY seq LIMIT 1`,
     ),
-    markAnswersFull: db.prepare(MARK_ANSWERS_FULL),
+    markAnswersFull: db.prepare<{ before: number | null; scan: number; maxAnswers: number }, string>(MARK_ANSWERS_FULL).pluck(),
     lease: db.prepare(
       `UPDATE jobs SET status = 'leased', attempts = attempts + 1, started_at = ?, worker = ?, lease_id = ?,
        lease_worker = ?, lease_deadline = ?, lease_trusted = ?, error = NULL WHERE id = ? AND status = 'queued'`,

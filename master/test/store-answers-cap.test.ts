@@ -2,7 +2,7 @@
 // only, and one a backtracking would reopen holding that many is reopened for the fleet or, with none connected, left
 // done and unverified, saying why.
 import { describe, expect, it } from 'vitest';
-import type { JobResult } from '../api-types.ts';
+import type { JobResult, JobView } from '../api-types.ts';
 import type { JobStore, Limits } from '../store/job-store.ts';
 import { STORE_KINDS } from '../../test/support/stores.ts';
 import { useStoreKind } from '../../test/support/use-store-kind.ts';
@@ -44,6 +44,29 @@ describe.each(STORE_KINDS)('$name job store: MAX_ANSWERS_PER_JOB', (kind) => {
     ]);
     expect(await store.lease([volunteer('v3', 'identity-3')], LEASE_MS, T0 + 4)).toEqual([null]);
     expect((await leaseOne(store, FLEET, T0 + 5)).jobId).toBe(over);
+  });
+
+  it('tells the jobs a lease or openTo marks trusted-only, as they are now, and nothing when it marks none', async () => {
+    const data = await openStore();
+    const { jobs: created } = await data.store.create(jobs(3), T0);
+    const [over, alsoOver, plain] = created.map((job) => job.id);
+    for (const at of [1, 2]) await data.store.vote(await leaseOne(data.store, V1, T0 + at), V1.id, answer(5, 'identity-1'), false, T0 + at);
+    const store = await data.restart(data.store, { maxAnswersPerJob: 1, leaseScanLimit: 2 });
+    const told: JobView[][] = [];
+    const capped = (marked: JobView[]) => told.push(marked);
+    const seen = () => told.flat().map((job) => [job.id, job.status, job.votes, job.trustedOnly]);
+    const marked = [over, alsoOver].sort().map((id) => [id, 'queued', 1, true]);
+    // openTo marks them too on Redis (open-to.lua); SQLite's only reads, leaving them to the lease.
+    expect(await store.openTo([V2], capped)).toEqual([kind.name !== 'sqlite']);
+    if (kind.name === 'sqlite') {
+      expect(told).toEqual([]);
+      expect((await store.lease([V2], LEASE_MS, T0 + 3, capped))[0]?.jobId).toBe(plain);
+    }
+    // Before, nothing was told: the boards heard of the change at the job's next event.
+    expect(seen().sort()).toEqual(marked);
+    told.length = 0;
+    await store.lease([volunteer('v3', 'identity-3'), FLEET], LEASE_MS, T0 + 4, capped);
+    expect(told).toEqual([]);
   });
 
   /** A job done on identity-2's word, holding identity-1's vote for the same answer: 2 answers once reopened. */

@@ -204,6 +204,10 @@ local function answers_full(votes, max_answers)
   return (votes or 0) >= max_answers
 end
 
+-- The JSON of each job oldest_for made trusted-only in this script's run, for the script to hand back (CappedJobs in
+-- job-store.ts): the lifecycle announces them. Left empty, the reply is as it was.
+local capped = {}
+
 -- The oldest queued job this worker may take (lease.lua), among the first scan_limit, or nil. A volunteer reads the open
 -- queue, which holds no trusted-only job: private jobs waiting for the fleet cost its lease nothing. A job there
 -- holding max_answers answers is made trusted-only as it is passed over and let go like a stale id, so that it takes
@@ -224,7 +228,7 @@ local function oldest_for(identity, trusted, network, voters_per_network, max_an
         stale = stale + 1
       elseif trusted ~= 1 and answers_full(job.votes, max_answers) then
         job.trusted_only = 1
-        save_job(job)
+        capped[#capped + 1] = save_job(job)
         redis.call('ZREM', queue, id)
         stale = stale + 1
       elseif not shuns(job, identity) and not (trusted ~= 1 and network_voted(job, network, voters_per_network)) then

@@ -8,7 +8,8 @@
 -- MAX_ANSWERS_PER_JOB answers (answers_full).
 -- Returns, per worker in order, {job JSON, image bytes, 1 if they are the prepared image else 0}, or {} when no
 -- job is left for it. Workers get the prepared image; a job stored before images were prepared, its original; a job
--- whose image fields are gone (deleted by hand) is leased with none (nil), for the master to fail.
+-- whose image fields are gone (deleted by hand) is leased with none (nil), for the master to fail. Then, only when
+-- some were, the JSON of the jobs made trusted-only as workers' leases passed over them (job-lib.lua, capped).
 local now, deadline, master, scan_limit, voters_per_network = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5])
 local max_answers = tonumber(ARGV[6])
 local leases = {}
@@ -38,4 +39,5 @@ for i = 7, #ARGV, 7 do
     end
   end
 end
+if #capped > 0 then leases[#leases + 1] = capped end
 return leases

@@ -10,6 +10,7 @@ import { JOB_STATUSES, type JobDetailView, type JobResult, type JobStatus, type 
 import type { EndedWithoutResult } from '../attempt-rules.ts';
 import type {
   DueLease,
+  CappedJobs,
   Leased,
   LeaseRef,
   Retried,
@@ -29,7 +30,7 @@ import { jobScripts, type LuaScript, type RedisClient, type ScriptArg } from './
 import { toldEvenLate } from './late-outcomes.ts';
 import { execBatch, reachRedis } from './redis-connection.ts';
 import { RedisKeys } from './redis-keys.ts';
-import { attemptRows, jobRow } from './redis-rows.ts';
+import { attemptRows, jobRow, perWorker, viewOf } from './redis-rows.ts';
 import { unsentReason } from '../unsent-leases.ts';
 
 type TransitionReply = [RejectReason] | ['ok', string];
@@ -41,8 +42,6 @@ export interface Listed {
   id: string;
   seq: number;
 }
-
-const viewOf = (json: string | Buffer): JobView => toView(jobRow(json));
 
 /** A script's {job id, lease id, ...} reply as leases. */
 function leaseRefs(flat: string[]): LeaseRef[] {
@@ -97,7 +96,7 @@ export class RedisPartition {
   }
 
   /** Leases as `masterId`'s (leasesHeldBy). */
-  async lease(workers: WorkerRef[], leaseMs: number, now: number, masterId: string): Promise<(Leased | null)[]> {
+  async lease(workers: WorkerRef[], leaseMs: number, now: number, masterId: string, capped?: CappedJobs): Promise<(Leased | null)[]> {
     const deadline = now + leaseMs;
     const leaseIds = workers.map(() => randomUUID());
     const args: ScriptArg[] = [now, deadline, masterId, this.limits.leaseScanLimit, this.limits.maxVotersPerNetwork, this.limits.maxAnswersPerJob];
@@ -110,9 +109,9 @@ export class RedisPartition {
       this.releaseUnsent(deadline, leaseIds, error, now);
       throw error;
     }
-    return workers.map((_, i) => {
-      if (!made[i] || made[i].length === 0) return null;
-      const [json, image, prepared] = made[i];
+    return perWorker(made, workers.length, capped).map((entry) => {
+      if (!entry || entry.length === 0) return null;
+      const [json, image, prepared] = entry;
       const row = jobRow(json);
       return {
         jobId: row.id,
@@ -127,11 +126,11 @@ export class RedisPartition {
   }
 
   /** Whether lease would find each worker a job in this partition now; nothing is leased. */
-  async openTo(workers: WorkerRef[]): Promise<boolean[]> {
+  async openTo(workers: WorkerRef[], capped?: CappedJobs): Promise<boolean[]> {
     const args: ScriptArg[] = [this.limits.leaseScanLimit, this.limits.maxVotersPerNetwork, this.limits.maxAnswersPerJob];
     for (const worker of workers) args.push(worker.identity, worker.workerClass === 'trusted' ? 1 : 0, worker.network ?? '');
     const open = (await this.run(jobScripts.openTo, args)) as number[];
-    return open.map((flag) => flag === 1);
+    return perWorker(open, workers.length, capped).map((flag) => flag === 1);
   }
 
   /**

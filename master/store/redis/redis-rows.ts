@@ -1,7 +1,8 @@
 // Redis replies back into the rows the sqlite store reads, so both stores
 // build their views with the same functions (job-views.ts).
-import type { AttemptOutcome, JobStatus } from '../../api-types.ts';
-import type { AttemptRow, JobRow } from '../job-views.ts';
+import type { AttemptOutcome, JobStatus, JobView } from '../../api-types.ts';
+import type { CappedJobs } from '../job-store.ts';
+import { toView, type AttemptRow, type JobRow } from '../job-views.ts';
 
 /** A job as the scripts store it: JSON of its fields, times as the strings the master passed. */
 type StoredJob = Record<string, string | number | undefined>;
@@ -72,4 +73,16 @@ export function attemptRows(json: string | null): AttemptRow[] {
     started_at: Number(stored.started_at),
     ended_at: stored.ended_at === null ? null : Number(stored.ended_at),
   }));
+}
+
+export const viewOf = (json: string | Buffer): JobView => toView(jobRow(json));
+
+/**
+ * The entries of a lease or open-to script's reply, one per worker; tells `capped` the jobs the script made
+ * trusted-only, the entry after the workers' (absent when it made none).
+ */
+export function perWorker<T>(reply: T[], workers: number, capped: CappedJobs | undefined): T[] {
+  const jobs = reply[workers] as (string | Buffer)[] | undefined;
+  if (jobs && jobs.length > 0) capped?.(jobs.map(viewOf));
+  return reply.slice(0, workers);
 }
