@@ -2,10 +2,12 @@
 // in a volunteer's slot drawn for one, a spot check (spot-check-dealing.ts); every frame pushed in the order of the
 // slots dealt, and every image sent counted. Each lease goes through the lifecycle's `applied` (job-lifecycle.ts), so
 // it is counted and published as any other transition, and one whose worker left meanwhile is handed back (lost). A
-// job whose image is gone fails (failed), and the dispatch that follows deals its worker the next job.
+// job whose image is gone fails (failed), and the dispatch that follows deals its worker the next job. Jobs a
+// volunteer's lease (or the store's openTo) made trusted-only as it passed over them, holding MAX_ANSWERS_PER_JOB
+// answers, are announced as they are marked (answers-capped), before the leases.
 import type { WorkerSession } from '../hub/worker-session.ts';
 import type { Logger } from '../log.ts';
-import type { JobStore, Lease, LeaseRef, LeaseWithoutImage } from '../store/job-store.ts';
+import type { CappedJobs, JobStore, Lease, LeaseRef, LeaseWithoutImage } from '../store/job-store.ts';
 import type { SpotChecks } from '../trust/spot-checks.ts';
 import type { Verifier } from '../trust/verification.ts';
 import type { JobEvent } from './job-events.ts';
@@ -64,6 +66,7 @@ export class JobDealing {
         sessions.map((session) => session.ref),
         leaseMs,
         Date.now(),
+        this.capped,
       )
       .catch((error: unknown) => {
         for (const check of checks) if (check) this.spotCheckDealing!.withdraw(check);
@@ -111,10 +114,18 @@ export class JobDealing {
   private async spotCheckSlots(dealt: WorkerSession[]): Promise<boolean[]> {
     const drawn = dealt.map((session) => this.spotCheckDealing?.drawn(session) === true);
     if (!drawn.includes(true)) return drawn;
-    const open = await this.deps.store.openTo(dealt.filter((_, i) => drawn[i]).map((session) => session.ref));
+    const open = await this.deps.store.openTo(
+      dealt.filter((_, i) => drawn[i]).map((session) => session.ref),
+      this.capped,
+    );
     let next = 0;
     return drawn.map((isDrawn) => isDrawn && open[next++]!);
   }
+
+  /** Announces the jobs the store made trusted-only as a volunteer's lease passed over them (CappedJobs). */
+  private readonly capped: CappedJobs = (jobs) => {
+    for (const job of jobs) this.deps.applied({ type: 'job', transition: 'answers-capped', job });
+  };
 
   /** Hands a job, or a spot check, to the worker, and counts what it sends. */
   private push(session: WorkerSession, lease: Parameters<WorkerSession['give']>[0]): void {

@@ -17,6 +17,7 @@ export const JOB_TRANSITIONS = [
   'retried',
   'reopened',
   'unverified',
+  'answers-capped',
   'image-expired',
   'cancelled',
   'cleared',
@@ -31,7 +32,9 @@ export const REMOVING_TRANSITIONS = ['cancelled', 'cleared', 'purged'] as const 
 /**
  * A job changed and is still stored (for failed, expired, lost, recovered and refused: requeued, or failed for good;
  * image-expired: its image was deleted IMAGE_RETENTION_MS after it ended, its result kept; unverified: a done job whose
- * image had expired when a volunteer it leaned on was blacklisted, so it could not be reopened: its result says so).
+ * image had expired when a volunteer it leaned on was blacklisted, so it could not be reopened: its result says so;
+ * answers-capped: a queued job a volunteer's lease passed over holding MAX_ANSWERS_PER_JOB answers, left so by a master
+ * with a higher limit, made trusted-only).
  */
 export type JobChanged = z.infer<typeof JobChangedEvent>;
 

@@ -16,6 +16,7 @@
 //                  └────retried──── failed            cancelled, cleared: deleted
 //                  └────reopened─── done (it leaned on a volunteer since blacklisted: verified again;
 //                                         unverified instead when its image has expired: it stays done, saying so)
+//   queued, holding MAX_ANSWERS_PER_JOB answers ─answers-capped─▶ queued, trusted-only (a volunteer's lease passed over it)
 //   queued, holding votes ─completed─▶ done (a voter passed a spot check and the votes became credible: waiting-votes.ts)
 //   done / failed ─image-expired─▶ the same, its image deleted ─purged─▶ deleted (retention, lifecycle/retention.ts)
 import { Dispatcher, type BatchRules } from '../dispatch/dispatcher.ts';
@@ -36,8 +37,11 @@ import { LeasesEndedElsewhere } from './leases-ended-elsewhere.ts';
 import { VolunteerTrust, type BlacklistCause } from './volunteer-trust.ts';
 import { WorkerAnswers } from './worker-answers.ts';
 
-/** Transitions that neither queue a job nor free a worker: no dispatch follows them. */
-const QUEUE_UNCHANGED = new Set<JobTransition>(['leased', 'unverified', 'image-expired', 'purged']);
+/**
+ * Transitions that neither queue a job nor free a worker: no dispatch follows them (answers-capped comes from a lease,
+ * and takes a job from volunteers only: a trusted worker could take it before).
+ */
+const QUEUE_UNCHANGED = new Set<JobTransition>(['leased', 'unverified', 'image-expired', 'purged', 'answers-capped']);
 
 export interface LifecycleCounters {
   /** Transitions applied on this master, by name. */

@@ -24,10 +24,12 @@ export function jobOutcome({ transition, job }: JobChanged): JobOutcome | null {
     case 'recovered':
     case 'refused':
       return job.status === 'failed' ? { kind: 'failed' } : null;
-    // A volunteer's vote: the job waits for another replica. Retention and a withdrawn verification change no outcome.
+    // A volunteer's vote: the job waits for another replica. Retention, a withdrawn verification and a job made
+    // trusted-only change no outcome.
     case 'leased':
     case 'answered':
     case 'unverified':
+    case 'answers-capped':
     case 'image-expired':
       return null;
   }

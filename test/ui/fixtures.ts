@@ -116,6 +116,7 @@ export function statsFixture(): StatsView {
       answered: 40,
       reopened: 4,
       unverified: 0,
+      'answers-capped': 0,
       'image-expired': 0,
       purged: 0,
       failed: 9,
