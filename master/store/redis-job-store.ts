@@ -1,9 +1,7 @@
-// The Redis job store: several masters share one queue, split into partitions
-// (redis/partitions.ts) that a Redis Cluster spreads over its nodes. Each
-// partition keeps every guarantee on its own (redis/redis-partition.ts: one
-// Lua script per transition); this file decides which partition a job or a
-// request goes to, and reads across them. Times are the master's clock (the
-// `now` arguments), never Redis's, as in sqlite.
+// The Redis job store: several masters share one queue, split into partitions (redis/partitions.ts) that a Redis
+// Cluster spreads over its nodes. Each partition keeps every guarantee on its own (redis/redis-partition.ts: one Lua
+// script per transition); this file decides which partition a job or a request goes to, and reads across them. Times
+// are the master's clock (the `now` arguments), never Redis's, as in sqlite.
 import { randomUUID } from 'node:crypto';
 import { type JobDetailView, type JobPage, type JobResult, type JobView } from '../api-types.ts';
 import type {
