@@ -240,7 +240,9 @@ export class WorkerHub {
     }
     let waiting: void | Promise<void>;
     try {
-      waiting = admitting && !session ? admitting.then(() => this.handle(connection, parsed.message)) : this.handle(connection, parsed.message);
+      // What waited on a hello refused (its socket closed with the refusal's code, or gone meanwhile) is dropped, not malformed.
+      const afterHello = () => (connection.session ? this.handle(connection, parsed.message) : undefined);
+      waiting = admitting && !session ? admitting.then(afterHello) : this.handle(connection, parsed.message);
     } catch (error) {
       return this.handlingFailed(error);
     }

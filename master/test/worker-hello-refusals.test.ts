@@ -114,3 +114,22 @@ describe('hellos refused', () => {
     expect(replies.map((r) => r.code)).toEqual(['hello-first', 'model-mismatch']);
   });
 });
+
+describe('what waited on a refused hello', () => {
+  it('is dropped with the socket, not refused as malformed: a page sending its credit before the welcome is not cut off as a garbler', async () => {
+    await grid.start();
+    const { raw, replies } = await rawSocket();
+    const model = ((await fetch(`${grid.master.url}/api/model`).then((r) => r.json())) as { hash: string }).hash;
+    const forged = { workerId: 'a'.repeat(22), token: `${Date.now()}.${'A'.repeat(43)}` };
+    raw.send(JSON.stringify({ type: 'hello', protocol: 1, name: 'returning', kind: 'volunteer', backend: 'wasm', model, credit: 1, identity: forged }));
+    // Sent before the welcome, as the page sends a changed credit at once: each waits on the hello's identity check.
+    for (let credit = 2; credit < 2 + grid.master.config.maxMalformedMessages; credit++) raw.send(JSON.stringify({ type: 'credit', credit }));
+    const closed = await new Promise<[number, string]>((r) => raw.once('close', (code, reason) => r([code, reason.toString()])));
+    expect(closed).toEqual([4003, 'worker identity token does not verify']);
+    // They are handled (or dropped) as the check ends, before the close reaches the page. Before, each was refused then
+    // as sent before hello ('hello-first'), and the socket counted as cut off for too many malformed messages, in the
+    // log and /metrics, though it sent none.
+    expect(grid.master.hub.counters).toMatchObject({ badMessages: 0, tooManyMalformed: 0 });
+    expect(replies).toEqual([]);
+  });
+});
