@@ -5,7 +5,8 @@ import { describe, expect, it, vi } from 'vitest';
 import { until } from '../../test/support/jobs-client.ts';
 import { useSyntheticGrid } from '../../test/support/synthetic-grid.ts';
 import type { SyntheticWorker } from '../../metrics/synthetic-worker.ts';
-import { CloseCode } from '../protocol.ts';
+import type { WorkerView } from '../api-types.ts';
+import { CloseCode, MAX_JSON_DEPTH } from '../protocol.ts';
 import { StoreUnavailableError } from '../store/store-errors.ts';
 
 const grid = useSyntheticGrid();
@@ -96,6 +97,24 @@ describe('dead and misbehaving workers', () => {
     await until(async () => (await job(id!)).status === 'done', 'done');
     expect(grid.master.hub.counters.badMessages).toBe(2);
     expect(await fetch(`${grid.master.url}/metrics`).then((r) => r.text())).toContain('browser_grid_worker_messages_malformed_total 2\n');
+  });
+
+  it('refuses a message nesting deeper than the protocol does before parsing it, as malformed, and takes what follows', async () => {
+    await grid.start();
+    const worker = await connect({ credit: 1 });
+    const errors = () => worker.messages.flatMap((message) => (message.type === 'error' ? [message.message] : []));
+    // A credit message, valid but for a field nobody reads: 30,000 arrays inside one another, 60 KB. Each cost
+    // JSON.parse some 20 ms, tens of times a flat message of its size, so one socket sending them well within
+    // MAX_WORKER_MESSAGES_PER_SECOND kept the master busy (taken, and its credit applied, before).
+    worker.send(`{"type":"credit","credit":2,"padding":${'['.repeat(30_000)}${']'.repeat(30_000)}}`);
+    // Brackets inside a string nest nothing.
+    worker.send(JSON.stringify({ type: 'profile', displayName: '[[[[[[[[[[ {{{{{{{{{{' }));
+    worker.send('not json');
+    await until(() => errors().includes('message is not valid JSON'), 'the last refused');
+    expect(errors()).toEqual([`message nests deeper than ${MAX_JSON_DEPTH} arrays or objects`, 'message is not valid JSON']);
+    const [view] = (await fetch(`${grid.master.url}/api/workers`).then((r) => r.json())).workers as WorkerView[];
+    expect(view).toMatchObject({ credit: 1 });
+    await until(() => grid.master.workers.all[0]?.displayName === '[[[[[[[[[[ {{{{{{{{{{', 'the name taken');
   });
 
   it('closes a socket past MAX_MALFORMED_MESSAGES, one over MAX_WORKER_MESSAGE_BYTES, and one silent past HELLO_TIMEOUT_MS', async () => {
