@@ -5,7 +5,7 @@
 // [u32 big-endian header length][JSON JobHeader][image bytes], so the image is
 // pushed as-is, without base64 inflation or a second request.
 import { z } from 'zod';
-import { nestsDeeperThan } from './json-depth.ts';
+import { jsonShapeProblem } from './json-shape.ts';
 import { flattened, isPlain, MAX_MARKS_PER_CHARACTER, nameProblem, stacksMarks } from './shown-text.ts';
 
 export const PROTOCOL_VERSION = 1;
@@ -306,11 +306,14 @@ export type JobHeader = z.infer<typeof JobHeader>;
 
 export type ParseResult<T> = { ok: true; message: T } | { ok: false; error: string };
 
-/** The most arrays or objects a message may open inside one another (a result's predictions nest three): deeper is refused unparsed (json-depth.ts). */
+/** The most arrays or objects a message may open inside one another (a result's predictions nest three): deeper is refused unparsed (json-shape.ts). */
 export const MAX_JSON_DEPTH = 8;
+/** The most values a message may hold (a result holds some fifty): more is refused unparsed (json-shape.ts). */
+export const MAX_JSON_VALUES = 256;
 
 function parseWith<T>(schema: z.ZodType<T>, raw: string): ParseResult<T> {
-  if (nestsDeeperThan(raw, MAX_JSON_DEPTH)) return { ok: false, error: `message nests deeper than ${MAX_JSON_DEPTH} arrays or objects` };
+  const shapeProblem = jsonShapeProblem(raw, { depth: MAX_JSON_DEPTH, values: MAX_JSON_VALUES });
+  if (shapeProblem) return { ok: false, error: shapeProblem };
   let value: unknown;
   try {
     value = JSON.parse(raw);

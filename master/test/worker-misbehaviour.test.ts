@@ -6,7 +6,7 @@ import { until } from '../../test/support/jobs-client.ts';
 import { useSyntheticGrid } from '../../test/support/synthetic-grid.ts';
 import type { SyntheticWorker } from '../../metrics/synthetic-worker.ts';
 import type { WorkerView } from '../api-types.ts';
-import { CloseCode, MAX_JSON_DEPTH } from '../protocol.ts';
+import { CloseCode, MAX_JSON_DEPTH, MAX_JSON_VALUES } from '../protocol.ts';
 import { StoreUnavailableError } from '../store/store-errors.ts';
 
 const grid = useSyntheticGrid();
@@ -99,22 +99,28 @@ describe('dead and misbehaving workers', () => {
     expect(await fetch(`${grid.master.url}/metrics`).then((r) => r.text())).toContain('browser_grid_worker_messages_malformed_total 2\n');
   });
 
-  it('refuses a message nesting deeper than the protocol does before parsing it, as malformed, and takes what follows', async () => {
+  it('refuses a message nesting deeper, or holding more values, than the protocol does before parsing it, as malformed, and takes what follows', async () => {
     await grid.start();
     const worker = await connect({ credit: 1 });
     const errors = () => worker.messages.flatMap((message) => (message.type === 'error' ? [message.message] : []));
-    // A credit message, valid but for a field nobody reads: 30,000 arrays inside one another, 60 KB. Each cost
-    // JSON.parse some 20 ms, tens of times a flat message of its size, so one socket sending them well within
-    // MAX_WORKER_MESSAGES_PER_SECOND kept the master busy (taken, and its credit applied, before).
+    // Credit messages, valid but for a field nobody reads, of 60 KB: 30,000 arrays inside one another, or an array of
+    // 30,000 numbers. Each cost JSON.parse some 20 ms or 5 ms, many times a flat message of its size, so one socket
+    // sending them well within MAX_WORKER_MESSAGES_PER_SECOND kept the master busy (taken, their credit applied, before).
     worker.send(`{"type":"credit","credit":2,"padding":${'['.repeat(30_000)}${']'.repeat(30_000)}}`);
-    // Brackets inside a string nest nothing.
-    worker.send(JSON.stringify({ type: 'profile', displayName: '[[[[[[[[[[ {{{{{{{{{{' }));
+    worker.send(`{"type":"credit","credit":3,"padding":[${'1,'.repeat(30_000)}1]}`);
+    // Brackets and commas inside a string are text.
+    const name = '[[[[[[[[[[ {{{{{{{{{{ ,,,,';
+    worker.send(JSON.stringify({ type: 'profile', displayName: name }));
     worker.send('not json');
     await until(() => errors().includes('message is not valid JSON'), 'the last refused');
-    expect(errors()).toEqual([`message nests deeper than ${MAX_JSON_DEPTH} arrays or objects`, 'message is not valid JSON']);
+    expect(errors()).toEqual([
+      `message nests deeper than ${MAX_JSON_DEPTH} arrays or objects`,
+      `message holds more than ${MAX_JSON_VALUES} values`,
+      'message is not valid JSON',
+    ]);
     const [view] = (await fetch(`${grid.master.url}/api/workers`).then((r) => r.json())).workers as WorkerView[];
     expect(view).toMatchObject({ credit: 1 });
-    await until(() => grid.master.workers.all[0]?.displayName === '[[[[[[[[[[ {{{{{{{{{{', 'the name taken');
+    await until(() => grid.master.workers.all[0]?.displayName === name, 'the name taken');
   });
 
   it('closes a socket past MAX_MALFORMED_MESSAGES, one over MAX_WORKER_MESSAGE_BYTES, and one silent past HELLO_TIMEOUT_MS', async () => {
