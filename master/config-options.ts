@@ -159,6 +159,12 @@ export const OPTIONS: [string, string, keyof Config, string][] = [
     'messages a second one worker may send; faster, it is hung up on',
   ],
   [
+    '--max-worker-bytes-per-second <n>',
+    'MAX_WORKER_BYTES_PER_SECOND',
+    'maxWorkerBytesPerSecond',
+    'bytes a second one worker may send (at least MAX_WORKER_MESSAGE_BYTES); faster, it is hung up on',
+  ],
+  [
     '--display-name-write-interval-ms <n>',
     'DISPLAY_NAME_WRITE_INTERVAL_MS',
     'displayNameWriteIntervalMs',

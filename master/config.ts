@@ -207,6 +207,8 @@ export const ConfigSchema = z
     helloTimeoutMs: timerMs(100).default(10_000),
     /** Messages a second one worker socket may send (a second's worth at once); faster, it is hung up on. */
     maxWorkerMessagesPerSecond: int(1).default(2_000),
+    /** Bytes a second one worker socket may send (a second's worth at once); faster, it is hung up on. */
+    maxWorkerBytesPerSecond: int(1_024).default(1024 * 1024),
     /** A volunteer's display name is written at most once per this per identity, the newest winning. */
     displayNameWriteIntervalMs: timerMs(0).default(1_000),
     /**
@@ -318,6 +320,10 @@ export const ConfigSchema = z
   .refine((config) => config.maxWorkerSendBufferBytes >= config.maxUploadBytes, {
     path: ['maxWorkerSendBufferBytes'],
     message: 'must be at least MAX_UPLOAD_BYTES, or a worker still taking one of the largest images when its job is taken back would be hung up on',
+  })
+  .refine((config) => config.maxWorkerBytesPerSecond >= config.maxWorkerMessageBytes, {
+    path: ['maxWorkerBytesPerSecond'],
+    message: 'must be at least MAX_WORKER_MESSAGE_BYTES, or the largest message a worker may send would hang it up',
   })
   .refine((config) => config.maxUploadBytes <= config.maxUploadRequestBytes, {
     path: ['maxUploadBytes'],

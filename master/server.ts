@@ -179,6 +179,7 @@ async function startLocked(config: Config, log: Logger, parts: MasterParts, lock
     maxMessageBytes: config.maxWorkerMessageBytes,
     helloTimeoutMs: config.helloTimeoutMs,
     maxMessagesPerSecond: config.maxWorkerMessagesPerSecond,
+    maxBytesPerSecond: config.maxWorkerBytesPerSecond,
     maxMessagesInFlight: config.maxWorkerMessagesInFlight,
     maxSendBufferBytes: config.maxWorkerSendBufferBytes,
   });

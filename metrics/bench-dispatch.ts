@@ -67,8 +67,19 @@ async function withMaster<T>(run: (master: Master) => Promise<T>): Promise<T> {
   const fleetToken = randomBytes(24).toString('base64url');
   // A few synthetic workers answer thousands of jobs a second each, far more than a page: no rate limit for them.
   const maxWorkerMessagesPerSecond = 1e9;
+  const maxWorkerBytesPerSecond = 1e12;
   const master = await startMaster(
-    makeConfig({ port: 0, host: '127.0.0.1', dataDir, logLevel: 'warn', heartbeatMs: 60_000, fleetToken, maxWorkerMessagesPerSecond, ...redis }),
+    makeConfig({
+      port: 0,
+      host: '127.0.0.1',
+      dataDir,
+      logLevel: 'warn',
+      heartbeatMs: 60_000,
+      fleetToken,
+      maxWorkerMessagesPerSecond,
+      maxWorkerBytesPerSecond,
+      ...redis,
+    }),
   );
   await master.store.clear();
   const workers = await Promise.all(

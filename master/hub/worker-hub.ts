@@ -37,6 +37,8 @@ interface Connection {
   pings: Buffer[];
   badMessages: number;
   rate: MessageRate;
+  /** Its bytes, as `rate` counts its messages. */
+  byteRate: MessageRate;
   /**
    * Its messages still waiting (answers on the store and the judging they lead to, anything on the hello's identity
    * check): a slow store must not let them pile up.
@@ -71,6 +73,8 @@ export interface HubOptions extends UpgradeRules {
   helloTimeoutMs: number;
   /** Messages a second a worker may send, a second's worth at once (MAX_WORKER_MESSAGES_PER_SECOND). */
   maxMessagesPerSecond: number;
+  /** Bytes a second a worker may send, a second's worth at once (MAX_WORKER_BYTES_PER_SECOND). */
+  maxBytesPerSecond: number;
   /** Its answers waiting on the stores at once, their judging included, before a worker is hung up on (MAX_WORKER_MESSAGES_IN_FLIGHT). */
   maxMessagesInFlight: number;
   /** Bytes sent to a worker and not yet taken, beyond the job frames it holds, before it is hung up on (MAX_WORKER_SEND_BUFFER_BYTES). */
@@ -178,6 +182,7 @@ export class WorkerHub {
       pings: [],
       badMessages: 0,
       rate: new MessageRate(this.options.maxMessagesPerSecond, performance.now()),
+      byteRate: new MessageRate(this.options.maxBytesPerSecond, performance.now()),
       inFlight: 0,
       hungUpByMaster: false,
       send: boundedSend(
@@ -222,10 +227,12 @@ export class WorkerHub {
   private receive(connection: Connection, data: RawData, isBinary: boolean): void {
     // Once the master has hung up, or is closing, nothing more the worker says counts, or costs a store call.
     if (this.closing || connection.socket.readyState !== connection.socket.OPEN) return;
-    if (!connection.rate.take(performance.now())) {
+    const now = performance.now();
+    const tooMany = !connection.rate.take(now) ? 'messages' : !connection.byteRate.take(now, byteLength(data)) ? 'bytes' : null;
+    if (tooMany) {
       this.counters.tooFast += 1;
-      this.log.warn({ worker: connection.session?.hello.name }, 'worker sent messages too fast: hanging up');
-      return hangUp(connection.socket, 1008, 'too many messages');
+      this.log.warn({ worker: connection.session?.hello.name }, `worker sent ${tooMany} too fast: hanging up`);
+      return hangUp(connection.socket, 1008, `too many ${tooMany}`);
     }
     const parsed = isBinary ? ({ ok: false, error: 'workers send JSON text frames only' } as const) : parseWorkerMessage(data.toString());
     if (!parsed.ok) return this.refuse(connection, ErrorCode.badMessage, parsed.error);
@@ -393,3 +400,6 @@ export class WorkerHub {
     }
   }
 }
+
+/** A frame's bytes, whichever form ws hands it in. */
+const byteLength = (data: RawData): number => (Array.isArray(data) ? data.reduce((sum, chunk) => sum + chunk.length, 0) : data.byteLength);

@@ -155,6 +155,23 @@ describe('dead and misbehaving workers', () => {
     await until(() => allDone(ids), 'another worker still served');
   });
 
+  it('hangs up on a worker sending more than MAX_WORKER_BYTES_PER_SECOND, however few its messages', async () => {
+    await grid.start({ maxWorkerBytesPerSecond: 16_384, maxWorkerMessageBytes: 16_384 });
+    const bulky = await connect({ name: 'bulky', credit: 1 });
+    const closed = bulky.closed;
+    // Ten credit messages padded to 8 KB: few messages, but five times the bytes a second allows. Each costs the master
+    // its reading and parsing; at MAX_WORKER_MESSAGES_PER_SECOND such messages would keep it busy. Then five not JSON,
+    // which a socket still open is closed for (as it was before, never cut off for its bytes).
+    for (let i = 0; i < 10; i++) bulky.send(JSON.stringify({ type: 'credit', credit: 1 + (i % 2), padding: 'x'.repeat(8_000) }));
+    for (let i = 0; i < grid.master.config.maxMalformedMessages; i++) bulky.send('not json');
+    expect(await closed).toBe(1008);
+    expect(grid.master.hub.counters).toMatchObject({ tooFast: 1, tooManyMalformed: 0 });
+    await until(() => grid.master.workers.size === 0, 'the session gone');
+    const ids = await submit(1);
+    await connect({ name: 'calm', onJob: (j, w) => w.succeed(j.header) });
+    await until(() => allDone(ids), 'another worker still served');
+  });
+
   it('spends no dispatch and no store write on a credit, profile or drain message that changes nothing', async () => {
     await grid.start();
     const creditChanges = vi.spyOn(grid.master.lifecycle, 'creditChanged');
