@@ -2,6 +2,8 @@
 // counting bytes). Each message can cost a store call (an answer, a name) or a dispatch (a credit change), and each
 // byte its reading and parsing, so a socket sending faster than any page answers is hung up on instead of keeping the
 // master busy. A token bucket: a second's worth may come at once, then the rate.
+import type { RawData } from 'ws';
+
 export class MessageRate {
   private tokens: number;
   private updatedAt: number;
@@ -23,3 +25,23 @@ export class MessageRate {
     return true;
   }
 }
+
+/** A worker socket's messages and their bytes, each within its rate. */
+export class SocketRate {
+  private readonly messages: MessageRate;
+  private readonly bytes: MessageRate;
+
+  constructor(messagesPerSecond: number, bytesPerSecond: number, now: number) {
+    this.messages = new MessageRate(messagesPerSecond, now);
+    this.bytes = new MessageRate(bytesPerSecond, now);
+  }
+
+  /** Counts one message of `bytes` at `now` (ms): what it is over, or null. */
+  take(now: number, bytes: number): 'messages' | 'bytes' | null {
+    if (!this.messages.take(now)) return 'messages';
+    return this.bytes.take(now, bytes) ? null : 'bytes';
+  }
+}
+
+/** A frame's bytes, whichever form ws hands it in. */
+export const byteLength = (data: RawData): number => (Array.isArray(data) ? data.reduce((sum, chunk) => sum + chunk.length, 0) : data.byteLength);

@@ -15,7 +15,7 @@ import type { VolunteerCredit } from '../volunteers/volunteer-credit.ts';
 import { answerBadHandshakes } from './bad-handshakes.ts';
 import { boundedSend, type SendFrame } from './bounded-send.ts';
 import { hangUp } from './hang-up.ts';
-import { MessageRate } from './message-rate.ts';
+import { byteLength, SocketRate } from './message-rate.ts';
 import { resultProblem } from './result-checks.ts';
 import { TokenRenewal } from './token-renewal.ts';
 import { RefusalLimiter } from './refusal-limiter.ts';
@@ -36,9 +36,7 @@ interface Connection {
   /** What the latest two pings carried: only a pong that echoes one shows the worker read the ping. */
   pings: Buffer[];
   badMessages: number;
-  rate: MessageRate;
-  /** Its bytes, as `rate` counts its messages. */
-  byteRate: MessageRate;
+  rate: SocketRate;
   /**
    * Its messages still waiting (answers on the store and the judging they lead to, anything on the hello's identity
    * check): a slow store must not let them pile up.
@@ -181,8 +179,7 @@ export class WorkerHub {
       missedPongs: 0,
       pings: [],
       badMessages: 0,
-      rate: new MessageRate(this.options.maxMessagesPerSecond, performance.now()),
-      byteRate: new MessageRate(this.options.maxBytesPerSecond, performance.now()),
+      rate: new SocketRate(this.options.maxMessagesPerSecond, this.options.maxBytesPerSecond, performance.now()),
       inFlight: 0,
       hungUpByMaster: false,
       send: boundedSend(
@@ -227,8 +224,7 @@ export class WorkerHub {
   private receive(connection: Connection, data: RawData, isBinary: boolean): void {
     // Once the master has hung up, or is closing, nothing more the worker says counts, or costs a store call.
     if (this.closing || connection.socket.readyState !== connection.socket.OPEN) return;
-    const now = performance.now();
-    const tooMany = !connection.rate.take(now) ? 'messages' : !connection.byteRate.take(now, byteLength(data)) ? 'bytes' : null;
+    const tooMany = connection.rate.take(performance.now(), byteLength(data));
     if (tooMany) {
       this.counters.tooFast += 1;
       this.log.warn({ worker: connection.session?.hello.name }, `worker sent ${tooMany} too fast: hanging up`);
@@ -400,6 +396,3 @@ export class WorkerHub {
     }
   }
 }
-
-/** A frame's bytes, whichever form ws hands it in. */
-const byteLength = (data: RawData): number => (Array.isArray(data) ? data.reduce((sum, chunk) => sum + chunk.length, 0) : data.byteLength);
