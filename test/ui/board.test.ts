@@ -201,6 +201,13 @@ describe('job board', () => {
     expect(job.status).toBe('queued');
     expect(job.queuedAt > job.startedAt!).toBe(true);
     expect(await page.$eval(inApp('job-row', '.meta time.queued'), (time) => time.getAttribute('datetime'))).toBe(job.queuedAt);
+    // The job page says the same, at phone width too: no queue time of the earlier lease, "Queued again" when it went back.
+    const { page: jobPage } = await ui.open(`/jobs/${id}`, 'phone');
+    const [timing] = await waitForTexts(jobPage, inApp('job-detail', 'section.panel:has(#timing)'), (texts) => texts.length === 1, 'the timing');
+    expect(timing).not.toMatch(/Queue \d/);
+    expect(timing).toContain('Queued again');
+    const times = await jobPage.$$eval(inApp('job-detail', 'section.panel:has(#timing) time'), (all) => all.map((time) => time.getAttribute('datetime')));
+    expect(times).toEqual([job.submittedAt, job.queuedAt]);
     await ui.clearAllJobs();
   });
 
