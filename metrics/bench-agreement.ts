@@ -8,7 +8,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { KNOWN_BACKENDS, type KnownBackend } from '../master/protocol.ts';
 import { answersOf, comparePair, type Answer } from './backend-agreement.ts';
 import { classifyInBrowsers } from './browser-run.ts';
-import { loadDataset } from './dataset.ts';
+import { loadDatasetOrExit } from './dataset.ts';
 import { positiveInteger } from './option-parsers.ts';
 
 /**
@@ -42,7 +42,7 @@ function parseBackends(value: string): string[] {
 }
 
 const backends = typeof opts.backends === 'string' ? parseBackends(opts.backends) : opts.backends;
-const images = loadDataset(path.resolve(opts.images));
+const images = loadDatasetOrExit('bench:agreement', path.resolve(opts.images));
 console.log(`${images.length} images, ${opts.workers} headless Chromium worker(s) per backend, ${os.cpus().length} cores`);
 
 const answers = new Map<string, (Answer | null)[]>();

@@ -14,7 +14,7 @@ import { makeConfig } from '../master/config.ts';
 import { PAGE_STAGES, type PageStage, type PageStages } from '../master/protocol.ts';
 import { preparerFor, withBrowserGrid } from './browser-run.ts';
 import { measureColdStarts } from './cold-start.ts';
-import { loadDataset } from './dataset.ts';
+import { loadDatasetOrExit } from './dataset.ts';
 import { positiveInteger } from './option-parsers.ts';
 import { profilePageThread } from './page-thread.ts';
 import { classifyStandalone, type StandaloneResult } from './standalone-run.ts';
@@ -34,7 +34,10 @@ const opts = new Command('bench:browsers')
 
 if (opts.coldStart) {
   const rounds = opts.coldStart === true ? 3 : opts.coldStart;
-  const runs = await measureColdStarts(loadDataset(path.resolve(opts.images))[0]!.path, { rounds, ...(opts.modelDir ? { modelDir: opts.modelDir } : {}) });
+  const runs = await measureColdStarts(loadDatasetOrExit('bench:browsers', path.resolve(opts.images))[0]!.path, {
+    rounds,
+    ...(opts.modelDir ? { modelDir: opts.modelDir } : {}),
+  });
   const seconds = (values: number[]) => values.map((ms) => (ms / 1000).toFixed(2)).join(', ');
   console.log(`cold start, worker page open → first result (headless Chromium, ${rounds} fresh profiles, ${os.cpus().length} cores):`);
   console.log(
@@ -47,7 +50,7 @@ if (opts.coldStart) {
 }
 
 const workers = opts.workers;
-const images = loadDataset(path.resolve(opts.images));
+const images = loadDatasetOrExit('bench:browsers', path.resolve(opts.images));
 // What a worker receives for each image (master/images/prepared-image.ts), so the page alone gets what the grid's pages get.
 const modelOption = opts.modelDir ? { modelDir: opts.modelDir } : {};
 const preparer = preparerFor(makeConfig(modelOption));

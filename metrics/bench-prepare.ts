@@ -15,7 +15,7 @@ import { makeConfig } from '../master/config.ts';
 import { ImagePreparer, PREPARED_WEBP } from '../master/images/prepared-image.ts';
 import { loadModelFiles } from '../master/model/model-files.ts';
 import { withBrowserGrid, type GridRun } from './browser-run.ts';
-import { loadDataset, type LabelledImage } from './dataset.ts';
+import { loadDatasetOrExit, type LabelledImage } from './dataset.ts';
 import { positiveInteger } from './option-parsers.ts';
 import { pageStageMeans } from './page-stage-means.ts';
 import { classifyStandalone } from './standalone-run.ts';
@@ -28,7 +28,7 @@ const opts = new Command('bench:prepare')
   .parse()
   .opts<{ images: string; workers: number; modelDir?: string; compare?: boolean }>();
 
-const images = loadDataset(path.resolve(opts.images));
+const images = loadDatasetOrExit('bench:prepare', path.resolve(opts.images));
 const modelDir = opts.modelDir ?? makeConfig({}).modelDir;
 const size = loadModelFiles(modelDir, [-1, 1]).view.imageSize;
 const kib = (bytes: number) => `${(bytes / 1024).toFixed(2)} KiB`;

@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Command, Option } from 'commander';
-import { loadDataset } from './dataset.ts';
+import { loadDatasetOrExit } from './dataset.ts';
 import { ImageIndex } from './image-fingerprint.ts';
 import { modelAnswers } from './model-answers.ts';
 import { fraction, fractionList, nameList, positiveInteger, wholeNumber } from './option-parsers.ts';
@@ -121,9 +121,10 @@ const options: CellOptions = {
 };
 
 const images = path.resolve(opts.images);
+// Before the temp folder: a folder that is not one exits at once, leaving nothing.
+const files = loadDatasetOrExit('bench:trust', images).map((image) => image.file);
 const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-trust-gold-'));
 try {
-  const files = loadDataset(images).map((image) => image.file);
   console.log(`classifying ${files.length} images with the served model in headless Chromium (the honest answers and gold.csv)…`);
   const answers = await modelAnswers({ images, files, outDir, modelDir: opts.modelDir && path.resolve(opts.modelDir) });
   const inputs: TrustBenchInputs = {

@@ -24,3 +24,13 @@ export function loadDataset(dir: string): LabelledImage[] {
     return { file, path: path.join(dir, file), index: Number(index) };
   });
 }
+
+/** loadDataset for a command's --images: a folder that is not one stops it in one line and exit 1, not a stack trace. */
+export function loadDatasetOrExit(command: string, dir: string): LabelledImage[] {
+  try {
+    return loadDataset(dir);
+  } catch (error) {
+    console.error(`${command}: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  }
+}

@@ -130,3 +130,25 @@ describe('bench:browsers', () => {
     await expect(refused).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining("option '--workers <n>' argument") });
   });
 });
+
+// A folder that is not there is a typo, not a crash: one line naming it, exit 1, before anything starts (each once
+// printed a stack trace; gold's unwritable --out, after minutes of classifying).
+describe('folders and files', () => {
+  const missing = path.join(tmpRoot, 'no-such-folder');
+  it.each([
+    ['bench-browsers.ts', 'bench:browsers: no labels.csv in'],
+    ['bench-prepare.ts', 'bench:prepare: no labels.csv in'],
+    ['bench-agreement.ts', 'bench:agreement: no labels.csv in'],
+    ['bench-trust.ts', 'bench:trust: no labels.csv in'],
+    ['make-gold.ts', 'gold: --images'],
+  ])('%s refuses an --images folder that is not there in one line, before starting anything', async (script, message) => {
+    await expectRefused(script, ['--images', missing], message);
+    await expect(run(tsx, [`metrics/${script}`, '--images', missing], { cwd: projectRoot, env: benchEnv })).rejects.toMatchObject({
+      stderr: expect.not.stringMatching(/\n\s+at /),
+    });
+  });
+
+  it('gold refuses an --out it cannot write before classifying anything', async () => {
+    await expectRefused('make-gold.ts', ['--images', tmpRoot, '--out', path.join(missing, 'gold.csv')], 'gold: cannot write');
+  });
+});
