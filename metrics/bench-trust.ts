@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Command, Option } from 'commander';
+import { GOLD_MIN_MARGIN } from '../master/trust/gold-set.ts';
 import { loadDatasetOrExit } from './dataset.ts';
 import { ImageIndex } from './image-fingerprint.ts';
 import { modelAnswers } from './model-answers.ts';
@@ -127,6 +128,14 @@ const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-trust-gold-'));
 try {
   console.log(`classifying ${files.length} images with the served model in headless Chromium (the honest answers and gold.csv)…`);
   const answers = await modelAnswers({ images, files, outDir, modelDir: opts.modelDir && path.resolve(opts.modelDir) });
+  // Without a spot check no master starts (GOLD_DIR with no row): say why in one line rather than its stack trace.
+  if (answers.goldImages === 0) {
+    fs.rmSync(outDir, { recursive: true, force: true });
+    console.error(
+      `bench:trust: none of the ${files.length} images in ${images} makes a spot check (the same top-1 on re-encodings, a lead of at least ${GOLD_MIN_MARGIN}): use more images`,
+    );
+    process.exit(1);
+  }
   const inputs: TrustBenchInputs = {
     table: answers.rows,
     images: answers.images,

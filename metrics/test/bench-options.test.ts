@@ -152,3 +152,24 @@ describe('folders and files', () => {
     await expectRefused('make-gold.ts', ['--images', tmpRoot, '--out', path.join(missing, 'gold.csv')], 'gold: cannot write');
   });
 });
+
+describe('bench:trust', () => {
+  it('says in one line, exit 1, that a folder gives no spot check, instead of a master failing to start', async () => {
+    // A plain grey image: the model has no class for it, so it is no spot check (its lead is narrow).
+    const folder = fs.mkdtempSync(path.join(tmpRoot, 'grey-'));
+    const sharp = (await import('sharp')).default;
+    await sharp({ create: { width: 64, height: 64, channels: 3, background: { r: 128, g: 128, b: 128 } } })
+      .png()
+      .toFile(path.join(folder, 'grey.png'));
+    fs.writeFileSync(path.join(folder, 'labels.csv'), 'file,wnid,index,label\ngrey.png,n00000000,0,tench\n');
+    const tmp = fs.mkdtempSync(path.join(tmpRoot, 'run-'));
+    const refused = run(tsx, ['metrics/bench-trust.ts', '--images', folder, '--quick'], {
+      cwd: projectRoot,
+      env: { ...benchEnv, TMPDIR: tmp },
+      timeout: 180_000,
+    });
+    await expect(refused).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('bench:trust: none of the 1 images') });
+    await expect(refused).rejects.toMatchObject({ stderr: expect.not.stringMatching(/\n\s+at /) });
+    expect(fs.readdirSync(tmp).filter((name) => !name.startsWith('tsx-'))).toEqual([]);
+  }, 200_000);
+});
