@@ -62,8 +62,10 @@ if (opts.pageThread) {
   for (let run = 0; run < runs; run++) {
     const thread = await profilePageThread(prepared, modelOption);
     const perImage = (ms: number) => (ms / thread.images).toFixed(2);
+    // The profile spans the run and the moments around it (its start and stop), so its parts sum to its own length, not the run's.
+    const profiled = thread.modelMs + thread.otherMs + thread.idleMs;
     console.log(
-      `  ${thread.backend}: ${perImage(thread.wallMs)} ms per image = model ${perImage(thread.modelMs)} + elsewhere ${perImage(thread.otherMs)} + idle ${perImage(thread.idleMs)}`,
+      `  ${thread.backend}: ${perImage(profiled)} ms per image profiled = model ${perImage(thread.modelMs)} + elsewhere ${perImage(thread.otherMs)} + idle ${perImage(thread.idleMs)} (the run itself: ${perImage(thread.wallMs)})`,
     );
   }
   process.exit(0);
