@@ -66,8 +66,9 @@ export type Leased = Lease | LeaseWithoutImage;
 
 /**
  * Told the jobs a volunteer's lease (or openTo) passed over holding limits.maxAnswersPerJob answers and made
- * trusted-only as it did, as they are now, once they are written: none when it marked none (never called then), so a
- * lease pays nothing for it; the lifecycle announces them ('answers-capped').
+ * trusted-only as it did, as the marking left them (queued, even one a trusted worker later in the same lease took),
+ * once they are written: none when it marked none (never called then), so a lease pays nothing for it; the lifecycle
+ * announces them ('answers-capped'), before the leases.
  */
 export type CappedJobs = (jobs: JobView[]) => void;
 

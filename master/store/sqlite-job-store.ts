@@ -115,9 +115,9 @@ export class SqliteJobStore implements JobStore {
 
   async lease(workers: WorkerRef[], leaseMs: number, now: number, capped?: CappedJobs): Promise<(Leased | null)[]> {
     const { leased, cappedJobs } = await this.commits.write(() => {
-      const marked: string[] = [];
-      const leased = workers.map((worker) => this.leaseOne(worker, leaseMs, now, marked));
-      return { leased, cappedJobs: marked.map((id) => this.view(id)!) };
+      const cappedJobs: JobView[] = [];
+      const leased = workers.map((worker) => this.leaseOne(worker, leaseMs, now, cappedJobs));
+      return { leased, cappedJobs };
     });
     if (cappedJobs.length > 0) capped?.(cappedJobs);
     try {
@@ -344,8 +344,9 @@ export class SqliteJobStore implements JobStore {
   }
 
   /** The lease written, with the original's content type, and the prepared image's if the job has one. */
-  private leaseOne(worker: WorkerRef, leaseMs: number, now: number, capped: string[]): WrittenLease | null {
-    const row = jobToLease(this.q, this.limits, worker, capped);
+  private leaseOne(worker: WorkerRef, leaseMs: number, now: number, capped: JobView[]): WrittenLease | null {
+    // Each job its scan marks, as it left it (queued): a trusted worker later in this lease may take it.
+    const row = jobToLease(this.q, this.limits, worker, (id) => capped.push(this.view(id)!));
     if (!row) return null;
     const leaseId = randomUUID();
     const deadline = now + leaseMs;

@@ -20,16 +20,16 @@ export function oldestFor(q: Statements, limits: ScanLimits, worker: WorkerRef):
 
 /**
  * The job to lease to this worker, in a write: as oldestFor, but a volunteer's lease makes the jobs holding
- * MAX_ANSWERS_PER_JOB answers that it passed over trusted-only (markAnswersFull), adding their ids to `capped`, and
- * with none found reads on past them. Each such job is marked once, so reading on costs each a single read over the
- * store's life.
+ * MAX_ANSWERS_PER_JOB answers that it passed over trusted-only (markAnswersFull), telling `capped` each id as it
+ * marks it, and with none found reads on past them. Each such job is marked once, so reading on costs each a single
+ * read over the store's life.
  */
-export function jobToLease(q: Statements, limits: ScanLimits, worker: WorkerRef, capped: string[]): JobRow | undefined {
+export function jobToLease(q: Statements, limits: ScanLimits, worker: WorkerRef, capped: (id: string) => void): JobRow | undefined {
   let row = oldestFor(q, limits, worker);
   if (worker.workerClass === 'trusted') return row;
   for (;;) {
     const marked = q.markAnswersFull.all({ before: row?.seq ?? null, scan: limits.leaseScanLimit, maxAnswers: limits.maxAnswersPerJob });
-    capped.push(...marked);
+    for (const id of marked) capped(id);
     if (marked.length === 0 || row) return row;
     row = oldestFor(q, limits, worker);
   }

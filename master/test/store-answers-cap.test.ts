@@ -69,6 +69,20 @@ describe.each(STORE_KINDS)('$name job store: MAX_ANSWERS_PER_JOB', (kind) => {
     expect(told).toEqual([]);
   });
 
+  it('tells a job as the volunteer lease marked it, queued, even when a trusted worker later in the same lease takes it', async () => {
+    const data = await openStore();
+    const { jobs: created } = await data.store.create(jobs(2), T0);
+    const [over, plain] = created.map((job) => job.id);
+    await data.store.vote(await leaseOne(data.store, V1, T0 + 1), V1.id, answer(5, 'identity-1'), false, T0 + 1);
+    const store = await data.restart(data.store, { maxAnswersPerJob: 1 });
+    const told: JobView[] = [];
+    const leases = await store.lease([V2, FLEET], LEASE_MS, T0 + 2, (marked) => told.push(...marked));
+    expect(leases.map((lease) => lease?.jobId)).toEqual([plain, over]);
+    // The answers-capped event goes out before the leased one: its job is the queued one the lease marked (before, on
+    // SQLite, the job as the whole lease left it: leased to the fleet worker, before its 'leased' event).
+    expect(told.map((job) => [job.id, job.status, job.trustedOnly, job.worker])).toEqual([[over, 'queued', true, null]]);
+  });
+
   /** A job done on identity-2's word, holding identity-1's vote for the same answer: 2 answers once reopened. */
   async function doneOnTwoAnswers(store: JobStore): Promise<{ id: string; result: JobResult }> {
     const { jobs: created } = await store.create(jobs(1), T0);
