@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Command, Option } from 'commander';
+import { makeConfig } from '../master/config.ts';
 import { GOLD_MIN_MARGIN } from '../master/trust/gold-set.ts';
 import { loadDatasetOrExit } from './dataset.ts';
 import { ImageIndex } from './image-fingerprint.ts';
@@ -91,6 +92,12 @@ const opts = new Command('bench:trust')
     goldPoolSize?: number;
   }>();
 
+// A job of new identities ends only once MAX_REPLICAS of them answered: with fewer workers, a cell would wait out --cell-timeout.
+const maxReplicas = makeConfig({ maxReplicas: opts.maxReplicas }).maxReplicas;
+if (opts.workers < maxReplicas) {
+  console.error(`bench:trust: --workers (${opts.workers}) must be at least MAX_REPLICAS (${maxReplicas}), or jobs new identities answer can never end`);
+  process.exit(1);
+}
 const jobs = opts.quick ? 120 : opts.jobs;
 const rates = opts.quick ? opts.rates.filter((rate) => rate >= 0.5) : opts.rates;
 const policy = Object.fromEntries(

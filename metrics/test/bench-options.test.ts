@@ -106,6 +106,11 @@ describe('options that need each other', () => {
     await expectRefused('bench-scale.ts', ['--sockets', '2', '--masters', '4'], '--sockets (2) must be at least --masters (4)');
   });
 
+  it('bench:trust refuses fewer workers than MAX_REPLICAS, the default or the one asked, before starting anything', async () => {
+    await expectRefused('bench-trust.ts', ['--workers', '4'], '--workers (4) must be at least MAX_REPLICAS (5)');
+    await expectRefused('bench-trust.ts', ['--workers', '2', '--max-replicas', '3'], '--workers (2) must be at least MAX_REPLICAS (3)');
+  });
+
   it('bench:dispatch refuses --peer bullmq without --store redis, before starting anything', async () => {
     await expectRefused('bench-dispatch.ts', ['--peer', 'bullmq'], '--peer bullmq needs --store redis');
   });
