@@ -11,6 +11,9 @@ const HEIGHT = 260;
 const LEGEND = { orient: 'bottom', columns: 1, labelLimit: 0 } as const;
 const lossAxis = { field: 'loss', type: 'quantitative', title: 'packet loss per direction', axis: { format: '.0%' } } as const;
 
+/** One line per run of the loss rates (--repeats), not one zigzagging through every run's point at each loss rate. */
+const perRun = { field: 'repeat', type: 'nominal' } as const;
+
 /** NaN (no data) becomes null so Vega-Lite leaves the point out instead of drawing it at zero. */
 const finite = (value: number) => (Number.isFinite(value) ? value : null);
 
@@ -26,20 +29,26 @@ function lineChart(title: string, yTitle: string, rows: object[], yFormat?: stri
       x: lossAxis,
       y: { field: 'value', type: 'quantitative', title: yTitle, ...(yFormat ? { axis: { format: yFormat } } : {}) },
       color: { field: 'series', type: 'nominal', title: null, legend: LEGEND },
+      detail: perRun,
     },
   };
 }
 
 export function plotSpecs(summaries: readonly LossSummary[]): Record<string, TopLevelSpec> {
   const throughput = summaries.flatMap((s) => [
-    { loss: s.loss, series: 'offered rate (uploads scheduled/s)', value: s.offeredRate },
-    { loss: s.loss, series: 'submission rate (201s/s; the 2020 "throughput")', value: s.submissionRate },
-    { loss: s.loss, series: 'completion throughput (jobs done/s)', value: s.completionThroughput },
+    { loss: s.loss, repeat: s.repeat, series: 'offered rate (uploads scheduled/s)', value: s.offeredRate },
+    { loss: s.loss, repeat: s.repeat, series: 'submission rate (201s/s; the 2020 "throughput")', value: s.submissionRate },
+    { loss: s.loss, repeat: s.repeat, series: 'completion throughput (jobs done/s)', value: s.completionThroughput },
   ]);
-  const goodput = summaries.map((s) => ({ loss: s.loss, series: 'goodput (jobs done with correct top-1 /s)', value: s.goodput }));
+  const goodput = summaries.map((s) => ({ loss: s.loss, repeat: s.repeat, series: 'goodput (jobs done with correct top-1 /s)', value: s.goodput }));
   const executionTime = summaries.flatMap((s) => [
-    { loss: s.loss, series: 'on the worker, mean (lease start → result)', value: finite((s.latency.transfer.mean + s.latency.inference.mean) / 1000) },
-    { loss: s.loss, series: 'end to end, mean (intended send → result)', value: finite(s.latency.endToEnd.mean / 1000) },
+    {
+      loss: s.loss,
+      repeat: s.repeat,
+      series: 'on the worker, mean (lease start → result)',
+      value: finite((s.latency.transfer.mean + s.latency.inference.mean) / 1000),
+    },
+    { loss: s.loss, repeat: s.repeat, series: 'end to end, mean (intended send → result)', value: finite(s.latency.endToEnd.mean / 1000) },
   ]);
   const accuracy = summaries.flatMap((s) =>
     (
@@ -48,12 +57,13 @@ export function plotSpecs(summaries: readonly LossSummary[]): Record<string, Top
         ['top-5 of all images sent', s.top5],
         ['top-1 of done jobs (model only)', s.top1OfDone],
       ] as const
-    ).map(([series, p]) => ({ loss: s.loss, series, value: finite(p.value), low: p.low, high: p.high })),
+    ).map(([series, p]) => ({ loss: s.loss, repeat: s.repeat, series, value: finite(p.value), low: p.low, high: p.high })),
   );
   const latency = summaries.flatMap((s) =>
     STAGES.flatMap((stage) =>
       (['p50', 'p90', 'p99', 'max'] as const).map((percentile) => ({
         loss: s.loss,
+        repeat: s.repeat,
         stage,
         percentile,
         // A log axis cannot show 0 ms (a transfer rounds to it); 0.1 ms is the floor.
@@ -72,7 +82,7 @@ export function plotSpecs(summaries: readonly LossSummary[]): Record<string, Top
       width: WIDTH,
       height: HEIGHT,
       data: { values: accuracy },
-      encoding: { x: lossAxis, color: { field: 'series', type: 'nominal', title: null, legend: LEGEND } },
+      encoding: { x: lossAxis, color: { field: 'series', type: 'nominal', title: null, legend: LEGEND }, detail: perRun },
       layer: [
         {
           mark: { type: 'line', point: true },
@@ -95,6 +105,7 @@ export function plotSpecs(summaries: readonly LossSummary[]): Record<string, Top
           x: lossAxis,
           y: { field: 'ms', type: 'quantitative', title: 'ms (log scale)', scale: { type: 'log' } },
           color: { field: 'percentile', type: 'nominal', sort: ['p50', 'p90', 'p99', 'max'] },
+          detail: perRun,
         },
       },
     } as TopLevelSpec,
