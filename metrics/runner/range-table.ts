@@ -30,12 +30,16 @@ const COLUMNS: [string, (s: LossSummary) => number, (value: number) => string][]
   ['end-to-end p99 s', (s) => s.latency.endToEnd.p99, seconds],
 ];
 
-/** min–max of the repeats that have the figure (one value where they agree; – where none has it). */
+/**
+ * min–max of the repeats that have the figure (one value where they agree; – where none has it), saying over how many
+ * of them when some have no data for it (a latency where a repeat had no job done): n counts every repeat.
+ */
 function range(values: number[], write: (value: number) => string): string {
   const known = values.filter(Number.isFinite);
   if (known.length === 0) return '–';
   const [low, high] = [write(Math.min(...known)), write(Math.max(...known))];
-  return low === high ? low : `${low}–${high}`;
+  const over = known.length < values.length ? ` (${known.length} of ${values.length})` : '';
+  return `${low === high ? low : `${low}–${high}`}${over}`;
 }
 
 export function formatRangeTable(summaries: readonly LossSummary[]): string {
@@ -49,7 +53,7 @@ export function formatRangeTable(summaries: readonly LossSummary[]): string {
   const widths = titles.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
   const line = (row: string[]) => row.map((cell, i) => cell.padStart(widths[i]!)).join('  ');
   return [
-    'each figure min–max over the repeats of its loss rate (n: how many)',
+    'each figure min–max over the repeats of its loss rate (n: how many; "(k of n)": over the k with data for it)',
     line(rows[0]!),
     widths.map((w) => '-'.repeat(w)).join('  '),
     ...rows.slice(1).map(line),
