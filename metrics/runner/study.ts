@@ -23,7 +23,7 @@ import { repeatedRounds, runRounds, untilAborted } from './study-rounds.ts';
 import { summarize, type LossSummary } from './summary.ts';
 import type { RetryPolicy } from './retrying-request.ts';
 import { uploadOwner } from './upload-owner.ts';
-import { countWarmUp, planRoundUploads, splitWarmUp, type WarmUpCount } from './warm-up.ts';
+import { countWarmUp, planRoundUploads, sendOrder, splitWarmUp, type WarmUpCount } from './warm-up.ts';
 
 export interface StudyOptions {
   imagesDir: string;
@@ -232,7 +232,7 @@ async function measureAtLoss({
   // One client process and one open-loop schedule: the warm-up first, the measured uploads right after it.
   const { warmUp, measured: results } = splitWarmUp(
     await runUploadClient(
-      { masterUrl: masterBehindLink, ownerKey, ratePerSecond: options.ratePerSecond, uploads: [...round.warmUp, ...uploads], ...options.retry },
+      { masterUrl: masterBehindLink, ownerKey, ratePerSecond: options.ratePerSecond, uploads: sendOrder(round), ...options.retry },
       {
         wrap: link.wrap,
         onUpload: (upload) => {

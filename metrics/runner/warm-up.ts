@@ -29,6 +29,11 @@ export function planRoundUploads(images: readonly LabelledImage[], keyPrefix: st
   };
 }
 
+/** What the round's one client process sends, in its open-loop order: the warm-up, then the measured uploads. */
+export function sendOrder(round: RoundUploads): PlannedUpload[] {
+  return [...round.warmUp, ...round.measured];
+}
+
 /** The client's results split back into the warm-up's and the measured uploads', each in its plan's order. */
 export function splitWarmUp(results: readonly UploadResult[], round: RoundUploads): { warmUp: UploadResult[]; measured: UploadResult[] } {
   const byKey = new Map(results.map((result) => [result.key, result]));

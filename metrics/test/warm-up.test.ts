@@ -4,7 +4,7 @@ import type { LabelledImage } from '../dataset.ts';
 import { buildRecords } from '../runner/job-records.ts';
 import { latencyDistributions } from '../runner/latency.ts';
 import type { UploadResult } from '../runner/upload-client.ts';
-import { countWarmUp, planRoundUploads, splitWarmUp } from '../runner/warm-up.ts';
+import { countWarmUp, planRoundUploads, sendOrder, splitWarmUp } from '../runner/warm-up.ts';
 
 const images: LabelledImage[] = ['a', 'b', 'c'].map((name, index) => ({ file: `${name}.JPEG`, path: `/images/${name}.JPEG`, index }));
 
@@ -28,6 +28,16 @@ describe('warm-up uploads', () => {
       ['run-0-0', 'run-0-0_a.JPEG'],
       ['run-0-1', 'run-0-1_b.JPEG'],
       ['run-0-2', 'run-0-2_c.JPEG'],
+    ]);
+    // The client sends them in this order, one open-loop schedule: every warm-up upload before the first measured one.
+    expect(sendOrder(round).map((upload) => upload.key)).toEqual([
+      'run-0-warm-up-0',
+      'run-0-warm-up-1',
+      'run-0-warm-up-2',
+      'run-0-warm-up-3',
+      'run-0-0',
+      'run-0-1',
+      'run-0-2',
     ]);
     // A job's key is its file name up to the first "_" (master-jobs.ts uploadKey).
     for (const upload of [...round.warmUp, ...round.measured]) expect(upload.key).not.toContain('_');
