@@ -233,7 +233,8 @@ export class VolunteerTrust {
       try {
         const walk = {
           reason: `verifying again: a volunteer that answered it was blacklisted (${reason})`,
-          now: Date.now(),
+          // Read by each step as it commits (job-store.ts Backtracking).
+          now: () => Date.now(),
           imageExpiredReason: `a volunteer whose answer it rests on was blacklisted (${reason}) after its image had expired, so it could not be verified again`,
           answersFullReason: `a volunteer whose answer it rests on was blacklisted (${reason}) when it held as many volunteer answers as one job may (MAX_ANSWERS_PER_JOB), so no volunteer could answer it again, and no trusted worker was connected to verify it again`,
           trustedWorkerConnected: this.deps.workers.hasTrusted(),

@@ -166,8 +166,12 @@ export interface DueLease extends LeaseRef {
 export interface Backtracking {
   /** A reopened job's error while it waits: why it is verified again. */
   reason: string;
-  /** When the walk runs: a reopened job went back into the queue then. */
-  now: number;
+  /**
+   * The walk's clock, read by each step as it commits (each SQLite transaction, each Redis script): a reopened job went
+   * back into the queue then. One instant for the whole walk would not do: the walk commits in steps, and a job another
+   * volunteer leased and finished meanwhile would go back into the queue before that lease began.
+   */
+  now: () => number;
   /** The verification reason of a job left done and unverified because its image has expired. */
   imageExpiredReason: string;
   /**

@@ -26,6 +26,8 @@ export function reopenStep(
 ): { walked: Reopened; next: string | undefined } {
   const rows = q.answeredBy.all({ identity, after, limit: limits.reopenBatch }) as (JobRow & { walked: string })[];
   const walked: Reopened = { reopened: [], unverified: [] };
+  // Read inside the step's transaction: when it commits, not when the walk began.
+  const now = walk.now();
   const unverified = (id: string, result: JobResult, reason: string) => {
     retention.setResult(id, JSON.stringify(withdrawn(result, reason)));
     walked.unverified.push(view(id)!);
@@ -43,7 +45,7 @@ export function reopenStep(
       continue;
     }
     q.doneToVote.run({ ...votes, result: JSON.stringify(answerOf(result)) });
-    q.reopen.run({ now: walk.now, error: walk.reason, maxAnswers: limits.maxAnswersPerJob, jobId: row.id });
+    q.reopen.run({ now, error: walk.reason, maxAnswers: limits.maxAnswersPerJob, jobId: row.id });
     walked.reopened.push(view(row.id)!);
   }
   return { walked, next: rows.length === limits.reopenBatch ? rows.at(-1)!.walked : undefined };

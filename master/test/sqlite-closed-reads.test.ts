@@ -49,7 +49,7 @@ const callsAfterClose: Record<Exclude<keyof JobStore, 'close'>, (store: JobStore
   reopenAnsweredBy: (store) =>
     store.reopenAnsweredBy(
       'w',
-      { reason: 'reopened', now: T0, imageExpiredReason: 'unverified', answersFullReason: 'full', trustedWorkerConnected: false },
+      { reason: 'reopened', now: () => T0, imageExpiredReason: 'unverified', answersFullReason: 'full', trustedWorkerConnected: false },
       () => {},
     ),
   fail: (store) => store.fail(lease, 'w', 'failed', true, T0),

@@ -218,13 +218,48 @@ describe.each(STORE_KINDS)('$name job store: votes and trusted-only jobs', (kind
     };
     for (let i = 0; i < created.length; i++) await store.complete(await leaseOne(store, V1, T0 + i), V1.id, onIdentity1, T0 + i);
     const steps: string[][] = [];
-    const walk = { reason: 'identity-1 was blacklisted', now: T0, imageExpiredReason: 'unused', answersFullReason: 'unused', trustedWorkerConnected: false };
+    const walk = {
+      reason: 'identity-1 was blacklisted',
+      now: () => T0,
+      imageExpiredReason: 'unused',
+      answersFullReason: 'unused',
+      trustedWorkerConnected: false,
+    };
     await store.reopenAnsweredBy('identity-1', walk, (step) => {
       expect(step.unverified).toEqual([]);
       steps.push(step.reopened.map((job) => job.id));
     });
     expect(steps.every((step) => step.length <= 2)).toBe(true);
     expect(steps.flat().sort()).toEqual(created.map((job) => job.id).sort());
+  });
+
+  it("stamps each step's reopened jobs with the walk's clock as that step reads it, not as the walk began", async () => {
+    // The walk commits in steps, the event loop free between them: a job another volunteer leased and finished on
+    // identity-1's vote meanwhile, reopened by a later step at the walk's first instant, would have gone back into the
+    // queue before that lease began.
+    const store = await open({ reopenBatch: 2 });
+    const { jobs: created } = await store.create(jobs(5), T0);
+    const onIdentity1: JobResult = {
+      ...answer(4, 'identity-1'),
+      verification: { state: 'verified', credibility: 0.9995, replicas: [{ workerId: 'identity-1', workerClass: 'volunteer', top1: 4, agreed: true }] },
+    };
+    for (let i = 0; i < created.length; i++) await store.complete(await leaseOne(store, V1, T0 + i), V1.id, onIdentity1, T0 + i);
+    let clock = REOPENED_AT;
+    const stamped: { queuedAt: string | null; stepAt: number }[] = [];
+    const walk = {
+      reason: 'identity-1 was blacklisted',
+      now: () => clock,
+      imageExpiredReason: 'unused',
+      answersFullReason: 'unused',
+      trustedWorkerConnected: false,
+    };
+    await store.reopenAnsweredBy('identity-1', walk, (step) => {
+      for (const job of step.reopened) stamped.push({ queuedAt: job.queuedAt, stepAt: clock });
+      // Time passes between steps.
+      clock += 1_000;
+    });
+    expect(new Set(stamped.map((job) => job.stepAt)).size).toBe(3);
+    expect(stamped.map((job) => job.queuedAt)).toEqual(stamped.map((job) => new Date(job.stepAt).toISOString()));
   });
 
   it("reopens a job finished on an earlier vote with the finisher's own answer as its vote, never a copy of the result", async () => {

@@ -38,7 +38,7 @@ export async function reopenedBy(
   fleet: { trustedWorkerConnected: boolean } = { trustedWorkerConnected: false },
 ): Promise<Reopened> {
   const walked: Reopened = { reopened: [], unverified: [] };
-  await store.reopenAnsweredBy(identity, { reason, now: REOPENED_AT, imageExpiredReason, answersFullReason: ANSWERS_FULL_REASON, ...fleet }, (step) => {
+  await store.reopenAnsweredBy(identity, { reason, now: () => REOPENED_AT, imageExpiredReason, answersFullReason: ANSWERS_FULL_REASON, ...fleet }, (step) => {
     walked.reopened.push(...step.reopened);
     walked.unverified.push(...step.unverified);
   });

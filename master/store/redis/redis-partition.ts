@@ -211,7 +211,8 @@ export class RedisPartition {
             this.limits.maxAnswersPerJob,
             walk.trustedWorkerConnected ? 1 : 0,
             JSON.stringify(withdrawn(result, walk.answersFullReason)),
-            walk.now,
+            // Read as this script is run: each is a step of its own.
+            walk.now(),
           ];
           const reply = (await this.run(jobScripts.reopen, args)) as ['reopened' | 'unverified', string] | null;
           if (reply) walked[reply[0]].push(viewOf(reply[1]));

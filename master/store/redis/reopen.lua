@@ -1,7 +1,8 @@
 -- ARGV: job id, the result's answer as a vote (JSON), reason, the result made unverified as its image has expired
 -- (JSON, job-views.ts withdrawn), the identity whose answer the result is, the result the caller read (JSON, as
 -- stored), the most volunteer answers a job may hold (MAX_ANSWERS_PER_JOB), whether a trusted worker is connected (1
--- or 0), the result made unverified as the job is full of answers (JSON, withdrawn), now.
+-- or 0), the result made unverified as the job is full of answers (JSON, withdrawn), now (the walk's clock read for
+-- this script, a step of its own: job-store.ts Backtracking).
 -- Backtracking (reopenAnsweredBy): a done job goes back to the queue, the finishing attempt's answer kept as a vote
 -- like the others: the answer it kept, else the result's if it is its identity's (one finished before finishers kept
 -- theirs, on another's answer, holds none to vote and stays as it was); one whose image has expired cannot be asked
