@@ -113,8 +113,12 @@ describe('live event streams', () => {
   it('tell a board to resync when it resumes from an event no longer kept, or from another master', async () => {
     await start({ eventReplayEvents: 10 });
     const first = await board();
-    publishJobs(50, 10);
-    await until(() => first.framesNamed('job').length === 50, 'the events');
+    // Five bursts, each read before the next: one burst of 50 frames outgrew the socket's buffers (the board, skipped
+    // and then behind the replay window, was dropped), which is another test's matter.
+    for (let burst = 0; burst < 5; burst++) {
+      publishJobs(10, 10, burst * 10);
+      await until(() => first.framesNamed('job').length === (burst + 1) * 10, 'the events');
+    }
     const oldest = first.framesNamed('job')[0]!.id!;
 
     const late = await board({ lastEventId: oldest });
