@@ -22,7 +22,7 @@ import { SABOTEUR_KINDS, type SaboteurKind } from './worker-behaviours.ts';
 
 const kindList = (value: string) => nameList(SABOTEUR_KINDS)(value) as SaboteurKind[];
 
-const opts = new Command('bench:trust')
+const program = new Command('bench:trust')
   .description('Saboteurs against verification and spot checks: error rate, redundancy, overhead, throughput, time to catch.')
   .option('--images <dir>', 'labelled image folder (labels.csv): the jobs, and the gold folder', '../shared/datasets/imagenet-dev')
   .option('--model-dir <dir>', 'model folder (default: the master’s default)')
@@ -47,7 +47,7 @@ const opts = new Command('bench:trust')
     fraction,
     1,
   )
-  .option('--quick', 'a short run: 120 jobs per cell, lie rates 0.5 and 1 only')
+  .option('--quick', 'a short run: 120 jobs per cell (not with --jobs), lie rates 0.5 and 1 only')
   .option('--cell-timeout <s>', 'seconds a cell may run before what is unfinished is counted as such', positiveInteger, 300)
   .addOption(new Option('--store <kind>', 'job store: sqlite (embedded) or redis').choices(['sqlite', 'redis']).default('sqlite'))
   .option('--redis-url <url>', 'Redis for --store redis (keys under the prefix "bench-trust:" are cleared)', 'redis://127.0.0.1:6379/0')
@@ -60,38 +60,43 @@ const opts = new Command('bench:trust')
   .option('--gold-fraction <q>', 'GOLD_FRACTION (default: the master’s)', fraction)
   .option('--gold-fraction-new <q>', 'GOLD_FRACTION_NEW (default: the master’s)', fraction)
   .option('--gold-pool-size <n>', 'GOLD_POOL_SIZE, spot checks encoded ahead (default: the master’s)', wholeNumber)
-  .parse()
-  .opts<{
-    images: string;
-    modelDir?: string;
-    jobs: number;
-    warmUp: number;
-    prepare?: boolean;
-    workers: number;
-    credit: number;
-    answerMs: number;
-    fractions: number[];
-    rates: number[];
-    kinds: SaboteurKind[];
-    honestFor: number;
-    flipRate: number;
-    lowMargin: number;
-    fp16Share: number;
-    quick?: boolean;
-    cellTimeout: number;
-    store: string;
-    redisUrl: string;
-    targetError?: number;
-    saboteurFraction?: number;
-    maxReplicas?: number;
-    closeCallMargin?: number;
-    closeCallMarginFp32?: number;
-    minChecksToVerify?: number;
-    goldFraction?: number;
-    goldFractionNew?: number;
-    goldPoolSize?: number;
-  }>();
+  .parse();
+const opts = program.opts<{
+  images: string;
+  modelDir?: string;
+  jobs: number;
+  warmUp: number;
+  prepare?: boolean;
+  workers: number;
+  credit: number;
+  answerMs: number;
+  fractions: number[];
+  rates: number[];
+  kinds: SaboteurKind[];
+  honestFor: number;
+  flipRate: number;
+  lowMargin: number;
+  fp16Share: number;
+  quick?: boolean;
+  cellTimeout: number;
+  store: string;
+  redisUrl: string;
+  targetError?: number;
+  saboteurFraction?: number;
+  maxReplicas?: number;
+  closeCallMargin?: number;
+  closeCallMarginFp32?: number;
+  minChecksToVerify?: number;
+  goldFraction?: number;
+  goldFractionNew?: number;
+  goldPoolSize?: number;
+}>();
 
+// --quick sets the jobs per cell itself: a --jobs beside it would be silently dropped.
+if (opts.quick && program.getOptionValueSource('jobs') === 'cli') {
+  console.error(`bench:trust: --quick runs 120 jobs per cell; give --quick or --jobs ${opts.jobs}, not both`);
+  process.exit(1);
+}
 // A job of new identities ends only once MAX_REPLICAS of them answered: with fewer workers, a cell would wait out --cell-timeout.
 const maxReplicas = makeConfig({ maxReplicas: opts.maxReplicas }).maxReplicas;
 if (opts.workers < maxReplicas) {

@@ -111,6 +111,10 @@ describe('options that need each other', () => {
     await expectRefused('bench-trust.ts', ['--workers', '2', '--max-replicas', '3'], '--workers (2) must be at least MAX_REPLICAS (3)');
   });
 
+  it('bench:trust refuses --quick beside --jobs, which --quick would silently replace with 120, before starting anything', async () => {
+    await expectRefused('bench-trust.ts', ['--quick', '--jobs', '400'], 'bench:trust: --quick runs 120 jobs per cell; give --quick or --jobs 400, not both');
+  });
+
   it('bench:dispatch refuses --peer bullmq without --store redis, before starting anything', async () => {
     await expectRefused('bench-dispatch.ts', ['--peer', 'bullmq'], '--peer bullmq needs --store redis');
   });
