@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Command, Option } from 'commander';
 import { makeConfig } from '../master/config.ts';
+import { SIGNAL_EXIT_CODES, type StopSignal } from '../master/shutdown.ts';
 import { GOLD_MIN_MARGIN } from '../master/trust/gold-set.ts';
 import { loadDatasetOrExit } from './dataset.ts';
 import { ImageIndex } from './image-fingerprint.ts';
@@ -136,10 +137,25 @@ const options: CellOptions = {
 const images = path.resolve(opts.images);
 // Before the temp folder: a folder that is not one exits at once, leaving nothing.
 const files = loadDatasetOrExit('bench:trust', images).map((image) => image.file);
+
+// The first SIGINT/SIGTERM stops the bench and lets it clean up (the browsers classifying, a cell's master and workers,
+// the temp folders, --store redis's keys), as `npm run metrics` does, then exits as that signal would have (130, 143).
+// A second one exits at once.
+const stop = new AbortController();
+let stoppedBy: StopSignal | undefined;
+for (const signal of Object.keys(SIGNAL_EXIT_CODES) as StopSignal[]) {
+  process.on(signal, () => {
+    if (stoppedBy) process.exit(SIGNAL_EXIT_CODES[signal]);
+    stoppedBy = signal;
+    console.error(`bench:trust: ${signal}: stopping and cleaning up (again to exit at once)`);
+    stop.abort(new Error(`stopped by ${signal}`));
+  });
+}
+
 const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-trust-gold-'));
 try {
   console.log(`classifying ${files.length} images with the served model in headless Chromium (the honest answers and gold.csv)…`);
-  const answers = await modelAnswers({ images, files, outDir, modelDir: opts.modelDir && path.resolve(opts.modelDir) });
+  const answers = await modelAnswers({ images, files, outDir, modelDir: opts.modelDir && path.resolve(opts.modelDir), signal: stop.signal });
   // Without a spot check no master starts (GOLD_DIR with no row): say why in one line rather than its stack trace.
   if (answers.goldImages === 0) {
     fs.rmSync(outDir, { recursive: true, force: true });
@@ -172,7 +188,7 @@ try {
   ];
   const summaries: CellSummary[] = [];
   for (const [i, spec] of cells.entries()) {
-    const run = await runTrustCell(inputs, spec, options);
+    const run = await runTrustCell(inputs, spec, options, stop.signal);
     const summary = summarizeCell(spec, run);
     summaries.push(summary);
     const checks = [
@@ -192,6 +208,10 @@ try {
   console.log(markdownTable(summaries, reference));
   console.log();
   for (const line of verdicts(summaries, reference)) console.log(`- ${line}`);
+} catch (error) {
+  // Stopped by a signal, whatever a closed browser or master made the step in progress throw.
+  if (!stoppedBy) throw error;
 } finally {
   fs.rmSync(outDir, { recursive: true, force: true });
 }
+if (stoppedBy) process.exit(SIGNAL_EXIT_CODES[stoppedBy]);

@@ -44,6 +44,8 @@ export interface GoldAnswersOptions {
   reencodings?: number;
   /** Where gold.csv goes (default `<images>/gold.csv`). */
   out?: string;
+  /** Aborting it stops the classifying, its browser and master closed (classifyStandalone). */
+  signal?: AbortSignal | undefined;
 }
 
 export async function makeGoldAnswers({
@@ -56,6 +58,7 @@ export async function makeGoldAnswers({
   minMargin = GOLD_MIN_MARGIN,
   reencodings = GOLD_CHECK_REENCODINGS,
   out = path.join(images, 'gold.csv'),
+  signal,
 }: GoldAnswersOptions): Promise<{ candidates: GoldCandidate[]; rows: GoldRow[]; out: string; backend: string }> {
   refuseOversized(images, files);
   const candidates: GoldCandidate[] = [];
@@ -67,13 +70,14 @@ export async function makeGoldAnswers({
     const batch = files.slice(start, start + GOLD_IMAGES_PER_RUN);
     const inputs: StandaloneImage[] = [];
     for (const file of batch) {
+      signal?.throwIfAborted(); // the re-encodings take a while; no browser is open yet
       const original = fs.readFileSync(path.join(images, file));
       inputs.push({ bytes: original, type: IMAGE_TYPES[path.extname(file).toLowerCase()] ?? 'image/jpeg' });
       const prepared = await preparer.prepare(path.join(images, file));
       inputs.push({ bytes: prepared.bytes, type: prepared.contentType });
       for (let i = 0; i < reencodings; i++) inputs.push({ bytes: await reencodeGold(original, size), type: prepared.contentType });
     }
-    const run = await classifyStandalone(inputs, { modelDir });
+    const run = await classifyStandalone(inputs, { modelDir, signal });
     backend = run.backend;
     batch.forEach((file, i) => {
       const results = run.images.slice(i * perImage, (i + 1) * perImage);

@@ -25,17 +25,22 @@ export interface ModelAnswers {
   backend: string;
 }
 
-/** Classifies `files` of the folder `images` (the page's usual backend), and writes `<outDir>/gold.csv` for them. */
+/**
+ * Classifies `files` of the folder `images` (the page's usual backend), and writes `<outDir>/gold.csv` for them.
+ * Aborting `signal` closes its browser and master, and it throws.
+ */
 export async function modelAnswers({
   images,
   files,
   outDir,
   modelDir,
+  signal,
 }: {
   images: string;
   files: string[];
   outDir: string;
-  modelDir?: string;
+  modelDir?: string | undefined;
+  signal?: AbortSignal | undefined;
 }): Promise<ModelAnswers> {
   const rows: ModelAnswer[] = [];
   let backend = '';
@@ -43,7 +48,7 @@ export async function modelAnswers({
     const batch = files.slice(start, start + GOLD_IMAGES_PER_RUN);
     const run = await classifyStandalone(
       batch.map((file) => ({ path: path.join(images, file) })),
-      { modelDir },
+      { modelDir, signal },
     );
     backend = run.backend;
     batch.forEach((file, i) => {
@@ -51,6 +56,6 @@ export async function modelAnswers({
       rows.push({ file, top1, second, margin });
     });
   }
-  const gold = await makeGoldAnswers({ images, files, modelDir, out: path.join(outDir, 'gold.csv') });
+  const gold = await makeGoldAnswers({ images, files, modelDir, out: path.join(outDir, 'gold.csv'), signal });
   return { rows, images: files.map((file) => fs.readFileSync(path.join(images, file))), goldAnswers: gold.out, goldImages: gold.rows.length, backend };
 }

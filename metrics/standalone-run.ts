@@ -8,6 +8,7 @@ import path from 'node:path';
 import type { Browser, Page } from 'puppeteer-core';
 import type { StandaloneRun, StandaloneWindow } from '../common/standalone-classifier.ts';
 import { browserLaunchOptions, launchBrowser, resolveBrowserPath } from '../headless-worker/browsers.ts';
+import { removeSingletonSocketDir } from '../headless-worker/chromium.ts';
 import { makeConfig } from '../master/config.ts';
 import type { KnownBackend } from '../master/protocol.ts';
 import { startMaster } from '../master/server.ts';
@@ -29,6 +30,8 @@ export interface StandaloneOptions {
   modelDir?: string;
   /** Pages classifying at once, each in its own Chromium, each given every `pages`-th image; started together. Default 1. */
   pages?: number;
+  /** Aborting it closes the browsers and the master (the run then throws): a bench stopped by a signal cleans up. */
+  signal?: AbortSignal | undefined;
 }
 
 type EncodedImage = { base64: string; type: string };
@@ -43,14 +46,14 @@ type TimedRun = StandaloneRun & { backend: string; startedAt: number; finishedAt
  */
 export async function classifyStandalone(
   images: StandaloneImage[],
-  { rounds = 1, backend, modelDir, pages = 1 }: StandaloneOptions = {},
+  { rounds = 1, backend, modelDir, pages = 1, signal }: StandaloneOptions = {},
 ): Promise<StandaloneResult> {
   if (!Number.isInteger(pages) || pages < 1) throw new RangeError(`pages must be a whole number ≥ 1, not ${pages}`);
   const shares = Array.from({ length: pages }, (_, page) => images.filter((_, i) => i % pages === page).map(encode));
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'standalone-'));
   const master = await startMaster(makeConfig({ port: 0, host: '127.0.0.1', dataDir, logLevel: 'warn', ...(modelDir && { modelDir }) }));
   try {
-    const runs = await runPagesTogether(`${master.url}/standalone.html${backend ? `?backend=${backend}` : ''}`, shares, rounds);
+    const runs = await runPagesTogether(`${master.url}/standalone.html${backend ? `?backend=${backend}` : ''}`, shares, rounds, signal);
     return {
       backend: [...new Set(runs.map((run) => run.backend))].join(', '),
       pages,
@@ -70,8 +73,8 @@ function encode(image: StandaloneImage): EncodedImage {
 }
 
 /** Opens one ready page per share, then starts them all at once, so no page's model load overlaps another's loop. */
-async function runPagesTogether(url: string, shares: EncodedImage[][], rounds: number): Promise<TimedRun[]> {
-  const opened = await Promise.allSettled(shares.map((share) => openPage(url, share)));
+async function runPagesTogether(url: string, shares: EncodedImage[][], rounds: number, signal?: AbortSignal): Promise<TimedRun[]> {
+  const opened = await Promise.allSettled(shares.map((share) => openPage(url, share, signal)));
   const ready = opened.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
   try {
     const failed = opened.find((result) => result.status === 'rejected');
@@ -82,16 +85,31 @@ async function runPagesTogether(url: string, shares: EncodedImage[][], rounds: n
   }
 }
 
-/** A browser of its own with the standalone page loaded, its model warm and its share handed in. */
-async function openPage(url: string, share: EncodedImage[]): Promise<{ page: Page; close: () => Promise<void> }> {
+/**
+ * A browser of its own with the standalone page loaded, its model warm and its share handed in. Aborting `signal`
+ * closes it, so what waits on the page throws; with a signal, puppeteer's own signal handlers are left out (its
+ * SIGINT one kills the browser and exits at once, leaving the temp folders to the caller that can no longer remove them).
+ */
+async function openPage(url: string, share: EncodedImage[], signal?: AbortSignal): Promise<{ page: Page; close: () => Promise<void> }> {
   const profileDir = fs.mkdtempSync(path.join(os.tmpdir(), 'standalone-profile-'));
   let browser: Browser | undefined;
+  // One close, awaited by all: the profile is removed only once the browser has exited, not while it writes there.
+  let closing: Promise<void> | undefined;
+  const closeBrowser = async () => {
+    if (browser) await (closing ??= browser.close());
+  };
+  const closeOnAbort = () => void closeBrowser().catch(() => undefined);
+  signal?.addEventListener('abort', closeOnAbort, { once: true });
   const close = async () => {
-    await browser?.close();
+    signal?.removeEventListener('abort', closeOnAbort);
+    await closeBrowser();
+    await removeSingletonSocketDir(profileDir); // left under TMPDIR by a Chromium closed as it started
     fs.rmSync(profileDir, { recursive: true, force: true });
   };
   try {
-    browser = await launchBrowser(browserLaunchOptions('chromium', resolveBrowserPath('chromium'), profileDir));
+    const options = browserLaunchOptions('chromium', resolveBrowserPath('chromium'), profileDir);
+    browser = await launchBrowser(signal ? { ...options, handleSIGINT: false, handleSIGTERM: false, handleSIGHUP: false } : options);
+    signal?.throwIfAborted(); // aborted while it launched
     const page = await browser.newPage();
     const response = await page.goto(url);
     // A page that did not load (the web app not built, say) would otherwise be waited on for minutes.

@@ -15,6 +15,7 @@ import type { SpotCheckCounts } from '../master/trust/spot-checks.ts';
 import type { ImageIndex } from './image-fingerprint.ts';
 import type { ModelAnswer } from './model-answers.ts';
 import { BenchWorker, type AnswerLog, type IdentityRecord } from './trust-workers.ts';
+import { untilAborted } from './runner/study-rounds.ts';
 import { newJob } from './uploaded-files.ts';
 import type { Behaviour, HonestDisagreement, SaboteurKind } from './worker-behaviours.ts';
 
@@ -138,7 +139,8 @@ function imageOrder(images: number, count: number): number[] {
   return order.slice(0, count);
 }
 
-export async function runTrustCell(inputs: TrustBenchInputs, cell: CellSpec, options: CellOptions): Promise<CellRun> {
+/** Aborting `signal` stops the cell where it is: it throws, its workers, master and temp folder gone (Redis keys cleared). */
+export async function runTrustCell(inputs: TrustBenchInputs, cell: CellSpec, options: CellOptions, signal?: AbortSignal): Promise<CellRun> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-trust-'));
   const fleetToken = cell.trusted ? randomBytes(24).toString('base64url') : undefined;
   const config = makeConfig({
@@ -215,6 +217,7 @@ export async function runTrustCell(inputs: TrustBenchInputs, cell: CellSpec, opt
     onReopened = (id) => jobImage.has(id) && unfinished.add(id);
     const order = imageOrder(inputs.images.length, count);
     for (let sent = 0; sent < order.length; sent += 500) {
+      signal?.throwIfAborted();
       const chunk = order.slice(sent, sent + 500);
       const jobs = chunk.map((image) => newJob(inputs.table[image]!.file, 'image/jpeg', inputs.images[image]!));
       // Concurrently, as uploads arriving together are.
@@ -227,10 +230,11 @@ export async function runTrustCell(inputs: TrustBenchInputs, cell: CellSpec, opt
     }
     // Waited for again when a job is reopened just as the last one finished (in the same turn).
     while (!allFinished() && performance.now() < deadline) {
+      signal?.throwIfAborted();
       let timer: NodeJS.Timeout | undefined;
       const finishedAll = new Promise<void>((resolve) => (resolveFinished = resolve));
-      await Promise.race([finishedAll, new Promise((resolve) => (timer = setTimeout(resolve, deadline - performance.now())))]);
-      clearTimeout(timer);
+      const timeUp = new Promise((resolve) => (timer = setTimeout(resolve, deadline - performance.now())));
+      await untilAborted(Promise.race([finishedAll, timeUp]), signal).finally(() => clearTimeout(timer));
     }
     return jobImage;
   };
