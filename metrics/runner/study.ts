@@ -19,7 +19,7 @@ import { duplicateJobs, listAllJobs, uploadKey, waitForJobs } from './master-job
 import { chromiumInNamespace, type NamespacedChromium } from './netns-chromium.ts';
 import { StudyProgress } from './progress.ts';
 import { writeResults } from './results-folder.ts';
-import { repeatedRounds, runRounds, untilAborted } from './study-rounds.ts';
+import { repeatedRounds, roundsState, runRounds, untilAborted } from './study-rounds.ts';
 import { summarize, type LossSummary } from './summary.ts';
 import type { RetryPolicy } from './retrying-request.ts';
 import { uploadOwner } from './upload-owner.ts';
@@ -94,14 +94,11 @@ export async function runStudy(
     const clock = await untilAborted(probeClockOffset(masterBehindLink, link.wrap, signal), signal); // the link is still clean here
 
     const planned = repeatedRounds(options.losses, options.repeats);
-    const roundLosses = planned.map((round) => round.loss);
-    // Written after each round: a run stopped or failed later says so here, and which rates its tables hold (once a repeat).
+    // Written after each round: a run stopped or failed later says so here, and which runs its tables hold.
     const runConfig = (summaries: readonly LossSummary[], warmUps: readonly WarmUpCount[]) => ({
       startedAt,
       writtenAt: new Date().toISOString(),
-      complete: summaries.length === roundLosses.length,
-      lossesFinished: summaries.map((s) => s.loss),
-      lossesNotRun: roundLosses.slice(summaries.length),
+      ...roundsState(planned, summaries.length),
       argv: process.argv.slice(2),
       options,
       runId,
@@ -121,7 +118,7 @@ export async function runStudy(
     });
     let files: string[] = [];
     const rounds = await runRounds({
-      losses: roundLosses,
+      rounds: planned,
       signal,
       savedIn: options.outDir,
       measure: (loss, round) =>

@@ -45,7 +45,14 @@ it('keeps the loss rates finished before a SIGINT, and cleans up', async () => {
   expect(fs.readFileSync(path.join(outDir, 'summary.csv'), 'utf8').trim().split('\n')).toHaveLength(2);
   // The folder itself says the run stopped short, and which rates it holds: its tables and graphs cover only those.
   const config = JSON.parse(fs.readFileSync(path.join(outDir, 'config.json'), 'utf8')) as Record<string, unknown>;
-  expect(config).toMatchObject({ complete: false, lossesFinished: [0], lossesNotRun: [0.2, 0.4] });
+  expect(config).toMatchObject({
+    complete: false,
+    lossesFinished: [{ loss: 0, repeat: 1 }],
+    lossesNotRun: [
+      { loss: 0.2, repeat: 1 },
+      { loss: 0.4, repeat: 1 },
+    ],
+  });
   expect(execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' })).not.toContain(`-${child.pid}`);
   expect(
     [...studyTempDirs()].filter((name) => !tempBefore.has(name)),

@@ -100,7 +100,14 @@ describe('npm run metrics', () => {
     );
     const config = JSON.parse(fs.readFileSync(path.join(outDir, 'config.json'), 'utf8'));
     expect(config.options).toMatchObject({ losses: [0, 0.2], count: 20, ratePerSecond: 5, workers: 2, warmUpUploads: 4, repeats: 1 });
-    expect(config).toMatchObject({ complete: true, lossesFinished: [0, 0.2], lossesNotRun: [] });
+    expect(config).toMatchObject({
+      complete: true,
+      lossesFinished: [
+        { loss: 0, repeat: 1 },
+        { loss: 0.2, repeat: 1 },
+      ],
+      lossesNotRun: [],
+    });
     // How many uploads each round sent before its measured ones, and how many of those got through.
     expect(config.warmUp).toEqual([
       { loss: 0, repeat: 1, uploads: 4, acknowledged: 4 },
