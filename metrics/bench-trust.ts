@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Command, Option } from 'commander';
 import { makeConfig } from '../master/config.ts';
-import { SIGNAL_EXIT_CODES, type StopSignal } from '../master/shutdown.ts';
+import { SIGNAL_EXIT_CODES } from '../master/shutdown.ts';
 import { GOLD_MIN_MARGIN } from '../master/trust/gold-set.ts';
 import { loadDatasetOrExit } from './dataset.ts';
 import { ImageIndex } from './image-fingerprint.ts';
@@ -138,14 +138,16 @@ const images = path.resolve(opts.images);
 // Before the temp folder: a folder that is not one exits at once, leaving nothing.
 const files = loadDatasetOrExit('bench:trust', images).map((image) => image.file);
 
-// The first SIGINT/SIGTERM stops the bench and lets it clean up (the browsers classifying, a cell's master and workers,
-// the temp folders, --store redis's keys), as `npm run metrics` does, then exits as that signal would have (130, 143).
-// A second one exits at once.
+// The first SIGINT/SIGTERM/SIGHUP stops the bench and lets it clean up (the browsers classifying, a cell's master and
+// workers, the temp folders, --store redis's keys), as `npm run metrics` does, then exits as that signal would have
+// (130, 143, 129). A second one exits at once. SIGHUP too: a closed terminal would otherwise end it with nothing removed.
+const EXIT_CODES = { ...SIGNAL_EXIT_CODES, SIGHUP: 129 } as const;
+type BenchStopSignal = keyof typeof EXIT_CODES;
 const stop = new AbortController();
-let stoppedBy: StopSignal | undefined;
-for (const signal of Object.keys(SIGNAL_EXIT_CODES) as StopSignal[]) {
+let stoppedBy: BenchStopSignal | undefined;
+for (const signal of Object.keys(EXIT_CODES) as BenchStopSignal[]) {
   process.on(signal, () => {
-    if (stoppedBy) process.exit(SIGNAL_EXIT_CODES[signal]);
+    if (stoppedBy) process.exit(EXIT_CODES[signal]);
     stoppedBy = signal;
     console.error(`bench:trust: ${signal}: stopping and cleaning up (again to exit at once)`);
     stop.abort(new Error(`stopped by ${signal}`));
@@ -188,6 +190,8 @@ try {
   ];
   const summaries: CellSummary[] = [];
   for (const [i, spec] of cells.entries()) {
+    // A stop that came while the last cell closed starts no other.
+    stop.signal.throwIfAborted();
     const run = await runTrustCell(inputs, spec, options, stop.signal);
     const summary = summarizeCell(spec, run);
     summaries.push(summary);
@@ -214,4 +218,4 @@ try {
 } finally {
   fs.rmSync(outDir, { recursive: true, force: true });
 }
-if (stoppedBy) process.exit(SIGNAL_EXIT_CODES[stoppedBy]);
+if (stoppedBy) process.exit(EXIT_CODES[stoppedBy]);

@@ -49,6 +49,8 @@ export async function classifyStandalone(
   { rounds = 1, backend, modelDir, pages = 1, signal }: StandaloneOptions = {},
 ): Promise<StandaloneResult> {
   if (!Number.isInteger(pages) || pages < 1) throw new RangeError(`pages must be a whole number ≥ 1, not ${pages}`);
+  // Stopped already: start no master and no browser only to close them.
+  signal?.throwIfAborted();
   const shares = Array.from({ length: pages }, (_, page) => images.filter((_, i) => i % pages === page).map(encode));
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'standalone-'));
   const master = await startMaster(makeConfig({ port: 0, host: '127.0.0.1', dataDir, logLevel: 'warn', ...(modelDir && { modelDir }) }));
