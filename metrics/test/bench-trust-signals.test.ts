@@ -1,5 +1,5 @@
-// bench:trust stopped by Ctrl-C or SIGTERM: it closes what it started (the browsers classifying the images, a
-// cell's master and workers) and removes its temp folders, then exits as a process that signal ended (130, 143).
+// bench:trust stopped by Ctrl-C, SIGTERM or SIGHUP: it closes what it started (the browsers classifying the images, a
+// cell's master and workers) and removes its temp folders, then exits as a process that signal ended (130, 143, 129).
 // Once it left its bench-trust-* folders (and a killed Chromium's) in TMPDIR at every Ctrl-C.
 import { execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -29,7 +29,7 @@ function smallImageFolder(): string {
 const leftIn = (tmp: string) => fs.readdirSync(tmp).filter((name) => !name.startsWith('tsx-'));
 
 /** Starts bench:trust in a TMPDIR of its own, sends `signal` once a name there matches `stage`; answers its exit. */
-async function stopBenchAt(stage: RegExp, signal: 'SIGINT' | 'SIGTERM', tmp: string) {
+async function stopBenchAt(stage: RegExp, signal: NodeJS.Signals, tmp: string) {
   // One process, as metrics-interrupt.test.ts runs the study: the tsx CLI would relay the signal to a child of its own
   // and SIGKILL it when it takes over 60 ms to answer, a cleanup's start on two busy cores.
   const child = spawn(
@@ -65,14 +65,22 @@ async function processesUnder(tmp: string): Promise<string> {
 }
 
 describe('bench:trust stopped by a signal', () => {
-  it('on SIGINT while it classifies the images, closes its browser and removes its temp folders, exit 130', async () => {
-    const tmp = fs.mkdtempSync(path.join(tmpRoot, 'run-'));
-    const { code, sent, output } = await stopBenchAt(/^bench-trust-gold-/, 'SIGINT', tmp);
-    expect(sent, output).toBe(true);
-    expect(code, output).toBe(130);
-    expect(leftIn(tmp)).toEqual([]);
-    expect(await processesUnder(tmp)).toBe('');
-  }, 200_000);
+  // SIGHUP: a closed terminal; puppeteer's own handler for it is off, so the bench's must clean up.
+  it.each([
+    ['SIGINT', 130],
+    ['SIGHUP', 129],
+  ] as const)(
+    'on %s while it classifies the images, closes its browser and removes its temp folders, exit %i',
+    async (signal, exitCode) => {
+      const tmp = fs.mkdtempSync(path.join(tmpRoot, 'run-'));
+      const { code, sent, output } = await stopBenchAt(/^bench-trust-gold-/, signal, tmp);
+      expect(sent, output).toBe(true);
+      expect(code, output).toBe(exitCode);
+      expect(leftIn(tmp)).toEqual([]);
+      expect(await processesUnder(tmp)).toBe('');
+    },
+    200_000,
+  );
 
   it('on SIGTERM while a cell runs, closes its master and workers and removes its temp folders, exit 143', async () => {
     const tmp = fs.mkdtempSync(path.join(tmpRoot, 'run-'));
